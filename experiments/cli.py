@@ -1,0 +1,194 @@
+"""The ``sozialradar`` command line. Each command loads the configuration once and passes parts on."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from ml.catalog import CatalogError, load_catalog
+from ml.config import ConfigError, Settings, load_settings
+from ml.importers import FORMATS, ImportReport, MappingError, ingest_file, load_mapping
+from ml.io import FileFormatError
+from ml.paths import SAMPLE_DIR
+from ml.store import Store, StoreError
+from ml.summary import region_summary
+from ml.synthetic import generate, write_sample
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.obj["settings"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="YAML configuration file; SOZIALRADAR_<SECTION>__<FIELD> variables override it.")
+@click.pass_context
+def main(ctx: click.Context, config_path: Path | None) -> None:
+    """sozialradar: social monitoring data in, explained early-warning signals out."""
+    try:
+        settings = load_settings(config_path)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    ctx.ensure_object(dict)
+    ctx.obj["settings"] = settings
+
+
+@main.command("generate")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Directory to write regions.csv, observations and ground_truth.json to.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "parquet"]), default="csv", show_default=True,
+              help="File format of the observations.")
+@click.option("--seed", type=int, default=None, help="Override synthetic.seed from the configuration.")
+@click.pass_context
+def generate_cmd(ctx: click.Context, out: Path, fmt: str, seed: int | None) -> None:
+    """Write the synthetic county 'Musterkreis' (deterministic for a given seed)."""
+    settings = _settings(ctx)
+    cfg = settings.synthetic if seed is None else settings.synthetic.model_copy(update={"seed": seed})
+    catalog = _catalog(settings)
+    sample = generate(cfg, catalog)
+    paths = write_sample(sample, out, fmt)
+    gt = sample.ground_truth
+    click.echo(f"Musterkreis (seed {cfg.seed}): {len(sample.regions)} regions, {len(sample.observations):,} observations")
+    click.echo(f"  deteriorating Gemeinden: {', '.join(d['region_id'] for d in gt['deteriorating'])}")
+    click.echo(f"  small Gemeinden: {', '.join(gt['small_gemeinden'])}")
+    for name, path in paths.items():
+        click.echo(f"  {name}: {path}")
+
+
+def _catalog(settings: Settings):
+    try:
+        return load_catalog(settings.catalog.dimensions, settings.catalog.indicators)
+    except CatalogError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _print_report(rep: ImportReport) -> None:
+    if rep.status == "already_imported":
+        click.echo(f"{rep.file}: {rep.message}")
+        return
+    if rep.status == "failed":
+        click.secho(f"{rep.file}: FAILED: {rep.message}", fg="red", err=True)
+        return
+    click.echo(f"{rep.file}  [{rep.format}; {rep.encoding}; delimiter {rep.delimiter!r}; decimal {rep.decimal!r}]")
+    click.echo(f"  read {rep.rows_read:,} = accepted {rep.rows_accepted:,} + quarantined {rep.rows_quarantined:,} "
+               f"({rep.quarantine_share:.1%})")
+    if rep.format == "regions":
+        click.echo(f"  regions new or changed: {rep.regions_changed}")
+    else:
+        click.echo(f"  store: {rep.inserted:,} new, {rep.updated:,} updated, {rep.unchanged:,} unchanged; "
+                   f"new regions: {rep.regions_changed}")
+    if rep.empty_cells:
+        click.echo(f"  empty cells (no observation): {rep.empty_cells:,}")
+    for note in rep.notes:
+        click.echo(f"  note: {note}")
+    if rep.report_path:
+        click.echo(f"  quarantine report: {rep.report_path}")
+    if rep.status == "quarantine_over_limit":
+        click.secho(f"  {rep.message}", fg="red", err=True)
+
+
+@main.command("ingest")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True,
+              help="Layout of the files; 'auto' recognises it from the header.")
+@click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path),
+              help="YAML mapping for long/wide files (column names, period, decimal separator ...).")
+@click.option("--force", is_flag=True, help="Merge a file again even if identical content was imported before.")
+@click.pass_context
+def ingest_cmd(ctx: click.Context, paths: tuple[Path, ...], fmt: str, mapping: Path | None, force: bool) -> None:
+    """Import monitoring files into the store; bad rows go to the quarantine with their reason.
+
+    Exits 1 if a file cannot be read or more than ingest.max_quarantine_share of its rows are quarantined
+    (valid rows are kept either way).
+    """
+    settings = _settings(ctx)
+    try:
+        mp = load_mapping(mapping)
+    except MappingError as exc:
+        raise click.ClickException(str(exc)) from None
+    failed = False
+    try:
+        with Store(settings.store.path, threads=settings.store.threads) as store:
+            with click.progressbar(paths, label="Importing", file=sys.stderr,
+                                   show_pos=True, item_show_func=lambda p: str(p) if p else "") as bar:
+                reports = []
+                for path in bar:
+                    try:
+                        reports.append(ingest_file(path, store, settings, fmt=fmt, mapping=mp, force=force))
+                    except (FileFormatError, CatalogError) as exc:
+                        reports.append(ImportReport(file=str(path), format=fmt, status="failed", message=str(exc)))
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    for rep in reports:
+        _print_report(rep)
+        failed |= rep.status in ("failed", "quarantine_over_limit")
+    if failed:
+        ctx.exit(1)
+
+
+@main.group("store")
+def store_group() -> None:
+    """Inspect the monitoring store."""
+
+
+@store_group.command("info")
+@click.pass_context
+def store_info(ctx: click.Context) -> None:
+    """Show what the store holds: regions, indicators, observations, imports, quarantine."""
+    settings = _settings(ctx)
+    try:
+        with Store(settings.store.path, read_only=True) as store:
+            info = store.info()
+            imports = store.imports(10)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"store: {info['path']} ({info['size_bytes'] / 1e6:.1f} MB)")
+    click.echo(f"regions: {info['regions']:,}  " + ", ".join(f"{k} {v}" for k, v in info["regions_by_level"].items()))
+    click.echo(f"indicators: {info['indicators']:,}  " + ", ".join(f"{k} {v}" for k, v in info["indicators_by_catalog"].items()))
+    click.echo(f"observations: {info['observations']:,}  " + ", ".join(f"{k} {v:,}" for k, v in info["observations_by_flag"].items()))
+    lo, hi = info["annual_periods"]
+    mlo, mhi = info["monthly_periods"]
+    click.echo(f"periods: annual {lo}..{hi}" + (f", monthly {mlo}..{mhi}" if mlo else ""))
+    click.echo(f"imports: {info['imports']}, quarantined rows: {info['quarantined_rows']:,}, "
+               f"recorded value changes: {info['changes_recorded']:,}")
+    if not imports.empty:
+        click.echo("last imports:")
+        with pd.option_context("display.width", 160, "display.max_colwidth", 50):
+            click.echo(imports.to_string(index=False))
+
+
+@main.command("demo")
+@click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=Path(".sozialradar/demo"),
+              show_default=True, help="Where the demo keeps its store and reports (recreated on each run).")
+@click.pass_context
+def demo_cmd(ctx: click.Context, workdir: Path) -> None:
+    """Run the main job on the embedded Musterkreis sample: ingest, then print a profile summary."""
+    settings = _settings(ctx)
+    if workdir.exists():
+        shutil.rmtree(workdir)
+    settings = settings.model_copy(update={
+        "store": settings.store.model_copy(update={"path": workdir / "monitoring.duckdb"}),
+        "ingest": settings.ingest.model_copy(update={"report_dir": workdir / "quarantine"}),
+    })
+    click.echo(f"1/3 embedded sample: {SAMPLE_DIR}")
+    with Store(settings.store.path, threads=settings.store.threads) as store:
+        click.echo("2/3 ingest")
+        for name in ("regions.csv", "observations.parquet"):
+            rep = ingest_file(SAMPLE_DIR / name, store, settings)
+            _print_report(rep)
+            if rep.status != "ok":
+                raise click.ClickException(f"demo ingest of {name} did not succeed: {rep.status} {rep.message}")
+        click.echo("3/3 Profil-Übersicht")
+        summary = region_summary(store, level="sozialregion", min_count=settings.privacy.min_count)
+    with pd.option_context("display.width", 160, "display.max_columns", 20):
+        click.echo(summary.to_string(index=False))
+    click.echo(f"\nstore: {settings.store.path}  (inspect with: sozialradar --config ... store info, "
+               f"or SOZIALRADAR_STORE__PATH={settings.store.path} sozialradar store info)")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

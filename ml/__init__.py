@@ -1,0 +1,1 @@
+"""Shared core: typed configuration, data contracts, indicator catalog, IO (store and importers)."""

@@ -1,0 +1,251 @@
+"""The indicator catalog: what is measured, in which group, which way is worse, and how it is built.
+
+The default catalog (``data/catalog/indicators.csv``) holds the 56 indicators of the Zwickau
+Sozialstrukturatlas in 9 groups, plus the *basis* counts their shares and rates are computed from.
+A county replaces or extends it with its own files (``catalog.indicators`` in the configuration).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from ml.contracts import FREQUENCIES, KINDS
+
+INDICATOR_FIELDS = (
+    "indicator_id", "name", "dimension", "unit", "polarity", "kind", "numerator", "denominator",
+    "scale", "frequency", "monitors", "lenses", "basis", "min", "max", "source",
+)
+REQUIRED_FIELDS = ("indicator_id", "name", "dimension", "unit", "polarity", "kind", "frequency")
+
+
+class CatalogError(ValueError):
+    """A catalog file is malformed; the message names file and line."""
+
+
+@dataclass(frozen=True)
+class Dimension:
+    dimension: str
+    name: str
+    order: int
+
+
+@dataclass(frozen=True)
+class Indicator:
+    indicator_id: str
+    name: str
+    dimension: str
+    unit: str
+    polarity: int
+    kind: str
+    frequency: str = "annual"
+    numerator: str | None = None
+    denominator: str | None = None
+    scale: float | None = None
+    monitors: tuple[str, ...] = ()
+    lenses: tuple[str, ...] = ()
+    basis: bool = False
+    min: float | None = None
+    max: float | None = None
+    source: str = ""
+    catalog_file: str = ""
+
+    @property
+    def valid_range(self) -> tuple[float, float]:
+        """The closed interval a value must lie in: explicit bounds, else the kind's natural ones."""
+        lo, hi = -math.inf, math.inf
+        if self.kind == "share":
+            lo, hi = 0.0, 100.0
+        elif self.kind in ("count", "rate"):
+            lo = 0.0
+        if self.min is not None:
+            lo = self.min
+        if self.max is not None:
+            hi = self.max
+        return lo, hi
+
+
+@dataclass
+class Catalog:
+    dimensions: dict[str, Dimension]
+    indicators: dict[str, Indicator] = field(default_factory=dict)
+
+    def __contains__(self, indicator_id: object) -> bool:
+        return indicator_id in self.indicators
+
+    def __getitem__(self, indicator_id: str) -> Indicator:
+        return self.indicators[indicator_id]
+
+    def __iter__(self) -> Iterator[Indicator]:
+        return iter(self.indicators.values())
+
+    def __len__(self) -> int:
+        return len(self.indicators)
+
+    def reported(self) -> list[Indicator]:
+        """The indicators a report shows (not the basis counts)."""
+        return [ind for ind in self if not ind.basis]
+
+    def by_dimension(self) -> dict[str, list[Indicator]]:
+        out: dict[str, list[Indicator]] = {d: [] for d in self.dimensions}
+        for ind in self.reported():
+            out[ind.dimension].append(ind)
+        return out
+
+    def extended(self, indicators: Iterable[Indicator]) -> "Catalog":
+        """A new catalog with more indicators; redefining an existing id differently is an error."""
+        merged = dict(self.indicators)
+        for ind in indicators:
+            old = merged.get(ind.indicator_id)
+            if old is not None and _definition(old) != _definition(ind):
+                raise CatalogError(
+                    f"{ind.catalog_file}: indicator {ind.indicator_id!r} is already defined differently "
+                    f"in {old.catalog_file}"
+                )
+            merged[ind.indicator_id] = ind
+        return Catalog(self.dimensions, merged)
+
+
+def _definition(ind: Indicator) -> tuple:
+    return tuple(getattr(ind, f) for f in INDICATOR_FIELDS if f not in ("source",))
+
+
+def load_dimensions(path: Path) -> dict[str, Dimension]:
+    rows = _read_rows(path, ("dimension", "name", "order"))
+    dims: dict[str, Dimension] = {}
+    for line, row in rows:
+        key = row["dimension"].strip()
+        if not key:
+            raise CatalogError(f"{path}:{line}: column 'dimension' is empty")
+        if key in dims:
+            raise CatalogError(f"{path}:{line}: duplicate dimension {key!r}")
+        try:
+            order = int(row["order"])
+        except ValueError:
+            raise CatalogError(f"{path}:{line}: column 'order' must be an integer; got {row['order']!r}") from None
+        dims[key] = Dimension(key, row["name"].strip(), order)
+    if not dims:
+        raise CatalogError(f"{path}: no dimensions defined")
+    return dims
+
+
+def _read_rows(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+    path = Path(path)
+    if not path.is_file():
+        raise CatalogError(f"catalog file not found: {path}")
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        header = reader.fieldnames or []
+        missing = [c for c in required if c not in header]
+        if missing:
+            raise CatalogError(f"{path}:1: missing column(s) {', '.join(missing)}; header is {', '.join(header)}")
+        rows = []
+        for row in reader:
+            if None in row:
+                raise CatalogError(f"{path}:{reader.line_num}: more fields than the header has")
+            if not any((v or "").strip() for v in row.values()):
+                continue
+            rows.append((reader.line_num, {k: (v or "") for k, v in row.items()}))
+        return rows
+
+
+def _optional_float(path: Path, line: int, column: str, raw: str) -> float | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        raise CatalogError(f"{path}:{line}: column {column!r} must be a number; got {raw!r}") from None
+
+
+def _split(raw: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in raw.split("|") if part.strip())
+
+
+def read_indicators(path: Path, dimensions: dict[str, Dimension]) -> list[Indicator]:
+    """Parse one catalog file; every problem is reported with file and line."""
+    path = Path(path)
+    out: list[Indicator] = []
+    seen: dict[str, int] = {}
+    for line, row in _read_rows(path, REQUIRED_FIELDS):
+        where = f"{path}:{line}"
+        for col in REQUIRED_FIELDS:
+            if not row.get(col, "").strip():
+                raise CatalogError(f"{where}: column {col!r} is empty")
+        ind_id = row["indicator_id"].strip()
+        if ind_id in seen:
+            raise CatalogError(f"{where}: duplicate indicator_id {ind_id!r} (first defined on line {seen[ind_id]})")
+        seen[ind_id] = line
+        dim = row["dimension"].strip()
+        if dim not in dimensions:
+            raise CatalogError(f"{where}: unknown group (dimension) {dim!r}; allowed: {', '.join(dimensions)}")
+        kind = row["kind"].strip()
+        if kind not in KINDS:
+            raise CatalogError(f"{where}: kind must be one of {', '.join(KINDS)}; got {kind!r}")
+        try:
+            polarity = int(row["polarity"])
+        except ValueError:
+            polarity = None
+        if polarity not in (-1, 0, 1):
+            raise CatalogError(f"{where}: polarity must be -1, 0 or +1; got {row['polarity']!r}")
+        freq = row["frequency"].strip()
+        if freq not in FREQUENCIES:
+            raise CatalogError(f"{where}: frequency must be one of {', '.join(FREQUENCIES)}; got {freq!r}")
+        numerator = row.get("numerator", "").strip() or None
+        denominator = row.get("denominator", "").strip() or None
+        # "-" states explicitly that a share is taken as published and its parts are not available.
+        published = numerator == "-" and denominator == "-"
+        if published:
+            numerator = denominator = None
+        scale = _optional_float(path, line, "scale", row.get("scale", ""))
+        if not published and (numerator is None) != (denominator is None):
+            raise CatalogError(f"{where}: {ind_id!r} names a numerator or a denominator but not both")
+        if numerator is not None and scale is None:
+            raise CatalogError(f"{where}: {ind_id!r} has numerator/denominator but no scale (100 for a share)")
+        if kind == "share" and numerator is None and not published:
+            raise CatalogError(
+                f"{where}: share {ind_id!r} has no numerator and denominator "
+                "(write '-' in both for a published share whose parts are not available)"
+            )
+        basis_raw = row.get("basis", "").strip().lower()
+        if basis_raw not in ("", "true", "false"):
+            raise CatalogError(f"{where}: basis must be true or false; got {row['basis']!r}")
+        lo = _optional_float(path, line, "min", row.get("min", ""))
+        hi = _optional_float(path, line, "max", row.get("max", ""))
+        if lo is not None and hi is not None and lo > hi:
+            raise CatalogError(f"{where}: min {lo} exceeds max {hi}")
+        out.append(
+            Indicator(
+                indicator_id=ind_id, name=row["name"].strip(), dimension=dim, unit=row["unit"].strip(),
+                polarity=polarity, kind=kind, frequency=freq, numerator=numerator, denominator=denominator,
+                scale=scale, monitors=_split(row.get("monitors", "")), lenses=_split(row.get("lenses", "")),
+                basis=basis_raw == "true", min=lo, max=hi, source=row.get("source", "").strip(),
+                catalog_file=path.name,
+            )
+        )
+    return out
+
+
+def check_references(catalog: Catalog, where: str) -> None:
+    """Every numerator and denominator must itself be a catalog indicator."""
+    for ind in catalog:
+        for role in ("numerator", "denominator"):
+            ref = getattr(ind, role)
+            if ref is not None and ref not in catalog:
+                raise CatalogError(f"{where} ({ind.catalog_file}): {ind.indicator_id!r} has unknown {role} {ref!r}")
+
+
+def load_catalog(dimensions_path: Path, indicator_paths: Iterable[Path]) -> Catalog:
+    dims = load_dimensions(dimensions_path)
+    catalog = Catalog(dims)
+    paths = list(indicator_paths)
+    if not paths:
+        raise CatalogError("no catalog files configured (catalog.indicators is empty)")
+    for path in paths:
+        catalog = catalog.extended(read_indicators(path, dims))
+    check_references(catalog, ", ".join(str(p) for p in paths))
+    return catalog

@@ -1,0 +1,167 @@
+"""One typed configuration object for every command.
+
+Defaults live here and nowhere else. A YAML file (``--config``) overrides them, and environment
+variables ``SOZIALRADAR_<SECTION>__<FIELD>`` override the file, e.g.
+``SOZIALRADAR_STORE__PATH=/data/monitoring.duckdb`` or ``SOZIALRADAR_PRIVACY__MIN_COUNT=5``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Literal, Mapping
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ml.paths import DATA_DIR
+
+ENV_PREFIX = "SOZIALRADAR_"
+
+
+class ConfigError(ValueError):
+    """The configuration file or an environment override is invalid."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StoreConfig(_Section):
+    path: Path = Field(Path(".sozialradar/monitoring.duckdb"), description="DuckDB file of the monitoring store")
+    threads: int = Field(2, ge=1, le=64, description="DuckDB worker threads")
+
+
+class CatalogConfig(_Section):
+    dimensions: Path = Field(DATA_DIR / "catalog" / "dimensions.csv", description="the groups (dimensions)")
+    indicators: list[Path] = Field(
+        default_factory=lambda: [DATA_DIR / "catalog" / "indicators.csv"],
+        description="catalog files; a later file may add indicators, never redefine one",
+    )
+
+
+class PrivacyConfig(_Section):
+    min_count: int = Field(3, ge=1, description="counts below this are suppressed")
+    min_population: int = Field(300, ge=0, description="areas with fewer residents are suppressed")
+
+
+class IngestConfig(_Section):
+    max_quarantine_share: float = Field(0.05, ge=0.0, le=1.0, description="exit non-zero above this share")
+    period_min: int = Field(1950, ge=1800, le=2200)
+    period_max: int = Field(2030, ge=1800, le=2200)
+    encoding: Literal["auto", "utf-8", "cp1252", "latin-1", "utf-16"] = "auto"
+    delimiter: Literal["auto", ";", ",", "\t", "|"] = "auto"
+    decimal: Literal["auto", ",", "."] = "auto"
+    report_dir: Path | None = Field(None, description="quarantine reports; default: beside the store")
+    consistency_tolerance: float = Field(
+        0.06, ge=0.0, description="allowed gap between a share and scale·numerator/denominator"
+    )
+
+    @model_validator(mode="after")
+    def _period_range(self) -> "IngestConfig":
+        if self.period_min > self.period_max:
+            raise ValueError(f"period_min ({self.period_min}) must not exceed period_max ({self.period_max})")
+        return self
+
+
+class SyntheticConfig(_Section):
+    seed: int = Field(20260522, description="seed of the Musterkreis generator")
+    first_year: int = Field(2010, ge=1990, le=2100)
+    last_year: int = Field(2025, ge=1990, le=2100)
+    n_gemeinden: int = Field(53, ge=10, le=2000)
+    n_sozialregionen: int = Field(7, ge=2, le=50)
+
+    @model_validator(mode="after")
+    def _years(self) -> "SyntheticConfig":
+        if self.last_year - self.first_year < 5:
+            raise ValueError(
+                f"last_year - first_year must be at least 5; got {self.first_year}..{self.last_year}"
+            )
+        if self.n_sozialregionen > self.n_gemeinden:
+            raise ValueError("n_sozialregionen must not exceed n_gemeinden")
+        return self
+
+
+class TrackingConfig(_Section):
+    uri: str = Field("sqlite:///.sozialradar/mlflow.db", description="MLflow tracking URI")
+
+
+class Settings(_Section):
+    store: StoreConfig = StoreConfig()
+    catalog: CatalogConfig = CatalogConfig()
+    privacy: PrivacyConfig = PrivacyConfig()
+    ingest: IngestConfig = IngestConfig()
+    synthetic: SyntheticConfig = SyntheticConfig()
+    tracking: TrackingConfig = TrackingConfig()
+
+    def report_dir(self) -> Path:
+        return self.ingest.report_dir or self.store.path.parent / "quarantine"
+
+    def resolved(self) -> dict[str, Any]:
+        """The configuration as plain JSON-able data (for logs and MLflow)."""
+        return json.loads(self.model_dump_json())
+
+
+def _set_nested(tree: dict[str, Any], keys: list[str], value: Any) -> None:
+    node = tree
+    for key in keys[:-1]:
+        node = node.setdefault(key, {})
+        if not isinstance(node, dict):
+            raise ConfigError(f"cannot set {'.'.join(keys)}: {key} is not a section")
+    node[keys[-1]] = value
+
+
+def _env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
+    tree: dict[str, Any] = {}
+    for name, raw in sorted(env.items()):
+        if not name.startswith(ENV_PREFIX):
+            continue
+        keys = [part.lower() for part in name[len(ENV_PREFIX):].split("__")]
+        if len(keys) < 2 or not all(keys):
+            raise ConfigError(
+                f"environment variable {name} must have the form {ENV_PREFIX}<SECTION>__<FIELD>"
+            )
+        # YAML parsing turns "5" into 5 and "[a, b]" into a list, as in the file.
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else raw
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"environment variable {name}: cannot parse {raw!r}: {exc}") from exc
+        _set_nested(tree, keys, value)
+    return tree
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def load_settings(path: Path | str | None = None, env: Mapping[str, str] | None = None) -> Settings:
+    """Load the configuration: defaults, then the YAML file, then ``SOZIALRADAR_*`` variables."""
+    data: dict[str, Any] = {}
+    if path is not None:
+        path = Path(path)
+        if not path.is_file():
+            raise ConfigError(f"config file not found: {path}")
+        try:
+            loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"{path}: expected a mapping of sections, got {type(loaded).__name__}")
+        data = loaded
+    data = _merge(data, _env_overrides(os.environ if env is None else env))
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        where = f"{path}" if path is not None else "configuration"
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']} (got {err.get('input')!r})"
+            for err in exc.errors()
+        )
+        raise ConfigError(f"{where}: {problems}") from exc

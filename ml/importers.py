@@ -1,0 +1,702 @@
+"""Importers: turn a monitoring file of any supported layout into validated observations in the store.
+
+Supported layouts (``--format``):
+
+* ``regions`` – a region list (``region_id, name, level, parent_id[, geometry]``);
+* ``long`` – one observation per row (``region_id, indicator_id, period, value[, numerator,
+  denominator, flag]``, German column names accepted);
+* ``wide`` – one column per indicator, mapped by a YAML file;
+* ``mss`` – the Berlin *Monitoring Soziale Stadtentwicklung* tables 2013–2021 (old and new PLR grid);
+* ``inkar`` – the BBSR INKAR county file (400 Kreise, 1995–2022).
+
+Each layout adapter produces a text frame in long form; one validator (``ml.validation``) checks it,
+and ``ingest_file`` merges the accepted rows and records everything else in the quarantine.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Literal
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ml.catalog import Catalog, load_catalog, read_indicators
+from ml.config import Settings
+from ml.contracts import LEVELS
+from ml.io import FileFormatError, Problem, RawTable, file_hash, read_table, write_quarantine_report
+from ml.parsing import MISSING_MARKERS, decide_decimal, normalize_codes
+from ml.paths import CATALOG_DIR
+from ml.store import Store
+from ml.validation import Rules, validate_long
+
+FORMATS = ("auto", "regions", "long", "wide", "mss", "inkar")
+LONG_COLUMNS = ("line", "column", "region_id", "indicator_id", "period", "value", "numerator", "denominator", "flag")
+
+
+class MappingError(ValueError):
+    """A mapping file is invalid; the message names the file and the field."""
+
+
+class Mapping(BaseModel):
+    """How to read a long or wide file whose columns are not named as sozialradar expects."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: Literal["long", "wide", "mss", "inkar"] | None = None
+    header_line: int = Field(1, ge=1)
+    sheet: str | int | None = None
+    encoding: Literal["auto", "utf-8", "cp1252", "latin-1", "utf-16"] | None = None
+    delimiter: Literal["auto", ";", ",", "\t", "|"] | None = None
+    decimal: Literal["auto", ",", "."] | None = None
+    region_column: str | None = None
+    region_code_width: int | None = Field(None, ge=1, le=40)
+    period_column: str | None = None
+    period: str | None = None
+    indicator_column: str | None = None
+    value_column: str | None = None
+    numerator_column: str | None = None
+    denominator_column: str | None = None
+    flag_column: str | None = None
+    columns: dict[str, str] = Field(default_factory=dict, description="wide: header text -> indicator_id")
+    ignore_columns: list[str] = Field(default_factory=list)
+
+
+def load_mapping(path: Path | str | None) -> Mapping:
+    if path is None:
+        return Mapping()
+    path = Path(path)
+    if not path.is_file():
+        raise MappingError(f"mapping file not found: {path}")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise MappingError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise MappingError(f"{path}: expected a mapping of fields, got {type(raw).__name__}")
+    try:
+        return Mapping.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise MappingError(f"{path}: {problems}") from None
+
+
+def _norm(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text.lower())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return re.sub(r"[^a-z0-9/]", "", text)
+
+
+ALIASES: dict[str, tuple[str, ...]] = {
+    "region_id": ("region_id", "regionid", "region", "gebiet", "gebietsid", "raumid", "ags", "schluessel",
+                  "gemeindeschluessel", "regionalschluessel", "kennziffer", "code", "plrid", "sozialraum"),
+    "indicator_id": ("indicator_id", "indicatorid", "indicator", "indikator", "merkmal"),
+    "period": ("period", "periode", "jahr", "year", "zeitraum", "monat", "stichtag"),
+    "value": ("value", "wert"),
+    "numerator": ("numerator", "zaehler"),
+    "denominator": ("denominator", "nenner"),
+    "flag": ("flag", "kennzeichen", "status"),
+    "name": ("name", "bezeichnung", "gebietsname", "gemeinde", "gemeindename", "sozialraumname", "plrname"),
+    "level": ("level", "ebene"),
+    "parent_id": ("parent_id", "parentid", "parent", "uebergeordnet"),
+    "geometry": ("geometry", "geometrie", "geojson"),
+}
+
+
+def _find(header: list[str], role: str, explicit: str | None = None) -> int | None:
+    if explicit is not None:
+        if explicit not in header:
+            raise FileFormatError(f"mapped column {explicit!r} for {role} is not in the header: {', '.join(header)}")
+        return header.index(explicit)
+    wanted = {_norm(a) for a in ALIASES[role]}
+    for i, name in enumerate(header):
+        if _norm(name) in wanted:
+            return i
+    return None
+
+
+# ------------------------------------------------------------------------------------------------
+# layout adapters: RawTable -> long text frame (+ regions)
+
+
+@dataclass
+class Adapted:
+    cells: pd.DataFrame | pa.Table
+    regions: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    empty_cells: int = 0
+
+
+def _empty_long() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series([], dtype="int64" if c == "line" else "str") for c in LONG_COLUMNS})
+
+
+def _col(table: RawTable, index: int | None, default: str = "") -> pd.Series:
+    if index is None:
+        return pd.Series(default, index=table.frame().index, dtype="str")
+    return table.column(index)
+
+
+def adapt_long(table: RawTable, mapping: Mapping) -> Adapted:
+    h = table.header
+    idx = {
+        "region_id": _find(h, "region_id", mapping.region_column),
+        "indicator_id": _find(h, "indicator_id", mapping.indicator_column),
+        "period": _find(h, "period", mapping.period_column),
+        "value": _find(h, "value", mapping.value_column),
+        "numerator": _find(h, "numerator", mapping.numerator_column),
+        "denominator": _find(h, "denominator", mapping.denominator_column),
+        "flag": _find(h, "flag", mapping.flag_column),
+    }
+    required = ["region_id", "indicator_id", "value"] + ([] if mapping.period else ["period"])
+    missing = [r for r in required if idx[r] is None]
+    if missing:
+        hint = " (is the delimiter right?)" if len(h) == 1 else ""
+        raise FileFormatError(
+            f"{table.path}: long format needs column(s) {', '.join(missing)}; header is {', '.join(h) or '(empty)'}{hint}"
+        )
+    n = table.cells.num_rows
+    columns = {"line": pa.array(table.lines, pa.int64()), "column": pa.repeat(h[idx["value"]], n)}
+    for role in ("region_id", "indicator_id", "period", "value", "numerator", "denominator", "flag"):
+        if idx[role] is not None:
+            columns[role] = table.cells.column(f"c{idx[role]}")
+        elif role == "period":
+            columns[role] = pa.repeat(pa.scalar(mapping.period, pa.string()), n)
+    cells = pa.table(columns)
+    used = {i for i in idx.values() if i is not None}
+    unused = [name for i, name in enumerate(h) if i not in used and name]
+    notes = [f"columns not used by the long format: {', '.join(unused)}"] if unused else []
+    return Adapted(cells=cells, notes=notes)
+
+
+def _melt(table: RawTable, region: pd.Series, period: pd.Series, columns: dict[int, str],
+          flag: pd.Series | None = None, cells: pd.DataFrame | None = None) -> tuple[pd.DataFrame, int]:
+    """Wide -> long for the given column positions; empty cells are counted, not turned into rows."""
+    frames = []
+    empty = 0
+    cells = table.frame() if cells is None else cells
+    for pos, indicator in columns.items():
+        values = cells[f"c{pos}"].astype("str").str.strip()
+        blank = values.isin(MISSING_MARKERS).to_numpy()
+        empty += int(blank.sum())
+        keep = ~blank
+        if not keep.any():
+            continue
+        frames.append(pd.DataFrame({
+            "line": table.lines[keep],
+            "column": table.header[pos] or f"column {pos + 1}",
+            "region_id": region.to_numpy()[keep],
+            "indicator_id": indicator,
+            "period": period.to_numpy()[keep],
+            "value": values.to_numpy()[keep],
+            "numerator": "",
+            "denominator": "",
+            "flag": "" if flag is None else flag.to_numpy()[keep],
+        }))
+    if not frames:
+        return _empty_long(), empty
+    out = pd.concat(frames, ignore_index=True)
+    for c in LONG_COLUMNS[1:]:
+        out[c] = out[c].astype("str")
+    return out, empty
+
+
+def adapt_wide(table: RawTable, mapping: Mapping, catalog: Catalog) -> Adapted:
+    h = table.header
+    r = _find(h, "region_id", mapping.region_column)
+    if r is None:
+        raise FileFormatError(f"{table.path}: wide format needs a region column (set region_column in the mapping); "
+                              f"header is {', '.join(h)}")
+    p = _find(h, "period", mapping.period_column)
+    if p is None and mapping.period is None:
+        raise FileFormatError(f"{table.path}: wide format needs a period column or a fixed 'period' in the mapping")
+    name_idx = _find(h, "name")
+    skip = {r, p, name_idx} | {h.index(c) for c in mapping.ignore_columns if c in h}
+    missing_mapped = [c for c in mapping.columns if c not in h]
+    if missing_mapped:
+        raise FileFormatError(f"{table.path}: mapped column(s) not in the header: {', '.join(missing_mapped)}")
+    columns: dict[int, str] = {}
+    unmapped: list[int] = []
+    for i, name in enumerate(h):
+        if i in skip:
+            continue
+        if name in mapping.columns:
+            columns[i] = mapping.columns[name]
+        elif name in catalog:
+            columns[i] = name
+        else:
+            unmapped.append(i)
+    region = _col(table, r)
+    period = _col(table, p, mapping.period or "")
+    cells, empty = _melt(table, region, period, columns)
+    notes = []
+    if unmapped:
+        # cells of unmapped columns are not lost: they are quarantined as unknown indicators
+        orphan, orphan_empty = _melt(table, region, period, {i: f"(unmapped column {h[i]!r})" for i in unmapped})
+        empty += orphan_empty
+        cells = pd.concat([cells, orphan], ignore_index=True)
+        notes.append(f"columns without an indicator mapping (their cells are quarantined): "
+                     f"{', '.join(h[i] or f'column {i + 1}' for i in unmapped)}")
+    return Adapted(cells=cells, notes=notes, empty_cells=empty)
+
+
+def adapt_regions(table: RawTable, mapping: Mapping, known: frozenset[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Validate a region list; returns (accepted regions, quarantined rows)."""
+    h = table.header
+    idx = {role: _find(h, role) for role in ("region_id", "name", "level", "parent_id", "geometry")}
+    missing = [r for r in ("region_id", "name", "level") if idx[r] is None]
+    if missing:
+        raise FileFormatError(f"{table.path}: a region list needs column(s) {', '.join(missing)}; header is {', '.join(h)}")
+    codes, bad = normalize_codes(_col(table, idx["region_id"]), mapping.region_code_width)
+    parents, bad_parent = normalize_codes(_col(table, idx["parent_id"]), mapping.region_code_width)
+    frame = pd.DataFrame({
+        "region_id": codes.to_numpy(),
+        "name": _col(table, idx["name"]).str.strip().to_numpy(),
+        "level": _col(table, idx["level"]).str.strip().str.lower().to_numpy(),
+        "parent_id": parents.to_numpy(),
+        "geometry": _col(table, idx["geometry"]).to_numpy(),
+        "line": table.lines,
+    })
+    reason = np.full(len(frame), "", dtype=object)
+    column = np.full(len(frame), "", dtype=object)
+    value = np.full(len(frame), "", dtype=object)
+
+    def fail(mask, why, col, val):
+        m = np.asarray(mask, bool) & (reason == "")
+        reason[m], column[m] = why, col
+        value[m] = np.asarray(val, dtype=object)[m]
+
+    fail(bad, "invalid region code (letters, digits and _.-/ only)", "region_id", frame["region_id"])
+    fail(frame["name"].eq("").to_numpy(), "name missing", "name", frame["name"])
+    fail(~frame["level"].isin(LEVELS).to_numpy(), f"unknown level (allowed: {', '.join(LEVELS)})", "level", frame["level"])
+    has_parent = frame["parent_id"].ne("").to_numpy()
+    fail(has_parent & bad_parent, "invalid parent code", "parent_id", frame["parent_id"])
+    dup = frame["region_id"].duplicated(keep=False).to_numpy()
+    fail(dup, "region_id appears more than once in the file", "region_id", frame["region_id"])
+    known_all = set(known) | set(frame.loc[reason == "", "region_id"])
+    fail(has_parent & ~frame["parent_id"].isin(known_all).to_numpy(), "unknown parent region", "parent_id",
+         frame["parent_id"])
+    ok = reason == ""
+    accepted = frame[ok].drop(columns=["line"]).replace({"parent_id": {"": None}, "geometry": {"": None}})
+    quarantined = pd.DataFrame({"line": frame.loc[~ok, "line"].to_numpy(), "column": column[~ok],
+                                "value": value[~ok], "reason": reason[~ok]})
+    return accepted, quarantined
+
+
+# --- Berlin MSS ----------------------------------------------------------------------------------
+
+# "Planungsraum ohne Zuordnung" marks a PLR without index: no class, not an error
+_MSS_STATUS_TEXT = {"hoch": "1", "mittel": "2", "niedrig": "3", "sehrniedrig": "4", "planungsraumohnezuordnung": ""}
+_MSS_DYNAMIK_TEXT = {"positiv": "1", "stabil": "2", "negativ": "3", "planungsraumohnezuordnung": ""}
+_MSS_DYNAMIK_SYMBOL = {"+": "1", "+/-": "2", "-": "3"}
+_MSS_VALUE_INDICATORS = re.compile(r"^mss_(s|d|z_|k|status_summe|status_index|dynamik_summe|dynamik_index)")
+
+
+def _mss_role(name: str) -> tuple[str, str | None, Callable[[pd.Series], pd.Series] | None]:
+    """Classify one MSS header: ('indicator', id, transform) | ('region'|'name'|'period'|'validity'|
+    'ignore'|'skip_misaligned', reason, None)."""
+    n = _norm(name)
+    if n in ("nummer", "plrid", "raumid", "id"):
+        return "region", None, None
+    if n in ("name", "plrname", "gebiet"):
+        return "name", None, None
+    if n == "zeit":
+        return "period", None, None
+    if n == "kom":
+        return "validity", None, None
+    if n.startswith("ew") or n == "inhabitants":
+        return "indicator", "mss_einwohner", None
+    if n == "s4new":
+        return "indicator", "mss_s4_neu", None
+    m = re.match(r"^([sd])([1-4])(percentage.*)?$", n)
+    if m:
+        return "indicator", f"mss_{m.group(1)}{m.group(2)}", None
+    m = re.match(r"^z([sd])([1-4])(percentage.*)?$", n)
+    if m:
+        if m.group(3) and m.group(1) == "d":
+            return "skip_misaligned", "z-values of D in this file are shifted against their headers", None
+        return "indicator", f"mss_z_{m.group(1)}{m.group(2)}", None
+    if n == "statussumme":
+        return "indicator", "mss_status_summe", None
+    if n == "dynamiksumme":
+        return "indicator", "mss_dynamik_summe", None
+    if n.startswith("statusindexstandardisierte"):
+        return "indicator", "mss_status_index", None
+    if n.startswith("dynamikindexstandardisierte"):
+        return "indicator", "mss_dynamik_index", None
+    if n in ("zuordnunggruppestatusindex", "zuordnungklassestatusindex", "statusindexclass", "siv"):
+        return "indicator", "mss_status_klasse", lambda s: s.map(lambda v: _MSS_STATUS_TEXT.get(_norm(v), v))
+    if n in ("zuordnunggruppedynamikindex", "zuordnungklassedynamikindex", "dynamicindexclass", "div"):
+        return "indicator", "mss_dynamik_klasse", lambda s: s.map(lambda v: _MSS_DYNAMIK_TEXT.get(_norm(v), v))
+    if n in ("statusindexgruppe", "statusindexklasse", "statusindex", "sin"):
+        return "indicator", "mss_status_klasse", lambda s: s.str.replace(r"\.0$", "", regex=True)
+    if n in ("dynamikindexgruppe", "dynamikindexklasse", "dynamicindex"):
+        return "indicator", "mss_dynamik_klasse", lambda s: s.map(lambda v: _MSS_DYNAMIK_SYMBOL.get(v.strip(), v))
+    if n == "din":
+        return "ignore", "DI_N codes dynamics as 1/3/5; DI_V carries the same class as text", None
+    if re.match(r"^(status1|status3|status4)$", n):
+        return "ignore", "meaning of 'Status 1/3/4' in the 2017 table is not documented", None
+    if n.endswith(("sdgr", "aggr")):
+        return "ignore", "distribution groups of single indicators", None
+    m = re.match(r"^ki?(\d{2})([a-z].*)?$", n)
+    if m:
+        return "indicator", f"mss_k{m.group(1)}", None
+    if n in ("", "bezid") or "statusdynamik" in n or n.startswith(("sdi", "statusdynamic")):
+        return "ignore", "combined status/dynamics code or label, derivable from the classes", None
+    return "ignore", "no MSS indicator with this name", None
+
+
+def adapt_mss(table: RawTable, mapping: Mapping) -> Adapted:
+    h = table.header
+    roles = [_mss_role(name) for name in h]
+    region_pos = next((i for i, r in enumerate(roles) if r[0] == "region"), None)
+    if region_pos is None:
+        raise FileFormatError(f"{table.path}: no PLR code column (Nummer, PLR_ID, PLR-ID, id) in the MSS table")
+    name_pos = next((i for i, r in enumerate(roles) if r[0] == "name"), None)
+    period_pos = next((i for i, r in enumerate(roles) if r[0] == "period"), None)
+    validity_pos = next((i for i, r in enumerate(roles) if r[0] == "validity"), None)
+
+    notes: list[str] = []
+    if mapping.period:
+        period = pd.Series(mapping.period, index=table.frame().index, dtype="str")
+        notes.append(f"MSS edition {mapping.period} from the mapping")
+    elif period_pos is not None:
+        # ZEIT is the reference date (e.g. 202012); the edition is the following year
+        zeit = _col(table, period_pos).str.strip()
+        year = pd.to_numeric(zeit.str.slice(0, 4), errors="coerce")
+        period = (year + 1).astype("Int64").astype("str").fillna("")
+        notes.append("MSS edition = year after the reference date in ZEIT")
+    else:
+        m = re.search(r"(20\d\d)", table.path.name)
+        if not m:
+            raise FileFormatError(f"{table.path}: cannot tell the MSS edition (no year in the file name, no ZEIT column); "
+                                  "set 'period' in a mapping file")
+        period = pd.Series(m.group(1), index=table.frame().index, dtype="str")
+        notes.append(f"MSS edition {m.group(1)} from the file name")
+
+    codes = _col(table, region_pos).str.strip()
+    # flags: rows that the MSS marks invalid, or placeholder rows of zeros for PLR without index
+    flag = pd.Series("", index=table.frame().index, dtype="str")
+    validity = None
+    if validity_pos is not None:
+        kom = _col(table, validity_pos).str.strip()
+        valid = kom.str.lower().eq("gültig")
+        validity = valid.map({True: "1", False: "0"}).astype("str")
+        small = kom.str.contains("300", regex=False)
+        flag = flag.mask(small, "suppressed")
+    s_cols = [i for i, r in enumerate(roles) if r[0] == "indicator" and re.match(r"^mss_s[1-4]$", r[1] or "")]
+    placeholder = None
+    if s_cols:
+        svals = pd.concat([_col(table, i).str.strip() for i in s_cols], axis=1)
+        placeholder = svals.isin(["0.00", "0", "0,00"]).all(axis=1) & (len(s_cols) >= 2)
+        if placeholder.any():
+            notes.append(f"{int(placeholder.sum())} rows hold only zeros for S1-S4 (PLR without index, fewer than "
+                         "300 residents): their index values are stored as suppressed without a value")
+        if validity is None:
+            validity = (~placeholder).map({True: "1", False: "0"}).astype("str")
+
+    # Known defect of the English-named PLR files of MSS 2015-2019: their header lacks K16 and K17 although
+    # the data rows carry them, so every K column after K05 holds its neighbour's values.
+    edition = pd.to_numeric(period, errors="coerce").max()
+    english = any(_norm(c).startswith("k01youth") for c in h)
+    if english and edition >= 2015 and not any(_norm(c).startswith("k16") for c in h):
+        shifted = "K columns after K05 are shifted against their headers (K16/K17 missing from the header)"
+        roles = [("skip_misaligned", shifted, None) if r[0] == "indicator" and re.match(r"^mss_k(0[6-9]|1\d)$", r[1] or "")
+                 else r for r in roles]
+
+    columns: dict[int, str] = {}
+    transforms: dict[int, Callable] = {}
+    ignored: dict[str, list[str]] = {}
+    for i, (role, ind, fn) in enumerate(roles):
+        if role == "indicator":
+            columns[i] = ind
+            if fn is not None:
+                transforms[i] = fn
+        elif role in ("ignore", "skip_misaligned"):
+            ignored.setdefault(ind, []).append(h[i] or f"(unnamed column {i + 1})")
+    for reason, names in ignored.items():
+        notes.append(f"not imported ({reason}): {', '.join(names)}")
+
+    cells_in = table.frame().copy()
+    for i, fn in transforms.items():
+        cells_in[f"c{i}"] = fn(cells_in[f"c{i}"].astype("str")).astype("str")
+    cells_in = cells_in.replace({"-9999": ""})
+    frames = []
+    empty = 0
+    for i, ind in columns.items():
+        col_flag = flag
+        if placeholder is not None and _MSS_VALUE_INDICATORS.match(ind):
+            cells_in.loc[placeholder.to_numpy(), f"c{i}"] = "."
+        if ind == "mss_einwohner":
+            col_flag = pd.Series("", index=flag.index, dtype="str")
+        part, e = _melt(table, codes, period, {i: ind}, col_flag, cells=cells_in)
+        frames.append(part)
+        empty += e
+    if validity is not None:
+        kom = pd.DataFrame({"c0": validity.to_numpy()})
+        part, _ = _melt(RawTable(path=table.path, header=["KOM"], cells=pa.table({"c0": pa.array([], pa.string())}),
+                                 lines=table.lines), codes, period, {0: "mss_gueltig"}, cells=kom)
+        frames.append(part)
+    cells = pd.concat(frames, ignore_index=True) if frames else _empty_long()
+
+    names = _col(table, name_pos).str.strip() if name_pos is not None else codes
+    level = codes.str.len().map({8: "planungsraum", 6: "bezirksregion", 2: "bezirk"})
+    parent = np.where(codes.str.len() == 8, codes.str.slice(0, 6), np.where(codes.str.len() == 6, codes.str.slice(0, 2), None))
+    regions = pd.DataFrame({"region_id": codes, "name": names, "level": level, "parent_id": parent, "geometry": None})
+    good = codes.str.fullmatch(r"\d{2}|\d{6}|\d{8}").fillna(False) & level.notna()
+    regions = regions[good.to_numpy()].drop_duplicates("region_id")
+    bad_lines = table.lines[~good.to_numpy()]
+    if len(bad_lines):
+        notes.append(f"rows without a PLR/BZR/Bezirk code (their cells are quarantined): lines "
+                     f"{', '.join(str(x) for x in bad_lines[:10])}")
+    return Adapted(cells=cells, regions=regions, notes=notes, empty_cells=empty)
+
+
+# --- INKAR ---------------------------------------------------------------------------------------
+
+LAENDER = {
+    "01": "Schleswig-Holstein", "02": "Hamburg", "03": "Niedersachsen", "04": "Bremen",
+    "05": "Nordrhein-Westfalen", "06": "Hessen", "07": "Rheinland-Pfalz", "08": "Baden-Württemberg",
+    "09": "Bayern", "10": "Saarland", "11": "Berlin", "12": "Brandenburg", "13": "Mecklenburg-Vorpommern",
+    "14": "Sachsen", "15": "Sachsen-Anhalt", "16": "Thüringen",
+}
+
+
+def adapt_inkar(table: RawTable, mapping: Mapping, catalog: Catalog) -> Adapted:
+    h = table.header
+    if "county_code" not in h or "year" not in h:
+        raise FileFormatError(f"{table.path}: INKAR file needs columns county_code and year; header is {', '.join(h)}")
+    codes, _ = normalize_codes(_col(table, h.index("county_code")), 5)
+    period = _col(table, h.index("year"))
+    columns = {}
+    unmapped = []
+    for i, name in enumerate(h):
+        if name in ("county_code", "year"):
+            continue
+        if f"inkar_{name}" in catalog:
+            columns[i] = f"inkar_{name}"
+        else:
+            unmapped.append(i)
+    cells, empty = _melt(table, codes, period, columns)
+    notes = []
+    if unmapped:
+        orphan, _ = _melt(table, codes, period, {i: f"(unmapped column {h[i]!r})" for i in unmapped})
+        cells = pd.concat([cells, orphan], ignore_index=True)
+        notes.append(f"INKAR columns without a catalog entry (quarantined): {', '.join(h[i] for i in unmapped)}")
+    uniq = sorted(set(codes[codes.str.fullmatch(r"\d{5}").fillna(False)]))
+    kreise = pd.DataFrame({"region_id": uniq, "name": [f"Kreis {c}" for c in uniq], "level": "kreis",
+                           "parent_id": [c[:2] for c in uniq], "geometry": None})
+    laender = pd.DataFrame({"region_id": list(LAENDER), "name": list(LAENDER.values()), "level": "land",
+                            "parent_id": None, "geometry": None})
+    notes.append("INKAR names no Kreise: regions are named 'Kreis <AGS>' until a region list supplies names")
+    return Adapted(cells=cells, regions=pd.concat([laender, kreise], ignore_index=True), notes=notes,
+                   empty_cells=empty)
+
+
+# ------------------------------------------------------------------------------------------------
+
+
+def detect_format(header: list[str]) -> str:
+    n = {_norm(c) for c in header}
+    if {"countycode", "year"} <= n:
+        return "inkar"
+    if {"regionid", "name", "level"} <= n or ({"region_id"} <= set(header) and "level" in header):
+        return "regions"
+    has_code = bool(n & {"nummer", "plrid", "raumid", "id"})
+    mss_markers = {"s1", "zs1", "ki01", "k01", "sin", "s1percentageunemployed", "k01youthunemployment"}
+    if has_code and n & mss_markers:
+        return "mss"
+    roles = {role: _find(header, role) for role in ("region_id", "indicator_id", "period", "value")}
+    if all(v is not None for v in roles.values()):
+        return "long"
+    if roles["region_id"] is not None:
+        return "wide"
+    return "unknown"
+
+
+@dataclass
+class ImportReport:
+    file: str
+    format: str
+    status: str
+    import_id: int | None = None
+    rows_read: int = 0
+    rows_accepted: int = 0
+    rows_quarantined: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    regions_changed: int = 0
+    empty_cells: int = 0
+    blank_lines: int = 0
+    encoding: str = ""
+    delimiter: str = ""
+    decimal: str = ""
+    notes: list[str] = field(default_factory=list)
+    report_path: str | None = None
+    message: str = ""
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def quarantine_share(self) -> float:
+        return self.rows_quarantined / self.rows_read if self.rows_read else 0.0
+
+
+def effective_catalog(settings: Settings, extra: list[Path] = ()) -> Catalog:
+    catalog = load_catalog(settings.catalog.dimensions, settings.catalog.indicators)
+    for path in extra:
+        if path not in settings.catalog.indicators:
+            catalog = catalog.extended(read_indicators(path, catalog.dimensions))
+    return catalog
+
+
+def ingest_file(path: Path | str, store: Store, settings: Settings, *, fmt: str = "auto",
+                mapping: Mapping | None = None, force: bool = False) -> ImportReport:
+    """Import one file: read, adapt, validate, merge; quarantine what fails. Never raises for bad rows."""
+    path = Path(path)
+    mapping = mapping or Mapping()
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}; got {fmt!r}")
+    if not path.is_file():
+        raise FileFormatError(f"file not found: {path}")
+    content_hash = file_hash(path)
+    if not force:
+        previous = store.previous_import(content_hash)
+        if previous is not None:
+            return ImportReport(
+                file=str(path), format=fmt, status="already_imported", import_id=previous["import_id"],
+                message=(f"identical content was imported as import #{previous['import_id']} ({previous['file']}); "
+                         "nothing changed (use --force to merge it again)"),
+            )
+    ingest = settings.ingest
+    import_id = store.begin_import(str(path), content_hash, fmt)
+    report = ImportReport(file=str(path), format=fmt, status="running", import_id=import_id)
+    t0 = time.perf_counter()
+    try:
+        table = read_table(path, encoding=mapping.encoding or ingest.encoding,
+                           delimiter=mapping.delimiter or ingest.delimiter, header_line=mapping.header_line,
+                           sheet=mapping.sheet)
+    except FileFormatError as exc:
+        report.status, report.message = "failed", str(exc)
+        store.finish_import(import_id, status="failed", message=str(exc), rows_read=0, rows_accepted=0,
+                            rows_quarantined=0)
+        return report
+    report.seconds["read"] = time.perf_counter() - t0
+    report.encoding, report.delimiter, report.blank_lines = table.encoding, table.delimiter, table.blank_lines
+    report.notes.extend(table.notes)
+    chosen = mapping.format or (detect_format(table.header) if fmt == "auto" else fmt)
+    report.format = chosen
+    try:
+        if chosen == "regions":
+            _ingest_regions(table, mapping, store, report)
+        elif chosen == "unknown":
+            raise FileFormatError(
+                f"{path}: cannot recognise the layout from the header ({', '.join(table.header[:12])}); "
+                "pass --format and, for wide files, --mapping"
+            )
+        else:
+            _ingest_observations(table, chosen, mapping, store, settings, report)
+    except FileFormatError as exc:
+        report.status, report.message = "failed", str(exc)
+        store.finish_import(import_id, status="failed", format=chosen, message=str(exc), rows_read=0,
+                            rows_accepted=0, rows_quarantined=0, notes=report.notes)
+        return report
+    if report.rows_quarantined:
+        report_dir = settings.report_dir()
+        out = report_dir / f"quarantine_{import_id:05d}_{path.stem}.csv"
+        q = store.quarantine(import_id)
+        write_quarantine_report(q, out)
+        report.report_path = str(out)
+    over = report.quarantine_share > ingest.max_quarantine_share
+    report.status = "quarantine_over_limit" if over else "ok"
+    if over:
+        report.message = (f"{report.rows_quarantined} of {report.rows_read} rows quarantined "
+                          f"({report.quarantine_share:.1%} > limit {ingest.max_quarantine_share:.1%})")
+    store.finish_import(
+        import_id, status=report.status, format=chosen, encoding=report.encoding, delimiter=report.delimiter,
+        decimal=report.decimal, rows_read=report.rows_read, rows_accepted=report.rows_accepted,
+        rows_quarantined=report.rows_quarantined, rows_inserted=report.inserted, rows_updated=report.updated,
+        rows_unchanged=report.unchanged, regions_added=report.regions_changed, blank_lines=report.blank_lines,
+        notes=report.notes, report=report.report_path, message=report.message,
+    )
+    return report
+
+
+def _problems_frame(problems: list[Problem]) -> pd.DataFrame:
+    return pd.DataFrame({
+        "line": [p.line for p in problems], "column": [p.column for p in problems],
+        "value": [p.value for p in problems], "reason": [p.reason for p in problems],
+    })
+
+
+def _ingest_regions(table: RawTable, mapping: Mapping, store: Store, report: ImportReport) -> None:
+    accepted, quarantined = adapt_regions(table, mapping, store.region_ids())
+    structural = _problems_frame(table.problems)
+    q = pd.concat([structural, quarantined], ignore_index=True) if len(structural) else quarantined
+    report.rows_read = table.cells.num_rows + len(table.problems)
+    report.rows_accepted = len(accepted)
+    report.rows_quarantined = len(q)
+    report.regions_changed = store.upsert_regions(accepted, report.import_id)
+    store.add_quarantine(report.import_id, report.file, q)
+
+
+def _ingest_observations(table: RawTable, chosen: str, mapping: Mapping, store: Store, settings: Settings,
+                         report: ImportReport) -> None:
+    extension = {"mss": [CATALOG_DIR / "berlin_mss.csv"], "inkar": [CATALOG_DIR / "inkar.csv"]}.get(chosen, [])
+    catalog = effective_catalog(settings, extension)
+    if chosen == "long":
+        adapted = adapt_long(table, mapping)
+    elif chosen == "wide":
+        adapted = adapt_wide(table, mapping, catalog)
+    elif chosen == "mss":
+        adapted = adapt_mss(table, mapping)
+    elif chosen == "inkar":
+        adapted = adapt_inkar(table, mapping, catalog)
+    else:
+        raise FileFormatError(f"unsupported format {chosen!r}")
+    store.sync_catalog(catalog)
+    if adapted.regions is not None:
+        report.regions_changed = store.add_missing_regions(adapted.regions, report.import_id)
+    report.notes.extend(adapted.notes)
+    report.empty_cells = adapted.empty_cells
+    cells = adapted.cells
+    declared = mapping.decimal or settings.ingest.decimal
+    if table.encoding in ("xlsx", "parquet") and declared != ",":
+        decimal, why = ".", f"{table.encoding}: numbers carry a decimal point"
+    else:
+        sample = cells.slice(0, 50_000).to_pandas() if isinstance(cells, pa.Table) else cells.iloc[:50_000]
+        parts = [sample[c].astype("str") for c in ("value", "numerator", "denominator") if c in sample.columns]
+        decimal, why = decide_decimal(parts, table.delimiter, declared)
+    report.decimal = decimal
+    report.notes.append(why)
+    rules = Rules(catalog=catalog, regions=store.region_ids(), period_min=settings.ingest.period_min,
+                  period_max=settings.ingest.period_max, decimal=decimal,
+                  consistency_tolerance=settings.ingest.consistency_tolerance,
+                  code_width=mapping.region_code_width)
+    t0 = time.perf_counter()
+    validated = validate_long(store.con, cells, rules)
+    report.seconds["validate"] = time.perf_counter() - t0
+    report.notes.extend(validated.notes)
+    structural = _problems_frame(table.problems + adapted.problems)
+    quarantined = (pd.concat([structural, validated.quarantined], ignore_index=True) if len(structural)
+                   else validated.quarantined)
+    report.rows_read = validated.n_in + len(table.problems) + len(adapted.problems)
+    report.rows_accepted = validated.n_accepted
+    report.rows_quarantined = len(quarantined)
+    if report.rows_read != report.rows_accepted + report.rows_quarantined:
+        raise RuntimeError(f"{report.file}: row accounting broken: {report.rows_read} read, "
+                           f"{report.rows_accepted} accepted, {report.rows_quarantined} quarantined")
+    t0 = time.perf_counter()
+    merged = store.merge_observations(validated.accepted_table, report.import_id,
+                                      unique=validated.repeated_keys == 0)
+    report.seconds["merge"] = time.perf_counter() - t0
+    report.inserted, report.updated, report.unchanged = merged.inserted, merged.updated, merged.unchanged
+    store.add_quarantine(report.import_id, report.file, quarantined)

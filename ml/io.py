@@ -1,0 +1,383 @@
+"""Reading monitoring files into a table of text cells with their line numbers, and writing reports.
+
+Every data line of a file ends up either as a row of ``RawTable.cells`` (with its physical line number in
+``RawTable.lines``) or as a ``Problem`` in ``RawTable.problems``; blank lines are counted, nothing is
+dropped. Number, code and period parsing happen later, in ``ml.validation``.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from ml.parsing import detect_encoding
+
+DELIMITERS = (";", ",", "\t", "|")
+
+
+class FileFormatError(ValueError):
+    """The file as a whole cannot be read (empty, binary, no recognisable header or delimiter)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One quarantined cell or line: where, what and why."""
+
+    line: int
+    column: str
+    value: str
+    reason: str
+
+
+@dataclass
+class RawTable:
+    """The text cells of a file: ``cells`` has one string column per header field."""
+
+    path: Path
+    header: list[str]
+    cells: pa.Table
+    lines: np.ndarray
+    problems: list[Problem] = field(default_factory=list)
+    encoding: str = "utf-8"
+    delimiter: str = ","
+    notes: list[str] = field(default_factory=list)
+    blank_lines: int = 0
+    sheet: str | None = None
+    _frame: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def data_lines(self) -> int:
+        """Lines holding data (parsed rows plus structurally broken ones)."""
+        return self.cells.num_rows + len(self.problems)
+
+    def frame(self) -> pd.DataFrame:
+        """The cells as a pandas frame of strings (columns ``c0``, ``c1`` ...)."""
+        if self._frame is None:
+            self._frame = self.cells.to_pandas().astype("str")
+        return self._frame
+
+    def column(self, index: int) -> pd.Series:
+        return self.frame()[f"c{index}"]
+
+
+def file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _decode_lines(data: bytes, encoding: str) -> tuple[bytes, list[Problem]]:
+    """Re-encode to UTF-8; a line that does not decode becomes a problem and is blanked."""
+    try:
+        return data.decode(encoding).encode("utf-8"), []
+    except UnicodeDecodeError:
+        pass
+    problems = []
+    out = []
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        try:
+            out.append(raw.decode(encoding).encode("utf-8"))
+        except UnicodeDecodeError as exc:
+            bad = raw[exc.start:exc.end]
+            problems.append(
+                Problem(number, "", raw.decode(encoding, errors="replace")[:200],
+                        f"undecodable bytes {bad!r} at byte {exc.start} of the line for encoding {encoding}")
+            )
+            out.append(b"")
+    return b"\n".join(out), problems
+
+
+def _sniff_delimiter(header_line: str, declared: str) -> str:
+    if declared != "auto":
+        return declared
+    counts = {d: _count_outside_quotes(header_line, d) for d in DELIMITERS}
+    best = max(counts, key=lambda d: counts[d])
+    if counts[best] == 0:
+        raise FileFormatError(
+            f"cannot find a delimiter in the header line {header_line[:120]!r}: "
+            "expected fields separated by ';', ',', tab or '|'"
+        )
+    return best
+
+
+def _count_outside_quotes(line: str, delimiter: str) -> int:
+    count, inside = 0, False
+    for ch in line:
+        if ch == '"':
+            inside = not inside
+        elif ch == delimiter and not inside:
+            count += 1
+    return count
+
+
+def _header_position(buf: bytes, header_line: int) -> tuple[int, int, int]:
+    """(0-based index of the header line, its start offset, offset where the data begins)."""
+    pos, index = 0, 0
+    while True:
+        nl = buf.find(b"\n", pos)
+        end = len(buf) if nl < 0 else nl
+        if index >= header_line - 1 and buf[pos:end].strip():
+            return index, pos, (len(buf) if nl < 0 else nl + 1)
+        if nl < 0:
+            raise FileFormatError("no header line found (the file holds only blank lines)")
+        pos, index = nl + 1, index + 1
+
+
+def _has_multiline_quotes(body: bytes) -> bool:
+    """True if some line has an odd number of quotes (a quoted line break, or an unterminated quote)."""
+    if b'"' not in body:
+        return False
+    arr = np.frombuffer(body, dtype=np.uint8)
+    quotes = np.flatnonzero(arr == 34)
+    newlines = np.flatnonzero(arr == 10)
+    per_line = np.bincount(np.searchsorted(newlines, quotes), minlength=len(newlines) + 1)
+    return bool((per_line % 2 == 1).any())
+
+
+def read_delimited(path: Path, *, encoding: str = "auto", delimiter: str = "auto", header_line: int = 1) -> RawTable:
+    """Read a CSV/TSV export: detect encoding and delimiter, keep every cell as text.
+
+    ``header_line`` is the 1-based line of the header (title lines above it are skipped). Well-formed
+    files take a fast multi-threaded path; a file with broken rows or quoted line breaks is read again
+    with Python's csv module so that every row keeps its exact line number.
+    """
+    path = Path(path)
+    data = path.read_bytes()
+    if not data.strip(b" \t\r\n\x00\xef\xbb\xbf"):
+        raise FileFormatError(f"{path}: the file is empty")
+    try:
+        enc = detect_encoding(data, encoding)
+    except ValueError as exc:
+        raise FileFormatError(f"{path}: {exc}") from None
+    if enc.name == "utf-16":
+        buf, problems = data.decode("utf-16").encode("utf-8"), []
+    else:
+        body = data[3:] if enc.bom and enc.name == "utf-8" else data
+        if enc.name == "utf-8" and "undecodable" not in enc.note:
+            buf, problems = body, []
+        else:
+            buf, problems = _decode_lines(body, enc.name)
+    try:
+        h, h_start, data_start = _header_position(buf, header_line)
+    except FileFormatError as exc:
+        raise FileFormatError(f"{path}: {exc}") from None
+    header_text = buf[h_start:data_start].rstrip(b"\r\n").decode("utf-8", errors="replace")
+    delim = _sniff_delimiter(header_text, delimiter)
+    header = [c.strip() for c in next(csv.reader([header_text], delimiter=delim))]
+    notes = [f"encoding: {enc.note}", f"delimiter: {delim!r}"]
+    body = buf[data_start:]
+    table = None
+    if not problems and not _has_multiline_quotes(body):
+        table = _read_fast(path, body, delim, h, header)
+    if table is None:
+        table = _read_with_csv_module(path, buf, delim, h, header, problems)
+    table.encoding, table.delimiter = enc.name, delim
+    table.notes = notes + table.notes
+    if len(header) == 1:
+        table.notes.append("the header has a single column: is the delimiter right?")
+    return table
+
+
+def _drop_blank_rows(cells: pa.Table, lines: np.ndarray) -> tuple[pa.Table, np.ndarray, int]:
+    """Rows whose cells are all empty (such as ';;;;') are blank lines, not data."""
+    if cells.num_rows == 0:
+        return cells, lines, 0
+    blank = None
+    for col in cells.columns:
+        empty = pc.equal(pc.utf8_trim_whitespace(col), "")
+        blank = empty if blank is None else pc.and_(blank, empty)
+    mask = np.asarray(blank.to_numpy(zero_copy_only=False), dtype=bool)
+    n_blank = int(mask.sum())
+    if n_blank == 0:
+        return cells, lines, 0
+    keep = ~mask
+    return cells.filter(pa.array(keep)), lines[keep], n_blank
+
+
+def _read_fast(path: Path, body: bytes, delim: str, h: int, header: list[str]) -> RawTable | None:
+    """Parse with pyarrow; None when the file needs the exact (slow) path."""
+    stripped = body.rstrip(b"\r\n")
+    trailing_blank = body[len(stripped):].count(b"\n") - (1 if body.endswith(b"\n") else 0)
+    names = _unique_names(header)
+    if not stripped.strip():
+        cells = pa.table({n: pa.array([], pa.string()) for n in names})
+        return RawTable(path=path, header=header, cells=cells, lines=np.zeros(0, np.int64),
+                        blank_lines=body.count(b"\n"))
+    n_lines = stripped.count(b"\n") + 1
+    invalid: list[object] = []
+
+    def on_invalid(row: object) -> str:
+        invalid.append(row)
+        return "skip"
+
+    try:
+        cells = pacsv.read_csv(
+            io.BytesIO(stripped),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(delimiter=delim, quote_char='"', newlines_in_values=False,
+                                              ignore_empty_lines=False, invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False,
+                                                 null_values=[]),
+        )
+    except pa.ArrowInvalid:
+        return None
+    if invalid or cells.num_rows != n_lines:
+        return None
+    lines = np.arange(h + 2, h + 2 + n_lines, dtype=np.int64)
+    cells, lines, n_blank = _drop_blank_rows(cells, lines)
+    return RawTable(path=path, header=header, cells=cells, lines=lines, blank_lines=n_blank + max(trailing_blank, 0))
+
+
+def _read_with_csv_module(path, buf, delim, h, header, problems) -> RawTable:
+    text = buf.decode("utf-8", errors="replace")
+    n_fields = len(header)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, quotechar='"', strict=False)
+    columns: list[list[str]] = [[] for _ in range(n_fields)]
+    row_lines: list[int] = []
+    problems = list(problems)
+    bad_lines = {p.line for p in problems}
+    blank = 0
+    start_line = 1
+    total_lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    for row in reader:
+        line_no = start_line
+        start_line = reader.line_num + 1
+        if line_no <= h + 1 or line_no in bad_lines:
+            continue
+        if all(not c.strip() for c in row):
+            blank += 1
+            continue
+        if len(row) != n_fields:
+            joined = delim.join(row)
+            at_end = reader.line_num >= total_lines and not text.endswith("\n")
+            if reader.line_num > line_no and reader.line_num >= total_lines:
+                reason = "truncated row: unterminated quoted value at the end of the file"
+            elif len(row) < n_fields and at_end:
+                reason = f"truncated row: {len(row)} of {n_fields} fields and no line end (file cut off?)"
+            elif len(row) > n_fields:
+                reason = (f"expected {n_fields} fields, found {len(row)}: wrong delimiter, or an unquoted "
+                          f"{delim!r} inside a value (decimal comma?)")
+            else:
+                reason = f"expected {n_fields} fields, found {len(row)}"
+            problems.append(Problem(line_no, "", joined[:200], reason))
+            continue
+        for target, cell in zip(columns, row):
+            target.append(cell)
+        row_lines.append(line_no)
+    if text.count('"') % 2 == 1 and row_lines:
+        # an opening quote that is never closed swallows everything to the end of the file
+        last = row_lines.pop()
+        value = delim.join([col.pop() for col in columns])
+        problems.append(Problem(last, "", value[:200], "truncated row: unterminated quoted value at the end of the file"))
+    names = _unique_names(header)
+    cells = pa.table({n: pa.array(col, pa.string()) for n, col in zip(names, columns)})
+    return RawTable(path=path, header=header, cells=cells, lines=np.asarray(row_lines, dtype=np.int64),
+                    problems=sorted(problems, key=lambda p: p.line), blank_lines=blank,
+                    notes=["parsed row by row (broken rows or quoted line breaks present)"])
+
+
+def _unique_names(header: list[str]) -> list[str]:
+    """Positional column names; header texts may repeat or be empty (as in the MSS tables)."""
+    return [f"c{i}" for i in range(len(header))]
+
+
+def read_excel(path: Path, *, sheet: str | int | None = None, header_line: int = 1) -> RawTable:
+    """Read one sheet of an Excel workbook as text cells; numbers keep a decimal point."""
+    path = Path(path)
+    try:
+        frames = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, header=None, dtype=object)
+    except ValueError as exc:
+        raise FileFormatError(f"{path}: {exc}") from None
+    except Exception as exc:  # openpyxl raises several unrelated types for damaged workbooks
+        raise FileFormatError(f"{path}: not a readable Excel workbook ({type(exc).__name__}: {exc})") from None
+    frame = frames
+    if frame.empty:
+        raise FileFormatError(f"{path}: the sheet is empty")
+    h = header_line - 1
+    while h < len(frame) and frame.iloc[h].isna().all():
+        h += 1
+    if h >= len(frame):
+        raise FileFormatError(f"{path}: no header row found")
+    header = [("" if pd.isna(v) else str(v)).strip() for v in frame.iloc[h].tolist()]
+    body = frame.iloc[h + 1:]
+
+    def as_text(v: object) -> str:
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            return ""
+        if isinstance(v, float) and v.is_integer():
+            return str(int(v))
+        if isinstance(v, pd.Timestamp):
+            return v.strftime("%Y-%m-%d")
+        return str(v)
+
+    texts = body.map(as_text)
+    blank = texts.apply(lambda r: all(not c.strip() for c in r), axis=1).to_numpy()
+    kept = texts[~blank]
+    names = _unique_names(header)
+    kept.columns = names
+    cells = pa.Table.from_pandas(kept.reset_index(drop=True).astype(object), preserve_index=False)
+    cells = cells.cast(pa.schema([(n, pa.string()) for n in names]))
+    lines = (np.flatnonzero(~blank) + h + 2).astype(np.int64)
+    return RawTable(path=path, header=header, cells=cells, lines=lines, blank_lines=int(blank.sum()),
+                    encoding="xlsx", delimiter="", notes=["Excel workbook: numeric cells use a decimal point"],
+                    sheet=str(sheet) if sheet is not None else None)
+
+
+def read_parquet(path: Path) -> RawTable:
+    """Read a Parquet file; every cell becomes text so that one validator serves all formats."""
+    path = Path(path)
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises ArrowInvalid and OSError for damaged files
+        raise FileFormatError(f"{path}: not a readable Parquet file ({exc})") from None
+    header = [str(c) for c in frame.columns]
+    names = _unique_names(header)
+    cells = pa.table({n: pa.array(_series_as_text(frame[c]).to_numpy(dtype=object), pa.string())
+                      for n, c in zip(names, frame.columns)})
+    # Parquet has no lines; the row number (header = line 1) plays that role in reports.
+    return RawTable(path=path, header=header, cells=cells, lines=np.arange(2, len(frame) + 2, dtype=np.int64),
+                    encoding="parquet", delimiter="", notes=["Parquet: row numbers stand for lines"])
+
+
+def _series_as_text(series: pd.Series) -> pd.Series:
+    if pd.api.types.is_float_dtype(series):
+        out = series.map(lambda v: "" if pd.isna(v) else repr(float(v)))
+        return out.astype("str")
+    return series.astype("str").fillna("").replace({"nan": "", "None": "", "<NA>": ""})
+
+
+def read_table(path: Path, *, encoding: str = "auto", delimiter: str = "auto", header_line: int = 1,
+               sheet: str | int | None = None) -> RawTable:
+    """Dispatch on the file ending: .csv/.txt/.tsv, .xlsx/.xlsm, .parquet."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileFormatError(f"file not found: {path}")
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return read_excel(path, sheet=sheet, header_line=header_line)
+    if suffix in (".parquet", ".pq"):
+        return read_parquet(path)
+    return read_delimited(path, encoding=encoding, delimiter=delimiter, header_line=header_line)
+
+
+QUARANTINE_REPORT_COLUMNS = ("file", "line", "column", "value", "reason")
+
+
+def write_quarantine_report(frame: pd.DataFrame, path: Path) -> Path:
+    """Write quarantined rows as CSV (UTF-8 with BOM and ';' so that German Excel opens it as is)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.loc[:, list(QUARANTINE_REPORT_COLUMNS)].to_csv(path, sep=";", index=False, encoding="utf-8-sig")
+    return path

@@ -1,0 +1,385 @@
+"""The monitoring store: one DuckDB file with regions, the catalog, observations and the import trail.
+
+Observations are keyed by (region_id, indicator_id, period). A merge inserts new keys, updates changed
+ones and records every change (old and new value, which import) in ``observation_changes``; nothing
+is overwritten without a trace. Uniqueness of the key is kept by the merge itself: DuckDB's
+index-backed constraints make bulk merges of millions of rows many times slower.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from ml.catalog import Catalog
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS schema_info (version INTEGER NOT NULL, created_at TIMESTAMP NOT NULL);
+CREATE TABLE IF NOT EXISTS dimensions (dimension VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, "order" INTEGER);
+CREATE TABLE IF NOT EXISTS indicators (
+    indicator_id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, dimension VARCHAR NOT NULL, unit VARCHAR,
+    polarity INTEGER NOT NULL, kind VARCHAR NOT NULL, frequency VARCHAR NOT NULL, numerator VARCHAR,
+    denominator VARCHAR, scale DOUBLE, monitors VARCHAR, lenses VARCHAR, basis BOOLEAN NOT NULL,
+    min DOUBLE, max DOUBLE, source VARCHAR, catalog_file VARCHAR
+);
+CREATE TABLE IF NOT EXISTS regions (
+    region_id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, level VARCHAR NOT NULL, parent_id VARCHAR,
+    geometry VARCHAR, import_id INTEGER
+);
+CREATE TABLE IF NOT EXISTS observations (
+    region_id VARCHAR NOT NULL, indicator_id VARCHAR NOT NULL, period VARCHAR NOT NULL,
+    value DOUBLE, numerator DOUBLE, denominator DOUBLE, flag VARCHAR NOT NULL, import_id INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS observation_changes (
+    import_id INTEGER NOT NULL, old_import_id INTEGER, region_id VARCHAR NOT NULL, indicator_id VARCHAR NOT NULL,
+    period VARCHAR NOT NULL, old_value DOUBLE, new_value DOUBLE, old_numerator DOUBLE, new_numerator DOUBLE,
+    old_denominator DOUBLE, new_denominator DOUBLE, old_flag VARCHAR, new_flag VARCHAR
+);
+CREATE SEQUENCE IF NOT EXISTS import_seq START 1;
+CREATE TABLE IF NOT EXISTS import_log (
+    import_id INTEGER PRIMARY KEY, file VARCHAR NOT NULL, content_hash VARCHAR NOT NULL, format VARCHAR,
+    encoding VARCHAR, delimiter VARCHAR, decimal VARCHAR, rows_read BIGINT, rows_accepted BIGINT,
+    rows_quarantined BIGINT, rows_inserted BIGINT, rows_updated BIGINT, rows_unchanged BIGINT,
+    regions_added BIGINT, blank_lines BIGINT, status VARCHAR NOT NULL, message VARCHAR, notes VARCHAR,
+    report VARCHAR, started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS quarantine (
+    import_id INTEGER NOT NULL, file VARCHAR NOT NULL, line BIGINT, "column" VARCHAR, value VARCHAR,
+    reason VARCHAR NOT NULL
+);
+"""
+
+OBS_KEY = ("region_id", "indicator_id", "period")
+
+
+class StoreError(RuntimeError):
+    """The store file cannot be used (wrong schema version, locked, not a DuckDB file)."""
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    inserted: int
+    updated: int
+    unchanged: int
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Store:
+    """A monitoring store in one DuckDB file. Use as a context manager."""
+
+    def __init__(self, path: Path | str, *, threads: int = 2, read_only: bool = False) -> None:
+        self.path = Path(path)
+        self.read_only = read_only
+        self.threads = threads
+        self._con: duckdb.DuckDBPyConnection | None = None
+
+    def __enter__(self) -> "Store":
+        self.open()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def open(self) -> None:
+        if self.read_only and not self.path.is_file():
+            raise StoreError(f"store not found: {self.path} (run 'sozialradar ingest' first)")
+        if not self.read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._con = duckdb.connect(str(self.path), read_only=self.read_only,
+                                       config={"threads": self.threads})
+        except duckdb.Error as exc:
+            raise StoreError(f"cannot open store {self.path}: {exc}") from exc
+        if not self.read_only:
+            self._con.execute(_SCHEMA)
+            if self._con.execute("SELECT count(*) FROM schema_info").fetchall()[0][0] == 0:
+                self._con.execute("INSERT INTO schema_info VALUES (?, ?)", [SCHEMA_VERSION, _now()])
+        version = self._con.execute("SELECT max(version) FROM schema_info").fetchall()[0][0]
+        if version != SCHEMA_VERSION:
+            raise StoreError(f"{self.path}: schema version {version}; this program needs {SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        if self._con is None:
+            raise StoreError("store is not open")
+        return self._con
+
+    # catalog and regions -------------------------------------------------------------------------
+
+    def sync_catalog(self, catalog: Catalog) -> int:
+        """Write the catalog's dimensions and indicators; returns how many indicator rows changed."""
+        dims = pd.DataFrame(
+            [(d.dimension, d.name, d.order) for d in catalog.dimensions.values()],
+            columns=["dimension", "name", "order"],
+        )
+        inds = pd.DataFrame([
+            {
+                "indicator_id": i.indicator_id, "name": i.name, "dimension": i.dimension, "unit": i.unit,
+                "polarity": i.polarity, "kind": i.kind, "frequency": i.frequency, "numerator": i.numerator,
+                "denominator": i.denominator, "scale": i.scale, "monitors": "|".join(i.monitors),
+                "lenses": "|".join(i.lenses), "basis": i.basis, "min": i.min, "max": i.max,
+                "source": i.source, "catalog_file": i.catalog_file,
+            }
+            for i in catalog
+        ])
+        con = self.con
+        con.register("new_dims", dims)
+        con.register("new_inds", inds)
+        try:
+            con.execute("BEGIN")
+            con.execute('INSERT OR REPLACE INTO dimensions SELECT dimension, name, "order" FROM new_dims')
+            changed = con.execute(
+                "SELECT count(*) FROM new_inds n LEFT JOIN indicators i USING (indicator_id) "
+                "WHERE i.indicator_id IS NULL OR (n.name, n.dimension, n.unit, n.polarity, n.kind, n.frequency, "
+                "n.numerator, n.denominator, n.scale, n.basis, n.min, n.max) IS DISTINCT FROM "
+                "(i.name, i.dimension, i.unit, i.polarity, i.kind, i.frequency, i.numerator, i.denominator, "
+                "i.scale, i.basis, i.min, i.max)"
+            ).fetchall()[0][0]
+            con.execute("INSERT OR REPLACE INTO indicators SELECT * FROM new_inds")
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        finally:
+            con.unregister("new_dims")
+            con.unregister("new_inds")
+        return int(changed)
+
+    def upsert_regions(self, regions: pd.DataFrame, import_id: int | None) -> int:
+        """Insert new regions and update changed ones; returns the number of rows that changed."""
+        cols = ["region_id", "name", "level", "parent_id", "geometry"]
+        frame = regions.reindex(columns=cols).copy()
+        frame["import_id"] = import_id
+        con = self.con
+        con.register("new_regions", frame)
+        try:
+            changed = con.execute(
+                "SELECT count(*) FROM new_regions n LEFT JOIN regions r USING (region_id) "
+                "WHERE r.region_id IS NULL OR (n.name, n.level, n.parent_id, coalesce(n.geometry, r.geometry)) "
+                "IS DISTINCT FROM (r.name, r.level, r.parent_id, r.geometry)"
+            ).fetchall()[0][0]
+            if changed:
+                con.execute(
+                    "INSERT OR REPLACE INTO regions SELECT n.region_id, n.name, n.level, n.parent_id, "
+                    "coalesce(n.geometry, r.geometry), CAST(n.import_id AS INTEGER) FROM new_regions n "
+                    "LEFT JOIN regions r USING (region_id) "
+                    "WHERE r.region_id IS NULL OR (n.name, n.level, n.parent_id, coalesce(n.geometry, r.geometry)) "
+                    "IS DISTINCT FROM (r.name, r.level, r.parent_id, r.geometry)"
+                )
+        finally:
+            con.unregister("new_regions")
+        return int(changed)
+
+    def add_missing_regions(self, regions: pd.DataFrame, import_id: int | None) -> int:
+        """Insert regions the store does not know yet; existing ones (names, parents) stay as they are.
+
+        Observation files name their regions in passing; only a region list is allowed to rename.
+        """
+        known = self.region_ids()
+        new = regions[~regions["region_id"].isin(known)]
+        return self.upsert_regions(new, import_id) if len(new) else 0
+
+    def region_ids(self) -> frozenset[str]:
+        return frozenset(r[0] for r in self.con.execute("SELECT region_id FROM regions").fetchall())
+
+    def regions(self) -> pd.DataFrame:
+        return self.con.execute("SELECT * FROM regions ORDER BY region_id").df()
+
+    # imports ---------------------------------------------------------------------------------------
+
+    def previous_import(self, content_hash: str) -> dict[str, Any] | None:
+        rows = self.con.execute(
+            "SELECT import_id, file, finished_at FROM import_log WHERE content_hash = ? AND status IN "
+            "('ok', 'quarantine_over_limit') ORDER BY import_id DESC LIMIT 1",
+            [content_hash],
+        ).fetchall()
+        row = rows[0] if rows else None
+        return None if row is None else {"import_id": row[0], "file": row[1], "finished_at": row[2]}
+
+    def begin_import(self, file: str, content_hash: str, fmt: str) -> int:
+        import_id = self.con.execute("SELECT nextval('import_seq')").fetchall()[0][0]
+        self.con.execute(
+            "INSERT INTO import_log (import_id, file, content_hash, format, status, started_at) "
+            "VALUES (?, ?, ?, ?, 'running', ?)",
+            [import_id, file, content_hash, fmt, _now()],
+        )
+        return int(import_id)
+
+    def finish_import(self, import_id: int, **fields: Any) -> None:
+        if "notes" in fields and not isinstance(fields["notes"], str):
+            fields["notes"] = json.dumps(fields["notes"], ensure_ascii=False)
+        fields["finished_at"] = _now()
+        assignments = ", ".join(f"{k} = ?" for k in fields)
+        self.con.execute(f"UPDATE import_log SET {assignments} WHERE import_id = ?", [*fields.values(), import_id])
+
+    def add_quarantine(self, import_id: int, file: str, frame: pd.DataFrame) -> None:
+        if frame.empty:
+            return
+        q = frame.loc[:, ["line", "column", "value", "reason"]].copy()
+        q.insert(0, "file", file)
+        q.insert(0, "import_id", import_id)
+        self.con.register("new_q", q)
+        try:
+            self.con.execute('INSERT INTO quarantine SELECT import_id, file, line, "column", value, reason FROM new_q')
+        finally:
+            self.con.unregister("new_q")
+
+    def merge_observations(self, source: str | pd.DataFrame, import_id: int, *, unique: bool = False) -> MergeResult:
+        """Insert new keys, update changed ones (recording old and new), leave identical ones alone.
+
+        ``source`` is a frame or the name of a table on this connection with the observation columns;
+        rows repeating a key are merged once (pass ``unique=True`` when the caller knows keys are unique).
+        """
+        con = self.con
+        registered = not isinstance(source, str)
+        if registered:
+            con.register("staged_in", source)
+        relation = "staged_in" if registered else source
+        try:
+            if unique:
+                con.execute(f"CREATE OR REPLACE TEMP VIEW staged_src AS SELECT region_id, indicator_id, period, value, "
+                            f"numerator, denominator, flag FROM {relation}")
+            else:
+                con.execute(
+                    "CREATE OR REPLACE TEMP TABLE staged_src AS SELECT DISTINCT ON (region_id, indicator_id, period) "
+                    f"region_id, indicator_id, period, value, numerator, denominator, flag FROM {relation}"
+                )
+            return self._merge_staged(import_id)
+        finally:
+            con.execute("DROP VIEW IF EXISTS staged_src" if unique else "DROP TABLE IF EXISTS staged_src")
+            if registered:
+                con.unregister("staged_in")
+
+    def _merge_staged(self, import_id: int) -> MergeResult:
+        con = self.con
+        n_staged, overlap = self._staged_counts()
+        if n_staged == 0:
+            return MergeResult(0, 0, 0)
+        if overlap == 0:
+            # only new keys: one insert, nothing to compare
+            try:
+                con.execute("BEGIN")
+                con.execute("INSERT INTO observations SELECT region_id, indicator_id, period, value, numerator, "
+                            "denominator, flag, ? FROM staged_src", [import_id])
+                con.execute("COMMIT")
+            except Exception:
+                con.execute("ROLLBACK")
+                raise
+            return MergeResult(int(n_staged), 0, 0)
+        try:
+            con.execute("BEGIN")
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE diff AS SELECT s.*, o.region_id IS NULL AS is_new, "
+                "o.value AS old_value, o.numerator AS old_numerator, o.denominator AS old_denominator, "
+                "o.flag AS old_flag, o.import_id AS old_import_id "
+                "FROM staged_src s LEFT JOIN observations o USING (region_id, indicator_id, period) "
+                "WHERE o.region_id IS NULL OR (s.value, s.numerator, s.denominator, s.flag) IS DISTINCT FROM "
+                "(o.value, o.numerator, o.denominator, o.flag)"
+            )
+            inserted, updated = con.execute(
+                "SELECT count(*) FILTER (WHERE is_new), count(*) FILTER (WHERE NOT is_new) FROM diff"
+            ).fetchall()[0]
+            if updated:
+                con.execute(
+                    "INSERT INTO observation_changes SELECT ?, old_import_id, region_id, indicator_id, period, "
+                    "old_value, value, old_numerator, numerator, old_denominator, denominator, old_flag, flag "
+                    "FROM diff WHERE NOT is_new",
+                    [import_id],
+                )
+                con.execute(
+                    "UPDATE observations o SET value = d.value, numerator = d.numerator, "
+                    "denominator = d.denominator, flag = d.flag, import_id = ? FROM diff d "
+                    "WHERE NOT d.is_new AND o.region_id = d.region_id AND o.indicator_id = d.indicator_id "
+                    "AND o.period = d.period",
+                    [import_id],
+                )
+            if inserted:
+                con.execute(
+                    "INSERT INTO observations SELECT region_id, indicator_id, period, value, numerator, "
+                    "denominator, flag, ? FROM diff WHERE is_new",
+                    [import_id],
+                )
+            con.execute("DROP TABLE diff")
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        return MergeResult(int(inserted), int(updated), int(n_staged) - int(inserted) - int(updated))
+
+    def _staged_counts(self) -> tuple[int, int]:
+        n_staged = self.con.execute("SELECT count(*) FROM staged_src").fetchall()[0][0]
+        overlap = self.con.execute(
+            "SELECT count(*) FROM staged_src SEMI JOIN observations USING (region_id, indicator_id, period)"
+        ).fetchall()[0][0]
+        return int(n_staged), int(overlap)
+
+    # reading ---------------------------------------------------------------------------------------
+
+    def observations(self, indicator_ids: list[str] | None = None, region_ids: list[str] | None = None) -> pd.DataFrame:
+        sql = "SELECT region_id, indicator_id, period, value, numerator, denominator, flag FROM observations"
+        where, params = [], []
+        if indicator_ids is not None:
+            where.append("list_contains(?, indicator_id)")
+            params.append(list(indicator_ids))
+        if region_ids is not None:
+            where.append("list_contains(?, region_id)")
+            params.append(list(region_ids))
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        return self.con.execute(sql + " ORDER BY region_id, indicator_id, period", params).df()
+
+    def imports(self, limit: int = 20) -> pd.DataFrame:
+        return self.con.execute(
+            "SELECT import_id, file, format, status, rows_read, rows_accepted, rows_quarantined, rows_inserted, "
+            "rows_updated, rows_unchanged, finished_at FROM import_log ORDER BY import_id DESC LIMIT ?",
+            [limit],
+        ).df()
+
+    def quarantine(self, import_id: int | None = None) -> pd.DataFrame:
+        if import_id is None:
+            return self.con.execute('SELECT * FROM quarantine ORDER BY import_id, line').df()
+        return self.con.execute('SELECT * FROM quarantine WHERE import_id = ? ORDER BY line', [import_id]).df()
+
+    def info(self) -> dict[str, Any]:
+        con = self.con
+        count = lambda table: int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])  # noqa: E731
+        levels = dict(con.execute("SELECT level, count(*) FROM regions GROUP BY level ORDER BY 2 DESC").fetchall())
+        flags = dict(con.execute("SELECT flag, count(*) FROM observations GROUP BY flag ORDER BY 2 DESC").fetchall())
+        periods = con.execute(
+            "SELECT min(period) FILTER (WHERE length(period) = 4), max(period) FILTER (WHERE length(period) = 4), "
+            "min(period) FILTER (WHERE length(period) = 7), max(period) FILTER (WHERE length(period) = 7) "
+            "FROM observations"
+        ).fetchall()[0]
+        catalogs = dict(con.execute(
+            "SELECT catalog_file, count(*) FROM indicators GROUP BY catalog_file ORDER BY 1").fetchall())
+        return {
+            "path": str(self.path),
+            "size_bytes": self.path.stat().st_size if self.path.exists() else 0,
+            "regions": count("regions"),
+            "regions_by_level": levels,
+            "indicators": count("indicators"),
+            "indicators_by_catalog": catalogs,
+            "observations": count("observations"),
+            "observations_by_flag": flags,
+            "annual_periods": (periods[0], periods[1]),
+            "monthly_periods": (periods[2], periods[3]),
+            "imports": count("import_log"),
+            "quarantined_rows": count("quarantine"),
+            "changes_recorded": count("observation_changes"),
+        }

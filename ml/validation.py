@@ -1,0 +1,225 @@
+"""Validation of observations in long form: every cell is accepted or quarantined with a reason.
+
+Input is text as read from a file (a pyarrow Table or pandas frame with ``line``, ``region_id``,
+``indicator_id``, ``period``, ``value`` and optionally ``column``, ``numerator``, ``denominator``,
+``flag``). The checks run as one set-based pass inside DuckDB; accepted rows stay there as the temporary
+table ``v_accepted`` for the store to merge, quarantined rows come back as a frame naming line, column,
+value and reason. ``rows in == accepted + quarantined`` always holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from ml.catalog import Catalog
+from ml.contracts import FLAGS
+from ml.parsing import install_macros
+
+REQUIRED_COLUMNS = ("line", "region_id", "indicator_id", "period", "value")
+OPTIONAL_COLUMNS = ("column", "numerator", "denominator", "flag")
+
+FLAG_ALIASES = {
+    "": "ok", "ok": "ok", "suppressed": "suppressed", "gesperrt": "suppressed", "geheim": "suppressed",
+    "estimated": "estimated", "geschätzt": "estimated", "geschaetzt": "estimated", "imputed": "imputed",
+    "imputiert": "imputed",
+}
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What a valid observation is: catalog, known regions, period range, number format."""
+
+    catalog: Catalog
+    regions: frozenset[str]
+    period_min: int
+    period_max: int
+    decimal: str
+    consistency_tolerance: float = 0.06
+    code_width: int | None = None
+
+
+@dataclass
+class Validated:
+    n_in: int
+    n_accepted: int
+    quarantined: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+    accepted_table: str = "v_accepted"
+    repeated_keys: int = 0
+
+    def accepted(self, con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+        return con.execute(f"SELECT * FROM {self.accepted_table} ORDER BY region_id, indicator_id, period").df()
+
+
+def catalog_table(catalog: Catalog) -> pa.Table:
+    rows = []
+    for ind in catalog:
+        lo, hi = ind.valid_range
+        signed = ind.numerator is not None and ind.numerator in catalog and catalog[ind.numerator].kind == "balance"
+        rows.append((ind.indicator_id, ind.kind, ind.frequency, lo, hi, ind.scale if ind.numerator else None, signed))
+    cols = list(zip(*rows)) if rows else [[]] * 7
+    return pa.table({
+        "indicator_id": pa.array(cols[0], pa.string()), "kind": pa.array(cols[1], pa.string()),
+        "frequency": pa.array(cols[2], pa.string()), "lo": pa.array(cols[3], pa.float64()),
+        "hi": pa.array(cols[4], pa.float64()), "scale": pa.array(cols[5], pa.float64()),
+        "signed_numerator": pa.array(cols[6], pa.bool_()),
+    })
+
+
+def _flag_case(expr: str) -> str:
+    whens = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in FLAG_ALIASES.items())
+    return f"CASE {expr} {whens} ELSE NULL END"
+
+
+def validate_long(con: duckdb.DuckDBPyConnection, cells: pa.Table | pd.DataFrame, rules: Rules) -> Validated:
+    """Check and type text cells on ``con``; leaves the accepted rows in the temp table ``v_accepted``."""
+    names = cells.column_names if isinstance(cells, pa.Table) else list(cells.columns)
+    missing = [c for c in REQUIRED_COLUMNS if c not in names]
+    if missing:
+        raise ValueError(f"validate_long: missing column(s) {', '.join(missing)}")
+    if rules.decimal not in (",", "."):
+        raise ValueError(f"decimal must be ',' or '.'; got {rules.decimal!r}")
+    install_macros(con)
+    opt = {c: (f"s.{c}" if c in names else ("'value'" if c == "column" else "''")) for c in OPTIONAL_COLUMNS}
+    con.register("v_src", cells)
+    con.register("v_regions", pa.table({"region_id": pa.array(sorted(rules.regions), pa.string())}))
+    con.register("v_cat", catalog_table(rules.catalog))
+    dec = rules.decimal
+    try:
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP VIEW v_parsed AS
+            SELECT s.line, {opt['column']} AS src_column,
+                   s.region_id AS raw_region, s.indicator_id AS raw_ind, s.period AS raw_period,
+                   s.value AS raw_value, {opt['numerator']} AS raw_num, {opt['denominator']} AS raw_den,
+                   {opt['flag']} AS raw_flag,
+                   sr_code(s.region_id, {'NULL' if rules.code_width is None else int(rules.code_width)}::INTEGER) AS region_id,
+                   trim(coalesce(s.indicator_id, '')) AS indicator_id,
+                   sr_period(s.period) AS period,
+                   sr_finite(sr_number(s.value, '{dec}')) AS value, sr_cell_kind(s.value) AS value_kind,
+                   sr_finite(sr_number({opt['numerator']}, '{dec}')) AS numerator,
+                   sr_cell_kind({opt['numerator']}) AS num_kind,
+                   sr_finite(sr_number({opt['denominator']}, '{dec}')) AS denominator,
+                   sr_cell_kind({opt['denominator']}) AS den_kind,
+                   {_flag_case("lower(trim(coalesce(" + opt['flag'] + ", '')))")} AS flag_code
+            FROM v_src s
+            """,
+        )
+        reason = f"""
+            CASE
+            WHEN p.region_id = '' THEN {{'r': 'region code missing', 'c': 'region_id', 'v': p.raw_region}}
+            WHEN NOT sr_code_ok(p.region_id) THEN {{'r': 'invalid region code (letters, digits and _.-/ only)',
+                 'c': 'region_id', 'v': p.raw_region}}
+            WHEN r.region_id IS NULL THEN {{'r': 'unknown region (not in the store''s regions; import the regions first)',
+                 'c': 'region_id', 'v': p.region_id}}
+            WHEN c.indicator_id IS NULL THEN {{'r': 'unknown indicator (not in the catalog)', 'c': 'indicator_id',
+                 'v': p.raw_ind}}
+            WHEN p.period IS NULL THEN {{'r': sr_period_reason(p.raw_period), 'c': 'period', 'v': p.raw_period}}
+            WHEN CAST(left(p.period, 4) AS INTEGER) NOT BETWEEN {int(rules.period_min)} AND {int(rules.period_max)}
+                 THEN {{'r': 'period out of range {int(rules.period_min)}..{int(rules.period_max)}', 'c': 'period',
+                 'v': p.raw_period}}
+            WHEN c.frequency = 'annual' AND length(p.period) = 7 THEN {{'r': 'monthly period for an annual indicator',
+                 'c': 'period', 'v': p.raw_period}}
+            WHEN c.frequency = 'monthly' AND length(p.period) = 4 THEN {{'r': 'annual period for a monthly indicator (expected YYYY-MM)',
+                 'c': 'period', 'v': p.raw_period}}
+            WHEN p.flag_code IS NULL THEN {{'r': 'unknown flag (allowed: {", ".join(FLAGS)})', 'c': 'flag', 'v': p.raw_flag}}
+            WHEN p.value_kind = 'missing' AND p.flag_code <> 'suppressed' THEN {{'r': 'value missing',
+                 'c': p.src_column, 'v': p.raw_value}}
+            WHEN p.value_kind = 'text' AND p.value IS NULL THEN {{'r': 'not a number (decimal separator ''{dec}'')',
+                 'c': p.src_column, 'v': p.raw_value}}
+            WHEN c.kind = 'share' AND (p.value < 0 OR p.value > 100) THEN {{'r': 'share outside [0, 100]',
+                 'c': p.src_column, 'v': p.raw_value}}
+            WHEN c.kind = 'count' AND p.value < 0 THEN {{'r': 'negative count', 'c': p.src_column, 'v': p.raw_value}}
+            WHEN p.value < c.lo OR p.value > c.hi THEN {{'r': printf('value outside the indicator''s valid range [%g, %g]',
+                 c.lo, c.hi), 'c': p.src_column, 'v': p.raw_value}}
+            WHEN p.num_kind = 'text' AND p.numerator IS NULL THEN {{'r': 'numerator is not a number', 'c': 'numerator',
+                 'v': p.raw_num}}
+            WHEN p.num_kind = 'secret' THEN {{'r': 'numerator is suppressed; give the flag instead', 'c': 'numerator',
+                 'v': p.raw_num}}
+            WHEN p.numerator < 0 AND NOT c.signed_numerator THEN {{'r': 'negative numerator', 'c': 'numerator',
+                 'v': p.raw_num}}
+            WHEN p.den_kind = 'text' AND p.denominator IS NULL THEN {{'r': 'denominator is not a number',
+                 'c': 'denominator', 'v': p.raw_den}}
+            WHEN p.den_kind = 'secret' THEN {{'r': 'denominator is suppressed; give the flag instead',
+                 'c': 'denominator', 'v': p.raw_den}}
+            WHEN p.denominator < 0 THEN {{'r': 'negative denominator', 'c': 'denominator', 'v': p.raw_den}}
+            WHEN p.value IS NOT NULL AND p.numerator IS NOT NULL AND p.denominator = 0 AND p.numerator <> 0
+                 THEN {{'r': 'denominator is 0 but numerator is not', 'c': 'denominator', 'v': p.raw_den}}
+            WHEN p.value IS NOT NULL AND p.numerator IS NOT NULL AND p.denominator > 0 AND c.scale IS NOT NULL
+                 AND abs(c.scale * p.numerator / p.denominator - p.value)
+                     > greatest({float(rules.consistency_tolerance)}, abs(p.value) * 1e-3)
+                 THEN {{'r': printf('value %g does not match scale·numerator/denominator = %.4g', p.value,
+                 c.scale * p.numerator / p.denominator), 'c': p.src_column, 'v': p.raw_value}}
+            ELSE NULL END
+        """
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE v_checked AS
+            SELECT p.line, p.src_column, p.raw_value, p.region_id, p.indicator_id, p.period, p.value,
+                   p.numerator, p.denominator,
+                   CASE WHEN p.value_kind = 'secret' THEN 'suppressed' ELSE p.flag_code END AS flag,
+                   {reason} AS q
+            FROM v_parsed p
+            LEFT JOIN v_regions r ON r.region_id = p.region_id
+            LEFT JOIN v_cat c ON c.indicator_id = p.indicator_id
+            """
+        )
+        # keys first (cheap), details only for the few repeated keys
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE v_dups AS
+            WITH keys AS (SELECT region_id, indicator_id, period FROM v_checked WHERE q IS NULL
+                          GROUP BY ALL HAVING count(*) > 1)
+            SELECT c.region_id, c.indicator_id, c.period, count(*) AS n,
+                   count(DISTINCT hash(c.value, c.numerator, c.denominator, c.flag)) AS n_sig,
+                   string_agg(c.line || ' (' || c.src_column || ': ' || coalesce(c.raw_value, '') || ')', ', '
+                              ORDER BY c.line, c.src_column) AS places
+            FROM v_checked c SEMI JOIN keys USING (region_id, indicator_id, period)
+            WHERE c.q IS NULL GROUP BY ALL
+            """
+        )
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP VIEW v_accepted AS
+            SELECT c.region_id, c.indicator_id, c.period, c.value, c.numerator, c.denominator, c.flag
+            FROM v_checked c ANTI JOIN (SELECT * FROM v_dups WHERE n_sig > 1) d
+                 USING (region_id, indicator_id, period)
+            WHERE c.q IS NULL
+            """
+        )
+        quarantined = con.execute(
+            """
+            SELECT line, q.c AS "column", coalesce(q.v, '') AS value, q.r AS reason FROM v_checked WHERE q IS NOT NULL
+            UNION ALL
+            SELECT c.line, c.src_column, coalesce(c.raw_value, ''),
+                   'conflicting duplicate: lines ' || d.places || ' give different values for this region, indicator and period'
+            FROM v_checked c JOIN v_dups d USING (region_id, indicator_id, period)
+            WHERE c.q IS NULL AND d.n_sig > 1
+            ORDER BY 1, 2
+            """
+        ).df()
+        n_in = con.execute("SELECT count(*) FROM v_checked").fetchall()[0][0]
+        n_acc = n_in - len(quarantined)
+        identical = con.execute("SELECT coalesce(sum(n - 1), 0) FROM v_dups WHERE n_sig = 1").fetchall()[0][0]
+        n_dup_keys = con.execute("SELECT count(*) FROM v_dups").fetchall()[0][0]
+        con.execute("DROP VIEW v_parsed")
+    finally:
+        con.execute("DROP VIEW IF EXISTS v_parsed")
+        for name in ("v_src", "v_regions", "v_cat"):
+            con.unregister(name)
+    notes = []
+    if identical:
+        notes.append(f"{int(identical)} rows repeat another row exactly; each such observation is stored once")
+    for col in ("line",):
+        quarantined[col] = quarantined[col].astype(np.int64)
+    for col in ("column", "value", "reason"):
+        quarantined[col] = quarantined[col].astype("str")
+    if int(n_in) != int(n_acc) + len(quarantined):
+        raise RuntimeError(f"row accounting broken: {n_in} in, {n_acc} accepted, {len(quarantined)} quarantined")
+    return Validated(n_in=int(n_in), n_accepted=int(n_acc), quarantined=quarantined, notes=notes,
+                     repeated_keys=int(n_dup_keys))

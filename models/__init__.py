@@ -1,0 +1,2 @@
+"""Prototype classifiers (LVQ), typology clustering, forecasting, early warning and explanations.
+Depends on ``features`` and ``ml``."""

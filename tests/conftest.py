@@ -1,0 +1,48 @@
+"""Shared fixtures: a configuration pointing into a temporary directory, a real DuckDB store file,
+the embedded sample, and the real open data beside the project (tests using it skip with a reason
+when ``../shared/data`` is absent)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ml.catalog import load_catalog
+from ml.config import Settings, load_settings
+from ml.paths import PROJECT_ROOT
+from ml.store import Store
+
+SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return load_settings(env={
+        "SOZIALRADAR_STORE__PATH": str(tmp_path / "store" / "monitoring.duckdb"),
+        "SOZIALRADAR_INGEST__REPORT_DIR": str(tmp_path / "quarantine"),
+    })
+
+
+@pytest.fixture
+def catalog(settings: Settings):
+    return load_catalog(settings.catalog.dimensions, settings.catalog.indicators)
+
+
+@pytest.fixture
+def store(settings: Settings):
+    with Store(settings.store.path) as st:
+        yield st
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real open data not present at {SHARED_DATA}")
+    return SHARED_DATA
+
+
+def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode(encoding))
+    return path

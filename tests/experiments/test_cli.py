@@ -1,0 +1,90 @@
+"""The command line, in-process (click's runner) and once as the installed console script."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from experiments.cli import main
+from ml.paths import PROJECT_ROOT, SAMPLE_DIR
+
+
+@pytest.fixture
+def env(tmp_path):
+    return {"SOZIALRADAR_STORE__PATH": str(tmp_path / "s.duckdb"), "SOZIALRADAR_INGEST__REPORT_DIR": str(tmp_path / "q")}
+
+
+def run(args, env, code=0):
+    result = CliRunner().invoke(main, args, env=env, catch_exceptions=False)
+    assert result.exit_code == code, result.output
+    return result.output
+
+
+@pytest.mark.parametrize("args", [[], ["generate"], ["ingest"], ["store"], ["store", "info"], ["demo"]])
+def test_help_everywhere(args):
+    out = CliRunner().invoke(main, [*args, "--help"])
+    assert out.exit_code == 0 and "Usage:" in out.output
+
+
+def test_generate_ingest_info(tmp_path, env):
+    out = run(["generate", "--out", str(tmp_path / "mk")], env)
+    assert "Musterkreis (seed 20260522)" in out and (tmp_path / "mk" / "observations.csv").is_file()
+    out = run(["ingest", str(tmp_path / "mk" / "regions.csv"), str(tmp_path / "mk" / "observations.csv")], env)
+    assert "read 112,719 = accepted 112,719 + quarantined 0" in out
+    out = run(["ingest", str(tmp_path / "mk" / "observations.csv")], env)
+    assert "nothing changed" in out
+    out = run(["store", "info"], env)
+    assert "regions: 61" in out and "observations: 112,719" in out and "monthly 2010-01..2025-12" in out
+
+
+def test_generate_is_deterministic_and_matches_embedded_sample(tmp_path, env):
+    run(["generate", "--out", str(tmp_path / "a"), "--format", "parquet"], env)
+    a = pd.read_parquet(tmp_path / "a" / "observations.parquet")
+    pd.testing.assert_frame_equal(a, pd.read_parquet(SAMPLE_DIR / "observations.parquet"))
+    out = run(["generate", "--out", str(tmp_path / "b"), "--seed", "5", "--format", "parquet"], env)
+    assert "seed 5" in out
+
+
+def test_ingest_exit_codes(tmp_path, env):
+    run(["ingest", str(SAMPLE_DIR / "regions.csv")], env)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Gebiet;Indikator;Jahr;Wert\n14599010;einwohner;2021;5\n14599010;einwohner;2022;zwölf\n", encoding="utf-8")
+    out = CliRunner().invoke(main, ["ingest", str(bad)], env=env)
+    assert out.exit_code == 1 and "1 of 2 rows quarantined (50.0% > limit 5.0%)" in out.output
+    lenient = dict(env, SOZIALRADAR_INGEST__MAX_QUARANTINE_SHARE="0.6")
+    bad.write_text("Gebiet;Indikator;Jahr;Wert\n14599010;einwohner;2023;5\n14599010;einwohner;2024;zwölf\n", encoding="utf-8")
+    assert CliRunner().invoke(main, ["ingest", str(bad)], env=lenient).exit_code == 0
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    out = CliRunner().invoke(main, ["ingest", str(empty)], env=env)
+    assert out.exit_code == 1 and "the file is empty" in out.output
+
+
+def test_bad_config_and_mapping_messages(tmp_path, env):
+    out = CliRunner().invoke(main, ["--config", str(tmp_path / "none.yaml"), "store", "info"], env=env)
+    assert out.exit_code == 1 and "config file not found" in out.output
+    out = CliRunner().invoke(main, ["ingest", str(SAMPLE_DIR / "regions.csv"), "--mapping", str(tmp_path / "m.yaml")], env=env)
+    assert out.exit_code == 1 and "mapping file not found" in out.output
+    out = CliRunner().invoke(main, ["store", "info"], env=env)
+    assert out.exit_code == 1 and "store not found" in out.output
+    out = CliRunner().invoke(main, ["ingest", "--format", "xml", "x.csv"], env=env)
+    assert out.exit_code == 2 and "'xml' is not one of" in out.output
+
+
+def test_demo_in_process(tmp_path, env):
+    out = run(["demo", "--workdir", str(tmp_path / "demo")], env)
+    assert "Profil-Übersicht" in out and "Sozialregion Nord" in out and "SGB-II-Quote %" in out
+    assert (tmp_path / "demo" / "monitoring.duckdb").is_file()
+
+
+def test_console_script_runs(tmp_path):
+    exe = Path(sys.executable).with_name("sozialradar")
+    env = dict(os.environ, SOZIALRADAR_STORE__PATH=str(tmp_path / "s.duckdb"))
+    proc = subprocess.run([str(exe), "ingest", str(SAMPLE_DIR / "regions.csv")], capture_output=True, text=True,
+                          env=env, cwd=PROJECT_ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "regions new or changed: 61" in proc.stdout

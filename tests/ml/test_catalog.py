@@ -1,0 +1,123 @@
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from ml.catalog import CatalogError, load_catalog, load_dimensions, read_indicators
+from ml.paths import CATALOG_DIR
+
+HEADER = "indicator_id,name,dimension,unit,polarity,kind,numerator,denominator,scale,frequency,monitors,lenses,basis,min,max,source\n"
+
+
+def test_default_catalog_has_56_indicators_in_9_groups(catalog):
+    reported = catalog.reported()
+    assert len(reported) == 56
+    assert len(catalog.dimensions) == 9
+    counts = Counter(i.dimension for i in reported)
+    assert set(counts) == set(catalog.dimensions)
+    assert counts["intervention"] == 14 and counts["bevoelkerung"] == 11 and counts["partizipation"] == 1
+
+
+def test_every_share_and_rate_has_parts_in_the_catalog(catalog):
+    for ind in catalog.reported():
+        if ind.kind in ("share", "rate"):
+            assert ind.numerator in catalog and ind.denominator in catalog, ind.indicator_id
+            assert ind.scale in (1, 100, 1000, 10000), ind.indicator_id
+
+
+def test_monitors_and_lenses_are_named_subsets(catalog):
+    monitors = {m for i in catalog for m in i.monitors}
+    lenses = {ln for i in catalog for ln in i.lenses}
+    assert {"Demografie", "HzE", "Kita", "Bildung", "Sozialraum"} <= monitors
+    assert lenses == {"Kindheit und Jugend", "Teilhabe", "Senioren", "Bildung"}
+
+
+def test_german_names_and_valid_ranges(catalog):
+    assert catalog["sgb2_quote"].name.startswith("SGB-II-Quote")
+    assert catalog["sgb2_quote"].valid_range == (0.0, 100.0)
+    assert catalog["einwohner"].valid_range[0] == 0.0
+    assert catalog["natuerlicher_saldo"].valid_range == (-1000.0, 1000.0)
+
+
+def _write(tmp_path: Path, rows: str) -> Path:
+    path = tmp_path / "county.csv"
+    path.write_text(HEADER + rows, encoding="utf-8")
+    return path
+
+
+def test_unknown_group_reported_with_file_and_line(tmp_path):
+    dims = load_dimensions(CATALOG_DIR / "dimensions.csv")
+    path = _write(tmp_path, "a,Name A,raum,%,1,mean,,,,annual,,,false,,,\nb,Name B,kultur,%,1,mean,,,,annual,,,false,,,\n")
+    with pytest.raises(CatalogError, match=r"county\.csv:3: unknown group \(dimension\) 'kultur'"):
+        read_indicators(path, dims)
+
+
+def test_share_without_denominator(tmp_path):
+    dims = load_dimensions(CATALOG_DIR / "dimensions.csv")
+    path = _write(tmp_path, "q,Quote,arbeit,%,1,share,,,,annual,,,false,,,\n")
+    with pytest.raises(CatalogError, match=r"county\.csv:2: share 'q' has no numerator and denominator"):
+        read_indicators(path, dims)
+    half = _write(tmp_path, "q,Quote,arbeit,%,1,share,x,,100,annual,,,false,,,\n")
+    with pytest.raises(CatalogError, match="numerator or a denominator but not both"):
+        read_indicators(half, dims)
+
+
+def test_duplicate_id(tmp_path):
+    dims = load_dimensions(CATALOG_DIR / "dimensions.csv")
+    path = _write(tmp_path, "a,A,raum,%,0,mean,,,,annual,,,false,,,\na,A2,raum,%,0,mean,,,,annual,,,false,,,\n")
+    with pytest.raises(CatalogError, match=r"county\.csv:3: duplicate indicator_id 'a' \(first defined on line 2\)"):
+        read_indicators(path, dims)
+
+
+@pytest.mark.parametrize(
+    "row, message",
+    [
+        ("a,A,raum,%,2,mean,,,,annual,,,false,,,\n", "polarity must be -1, 0 or \\+1; got '2'"),
+        ("a,A,raum,%,1,ratio,,,,annual,,,false,,,\n", "kind must be one of"),
+        ("a,A,raum,%,1,mean,,,,weekly,,,false,,,\n", "frequency must be one of"),
+        ("a,A,raum,%,1,mean,,,,annual,,,maybe,,,\n", "basis must be true or false"),
+        ("a,A,raum,%,1,mean,,,,annual,,,false,5,1,\n", "min 5.0 exceeds max 1.0"),
+        ("a,A,raum,%,1,mean,,,,annual,,,false,x,,\n", "column 'min' must be a number; got 'x'"),
+        ("a,,raum,%,1,mean,,,,annual,,,false,,,\n", "column 'name' is empty"),
+    ],
+)
+def test_row_errors(tmp_path, row, message):
+    dims = load_dimensions(CATALOG_DIR / "dimensions.csv")
+    with pytest.raises(CatalogError, match=message):
+        read_indicators(_write(tmp_path, row), dims)
+
+
+def test_extension_may_add_but_not_redefine(tmp_path):
+    path = _write(tmp_path, "kreis_extra,Eigener Indikator,arbeit,%,1,share,arbeitslose,einwohner,100,annual,,,false,,,\n")
+    cat = load_catalog(CATALOG_DIR / "dimensions.csv", [CATALOG_DIR / "indicators.csv", path])
+    assert "kreis_extra" in cat and len(cat.reported()) == 57
+    clash = tmp_path / "clash.csv"
+    clash.write_text(HEADER + "einwohner,Einwohner,bevoelkerung,Personen,1,count,,,,annual,,,false,,,\n", encoding="utf-8")
+    with pytest.raises(CatalogError, match="'einwohner' is already defined differently"):
+        load_catalog(CATALOG_DIR / "dimensions.csv", [CATALOG_DIR / "indicators.csv", clash])
+
+
+def test_unknown_reference(tmp_path):
+    path = _write(tmp_path, "q,Quote,arbeit,%,1,share,gibtsnicht,einwohner,100,annual,,,false,,,\n")
+    with pytest.raises(CatalogError, match="unknown numerator 'gibtsnicht'"):
+        load_catalog(CATALOG_DIR / "dimensions.csv", [CATALOG_DIR / "indicators.csv", path])
+
+
+def test_missing_columns_and_files(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("indicator_id,name\nx,y\n", encoding="utf-8")
+    with pytest.raises(CatalogError, match=r"bad\.csv:1: missing column\(s\) dimension"):
+        load_catalog(CATALOG_DIR / "dimensions.csv", [bad])
+    with pytest.raises(CatalogError, match="catalog file not found"):
+        load_catalog(CATALOG_DIR / "dimensions.csv", [tmp_path / "none.csv"])
+    with pytest.raises(CatalogError, match="no catalog files configured"):
+        load_catalog(CATALOG_DIR / "dimensions.csv", [])
+
+
+def test_external_catalogs_load(catalog):
+    for name in ("berlin_mss.csv", "inkar.csv"):
+        extra = read_indicators(CATALOG_DIR / name, catalog.dimensions)
+        assert catalog.extended(extra)
+    inkar = {i.indicator_id: i for i in read_indicators(CATALOG_DIR / "inkar.csv", catalog.dimensions)}
+    assert len(inkar) == 30
+    assert inkar["inkar_unemployment_rate"].kind == "share" and inkar["inkar_unemployment_rate"].numerator is None

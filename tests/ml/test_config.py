@@ -1,0 +1,73 @@
+from pathlib import Path
+
+import pytest
+
+from ml.config import ConfigError, Settings, load_settings
+
+
+def test_defaults_live_in_one_place():
+    s = load_settings(env={})
+    assert s == Settings()
+    assert s.privacy.min_count == 3
+    assert s.privacy.min_population == 300
+    assert s.ingest.max_quarantine_share == pytest.approx(0.05)
+    assert s.tracking.uri.startswith("sqlite:///")
+
+
+def test_file_then_environment_override(tmp_path: Path):
+    cfg = tmp_path / "kreis.yaml"
+    cfg.write_text("privacy:\n  min_count: 5\nstore:\n  path: /data/a.duckdb\n", encoding="utf-8")
+    s = load_settings(cfg, env={"SOZIALRADAR_PRIVACY__MIN_COUNT": "7", "OTHER": "x"})
+    assert s.privacy.min_count == 7
+    assert s.store.path == Path("/data/a.duckdb")
+
+
+def test_environment_list_values_are_parsed():
+    s = load_settings(env={"SOZIALRADAR_CATALOG__INDICATORS": "[a.csv, b.csv]"})
+    assert s.catalog.indicators == [Path("a.csv"), Path("b.csv")]
+
+
+def test_unknown_field_is_named(tmp_path: Path):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("privacy:\n  min_cnt: 5\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"privacy\.min_cnt"):
+        load_settings(cfg, env={})
+
+
+def test_out_of_range_value_names_field_and_value():
+    with pytest.raises(ConfigError, match=r"ingest\.max_quarantine_share.*got 2"):
+        load_settings(env={"SOZIALRADAR_INGEST__MAX_QUARANTINE_SHARE": "2"})
+
+
+def test_period_range_must_be_ordered():
+    with pytest.raises(ConfigError, match="period_min .* must not exceed period_max"):
+        load_settings(env={"SOZIALRADAR_INGEST__PERIOD_MIN": "2020", "SOZIALRADAR_INGEST__PERIOD_MAX": "2000"})
+
+
+def test_malformed_environment_name():
+    with pytest.raises(ConfigError, match="SOZIALRADAR_<SECTION>__<FIELD>"):
+        load_settings(env={"SOZIALRADAR_STORE": "x"})
+
+
+def test_missing_and_invalid_file(tmp_path: Path):
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_settings(tmp_path / "nope.yaml", env={})
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- a\n- b\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="expected a mapping of sections"):
+        load_settings(bad, env={})
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("a: [\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_settings(broken, env={})
+
+
+def test_synthetic_years_checked():
+    with pytest.raises(ConfigError, match="at least 5"):
+        load_settings(env={"SOZIALRADAR_SYNTHETIC__FIRST_YEAR": "2020", "SOZIALRADAR_SYNTHETIC__LAST_YEAR": "2022"})
+
+
+def test_resolved_is_plain_data():
+    data = load_settings(env={}).resolved()
+    assert data["privacy"] == {"min_count": 3, "min_population": 300}
+    assert isinstance(data["store"]["path"], str)

@@ -1,0 +1,200 @@
+"""Importing files end to end into a real store file: every failure kind is quarantined with its
+reason, valid rows are kept, and rows read = accepted + quarantined."""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+
+from ml.importers import MappingError, detect_format, ingest_file, load_mapping
+from ml.paths import SAMPLE_DIR
+from tests.conftest import write
+
+HEADER = "Gebiet;Indikator;Jahr;Wert\n"
+GOOD = "14599010;sgb2_quote;2021;12,5\n14599020;sgb2_quote;2021;7,25\n"
+
+
+@pytest.fixture
+def county(store, settings):
+    rep = ingest_file(SAMPLE_DIR / "regions.csv", store, settings)
+    assert rep.status == "ok" and rep.regions_changed == 61
+    return store
+
+
+def ingest(store, settings, path, **kw):
+    rep = ingest_file(path, store, settings, **kw)
+    assert rep.rows_read == rep.rows_accepted + rep.rows_quarantined
+    return rep
+
+
+def quarantine_of(store, rep):
+    return store.quarantine(rep.import_id)
+
+
+@pytest.mark.parametrize("bad_line, column, reason", [
+    ("99999999;sgb2_quote;2021;5\n", "region_id", "unknown region"),
+    ("14599010;kinderzahl;2021;5\n", "indicator_id", "unknown indicator"),
+    ("14599030;sgb2_quote;2021;zwölf\n", "Wert", "not a number"),
+    ("14599030;sgb2_quote;2021;101,5\n", "Wert", "share outside [0, 100]"),
+    ("14599030;einwohner;2021;-12\n", "Wert", "negative count"),
+    ("14599030;sgb2_quote;1850;5\n", "period", "period out of range"),
+])
+def test_each_bad_row_is_quarantined_and_reported(county, settings, tmp_path, bad_line, column, reason):
+    path = write(tmp_path / "long.csv", HEADER + GOOD + bad_line)
+    rep = ingest(county, settings, path)
+    assert (rep.rows_read, rep.rows_accepted, rep.rows_quarantined) == (3, 2, 1)
+    assert rep.inserted == 2 and rep.format == "long" and rep.decimal == ","
+    q = quarantine_of(county, rep)
+    assert q.loc[0, "line"] == 4 and q.loc[0, "column"] == column and reason in q.loc[0, "reason"]
+    report = pd.read_csv(rep.report_path, sep=";", dtype=str, encoding="utf-8-sig")
+    assert list(report.columns) == ["file", "line", "column", "value", "reason"]
+    assert report.loc[0, "file"] == str(path) and report.loc[0, "line"] == "4"
+    assert report.loc[0, "value"] == bad_line.strip().split(";")[["region_id", "indicator_id", "period"].index(column)
+                                                                  if column in ("region_id", "indicator_id", "period") else 3]
+    assert rep.status == "quarantine_over_limit"  # 1 of 3 > 5 %
+
+
+def test_conflicting_duplicates(county, settings, tmp_path):
+    path = write(tmp_path / "dup.csv", HEADER + GOOD + "14599010;sgb2_quote;2021;13,0\n")
+    rep = ingest(county, settings, path)
+    assert rep.rows_accepted == 1 and rep.rows_quarantined == 2
+    reasons = quarantine_of(county, rep)["reason"].tolist()
+    assert all(r.startswith("conflicting duplicate: lines 2 (Wert: 12,5), 4 (Wert: 13,0)") for r in reasons)
+
+
+def test_undecodable_bytes(county, settings, tmp_path):
+    path = tmp_path / "enc.csv"
+    path.write_bytes(("Gebiet;Indikator;Jahr;Wert;Bemerkung\n14599010;einwohner;2021;100;Straße\n").encode()
+                     + b"14599020;einwohner;2021;200;Gr\xf6\xdfe\n")
+    rep = ingest(county, settings, path)
+    assert (rep.rows_read, rep.rows_accepted, rep.rows_quarantined) == (2, 1, 1)
+    assert "undecodable bytes" in quarantine_of(county, rep).loc[0, "reason"]
+
+
+def test_wrong_delimiter_inside_values(county, settings, tmp_path):
+    path = write(tmp_path / "comma.csv", "Gebiet,Indikator,Jahr,Wert\n14599010,sgb2_quote,2021,12,5\n14599020,sgb2_quote,2021,7\n")
+    rep = ingest(county, settings, path)
+    assert rep.rows_accepted == 1 and rep.rows_quarantined == 1
+    assert "expected 4 fields, found 5" in quarantine_of(county, rep).loc[0, "reason"]
+
+
+def test_whole_file_with_wrong_delimiter_fails_clearly(county, settings, tmp_path):
+    path = write(tmp_path / "tab.csv", "Gebiet Indikator Jahr Wert\n14599010 einwohner 2021 5\n")
+    rep = ingest(county, settings, path)
+    assert rep.status == "failed" and "cannot find a delimiter" in rep.message
+    path = write(tmp_path / "pipe.csv", "Gebiet|Indikator|Jahr|Wert\n1|2|3|4\n")
+    rep = ingest(county, settings, path, fmt="inkar")
+    assert rep.status == "failed" and "INKAR file needs columns county_code and year" in rep.message
+
+
+def test_truncated_and_empty_files(county, settings, tmp_path):
+    cut = tmp_path / "cut.csv"
+    cut.write_bytes((HEADER + GOOD + "14599030;sgb2_quote;20").encode())
+    rep = ingest(county, settings, cut)
+    assert rep.rows_accepted == 2 and rep.rows_quarantined == 1
+    assert quarantine_of(county, rep).loc[0, "reason"].startswith("truncated row")
+    empty = write(tmp_path / "empty.csv", "")
+    rep = ingest(county, settings, empty)
+    assert rep.status == "failed" and "the file is empty" in rep.message
+    log = county.con.execute("SELECT status, message FROM import_log WHERE import_id = ?", [rep.import_id]).fetchall()
+    assert log[0][0] == "failed" and "empty" in log[0][1]
+
+
+def test_reimport_changes_nothing_and_correction_is_recorded(county, settings, tmp_path):
+    path = write(tmp_path / "v1.csv", HEADER + GOOD)
+    first = ingest(county, settings, path)
+    before = county.info()
+    again = ingest_file(path, county, settings)
+    assert again.status == "already_imported" and f"import #{first.import_id}" in again.message
+    assert county.info() == before
+    copy = write(tmp_path / "copy.csv", HEADER + GOOD)
+    assert ingest_file(copy, county, settings).status == "already_imported"
+    fixed = write(tmp_path / "v1.csv", HEADER + "14599010;sgb2_quote;2021;12,6\n14599020;sgb2_quote;2021;7,25\n")
+    rep = ingest(county, settings, fixed)
+    assert (rep.inserted, rep.updated, rep.unchanged) == (0, 1, 1)
+    change = county.con.execute("SELECT old_value, new_value, old_import_id FROM observation_changes").fetchall()
+    assert change == [(12.5, 12.6, first.import_id)]
+    forced = ingest_file(path, county, settings, force=True)
+    assert forced.status == "ok" and forced.unchanged == 2
+
+
+def test_latin1_semicolon_file_with_thousands(county, settings, tmp_path):
+    text = "Gebiet;Indikator;Jahr;Wert;Zähler;Nenner\n14599010;einwohner;2021;1.234;;\n14599010;sgb2_quote;2021;12,5;125;1.000\n"
+    rep = ingest(county, settings, write(tmp_path / "l.csv", text, encoding="latin-1"))
+    assert rep.encoding == "cp1252" and rep.rows_quarantined == 0
+    values = county.observations(region_ids=["14599010"]).set_index("indicator_id")
+    assert values.loc["einwohner", "value"] == 1234.0
+    assert values.loc["sgb2_quote", "denominator"] == 1000.0
+
+
+def test_wide_csv_with_mapping(county, settings, tmp_path):
+    mapping = write(tmp_path / "m.yaml", "region_column: Gemeindeschlüssel\nperiod: '2022'\nregion_code_width: 8\n"
+                    "columns:\n  SGB-II-Quote: sgb2_quote\n  Anteil 65+: anteil_65plus\nignore_columns: [Bemerkung]\n")
+    path = write(tmp_path / "wide.csv", "Gemeindeschlüssel;Gemeinde;SGB-II-Quote;Anteil 65+;Bemerkung;Unbekannt\n"
+                                         "14599010;A;12,5;30,1;x;7\n14599020;B;;28,0;;\n")
+    rep = ingest(county, settings, path, fmt="wide", mapping=load_mapping(mapping))
+    assert rep.format == "wide" and rep.empty_cells == 2
+    assert (rep.rows_read, rep.rows_accepted, rep.rows_quarantined) == (4, 3, 1)
+    q = quarantine_of(county, rep)
+    assert q.loc[0, "column"] == "indicator_id" and "(unmapped column 'Unbekannt')" in q.loc[0, "value"]
+    assert any("without an indicator mapping" in n for n in rep.notes)
+
+
+def test_wide_excel_with_mapping(county, settings, tmp_path):
+    xlsx = tmp_path / "w.xlsx"
+    pd.DataFrame({"AGS": ["14599010", "14599020"], "Jahr": [2021, 2021], "einwohner": [1200, 800]}).to_excel(xlsx, index=False)
+    mapping = write(tmp_path / "m.yaml", "format: wide\nregion_column: AGS\nperiod_column: Jahr\n")
+    rep = ingest(county, settings, xlsx, mapping=load_mapping(mapping))
+    assert rep.status == "ok" and rep.rows_accepted == 2
+    assert county.observations(indicator_ids=["einwohner"])["value"].tolist() == [1200.0, 800.0]
+
+
+def test_parquet_long(county, settings, tmp_path):
+    frame = pd.DataFrame({"region_id": ["14599010"], "indicator_id": ["einwohner"], "period": ["2021"], "value": [10.0]})
+    frame.to_parquet(tmp_path / "x.parquet")
+    rep = ingest(county, settings, tmp_path / "x.parquet")
+    assert rep.status == "ok" and rep.inserted == 1
+
+
+def test_region_list_validation(store, settings, tmp_path):
+    path = write(tmp_path / "regions.csv", "region_id,name,level,parent_id\n01,Kreis,kreis,\n0101,A,gemeinde,01\n"
+                                           "0102,,gemeinde,01\n0103,C,dorf,01\n0104,D,gemeinde,99\n0101,E,gemeinde,01\n")
+    rep = ingest(store, settings, path)
+    assert rep.format == "regions" and rep.rows_read == 6 and rep.rows_accepted == 1
+    reasons = dict(zip(store.quarantine(rep.import_id)["line"], store.quarantine(rep.import_id)["reason"]))
+    assert reasons[4] == "name missing" and reasons[5].startswith("unknown level")
+    assert reasons[6] == "unknown parent region"
+    assert reasons[3] == reasons[7] == "region_id appears more than once in the file"
+    assert store.regions()["region_id"].tolist() == ["01"]
+
+
+def test_mapping_errors(tmp_path):
+    with pytest.raises(MappingError, match="mapping file not found"):
+        load_mapping(tmp_path / "no.yaml")
+    bad = write(tmp_path / "b.yaml", "region_colum: x\n")
+    with pytest.raises(MappingError, match="region_colum"):
+        load_mapping(bad)
+
+
+def test_detect_format():
+    assert detect_format(["county_code", "year", "share_65plus"]) == "inkar"
+    assert detect_format(["region_id", "name", "level", "parent_id"]) == "regions"
+    assert detect_format(["Nummer", "Name", "S1", "S3"]) == "mss"
+    assert detect_format(["AGS", "Indikator", "Jahr", "Wert"]) == "long"
+    assert detect_format(["AGS", "sgb2_quote"]) == "wide"
+    assert detect_format(["foo", "bar"]) == "unknown"
+
+
+row = st.tuples(st.sampled_from(["14599010", "14599020", "99", ""]), st.sampled_from(["sgb2_quote", "einwohner", "x"]),
+                st.sampled_from(["2021", "2022", "1800", "2021-01"]), st.sampled_from(["1", "12,5", "-1", "abc", "", "."]))
+
+
+@hsettings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(row, min_size=1, max_size=30))
+def test_rows_read_equals_accepted_plus_quarantined(county, settings, tmp_path_factory, rows):
+    path = write(tmp_path_factory.mktemp("p") / "f.csv", HEADER + "".join(";".join(r) + "\n" for r in rows))
+    rep = ingest_file(path, county, settings, force=True)
+    assert rep.rows_read == len(rows) == rep.rows_accepted + rep.rows_quarantined
+    stored_q = county.con.execute("SELECT count(*) FROM quarantine WHERE import_id = ?", [rep.import_id]).fetchall()[0][0]
+    assert stored_q == rep.rows_quarantined

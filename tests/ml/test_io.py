@@ -1,0 +1,141 @@
+"""Reading files into text cells with exact line numbers; both parse paths agree."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ml.io import FileFormatError, read_delimited, read_excel, read_parquet, read_table, write_quarantine_report
+from tests.conftest import write
+
+
+def cells(table):
+    return table.frame().values.tolist()
+
+
+def test_semicolon_bom_crlf_and_leading_zeros(tmp_path):
+    path = write(tmp_path / "a.csv", "\ufeffregion_id;wert\r\n01001;1.234,5\r\n02000;7\r\n")
+    t = read_delimited(path)
+    assert t.delimiter == ";" and t.encoding == "utf-8"
+    assert t.header == ["region_id", "wert"]
+    assert cells(t) == [["01001", "1.234,5"], ["02000", "7"]]
+    assert t.lines.tolist() == [2, 3]
+    assert any("byte-order mark" in n for n in t.notes)
+
+
+def test_latin1_detected_and_said(tmp_path):
+    path = write(tmp_path / "l.csv", "gebiet;name\n1;Großenhain\n2;Öderan\n", encoding="latin-1")
+    t = read_delimited(path)
+    assert t.encoding == "cp1252"
+    assert cells(t)[0][1] == "Großenhain"
+    assert any("not valid UTF-8" in n for n in t.notes)
+
+
+def test_utf16_with_bom(tmp_path):
+    path = write(tmp_path / "u.csv", "a\tb\n1\tÄ\n", encoding="utf-16")
+    t = read_delimited(path)
+    assert t.delimiter == "\t" and cells(t) == [["1", "Ä"]]
+
+
+def test_quoted_thousands_and_blank_lines(tmp_path):
+    path = write(tmp_path / "q.csv", 'code,ew\n"01","2,930"\n\n02,180\n,,\n')
+    t = read_delimited(path)
+    assert cells(t) == [["01", "2,930"], ["02", "180"]]
+    assert t.lines.tolist() == [2, 4]
+    assert t.blank_lines == 2
+
+
+def test_title_lines_above_header(tmp_path):
+    path = write(tmp_path / "t.csv", "Statistischer Bericht 2023\n\nregion;wert\n1;2\n")
+    t = read_delimited(path, header_line=3)
+    assert t.header == ["region", "wert"] and t.lines.tolist() == [4]
+
+
+def test_wrong_field_counts_become_problems_with_lines(tmp_path):
+    path = write(tmp_path / "w.csv", "r,i,p,v\n1,a,2020,5\n1,a,2020,5,5\n1,a,2021,6\n2,b\n")
+    t = read_delimited(path)
+    assert t.lines.tolist() == [2, 4]
+    assert [(p.line, p.reason.split(":")[0]) for p in t.problems] == [
+        (3, "expected 4 fields, found 5"), (5, "expected 4 fields, found 2")]
+    assert "decimal comma" in t.problems[0].reason
+
+
+def test_truncated_last_row(tmp_path):
+    path = tmp_path / "cut.csv"
+    path.write_bytes(b"r;i;p;v\n1;a;2020;5\n1;a;20")
+    t = read_delimited(path)
+    assert t.lines.tolist() == [2]
+    assert t.problems[0].line == 3 and t.problems[0].reason.startswith("truncated row")
+
+
+def test_unterminated_quote_at_end(tmp_path):
+    path = tmp_path / "cut.csv"
+    path.write_bytes(b'r;name\n1;"Nord\n')
+    t = read_delimited(path)
+    assert len(t.problems) == 1 and "unterminated quoted value" in t.problems[0].reason
+
+
+def test_quoted_line_break_keeps_line_numbers(tmp_path):
+    path = write(tmp_path / "m.csv", 'r;name\n1;"Ober-\nstadt"\n2;Unterdorf\n')
+    t = read_delimited(path)
+    assert cells(t) == [["1", "Ober-\nstadt"], ["2", "Unterdorf"]]
+    assert t.lines.tolist() == [2, 4]
+
+
+def test_undecodable_lines_are_problems(tmp_path):
+    path = tmp_path / "mixed.csv"
+    path.write_bytes("r;name\n1;Straße\n".encode() + b"2;Gr\xf6\xdfe\n" + "3;Aue\n".encode())
+    t = read_delimited(path)
+    assert t.encoding == "utf-8"
+    assert t.lines.tolist() == [2, 4]
+    assert t.problems[0].line == 3 and "undecodable bytes" in t.problems[0].reason
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "the file is empty"), (b"\n\n \r\n", "the file is empty"),
+    (b"PK\x03\x04\x00\x00\x00", "NUL bytes"), (b"region value\n1 2\n", "cannot find a delimiter"),
+])
+def test_file_level_errors(tmp_path, content, message):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(content)
+    with pytest.raises(FileFormatError, match=message):
+        read_delimited(path)
+
+
+def test_fast_and_exact_paths_agree(tmp_path):
+    rng = np.random.default_rng(1)
+    rows = [f"{rng.integers(0, 99):05d};x{rng.integers(0, 9)};{rng.integers(2000, 2025)};{rng.uniform(0, 99):.2f}".replace(".", ",")
+            for _ in range(500)]
+    fast = read_delimited(write(tmp_path / "f.csv", "r;i;p;v\n" + "\n".join(rows) + "\n"))
+    exact = read_delimited(write(tmp_path / "e.csv", 'r;i;p;v\n"x\ny";a;2020;1\n' + "\n".join(rows) + "\n"))
+    assert "parsed row by row" in " ".join(exact.notes)
+    assert cells(fast) == cells(exact)[1:]
+    assert (fast.lines + 2).tolist() == exact.lines[1:].tolist()
+
+
+def test_excel_and_parquet(tmp_path):
+    frame = pd.DataFrame({"Gemeindeschlüssel": ["14599010", "14599020"], "SGB-II-Quote": [12.5, 7.0]})
+    xlsx = tmp_path / "w.xlsx"
+    with pd.ExcelWriter(xlsx) as writer:
+        pd.DataFrame([["Tabelle 1"], [None]]).to_excel(writer, index=False, header=False)
+        frame.to_excel(writer, index=False, startrow=3)
+    t = read_excel(xlsx, header_line=3)
+    assert t.header == ["Gemeindeschlüssel", "SGB-II-Quote"]
+    assert cells(t) == [["14599010", "12.5"], ["14599020", "7"]]
+    assert t.lines.tolist() == [5, 6]
+    pq = tmp_path / "p.parquet"
+    frame.to_parquet(pq)
+    t = read_parquet(pq)
+    assert cells(t) == [["14599010", "12.5"], ["14599020", "7.0"]]
+    with pytest.raises(FileFormatError, match="not a readable Parquet file"):
+        read_parquet(write(tmp_path / "x.parquet", "no"))
+    with pytest.raises(FileFormatError, match="file not found"):
+        read_table(tmp_path / "none.csv")
+
+
+def test_quarantine_report_opens_in_german_excel(tmp_path):
+    frame = pd.DataFrame({"file": ["a.csv"], "line": [3], "column": ["wert"], "value": ["x"], "reason": ["not a number"]})
+    out = write_quarantine_report(frame, tmp_path / "r" / "q.csv")
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and b"file;line;column;value;reason" in raw

@@ -1,0 +1,79 @@
+"""The DuckDB store file: schema, merge semantics, change trail, info."""
+
+import duckdb
+import pandas as pd
+import pytest
+
+from ml.store import Store, StoreError
+
+
+def obs(*rows):
+    return pd.DataFrame(rows, columns=["region_id", "indicator_id", "period", "value", "numerator", "denominator", "flag"])
+
+
+def test_merge_inserts_updates_and_records(store):
+    first = store.merge_observations(obs(("01", "a", "2020", 1.0, None, None, "ok"), ("01", "a", "2021", 2.0, None, None, "ok")), 1)
+    assert (first.inserted, first.updated, first.unchanged) == (2, 0, 0)
+    second = store.merge_observations(obs(("01", "a", "2020", 1.0, None, None, "ok"), ("01", "a", "2021", 2.5, None, None, "ok"),
+                                          ("01", "a", "2022", 3.0, None, None, "ok")), 2)
+    assert (second.inserted, second.updated, second.unchanged) == (1, 1, 1)
+    changes = store.con.execute("SELECT import_id, old_import_id, period, old_value, new_value FROM observation_changes").fetchall()
+    assert changes == [(2, 1, "2021", 2.0, 2.5)]
+    current = store.observations()
+    assert current["value"].tolist() == [1.0, 2.5, 3.0]
+
+
+def test_merge_deduplicates_repeated_keys(store):
+    r = store.merge_observations(obs(("01", "a", "2020", 1.0, None, None, "ok"), ("01", "a", "2020", 1.0, None, None, "ok")), 1)
+    assert r.inserted == 1
+    assert len(store.observations()) == 1
+
+
+def test_flag_change_counts_as_update(store):
+    store.merge_observations(obs(("01", "a", "2020", 1.0, None, None, "ok")), 1)
+    r = store.merge_observations(obs(("01", "a", "2020", 1.0, None, None, "estimated")), 2)
+    assert r.updated == 1
+
+
+def test_regions_upsert_and_missing_only(store):
+    regions = pd.DataFrame({"region_id": ["01", "02"], "name": ["Nord", "Süd"], "level": "gemeinde", "parent_id": None,
+                            "geometry": None})
+    assert store.upsert_regions(regions, 1) == 2
+    assert store.upsert_regions(regions, 2) == 0
+    renamed = regions.assign(name=["Nord-Ost", "Süd"])
+    assert store.add_missing_regions(renamed, 3) == 0
+    assert store.regions()["name"].tolist() == ["Nord", "Süd"]
+    assert store.upsert_regions(renamed, 4) == 1
+    assert store.regions()["name"].tolist() == ["Nord-Ost", "Süd"]
+
+
+def test_store_is_a_real_file_and_reopens(settings):
+    with Store(settings.store.path) as st:
+        st.merge_observations(obs(("01", "a", "2020", 1.0, None, None, "ok")), 1)
+    assert settings.store.path.is_file()
+    with Store(settings.store.path, read_only=True) as st:
+        info = st.info()
+    assert info["observations"] == 1 and info["annual_periods"] == ("2020", "2020")
+    con = duckdb.connect(str(settings.store.path), read_only=True)
+    assert con.execute("SELECT count(*) FROM observations").fetchall()[0][0] == 1
+    con.close()
+
+
+def test_missing_store_read_only(tmp_path):
+    with pytest.raises(StoreError, match="store not found"):
+        Store(tmp_path / "none.duckdb", read_only=True).open()
+
+
+def test_wrong_schema_version(tmp_path):
+    path = tmp_path / "old.duckdb"
+    with Store(path) as st:
+        st.con.execute("UPDATE schema_info SET version = 99")
+    with pytest.raises(StoreError, match="schema version 99"):
+        Store(path).open()
+
+
+def test_not_a_duckdb_file(tmp_path):
+    path = tmp_path / "x.duckdb"
+    path.write_text("hello")
+    with pytest.raises(StoreError, match="cannot open store"):
+        Store(path).open()

@@ -1,0 +1,133 @@
+"""The Musterkreis: deterministic, plausible, consistent, with the planted structure written down."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ml.config import SyntheticConfig
+from ml.paths import SAMPLE_DIR
+from ml.synthetic import generate, write_sample
+
+
+@pytest.fixture(scope="module")
+def sample():
+    from ml.catalog import load_catalog
+    from ml.config import CatalogConfig
+
+    cfg = CatalogConfig()
+    return generate(SyntheticConfig(), load_catalog(cfg.dimensions, cfg.indicators))
+
+
+def wide(obs, period):
+    return obs[obs["period"] == period].pivot(index="region_id", columns="indicator_id", values="value")
+
+
+def test_embedded_sample_is_the_generators_output(sample):
+    embedded = pd.read_parquet(SAMPLE_DIR / "observations.parquet")
+    pd.testing.assert_frame_equal(embedded.reset_index(drop=True), sample.observations, check_dtype=False)
+    regions = pd.read_csv(SAMPLE_DIR / "regions.csv", dtype=str, keep_default_na=False)
+    assert regions["region_id"].tolist() == sample.regions["region_id"].tolist()
+    truth = json.loads((SAMPLE_DIR / "ground_truth.json").read_text(encoding="utf-8"))
+    assert truth == json.loads(json.dumps(sample.ground_truth))
+
+
+def test_same_seed_same_county_other_seed_other_county(catalog):
+    a = generate(SyntheticConfig(seed=1, n_gemeinden=12, n_sozialregionen=3), catalog)
+    b = generate(SyntheticConfig(seed=1, n_gemeinden=12, n_sozialregionen=3), catalog)
+    c = generate(SyntheticConfig(seed=2, n_gemeinden=12, n_sozialregionen=3), catalog)
+    pd.testing.assert_frame_equal(a.observations, b.observations)
+    assert not a.observations["value"].equals(c.observations["value"])
+
+
+def test_structure(sample, catalog):
+    regions = sample.regions
+    assert (regions["level"] == "gemeinde").sum() == 53 and (regions["level"] == "sozialregion").sum() == 7
+    gem = regions[regions["level"] == "gemeinde"]
+    assert gem["name"].is_unique and gem["parent_id"].nunique() == 7
+    obs = sample.observations
+    reported = {i.indicator_id for i in catalog.reported()}
+    annual = obs[obs["period"].str.len() == 4]
+    per_indicator_years = annual[annual["indicator_id"].isin(reported)].groupby("indicator_id")["period"].nunique()
+    assert set(per_indicator_years.index) == reported
+    # every reported indicator covers 2010-2025, except turnout (election years only)
+    assert (per_indicator_years.drop("wahlbeteiligung") == 16).all()
+    assert per_indicator_years["wahlbeteiligung"] == 7
+    monthly = obs[obs["indicator_id"] == "arbeitslose_monat"]
+    assert monthly["period"].nunique() == 16 * 12
+
+
+def test_plausible_magnitudes(sample, catalog):
+    obs = sample.observations
+    last = wide(obs, "2025")
+    assert last["einwohner"].min() < 300 and 25_000 < last["einwohner"].max() < 45_000
+    shares = obs[obs["indicator_id"].map(lambda i: catalog[i].kind == "share")]
+    assert shares["value"].between(0, 100).all()
+    counts = obs[obs["indicator_id"].map(lambda i: catalog[i].kind == "count")]
+    assert (counts["value"] >= 0).all()
+    assert last["sgb2_quote"].between(1, 30).all() and last["durchschnittsalter"].between(38, 58).all()
+    assert last["arbeitslosenquote"].between(1, 20).all()
+    # slow demographic ageing: the county's 65+ share rises, by a few points over 15 years
+    first = wide(obs, "2010")
+    county_65 = lambda w: w["ew_65plus"].sum() / w["einwohner"].sum() * 100  # noqa: E731
+    assert 1.0 < county_65(last) - county_65(first) < 8.0
+
+
+def test_counts_are_consistent(sample, catalog):
+    obs = sample.observations
+    with_parts = obs.dropna(subset=["numerator", "denominator"])
+    scale = with_parts["indicator_id"].map(lambda i: catalog[i].scale)
+    implied = scale * with_parts["numerator"] / with_parts["denominator"]
+    assert (np.abs(implied - with_parts["value"]) < 0.06).all()
+    w = wide(obs, "2020")
+    bands = ["ew_unter6", "ew_6_14", "ew_15_17", "ew_18_24", "ew_25_54", "ew_55_64", "ew_65_79", "ew_80plus"]
+    assert (w[bands].sum(axis=1) == w["einwohner"]).all()
+    assert (w["ew_65plus"] == w["ew_65_79"] + w["ew_80plus"]).all()
+    assert (w["saldo_gesamt"] == w["saldo_natuerlich"] + w["saldo_wanderung"]).all()
+    monthly = obs[obs["indicator_id"] == "arbeitslose_monat"].assign(year=lambda d: d["period"].str[:4])
+    mean = monthly[monthly["year"] == "2020"].groupby("region_id")["value"].mean().round()
+    assert (mean == w["arbeitslose"]).all()
+
+
+def test_monthly_seasonality(sample):
+    m = sample.observations[sample.observations["indicator_id"] == "arbeitslose_monat"]
+    by_month = m.assign(month=m["period"].str[5:]).groupby("month")["value"].sum()
+    assert by_month["02"] > by_month["10"] * 1.1
+
+
+def test_planted_ground_truth(sample):
+    truth = sample.ground_truth
+    types = {g["type"] for g in truth["gemeinden"]}
+    assert 4 <= len(types) <= 6 and len(truth["types"]) == len(types)
+    assert 5 <= len(truth["deteriorating"]) <= 8
+    obs = sample.observations
+    sgb = obs[obs["indicator_id"] == "sgb2_quote"].pivot(index="period", columns="region_id", values="value")
+    county_median = sgb.median(axis=1)
+    for d in truth["deteriorating"]:
+        onset = d["onset_year"]
+        rel = sgb[d["region_id"]] - county_median
+        before, after = rel.loc[str(onset - 1)], rel.loc[str(min(onset + 3, 2025))]
+        assert after > before + 1.5, d
+    assert truth["below_population_threshold"] and set(truth["below_population_threshold"]) <= set(truth["small_gemeinden"])
+    small = obs[obs["region_id"].isin(truth["small_gemeinden"]) & (obs["indicator_id"] == "hze_faelle")]
+    assert (small["value"] < 3).any()
+    assert set(truth["small_gemeinden"]) <= set(truth["gemeinden_with_counts_below_3"])
+
+
+def test_types_have_distinct_profiles(sample):
+    truth = sample.ground_truth
+    t = pd.Series({g["region_id"]: g["type"] for g in truth["gemeinden"]})
+    w = wide(sample.observations, "2012")
+    profile = w[["sgb2_quote", "anteil_65plus", "bevoelkerungsdichte", "jugendquotient"]].groupby(t).median()
+    z = (profile - profile.mean()) / profile.std()
+    distances = [np.linalg.norm(z.iloc[i] - z.iloc[j]) for i in range(len(z)) for j in range(i + 1, len(z))]
+    assert min(distances) > 0.8
+
+
+def test_write_sample_formats(sample, tmp_path):
+    paths = write_sample(sample, tmp_path / "csv", "csv")
+    back = pd.read_csv(paths["observations"], dtype={"region_id": str, "period": str})
+    assert len(back) == len(sample.observations)
+    with pytest.raises(ValueError, match="fmt must be 'csv' or 'parquet'; got 'xml'"):
+        write_sample(sample, tmp_path / "x", "xml")
