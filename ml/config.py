@@ -141,20 +141,23 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def read_yaml_mapping(path: Path | str, what: str, error: type[ValueError] = ValueError) -> dict[str, Any]:
+    """A YAML file whose top level is a mapping; ``error`` is raised naming the file and the problem."""
+    path = Path(path)
+    if not path.is_file():
+        raise error(f"{what} file not found: {path}")
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise error(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(loaded, dict):
+        raise error(f"{path}: expected a mapping at the top level, got {type(loaded).__name__}")
+    return loaded
+
+
 def load_settings(path: Path | str | None = None, env: Mapping[str, str] | None = None) -> Settings:
     """Load the configuration: defaults, then the YAML file, then ``SOZIALRADAR_*`` variables."""
-    data: dict[str, Any] = {}
-    if path is not None:
-        path = Path(path)
-        if not path.is_file():
-            raise ConfigError(f"config file not found: {path}")
-        try:
-            loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
-        if not isinstance(loaded, dict):
-            raise ConfigError(f"{path}: expected a mapping of sections, got {type(loaded).__name__}")
-        data = loaded
+    data: dict[str, Any] = {} if path is None else read_yaml_mapping(path, "config", ConfigError)
     data = _merge(data, _env_overrides(os.environ if env is None else env))
     try:
         return Settings.model_validate(data)

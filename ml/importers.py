@@ -25,11 +25,10 @@ from typing import Callable, Literal
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ml.catalog import Catalog, load_catalog, read_indicators
-from ml.config import Settings
+from ml.config import Settings, read_yaml_mapping
 from ml.contracts import LEVELS
 from ml.io import FileFormatError, Problem, RawTable, file_hash, read_table, write_quarantine_report
 from ml.parsing import MISSING_MARKERS, decide_decimal, normalize_codes
@@ -72,15 +71,7 @@ class Mapping(BaseModel):
 def load_mapping(path: Path | str | None) -> Mapping:
     if path is None:
         return Mapping()
-    path = Path(path)
-    if not path.is_file():
-        raise MappingError(f"mapping file not found: {path}")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise MappingError(f"{path}: not valid YAML: {exc}") from None
-    if not isinstance(raw, dict):
-        raise MappingError(f"{path}: expected a mapping of fields, got {type(raw).__name__}")
+    raw = read_yaml_mapping(path, "mapping", MappingError)
     try:
         return Mapping.model_validate(raw)
     except ValidationError as exc:

@@ -54,7 +54,7 @@ def test_missing_and_invalid_file(tmp_path: Path):
         load_settings(tmp_path / "nope.yaml", env={})
     bad = tmp_path / "bad.yaml"
     bad.write_text("- a\n- b\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="expected a mapping of sections"):
+    with pytest.raises(ConfigError, match="expected a mapping at the top level"):
         load_settings(bad, env={})
     broken = tmp_path / "broken.yaml"
     broken.write_text("a: [\n", encoding="utf-8")
