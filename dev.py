@@ -57,6 +57,20 @@ def ensure_environment() -> None:
     STAMP.write_text(digest)
 
 
+def ensure_java() -> None:
+    """The Spark engine (and its tests) need a Java runtime; install Debian's when it is missing."""
+    if shutil.which("java"):
+        return
+    apt = shutil.which("apt-get")
+    if apt and hasattr(os, "geteuid") and os.geteuid() == 0:
+        print("dev.py: no java on PATH; installing openjdk-17-jre-headless for the Spark engine", flush=True)
+        _run(apt, "update", "-qq")
+        _run(apt, "install", "-y", "-qq", "--no-install-recommends", "openjdk-17-jre-headless",
+             env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+    else:
+        print("dev.py: no java on PATH and no way to install it here; Spark tests will be skipped", flush=True)
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in ("demo", "test"):
         print(__doc__)
@@ -65,6 +79,7 @@ def main(argv: list[str]) -> int:
     env = dict(os.environ, PYTHONHASHSEED="0")
     if argv[0] == "demo":
         return subprocess.run([str(BIN / "sozialradar"), "demo", *argv[1:]], cwd=ROOT, env=env).returncode
+    ensure_java()
     # two workers: the CI machine has two cores
     args = argv[1:] or ["-n", "2"]
     return subprocess.run([str(BIN / "python"), "-m", "pytest", *args], cwd=ROOT, env=env).returncode

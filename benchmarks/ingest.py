@@ -9,8 +9,6 @@ Each measured task runs in a fresh process so that its peak memory (max RSS) is 
 from __future__ import annotations
 
 import argparse
-import multiprocessing as mp
-import resource
 import statistics
 import tempfile
 import time
@@ -18,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from measure import in_fresh_process, peak_mb
 
 
 def make_input(workdir: Path, rows: int, seed: int = 7) -> tuple[Path, Path]:
@@ -56,19 +55,11 @@ def make_input(workdir: Path, rows: int, seed: int = 7) -> tuple[Path, Path]:
     return regions_path, path
 
 
-def _peak_mb() -> float:
-    """Peak resident memory of this process (VmHWM; unlike ru_maxrss it does not carry over the parent's)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def _bare_read(path: str, queue) -> None:
     t0 = time.perf_counter()
     frame = pd.read_csv(path, sep=";", decimal=",", dtype={"region_id": str})
     seconds = time.perf_counter() - t0
-    queue.put((seconds, _peak_mb(), len(frame), ""))
+    queue.put((seconds, peak_mb(), len(frame), ""))
 
 
 def _ingest(paths: tuple[str, str, str], queue) -> None:
@@ -87,19 +78,11 @@ def _ingest(paths: tuple[str, str, str], queue) -> None:
     stages = ", ".join(f"{k} {v:.2f} s" for k, v in rep.seconds.items())
     detail = (f"read {rep.rows_read:,}, accepted {rep.rows_accepted:,}, quarantined {rep.rows_quarantined:,}; "
               f"stages: {stages}")
-    queue.put((seconds, _peak_mb(), rep.rows_read, detail))
+    queue.put((seconds, peak_mb(), rep.rows_read, detail))
 
 
 def _run(target, args) -> tuple[float, float, int, str]:
-    ctx = mp.get_context("spawn")
-    queue = ctx.Queue()
-    proc = ctx.Process(target=target, args=(args, queue))
-    proc.start()
-    result = queue.get()
-    proc.join()
-    if proc.exitcode != 0:
-        raise RuntimeError(f"{target.__name__} failed with exit code {proc.exitcode}")
-    return result
+    return in_fresh_process(target, args)
 
 
 def main() -> None:

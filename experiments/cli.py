@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -11,9 +12,10 @@ import pandas as pd
 
 from ml.catalog import CatalogError, load_catalog
 from ml.config import ConfigError, Settings, load_settings
-from ml.importers import FORMATS, ImportReport, MappingError, ingest_file, load_mapping
-from ml.io import FileFormatError
-from ml.paths import SAMPLE_DIR
+from features.pipeline import FeatureError, class_table, latest_complete_period, run_pipeline
+from ml.importers import FORMATS, ImportReport, MappingError, effective_catalog, ingest_file, load_mapping
+from ml.io import FileFormatError, read_crosswalk, write_parquet
+from ml.paths import CATALOG_DIR, SAMPLE_DIR
 from ml.store import Store, StoreError
 from ml.summary import region_summary
 from ml.synthetic import generate, write_sample
@@ -130,6 +132,67 @@ def ingest_cmd(ctx: click.Context, paths: tuple[Path, ...], fmt: str, mapping: P
         ctx.exit(1)
 
 
+def _run_features(settings: Settings, engine: str | None, crosswalk: Path | None, echo=click.echo):
+    catalog = _catalog_with_extensions(settings)
+    try:
+        xwalk = read_crosswalk(crosswalk or settings.features.crosswalk) if (crosswalk or settings.features.crosswalk) else None
+    except FileFormatError as exc:
+        raise click.ClickException(str(exc)) from None
+    with Store(settings.store.path, threads=settings.store.threads) as store:
+        obs = store.observations()
+        regions = store.regions()
+        bar = click.progressbar(length=1, label="Profile", file=sys.stderr, show_pos=True)
+        state = {"bar": bar}
+
+        def progress(done: int, total: int) -> None:
+            if state["bar"].length != total:
+                state["bar"].length = total
+            state["bar"].update(done - state["bar"].pos)
+
+        t0 = time.perf_counter()
+        try:
+            with bar:
+                result = run_pipeline(obs, regions, catalog, settings, crosswalk=xwalk, engine=engine, progress=progress)
+        except FeatureError as exc:
+            raise click.ClickException(str(exc)) from None
+        seconds = time.perf_counter() - t0
+        store.replace_table("feature_values", result.values)
+        store.replace_table("profiles", result.profiles)
+        store.replace_table("model_matrix", result.model)
+    out = settings.features.output_dir
+    for name, frame in (("values", result.values), ("profiles", result.profiles), ("model_matrix", result.model)):
+        write_parquet(frame, out / f"{name}.parquet")
+    p = result.profiles
+    echo(f"engine {result.engine}: {p['region_id'].nunique()} regions × {p['period'].nunique()} periods in "
+         f"{seconds:.1f} s; written to the store (feature_values, profiles, model_matrix) and {out}/")
+    reasons = result.values["suppressed_by"].value_counts()
+    echo("suppressed values: " + (", ".join(f"{k} {v:,}" for k, v in reasons.items() if k) or "none"))
+    return result
+
+
+def _catalog_with_extensions(settings: Settings):
+    try:
+        return effective_catalog(settings, [CATALOG_DIR / "berlin_mss.csv", CATALOG_DIR / "inkar.csv"])
+    except CatalogError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@main.command("features")
+@click.option("--engine", type=click.Choice(["local", "spark"]), default=None,
+              help="Override features.engine from the configuration.")
+@click.option("--crosswalk", type=click.Path(dir_okay=False, path_type=Path),
+              help="Harmonise boundaries first with this CSV (old_id, new_id, weight).")
+@click.pass_context
+def features_cmd(ctx: click.Context, engine: str | None, crosswalk: Path | None) -> None:
+    """Build region profiles: harmonise, derive, suppress, standardise, index and classes, per region and year."""
+    settings = _settings(ctx)
+    result = _run_features(settings, engine, crosswalk)
+    period = latest_complete_period(result.profiles)
+    if period:
+        click.echo(f"status and dynamics classes {period}:")
+        click.echo(class_table(result.profiles, period).to_string(index=False))
+
+
 @main.group("store")
 def store_group() -> None:
     """Inspect the monitoring store."""
@@ -166,7 +229,7 @@ def store_info(ctx: click.Context) -> None:
               show_default=True, help="Where the demo keeps its store and reports (recreated on each run).")
 @click.pass_context
 def demo_cmd(ctx: click.Context, workdir: Path) -> None:
-    """Run the main job on the embedded Musterkreis sample: ingest, then print a profile summary."""
+    """Run the main job on the embedded Musterkreis sample: ingest, summary, region profiles."""
     settings = _settings(ctx)
     if workdir.exists():
         shutil.rmtree(workdir)
@@ -174,18 +237,31 @@ def demo_cmd(ctx: click.Context, workdir: Path) -> None:
         "store": settings.store.model_copy(update={"path": workdir / "monitoring.duckdb"}),
         "ingest": settings.ingest.model_copy(update={"report_dir": workdir / "quarantine"}),
     })
-    click.echo(f"1/3 embedded sample: {SAMPLE_DIR}")
+    click.echo(f"1/4 embedded sample: {SAMPLE_DIR}")
     with Store(settings.store.path, threads=settings.store.threads) as store:
-        click.echo("2/3 ingest")
+        click.echo("2/4 ingest")
         for name in ("regions.csv", "observations.parquet"):
             rep = ingest_file(SAMPLE_DIR / name, store, settings)
             _print_report(rep)
             if rep.status != "ok":
                 raise click.ClickException(f"demo ingest of {name} did not succeed: {rep.status} {rep.message}")
-        click.echo("3/3 Profil-Übersicht")
+        click.echo("3/4 Profil-Übersicht")
         summary = region_summary(store, level="sozialregion", min_count=settings.privacy.min_count)
     with pd.option_context("display.width", 160, "display.max_columns", 20):
         click.echo(summary.to_string(index=False))
+    click.echo("4/4 Regionsprofile (features)")
+    settings = settings.model_copy(update={
+        "features": settings.features.model_copy(update={"output_dir": workdir / "features"})})
+    result = _run_features(settings, None, None)
+    period = latest_complete_period(result.profiles)
+    latest = result.profiles[result.profiles["period"] == period]
+    click.echo(f"Statusklassen {period} (Gemeinden): " + ", ".join(
+        f"{k} {v}" for k, v in latest["status_label"].value_counts().items()))
+    click.echo(f"Dynamikklassen {period} (Gemeinden): " + ", ".join(
+        f"{k} {v}" for k, v in latest["dynamics_label"].value_counts().items()))
+    without = latest[latest["status_label"].isna()]["region_id"].tolist()
+    if without:
+        click.echo(f"ohne Index (zu wenige Einwohner, Werte gesperrt): {', '.join(without)}")
     click.echo(f"\nstore: {settings.store.path}  (inspect with: sozialradar --config ... store info, "
                f"or SOZIALRADAR_STORE__PATH={settings.store.path} sozialradar store info)")
 

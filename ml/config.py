@@ -83,6 +83,57 @@ class SyntheticConfig(_Section):
         return self
 
 
+class IndexConfig(_Section):
+    """Status and dynamics index as Berlin's MSS computes it, with a configurable indicator set."""
+
+    status_indicators: list[str] = Field(
+        default_factory=lambda: ["arbeitslosenquote", "sgb2_quote", "but_quote"],
+        description="indicators summed (as z-values) into the status index; those without data in a period are left out",
+    )
+    dynamics_indicators: list[str] | None = Field(
+        None, description="published change indicators (e.g. Berlin's D1-D4); None: change of the status indicators "
+                          "over features.dynamics_periods",
+    )
+    status_thresholds: tuple[float, float, float] = (-1.0, 1.0, 1.5)
+    status_labels: tuple[str, str, str, str] = ("hoch", "mittel", "niedrig", "sehr niedrig")
+    dynamics_thresholds: tuple[float, float] = (-1.0, 1.0)
+    dynamics_labels: tuple[str, str, str] = ("positiv", "stabil", "negativ")
+    validity_indicator: str | None = Field(
+        None, description="regions with value 1 form the reference set (Berlin: mss_gueltig); None: all regions "
+                          "with at least privacy.min_population residents",
+    )
+    ranking: bool = Field(False, description="publish ranks; off by default, as many counties decide")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "IndexConfig":
+        for name in ("status_thresholds", "dynamics_thresholds"):
+            values = list(getattr(self, name))
+            if values != sorted(values):
+                raise ValueError(f"{name} must be ascending; got {values}")
+        if not self.status_indicators:
+            raise ValueError("status_indicators must not be empty")
+        return self
+
+
+class FeaturesConfig(_Section):
+    engine: Literal["local", "spark"] = "local"
+    level: str = Field("gemeinde", description="the level profiles are built for")
+    reference_level: str | None = Field(
+        "kreis", description="z-values are computed within each ancestor at this level (None: all regions together)"
+    )
+    population_indicator: str = "einwohner"
+    standard_deviation: Literal["population", "sample"] = Field(
+        "population", description="sd of the z-values: 'population' (divide by n) reproduces Berlin's published "
+                                  "MSS z-values; 'sample' divides by n - 1",
+    )
+    dynamics_periods: int = Field(2, ge=1, le=20)
+    impute_neighbors: int = Field(5, ge=1, le=50)
+    crosswalk: Path | None = Field(None, description="CSV old_id,new_id,weight to harmonise boundaries")
+    output_dir: Path = Path(".sozialradar/features")
+    spark_master: str = "local[2]"
+    index: IndexConfig = IndexConfig()
+
+
 class TrackingConfig(_Section):
     uri: str = Field("sqlite:///.sozialradar/mlflow.db", description="MLflow tracking URI")
 
@@ -93,6 +144,7 @@ class Settings(_Section):
     privacy: PrivacyConfig = PrivacyConfig()
     ingest: IngestConfig = IngestConfig()
     synthetic: SyntheticConfig = SyntheticConfig()
+    features: FeaturesConfig = FeaturesConfig()
     tracking: TrackingConfig = TrackingConfig()
 
     def report_dir(self) -> Path:

@@ -329,6 +329,20 @@ class Store:
         ).fetchall()[0][0]
         return int(n_staged), int(overlap)
 
+    def replace_table(self, name: str, frame: pd.DataFrame) -> None:
+        """Write a derived table (feature values, profiles ...), replacing an earlier run's."""
+        if name in ("regions", "indicators", "dimensions", "observations", "observation_changes", "import_log",
+                    "quarantine", "schema_info"):
+            raise StoreError(f"{name!r} is a base table of the store and cannot be replaced")
+        self.con.register("new_frame", frame)
+        try:
+            self.con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM new_frame')
+        finally:
+            self.con.unregister("new_frame")
+
+    def table(self, name: str) -> pd.DataFrame:
+        return self.con.execute(f'SELECT * FROM "{name}"').df()
+
     # reading ---------------------------------------------------------------------------------------
 
     def observations(self, indicator_ids: list[str] | None = None, region_ids: list[str] | None = None) -> pd.DataFrame:

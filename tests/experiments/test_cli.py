@@ -24,7 +24,7 @@ def run(args, env, code=0):
     return result.output
 
 
-@pytest.mark.parametrize("args", [[], ["generate"], ["ingest"], ["store"], ["store", "info"], ["demo"]])
+@pytest.mark.parametrize("args", [[], ["generate"], ["ingest"], ["store"], ["store", "info"], ["demo"], ["features"]])
 def test_help_everywhere(args):
     out = CliRunner().invoke(main, [*args, "--help"])
     assert out.exit_code == 0 and "Usage:" in out.output
@@ -78,6 +78,7 @@ def test_bad_config_and_mapping_messages(tmp_path, env):
 def test_demo_in_process(tmp_path, env):
     out = run(["demo", "--workdir", str(tmp_path / "demo")], env)
     assert "Profil-Übersicht" in out and "Sozialregion Nord" in out and "SGB-II-Quote %" in out
+    assert "Statusklassen 2025 (Gemeinden):" in out and "ohne Index" in out
     assert (tmp_path / "demo" / "monitoring.duckdb").is_file()
 
 
@@ -88,3 +89,28 @@ def test_console_script_runs(tmp_path):
                           env=env, cwd=PROJECT_ROOT, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "regions new or changed: 61" in proc.stdout
+
+
+def test_features_command(tmp_path, env):
+    env = dict(env, SOZIALRADAR_FEATURES__OUTPUT_DIR=str(tmp_path / "features"))
+    run(["ingest", str(SAMPLE_DIR / "regions.csv"), str(SAMPLE_DIR / "observations.parquet")], env)
+    out = run(["features"], env)
+    assert "engine local: 53 regions × 16 periods" in out and "status and dynamics classes 2025:" in out
+    profiles = pd.read_parquet(tmp_path / "features" / "profiles.parquet")
+    assert len(profiles) == 53 * 16
+    import duckdb
+
+    con = duckdb.connect(env["SOZIALRADAR_STORE__PATH"], read_only=True)
+    assert con.execute("SELECT count(*) FROM profiles").fetchall()[0][0] == 53 * 16
+    assert con.execute("SELECT count(*) FROM feature_values WHERE flag = 'suppressed' AND value IS NOT NULL").fetchall()[0][0] == 0
+    con.close()
+
+
+def test_features_errors(tmp_path, env):
+    run(["ingest", str(SAMPLE_DIR / "regions.csv")], env)
+    out = CliRunner().invoke(main, ["features"], env=dict(env, SOZIALRADAR_FEATURES__LEVEL="planungsraum"))
+    assert out.exit_code == 1 and "no regions at level 'planungsraum'" in out.output
+    bad = tmp_path / "cw.csv"
+    bad.write_text("old_id,new_id,weight\na,b,2\n", encoding="utf-8")
+    out = CliRunner().invoke(main, ["features", "--crosswalk", str(bad)], env=env)
+    assert out.exit_code == 1 and "weight in (0, 1]" in out.output

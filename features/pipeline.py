@@ -1,0 +1,183 @@
+"""Composition of the feature steps, on the local engine (pandas) or on Apache Spark.
+
+    observations ─harmonise─▶ ─(per reference group)─ derive ─▶ suppress ─▶ profiles (+ model matrix)
+
+The per-group work is two functions, ``prepare_values`` and ``profile_group``; the local engine calls
+them group by group, the Spark engine through ``groupBy(reference_group).applyInPandas``. Both give the
+same numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from features.steps import (
+    ProfileSpec, VALUE_COLUMNS, build_profiles, derive_indicators, harmonise_boundaries, model_columns,
+    profile_columns, suppress_small_numbers,
+)
+from ml.catalog import Catalog
+from ml.config import FeaturesConfig, PrivacyConfig, Settings
+
+GROUP_COLUMN = "reference_group"
+LOCAL_CHUNK_GROUPS = 40
+VALUE_OUTPUT_COLUMNS = VALUE_COLUMNS + ["suppressed_by", GROUP_COLUMN]
+
+
+class FeatureError(ValueError):
+    """The inputs do not allow building profiles (no regions at the level, unknown indicators ...)."""
+
+
+@dataclass
+class FeatureResult:
+    values: pd.DataFrame
+    profiles: pd.DataFrame
+    model: pd.DataFrame
+    engine: str
+
+
+def reference_groups(regions: pd.DataFrame, level: str, reference_level: str | None) -> pd.Series:
+    """For each region at ``level``: its ancestor at ``reference_level`` (the set it is standardised in).
+
+    With no reference level, or no such ancestor, all regions of the level form one group ``alle``.
+    """
+    at_level = regions[regions["level"] == level]
+    if at_level.empty:
+        raise FeatureError(f"no regions at level {level!r}; levels in the store: "
+                           f"{', '.join(sorted(regions['level'].unique()))}")
+    if reference_level is None:
+        return pd.Series("alle", index=at_level["region_id"].to_numpy(), name=GROUP_COLUMN)
+    parent = regions.set_index("region_id")["parent_id"]
+    level_of = regions.set_index("region_id")["level"]
+    current = pd.Series(at_level["region_id"].to_numpy(), index=at_level["region_id"].to_numpy())
+    group = pd.Series(None, index=current.index, dtype=object)
+    for _ in range(10):  # levels are few; this bounds a malformed parent cycle
+        lv = level_of.reindex(current.to_numpy()).to_numpy()
+        hit = (lv == reference_level) & group.isna().to_numpy()
+        group[hit] = current[hit]
+        current = pd.Series(parent.reindex(current.to_numpy()).to_numpy(), index=current.index)
+        if current.isna().all():
+            break
+    return group.fillna("alle").rename(GROUP_COLUMN).astype("str")
+
+
+def profile_spec(catalog: Catalog, settings: Settings, present: set[str] | None = None) -> ProfileSpec:
+    """The profile's indicators: the catalog's reported ones (those ``present`` in the data, if given)
+    plus the configured status and dynamics indicators."""
+    cfg = settings.features
+    wanted = set(cfg.index.status_indicators) | set(cfg.index.dynamics_indicators or [])
+    reported = [i for i in catalog if (not i.basis and (present is None or i.indicator_id in present))
+                or i.indicator_id in wanted]
+    ids = [i.indicator_id for i in reported]
+    for name in cfg.index.status_indicators + (cfg.index.dynamics_indicators or []):
+        if name not in catalog:
+            raise FeatureError(f"features.index names indicator {name!r}, which is not in the catalog")
+    extra = [cfg.index.validity_indicator] if cfg.index.validity_indicator else []
+    for name in [cfg.population_indicator] + extra:
+        if name not in catalog:
+            raise FeatureError(f"features names indicator {name!r}, which is not in the catalog")
+    return ProfileSpec(
+        indicators=tuple(ids),
+        polarity={i.indicator_id: i.polarity for i in reported},
+        dimension={i.indicator_id: i.dimension for i in reported},
+        dimensions=tuple(catalog.dimensions),
+        population_indicator=cfg.population_indicator,
+        min_population=settings.privacy.min_population,
+        dynamics_periods=cfg.dynamics_periods,
+        impute_neighbors=cfg.impute_neighbors,
+        index=cfg.index,
+        ddof=0 if cfg.standard_deviation == "population" else 1,
+    )
+
+
+def prepare_values(group_obs: pd.DataFrame, catalog: Catalog, privacy: PrivacyConfig,
+                   population_indicator: str) -> pd.DataFrame:
+    """Derive and suppress the observations of one or more reference groups."""
+    group_of = group_obs.drop_duplicates("region_id").set_index("region_id")[GROUP_COLUMN]
+    derived = derive_indicators(group_obs.loc[:, VALUE_COLUMNS], catalog)
+    out = suppress_small_numbers(derived, catalog, privacy, population_indicator)
+    out[GROUP_COLUMN] = group_of.reindex(out["region_id"]).to_numpy()
+    out = out.sort_values(["region_id", "indicator_id", "period"], kind="stable").reset_index(drop=True)
+    return out.loc[:, VALUE_OUTPUT_COLUMNS]
+
+
+def profile_group(values: pd.DataFrame, spec: ProfileSpec) -> pd.DataFrame:
+    """Profiles and model matrix of one or more reference groups side by side (one row per region and period)."""
+    profile, model = build_profiles(values, spec)
+    model = model.drop(columns=["region_id", "period", GROUP_COLUMN])
+    return pd.concat([profile.reset_index(drop=True), model.reset_index(drop=True)], axis=1)
+
+
+def _derivable(catalog: Catalog, present: set[str]) -> set[str]:
+    return {i.indicator_id for i in catalog if i.numerator in present and i.denominator in present}
+
+
+def select_observations(obs: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
+    """The observations of the profile level's regions, with their reference group."""
+    sel = obs[obs["region_id"].isin(groups.index)].loc[:, VALUE_COLUMNS]
+    sel = sel.assign(**{GROUP_COLUMN: groups.reindex(sel["region_id"]).to_numpy()})
+    return sel
+
+
+def _split(combined: pd.DataFrame, spec: ProfileSpec) -> tuple[pd.DataFrame, pd.DataFrame]:
+    profiles = combined.loc[:, profile_columns(spec)]
+    model = combined.loc[:, model_columns(spec)]
+    key = ["region_id", "period"]
+    return (profiles.sort_values(key, kind="stable").reset_index(drop=True),
+            model.sort_values(key, kind="stable").reset_index(drop=True))
+
+
+def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, settings: Settings,
+                 crosswalk: pd.DataFrame | None = None, engine: str | None = None,
+                 progress=None) -> FeatureResult:
+    """Build values and profiles for every region at ``features.level``.
+
+    ``progress``, if given, is called with (done, total) after each reference group (local engine).
+    """
+    cfg: FeaturesConfig = settings.features
+    engine = engine or cfg.engine
+    if crosswalk is not None:
+        obs = harmonise_boundaries(obs, crosswalk, catalog, cfg.population_indicator)
+    groups = reference_groups(regions, cfg.level, cfg.reference_level)
+    selected = select_observations(obs, groups)
+    if selected.empty:
+        raise FeatureError(f"no observations for the regions at level {cfg.level!r}")
+    present = set(selected["indicator_id"].unique())
+    spec = profile_spec(catalog, settings, present | _derivable(catalog, present))
+    if engine == "spark":
+        from features.spark import run_on_spark
+
+        values, combined = run_on_spark(selected, catalog, settings.privacy, spec, cfg.spark_master)
+    elif engine == "local":
+        # the step functions work on many groups at once; chunks bound the memory and show progress
+        value_parts, combined_parts = [], []
+        names = sorted(selected[GROUP_COLUMN].unique())
+        chunks = [names[i:i + LOCAL_CHUNK_GROUPS] for i in range(0, len(names), LOCAL_CHUNK_GROUPS)]
+        by_group = selected.groupby(GROUP_COLUMN, sort=True)
+        for done, chunk in enumerate(chunks, start=1):
+            part = pd.concat([by_group.get_group(n) for n in chunk], ignore_index=True)
+            v = prepare_values(part, catalog, settings.privacy, cfg.population_indicator)
+            value_parts.append(v)
+            combined_parts.append(profile_group(v, spec))
+            if progress is not None:
+                progress(done, len(chunks))
+        values = pd.concat(value_parts, ignore_index=True)
+        combined = pd.concat(combined_parts, ignore_index=True)
+    else:
+        raise FeatureError(f"features.engine must be 'local' or 'spark'; got {engine!r}")
+    values = values.sort_values(["region_id", "indicator_id", "period"], kind="stable").reset_index(drop=True)
+    profiles, model = _split(combined, spec)
+    return FeatureResult(values=values, profiles=profiles, model=model, engine=engine)
+
+
+def class_table(profiles: pd.DataFrame, period: str) -> pd.DataFrame:
+    """How many regions fall into each status and dynamics class in ``period``."""
+    p = profiles[profiles["period"] == period]
+    return (p.groupby(["status_label", "dynamics_label"], dropna=False).size().rename("regions").reset_index())
+
+
+def latest_complete_period(profiles: pd.DataFrame) -> str | None:
+    with_index = profiles[profiles["status_index"].notna()]
+    return None if with_index.empty else str(with_index["period"].max())
+

@@ -1,0 +1,450 @@
+"""Pipeline steps from monitoring observations to region profiles.
+
+Each step is a pure function ``verb_noun(frame, ...) -> frame``: no IO, no globals, inputs are never
+changed in place. Observations are long frames with the columns of ``VALUE_COLUMNS``; the profile steps
+work on one reference group (a county, or all of Berlin) and one period at a time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics.pairwise import nan_euclidean_distances
+
+from ml.catalog import Catalog
+from ml.config import IndexConfig, PrivacyConfig
+
+VALUE_COLUMNS = ["region_id", "indicator_id", "period", "value", "numerator", "denominator", "flag"]
+FLAG_SEVERITY = {"ok": 0, "estimated": 1, "imputed": 2, "suppressed": 3}
+_SEVERITY_FLAG = {v: k for k, v in FLAG_SEVERITY.items()}
+
+
+def _worst(*flags: pd.Series) -> pd.Series:
+    codes = np.max(np.vstack([f.map(FLAG_SEVERITY).fillna(0).to_numpy() for f in flags]), axis=0)
+    return pd.Series(codes, index=flags[0].index).map(_SEVERITY_FLAG)
+
+
+def _catalog_table(catalog: Catalog) -> pd.DataFrame:
+    return pd.DataFrame(
+        [(i.indicator_id, i.kind, i.numerator, i.denominator, i.scale, i.polarity, i.dimension, i.basis)
+         for i in catalog],
+        columns=["indicator_id", "kind", "numerator_id", "denominator_id", "scale", "polarity", "dimension", "basis"],
+    )
+
+
+# --- 1. boundaries -------------------------------------------------------------------------------
+
+
+def harmonise_boundaries(obs: pd.DataFrame, crosswalk: pd.DataFrame, catalog: Catalog,
+                         population_indicator: str) -> pd.DataFrame:
+    """Map observations of old areas onto new ones with a weighted crosswalk (old_id, new_id, weight).
+
+    Counts are distributed by weight; a share or rate with numerator and denominator is recomputed from
+    the redistributed parts; any other value is averaged with population × weight (weight alone where
+    the population is unknown). Weights are normalised per old area so totals are preserved. A value
+    built from a split area is flagged ``estimated``. A suppressed contributor makes a sum suppressed; an
+    average is built from the known contributors (``estimated``) as long as they carry at least half of
+    the weight, else it is suppressed. Regions not in the crosswalk pass through unchanged.
+    """
+    cw = crosswalk.loc[:, ["old_id", "new_id", "weight"]].copy()
+    cw["weight"] = cw["weight"] / cw.groupby("old_id")["weight"].transform("sum")
+    old = obs[obs["region_id"].isin(cw["old_id"])]
+    keep = obs[~obs["region_id"].isin(cw["old_id"])]
+    if old.empty:
+        return obs.copy()
+    meta = _catalog_table(catalog).set_index("indicator_id")
+    pop = (old[old["indicator_id"] == population_indicator]
+           .loc[:, ["region_id", "period", "value"]].rename(columns={"value": "pop"}))
+    m = old.merge(cw, left_on="region_id", right_on="old_id").merge(pop, on=["region_id", "period"], how="left")
+    kind = meta["kind"].reindex(m["indicator_id"]).to_numpy()
+    additive = np.isin(kind, ["count", "balance"])
+    with_parts = np.isin(kind, ["share", "rate"]) & m["numerator"].notna().to_numpy() & m["denominator"].notna().to_numpy()
+    avg_w = np.where(m["pop"].notna(), m["pop"] * m["weight"], m["weight"])
+    m = m.assign(
+        v_sum=np.where(additive, m["value"] * m["weight"], np.nan),
+        num_w=np.where(with_parts, m["numerator"] * m["weight"], np.nan),
+        den_w=np.where(with_parts, m["denominator"] * m["weight"], np.nan),
+        wv=np.where(~additive & ~with_parts, m["value"] * avg_w, np.nan),
+        ww=np.where(~additive & ~with_parts & m["value"].notna(), avg_w, np.nan),
+        ww_all=np.where(~additive & ~with_parts, avg_w, np.nan),
+        sup_sum=np.where(additive | with_parts, m["flag"].eq("suppressed"), False),
+        all_parts=with_parts,
+        split=m["weight"] < 1 - 1e-9,
+        severity=m["flag"].map(FLAG_SEVERITY).fillna(0),
+    )
+    g = m.groupby(["new_id", "indicator_id", "period"], sort=False).agg(
+        v_sum=("v_sum", lambda s: s.sum(min_count=1)), num=("num_w", lambda s: s.sum(min_count=1)),
+        den=("den_w", lambda s: s.sum(min_count=1)), wv=("wv", lambda s: s.sum(min_count=1)),
+        ww=("ww", lambda s: s.sum(min_count=1)), ww_all=("ww_all", lambda s: s.sum(min_count=1)),
+        sup_sum=("sup_sum", "any"), all_parts=("all_parts", "all"), split=("split", "any"),
+        severity=("severity", "max"),
+    ).reset_index()
+    gkind = meta["kind"].reindex(g["indicator_id"]).to_numpy()
+    gscale = meta["scale"].reindex(g["indicator_id"]).to_numpy(dtype=float)
+    parts_ok = g["all_parts"].to_numpy() & (g["den"].to_numpy() > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = np.where(np.isin(gkind, ["count", "balance"]), g["v_sum"],
+                         np.where(parts_ok, gscale * g["num"] / g["den"], g["wv"] / g["ww"]))
+    # averages: suppressed contributors are left out; too little known weight makes the result suppressed
+    averaged = ~np.isin(gkind, ["count", "balance"]) & ~parts_ok
+    with np.errstate(divide="ignore", invalid="ignore"):
+        known = (g["ww"] / g["ww_all"]).fillna(0).to_numpy()
+    contributor = np.where(averaged & (g["severity"].to_numpy() == FLAG_SEVERITY["suppressed"]),
+                           np.where(known >= 0.5, FLAG_SEVERITY["estimated"], FLAG_SEVERITY["suppressed"]),
+                           g["severity"].to_numpy())
+    contributor = np.where(g["sup_sum"].to_numpy(), FLAG_SEVERITY["suppressed"], contributor)
+    severity = np.maximum(contributor, np.where(g["split"], FLAG_SEVERITY["estimated"], 0))
+    out = pd.DataFrame({
+        "region_id": g["new_id"].astype("str"), "indicator_id": g["indicator_id"], "period": g["period"],
+        "value": value, "numerator": np.where(parts_ok, g["num"], np.nan),
+        "denominator": np.where(parts_ok, g["den"], np.nan),
+        "flag": pd.Series(severity, dtype=int).map(_SEVERITY_FLAG).to_numpy(),
+    })
+    out.loc[out["flag"] == "suppressed", ["value", "numerator", "denominator"]] = np.nan
+    return pd.concat([keep.loc[:, VALUE_COLUMNS], out], ignore_index=True)
+
+
+# --- 2. derive -----------------------------------------------------------------------------------
+
+
+def derive_indicators(obs: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
+    """Compute shares and rates from their numerator and denominator counts as the catalog defines them.
+
+    A derived value is added only where the indicator has no observation of its own; it carries the
+    parts and the worse of their flags.
+    """
+    meta = _catalog_table(catalog)
+    defs = meta[meta["numerator_id"].notna() & meta["kind"].isin(["share", "rate"])]
+    base = obs.loc[:, ["region_id", "indicator_id", "period", "value", "flag"]]
+    num = defs.merge(base, left_on="numerator_id", right_on="indicator_id", suffixes=("", "_n"))
+    num = num.rename(columns={"value": "num", "flag": "flag_n"}).drop(columns=["indicator_id_n"])
+    parts = num.merge(base.rename(columns={"indicator_id": "denominator_id", "value": "den", "flag": "flag_d"}),
+                      on=["denominator_id", "region_id", "period"])
+    parts = parts[parts["num"].notna() & parts["den"].notna() & (parts["den"] > 0)]
+    have = obs.loc[obs["value"].notna() | (obs["flag"] == "suppressed"), ["region_id", "indicator_id", "period"]]
+    parts = parts.merge(have.assign(_have=True), on=["region_id", "indicator_id", "period"], how="left")
+    parts = parts[parts["_have"].isna()]
+    if parts.empty:
+        return obs.copy()
+    derived = pd.DataFrame({
+        "region_id": parts["region_id"].to_numpy(), "indicator_id": parts["indicator_id"].to_numpy(),
+        "period": parts["period"].to_numpy(),
+        "value": (parts["scale"] * parts["num"] / parts["den"]).to_numpy(),
+        "numerator": parts["num"].to_numpy(), "denominator": parts["den"].to_numpy(),
+        "flag": _worst(parts["flag_n"].reset_index(drop=True), parts["flag_d"].reset_index(drop=True)).to_numpy(),
+    })
+    # an observation row without a value (but not suppressed) is replaced by the derived one
+    empty = obs["value"].isna() & (obs["flag"] != "suppressed")
+    kept = obs[~(empty & obs.set_index(["region_id", "indicator_id", "period"]).index.isin(
+        derived.set_index(["region_id", "indicator_id", "period"]).index))]
+    return pd.concat([kept.loc[:, VALUE_COLUMNS], derived], ignore_index=True)
+
+
+# --- 3. suppress ---------------------------------------------------------------------------------
+
+
+def suppress_small_numbers(obs: pd.DataFrame, catalog: Catalog, privacy: PrivacyConfig,
+                           population_indicator: str) -> pd.DataFrame:
+    """Flag small numbers ``suppressed`` and blank their values, before anything else sees them.
+
+    Counts below ``privacy.min_count``; shares and rates whose numerator is such a count (also when the
+    numerator is a separate observation that is suppressed); every indicator of an area-period with fewer
+    than ``privacy.min_population`` residents except the population itself. Rows are kept, with the
+    reason in ``suppressed_by``; a value flagged suppressed on arrival stays suppressed.
+    """
+    meta = _catalog_table(catalog).set_index("indicator_id")
+    out = obs.loc[:, VALUE_COLUMNS].copy()
+    kind = meta["kind"].reindex(out["indicator_id"]).to_numpy()
+    reason = np.full(len(out), "", dtype=object)
+    reason[(out["flag"] == "suppressed").to_numpy()] = "source"
+    small_count = (kind == "count") & (out["value"] < privacy.min_count).to_numpy()
+    reason[(reason == "") & small_count] = "count"
+    small_num = np.isin(kind, ["share", "rate"]) & (out["numerator"] < privacy.min_count).to_numpy() & (
+        out["numerator"] >= 0).to_numpy()
+    reason[(reason == "") & small_num] = "numerator"
+    # numerator observed separately and suppressed there
+    num_id = meta["numerator_id"].reindex(out["indicator_id"]).to_numpy()
+    flagged = out.loc[reason != "", ["region_id", "indicator_id", "period"]]
+    if len(flagged):
+        probe = pd.DataFrame({"region_id": out["region_id"].to_numpy(), "indicator_id": num_id,
+                              "period": out["period"].to_numpy()})
+        inherit = probe.merge(flagged.assign(_hit=True), on=["region_id", "indicator_id", "period"],
+                              how="left")["_hit"].fillna(False).to_numpy(dtype=bool)
+        reason[(reason == "") & inherit] = "numerator"
+    pop = out[out["indicator_id"] == population_indicator].set_index(["region_id", "period"])["value"]
+    if len(pop):
+        region_pop = pop.reindex(pd.MultiIndex.from_arrays([out["region_id"], out["period"]])).to_numpy()
+        small_area = (region_pop < privacy.min_population) & (out["indicator_id"] != population_indicator).to_numpy()
+        reason[(reason == "") & small_area] = "population"
+    hit = reason != ""
+    out.loc[hit, ["value", "numerator", "denominator"]] = np.nan
+    out.loc[hit, "flag"] = "suppressed"
+    out["suppressed_by"] = pd.Series(reason, index=out.index, dtype="str")
+    return out
+
+
+# --- 4. standardise, dynamics, dimensions --------------------------------------------------------
+
+
+def _block_stats(frame: pd.DataFrame, reference: np.ndarray, blocks: np.ndarray | None, ddof: int):
+    """Mean and standard deviation of the reference rows, per block (or overall), aligned to ``frame``."""
+    ref = frame.where(pd.Series(reference, index=frame.index), axis=0) if frame.ndim == 2 else frame.where(reference)
+    if blocks is None:
+        return ref.mean(), ref.std(ddof=ddof)
+    g = ref.groupby(blocks)
+    return g.transform("mean"), g.transform("std", ddof=ddof)
+
+
+def standardise_indicators(values: pd.DataFrame, reference: pd.Series, polarity: pd.Series,
+                           ddof: int = 0, blocks: np.ndarray | None = None) -> pd.DataFrame:
+    """z-values against the reference regions (unweighted mean and standard deviation), oriented by polarity.
+
+    ``values``: regions × indicators; ``reference``: boolean per row; ``polarity``: per indicator (-1 flips
+    the sign so that higher always means more burden; 0 leaves it as is); ``ddof``: 0 for the population
+    standard deviation (as Berlin's MSS), 1 for the sample one. ``blocks`` (one label per row, e.g. county
+    and year) standardises each block on its own reference rows.
+    """
+    mask = reference.reindex(values.index).fillna(False).to_numpy(dtype=bool)
+    mean, sd = _block_stats(values, mask, blocks, ddof)
+    sd = sd.where(sd > 0)
+    sign = polarity.reindex(values.columns).replace(0, 1).fillna(1)
+    return (values - mean) / sd * sign
+
+
+def compute_changes(panel: pd.DataFrame, periods: int) -> pd.DataFrame:
+    """Change over ``periods`` years per region: value(t) - value(t - periods); NaN where t - periods is missing.
+
+    ``panel`` is indexed by (region_id, period) with annual periods ('YYYY').
+    """
+    regions = panel.index.get_level_values("region_id")
+    years = panel.index.get_level_values("period").astype(int)
+    earlier = pd.MultiIndex.from_arrays([regions, (years - periods).astype(str)], names=["region_id", "period"])
+    before = panel.reindex(earlier)
+    before.index = panel.index
+    return panel - before
+
+
+def score_dimensions(z: pd.DataFrame, dimension: pd.Series, polarity: pd.Series) -> pd.DataFrame:
+    """One score per group (dimension): the mean of the burden-oriented z-values of its indicators."""
+    used = [c for c in z.columns if polarity.get(c, 0) != 0 and c in dimension.index]
+    groups = dimension.reindex(used)
+    return z[used].T.groupby(groups.to_numpy()).mean().T
+
+
+# --- 5. status and dynamics index ----------------------------------------------------------------
+
+
+def _classify(index: pd.Series, thresholds: tuple[float, ...]) -> pd.Series:
+    """Berlin's class rule: first class at or below the first threshold, last class at or above the last."""
+    t = list(thresholds)
+    conds = [index <= t[0]] + [index < th for th in t[1:]]
+    codes = np.select(conds, list(range(1, len(t) + 1)), default=len(t) + 1).astype(float)
+    codes[index.isna().to_numpy()] = np.nan
+    return pd.Series(codes, index=index.index)
+
+
+def _zscore(s: pd.Series, reference: pd.Series, ddof: int, blocks: np.ndarray | None = None) -> pd.Series:
+    mask = reference.reindex(s.index).fillna(False).to_numpy(dtype=bool)
+    mean, sd = _block_stats(s, mask, blocks, ddof)
+    sd = sd.where(sd > 0) if isinstance(sd, pd.Series) else (sd if sd > 0 else np.nan)
+    return (s - mean) / sd
+
+
+def _available(z: pd.DataFrame, indicators: list[str], blocks: np.ndarray | None) -> pd.DataFrame:
+    """Per row: which of ``indicators`` have any value in the row's block (period)."""
+    present = z.reindex(columns=indicators).notna()
+    if blocks is None:
+        return pd.DataFrame(np.broadcast_to(present.any().to_numpy(), present.shape), index=z.index, columns=indicators)
+    return present.groupby(blocks).transform("any")
+
+
+def _summed(z: pd.DataFrame, available: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Sum of the available indicators' z-values (NaN unless a row has all of them) and their names."""
+    values = z.reindex(columns=available.columns).where(available)
+    need = available.sum(axis=1)
+    total = values.sum(axis=1)
+    total[(values.notna().sum(axis=1) < need) | (need == 0)] = np.nan
+    names = np.full(len(z), "", dtype=object)
+    for name in available.columns:
+        flag = available[name].to_numpy()
+        names = np.where(flag, np.where(names == "", name, names + "," + name), names)
+    return total, pd.Series(names, index=z.index, dtype="str")
+
+
+def compute_status_index(z: pd.DataFrame, dz: pd.DataFrame, reference: pd.Series, cfg: IndexConfig,
+                         status_indicators: list[str], dynamics_indicators: list[str], ddof: int = 0,
+                         blocks: np.ndarray | None = None) -> pd.DataFrame:
+    """Status and dynamics index exactly as Berlin's MSS: the sum of the indicators' z-values,
+    z-standardised again over the reference regions, then classes by the configured thresholds.
+
+    ``z`` holds the z-values of the status indicators, ``dz`` those of the dynamics indicators (published
+    changes, or changes computed over the configured number of periods). An indicator without any value
+    in a block (period) is left out there; a region missing one of the others gets no index.
+    """
+    out = pd.DataFrame(index=z.index)
+    status_sum, status_names = _summed(z, _available(z, status_indicators, blocks))
+    out["status_sum"] = status_sum
+    out["status_index"] = _zscore(status_sum, reference, ddof, blocks)
+    out["status_class"] = _classify(out["status_index"], cfg.status_thresholds)
+    out["status_label"] = out["status_class"].map(dict(enumerate(cfg.status_labels, start=1)))
+    dyn_sum, dyn_names = _summed(dz, _available(dz, dynamics_indicators, blocks))
+    out["dynamics_sum"] = dyn_sum
+    out["dynamics_index"] = _zscore(dyn_sum, reference, ddof, blocks)
+    out["dynamics_class"] = _classify(out["dynamics_index"], cfg.dynamics_thresholds)
+    out["dynamics_label"] = out["dynamics_class"].map(dict(enumerate(cfg.dynamics_labels, start=1)))
+    if cfg.ranking:
+        index = out["status_index"]
+        out["status_rank"] = (index.groupby(blocks).rank(ascending=False, method="min") if blocks is not None
+                              else index.rank(ascending=False, method="min"))
+    else:
+        out["status_rank"] = np.nan
+    out["status_indicators"] = status_names
+    out["dynamics_indicators"] = dyn_names
+    return out
+
+
+# --- 6. impute (for modelling only) ---------------------------------------------------------------
+
+
+def _knn_fill(x: np.ndarray, n_neighbors: int) -> np.ndarray:
+    """Fill NaN cells with the mean of the ``n_neighbors`` nearest rows that have the column, by
+    NaN-aware Euclidean distance (as scikit-learn's KNNImputer); the column mean where no distance exists."""
+    observed = ~np.isnan(x)
+    out = x.copy()
+    dist = nan_euclidean_distances(x)
+    np.fill_diagonal(dist, np.inf)
+    dist = np.where(np.isnan(dist), np.inf, dist)
+    for j in np.flatnonzero((~observed).any(axis=0) & observed.any(axis=0)):
+        donors = np.flatnonzero(observed[:, j])
+        receivers = np.flatnonzero(~observed[:, j])
+        d = dist[np.ix_(receivers, donors)]
+        k = min(n_neighbors, len(donors))
+        nearest = np.argsort(d, axis=1, kind="stable")[:, :k]
+        values = x[donors, j][nearest]
+        reachable = np.isfinite(np.take_along_axis(d, nearest, axis=1))
+        with np.errstate(invalid="ignore"):
+            mean = np.where(reachable, values, 0).sum(axis=1) / reachable.sum(axis=1)
+        out[receivers, j] = np.where(reachable.any(axis=1), mean, np.nanmean(x[:, j]))
+    return out
+
+
+def impute_for_modelling(z: pd.DataFrame, n_neighbors: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Fill missing or suppressed z-values from the k most similar regions' profiles (KNN, same period).
+
+    Returns the filled matrix and a mask of the imputed cells. Columns without any value, and rows without
+    any value, stay empty. The result is for models only; profiles and reports show the observed values.
+    """
+    x = z.to_numpy(dtype=float)
+    rows = ~np.isnan(x).all(axis=1)
+    filled = x.copy()
+    if rows.sum() >= 2 and np.isnan(x[rows]).any():
+        filled[rows] = _knn_fill(x[rows], n_neighbors)
+    imputed = np.isnan(x) & ~np.isnan(filled)
+    return (pd.DataFrame(filled, index=z.index, columns=z.columns),
+            pd.DataFrame(imputed, index=z.index, columns=z.columns))
+
+
+@dataclass(frozen=True)
+class ProfileSpec:
+    """What the profile step needs from catalog and configuration, in plain form (picklable for Spark)."""
+
+    indicators: tuple[str, ...]
+    polarity: dict[str, int]
+    dimension: dict[str, str]
+    dimensions: tuple[str, ...]
+    population_indicator: str
+    min_population: int
+    dynamics_periods: int
+    impute_neighbors: int
+    index: IndexConfig
+    ddof: int = 0
+
+
+def _flag_summary(flags: pd.DataFrame) -> pd.Series:
+    """Which non-ok flags stand behind a profile row, e.g. 'estimated;suppressed'."""
+    parts = [np.where((flags == f).any(axis=1).to_numpy(), f, "") for f in ("estimated", "imputed", "suppressed")]
+    joined = pd.Series([";".join(p for p in trio if p) for trio in zip(*parts)], index=flags.index, dtype="str")
+    return joined
+
+
+def profile_columns(spec: ProfileSpec) -> list[str]:
+    return (["region_id", "period", "reference_group", "population", "is_reference", "n_values", "n_suppressed",
+             "n_imputed", "flags"]
+            + [f"z_{i}" for i in spec.indicators] + [f"dz_{i}" for i in spec.indicators]
+            + [f"dim_{d}" for d in spec.dimensions]
+            + ["status_sum", "status_index", "status_class", "status_label", "dynamics_sum", "dynamics_index",
+               "dynamics_class", "dynamics_label", "status_rank", "status_indicators", "dynamics_indicators"])
+
+
+def model_columns(spec: ProfileSpec) -> list[str]:
+    return ["region_id", "period", "reference_group"] + [f"m_{i}" for i in spec.indicators] + [
+        f"imputed_{i}" for i in spec.indicators]
+
+
+def build_profiles(values: pd.DataFrame, spec: ProfileSpec) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Profiles: one row per (region, period) with z-values, changes, dimension scores, status and
+    dynamics index and classes, and the flags behind them; plus the imputed model matrix.
+
+    ``values`` are suppressed observations with a ``reference_group`` column; every computation runs
+    within (reference group, period) blocks, so one call may cover one group or many.
+    """
+    annual = values[values["period"].str.len() == 4]
+    keyed = annual.set_index(["region_id", "period", "indicator_id"])
+    panel = keyed["value"].unstack("indicator_id").reindex(columns=list(spec.indicators))
+    flags = keyed["flag"].unstack("indicator_id").reindex(index=panel.index, columns=list(spec.indicators))
+    if panel.empty:
+        return (pd.DataFrame(columns=profile_columns(spec)), pd.DataFrame(columns=model_columns(spec)))
+    group_of = annual.drop_duplicates("region_id").set_index("region_id")["reference_group"]
+    regions = panel.index.get_level_values("region_id")
+    periods = panel.index.get_level_values("period")
+    group = group_of.reindex(regions).to_numpy()
+    blocks = pd.Series(group, dtype="str").str.cat(pd.Series(periods, dtype="str"), sep="|").to_numpy()
+    population = panel[spec.population_indicator] if spec.population_indicator in panel else pd.Series(
+        np.nan, index=panel.index)
+    if spec.index.validity_indicator:
+        validity = keyed["value"].xs(spec.index.validity_indicator, level="indicator_id").reindex(panel.index) \
+            if spec.index.validity_indicator in keyed.index.get_level_values("indicator_id") else pd.Series(
+                np.nan, index=panel.index)
+        is_ref = validity.eq(1)
+    else:
+        is_ref = population.ge(spec.min_population)
+    polarity = pd.Series(spec.polarity, dtype=float)
+    dimension = pd.Series(spec.dimension)
+
+    z = standardise_indicators(panel, is_ref, polarity, spec.ddof, blocks)
+    dz = standardise_indicators(compute_changes(panel, spec.dynamics_periods), is_ref, polarity, spec.ddof, blocks)
+    dynamics_source = z if spec.index.dynamics_indicators else dz
+    dynamics_used = list(spec.index.dynamics_indicators or spec.index.status_indicators)
+    index = compute_status_index(z, dynamics_source, is_ref, spec.index, list(spec.index.status_indicators),
+                                 dynamics_used, spec.ddof, blocks)
+    dims = score_dimensions(z, dimension, polarity).reindex(columns=list(spec.dimensions))
+
+    zx = z.to_numpy(dtype=float)
+    filled_x, imputed_x = zx.copy(), np.zeros(zx.shape, dtype=bool)
+    missing_any = np.isnan(zx).any(axis=1)
+    for rows in pd.Series(np.arange(len(zx))).groupby(blocks).indices.values():
+        if not missing_any[rows].any():
+            continue
+        block = pd.DataFrame(zx[rows], columns=z.columns)
+        f, m = impute_for_modelling(block, spec.impute_neighbors)
+        filled_x[rows], imputed_x[rows] = f.to_numpy(), m.to_numpy()
+    filled = pd.DataFrame(filled_x, index=z.index, columns=z.columns)
+    imputed = pd.DataFrame(imputed_x, index=z.index, columns=z.columns)
+
+    profile = pd.DataFrame({
+        "reference_group": group,
+        "population": population,
+        "is_reference": is_ref.astype(bool),
+        "n_values": panel.notna().sum(axis=1),
+        "n_suppressed": (flags == "suppressed").sum(axis=1),
+        "n_imputed": imputed.sum(axis=1),
+        "flags": _flag_summary(flags),
+    }, index=panel.index)
+    profile = pd.concat([profile, z.add_prefix("z_"), dz.add_prefix("dz_"), dims.add_prefix("dim_"), index], axis=1)
+    model = pd.concat([filled.add_prefix("m_"), imputed.add_prefix("imputed_")], axis=1)
+    model.insert(0, "reference_group", group)
+    profile = profile.reset_index()
+    model = model.reset_index()
+    return profile.loc[:, profile_columns(spec)], model.loc[:, model_columns(spec)]

@@ -1,0 +1,111 @@
+"""Berlin's official Monitoring Soziale Stadtentwicklung, reproduced from the raw shares (real data)."""
+
+import csv
+
+import pandas as pd
+import pytest
+
+from features.pipeline import run_pipeline
+from features.steps import harmonise_boundaries
+from ml.config import load_settings
+from ml.importers import effective_catalog, ingest_file
+from ml.io import read_crosswalk
+from ml.paths import CATALOG_DIR, DATA_DIR
+from ml.store import Store
+
+pytestmark = pytest.mark.realdata
+
+
+@pytest.fixture(scope="module")
+def berlin(tmp_path_factory):
+    from tests.conftest import SHARED_DATA
+
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real open data not present at {SHARED_DATA}")
+    tmp = tmp_path_factory.mktemp("berlin")
+    settings = load_settings(DATA_DIR / "config" / "berlin_mss.yaml",
+                             env={"SOZIALRADAR_STORE__PATH": str(tmp / "b.duckdb"),
+                                  "SOZIALRADAR_INGEST__REPORT_DIR": str(tmp / "q")})
+    files = [SHARED_DATA / "berlin_mss" / "tesch-ch" / n for n in ("mss_2021_index_indikatoren.csv", "mss_2021_indizes.csv")]
+    files += [SHARED_DATA / "berlin_mss_447plr_cschwab1" / f"{y}_MSS_cut.csv" for y in (2013, 2019)]
+    with Store(settings.store.path) as store:
+        for f in files:
+            assert ingest_file(f, store, settings).status == "ok"
+        obs, regions = store.observations(), store.regions()
+    catalog = effective_catalog(settings, [CATALOG_DIR / "berlin_mss.csv"])
+    # the published index values and classes are results to compare with, not inputs
+    published = obs[obs["indicator_id"].isin(["mss_status_klasse", "mss_dynamik_klasse"])]
+    inputs = obs[~obs.index.isin(published.index)]
+    result = run_pipeline(inputs, regions, catalog, settings)
+    return settings, catalog, obs, result, SHARED_DATA
+
+
+def agreement(result, obs, period):
+    p = result.profiles[result.profiles["period"] == period].set_index("region_id")
+    official = obs[obs["period"] == period].pivot(index="region_id", columns="indicator_id", values="value")
+    both = p["status_class"].notna() & official["mss_status_klasse"].reindex(p.index).notna()
+    status = (p.loc[both, "status_class"] == official.loc[p.index[both], "mss_status_klasse"]).mean()
+    dyn = (p.loc[both, "dynamics_class"] == official.loc[p.index[both], "mss_dynamik_klasse"]).mean()
+    return int(both.sum()), status, dyn
+
+
+def test_mss_2021_reproduced_exactly(berlin):
+    settings, catalog, obs, result, shared = berlin
+    n, status, dyn = agreement(result, obs, "2021")
+    assert n == 536 and status == 1.0 and dyn == 1.0
+    p = result.profiles[result.profiles["period"] == "2021"].set_index("region_id")
+    assert p["is_reference"].sum() == 536
+    assert p["status_indicators"].iloc[0] == "mss_s1,mss_s3,mss_s4"
+    with (shared / "berlin_mss" / "mss_2021_index-indikatoren_z-werte_plr.csv").open(encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle, delimiter=";"))
+    z = pd.DataFrame(rows).set_index("PLR-ID")
+    z = z[z["zS1"].str.strip() != ""]
+    columns = {"zS1": "z_mss_s1", "zS3": "z_mss_s3", "zS4": "z_mss_s4", "zD1": "z_mss_d1", "zD3": "z_mss_d3",
+               "zD4": "z_mss_d4", "Status-Index (standardisierte Statussumme)": "status_index",
+               "Dynamik-Index (standardisierte Dynamik-summe)": "dynamics_index", "Status-summe": "status_sum"}
+    assert len(z) == 536
+    for published, ours in columns.items():
+        diff = (z[published].astype(float) - p.loc[z.index, ours]).abs().max()
+        assert diff < 0.01, (published, diff)
+
+
+@pytest.mark.parametrize("period, n_expected, minimum", [("2013", 434, 0.995), ("2019", 436, 0.995)])
+def test_mss_old_grid_agreement(berlin, period, n_expected, minimum):
+    settings, catalog, obs, result, shared = berlin
+    n, status, dyn = agreement(result, obs, period)
+    assert n == n_expected and status >= minimum and dyn >= minimum
+
+
+def test_crosswalk_447_to_542(berlin):
+    settings, catalog, obs, result, shared = berlin
+    cw = read_crosswalk(shared / "berlin_lor_crosswalk_gentriduck" / "seed_lor_crosswalk_2006_to_2021.csv")
+    o19 = obs[obs["period"] == "2019"]
+    mapped = harmonise_boundaries(o19, cw, catalog, "mss_einwohner")
+    on_new = mapped[mapped["region_id"].isin(cw["new_id"])]
+    ew_before = o19.loc[o19["indicator_id"] == "mss_einwohner", "value"].sum()
+    ew_after = on_new.loc[on_new["indicator_id"] == "mss_einwohner", "value"].sum()
+    assert ew_after == pytest.approx(ew_before, rel=1e-9)
+    assert on_new["region_id"].nunique() == 542
+    o21 = obs[obs["period"] == "2021"]
+    valid = o21.loc[(o21["indicator_id"] == "mss_gueltig") & (o21["value"] == 1), "region_id"]
+    s19 = on_new[on_new["indicator_id"] == "mss_s1"].set_index("region_id")["value"]
+    s21 = o21[o21["indicator_id"] == "mss_s1"].set_index("region_id")["value"]
+    pair = pd.concat([s19.rename("mapped_2019"), s21.rename("official_2021")], axis=1).loc[valid].dropna()
+    assert len(pair) == 536
+    assert pair.corr().iloc[0, 1] >= 0.9
+
+
+def test_cli_with_the_berlin_configuration(berlin, tmp_path):
+    from click.testing import CliRunner
+
+    from experiments.cli import main
+
+    settings = berlin[0]
+    env = {"SOZIALRADAR_STORE__PATH": str(settings.store.path), "SOZIALRADAR_FEATURES__OUTPUT_DIR": str(tmp_path)}
+    out = CliRunner().invoke(main, ["--config", str(DATA_DIR / "config" / "berlin_mss.yaml"), "features"], env=env)
+    assert out.exit_code == 0, out.output
+    assert "542 regions" in out.output or "989 regions" in out.output
+    assert "status and dynamics classes 2021:" in out.output
+    profiles = pd.read_parquet(tmp_path / "profiles.parquet")
+    latest = profiles[(profiles["period"] == "2021") & profiles["status_label"].notna()]
+    assert len(latest) == 536 and latest["status_rank"].isna().all()

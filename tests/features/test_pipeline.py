@@ -1,0 +1,115 @@
+"""The composed pipeline on the synthetic county: planted structure shows, privacy holds."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from features.pipeline import FeatureError, class_table, reference_groups, run_pipeline
+from ml.paths import SAMPLE_DIR
+
+
+@pytest.fixture(scope="module")
+def result(sample_inputs):
+    settings, catalog, obs, regions = sample_inputs
+    return run_pipeline(obs, regions, catalog, settings)
+
+
+@pytest.fixture(scope="module")
+def truth():
+    return json.loads((SAMPLE_DIR / "ground_truth.json").read_text(encoding="utf-8"))
+
+
+def test_one_profile_row_per_region_and_year(result):
+    p = result.profiles
+    assert len(p) == 53 * 16 and not p.duplicated(["region_id", "period"]).any()
+    assert {"z_sgb2_quote", "dz_sgb2_quote", "dim_arbeit", "status_index", "status_label", "dynamics_label",
+            "flags", "status_rank"} <= set(p.columns)
+    assert p["status_rank"].isna().all()  # ranking is off by default
+    assert set(p["reference_group"]) == {"14599"}
+
+
+def test_reference_set_is_standardised(result):
+    p = result.profiles
+    ref = p[p["is_reference"] & (p["period"] == "2025")]
+    assert ref["z_sgb2_quote"].mean() == pytest.approx(0, abs=1e-9)
+    assert ref["z_sgb2_quote"].std(ddof=0) == pytest.approx(1)  # population sd, as Berlin
+    assert ref["status_index"].mean() == pytest.approx(0, abs=1e-9)
+    # polarity: a higher Abitur rate means less burden, so its z-value is flipped
+    v = result.values
+    abi = v[(v["indicator_id"] == "abiturquote") & (v["period"] == "2025")].set_index("region_id")["value"]
+    z = ref.set_index("region_id")["z_abiturquote"]
+    assert abi.reindex(z.index).corr(z) < -0.99
+
+
+def test_deteriorating_gemeinden_rise_after_onset(result, truth):
+    index = result.profiles.pivot(index="period", columns="region_id", values="status_index")
+    for d in truth["deteriorating"]:
+        onset, region = d["onset_year"], d["region_id"]
+        before = index.loc[[str(y) for y in range(onset - 3, onset)], region].mean()
+        after = index.loc[str(min(onset + 4, 2025)), region]
+        assert after > before + 0.5, (region, before, after)
+
+
+def test_small_gemeinden_suppressed_and_no_small_count_in_a_profile(result, truth, catalog):
+    v = result.values
+    counts = v[v["indicator_id"].map(lambda i: catalog[i].kind == "count") & (v["indicator_id"] != "einwohner")]
+    # every count below 3 is gone, flagged
+    assert not (counts["value"] < 3).any()
+    raw_small = counts[counts["suppressed_by"] == "count"]
+    assert len(raw_small) > 0 and raw_small["value"].isna().all()
+    p = result.profiles
+    for region in truth["small_gemeinden"]:
+        rows = p[p["region_id"] == region]
+        assert (rows["n_suppressed"] > 0).all() and rows["flags"].str.contains("suppressed").all()
+    tiny = p[p["region_id"].isin(truth["below_population_threshold"]) & (p["population"] < 300)]
+    assert len(tiny) > 0 and tiny["status_index"].isna().all()
+    zcols = [c for c in p.columns if c.startswith("z_") and c != "z_einwohner"]
+    assert tiny[zcols].isna().all().all()  # everything but the population itself is suppressed
+    # the profile carries z-values and scores only: the one raw number is the population
+    raw = [c for c in p.columns if not c.startswith(("z_", "dz_", "dim_", "status_", "dynamics_"))]
+    assert set(raw) == {"region_id", "period", "reference_group", "population", "is_reference", "n_values",
+                        "n_suppressed", "n_imputed", "flags"}
+
+
+def test_model_matrix_imputes_and_flags(result):
+    m = result.model
+    assert (m.filter(like="imputed_").sum().sum()) > 0
+    p = result.profiles.set_index(["region_id", "period"])
+    m = m.set_index(["region_id", "period"])
+    observed = p["z_sgb2_quote"].notna()
+    assert np.allclose(m.loc[observed, "m_sgb2_quote"], p.loc[observed, "z_sgb2_quote"])
+    assert not m.loc[observed, "imputed_sgb2_quote"].any()
+
+
+def test_class_table(result):
+    t = class_table(result.profiles, "2025")
+    assert t["regions"].sum() == 53
+
+
+def test_reference_groups(sample_inputs):
+    _, _, _, regions = sample_inputs
+    groups = reference_groups(regions, "gemeinde", "kreis")
+    assert len(groups) == 53 and set(groups) == {"14599"}
+    assert set(reference_groups(regions, "gemeinde", None)) == {"alle"}
+    assert set(reference_groups(regions, "sozialregion", "kreis")) == {"14599"}
+    with pytest.raises(FeatureError, match="no regions at level 'planungsraum'"):
+        reference_groups(regions, "planungsraum", None)
+
+
+def test_unknown_index_indicator(sample_inputs):
+    settings, catalog, obs, regions = sample_inputs
+    bad = settings.model_copy(update={"features": settings.features.model_copy(update={
+        "index": settings.features.index.model_copy(update={"status_indicators": ["gibtsnicht"]})})})
+    with pytest.raises(FeatureError, match="'gibtsnicht', which is not in the catalog"):
+        run_pipeline(obs, regions, catalog, bad)
+
+
+def test_ranking_when_configured(sample_inputs):
+    settings, catalog, obs, regions = sample_inputs
+    ranked = settings.model_copy(update={"features": settings.features.model_copy(update={
+        "index": settings.features.index.model_copy(update={"ranking": True})})})
+    p = run_pipeline(obs, regions, catalog, ranked).profiles
+    latest = p[p["period"] == "2025"].dropna(subset=["status_index"]).sort_values("status_index", ascending=False)
+    assert latest["status_rank"].tolist() == list(range(1, len(latest) + 1))

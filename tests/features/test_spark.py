@@ -1,0 +1,28 @@
+"""The Spark engine (local mode) gives the local engine's profiles."""
+
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from features.pipeline import run_pipeline
+
+
+@pytest.mark.skipif(shutil.which("java") is None, reason="Spark needs a Java runtime (java not on PATH)")
+def test_spark_equals_local(sample_inputs):
+    settings, catalog, obs, regions = sample_inputs
+    # two reference groups so that applyInPandas really splits the work
+    regions = regions.copy()
+    sr = regions["level"] == "sozialregion"
+    regions.loc[sr, "level"] = "kreis"
+    local = run_pipeline(obs, regions, catalog, settings, engine="local")
+    spark = run_pipeline(obs, regions, catalog, settings, engine="spark")
+    assert local.profiles["reference_group"].nunique() == 7
+    for name in ("values", "profiles", "model"):
+        a, b = getattr(local, name), getattr(spark, name)
+        assert list(a.columns) == list(b.columns) and len(a) == len(b)
+        numeric = [c for c in a.columns if pd.api.types.is_numeric_dtype(a[c]) and not pd.api.types.is_bool_dtype(a[c])]
+        np.testing.assert_allclose(a[numeric].to_numpy(float), b[numeric].to_numpy(float), rtol=0, atol=1e-9)
+        for c in set(a.columns) - set(numeric):
+            assert a[c].fillna("").astype(str).tolist() == b[c].fillna("").astype(str).tolist(), (name, c)

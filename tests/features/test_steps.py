@@ -1,0 +1,172 @@
+"""Each feature step on a handful of rows, with the expected numbers worked out by hand."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from features.steps import (
+    _classify, compute_changes, compute_status_index, derive_indicators, harmonise_boundaries,
+    impute_for_modelling, score_dimensions, standardise_indicators, suppress_small_numbers,
+)
+from ml.config import IndexConfig, PrivacyConfig
+
+
+def obs(*rows):
+    frame = pd.DataFrame(rows, columns=["region_id", "indicator_id", "period", "value", "numerator", "denominator", "flag"])
+    return frame.astype({"value": float, "numerator": float, "denominator": float})
+
+
+def test_harmonise_counts_shares_and_averages(catalog):
+    cw = pd.DataFrame({"old_id": ["A", "A", "B"], "new_id": ["X", "Y", "Y"], "weight": [0.25, 0.75, 1.0]})
+    o = obs(
+        ("A", "einwohner", "2020", 400, None, None, "ok"), ("B", "einwohner", "2020", 600, None, None, "ok"),
+        ("A", "sgb2_quote", "2020", 10.0, 30, 300, "ok"), ("B", "sgb2_quote", "2020", 20.0, 100, 500, "ok"),
+        ("A", "durchschnittsalter", "2020", 40.0, None, None, "ok"), ("B", "durchschnittsalter", "2020", 50.0, None, None, "ok"),
+        ("C", "einwohner", "2020", 77, None, None, "ok"),
+    )
+    h = harmonise_boundaries(o, cw, catalog, "einwohner").set_index(["region_id", "indicator_id"])
+    # counts by weight; the total is preserved
+    assert h.loc[("X", "einwohner"), "value"] == 100 and h.loc[("Y", "einwohner"), "value"] == 900
+    # share from redistributed parts: Y gets 22.5 of 225 from A and 100 of 500 from B
+    assert h.loc[("Y", "sgb2_quote"), "numerator"] == pytest.approx(122.5)
+    assert h.loc[("Y", "sgb2_quote"), "value"] == pytest.approx(100 * 122.5 / 725)
+    # mean weighted by population × weight: (40·300 + 50·600) / 900
+    assert h.loc[("Y", "durchschnittsalter"), "value"] == pytest.approx((40 * 300 + 50 * 600) / 900)
+    assert h.loc[("X", "durchschnittsalter"), "value"] == pytest.approx(40.0)
+    assert set(h.loc[["X", "Y"], "flag"]) == {"estimated"}          # built from a split area
+    assert h.loc[("C", "einwohner"), "value"] == 77 and h.loc[("C", "einwohner"), "flag"] == "ok"
+
+
+def test_harmonise_suppressed_contributors(catalog):
+    cw = pd.DataFrame({"old_id": ["A", "B"], "new_id": ["Y", "Y"], "weight": [1.0, 1.0]})
+    o = obs(("A", "einwohner", "2020", 900, None, None, "ok"), ("B", "einwohner", "2020", 100, None, None, "ok"),
+            ("A", "durchschnittsalter", "2020", 40.0, None, None, "ok"),
+            ("B", "durchschnittsalter", "2020", None, None, None, "suppressed"),
+            ("A", "hze_faelle", "2020", 10, None, None, "ok"), ("B", "hze_faelle", "2020", None, None, None, "suppressed"))
+    h = harmonise_boundaries(o, cw, catalog, "einwohner").set_index("indicator_id")
+    assert h.loc["durchschnittsalter", "value"] == 40.0 and h.loc["durchschnittsalter", "flag"] == "estimated"
+    assert np.isnan(h.loc["hze_faelle", "value"]) and h.loc["hze_faelle", "flag"] == "suppressed"
+    assert h.loc["einwohner", "flag"] == "ok"
+
+
+def test_derive_fills_only_missing(catalog):
+    o = obs(("A", "sgb2_empfaenger", "2020", 50, None, None, "ok"), ("A", "ew_unter65", "2020", 1000, None, None, "estimated"),
+            ("B", "sgb2_empfaenger", "2020", 10, None, None, "ok"), ("B", "ew_unter65", "2020", 100, None, None, "ok"),
+            ("B", "sgb2_quote", "2020", 9.9, None, None, "ok"))
+    d = derive_indicators(o, catalog)
+    quote = d[d["indicator_id"] == "sgb2_quote"].set_index("region_id")
+    assert quote.loc["A", "value"] == pytest.approx(5.0) and quote.loc["A", "flag"] == "estimated"
+    assert quote.loc["A", "numerator"] == 50 and quote.loc["A", "denominator"] == 1000
+    assert quote.loc["B", "value"] == 9.9  # observed value kept
+    assert len(d) == 6
+
+
+def test_suppression_rules(catalog):
+    privacy = PrivacyConfig(min_count=3, min_population=300)
+    o = obs(("A", "einwohner", "2020", 1000, None, None, "ok"), ("A", "hze_faelle", "2020", 2, None, None, "ok"),
+            ("A", "hze_dichte", "2020", 10.0, 2, 200, "ok"), ("A", "sgb2_empfaenger", "2020", 40, None, None, "ok"),
+            ("A", "sgb2_quote", "2020", 5.0, 40, 800, "ok"),
+            ("A", "hze_dichte", "2021", 10.0, None, None, "ok"), ("A", "hze_faelle", "2021", 1, None, None, "ok"),
+            ("S", "einwohner", "2020", 250, None, None, "ok"), ("S", "sgb2_quote", "2020", 7.0, 14, 200, "ok"),
+            ("A", "saldo_natuerlich", "2020", -2, None, None, "ok"))
+    s = suppress_small_numbers(o, catalog, privacy, "einwohner").set_index(["region_id", "indicator_id", "period"])
+    assert s.loc[("A", "hze_faelle", "2020"), "suppressed_by"] == "count"
+    assert s.loc[("A", "hze_dichte", "2020"), "suppressed_by"] == "numerator"
+    assert s.loc[("A", "hze_dichte", "2021"), "suppressed_by"] == "numerator"   # numerator suppressed elsewhere
+    assert s.loc[("S", "sgb2_quote", "2020"), "suppressed_by"] == "population"
+    assert s.loc[("S", "einwohner", "2020"), "flag"] == "ok"
+    assert s.loc[("A", "sgb2_quote", "2020"), "flag"] == "ok" and s.loc[("A", "saldo_natuerlich", "2020"), "flag"] == "ok"
+    hidden = s[s["flag"] == "suppressed"]
+    assert hidden[["value", "numerator", "denominator"]].isna().all().all()
+    assert len(s) == len(o)  # flagged, never dropped
+
+
+def test_standardise_by_hand():
+    values = pd.DataFrame({"a": [1.0, 2.0, 3.0, 10.0], "b": [4.0, 4.0, 6.0, 6.0]}, index=list("wxyz"))
+    ref = pd.Series([True, True, True, False], index=list("wxyz"))
+    z = standardise_indicators(values, ref, pd.Series({"a": 1, "b": -1}), ddof=1)
+    # a: mean 2, sample sd 1 over w,x,y; z outlier at 8
+    assert z["a"].tolist() == pytest.approx([-1, 0, 1, 8])
+    # population sd (Berlin's choice): sqrt(2/3)
+    assert standardise_indicators(values, ref, pd.Series({"a": 1}), ddof=0)["a"].tolist() == pytest.approx(
+        [-np.sqrt(1.5), 0, np.sqrt(1.5), 8 * np.sqrt(1.5)])
+    # b: mean 14/3, sample sd = sqrt(4/3); polarity -1 flips
+    sd = np.sqrt(4 / 3)
+    assert z["b"].tolist() == pytest.approx([(14 / 3 - 4) / sd, (14 / 3 - 4) / sd, (14 / 3 - 6) / sd, (14 / 3 - 6) / sd])
+
+
+def test_changes_over_k_periods():
+    idx = pd.MultiIndex.from_tuples([("r", "2019"), ("r", "2020"), ("r", "2021"), ("r", "2023")], names=["region_id", "period"])
+    panel = pd.DataFrame({"a": [1.0, 2.0, 4.0, 7.0]}, index=idx)
+    ch = compute_changes(panel, 2)
+    assert ch["a"].isna().tolist() == [True, True, False, False]
+    assert ch["a"].iloc[2] == 3.0 and ch["a"].iloc[3] == 3.0
+
+
+def test_dimension_scores():
+    z = pd.DataFrame({"a": [1.0, -1.0], "b": [3.0, np.nan], "c": [10.0, 10.0]}, index=["x", "y"])
+    dims = score_dimensions(z, pd.Series({"a": "arbeit", "b": "arbeit", "c": "raum"}), pd.Series({"a": 1, "b": -1, "c": 0}))
+    assert dims["arbeit"].tolist() == [2.0, -1.0]
+    assert "raum" not in dims.columns  # no burden direction, no score
+
+
+@pytest.mark.parametrize("index, code", [(-1.0, 1), (-0.99, 2), (0.99, 2), (1.0, 3), (1.49, 3), (1.5, 4), (np.nan, np.nan)])
+def test_berlin_class_boundaries(index, code):
+    out = _classify(pd.Series([index]), (-1.0, 1.0, 1.5))
+    assert (np.isnan(code) and np.isnan(out[0])) or out[0] == code
+
+
+def test_status_index_and_ranking():
+    z = pd.DataFrame({"s1": [0.0, 1.0, 2.0, -3.0], "s2": [0.0, 1.0, 2.0, 1.0]}, index=list("abcd"))
+    ref = pd.Series(True, index=z.index)
+    cfg = IndexConfig(status_indicators=["s1", "s2"])
+    out = compute_status_index(z, z, ref, cfg, ["s1", "s2"], ["s1"], ddof=1)
+    sums = np.array([0.0, 2.0, 4.0, -2.0])
+    expected = (sums - sums.mean()) / sums.std(ddof=1)
+    assert out["status_sum"].tolist() == pytest.approx(sums.tolist())
+    assert out["status_index"].tolist() == pytest.approx(expected.tolist())
+    assert out["status_rank"].isna().all()  # no ranking unless configured
+    ranked = compute_status_index(z, z, ref, IndexConfig(status_indicators=["s1"], ranking=True), ["s1", "s2"], ["s1"])
+    assert ranked["status_rank"].tolist() == [3, 2, 1, 4]
+    assert out["status_label"].tolist() == [dict(zip(range(1, 5), cfg.status_labels))[c] for c in out["status_class"]]
+
+
+def test_status_needs_every_indicator():
+    z = pd.DataFrame({"s1": [0.0, 1.0, 2.0], "s2": [0.0, np.nan, 2.0]}, index=list("abc"))
+    out = compute_status_index(z, z, pd.Series(True, index=z.index), IndexConfig(status_indicators=["s1", "s2"]),
+                               ["s1", "s2"], ["s1", "s2"])
+    assert np.isnan(out.loc["b", "status_sum"])
+    # an indicator without any value in the period is left out instead
+    z["s3"] = np.nan
+    out = compute_status_index(z, z, pd.Series(True, index=z.index), IndexConfig(status_indicators=["s1", "s3"]),
+                               ["s1", "s3"], ["s1"])
+    assert out["status_sum"].tolist() == [0.0, 1.0, 2.0] and set(out["status_indicators"]) == {"s1"}
+
+
+def test_blocks_standardise_separately():
+    values = pd.DataFrame({"a": [1.0, 3.0, 10.0, 30.0]}, index=list("wxyz"))
+    z = standardise_indicators(values, pd.Series(True, index=values.index), pd.Series({"a": 1}), ddof=0,
+                               blocks=np.array(["k1", "k1", "k2", "k2"]))
+    assert z["a"].tolist() == pytest.approx([-1, 1, -1, 1])
+
+
+def test_impute_marks_cells():
+    z = pd.DataFrame({"a": [0.0, 1.0, 1.1, 5.0], "b": [0.0, 1.0, np.nan, 5.0], "c": [np.nan] * 4}, index=list("wxyz"))
+    filled, imputed = impute_for_modelling(z, n_neighbors=1)
+    assert filled.loc["y", "b"] == 1.0 and imputed.loc["y", "b"]
+    assert imputed.to_numpy().sum() == 1 and filled["c"].isna().all()
+    assert np.isnan(z.loc["y", "b"])  # input untouched
+
+
+def test_knn_fill_matches_scikit_learn():
+    from sklearn.impute import KNNImputer
+
+    from features.steps import _knn_fill
+
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        x = rng.normal(size=(25, 6))
+        x[rng.random(x.shape) < 0.25] = np.nan
+        x = x[~np.isnan(x).all(axis=1)]
+        expected = KNNImputer(n_neighbors=4, keep_empty_features=True).fit_transform(x)
+        np.testing.assert_allclose(_knn_fill(x, 4), expected)
