@@ -3,7 +3,6 @@
 import json
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from features.pipeline import FeatureError, class_table, reference_groups, run_pipeline

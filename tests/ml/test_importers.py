@@ -1,7 +1,6 @@
 """Importing files end to end into a real store file: every failure kind is quarantined with its
 reason, valid rows are kept, and rows read = accepted + quarantined."""
 
-from pathlib import Path
 
 import pandas as pd
 import pytest

@@ -1,6 +1,5 @@
 """Reading files into text cells with exact line numbers; both parse paths agree."""
 
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
