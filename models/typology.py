@@ -1,0 +1,181 @@
+"""Typology of social spaces (Sozialraumtypen): clustering of region profiles with stable type labels.
+
+Methods: k-means, Ward (agglomerative) and a Gaussian mixture (a prototype-based soft method). The
+number of types is chosen over a range by the mean silhouette (k-means, Ward) or the BIC (mixture);
+both the criterion and the scores are kept. After a refit (next year's profiles), new prototypes are
+matched to the previous ones by a Hungarian assignment so that type numbers stay put, and a region
+changes type only when its profile moves to another prototype.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import linear_sum_assignment
+from sklearn.base import BaseEstimator, ClusterMixin
+from sklearn.cluster import AgglomerativeClustering, KMeans
+from sklearn.metrics import silhouette_score
+from sklearn.mixture import GaussianMixture
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+METHODS = ("kmeans", "ward", "gmm")
+
+
+class Typology(ClusterMixin, BaseEstimator):
+    """Sozialraumtypen from region profiles.
+
+    Parameters
+    ----------
+    method : {'kmeans', 'ward', 'gmm'}, default='kmeans'
+    k_min, k_max : int, default=3, 8
+        Range of the number of types searched.
+    criterion : {'silhouette', 'bic'} or None, default=None
+        None: silhouette for k-means and Ward, BIC for the Gaussian mixture.
+    random_state : int or None
+
+    Attributes
+    ----------
+    n_types_ : int, the chosen number of types
+    scores_ : dict {k: score} of the criterion over the range
+    prototypes_ : ndarray of shape (n_types, n_features), the mean profile of each type
+    labels_ : ndarray of shape (n_samples,), type numbers 1..n_types of the training regions
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from models.typology import Typology
+    >>> X = np.r_[np.zeros((10, 2)), np.ones((10, 2)) * 5, [[0, 5]] * 10] + np.random.default_rng(0).normal(0, .1, (30, 2))
+    >>> Typology(k_min=2, k_max=4, random_state=0).fit(X).n_types_
+    3
+    """
+
+    def __init__(self, method="kmeans", k_min=3, k_max=8, criterion=None, random_state=None):
+        self.method = method
+        self.k_min = k_min
+        self.k_max = k_max
+        self.criterion = criterion
+        self.random_state = random_state
+
+    def _criterion(self) -> str:
+        if self.criterion is not None:
+            return self.criterion
+        return "bic" if self.method == "gmm" else "silhouette"
+
+    def _check(self, n_samples: int) -> None:
+        if self.method not in METHODS:
+            raise ValueError(f"method must be one of {', '.join(METHODS)}; got {self.method!r}")
+        if self._criterion() not in ("silhouette", "bic"):
+            raise ValueError(f"criterion must be 'silhouette' or 'bic'; got {self.criterion!r}")
+        if self._criterion() == "bic" and self.method != "gmm":
+            raise ValueError("criterion 'bic' needs method 'gmm'")
+        for name in ("k_min", "k_max"):
+            value = getattr(self, name)
+            if not (isinstance(value, numbers.Integral) and value >= 2):
+                raise ValueError(f"{name} must be an integer >= 2; got {value!r}")
+        if self.k_min > self.k_max:
+            raise ValueError(f"k_min ({self.k_min}) must not exceed k_max ({self.k_max})")
+        if n_samples <= self.k_min:
+            raise ValueError(f"need more regions than k_min={self.k_min}; got {n_samples}")
+
+    def _cluster(self, X: np.ndarray, k: int) -> tuple[np.ndarray, object]:
+        if self.method == "kmeans":
+            model = KMeans(n_clusters=k, n_init=10, random_state=self.random_state).fit(X)
+            return model.labels_, model
+        if self.method == "ward":
+            model = AgglomerativeClustering(n_clusters=k, linkage="ward").fit(X)
+            return model.labels_, model
+        model = GaussianMixture(n_components=k, covariance_type="diag", n_init=3,
+                                random_state=self.random_state).fit(X)
+        return model.predict(X), model
+
+    def fit(self, X, y=None, previous: "Typology | None" = None):
+        """Choose the number of types, cluster, and number the types (matched to ``previous`` if given).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features), complete profiles (impute first)
+        previous : Typology, optional
+            Last year's fitted typology on the same features: its type numbers are kept.
+        """
+        X = validate_data(self, X, dtype=np.float64)
+        self._check(X.shape[0])
+        k_max = min(self.k_max, X.shape[0] - 1)
+        scores, fits = {}, {}
+        for k in range(self.k_min, k_max + 1):
+            labels, model = self._cluster(X, k)
+            if len(np.unique(labels)) < 2:
+                continue
+            scores[k] = (float(silhouette_score(X, labels)) if self._criterion() == "silhouette"
+                         else float(model.bic(X)))
+            fits[k] = (labels, model)
+        if not scores:
+            raise ValueError("no clustering with at least two types was found in the range")
+        best = (max(scores, key=scores.get) if self._criterion() == "silhouette" else min(scores, key=scores.get))
+        labels, model = fits[best]
+        self.scores_ = scores
+        self.n_types_ = int(best)
+        self.model_ = model
+        prototypes = np.vstack([X[labels == c].mean(axis=0) for c in range(best)])
+        order = self._numbering(prototypes, previous)
+        self.prototypes_ = prototypes[order]
+        remap = np.empty(best, dtype=int)
+        remap[order] = np.arange(best)
+        self._cluster_to_type = remap
+        self.labels_ = remap[labels] + 1
+        return self
+
+    def _numbering(self, prototypes: np.ndarray, previous: "Typology | None") -> np.ndarray:
+        """Order of the new clusters as types 1..k: matched to the previous prototypes (Hungarian, Euclidean
+        distance) where possible, the rest after them by size of their first feature sum."""
+        k = len(prototypes)
+        if previous is None:
+            return np.argsort(-prototypes.sum(axis=1), kind="stable")
+        old = previous.prototypes_
+        cost = ((prototypes[:, None, :] - old[None, :, :]) ** 2).sum(axis=2)
+        rows, cols = linear_sum_assignment(cost)
+        order = np.full(max(k, len(old)), -1)
+        for r, c in zip(rows, cols):
+            order[c] = r
+        unmatched = [r for r in range(k) if r not in set(rows)]
+        slots = [i for i in range(len(order)) if order[i] == -1]
+        for slot, r in zip(slots, unmatched):
+            order[slot] = r
+        return order[order >= 0] if k < len(old) else order
+
+    def predict(self, X):
+        """Type number (1..n_types) of the nearest type prototype."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        d = ((X[:, None, :] - self.prototypes_[None, :, :]) ** 2).sum(axis=2)
+        return d.argmin(axis=1) + 1
+
+    def describe(self, feature_names: list[str], top: int = 3, threshold: float = 0.5,
+                 orientation: np.ndarray | None = None) -> dict[int, str]:
+        """A short German description per type from its prototype (z-values: 0 is the county average).
+
+        ``orientation``: per feature +1 or -1 to turn burden-oriented z-values back into the direction of
+        the indicator's own value, so that "überdurchschnittlich" means a higher value than average.
+        """
+        check_is_fitted(self)
+        if len(feature_names) != self.prototypes_.shape[1]:
+            raise ValueError(f"feature_names has {len(feature_names)} names for {self.prototypes_.shape[1]} features")
+        sign = np.ones(len(feature_names)) if orientation is None else np.asarray(orientation, dtype=float)
+        out = {}
+        for t, proto in enumerate(self.prototypes_, start=1):
+            series = pd.Series(proto * sign, index=feature_names)
+            above = series[series > threshold].sort_values(ascending=False).head(top)
+            below = series[series < -threshold].sort_values().head(top)
+            parts = []
+            if len(above):
+                parts.append("überdurchschnittlich: " + ", ".join(above.index))
+            if len(below):
+                parts.append("unterdurchschnittlich: " + ", ".join(below.index))
+            out[t] = "; ".join(parts) if parts else "durchschnittlich in allen Merkmalen"
+        return out
+
+
+def short_name(name: str) -> str:
+    """A catalog name without its parenthesised definition: 'SGB-II-Quote (Leistungs...)' -> 'SGB-II-Quote'."""
+    return name.split(" (")[0].strip()

@@ -1,0 +1,79 @@
+"""Typology: k chosen by the stated criterion, planted types recovered, labels stable across refits."""
+
+import json
+
+import numpy as np
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from features.pipeline import run_pipeline
+from ml.paths import SAMPLE_DIR
+from models.typology import Typology, short_name
+
+
+def blobs(seed=0, shift=0.0):
+    rng = np.random.default_rng(seed)
+    centers = np.array([[0, 0, 0], [6, 0, 0], [0, 6, 0], [0, 0, 6]], dtype=float) + shift
+    X = np.vstack([c + rng.normal(0, 0.5, (15, 3)) for c in centers])
+    return X, np.repeat(np.arange(4), 15)
+
+
+@pytest.mark.parametrize("method", ["kmeans", "ward", "gmm"])
+def test_finds_four_blobs(method):
+    X, truth = blobs()
+    t = Typology(method=method, k_min=2, k_max=6, random_state=0).fit(X)
+    assert t.n_types_ == 4 and adjusted_rand_score(truth, t.labels_) == 1.0
+    assert set(t.scores_) == {2, 3, 4, 5, 6}
+    assert sorted(np.unique(t.labels_)) == [1, 2, 3, 4]
+    assert (t.predict(X) == t.labels_).all()
+
+
+def test_labels_stay_put_after_a_refit():
+    X, _ = blobs(seed=0)
+    first = Typology(random_state=0).fit(X)
+    X2, _ = blobs(seed=1, shift=0.3)            # next year: every profile moves a little
+    unmatched = Typology(random_state=5).fit(X2)
+    matched = Typology(random_state=5).fit(X2, previous=first)
+    assert (matched.labels_ == first.labels_).all()
+    assert np.abs(matched.prototypes_ - first.prototypes_).max() < 1.0
+    assert adjusted_rand_score(unmatched.labels_, matched.labels_) == 1.0
+
+
+def test_description_in_german():
+    X, _ = blobs()
+    t = Typology(random_state=0).fit(X)
+    text = t.describe(["SGB-II-Quote", "Anteil 65+", "Kita-Quote"], orientation=np.array([1, 1, -1]))
+    assert len(text) == 4 and any(v == "durchschnittlich in allen Merkmalen" or "überdurchschnittlich" in v
+                                  for v in text.values())
+    assert any("unterdurchschnittlich: Kita-Quote" in v for v in text.values())  # oriented back
+    with pytest.raises(ValueError, match="feature_names has 2 names for 3 features"):
+        t.describe(["a", "b"])
+    assert short_name("SGB-II-Quote (Leistungsberechtigte je 100 Einwohner unter 65)") == "SGB-II-Quote"
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"method": "dbscan"}, "method must be one of kmeans, ward, gmm; got 'dbscan'"),
+    ({"k_min": 1}, "k_min must be an integer >= 2; got 1"),
+    ({"k_min": 5, "k_max": 4}, r"k_min \(5\) must not exceed k_max \(4\)"),
+    ({"criterion": "bic"}, "criterion 'bic' needs method 'gmm'"),
+])
+def test_errors(params, message):
+    X, _ = blobs()
+    with pytest.raises(ValueError, match=message):
+        Typology(**params).fit(X)
+
+
+def test_recovers_the_planted_types_of_the_synthetic_county(sample_inputs):
+    settings, catalog, obs, regions = sample_inputs
+    result = run_pipeline(obs, regions, catalog, settings)
+    truth = {g["region_id"]: g["type"] for g in json.loads((SAMPLE_DIR / "ground_truth.json").read_text())["gemeinden"]}
+    # 2012, before any planted deterioration starts (the earliest onset is 2016)
+    m = result.model[result.model["period"] == "2012"].set_index("region_id")
+    cols = [c for c in m.columns if c.startswith("m_") and catalog[c[2:]].polarity != 0]
+    X = m[cols].dropna(axis=1, how="all").dropna()
+    t = Typology(method="kmeans", random_state=0).fit(X.to_numpy())
+    ari = adjusted_rand_score([truth[r] for r in X.index], t.labels_)
+    assert t.n_types_ == 5 and ari >= 0.8
+    names = [short_name(catalog[c[2:]].name) for c in X.columns]
+    text = t.describe(names, orientation=np.array([catalog[c[2:]].polarity for c in X.columns]))
+    assert all(("überdurchschnittlich" in v or "unterdurchschnittlich" in v) for v in text.values())
