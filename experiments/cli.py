@@ -12,6 +12,7 @@ import pandas as pd
 
 from ml.catalog import CatalogError, load_catalog
 from ml.config import ConfigError, Settings, load_settings
+from experiments.train import TrainingError, train_classifier, train_typology
 from features.pipeline import FeatureError, class_table, latest_complete_period, run_pipeline
 from ml.importers import FORMATS, ImportReport, MappingError, effective_catalog, ingest_file, load_mapping
 from ml.io import FileFormatError, read_crosswalk, write_parquet
@@ -191,6 +192,61 @@ def features_cmd(ctx: click.Context, engine: str | None, crosswalk: Path | None)
     if period:
         click.echo(f"status and dynamics classes {period}:")
         click.echo(class_table(result.profiles, period).to_string(index=False))
+
+
+@main.group("train")
+def train_group() -> None:
+    """Train models on the store's profiles (run 'sozialradar features' first); each run is tracked in MLflow."""
+
+
+def _training_inputs(settings: Settings):
+    with Store(settings.store.path, read_only=True) as store:
+        tables = {r[0] for r in store.con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        if not {"profiles", "model_matrix"} <= tables:
+            raise click.ClickException("the store has no profiles yet: run 'sozialradar features' first")
+        return store.table("profiles"), store.table("model_matrix")
+
+
+@train_group.command("classifier")
+@click.option("--model", type=click.Choice(["glvq", "gmlvq", "lgmlvq"]), default=None,
+              help="Override training.classifier.model.")
+@click.pass_context
+def train_classifier_cmd(ctx: click.Context, model: str | None) -> None:
+    """An LVQ classifier of region profiles (default target: the status class), cross-validated."""
+    settings = _settings(ctx)
+    if model:
+        settings = settings.model_copy(update={"training": settings.training.model_copy(update={
+            "classifier": settings.training.classifier.model_copy(update={"model": model})})})
+    profiles, matrix = _training_inputs(settings)
+    try:
+        summary = train_classifier(profiles, matrix, _catalog_with_extensions(settings), settings)
+    except TrainingError as exc:
+        raise click.ClickException(str(exc)) from None
+    _print_run(summary)
+
+
+@train_group.command("typology")
+@click.pass_context
+def train_typology_cmd(ctx: click.Context) -> None:
+    """Sozialraumtypen from region profiles, number of types by the stated criterion."""
+    settings = _settings(ctx)
+    profiles, matrix = _training_inputs(settings)
+    try:
+        summary, _, descriptions = train_typology(profiles, matrix, _catalog_with_extensions(settings), settings)
+    except TrainingError as exc:
+        raise click.ClickException(str(exc)) from None
+    _print_run(summary)
+    for t, text in descriptions.items():
+        click.echo(f"  Typ {t}: {text}")
+
+
+def _print_run(summary) -> None:
+    click.echo(f"MLflow run {summary.run_id}; model version {summary.model_version}"
+               + ("; new champion" if summary.champion else "; champion unchanged"))
+    for k, v in summary.metrics.items():
+        click.echo(f"  {k}: {v:.4g}")
+    for note in summary.notes:
+        click.echo(f"  note: {note}")
 
 
 @main.group("store")

@@ -134,6 +134,40 @@ class FeaturesConfig(_Section):
     index: IndexConfig = IndexConfig()
 
 
+class ClassifierConfig(_Section):
+    model: Literal["glvq", "gmlvq", "lgmlvq"] = "gmlvq"
+    prototypes_per_class: int = Field(1, ge=1, le=50)
+    regularization: float = Field(0.0, ge=0.0)
+    target: str = Field("status_label", description="profile column to predict, or 'planted_type' (needs "
+                                                     "training.ground_truth)")
+    features: list[str] | None = Field(
+        None, description="indicator ids whose z-values are the inputs; None: every profile indicator except "
+                          "the status indicators of the index (they define the target)",
+    )
+    period: str | None = Field(None, description="profile year; None: the latest year with a status index")
+    cv_folds: int = Field(5, ge=2, le=20)
+    reject_threshold: float | None = Field(None, gt=0.0, lt=1.0)
+    registered_name: str = "sozialradar-classifier"
+    champion_metric: str = "cv_balanced_accuracy"
+    seed: int = 0
+
+
+class TypologyTrainingConfig(_Section):
+    method: Literal["kmeans", "ward", "gmm"] = "kmeans"
+    k_min: int = Field(3, ge=2)
+    k_max: int = Field(8, ge=2)
+    period: str | None = None
+    registered_name: str = "sozialradar-typology"
+    champion_metric: str = "silhouette"
+    seed: int = 0
+
+
+class TrainingConfig(_Section):
+    classifier: ClassifierConfig = ClassifierConfig()
+    typology: TypologyTrainingConfig = TypologyTrainingConfig()
+    ground_truth: Path | None = Field(None, description="ground_truth.json of a synthetic county (for ARI, planted types)")
+
+
 class TrackingConfig(_Section):
     uri: str = Field("sqlite:///.sozialradar/mlflow.db", description="MLflow tracking URI")
 
@@ -145,6 +179,7 @@ class Settings(_Section):
     ingest: IngestConfig = IngestConfig()
     synthetic: SyntheticConfig = SyntheticConfig()
     features: FeaturesConfig = FeaturesConfig()
+    training: TrainingConfig = TrainingConfig()
     tracking: TrackingConfig = TrackingConfig()
 
     def report_dir(self) -> Path:

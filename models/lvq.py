@@ -129,6 +129,21 @@ def _regularize(cost: float, grad: np.ndarray, omega: np.ndarray, S: float, lam:
     return cost - lam * logdet, grad - lam * term
 
 
+def calibration_slope(margins: np.ndarray, y_idx: np.ndarray, weights: np.ndarray | None = None) -> float:
+    """The slope a of p_c ∝ exp(−a·μ_c) that maximises the (weighted) likelihood of the true classes,
+    searched over a ∈ [0.5, 50]; the cap keeps separable data from making every prediction certain."""
+    w = np.ones(len(y_idx)) / len(y_idx) if weights is None else np.asarray(weights, dtype=float)
+
+    def nll(a: float) -> float:
+        logits = -a * margins
+        logits = logits - logits.max(axis=1, keepdims=True)
+        logp = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+        return -float((w * logp[np.arange(len(y_idx)), y_idx]).sum())
+
+    grid = np.geomspace(0.5, 50, 40)
+    return float(grid[int(np.argmin([nll(a) for a in grid]))])
+
+
 class _LVQBase(ClassifierMixin, BaseEstimator):
     """Shared fitting and prediction; subclasses fix the distance kind."""
 
@@ -268,18 +283,15 @@ class _LVQBase(ClassifierMixin, BaseEstimator):
         return out
 
     def _calibrate(self, X: np.ndarray, y_idx: np.ndarray, weights: np.ndarray) -> None:
-        """Platt-style: one slope a for p_c ∝ exp(−a·μ_c), by weighted maximum likelihood on the training
-        data over a grid a ∈ [0.5, 50]; the cap keeps separable training data from making it certain."""
-        mu = self._margins(self._class_distances(X))
+        """Platt-style slope on the training data (see ``calibration_slope``); a caller with held-out
+        margins (cross-validation) should replace ``calibration_slope_`` with one fitted on those."""
+        self.calibration_slope_ = calibration_slope(self._margins(self._class_distances(X)), y_idx, weights)
 
-        def nll(a: float) -> float:
-            logits = -a * mu
-            logits -= logits.max(axis=1, keepdims=True)
-            logp = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
-            return -float((weights * logp[np.arange(len(y_idx)), y_idx]).sum())
-
-        grid = np.geomspace(0.5, 50, 40)
-        self.calibration_slope_ = float(grid[int(np.argmin([nll(a) for a in grid]))])
+    def margins(self, X) -> np.ndarray:
+        """μ per class, shape (n_samples, n_classes): negative where the class is the nearest."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        return self._margins(self._class_distances(X))
 
     def decision_function(self, X):
         """Negative margins −μ per class (higher is more certain), shape (n_samples, n_classes);
