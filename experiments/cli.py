@@ -285,7 +285,7 @@ def store_info(ctx: click.Context) -> None:
               show_default=True, help="Where the demo keeps its store and reports (recreated on each run).")
 @click.pass_context
 def demo_cmd(ctx: click.Context, workdir: Path) -> None:
-    """Run the main job on the embedded Musterkreis sample: ingest, summary, region profiles."""
+    """Run the main job on the embedded Musterkreis sample: ingest, summary, region profiles, models."""
     settings = _settings(ctx)
     if workdir.exists():
         shutil.rmtree(workdir)
@@ -293,19 +293,19 @@ def demo_cmd(ctx: click.Context, workdir: Path) -> None:
         "store": settings.store.model_copy(update={"path": workdir / "monitoring.duckdb"}),
         "ingest": settings.ingest.model_copy(update={"report_dir": workdir / "quarantine"}),
     })
-    click.echo(f"1/4 embedded sample: {SAMPLE_DIR}")
+    click.echo(f"1/5 embedded sample: {SAMPLE_DIR}")
     with Store(settings.store.path, threads=settings.store.threads) as store:
-        click.echo("2/4 ingest")
+        click.echo("2/5 ingest")
         for name in ("regions.csv", "observations.parquet"):
             rep = ingest_file(SAMPLE_DIR / name, store, settings)
             _print_report(rep)
             if rep.status != "ok":
                 raise click.ClickException(f"demo ingest of {name} did not succeed: {rep.status} {rep.message}")
-        click.echo("3/4 Profil-Übersicht")
+        click.echo("3/5 Profil-Übersicht")
         summary = region_summary(store, level="sozialregion", min_count=settings.privacy.min_count)
     with pd.option_context("display.width", 160, "display.max_columns", 20):
         click.echo(summary.to_string(index=False))
-    click.echo("4/4 Regionsprofile (features)")
+    click.echo("4/5 Regionsprofile (features)")
     settings = settings.model_copy(update={
         "features": settings.features.model_copy(update={"output_dir": workdir / "features"})})
     result = _run_features(settings, None, None)
@@ -318,6 +318,21 @@ def demo_cmd(ctx: click.Context, workdir: Path) -> None:
     without = latest[latest["status_label"].isna()]["region_id"].tolist()
     if without:
         click.echo(f"ohne Index (zu wenige Einwohner, Werte gesperrt): {', '.join(without)}")
+    click.echo("5/5 Modelle (MLflow)")
+    settings = settings.model_copy(update={
+        "tracking": settings.tracking.model_copy(update={"uri": f"sqlite:///{(workdir / 'mlflow.db').resolve()}"}),
+        "training": settings.training.model_copy(update={"ground_truth": SAMPLE_DIR / "ground_truth.json"})})
+    catalog = _catalog_with_extensions(settings)
+    summary = train_classifier(result.profiles, result.model, catalog, settings)
+    click.echo(f"GMLVQ Statusklasse: Kreuzvalidierung Genauigkeit {summary.metrics['cv_accuracy']:.2f}, "
+               f"balanciert {summary.metrics['cv_balanced_accuracy']:.2f}; Modellversion {summary.model_version}"
+               + (" (@champion)" if summary.champion else ""))
+    typ, _, descriptions = train_typology(result.profiles, result.model, catalog, settings)
+    click.echo(f"Sozialraumtypen: {int(typ.metrics['n_types'])} (Silhouette {typ.metrics['silhouette']:.2f}, "
+               f"ARI zu den geplanten Typen {typ.metrics['ari_planted_types']:.2f})")
+    for t, text in descriptions.items():
+        click.echo(f"  Typ {t}: {text}")
+    click.echo(f"MLflow: {settings.tracking.uri}")
     click.echo(f"\nstore: {settings.store.path}  (inspect with: sozialradar --config ... store info, "
                f"or SOZIALRADAR_STORE__PATH={settings.store.path} sozialradar store info)")
 

@@ -149,7 +149,7 @@ class _LVQBase(ClassifierMixin, BaseEstimator):
 
     _kind = "glvq"
 
-    def __init__(self, prototypes_per_class=1, initialization="mean", beta=2.0, max_iter=2500, tol=1e-8,
+    def __init__(self, prototypes_per_class=1, initialization="mean", beta=2.0, max_iter=2500, tol=1e-6,
                  class_weight=None, reject_threshold=None, reject_label=None, random_state=None):
         self.prototypes_per_class = prototypes_per_class
         self.initialization = initialization
@@ -227,6 +227,8 @@ class _LVQBase(ClassifierMixin, BaseEstimator):
         """
         self._validate_params()
         X, y = validate_data(self, X, y, dtype=np.float64)
+        # a fresh aligned C-order copy: matrix products on validate_data's view ran 2-3x slower
+        X = np.array(X, dtype=np.float64, order="C", copy=True)
         check_classification_targets(y)
         self.classes_, y_idx = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
@@ -254,7 +256,7 @@ class _LVQBase(ClassifierMixin, BaseEstimator):
         args = (X, same, weights, len(labels), X.shape[1], self._kind, self._rank(X.shape[1]), float(self.beta),
                 self._regularization())
         result = minimize(_glvq_cost_and_grad, params0, args=args, jac=True, method="L-BFGS-B",
-                          options={"maxiter": int(self.max_iter), "ftol": float(self.tol), "gtol": 1e-10})
+                          options={"maxiter": int(self.max_iter), "ftol": float(self.tol), "gtol": 1e-8})
         self.n_iter_ = int(result.nit)
         self.cost_ = float(result.fun)
         self._unpack(result.x)
@@ -400,7 +402,7 @@ class GMLVQ(TransformerMixin, _LVQBase):
 
     _kind = "gmlvq"
 
-    def __init__(self, prototypes_per_class=1, initialization="mean", beta=2.0, max_iter=2500, tol=1e-8,
+    def __init__(self, prototypes_per_class=1, initialization="mean", beta=2.0, max_iter=2500, tol=1e-6,
                  class_weight=None, reject_threshold=None, reject_label=None, random_state=None, rank=None,
                  regularization=0.0):
         super().__init__(prototypes_per_class=prototypes_per_class, initialization=initialization, beta=beta,
@@ -470,7 +472,7 @@ class LGMLVQ(_LVQBase):
 
     _kind = "lgmlvq"
 
-    def __init__(self, prototypes_per_class=1, initialization="mean", beta=2.0, max_iter=2500, tol=1e-8,
+    def __init__(self, prototypes_per_class=1, initialization="mean", beta=2.0, max_iter=2500, tol=1e-6,
                  class_weight=None, reject_threshold=None, reject_label=None, random_state=None, rank=None,
                  regularization=0.0):
         super().__init__(prototypes_per_class=prototypes_per_class, initialization=initialization, beta=beta,

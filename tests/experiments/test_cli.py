@@ -79,6 +79,7 @@ def test_demo_in_process(tmp_path, env):
     out = run(["demo", "--workdir", str(tmp_path / "demo")], env)
     assert "Profil-Übersicht" in out and "Sozialregion Nord" in out and "SGB-II-Quote %" in out
     assert "Statusklassen 2025 (Gemeinden):" in out and "ohne Index" in out
+    assert "Sozialraumtypen:" in out and "(@champion)" in out and (tmp_path / "demo" / "mlflow.db").is_file()
     assert (tmp_path / "demo" / "monitoring.duckdb").is_file()
 
 
