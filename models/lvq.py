@@ -35,17 +35,25 @@ def _distances(X: np.ndarray, W: np.ndarray, omegas: np.ndarray | None, local: b
     trace-normalised here.
     """
     if omegas is None:
-        return ((X[:, None, :] - W[None, :, :]) ** 2).sum(axis=2)
+        return _sq_euclidean(X, W)
     if not local:
         omega = omegas / np.sqrt((omegas ** 2).sum())
-        XO, WO = X @ omega.T, W @ omega.T
-        return ((XO[:, None, :] - WO[None, :, :]) ** 2).sum(axis=2)
-    norms = np.sqrt((omegas ** 2).sum(axis=(1, 2)))
-    out = np.empty((X.shape[0], W.shape[0]))
-    for j in range(W.shape[0]):
-        proj = (X - W[j]) @ (omegas[j] / norms[j]).T
-        out[:, j] = (proj ** 2).sum(axis=1)
-    return out
+        return _sq_euclidean(X @ omega.T, W @ omega.T)
+    return (_local_projections(X, W, omegas) ** 2).sum(axis=2)
+
+
+def _sq_euclidean(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """Squared distances between the rows of A and B through one matrix product (clipped at 0)."""
+    d = (A ** 2).sum(axis=1)[:, None] - 2.0 * (A @ B.T) + (B ** 2).sum(axis=1)[None, :]
+    return np.maximum(d, 0.0)
+
+
+def _local_projections(X: np.ndarray, W: np.ndarray, omegas: np.ndarray) -> np.ndarray:
+    """Ω̃ⱼ(x − wⱼ) for every sample and prototype, shape (n, m, k), with one matrix product for all j."""
+    m, k, d = omegas.shape
+    normed = omegas / np.sqrt((omegas ** 2).sum(axis=(1, 2)))[:, None, None]
+    XO = (X @ normed.reshape(m * k, d).T).reshape(X.shape[0], m, k)
+    return XO - np.einsum("mkd,md->mk", normed, W)[None, :, :]
 
 
 def _closest(D: np.ndarray, same: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -75,7 +83,11 @@ def _glvq_cost_and_grad(params: np.ndarray, X: np.ndarray, same: np.ndarray, wei
         omegas = params[m * d:].reshape(rank, d)
     else:
         omegas = params[m * d:].reshape(m, rank, d)
-    D = _distances(X, W, omegas, local)
+    if local:
+        proj = _local_projections(X, W, omegas)
+        D = (proj ** 2).sum(axis=2)
+    else:
+        D = _distances(X, W, omegas, local)
     J, K, dp, dm = _closest(D, same)
     denom = np.maximum(dp + dm, 1e-300)
     mu = (dp - dm) / denom
@@ -84,36 +96,41 @@ def _glvq_cost_and_grad(params: np.ndarray, X: np.ndarray, same: np.ndarray, wei
     fprime = weights * beta * f * (1.0 - f)
     g_plus = fprime * 2.0 * dm / denom ** 2          # ∂E/∂d⁺
     g_minus = -fprime * 2.0 * dp / denom ** 2        # ∂E/∂d⁻
-    vJ = X - W[J]
-    vK = X - W[K]
-    grad_W = np.zeros_like(W)
+    rows = np.arange(X.shape[0])
+    # G[i, j]: ∂E/∂d(xᵢ, wⱼ) (non-zero only for the nearest correct and nearest wrong prototype)
+    G = np.zeros((X.shape[0], m))
+    G[rows, J] = g_plus      # J and K never coincide: they belong to different classes
+    G[rows, K] = g_minus
+    if not local:
+        # Σᵢ Gᵢⱼ (xᵢ − wⱼ) for every prototype j through one matrix product
+        pulled = G.T @ X - G.sum(axis=0)[:, None] * W
     if omegas is None:
-        np.add.at(grad_W, J, -2.0 * g_plus[:, None] * vJ)
-        np.add.at(grad_W, K, -2.0 * g_minus[:, None] * vK)
-        return cost, grad_W.ravel()
+        return cost, (-2.0 * pulled).ravel()
     if not local:
         S = (omegas ** 2).sum()
         lam = omegas.T @ omegas / S
-        np.add.at(grad_W, J, -2.0 * g_plus[:, None] * (vJ @ lam))
-        np.add.at(grad_W, K, -2.0 * g_minus[:, None] * (vK @ lam))
-        # ∂d/∂Ω for the normalised Ω: (2/S)(Ω v vᵀ − d Ω)
+        grad_W = -2.0 * pulled @ lam
+        # ∂d/∂Ω for the normalised Ω: (2/S)(Ω v vᵀ − d Ω), summed with the weights G
+        vJ = X - W[J]
+        vK = X - W[K]
         M = (vJ * g_plus[:, None]).T @ vJ + (vK * g_minus[:, None]).T @ vK
         grad_O = (2.0 / S) * (omegas @ M - (g_plus @ dp + g_minus @ dm) * omegas)
         if regularization > 0:
             cost, grad_O = _regularize(cost, grad_O, omegas, S, regularization)
         return cost, np.concatenate([grad_W.ravel(), grad_O.ravel()])
-    grad_O = np.zeros_like(omegas)
-    for j in range(m):
-        S = (omegas[j] ** 2).sum()
-        lam = omegas[j].T @ omegas[j] / S
-        inJ, inK = J == j, K == j
-        grad_W[j] = -2.0 * ((g_plus[inJ, None] * vJ[inJ]) @ lam).sum(axis=0) - 2.0 * (
-            (g_minus[inK, None] * vK[inK]) @ lam).sum(axis=0)
-        M = (vJ[inJ] * g_plus[inJ, None]).T @ vJ[inJ] + (vK[inK] * g_minus[inK, None]).T @ vK[inK]
-        coef = g_plus[inJ] @ dp[inJ] + g_minus[inK] @ dm[inK]
-        grad_O[j] = (2.0 / S) * (omegas[j] @ M - coef * omegas[j])
-        if regularization > 0:
-            cost, grad_O[j] = _regularize(cost, grad_O[j], omegas[j], S, regularization)
+    # local matrices: everything from the projections P = Ω̃ⱼ(x − wⱼ), vectorised over prototypes
+    S = (omegas ** 2).sum(axis=(1, 2))
+    root = np.sqrt(S)
+    weighted = proj * G[:, :, None]                                   # (n, m, k)
+    sum_gp = weighted.sum(axis=0)                                     # (m, k)
+    grad_W = -2.0 * np.einsum("mkd,mk->md", omegas, sum_gp) / root[:, None]
+    k = omegas.shape[1]
+    term = (weighted.reshape(X.shape[0], m * k).T @ X).reshape(m, k, -1) - sum_gp[:, :, None] * W[:, None, :]
+    coef = (G * D).sum(axis=0)                                        # Σ gᵢ dᵢⱼ
+    grad_O = (2.0 / root)[:, None, None] * term - (2.0 * coef / S)[:, None, None] * omegas
+    if regularization > 0:
+        for j in range(m):
+            cost, grad_O[j] = _regularize(cost, grad_O[j], omegas[j], S[j], regularization)
     return cost, np.concatenate([grad_W.ravel(), grad_O.ravel()])
 
 
