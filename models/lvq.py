@@ -356,6 +356,31 @@ class _LVQBase(ClassifierMixin, BaseEstimator):
         return tags
 
 
+class _MatrixLVQ(_LVQBase):
+    """Parameters shared by GMLVQ and LGMLVQ: the rank of Ω and the regularisation against a singular Λ."""
+
+    def __init__(self, prototypes_per_class=1, initialization="mean", beta=2.0, max_iter=2500, tol=1e-6,
+                 class_weight=None, reject_threshold=None, reject_label=None, random_state=None, rank=None,
+                 regularization=0.0):
+        super().__init__(prototypes_per_class=prototypes_per_class, initialization=initialization, beta=beta,
+                         max_iter=max_iter, tol=tol, class_weight=class_weight, reject_threshold=reject_threshold,
+                         reject_label=reject_label, random_state=random_state)
+        self.rank = rank
+        self.regularization = regularization
+
+    def _rank(self, n_features: int) -> int:
+        if self.rank is None:
+            return n_features
+        if not (isinstance(self.rank, numbers.Integral) and 1 <= self.rank <= n_features):
+            raise ValueError(f"rank must be an integer in [1, n_features={n_features}]; got {self.rank!r}")
+        return int(self.rank)
+
+    def _regularization(self) -> float:
+        if not (isinstance(self.regularization, numbers.Real) and self.regularization >= 0):
+            raise ValueError(f"regularization must be >= 0; got {self.regularization!r}")
+        return float(self.regularization)
+
+
 class GLVQ(_LVQBase):
     """Generalized Learning Vector Quantization (Euclidean distance).
 
@@ -390,7 +415,7 @@ class GLVQ(_LVQBase):
     _kind = "glvq"
 
 
-class GMLVQ(TransformerMixin, _LVQBase):
+class GMLVQ(TransformerMixin, _MatrixLVQ):
     """Generalized Matrix LVQ: one relevance matrix Λ = ΩᵀΩ, trace-normalised, learnt with the prototypes.
 
     Parameters as :class:`GLVQ`, plus
@@ -419,26 +444,6 @@ class GMLVQ(TransformerMixin, _LVQBase):
 
     _kind = "gmlvq"
 
-    def __init__(self, prototypes_per_class=1, initialization="mean", beta=2.0, max_iter=2500, tol=1e-6,
-                 class_weight=None, reject_threshold=None, reject_label=None, random_state=None, rank=None,
-                 regularization=0.0):
-        super().__init__(prototypes_per_class=prototypes_per_class, initialization=initialization, beta=beta,
-                         max_iter=max_iter, tol=tol, class_weight=class_weight, reject_threshold=reject_threshold,
-                         reject_label=reject_label, random_state=random_state)
-        self.rank = rank
-        self.regularization = regularization
-
-    def _rank(self, n_features: int) -> int:
-        if self.rank is None:
-            return n_features
-        if not (isinstance(self.rank, numbers.Integral) and 1 <= self.rank <= n_features):
-            raise ValueError(f"rank must be an integer in [1, n_features={n_features}]; got {self.rank!r}")
-        return int(self.rank)
-
-    def _regularization(self) -> float:
-        if not (isinstance(self.regularization, numbers.Real) and self.regularization >= 0):
-            raise ValueError(f"regularization must be >= 0; got {self.regularization!r}")
-        return float(self.regularization)
 
     def _extra_params(self, n_features, rng):
         r = self._rank(n_features)
@@ -467,7 +472,7 @@ class GMLVQ(TransformerMixin, _LVQBase):
         return X @ (vectors[:, order] * np.sqrt(np.clip(values[order], 0, None)))
 
 
-class LGMLVQ(_LVQBase):
+class LGMLVQ(_MatrixLVQ):
     """Localized GMLVQ: one relevance matrix per prototype.
 
     Parameters as :class:`GMLVQ`.
@@ -489,17 +494,6 @@ class LGMLVQ(_LVQBase):
 
     _kind = "lgmlvq"
 
-    def __init__(self, prototypes_per_class=1, initialization="mean", beta=2.0, max_iter=2500, tol=1e-6,
-                 class_weight=None, reject_threshold=None, reject_label=None, random_state=None, rank=None,
-                 regularization=0.0):
-        super().__init__(prototypes_per_class=prototypes_per_class, initialization=initialization, beta=beta,
-                         max_iter=max_iter, tol=tol, class_weight=class_weight, reject_threshold=reject_threshold,
-                         reject_label=reject_label, random_state=random_state)
-        self.rank = rank
-        self.regularization = regularization
-
-    _rank = GMLVQ._rank
-    _regularization = GMLVQ._regularization
 
     def _extra_params(self, n_features, rng):
         r = self._rank(n_features)

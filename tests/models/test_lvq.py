@@ -126,3 +126,14 @@ def test_parity_with_reference(problem, kind, ours):
     if kind == "gmlvq":
         ref_relevance = np.diag(reference.omega_.T @ reference.omega_)
         assert spearmanr(ref_relevance, model.relevance_).statistic >= 0.8
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import models.lvq
+    import models.typology
+
+    for module in (models.lvq, models.typology):
+        result = doctest.testmod(module)
+        assert result.attempted > 0 and result.failed == 0, module.__name__
