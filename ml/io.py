@@ -54,11 +54,6 @@ class RawTable:
     sheet: str | None = None
     _frame: pd.DataFrame | None = field(default=None, repr=False)
 
-    @property
-    def data_lines(self) -> int:
-        """Lines holding data (parsed rows plus structurally broken ones)."""
-        return self.cells.num_rows + len(self.problems)
-
     def frame(self) -> pd.DataFrame:
         """The cells as a pandas frame of strings (columns ``c0``, ``c1`` ...)."""
         if self._frame is None:
@@ -297,12 +292,11 @@ def read_excel(path: Path, *, sheet: str | int | None = None, header_line: int =
     """Read one sheet of an Excel workbook as text cells; numbers keep a decimal point."""
     path = Path(path)
     try:
-        frames = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, header=None, dtype=object)
+        frame = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, header=None, dtype=object)
     except ValueError as exc:
         raise FileFormatError(f"{path}: {exc}") from None
     except Exception as exc:  # openpyxl raises several unrelated types for damaged workbooks
         raise FileFormatError(f"{path}: not a readable Excel workbook ({type(exc).__name__}: {exc})") from None
-    frame = frames
     if frame.empty:
         raise FileFormatError(f"{path}: the sheet is empty")
     h = header_line - 1
