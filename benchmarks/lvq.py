@@ -25,7 +25,20 @@ sys.path.insert(0, str(ROOT))
 from models.lvq import GLVQ, GMLVQ, LGMLVQ  # noqa: E402
 from tests.models.reference_lvq import reference_compat, reference_models  # noqa: E402
 
-OURS = {"glvq": GLVQ, "gmlvq": GMLVQ, "lgmlvq": LGMLVQ}
+OURS = {"glvq": GLVQ, "gmlvq": GMLVQ, "lgmlvq": LGMLVQ, "lgmlvq rank 5": lambda **kw: LGMLVQ(rank=5, **kw)}
+
+
+def _references() -> dict:
+    ref = reference_models()
+
+    class LowRank(ref["lgmlvq"]):
+        """The reference with Ω of 5 rows per prototype (its ``initialdim`` is one entry per prototype)."""
+
+        def fit(self, x, y):
+            self.initialdim = [5] * len(np.unique(y))
+            return super().fit(x, y)
+
+    return {**ref, "lgmlvq rank 5": LowRank}
 
 
 def _fit_score(make, X_train, y_train, X_test, y_test) -> tuple[float, float]:
@@ -39,7 +52,7 @@ def compare_cv(X: np.ndarray, y: np.ndarray, folds: int = 5) -> dict[str, tuple[
     out = {}
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
     with reference_compat():
-        ref = reference_models()
+        ref = _references()
         for kind in OURS:
             ours_s = ref_s = 0.0
             ours_hit = ref_hit = 0
@@ -56,7 +69,7 @@ def compare_split(X, y) -> dict[str, tuple[float, float, float, float]]:
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=0, stratify=y)
     out = {}
     with reference_compat():
-        ref = reference_models()
+        ref = _references()
         for kind in OURS:
             s_o, a_o = _fit_score(lambda: OURS[kind](random_state=0), X_train, y_train, X_test, y_test)
             s_r, a_r = _fit_score(lambda: ref[kind](random_state=0), X_train, y_train, X_test, y_test)

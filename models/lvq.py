@@ -22,6 +22,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.cluster import KMeans
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
+from threadpoolctl import threadpool_limits
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -39,7 +40,7 @@ def _distances(X: np.ndarray, W: np.ndarray, omegas: np.ndarray | None, local: b
     if not local:
         omega = omegas / np.sqrt((omegas ** 2).sum())
         return _sq_euclidean(X @ omega.T, W @ omega.T)
-    return (_local_projections(X, W, omegas) ** 2).sum(axis=2)
+    return _local_distances(X, W, omegas)[0]
 
 
 def _sq_euclidean(A: np.ndarray, B: np.ndarray) -> np.ndarray:
@@ -48,12 +49,18 @@ def _sq_euclidean(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     return np.maximum(d, 0.0)
 
 
-def _local_projections(X: np.ndarray, W: np.ndarray, omegas: np.ndarray) -> np.ndarray:
-    """Ω̃ⱼ(x − wⱼ) for every sample and prototype, shape (n, m, k), with one matrix product for all j."""
+def _local_distances(X: np.ndarray, W: np.ndarray, omegas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """‖Ω̃ⱼ(x − wⱼ)‖² for every sample and prototype, shape (n, m), and the offsets oⱼ = Ω̃ⱼwⱼ (m, k).
+
+    One matrix product gives Ω̃ⱼx for all j; the distance is expanded as ‖Ω̃ⱼx‖² − 2 Ω̃ⱼx·oⱼ + ‖oⱼ‖², so no
+    (n, m, k) difference array is formed.
+    """
     m, k, d = omegas.shape
     normed = omegas / np.sqrt((omegas ** 2).sum(axis=(1, 2)))[:, None, None]
     XO = (X @ normed.reshape(m * k, d).T).reshape(X.shape[0], m, k)
-    return XO - np.einsum("mkd,md->mk", normed, W)[None, :, :]
+    offsets = np.einsum("mkd,md->mk", normed, W)
+    D = np.einsum("nmk,nmk->nm", XO, XO) - 2.0 * np.einsum("nmk,mk->nm", XO, offsets) + (offsets ** 2).sum(axis=1)
+    return np.maximum(D, 0.0), offsets
 
 
 def _closest(D: np.ndarray, same: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -84,8 +91,7 @@ def _glvq_cost_and_grad(params: np.ndarray, X: np.ndarray, same: np.ndarray, wei
     else:
         omegas = params[m * d:].reshape(m, rank, d)
     if local:
-        proj = _local_projections(X, W, omegas)
-        D = (proj ** 2).sum(axis=2)
+        D, offsets = _local_distances(X, W, omegas)
     else:
         D = _distances(X, W, omegas, local)
     J, K, dp, dm = _closest(D, same)
@@ -118,14 +124,24 @@ def _glvq_cost_and_grad(params: np.ndarray, X: np.ndarray, same: np.ndarray, wei
         if regularization > 0:
             cost, grad_O = _regularize(cost, grad_O, omegas, S, regularization)
         return cost, np.concatenate([grad_W.ravel(), grad_O.ravel()])
-    # local matrices: everything from the projections P = Ω̃ⱼ(x − wⱼ), vectorised over prototypes
+    # local matrices. With Pᵢⱼ = Ω̃ⱼ(xᵢ − wⱼ) and Gᵢⱼ non-zero only where j is the sample's J or K:
+    #   Σᵢ GᵢⱼPᵢⱼ = Ω̃ⱼ(Gᵀx)ⱼ − gⱼoⱼ and Σᵢ GᵢⱼPᵢⱼ(xᵢ − wⱼ)ᵀ follow from Cⱼ = Σᵢ Gᵢⱼ xᵢxᵢᵀ,
+    # each Cⱼ summed over the rows that touch prototype j only (2n rows in all, whatever m is).
     S = (omegas ** 2).sum(axis=(1, 2))
     root = np.sqrt(S)
-    weighted = proj * G[:, :, None]                                   # (n, m, k)
-    sum_gp = weighted.sum(axis=0)                                     # (m, k)
-    grad_W = -2.0 * np.einsum("mkd,mk->md", omegas, sum_gp) / root[:, None]
-    k = omegas.shape[1]
-    term = (weighted.reshape(X.shape[0], m * k).T @ X).reshape(m, k, -1) - sum_gp[:, :, None] * W[:, None, :]
+    normed = omegas / root[:, None, None]
+    GX = G.T @ X                                                      # (m, d)
+    g = G.sum(axis=0)                                                 # (m,)
+    sum_gp = np.einsum("mkd,md->mk", normed, GX) - g[:, None] * offsets
+    grad_W = -2.0 * np.einsum("mkd,mk->md", normed, sum_gp)
+    C = np.empty((m, d, d))
+    for j in range(m):
+        rows_j = np.flatnonzero((J == j) | (K == j))
+        Xj = X[rows_j]
+        C[j] = (Xj * G[rows_j, j, None]).T @ Xj
+    # Σᵢ GᵢⱼPᵢⱼxᵢᵀ = Ω̃ⱼCⱼ − oⱼ(Gᵀx)ⱼᵀ, minus (Σᵢ GᵢⱼPᵢⱼ) wⱼᵀ
+    term = (np.einsum("mkd,mde->mke", normed, C) - offsets[:, :, None] * GX[:, None, :]
+            - sum_gp[:, :, None] * W[:, None, :])
     coef = (G * D).sum(axis=0)                                        # Σ gᵢ dᵢⱼ
     grad_O = (2.0 / root)[:, None, None] * term - (2.0 * coef / S)[:, None, None] * omegas
     if regularization > 0:
@@ -166,7 +182,7 @@ class _LVQBase(ClassifierMixin, BaseEstimator):
 
     _kind = "glvq"
 
-    def __init__(self, prototypes_per_class=1, initialization="mean", beta=2.0, max_iter=2500, tol=1e-6,
+    def __init__(self, prototypes_per_class=1, initialization="mean", beta=2.0, max_iter=2500, tol=1e-5,
                  class_weight=None, reject_threshold=None, reject_label=None, random_state=None):
         self.prototypes_per_class = prototypes_per_class
         self.initialization = initialization
@@ -272,8 +288,11 @@ class _LVQBase(ClassifierMixin, BaseEstimator):
         params0 = np.concatenate([W0.ravel(), self._extra_params(X.shape[1], rng)])
         args = (X, same, weights, len(labels), X.shape[1], self._kind, self._rank(X.shape[1]), float(self.beta),
                 self._regularization())
-        result = minimize(_glvq_cost_and_grad, params0, args=args, jac=True, method="L-BFGS-B",
-                          options={"maxiter": int(self.max_iter), "ftol": float(self.tol), "gtol": 1e-8})
+        # the products are thin (n × d by d × m·k); with BLAS threads on, each of the hundreds of cost
+        # evaluations waits for threads to wake, which made fits 3-4x slower on two cores
+        with threadpool_limits(limits=1, user_api="blas"):
+            result = minimize(_glvq_cost_and_grad, params0, args=args, jac=True, method="L-BFGS-B",
+                              options={"maxiter": int(self.max_iter), "ftol": float(self.tol), "gtol": 1e-8})
         self.n_iter_ = int(result.nit)
         self.cost_ = float(result.fun)
         self._unpack(result.x)
@@ -359,7 +378,7 @@ class _LVQBase(ClassifierMixin, BaseEstimator):
 class _MatrixLVQ(_LVQBase):
     """Parameters shared by GMLVQ and LGMLVQ: the rank of Ω and the regularisation against a singular Λ."""
 
-    def __init__(self, prototypes_per_class=1, initialization="mean", beta=2.0, max_iter=2500, tol=1e-6,
+    def __init__(self, prototypes_per_class=1, initialization="mean", beta=2.0, max_iter=2500, tol=1e-5,
                  class_weight=None, reject_threshold=None, reject_label=None, random_state=None, rank=None,
                  regularization=0.0):
         super().__init__(prototypes_per_class=prototypes_per_class, initialization=initialization, beta=beta,
@@ -391,7 +410,11 @@ class GLVQ(_LVQBase):
         Class means (jittered when a class has several prototypes) or k-means within each class.
     beta : float, default=2.0
         Slope of the logistic applied to the margin μ in the cost.
-    max_iter, tol : L-BFGS limits.
+    max_iter : int, default=2500
+        L-BFGS iteration limit.
+    tol : float, default=1e-5
+        L-BFGS stops when one iteration lowers the cost (weighted mean of σ(βμ), between 0 and 1) by
+        less than this.
     class_weight : None, 'balanced' or dict
     reject_threshold : float in (0, 1) or None
         ``predict`` returns ``reject_label`` where the highest class probability is below it.
