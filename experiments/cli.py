@@ -12,12 +12,14 @@ import pandas as pd
 
 from ml.catalog import CatalogError, load_catalog
 from ml.config import ConfigError, Settings, load_settings
+from experiments.forecast import run_forecast
 from experiments.train import TrainingError, train_classifier, train_typology
 from features.pipeline import FeatureError, class_table, latest_complete_period, run_pipeline
 from ml.importers import FORMATS, ImportReport, MappingError, effective_catalog, ingest_file, load_mapping
 from ml.io import FileFormatError, read_crosswalk, write_parquet
 from ml.paths import CATALOG_DIR, SAMPLE_DIR
 from ml.store import Store, StoreError
+from models.forecasting import ForecastError
 from ml.summary import region_summary
 from ml.synthetic import generate, write_sample
 
@@ -249,6 +251,50 @@ def _print_run(summary) -> None:
         click.echo(f"  note: {note}")
 
 
+def _run_forecast(settings: Settings, engine: str | None, echo=click.echo):
+    catalog = _catalog_with_extensions(settings)
+    with Store(settings.store.path, threads=settings.store.threads) as store:
+        tables = {r[0] for r in store.con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        if "feature_values" not in tables:
+            raise click.ClickException("the store has no feature values yet: run 'sozialradar features' first")
+        values, regions = store.table("feature_values"), store.regions()
+        bar = click.progressbar(length=1, label="Prognose", file=sys.stderr, show_pos=True)
+
+        def progress(done: int, total: int) -> None:
+            if bar.length != total:
+                bar.length = total
+            bar.update(done - bar.pos)
+
+        try:
+            with bar:
+                summary = run_forecast(values, regions, catalog, settings, engine=engine, progress=progress,
+                                       store=store)
+        except ForecastError as exc:
+            raise click.ClickException(str(exc)) from None
+    echo(f"MLflow run {summary.run_id}: {summary.n_series} series in {summary.seconds:.1f} s "
+         f"({summary.series_per_second:.1f} series/s); forecasts in the store (table forecasts)")
+    table = summary.result.metrics
+    for indicator, model in sorted(summary.champions.items()):
+        row = table[(table["indicator_id"] == indicator) & (table["model"] == model)]
+        mase = float(row["mase"].iloc[0]) if len(row) else float("nan")
+        cov = float(row["coverage80"].iloc[0]) if len(row) else float("nan")
+        echo(f"  {catalog[indicator].name}: {model}, Backtest-MASE {mase:.2f}, Abdeckung 80 %-Intervall {cov:.0%}")
+    return summary
+
+
+@main.command("forecast")
+@click.option("--engine", type=click.Choice(["local", "spark"]), default=None,
+              help="Override forecast.engine from the configuration.")
+@click.option("--train-until", default=None, help="Use periods up to this one only (YYYY or YYYY-MM).")
+@click.pass_context
+def forecast_cmd(ctx: click.Context, engine: str | None, train_until: str | None) -> None:
+    """Forecast the configured indicators per region: backtests, champion per indicator, calibrated intervals."""
+    settings = _settings(ctx)
+    if train_until:
+        settings = settings.model_copy(update={"forecast": settings.forecast.model_copy(update={"train_until": train_until})})
+    _run_forecast(settings, engine)
+
+
 @main.group("store")
 def store_group() -> None:
     """Inspect the monitoring store."""
@@ -293,19 +339,19 @@ def demo_cmd(ctx: click.Context, workdir: Path) -> None:
         "store": settings.store.model_copy(update={"path": workdir / "monitoring.duckdb"}),
         "ingest": settings.ingest.model_copy(update={"report_dir": workdir / "quarantine"}),
     })
-    click.echo(f"1/5 embedded sample: {SAMPLE_DIR}")
+    click.echo(f"1/6 embedded sample: {SAMPLE_DIR}")
     with Store(settings.store.path, threads=settings.store.threads) as store:
-        click.echo("2/5 ingest")
+        click.echo("2/6 ingest")
         for name in ("regions.csv", "observations.parquet"):
             rep = ingest_file(SAMPLE_DIR / name, store, settings)
             _print_report(rep)
             if rep.status != "ok":
                 raise click.ClickException(f"demo ingest of {name} did not succeed: {rep.status} {rep.message}")
-        click.echo("3/5 Profil-Übersicht")
+        click.echo("3/6 Profil-Übersicht")
         summary = region_summary(store, level="sozialregion", min_count=settings.privacy.min_count)
     with pd.option_context("display.width", 160, "display.max_columns", 20):
         click.echo(summary.to_string(index=False))
-    click.echo("4/5 Regionsprofile (features)")
+    click.echo("4/6 Regionsprofile (features)")
     settings = settings.model_copy(update={
         "features": settings.features.model_copy(update={"output_dir": workdir / "features"})})
     result = _run_features(settings, None, None)
@@ -318,7 +364,7 @@ def demo_cmd(ctx: click.Context, workdir: Path) -> None:
     without = latest[latest["status_label"].isna()]["region_id"].tolist()
     if without:
         click.echo(f"ohne Index (zu wenige Einwohner, Werte gesperrt): {', '.join(without)}")
-    click.echo("5/5 Modelle (MLflow)")
+    click.echo("5/6 Modelle (MLflow)")
     settings = settings.model_copy(update={
         "tracking": settings.tracking.model_copy(update={"uri": f"sqlite:///{(workdir / 'mlflow.db').resolve()}"}),
         "training": settings.training.model_copy(update={"ground_truth": SAMPLE_DIR / "ground_truth.json"})})
@@ -332,6 +378,8 @@ def demo_cmd(ctx: click.Context, workdir: Path) -> None:
                f"ARI zu den geplanten Typen {typ.metrics['ari_planted_types']:.2f})")
     for t, text in descriptions.items():
         click.echo(f"  Typ {t}: {text}")
+    click.echo("6/6 Prognosen (Prophet und Vergleichsverfahren, Backtests, kalibrierte Intervalle)")
+    _run_forecast(settings, None)
     click.echo(f"MLflow: {settings.tracking.uri}")
     click.echo(f"\nstore: {settings.store.path}  (inspect with: sozialradar --config ... store info, "
                f"or SOZIALRADAR_STORE__PATH={settings.store.path} sozialradar store info)")

@@ -168,6 +168,41 @@ class TrainingConfig(_Section):
     ground_truth: Path | None = Field(None, description="ground_truth.json of a synthetic county (for ARI, planted types)")
 
 
+class ForecastConfig(_Section):
+    engine: Literal["local", "spark"] = "local"
+    indicators: list[str] = Field(
+        default_factory=lambda: ["arbeitslosenquote", "sgb2_quote", "but_quote", "uvg_quote", "anteil_65plus",
+                                 "ew_80plus", "arbeitslose_monat"],
+        description="indicators forecast per region (annual or monthly, as the catalog says)",
+    )
+    level: str | None = Field(None, description="regions of this level; None: features.level")
+    models: list[Literal["naive", "drift", "seasonal_naive", "prophet", "prophet_default"]] = Field(
+        default_factory=lambda: ["naive", "drift", "seasonal_naive", "prophet"],
+        description="candidates; seasonal_naive only for monthly series; the champion per indicator has the lowest backtest MASE",
+    )
+    horizon_years: int = Field(3, ge=1, le=20, description="H for annual series")
+    horizon_months: int = Field(12, ge=1, le=60, description="H for monthly series")
+    backtest_origins: int = Field(3, ge=1, le=50, description="rolling origins per series, each forecasting h = 1…H")
+    origin_step_months: int = Field(3, ge=1, le=12, description="months between the origins of a monthly series")
+    min_train_years: int = Field(5, ge=2)
+    min_train_months: int = Field(36, ge=13)
+    train_until: str | None = Field(None, description="use only periods up to this one (YYYY or YYYY-MM); None: all")
+    levels: tuple[float, float] = Field((0.8, 0.95), description="interval coverages (lo80/hi80, lo95/hi95)")
+    prophet_uncertainty_samples: int = Field(
+        200, ge=0, le=5000, description="Prophet's own interval samples in the final fit (0: none; backtests use none)")
+    n_jobs: int | None = Field(None, description="local engine worker processes; None: all cores")
+    spark_master: str = "local[2]"
+    plot_regions: int = Field(3, ge=0, le=20, description="fan charts logged per indicator")
+    experiment: str = "sozialradar-forecast"
+
+    @model_validator(mode="after")
+    def _levels_ordered(self) -> "ForecastConfig":
+        lo, hi = self.levels
+        if not (0 < lo < hi < 1):
+            raise ValueError(f"levels must be two coverages 0 < a < b < 1; got {self.levels}")
+        return self
+
+
 class TrackingConfig(_Section):
     uri: str = Field("sqlite:///.sozialradar/mlflow.db", description="MLflow tracking URI")
 
@@ -180,6 +215,7 @@ class Settings(_Section):
     synthetic: SyntheticConfig = SyntheticConfig()
     features: FeaturesConfig = FeaturesConfig()
     training: TrainingConfig = TrainingConfig()
+    forecast: ForecastConfig = ForecastConfig()
     tracking: TrackingConfig = TrackingConfig()
 
     def report_dir(self) -> Path:

@@ -58,6 +58,8 @@ _AGE_AGEING = np.array([-0.20, -0.18, -0.12, -0.16, -0.08, 0.06, 0.17, 0.24])
 _AGE_FAMILY = np.array([0.30, 0.28, 0.20, 0.00, 0.06, -0.08, -0.15, -0.15])
 _SEASON = np.array([1.10, 1.11, 1.07, 1.01, 0.97, 0.95, 0.98, 0.99, 0.95, 0.93, 0.94, 1.00])
 _ELECTION_YEARS = (2013, 2014, 2017, 2019, 2021, 2024, 2025)
+LEAD_YEARS = 2
+"""Years by which the planted precursors of a deteriorating Gemeinde lead its rise in transfer receipt."""
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,10 @@ def generate(cfg: SyntheticConfig, catalog: Catalog) -> Sample:
         # deterioration accumulates from the onset year and levels off at +1.4 standard units
         pov = poverty[g] + np.minimum(slope[g] * np.clip(years - onset[g] + 1, 0, None), 1.4) * (onset[g] > 0)
         pov_t = pov + labour_trend
+        # leading signals: youth welfare cases, child maintenance advances and youth unemployment start
+        # rising LEAD_YEARS before transfer receipt does (the planted precursors of the early warning)
+        lead = poverty[g] + np.minimum(slope[g] * np.clip(years - onset[g] + 1 + LEAD_YEARS, 0, None), 1.4) * (onset[g] > 0)
+        lead_t = lead + labour_trend
         age_t = ageing[g] + 0.03 * t
         for k, year in enumerate(years):
             region = ags[g]
@@ -251,16 +257,17 @@ def generate(cfg: SyntheticConfig, catalog: Catalog) -> Sample:
             asyl = int(rng.poisson(ew * 0.004 * np.exp(0.5 * migration[g])))
             add(region, "asylblg_empfaenger", year, asyl)
             add(region, "asylblg_dichte", year, round(1000 * asyl / ew, 2), asyl, ew)
-            for ind, basis, den, base, coef in (
-                ("beistandschaften_dichte", "beistandschaften", ew_u18, 0.030, 0.40),
-                ("familiengerichtshilfe_dichte", "familiengerichtshilfe_faelle", ew_u18, 0.006, 0.45),
-                ("hze_dichte", "hze_faelle", ew_u18, 0.022, 0.50),
-                ("jugendgerichtshilfe_dichte", "jugendgerichtshilfe_faelle", ew_15_24, 0.012, 0.45),
-                ("gesundheitshilfe_dichte", "gesundheitshilfe_faelle", ew, 0.0015, 0.50),
-                ("hlu_dichte", "hlu_empfaenger", ew, 0.0022, 0.50),
-                ("hilfe_zur_pflege_dichte", "hilfe_zur_pflege_empfaenger", ew_65, 0.010, 0.35),
+            pl = lead_t[k]
+            for ind, basis, den, base, coef, driver in (
+                ("beistandschaften_dichte", "beistandschaften", ew_u18, 0.030, 0.40, pl),
+                ("familiengerichtshilfe_dichte", "familiengerichtshilfe_faelle", ew_u18, 0.006, 0.45, pl),
+                ("hze_dichte", "hze_faelle", ew_u18, 0.022, 0.50, pl),
+                ("jugendgerichtshilfe_dichte", "jugendgerichtshilfe_faelle", ew_15_24, 0.012, 0.45, pl),
+                ("gesundheitshilfe_dichte", "gesundheitshilfe_faelle", ew, 0.0015, 0.50, p),
+                ("hlu_dichte", "hlu_empfaenger", ew, 0.0022, 0.50, p),
+                ("hilfe_zur_pflege_dichte", "hilfe_zur_pflege_empfaenger", ew_65, 0.010, 0.35, p),
             ):
-                c = draw(den, _logit(base) + coef * p)
+                c = draw(den, _logit(base) + coef * driver)
                 add(region, basis, year, c)
                 if den > 0:
                     add(region, ind, year, round(1000 * c / den, 2), c, den)
@@ -269,7 +276,7 @@ def generate(cfg: SyntheticConfig, catalog: Catalog) -> Sample:
                   draw(ew_65, _logit(0.028) + 0.45 * p), ew_65)
             share("kdu_quote", "kdu_bedarfsgemeinschaften", "haushalte", draw(haushalte, _logit(0.085) + 0.55 * p),
                   haushalte)
-            share("uvg_quote", "uvg_kinder", "ew_unter18", draw(ew_u18, _logit(0.07) + 0.45 * p), ew_u18)
+            share("uvg_quote", "uvg_kinder", "ew_unter18", draw(ew_u18, _logit(0.07) + 0.45 * pl), ew_u18)
             share("wohngeld_quote", "wohngeld_haushalte", "haushalte",
                   draw(haushalte, _logit(0.025) + 0.35 * p + 0.15 * age_t[k]), haushalte)
 
@@ -307,7 +314,7 @@ def generate(cfg: SyntheticConfig, catalog: Catalog) -> Sample:
                 monthly_rows.append((region, "arbeitslose_monat", f"{year}-{m:02d}", float(v), None, None))
             alo = int(round(monthly.mean()))
             share("arbeitslosenquote", "arbeitslose", "ew_15_64", alo, ew_15_64)
-            share("alq_unter25", "arbeitslose_unter25", "ew_15_24", draw(ew_15_24, _logit(0.045) + 0.55 * p), ew_15_24)
+            share("alq_unter25", "arbeitslose_unter25", "ew_15_24", draw(ew_15_24, _logit(0.045) + 0.55 * lead_t[k]), ew_15_24)
             share("alq_55plus", "arbeitslose_55plus", "ew_55_64", draw(b["ew_55_64"], _logit(0.065) + 0.45 * p),
                   b["ew_55_64"])
             share("langzeitarbeitslose_anteil", "langzeitarbeitslose", "arbeitslose",
@@ -376,6 +383,9 @@ def generate(cfg: SyntheticConfig, catalog: Catalog) -> Sample:
             "Wahlbeteiligung exists only in election years " + ", ".join(str(y) for y in _ELECTION_YEARS),
             "Schuleingangsuntersuchung 2020 is missing for every second Gemeinde (pandemic)",
             "arbeitslose (annual) is the rounded mean of the twelve monthly counts arbeitslose_monat",
+            f"deteriorating Gemeinden: youth welfare cases (Beistandschaften, Familiengerichtshilfe, Hilfen zur "
+            f"Erziehung, Jugendgerichtshilfe), Unterhaltsvorschuss and youth unemployment start rising "
+            f"{LEAD_YEARS} years before the onset year, transfer receipt (SGB II …) from the onset year",
         ],
     }
     return Sample(regions=regions, observations=obs, ground_truth=truth)

@@ -1,0 +1,152 @@
+"""The forecast job, one MLflow run: backtests, per-indicator champions, calibrated forecasts into the store.
+
+Reads the feature values (derived indicators, suppressed values flagged) of the configured indicators for
+the regions of one level, runs every series on the configured engine, chooses the champion per indicator by
+backtest MASE, calibrates its intervals on the backtest residuals, and writes ``forecasts`` (region,
+indicator, period, yhat, lo80, hi80, lo95, hi95, model, run id, flag), ``forecast_metrics`` and
+``forecast_champions`` to the store. The run logs config, data fingerprint, per-indicator metrics, the
+champion table and fan charts.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import mlflow
+import numpy as np
+import pandas as pd
+
+from matplotlib.figure import Figure
+
+from experiments.train import _log_figure, _log_provenance, _start
+from ml.catalog import Catalog
+from ml.config import Settings
+from models.forecast_engines import input_series, run_local, run_spark
+from models.forecasting import ForecastError, ForecastResult, select_and_calibrate, spec_for
+from models.typology import short_name
+
+MODEL_NAMES = {"naive": "naiv (letzter Wert)", "drift": "Drift (linearer Trend)", "seasonal_naive": "saisonal naiv",
+               "prophet": "Prophet", "prophet_default": "Prophet (Voreinstellungen)"}
+
+
+@dataclass
+class ForecastSummary:
+    run_id: str
+    n_series: int
+    seconds: float
+    series_per_second: float
+    champions: dict[str, str]
+    metrics: pd.DataFrame
+    result: ForecastResult
+
+
+def _specs(settings: Settings, catalog: Catalog) -> dict:
+    cfg = settings.forecast
+    unknown = [i for i in cfg.indicators if i not in catalog]
+    if unknown:
+        raise ForecastError(f"forecast.indicators not in the catalog: {', '.join(unknown)}")
+    return {i: spec_for(catalog[i], cfg) for i in cfg.indicators}
+
+
+def run_forecast(values: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, settings: Settings,
+                 engine: str | None = None, progress=None, store=None) -> ForecastSummary:
+    """The whole job; ``store`` (a :class:`ml.store.Store`) receives the tables when given."""
+    cfg = settings.forecast
+    engine = engine or cfg.engine
+    specs = _specs(settings, catalog)
+    level = cfg.level or settings.features.level
+    region_ids = set(regions.loc[regions["level"] == level, "region_id"].astype(str))
+    if not region_ids:
+        raise ForecastError(f"no regions of level {level!r} in the store")
+    series = input_series(values, cfg.indicators, region_ids, cfg.train_until)
+    missing = sorted(set(cfg.indicators) - set(series["indicator_id"]))
+    n_series = len(series[["region_id", "indicator_id"]].drop_duplicates())
+    t0 = time.perf_counter()
+    if engine == "spark":
+        rows = run_spark(series, specs, cfg.levels, master=cfg.spark_master, progress=progress)
+    else:
+        rows = run_local(series, specs, cfg.levels, n_jobs=cfg.n_jobs, progress=progress)
+    kinds = {i: catalog[i].kind for i in specs}
+    result = select_and_calibrate(rows, specs, list(cfg.models), cfg.levels, kinds, settings.privacy.min_count)
+    seconds = time.perf_counter() - t0
+    # a series whose latest values are suppressed is forecast from its last observed value, which would put
+    # numbers on suppressed cells: only periods after the indicator's last period in the data are kept
+    last = series.groupby("indicator_id")["period"].max()
+    keep = result.forecasts["period"] > result.forecasts["indicator_id"].map(last)
+    result.forecasts = result.forecasts[keep].reset_index(drop=True)
+    # series without a forecast: too few observed values, or latest values suppressed
+    withheld = n_series - len(result.forecasts[["region_id", "indicator_id"]].drop_duplicates())
+
+    _start(settings, cfg.experiment)
+    with mlflow.start_run(run_name=f"forecast-{engine}") as run:
+        _log_provenance(settings, series, {"forecast": cfg.model_dump(mode="json"), "engine": engine, "level": level})
+        m = result.metrics
+        mlflow.log_metrics({"n_series": float(n_series), "seconds": seconds, "n_series_withheld": float(withheld),
+                            "series_per_second": n_series / seconds if seconds > 0 else 0.0})
+        for row in m.itertuples():
+            for name in ("mase", "smape", "coverage80", "coverage95", "interval_score80"):
+                value = getattr(row, name)
+                if pd.notna(value):
+                    mlflow.log_metric(f"{name}.{row.indicator_id}.{row.model}", float(value))
+        table = champion_table(result, catalog)
+        mlflow.log_table(table, "champions.json")
+        mlflow.log_text(table.to_csv(index=False), "champions.csv")
+        mlflow.log_text(m.to_csv(index=False), "backtest_metrics.csv")
+        mlflow.log_text(result.conformal.to_csv(index=False), "conformal_quantiles.csv")
+        if missing:
+            mlflow.set_tag("indicators_without_data", ", ".join(missing))
+        _fan_charts(series, result, catalog, cfg.plot_regions)
+        forecasts = result.forecasts.assign(run_id=run.info.run_id)
+    if store is not None:
+        store.replace_table("forecasts", forecasts)
+        store.replace_table("forecast_metrics", m.assign(run_id=run.info.run_id))
+        store.replace_table("forecast_champions", table.assign(run_id=run.info.run_id))
+    result.forecasts = forecasts
+    return ForecastSummary(run.info.run_id, n_series, seconds, n_series / seconds if seconds > 0 else 0.0,
+                           result.champions, m, result)
+
+
+def champion_table(result: ForecastResult, catalog: Catalog) -> pd.DataFrame:
+    """One row per indicator: German name, champion, its backtest MASE beside the baselines', coverage."""
+    m = result.metrics.set_index(["indicator_id", "model"])
+    rows = []
+    for indicator, model in sorted(result.champions.items()):
+        def get(mod, col):
+            return float(m.loc[(indicator, mod), col]) if (indicator, mod) in m.index else np.nan
+        rows.append({"indicator_id": indicator, "Indikator": catalog[indicator].name, "champion": model,
+                     "Modell": MODEL_NAMES.get(model, model), "mase": get(model, "mase"),
+                     "mase_naive": get("naive", "mase"), "mase_drift": get("drift", "mase"),
+                     "mase_prophet": get("prophet", "mase"), "coverage80": get(model, "coverage80"),
+                     "coverage95": get(model, "coverage95"), "n_backtest": get(model, "n")})
+    return pd.DataFrame(rows)
+
+
+def _fan_charts(series: pd.DataFrame, result: ForecastResult, catalog: Catalog, n_regions: int) -> None:
+    if n_regions <= 0 or result.forecasts.empty:
+        return
+    f = result.forecasts[result.forecasts["flag"] == "ok"]
+    for indicator in sorted(result.champions):
+        fi = f[f["indicator_id"] == indicator]
+        regions = sorted(fi["region_id"].unique())[:n_regions]
+        if not regions:
+            continue
+        fig = Figure(figsize=(4 * len(regions), 3.2))
+        axes = fig.subplots(1, len(regions), squeeze=False)[0]
+        for ax, region in zip(axes, regions):
+            hist = series[(series["indicator_id"] == indicator) & (series["region_id"] == region)].sort_values("period")
+            fr = fi[fi["region_id"] == region].sort_values("period")
+            x_hist = np.arange(len(hist))
+            x_fut = len(hist) + np.arange(len(fr))
+            ax.plot(x_hist, hist["value"], color="#1f3b73", marker=".", label="beobachtet")
+            ax.fill_between(x_fut, fr["lo95"], fr["hi95"], color="#f4a259", alpha=0.25, label="95 %")
+            ax.fill_between(x_fut, fr["lo80"], fr["hi80"], color="#f4a259", alpha=0.5, label="80 %")
+            ax.plot(x_fut, fr["yhat"], color="#c8553d", marker=".", label="Prognose")
+            ticks = list(hist["period"]) + list(fr["period"])
+            step = max(1, len(ticks) // 6)
+            ax.set_xticks(range(0, len(ticks), step), ticks[::step], rotation=45, fontsize=7)
+            ax.set_title(f"Gebiet {region}", fontsize=9)
+        axes[0].set_ylabel(short_name(catalog[indicator].name), fontsize=8)
+        axes[0].legend(fontsize=7)
+        fig.suptitle(f"{catalog[indicator].name} — {MODEL_NAMES.get(result.champions[indicator])}", fontsize=9)
+        _log_figure(fig, f"fan_{indicator}.png")

@@ -1,0 +1,123 @@
+"""SHAP explanations of warning scores, their aggregation to the 9 dimensions, and plain German sentences.
+
+For a GMLVQ score s(x) = d(x, w₀) − d(x, w₁) (distance to the "no worsening" prototype minus distance to the
+"worsening" prototype, d(x, w) = (x − w)ᵀΛ(x − w)) the interventional SHAP values are exact in closed form:
+for one background point z a quadratic form splits as
+
+    d(x, w) − d(z, w) = Σᵢ (xᵢ − zᵢ)·[Λ(x + z − 2w)]ᵢ ,
+
+and each term is feature i's Shapley value (the pairwise terms Λᵢⱼ are shared equally), so
+φᵢ = mean over background z of (xᵢ − zᵢ)·[Λ(x + z − 2w₀)]ᵢ − the same for w₁; Σᵢ φᵢ = s(x) − mean s(z).
+Tree models use SHAP's exact path-dependent Tree SHAP.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+INDEX_GROUP = "index"
+"""Dimension key of features that are not one indicator (status index, trend, boundary distance …)."""
+
+INDEX_GROUP_NAME = "Index und Entwicklung"
+
+
+def quadratic_shap(X: np.ndarray, background: np.ndarray, lam: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Exact interventional SHAP values of f(x) = (x − w)ᵀΛ(x − w), shape (n, d)."""
+    X = np.atleast_2d(np.asarray(X, dtype=float))
+    Z = np.asarray(background, dtype=float)
+    # φᵢ(x) = mean_z (xᵢ − zᵢ)·[Λ(x + z − 2w)]ᵢ = xᵢ(Λx)ᵢ − 2xᵢ(Λw)ᵢ + xᵢ(Λz̄)ᵢ − z̄ᵢ(Λx)ᵢ − mean_z zᵢ(Λz)ᵢ + 2z̄ᵢ(Λw)ᵢ
+    zbar = Z.mean(axis=0)
+    LX = X @ lam.T
+    Lw = lam @ w
+    Lz = lam @ zbar
+    zLz = (Z * (Z @ lam.T)).mean(axis=0)
+    return X * LX - 2 * X * Lw + X * Lz - zbar * LX - zLz + 2 * zbar * Lw
+
+
+def gmlvq_score_shap(X, background, lam, w_negative, w_positive) -> np.ndarray:
+    """SHAP values of s(x) = d(x, w_negative) − d(x, w_positive)."""
+    return quadratic_shap(X, background, lam, w_negative) - quadratic_shap(X, background, lam, w_positive)
+
+
+def tree_shap(model, X: np.ndarray) -> tuple[np.ndarray, float]:
+    """Exact (path-dependent) Tree SHAP values of a tree ensemble's raw (log-odds) output, shape (n, d), and the
+    base value they start from (Σφ + base = the model's output). The interventional variant with a background
+    set is not used: for HistGradientBoosting its values miss the output by a constant (shap 0.51)."""
+    import shap
+
+    explainer = shap.TreeExplainer(model, feature_perturbation="tree_path_dependent", model_output="raw")
+    values = np.asarray(explainer.shap_values(np.atleast_2d(X)))
+    base = np.asarray(explainer.expected_value, dtype=float).ravel()
+    if values.ndim == 3:                      # (n, d, classes) in some versions: take the positive class
+        values = values[..., -1]
+    return values, float(base[-1])
+
+
+def feature_dimension(feature: str, catalog) -> str:
+    """The dimension of a model feature: its indicator's (``m_x``, ``dz_x``, ``x``), else :data:`INDEX_GROUP`."""
+    for prefix in ("m_", "dz_", ""):
+        if feature.startswith(prefix) and feature[len(prefix):] in catalog:
+            return catalog[feature[len(prefix):]].dimension
+    return INDEX_GROUP
+
+
+def by_dimension(phi: pd.DataFrame, catalog) -> pd.DataFrame:
+    """Sum SHAP values (rows: regions, columns: features) per dimension."""
+    groups = {c: feature_dimension(c, catalog) for c in phi.columns}
+    return phi.T.groupby(pd.Series(groups)).sum().T
+
+
+def _de(x: float, digits: int = 1, sign: bool = False) -> str:
+    text = f"{x:+.{digits}f}" if sign else f"{x:.{digits}f}"
+    return text.replace("-", "−").replace(".", ",")
+
+
+FEATURE_NAMES = {"status_index": "Statusindex", "dynamics_index": "Dynamikindex",
+                 "boundary_distance": "Abstand zur nächst schlechteren Statusklasse",
+                 "status_trend": "fortgeschriebene Statusentwicklung"}
+
+
+def feature_label(feature: str, catalog) -> str:
+    if feature in FEATURE_NAMES:
+        return FEATURE_NAMES[feature]
+    for prefix, suffix in (("m_", ""), ("dz_", " (Veränderung)")):
+        if feature.startswith(prefix) and feature[len(prefix):] in catalog:
+            return catalog[feature[len(prefix):]].name + suffix
+    return feature
+
+
+def top_drivers(phi: pd.Series, n: int = 3) -> pd.Series:
+    """The n features that raise the score most (positive SHAP values first, then the largest |φ|)."""
+    positive = phi[phi > 0].sort_values(ascending=False)
+    if len(positive) >= n:
+        return positive.head(n)
+    rest = phi.drop(positive.index)
+    return pd.concat([positive, rest.reindex(rest.abs().sort_values(ascending=False).index).head(n - len(positive))])
+
+
+def driver_sentence(drivers: pd.Series, facts: dict[str, dict], catalog, level: str) -> str:
+    """A German sentence naming the drivers with value, change and contribution.
+
+    ``facts[feature]``: ``value``, ``change`` (over the dynamics periods), ``unit``, ``suppressed`` (bool); a
+    suppressed value is never written, only that it is withheld.
+    """
+    parts = []
+    for feature, contribution in drivers.items():
+        f = facts.get(feature, {})
+        label = feature_label(feature, catalog)
+        if f.get("suppressed"):
+            detail = "Wert gesperrt (kleine Fallzahl)"
+        else:
+            bits = []
+            if f.get("value") is not None and np.isfinite(f["value"]):
+                unit = f" {f['unit']}" if f.get("unit") and f["unit"] not in ("Index", "z") else ""
+                bits.append(f"{_de(f['value'])}{unit}")
+            if f.get("change") is not None and np.isfinite(f["change"]):
+                bits.append(f"{_de(f['change'], sign=True)} gegenüber {f.get('since', 'dem Vergleichsjahr')}")
+            detail = ", ".join(bits) if bits else "ohne Wert"
+        parts.append(f"{label} ({detail}; Beitrag {_de(contribution, 2, sign=True)})")
+    if not parts:
+        return f"Stufe {level}: keine Treiber bestimmbar."
+    head = "Stärkste Treiber" if level != "keine" else "Größte Beiträge"
+    return f"Stufe {level}. {head}: " + "; ".join(parts) + "."

@@ -1,0 +1,85 @@
+"""The forecast job against a real DuckDB store and a real MLflow SQLite store, on the synthetic county."""
+
+import mlflow
+import pytest
+from click.testing import CliRunner
+from mlflow import MlflowClient
+
+from experiments.cli import main
+from experiments.forecast import run_forecast
+from features.pipeline import run_pipeline
+from ml.store import Store
+from ml.tracking import tracking_uri
+from models.forecasting import ForecastError
+
+
+@pytest.fixture(scope="module")
+def values(sample_inputs):
+    settings, catalog, obs, regions = sample_inputs
+    return run_pipeline(obs, regions, catalog, settings).values, regions
+
+
+def configured(settings, tmp_path, **forecast):
+    return settings.model_copy(update={
+        "tracking": settings.tracking.model_copy(update={"uri": f"sqlite:///{tmp_path}/mlflow.db"}),
+        "store": settings.store.model_copy(update={"path": tmp_path / "f.duckdb"}),
+        "forecast": settings.forecast.model_copy(update=forecast)})
+
+
+def test_forecast_run_writes_store_and_mlflow(sample_inputs, values, tmp_path):
+    settings, catalog, _, _ = sample_inputs
+    s = configured(settings, tmp_path, indicators=["anteil_65plus", "sgb2_quote"], n_jobs=2,
+                   prophet_uncertainty_samples=0, plot_regions=2)
+    frame, regions = values
+    seen = []
+    with Store(s.store.path) as store:
+        summary = run_forecast(frame, regions, catalog, s, progress=lambda d, n: seen.append((d, n)), store=store)
+        forecasts = store.table("forecasts")
+        champions = store.table("forecast_champions")
+    assert summary.n_series == 2 * 53 and seen[-1] == (106, 106)
+    assert set(forecasts["period"]) == {"2026", "2027", "2028"}
+    assert (forecasts["run_id"] == summary.run_id).all()
+    # series whose latest values are suppressed (small Gemeinden) get no forecast: it would estimate those cells
+    latest = frame[frame["period"] == "2025"].set_index(["region_id", "indicator_id"])["flag"]
+    series = set(forecasts.set_index(["region_id", "indicator_id"]).index)
+    hidden = {k for k in latest[latest == "suppressed"].index if k[1] in ("anteil_65plus", "sgb2_quote")}
+    assert hidden and not (hidden & series) and len(forecasts) == 3 * (106 - len(hidden))
+    assert {"yhat", "lo80", "hi80", "lo95", "hi95", "model", "flag"} <= set(forecasts.columns)
+    ok = forecasts[forecasts["flag"] == "ok"]
+    assert (ok["lo95"] <= ok["lo80"]).all() and (ok["lo80"] <= ok["yhat"] + 1e-9).all()
+    assert (ok["yhat"] <= ok["hi80"] + 1e-9).all() and (ok["hi80"] <= ok["hi95"]).all()
+    assert ok[["yhat", "lo95", "hi95"]].ge(0).all().all() and ok[["yhat", "hi95"]].le(100).all().all()
+    # the champion per indicator is the candidate with the lowest backtest MASE
+    m = summary.metrics
+    for indicator, model in summary.champions.items():
+        mi = m[m["indicator_id"] == indicator]
+        assert mi.loc[mi["model"] == model, "mase"].iloc[0] == mi["mase"].min()
+    assert set(champions["indicator_id"]) == {"anteil_65plus", "sgb2_quote"}
+    # calibrated intervals, checked cross-fitted on the backtest (159 residuals per indicator and model)
+    champ = m.merge(champions[["indicator_id", "champion"]], left_on=["indicator_id", "model"],
+                    right_on=["indicator_id", "champion"])
+    assert champ["coverage80"].between(0.7, 0.9).all(), champ
+    mlflow.set_tracking_uri(tracking_uri(s.tracking.uri))
+    run = MlflowClient().get_run(summary.run_id)
+    assert run.data.metrics["n_series"] == 106 and run.data.metrics["n_series_withheld"] == len(hidden)
+    assert "mase.sgb2_quote.naive" in run.data.metrics and "coverage80.anteil_65plus.prophet" in run.data.metrics
+    assert {"git_commit", "data_fingerprint"} <= set(run.data.tags)
+    artifacts = {a.path for a in MlflowClient().list_artifacts(summary.run_id)}
+    assert {"champions.csv", "backtest_metrics.csv", "conformal_quantiles.csv", "config.json",
+            "fan_sgb2_quote.png", "fan_anteil_65plus.png"} <= artifacts
+
+
+def test_forecast_errors_are_clear(sample_inputs, values, tmp_path):
+    settings, catalog, _, _ = sample_inputs
+    frame, regions = values
+    with pytest.raises(ForecastError, match="not in the catalog: gibtsnicht"):
+        run_forecast(frame, regions, catalog, configured(settings, tmp_path, indicators=["gibtsnicht"]))
+    with pytest.raises(ForecastError, match="no regions of level 'bezirk'"):
+        run_forecast(frame, regions, catalog, configured(settings, tmp_path, level="bezirk"))
+
+
+def test_forecast_command_needs_features(tmp_path):
+    env = {"SOZIALRADAR_STORE__PATH": str(tmp_path / "empty.duckdb"),
+           "SOZIALRADAR_TRACKING__URI": f"sqlite:///{tmp_path}/m.db"}
+    result = CliRunner().invoke(main, ["forecast"], env=env)
+    assert result.exit_code != 0 and "run 'sozialradar features' first" in result.output

@@ -1,0 +1,96 @@
+"""SHAP values: the closed form for GMLVQ scores against brute-force Shapley values, trees against their output,
+dimension sums, and German sentences that never show a suppressed value."""
+
+from itertools import combinations
+from math import factorial
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings as hsettings, strategies as st
+from sklearn.ensemble import HistGradientBoostingClassifier
+
+from models.explanations import (
+    INDEX_GROUP, by_dimension, driver_sentence, feature_dimension, gmlvq_score_shap, quadratic_shap, top_drivers,
+    tree_shap,
+)
+
+
+def brute_force_shap(f, x: np.ndarray, background: np.ndarray) -> np.ndarray:
+    """Interventional Shapley values by enumerating every coalition (features outside S from the background)."""
+    d = len(x)
+
+    def v(S):
+        Z = background.copy()
+        Z[:, list(S)] = x[list(S)]
+        return f(Z).mean()
+
+    phi = np.zeros(d)
+    for i in range(d):
+        others = [j for j in range(d) if j != i]
+        for k in range(d):
+            for S in combinations(others, k):
+                w = factorial(k) * factorial(d - k - 1) / factorial(d)
+                phi[i] += w * (v(S + (i,)) - v(S))
+    return phi
+
+
+def _random_metric(rng, d):
+    omega = rng.normal(size=(d, d))
+    lam = omega.T @ omega
+    return lam / np.trace(lam)
+
+
+@hsettings(max_examples=25, deadline=None)
+@given(st.integers(0, 10_000), st.integers(2, 5))
+def test_closed_form_equals_brute_force_shapley(seed, d):
+    rng = np.random.default_rng(seed)
+    lam = _random_metric(rng, d)
+    w0, w1 = rng.normal(size=d), rng.normal(size=d)
+    background = rng.normal(size=(7, d))
+    x = rng.normal(size=d) * 2
+
+    def score(Z):
+        return (np.einsum("nd,de,ne->n", Z - w0, lam, Z - w0) - np.einsum("nd,de,ne->n", Z - w1, lam, Z - w1))
+
+    phi = gmlvq_score_shap(x[None, :], background, lam, w0, w1)[0]
+    np.testing.assert_allclose(phi, brute_force_shap(score, x, background), atol=1e-9)
+    # efficiency: the values add up to the score minus the mean background score
+    assert phi.sum() == pytest.approx(score(x[None, :])[0] - score(background).mean())
+
+
+def test_quadratic_shap_is_zero_for_the_background_mean_of_one_point():
+    rng = np.random.default_rng(0)
+    lam = _random_metric(rng, 3)
+    z = rng.normal(size=(1, 3))
+    assert np.allclose(quadratic_shap(z, z, lam, np.zeros(3)), 0.0)
+
+
+def test_tree_shap_adds_up_to_the_log_odds():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(300, 4))
+    y = (X[:, 0] - 0.5 * X[:, 2] + rng.normal(0, 0.3, 300) > 0).astype(int)
+    model = HistGradientBoostingClassifier(max_iter=30, random_state=0).fit(X, y)
+    phi, base = tree_shap(model, X[:5])
+    assert phi.shape == (5, 4)
+    np.testing.assert_allclose(phi.sum(axis=1) + base, model.decision_function(X[:5]), atol=1e-6)
+    assert np.abs(phi[:, 0]).mean() > np.abs(phi[:, 1]).mean()   # the informative feature matters more
+
+
+def test_dimensions_and_sentences(catalog):
+    assert feature_dimension("m_sgb2_quote", catalog) == "intervention"
+    assert feature_dimension("dz_arbeitslosenquote", catalog) == "arbeit"
+    assert feature_dimension("status_trend", catalog) == INDEX_GROUP
+    phi = pd.DataFrame({"m_sgb2_quote": [0.5], "m_uvg_quote": [0.25], "m_arbeitslosenquote": [-0.1],
+                        "status_index": [0.05]})
+    dims = by_dimension(phi, catalog)
+    assert dims.loc[0, "intervention"] == pytest.approx(0.75) and dims.loc[0, INDEX_GROUP] == pytest.approx(0.05)
+    drivers = top_drivers(phi.iloc[0])
+    assert list(drivers.index) == ["m_sgb2_quote", "m_uvg_quote", "status_index"]
+    facts = {"m_sgb2_quote": {"value": 12.345, "change": 1.5, "unit": "%", "since": "2021"},
+             "m_uvg_quote": {"value": 2.0, "suppressed": True}}
+    text = driver_sentence(drivers, facts, catalog, "Warnung")
+    assert text.startswith("Stufe Warnung. Stärkste Treiber: SGB-II-Quote")
+    assert "12,3 %" in text and "+1,5 gegenüber 2021" in text and "Beitrag +0,50" in text
+    assert "Wert gesperrt" in text and "2,0" not in text          # the suppressed value is not written
+    assert "Statusindex" in text
