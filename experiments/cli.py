@@ -12,6 +12,7 @@ import pandas as pd
 
 from ml.catalog import CatalogError, load_catalog
 from ml.config import ConfigError, Settings, load_settings
+from experiments.early_warning import train_early_warning
 from experiments.forecast import run_forecast
 from experiments.train import TrainingError, train_classifier, train_typology
 from features.pipeline import FeatureError, class_table, latest_complete_period, run_pipeline
@@ -19,6 +20,7 @@ from ml.importers import FORMATS, ImportReport, MappingError, effective_catalog,
 from ml.io import FileFormatError, read_crosswalk, write_parquet
 from ml.paths import CATALOG_DIR, SAMPLE_DIR
 from ml.store import Store, StoreError
+from models.early_warning import EarlyWarningError
 from models.forecasting import ForecastError
 from ml.summary import region_summary
 from ml.synthetic import generate, write_sample
@@ -242,6 +244,37 @@ def train_typology_cmd(ctx: click.Context) -> None:
         click.echo(f"  Typ {t}: {text}")
 
 
+def _run_early_warning(settings: Settings, echo=click.echo):
+    with Store(settings.store.path, threads=settings.store.threads) as store:
+        tables = {r[0] for r in store.con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        if not {"profiles", "model_matrix", "feature_values"} <= tables:
+            raise click.ClickException("the store has no profiles yet: run 'sozialradar features' first")
+        profiles, matrix, values = store.table("profiles"), store.table("model_matrix"), store.table("feature_values")
+        try:
+            summary = train_early_warning(profiles, matrix, values, _catalog_with_extensions(settings), settings,
+                                          store=store)
+        except EarlyWarningError as exc:
+            raise click.ClickException(str(exc)) from None
+    m = summary.metrics
+    echo(f"MLflow run {summary.run_id}: Frühwarnung mit {summary.chosen}; Modellversion {summary.model_version}"
+         + (" (@champion)" if summary.champion else ""))
+    echo(f"  Backtest ({int(m['n_test_periods'])} Perioden, {int(m['n_transitions'])} Übergänge): "
+         f"ROC AUC {m['roc_auc']:.2f}, Average Precision {m['average_precision']:.2f}; "
+         f"Vergleich Dynamikindex {m['anchor_dynamics_index_average_precision']:.2f}, "
+         f"Abstand zur Klassengrenze {m['anchor_boundary_closeness_average_precision']:.2f}")
+    counts = summary.warnings["level"].value_counts()
+    period = summary.warnings["period"].iloc[0]
+    echo(f"  Stufen {period}: " + ", ".join(f"{lv} {int(counts.get(lv, 0))}" for lv in ("keine", "beobachten", "Warnung", "akut")))
+    return summary
+
+
+@train_group.command("early-warning")
+@click.pass_context
+def train_early_warning_cmd(ctx: click.Context) -> None:
+    """Early warning: probability that a region's status worsens within the horizon, backtested and explained."""
+    _run_early_warning(_settings(ctx))
+
+
 def _print_run(summary) -> None:
     click.echo(f"MLflow run {summary.run_id}; model version {summary.model_version}"
                + ("; new champion" if summary.champion else "; champion unchanged"))
@@ -339,19 +372,19 @@ def demo_cmd(ctx: click.Context, workdir: Path) -> None:
         "store": settings.store.model_copy(update={"path": workdir / "monitoring.duckdb"}),
         "ingest": settings.ingest.model_copy(update={"report_dir": workdir / "quarantine"}),
     })
-    click.echo(f"1/6 embedded sample: {SAMPLE_DIR}")
+    click.echo(f"1/7 embedded sample: {SAMPLE_DIR}")
     with Store(settings.store.path, threads=settings.store.threads) as store:
-        click.echo("2/6 ingest")
+        click.echo("2/7 ingest")
         for name in ("regions.csv", "observations.parquet"):
             rep = ingest_file(SAMPLE_DIR / name, store, settings)
             _print_report(rep)
             if rep.status != "ok":
                 raise click.ClickException(f"demo ingest of {name} did not succeed: {rep.status} {rep.message}")
-        click.echo("3/6 Profil-Übersicht")
+        click.echo("3/7 Profil-Übersicht")
         summary = region_summary(store, level="sozialregion", min_count=settings.privacy.min_count)
     with pd.option_context("display.width", 160, "display.max_columns", 20):
         click.echo(summary.to_string(index=False))
-    click.echo("4/6 Regionsprofile (features)")
+    click.echo("4/7 Regionsprofile (features)")
     settings = settings.model_copy(update={
         "features": settings.features.model_copy(update={"output_dir": workdir / "features"})})
     result = _run_features(settings, None, None)
@@ -364,7 +397,7 @@ def demo_cmd(ctx: click.Context, workdir: Path) -> None:
     without = latest[latest["status_label"].isna()]["region_id"].tolist()
     if without:
         click.echo(f"ohne Index (zu wenige Einwohner, Werte gesperrt): {', '.join(without)}")
-    click.echo("5/6 Modelle (MLflow)")
+    click.echo("5/7 Modelle (MLflow)")
     settings = settings.model_copy(update={
         "tracking": settings.tracking.model_copy(update={"uri": f"sqlite:///{(workdir / 'mlflow.db').resolve()}"}),
         "training": settings.training.model_copy(update={"ground_truth": SAMPLE_DIR / "ground_truth.json"})})
@@ -378,8 +411,10 @@ def demo_cmd(ctx: click.Context, workdir: Path) -> None:
                f"ARI zu den geplanten Typen {typ.metrics['ari_planted_types']:.2f})")
     for t, text in descriptions.items():
         click.echo(f"  Typ {t}: {text}")
-    click.echo("6/6 Prognosen (Prophet und Vergleichsverfahren, Backtests, kalibrierte Intervalle)")
+    click.echo("6/7 Prognosen (Prophet und Vergleichsverfahren, Backtests, kalibrierte Intervalle)")
     _run_forecast(settings, None)
+    click.echo("7/7 Frühwarnung (Backtest, Kalibrierung, SHAP-Erklärungen)")
+    _run_early_warning(settings)
     click.echo(f"MLflow: {settings.tracking.uri}")
     click.echo(f"\nstore: {settings.store.path}  (inspect with: sozialradar --config ... store info, "
                f"or SOZIALRADAR_STORE__PATH={settings.store.path} sozialradar store info)")

@@ -162,9 +162,26 @@ class TypologyTrainingConfig(_Section):
     seed: int = 0
 
 
+class EarlyWarningConfig(_Section):
+    horizon: int = Field(2, ge=1, le=10, description="h: the outcome is measured h periods (years) later")
+    delta: float = Field(0.5, gt=0, description="a rise of the status index by at least this counts as worsening")
+    candidates: list[Literal["gmlvq", "gbt"]] = Field(default_factory=lambda: ["gmlvq", "gbt"])
+    selection_metric: Literal["average_precision", "roc_auc"] = "average_precision"
+    features: Literal["all", "changes"] = Field(
+        "all", description="all: z-values, their changes and the index features; changes: without the z-values")
+    recall_watch: float = Field(0.8, gt=0, le=1, description="'beobachten' catches at least this share of worsenings")
+    precision_warning: float = Field(0.5, gt=0, le=1, description="'Warnung' needs at least this precision")
+    precision_acute: float = Field(0.75, gt=0, le=1, description="'akut' needs at least this precision")
+    k_share: float = Field(0.1, gt=0, le=1, description="precision at k: the top share of regions per period")
+    background_size: int = Field(50, ge=5, le=1000, description="background sample of the SHAP values")
+    registered_name: str = "sozialradar-early-warning"
+    seed: int = 0
+
+
 class TrainingConfig(_Section):
     classifier: ClassifierConfig = ClassifierConfig()
     typology: TypologyTrainingConfig = TypologyTrainingConfig()
+    early_warning: EarlyWarningConfig = EarlyWarningConfig()
     ground_truth: Path | None = Field(None, description="ground_truth.json of a synthetic county (for ARI, planted types)")
 
 

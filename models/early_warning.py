@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
+from threadpoolctl import threadpool_limits
 
 from models.explanations import gmlvq_score_shap, tree_shap
 from models.lvq import GMLVQ
@@ -144,10 +145,12 @@ class WarningTrees:
         self.seed = seed
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> "WarningTrees":
-        self.model_ = HistGradientBoostingClassifier(max_iter=150, learning_rate=0.05, max_leaf_nodes=8,
+        self.model_ = HistGradientBoostingClassifier(max_iter=100, learning_rate=0.05, max_leaf_nodes=8,
                                                      min_samples_leaf=10, l2_regularization=1.0,
                                                      class_weight="balanced", random_state=self.seed)
-        self.model_.fit(X, y.astype(int))
+        # a few hundred rows: OpenMP threads cost more than they give (measured 2x slower on two cores)
+        with threadpool_limits(limits=1):
+            self.model_.fit(X, y.astype(int))
         return self
 
     def score(self, X: np.ndarray) -> np.ndarray:
@@ -317,3 +320,44 @@ def background_sample(X: np.ndarray, size: int = 50, seed: int = 0) -> np.ndarra
     if len(X) <= size:
         return X.copy()
     return X[rng.choice(len(X), size, replace=False)]
+
+
+# --- live warnings with explanations -------------------------------------------------------------------------
+
+def feature_columns(X: pd.DataFrame, which: str) -> list[str]:
+    """The model inputs of a feature set: ``all`` or ``changes`` (no level z-values)."""
+    if which == "changes":
+        return [c for c in X.columns if not c.startswith("m_")]
+    return list(X.columns)
+
+
+def driver_facts(features: list[str], values: pd.DataFrame, profiles: pd.DataFrame, region_id: str, period: str,
+                 catalog, dynamics_periods: int) -> dict[str, dict]:
+    """Value, change over the dynamics periods, unit and suppression of each feature's indicator for one region
+    and period (from the feature values), or the index value (from the profile)."""
+    since = str(int(str(period)[:4]) - dynamics_periods)
+    v = values[(values["region_id"] == region_id) & values["period"].isin([str(period), since])]
+    v = v.set_index(["indicator_id", "period"])
+    prof = profiles[(profiles["region_id"] == region_id) & (profiles["period"].isin([str(period), since]))]
+    prof = prof.set_index("period")
+    facts: dict[str, dict] = {}
+    for f in features:
+        ind = f[2:] if f.startswith("m_") else f[3:] if f.startswith("dz_") else None
+        if ind is not None and ind in catalog:
+            now = v.loc[(ind, str(period))] if (ind, str(period)) in v.index else None
+            before = v.loc[(ind, since)] if (ind, since) in v.index else None
+            suppressed = now is not None and now["flag"] == "suppressed"
+            value = float(now["value"]) if now is not None and not suppressed else None
+            change = (value - float(before["value"])) if value is not None and before is not None and \
+                before["flag"] != "suppressed" and pd.notna(before["value"]) else None
+            facts[f] = {"value": value, "change": change, "unit": catalog[ind].unit, "suppressed": bool(suppressed),
+                        "since": since}
+        elif f in ("status_index", "dynamics_index") and str(period) in prof.index:
+            value = prof.at[str(period), f]
+            change = None
+            if f == "status_index" and since in prof.index:
+                change = value - prof.at[since, f]
+            facts[f] = {"value": float(value) if pd.notna(value) else None,
+                        "change": float(change) if change is not None and pd.notna(change) else None,
+                        "unit": "Index", "since": since}
+    return facts

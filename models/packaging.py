@@ -9,6 +9,7 @@ import mlflow.pyfunc
 import numpy as np
 import pandas as pd
 
+from models.early_warning import EarlyWarningModel, Platt, WarningGMLVQ, WarningTrees, level_of
 from models.lvq import GLVQ, GMLVQ, LGMLVQ
 from models.typology import Typology
 
@@ -50,8 +51,59 @@ def load_lvq(path: Path):
     return model, meta["features"]
 
 
+def save_early_warning(model: EarlyWarningModel, path: Path) -> Path:
+    """Write the early-warning model: JSON (kind, features, calibration, thresholds) and plain arrays; the
+    tree candidate as a skops file (no pickle)."""
+    path = Path(path)
+    meta = {"kind": model.kind, "features": model.features, "platt": [model.platt.a, model.platt.b],
+            "thresholds": model.thresholds, "horizon": model.horizon, "delta": model.delta, "metrics": model.metrics}
+    arrays = {"background": model.background}
+    if model.kind == "gmlvq":
+        m = model.model
+        arrays.update(mean=m.mean_, std=m.std_, w0=m.w0_, w1=m.w1_, lam=m.lambda_)
+    else:
+        import skops.io
+
+        skops.io.dump(model.model.model_, path / "trees.skops")
+    np.savez(path / "early_warning.npz", **arrays)
+    (path / "early_warning.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def load_early_warning(path: Path) -> EarlyWarningModel:
+    path = Path(path)
+    meta = json.loads((path / "early_warning.json").read_text(encoding="utf-8"))
+    data = np.load(path / "early_warning.npz", allow_pickle=False)
+    if meta["kind"] == "gmlvq":
+        inner = WarningGMLVQ()
+        inner.mean_, inner.std_, inner.w0_, inner.w1_, inner.lambda_ = (data[k] for k in ("mean", "std", "w0", "w1", "lam"))
+    else:
+        import skops.io
+
+        inner = WarningTrees()
+        file = path / "trees.skops"
+        inner.model_ = skops.io.load(file, trusted=skops.io.get_untrusted_types(file=file))
+    a, b = meta["platt"]
+    return EarlyWarningModel(kind=meta["kind"], model=inner, features=meta["features"], platt=Platt(a, b),
+                             thresholds=meta["thresholds"], background=data["background"], horizon=meta["horizon"],
+                             delta=meta["delta"], metrics=meta.get("metrics", {}))
+
+
+class EarlyWarningPyfunc(mlflow.pyfunc.PythonModel):
+    """Probability that the status worsens within the horizon, and the warning level, per row."""
+
+    def load_context(self, context):
+        self.model = load_early_warning(Path(context.artifacts["early_warning"]))
+
+    def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:
+        p = self.model.probability(model_input)
+        return pd.DataFrame({"probability": p, "level": level_of(p, self.model.thresholds).astype(str)},
+                            index=model_input.index)
+
+
 MODEL_CODE = {"lvq": Path(__file__).with_name("pyfunc_lvq.py"),
-              "typology": Path(__file__).with_name("pyfunc_typology.py")}
+              "typology": Path(__file__).with_name("pyfunc_typology.py"),
+              "early_warning": Path(__file__).with_name("pyfunc_early_warning.py")}
 
 
 class LVQPyfunc(mlflow.pyfunc.PythonModel):

@@ -1,0 +1,35 @@
+"""Real-data cases shared by tests and benchmarks: inputs built from ``../shared/data``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from features.pipeline import run_pipeline
+from ml.config import load_settings
+from ml.importers import effective_catalog, ingest_file
+from ml.io import read_crosswalk
+from ml.paths import CATALOG_DIR, DATA_DIR
+from ml.store import Store
+
+
+def berlin_mss_profiles(shared: Path, tmp: Path, years=(2013, 2015, 2017, 2019)):
+    """Settings, catalog, profiles, model matrix and feature values of Berlin's 542 PLR for the MSS editions
+    ``years`` (447-PLR grid, mapped by the crosswalk) and 2021; store and MLflow database in ``tmp``."""
+    settings = load_settings(DATA_DIR / "config" / "berlin_mss.yaml", env={
+        "SOZIALRADAR_STORE__PATH": str(tmp / "b.duckdb"), "SOZIALRADAR_INGEST__REPORT_DIR": str(tmp / "q"),
+        "SOZIALRADAR_TRACKING__URI": f"sqlite:///{tmp}/mlflow.db"})
+    files = [shared / "berlin_mss" / "tesch-ch" / n for n in ("mss_2021_index_indikatoren.csv", "mss_2021_indizes.csv")]
+    files += [shared / "berlin_mss_447plr_cschwab1" / f"{y}_MSS_cut.csv" for y in years]
+    with Store(settings.store.path) as store:
+        for f in files:
+            rep = ingest_file(f, store, settings)
+            if rep.status != "ok":
+                raise RuntimeError(f"{f}: {rep.status} {rep.message}")
+        obs, regions = store.observations(), store.regions()
+    catalog = effective_catalog(settings, [CATALOG_DIR / "berlin_mss.csv"])
+    inputs = obs[~obs["indicator_id"].isin(["mss_status_klasse", "mss_dynamik_klasse"])]
+    cw = read_crosswalk(shared / "berlin_lor_crosswalk_gentriduck" / "seed_lor_crosswalk_2006_to_2021.csv")
+    result = run_pipeline(inputs, regions, catalog, settings, crosswalk=cw)
+    new = set(cw["new_id"])
+    keep = lambda f: f[f["region_id"].isin(new)].reset_index(drop=True)  # noqa: E731
+    return settings, catalog, keep(result.profiles), keep(result.model), keep(result.values)
