@@ -81,7 +81,8 @@ def main(argv: list[str]) -> int:
         return subprocess.run([str(BIN / "sozialradar"), "demo", *argv[1:]], cwd=ROOT, env=env).returncode
     ensure_java()
     # two workers: the CI machine has two cores
-    args = argv[1:] or ["-n", "2"]
+    # tests that share the demo (one session fixture) stay on one worker: --dist loadgroup
+    args = argv[1:] or ["-n", "2", "--dist", "loadgroup"]
     return subprocess.run([str(BIN / "python"), "-m", "pytest", *args], cwd=ROOT, env=env).returncode
 
 

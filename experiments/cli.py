@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 import time
@@ -14,6 +15,7 @@ from ml.catalog import CatalogError, load_catalog
 from ml.config import ConfigError, Settings, load_settings
 from experiments.early_warning import train_early_warning
 from experiments.forecast import run_forecast
+from experiments import serve as service
 from experiments.train import TrainingError, train_classifier, train_typology
 from features.pipeline import FeatureError, class_table, latest_complete_period, run_pipeline
 from ml.importers import FORMATS, ImportReport, MappingError, effective_catalog, ingest_file, load_mapping
@@ -328,6 +330,53 @@ def forecast_cmd(ctx: click.Context, engine: str | None, train_until: str | None
     _run_forecast(settings, engine)
 
 
+def _examples(base: str, region_id: str) -> list[tuple[str, str, dict | None]]:
+    return [("GET", f"/regions", None), ("GET", f"/profile?region_id={region_id}", None),
+            ("POST", "/classify", {"region_id": region_id}), ("GET", f"/typology?region_id={region_id}", None),
+            ("GET", f"/forecast?region_id={region_id}&indicator_id=sgb2_quote", None),
+            ("POST", "/early_warning", {"region_ids": [region_id]}), ("GET", f"/explain?region_id={region_id}", None)]
+
+
+def _serve(settings: Settings, workdir: Path, serve_for: float | None, echo=click.echo, example_region: str | None = None):
+    config = service.write_config(settings, workdir / "service.yaml")
+    proc, base = service.start(settings, config, log=workdir / "service.log")
+    try:
+        seconds = service.wait_ready(base, proc)
+        echo(f"Dienst bereit nach {seconds:.1f} s: {base}  (OpenAPI: {base}/openapi.json, Metriken: {base}/metrics)")
+        if example_region:
+            for method, path, body in _examples(base, example_region):
+                status, answer = service.call(base, path, body)
+                shown = json.dumps(answer, ensure_ascii=False)
+                data = f" -d '{json.dumps(body)}' -H 'Content-Type: application/json'" if body else ""
+                echo(f"  curl -X {method} '{base}{path}'{data}\n    → {status} {shown[:160]}{'…' if len(shown) > 160 else ''}")
+        if serve_for is None:
+            echo("Beenden mit Strg+C")
+            proc.wait()
+        elif serve_for > 0:
+            time.sleep(serve_for)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        service.stop(proc)
+
+
+@main.command("serve")
+@click.option("--port", type=int, default=None, help="Override serving.port.")
+@click.option("--host", default=None, help="Override serving.host.")
+@click.pass_context
+def serve_cmd(ctx: click.Context, port: int | None, host: str | None) -> None:
+    """Serve the API and the champion models with BentoML until interrupted."""
+    settings = _settings(ctx)
+    updates = {k: v for k, v in (("port", port), ("host", host)) if v is not None}
+    if updates:
+        settings = settings.model_copy(update={"serving": settings.serving.model_copy(update=updates)})
+    workdir = settings.store.path.parent
+    try:
+        _serve(settings, workdir, None)
+    except (RuntimeError, TimeoutError) as exc:
+        raise click.ClickException(f"{exc}; see {workdir / 'service.log'}") from None
+
+
 @main.group("store")
 def store_group() -> None:
     """Inspect the monitoring store."""
@@ -362,8 +411,11 @@ def store_info(ctx: click.Context) -> None:
 @main.command("demo")
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=Path(".sozialradar/demo"),
               show_default=True, help="Where the demo keeps its store and reports (recreated on each run).")
+@click.option("--serve-for", type=float, default=None,
+              help="Seconds to keep the service up after the example requests (default: until Ctrl+C; 0: stop).")
+@click.option("--port", type=int, default=None, help="Port of the demo service (default: serving.port).")
 @click.pass_context
-def demo_cmd(ctx: click.Context, workdir: Path) -> None:
+def demo_cmd(ctx: click.Context, workdir: Path, serve_for: float | None, port: int | None) -> None:
     """Run the main job on the embedded Musterkreis sample: ingest, summary, region profiles, models."""
     settings = _settings(ctx)
     if workdir.exists():
@@ -372,19 +424,19 @@ def demo_cmd(ctx: click.Context, workdir: Path) -> None:
         "store": settings.store.model_copy(update={"path": workdir / "monitoring.duckdb"}),
         "ingest": settings.ingest.model_copy(update={"report_dir": workdir / "quarantine"}),
     })
-    click.echo(f"1/7 embedded sample: {SAMPLE_DIR}")
+    click.echo(f"1/8 embedded sample: {SAMPLE_DIR}")
     with Store(settings.store.path, threads=settings.store.threads) as store:
-        click.echo("2/7 ingest")
+        click.echo("2/8 ingest")
         for name in ("regions.csv", "observations.parquet"):
             rep = ingest_file(SAMPLE_DIR / name, store, settings)
             _print_report(rep)
             if rep.status != "ok":
                 raise click.ClickException(f"demo ingest of {name} did not succeed: {rep.status} {rep.message}")
-        click.echo("3/7 Profil-Übersicht")
+        click.echo("3/8 Profil-Übersicht")
         summary = region_summary(store, level="sozialregion", min_count=settings.privacy.min_count)
     with pd.option_context("display.width", 160, "display.max_columns", 20):
         click.echo(summary.to_string(index=False))
-    click.echo("4/7 Regionsprofile (features)")
+    click.echo("4/8 Regionsprofile (features)")
     settings = settings.model_copy(update={
         "features": settings.features.model_copy(update={"output_dir": workdir / "features"})})
     result = _run_features(settings, None, None)
@@ -397,7 +449,7 @@ def demo_cmd(ctx: click.Context, workdir: Path) -> None:
     without = latest[latest["status_label"].isna()]["region_id"].tolist()
     if without:
         click.echo(f"ohne Index (zu wenige Einwohner, Werte gesperrt): {', '.join(without)}")
-    click.echo("5/7 Modelle (MLflow)")
+    click.echo("5/8 Modelle (MLflow)")
     settings = settings.model_copy(update={
         "tracking": settings.tracking.model_copy(update={"uri": f"sqlite:///{(workdir / 'mlflow.db').resolve()}"}),
         "training": settings.training.model_copy(update={"ground_truth": SAMPLE_DIR / "ground_truth.json"})})
@@ -411,11 +463,19 @@ def demo_cmd(ctx: click.Context, workdir: Path) -> None:
                f"ARI zu den geplanten Typen {typ.metrics['ari_planted_types']:.2f})")
     for t, text in descriptions.items():
         click.echo(f"  Typ {t}: {text}")
-    click.echo("6/7 Prognosen (Prophet und Vergleichsverfahren, Backtests, kalibrierte Intervalle)")
+    click.echo("6/8 Prognosen (Prophet und Vergleichsverfahren, Backtests, kalibrierte Intervalle)")
     _run_forecast(settings, None)
-    click.echo("7/7 Frühwarnung (Backtest, Kalibrierung, SHAP-Erklärungen)")
-    _run_early_warning(settings)
+    click.echo("7/8 Frühwarnung (Backtest, Kalibrierung, SHAP-Erklärungen)")
+    ew = _run_early_warning(settings)
     click.echo(f"MLflow: {settings.tracking.uri}")
+    click.echo("8/8 Dienst (BentoML) mit Beispielanfragen")
+    if port is not None:
+        settings = settings.model_copy(update={"serving": settings.serving.model_copy(update={"port": port})})
+    top = ew.warnings.sort_values("probability", ascending=False)["region_id"].iloc[0]
+    try:
+        _serve(settings, workdir, serve_for, example_region=str(top))
+    except (RuntimeError, TimeoutError) as exc:
+        raise click.ClickException(f"{exc}; see {workdir / 'service.log'}") from None
     click.echo(f"\nstore: {settings.store.path}  (inspect with: sozialradar --config ... store info, "
                f"or SOZIALRADAR_STORE__PATH={settings.store.path} sozialradar store info)")
 

@@ -25,10 +25,10 @@ from ml.config import Settings
 from ml.tracking import fingerprint, git_commit, promote_if_better
 from models.early_warning import (
     CANDIDATES, EarlyWarningError, EarlyWarningModel, Platt, background_sample, backtest_metrics,
-    calibrated_out_of_period, choose_thresholds, driver_facts, feature_columns, lead_times, level_of,
+    calibrated_out_of_period, choose_thresholds, explain_latest, feature_columns, lead_times, level_of,
     rolling_backtest, transitions,
 )
-from models.explanations import INDEX_GROUP, INDEX_GROUP_NAME, by_dimension, driver_sentence, top_drivers
+from models.explanations import INDEX_GROUP, INDEX_GROUP_NAME, by_dimension, feature_label
 from models.packaging import MODEL_CODE, save_early_warning
 
 
@@ -55,32 +55,6 @@ def _anchors(bt: pd.DataFrame, X: pd.DataFrame) -> dict[str, float]:
         out[f"anchor_{name}_roc_auc"] = float(roc_auc_score(y[ok], score[ok]))
         out[f"anchor_{name}_average_precision"] = float(average_precision_score(y[ok], score[ok]))
     return out
-
-
-def explain_latest(model: EarlyWarningModel, X: pd.DataFrame, values: pd.DataFrame, profiles: pd.DataFrame,
-                   catalog: Catalog, dynamics_periods: int, period: str | None = None) -> pd.DataFrame:
-    """Probability, level, dimension contributions and the German driver sentence per region of ``period``
-    (default: the latest period with features)."""
-    periods = X.index.get_level_values("period")
-    period = period or str(max(periods))
-    rows = X[periods == period]
-    if rows.empty:
-        raise EarlyWarningError(f"no features for period {period!r}")
-    p = model.probability(rows)
-    levels = level_of(p, model.thresholds)
-    phi = model.shap(rows)
-    dims = by_dimension(phi, catalog)
-    out = []
-    for i, (region, per) in enumerate(rows.index):
-        drivers = top_drivers(phi.iloc[i])
-        facts = driver_facts(list(drivers.index), values, profiles, region, per, catalog, dynamics_periods)
-        for f in drivers.index:            # model-derived features (boundary distance, trend): their own value
-            facts.setdefault(f, {"value": float(rows.iloc[i][f]), "unit": "Index"})
-        out.append({"region_id": region, "period": per, "probability": float(p[i]), "level": str(levels[i]),
-                    "sentence": driver_sentence(drivers, facts, catalog, str(levels[i])),
-                    "drivers": ", ".join(drivers.index),
-                    **{f"dim_{d}": float(dims.iloc[i][d]) for d in dims.columns}})
-    return pd.DataFrame(out)
 
 
 def train_early_warning(profiles: pd.DataFrame, model_matrix: pd.DataFrame, values: pd.DataFrame, catalog: Catalog,
@@ -185,7 +159,6 @@ def _plots(bt: pd.DataFrame, model: EarlyWarningModel, X: pd.DataFrame, catalog:
     a1, a2 = fig.subplots(1, 2)
     a1.barh([names[d] for d in dims.index], dims.to_numpy(), color="#c8553d")
     a1.set_title("mittlerer |SHAP-Beitrag| je Dimension", fontsize=9)
-    from models.explanations import feature_label
     a2.barh([feature_label(f, catalog)[:45] for f in top.index], top.to_numpy(), color="#1f3b73")
     a2.set_title("stärkste Merkmale", fontsize=9)
     for a in (a1, a2):

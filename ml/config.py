@@ -224,6 +224,15 @@ class TrackingConfig(_Section):
     uri: str = Field("sqlite:///.sozialradar/mlflow.db", description="MLflow tracking URI")
 
 
+class ServingConfig(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(3000, ge=1, le=65535)
+    api_key: str | None = Field(None, description="key for POST /reload (header X-API-Key); None: reload disabled")
+    cors_origins: list[str] = Field(default_factory=list, description="origins the dashboard is served from")
+    max_request_bytes: int = Field(65_536, ge=1024, description="larger request bodies get 413")
+    workers: int = Field(1, ge=1, le=64)
+
+
 class Settings(_Section):
     store: StoreConfig = StoreConfig()
     catalog: CatalogConfig = CatalogConfig()
@@ -233,6 +242,7 @@ class Settings(_Section):
     features: FeaturesConfig = FeaturesConfig()
     training: TrainingConfig = TrainingConfig()
     forecast: ForecastConfig = ForecastConfig()
+    serving: ServingConfig = ServingConfig()
     tracking: TrackingConfig = TrackingConfig()
 
     def report_dir(self) -> Path:
@@ -252,10 +262,14 @@ def _set_nested(tree: dict[str, Any], keys: list[str], value: Any) -> None:
     node[keys[-1]] = value
 
 
+CONFIG_FILE_VARIABLE = "SOZIALRADAR_CONFIG"
+"""Names the YAML configuration file of a process that has no command line (the service)."""
+
+
 def _env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
     tree: dict[str, Any] = {}
     for name, raw in sorted(env.items()):
-        if not name.startswith(ENV_PREFIX):
+        if not name.startswith(ENV_PREFIX) or name == CONFIG_FILE_VARIABLE:
             continue
         keys = [part.lower() for part in name[len(ENV_PREFIX):].split("__")]
         if len(keys) < 2 or not all(keys):

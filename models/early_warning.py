@@ -27,7 +27,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 from threadpoolctl import threadpool_limits
 
-from models.explanations import gmlvq_score_shap, tree_shap
+from models.explanations import by_dimension, driver_sentence, gmlvq_score_shap, top_drivers, tree_shap
 from models.lvq import GMLVQ
 
 LEVELS = ("keine", "beobachten", "Warnung", "akut")
@@ -361,3 +361,29 @@ def driver_facts(features: list[str], values: pd.DataFrame, profiles: pd.DataFra
                         "change": float(change) if change is not None and pd.notna(change) else None,
                         "unit": "Index", "since": since}
     return facts
+
+
+def explain_latest(model: EarlyWarningModel, X: pd.DataFrame, values: pd.DataFrame, profiles: pd.DataFrame,
+                   catalog, dynamics_periods: int, period: str | None = None) -> pd.DataFrame:
+    """Probability, level, dimension contributions and the German driver sentence per region of ``period``
+    (default: the latest period with features)."""
+    periods = X.index.get_level_values("period")
+    period = period or str(max(periods))
+    rows = X[periods == period]
+    if rows.empty:
+        raise EarlyWarningError(f"no features for period {period!r}")
+    p = model.probability(rows)
+    levels = level_of(p, model.thresholds)
+    phi = model.shap(rows)
+    dims = by_dimension(phi, catalog)
+    out = []
+    for i, (region, per) in enumerate(rows.index):
+        drivers = top_drivers(phi.iloc[i])
+        facts = driver_facts(list(drivers.index), values, profiles, region, per, catalog, dynamics_periods)
+        for f in drivers.index:            # model-derived features (boundary distance, trend): their own value
+            facts.setdefault(f, {"value": float(rows.iloc[i][f]), "unit": "Index"})
+        out.append({"region_id": region, "period": per, "probability": float(p[i]), "level": str(levels[i]),
+                    "sentence": driver_sentence(drivers, facts, catalog, str(levels[i])),
+                    "drivers": ", ".join(drivers.index),
+                    **{f"dim_{d}": float(dims.iloc[i][d]) for d in dims.columns}})
+    return pd.DataFrame(out)

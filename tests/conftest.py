@@ -61,3 +61,30 @@ def sample_inputs(tmp_path_factory):
             assert ingest_file(SAMPLE_DIR / name, store, settings).status == "ok"
         obs, regions = store.observations(), store.regions()
     return settings, effective_catalog(settings), obs, regions
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """The whole demo once per test session (in-process CLI, the service on a free port, stopped after the
+    example requests): its work directory and output."""
+    from click.testing import CliRunner
+
+    from experiments.cli import main
+    from experiments.serve import free_port
+
+    workdir = tmp_path_factory.mktemp("demo") / "demo"
+    env = {"SOZIALRADAR_STORE__PATH": str(workdir.parent / "unused.duckdb")}
+    result = CliRunner().invoke(main, ["demo", "--workdir", str(workdir), "--serve-for", "0", "--port",
+                                       str(free_port())], env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return workdir, result.output
+
+
+@pytest.fixture(scope="session")
+def demo_settings(demo_run):
+    """Settings that point at the demo's store and MLflow registry."""
+    workdir, _ = demo_run
+    return load_settings(env={"SOZIALRADAR_STORE__PATH": str(workdir / "monitoring.duckdb"),
+                              "SOZIALRADAR_TRACKING__URI": f"sqlite:///{workdir / 'mlflow.db'}",
+                              "SOZIALRADAR_SERVING__API_KEY": "test-key",
+                              "SOZIALRADAR_SERVING__CORS_ORIGINS": "[http://dashboard.example]"})

@@ -75,12 +75,16 @@ def test_bad_config_and_mapping_messages(tmp_path, env):
     assert out.exit_code == 2 and "'xml' is not one of" in out.output
 
 
-def test_demo_in_process(tmp_path, env):
-    out = run(["demo", "--workdir", str(tmp_path / "demo")], env)
+@pytest.mark.xdist_group("demo")
+def test_demo_in_process(demo_run):
+    workdir, out = demo_run
     assert "Profil-Übersicht" in out and "Sozialregion Nord" in out and "SGB-II-Quote %" in out
     assert "Statusklassen 2025 (Gemeinden):" in out and "ohne Index" in out
-    assert "Sozialraumtypen:" in out and "(@champion)" in out and (tmp_path / "demo" / "mlflow.db").is_file()
-    assert (tmp_path / "demo" / "monitoring.duckdb").is_file()
+    assert "Sozialraumtypen:" in out and "(@champion)" in out and (workdir / "mlflow.db").is_file()
+    assert (workdir / "monitoring.duckdb").is_file()
+    assert "6/8 Prognosen" in out and "Backtest-MASE" in out and "7/8 Frühwarnung" in out
+    # the real service answered every example request
+    assert "Dienst bereit nach" in out and out.count("→ 200 ") == 7
 
 
 def test_console_script_runs(tmp_path):

@@ -1,0 +1,279 @@
+"""The HTTP API (FastAPI, mounted into the BentoML service): regions, profiles, classes, types, forecasts,
+early warnings and their explanations, plus a guarded reload.
+
+Every error has one body: ``{"status", "error", "message", "field", "value"}`` — 400 names the field and value,
+404 an unknown region or period, 413 a request over ``serving.max_request_bytes``, 503 until the models and data
+are loaded.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+import pandas as pd
+from fastapi import FastAPI, Header, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ml.config import Settings
+from serving.schemas import (
+    PERIOD_PATTERN, REGION_PATTERN, ClassifyRequest, Classification, EarlyWarningAnswer, EarlyWarningRequest,
+    ErrorBody, Explanation, ForecastAnswer, ForecastPoint, Profile, ProfileValue, Region, RegionList,
+    ReloadAnswer, TypologyAnswer,
+)
+from serving.state import NotReady, ServiceState, Snapshot, finite
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, error: str, message: str, field: str | None = None, value=None):
+        self.status, self.error, self.message, self.field = status, error, message, field
+        self.value = None if value is None else str(value)[:200]
+
+
+def _body(status, error, message, field=None, value=None) -> JSONResponse:
+    return JSONResponse(status_code=status, content=ErrorBody(status=status, error=error, message=message,
+                                                              field=field, value=value).model_dump())
+
+
+class BodySizeLimit:
+    """413 for request bodies over ``limit`` bytes (declared or streamed)."""
+
+    def __init__(self, app, limit: int):
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            return await _body(413, "request_too_large", f"request body over {self.limit} bytes",
+                               "body", declared.decode())(scope, receive, send)
+        seen = 0
+
+        async def limited():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise ApiError(413, "request_too_large", f"request body over {self.limit} bytes", "body", seen)
+            return message
+
+        return await self.app(scope, limited, send)
+
+
+ERROR_RESPONSES = {400: {"model": ErrorBody}, 404: {"model": ErrorBody}, 413: {"model": ErrorBody},
+                   503: {"model": ErrorBody}}
+"""Declared in the OpenAPI document for every operation (403 only for /reload)."""
+
+
+def create_app(state: ServiceState, settings: Settings) -> FastAPI:
+    app = FastAPI(title="sozialradar", version="1",
+                  description="Regionsprofile, Sozialraumtypen, Prognosen und erklärte Frühwarnung",
+                  responses=ERROR_RESPONSES)
+    if settings.serving.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.serving.cors_origins, allow_methods=["GET", "POST"],
+                           allow_headers=["Content-Type", "X-API-Key"])
+    app.add_middleware(BodySizeLimit, limit=settings.serving.max_request_bytes)
+
+    @app.exception_handler(ApiError)
+    async def api_error(_: Request, exc: ApiError):
+        return _body(exc.status, exc.error, exc.message, exc.field, exc.value)
+
+    @app.exception_handler(NotReady)
+    async def not_ready(_: Request, exc: NotReady):
+        return _body(503, "not_ready", str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError):
+        err = exc.errors()[0] if exc.errors() else {}
+        loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query")]
+        value = err.get("input")
+        return _body(400, "invalid_request", f"{'.'.join(loc) or 'request'}: {err.get('msg', 'invalid')}",
+                     ".".join(loc) or None, None if value is None else str(value)[:200])
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException):
+        return _body(exc.status_code, "http_error", str(exc.detail))
+
+    def snap() -> Snapshot:
+        return state.current()
+
+    def region(s: Snapshot, region_id: str) -> pd.Series:
+        hit = s.regions[s.regions["region_id"] == region_id]
+        if hit.empty:
+            raise ApiError(404, "unknown_region", f"no region {region_id!r}", "region_id", region_id)
+        return hit.iloc[0]
+
+    def period_of(s: Snapshot, period: str | None) -> str:
+        if period is None:
+            latest = s.latest_period
+            if latest is None:
+                raise ApiError(404, "no_period", "no period with a status index")
+            return latest
+        if period not in set(s.profiles["period"].astype(str)):
+            raise ApiError(404, "unknown_period", f"no profiles for period {period!r}", "period", period)
+        return period
+
+    def profile_row(s: Snapshot, region_id: str, period: str) -> pd.Series:
+        region(s, region_id)
+        p = s.profiles[(s.profiles["region_id"] == region_id) & (s.profiles["period"] == period)]
+        if p.empty:
+            raise ApiError(404, "no_profile", f"region {region_id!r} has no profile in {period}", "region_id", region_id)
+        return p.iloc[0]
+
+    RegionId = Query(pattern=REGION_PATTERN, description="Gebietskennziffer")
+    Period = Query(None, pattern=PERIOD_PATTERN, description="Jahr; leer: letzte Periode mit Statusindex")
+
+    @app.get("/regions", response_model=RegionList)
+    def regions(level: str | None = Query(None, max_length=40, description="Ebene; leer: die der Profile")) -> RegionList:
+        s = snap()
+        lv = level or s.level
+        regs = s.regions[s.regions["level"] == lv]
+        if regs.empty:
+            raise ApiError(404, "unknown_level", f"no regions of level {lv!r}", "level", lv)
+        period = s.latest_period
+        p = s.profiles[s.profiles["period"] == period].set_index("region_id") if period else pd.DataFrame()
+        w = state.explain_period(s, period) if (s.early_warning is not None and period) else None
+        ranking = settings.features.index.ranking
+        out = []
+        for r in regs.itertuples():
+            row = p.loc[r.region_id] if r.region_id in p.index else None
+            label = row["status_label"] if row is not None and isinstance(row["status_label"], str) else None
+            rank = row.get("status_rank") if (row is not None and ranking) else None
+            warn = w.loc[r.region_id] if (w is not None and r.region_id in w.index) else None
+            out.append(Region(region_id=r.region_id, name=r.name, level=r.level,
+                              parent_id=r.parent_id if isinstance(r.parent_id, str) else None, status_label=label,
+                              warning_level=None if warn is None else warn["level"],
+                              warning_probability=None if warn is None else float(warn["probability"]),
+                              status_rank=int(rank) if rank is not None and pd.notna(rank) else None))
+        return RegionList(period=period, ranking=ranking, regions=out)
+
+    @app.get("/profile", response_model=Profile)
+    def profile(region_id: str = RegionId, period: str | None = Period) -> Profile:
+        s = snap()
+        per = period_of(s, period)
+        row = profile_row(s, region_id, per)
+        v = s.values[(s.values["region_id"] == region_id) & (s.values["period"] == per)]
+        suppressed = set(v.loc[v["flag"] == "suppressed", "indicator_id"])
+        values = []
+        for col in [c for c in s.profiles.columns if c.startswith("z_")]:
+            ind = col[2:]
+            if ind not in s.catalog:
+                continue
+            hidden = ind in suppressed
+            values.append(ProfileValue(indicator_id=ind, name=s.catalog[ind].name, dimension=s.catalog[ind].dimension,
+                                       z=None if hidden else finite(row[col]), suppressed=hidden))
+        dims = {c[4:]: finite(row[c]) for c in s.profiles.columns if c.startswith("dim_")}
+        return Profile(region_id=region_id, period=per, status_index=finite(row["status_index"]),
+                       status_label=row["status_label"] if isinstance(row["status_label"], str) else None,
+                       dynamics_index=finite(row["dynamics_index"]),
+                       dynamics_label=row["dynamics_label"] if isinstance(row["dynamics_label"], str) else None,
+                       dimensions=dims, values=values, flags=row["flags"] if isinstance(row["flags"], str) else None)
+
+    def matrix_row(s: Snapshot, region_id: str, period: str, features: list[str]) -> pd.DataFrame:
+        profile_row(s, region_id, period)
+        m = s.model_matrix[(s.model_matrix["region_id"] == region_id) & (s.model_matrix["period"] == period)]
+        cols = [f"m_{f}" for f in features]
+        if m.empty or any(c not in m.columns for c in cols) or m[cols].isna().any(axis=None):
+            raise ApiError(404, "no_model_input", f"region {region_id!r} has no complete model input in {period}",
+                           "region_id", region_id)
+        frame = m[cols].copy()
+        frame.columns = features
+        return frame.reset_index(drop=True)
+
+    @app.post("/classify", response_model=Classification)
+    def classify(request: ClassifyRequest) -> Classification:
+        s = snap()
+        if s.classifier is None:
+            raise NotReady("no classifier champion in the registry: run 'sozialradar train classifier'")
+        per = period_of(s, request.period)
+        frame = matrix_row(s, request.region_id, per, s.classifier.features)
+        out = s.classifier.predict(None, frame).iloc[0]
+        probs = {c[2:]: float(out[c]) for c in out.index if c.startswith("p_")}
+        return Classification(region_id=request.region_id, period=per, prediction=str(out["prediction"]),
+                              probabilities=probs)
+
+    @app.get("/typology", response_model=TypologyAnswer)
+    def typology(region_id: str = RegionId, period: str | None = Period) -> TypologyAnswer:
+        s = snap()
+        if s.typology is None:
+            raise NotReady("no typology champion in the registry: run 'sozialradar train typology'")
+        per = period_of(s, period)
+        out = s.typology.predict(None, matrix_row(s, region_id, per, s.typology.features)).iloc[0]
+        return TypologyAnswer(region_id=region_id, period=per, type=int(out["type"]), description=str(out["description"]))
+
+    @app.get("/forecast", response_model=ForecastAnswer)
+    def forecast(region_id: str = RegionId,
+                 indicator_id: str | None = Query(None, pattern=r"^[a-z0-9_]{1,60}$")) -> ForecastAnswer:
+        s = snap()
+        region(s, region_id)
+        if s.forecasts is None:
+            raise NotReady("no forecasts in the store: run 'sozialradar forecast'")
+        f = s.forecasts[s.forecasts["region_id"] == region_id]
+        if indicator_id is not None:
+            if indicator_id not in set(s.forecasts["indicator_id"]):
+                raise ApiError(404, "unknown_indicator", f"no forecasts for indicator {indicator_id!r}",
+                               "indicator_id", indicator_id)
+            f = f[f["indicator_id"] == indicator_id]
+        points = []
+        for r in f.sort_values(["indicator_id", "period"]).itertuples():
+            hidden = r.flag == "suppressed"
+            points.append(ForecastPoint(indicator_id=r.indicator_id, name=s.catalog[r.indicator_id].name,
+                                        period=r.period, h=int(r.h), model=r.model, suppressed=hidden,
+                                        **{k: None if hidden else finite(getattr(r, k))
+                                           for k in ("yhat", "lo80", "hi80", "lo95", "hi95")}))
+        return ForecastAnswer(region_id=region_id, points=points)
+
+    def warnings_for(s: Snapshot, period: str | None) -> tuple[str, pd.DataFrame]:
+        if s.early_warning is None:
+            raise NotReady("no early-warning champion in the registry: run 'sozialradar train early-warning'")
+        per = period_of(s, period)
+        if per not in set(s.ew_features.index.get_level_values("period")):
+            raise ApiError(404, "unknown_period", f"no early-warning features for period {per!r}", "period", per)
+        return per, state.explain_period(s, per)
+
+    @app.post("/early_warning", response_model=EarlyWarningAnswer)
+    def early_warning(request: EarlyWarningRequest) -> EarlyWarningAnswer:
+        s = snap()
+        per, w = warnings_for(s, request.period)
+        answers = s.answers[per]
+        ids = request.region_ids if request.region_ids is not None else list(answers)
+        out = []
+        for rid in ids:
+            if rid not in answers:
+                region(s, rid)
+                raise ApiError(404, "no_warning", f"region {rid!r} has no early warning in {per}", "region_ids", rid)
+            a = answers[rid]
+            out.append(a if request.explain else {**a, "sentence": "", "drivers": []})
+        return EarlyWarningAnswer(period=per, horizon=s.early_warning.horizon, thresholds=s.early_warning.thresholds,
+                                  warnings=out)
+
+    @app.get("/explain", response_model=Explanation)
+    def explain(region_id: str = RegionId, period: str | None = Period) -> Explanation:
+        s = snap()
+        per, w = warnings_for(s, period)
+        if region_id not in w.index:
+            region(s, region_id)
+            raise ApiError(404, "no_warning", f"region {region_id!r} has no early warning in {per}", "region_id", region_id)
+        row = w.loc[region_id]
+        e = state.explanation(s, per, region_id)
+        return Explanation(region_id=region_id, period=per, probability=float(row["probability"]), level=row["level"],
+                           sentence=row["sentence"], **e)
+
+    @app.post("/reload", response_model=ReloadAnswer, responses={403: {"model": ErrorBody}})
+    def reload(x_api_key: str | None = Header(None, max_length=200)) -> ReloadAnswer:
+        expected = settings.serving.api_key
+        if not expected:
+            raise ApiError(404, "reload_disabled", "reload is disabled: no serving.api_key configured")
+        if x_api_key is None or not hmac.compare_digest(x_api_key.encode(), expected.encode()):
+            raise ApiError(403, "invalid_api_key", "X-API-Key is missing or wrong", "X-API-Key")
+        snapshot = state.load()
+        return ReloadAnswer(loaded=dict(snapshot.versions))
+
+    return app
+
+

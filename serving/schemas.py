@@ -1,0 +1,145 @@
+"""Request and response models of the service (pydantic); field descriptions are German where planners read."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Level = Literal["keine", "beobachten", "Warnung", "akut"]
+REGION_PATTERN = r"^[0-9A-Za-z_.\-]{1,40}$"
+PERIOD_PATTERN = r"^[0-9]{4}(-[0-9]{2})?$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorBody(BaseModel):
+    status: int
+    error: str = Field(description="kurze Fehlerart")
+    message: str
+    field: str | None = None
+    value: str | None = None
+
+
+class Region(BaseModel):
+    region_id: str
+    name: str
+    level: str
+    parent_id: str | None = None
+    status_label: str | None = Field(None, description="Statusklasse der letzten Periode")
+    warning_level: Level | None = None
+    warning_probability: float | None = None
+    status_rank: int | None = Field(None, description="nur wenn die Konfiguration ein Ranking erlaubt")
+
+
+class RegionList(BaseModel):
+    period: str | None
+    ranking: bool
+    regions: list[Region]
+
+
+class ProfileValue(BaseModel):
+    indicator_id: str
+    name: str
+    dimension: str
+    z: float | None = Field(None, description="z-Wert; leer, wenn der Wert gesperrt oder nicht vorhanden ist")
+    suppressed: bool = False
+
+
+class Profile(BaseModel):
+    region_id: str
+    period: str
+    status_index: float | None
+    status_label: str | None
+    dynamics_index: float | None
+    dynamics_label: str | None
+    dimensions: dict[str, float | None]
+    values: list[ProfileValue]
+    flags: str | None
+
+
+class ClassifyRequest(_Strict):
+    region_id: str = Field(pattern=REGION_PATTERN)
+    period: str | None = Field(None, pattern=PERIOD_PATTERN)
+
+
+class Classification(BaseModel):
+    region_id: str
+    period: str
+    prediction: str
+    probabilities: dict[str, float]
+
+
+class TypologyAnswer(BaseModel):
+    region_id: str
+    period: str
+    type: int
+    description: str
+
+
+class ForecastPoint(BaseModel):
+    indicator_id: str
+    name: str
+    period: str
+    h: int
+    yhat: float | None
+    lo80: float | None
+    hi80: float | None
+    lo95: float | None
+    hi95: float | None
+    model: str
+    suppressed: bool
+
+
+class ForecastAnswer(BaseModel):
+    region_id: str
+    points: list[ForecastPoint]
+
+
+class Driver(BaseModel):
+    feature: str
+    label: str
+    dimension: str
+    contribution: float
+
+
+class Warning_(BaseModel):
+    region_id: str
+    name: str
+    period: str
+    probability: float
+    level: Level
+    sentence: str
+    drivers: list[Driver]
+
+
+class EarlyWarningRequest(_Strict):
+    region_ids: list[str] | None = Field(
+        None, max_length=5000, description="eine Region, eine Liste oder None für alle")
+    period: str | None = Field(None, pattern=PERIOD_PATTERN)
+    explain: bool = Field(True, description="Treiber und Satz mitliefern")
+
+
+class EarlyWarningAnswer(BaseModel):
+    period: str
+    horizon: int
+    thresholds: dict[str, float]
+    warnings: list[Warning_]
+
+
+class Explanation(BaseModel):
+    region_id: str
+    period: str
+    probability: float
+    level: Level
+    base: float = Field(description="mittlerer Warnwert des Hintergrunds")
+    score: float = Field(description="Warnwert der Region (Basis + Summe der Beiträge)")
+    by_indicator: dict[str, float]
+    by_dimension: dict[str, float]
+    sentence: str
+
+
+class ReloadAnswer(BaseModel):
+    loaded: dict[str, str]

@@ -1,0 +1,134 @@
+"""The API in-process (ASGI) on the demo's real store and MLflow registry: answers, errors, privacy, reload."""
+
+import json
+
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+from ml.importers import effective_catalog
+from ml.paths import CATALOG_DIR, SAMPLE_DIR
+from serving.app import create_app
+from serving.state import ServiceState
+
+pytestmark = pytest.mark.xdist_group("demo")
+
+ERROR_KEYS = {"status", "error", "message", "field", "value"}
+
+
+@pytest.fixture(scope="module")
+def state(demo_settings):
+    catalog = effective_catalog(demo_settings, [CATALOG_DIR / "berlin_mss.csv", CATALOG_DIR / "inkar.csv"])
+    return ServiceState(demo_settings, catalog)
+
+
+@pytest.fixture(scope="module")
+def client(state, demo_settings):
+    state.load()
+    return TestClient(create_app(state, demo_settings))
+
+
+def test_not_ready_is_a_clear_503(demo_settings, state):
+    fresh = ServiceState(demo_settings, state.catalog)
+    c = TestClient(create_app(fresh, demo_settings))
+    r = c.get("/regions")
+    assert r.status_code == 503 and set(r.json()) == ERROR_KEYS and "loading" in r.json()["message"]
+
+
+def test_regions_list_levels_without_ranks(client):
+    body = client.get("/regions").json()
+    assert body["period"] == "2025" and body["ranking"] is False
+    regions = body["regions"]
+    assert len(regions) == 53 and all(r["level"] == "gemeinde" for r in regions)
+    assert all(r["status_rank"] is None for r in regions)
+    with_level = [r for r in regions if r["warning_level"] is not None]
+    assert len(with_level) >= 45 and {r["warning_level"] for r in with_level} <= {"keine", "beobachten", "Warnung", "akut"}
+    assert client.get("/regions", params={"level": "sozialregion"}).json()["regions"][0]["level"] == "sozialregion"
+
+
+def test_profile_hides_suppressed_values(client, demo_settings):
+    small = json.loads((SAMPLE_DIR / "ground_truth.json").read_text())["gemeinden_with_counts_below_3"][0]
+    body = client.get("/profile", params={"region_id": small, "period": "2025"}).json()
+    hidden = [v for v in body["values"] if v["suppressed"]]
+    assert hidden and all(v["z"] is None for v in hidden)
+    assert set(body["dimensions"]) >= {"intervention", "arbeit", "bildung"}
+    full = client.get("/profile", params={"region_id": "14599020"}).json()
+    assert full["period"] == "2025" and full["status_label"] in ("hoch", "mittel", "niedrig", "sehr niedrig")
+
+
+def test_classify_typology_forecast(client):
+    c = client.post("/classify", json={"region_id": "14599020"}).json()
+    assert c["prediction"] in c["probabilities"] and sum(c["probabilities"].values()) == pytest.approx(1.0)
+    t = client.get("/typology", params={"region_id": "14599020"}).json()
+    assert t["type"] >= 1 and t["description"].startswith("überdurchschnittlich")
+    f = client.get("/forecast", params={"region_id": "14599020"}).json()["points"]
+    assert {p["indicator_id"] for p in f} >= {"sgb2_quote", "anteil_65plus", "arbeitslose_monat"}
+    for p in f:
+        if not p["suppressed"]:
+            assert p["lo95"] <= p["lo80"] <= p["yhat"] <= p["hi80"] <= p["hi95"]
+
+
+def test_early_warning_one_list_all(client):
+    one = client.post("/early_warning", json={"region_ids": ["14599020"]}).json()
+    assert one["horizon"] == 2 and len(one["warnings"]) == 1
+    w = one["warnings"][0]
+    assert w["sentence"].startswith("Stufe ") and len(w["drivers"]) == 3 and 0 <= w["probability"] <= 1
+    some = client.post("/early_warning", json={"region_ids": ["14599020", "14599010"], "explain": False}).json()
+    assert [x["region_id"] for x in some["warnings"]] == ["14599020", "14599010"]
+    assert all(x["drivers"] == [] for x in some["warnings"])
+    everyone = client.post("/early_warning", json={}).json()["warnings"]
+    assert len(everyone) >= 45
+    levels = pd.Series([x["level"] for x in everyone])
+    th = one["thresholds"]
+    for x in everyone:
+        expected = "keine"
+        for name in ("beobachten", "Warnung", "akut"):
+            if x["probability"] >= th[name]:
+                expected = name
+        assert x["level"] == expected
+    assert levels.isin(["keine", "beobachten", "Warnung", "akut"]).all()
+
+
+def test_explain_adds_up(client):
+    e = client.get("/explain", params={"region_id": "14599020"}).json()
+    assert e["score"] == pytest.approx(e["base"] + sum(e["by_indicator"].values()), abs=1e-6)
+    assert sum(e["by_dimension"].values()) == pytest.approx(sum(e["by_indicator"].values()), abs=1e-6)
+    assert "index" in e["by_dimension"] and "intervention" in e["by_dimension"]
+
+
+@pytest.mark.parametrize("method, path, kwargs, status, field", [
+    ("get", "/profile", {"params": {"region_id": "99999999"}}, 404, "region_id"),
+    ("get", "/profile", {"params": {"region_id": "14599020", "period": "1990"}}, 404, "period"),
+    ("get", "/profile", {"params": {"region_id": "a b"}}, 400, "region_id"),
+    ("get", "/profile", {"params": {}}, 400, "region_id"),
+    ("post", "/classify", {"json": {"region_id": "14599020", "extra": 1}}, 400, "extra"),
+    ("post", "/classify", {"json": {"region_id": "14599020", "period": "20x5"}}, 400, "period"),
+    ("post", "/early_warning", {"json": {"region_ids": ["00000000"]}}, 404, "region_id"),
+    ("get", "/forecast", {"params": {"region_id": "14599020", "indicator_id": "gibtsnicht"}}, 404, "indicator_id"),
+    ("get", "/regions", {"params": {"level": "bezirk"}}, 404, "level"),
+])
+def test_errors_name_field_and_value(client, method, path, kwargs, status, field):
+    r = getattr(client, method)(path, **kwargs)
+    assert r.status_code == status, r.text
+    body = r.json()
+    assert set(body) == ERROR_KEYS and body["status"] == status and body["field"] == field
+
+
+def test_request_size_limit_and_unknown_route(client, demo_settings):
+    big = json.dumps({"region_ids": ["14599020"] * 10_000})
+    assert len(big) > demo_settings.serving.max_request_bytes
+    r = client.post("/early_warning", content=big, headers={"Content-Type": "application/json"})
+    assert r.status_code == 413 and r.json()["error"] == "request_too_large"
+    r = client.get("/gibtsnicht")
+    assert r.status_code == 404 and set(r.json()) == ERROR_KEYS
+
+
+def test_cors_and_reload(client):
+    r = client.get("/regions", headers={"Origin": "http://dashboard.example"})
+    assert r.headers["access-control-allow-origin"] == "http://dashboard.example"
+    r = client.get("/regions", headers={"Origin": "http://elsewhere.example"})
+    assert "access-control-allow-origin" not in r.headers
+    assert client.post("/reload").status_code == 403
+    assert client.post("/reload", headers={"X-API-Key": "wrong"}).status_code == 403
+    r = client.post("/reload", headers={"X-API-Key": "test-key"})
+    assert r.status_code == 200 and set(r.json()["loaded"]) == {"classifier", "typology", "early_warning"}
