@@ -21,24 +21,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from experiments.cases import musterkreis_profiles  # noqa: E402
 from experiments.early_warning import train_early_warning  # noqa: E402
-from features.pipeline import run_pipeline  # noqa: E402
-from ml.config import load_settings  # noqa: E402
-from ml.importers import effective_catalog, ingest_file  # noqa: E402
 from ml.paths import SAMPLE_DIR  # noqa: E402
-from ml.store import Store  # noqa: E402
 
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        settings = load_settings(env={"SOZIALRADAR_STORE__PATH": f"{tmp}/s.duckdb", "SOZIALRADAR_INGEST__REPORT_DIR": f"{tmp}/q",
-                                      "SOZIALRADAR_TRACKING__URI": f"sqlite:///{tmp}/mlflow.db"})
-        with Store(settings.store.path) as store:
-            for name in ("regions.csv", "observations.parquet"):
-                ingest_file(SAMPLE_DIR / name, store, settings)
-            obs, regions = store.observations(), store.regions()
-        catalog = effective_catalog(settings)
-        result = run_pipeline(obs, regions, catalog, settings)
+        settings, catalog, result = musterkreis_profiles(Path(tmp))
         rows = []
         for candidates in (["gmlvq"], ["gbt"]):
             s = settings.model_copy(update={"training": settings.training.model_copy(update={

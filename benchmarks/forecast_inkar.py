@@ -5,7 +5,7 @@ indicator, split-conformal intervals) runs on the six indicators, timed as a who
 run, Prophet with its defaults is fit on every series (timed separately). All are scored on the held-out
 years with the same MASE scale (each series' in-sample naive error up to 2017).
 
-    .venv/bin/python benchmarks/forecast_inkar.py [--jobs N]
+    .venv/bin/python benchmarks/forecast_inkar.py [--jobs N] [--origins K]
 """
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ def prophet_defaults(series: pd.DataFrame, jobs: int) -> pd.DataFrame:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=os.cpu_count())
+    parser.add_argument("--origins", type=int, default=3, help="backtest origins per series")
     args = parser.parse_args()
     if not FILE.is_file():
         sys.exit(f"INKAR file not found: {FILE}")
@@ -69,7 +70,7 @@ def main() -> None:
             "indicators": INDICATORS, "level": "kreis", "horizon_years": 5, "train_until": "2017",
             "models": ["naive", "drift", "prophet"], "n_jobs": args.jobs, "plot_regions": 3,
             # share_low_income_hh starts in 2013: five years up to 2017; three allow two backtest origins
-            "min_train_years": 3})})
+            "min_train_years": 3, "backtest_origins": args.origins})})
         catalog = effective_catalog(settings, [CATALOG_DIR / "inkar.csv"])
         with Store(settings.store.path) as store:
             rep = ingest_file(FILE, store, settings, fmt="inkar")

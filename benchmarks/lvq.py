@@ -78,22 +78,13 @@ def compare_split(X, y) -> dict[str, tuple[float, float, float, float]]:
 
 
 def synthetic_case():
-    from features.pipeline import run_pipeline
-    from ml.config import load_settings
-    from ml.importers import effective_catalog, ingest_file
-    from ml.paths import SAMPLE_DIR
-    from ml.store import Store
     import json
 
+    from experiments.cases import musterkreis_profiles
+    from ml.paths import SAMPLE_DIR
+
     with tempfile.TemporaryDirectory() as tmp:
-        settings = load_settings(env={"SOZIALRADAR_STORE__PATH": f"{tmp}/s.duckdb",
-                                      "SOZIALRADAR_INGEST__REPORT_DIR": f"{tmp}/q"})
-        with Store(settings.store.path) as store:
-            for name in ("regions.csv", "observations.parquet"):
-                ingest_file(SAMPLE_DIR / name, store, settings)
-            obs, regions = store.observations(), store.regions()
-        catalog = effective_catalog(settings)
-        result = run_pipeline(obs, regions, catalog, settings)
+        settings, catalog, result = musterkreis_profiles(Path(tmp))
     m = result.model[result.model["period"] == "2012"].set_index("region_id")
     cols = [c for c in m.columns if c.startswith("m_") and catalog[c[2:]].polarity != 0]
     X = m[cols].dropna(axis=1, how="all").dropna()

@@ -4,7 +4,7 @@ constant (the framework's floor), in one run.
 
 Prepares its own demo work directory (store, MLflow registry with champions) unless --workdir is given.
 
-    .venv/bin/python benchmarks/service.py [--requests 10000] [--concurrency 16] [--workdir DIR]
+    .venv/bin/python benchmarks/service.py [--requests 10000] [--concurrency 16] [--workdir DIR] [--workers N]
 """
 
 from __future__ import annotations
@@ -73,6 +73,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--workdir", type=Path)
+    parser.add_argument("--workers", type=int, default=1, help="service worker processes")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         workdir = args.workdir or Path(tmp) / "demo"
@@ -83,7 +84,8 @@ def main() -> None:
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         settings = load_settings(env={"SOZIALRADAR_STORE__PATH": str(workdir / "monitoring.duckdb"),
                                       "SOZIALRADAR_TRACKING__URI": f"sqlite:///{workdir / 'mlflow.db'}",
-                                      "SOZIALRADAR_SERVING__PORT": str(service.free_port())})
+                                      "SOZIALRADAR_SERVING__PORT": str(service.free_port()),
+                                      "SOZIALRADAR_SERVING__WORKERS": str(args.workers)})
         config = service.write_config(settings, Path(tmp) / "service.yaml")
         proc, base = service.start(settings, config, log=Path(tmp) / "service.log")
         try:
@@ -101,7 +103,7 @@ def main() -> None:
         finally:
             service.stop(proc)
     floor = results[0][1]
-    print(f"\n{args.concurrency} concurrent clients, 1 service worker, load generator in a second process, "
+    print(f"\n{args.concurrency} concurrent clients, {args.workers} service worker(s), load generator in a second process, "
           f"127.0.0.1\n")
     print("| endpoint | requests | errors | p50 ms | p99 ms | requests/s | p99 / floor p99 |")
     print("|---|---|---|---|---|---|---|")

@@ -33,3 +33,20 @@ def berlin_mss_profiles(shared: Path, tmp: Path, years=(2013, 2015, 2017, 2019))
     new = set(cw["new_id"])
     keep = lambda f: f[f["region_id"].isin(new)].reset_index(drop=True)  # noqa: E731
     return settings, catalog, keep(result.profiles), keep(result.model), keep(result.values)
+
+
+def musterkreis_profiles(tmp: Path):
+    """Settings, catalog and pipeline result of the embedded Musterkreis; store and MLflow database in ``tmp``."""
+    from ml.paths import SAMPLE_DIR
+
+    settings = load_settings(env={"SOZIALRADAR_STORE__PATH": str(tmp / "s.duckdb"),
+                                  "SOZIALRADAR_INGEST__REPORT_DIR": str(tmp / "q"),
+                                  "SOZIALRADAR_TRACKING__URI": f"sqlite:///{tmp / 'mlflow.db'}"})
+    with Store(settings.store.path) as store:
+        for name in ("regions.csv", "observations.parquet"):
+            rep = ingest_file(SAMPLE_DIR / name, store, settings)
+            if rep.status != "ok":
+                raise RuntimeError(f"{name}: {rep.status} {rep.message}")
+        obs, regions = store.observations(), store.regions()
+    catalog = effective_catalog(settings)
+    return settings, catalog, run_pipeline(obs, regions, catalog, settings)

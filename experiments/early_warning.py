@@ -28,7 +28,7 @@ from models.early_warning import (
     calibrated_out_of_period, choose_thresholds, explain_latest, feature_columns, lead_times, level_of,
     rolling_backtest, transitions,
 )
-from models.explanations import INDEX_GROUP, INDEX_GROUP_NAME, by_dimension, feature_label
+from models.explanations import INDEX_GROUP_NAME, by_dimension, feature_label
 from models.packaging import MODEL_CODE, save_early_warning
 
 
@@ -165,5 +165,3 @@ def _plots(bt: pd.DataFrame, model: EarlyWarningModel, X: pd.DataFrame, catalog:
         a.tick_params(labelsize=7)
     _log_figure(fig, "shap_summary.png")
 
-
-__all__ = ["train_early_warning", "explain_latest", "EarlyWarningSummary", "INDEX_GROUP"]

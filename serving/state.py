@@ -7,6 +7,7 @@ data endpoint answers 503.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ class Snapshot:
     warnings: dict[str, pd.DataFrame] = field(default_factory=dict)   # period → explain_latest frame
     shap: dict[str, pd.DataFrame] = field(default_factory=dict)       # period → SHAP by feature
     answers: dict[str, dict[str, dict]] = field(default_factory=dict)  # period → region → warning answer
+    answer_json: dict[str, dict[str, bytes]] = field(default_factory=dict)  # the same, serialised
     versions: dict[str, str] = field(default_factory=dict)
     level: str = "gemeinde"
 
@@ -145,6 +147,8 @@ class ServiceState:
                   "probability": float(row["probability"]), "level": row["level"], "sentence": row["sentence"],
                   "drivers": self.drivers(snap, period, rid)}
             for rid, row in frame.iterrows()}
+        snap.answer_json[period] = {rid: json.dumps(a, ensure_ascii=False).encode()
+                                    for rid, a in snap.answers[period].items()}
         snap.warnings[period] = frame
         return frame
 

@@ -1,7 +1,5 @@
 """Training runs against a real MLflow SQLite store: metrics, plots, registered pyfunc, champion alias."""
 
-import json
-
 import mlflow
 import numpy as np
 import pandas as pd
