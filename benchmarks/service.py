@@ -1,5 +1,5 @@
 """Service load: p50, p99 and requests per second of ``bentoml serve`` on 127.0.0.1, with a load generator in a
-second process (asyncio + httpx, C concurrent clients), side by side with a BentoML endpoint that returns a
+second process (asyncio + aiohttp, C concurrent clients on keep-alive connections), side by side with a BentoML endpoint that returns a
 constant (the framework's floor), in one run.
 
 Prepares its own demo work directory (store, MLflow registry with champions) unless --workdir is given.
@@ -26,12 +26,12 @@ from ml.config import load_settings  # noqa: E402
 
 
 def _load(base: str, method: str, path: str, body: bytes | None, n: int, concurrency: int, out) -> None:
-    import httpx
+    import aiohttp
 
     async def run():
         latencies, errors = [], 0
-        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-        async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+        connector = aiohttp.TCPConnector(limit=concurrency)
+        async with aiohttp.ClientSession(base_url=base, connector=connector) as session:
             todo = iter(range(n))
 
             async def worker():
@@ -39,10 +39,11 @@ def _load(base: str, method: str, path: str, body: bytes | None, n: int, concurr
                 for _ in todo:
                     t0 = time.perf_counter()
                     try:
-                        r = await client.request(method, path, content=body,
-                                                 headers={"Content-Type": "application/json"})
-                        ok = r.status_code == 200
-                    except httpx.HTTPError:
+                        async with session.request(method, path, data=body,
+                                                   headers={"Content-Type": "application/json"}) as r:
+                            await r.read()
+                            ok = r.status == 200
+                    except aiohttp.ClientError:
                         ok = False
                     latencies.append(time.perf_counter() - t0)
                     errors += not ok

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 import sys
 import time
 from pathlib import Path
@@ -340,6 +341,11 @@ def _examples(base: str, region_id: str) -> list[tuple[str, str, dict | None]]:
 def _serve(settings: Settings, workdir: Path, serve_for: float | None, echo=click.echo, example_region: str | None = None):
     config = service.write_config(settings, workdir / "service.yaml")
     proc, base = service.start(settings, config, log=workdir / "service.log")
+
+    def terminate(signum, frame):  # a SIGTERM to this command stops the service too
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, terminate)
     try:
         seconds = service.wait_ready(base, proc)
         echo(f"Dienst bereit nach {seconds:.1f} s: {base}  (OpenAPI: {base}/openapi.json, Metriken: {base}/metrics)")
@@ -357,6 +363,7 @@ def _serve(settings: Settings, workdir: Path, serve_for: float | None, echo=clic
     except KeyboardInterrupt:
         pass
     finally:
+        signal.signal(signal.SIGTERM, previous)
         service.stop(proc)
 
 
