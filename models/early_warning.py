@@ -367,6 +367,12 @@ def explain_latest(model: EarlyWarningModel, X: pd.DataFrame, values: pd.DataFra
                    catalog, dynamics_periods: int, period: str | None = None) -> pd.DataFrame:
     """Probability, level, dimension contributions and the German driver sentence per region of ``period``
     (default: the latest period with features)."""
+    return explain_period(model, X, values, profiles, catalog, dynamics_periods, period)[0]
+
+
+def explain_period(model: EarlyWarningModel, X: pd.DataFrame, values: pd.DataFrame, profiles: pd.DataFrame,
+                   catalog, dynamics_periods: int, period: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`explain_latest` and the SHAP values it came from (rows: (region_id, period), columns: features)."""
     periods = X.index.get_level_values("period")
     period = period or str(max(periods))
     rows = X[periods == period]
@@ -386,4 +392,4 @@ def explain_latest(model: EarlyWarningModel, X: pd.DataFrame, values: pd.DataFra
                     "sentence": driver_sentence(drivers, facts, catalog, str(levels[i])),
                     "drivers": ", ".join(drivers.index),
                     **{f"dim_{d}": float(dims.iloc[i][d]) for d in dims.columns}})
-    return pd.DataFrame(out)
+    return pd.DataFrame(out), phi

@@ -239,7 +239,6 @@ def forecast_series(region_id: str, indicator_id: str, periods: list[str], value
     s = s[~s.index.duplicated(keep="last")]
     grid = period_grid(s.index[0], s.index[-1], spec.frequency)
     y = s.reindex(grid).to_numpy()
-    lo_level, hi_level = levels
     if np.count_nonzero(~np.isnan(y)) < spec.min_train:
         return pd.DataFrame(columns=OUTPUT_COLUMNS)
     # trailing NaN (the latest periods suppressed) must not become the forecast origin silently: trim them

@@ -20,7 +20,7 @@ from ml.catalog import Catalog
 from ml.config import Settings
 from ml.store import Store
 from ml.tracking import CHAMPION, tracking_uri
-from models.early_warning import EarlyWarningModel, explain_latest, transitions
+from models.early_warning import EarlyWarningModel, explain_period, transitions
 from models.explanations import by_dimension, feature_dimension, feature_label, top_drivers
 
 REQUIRED_TABLES = ("regions", "profiles", "model_matrix", "feature_values")
@@ -134,11 +134,8 @@ class ServiceState:
         """Warnings with sentences and SHAP values of one period (cached per snapshot)."""
         if period in snap.warnings:
             return snap.warnings[period]
-        X = snap.ew_features
-        rows = X[X.index.get_level_values("period") == period]
-        frame = explain_latest(snap.early_warning, X, snap.values, snap.profiles, snap.catalog,
-                               self.settings.features.dynamics_periods, period=period)
-        snap.shap[period] = snap.early_warning.shap(rows)
+        frame, snap.shap[period] = explain_period(snap.early_warning, snap.ew_features, snap.values, snap.profiles,
+                                                  snap.catalog, self.settings.features.dynamics_periods, period)
         frame = frame.set_index("region_id", drop=False)
         names = snap.regions.set_index("region_id")["name"]
         # answers are computed once per snapshot and period: a request only collects them
