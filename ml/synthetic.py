@@ -60,6 +60,9 @@ _SEASON = np.array([1.10, 1.11, 1.07, 1.01, 0.97, 0.95, 0.98, 0.99, 0.95, 0.93, 
 _ELECTION_YEARS = (2013, 2014, 2017, 2019, 2021, 2024, 2025)
 LEAD_YEARS = 2
 """Years by which the planted precursors of a deteriorating Gemeinde lead its rise in transfer receipt."""
+LEAD_GAIN = 2.5
+"""How much more strongly the precursors respond to the deterioration than transfer receipt does (with 1 the
+lead signal drowns in the binomial noise of small Gemeinden)."""
 
 
 @dataclass(frozen=True)
@@ -162,7 +165,8 @@ def generate(cfg: SyntheticConfig, catalog: Catalog) -> Sample:
         pov_t = pov + labour_trend
         # leading signals: youth welfare cases, child maintenance advances and youth unemployment start
         # rising LEAD_YEARS before transfer receipt does (the planted precursors of the early warning)
-        lead = poverty[g] + np.minimum(slope[g] * np.clip(years - onset[g] + 1 + LEAD_YEARS, 0, None), 1.4) * (onset[g] > 0)
+        lead = poverty[g] + LEAD_GAIN * np.minimum(slope[g] * np.clip(years - onset[g] + 1 + LEAD_YEARS, 0, None),
+                                                   1.4) * (onset[g] > 0)
         lead_t = lead + labour_trend
         age_t = ageing[g] + 0.03 * t
         for k, year in enumerate(years):

@@ -97,13 +97,16 @@ class Typology(ClusterMixin, BaseEstimator):
         ----------
         X : array-like of shape (n_samples, n_features), complete profiles (impute first)
         previous : Typology, optional
-            Last year's fitted typology on the same features: its type numbers are kept.
+            Last year's fitted typology on the same features: its number of types and its type numbers are
+            kept (the number of types is chosen when a typology is set up, not anew each year, where a
+            small change in the criterion would renumber every region).
         """
         X = validate_data(self, X, dtype=np.float64)
         self._check(X.shape[0])
         k_max = min(self.k_max, X.shape[0] - 1)
+        ks = range(self.k_min, k_max + 1) if previous is None else [previous.n_types_]
         scores, fits = {}, {}
-        for k in range(self.k_min, k_max + 1):
+        for k in ks:
             labels, model = self._cluster(X, k)
             if len(np.unique(labels)) < 2:
                 continue

@@ -39,6 +39,14 @@ def test_labels_stay_put_after_a_refit():
     assert adjusted_rand_score(unmatched.labels_, matched.labels_) == 1.0
 
 
+def test_a_refit_keeps_the_number_of_types():
+    X, _ = blobs(seed=0)
+    three = Typology(k_min=3, k_max=3, random_state=0).fit(X)     # set up with three types on purpose
+    refit = Typology(k_min=2, k_max=6, random_state=0).fit(blobs(seed=1)[0], previous=three)
+    assert refit.n_types_ == 3 and set(refit.scores_) == {3}
+    assert Typology(k_min=2, k_max=6, random_state=0).fit(blobs(seed=1)[0]).n_types_ == 4
+
+
 def test_description_in_german():
     X, _ = blobs()
     t = Typology(random_state=0).fit(X)
