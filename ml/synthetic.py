@@ -389,7 +389,8 @@ def generate(cfg: SyntheticConfig, catalog: Catalog) -> Sample:
             "arbeitslose (annual) is the rounded mean of the twelve monthly counts arbeitslose_monat",
             f"deteriorating Gemeinden: youth welfare cases (Beistandschaften, Familiengerichtshilfe, Hilfen zur "
             f"Erziehung, Jugendgerichtshilfe), Unterhaltsvorschuss and youth unemployment start rising "
-            f"{LEAD_YEARS} years before the onset year, transfer receipt (SGB II …) from the onset year",
+            f"{LEAD_YEARS} years before the onset year and {LEAD_GAIN} times as strongly as transfer receipt "
+            f"(SGB II …), which rises from the onset year",
         ],
     }
     return Sample(regions=regions, observations=obs, ground_truth=truth)
