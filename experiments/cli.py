@@ -208,7 +208,7 @@ def train_group() -> None:
 
 def _training_inputs(settings: Settings):
     with Store(settings.store.path, read_only=True) as store:
-        tables = {r[0] for r in store.con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        tables = store.tables()
         if not {"profiles", "model_matrix"} <= tables:
             raise click.ClickException("the store has no profiles yet: run 'sozialradar features' first")
         return store.table("profiles"), store.table("model_matrix")
@@ -249,7 +249,7 @@ def train_typology_cmd(ctx: click.Context) -> None:
 
 def _run_early_warning(settings: Settings, echo=click.echo):
     with Store(settings.store.path, threads=settings.store.threads) as store:
-        tables = {r[0] for r in store.con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        tables = store.tables()
         if not {"profiles", "model_matrix", "feature_values"} <= tables:
             raise click.ClickException("the store has no profiles yet: run 'sozialradar features' first")
         profiles, matrix, values = store.table("profiles"), store.table("model_matrix"), store.table("feature_values")
@@ -290,7 +290,7 @@ def _print_run(summary) -> None:
 def _run_forecast(settings: Settings, engine: str | None, echo=click.echo):
     catalog = _catalog_with_extensions(settings)
     with Store(settings.store.path, threads=settings.store.threads) as store:
-        tables = {r[0] for r in store.con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        tables = store.tables()
         if "feature_values" not in tables:
             raise click.ClickException("the store has no feature values yet: run 'sozialradar features' first")
         values, regions = store.table("feature_values"), store.regions()

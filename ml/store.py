@@ -340,6 +340,10 @@ class Store:
         finally:
             self.con.unregister("new_frame")
 
+    def tables(self) -> set[str]:
+        """Names of the tables in the store (base and derived)."""
+        return {r[0] for r in self.con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+
     def table(self, name: str) -> pd.DataFrame:
         return self.con.execute(f'SELECT * FROM "{name}"').df()
 

@@ -94,7 +94,7 @@ class ServiceState:
     def _build(self) -> Snapshot:
         s = self.settings
         with Store(s.store.path, read_only=True) as store:
-            tables = {r[0] for r in store.con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+            tables = store.tables()
             missing = [t for t in REQUIRED_TABLES if t not in tables]
             if missing:
                 raise NotReady(f"the store lacks {', '.join(missing)}: run 'sozialradar features' first")

@@ -77,3 +77,12 @@ def test_not_a_duckdb_file(tmp_path):
     path.write_text("hello")
     with pytest.raises(StoreError, match="cannot open store"):
         Store(path).open()
+
+
+def test_derived_tables_are_replaced_and_listed(store):
+    assert {"regions", "observations", "import_log"} <= store.tables() and "profiles" not in store.tables()
+    store.replace_table("profiles", pd.DataFrame({"region_id": ["a"], "period": ["2020"]}))
+    store.replace_table("profiles", pd.DataFrame({"region_id": ["b", "c"], "period": ["2021", "2021"]}))
+    assert "profiles" in store.tables() and store.table("profiles")["region_id"].tolist() == ["b", "c"]
+    with pytest.raises(StoreError, match="base table"):
+        store.replace_table("observations", pd.DataFrame({"x": [1]}))
