@@ -57,18 +57,28 @@ def ensure_environment() -> None:
     STAMP.write_text(digest)
 
 
-def ensure_java() -> None:
-    """The Spark engine (and its tests) need a Java runtime; install Debian's when it is missing."""
-    if shutil.which("java"):
-        return
+def _apt_install(packages: list[str], why: str) -> bool:
+    """Install Debian packages when this is a root shell with apt-get; False (and a note) otherwise."""
     apt = shutil.which("apt-get")
-    if apt and hasattr(os, "geteuid") and os.geteuid() == 0:
-        print("dev.py: no java on PATH; installing openjdk-17-jre-headless for the Spark engine", flush=True)
-        _run(apt, "update", "-qq")
-        _run(apt, "install", "-y", "-qq", "--no-install-recommends", "openjdk-17-jre-headless",
-             env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
-    else:
-        print("dev.py: no java on PATH and no way to install it here; Spark tests will be skipped", flush=True)
+    if not (apt and hasattr(os, "geteuid") and os.geteuid() == 0):
+        print(f"dev.py: cannot install {', '.join(packages)} here (needs apt-get as root); {why}", flush=True)
+        return False
+    print(f"dev.py: installing {', '.join(packages)} (apt-get)", flush=True)
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    _run(apt, "update", "-qq", env=env)
+    _run(apt, "install", "-y", "-qq", "--no-install-recommends", *packages, env=env)
+    return True
+
+
+def ensure_system_packages() -> None:
+    """The Spark engine needs a Java runtime; the browser tests need Debian's Chromium and its driver."""
+    missing = []
+    if not shutil.which("java"):
+        missing.append("openjdk-17-jre-headless")
+    if not (shutil.which("chromium") or shutil.which("chromium-browser")) or not shutil.which("chromedriver"):
+        missing += ["chromium", "chromium-driver"]
+    if missing:
+        _apt_install(missing, "the tests that need them will be skipped")
 
 
 def main(argv: list[str]) -> int:
@@ -79,7 +89,7 @@ def main(argv: list[str]) -> int:
     env = dict(os.environ, PYTHONHASHSEED="0")
     if argv[0] == "demo":
         return subprocess.run([str(BIN / "sozialradar"), "demo", *argv[1:]], cwd=ROOT, env=env).returncode
-    ensure_java()
+    ensure_system_packages()
     # two workers: the CI machine has two cores
     # tests that share the demo (one session fixture) stay on one worker: --dist loadgroup
     args = argv[1:] or ["-n", "2", "--dist", "loadgroup"]

@@ -50,3 +50,30 @@ def musterkreis_profiles(tmp: Path):
         obs, regions = store.observations(), store.regions()
     catalog = effective_catalog(settings)
     return settings, catalog, run_pipeline(obs, regions, catalog, settings)
+
+
+def berlin_447_store(shared: Path, tmp: Path, years=(2017, 2019)):
+    """A store of Berlin's 447 old-grid PLR ready to serve: MSS editions ``years`` ingested, profiles computed
+    and written, and the PLR polygons of ``berlin_lor_geometry`` stored. Returns the settings (store and
+    MLflow database in ``tmp``; no models are trained, so the service answers without early warnings)."""
+    from ml.geometry import read_geojson, store_geometry
+
+    settings = load_settings(DATA_DIR / "config" / "berlin_mss.yaml", env={
+        "SOZIALRADAR_STORE__PATH": str(tmp / "berlin447.duckdb"), "SOZIALRADAR_INGEST__REPORT_DIR": str(tmp / "q"),
+        "SOZIALRADAR_TRACKING__URI": f"sqlite:///{tmp}/mlflow.db"})
+    catalog = effective_catalog(settings, [CATALOG_DIR / "berlin_mss.csv"])
+    with Store(settings.store.path) as store:
+        for y in years:
+            f = shared / "berlin_mss_447plr_cschwab1" / f"{y}_MSS_cut.csv"
+            rep = ingest_file(f, store, settings)
+            if rep.status != "ok":
+                raise RuntimeError(f"{f}: {rep.status} {rep.message}")
+        obs, regions = store.observations(), store.regions()
+        inputs = obs[~obs["indicator_id"].isin(["mss_status_klasse", "mss_dynamik_klasse"])]
+        result = run_pipeline(inputs, regions, catalog, settings)
+        store.replace_table("feature_values", result.values)
+        store.replace_table("profiles", result.profiles)
+        store.replace_table("model_matrix", result.model)
+        geometry = read_geojson(shared / "berlin_lor_geometry" / "lor_planungsraeume_until2020_447_simplified.geojson")
+        store_geometry(store, geometry)
+    return settings

@@ -19,6 +19,7 @@ from experiments.forecast import run_forecast
 from experiments import serve as service
 from experiments.train import TrainingError, train_classifier, train_typology
 from features.pipeline import FeatureError, class_table, latest_complete_period, run_pipeline
+from ml.geometry import GeometryError, read_geojson, store_geometry
 from ml.importers import FORMATS, ImportReport, MappingError, effective_catalog, ingest_file, load_mapping
 from ml.io import FileFormatError, read_crosswalk, write_parquet
 from ml.paths import CATALOG_DIR, SAMPLE_DIR
@@ -27,6 +28,8 @@ from models.early_warning import EarlyWarningError
 from models.forecasting import ForecastError
 from ml.summary import region_summary
 from ml.synthetic import generate, write_sample
+from serving.report import ReportBuilder, ReportError
+from serving.state import NotReady, ServiceState
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -335,7 +338,8 @@ def _examples(base: str, region_id: str) -> list[tuple[str, str, dict | None]]:
     return [("GET", f"/regions", None), ("GET", f"/profile?region_id={region_id}", None),
             ("POST", "/classify", {"region_id": region_id}), ("GET", f"/typology?region_id={region_id}", None),
             ("GET", f"/forecast?region_id={region_id}&indicator_id=sgb2_quote", None),
-            ("POST", "/early_warning", {"region_ids": [region_id]}), ("GET", f"/explain?region_id={region_id}", None)]
+            ("POST", "/early_warning", {"region_ids": [region_id]}), ("GET", f"/explain?region_id={region_id}", None),
+            ("GET", "/geometry", None)]
 
 
 def _serve(settings: Settings, workdir: Path, serve_for: float | None, echo=click.echo, example_region: str | None = None):
@@ -349,6 +353,7 @@ def _serve(settings: Settings, workdir: Path, serve_for: float | None, echo=clic
     try:
         seconds = service.wait_ready(base, proc)
         echo(f"Dienst bereit nach {seconds:.1f} s: {base}  (OpenAPI: {base}/openapi.json, Metriken: {base}/metrics)")
+        echo(f"Dashboard: {base}/dashboard/   Gebietsbericht: {base}/report?region_id=…")
         if example_region:
             for method, path, body in _examples(base, example_region):
                 status, answer = service.call(base, path, body)
@@ -365,6 +370,73 @@ def _serve(settings: Settings, workdir: Path, serve_for: float | None, echo=clic
     finally:
         signal.signal(signal.SIGTERM, previous)
         service.stop(proc)
+
+
+@main.command("geometry")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--id-property", default="id", show_default=True,
+              help="The feature property that holds the region id (kept as text, leading zeros too).")
+@click.pass_context
+def geometry_cmd(ctx: click.Context, path: Path, id_property: str) -> None:
+    """Store region polygons from a GeoJSON file (WGS84) for the dashboard's map."""
+    settings = _settings(ctx)
+    try:
+        frame = read_geojson(path, id_property)
+        with Store(settings.store.path, threads=settings.store.threads) as store:
+            counts = store_geometry(store, frame)
+    except (GeometryError, StoreError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{path}: geometry of {counts['stored']} regions stored ({counts['total']} regions have one)")
+    mism = counts["name_mismatches"]
+    if mism:
+        click.secho(f"  {len(mism)} region(s) named differently in the geometry than in the store (another "
+                    "edition of the grid?): " + "; ".join(f"{r} '{a}' vs '{b}'" for r, a, b in mism[:5]), fg="yellow")
+    dups = frame.attrs.get("duplicates", [])
+    if dups:
+        click.secho(f"  {len(dups)} id(s) on several features, merged into one MultiPolygon each: "
+                    f"{', '.join(dups[:10])} — check the source if these are not exclaves", fg="yellow")
+    if counts["unknown"]:
+        click.secho(f"  {counts['unknown']} polygon(s) name no region of the store and were not stored (import "
+                    "the region list first)", fg="yellow")
+
+
+def _write_reports(settings: Settings, out: Path, region_ids: list[str] | None, period: str | None,
+                   echo=click.echo):
+    state = ServiceState(settings, _catalog_with_extensions(settings))
+    state.load()
+    builder = ReportBuilder(state)
+    total = len(region_ids) if region_ids is not None else None
+    with click.progressbar(length=total or 1, label="Berichte", file=sys.stderr) as bar:
+        def progress(done: int, n: int) -> None:
+            bar.length = n
+            bar.update(1)
+        pages, index = builder.write(out, region_ids, period, progress=progress)
+    for page in pages[:5] if index else pages:
+        echo(f"  {page.name}: {page.path}")
+    if index:
+        echo(f"  … {len(pages)} Seiten; Übersicht: {index}")
+    return pages, index
+
+
+@main.command("report")
+@click.option("--region", "regions", multiple=True, help="Region id (repeatable).")
+@click.option("--all", "all_regions", is_flag=True, help="One page per region of the profiles' level, plus an index.")
+@click.option("--period", default=None, help="Report year (default: the latest with a status index).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output directory (default: 'berichte' beside the store).")
+@click.pass_context
+def report_cmd(ctx: click.Context, regions: tuple[str, ...], all_regions: bool, period: str | None,
+               out: Path | None) -> None:
+    """Write self-contained German HTML reports: profile against the county, trends and forecasts, type,
+    warning level with its drivers, data flags. Suppressed values never appear."""
+    settings = _settings(ctx)
+    if bool(regions) == all_regions:
+        raise click.UsageError("give --region ID (one or more) or --all")
+    out = out or settings.store.path.parent / "berichte"
+    try:
+        _write_reports(settings, out, None if all_regions else list(regions), period)
+    except (ReportError, NotReady, StoreError) as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @main.command("serve")
@@ -431,19 +503,21 @@ def demo_cmd(ctx: click.Context, workdir: Path, serve_for: float | None, port: i
         "store": settings.store.model_copy(update={"path": workdir / "monitoring.duckdb"}),
         "ingest": settings.ingest.model_copy(update={"report_dir": workdir / "quarantine"}),
     })
-    click.echo(f"1/8 embedded sample: {SAMPLE_DIR}")
+    click.echo(f"1/9 embedded sample: {SAMPLE_DIR}")
     with Store(settings.store.path, threads=settings.store.threads) as store:
-        click.echo("2/8 ingest")
+        click.echo("2/9 ingest")
         for name in ("regions.csv", "observations.parquet"):
             rep = ingest_file(SAMPLE_DIR / name, store, settings)
             _print_report(rep)
             if rep.status != "ok":
                 raise click.ClickException(f"demo ingest of {name} did not succeed: {rep.status} {rep.message}")
-        click.echo("3/8 Profil-Übersicht")
+        counts = store_geometry(store, read_geojson(SAMPLE_DIR / "geometry.geojson"))
+        click.echo(f"{SAMPLE_DIR / 'geometry.geojson'}: {counts['stored']} generated polygons for the map")
+        click.echo("3/9 Profil-Übersicht")
         summary = region_summary(store, level="sozialregion", min_count=settings.privacy.min_count)
     with pd.option_context("display.width", 160, "display.max_columns", 20):
         click.echo(summary.to_string(index=False))
-    click.echo("4/8 Regionsprofile (features)")
+    click.echo("4/9 Regionsprofile (features)")
     settings = settings.model_copy(update={
         "features": settings.features.model_copy(update={"output_dir": workdir / "features"})})
     result = _run_features(settings, None, None)
@@ -456,7 +530,7 @@ def demo_cmd(ctx: click.Context, workdir: Path, serve_for: float | None, port: i
     without = latest[latest["status_label"].isna()]["region_id"].tolist()
     if without:
         click.echo(f"ohne Index (zu wenige Einwohner, Werte gesperrt): {', '.join(without)}")
-    click.echo("5/8 Modelle (MLflow)")
+    click.echo("5/9 Modelle (MLflow)")
     settings = settings.model_copy(update={
         "tracking": settings.tracking.model_copy(update={"uri": f"sqlite:///{(workdir / 'mlflow.db').resolve()}"}),
         "training": settings.training.model_copy(update={"ground_truth": SAMPLE_DIR / "ground_truth.json"})})
@@ -470,12 +544,14 @@ def demo_cmd(ctx: click.Context, workdir: Path, serve_for: float | None, port: i
                f"ARI zu den geplanten Typen {typ.metrics['ari_planted_types']:.2f})")
     for t, text in descriptions.items():
         click.echo(f"  Typ {t}: {text}")
-    click.echo("6/8 Prognosen (Prophet und Vergleichsverfahren, Backtests, kalibrierte Intervalle)")
+    click.echo("6/9 Prognosen (Prophet und Vergleichsverfahren, Backtests, kalibrierte Intervalle)")
     _run_forecast(settings, None)
-    click.echo("7/8 Frühwarnung (Backtest, Kalibrierung, SHAP-Erklärungen)")
+    click.echo("7/9 Frühwarnung (Backtest, Kalibrierung, SHAP-Erklärungen)")
     ew = _run_early_warning(settings)
     click.echo(f"MLflow: {settings.tracking.uri}")
-    click.echo("8/8 Dienst (BentoML) mit Beispielanfragen")
+    click.echo("8/9 Gebietsberichte (HTML)")
+    _write_reports(settings, workdir / "berichte", None, None)
+    click.echo("9/9 Dienst (BentoML) mit Beispielanfragen und Dashboard")
     if port is not None:
         settings = settings.model_copy(update={"serving": settings.serving.model_copy(update={"port": port})})
     top = ew.warnings.sort_values("probability", ascending=False)["region_id"].iloc[0]

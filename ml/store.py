@@ -165,21 +165,23 @@ class Store:
         """Insert new regions and update changed ones; returns the number of rows that changed."""
         cols = ["region_id", "name", "level", "parent_id", "geometry"]
         frame = regions.reindex(columns=cols).copy()
+        frame["geometry"] = frame["geometry"].astype(object).where(frame["geometry"].notna(), None)
         frame["import_id"] = import_id
         con = self.con
         con.register("new_regions", frame)
         try:
             changed = con.execute(
                 "SELECT count(*) FROM new_regions n LEFT JOIN regions r USING (region_id) "
-                "WHERE r.region_id IS NULL OR (n.name, n.level, n.parent_id, coalesce(n.geometry, r.geometry)) "
+                "WHERE r.region_id IS NULL OR (n.name, n.level, n.parent_id, coalesce(CAST(n.geometry AS VARCHAR), r.geometry)) "
                 "IS DISTINCT FROM (r.name, r.level, r.parent_id, r.geometry)"
             ).fetchall()[0][0]
             if changed:
                 con.execute(
                     "INSERT OR REPLACE INTO regions SELECT n.region_id, n.name, n.level, n.parent_id, "
-                    "coalesce(n.geometry, r.geometry), CAST(n.import_id AS INTEGER) FROM new_regions n "
-                    "LEFT JOIN regions r USING (region_id) "
-                    "WHERE r.region_id IS NULL OR (n.name, n.level, n.parent_id, coalesce(n.geometry, r.geometry)) "
+                    "coalesce(CAST(n.geometry AS VARCHAR), r.geometry), CAST(n.import_id AS INTEGER) "
+                    "FROM new_regions n LEFT JOIN regions r USING (region_id) "
+                    "WHERE r.region_id IS NULL OR (n.name, n.level, n.parent_id, "
+                    "coalesce(CAST(n.geometry AS VARCHAR), r.geometry)) "
                     "IS DISTINCT FROM (r.name, r.level, r.parent_id, r.geometry)"
                 )
         finally:
@@ -194,6 +196,19 @@ class Store:
         known = self.region_ids()
         new = regions[~regions["region_id"].isin(known)]
         return self.upsert_regions(new, import_id) if len(new) else 0
+
+    def set_geometry(self, frame: pd.DataFrame) -> int:
+        """Set ``regions.geometry`` from ``frame`` (region_id, geometry) for the regions the store knows;
+        returns how many were set."""
+        con = self.con
+        con.register("new_geometry", frame[["region_id", "geometry"]])
+        try:
+            n = con.execute("SELECT count(*) FROM new_geometry g JOIN regions r USING (region_id)").fetchall()[0][0]
+            con.execute("UPDATE regions SET geometry = g.geometry FROM new_geometry g "
+                        "WHERE regions.region_id = g.region_id")
+        finally:
+            con.unregister("new_geometry")
+        return int(n)
 
     def region_ids(self) -> frozenset[str]:
         return frozenset(r[0] for r in self.con.execute("SELECT region_id FROM regions").fetchall())

@@ -21,6 +21,7 @@ import pandas as pd
 
 from ml.catalog import Catalog
 from ml.config import SyntheticConfig
+from ml.geometry import synthetic_polygons
 
 KREIS_ID = "14599"
 KREIS_NAME = "Musterkreis"
@@ -400,7 +401,8 @@ def write_sample(sample: Sample, out: Path, fmt: str = "csv") -> dict[str, Path]
     """Write regions, observations and the ground truth to ``out``."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    paths = {"regions": out / "regions.csv", "ground_truth": out / "ground_truth.json"}
+    paths = {"regions": out / "regions.csv", "ground_truth": out / "ground_truth.json",
+             "geometry": out / "geometry.geojson"}
     sample.regions.to_csv(paths["regions"], index=False, encoding="utf-8")
     if fmt == "parquet":
         paths["observations"] = out / "observations.parquet"
@@ -411,4 +413,15 @@ def write_sample(sample: Sample, out: Path, fmt: str = "csv") -> dict[str, Path]
     else:
         raise ValueError(f"fmt must be 'csv' or 'parquet'; got {fmt!r}")
     paths["ground_truth"].write_text(json.dumps(sample.ground_truth, ensure_ascii=False, indent=2), encoding="utf-8")
+    paths["geometry"].write_text(json.dumps(sample_geometry(sample.regions), ensure_ascii=False), encoding="utf-8")
     return paths
+
+
+def sample_geometry(regions: pd.DataFrame, seed: int = 0) -> dict:
+    """Generated polygons for the Gemeinden (cells of one Sozialregion side by side) as a FeatureCollection."""
+    gem = regions[regions["level"] == "gemeinde"].sort_values(["parent_id", "region_id"])
+    frame = synthetic_polygons(gem["region_id"].tolist(), seed=seed)
+    names = gem.set_index("region_id")["name"]
+    return {"type": "FeatureCollection", "name": "Musterkreis (generierte Gemeindeflächen)", "features": [
+        {"type": "Feature", "properties": {"id": r.region_id, "name": names[r.region_id]},
+         "geometry": json.loads(r.geometry)} for r in frame.itertuples()]}

@@ -10,21 +10,26 @@ from __future__ import annotations
 
 import hmac
 import json
+from pathlib import Path
 
 import pandas as pd
 from fastapi import FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ml.config import Settings
 from serving.schemas import (
     PERIOD_PATTERN, REGION_PATTERN, ClassifyRequest, Classification, EarlyWarningAnswer, EarlyWarningRequest,
-    ErrorBody, Explanation, ForecastAnswer, ForecastPoint, Profile, ProfileValue, Region, RegionList,
-    ReloadAnswer, TypologyAnswer,
+    ErrorBody, Explanation, ForecastAnswer, ForecastPoint, GeometryAnswer, Profile, ProfileValue, Region,
+    RegionList, RegionShape, ReloadAnswer, TypologyAnswer,
 )
+from serving.report import ReportBuilder, ReportError
 from serving.state import NotReady, ServiceState, Snapshot, finite
+
+STATIC = Path(__file__).with_name("static")
 
 
 class ApiError(Exception):
@@ -129,13 +134,17 @@ def create_app(state: ServiceState, settings: Settings) -> FastAPI:
     RegionId = Query(pattern=REGION_PATTERN, description="Gebietskennziffer")
     Period = Query(None, pattern=PERIOD_PATTERN, description="Jahr; leer: letzte Periode mit Statusindex")
 
-    @app.get("/regions", response_model=RegionList)
-    def regions(level: str | None = Query(None, max_length=40, description="Ebene; leer: die der Profile")) -> RegionList:
-        s = snap()
+    def level_regions(s: Snapshot, level: str | None) -> tuple[str, pd.DataFrame]:
         lv = level or s.level
         regs = s.regions[s.regions["level"] == lv]
         if regs.empty:
             raise ApiError(404, "unknown_level", f"no regions of level {lv!r}", "level", lv)
+        return lv, regs
+
+    @app.get("/regions", response_model=RegionList)
+    def regions(level: str | None = Query(None, max_length=40, description="Ebene; leer: die der Profile")) -> RegionList:
+        s = snap()
+        _, regs = level_regions(s, level)
         period = s.latest_period
         p = s.profiles[s.profiles["period"] == period].set_index("region_id") if period else pd.DataFrame()
         w = state.explain_period(s, period) if (s.early_warning is not None and period) else None
@@ -152,6 +161,41 @@ def create_app(state: ServiceState, settings: Settings) -> FastAPI:
                               warning_probability=None if warn is None else float(warn["probability"]),
                               status_rank=int(rank) if rank is not None and pd.notna(rank) else None))
         return RegionList(period=period, ranking=ranking, regions=out)
+
+    @app.get("/geometry", response_model=GeometryAnswer)
+    def geometry(level: str | None = Query(None, max_length=40, description="Ebene; leer: die der Profile")):
+        """Flächen der Gebiete (GeoJSON) mit Statusklasse und Frühwarnstufe der letzten Periode, für die Karte."""
+        s = snap()
+        lv, regs = level_regions(s, level)
+        listed = regions(lv)
+        info = {r.region_id: r for r in listed.regions}
+        geo = regs[regs["geometry"].notna()] if "geometry" in regs.columns else regs.iloc[:0]
+        features = [RegionShape(id=g.region_id, geometry=json.loads(g.geometry), properties={
+            "region_id": g.region_id, "name": info[g.region_id].name, "status_label": info[g.region_id].status_label,
+            "warning_level": info[g.region_id].warning_level}) for g in geo.itertuples()]
+        if not features:
+            raise ApiError(404, "no_geometry", f"no geometry for the regions of level {lv!r}: run "
+                           "'sozialradar geometry FILE'", "level", lv)
+        missing = sorted(set(info) - set(geo["region_id"]))
+        return GeometryAnswer(level=lv, period=listed.period, features=features, missing=missing)
+
+    builders: dict[int, ReportBuilder] = {}
+
+    @app.get("/report", response_class=HTMLResponse,
+             responses={200: {"content": {"text/html": {}}, "description": "Gebietsbericht als HTML-Seite"}})
+    def report(region_id: str = RegionId, period: str | None = Period) -> HTMLResponse:
+        """Der Gebietsbericht einer Region als eigenständige HTML-Seite (wie ``sozialradar report``)."""
+        s = snap()
+        region(s, region_id)
+        per = period_of(s, period)
+        builder = builders.get(id(s))
+        if builder is None or builder.snap is not s:
+            builders.clear()
+            builder = builders[id(s)] = ReportBuilder(state, s)
+        try:
+            return HTMLResponse(builder.region_page(region_id, per))
+        except ReportError as exc:
+            raise ApiError(404, "no_report", str(exc), "region_id", region_id) from None
 
     @app.get("/profile", response_model=Profile)
     def profile(region_id: str = RegionId, period: str | None = Period) -> Profile:
@@ -280,6 +324,11 @@ def create_app(state: ServiceState, settings: Settings) -> FastAPI:
         snapshot = state.load()
         return ReloadAnswer(loaded=dict(snapshot.versions))
 
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        return RedirectResponse("/dashboard/")
+
+    app.mount("/dashboard", StaticFiles(directory=STATIC, html=True), name="dashboard")
     return app
 
 

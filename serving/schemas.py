@@ -138,8 +138,31 @@ class Explanation(BaseModel):
     score: float = Field(description="Warnwert der Region (Basis + Summe der Beiträge)")
     by_indicator: dict[str, float]
     by_dimension: dict[str, float]
+    dimension_names: dict[str, str] = Field(default_factory=dict, description="deutsche Namen der Dimensionen")
     sentence: str
 
 
 class ReloadAnswer(BaseModel):
     loaded: dict[str, str]
+
+
+class RegionShapeProperties(BaseModel):
+    region_id: str
+    name: str
+    status_label: str | None = None
+    warning_level: Level | None = None
+
+
+class RegionShape(BaseModel):
+    type: Literal["Feature"] = "Feature"
+    id: str
+    geometry: dict = Field(description="GeoJSON Polygon oder MultiPolygon (WGS84, Länge/Breite)")
+    properties: RegionShapeProperties
+
+
+class GeometryAnswer(BaseModel):
+    type: Literal["FeatureCollection"] = "FeatureCollection"
+    level: str
+    period: str | None
+    features: list[RegionShape]
+    missing: list[str] = Field(default_factory=list, description="Gebiete der Ebene ohne Geometrie")

@@ -23,6 +23,7 @@ from ml.tracking import CHAMPION, tracking_uri
 from models.early_warning import EarlyWarningModel, explain_period, transitions
 from models.explanations import by_dimension, feature_dimension, feature_label, top_drivers
 
+INDEX_GROUP_NAME = "Indizes und Klassengrenzen"
 REQUIRED_TABLES = ("regions", "profiles", "model_matrix", "feature_values")
 
 
@@ -160,8 +161,10 @@ class ServiceState:
         row = snap.ew_features.loc[[(region_id, period)]]
         score = float(ew.model.score(row.to_numpy(float))[0])
         dims = by_dimension(phi.to_frame().T, snap.catalog).iloc[0]
+        names = {k: snap.catalog.dimensions[k].name if k in snap.catalog.dimensions else INDEX_GROUP_NAME
+                 for k in dims.index}
         return {"by_indicator": {k: float(v) for k, v in phi.items()},
-                "by_dimension": {k: float(v) for k, v in dims.items()},
+                "by_dimension": {k: float(v) for k, v in dims.items()}, "dimension_names": names,
                 "score": score, "base": float(score - phi.sum())}
 
 

@@ -88,3 +88,20 @@ def demo_settings(demo_run):
                               "SOZIALRADAR_TRACKING__URI": f"sqlite:///{workdir / 'mlflow.db'}",
                               "SOZIALRADAR_SERVING__API_KEY": "test-key",
                               "SOZIALRADAR_SERVING__CORS_ORIGINS": "[http://dashboard.example]"})
+
+
+@pytest.fixture(scope="session")
+def demo_server(demo_run, demo_settings, tmp_path_factory):
+    """A real ``bentoml serve`` of the demo's store and champions on a free localhost port: its base URL."""
+    from experiments import serve as service
+
+    port = service.free_port()
+    settings = demo_settings.model_copy(update={"serving": demo_settings.serving.model_copy(update={"port": port})})
+    tmp = tmp_path_factory.mktemp("serve")
+    config = service.write_config(settings, tmp / "service.yaml")
+    proc, base = service.start(settings, config, log=tmp / "service.log")
+    try:
+        service.wait_ready(base, proc)
+        yield base
+    finally:
+        service.stop(proc)

@@ -8,7 +8,7 @@ import pytest
 
 from ml.config import SyntheticConfig
 from ml.paths import SAMPLE_DIR
-from ml.synthetic import generate, write_sample
+from ml.synthetic import generate, sample_geometry, write_sample
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +31,8 @@ def test_embedded_sample_is_the_generators_output(sample):
     assert regions["region_id"].tolist() == sample.regions["region_id"].tolist()
     truth = json.loads((SAMPLE_DIR / "ground_truth.json").read_text(encoding="utf-8"))
     assert truth == json.loads(json.dumps(sample.ground_truth))
+    geometry = json.loads((SAMPLE_DIR / "geometry.geojson").read_text(encoding="utf-8"))
+    assert geometry == json.loads(json.dumps(sample_geometry(sample.regions)))
 
 
 def test_same_seed_same_county_other_seed_other_county(catalog):
@@ -129,5 +131,6 @@ def test_write_sample_formats(sample, tmp_path):
     paths = write_sample(sample, tmp_path / "csv", "csv")
     back = pd.read_csv(paths["observations"], dtype={"region_id": str, "period": str})
     assert len(back) == len(sample.observations)
+    assert len(json.loads(paths["geometry"].read_text(encoding="utf-8"))["features"]) == 53
     with pytest.raises(ValueError, match="fmt must be 'csv' or 'parquet'; got 'xml'"):
         write_sample(sample, tmp_path / "x", "xml")

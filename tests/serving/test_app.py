@@ -132,3 +132,39 @@ def test_cors_and_reload(client):
     assert client.post("/reload", headers={"X-API-Key": "wrong"}).status_code == 403
     r = client.post("/reload", headers={"X-API-Key": "test-key"})
     assert r.status_code == 200 and set(r.json()["loaded"]) == {"classifier", "typology", "early_warning"}
+
+
+def test_geometry_for_the_map(client):
+    body = client.get("/geometry").json()
+    assert body["type"] == "FeatureCollection" and body["level"] == "gemeinde" and body["missing"] == []
+    features = body["features"]
+    assert len(features) == 53
+    regions = {r["region_id"]: r for r in client.get("/regions").json()["regions"]}
+    for f in features:
+        assert f["geometry"]["type"] == "Polygon"
+        assert f["properties"]["warning_level"] == regions[f["id"]]["warning_level"]
+        assert f["properties"]["name"] == regions[f["id"]]["name"]
+    r = client.get("/geometry", params={"level": "sozialregion"})
+    assert r.status_code == 404 and r.json()["error"] == "no_geometry"
+
+
+def test_report_page_over_the_api(client):
+    r = client.get("/report", params={"region_id": "14599020"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert '<html lang="de">' in r.text and "Frühwarnung" in r.text
+    r = client.get("/report", params={"region_id": "00000000"})
+    assert r.status_code == 404 and set(r.json()) == ERROR_KEYS
+    r = client.get("/report", params={"region_id": "14599020", "period": "1990"})
+    assert r.status_code == 404 and r.json()["field"] == "period"
+
+
+def test_dashboard_is_served(client):
+    r = client.get("/", follow_redirects=False)
+    assert r.status_code in (302, 307) and r.headers["location"] == "/dashboard/"
+    page = client.get("/dashboard/")
+    assert page.status_code == 200 and '<html lang="de">' in page.text and "dashboard.js" in page.text
+    js = client.get("/dashboard/dashboard.js")
+    assert js.status_code == 200 and "javascript" in js.headers["content-type"]
+    assert client.get("/dashboard/dashboard.css").status_code == 200
+    # the page itself does not reach the network beyond its own service
+    assert "http://" not in page.text.replace('xmlns="http://www.w3.org/2000/svg"', "")

@@ -21,17 +21,8 @@ pytestmark = pytest.mark.xdist_group("demo")
 
 
 @pytest.fixture(scope="module")
-def server(demo_run, demo_settings, tmp_path_factory):
-    port = service.free_port()
-    settings = demo_settings.model_copy(update={"serving": demo_settings.serving.model_copy(update={"port": port})})
-    tmp = tmp_path_factory.mktemp("serve")
-    config = service.write_config(settings, tmp / "service.yaml")
-    proc, base = service.start(settings, config, log=tmp / "service.log")
-    try:
-        service.wait_ready(base, proc)
-        yield base
-    finally:
-        service.stop(proc)
+def server(demo_server):
+    return demo_server
 
 
 def test_bentoml_endpoints_and_api_over_http(server):
@@ -86,5 +77,5 @@ def test_schemathesis_finds_no_server_errors(asgi_app):
         check()
     assert not failures, failures
     labels = {label for label, _ in calls}
-    assert len(labels) == 8 and len(calls) >= 8 * 2 * 5
+    assert len(labels) == 10 and len(calls) >= 10 * 2 * 5
     assert any(status == 200 for _, status in calls) and any(status == 400 for _, status in calls)

@@ -1,0 +1,344 @@
+"""Region reports: one self-contained German HTML page per region (no scripts, no external files), and an index.
+
+A page holds the region's profile against the county per dimension, trend and forecast fan charts of its key
+indicators, its type with the type's description, its warning level with the top drivers in plain language, and
+the data flags of the period. Every number that stems from an indicator value goes through
+:meth:`ReportBuilder.value`, which writes "gesperrt" for a suppressed cell: no suppressed number reaches a page.
+The builder reads the service's snapshot, so a page and the API always say the same.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from html import escape
+from pathlib import Path
+
+import pandas as pd
+
+from serving.charts import de, dimension_bars, fan_chart
+from serving.state import ServiceState, Snapshot
+
+LEVEL_TEXT = {"keine": "keine Auffälligkeit", "beobachten": "beobachten", "Warnung": "Warnung", "akut": "akut"}
+FLAG_TEXT = {"suppressed": "gesperrt (kleine Zahlen)", "imputed": "ergänzt (geschätzt aus Vergleichsgebieten)",
+             "estimated": "geschätzt"}
+CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b1b1b;background:#fff;margin:0;
+line-height:1.5}main{max-width:60rem;margin:0 auto;padding:1rem 1.25rem 3rem}h1{font-size:1.6rem;margin:.5rem 0}
+h2{font-size:1.25rem;margin-top:2rem;border-bottom:2px solid #0b4f8a;padding-bottom:.2rem}
+h3{font-size:1.05rem;margin:1.2rem 0 .3rem}table{border-collapse:collapse;width:100%;margin:.5rem 0}
+th,td{border-bottom:1px solid #d0d0d0;padding:.3rem .5rem;text-align:left;vertical-align:top}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}.muted{color:#595959}
+.level{display:inline-block;padding:.15rem .6rem;border-radius:.3rem;font-weight:600;border:1px solid #1b1b1b}
+.level-keine{background:#e8f1e8}.level-beobachten{background:#fff2c2}.level-Warnung{background:#ffd3a6}
+.level-akut{background:#f2b8b5}.chart{max-width:40rem;height:auto}figure{margin:1rem 0}
+figcaption{font-size:.9rem;color:#595959}a{color:#0b4f8a}.legend span{margin-right:1rem}
+@media print{a{color:inherit}}
+"""
+
+
+class ReportError(LookupError):
+    """The region or period of a requested report does not exist."""
+
+
+@dataclass
+class Page:
+    region_id: str
+    name: str
+    path: Path
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]+", "_", text)
+
+
+class ReportBuilder:
+    """Builds report pages from one service snapshot."""
+
+    def __init__(self, state: ServiceState, snap: Snapshot | None = None):
+        self.state, self.snap = state, snap or state.current()
+        self.catalog = self.snap.catalog
+        v = self.snap.values
+        self._values = v.set_index(["region_id", "indicator_id", "period"]).sort_index()
+        self.names = self.snap.regions.set_index("region_id")["name"].astype(str)
+
+    # --- the one door for indicator values ------------------------------------------------------------------
+    def cell(self, region_id: str, indicator_id: str, period: str) -> tuple[float | None, str]:
+        """(value, flag) of one feature cell; a suppressed cell has no value here, whatever the store holds."""
+        try:
+            row = self._values.loc[(region_id, indicator_id, str(period))]
+        except KeyError:
+            return None, "missing"
+        if isinstance(row, pd.DataFrame):
+            row = row.iloc[0]
+        flag = str(row["flag"])
+        if flag == "suppressed":
+            return None, flag
+        value = row["value"]
+        return (float(value) if value is not None and pd.notna(value) else None), flag
+
+    def value(self, region_id: str, indicator_id: str, period: str, decimals: int = 1) -> str:
+        v, flag = self.cell(region_id, indicator_id, period)
+        if flag == "suppressed":
+            return "gesperrt"
+        return de(v, decimals)
+
+    # --- pieces ---------------------------------------------------------------------------------------------
+    def period_of(self, period: str | None) -> str:
+        if period is None:
+            latest = self.snap.latest_period
+            if latest is None:
+                raise ReportError("no period with a status index in the store")
+            return latest
+        if str(period) not in set(self.snap.profiles["period"].astype(str)):
+            raise ReportError(f"no profiles for period {period!r}")
+        return str(period)
+
+    def profile(self, region_id: str, period: str) -> pd.Series | None:
+        p = self.snap.profiles
+        hit = p[(p["region_id"] == region_id) & (p["period"].astype(str) == period)]
+        return hit.iloc[0] if len(hit) else None
+
+    def dimension_section(self, region_id: str, period: str, row: pd.Series | None) -> str:
+        dims = [c[4:] for c in self.snap.profiles.columns if c.startswith("dim_")]
+        level_regions = set(self.snap.regions.loc[self.snap.regions["level"] == self.snap.level, "region_id"])
+        same = self.snap.profiles[(self.snap.profiles["period"].astype(str) == period)
+                                  & self.snap.profiles["region_id"].isin(level_regions)]
+        rows, table = [], []
+        for d in dims:
+            if d not in self.catalog.dimensions:
+                continue
+            label = self.catalog.dimensions[d].name
+            v = None if row is None else row.get(f"dim_{d}")
+            v = float(v) if v is not None and pd.notna(v) else None
+            m = same[f"dim_{d}"].mean()
+            m = float(m) if pd.notna(m) else None
+            if v is None and m is None:
+                continue
+            rows.append((label, v, m))
+            judgement = ("keine Angabe" if v is None else "deutlich belasteter" if v >= 1 else "belasteter"
+                         if v >= 0.25 else "deutlich günstiger" if v <= -1 else "günstiger" if v <= -0.25
+                         else "etwa wie der Kreis")
+            table.append(f"<tr><th scope='row'>{escape(label)}</th><td class='num'>{de(v, 2)}</td>"
+                         f"<td class='num'>{de(m, 2)}</td><td>{judgement}</td></tr>")
+        if all(v is None for _, v, _ in rows):
+            rows = []
+        if not rows:
+            return ("<p>Für diese Periode liegt kein Profil vor (zu wenige Einwohner oder zu viele gesperrte "
+                    "Werte).</p>")
+        desc = "; ".join(f"{lab}: {de(v, 2) if v is not None else 'keine Angabe'}" for lab, v, _ in rows)
+        chart = dimension_bars(rows, f"Dimensionswerte {self.names.get(region_id, region_id)} {period}",
+                               f"Abweichung vom Kreisdurchschnitt (0) in Standardeinheiten; {desc}")
+        return (f"<figure>{chart}<figcaption>Balken: Abweichung des Gebiets vom Durchschnitt der Vergleichsgebiete "
+                "(0) in Standardabweichungen, nach Belastung ausgerichtet (rechts = belasteter); gestrichelte Linie: "
+                "Mittel aller Gebiete des Kreises.</figcaption></figure>"
+                "<table><caption class='muted'>Dimensionswerte</caption><thead><tr><th scope='col'>Dimension</th>"
+                "<th scope='col' class='num'>Gebiet</th><th scope='col' class='num'>Kreismittel</th>"
+                "<th scope='col'>Einordnung</th></tr></thead><tbody>" + "".join(table) + "</tbody></table>")
+
+    def trend_section(self, region_id: str, period: str) -> str:
+        fc = self.snap.forecasts
+        indicators = []
+        if fc is not None:
+            indicators = [i for i in dict.fromkeys(fc.loc[fc["region_id"] == region_id, "indicator_id"])
+                          if i in self.catalog and self.catalog[i].frequency == "annual"]
+        if not indicators:
+            return "<p>Für dieses Gebiet liegen keine Prognosen vor.</p>"
+        parts = []
+        for k, ind in enumerate(indicators):
+            meta = self.catalog[ind]
+            hist_rows = self.snap.values[(self.snap.values["region_id"] == region_id)
+                                         & (self.snap.values["indicator_id"] == ind)]
+            years = sorted({int(p) for p in hist_rows["period"].astype(str) if p.isdigit()})
+            history = [(y, self.cell(region_id, ind, str(y))[0]) for y in years]
+            withheld = [y for y in years if self.cell(region_id, ind, str(y))[1] == "suppressed"]
+            f = fc[(fc["region_id"] == region_id) & (fc["indicator_id"] == ind)].sort_values("period")
+            hidden = bool((f["flag"] == "suppressed").any()) or bool(withheld and years and withheld[-1] == years[-1])
+            forecast = [] if hidden else [
+                {"year": int(str(r.period)[:4]), **{c: (float(getattr(r, c)) if pd.notna(getattr(r, c)) else None)
+                                                   for c in ("yhat", "lo80", "hi80", "lo95", "hi95")}}
+                for r in f.itertuples()]
+            shown = [(y, v) for y, v in history if v is not None]
+            if not shown and not forecast:
+                parts.append(f"<h3>{escape(meta.name)}</h3><p>Alle Werte dieses Gebiets sind gesperrt "
+                             "(kleine Zahlen); es wird nichts gezeigt.</p>")
+                continue
+            dec = 0 if meta.kind == "count" else 1
+            sentence = []
+            if shown:
+                sentence.append(f"Letzter veröffentlichter Wert {shown[-1][0]}: {de(shown[-1][1], dec)} {meta.unit}")
+            if forecast:
+                last = forecast[-1]
+                sentence.append(f"Prognose {last['year']}: {de(last['yhat'], dec)} {meta.unit} (80-%-Intervall "
+                                f"{de(last['lo80'], dec)} bis {de(last['hi80'], dec)}; Verfahren: "
+                                f"{escape(str(f['model'].iloc[-1]))})")
+            elif hidden:
+                sentence.append("Prognose nicht veröffentlicht, weil der letzte Wert gesperrt ist")
+            if withheld:
+                sentence.append(f"gesperrte Jahre (Lücken): {', '.join(map(str, withheld))}")
+            text = "; ".join(sentence) + "."
+            chart = fan_chart(history, forecast, f"{meta.name}: Verlauf und Prognose", text, meta.unit,
+                              chart_id=f"f{k}")
+            parts.append(f"<h3>{escape(meta.name)}</h3><figure>{chart}<figcaption>{text}</figcaption></figure>")
+        legend = ("<p class='legend muted'><span>— beobachtet</span><span>- - - Prognose</span>"
+                  "<span>dunkles Band: 80-%-Intervall</span><span>helles Band: 95-%-Intervall</span></p>")
+        return legend + "".join(parts)
+
+    def typology_section(self, region_id: str, period: str, row: pd.Series | None) -> str:
+        typ = self.snap.typology
+        if typ is None:
+            return "<p>Es ist kein Typisierungsmodell geladen.</p>"
+        if row is None or (not isinstance(row.get("status_label"), str) and row.get("n_suppressed", 0) > 0):
+            # model inputs of such a region are imputed in place of its withheld values: no type from them
+            return ("<p>Das Gebiet wird keinem Typ zugeordnet: zu viele seiner Werte sind gesperrt oder fehlen.</p>")
+        m = self.snap.model_matrix
+        row = m[(m["region_id"] == region_id) & (m["period"].astype(str) == period)]
+        cols = [f"m_{f}" for f in typ.features]
+        if row.empty or any(c not in row.columns for c in cols) or row[cols].isna().any(axis=None):
+            return "<p>Für dieses Gebiet fehlen in dieser Periode Eingangswerte; es wird keinem Typ zugeordnet.</p>"
+        frame = row[cols].copy()
+        frame.columns = typ.features
+        out = typ.predict(None, frame.reset_index(drop=True)).iloc[0]
+        return (f"<p><strong>Typ {int(out['type'])}</strong>: {escape(str(out['description']))}</p>"
+                "<p class='muted'>Sozialraumtypen fassen Gebiete mit ähnlichem Profil zusammen; die Beschreibung "
+                "nennt, was den Typ vom Kreisdurchschnitt unterscheidet.</p>")
+
+    def warning_section(self, region_id: str, period: str) -> tuple[str, str | None]:
+        snap = self.snap
+        if snap.early_warning is None:
+            return "<p>Es ist kein Frühwarnmodell geladen.</p>", None
+        feats = snap.ew_features.index.get_level_values("period")
+        if period not in set(feats):
+            return f"<p>Für {period} liegen keine Frühwarn-Merkmale vor.</p>", None
+        frame = self.state.explain_period(snap, period)
+        if region_id not in frame.index:
+            return ("<p>Für dieses Gebiet gibt es in dieser Periode keine Frühwarnung (fehlende oder gesperrte "
+                    "Eingangswerte).</p>"), None
+        answer = snap.answers[period][region_id]
+        level = answer["level"]
+        drivers = "".join(
+            f"<tr><td>{escape(d['label'])}</td><td>{escape(self.catalog.dimensions[d['dimension']].name if d['dimension'] in self.catalog.dimensions else d['dimension'])}</td>"
+            f"<td>{'erhöht' if d['contribution'] > 0 else 'senkt'} das Risiko</td></tr>"
+            for d in answer["drivers"])
+        ew = snap.early_warning
+        html = (f"<p><span class='level level-{escape(level)}'>{escape(LEVEL_TEXT.get(level, level))}</span> "
+                f"Wahrscheinlichkeit einer Verschlechterung in den nächsten {ew.horizon} Jahren: "
+                f"{de(100 * answer['probability'], 0)} %</p>"
+                f"<p>{escape(answer['sentence'])}</p>"
+                "<table><caption class='muted'>Die drei stärksten Einflüsse (SHAP)</caption><thead><tr>"
+                "<th scope='col'>Merkmal</th><th scope='col'>Dimension</th><th scope='col'>Wirkung</th></tr></thead>"
+                f"<tbody>{drivers}</tbody></table>"
+                "<p class='muted'>Stufen: keine – beobachten – Warnung – akut; die Schwellen wurden im Rückblick "
+                "(Backtest) so gewählt, dass „beobachten“ die meisten späteren Verschlechterungen erfasst und "
+                "„Warnung“ und „akut“ zunehmend treffsicher sind.</p>")
+        return html, level
+
+    def flags_section(self, region_id: str, period: str) -> str:
+        v = self.snap.values
+        here = v[(v["region_id"] == region_id) & (v["period"].astype(str) == period) & (v["flag"] != "ok")]
+        if here.empty:
+            return "<p>Alle Werte dieser Periode sind unverändert veröffentlicht.</p>"
+        items = []
+        for flag, g in here.groupby("flag"):
+            names = sorted({self.catalog[i].name for i in g["indicator_id"] if i in self.catalog})
+            items.append(f"<li><details><summary><strong>{escape(FLAG_TEXT.get(flag, flag))}</strong>: "
+                         f"{len(names)} Merkmale</summary>{escape(', '.join(names))}</details></li>")
+        return ("<ul>" + "".join(items) + "</ul><p class='muted'>Gesperrte Werte werden nirgends gezeigt, auch "
+                "nicht in Diagrammen oder Erklärungen; Dimensionswerte nutzen an ihrer Stelle ergänzte Werte.</p>")
+
+    # --- pages ----------------------------------------------------------------------------------------------
+    def region_page(self, region_id: str, period: str | None = None, index_href: str | None = None) -> str:
+        regions = self.snap.regions.set_index("region_id")
+        if region_id not in regions.index:
+            raise ReportError(f"no region {region_id!r}")
+        per = self.period_of(period)
+        reg = regions.loc[region_id]
+        name = str(reg["name"])
+        parent = reg["parent_id"] if isinstance(reg["parent_id"], str) else None
+        row = self.profile(region_id, per)
+        facts = []
+        pop = self.value(region_id, "einwohner", per, 0)
+        facts.append(f"<tr><th scope='row'>Einwohner</th><td>{pop}</td></tr>")
+        if row is not None:
+            if isinstance(row.get("status_label"), str):
+                rank = ""
+                if self.state.settings.features.index.ranking and pd.notna(row.get("status_rank")):
+                    rank = f" (Rang {int(row['status_rank'])})"
+                facts.append(f"<tr><th scope='row'>Statusindex</th><td>{de(row['status_index'], 2)} – Klasse "
+                             f"„{escape(row['status_label'])}“{rank}</td></tr>")
+            else:
+                facts.append("<tr><th scope='row'>Statusindex</th><td>nicht berechnet (zu wenige Einwohner oder "
+                             "gesperrte Werte)</td></tr>")
+            if isinstance(row.get("dynamics_label"), str):
+                facts.append(f"<tr><th scope='row'>Dynamikindex</th><td>{de(row['dynamics_index'], 2)} – "
+                             f"„{escape(row['dynamics_label'])}“</td></tr>")
+        warning, level = self.warning_section(region_id, per)
+        back = f"<p><a href='{escape(index_href)}'>← Übersicht aller Gebiete</a></p>" if index_href else ""
+        parent_txt = f", {escape(str(self.names.get(parent, parent)))}" if parent else ""
+        body = f"""
+<header>{back}<h1>{escape(name)}</h1>
+<p class="muted">Gebiet {escape(region_id)} ({escape(str(reg['level']))}{parent_txt}) · Berichtsjahr {escape(per)}
+· erstellt am {date.today().strftime('%d.%m.%Y')}</p></header>
+<table><caption class="muted">Kennzahlen {escape(per)}</caption><tbody>{''.join(facts)}</tbody></table>
+<section aria-labelledby="s-warn"><h2 id="s-warn">Frühwarnung</h2>{warning}</section>
+<section aria-labelledby="s-dim"><h2 id="s-dim">Profil im Kreisvergleich</h2>
+{self.dimension_section(region_id, per, row)}</section>
+<section aria-labelledby="s-trend"><h2 id="s-trend">Entwicklung und Prognose</h2>{self.trend_section(region_id, per)}
+</section>
+<section aria-labelledby="s-type"><h2 id="s-type">Sozialraumtyp</h2>{self.typology_section(region_id, per, row)}</section>
+<section aria-labelledby="s-flags"><h2 id="s-flags">Datenhinweise</h2>{self.flags_section(region_id, per)}</section>
+"""
+        return _document(f"Gebietsbericht {name} {per}", body, level)
+
+    def index_page(self, period: str | None, links: dict[str, str]) -> str:
+        per = self.period_of(period)
+        regs = self.snap.regions[self.snap.regions["level"] == self.snap.level]
+        frame = None
+        if self.snap.early_warning is not None and per in set(self.snap.ew_features.index.get_level_values("period")):
+            frame = self.state.explain_period(self.snap, per)
+        rows = []
+        for r in regs.sort_values("name").itertuples():
+            prof = self.profile(r.region_id, per)
+            status = prof["status_label"] if prof is not None and isinstance(prof["status_label"], str) else "–"
+            level = frame.loc[r.region_id, "level"] if frame is not None and r.region_id in frame.index else None
+            link = links.get(r.region_id)
+            name = f"<a href='{escape(link)}'>{escape(str(r.name))}</a>" if link else escape(str(r.name))
+            rows.append(f"<tr><td>{name}</td><td>{escape(r.region_id)}</td><td>{escape(status)}</td><td>"
+                        + (f"<span class='level level-{escape(level)}'>{escape(LEVEL_TEXT[level])}</span>"
+                           if level else "–") + "</td></tr>")
+        body = (f"<h1>Gebietsberichte {escape(per)}</h1><p class='muted'>{len(rows)} Gebiete, alphabetisch; "
+                "eine Rangfolge wird nur gezeigt, wo die Konfiguration sie erlaubt.</p><table><thead><tr>"
+                "<th scope='col'>Gebiet</th><th scope='col'>Kennziffer</th><th scope='col'>Statusklasse</th>"
+                "<th scope='col'>Frühwarnung</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+        return _document(f"Gebietsberichte {per}", body, None)
+
+    def write(self, out: Path, region_ids: list[str] | None, period: str | None = None,
+              progress=None) -> tuple[list[Page], Path | None]:
+        """Write pages for ``region_ids`` (None: every region of the profiles' level, plus an index)."""
+        out.mkdir(parents=True, exist_ok=True)
+        per = self.period_of(period)
+        all_regions = region_ids is None
+        if all_regions:
+            region_ids = self.snap.regions.loc[self.snap.regions["level"] == self.snap.level, "region_id"].tolist()
+        pages = []
+        for k, rid in enumerate(region_ids, 1):
+            path = out / f"{_slug(rid)}_{per}.html"
+            html = self.region_page(rid, per, index_href=f"index_{per}.html" if all_regions else None)
+            path.write_text(html, encoding="utf-8")
+            pages.append(Page(rid, str(self.names.get(rid, rid)), path))
+            if progress:
+                progress(k, len(region_ids))
+        index = None
+        if all_regions:
+            index = out / f"index_{per}.html"
+            index.write_text(self.index_page(per, {p.region_id: p.path.name for p in pages}), encoding="utf-8")
+        return pages, index
+
+
+def _document(title: str, body: str, level: str | None) -> str:
+    meta = f'<meta name="sozialradar-level" content="{escape(level)}">' if level else ""
+    return (f'<!DOCTYPE html><html lang="de"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">{meta}'
+            f"<title>{escape(title)}</title><style>{CSS}</style></head><body><main>{body}</main></body></html>")
+

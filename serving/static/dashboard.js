@@ -1,0 +1,269 @@
+// sozialradar dashboard: plain JavaScript against the service's JSON endpoints (no build step).
+"use strict";
+
+const API = new URL("../", window.location.href);
+const LEVELS = ["keine", "beobachten", "Warnung", "akut"];
+const LEVEL_TEXT = { keine: "keine Auffälligkeit", beobachten: "beobachten", Warnung: "Warnung", akut: "akut" };
+const LEVEL_FILL = { keine: "#d9ead3", beobachten: "#ffe08a", Warnung: "#f4a259", akut: "#c8423b" };
+const STATUS_FILL = { hoch: "#d9ead3", mittel: "#fff2c2", niedrig: "#f4a259", "sehr niedrig": "#c8423b" };
+const STATUS_SPARE = ["#e0ecf4", "#9ebcda", "#8c96c6", "#8856a7", "#810f7c"];
+const NO_DATA = "#eeeeee";
+
+const state = { regions: [], byId: new Map(), ranking: false, period: null, geometry: null, selected: null,
+  statusOrder: [] };
+
+function $(id) { return document.getElementById(id); }
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === "class") node.className = v; else if (k === "text") node.textContent = v; else node.setAttribute(k, v);
+  }
+  for (const c of children) node.append(c);
+  return node;
+}
+
+function setStatus(text) { $("status").textContent = text; }
+
+function fmt(x, digits = 1) {
+  if (x === null || x === undefined || !Number.isFinite(x)) return "–";
+  return x.toLocaleString("de-DE", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+async function api(path, body) {
+  const options = body === undefined ? {} :
+    { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
+  const response = await fetch(new URL(path, API), options);
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    const error = new Error(data.message || response.statusText);
+    error.status = response.status;
+    throw error;
+  }
+  return data;
+}
+
+function levelBadge(level) {
+  if (!level) return el("span", { class: "muted", text: "–" });
+  return el("span", { class: `level level-${level}`, text: LEVEL_TEXT[level] || level });
+}
+
+// --- list ---------------------------------------------------------------------------------------------------
+function sortedRegions() {
+  const query = $("suche").value.trim().toLowerCase();
+  const level = $("stufe").value;
+  let rows = state.regions.filter((r) =>
+    (!query || r.name.toLowerCase().includes(query) || r.region_id.toLowerCase().includes(query)) &&
+    (!level || r.warning_level === level));
+  const key = $("sortierung").value;
+  const byName = (a, b) => a.name.localeCompare(b.name, "de");
+  if (key === "id") rows.sort((a, b) => a.region_id.localeCompare(b.region_id));
+  else if (key === "rank" && state.ranking)
+    rows.sort((a, b) => (a.status_rank ?? Infinity) - (b.status_rank ?? Infinity) || byName(a, b));
+  else if (key === "probability" && state.ranking)
+    rows.sort((a, b) => (b.warning_probability ?? -1) - (a.warning_probability ?? -1) || byName(a, b));
+  else rows.sort(byName);
+  return rows;
+}
+
+function renderList() {
+  const body = document.querySelector("#regionen tbody");
+  body.replaceChildren();
+  const rows = sortedRegions();
+  for (const r of rows) {
+    const button = el("button", { class: "region", type: "button", "data-id": r.region_id,
+      "aria-label": `${r.name} öffnen` }, r.name);
+    button.addEventListener("click", () => select(r.region_id));
+    const tr = el("tr", { "data-id": r.region_id, class: r.region_id === state.selected ? "selected" : null,
+      "aria-current": r.region_id === state.selected ? "true" : null },
+      el("td", {}, button), el("td", { text: r.region_id }), el("td", { text: r.status_label || "–" }),
+      el("td", {}, levelBadge(r.warning_level)));
+    if (state.ranking) tr.append(el("td", { class: "num", text: r.status_rank ?? "–" }));
+    body.append(tr);
+  }
+  $("tabelle-titel").textContent = `${rows.length} von ${state.regions.length} Gebieten` +
+    (state.period ? `, Berichtsjahr ${state.period}` : "");
+}
+
+// --- map ----------------------------------------------------------------------------------------------------
+function rings(geometry) {
+  if (geometry.type === "Polygon") return geometry.coordinates;
+  if (geometry.type === "MultiPolygon") return geometry.coordinates.flat();
+  return [];
+}
+
+function fillFor(region) {
+  if (!region) return NO_DATA;
+  if ($("faerbung").value === "status") {
+    const label = region.status_label;
+    if (!label) return NO_DATA;
+    return STATUS_FILL[label] || STATUS_SPARE[state.statusOrder.indexOf(label) % STATUS_SPARE.length];
+  }
+  return region.warning_level ? LEVEL_FILL[region.warning_level] : NO_DATA;
+}
+
+function renderLegend() {
+  const list = $("legende");
+  list.replaceChildren();
+  const status = $("faerbung").value === "status";
+  const entries = status
+    ? state.statusOrder.map((label) => [label, STATUS_FILL[label] ||
+        STATUS_SPARE[state.statusOrder.indexOf(label) % STATUS_SPARE.length]])
+    : LEVELS.map((level) => [LEVEL_TEXT[level], LEVEL_FILL[level]]);
+  entries.push(["keine Angabe", NO_DATA]);
+  for (const [text, colour] of entries) {
+    list.append(el("li", {}, el("span", { class: "swatch", style: `background:${colour}`, "aria-hidden": "true" }),
+      text));
+  }
+}
+
+function renderMap() {
+  const holder = $("map");
+  const geo = state.geometry;
+  if (!geo || !geo.features.length) return;
+  let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+  for (const f of geo.features) for (const ring of rings(f.geometry)) for (const [x, y] of ring) {
+    minX = Math.min(minX, x); maxX = Math.max(maxX, x); minY = Math.min(minY, y); maxY = Math.max(maxY, y);
+  }
+  const kx = Math.cos(((minY + maxY) / 2) * Math.PI / 180);
+  const width = 800, scale = width / Math.max((maxX - minX) * kx, 1e-9);
+  const height = Math.max(1, (maxY - minY) * scale);
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("viewBox", `0 0 ${width} ${height.toFixed(1)}`);
+  svg.setAttribute("role", "img");
+  svg.setAttribute("aria-label", `Karte mit ${geo.features.length} Gebieten, gefärbt nach ` +
+    ($("faerbung").value === "status" ? "Statusklasse" : "Frühwarnstufe"));
+  for (const f of geo.features) {
+    const d = rings(f.geometry).map((ring) => "M" + ring.map(([x, y]) =>
+      `${((x - minX) * kx * scale).toFixed(1)},${((maxY - y) * scale).toFixed(1)}`).join("L") + "Z").join("");
+    const path = document.createElementNS(ns, "path");
+    const region = state.byId.get(f.id);
+    path.setAttribute("d", d);
+    path.setAttribute("fill-rule", "evenodd");
+    path.setAttribute("fill", fillFor(region));
+    path.dataset.id = f.id;
+    if (f.id === state.selected) path.classList.add("selected");
+    const title = document.createElementNS(ns, "title");
+    title.textContent = region ? `${region.name}: ${LEVEL_TEXT[region.warning_level] || "keine Frühwarnung"}` +
+      (region.status_label ? `, Status ${region.status_label}` : "") : f.id;
+    path.append(title);
+    path.addEventListener("click", () => select(f.id));
+    svg.append(path);
+  }
+  holder.replaceChildren(svg);
+  renderLegend();
+}
+
+// --- detail -------------------------------------------------------------------------------------------------
+function dimensionBars(byDimension, names) {
+  const entries = Object.entries(byDimension).filter(([, v]) => Number.isFinite(v));
+  const max = Math.max(1e-9, ...entries.map(([, v]) => Math.abs(v)));
+  const box = el("div", { role: "list", "aria-label": "Beitrag der Dimensionen zur Warnung" });
+  for (const [name, value] of entries.sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]))) {
+    const share = (Math.abs(value) / max) * 50;
+    const bar = el("span", { class: `bar ${value > 0 ? "up" : "down"}`,
+      style: `left:${value > 0 ? 50 : 50 - share}%;width:${share}%` });
+    box.append(el("div", { class: "bar-row", role: "listitem" }, el("span", { text: names[name] || name }),
+      el("span", { class: "bar-track", "aria-hidden": "true" }, bar),
+      el("span", { class: "num", text: (value > 0 ? "+" : "") + fmt(value, 2) })));
+  }
+  return box;
+}
+
+async function select(regionId) {
+  state.selected = regionId;
+  const region = state.byId.get(regionId);
+  document.querySelectorAll("#regionen tr[data-id]").forEach((tr) => {
+    const on = tr.dataset.id === regionId;
+    tr.classList.toggle("selected", on);
+    if (on) tr.setAttribute("aria-current", "true"); else tr.removeAttribute("aria-current");
+  });
+  document.querySelectorAll("#map path").forEach((p) => p.classList.toggle("selected", p.dataset.id === regionId));
+  const heading = $("h-detail");
+  heading.textContent = region ? region.name : regionId;
+  $("detail-leer").hidden = true;
+  const box = $("detail-inhalt");
+  box.hidden = false;
+  box.replaceChildren(el("p", { class: "muted", text: "Erklärung wird geladen …" }));
+  heading.focus();
+  const query = `region_id=${encodeURIComponent(regionId)}`;
+  const [profile, explanation] = await Promise.allSettled([api(`profile?${query}`), api(`explain?${query}`)]);
+  if (state.selected !== regionId) return;
+  const facts = el("dl", { class: "facts" }, el("dt", { text: "Kennziffer" }), el("dd", { text: regionId }));
+  if (profile.status === "fulfilled") {
+    const p = profile.value;
+    facts.append(el("dt", { text: "Statusklasse" }), el("dd", { text: p.status_label ?
+      `${p.status_label} (Index ${fmt(p.status_index, 2)})` : "nicht berechnet (gesperrte Werte)" }));
+    facts.append(el("dt", { text: "Dynamik" }), el("dd", { text: p.dynamics_label || "–" }));
+  }
+  const parts = [facts];
+  if (explanation.status === "fulfilled") {
+    const e = explanation.value;
+    facts.append(el("dt", { text: "Frühwarnstufe" }), el("dd", {}, levelBadge(e.level),
+      ` Wahrscheinlichkeit einer Verschlechterung: ${fmt(100 * e.probability, 0)} %`));
+    parts.push(el("h3", { text: "Warum?" }), el("p", { class: "sentence", text: e.sentence }),
+      el("h3", { text: "Beitrag je Dimension" }), dimensionBars(e.by_dimension, e.dimension_names || {}),
+      el("p", { class: "muted small", text: "Rot erhöht, grün senkt die Wahrscheinlichkeit (SHAP-Werte)." }));
+  } else {
+    const status = explanation.reason && explanation.reason.status;
+    parts.push(el("p", { class: "muted", text: status === 503
+      ? "Keine Frühwarnung: im Dienst ist kein Frühwarnmodell geladen."
+      : "Für dieses Gebiet liegt in diesem Berichtsjahr keine Frühwarnung vor (fehlende oder gesperrte Werte)." }));
+  }
+  parts.push(el("p", {}, el("a", { href: new URL(`report?${query}`, API).href, target: "_blank",
+    rel: "noopener" }, "Gebietsbericht öffnen (HTML)")));
+  box.replaceChildren(...parts);
+}
+
+// --- start --------------------------------------------------------------------------------------------------
+async function load() {
+  let list;
+  try {
+    list = await api("regions");
+  } catch (error) {
+    if (error.status === 503) {
+      setStatus(`Der Dienst lädt noch Modelle und Daten (${error.message}); neuer Versuch in 2 Sekunden …`);
+      window.setTimeout(load, 2000);
+    } else {
+      setStatus(`Die Gebiete konnten nicht geladen werden: ${error.message}`);
+    }
+    return;
+  }
+  state.regions = list.regions;
+  state.byId = new Map(list.regions.map((r) => [r.region_id, r]));
+  state.ranking = list.ranking;
+  state.period = list.period;
+  state.statusOrder = [...new Set(list.regions.map((r) => r.status_label).filter(Boolean))]
+    .sort((a, b) => (Object.keys(STATUS_FILL).indexOf(a) + 1 || 99) - (Object.keys(STATUS_FILL).indexOf(b) + 1 || 99));
+  $("periode").textContent = list.period ? `· Berichtsjahr ${list.period}` : "";
+  document.querySelectorAll(".rang").forEach((th) => { th.hidden = !state.ranking; });
+  if (state.ranking) {
+    $("sortierung").append(el("option", { value: "rank", text: "Rang (Statusindex)" }),
+      el("option", { value: "probability", text: "Frühwarn-Wahrscheinlichkeit" }));
+    $("rang-hinweis").textContent = "";
+  } else {
+    $("rang-hinweis").textContent = "Eine Rangfolge der Gebiete ist in dieser Konfiguration nicht vorgesehen.";
+  }
+  if (!list.regions.some((r) => r.warning_level)) $("faerbung").value = "status";
+  renderList();
+  setStatus(`${list.regions.length} Gebiete geladen.`);
+  try {
+    state.geometry = await api("geometry");
+    renderMap();
+    if (state.geometry.missing.length) {
+      setStatus(`${list.regions.length} Gebiete geladen; ${state.geometry.missing.length} ohne Fläche auf der Karte.`);
+    }
+  } catch (error) {
+    $("legende").replaceChildren();
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("suche").addEventListener("input", renderList);
+  $("stufe").addEventListener("change", renderList);
+  $("sortierung").addEventListener("change", renderList);
+  $("faerbung").addEventListener("change", renderMap);
+  load();
+});

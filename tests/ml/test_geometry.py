@@ -1,0 +1,173 @@
+"""Region geometry: GeoJSON parsing and checks (unit and property tests), the store table, generated polygons,
+and Berlin's real PLR polygons."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings as hsettings, strategies as st
+
+from ml.geometry import (
+    GeometryError, feature_collection, name_mismatches, parse_geojson, read_geojson, store_geometry,
+    synthetic_polygons,
+)
+from ml.paths import SAMPLE_DIR
+
+
+def square(x, y, d=0.01, closed=True):
+    ring = [[x, y], [x + d, y], [x + d, y + d], [x, y + d]]
+    return ring + [ring[0]] if closed else ring
+
+
+def fc(*features, crs=None):
+    doc = {"type": "FeatureCollection", "features": list(features)}
+    if crs:
+        doc["crs"] = {"type": "name", "properties": {"name": crs}}
+    return doc
+
+
+def feat(rid, geometry, name=None, key="id"):
+    props = {key: rid}
+    if name:
+        props["name"] = name
+    return {"type": "Feature", "properties": props, "geometry": geometry}
+
+
+def area(ring):
+    x, y = np.array(ring).T
+    return 0.5 * abs(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1)))
+
+
+def test_polygon_and_multipolygon_with_leading_zeros_and_closing():
+    doc = fc(feat("01011101", {"type": "Polygon", "coordinates": [square(13.3, 52.5, closed=False)]}, "Stüler"),
+             feat("02", {"type": "MultiPolygon", "coordinates": [[square(13.0, 52.0)], [square(13.1, 52.1)]]}),
+             crs="urn:ogc:def:crs:OGC:1.3:CRS84")
+    frame = parse_geojson(json.dumps(doc))
+    assert list(frame["region_id"]) == ["01011101", "02"]
+    g = json.loads(frame.loc[0, "geometry"])
+    assert g["type"] == "Polygon" and g["coordinates"][0][0] == g["coordinates"][0][-1]  # ring closed
+    assert json.loads(frame.loc[1, "geometry"])["type"] == "MultiPolygon"
+    assert frame.loc[0, "name"] == "Stüler" and frame.attrs["duplicates"] == []
+
+
+def test_duplicate_ids_merge_into_a_multipolygon_and_are_reported():
+    doc = fc(feat("7", {"type": "Polygon", "coordinates": [square(13.0, 52.0)]}),
+             feat("7", {"type": "Polygon", "coordinates": [square(13.2, 52.0)]}))
+    frame = parse_geojson(doc)
+    assert len(frame) == 1 and frame.attrs["duplicates"] == ["7"]
+    assert len(json.loads(frame.loc[0, "geometry"])["coordinates"]) == 2
+
+
+@pytest.mark.parametrize("doc, match", [
+    ("{not json", "not JSON"),
+    ({"type": "Feature"}, "FeatureCollection"),
+    (fc(), "no features"),
+    (fc(feat("1", {"type": "Point", "coordinates": [13.0, 52.0]})), "only Polygon"),
+    (fc(feat("1", {"type": "Polygon", "coordinates": [square(390000.0, 5820000.0, 100)]})), "WGS84"),
+    (fc(feat("1", {"type": "Polygon", "coordinates": [[[13, 52], [13.1, 52]]]})), "at least 4"),
+    (fc(feat("1", {"type": "Polygon", "coordinates": [[[13, "x"], [13.1, 52], [13, 52.1], [13, 52]]]})), "not numeric"),
+    (fc(feat(None, {"type": "Polygon", "coordinates": [square(13, 52)]})), "no region id"),
+    (fc(feat("1", {"type": "Polygon", "coordinates": [square(13, 52)]}), crs="EPSG:25833"), "WGS84"),
+])
+def test_unusable_documents_are_rejected_with_the_reason(doc, match):
+    with pytest.raises(GeometryError, match=match):
+        parse_geojson(doc if isinstance(doc, str) else json.dumps(doc))
+
+
+def test_the_id_property_is_configurable(tmp_path):
+    path = tmp_path / "g.geojson"
+    path.write_text(json.dumps(fc(feat("0815", {"type": "Polygon", "coordinates": [square(9, 50)]}, key="PLR_ID"))))
+    assert read_geojson(path, id_property="PLR_ID")["region_id"].tolist() == ["0815"]
+    with pytest.raises(GeometryError, match="no region id"):
+        read_geojson(path)
+    with pytest.raises(GeometryError, match="not found"):
+        read_geojson(tmp_path / "missing.geojson")
+
+
+coord = st.tuples(st.floats(-180, 180, allow_nan=False), st.floats(-90, 90, allow_nan=False))
+
+
+@hsettings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(coord, min_size=3, max_size=8).filter(lambda r: r[0] != r[-1]), min_size=1, max_size=5),
+       st.lists(st.text(alphabet="0123456789ABC", min_size=1, max_size=8), min_size=1, max_size=5))
+def test_property_valid_polygons_round_trip(rings, ids):
+    """Open rings of three or more positions are closed; ids and every ring survive."""
+    features = [feat(ids[k % len(ids)], {"type": "Polygon", "coordinates": [[list(p) for p in ring]]})
+                for k, ring in enumerate(rings)]
+    frame = parse_geojson(fc(*features))
+    assert set(frame["region_id"]) == {ids[k % len(ids)] for k in range(len(rings))}
+    for g in frame["geometry"]:
+        geom = json.loads(g)
+        polys = [geom["coordinates"]] if geom["type"] == "Polygon" else geom["coordinates"]
+        for poly in polys:
+            for ring in poly:
+                assert ring[0] == ring[-1] and len(ring) >= 4
+    back = feature_collection(frame)
+    assert len(back["features"]) == len(frame)
+
+
+@hsettings(max_examples=100, deadline=None)
+@given(st.recursive(st.none() | st.booleans() | st.floats() | st.integers() | st.text(max_size=5),
+                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+                        st.sampled_from(["type", "features", "geometry", "properties", "coordinates", "id", "crs"]),
+                        inner, max_size=4), max_leaves=20))
+def test_property_arbitrary_json_gives_a_frame_or_a_geometry_error(doc):
+    try:
+        frame = parse_geojson(json.dumps(doc))
+    except GeometryError:
+        return
+    assert isinstance(frame, pd.DataFrame) and len(frame) >= 1
+
+
+@pytest.mark.parametrize("n", [1, 7, 53, 60])
+def test_generated_polygons_tile_the_county_without_gaps(n):
+    frame = synthetic_polygons([f"r{k}" for k in range(n)], seed=3)
+    assert len(frame) == n and frame["region_id"].is_unique
+    rings = [json.loads(g)["coordinates"][0] for g in frame["geometry"]]
+    assert all(ring[0] == ring[-1] and len(ring) == 5 for ring in rings)
+    cols = int(np.ceil(np.sqrt(n * 0.8 / 0.5)))
+    if n % cols == 0:  # a full grid covers the whole rectangle exactly once
+        assert sum(area(r) for r in rings) == pytest.approx(0.8 * 0.5, rel=1e-3)
+    assert parse_geojson(feature_collection(frame))["region_id"].tolist() == frame["region_id"].tolist()
+
+
+def test_embedded_sample_geometry_covers_every_gemeinde():
+    regions = pd.read_csv(SAMPLE_DIR / "regions.csv", dtype=str)
+    frame = read_geojson(SAMPLE_DIR / "geometry.geojson")
+    gem = set(regions.loc[regions["level"] == "gemeinde", "region_id"])
+    assert set(frame["region_id"]) == gem
+    assert name_mismatches(frame, regions) == []
+
+
+def test_store_geometry_sets_region_polygons_and_reports(store):
+    store.upsert_regions(pd.DataFrame({"region_id": ["1", "2"], "name": ["Nord", "Süd"], "level": ["gemeinde"] * 2,
+                                       "parent_id": [None, None]}), None)
+    first = parse_geojson(fc(feat("1", {"type": "Polygon", "coordinates": [square(9, 50)]}, "Nord"),
+                             feat("2", {"type": "Polygon", "coordinates": [square(9.1, 50)]}, "Sued-West")))
+    counts = store_geometry(store, first)
+    assert counts["stored"] == 2 and counts["unknown"] == 0 and counts["total"] == 2
+    assert counts["name_mismatches"] == [("2", "Sued-West", "Süd")]
+    again = parse_geojson(fc(feat("2", {"type": "Polygon", "coordinates": [square(9.5, 50)]}),
+                             feat("3", {"type": "Polygon", "coordinates": [square(9.6, 50)]})))
+    counts = store_geometry(store, again)
+    assert counts["stored"] == 1 and counts["unknown"] == 1 and counts["total"] == 2
+    table = store.regions().set_index("region_id")
+    assert json.loads(table.loc["2", "geometry"])["coordinates"][0][0] == [9.5, 50.0]
+    assert json.loads(table.loc["1", "geometry"])["coordinates"][0][0] == [9.0, 50.0]
+    # a later region list without geometry keeps the polygons
+    store.upsert_regions(pd.DataFrame({"region_id": ["1"], "name": ["Nordstadt"], "level": ["gemeinde"],
+                                       "parent_id": [None]}), None)
+    table = store.regions().set_index("region_id")
+    assert table.loc["1", "name"] == "Nordstadt" and table.loc["1", "geometry"] is not None
+
+
+@pytest.mark.realdata
+def test_berlin_plr_polygons(shared_data):
+    frame = read_geojson(shared_data / "berlin_lor_geometry" / "lor_planungsraeume_until2020_447_simplified.geojson")
+    assert len(frame) == 447 and frame["region_id"].str.len().eq(8).all()
+    # one PLR id is on two features in this file (merged and reported)
+    assert frame.attrs["duplicates"] == ["06010102"]
+    lon_lat = np.array([p for g in frame["geometry"] for ring in json.loads(g)["coordinates"]
+                        for p in (ring if json.loads(g)["type"] == "Polygon" else [q for r in ring for q in r])])
+    assert 13.0 < lon_lat[:, 0].min() < lon_lat[:, 0].max() < 13.8 and 52.3 < lon_lat[:, 1].min() < 52.7

@@ -1,0 +1,150 @@
+"""The dashboard in a real browser: Debian's Chromium, headless, driven by Selenium against a real
+``bentoml serve`` — the Musterkreis demo (generated polygons) and Berlin's 447 PLR (real polygons).
+
+Screenshots are saved as test artifacts in ``test-artifacts/`` (or ``$SOZIALRADAR_TEST_ARTIFACTS``).
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from experiments import serve as service
+from ml.paths import PROJECT_ROOT
+
+pytestmark = pytest.mark.xdist_group("demo")
+
+ARTIFACTS = Path(os.environ.get("SOZIALRADAR_TEST_ARTIFACTS", PROJECT_ROOT / "test-artifacts"))
+
+
+@pytest.fixture(scope="module")
+def browser():
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver_path = shutil.which("chromedriver")
+    if not chromium or not driver_path:
+        pytest.skip("Chromium and chromedriver are not installed (python3 dev.py test installs Debian's "
+                    "chromium and chromium-driver)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-dev-shm-usage", "--window-size=1400,1500", "--lang=de-DE"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    driver.set_page_load_timeout(60)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def wait(driver, condition, timeout=45):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, timeout).until(condition)
+
+
+def shot(driver, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / name
+    driver.save_screenshot(str(path))
+    return path
+
+
+CONTRAST = """
+function lum(c){const v=c.match(/[\\d.]+/g).slice(0,3).map(Number).map(x=>{x/=255;return x<=0.03928?x/12.92:
+Math.pow((x+0.055)/1.055,2.4)});return 0.2126*v[0]+0.7152*v[1]+0.0722*v[2];}
+const out=[];for(const e of document.querySelectorAll(arguments[0])){const s=getComputedStyle(e);
+let b=s.backgroundColor,n=e;while(b==='rgba(0, 0, 0, 0)'&&n.parentElement){n=n.parentElement;b=getComputedStyle(n).backgroundColor;}
+const a=lum(s.color),c=lum(b);out.push((Math.max(a,c)+0.05)/(Math.min(a,c)+0.05));}return out;"""
+
+
+def test_dashboard_lists_regions_and_a_click_opens_the_explanation(demo_server, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    status, regions = service.call(demo_server, "/regions")
+    assert status == 200
+    _, warnings = service.call(demo_server, "/early_warning", {"explain": True})
+    top = max(warnings["warnings"], key=lambda w: w["probability"])
+
+    browser.get(demo_server + "/dashboard/")
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "de"
+    wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#regionen tbody tr")) == 53)
+    wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#map path")) == 53)
+    assert "53 Gebiete geladen" in browser.find_element(By.ID, "status").text
+    # no ranking in this configuration: no rank column, no rank sort, and the list says so
+    options = [o.get_attribute("value") for o in browser.find_elements(By.CSS_SELECTOR, "#sortierung option")]
+    assert options == ["name", "id"]
+    assert "nicht vorgesehen" in browser.find_element(By.ID, "rang-hinweis").text
+    # every control has a label
+    for control in browser.find_elements(By.CSS_SELECTOR, "select, input"):
+        assert browser.find_elements(By.CSS_SELECTOR, f"label[for='{control.get_attribute('id')}']")
+    # the level badges and body text are readable (WCAG AA contrast)
+    ratios = browser.execute_script(CONTRAST, ".level, td, #status")
+    assert ratios and min(ratios) >= 4.5, min(ratios)
+
+    # a click on a region opens its explanation
+    browser.find_element(By.CSS_SELECTOR, f"button.region[data-id='{top['region_id']}']").click()
+    wait(browser, lambda d: top["sentence"][:40] in d.find_element(By.ID, "detail-inhalt").text)
+    detail = browser.find_element(By.ID, "detail-inhalt").text
+    assert "Warum?" in detail and "Beitrag je Dimension" in detail and "Wahrscheinlichkeit" in detail
+    assert browser.find_element(By.ID, "h-detail").text == top["name"]
+    assert browser.switch_to.active_element.get_attribute("id") == "h-detail"  # focus moves to the detail
+    assert browser.find_element(By.CSS_SELECTOR, f"#map path[data-id='{top['region_id']}']").get_attribute(
+        "class") == "selected"
+    link = browser.find_element(By.PARTIAL_LINK_TEXT, "Gebietsbericht")
+    assert link.get_attribute("href").endswith(f"/report?region_id={top['region_id']}")
+    path = shot(browser, "dashboard_musterkreis.png")
+    assert path.stat().st_size > 20_000 and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    # keyboard only: search, tab to the region, Enter opens it
+    other = next(r for r in regions["regions"] if r["region_id"] != top["region_id"] and r["warning_level"])
+    search = browser.find_element(By.ID, "suche")
+    search.click()
+    search.send_keys(other["name"])
+    wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#regionen tbody tr")) == 1)
+    focused = browser.switch_to.active_element
+    for _ in range(6):
+        focused.send_keys(Keys.TAB)
+        focused = browser.switch_to.active_element
+        if focused.get_attribute("data-id") == other["region_id"]:
+            break
+    assert focused.get_attribute("data-id") == other["region_id"]
+    focused.send_keys(Keys.ENTER)
+    wait(browser, lambda d: d.find_element(By.ID, "h-detail").text == other["name"]
+         and "Frühwarnstufe" in d.find_element(By.ID, "detail-inhalt").text)
+
+
+@pytest.mark.realdata
+def test_dashboard_draws_berlins_plr(shared_data, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    from experiments.cases import berlin_447_store
+
+    settings = berlin_447_store(shared_data, tmp_path)
+    settings = settings.model_copy(update={"serving": settings.serving.model_copy(update={"port": service.free_port()})})
+    config = service.write_config(settings, tmp_path / "service.yaml")
+    proc, base = service.start(settings, config, log=tmp_path / "service.log")
+    try:
+        service.wait_ready(base, proc)
+        browser.get(base + "/dashboard/")
+        wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#regionen tbody tr")) == 447)
+        wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#map path")) == 446)
+        # without an early-warning model the map is coloured by status class, one PLR lacks a polygon
+        assert browser.find_element(By.ID, "faerbung").get_attribute("value") == "status"
+        assert "1 ohne Fläche" in browser.find_element(By.ID, "status").text
+        legend = browser.find_element(By.ID, "legende").text
+        assert "hoch" in legend and "sehr niedrig" in legend
+        path = browser.find_element(By.CSS_SELECTOR, "#map path[data-id='01011101']")
+        browser.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))", path)
+        wait(browser, lambda d: "Statusklasse" in d.find_element(By.ID, "detail-inhalt").text)
+        detail = browser.find_element(By.ID, "detail-inhalt").text
+        assert browser.find_element(By.ID, "h-detail").text == "Stülerstraße"
+        assert "kein Frühwarnmodell" in detail
+        shot(browser, "dashboard_berlin.png")
+    finally:
+        service.stop(proc)

@@ -1,0 +1,165 @@
+"""Region reports on the demo's real store and registry: complete, self-contained, German — and no suppressed
+number anywhere, checked on the synthetic county's small Gemeinden against the raw values in the store."""
+
+import json
+import re
+from dataclasses import replace
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from experiments.cli import main
+from ml.importers import effective_catalog
+from ml.paths import CATALOG_DIR, SAMPLE_DIR
+from ml.store import Store
+from serving.charts import de
+from serving.report import ReportBuilder, ReportError
+from serving.state import ServiceState
+
+pytestmark = pytest.mark.xdist_group("demo")
+
+TRUTH = json.loads((SAMPLE_DIR / "ground_truth.json").read_text())
+SMALL = sorted(set(TRUTH["small_gemeinden"]) | set(TRUTH["gemeinden_with_counts_below_3"]))
+
+
+@pytest.fixture(scope="module")
+def state(demo_settings):
+    catalog = effective_catalog(demo_settings, [CATALOG_DIR / "berlin_mss.csv", CATALOG_DIR / "inkar.csv"])
+    st = ServiceState(demo_settings, catalog)
+    st.load()
+    return st
+
+
+@pytest.fixture(scope="module")
+def builder(state):
+    return ReportBuilder(state)
+
+
+@pytest.fixture(scope="module")
+def raw_suppressed(demo_settings, state):
+    """The raw store values of every suppressed feature cell of the small Gemeinden (what must never show)."""
+    with Store(demo_settings.store.path, read_only=True) as store:
+        obs = store.observations(region_ids=SMALL)
+    values = state.current().values
+    hidden = values[(values["flag"] == "suppressed") & values["region_id"].isin(SMALL)]
+    raw = hidden.merge(obs[["region_id", "indicator_id", "period", "value"]], on=["region_id", "indicator_id", "period"],
+                       suffixes=("", "_raw"))
+    return raw[raw["value_raw"].notna()]
+
+
+def distinctive(cells: pd.DataFrame, catalog) -> set[str]:
+    """The German renderings a report would use for these values (counts whole, others with one decimal), where
+    they have at least three digits: a chance match with another number is then unlikely."""
+    out = set()
+    for ind, v in zip(cells["indicator_id"], cells["value_raw"]):
+        s = de(float(v), 0 if ind in catalog and catalog[ind].kind == "count" else 1)
+        if len(re.sub(r"\D", "", s)) >= 3:
+            out.add(s)
+    return out
+
+
+def shows(text: str, number: str) -> bool:
+    """``number`` occurs as a whole number in ``text`` (not inside a longer one)."""
+    return re.search(r"(?<![\d,.])" + re.escape(number) + r"(?![\d]|,\d)", text) is not None
+
+
+def page_text(html: str, catalog) -> str:
+    """The page's data text: without the charts' axis labels (tick values are not data), the indicators' and
+    dimensions' names ("je 1.000 Einwohner") and the counts of flagged indicators ("122 Merkmale"); titles,
+    descriptions, captions, tables and sentences stay."""
+    body = html[html.index("<body>"):]  # not the style sheet
+    text = re.sub(r"<[^>]+>", " ", re.sub(r"<text[^>]*>[^<]*</text>", " ", body))
+    text = text.replace("&amp;", "&")
+    names = sorted({i.name for i in catalog} | {d.name for d in catalog.dimensions.values()}, key=len, reverse=True)
+    for name in names:
+        text = text.replace(name, " ")
+    return re.sub(r"\d+ Merkmale", " ", text)
+
+
+def injected(state, raw_suppressed, flag: str):
+    """The snapshot with every suppressed cell of the small Gemeinden carrying its raw store value, flagged
+    ``flag``; caches emptied so the warnings' sentences are rebuilt from these values too."""
+    snap = state.current()
+    values = snap.values.copy()
+    key = ["region_id", "indicator_id", "period"]
+    raw = raw_suppressed.set_index(key)["value_raw"]
+    idx = values.set_index(key).index
+    hit = idx.isin(raw.index)
+    values.loc[hit, "value"] = raw.reindex(idx[hit]).to_numpy()
+    values.loc[hit, "flag"] = flag
+    return replace(snap, values=values, warnings={}, shap={}, answers={}, answer_json={})
+
+
+def test_small_gemeinden_reports_show_no_suppressed_number(builder, raw_suppressed, state):
+    """The raw values of the withheld cells, handed to the report still flagged 'suppressed', change nothing on
+    any small Gemeinde's page — not a table, chart, caption or driver sentence —, so none of them can appear.
+    (Scanning a page for the numbers themselves is no proof either way: 2/9 = 22,2 % may be a withheld value
+    of one indicator and a published value of another.)"""
+    assert set(raw_suppressed["region_id"]) == set(SMALL)  # each small Gemeinde has withheld cells
+    exposed = ReportBuilder(state, injected(state, raw_suppressed, "suppressed"))
+    for rid in SMALL:
+        html = builder.region_page(rid)
+        assert exposed.region_page(rid) == html, rid
+        assert "gesperrt (kleine Zahlen)" in html
+
+
+def test_the_check_would_catch_a_leak(state, raw_suppressed, builder):
+    """Control: flagged 'ok', the same raw values do reach the pages."""
+    leaky = ReportBuilder(state, injected(state, raw_suppressed, "ok"))
+    leaked = 0
+    for rid in SMALL:
+        html = leaky.region_page(rid)
+        assert html != builder.region_page(rid)
+        own = raw_suppressed[raw_suppressed["region_id"] == rid]
+        leaked += sum(shows(page_text(html, state.catalog), s) for s in distinctive(own, state.catalog))
+    assert leaked > 0
+
+
+def test_report_page_is_complete_self_contained_and_german(builder, state):
+    snap = state.current()
+    period = snap.latest_period
+    answers = snap.answers[period]
+    rid = max(answers, key=lambda r: answers[r]["probability"])
+    html = builder.region_page(rid)
+    assert html.startswith("<!DOCTYPE html>") and '<html lang="de">' in html
+    assert "<script" not in html and not re.search(r'(src|href)="https?://', html)
+    for heading in ("Frühwarnung", "Profil im Kreisvergleich", "Entwicklung und Prognose", "Sozialraumtyp",
+                    "Datenhinweise"):
+        assert f">{heading}</h2>" in html
+    assert html.count("<svg") >= 4 and "<title id=" in html  # dimension bars and fan charts, labelled
+    assert f'content="{answers[rid]["level"]}"' in html
+    assert answers[rid]["sentence"].split(".")[0] in html
+    assert re.search(r"<strong>Typ \d+</strong>", html)
+    assert "80-%-Intervall" in html and "Kreismittel" in html
+
+
+def test_unknown_region_or_period(builder):
+    with pytest.raises(ReportError, match="no region"):
+        builder.region_page("00000000")
+    with pytest.raises(ReportError, match="no profiles for period"):
+        builder.region_page("14599020", "1990")
+
+
+def test_demo_wrote_every_page_and_an_index(demo_run):
+    workdir, output = demo_run
+    pages = sorted((workdir / "berichte").glob("14599*_2025.html"))
+    index = workdir / "berichte" / "index_2025.html"
+    assert len(pages) == 53 and index.is_file()
+    links = re.findall(r"href='([^']+)'", index.read_text(encoding="utf-8"))
+    assert sorted(links) == sorted(p.name for p in pages)
+    assert "Gebietsberichte (HTML)" in output
+
+
+def test_report_command(demo_settings, tmp_path):
+    env = {"SOZIALRADAR_STORE__PATH": str(demo_settings.store.path),
+           "SOZIALRADAR_TRACKING__URI": demo_settings.tracking.uri}
+    runner = CliRunner()
+    r = runner.invoke(main, ["report", "--region", "14599020", "--region", SMALL[0], "--out", str(tmp_path)], env=env)
+    assert r.exit_code == 0, r.output
+    assert {p.name for p in tmp_path.iterdir()} == {"14599020_2025.html", f"{SMALL[0]}_2025.html"}
+    r = runner.invoke(main, ["report", "--region", "14599020", "--period", "2019", "--out", str(tmp_path)], env=env)
+    assert r.exit_code == 0 and (tmp_path / "14599020_2019.html").is_file()
+    assert runner.invoke(main, ["report", "--out", str(tmp_path)], env=env).exit_code == 2
+    r = runner.invoke(main, ["report", "--region", "nowhere", "--out", str(tmp_path)], env=env)
+    assert r.exit_code == 1 and "no region 'nowhere'" in r.output
