@@ -35,16 +35,18 @@ def berlin_mss_profiles(shared: Path, tmp: Path, years=(2013, 2015, 2017, 2019))
     return settings, catalog, keep(result.profiles), keep(result.model), keep(result.values)
 
 
-def musterkreis_profiles(tmp: Path):
-    """Settings, catalog and pipeline result of the embedded Musterkreis; store and MLflow database in ``tmp``."""
+def musterkreis_profiles(tmp: Path, sample_dir: Path | None = None):
+    """Settings, catalog and pipeline result of the embedded Musterkreis (or of a county written by
+    ``sozialradar generate`` to ``sample_dir``); store and MLflow database in ``tmp``."""
     from ml.paths import SAMPLE_DIR
 
+    sample_dir = sample_dir or SAMPLE_DIR
     settings = load_settings(env={"SOZIALRADAR_STORE__PATH": str(tmp / "s.duckdb"),
                                   "SOZIALRADAR_INGEST__REPORT_DIR": str(tmp / "q"),
                                   "SOZIALRADAR_TRACKING__URI": f"sqlite:///{tmp / 'mlflow.db'}"})
     with Store(settings.store.path) as store:
         for name in ("regions.csv", "observations.parquet"):
-            rep = ingest_file(SAMPLE_DIR / name, store, settings)
+            rep = ingest_file(sample_dir / name, store, settings)
             if rep.status != "ok":
                 raise RuntimeError(f"{name}: {rep.status} {rep.message}")
         obs, regions = store.observations(), store.regions()
