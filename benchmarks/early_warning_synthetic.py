@@ -8,6 +8,7 @@ of flagged region-periods whose status worsens within h), beside the dynamics-in
     .venv/bin/python benchmarks/early_warning_synthetic.py                   # the embedded sample
     .venv/bin/python benchmarks/early_warning_synthetic.py --lead-gain 5     # a county generated with
                                                                              # stronger precursors
+    .venv/bin/python benchmarks/early_warning_synthetic.py --gemeinden 212 --deteriorating 24   # 4x larger
 
 Beside the models, an oracle row ranks the region-years by the planted precursors' own standardised
 changes (a score no model is told about): how much there is to find in the data at all.
@@ -43,16 +44,22 @@ def main() -> None:
     parser.add_argument("--lead-gain", type=float, default=None,
                         help="generate a county with this LEAD_GAIN instead of using the embedded sample")
     parser.add_argument("--seed", type=int, default=None, help="seed of the generated county")
+    parser.add_argument("--gemeinden", type=int, default=None, help="Gemeinden of the generated county")
+    parser.add_argument("--deteriorating", type=int, default=None, help="planted deteriorating Gemeinden")
     args = parser.parse_args()
+    generated = any(v is not None for v in (args.lead_gain, args.seed, args.gemeinden, args.deteriorating))
     with tempfile.TemporaryDirectory() as tmp:
         sample_dir = SAMPLE_DIR
-        if args.lead_gain is not None or args.seed is not None:
+        if generated:
             synthetic.LEAD_GAIN = args.lead_gain if args.lead_gain is not None else synthetic.LEAD_GAIN
             base = load_settings()
-            cfg = base.synthetic if args.seed is None else base.synthetic.model_copy(update={"seed": args.seed})
+            update = {k: v for k, v in (("seed", args.seed), ("n_gemeinden", args.gemeinden),
+                                        ("n_deteriorating", args.deteriorating)) if v is not None}
+            cfg = base.synthetic.model_copy(update=update)
             sample_dir = Path(tmp) / "county"
             synthetic.write_sample(synthetic.generate(cfg, effective_catalog(base)), sample_dir, "parquet")
-        print(f"county: {sample_dir} (LEAD_GAIN {synthetic.LEAD_GAIN}, LEAD_YEARS {synthetic.LEAD_YEARS})")
+        print(f"county: {sample_dir} (LEAD_GAIN {synthetic.LEAD_GAIN}, LEAD_YEARS {synthetic.LEAD_YEARS}"
+              + (f", {cfg.n_gemeinden} Gemeinden, {cfg.n_deteriorating} deteriorating)" if generated else ")"))
         settings, catalog, result = musterkreis_profiles(Path(tmp), sample_dir)
         rows = []
         for candidates, features in ((["gmlvq"], "all"), (["gbt"], "all"), (["gmlvq"], "changes"),

@@ -69,8 +69,9 @@ class SyntheticConfig(_Section):
     seed: int = Field(20260522, description="seed of the Musterkreis generator")
     first_year: int = Field(2010, ge=1990, le=2100)
     last_year: int = Field(2025, ge=1990, le=2100)
-    n_gemeinden: int = Field(53, ge=10, le=2000)
+    n_gemeinden: int = Field(53, ge=10, le=999, description="Gemeinden (three-digit numbers in the AGS)")
     n_sozialregionen: int = Field(7, ge=2, le=50)
+    n_deteriorating: int = Field(6, ge=0, le=500, description="Gemeinden with a planted deterioration")
 
     @model_validator(mode="after")
     def _years(self) -> "SyntheticConfig":
@@ -80,6 +81,10 @@ class SyntheticConfig(_Section):
             )
         if self.n_sozialregionen > self.n_gemeinden:
             raise ValueError("n_sozialregionen must not exceed n_gemeinden")
+        if self.n_deteriorating and self.last_year - self.first_year < 10:
+            raise ValueError("planted deteriorations need at least 10 years (onsets lie 6 years after the first "
+                             f"and 3 before the last); got {self.first_year}..{self.last_year} — set "
+                             "n_deteriorating: 0 for a shorter county")
         return self
 
 

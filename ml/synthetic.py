@@ -122,7 +122,7 @@ def generate(cfg: SyntheticConfig, catalog: Catalog) -> Sample:
 
     # deteriorating Gemeinden: rising poverty from an onset year
     det_candidates = np.flatnonzero(~np.isin(np.arange(n), tiny) & np.isin(types, ["T2", "T3", "T4"]))
-    n_det = min(6, len(det_candidates))
+    n_det = min(cfg.n_deteriorating, len(det_candidates))
     deteriorating = np.sort(rng.choice(det_candidates, size=n_det, replace=False))
     onset = np.zeros(n, dtype=int)
     onset[deteriorating] = rng.integers(cfg.first_year + 6, cfg.last_year - 3, size=n_det)
@@ -130,7 +130,9 @@ def generate(cfg: SyntheticConfig, catalog: Catalog) -> Sample:
     slope[deteriorating] = rng.uniform(0.28, 0.40, size=n_det)
 
     # regions and names
-    ags = [f"{KREIS_ID}{(i + 1) * 10:03d}" for i in range(n)]
+    # 8-digit AGS: Gemeinde numbers 010, 020, … (as many Kreise number them); 001, 002, … beyond 99 Gemeinden
+    step = 10 if n <= 99 else 1
+    ags = [f"{KREIS_ID}{(i + 1) * step:03d}" for i in range(n)]
     names = _names(rng, n)
     names = [f"{nm}, Stadt" if t in ("T1", "T2") else nm for nm, t in zip(names, types)]
     n_sr = cfg.n_sozialregionen

@@ -39,7 +39,8 @@ def _decimals(step: float) -> int:
     return 0 if step >= 1 else 1 if step >= 0.1 else 2
 
 
-def dimension_bars(rows: list[tuple[str, float | None, float | None]], title: str, desc: str) -> str:
+def dimension_bars(rows: list[tuple[str, float | None, float | None]], title: str, desc: str,
+                   whole: str = "Kreis") -> str:
     """Horizontal bars of a region's dimension scores (0 = county average) with the county's mean marked.
 
     ``rows``: (label, region value, county mean); a missing value is written as 'keine Angabe'."""
@@ -58,8 +59,9 @@ def dimension_bars(rows: list[tuple[str, float | None, float | None]], title: st
         out.append(f'<text x="{x:.1f}" y="{height - 8}" font-size="11" text-anchor="middle" fill="{MUTED}">'
                    f'{de(float(t), 1)}</text>')
     out.append(f'<text x="{x0 - 6:.1f}" y="14" font-size="11" text-anchor="end" fill="{GREEN}">'
-               '← günstiger als der Kreis</text>')
-    out.append(f'<text x="{x0 + 6:.1f}" y="14" font-size="11" fill="{RED}">belasteter als der Kreis →</text>')
+               f'← günstiger als {"der" if whole == "Kreis" else "das"} {escape(whole)}</text>')
+    out.append(f'<text x="{x0 + 6:.1f}" y="14" font-size="11" fill="{RED}">belasteter als '
+               f'{"der" if whole == "Kreis" else "das"} {escape(whole)} →</text>')
     for k, (label, value, mean) in enumerate(rows):
         y = top + k * row_h
         out.append(f'<text x="{left - 8}" y="{y + 16}" font-size="12" text-anchor="end" fill="{INK}">'

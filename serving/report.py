@@ -62,6 +62,9 @@ class ReportBuilder:
         v = self.snap.values
         self._values = v.set_index(["region_id", "indicator_id", "period"]).sort_index()
         self.names = self.snap.regions.set_index("region_id")["name"].astype(str)
+        kreis = self.snap.regions[self.snap.regions["level"] == "kreis"]
+        # what the profile is compared with: the county where there is one, otherwise all regions of the level
+        self.whole = "Kreis" if len(kreis) == 1 else "Gesamtgebiet"
 
     # --- the one door for indicator values ------------------------------------------------------------------
     def cell(self, region_id: str, indicator_id: str, period: str) -> tuple[float | None, str]:
@@ -119,7 +122,7 @@ class ReportBuilder:
             rows.append((label, v, m))
             judgement = ("keine Angabe" if v is None else "deutlich belasteter" if v >= 1 else "belasteter"
                          if v >= 0.25 else "deutlich günstiger" if v <= -1 else "günstiger" if v <= -0.25
-                         else "etwa wie der Kreis")
+                         else "etwa durchschnittlich")
             table.append(f"<tr><th scope='row'>{escape(label)}</th><td class='num'>{de(v, 2)}</td>"
                          f"<td class='num'>{de(m, 2)}</td><td>{judgement}</td></tr>")
         if all(v is None for _, v, _ in rows):
@@ -129,12 +132,12 @@ class ReportBuilder:
                     "Werte).</p>")
         desc = "; ".join(f"{lab}: {de(v, 2) if v is not None else 'keine Angabe'}" for lab, v, _ in rows)
         chart = dimension_bars(rows, f"Dimensionswerte {self.names.get(region_id, region_id)} {period}",
-                               f"Abweichung vom Kreisdurchschnitt (0) in Standardeinheiten; {desc}")
+                               f"Abweichung vom Durchschnitt (0) in Standardeinheiten; {desc}", self.whole)
         return (f"<figure>{chart}<figcaption>Balken: Abweichung des Gebiets vom Durchschnitt der Vergleichsgebiete "
                 "(0) in Standardabweichungen, nach Belastung ausgerichtet (rechts = belasteter); gestrichelte Linie: "
-                "Mittel aller Gebiete des Kreises.</figcaption></figure>"
+                f"Mittel aller Gebiete ({self.whole}).</figcaption></figure>"
                 "<table><caption class='muted'>Dimensionswerte</caption><thead><tr><th scope='col'>Dimension</th>"
-                "<th scope='col' class='num'>Gebiet</th><th scope='col' class='num'>Kreismittel</th>"
+                f"<th scope='col' class='num'>Gebiet</th><th scope='col' class='num'>Mittel {self.whole}</th>"
                 "<th scope='col'>Einordnung</th></tr></thead><tbody>" + "".join(table) + "</tbody></table>")
 
     def trend_section(self, region_id: str, period: str) -> str:
@@ -258,7 +261,7 @@ class ReportBuilder:
         parent = reg["parent_id"] if isinstance(reg["parent_id"], str) else None
         row = self.profile(region_id, per)
         facts = []
-        pop = self.value(region_id, "einwohner", per, 0)
+        pop = self.value(region_id, self.state.settings.features.population_indicator or "einwohner", per, 0)
         facts.append(f"<tr><th scope='row'>Einwohner</th><td>{pop}</td></tr>")
         if row is not None:
             if isinstance(row.get("status_label"), str):
@@ -282,7 +285,7 @@ class ReportBuilder:
 · erstellt am {date.today().strftime('%d.%m.%Y')}</p></header>
 <table><caption class="muted">Kennzahlen {escape(per)}</caption><tbody>{''.join(facts)}</tbody></table>
 <section aria-labelledby="s-warn"><h2 id="s-warn">Frühwarnung</h2>{warning}</section>
-<section aria-labelledby="s-dim"><h2 id="s-dim">Profil im Kreisvergleich</h2>
+<section aria-labelledby="s-dim"><h2 id="s-dim">Profil im Vergleich zum {self.whole}</h2>
 {self.dimension_section(region_id, per, row)}</section>
 <section aria-labelledby="s-trend"><h2 id="s-trend">Entwicklung und Prognose</h2>{self.trend_section(region_id, per)}
 </section>

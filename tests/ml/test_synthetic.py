@@ -134,3 +134,18 @@ def test_write_sample_formats(sample, tmp_path):
     assert len(json.loads(paths["geometry"].read_text(encoding="utf-8"))["features"]) == 53
     with pytest.raises(ValueError, match="fmt must be 'csv' or 'parquet'; got 'xml'"):
         write_sample(sample, tmp_path / "x", "xml")
+
+
+def test_larger_county_keeps_eight_digit_ids_and_plants_more_deteriorations(catalog):
+    s = generate(SyntheticConfig(seed=3, n_gemeinden=120, n_sozialregionen=6, n_deteriorating=12), catalog)
+    gem = s.regions[s.regions["level"] == "gemeinde"]["region_id"]
+    assert len(gem) == 120 and gem.is_unique and gem.str.fullmatch(r"14599\d{3}").all()
+    assert len(s.ground_truth["deteriorating"]) == 12
+
+
+def test_short_county_needs_no_planted_deterioration(catalog):
+    with pytest.raises(ValueError, match="at least 10 years"):
+        SyntheticConfig(first_year=2018, last_year=2024)
+    s = generate(SyntheticConfig(seed=1, n_gemeinden=12, n_sozialregionen=3, first_year=2018, last_year=2024,
+                                 n_deteriorating=0), catalog)
+    assert s.ground_truth["deteriorating"] == [] and set(s.observations["period"].str[:4]) == {str(y) for y in range(2018, 2025)}

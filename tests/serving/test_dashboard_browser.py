@@ -5,6 +5,7 @@ Screenshots are saved as test artifacts in ``test-artifacts/`` (or ``$SOZIALRADA
 """
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -146,5 +147,11 @@ def test_dashboard_draws_berlins_plr(shared_data, browser, tmp_path):
         assert browser.find_element(By.ID, "h-detail").text == "Stülerstraße"
         assert "kein Frühwarnmodell" in detail
         shot(browser, "dashboard_berlin.png")
+        # the region's report from the same service: no models, so no warning, type or forecast — said so
+        browser.get(base + "/report?region_id=01011101")
+        text = browser.find_element(By.TAG_NAME, "main").text
+        assert "Stülerstraße" in text and "Profil im Vergleich zum Gesamtgebiet" in text
+        assert "Es ist kein Frühwarnmodell geladen." in text and re.search(r"Einwohner \d", text), text[:400]
+        shot(browser, "report_berlin.png")
     finally:
         service.stop(proc)

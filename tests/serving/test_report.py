@@ -124,14 +124,14 @@ def test_report_page_is_complete_self_contained_and_german(builder, state):
     html = builder.region_page(rid)
     assert html.startswith("<!DOCTYPE html>") and '<html lang="de">' in html
     assert "<script" not in html and not re.search(r'(src|href)="https?://', html)
-    for heading in ("Frühwarnung", "Profil im Kreisvergleich", "Entwicklung und Prognose", "Sozialraumtyp",
+    for heading in ("Frühwarnung", "Profil im Vergleich zum Kreis", "Entwicklung und Prognose", "Sozialraumtyp",
                     "Datenhinweise"):
         assert f">{heading}</h2>" in html
     assert html.count("<svg") >= 4 and "<title id=" in html  # dimension bars and fan charts, labelled
     assert f'content="{answers[rid]["level"]}"' in html
     assert answers[rid]["sentence"].split(".")[0] in html
     assert re.search(r"<strong>Typ \d+</strong>", html)
-    assert "80-%-Intervall" in html and "Kreismittel" in html
+    assert "80-%-Intervall" in html and "Mittel Kreis" in html
 
 
 def test_unknown_region_or_period(builder):

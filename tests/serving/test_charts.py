@@ -1,0 +1,43 @@
+"""The report charts: German number format, gaps for withheld values, accessible SVG."""
+
+import math
+import re
+
+import pytest
+from hypothesis import given, strategies as st
+
+from serving.charts import de, dimension_bars, fan_chart
+
+
+@pytest.mark.parametrize("x, d, text", [
+    (1234.5, 1, "1.234,5"), (-0.004, 2, "0,00"), (-0.04, 1, "0,0"), (0.5, 0, "0"), (12, 0, "12"),
+    (-1234567.891, 2, "-1.234.567,89"), (None, 1, "–"), (float("nan"), 1, "–"), (math.inf, 1, "–"),
+])
+def test_german_numbers(x, d, text):
+    assert de(x, d) == text
+
+
+@given(st.floats(-1e9, 1e9, allow_nan=False), st.integers(0, 3))
+def test_property_german_numbers_read_back(x, d):
+    text = de(x, d)
+    assert re.fullmatch(r"-?\d{1,3}(\.\d{3})*(,\d+)?", text)
+    back = float(text.replace(".", "").replace(",", "."))
+    assert back == pytest.approx(round(x, d), abs=10 ** -d)
+    assert not text.startswith("-") or back != 0
+
+
+def test_fan_chart_leaves_gaps_and_draws_bands():
+    history = [(2018, 5.0), (2019, None), (2020, 5.5), (2021, 6.0)]
+    forecast = [{"year": 2022, "yhat": 6.2, "lo80": 5.8, "hi80": 6.6, "lo95": 5.5, "hi95": 6.9}]
+    svg = fan_chart(history, forecast, "Quote", "Beschreibung", "%", chart_id="x")
+    assert svg.count("<polyline") == 3  # two observed segments around the gap, one forecast line
+    assert svg.count("<polygon") == 2  # 80 % and 95 % bands
+    assert svg.count("<circle") == 3  # observed points only
+    assert 'aria-labelledby="t-x d-x"' in svg and "<title id=\"t-x\">Quote</title>" in svg
+    assert fan_chart([], [], "t", "d") == "" and fan_chart([(2020, None)], [], "t", "d") == ""
+
+
+def test_dimension_bars_mark_missing_values():
+    svg = dimension_bars([("Arbeitsmarkt", 1.2, 0.0), ("Bildung", None, 0.1)], "Titel", "Text", "Gesamtgebiet")
+    assert "keine Angabe" in svg and "belasteter als das Gesamtgebiet" in svg
+    assert svg.count("<rect") == 1 and "stroke-dasharray" in svg
