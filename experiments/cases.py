@@ -12,12 +12,16 @@ from ml.paths import CATALOG_DIR, DATA_DIR
 from ml.store import Store
 
 
+def _berlin_settings(tmp: Path, store: str):
+    return load_settings(DATA_DIR / "config" / "berlin_mss.yaml", env={
+        "SOZIALRADAR_STORE__PATH": str(tmp / store), "SOZIALRADAR_INGEST__REPORT_DIR": str(tmp / "q"),
+        "SOZIALRADAR_TRACKING__URI": f"sqlite:///{tmp}/mlflow.db"})
+
+
 def berlin_mss_profiles(shared: Path, tmp: Path, years=(2013, 2015, 2017, 2019)):
     """Settings, catalog, profiles, model matrix and feature values of Berlin's 542 PLR for the MSS editions
     ``years`` (447-PLR grid, mapped by the crosswalk) and 2021; store and MLflow database in ``tmp``."""
-    settings = load_settings(DATA_DIR / "config" / "berlin_mss.yaml", env={
-        "SOZIALRADAR_STORE__PATH": str(tmp / "b.duckdb"), "SOZIALRADAR_INGEST__REPORT_DIR": str(tmp / "q"),
-        "SOZIALRADAR_TRACKING__URI": f"sqlite:///{tmp}/mlflow.db"})
+    settings = _berlin_settings(tmp, "b.duckdb")
     files = [shared / "berlin_mss" / "tesch-ch" / n for n in ("mss_2021_index_indikatoren.csv", "mss_2021_indizes.csv")]
     files += [shared / "berlin_mss_447plr_cschwab1" / f"{y}_MSS_cut.csv" for y in years]
     with Store(settings.store.path) as store:
@@ -60,9 +64,7 @@ def berlin_447_store(shared: Path, tmp: Path, years=(2017, 2019)):
     MLflow database in ``tmp``; no models are trained, so the service answers without early warnings)."""
     from ml.geometry import read_geojson, store_geometry
 
-    settings = load_settings(DATA_DIR / "config" / "berlin_mss.yaml", env={
-        "SOZIALRADAR_STORE__PATH": str(tmp / "berlin447.duckdb"), "SOZIALRADAR_INGEST__REPORT_DIR": str(tmp / "q"),
-        "SOZIALRADAR_TRACKING__URI": f"sqlite:///{tmp}/mlflow.db"})
+    settings = _berlin_settings(tmp, "berlin447.duckdb")
     catalog = effective_catalog(settings, [CATALOG_DIR / "berlin_mss.csv"])
     with Store(settings.store.path) as store:
         for y in years:

@@ -79,7 +79,9 @@ def parse_geojson(document: str | dict, id_property: str = "id") -> pd.DataFrame
             raise GeometryError(f"not JSON: {exc.msg} at line {exc.lineno}") from None
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
         raise GeometryError("expected a GeoJSON FeatureCollection")
-    crs = ((document.get("crs") or {}).get("properties") or {}).get("name", "")
+    crs = document.get("crs")
+    crs = crs.get("properties") if isinstance(crs, dict) else None
+    crs = str(crs.get("name", "")) if isinstance(crs, dict) else ""
     if crs and not any(tag in crs for tag in ("CRS84", "4326")):
         raise GeometryError(f"coordinate reference system {crs!r}; expected WGS84 (CRS84 / EPSG:4326)")
     features = document.get("features")
@@ -87,21 +89,21 @@ def parse_geojson(document: str | dict, id_property: str = "id") -> pd.DataFrame
         raise GeometryError("the FeatureCollection has no features")
     parts: dict[str, list] = {}
     names: dict[str, str | None] = {}
+    counts: dict[str, int] = {}
     for k, feat in enumerate(features):
         if not isinstance(feat, dict):
             raise GeometryError(f"feature {k}: not an object")
         props = feat.get("properties") or {}
+        if not isinstance(props, dict):
+            raise GeometryError(f"feature {k}: properties must be an object")
         rid = props.get(id_property, feat.get("id"))
         if rid is None or (isinstance(rid, float) and not math.isfinite(rid)) or str(rid).strip() == "":
             raise GeometryError(f"feature {k}: no region id in property {id_property!r}")
         rid = str(rid).strip()
+        counts[rid] = counts.get(rid, 0) + 1
         parts.setdefault(rid, []).extend(_polygons(feat.get("geometry"), f"feature {k} ({rid})"))
         name = props.get("name")
         names.setdefault(rid, str(name) if name is not None else None)
-    counts: dict[str, int] = {}
-    for feat in features:
-        rid = str((feat.get("properties") or {}).get(id_property, feat.get("id"))).strip()
-        counts[rid] = counts.get(rid, 0) + 1
     rows = []
     for rid, polys in parts.items():
         geom = {"type": "Polygon", "coordinates": polys[0]} if len(polys) == 1 else \

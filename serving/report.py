@@ -154,8 +154,9 @@ class ReportBuilder:
             hist_rows = self.snap.values[(self.snap.values["region_id"] == region_id)
                                          & (self.snap.values["indicator_id"] == ind)]
             years = sorted({int(p) for p in hist_rows["period"].astype(str) if p.isdigit()})
-            history = [(y, self.cell(region_id, ind, str(y))[0]) for y in years]
-            withheld = [y for y in years if self.cell(region_id, ind, str(y))[1] == "suppressed"]
+            cells = {y: self.cell(region_id, ind, str(y)) for y in years}
+            history = [(y, cells[y][0]) for y in years]
+            withheld = [y for y in years if cells[y][1] == "suppressed"]
             f = fc[(fc["region_id"] == region_id) & (fc["indicator_id"] == ind)].sort_values("period")
             hidden = bool((f["flag"] == "suppressed").any()) or bool(withheld and years and withheld[-1] == years[-1])
             forecast = [] if hidden else [

@@ -69,6 +69,8 @@ def test_duplicate_ids_merge_into_a_multipolygon_and_are_reported():
     (fc(feat("1", {"type": "Polygon", "coordinates": [[[13, "x"], [13.1, 52], [13, 52.1], [13, 52]]]})), "not numeric"),
     (fc(feat(None, {"type": "Polygon", "coordinates": [square(13, 52)]})), "no region id"),
     (fc(feat("1", {"type": "Polygon", "coordinates": [square(13, 52)]}), crs="EPSG:25833"), "WGS84"),
+    ({"type": "FeatureCollection", "features": [{"properties": ["x"], "geometry": None}]}, "properties must be"),
+    ({"type": "FeatureCollection", "crs": ["x"], "features": [[1]]}, "not an object"),
 ])
 def test_unusable_documents_are_rejected_with_the_reason(doc, match):
     with pytest.raises(GeometryError, match=match):
@@ -118,6 +120,28 @@ def test_property_arbitrary_json_gives_a_frame_or_a_geometry_error(doc):
     except GeometryError:
         return
     assert isinstance(frame, pd.DataFrame) and len(frame) >= 1
+
+
+json_values = st.recursive(st.none() | st.booleans() | st.floats() | st.integers() | st.text(max_size=4),
+                           lambda inner: st.lists(inner, max_size=5) | st.dictionaries(
+                               st.sampled_from(["type", "coordinates", "id", "name", "properties"]), inner,
+                               max_size=3), max_leaves=25)
+
+
+@hsettings(max_examples=150, deadline=None)
+@given(st.lists(st.fixed_dictionaries({}, optional={
+    "type": st.sampled_from(["Feature", "x"]), "id": json_values,
+    "properties": json_values | st.fixed_dictionaries({"id": json_values}),
+    "geometry": json_values | st.fixed_dictionaries({"type": st.sampled_from(["Polygon", "MultiPolygon"]),
+                                                    "coordinates": json_values})}), min_size=1, max_size=4),
+    json_values)
+def test_property_feature_collections_with_arbitrary_members(features, crs):
+    """Whatever the features hold, the parser answers with a frame or a GeometryError, never another error."""
+    try:
+        frame = parse_geojson({"type": "FeatureCollection", "crs": crs, "features": features})
+    except GeometryError:
+        return
+    assert frame["region_id"].map(lambda r: isinstance(r, str) and r != "").all()
 
 
 @pytest.mark.parametrize("n", [1, 7, 53, 60])
