@@ -27,7 +27,7 @@ from serving.schemas import (
     RegionList, RegionShape, ReloadAnswer, TypologyAnswer,
 )
 from serving.report import ReportBuilder, ReportError
-from serving.state import NotReady, ServiceState, Snapshot, finite
+from serving.state import NotReady, ServiceState, Snapshot, finite, withheld
 
 STATIC = Path(__file__).with_name("static")
 
@@ -220,7 +220,9 @@ def create_app(state: ServiceState, settings: Settings) -> FastAPI:
                        dimensions=dims, values=values, flags=row["flags"] if isinstance(row["flags"], str) else None)
 
     def matrix_row(s: Snapshot, region_id: str, period: str, features: list[str]) -> pd.DataFrame:
-        profile_row(s, region_id, period)
+        if withheld(profile_row(s, region_id, period)):
+            raise ApiError(404, "values_withheld", f"the values of region {region_id!r} in {period} are withheld "
+                           "(too few residents or suppressed cells): no class or type", "region_id", region_id)
         m = s.model_matrix[(s.model_matrix["region_id"] == region_id) & (s.model_matrix["period"] == period)]
         cols = [f"m_{f}" for f in features]
         if m.empty or any(c not in m.columns for c in cols) or m[cols].isna().any(axis=None):

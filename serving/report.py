@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from serving.charts import de, dimension_bars, fan_chart
-from serving.state import ServiceState, Snapshot
+from serving.state import ServiceState, Snapshot, withheld
 
 LEVEL_TEXT = {"keine": "keine Auffälligkeit", "beobachten": "beobachten", "Warnung": "Warnung", "akut": "akut"}
 FLAG_TEXT = {"suppressed": "gesperrt (kleine Zahlen)", "imputed": "ergänzt (geschätzt aus Vergleichsgebieten)",
@@ -156,9 +156,9 @@ class ReportBuilder:
             years = sorted({int(p) for p in hist_rows["period"].astype(str) if p.isdigit()})
             cells = {y: self.cell(region_id, ind, str(y)) for y in years}
             history = [(y, cells[y][0]) for y in years]
-            withheld = [y for y in years if cells[y][1] == "suppressed"]
+            gaps = [y for y in years if cells[y][1] == "suppressed"]
             f = fc[(fc["region_id"] == region_id) & (fc["indicator_id"] == ind)].sort_values("period")
-            hidden = bool((f["flag"] == "suppressed").any()) or bool(withheld and years and withheld[-1] == years[-1])
+            hidden = bool((f["flag"] == "suppressed").any()) or bool(gaps and years and gaps[-1] == years[-1])
             forecast = [] if hidden else [
                 {"year": int(str(r.period)[:4]), **{c: (float(getattr(r, c)) if pd.notna(getattr(r, c)) else None)
                                                    for c in ("yhat", "lo80", "hi80", "lo95", "hi95")}}
@@ -179,8 +179,8 @@ class ReportBuilder:
                                 f"{escape(str(f['model'].iloc[-1]))})")
             elif hidden:
                 sentence.append("Prognose nicht veröffentlicht, weil der letzte Wert gesperrt ist")
-            if withheld:
-                sentence.append(f"gesperrte Jahre (Lücken): {', '.join(map(str, withheld))}")
+            if gaps:
+                sentence.append(f"gesperrte Jahre (Lücken): {', '.join(map(str, gaps))}")
             text = "; ".join(sentence) + "."
             chart = fan_chart(history, forecast, f"{meta.name}: Verlauf und Prognose", text, meta.unit,
                               chart_id=f"f{k}")
@@ -193,8 +193,7 @@ class ReportBuilder:
         typ = self.snap.typology
         if typ is None:
             return "<p>Es ist kein Typisierungsmodell geladen.</p>"
-        if row is None or (not isinstance(row.get("status_label"), str) and row.get("n_suppressed", 0) > 0):
-            # model inputs of such a region are imputed in place of its withheld values: no type from them
+        if withheld(row):
             return ("<p>Das Gebiet wird keinem Typ zugeordnet: zu viele seiner Werte sind gesperrt oder fehlen.</p>")
         m = self.snap.model_matrix
         row = m[(m["region_id"] == region_id) & (m["period"].astype(str) == period)]

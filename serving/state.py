@@ -180,5 +180,11 @@ def _champion(name: str):
     return mlflow.pyfunc.load_model(f"models:/{name}@{CHAMPION}"), str(version.version)
 
 
+def withheld(profile: pd.Series | None) -> bool:
+    """A region-year whose values are withheld (too few residents or too many suppressed cells): no status
+    index, and suppressed cells. Its model inputs would be imputed in their place, so no class or type."""
+    return profile is None or (not isinstance(profile.get("status_label"), str) and profile.get("n_suppressed", 0) > 0)
+
+
 def finite(x) -> float | None:
     return float(x) if x is not None and np.isfinite(x) else None

@@ -68,6 +68,13 @@ def test_classify_typology_forecast(client):
             assert p["lo95"] <= p["lo80"] <= p["yhat"] <= p["hi80"] <= p["hi95"]
 
 
+def test_no_class_or_type_for_withheld_values(client):
+    tiny = json.loads((SAMPLE_DIR / "ground_truth.json").read_text())["small_gemeinden"][0]
+    assert client.get("/profile", params={"region_id": tiny}).json()["status_label"] is None
+    for r in (client.post("/classify", json={"region_id": tiny}), client.get("/typology", params={"region_id": tiny})):
+        assert r.status_code == 404 and r.json()["error"] == "values_withheld" and r.json()["value"] == tiny
+
+
 def test_early_warning_one_list_all(client):
     one = client.post("/early_warning", json={"region_ids": ["14599020"]}).json()
     assert one["horizon"] == 2 and len(one["warnings"]) == 1
