@@ -179,7 +179,7 @@ def create_app(state: ServiceState, settings: Settings) -> FastAPI:
         missing = sorted(set(info) - set(geo["region_id"]))
         return GeometryAnswer(level=lv, period=listed.period, features=features, missing=missing)
 
-    builders: dict[int, ReportBuilder] = {}
+    latest_builder: list[ReportBuilder] = []  # one builder per snapshot, rebuilt after a reload
 
     @app.get("/report", response_class=HTMLResponse,
              responses={200: {"content": {"text/html": {}}, "description": "Gebietsbericht als HTML-Seite"}})
@@ -188,10 +188,9 @@ def create_app(state: ServiceState, settings: Settings) -> FastAPI:
         s = snap()
         region(s, region_id)
         per = period_of(s, period)
-        builder = builders.get(id(s))
-        if builder is None or builder.snap is not s:
-            builders.clear()
-            builder = builders[id(s)] = ReportBuilder(state, s)
+        if not latest_builder or latest_builder[0].snap is not s:
+            latest_builder[:] = [ReportBuilder(state, s)]
+        builder = latest_builder[0]
         try:
             return HTMLResponse(builder.region_page(region_id, per))
         except ReportError as exc:
