@@ -27,7 +27,7 @@ from serving.schemas import (
     RegionList, RegionShape, ReloadAnswer, TypologyAnswer,
 )
 from serving.report import ReportBuilder, ReportError
-from serving.state import NotReady, ServiceState, Snapshot, finite, withheld
+from serving.state import NotReady, ServiceState, Snapshot, UnknownPeriod, finite, withheld
 
 STATIC = Path(__file__).with_name("static")
 
@@ -115,14 +115,12 @@ def create_app(state: ServiceState, settings: Settings) -> FastAPI:
         return hit.iloc[0]
 
     def period_of(s: Snapshot, period: str | None) -> str:
-        if period is None:
-            latest = s.latest_period
-            if latest is None:
-                raise ApiError(404, "no_period", "no period with a status index")
-            return latest
-        if period not in set(s.profiles["period"].astype(str)):
-            raise ApiError(404, "unknown_period", f"no profiles for period {period!r}", "period", period)
-        return period
+        try:
+            return s.period_of(period)
+        except UnknownPeriod as exc:
+            if exc.period is None:
+                raise ApiError(404, "no_period", str(exc)) from None
+            raise ApiError(404, "unknown_period", str(exc), "period", exc.period) from None
 
     def profile_row(s: Snapshot, region_id: str, period: str) -> pd.Series:
         region(s, region_id)

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from serving.charts import de, dimension_bars, fan_chart
-from serving.state import ServiceState, Snapshot, withheld
+from serving.state import ServiceState, Snapshot, UnknownPeriod, withheld
 
 LEVEL_TEXT = {"keine": "keine Auffälligkeit", "beobachten": "beobachten", "Warnung": "Warnung", "akut": "akut"}
 FLAG_TEXT = {"suppressed": "gesperrt (kleine Zahlen)", "imputed": "ergänzt (geschätzt aus Vergleichsgebieten)",
@@ -89,14 +89,10 @@ class ReportBuilder:
 
     # --- pieces ---------------------------------------------------------------------------------------------
     def period_of(self, period: str | None) -> str:
-        if period is None:
-            latest = self.snap.latest_period
-            if latest is None:
-                raise ReportError("no period with a status index in the store")
-            return latest
-        if str(period) not in set(self.snap.profiles["period"].astype(str)):
-            raise ReportError(f"no profiles for period {period!r}")
-        return str(period)
+        try:
+            return self.snap.period_of(period)
+        except UnknownPeriod as exc:
+            raise ReportError(str(exc)) from None
 
     def profile(self, region_id: str, period: str) -> pd.Series | None:
         p = self.snap.profiles

@@ -31,6 +31,14 @@ class NotReady(RuntimeError):
     """The service has not finished loading (or the last load failed)."""
 
 
+class UnknownPeriod(LookupError):
+    """No profiles for the asked period (``period`` is None when the store has no period with an index)."""
+
+    def __init__(self, message: str, period: str | None = None):
+        super().__init__(message)
+        self.period = period
+
+
 @dataclass
 class Snapshot:
     regions: pd.DataFrame
@@ -54,6 +62,17 @@ class Snapshot:
     def latest_period(self) -> str | None:
         p = self.profiles[self.profiles["status_index"].notna()]["period"]
         return str(p.max()) if len(p) else None
+
+    def period_of(self, period: str | None) -> str:
+        """The asked period, or the latest with a status index; :class:`UnknownPeriod` otherwise."""
+        if period is None:
+            latest = self.latest_period
+            if latest is None:
+                raise UnknownPeriod("no period with a status index")
+            return latest
+        if str(period) not in set(self.profiles["period"].astype(str)):
+            raise UnknownPeriod(f"no profiles for period {period!r}", str(period))
+        return str(period)
 
 
 class ServiceState:
