@@ -268,6 +268,12 @@ def _run_early_warning(settings: Settings, echo=click.echo):
          f"ROC AUC {m['roc_auc']:.2f}, Average Precision {m['average_precision']:.2f}; "
          f"Vergleich Dynamikindex {m['anchor_dynamics_index_average_precision']:.2f}, "
          f"Abstand zur Klassengrenze {m['anchor_boundary_closeness_average_precision']:.2f}")
+    echo("  Schwellen (Präzision im Backtest): " + ", ".join(
+        f"{lv} ab {summary.thresholds[lv]:.2f}" + (f" ({m[f'precision_{lv}']:.2f})" if summary.thresholds[lv] < 1 else
+                                                   " (nie erreicht)") for lv in ("beobachten", "Warnung", "akut")))
+    if "planted_deteriorations" in m:
+        echo(f"  geplante Verschlechterungen vor ihrem Beginn mindestens 'beobachten': "
+             f"{int(m['planted_flagged_before_onset'])} von {int(m['planted_deteriorations'])}")
     counts = summary.warnings["level"].value_counts()
     period = summary.warnings["period"].iloc[0]
     echo(f"  Stufen {period}: " + ", ".join(f"{lv} {int(counts.get(lv, 0))}" for lv in ("keine", "beobachten", "Warnung", "akut")))

@@ -7,6 +7,7 @@ looking early warning) and the closeness of the status index to the next worse c
 
 from __future__ import annotations
 
+import json
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,8 +26,8 @@ from ml.config import Settings
 from ml.tracking import fingerprint, git_commit, promote_if_better
 from models.early_warning import (
     CANDIDATES, EarlyWarningError, EarlyWarningModel, Platt, background_sample, backtest_metrics,
-    calibrated_out_of_period, choose_thresholds, explain_latest, feature_columns, lead_times, level_of,
-    rolling_backtest, transitions,
+    calibrated_out_of_period, choose_thresholds, explain_latest, feature_columns, flagged_before_onset, lead_times,
+    level_of, rolling_backtest, transitions,
 )
 from models.explanations import INDEX_GROUP_NAME, by_dimension, feature_label
 from models.packaging import MODEL_CODE, save_early_warning
@@ -57,6 +58,22 @@ def _anchors(bt: pd.DataFrame, X: pd.DataFrame) -> dict[str, float]:
     return out
 
 
+def _planted(bt: pd.DataFrame, thresholds: dict[str, float], settings: Settings) -> dict[str, float]:
+    """With a synthetic county's ground truth: the share of its planted deteriorating Gemeinden that the
+    backtest flags at 'beobachten' or higher in one of the three periods before their onset."""
+    path = settings.training.ground_truth
+    if path is None or not Path(path).exists():
+        return {}
+    onsets = {d["region_id"]: int(d["onset_year"])
+              for d in json.loads(Path(path).read_text(encoding="utf-8")).get("deteriorating", [])}
+    onsets = {r: o for r, o in onsets.items() if r in set(bt["region_id"])}
+    if not onsets:
+        return {}
+    hit = flagged_before_onset(bt, bt["p"] >= thresholds["beobachten"], onsets)
+    return {"planted_deteriorations": float(len(onsets)), "planted_flagged_before_onset": float(len(hit)),
+            "planted_flagged_before_onset_share": len(hit) / len(onsets)}
+
+
 def train_early_warning(profiles: pd.DataFrame, model_matrix: pd.DataFrame, values: pd.DataFrame, catalog: Catalog,
                         settings: Settings, store=None) -> EarlyWarningSummary:
     cfg = settings.training.early_warning
@@ -79,7 +96,7 @@ def train_early_warning(profiles: pd.DataFrame, model_matrix: pd.DataFrame, valu
     platt = Platt().fit(bt["score"], bt["y"])
     bt["p"] = platt(bt["score"])
     bt["p_out_of_period"] = calibrated_out_of_period(bt)
-    thresholds = choose_thresholds(bt["p"].to_numpy(), bt["y"].to_numpy(), cfg.recall_watch, cfg.precision_warning,
+    thresholds = choose_thresholds(bt["p"].to_numpy(), bt["y"].to_numpy(), cfg.precision_watch, cfg.precision_warning,
                                    cfg.precision_acute)
     bt["level"] = level_of(bt["p"], thresholds)
     metrics = {f"{k}.{name}": v for k, m in results.items() for name, v in m.items()}
@@ -93,6 +110,7 @@ def train_early_warning(profiles: pd.DataFrame, model_matrix: pd.DataFrame, valu
     leads = lead_times(bt, bt["p"] >= thresholds["beobachten"], cfg.horizon)
     metrics["mean_lead_time"] = float(np.mean(leads)) if leads else float("nan")
     metrics["events_detected_early"] = float(len(leads))
+    metrics.update(_planted(bt, thresholds, settings))
 
     known = y.notna()
     final = CANDIDATES[chosen](seed=cfg.seed).fit(X[known].to_numpy(float), y[known].to_numpy())

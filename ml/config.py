@@ -71,7 +71,7 @@ class SyntheticConfig(_Section):
     last_year: int = Field(2025, ge=1990, le=2100)
     n_gemeinden: int = Field(53, ge=10, le=999, description="Gemeinden (three-digit numbers in the AGS)")
     n_sozialregionen: int = Field(7, ge=2, le=50)
-    n_deteriorating: int = Field(6, ge=0, le=500, description="Gemeinden with a planted deterioration")
+    n_deteriorating: int = Field(8, ge=0, le=500, description="Gemeinden with a planted deterioration")
 
     @model_validator(mode="after")
     def _years(self) -> "SyntheticConfig":
@@ -82,7 +82,7 @@ class SyntheticConfig(_Section):
         if self.n_sozialregionen > self.n_gemeinden:
             raise ValueError("n_sozialregionen must not exceed n_gemeinden")
         if self.n_deteriorating and self.last_year - self.first_year < 10:
-            raise ValueError("planted deteriorations need at least 10 years (onsets lie 6 years after the first "
+            raise ValueError("planted deteriorations need at least 10 years (onsets lie 7 years after the first "
                              f"and 3 before the last); got {self.first_year}..{self.last_year} — set "
                              "n_deteriorating: 0 for a shorter county")
         return self
@@ -174,13 +174,22 @@ class EarlyWarningConfig(_Section):
     selection_metric: Literal["average_precision", "roc_auc"] = "average_precision"
     features: Literal["all", "changes"] = Field(
         "all", description="all: z-values, their changes and the index features; changes: without the z-values")
-    recall_watch: float = Field(0.8, gt=0, le=1, description="'beobachten' catches at least this share of worsenings")
-    precision_warning: float = Field(0.5, gt=0, le=1, description="'Warnung' needs at least this precision")
-    precision_acute: float = Field(0.75, gt=0, le=1, description="'akut' needs at least this precision")
+    precision_watch: float = Field(0.5, gt=0, le=1, description="'beobachten': at least this share of the flagged "
+                                                               "backtest transitions worsens")
+    precision_warning: float = Field(0.65, gt=0, le=1, description="'Warnung' needs at least this precision")
+    precision_acute: float = Field(0.8, gt=0, le=1, description="'akut' needs at least this precision")
     k_share: float = Field(0.1, gt=0, le=1, description="precision at k: the top share of regions per period")
     background_size: int = Field(50, ge=5, le=1000, description="background sample of the SHAP values")
     registered_name: str = "sozialradar-early-warning"
     seed: int = 0
+
+    @model_validator(mode="after")
+    def _precisions_rise(self) -> "EarlyWarningConfig":
+        targets = [self.precision_watch, self.precision_warning, self.precision_acute]
+        if targets != sorted(targets):
+            raise ValueError("precision_watch <= precision_warning <= precision_acute is required; got "
+                             f"{targets}")
+        return self
 
 
 class TrainingConfig(_Section):

@@ -6,7 +6,11 @@ Poisson laws on the population of the right age group, so shares always match th
 denominators. Planted, and written to ``ground_truth.json``:
 
 * five social-space types with distinct latent profiles (poverty, ageing, urbanity, families);
-* Gemeinden whose social situation deteriorates from a stated onset year;
+* a county-wide lead-lag structure: every Gemeinde's poverty drifts with a persistent latent strain, which
+  youth welfare cases, child maintenance advances and youth unemployment register ``LEAD_YEARS`` before
+  transfer receipt and unemployment do;
+* Gemeinden whose social situation deteriorates from a stated onset year (onsets staggered over the years,
+  so that a county's own history holds earlier deteriorations to learn from);
 * small Gemeinden whose counts fall below the suppression threshold (some below 300 residents).
 """
 
@@ -62,8 +66,19 @@ _ELECTION_YEARS = (2013, 2014, 2017, 2019, 2021, 2024, 2025)
 LEAD_YEARS = 2
 """Years by which the planted precursors of a deteriorating Gemeinde lead its rise in transfer receipt."""
 LEAD_GAIN = 2.5
-"""How much more strongly the precursors respond to the deterioration than transfer receipt does (with 1 the
-lead signal drowns in the binomial noise of small Gemeinden)."""
+"""How much more strongly the precursors respond to a planted deterioration than transfer receipt does (with 1
+the lead signal drowns in the binomial noise of small Gemeinden)."""
+STRAIN_SD = 0.2
+"""Yearly shock of the latent strain (standard units of the poverty factor)."""
+STRAIN_PERSISTENCE = 0.8
+"""AR(1) coefficient of the latent strain: shocks fade by a fifth per year (stationary sd ≈ 0.33)."""
+SLOPE_RANGE = (0.45, 0.60)
+"""Yearly rise of poverty in a deteriorating Gemeinde (levels off at +1.4): large enough that the status index
+rises by about δ = 0.5 within the two-year horizon of the early warning from the year before onset."""
+ONSET_WINDOW = (7, 3)
+"""Planted onsets lie from ``first_year + 7`` to ``last_year - 3``: seven years of history first (for the
+two-year changes and the first transitions to learn from), and the outcome two years after the last
+pre-onset year still observed."""
 
 
 @dataclass(frozen=True)
@@ -125,9 +140,15 @@ def generate(cfg: SyntheticConfig, catalog: Catalog) -> Sample:
     n_det = min(cfg.n_deteriorating, len(det_candidates))
     deteriorating = np.sort(rng.choice(det_candidates, size=n_det, replace=False))
     onset = np.zeros(n, dtype=int)
-    onset[deteriorating] = rng.integers(cfg.first_year + 6, cfg.last_year - 3, size=n_det)
+    # staggered: spread evenly over the onset window, in random order
+    spread = np.rint(np.linspace(cfg.first_year + ONSET_WINDOW[0], cfg.last_year - ONSET_WINDOW[1], n_det))
+    onset[deteriorating] = rng.permutation(spread.astype(int))
     slope = np.zeros(n)
-    slope[deteriorating] = rng.uniform(0.28, 0.40, size=n_det)
+    slope[deteriorating] = rng.uniform(*SLOPE_RANGE, size=n_det)
+    # latent strain, AR(1) per Gemeinde; drawn LEAD_YEARS beyond the last year because the precursors see it early
+    strain = np.zeros((n, n_years + LEAD_YEARS))
+    for k in range(1, n_years + LEAD_YEARS):
+        strain[:, k] = STRAIN_PERSISTENCE * strain[:, k - 1] + rng.normal(0, STRAIN_SD, n)
 
     # regions and names
     # 8-digit AGS: Gemeinde numbers 010, 020, … (as many Kreise number them); 001, 002, … beyond 99 Gemeinden
@@ -164,12 +185,15 @@ def generate(cfg: SyntheticConfig, catalog: Catalog) -> Sample:
     for g in range(n):
         pop = pop0[g] * np.exp(growth[g] * t + np.cumsum(rng.normal(0, 0.004, n_years)))
         # deterioration accumulates from the onset year and levels off at +1.4 standard units
-        pov = poverty[g] + np.minimum(slope[g] * np.clip(years - onset[g] + 1, 0, None), 1.4) * (onset[g] > 0)
+        pov = (poverty[g] + strain[g, :n_years]
+               + np.minimum(slope[g] * np.clip(years - onset[g] + 1, 0, None), 1.4) * (onset[g] > 0))
         pov_t = pov + labour_trend
-        # leading signals: youth welfare cases, child maintenance advances and youth unemployment start
-        # rising LEAD_YEARS before transfer receipt does (the planted precursors of the early warning)
-        lead = poverty[g] + LEAD_GAIN * np.minimum(slope[g] * np.clip(years - onset[g] + 1 + LEAD_YEARS, 0, None),
-                                                   1.4) * (onset[g] > 0)
+        # leading signals: youth welfare cases, child maintenance advances and youth unemployment feel the
+        # strain and a planted deterioration LEAD_YEARS before transfer receipt does (the precursors of the
+        # early warning)
+        lead = (poverty[g] + strain[g, LEAD_YEARS:]
+                + LEAD_GAIN * np.minimum(slope[g] * np.clip(years - onset[g] + 1 + LEAD_YEARS, 0, None), 1.4)
+                * (onset[g] > 0))
         lead_t = lead + labour_trend
         age_t = ageing[g] + 0.03 * t
         for k, year in enumerate(years):
@@ -390,10 +414,13 @@ def generate(cfg: SyntheticConfig, catalog: Catalog) -> Sample:
             "Wahlbeteiligung exists only in election years " + ", ".join(str(y) for y in _ELECTION_YEARS),
             "Schuleingangsuntersuchung 2020 is missing for every second Gemeinde (pandemic)",
             "arbeitslose (annual) is the rounded mean of the twelve monthly counts arbeitslose_monat",
-            f"deteriorating Gemeinden: youth welfare cases (Beistandschaften, Familiengerichtshilfe, Hilfen zur "
-            f"Erziehung, Jugendgerichtshilfe), Unterhaltsvorschuss and youth unemployment start rising "
-            f"{LEAD_YEARS} years before the onset year and {LEAD_GAIN} times as strongly as transfer receipt "
-            f"(SGB II …), which rises from the onset year",
+            f"every Gemeinde: a latent strain (AR(1), shock sd {STRAIN_SD}, persistence {STRAIN_PERSISTENCE}) moves "
+            f"poverty; youth welfare cases (Beistandschaften, Familiengerichtshilfe, Hilfen zur Erziehung, "
+            f"Jugendgerichtshilfe), Unterhaltsvorschuss and youth unemployment register it {LEAD_YEARS} years "
+            f"before transfer receipt (SGB II …) and unemployment do",
+            f"deteriorating Gemeinden (onsets staggered from first_year + {ONSET_WINDOW[0]} to last_year - "
+            f"{ONSET_WINDOW[1]}): the same precursors start rising {LEAD_YEARS} years before the onset year and "
+            f"{LEAD_GAIN} times as strongly as transfer receipt, which rises from the onset year",
         ],
     }
     return Sample(regions=regions, observations=obs, ground_truth=truth)

@@ -13,7 +13,8 @@ Candidates: a probabilistic GMLVQ (ours; score d(x, w₀) − d(x, w₁), exact 
 gradient-boosted trees (scikit-learn's HistGradientBoostingClassifier). :func:`rolling_backtest` tests each
 period T on a model trained only on transitions that ended by T (t + h ≤ T) — no look-ahead. Probabilities
 are Platt-calibrated on the pooled backtest scores; levels keine / beobachten / Warnung / akut come from
-thresholds chosen on the backtest (:func:`choose_thresholds`).
+thresholds chosen on the backtest (:func:`choose_thresholds`): each level is the lowest probability at which
+the backtest's flagged transitions worsen at that level's target precision.
 """
 
 from __future__ import annotations
@@ -244,6 +245,16 @@ def lead_times(bt: pd.DataFrame, flagged: pd.Series, horizon: int) -> list[int]:
     return out
 
 
+def flagged_before_onset(bt: pd.DataFrame, flagged: pd.Series, onsets: dict[str, int], window: int = 3) -> list[str]:
+    """Regions of ``onsets`` (region → onset year of a known deterioration) flagged in one of the ``window``
+    periods before their onset year."""
+    year = bt["period"].astype(str).str[:4].astype(int).to_numpy()
+    regions = bt["region_id"].to_numpy()
+    hit = np.asarray(flagged, bool)
+    return [r for r, onset in onsets.items()
+            if (hit & (regions == r) & (year >= onset - window) & (year <= onset - 1)).any()]
+
+
 def backtest_metrics(bt: pd.DataFrame, horizon: int, k_share: float = 0.1) -> dict[str, float]:
     y, s = bt["y"].to_numpy(int), bt["score"].to_numpy(float)
     if len(np.unique(y)) < 2:
@@ -256,30 +267,30 @@ def backtest_metrics(bt: pd.DataFrame, horizon: int, k_share: float = 0.1) -> di
             "n_transitions": float(len(y)), "n_test_periods": float(bt["period"].nunique())}
 
 
-def choose_thresholds(p: np.ndarray, y: np.ndarray, recall_watch: float = 0.8, precision_warning: float = 0.5,
-                      precision_acute: float = 0.75) -> dict[str, float]:
-    """Probability thresholds: ``beobachten`` the highest that still catches ``recall_watch`` of the
-    worsenings; ``Warnung`` and ``akut`` the lowest (not below the previous level's) whose precision reaches
-    the target — 1.0 (never) where no threshold does."""
+def choose_thresholds(p: np.ndarray, y: np.ndarray, precision_watch: float = 0.5, precision_warning: float = 0.65,
+                      precision_acute: float = 0.8, min_flagged: int = 3) -> dict[str, float]:
+    """Probability thresholds, one per level: the lowest threshold (not below the previous level's) at which
+    the backtest's flagged transitions — at least ``min_flagged`` of them — worsen at the level's target
+    precision (``beobachten`` ``precision_watch``, ``Warnung`` ``precision_warning``, ``akut``
+    ``precision_acute``); 1.0 (never reached) where no threshold does."""
+    if not precision_watch <= precision_warning <= precision_acute:
+        raise ValueError("precision targets must rise from 'beobachten' to 'akut'; got "
+                         f"{precision_watch}, {precision_warning}, {precision_acute}")
     p, y = np.asarray(p, float), np.asarray(y, int)
-    cands = np.unique(p)[::-1]
-    n_pos = max(int(y.sum()), 1)
-    watch = float(cands[-1])
-    for t in cands:
-        if y[p >= t].sum() / n_pos >= recall_watch:
-            watch = float(t)
-            break
+    order = np.argsort(-p, kind="stable")
+    ps, ys = p[order], y[order]
+    flagged = np.arange(1, len(p) + 1)
+    precision = np.cumsum(ys) / flagged
+    last = np.r_[ps[1:] != ps[:-1], True]           # cut only between distinct probabilities
 
     def lowest_with_precision(target: float, floor: float) -> float:
-        for t in sorted(c for c in cands if c >= floor):
-            sel = p >= t
-            if sel.sum() >= 3 and y[sel].mean() >= target:
-                return float(t)
-        return 1.0
+        ok = last & (flagged >= min_flagged) & (precision >= target) & (ps >= floor)
+        return float(ps[np.flatnonzero(ok)[-1]]) if ok.any() else 1.0
 
-    warning = lowest_with_precision(precision_warning, watch)
-    acute = lowest_with_precision(precision_acute, warning)
-    return {"beobachten": watch, "Warnung": warning, "akut": max(acute, warning)}
+    watch = lowest_with_precision(precision_watch, -np.inf)
+    warning = max(lowest_with_precision(precision_warning, watch), watch)
+    acute = max(lowest_with_precision(precision_acute, warning), warning)
+    return {"beobachten": watch, "Warnung": warning, "akut": acute}
 
 
 def level_of(p, thresholds: dict[str, float]) -> np.ndarray:

@@ -34,11 +34,11 @@ def test_generate_ingest_info(tmp_path, env):
     out = run(["generate", "--out", str(tmp_path / "mk")], env)
     assert "Musterkreis (seed 20260522)" in out and (tmp_path / "mk" / "observations.csv").is_file()
     out = run(["ingest", str(tmp_path / "mk" / "regions.csv"), str(tmp_path / "mk" / "observations.csv")], env)
-    assert "read 112,719 = accepted 112,719 + quarantined 0" in out
+    assert "read 112,730 = accepted 112,730 + quarantined 0" in out
     out = run(["ingest", str(tmp_path / "mk" / "observations.csv")], env)
     assert "nothing changed" in out
     out = run(["store", "info"], env)
-    assert "regions: 61" in out and "observations: 112,719" in out and "monthly 2010-01..2025-12" in out
+    assert "regions: 61" in out and "observations: 112,730" in out and "monthly 2010-01..2025-12" in out
 
 
 def test_generate_is_deterministic_and_matches_embedded_sample(tmp_path, env):

@@ -88,10 +88,13 @@ def test_platt_thresholds_levels():
     platt = Platt().fit(score, y)
     p = platt(score)
     assert abs(p.mean() - y.mean()) < 0.01 and platt.a > 0
-    th = choose_thresholds(p, y, 0.8, 0.5, 0.75)
-    assert th["beobachten"] <= th["Warnung"] <= th["akut"]
-    assert y[p >= th["beobachten"]].sum() / y.sum() >= 0.8
-    assert y[p >= th["Warnung"]].mean() >= 0.5
+    th = choose_thresholds(p, y, 0.5, 0.65, 0.8)
+    assert th["beobachten"] < th["Warnung"] < th["akut"] < 1.0
+    for level, target in (("beobachten", 0.5), ("Warnung", 0.65), ("akut", 0.8)):
+        assert y[p >= th[level]].mean() >= target
+        # the lowest such threshold: one distinct probability lower, the precision falls below the target
+        below = p[p < th[level]].max()
+        assert y[p >= below].mean() < target
     levels = level_of(p, th)
     assert set(levels) <= {"keine", "beobachten", "Warnung", "akut"}
     assert (levels[p < th["beobachten"]] == "keine").all()
@@ -121,3 +124,31 @@ def test_saved_model_predicts_and_explains_the_same(kind, tmp_path):
     np.testing.assert_allclose(back.shap(X.head(3)).to_numpy(), model.shap(X.head(3)).to_numpy())
     assert (back.levels(X) == model.levels(X)).all()
     assert not list(tmp_path.glob("*.pkl"))
+
+
+def test_thresholds_never_reached_and_ties():
+    # a score that carries no information: no threshold reaches precision 0.5 on a 10 % base rate
+    y = np.array([1] + [0] * 9 + [1] + [0] * 9)
+    p = np.linspace(0.9, 0.1, 20)
+    p[0], p[10] = 0.05, 0.06
+    assert choose_thresholds(p, y) == {"beobachten": 1.0, "Warnung": 1.0, "akut": 1.0}
+    # ties are never split: three transitions at 0.7, two of which worsen (precision 2/3) — all or none are
+    # flagged, so 'akut' (0.9) is not reached by taking the two that worsen
+    p = np.array([0.7, 0.7, 0.7, 0.2, 0.2, 0.1])
+    y = np.array([1, 1, 0, 0, 0, 0])
+    th = choose_thresholds(p, y, 0.5, 0.6, 0.9, min_flagged=2)
+    assert th == {"beobachten": 0.7, "Warnung": 0.7, "akut": 1.0}
+    # fewer than min_flagged transitions never make a level, however precise
+    p = np.array([0.9, 0.8, 0.3, 0.2, 0.1])
+    y = np.array([1, 1, 0, 0, 0])
+    assert choose_thresholds(p, y, min_flagged=3)["akut"] == 1.0
+    assert choose_thresholds(p, y, min_flagged=2)["akut"] == 0.8
+
+
+def test_threshold_targets_must_rise():
+    with pytest.raises(ValueError, match="precision targets must rise"):
+        choose_thresholds(np.array([0.1, 0.9]), np.array([0, 1]), 0.7, 0.6, 0.8)
+    from ml.config import EarlyWarningConfig
+
+    with pytest.raises(ValueError, match="precision_watch <= precision_warning <= precision_acute"):
+        EarlyWarningConfig(precision_watch=0.9)
