@@ -45,11 +45,6 @@ PRECURSORS = ["beistandschaften_dichte", "familiengerichtshilfe_dichte", "hze_di
 GOAL_SHARE, GOAL_PRECISION = 0.8, 0.5
 
 
-def early_flags(bt: pd.DataFrame, flagged: pd.Series, onsets: dict[str, int]) -> list[str]:
-    """Planted Gemeinden flagged in one of the three periods before their onset year."""
-    return flagged_before_onset(bt, flagged, onsets)
-
-
 def oracle_scores(bt: pd.DataFrame, profiles: pd.DataFrame) -> pd.DataFrame:
     dz = profiles.set_index(["region_id", "period"])[[f"dz_{i}" for i in PRECURSORS]].mean(axis=1)
     score = dz.reindex(list(zip(bt["region_id"], bt["period"].astype(str)))).to_numpy()
@@ -99,7 +94,7 @@ def one_county(sample_dir: Path, tmp: Path) -> None:
         bt, m = summary.backtest, summary.metrics
         for level in ("beobachten", "Warnung", "akut"):
             flagged = bt["p"] >= summary.thresholds[level]
-            hit = early_flags(bt, flagged, onsets)
+            hit = flagged_before_onset(bt, flagged, onsets)
             precision = bt.loc[flagged, "y"].mean() if flagged.any() else float("nan")
             print(f"| {kind} | {m['roc_auc']:.3f} | {m['average_precision']:.3f} | {level} | "
                   f"{summary.thresholds[level]:.3f} | {len(hit)}/{len(onsets)} | {precision:.2f} | "
@@ -108,12 +103,12 @@ def one_county(sample_dir: Path, tmp: Path) -> None:
                   f"{m['anchor_boundary_closeness_average_precision']:.3f} |")
     champion = rows[0][1]
     bt = champion.backtest
-    hit = early_flags(bt, bt["p"] >= champion.thresholds["beobachten"], onsets)
+    hit = flagged_before_onset(bt, bt["p"] >= champion.thresholds["beobachten"], onsets)
     print(f"\nchampion at 'beobachten': {', '.join(f'{r} ({onsets[r]})' for r in hit) or '–'}; missed: "
           f"{', '.join(f'{r} ({o})' for r, o in onsets.items() if r not in hit) or '–'}")
     ob = oracle_scores(bt, result.profiles)
     t = lowest_with_precision(ob, GOAL_PRECISION)
-    n_or = len(early_flags(ob, ob["p"] >= t, onsets)) if t is not None else 0
+    n_or = len(flagged_before_onset(ob, ob["p"] >= t, onsets)) if t is not None else 0
     print(f"oracle (mean dz of the planted precursors): ROC AUC {roc_auc_score(ob['y'], ob['p']):.3f}, AP "
           f"{average_precision_score(ob['y'], ob['p']):.3f}; at its lowest threshold with precision >= 0.5: "
           f"{n_or}/{len(onsets)} planted flagged before onset")
@@ -138,14 +133,14 @@ def sweep(n: int, tmp: Path, candidates: list[str] | None = None) -> None:
             "deteriorating"]}
         bt = s.backtest
         flagged = bt["p"] >= s.thresholds["beobachten"]
-        hit = early_flags(bt, flagged, onsets)
+        hit = flagged_before_onset(bt, flagged, onsets)
         precision = bt.loc[flagged, "y"].mean() if flagged.any() else float("nan")
         ok = len(hit) >= GOAL_SHARE * len(onsets) and precision >= GOAL_PRECISION
         met += ok
         shares.append(len(hit) / len(onsets))
         ob = oracle_scores(bt, result.profiles)
         t = lowest_with_precision(ob, GOAL_PRECISION)
-        n_or = len(early_flags(ob, ob["p"] >= t, onsets)) if t is not None else 0
+        n_or = len(flagged_before_onset(ob, ob["p"] >= t, onsets)) if t is not None else 0
         print(f"| {seed} | {len(onsets)} ({min(onsets.values())}–{max(onsets.values())}) | {s.chosen} | "
               f"{s.metrics['average_precision']:.3f} | {s.metrics['anchor_dynamics_index_average_precision']:.3f} | "
               f"{s.thresholds['beobachten']:.3f} | {int(flagged.sum())} | {precision:.2f} | {len(hit)}/{len(onsets)} | "

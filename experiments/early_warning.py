@@ -66,7 +66,8 @@ def _planted(bt: pd.DataFrame, thresholds: dict[str, float], settings: Settings)
         return {}
     onsets = {d["region_id"]: int(d["onset_year"])
               for d in json.loads(Path(path).read_text(encoding="utf-8")).get("deteriorating", [])}
-    onsets = {r: o for r, o in onsets.items() if r in set(bt["region_id"])}
+    tested = set(bt["region_id"])
+    onsets = {r: o for r, o in onsets.items() if r in tested}
     if not onsets:
         return {}
     hit = flagged_before_onset(bt, bt["p"] >= thresholds["beobachten"], onsets)
