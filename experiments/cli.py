@@ -14,17 +14,19 @@ import pandas as pd
 
 from ml.catalog import CatalogError, load_catalog
 from ml.config import ConfigError, Settings, load_settings
-from experiments.early_warning import train_early_warning
+from experiments.early_warning import early_warning_inputs, train_early_warning
 from experiments.forecast import run_forecast
 from experiments import serve as service
 from experiments.train import TrainingError, train_classifier, train_typology
 from features.pipeline import FeatureError, class_table, latest_complete_period, run_pipeline
+from features.warning_inputs import WarningInputError
 from ml.geometry import GeometryError, read_geojson, store_geometry
 from ml.importers import FORMATS, ImportReport, MappingError, effective_catalog, ingest_file, load_mapping
-from ml.io import FileFormatError, read_crosswalk, write_parquet
+from ml.io import FileFormatError, read_crosswalk, write_parquet, write_table
 from ml.paths import CATALOG_DIR, SAMPLE_DIR
 from ml.store import Store, StoreError
-from models.early_warning import EarlyWarningError
+from ml.tracking import project_run_uri
+from models.early_warning import EarlyWarningError, years_ahead
 from models.forecasting import ForecastError
 from ml.summary import region_summary
 from ml.synthetic import generate, write_sample
@@ -170,15 +172,37 @@ def _run_features(settings: Settings, engine: str | None, crosswalk: Path | None
         store.replace_table("feature_values", result.values)
         store.replace_table("profiles", result.profiles)
         store.replace_table("model_matrix", result.model)
+        inputs = _write_warning_inputs(store, result, catalog, settings)
     out = settings.features.output_dir
     for name, frame in (("values", result.values), ("profiles", result.profiles), ("model_matrix", result.model)):
         write_parquet(frame, out / f"{name}.parquet")
     p = result.profiles
     echo(f"engine {result.engine}: {p['region_id'].nunique()} regions × {p['period'].nunique()} periods in "
          f"{seconds:.1f} s; written to the store (feature_values, profiles, model_matrix) and {out}/")
+    if inputs is not None:
+        echo(f"early-warning inputs: {len(inputs):,} region-periods × {inputs.shape[1] - 5} features, edition step "
+             f"{inputs.attrs['edition_step']} years (store table warning_inputs)")
     reasons = result.values["suppressed_by"].value_counts()
     echo("suppressed values: " + (", ".join(f"{k} {v:,}" for k, v in reasons.items() if k) or "none"))
     return result
+
+
+def _write_warning_inputs(store: Store, result, catalog, settings: Settings):
+    """The early-warning inputs (a features step) and the settings that made them; None (and the old tables
+    dropped) when the profiles have fewer than two periods with a status index."""
+    try:
+        inputs = early_warning_inputs(result.profiles, result.model, catalog, settings)
+    except WarningInputError:
+        for name in ("warning_inputs", "warning_inputs_settings"):
+            store.drop_table(name)
+        return None
+    store.replace_table("warning_inputs", inputs)
+    store.replace_table("warning_inputs_settings", pd.DataFrame([{
+        "edition_step": inputs.attrs["edition_step"],
+        "status_thresholds": json.dumps(list(settings.features.index.status_thresholds)),
+        "status_indicators": json.dumps(settings.features.index.status_indicators),
+        "dynamics_periods": settings.features.dynamics_periods, "written_at": pd.Timestamp.now(tz="UTC")}]))
+    return inputs
 
 
 def _catalog_with_extensions(settings: Settings):
@@ -255,28 +279,41 @@ def _run_early_warning(settings: Settings, echo=click.echo):
         tables = store.tables()
         if not {"profiles", "model_matrix", "feature_values"} <= tables:
             raise click.ClickException("the store has no profiles yet: run 'sozialradar features' first")
+        if "warning_inputs" not in tables:
+            raise click.ClickException("the store has no early-warning inputs: the profiles need at least two periods "
+                                       "with a status index; run 'sozialradar features' after importing them")
         profiles, matrix, values = store.table("profiles"), store.table("model_matrix"), store.table("feature_values")
+        inputs = store.table("warning_inputs")
         try:
             summary = train_early_warning(profiles, matrix, values, _catalog_with_extensions(settings), settings,
-                                          store=store)
+                                          store=store, inputs=inputs, progress=lambda text: echo(f"  … {text}"))
         except EarlyWarningError as exc:
             raise click.ClickException(str(exc)) from None
-    m = summary.metrics
-    echo(f"MLflow run {summary.run_id}: Frühwarnung mit {summary.chosen}; Modellversion {summary.model_version}"
+    echo(f"MLflow run {summary.run_id}: Frühwarnung, Modellversion {summary.model_version}"
          + (" (@champion)" if summary.champion else ""))
-    echo(f"  Backtest ({int(m['n_test_periods'])} Perioden, {int(m['n_transitions'])} Übergänge): "
-         f"ROC AUC {m['roc_auc']:.2f}, Average Precision {m['average_precision']:.2f}; "
-         f"Vergleich Dynamikindex {m['anchor_dynamics_index_average_precision']:.2f}, "
-         f"Abstand zur Klassengrenze {m['anchor_boundary_closeness_average_precision']:.2f}")
-    echo("  Schwellen (Präzision im Backtest): " + ", ".join(
-        f"{lv} ab {summary.thresholds[lv]:.2f}" + (f" ({m[f'precision_{lv}']:.2f})" if summary.thresholds[lv] < 1 else
-                                                   " (nie erreicht)") for lv in ("beobachten", "Warnung", "akut")))
-    if "planted_deteriorations" in m:
-        echo(f"  geplante Verschlechterungen vor ihrem Beginn mindestens 'beobachten': "
-             f"{int(m['planted_flagged_before_onset'])} von {int(m['planted_deteriorations'])}")
-    counts = summary.warnings["level"].value_counts()
-    period = summary.warnings["period"].iloc[0]
-    echo(f"  Stufen {period}: " + ", ".join(f"{lv} {int(counts.get(lv, 0))}" for lv in ("keine", "beobachten", "Warnung", "akut")))
+    for h, r in summary.horizons.items():
+        m = r.metrics[r.chosen]
+        echo(f"  {r.model.note}")
+        echo(f"    Rückblick ({int(m['n_test_periods'])} Perioden, {int(m['n_transitions'])} Übergänge, "
+             f"{m['positive_rate']:.0%} verschlechtert): ROC AUC {m['roc_auc']:.2f}, Average Precision "
+             f"{m['average_precision']:.2f}; Kandidaten: " + ", ".join(
+                 f"{k} {mm['average_precision']:.2f}" for k, mm in r.metrics.items()))
+        levels = r.model.levels
+        echo("    Stufen (Trefferquote außerhalb der Stichprobe): " + ", ".join(
+            f"{lv} ab {levels.thresholds[lv]:.2f} ({m[f'precision_{lv}']:.2f})" if levels.thresholds[lv] is not None
+            else f"{lv} nicht verfügbar" for lv in ("beobachten", "Warnung", "akut")))
+        for lv, why in levels.reasons.items():
+            echo(f"    {lv}: nicht verfügbar – {why}")
+        if r.planted:
+            echo(f"    geplante Verschlechterungen vor ihrem Beginn mindestens 'beobachten': "
+                 f"{int(r.planted['planted_flagged_before_onset'])} von {int(r.planted['planted_deteriorations'])}")
+    for h, why in summary.skipped.items():
+        echo(f"  {years_ahead(h)} voraus: kein Rückblick möglich ({why})")
+    latest = summary.latest()
+    for h, g in latest.groupby("horizon"):
+        counts = g["level"].value_counts()
+        echo(f"  Stufen {g['period'].iloc[0]}, {years_ahead(h)} voraus: " + ", ".join(
+            f"{lv} {int(counts.get(lv, 0))}" for lv in ("keine", "beobachten", "Warnung", "akut")))
     return summary
 
 
@@ -376,6 +413,30 @@ def _serve(settings: Settings, workdir: Path, serve_for: float | None, echo=clic
     finally:
         signal.signal(signal.SIGTERM, previous)
         service.stop(proc)
+
+
+@main.command("export")
+@click.argument("kind", type=click.Choice(["warnings", "profiles", "forecasts"]))
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="FILE.csv (German Excel: ';', decimal comma, UTF-8 with BOM) or FILE.xlsx.")
+@click.option("--period", default=None, help="The period (year); default: the latest (forecasts: all).")
+@click.option("--horizon", type=click.IntRange(1, 20), default=None,
+              help="Warnings only: years ahead; default: every served horizon.")
+@click.pass_context
+def export_cmd(ctx: click.Context, kind: str, out: Path, period: str | None, horizon: int | None) -> None:
+    """Export early warnings, profiles or forecasts as a table for planners; suppressed cells stay suppressed."""
+    from experiments.export import ExportError, export_table
+
+    settings = _settings(ctx)
+    if out.suffix.lower() not in (".csv", ".xlsx"):
+        raise click.BadParameter(f"the file must end in .csv or .xlsx; got {out.name!r}", param_hint="--out")
+    try:
+        with Store(settings.store.path, threads=settings.store.threads, read_only=True) as store:
+            frame = export_table(kind, store, _catalog_with_extensions(settings), period, horizon)
+        write_table(frame, out)
+    except (ExportError, StoreError, FileFormatError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{out}: {len(frame):,} rows × {frame.shape[1]} columns ({kind})")
 
 
 @main.command("geometry")
@@ -538,7 +599,8 @@ def demo_cmd(ctx: click.Context, workdir: Path, serve_for: float | None, port: i
         click.echo(f"ohne Index (zu wenige Einwohner, Werte gesperrt): {', '.join(without)}")
     click.echo("5/9 Modelle (MLflow)")
     settings = settings.model_copy(update={
-        "tracking": settings.tracking.model_copy(update={"uri": f"sqlite:///{(workdir / 'mlflow.db').resolve()}"}),
+        "tracking": settings.tracking.model_copy(update={
+            "uri": project_run_uri(f"sqlite:///{(workdir / 'mlflow.db').resolve()}")}),
         "training": settings.training.model_copy(update={"ground_truth": SAMPLE_DIR / "ground_truth.json"})})
     catalog = _catalog_with_extensions(settings)
     summary = train_classifier(result.profiles, result.model, catalog, settings)
@@ -552,7 +614,7 @@ def demo_cmd(ctx: click.Context, workdir: Path, serve_for: float | None, port: i
         click.echo(f"  Typ {t}: {text}")
     click.echo("6/9 Prognosen (Prophet und Vergleichsverfahren, Backtests, kalibrierte Intervalle)")
     _run_forecast(settings, None)
-    click.echo("7/9 Frühwarnung (Backtest, Kalibrierung, SHAP-Erklärungen)")
+    click.echo("7/9 Frühwarnung (Kandidaten und einfache Regeln im Rückblick, Kalibrierung, SHAP-Erklärungen)")
     ew = _run_early_warning(settings)
     click.echo(f"MLflow: {settings.tracking.uri}")
     click.echo("8/9 Gebietsberichte (HTML)")
@@ -560,7 +622,7 @@ def demo_cmd(ctx: click.Context, workdir: Path, serve_for: float | None, port: i
     click.echo("9/9 Dienst (BentoML) mit Beispielanfragen und Dashboard")
     if port is not None:
         settings = settings.model_copy(update={"serving": settings.serving.model_copy(update={"port": port})})
-    top = ew.warnings.sort_values("probability", ascending=False)["region_id"].iloc[0]
+    top = ew.latest().sort_values("probability", ascending=False)["region_id"].iloc[0]
     try:
         _serve(settings, workdir, serve_for, example_region=str(top))
     except (RuntimeError, TimeoutError) as exc:

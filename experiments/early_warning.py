@@ -1,15 +1,13 @@
-"""The early-warning run, one MLflow run: transitions, rolling backtests of the candidates and two anchors,
-the champion candidate calibrated and thresholded, fitted on all known transitions, explained and registered.
-
-Anchors, scored on exactly the backtest's transitions: the official dynamics index at t (today's backward-
-looking early warning) and the closeness of the status index to the next worse class boundary.
+"""The early-warning job, one MLflow run: per horizon, the rolling backtest of every candidate (the two rules
+among them), the champion by out-of-sample average precision, fitted on all known transitions, every region
+and period explained; the models registered, the warnings with their explanations written to the store.
 """
 
 from __future__ import annotations
 
 import json
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import mlflow
@@ -18,49 +16,74 @@ import pandas as pd
 from matplotlib.figure import Figure
 from mlflow import MlflowClient
 from mlflow.models import infer_signature
-from sklearn.metrics import average_precision_score, roc_auc_score
 
-from experiments.train import _flat, _log_figure, _start
+from experiments.train import _flat, _log_figure
+from features.warning_inputs import build_warning_inputs, edition_step
 from ml.catalog import Catalog
 from ml.config import Settings
-from ml.tracking import fingerprint, git_commit, promote_if_better
+from ml.tracking import fingerprint, git_commit, job_run, promote_if_better
 from models.early_warning import (
-    CANDIDATES, EarlyWarningError, EarlyWarningModel, Platt, background_sample, backtest_metrics,
-    calibrated_out_of_period, choose_thresholds, explain_latest, feature_columns, flagged_before_onset, lead_times,
-    level_of, rolling_backtest, transitions,
+    INDEX_COLUMNS, MODEL_LABELS, RULES, WARNING_LEVELS, BacktestConfig, EarlyWarningError, EarlyWarningModel,
+    backtest, choose_champion, evaluate, explain, fit_final, flagged_before_onset, lead_times, make_transitions,
+    out_of_time, reliability,
 )
 from models.explanations import INDEX_GROUP_NAME, by_dimension, feature_label
 from models.packaging import MODEL_CODE, save_early_warning
 
 
 @dataclass
+class HorizonResult:
+    horizon: int
+    chosen: str
+    metrics: dict[str, dict[str, float]]       # candidate → out-of-sample figures
+    out_of_time: dict[str, dict[str, float]]   # candidate → figures of the last test period alone
+    backtests: dict[str, pd.DataFrame]         # candidate → out-of-sample rows (p, level)
+    model: EarlyWarningModel
+    warnings: pd.DataFrame                     # every region and period: probability, level, sentence …
+    shap: pd.DataFrame                         # long: region_id, period, feature, contribution
+    planted: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def backtest(self) -> pd.DataFrame:
+        return self.backtests[self.chosen]
+
+
+@dataclass
 class EarlyWarningSummary:
     run_id: str
-    chosen: str
-    metrics: dict[str, float]
-    thresholds: dict[str, float]
-    backtest: pd.DataFrame          # the chosen candidate's out-of-sample rows with calibrated p and level
-    warnings: pd.DataFrame          # the latest period: probability, level, sentence, dimension contributions
-    model: EarlyWarningModel
+    horizons: dict[int, HorizonResult]
+    skipped: dict[int, str]                    # horizons without an out-of-sample test, with the reason
     model_version: str | None
     champion: bool
 
+    @property
+    def first(self) -> HorizonResult:
+        return self.horizons[min(self.horizons)]
 
-def _anchors(bt: pd.DataFrame, X: pd.DataFrame) -> dict[str, float]:
-    key = pd.MultiIndex.from_arrays([bt["region_id"], bt["period"]])
-    y = bt["y"].to_numpy(int)
-    out = {}
-    for name, score in (("dynamics_index", X["dynamics_index"].reindex(key).to_numpy()),
-                        ("boundary_closeness", -X["boundary_distance"].reindex(key).to_numpy())):
-        ok = np.isfinite(score)
-        out[f"anchor_{name}_roc_auc"] = float(roc_auc_score(y[ok], score[ok]))
-        out[f"anchor_{name}_average_precision"] = float(average_precision_score(y[ok], score[ok]))
-    return out
+    def latest(self) -> pd.DataFrame:
+        """The warnings of the latest period, every horizon."""
+        frames = [r.warnings.assign(horizon=h) for h, r in self.horizons.items()]
+        w = pd.concat(frames, ignore_index=True)
+        return w[w["period"] == w["period"].max()].reset_index(drop=True)
 
 
-def _planted(bt: pd.DataFrame, thresholds: dict[str, float], settings: Settings) -> dict[str, float]:
+def warning_indicators(model_matrix: pd.DataFrame, catalog: Catalog) -> list[str]:
+    """Indicators with a direction (polarity) that the model matrix holds: the early-warning features."""
+    return [c[2:] for c in model_matrix.columns
+            if c.startswith("m_") and c[2:] in catalog and catalog[c[2:]].polarity != 0]
+
+
+def early_warning_inputs(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog: Catalog,
+                         settings: Settings) -> pd.DataFrame:
+    """The features step's early-warning inputs (as the features job writes them to the store)."""
+    return build_warning_inputs(profiles, model_matrix, warning_indicators(model_matrix, catalog),
+                                settings.features.index.status_thresholds)
+
+
+def _planted(bt: pd.DataFrame, settings: Settings) -> dict[str, float]:
     """With a synthetic county's ground truth: the share of its planted deteriorating Gemeinden that the
-    backtest flags at 'beobachten' or higher in one of the three periods before their onset."""
+    backtest flags at 'beobachten' or higher in one of the three periods before their onset, and the
+    out-of-sample precision at that level."""
     path = settings.training.ground_truth
     if path is None or not Path(path).exists():
         return {}
@@ -70,107 +93,183 @@ def _planted(bt: pd.DataFrame, thresholds: dict[str, float], settings: Settings)
     onsets = {r: o for r, o in onsets.items() if r in tested}
     if not onsets:
         return {}
-    hit = flagged_before_onset(bt, bt["p"] >= thresholds["beobachten"], onsets)
+    flagged = bt["level"].isin(WARNING_LEVELS).to_numpy()
+    hit = flagged_before_onset(bt, flagged, onsets)
     return {"planted_deteriorations": float(len(onsets)), "planted_flagged_before_onset": float(len(hit)),
-            "planted_flagged_before_onset_share": len(hit) / len(onsets)}
+            "planted_flagged_before_onset_share": len(hit) / len(onsets),
+            "planted_precision_beobachten": float(bt.loc[flagged, "y"].mean()) if flagged.any() else float("nan")}
 
 
 def train_early_warning(profiles: pd.DataFrame, model_matrix: pd.DataFrame, values: pd.DataFrame, catalog: Catalog,
-                        settings: Settings, store=None) -> EarlyWarningSummary:
+                        settings: Settings, store=None, inputs: pd.DataFrame | None = None,
+                        progress=None) -> EarlyWarningSummary:
+    """Backtest, choose, fit, explain and register the early warning for every configured horizon.
+
+    ``inputs`` are the early-warning inputs the features job wrote (computed from the profiles when None).
+    ``progress`` is called with a short German text per step.
+    """
     cfg = settings.training.early_warning
-    index_cfg = settings.features.index
-    indicators = [c[2:] for c in model_matrix.columns if c.startswith("m_") and c[2:] in catalog
-                  and catalog[c[2:]].polarity != 0]
-    X_all, y = transitions(profiles, model_matrix, indicators, cfg.horizon, cfg.delta, index_cfg.status_thresholds)
-    if y.notna().sum() == 0:
-        raise EarlyWarningError(f"no transition has an outcome yet: profiles need periods {cfg.horizon} apart")
-    features = feature_columns(X_all, cfg.features)
-    X = X_all[features]
-    results, backtests = {}, {}
-    for kind in cfg.candidates:
-        make = (lambda k=kind: CANDIDATES[k](seed=cfg.seed))
-        bt = rolling_backtest(X, y, make, cfg.horizon)
-        backtests[kind] = bt
-        results[kind] = backtest_metrics(bt, cfg.horizon, cfg.k_share)
-    chosen = max(results, key=lambda k: results[k][cfg.selection_metric])
-    bt = backtests[chosen].copy()
-    platt = Platt().fit(bt["score"], bt["y"])
-    bt["p"] = platt(bt["score"])
-    bt["p_out_of_period"] = calibrated_out_of_period(bt)
-    thresholds = choose_thresholds(bt["p"].to_numpy(), bt["y"].to_numpy(), cfg.precision_watch, cfg.precision_warning,
-                                   cfg.precision_acute)
-    bt["level"] = level_of(bt["p"], thresholds)
-    metrics = {f"{k}.{name}": v for k, m in results.items() for name, v in m.items()}
-    metrics.update({name: v for name, v in results[chosen].items()})
-    metrics.update(_anchors(bt, X_all))
-    for level in ("beobachten", "Warnung", "akut"):
-        flagged = bt["p"] >= thresholds[level]
-        metrics[f"precision_{level}"] = float(bt.loc[flagged, "y"].mean()) if flagged.any() else float("nan")
-        metrics[f"recall_{level}"] = float(bt.loc[flagged, "y"].sum() / max(bt["y"].sum(), 1))
-        metrics[f"threshold_{level}"] = thresholds[level]
-    leads = lead_times(bt, bt["p"] >= thresholds["beobachten"], cfg.horizon)
-    metrics["mean_lead_time"] = float(np.mean(leads)) if leads else float("nan")
-    metrics["events_detected_early"] = float(len(leads))
-    metrics.update(_planted(bt, thresholds, settings))
+    say = progress or (lambda text: None)
+    if inputs is None:
+        inputs = early_warning_inputs(profiles, model_matrix, catalog, settings)
+    step = edition_step(profiles)
+    horizons = cfg.horizons or [step, 2 * step]
+    bcfg = BacktestConfig(candidates=list(cfg.candidates), outcome=cfg.outcome, delta=cfg.delta, features=cfg.features,
+                          targets={"beobachten": cfg.precision_watch, "Warnung": cfg.precision_warning,
+                                   "akut": cfg.precision_acute},
+                          index_columns=INDEX_COLUMNS, calibration_folds=cfg.calibration_folds, seed=cfg.seed)
+    results: dict[int, HorizonResult] = {}
+    skipped: dict[int, str] = {}
+    for h in horizons:
+        T = make_transitions(inputs, h, cfg.outcome, cfg.delta)
+        if T.known.sum() == 0:
+            skipped[h] = f"no transition over {h} years has an outcome yet"
+            continue
+        say(f"Horizont {h} Jahre: Rückblick über {int(T.year[T.known].nunique())} Perioden, "
+            f"{len(cfg.candidates)} Kandidaten")
+        try:
+            bts = backtest(T, bcfg)
+        except EarlyWarningError as exc:
+            skipped[h] = str(exc)
+            continue
+        metrics = {k: evaluate(bt, cfg.k_share, cfg.bootstrap, cfg.seed) for k, bt in bts.items()}
+        for k, bt in bts.items():
+            leads = lead_times(bt, bt["level"].isin(WARNING_LEVELS), h)
+            metrics[k]["mean_lead_time"] = float(np.mean(leads)) if leads else float("nan")
+        chosen = choose_champion(metrics)
+        model = fit_final(T, chosen, bcfg, metrics, cfg.background_size)
+        say(f"Horizont {h} Jahre: {MODEL_LABELS[chosen]} gewählt; Erklärungen für {len(T.X)} Gebiete und Perioden")
+        warnings, shap = explain(model, T.X, values, catalog, settings.features.dynamics_periods, step)
+        results[h] = HorizonResult(h, chosen, metrics, {k: out_of_time(bt) for k, bt in bts.items()}, bts, model,
+                                   warnings, shap, _planted(bts[chosen], settings))
+    if not results:
+        raise EarlyWarningError("no horizon allows an out-of-sample test: "
+                                + "; ".join(f"{h} years: {why}" for h, why in skipped.items()))
+    return _track_and_store(results, skipped, inputs, settings, catalog, store)
 
-    known = y.notna()
-    final = CANDIDATES[chosen](seed=cfg.seed).fit(X[known].to_numpy(float), y[known].to_numpy())
-    background = background_sample(X[known].to_numpy(float), cfg.background_size, cfg.seed)
-    model = EarlyWarningModel(kind=chosen, model=final, features=features, platt=platt, thresholds=thresholds,
-                              background=background, horizon=cfg.horizon, delta=cfg.delta,
-                              metrics={k: results[k] for k in results})
-    warnings = explain_latest(model, X, values, profiles, catalog, settings.features.dynamics_periods)
 
-    _start(settings, "sozialradar-early-warning")
-    with mlflow.start_run(run_name=f"early-warning-{chosen}") as run:
+def _flat_metrics(results: dict[int, HorizonResult]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for h, r in results.items():
+        for k, m in r.metrics.items():
+            out.update({f"h{h}.{k}.{name}": v for name, v in m.items()})
+        for k, m in r.out_of_time.items():
+            out.update({f"h{h}.{k}.out_of_time.{name}": v for name, v in m.items() if name != "period"})
+        out.update({f"h{h}.{name}": v for name, v in r.metrics[r.chosen].items()})
+        out.update({f"h{h}.{name}": v for name, v in r.planted.items()})
+        out[f"h{h}.rule_served"] = float(r.chosen in RULES)
+        for level, t in r.model.levels.thresholds.items():
+            if t is not None:
+                out[f"h{h}.threshold_{level}"] = t
+    return out
+
+
+def _track_and_store(results: dict[int, HorizonResult], skipped: dict[int, str], inputs: pd.DataFrame,
+                     settings: Settings, catalog: Catalog, store) -> EarlyWarningSummary:
+    cfg = settings.training.early_warning
+    metrics = _flat_metrics(results)
+    first = results[min(results)]
+    # the registry compares runs on the first horizon's average precision
+    metrics["average_precision"] = first.metrics[first.chosen]["average_precision"]
+    metrics["roc_auc"] = first.metrics[first.chosen]["roc_auc"]
+    models = {h: r.model for h, r in results.items()}
+    features = sorted({f for m in models.values() for f in m.features} | {"worst_class"})
+    with job_run(settings.tracking.uri, "sozialradar-early-warning",
+                 "early-warning-" + "-".join(f"h{h}-{r.chosen}" for h, r in results.items())) as run:
         mlflow.log_dict(settings.resolved(), "config.json")
-        mlflow.log_params(_flat("", {"early_warning": cfg.model_dump(mode="json"), "chosen": chosen,
-                                     "n_features": len(features)}))
-        mlflow.set_tags({"git_commit": git_commit(), "data_fingerprint": fingerprint(X.reset_index())})
+        mlflow.log_params(_flat("", {"early_warning": cfg.model_dump(mode="json"),
+                                     "horizons": ",".join(map(str, results)),
+                                     **{f"chosen_h{h}": r.chosen for h, r in results.items()}}))
+        mlflow.set_tags({"git_commit": git_commit(), "data_fingerprint": fingerprint(inputs),
+                         **{f"note_h{h}": r.model.note for h, r in results.items()},
+                         **{f"skipped_h{h}": why[:500] for h, why in skipped.items()}})
         mlflow.log_metrics({k: float(v) for k, v in metrics.items() if np.isfinite(v)})
-        mlflow.log_dict(thresholds, "thresholds.json")
-        mlflow.log_text(bt.to_csv(index=False), "backtest.csv")
-        mlflow.log_text(warnings.to_csv(index=False), "warnings_latest.csv")
-        _plots(bt, model, X[known], catalog)
+        for h, r in results.items():
+            mlflow.log_dict({"thresholds": r.model.levels.thresholds, "unavailable": r.model.levels.reasons},
+                            f"levels_h{h}.json")
+            mlflow.log_text(comparison_table(r).to_csv(index=False), f"comparison_h{h}.csv")
+            mlflow.log_text(pd.concat([bt.assign(candidate=k) for k, bt in r.backtests.items()]).to_csv(index=False),
+                            f"backtest_h{h}.csv")
+            _plots(r, inputs, catalog)
         with tempfile.TemporaryDirectory() as tmp:
-            save_early_warning(model, Path(tmp))
-            example = X[known].head(3)
-            out = pd.DataFrame({"probability": model.probability(example),
-                                "level": level_of(model.probability(example), thresholds).astype(str)},
-                               index=example.index)
+            save_early_warning(models, Path(tmp))
+            X = make_transitions(inputs, first.horizon, cfg.outcome, cfg.delta).X
+            example = X.reindex(columns=features).head(3).reset_index(drop=True)
+            out = pd.DataFrame({f"probability_h{h}": m.probability(example) for h, m in models.items()}
+                               | {f"level_h{h}": m.levels.of(m.probability(example)).astype(str)
+                                  for h, m in models.items()})
             info = mlflow.pyfunc.log_model(
                 name="model", python_model=str(MODEL_CODE["early_warning"]), artifacts={"early_warning": tmp},
-                signature=infer_signature(example.reset_index(drop=True), out.reset_index(drop=True)),
-                input_example=example.reset_index(drop=True), registered_model_name=cfg.registered_name)
+                signature=infer_signature(example, out), input_example=example,
+                registered_model_name=cfg.registered_name)
         version = str(info.registered_model_version) if info.registered_model_version is not None else None
         champion = bool(version) and promote_if_better(MlflowClient(), cfg.registered_name, version,
-                                                      cfg.selection_metric, metrics[cfg.selection_metric])
+                                                      "average_precision", metrics["average_precision"])
         mlflow.set_tag("champion", str(champion))
+    summary = EarlyWarningSummary(run.info.run_id, results, skipped, version, champion)
     if store is not None:
-        store.replace_table("early_warnings", warnings.assign(run_id=run.info.run_id))
-    return EarlyWarningSummary(run.info.run_id, chosen, metrics, thresholds, bt, warnings, model, version, champion)
+        write_warnings(store, summary, cfg.registered_name)
+    return summary
 
 
-def _plots(bt: pd.DataFrame, model: EarlyWarningModel, X: pd.DataFrame, catalog: Catalog) -> None:
-    # calibration: observed share of worsenings per bin of the out-of-period calibrated probability
-    fig = Figure(figsize=(5, 4.5))
+def write_warnings(store, summary: EarlyWarningSummary, registered_name: str) -> None:
+    """The served answers: warnings with sentences and drivers, SHAP values, and per horizon the model, its
+    levels and the note on what was chosen — each stamped with run, registered model and version."""
+    stamp = {"run_id": summary.run_id, "registered_name": registered_name, "model_version": summary.model_version}
+    warnings, shap, models = [], [], []
+    for h, r in summary.horizons.items():
+        m = r.model
+        warnings.append(r.warnings.assign(horizon=h, model=m.kind, model_label=m.label, rule=m.is_rule, **stamp))
+        shap.append(r.shap.assign(horizon=h))
+        chosen = r.metrics[r.chosen]
+        models.append({"horizon": h, "model": m.kind, "model_label": m.label, "rule": m.is_rule,
+                       "outcome": m.outcome, "note": m.note,
+                       "thresholds": json.dumps(m.levels.thresholds), "unavailable": json.dumps(m.levels.reasons,
+                                                                                               ensure_ascii=False),
+                       "roc_auc": chosen["roc_auc"], "average_precision": chosen["average_precision"],
+                       "comparison": comparison_table(r).to_json(orient="records", force_ascii=False), **stamp})
+    store.replace_table("early_warnings", pd.concat(warnings, ignore_index=True))
+    store.replace_table("early_warning_shap", pd.concat(shap, ignore_index=True))
+    store.replace_table("early_warning_models", pd.DataFrame(models))
+
+
+def comparison_table(r: HorizonResult) -> pd.DataFrame:
+    """Every candidate side by side: out-of-sample AUC and AP with 90 % intervals, Brier, ECE, precision per
+    level, and the out-of-time figures of the last test period."""
+    rows = []
+    for k, m in r.metrics.items():
+        oot = r.out_of_time.get(k, {})
+        rows.append({"candidate": k, "label": MODEL_LABELS[k], "rule": k in RULES, "chosen": k == r.chosen,
+                     **{name: m.get(name, np.nan) for name in (
+                         "roc_auc", "roc_auc_lo", "roc_auc_hi", "average_precision", "average_precision_lo",
+                         "average_precision_hi", "brier", "ece", "precision_beobachten", "recall_beobachten",
+                         "precision_Warnung", "precision_akut", "flagged_beobachten", "n_transitions",
+                         "positive_rate", "n_test_periods")},
+                     "out_of_time_period": oot.get("period", np.nan), "out_of_time_roc_auc": oot.get("roc_auc", np.nan),
+                     "out_of_time_average_precision": oot.get("average_precision", np.nan)})
+    return pd.DataFrame(rows)
+
+
+def _plots(r: HorizonResult, inputs: pd.DataFrame, catalog: Catalog) -> None:
+    h = r.horizon
+    # reliability: observed share of worsenings per bin of the out-of-sample probability, every candidate
+    fig = Figure(figsize=(5.5, 4.8))
     ax = fig.subplots()
-    ok = bt["p_out_of_period"].notna()
-    b = bt[ok]
-    if len(b):
-        bins = np.unique(np.quantile(b["p_out_of_period"], np.linspace(0, 1, 9)))
-        groups = b.groupby(pd.cut(b["p_out_of_period"], bins, include_lowest=True), observed=True)
-        ax.plot(groups["p_out_of_period"].mean(), groups["y"].mean(), marker="o", color="#1f3b73",
-                label="Backtest (Kalibrierung ohne die Testperiode)")
+    for k, bt in r.backtests.items():
+        rel = reliability(bt["p"], bt["y"])
+        ax.plot(rel["p_mean"], rel["observed"], marker="o", label=f"{MODEL_LABELS[k]}" + (" (gewählt)" if k == r.chosen
+                                                                                          else ""),
+                linewidth=2.2 if k == r.chosen else 1, alpha=1 if k == r.chosen else 0.6)
     ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="ideal")
-    ax.set_xlabel("vorhergesagte Wahrscheinlichkeit")
+    ax.set_xlabel("vorhergesagte Wahrscheinlichkeit (außerhalb der Stichprobe)")
     ax.set_ylabel("beobachteter Anteil Verschlechterungen")
-    ax.set_title("Kalibrierung der Frühwarnung")
-    ax.legend(fontsize=7)
-    _log_figure(fig, "calibration.png")
-    # SHAP summary: mean |φ| per dimension and for the 15 strongest features
-    sample = X.iloc[np.random.default_rng(0).choice(len(X), min(len(X), 300), replace=False)]
-    phi = model.shap(sample)
+    ax.set_title(f"Verlässlichkeit der Frühwarnung, {h} Jahre voraus", fontsize=9)
+    ax.legend(fontsize=6)
+    _log_figure(fig, f"reliability_h{h}.png")
+    # SHAP summary of the chosen model: mean |φ| per dimension and for the 15 strongest features
+    phi = r.shap.pivot_table(index=["region_id", "period"], columns="feature", values="contribution")
+    if phi.empty:
+        return
     dims = by_dimension(phi.abs(), catalog).mean().sort_values()
     names = {d: catalog.dimensions[d].name if d in catalog.dimensions else INDEX_GROUP_NAME for d in dims.index}
     top = phi.abs().mean().sort_values().tail(15)
@@ -179,8 +278,7 @@ def _plots(bt: pd.DataFrame, model: EarlyWarningModel, X: pd.DataFrame, catalog:
     a1.barh([names[d] for d in dims.index], dims.to_numpy(), color="#c8553d")
     a1.set_title("mittlerer |SHAP-Beitrag| je Dimension", fontsize=9)
     a2.barh([feature_label(f, catalog)[:45] for f in top.index], top.to_numpy(), color="#1f3b73")
-    a2.set_title("stärkste Merkmale", fontsize=9)
+    a2.set_title(f"stärkste Merkmale ({MODEL_LABELS[r.chosen]})", fontsize=9)
     for a in (a1, a2):
         a.tick_params(labelsize=7)
-    _log_figure(fig, "shap_summary.png")
-
+    _log_figure(fig, f"shap_summary_h{h}.png")

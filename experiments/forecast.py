@@ -19,9 +19,10 @@ import pandas as pd
 
 from matplotlib.figure import Figure
 
-from experiments.train import _log_figure, _log_provenance, _start
+from experiments.train import _log_figure, _log_provenance
 from ml.catalog import Catalog
 from ml.config import Settings
+from ml.tracking import job_run
 from models.forecast_engines import input_series, run_local, run_spark
 from models.forecasting import ForecastError, ForecastResult, select_and_calibrate, spec_for
 from models.typology import short_name
@@ -78,8 +79,7 @@ def run_forecast(values: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, 
     # series without a forecast: too few observed values, or latest values suppressed
     withheld = n_series - len(result.forecasts[["region_id", "indicator_id"]].drop_duplicates())
 
-    _start(settings, cfg.experiment)
-    with mlflow.start_run(run_name=f"forecast-{engine}") as run:
+    with job_run(settings.tracking.uri, cfg.experiment, f"forecast-{engine}") as run:
         _log_provenance(settings, series, {"forecast": cfg.model_dump(mode="json"), "engine": engine, "level": level})
         m = result.metrics
         mlflow.log_metrics({"n_series": float(n_series), "seconds": seconds, "n_series_withheld": float(withheld),

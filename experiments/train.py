@@ -26,7 +26,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from ml.catalog import Catalog
 from ml.config import Settings
-from ml.tracking import fingerprint, git_commit, promote_if_better, tracking_uri
+from ml.tracking import fingerprint, git_commit, job_run, promote_if_better
 from models.lvq import GLVQ, GMLVQ, LGMLVQ, calibration_slope
 from models.packaging import MODEL_CODE, save_lvq, save_typology
 from models.typology import Typology, short_name
@@ -97,11 +97,6 @@ def _flat(prefix: str, data: dict) -> dict[str, str]:
         else:
             out[key] = str(v)[:500]
     return out
-
-
-def _start(settings: Settings, experiment: str) -> None:
-    mlflow.set_tracking_uri(tracking_uri(settings.tracking.uri))
-    mlflow.set_experiment(experiment)
 
 
 def _log_provenance(settings: Settings, data: pd.DataFrame, section: dict) -> None:
@@ -176,8 +171,7 @@ def train_classifier(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog
 
     final = make().fit(Xn, yn)
     final.calibration_slope_ = slope
-    _start(settings, "sozialradar-classifier")
-    with mlflow.start_run(run_name=f"{cfg.model}-{period}") as run:
+    with job_run(settings.tracking.uri, "sozialradar-classifier", f"{cfg.model}-{period}") as run:
         _log_provenance(settings, X.assign(target=y), {"classifier": cfg.model_dump(mode="json"), "period": period})
         mlflow.log_metrics(metrics)
         _classifier_plots(final, X, y, names, classes, yn, pred, decided)
@@ -261,8 +255,7 @@ def train_typology(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog: 
         planted = pd.Series({g["region_id"]: g["type"] for g in truth["gemeinden"]}).reindex(X.index)
         ok = planted.notna().to_numpy()
         metrics["ari_planted_types"] = float(adjusted_rand_score(planted[ok], model.labels_[ok]))
-    _start(settings, "sozialradar-typology")
-    with mlflow.start_run(run_name=f"{cfg.method}-{period}") as run:
+    with job_run(settings.tracking.uri, "sozialradar-typology", f"{cfg.method}-{period}") as run:
         _log_provenance(settings, X, {"typology": cfg.model_dump(mode="json"), "period": period})
         mlflow.log_metrics(metrics)
         mlflow.log_metrics({f"criterion_k{k}": v for k, v in model.scores_.items()})

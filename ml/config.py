@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal, Mapping
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ml.paths import DATA_DIR
 
@@ -168,20 +168,42 @@ class TypologyTrainingConfig(_Section):
 
 
 class EarlyWarningConfig(_Section):
-    horizon: int = Field(2, ge=1, le=10, description="h: the outcome is measured h periods (years) later")
-    delta: float = Field(0.5, gt=0, description="a rise of the status index by at least this counts as worsening")
-    candidates: list[Literal["gmlvq", "gbt"]] = Field(default_factory=lambda: ["gmlvq", "gbt"])
-    selection_metric: Literal["average_precision", "roc_auc"] = "average_precision"
+    horizons: list[int] | None = Field(
+        None, description="years ahead (each trained, backtested and served); None: one and two editions of the "
+                          "monitoring (Berlin's MSS: 2 and 4 years; annual data: 1 and 2)")
+    outcome: Literal["class", "index_rise"] = Field(
+        "class", description="class: the status class is worse at t + h (what planners read); index_rise: a worse "
+                             "class or a rise of the status index by at least delta")
+    delta: float = Field(0.5, gt=0, description="with outcome index_rise: a rise of the status index by at least "
+                                                "this counts as worsening")
+    candidates: list[Literal["boundary", "dynamics", "index_forecast", "gmlvq", "gbt", "average"]] = Field(
+        default_factory=lambda: ["boundary", "dynamics", "index_forecast", "gmlvq", "gbt", "average"],
+        description="the two rules (boundary, dynamics) compete as candidates; the champion is chosen by backtest "
+                    "average precision (ROC AUC breaks ties), a rule where no model beats it")
     features: Literal["all", "changes"] = Field(
-        "all", description="all: z-values, their changes and the index features; changes: without the z-values")
+        "all", description="inputs of gmlvq and gbt: all (z-values, their changes, index features) or changes "
+                           "(without the z-values)")
+    calibration_folds: int = Field(3, ge=2, le=10, description="calibration and levels inside each backtest fold: "
+                                                               "out-of-fold scores over this many region groups")
+    bootstrap: int = Field(200, ge=0, le=5000, description="bootstrap resamples of regions for the 90 % intervals "
+                                                           "of ROC AUC and average precision (0: none)")
     precision_watch: float = Field(0.5, gt=0, le=1, description="'beobachten': at least this share of the flagged "
-                                                               "backtest transitions worsens")
+                                                               "transitions worsens")
     precision_warning: float = Field(0.65, gt=0, le=1, description="'Warnung' needs at least this precision")
     precision_acute: float = Field(0.8, gt=0, le=1, description="'akut' needs at least this precision")
     k_share: float = Field(0.1, gt=0, le=1, description="precision at k: the top share of regions per period")
     background_size: int = Field(50, ge=5, le=1000, description="background sample of the SHAP values")
     registered_name: str = "sozialradar-early-warning"
     seed: int = 0
+
+    @field_validator("horizons")
+    @classmethod
+    def _horizons(cls, v: list[int] | None) -> list[int] | None:
+        if v is None:
+            return v
+        if not v or any(h < 1 or h > 20 for h in v) or len(set(v)) != len(v):
+            raise ValueError(f"horizons must be distinct whole years in [1, 20]; got {v}")
+        return sorted(v)
 
     @model_validator(mode="after")
     def _precisions_rise(self) -> "EarlyWarningConfig":

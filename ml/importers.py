@@ -561,6 +561,16 @@ def ingest_file(path: Path | str, store: Store, settings: Settings, *, fmt: str 
     content_hash = file_hash(path)
     if not force:
         previous = store.previous_import(content_hash)
+        if previous is not None and previous["status"] == "quarantine_over_limit":
+            # the same content was refused before: it stays refused (a nightly job must not read success)
+            return ImportReport(
+                file=str(path), format=previous["format"] or fmt, status="quarantine_over_limit",
+                import_id=previous["import_id"], rows_read=int(previous["rows_read"] or 0),
+                rows_accepted=int(previous["rows_accepted"] or 0),
+                rows_quarantined=int(previous["rows_quarantined"] or 0), report_path=previous["report"],
+                message=(f"identical content was refused as import #{previous['import_id']} ({previous['file']}): "
+                         f"{previous['message']}; correct the file (or raise ingest.max_quarantine_share)"),
+            )
         if previous is not None:
             return ImportReport(
                 file=str(path), format=fmt, status="already_imported", import_id=previous["import_id"],

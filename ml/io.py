@@ -369,11 +369,46 @@ def read_table(path: Path, *, encoding: str = "auto", delimiter: str = "auto", h
 QUARANTINE_REPORT_COLUMNS = ("file", "line", "column", "value", "reason")
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""A spreadsheet reads a text cell starting with one of these as a formula."""
+
+
+def excel_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@`` …) get a leading
+    apostrophe, so they open as text; numbers are not touched. Returns a copy."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            text = out[col]
+            risky = text.notna() & text.astype(str).str.startswith(FORMULA_START)
+            if risky.any():
+                out[col] = text.astype(object).where(~risky, "'" + text.astype(str))
+    return out
+
+
 def write_quarantine_report(frame: pd.DataFrame, path: Path) -> Path:
-    """Write quarantined rows as CSV (UTF-8 with BOM and ';' so that German Excel opens it as is)."""
+    """Write quarantined rows as CSV (UTF-8 with BOM and ';' so that German Excel opens it as is; text that
+    Excel would run as a formula is written as text)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    frame.loc[:, list(QUARANTINE_REPORT_COLUMNS)].to_csv(path, sep=";", index=False, encoding="utf-8-sig")
+    excel_safe(frame.loc[:, list(QUARANTINE_REPORT_COLUMNS)]).to_csv(path, sep=";", index=False,
+                                                                     encoding="utf-8-sig")
+    return path
+
+
+def write_table(frame: pd.DataFrame, path: Path, sheet: str = "Daten") -> Path:
+    """A table for planners: ``.csv`` as German Excel reads it (``;``, decimal comma, UTF-8 with BOM) or
+    ``.xlsx``; text that a spreadsheet would run as a formula is written as text."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise FileFormatError(f"{path}: the export is written as .csv or .xlsx; got {suffix or 'no suffix'!r}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    safe = excel_safe(frame)
+    if suffix == ".csv":
+        safe.to_csv(path, sep=";", decimal=",", index=False, encoding="utf-8-sig")
+    else:
+        safe.to_excel(path, index=False, sheet_name=sheet)
     return path
 
 

@@ -220,12 +220,16 @@ class Store:
 
     def previous_import(self, content_hash: str) -> dict[str, Any] | None:
         rows = self.con.execute(
-            "SELECT import_id, file, finished_at FROM import_log WHERE content_hash = ? AND status IN "
-            "('ok', 'quarantine_over_limit') ORDER BY import_id DESC LIMIT 1",
+            "SELECT import_id, file, finished_at, status, format, rows_read, rows_accepted, rows_quarantined, message, "
+            "report FROM import_log WHERE content_hash = ? AND status IN ('ok', 'quarantine_over_limit') "
+            "ORDER BY import_id DESC LIMIT 1",
             [content_hash],
         ).fetchall()
-        row = rows[0] if rows else None
-        return None if row is None else {"import_id": row[0], "file": row[1], "finished_at": row[2]}
+        if not rows:
+            return None
+        keys = ("import_id", "file", "finished_at", "status", "format", "rows_read", "rows_accepted",
+                "rows_quarantined", "message", "report")
+        return dict(zip(keys, rows[0]))
 
     def begin_import(self, file: str, content_hash: str, fmt: str) -> int:
         import_id = self.con.execute("SELECT nextval('import_seq')").fetchall()[0][0]
@@ -343,6 +347,13 @@ class Store:
             "SELECT count(*) FROM staged_src SEMI JOIN observations USING (region_id, indicator_id, period)"
         ).fetchall()[0][0]
         return int(n_staged), int(overlap)
+
+    def drop_table(self, name: str) -> None:
+        """Remove a derived table (when its producer no longer has anything to write)."""
+        if name in ("regions", "indicators", "dimensions", "observations", "observation_changes", "import_log",
+                    "quarantine", "schema_info"):
+            raise StoreError(f"{name!r} is a base table of the store and cannot be dropped")
+        self.con.execute(f'DROP TABLE IF EXISTS "{name}"')
 
     def replace_table(self, name: str, frame: pd.DataFrame) -> None:
         """Write a derived table (feature values, profiles ...), replacing an earlier run's."""

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -21,6 +24,49 @@ def tracking_uri(uri: str) -> str:
         path.parent.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{path}"
     return uri
+
+
+def project_run_uri(default: str) -> str:
+    """The tracking store of the run ``mlflow run`` started (``MLFLOW_RUN_ID`` set), else ``default``."""
+    if os.environ.get("MLFLOW_RUN_ID") and os.environ.get("MLFLOW_TRACKING_URI"):
+        return os.environ["MLFLOW_TRACKING_URI"]
+    return default
+
+
+@contextmanager
+def job_run(uri: str, experiment: str, run_name: str) -> Iterator[object]:
+    """The MLflow run of one job.
+
+    Started by ``mlflow run`` (``MLFLOW_RUN_ID`` set), the job joins that run in the tracking store and
+    experiment ``mlflow run`` chose; a second job in the same process (the demo) logs into a child run of it,
+    so that no parameter is written twice. Otherwise a new run in ``experiment`` of the configured store.
+    """
+    import mlflow
+    from mlflow import MlflowClient
+
+    parent = os.environ.get("MLFLOW_RUN_ID")
+    if not parent:
+        mlflow.set_tracking_uri(tracking_uri(uri))
+        mlflow.set_experiment(experiment)
+        with mlflow.start_run(run_name=run_name) as run:
+            yield run
+        return
+    mlflow.set_tracking_uri(tracking_uri(project_run_uri(uri)))
+    outer = MlflowClient().get_run(parent)
+    try:
+        if "sozialradar.job" not in outer.data.tags:
+            with mlflow.start_run(run_id=parent) as run:
+                mlflow.set_tags({"sozialradar.job": run_name, "mlflow.runName": run_name})
+                yield run
+            return
+        # created by id: a start_run without one would resume MLFLOW_RUN_ID again
+        child = MlflowClient().create_run(outer.info.experiment_id, run_name=run_name,
+                                          tags={"mlflow.parentRunId": parent, "sozialradar.job": run_name})
+        with mlflow.start_run(run_id=child.info.run_id) as run:
+            yield run
+    finally:
+        # ending a run clears MLFLOW_RUN_ID; the process's later jobs still belong to the project run
+        os.environ["MLFLOW_RUN_ID"] = parent
 
 
 def git_commit() -> str:

@@ -1,38 +1,63 @@
-"""Early warning: the probability that a region's status worsens within h periods, learnt from past transitions.
+"""Early warning: the probability that a region's status class is worse h years later, learnt from past
+transitions and judged on periods the model has not seen.
 
-A transition is (region, period t) with the features at t and the outcome at t + h: the status class gets
-worse, or the status index rises by at least δ. Features at t (all known at t, nothing from later):
+A *transition* is a row of the early-warning inputs (:mod:`features.warning_inputs`, region and period t)
+with its outcome at t + h. The default outcome is what planners read: **the status class is worse at t + h**;
+a region already in the worst class cannot get worse and is not at risk. The option ``index_rise`` counts a
+worse class *or* a rise of the status index by at least δ.
 
-* ``m_<indicator>``: the profile's z-values (KNN-imputed model matrix),
-* ``dz_<indicator>``: their change over the dynamics periods (0 where unknown),
-* ``status_index``, ``dynamics_index``, ``boundary_distance`` (how far the status index is from the next
-  worse class boundary; 0 in the worst class) and ``status_trend`` (the status index's least-squares slope
-  over up to three periods, projected h periods ahead — a drift forecast of the index).
+Candidates, all scored the same way:
 
-Candidates: a probabilistic GMLVQ (ours; score d(x, w₀) − d(x, w₁), exact SHAP in closed form) and
-gradient-boosted trees (scikit-learn's HistGradientBoostingClassifier). :func:`rolling_backtest` tests each
-period T on a model trained only on transitions that ended by T (t + h ≤ T) — no look-ahead. Probabilities
-are Platt-calibrated on the pooled backtest scores; levels keine / beobachten / Warnung / akut come from
-thresholds chosen on the backtest (:func:`choose_thresholds`): each level is the lowest probability at which
-the backtest's flagged transitions worsen at that level's target precision.
+* ``boundary`` (a rule): closeness of the status index to the next worse class boundary;
+* ``dynamics`` (a rule): the official dynamics index, today's backward-looking early warning;
+* ``index_forecast``: a predictive distribution of the status index at t + h — a ridge regression of its
+  change on its level (mean reversion), the dynamics index, the component changes and the multi-edition
+  trend, with the residual spread — turned into P(index crosses the next worse boundary). With no dynamics
+  it orders regions like the boundary rule;
+* ``gmlvq`` (ours, exact SHAP in closed form) and ``gbt`` (gradient-boosted trees), with boundary distance
+  and index level among their inputs;
+* ``average``: the mean of the calibrated log-odds of the model candidates.
+
+:func:`backtest` tests each period T on models fitted only on transitions that ended by T (t + h ≤ T).
+Calibration (Platt) and the level thresholds are fitted **inside** each fold, on out-of-fold scores of the
+training transitions (grouped by region), and judged on the unseen period T — so the precision reported per
+level is out-of-sample. A level whose precision target no threshold reaches is *nicht verfügbar*, with the
+reason; there is no unreachable threshold.
 """
 
 from __future__ import annotations
 
+import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
+from scipy.stats import norm
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
+from sklearn.model_selection import GroupKFold
 from threadpoolctl import threadpool_limits
 
-from models.explanations import by_dimension, driver_sentence, gmlvq_score_shap, top_drivers, tree_shap
+from features.warning_inputs import ID_COLUMNS
+from models.explanations import gmlvq_score_shap, tree_shap
 from models.lvq import GMLVQ
 
 LEVELS = ("keine", "beobachten", "Warnung", "akut")
-INDEX_FEATURES = ["status_index", "dynamics_index", "boundary_distance", "status_trend"]
+WARNING_LEVELS = LEVELS[1:]
+UNAVAILABLE = "nicht verfügbar"
+OUTCOMES = ("class", "index_rise")
+RULES = ("boundary", "dynamics")
+MODEL_LABELS = {
+    "boundary": "Regel: Nähe zur nächst schlechteren Statusklasse",
+    "dynamics": "Regel: Dynamikindex",
+    "index_forecast": "Verteilung des künftigen Statusindex",
+    "gmlvq": "GMLVQ (Prototypen)",
+    "gbt": "Gradient-Boosting-Bäume",
+    "average": "Mittel der Modelle",
+}
+INDEX_COLUMNS = ["status_index", "dynamics_index", "status_change_1", "status_change_2", "status_trend"]
 
 
 class EarlyWarningError(ValueError):
@@ -41,155 +66,311 @@ class EarlyWarningError(ValueError):
 
 # --- transitions ------------------------------------------------------------------------------------------
 
-def boundary_distance(index: pd.Series, thresholds) -> pd.Series:
-    """Distance of the status index to the next higher (worse) class boundary; 0 in the worst class."""
-    t = np.asarray(sorted(thresholds), dtype=float)
+@dataclass
+class Transitions:
+    """Features at t (index: region_id, period), the outcome at t + h and the index change that led to it."""
 
-    def one(v: float) -> float:
-        if not np.isfinite(v):
-            return np.nan
-        above = t[t > v]
-        return float(above[0] - v) if len(above) else 0.0
+    X: pd.DataFrame
+    y: pd.Series            # 1 worse, 0 not, NaN: outcome unknown yet or not at risk
+    change: pd.Series       # status index at t + h minus at t (NaN unknown)
+    distance: pd.Series     # how far the index must rise for the outcome (inf: it cannot happen)
+    at_risk: pd.Series      # False where the outcome cannot happen (the worst class, class outcome)
+    year: pd.Series
+    horizon: int
+    outcome: str
 
-    return index.map(one)
-
-
-def _trend(frame: pd.DataFrame, horizon: int, window: int = 3) -> pd.Series:
-    """Per region, the slope of status_index over the last ``window`` periods up to t, times ``horizon``."""
-    out = pd.Series(np.nan, index=frame.index)
-    for _, g in frame.groupby("region_id", sort=False):
-        g = g.sort_values("year")
-        yrs, vals = g["year"].to_numpy(float), g["status_index"].to_numpy(float)
-        for k in range(len(g)):
-            lo = max(0, k - window + 1)
-            x, y = yrs[lo: k + 1], vals[lo: k + 1]
-            ok = np.isfinite(y)
-            if ok.sum() >= 2:
-                out.loc[g.index[k]] = np.polyfit(x[ok], y[ok], 1)[0] * horizon
-    return out
+    @property
+    def known(self) -> pd.Series:
+        return self.y.notna()
 
 
-def transitions(profiles: pd.DataFrame, model_matrix: pd.DataFrame, indicators: list[str], horizon: int = 2,
-                delta: float = 0.5, thresholds=(-1.0, 1.0, 1.5)) -> tuple[pd.DataFrame, pd.Series]:
-    """Features (index: region_id, period) and outcome (1 worsens, 0 not, NaN unknown yet) of every region and
-    period with a status index."""
-    p = profiles[profiles["status_index"].notna()].copy()
-    p["year"] = p["period"].astype(str).str[:4].astype(int)
-    m = model_matrix.set_index(["region_id", "period"])
-    p = p.set_index(["region_id", "period"], drop=False)
-    feats = pd.DataFrame(index=p.index)
-    for ind in indicators:
-        col = f"m_{ind}"
-        feats[col] = m[col].reindex(p.index) if col in m.columns else np.nan
-        dz = f"dz_{ind}"
-        feats[dz] = p[dz].fillna(0.0) if dz in p.columns else 0.0
-    feats["status_index"] = p["status_index"]
-    feats["dynamics_index"] = p["dynamics_index"].fillna(0.0)
-    feats["boundary_distance"] = boundary_distance(p["status_index"], thresholds)
-    flat = p.reset_index(drop=True)
-    feats["status_trend"] = _trend(flat, horizon).to_numpy()
-    feats["status_trend"] = feats["status_trend"].fillna(0.0)
-    # features that are missing for a whole column (an indicator never observed) are dropped, others imputed 0
-    feats = feats.dropna(axis=1, how="all").fillna(0.0)
-    later = p.set_index(["region_id", "year"])
-    key = pd.MultiIndex.from_arrays([p["region_id"], p["year"] + horizon])
-    idx_later = later["status_index"].reindex(key).to_numpy()
-    cls_later = later["status_class"].reindex(key).to_numpy()
-    worse = (cls_later > p["status_class"].to_numpy()) | (idx_later - p["status_index"].to_numpy() >= delta)
-    y = pd.Series(np.where(np.isfinite(idx_later), worse.astype(float), np.nan), index=p.index, name="worsens")
-    return feats, y
+def outcome_distance(X: pd.DataFrame, outcome: str, delta: float) -> np.ndarray:
+    """How far the status index must rise for the outcome to happen (inf: it cannot)."""
+    worst = X["worst_class"].to_numpy(bool) if "worst_class" in X.columns else np.zeros(len(X), bool)
+    d = np.where(worst, np.inf, X["boundary_distance"].to_numpy(float))
+    return np.minimum(d, delta) if outcome == "index_rise" else d
+
+
+def make_transitions(inputs: pd.DataFrame, horizon: int, outcome: str = "class", delta: float = 0.5) -> Transitions:
+    """Transitions over ``horizon`` years from the early-warning inputs."""
+    if outcome not in OUTCOMES:
+        raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}; got {outcome!r}")
+    if horizon < 1:
+        raise ValueError(f"horizon must be at least 1 year; got {horizon}")
+    frame = inputs.reset_index(drop=True)
+    later = frame.set_index(["region_id", "year"])
+    key = pd.MultiIndex.from_arrays([frame["region_id"], frame["year"] + horizon])
+    idx_later = later["status_index"].reindex(key).to_numpy(float)
+    cls_later = later["status_class"].reindex(key).to_numpy(float)
+    change = idx_later - frame["status_index"].to_numpy(float)
+    worse = cls_later > frame["status_class"].to_numpy(float)
+    if outcome == "index_rise":
+        worse = worse | (change >= delta)
+    at_risk = ~frame["worst_class"].to_numpy(bool) if outcome == "class" else np.ones(len(frame), bool)
+    y = np.where(np.isfinite(idx_later) & at_risk, worse.astype(float), np.nan)
+    index = pd.MultiIndex.from_arrays([frame["region_id"], frame["period"].astype(str)], names=["region_id", "period"])
+    X = frame.drop(columns=[c for c in ID_COLUMNS if c not in ("worst_class",)]).set_index(index)
+    X["worst_class"] = X["worst_class"].astype(float)
+    return Transitions(X=X, y=pd.Series(y, index=index, name="worsens"), change=pd.Series(change, index=index),
+                       distance=pd.Series(outcome_distance(X, outcome, delta), index=index),
+                       at_risk=pd.Series(at_risk, index=index), year=pd.Series(frame["year"].to_numpy(), index=index),
+                       horizon=horizon, outcome=outcome)
+
+
+def feature_columns(X: pd.DataFrame, which: str) -> list[str]:
+    """The learned classifiers' inputs: ``all`` or ``changes`` (no level z-values)."""
+    cols = [c for c in X.columns if c != "worst_class"]
+    if which == "changes":
+        return [c for c in cols if not c.startswith("m_")]
+    return cols
 
 
 # --- candidates -------------------------------------------------------------------------------------------
+# Each candidate: fit(X, y, change) -> self; score(X) -> higher means more at risk; shap(X, background) ->
+# exact SHAP values, a frame over ``features_`` whose rows sum to score(x) minus a base (the background's mean
+# score; for trees their expected output). ``state()`` and ``from_state`` write and read it as JSON plus
+# plain arrays.
+
+class _Rule:
+    learned = False
+    column = ""
+    sign = 1.0
+
+    def __init__(self, **_):
+        self.features_ = [self.column]
+
+    def fit(self, X, y=None, change=None):
+        return self
+
+    def score(self, X: pd.DataFrame) -> np.ndarray:
+        return self.sign * X[self.column].to_numpy(float)
+
+    def shap(self, X: pd.DataFrame, background: pd.DataFrame) -> pd.DataFrame:
+        s = self.score(X) - self.score(background).mean()
+        return pd.DataFrame({self.column: s}, index=X.index)
+
+    def state(self):
+        return {}, {}
+
+    @classmethod
+    def from_state(cls, meta, arrays):
+        return cls()
+
+
+class BoundaryRule(_Rule):
+    """Closeness to the next worse class boundary: score = −distance (the worst class is not at risk)."""
+
+    kind, column, sign = "boundary", "boundary_distance", -1.0
+
+
+class DynamicsRule(_Rule):
+    """The official dynamics index at t."""
+
+    kind, column, sign = "dynamics", "dynamics_index", 1.0
+
+
+class IndexForecast:
+    """A Gaussian predictive distribution of the status index change over the horizon.
+
+    μ(x) = b + wᵀx̃ (ridge regression on standardised ``columns``, default the index level, dynamics index,
+    the index changes over one and two editions and its trend; penalty by leave-one-out error), σ the
+    residual spread (degrees of freedom corrected). Score z = (μ(x) − distance(x)) / σ, so P(outcome) = Φ(z); z is linear in the inputs and
+    its SHAP values are exact: wⱼ(x̃ⱼ − mean x̃ⱼ)/σ, and −(distance − mean distance)/σ for the boundary distance.
+    """
+
+    kind = "index_forecast"
+    learned = True
+
+    alphas = tuple(np.logspace(-1, 4, 11))
+
+    def __init__(self, columns: list[str] | None = None, outcome: str = "class", delta: float = 0.5, **_):
+        self.columns, self.outcome, self.delta = columns, outcome, delta
+
+    def fit(self, X: pd.DataFrame, y, change) -> "IndexForecast":
+        from sklearn.linear_model import RidgeCV
+
+        cols = [c for c in (self.columns or INDEX_COLUMNS) if c in X.columns]
+        self.cols_ = cols
+        self.features_ = cols + (["boundary_distance"] if "boundary_distance" not in cols else [])
+        A = X[cols].to_numpy(float)
+        t = np.asarray(change, float)
+        ok = np.isfinite(t)
+        A, t = A[ok], t[ok]
+        if len(t) <= len(cols) + 1:
+            raise EarlyWarningError(f"the index forecast needs more than {len(cols) + 1} transitions; got {len(t)}")
+        self.mean_ = A.mean(axis=0)
+        self.std_ = A.std(axis=0)
+        self.std_[self.std_ == 0] = 1.0
+        Z = (A - self.mean_) / self.std_
+        # the penalty by efficient leave-one-out error: as much mean reversion and momentum as the data carry
+        ridge = RidgeCV(alphas=self.alphas).fit(Z, t)
+        self.alpha_, self.intercept_, self.coef_ = float(ridge.alpha_), float(ridge.intercept_), ridge.coef_
+        resid = t - self.intercept_ - Z @ self.coef_
+        self.sigma_ = max(float(np.sqrt((resid ** 2).sum() / max(len(t) - len(cols) - 1, 1))), 1e-6)
+        return self
+
+    def mean_change(self, X: pd.DataFrame) -> np.ndarray:
+        Z = (X[self.cols_].to_numpy(float) - self.mean_) / self.std_
+        return self.intercept_ + Z @ self.coef_
+
+    def score(self, X: pd.DataFrame) -> np.ndarray:
+        d = outcome_distance(X, self.outcome, self.delta)
+        d = np.where(np.isfinite(d), d, 1e3)
+        return (self.mean_change(X) - d) / self.sigma_
+
+    def probability(self, X: pd.DataFrame) -> np.ndarray:
+        """P(outcome) under the Gaussian predictive distribution (before calibration)."""
+        return norm.cdf(self.score(X))
+
+    def shap(self, X: pd.DataFrame, background: pd.DataFrame) -> pd.DataFrame:
+        Zx = (X[self.cols_].to_numpy(float) - self.mean_) / self.std_
+        Zb = (background[self.cols_].to_numpy(float) - self.mean_) / self.std_
+        phi = pd.DataFrame((Zx - Zb.mean(axis=0)) * self.coef_ / self.sigma_, index=X.index, columns=self.cols_)
+        dx = outcome_distance(X, self.outcome, self.delta)
+        db = outcome_distance(background, self.outcome, self.delta)
+        dx, db = np.where(np.isfinite(dx), dx, 1e3), np.where(np.isfinite(db), db, 1e3)
+        bd = -(dx - db.mean()) / self.sigma_
+        phi["boundary_distance"] = phi.get("boundary_distance", 0.0) + bd
+        return phi[self.features_]
+
+    def state(self):
+        meta = {"cols": self.cols_, "outcome": self.outcome, "delta": self.delta, "alpha": self.alpha_,
+                "intercept": self.intercept_, "sigma": self.sigma_}
+        return meta, {"mean": self.mean_, "std": self.std_, "coef": self.coef_}
+
+    @classmethod
+    def from_state(cls, meta, arrays):
+        m = cls(columns=meta["cols"], outcome=meta["outcome"], delta=meta["delta"])
+        m.cols_, m.alpha_ = meta["cols"], meta["alpha"]
+        m.features_ = m.cols_ + (["boundary_distance"] if "boundary_distance" not in m.cols_ else [])
+        m.intercept_, m.sigma_ = meta["intercept"], meta["sigma"]
+        m.mean_, m.std_, m.coef_ = arrays["mean"], arrays["std"], arrays["coef"]
+        return m
+
 
 class WarningGMLVQ:
     """GMLVQ on standardised features, two classes; score = d(x, w₀) − d(x, w₁) (higher: more at risk)."""
 
     kind = "gmlvq"
+    learned = True
 
-    def __init__(self, regularization: float = 0.01, seed: int = 0):
-        self.regularization, self.seed = regularization, seed
+    def __init__(self, columns: list[str] | None = None, regularization: float = 0.01, seed: int = 0, **_):
+        self.columns, self.regularization, self.seed = columns, regularization, seed
 
-    def fit(self, X: np.ndarray, y: np.ndarray) -> "WarningGMLVQ":
-        self.mean_ = X.mean(axis=0)
-        self.std_ = X.std(axis=0)
+    def fit(self, X: pd.DataFrame, y, change=None) -> "WarningGMLVQ":
+        self.features_ = list(self.columns or X.columns)
+        A = X[self.features_].to_numpy(float)
+        self.mean_ = A.mean(axis=0)
+        self.std_ = A.std(axis=0)
         self.std_[self.std_ == 0] = 1.0
-        Z = (X - self.mean_) / self.std_
-        self.model_ = GMLVQ(class_weight="balanced", regularization=self.regularization, random_state=self.seed)
-        self.model_.fit(Z, y.astype(int))
-        labels = self.model_.classes_[self.model_.prototype_labels_]
-        self.w0_ = self.model_.prototypes_[labels == 0][0]
-        self.w1_ = self.model_.prototypes_[labels == 1][0]
-        self.lambda_ = self.model_.lambda_
+        model = GMLVQ(class_weight="balanced", regularization=self.regularization, random_state=self.seed)
+        model.fit((A - self.mean_) / self.std_, np.asarray(y).astype(int))
+        labels = model.classes_[model.prototype_labels_]
+        self.w0_ = model.prototypes_[labels == 0][0]
+        self.w1_ = model.prototypes_[labels == 1][0]
+        self.lambda_ = model.lambda_
         return self
 
-    def _z(self, X):
-        return (np.atleast_2d(X) - self.mean_) / self.std_
+    def _z(self, X: pd.DataFrame) -> np.ndarray:
+        return (X[self.features_].to_numpy(float) - self.mean_) / self.std_
 
-    def score(self, X: np.ndarray) -> np.ndarray:
+    def score(self, X: pd.DataFrame) -> np.ndarray:
         Z = self._z(X)
         d0 = np.einsum("nd,de,ne->n", Z - self.w0_, self.lambda_, Z - self.w0_)
         d1 = np.einsum("nd,de,ne->n", Z - self.w1_, self.lambda_, Z - self.w1_)
         return d0 - d1
 
-    def shap(self, X: np.ndarray, background: np.ndarray) -> np.ndarray:
-        """Exact SHAP values of ``score`` in standardised units (a feature's own scale cancels in the sum)."""
-        return gmlvq_score_shap(self._z(X), self._z(background), self.lambda_, self.w0_, self.w1_)
+    def shap(self, X: pd.DataFrame, background: pd.DataFrame) -> pd.DataFrame:
+        """Exact SHAP values of ``score`` (a feature's own scale cancels in the sum)."""
+        phi = gmlvq_score_shap(self._z(X), self._z(background), self.lambda_, self.w0_, self.w1_)
+        return pd.DataFrame(phi, index=X.index, columns=self.features_)
+
+    def state(self):
+        return ({"features": self.features_, "regularization": self.regularization, "seed": self.seed},
+                {"mean": self.mean_, "std": self.std_, "w0": self.w0_, "w1": self.w1_, "lam": self.lambda_})
+
+    @classmethod
+    def from_state(cls, meta, arrays):
+        m = cls(columns=meta["features"], regularization=meta["regularization"], seed=meta["seed"])
+        m.features_ = meta["features"]
+        m.mean_, m.std_, m.w0_, m.w1_, m.lambda_ = (arrays[k] for k in ("mean", "std", "w0", "w1", "lam"))
+        return m
 
 
 class WarningTrees:
-    """Gradient-boosted trees; score = the log-odds output."""
+    """Gradient-boosted trees; score = the log-odds output. Unweighted: the calibration sets the level of the
+    probabilities, and class weights make scikit-learn's histogram trees about 25 times slower."""
 
     kind = "gbt"
+    learned = True
 
-    def __init__(self, seed: int = 0):
-        self.seed = seed
+    def __init__(self, columns: list[str] | None = None, seed: int = 0, **_):
+        self.columns, self.seed = columns, seed
 
-    def fit(self, X: np.ndarray, y: np.ndarray) -> "WarningTrees":
+    def fit(self, X: pd.DataFrame, y, change=None) -> "WarningTrees":
+        self.features_ = list(self.columns or X.columns)
         self.model_ = HistGradientBoostingClassifier(max_iter=100, learning_rate=0.05, max_leaf_nodes=8,
                                                      min_samples_leaf=10, l2_regularization=1.0,
-                                                     class_weight="balanced", random_state=self.seed)
+                                                     random_state=self.seed)
         # a few hundred rows: OpenMP threads cost more than they give (measured 2x slower on two cores)
         with threadpool_limits(limits=1):
-            self.model_.fit(X, y.astype(int))
+            self.model_.fit(X[self.features_].to_numpy(float), np.asarray(y).astype(int))
         return self
 
-    def score(self, X: np.ndarray) -> np.ndarray:
-        return self.model_.decision_function(np.atleast_2d(X))
+    def score(self, X: pd.DataFrame) -> np.ndarray:
+        with threadpool_limits(limits=1):
+            return self.model_.decision_function(X[self.features_].to_numpy(float))
 
-    def shap(self, X: np.ndarray, background: np.ndarray) -> np.ndarray:
-        return tree_shap(self.model_, X)[0]
+    def shap(self, X: pd.DataFrame, background: pd.DataFrame) -> pd.DataFrame:
+        # path-dependent Tree SHAP starts from the trees' expected output, not from the background's mean
+        phi = tree_shap(self.model_, X[self.features_].to_numpy(float))[0]
+        return pd.DataFrame(phi, index=X.index, columns=self.features_)
+
+    def state(self):
+        import skops.io
+
+        blob = np.frombuffer(skops.io.dumps(self.model_), dtype=np.uint8)
+        return {"features": self.features_, "seed": self.seed}, {"skops": blob}
+
+    @classmethod
+    def from_state(cls, meta, arrays):
+        import skops.io
+
+        data = arrays["skops"].tobytes()
+        m = cls(columns=meta["features"], seed=meta["seed"])
+        m.features_ = meta["features"]
+        m.model_ = skops.io.loads(data, trusted=skops.io.get_untrusted_types(data=data))
+        return m
 
 
-CANDIDATES = {"gmlvq": WarningGMLVQ, "gbt": WarningTrees}
+class Average:
+    """Mean of the components' calibrated log-odds a·s + b; SHAP is the same mean of a·φ (exact)."""
+
+    kind = "average"
+    learned = True
+
+    def __init__(self, components: list[tuple[object, "Platt"]]):
+        self.components = components
+        feats: list[str] = []
+        for model, _ in components:
+            feats += [f for f in model.features_ if f not in feats]
+        self.features_ = feats
+
+    def score(self, X: pd.DataFrame) -> np.ndarray:
+        return np.mean([platt.a * m.score(X) + platt.b for m, platt in self.components], axis=0)
+
+    def shap(self, X: pd.DataFrame, background: pd.DataFrame) -> pd.DataFrame:
+        total = pd.DataFrame(0.0, index=X.index, columns=self.features_)
+        for m, platt in self.components:
+            total[m.features_] += platt.a * m.shap(X, background) / len(self.components)
+        return total
 
 
-# --- backtest, calibration, thresholds --------------------------------------------------------------------
+CANDIDATES = {"boundary": BoundaryRule, "dynamics": DynamicsRule, "index_forecast": IndexForecast,
+              "gmlvq": WarningGMLVQ, "gbt": WarningTrees}
 
-def rolling_backtest(X: pd.DataFrame, y: pd.Series, make, horizon: int, min_positives: int = 3,
-                     progress=None) -> pd.DataFrame:
-    """Out-of-sample scores per test period T from a model fitted on transitions with t + h ≤ T."""
-    years = pd.Series(X.index.get_level_values("period").astype(str).str[:4].astype(int), index=X.index)
-    known = y.notna()
-    rows = []
-    test_years = sorted(years[known].unique())
-    for i, T in enumerate(test_years):
-        train = known & (years + horizon <= T)
-        test = known & (years == T)
-        if train.sum() == 0 or y[train].sum() < min_positives or (y[train] == 0).sum() < min_positives:
-            continue
-        model = make().fit(X[train].to_numpy(float), y[train].to_numpy())
-        s = model.score(X[test].to_numpy(float))
-        rows.append(pd.DataFrame({"region_id": X.index[test.to_numpy()].get_level_values("region_id"),
-                                  "period": X.index[test.to_numpy()].get_level_values("period"),
-                                  "y": y[test].to_numpy(), "score": s}))
-        if progress:
-            progress(i + 1, len(test_years))
-    if not rows:
-        raise EarlyWarningError("no period has enough earlier transitions (each class needs "
-                                f"{min_positives} before it) for an out-of-sample test")
-    return pd.concat(rows, ignore_index=True)
 
+# --- calibration and levels -------------------------------------------------------------------------------
 
 @dataclass
 class Platt:
@@ -198,29 +379,233 @@ class Platt:
     a: float = 1.0
     b: float = 0.0
 
-    def fit(self, score: np.ndarray, y: np.ndarray) -> "Platt":
+    def fit(self, score, y) -> "Platt":
         from sklearn.linear_model import LogisticRegression
 
-        lr = LogisticRegression(C=1e4).fit(np.asarray(score).reshape(-1, 1), np.asarray(y).astype(int))
+        s, t = np.asarray(score, float), np.asarray(y).astype(int)
+        ok = np.isfinite(s)
+        if len(np.unique(t[ok])) < 2:
+            raise EarlyWarningError("calibration needs both outcomes among the scored transitions")
+        lr = LogisticRegression(C=1e4).fit(s[ok].reshape(-1, 1), t[ok])
         self.a, self.b = float(lr.coef_[0, 0]), float(lr.intercept_[0])
         return self
 
     def __call__(self, score) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-(self.a * np.asarray(score, dtype=float) + self.b)))
+        return expit(self.a * np.asarray(score, dtype=float) + self.b)
 
 
-def calibrated_out_of_period(bt: pd.DataFrame) -> np.ndarray:
-    """Each test period's probabilities from a Platt fit on the other periods' scores (for an honest Brier)."""
-    p = np.full(len(bt), np.nan)
-    for period in bt["period"].unique():
-        other = bt["period"] != period
-        if bt.loc[other, "y"].nunique() < 2:
+@dataclass
+class Levels:
+    """Probability thresholds per warning level; a level no threshold reaches is None, with its reason."""
+
+    thresholds: dict[str, float | None]
+    reasons: dict[str, str] = field(default_factory=dict)
+
+    def of(self, p) -> np.ndarray:
+        p = np.asarray(p, float)
+        out = np.full(p.shape, "keine", dtype=object)
+        for name in WARNING_LEVELS:
+            t = self.thresholds.get(name)
+            if t is not None:
+                out[p >= t] = name
+        return out
+
+    @property
+    def available(self) -> list[str]:
+        return [k for k in WARNING_LEVELS if self.thresholds.get(k) is not None]
+
+
+def choose_levels(p, y, targets: dict[str, float], min_flagged: int = 3) -> Levels:
+    """Per level the lowest probability (not below the previous level's) at which at least ``min_flagged``
+    flagged transitions worsen with the level's target precision; where none does, the level is unavailable.
+    Every threshold is a probability some transition reached, so every available level is reachable."""
+    names = list(WARNING_LEVELS)
+    values = [targets[k] for k in names]
+    if values != sorted(values):
+        raise ValueError(f"precision targets must rise from 'beobachten' to 'akut'; got {values}")
+    p, y = np.asarray(p, float), np.asarray(y, int)
+    order = np.argsort(-p, kind="stable")
+    ps, ys = p[order], y[order]
+    flagged = np.arange(1, len(p) + 1)
+    precision = np.cumsum(ys) / flagged
+    last = np.r_[ps[1:] != ps[:-1], True]           # cut only between distinct probabilities
+    out: dict[str, float | None] = {}
+    reasons: dict[str, str] = {}
+    floor = -np.inf
+    for name in names:
+        ok = last & (flagged >= min_flagged) & (precision >= targets[name]) & (ps >= floor)
+        if ok.any():
+            out[name] = float(ps[np.flatnonzero(ok)[-1]])
+            floor = out[name]
+        else:
+            out[name] = None
+            best = float(np.max(precision[last & (flagged >= min_flagged)], initial=0.0))
+            reasons[name] = (f"keine Schwelle erreicht im Rückblick eine Trefferquote von {targets[name]:.0%} "
+                             f"(höchstens {best:.0%} bei mindestens {min_flagged} markierten Fällen)"
+                             .replace(".", ","))
+            floor = np.inf                          # a higher level cannot be available either
+    return Levels(out, reasons)
+
+
+def expected_calibration_error(p, y, bins: int = 10) -> float:
+    """Mean |observed share − mean probability| over equal-width probability bins, weighted by bin size."""
+    p, y = np.asarray(p, float), np.asarray(y, float)
+    edges = np.linspace(0, 1, bins + 1)
+    which = np.clip(np.digitize(p, edges[1:-1]), 0, bins - 1)
+    err = 0.0
+    for b in range(bins):
+        sel = which == b
+        if sel.any():
+            err += sel.sum() * abs(y[sel].mean() - p[sel].mean())
+    return float(err / max(len(p), 1))
+
+
+def reliability(p, y, bins: int = 10) -> pd.DataFrame:
+    """Per equal-width bin: mean probability, observed share and count (for the reliability plot)."""
+    p, y = np.asarray(p, float), np.asarray(y, float)
+    edges = np.linspace(0, 1, bins + 1)
+    which = np.clip(np.digitize(p, edges[1:-1]), 0, bins - 1)
+    rows = [{"bin": b, "p_mean": p[which == b].mean(), "observed": y[which == b].mean(), "n": int((which == b).sum())}
+            for b in range(bins) if (which == b).any()]
+    return pd.DataFrame(rows)
+
+
+# --- backtest ---------------------------------------------------------------------------------------------
+
+@dataclass
+class BacktestConfig:
+    """What the backtest and the final fit need from the configuration."""
+
+    candidates: list[str]
+    targets: dict[str, float]
+    outcome: str = "class"
+    delta: float = 0.5
+    features: str = "all"
+    index_columns: list[str] | None = None
+    calibration_folds: int = 3
+    min_positives: int = 3
+    seed: int = 0
+
+
+def _factory(kind: str, T: Transitions, cfg: BacktestConfig):
+    cols = feature_columns(T.X, cfg.features)
+    if kind == "index_forecast":
+        return lambda: IndexForecast(columns=cfg.index_columns, outcome=cfg.outcome, delta=cfg.delta)
+    if kind in ("gmlvq", "gbt"):
+        return lambda: CANDIDATES[kind](columns=cols, seed=cfg.seed)
+    return lambda: CANDIDATES[kind]()
+
+
+def _out_of_fold(make, X: pd.DataFrame, y: np.ndarray, change: np.ndarray, groups: np.ndarray,
+                 folds: int) -> np.ndarray:
+    """Scores of each training transition from a model fitted on the other regions' transitions."""
+    n_groups = len(np.unique(groups))
+    s = np.full(len(X), np.nan)
+    for tr, te in GroupKFold(n_splits=min(folds, n_groups)).split(X, y, groups):
+        if len(np.unique(y[tr])) < 2:
             continue
-        p[(~other).to_numpy()] = Platt().fit(bt.loc[other, "score"], bt.loc[other, "y"])(bt.loc[~other, "score"])
-    return p
+        s[te] = make().fit(X.iloc[tr], y[tr], change[tr]).score(X.iloc[te])
+    return s
 
 
-def precision_at_k(bt: pd.DataFrame, share: float, column: str = "score") -> float:
+@dataclass
+class Fitted:
+    """One candidate fitted on a set of transitions: model, calibration and levels, both from scores the
+    model did not see (out of fold) — rules need no such care, their scores are not fitted."""
+
+    kind: str
+    model: object
+    platt: Platt
+    levels: Levels
+    inner_logit: np.ndarray        # calibrated log-odds of the training transitions (out of fold)
+
+    def logit(self, X: pd.DataFrame) -> np.ndarray:
+        return self.platt.a * self.model.score(X) + self.platt.b
+
+    def probability(self, X: pd.DataFrame) -> np.ndarray:
+        return expit(self.logit(X))
+
+
+def fit_candidates(T: Transitions, rows: pd.Series, cfg: BacktestConfig) -> dict[str, Fitted]:
+    """Every configured candidate fitted on the transitions ``rows`` (a boolean mask of known outcomes)."""
+    X, y, change = T.X[rows.to_numpy()], T.y[rows].to_numpy().astype(int), T.change[rows].to_numpy()
+    groups = X.index.get_level_values("region_id").to_numpy()
+    out: dict[str, Fitted] = {}
+    for kind in [k for k in cfg.candidates if k != "average"]:
+        make = _factory(kind, T, cfg)
+        model = make().fit(X, y, change)
+        inner = _out_of_fold(make, X, y, change, groups, cfg.calibration_folds) if model.learned else model.score(X)
+        ok = np.isfinite(inner)
+        platt = Platt().fit(inner[ok], y[ok])
+        logit_in = np.where(ok, platt.a * inner + platt.b, np.nan)
+        out[kind] = Fitted(kind, model, platt, choose_levels(expit(logit_in[ok]), y[ok], cfg.targets), logit_in)
+    parts = [k for k in out if k not in RULES]
+    if "average" in cfg.candidates and len(parts) >= 2:
+        mean_in = np.nanmean([out[k].inner_logit for k in parts], axis=0)
+        ok = np.isfinite(mean_in)
+        model = Average([(out[k].model, out[k].platt) for k in parts])
+        platt = Platt().fit(mean_in[ok], y[ok])
+        logit_in = np.where(ok, platt.a * mean_in + platt.b, np.nan)
+        out["average"] = Fitted("average", model, platt, choose_levels(expit(logit_in[ok]), y[ok], cfg.targets),
+                                logit_in)
+    return out
+
+
+def backtest(T: Transitions, cfg: BacktestConfig, progress=None) -> dict[str, pd.DataFrame]:
+    """Out-of-sample rows per candidate: for each test period T₀, the candidates fitted (with calibration and
+    levels) on transitions that ended by T₀ score the transitions starting at T₀.
+
+    Returns candidate → frame (region_id, period, y, score, p, level) over all test periods.
+    """
+    known = T.known
+    test_years = sorted(T.year[known].unique())
+    rows: dict[str, list[pd.DataFrame]] = {}
+    done = 0
+    for T0 in test_years:
+        train = known & (T.year + T.horizon <= T0)
+        test = known & (T.year == T0)
+        y_train = T.y[train]
+        if y_train.sum() < cfg.min_positives or (y_train == 0).sum() < cfg.min_positives:
+            continue
+        fitted = fit_candidates(T, train, cfg)
+        Xt = T.X[test.to_numpy()]
+        for kind, f in fitted.items():
+            p = f.probability(Xt)
+            rows.setdefault(kind, []).append(pd.DataFrame({
+                "region_id": Xt.index.get_level_values("region_id"), "period": Xt.index.get_level_values("period"),
+                "y": T.y[test].to_numpy().astype(int), "score": f.model.score(Xt), "p": p,
+                "level": f.levels.of(p)}))
+        done += 1
+        if progress:
+            progress(done, len(test_years))
+    if not rows:
+        raise EarlyWarningError("no period has enough earlier transitions (each outcome needs "
+                                f"{cfg.min_positives} before it) for an out-of-sample test at horizon {T.horizon}")
+    return {k: pd.concat(v, ignore_index=True) for k, v in rows.items()}
+
+
+def _bootstrap(bt: pd.DataFrame, reps: int, seed: int) -> dict[str, float]:
+    """90 % intervals of ROC AUC and average precision, resampling regions (all their periods together)."""
+    if reps <= 0:
+        return {}
+    rng = np.random.default_rng(seed)
+    codes, regions = pd.factorize(bt["region_id"])
+    y, p = bt["y"].to_numpy(int), bt["p"].to_numpy(float)
+    auc, ap = [], []
+    for _ in range(reps):
+        w = np.bincount(rng.integers(0, len(regions), len(regions)), minlength=len(regions))[codes].astype(float)
+        keep = w > 0
+        if len(np.unique(y[keep])) < 2:
+            continue
+        auc.append(roc_auc_score(y[keep], p[keep], sample_weight=w[keep]))
+        ap.append(average_precision_score(y[keep], p[keep], sample_weight=w[keep]))
+    if not auc:
+        return {}
+    return {"roc_auc_lo": float(np.quantile(auc, 0.05)), "roc_auc_hi": float(np.quantile(auc, 0.95)),
+            "average_precision_lo": float(np.quantile(ap, 0.05)), "average_precision_hi": float(np.quantile(ap, 0.95))}
+
+
+def precision_at_k(bt: pd.DataFrame, share: float, column: str = "p") -> float:
     """Mean over test periods of the precision among the top ⌈share·n⌉ regions."""
     vals = []
     for _, g in bt.groupby("period"):
@@ -229,23 +614,138 @@ def precision_at_k(bt: pd.DataFrame, share: float, column: str = "score") -> flo
     return float(np.mean(vals)) if vals else math.nan
 
 
-def lead_times(bt: pd.DataFrame, flagged: pd.Series, horizon: int) -> list[int]:
-    """For each region with a worsening, periods between its first flag (at or before the transition that
-    worsens) and the period the worsening shows (t + h of its first positive transition)."""
-    out = []
-    b = bt.assign(year=bt["period"].astype(str).str[:4].astype(int), flagged=flagged.to_numpy())
-    for _, g in b.groupby("region_id"):
-        pos = g[g["y"] == 1]
-        if pos.empty:
-            continue
-        event = int(pos["year"].min()) + horizon
-        early = g[(g["flagged"]) & (g["year"] <= int(pos["year"].min()))]
-        if not early.empty:
-            out.append(event - int(early["year"].min()))
-    return out
+def evaluate(bt: pd.DataFrame, k_share: float = 0.1, bootstrap: int = 200, seed: int = 0,
+             bins: int = 10) -> dict[str, float]:
+    """Out-of-sample figures of one candidate's backtest rows."""
+    y, p = bt["y"].to_numpy(int), bt["p"].to_numpy(float)
+    if len(np.unique(y)) < 2:
+        raise EarlyWarningError("the backtest has a single outcome class; ROC AUC is undefined")
+    m = {"roc_auc": float(roc_auc_score(y, p)), "average_precision": float(average_precision_score(y, p)),
+         "brier": float(brier_score_loss(y, p)), "ece": expected_calibration_error(p, y, bins),
+         "precision_at_k": precision_at_k(bt, k_share), "positive_rate": float(y.mean()),
+         "n_transitions": float(len(y)), "n_test_periods": float(bt["period"].nunique())}
+    for level in WARNING_LEVELS:
+        flagged = bt["level"].isin(WARNING_LEVELS[WARNING_LEVELS.index(level):]).to_numpy()
+        m[f"flagged_{level}"] = float(flagged.sum())
+        m[f"precision_{level}"] = float(y[flagged].mean()) if flagged.any() else math.nan
+        m[f"recall_{level}"] = float(y[flagged].sum() / max(y.sum(), 1))
+    m.update(_bootstrap(bt, bootstrap, seed))
+    return m
 
 
-def flagged_before_onset(bt: pd.DataFrame, flagged: pd.Series, onsets: dict[str, int], window: int = 3) -> list[str]:
+def out_of_time(bt: pd.DataFrame) -> dict[str, float]:
+    """The last test period alone: fitted on everything before it, scored on the newest known transitions."""
+    last = bt[bt["period"] == bt["period"].max()]
+    y, p = last["y"].to_numpy(int), last["p"].to_numpy(float)
+    if len(np.unique(y)) < 2:
+        return {"period": float(last["period"].iloc[0])}
+    return {"period": float(last["period"].iloc[0]), "roc_auc": float(roc_auc_score(y, p)),
+            "average_precision": float(average_precision_score(y, p)), "n": float(len(y)), "positives": float(y.sum())}
+
+
+def choose_champion(metrics: dict[str, dict[str, float]]) -> str:
+    """The candidate with the highest average precision (to three decimals); ROC AUC breaks ties, and at a
+    full tie a rule wins over a model (the simpler one)."""
+    def key(k):
+        m = metrics[k]
+        return (round(m["average_precision"], 3), round(m["roc_auc"], 3), k in RULES)
+    return max(metrics, key=key)
+
+
+# --- the served model -------------------------------------------------------------------------------------
+
+@dataclass
+class EarlyWarningModel:
+    """The chosen candidate fitted on every known transition of one horizon, with its calibration, levels and
+    the SHAP background; ``note`` says in German what was chosen and why."""
+
+    kind: str
+    model: object
+    platt: Platt
+    levels: Levels
+    background: pd.DataFrame
+    horizon: int
+    outcome: str
+    delta: float
+    note: str = ""
+    metrics: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    @property
+    def features(self) -> list[str]:
+        return list(self.model.features_)
+
+    @property
+    def is_rule(self) -> bool:
+        return self.kind in RULES
+
+    @property
+    def label(self) -> str:
+        return MODEL_LABELS.get(self.kind, self.kind)
+
+    def score(self, X: pd.DataFrame) -> np.ndarray:
+        return self.model.score(X)
+
+    def probability(self, X: pd.DataFrame) -> np.ndarray:
+        """P(outcome); 0 where the outcome cannot happen (the worst class under the class outcome)."""
+        p = self.platt(self.model.score(X))
+        if self.outcome == "class" and "worst_class" in X.columns:
+            p = np.where(X["worst_class"].to_numpy(float) > 0, 0.0, p)
+        return p
+
+    def level(self, X: pd.DataFrame) -> np.ndarray:
+        return self.levels.of(self.probability(X))
+
+    def shap(self, X: pd.DataFrame) -> pd.DataFrame:
+        return self.model.shap(X, self.background)
+
+
+
+def background_sample(X: pd.DataFrame, size: int = 50, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    if len(X) <= size:
+        return X.copy()
+    return X.iloc[np.sort(rng.choice(len(X), size, replace=False))].copy()
+
+
+def years_ahead(h: int) -> str:
+    return "1 Jahr" if h == 1 else f"{h} Jahre"
+
+
+def champion_note(chosen: str, metrics: dict[str, dict[str, float]], horizon: int) -> str:
+    """A German sentence saying what is served and whether a model beat the simple rules."""
+    rules = [k for k in metrics if k in RULES]
+    best_rule = max(rules, key=lambda k: metrics[k]["average_precision"]) if rules else None
+    m = metrics[chosen]
+    ap = f"{m['average_precision']:.2f}".replace(".", ",")
+    if chosen in RULES:
+        return (f"Für {years_ahead(horizon)} voraus wird die einfache Regel „{MODEL_LABELS[chosen]}“ verwendet: kein "
+                f"gelerntes Modell war im Rückblick auf ungesehene Jahre treffsicherer (Average Precision {ap}).")
+    if best_rule is None:
+        return f"Für {years_ahead(horizon)} voraus: {MODEL_LABELS[chosen]} (Average Precision {ap} im Rückblick)."
+    r = f"{metrics[best_rule]['average_precision']:.2f}".replace(".", ",")
+    return (f"Für {years_ahead(horizon)} voraus: {MODEL_LABELS[chosen]}; im Rückblick auf ungesehene Jahre treffsicherer "
+            f"als die beste einfache Regel „{MODEL_LABELS[best_rule]}“ (Average Precision {ap} gegenüber {r}).")
+
+
+def fit_final(T: Transitions, chosen: str, cfg: BacktestConfig, metrics: dict[str, dict[str, float]],
+              background_size: int = 50) -> EarlyWarningModel:
+    """The chosen candidate fitted on every known transition, calibrated and levelled out of fold."""
+    fitted = fit_candidates(T, T.known, replace(cfg, candidates=_needed(chosen, cfg.candidates)))[chosen]
+    background = background_sample(T.X[T.known.to_numpy()], background_size, cfg.seed)
+    return EarlyWarningModel(kind=chosen, model=fitted.model, platt=fitted.platt, levels=fitted.levels,
+                             background=background, horizon=T.horizon, outcome=T.outcome, delta=cfg.delta,
+                             note=champion_note(chosen, metrics, T.horizon), metrics=metrics)
+
+
+def _needed(chosen: str, candidates: list[str]) -> list[str]:
+    if chosen == "average":
+        return [k for k in candidates if k not in RULES]
+    return [chosen]
+
+
+# --- planted deteriorations (synthetic counties) ----------------------------------------------------------
+
+def flagged_before_onset(bt: pd.DataFrame, flagged, onsets: dict[str, int], window: int = 3) -> list[str]:
     """Regions of ``onsets`` (region → onset year of a known deterioration) flagged in one of the ``window``
     periods before their onset year."""
     year = bt["period"].astype(str).str[:4].astype(int).to_numpy()
@@ -255,152 +755,99 @@ def flagged_before_onset(bt: pd.DataFrame, flagged: pd.Series, onsets: dict[str,
             if (hit & (regions == r) & (year >= onset - window) & (year <= onset - 1)).any()]
 
 
-def backtest_metrics(bt: pd.DataFrame, horizon: int, k_share: float = 0.1) -> dict[str, float]:
-    y, s = bt["y"].to_numpy(int), bt["score"].to_numpy(float)
-    if len(np.unique(y)) < 2:
-        raise EarlyWarningError("the backtest has a single outcome class; ROC AUC is undefined")
-    p = calibrated_out_of_period(bt)
-    ok = np.isfinite(p)
-    return {"roc_auc": float(roc_auc_score(y, s)), "average_precision": float(average_precision_score(y, s)),
-            "brier": float(brier_score_loss(y[ok], p[ok])) if ok.any() else math.nan,
-            "precision_at_k": precision_at_k(bt, k_share), "positive_rate": float(y.mean()),
-            "n_transitions": float(len(y)), "n_test_periods": float(bt["period"].nunique())}
-
-
-def choose_thresholds(p: np.ndarray, y: np.ndarray, precision_watch: float = 0.5, precision_warning: float = 0.65,
-                      precision_acute: float = 0.8, min_flagged: int = 3) -> dict[str, float]:
-    """Probability thresholds, one per level: the lowest threshold (not below the previous level's) at which
-    the backtest's flagged transitions — at least ``min_flagged`` of them — worsen at the level's target
-    precision (``beobachten`` ``precision_watch``, ``Warnung`` ``precision_warning``, ``akut``
-    ``precision_acute``); 1.0 (never reached) where no threshold does."""
-    if not precision_watch <= precision_warning <= precision_acute:
-        raise ValueError("precision targets must rise from 'beobachten' to 'akut'; got "
-                         f"{precision_watch}, {precision_warning}, {precision_acute}")
-    p, y = np.asarray(p, float), np.asarray(y, int)
-    order = np.argsort(-p, kind="stable")
-    ps, ys = p[order], y[order]
-    flagged = np.arange(1, len(p) + 1)
-    precision = np.cumsum(ys) / flagged
-    last = np.r_[ps[1:] != ps[:-1], True]           # cut only between distinct probabilities
-
-    def lowest_with_precision(target: float, floor: float) -> float:
-        ok = last & (flagged >= min_flagged) & (precision >= target) & (ps >= floor)
-        return float(ps[np.flatnonzero(ok)[-1]]) if ok.any() else 1.0
-
-    watch = lowest_with_precision(precision_watch, -np.inf)
-    warning = max(lowest_with_precision(precision_warning, watch), watch)
-    acute = max(lowest_with_precision(precision_acute, warning), warning)
-    return {"beobachten": watch, "Warnung": warning, "akut": acute}
-
-
-def level_of(p, thresholds: dict[str, float]) -> np.ndarray:
-    p = np.asarray(p, float)
-    out = np.full(p.shape, "keine", dtype=object)
-    for name in ("beobachten", "Warnung", "akut"):
-        out[p >= thresholds[name]] = name
+def lead_times(bt: pd.DataFrame, flagged, horizon: int) -> list[int]:
+    """For each region with a worsening, years between its first flag (at or before the transition that
+    worsens) and the year the worsening shows (t + h of its first positive transition)."""
+    out = []
+    b = bt.assign(year=bt["period"].astype(str).str[:4].astype(int), flagged=np.asarray(flagged, bool))
+    for _, g in b.groupby("region_id"):
+        pos = g[g["y"] == 1]
+        if pos.empty:
+            continue
+        first = int(pos["year"].min())
+        early = g[g["flagged"] & (g["year"] <= first)]
+        if not early.empty:
+            out.append(first + horizon - int(early["year"].min()))
     return out
 
 
-@dataclass
-class EarlyWarningModel:
-    """The chosen candidate fitted on every known transition, its calibration, thresholds and background."""
+# --- warnings with explanations ---------------------------------------------------------------------------
 
-    kind: str
-    model: object
-    features: list[str]
-    platt: Platt
-    thresholds: dict[str, float]
-    background: np.ndarray
-    horizon: int
-    delta: float
-    metrics: dict[str, dict[str, float]] = field(default_factory=dict)
-
-    def probability(self, X: pd.DataFrame) -> np.ndarray:
-        return self.platt(self.model.score(X[self.features].to_numpy(float)))
-
-    def levels(self, X: pd.DataFrame) -> np.ndarray:
-        return level_of(self.probability(X), self.thresholds)
-
-    def shap(self, X: pd.DataFrame) -> pd.DataFrame:
-        phi = self.model.shap(X[self.features].to_numpy(float), self.background)
-        return pd.DataFrame(phi, index=X.index, columns=self.features)
+WORST_CLASS_SENTENCE = ("Bereits in der ungünstigsten Statusklasse: eine weitere Verschlechterung der Klasse ist "
+                        "nicht möglich; die Entwicklung zeigt der Statusindex.")
 
 
-def background_sample(X: np.ndarray, size: int = 50, seed: int = 0) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    if len(X) <= size:
-        return X.copy()
-    return X[rng.choice(len(X), size, replace=False)]
+class _Facts:
+    """Value, change and suppression of indicators per region and period, looked up from the feature values."""
+
+    def __init__(self, values: pd.DataFrame, indicators: set[str]):
+        v = values[values["indicator_id"].isin(indicators)]
+        self.cells = dict(zip(zip(v["region_id"], v["indicator_id"], v["period"].astype(str)),
+                              zip(v["value"].to_numpy(float), v["flag"])))
+
+    def of(self, region: str, indicator: str, period: str, since: str, unit: str) -> dict:
+        now = self.cells.get((region, indicator, period))
+        before = self.cells.get((region, indicator, since))
+        suppressed = now is not None and now[1] == "suppressed"
+        value = float(now[0]) if now is not None and not suppressed and np.isfinite(now[0]) else None
+        change = None
+        if value is not None and before is not None and before[1] != "suppressed" and np.isfinite(before[0]):
+            change = value - float(before[0])
+        return {"value": value, "change": change, "unit": unit, "suppressed": bool(suppressed), "since": since}
 
 
-# --- live warnings with explanations -------------------------------------------------------------------------
-
-def feature_columns(X: pd.DataFrame, which: str) -> list[str]:
-    """The model inputs of a feature set: ``all`` or ``changes`` (no level z-values)."""
-    if which == "changes":
-        return [c for c in X.columns if not c.startswith("m_")]
-    return list(X.columns)
+def _indicator_of(feature: str, catalog) -> str | None:
+    for prefix in ("m_", "dz_"):
+        if feature.startswith(prefix) and feature[len(prefix):] in catalog:
+            return feature[len(prefix):]
+    return None
 
 
-def driver_facts(features: list[str], values: pd.DataFrame, profiles: pd.DataFrame, region_id: str, period: str,
-                 catalog, dynamics_periods: int) -> dict[str, dict]:
-    """Value, change over the dynamics periods, unit and suppression of each feature's indicator for one region
-    and period (from the feature values), or the index value (from the profile)."""
-    since = str(int(str(period)[:4]) - dynamics_periods)
-    v = values[(values["region_id"] == region_id) & values["period"].isin([str(period), since])]
-    v = v.set_index(["indicator_id", "period"])
-    prof = profiles[(profiles["region_id"] == region_id) & (profiles["period"].isin([str(period), since]))]
-    prof = prof.set_index("period")
-    facts: dict[str, dict] = {}
-    for f in features:
-        ind = f[2:] if f.startswith("m_") else f[3:] if f.startswith("dz_") else None
-        if ind is not None and ind in catalog:
-            now = v.loc[(ind, str(period))] if (ind, str(period)) in v.index else None
-            before = v.loc[(ind, since)] if (ind, since) in v.index else None
-            suppressed = now is not None and now["flag"] == "suppressed"
-            value = float(now["value"]) if now is not None and not suppressed else None
-            change = (value - float(before["value"])) if value is not None and before is not None and \
-                before["flag"] != "suppressed" and pd.notna(before["value"]) else None
-            facts[f] = {"value": value, "change": change, "unit": catalog[ind].unit, "suppressed": bool(suppressed),
-                        "since": since}
-        elif f in ("status_index", "dynamics_index") and str(period) in prof.index:
-            value = prof.at[str(period), f]
-            change = None
-            if f == "status_index" and since in prof.index:
-                change = value - prof.at[since, f]
-            facts[f] = {"value": float(value) if pd.notna(value) else None,
-                        "change": float(change) if change is not None and pd.notna(change) else None,
-                        "unit": "Index", "since": since}
-    return facts
+def explain(model: EarlyWarningModel, X: pd.DataFrame, values: pd.DataFrame, catalog, dynamics_periods: int,
+            edition_step: int, n_drivers: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Probability, level, score, SHAP base, German sentence and the strongest drivers of every row of ``X``
+    (index region_id, period), and the SHAP values in long form (region_id, period, feature, contribution).
 
+    A region in the worst class under the class outcome gets probability 0, level "keine" and a sentence that
+    says why, without drivers. A suppressed value is never written in a sentence.
+    """
+    from models.explanations import by_dimension, driver_sentence, feature_dimension, feature_label, top_drivers
 
-def explain_latest(model: EarlyWarningModel, X: pd.DataFrame, values: pd.DataFrame, profiles: pd.DataFrame,
-                   catalog, dynamics_periods: int, period: str | None = None) -> pd.DataFrame:
-    """Probability, level, dimension contributions and the German driver sentence per region of ``period``
-    (default: the latest period with features)."""
-    return explain_period(model, X, values, profiles, catalog, dynamics_periods, period)[0]
-
-
-def explain_period(model: EarlyWarningModel, X: pd.DataFrame, values: pd.DataFrame, profiles: pd.DataFrame,
-                   catalog, dynamics_periods: int, period: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """:func:`explain_latest` and the SHAP values it came from (rows: (region_id, period), columns: features)."""
-    periods = X.index.get_level_values("period")
-    period = period or str(max(periods))
-    rows = X[periods == period]
-    if rows.empty:
-        raise EarlyWarningError(f"no features for period {period!r}")
-    p = model.probability(rows)
-    levels = level_of(p, model.thresholds)
-    phi = model.shap(rows)
+    p = model.probability(X)
+    levels = model.levels.of(p)
+    score = model.score(X)
+    risk = ~((X["worst_class"].to_numpy(float) > 0) if model.outcome == "class" and "worst_class" in X.columns
+             else np.zeros(len(X), bool))
+    phi = model.shap(X[risk])
     dims = by_dimension(phi, catalog)
-    out = []
-    for i, (region, per) in enumerate(rows.index):
-        drivers = top_drivers(phi.iloc[i])
-        facts = driver_facts(list(drivers.index), values, profiles, region, per, catalog, dynamics_periods)
-        for f in drivers.index:            # model-derived features (boundary distance, trend): their own value
-            facts.setdefault(f, {"value": float(rows.iloc[i][f]), "unit": "Index"})
-        out.append({"region_id": region, "period": per, "probability": float(p[i]), "level": str(levels[i]),
-                    "sentence": driver_sentence(drivers, facts, catalog, str(levels[i])),
-                    "drivers": ", ".join(drivers.index),
-                    **{f"dim_{d}": float(dims.iloc[i][d]) for d in dims.columns}})
-    return pd.DataFrame(out), phi
+    base = pd.Series(score[risk] - phi.sum(axis=1).to_numpy(), index=phi.index)
+    facts = _Facts(values, {i for f in phi.columns if (i := _indicator_of(f, catalog)) is not None})
+    rows = []
+    for i, (region, period) in enumerate(X.index):
+        row = {"region_id": region, "period": str(period), "probability": float(p[i]), "level": str(levels[i]),
+               "score": float(score[i])}
+        if not risk[i]:
+            rows.append({**row, "base": np.nan, "sentence": WORST_CLASS_SENTENCE, "drivers": "[]"})
+            continue
+        contrib = phi.loc[(region, period)]
+        drivers = top_drivers(contrib, n_drivers)
+        year = int(str(period)[:4])
+        info = {}
+        for f in drivers.index:
+            ind = _indicator_of(f, catalog)
+            if ind is not None:
+                info[f] = facts.of(region, ind, str(period), str(year - dynamics_periods), catalog[ind].unit)
+            else:
+                value = float(X.at[(region, period), f])
+                change = float(X.at[(region, period), "status_change_1"]) if f == "status_index" else None
+                info[f] = {"value": value, "change": change, "unit": "Index", "since": str(year - edition_step)}
+        listed = [{"feature": f, "label": feature_label(f, catalog), "dimension": feature_dimension(f, catalog),
+                   "contribution": float(v)} for f, v in drivers.items()]
+        rows.append({**row, "base": float(base.loc[(region, period)]),
+                     "sentence": driver_sentence(drivers, info, catalog, str(levels[i])),
+                     "drivers": json.dumps(listed, ensure_ascii=False),
+                     **{f"dim_{d}": float(dims.at[(region, period), d]) for d in dims.columns}})
+    frame = pd.DataFrame(rows)
+    long = phi.stack().rename("contribution").reset_index()
+    long.columns = ["region_id", "period", "feature", "contribution"]
+    return frame, long

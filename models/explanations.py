@@ -75,12 +75,17 @@ def _de(x: float, digits: int = 1, sign: bool = False) -> str:
 
 FEATURE_NAMES = {"status_index": "Statusindex", "dynamics_index": "Dynamikindex",
                  "boundary_distance": "Abstand zur nächst schlechteren Statusklasse",
-                 "status_trend": "fortgeschriebene Statusentwicklung"}
+                 "status_change_1": "Veränderung des Statusindex seit der letzten Ausgabe",
+                 "status_change_2": "Veränderung des Statusindex über zwei Ausgaben",
+                 "status_trend": "Trend des Statusindex (je Jahr)",
+                 "worst_class": "bereits ungünstigste Statusklasse"}
 
 
 def feature_label(feature: str, catalog) -> str:
     if feature in FEATURE_NAMES:
         return FEATURE_NAMES[feature]
+    if feature.startswith("boundary_") and feature[9:].isdigit():
+        return f"Abstand zur {feature[9:]}. Klassengrenze"
     for prefix, suffix in (("m_", ""), ("dz_", " (Veränderung)")):
         if feature.startswith(prefix) and feature[len(prefix):] in catalog:
             return catalog[feature[len(prefix):]].name + suffix

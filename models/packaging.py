@@ -9,7 +9,7 @@ import mlflow.pyfunc
 import numpy as np
 import pandas as pd
 
-from models.early_warning import EarlyWarningModel, Platt, WarningGMLVQ, WarningTrees, level_of
+from models.early_warning import CANDIDATES, Average, EarlyWarningModel, Levels, Platt
 from models.lvq import GLVQ, GMLVQ, LGMLVQ
 from models.typology import Typology
 
@@ -51,54 +51,70 @@ def load_lvq(path: Path):
     return model, meta["features"]
 
 
-def save_early_warning(model: EarlyWarningModel, path: Path) -> Path:
-    """Write the early-warning model: JSON (kind, features, calibration, thresholds) and plain arrays; the
-    tree candidate as a skops file (no pickle)."""
-    path = Path(path)
-    meta = {"kind": model.kind, "features": model.features, "platt": [model.platt.a, model.platt.b],
-            "thresholds": model.thresholds, "horizon": model.horizon, "delta": model.delta, "metrics": model.metrics}
-    arrays = {"background": model.background}
-    if model.kind == "gmlvq":
-        m = model.model
-        arrays.update(mean=m.mean_, std=m.std_, w0=m.w0_, w1=m.w1_, lam=m.lambda_)
-    else:
-        import skops.io
+def _candidate_state(model, prefix: str, arrays: dict) -> dict:
+    if isinstance(model, Average):
+        return {"kind": "average", "components": [
+            {**_candidate_state(m, f"{prefix}c{k}.", arrays), "platt": [platt.a, platt.b]}
+            for k, (m, platt) in enumerate(model.components)]}
+    meta, arr = model.state()
+    arrays.update({prefix + k: v for k, v in arr.items()})
+    return {"kind": model.kind, "meta": meta}
 
-        skops.io.dump(model.model.model_, path / "trees.skops")
+
+def _candidate_from_state(state: dict, prefix: str, data) -> object:
+    if state["kind"] == "average":
+        return Average([(_candidate_from_state(c, f"{prefix}c{k}.", data), Platt(*c["platt"]))
+                        for k, c in enumerate(state["components"])])
+    arrays = {k[len(prefix):]: data[k] for k in data.files if k.startswith(prefix) and "." not in k[len(prefix):]}
+    return CANDIDATES[state["kind"]].from_state(state["meta"], arrays)
+
+
+def save_early_warning(models: dict[int, EarlyWarningModel], path: Path) -> Path:
+    """Write the early-warning models of every horizon: JSON (kind, calibration, levels, note, metrics) and
+    plain arrays (the tree candidate as skops bytes; no pickle)."""
+    path = Path(path)
+    arrays: dict[str, np.ndarray] = {}
+    meta = {}
+    for h, m in models.items():
+        arrays[f"h{h}.background"] = m.background.to_numpy(float)
+        meta[str(h)] = {"kind": m.kind, "platt": [m.platt.a, m.platt.b], "thresholds": m.levels.thresholds,
+                        "reasons": m.levels.reasons, "horizon": m.horizon, "outcome": m.outcome, "delta": m.delta,
+                        "note": m.note, "metrics": m.metrics, "background_columns": list(m.background.columns),
+                        "model": _candidate_state(m.model, f"h{h}.m.", arrays)}
     np.savez(path / "early_warning.npz", **arrays)
-    (path / "early_warning.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    (path / "early_warning.json").write_text(json.dumps(meta, ensure_ascii=False, default=float), encoding="utf-8")
     return path
 
 
-def load_early_warning(path: Path) -> EarlyWarningModel:
+def load_early_warning(path: Path) -> dict[int, EarlyWarningModel]:
     path = Path(path)
     meta = json.loads((path / "early_warning.json").read_text(encoding="utf-8"))
     data = np.load(path / "early_warning.npz", allow_pickle=False)
-    if meta["kind"] == "gmlvq":
-        inner = WarningGMLVQ()
-        inner.mean_, inner.std_, inner.w0_, inner.w1_, inner.lambda_ = (data[k] for k in ("mean", "std", "w0", "w1", "lam"))
-    else:
-        import skops.io
-
-        inner = WarningTrees()
-        file = path / "trees.skops"
-        inner.model_ = skops.io.load(file, trusted=skops.io.get_untrusted_types(file=file))
-    a, b = meta["platt"]
-    return EarlyWarningModel(kind=meta["kind"], model=inner, features=meta["features"], platt=Platt(a, b),
-                             thresholds=meta["thresholds"], background=data["background"], horizon=meta["horizon"],
-                             delta=meta["delta"], metrics=meta.get("metrics", {}))
+    out = {}
+    for key, m in meta.items():
+        h = int(key)
+        background = pd.DataFrame(data[f"h{h}.background"], columns=m["background_columns"])
+        out[h] = EarlyWarningModel(kind=m["kind"], model=_candidate_from_state(m["model"], f"h{h}.m.", data),
+                                   platt=Platt(*m["platt"]), levels=Levels(m["thresholds"], m["reasons"]),
+                                   background=background, horizon=h, outcome=m["outcome"], delta=m["delta"],
+                                   note=m["note"], metrics=m["metrics"])
+    return out
 
 
 class EarlyWarningPyfunc(mlflow.pyfunc.PythonModel):
-    """Probability that the status worsens within the horizon, and the warning level, per row."""
+    """Per row of early-warning inputs and per horizon h: the probability that the status class is worse h
+    years later (``probability_h<h>``) and the warning level (``level_h<h>``)."""
 
     def load_context(self, context):
-        self.model = load_early_warning(Path(context.artifacts["early_warning"]))
+        self.models = load_early_warning(Path(context.artifacts["early_warning"]))
 
     def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:
-        p = self.model.probability(model_input)
-        return pd.DataFrame({"probability": p, "level": level_of(p, self.model.thresholds).astype(str)},
-                            index=model_input.index)
+        out = pd.DataFrame(index=model_input.index)
+        for h, m in sorted(self.models.items()):
+            p = m.probability(model_input)
+            out[f"probability_h{h}"] = p
+            out[f"level_h{h}"] = m.levels.of(p).astype(str)
+        return out
 
 
 MODEL_CODE = {"lvq": Path(__file__).with_name("pyfunc_lvq.py"),

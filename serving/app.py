@@ -27,7 +27,7 @@ from serving.schemas import (
     RegionList, RegionShape, ReloadAnswer, TypologyAnswer,
 )
 from serving.report import ReportBuilder, ReportError
-from serving.state import NotReady, ServiceState, Snapshot, UnknownPeriod, finite, withheld
+from serving.state import NotReady, ServiceState, Snapshot, UnknownHorizon, UnknownPeriod, finite, withheld
 
 STATIC = Path(__file__).with_name("static")
 
@@ -145,7 +145,7 @@ def create_app(state: ServiceState, settings: Settings) -> FastAPI:
         _, regs = level_regions(s, level)
         period = s.latest_period
         p = s.profiles[s.profiles["period"] == period].set_index("region_id") if period else pd.DataFrame()
-        w = state.explain_period(s, period) if (s.early_warning is not None and period) else None
+        w = state.explain_period(s, period) if (s.has_warnings and period in s.warning_periods()) else None
         ranking = settings.features.index.ranking
         out = []
         for r in regs.itertuples():
@@ -272,46 +272,54 @@ def create_app(state: ServiceState, settings: Settings) -> FastAPI:
                                            for k in ("yhat", "lo80", "hi80", "lo95", "hi95")}))
         return ForecastAnswer(region_id=region_id, points=points)
 
-    def warnings_for(s: Snapshot, period: str | None) -> tuple[str, pd.DataFrame]:
-        if s.early_warning is None:
-            raise NotReady("no early-warning champion in the registry: run 'sozialradar train early-warning'")
+    def warnings_for(s: Snapshot, period: str | None, horizon: int | None) -> tuple[str, int, pd.DataFrame]:
+        if not s.has_warnings:
+            raise NotReady("no early warnings in the store: run 'sozialradar train early-warning'")
         per = period_of(s, period)
-        if per not in set(s.ew_features.index.get_level_values("period")):
-            raise ApiError(404, "unknown_period", f"no early-warning features for period {per!r}", "period", per)
-        return per, state.explain_period(s, per)
+        try:
+            h = state.horizon_of(s, horizon)
+        except UnknownHorizon as exc:
+            raise ApiError(404, "unknown_horizon", str(exc), "horizon", exc.horizon) from None
+        if per not in s.warning_periods():
+            raise ApiError(404, "unknown_period", f"no early warnings for period {per!r}", "period", per)
+        return per, h, state.explain_period(s, per, h)
 
     @app.post("/early_warning", response_model=EarlyWarningAnswer)
     async def early_warning(request: EarlyWarningRequest):
-        # answers are precomputed per snapshot and period; with explanations the cached JSON is joined as is
-        # (the dashboard's most frequent call), so this runs on the event loop without a thread hop
+        # answers are stored and cached per snapshot, period and horizon; with explanations the cached JSON is
+        # joined as is (the dashboard's most frequent call), so this runs on the event loop without a thread hop
         s = snap()
-        per, _ = warnings_for(s, request.period)
-        answers = s.answers[per]
+        per, h, _ = warnings_for(s, request.period, request.horizon)
+        answers = s.answers[(per, h)]
         ids = request.region_ids if request.region_ids is not None else list(answers)
         for rid in ids:
             if rid not in answers:
                 region(s, rid)
                 raise ApiError(404, "no_warning", f"region {rid!r} has no early warning in {per}", "region_ids", rid)
-        ew = s.early_warning
+        m = s.warning_models[h]
+        head = {"period": per, "horizon": h, "horizons": s.horizons, "model": m["model"],
+                "model_label": m["model_label"], "rule": bool(m["rule"]), "note": m["note"],
+                "model_version": m["model_version"], "thresholds": m["thresholds"], "unavailable": m["unavailable"]}
         if request.explain:
-            cached = s.answer_json[per]
-            head = json.dumps({"period": per, "horizon": ew.horizon, "thresholds": ew.thresholds})[:-1]
-            return Response(head.encode() + b', "warnings": [' + b", ".join(cached[r] for r in ids) + b"]}",
-                            media_type="application/json")
+            cached = s.answer_json[(per, h)]
+            return Response(json.dumps(head, ensure_ascii=False).encode()[:-1] + b', "warnings": ['
+                            + b", ".join(cached[r] for r in ids) + b"]}", media_type="application/json")
         out = [{**answers[r], "sentence": "", "drivers": []} for r in ids]
-        return EarlyWarningAnswer(period=per, horizon=ew.horizon, thresholds=ew.thresholds, warnings=out)
+        return EarlyWarningAnswer(**head, warnings=out)
 
     @app.get("/explain", response_model=Explanation)
-    def explain(region_id: str = RegionId, period: str | None = Period) -> Explanation:
+    def explain(region_id: str = RegionId, period: str | None = Period,
+                horizon: int | None = Query(None, ge=1, le=20, description="Jahre voraus; leer: der kürzeste")
+                ) -> Explanation:
         s = snap()
-        per, w = warnings_for(s, period)
+        per, h, w = warnings_for(s, period, horizon)
         if region_id not in w.index:
             region(s, region_id)
             raise ApiError(404, "no_warning", f"region {region_id!r} has no early warning in {per}", "region_id", region_id)
         row = w.loc[region_id]
-        e = state.explanation(s, per, region_id)
-        return Explanation(region_id=region_id, period=per, probability=float(row["probability"]), level=row["level"],
-                           sentence=row["sentence"], **e)
+        e = state.explanation(s, per, region_id, h)
+        return Explanation(region_id=region_id, period=per, horizon=h, model=str(row["model"]),
+                           probability=float(row["probability"]), level=row["level"], sentence=row["sentence"], **e)
 
     @app.post("/reload", response_model=ReloadAnswer, responses={403: {"model": ErrorBody}})
     def reload(x_api_key: str | None = Header(None, max_length=200)) -> ReloadAnswer:

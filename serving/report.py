@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from models.early_warning import years_ahead
 from serving.charts import de, dimension_bars, fan_chart
 from serving.state import ServiceState, Snapshot, UnknownPeriod, withheld
 
@@ -205,33 +206,47 @@ class ReportBuilder:
 
     def warning_section(self, region_id: str, period: str) -> tuple[str, str | None]:
         snap = self.snap
-        if snap.early_warning is None:
-            return "<p>Es ist kein Frühwarnmodell geladen.</p>", None
-        feats = snap.ew_features.index.get_level_values("period")
-        if period not in set(feats):
-            return f"<p>Für {period} liegen keine Frühwarn-Merkmale vor.</p>", None
-        frame = self.state.explain_period(snap, period)
-        if region_id not in frame.index:
+        if not snap.has_warnings:
+            return "<p>Es liegt keine Frühwarnung vor.</p>", None
+        if period not in snap.warning_periods():
+            return f"<p>Für {escape(period)} liegt keine Frühwarnung vor.</p>", None
+        rows, first = [], None
+        for h in snap.horizons:
+            frame = self.state.explain_period(snap, period, h)
+            if region_id not in frame.index:
+                continue
+            answer = snap.answers[(period, h)][region_id]
+            first = first or (h, answer)
+            rows.append(f"<tr><td>in {years_ahead(h).replace('Jahre', 'Jahren')}</td><td><span class='level level-{escape(answer['level'])}'>"
+                        f"{escape(LEVEL_TEXT.get(answer['level'], answer['level']))}</span></td>"
+                        f"<td>{de(100 * answer['probability'], 0)} %</td>"
+                        f"<td>{escape(snap.warning_models[h]['model_label'])}</td></tr>")
+        if first is None:
             return ("<p>Für dieses Gebiet gibt es in dieser Periode keine Frühwarnung (fehlende oder gesperrte "
                     "Eingangswerte).</p>"), None
-        answer = snap.answers[period][region_id]
-        level = answer["level"]
+        h, answer = first
         drivers = "".join(
             f"<tr><td>{escape(d['label'])}</td><td>{escape(self.catalog.dimensions[d['dimension']].name if d['dimension'] in self.catalog.dimensions else d['dimension'])}</td>"
             f"<td>{'erhöht' if d['contribution'] > 0 else 'senkt'} das Risiko</td></tr>"
             for d in answer["drivers"])
-        ew = snap.early_warning
-        html = (f"<p><span class='level level-{escape(level)}'>{escape(LEVEL_TEXT.get(level, level))}</span> "
-                f"Wahrscheinlichkeit einer Verschlechterung in den nächsten {ew.horizon} Jahren: "
-                f"{de(100 * answer['probability'], 0)} %</p>"
-                f"<p>{escape(answer['sentence'])}</p>"
-                "<table><caption class='muted'>Die drei stärksten Einflüsse (SHAP)</caption><thead><tr>"
-                "<th scope='col'>Merkmal</th><th scope='col'>Dimension</th><th scope='col'>Wirkung</th></tr></thead>"
-                f"<tbody>{drivers}</tbody></table>"
-                "<p class='muted'>Stufen: keine – beobachten – Warnung – akut; die Schwellen wurden im Rückblick "
-                "(Backtest) so gewählt, dass „beobachten“ die meisten späteren Verschlechterungen erfasst und "
-                "„Warnung“ und „akut“ zunehmend treffsicher sind.</p>")
-        return html, level
+        notes = "".join(f"<li>{escape(snap.warning_models[k]['note'])}</li>" for k in snap.horizons)
+        missing = sorted({lv for k in snap.horizons for lv in snap.warning_models[k]["unavailable"]},
+                         key=["beobachten", "Warnung", "akut"].index)
+        unavailable = (f"<p class='muted'>Nicht verfügbar: {escape(', '.join(missing))} – im Rückblick erreichte "
+                       "keine Schwelle die dafür verlangte Trefferquote.</p>") if missing else ""
+        table = ("<table><caption class='muted'>Wahrscheinlichkeit, dass die Statusklasse schlechter wird</caption>"
+                 "<thead><tr><th scope='col'>Zeitraum</th><th scope='col'>Stufe</th><th scope='col'>"
+                 "Wahrscheinlichkeit</th><th scope='col'>Verfahren</th></tr></thead><tbody>"
+                 + "".join(rows) + "</tbody></table>")
+        driver_table = ("<table><caption class='muted'>Die drei stärksten Einflüsse (SHAP), "
+                        f"{years_ahead(h)} voraus</caption><thead><tr><th scope='col'>Merkmal</th><th scope='col'>Dimension"
+                        f"</th><th scope='col'>Wirkung</th></tr></thead><tbody>{drivers}</tbody></table>"
+                        if drivers else "")
+        html = (f"{table}<p>{escape(answer['sentence'])}</p>{driver_table}<ul class='muted'>{notes}</ul>{unavailable}"
+                "<p class='muted'>Stufen: keine – beobachten – Warnung – akut; jede Stufe verlangt, dass im Rückblick "
+                "auf nicht gesehene Jahre mindestens die Hälfte („beobachten“), zwei Drittel („Warnung“) bzw. vier "
+                "Fünftel („akut“) der markierten Gebiete sich tatsächlich verschlechterten.</p>")
+        return html, answer["level"]
 
     def flags_section(self, region_id: str, period: str) -> str:
         v = self.snap.values
@@ -294,7 +309,7 @@ class ReportBuilder:
         per = self.period_of(period)
         regs = self.snap.regions[self.snap.regions["level"] == self.snap.level]
         frame = None
-        if self.snap.early_warning is not None and per in set(self.snap.ew_features.index.get_level_values("period")):
+        if self.snap.has_warnings and per in self.snap.warning_periods():
             frame = self.state.explain_period(self.snap, per)
         rows = []
         for r in regs.sort_values("name").itertuples():

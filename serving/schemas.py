@@ -109,7 +109,9 @@ class Warning_(BaseModel):
     region_id: str
     name: str
     period: str
-    probability: float
+    horizon: int = Field(description="Jahre voraus")
+    probability: float = Field(description="Wahrscheinlichkeit, dass die Statusklasse nach horizon Jahren "
+                                           "schlechter ist (0 in der ungünstigsten Klasse)")
     level: Level
     sentence: str
     drivers: list[Driver]
@@ -119,19 +121,31 @@ class EarlyWarningRequest(_Strict):
     region_ids: list[str] | None = Field(
         None, max_length=5000, description="eine Region, eine Liste oder None für alle")
     period: str | None = Field(None, pattern=PERIOD_PATTERN)
+    horizon: int | None = Field(None, ge=1, le=20, description="Jahre voraus; leer: der kürzeste angebotene")
     explain: bool = Field(True, description="Treiber und Satz mitliefern")
 
 
 class EarlyWarningAnswer(BaseModel):
     period: str
     horizon: int
-    thresholds: dict[str, float]
+    horizons: list[int] = Field(description="alle angebotenen Horizonte (Jahre voraus)")
+    model: str = Field(description="gewählter Kandidat: boundary, dynamics, index_forecast, gmlvq, gbt, average")
+    model_label: str
+    rule: bool = Field(description="true: eine einfache Regel wird verwendet, weil kein Modell sie schlug")
+    note: str = Field(description="was gewählt wurde und warum, in deutscher Sprache")
+    model_version: str | None = None
+    thresholds: dict[str, float | None] = Field(description="Wahrscheinlichkeitsschwelle je Stufe; null: nicht "
+                                                            "verfügbar")
+    unavailable: dict[str, str] = Field(default_factory=dict, description="Stufen, die nicht verfügbar sind, "
+                                                                           "mit Grund")
     warnings: list[Warning_]
 
 
 class Explanation(BaseModel):
     region_id: str
     period: str
+    horizon: int
+    model: str
     probability: float
     level: Level
     base: float = Field(description="mittlerer Warnwert des Hintergrunds")

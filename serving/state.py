@@ -20,8 +20,7 @@ from ml.catalog import Catalog
 from ml.config import Settings
 from ml.store import Store
 from ml.tracking import CHAMPION, tracking_uri
-from models.early_warning import EarlyWarningModel, explain_period, transitions
-from models.explanations import by_dimension, feature_dimension, feature_label, top_drivers
+from models.explanations import by_dimension
 
 INDEX_GROUP_NAME = "Indizes und Klassengrenzen"
 REQUIRED_TABLES = ("regions", "profiles", "model_matrix", "feature_values")
@@ -29,6 +28,14 @@ REQUIRED_TABLES = ("regions", "profiles", "model_matrix", "feature_values")
 
 class NotReady(RuntimeError):
     """The service has not finished loading (or the last load failed)."""
+
+
+class UnknownHorizon(LookupError):
+    """The asked horizon is not served."""
+
+    def __init__(self, message: str, horizon: int):
+        super().__init__(message)
+        self.horizon = horizon
 
 
 class UnknownPeriod(LookupError):
@@ -49,14 +56,25 @@ class Snapshot:
     catalog: Catalog
     classifier: object | None = None          # LVQ pyfunc's python model (features, model)
     typology: object | None = None
-    early_warning: EarlyWarningModel | None = None
-    ew_features: pd.DataFrame | None = None   # transitions' features, index (region_id, period)
-    warnings: dict[str, pd.DataFrame] = field(default_factory=dict)   # period → explain_latest frame
-    shap: dict[str, pd.DataFrame] = field(default_factory=dict)       # period → SHAP by feature
-    answers: dict[str, dict[str, dict]] = field(default_factory=dict)  # period → region → warning answer
-    answer_json: dict[str, dict[str, bytes]] = field(default_factory=dict)  # the same, serialised
+    warnings: pd.DataFrame | None = None      # stored early warnings: every region, period and horizon
+    warning_shap: pd.DataFrame | None = None  # their SHAP values (long)
+    warning_models: dict[int, dict] = field(default_factory=dict)   # horizon → model, note, levels, version
+    frames: dict[tuple[str, int], pd.DataFrame] = field(default_factory=dict)   # (period, horizon) → warnings
+    answers: dict[tuple[str, int], dict[str, dict]] = field(default_factory=dict)  # … → region → answer
+    answer_json: dict[tuple[str, int], dict[str, bytes]] = field(default_factory=dict)  # the same, serialised
     versions: dict[str, str] = field(default_factory=dict)
     level: str = "gemeinde"
+
+    @property
+    def horizons(self) -> list[int]:
+        return sorted(self.warning_models)
+
+    @property
+    def has_warnings(self) -> bool:
+        return self.warnings is not None and bool(self.warning_models)
+
+    def warning_periods(self) -> set[str]:
+        return set(self.warnings["period"]) if self.warnings is not None else set()
 
     @property
     def latest_period(self) -> str | None:
@@ -121,70 +139,73 @@ class ServiceState:
             regions = store.regions()
             profiles, matrix, values = store.table("profiles"), store.table("model_matrix"), store.table("feature_values")
             forecasts = store.table("forecasts") if "forecasts" in tables else None
+            served = {"early_warnings", "early_warning_shap", "early_warning_models"} <= tables
+            # the early warning is served from what its training job stored: nothing is recomputed here
+            w, shap, models = ((store.table(t) for t in ("early_warnings", "early_warning_shap",
+                                                         "early_warning_models")) if served else (None, None, None))
         level = s.features.level
         snap = Snapshot(regions=regions, profiles=profiles, model_matrix=matrix, values=values, forecasts=forecasts,
                         catalog=self.catalog, level=level)
+        if served:
+            w["period"], shap["period"] = w["period"].astype(str), shap["period"].astype(str)
+            snap.warnings, snap.warning_shap = w, shap
+            for row in models.to_dict("records"):
+                row["thresholds"] = json.loads(row["thresholds"])
+                row["unavailable"] = json.loads(row["unavailable"])
+                snap.warning_models[int(row["horizon"])] = row
+            if len(models):
+                snap.versions["early_warning"] = str(models["model_version"].iloc[0])
         mlflow.set_tracking_uri(tracking_uri(s.tracking.uri))
         for key, name in (("classifier", s.training.classifier.registered_name),
-                          ("typology", s.training.typology.registered_name),
-                          ("early_warning", s.training.early_warning.registered_name)):
+                          ("typology", s.training.typology.registered_name)):
             loaded = _champion(name)
             if loaded is None:
                 continue
             model, version = loaded
             snap.versions[key] = version
-            inner = model.unwrap_python_model()
-            if key == "early_warning":
-                snap.early_warning = inner.model
-            else:
-                setattr(snap, key, inner)
-        if snap.early_warning is not None:
-            ew = snap.early_warning
-            indicators = sorted({f[2:] for f in ew.features if f.startswith("m_")}
-                                | {f[3:] for f in ew.features if f.startswith("dz_")})
-            X, _ = transitions(profiles, matrix, indicators, ew.horizon, ew.delta,
-                               s.features.index.status_thresholds)
-            snap.ew_features = X.reindex(columns=ew.features, fill_value=0.0)
-            latest = snap.latest_period
-            if latest is not None:
-                self.explain_period(snap, latest)
+            setattr(snap, key, model.unwrap_python_model())
         return snap
 
-    def explain_period(self, snap: Snapshot, period: str) -> pd.DataFrame:
-        """Warnings with sentences and SHAP values of one period (cached per snapshot)."""
-        if period in snap.warnings:
-            return snap.warnings[period]
-        frame, snap.shap[period] = explain_period(snap.early_warning, snap.ew_features, snap.values, snap.profiles,
-                                                  snap.catalog, self.settings.features.dynamics_periods, period)
-        frame = frame.set_index("region_id", drop=False)
+    def horizon_of(self, snap: Snapshot, horizon: int | None) -> int:
+        """The asked horizon, or the shortest served; :class:`UnknownHorizon` for one not served."""
+        if horizon is None:
+            return snap.horizons[0]
+        if horizon not in snap.warning_models:
+            raise UnknownHorizon(f"no early warning for {horizon} years ahead; served: "
+                                 f"{', '.join(map(str, snap.horizons))}", horizon)
+        return horizon
+
+    def explain_period(self, snap: Snapshot, period: str, horizon: int | None = None) -> pd.DataFrame:
+        """The stored warnings of one period and horizon, indexed by region (answers cached per snapshot)."""
+        h = self.horizon_of(snap, horizon)
+        key = (period, h)
+        if key in snap.frames:
+            return snap.frames[key]
+        w = snap.warnings
+        frame = w[(w["period"] == period) & (w["horizon"] == h)].set_index("region_id", drop=False)
         names = snap.regions.set_index("region_id")["name"]
-        # answers are computed once per snapshot and period: a request only collects them
-        snap.answers[period] = {
-            rid: {"region_id": rid, "name": str(names.get(rid, rid)), "period": period,
+        # answers are built once per snapshot, period and horizon: a request only collects them
+        snap.answers[key] = {
+            rid: {"region_id": rid, "name": str(names.get(rid, rid)), "period": period, "horizon": h,
                   "probability": float(row["probability"]), "level": row["level"], "sentence": row["sentence"],
-                  "drivers": self.drivers(snap, period, rid)}
+                  "drivers": json.loads(row["drivers"])}
             for rid, row in frame.iterrows()}
-        snap.answer_json[period] = {rid: json.dumps(a, ensure_ascii=False).encode()
-                                    for rid, a in snap.answers[period].items()}
-        snap.warnings[period] = frame
+        snap.answer_json[key] = {rid: json.dumps(a, ensure_ascii=False).encode() for rid, a in snap.answers[key].items()}
+        snap.frames[key] = frame
         return frame
 
-    def drivers(self, snap: Snapshot, period: str, region_id: str, n: int = 3) -> list[dict]:
-        phi = snap.shap[period].xs(region_id, level="region_id").iloc[0]
-        return [{"feature": f, "label": feature_label(f, snap.catalog), "dimension": feature_dimension(f, snap.catalog),
-                 "contribution": float(v)} for f, v in top_drivers(phi, n).items()]
-
-    def explanation(self, snap: Snapshot, period: str, region_id: str) -> dict:
-        phi = snap.shap[period].xs(region_id, level="region_id").iloc[0]
-        ew = snap.early_warning
-        row = snap.ew_features.loc[[(region_id, period)]]
-        score = float(ew.model.score(row.to_numpy(float))[0])
-        dims = by_dimension(phi.to_frame().T, snap.catalog).iloc[0]
+    def explanation(self, snap: Snapshot, period: str, region_id: str, horizon: int) -> dict:
+        sh = snap.warning_shap
+        rows = sh[(sh["region_id"] == region_id) & (sh["period"] == period) & (sh["horizon"] == horizon)]
+        phi = rows.set_index("feature")["contribution"]
+        w = snap.frames[(period, horizon)].loc[region_id]
+        dims = by_dimension(phi.to_frame().T, snap.catalog).iloc[0] if len(phi) else pd.Series(dtype=float)
         names = {k: snap.catalog.dimensions[k].name if k in snap.catalog.dimensions else INDEX_GROUP_NAME
                  for k in dims.index}
+        base = float(w["base"]) if pd.notna(w["base"]) else float(w["score"])
         return {"by_indicator": {k: float(v) for k, v in phi.items()},
                 "by_dimension": {k: float(v) for k, v in dims.items()}, "dimension_names": names,
-                "score": score, "base": float(score - phi.sum())}
+                "score": float(w["score"]), "base": base}
 
 
 def _champion(name: str):

@@ -202,14 +202,15 @@ async function select(regionId) {
   if (explanation.status === "fulfilled") {
     const e = explanation.value;
     facts.append(el("dt", { text: "Frühwarnstufe" }), el("dd", {}, levelBadge(e.level),
-      ` Wahrscheinlichkeit einer Verschlechterung: ${fmt(100 * e.probability, 0)} %`));
+      ` Wahrscheinlichkeit, dass die Statusklasse in ${e.horizon === 1 ? "einem Jahr" : e.horizon + " Jahren"} `
+      + `schlechter ist: ${fmt(100 * e.probability, 0)} %`));
     parts.push(el("h3", { text: "Warum?" }), el("p", { class: "sentence", text: e.sentence }),
       el("h3", { text: "Beitrag je Dimension" }), dimensionBars(e.by_dimension, e.dimension_names || {}),
       el("p", { class: "muted small", text: "Rot erhöht, grün senkt die Wahrscheinlichkeit (SHAP-Werte)." }));
   } else {
     const status = explanation.reason && explanation.reason.status;
     parts.push(el("p", { class: "muted", text: status === 503
-      ? "Keine Frühwarnung: im Dienst ist kein Frühwarnmodell geladen."
+      ? "Keine Frühwarnung: es ist kein Frühwarnmodell trainiert (sozialradar train early-warning)."
       : "Für dieses Gebiet liegt in diesem Berichtsjahr keine Frühwarnung vor (fehlende oder gesperrte Werte)." }));
   }
   parts.push(el("p", {}, el("a", { href: new URL(`report?${query}`, API).href, target: "_blank",

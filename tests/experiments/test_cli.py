@@ -55,6 +55,12 @@ def test_ingest_exit_codes(tmp_path, env):
     bad.write_text("Gebiet;Indikator;Jahr;Wert\n14599010;einwohner;2021;5\n14599010;einwohner;2022;zwölf\n", encoding="utf-8")
     out = CliRunner().invoke(main, ["ingest", str(bad)], env=env)
     assert out.exit_code == 1 and "1 of 2 rows quarantined (50.0% > limit 5.0%)" in out.output
+    # the same file again, twice: it stays refused (exit 1), never "nothing changed" with exit 0
+    for _ in range(2):
+        again = CliRunner().invoke(main, ["ingest", str(bad)], env=env)
+        assert again.exit_code == 1, again.output
+        assert "identical content was refused" in again.output and "nothing changed" not in again.output
+        assert "1 of 2 rows quarantined (50.0% > limit 5.0%)" in again.output
     lenient = dict(env, SOZIALRADAR_INGEST__MAX_QUARANTINE_SHARE="0.6")
     bad.write_text("Gebiet;Indikator;Jahr;Wert\n14599010;einwohner;2023;5\n14599010;einwohner;2024;zwölf\n", encoding="utf-8")
     assert CliRunner().invoke(main, ["ingest", str(bad)], env=lenient).exit_code == 0
@@ -120,3 +126,39 @@ def test_features_errors(tmp_path, env):
     bad.write_text("old_id,new_id,weight\na,b,2\n", encoding="utf-8")
     out = CliRunner().invoke(main, ["features", "--crosswalk", str(bad)], env=env)
     assert out.exit_code == 1 and "weight in (0, 1]" in out.output
+
+
+@pytest.mark.xdist_group("demo")
+def test_export_warnings_profiles_forecasts(demo_run, tmp_path):
+    import json
+
+    workdir, _ = demo_run
+    env = {"SOZIALRADAR_STORE__PATH": str(workdir / "monitoring.duckdb")}
+    out = run(["export", "warnings", "--out", str(tmp_path / "w.csv")], env)
+    assert "w.csv:" in out
+    w = pd.read_csv(tmp_path / "w.csv", sep=";", decimal=",", encoding="utf-8-sig", dtype={"Gebiet": str})
+    assert list(w.columns[:7]) == ["Gebiet", "Name", "Jahr", "Horizont (Jahre)", "Wahrscheinlichkeit", "Stufe",
+                                   "Verfahren"]
+    assert {"Treiber 1", "Treiber 2", "Treiber 3"} <= set(w.columns)
+    assert set(w["Horizont (Jahre)"]) == {1, 2} and set(w["Jahr"]) == {2025} and w["Gebiet"].str.len().eq(8).all()
+    assert w["Wahrscheinlichkeit"].between(0, 1).all()
+    run(["export", "warnings", "--horizon", "2", "--period", "2020", "--out", str(tmp_path / "w2.xlsx")], env)
+    w2 = pd.read_excel(tmp_path / "w2.xlsx", dtype={"Gebiet": str})
+    assert set(w2["Horizont (Jahre)"]) == {2} and set(w2["Jahr"].astype(str)) == {"2020"}
+    # profiles: a suppressed cell stays suppressed, its value is not in the file
+    run(["export", "profiles", "--out", str(tmp_path / "p.csv")], env)
+    p = pd.read_csv(tmp_path / "p.csv", sep=";", decimal=",", encoding="utf-8-sig", dtype=str)
+    small = json.loads((SAMPLE_DIR / "ground_truth.json").read_text())["small_gemeinden"]
+    row = p[p["Gebiet"] == small[0]].iloc[0]
+    assert (row == "gesperrt").sum() > 0 and pd.isna(row["Statusindex"])
+    assert len(p) == 53 and "Statusklasse" in p.columns
+    run(["export", "forecasts", "--out", str(tmp_path / "f.csv")], env)
+    f = pd.read_csv(tmp_path / "f.csv", sep=";", decimal=",", encoding="utf-8-sig", dtype=str)
+    assert {"Prognose", "80 % von", "95 % bis"} <= set(f.columns) and len(f) > 100
+    # errors name what is wrong
+    out = CliRunner().invoke(main, ["export", "warnings", "--out", str(tmp_path / "w.txt")], env=env)
+    assert out.exit_code == 2 and "must end in .csv or .xlsx" in out.output
+    out = CliRunner().invoke(main, ["export", "warnings", "--period", "1999", "--out", str(tmp_path / "x.csv")], env=env)
+    assert out.exit_code == 1 and "no early warnings for period '1999'" in out.output
+    out = CliRunner().invoke(main, ["export", "warnings", "--horizon", "5", "--out", str(tmp_path / "x.csv")], env=env)
+    assert out.exit_code == 1 and "no early warning for 5 years ahead" in out.output

@@ -52,6 +52,9 @@ def test_each_bad_row_is_quarantined_and_reported(county, settings, tmp_path, ba
     assert report.loc[0, "value"] == bad_line.strip().split(";")[["region_id", "indicator_id", "period"].index(column)
                                                                   if column in ("region_id", "indicator_id", "period") else 3]
     assert rep.status == "quarantine_over_limit"  # 1 of 3 > 5 %
+    again = ingest(county, settings, path)
+    assert again.status == "quarantine_over_limit" and again.import_id == rep.import_id
+    assert (again.rows_read, again.rows_quarantined) == (3, 1) and "refused" in again.message
 
 
 def test_conflicting_duplicates(county, settings, tmp_path):

@@ -5,7 +5,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ml.io import FileFormatError, read_delimited, read_excel, read_parquet, read_table, write_quarantine_report
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ml.io import (
+    FileFormatError, excel_safe, read_delimited, read_excel, read_parquet, read_table, write_quarantine_report, write_table,
+)
 from tests.conftest import write
 
 
@@ -138,3 +143,33 @@ def test_quarantine_report_opens_in_german_excel(tmp_path):
     out = write_quarantine_report(frame, tmp_path / "r" / "q.csv")
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf") and b"file;line;column;value;reason" in raw
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=30))
+def test_no_text_cell_opens_as_a_formula(text):
+    safe = excel_safe(pd.DataFrame({"t": [text], "n": [-1.5]}))
+    cell = safe.loc[0, "t"]
+    assert not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
+    assert cell in (text, "'" + text) and safe.loc[0, "n"] == -1.5   # numbers untouched, text kept
+
+
+def test_export_table_for_german_excel(tmp_path):
+    frame = pd.DataFrame({"Gebiet": ["01001000", "=cmd|' /C calc'!A0"], "Wert": [1.5, -0.25],
+                          "Stufe": ["Warnung", "gesperrt"]})
+    out = write_table(frame, tmp_path / "x.csv")
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    text = raw.decode("utf-8-sig").splitlines()
+    assert text[0] == "Gebiet;Wert;Stufe" and text[1] == "01001000;1,5;Warnung"
+    assert text[2].startswith("'=cmd") and text[2].endswith(";-0,25;gesperrt")
+    back = pd.read_excel(write_table(frame, tmp_path / "x.xlsx"), dtype={"Gebiet": str})
+    assert back["Gebiet"].tolist() == ["01001000", "'=cmd|' /C calc'!A0"] and back["Wert"].tolist() == [1.5, -0.25]
+    with pytest.raises(FileFormatError, match=r"written as \.csv or \.xlsx; got '\.txt'"):
+        write_table(frame, tmp_path / "x.txt")
+
+
+def test_quarantine_report_neutralises_formulas(tmp_path):
+    q = pd.DataFrame({"file": ["a.csv"], "line": [3], "column": ["Wert"], "value": ["=1+1"], "reason": ["not a number"]})
+    text = write_quarantine_report(q, tmp_path / "q.csv").read_text(encoding="utf-8-sig")
+    assert "'=1+1" in text and ";=1+1" not in text

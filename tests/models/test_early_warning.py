@@ -1,154 +1,249 @@
-"""Early warning: transitions without look-ahead, candidates, calibration, thresholds, packaging."""
+"""Early warning: transitions without look-ahead, candidates (the rules among them), calibration and levels
+inside the backtest folds, champion choice, SHAP additivity, packaging."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from features.warning_inputs import build_warning_inputs
 from models.early_warning import (
-    CANDIDATES, EarlyWarningError, EarlyWarningModel, Platt, WarningGMLVQ, background_sample, backtest_metrics,
-    boundary_distance, choose_thresholds, lead_times, level_of, precision_at_k, rolling_backtest, transitions,
+    CANDIDATES, RULES, Average, BacktestConfig, BoundaryRule, EarlyWarningError, EarlyWarningModel, IndexForecast,
+    Levels, Platt, backtest, background_sample, choose_champion, choose_levels, evaluate, expected_calibration_error,
+    explain, fit_candidates, fit_final, lead_times, make_transitions, out_of_time, precision_at_k,
 )
 from models.packaging import load_early_warning, save_early_warning
 
+TARGETS = {"beobachten": 0.5, "Warnung": 0.65, "akut": 0.8}
+THRESHOLDS = (-1.0, 1.0, 1.5)
 
-def _profiles(n_regions=30, years=range(2010, 2020), seed=0):
-    """Regions whose status index drifts; half of them rise steadily from 2014 on (a leading feature x rises
-    two years earlier)."""
+
+def _classify(idx):
+    return 1 + int(idx > -1) + int(idx >= 1) + int(idx >= 1.5)
+
+
+def _inputs(n_regions=40, years=range(2008, 2021), seed=0, step=1):
+    """Regions whose status index drifts; half of them rise steadily from 2014 on, and a leading feature x
+    rises two years earlier."""
     rng = np.random.default_rng(seed)
     rows, mm = [], []
     for r in range(n_regions):
         rising = r % 2 == 0
-        for y in years:
+        base = rng.normal(0, 0.5)
+        for y in list(years)[::step]:
             lead = 0.6 * max(0, y - 2012) if rising else 0.0
-            idx = 0.4 * max(0, y - 2014) * rising + rng.normal(0, 0.2)
-            cls = 1 + int(idx > -1) + int(idx > 1) + int(idx > 1.5)
-            rows.append({"region_id": f"R{r:02d}", "period": str(y), "status_index": idx, "status_class": cls,
-                         "dynamics_index": rng.normal(0, 1), "dz_x": lead + rng.normal(0, 0.3)})
+            idx = base + 0.35 * max(0, y - 2014) * rising + rng.normal(0, 0.2)
+            rows.append({"region_id": f"R{r:02d}", "period": str(y), "status_index": idx,
+                         "status_class": _classify(idx), "dynamics_index": rng.normal(0, 1),
+                         "dz_x": lead + rng.normal(0, 0.3)})
             mm.append({"region_id": f"R{r:02d}", "period": str(y), "m_x": lead + rng.normal(0, 0.3),
                        "m_y": rng.normal(0, 1)})
-    return pd.DataFrame(rows), pd.DataFrame(mm)
+    return build_warning_inputs(pd.DataFrame(rows), pd.DataFrame(mm), ["x", "y"], THRESHOLDS)
 
 
-def test_boundary_distance():
-    d = boundary_distance(pd.Series([-2.0, 0.5, 1.2, 3.0, np.nan]), (-1.0, 1.0, 1.5))
-    assert d.iloc[:4].tolist() == pytest.approx([1.0, 0.5, 0.3, 0.0]) and np.isnan(d.iloc[4])
+def _cfg(**kw):
+    base = dict(candidates=["boundary", "dynamics", "index_forecast", "gmlvq", "gbt", "average"], targets=TARGETS)
+    return BacktestConfig(**{**base, **kw})
 
 
-def test_transitions_outcome_looks_exactly_h_ahead():
-    p, m = _profiles()
-    X, y = transitions(p, m, ["x", "y"], horizon=2, delta=0.5)
-    assert {"m_x", "dz_x", "status_index", "boundary_distance", "status_trend"} <= set(X.columns)
+def test_class_outcome_looks_exactly_h_ahead_and_the_worst_class_is_not_at_risk():
+    inp = _inputs()
+    T = make_transitions(inp, 2)
     # the last two years have no outcome yet
-    assert y.xs("2019", level="period").isna().all() and y.xs("2018", level="period").isna().all()
-    a = p.set_index(["region_id", "period"])
+    assert T.y.xs("2020", level="period").isna().all() and T.y.xs("2019", level="period").isna().all()
+    a = inp.set_index(["region_id", "period"])
+    for (r, t), y in T.y.dropna().head(200).items():
+        later = a.loc[(r, str(int(t) + 2))]
+        assert y == float(later["status_class"] > a.loc[(r, t), "status_class"])
+    worst = a["status_class"] == 4
+    assert worst.any() and T.y[worst.reindex(T.y.index).to_numpy()].isna().all()
+    assert not T.at_risk[worst.reindex(T.y.index).to_numpy()].any()
+
+
+def test_index_rise_outcome_is_an_option():
+    inp = _inputs()
+    T = make_transitions(inp, 2, outcome="index_rise", delta=0.5)
+    a = inp.set_index(["region_id", "period"])
     r, t = "R00", "2015"
     later = a.loc[(r, "2017")]
     expected = float(later["status_class"] > a.loc[(r, t), "status_class"]
                      or later["status_index"] - a.loc[(r, t), "status_index"] >= 0.5)
-    assert y.loc[(r, t)] == expected
+    assert T.y.loc[(r, t)] == expected
+    assert T.at_risk.all()
+    with pytest.raises(ValueError, match="outcome must be one of class, index_rise; got 'rise'"):
+        make_transitions(inp, 2, outcome="rise")
+    with pytest.raises(ValueError, match="horizon must be at least 1 year; got 0"):
+        make_transitions(inp, 0)
 
 
-def test_rolling_backtest_never_trains_on_the_future():
-    p, m = _profiles()
-    X, y = transitions(p, m, ["x", "y"], horizon=2, delta=0.5)
+def test_backtest_never_trains_on_the_future_and_calibrates_inside_the_fold(monkeypatch):
+    inp = _inputs()
+    T = make_transitions(inp, 2)
     seen = []
+    import models.early_warning as ew
 
-    class Spy(WarningGMLVQ):
-        def fit(self, Xa, ya):
-            seen.append(len(Xa))
-            return super().fit(Xa, ya)
+    real = ew.fit_candidates
 
-    bt = rolling_backtest(X, y, Spy, horizon=2)
-    years = X.index.get_level_values("period").astype(int)
-    for T, n_train in zip(sorted(bt["period"].astype(int).unique()), seen):
-        assert n_train == int(((years + 2 <= T) & y.notna().to_numpy()).sum())
-    assert bt["y"].notna().all()
+    def spy(T_, rows, cfg):
+        seen.append(set(T_.year[rows]))
+        return real(T_, rows, cfg)
 
-
-@pytest.mark.parametrize("kind", ["gmlvq", "gbt"])
-def test_candidates_find_the_leading_signal(kind):
-    p, m = _profiles(n_regions=40)
-    X, y = transitions(p, m, ["x", "y"], horizon=2, delta=0.5)
-    bt = rolling_backtest(X, y, lambda: CANDIDATES[kind](), horizon=2)
-    met = backtest_metrics(bt, 2)
-    assert met["roc_auc"] > 0.8 and met["average_precision"] > met["positive_rate"] + 0.2
+    monkeypatch.setattr(ew, "fit_candidates", spy)
+    bts = backtest(T, _cfg(candidates=["boundary", "gmlvq"]))
+    tested = sorted(bts["gmlvq"]["period"].astype(int).unique())
+    assert len(seen) == len(tested) >= 5
+    for T0, years in zip(tested, seen):
+        # calibration and levels come from the same fold: only transitions that ended by T0
+        assert max(years) + 2 <= T0
+    for bt in bts.values():
+        assert bt["y"].isin([0, 1]).all() and bt["p"].between(0, 1).all()
+        assert set(bt["level"]) <= {"keine", "beobachten", "Warnung", "akut"}
 
 
-def test_too_few_earlier_transitions_is_an_error():
-    p, m = _profiles(years=range(2010, 2014))
-    X, y = transitions(p, m, ["x"], horizon=2, delta=0.5)
-    with pytest.raises(EarlyWarningError, match="no period has enough earlier transitions"):
-        rolling_backtest(X, y, WarningGMLVQ, horizon=2)
+def test_candidates_find_the_leading_signal_and_the_rules_compete():
+    T = make_transitions(_inputs(n_regions=60), 2)
+    bts = backtest(T, _cfg())
+    m = {k: evaluate(bt, bootstrap=50) for k, bt in bts.items()}
+    assert set(m) == {"boundary", "dynamics", "index_forecast", "gmlvq", "gbt", "average"}
+    # the planted precursor x is what the learned candidates can use; the dynamics index here is noise
+    for k in ("gmlvq", "gbt", "average"):
+        assert m[k]["average_precision"] > m["dynamics"]["average_precision"] + 0.1
+    # pooled over folds, even a noise score gains a little from each fold's calibrated base rate
+    assert 0.35 < m["dynamics"]["roc_auc"] < 0.7
+    for k, mm in m.items():
+        assert mm["roc_auc_lo"] <= mm["roc_auc"] <= mm["roc_auc_hi"]
+        assert mm["average_precision_lo"] <= mm["average_precision"] <= mm["average_precision_hi"]
+        assert 0 <= mm["ece"] <= 1 and 0 <= mm["brier"] <= 1
+    oot = out_of_time(bts["gbt"])
+    assert oot["period"] == max(bts["gbt"]["period"].astype(int)) and 0 <= oot["roc_auc"] <= 1
 
 
-def test_platt_thresholds_levels():
+def test_index_forecast_without_dynamics_orders_like_the_boundary_rule():
+    inp = _inputs()
+    flat = inp.assign(dynamics_index=0.0, status_change_1=0.0, status_change_2=0.0, status_trend=0.0)
+    T = make_transitions(flat, 2)
+    known = T.known
+    f = IndexForecast(columns=["dynamics_index", "status_change_1", "status_change_2", "status_trend"])
+    f.fit(T.X[known.to_numpy()], T.y[known], T.change[known])
+    rule = BoundaryRule().score(T.X)
+    ours = f.score(T.X)
+    risk = T.at_risk.to_numpy()
+    # the same order as the rule: the forecast adds nothing when nothing moves
+    assert np.corrcoef(pd.Series(rule[risk]).rank(), pd.Series(ours[risk]).rank())[0, 1] > 0.999
+
+
+@pytest.mark.parametrize("kind", ["boundary", "dynamics", "index_forecast", "gmlvq", "gbt", "average"])
+def test_shap_values_add_up_and_the_saved_model_is_the_same(kind, tmp_path):
+    T = make_transitions(_inputs(), 2)
+    metrics = {k: {"average_precision": 0.3, "roc_auc": 0.8} for k in ("boundary", "dynamics", kind)}
+    model = fit_final(T, kind, _cfg(), metrics, background_size=20)
+    X = T.X.head(12)
+    phi = model.shap(X)
+    base = model.score(X) - phi.sum(axis=1).to_numpy()
+    # one base for every row: the SHAP values carry all the differences between regions
+    assert np.ptp(base) < 1e-6
+    if kind in ("boundary", "dynamics", "index_forecast", "gmlvq"):
+        assert base[0] == pytest.approx(model.score(model.background).mean(), abs=1e-6)
+    save_early_warning({2: model}, tmp_path)
+    back = load_early_warning(tmp_path)[2]
+    np.testing.assert_allclose(back.probability(T.X), model.probability(T.X))
+    np.testing.assert_allclose(back.shap(X).to_numpy(), phi.to_numpy(), atol=1e-9)
+    assert back.levels.thresholds == model.levels.thresholds and back.note == model.note
+    assert not list(tmp_path.glob("*.pkl"))
+    # the worst class cannot get worse: probability 0
+    worst = T.X["worst_class"] > 0
+    assert (model.probability(T.X[worst]) == 0).all()
+
+
+def test_levels_are_reachable_or_unavailable_with_a_reason():
     rng = np.random.default_rng(0)
     y = rng.random(2000) < 0.2
-    score = y * 2.0 + rng.normal(0, 1, 2000)
-    platt = Platt().fit(score, y)
-    p = platt(score)
-    assert abs(p.mean() - y.mean()) < 0.01 and platt.a > 0
-    th = choose_thresholds(p, y, 0.5, 0.65, 0.8)
-    assert th["beobachten"] < th["Warnung"] < th["akut"] < 1.0
-    for level, target in (("beobachten", 0.5), ("Warnung", 0.65), ("akut", 0.8)):
-        assert y[p >= th[level]].mean() >= target
-        # the lowest such threshold: one distinct probability lower, the precision falls below the target
-        below = p[p < th[level]].max()
+    p = Platt().fit(y * 2.0 + rng.normal(0, 1, 2000), y)(y * 2.0 + rng.normal(0, 1, 2000))
+    lv = choose_levels(p, y, TARGETS)
+    t = lv.thresholds
+    assert t["beobachten"] < t["Warnung"] < t["akut"] <= p.max()
+    for level, target in TARGETS.items():
+        assert y[p >= t[level]].mean() >= target
+        below = p[p < t[level]].max()   # the lowest such threshold: one step lower the precision falls short
         assert y[p >= below].mean() < target
-    levels = level_of(p, th)
-    assert set(levels) <= {"keine", "beobachten", "Warnung", "akut"}
-    assert (levels[p < th["beobachten"]] == "keine").all()
-
-
-def test_precision_at_k_and_lead_times():
-    bt = pd.DataFrame({"region_id": ["a", "b", "a", "b"], "period": ["2014", "2014", "2015", "2015"],
-                       "y": [0, 1, 1, 0], "score": [0.1, 0.9, 0.8, 0.2]})
-    assert precision_at_k(bt, 0.5) == 1.0
-    flagged = pd.Series([True, True, False, False])
-    # region a: first positive transition 2015 → worsening shows 2017; flagged 2014 → lead 3; b: 2014 → 2016, 2
-    assert sorted(lead_times(bt, flagged, 2)) == [2, 3]
-
-
-@pytest.mark.parametrize("kind", ["gmlvq", "gbt"])
-def test_saved_model_predicts_and_explains_the_same(kind, tmp_path):
-    p, m = _profiles()
-    X, y = transitions(p, m, ["x", "y"], horizon=2, delta=0.5)
-    known = y.notna()
-    inner = CANDIDATES[kind]().fit(X[known].to_numpy(float), y[known].to_numpy())
-    model = EarlyWarningModel(kind=kind, model=inner, features=list(X.columns), platt=Platt(0.8, -1.0),
-                              thresholds={"beobachten": 0.2, "Warnung": 0.4, "akut": 0.7},
-                              background=background_sample(X[known].to_numpy(float), 20), horizon=2, delta=0.5)
-    save_early_warning(model, tmp_path)
-    back = load_early_warning(tmp_path)
-    np.testing.assert_allclose(back.probability(X), model.probability(X))
-    np.testing.assert_allclose(back.shap(X.head(3)).to_numpy(), model.shap(X.head(3)).to_numpy())
-    assert (back.levels(X) == model.levels(X)).all()
-    assert not list(tmp_path.glob("*.pkl"))
-
-
-def test_thresholds_never_reached_and_ties():
     # a score that carries no information: no threshold reaches precision 0.5 on a 10 % base rate
     y = np.array([1] + [0] * 9 + [1] + [0] * 9)
     p = np.linspace(0.9, 0.1, 20)
     p[0], p[10] = 0.05, 0.06
-    assert choose_thresholds(p, y) == {"beobachten": 1.0, "Warnung": 1.0, "akut": 1.0}
-    # ties are never split: three transitions at 0.7, two of which worsen (precision 2/3) — all or none are
-    # flagged, so 'akut' (0.9) is not reached by taking the two that worsen
-    p = np.array([0.7, 0.7, 0.7, 0.2, 0.2, 0.1])
-    y = np.array([1, 1, 0, 0, 0, 0])
-    th = choose_thresholds(p, y, 0.5, 0.6, 0.9, min_flagged=2)
-    assert th == {"beobachten": 0.7, "Warnung": 0.7, "akut": 1.0}
-    # fewer than min_flagged transitions never make a level, however precise
-    p = np.array([0.9, 0.8, 0.3, 0.2, 0.1])
-    y = np.array([1, 1, 0, 0, 0])
-    assert choose_thresholds(p, y, min_flagged=3)["akut"] == 1.0
-    assert choose_thresholds(p, y, min_flagged=2)["akut"] == 0.8
-
-
-def test_threshold_targets_must_rise():
+    lv = choose_levels(p, y, TARGETS)
+    assert lv.thresholds == {"beobachten": None, "Warnung": None, "akut": None} and lv.available == []
+    assert "50%" in lv.reasons["beobachten"] and set(lv.reasons) == {"beobachten", "Warnung", "akut"}
+    assert (lv.of(p) == "keine").all()
+    # ties are never split, and fewer than min_flagged transitions never make a level
+    lv = choose_levels(np.array([0.7, 0.7, 0.7, 0.2, 0.2, 0.1]), np.array([1, 1, 0, 0, 0, 0]),
+                       {"beobachten": 0.5, "Warnung": 0.6, "akut": 0.9}, min_flagged=2)
+    assert lv.thresholds == {"beobachten": 0.7, "Warnung": 0.7, "akut": None} and "akut" in lv.reasons
+    p, y = np.array([0.9, 0.8, 0.3, 0.2, 0.1]), np.array([1, 1, 0, 0, 0])
+    assert choose_levels(p, y, TARGETS, min_flagged=3).thresholds["akut"] is None
+    assert choose_levels(p, y, TARGETS, min_flagged=2).thresholds["akut"] == 0.8
     with pytest.raises(ValueError, match="precision targets must rise"):
-        choose_thresholds(np.array([0.1, 0.9]), np.array([0, 1]), 0.7, 0.6, 0.8)
-    from ml.config import EarlyWarningConfig
+        choose_levels(p, y, {"beobachten": 0.7, "Warnung": 0.6, "akut": 0.8})
 
-    with pytest.raises(ValueError, match="precision_watch <= precision_warning <= precision_acute"):
-        EarlyWarningConfig(precision_watch=0.9)
+
+def test_no_threshold_of_one_anywhere_in_a_backtest():
+    T = make_transitions(_inputs(), 2)
+    fitted = fit_candidates(T, T.known, _cfg())
+    for f in fitted.values():
+        for t in f.levels.thresholds.values():
+            assert t is None or t < 1.0
+            if t is not None:   # reachable: some training transition had at least this probability
+                assert np.nanmax(1 / (1 + np.exp(-f.inner_logit))) >= t
+
+
+def test_champion_by_average_precision_auc_breaks_ties_and_a_rule_wins_a_full_tie():
+    m = {"boundary": {"average_precision": 0.40, "roc_auc": 0.90}, "gbt": {"average_precision": 0.4004,
+                                                                           "roc_auc": 0.88},
+         "gmlvq": {"average_precision": 0.30, "roc_auc": 0.95}}
+    assert choose_champion(m) == "boundary"            # AP equal to three decimals: AUC decides
+    m["gbt"]["roc_auc"] = 0.90
+    assert choose_champion(m) == "boundary"            # a full tie: the rule
+    m["gbt"]["average_precision"] = 0.45
+    assert choose_champion(m) == "gbt"
+
+
+def test_calibration_error_precision_at_k_and_lead_times():
+    assert expected_calibration_error([0.1, 0.1, 0.9, 0.9], [0, 0, 1, 1]) == pytest.approx(0.1)
+    assert expected_calibration_error([0.5, 0.5], [0, 1]) == pytest.approx(0.0)
+    bt = pd.DataFrame({"region_id": ["a", "b", "a", "b"], "period": ["2014", "2014", "2015", "2015"],
+                       "y": [0, 1, 1, 0], "p": [0.1, 0.9, 0.8, 0.2]})
+    assert precision_at_k(bt, 0.5) == 1.0
+    # region a: first positive transition 2015 → worsening shows 2017; flagged 2014 → lead 3; b: 2014 → 2016, 2
+    assert sorted(lead_times(bt, [True, True, False, False], 2)) == [2, 3]
+
+
+def test_too_few_earlier_transitions_is_an_error():
+    T = make_transitions(_inputs(years=range(2010, 2014)), 2)
+    with pytest.raises(EarlyWarningError, match="no period has enough earlier transitions"):
+        backtest(T, _cfg(candidates=["boundary"]))
+
+
+def test_biennial_editions_and_explanations():
+    inp = _inputs(step=2)
+    assert inp.attrs["edition_step"] == 2
+    T = make_transitions(inp, 4)
+    metrics = {k: {"average_precision": 0.3, "roc_auc": 0.8} for k in ("boundary", "dynamics", "average")}
+    model = fit_final(T, "average", _cfg(), metrics)
+    values = pd.DataFrame({"region_id": ["R00", "R00"], "indicator_id": ["x", "x"], "period": ["2018", "2016"],
+                           "value": [4.0, 3.0], "flag": ["suppressed", "ok"]})
+
+    class Cat(dict):
+        dimensions = {}
+
+    from types import SimpleNamespace
+    catalog = Cat(x=SimpleNamespace(name="Merkmal x", unit="%", dimension="arbeit"),
+                  y=SimpleNamespace(name="Merkmal y", unit="%", dimension="arbeit"))
+    frame, long = explain(model, T.X, values, catalog, dynamics_periods=2, edition_step=2)
+    assert len(frame) == len(T.X) and set(long.columns) == {"region_id", "period", "feature", "contribution"}
+    worst = frame["sentence"].str.startswith("Bereits in der ungünstigsten Statusklasse")
+    assert (frame.loc[worst, "probability"] == 0).all() and (frame.loc[~worst, "sentence"].str.startswith("Stufe ")).all()
+    # the suppressed value 4,0 of R00 in 2018 is never written
+    assert not frame.loc[(frame["region_id"] == "R00") & (frame["period"] == "2018"), "sentence"].str.contains(
+        "4,0").any()
+    assert isinstance(model.model, Average) and model.kind not in RULES
+    assert set(CANDIDATES) == {"boundary", "dynamics", "index_forecast", "gmlvq", "gbt"}
+    assert isinstance(model.levels, Levels) and isinstance(model, EarlyWarningModel)
+    assert len(background_sample(T.X, 10)) == 10

@@ -75,9 +75,21 @@ def test_no_class_or_type_for_withheld_values(client):
         assert r.status_code == 404 and r.json()["error"] == "values_withheld" and r.json()["value"] == tiny
 
 
-def test_early_warning_one_list_all(client):
-    one = client.post("/early_warning", json={"region_ids": ["14599020"]}).json()
-    assert one["horizon"] == 2 and len(one["warnings"]) == 1
+@pytest.fixture(scope="module")
+def at_risk(client):
+    """A region not in the worst status class (its warning has drivers): the one with the highest probability."""
+    everyone = client.post("/early_warning", json={}).json()["warnings"]
+    return max((w for w in everyone if w["sentence"].startswith("Stufe ")), key=lambda w: w["probability"])["region_id"]
+
+
+def test_early_warning_one_list_all(client, at_risk):
+    one = client.post("/early_warning", json={"region_ids": [at_risk]}).json()
+    assert one["horizon"] == 1 and one["horizons"] == [1, 2] and len(one["warnings"]) == 1
+    assert one["model"] in ("boundary", "dynamics", "index_forecast", "gmlvq", "gbt", "average")
+    assert one["rule"] == (one["model"] in ("boundary", "dynamics")) and one["note"].startswith("Für 1 Jahr voraus")
+    assert set(one["unavailable"]) == {k for k, v in one["thresholds"].items() if v is None}
+    two = client.post("/early_warning", json={"region_ids": [at_risk], "horizon": 2}).json()
+    assert two["horizon"] == 2 and two["warnings"][0]["horizon"] == 2
     w = one["warnings"][0]
     assert w["sentence"].startswith("Stufe ") and len(w["drivers"]) == 3 and 0 <= w["probability"] <= 1
     some = client.post("/early_warning", json={"region_ids": ["14599020", "14599010"], "explain": False}).json()
@@ -90,14 +102,18 @@ def test_early_warning_one_list_all(client):
     for x in everyone:
         expected = "keine"
         for name in ("beobachten", "Warnung", "akut"):
-            if x["probability"] >= th[name]:
+            if th[name] is not None and x["probability"] >= th[name]:
                 expected = name
         assert x["level"] == expected
     assert levels.isin(["keine", "beobachten", "Warnung", "akut"]).all()
+    # a region in the worst class cannot get worse: probability 0, no drivers, a sentence that says why
+    worst = [x for x in everyone if x["sentence"].startswith("Bereits in der ungünstigsten")]
+    assert worst and all(x["probability"] == 0 and x["drivers"] == [] and x["level"] == "keine" for x in worst)
 
 
-def test_explain_adds_up(client):
-    e = client.get("/explain", params={"region_id": "14599020"}).json()
+def test_explain_adds_up(client, at_risk):
+    e = client.get("/explain", params={"region_id": at_risk, "horizon": 2}).json()
+    assert e["horizon"] == 2
     assert e["score"] == pytest.approx(e["base"] + sum(e["by_indicator"].values()), abs=1e-6)
     assert sum(e["by_dimension"].values()) == pytest.approx(sum(e["by_indicator"].values()), abs=1e-6)
     assert "index" in e["by_dimension"] and "intervention" in e["by_dimension"]
@@ -111,6 +127,9 @@ def test_explain_adds_up(client):
     ("post", "/classify", {"json": {"region_id": "14599020", "extra": 1}}, 400, "extra"),
     ("post", "/classify", {"json": {"region_id": "14599020", "period": "20x5"}}, 400, "period"),
     ("post", "/early_warning", {"json": {"region_ids": ["00000000"]}}, 404, "region_id"),
+    ("post", "/early_warning", {"json": {"horizon": 3}}, 404, "horizon"),
+    ("post", "/early_warning", {"json": {"horizon": 0}}, 400, "horizon"),
+    ("get", "/explain", {"params": {"region_id": "14599020", "horizon": 7}}, 404, "horizon"),
     ("get", "/forecast", {"params": {"region_id": "14599020", "indicator_id": "gibtsnicht"}}, 404, "indicator_id"),
     ("get", "/regions", {"params": {"level": "bezirk"}}, 404, "level"),
 ])

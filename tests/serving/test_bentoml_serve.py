@@ -30,16 +30,20 @@ def test_bentoml_endpoints_and_api_over_http(server):
     for path in ("/healthz", "/livez", "/readyz"):
         with urllib.request.urlopen(base + path, timeout=10) as r:
             assert r.status == 200
-    with urllib.request.urlopen(base + "/metrics", timeout=10) as r:
-        assert b"bentoml" in r.read()
     status, body = service.call(base, "/regions")
     assert status == 200 and len(body["regions"]) == 53
-    status, body = service.call(base, "/early_warning", {"region_ids": ["14599020"]})
-    assert status == 200 and body["warnings"][0]["sentence"].startswith("Stufe ")
+    status, body = service.call(base, "/early_warning", {})
+    assert status == 200 and len(body["warnings"]) >= 45 and body["horizons"] == [1, 2]
+    # every answer is a sentence: the drivers, or why a region in the worst class has none
+    assert all(w["sentence"].startswith(("Stufe ", "Bereits in der ungünstigsten")) for w in body["warnings"])
+    assert any(w["sentence"].startswith("Stufe ") and len(w["drivers"]) == 3 for w in body["warnings"])
     status, body = service.call(base, "/explain?region_id=99999999")
     assert status == 404 and body["field"] == "region_id"
     status, body = service.call(base, "/constant", {})
     assert status == 200 and body == {"ok": True}
+    # BentoML's Prometheus metrics, once its own API has served a request
+    with urllib.request.urlopen(base + "/metrics", timeout=10) as r:
+        assert b"bentoml" in r.read()
     with urllib.request.urlopen(base + "/openapi.json", timeout=10) as r:
         spec = json.loads(r.read())
     assert {"/regions", "/profile", "/classify", "/typology", "/forecast", "/early_warning", "/explain",

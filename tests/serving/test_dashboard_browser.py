@@ -151,7 +151,7 @@ def test_dashboard_draws_berlins_plr(shared_data, browser, tmp_path):
         browser.get(base + "/report?region_id=01011101")
         text = browser.find_element(By.TAG_NAME, "main").text
         assert "Stülerstraße" in text and "Profil im Vergleich zum Gesamtgebiet" in text
-        assert "Es ist kein Frühwarnmodell geladen." in text and re.search(r"Einwohner \d", text), text[:400]
+        assert "Es liegt keine Frühwarnung vor." in text and re.search(r"Einwohner \d", text), text[:400]
         shot(browser, "report_berlin.png")
     finally:
         service.stop(proc)

@@ -1,0 +1,119 @@
+"""The export job: warnings, profiles or forecasts from the store as one table for planners and other tools.
+
+German column names; a suppressed cell stays suppressed ("gesperrt", never its value). Writing (CSV for German
+Excel or xlsx) is :func:`ml.io.write_table`.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from ml.catalog import Catalog
+from models.early_warning import MODEL_LABELS
+
+KINDS = ("warnings", "profiles", "forecasts")
+SUPPRESSED = "gesperrt"
+
+
+class ExportError(ValueError):
+    """Nothing to export: a table missing from the store, an unknown period or horizon."""
+
+
+def _period(frame: pd.DataFrame, period: str | None, what: str) -> str:
+    periods = sorted(frame["period"].astype(str).unique())
+    if not periods:
+        raise ExportError(f"the store holds no {what}")
+    if period is None:
+        return periods[-1]
+    if str(period) not in periods:
+        raise ExportError(f"no {what} for period {period!r}; the store has {', '.join(periods[-8:])}")
+    return str(period)
+
+
+def export_warnings(tables: dict[str, pd.DataFrame], period: str | None, horizon: int | None) -> pd.DataFrame:
+    """One row per region and horizon: probability, level, the model and the three strongest drivers."""
+    if "early_warnings" not in tables:
+        raise ExportError("the store holds no early warnings: run 'sozialradar train early-warning'")
+    w = tables["early_warnings"].assign(period=lambda f: f["period"].astype(str))
+    per = _period(w, period, "early warnings")
+    w = w[w["period"] == per]
+    if horizon is not None:
+        if horizon not in set(w["horizon"]):
+            raise ExportError(f"no early warning for {horizon} years ahead; the store has "
+                              f"{', '.join(map(str, sorted(set(w['horizon']))))}")
+        w = w[w["horizon"] == horizon]
+    names = tables["regions"].set_index("region_id")["name"]
+    drivers = w["drivers"].map(lambda text: [d["label"] for d in json.loads(text)][:3])
+    out = pd.DataFrame({
+        "Gebiet": w["region_id"], "Name": w["region_id"].map(names), "Jahr": w["period"],
+        "Horizont (Jahre)": w["horizon"].astype(int), "Wahrscheinlichkeit": w["probability"].round(4),
+        "Stufe": w["level"], "Verfahren": w["model"].map(MODEL_LABELS).fillna(w["model"]),
+        "Regel statt Modell": w["rule"].map({True: "ja", False: "nein"}),
+        **{f"Treiber {k + 1}": drivers.map(lambda d, k=k: d[k] if len(d) > k else "") for k in range(3)},
+        "Erläuterung": w["sentence"], "Modellversion": w["model_version"]})
+    return out.sort_values(["Horizont (Jahre)", "Name"]).reset_index(drop=True)
+
+
+def export_profiles(tables: dict[str, pd.DataFrame], catalog: Catalog, period: str | None) -> pd.DataFrame:
+    """One row per region: status and dynamics index and class, dimension scores, and each indicator's observed
+    value ("gesperrt" where it is suppressed)."""
+    p = tables["profiles"].assign(period=lambda f: f["period"].astype(str))
+    per = _period(p, period, "profiles")
+    p = p[p["period"] == per].set_index("region_id")
+    names = tables["regions"].set_index("region_id")["name"]
+    out = pd.DataFrame({"Gebiet": p.index, "Name": p.index.map(names), "Jahr": per,
+                        "Statusindex": p["status_index"].round(3).to_numpy(), "Statusklasse": p["status_label"].to_numpy(),
+                        "Dynamikindex": p["dynamics_index"].round(3).to_numpy(),
+                        "Dynamikklasse": p["dynamics_label"].to_numpy()})
+    for c in [c for c in p.columns if c.startswith("dim_")]:
+        d = c[4:]
+        label = catalog.dimensions[d].name if d in catalog.dimensions else d
+        out[f"Dimension {label}"] = p[c].round(3).to_numpy()
+    v = tables["feature_values"]
+    v = v[(v["period"].astype(str) == per) & v["region_id"].isin(p.index)]
+    shown = v["value"].round(4).astype(object).where(v["flag"] != "suppressed", SUPPRESSED)
+    wide = v.assign(shown=shown).pivot_table(index="region_id", columns="indicator_id", values="shown",
+                                             aggfunc="first")
+    for ind in [i for i in wide.columns if i in catalog]:
+        unit = catalog[ind].unit
+        out[f"{catalog[ind].name} ({unit})" if unit else catalog[ind].name] = wide[ind].reindex(p.index).to_numpy()
+    return out.sort_values("Name").reset_index(drop=True)
+
+
+def export_forecasts(tables: dict[str, pd.DataFrame], catalog: Catalog, period: str | None) -> pd.DataFrame:
+    """Every forecast point (or those of one period) with its intervals; a withheld forecast shows no number."""
+    if "forecasts" not in tables:
+        raise ExportError("the store holds no forecasts: run 'sozialradar forecast'")
+    f = tables["forecasts"].assign(period=lambda x: x["period"].astype(str))
+    if period is not None:
+        f = f[f["period"] == _period(f, period, "forecasts")]
+    names = tables["regions"].set_index("region_id")["name"]
+    hidden = f["flag"] == "suppressed"
+    out = pd.DataFrame({"Gebiet": f["region_id"], "Name": f["region_id"].map(names),
+                        "Merkmal": f["indicator_id"].map(lambda i: catalog[i].name if i in catalog else i),
+                        "Jahr": f["period"], "Verfahren": f["model"]})
+    for col, label in (("yhat", "Prognose"), ("lo80", "80 % von"), ("hi80", "80 % bis"), ("lo95", "95 % von"),
+                       ("hi95", "95 % bis")):
+        out[label] = f[col].round(4).astype(object).where(~hidden, SUPPRESSED)
+    return out.sort_values(["Name", "Merkmal", "Jahr"]).reset_index(drop=True)
+
+
+def export_table(kind: str, store, catalog: Catalog, period: str | None = None,
+                 horizon: int | None = None) -> pd.DataFrame:
+    """The export of ``kind`` (warnings, profiles, forecasts) from the store."""
+    if kind not in KINDS:
+        raise ExportError(f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
+    names = {"warnings": ("early_warnings",), "profiles": ("profiles", "feature_values"),
+             "forecasts": ("forecasts",)}[kind]
+    present = store.tables()
+    if "profiles" not in present:
+        raise ExportError("the store has no profiles yet: run 'sozialradar features' first")
+    tables = {t: store.table(t) for t in names if t in present}
+    tables["regions"] = store.regions()
+    if kind == "warnings":
+        return export_warnings(tables, period, horizon)
+    if kind == "profiles":
+        return export_profiles(tables, catalog, period)
+    return export_forecasts(tables, catalog, period)

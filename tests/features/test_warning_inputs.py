@@ -1,0 +1,68 @@
+"""Early-warning inputs: edition step, boundary distances, changes over editions, trend, no look-ahead."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from features.warning_inputs import WarningInputError, build_warning_inputs, edition_step
+
+THRESHOLDS = (-1.0, 1.0, 1.5)
+
+
+def _profiles(rows):
+    p = pd.DataFrame(rows, columns=["region_id", "period", "status_index", "status_class", "dynamics_index"])
+    p["dz_a"] = 0.5
+    m = p[["region_id", "period"]].assign(m_a=1.0)
+    return p, m
+
+
+def test_six_rows_by_hand():
+    p, m = _profiles([
+        ("A", "2017", -1.5, 1, 0.2), ("A", "2019", 0.5, 2, np.nan), ("A", "2021", 1.2, 3, 1.1),
+        ("B", "2017", 2.0, 4, 0.0), ("B", "2019", 1.6, 4, -0.3), ("B", "2021", np.nan, np.nan, np.nan),
+    ])
+    before = p.copy()
+    x = build_warning_inputs(p, m, ["a"], THRESHOLDS).set_index(["region_id", "period"])
+    pd.testing.assert_frame_equal(p, before)          # the input is not changed
+    assert x.attrs["edition_step"] == 2 and len(x) == 5   # no status index in B 2021: no row
+    # distance to the upper boundary of the own class; the worst class cannot get worse
+    assert x.loc[("A", "2017"), "boundary_distance"] == pytest.approx(0.5)
+    assert x.loc[("A", "2019"), "boundary_distance"] == pytest.approx(0.5)
+    assert x.loc[("A", "2021"), "boundary_distance"] == pytest.approx(0.3)
+    assert x.loc[("B", "2017"), "boundary_distance"] == 0 and bool(x.loc[("B", "2017"), "worst_class"])
+    assert x.loc[("A", "2021"), "boundary_2"] == pytest.approx(0.2)
+    # changes over one and two editions (two years each), 0 where unknown
+    assert x.loc[("A", "2019"), "status_change_1"] == pytest.approx(2.0)
+    assert x.loc[("A", "2021"), "status_change_2"] == pytest.approx(2.7)
+    assert x.loc[("A", "2017"), "status_change_1"] == 0 and x.loc[("A", "2019"), "status_change_2"] == 0
+    # trend per year over three editions: least squares through (2017, -1.5), (2019, 0.5), (2021, 1.2)
+    assert x.loc[("A", "2021"), "status_trend"] == pytest.approx(np.polyfit([2017, 2019, 2021], [-1.5, 0.5, 1.2], 1)[0])
+    assert x.loc[("A", "2019"), "dynamics_index"] == 0 and x.loc[("A", "2021"), "m_a"] == 1.0
+
+
+def test_edition_step_and_errors():
+    p, _ = _profiles([("A", str(y), 0.0, 2, 0.0) for y in range(2010, 2016)])
+    assert edition_step(p) == 1
+    p, m = _profiles([("A", "2020", 0.0, 2, 0.0), ("B", "2020", 1.0, 3, 0.0)])
+    with pytest.raises(WarningInputError, match="at least two periods with a status index; the profiles have 1"):
+        build_warning_inputs(p, m, ["a"], THRESHOLDS)
+    with pytest.raises(WarningInputError, match="profiles lack the columns status_class"):
+        build_warning_inputs(p.drop(columns="status_class"), m, ["a"], THRESHOLDS)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.floats(-3, 3, allow_nan=False), min_size=4, max_size=8), st.integers(1, 3))
+def test_nothing_from_later_periods(index, cut):
+    """The inputs of a period are the same whether or not later periods exist."""
+    years = list(range(2010, 2010 + len(index)))
+    cls = [1 + int(v > -1) + int(v >= 1) + int(v >= 1.5) for v in index]
+    rows = [("A", str(y), v, c, v / 2) for y, v, c in zip(years, index, cls)]
+    p, m = _profiles(rows)
+    full = build_warning_inputs(p, m, ["a"], THRESHOLDS).set_index(["region_id", "period"])
+    keep = p["period"].astype(int) <= years[-1] - cut
+    if keep.sum() < 2:
+        return
+    part = build_warning_inputs(p[keep], m[keep], ["a"], THRESHOLDS).set_index(["region_id", "period"])
+    pd.testing.assert_frame_equal(part, full.loc[part.index], check_dtype=False)
