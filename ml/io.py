@@ -375,12 +375,16 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def excel_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """Text cells that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@`` …) get a leading
-    apostrophe, so they open as text; numbers are not touched. Returns a copy."""
+    apostrophe, so they open as text; numbers, and text that is a plain signed number, are not touched.
+    Returns a copy."""
     out = frame.copy()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
             text = out[col]
-            risky = text.notna() & text.astype(str).str.startswith(FORMULA_START)
+            as_text = text.astype(str)
+            # a plain signed number ("-12", "+3,5") is no formula and stays as it is
+            risky = text.notna() & as_text.str.startswith(FORMULA_START) & ~as_text.str.fullmatch(
+                r"[+-]?\d+([.,]\d+)?")
             if risky.any():
                 out[col] = text.astype(object).where(~risky, "'" + text.astype(str))
     return out

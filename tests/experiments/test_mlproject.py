@@ -30,7 +30,9 @@ def mlflow_run(entry: str, env: dict, *params: str) -> str:
 def env(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("mlproject")
     uri = f"sqlite:///{tmp / 'mlflow.db'}"
-    return tmp, {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", "MLFLOW_TRACKING_URI": uri,
+    # nothing of this process's own MLflow state (an earlier test's experiment id …) reaches mlflow run
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "SOZIALRADAR_"))}
+    return tmp, {**clean, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", "MLFLOW_TRACKING_URI": uri,
                  "SOZIALRADAR_TRACKING__URI": uri, "SOZIALRADAR_STORE__PATH": str(tmp / "kreis.duckdb"),
                  "SOZIALRADAR_INGEST__REPORT_DIR": str(tmp / "q"), "SOZIALRADAR_FEATURES__OUTPUT_DIR": str(tmp / "f"),
                  # one indicator keeps the forecast entry point short; the forecast job has its own tests

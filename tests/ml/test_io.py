@@ -1,10 +1,10 @@
 """Reading files into text cells with exact line numbers; both parse paths agree."""
 
+import re
 
 import numpy as np
 import pandas as pd
 import pytest
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -150,8 +150,10 @@ def test_quarantine_report_opens_in_german_excel(tmp_path):
 def test_no_text_cell_opens_as_a_formula(text):
     safe = excel_safe(pd.DataFrame({"t": [text], "n": [-1.5]}))
     cell = safe.loc[0, "t"]
-    assert not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
+    plain_number = re.fullmatch(r"[+-]?\d+([.,]\d+)?", text) is not None
+    assert plain_number or not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
     assert cell in (text, "'" + text) and safe.loc[0, "n"] == -1.5   # numbers untouched, text kept
+    assert excel_safe(pd.DataFrame({"t": ["-12"]})).loc[0, "t"] == "-12"
 
 
 def test_export_table_for_german_excel(tmp_path):
