@@ -26,7 +26,8 @@ from ml.io import FileFormatError, read_crosswalk, write_parquet, write_table
 from ml.paths import CATALOG_DIR, SAMPLE_DIR
 from ml.store import Store, StoreError
 from ml.tracking import project_run_uri
-from models.early_warning import EarlyWarningError, years_ahead
+from models.early_warning import EarlyWarningError
+from models.explanations import years_ahead
 from models.forecasting import ForecastError
 from ml.summary import region_summary
 from ml.synthetic import generate, write_sample

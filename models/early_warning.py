@@ -34,14 +34,11 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 from scipy.special import expit
-from scipy.stats import norm
-from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
-from sklearn.model_selection import GroupKFold
 from threadpoolctl import threadpool_limits
 
 from features.warning_inputs import ID_COLUMNS
-from models.explanations import gmlvq_score_shap, tree_shap
+from models.explanations import gmlvq_score_shap, tree_shap, years_ahead
 from models.lvq import GMLVQ
 
 LEVELS = ("keine", "beobachten", "Warnung", "akut")
@@ -220,6 +217,8 @@ class IndexForecast:
 
     def probability(self, X: pd.DataFrame) -> np.ndarray:
         """P(outcome) under the Gaussian predictive distribution (before calibration)."""
+        from scipy.stats import norm
+
         return norm.cdf(self.score(X))
 
     def shap(self, X: pd.DataFrame, background: pd.DataFrame) -> pd.DataFrame:
@@ -308,6 +307,8 @@ class WarningTrees:
         self.columns, self.seed = columns, seed
 
     def fit(self, X: pd.DataFrame, y, change=None) -> "WarningTrees":
+        from sklearn.ensemble import HistGradientBoostingClassifier
+
         self.features_ = list(self.columns or X.columns)
         self.model_ = HistGradientBoostingClassifier(max_iter=100, learning_rate=0.05, max_leaf_nodes=8,
                                                      min_samples_leaf=10, l2_regularization=1.0,
@@ -499,6 +500,8 @@ def _factory(kind: str, T: Transitions, cfg: BacktestConfig):
 def _out_of_fold(make, X: pd.DataFrame, y: np.ndarray, change: np.ndarray, groups: np.ndarray,
                  folds: int) -> np.ndarray:
     """Scores of each training transition from a model fitted on the other regions' transitions."""
+    from sklearn.model_selection import GroupKFold
+
     n_groups = len(np.unique(groups))
     s = np.full(len(X), np.nan)
     for tr, te in GroupKFold(n_splits=min(folds, n_groups)).split(X, y, groups):
@@ -705,10 +708,6 @@ def background_sample(X: pd.DataFrame, size: int = 50, seed: int = 0) -> pd.Data
     if len(X) <= size:
         return X.copy()
     return X.iloc[np.sort(rng.choice(len(X), size, replace=False))].copy()
-
-
-def years_ahead(h: int) -> str:
-    return "1 Jahr" if h == 1 else f"{h} Jahre"
 
 
 def champion_note(chosen: str, metrics: dict[str, dict[str, float]], horizon: int) -> str:

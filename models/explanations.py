@@ -68,6 +68,11 @@ def by_dimension(phi: pd.DataFrame, catalog) -> pd.DataFrame:
     return phi.T.groupby(pd.Series(groups)).sum().T
 
 
+def years_ahead(h: int) -> str:
+    """German: "1 Jahr", "2 Jahre"."""
+    return "1 Jahr" if h == 1 else f"{h} Jahre"
+
+
 def _de(x: float, digits: int = 1, sign: bool = False) -> str:
     text = f"{x:+.{digits}f}" if sign else f"{x:.{digits}f}"
     return text.replace("-", "−").replace(".", ",")

@@ -9,7 +9,6 @@ import mlflow.pyfunc
 import numpy as np
 import pandas as pd
 
-from models.early_warning import CANDIDATES, Average, EarlyWarningModel, Levels, Platt
 from models.lvq import GLVQ, GMLVQ, LGMLVQ
 from models.typology import Typology
 
@@ -52,6 +51,8 @@ def load_lvq(path: Path):
 
 
 def _candidate_state(model, prefix: str, arrays: dict) -> dict:
+    from models.early_warning import Average
+
     if isinstance(model, Average):
         return {"kind": "average", "components": [
             {**_candidate_state(m, f"{prefix}c{k}.", arrays), "platt": [platt.a, platt.b]}
@@ -62,6 +63,8 @@ def _candidate_state(model, prefix: str, arrays: dict) -> dict:
 
 
 def _candidate_from_state(state: dict, prefix: str, data) -> object:
+    from models.early_warning import CANDIDATES, Average, Platt
+
     if state["kind"] == "average":
         return Average([(_candidate_from_state(c, f"{prefix}c{k}.", data), Platt(*c["platt"]))
                         for k, c in enumerate(state["components"])])
@@ -69,7 +72,7 @@ def _candidate_from_state(state: dict, prefix: str, data) -> object:
     return CANDIDATES[state["kind"]].from_state(state["meta"], arrays)
 
 
-def save_early_warning(models: dict[int, EarlyWarningModel], path: Path) -> Path:
+def save_early_warning(models: dict, path: Path) -> Path:
     """Write the early-warning models of every horizon: JSON (kind, calibration, levels, note, metrics) and
     plain arrays (the tree candidate as skops bytes; no pickle)."""
     path = Path(path)
@@ -86,7 +89,10 @@ def save_early_warning(models: dict[int, EarlyWarningModel], path: Path) -> Path
     return path
 
 
-def load_early_warning(path: Path) -> dict[int, EarlyWarningModel]:
+def load_early_warning(path: Path) -> dict:
+    """Horizon → :class:`models.early_warning.EarlyWarningModel`, as :func:`save_early_warning` wrote them."""
+    from models.early_warning import EarlyWarningModel, Levels, Platt
+
     path = Path(path)
     meta = json.loads((path / "early_warning.json").read_text(encoding="utf-8"))
     data = np.load(path / "early_warning.npz", allow_pickle=False)

@@ -233,7 +233,8 @@ def create_app(state: ServiceState, settings: Settings) -> FastAPI:
     def classify(request: ClassifyRequest) -> Classification:
         s = snap()
         if s.classifier is None:
-            raise NotReady("no classifier champion in the registry: run 'sozialradar train classifier'")
+            raise NotReady("the classifier champion is still loading" if state.loading_champions else
+                           "no classifier champion in the registry: run 'sozialradar train classifier'")
         per = period_of(s, request.period)
         frame = matrix_row(s, request.region_id, per, s.classifier.features)
         out = s.classifier.predict(None, frame).iloc[0]
@@ -245,7 +246,8 @@ def create_app(state: ServiceState, settings: Settings) -> FastAPI:
     def typology(region_id: str = RegionId, period: str | None = Period) -> TypologyAnswer:
         s = snap()
         if s.typology is None:
-            raise NotReady("no typology champion in the registry: run 'sozialradar train typology'")
+            raise NotReady("the typology champion is still loading" if state.loading_champions else
+                           "no typology champion in the registry: run 'sozialradar train typology'")
         per = period_of(s, period)
         out = s.typology.predict(None, matrix_row(s, region_id, per, s.typology.features)).iloc[0]
         return TypologyAnswer(region_id=region_id, period=per, type=int(out["type"]), description=str(out["description"]))

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from models.early_warning import years_ahead
+from models.explanations import years_ahead
 from serving.charts import de, dimension_bars, fan_chart
 from serving.state import ServiceState, Snapshot, UnknownPeriod, withheld
 

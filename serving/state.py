@@ -10,9 +10,8 @@ from __future__ import annotations
 import json
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-import mlflow
 import numpy as np
 import pandas as pd
 
@@ -99,11 +98,13 @@ class ServiceState:
         self.snapshot: Snapshot | None = None
         self.error: str | None = None
         self.loaded_at: float | None = None
+        self.loading_champions = False
         self._lock = threading.Lock()
 
     @property
     def ready(self) -> bool:
-        return self.snapshot is not None
+        """Everything loaded: the store's tables and the registry's champions."""
+        return self.snapshot is not None and not self.loading_champions
 
     def current(self) -> Snapshot:
         snap = self.snapshot
@@ -118,18 +119,47 @@ class ServiceState:
 
     def _load_logged(self) -> None:
         try:
-            self.load()
+            self.load(stored_first=True)
         except Exception as exc:  # noqa: BLE001 — surfaced through 503 bodies and /readyz
+            self.loading_champions = False
             self.error = f"loading failed: {type(exc).__name__}: {exc}"
 
-    def load(self) -> Snapshot:
-        """Read the store and the champions; replace the snapshot only when everything loaded."""
+    def load(self, stored_first: bool = False) -> Snapshot:
+        """Read the store and the champions; replace the snapshot only when everything loaded.
+
+        ``stored_first`` (the start-up): serve what the store holds — profiles, forecasts, the stored early
+        warnings — as soon as it is read, and swap in the snapshot with the classifier and typology champions
+        once the registry has them; until then those two endpoints answer 503 "still loading"."""
         with self._lock:
-            snap = self._build()
+            snap = self._read_store()
+            if stored_first and self.snapshot is None:
+                self.loading_champions = True
+                self.snapshot, self.error = snap, None
+            try:
+                snap = replace(snap, **self._champions(snap))
+            finally:
+                self.loading_champions = False
             self.snapshot, self.error, self.loaded_at = snap, None, time.time()
             return snap
 
-    def _build(self) -> Snapshot:
+    def _champions(self, snap: Snapshot) -> dict:
+        """The classifier's and the typology's registered champions (None where there is none yet)."""
+        import mlflow
+
+        s = self.settings
+        mlflow.set_tracking_uri(tracking_uri(s.tracking.uri))
+        out: dict = {"versions": dict(snap.versions)}
+        for key, name in (("classifier", s.training.classifier.registered_name),
+                          ("typology", s.training.typology.registered_name)):
+            loaded = _champion(name)
+            if loaded is None:
+                continue
+            model, version = loaded
+            out["versions"][key] = version
+            out[key] = model.unwrap_python_model()
+        return out
+
+    def _read_store(self) -> Snapshot:
         s = self.settings
         with Store(s.store.path, read_only=True) as store:
             tables = store.tables()
@@ -155,15 +185,6 @@ class ServiceState:
                 snap.warning_models[int(row["horizon"])] = row
             if len(models):
                 snap.versions["early_warning"] = str(models["model_version"].iloc[0])
-        mlflow.set_tracking_uri(tracking_uri(s.tracking.uri))
-        for key, name in (("classifier", s.training.classifier.registered_name),
-                          ("typology", s.training.typology.registered_name)):
-            loaded = _champion(name)
-            if loaded is None:
-                continue
-            model, version = loaded
-            snap.versions[key] = version
-            setattr(snap, key, model.unwrap_python_model())
         return snap
 
     def horizon_of(self, snap: Snapshot, horizon: int | None) -> int:
@@ -210,6 +231,7 @@ class ServiceState:
 
 def _champion(name: str):
     """The registered model's ``champion`` version loaded as pyfunc, or None when there is none yet."""
+    import mlflow
     from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
 
