@@ -185,6 +185,11 @@ def _run_features(settings: Settings, engine: str | None, crosswalk: Path | None
              f"{inputs.attrs['edition_step']} years (store table warning_inputs)")
     reasons = result.values["suppressed_by"].value_counts()
     echo("suppressed values: " + (", ".join(f"{k} {v:,}" for k, v in reasons.items() if k) or "none"))
+    for note in result.notes:
+        click.secho(f"note: {note}", fg="yellow", err=True)
+    if inputs is None:
+        click.secho("note: no early-warning inputs (they need two periods with a status index)", fg="yellow",
+                    err=True)
     return result
 
 

@@ -27,7 +27,7 @@ from models.early_warning import (
     backtest, choose_champion, evaluate, explain, fit_final, flagged_before_onset, lead_times, make_transitions,
     out_of_time, reliability,
 )
-from models.explanations import INDEX_GROUP_NAME, by_dimension, feature_label
+from models.explanations import INDEX_GROUP_NAME, by_dimension, feature_label, years_ahead
 from models.packaging import MODEL_CODE, save_early_warning
 
 
@@ -125,10 +125,18 @@ def train_early_warning(profiles: pd.DataFrame, model_matrix: pd.DataFrame, valu
         if T.known.sum() == 0:
             skipped[h] = f"no transition over {h} years has an outcome yet"
             continue
-        say(f"Horizont {h} Jahre: Rückblick über {int(T.year[T.known].nunique())} Perioden, "
+        say(f"{years_ahead(h)} voraus: Rückblick über {int(T.year[T.known].nunique())} Perioden, "
             f"{len(cfg.candidates)} Kandidaten")
         try:
-            bts = backtest(T, bcfg)
+            marks = set()
+
+            def fold_done(done: int, total: int, h=h, marks=marks) -> None:
+                quarter = 4 * done // total          # a line at each quarter of the folds
+                if quarter not in marks and quarter > 0:
+                    marks.add(quarter)
+                    say(f"{years_ahead(h)} voraus: Rückblick {done} von {total} Perioden")
+
+            bts = backtest(T, bcfg, progress=fold_done)
         except EarlyWarningError as exc:
             skipped[h] = str(exc)
             continue
@@ -138,7 +146,8 @@ def train_early_warning(profiles: pd.DataFrame, model_matrix: pd.DataFrame, valu
             metrics[k]["mean_lead_time"] = float(np.mean(leads)) if leads else float("nan")
         chosen = choose_champion(metrics)
         model = fit_final(T, chosen, bcfg, metrics, cfg.background_size)
-        say(f"Horizont {h} Jahre: {MODEL_LABELS[chosen]} gewählt; Erklärungen für {len(T.X)} Gebiete und Perioden")
+        say(f"{years_ahead(h)} voraus: {MODEL_LABELS[chosen]} gewählt; Erklärungen für {len(T.X)} Gebiete und "
+            "Perioden")
         warnings, shap = explain(model, T.X, values, catalog, settings.features.dynamics_periods, step)
         results[h] = HorizonResult(h, chosen, metrics, {k: out_of_time(bt) for k, bt in bts.items()}, bts, model,
                                    warnings, shap, _planted(bts[chosen], settings))

@@ -9,7 +9,7 @@ same numbers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -35,6 +35,7 @@ class FeatureResult:
     profiles: pd.DataFrame
     model: pd.DataFrame
     engine: str
+    notes: list[str] = field(default_factory=list)
 
 
 def reference_groups(regions: pd.DataFrame, level: str, reference_level: str | None) -> pd.Series:
@@ -168,7 +169,20 @@ def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, set
         raise FeatureError(f"features.engine must be 'local' or 'spark'; got {engine!r}")
     values = values.sort_values(["region_id", "indicator_id", "period"], kind="stable").reset_index(drop=True)
     profiles, model = _split(combined, spec)
-    return FeatureResult(values=values, profiles=profiles, model=model, engine=engine)
+    notes = []
+    if not cfg.index.validity_indicator and cfg.population_indicator not in present:
+        notes.append(f"no values of the population indicator {cfg.population_indicator!r}: every region is a "
+                     "reference region of the index, and no area is withheld for having fewer than "
+                     f"{settings.privacy.min_population} residents (set features.population_indicator)")
+    with_index = profiles["status_index"].notna()
+    if not with_index.any():
+        notes.append("no region has a status index in any period: features.index.status_indicators "
+                     f"({', '.join(cfg.index.status_indicators)}) have no values for the reference regions")
+    else:
+        for name in cfg.index.status_indicators:
+            if name not in present:
+                notes.append(f"status indicator {name!r} has no values: the status index is built without it")
+    return FeatureResult(values=values, profiles=profiles, model=model, engine=engine, notes=notes)
 
 
 def class_table(profiles: pd.DataFrame, period: str) -> pd.DataFrame:

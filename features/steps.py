@@ -408,6 +408,10 @@ def build_profiles(values: pd.DataFrame, spec: ProfileSpec) -> tuple[pd.DataFram
             if spec.index.validity_indicator in keyed.index.get_level_values("indicator_id") else pd.Series(
                 np.nan, index=panel.index)
         is_ref = validity.eq(1)
+    elif spec.population_indicator not in spec.indicators:
+        # the data hold no population at all (a county table without residents): every region is a reference
+        # region; run_pipeline says so, since no area can be withheld for its size either
+        is_ref = pd.Series(True, index=panel.index)
     else:
         is_ref = population.ge(spec.min_population)
     polarity = pd.Series(spec.polarity, dtype=float)

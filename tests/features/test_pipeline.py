@@ -112,3 +112,19 @@ def test_ranking_when_configured(sample_inputs):
     p = run_pipeline(obs, regions, catalog, ranked).profiles
     latest = p[p["period"] == "2025"].dropna(subset=["status_index"]).sort_values("status_index", ascending=False)
     assert latest["status_rank"].tolist() == list(range(1, len(latest) + 1))
+
+
+def test_a_table_without_residents_says_so_and_still_gets_an_index(sample_inputs):
+    settings, catalog, obs, regions = sample_inputs
+    result = run_pipeline(obs[obs["indicator_id"] != "einwohner"], regions, catalog, settings)
+    assert any("no values of the population indicator 'einwohner'" in n for n in result.notes)
+    # every region is a reference region: each has an index, the small Gemeinden too (nothing to withhold by)
+    latest = result.profiles[result.profiles["period"] == result.profiles["period"].max()]
+    assert latest["status_index"].notna().mean() > 0.9
+    full = run_pipeline(obs, regions, catalog, settings)
+    assert full.notes == []
+    no_index = settings.model_copy(update={"features": settings.features.model_copy(update={
+        "index": settings.features.index.model_copy(update={"status_indicators": ["wohngeld_quote"]})})})
+    thin = run_pipeline(obs[~obs["indicator_id"].isin(["wohngeld_quote", "wohngeld_haushalte"])], regions, catalog,
+                        no_index)
+    assert any("no region has a status index" in n for n in thin.notes)
