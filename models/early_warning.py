@@ -570,7 +570,11 @@ def backtest(T: Transitions, cfg: BacktestConfig, progress=None) -> dict[str, pd
         y_train = T.y[train]
         if y_train.sum() < cfg.min_positives or (y_train == 0).sum() < cfg.min_positives:
             continue
-        fitted = fit_candidates(T, train, cfg)
+        try:
+            fitted = fit_candidates(T, train, cfg)
+        except EarlyWarningError:
+            # too few worsenings to calibrate out of fold (all in one region group): this period is not tested
+            continue
         Xt = T.X[test.to_numpy()]
         for kind, f in fitted.items():
             p = f.probability(Xt)
