@@ -301,7 +301,8 @@ def create_app(state: ServiceState, settings: Settings) -> FastAPI:
         m = s.warning_models[h]
         head = {"period": per, "horizon": h, "horizons": s.horizons, "model": m["model"],
                 "model_label": m["model_label"], "rule": bool(m["rule"]), "note": m["note"],
-                "model_version": m["model_version"], "thresholds": m["thresholds"], "unavailable": m["unavailable"]}
+                "model_version": m["model_version"] if isinstance(m["model_version"], str) else None,
+                "thresholds": m["thresholds"], "unavailable": m["unavailable"]}
         if request.explain:
             cached = s.answer_json[(per, h)]
             return Response(json.dumps(head, ensure_ascii=False).encode()[:-1] + b', "warnings": ['
