@@ -54,6 +54,7 @@ MODEL_LABELS = {
     "gbt": "Gradient-Boosting-Bäume",
     "average": "Mittel der Modelle",
 }
+RULE_NAMES = {"boundary": "Nähe zur nächst schlechteren Statusklasse", "dynamics": "Dynamikindex"}
 INDEX_COLUMNS = ["status_index", "dynamics_index", "status_change_1", "status_change_2", "status_trend"]
 
 
@@ -721,13 +722,13 @@ def champion_note(chosen: str, metrics: dict[str, dict[str, float]], horizon: in
     m = metrics[chosen]
     ap = f"{m['average_precision']:.2f}".replace(".", ",")
     if chosen in RULES:
-        return (f"Für {years_ahead(horizon)} voraus wird die einfache Regel „{MODEL_LABELS[chosen]}“ verwendet: kein "
+        return (f"Für {years_ahead(horizon)} voraus wird die einfache Regel „{RULE_NAMES[chosen]}“ verwendet: kein "
                 f"gelerntes Modell war im Rückblick auf ungesehene Jahre treffsicherer (Average Precision {ap}).")
     if best_rule is None:
         return f"Für {years_ahead(horizon)} voraus: {MODEL_LABELS[chosen]} (Average Precision {ap} im Rückblick)."
     r = f"{metrics[best_rule]['average_precision']:.2f}".replace(".", ",")
     return (f"Für {years_ahead(horizon)} voraus: {MODEL_LABELS[chosen]}; im Rückblick auf ungesehene Jahre treffsicherer "
-            f"als die beste einfache Regel „{MODEL_LABELS[best_rule]}“ (Average Precision {ap} gegenüber {r}).")
+            f"als die beste einfache Regel „{RULE_NAMES[best_rule]}“ (Average Precision {ap} gegenüber {r}).")
 
 
 def fit_final(T: Transitions, chosen: str, cfg: BacktestConfig, metrics: dict[str, dict[str, float]],

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from models.explanations import years_ahead
+from models.explanations import INDEX_GROUP_NAME, years_ahead
 from serving.charts import de, dimension_bars, fan_chart
 from serving.state import ServiceState, Snapshot, UnknownPeriod, withheld
 
@@ -226,7 +226,7 @@ class ReportBuilder:
                     "Eingangswerte).</p>"), None
         h, answer = first
         drivers = "".join(
-            f"<tr><td>{escape(d['label'])}</td><td>{escape(self.catalog.dimensions[d['dimension']].name if d['dimension'] in self.catalog.dimensions else d['dimension'])}</td>"
+            f"<tr><td>{escape(d['label'])}</td><td>{escape(self.catalog.dimensions[d['dimension']].name if d['dimension'] in self.catalog.dimensions else INDEX_GROUP_NAME)}</td>"
             f"<td>{'erhöht' if d['contribution'] > 0 else 'senkt'} das Risiko</td></tr>"
             for d in answer["drivers"])
         notes = "".join(f"<li>{escape(snap.warning_models[k]['note'])}</li>" for k in snap.horizons)

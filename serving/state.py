@@ -19,9 +19,8 @@ from ml.catalog import Catalog
 from ml.config import Settings
 from ml.store import Store
 from ml.tracking import CHAMPION, tracking_uri
-from models.explanations import by_dimension
+from models.explanations import INDEX_GROUP_NAME, by_dimension
 
-INDEX_GROUP_NAME = "Indizes und Klassengrenzen"
 REQUIRED_TABLES = ("regions", "profiles", "model_matrix", "feature_values")
 
 
