@@ -102,8 +102,9 @@ class ServiceState:
 
     @property
     def ready(self) -> bool:
-        """Everything loaded: the store's tables and the registry's champions."""
-        return self.snapshot is not None and not self.loading_champions
+        """Everything loaded: the store's tables and the registry's champions (not ready after a failed load,
+        even where the store's answers are served)."""
+        return self.snapshot is not None and not self.loading_champions and self.error is None
 
     def current(self) -> Snapshot:
         snap = self.snapshot
