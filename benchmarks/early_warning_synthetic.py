@@ -39,7 +39,7 @@ from experiments.early_warning import train_early_warning  # noqa: E402
 from ml.config import load_settings  # noqa: E402
 from ml.importers import effective_catalog  # noqa: E402
 from ml.paths import SAMPLE_DIR  # noqa: E402
-from models.early_warning import RULES, WARNING_LEVELS, flagged_before_onset  # noqa: E402
+from models.early_warning import RULES, WARNING_LEVELS, flagged_before_onset, planted_goal  # noqa: E402
 
 PRECURSORS = ["beistandschaften_dichte", "familiengerichtshilfe_dichte", "hze_dichte", "jugendgerichtshilfe_dichte",
               "uvg_quote", "alq_unter25"]
@@ -77,10 +77,11 @@ def with_settings(settings, **update):
 def goal(r, onsets) -> tuple[list[str], float, bool]:
     """Planted Gemeinden flagged ('beobachten' or higher, out of sample) before their onset, the precision at
     that level over all flagged region-years, and whether the goal is met."""
-    bt = r.backtest
-    flagged = bt["level"].isin(WARNING_LEVELS)
-    hit = flagged_before_onset(bt, flagged, onsets)
-    precision = bt.loc[flagged, "y"].mean() if flagged.any() else float("nan")
+    return _goal(r.backtest, onsets)
+
+
+def _goal(bt, onsets) -> tuple[list[str], float, bool]:
+    hit, precision = planted_goal(bt, onsets)
     return hit, precision, len(hit) >= GOAL_SHARE * len(onsets) and precision >= GOAL_PRECISION
 
 
@@ -98,9 +99,7 @@ def one_county(sample_dir: Path, tmp: Path, outcome: str) -> None:
     for h, r in summary.horizons.items():
         for k, bt in r.backtests.items():
             flagged = bt["level"].isin(WARNING_LEVELS)
-            hit = flagged_before_onset(bt, flagged, onsets)
-            precision = bt.loc[flagged, "y"].mean() if flagged.any() else float("nan")
-            ok = len(hit) >= GOAL_SHARE * len(onsets) and precision >= GOAL_PRECISION
+            hit, precision, ok = _goal(bt, onsets)
             name = f"**{k}**" if k == r.chosen else k
             print(f"| {h} | {name} | {r.metrics[k]['roc_auc']:.3f} | {r.metrics[k]['average_precision']:.3f} | "
                   f"{len(hit)}/{len(onsets)} | {precision:.2f} | {int(flagged.sum())} | {'yes' if ok else 'no'} |")

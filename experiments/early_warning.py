@@ -24,7 +24,7 @@ from ml.config import Settings
 from ml.tracking import fingerprint, git_commit, job_run, promote_if_better
 from models.early_warning import (
     INDEX_COLUMNS, MODEL_LABELS, RULES, WARNING_LEVELS, BacktestConfig, EarlyWarningError, EarlyWarningModel,
-    backtest, choose_champion, evaluate, explain, fit_final, flagged_before_onset, lead_times, make_transitions,
+    backtest, choose_champion, evaluate, explain, fit_final, lead_times, make_transitions, planted_goal,
     out_of_time, reliability,
 )
 from models.explanations import INDEX_GROUP_NAME, by_dimension, feature_label, years_ahead
@@ -93,11 +93,9 @@ def _planted(bt: pd.DataFrame, settings: Settings) -> dict[str, float]:
     onsets = {r: o for r, o in onsets.items() if r in tested}
     if not onsets:
         return {}
-    flagged = bt["level"].isin(WARNING_LEVELS).to_numpy()
-    hit = flagged_before_onset(bt, flagged, onsets)
+    hit, precision = planted_goal(bt, onsets)
     return {"planted_deteriorations": float(len(onsets)), "planted_flagged_before_onset": float(len(hit)),
-            "planted_flagged_before_onset_share": len(hit) / len(onsets),
-            "planted_precision_beobachten": float(bt.loc[flagged, "y"].mean()) if flagged.any() else float("nan")}
+            "planted_flagged_before_onset_share": len(hit) / len(onsets), "planted_precision_beobachten": precision}
 
 
 def train_early_warning(profiles: pd.DataFrame, model_matrix: pd.DataFrame, values: pd.DataFrame, catalog: Catalog,
@@ -202,8 +200,7 @@ def _track_and_store(results: dict[int, HorizonResult], skipped: dict[int, str],
             _plots(r, inputs, catalog)
         with tempfile.TemporaryDirectory() as tmp:
             save_early_warning(models, Path(tmp))
-            X = make_transitions(inputs, first.horizon, cfg.outcome, cfg.delta).X
-            example = X.reindex(columns=features).head(3).reset_index(drop=True)
+            example = first.model.background.reindex(columns=features).head(3).reset_index(drop=True)
             out = pd.DataFrame({f"probability_h{h}": m.probability(example) for h, m in models.items()}
                                | {f"level_h{h}": m.levels.of(m.probability(example)).astype(str)
                                   for h, m in models.items()})

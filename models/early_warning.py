@@ -578,10 +578,11 @@ def backtest(T: Transitions, cfg: BacktestConfig, progress=None) -> dict[str, pd
             continue
         Xt = T.X[test.to_numpy()]
         for kind, f in fitted.items():
-            p = f.probability(Xt)
+            score = f.model.score(Xt)
+            p = f.platt(score)
             rows.setdefault(kind, []).append(pd.DataFrame({
                 "region_id": Xt.index.get_level_values("region_id"), "period": Xt.index.get_level_values("period"),
-                "y": T.y[test].to_numpy().astype(int), "score": f.model.score(Xt), "p": p,
+                "y": T.y[test].to_numpy().astype(int), "score": score, "p": p,
                 "level": f.levels.of(p)}))
         done += 1
         if progress:
@@ -757,6 +758,14 @@ def flagged_before_onset(bt: pd.DataFrame, flagged, onsets: dict[str, int], wind
     hit = np.asarray(flagged, bool)
     return [r for r, onset in onsets.items()
             if (hit & (regions == r) & (year >= onset - window) & (year <= onset - 1)).any()]
+
+
+def planted_goal(bt: pd.DataFrame, onsets: dict[str, int]) -> tuple[list[str], float]:
+    """The planted deteriorations of a synthetic county flagged ('beobachten' or higher, as the backtest's
+    levels say) in one of the three periods before their onset, and the precision over every flagged row."""
+    flagged = bt["level"].isin(WARNING_LEVELS).to_numpy()
+    precision = float(bt.loc[flagged, "y"].mean()) if flagged.any() else float("nan")
+    return flagged_before_onset(bt, flagged, onsets), precision
 
 
 def lead_times(bt: pd.DataFrame, flagged, horizon: int) -> list[int]:
