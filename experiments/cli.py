@@ -129,6 +129,9 @@ def ingest_cmd(ctx: click.Context, paths: tuple[Path, ...], fmt: str, mapping: P
     failed = False
     try:
         with Store(settings.store.path, threads=settings.store.threads) as store:
+            if store.aborted_imports:
+                click.echo(f"Import(s) {', '.join(f'#{i}' for i in store.aborted_imports)} ended before they "
+                           "finished; nothing of them was stored, they are now marked 'abgebrochen'.", err=True)
             with click.progressbar(paths, label="Importing", file=sys.stderr,
                                    show_pos=True, item_show_func=lambda p: str(p) if p else "") as bar:
                 reports = []
@@ -525,6 +528,8 @@ def serve_cmd(ctx: click.Context, port: int | None, host: str | None) -> None:
     workdir = settings.store.path.parent
     try:
         _serve(settings, workdir, None)
+    except service.ServiceFailed as exc:
+        raise click.ClickException(f"the service could not load its data: {exc} (log: {workdir / 'service.log'})") from None
     except (RuntimeError, TimeoutError) as exc:
         raise click.ClickException(f"{exc}; see {workdir / 'service.log'}") from None
 
@@ -631,6 +636,8 @@ def demo_cmd(ctx: click.Context, workdir: Path, serve_for: float | None, port: i
     top = ew.latest().sort_values("probability", ascending=False)["region_id"].iloc[0]
     try:
         _serve(settings, workdir, serve_for, example_region=str(top))
+    except service.ServiceFailed as exc:
+        raise click.ClickException(f"the service could not load its data: {exc} (log: {workdir / 'service.log'})") from None
     except (RuntimeError, TimeoutError) as exc:
         raise click.ClickException(f"{exc}; see {workdir / 'service.log'}") from None
     click.echo(f"\nstore: {settings.store.path}  (inspect with: sozialradar --config ... store info, "

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal, Mapping
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 
 from ml.paths import DATA_DIR
 
@@ -263,10 +263,34 @@ class TrackingConfig(_Section):
 class ServingConfig(_Section):
     host: str = "127.0.0.1"
     port: int = Field(3000, ge=1, le=65535)
-    api_key: str | None = Field(None, description="key for POST /reload (header X-API-Key); None: reload disabled")
+    api_key: SecretStr | None = Field(None, description="key for POST /reload (header X-API-Key), from the "
+                                      "environment only (SOZIALRADAR_SERVING__API_KEY); None and no api_key_file: "
+                                      "reload disabled")
+    api_key_file: Path | None = Field(None, description="a file holding the key for POST /reload; readable by its "
+                                      "owner only (mode 0600)")
     cors_origins: list[str] = Field(default_factory=list, description="origins the dashboard is served from")
     max_request_bytes: int = Field(65_536, ge=1024, description="larger request bodies get 413")
     workers: int = Field(1, ge=1, le=64)
+
+    def reload_key(self) -> str | None:
+        """The key that guards POST /reload: the environment's, else the key file's (which must be readable by
+        its owner only); None when reload is off. Raises :class:`ConfigError` for an unsafe or unreadable file."""
+        if self.api_key is not None:
+            return self.api_key.get_secret_value() or None
+        if self.api_key_file is None:
+            return None
+        path = Path(self.api_key_file)
+        try:
+            mode = path.stat().st_mode
+            key = path.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(f"serving.api_key_file {path}: cannot read it ({exc.strerror})") from None
+        if mode & 0o077:
+            raise ConfigError(f"serving.api_key_file {path}: mode {mode & 0o777:04o} lets others read the key; "
+                              f"restrict it with 'chmod 600 {path}'")
+        if not key:
+            raise ConfigError(f"serving.api_key_file {path}: the file is empty")
+        return key
 
 
 class Settings(_Section):
@@ -348,6 +372,10 @@ def read_yaml_mapping(path: Path | str, what: str, error: type[ValueError] = Val
 def load_settings(path: Path | str | None = None, env: Mapping[str, str] | None = None) -> Settings:
     """Load the configuration: defaults, then the YAML file, then ``SOZIALRADAR_*`` variables."""
     data: dict[str, Any] = {} if path is None else read_yaml_mapping(path, "config", ConfigError)
+    if isinstance(data.get("serving"), dict) and data["serving"].get("api_key") is not None:
+        raise ConfigError(f"{path}: serving.api_key does not belong in a configuration file (it would be readable "
+                          "by everyone who can read the file); set SOZIALRADAR_SERVING__API_KEY or name a key file "
+                          "with mode 0600 in serving.api_key_file")
     data = _merge(data, _env_overrides(os.environ if env is None else env))
     try:
         return Settings.model_validate(data)

@@ -79,8 +79,14 @@ def load_mapping(path: Path | str | None) -> Mapping:
         raise MappingError(f"{path}: {problems}") from None
 
 
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
 def _norm(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.lower())
+    """A header as compared with the aliases: lower case, umlauts written out (Zähler = Zaehler), other
+    accents, spaces and punctuation dropped."""
+    text = unicodedata.normalize("NFC", text.lower()).translate(_UMLAUTS)
+    text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return re.sub(r"[^a-z0-9/]", "", text)
 
@@ -586,48 +592,77 @@ def ingest_file(path: Path | str, store: Store, settings: Settings, *, fmt: str 
                            delimiter=mapping.delimiter or ingest.delimiter, header_line=mapping.header_line,
                            sheet=mapping.sheet)
     except FileFormatError as exc:
-        report.status, report.message = "failed", str(exc)
-        store.finish_import(import_id, status="failed", message=str(exc), rows_read=0, rows_accepted=0,
-                            rows_quarantined=0)
-        return report
+        return _failed(store, report, str(exc))
+    except Exception as exc:
+        _failed(store, report, f"{path}: reading failed ({type(exc).__name__}: {exc})")
+        raise
     report.seconds["read"] = time.perf_counter() - t0
     report.encoding, report.delimiter, report.blank_lines = table.encoding, table.delimiter, table.blank_lines
     report.notes.extend(table.notes)
     chosen = mapping.format or (detect_format(table.header) if fmt == "auto" else fmt)
     report.format = chosen
+    partial: Path | None = None
     try:
-        if chosen == "regions":
-            _ingest_regions(table, mapping, store, report)
-        elif chosen == "unknown":
-            raise FileFormatError(
-                f"{path}: cannot recognise the layout from the header ({', '.join(table.header[:12])}); "
-                "pass --format and, for wide files, --mapping"
+        # observations, regions, quarantine, changes and the log entry commit together or not at all
+        with store.transaction():
+            if chosen == "regions":
+                _ingest_regions(table, mapping, store, report)
+            elif chosen == "unknown":
+                raise FileFormatError(
+                    f"{path}: cannot recognise the layout from the header ({', '.join(table.header[:12])}); "
+                    "pass --format and, for wide files, --mapping"
+                )
+            else:
+                _ingest_observations(table, chosen, mapping, store, settings, report)
+            over = report.quarantine_share > ingest.max_quarantine_share
+            report.status = "quarantine_over_limit" if over else "ok"
+            if over:
+                report.message = (f"{report.rows_quarantined} of {report.rows_read} rows quarantined "
+                                  f"({report.quarantine_share:.1%} > limit {ingest.max_quarantine_share:.1%})")
+            if report.rows_quarantined:
+                out = settings.report_dir() / f"quarantine_{import_id:05d}_{path.stem}.csv"
+                partial = out.with_name(out.name + PARTIAL_SUFFIX)
+                write_quarantine_report(store.quarantine(import_id), partial)
+                report.report_path = str(out)
+            store.finish_import(
+                import_id, status=report.status, format=chosen, encoding=report.encoding,
+                delimiter=report.delimiter, decimal=report.decimal, rows_read=report.rows_read,
+                rows_accepted=report.rows_accepted, rows_quarantined=report.rows_quarantined,
+                rows_inserted=report.inserted, rows_updated=report.updated, rows_unchanged=report.unchanged,
+                regions_added=report.regions_changed, blank_lines=report.blank_lines, notes=report.notes,
+                report=report.report_path, message=report.message,
             )
-        else:
-            _ingest_observations(table, chosen, mapping, store, settings, report)
     except FileFormatError as exc:
-        report.status, report.message = "failed", str(exc)
-        store.finish_import(import_id, status="failed", format=chosen, message=str(exc), rows_read=0,
-                            rows_accepted=0, rows_quarantined=0, notes=report.notes)
-        return report
-    if report.rows_quarantined:
-        report_dir = settings.report_dir()
-        out = report_dir / f"quarantine_{import_id:05d}_{path.stem}.csv"
-        q = store.quarantine(import_id)
-        write_quarantine_report(q, out)
-        report.report_path = str(out)
-    over = report.quarantine_share > ingest.max_quarantine_share
-    report.status = "quarantine_over_limit" if over else "ok"
-    if over:
-        report.message = (f"{report.rows_quarantined} of {report.rows_read} rows quarantined "
-                          f"({report.quarantine_share:.1%} > limit {ingest.max_quarantine_share:.1%})")
-    store.finish_import(
-        import_id, status=report.status, format=chosen, encoding=report.encoding, delimiter=report.delimiter,
-        decimal=report.decimal, rows_read=report.rows_read, rows_accepted=report.rows_accepted,
-        rows_quarantined=report.rows_quarantined, rows_inserted=report.inserted, rows_updated=report.updated,
-        rows_unchanged=report.unchanged, regions_added=report.regions_changed, blank_lines=report.blank_lines,
-        notes=report.notes, report=report.report_path, message=report.message,
-    )
+        _discard(partial)
+        report.rows_read = report.rows_accepted = report.rows_quarantined = 0
+        report.inserted = report.updated = report.unchanged = report.regions_changed = 0
+        report.report_path = None
+        return _failed(store, report, str(exc))
+    except BaseException as exc:
+        _discard(partial)
+        _failed(store, report, f"import failed, nothing was stored ({type(exc).__name__}: {exc})")
+        raise
+    if partial is not None:
+        partial.replace(report.report_path)
+    return report
+
+
+PARTIAL_SUFFIX = ".unvollstaendig"
+"""A quarantine report is written under this suffix and renamed once its import has committed."""
+
+
+def _discard(path: Path | None) -> None:
+    if path is not None:
+        path.unlink(missing_ok=True)
+
+
+def _failed(store: Store, report: ImportReport, message: str) -> ImportReport:
+    report.status, report.message = "failed", message
+    try:
+        store.finish_import(report.import_id, status="failed", format=report.format, message=message,
+                            rows_read=0, rows_accepted=0, rows_quarantined=0, notes=report.notes)
+    except Exception:  # the store itself is gone or broken: the next start marks the entry 'abgebrochen'
+        pass
     return report
 
 

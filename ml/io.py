@@ -93,6 +93,41 @@ def _decode_lines(data: bytes, encoding: str) -> tuple[bytes, list[Problem]]:
     return b"\n".join(out), problems
 
 
+def _decode_utf16(data: bytes) -> tuple[bytes, list[Problem]]:
+    """UTF-16 (with byte-order mark) to UTF-8; a line holding damaged code units (a lone surrogate, a
+    trailing odd byte) becomes a problem and is blanked."""
+    try:
+        return data.decode("utf-16").encode("utf-8"), []
+    except UnicodeDecodeError:
+        pass
+    text = data.decode("utf-16", errors="replace")
+    problems, out = [], []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if "\ufffd" in line:
+            problems.append(Problem(number, "", line[:200], "undecodable UTF-16 code units in the line "
+                                                             "(damaged file?)"))
+            out.append("")
+        else:
+            out.append(line)
+    return "\n".join(out).encode("utf-8"), problems
+
+
+def _nul_lines(buf: bytes) -> tuple[bytes, list[Problem]]:
+    """Lines holding NUL bytes (a damaged file; the first 64 KiB were already checked for them) become
+    problems and are blanked."""
+    if b"\x00" not in buf:
+        return buf, []
+    problems, out = [], []
+    for number, raw in enumerate(buf.split(b"\n"), start=1):
+        if b"\x00" in raw:
+            problems.append(Problem(number, "", raw.replace(b"\x00", b"").decode("utf-8", errors="replace")[:200],
+                                    "NUL bytes in the line (damaged file?)"))
+            out.append(b"")
+        else:
+            out.append(raw)
+    return b"\n".join(out), problems
+
+
 def _sniff_delimiter(header_line: str, declared: str) -> str:
     if declared != "auto":
         return declared
@@ -156,13 +191,21 @@ def read_delimited(path: Path, *, encoding: str = "auto", delimiter: str = "auto
     except ValueError as exc:
         raise FileFormatError(f"{path}: {exc}") from None
     if enc.name == "utf-16":
-        buf, problems = data.decode("utf-16").encode("utf-8"), []
+        buf, problems = _decode_utf16(data)
     else:
         body = data[3:] if enc.bom and enc.name == "utf-8" else data
         if enc.name == "utf-8" and "undecodable" not in enc.note:
             buf, problems = body, []
         else:
             buf, problems = _decode_lines(body, enc.name)
+    buf, nul_problems = _nul_lines(buf)
+    problems = sorted(problems + nul_problems, key=lambda p: p.line)
+    n_lines = buf.count(b"\n") + 1
+    if problems and len(problems) > 0.5 * n_lines:
+        raise FileFormatError(
+            f"{path}: not a readable text table: {len(problems)} of {n_lines} lines do not decode as {enc.name} "
+            f"({problems[0].reason}); is it a binary file, or a text file in another encoding (set "
+            "ingest.encoding or the mapping's encoding)?")
     try:
         h, h_start, data_start = _header_position(buf, header_line)
     except FileFormatError as exc:
@@ -291,6 +334,16 @@ def _unique_names(header: list[str]) -> list[str]:
 def read_excel(path: Path, *, sheet: str | int | None = None, header_line: int = 1) -> RawTable:
     """Read one sheet of an Excel workbook as text cells; numbers keep a decimal point."""
     path = Path(path)
+    with path.open("rb") as handle:
+        magic = handle.read(8)
+    if magic.startswith(b"\xd0\xcf\x11\xe0"):
+        raise FileFormatError(f"{path}: an Excel 97-2003 workbook (.xls) under the name {path.suffix}: save it as "
+                              ".xlsx or as CSV")
+    if not magic.startswith(b"PK\x03\x04"):
+        looks_text = bool(magic) and all(b >= 32 or b in (9, 10, 13) for b in magic.lstrip(b"\xef\xbb\xbf"))
+        hint = ("it looks like a text file (CSV?): rename it to .csv" if looks_text
+                else "it is neither an Excel workbook nor a text table")
+        raise FileFormatError(f"{path}: not an Excel workbook (.xlsx files are zip archives); {hint}")
     try:
         frame = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, header=None, dtype=object)
     except ValueError as exc:

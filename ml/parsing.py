@@ -84,6 +84,12 @@ def _macros() -> list[str]:
         "WHEN trim(coalesce(s, '')) = '' THEN 'period missing' "
         "WHEN regexp_full_match(trim(s), '\\d{1,2}\\.\\d{1,2}\\.\\d{4}|\\d{4}-\\d{2}-\\d{2}') "
         "THEN 'period is a date; expected a year (YYYY) or a month (YYYY-MM)' "
+        "WHEN regexp_full_match(trim(s), '\\d{4}/\\d{2}') "
+        "AND TRY_CAST(right(trim(s), 2) AS INTEGER) = (TRY_CAST(substr(trim(s), 3, 2) AS INTEGER) + 1) % 100 "
+        "OR regexp_full_match(trim(s), '\\d{4}[-/]\\d{4}') "
+        "AND TRY_CAST(right(trim(s), 4) AS INTEGER) = TRY_CAST(left(trim(s), 4) AS INTEGER) + 1 "
+        "THEN 'period spans two years (a school or budget year such as 2021/22); expected one year (YYYY) or a "
+        "month (YYYY-MM): name the year it counts for, e.g. with period in the mapping' "
         "WHEN regexp_full_match(trim(s), '\\d{4}[-/]\\d{1,2}|\\d{1,2}[./]\\d{4}|\\d{6}') "
         "THEN 'month out of range 1..12' "
         "ELSE 'period must be a year (YYYY) or a month (YYYY-MM)' END)",
@@ -232,6 +238,8 @@ class Encoding:
 
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
 _CP1252_UNDEFINED = frozenset(b"\x81\x8d\x8f\x90\x9d")
+_CONTROL_BYTES = bytes(c for c in range(32) if c not in (9, 10, 13)) + b"\x7f"
+"""Bytes a text table does not hold (tab, line feed and carriage return aside)."""
 
 
 def detect_encoding(data: bytes, declared: str = "auto") -> Encoding:
@@ -245,8 +253,13 @@ def detect_encoding(data: bytes, declared: str = "auto") -> Encoding:
         return Encoding("utf-16", True, "UTF-16 with byte-order mark")
     if declared != "auto":
         return Encoding(declared, False, f"{declared} as configured")
-    if b"\x00" in data[:65536]:
+    head = data[:65536]
+    if b"\x00" in head:
         raise ValueError("file contains NUL bytes: a binary file, or UTF-16 without byte-order mark")
+    controls = sum(head.count(bytes([c])) for c in _CONTROL_BYTES)
+    if head and controls > 0.01 * len(head):
+        raise ValueError(f"not a text table: {controls} of the first {len(head)} bytes are control characters "
+                         "(a binary file such as a workbook, an archive or an image?)")
     try:
         data.decode("utf-8")
         return Encoding("utf-8", False, "UTF-8")

@@ -9,10 +9,11 @@ index-backed constraints make bulk merges of millions of rows many times slower.
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import duckdb
 import pandas as pd
@@ -59,6 +60,9 @@ CREATE TABLE IF NOT EXISTS quarantine (
 
 OBS_KEY = ("region_id", "indicator_id", "period")
 
+ABORTED = "abgebrochen"
+"""Status of an import that was still 'running' when its process died: nothing of it was committed."""
+
 
 class StoreError(RuntimeError):
     """The store file cannot be used (wrong schema version, locked, not a DuckDB file)."""
@@ -83,6 +87,8 @@ class Store:
         self.read_only = read_only
         self.threads = threads
         self._con: duckdb.DuckDBPyConnection | None = None
+        self._depth = 0
+        self.aborted_imports: list[int] = []
 
     def __enter__(self) -> "Store":
         self.open()
@@ -108,6 +114,42 @@ class Store:
         version = self._con.execute("SELECT max(version) FROM schema_info").fetchall()[0][0]
         if version != SCHEMA_VERSION:
             raise StoreError(f"{self.path}: schema version {version}; this program needs {SCHEMA_VERSION}")
+        if not self.read_only:
+            self.aborted_imports = self._mark_aborted()
+
+    def _mark_aborted(self) -> list[int]:
+        """Imports left 'running' by a process that died: a writer holds the file alone, so none of them
+        is still at work. Their data was never committed; the log says so."""
+        rows = self._con.execute("SELECT import_id FROM import_log WHERE status = 'running'").fetchall()
+        ids = [int(r[0]) for r in rows]
+        if ids:
+            self._con.execute(
+                "UPDATE import_log SET status = ?, finished_at = ?, message = coalesce(message, ?) "
+                "WHERE status = 'running'",
+                [ABORTED, _now(), "the import process ended before it finished; nothing of it was stored"])
+        return ids
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One transaction; nested uses join the outer one (all of it commits, or none of it)."""
+        con = self.con
+        if self._depth:
+            self._depth += 1
+            try:
+                yield con
+            finally:
+                self._depth -= 1
+            return
+        con.execute("BEGIN")
+        self._depth = 1
+        try:
+            yield con
+        except BaseException:
+            self._depth = 0
+            con.execute("ROLLBACK")
+            raise
+        self._depth = 0
+        con.execute("COMMIT")
 
     def close(self) -> None:
         if self._con is not None:
@@ -142,24 +184,25 @@ class Store:
         con.register("new_dims", dims)
         con.register("new_inds", inds)
         try:
-            con.execute("BEGIN")
-            con.execute('INSERT OR REPLACE INTO dimensions SELECT dimension, name, "order" FROM new_dims')
-            changed = con.execute(
-                "SELECT count(*) FROM new_inds n LEFT JOIN indicators i USING (indicator_id) "
-                "WHERE i.indicator_id IS NULL OR (n.name, n.dimension, n.unit, n.polarity, n.kind, n.frequency, "
-                "n.numerator, n.denominator, n.scale, n.basis, n.min, n.max) IS DISTINCT FROM "
-                "(i.name, i.dimension, i.unit, i.polarity, i.kind, i.frequency, i.numerator, i.denominator, "
-                "i.scale, i.basis, i.min, i.max)"
-            ).fetchall()[0][0]
-            con.execute("INSERT OR REPLACE INTO indicators SELECT * FROM new_inds")
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
+            with self.transaction():
+                changed = self._sync_catalog(con)
         finally:
             con.unregister("new_dims")
             con.unregister("new_inds")
         return int(changed)
+
+    @staticmethod
+    def _sync_catalog(con) -> int:
+        con.execute('INSERT OR REPLACE INTO dimensions SELECT dimension, name, "order" FROM new_dims')
+        changed = con.execute(
+            "SELECT count(*) FROM new_inds n LEFT JOIN indicators i USING (indicator_id) "
+            "WHERE i.indicator_id IS NULL OR (n.name, n.dimension, n.unit, n.polarity, n.kind, n.frequency, "
+            "n.numerator, n.denominator, n.scale, n.basis, n.min, n.max) IS DISTINCT FROM "
+            "(i.name, i.dimension, i.unit, i.polarity, i.kind, i.frequency, i.numerator, i.denominator, "
+            "i.scale, i.basis, i.min, i.max)"
+        ).fetchall()[0][0]
+        con.execute("INSERT OR REPLACE INTO indicators SELECT * FROM new_inds")
+        return changed
 
     def upsert_regions(self, regions: pd.DataFrame, import_id: int | None) -> int:
         """Insert new regions and update changed ones; returns the number of rows that changed."""
@@ -292,17 +335,11 @@ class Store:
             return MergeResult(0, 0, 0)
         if overlap == 0:
             # only new keys: one insert, nothing to compare
-            try:
-                con.execute("BEGIN")
+            with self.transaction():
                 con.execute("INSERT INTO observations SELECT region_id, indicator_id, period, value, numerator, "
                             "denominator, flag, ? FROM staged_src", [import_id])
-                con.execute("COMMIT")
-            except Exception:
-                con.execute("ROLLBACK")
-                raise
             return MergeResult(int(n_staged), 0, 0)
-        try:
-            con.execute("BEGIN")
+        with self.transaction():
             con.execute(
                 "CREATE OR REPLACE TEMP TABLE diff AS SELECT s.*, o.region_id IS NULL AS is_new, "
                 "o.value AS old_value, o.numerator AS old_numerator, o.denominator AS old_denominator, "
@@ -335,10 +372,6 @@ class Store:
                     [import_id],
                 )
             con.execute("DROP TABLE diff")
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
         return MergeResult(int(inserted), int(updated), int(n_staged) - int(inserted) - int(updated))
 
     def _staged_counts(self) -> tuple[int, int]:

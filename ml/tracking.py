@@ -26,6 +26,35 @@ def tracking_uri(uri: str) -> str:
     return uri
 
 
+def sqlite_path(uri: str) -> Path | None:
+    """The database file of a ``sqlite:///`` tracking URI (None for other stores)."""
+    if uri.startswith("sqlite:///"):
+        return Path(uri[len("sqlite:///"):])
+    return None
+
+
+def fresh_registry_connections() -> None:
+    """Forget MLflow's cached stores and database engines, so that the next registry call opens the tracking
+    database anew (after it was replaced on disk, an open handle would keep reading the old file)."""
+    from mlflow.store.model_registry.sqlalchemy_store import SqlAlchemyStore as RegistryStore
+    from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore as TrackingStore
+    from mlflow.tracking._model_registry import utils as registry_utils
+    from mlflow.tracking._tracking_service import utils as tracking_utils
+
+    for store_cls in (RegistryStore, TrackingStore):
+        engines = getattr(store_cls, "_engine_map", None)
+        if isinstance(engines, dict):
+            for engine in list(engines.values()):
+                engine.dispose()
+            engines.clear()
+    registries = [getattr(registry_utils, "_get_store_registry", lambda: None)(),
+                  getattr(tracking_utils, "_tracking_store_registry", None)]
+    for registry in registries:
+        cached = type(registry).__dict__.get("_get_store_with_resolved_uri")
+        if cached is not None and hasattr(cached, "cache_clear"):
+            cached.cache_clear()
+
+
 def project_run_uri(default: str) -> str:
     """The tracking store of the run ``mlflow run`` started (``MLFLOW_RUN_ID`` set), else ``default``."""
     if os.environ.get("MLFLOW_RUN_ID") and os.environ.get("MLFLOW_TRACKING_URI"):

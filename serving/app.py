@@ -9,7 +9,9 @@ are loaded.
 from __future__ import annotations
 
 import hmac
+import html
 import json
+import threading
 from pathlib import Path
 
 import pandas as pd
@@ -27,7 +29,7 @@ from serving.schemas import (
     RegionList, RegionShape, ReloadAnswer, TypologyAnswer,
 )
 from serving.report import ReportBuilder, ReportError
-from serving.state import NotReady, ServiceState, Snapshot, UnknownHorizon, UnknownPeriod, finite, withheld
+from serving.state import LoadError, NotReady, ServiceState, Snapshot, UnknownHorizon, UnknownPeriod, finite, withheld
 
 STATIC = Path(__file__).with_name("static")
 
@@ -44,7 +46,8 @@ def _body(status, error, message, field=None, value=None) -> JSONResponse:
 
 
 class BodySizeLimit:
-    """413 for request bodies over ``limit`` bytes (declared or streamed)."""
+    """413 for request bodies over ``limit`` bytes, declared (``Content-Length``) or streamed (chunked): the body
+    is read up to the limit before the application sees it, so the answer is the same either way."""
 
     def __init__(self, app, limit: int):
         self.app, self.limit = app, limit
@@ -55,20 +58,43 @@ class BodySizeLimit:
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            return await _body(413, "request_too_large", f"request body over {self.limit} bytes",
-                               "body", declared.decode())(scope, receive, send)
-        seen = 0
-
-        async def limited():
-            nonlocal seen
+            return await self._too_large(declared.decode())(scope, receive, send)
+        if declared is None and b"chunked" not in headers.get(b"transfer-encoding", b"").lower():
+            return await self.app(scope, receive, send)
+        chunks, seen = [], 0
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise ApiError(413, "request_too_large", f"request body over {self.limit} bytes", "body", seen)
-            return message
+            if message["type"] != "http.request":
+                return await self.app(scope, receive, send)   # the client went away: nothing to answer
+            body = message.get("body", b"")
+            seen += len(body)
+            if seen > self.limit:
+                return await self._too_large(f"more than {self.limit}")(scope, receive, send)
+            chunks.append(body)
+            if not message.get("more_body", False):
+                break
+        whole = b"".join(chunks)
+        sent = False
 
-        return await self.app(scope, limited, send)
+        async def replay():
+            nonlocal sent
+            if sent:
+                return await receive()
+            sent = True
+            return {"type": "http.request", "body": whole, "more_body": False}
+
+        return await self.app(scope, replay, send)
+
+    def _too_large(self, size: str):
+        return _body(413, "request_too_large", f"request body over {self.limit} bytes", "body", size)
+
+
+def error_page(status: int, message: str) -> str:
+    """A small German error page for the report endpoint (which answers HTML)."""
+    title = {400: "Ungültige Anfrage", 404: "Nicht gefunden", 503: "Noch nicht bereit"}.get(status, "Fehler")
+    return (f'<!DOCTYPE html><html lang="de"><head><meta charset="utf-8"><title>{status} {title} – sozialradar'
+            f'</title></head><body><h1>{title}</h1><p>{html.escape(message)}</p>'
+            '<p><a href="/dashboard/">Zum Dashboard</a></p></body></html>')
 
 
 ERROR_RESPONSES = {400: {"model": ErrorBody}, 404: {"model": ErrorBody}, 413: {"model": ErrorBody},
@@ -84,26 +110,36 @@ def create_app(state: ServiceState, settings: Settings) -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_origins=settings.serving.cors_origins, allow_methods=["GET", "POST"],
                            allow_headers=["Content-Type", "X-API-Key"])
     app.add_middleware(BodySizeLimit, limit=settings.serving.max_request_bytes)
+    reload_key = settings.serving.reload_key()  # read once: an unsafe key file stops the start with its reason
+
+    def answer(request: Request, status: int, error: str, message: str, field=None, value=None):
+        if request.url.path == "/report":   # the report is a page: its errors are pages too
+            return HTMLResponse(error_page(status, message), status_code=status)
+        return _body(status, error, message, field, value)
 
     @app.exception_handler(ApiError)
-    async def api_error(_: Request, exc: ApiError):
-        return _body(exc.status, exc.error, exc.message, exc.field, exc.value)
+    async def api_error(request: Request, exc: ApiError):
+        return answer(request, exc.status, exc.error, exc.message, exc.field, exc.value)
 
     @app.exception_handler(NotReady)
-    async def not_ready(_: Request, exc: NotReady):
-        return _body(503, "not_ready", str(exc))
+    async def not_ready(request: Request, exc: NotReady):
+        return answer(request, 503, "not_ready", str(exc))
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(_: Request, exc: RequestValidationError):
+    async def invalid(request: Request, exc: RequestValidationError):
         err = exc.errors()[0] if exc.errors() else {}
         loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query")]
         value = err.get("input")
-        return _body(400, "invalid_request", f"{'.'.join(loc) or 'request'}: {err.get('msg', 'invalid')}",
-                     ".".join(loc) or None, None if value is None else str(value)[:200])
+        return answer(request, 400, "invalid_request", f"{'.'.join(loc) or 'request'}: {err.get('msg', 'invalid')}",
+                      ".".join(loc) or None, None if value is None else str(value)[:200])
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException):
-        return _body(exc.status_code, "http_error", str(exc.detail))
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        error = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        response = _body(exc.status_code, error, str(exc.detail))
+        for key, value in (getattr(exc, "headers", None) or {}).items():
+            response.headers[key] = value   # 405 names the allowed methods in Allow
+        return response
 
     def snap() -> Snapshot:
         return state.current()
@@ -177,22 +213,32 @@ def create_app(state: ServiceState, settings: Settings) -> FastAPI:
         missing = sorted(set(info) - set(geo["region_id"]))
         return GeometryAnswer(level=lv, period=listed.period, features=features, missing=missing)
 
-    latest_builder: list[ReportBuilder] = []  # one builder per snapshot, rebuilt after a reload
+    # one builder and its rendered pages per snapshot: a page is rendered once and served until a reload
+    reports: dict[str, object] = {"snap": None, "builder": None, "pages": {}}
+    reports_lock = threading.Lock()
+    html_error = {"content": {"text/html": {}}, "description": "Fehlerseite (HTML)"}
 
     @app.get("/report", response_class=HTMLResponse,
-             responses={200: {"content": {"text/html": {}}, "description": "Gebietsbericht als HTML-Seite"}})
+             responses={200: {"content": {"text/html": {}}, "description": "Gebietsbericht als HTML-Seite"},
+                        400: html_error, 404: html_error, 503: html_error})
     def report(region_id: str = RegionId, period: str | None = Period) -> HTMLResponse:
         """Der Gebietsbericht einer Region als eigenständige HTML-Seite (wie ``sozialradar report``)."""
         s = snap()
         region(s, region_id)
         per = period_of(s, period)
-        if not latest_builder or latest_builder[0].snap is not s:
-            latest_builder[:] = [ReportBuilder(state, s)]
-        builder = latest_builder[0]
-        try:
-            return HTMLResponse(builder.region_page(region_id, per))
-        except ReportError as exc:
-            raise ApiError(404, "no_report", str(exc), "region_id", region_id) from None
+        with reports_lock:
+            if reports["snap"] is not s:
+                reports.update(snap=s, builder=ReportBuilder(state, s), pages={})
+            builder, pages = reports["builder"], reports["pages"]
+        key = (region_id, per)
+        page = pages.get(key)
+        if page is None:
+            try:
+                page = builder.region_page(region_id, per)
+            except ReportError as exc:
+                raise ApiError(404, "no_report", str(exc), "region_id", region_id) from None
+            pages[key] = page
+        return HTMLResponse(page)
 
     @app.get("/profile", response_model=Profile)
     def profile(region_id: str = RegionId, period: str | None = Period) -> Profile:
@@ -326,12 +372,16 @@ def create_app(state: ServiceState, settings: Settings) -> FastAPI:
 
     @app.post("/reload", response_model=ReloadAnswer, responses={403: {"model": ErrorBody}})
     def reload(x_api_key: str | None = Header(None, max_length=200)) -> ReloadAnswer:
-        expected = settings.serving.api_key
+        expected = reload_key
         if not expected:
-            raise ApiError(404, "reload_disabled", "reload is disabled: no serving.api_key configured")
+            raise ApiError(404, "reload_disabled", "reload is disabled: no key configured (SOZIALRADAR_SERVING__API_KEY or serving.api_key_file)")
         if x_api_key is None or not hmac.compare_digest(x_api_key.encode(), expected.encode()):
             raise ApiError(403, "invalid_api_key", "X-API-Key is missing or wrong", "X-API-Key")
-        snapshot = state.load()
+        try:
+            snapshot = state.reload()
+        except LoadError as exc:
+            raise ApiError(503, "reload_failed", f"{exc}; the data loaded before is still served"
+                           if state.snapshot is not None else str(exc)) from None
         return ReloadAnswer(loaded=dict(snapshot.versions))
 
     @app.get("/", include_in_schema=False)

@@ -9,13 +9,14 @@ variables override it (store path, tracking URI, serving.api_key, serving.cors_o
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import bentoml
 
 from ml.catalog import CatalogError
-from ml.config import load_settings
+from ml.config import ConfigError, load_settings
 from ml.importers import effective_catalog
 from ml.paths import CATALOG_DIR
 from serving.app import create_app
@@ -33,7 +34,28 @@ try:
 except CatalogError as exc:  # pragma: no cover - a broken catalog is reported at start-up
     raise SystemExit(f"sozialradar service: {exc}") from None
 STATE = ServiceState(SETTINGS, CATALOG)
-API = create_app(STATE, SETTINGS)
+try:
+    API = create_app(STATE, SETTINGS)
+except ConfigError as exc:
+    raise SystemExit(f"sozialradar service: {exc}") from None
+
+
+class Readiness:
+    """``/readyz`` with the reason: 200 or 503 and a JSON body (phase, message, loaded versions, the last failed
+    reload), where BentoML's own probe would only say that ``__is_ready__`` returned False."""
+
+    def __init__(self, app, state: ServiceState):
+        self.app, self.state = app, state
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope.get("path") != "/readyz" or scope.get("method") not in ("GET", "HEAD"):
+            return await self.app(scope, receive, send)
+        status, body = self.state.readiness()
+        data = json.dumps(body, ensure_ascii=False).encode()
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode()),
+                                (b"cache-control", b"no-store")]})
+        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else data})
 
 
 @bentoml.service(name="sozialradar", workers=SETTINGS.serving.workers, traffic={"timeout": 60})
@@ -54,3 +76,6 @@ class Sozialradar:
     def constant(self) -> dict:
         """A constant answer: the framework's own floor for latency measurements."""
         return {"ok": True}
+
+
+Sozialradar.add_asgi_middleware(Readiness, state=STATE)

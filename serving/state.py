@@ -8,6 +8,7 @@ data endpoint answers 503.
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -17,8 +18,8 @@ import pandas as pd
 
 from ml.catalog import Catalog
 from ml.config import Settings
-from ml.store import Store
-from ml.tracking import CHAMPION, tracking_uri
+from ml.store import Store, StoreError
+from ml.tracking import CHAMPION, fresh_registry_connections, sqlite_path, tracking_uri
 from models.explanations import INDEX_GROUP_NAME, by_dimension
 
 REQUIRED_TABLES = ("regions", "profiles", "model_matrix", "feature_values")
@@ -26,6 +27,10 @@ REQUIRED_TABLES = ("regions", "profiles", "model_matrix", "feature_values")
 
 class NotReady(RuntimeError):
     """The service has not finished loading (or the last load failed)."""
+
+
+class LoadError(RuntimeError):
+    """The store or the tracking database cannot be read (missing, damaged, locked); the message says which."""
 
 
 class UnknownHorizon(LookupError):
@@ -98,6 +103,8 @@ class ServiceState:
         self.error: str | None = None
         self.loaded_at: float | None = None
         self.loading_champions = False
+        self.reload_error: str | None = None   # the last failed reload (the snapshot before it is still served)
+        self.reload_failed_at: float | None = None
         self._lock = threading.Lock()
 
     @property
@@ -117,12 +124,42 @@ class ServiceState:
         thread.start()
         return thread
 
+    def readiness(self) -> tuple[int, dict]:
+        """What ``/readyz`` answers: 200 when everything is loaded, else 503 and the reason."""
+        snap = self.snapshot
+        if self.error is not None:
+            phase, message = "failed", self.error
+        elif snap is None:
+            phase, message = "loading", "the store's tables are still loading"
+        elif self.loading_champions:
+            phase, message = "loading_champions", "the registry's champion models are still loading"
+        else:
+            phase, message = "ready", "store and champion models loaded"
+        body = {"ready": phase == "ready", "phase": phase, "message": message,
+                "serving": snap is not None, "loaded_at": _iso(self.loaded_at),
+                "versions": dict(snap.versions) if snap is not None else {},
+                "last_reload_error": self.reload_error, "last_reload_failed_at": _iso(self.reload_failed_at)}
+        return (200 if phase == "ready" else 503), body
+
     def _load_logged(self) -> None:
         try:
             self.load(stored_first=True)
-        except Exception as exc:  # noqa: BLE001 — surfaced through 503 bodies and /readyz
+        except Exception as exc:  # noqa: BLE001 — surfaced through 503 bodies, /readyz and the log
             self.loading_champions = False
-            self.error = f"loading failed: {type(exc).__name__}: {exc}"
+            self.error = f"loading failed: {_reason(exc)}"
+            log(self.error)
+
+    def reload(self) -> Snapshot:
+        """Load everything anew for POST /reload. On failure the snapshot before stays served, the reason is
+        kept for /readyz and logged, and :class:`LoadError` carries it to the caller."""
+        try:
+            snap = self.load()
+        except Exception as exc:  # noqa: BLE001 — the old snapshot stays; the caller gets the reason
+            self.reload_error, self.reload_failed_at = f"reload failed: {_reason(exc)}", time.time()
+            log(self.reload_error + ("; still serving the data loaded before" if self.snapshot is not None else ""))
+            raise LoadError(self.reload_error) from exc
+        self.reload_error = self.reload_failed_at = None
+        return snap
 
     def load(self, stored_first: bool = False) -> Snapshot:
         """Read the store and the champions; replace the snapshot only when everything loaded.
@@ -132,9 +169,12 @@ class ServiceState:
         once the registry has them; until then those two endpoints answer 503 "still loading"."""
         with self._lock:
             snap = self._read_store()
-            if stored_first and self.snapshot is None:
-                self.loading_champions = True
-                self.snapshot, self.error = snap, None
+            if not stored_first or self.snapshot is not None:
+                snap = replace(snap, **self._champions(snap))
+                self.snapshot, self.error, self.loaded_at = snap, None, time.time()
+                return snap
+            self.loading_champions = True
+            self.snapshot, self.error = snap, None
             try:
                 snap = replace(snap, **self._champions(snap))
             finally:
@@ -147,7 +187,13 @@ class ServiceState:
         import mlflow
 
         s = self.settings
-        mlflow.set_tracking_uri(tracking_uri(s.tracking.uri))
+        uri = tracking_uri(s.tracking.uri)
+        db = sqlite_path(uri)
+        if db is not None and not db.is_file():
+            # MLflow would create an empty database here and report no champions: say what is missing instead
+            raise LoadError(f"tracking database not found: {db}")
+        fresh_registry_connections()   # the file may have been replaced since the last load
+        mlflow.set_tracking_uri(uri)
         out: dict = {"versions": dict(snap.versions)}
         for key, name in (("classifier", s.training.classifier.registered_name),
                           ("typology", s.training.typology.registered_name)):
@@ -161,7 +207,12 @@ class ServiceState:
 
     def _read_store(self) -> Snapshot:
         s = self.settings
-        with Store(s.store.path, read_only=True) as store:
+        try:
+            store = Store(s.store.path, read_only=True)
+            store.open()
+        except StoreError as exc:
+            raise LoadError(str(exc)) from None
+        with store:
             tables = store.tables()
             missing = [t for t in REQUIRED_TABLES if t not in tables]
             if missing:
@@ -227,6 +278,19 @@ class ServiceState:
         return {"by_indicator": {k: float(v) for k, v in phi.items()},
                 "by_dimension": {k: float(v) for k, v in dims.items()}, "dimension_names": names,
                 "score": float(w["score"]), "base": base}
+
+
+def _iso(t: float | None) -> str | None:
+    return None if t is None else time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(t))
+
+
+def _reason(exc: BaseException) -> str:
+    return str(exc) if isinstance(exc, (LoadError, NotReady)) else f"{type(exc).__name__}: {exc}"
+
+
+def log(message: str) -> None:
+    """One line for the service's log (its standard error, which ``sozialradar serve`` writes to service.log)."""
+    print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} sozialradar: {message}", file=sys.stderr, flush=True)
 
 
 def _champion(name: str):

@@ -71,3 +71,44 @@ def test_resolved_is_plain_data():
     data = load_settings(env={}).resolved()
     assert data["privacy"] == {"min_count": 3, "min_population": 300}
     assert isinstance(data["store"]["path"], str)
+
+
+def test_reload_key_never_from_a_config_file(tmp_path):
+    from ml.config import ConfigError, load_settings
+
+    config = tmp_path / "c.yaml"
+    config.write_text("serving:\n  api_key: geheim\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="SOZIALRADAR_SERVING__API_KEY"):
+        load_settings(config, env={})
+    assert load_settings(env={"SOZIALRADAR_SERVING__API_KEY": "aus-der-umgebung"}).serving.reload_key() == \
+        "aus-der-umgebung"
+    assert "aus-der-umgebung" not in str(load_settings(env={"SOZIALRADAR_SERVING__API_KEY": "aus-der-umgebung"}))
+
+
+def test_reload_key_file_must_be_private(tmp_path):
+    import os
+
+    from ml.config import ConfigError, load_settings
+
+    key = tmp_path / "reload.key"
+    key.write_text("schluessel\n", encoding="utf-8")
+    os.chmod(key, 0o644)
+    settings = load_settings(env={"SOZIALRADAR_SERVING__API_KEY_FILE": str(key)})
+    with pytest.raises(ConfigError, match="chmod 600"):
+        settings.serving.reload_key()
+    os.chmod(key, 0o600)
+    assert settings.serving.reload_key() == "schluessel"
+    assert load_settings(env={}).serving.reload_key() is None
+
+
+def test_service_config_file_holds_no_key_and_is_private(tmp_path):
+    import stat
+
+    from experiments.serve import write_config
+    from ml.config import load_settings
+
+    settings = load_settings(env={"SOZIALRADAR_SERVING__API_KEY": "streng-geheim"})
+    path = write_config(settings, tmp_path / "service.yaml")
+    assert "streng-geheim" not in path.read_text(encoding="utf-8") and "api_key:" not in path.read_text()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert load_settings(path, env={}).serving.reload_key() is None

@@ -200,3 +200,32 @@ def test_rows_read_equals_accepted_plus_quarantined(county, settings, tmp_path_f
     assert rep.rows_read == len(rows) == rep.rows_accepted + rep.rows_quarantined
     stored_q = county.con.execute("SELECT count(*) FROM quarantine WHERE import_id = ?", [rep.import_id]).fetchall()[0][0]
     assert stored_q == rep.rows_quarantined
+
+
+def test_headers_with_umlauts_are_recognised(county, settings, tmp_path):
+    """'Zähler' and 'Gemeindeschlüssel' as written (not only as 'Zaehler'): the numerator is read and checked."""
+    path = write(tmp_path / "umlaut.csv", "Gemeindeschlüssel;Indikator;Jahr;Wert;Zähler;Nenner\n"
+                 "14599010;sgb2_quote;2021;10,0;100;1000\n"
+                 "14599020;sgb2_quote;2021;50,0;100;1000\n")
+    rep = ingest(county, settings, path)
+    assert (rep.rows_accepted, rep.rows_quarantined) == (1, 1)
+    q = quarantine_of(county, rep)
+    assert q.loc[0, "line"] == 3 and "does not match scale·numerator/denominator" in q.loc[0, "reason"]
+    stored = county.observations(["sgb2_quote"], ["14599010"])
+    assert stored["numerator"].tolist() == [100.0] and stored["denominator"].tolist() == [1000.0]
+    assert not any("not used" in n for n in rep.notes)
+
+
+def test_school_year_period_is_named_as_such(county, settings, tmp_path):
+    path = write(tmp_path / "schuljahr.csv", HEADER + "14599010;sgb2_quote;2021/22;5\n" + GOOD)
+    q = quarantine_of(county, ingest(county, settings, path))
+    assert "spans two years" in q.loc[0, "reason"] and "month out of range" not in q.loc[0, "reason"]
+
+
+def test_failed_import_stays_failed_and_leaves_no_running_entry(county, settings, tmp_path):
+    path = tmp_path / "noise.csv"
+    path.write_bytes(bytes(range(1, 32)) * 50)
+    rep = ingest_file(path, county, settings)
+    assert rep.status == "failed" and "not a text table" in rep.message
+    statuses = [r[0] for r in county.con.execute("SELECT status FROM import_log").fetchall()]
+    assert "running" not in statuses

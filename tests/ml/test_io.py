@@ -175,3 +175,44 @@ def test_quarantine_report_neutralises_formulas(tmp_path):
     q = pd.DataFrame({"file": ["a.csv"], "line": [3], "column": ["Wert"], "value": ["=1+1"], "reason": ["not a number"]})
     text = write_quarantine_report(q, tmp_path / "q.csv").read_text(encoding="utf-8-sig")
     assert "'=1+1" in text and ";=1+1" not in text
+
+
+def test_damaged_utf16_lines_become_problems(tmp_path):
+    good = "Gebiet;Wert\n14599010;1\n".encode("utf-16-le")
+    damaged = b"\x00\xd8" + "14599020;2\n".encode("utf-16-le")   # a lone high surrogate opens the line
+    path = tmp_path / "utf16.csv"
+    path.write_bytes(b"\xff\xfe" + good + damaged + "14599030;3\n".encode("utf-16-le"))
+    t = read_delimited(path)
+    assert t.encoding == "utf-16" and cells(t) == [["14599010", "1"], ["14599030", "3"]]
+    assert [p.line for p in t.problems] == [3] and "UTF-16" in t.problems[0].reason
+
+
+@pytest.mark.parametrize("content, message", [
+    (bytes(np.random.default_rng(1).integers(1, 256, 5000, dtype=np.uint8)), "not a text table"),
+    (bytes(np.random.default_rng(2).integers(1, 256, 200, dtype=np.uint8)), "not a text table"),
+])
+def test_random_bytes_are_called_binary(tmp_path, content, message):
+    path = tmp_path / "noise.csv"
+    path.write_bytes(content)
+    with pytest.raises(FileFormatError, match=message):
+        read_delimited(path)
+
+
+def test_csv_named_xlsx_and_old_xls_say_what_they_are(tmp_path):
+    path = tmp_path / "table.xlsx"
+    path.write_text("Gebiet;Wert\n1;2\n", encoding="utf-8")
+    with pytest.raises(FileFormatError, match=r"not an Excel workbook.*rename it to \.csv"):
+        read_table(path)
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100)
+    with pytest.raises(FileFormatError, match=r"Excel 97-2003"):
+        read_table(path)
+
+
+def test_nul_bytes_after_the_first_64_kib_are_found(tmp_path):
+    rows = "".join(f"{i};{i}\n" for i in range(20_000))
+    path = tmp_path / "late_nul.csv"
+    path.write_bytes(("a;b\n" + rows).encode() + b"7;\x008\n" + b"9;9\n")
+    assert path.stat().st_size > 65536
+    t = read_delimited(path)
+    assert t.cells.num_rows == 20_001 and [p.line for p in t.problems] == [20_002]
+    assert "NUL" in t.problems[0].reason

@@ -145,8 +145,23 @@ def test_request_size_limit_and_unknown_route(client, demo_settings):
     assert len(big) > demo_settings.serving.max_request_bytes
     r = client.post("/early_warning", content=big, headers={"Content-Type": "application/json"})
     assert r.status_code == 413 and r.json()["error"] == "request_too_large"
+    # the same body sent chunked (no Content-Length) is refused the same way, not as a parse error
+    r = client.post("/early_warning", content=iter([big[i:i + 4096].encode() for i in range(0, len(big), 4096)]),
+                    headers={"Content-Type": "application/json"})
+    assert r.status_code == 413 and r.json()["error"] == "request_too_large"
+    small = json.dumps({"region_ids": ["14599020"]})
+    r = client.post("/early_warning", content=iter([small[:10].encode(), small[10:].encode()]),
+                    headers={"Content-Type": "application/json"})
+    assert r.status_code == 200 and r.json()["warnings"][0]["region_id"] == "14599020"
     r = client.get("/gibtsnicht")
     assert r.status_code == 404 and set(r.json()) == ERROR_KEYS
+
+
+def test_wrong_method_names_the_allowed_ones(client):
+    r = client.get("/early_warning")
+    assert r.status_code == 405 and r.headers["allow"] == "POST" and set(r.json()) == ERROR_KEYS
+    r = client.delete("/regions")
+    assert r.status_code == 405 and "GET" in r.headers["allow"]
 
 
 def test_cors_and_reload(client):
@@ -158,6 +173,63 @@ def test_cors_and_reload(client):
     assert client.post("/reload", headers={"X-API-Key": "wrong"}).status_code == 403
     r = client.post("/reload", headers={"X-API-Key": "test-key"})
     assert r.status_code == 200 and set(r.json()["loaded"]) == {"classifier", "typology", "early_warning"}
+
+
+def test_reload_failure_keeps_serving_and_says_why(demo_settings, state, tmp_path):
+    """The store missing, damaged or replaced: /reload answers 503 JSON with the reason, the data loaded before
+    stays served, and readiness reports the failed reload."""
+    import shutil
+
+    store = tmp_path / "monitoring.duckdb"
+    shutil.copy(demo_settings.store.path, store)
+    settings = demo_settings.model_copy(update={"store": demo_settings.store.model_copy(update={"path": store})})
+    own = ServiceState(settings, state.catalog)
+    own.load()
+    c = TestClient(create_app(own, settings))
+    key = {"X-API-Key": "test-key"}
+    before = c.get("/regions").json()
+    store.unlink()
+    r = c.post("/reload", headers=key)
+    assert r.status_code == 503 and set(r.json()) == ERROR_KEYS and r.json()["error"] == "reload_failed"
+    assert "store not found" in r.json()["message"] and "still served" in r.json()["message"]
+    assert c.get("/regions").json() == before
+    status, body = own.readiness()
+    assert status == 200 and body["last_reload_error"].startswith("reload failed: store not found")
+    store.write_bytes(b"this is not a DuckDB file" * 100)
+    r = c.post("/reload", headers=key)
+    assert r.status_code == 503 and "cannot open store" in r.json()["message"]
+    assert c.get("/regions").json() == before
+    shutil.copy(demo_settings.store.path, store)
+    r = c.post("/reload", headers=key)
+    assert r.status_code == 200 and own.readiness()[1]["last_reload_error"] is None
+
+
+def test_reload_reads_a_replaced_tracking_database(demo_settings, state, tmp_path):
+    """The MLflow database swapped for another file (a restore): the next reload reads the new file, not the
+    handle it had open; a missing one is a 503 with its path, not an empty registry created in its place."""
+    import shutil
+
+    from ml.tracking import sqlite_path
+
+    db = tmp_path / "mlflow.db"
+    shutil.copy(sqlite_path(demo_settings.tracking.uri), db)
+    settings = demo_settings.model_copy(update={"tracking": demo_settings.tracking.model_copy(
+        update={"uri": f"sqlite:///{db}"})})
+    own = ServiceState(settings, state.catalog)
+    own.load()
+    assert own.snapshot.classifier is not None
+    c = TestClient(create_app(own, settings))
+    db.unlink()
+    r = c.post("/reload", headers={"X-API-Key": "test-key"})
+    assert r.status_code == 503 and "tracking database not found" in r.json()["message"] and not db.exists()
+    # a registry without champions put in its place: the reload reads it (no classifier any more)
+    import sqlite3
+
+    shutil.copy(sqlite_path(demo_settings.tracking.uri), db)
+    with sqlite3.connect(db) as con:
+        con.execute("DELETE FROM registered_model_aliases")
+    r = c.post("/reload", headers={"X-API-Key": "test-key"})
+    assert r.status_code == 200 and "classifier" not in r.json()["loaded"]
 
 
 def test_geometry_for_the_map(client):
@@ -178,10 +250,34 @@ def test_report_page_over_the_api(client):
     r = client.get("/report", params={"region_id": "14599020"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     assert '<html lang="de">' in r.text and "Frühwarnung" in r.text
+    # the report answers pages, its errors too (as its OpenAPI entry says)
     r = client.get("/report", params={"region_id": "00000000"})
-    assert r.status_code == 404 and set(r.json()) == ERROR_KEYS
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    assert "Nicht gefunden" in r.text and "no region &#x27;00000000&#x27;" in r.text
     r = client.get("/report", params={"region_id": "14599020", "period": "1990"})
-    assert r.status_code == 404 and r.json()["field"] == "period"
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html") and "1990" in r.text
+    r = client.get("/report", params={"region_id": "<script>"})
+    assert r.status_code == 400 and r.headers["content-type"].startswith("text/html")
+    assert "<script>" not in r.text
+    spec = client.get("/openapi.json").json()["paths"]["/report"]["get"]["responses"]
+    assert all("text/html" in spec[code]["content"] for code in ("200", "400", "404"))
+
+
+def test_report_pages_are_rendered_once_per_snapshot(client, monkeypatch):
+    from serving import report as report_module
+
+    calls = []
+    original = report_module.ReportBuilder.region_page
+
+    def counted(self, region_id, period=None, index_href=None):
+        calls.append((region_id, period))
+        return original(self, region_id, period, index_href)
+
+    monkeypatch.setattr(report_module.ReportBuilder, "region_page", counted)
+    first = client.get("/report", params={"region_id": "14599030"})
+    again = client.get("/report", params={"region_id": "14599030"})
+    assert first.status_code == again.status_code == 200 and first.text == again.text
+    assert len(calls) <= 1   # rendered at most once (already cached by an earlier request in this session)
 
 
 def test_dashboard_is_served(client):

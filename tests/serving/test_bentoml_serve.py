@@ -30,6 +30,10 @@ def test_bentoml_endpoints_and_api_over_http(server):
     for path in ("/healthz", "/livez", "/readyz"):
         with urllib.request.urlopen(base + path, timeout=10) as r:
             assert r.status == 200
+    with urllib.request.urlopen(base + "/readyz", timeout=10) as r:
+        ready = json.loads(r.read())
+    assert ready["ready"] is True and ready["phase"] == "ready" and set(ready["versions"]) == {
+        "classifier", "typology", "early_warning"}
     status, body = service.call(base, "/regions")
     assert status == 200 and len(body["regions"]) == 53
     status, body = service.call(base, "/early_warning", {})
@@ -51,6 +55,51 @@ def test_bentoml_endpoints_and_api_over_http(server):
     req = urllib.request.Request(base + "/reload", data=b"", method="POST", headers={"X-API-Key": "test-key"})
     with urllib.request.urlopen(req, timeout=60) as r:
         assert r.status == 200 and "early_warning" in json.loads(r.read())["loaded"]
+
+
+def test_transport_level_answers_over_http(server):
+    """Over a real socket: a chunked body over the limit is a 413 with the error body, a wrong method names the
+    allowed ones, a report that does not exist is a page."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    host, port = urlsplit(server).hostname, urlsplit(server).port
+    con = http.client.HTTPConnection(host, port, timeout=30)
+    body = json.dumps({"region_ids": ["14599020"] * 10_000}).encode()
+    con.request("POST", "/early_warning", body=iter([body[i:i + 8192] for i in range(0, len(body), 8192)]),
+                headers={"Content-Type": "application/json"}, encode_chunked=True)
+    r = con.getresponse()
+    assert r.status == 413 and json.loads(r.read())["error"] == "request_too_large"
+    con.close()
+    con = http.client.HTTPConnection(host, port, timeout=30)
+    con.request("GET", "/early_warning")
+    r = con.getresponse()
+    assert r.status == 405 and r.getheader("Allow") == "POST" and json.loads(r.read())["status"] == 405
+    con.request("GET", "/report?region_id=00000000")
+    r = con.getresponse()
+    assert r.status == 404 and r.getheader("Content-Type").startswith("text/html") and b"Nicht gefunden" in r.read()
+    con.close()
+
+
+def test_a_service_that_cannot_load_says_why(demo_settings, tmp_path):
+    """The store missing at start: /readyz answers 503 JSON with the reason, the log holds it, and the command
+    that waits for the service reports it instead of a timeout."""
+    settings = demo_settings.model_copy(update={
+        "store": demo_settings.store.model_copy(update={"path": tmp_path / "gibt-es-nicht.duckdb"}),
+        "serving": demo_settings.serving.model_copy(update={"port": service.free_port()})})
+    config = service.write_config(settings, tmp_path / "service.yaml")
+    log = tmp_path / "service.log"
+    proc, base = service.start(settings, config, log=log)
+    try:
+        with pytest.raises(service.ServiceFailed, match="store not found"):
+            service.wait_ready(base, proc)
+        status, body = service.call(base, "/readyz")
+        assert status == 503 and body["phase"] == "failed" and "gibt-es-nicht.duckdb" in body["message"]
+        status, body = service.call(base, "/regions")
+        assert status == 503 and "store not found" in body["message"]
+    finally:
+        service.stop(proc)
+    assert "loading failed: store not found" in log.read_text(encoding="utf-8", errors="replace")
 
 
 @pytest.fixture(scope="module")
