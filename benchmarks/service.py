@@ -25,7 +25,7 @@ from experiments import serve as service  # noqa: E402
 from ml.config import load_settings  # noqa: E402
 
 
-def _load(base: str, method: str, path: str, body: bytes | None, n: int, concurrency: int, out) -> None:
+def _load(base: str, method: str, path: str | list[str], body: bytes | None, n: int, concurrency: int, out) -> None:
     import aiohttp
 
     async def run():
@@ -33,13 +33,14 @@ def _load(base: str, method: str, path: str, body: bytes | None, n: int, concurr
         connector = aiohttp.TCPConnector(limit=concurrency)
         async with aiohttp.ClientSession(base_url=base, connector=connector) as session:
             todo = iter(range(n))
+            paths = [path] if isinstance(path, str) else path
 
             async def worker():
                 nonlocal errors
-                for _ in todo:
+                for i in todo:
                     t0 = time.perf_counter()
                     try:
-                        async with session.request(method, path, data=body,
+                        async with session.request(method, paths[i % len(paths)], data=body,
                                                    headers={"Content-Type": "application/json"}) as r:
                             await r.read()
                             ok = r.status == 200
@@ -58,8 +59,9 @@ def _load(base: str, method: str, path: str, body: bytes | None, n: int, concurr
 def measure(base, method, path, body, n, concurrency) -> dict:
     ctx = mp.get_context("spawn")
     q = ctx.Queue()
-    # warm-up, then the measured run, each in its own process
-    for count in (min(200, n), n):
+    # warm-up, then the measured run, each in its own process (a list of distinct paths is not warmed up: each
+    # path is asked once, the first time)
+    for count in ((min(200, n), n) if isinstance(path, str) else (n,)):
         p = ctx.Process(target=_load, args=(base, method, path, body, count, concurrency, q))
         p.start()
         latencies, errors, seconds = q.get()
@@ -75,6 +77,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--workdir", type=Path)
     parser.add_argument("--workers", type=int, default=1, help="service worker processes")
+    parser.add_argument("--report-pages", type=int, default=400, help="distinct report pages asked once each")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         workdir = args.workdir or Path(tmp) / "demo"
@@ -100,6 +103,18 @@ def main() -> None:
                 ("/early_warning, all regions with explanations", "POST", "/early_warning", b"{}",
                  max(1000, args.requests // 5)),
             ]
+            # report pages: each page asked for the first time (rendered on request, as every request was before
+            # pages were cached per snapshot), then one page again and again (served from the cache)
+            from ml.store import Store
+
+            with Store(workdir / "monitoring.duckdb", read_only=True) as store:
+                keys = store.con.execute("SELECT region_id, period FROM profiles WHERE status_index IS NOT NULL "
+                                         "ORDER BY period DESC, region_id").fetchall()
+            pages = [f"/report?region_id={r}&period={p}" for r, p in keys if r != one][:args.report_pages]
+            runs += [(f"/report, {len(pages)} distinct pages, each rendered on its first request", "GET", pages, None,
+                      len(pages)),
+                     ("/report, one page again and again (cached per snapshot)", "GET", f"/report?region_id={one}",
+                      None, max(1000, args.requests // 5))]
             results = [(name, measure(base, m, p, b, n, args.concurrency)) for name, m, p, b, n in runs]
         finally:
             service.stop(proc)

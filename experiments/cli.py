@@ -128,7 +128,7 @@ def ingest_cmd(ctx: click.Context, paths: tuple[Path, ...], fmt: str, mapping: P
         raise click.ClickException(str(exc)) from None
     failed = False
     try:
-        with Store(settings.store.path, threads=settings.store.threads) as store:
+        with Store(settings.store.path, threads=settings.store.threads, memory_limit=settings.store.memory_limit) as store:
             if store.aborted_imports:
                 click.echo(f"Import(s) {', '.join(f'#{i}' for i in store.aborted_imports)} ended before they "
                            "finished; nothing of them was stored, they are now marked 'abgebrochen'.", err=True)
@@ -155,7 +155,7 @@ def _run_features(settings: Settings, engine: str | None, crosswalk: Path | None
         xwalk = read_crosswalk(crosswalk or settings.features.crosswalk) if (crosswalk or settings.features.crosswalk) else None
     except FileFormatError as exc:
         raise click.ClickException(str(exc)) from None
-    with Store(settings.store.path, threads=settings.store.threads) as store:
+    with Store(settings.store.path, threads=settings.store.threads, memory_limit=settings.store.memory_limit) as store:
         obs = store.observations()
         regions = store.regions()
         bar = click.progressbar(length=1, label="Profile", file=sys.stderr, show_pos=True)
@@ -284,7 +284,7 @@ def train_typology_cmd(ctx: click.Context) -> None:
 
 
 def _run_early_warning(settings: Settings, echo=click.echo):
-    with Store(settings.store.path, threads=settings.store.threads) as store:
+    with Store(settings.store.path, threads=settings.store.threads, memory_limit=settings.store.memory_limit) as store:
         tables = store.tables()
         if not {"profiles", "model_matrix", "feature_values"} <= tables:
             raise click.ClickException("the store has no profiles yet: run 'sozialradar features' first")
@@ -344,7 +344,7 @@ def _print_run(summary) -> None:
 
 def _run_forecast(settings: Settings, engine: str | None, echo=click.echo):
     catalog = _catalog_with_extensions(settings)
-    with Store(settings.store.path, threads=settings.store.threads) as store:
+    with Store(settings.store.path, threads=settings.store.threads, memory_limit=settings.store.memory_limit) as store:
         tables = store.tables()
         if "feature_values" not in tables:
             raise click.ClickException("the store has no feature values yet: run 'sozialradar features' first")
@@ -458,7 +458,7 @@ def geometry_cmd(ctx: click.Context, path: Path, id_property: str) -> None:
     settings = _settings(ctx)
     try:
         frame = read_geojson(path, id_property)
-        with Store(settings.store.path, threads=settings.store.threads) as store:
+        with Store(settings.store.path, threads=settings.store.threads, memory_limit=settings.store.memory_limit) as store:
             counts = store_geometry(store, frame)
     except (GeometryError, StoreError) as exc:
         raise click.ClickException(str(exc)) from None
@@ -582,7 +582,7 @@ def demo_cmd(ctx: click.Context, workdir: Path, serve_for: float | None, port: i
         "ingest": settings.ingest.model_copy(update={"report_dir": workdir / "quarantine"}),
     })
     click.echo(f"1/9 embedded sample: {SAMPLE_DIR}")
-    with Store(settings.store.path, threads=settings.store.threads) as store:
+    with Store(settings.store.path, threads=settings.store.threads, memory_limit=settings.store.memory_limit) as store:
         click.echo("2/9 ingest")
         for name in ("regions.csv", "observations.parquet"):
             rep = ingest_file(SAMPLE_DIR / name, store, settings)

@@ -107,3 +107,4 @@ def call(base: str, path: str, body: dict | None = None) -> tuple[int, dict]:
             return resp.status, json.loads(resp.read() or b"{}")
     except urllib.error.HTTPError as err:
         return err.code, json.loads(err.read() or b"{}")
+

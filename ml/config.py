@@ -31,6 +31,9 @@ class _Section(BaseModel):
 class StoreConfig(_Section):
     path: Path = Field(Path(".sozialradar/monitoring.duckdb"), description="DuckDB file of the monitoring store")
     threads: int = Field(2, ge=1, le=64, description="DuckDB worker threads")
+    memory_limit: str | None = Field("512MB", pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
+                                     description="DuckDB's memory for one command; beyond it a large import "
+                                     "spills to a temporary file beside the store (None: DuckDB's default, 80 % of RAM)")
 
 
 class CatalogConfig(_Section):

@@ -151,9 +151,10 @@ def _count_outside_quotes(line: str, delimiter: str) -> int:
     return count
 
 
-def _header_position(buf: bytes, header_line: int) -> tuple[int, int, int]:
-    """(0-based index of the header line, its start offset, offset where the data begins)."""
-    pos, index = 0, 0
+def _header_position(buf: bytes, header_line: int, skip: int = 0) -> tuple[int, int, int]:
+    """(0-based index of the header line, its start offset, offset where the data begins); ``skip`` bytes at
+    the start (a byte-order mark) are not part of the first line."""
+    pos, index = skip, 0
     while True:
         nl = buf.find(b"\n", pos)
         end = len(buf) if nl < 0 else nl
@@ -164,11 +165,12 @@ def _header_position(buf: bytes, header_line: int) -> tuple[int, int, int]:
         pos, index = nl + 1, index + 1
 
 
-def _has_multiline_quotes(body: bytes) -> bool:
-    """True if some line has an odd number of quotes (a quoted line break, or an unterminated quote)."""
-    if b'"' not in body:
+def _has_multiline_quotes(buf: bytes, start: int = 0) -> bool:
+    """True if some line from ``start`` on has an odd number of quotes (a quoted line break, or an
+    unterminated quote)."""
+    if buf.find(b'"', start) < 0:
         return False
-    arr = np.frombuffer(body, dtype=np.uint8)
+    arr = np.frombuffer(buf, dtype=np.uint8, offset=start)
     quotes = np.flatnonzero(arr == 34)
     newlines = np.flatnonzero(arr == 10)
     per_line = np.bincount(np.searchsorted(newlines, quotes), minlength=len(newlines) + 1)
@@ -184,20 +186,22 @@ def read_delimited(path: Path, *, encoding: str = "auto", delimiter: str = "auto
     """
     path = Path(path)
     data = path.read_bytes()
-    if not data.strip(b" \t\r\n\x00\xef\xbb\xbf"):
+    blank = b" \t\r\n\x00\xef\xbb\xbf"
+    if not data[:4096].strip(blank) and not data.strip(blank):   # the whole file is copied only when it looks empty
         raise FileFormatError(f"{path}: the file is empty")
     try:
         enc = detect_encoding(data, encoding)
     except ValueError as exc:
         raise FileFormatError(f"{path}: {exc}") from None
+    skip = 0
     if enc.name == "utf-16":
         buf, problems = _decode_utf16(data)
     else:
-        body = data[3:] if enc.bom and enc.name == "utf-8" else data
+        bom = 3 if enc.bom and enc.name == "utf-8" else 0
         if enc.name == "utf-8" and "undecodable" not in enc.note:
-            buf, problems = body, []
+            buf, problems, skip = data, [], bom   # read in place: a large file is not copied
         else:
-            buf, problems = _decode_lines(body, enc.name)
+            buf, problems = _decode_lines(data[bom:], enc.name)
     buf, nul_problems = _nul_lines(buf)
     problems = sorted(problems + nul_problems, key=lambda p: p.line)
     n_lines = buf.count(b"\n") + 1
@@ -207,17 +211,16 @@ def read_delimited(path: Path, *, encoding: str = "auto", delimiter: str = "auto
             f"({problems[0].reason}); is it a binary file, or a text file in another encoding (set "
             "ingest.encoding or the mapping's encoding)?")
     try:
-        h, h_start, data_start = _header_position(buf, header_line)
+        h, h_start, data_start = _header_position(buf, header_line, skip)
     except FileFormatError as exc:
         raise FileFormatError(f"{path}: {exc}") from None
     header_text = buf[h_start:data_start].rstrip(b"\r\n").decode("utf-8", errors="replace")
     delim = _sniff_delimiter(header_text, delimiter)
     header = [c.strip() for c in next(csv.reader([header_text], delimiter=delim))]
     notes = [f"encoding: {enc.note}", f"delimiter: {delim!r}"]
-    body = buf[data_start:]
     table = None
-    if not problems and not _has_multiline_quotes(body):
-        table = _read_fast(path, body, delim, h, header)
+    if not problems and not _has_multiline_quotes(buf, data_start):
+        table = _read_fast(path, buf, data_start, delim, h, header)
     if table is None:
         table = _read_with_csv_module(path, buf, delim, h, header, problems)
     table.encoding, table.delimiter = enc.name, delim
@@ -243,16 +246,19 @@ def _drop_blank_rows(cells: pa.Table, lines: np.ndarray) -> tuple[pa.Table, np.n
     return cells.filter(pa.array(keep)), lines[keep], n_blank
 
 
-def _read_fast(path: Path, body: bytes, delim: str, h: int, header: list[str]) -> RawTable | None:
-    """Parse with pyarrow; None when the file needs the exact (slow) path."""
-    stripped = body.rstrip(b"\r\n")
-    trailing_blank = body[len(stripped):].count(b"\n") - (1 if body.endswith(b"\n") else 0)
+def _read_fast(path: Path, buf: bytes, start: int, delim: str, h: int, header: list[str]) -> RawTable | None:
+    """Parse the data lines (``buf`` from ``start``) with pyarrow, without copying them; None when the file needs
+    the exact (slow) path."""
+    end = len(buf)
+    while end > start and buf[end - 1] in (10, 13):   # trailing line ends
+        end -= 1
+    trailing_blank = buf.count(b"\n", end) - (1 if buf.endswith(b"\n") else 0)
     names = _unique_names(header)
-    if not stripped.strip():
+    if not buf[start:min(end, start + 4096)].strip() and not buf[start:end].strip():
         cells = pa.table({n: pa.array([], pa.string()) for n in names})
         return RawTable(path=path, header=header, cells=cells, lines=np.zeros(0, np.int64),
-                        blank_lines=body.count(b"\n"))
-    n_lines = stripped.count(b"\n") + 1
+                        blank_lines=buf.count(b"\n", start))
+    n_lines = buf.count(b"\n", start, end) + 1
     invalid: list[object] = []
 
     def on_invalid(row: object) -> str:
@@ -261,7 +267,7 @@ def _read_fast(path: Path, body: bytes, delim: str, h: int, header: list[str]) -
 
     try:
         cells = pacsv.read_csv(
-            io.BytesIO(stripped),
+            pa.BufferReader(pa.py_buffer(buf).slice(start, end - start)),   # zero-copy
             read_options=pacsv.ReadOptions(column_names=names, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(delimiter=delim, quote_char='"', newlines_in_values=False,
                                               ignore_empty_lines=False, invalid_row_handler=on_invalid),

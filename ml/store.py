@@ -82,10 +82,12 @@ def _now() -> datetime:
 class Store:
     """A monitoring store in one DuckDB file. Use as a context manager."""
 
-    def __init__(self, path: Path | str, *, threads: int = 2, read_only: bool = False) -> None:
+    def __init__(self, path: Path | str, *, threads: int = 2, read_only: bool = False,
+                 memory_limit: str | None = None) -> None:
         self.path = Path(path)
         self.read_only = read_only
         self.threads = threads
+        self.memory_limit = memory_limit
         self._con: duckdb.DuckDBPyConnection | None = None
         self._depth = 0
         self.aborted_imports: list[int] = []
@@ -103,8 +105,10 @@ class Store:
         if not self.read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._con = duckdb.connect(str(self.path), read_only=self.read_only,
-                                       config={"threads": self.threads})
+            config: dict[str, Any] = {"threads": self.threads}
+            if self.memory_limit:
+                config["memory_limit"] = self.memory_limit
+            self._con = duckdb.connect(str(self.path), read_only=self.read_only, config=config)
         except duckdb.Error as exc:
             raise StoreError(f"cannot open store {self.path}: {exc}") from exc
         if not self.read_only:

@@ -91,6 +91,17 @@ def validate_long(con: duckdb.DuckDBPyConnection, cells: pa.Table | pd.DataFrame
     con.register("v_cat", catalog_table(rules.catalog))
     dec = rules.decimal
     try:
+        # codes and periods repeat (a thousand regions, a few years in a million rows): each distinct text is
+        # parsed once and joined back, the values (nearly all distinct) are parsed row by row
+        width = 'NULL' if rules.code_width is None else int(rules.code_width)
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE v_codes AS
+            SELECT raw, code, sr_code_ok(code) AS code_ok
+            FROM (SELECT raw, sr_code(raw, {width}::INTEGER) AS code
+                  FROM (SELECT DISTINCT coalesce(region_id, '') AS raw FROM v_src))""")
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE v_periods AS
+            SELECT raw, sr_period(raw) AS period FROM (SELECT DISTINCT coalesce(period, '') AS raw FROM v_src)""")
         con.execute(
             f"""
             CREATE OR REPLACE TEMP VIEW v_parsed AS
@@ -98,9 +109,9 @@ def validate_long(con: duckdb.DuckDBPyConnection, cells: pa.Table | pd.DataFrame
                    s.region_id AS raw_region, s.indicator_id AS raw_ind, s.period AS raw_period,
                    s.value AS raw_value, {opt['numerator']} AS raw_num, {opt['denominator']} AS raw_den,
                    {opt['flag']} AS raw_flag,
-                   sr_code(s.region_id, {'NULL' if rules.code_width is None else int(rules.code_width)}::INTEGER) AS region_id,
+                   rc.code AS region_id, rc.code_ok,
                    trim(coalesce(s.indicator_id, '')) AS indicator_id,
-                   sr_period(s.period) AS period,
+                   rp.period AS period,
                    sr_finite(sr_number(s.value, '{dec}')) AS value, sr_cell_kind(s.value) AS value_kind,
                    sr_finite(sr_number({opt['numerator']}, '{dec}')) AS numerator,
                    sr_cell_kind({opt['numerator']}) AS num_kind,
@@ -108,12 +119,14 @@ def validate_long(con: duckdb.DuckDBPyConnection, cells: pa.Table | pd.DataFrame
                    sr_cell_kind({opt['denominator']}) AS den_kind,
                    {_flag_case("lower(trim(coalesce(" + opt['flag'] + ", '')))")} AS flag_code
             FROM v_src s
+            JOIN v_codes rc ON rc.raw = coalesce(s.region_id, '')
+            JOIN v_periods rp ON rp.raw = coalesce(s.period, '')
             """,
         )
         reason = f"""
             CASE
             WHEN p.region_id = '' THEN {{'r': 'region code missing', 'c': 'region_id', 'v': p.raw_region}}
-            WHEN NOT sr_code_ok(p.region_id) THEN {{'r': 'invalid region code (letters, digits and _.-/ only)',
+            WHEN NOT p.code_ok THEN {{'r': 'invalid region code (letters, digits and _.-/ only)',
                  'c': 'region_id', 'v': p.raw_region}}
             WHEN r.region_id IS NULL THEN {{'r': 'unknown region (not in the store''s regions; import the regions first)',
                  'c': 'region_id', 'v': p.region_id}}
@@ -210,6 +223,8 @@ def validate_long(con: duckdb.DuckDBPyConnection, cells: pa.Table | pd.DataFrame
         con.execute("DROP VIEW v_parsed")
     finally:
         con.execute("DROP VIEW IF EXISTS v_parsed")
+        con.execute("DROP TABLE IF EXISTS v_codes")
+        con.execute("DROP TABLE IF EXISTS v_periods")
         for name in ("v_src", "v_regions", "v_cat"):
             con.unregister(name)
     notes = []

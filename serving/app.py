@@ -20,6 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ml.config import Settings
@@ -221,24 +222,32 @@ def create_app(state: ServiceState, settings: Settings) -> FastAPI:
     @app.get("/report", response_class=HTMLResponse,
              responses={200: {"content": {"text/html": {}}, "description": "Gebietsbericht als HTML-Seite"},
                         400: html_error, 404: html_error, 503: html_error})
-    def report(region_id: str = RegionId, period: str | None = Period) -> HTMLResponse:
+    async def report(region_id: str = RegionId, period: str | None = Period) -> HTMLResponse:
         """Der Gebietsbericht einer Region als eigenständige HTML-Seite (wie ``sozialradar report``)."""
         s = snap()
         region(s, region_id)
         per = period_of(s, period)
         with reports_lock:
             if reports["snap"] is not s:
-                reports.update(snap=s, builder=ReportBuilder(state, s), pages={})
-            builder, pages = reports["builder"], reports["pages"]
-        key = (region_id, per)
-        page = pages.get(key)
-        if page is None:
-            try:
-                page = builder.region_page(region_id, per)
-            except ReportError as exc:
-                raise ApiError(404, "no_report", str(exc), "region_id", region_id) from None
-            pages[key] = page
+                reports.update(snap=s, builder=None, pages={})
+            pages = reports["pages"]
+        page = pages.get((region_id, per))
+        if page is None:   # rendered once, off the event loop; later requests take it from the cache
+            page = await run_in_threadpool(render_report, s, region_id, per)
         return HTMLResponse(page)
+
+    def render_report(s: Snapshot, region_id: str, period: str) -> str:
+        with reports_lock:
+            if reports["snap"] is s and reports["builder"] is None:
+                reports["builder"] = ReportBuilder(state, s)
+            builder = reports["builder"] if reports["snap"] is s else ReportBuilder(state, s)
+            pages = reports["pages"] if reports["snap"] is s else {}
+        try:
+            page = builder.region_page(region_id, period)
+        except ReportError as exc:
+            raise ApiError(404, "no_report", str(exc), "region_id", region_id) from None
+        pages[(region_id, period)] = page
+        return page
 
     @app.get("/profile", response_model=Profile)
     def profile(region_id: str = RegionId, period: str | None = Period) -> Profile:

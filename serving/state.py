@@ -190,8 +190,12 @@ class ServiceState:
         uri = tracking_uri(s.tracking.uri)
         db = sqlite_path(uri)
         if db is not None and not db.is_file():
-            # MLflow would create an empty database here and report no champions: say what is missing instead
-            raise LoadError(f"tracking database not found: {db}")
+            # MLflow would create an empty database here. Never having had one means no champions yet; losing
+            # the one the served champions came from is a fault, and the snapshot before stays
+            current = self.snapshot
+            if current is not None and (current.classifier is not None or current.typology is not None):
+                raise LoadError(f"tracking database not found: {db}")
+            return {"versions": dict(snap.versions)}
         fresh_registry_connections()   # the file may have been replaced since the last load
         mlflow.set_tracking_uri(uri)
         out: dict = {"versions": dict(snap.versions)}

@@ -200,6 +200,20 @@ def test_reload_failure_keeps_serving_and_says_why(demo_settings, state, tmp_pat
     assert r.status_code == 503 and "cannot open store" in r.json()["message"]
     assert c.get("/regions").json() == before
     shutil.copy(demo_settings.store.path, store)
+    # another process holds the store open for writing (an import running): the lock is named
+    import subprocess
+    import sys
+
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); "
+                               "print('held', flush=True); time.sleep(60)", str(store)], stdout=subprocess.PIPE)
+    try:
+        assert holder.stdout.readline().strip() == b"held"
+        r = c.post("/reload", headers=key)
+        assert r.status_code == 503 and "lock" in r.json()["message"].lower()
+        assert c.get("/regions").json() == before
+    finally:
+        holder.kill()
+        holder.wait()
     r = c.post("/reload", headers=key)
     assert r.status_code == 200 and own.readiness()[1]["last_reload_error"] is None
 
@@ -222,6 +236,13 @@ def test_reload_reads_a_replaced_tracking_database(demo_settings, state, tmp_pat
     db.unlink()
     r = c.post("/reload", headers={"X-API-Key": "test-key"})
     assert r.status_code == 503 and "tracking database not found" in r.json()["message"] and not db.exists()
+    assert own.snapshot.classifier is not None   # the champions loaded before are still served
+    # a service that never had a registry serves the store without champions (and creates no database)
+    never = ServiceState(settings.model_copy(update={"tracking": settings.tracking.model_copy(
+        update={"uri": f"sqlite:///{tmp_path / 'none' / 'mlflow.db'}"})}), state.catalog)
+    never.load()
+    assert never.snapshot.classifier is None and never.readiness()[0] == 200
+    assert not (tmp_path / "none" / "mlflow.db").exists()
     # a registry without champions put in its place: the reload reads it (no classifier any more)
     import sqlite3
 
