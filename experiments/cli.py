@@ -8,31 +8,17 @@ import signal
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import pandas as pd
 
-from ml.catalog import CatalogError, load_catalog
 from ml.config import ConfigError, Settings, load_settings
-from experiments.early_warning import early_warning_inputs, train_early_warning
-from experiments.forecast import run_forecast
-from experiments import serve as service
-from experiments.train import TrainingError, train_classifier, train_typology
-from features.pipeline import FeatureError, class_table, latest_complete_period, run_pipeline
-from features.warning_inputs import WarningInputError
-from ml.geometry import GeometryError, read_geojson, store_geometry
-from ml.importers import FORMATS, ImportReport, MappingError, effective_catalog, ingest_file, load_mapping
-from ml.io import FileFormatError, read_crosswalk, write_parquet, write_table
+from ml.contracts import IMPORT_FORMATS as FORMATS
 from ml.paths import CATALOG_DIR, SAMPLE_DIR
-from ml.store import Store, StoreError
-from ml.tracking import project_run_uri
-from models.early_warning import EarlyWarningError
-from models.explanations import years_ahead
-from models.forecasting import ForecastError
-from ml.summary import region_summary
-from ml.synthetic import generate, write_sample
-from serving.report import ReportBuilder, ReportError
-from serving.state import NotReady, ServiceState
+
+if TYPE_CHECKING:   # the command's heavy modules are imported where a command needs them (a fast --help)
+    from ml.importers import ImportReport
+    from ml.store import Store
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -62,6 +48,8 @@ def main(ctx: click.Context, config_path: Path | None) -> None:
 @click.pass_context
 def generate_cmd(ctx: click.Context, out: Path, fmt: str, seed: int | None) -> None:
     """Write the synthetic county 'Musterkreis' (deterministic for a given seed)."""
+    from ml.synthetic import generate, write_sample
+
     settings = _settings(ctx)
     cfg = settings.synthetic if seed is None else settings.synthetic.model_copy(update={"seed": seed})
     catalog = _catalog(settings)
@@ -76,6 +64,8 @@ def generate_cmd(ctx: click.Context, out: Path, fmt: str, seed: int | None) -> N
 
 
 def _catalog(settings: Settings):
+    from ml.catalog import CatalogError, load_catalog
+
     try:
         return load_catalog(settings.catalog.dimensions, settings.catalog.indicators)
     except CatalogError as exc:
@@ -121,6 +111,11 @@ def ingest_cmd(ctx: click.Context, paths: tuple[Path, ...], fmt: str, mapping: P
     Exits 1 if a file cannot be read or more than ingest.max_quarantine_share of its rows are quarantined
     (valid rows are kept either way).
     """
+    from ml.catalog import CatalogError
+    from ml.importers import ImportReport, MappingError, ingest_file, load_mapping
+    from ml.io import FileFormatError
+    from ml.store import Store, StoreError
+
     settings = _settings(ctx)
     try:
         mp = load_mapping(mapping)
@@ -150,6 +145,10 @@ def ingest_cmd(ctx: click.Context, paths: tuple[Path, ...], fmt: str, mapping: P
 
 
 def _run_features(settings: Settings, engine: str | None, crosswalk: Path | None, echo=click.echo):
+    from features.pipeline import FeatureError, run_pipeline
+    from ml.io import FileFormatError, read_crosswalk, write_parquet
+    from ml.store import Store
+
     catalog = _catalog_with_extensions(settings)
     try:
         xwalk = read_crosswalk(crosswalk or settings.features.crosswalk) if (crosswalk or settings.features.crosswalk) else None
@@ -199,6 +198,10 @@ def _run_features(settings: Settings, engine: str | None, crosswalk: Path | None
 def _write_warning_inputs(store: Store, result, catalog, settings: Settings):
     """The early-warning inputs (a features step) and the settings that made them; None (and the old tables
     dropped) when the profiles have fewer than two periods with a status index."""
+    from experiments.early_warning import early_warning_inputs
+    from features.warning_inputs import WarningInputError
+    import pandas as pd
+
     try:
         inputs = early_warning_inputs(result.profiles, result.model, catalog, settings)
     except WarningInputError:
@@ -215,6 +218,9 @@ def _write_warning_inputs(store: Store, result, catalog, settings: Settings):
 
 
 def _catalog_with_extensions(settings: Settings):
+    from ml.catalog import CatalogError
+    from ml.importers import effective_catalog
+
     try:
         return effective_catalog(settings, [CATALOG_DIR / "berlin_mss.csv", CATALOG_DIR / "inkar.csv"])
     except CatalogError as exc:
@@ -229,6 +235,8 @@ def _catalog_with_extensions(settings: Settings):
 @click.pass_context
 def features_cmd(ctx: click.Context, engine: str | None, crosswalk: Path | None) -> None:
     """Build region profiles: harmonise, derive, suppress, standardise, index and classes, per region and year."""
+    from features.pipeline import class_table, latest_complete_period
+
     settings = _settings(ctx)
     result = _run_features(settings, engine, crosswalk)
     period = latest_complete_period(result.profiles)
@@ -243,6 +251,8 @@ def train_group() -> None:
 
 
 def _training_inputs(settings: Settings):
+    from ml.store import Store
+
     with Store(settings.store.path, read_only=True) as store:
         tables = store.tables()
         if not {"profiles", "model_matrix"} <= tables:
@@ -256,6 +266,8 @@ def _training_inputs(settings: Settings):
 @click.pass_context
 def train_classifier_cmd(ctx: click.Context, model: str | None) -> None:
     """An LVQ classifier of region profiles (default target: the status class), cross-validated."""
+    from experiments.train import TrainingError, train_classifier
+
     settings = _settings(ctx)
     if model:
         settings = settings.model_copy(update={"training": settings.training.model_copy(update={
@@ -272,6 +284,8 @@ def train_classifier_cmd(ctx: click.Context, model: str | None) -> None:
 @click.pass_context
 def train_typology_cmd(ctx: click.Context) -> None:
     """Sozialraumtypen from region profiles, number of types by the stated criterion."""
+    from experiments.train import TrainingError, train_typology
+
     settings = _settings(ctx)
     profiles, matrix = _training_inputs(settings)
     try:
@@ -284,6 +298,11 @@ def train_typology_cmd(ctx: click.Context) -> None:
 
 
 def _run_early_warning(settings: Settings, echo=click.echo):
+    from experiments.early_warning import train_early_warning
+    from ml.store import Store
+    from models.early_warning import EarlyWarningError
+    from models.explanations import years_ahead
+
     with Store(settings.store.path, threads=settings.store.threads, memory_limit=settings.store.memory_limit) as store:
         tables = store.tables()
         if not {"profiles", "model_matrix", "feature_values"} <= tables:
@@ -343,6 +362,10 @@ def _print_run(summary) -> None:
 
 
 def _run_forecast(settings: Settings, engine: str | None, echo=click.echo):
+    from experiments.forecast import run_forecast
+    from ml.store import Store
+    from models.forecasting import ForecastError
+
     catalog = _catalog_with_extensions(settings)
     with Store(settings.store.path, threads=settings.store.threads, memory_limit=settings.store.memory_limit) as store:
         tables = store.tables()
@@ -395,6 +418,8 @@ def _examples(base: str, region_id: str) -> list[tuple[str, str, dict | None]]:
 
 
 def _serve(settings: Settings, workdir: Path, serve_for: float | None, echo=click.echo, example_region: str | None = None):
+    from experiments import serve as service
+
     config = service.write_config(settings, workdir / "service.yaml")
     proc, base = service.start(settings, config, log=workdir / "service.log")
 
@@ -434,6 +459,8 @@ def _serve(settings: Settings, workdir: Path, serve_for: float | None, echo=clic
 @click.pass_context
 def export_cmd(ctx: click.Context, kind: str, out: Path, period: str | None, horizon: int | None) -> None:
     """Export early warnings, profiles or forecasts as a table for planners; suppressed cells stay suppressed."""
+    from ml.io import FileFormatError, write_table
+    from ml.store import Store, StoreError
     from experiments.export import ExportError, export_table
 
     settings = _settings(ctx)
@@ -455,6 +482,9 @@ def export_cmd(ctx: click.Context, kind: str, out: Path, period: str | None, hor
 @click.pass_context
 def geometry_cmd(ctx: click.Context, path: Path, id_property: str) -> None:
     """Store region polygons from a GeoJSON file (WGS84) for the dashboard's map."""
+    from ml.geometry import GeometryError, read_geojson, store_geometry
+    from ml.store import Store, StoreError
+
     settings = _settings(ctx)
     try:
         frame = read_geojson(path, id_property)
@@ -478,6 +508,9 @@ def geometry_cmd(ctx: click.Context, path: Path, id_property: str) -> None:
 
 def _write_reports(settings: Settings, out: Path, region_ids: list[str] | None, period: str | None,
                    echo=click.echo):
+    from serving.report import ReportBuilder
+    from serving.state import ServiceState
+
     state = ServiceState(settings, _catalog_with_extensions(settings))
     state.load()
     builder = ReportBuilder(state)
@@ -505,6 +538,10 @@ def report_cmd(ctx: click.Context, regions: tuple[str, ...], all_regions: bool, 
                out: Path | None) -> None:
     """Write self-contained German HTML reports: profile against the county, trends and forecasts, type,
     warning level with its drivers, data flags. Suppressed values never appear."""
+    from ml.store import StoreError
+    from serving.report import ReportError
+    from serving.state import NotReady
+
     settings = _settings(ctx)
     if bool(regions) == all_regions:
         raise click.UsageError("give --region ID (one or more) or --all")
@@ -521,6 +558,8 @@ def report_cmd(ctx: click.Context, regions: tuple[str, ...], all_regions: bool, 
 @click.pass_context
 def serve_cmd(ctx: click.Context, port: int | None, host: str | None) -> None:
     """Serve the API and the champion models with BentoML until interrupted."""
+    from experiments import serve as service
+
     settings = _settings(ctx)
     updates = {k: v for k, v in (("port", port), ("host", host)) if v is not None}
     if updates:
@@ -543,6 +582,9 @@ def store_group() -> None:
 @click.pass_context
 def store_info(ctx: click.Context) -> None:
     """Show what the store holds: regions, indicators, observations, imports, quarantine."""
+    from ml.store import Store, StoreError
+    import pandas as pd
+
     settings = _settings(ctx)
     try:
         with Store(settings.store.path, read_only=True) as store:
@@ -574,6 +616,16 @@ def store_info(ctx: click.Context) -> None:
 @click.pass_context
 def demo_cmd(ctx: click.Context, workdir: Path, serve_for: float | None, port: int | None) -> None:
     """Run the main job on the embedded Musterkreis sample: ingest, summary, region profiles, models."""
+    from experiments import serve as service
+    from experiments.train import train_classifier, train_typology
+    from features.pipeline import latest_complete_period
+    from ml.geometry import read_geojson, store_geometry
+    from ml.importers import ingest_file
+    from ml.store import Store
+    from ml.summary import region_summary
+    from ml.tracking import project_run_uri
+    import pandas as pd
+
     settings = _settings(ctx)
     if workdir.exists():
         shutil.rmtree(workdir)

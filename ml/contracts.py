@@ -18,3 +18,6 @@ KINDS: Final = ("count", "share", "rate", "mean", "index", "balance")
 """Indicator kinds. ``balance`` is a signed count (a Saldo such as births minus deaths)."""
 
 FREQUENCIES: Final = ("annual", "monthly")
+
+IMPORT_FORMATS: Final = ("auto", "regions", "long", "wide", "mss", "inkar")
+"""File layouts the importers read (``auto``: recognised from the header)."""

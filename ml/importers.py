@@ -15,6 +15,8 @@ and ``ingest_file`` merges the accepted rows and records everything else in the 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import time
 import unicodedata
@@ -29,14 +31,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ml.catalog import Catalog, load_catalog, read_indicators
 from ml.config import Settings, read_yaml_mapping
-from ml.contracts import LEVELS
+from ml.contracts import IMPORT_FORMATS, LEVELS
 from ml.io import FileFormatError, Problem, RawTable, file_hash, read_table, write_quarantine_report
 from ml.parsing import MISSING_MARKERS, decide_decimal, normalize_codes
 from ml.paths import CATALOG_DIR
 from ml.store import Store
 from ml.validation import Rules, validate_long
 
-FORMATS = ("auto", "regions", "long", "wide", "mss", "inkar")
+FORMATS = IMPORT_FORMATS
 LONG_COLUMNS = ("line", "column", "region_id", "indicator_id", "period", "value", "numerator", "denominator", "flag")
 
 
@@ -107,11 +109,30 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 
+def header_key(text: str) -> str:
+    """A header as a mapping names it: soft hyphens and zero-width characters dropped, white space collapsed
+    and trimmed (so that ' Ein\u00adwohner ' in the file and 'Einwohner' in the mapping are the same column)."""
+    text = unicodedata.normalize("NFC", str(text)).replace("\u00ad", "").replace("\u200b", "").replace("\ufeff", "")
+    return " ".join(text.split())
+
+
+def _position(header: list[str], wanted: str, role: str) -> int:
+    """The position of the mapped column ``wanted``; the error names the closest headers."""
+    keys = [header_key(h) for h in header]
+    key = header_key(wanted)
+    if key in keys:
+        return keys.index(key)
+    import difflib
+
+    close = difflib.get_close_matches(key, keys, n=3, cutoff=0.6)
+    hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    raise FileFormatError(f"mapped column {wanted!r} for {role} is not in the header{hint} (header: "
+                          f"{', '.join(keys)})")
+
+
 def _find(header: list[str], role: str, explicit: str | None = None) -> int | None:
     if explicit is not None:
-        if explicit not in header:
-            raise FileFormatError(f"mapped column {explicit!r} for {role} is not in the header: {', '.join(header)}")
-        return header.index(explicit)
+        return _position(header, explicit, role)
     wanted = {_norm(a) for a in ALIASES[role]}
     for i, name in enumerate(header):
         if _norm(name) in wanted:
@@ -216,19 +237,20 @@ def adapt_wide(table: RawTable, mapping: Mapping, catalog: Catalog) -> Adapted:
     if p is None and mapping.period is None:
         raise FileFormatError(f"{table.path}: wide format needs a period column or a fixed 'period' in the mapping")
     name_idx = _find(h, "name")
-    skip = {r, p, name_idx} | {h.index(c) for c in mapping.ignore_columns if c in h}
-    missing_mapped = [c for c in mapping.columns if c not in h]
-    if missing_mapped:
-        raise FileFormatError(f"{table.path}: mapped column(s) not in the header: {', '.join(missing_mapped)}")
+    keys = [header_key(c) for c in h]
+    mapped = {header_key(k): v for k, v in mapping.columns.items()}
+    for column in mapping.columns:
+        _position(h, column, "an indicator")   # every mapped column must exist (the error names close ones)
+    skip = {r, p, name_idx} | {_position(h, c, "ignore_columns") for c in mapping.ignore_columns}
     columns: dict[int, str] = {}
     unmapped: list[int] = []
-    for i, name in enumerate(h):
+    for i, key in enumerate(keys):
         if i in skip:
             continue
-        if name in mapping.columns:
-            columns[i] = mapping.columns[name]
-        elif name in catalog:
-            columns[i] = name
+        if key in mapped:
+            columns[i] = mapped[key]
+        elif key in catalog:
+            columns[i] = key
         else:
             unmapped.append(i)
     region = _col(table, r)
@@ -236,12 +258,13 @@ def adapt_wide(table: RawTable, mapping: Mapping, catalog: Catalog) -> Adapted:
     cells, empty = _melt(table, region, period, columns)
     notes = []
     if unmapped:
-        # cells of unmapped columns are not lost: they are quarantined as unknown indicators
-        orphan, orphan_empty = _melt(table, region, period, {i: f"(unmapped column {h[i]!r})" for i in unmapped})
-        empty += orphan_empty
-        cells = pd.concat([cells, orphan], ignore_index=True)
-        notes.append(f"columns without an indicator mapping (their cells are quarantined): "
-                     f"{', '.join(h[i] or f'column {i + 1}' for i in unmapped)}")
+        # a wide table carries more than the monitoring needs: columns without an indicator are not imported,
+        # and the import report lists them with how many values they hold
+        frame = table.frame()
+        held = {i: int((~frame[f"c{i}"].astype("str").str.strip().isin(MISSING_MARKERS)).sum()) for i in unmapped}
+        notes.append("columns not imported (no indicator in the mapping or the catalog; map them under 'columns' "
+                     "to import them): " + ", ".join(f"{keys[i] or f'column {i + 1}'} ({held[i]} values)"
+                                                    for i in unmapped))
     return Adapted(cells=cells, notes=notes, empty_cells=empty)
 
 
@@ -565,8 +588,15 @@ def ingest_file(path: Path | str, store: Store, settings: Settings, *, fmt: str 
     if not path.is_file():
         raise FileFormatError(f"file not found: {path}")
     content_hash = file_hash(path)
+    if mapping != Mapping() or fmt != "auto":
+        # the same file read another way (a corrected mapping) is another import
+        how = json.dumps([mapping.model_dump(mode="json"), fmt], sort_keys=True, ensure_ascii=False)
+        content_hash = hashlib.sha256(f"{content_hash}|{how}".encode()).hexdigest()
     if not force:
         previous = store.previous_import(content_hash)
+        if (previous is not None and previous["status"] == "quarantine_over_limit" and previous["rows_read"]
+                and (previous["rows_quarantined"] or 0) / previous["rows_read"] <= settings.ingest.max_quarantine_share):
+            previous = None   # refused under a lower limit than today's: read it again
         if previous is not None and previous["status"] == "quarantine_over_limit":
             # the same content was refused before: it stays refused (a nightly job must not read success)
             return ImportReport(

@@ -42,8 +42,13 @@ def _macros() -> list[str]:
     q = lambda pattern: pattern.replace("'", "''")  # noqa: E731 - a regex as an SQL string literal
     return [
         # cleaned text: trimmed, Unicode minus signs made ASCII
-        "CREATE OR REPLACE TEMP MACRO sr_clean(s) AS CASE WHEN regexp_matches(coalesce(s, ''), '[\u2212\u2013]') "
+        "CREATE OR REPLACE TEMP MACRO sr_trimmed(s) AS CASE WHEN regexp_matches(coalesce(s, ''), '[\u2212\u2013]') "
         "THEN replace(replace(trim(s), '\u2212', '-'), '\u2013', '-') ELSE trim(coalesce(s, '')) END",
+        # a sign set apart from its digits, as official tables pad it ('-  23'), is joined to them
+        "CREATE OR REPLACE TEMP MACRO sr_signed(c) AS CASE WHEN (starts_with(c, '-') OR starts_with(c, '+')) "
+        f"AND regexp_full_match(c, '[+-][{_GROUP_SPACES.replace(chr(39), chr(39) * 2)}]+\\d.*') "
+        f"THEN left(c, 1) || ltrim(substr(c, 2), '{_GROUP_SPACES.replace(chr(39), chr(39) * 2)}') ELSE c END",
+        "CREATE OR REPLACE TEMP MACRO sr_clean(s) AS sr_signed(sr_trimmed(s))",
         # 'missing' | 'secret' | 'text' (a candidate number)
         f"CREATE OR REPLACE TEMP MACRO sr_cell_kind(s) AS CASE WHEN sr_clean(s) IN ({missing}) THEN 'missing' "
         f"WHEN sr_clean(s) IN ({secret}) THEN 'secret' ELSE 'text' END",

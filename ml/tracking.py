@@ -76,6 +76,7 @@ def job_run(uri: str, experiment: str, run_name: str) -> Iterator[object]:
     parent = os.environ.get("MLFLOW_RUN_ID")
     if not parent:
         mlflow.set_tracking_uri(tracking_uri(uri))
+        _experiment_beside_store(experiment, tracking_uri(uri))
         mlflow.set_experiment(experiment)
         with mlflow.start_run(run_name=run_name) as run:
             yield run
@@ -96,6 +97,25 @@ def job_run(uri: str, experiment: str, run_name: str) -> Iterator[object]:
     finally:
         # ending a run clears MLFLOW_RUN_ID; the process's later jobs still belong to the project run
         os.environ["MLFLOW_RUN_ID"] = parent
+
+
+def artifact_root(uri: str) -> Path | None:
+    """Where the artifacts of a SQLite tracking store go: ``artifacts/`` beside its database file (not the
+    ``./mlruns`` of whatever folder a command was started from)."""
+    db = sqlite_path(uri)
+    return None if db is None else db.resolve().parent / "artifacts"
+
+
+def _experiment_beside_store(name: str, uri: str) -> None:
+    """Create the experiment with its artifacts beside the tracking database, unless it exists."""
+    from mlflow import MlflowClient
+
+    root = artifact_root(uri)
+    if root is None:
+        return
+    client = MlflowClient()
+    if client.get_experiment_by_name(name) is None:
+        client.create_experiment(name, artifact_location=(root / name).as_uri())
 
 
 def git_commit() -> str:

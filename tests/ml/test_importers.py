@@ -136,11 +136,10 @@ def test_wide_csv_with_mapping(county, settings, tmp_path):
     path = write(tmp_path / "wide.csv", "Gemeindeschlüssel;Gemeinde;SGB-II-Quote;Anteil 65+;Bemerkung;Unbekannt\n"
                                          "14599010;A;12,5;30,1;x;7\n14599020;B;;28,0;;\n")
     rep = ingest(county, settings, path, fmt="wide", mapping=load_mapping(mapping))
-    assert rep.format == "wide" and rep.empty_cells == 2
-    assert (rep.rows_read, rep.rows_accepted, rep.rows_quarantined) == (4, 3, 1)
-    q = quarantine_of(county, rep)
-    assert q.loc[0, "column"] == "indicator_id" and "(unmapped column 'Unbekannt')" in q.loc[0, "value"]
-    assert any("without an indicator mapping" in n for n in rep.notes)
+    assert rep.format == "wide" and rep.empty_cells == 1
+    assert (rep.rows_read, rep.rows_accepted, rep.rows_quarantined) == (3, 3, 0)
+    # a column without an indicator is not imported, and the report lists it with its values
+    assert any("columns not imported" in n and "Unbekannt (1 values)" in n for n in rep.notes)
 
 
 def test_wide_excel_with_mapping(county, settings, tmp_path):
@@ -229,3 +228,37 @@ def test_failed_import_stays_failed_and_leaves_no_running_entry(county, settings
     assert rep.status == "failed" and "not a text table" in rep.message
     statuses = [r[0] for r in county.con.execute("SELECT status FROM import_log").fetchall()]
     assert "running" not in statuses
+
+
+def test_mapping_keys_match_headers_as_written(county, settings, tmp_path):
+    """A header with a leading blank and a soft hyphen matches its mapping key; a wrong key names close ones;
+    the same file with a corrected mapping is imported again, not skipped as identical content."""
+    path = write(tmp_path / "soft.csv", "Gemeindeschlüssel; SGB-II-\u00adQuote;Anteil 65+\n14599010;12,5;30,1\n")
+    wrong = load_mapping(write(tmp_path / "w.yaml", "period: '2022'\ncolumns:\n  SGB-II-Quota: sgb2_quote\n"))
+    rep = ingest(county, settings, path, fmt="wide", mapping=wrong)
+    assert rep.status == "failed" and "did you mean 'SGB-II-Quote'" in rep.message
+    right = load_mapping(write(tmp_path / "r.yaml", "period: '2022'\ncolumns:\n  ' SGB-II-Quote': sgb2_quote\n"))
+    rep = ingest(county, settings, path, fmt="wide", mapping=right)
+    assert rep.status == "ok" and rep.rows_accepted == 1 and any("Anteil 65+ (1 values)" in n for n in rep.notes)
+    both = load_mapping(write(tmp_path / "b.yaml", "period: '2022'\ncolumns:\n  SGB-II-Quote: sgb2_quote\n"
+                              "  Anteil 65+: anteil_65plus\n"))
+    rep = ingest(county, settings, path, fmt="wide", mapping=both)
+    assert rep.status == "ok" and rep.inserted == 1 and rep.unchanged == 1
+
+
+def test_refused_content_is_read_again_under_a_higher_limit(county, settings, tmp_path):
+    path = write(tmp_path / "half.csv", HEADER + GOOD + "99999999;sgb2_quote;2021;5\n")
+    assert ingest(county, settings, path).status == "quarantine_over_limit"
+    assert ingest(county, settings, path).status == "quarantine_over_limit"   # refused again, every time
+    lenient = settings.model_copy(update={"ingest": settings.ingest.model_copy(update={"max_quarantine_share": 0.5})})
+    rep = ingest(county, lenient, path)
+    assert rep.status == "ok" and rep.rows_quarantined == 1
+
+
+def test_padded_negative_numbers(county, settings, tmp_path):
+    path = write(tmp_path / "neg.csv", "Gebiet;Indikator;Jahr;Wert\n14599010;gesamtsaldo;2021;-  23\n"
+                 "14599020;gesamtsaldo;2021;- 123,5\n")
+    rep = ingest(county, settings, path)
+    assert rep.rows_quarantined == 0, quarantine_of(county, rep)
+    stored = county.observations(["gesamtsaldo"]).set_index("region_id")["value"]
+    assert stored.to_dict() == {"14599010": -23.0, "14599020": -123.5}
