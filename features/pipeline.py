@@ -182,7 +182,26 @@ def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, set
         for name in cfg.index.status_indicators:
             if name not in present:
                 notes.append(f"status indicator {name!r} has no values: the status index is built without it")
+        notes.extend(_thin_index_notes(profiles[with_index], list(cfg.index.status_indicators)))
     return FeatureResult(values=values, profiles=profiles, model=model, engine=engine, notes=notes)
+
+
+def _thin_index_notes(profiles: pd.DataFrame, configured: list[str]) -> list[str]:
+    """Periods whose status index was built from fewer indicators than configured (the others had no values
+    there), grouped by what was missing: an index of one indicator is not the index the configuration names."""
+    used = profiles.groupby("period")["status_indicators"].first()
+    by_missing: dict[tuple[str, ...], list[str]] = {}
+    for period, names in used.items():
+        missing = tuple(n for n in configured if n not in set(str(names).split(",")))
+        if missing:
+            by_missing.setdefault(missing, []).append(str(period))
+    notes = []
+    for missing, periods in by_missing.items():
+        k = len(configured) - len(missing)
+        span = periods[0] if len(periods) == 1 else f"{periods[0]}–{periods[-1]} ({len(periods)} periods)"
+        notes.append(f"status index of {span} built from {k} of {len(configured)} configured indicators: "
+                     f"{', '.join(missing)} had no values there")
+    return notes
 
 
 def class_table(profiles: pd.DataFrame, period: str) -> pd.DataFrame:
