@@ -28,9 +28,10 @@ def _worst(*flags: pd.Series) -> pd.Series:
 
 def _catalog_table(catalog: Catalog) -> pd.DataFrame:
     return pd.DataFrame(
-        [(i.indicator_id, i.kind, i.numerator, i.denominator, i.scale, i.polarity, i.dimension, i.basis)
+        [(i.indicator_id, i.kind, i.numerator, i.denominator, i.scale, i.polarity, i.dimension, i.basis, i.persons)
          for i in catalog],
-        columns=["indicator_id", "kind", "numerator_id", "denominator_id", "scale", "polarity", "dimension", "basis"],
+        columns=["indicator_id", "kind", "numerator_id", "denominator_id", "scale", "polarity", "dimension", "basis",
+                 "persons"],
     )
 
 
@@ -149,7 +150,9 @@ def suppress_small_numbers(obs: pd.DataFrame, catalog: Catalog, privacy: Privacy
                            population_indicator: str) -> pd.DataFrame:
     """Flag small numbers ``suppressed`` and blank their values, before anything else sees them.
 
-    Counts below ``privacy.min_count``; shares and rates whose numerator is such a count (also when the
+    Counts of persons from 1 to below ``privacy.min_count`` (a zero names nobody; counts of things such as
+    dwellings, ``persons: false`` in the catalog, are never small numbers); shares and rates whose numerator is
+    such a count (also when the
     numerator is a separate observation that is suppressed); every indicator of an area-period with fewer
     than ``privacy.min_population`` residents except the population itself. Rows are kept, with the
     reason in ``suppressed_by``; a value flagged suppressed on arrival stays suppressed.
@@ -159,13 +162,17 @@ def suppress_small_numbers(obs: pd.DataFrame, catalog: Catalog, privacy: Privacy
     kind = meta["kind"].reindex(out["indicator_id"]).to_numpy()
     reason = np.full(len(out), "", dtype=object)
     reason[(out["flag"] == "suppressed").to_numpy()] = "source"
-    small_count = (kind == "count") & (out["value"] < privacy.min_count).to_numpy()
+    # a small count of persons (1 or 2) could name them; a zero names nobody, and dwellings or cars are no persons
+    persons = meta["persons"].reindex(out["indicator_id"]).fillna(True).to_numpy(dtype=bool)
+    value = out["value"].to_numpy(dtype=float)
+    small_count = (kind == "count") & persons & (value > 0) & (value < privacy.min_count)
     reason[(reason == "") & small_count] = "count"
-    small_num = np.isin(kind, ["share", "rate"]) & (out["numerator"] < privacy.min_count).to_numpy() & (
-        out["numerator"] >= 0).to_numpy()
+    num_id = meta["numerator_id"].reindex(out["indicator_id"]).to_numpy()
+    num_persons = meta["persons"].reindex(num_id).fillna(True).to_numpy(dtype=bool)
+    numerator = out["numerator"].to_numpy(dtype=float)
+    small_num = np.isin(kind, ["share", "rate"]) & num_persons & (numerator > 0) & (numerator < privacy.min_count)
     reason[(reason == "") & small_num] = "numerator"
     # numerator observed separately and suppressed there
-    num_id = meta["numerator_id"].reindex(out["indicator_id"]).to_numpy()
     flagged = out.loc[reason != "", ["region_id", "indicator_id", "period"]]
     if len(flagged):
         probe = pd.DataFrame({"region_id": out["region_id"].to_numpy(), "indicator_id": num_id,

@@ -48,6 +48,9 @@ class Indicator:
     monitors: tuple[str, ...] = ()
     lenses: tuple[str, ...] = ()
     basis: bool = False
+    persons: bool = True
+    """A count of persons (or of their cases and households), protected by the small-number rule; false for
+    counts of things (dwellings, cars), which are never suppressed as small numbers."""
     min: float | None = None
     max: float | None = None
     source: str = ""
@@ -214,6 +217,9 @@ def read_indicators(path: Path, dimensions: dict[str, Dimension]) -> list[Indica
         basis_raw = row.get("basis", "").strip().lower()
         if basis_raw not in ("", "true", "false"):
             raise CatalogError(f"{where}: basis must be true or false; got {row['basis']!r}")
+        persons_raw = row.get("persons", "").strip().lower()
+        if persons_raw not in ("", "true", "false"):
+            raise CatalogError(f"{where}: persons must be true or false (empty: true); got {row['persons']!r}")
         lo = _optional_float(path, line, "min", row.get("min", ""))
         hi = _optional_float(path, line, "max", row.get("max", ""))
         if lo is not None and hi is not None and lo > hi:
@@ -223,7 +229,7 @@ def read_indicators(path: Path, dimensions: dict[str, Dimension]) -> list[Indica
                 indicator_id=ind_id, name=row["name"].strip(), dimension=dim, unit=row["unit"].strip(),
                 polarity=polarity, kind=kind, frequency=freq, numerator=numerator, denominator=denominator,
                 scale=scale, monitors=_split(row.get("monitors", "")), lenses=_split(row.get("lenses", "")),
-                basis=basis_raw == "true", min=lo, max=hi, source=row.get("source", "").strip(),
+                basis=basis_raw == "true", persons=persons_raw != "false", min=lo, max=hi, source=row.get("source", "").strip(),
                 catalog_file=path.name,
             )
         )

@@ -56,6 +56,9 @@ class IngestConfig(_Section):
     encoding: Literal["auto", "utf-8", "cp1252", "latin-1", "utf-16"] = "auto"
     delimiter: Literal["auto", ";", ",", "\t", "|"] = "auto"
     decimal: Literal["auto", ",", "."] = "auto"
+    dash: Literal["zero", "missing"] = Field(
+        "zero", description="a cell holding only '-' in a long or wide file: exactly zero, as German official "
+        "tables write it ('nichts vorhanden'), or no value (the MSS tables always read '-' as no value)")
     report_dir: Path | None = Field(None, description="quarantine reports; default: beside the store")
     consistency_tolerance: float = Field(
         0.06, ge=0.0, description="allowed gap between a share and scale·numerator/denominator"

@@ -57,6 +57,7 @@ class Mapping(BaseModel):
     encoding: Literal["auto", "utf-8", "cp1252", "latin-1", "utf-16"] | None = None
     delimiter: Literal["auto", ";", ",", "\t", "|"] | None = None
     decimal: Literal["auto", ",", "."] | None = None
+    dash: Literal["zero", "missing"] | None = Field(None, description="'-' alone in a cell: zero or no value")
     region_column: str | None = None
     region_code_width: int | None = Field(None, ge=1, le=40)
     period_column: str | None = None
@@ -163,7 +164,18 @@ def _col(table: RawTable, index: int | None, default: str = "") -> pd.Series:
     return table.column(index)
 
 
-def adapt_long(table: RawTable, mapping: Mapping) -> Adapted:
+DASHES = ("-", "–", "—")
+"""A dash alone in a cell: 'nichts vorhanden', exactly zero, in German official tables."""
+
+
+def _dash_as_zero(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    import pyarrow.compute as pc
+
+    dash = pc.is_in(pc.utf8_trim_whitespace(column), value_set=pa.array(DASHES))
+    return pc.if_else(dash, "0", column)
+
+
+def adapt_long(table: RawTable, mapping: Mapping, dash: str = "missing") -> Adapted:
     h = table.header
     idx = {
         "region_id": _find(h, "region_id", mapping.region_column),
@@ -186,6 +198,8 @@ def adapt_long(table: RawTable, mapping: Mapping) -> Adapted:
     for role in ("region_id", "indicator_id", "period", "value", "numerator", "denominator", "flag"):
         if idx[role] is not None:
             columns[role] = table.cells.column(f"c{idx[role]}")
+            if dash == "zero" and role in ("value", "numerator", "denominator"):
+                columns[role] = _dash_as_zero(columns[role])
         elif role == "period":
             columns[role] = pa.repeat(pa.scalar(mapping.period, pa.string()), n)
     cells = pa.table(columns)
@@ -227,7 +241,7 @@ def _melt(table: RawTable, region: pd.Series, period: pd.Series, columns: dict[i
     return out, empty
 
 
-def adapt_wide(table: RawTable, mapping: Mapping, catalog: Catalog) -> Adapted:
+def adapt_wide(table: RawTable, mapping: Mapping, catalog: Catalog, dash: str = "missing") -> Adapted:
     h = table.header
     r = _find(h, "region_id", mapping.region_column)
     if r is None:
@@ -255,7 +269,13 @@ def adapt_wide(table: RawTable, mapping: Mapping, catalog: Catalog) -> Adapted:
             unmapped.append(i)
     region = _col(table, r)
     period = _col(table, p, mapping.period or "")
-    cells, empty = _melt(table, region, period, columns)
+    frame = table.frame()
+    if dash == "zero":
+        frame = frame.copy()
+        for i in columns:
+            text = frame[f"c{i}"].astype("str")
+            frame[f"c{i}"] = text.where(~text.str.strip().isin(DASHES), "0")
+    cells, empty = _melt(table, region, period, columns, cells=frame)
     notes = []
     if unmapped:
         # a wide table carries more than the monitoring needs: columns without an indicator are not imported,
@@ -718,10 +738,11 @@ def _ingest_observations(table: RawTable, chosen: str, mapping: Mapping, store: 
                          report: ImportReport) -> None:
     extension = {"mss": [CATALOG_DIR / "berlin_mss.csv"], "inkar": [CATALOG_DIR / "inkar.csv"]}.get(chosen, [])
     catalog = effective_catalog(settings, extension)
+    dash = mapping.dash or settings.ingest.dash
     if chosen == "long":
-        adapted = adapt_long(table, mapping)
+        adapted = adapt_long(table, mapping, dash)
     elif chosen == "wide":
-        adapted = adapt_wide(table, mapping, catalog)
+        adapted = adapt_wide(table, mapping, catalog, dash)
     elif chosen == "mss":
         adapted = adapt_mss(table, mapping)
     elif chosen == "inkar":

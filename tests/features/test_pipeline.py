@@ -54,8 +54,10 @@ def test_deteriorating_gemeinden_rise_after_onset(result, truth):
 def test_small_gemeinden_suppressed_and_no_small_count_in_a_profile(result, truth, catalog):
     v = result.values
     counts = v[v["indicator_id"].map(lambda i: catalog[i].kind == "count") & (v["indicator_id"] != "einwohner")]
-    # every count below 3 is gone, flagged
-    assert not (counts["value"] < 3).any()
+    persons = counts["indicator_id"].map(lambda i: catalog[i].persons)
+    # every count of 1 or 2 persons is gone, flagged; zeros and counts of things (dwellings, cars) stay
+    assert not ((counts["value"] > 0) & (counts["value"] < 3) & persons).any()
+    assert counts.loc[counts["suppressed_by"] == "count", "indicator_id"].map(lambda i: catalog[i].persons).all()
     raw_small = counts[counts["suppressed_by"] == "count"]
     assert len(raw_small) > 0 and raw_small["value"].isna().all()
     p = result.profiles
@@ -143,3 +145,19 @@ def test_an_index_from_fewer_indicators_than_configured_is_named(sample_inputs):
     assert notes == [f"status index of 2024–2025 (2 periods) built from {n - 1} of {n} configured indicators: "
                      f"{first} had no values there"]
     assert result.profiles.loc[result.profiles["period"] == "2025", "status_index"].notna().any()
+
+
+def test_zeros_and_things_are_no_small_numbers(catalog, settings):
+    import pandas as pd
+
+    from features.steps import suppress_small_numbers
+
+    obs = pd.DataFrame({
+        "region_id": ["a"] * 6, "period": ["2021"] * 6,
+        "indicator_id": ["sgb2_empfaenger", "sgb2_empfaenger", "wohnungen", "einwohner", "sgb2_quote", "sgb2_quote"],
+        "value": [0.0, 2.0, 1.0, 5000.0, 0.0, 0.04], "numerator": [None, None, None, None, 0.0, 2.0],
+        "denominator": [None, None, None, None, 5000.0, 5000.0], "flag": ["ok"] * 6})
+    obs["period"] = ["2021", "2022", "2021", "2021", "2021", "2022"]
+    out = suppress_small_numbers(obs, catalog, settings.privacy, "einwohner")
+    assert out["suppressed_by"].tolist() == ["", "count", "", "", "", "numerator"]
+    assert out["value"].tolist()[:1] == [0.0] and out.loc[2, "value"] == 1.0

@@ -262,3 +262,20 @@ def test_padded_negative_numbers(county, settings, tmp_path):
     assert rep.rows_quarantined == 0, quarantine_of(county, rep)
     stored = county.observations(["gesamtsaldo"]).set_index("region_id")["value"]
     assert stored.to_dict() == {"14599010": -23.0, "14599020": -123.5}
+
+
+def test_a_dash_is_zero_unless_the_mapping_says_otherwise(county, settings, tmp_path):
+    path = write(tmp_path / "dash.csv", "Gemeindeschlüssel;SGB-II-Quote;Anteil 65+\n14599010;-;30,1\n14599020; – ;28\n")
+    zero = load_mapping(write(tmp_path / "z.yaml", "period: '2022'\ncolumns:\n  SGB-II-Quote: sgb2_quote\n"
+                              "  Anteil 65+: anteil_65plus\n"))
+    rep = ingest(county, settings, path, fmt="wide", mapping=zero)
+    assert (rep.rows_accepted, rep.rows_quarantined, rep.empty_cells) == (4, 0, 0)
+    stored = county.observations(["sgb2_quote"]).set_index("region_id")["value"]
+    assert stored.to_dict() == {"14599010": 0.0, "14599020": 0.0}
+    missing = load_mapping(write(tmp_path / "m.yaml", "period: '2023'\ndash: missing\ncolumns:\n"
+                                 "  SGB-II-Quote: sgb2_quote\n  Anteil 65+: anteil_65plus\n"))
+    rep = ingest(county, settings, path, fmt="wide", mapping=missing)
+    assert (rep.rows_accepted, rep.empty_cells) == (2, 2)
+    long = write(tmp_path / "long_dash.csv", HEADER + "14599030;sgb2_quote;2021;-\n")
+    rep = ingest(county, settings, long)
+    assert rep.rows_accepted == 1 and county.observations(["sgb2_quote"], ["14599030"])["value"].tolist() == [0.0]
