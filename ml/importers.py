@@ -46,6 +46,15 @@ class MappingError(ValueError):
     """A mapping file is invalid; the message names the file and the field."""
 
 
+class ColumnSpec(BaseModel):
+    """One wide column with its own reference period (a table mixing '(2010)' and '(Dez 2013)' columns)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    indicator: str
+    period: str | None = None
+
+
 class Mapping(BaseModel):
     """How to read a long or wide file whose columns are not named as sozialradar expects."""
 
@@ -67,7 +76,9 @@ class Mapping(BaseModel):
     numerator_column: str | None = None
     denominator_column: str | None = None
     flag_column: str | None = None
-    columns: dict[str, str] = Field(default_factory=dict, description="wide: header text -> indicator_id")
+    columns: dict[str, str | ColumnSpec] = Field(
+        default_factory=dict, description="wide: header text -> indicator_id, or {indicator, period} for a column "
+        "whose reference period differs from the table's")
     ignore_columns: list[str] = Field(default_factory=list)
 
 
@@ -248,23 +259,28 @@ def adapt_wide(table: RawTable, mapping: Mapping, catalog: Catalog, dash: str = 
         raise FileFormatError(f"{table.path}: wide format needs a region column (set region_column in the mapping); "
                               f"header is {', '.join(h)}")
     p = _find(h, "period", mapping.period_column)
-    if p is None and mapping.period is None:
-        raise FileFormatError(f"{table.path}: wide format needs a period column or a fixed 'period' in the mapping")
+    own_periods = bool(mapping.columns) and all(isinstance(v, ColumnSpec) and v.period
+                                                for v in mapping.columns.values())
+    if p is None and mapping.period is None and not own_periods:
+        raise FileFormatError(f"{table.path}: wide format needs a period column, a fixed 'period' in the mapping, "
+                              "or a period for every mapped column")
     name_idx = _find(h, "name")
     keys = [header_key(c) for c in h]
-    mapped = {header_key(k): v for k, v in mapping.columns.items()}
+    mapped = {header_key(k): (v if isinstance(v, ColumnSpec) else ColumnSpec(indicator=v))
+              for k, v in mapping.columns.items()}
     for column in mapping.columns:
         _position(h, column, "an indicator")   # every mapped column must exist (the error names close ones)
     skip = {r, p, name_idx} | {_position(h, c, "ignore_columns") for c in mapping.ignore_columns}
     columns: dict[int, str] = {}
+    periods: dict[int, str | None] = {}
     unmapped: list[int] = []
     for i, key in enumerate(keys):
         if i in skip:
             continue
         if key in mapped:
-            columns[i] = mapped[key]
+            columns[i], periods[i] = mapped[key].indicator, mapped[key].period
         elif key in catalog:
-            columns[i] = key
+            columns[i], periods[i] = key, None
         else:
             unmapped.append(i)
     region = _col(table, r)
@@ -275,7 +291,15 @@ def adapt_wide(table: RawTable, mapping: Mapping, catalog: Catalog, dash: str = 
         for i in columns:
             text = frame[f"c{i}"].astype("str")
             frame[f"c{i}"] = text.where(~text.str.strip().isin(DASHES), "0")
-    cells, empty = _melt(table, region, period, columns, cells=frame)
+    # columns with their own reference period are melted with it; the others with the table's
+    parts, empty = [], 0
+    for own in sorted({v for v in periods.values()}, key=lambda v: (v is not None, v or "")):
+        group = {i: ind for i, ind in columns.items() if periods[i] == own}
+        col_period = period if own is None else pd.Series(own, index=period.index, dtype="str")
+        part, e = _melt(table, region, col_period, group, cells=frame)
+        parts.append(part)
+        empty += e
+    cells = pd.concat(parts, ignore_index=True) if parts else _empty_long()
     notes = []
     if unmapped:
         # a wide table carries more than the monitoring needs: columns without an indicator are not imported,

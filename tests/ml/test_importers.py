@@ -279,3 +279,17 @@ def test_a_dash_is_zero_unless_the_mapping_says_otherwise(county, settings, tmp_
     long = write(tmp_path / "long_dash.csv", HEADER + "14599030;sgb2_quote;2021;-\n")
     rep = ingest(county, settings, long)
     assert rep.rows_accepted == 1 and county.observations(["sgb2_quote"], ["14599030"])["value"].tolist() == [0.0]
+
+
+def test_columns_with_their_own_reference_period(county, settings, tmp_path):
+    path = write(tmp_path / "years.csv", "Gemeindeschlüssel;SGB-II-Quote (Dez 2013);Anteil 65+ (2010);Wohngeld\n"
+                 "14599010;12,5;30,1;4,5\n")
+    mapping = load_mapping(write(tmp_path / "y.yaml", "period: '2014'\ncolumns:\n"
+                                 "  SGB-II-Quote (Dez 2013): {indicator: sgb2_quote, period: '2013'}\n"
+                                 "  Anteil 65+ (2010): {indicator: anteil_65plus, period: '2010'}\n"
+                                 "  Wohngeld: wohngeld_quote\n"))
+    rep = ingest(county, settings, path, fmt="wide", mapping=mapping)
+    assert rep.status == "ok" and rep.rows_accepted == 3
+    got = county.observations(region_ids=["14599010"])
+    assert set(zip(got["indicator_id"], got["period"])) >= {("sgb2_quote", "2013"), ("anteil_65plus", "2010"),
+                                                            ("wohngeld_quote", "2014")}
