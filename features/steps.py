@@ -150,9 +150,8 @@ def suppress_small_numbers(obs: pd.DataFrame, catalog: Catalog, privacy: Privacy
                            population_indicator: str) -> pd.DataFrame:
     """Flag small numbers ``suppressed`` and blank their values, before anything else sees them.
 
-    Counts of persons from 1 to below ``privacy.min_count`` (a zero names nobody; counts of things such as
-    dwellings, ``persons: false`` in the catalog, are never small numbers); shares and rates whose numerator is
-    such a count (also when the
+    Counts of persons below ``privacy.min_count`` (counts of things such as dwellings, ``persons: false`` in the
+    catalog, are never small numbers); shares and rates whose numerator is such a count (also when the
     numerator is a separate observation that is suppressed); every indicator of an area-period with fewer
     than ``privacy.min_population`` residents except the population itself. Rows are kept, with the
     reason in ``suppressed_by``; a value flagged suppressed on arrival stays suppressed.
@@ -162,15 +161,16 @@ def suppress_small_numbers(obs: pd.DataFrame, catalog: Catalog, privacy: Privacy
     kind = meta["kind"].reindex(out["indicator_id"]).to_numpy()
     reason = np.full(len(out), "", dtype=object)
     reason[(out["flag"] == "suppressed").to_numpy()] = "source"
-    # a small count of persons (1 or 2) could name them; a zero names nobody, and dwellings or cars are no persons
+    # a small count of persons could name them; dwellings or cars are no persons (zeros of persons stay suppressed:
+    # in small areas they are as noisy as ones and twos, and the models have no small-count smoothing yet)
     persons = meta["persons"].reindex(out["indicator_id"]).fillna(True).to_numpy(dtype=bool)
     value = out["value"].to_numpy(dtype=float)
-    small_count = (kind == "count") & persons & (value > 0) & (value < privacy.min_count)
+    small_count = (kind == "count") & persons & (value < privacy.min_count)
     reason[(reason == "") & small_count] = "count"
     num_id = meta["numerator_id"].reindex(out["indicator_id"]).to_numpy()
     num_persons = meta["persons"].reindex(num_id).fillna(True).to_numpy(dtype=bool)
     numerator = out["numerator"].to_numpy(dtype=float)
-    small_num = np.isin(kind, ["share", "rate"]) & num_persons & (numerator > 0) & (numerator < privacy.min_count)
+    small_num = np.isin(kind, ["share", "rate"]) & num_persons & (numerator >= 0) & (numerator < privacy.min_count)
     reason[(reason == "") & small_num] = "numerator"
     # numerator observed separately and suppressed there
     flagged = out.loc[reason != "", ["region_id", "indicator_id", "period"]]
