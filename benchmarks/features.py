@@ -35,7 +35,7 @@ def make_national(workdir: Path, n_kreise: int, per_kreis: int, years=range(2010
     from ml.config import load_settings
 
     settings = load_settings(env={})
-    catalog = load_catalog(settings.catalog.dimensions, settings.catalog.indicators)
+    catalog = load_catalog(settings.catalog.dimensions, settings.catalog.files())
     indicators = catalog.reported()
     rng = np.random.default_rng(seed)
     kreise = np.array([f"{10000 + k:05d}" for k in range(n_kreise)])
@@ -93,7 +93,7 @@ def _run(args, queue) -> None:
     from ml.config import load_settings
 
     settings = load_settings(env={})
-    catalog = load_catalog(settings.catalog.dimensions, settings.catalog.indicators)
+    catalog = load_catalog(settings.catalog.dimensions, settings.catalog.files())
     obs = pd.read_parquet(obs_path)
     regions = pd.read_parquet(reg_path)
     base = peak_mb()

@@ -26,7 +26,7 @@ def make_input(workdir: Path, rows: int, seed: int = 7) -> tuple[Path, Path]:
 
     rng = np.random.default_rng(seed)
     settings = load_settings(env={})
-    catalog = load_catalog(settings.catalog.dimensions, settings.catalog.indicators)
+    catalog = load_catalog(settings.catalog.dimensions, settings.catalog.files())
     indicators = [i for i in catalog if i.frequency == "annual" and i.kind in ("share", "rate", "mean")][:50]
     years = [str(y) for y in range(2010, 2026)]
     n_regions = max(1, rows // (len(indicators) * len(years)) + 1)

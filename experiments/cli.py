@@ -67,7 +67,7 @@ def _catalog(settings: Settings):
     from ml.catalog import CatalogError, load_catalog
 
     try:
-        return load_catalog(settings.catalog.dimensions, settings.catalog.indicators)
+        return load_catalog(settings.catalog.dimensions, settings.catalog.files())
     except CatalogError as exc:
         raise click.ClickException(str(exc)) from None
 

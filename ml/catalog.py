@@ -2,7 +2,8 @@
 
 The default catalog (``data/catalog/indicators.csv``) holds the 56 indicators of the Zwickau
 Sozialstrukturatlas in 9 groups, plus the *basis* counts their shares and rates are computed from.
-A county replaces or extends it with its own files (``catalog.indicators`` in the configuration).
+A county extends it with its own files (``catalog.indicators`` in the configuration; the shipped catalog is
+loaded first unless ``catalog.shipped`` is false).
 """
 
 from __future__ import annotations
@@ -242,7 +243,11 @@ def check_references(catalog: Catalog, where: str) -> None:
         for role in ("numerator", "denominator"):
             ref = getattr(ind, role)
             if ref is not None and ref not in catalog:
-                raise CatalogError(f"{where} ({ind.catalog_file}): {ind.indicator_id!r} has unknown {role} {ref!r}")
+                raise CatalogError(
+                    f"{where} ({ind.catalog_file}): {ind.indicator_id!r} has unknown {role} {ref!r}: define {ref!r} "
+                    f"as an indicator (kind count) in one of the catalog files — the shipped catalog's indicators "
+                    f"can be named too —, or write '-' as numerator and denominator for a share published without "
+                    f"its parts")
 
 
 def load_catalog(dimensions_path: Path, indicator_paths: Iterable[Path]) -> Catalog:
@@ -250,7 +255,7 @@ def load_catalog(dimensions_path: Path, indicator_paths: Iterable[Path]) -> Cata
     catalog = Catalog(dims)
     paths = list(indicator_paths)
     if not paths:
-        raise CatalogError("no catalog files configured (catalog.indicators is empty)")
+        raise CatalogError("no catalog files configured (catalog.indicators is empty and catalog.shipped is off)")
     for path in paths:
         catalog = catalog.extended(read_indicators(path, dims))
     check_references(catalog, ", ".join(str(p) for p in paths))

@@ -36,12 +36,27 @@ class StoreConfig(_Section):
                                      "spills to a temporary file beside the store (None: DuckDB's default, 80 % of RAM)")
 
 
+SHIPPED_CATALOG = DATA_DIR / "catalog" / "indicators.csv"
+"""The indicator catalog that ships with sozialradar; a county's own files extend it."""
+
+
 class CatalogConfig(_Section):
     dimensions: Path = Field(DATA_DIR / "catalog" / "dimensions.csv", description="the groups (dimensions)")
     indicators: list[Path] = Field(
-        default_factory=lambda: [DATA_DIR / "catalog" / "indicators.csv"],
+        default_factory=lambda: [SHIPPED_CATALOG],
         description="catalog files; a later file may add indicators, never redefine one",
     )
+    shipped: bool = Field(True, description="load the shipped catalog first, so that the files listed in "
+                          "'indicators' extend it (false: only the listed files)")
+
+    def files(self) -> list[Path]:
+        """The catalog files in load order: the shipped one first (unless ``shipped`` is off), then the listed
+        ones, each once."""
+        out: list[Path] = []
+        for path in ([SHIPPED_CATALOG] if self.shipped else []) + list(self.indicators):
+            if not any(Path(path).resolve() == Path(seen).resolve() for seen in out):
+                out.append(Path(path))
+        return out
 
 
 class PrivacyConfig(_Section):

@@ -615,9 +615,10 @@ class ImportReport:
 
 
 def effective_catalog(settings: Settings, extra: list[Path] = ()) -> Catalog:
-    catalog = load_catalog(settings.catalog.dimensions, settings.catalog.indicators)
+    files = settings.catalog.files()
+    catalog = load_catalog(settings.catalog.dimensions, files)
     for path in extra:
-        if path not in settings.catalog.indicators:
+        if not any(Path(path).resolve() == Path(f).resolve() for f in files):
             catalog = catalog.extended(read_indicators(path, catalog.dimensions))
     return catalog
 

@@ -28,7 +28,7 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def catalog(settings: Settings):
-    return load_catalog(settings.catalog.dimensions, settings.catalog.indicators)
+    return load_catalog(settings.catalog.dimensions, settings.catalog.files())
 
 
 @pytest.fixture

@@ -121,3 +121,22 @@ def test_external_catalogs_load(catalog):
     inkar = {i.indicator_id: i for i in read_indicators(CATALOG_DIR / "inkar.csv", catalog.dimensions)}
     assert len(inkar) == 30
     assert inkar["inkar_unemployment_rate"].kind == "share" and inkar["inkar_unemployment_rate"].numerator is None
+
+
+def test_a_countys_own_catalog_extends_the_shipped_one(tmp_path):
+    """Listing only the county's file keeps the shipped indicators (its shares may use the shipped counts);
+    ``shipped: false`` loads the listed files alone; an unknown part says where to define it."""
+    from ml.config import load_settings
+    from ml.importers import effective_catalog
+
+    own = tmp_path / "kreis.csv"
+    own.write_text("indicator_id,name,dimension,unit,polarity,kind,numerator,denominator,scale,frequency,persons\n"
+                   "kitaplaetze,Kita-Plätze,bildung,Plätze,-1,count,,,,annual,false\n"
+                   "kitaplatz_quote,Kita-Plätze je 100 Kinder unter 6,bildung,je 100,-1,rate,kitaplaetze,ew_unter6,100,"
+                   "annual,\n", encoding="utf-8")
+    settings = load_settings(env={"SOZIALRADAR_CATALOG__INDICATORS": f"[{own}]"})
+    catalog = effective_catalog(settings)
+    assert "kitaplatz_quote" in catalog and "sgb2_quote" in catalog and not catalog["kitaplaetze"].persons
+    alone = load_settings(env={"SOZIALRADAR_CATALOG__INDICATORS": f"[{own}]", "SOZIALRADAR_CATALOG__SHIPPED": "false"})
+    with pytest.raises(CatalogError, match=r"unknown denominator 'ew_unter6': define 'ew_unter6' as an indicator"):
+        effective_catalog(alone)
