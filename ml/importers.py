@@ -741,6 +741,27 @@ def _failed(store: Store, report: ImportReport, message: str) -> ImportReport:
     return report
 
 
+COLUMN_LOSS_SHARE = 0.2
+"""A source column losing more than this share of its cells to the quarantine is named in the report, even
+when the file as a whole stays under the quarantine limit (a column of negatives read wrongly, say)."""
+
+
+def _column_losses(cells: pd.DataFrame | pa.Table, quarantined: pd.DataFrame) -> list[str]:
+    if quarantined.empty or "column" not in (cells.column_names if isinstance(cells, pa.Table) else cells.columns):
+        return []
+    source = cells.column("column").to_pandas() if isinstance(cells, pa.Table) else cells["column"]
+    per_column = source.value_counts()
+    lost = quarantined.groupby("column")["reason"].agg(["size", lambda r: r.value_counts().index[0]])
+    lost.columns = ["n", "reason"]
+    notes = []
+    for column, row in lost.iterrows():
+        total = int(per_column.get(column, 0))
+        if total >= 5 and row["n"] > COLUMN_LOSS_SHARE * total:
+            notes.append(f"column {column!r}: {row['n']} of {total} cells quarantined (mostly: {row['reason']}); "
+                         "check the column before using the import")
+    return notes
+
+
 def _problems_frame(problems: list[Problem]) -> pd.DataFrame:
     return pd.DataFrame({
         "line": [p.line for p in problems], "column": [p.column for p in problems],
@@ -806,6 +827,7 @@ def _ingest_observations(table: RawTable, chosen: str, mapping: Mapping, store: 
     if report.rows_read != report.rows_accepted + report.rows_quarantined:
         raise RuntimeError(f"{report.file}: row accounting broken: {report.rows_read} read, "
                            f"{report.rows_accepted} accepted, {report.rows_quarantined} quarantined")
+    report.notes.extend(_column_losses(cells, quarantined))
     t0 = time.perf_counter()
     merged = store.merge_observations(validated.accepted_table, report.import_id,
                                       unique=validated.repeated_keys == 0)

@@ -293,3 +293,17 @@ def test_columns_with_their_own_reference_period(county, settings, tmp_path):
     got = county.observations(region_ids=["14599010"])
     assert set(zip(got["indicator_id"], got["period"])) >= {("sgb2_quote", "2013"), ("anteil_65plus", "2010"),
                                                             ("wohngeld_quote", "2014")}
+
+
+def test_a_column_losing_many_cells_is_named(county, settings, tmp_path):
+    """Under the file's quarantine limit, one column can still lose most of its cells: the report names it."""
+    rows = "".join(f"{r};{20 + k},5;{'x1' if k < 4 else '30'}\n"
+                   for k, r in enumerate(["14599010", "14599020", "14599030", "14599040", "14599050"]))
+    path = write(tmp_path / "loss.csv", "Gemeindeschlüssel;SGB-II-Quote;Anteil 65+\n" + rows)
+    mapping = load_mapping(write(tmp_path / "l.yaml", "period: '2022'\ncolumns:\n  SGB-II-Quote: sgb2_quote\n"
+                                 "  Anteil 65+: anteil_65plus\n"))
+    lenient = settings.model_copy(update={"ingest": settings.ingest.model_copy(update={"max_quarantine_share": 0.5})})
+    rep = ingest(county, lenient, path, fmt="wide", mapping=mapping)
+    assert rep.status == "ok" and rep.rows_quarantined == 4
+    assert any(n.startswith("column 'Anteil 65+': 4 of 5 cells quarantined (mostly: not a number") for n in rep.notes)
+    assert not any("SGB-II-Quote" in n and "quarantined" in n for n in rep.notes)
