@@ -33,7 +33,7 @@ from ml.catalog import Catalog, load_catalog, read_indicators
 from ml.config import Settings, read_yaml_mapping
 from ml.contracts import IMPORT_FORMATS, LEVELS
 from ml.io import FileFormatError, Problem, RawTable, file_hash, read_table, write_quarantine_report
-from ml.parsing import MISSING_MARKERS, decide_decimal, normalize_codes
+from ml.parsing import DASHES, MISSING_MARKERS, decide_decimal, normalize_codes
 from ml.paths import CATALOG_DIR
 from ml.store import Store
 from ml.validation import Rules, validate_long
@@ -175,10 +175,6 @@ def _col(table: RawTable, index: int | None, default: str = "") -> pd.Series:
     return table.column(index)
 
 
-DASHES = ("-", "–", "—")
-"""A dash alone in a cell: 'nichts vorhanden', exactly zero, in German official tables."""
-
-
 def _dash_as_zero(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
     import pyarrow.compute as pc
 
@@ -270,7 +266,9 @@ def adapt_wide(table: RawTable, mapping: Mapping, catalog: Catalog, dash: str = 
               for k, v in mapping.columns.items()}
     for column in mapping.columns:
         _position(h, column, "an indicator")   # every mapped column must exist (the error names close ones)
-    skip = {r, p, name_idx} | {_position(h, c, "ignore_columns") for c in mapping.ignore_columns}
+    # an ignored column may be absent from this year's file: nothing to ignore then
+    ignored = {header_key(c) for c in mapping.ignore_columns}
+    skip = {r, p, name_idx} | {i for i, key in enumerate(keys) if key in ignored}
     columns: dict[int, str] = {}
     periods: dict[int, str | None] = {}
     unmapped: list[int] = []

@@ -20,6 +20,10 @@ import pandas as pd
 MISSING_MARKERS: Final = ("", "-", "–", "NA", "N/A", "n.a.", "k.A.", "nan", "NaN", "...", "…", "/")
 """Cells meaning 'no value' (German statistics use '-' for 'nothing' and '...' for 'not yet available')."""
 
+DASHES: Final = ("-", "–", "—")
+"""A dash alone in a cell: 'nichts vorhanden' — exactly zero — in German official tables (``ingest.dash``);
+read as no value (a member of MISSING_MARKERS) where a source uses it that way."""
+
 SECRECY_MARKERS: Final = (".", "x", "X", "*")
 """Cells meaning 'withheld for confidentiality' (Destatis '.' and 'x'): kept with flag ``suppressed``."""
 

@@ -307,3 +307,11 @@ def test_a_column_losing_many_cells_is_named(county, settings, tmp_path):
     assert rep.status == "ok" and rep.rows_quarantined == 4
     assert any(n.startswith("column 'Anteil 65+': 4 of 5 cells quarantined (mostly: not a number") for n in rep.notes)
     assert not any("SGB-II-Quote" in n and "quarantined" in n for n in rep.notes)
+
+
+def test_an_ignored_column_may_be_absent(county, settings, tmp_path):
+    path = write(tmp_path / "noignore.csv", "Gemeindeschlüssel;SGB-II-Quote\n14599010;12,5\n")
+    mapping = load_mapping(write(tmp_path / "i.yaml", "period: '2022'\ncolumns:\n  SGB-II-Quote: sgb2_quote\n"
+                                 "ignore_columns: [Bemerkung]\n"))
+    rep = ingest(county, settings, path, fmt="wide", mapping=mapping)
+    assert rep.status == "ok" and rep.rows_accepted == 1
