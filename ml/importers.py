@@ -68,6 +68,8 @@ class Mapping(BaseModel):
     decimal: Literal["auto", ",", "."] | None = None
     dash: Literal["zero", "missing"] | None = Field(None, description="'-' alone in a cell: zero or no value")
     region_column: str | None = None
+    level: str | None = Field(None, description="region lists: the level of every region, for a list without "
+                              "a level column")
     region_code_width: int | None = Field(None, ge=1, le=40)
     period_column: str | None = None
     period: str | None = None
@@ -314,15 +316,20 @@ def adapt_regions(table: RawTable, mapping: Mapping, known: frozenset[str]) -> t
     """Validate a region list; returns (accepted regions, quarantined rows)."""
     h = table.header
     idx = {role: _find(h, role) for role in ("region_id", "name", "level", "parent_id", "geometry")}
-    missing = [r for r in ("region_id", "name", "level") if idx[r] is None]
+    idx["region_id"] = _find(h, "region_id", mapping.region_column)
+    missing = [r for r in ("region_id", "name", "level") if idx[r] is None and not (r == "level" and mapping.level)]
     if missing:
-        raise FileFormatError(f"{table.path}: a region list needs column(s) {', '.join(missing)}; header is {', '.join(h)}")
+        raise FileFormatError(
+            f"{table.path}: a region list needs column(s) {', '.join(missing)}; header is {', '.join(h)} (name the "
+            "code column with region_column in a --mapping, and give a level for all with level: "
+            f"{'|'.join(LEVELS)})")
     codes, bad = normalize_codes(_col(table, idx["region_id"]), mapping.region_code_width)
     parents, bad_parent = normalize_codes(_col(table, idx["parent_id"]), mapping.region_code_width)
     frame = pd.DataFrame({
         "region_id": codes.to_numpy(),
         "name": _col(table, idx["name"]).str.strip().to_numpy(),
-        "level": _col(table, idx["level"]).str.strip().str.lower().to_numpy(),
+        "level": (_col(table, idx["level"]).str.strip().str.lower().to_numpy() if idx["level"] is not None
+                  else np.full(table.cells.num_rows, str(mapping.level).strip().lower(), dtype=object)),
         "parent_id": parents.to_numpy(),
         "geometry": _col(table, idx["geometry"]).to_numpy(),
         "line": table.lines,

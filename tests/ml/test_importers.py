@@ -315,3 +315,14 @@ def test_an_ignored_column_may_be_absent(county, settings, tmp_path):
                                  "ignore_columns: [Bemerkung]\n"))
     rep = ingest(county, settings, path, fmt="wide", mapping=mapping)
     assert rep.status == "ok" and rep.rows_accepted == 1
+
+
+def test_a_region_list_named_its_own_way(store, settings, tmp_path):
+    """A city's district list (id, name, no level): the mapping names the code column and the level."""
+    path = write(tmp_path / "stadtteile.csv", "id,name,geom\n1,Altstadt,NULL\n2,Neustadt,NULL\n")
+    rep = ingest_file(path, store, settings, fmt="regions")
+    assert rep.status == "failed" and "region_column" in rep.message and "level:" in rep.message
+    mapping = load_mapping(write(tmp_path / "r.yaml", "region_column: id\nlevel: sozialregion\n"))
+    rep = ingest_file(path, store, settings, fmt="regions", mapping=mapping)
+    assert rep.status == "ok" and rep.rows_accepted == 2
+    assert store.regions().set_index("region_id")["level"].to_dict() == {"1": "sozialregion", "2": "sozialregion"}
