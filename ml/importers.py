@@ -33,7 +33,8 @@ from ml.catalog import Catalog, load_catalog, read_indicators
 from ml.config import Settings, read_yaml_mapping
 from ml.contracts import IMPORT_FORMATS, LEVELS
 from ml.io import FileFormatError, Problem, RawTable, file_hash, read_table, write_quarantine_report
-from ml.parsing import DASHES, MISSING_MARKERS, decide_decimal, normalize_codes
+from ml.parsing import DASHES, INVALID_CODE, MISSING_MARKERS, decide_decimal, normalize_codes
+from ml.regions import RegionLookup, canonical_level
 from ml.paths import CATALOG_DIR
 from ml.store import Store
 from ml.validation import Rules, validate_long
@@ -68,8 +69,9 @@ class Mapping(BaseModel):
     decimal: Literal["auto", ",", "."] | None = None
     dash: Literal["zero", "missing"] | None = Field(None, description="'-' alone in a cell: zero or no value")
     region_column: str | None = None
-    level: str | None = Field(None, description="region lists: the level of every region, for a list without "
-                              "a level column")
+    level: str | None = Field(None, description="the level of every region in the file: for a region list "
+                              "without a level column; for observations named by region name, which of two "
+                              "regions of the same name is meant")
     region_code_width: int | None = Field(None, ge=1, le=40)
     period_column: str | None = None
     period: str | None = None
@@ -154,6 +156,18 @@ def _find(header: list[str], role: str, explicit: str | None = None) -> int | No
     return None
 
 
+def _region_column(header: list[str], mapping: Mapping) -> int | None:
+    """Where the regions are: the mapped column, a code column, else a column of names (a header 'Name' or one
+    level word such as 'Stadtteil'); names are looked up in the store's region list."""
+    found = _find(header, "region_id", mapping.region_column)
+    if found is None:
+        found = _find(header, "name")
+    if found is None:
+        levels = [i for i, h in enumerate(header) if canonical_level(h)]
+        found = levels[0] if len(levels) == 1 else None
+    return found
+
+
 # ------------------------------------------------------------------------------------------------
 # layout adapters: RawTable -> long text frame (+ regions)
 
@@ -187,13 +201,14 @@ def _dash_as_zero(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Ar
 def adapt_long(table: RawTable, mapping: Mapping, dash: str = "missing") -> Adapted:
     h = table.header
     idx = {
-        "region_id": _find(h, "region_id", mapping.region_column),
+        "region_id": _region_column(h, mapping),
         "indicator_id": _find(h, "indicator_id", mapping.indicator_column),
         "period": _find(h, "period", mapping.period_column),
         "value": _find(h, "value", mapping.value_column),
         "numerator": _find(h, "numerator", mapping.numerator_column),
         "denominator": _find(h, "denominator", mapping.denominator_column),
         "flag": _find(h, "flag", mapping.flag_column),
+        "region_level": _find(h, "level"),
     }
     required = ["region_id", "indicator_id", "value"] + ([] if mapping.period else ["period"])
     missing = [r for r in required if idx[r] is None]
@@ -204,7 +219,7 @@ def adapt_long(table: RawTable, mapping: Mapping, dash: str = "missing") -> Adap
         )
     n = table.cells.num_rows
     columns = {"line": pa.array(table.lines, pa.int64()), "column": pa.repeat(h[idx["value"]], n)}
-    for role in ("region_id", "indicator_id", "period", "value", "numerator", "denominator", "flag"):
+    for role in ("region_id", "indicator_id", "period", "value", "numerator", "denominator", "flag", "region_level"):
         if idx[role] is not None:
             columns[role] = table.cells.column(f"c{idx[role]}")
             if dash == "zero" and role in ("value", "numerator", "denominator"):
@@ -219,7 +234,8 @@ def adapt_long(table: RawTable, mapping: Mapping, dash: str = "missing") -> Adap
 
 
 def _melt(table: RawTable, region: pd.Series, period: pd.Series, columns: dict[int, str],
-          flag: pd.Series | None = None, cells: pd.DataFrame | None = None) -> tuple[pd.DataFrame, int]:
+          flag: pd.Series | None = None, cells: pd.DataFrame | None = None,
+          level: pd.Series | None = None) -> tuple[pd.DataFrame, int]:
     """Wide -> long for the given column positions; empty cells are counted, not turned into rows."""
     frames = []
     empty = 0
@@ -231,6 +247,7 @@ def _melt(table: RawTable, region: pd.Series, period: pd.Series, columns: dict[i
         keep = ~blank
         if not keep.any():
             continue
+        extra = {} if level is None else {"region_level": level.astype("str").to_numpy()[keep]}
         frames.append(pd.DataFrame({
             "line": table.lines[keep],
             "column": table.header[pos] or f"column {pos + 1}",
@@ -241,6 +258,7 @@ def _melt(table: RawTable, region: pd.Series, period: pd.Series, columns: dict[i
             "numerator": "",
             "denominator": "",
             "flag": "" if flag is None else flag.to_numpy()[keep],
+            **extra,
         }))
     if not frames:
         return _empty_long(), empty
@@ -252,9 +270,10 @@ def _melt(table: RawTable, region: pd.Series, period: pd.Series, columns: dict[i
 
 def adapt_wide(table: RawTable, mapping: Mapping, catalog: Catalog, dash: str = "missing") -> Adapted:
     h = table.header
-    r = _find(h, "region_id", mapping.region_column)
+    r = _region_column(h, mapping)
     if r is None:
-        raise FileFormatError(f"{table.path}: wide format needs a region column (set region_column in the mapping); "
+        raise FileFormatError(f"{table.path}: wide format needs a region column of codes or names (set "
+                              "region_column in the mapping); "
                               f"header is {', '.join(h)}")
     p = _find(h, "period", mapping.period_column)
     own_periods = bool(mapping.columns) and all(isinstance(v, ColumnSpec) and v.period
@@ -263,6 +282,7 @@ def adapt_wide(table: RawTable, mapping: Mapping, catalog: Catalog, dash: str = 
         raise FileFormatError(f"{table.path}: wide format needs a period column, a fixed 'period' in the mapping, "
                               "or a period for every mapped column")
     name_idx = _find(h, "name")
+    level_idx = _find(h, "level")
     keys = [header_key(c) for c in h]
     mapped = {header_key(k): (v if isinstance(v, ColumnSpec) else ColumnSpec(indicator=v))
               for k, v in mapping.columns.items()}
@@ -270,7 +290,7 @@ def adapt_wide(table: RawTable, mapping: Mapping, catalog: Catalog, dash: str = 
         _position(h, column, "an indicator")   # every mapped column must exist (the error names close ones)
     # an ignored column may be absent from this year's file: nothing to ignore then
     ignored = {header_key(c) for c in mapping.ignore_columns}
-    skip = {r, p, name_idx} | {i for i, key in enumerate(keys) if key in ignored}
+    skip = {r, p, name_idx, level_idx} | {i for i, key in enumerate(keys) if key in ignored}
     columns: dict[int, str] = {}
     periods: dict[int, str | None] = {}
     unmapped: list[int] = []
@@ -296,7 +316,8 @@ def adapt_wide(table: RawTable, mapping: Mapping, catalog: Catalog, dash: str = 
     for own in sorted({v for v in periods.values()}, key=lambda v: (v is not None, v or "")):
         group = {i: ind for i, ind in columns.items() if periods[i] == own}
         col_period = period if own is None else pd.Series(own, index=period.index, dtype="str")
-        part, e = _melt(table, region, col_period, group, cells=frame)
+        part, e = _melt(table, region, col_period, group, cells=frame,
+                        level=None if level_idx is None else _col(table, level_idx))
         parts.append(part)
         empty += e
     cells = pd.concat(parts, ignore_index=True) if parts else _empty_long()
@@ -317,6 +338,8 @@ def adapt_regions(table: RawTable, mapping: Mapping, known: frozenset[str]) -> t
     h = table.header
     idx = {role: _find(h, role) for role in ("region_id", "name", "level", "parent_id", "geometry")}
     idx["region_id"] = _find(h, "region_id", mapping.region_column)
+    if idx["name"] is None and mapping.region_column is not None:
+        idx["name"] = idx["region_id"]          # a list of names only: the names are the ids
     missing = [r for r in ("region_id", "name", "level") if idx[r] is None and not (r == "level" and mapping.level)]
     if missing:
         raise FileFormatError(
@@ -328,8 +351,10 @@ def adapt_regions(table: RawTable, mapping: Mapping, known: frozenset[str]) -> t
     frame = pd.DataFrame({
         "region_id": codes.to_numpy(),
         "name": _col(table, idx["name"]).str.strip().to_numpy(),
-        "level": (_col(table, idx["level"]).str.strip().str.lower().to_numpy() if idx["level"] is not None
-                  else np.full(table.cells.num_rows, str(mapping.level).strip().lower(), dtype=object)),
+        "level": (_col(table, idx["level"]).map(lambda t: canonical_level(t) or t.strip().lower()).to_numpy()
+                  if idx["level"] is not None
+                  else np.full(table.cells.num_rows, canonical_level(str(mapping.level)) or str(mapping.level).strip().lower(),
+                               dtype=object)),
         "parent_id": parents.to_numpy(),
         "geometry": _col(table, idx["geometry"]).to_numpy(),
         "line": table.lines,
@@ -343,12 +368,15 @@ def adapt_regions(table: RawTable, mapping: Mapping, known: frozenset[str]) -> t
         reason[m], column[m] = why, col
         value[m] = np.asarray(val, dtype=object)[m]
 
-    fail(bad, "invalid region code (letters, digits and _.-/ only)", "region_id", frame["region_id"])
+    fail(bad, INVALID_CODE, "region_id", frame["region_id"])
     fail(frame["name"].eq("").to_numpy(), "name missing", "name", frame["name"])
     fail(~frame["level"].isin(LEVELS).to_numpy(), f"unknown level (allowed: {', '.join(LEVELS)})", "level", frame["level"])
     has_parent = frame["parent_id"].ne("").to_numpy()
     fail(has_parent & bad_parent, "invalid parent code", "parent_id", frame["parent_id"])
     dup = frame["region_id"].duplicated(keep=False).to_numpy()
+    two_levels = frame.groupby("region_id")["level"].transform("nunique").gt(1).to_numpy()
+    fail(dup & two_levels, "the same id on two levels (a name used for a Bezirk and a Stadtteil, say): ids must be "
+         "unique; give a code column (region_column in a --mapping) or distinct names", "region_id", frame["region_id"])
     fail(dup, "region_id appears more than once in the file", "region_id", frame["region_id"])
     known_all = set(known) | set(frame.loc[reason == "", "region_id"])
     fail(has_parent & ~frame["parent_id"].isin(known_all).to_numpy(), "unknown parent region", "parent_id",
@@ -818,7 +846,8 @@ def _ingest_observations(table: RawTable, chosen: str, mapping: Mapping, store: 
     rules = Rules(catalog=catalog, regions=store.region_ids(), period_min=settings.ingest.period_min,
                   period_max=settings.ingest.period_max, decimal=decimal,
                   consistency_tolerance=settings.ingest.consistency_tolerance,
-                  code_width=mapping.region_code_width)
+                  code_width=mapping.region_code_width, lookup=RegionLookup(store.region_names()),
+                  level_hint=mapping.level)
     t0 = time.perf_counter()
     validated = validate_long(store.con, cells, rules)
     report.seconds["validate"] = time.perf_counter() - t0

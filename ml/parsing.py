@@ -31,7 +31,12 @@ _GROUP_SPACES = " \u00a0\u202f\u2009'"
 # German: 1.234.567,89 / 1 234,5 / 1234,5 ; English: 1,234,567.89 / 1234.5
 DE_NUMBER: Final = r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d{1,3}(?:[ \x{00a0}\x{202f}\x{2009}']\d{3})+|\d+)(?:,\d+)?"
 EN_NUMBER: Final = r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d{1,3}(?:[ \x{00a0}\x{202f}\x{2009}']\d{3})+|\d+)(?:\.\d+)?(?:[eE][+-]?\d+)?"
-CODE: Final = r"[0-9A-Za-z][0-9A-Za-z_.\-/]{0,39}"
+CODE: Final = r"[0-9\p{L}][0-9\p{L}_.\-/]{0,59}"
+"""A region code: letters (umlauts too), digits and ``_.-/``, up to 60 characters."""
+NAME_ID: Final = r"[0-9\p{L}][0-9\p{L}_.\-/()]*(?: [0-9\p{L}_.\-/()]+)+"
+"""A region name used as its id ('Westliche Höhe'): words with single spaces, at least one letter."""
+INVALID_CODE: Final = ("invalid region code or name (letters, digits, _.-/() and single spaces inside a name; "
+                       "at most 60 characters)")
 PLAIN_COMMA: Final = r"[+-]?\d*,?\d+"
 PLAIN_POINT: Final = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
 
@@ -69,13 +74,17 @@ def _macros() -> list[str]:
         "CREATE OR REPLACE TEMP MACRO sr_number(s, d) AS sr_number_clean(sr_clean(s), d)",
         # a finite number or NULL
         "CREATE OR REPLACE TEMP MACRO sr_finite(x) AS CASE WHEN isfinite(x) THEN x ELSE NULL END",
+        # a code or name as written: soft hyphens dropped, white space (no-break spaces too) collapsed, trimmed
+        "CREATE OR REPLACE TEMP MACRO sr_code_text(s) AS "
+        "trim(regexp_replace(replace(coalesce(s, ''), chr(173), ''), '[\\s\\x{00a0}\\x{202f}]+', ' ', 'g'))",
         # region codes as text: spreadsheet floats '1001.0' undone, optional left padding to w digits
         "CREATE OR REPLACE TEMP MACRO sr_code(s, w) AS (CASE "
-        "WHEN w IS NOT NULL AND regexp_full_match(regexp_replace(trim(coalesce(s, '')), '^(\\d+)\\.0+$', '\\1'), '\\d+') "
-        "THEN lpad(regexp_replace(trim(coalesce(s, '')), '^(\\d+)\\.0+$', '\\1'), "
-        "CAST(greatest(w, length(regexp_replace(trim(coalesce(s, '')), '^(\\d+)\\.0+$', '\\1'))) AS INTEGER), '0') "
-        "ELSE regexp_replace(trim(coalesce(s, '')), '^(\\d+)\\.0+$', '\\1') END)",
-        f"CREATE OR REPLACE TEMP MACRO sr_code_ok(c) AS regexp_full_match(c, '{q(CODE)}')",
+        "WHEN w IS NOT NULL AND regexp_full_match(regexp_replace(sr_code_text(s), '^(\\d+)\\.0+$', '\\1'), '\\d+') "
+        "THEN lpad(regexp_replace(sr_code_text(s), '^(\\d+)\\.0+$', '\\1'), "
+        "CAST(greatest(w, length(regexp_replace(sr_code_text(s), '^(\\d+)\\.0+$', '\\1'))) AS INTEGER), '0') "
+        "ELSE regexp_replace(sr_code_text(s), '^(\\d+)\\.0+$', '\\1') END)",
+        f"CREATE OR REPLACE TEMP MACRO sr_code_ok(c) AS length(c) <= 60 AND (regexp_full_match(c, '{q(CODE)}') "
+        f"OR regexp_full_match(c, '{q(NAME_ID)}') AND regexp_matches(c, '\\p{{L}}'))",
         # canonical period 'YYYY' or 'YYYY-MM', or NULL
         "CREATE OR REPLACE TEMP MACRO sr_period(s) AS (CASE "
         "WHEN regexp_full_match(trim(coalesce(s, '')), '\\d{4}') THEN trim(s) "

@@ -260,6 +260,10 @@ class Store:
     def region_ids(self) -> frozenset[str]:
         return frozenset(r[0] for r in self.con.execute("SELECT region_id FROM regions").fetchall())
 
+    def region_names(self) -> pd.DataFrame:
+        """Code, name and level of every region (no geometry): for looking regions up by name."""
+        return self.con.execute("SELECT region_id, name, level FROM regions ORDER BY region_id").df()
+
     def regions(self) -> pd.DataFrame:
         return self.con.execute("SELECT * FROM regions ORDER BY region_id").df()
 

@@ -18,10 +18,11 @@ import pyarrow as pa
 
 from ml.catalog import Catalog
 from ml.contracts import FLAGS
-from ml.parsing import install_macros
+from ml.parsing import INVALID_CODE, install_macros
+from ml.regions import RegionLookup
 
 REQUIRED_COLUMNS = ("line", "region_id", "indicator_id", "period", "value")
-OPTIONAL_COLUMNS = ("column", "numerator", "denominator", "flag")
+OPTIONAL_COLUMNS = ("column", "numerator", "denominator", "flag", "region_level")
 
 FLAG_ALIASES = {
     "": "ok", "ok": "ok", "suppressed": "suppressed", "gesperrt": "suppressed", "geheim": "suppressed",
@@ -41,6 +42,10 @@ class Rules:
     decimal: str
     consistency_tolerance: float = 0.06
     code_width: int | None = None
+    lookup: RegionLookup | None = None
+    """Resolves region names (and names with their level) to codes; without it only codes are accepted."""
+    level_hint: str | None = None
+    """The level of every region named in the file (``level`` in the mapping), for names on two levels."""
 
 
 @dataclass
@@ -71,6 +76,25 @@ def catalog_table(catalog: Catalog) -> pa.Table:
     })
 
 
+def _resolve_names(con: duckdb.DuckDBPyConnection, rules: Rules) -> None:
+    """Cells that are no known code: looked up as region names (few distinct texts, resolved in Python)."""
+    open_ = con.execute("SELECT raw, lvl FROM v_codes WHERE raw <> '' AND code NOT IN (SELECT region_id FROM v_regions)"
+                        ).fetchall()
+    resolved = rules.lookup.resolve_all([(raw, lvl or rules.level_hint) for raw, lvl in open_])
+    rows = [(raw, lvl, code, why) for (raw, lvl), (code, why) in zip(open_, resolved)
+            if code is not None or why is not None]
+    if not rows:
+        return
+    cols = list(zip(*rows))
+    con.register("v_named", pa.table({"raw": pa.array(cols[0], pa.string()), "lvl": pa.array(cols[1], pa.string()),
+                                      "code": pa.array(cols[2], pa.string()), "why": pa.array(cols[3], pa.string())}))
+    try:
+        con.execute("""UPDATE v_codes SET code = coalesce(n.code, v_codes.code), code_ok = n.code IS NOT NULL OR v_codes.code_ok,
+                       why = n.why FROM v_named n WHERE v_codes.raw = n.raw AND v_codes.lvl = n.lvl""")
+    finally:
+        con.unregister("v_named")
+
+
 def _flag_case(expr: str) -> str:
     whens = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in FLAG_ALIASES.items())
     return f"CASE {expr} {whens} ELSE NULL END"
@@ -96,9 +120,12 @@ def validate_long(con: duckdb.DuckDBPyConnection, cells: pa.Table | pd.DataFrame
         width = 'NULL' if rules.code_width is None else int(rules.code_width)
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE v_codes AS
-            SELECT raw, code, sr_code_ok(code) AS code_ok
-            FROM (SELECT raw, sr_code(raw, {width}::INTEGER) AS code
-                  FROM (SELECT DISTINCT coalesce(region_id, '') AS raw FROM v_src))""")
+            SELECT raw, lvl, code, sr_code_ok(code) AS code_ok, NULL::VARCHAR AS why
+            FROM (SELECT raw, lvl, sr_code(raw, {width}::INTEGER) AS code
+                  FROM (SELECT DISTINCT coalesce(region_id, '') AS raw, trim(coalesce({opt['region_level']}, '')) AS lvl
+                        FROM v_src s))""")
+        if rules.lookup is not None:
+            _resolve_names(con, rules)
         con.execute("""
             CREATE OR REPLACE TEMP TABLE v_periods AS
             SELECT raw, sr_period(raw) AS period FROM (SELECT DISTINCT coalesce(period, '') AS raw FROM v_src)""")
@@ -109,7 +136,7 @@ def validate_long(con: duckdb.DuckDBPyConnection, cells: pa.Table | pd.DataFrame
                    s.region_id AS raw_region, s.indicator_id AS raw_ind, s.period AS raw_period,
                    s.value AS raw_value, {opt['numerator']} AS raw_num, {opt['denominator']} AS raw_den,
                    {opt['flag']} AS raw_flag,
-                   rc.code AS region_id, rc.code_ok,
+                   rc.code AS region_id, rc.code_ok, rc.why AS region_why,
                    trim(coalesce(s.indicator_id, '')) AS indicator_id,
                    rp.period AS period,
                    sr_finite(sr_number(s.value, '{dec}')) AS value, sr_cell_kind(s.value) AS value_kind,
@@ -119,15 +146,15 @@ def validate_long(con: duckdb.DuckDBPyConnection, cells: pa.Table | pd.DataFrame
                    sr_cell_kind({opt['denominator']}) AS den_kind,
                    {_flag_case("lower(trim(coalesce(" + opt['flag'] + ", '')))")} AS flag_code
             FROM v_src s
-            JOIN v_codes rc ON rc.raw = coalesce(s.region_id, '')
+            JOIN v_codes rc ON rc.raw = coalesce(s.region_id, '') AND rc.lvl = trim(coalesce({opt['region_level']}, ''))
             JOIN v_periods rp ON rp.raw = coalesce(s.period, '')
             """,
         )
         reason = f"""
             CASE
             WHEN p.region_id = '' THEN {{'r': 'region code missing', 'c': 'region_id', 'v': p.raw_region}}
-            WHEN NOT p.code_ok THEN {{'r': 'invalid region code (letters, digits and _.-/ only)',
-                 'c': 'region_id', 'v': p.raw_region}}
+            WHEN p.region_why IS NOT NULL THEN {{'r': p.region_why, 'c': 'region_id', 'v': p.raw_region}}
+            WHEN NOT p.code_ok THEN {{'r': '{INVALID_CODE}', 'c': 'region_id', 'v': p.raw_region}}
             WHEN r.region_id IS NULL THEN {{'r': 'unknown region (not in the store''s regions; import the regions first)',
                  'c': 'region_id', 'v': p.region_id}}
             WHEN c.indicator_id IS NULL THEN {{'r': 'unknown indicator (not in the catalog)', 'c': 'indicator_id',

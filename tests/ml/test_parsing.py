@@ -107,9 +107,21 @@ def test_spreadsheet_codes_restored_with_width(numbers):
 
 
 def test_invalid_codes():
-    out, bad = normalize_codes(pd.Series(["14599SR1", "a b", "", "ü1", " 01 "]))
-    assert bad.tolist() == [False, True, True, True, False]
-    assert out.tolist()[4] == "01"
+    out, bad = normalize_codes(pd.Series(["14599SR1", "0 1", "", "-x", " 01 ", "x" * 61, "a;b", "Süd\u00ad\u00a0 Ost"]))
+    assert bad.tolist() == [False, True, True, True, False, True, True, False]
+    assert out.tolist()[4] == "01" and out.tolist()[7] == "Süd Ost"
+
+
+_WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyzäöüßÄÖÜABCDEFGHIJKLMNOPQRSTUVWXYZéçñ-.", min_size=1, max_size=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_WORD.filter(lambda w: w[0].isalpha()), min_size=1, max_size=4))
+def test_names_are_ids_as_written(words):
+    # region names (umlauts, several words) are valid ids; soft hyphens and doubled blanks do not change them
+    name = " ".join(words)
+    out, bad = normalize_codes(pd.Series([name, "  " + name.replace(" ", "  \u00ad") + " "]))
+    assert not bad.any() and out.tolist() == [name, name]
 
 
 @settings(max_examples=150, deadline=None)

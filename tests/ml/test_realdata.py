@@ -6,6 +6,7 @@ from collections import Counter
 import pytest
 
 from ml.importers import ingest_file
+from ml.parsing import INVALID_CODE
 
 pytestmark = pytest.mark.realdata
 
@@ -81,7 +82,7 @@ def test_mss_english_tables_and_their_defects(store, settings, shared_data):
     rep = imported(store, settings, folder / "berlin-lor-monitoring-social-urban-development-2013-00-districts.csv")
     q = store.quarantine(rep.import_id)
     # the second line of the district tables holds standard deviations ("SD: 1,66%"), not a district
-    assert set(q["line"]) == {2} and (q["reason"] == "invalid region code (letters, digits and _.-/ only)").sum() == 0
+    assert set(q["line"]) == {2} and (q["reason"] == INVALID_CODE).sum() == 0
     assert q["reason"].str.startswith("unknown region").all()
     assert rep.status == "quarantine_over_limit"
 

@@ -1,0 +1,133 @@
+"""Regions named in a file: codes, or names looked up in the store's region list.
+
+Official German tables often name their areas instead of coding them ("Eimsbüttel", "Bezirk Eimsbüttel",
+"Neustadt (Stadtteil)"). A cell that is not a known region code is looked up by name: case, umlaut spelling
+(``ü`` = ``ue``), soft hyphens, spaces and punctuation do not matter. A name that exists on two levels (a
+Bezirk and a Stadtteil of the same name) is only resolved when the level is known: from a level column of the
+file, from ``level`` in the mapping, or from the level written with the name ("Bezirk Eimsbüttel",
+"Eimsbüttel (Bezirk)"). Otherwise the cell is quarantined with a reason that names the candidates.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ml.contracts import LEVELS
+
+# German words for the levels of the region list (normalised as by name_key) -> level
+LEVEL_WORDS: dict[str, str] = {
+    "land": "land", "bundesland": "land",
+    "kreis": "kreis", "landkreis": "kreis", "stadtkreis": "kreis", "kreisfreiestadt": "kreis",
+    "sozialregion": "sozialregion", "sozialraum": "sozialregion",
+    "gemeinde": "gemeinde", "kommune": "gemeinde",
+    "bezirk": "bezirk", "stadtbezirk": "bezirk",
+    "stadtteil": "stadtteil", "ortsteil": "ortsteil", "ortschaft": "ortsteil",
+    "bezirksregion": "bezirksregion", "bzr": "bezirksregion",
+    "planungsraum": "planungsraum", "plr": "planungsraum",
+}
+LEVEL_WORDS.update({level: level for level in LEVELS})
+
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\ufeff"))
+
+
+def name_key(text: str) -> str:
+    """A region name as compared: lower case, umlauts written out, accents, spaces, punctuation and soft
+    hyphens dropped ('Westliche Höhe' = 'westliche hoehe' = 'Westliche-Höhe')."""
+    text = unicodedata.normalize("NFC", str(text)).translate(_INVISIBLE).lower().translate(_UMLAUTS)
+    text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    return re.sub(r"[\W_]+", "", text)
+
+
+def canonical_level(text: str) -> str | None:
+    """The level a German or English level word stands for ('Stadtbezirk' -> 'bezirk'), or None."""
+    return LEVEL_WORDS.get(name_key(text)) if str(text).strip() else None
+
+
+_PREFIX = re.compile(r"^\s*(?P<word>[^\W\d_]+)(?:\s*[:\-–]\s*|\s+)(?P<name>\S.*)$")
+_SUFFIX = re.compile(r"^(?P<name>.*\S)\s*[(\[,]\s*(?P<word>[^\W\d_]+)\s*[)\]]?\s*$")
+
+
+def split_level(text: str) -> tuple[str | None, str]:
+    """('bezirk', 'Eimsbüttel') for 'Bezirk Eimsbüttel', 'Bezirk: Eimsbüttel' or 'Eimsbüttel (Bezirk)';
+    (None, text) when no level word is written with the name."""
+    for pattern in (_PREFIX, _SUFFIX):
+        m = pattern.match(str(text))
+        if m and (level := canonical_level(m.group("word"))):
+            return level, m.group("name").strip()
+    return None, str(text)
+
+
+@dataclass
+class RegionLookup:
+    """The store's regions by code and by name, to resolve what a file writes in its region column."""
+
+    regions: pd.DataFrame
+    _by_name: dict[str, list[tuple[str, str, str]]] = field(init=False, repr=False)
+    _names: list[str] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_name = {}
+        for rid, name, level in self.regions[["region_id", "name", "level"]].itertuples(index=False):
+            self._by_name.setdefault(name_key(name), []).append((str(rid), str(name), str(level)))
+        self._names = sorted({str(n) for n in self.regions["name"]})
+
+    @property
+    def codes(self) -> frozenset[str]:
+        return frozenset(self.regions["region_id"].astype(str))
+
+    def _candidates(self, text: str, level: str | None) -> list[tuple[str, str, str]]:
+        found = self._by_name.get(name_key(text), [])
+        return [c for c in found if level is None or c[2] == level]
+
+    def resolve_all(self, items: list[tuple[str, str | None]]) -> list[tuple[str | None, str | None]]:
+        """``resolve`` for every (text, level hint) of one file. A name left ambiguous is read as the one level
+        the file does not write out for it elsewhere: beside 'Bezirk Harburg', a plain 'Harburg' is the
+        Stadtteil."""
+        out = [self.resolve(text, hint) for text, hint in items]
+        claimed: dict[str, set[str]] = {}
+        for (text, hint), (code, _) in zip(items, out):
+            if code is not None:
+                written, rest = split_level(text)
+                level = (canonical_level(hint) if hint else None) or written
+                if level is not None:
+                    claimed.setdefault(name_key(rest if written else text), set()).add(level)
+        for k, ((text, hint), (code, why)) in enumerate(zip(items, out)):
+            if code is None and why is not None and why.startswith("ambiguous") and not hint:
+                rest = [c for c in self._candidates(text, None) if c[2] not in claimed.get(name_key(text), set())]
+                if len(rest) == 1:
+                    out[k] = (rest[0][0], None)
+        return out
+
+    def resolve(self, text: str, level_hint: str | None = None) -> tuple[str | None, str | None]:
+        """(region code, None) when ``text`` names one region; (None, reason) when it names several or
+        none that fits; (None, None) when it is no known name at all (then the code checks speak)."""
+        hint = canonical_level(level_hint) if level_hint else None
+        if level_hint and hint is None:
+            return None, (f"unknown level {level_hint!r} for the region name (allowed: "
+                          f"{', '.join(sorted(set(LEVEL_WORDS)))})")
+        found = self._candidates(text, hint)
+        if not found:
+            written, rest = split_level(text)
+            if written is not None and (hint is None or hint == written):
+                found = self._candidates(rest, written)
+        if len(found) == 1:
+            return found[0][0], None
+        if len(found) > 1:
+            listed = ", ".join(f"{level} {name} ({rid})" for rid, name, level in sorted(found, key=lambda c: c[2]))
+            return None, (f"ambiguous region name: {listed}; write the level with the name ('{found[0][2].title()} "
+                          f"{found[0][1]}'), add a level column (Ebene) or level: in the mapping, or use the codes")
+        if name_key(text) and any(ch.isalpha() for ch in str(text)):
+            if self._by_name.get(name_key(text)) and hint:   # the name exists, but not on the level given
+                levels = sorted({c[2] for c in self._by_name[name_key(text)]})
+                return None, f"region name not on level {hint} (it is on: {', '.join(levels)})"
+            close = difflib.get_close_matches(str(text), self._names, n=2, cutoff=0.8)
+            if close:
+                return None, (f"unknown region (neither a code nor a name in the store's regions; did you mean "
+                              f"{' or '.join(repr(c) for c in close)}?)")
+        return None, None

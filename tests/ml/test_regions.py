@@ -1,0 +1,83 @@
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ml.regions import RegionLookup, canonical_level, name_key, split_level
+
+REGIONS = pd.DataFrame({
+    "region_id": ["02", "0201", "0202", "03", "0301", "0302"],
+    "name": ["Eimsbüttel", "Eimsbüttel", "Rotherbaum", "Harburg", "Harburg", "Westliche Höhe"],
+    "level": ["bezirk", "stadtteil", "stadtteil", "bezirk", "stadtteil", "stadtteil"],
+})
+
+
+@pytest.fixture(scope="module")
+def lookup():
+    return RegionLookup(REGIONS)
+
+
+def test_name_key_ignores_spelling():
+    assert name_key("Westliche Höhe") == name_key("westliche hoehe") == name_key("Westliche-Hö\u00adhe")
+    assert name_key("St. Georg") == name_key("St Georg")
+
+
+@pytest.mark.parametrize("word, level", [("Stadtbezirk", "bezirk"), ("Stadtteil", "stadtteil"), ("Ebene", None),
+                                         ("PLR", "planungsraum"), ("Landkreis", "kreis"), ("Ortsteil", "ortsteil")])
+def test_level_words(word, level):
+    assert canonical_level(word) == level
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Bezirk Eimsbüttel", ("bezirk", "Eimsbüttel")), ("Bezirk: Eimsbüttel", ("bezirk", "Eimsbüttel")),
+    ("Eimsbüttel (Stadtteil)", ("stadtteil", "Eimsbüttel")), ("Eimsbüttel", (None, "Eimsbüttel")),
+    ("Neue Neustadt", (None, "Neue Neustadt")),
+])
+def test_split_level(text, expected):
+    assert split_level(text) == expected
+
+
+def test_unique_names_resolve(lookup):
+    assert lookup.resolve("Rotherbaum") == ("0202", None)
+    assert lookup.resolve("westliche hoehe") == ("0302", None)
+
+
+def test_a_name_on_two_levels_needs_the_level(lookup):
+    code, why = lookup.resolve("Eimsbüttel")
+    assert code is None and "ambiguous region name" in why and "bezirk Eimsbüttel (02)" in why \
+        and "stadtteil Eimsbüttel (0201)" in why and "level" in why
+    assert lookup.resolve("Bezirk Eimsbüttel") == ("02", None)
+    assert lookup.resolve("Eimsbüttel (Stadtteil)") == ("0201", None)
+    assert lookup.resolve("Eimsbüttel", "Stadtbezirk") == ("02", None)
+    assert lookup.resolve("Harburg", "stadtteil") == ("0301", None)
+
+
+def test_wrong_or_unknown_levels_are_named(lookup):
+    assert lookup.resolve("Rotherbaum", "bezirk")[1] == "region name not on level bezirk (it is on: stadtteil)"
+    assert "unknown level 'Viertel'" in lookup.resolve("Rotherbaum", "Viertel")[1]
+
+
+def test_close_names_are_suggested_and_codes_left_alone(lookup):
+    assert "did you mean 'Rotherbaum'" in lookup.resolve("Rotherbaun")[1]
+    assert lookup.resolve("9999") == (None, None)          # a code: the code checks speak
+    assert lookup.resolve("Atlantis") == (None, None)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from(list(REGIONS.index)), st.sampled_from(["upper", "lower", "title", "umlaut", "hyphen"]))
+def test_every_spelling_of_a_unique_name_resolves(i, style):
+    row = REGIONS.loc[i]
+    if (REGIONS["name"] == row["name"]).sum() > 1:
+        text = f"{row['level'].title()} {row['name']}"
+    else:
+        text = row["name"]
+    text = {"upper": text.upper(), "lower": text.lower(), "title": text.title(),
+            "umlaut": text.replace("ö", "oe").replace("ü", "ue"), "hyphen": text.replace(" ", "-")}[style]
+    assert RegionLookup(REGIONS).resolve(text) == (row["region_id"], None)
+
+
+def test_a_plain_name_beside_its_written_level_is_the_other_one(lookup):
+    got = lookup.resolve_all([("Bezirk Harburg", None), ("Harburg", None), ("Eimsbüttel", None)])
+    # 'Harburg' beside 'Bezirk Harburg' is the Stadtteil; 'Eimsbüttel' alone stays ambiguous
+    assert got[0] == ("03", None) and got[1] == ("0301", None)
+    assert got[2][0] is None and got[2][1].startswith("ambiguous region name")
