@@ -607,6 +607,44 @@ def store_info(ctx: click.Context) -> None:
             click.echo(imports.to_string(index=False))
 
 
+@main.group("mapping")
+def mapping_group() -> None:
+    """Mappings: how a table's columns become indicators."""
+
+
+@mapping_group.command("suggest")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--sheet", default=None, help="Excel: the sheet to read (name or 0-based number; default the first).")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the mapping here instead of printing it.")
+@click.option("--force", is_flag=True, help="Overwrite --out if it exists.")
+@click.pass_context
+def mapping_suggest(ctx: click.Context, file: Path, sheet: str | None, out: Path | None, force: bool) -> None:
+    """Propose a mapping YAML for FILE: region, level and period columns, each other column matched to a
+    catalog indicator where one fits (with its reference year when the header names one), and the columns
+    without a match listed for you to edit."""
+    from ml.io import FileFormatError
+    from ml.suggest import suggest_mapping
+
+    settings = _settings(ctx)
+    sheet_arg: str | int | None = int(sheet) if sheet is not None and sheet.isdigit() else sheet
+    try:
+        suggestion = suggest_mapping(file, _catalog(settings), sheet=sheet_arg)
+    except FileFormatError as exc:
+        raise click.ClickException(str(exc)) from None
+    text = suggestion.to_yaml()
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        if out.exists() and not force:
+            raise click.ClickException(f"{out} exists; pass --force to overwrite it")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {out}")
+    click.echo(f"{len(suggestion.matches)} columns matched, {len(suggestion.unmatched)} without a match"
+               + "".join(f"; {n}" for n in suggestion.notes if n.startswith(("no ", "long"))), err=True)
+
+
 @main.command("demo")
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=Path(".sozialradar/demo"),
               show_default=True, help="Where the demo keeps its store and reports (recreated on each run).")

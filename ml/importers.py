@@ -111,7 +111,8 @@ def _norm(text: str) -> str:
 
 ALIASES: dict[str, tuple[str, ...]] = {
     "region_id": ("region_id", "regionid", "region", "gebiet", "gebietsid", "raumid", "ags", "schluessel",
-                  "gemeindeschluessel", "regionalschluessel", "kennziffer", "code", "plrid", "sozialraum"),
+                  "gemeindeschluessel", "regionalschluessel", "kennziffer", "code", "plrid", "sozialraum", "district_id", "districtid", "area_id", "areaid",
+                  "gebietsnummer", "stadtteilnummer", "stadtteilnr", "bezirksnummer"),
     "indicator_id": ("indicator_id", "indicatorid", "indicator", "indikator", "merkmal"),
     "period": ("period", "periode", "jahr", "year", "zeitraum", "monat", "stichtag"),
     "value": ("value", "wert"),

@@ -17,7 +17,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-MISSING_MARKERS: Final = ("", "-", "–", "NA", "N/A", "n.a.", "k.A.", "nan", "NaN", "...", "…", "/")
+MISSING_MARKERS: Final = ("", "-", "–", "NA", "N/A", "n.a.", "k.A.", "nan", "NaN", "NULL", "null", "...", "…", "/")
 """Cells meaning 'no value' (German statistics use '-' for 'nothing' and '...' for 'not yet available')."""
 
 DASHES: Final = ("-", "–", "—")

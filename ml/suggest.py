@@ -1,0 +1,450 @@
+"""A first mapping for a table the project has never seen: ``sozialradar mapping suggest FILE``.
+
+Reads the header (finding it below title lines), recognises the region, level and period columns, and matches
+every other column to a catalog indicator where one fits. Matching is German-aware: umlauts and soft hyphens
+do not matter, compounds are split by containment ('Arbeitslosenquote' holds 'arbeitslos' and 'quote'), common
+English and abbreviated words are translated ('residents' = Einwohner, 'EW' = Einwohner), rare words weigh more
+than frequent ones ('arbeitslose' more than 'einwohner'), ages must agree ('65+' is not '15 bis 64'), and a
+column of percentages is not matched to a count. Reference years are read from each header ('(Dez 2013)') and
+from the title lines ('Stand: 31.12.2013'). The result is YAML for the analyst to check and edit; the columns
+without a match are listed in it as comments.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import shutil
+import tempfile
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ml.catalog import Catalog
+from ml.io import FileFormatError, RawTable, read_table
+from ml.parsing import MISSING_MARKERS, SECRECY_MARKERS
+from ml.regions import canonical_level
+
+SYNONYMS: dict[str, str] = {
+    # English and abbreviations -> the German words of the catalog
+    "residents": "einwohner", "resident": "einwohner", "inhabitants": "einwohner", "population": "einwohner",
+    "ew": "einwohner", "einw": "einwohner", "bevoelkerung": "einwohner", "bewohner": "einwohner",
+    "personen": "einwohner", "people": "einwohner", "persons": "einwohner",
+    "unemployed": "arbeitslose", "unemployment": "arbeitslose", "alo": "arbeitslose", "erwerbslose": "arbeitslose",
+    "households": "haushalte", "household": "haushalte", "hh": "haushalte",
+    "births": "lebendgeborene", "birth": "lebendgeborene", "geburten": "lebendgeborene", "geborene": "lebendgeborene",
+    "deaths": "gestorbene", "sterbefaelle": "gestorbene",
+    "foreigners": "auslaender", "foreign": "auslaender", "nichtdeutsche": "auslaender", "nongerman": "auslaender",
+    "beneficiaries": "leistungsberechtigte sgb2", "recipients": "empfaenger", "bezieher": "empfaenger",
+    "dwellings": "wohnungen", "flats": "wohnungen", "apartments": "wohnungen",
+    "area": "flaeche", "children": "kinder", "kids": "kinder", "minors": "minderjaehrige",
+    "longterm": "langzeitarbeitslose", "share": "anteil", "proportion": "anteil", "percent": "anteil",
+    "prozent": "anteil", "percentage": "anteil", "pct": "anteil", "rate": "quote", "density": "dichte", "under": "unter", "below": "unter",
+    "above": "plus", "older": "plus", "over": "plus", "aelter": "plus", "mehr": "plus", "ueber": "plus",
+    "inflow": "zuzuege", "zuzug": "zuzuege", "outflow": "fortzuege", "fortzug": "fortzuege", "wegzuege": "fortzuege",
+    "balance": "saldo", "net": "saldo", "benefit": "wohngeld", "housing": "wohngeld",
+    "pupils": "schueler", "students": "schueler", "schoolleavers": "schulabgaenger", "voters": "waehler",
+    "turnout": "wahlbeteiligung", "cars": "pkw", "doctors": "hausaerzte", "aerzte": "hausaerzte",
+    "care": "pflegebeduerftige", "disabled": "schwerbehinderte", "average": "durchschnitt",
+    "mean": "durchschnitt", "avg": "durchschnitt", "undmehr": "plus", "undaelter": "plus", "size": "groesse",
+    "dwelling": "wohnungen", "rent": "mietniveau", "foreign": "auslaender", "age": "alter", "sgbii": "sgb2", "sgb": "sgb2", "hartz": "sgb2", "alg2": "sgb2",
+}
+STOP = {"je", "der", "die", "das", "und", "mit", "an", "von", "in", "nach", "bei", "im", "zur", "zum", "des",
+        "den", "dem", "jahre", "jahren", "jahr", "alle", "allen", "insgesamt", "by", "of", "the", "and", "with",
+        "per", "zahl", "anzahl", "number", "count", "to", "bis", "from", "a", "am", "auf", "fuer", "for", "at",
+        "stand", "dez", "dezember", "jun", "juni", "zum", "total", "all", "district", "districts", "gebiet",
+        "stadtteil", "stadtteile", "bezirk", "fl", "on", "wert", "value", "values", "in", "inkl", "einschl",
+        "nur", "only", "sowie", "oder", "or", "innen", "innerhalb", "jeweils", "ab", "was", "as", "age", "aged",
+        "alter", "altersgruppe", "years", "year", "old", "id", "gesamt", "census", "zensus", "mikrozensus"}
+SHARE_WORDS = {"anteil", "quote", "dichte", "jescale", "prozent", "rate", "share", "index"}
+GENERIC = {"einwohner", "value", "wert", "anzahl", "count", "total", "insgesamt"}
+_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)")
+_SCHOOL_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)\s*/\s*(\d{2}|\d{4})(?!\d)")
+
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def _plain(text: str) -> str:
+    text = unicodedata.normalize("NFC", str(text)).replace("\u00ad", "").lower().translate(_UMLAUTS)
+    text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    text = re.sub(r"(je|per|pro)\s*(100|1[.\s]?000|10[.\s]?000)(?!\d)", " jescale ", text)   # a rate
+    text = text.replace("%", " anteil ").replace("+", " plus ")
+    text = re.sub(r"(census|zensus)\s*_?(\d{2}|\d{4})(?!\d)", " ", text)
+    text = re.sub(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])", " ", text)
+    text = re.sub(r"(\d)\s*-\s*(\d)", r"\1 bis \2", text)
+    return text
+
+
+def words(text: str) -> tuple[list[str], list[int]]:
+    """Content words (translated, no stop words) and the numbers that are not years or scales."""
+    plain = _plain(text)
+    plain = _YEAR.sub(" ", plain)
+    numbers = [int(n) for n in re.findall(r"(?<![\d.])\d{1,3}(?![\d.])", plain)]
+    out = []
+    for raw in re.findall(r"[a-z]+[0-9]*", plain):
+        for w in SYNONYMS.get(raw, raw).split():
+            if w and w not in STOP and len(w) > 1:
+                out.append(w)
+    return out, sorted(set(numbers))
+
+
+def cover(a: str, b: str) -> float:
+    """How much of word ``a`` the word ``b`` accounts for: 1 for the same word, an inflection (one a prefix of
+    the other, up to three letters apart) or ``a`` inside ``b``; for ``b`` inside ``a`` (a part of a German
+    compound: 'quote' in 'arbeitslosenquote') or a shared stem of five or more letters, the share of ``a``."""
+    if a == b:
+        return 1.0
+    if len(a) >= 4 and len(b) >= 4:
+        if (a.startswith(b) or b.startswith(a)) and abs(len(a) - len(b)) <= 3:
+            return 1.0
+        if b.startswith(a) or b.endswith(a):      # compounds join their parts at the ends
+            return 1.0
+        if a.startswith(b) or a.endswith(b):
+            return len(b) / len(a)
+    stem = len(os.path.commonprefix([a, b]))
+    return stem / len(a) if stem >= 5 else 0.0
+
+
+@dataclass
+class Candidate:
+    indicator_id: str
+    name: str
+    kind: str
+    variants: list[tuple[list[str], list[int]]]
+
+
+@dataclass
+class Match:
+    column: str
+    indicator_id: str | None = None
+    name: str = ""
+    score: float = 0.0
+    period: str | None = None
+    runner_up: str | None = None
+
+
+@dataclass
+class Suggestion:
+    path: Path
+    header_line: int
+    format: str
+    region_column: str | None = None
+    level_column: str | None = None
+    name_column: str | None = None
+    period_column: str | None = None
+    period: str | None = None
+    indicator_column: str | None = None
+    value_column: str | None = None
+    matches: list[Match] = field(default_factory=list)
+    unmatched: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    sheet: str | None = None
+
+    def to_yaml(self) -> str:
+        return render_yaml(self)
+
+
+class Matcher:
+    """Scores a header against every catalog indicator (weighted word overlap, kind and age checks)."""
+
+    def __init__(self, catalog: Catalog, threshold: float = 0.55) -> None:
+        self.threshold = threshold
+        self.candidates = []
+        for ind in catalog:
+            name = ind.name
+            variants = [words(name), words(re.sub(r"\(.*?\)", " ", name)), words(ind.indicator_id.replace("_", " "))]
+            self.candidates.append(Candidate(ind.indicator_id, name, ind.kind, variants))
+        df = Counter(w for c in self.candidates for w in {w for v in c.variants for w in v[0]})
+        n = len(self.candidates)
+        self.idf = {w: math.log(1 + n / k) for w, k in df.items()}
+        self.unknown = math.log(1 + n)
+
+    def _weight(self, w: str) -> float:
+        return self.idf.get(w, self.unknown)
+
+    def score(self, header: tuple[list[str], list[int]], cand: Candidate, numeric: str | None) -> float:
+        hw, hn = header
+        if not hw:
+            return 0.0
+        best = 0.0
+        for cw, cn in cand.variants:
+            if not cw:
+                continue
+            covered = sum(self._weight(c) * min(1.0, sum(cover(c, h) for h in set(hw))) for c in set(cw))
+            recall = covered / sum(self._weight(c) for c in set(cw))
+            hit = sum(self._weight(h) * min(1.0, sum(cover(h, c) for c in set(cw))) for h in set(hw))
+            precision = hit / sum(self._weight(h) for h in set(hw))
+            if recall == 0 or precision == 0:
+                continue
+            f = 2 * precision * recall / (precision + recall)
+            if hn != cn:
+                f *= 0.6 if (not hn or not cn) else 0.25   # ages must agree
+            best = max(best, f)
+        shareish = bool(set(hw) & SHARE_WORDS) or any(w.startswith(("anteil", "quote")) or w.endswith(
+            ("quote", "anteil", "dichte")) for w in hw)
+        if shareish and cand.kind in ("count", "balance"):
+            best *= 0.5
+        elif not shareish and cand.kind in ("share", "rate") and numeric == "integer":
+            best *= 0.6
+        elif not shareish and cand.kind == "count" and numeric == "decimal":
+            best *= 0.6
+        elif not shareish and cand.kind in ("share", "rate"):
+            best *= 0.95       # no 'Anteil', 'Quote', '%' or 'je' in the header: a count comes first
+        return best
+
+    def match(self, header: str, numeric: str | None = None, context: str = "") -> Match:
+        parsed = words(f"{context} {header}" if context else header)
+        ranked = sorted(((self.score(parsed, c, numeric), c) for c in self.candidates), key=lambda t: -t[0])
+        (s, best), runner = ranked[0], ranked[1] if len(ranked) > 1 else (0.0, None)
+        if s < self.threshold:
+            return Match(column=header, score=s)
+        return Match(column=header, indicator_id=best.indicator_id, name=best.name, score=s,
+                     runner_up=runner[1].indicator_id if runner[1] is not None and runner[0] >= 0.9 * s else None)
+
+
+def header_period(text: str) -> str | None:
+    """The reference year written in a header or title ('(Dez 2013)', 'Stand 31.12.2021', 'census22'), if
+    exactly one."""
+    census = re.search(r"(?i)(census|zensus)\s*_?(\d{2})(?!\d)", str(text))
+    if census:
+        return f"20{census.group(2)}"
+    school = _SCHOOL_YEAR.search(str(text))
+    if school:
+        return None
+    years = set(_YEAR.findall(str(text)))
+    return years.pop() if len(years) == 1 else None
+
+
+def _numeric_kind(values: pd.Series) -> str | None:
+    text = values.astype("str").str.strip()
+    text = text[~text.isin(MISSING_MARKERS) & ~text.isin(SECRECY_MARKERS) & text.ne("-")]
+    if text.empty:
+        return None
+    compact = text.str.replace(r"[.,]0+$", "", regex=True).str.replace(r"[\s\u00a0.']", "", regex=True)
+    if compact.str.fullmatch(r"-?\d+").all():
+        return "integer"
+    if compact.str.fullmatch(r"-?\d*[,.]?\d+(?:[eE][+-]?\d+)?").mean() > 0.8:
+        return "decimal"
+    return "text"
+
+
+def _head_copy(path: Path, lines: int = 400) -> Path:
+    """The first lines of a large delimited file (a header is found near the top)."""
+    if path.suffix.lower() in (".xlsx", ".xlsm", ".parquet", ".pq") or path.stat().st_size < 2_000_000:
+        return path
+    tmp = Path(tempfile.mkdtemp(prefix="sozialradar-suggest-")) / path.name
+    with path.open("rb") as src, tmp.open("wb") as dst:
+        for k, line in enumerate(src):
+            if k >= lines:
+                break
+            dst.write(line)
+    return tmp
+
+
+def find_header(path: Path, sheet: str | int | None = None, max_line: int = 15) -> tuple[RawTable, int, list[str]]:
+    """The table read at its header line, that line's number, and the title lines above it."""
+    best: RawTable | None = None
+    titles: list[str] = []
+    try:
+        first: RawTable | None = read_table(path, sheet=sheet)
+    except FileFormatError:       # a title line without delimiters
+        first = None
+    if first is not None:
+        width = max(len(first.header), first.cells.num_columns)
+        filled = sum(1 for h in first.header if h.strip())
+        if filled >= max(2, 0.6 * width) and not first.problems:
+            return first, 1, []
+    line = 1
+    for line in range(1, max_line + 1):
+        try:
+            table = read_table(path, sheet=sheet, header_line=line)
+        except FileFormatError:
+            titles.append("")
+            continue
+        filled = sum(1 for h in table.header if h.strip())
+        if filled >= 2 and filled >= 0.6 * len(table.header) and len(table.problems) <= 0.1 * max(1, table.cells.num_rows):
+            best = table
+            break
+        titles.append(" ".join(h for h in table.header if h.strip()))
+    if best is None:
+        if first is None:
+            return read_table(path, sheet=sheet), 1, []     # raises the reader's own error
+        return first, 1, []
+    return best, line, titles
+
+
+def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None = None) -> Suggestion:
+    """Propose a mapping for ``path`` (see the module text)."""
+    from ml.importers import ALIASES, _find, _norm, _region_column, detect_format, header_key, Mapping
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileFormatError(f"file not found: {path}")
+    head = _head_copy(path)
+    try:
+        table, header_line, titles = find_header(head, sheet=sheet)
+    finally:
+        if head != path:
+            shutil.rmtree(head.parent, ignore_errors=True)
+    header = [header_key(h) for h in table.header]
+    fmt = detect_format(table.header)
+    out = Suggestion(path=path, header_line=header_line, format=fmt if fmt != "unknown" else "wide",
+                     sheet=table.sheet)
+    if fmt in ("mss", "inkar", "regions", "long"):
+        out.notes.append(f"recognised as the {fmt} layout: "
+                         + ("no mapping is needed" if fmt in ("mss", "inkar", "regions") else
+                            "the roles below were found by their headers"))
+    frame = table.frame()
+    p = _find(table.header, "period")
+    r = _find(table.header, "region_id")
+    if r is None:    # a key column (codes) before a column of names
+        r = _key_column(table, p)
+    if r is None:
+        r = _region_column(table.header, Mapping())
+    out.region_column = table.header[r] if r is not None else None
+    lvl = _find(table.header, "level")
+    out.level_column = table.header[lvl] if lvl is not None else None
+    nm = _find(table.header, "name")
+    out.name_column = table.header[nm] if nm is not None and nm != r else None
+    out.period_column = table.header[p] if p is not None else None
+    title_years = {y for t in titles for y in [header_period(t)] if y}
+    if p is None and len(title_years) == 1:
+        out.period = title_years.pop()
+    ind, val = _find(table.header, "indicator_id"), _find(table.header, "value")
+    if fmt == "long" or (fmt == "unknown" and ind is not None and val is not None and ind != val):
+        out.format = "long"
+        out.notes = [n for n in out.notes if "layout" not in n]
+        out.notes.append(f"long layout: indicators in {table.header[ind]!r}, values in {table.header[val]!r}")
+        if out.region_column is not None and (frame.duplicated(
+                [f"c{r}", f"c{ind}"] + ([f"c{p}"] if p is not None else [])).any() or not _KEY_WORDS.search(
+                out.region_column)):
+            for i, h in enumerate(table.header):
+                if i not in (ind, val, p) and _KEY_WORDS.search(h) and not frame.duplicated(
+                        [f"c{i}", f"c{ind}"] + ([f"c{p}"] if p is not None else [])).any():
+                    out.region_column = h
+                    break
+        codes = sorted(set(frame[f"c{ind}"].str.strip()) - {i.indicator_id for i in catalog})
+        if codes:
+            out.notes.append(f"{len(codes)} indicator codes are not catalog ids (extend the catalog, see README): "
+                             + ", ".join(codes[:10]) + (" …" if len(codes) > 10 else ""))
+        out.indicator_column, out.value_column = table.header[ind], table.header[val]
+        return out
+    skip = {r, lvl, nm, p}
+    data_columns = [i for i in range(len(header)) if i not in skip and header[i]]
+    context = _file_context(path) if len(data_columns) == 1 else ""
+    role_words = {_norm(a) for aliases in ALIASES.values() for a in aliases}
+    for i in data_columns:
+        h = header[i]
+        kind = _numeric_kind(frame[f"c{i}"])
+        if kind == "text" or (_norm(h) in role_words and kind != "integer" and kind != "decimal"):
+            out.unmatched.append(table.header[i])
+            continue
+        generic = not [w for w in words(h)[0] if w not in GENERIC]
+        # a lone value column, or one named only 'Einwohner'/'Wert', is described by the file's name
+        m = matcher_for(catalog).match(h, kind, context)
+        if generic and not context:
+            m = max(m, matcher_for(catalog).match(h, kind, _file_context(path)), key=lambda x: x.score)
+        m.column = table.header[i]
+        m.period = header_period(h)
+        if m.indicator_id is None:
+            out.unmatched.append(table.header[i])
+        else:
+            out.matches.append(m)
+    used = Counter(m.indicator_id for m in out.matches)
+    for m in out.matches:
+        if used[m.indicator_id] > 1 and m.period is None:
+            out.notes.append(f"{m.indicator_id} is suggested for {used[m.indicator_id]} columns: keep one")
+    if out.region_column is None:
+        out.notes.append("no region column found: set region_column")
+    if out.period_column is None and out.period is None and any(m.period is None for m in out.matches):
+        out.notes.append("no period column and no reference year in the header: set period")
+    return out
+
+
+_matchers: dict[int, Matcher] = {}
+
+
+def matcher_for(catalog: Catalog) -> Matcher:
+    """One matcher per catalog (its word weights are computed once)."""
+    key = id(catalog)
+    if key not in _matchers:
+        _matchers.clear()
+        _matchers[key] = Matcher(catalog)
+    return _matchers[key]
+
+
+_KEY_WORDS = re.compile(r"(?i)(^|[\s_\-])(id|nr|no|code|key|schl|schluessel|kennziffer|ags|ars)($|[\s_\-.])|"
+                       r"_id$|id_|nummer")
+
+
+def _key_column(table: RawTable, period: int | None) -> int | None:
+    """No header says 'region': the left-most column named like a key (…_id, Nr, Schlüssel) or of names, whose
+    values are given for every row and do not repeat within a period."""
+    frame = table.frame()
+    keys = frame[f"c{period}"].str.strip() if period is not None else None
+    for i, h in enumerate(table.header):
+        if i == period:
+            continue
+        values = frame[f"c{i}"].str.strip()
+        if values.eq("").any():
+            continue
+        unique = (~values.duplicated()).all() if keys is None else not pd.DataFrame(
+            {"k": keys.to_numpy(), "v": values.to_numpy()}).duplicated().any()
+        kind = _numeric_kind(values)
+        if unique and (kind == "text" or (kind == "integer" and _KEY_WORDS.search(h))):
+            return i
+    return None
+
+
+def _file_context(path: Path) -> str:
+    """Words of the file name that describe a single value column ('fl_unemployed_residents_by_district')."""
+    stem = re.sub(r"(?i)_?by_?(district|region|stadtteil|gebiet)s?", " ", path.stem)
+    return re.sub(r"[_\-]+", " ", stem)
+
+
+def _q(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def render_yaml(s: Suggestion) -> str:
+    lines = [f"# mapping suggested for {s.path.name}: check every line before importing with",
+             f"#   sozialradar ingest {s.path.name} --mapping THIS_FILE",
+             "# matches with a score below 0.7 are uncertain; unmatched columns are listed at the end"]
+    lines += [f"# note: {n}" for n in s.notes]
+    if s.format in ("mss", "inkar"):
+        lines.append(f"format: {s.format}")
+        return "\n".join(lines) + "\n"
+    if s.format in ("wide", "long"):
+        lines.append(f"format: {s.format}")
+    if s.sheet is not None:
+        lines.append(f"sheet: {_q(s.sheet)}")
+    if s.header_line != 1:
+        lines.append(f"header_line: {s.header_line}")
+    if s.region_column is not None:
+        lines.append(f"region_column: {_q(s.region_column)}")
+    else:
+        lines.append("# region_column: ''   # the column of region codes or names")
+    if s.period_column is not None:
+        lines.append(f"period_column: {_q(s.period_column)}")
+    elif s.period is not None:
+        lines.append(f"period: {_q(s.period)}   # from the title lines")
+    elif s.format == "wide" and any(m.period is None for m in s.matches):
+        lines.append("# period: 'YYYY'   # the reference year of the columns that do not name one")
+    if s.format == "long":
+        lines.append(f"indicator_column: {_q(s.indicator_column)}")
+        lines.append(f"value_column: {_q(s.value_column)}")
+        return "\n".join(lines) + "\n"
+    if s.matches:
+        lines.append("columns:")
+        for m in s.matches:
+            value = f"{{indicator: {m.indicator_id}, period: {_q(m.period)}}}" if m.period else m.indicator_id
+            alt = f"; or {m.runner_up}" if m.runner_up else ""
+            lines.append(f"  {_q(m.column)}: {value}   # {m.name} (score {m.score:.2f}{alt})")
+    if s.unmatched:
+        lines.append("# columns without a match (not imported; map them under 'columns' to import them):")
+        lines += [f"#  {_q(c)}: ?" for c in s.unmatched]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,156 @@
+"""`mapping suggest`: catalog names in any spelling find their indicator, a generated city table imports with
+the suggested mapping as it is, and every real table in ../shared/data gets a mapping the importer accepts."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from hypothesis import given, settings as hsettings, strategies as st
+
+from experiments.cli import main
+from ml.catalog import load_catalog
+from ml.config import load_settings
+from ml.importers import header_key, ingest_file, load_mapping
+from ml.io import read_table
+from ml.suggest import cover, header_period, matcher_for, suggest_mapping, words
+from tests.conftest import write
+from tests.ml.test_city_table import city_table
+
+_SETTINGS = load_settings(env={})
+CATALOG = load_catalog(_SETTINGS.catalog.dimensions, _SETTINGS.catalog.files())
+INDICATORS = sorted(CATALOG, key=lambda i: i.indicator_id)
+
+
+def _mangle(name: str, how: str) -> str:
+    return {
+        "as is": name, "upper": name.upper(),
+        "umlauts written out": name.replace("ä", "ae").replace("ö", "oe").replace("ü", "ue").replace("ß", "ss"),
+        "soft hyphens": name.replace("ung", "\u00adung").replace("ein", "ein\u00ad"),
+        "leading blank and year": f" {name} (Dez 2021)",
+    }[how]
+
+
+@hsettings(max_examples=200, deadline=None)
+@given(st.sampled_from(INDICATORS), st.sampled_from(["as is", "upper", "umlauts written out", "soft hyphens",
+                                                     "leading blank and year"]))
+def test_every_catalog_name_finds_its_indicator(indicator, how):
+    match = matcher_for(CATALOG).match(_mangle(indicator.name, how))
+    assert match.indicator_id == indicator.indicator_id, (indicator.name, how, match)
+
+
+@pytest.mark.parametrize("header, expected", [
+    ("Arbeitslosenquote in %", "arbeitslosenquote"), ("SGB-II-Quote", "sgb2_quote"),
+    ("Einwohner 65+", "ew_65plus"), ("65undmehr", "ew_65plus"), ("unter6", "ew_unter6"),
+    ("Ausländer", "auslaender"), ("Anteil Ausländer in %", "auslaender_anteil"), ("residents", "einwohner"),
+    ("share_65plus_census22", "anteil_65plus"), ("Wohngeldhaushalte", "wohngeld_haushalte"),
+    ("Wanderungssaldo je 1.000 Ew.", "wanderungssaldo"),
+    # nothing in the catalog: no match rather than a wrong one
+    ("age_18_to_under_30", None), ("birth_rate", None), ("Bemerkung", None), ("Status 1", None),
+])
+def test_headers_of_real_tables(header, expected):
+    assert matcher_for(CATALOG).match(header).indicator_id == expected
+
+
+def test_ages_must_agree_and_parts_of_compounds_count():
+    assert words("Einwohner 15 bis 64 Jahre") == (["einwohner"], [15, 64])
+    assert words("age_65_and_above") == (["plus"], [65])
+    assert cover("arbeitslose", "arbeitslosenquote") == 1.0 and 0 < cover("arbeitslosenquote", "quote") < 0.5
+    assert cover("einwohner", "ohne") == 0.0       # a short word inside another is no compound part
+
+
+@pytest.mark.parametrize("text, year", [("Einwohner (Dez 2013)", "2013"), ("Stand: 31.12.2021", "2021"),
+                                        ("population_census22", "2022"), ("Schuljahr 2021/22", None),
+                                        ("2010 bis 2015", None), ("Einwohner", None)])
+def test_reference_years_from_headers(text, year):
+    assert header_period(text) == year
+
+
+def test_a_city_table_imports_with_its_suggested_mapping(store, settings, tmp_path):
+    text, expected = city_table(7)
+    path = tmp_path / "stadtteilprofile.csv"
+    path.write_text("Stadtteilprofile Hamburg\nQuelle: Statistikamt;;;\n\n" + text, encoding="utf-8")
+    s = suggest_mapping(path, CATALOG)
+    assert read_table(path, header_line=s.header_line).header[1] == "Ebene" and s.header_line > 1
+    assert header_key(s.region_column) == "Stadtteil" and s.level_column == "Ebene"
+    got = {header_key(m.column): (m.indicator_id, m.period) for m in s.matches}
+    assert got == {"Einwohner (Dez 2013)": ("einwohner", "2013"), "Haushalte (2010)": ("haushalte", "2010"),
+                   "Wanderungssaldo je 1.000 Ew. (2013)": ("wanderungssaldo", "2013"),
+                   "Arbeitslosenquote in % (Dez 2013)": ("arbeitslosenquote", "2013")}
+    assert s.unmatched == ["Bemerkung"]
+    mapping_file = write(tmp_path / "m.yaml", s.to_yaml())
+    # the region list, then the table with the suggestion unchanged
+    from tests.ml.test_city_table import REGIONS
+    rows = "".join(f"{c};{n};{lv};{p}\n" for c, n, lv, p in REGIONS)
+    assert ingest_file(write(tmp_path / "g.csv", "Gebiet;Name;Ebene;Parent\n" + rows), store, settings,
+                       fmt="regions").status == "ok"
+    rep = ingest_file(path, store, settings, mapping=load_mapping(mapping_file))
+    assert rep.status == "ok" and rep.rows_quarantined == 0 and rep.rows_accepted == len(expected)
+
+
+def test_cli_prints_or_writes_the_mapping(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text(city_table(1)[0], encoding="utf-8")
+    out = CliRunner().invoke(main, ["mapping", "suggest", str(path)])
+    assert out.exit_code == 0 and "indicator: einwohner, period: '2013'" in out.output
+    target = tmp_path / "m.yaml"
+    assert CliRunner().invoke(main, ["mapping", "suggest", str(path), "--out", str(target)]).exit_code == 0
+    assert load_mapping(target).columns
+    again = CliRunner().invoke(main, ["mapping", "suggest", str(path), "--out", str(target)])
+    assert again.exit_code == 1 and "--force" in again.output
+    missing = CliRunner().invoke(main, ["mapping", "suggest", str(tmp_path / "none.csv")])
+    assert missing.exit_code == 1 and "file not found" in missing.output
+
+
+def _real_tables(shared: Path) -> list[Path]:
+    return [p for p in sorted(shared.rglob("*")) if p.suffix.lower() in (".csv", ".xlsx") and "raw" not in p.parts]
+
+
+def test_every_real_table_gets_a_mapping_the_importer_accepts(shared_data):
+    tables = _real_tables(shared_data)
+    assert len(tables) > 100
+    for path in tables:
+        s = suggest_mapping(path, CATALOG)
+        text = s.to_yaml()
+        mapping = load_mapping(_yaml_file(text))
+        header = [header_key(h) for h in read_table(path, header_line=s.header_line).header]
+        for column, spec in mapping.columns.items():
+            assert header_key(column) in header, (path, column)
+            ind = spec if isinstance(spec, str) else spec.indicator
+            assert ind in CATALOG, (path, column, ind)
+        if mapping.region_column is not None:
+            assert header_key(mapping.region_column) in header, path
+        assert set(s.unmatched).isdisjoint(m.column for m in s.matches)
+
+
+def _yaml_file(text: str) -> Path:
+    import tempfile
+
+    yaml.safe_load(text)       # valid YAML first
+    f = Path(tempfile.mkstemp(suffix=".yaml")[1])
+    f.write_text(text, encoding="utf-8")
+    return f
+
+
+@pytest.mark.parametrize("relative, column, indicator, period", [
+    ("flensburg_sozialatlas/csv/fl_residents_by_district.csv", "residents", "einwohner", None),
+    ("flensburg_sozialatlas/csv/fl_unemployed_residents_by_district.csv", "residents", "arbeitslose", None),
+    ("flensburg_sozialatlas/csv/fl_births_by_district.csv", "births", "geburten", None),
+    ("flensburg_sozialatlas/csv/fl_residents_age_65_and_above_by_district.csv", "residents", "ew_65plus", None),
+    ("germany_kreise_inkar_gerda/municipality_census2022.csv", "population_census22", "einwohner", "2022"),
+    ("berlin_mss/einwohnerbestand_06-2022_plr.csv", "65undmehr", "ew_65plus", None),
+])
+def test_real_columns_found(shared_data, relative, column, indicator, period):
+    s = suggest_mapping(shared_data / relative, CATALOG)
+    got = {m.column: (m.indicator_id, m.period) for m in s.matches}
+    assert got.get(column) == (indicator, period), got
+    assert s.region_column is not None
+
+
+def test_real_layouts_recognised(shared_data):
+    assert suggest_mapping(shared_data / "berlin_mss/tesch-ch/mss_2021_indizes.csv", CATALOG).format == "mss"
+    inkar = suggest_mapping(shared_data / "germany_kreise_inkar_gerda/county_covariates_inkar_1995_2022.csv", CATALOG)
+    assert inkar.format == "inkar"
+    long = suggest_mapping(shared_data / "berlin_bzr_kernindikatoren_tsb/bzr_kernindikatoren_2017_long.csv", CATALOG)
+    assert long.format == "long" and long.indicator_column == "indicator" and long.value_column == "wert"
+    assert long.region_column in ("name", "bzr_id_matched")     # the id column is empty on the Bezirk rows
