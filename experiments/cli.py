@@ -26,8 +26,9 @@ def _settings(ctx: click.Context) -> Settings:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="YAML configuration file; SOZIALRADAR_<SECTION>__<FIELD> variables override it.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), envvar="SOZIALRADAR_CONFIG",
+              help="YAML configuration file (or set SOZIALRADAR_CONFIG); SOZIALRADAR_<SECTION>__<FIELD> variables "
+              "override it.")
 @click.pass_context
 def main(ctx: click.Context, config_path: Path | None) -> None:
     """sozialradar: social monitoring data in, explained early-warning signals out."""
@@ -536,8 +537,9 @@ def _write_reports(settings: Settings, out: Path, region_ids: list[str] | None, 
 @click.pass_context
 def report_cmd(ctx: click.Context, regions: tuple[str, ...], all_regions: bool, period: str | None,
                out: Path | None) -> None:
-    """Write self-contained German HTML reports: profile against the county, trends and forecasts, type,
-    warning level with its drivers, data flags. Suppressed values never appear."""
+    """Write self-contained German HTML reports: the indicators per dimension against the other regions of the
+    level (value, comparison, change, assessment, trend line), the dimension profile, trends and forecasts,
+    type, warning level with its drivers, data flags. Suppressed values never appear."""
     from ml.store import StoreError
     from serving.report import ReportError
     from serving.state import NotReady
@@ -640,9 +642,8 @@ def mapping_suggest(ctx: click.Context, file: Path, sheet: str | None, out: Path
             raise click.ClickException(f"{out} exists; pass --force to overwrite it")
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text, encoding="utf-8")
-        click.echo(f"wrote {out}")
-    click.echo(f"{len(suggestion.matches)} columns matched, {len(suggestion.unmatched)} without a match"
-               + "".join(f"; {n}" for n in suggestion.notes if n.startswith(("no ", "long"))), err=True)
+        click.echo(f"wrote {out}: {len(suggestion.matches)} columns matched, {len(suggestion.unmatched)} without "
+                   "a match" + "".join(f"; {n}" for n in suggestion.notes))
 
 
 @main.command("demo")

@@ -61,7 +61,7 @@ class Mapping(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    format: Literal["long", "wide", "mss", "inkar"] | None = None
+    format: Literal["regions", "long", "wide", "mss", "inkar"] | None = None
     header_line: int = Field(1, ge=1)
     sheet: str | int | None = None
     encoding: Literal["auto", "utf-8", "cp1252", "latin-1", "utf-16"] | None = None
@@ -122,7 +122,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "name": ("name", "bezeichnung", "gebietsname", "gemeinde", "gemeindename", "sozialraumname", "plrname"),
     "level": ("level", "ebene"),
     "parent_id": ("parent_id", "parentid", "parent", "uebergeordnet"),
-    "geometry": ("geometry", "geometrie", "geojson"),
+    "geometry": ("geometry", "geometrie", "geojson", "geom", "wkt"),
 }
 
 
@@ -383,7 +383,8 @@ def adapt_regions(table: RawTable, mapping: Mapping, known: frozenset[str]) -> t
     fail(has_parent & ~frame["parent_id"].isin(known_all).to_numpy(), "unknown parent region", "parent_id",
          frame["parent_id"])
     ok = reason == ""
-    accepted = frame[ok].drop(columns=["line"]).replace({"parent_id": {"": None}, "geometry": {"": None}})
+    accepted = frame[ok].drop(columns=["line"]).replace({"parent_id": {"": None}})
+    accepted["geometry"] = accepted["geometry"].where(~accepted["geometry"].str.strip().isin(MISSING_MARKERS), None)
     quarantined = pd.DataFrame({"line": frame.loc[~ok, "line"].to_numpy(), "column": column[~ok],
                                 "value": value[~ok], "reason": reason[~ok]})
     return accepted, quarantined

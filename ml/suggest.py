@@ -27,6 +27,7 @@ import pandas as pd
 from ml.catalog import Catalog
 from ml.io import FileFormatError, RawTable, read_table
 from ml.parsing import MISSING_MARKERS, SECRECY_MARKERS
+from ml.contracts import LEVELS
 from ml.regions import canonical_level
 
 SYNONYMS: dict[str, str] = {
@@ -314,6 +315,15 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
     title_years = {y for t in titles for y in [header_period(t)] if y}
     if p is None and len(title_years) == 1:
         out.period = title_years.pop()
+    geo, parent = _find(table.header, "geometry"), _find(table.header, "parent_id")
+    if fmt == "regions" or (r is not None and (nm is not None or lvl is not None) and (geo is not None or parent is not None)
+                            and p is None):
+        out.format = "regions"
+        out.notes = [n for n in out.notes if "layout" not in n]
+        out.notes.append("a region list: codes in " + repr(out.region_column) + (
+            f", names in {out.name_column!r}" if out.name_column else "") + (
+            "" if lvl is not None else "; set the level of its regions (level:)"))
+        return out
     ind, val = _find(table.header, "indicator_id"), _find(table.header, "value")
     if fmt == "long" or (fmt == "unknown" and ind is not None and val is not None and ind != val):
         out.format = "long"
@@ -418,7 +428,7 @@ def render_yaml(s: Suggestion) -> str:
     if s.format in ("mss", "inkar"):
         lines.append(f"format: {s.format}")
         return "\n".join(lines) + "\n"
-    if s.format in ("wide", "long"):
+    if s.format in ("wide", "long", "regions"):
         lines.append(f"format: {s.format}")
     if s.sheet is not None:
         lines.append(f"sheet: {_q(s.sheet)}")
@@ -428,6 +438,10 @@ def render_yaml(s: Suggestion) -> str:
         lines.append(f"region_column: {_q(s.region_column)}")
     else:
         lines.append("# region_column: ''   # the column of region codes or names")
+    if s.format == "regions":
+        if s.level_column is None:
+            lines.append("# level: stadtteil   # the level of every region: " + "|".join(LEVELS))
+        return "\n".join(lines) + "\n"
     if s.period_column is not None:
         lines.append(f"period_column: {_q(s.period_column)}")
     elif s.period is not None:

@@ -40,10 +40,11 @@ def _decimals(step: float) -> int:
 
 
 def dimension_bars(rows: list[tuple[str, float | None, float | None]], title: str, desc: str,
-                   whole: str = "Kreis") -> str:
-    """Horizontal bars of a region's dimension scores (0 = county average) with the county's mean marked.
+                   whole: str = "das Mittel der Vergleichsgebiete") -> str:
+    """Horizontal bars of a region's dimension scores (0 = average of the comparison areas) with the areas'
+    mean marked. ``whole`` names the comparison with its article ('das Mittel der Gemeinden').
 
-    ``rows``: (label, region value, county mean); a missing value is written as 'keine Angabe'."""
+    ``rows``: (label, region value, mean); a missing value is written as 'keine Angabe'."""
     width, left, right, row_h, top = 620, 210, 30, 26, 28
     height = top + row_h * len(rows) + 24
     vals = [abs(v) for _, a, b in rows for v in (a, b) if v is not None and math.isfinite(v)]
@@ -59,9 +60,8 @@ def dimension_bars(rows: list[tuple[str, float | None, float | None]], title: st
         out.append(f'<text x="{x:.1f}" y="{height - 8}" font-size="11" text-anchor="middle" fill="{MUTED}">'
                    f'{de(float(t), 1)}</text>')
     out.append(f'<text x="{x0 - 6:.1f}" y="14" font-size="11" text-anchor="end" fill="{GREEN}">'
-               f'← günstiger als {"der" if whole == "Kreis" else "das"} {escape(whole)}</text>')
-    out.append(f'<text x="{x0 + 6:.1f}" y="14" font-size="11" fill="{RED}">belasteter als '
-               f'{"der" if whole == "Kreis" else "das"} {escape(whole)} →</text>')
+               f'← günstiger als {escape(whole)}</text>')
+    out.append(f'<text x="{x0 + 6:.1f}" y="14" font-size="11" fill="{RED}">belasteter als {escape(whole)} →</text>')
     for k, (label, value, mean) in enumerate(rows):
         y = top + k * row_h
         out.append(f'<text x="{left - 8}" y="{y + 16}" font-size="12" text-anchor="end" fill="{INK}">'
@@ -152,4 +152,36 @@ def fan_chart(history: list[tuple[int, float | None]], forecast: list[dict], tit
     if unit:
         out.append(f'<text x="4" y="12" font-size="11" fill="{MUTED}">{escape(unit)}</text>')
     out.append("</svg>")
+    return "".join(out)
+
+
+def sparkline(points: list[tuple[int, float | None]], title: str, unit: str = "", decimals: int = 1) -> str:
+    """A small trend line for a table cell: the observed values over the years (a gap where a value is
+    withheld or missing), the last value marked. Its text alternative lists every value."""
+    width, height, pad = 96, 22, 3
+    shown = [(y, v) for y, v in points if v is not None and math.isfinite(v)]
+    if len(shown) < 2:
+        return ""
+    lo, hi = min(v for _, v in shown), max(v for _, v in shown)
+    span = hi - lo or abs(hi) or 1.0
+    xlo, xhi = points[0][0], points[-1][0]
+    xs = lambda yr: pad + (yr - xlo) / max(xhi - xlo, 1) * (width - 2 * pad)  # noqa: E731
+    yv = lambda v: pad + (hi - v) / span * (height - 2 * pad) if hi != lo else height / 2  # noqa: E731
+    desc = "; ".join(f"{y}: {de(v, decimals) if v is not None else 'kein Wert'}" for y, v in points)
+    out = [f'<svg role="img" viewBox="0 0 {width} {height}" width="{width}" height="{height}" class="spark" '
+           f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}: {escape(desc)} {escape(unit)}</title>']
+    segment: list[tuple[int, float]] = []
+    for y, v in points + [(None, None)]:
+        if v is None or not math.isfinite(v):
+            if len(segment) > 1:
+                pts = " ".join(f"{xs(a):.1f},{yv(b):.1f}" for a, b in segment)
+                out.append(f'<polyline points="{pts}" fill="none" stroke="{INK}" stroke-width="1.5"/>')
+            elif segment:
+                a, b = segment[0]
+                out.append(f'<circle cx="{xs(a):.1f}" cy="{yv(b):.1f}" r="1.5" fill="{INK}"/>')
+            segment = []
+        else:
+            segment.append((y, v))
+    y, v = shown[-1]
+    out.append(f'<circle cx="{xs(y):.1f}" cy="{yv(v):.1f}" r="2.5" fill="{BLUE}"/></svg>')
     return "".join(out)

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from models.explanations import INDEX_GROUP_NAME, years_ahead
-from serving.charts import de, dimension_bars, fan_chart
+from serving.charts import de, dimension_bars, fan_chart, sparkline
 from serving.state import ServiceState, Snapshot, UnknownPeriod, withheld
 
 LEVEL_TEXT = {"keine": "keine Auffälligkeit", "beobachten": "beobachten", "Warnung": "Warnung", "akut": "akut"}
@@ -34,9 +34,29 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}.muted{color:#5
 .level{display:inline-block;padding:.15rem .6rem;border-radius:.3rem;font-weight:600;border:1px solid #1b1b1b}
 .level-keine{background:#e8f1e8}.level-beobachten{background:#fff2c2}.level-Warnung{background:#ffd3a6}
 .level-akut{background:#f2b8b5}.chart{max-width:40rem;height:auto}figure{margin:1rem 0}
-figcaption{font-size:.9rem;color:#595959}a{color:#0b4f8a}.legend span{margin-right:1rem}
+figcaption{font-size:.9rem;color:#595959}table.indicators th[scope=row]{font-weight:400}
+.spark{vertical-align:middle}a{color:#0b4f8a}.legend span{margin-right:1rem}
 @media print{a{color:inherit}}
 """
+
+
+LEVEL_PLURAL = {"land": "Länder", "kreis": "Kreise", "sozialregion": "Sozialregionen", "gemeinde": "Gemeinden",
+                "bezirk": "Bezirke", "bezirksregion": "Bezirksregionen", "stadtteil": "Stadtteile",
+                "ortsteil": "Ortsteile", "planungsraum": "Planungsräume"}
+
+
+def signed(x: float | None, decimals: int = 1) -> str:
+    """A change with its sign: '+1,2', '−0,4', '±0,0'."""
+    if x is None or not pd.notna(x):
+        return "–"
+    if round(x, decimals) == 0:
+        return "±" + de(0.0, decimals)
+    return ("+" if x > 0 else "−") + de(abs(x), decimals)
+
+
+LEVEL_DATIVE = {"land": "Ländern", "kreis": "Kreisen", "sozialregion": "Sozialregionen", "gemeinde": "Gemeinden",
+                "bezirk": "Bezirken", "bezirksregion": "Bezirksregionen", "stadtteil": "Stadtteilen",
+                "ortsteil": "Ortsteilen", "planungsraum": "Planungsräumen"}
 
 
 class ReportError(LookupError):
@@ -63,9 +83,25 @@ class ReportBuilder:
         v = self.snap.values
         self._values = v.set_index(["region_id", "indicator_id", "period"]).sort_index()
         self.names = self.snap.regions.set_index("region_id")["name"].astype(str)
-        kreis = self.snap.regions[self.snap.regions["level"] == "kreis"]
-        # what the profile is compared with: the county where there is one, otherwise all regions of the level
-        self.whole = "Kreis" if len(kreis) == 1 else "Gesamtgebiet"
+        # what a region is compared with: the other regions of its level, named by their level and by the
+        # area above them all ("Mittel der Gemeinden im Musterkreis", "Mittel der Stadtteile in Hamburg")
+        regions = self.snap.regions
+        self.areas = LEVEL_PLURAL.get(str(self.snap.level), "Gebiete")
+        parents = regions.set_index("region_id")["parent_id"]
+        at_level = regions.loc[regions["level"] == self.snap.level, "region_id"]
+        roots = set()
+        for rid in at_level:
+            seen, cur = set(), rid
+            while isinstance(parents.get(cur), str) and parents.get(cur) in parents.index and cur not in seen:
+                seen.add(cur)
+                cur = parents[cur]
+            if cur != rid:
+                roots.add(cur)
+        root = self.names.get(roots.pop()) if len(roots) == 1 else None
+        self.whole = f"Mittel der {self.areas}" + (f" ({root})" if root else "")
+        self.whole_with_article = f"das Mittel der {self.areas}"
+        self.root_name = root
+        self._level_ids = set(at_level)
 
     # --- the one door for indicator values ------------------------------------------------------------------
     def cell(self, region_id: str, indicator_id: str, period: str) -> tuple[float | None, str]:
@@ -129,13 +165,98 @@ class ReportBuilder:
                     "Werte).</p>")
         desc = "; ".join(f"{lab}: {de(v, 2) if v is not None else 'keine Angabe'}" for lab, v, _ in rows)
         chart = dimension_bars(rows, f"Dimensionswerte {self.names.get(region_id, region_id)} {period}",
-                               f"Abweichung vom Durchschnitt (0) in Standardeinheiten; {desc}", self.whole)
+                               f"Abweichung vom Durchschnitt (0) in Standardeinheiten; {desc}",
+                               self.whole_with_article)
         return (f"<figure>{chart}<figcaption>Balken: Abweichung des Gebiets vom Durchschnitt der Vergleichsgebiete "
                 "(0) in Standardabweichungen, nach Belastung ausgerichtet (rechts = belasteter); gestrichelte Linie: "
-                f"Mittel aller Gebiete ({self.whole}).</figcaption></figure>"
+                f"{escape(self.whole)}.</figcaption></figure>"
                 "<table><caption class='muted'>Dimensionswerte</caption><thead><tr><th scope='col'>Dimension</th>"
-                f"<th scope='col' class='num'>Gebiet</th><th scope='col' class='num'>Mittel {self.whole}</th>"
+                f"<th scope='col' class='num'>Gebiet</th><th scope='col' class='num'>{escape(self.whole)}</th>"
                 "<th scope='col'>Einordnung</th></tr></thead><tbody>" + "".join(table) + "</tbody></table>")
+
+    def _comparison(self, indicator_id: str, period: str) -> tuple[float | None, str]:
+        """The comparison value of an indicator in a period: the mean over the level's regions (the total for
+        counts, only when no region's value is withheld or missing), from published cells only."""
+        v = self._by_period.get((indicator_id, period))
+        if v is None or v.empty:
+            return None, ""
+        ok = v[v["flag"] != "suppressed"]["value"].dropna()
+        if self.catalog[indicator_id].kind == "count":
+            complete = len(ok) == len(self._level_ids)
+            return (float(ok.sum()), "Summe") if complete and len(ok) else (None, "Summe")
+        return (float(ok.mean()), "Mittel") if len(ok) else (None, "Mittel")
+
+    def _judge(self, indicator_id: str, value: float | None, period: str) -> str:
+        """How the value stands among the level's regions, as a planner reads it (polarity of the catalog)."""
+        if value is None:
+            return ""
+        meta = self.catalog[indicator_id]
+        v = self._by_period.get((indicator_id, period))
+        ok = v[v["flag"] != "suppressed"]["value"].dropna() if v is not None else pd.Series(dtype=float)
+        if meta.kind == "count" or len(ok) < 5 or not ok.std() > 0:
+            return ""
+        z = (value - ok.mean()) / ok.std()
+        if meta.polarity == 0:
+            return "deutlich über dem Mittel" if z >= 1 else "deutlich unter dem Mittel" if z <= -1 else ""
+        z *= meta.polarity
+        return ("deutlich ungünstiger" if z >= 1 else "ungünstiger" if z >= 0.5 else "deutlich günstiger"
+                if z <= -1 else "günstiger" if z <= -0.5 else "im Mittel")
+
+    def indicator_section(self, region_id: str, period: str) -> str:
+        """A table per dimension: each reported indicator with its value, the comparison, the change since the
+        previous period, how it stands, and a trend line; withheld values are named, never shown."""
+        if not hasattr(self, "_by_period"):
+            v = self.snap.values[self.snap.values["region_id"].isin(self._level_ids)]
+            self._by_period = {(i, str(p)): g for (i, p), g in v.groupby(["indicator_id", "period"])}
+        mine = self.snap.values[self.snap.values["region_id"] == region_id]
+        present = set(mine["indicator_id"])
+        periods = sorted({str(p) for p in mine["period"]})
+        parts = []
+        for dim, indicators in self.catalog.by_dimension().items():
+            rows = []
+            for meta in indicators:
+                ind = meta.indicator_id
+                if ind not in present or meta.frequency != "annual":
+                    continue
+                dec = 0 if meta.kind == "count" else 1
+                value, flag = self.cell(region_id, ind, period)
+                if flag == "missing":
+                    continue
+                shown = "gesperrt" if flag == "suppressed" else de(value, dec)
+                comp, how = self._comparison(ind, period)
+                earlier = [p for p in periods if p < period and len(p) == len(period)]
+                change, since = None, ""
+                for prev in reversed(earlier):
+                    pv, pflag = self.cell(region_id, ind, prev)
+                    if pflag != "missing":
+                        if value is not None and pv is not None:
+                            change, since = value - pv, prev
+                        break
+                unit = "Pp." if meta.unit == "%" else meta.unit or ""
+                note = FLAG_TEXT.get(flag, "") if flag != "ok" else self._judge(ind, value, period)
+                series = [(int(p), self.cell(region_id, ind, p)[0]) for p in periods if p.isdigit() and p <= period]
+                spark = sparkline(series, f"{meta.name}, Verlauf", meta.unit or "", dec)
+                rows.append(
+                    f"<tr><th scope='row'>{escape(meta.name)}<span class='muted'> ({escape(meta.unit or '')})</span>"
+                    f"</th><td class='num'>{shown}</td><td class='num'>"
+                    f"{'insg. ' if how == 'Summe' and comp is not None else ''}{de(comp, dec)}</td>"
+                    f"<td class='num'>{signed(change, dec)}{' ' + escape(unit) if change is not None else ''}"
+                    f"{f'<br><span class=muted>seit {escape(since)}</span>' if since else ''}</td>"
+                    f"<td>{escape(note)}</td><td>{spark}</td></tr>")
+            if rows:
+                name = self.catalog.dimensions[dim].name if dim in self.catalog.dimensions else dim
+                parts.append(
+                    f"<h3>{escape(name)}</h3><table class='indicators'><thead><tr><th scope='col'>Merkmal</th>"
+                    f"<th scope='col' class='num'>{escape(period)}</th><th scope='col' class='num'>"
+                    f"{escape(self.whole)}</th><th scope='col' class='num'>Veränderung</th><th scope='col'>"
+                    "Einordnung</th><th scope='col'>Verlauf</th></tr></thead><tbody>" + "".join(rows)
+                    + "</tbody></table>")
+        if not parts:
+            return "<p>Für dieses Gebiet liegen in dieser Periode keine Merkmale vor.</p>"
+        return ("<p class='muted'>Vergleich: " + escape(self.whole) + " (bei Anzahlen die Summe, sofern kein Wert "
+                "gesperrt ist); Veränderung zum letzten früheren Wert (bei Anteilen in Prozentpunkten, Pp.); "
+                "Einordnung gegenüber den anderen " + escape(LEVEL_DATIVE.get(str(self.snap.level), "Gebieten")) + " (eine Standardabweichung und mehr: "
+                "„deutlich“).</p>" + "".join(parts))
 
     def trend_section(self, region_id: str, period: str) -> str:
         fc = self.snap.forecasts
@@ -202,7 +323,7 @@ class ReportBuilder:
         out = typ.predict(None, frame.reset_index(drop=True)).iloc[0]
         return (f"<p><strong>Typ {int(out['type'])}</strong>: {escape(str(out['description']))}</p>"
                 "<p class='muted'>Sozialraumtypen fassen Gebiete mit ähnlichem Profil zusammen; die Beschreibung "
-                "nennt, was den Typ vom Kreisdurchschnitt unterscheidet.</p>")
+                f"nennt, was den Typ vom {escape(self.whole.replace('Mittel', 'Durchschnitt', 1))} unterscheidet.</p>")
 
     def warning_section(self, region_id: str, period: str) -> tuple[str, str | None]:
         snap = self.snap
@@ -285,7 +406,7 @@ class ReportBuilder:
                 facts.append("<tr><th scope='row'>Statusindex</th><td>nicht berechnet (zu wenige Einwohner oder "
                              "gesperrte Werte)</td></tr>")
             if isinstance(row.get("dynamics_label"), str):
-                facts.append(f"<tr><th scope='row'>Dynamikindex</th><td>{de(row['dynamics_index'], 2)} – "
+                facts.append(f"<tr><th scope='row'>Dynamikindex</th><td>{signed(row['dynamics_index'], 2)} – "
                              f"„{escape(row['dynamics_label'])}“</td></tr>")
         warning, level = self.warning_section(region_id, per)
         back = f"<p><a href='{escape(index_href)}'>← Übersicht aller Gebiete</a></p>" if index_href else ""
@@ -296,7 +417,9 @@ class ReportBuilder:
 · erstellt am {date.today().strftime('%d.%m.%Y')}</p></header>
 <table><caption class="muted">Kennzahlen {escape(per)}</caption><tbody>{''.join(facts)}</tbody></table>
 <section aria-labelledby="s-warn"><h2 id="s-warn">Frühwarnung</h2>{warning}</section>
-<section aria-labelledby="s-dim"><h2 id="s-dim">Profil im Vergleich zum {self.whole}</h2>
+<section aria-labelledby="s-ind"><h2 id="s-ind">Merkmale im Vergleich</h2>{self.indicator_section(region_id, per)}
+</section>
+<section aria-labelledby="s-dim"><h2 id="s-dim">Profil nach Dimensionen – {escape(self.whole)}</h2>
 {self.dimension_section(region_id, per, row)}</section>
 <section aria-labelledby="s-trend"><h2 id="s-trend">Entwicklung und Prognose</h2>{self.trend_section(region_id, per)}
 </section>

@@ -126,14 +126,55 @@ def test_report_page_is_complete_self_contained_and_german(builder, state):
     html = builder.region_page(rid)
     assert html.startswith("<!DOCTYPE html>") and '<html lang="de">' in html
     assert "<script" not in html and not re.search(r'(src|href)="https?://', html)
-    for heading in ("Frühwarnung", "Profil im Vergleich zum Kreis", "Entwicklung und Prognose", "Sozialraumtyp",
-                    "Datenhinweise"):
+    for heading in ("Frühwarnung", "Merkmale im Vergleich", f"Profil nach Dimensionen – {builder.whole}",
+                    "Entwicklung und Prognose", "Sozialraumtyp", "Datenhinweise"):
         assert f">{heading}</h2>" in html
     assert html.count("<svg") >= 4 and "<title id=" in html  # dimension bars and fan charts, labelled
     assert f'content="{answers[rid]["level"]}"' in html
     assert answers[rid]["sentence"].split(".")[0] in html
     assert re.search(r"<strong>Typ \d+</strong>", html)
-    assert "80-%-Intervall" in html and "Mittel Kreis" in html
+    assert "80-%-Intervall" in html and "Mittel der Gemeinden (Musterkreis)" in html and "Kreis<" not in html
+
+
+def _indicator_rows(html: str) -> dict[str, list[str]]:
+    """The indicator tables of a page: row label -> the cells' text."""
+    rows = {}
+    for table in re.findall(r"<table class='indicators'>(.*?)</table>", html, re.S):
+        for label, cells in re.findall(r"<tr><th scope='row'>(.*?)<span.*?</th>(.*?)</tr>", table, re.S):
+            rows[label] = [re.sub(r"<[^>]+>", " ", c).split() for c in re.findall(r"<td[^>]*>(.*?)</td>", cells, re.S)]
+    return rows
+
+
+def test_the_profile_is_first_a_table_of_indicators(builder, state):
+    """Each reported indicator with its value, the level's mean (or total), the change and a trend line — the
+    numbers as the feature cells hold them."""
+    snap = state.current()
+    period = snap.latest_period
+    rid = "14599020"
+    html = builder.region_page(rid)
+    rows = _indicator_rows(html)
+    assert len(rows) >= 20
+    v = snap.values
+    level = set(snap.regions.loc[snap.regions["level"] == snap.level, "region_id"])
+    for ind in ("sgb2_quote", "einwohner", "arbeitslosenquote"):
+        meta = state.catalog[ind]
+        dec = 0 if meta.kind == "count" else 1
+        cells = rows[meta.name]
+        value, flag = builder.cell(rid, ind, period)
+        assert cells[0] == [de(value, dec)]
+        here = v[(v["indicator_id"] == ind) & (v["period"].astype(str) == period) & v["region_id"].isin(level)]
+        published = here[here["flag"] != "suppressed"]["value"]
+        if meta.kind == "count":
+            expected = ["insg.", de(published.sum(), 0)] if len(published) == len(level) else ["–"]
+        else:
+            expected = [de(published.mean(), 1)]
+        assert cells[1] == expected, (ind, cells)
+        earlier = sorted(p for p in v.loc[(v["region_id"] == rid) & (v["indicator_id"] == ind), "period"].astype(str)
+                         if p < period)
+        prev, _ = builder.cell(rid, ind, earlier[-1])
+        assert cells[2][0].lstrip("+\u2212±") == de(abs(value - prev), dec) and cells[2][-1] == earlier[-1]
+        row = html.split(f"<th scope='row'>{meta.name}<span", 1)[1].split("</tr>", 1)[0]
+        assert "<svg" in row and "<title>" in row                               # the trend line, labelled
 
 
 def test_unknown_region_or_period(builder):
