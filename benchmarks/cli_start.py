@@ -40,7 +40,9 @@ def main() -> None:
         floor = timed([sys.executable, "-c", "pass"], env, args.repeat)
         rows = [("sozialradar --help", timed([cli, "--help"], env, args.repeat)),
                 ("sozialradar store info", timed([cli, "store", "info"], env, args.repeat)),
-                ("sozialradar ingest --help", timed([cli, "ingest", "--help"], env, args.repeat))]
+                ("sozialradar ingest --help", timed([cli, "ingest", "--help"], env, args.repeat)),
+                ("sozialradar mapping suggest (the sample's regions.csv, whole command)",
+                 timed([cli, "mapping", "suggest", str(ROOT / "data" / "sample" / "regions.csv")], env, args.repeat))]
     print(f"median of {args.repeat} fresh processes\n")
     print("| command | seconds | python -c pass | ratio |")
     print("|---|---|---|---|")

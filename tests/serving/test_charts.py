@@ -6,7 +6,7 @@ import re
 import pytest
 from hypothesis import given, strategies as st
 
-from serving.charts import de, dimension_bars, fan_chart
+from serving.charts import sparkline, de, dimension_bars, fan_chart
 
 
 @pytest.mark.parametrize("x, d, text", [
@@ -38,6 +38,14 @@ def test_fan_chart_leaves_gaps_and_draws_bands():
 
 
 def test_dimension_bars_mark_missing_values():
-    svg = dimension_bars([("Arbeitsmarkt", 1.2, 0.0), ("Bildung", None, 0.1)], "Titel", "Text", "Gesamtgebiet")
-    assert "keine Angabe" in svg and "belasteter als das Gesamtgebiet" in svg
+    svg = dimension_bars([("Arbeitsmarkt", 1.2, 0.0), ("Bildung", None, 0.1)], "Titel", "Text",
+                         "das Mittel der Stadtteile")
+    assert "keine Angabe" in svg and "belasteter als das Mittel der Stadtteile" in svg
     assert svg.count("<rect") == 1 and "stroke-dasharray" in svg
+
+
+def test_sparkline_breaks_at_gaps_and_names_every_value():
+    svg = sparkline([(2018, 5.0), (2019, 5.5), (2020, None), (2021, 6.0), (2022, 6.5)], "Quote", "%", 1)
+    assert svg.count("<polyline") == 2 and "2020: kein Wert" in svg and "2022: 6,5" in svg
+    assert svg.count('fill="#0b4f8a"') == 1            # the last value marked
+    assert sparkline([(2021, 1.0)], "t") == "" and sparkline([(2020, None), (2021, None)], "t") == ""

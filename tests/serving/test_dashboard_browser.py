@@ -150,7 +150,8 @@ def test_dashboard_draws_berlins_plr(shared_data, browser, tmp_path):
         # the region's report from the same service: no models, so no warning, type or forecast — said so
         browser.get(base + "/report?region_id=01011101")
         text = browser.find_element(By.TAG_NAME, "main").text
-        assert "Stülerstraße" in text and "Profil im Vergleich zum Gesamtgebiet" in text
+        assert "Stülerstraße" in text and "Profil nach Dimensionen – Mittel der Planungsräume" in text
+        assert "Merkmale im Vergleich" in text
         assert "Es liegt keine Frühwarnung vor." in text and re.search(r"Einwohner \d", text), text[:400]
         shot(browser, "report_berlin.png")
     finally:
