@@ -154,3 +154,23 @@ def test_real_layouts_recognised(shared_data):
     long = suggest_mapping(shared_data / "berlin_bzr_kernindikatoren_tsb/bzr_kernindikatoren_2017_long.csv", CATALOG)
     assert long.format == "long" and long.indicator_column == "indicator" and long.value_column == "wert"
     assert long.region_column in ("name", "bzr_id_matched")     # the id column is empty on the Bezirk rows
+
+
+def test_an_excel_sheet_below_its_title(tmp_path):
+    """The same table as an Excel workbook, on a named sheet under two title rows."""
+    import io
+
+    import pandas as pd
+
+    text, _ = city_table(5)
+    frame = pd.read_csv(io.StringIO(text), sep=";", dtype=str, keep_default_na=False)
+    path = tmp_path / "profile.xlsx"
+    with pd.ExcelWriter(path) as xl:
+        pd.DataFrame({"a": ["leer"]}).to_excel(xl, sheet_name="Hinweise", index=False)
+        frame.to_excel(xl, sheet_name="Stadtteile", index=False, startrow=2)
+        xl.sheets["Stadtteile"]["A1"] = "Stadtteilprofile, Stand 31.12.2013"
+    s = suggest_mapping(path, CATALOG, sheet="Stadtteile")
+    assert {m.indicator_id for m in s.matches} == {"einwohner", "haushalte", "wanderungssaldo", "arbeitslosenquote"}
+    assert s.sheet == "Stadtteile" and "sheet: 'Stadtteile'" in s.to_yaml() and s.header_line > 1
+    out = CliRunner().invoke(main, ["mapping", "suggest", str(path), "--sheet", "Stadtteile"])
+    assert out.exit_code == 0 and "header_line:" in out.output
