@@ -37,7 +37,7 @@ import ml.synthetic as synthetic  # noqa: E402
 from experiments.cases import musterkreis_profiles  # noqa: E402
 from experiments.early_warning import train_early_warning  # noqa: E402
 from ml.config import load_settings  # noqa: E402
-from ml.importers import effective_catalog  # noqa: E402
+from ml.catalog import effective_catalog  # noqa: E402
 from ml.paths import SAMPLE_DIR  # noqa: E402
 from models.early_warning import RULES, WARNING_LEVELS, flagged_before_onset, planted_goal  # noqa: E402
 

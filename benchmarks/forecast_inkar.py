@@ -25,7 +25,8 @@ sys.path.insert(0, str(ROOT))
 
 from experiments.forecast import run_forecast  # noqa: E402
 from ml.config import load_settings  # noqa: E402
-from ml.importers import effective_catalog, ingest_file  # noqa: E402
+from ml.catalog import effective_catalog  # noqa: E402
+from ml.importers import ingest_file  # noqa: E402
 from ml.paths import CATALOG_DIR  # noqa: E402
 from ml.store import Store  # noqa: E402
 from models.forecasting import prophet_forecast  # noqa: E402

@@ -57,7 +57,7 @@ def main() -> None:
     import subprocess
 
     code = ("import time; t=time.perf_counter(); from ml.config import load_settings; "
-            "from ml.importers import effective_catalog; from ml.paths import CATALOG_DIR; "
+            "from ml.catalog import effective_catalog; from ml.paths import CATALOG_DIR; "
             "from serving.state import ServiceState; s=load_settings(); "
             "st=ServiceState(s, effective_catalog(s, [CATALOG_DIR/'berlin_mss.csv', CATALOG_DIR/'inkar.csv'])); "
             "t1=time.perf_counter(); st.load(); t2=time.perf_counter(); st.load(); t3=time.perf_counter(); "

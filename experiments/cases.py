@@ -6,7 +6,8 @@ from pathlib import Path
 
 from features.pipeline import run_pipeline
 from ml.config import load_settings
-from ml.importers import effective_catalog, ingest_file
+from ml.catalog import effective_catalog
+from ml.importers import ingest_file
 from ml.io import read_crosswalk
 from ml.paths import CATALOG_DIR, DATA_DIR
 from ml.store import Store

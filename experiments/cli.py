@@ -220,7 +220,7 @@ def _write_warning_inputs(store: Store, result, catalog, settings: Settings):
 
 def _catalog_with_extensions(settings: Settings):
     from ml.catalog import CatalogError
-    from ml.importers import effective_catalog
+    from ml.catalog import effective_catalog
 
     try:
         return effective_catalog(settings, [CATALOG_DIR / "berlin_mss.csv", CATALOG_DIR / "inkar.csv"])

@@ -12,9 +12,12 @@ import csv
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from ml.contracts import FREQUENCIES, KINDS
+
+if TYPE_CHECKING:
+    from ml.config import Settings
 
 INDICATOR_FIELDS = (
     "indicator_id", "name", "dimension", "unit", "polarity", "kind", "numerator", "denominator",
@@ -259,4 +262,16 @@ def load_catalog(dimensions_path: Path, indicator_paths: Iterable[Path]) -> Cata
     for path in paths:
         catalog = catalog.extended(read_indicators(path, dims))
     check_references(catalog, ", ".join(str(p) for p in paths))
+    return catalog
+
+
+def effective_catalog(settings: "Settings", extra: Iterable[Path] = ()) -> Catalog:
+    """The catalog an import or job works with: the configured files (``settings.catalog.files()``: the shipped
+    catalog, then the county's own), extended by ``extra`` files (the external formats' catalogs) that are not
+    among them already."""
+    files = settings.catalog.files()
+    catalog = load_catalog(settings.catalog.dimensions, files)
+    for path in extra:
+        if not any(Path(path).resolve() == Path(f).resolve() for f in files):
+            catalog = catalog.extended(read_indicators(path, catalog.dimensions))
     return catalog

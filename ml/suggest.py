@@ -28,7 +28,6 @@ from ml.catalog import Catalog
 from ml.io import FileFormatError, RawTable, read_table
 from ml.parsing import MISSING_MARKERS, SECRECY_MARKERS
 from ml.contracts import LEVELS
-from ml.regions import canonical_level
 
 SYNONYMS: dict[str, str] = {
     # English and abbreviations -> the German words of the catalog
@@ -112,6 +111,9 @@ def cover(a: str, b: str) -> float:
 
 @dataclass
 class Candidate:
+    """A catalog indicator as the matcher sees it: its words and age numbers in three variants (name, name
+    without parentheses, id)."""
+
     indicator_id: str
     name: str
     kind: str
@@ -120,6 +122,9 @@ class Candidate:
 
 @dataclass
 class Match:
+    """A file column and the indicator proposed for it (None: no match), with score 0–1, the reference period
+    read from the header and a close runner-up."""
+
     column: str
     indicator_id: str | None = None
     name: str = ""
@@ -130,6 +135,9 @@ class Match:
 
 @dataclass
 class Suggestion:
+    """The proposed mapping of one file: layout, header line, role columns, matches and unmatched columns, notes
+    for the analyst; ``to_yaml`` writes it as a mapping file."""
+
     path: Path
     header_line: int
     format: str
@@ -280,7 +288,8 @@ def find_header(path: Path, sheet: str | int | None = None, max_line: int = 15) 
 
 def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None = None) -> Suggestion:
     """Propose a mapping for ``path`` (see the module text)."""
-    from ml.importers import ALIASES, _find, _norm, _region_column, detect_format, header_key, Mapping
+    from ml.importers import (ALIASES, Mapping, detect_format, find_column, find_region_column, header_key,
+                              norm_header)
 
     path = Path(path)
     if not path.is_file():
@@ -300,22 +309,22 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
                          + ("no mapping is needed" if fmt in ("mss", "inkar", "regions") else
                             "the roles below were found by their headers"))
     frame = table.frame()
-    p = _find(table.header, "period")
-    r = _find(table.header, "region_id")
+    p = find_column(table.header, "period")
+    r = find_column(table.header, "region_id")
     if r is None:    # a key column (codes) before a column of names
         r = _key_column(table, p)
     if r is None:
-        r = _region_column(table.header, Mapping())
+        r = find_region_column(table.header, Mapping())
     out.region_column = table.header[r] if r is not None else None
-    lvl = _find(table.header, "level")
+    lvl = find_column(table.header, "level")
     out.level_column = table.header[lvl] if lvl is not None else None
-    nm = _find(table.header, "name")
+    nm = find_column(table.header, "name")
     out.name_column = table.header[nm] if nm is not None and nm != r else None
     out.period_column = table.header[p] if p is not None else None
     title_years = {y for t in titles for y in [header_period(t)] if y}
     if p is None and len(title_years) == 1:
         out.period = title_years.pop()
-    geo, parent = _find(table.header, "geometry"), _find(table.header, "parent_id")
+    geo, parent = find_column(table.header, "geometry"), find_column(table.header, "parent_id")
     if fmt == "regions" or (r is not None and (nm is not None or lvl is not None) and (geo is not None or parent is not None)
                             and p is None):
         out.format = "regions"
@@ -324,7 +333,7 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
             f", names in {out.name_column!r}" if out.name_column else "") + (
             "" if lvl is not None else "; set the level of its regions (level:)"))
         return out
-    ind, val = _find(table.header, "indicator_id"), _find(table.header, "value")
+    ind, val = find_column(table.header, "indicator_id"), find_column(table.header, "value")
     if fmt == "long" or (fmt == "unknown" and ind is not None and val is not None and ind != val):
         out.format = "long"
         out.notes = [n for n in out.notes if "layout" not in n]
@@ -346,11 +355,11 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
     skip = {r, lvl, nm, p}
     data_columns = [i for i in range(len(header)) if i not in skip and header[i]]
     context = _file_context(path) if len(data_columns) == 1 else ""
-    role_words = {_norm(a) for aliases in ALIASES.values() for a in aliases}
+    role_words = {norm_header(a) for aliases in ALIASES.values() for a in aliases}
     for i in data_columns:
         h = header[i]
         kind = _numeric_kind(frame[f"c{i}"])
-        if kind == "text" or (_norm(h) in role_words and kind != "integer" and kind != "decimal"):
+        if kind == "text" or (norm_header(h) in role_words and kind != "integer" and kind != "decimal"):
             out.unmatched.append(table.header[i])
             continue
         generic = not [w for w in words(h)[0] if w not in GENERIC]

@@ -17,7 +17,7 @@ import bentoml
 
 from ml.catalog import CatalogError
 from ml.config import ConfigError, load_settings
-from ml.importers import effective_catalog
+from ml.catalog import effective_catalog
 from ml.paths import CATALOG_DIR
 from serving.app import create_app
 from serving.state import ServiceState

@@ -11,7 +11,8 @@ import pytest
 from ml.catalog import load_catalog
 from ml.config import Settings, load_settings
 from ml.paths import PROJECT_ROOT
-from ml.importers import effective_catalog, ingest_file
+from ml.catalog import effective_catalog
+from ml.importers import ingest_file
 from ml.paths import SAMPLE_DIR
 from ml.store import Store
 

@@ -127,7 +127,7 @@ def test_a_countys_own_catalog_extends_the_shipped_one(tmp_path):
     """Listing only the county's file keeps the shipped indicators (its shares may use the shipped counts);
     ``shipped: false`` loads the listed files alone; an unknown part says where to define it."""
     from ml.config import load_settings
-    from ml.importers import effective_catalog
+    from ml.catalog import effective_catalog
 
     own = tmp_path / "kreis.csv"
     own.write_text("indicator_id,name,dimension,unit,polarity,kind,numerator,denominator,scale,frequency,persons\n"

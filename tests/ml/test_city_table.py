@@ -5,7 +5,6 @@ soft hyphens, columns of different reference years, umlaut names, names on two l
 import math
 import random
 
-import pandas as pd
 import pytest
 
 from ml.importers import ingest_file, load_mapping

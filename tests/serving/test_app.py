@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from ml.importers import effective_catalog
+from ml.catalog import effective_catalog
 from ml.paths import CATALOG_DIR, SAMPLE_DIR
 from serving.app import create_app
 from serving.state import ServiceState

@@ -11,7 +11,7 @@ from schemathesis import GenerationMode
 from hypothesis import HealthCheck, given, settings as hsettings
 
 from experiments import serve as service
-from ml.importers import effective_catalog
+from ml.catalog import effective_catalog
 from ml.paths import CATALOG_DIR
 from serving.app import create_app
 from serving.state import ServiceState

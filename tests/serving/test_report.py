@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from experiments.cli import main
-from ml.importers import effective_catalog
+from ml.catalog import effective_catalog
 from ml.paths import CATALOG_DIR, SAMPLE_DIR
 from ml.store import Store
 from serving.charts import de

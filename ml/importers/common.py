@@ -1,0 +1,75 @@
+"""What every layout adapter returns, and the pieces they share (cells by position, wide to long)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+import pyarrow as pa
+
+from ml.io import Problem, RawTable
+from ml.parsing import DASHES, MISSING_MARKERS
+
+LONG_COLUMNS = ("line", "column", "region_id", "indicator_id", "period", "value", "numerator", "denominator", "flag")
+"""The text columns every adapter produces (a ``region_level`` column may follow, for names on two levels)."""
+
+
+@dataclass
+class Adapted:
+    cells: pd.DataFrame | pa.Table
+    regions: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    empty_cells: int = 0
+
+
+def empty_long() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series([], dtype="int64" if c == "line" else "str") for c in LONG_COLUMNS})
+
+
+def cell_column(table: RawTable, index: int | None, default: str = "") -> pd.Series:
+    if index is None:
+        return pd.Series(default, index=table.frame().index, dtype="str")
+    return table.column(index)
+
+
+def dash_as_zero(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    import pyarrow.compute as pc
+
+    dash = pc.is_in(pc.utf8_trim_whitespace(column), value_set=pa.array(DASHES))
+    return pc.if_else(dash, "0", column)
+
+
+def melt(table: RawTable, region: pd.Series, period: pd.Series, columns: dict[int, str],
+          flag: pd.Series | None = None, cells: pd.DataFrame | None = None,
+          level: pd.Series | None = None) -> tuple[pd.DataFrame, int]:
+    """Wide -> long for the given column positions; empty cells are counted, not turned into rows."""
+    frames = []
+    empty = 0
+    cells = table.frame() if cells is None else cells
+    for pos, indicator in columns.items():
+        values = cells[f"c{pos}"].astype("str").str.strip()
+        blank = values.isin(MISSING_MARKERS).to_numpy()
+        empty += int(blank.sum())
+        keep = ~blank
+        if not keep.any():
+            continue
+        extra = {} if level is None else {"region_level": level.astype("str").to_numpy()[keep]}
+        frames.append(pd.DataFrame({
+            "line": table.lines[keep],
+            "column": table.header[pos] or f"column {pos + 1}",
+            "region_id": region.to_numpy()[keep],
+            "indicator_id": indicator,
+            "period": period.to_numpy()[keep],
+            "value": values.to_numpy()[keep],
+            "numerator": "",
+            "denominator": "",
+            "flag": "" if flag is None else flag.to_numpy()[keep],
+            **extra,
+        }))
+    if not frames:
+        return empty_long(), empty
+    out = pd.concat(frames, ignore_index=True)
+    for c in LONG_COLUMNS[1:]:
+        out[c] = out[c].astype("str")
+    return out, empty

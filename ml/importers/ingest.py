@@ -1,0 +1,290 @@
+"""One import: read, recognise the layout, adapt, validate, merge — in one store transaction — and report."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+
+from ml.catalog import effective_catalog
+from ml.config import Settings
+from ml.contracts import IMPORT_FORMATS
+from ml.importers.inkar import adapt_inkar
+from ml.importers.long import adapt_long
+from ml.importers.mapping import Mapping, find_column, norm_header
+from ml.importers.mss import adapt_mss
+from ml.importers.region_list import adapt_regions
+from ml.importers.wide import adapt_wide
+from ml.io import FileFormatError, Problem, RawTable, file_hash, read_table, write_quarantine_report
+from ml.parsing import decide_decimal
+from ml.paths import CATALOG_DIR
+from ml.regions import RegionLookup
+from ml.store import Store
+from ml.validation import Rules, validate_long
+
+FORMATS = IMPORT_FORMATS
+
+
+def detect_format(header: list[str]) -> str:
+    n = {norm_header(c) for c in header}
+    if {"countycode", "year"} <= n:
+        return "inkar"
+    if {"regionid", "name", "level"} <= n or ({"region_id"} <= set(header) and "level" in header):
+        return "regions"
+    has_code = bool(n & {"nummer", "plrid", "raumid", "id"})
+    mss_markers = {"s1", "zs1", "ki01", "k01", "sin", "s1percentageunemployed", "k01youthunemployment"}
+    if has_code and n & mss_markers:
+        return "mss"
+    roles = {role: find_column(header, role) for role in ("region_id", "indicator_id", "period", "value")}
+    if all(v is not None for v in roles.values()):
+        return "long"
+    if roles["region_id"] is not None:
+        return "wide"
+    return "unknown"
+
+
+@dataclass
+class ImportReport:
+    file: str
+    format: str
+    status: str
+    import_id: int | None = None
+    rows_read: int = 0
+    rows_accepted: int = 0
+    rows_quarantined: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    regions_changed: int = 0
+    empty_cells: int = 0
+    blank_lines: int = 0
+    encoding: str = ""
+    delimiter: str = ""
+    decimal: str = ""
+    notes: list[str] = field(default_factory=list)
+    report_path: str | None = None
+    message: str = ""
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def quarantine_share(self) -> float:
+        return self.rows_quarantined / self.rows_read if self.rows_read else 0.0
+
+
+def ingest_file(path: Path | str, store: Store, settings: Settings, *, fmt: str = "auto",
+                mapping: Mapping | None = None, force: bool = False) -> ImportReport:
+    """Import one file: read, adapt, validate, merge; quarantine what fails. Never raises for bad rows."""
+    path = Path(path)
+    mapping = mapping or Mapping()
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}; got {fmt!r}")
+    if not path.is_file():
+        raise FileFormatError(f"file not found: {path}")
+    content_hash = file_hash(path)
+    if mapping != Mapping() or fmt != "auto":
+        # the same file read another way (a corrected mapping) is another import
+        how = json.dumps([mapping.model_dump(mode="json"), fmt], sort_keys=True, ensure_ascii=False)
+        content_hash = hashlib.sha256(f"{content_hash}|{how}".encode()).hexdigest()
+    if not force:
+        previous = store.previous_import(content_hash)
+        if (previous is not None and previous["status"] == "quarantine_over_limit" and previous["rows_read"]
+                and (previous["rows_quarantined"] or 0) / previous["rows_read"] <= settings.ingest.max_quarantine_share):
+            previous = None   # refused under a lower limit than today's: read it again
+        if previous is not None and previous["status"] == "quarantine_over_limit":
+            # the same content was refused before: it stays refused (a nightly job must not read success)
+            return ImportReport(
+                file=str(path), format=previous["format"] or fmt, status="quarantine_over_limit",
+                import_id=previous["import_id"], rows_read=int(previous["rows_read"] or 0),
+                rows_accepted=int(previous["rows_accepted"] or 0),
+                rows_quarantined=int(previous["rows_quarantined"] or 0), report_path=previous["report"],
+                message=(f"identical content was refused as import #{previous['import_id']} ({previous['file']}): "
+                         f"{previous['message']}; correct the file (or raise ingest.max_quarantine_share)"),
+            )
+        if previous is not None:
+            return ImportReport(
+                file=str(path), format=fmt, status="already_imported", import_id=previous["import_id"],
+                message=(f"identical content was imported as import #{previous['import_id']} ({previous['file']}); "
+                         "nothing changed (use --force to merge it again)"),
+            )
+    ingest = settings.ingest
+    import_id = store.begin_import(str(path), content_hash, fmt)
+    report = ImportReport(file=str(path), format=fmt, status="running", import_id=import_id)
+    t0 = time.perf_counter()
+    try:
+        table = read_table(path, encoding=mapping.encoding or ingest.encoding,
+                           delimiter=mapping.delimiter or ingest.delimiter, header_line=mapping.header_line,
+                           sheet=mapping.sheet)
+    except FileFormatError as exc:
+        return _failed(store, report, str(exc))
+    except Exception as exc:
+        _failed(store, report, f"{path}: reading failed ({type(exc).__name__}: {exc})")
+        raise
+    report.seconds["read"] = time.perf_counter() - t0
+    report.encoding, report.delimiter, report.blank_lines = table.encoding, table.delimiter, table.blank_lines
+    report.notes.extend(table.notes)
+    chosen = mapping.format or (detect_format(table.header) if fmt == "auto" else fmt)
+    report.format = chosen
+    partial: Path | None = None
+    try:
+        # observations, regions, quarantine, changes and the log entry commit together or not at all
+        with store.transaction():
+            if chosen == "regions":
+                _ingest_regions(table, mapping, store, report)
+            elif chosen == "unknown":
+                raise FileFormatError(
+                    f"{path}: cannot recognise the layout from the header ({', '.join(table.header[:12])}); "
+                    "pass --format and, for wide files, --mapping"
+                )
+            else:
+                _ingest_observations(table, chosen, mapping, store, settings, report)
+            over = report.quarantine_share > ingest.max_quarantine_share
+            report.status = "quarantine_over_limit" if over else "ok"
+            if over:
+                report.message = (f"{report.rows_quarantined} of {report.rows_read} rows quarantined "
+                                  f"({report.quarantine_share:.1%} > limit {ingest.max_quarantine_share:.1%})")
+            if report.rows_quarantined:
+                out = settings.report_dir() / f"quarantine_{import_id:05d}_{path.stem}.csv"
+                partial = out.with_name(out.name + PARTIAL_SUFFIX)
+                write_quarantine_report(store.quarantine(import_id), partial)
+                report.report_path = str(out)
+            store.finish_import(
+                import_id, status=report.status, format=chosen, encoding=report.encoding,
+                delimiter=report.delimiter, decimal=report.decimal, rows_read=report.rows_read,
+                rows_accepted=report.rows_accepted, rows_quarantined=report.rows_quarantined,
+                rows_inserted=report.inserted, rows_updated=report.updated, rows_unchanged=report.unchanged,
+                regions_added=report.regions_changed, blank_lines=report.blank_lines, notes=report.notes,
+                report=report.report_path, message=report.message,
+            )
+    except FileFormatError as exc:
+        _discard(partial)
+        report.rows_read = report.rows_accepted = report.rows_quarantined = 0
+        report.inserted = report.updated = report.unchanged = report.regions_changed = 0
+        report.report_path = None
+        return _failed(store, report, str(exc))
+    except BaseException as exc:
+        _discard(partial)
+        _failed(store, report, f"import failed, nothing was stored ({type(exc).__name__}: {exc})")
+        raise
+    if partial is not None:
+        partial.replace(report.report_path)
+    return report
+
+
+PARTIAL_SUFFIX = ".unvollstaendig"
+"""A quarantine report is written under this suffix and renamed once its import has committed."""
+
+
+def _discard(path: Path | None) -> None:
+    if path is not None:
+        path.unlink(missing_ok=True)
+
+
+def _failed(store: Store, report: ImportReport, message: str) -> ImportReport:
+    report.status, report.message = "failed", message
+    try:
+        store.finish_import(report.import_id, status="failed", format=report.format, message=message,
+                            rows_read=0, rows_accepted=0, rows_quarantined=0, notes=report.notes)
+    except Exception:  # the store itself is gone or broken: the next start marks the entry 'abgebrochen'
+        pass
+    return report
+
+
+COLUMN_LOSS_SHARE = 0.2
+"""A source column losing more than this share of its cells to the quarantine is named in the report, even
+when the file as a whole stays under the quarantine limit (a column of negatives read wrongly, say)."""
+
+
+def _column_losses(cells: pd.DataFrame | pa.Table, quarantined: pd.DataFrame) -> list[str]:
+    if quarantined.empty or "column" not in (cells.column_names if isinstance(cells, pa.Table) else cells.columns):
+        return []
+    source = cells.column("column").to_pandas() if isinstance(cells, pa.Table) else cells["column"]
+    per_column = source.value_counts()
+    lost = quarantined.groupby("column")["reason"].agg(["size", lambda r: r.value_counts().index[0]])
+    lost.columns = ["n", "reason"]
+    notes = []
+    for column, row in lost.iterrows():
+        total = int(per_column.get(column, 0))
+        if total >= 5 and row["n"] > COLUMN_LOSS_SHARE * total:
+            notes.append(f"column {column!r}: {row['n']} of {total} cells quarantined (mostly: {row['reason']}); "
+                         "check the column before using the import")
+    return notes
+
+
+def _problems_frame(problems: list[Problem]) -> pd.DataFrame:
+    return pd.DataFrame({
+        "line": [p.line for p in problems], "column": [p.column for p in problems],
+        "value": [p.value for p in problems], "reason": [p.reason for p in problems],
+    })
+
+
+def _ingest_regions(table: RawTable, mapping: Mapping, store: Store, report: ImportReport) -> None:
+    accepted, quarantined = adapt_regions(table, mapping, store.region_ids())
+    structural = _problems_frame(table.problems)
+    q = pd.concat([structural, quarantined], ignore_index=True) if len(structural) else quarantined
+    report.rows_read = table.cells.num_rows + len(table.problems)
+    report.rows_accepted = len(accepted)
+    report.rows_quarantined = len(q)
+    report.regions_changed = store.upsert_regions(accepted, report.import_id)
+    store.add_quarantine(report.import_id, report.file, q)
+
+
+def _ingest_observations(table: RawTable, chosen: str, mapping: Mapping, store: Store, settings: Settings,
+                         report: ImportReport) -> None:
+    extension = {"mss": [CATALOG_DIR / "berlin_mss.csv"], "inkar": [CATALOG_DIR / "inkar.csv"]}.get(chosen, [])
+    catalog = effective_catalog(settings, extension)
+    dash = mapping.dash or settings.ingest.dash
+    if chosen == "long":
+        adapted = adapt_long(table, mapping, dash)
+    elif chosen == "wide":
+        adapted = adapt_wide(table, mapping, catalog, dash)
+    elif chosen == "mss":
+        adapted = adapt_mss(table, mapping)
+    elif chosen == "inkar":
+        adapted = adapt_inkar(table, mapping, catalog)
+    else:
+        raise FileFormatError(f"unsupported format {chosen!r}")
+    store.sync_catalog(catalog)
+    if adapted.regions is not None:
+        report.regions_changed = store.add_missing_regions(adapted.regions, report.import_id)
+    report.notes.extend(adapted.notes)
+    report.empty_cells = adapted.empty_cells
+    cells = adapted.cells
+    declared = mapping.decimal or settings.ingest.decimal
+    if table.encoding in ("xlsx", "parquet") and declared != ",":
+        decimal, why = ".", f"{table.encoding}: numbers carry a decimal point"
+    else:
+        sample = cells.slice(0, 50_000).to_pandas() if isinstance(cells, pa.Table) else cells.iloc[:50_000]
+        parts = [sample[c].astype("str") for c in ("value", "numerator", "denominator") if c in sample.columns]
+        decimal, why = decide_decimal(parts, table.delimiter, declared)
+    report.decimal = decimal
+    report.notes.append(why)
+    rules = Rules(catalog=catalog, regions=store.region_ids(), period_min=settings.ingest.period_min,
+                  period_max=settings.ingest.period_max, decimal=decimal,
+                  consistency_tolerance=settings.ingest.consistency_tolerance,
+                  code_width=mapping.region_code_width, lookup=RegionLookup(store.region_names()),
+                  level_hint=mapping.level)
+    t0 = time.perf_counter()
+    validated = validate_long(store.con, cells, rules)
+    report.seconds["validate"] = time.perf_counter() - t0
+    report.notes.extend(validated.notes)
+    structural = _problems_frame(table.problems + adapted.problems)
+    quarantined = (pd.concat([structural, validated.quarantined], ignore_index=True) if len(structural)
+                   else validated.quarantined)
+    report.rows_read = validated.n_in + len(table.problems) + len(adapted.problems)
+    report.rows_accepted = validated.n_accepted
+    report.rows_quarantined = len(quarantined)
+    if report.rows_read != report.rows_accepted + report.rows_quarantined:
+        raise RuntimeError(f"{report.file}: row accounting broken: {report.rows_read} read, "
+                           f"{report.rows_accepted} accepted, {report.rows_quarantined} quarantined")
+    report.notes.extend(_column_losses(cells, quarantined))
+    t0 = time.perf_counter()
+    merged = store.merge_observations(validated.accepted_table, report.import_id,
+                                      unique=validated.repeated_keys == 0)
+    report.seconds["merge"] = time.perf_counter() - t0
+    report.inserted, report.updated, report.unchanged = merged.inserted, merged.updated, merged.unchanged
+    store.add_quarantine(report.import_id, report.file, quarantined)

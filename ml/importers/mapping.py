@@ -1,0 +1,144 @@
+"""How a file's columns are read: the mapping file, header matching and the column roles.
+
+A header as written in a file is compared with a mapping key by :func:`header_key` (soft hyphens, doubled
+and outer blanks do not count) and with the known German and English names of a role (region, indicator,
+period, value …) by :func:`norm_header` (case, umlaut spelling and punctuation do not count).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ml.config import read_yaml_mapping
+from ml.io import FileFormatError
+from ml.regions import canonical_level
+
+class MappingError(ValueError):
+    """A mapping file is invalid; the message names the file and the field."""
+
+
+class ColumnSpec(BaseModel):
+    """One wide column with its own reference period (a table mixing '(2010)' and '(Dez 2013)' columns)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    indicator: str
+    period: str | None = None
+
+
+class Mapping(BaseModel):
+    """How to read a long or wide file whose columns are not named as sozialradar expects."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: Literal["regions", "long", "wide", "mss", "inkar"] | None = None
+    header_line: int = Field(1, ge=1)
+    sheet: str | int | None = None
+    encoding: Literal["auto", "utf-8", "cp1252", "latin-1", "utf-16"] | None = None
+    delimiter: Literal["auto", ";", ",", "\t", "|"] | None = None
+    decimal: Literal["auto", ",", "."] | None = None
+    dash: Literal["zero", "missing"] | None = Field(None, description="'-' alone in a cell: zero or no value")
+    region_column: str | None = None
+    level: str | None = Field(None, description="the level of every region in the file: for a region list "
+                              "without a level column; for observations named by region name, which of two "
+                              "regions of the same name is meant")
+    region_code_width: int | None = Field(None, ge=1, le=40)
+    period_column: str | None = None
+    period: str | None = None
+    indicator_column: str | None = None
+    value_column: str | None = None
+    numerator_column: str | None = None
+    denominator_column: str | None = None
+    flag_column: str | None = None
+    columns: dict[str, str | ColumnSpec] = Field(
+        default_factory=dict, description="wide: header text -> indicator_id, or {indicator, period} for a column "
+        "whose reference period differs from the table's")
+    ignore_columns: list[str] = Field(default_factory=list)
+
+
+def load_mapping(path: Path | str | None) -> Mapping:
+    if path is None:
+        return Mapping()
+    raw = read_yaml_mapping(path, "mapping", MappingError)
+    try:
+        return Mapping.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise MappingError(f"{path}: {problems}") from None
+
+
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def norm_header(text: str) -> str:
+    """A header as compared with the aliases: lower case, umlauts written out (Zähler = Zaehler), other
+    accents, spaces and punctuation dropped."""
+    text = unicodedata.normalize("NFC", text.lower()).translate(_UMLAUTS)
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return re.sub(r"[^a-z0-9/]", "", text)
+
+
+ALIASES: dict[str, tuple[str, ...]] = {
+    "region_id": ("region_id", "regionid", "region", "gebiet", "gebietsid", "raumid", "ags", "schluessel",
+                  "gemeindeschluessel", "regionalschluessel", "kennziffer", "code", "plrid", "sozialraum", "district_id", "districtid", "area_id", "areaid",
+                  "gebietsnummer", "stadtteilnummer", "stadtteilnr", "bezirksnummer"),
+    "indicator_id": ("indicator_id", "indicatorid", "indicator", "indikator", "merkmal"),
+    "period": ("period", "periode", "jahr", "year", "zeitraum", "monat", "stichtag"),
+    "value": ("value", "wert"),
+    "numerator": ("numerator", "zaehler"),
+    "denominator": ("denominator", "nenner"),
+    "flag": ("flag", "kennzeichen", "status"),
+    "name": ("name", "bezeichnung", "gebietsname", "gemeinde", "gemeindename", "sozialraumname", "plrname"),
+    "level": ("level", "ebene"),
+    "parent_id": ("parent_id", "parentid", "parent", "uebergeordnet"),
+    "geometry": ("geometry", "geometrie", "geojson", "geom", "wkt"),
+}
+
+
+def header_key(text: str) -> str:
+    """A header as a mapping names it: soft hyphens and zero-width characters dropped, white space collapsed
+    and trimmed (so that ' Ein\u00adwohner ' in the file and 'Einwohner' in the mapping are the same column)."""
+    text = unicodedata.normalize("NFC", str(text)).replace("\u00ad", "").replace("\u200b", "").replace("\ufeff", "")
+    return " ".join(text.split())
+
+
+def column_position(header: list[str], wanted: str, role: str) -> int:
+    """The position of the mapped column ``wanted``; the error names the closest headers."""
+    keys = [header_key(h) for h in header]
+    key = header_key(wanted)
+    if key in keys:
+        return keys.index(key)
+    import difflib
+
+    close = difflib.get_close_matches(key, keys, n=3, cutoff=0.6)
+    hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    raise FileFormatError(f"mapped column {wanted!r} for {role} is not in the header{hint} (header: "
+                          f"{', '.join(keys)})")
+
+
+def find_column(header: list[str], role: str, explicit: str | None = None) -> int | None:
+    if explicit is not None:
+        return column_position(header, explicit, role)
+    wanted = {norm_header(a) for a in ALIASES[role]}
+    for i, name in enumerate(header):
+        if norm_header(name) in wanted:
+            return i
+    return None
+
+
+def find_region_column(header: list[str], mapping: Mapping) -> int | None:
+    """Where the regions are: the mapped column, a code column, else a column of names (a header 'Name' or one
+    level word such as 'Stadtteil'); names are looked up in the store's region list."""
+    found = find_column(header, "region_id", mapping.region_column)
+    if found is None:
+        found = find_column(header, "name")
+    if found is None:
+        levels = [i for i, h in enumerate(header) if canonical_level(h)]
+        found = levels[0] if len(levels) == 1 else None
+    return found

@@ -1,0 +1,77 @@
+"""The wide layout: one column per indicator, named by a mapping or by the catalog; columns may carry their own
+reference period; unmapped columns are listed, not imported."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ml.catalog import Catalog
+from ml.importers.common import Adapted, cell_column, empty_long, melt
+from ml.importers.mapping import ColumnSpec, Mapping, column_position, find_column, find_region_column, header_key
+from ml.io import FileFormatError, RawTable
+from ml.parsing import DASHES, MISSING_MARKERS
+
+
+def adapt_wide(table: RawTable, mapping: Mapping, catalog: Catalog, dash: str = "missing") -> Adapted:
+    h = table.header
+    r = find_region_column(h, mapping)
+    if r is None:
+        raise FileFormatError(f"{table.path}: wide format needs a region column of codes or names (set "
+                              "region_column in the mapping); "
+                              f"header is {', '.join(h)}")
+    p = find_column(h, "period", mapping.period_column)
+    own_periods = bool(mapping.columns) and all(isinstance(v, ColumnSpec) and v.period
+                                                for v in mapping.columns.values())
+    if p is None and mapping.period is None and not own_periods:
+        raise FileFormatError(f"{table.path}: wide format needs a period column, a fixed 'period' in the mapping, "
+                              "or a period for every mapped column")
+    name_idx = find_column(h, "name")
+    level_idx = find_column(h, "level")
+    keys = [header_key(c) for c in h]
+    mapped = {header_key(k): (v if isinstance(v, ColumnSpec) else ColumnSpec(indicator=v))
+              for k, v in mapping.columns.items()}
+    for column in mapping.columns:
+        column_position(h, column, "an indicator")   # every mapped column must exist (the error names close ones)
+    # an ignored column may be absent from this year's file: nothing to ignore then
+    ignored = {header_key(c) for c in mapping.ignore_columns}
+    skip = {r, p, name_idx, level_idx} | {i for i, key in enumerate(keys) if key in ignored}
+    columns: dict[int, str] = {}
+    periods: dict[int, str | None] = {}
+    unmapped: list[int] = []
+    for i, key in enumerate(keys):
+        if i in skip:
+            continue
+        if key in mapped:
+            columns[i], periods[i] = mapped[key].indicator, mapped[key].period
+        elif key in catalog:
+            columns[i], periods[i] = key, None
+        else:
+            unmapped.append(i)
+    region = cell_column(table, r)
+    period = cell_column(table, p, mapping.period or "")
+    frame = table.frame()
+    if dash == "zero":
+        frame = frame.copy()
+        for i in columns:
+            text = frame[f"c{i}"].astype("str")
+            frame[f"c{i}"] = text.where(~text.str.strip().isin(DASHES), "0")
+    # columns with their own reference period are melted with it; the others with the table's
+    parts, empty = [], 0
+    for own in sorted({v for v in periods.values()}, key=lambda v: (v is not None, v or "")):
+        group = {i: ind for i, ind in columns.items() if periods[i] == own}
+        col_period = period if own is None else pd.Series(own, index=period.index, dtype="str")
+        part, e = melt(table, region, col_period, group, cells=frame,
+                        level=None if level_idx is None else cell_column(table, level_idx))
+        parts.append(part)
+        empty += e
+    cells = pd.concat(parts, ignore_index=True) if parts else empty_long()
+    notes = []
+    if unmapped:
+        # a wide table carries more than the monitoring needs: columns without an indicator are not imported,
+        # and the import report lists them with how many values they hold
+        frame = table.frame()
+        held = {i: int((~frame[f"c{i}"].astype("str").str.strip().isin(MISSING_MARKERS)).sum()) for i in unmapped}
+        notes.append("columns not imported (no indicator in the mapping or the catalog; map them under 'columns' "
+                     "to import them): " + ", ".join(f"{keys[i] or f'column {i + 1}'} ({held[i]} values)"
+                                                    for i in unmapped))
+    return Adapted(cells=cells, notes=notes, empty_cells=empty)
