@@ -20,6 +20,7 @@ from mlflow.models import infer_signature
 from experiments.train import _flat, _log_figure
 from features.warning_inputs import build_warning_inputs, edition_step
 from ml.catalog import Catalog
+from ml.columns import MODEL, ids
 from ml.config import Settings
 from ml.tracking import fingerprint, git_commit, job_run, promote_if_better
 from models.early_warning import (
@@ -69,8 +70,7 @@ class EarlyWarningSummary:
 
 def warning_indicators(model_matrix: pd.DataFrame, catalog: Catalog) -> list[str]:
     """Indicators with a direction (polarity) that the model matrix holds: the early-warning features."""
-    return [c[2:] for c in model_matrix.columns
-            if c.startswith("m_") and c[2:] in catalog and catalog[c[2:]].polarity != 0]
+    return [i for i in ids(model_matrix.columns, MODEL) if i in catalog and catalog[i].polarity != 0]
 
 
 def early_warning_inputs(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog: Catalog,

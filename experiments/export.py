@@ -11,6 +11,7 @@ import json
 import pandas as pd
 
 from ml.catalog import Catalog
+from ml.columns import DIM, column, ids
 from models.early_warning import MODEL_LABELS
 
 KINDS = ("warnings", "profiles", "forecasts")
@@ -67,8 +68,8 @@ def export_profiles(tables: dict[str, pd.DataFrame], catalog: Catalog, period: s
                         "Statusindex": p["status_index"].round(3).to_numpy(), "Statusklasse": p["status_label"].to_numpy(),
                         "Dynamikindex": p["dynamics_index"].round(3).to_numpy(),
                         "Dynamikklasse": p["dynamics_label"].to_numpy()})
-    for c in [c for c in p.columns if c.startswith("dim_")]:
-        d = c[4:]
+    for d in ids(p.columns, DIM):
+        c = column(DIM, d)
         label = catalog.dimensions[d].name if d in catalog.dimensions else d
         out[f"Dimension {label}"] = p[c].round(3).to_numpy()
     v = tables["feature_values"]

@@ -25,6 +25,7 @@ from sklearn.metrics import (
 from sklearn.model_selection import StratifiedKFold
 
 from ml.catalog import Catalog
+from ml.columns import MODEL, PROB, column, columns, ids
 from ml.config import Settings
 from ml.tracking import fingerprint, git_commit, job_run, promote_if_better
 from models.lvq import GLVQ, GMLVQ, LGMLVQ, calibration_slope
@@ -64,13 +65,12 @@ def training_frame(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog: 
     m = model_matrix[model_matrix["period"] == period].set_index("region_id")
     if features is None:
         status = set(settings.features.index.status_indicators) | set(settings.features.index.dynamics_indicators or [])
-        features = [c[2:] for c in m.columns if c.startswith("m_") and c[2:] not in status
-                    and catalog[c[2:]].polarity != 0]
-    missing = [f for f in features if f"m_{f}" not in m.columns]
+        features = [i for i in ids(m.columns, MODEL) if i not in status and catalog[i].polarity != 0]
+    missing = [f for f in features if column(MODEL, f) not in m.columns]
     if missing:
         raise TrainingError(f"features not in the profiles: {', '.join(missing)}")
-    X = m[[f"m_{f}" for f in features]].dropna(axis=1, how="all")
-    kept = [c[2:] for c in X.columns]
+    X = m[columns(MODEL, features)].dropna(axis=1, how="all")
+    kept = ids(X.columns, MODEL)
     X = X.dropna()
     X.columns = kept
     return X, kept, [short_name(catalog[f].name) for f in kept]
@@ -193,7 +193,7 @@ def train_classifier(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog
 
 def _predict_frame(model, frame: pd.DataFrame) -> pd.DataFrame:
     X = frame.to_numpy(dtype=float)
-    out = pd.DataFrame(model.predict_proba(X), columns=[f"p_{c}" for c in model.classes_], index=frame.index)
+    out = pd.DataFrame(model.predict_proba(X), columns=columns(PROB, model.classes_), index=frame.index)
     out.insert(0, "prediction", model.predict(X).astype(str))
     return out
 

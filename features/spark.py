@@ -15,6 +15,7 @@ import pandas as pd
 from features.pipeline import GROUP_COLUMN, VALUE_OUTPUT_COLUMNS, prepare_values, profile_group
 from features.steps import ProfileSpec, model_columns, profile_columns
 from ml.catalog import Catalog
+from ml.columns import IMPUTED
 from ml.config import PrivacyConfig
 
 
@@ -57,7 +58,7 @@ def _profile_dtypes(spec: ProfileSpec) -> dict[str, object]:
         if c in ("region_id", "period", GROUP_COLUMN, "flags", "status_label", "dynamics_label",
                  "status_indicators", "dynamics_indicators"):
             dtypes[c] = "str"
-        elif c == "is_reference" or c.startswith("imputed_"):
+        elif c == "is_reference" or c.startswith(IMPUTED):
             dtypes[c] = "bool"
         else:
             dtypes[c] = "float64"

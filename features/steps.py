@@ -14,6 +14,7 @@ import pandas as pd
 from sklearn.metrics.pairwise import nan_euclidean_distances
 
 from ml.catalog import Catalog
+from ml.columns import DIM, DZ, IMPUTED, MODEL, Z, columns
 from ml.config import IndexConfig, PrivacyConfig
 
 VALUE_COLUMNS = ["region_id", "indicator_id", "period", "value", "numerator", "denominator", "flag"]
@@ -379,15 +380,14 @@ def _flag_summary(flags: pd.DataFrame) -> pd.Series:
 def profile_columns(spec: ProfileSpec) -> list[str]:
     return (["region_id", "period", "reference_group", "population", "is_reference", "n_values", "n_suppressed",
              "n_imputed", "flags"]
-            + [f"z_{i}" for i in spec.indicators] + [f"dz_{i}" for i in spec.indicators]
-            + [f"dim_{d}" for d in spec.dimensions]
+            + columns(Z, spec.indicators) + columns(DZ, spec.indicators) + columns(DIM, spec.dimensions)
             + ["status_sum", "status_index", "status_class", "status_label", "dynamics_sum", "dynamics_index",
                "dynamics_class", "dynamics_label", "status_rank", "status_indicators", "dynamics_indicators"])
 
 
 def model_columns(spec: ProfileSpec) -> list[str]:
-    return ["region_id", "period", "reference_group"] + [f"m_{i}" for i in spec.indicators] + [
-        f"imputed_{i}" for i in spec.indicators]
+    return ["region_id", "period", "reference_group"] + columns(MODEL, spec.indicators) + columns(IMPUTED,
+                                                                                                  spec.indicators)
 
 
 def build_profiles(values: pd.DataFrame, spec: ProfileSpec) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -453,8 +453,8 @@ def build_profiles(values: pd.DataFrame, spec: ProfileSpec) -> tuple[pd.DataFram
         "n_imputed": imputed.sum(axis=1),
         "flags": _flag_summary(flags),
     }, index=panel.index)
-    profile = pd.concat([profile, z.add_prefix("z_"), dz.add_prefix("dz_"), dims.add_prefix("dim_"), index], axis=1)
-    model = pd.concat([filled.add_prefix("m_"), imputed.add_prefix("imputed_")], axis=1)
+    profile = pd.concat([profile, z.add_prefix(Z), dz.add_prefix(DZ), dims.add_prefix(DIM), index], axis=1)
+    model = pd.concat([filled.add_prefix(MODEL), imputed.add_prefix(IMPUTED)], axis=1)
     model.insert(0, "reference_group", group)
     profile = profile.reset_index()
     model = model.reset_index()

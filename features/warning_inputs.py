@@ -24,6 +24,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ml.columns import DZ, MODEL, column
+
 ID_COLUMNS = ["region_id", "period", "year", "status_class", "worst_class"]
 """Columns of the inputs that describe a row; every other column is a model feature."""
 
@@ -116,10 +118,10 @@ def build_warning_inputs(profiles: pd.DataFrame, model_matrix: pd.DataFrame, ind
     key = pd.MultiIndex.from_arrays([p["region_id"], p["period"]])
     cols = {}
     for ind in indicators:
-        if f"m_{ind}" in m.columns:
-            cols[f"m_{ind}"] = m[f"m_{ind}"].reindex(key).to_numpy(float)
-        if f"dz_{ind}" in p.columns:
-            cols[f"dz_{ind}"] = p[f"dz_{ind}"].fillna(0.0).to_numpy(float)
+        if column(MODEL, ind) in m.columns:
+            cols[column(MODEL, ind)] = m[column(MODEL, ind)].reindex(key).to_numpy(float)
+        if column(DZ, ind) in p.columns:
+            cols[column(DZ, ind)] = p[column(DZ, ind)].fillna(0.0).to_numpy(float)
     feats = pd.DataFrame(cols, index=out.index)
     # an indicator never observed is no feature; a single gap in a region's matrix row counts as average (0)
     feats = feats.dropna(axis=1, how="all").fillna(0.0)

@@ -38,6 +38,7 @@ from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_s
 from threadpoolctl import threadpool_limits
 
 from features.warning_inputs import ID_COLUMNS
+from ml.columns import DIM, DZ, MODEL, column, id_of
 from models.explanations import gmlvq_score_shap, tree_shap, years_ahead
 from models.lvq import GMLVQ
 
@@ -119,7 +120,7 @@ def feature_columns(X: pd.DataFrame, which: str) -> list[str]:
     """The learned classifiers' inputs: ``all`` or ``changes`` (no level z-values)."""
     cols = [c for c in X.columns if c != "worst_class"]
     if which == "changes":
-        return [c for c in cols if not c.startswith("m_")]
+        return [c for c in cols if id_of(c, MODEL) is None]
     return cols
 
 
@@ -810,9 +811,10 @@ class _Facts:
 
 
 def _indicator_of(feature: str, catalog) -> str | None:
-    for prefix in ("m_", "dz_"):
-        if feature.startswith(prefix) and feature[len(prefix):] in catalog:
-            return feature[len(prefix):]
+    for prefix in (MODEL, DZ):
+        name = id_of(feature, prefix)
+        if name is not None and name in catalog:
+            return name
     return None
 
 
@@ -859,7 +861,7 @@ def explain(model: EarlyWarningModel, X: pd.DataFrame, values: pd.DataFrame, cat
         rows.append({**row, "base": float(base.loc[(region, period)]),
                      "sentence": driver_sentence(drivers, info, catalog, str(levels[i])),
                      "drivers": json.dumps(listed, ensure_ascii=False),
-                     **{f"dim_{d}": float(dims.at[(region, period), d]) for d in dims.columns}})
+                     **{column(DIM, d): float(dims.at[(region, period), d]) for d in dims.columns}})
     frame = pd.DataFrame(rows)
     long = phi.stack().rename("contribution").reset_index()
     long.columns = ["region_id", "period", "feature", "contribution"]

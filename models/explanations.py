@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ml.columns import DZ, MODEL, id_of
+
 INDEX_GROUP = "index"
 """Dimension key of features that are not one indicator (status index, trend, boundary distance …)."""
 
@@ -56,9 +58,10 @@ def tree_shap(model, X: np.ndarray) -> tuple[np.ndarray, float]:
 
 def feature_dimension(feature: str, catalog) -> str:
     """The dimension of a model feature: its indicator's (``m_x``, ``dz_x``, ``x``), else :data:`INDEX_GROUP`."""
-    for prefix in ("m_", "dz_", ""):
-        if feature.startswith(prefix) and feature[len(prefix):] in catalog:
-            return catalog[feature[len(prefix):]].dimension
+    for prefix in (MODEL, DZ, ""):
+        name = id_of(feature, prefix)
+        if name is not None and name in catalog:
+            return catalog[name].dimension
     return INDEX_GROUP
 
 
@@ -89,11 +92,13 @@ FEATURE_NAMES = {"status_index": "Statusindex", "dynamics_index": "Dynamikindex"
 def feature_label(feature: str, catalog) -> str:
     if feature in FEATURE_NAMES:
         return FEATURE_NAMES[feature]
-    if feature.startswith("boundary_") and feature[9:].isdigit():
-        return f"Abstand zur {feature[9:]}. Klassengrenze"
-    for prefix, suffix in (("m_", ""), ("dz_", " (Veränderung)")):
-        if feature.startswith(prefix) and feature[len(prefix):] in catalog:
-            return catalog[feature[len(prefix):]].name + suffix
+    boundary = id_of(feature, "boundary_")
+    if boundary is not None and boundary.isdigit():
+        return f"Abstand zur {boundary}. Klassengrenze"
+    for prefix, suffix in ((MODEL, ""), (DZ, " (Veränderung)")):
+        name = id_of(feature, prefix)
+        if name is not None and name in catalog:
+            return catalog[name].name + suffix
     return feature
 
 

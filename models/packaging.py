@@ -9,6 +9,7 @@ import mlflow.pyfunc
 import numpy as np
 import pandas as pd
 
+from ml.columns import PROB, columns
 from models.lvq import GLVQ, GMLVQ, LGMLVQ
 from models.typology import Typology
 
@@ -137,7 +138,7 @@ class LVQPyfunc(mlflow.pyfunc.PythonModel):
     def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:
         X = model_input.loc[:, self.features].to_numpy(dtype=float)
         proba = self.model.predict_proba(X)
-        out = pd.DataFrame(proba, columns=[f"p_{c}" for c in self.model.classes_], index=model_input.index)
+        out = pd.DataFrame(proba, columns=columns(PROB, self.model.classes_), index=model_input.index)
         out.insert(0, "prediction", self.model.predict(X).astype(str))
         return out
 

@@ -23,6 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ml.columns import DIM, MODEL, PROB, Z, column, columns, ids
 from ml.config import Settings
 from serving.schemas import (
     PERIOD_PATTERN, REGION_PATTERN, ClassifyRequest, Classification, EarlyWarningAnswer, EarlyWarningRequest,
@@ -257,14 +258,14 @@ def create_app(state: ServiceState, settings: Settings) -> FastAPI:
         v = s.values[(s.values["region_id"] == region_id) & (s.values["period"] == per)]
         suppressed = set(v.loc[v["flag"] == "suppressed", "indicator_id"])
         values = []
-        for col in [c for c in s.profiles.columns if c.startswith("z_")]:
-            ind = col[2:]
+        for ind in ids(s.profiles.columns, Z):
+            col = column(Z, ind)
             if ind not in s.catalog:
                 continue
             hidden = ind in suppressed
             values.append(ProfileValue(indicator_id=ind, name=s.catalog[ind].name, dimension=s.catalog[ind].dimension,
                                        z=None if hidden else finite(row[col]), suppressed=hidden))
-        dims = {c[4:]: finite(row[c]) for c in s.profiles.columns if c.startswith("dim_")}
+        dims = {d: finite(row[column(DIM, d)]) for d in ids(s.profiles.columns, DIM)}
         return Profile(region_id=region_id, period=per, status_index=finite(row["status_index"]),
                        status_label=row["status_label"] if isinstance(row["status_label"], str) else None,
                        dynamics_index=finite(row["dynamics_index"]),
@@ -276,7 +277,7 @@ def create_app(state: ServiceState, settings: Settings) -> FastAPI:
             raise ApiError(404, "values_withheld", f"the values of region {region_id!r} in {period} are withheld "
                            "(too few residents or suppressed cells): no class or type", "region_id", region_id)
         m = s.model_matrix[(s.model_matrix["region_id"] == region_id) & (s.model_matrix["period"] == period)]
-        cols = [f"m_{f}" for f in features]
+        cols = columns(MODEL, features)
         if m.empty or any(c not in m.columns for c in cols) or m[cols].isna().any(axis=None):
             raise ApiError(404, "no_model_input", f"region {region_id!r} has no complete model input in {period}",
                            "region_id", region_id)
@@ -293,7 +294,7 @@ def create_app(state: ServiceState, settings: Settings) -> FastAPI:
         per = period_of(s, request.period)
         frame = matrix_row(s, request.region_id, per, s.classifier.features)
         out = s.classifier.predict(None, frame).iloc[0]
-        probs = {c[2:]: float(out[c]) for c in out.index if c.startswith("p_")}
+        probs = {k: float(out[column(PROB, k)]) for k in ids(out.index, PROB)}
         return Classification(region_id=request.region_id, period=per, prediction=str(out["prediction"]),
                               probabilities=probs)
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ml.columns import DIM, MODEL, column, columns, ids
 from models.explanations import INDEX_GROUP_NAME, years_ahead
 from serving.charts import de, dimension_bars, fan_chart, sparkline
 from serving.state import ServiceState, Snapshot, UnknownPeriod, withheld
@@ -137,7 +138,7 @@ class ReportBuilder:
         return hit.iloc[0] if len(hit) else None
 
     def dimension_section(self, region_id: str, period: str, row: pd.Series | None) -> str:
-        dims = [c[4:] for c in self.snap.profiles.columns if c.startswith("dim_")]
+        dims = ids(self.snap.profiles.columns, DIM)
         level_regions = set(self.snap.regions.loc[self.snap.regions["level"] == self.snap.level, "region_id"])
         same = self.snap.profiles[(self.snap.profiles["period"].astype(str) == period)
                                   & self.snap.profiles["region_id"].isin(level_regions)]
@@ -146,9 +147,9 @@ class ReportBuilder:
             if d not in self.catalog.dimensions:
                 continue
             label = self.catalog.dimensions[d].name
-            v = None if row is None else row.get(f"dim_{d}")
+            v = None if row is None else row.get(column(DIM, d))
             v = float(v) if v is not None and pd.notna(v) else None
-            m = same[f"dim_{d}"].mean()
+            m = same[column(DIM, d)].mean()
             m = float(m) if pd.notna(m) else None
             if v is None and m is None:
                 continue
@@ -315,7 +316,7 @@ class ReportBuilder:
             return ("<p>Das Gebiet wird keinem Typ zugeordnet: zu viele seiner Werte sind gesperrt oder fehlen.</p>")
         m = self.snap.model_matrix
         row = m[(m["region_id"] == region_id) & (m["period"].astype(str) == period)]
-        cols = [f"m_{f}" for f in typ.features]
+        cols = columns(MODEL, typ.features)
         if row.empty or any(c not in row.columns for c in cols) or row[cols].isna().any(axis=None):
             return "<p>Für dieses Gebiet fehlen in dieser Periode Eingangswerte; es wird keinem Typ zugeordnet.</p>"
         frame = row[cols].copy()

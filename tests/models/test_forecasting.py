@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given, strategies as st
 
 from ml.config import ForecastConfig
 from models.forecast_engines import input_series, run_local, run_spark
@@ -121,14 +121,20 @@ def test_conformal_quantiles_finite_sample_rule():
     assert _conformal_quantiles(np.arange(3.0), 0.95) == (-math.inf, math.inf)
 
 
-@hsettings(max_examples=40, deadline=None)
-@given(st.integers(0, 10_000), st.sampled_from([0.8, 0.95]))
-def test_conformal_intervals_cover_new_exchangeable_errors(seed, level):
-    rng = np.random.default_rng(seed)
-    lo, hi = _conformal_quantiles(rng.standard_t(4, 400), level)
-    fresh = rng.standard_t(4, 20_000)
-    coverage = ((fresh >= lo) & (fresh <= hi)).mean()
-    assert lo < hi and coverage > level - 0.06
+@pytest.mark.parametrize("level", [0.8, 0.95])
+def test_conformal_intervals_cover_new_exchangeable_errors(level):
+    """Split conformal intervals cover on average over calibration sets (the guarantee is marginal): 200
+    calibration sets of 400 heavy-tailed errors, each judged on 5,000 fresh ones. One set's coverage varies by
+    about 0.02, their mean by 0.0015, so the bounds below are far outside chance."""
+    cover = []
+    for seed in range(200):
+        rng = np.random.default_rng(seed)
+        lo, hi = _conformal_quantiles(rng.standard_t(4, 400), level)
+        assert lo < hi
+        fresh = rng.standard_t(4, 5_000)
+        cover.append(((fresh >= lo) & (fresh <= hi)).mean())
+    assert np.mean(cover) >= level - 0.01
+    assert np.min(cover) > level - 0.1
 
 
 def test_interval_score_penalises_misses():
