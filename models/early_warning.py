@@ -39,6 +39,7 @@ from threadpoolctl import threadpool_limits
 
 from features.warning_inputs import ID_COLUMNS
 from ml.columns import DIM, DZ, MODEL, column, id_of
+from ml.formatting import de, percent
 from models.explanations import gmlvq_score_shap, tree_shap, years_ahead
 from models.lvq import GMLVQ
 
@@ -443,9 +444,8 @@ def choose_levels(p, y, targets: dict[str, float], min_flagged: int = 3) -> Leve
         else:
             out[name] = None
             best = float(np.max(precision[last & (flagged >= min_flagged)], initial=0.0))
-            reasons[name] = (f"keine Schwelle erreicht im Rückblick eine Trefferquote von {targets[name]:.0%} "
-                             f"(höchstens {best:.0%} bei mindestens {min_flagged} markierten Fällen)"
-                             .replace(".", ","))
+            reasons[name] = (f"keine Schwelle erreicht im Rückblick eine Trefferquote von {percent(targets[name])} "
+                             f"(höchstens {percent(best)} bei mindestens {min_flagged} markierten Fällen)")
             floor = np.inf                          # a higher level cannot be available either
     return Levels(out, reasons)
 
@@ -722,13 +722,13 @@ def champion_note(chosen: str, metrics: dict[str, dict[str, float]], horizon: in
     rules = [k for k in metrics if k in RULES]
     best_rule = max(rules, key=lambda k: metrics[k]["average_precision"]) if rules else None
     m = metrics[chosen]
-    ap = f"{m['average_precision']:.2f}".replace(".", ",")
+    ap = de(m["average_precision"], 2)
     if chosen in RULES:
         return (f"Für {years_ahead(horizon)} voraus wird die einfache Regel „{RULE_NAMES[chosen]}“ verwendet: kein "
                 f"gelerntes Modell war im Rückblick auf ungesehene Jahre treffsicherer (Average Precision {ap}).")
     if best_rule is None:
         return f"Für {years_ahead(horizon)} voraus: {MODEL_LABELS[chosen]} (Average Precision {ap} im Rückblick)."
-    r = f"{metrics[best_rule]['average_precision']:.2f}".replace(".", ",")
+    r = de(metrics[best_rule]["average_precision"], 2)
     return (f"Für {years_ahead(horizon)} voraus: {MODEL_LABELS[chosen]}; im Rückblick auf ungesehene Jahre treffsicherer "
             f"als die beste einfache Regel „{RULE_NAMES[best_rule]}“ (Average Precision {ap} gegenüber {r}).")
 

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ml.columns import DZ, MODEL, id_of
+from ml.formatting import de
 
 INDEX_GROUP = "index"
 """Dimension key of features that are not one indicator (status index, trend, boundary distance …)."""
@@ -76,11 +77,6 @@ def years_ahead(h: int) -> str:
     return "1 Jahr" if h == 1 else f"{h} Jahre"
 
 
-def _de(x: float, digits: int = 1, sign: bool = False) -> str:
-    text = f"{x:+.{digits}f}" if sign else f"{x:.{digits}f}"
-    return text.replace("-", "−").replace(".", ",")
-
-
 FEATURE_NAMES = {"status_index": "Statusindex", "dynamics_index": "Dynamikindex",
                  "boundary_distance": "Abstand zur nächst schlechteren Statusklasse",
                  "status_change_1": "Veränderung des Statusindex seit der letzten Ausgabe",
@@ -127,11 +123,11 @@ def driver_sentence(drivers: pd.Series, facts: dict[str, dict], catalog, level: 
             bits = []
             if f.get("value") is not None and np.isfinite(f["value"]):
                 unit = f" {f['unit']}" if f.get("unit") and f["unit"] not in ("Index", "z") else ""
-                bits.append(f"{_de(f['value'])}{unit}")
+                bits.append(f"{de(f['value'])}{unit}")
             if f.get("change") is not None and np.isfinite(f["change"]):
-                bits.append(f"{_de(f['change'], sign=True)} gegenüber {f.get('since', 'dem Vergleichsjahr')}")
+                bits.append(f"{de(f['change'], sign=True)} gegenüber {f.get('since', 'dem Vergleichsjahr')}")
             detail = ", ".join(bits) if bits else "ohne Wert"
-        parts.append(f"{label} ({detail}; Beitrag {_de(contribution, 2, sign=True)})")
+        parts.append(f"{label} ({detail}; Beitrag {de(contribution, 2, sign=True)})")
     if not parts:
         return f"Stufe {level}: keine Treiber bestimmbar."
     head = "Stärkste Treiber" if level != "keine" else "Größte Beiträge"

@@ -9,7 +9,6 @@ are loaded.
 from __future__ import annotations
 
 import hmac
-import html
 import json
 import threading
 from pathlib import Path
@@ -30,7 +29,7 @@ from serving.schemas import (
     ErrorBody, Explanation, ForecastAnswer, ForecastPoint, GeometryAnswer, Profile, ProfileValue, Region,
     RegionList, RegionShape, ReloadAnswer, TypologyAnswer,
 )
-from serving.report import ReportBuilder, ReportError
+from serving.report import ReportBuilder, ReportError, error_page
 from serving.state import LoadError, NotReady, ServiceState, Snapshot, UnknownHorizon, UnknownPeriod, finite, withheld
 
 STATIC = Path(__file__).with_name("static")
@@ -89,14 +88,6 @@ class BodySizeLimit:
 
     def _too_large(self, size: str):
         return _body(413, "request_too_large", f"request body over {self.limit} bytes", "body", size)
-
-
-def error_page(status: int, message: str) -> str:
-    """A small German error page for the report endpoint (which answers HTML)."""
-    title = {400: "Ungültige Anfrage", 404: "Nicht gefunden", 503: "Noch nicht bereit"}.get(status, "Fehler")
-    return (f'<!DOCTYPE html><html lang="de"><head><meta charset="utf-8"><title>{status} {title} – sozialradar'
-            f'</title></head><body><h1>{title}</h1><p>{html.escape(message)}</p>'
-            '<p><a href="/dashboard/">Zum Dashboard</a></p></body></html>')
 
 
 ERROR_RESPONSES = {400: {"model": ErrorBody}, 404: {"model": ErrorBody}, 413: {"model": ErrorBody},

@@ -10,19 +10,12 @@ from html import escape
 
 import numpy as np
 
+from ml.formatting import de
+
 INK, MUTED, GRID = "#1b1b1b", "#595959", "#d0d0d0"
 BLUE, BAND80, BAND95 = "#0b4f8a", "#8fb3d9", "#d3e2f2"
 RED, GREEN = "#a3231f", "#2e6b30"
 
-
-def de(x: float | None, decimals: int = 1) -> str:
-    """German number format (1.234,5); an en dash for missing values."""
-    if x is None or not math.isfinite(x):
-        return "–"
-    if round(x, decimals) == 0:
-        x = 0.0  # no "-0,0"
-    s = f"{x:,.{decimals}f}"
-    return s.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
 
 
 def _ticks(lo: float, hi: float, n: int = 4) -> list[float]:
