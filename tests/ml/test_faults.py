@@ -88,8 +88,12 @@ def test_kill_at_any_moment_leaves_all_or_nothing(observation_file, tmp_path):
     assert full["quarantine"] == n_bad and full["observations"] == n_rows - n_bad
 
     outcomes = []
-    # the first half of the time is the interpreter starting: the kills fall on the import itself
-    for k, fraction in enumerate((0.55, 0.65, 0.75, 0.85, 0.95, 1.05)):
+    # the first half of the time is the interpreter starting: the kills aim at the import itself. The machine's
+    # speed varies (a warm second run, a busy neighbour), so the aim follows what the last kill met: after a
+    # complete import the next kill comes earlier, before the import began later; at least two land inside.
+    fraction, k = 0.6, 0
+    while k < 12 and (outcomes.count("none") < 2 or k < 6):
+        k += 1
         tmp = tmp_path / f"kill-{k}"
         _fresh_store_with_regions(tmp)
         reports_before = set((tmp / "quarantine").glob("*")) if (tmp / "quarantine").exists() else set()
@@ -114,6 +118,7 @@ def test_kill_at_any_moment_leaves_all_or_nothing(observation_file, tmp_path):
             report_files = set((tmp / "quarantine").glob("*")) if (tmp / "quarantine").exists() else set()
             # no report of the aborted import in its place (a leftover partial file carries its own suffix)
             assert not any(p.suffix == ".csv" and f"_{last[0]:05d}_" in p.name for p in report_files - reports_before)
+        fraction *= {"complete": 0.8, "not begun": 1.2}.get(outcomes[-1], 1.05)
         # the log stays consistent: no entry is left 'running'
         assert all(status != "running" for _, status, *_ in _state(tmp)["log"])
         # and a re-run is clean: the same counts as the undisturbed import, no quarantine row twice

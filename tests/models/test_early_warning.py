@@ -171,7 +171,7 @@ def test_levels_are_reachable_or_unavailable_with_a_reason():
     p[0], p[10] = 0.05, 0.06
     lv = choose_levels(p, y, TARGETS)
     assert lv.thresholds == {"beobachten": None, "Warnung": None, "akut": None} and lv.available == []
-    assert "50%" in lv.reasons["beobachten"] and set(lv.reasons) == {"beobachten", "Warnung", "akut"}
+    assert "50 %" in lv.reasons["beobachten"] and set(lv.reasons) == {"beobachten", "Warnung", "akut"}
     assert (lv.of(p) == "keine").all()
     # ties are never split, and fewer than min_flagged transitions never make a level
     lv = choose_levels(np.array([0.7, 0.7, 0.7, 0.2, 0.2, 0.1]), np.array([1, 1, 0, 0, 0, 0]),

@@ -1,5 +1,6 @@
 """The API in-process (ASGI) on the demo's real store and MLflow registry: answers, errors, privacy, reload."""
 
+import html
 import json
 
 import pandas as pd
@@ -274,7 +275,7 @@ def test_report_page_over_the_api(client):
     # the report answers pages, its errors too (as its OpenAPI entry says)
     r = client.get("/report", params={"region_id": "00000000"})
     assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
-    assert "Nicht gefunden" in r.text and "no region &#x27;00000000&#x27;" in r.text
+    assert "Nicht gefunden" in r.text and "no region '00000000'" in html.unescape(r.text)
     r = client.get("/report", params={"region_id": "14599020", "period": "1990"})
     assert r.status_code == 404 and r.headers["content-type"].startswith("text/html") and "1990" in r.text
     r = client.get("/report", params={"region_id": "<script>"})
