@@ -29,9 +29,14 @@ def _settings(ctx: click.Context) -> Settings:
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), envvar="SOZIALRADAR_CONFIG",
               help="YAML configuration file (or set SOZIALRADAR_CONFIG); SOZIALRADAR_<SECTION>__<FIELD> variables "
               "override it.")
+@click.option("--verbose", is_flag=True, envvar="SOZIALRADAR_VERBOSE",
+              help="Show the libraries' own output (MLflow, Stan, Prophet); quiet by default.")
 @click.pass_context
-def main(ctx: click.Context, config_path: Path | None) -> None:
+def main(ctx: click.Context, config_path: Path | None, verbose: bool) -> None:
     """sozialradar: social monitoring data in, explained early-warning signals out."""
+    from ml.quiet import quiet_libraries
+
+    quiet_libraries(verbose)
     try:
         settings = load_settings(config_path)
     except ConfigError as exc:

@@ -22,6 +22,7 @@ from features.warning_inputs import build_warning_inputs, edition_step
 from ml.catalog import Catalog
 from ml.columns import MODEL, ids
 from ml.config import Settings
+from ml.quiet import quiet_stderr
 from ml.tracking import fingerprint, git_commit, job_run, promote_if_better
 from models.early_warning import (
     INDEX_COLUMNS, MODEL_LABELS, RULES, WARNING_LEVELS, BacktestConfig, EarlyWarningError, EarlyWarningModel,
@@ -204,10 +205,11 @@ def _track_and_store(results: dict[int, HorizonResult], skipped: dict[int, str],
             out = pd.DataFrame({f"probability_h{h}": m.probability(example) for h, m in models.items()}
                                | {f"level_h{h}": m.levels.of(m.probability(example)).astype(str)
                                   for h, m in models.items()})
-            info = mlflow.pyfunc.log_model(
-                name="model", python_model=str(MODEL_CODE["early_warning"]), artifacts={"early_warning": tmp},
-                signature=infer_signature(example, out), input_example=example,
-                registered_model_name=cfg.registered_name)
+            with quiet_stderr():
+                info = mlflow.pyfunc.log_model(
+                    name="model", python_model=str(MODEL_CODE["early_warning"]), artifacts={"early_warning": tmp},
+                    signature=infer_signature(example, out), input_example=example,
+                    registered_model_name=cfg.registered_name)
         version = str(info.registered_model_version) if info.registered_model_version is not None else None
         champion = bool(version) and promote_if_better(MlflowClient(), cfg.registered_name, version,
                                                       "average_precision", metrics["average_precision"])

@@ -27,6 +27,7 @@ from sklearn.model_selection import StratifiedKFold
 from ml.catalog import Catalog
 from ml.columns import MODEL, PROB, column, columns, ids
 from ml.config import Settings
+from ml.quiet import quiet_stderr
 from ml.tracking import fingerprint, git_commit, job_run, promote_if_better
 from models.lvq import GLVQ, GMLVQ, LGMLVQ, calibration_slope
 from models.packaging import MODEL_CODE, save_lvq, save_typology
@@ -179,11 +180,12 @@ def train_classifier(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog
             save_lvq(final, features, Path(tmp))
             example = X.head(3)
             output = _predict_frame(final, example)
-            info = mlflow.pyfunc.log_model(
-                name="model", python_model=str(MODEL_CODE["lvq"]), artifacts={"lvq": tmp},
-                signature=infer_signature(example, output), input_example=example,
-                registered_model_name=cfg.registered_name,
-            )
+            with quiet_stderr():
+                info = mlflow.pyfunc.log_model(
+                    name="model", python_model=str(MODEL_CODE["lvq"]), artifacts={"lvq": tmp},
+                    signature=infer_signature(example, output), input_example=example,
+                    registered_model_name=cfg.registered_name,
+                )
         version = str(info.registered_model_version) if info.registered_model_version is not None else None
         champion = bool(version) and promote_if_better(MlflowClient(), cfg.registered_name, version,
                                                       cfg.champion_metric, metrics[cfg.champion_metric])
@@ -273,10 +275,11 @@ def train_typology(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog: 
             output = pd.DataFrame({"type": model.predict(example.to_numpy()),
                                    "description": [descriptions[t] for t in model.predict(example.to_numpy())]},
                                   index=example.index)
-            info = mlflow.pyfunc.log_model(name="model", python_model=str(MODEL_CODE["typology"]),
-                                           artifacts={"typology": tmp},
-                                           signature=infer_signature(example, output), input_example=example,
-                                           registered_model_name=cfg.registered_name)
+            with quiet_stderr():
+                info = mlflow.pyfunc.log_model(name="model", python_model=str(MODEL_CODE["typology"]),
+                                               artifacts={"typology": tmp},
+                                               signature=infer_signature(example, output), input_example=example,
+                                               registered_model_name=cfg.registered_name)
         version = str(info.registered_model_version) if info.registered_model_version is not None else None
         champion = bool(version) and promote_if_better(MlflowClient(), cfg.registered_name, version,
                                                       cfg.champion_metric, metrics[cfg.champion_metric])

@@ -24,6 +24,7 @@ h = 1…H) and the final forecast from all data. It is a pure function of one se
 from __future__ import annotations
 
 import logging
+import os
 import math
 import zlib
 from dataclasses import dataclass
@@ -35,9 +36,23 @@ _LOGGERS = ("cmdstanpy", "prophet", "prophet.plot", "prophet.models")
 
 
 def _quiet() -> None:
-    """Silence Stan's per-fit chatter (cmdstanpy resets its logger on import, so this runs after it)."""
+    """Silence Stan's per-fit chatter, unless ``SOZIALRADAR_VERBOSE`` asks for it. cmdstanpy configures its
+    logger on the first ``get_logger()`` call (level DEBUG, a handler), which the first fit would make after
+    any earlier quieting: so that call is made here, first."""
+    if os.environ.get("SOZIALRADAR_VERBOSE", "").strip().lower() in ("1", "true", "yes"):
+        return
+    from cmdstanpy.utils import get_logger
+
+    get_logger()
     for name in _LOGGERS:
         logging.getLogger(name).setLevel(logging.CRITICAL)
+
+def _quiet_import() -> None:
+    """Prophet logs a notice about plotly while it is imported: its loggers are set before that."""
+    if os.environ.get("SOZIALRADAR_VERBOSE", "").strip().lower() not in ("1", "true", "yes"):
+        for name in _LOGGERS:
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+
 
 MODELS = ("naive", "drift", "seasonal_naive", "prophet", "prophet_default")
 """Forecasting models; ``prophet_default`` is Prophet with its defaults, for comparison."""
@@ -186,7 +201,7 @@ def prophet_forecast(periods: list[str], y: np.ndarray, horizon: int, frequency:
     """Fit Prophet on the observed values and forecast the H periods after ``periods[-1]``; the model's own
     intervals from ``uncertainty_samples`` predictive samples (none when 0). ``defaults``: Prophet's own
     defaults (automatic seasonalities, 25 changepoints) instead of :func:`prophet_options`."""
-    import cmdstanpy  # noqa: F401  (imported here so that its logger exists before it is quieted)
+    _quiet_import()
     from prophet import Prophet
 
     _quiet()
