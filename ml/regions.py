@@ -36,12 +36,17 @@ _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\ufeff"))
 
 
-def name_key(text: str) -> str:
-    """A region name as compared: lower case, umlauts written out, accents, spaces, punctuation and soft
-    hyphens dropped ('Westliche Höhe' = 'westliche hoehe' = 'Westliche-Höhe')."""
+def fold(text: str) -> str:
+    """German text as compared everywhere (headers, region names, catalog names): lower case, soft hyphens and
+    zero-width characters dropped, umlauts written out (ä = ae), other accents stripped."""
     text = unicodedata.normalize("NFC", str(text)).translate(_INVISIBLE).lower().translate(_UMLAUTS)
-    text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
-    return re.sub(r"[\W_]+", "", text)
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+
+
+def name_key(text: str) -> str:
+    """A region name as compared: :func:`fold`, then spaces and punctuation dropped ('Westliche Höhe' =
+    'westliche hoehe' = 'Westliche-Höhe')."""
+    return re.sub(r"[\W_]+", "", fold(text))
 
 
 def canonical_level(text: str) -> str | None:

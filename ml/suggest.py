@@ -17,7 +17,6 @@ import os
 import re
 import shutil
 import tempfile
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,9 +24,10 @@ from pathlib import Path
 import pandas as pd
 
 from ml.catalog import Catalog
+from ml.contracts import LEVELS
 from ml.io import FileFormatError, RawTable, read_table
 from ml.parsing import MISSING_MARKERS, SECRECY_MARKERS
-from ml.contracts import LEVELS
+from ml.regions import fold
 
 SYNONYMS: dict[str, str] = {
     # English and abbreviations -> the German words of the catalog
@@ -65,12 +65,8 @@ GENERIC = {"einwohner", "value", "wert", "anzahl", "count", "total", "insgesamt"
 _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)")
 _SCHOOL_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)\s*/\s*(\d{2}|\d{4})(?!\d)")
 
-_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
-
-
 def _plain(text: str) -> str:
-    text = unicodedata.normalize("NFC", str(text)).replace("\u00ad", "").lower().translate(_UMLAUTS)
-    text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    text = fold(text)
     text = re.sub(r"(je|per|pro)\s*(100|1[.\s]?000|10[.\s]?000)(?!\d)", " jescale ", text)   # a rate
     text = text.replace("%", " anteil ").replace("+", " plus ")
     text = re.sub(r"(census|zensus)\s*_?(\d{2}|\d{4})(?!\d)", " ", text)

@@ -24,13 +24,14 @@ h = 1…H) and the final forecast from all data. It is a pure function of one se
 from __future__ import annotations
 
 import logging
-import os
 import math
 import zlib
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from ml.quiet import verbose
 
 _LOGGERS = ("cmdstanpy", "prophet", "prophet.plot", "prophet.models")
 
@@ -39,7 +40,7 @@ def _quiet() -> None:
     """Silence Stan's per-fit chatter, unless ``SOZIALRADAR_VERBOSE`` asks for it. cmdstanpy configures its
     logger on the first ``get_logger()`` call (level DEBUG, a handler), which the first fit would make after
     any earlier quieting: so that call is made here, first."""
-    if os.environ.get("SOZIALRADAR_VERBOSE", "").strip().lower() in ("1", "true", "yes"):
+    if verbose():
         return
     from cmdstanpy.utils import get_logger
 
@@ -49,7 +50,7 @@ def _quiet() -> None:
 
 def _quiet_import() -> None:
     """Prophet logs a notice about plotly while it is imported: its loggers are set before that."""
-    if os.environ.get("SOZIALRADAR_VERBOSE", "").strip().lower() not in ("1", "true", "yes"):
+    if not verbose():
         for name in _LOGGERS:
             logging.getLogger(name).setLevel(logging.CRITICAL)
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ml.config import read_yaml_mapping
 from ml.io import FileFormatError
-from ml.regions import canonical_level
+from ml.regions import canonical_level, fold
 
 class MappingError(ValueError):
     """A mapping file is invalid; the message names the file and the field."""
@@ -72,16 +72,10 @@ def load_mapping(path: Path | str | None) -> Mapping:
         raise MappingError(f"{path}: {problems}") from None
 
 
-_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
-
-
 def norm_header(text: str) -> str:
     """A header as compared with the aliases: lower case, umlauts written out (Zähler = Zaehler), other
     accents, spaces and punctuation dropped."""
-    text = unicodedata.normalize("NFC", text.lower()).translate(_UMLAUTS)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return re.sub(r"[^a-z0-9/]", "", text)
+    return re.sub(r"[^a-z0-9/]", "", fold(text))
 
 
 ALIASES: dict[str, tuple[str, ...]] = {
