@@ -14,11 +14,10 @@ import click
 
 from ml.config import ConfigError, Settings, load_settings
 from ml.contracts import IMPORT_FORMATS as FORMATS
-from ml.paths import CATALOG_DIR, SAMPLE_DIR
+from ml.paths import SAMPLE_DIR
 
 if TYPE_CHECKING:   # the command's heavy modules are imported where a command needs them (a fast --help)
     from ml.importers import ImportReport
-    from ml.store import Store
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -150,44 +149,37 @@ def ingest_cmd(ctx: click.Context, paths: tuple[Path, ...], fmt: str, mapping: P
         ctx.exit(1)
 
 
-def _run_features(settings: Settings, engine: str | None, crosswalk: Path | None, echo=click.echo):
-    from features.pipeline import FeatureError, run_pipeline
-    from ml.io import FileFormatError, read_crosswalk, write_parquet
-    from ml.store import Store
+def _bar(label: str):
+    """A progress bar on standard error and its (done, total) callback for a job."""
+    bar = click.progressbar(length=1, label=label, file=sys.stderr, show_pos=True)
 
-    catalog = _catalog_with_extensions(settings)
+    def progress(done: int, total: int) -> None:
+        if bar.length != total:
+            bar.length = total
+        bar.update(done - bar.pos)
+
+    return bar, progress
+
+
+def _job(call, *args, **kwargs):
+    """Run a job; its :class:`JobError` becomes the CLI's error message (exit code 1)."""
+    from experiments.jobs import JobError
+
     try:
-        xwalk = read_crosswalk(crosswalk or settings.features.crosswalk) if (crosswalk or settings.features.crosswalk) else None
-    except FileFormatError as exc:
+        return call(*args, **kwargs)
+    except JobError as exc:
         raise click.ClickException(str(exc)) from None
-    with Store(settings.store.path, threads=settings.store.threads, memory_limit=settings.store.memory_limit) as store:
-        obs = store.observations()
-        regions = store.regions()
-        bar = click.progressbar(length=1, label="Profile", file=sys.stderr, show_pos=True)
-        state = {"bar": bar}
 
-        def progress(done: int, total: int) -> None:
-            if state["bar"].length != total:
-                state["bar"].length = total
-            state["bar"].update(done - state["bar"].pos)
 
-        t0 = time.perf_counter()
-        try:
-            with bar:
-                result = run_pipeline(obs, regions, catalog, settings, crosswalk=xwalk, engine=engine, progress=progress)
-        except FeatureError as exc:
-            raise click.ClickException(str(exc)) from None
-        seconds = time.perf_counter() - t0
-        store.replace_table("feature_values", result.values)
-        store.replace_table("profiles", result.profiles)
-        store.replace_table("model_matrix", result.model)
-        inputs = _write_warning_inputs(store, result, catalog, settings)
-    out = settings.features.output_dir
-    for name, frame in (("values", result.values), ("profiles", result.profiles), ("model_matrix", result.model)):
-        write_parquet(frame, out / f"{name}.parquet")
-    p = result.profiles
+def _run_features(settings: Settings, engine: str | None, crosswalk: Path | None, echo=click.echo):
+    from experiments.jobs import features_job
+
+    bar, progress = _bar("Profile")
+    with bar:
+        result = _job(features_job, settings, engine, crosswalk, progress=progress)
+    p, inputs, out = result.profiles, result.warning_inputs, settings.features.output_dir
     echo(f"engine {result.engine}: {p['region_id'].nunique()} regions × {p['period'].nunique()} periods in "
-         f"{seconds:.1f} s; written to the store (feature_values, profiles, model_matrix) and {out}/")
+         f"{result.seconds:.1f} s; written to the store (feature_values, profiles, model_matrix) and {out}/")
     if inputs is not None:
         echo(f"early-warning inputs: {len(inputs):,} region-periods × {inputs.shape[1] - 5} features, edition step "
              f"{inputs.attrs['edition_step']} years (store table warning_inputs)")
@@ -201,41 +193,15 @@ def _run_features(settings: Settings, engine: str | None, crosswalk: Path | None
     return result
 
 
-def _write_warning_inputs(store: Store, result, catalog, settings: Settings):
-    """The early-warning inputs (a features step) and the settings that made them; None (and the old tables
-    dropped) when the profiles have fewer than two periods with a status index."""
-    from experiments.early_warning import early_warning_inputs
-    from features.warning_inputs import WarningInputError
-    import pandas as pd
-
-    try:
-        inputs = early_warning_inputs(result.profiles, result.model, catalog, settings)
-    except WarningInputError:
-        for name in ("warning_inputs", "warning_inputs_settings"):
-            store.drop_table(name)
-        return None
-    store.replace_table("warning_inputs", inputs)
-    store.replace_table("warning_inputs_settings", pd.DataFrame([{
-        "edition_step": inputs.attrs["edition_step"],
-        "status_thresholds": json.dumps(list(settings.features.index.status_thresholds)),
-        "status_indicators": json.dumps(settings.features.index.status_indicators),
-        "dynamics_periods": settings.features.dynamics_periods, "written_at": pd.Timestamp.now(tz="UTC")}]))
-    return inputs
-
-
 def _catalog_with_extensions(settings: Settings):
-    from ml.catalog import CatalogError
-    from ml.catalog import effective_catalog
+    from experiments.jobs import catalog_for
 
-    try:
-        return effective_catalog(settings, [CATALOG_DIR / "berlin_mss.csv", CATALOG_DIR / "inkar.csv"])
-    except CatalogError as exc:
-        raise click.ClickException(str(exc)) from None
+    return _job(catalog_for, settings)
 
 
 @main.command("features")
-@click.option("--engine", type=click.Choice(["local", "spark"]), default=None,
-              help="Override features.engine from the configuration.")
+@click.option("--engine", type=click.Choice(["config", "local", "spark"]), default="config", show_default=True,
+              help="Where the profiles are computed; 'config': features.engine of the configuration.")
 @click.option("--crosswalk", type=click.Path(dir_okay=False, path_type=Path),
               help="Harmonise boundaries first with this CSV (old_id, new_id, weight).")
 @click.pass_context
@@ -244,7 +210,7 @@ def features_cmd(ctx: click.Context, engine: str | None, crosswalk: Path | None)
     from features.pipeline import class_table, latest_complete_period
 
     settings = _settings(ctx)
-    result = _run_features(settings, engine, crosswalk)
+    result = _run_features(settings, None if engine == "config" else engine, crosswalk)
     period = latest_complete_period(result.profiles)
     if period:
         click.echo(f"status and dynamics classes {period}:")
@@ -256,73 +222,38 @@ def train_group() -> None:
     """Train models on the store's profiles (run 'sozialradar features' first); each run is tracked in MLflow."""
 
 
-def _training_inputs(settings: Settings):
-    from ml.store import Store
-
-    with Store(settings.store.path, read_only=True) as store:
-        tables = store.tables()
-        if not {"profiles", "model_matrix"} <= tables:
-            raise click.ClickException("the store has no profiles yet: run 'sozialradar features' first")
-        return store.table("profiles"), store.table("model_matrix")
-
-
 @train_group.command("classifier")
-@click.option("--model", type=click.Choice(["glvq", "gmlvq", "lgmlvq"]), default=None,
-              help="Override training.classifier.model.")
+@click.option("--model", type=click.Choice(["config", "glvq", "gmlvq", "lgmlvq"]), default="config", show_default=True,
+              help="The LVQ variant; 'config': training.classifier.model of the configuration.")
 @click.pass_context
 def train_classifier_cmd(ctx: click.Context, model: str | None) -> None:
     """An LVQ classifier of region profiles (default target: the status class), cross-validated."""
-    from experiments.train import TrainingError, train_classifier
+    from experiments.jobs import classifier_job
 
     settings = _settings(ctx)
-    if model:
+    if model != "config":
         settings = settings.model_copy(update={"training": settings.training.model_copy(update={
             "classifier": settings.training.classifier.model_copy(update={"model": model})})})
-    profiles, matrix = _training_inputs(settings)
-    try:
-        summary = train_classifier(profiles, matrix, _catalog_with_extensions(settings), settings)
-    except TrainingError as exc:
-        raise click.ClickException(str(exc)) from None
-    _print_run(summary)
+    _print_run(_job(classifier_job, settings))
 
 
 @train_group.command("typology")
 @click.pass_context
 def train_typology_cmd(ctx: click.Context) -> None:
     """Sozialraumtypen from region profiles, number of types by the stated criterion."""
-    from experiments.train import TrainingError, train_typology
+    from experiments.jobs import typology_job
 
-    settings = _settings(ctx)
-    profiles, matrix = _training_inputs(settings)
-    try:
-        summary, _, descriptions = train_typology(profiles, matrix, _catalog_with_extensions(settings), settings)
-    except TrainingError as exc:
-        raise click.ClickException(str(exc)) from None
+    summary, _, descriptions = _job(typology_job, _settings(ctx))
     _print_run(summary)
     for t, text in descriptions.items():
         click.echo(f"  Typ {t}: {text}")
 
 
 def _run_early_warning(settings: Settings, echo=click.echo):
-    from experiments.early_warning import train_early_warning
-    from ml.store import Store
-    from models.early_warning import EarlyWarningError
+    from experiments.jobs import early_warning_job
     from models.explanations import years_ahead
 
-    with Store(settings.store.path, threads=settings.store.threads, memory_limit=settings.store.memory_limit) as store:
-        tables = store.tables()
-        if not {"profiles", "model_matrix", "feature_values"} <= tables:
-            raise click.ClickException("the store has no profiles yet: run 'sozialradar features' first")
-        if "warning_inputs" not in tables:
-            raise click.ClickException("the store has no early-warning inputs: the profiles need at least two periods "
-                                       "with a status index; run 'sozialradar features' after importing them")
-        profiles, matrix, values = store.table("profiles"), store.table("model_matrix"), store.table("feature_values")
-        inputs = store.table("warning_inputs")
-        try:
-            summary = train_early_warning(profiles, matrix, values, _catalog_with_extensions(settings), settings,
-                                          store=store, inputs=inputs, progress=lambda text: echo(f"  … {text}"))
-        except EarlyWarningError as exc:
-            raise click.ClickException(str(exc)) from None
+    summary = _job(early_warning_job, settings, progress=lambda text: echo(f"  … {text}"))
     echo(f"MLflow run {summary.run_id}: Frühwarnung, Modellversion {summary.model_version}"
          + (" (@champion)" if summary.champion else ""))
     for h, r in summary.horizons.items():
@@ -368,29 +299,12 @@ def _print_run(summary) -> None:
 
 
 def _run_forecast(settings: Settings, engine: str | None, echo=click.echo):
-    from experiments.forecast import run_forecast
-    from ml.store import Store
-    from models.forecasting import ForecastError
+    from experiments.jobs import forecast_job
 
     catalog = _catalog_with_extensions(settings)
-    with Store(settings.store.path, threads=settings.store.threads, memory_limit=settings.store.memory_limit) as store:
-        tables = store.tables()
-        if "feature_values" not in tables:
-            raise click.ClickException("the store has no feature values yet: run 'sozialradar features' first")
-        values, regions = store.table("feature_values"), store.regions()
-        bar = click.progressbar(length=1, label="Prognose", file=sys.stderr, show_pos=True)
-
-        def progress(done: int, total: int) -> None:
-            if bar.length != total:
-                bar.length = total
-            bar.update(done - bar.pos)
-
-        try:
-            with bar:
-                summary = run_forecast(values, regions, catalog, settings, engine=engine, progress=progress,
-                                       store=store)
-        except ForecastError as exc:
-            raise click.ClickException(str(exc)) from None
+    bar, progress = _bar("Prognose")
+    with bar:
+        summary = _job(forecast_job, settings, engine, progress=progress)
     echo(f"MLflow run {summary.run_id}: {summary.n_series} series in {summary.seconds:.1f} s "
          f"({summary.series_per_second:.1f} series/s); forecasts in the store (table forecasts)")
     table = summary.result.metrics
@@ -403,8 +317,8 @@ def _run_forecast(settings: Settings, engine: str | None, echo=click.echo):
 
 
 @main.command("forecast")
-@click.option("--engine", type=click.Choice(["local", "spark"]), default=None,
-              help="Override forecast.engine from the configuration.")
+@click.option("--engine", type=click.Choice(["config", "local", "spark"]), default="config", show_default=True,
+              help="Where the forecasts are computed; 'config': forecast.engine of the configuration.")
 @click.option("--train-until", default=None, help="Use periods up to this one only (YYYY or YYYY-MM).")
 @click.pass_context
 def forecast_cmd(ctx: click.Context, engine: str | None, train_until: str | None) -> None:
@@ -412,11 +326,11 @@ def forecast_cmd(ctx: click.Context, engine: str | None, train_until: str | None
     settings = _settings(ctx)
     if train_until:
         settings = settings.model_copy(update={"forecast": settings.forecast.model_copy(update={"train_until": train_until})})
-    _run_forecast(settings, engine)
+    _run_forecast(settings, None if engine == "config" else engine)
 
 
 def _examples(base: str, region_id: str) -> list[tuple[str, str, dict | None]]:
-    return [("GET", f"/regions", None), ("GET", f"/profile?region_id={region_id}", None),
+    return [("GET", "/regions", None), ("GET", f"/profile?region_id={region_id}", None),
             ("POST", "/classify", {"region_id": region_id}), ("GET", f"/typology?region_id={region_id}", None),
             ("GET", f"/forecast?region_id={region_id}&indicator_id=sgb2_quote", None),
             ("POST", "/early_warning", {"region_ids": [region_id]}), ("GET", f"/explain?region_id={region_id}", None),
@@ -514,18 +428,14 @@ def geometry_cmd(ctx: click.Context, path: Path, id_property: str) -> None:
 
 def _write_reports(settings: Settings, out: Path, region_ids: list[str] | None, period: str | None,
                    echo=click.echo):
-    from serving.report import ReportBuilder
-    from serving.state import ServiceState
+    from experiments.jobs import reports_job
 
-    state = ServiceState(settings, _catalog_with_extensions(settings))
-    state.load()
-    builder = ReportBuilder(state)
-    total = len(region_ids) if region_ids is not None else None
-    with click.progressbar(length=total or 1, label="Berichte", file=sys.stderr) as bar:
+    with click.progressbar(length=len(region_ids) if region_ids is not None else 1, label="Berichte",
+                           file=sys.stderr) as bar:
         def progress(done: int, n: int) -> None:
             bar.length = n
             bar.update(1)
-        pages, index = builder.write(out, region_ids, period, progress=progress)
+        pages, index = _job(reports_job, settings, out, region_ids, period, progress=progress)
     for page in pages[:5] if index else pages:
         echo(f"  {page.name}: {page.path}")
     if index:
@@ -545,18 +455,11 @@ def report_cmd(ctx: click.Context, regions: tuple[str, ...], all_regions: bool, 
     """Write self-contained German HTML reports: the indicators per dimension against the other regions of the
     level (value, comparison, change, assessment, trend line), the dimension profile, trends and forecasts,
     type, warning level with its drivers, data flags. Suppressed values never appear."""
-    from ml.store import StoreError
-    from serving.report import ReportError
-    from serving.state import NotReady
-
     settings = _settings(ctx)
     if bool(regions) == all_regions:
         raise click.UsageError("give --region ID (one or more) or --all")
-    out = out or settings.store.path.parent / "berichte"
-    try:
-        _write_reports(settings, out, None if all_regions else list(regions), period)
-    except (ReportError, NotReady, StoreError) as exc:
-        raise click.ClickException(str(exc)) from None
+    _write_reports(settings, out or settings.store.path.parent / "berichte", None if all_regions else list(regions),
+                   period)
 
 
 @main.command("serve")
@@ -661,7 +564,7 @@ def mapping_suggest(ctx: click.Context, file: Path, sheet: str | None, out: Path
 def demo_cmd(ctx: click.Context, workdir: Path, serve_for: float | None, port: int | None) -> None:
     """Run the main job on the embedded Musterkreis sample: ingest, summary, region profiles, models."""
     from experiments import serve as service
-    from experiments.train import train_classifier, train_typology
+    from experiments.jobs import classifier_job, typology_job
     from features.pipeline import latest_complete_period
     from ml.geometry import read_geojson, store_geometry
     from ml.importers import ingest_file
@@ -709,12 +612,11 @@ def demo_cmd(ctx: click.Context, workdir: Path, serve_for: float | None, port: i
         "tracking": settings.tracking.model_copy(update={
             "uri": project_run_uri(f"sqlite:///{(workdir / 'mlflow.db').resolve()}")}),
         "training": settings.training.model_copy(update={"ground_truth": SAMPLE_DIR / "ground_truth.json"})})
-    catalog = _catalog_with_extensions(settings)
-    summary = train_classifier(result.profiles, result.model, catalog, settings)
+    summary = _job(classifier_job, settings)
     click.echo(f"GMLVQ Statusklasse: Kreuzvalidierung Genauigkeit {summary.metrics['cv_accuracy']:.2f}, "
                f"balanciert {summary.metrics['cv_balanced_accuracy']:.2f}; Modellversion {summary.model_version}"
                + (" (@champion)" if summary.champion else ""))
-    typ, _, descriptions = train_typology(result.profiles, result.model, catalog, settings)
+    typ, _, descriptions = _job(typology_job, settings)
     click.echo(f"Sozialraumtypen: {int(typ.metrics['n_types'])} (Silhouette {typ.metrics['silhouette']:.2f}, "
                f"ARI zu den geplanten Typen {typ.metrics['ari_planted_types']:.2f})")
     for t, text in descriptions.items():

@@ -14,16 +14,12 @@ import mlflow
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from mlflow import MlflowClient
-from mlflow.models import infer_signature
 
-from experiments.train import _flat, _log_figure
 from features.warning_inputs import build_warning_inputs, edition_step
 from ml.catalog import Catalog
 from ml.columns import MODEL, ids
 from ml.config import Settings
-from ml.quiet import quiet_stderr
-from ml.tracking import fingerprint, git_commit, job_run, promote_if_better
+from ml.tracking import fingerprint, flat_params, git_commit, job_run, log_figure, register
 from models.early_warning import (
     INDEX_COLUMNS, MODEL_LABELS, RULES, WARNING_LEVELS, BacktestConfig, EarlyWarningError, EarlyWarningModel,
     backtest, choose_champion, evaluate, explain, fit_final, lead_times, make_transitions, planted_goal,
@@ -185,7 +181,7 @@ def _track_and_store(results: dict[int, HorizonResult], skipped: dict[int, str],
     with job_run(settings.tracking.uri, "sozialradar-early-warning",
                  "early-warning-" + "-".join(f"h{h}-{r.chosen}" for h, r in results.items())) as run:
         mlflow.log_dict(settings.resolved(), "config.json")
-        mlflow.log_params(_flat("", {"early_warning": cfg.model_dump(mode="json"),
+        mlflow.log_params(flat_params({"early_warning": cfg.model_dump(mode="json"),
                                      "horizons": ",".join(map(str, results)),
                                      **{f"chosen_h{h}": r.chosen for h, r in results.items()}}))
         mlflow.set_tags({"git_commit": git_commit(), "data_fingerprint": fingerprint(inputs),
@@ -205,15 +201,8 @@ def _track_and_store(results: dict[int, HorizonResult], skipped: dict[int, str],
             out = pd.DataFrame({f"probability_h{h}": m.probability(example) for h, m in models.items()}
                                | {f"level_h{h}": m.levels.of(m.probability(example)).astype(str)
                                   for h, m in models.items()})
-            with quiet_stderr():
-                info = mlflow.pyfunc.log_model(
-                    name="model", python_model=str(MODEL_CODE["early_warning"]), artifacts={"early_warning": tmp},
-                    signature=infer_signature(example, out), input_example=example,
-                    registered_model_name=cfg.registered_name)
-        version = str(info.registered_model_version) if info.registered_model_version is not None else None
-        champion = bool(version) and promote_if_better(MlflowClient(), cfg.registered_name, version,
-                                                      "average_precision", metrics["average_precision"])
-        mlflow.set_tag("champion", str(champion))
+            version, champion = register(MODEL_CODE["early_warning"], {"early_warning": tmp}, example, out,
+                                         cfg.registered_name, "average_precision", metrics["average_precision"])
     summary = EarlyWarningSummary(run.info.run_id, results, skipped, version, champion)
     if store is not None:
         write_warnings(store, summary, cfg.registered_name)
@@ -273,7 +262,7 @@ def _plots(r: HorizonResult, inputs: pd.DataFrame, catalog: Catalog) -> None:
     ax.set_ylabel("beobachteter Anteil Verschlechterungen")
     ax.set_title(f"Verlässlichkeit der Frühwarnung, {h} Jahre voraus", fontsize=9)
     ax.legend(fontsize=6)
-    _log_figure(fig, f"reliability_h{h}.png")
+    log_figure(fig, f"reliability_h{h}.png")
     # SHAP summary of the chosen model: mean |φ| per dimension and for the 15 strongest features
     phi = r.shap.pivot_table(index=["region_id", "period"], columns="feature", values="contribution")
     if phi.empty:
@@ -289,4 +278,4 @@ def _plots(r: HorizonResult, inputs: pd.DataFrame, catalog: Catalog) -> None:
     a2.set_title(f"stärkste Merkmale ({MODEL_LABELS[r.chosen]})", fontsize=9)
     for a in (a1, a2):
         a.tick_params(labelsize=7)
-    _log_figure(fig, f"shap_summary_h{h}.png")
+    log_figure(fig, f"shap_summary_h{h}.png")

@@ -19,10 +19,9 @@ import pandas as pd
 
 from matplotlib.figure import Figure
 
-from experiments.train import _log_figure, _log_provenance
 from ml.catalog import Catalog
 from ml.config import Settings
-from ml.tracking import job_run
+from ml.tracking import job_run, log_figure, log_provenance
 from models.forecast_engines import input_series, run_local, run_spark
 from models.forecasting import ForecastError, ForecastResult, select_and_calibrate, spec_for
 from models.typology import short_name
@@ -80,7 +79,7 @@ def run_forecast(values: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, 
     withheld = n_series - len(result.forecasts[["region_id", "indicator_id"]].drop_duplicates())
 
     with job_run(settings.tracking.uri, cfg.experiment, f"forecast-{engine}") as run:
-        _log_provenance(settings, series, {"forecast": cfg.model_dump(mode="json"), "engine": engine, "level": level})
+        log_provenance(settings, series, {"forecast": cfg.model_dump(mode="json"), "engine": engine, "level": level})
         m = result.metrics
         mlflow.log_metrics({"n_series": float(n_series), "seconds": seconds, "n_series_withheld": float(withheld),
                             "series_per_second": n_series / seconds if seconds > 0 else 0.0})
@@ -149,4 +148,4 @@ def _fan_charts(series: pd.DataFrame, result: ForecastResult, catalog: Catalog, 
         axes[0].set_ylabel(short_name(catalog[indicator].name), fontsize=8)
         axes[0].legend(fontsize=7)
         fig.suptitle(f"{catalog[indicator].name} — {MODEL_NAMES.get(result.champions[indicator])}", fontsize=9)
-        _log_figure(fig, f"fan_{indicator}.png")
+        log_figure(fig, f"fan_{indicator}.png")

@@ -15,9 +15,6 @@ from pathlib import Path
 import mlflow
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
-from mlflow import MlflowClient
-from mlflow.models import infer_signature
 from sklearn.decomposition import PCA
 from sklearn.metrics import (
     accuracy_score, adjusted_rand_score, balanced_accuracy_score, confusion_matrix, recall_score, silhouette_score,
@@ -25,10 +22,9 @@ from sklearn.metrics import (
 from sklearn.model_selection import StratifiedKFold
 
 from ml.catalog import Catalog
-from ml.columns import MODEL, PROB, column, columns, ids
+from ml.columns import MODEL, PROB, column, columns, id_of, ids
 from ml.config import Settings
-from ml.quiet import quiet_stderr
-from ml.tracking import fingerprint, git_commit, job_run, promote_if_better
+from ml.tracking import figure, job_run, log_figure, log_provenance, register
 from models.lvq import GLVQ, GMLVQ, LGMLVQ, calibration_slope
 from models.packaging import MODEL_CODE, save_lvq, save_typology
 from models.typology import Typology, short_name
@@ -89,35 +85,12 @@ def _target(profiles: pd.DataFrame, period: str, target: str, settings: Settings
     return p[target]
 
 
-def _flat(prefix: str, data: dict) -> dict[str, str]:
-    out = {}
-    for k, v in data.items():
-        key = f"{prefix}.{k}" if prefix else k
-        if isinstance(v, dict):
-            out.update(_flat(key, v))
-        else:
-            out[key] = str(v)[:500]
-    return out
-
-
-def _log_provenance(settings: Settings, data: pd.DataFrame, section: dict) -> None:
-    mlflow.log_dict(settings.resolved(), "config.json")
-    mlflow.log_params(_flat("", section))
-    mlflow.set_tags({"git_commit": git_commit(), "data_fingerprint": fingerprint(data)})
-
-
-def _figure(width: float = 8, height: float = 5):
-    """A figure without pyplot (no global backend state)."""
-    fig = Figure(figsize=(width, height))
-    return fig, fig.subplots()
-
-
-def _log_figure(fig: Figure, name: str) -> None:
-    mlflow.log_figure(fig, name, save_kwargs={"bbox_inches": "tight", "dpi": 110})
-
-
 def train_classifier(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog: Catalog,
-                     settings: Settings) -> RunSummary:
+                     settings: Settings, store=None) -> RunSummary:
+    """The classifier job: ``training.classifier`` on the profiles of one period (``profiles`` with
+    ``region_id``, ``period`` and the target column; ``model_matrix`` with ``region_id``, ``period`` and the
+    model columns), cross-validated, logged and registered in MLflow. With a ``store`` and the run taking the
+    ``champion`` alias, the champion's class of every region and period is written to its ``classes`` table."""
     cfg = settings.training.classifier
     period = _period(profiles, cfg.period)
     X, features, names = training_frame(profiles, model_matrix, catalog, settings, period, cfg.features)
@@ -173,24 +146,68 @@ def train_classifier(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog
     final = make().fit(Xn, yn)
     final.calibration_slope_ = slope
     with job_run(settings.tracking.uri, "sozialradar-classifier", f"{cfg.model}-{period}") as run:
-        _log_provenance(settings, X.assign(target=y), {"classifier": cfg.model_dump(mode="json"), "period": period})
+        log_provenance(settings, X.assign(target=y), {"classifier": cfg.model_dump(mode="json"), "period": period})
         mlflow.log_metrics(metrics)
         _classifier_plots(final, X, y, names, classes, yn, pred, decided)
         with tempfile.TemporaryDirectory() as tmp:
             save_lvq(final, features, Path(tmp))
-            example = X.head(3)
-            output = _predict_frame(final, example)
-            with quiet_stderr():
-                info = mlflow.pyfunc.log_model(
-                    name="model", python_model=str(MODEL_CODE["lvq"]), artifacts={"lvq": tmp},
-                    signature=infer_signature(example, output), input_example=example,
-                    registered_model_name=cfg.registered_name,
-                )
-        version = str(info.registered_model_version) if info.registered_model_version is not None else None
-        champion = bool(version) and promote_if_better(MlflowClient(), cfg.registered_name, version,
-                                                      cfg.champion_metric, metrics[cfg.champion_metric])
-        mlflow.set_tag("champion", str(champion))
-    return RunSummary(run.info.run_id, metrics, version, champion, notes)
+            version, champion = register(MODEL_CODE["lvq"], {"lvq": tmp}, X.head(3), _predict_frame(final, X.head(3)),
+                                         cfg.registered_name, cfg.champion_metric, metrics[cfg.champion_metric])
+    summary = RunSummary(run.info.run_id, metrics, version, champion, notes)
+    if store is not None and champion:
+        store.replace_table("classes", stored_classes(final, features, model_matrix, profiles).assign(
+            model=cfg.model, **_stamp(summary, cfg.registered_name, {"classifier": cfg.model_dump(mode="json"),
+                                                                    "period": period})))
+    return summary
+
+
+def _stamp(summary: RunSummary, registered_name: str, settings: dict) -> dict:
+    return {"run_id": summary.run_id, "registered_name": registered_name, "model_version": summary.model_version,
+            "settings": json.dumps(settings, ensure_ascii=False, default=str)}
+
+
+def _complete_rows(features: list[str], model_matrix: pd.DataFrame, profiles: pd.DataFrame) -> pd.DataFrame:
+    """Rows of the model matrix (region_id, period, the features' values) that a model may assign: every
+    feature known, and the region-year's values not withheld (a withheld profile has no status label and
+    suppressed cells; its model inputs would be imputed in their place)."""
+    cols = columns(MODEL, features)
+    if any(c not in model_matrix.columns for c in cols):
+        return pd.DataFrame(columns=["region_id", "period", *features])
+    m = model_matrix[["region_id", "period", *cols]].dropna()
+    p = profiles.set_index(["region_id", "period"])
+    key = pd.MultiIndex.from_frame(m[["region_id", "period"]])
+    label = p["status_label"].reindex(key) if "status_label" in p else pd.Series(np.nan, index=key)
+    suppressed = (p["n_suppressed"].reindex(key).fillna(0) if "n_suppressed" in p
+                  else pd.Series(0, index=key))
+    withheld = ~label.map(lambda v: isinstance(v, str)).to_numpy() & (suppressed.to_numpy() > 0)
+    m = m[~withheld].reset_index(drop=True)
+    m.columns = ["region_id", "period", *features]
+    return m
+
+
+def stored_classes(model, features: list[str], model_matrix: pd.DataFrame, profiles: pd.DataFrame) -> pd.DataFrame:
+    """The fitted classifier applied to every region and period it may assign: ``region_id``, ``period``,
+    ``prediction`` and ``probabilities`` (JSON: class → probability)."""
+    rows = _complete_rows(features, model_matrix, profiles)
+    if rows.empty:
+        return pd.DataFrame(columns=["region_id", "period", "prediction", "probabilities"])
+    out = _predict_frame(model, rows[features])
+    probs = out.drop(columns="prediction")
+    names = [id_of(c, PROB) for c in probs.columns]
+    return pd.DataFrame({"region_id": rows["region_id"], "period": rows["period"].astype(str),
+                         "prediction": out["prediction"].to_numpy(),
+                         "probabilities": [json.dumps(dict(zip(names, map(float, r))), ensure_ascii=False)
+                                           for r in probs.to_numpy()]})
+
+
+def stored_types(model: Typology, features: list[str], descriptions: dict[int, str], model_matrix: pd.DataFrame,
+                 profiles: pd.DataFrame) -> pd.DataFrame:
+    """The fitted typology applied to every region and period it may assign: ``region_id``, ``period``,
+    ``type`` (1 …) and its German ``description``."""
+    rows = _complete_rows(features, model_matrix, profiles)
+    types = model.predict(rows[features].to_numpy()) if len(rows) else np.array([], dtype=int)
+    return pd.DataFrame({"region_id": rows["region_id"], "period": rows["period"].astype(str),
+                         "type": types.astype(int), "description": [descriptions[int(t)] for t in types]})
 
 
 def _predict_frame(model, frame: pd.DataFrame) -> pd.DataFrame:
@@ -203,21 +220,21 @@ def _predict_frame(model, frame: pd.DataFrame) -> pd.DataFrame:
 def _classifier_plots(model, X: pd.DataFrame, y: pd.Series, names: list[str], classes: list[str],
                       yn: np.ndarray, pred: np.ndarray, decided: np.ndarray) -> None:
     if hasattr(model, "relevance_"):
-        fig, ax = _figure(8, max(3, 0.25 * len(names)))
+        fig, ax = figure(8, max(3, 0.25 * len(names)))
         order = np.argsort(model.relevance_)
         ax.barh(np.array(names)[order], model.relevance_[order], color="#2a6f97")
         ax.set_xlabel("Relevanz (Diagonale von Λ)")
         ax.set_title("Relevanzprofil")
-        _log_figure(fig, "plots/relevanzprofil.png")
-    fig, ax = _figure(max(6, 0.3 * len(names)), 3 + 0.3 * len(model.prototypes_))
+        log_figure(fig, "plots/relevanzprofil.png")
+    fig, ax = figure(max(6, 0.3 * len(names)), 3 + 0.3 * len(model.prototypes_))
     im = ax.imshow(model.prototypes_, aspect="auto", cmap="RdBu_r", vmin=-2, vmax=2)
     ax.set_xticks(range(len(names)), names, rotation=90, fontsize=7)
     ax.set_yticks(range(len(model.prototypes_)), [str(model.classes_[c]) for c in model.prototype_labels_])
     ax.set_title("Prototypen (z-Werte)")
     fig.colorbar(im, ax=ax)
-    _log_figure(fig, "plots/prototypen.png")
+    log_figure(fig, "plots/prototypen.png")
     cm = confusion_matrix(yn[decided], pred[decided].astype(str), labels=classes)
-    fig, ax = _figure(5, 4)
+    fig, ax = figure(5, 4)
     ax.imshow(cm, cmap="Blues")
     for (i, j), v in np.ndenumerate(cm):
         ax.text(j, i, str(v), ha="center", va="center")
@@ -225,19 +242,24 @@ def _classifier_plots(model, X: pd.DataFrame, y: pd.Series, names: list[str], cl
     ax.set_yticks(range(len(classes)), classes)
     ax.set_xlabel("vorhergesagt (Kreuzvalidierung)")
     ax.set_ylabel("tatsächlich")
-    _log_figure(fig, "plots/konfusionsmatrix.png")
+    log_figure(fig, "plots/konfusionsmatrix.png")
     Z = model.transform(X.to_numpy())[:, :2] if hasattr(model, "transform") else PCA(2).fit_transform(X.to_numpy())
-    fig, ax = _figure(6, 5)
+    fig, ax = figure(6, 5)
     for c in classes:
         sel = y.to_numpy() == c
         ax.scatter(Z[sel, 0], Z[sel, 1], s=12, label=c)
     ax.legend(fontsize=7)
     ax.set_title("Projektion (führende Richtungen von Λ)" if hasattr(model, "transform") else "Projektion (PCA)")
-    _log_figure(fig, "plots/projektion.png")
+    log_figure(fig, "plots/projektion.png")
 
 
 def train_typology(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog: Catalog,
-                   settings: Settings, previous: Typology | None = None) -> tuple[RunSummary, Typology, dict[int, str]]:
+                   settings: Settings, previous: Typology | None = None,
+                   store=None) -> tuple[RunSummary, Typology, dict[int, str]]:
+    """The typology job: ``training.typology`` on the model matrix of one period, logged and registered in
+    MLflow; returns the run, the fitted typology and its German type descriptions (type → text). With a
+    ``store`` and the run taking the ``champion`` alias, the type of every region and period is written to
+    its ``types`` table."""
     cfg = settings.training.typology
     period = _period(profiles, cfg.period)
     X, features, names = training_frame(profiles, model_matrix, catalog, settings, period, None)
@@ -258,30 +280,28 @@ def train_typology(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog: 
         ok = planted.notna().to_numpy()
         metrics["ari_planted_types"] = float(adjusted_rand_score(planted[ok], model.labels_[ok]))
     with job_run(settings.tracking.uri, "sozialradar-typology", f"{cfg.method}-{period}") as run:
-        _log_provenance(settings, X, {"typology": cfg.model_dump(mode="json"), "period": period})
+        log_provenance(settings, X, {"typology": cfg.model_dump(mode="json"), "period": period})
         mlflow.log_metrics(metrics)
         mlflow.log_metrics({f"criterion_k{k}": v for k, v in model.scores_.items()})
         mlflow.log_dict({str(k): v for k, v in descriptions.items()}, "typen.json")
-        fig, ax = _figure(max(6, 0.3 * len(names)), 2 + 0.5 * model.n_types_)
+        fig, ax = figure(max(6, 0.3 * len(names)), 2 + 0.5 * model.n_types_)
         im = ax.imshow(model.prototypes_ * orientation, aspect="auto", cmap="RdBu_r", vmin=-2, vmax=2)
         ax.set_xticks(range(len(names)), names, rotation=90, fontsize=7)
         ax.set_yticks(range(model.n_types_), [f"Typ {t}" for t in range(1, model.n_types_ + 1)])
         ax.set_title("Typprofile (z-Werte, Richtung des Indikators)")
         fig.colorbar(im, ax=ax)
-        _log_figure(fig, "plots/typprofile.png")
+        log_figure(fig, "plots/typprofile.png")
         with tempfile.TemporaryDirectory() as tmp:
             save_typology(model, features, descriptions, Path(tmp))
             example = X.head(3)
             output = pd.DataFrame({"type": model.predict(example.to_numpy()),
                                    "description": [descriptions[t] for t in model.predict(example.to_numpy())]},
                                   index=example.index)
-            with quiet_stderr():
-                info = mlflow.pyfunc.log_model(name="model", python_model=str(MODEL_CODE["typology"]),
-                                               artifacts={"typology": tmp},
-                                               signature=infer_signature(example, output), input_example=example,
-                                               registered_model_name=cfg.registered_name)
-        version = str(info.registered_model_version) if info.registered_model_version is not None else None
-        champion = bool(version) and promote_if_better(MlflowClient(), cfg.registered_name, version,
-                                                      cfg.champion_metric, metrics[cfg.champion_metric])
-        mlflow.set_tag("champion", str(champion))
-    return RunSummary(run.info.run_id, metrics, version, champion, []), model, descriptions
+            version, champion = register(MODEL_CODE["typology"], {"typology": tmp}, example, output,
+                                         cfg.registered_name, cfg.champion_metric, metrics[cfg.champion_metric])
+    summary = RunSummary(run.info.run_id, metrics, version, champion, [])
+    if store is not None and champion:
+        store.replace_table("types", stored_types(model, features, descriptions, model_matrix, profiles).assign(
+            model=cfg.method, **_stamp(summary, cfg.registered_name, {"typology": cfg.model_dump(mode="json"),
+                                                                     "period": period})))
+    return summary, model, descriptions

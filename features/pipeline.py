@@ -31,11 +31,19 @@ class FeatureError(ValueError):
 
 @dataclass
 class FeatureResult:
+    """What the features pipeline produces: long ``values`` (region_id, indicator_id, period, value, z,
+    suppressed_by …), ``profiles`` (one row per region and period: status and dynamics index and classes,
+    dimension scores, flags), the ``model`` matrix (region_id, period and one imputed z column per model
+    indicator), the ``engine`` that ran and notes for the user. The features job adds ``warning_inputs``
+    (None without two periods with a status index) and ``seconds``."""
+
     values: pd.DataFrame
     profiles: pd.DataFrame
     model: pd.DataFrame
     engine: str
     notes: list[str] = field(default_factory=list)
+    warning_inputs: pd.DataFrame | None = None
+    seconds: float = 0.0
 
 
 def reference_groups(regions: pd.DataFrame, level: str, reference_level: str | None) -> pd.Series:

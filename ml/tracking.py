@@ -1,4 +1,5 @@
-"""MLflow helpers: tracking store, run provenance (config, commit, data fingerprint), champion aliases."""
+"""MLflow helpers, the one public tracking API of the jobs: tracking store and run context (:func:`job_run`),
+provenance (config, commit, data fingerprint), figures, registration with the ``champion`` alias."""
 
 from __future__ import annotations
 
@@ -146,3 +147,63 @@ def promote_if_better(client, name: str, version: str, metric: str, value: float
             return False
     client.set_registered_model_alias(name, CHAMPION, version)
     return True
+
+
+# --- what every job logs ------------------------------------------------------------------------------------
+
+def flat_params(data: dict, prefix: str = "") -> dict[str, str]:
+    """A nested dict of settings as MLflow parameters: dotted keys, values as text cut to 500 characters."""
+    out = {}
+    for k, v in data.items():
+        key = f"{prefix}.{k}" if prefix else k
+        if isinstance(v, dict):
+            out.update(flat_params(v, key))
+        else:
+            out[key] = str(v)[:500]
+    return out
+
+
+def log_provenance(settings, data: pd.DataFrame, section: dict) -> None:
+    """Into the active run: the resolved configuration (``config.json``), ``section`` as parameters, the git
+    commit and a fingerprint of the input ``data``."""
+    import mlflow
+
+    mlflow.log_dict(settings.resolved(), "config.json")
+    mlflow.log_params(flat_params(section))
+    mlflow.set_tags({"git_commit": git_commit(), "data_fingerprint": fingerprint(data)})
+
+
+def figure(width: float = 8, height: float = 5):
+    """A matplotlib figure and one axes, without pyplot (no global backend state)."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height))
+    return fig, fig.subplots()
+
+
+def log_figure(fig, name: str) -> None:
+    """A figure as an artifact of the active run under ``name`` (PNG, 110 dpi, tight box)."""
+    import mlflow
+
+    mlflow.log_figure(fig, name, save_kwargs={"bbox_inches": "tight", "dpi": 110})
+
+
+def register(code: Path, artifacts: dict[str, str], example: pd.DataFrame, output: pd.DataFrame,
+             registered_name: str, metric: str, value: float) -> tuple[str | None, bool]:
+    """Log a pyfunc model from its code file (nothing pickled) with signature and input example into the
+    active run, register it under ``registered_name`` and give it the alias ``champion`` when ``value`` of
+    ``metric`` beats the current champion's. Returns (version, champion) and tags the run with the latter."""
+    import mlflow
+    from mlflow import MlflowClient
+    from mlflow.models import infer_signature
+
+    from ml.quiet import quiet_stderr
+
+    with quiet_stderr():
+        info = mlflow.pyfunc.log_model(name="model", python_model=str(code), artifacts=artifacts,
+                                       signature=infer_signature(example, output), input_example=example,
+                                       registered_model_name=registered_name)
+    version = str(info.registered_model_version) if info.registered_model_version is not None else None
+    champion = bool(version) and promote_if_better(MlflowClient(), registered_name, version, metric, value)
+    mlflow.set_tag("champion", str(champion))
+    return version, champion

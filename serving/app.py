@@ -22,7 +22,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ml.columns import DIM, MODEL, PROB, Z, column, columns, ids
+from ml.columns import DIM, Z, column, ids
 from ml.config import Settings
 from serving.schemas import (
     PERIOD_PATTERN, REGION_PATTERN, ClassifyRequest, Classification, EarlyWarningAnswer, EarlyWarningRequest,
@@ -30,7 +30,9 @@ from serving.schemas import (
     RegionList, RegionShape, ReloadAnswer, TypologyAnswer,
 )
 from serving.report import ReportBuilder, ReportError, error_page
-from serving.state import LoadError, NotReady, ServiceState, Snapshot, UnknownHorizon, UnknownPeriod, finite, withheld
+from serving.state import (
+    LoadError, NotReady, ServiceState, Snapshot, UnknownHorizon, UnknownPeriod, finite, stored_row, withheld,
+)
 
 STATIC = Path(__file__).with_name("static")
 
@@ -231,8 +233,8 @@ def create_app(state: ServiceState, settings: Settings) -> FastAPI:
     def render_report(s: Snapshot, region_id: str, period: str) -> str:
         with reports_lock:
             if reports["snap"] is s and reports["builder"] is None:
-                reports["builder"] = ReportBuilder(state, s)
-            builder = reports["builder"] if reports["snap"] is s else ReportBuilder(state, s)
+                reports["builder"] = ReportBuilder(settings, s)
+            builder = reports["builder"] if reports["snap"] is s else ReportBuilder(settings, s)
             pages = reports["pages"] if reports["snap"] is s else {}
         try:
             page = builder.region_page(region_id, period)
@@ -263,41 +265,35 @@ def create_app(state: ServiceState, settings: Settings) -> FastAPI:
                        dynamics_label=row["dynamics_label"] if isinstance(row["dynamics_label"], str) else None,
                        dimensions=dims, values=values, flags=row["flags"] if isinstance(row["flags"], str) else None)
 
-    def matrix_row(s: Snapshot, region_id: str, period: str, features: list[str]) -> pd.DataFrame:
+    def assigned(s: Snapshot, table: str, region_id: str, period: str) -> pd.Series:
+        """The stored class or type of a region in a period, as its training job wrote it."""
+        stored = getattr(s, table)
+        if stored is None:
+            job = "classifier" if table == "classes" else "typology"
+            raise NotReady(f"the store holds no {table} yet: run 'sozialradar train {job}'")
         if withheld(profile_row(s, region_id, period)):
             raise ApiError(404, "values_withheld", f"the values of region {region_id!r} in {period} are withheld "
                            "(too few residents or suppressed cells): no class or type", "region_id", region_id)
-        m = s.model_matrix[(s.model_matrix["region_id"] == region_id) & (s.model_matrix["period"] == period)]
-        cols = columns(MODEL, features)
-        if m.empty or any(c not in m.columns for c in cols) or m[cols].isna().any(axis=None):
+        row = stored_row(stored, region_id, period)
+        if row is None:
             raise ApiError(404, "no_model_input", f"region {region_id!r} has no complete model input in {period}",
                            "region_id", region_id)
-        frame = m[cols].copy()
-        frame.columns = features
-        return frame.reset_index(drop=True)
+        return row
 
     @app.post("/classify", response_model=Classification)
     def classify(request: ClassifyRequest) -> Classification:
         s = snap()
-        if s.classifier is None:
-            raise NotReady("the classifier champion is still loading" if state.loading_champions else
-                           "no classifier champion in the registry: run 'sozialradar train classifier'")
         per = period_of(s, request.period)
-        frame = matrix_row(s, request.region_id, per, s.classifier.features)
-        out = s.classifier.predict(None, frame).iloc[0]
-        probs = {k: float(out[column(PROB, k)]) for k in ids(out.index, PROB)}
-        return Classification(region_id=request.region_id, period=per, prediction=str(out["prediction"]),
-                              probabilities=probs)
+        row = assigned(s, "classes", request.region_id, per)
+        return Classification(region_id=request.region_id, period=per, prediction=str(row["prediction"]),
+                              probabilities=json.loads(row["probabilities"]))
 
     @app.get("/typology", response_model=TypologyAnswer)
     def typology(region_id: str = RegionId, period: str | None = Period) -> TypologyAnswer:
         s = snap()
-        if s.typology is None:
-            raise NotReady("the typology champion is still loading" if state.loading_champions else
-                           "no typology champion in the registry: run 'sozialradar train typology'")
         per = period_of(s, period)
-        out = s.typology.predict(None, matrix_row(s, region_id, per, s.typology.features)).iloc[0]
-        return TypologyAnswer(region_id=region_id, period=per, type=int(out["type"]), description=str(out["description"]))
+        row = assigned(s, "types", region_id, per)
+        return TypologyAnswer(region_id=region_id, period=per, type=int(row["type"]), description=str(row["description"]))
 
     @app.get("/forecast", response_model=ForecastAnswer)
     def forecast(region_id: str = RegionId,

@@ -4,7 +4,8 @@ A page holds the region's key figures, its warning level with the top drivers in
 dimension of every reported indicator (value, comparison, change, assessment, trend line), the dimension profile,
 trend and forecast fan charts, its type, and the data flags of the period.
 
-The :class:`ReportBuilder` turns one service snapshot into plain view data (dicts, lists, pre-rendered inline SVG);
+The :class:`ReportBuilder` turns one store snapshot (:func:`serving.state.read_snapshot`: what the jobs wrote,
+nothing recomputed) into plain view data (dicts, lists, pre-rendered inline SVG);
 the jinja2 templates in ``serving/templates`` lay it out — the same templates serve ``sozialradar report`` and
 ``/report``. Every number that stems from an indicator value goes through :meth:`ReportBuilder.cell`, which hides
 a suppressed cell: no suppressed number reaches a page.
@@ -21,11 +22,12 @@ from pathlib import Path
 import pandas as pd
 from markupsafe import Markup
 
-from ml.columns import DIM, MODEL, column, columns, ids
+from ml.columns import DIM, column, ids
+from ml.config import Settings
 from ml.formatting import de
 from models.explanations import INDEX_GROUP_NAME, years_ahead
 from serving.charts import dimension_bars, fan_chart, sparkline
-from serving.state import ServiceState, Snapshot, UnknownPeriod, withheld
+from serving.state import Snapshot, UnknownPeriod, explain_period, stored_row, withheld
 
 TEMPLATES = Path(__file__).with_name("templates")
 LEVEL_TEXT = {"keine": "keine Auffälligkeit", "beobachten": "beobachten", "Warnung": "Warnung", "akut": "akut"}
@@ -77,10 +79,11 @@ def _slug(text: str) -> str:
 
 
 class ReportBuilder:
-    """Builds report pages from one service snapshot."""
+    """Builds report pages from one snapshot of the store (``settings`` for the population indicator and
+    whether ranks may be shown)."""
 
-    def __init__(self, state: ServiceState, snap: Snapshot | None = None):
-        self.state, self.snap = state, snap or state.current()
+    def __init__(self, settings: Settings, snap: Snapshot):
+        self.settings, self.snap = settings, snap
         self.catalog = self.snap.catalog
         v = self.snap.values
         self._values = v.set_index(["region_id", "indicator_id", "period"]).sort_index()
@@ -142,13 +145,13 @@ class ReportBuilder:
 
     def facts(self, region_id: str, period: str, row: pd.Series | None) -> list[tuple[str, str]]:
         """(label, text) of the key figures: residents, status and dynamics index."""
-        pop = self.value(region_id, self.state.settings.features.population_indicator or "einwohner", period, 0)
+        pop = self.value(region_id, self.settings.features.population_indicator or "einwohner", period, 0)
         out = [("Einwohner", pop)]
         if row is None:
             return out
         if isinstance(row.get("status_label"), str):
             rank = ""
-            if self.state.settings.features.index.ranking and pd.notna(row.get("status_rank")):
+            if self.settings.features.index.ranking and pd.notna(row.get("status_rank")):
                 rank = f" (Rang {int(row['status_rank'])})"
             out.append(("Statusindex", f"{de(row['status_index'], 2)} – Klasse „{row['status_label']}“{rank}"))
         else:
@@ -301,23 +304,18 @@ class ReportBuilder:
         return out
 
     def typology(self, region_id: str, period: str, row: pd.Series | None) -> dict:
-        """{'type', 'description'} of the region, or {'message'} saying why it has none."""
-        typ = self.snap.typology
-        if typ is None:
-            return {"message": "Es ist kein Typisierungsmodell geladen."}
+        """{'type', 'description'} of the region as the typology job stored it, or {'message'} saying why it has
+        none."""
+        if self.snap.types is None:
+            return {"message": "Es liegt keine Typisierung vor."}
         if withheld(row):
             return {"message": "Das Gebiet wird keinem Typ zugeordnet: zu viele seiner Werte sind gesperrt oder "
                                "fehlen."}
-        m = self.snap.model_matrix
-        found = m[(m["region_id"] == region_id) & (m["period"].astype(str) == period)]
-        cols = columns(MODEL, typ.features)
-        if found.empty or any(c not in found.columns for c in cols) or found[cols].isna().any(axis=None):
+        found = stored_row(self.snap.types, region_id, period)
+        if found is None:
             return {"message": "Für dieses Gebiet fehlen in dieser Periode Eingangswerte; es wird keinem Typ "
                                "zugeordnet."}
-        frame = found[cols].copy()
-        frame.columns = typ.features
-        out = typ.predict(None, frame.reset_index(drop=True)).iloc[0]
-        return {"type": int(out["type"]), "description": str(out["description"]),
+        return {"type": int(found["type"]), "description": str(found["description"]),
                 "compared": self.whole.replace("Mittel", "Durchschnitt", 1)}
 
     def warning(self, region_id: str, period: str) -> dict:
@@ -329,7 +327,7 @@ class ReportBuilder:
             return {"message": f"Für {period} liegt keine Frühwarnung vor."}
         rows, first = [], None
         for h in snap.horizons:
-            frame = self.state.explain_period(snap, period, h)
+            frame = explain_period(snap, period, h)
             if region_id not in frame.index:
                 continue
             answer = snap.answers[(period, h)][region_id]
@@ -389,7 +387,7 @@ class ReportBuilder:
         regs = self.snap.regions[self.snap.regions["level"] == self.snap.level]
         frame = None
         if self.snap.has_warnings and per in self.snap.warning_periods():
-            frame = self.state.explain_period(self.snap, per)
+            frame = explain_period(self.snap, per)
         rows = []
         for r in regs.sort_values("name").itertuples():
             prof = self.profile(r.region_id, per)

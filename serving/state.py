@@ -51,6 +51,9 @@ class UnknownPeriod(LookupError):
 
 @dataclass
 class Snapshot:
+    """One complete, consistent view of what the store holds (and the champion models, once loaded): the
+    service's requests and the report pages read only from it."""
+
     regions: pd.DataFrame
     profiles: pd.DataFrame
     model_matrix: pd.DataFrame
@@ -62,6 +65,8 @@ class Snapshot:
     warnings: pd.DataFrame | None = None      # stored early warnings: every region, period and horizon
     warning_shap: pd.DataFrame | None = None  # their SHAP values (long)
     warning_models: dict[int, dict] = field(default_factory=dict)   # horizon → model, note, levels, version
+    classes: pd.DataFrame | None = None       # the classifier champion's class per region and period (stored)
+    types: pd.DataFrame | None = None         # the typology champion's type per region and period (stored)
     frames: dict[tuple[str, int], pd.DataFrame] = field(default_factory=dict)   # (period, horizon) → warnings
     answers: dict[tuple[str, int], dict[str, dict]] = field(default_factory=dict)  # … → region → answer
     answer_json: dict[tuple[str, int], dict[str, bytes]] = field(default_factory=dict)  # the same, serialised
@@ -97,6 +102,8 @@ class Snapshot:
 
 
 class ServiceState:
+    """The service's current :class:`Snapshot`, how it is (re)loaded, and the readiness that follows."""
+
     def __init__(self, settings: Settings, catalog: Catalog):
         self.settings, self.catalog = settings, catalog
         self.snapshot: Snapshot | None = None
@@ -210,78 +217,118 @@ class ServiceState:
         return out
 
     def _read_store(self) -> Snapshot:
-        s = self.settings
-        try:
-            store = Store(s.store.path, read_only=True)
-            store.open()
-        except StoreError as exc:
-            raise LoadError(str(exc)) from None
-        with store:
-            tables = store.tables()
-            missing = [t for t in REQUIRED_TABLES if t not in tables]
-            if missing:
-                raise NotReady(f"the store lacks {', '.join(missing)}: run 'sozialradar features' first")
-            regions = store.regions()
-            profiles, matrix, values = store.table("profiles"), store.table("model_matrix"), store.table("feature_values")
-            forecasts = store.table("forecasts") if "forecasts" in tables else None
-            served = {"early_warnings", "early_warning_shap", "early_warning_models"} <= tables
-            # the early warning is served from what its training job stored: nothing is recomputed here
-            w, shap, models = ((store.table(t) for t in ("early_warnings", "early_warning_shap",
-                                                         "early_warning_models")) if served else (None, None, None))
-        level = s.features.level
-        snap = Snapshot(regions=regions, profiles=profiles, model_matrix=matrix, values=values, forecasts=forecasts,
-                        catalog=self.catalog, level=level)
-        if served:
-            w["period"], shap["period"] = w["period"].astype(str), shap["period"].astype(str)
-            snap.warnings, snap.warning_shap = w, shap
-            for row in models.to_dict("records"):
-                row["thresholds"] = json.loads(row["thresholds"])
-                row["unavailable"] = json.loads(row["unavailable"])
-                snap.warning_models[int(row["horizon"])] = row
-            if len(models):
-                snap.versions["early_warning"] = str(models["model_version"].iloc[0])
-        return snap
+        return read_snapshot(self.settings, self.catalog)
 
     def horizon_of(self, snap: Snapshot, horizon: int | None) -> int:
-        """The asked horizon, or the shortest served; :class:`UnknownHorizon` for one not served."""
-        if horizon is None:
-            return snap.horizons[0]
-        if horizon not in snap.warning_models:
-            raise UnknownHorizon(f"no early warning for {horizon} years ahead; served: "
-                                 f"{', '.join(map(str, snap.horizons))}", horizon)
-        return horizon
+        """See :func:`horizon_of`."""
+        return horizon_of(snap, horizon)
 
     def explain_period(self, snap: Snapshot, period: str, horizon: int | None = None) -> pd.DataFrame:
-        """The stored warnings of one period and horizon, indexed by region (answers cached per snapshot)."""
-        h = self.horizon_of(snap, horizon)
-        key = (period, h)
-        if key in snap.frames:
-            return snap.frames[key]
-        w = snap.warnings
-        frame = w[(w["period"] == period) & (w["horizon"] == h)].set_index("region_id", drop=False)
-        names = snap.regions.set_index("region_id")["name"]
-        # answers are built once per snapshot, period and horizon: a request only collects them
-        snap.answers[key] = {
-            rid: {"region_id": rid, "name": str(names.get(rid, rid)), "period": period, "horizon": h,
-                  "probability": float(row["probability"]), "level": row["level"], "sentence": row["sentence"],
-                  "drivers": json.loads(row["drivers"])}
-            for rid, row in frame.iterrows()}
-        snap.answer_json[key] = {rid: json.dumps(a, ensure_ascii=False).encode() for rid, a in snap.answers[key].items()}
-        snap.frames[key] = frame
-        return frame
+        """See :func:`explain_period`."""
+        return explain_period(snap, period, horizon)
 
     def explanation(self, snap: Snapshot, period: str, region_id: str, horizon: int) -> dict:
-        sh = snap.warning_shap
-        rows = sh[(sh["region_id"] == region_id) & (sh["period"] == period) & (sh["horizon"] == horizon)]
-        phi = rows.set_index("feature")["contribution"]
-        w = snap.frames[(period, horizon)].loc[region_id]
-        dims = by_dimension(phi.to_frame().T, snap.catalog).iloc[0] if len(phi) else pd.Series(dtype=float)
-        names = {k: snap.catalog.dimensions[k].name if k in snap.catalog.dimensions else INDEX_GROUP_NAME
-                 for k in dims.index}
-        base = float(w["base"]) if pd.notna(w["base"]) else float(w["score"])
-        return {"by_indicator": {k: float(v) for k, v in phi.items()},
-                "by_dimension": {k: float(v) for k, v in dims.items()}, "dimension_names": names,
-                "score": float(w["score"]), "base": base}
+        """See :func:`explanation`."""
+        return explanation(snap, period, region_id, horizon)
+
+
+def read_snapshot(settings: Settings, catalog: Catalog) -> Snapshot:
+    """What the store holds, as one :class:`Snapshot` without champion models: regions, profiles, model
+    matrix, feature values, forecasts, and what the training jobs stored — early warnings with their SHAP
+    values and models, classes, types. Nothing is computed here. :class:`LoadError` when the store cannot be
+    read, :class:`NotReady` when the features job has not run."""
+    try:
+        store = Store(settings.store.path, read_only=True)
+        store.open()
+    except StoreError as exc:
+        raise LoadError(str(exc)) from None
+    with store:
+        tables = store.tables()
+        missing = [t for t in REQUIRED_TABLES if t not in tables]
+        if missing:
+            raise NotReady(f"the store lacks {', '.join(missing)}: run 'sozialradar features' first")
+        regions = store.regions()
+        profiles, matrix, values = store.table("profiles"), store.table("model_matrix"), store.table("feature_values")
+        forecasts = store.table("forecasts") if "forecasts" in tables else None
+        served = {"early_warnings", "early_warning_shap", "early_warning_models"} <= tables
+        # the early warning is served from what its training job stored: nothing is recomputed here
+        w, shap, models = ((store.table(t) for t in ("early_warnings", "early_warning_shap",
+                                                     "early_warning_models")) if served else (None, None, None))
+        stored = {name: _by_region_period(store.table(name)) if name in tables else None
+                  for name in ("classes", "types")}
+    snap = Snapshot(regions=regions, profiles=profiles, model_matrix=matrix, values=values, forecasts=forecasts,
+                    catalog=catalog, level=settings.features.level, **stored)
+    for name in ("classes", "types"):   # the stored results, beside the registry's "classifier" and "typology"
+        if stored[name] is not None and len(stored[name]):
+            snap.versions[name] = str(stored[name]["model_version"].iloc[0])
+    if served:
+        w["period"], shap["period"] = w["period"].astype(str), shap["period"].astype(str)
+        snap.warnings, snap.warning_shap = w, shap
+        for row in models.to_dict("records"):
+            row["thresholds"] = json.loads(row["thresholds"])
+            row["unavailable"] = json.loads(row["unavailable"])
+            snap.warning_models[int(row["horizon"])] = row
+        if len(models):
+            snap.versions["early_warning"] = str(models["model_version"].iloc[0])
+    return snap
+
+
+def _by_region_period(frame: pd.DataFrame) -> pd.DataFrame:
+    """A stored assignment table (classes, types) indexed by (region_id, period) for lookups."""
+    frame = frame.assign(period=frame["period"].astype(str))
+    return frame.set_index(["region_id", "period"], drop=False).sort_index()
+
+
+def stored_row(table: pd.DataFrame | None, region_id: str, period: str) -> pd.Series | None:
+    """The row of a stored assignment table (classes, types) for a region and period, or None."""
+    if table is None or (region_id, period) not in table.index:
+        return None
+    return table.loc[(region_id, period)]
+
+
+def horizon_of(snap: Snapshot, horizon: int | None) -> int:
+    """The asked horizon, or the shortest served; :class:`UnknownHorizon` for one not served."""
+    if horizon is None:
+        return snap.horizons[0]
+    if horizon not in snap.warning_models:
+        raise UnknownHorizon(f"no early warning for {horizon} years ahead; served: "
+                             f"{', '.join(map(str, snap.horizons))}", horizon)
+    return horizon
+
+
+def explain_period(snap: Snapshot, period: str, horizon: int | None = None) -> pd.DataFrame:
+    """The stored warnings of one period and horizon, indexed by region (answers cached per snapshot)."""
+    h = horizon_of(snap, horizon)
+    key = (period, h)
+    if key in snap.frames:
+        return snap.frames[key]
+    w = snap.warnings
+    frame = w[(w["period"] == period) & (w["horizon"] == h)].set_index("region_id", drop=False)
+    names = snap.regions.set_index("region_id")["name"]
+    # answers are built once per snapshot, period and horizon: a request only collects them
+    snap.answers[key] = {
+        rid: {"region_id": rid, "name": str(names.get(rid, rid)), "period": period, "horizon": h,
+              "probability": float(row["probability"]), "level": row["level"], "sentence": row["sentence"],
+              "drivers": json.loads(row["drivers"])}
+        for rid, row in frame.iterrows()}
+    snap.answer_json[key] = {rid: json.dumps(a, ensure_ascii=False).encode() for rid, a in snap.answers[key].items()}
+    snap.frames[key] = frame
+    return frame
+
+
+def explanation(snap: Snapshot, period: str, region_id: str, horizon: int) -> dict:
+    """The stored SHAP values of one warning, by indicator and by dimension, with its score and base."""
+    sh = snap.warning_shap
+    rows = sh[(sh["region_id"] == region_id) & (sh["period"] == period) & (sh["horizon"] == horizon)]
+    phi = rows.set_index("feature")["contribution"]
+    w = snap.frames[(period, horizon)].loc[region_id]
+    dims = by_dimension(phi.to_frame().T, snap.catalog).iloc[0] if len(phi) else pd.Series(dtype=float)
+    names = {k: snap.catalog.dimensions[k].name if k in snap.catalog.dimensions else INDEX_GROUP_NAME
+             for k in dims.index}
+    base = float(w["base"]) if pd.notna(w["base"]) else float(w["score"])
+    return {"by_indicator": {k: float(v) for k, v in phi.items()},
+            "by_dimension": {k: float(v) for k, v in dims.items()}, "dimension_names": names,
+            "score": float(w["score"]), "base": base}
 
 
 def _iso(t: float | None) -> str | None:
@@ -317,4 +364,5 @@ def withheld(profile: pd.Series | None) -> bool:
 
 
 def finite(x) -> float | None:
+    """``x`` as a float, or None where it is missing or not finite (for JSON answers)."""
     return float(x) if x is not None and np.isfinite(x) else None

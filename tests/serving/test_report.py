@@ -33,7 +33,7 @@ def state(demo_settings):
 
 @pytest.fixture(scope="module")
 def builder(state):
-    return ReportBuilder(state)
+    return ReportBuilder(state.settings, state.current())
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +98,7 @@ def test_small_gemeinden_reports_show_no_suppressed_number(builder, raw_suppress
     (Scanning a page for the numbers themselves is no proof either way: 2/9 = 22,2 % may be a withheld value
     of one indicator and a published value of another.)"""
     assert set(raw_suppressed["region_id"]) == set(SMALL)  # each small Gemeinde has withheld cells
-    exposed = ReportBuilder(state, injected(state, raw_suppressed, "suppressed"))
+    exposed = ReportBuilder(state.settings, injected(state, raw_suppressed, "suppressed"))
     for rid in SMALL:
         html = builder.region_page(rid)
         assert exposed.region_page(rid) == html, rid
@@ -107,7 +107,7 @@ def test_small_gemeinden_reports_show_no_suppressed_number(builder, raw_suppress
 
 def test_the_check_would_catch_a_leak(state, raw_suppressed, builder):
     """Control: flagged 'ok', the same raw values do reach the pages."""
-    leaky = ReportBuilder(state, injected(state, raw_suppressed, "ok"))
+    leaky = ReportBuilder(state.settings, injected(state, raw_suppressed, "ok"))
     leaked = 0
     for rid in SMALL:
         html = leaky.region_page(rid)

@@ -1,0 +1,204 @@
+"""The jobs, one public function each: read what the layer before wrote to the store, compute, write what the
+next layer reads. The CLI, the MLproject entry points and the demo only parse arguments and call these.
+
+    features_job      observations → feature_values, profiles, model_matrix, warning_inputs (+ settings)
+    classifier_job    profiles, model_matrix → MLflow run and registry; the champion's ``classes``
+    typology_job      profiles, model_matrix → MLflow run and registry; the champion's ``types``
+    forecast_job      feature_values → MLflow run; ``forecasts``, ``forecast_metrics``, ``forecast_champions``
+    early_warning_job warning_inputs, profiles → MLflow run and registry; ``early_warnings`` with their SHAP
+                      values and models
+    reports_job       a store snapshot → HTML pages
+
+Every failure a user can mend (no profiles yet, too few regions, a broken catalog) raises :class:`JobError` with
+the reason; progress goes to the callbacks the caller passes.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from ml.config import Settings
+from ml.paths import CATALOG_DIR
+
+Progress = Callable[[int, int], None]
+"""Called with (done, total) as a long job advances."""
+
+EXTRA_CATALOGS = [CATALOG_DIR / "berlin_mss.csv", CATALOG_DIR / "inkar.csv"]
+"""Catalog files read beside the configured ones (the indicators of the Berlin MSS and of INKAR)."""
+
+
+class JobError(RuntimeError):
+    """A job cannot run on what the store holds; the message says why and what to do."""
+
+
+def catalog_for(settings: Settings):
+    """The configured catalog with the MSS and INKAR extensions (:class:`JobError` when it is broken)."""
+    from ml.catalog import CatalogError, effective_catalog
+
+    try:
+        return effective_catalog(settings, EXTRA_CATALOGS)
+    except CatalogError as exc:
+        raise JobError(str(exc)) from None
+
+
+def _store(settings: Settings, read_only: bool = False):
+    from ml.store import Store
+
+    if read_only:
+        return Store(settings.store.path, read_only=True)
+    return Store(settings.store.path, threads=settings.store.threads, memory_limit=settings.store.memory_limit)
+
+
+def _need(tables: set[str], names: set[str], what: str) -> None:
+    if not names <= tables:
+        raise JobError(f"the store has no {what} yet: run 'sozialradar features' first")
+
+
+# --- features ---------------------------------------------------------------------------------------------
+
+def features_job(settings: Settings, engine: str | None = None, crosswalk: Path | None = None,
+                 progress: Progress | None = None):
+    """Profiles from the store's observations (``engine``: local or spark; None: the configuration's). Writes
+    ``feature_values``, ``profiles``, ``model_matrix`` and the early-warning inputs to the store and the first
+    three as Parquet to ``features.output_dir``. Returns the pipeline result; ``result.warning_inputs`` is the
+    inputs frame or None (fewer than two periods with a status index) and ``result.seconds`` the time taken."""
+    from features.pipeline import FeatureError, run_pipeline
+    from ml.io import FileFormatError, read_crosswalk, write_parquet
+
+    catalog = catalog_for(settings)
+    path = crosswalk or settings.features.crosswalk
+    try:
+        xwalk = read_crosswalk(path) if path else None
+    except FileFormatError as exc:
+        raise JobError(str(exc)) from None
+    with _store(settings) as store:
+        obs, regions = store.observations(), store.regions()
+        t0 = time.perf_counter()
+        try:
+            result = run_pipeline(obs, regions, catalog, settings, crosswalk=xwalk, engine=engine, progress=progress)
+        except FeatureError as exc:
+            raise JobError(str(exc)) from None
+        result.seconds = time.perf_counter() - t0
+        store.replace_table("feature_values", result.values)
+        store.replace_table("profiles", result.profiles)
+        store.replace_table("model_matrix", result.model)
+        result.warning_inputs = write_warning_inputs(store, result, catalog, settings)
+    for name, frame in (("values", result.values), ("profiles", result.profiles), ("model_matrix", result.model)):
+        write_parquet(frame, settings.features.output_dir / f"{name}.parquet")
+    return result
+
+
+def write_warning_inputs(store, result, catalog, settings: Settings) -> pd.DataFrame | None:
+    """The early-warning inputs (a features step) and the settings that made them, into ``store``; None (and
+    the old tables dropped) when the profiles have fewer than two periods with a status index."""
+    from experiments.early_warning import early_warning_inputs
+    from features.warning_inputs import WarningInputError
+
+    try:
+        inputs = early_warning_inputs(result.profiles, result.model, catalog, settings)
+    except WarningInputError:
+        for name in ("warning_inputs", "warning_inputs_settings"):
+            store.drop_table(name)
+        return None
+    store.replace_table("warning_inputs", inputs)
+    store.replace_table("warning_inputs_settings", pd.DataFrame([{
+        "edition_step": inputs.attrs["edition_step"],
+        "status_thresholds": json.dumps(list(settings.features.index.status_thresholds)),
+        "status_indicators": json.dumps(settings.features.index.status_indicators),
+        "dynamics_periods": settings.features.dynamics_periods, "written_at": pd.Timestamp.now(tz="UTC")}]))
+    return inputs
+
+
+# --- models -----------------------------------------------------------------------------------------------
+
+def _train(train, settings: Settings):
+    """``train`` (a training function of :mod:`experiments.train`) on the store's profiles and model matrix,
+    with the store open for the champion's results."""
+    from experiments.train import TrainingError
+
+    with _store(settings, read_only=True) as store:
+        _need(store.tables(), {"profiles", "model_matrix"}, "profiles")
+        profiles, matrix = store.table("profiles"), store.table("model_matrix")
+    catalog = catalog_for(settings)
+    try:
+        with _store(settings) as store:
+            return train(profiles, matrix, catalog, settings, store=store)
+    except TrainingError as exc:
+        raise JobError(str(exc)) from None
+
+
+def classifier_job(settings: Settings):
+    """``training.classifier`` on the store's profiles; a new champion's classes go to the store's ``classes``.
+    Returns the run summary (:class:`experiments.train.RunSummary`)."""
+    from experiments.train import train_classifier
+
+    return _train(train_classifier, settings)
+
+
+def typology_job(settings: Settings):
+    """``training.typology`` on the store's profiles; a new champion's types go to the store's ``types``.
+    Returns (run summary, fitted typology, type → German description)."""
+    from experiments.train import train_typology
+
+    return _train(train_typology, settings)
+
+
+def forecast_job(settings: Settings, engine: str | None = None, progress: Progress | None = None):
+    """Forecasts of ``forecast.indicators`` per region from the store's feature values (``engine``: local or
+    spark; None: the configuration's); tables ``forecasts``, ``forecast_metrics`` and ``forecast_champions``.
+    Returns the :class:`experiments.forecast.ForecastSummary`."""
+    from experiments.forecast import run_forecast
+    from models.forecasting import ForecastError
+
+    catalog = catalog_for(settings)
+    with _store(settings) as store:
+        _need(store.tables(), {"feature_values"}, "feature values")
+        values, regions = store.table("feature_values"), store.regions()
+        try:
+            return run_forecast(values, regions, catalog, settings, engine=engine, progress=progress, store=store)
+        except ForecastError as exc:
+            raise JobError(str(exc)) from None
+
+
+def early_warning_job(settings: Settings, progress: Callable[[str], None] | None = None):
+    """The early warning from the store's early-warning inputs: every horizon backtested, chosen, fitted,
+    explained and registered; warnings with SHAP values and models into the store. ``progress`` gets a short
+    German text per step. Returns the :class:`experiments.early_warning.EarlyWarningSummary`."""
+    from experiments.early_warning import train_early_warning
+    from models.early_warning import EarlyWarningError
+
+    catalog = catalog_for(settings)
+    with _store(settings) as store:
+        tables = store.tables()
+        _need(tables, {"profiles", "model_matrix", "feature_values"}, "profiles")
+        if "warning_inputs" not in tables:
+            raise JobError("the store has no early-warning inputs: the profiles need at least two periods with a "
+                           "status index; run 'sozialradar features' after importing them")
+        profiles, matrix, values = store.table("profiles"), store.table("model_matrix"), store.table("feature_values")
+        try:
+            return train_early_warning(profiles, matrix, values, catalog, settings, store=store,
+                                       inputs=store.table("warning_inputs"), progress=progress)
+        except EarlyWarningError as exc:
+            raise JobError(str(exc)) from None
+
+
+# --- reports ----------------------------------------------------------------------------------------------
+
+def reports_job(settings: Settings, out: Path, region_ids: list[str] | None = None, period: str | None = None,
+                progress: Progress | None = None):
+    """HTML pages for ``region_ids`` (None: every region of the profiles' level, plus an index) in ``out``,
+    built from a snapshot of the store alone (no registry, no model run). Returns (pages, index path)."""
+    from ml.store import StoreError
+    from serving.report import ReportBuilder, ReportError
+    from serving.state import LoadError, NotReady, read_snapshot
+
+    try:
+        snap = read_snapshot(settings, catalog_for(settings))
+        return ReportBuilder(settings, snap).write(out, region_ids, period, progress=progress)
+    except (ReportError, NotReady, LoadError, StoreError) as exc:
+        raise JobError(str(exc)) from None

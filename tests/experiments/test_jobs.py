@@ -1,0 +1,40 @@
+"""The jobs on a store that lacks what they read: a JobError that says what to run first, and nothing written."""
+
+import pytest
+
+from experiments.jobs import (
+    JobError, catalog_for, classifier_job, early_warning_job, forecast_job, reports_job, typology_job,
+)
+from ml.paths import SAMPLE_DIR
+from ml.importers import ingest_file
+from ml.store import Store
+
+
+@pytest.fixture
+def ingested(settings):
+    with Store(settings.store.path) as store:
+        for name in ("regions.csv", "observations.parquet"):
+            assert ingest_file(SAMPLE_DIR / name, store, settings).status == "ok"
+    return settings
+
+
+@pytest.mark.parametrize("job", [classifier_job, typology_job, forecast_job, early_warning_job])
+def test_a_model_job_before_the_features_job_says_so(ingested, job):
+    with pytest.raises(JobError, match="run 'sozialradar features' first"):
+        job(ingested)
+    with Store(ingested.store.path, read_only=True) as store:
+        assert not {"classes", "types", "forecasts", "early_warnings"} & store.tables()
+
+
+def test_reports_before_the_features_job_say_so(ingested, tmp_path):
+    with pytest.raises(JobError, match="run 'sozialradar features' first"):
+        reports_job(ingested, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_broken_catalog_is_a_job_error(settings, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("indicator_id;name\nx;y\n", encoding="utf-8")
+    broken = settings.model_copy(update={"catalog": settings.catalog.model_copy(update={"indicators": [bad]})})
+    with pytest.raises(JobError):
+        catalog_for(broken)
