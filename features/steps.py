@@ -244,7 +244,7 @@ def score_dimensions(z: pd.DataFrame, dimension: pd.Series, polarity: pd.Series)
 # --- 5. status and dynamics index ----------------------------------------------------------------
 
 
-def _classify(index: pd.Series, thresholds: tuple[float, ...]) -> pd.Series:
+def classify_index(index: pd.Series, thresholds: tuple[float, ...]) -> pd.Series:
     """Berlin's class rule: first class at or below the first threshold, last class at or above the last."""
     t = list(thresholds)
     conds = [index <= t[0]] + [index < th for th in t[1:]]
@@ -295,12 +295,12 @@ def compute_status_index(z: pd.DataFrame, dz: pd.DataFrame, reference: pd.Series
     status_sum, status_names = _summed(z, _available(z, status_indicators, blocks))
     out["status_sum"] = status_sum
     out["status_index"] = _zscore(status_sum, reference, ddof, blocks)
-    out["status_class"] = _classify(out["status_index"], cfg.status_thresholds)
+    out["status_class"] = classify_index(out["status_index"], cfg.status_thresholds)
     out["status_label"] = out["status_class"].map(dict(enumerate(cfg.status_labels, start=1)))
     dyn_sum, dyn_names = _summed(dz, _available(dz, dynamics_indicators, blocks))
     out["dynamics_sum"] = dyn_sum
     out["dynamics_index"] = _zscore(dyn_sum, reference, ddof, blocks)
-    out["dynamics_class"] = _classify(out["dynamics_index"], cfg.dynamics_thresholds)
+    out["dynamics_class"] = classify_index(out["dynamics_index"], cfg.dynamics_thresholds)
     out["dynamics_label"] = out["dynamics_class"].map(dict(enumerate(cfg.dynamics_labels, start=1)))
     if cfg.ranking:
         index = out["status_index"]

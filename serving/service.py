@@ -14,13 +14,18 @@ import os
 from pathlib import Path
 
 import bentoml
+from bentoml.exceptions import InvalidArgument, ServiceUnavailable
 
 from ml.catalog import CatalogError
 from ml.config import ConfigError, load_settings
 from ml.catalog import effective_catalog
 from ml.paths import CATALOG_DIR
+from models.scenario import ScenarioError
+from serving import schemas
 from serving.app import create_app
-from serving.state import ServiceState
+from serving.scenario import answer_batch, new_values, period_of
+from serving.schemas import ScenarioAnswer, ScenarioRequest
+from serving.state import NotReady, ServiceState
 
 
 def _settings():
@@ -38,6 +43,21 @@ try:
     API = create_app(STATE, SETTINGS)
 except ConfigError as exc:
     raise SystemExit(f"sozialradar service: {exc}") from None
+
+
+def _check_scenario(request: ScenarioRequest) -> None:
+    """Refuse a scenario the served data cannot answer while its request is parsed (a 400 naming the field,
+    before batching): an unknown region, a withheld or unpublished value, a value outside the catalog's range."""
+    snap = STATE.snapshot
+    if snap is None or snap.warning_inputs is None:
+        return                                   # not ready: the API answers 503
+    try:
+        new_values(snap, request, period_of(snap, request.period))
+    except ScenarioError as exc:
+        raise ValueError(f"{exc.field}: {exc}") from None
+
+
+schemas.SCENARIO_CHECK = _check_scenario
 
 
 class Readiness:
@@ -71,6 +91,18 @@ class Sozialradar:
 
     def __is_ready__(self) -> bool:
         return self.state.ready
+
+    @bentoml.api(route="/scenario", batchable=True, max_batch_size=32, max_latency_ms=5000)
+    def scenario(self, requests: list[ScenarioRequest]) -> list[ScenarioAnswer]:
+        """What if a region's indicator values changed: status class (with the classifier champion's
+        probabilities), warning probability and level per horizon with the exact SHAP explanation, computed by
+        the champion models from the registry. Batchable: concurrent requests are scored together."""
+        try:
+            return answer_batch(self.state.current(), SETTINGS, requests)
+        except NotReady as exc:
+            raise ServiceUnavailable(str(exc)) from None
+        except ScenarioError as exc:   # the data changed (a reload) between parsing and scoring
+            raise InvalidArgument(f"{exc.field}: {exc}") from None
 
     @bentoml.api(route="/constant")
     def constant(self) -> dict:

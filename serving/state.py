@@ -67,6 +67,9 @@ class Snapshot:
     warning_models: dict[int, dict] = field(default_factory=dict)   # horizon → model, note, levels, version
     classes: pd.DataFrame | None = None       # the classifier champion's class per region and period (stored)
     types: pd.DataFrame | None = None         # the typology champion's type per region and period (stored)
+    warning_inputs: pd.DataFrame | None = None   # the features job's early-warning inputs (for scenarios)
+    edition_step: int | None = None
+    warning_model: object | None = None       # the early-warning champion (per horizon models), for scenarios
     frames: dict[tuple[str, int], pd.DataFrame] = field(default_factory=dict)   # (period, horizon) → warnings
     answers: dict[tuple[str, int], dict[str, dict]] = field(default_factory=dict)  # … → region → answer
     answer_json: dict[tuple[str, int], dict[str, bytes]] = field(default_factory=dict)  # the same, serialised
@@ -207,7 +210,8 @@ class ServiceState:
         mlflow.set_tracking_uri(uri)
         out: dict = {"versions": dict(snap.versions)}
         for key, name in (("classifier", s.training.classifier.registered_name),
-                          ("typology", s.training.typology.registered_name)):
+                          ("typology", s.training.typology.registered_name),
+                          ("warning_model", s.training.early_warning.registered_name)):
             loaded = _champion(name)
             if loaded is None:
                 continue
@@ -256,8 +260,13 @@ def read_snapshot(settings: Settings, catalog: Catalog) -> Snapshot:
                                                      "early_warning_models")) if served else (None, None, None))
         stored = {name: _by_region_period(store.table(name)) if name in tables else None
                   for name in ("classes", "types")}
+        inputs, step = None, None
+        if {"warning_inputs", "warning_inputs_settings"} <= tables:
+            inputs = store.table("warning_inputs")
+            step = int(store.table("warning_inputs_settings")["edition_step"].iloc[0])
     snap = Snapshot(regions=regions, profiles=profiles, model_matrix=matrix, values=values, forecasts=forecasts,
-                    catalog=catalog, level=settings.features.level, **stored)
+                    catalog=catalog, level=settings.features.level, warning_inputs=inputs, edition_step=step,
+                    **stored)
     for name in ("classes", "types"):   # the stored results, beside the registry's "classifier" and "typology"
         if stored[name] is not None and len(stored[name]):
             snap.versions[name] = str(stored[name]["model_version"].iloc[0])

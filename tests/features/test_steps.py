@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from features.steps import (
-    _classify, compute_changes, compute_status_index, derive_indicators, harmonise_boundaries,
+    classify_index, compute_changes, compute_status_index, derive_indicators, harmonise_boundaries,
     impute_for_modelling, score_dimensions, standardise_indicators, suppress_small_numbers,
 )
 from ml.config import IndexConfig, PrivacyConfig
@@ -112,7 +112,7 @@ def test_dimension_scores():
 
 @pytest.mark.parametrize("index, code", [(-1.0, 1), (-0.99, 2), (0.99, 2), (1.0, 3), (1.49, 3), (1.5, 4), (np.nan, np.nan)])
 def test_berlin_class_boundaries(index, code):
-    out = _classify(pd.Series([index]), (-1.0, 1.0, 1.5))
+    out = classify_index(pd.Series([index]), (-1.0, 1.0, 1.5))
     assert (np.isnan(code) and np.isnan(out[0])) or out[0] == code
 
 
