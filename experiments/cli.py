@@ -462,6 +462,20 @@ def report_cmd(ctx: click.Context, regions: tuple[str, ...], all_regions: bool, 
                    period)
 
 
+@main.command("bento")
+@click.pass_context
+def bento_cmd(ctx: click.Context) -> None:
+    """Build the Bento for deployment: the champion models from the MLflow registry, the service, its code,
+    templates and static files, the catalog and the locked requirements ('bentoml build' of bentofile.yaml)."""
+    from experiments.jobs import bento_job
+
+    tag = _job(bento_job, _settings(ctx))
+    click.echo(f"Bento {tag}")
+    click.echo(f"  image: bentoml containerize {tag}")
+    click.echo(f"  run:   docker run -p 3000:3000 -v /path/to/store:/data -e SOZIALRADAR_STORE__PATH=/data/"
+               f"monitoring.duckdb {tag}")
+
+
 @main.command("serve")
 @click.option("--port", type=int, default=None, help="Override serving.port.")
 @click.option("--host", default=None, help="Override serving.host.")

@@ -8,6 +8,7 @@ next layer reads. The CLI, the MLproject entry points and the demo only parse ar
     early_warning_job warning_inputs, profiles → MLflow run and registry; ``early_warnings`` with their SHAP
                       values and models
     reports_job       a store snapshot → HTML pages
+    bento_job         the registry's champions → BentoML model store; bentoml build → a Bento
 
 Every failure a user can mend (no profiles yet, too few regions, a broken catalog) raises :class:`JobError` with
 the reason; progress goes to the callbacks the caller passes.
@@ -201,4 +202,17 @@ def reports_job(settings: Settings, out: Path, region_ids: list[str] | None = No
         snap = read_snapshot(settings, catalog_for(settings))
         return ReportBuilder(settings, snap).write(out, region_ids, period, progress=progress)
     except (ReportError, NotReady, LoadError, StoreError) as exc:
+        raise JobError(str(exc)) from None
+
+
+# --- deployment -------------------------------------------------------------------------------------------
+
+def bento_job(settings: Settings) -> str:
+    """The Bento: the champions imported from the registry into BentoML's model store, then ``bentoml build``
+    of ``bentofile.yaml``. Returns the Bento's tag."""
+    from serving.bento import BentoError, build
+
+    try:
+        return build(settings)
+    except BentoError as exc:
         raise JobError(str(exc)) from None

@@ -292,6 +292,9 @@ class ServingConfig(_Section):
     cors_origins: list[str] = Field(default_factory=list, description="origins the dashboard is served from")
     max_request_bytes: int = Field(65_536, ge=1024, description="larger request bodies get 413")
     workers: int = Field(1, ge=1, le=64)
+    models: Literal["registry", "bento"] = Field(
+        "registry", description="where the champion models come from: the MLflow registry (alias champion), or "
+        "the BentoML model store of a Bento built by 'sozialradar bento' (its image sets 'bento')")
 
     def reload_key(self) -> str | None:
         """The key that guards POST /reload: the environment's, else the key file's (which must be readable by

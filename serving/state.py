@@ -197,6 +197,11 @@ class ServiceState:
         import mlflow
 
         s = self.settings
+        names = {"classifier": s.training.classifier.registered_name, "typology": s.training.typology.registered_name,
+                 "warning_model": s.training.early_warning.registered_name}
+        if s.serving.models == "bento":
+            versions = dict(snap.versions)
+            return {**bento_champions(names, versions), "versions": versions}
         uri = tracking_uri(s.tracking.uri)
         db = sqlite_path(uri)
         if db is not None and not db.is_file():
@@ -209,9 +214,7 @@ class ServiceState:
         fresh_registry_connections()   # the file may have been replaced since the last load
         mlflow.set_tracking_uri(uri)
         out: dict = {"versions": dict(snap.versions)}
-        for key, name in (("classifier", s.training.classifier.registered_name),
-                          ("typology", s.training.typology.registered_name),
-                          ("warning_model", s.training.early_warning.registered_name)):
+        for key, name in names.items():
             loaded = _champion(name)
             if loaded is None:
                 continue
@@ -364,6 +367,23 @@ def _champion(name: str):
     except MlflowException:
         return None
     return mlflow.pyfunc.load_model(f"models:/{name}@{CHAMPION}"), str(version.version)
+
+
+def bento_champions(names: dict[str, str], versions: dict[str, str]) -> dict:
+    """The champions a Bento carries (imported from the registry by ``sozialradar bento``), from BentoML's
+    model store: key → unwrapped pyfunc model, and their registry versions (labels) added to ``versions``."""
+    import bentoml
+    import bentoml.mlflow
+
+    out: dict = {}
+    for key, name in names.items():
+        try:
+            model = bentoml.models.get(f"{name}:latest")
+        except bentoml.exceptions.NotFound:
+            continue
+        out[key] = bentoml.mlflow.load_model(model).unwrap_python_model()
+        versions[key] = str(model.info.labels.get("registry_version", model.tag.version))
+    return out
 
 
 def withheld(profile: pd.Series | None) -> bool:
