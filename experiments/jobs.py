@@ -24,14 +24,9 @@ from typing import Callable
 import pandas as pd
 
 from ml.config import Settings
-from ml.paths import CATALOG_DIR
 
 Progress = Callable[[int, int], None]
 """Called with (done, total) as a long job advances."""
-
-EXTRA_CATALOGS = [CATALOG_DIR / "berlin_mss.csv", CATALOG_DIR / "inkar.csv"]
-"""Catalog files read beside the configured ones (the indicators of the Berlin MSS and of INKAR)."""
-
 
 class JobError(RuntimeError):
     """A job cannot run on what the store holds; the message says why and what to do."""
@@ -39,10 +34,10 @@ class JobError(RuntimeError):
 
 def catalog_for(settings: Settings):
     """The configured catalog with the MSS and INKAR extensions (:class:`JobError` when it is broken)."""
-    from ml.catalog import CatalogError, effective_catalog
+    from ml.catalog import CatalogError, serving_catalog
 
     try:
-        return effective_catalog(settings, EXTRA_CATALOGS)
+        return serving_catalog(settings)
     except CatalogError as exc:
         raise JobError(str(exc)) from None
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator
 
 from ml.contracts import FREQUENCIES, KINDS
+from ml.paths import CATALOG_DIR
 
 if TYPE_CHECKING:
     from ml.config import Settings
@@ -263,6 +264,15 @@ def load_catalog(dimensions_path: Path, indicator_paths: Iterable[Path]) -> Cata
         catalog = catalog.extended(read_indicators(path, dims))
     check_references(catalog, ", ".join(str(p) for p in paths))
     return catalog
+
+
+FORMAT_CATALOGS = {"mss": CATALOG_DIR / "berlin_mss.csv", "inkar": CATALOG_DIR / "inkar.csv"}
+"""The catalogs of the external formats (Berlin's MSS, INKAR), read beside the configured ones."""
+
+
+def serving_catalog(settings: "Settings") -> Catalog:
+    """The catalog of the jobs and the service: the configured files extended by every format's catalog."""
+    return effective_catalog(settings, FORMAT_CATALOGS.values())
 
 
 def effective_catalog(settings: "Settings", extra: Iterable[Path] = ()) -> Catalog:

@@ -160,7 +160,8 @@ def sparkline(points: list[tuple[int, float | None]], title: str, unit: str = ""
     xlo, xhi = points[0][0], points[-1][0]
     xs = lambda yr: pad + (yr - xlo) / max(xhi - xlo, 1) * (width - 2 * pad)  # noqa: E731
     yv = lambda v: pad + (hi - v) / span * (height - 2 * pad) if hi != lo else height / 2  # noqa: E731
-    desc = "; ".join(f"{y}: {de(v, decimals) if v is not None else 'kein Wert'}" for y, v in points)
+    desc = "; ".join(f"{y}: {de(v, decimals) if v is not None and math.isfinite(v) else 'kein Wert'}"
+                     for y, v in points)
     out = [f'<svg role="img" viewBox="0 0 {width} {height}" width="{width}" height="{height}" class="spark" '
            f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}: {escape(desc)} {escape(unit)}</title>']
     segment: list[tuple[int, float]] = []

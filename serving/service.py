@@ -16,10 +16,8 @@ from pathlib import Path
 import bentoml
 from bentoml.exceptions import InvalidArgument, ServiceUnavailable
 
-from ml.catalog import CatalogError
+from ml.catalog import CatalogError, serving_catalog
 from ml.config import ConfigError, load_settings
-from ml.catalog import effective_catalog
-from ml.paths import CATALOG_DIR
 from models.scenario import ScenarioError
 from serving import schemas
 from serving.app import create_app
@@ -35,7 +33,7 @@ def _settings():
 
 SETTINGS = _settings()
 try:
-    CATALOG = effective_catalog(SETTINGS, [CATALOG_DIR / "berlin_mss.csv", CATALOG_DIR / "inkar.csv"])
+    CATALOG = serving_catalog(SETTINGS)
 except CatalogError as exc:  # pragma: no cover - a broken catalog is reported at start-up
     raise SystemExit(f"sozialradar service: {exc}") from None
 STATE = ServiceState(SETTINGS, CATALOG)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from ml.catalog import effective_catalog
+from ml.catalog import FORMAT_CATALOGS, effective_catalog
 from ml.config import Settings
 from ml.contracts import IMPORT_FORMATS
 from ml.importers.inkar import adapt_inkar
@@ -22,7 +22,6 @@ from ml.importers.region_list import adapt_regions
 from ml.importers.wide import adapt_wide
 from ml.io import FileFormatError, Problem, RawTable, file_hash, read_table, write_quarantine_report
 from ml.parsing import decide_decimal
-from ml.paths import CATALOG_DIR
 from ml.regions import RegionLookup
 from ml.store import Store
 from ml.validation import Rules, validate_long
@@ -235,7 +234,7 @@ def _ingest_regions(table: RawTable, mapping: Mapping, store: Store, report: Imp
 
 def _ingest_observations(table: RawTable, chosen: str, mapping: Mapping, store: Store, settings: Settings,
                          report: ImportReport) -> None:
-    extension = {"mss": [CATALOG_DIR / "berlin_mss.csv"], "inkar": [CATALOG_DIR / "inkar.csv"]}.get(chosen, [])
+    extension = [FORMAT_CATALOGS[chosen]] if chosen in FORMAT_CATALOGS else []
     catalog = effective_catalog(settings, extension)
     dash = mapping.dash or settings.ingest.dash
     if chosen == "long":

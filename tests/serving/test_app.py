@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
-from ml.catalog import effective_catalog
-from ml.paths import CATALOG_DIR, SAMPLE_DIR
+from ml.catalog import serving_catalog
+from ml.paths import SAMPLE_DIR
 from serving.app import create_app
 from serving.state import ServiceState
 
@@ -19,7 +19,7 @@ ERROR_KEYS = {"status", "error", "message", "field", "value"}
 
 @pytest.fixture(scope="module")
 def state(demo_settings):
-    catalog = effective_catalog(demo_settings, [CATALOG_DIR / "berlin_mss.csv", CATALOG_DIR / "inkar.csv"])
+    catalog = serving_catalog(demo_settings)
     return ServiceState(demo_settings, catalog)
 
 

@@ -11,8 +11,7 @@ from schemathesis import GenerationMode
 from hypothesis import HealthCheck, given, settings as hsettings
 
 from experiments import serve as service
-from ml.catalog import effective_catalog
-from ml.paths import CATALOG_DIR
+from ml.catalog import serving_catalog
 from serving.app import create_app
 from serving.state import ServiceState
 
@@ -104,7 +103,7 @@ def test_a_service_that_cannot_load_says_why(demo_settings, tmp_path):
 
 @pytest.fixture(scope="module")
 def asgi_app(demo_settings):
-    catalog = effective_catalog(demo_settings, [CATALOG_DIR / "berlin_mss.csv", CATALOG_DIR / "inkar.csv"])
+    catalog = serving_catalog(demo_settings)
     state = ServiceState(demo_settings, catalog)
     state.load()
     return create_app(state, demo_settings)

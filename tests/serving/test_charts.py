@@ -32,3 +32,27 @@ def test_sparkline_breaks_at_gaps_and_names_every_value():
     assert svg.count("<polyline") == 2 and "2020: kein Wert" in svg and "2022: 6,5" in svg
     assert svg.count('fill="#0b4f8a"') == 1            # the last value marked
     assert sparkline([(2021, 1.0)], "t") == "" and sparkline([(2020, None), (2021, None)], "t") == ""
+
+
+@given(st.lists(st.one_of(st.none(), st.just(math.nan),
+                          st.floats(min_value=-1e6, max_value=1e6, allow_nan=False)), min_size=0, max_size=25),
+       st.integers(min_value=1990, max_value=2030))
+def test_sparkline_stays_inside_its_box_for_any_series(values, first):
+    points = [(first + k, v) for k, v in enumerate(values)]
+    svg = sparkline(points, "Quote", "%")
+    finite = [v for v in values if v is not None and math.isfinite(v)]
+    if len(finite) < 2:
+        assert svg == ""
+        return
+    assert "nan" not in svg.lower() and "inf" not in svg.lower()
+    coords = [float(c) for c in re.findall(r"(-?\d+\.\d+)", svg.split("</title>", 1)[1])]
+    assert coords and all(0 <= c <= 96 for c in coords)
+    title = svg.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert all(f"{y}:" in title for y, _ in points)
+    assert svg.count('fill="#0b4f8a"') == 1
+
+
+@pytest.mark.parametrize("bad", [[(2020, 1.0), (2021, math.inf)], [(2020, math.nan), (2021, 2.0), (2022, 3.0)]])
+def test_sparkline_treats_non_finite_values_as_gaps(bad):
+    svg = sparkline(bad, "t")
+    assert ("kein Wert" in svg) or svg == ""

@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from experiments.cli import main
-from ml.catalog import effective_catalog
-from ml.paths import CATALOG_DIR, SAMPLE_DIR
+from ml.catalog import serving_catalog
+from ml.paths import SAMPLE_DIR
 from ml.store import Store
 from serving.charts import de
 from serving.report import ReportBuilder, ReportError
@@ -25,7 +25,7 @@ SMALL = sorted(set(TRUTH["small_gemeinden"]) | set(TRUTH["gemeinden_with_counts_
 
 @pytest.fixture(scope="module")
 def state(demo_settings):
-    catalog = effective_catalog(demo_settings, [CATALOG_DIR / "berlin_mss.csv", CATALOG_DIR / "inkar.csv"])
+    catalog = serving_catalog(demo_settings)
     st = ServiceState(demo_settings, catalog)
     st.load()
     return st
