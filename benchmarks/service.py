@@ -5,6 +5,7 @@ constant (the framework's floor), in one run.
 Prepares its own demo work directory (store, MLflow registry with champions) unless --workdir is given.
 
     .venv/bin/python benchmarks/service.py [--requests 10000] [--concurrency 16] [--workdir DIR] [--workers N]
+        [--scenario-requests N]
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path)
     parser.add_argument("--workers", type=int, default=1, help="service worker processes")
     parser.add_argument("--report-pages", type=int, default=400, help="distinct report pages asked once each")
+    parser.add_argument("--scenario-requests", type=int, default=None, help="requests to /scenario (default: --requests)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         workdir = args.workdir or Path(tmp) / "demo"
@@ -102,6 +104,9 @@ def main() -> None:
                  f'{{"region_ids": ["{one}"]}}'.encode(), args.requests),
                 ("/early_warning, all regions with explanations", "POST", "/early_warning", b"{}",
                  max(1000, args.requests // 5)),
+                ("/scenario, one region, SGB-II-Quote +1 (champions, exact SHAP, batched)", "POST", "/scenario",
+                 f'{{"requests": [{{"region_id": "{one}", "changes": [{{"indicator_id": "sgb2_quote", '
+                 f'"change": 1}}]}}]}}'.encode(), args.scenario_requests or args.requests),
             ]
             # report pages: each page asked for the first time (rendered on request, as every request was before
             # pages were cached per snapshot), then one page again and again (served from the cache)

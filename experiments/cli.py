@@ -1,4 +1,9 @@
-"""The ``sozialradar`` command line. Each command loads the configuration once and passes parts on."""
+"""The ``sozialradar`` command line. Each command loads the configuration once and passes parts on.
+
+Longer than 450 lines because it holds every command of ``sozialradar`` with its options, help and German summary;
+the work is done by :mod:`experiments.jobs`, and one file keeps the command tree and its shared helpers (progress
+bars, error handling) together.
+"""
 
 from __future__ import annotations
 

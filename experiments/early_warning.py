@@ -21,16 +21,19 @@ from ml.columns import MODEL, ids
 from ml.config import Settings
 from ml.tracking import fingerprint, flat_params, git_commit, job_run, log_figure, register
 from models.early_warning import (
-    INDEX_COLUMNS, MODEL_LABELS, RULES, WARNING_LEVELS, BacktestConfig, EarlyWarningError, EarlyWarningModel,
+    MODEL_LABELS, RULES, WARNING_LEVELS, BacktestConfig, EarlyWarningError, EarlyWarningModel,
     backtest, choose_champion, evaluate, explain, fit_final, lead_times, make_transitions, planted_goal,
     out_of_time, reliability,
 )
 from models.explanations import INDEX_GROUP_NAME, by_dimension, feature_label, years_ahead
 from models.packaging import MODEL_CODE, save_early_warning
+from models.warning_candidates import INDEX_COLUMNS
 
 
 @dataclass
 class HorizonResult:
+    """One horizon's outcome: backtests and metrics of every candidate, the champion, the served model, its
+    warnings and SHAP values."""
     horizon: int
     chosen: str
     metrics: dict[str, dict[str, float]]       # candidate → out-of-sample figures
@@ -43,11 +46,14 @@ class HorizonResult:
 
     @property
     def backtest(self) -> pd.DataFrame:
+        """The champion's backtest rows."""
         return self.backtests[self.chosen]
 
 
 @dataclass
 class EarlyWarningSummary:
+    """The early-warning run: its id, the result per horizon, the horizons skipped with why, the registered version
+    and whether it became champion."""
     run_id: str
     horizons: dict[int, HorizonResult]
     skipped: dict[int, str]                    # horizons without an out-of-sample test, with the reason
@@ -56,6 +62,7 @@ class EarlyWarningSummary:
 
     @property
     def first(self) -> HorizonResult:
+        """The result of the shortest horizon."""
         return self.horizons[min(self.horizons)]
 
     def latest(self) -> pd.DataFrame:

@@ -32,6 +32,7 @@ MODEL_NAMES = {"naive": "naiv (letzter Wert)", "drift": "Drift (linearer Trend)"
 
 @dataclass
 class ForecastSummary:
+    """The forecast run: its id, the result, the champion per indicator, series count and speed."""
     run_id: str
     n_series: int
     seconds: float

@@ -21,6 +21,7 @@ SERVICE = "serving.service:Sozialradar"
 
 
 def free_port() -> int:
+    """A free TCP port on localhost."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -89,6 +90,7 @@ def wait_ready(base: str, proc: subprocess.Popen | None = None, timeout: float =
 
 
 def stop(proc: subprocess.Popen, timeout: float = 20.0) -> None:
+    """Stop a started service (SIGTERM, then SIGKILL after a grace period)."""
     proc.terminate()
     try:
         proc.wait(timeout=timeout)

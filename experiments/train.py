@@ -38,6 +38,7 @@ class TrainingError(ValueError):
 
 @dataclass
 class RunSummary:
+    """A training run: its id, metrics, registered version, whether it became champion, and notes."""
     run_id: str
     metrics: dict[str, float]
     model_version: str | None

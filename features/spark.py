@@ -67,6 +67,9 @@ def _profile_dtypes(spec: ProfileSpec) -> dict[str, object]:
 
 def run_on_spark(selected: pd.DataFrame, catalog: Catalog, privacy: PrivacyConfig, spec: ProfileSpec,
                  master: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The profiles of every reference group computed by Spark (``groupBy(reference_group).applyInPandas`` over the
+    same per-group function as the local engine); returns the feature values and the profile rows (the
+    profiles' columns with the model matrix's beside them), as the local engine's chunks do."""
     spark = session(master)
     _quiet(spark)
     try:

@@ -3,6 +3,9 @@
 Each step is a pure function ``verb_noun(frame, ...) -> frame``: no IO, no globals, inputs are never
 changed in place. Observations are long frames with the columns of ``VALUE_COLUMNS``; the profile steps
 work on one reference group (a county, or all of Berlin) and one period at a time.
+
+Longer than 450 lines because it holds every pure profile step in their order of use; each is short and tested
+alone, and keeping them together shows the whole method (the MSS rules) in one file.
 """
 
 from __future__ import annotations
@@ -378,6 +381,7 @@ def _flag_summary(flags: pd.DataFrame) -> pd.Series:
 
 
 def profile_columns(spec: ProfileSpec) -> list[str]:
+    """The columns of the profiles table for a profile spec, in order."""
     return (["region_id", "period", "reference_group", "population", "is_reference", "n_values", "n_suppressed",
              "n_imputed", "flags"]
             + columns(Z, spec.indicators) + columns(DZ, spec.indicators) + columns(DIM, spec.dimensions)
@@ -386,6 +390,8 @@ def profile_columns(spec: ProfileSpec) -> list[str]:
 
 
 def model_columns(spec: ProfileSpec) -> list[str]:
+    """The columns of the model matrix for a profile spec (region_id, period, reference_group, ``m_`` and
+    ``imputed_`` per indicator)."""
     return ["region_id", "period", "reference_group"] + columns(MODEL, spec.indicators) + columns(IMPUTED,
                                                                                                   spec.indicators)
 

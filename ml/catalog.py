@@ -33,6 +33,7 @@ class CatalogError(ValueError):
 
 @dataclass(frozen=True)
 class Dimension:
+    """One group of the catalog (e.g. Arbeitsmarkt): id, German name and order."""
     dimension: str
     name: str
     order: int
@@ -40,6 +41,9 @@ class Dimension:
 
 @dataclass(frozen=True)
 class Indicator:
+    """One catalog indicator: id, German name, dimension, unit, polarity (+1 more burden when higher, -1 less, 0
+    context), kind (share, rate, count, …), its numerator and denominator for derived values, valid range
+    and source."""
     indicator_id: str
     name: str
     dimension: str
@@ -78,6 +82,7 @@ class Indicator:
 
 @dataclass
 class Catalog:
+    """The indicators and dimensions a county works with, looked up by id (``catalog[id]``, ``id in catalog``)."""
     dimensions: dict[str, Dimension]
     indicators: dict[str, Indicator] = field(default_factory=dict)
 
@@ -98,6 +103,7 @@ class Catalog:
         return [ind for ind in self if not ind.basis]
 
     def by_dimension(self) -> dict[str, list[Indicator]]:
+        """Dimension id → the reported indicators of that dimension, in catalog order."""
         out: dict[str, list[Indicator]] = {d: [] for d in self.dimensions}
         for ind in self.reported():
             out[ind.dimension].append(ind)
@@ -122,6 +128,8 @@ def _definition(ind: Indicator) -> tuple:
 
 
 def load_dimensions(path: Path) -> dict[str, Dimension]:
+    """The dimensions of a ``dimensions.csv`` (id, name, order) as id → :class:`Dimension`; :class:`CatalogError`
+    names the line of a bad row."""
     rows = _read_rows(path, ("dimension", "name", "order"))
     dims: dict[str, Dimension] = {}
     for line, row in rows:
@@ -255,6 +263,8 @@ def check_references(catalog: Catalog, where: str) -> None:
 
 
 def load_catalog(dimensions_path: Path, indicator_paths: Iterable[Path]) -> Catalog:
+    """The catalog from a dimensions file and indicator files in load order (a later file may add indicators, never
+    redefine one); :class:`CatalogError` names file and line of every fault."""
     dims = load_dimensions(dimensions_path)
     catalog = Catalog(dims)
     paths = list(indicator_paths)

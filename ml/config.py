@@ -29,6 +29,7 @@ class _Section(BaseModel):
 
 
 class StoreConfig(_Section):
+    """Where the DuckDB store lives and how many threads and how much memory it may use."""
     path: Path = Field(Path(".sozialradar/monitoring.duckdb"), description="DuckDB file of the monitoring store")
     threads: int = Field(2, ge=1, le=64, description="DuckDB worker threads")
     memory_limit: str | None = Field("512MB", pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
@@ -41,6 +42,7 @@ SHIPPED_CATALOG = DATA_DIR / "catalog" / "indicators.csv"
 
 
 class CatalogConfig(_Section):
+    """The catalog files: the dimensions, the shipped indicators and the county's own."""
     dimensions: Path = Field(DATA_DIR / "catalog" / "dimensions.csv", description="the groups (dimensions)")
     indicators: list[Path] = Field(
         default_factory=lambda: [SHIPPED_CATALOG],
@@ -60,11 +62,13 @@ class CatalogConfig(_Section):
 
 
 class PrivacyConfig(_Section):
+    """The small-number rule: counts below ``min_count`` (and what they reveal) are suppressed."""
     min_count: int = Field(3, ge=1, description="counts below this are suppressed")
     min_population: int = Field(300, ge=0, description="areas with fewer residents are suppressed")
 
 
 class IngestConfig(_Section):
+    """Import settings: the quarantine limit, where reports go, the reference years of the formats."""
     max_quarantine_share: float = Field(0.05, ge=0.0, le=1.0, description="exit non-zero above this share")
     period_min: int = Field(1950, ge=1800, le=2200)
     period_max: int = Field(2030, ge=1800, le=2200)
@@ -87,6 +91,7 @@ class IngestConfig(_Section):
 
 
 class SyntheticConfig(_Section):
+    """The Musterkreis generator: seed, years, numbers of Gemeinden, Sozialregionen and planted deteriorations."""
     seed: int = Field(20260522, description="seed of the Musterkreis generator")
     first_year: int = Field(2010, ge=1990, le=2100)
     last_year: int = Field(2025, ge=1990, le=2100)
@@ -142,6 +147,8 @@ class IndexConfig(_Section):
 
 
 class FeaturesConfig(_Section):
+    """The features job: engine, level and reference level, the index (status and dynamics indicators, thresholds,
+    labels), dynamics periods, imputation, output directory."""
     engine: Literal["local", "spark"] = "local"
     level: str = Field("gemeinde", description="the level profiles are built for")
     reference_level: str | None = Field(
@@ -161,6 +168,8 @@ class FeaturesConfig(_Section):
 
 
 class ClassifierConfig(_Section):
+    """The classifier job: LVQ variant, target, features, period, prototypes, regularisation, reject option, CV
+    folds, registered name and champion metric."""
     model: Literal["glvq", "gmlvq", "lgmlvq"] = "gmlvq"
     prototypes_per_class: int = Field(1, ge=1, le=50)
     regularization: float = Field(0.0, ge=0.0)
@@ -179,6 +188,7 @@ class ClassifierConfig(_Section):
 
 
 class TypologyTrainingConfig(_Section):
+    """The typology job: method, range of the number of types, period, seed, registered name and champion metric."""
     method: Literal["kmeans", "ward", "gmm"] = "kmeans"
     k_min: int = Field(3, ge=2)
     k_max: int = Field(8, ge=2)
@@ -189,6 +199,8 @@ class TypologyTrainingConfig(_Section):
 
 
 class EarlyWarningConfig(_Section):
+    """The early-warning job: horizons, outcome, candidates, feature set, calibration folds, bootstrap, precision
+    targets of the levels, registered name."""
     horizons: list[int] | None = Field(
         None, description="years ahead (each trained, backtested and served); None: one and two editions of the "
                           "monitoring (Berlin's MSS: 2 and 4 years; annual data: 1 and 2)")
@@ -236,6 +248,8 @@ class EarlyWarningConfig(_Section):
 
 
 class TrainingConfig(_Section):
+    """The training jobs' sections (classifier, typology, early warning) and an optional ground truth of a
+    synthetic county."""
     classifier: ClassifierConfig = ClassifierConfig()
     typology: TypologyTrainingConfig = TypologyTrainingConfig()
     early_warning: EarlyWarningConfig = EarlyWarningConfig()
@@ -243,6 +257,8 @@ class TrainingConfig(_Section):
 
 
 class ForecastConfig(_Section):
+    """The forecast job: engine, indicators, level, horizon, backtest origins, candidates, interval levels, worker
+    processes."""
     engine: Literal["local", "spark"] = "local"
     indicators: list[str] = Field(
         default_factory=lambda: ["arbeitslosenquote", "sgb2_quote", "but_quote", "uvg_quote", "anteil_65plus",
@@ -278,10 +294,13 @@ class ForecastConfig(_Section):
 
 
 class TrackingConfig(_Section):
+    """The MLflow tracking URI (a ``sqlite:///`` file by default)."""
     uri: str = Field("sqlite:///.sozialradar/mlflow.db", description="MLflow tracking URI")
 
 
 class ServingConfig(_Section):
+    """The service: host and port, the reload key, CORS origins, request size limit, workers, and where the
+    champion models come from."""
     host: str = "127.0.0.1"
     port: int = Field(3000, ge=1, le=65535)
     api_key: SecretStr | None = Field(None, description="key for POST /reload (header X-API-Key), from the "
@@ -318,6 +337,8 @@ class ServingConfig(_Section):
 
 
 class Settings(_Section):
+    """The whole configuration, one section per concern; read by :func:`load_settings` from a YAML file and
+    ``SOZIALRADAR_<SECTION>__<FIELD>`` variables."""
     store: StoreConfig = StoreConfig()
     catalog: CatalogConfig = CatalogConfig()
     privacy: PrivacyConfig = PrivacyConfig()
@@ -330,6 +351,7 @@ class Settings(_Section):
     tracking: TrackingConfig = TrackingConfig()
 
     def report_dir(self) -> Path:
+        """Where quarantine reports go: ``ingest.report_dir``, else a ``quarantine`` directory beside the store."""
         return self.ingest.report_dir or self.store.path.parent / "quarantine"
 
     def resolved(self) -> dict[str, Any]:

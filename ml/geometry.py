@@ -115,6 +115,8 @@ def parse_geojson(document: str | dict, id_property: str = "id") -> pd.DataFrame
 
 
 def read_geojson(path: Path | str, id_property: str = "id") -> pd.DataFrame:
+    """The features of a GeoJSON FeatureCollection file as a frame (one row per feature, its id from
+    ``id_property``); :class:`GeometryError` when the file is missing, not UTF-8 or not a FeatureCollection."""
     path = Path(path)
     if not path.is_file():
         raise GeometryError(f"file not found: {path}")

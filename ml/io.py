@@ -3,6 +3,9 @@
 Every data line of a file ends up either as a row of ``RawTable.cells`` (with its physical line number in
 ``RawTable.lines``) or as a ``Problem`` in ``RawTable.problems``; blank lines are counted, nothing is
 dropped. Number, code and period parsing happen later, in ``ml.validation``.
+
+Longer than 450 lines because every file format's reading (CSV dialects and encodings, Excel, Parquet) and the
+German exports share the one raw-table contract with line numbers; parsing of the cells lives in ``ml.parsing``.
 """
 
 from __future__ import annotations
@@ -61,10 +64,12 @@ class RawTable:
         return self._frame
 
     def column(self, index: int) -> pd.Series:
+        """The text cells of the column at position ``index`` (blank where a row is shorter)."""
         return self.frame()[f"c{index}"]
 
 
 def file_hash(path: Path) -> str:
+    """The SHA-256 of a file's bytes (an import's identity)."""
     digest = hashlib.sha256()
     with Path(path).open("rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
@@ -507,6 +512,7 @@ def read_crosswalk(path: Path) -> pd.DataFrame:
 
 
 def write_parquet(frame: pd.DataFrame, path: Path) -> Path:
+    """``frame`` as a Parquet file at ``path`` (its directory created)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     frame.to_parquet(path, index=False)

@@ -249,6 +249,7 @@ def decide_decimal(columns: list[pd.Series], delimiter: str, declared: str = "au
 
 @dataclass(frozen=True)
 class Encoding:
+    """How a text file is decoded: the encoding and whether it starts with a byte-order mark."""
     name: str
     bom: bool
     note: str

@@ -84,6 +84,7 @@ class RegionLookup:
 
     @property
     def codes(self) -> frozenset[str]:
+        """Every region code the lookup knows."""
         return frozenset(self.regions["region_id"].astype(str))
 
     def _candidates(self, text: str, level: str | None) -> list[tuple[str, str, str]]:

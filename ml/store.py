@@ -4,6 +4,9 @@ Observations are keyed by (region_id, indicator_id, period). A merge inserts new
 ones and records every change (old and new value, which import) in ``observation_changes``; nothing
 is overwritten without a trace. Uniqueness of the key is kept by the merge itself: DuckDB's
 index-backed constraints make bulk merges of millions of rows many times slower.
+
+Longer than 450 lines because it is one class, the store, whose methods share the connection, the transaction and
+the import accounting; splitting it would spread one invariant (nothing changes without a trace) over several files.
 """
 
 from __future__ import annotations
@@ -70,6 +73,7 @@ class StoreError(RuntimeError):
 
 @dataclass(frozen=True)
 class MergeResult:
+    """What merging an import changed: rows inserted, updated (with their change trail) and unchanged."""
     inserted: int
     updated: int
     unchanged: int
@@ -100,6 +104,8 @@ class Store:
         self.close()
 
     def open(self) -> None:
+        """Open (or create) the database file, create missing tables and mark imports a dead process left running
+        as aborted."""
         if self.read_only and not self.path.is_file():
             raise StoreError(f"store not found: {self.path} (run 'sozialradar ingest' first)")
         if not self.read_only:
@@ -156,12 +162,14 @@ class Store:
         con.execute("COMMIT")
 
     def close(self) -> None:
+        """Close the connection (pending work is committed by its transaction, not here)."""
         if self._con is not None:
             self._con.close()
             self._con = None
 
     @property
     def con(self) -> duckdb.DuckDBPyConnection:
+        """The open DuckDB connection (:class:`StoreError` when the store is not open)."""
         if self._con is None:
             raise StoreError("store is not open")
         return self._con
@@ -258,6 +266,7 @@ class Store:
         return int(n)
 
     def region_ids(self) -> frozenset[str]:
+        """The ids of every region in the store."""
         return frozenset(r[0] for r in self.con.execute("SELECT region_id FROM regions").fetchall())
 
     def region_names(self) -> pd.DataFrame:
@@ -265,11 +274,13 @@ class Store:
         return self.con.execute("SELECT region_id, name, level FROM regions ORDER BY region_id").df()
 
     def regions(self) -> pd.DataFrame:
+        """The regions table (region_id, name, level, parent_id, geometry)."""
         return self.con.execute("SELECT * FROM regions ORDER BY region_id").df()
 
     # imports ---------------------------------------------------------------------------------------
 
     def previous_import(self, content_hash: str) -> dict[str, Any] | None:
+        """The last import of a file with this content hash (id, status, counts), or None."""
         rows = self.con.execute(
             "SELECT import_id, file, finished_at, status, format, rows_read, rows_accepted, rows_quarantined, message, "
             "report FROM import_log WHERE content_hash = ? AND status IN ('ok', 'quarantine_over_limit') "
@@ -283,6 +294,7 @@ class Store:
         return dict(zip(keys, rows[0]))
 
     def begin_import(self, file: str, content_hash: str, fmt: str) -> int:
+        """Log a new import as running; returns its id."""
         import_id = self.con.execute("SELECT nextval('import_seq')").fetchall()[0][0]
         self.con.execute(
             "INSERT INTO import_log (import_id, file, content_hash, format, status, started_at) "
@@ -292,6 +304,7 @@ class Store:
         return int(import_id)
 
     def finish_import(self, import_id: int, **fields: Any) -> None:
+        """Record an import's outcome (status, counts, message) in the import log."""
         if "notes" in fields and not isinstance(fields["notes"], str):
             fields["notes"] = json.dumps(fields["notes"], ensure_ascii=False)
         fields["finished_at"] = _now()
@@ -299,6 +312,7 @@ class Store:
         self.con.execute(f"UPDATE import_log SET {assignments} WHERE import_id = ?", [*fields.values(), import_id])
 
     def add_quarantine(self, import_id: int, file: str, frame: pd.DataFrame) -> None:
+        """Store the quarantined rows of an import with their reasons."""
         if frame.empty:
             return
         q = frame.loc[:, ["line", "column", "value", "reason"]].copy()
@@ -412,11 +426,14 @@ class Store:
         return {r[0] for r in self.con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
 
     def table(self, name: str) -> pd.DataFrame:
+        """A whole table as a DataFrame."""
         return self.con.execute(f'SELECT * FROM "{name}"').df()
 
     # reading ---------------------------------------------------------------------------------------
 
     def observations(self, indicator_ids: list[str] | None = None, region_ids: list[str] | None = None) -> pd.DataFrame:
+        """Observations (region_id, indicator_id, period, value, numerator, denominator, flag), optionally only of
+        some indicators or regions."""
         sql = "SELECT region_id, indicator_id, period, value, numerator, denominator, flag FROM observations"
         where, params = [], []
         if indicator_ids is not None:
@@ -430,6 +447,7 @@ class Store:
         return self.con.execute(sql + " ORDER BY region_id, indicator_id, period", params).df()
 
     def imports(self, limit: int = 20) -> pd.DataFrame:
+        """The latest ``limit`` imports of the import log, newest first."""
         return self.con.execute(
             "SELECT import_id, file, format, status, rows_read, rows_accepted, rows_quarantined, rows_inserted, "
             "rows_updated, rows_unchanged, finished_at FROM import_log ORDER BY import_id DESC LIMIT ?",
@@ -437,11 +455,13 @@ class Store:
         ).df()
 
     def quarantine(self, import_id: int | None = None) -> pd.DataFrame:
+        """Quarantined rows (of one import, or all) with their reasons."""
         if import_id is None:
             return self.con.execute('SELECT * FROM quarantine ORDER BY import_id, line').df()
         return self.con.execute('SELECT * FROM quarantine WHERE import_id = ? ORDER BY line', [import_id]).df()
 
     def info(self) -> dict[str, Any]:
+        """Counts for ``store info``: regions per level, indicators, observations, periods, imports, tables."""
         con = self.con
         count = lambda table: int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])  # noqa: E731
         levels = dict(con.execute("SELECT level, count(*) FROM regions GROUP BY level ORDER BY 2 DESC").fetchall())

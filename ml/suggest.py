@@ -8,6 +8,9 @@ than frequent ones ('arbeitslose' more than 'einwohner'), ages must agree ('65+'
 column of percentages is not matched to a count. Reference years are read from each header ('(Dez 2013)') and
 from the title lines ('Stand: 31.12.2013'). The result is YAML for the analyst to check and edit; the columns
 without a match are listed in it as comments.
+
+Longer than 450 lines because the matcher (vocabulary, IDF weights, German compounds, ages, kinds) and the layout
+recognition it serves form one heuristic that is tuned and tested as a whole.
 """
 
 from __future__ import annotations
@@ -150,6 +153,7 @@ class Suggestion:
     sheet: str | None = None
 
     def to_yaml(self) -> str:
+        """The suggestion as a mapping file (YAML) with the unmatched columns and each match's score as comments."""
         return render_yaml(self)
 
 
@@ -172,6 +176,8 @@ class Matcher:
         return self.idf.get(w, self.unknown)
 
     def score(self, header: tuple[list[str], list[int]], cand: Candidate, numeric: str | None) -> float:
+        """How well a header matches one catalog indicator (0 … 1): IDF-weighted word overlap, ages and kinds
+        agreeing."""
         hw, hn = header
         if not hw:
             return 0.0
@@ -202,6 +208,7 @@ class Matcher:
         return best
 
     def match(self, header: str, numeric: str | None = None, context: str = "") -> Match:
+        """The best catalog indicator for a header and its score, or None below the threshold."""
         parsed = words(f"{context} {header}" if context else header)
         ranked = sorted(((self.score(parsed, c, numeric), c) for c in self.candidates), key=lambda t: -t[0])
         (s, best), runner = ranked[0], ranked[1] if len(ranked) > 1 else (0.0, None)
@@ -426,6 +433,7 @@ def _q(text: str) -> str:
 
 
 def render_yaml(s: Suggestion) -> str:
+    """A suggestion's mapping as YAML text."""
     lines = [f"# mapping suggested for {s.path.name}: check every line before importing with",
              f"#   sozialradar ingest {s.path.name} --mapping THIS_FILE",
              "# matches with a score below 0.7 are uncertain; unmatched columns are listed at the end"]

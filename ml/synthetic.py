@@ -12,6 +12,10 @@ denominators. Planted, and written to ``ground_truth.json``:
 * Gemeinden whose social situation deteriorates from a stated onset year (onsets staggered over the years,
   so that a county's own history holds earlier deteriorations to learn from);
 * small Gemeinden whose counts fall below the suppression threshold (some below 300 residents).
+
+Longer than 450 lines because the generator is one function drawing every indicator of the catalog from the same
+latent county (its structure, noise and planted deteriorations must stay in one place to stay consistent); the
+constants before it document the design.
 """
 
 from __future__ import annotations
@@ -83,6 +87,7 @@ pre-onset year still observed."""
 
 @dataclass(frozen=True)
 class Sample:
+    """A generated county: its regions, long observations and the ground truth of what was planted."""
     regions: pd.DataFrame
     observations: pd.DataFrame
     ground_truth: dict

@@ -120,6 +120,7 @@ def _experiment_beside_store(name: str, uri: str) -> None:
 
 
 def git_commit() -> str:
+    """The commit of the project's working tree, or 'unknown' outside a git checkout."""
     try:
         out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=10)
     except (OSError, subprocess.TimeoutExpired):

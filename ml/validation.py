@@ -50,6 +50,8 @@ class Rules:
 
 @dataclass
 class Validated:
+    """The outcome of validating long text cells in DuckDB: the view of accepted rows and the quarantined ones with
+    reasons."""
     n_in: int
     n_accepted: int
     quarantined: pd.DataFrame
@@ -58,10 +60,13 @@ class Validated:
     repeated_keys: int = 0
 
     def accepted(self, con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+        """The accepted, typed observations as a DataFrame."""
         return con.execute(f"SELECT * FROM {self.accepted_table} ORDER BY region_id, indicator_id, period").df()
 
 
 def catalog_table(catalog: Catalog) -> pa.Table:
+    """The catalog as a pyarrow table for the validation's joins: indicator_id, kind, frequency, the valid range
+    (lo, hi), the scale of derived values and whether their numerator may be negative."""
     rows = []
     for ind in catalog:
         lo, hi = ind.valid_range

@@ -23,6 +23,10 @@ Calibration (Platt) and the level thresholds are fitted **inside** each fold, on
 training transitions (grouped by region), and judged on the unseen period T — so the precision reported per
 level is out-of-sample. A level whose precision target no threshold reaches is *nicht verfügbar*, with the
 reason; there is no unreachable threshold.
+
+Longer than 450 lines because transitions, the rolling backtest with calibration and levels fitted inside each fold,
+the evaluation, the champion choice, the final fit and the explained warnings are one procedure whose steps share
+the backtest's types; the candidates themselves live in :mod:`models.warning_candidates`.
 """
 
 from __future__ import annotations
@@ -35,18 +39,18 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
-from threadpoolctl import threadpool_limits
 
 from features.warning_inputs import ID_COLUMNS
 from ml.columns import DIM, DZ, MODEL, column, id_of
 from ml.formatting import de, percent
-from models.explanations import gmlvq_score_shap, tree_shap, years_ahead
-from models.lvq import GMLVQ
+from models.explanations import years_ahead
+from models.warning_candidates import (
+    CANDIDATES, OUTCOMES, Average, EarlyWarningError, IndexForecast, outcome_distance,
+)
 
 LEVELS = ("keine", "beobachten", "Warnung", "akut")
 WARNING_LEVELS = LEVELS[1:]
 UNAVAILABLE = "nicht verfügbar"
-OUTCOMES = ("class", "index_rise")
 RULES = ("boundary", "dynamics")
 MODEL_LABELS = {
     "boundary": "Regel: Nähe zur nächst schlechteren Statusklasse",
@@ -57,11 +61,6 @@ MODEL_LABELS = {
     "average": "Mittel der Modelle",
 }
 RULE_NAMES = {"boundary": "Nähe zur nächst schlechteren Statusklasse", "dynamics": "Dynamikindex"}
-INDEX_COLUMNS = ["status_index", "dynamics_index", "status_change_1", "status_change_2", "status_trend"]
-
-
-class EarlyWarningError(ValueError):
-    """Inputs that do not allow an early-warning model (no transitions, a single outcome …)."""
 
 
 # --- transitions ------------------------------------------------------------------------------------------
@@ -81,14 +80,8 @@ class Transitions:
 
     @property
     def known(self) -> pd.Series:
+        """Rows whose outcome at t + h is known (the later period is observed)."""
         return self.y.notna()
-
-
-def outcome_distance(X: pd.DataFrame, outcome: str, delta: float) -> np.ndarray:
-    """How far the status index must rise for the outcome to happen (inf: it cannot)."""
-    worst = X["worst_class"].to_numpy(bool) if "worst_class" in X.columns else np.zeros(len(X), bool)
-    d = np.where(worst, np.inf, X["boundary_distance"].to_numpy(float))
-    return np.minimum(d, delta) if outcome == "index_rise" else d
 
 
 def make_transitions(inputs: pd.DataFrame, horizon: int, outcome: str = "class", delta: float = 0.5) -> Transitions:
@@ -125,255 +118,6 @@ def feature_columns(X: pd.DataFrame, which: str) -> list[str]:
     return cols
 
 
-# --- candidates -------------------------------------------------------------------------------------------
-# Each candidate: fit(X, y, change) -> self; score(X) -> higher means more at risk; shap(X, background) ->
-# exact SHAP values, a frame over ``features_`` whose rows sum to score(x) minus a base (the background's mean
-# score; for trees their expected output). ``state()`` and ``from_state`` write and read it as JSON plus
-# plain arrays.
-
-class _Rule:
-    learned = False
-    column = ""
-    sign = 1.0
-
-    def __init__(self, **_):
-        self.features_ = [self.column]
-
-    def fit(self, X, y=None, change=None):
-        return self
-
-    def score(self, X: pd.DataFrame) -> np.ndarray:
-        return self.sign * X[self.column].to_numpy(float)
-
-    def shap(self, X: pd.DataFrame, background: pd.DataFrame) -> pd.DataFrame:
-        s = self.score(X) - self.score(background).mean()
-        return pd.DataFrame({self.column: s}, index=X.index)
-
-    def state(self):
-        return {}, {}
-
-    @classmethod
-    def from_state(cls, meta, arrays):
-        return cls()
-
-
-class BoundaryRule(_Rule):
-    """Closeness to the next worse class boundary: score = −distance (the worst class is not at risk)."""
-
-    kind, column, sign = "boundary", "boundary_distance", -1.0
-
-
-class DynamicsRule(_Rule):
-    """The official dynamics index at t."""
-
-    kind, column, sign = "dynamics", "dynamics_index", 1.0
-
-
-class IndexForecast:
-    """A Gaussian predictive distribution of the status index change over the horizon.
-
-    μ(x) = b + wᵀx̃ (ridge regression on standardised ``columns``, default the index level, dynamics index,
-    the index changes over one and two editions and its trend; penalty by leave-one-out error), σ the
-    residual spread (degrees of freedom corrected). Score z = (μ(x) − distance(x)) / σ, so P(outcome) = Φ(z); z is linear in the inputs and
-    its SHAP values are exact: wⱼ(x̃ⱼ − mean x̃ⱼ)/σ, and −(distance − mean distance)/σ for the boundary distance.
-    """
-
-    kind = "index_forecast"
-    learned = True
-
-    alphas = tuple(np.logspace(-1, 4, 11))
-
-    def __init__(self, columns: list[str] | None = None, outcome: str = "class", delta: float = 0.5, **_):
-        self.columns, self.outcome, self.delta = columns, outcome, delta
-
-    def fit(self, X: pd.DataFrame, y, change) -> "IndexForecast":
-        from sklearn.linear_model import RidgeCV
-
-        cols = [c for c in (self.columns or INDEX_COLUMNS) if c in X.columns]
-        self.cols_ = cols
-        self.features_ = cols + (["boundary_distance"] if "boundary_distance" not in cols else [])
-        A = X[cols].to_numpy(float)
-        t = np.asarray(change, float)
-        ok = np.isfinite(t)
-        A, t = A[ok], t[ok]
-        if len(t) <= len(cols) + 1:
-            raise EarlyWarningError(f"the index forecast needs more than {len(cols) + 1} transitions; got {len(t)}")
-        self.mean_ = A.mean(axis=0)
-        self.std_ = A.std(axis=0)
-        self.std_[self.std_ == 0] = 1.0
-        Z = (A - self.mean_) / self.std_
-        # the penalty by efficient leave-one-out error: as much mean reversion and momentum as the data carry
-        ridge = RidgeCV(alphas=self.alphas).fit(Z, t)
-        self.alpha_, self.intercept_, self.coef_ = float(ridge.alpha_), float(ridge.intercept_), ridge.coef_
-        resid = t - self.intercept_ - Z @ self.coef_
-        self.sigma_ = max(float(np.sqrt((resid ** 2).sum() / max(len(t) - len(cols) - 1, 1))), 1e-6)
-        return self
-
-    def mean_change(self, X: pd.DataFrame) -> np.ndarray:
-        Z = (X[self.cols_].to_numpy(float) - self.mean_) / self.std_
-        return self.intercept_ + Z @ self.coef_
-
-    def score(self, X: pd.DataFrame) -> np.ndarray:
-        d = outcome_distance(X, self.outcome, self.delta)
-        d = np.where(np.isfinite(d), d, 1e3)
-        return (self.mean_change(X) - d) / self.sigma_
-
-    def probability(self, X: pd.DataFrame) -> np.ndarray:
-        """P(outcome) under the Gaussian predictive distribution (before calibration)."""
-        from scipy.stats import norm
-
-        return norm.cdf(self.score(X))
-
-    def shap(self, X: pd.DataFrame, background: pd.DataFrame) -> pd.DataFrame:
-        Zx = (X[self.cols_].to_numpy(float) - self.mean_) / self.std_
-        Zb = (background[self.cols_].to_numpy(float) - self.mean_) / self.std_
-        phi = pd.DataFrame((Zx - Zb.mean(axis=0)) * self.coef_ / self.sigma_, index=X.index, columns=self.cols_)
-        dx = outcome_distance(X, self.outcome, self.delta)
-        db = outcome_distance(background, self.outcome, self.delta)
-        dx, db = np.where(np.isfinite(dx), dx, 1e3), np.where(np.isfinite(db), db, 1e3)
-        bd = -(dx - db.mean()) / self.sigma_
-        phi["boundary_distance"] = phi.get("boundary_distance", 0.0) + bd
-        return phi[self.features_]
-
-    def state(self):
-        meta = {"cols": self.cols_, "outcome": self.outcome, "delta": self.delta, "alpha": self.alpha_,
-                "intercept": self.intercept_, "sigma": self.sigma_}
-        return meta, {"mean": self.mean_, "std": self.std_, "coef": self.coef_}
-
-    @classmethod
-    def from_state(cls, meta, arrays):
-        m = cls(columns=meta["cols"], outcome=meta["outcome"], delta=meta["delta"])
-        m.cols_, m.alpha_ = meta["cols"], meta["alpha"]
-        m.features_ = m.cols_ + (["boundary_distance"] if "boundary_distance" not in m.cols_ else [])
-        m.intercept_, m.sigma_ = meta["intercept"], meta["sigma"]
-        m.mean_, m.std_, m.coef_ = arrays["mean"], arrays["std"], arrays["coef"]
-        return m
-
-
-class WarningGMLVQ:
-    """GMLVQ on standardised features, two classes; score = d(x, w₀) − d(x, w₁) (higher: more at risk)."""
-
-    kind = "gmlvq"
-    learned = True
-
-    def __init__(self, columns: list[str] | None = None, regularization: float = 0.01, seed: int = 0, **_):
-        self.columns, self.regularization, self.seed = columns, regularization, seed
-
-    def fit(self, X: pd.DataFrame, y, change=None) -> "WarningGMLVQ":
-        self.features_ = list(self.columns or X.columns)
-        A = X[self.features_].to_numpy(float)
-        self.mean_ = A.mean(axis=0)
-        self.std_ = A.std(axis=0)
-        self.std_[self.std_ == 0] = 1.0
-        model = GMLVQ(class_weight="balanced", regularization=self.regularization, random_state=self.seed)
-        model.fit((A - self.mean_) / self.std_, np.asarray(y).astype(int))
-        labels = model.classes_[model.prototype_labels_]
-        self.w0_ = model.prototypes_[labels == 0][0]
-        self.w1_ = model.prototypes_[labels == 1][0]
-        self.lambda_ = model.lambda_
-        return self
-
-    def _z(self, X: pd.DataFrame) -> np.ndarray:
-        return (X[self.features_].to_numpy(float) - self.mean_) / self.std_
-
-    def score(self, X: pd.DataFrame) -> np.ndarray:
-        Z = self._z(X)
-        d0 = np.einsum("nd,de,ne->n", Z - self.w0_, self.lambda_, Z - self.w0_)
-        d1 = np.einsum("nd,de,ne->n", Z - self.w1_, self.lambda_, Z - self.w1_)
-        return d0 - d1
-
-    def shap(self, X: pd.DataFrame, background: pd.DataFrame) -> pd.DataFrame:
-        """Exact SHAP values of ``score`` (a feature's own scale cancels in the sum)."""
-        phi = gmlvq_score_shap(self._z(X), self._z(background), self.lambda_, self.w0_, self.w1_)
-        return pd.DataFrame(phi, index=X.index, columns=self.features_)
-
-    def state(self):
-        return ({"features": self.features_, "regularization": self.regularization, "seed": self.seed},
-                {"mean": self.mean_, "std": self.std_, "w0": self.w0_, "w1": self.w1_, "lam": self.lambda_})
-
-    @classmethod
-    def from_state(cls, meta, arrays):
-        m = cls(columns=meta["features"], regularization=meta["regularization"], seed=meta["seed"])
-        m.features_ = meta["features"]
-        m.mean_, m.std_, m.w0_, m.w1_, m.lambda_ = (arrays[k] for k in ("mean", "std", "w0", "w1", "lam"))
-        return m
-
-
-class WarningTrees:
-    """Gradient-boosted trees; score = the log-odds output. Unweighted: the calibration sets the level of the
-    probabilities, and class weights make scikit-learn's histogram trees about 25 times slower."""
-
-    kind = "gbt"
-    learned = True
-
-    def __init__(self, columns: list[str] | None = None, seed: int = 0, **_):
-        self.columns, self.seed = columns, seed
-
-    def fit(self, X: pd.DataFrame, y, change=None) -> "WarningTrees":
-        from sklearn.ensemble import HistGradientBoostingClassifier
-
-        self.features_ = list(self.columns or X.columns)
-        self.model_ = HistGradientBoostingClassifier(max_iter=100, learning_rate=0.05, max_leaf_nodes=8,
-                                                     min_samples_leaf=10, l2_regularization=1.0,
-                                                     random_state=self.seed)
-        # a few hundred rows: OpenMP threads cost more than they give (measured 2x slower on two cores)
-        with threadpool_limits(limits=1):
-            self.model_.fit(X[self.features_].to_numpy(float), np.asarray(y).astype(int))
-        return self
-
-    def score(self, X: pd.DataFrame) -> np.ndarray:
-        with threadpool_limits(limits=1):
-            return self.model_.decision_function(X[self.features_].to_numpy(float))
-
-    def shap(self, X: pd.DataFrame, background: pd.DataFrame) -> pd.DataFrame:
-        # path-dependent Tree SHAP starts from the trees' expected output, not from the background's mean
-        phi = tree_shap(self.model_, X[self.features_].to_numpy(float))[0]
-        return pd.DataFrame(phi, index=X.index, columns=self.features_)
-
-    def state(self):
-        import skops.io
-
-        blob = np.frombuffer(skops.io.dumps(self.model_), dtype=np.uint8)
-        return {"features": self.features_, "seed": self.seed}, {"skops": blob}
-
-    @classmethod
-    def from_state(cls, meta, arrays):
-        import skops.io
-
-        data = arrays["skops"].tobytes()
-        m = cls(columns=meta["features"], seed=meta["seed"])
-        m.features_ = meta["features"]
-        m.model_ = skops.io.loads(data, trusted=skops.io.get_untrusted_types(data=data))
-        return m
-
-
-class Average:
-    """Mean of the components' calibrated log-odds a·s + b; SHAP is the same mean of a·φ (exact)."""
-
-    kind = "average"
-    learned = True
-
-    def __init__(self, components: list[tuple[object, "Platt"]]):
-        self.components = components
-        feats: list[str] = []
-        for model, _ in components:
-            feats += [f for f in model.features_ if f not in feats]
-        self.features_ = feats
-
-    def score(self, X: pd.DataFrame) -> np.ndarray:
-        return np.mean([platt.a * m.score(X) + platt.b for m, platt in self.components], axis=0)
-
-    def shap(self, X: pd.DataFrame, background: pd.DataFrame) -> pd.DataFrame:
-        total = pd.DataFrame(0.0, index=X.index, columns=self.features_)
-        for m, platt in self.components:
-            total[m.features_] += platt.a * m.shap(X, background) / len(self.components)
-        return total
-
-
-CANDIDATES = {"boundary": BoundaryRule, "dynamics": DynamicsRule, "index_forecast": IndexForecast,
-              "gmlvq": WarningGMLVQ, "gbt": WarningTrees}
-
-
 # --- calibration and levels -------------------------------------------------------------------------------
 
 @dataclass
@@ -384,6 +128,7 @@ class Platt:
     b: float = 0.0
 
     def fit(self, score, y) -> "Platt":
+        """Fit slope and intercept by logistic regression of the outcomes on the scores."""
         from sklearn.linear_model import LogisticRegression
 
         s, t = np.asarray(score, float), np.asarray(y).astype(int)
@@ -406,6 +151,7 @@ class Levels:
     reasons: dict[str, str] = field(default_factory=dict)
 
     def of(self, p) -> np.ndarray:
+        """The warning level of each probability."""
         p = np.asarray(p, float)
         out = np.full(p.shape, "keine", dtype=object)
         for name in WARNING_LEVELS:
@@ -416,6 +162,7 @@ class Levels:
 
     @property
     def available(self) -> list[str]:
+        """The levels with a threshold (reachable), in order."""
         return [k for k in WARNING_LEVELS if self.thresholds.get(k) is not None]
 
 
@@ -509,7 +256,7 @@ def _out_of_fold(make, X: pd.DataFrame, y: np.ndarray, change: np.ndarray, group
     for tr, te in GroupKFold(n_splits=min(folds, n_groups)).split(X, y, groups):
         if len(np.unique(y[tr])) < 2:
             continue
-        s[te] = make().fit(X.iloc[tr], y[tr], change[tr]).score(X.iloc[te])
+        s[te] = make().fit(X.iloc[tr], y[tr], change[tr]).decision_function(X.iloc[te])
     return s
 
 
@@ -525,9 +272,11 @@ class Fitted:
     inner_logit: np.ndarray        # calibrated log-odds of the training transitions (out of fold)
 
     def logit(self, X: pd.DataFrame) -> np.ndarray:
-        return self.platt.a * self.model.score(X) + self.platt.b
+        """Calibrated log-odds of the rows of ``X``."""
+        return self.platt.a * self.model.decision_function(X) + self.platt.b
 
     def probability(self, X: pd.DataFrame) -> np.ndarray:
+        """Calibrated probabilities of the rows of ``X``."""
         return expit(self.logit(X))
 
 
@@ -539,7 +288,7 @@ def fit_candidates(T: Transitions, rows: pd.Series, cfg: BacktestConfig) -> dict
     for kind in [k for k in cfg.candidates if k != "average"]:
         make = _factory(kind, T, cfg)
         model = make().fit(X, y, change)
-        inner = _out_of_fold(make, X, y, change, groups, cfg.calibration_folds) if model.learned else model.score(X)
+        inner = _out_of_fold(make, X, y, change, groups, cfg.calibration_folds) if model.learned else model.decision_function(X)
         ok = np.isfinite(inner)
         platt = Platt().fit(inner[ok], y[ok])
         logit_in = np.where(ok, platt.a * inner + platt.b, np.nan)
@@ -579,7 +328,7 @@ def backtest(T: Transitions, cfg: BacktestConfig, progress=None) -> dict[str, pd
             continue
         Xt = T.X[test.to_numpy()]
         for kind, f in fitted.items():
-            score = f.model.score(Xt)
+            score = f.model.decision_function(Xt)
             p = f.platt(score)
             rows.setdefault(kind, []).append(pd.DataFrame({
                 "region_id": Xt.index.get_level_values("region_id"), "period": Xt.index.get_level_values("period"),
@@ -682,35 +431,42 @@ class EarlyWarningModel:
 
     @property
     def features(self) -> list[str]:
+        """The model's input columns."""
         return list(self.model.features_)
 
     @property
     def is_rule(self) -> bool:
+        """True when a simple rule is served."""
         return self.kind in RULES
 
     @property
     def label(self) -> str:
+        """The German name of the served method."""
         return MODEL_LABELS.get(self.kind, self.kind)
 
-    def score(self, X: pd.DataFrame) -> np.ndarray:
-        return self.model.score(X)
+    def decision_function(self, X: pd.DataFrame) -> np.ndarray:
+        """The candidate's raw score per row (higher: more at risk)."""
+        return self.model.decision_function(X)
 
     def probability(self, X: pd.DataFrame) -> np.ndarray:
         """P(outcome); 0 where the outcome cannot happen (the worst class under the class outcome)."""
-        p = self.platt(self.model.score(X))
+        p = self.platt(self.model.decision_function(X))
         if self.outcome == "class" and "worst_class" in X.columns:
             p = np.where(X["worst_class"].to_numpy(float) > 0, 0.0, p)
         return p
 
     def level(self, X: pd.DataFrame) -> np.ndarray:
+        """The warning level per row."""
         return self.levels.of(self.probability(X))
 
     def shap(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Exact SHAP values per row against the stored background."""
         return self.model.shap(X, self.background)
 
 
 
 def background_sample(X: pd.DataFrame, size: int = 50, seed: int = 0) -> pd.DataFrame:
+    """Up to ``size`` rows of ``X`` drawn without replacement (the SHAP background)."""
     rng = np.random.default_rng(seed)
     if len(X) <= size:
         return X.copy()
@@ -830,7 +586,7 @@ def explain(model: EarlyWarningModel, X: pd.DataFrame, values: pd.DataFrame, cat
 
     p = model.probability(X)
     levels = model.levels.of(p)
-    score = model.score(X)
+    score = model.decision_function(X)
     risk = ~((X["worst_class"].to_numpy(float) > 0) if model.outcome == "class" and "worst_class" in X.columns
              else np.zeros(len(X), bool))
     phi = model.shap(X[risk])

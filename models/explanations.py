@@ -86,6 +86,8 @@ FEATURE_NAMES = {"status_index": "Statusindex", "dynamics_index": "Dynamikindex"
 
 
 def feature_label(feature: str, catalog) -> str:
+    """The German label of a feature: the indicator's name (with '(Veränderung)' for a change) or the index
+    feature's name."""
     if feature in FEATURE_NAMES:
         return FEATURE_NAMES[feature]
     boundary = id_of(feature, "boundary_")

@@ -19,6 +19,10 @@ h = 1…H) and the final forecast from all data. It is a pure function of one se
 * Forecasts and bounds are clipped to the indicator's range: shares to [0, 100], counts to ≥ 0, and the
   catalog's min/max where given. Count forecasts below the privacy threshold are flagged ``suppressed``
   and carry no numbers.
+
+Longer than 450 lines because the candidates, the rolling-origin backtest, the champion choice and the conformal
+calibration share one row format and are checked together against their invariants; the engines that map it over
+series live in ``forecast_engines``.
 """
 
 from __future__ import annotations
@@ -124,6 +128,7 @@ def period_grid(first: str, last: str, frequency: str) -> list[str]:
 
 
 def future_periods(last: str, horizon: int, frequency: str) -> list[str]:
+    """The ``horizon`` periods after ``last`` (years, or months for monthly series)."""
     if frequency == "monthly":
         start = pd.Period(last, freq="M")
         return [(start + k).strftime("%Y-%m") for k in range(1, horizon + 1)]
@@ -227,6 +232,7 @@ def prophet_forecast(periods: list[str], y: np.ndarray, horizon: int, frequency:
 
 def model_forecast(model: str, periods: list[str], y: np.ndarray, spec: SeriesSpec, *, final: bool,
                    levels=(0.8, 0.95)) -> tuple[np.ndarray, dict]:
+    """One candidate's forecast of a series (point and scale) for the spec's horizon."""
     if model in ("naive", "drift", "seasonal_naive"):
         return baseline_forecast(model, y, spec.horizon, levels)
     if model in ("prophet", "prophet_default"):
@@ -328,6 +334,7 @@ def scaled_errors(rows: pd.DataFrame, fallback: pd.Series | None = None) -> pd.S
 
 
 def indicator_scales(rows: pd.DataFrame) -> pd.Series:
+    """Per indicator the median naive scale of its series (the fallback for series without one)."""
     positive = rows[rows["scale"] > 0]
     return positive.groupby("indicator_id")["scale"].median()
 
@@ -452,6 +459,7 @@ def crossfit_coverage(backtest: pd.DataFrame, levels=(0.8, 0.95)) -> pd.DataFram
 
 def clip_to_range(frame: pd.DataFrame, specs: dict[str, SeriesSpec],
                   columns=("yhat", "lo80", "hi80", "lo95", "hi95")) -> pd.DataFrame:
+    """Forecasts and intervals clipped to each indicator's valid range."""
     out = frame.copy()
     lower = out["indicator_id"].map(lambda i: specs[i].lower if specs[i].lower is not None else -np.inf)
     upper = out["indicator_id"].map(lambda i: specs[i].upper if specs[i].upper is not None else np.inf)
@@ -463,6 +471,8 @@ def clip_to_range(frame: pd.DataFrame, specs: dict[str, SeriesSpec],
 
 @dataclass
 class ForecastResult:
+    """A forecast run's results: the forecasts, the backtest rows, metrics per indicator and model, the champions
+    and the conformal table."""
     forecasts: pd.DataFrame       # champion per indicator: region, indicator, period, h, yhat, lo80 … hi95, model, flag
     candidates: pd.DataFrame      # every candidate's final forecast with calibrated intervals
     metrics: pd.DataFrame         # per (indicator, model): MASE, sMAPE, n, nominal and calibrated coverage

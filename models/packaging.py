@@ -32,6 +32,7 @@ def save_lvq(model, features: list[str], path: Path) -> Path:
 
 
 def load_lvq(path: Path):
+    """An LVQ model saved by :func:`save_lvq` and its feature names."""
     meta = json.loads((Path(path) / "lvq.json").read_text(encoding="utf-8"))
     data = np.load(Path(path) / "lvq.npz", allow_pickle=False)
     model = _LVQ[meta["class"]](**{k: v for k, v in meta["params"].items()})
@@ -52,7 +53,7 @@ def load_lvq(path: Path):
 
 
 def _candidate_state(model, prefix: str, arrays: dict) -> dict:
-    from models.early_warning import Average
+    from models.warning_candidates import Average
 
     if isinstance(model, Average):
         return {"kind": "average", "components": [
@@ -64,7 +65,8 @@ def _candidate_state(model, prefix: str, arrays: dict) -> dict:
 
 
 def _candidate_from_state(state: dict, prefix: str, data) -> object:
-    from models.early_warning import CANDIDATES, Average, Platt
+    from models.early_warning import Platt
+    from models.warning_candidates import CANDIDATES, Average
 
     if state["kind"] == "average":
         return Average([(_candidate_from_state(c, f"{prefix}c{k}.", data), Platt(*c["platt"]))
@@ -113,9 +115,11 @@ class EarlyWarningPyfunc(mlflow.pyfunc.PythonModel):
     years later (``probability_h<h>``) and the warning level (``level_h<h>``)."""
 
     def load_context(self, context):
+        """Load the per-horizon models from the artifact directory."""
         self.models = load_early_warning(Path(context.artifacts["early_warning"]))
 
     def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:
+        """``probability_h<h>`` and ``level_h<h>`` per row of early-warning inputs."""
         out = pd.DataFrame(index=model_input.index)
         for h, m in sorted(self.models.items()):
             p = m.probability(model_input)
@@ -133,9 +137,11 @@ class LVQPyfunc(mlflow.pyfunc.PythonModel):
     """Predicts class and probability per row of a frame with the training features as columns."""
 
     def load_context(self, context):
+        """Load the LVQ model and its features from the artifact directory."""
         self.model, self.features = load_lvq(Path(context.artifacts["lvq"]))
 
     def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:
+        """``prediction`` and ``p_<class>`` per row of a frame with the training features."""
         X = model_input.loc[:, self.features].to_numpy(dtype=float)
         proba = self.model.predict_proba(X)
         out = pd.DataFrame(proba, columns=columns(PROB, self.model.classes_), index=model_input.index)
@@ -144,6 +150,7 @@ class LVQPyfunc(mlflow.pyfunc.PythonModel):
 
 
 def save_typology(model: Typology, features: list[str], descriptions: dict[int, str], path: Path) -> Path:
+    """A typology with its features and German descriptions saved as plain arrays and JSON in ``path``."""
     np.savez(path / "typology.npz", prototypes=model.prototypes_)
     meta = {"features": features, "descriptions": {str(k): v for k, v in descriptions.items()},
             "n_types": model.n_types_, "method": model.method, "scores": {str(k): v for k, v in model.scores_.items()}}
@@ -155,12 +162,14 @@ class TypologyPyfunc(mlflow.pyfunc.PythonModel):
     """Assigns each row to the nearest type prototype and returns type number and description."""
 
     def load_context(self, context):
+        """Load the typology, its features and descriptions from the artifact directory."""
         base = Path(context.artifacts["typology"])
         self.prototypes = np.load(base / "typology.npz", allow_pickle=False)["prototypes"]
         meta = json.loads((base / "typology.json").read_text(encoding="utf-8"))
         self.features, self.descriptions = meta["features"], meta["descriptions"]
 
     def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:
+        """``type`` (1 …) and its ``description`` per row of a frame with the typology's features."""
         X = model_input.loc[:, self.features].to_numpy(dtype=float)
         d = ((X[:, None, :] - self.prototypes[None, :, :]) ** 2).sum(axis=2)
         types = d.argmin(axis=1) + 1

@@ -77,7 +77,8 @@ class Typology(ClusterMixin, BaseEstimator):
         if self.k_min > self.k_max:
             raise ValueError(f"k_min ({self.k_min}) must not exceed k_max ({self.k_max})")
         if n_samples <= self.k_min:
-            raise ValueError(f"need more regions than k_min={self.k_min}; got {n_samples}")
+            raise ValueError(f"need more regions than k_min={self.k_min}; got {n_samples} "
+                             f"sample{'' if n_samples == 1 else 's'}")
 
     def _cluster(self, X: np.ndarray, k: int) -> tuple[np.ndarray, object]:
         if self.method == "kmeans":

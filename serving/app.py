@@ -38,6 +38,7 @@ STATIC = Path(__file__).with_name("static")
 
 
 class ApiError(Exception):
+    """An error answer with the shared body (status, error, message, field, value)."""
     def __init__(self, status: int, error: str, message: str, field: str | None = None, value=None):
         self.status, self.error, self.message, self.field = status, error, message, field
         self.value = None if value is None else str(value)[:200]
@@ -98,6 +99,8 @@ ERROR_RESPONSES = {400: {"model": ErrorBody}, 404: {"model": ErrorBody}, 413: {"
 
 
 def create_app(state: ServiceState, settings: Settings) -> FastAPI:
+    """The FastAPI read API over ``state``'s snapshots: every endpoint, the shared error body, the size limit,
+    CORS, reload and the dashboard."""
     app = FastAPI(title="sozialradar", version="1",
                   description="Regionsprofile, Sozialraumtypen, Prognosen und erklärte Frühwarnung",
                   responses=ERROR_RESPONSES)

@@ -69,6 +69,7 @@ class ReportError(LookupError):
 
 @dataclass
 class Page:
+    """One written report page: region id, name and path."""
     region_id: str
     name: str
     path: Path
@@ -133,12 +134,14 @@ class ReportBuilder:
 
     # --- view data ------------------------------------------------------------------------------------------
     def period_of(self, period: str | None) -> str:
+        """The asked period, or the latest with a status index (:class:`ReportError` for an unknown one)."""
         try:
             return self.snap.period_of(period)
         except UnknownPeriod as exc:
             raise ReportError(str(exc)) from None
 
     def profile(self, region_id: str, period: str) -> pd.Series | None:
+        """The region's profile row in a period, or None."""
         p = self.snap.profiles
         hit = p[(p["region_id"] == region_id) & (p["period"].astype(str) == period)]
         return hit.iloc[0] if len(hit) else None

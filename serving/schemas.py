@@ -16,6 +16,7 @@ class _Strict(BaseModel):
 
 
 class ErrorBody(BaseModel):
+    """The one error body of the API."""
     status: int
     error: str = Field(description="kurze Fehlerart")
     message: str
@@ -24,6 +25,7 @@ class ErrorBody(BaseModel):
 
 
 class Region(BaseModel):
+    """A region in the list, with its status class and warning level."""
     region_id: str
     name: str
     level: str
@@ -35,12 +37,14 @@ class Region(BaseModel):
 
 
 class RegionList(BaseModel):
+    """The regions of a level in a period."""
     period: str | None
     ranking: bool
     regions: list[Region]
 
 
 class ProfileValue(BaseModel):
+    """An indicator's z-value in a profile (empty when suppressed)."""
     indicator_id: str
     name: str
     dimension: str
@@ -49,6 +53,7 @@ class ProfileValue(BaseModel):
 
 
 class Profile(BaseModel):
+    """A region's profile in a period: indices, classes, dimension scores, values, flags."""
     region_id: str
     period: str
     status_index: float | None
@@ -61,11 +66,13 @@ class Profile(BaseModel):
 
 
 class ClassifyRequest(_Strict):
+    """A region (and period) to classify."""
     region_id: str = Field(pattern=REGION_PATTERN)
     period: str | None = Field(None, pattern=PERIOD_PATTERN)
 
 
 class Classification(BaseModel):
+    """The stored class of a region with the classifier's probabilities."""
     region_id: str
     period: str
     prediction: str
@@ -73,6 +80,7 @@ class Classification(BaseModel):
 
 
 class TypologyAnswer(BaseModel):
+    """The stored type of a region with its description."""
     region_id: str
     period: str
     type: int
@@ -80,6 +88,7 @@ class TypologyAnswer(BaseModel):
 
 
 class ForecastPoint(BaseModel):
+    """One forecast period of an indicator with its intervals."""
     indicator_id: str
     name: str
     period: str
@@ -94,11 +103,13 @@ class ForecastPoint(BaseModel):
 
 
 class ForecastAnswer(BaseModel):
+    """The forecasts of a region."""
     region_id: str
     points: list[ForecastPoint]
 
 
 class Driver(BaseModel):
+    """One of the strongest contributions to a warning."""
     feature: str
     label: str
     dimension: str
@@ -106,6 +117,7 @@ class Driver(BaseModel):
 
 
 class Warning_(BaseModel):
+    """A region's stored early warning with its sentence and drivers."""
     region_id: str
     name: str
     period: str
@@ -118,6 +130,7 @@ class Warning_(BaseModel):
 
 
 class EarlyWarningRequest(_Strict):
+    """Which regions, period and horizon to answer."""
     region_ids: list[str] | None = Field(
         None, max_length=5000, description="eine Region, eine Liste oder None für alle")
     period: str | None = Field(None, pattern=PERIOD_PATTERN)
@@ -126,6 +139,7 @@ class EarlyWarningRequest(_Strict):
 
 
 class EarlyWarningAnswer(BaseModel):
+    """The warnings of a period and horizon with the method served and its levels."""
     period: str
     horizon: int
     horizons: list[int] = Field(description="alle angebotenen Horizonte (Jahre voraus)")
@@ -142,6 +156,7 @@ class EarlyWarningAnswer(BaseModel):
 
 
 class Explanation(BaseModel):
+    """A warning's SHAP values by indicator and by dimension."""
     region_id: str
     period: str
     horizon: int
@@ -157,10 +172,12 @@ class Explanation(BaseModel):
 
 
 class ReloadAnswer(BaseModel):
+    """The versions loaded by a reload."""
     loaded: dict[str, str]
 
 
 class RegionShapeProperties(BaseModel):
+    """The properties of a region's map feature."""
     region_id: str
     name: str
     status_label: str | None = None
@@ -168,6 +185,7 @@ class RegionShapeProperties(BaseModel):
 
 
 class RegionShape(BaseModel):
+    """A region's GeoJSON feature."""
     type: Literal["Feature"] = "Feature"
     id: str
     geometry: dict = Field(description="GeoJSON Polygon oder MultiPolygon (WGS84, Länge/Breite)")
@@ -175,6 +193,7 @@ class RegionShape(BaseModel):
 
 
 class GeometryAnswer(BaseModel):
+    """The GeoJSON FeatureCollection of a level."""
     type: Literal["FeatureCollection"] = "FeatureCollection"
     level: str
     period: str | None
@@ -185,6 +204,7 @@ class GeometryAnswer(BaseModel):
 # --- /scenario ----------------------------------------------------------------------------------------------
 
 class ScenarioChange(_Strict):
+    """One changed indicator: a new value or a change of the published one."""
     indicator_id: str = Field(pattern=r"^[0-9A-Za-z_]{1,60}$", description="Indikator des Katalogs")
     value: float | None = Field(None, description="neuer Wert in der Einheit des Indikators")
     change: float | None = Field(None, description="Änderung gegenüber dem veröffentlichten Wert (z. B. +2 Punkte)")
@@ -197,6 +217,7 @@ class ScenarioChange(_Strict):
 
 
 class ScenarioRequest(_Strict):
+    """A region, a period and the indicator values to change."""
     region_id: str = Field(pattern=REGION_PATTERN)
     period: str | None = Field(None, pattern=PERIOD_PATTERN, description="leer: die letzte Periode mit Statusindex")
     changes: list[ScenarioChange] = Field(min_length=1, max_length=20)
@@ -218,6 +239,7 @@ a refused request is a 400 of its own and never fails a batch."""
 
 
 class ScenarioValue(BaseModel):
+    """A changed indicator with its value before and after."""
     indicator_id: str
     name: str
     unit: str
@@ -226,6 +248,7 @@ class ScenarioValue(BaseModel):
 
 
 class ScenarioStatus(BaseModel):
+    """The status index and class before and after, and the classifier champion's answer."""
     index_before: float | None
     index_after: float | None
     class_before: str | None = Field(description="Statusklasse vorher")
@@ -236,6 +259,7 @@ class ScenarioStatus(BaseModel):
 
 
 class ScenarioWarning(BaseModel):
+    """The early-warning champion's answer for one horizon, before and after, with its exact SHAP values."""
     horizon: int
     probability_before: float
     probability_after: float
@@ -249,6 +273,7 @@ class ScenarioWarning(BaseModel):
 
 
 class ScenarioAnswer(BaseModel):
+    """The answer to one scenario."""
     region_id: str
     name: str
     period: str

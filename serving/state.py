@@ -78,17 +78,21 @@ class Snapshot:
 
     @property
     def horizons(self) -> list[int]:
+        """The horizons with a stored early warning, ascending."""
         return sorted(self.warning_models)
 
     @property
     def has_warnings(self) -> bool:
+        """True when early warnings are stored."""
         return self.warnings is not None and bool(self.warning_models)
 
     def warning_periods(self) -> set[str]:
+        """The periods with stored warnings."""
         return set(self.warnings["period"]) if self.warnings is not None else set()
 
     @property
     def latest_period(self) -> str | None:
+        """The latest period with a status index, or None."""
         p = self.profiles[self.profiles["status_index"].notna()]["period"]
         return str(p.max()) if len(p) else None
 
@@ -124,12 +128,14 @@ class ServiceState:
         return self.snapshot is not None and not self.loading_champions and self.error is None
 
     def current(self) -> Snapshot:
+        """The snapshot being served (:class:`NotReady` before the first load)."""
         snap = self.snapshot
         if snap is None:
             raise NotReady(self.error or "models and data are still loading")
         return snap
 
     def load_in_background(self) -> threading.Thread:
+        """Start the first load in a daemon thread (requests meanwhile get 503)."""
         thread = threading.Thread(target=self._load_logged, name="sozialradar-load", daemon=True)
         thread.start()
         return thread

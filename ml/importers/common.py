@@ -16,6 +16,8 @@ LONG_COLUMNS = ("line", "column", "region_id", "indicator_id", "period", "value"
 
 @dataclass
 class Adapted:
+    """What a format adapter returns: long text cells (region_id, indicator_id, period, value, numerator,
+    denominator, flag, line), the regions it found, a catalog extension and notes."""
     cells: pd.DataFrame | pa.Table
     regions: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
@@ -24,16 +26,19 @@ class Adapted:
 
 
 def empty_long() -> pd.DataFrame:
+    """An empty frame with the columns of long text cells."""
     return pd.DataFrame({c: pd.Series([], dtype="int64" if c == "line" else "str") for c in LONG_COLUMNS})
 
 
 def cell_column(table: RawTable, index: int | None, default: str = "") -> pd.Series:
+    """The text cells of one column of a raw table (blank where the row is shorter)."""
     if index is None:
         return pd.Series(default, index=table.frame().index, dtype="str")
     return table.column(index)
 
 
 def dash_as_zero(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    """The cells of a pyarrow text column with a lone dash (the official tables' 'nothing') replaced by '0'."""
     import pyarrow.compute as pc
 
     dash = pc.is_in(pc.utf8_trim_whitespace(column), value_set=pa.array(DASHES))

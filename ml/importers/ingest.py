@@ -30,6 +30,8 @@ FORMATS = IMPORT_FORMATS
 
 
 def detect_format(header: list[str]) -> str:
+    """The layout of a raw table (regions, long, wide, mss, inkar) from its header; :class:`FileFormatError` when
+    none fits."""
     n = {norm_header(c) for c in header}
     if {"countycode", "year"} <= n:
         return "inkar"
@@ -49,6 +51,8 @@ def detect_format(header: list[str]) -> str:
 
 @dataclass
 class ImportReport:
+    """The outcome of one file's import: counts read, accepted, quarantined, inserted, updated, unchanged; status,
+    message, report path."""
     file: str
     format: str
     status: str
@@ -72,6 +76,7 @@ class ImportReport:
 
     @property
     def quarantine_share(self) -> float:
+        """Quarantined rows as a share of the data rows read (0 for an empty file)."""
         return self.rows_quarantined / self.rows_read if self.rows_read else 0.0
 
 

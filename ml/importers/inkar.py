@@ -20,6 +20,8 @@ LAENDER = {
 
 
 def adapt_inkar(table: RawTable, mapping: Mapping, catalog: Catalog) -> Adapted:
+    """An INKAR export (Kreise or Gemeinden, one column per indicator and year) as long text cells with the INKAR
+    catalog extension."""
     h = table.header
     if "county_code" not in h or "year" not in h:
         raise FileFormatError(f"{table.path}: INKAR file needs columns county_code and year; header is {', '.join(h)}")

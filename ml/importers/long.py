@@ -11,6 +11,8 @@ from ml.io import FileFormatError, RawTable
 
 
 def adapt_long(table: RawTable, mapping: Mapping, dash: str = "missing") -> Adapted:
+    """A long table (region, indicator, period, value and optional numerator, denominator, flag) as long text
+    cells, columns found by the mapping or by their usual names."""
     h = table.header
     idx = {
         "region_id": find_region_column(h, mapping),

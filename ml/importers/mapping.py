@@ -62,6 +62,7 @@ class Mapping(BaseModel):
 
 
 def load_mapping(path: Path | str | None) -> Mapping:
+    """A mapping file (YAML) as a :class:`Mapping`; :class:`FileFormatError` names the faulty key."""
     if path is None:
         return Mapping()
     raw = read_yaml_mapping(path, "mapping", MappingError)
@@ -117,6 +118,7 @@ def column_position(header: list[str], wanted: str, role: str) -> int:
 
 
 def find_column(header: list[str], role: str, explicit: str | None = None) -> int | None:
+    """The header of a raw table that matches one of ``names`` (folded German spelling), or None."""
     if explicit is not None:
         return column_position(header, explicit, role)
     wanted = {norm_header(a) for a in ALIASES[role]}

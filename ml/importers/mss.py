@@ -77,6 +77,8 @@ def _mss_role(name: str) -> tuple[str, str | None, Callable[[pd.Series], pd.Seri
 
 
 def adapt_mss(table: RawTable, mapping: Mapping) -> Adapted:
+    """A table of Berlin's Monitoring Soziale Stadtentwicklung (one row per Planungsraum) as long text cells of the
+    MSS catalog, with the regions it names."""
     h = table.header
     roles = [_mss_role(name) for name in h]
     region_pos = next((i for i, r in enumerate(roles) if r[0] == "region"), None)

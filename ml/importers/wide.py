@@ -13,6 +13,8 @@ from ml.parsing import DASHES, MISSING_MARKERS
 
 
 def adapt_wide(table: RawTable, mapping: Mapping, catalog: Catalog, dash: str = "missing") -> Adapted:
+    """A wide table (one row per region, one column per indicator as the mapping names them) as long text cells of
+    the mapping's period."""
     h = table.header
     r = find_region_column(h, mapping)
     if r is None:

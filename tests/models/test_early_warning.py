@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 
 from features.warning_inputs import build_warning_inputs
+from models.warning_candidates import CANDIDATES, Average, BoundaryRule, EarlyWarningError, IndexForecast
 from models.early_warning import (
-    CANDIDATES, RULES, Average, BacktestConfig, BoundaryRule, EarlyWarningError, EarlyWarningModel, IndexForecast,
-    Levels, Platt, backtest, background_sample, choose_champion, choose_levels, evaluate, expected_calibration_error,
+    RULES, BacktestConfig, EarlyWarningModel, Levels, Platt, backtest, background_sample, choose_champion, choose_levels, evaluate, expected_calibration_error,
     explain, fit_candidates, fit_final, lead_times, make_transitions, out_of_time, precision_at_k,
 )
 from models.packaging import load_early_warning, save_early_warning
@@ -124,8 +124,8 @@ def test_index_forecast_without_dynamics_orders_like_the_boundary_rule():
     known = T.known
     f = IndexForecast(columns=["dynamics_index", "status_change_1", "status_change_2", "status_trend"])
     f.fit(T.X[known.to_numpy()], T.y[known], T.change[known])
-    rule = BoundaryRule().score(T.X)
-    ours = f.score(T.X)
+    rule = BoundaryRule().decision_function(T.X)
+    ours = f.decision_function(T.X)
     risk = T.at_risk.to_numpy()
     # the same order as the rule: the forecast adds nothing when nothing moves
     assert np.corrcoef(pd.Series(rule[risk]).rank(), pd.Series(ours[risk]).rank())[0, 1] > 0.999
@@ -138,11 +138,11 @@ def test_shap_values_add_up_and_the_saved_model_is_the_same(kind, tmp_path):
     model = fit_final(T, kind, _cfg(), metrics, background_size=20)
     X = T.X.head(12)
     phi = model.shap(X)
-    base = model.score(X) - phi.sum(axis=1).to_numpy()
+    base = model.decision_function(X) - phi.sum(axis=1).to_numpy()
     # one base for every row: the SHAP values carry all the differences between regions
     assert np.ptp(base) < 1e-6
     if kind in ("boundary", "dynamics", "index_forecast", "gmlvq"):
-        assert base[0] == pytest.approx(model.score(model.background).mean(), abs=1e-6)
+        assert base[0] == pytest.approx(model.decision_function(model.background).mean(), abs=1e-6)
     save_early_warning({2: model}, tmp_path)
     back = load_early_warning(tmp_path)[2]
     np.testing.assert_allclose(back.probability(T.X), model.probability(T.X))
