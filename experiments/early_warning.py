@@ -25,7 +25,7 @@ from models.early_warning import (
     backtest, choose_champion, evaluate, explain, fit_final, lead_times, make_transitions, planted_goal,
     out_of_time, reliability,
 )
-from models.explanations import INDEX_GROUP_NAME, by_dimension, feature_label, years_ahead
+from models.explanations import by_dimension, feature_label, group_name, years_ahead
 from models.packaging import MODEL_CODE, save_early_warning
 from models.warning_candidates import INDEX_COLUMNS
 
@@ -275,7 +275,7 @@ def _plots(r: HorizonResult, inputs: pd.DataFrame, catalog: Catalog) -> None:
     if phi.empty:
         return
     dims = by_dimension(phi.abs(), catalog).mean().sort_values()
-    names = {d: catalog.dimensions[d].name if d in catalog.dimensions else INDEX_GROUP_NAME for d in dims.index}
+    names = {d: group_name(d, catalog) for d in dims.index}
     top = phi.abs().mean().sort_values().tail(15)
     fig = Figure(figsize=(11, 5))
     a1, a2 = fig.subplots(1, 2)

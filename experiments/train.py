@@ -21,6 +21,7 @@ from sklearn.metrics import (
 )
 from sklearn.model_selection import StratifiedKFold
 
+from features.pipeline import latest_complete_period
 from ml.catalog import Catalog
 from ml.columns import MODEL, PROB, column, columns, id_of, ids
 from ml.config import Settings
@@ -51,10 +52,10 @@ def _period(profiles: pd.DataFrame, period: str | None) -> str:
         if period not in set(profiles["period"]):
             raise TrainingError(f"no profiles for period {period!r}; periods: {', '.join(sorted(set(profiles['period'])))}")
         return period
-    with_index = profiles[profiles["status_index"].notna()]
-    if with_index.empty:
+    latest = latest_complete_period(profiles)
+    if latest is None:
         raise TrainingError("no profile has a status index; run 'sozialradar features' first")
-    return str(with_index["period"].max())
+    return latest
 
 
 def training_frame(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog: Catalog, settings: Settings,

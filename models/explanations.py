@@ -57,6 +57,12 @@ def tree_shap(model, X: np.ndarray) -> tuple[np.ndarray, float]:
     return values, float(base[-1])
 
 
+def group_name(group: str, catalog) -> str:
+    """The German name of a SHAP group: the catalog dimension's name, or the index group's for features of the
+    status index itself (level, changes, boundary distances)."""
+    return catalog.dimensions[group].name if group in catalog.dimensions else INDEX_GROUP_NAME
+
+
 def feature_dimension(feature: str, catalog) -> str:
     """The dimension of a model feature: its indicator's (``m_x``, ``dz_x``, ``x``), else :data:`INDEX_GROUP`."""
     for prefix in (MODEL, DZ, ""):

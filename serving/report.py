@@ -25,7 +25,7 @@ from markupsafe import Markup
 from ml.columns import DIM, column, ids
 from ml.config import Settings
 from ml.formatting import de
-from models.explanations import INDEX_GROUP_NAME, years_ahead
+from models.explanations import group_name, years_ahead
 from serving.charts import dimension_bars, fan_chart, sparkline
 from serving.state import Snapshot, UnknownPeriod, explain_period, stored_row, withheld
 
@@ -344,8 +344,7 @@ class ReportBuilder:
                                "gesperrte Eingangswerte)."}
         h, answer = first
         drivers = [{"label": d["label"],
-                    "dimension": (self.catalog.dimensions[d["dimension"]].name
-                                  if d["dimension"] in self.catalog.dimensions else INDEX_GROUP_NAME),
+                    "dimension": group_name(d["dimension"], self.catalog),
                     "effect": "erhöht" if d["contribution"] > 0 else "senkt"} for d in answer["drivers"]]
         missing = sorted({lv for k in snap.horizons for lv in snap.warning_models[k]["unavailable"]},
                          key=["beobachten", "Warnung", "akut"].index)

@@ -16,11 +16,12 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from features.pipeline import latest_complete_period
 from ml.catalog import Catalog
 from ml.config import Settings
 from ml.store import Store, StoreError
 from ml.tracking import CHAMPION, fresh_registry_connections, sqlite_path, tracking_uri
-from models.explanations import INDEX_GROUP_NAME, by_dimension
+from models.explanations import by_dimension, group_name
 
 REQUIRED_TABLES = ("regions", "profiles", "model_matrix", "feature_values")
 
@@ -93,8 +94,7 @@ class Snapshot:
     @property
     def latest_period(self) -> str | None:
         """The latest period with a status index, or None."""
-        p = self.profiles[self.profiles["status_index"].notna()]["period"]
-        return str(p.max()) if len(p) else None
+        return latest_complete_period(self.profiles)
 
     def period_of(self, period: str | None) -> str:
         """The asked period, or the latest with a status index; :class:`UnknownPeriod` otherwise."""
@@ -341,8 +341,7 @@ def explanation(snap: Snapshot, period: str, region_id: str, horizon: int) -> di
     phi = rows.set_index("feature")["contribution"]
     w = snap.frames[(period, horizon)].loc[region_id]
     dims = by_dimension(phi.to_frame().T, snap.catalog).iloc[0] if len(phi) else pd.Series(dtype=float)
-    names = {k: snap.catalog.dimensions[k].name if k in snap.catalog.dimensions else INDEX_GROUP_NAME
-             for k in dims.index}
+    names = {k: group_name(k, snap.catalog) for k in dims.index}
     base = float(w["base"]) if pd.notna(w["base"]) else float(w["score"])
     return {"by_indicator": {k: float(v) for k, v in phi.items()},
             "by_dimension": {k: float(v) for k, v in dims.items()}, "dimension_names": names,
