@@ -114,14 +114,19 @@ def build_warning_inputs(profiles: pd.DataFrame, model_matrix: pd.DataFrame, ind
     out["status_change_1"] = _changes(p, step, 1).fillna(0.0).to_numpy()
     out["status_change_2"] = _changes(p, step, 2).fillna(0.0).to_numpy()
     out["status_trend"] = _trend(p, step).fillna(0.0).to_numpy()
-    m = model_matrix.assign(period=model_matrix["period"].astype(str)).set_index(["region_id", "period"])
     key = pd.MultiIndex.from_arrays([p["region_id"], p["period"]])
+    m_cols = [column(MODEL, i) for i in indicators if column(MODEL, i) in model_matrix.columns]
+    d_cols = [column(DZ, i) for i in indicators if column(DZ, i) in p.columns]
+    m = model_matrix[["region_id", "period", *m_cols]].assign(period=lambda f: f["period"].astype(str))
+    levels = m.set_index(["region_id", "period"]).reindex(key).to_numpy(float)
+    changes = p[d_cols].to_numpy(float)
+    # one column pair per indicator: its z-value and its change
     cols = {}
     for ind in indicators:
-        if column(MODEL, ind) in m.columns:
-            cols[column(MODEL, ind)] = m[column(MODEL, ind)].reindex(key).to_numpy(float)
-        if column(DZ, ind) in p.columns:
-            cols[column(DZ, ind)] = p[column(DZ, ind)].fillna(0.0).to_numpy(float)
+        if column(MODEL, ind) in m_cols:
+            cols[column(MODEL, ind)] = levels[:, m_cols.index(column(MODEL, ind))]
+        if column(DZ, ind) in d_cols:
+            cols[column(DZ, ind)] = np.nan_to_num(changes[:, d_cols.index(column(DZ, ind))], nan=0.0)
     feats = pd.DataFrame(cols, index=out.index)
     # an indicator never observed is no feature; a single gap in a region's matrix row counts as average (0)
     feats = feats.dropna(axis=1, how="all").fillna(0.0)

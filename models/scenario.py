@@ -49,8 +49,9 @@ class Scenario:
     dynamics_after: float
     matrix_row: pd.Series
     inputs_before: pd.DataFrame
-    inputs_after: pd.DataFrame
+    inputs_after: pd.DataFrame | None
     values: pd.DataFrame
+    history: tuple[pd.DataFrame, pd.DataFrame] | None = None   # the region's rows until its inputs are built
 
 
 def slope(x, z) -> float:
@@ -78,7 +79,7 @@ def check_range(changes: dict[str, float], catalog: Catalog, field: str = "chang
 
 def apply_changes(values: pd.DataFrame, profiles: pd.DataFrame, model_matrix: pd.DataFrame, warning_inputs: pd.DataFrame,
                   region_id: str, period: str, changes: dict[str, float], *, thresholds, status_indicators: list[str],
-                  dynamics_indicators: list[str] | None, dynamics_periods: int) -> Scenario:
+                  dynamics_indicators: list[str] | None, dynamics_periods: int, build: bool = True) -> Scenario:
     """The region-period with ``changes`` (indicator → new published value) carried through the features
     steps, the standardisation of its block held fixed.
 
@@ -86,15 +87,20 @@ def apply_changes(values: pd.DataFrame, profiles: pd.DataFrame, model_matrix: pd
     the region's own and its block's of the period and of the dynamics period before;
     ``profiles``: with ``z_``/``dz_`` columns, status and dynamics sums and indices; ``model_matrix``: with
     ``m_`` columns; ``warning_inputs``: the stored early-warning inputs (their columns are kept). A changed
-    indicator must have a published (not suppressed) value in that period, and be a model indicator."""
+    indicator must have a published (not suppressed) value in that period, and be a model indicator.
+    ``build=False`` leaves the early-warning inputs after the change to :func:`build_inputs` (several
+    scenarios in one pass of the features step)."""
     period = str(period)
-    prof = profiles.assign(period=profiles["period"].astype(str))
-    key = (prof["region_id"] == region_id) & (prof["period"] == period)
+    periods = profiles["period"].astype(str)
+    key = (profiles["region_id"] == region_id) & (periods == period)
     if not key.any():
         raise ScenarioError(f"no profile of region {region_id!r} in {period}", "region_id", region_id)
-    row = prof[key].iloc[0]
-    block = prof[(prof["reference_group"] == row["reference_group"]) & (prof["period"] == period)]
-    v = values.assign(period=values["period"].astype(str))
+    row = profiles[key].iloc[0].copy()
+    row["period"] = period
+    block = profiles[(profiles["reference_group"] == row["reference_group"]) & (periods == period)]
+    mine = values["region_id"] == region_id
+    v = values[mine | values["region_id"].isin(block["region_id"])]
+    v = v.assign(period=v["period"].astype(str))
     own = v[(v["region_id"] == region_id)].set_index(["indicator_id", "period"])
     block_values = v[v["region_id"].isin(block["region_id"]) & (v["period"] == period)]
     earlier = str(int(period[:4]) - dynamics_periods)
@@ -148,15 +154,16 @@ def apply_changes(values: pd.DataFrame, profiles: pd.DataFrame, model_matrix: pd
     cls_after = _class(new_row["status_index"], thresholds)
     new_row["status_class"] = cls_after
 
-    before_inputs = _inputs_row(warning_inputs, region_id, period)
-    after_inputs = _changed_inputs(prof, model_matrix, region_id, period, new_row, new_matrix, warning_inputs,
-                                   thresholds)
-    return Scenario(region_id=region_id, period=period, changes=pd.DataFrame(listed),
-                    status_before=float(row["status_index"]), status_after=float(new_row["status_index"]),
-                    class_before=cls_before, class_after=cls_after,
-                    dynamics_before=float(row["dynamics_index"]), dynamics_after=float(new_row["dynamics_index"]),
-                    matrix_row=new_matrix, inputs_before=before_inputs, inputs_after=after_inputs,
-                    values=changed_values)
+    sc = Scenario(region_id=region_id, period=period, changes=pd.DataFrame(listed),
+                  status_before=float(row["status_index"]), status_after=float(new_row["status_index"]),
+                  class_before=cls_before, class_after=cls_after,
+                  dynamics_before=float(row["dynamics_index"]), dynamics_after=float(new_row["dynamics_index"]),
+                  matrix_row=new_matrix, inputs_before=_inputs_row(warning_inputs, region_id, period),
+                  inputs_after=None, values=changed_values,
+                  history=_history(profiles, model_matrix, region_id, period, new_row, new_matrix, warning_inputs))
+    if build:
+        build_inputs([sc], warning_inputs, thresholds)
+    return sc
 
 
 def _class(index: float, thresholds) -> int | None:
@@ -180,21 +187,43 @@ def _inputs_row(inputs: pd.DataFrame, region_id: str, period: str) -> pd.DataFra
     return row.assign(period=period).set_index(["region_id", "period"])
 
 
-def _changed_inputs(profiles: pd.DataFrame, model_matrix: pd.DataFrame, region_id: str, period: str,
-                    new_row: pd.Series, new_matrix: pd.Series, stored: pd.DataFrame, thresholds) -> pd.DataFrame:
-    """The early-warning inputs of the changed region-period, built by the features step from the region's
-    own history with the changed row in place, in the stored inputs' columns."""
-    own = profiles[profiles["region_id"] == region_id]
-    own = pd.concat([own[own["period"] != period], new_row.to_frame().T.astype(own.dtypes.to_dict())],
+def _indicators(stored: pd.DataFrame) -> list[str]:
+    return sorted({i for c in stored.columns for i in (id_of(c, MODEL), id_of(c, DZ)) if i is not None})
+
+
+def _history(profiles: pd.DataFrame, model_matrix: pd.DataFrame, region_id: str, period: str, new_row: pd.Series,
+             new_matrix: pd.Series, stored: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The region's profile and model-matrix rows, only the columns the features step reads, with the changed
+    period's rows replaced."""
+    indicators = _indicators(stored)
+    p_cols = ["region_id", "period", "status_index", "status_class", "dynamics_index",
+              *[c for c in (column(DZ, i) for i in indicators) if c in profiles.columns]]
+    m_cols = ["region_id", "period", *[c for c in (column(MODEL, i) for i in indicators) if c in model_matrix.columns]]
+    own = profiles.loc[profiles["region_id"] == region_id, p_cols]
+    own = own.assign(period=own["period"].astype(str))
+    own = pd.concat([own[own["period"] != period], new_row[p_cols].to_frame().T.astype(own.dtypes.to_dict())],
                     ignore_index=True)
-    matrix = model_matrix[model_matrix["region_id"] == region_id].assign(period=lambda f: f["period"].astype(str))
+    matrix = model_matrix.loc[model_matrix["region_id"] == region_id, m_cols].assign(
+        period=lambda f: f["period"].astype(str))
     matrix = pd.concat([matrix[matrix["period"] != period],
-                        new_matrix.to_frame().T.assign(period=period).astype(matrix.dtypes.to_dict())],
+                        new_matrix[m_cols].to_frame().T.assign(period=period).astype(matrix.dtypes.to_dict())],
                        ignore_index=True)
-    indicators = sorted({i for c in stored.columns for i in (id_of(c, MODEL), id_of(c, DZ)) if i is not None})
-    built = build_warning_inputs(own, matrix, indicators, thresholds)
-    row = built[built["period"] == period]
-    row = row.reindex(columns=stored.columns)
-    fill = [c for c in row.columns if id_of(c, MODEL) is not None or id_of(c, DZ) is not None]
-    row[fill] = row[fill].fillna(0.0)
-    return row.assign(period=period).set_index(["region_id", "period"])
+    return own, matrix
+
+
+def build_inputs(scenarios: list[Scenario], stored: pd.DataFrame, thresholds) -> None:
+    """The early-warning inputs after the change of every scenario (``inputs_after``, in the stored inputs'
+    columns), built by the features step in one pass over their histories: each region's own history with the
+    changed row in place (two scenarios of one region stay apart)."""
+    todo = [(k, sc) for k, sc in enumerate(scenarios) if sc.history is not None]
+    if not todo:
+        return
+    own = pd.concat([sc.history[0].assign(region_id=f"s{k}") for k, sc in todo], ignore_index=True)
+    matrix = pd.concat([sc.history[1].assign(region_id=f"s{k}") for k, sc in todo], ignore_index=True)
+    built = build_warning_inputs(own, matrix, _indicators(stored), thresholds).set_index(["region_id", "period"])
+    fill = [c for c in stored.columns if id_of(c, MODEL) is not None or id_of(c, DZ) is not None]
+    for k, sc in todo:
+        row = built.loc[[(f"s{k}", sc.period)]].reset_index().reindex(columns=stored.columns)
+        row[fill] = row[fill].fillna(0.0)
+        sc.inputs_after = row.assign(region_id=sc.region_id, period=sc.period).set_index(["region_id", "period"])
+        sc.history = None

@@ -13,7 +13,7 @@ import pandas as pd
 from ml.columns import MODEL, PROB, column, columns, ids
 from ml.config import Settings
 from models.early_warning import explain
-from models.scenario import Scenario, ScenarioError, apply_changes, check_range
+from models.scenario import Scenario, ScenarioError, apply_changes, build_inputs, check_range
 from serving.schemas import (
     ScenarioAnswer, ScenarioRequest, ScenarioStatus, ScenarioValue, ScenarioWarning,
 )
@@ -90,7 +90,8 @@ def answer_batch(snap: Snapshot, settings: Settings, requests: list[ScenarioRequ
             _values(snap, period, settings.features.dynamics_periods), snap.profiles, snap.model_matrix,
             snap.warning_inputs, request.region_id, period, changes, thresholds=idx.status_thresholds,
             status_indicators=idx.status_indicators, dynamics_indicators=idx.dynamics_indicators,
-            dynamics_periods=settings.features.dynamics_periods))
+            dynamics_periods=settings.features.dynamics_periods, build=False))
+    build_inputs(scenarios, snap.warning_inputs, idx.status_thresholds)
     warnings = _warnings(snap, settings, scenarios)
     out = []
     for k, (request, sc) in enumerate(zip(requests, scenarios)):
