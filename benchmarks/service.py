@@ -78,8 +78,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--workdir", type=Path)
     parser.add_argument("--workers", type=int, default=1, help="service worker processes")
-    parser.add_argument("--report-pages", type=int, default=400, help="distinct report pages asked once each")
-    parser.add_argument("--scenario-requests", type=int, default=None, help="requests to /scenario (default: --requests)")
+    parser.add_argument("--report-pages", type=int, default=400, help="distinct report pages asked once each (0: no report runs)")
+    parser.add_argument("--scenario-requests", type=int, default=None, help="requests to /scenario (default: --requests; 0: none)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         workdir = args.workdir or Path(tmp) / "demo"
@@ -104,10 +104,12 @@ def main() -> None:
                  f'{{"region_ids": ["{one}"]}}'.encode(), args.requests),
                 ("/early_warning, all regions with explanations", "POST", "/early_warning", b"{}",
                  max(1000, args.requests // 5)),
-                ("/scenario, one region, SGB-II-Quote +1 (champions, exact SHAP, batched)", "POST", "/scenario",
-                 f'{{"requests": [{{"region_id": "{one}", "changes": [{{"indicator_id": "sgb2_quote", '
-                 f'"change": 1}}]}}]}}'.encode(), args.scenario_requests or args.requests),
             ]
+            n_scenarios = args.requests if args.scenario_requests is None else args.scenario_requests
+            if n_scenarios:
+                runs.append(("/scenario, one region, SGB-II-Quote +1 (champions, exact SHAP, batched)", "POST",
+                             "/scenario", f'{{"requests": [{{"region_id": "{one}", "changes": [{{"indicator_id": '
+                             f'"sgb2_quote", "change": 1}}]}}]}}'.encode(), n_scenarios))
             # report pages: each page asked for the first time (rendered on request, as every request was before
             # pages were cached per snapshot), then one page again and again (served from the cache)
             from ml.store import Store
@@ -116,10 +118,11 @@ def main() -> None:
                 keys = store.con.execute("SELECT region_id, period FROM profiles WHERE status_index IS NOT NULL "
                                          "ORDER BY period DESC, region_id").fetchall()
             pages = [f"/report?region_id={r}&period={p}" for r, p in keys if r != one][:args.report_pages]
-            runs += [(f"/report, {len(pages)} distinct pages, each rendered on its first request", "GET", pages, None,
-                      len(pages)),
-                     ("/report, one page again and again (cached per snapshot)", "GET", f"/report?region_id={one}",
-                      None, max(1000, args.requests // 5))]
+            if args.report_pages:
+                runs += [(f"/report, {len(pages)} distinct pages, each rendered on its first request", "GET", pages,
+                          None, len(pages)),
+                         ("/report, one page again and again (cached per snapshot)", "GET",
+                          f"/report?region_id={one}", None, max(1000, args.requests // 5))]
             results = [(name, measure(base, m, p, b, n, args.concurrency)) for name, m, p, b, n in runs]
         finally:
             service.stop(proc)

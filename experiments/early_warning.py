@@ -185,7 +185,7 @@ def _track_and_store(results: dict[int, HorizonResult], skipped: dict[int, str],
     metrics["roc_auc"] = first.metrics[first.chosen]["roc_auc"]
     models = {h: r.model for h, r in results.items()}
     features = sorted({f for m in models.values() for f in m.features} | {"worst_class"})
-    with job_run(settings.tracking.uri, "sozialradar-early-warning",
+    with job_run(settings.tracking.uri, cfg.experiment,
                  "early-warning-" + "-".join(f"h{h}-{r.chosen}" for h, r in results.items())) as run:
         mlflow.log_dict(settings.resolved(), "config.json")
         mlflow.log_params(flat_params({"early_warning": cfg.model_dump(mode="json"),

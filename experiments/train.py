@@ -147,7 +147,7 @@ def train_classifier(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog
 
     final = make().fit(Xn, yn)
     final.calibration_slope_ = slope
-    with job_run(settings.tracking.uri, "sozialradar-classifier", f"{cfg.model}-{period}") as run:
+    with job_run(settings.tracking.uri, cfg.experiment, f"{cfg.model}-{period}") as run:
         log_provenance(settings, X.assign(target=y), {"classifier": cfg.model_dump(mode="json"), "period": period})
         mlflow.log_metrics(metrics)
         _classifier_plots(final, X, y, names, classes, yn, pred, decided)
@@ -281,7 +281,7 @@ def train_typology(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog: 
         planted = pd.Series({g["region_id"]: g["type"] for g in truth["gemeinden"]}).reindex(X.index)
         ok = planted.notna().to_numpy()
         metrics["ari_planted_types"] = float(adjusted_rand_score(planted[ok], model.labels_[ok]))
-    with job_run(settings.tracking.uri, "sozialradar-typology", f"{cfg.method}-{period}") as run:
+    with job_run(settings.tracking.uri, cfg.experiment, f"{cfg.method}-{period}") as run:
         log_provenance(settings, X, {"typology": cfg.model_dump(mode="json"), "period": period})
         mlflow.log_metrics(metrics)
         mlflow.log_metrics({f"criterion_k{k}": v for k, v in model.scores_.items()})

@@ -183,6 +183,7 @@ class ClassifierConfig(_Section):
     cv_folds: int = Field(5, ge=2, le=20)
     reject_threshold: float | None = Field(None, gt=0.0, lt=1.0)
     registered_name: str = "sozialradar-classifier"
+    experiment: str = Field("sozialradar-classifier", description="the MLflow experiment of its runs")
     champion_metric: str = "cv_balanced_accuracy"
     seed: int = 0
 
@@ -194,6 +195,7 @@ class TypologyTrainingConfig(_Section):
     k_max: int = Field(8, ge=2)
     period: str | None = None
     registered_name: str = "sozialradar-typology"
+    experiment: str = Field("sozialradar-typology", description="the MLflow experiment of its runs")
     champion_metric: str = "silhouette"
     seed: int = 0
 
@@ -227,6 +229,7 @@ class EarlyWarningConfig(_Section):
     k_share: float = Field(0.1, gt=0, le=1, description="precision at k: the top share of regions per period")
     background_size: int = Field(50, ge=5, le=1000, description="background sample of the SHAP values")
     registered_name: str = "sozialradar-early-warning"
+    experiment: str = Field("sozialradar-early-warning", description="the MLflow experiment of its runs")
     seed: int = 0
 
     @field_validator("horizons")

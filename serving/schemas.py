@@ -7,7 +7,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Level = Literal["keine", "beobachten", "Warnung", "akut"]
-REGION_PATTERN = r"^[0-9A-Za-z_.\-]{1,40}$"
+REGION_PATTERN = r"^\w[\w.\-/() ]{0,59}$"
+"""A region id as the store accepts it (``ml.parsing.CODE`` and names used as ids): letters of any alphabet,
+digits and ``_.-/()`` and blanks, up to 60 characters."""
 PERIOD_PATTERN = r"^[0-9]{4}(-[0-9]{2})?$"
 
 

@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -88,13 +89,22 @@ class Snapshot:
         return self.warnings is not None and bool(self.warning_models)
 
     def warning_periods(self) -> set[str]:
-        """The periods with stored warnings."""
+        """The periods with stored warnings (computed once per snapshot)."""
+        return self._warning_periods
+
+    @cached_property
+    def _warning_periods(self) -> set[str]:
         return set(self.warnings["period"]) if self.warnings is not None else set()
 
-    @property
+    @cached_property
     def latest_period(self) -> str | None:
-        """The latest period with a status index, or None."""
+        """The latest period with a status index, or None (computed once per snapshot: asked by every request)."""
         return latest_complete_period(self.profiles)
+
+    @cached_property
+    def periods(self) -> frozenset[str]:
+        """Every period with profiles."""
+        return frozenset(self.profiles["period"].astype(str))
 
     def period_of(self, period: str | None) -> str:
         """The asked period, or the latest with a status index; :class:`UnknownPeriod` otherwise."""
@@ -103,7 +113,7 @@ class Snapshot:
             if latest is None:
                 raise UnknownPeriod("no period with a status index")
             return latest
-        if str(period) not in set(self.profiles["period"].astype(str)):
+        if str(period) not in self.periods:
             raise UnknownPeriod(f"no profiles for period {period!r}", str(period))
         return str(period)
 

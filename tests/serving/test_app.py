@@ -123,7 +123,9 @@ def test_explain_adds_up(client, at_risk):
 @pytest.mark.parametrize("method, path, kwargs, status, field", [
     ("get", "/profile", {"params": {"region_id": "99999999"}}, 404, "region_id"),
     ("get", "/profile", {"params": {"region_id": "14599020", "period": "1990"}}, 404, "period"),
-    ("get", "/profile", {"params": {"region_id": "a b"}}, 400, "region_id"),
+    ("get", "/profile", {"params": {"region_id": "a;b"}}, 400, "region_id"),
+    # a name used as id (umlauts, blanks, parentheses) is a valid id: unknown here, so 404
+    ("get", "/profile", {"params": {"region_id": "St. Jürgen (Süd)"}}, 404, "region_id"),
     ("get", "/profile", {"params": {}}, 400, "region_id"),
     ("post", "/classify", {"json": {"region_id": "14599020", "extra": 1}}, 400, "extra"),
     ("post", "/classify", {"json": {"region_id": "14599020", "period": "20x5"}}, 400, "period"),

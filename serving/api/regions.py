@@ -1,0 +1,56 @@
+"""Regions and their shapes: ``/regions`` (with status class and warning level) and ``/geometry`` (GeoJSON)."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+from fastapi import APIRouter, Query
+
+from serving.api.common import ApiError, Context
+from serving.schemas import GeometryAnswer, Region, RegionList, RegionShape
+
+
+def router(ctx: Context) -> APIRouter:
+    """The routes of this resource, answering from ``ctx``."""
+    router = APIRouter()
+
+    @router.get("/regions", response_model=RegionList)
+    def regions(level: str | None = Query(None, max_length=40, description="Ebene; leer: die der Profile")) -> RegionList:
+        s = ctx.snap()
+        _, regs = ctx.level_regions(s, level)
+        period = s.latest_period
+        p = s.profiles[s.profiles["period"] == period].set_index("region_id") if period else pd.DataFrame()
+        w = ctx.state.explain_period(s, period) if (s.has_warnings and period in s.warning_periods()) else None
+        ranking = ctx.settings.features.index.ranking
+        out = []
+        for r in regs.itertuples():
+            row = p.loc[r.region_id] if r.region_id in p.index else None
+            label = row["status_label"] if row is not None and isinstance(row["status_label"], str) else None
+            rank = row.get("status_rank") if (row is not None and ranking) else None
+            warn = w.loc[r.region_id] if (w is not None and r.region_id in w.index) else None
+            out.append(Region(region_id=r.region_id, name=r.name, level=r.level,
+                              parent_id=r.parent_id if isinstance(r.parent_id, str) else None, status_label=label,
+                              warning_level=None if warn is None else warn["level"],
+                              warning_probability=None if warn is None else float(warn["probability"]),
+                              status_rank=int(rank) if rank is not None and pd.notna(rank) else None))
+        return RegionList(period=period, ranking=ranking, regions=out)
+
+    @router.get("/geometry", response_model=GeometryAnswer)
+    def geometry(level: str | None = Query(None, max_length=40, description="Ebene; leer: die der Profile")):
+        """Flächen der Gebiete (GeoJSON) mit Statusklasse und Frühwarnstufe der letzten Periode, für die Karte."""
+        s = ctx.snap()
+        lv, regs = ctx.level_regions(s, level)
+        listed = regions(lv)
+        info = {r.region_id: r for r in listed.regions}
+        geo = regs[regs["geometry"].notna()] if "geometry" in regs.columns else regs.iloc[:0]
+        features = [RegionShape(id=g.region_id, geometry=json.loads(g.geometry), properties={
+            "region_id": g.region_id, "name": info[g.region_id].name, "status_label": info[g.region_id].status_label,
+            "warning_level": info[g.region_id].warning_level}) for g in geo.itertuples()]
+        if not features:
+            raise ApiError(404, "no_geometry", f"no geometry for the regions of level {lv!r}: run "
+                           "'sozialradar geometry FILE'", "level", lv)
+        missing = sorted(set(info) - set(geo["region_id"]))
+        return GeometryAnswer(level=lv, period=listed.period, features=features, missing=missing)
+
+    return router

@@ -1,0 +1,55 @@
+"""What the model jobs stored: ``/classify`` (classes), ``/typology`` (types), ``/forecast`` (forecasts)."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, Query
+
+from serving.api.common import PERIOD, REGION_ID, ApiError, Context
+from serving.schemas import Classification, ClassifyRequest, ForecastAnswer, ForecastPoint, TypologyAnswer
+from serving.state import NotReady, finite
+
+
+def router(ctx: Context) -> APIRouter:
+    """The routes of this resource, answering from ``ctx``."""
+    router = APIRouter()
+
+    @router.post("/classify", response_model=Classification)
+    def classify(request: ClassifyRequest) -> Classification:
+        s = ctx.snap()
+        per = ctx.period_of(s, request.period)
+        row = ctx.assigned(s, "classes", request.region_id, per)
+        return Classification(region_id=request.region_id, period=per, prediction=str(row["prediction"]),
+                              probabilities=json.loads(row["probabilities"]))
+
+    @router.get("/typology", response_model=TypologyAnswer)
+    def typology(region_id: str = REGION_ID, period: str | None = PERIOD) -> TypologyAnswer:
+        s = ctx.snap()
+        per = ctx.period_of(s, period)
+        row = ctx.assigned(s, "types", region_id, per)
+        return TypologyAnswer(region_id=region_id, period=per, type=int(row["type"]), description=str(row["description"]))
+
+    @router.get("/forecast", response_model=ForecastAnswer)
+    def forecast(region_id: str = REGION_ID,
+                 indicator_id: str | None = Query(None, pattern=r"^[a-z0-9_]{1,60}$")) -> ForecastAnswer:
+        s = ctx.snap()
+        ctx.region(s, region_id)
+        if s.forecasts is None:
+            raise NotReady("no forecasts in the store: run 'sozialradar forecast'")
+        f = s.forecasts[s.forecasts["region_id"] == region_id]
+        if indicator_id is not None:
+            if indicator_id not in set(s.forecasts["indicator_id"]):
+                raise ApiError(404, "unknown_indicator", f"no forecasts for indicator {indicator_id!r}",
+                               "indicator_id", indicator_id)
+            f = f[f["indicator_id"] == indicator_id]
+        points = []
+        for r in f.sort_values(["indicator_id", "period"]).itertuples():
+            hidden = r.flag == "suppressed"
+            points.append(ForecastPoint(indicator_id=r.indicator_id, name=s.catalog[r.indicator_id].name,
+                                        period=r.period, h=int(r.h), model=r.model, suppressed=hidden,
+                                        **{k: None if hidden else finite(getattr(r, k))
+                                           for k in ("yhat", "lo80", "hi80", "lo95", "hi95")}))
+        return ForecastAnswer(region_id=region_id, points=points)
+
+    return router
