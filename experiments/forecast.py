@@ -80,7 +80,9 @@ def run_forecast(values: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, 
     withheld = n_series - len(result.forecasts[["region_id", "indicator_id"]].drop_duplicates())
 
     with job_run(settings.tracking.uri, cfg.experiment, f"forecast-{engine}") as run:
-        log_provenance(settings, series, {"forecast": cfg.model_dump(mode="json"), "engine": engine, "level": level})
+        # "engine_used": an MLproject run has logged its own parameter "engine" (possibly "config") already
+        log_provenance(settings, series, {"forecast": cfg.model_dump(mode="json"), "engine_used": engine,
+                                          "level": level})
         m = result.metrics
         mlflow.log_metrics({"n_series": float(n_series), "seconds": seconds, "n_series_withheld": float(withheld),
                             "series_per_second": n_series / seconds if seconds > 0 else 0.0})

@@ -175,7 +175,7 @@ def test_cors_and_reload(client):
     assert client.post("/reload").status_code == 403
     assert client.post("/reload", headers={"X-API-Key": "wrong"}).status_code == 403
     r = client.post("/reload", headers={"X-API-Key": "test-key"})
-    assert r.status_code == 200 and set(r.json()["loaded"]) == {"classes", "types", "classifier", "typology", "early_warning"}
+    assert r.status_code == 200 and set(r.json()["loaded"]) == {"classes", "types", "classifier", "typology", "early_warning", "warning_model"}
 
 
 def test_reload_failure_keeps_serving_and_says_why(demo_settings, state, tmp_path):

@@ -32,7 +32,7 @@ def test_bentoml_endpoints_and_api_over_http(server):
     with urllib.request.urlopen(base + "/readyz", timeout=10) as r:
         ready = json.loads(r.read())
     assert ready["ready"] is True and ready["phase"] == "ready" and set(ready["versions"]) == {
-        "classes", "types", "classifier", "typology", "early_warning"}
+        "classes", "types", "classifier", "typology", "early_warning", "warning_model"}
     status, body = service.call(base, "/regions")
     assert status == 200 and len(body["regions"]) == 53
     status, body = service.call(base, "/early_warning", {})
