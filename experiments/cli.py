@@ -212,7 +212,8 @@ def _catalog_with_extensions(settings: Settings):
 @click.pass_context
 def features_cmd(ctx: click.Context, engine: str | None, crosswalk: Path | None) -> None:
     """Build region profiles: harmonise, derive, suppress, standardise, index and classes, per region and year."""
-    from features.pipeline import class_table, latest_complete_period
+    from features.pipeline import class_table
+    from ml.columns import latest_complete_period
 
     settings = _settings(ctx)
     result = _run_features(settings, None if engine == "config" else engine, crosswalk)
@@ -584,7 +585,7 @@ def demo_cmd(ctx: click.Context, workdir: Path, serve_for: float | None, port: i
     """Run the main job on the embedded Musterkreis sample: ingest, summary, region profiles, models."""
     from experiments import serve as service
     from experiments.jobs import classifier_job, typology_job
-    from features.pipeline import latest_complete_period
+    from ml.columns import latest_complete_period
     from ml.geometry import read_geojson, store_geometry
     from ml.importers import ingest_file
     from ml.store import Store

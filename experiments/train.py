@@ -21,7 +21,7 @@ from sklearn.metrics import (
 )
 from sklearn.model_selection import StratifiedKFold
 
-from features.pipeline import latest_complete_period
+from ml.columns import latest_complete_period
 from ml.catalog import Catalog
 from ml.columns import MODEL, PROB, column, columns, id_of, ids
 from ml.config import Settings

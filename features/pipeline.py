@@ -218,8 +218,3 @@ def class_table(profiles: pd.DataFrame, period: str) -> pd.DataFrame:
     return (p.groupby(["status_label", "dynamics_label"], dropna=False).size().rename("regions").reset_index())
 
 
-def latest_complete_period(profiles: pd.DataFrame) -> str | None:
-    """The latest period in which some region has a status index, or None."""
-    with_index = profiles[profiles["status_index"].notna()]
-    return None if with_index.empty else str(with_index["period"].max())
-

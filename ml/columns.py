@@ -57,3 +57,9 @@ def rename_to_ids(frame: pd.DataFrame, prefix: str) -> pd.DataFrame:
     """The columns of ``frame`` that carry ``prefix``, renamed to the bare names (a copy)."""
     keep = [c for c in frame.columns if isinstance(c, str) and c.startswith(prefix)]
     return frame[keep].rename(columns={c: c[len(prefix):] for c in keep})
+
+
+def latest_complete_period(profiles: pd.DataFrame) -> str | None:
+    """The latest period in which some region has a status index, or None."""
+    with_index = profiles[profiles["status_index"].notna()]
+    return None if with_index.empty else str(with_index["period"].max())

@@ -18,10 +18,8 @@ from bentoml.exceptions import InvalidArgument, ServiceUnavailable
 
 from ml.catalog import CatalogError, serving_catalog
 from ml.config import ConfigError, load_settings
-from models.scenario import ScenarioError
 from serving import schemas
 from serving.app import create_app
-from serving.scenario import answer_batch, new_values, period_of
 from serving.schemas import ScenarioAnswer, ScenarioRequest
 from serving.state import NotReady, ServiceState
 
@@ -46,6 +44,9 @@ except ConfigError as exc:
 def _check_scenario(request: ScenarioRequest) -> None:
     """Refuse a scenario the served data cannot answer while its request is parsed (a 400 naming the field,
     before batching): an unknown region, a withheld or unpublished value, a value outside the catalog's range."""
+    from models.scenario import ScenarioError
+    from serving.scenario import new_values, period_of
+
     snap = STATE.snapshot
     if snap is None or snap.warning_inputs is None:
         return                                   # not ready: the API answers 503
@@ -95,6 +96,9 @@ class Sozialradar:
         """What if a region's indicator values changed: status class (with the classifier champion's
         probabilities), warning probability and level per horizon with the exact SHAP explanation, computed by
         the champion models from the registry. Batchable: concurrent requests are scored together."""
+        from models.scenario import ScenarioError     # the scenario's modules load with its first request
+        from serving.scenario import answer_batch
+
         try:
             return answer_batch(self.state.current(), SETTINGS, requests)
         except NotReady as exc:

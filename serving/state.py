@@ -17,7 +17,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from features.pipeline import latest_complete_period
+from ml.columns import latest_complete_period
 from ml.catalog import Catalog
 from ml.config import Settings
 from ml.store import Store, StoreError
