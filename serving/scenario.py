@@ -42,8 +42,8 @@ def new_values(snap: Snapshot, request: ScenarioRequest, period: str) -> dict[st
     if withheld(profile.iloc[0]):
         raise ScenarioError(f"the values of region {request.region_id!r} in {period} are withheld (too few "
                             "residents or suppressed cells): no scenario", "region_id", request.region_id)
-    v = snap.values
-    own = v[(v["region_id"] == request.region_id) & (v["period"].astype(str) == period)].set_index("indicator_id")
+    own = _period_values(snap, period)
+    own = own[own["region_id"] == request.region_id].set_index("indicator_id")
     out = {}
     for k, c in enumerate(request.changes):
         field = f"changes[{k}]"
@@ -106,6 +106,15 @@ def answer_batch(snap: Snapshot, settings: Settings, requests: list[ScenarioRequ
             status=status, warnings=[w[k] for w in warnings], model_version=snap.versions.get("warning_model"),
             note=NOTE))
     return out
+
+
+def _period_values(snap: Snapshot, period: str) -> pd.DataFrame:
+    """The feature values of one period (cached per snapshot: every scenario request is checked against it)."""
+    key = ("period-values", period)
+    if key not in snap.frames:
+        v = snap.values
+        snap.frames[key] = v[v["period"].astype(str) == period]
+    return snap.frames[key]
 
 
 def _values(snap: Snapshot, period: str, dynamics_periods: int) -> pd.DataFrame:
