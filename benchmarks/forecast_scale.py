@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from models.forecast_engines import run_local, run_spark  # noqa: E402
-from models.forecasting import SeriesSpec, prophet_forecast  # noqa: E402
+from models.forecast_models import prophet_forecast  # noqa: E402
+from models.forecasting import SeriesSpec  # noqa: E402
 
 YEARS = [str(y) for y in range(2005, 2025)]
 

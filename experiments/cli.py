@@ -318,7 +318,15 @@ def _run_forecast(settings: Settings, engine: str | None, echo=click.echo):
         row = table[(table["indicator_id"] == indicator) & (table["model"] == model)]
         mase = float(row["mase"].iloc[0]) if len(row) else float("nan")
         cov = float(row["coverage80"].iloc[0]) if len(row) else float("nan")
-        echo(f"  {catalog[indicator].name}: {model}, Backtest-MASE {mase:.2f}, Abdeckung 80 %-Intervall {cov:.0%}")
+        held = float(row["holdout_coverage80"].iloc[0]) if len(row) else float("nan")
+        note = "" if held != held else (f", zurückgehaltene Jahre {held:.0%}"
+                                         + ("" if 0.7 <= held <= 0.9 else " — Intervall nicht verlässlich"))
+        out = summary.raced_out.get(indicator)
+        echo(f"  {catalog[indicator].name}: {model}, Backtest-MASE {mase:.2f}, Abdeckung 80 %-Intervall {cov:.0%}"
+             f"{note}" + (f" (nur an einer Stichprobe geprüft: {', '.join(sorted(out))})" if out else ""))
+    if not summary.breaks.empty:
+        years = summary.breaks.groupby("indicator_id")["period"].agg(", ".join)
+        echo("  Strukturbrüche: " + "; ".join(f"{catalog[i].name} {p}" for i, p in years.items()))
     return summary
 
 

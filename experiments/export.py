@@ -84,7 +84,8 @@ def export_profiles(tables: dict[str, pd.DataFrame], catalog: Catalog, period: s
 
 
 def export_forecasts(tables: dict[str, pd.DataFrame], catalog: Catalog, period: str | None) -> pd.DataFrame:
-    """Every forecast point (or those of one period) with its intervals; a withheld forecast shows no number."""
+    """Every forecast point (or those of one period) with its intervals and whether they held on held-out years;
+    a withheld forecast shows no number."""
     if "forecasts" not in tables:
         raise ExportError("the store holds no forecasts: run 'sozialradar forecast'")
     f = tables["forecasts"].assign(period=lambda x: x["period"].astype(str))
@@ -98,6 +99,10 @@ def export_forecasts(tables: dict[str, pd.DataFrame], catalog: Catalog, period: 
     for col, label in (("yhat", "Prognose"), ("lo80", "80 % von"), ("hi80", "80 % bis"), ("lo95", "95 % von"),
                        ("hi95", "95 % bis")):
         out[label] = f[col].round(4).astype(object).where(~hidden, SUPPRESSED)
+    if "interval_reliable" in f:
+        reliable = f["interval_reliable"].astype("boolean")
+        out["Intervall verlässlich"] = reliable.map({True: "ja", False: "nein"}).astype(object).where(
+            reliable.notna(), "nicht geprüft")
     return out.sort_values(["Name", "Merkmal", "Jahr"]).reset_index(drop=True)
 
 

@@ -22,12 +22,11 @@ from matplotlib.figure import Figure
 from ml.catalog import Catalog
 from ml.config import Settings
 from ml.tracking import job_run, log_figure, log_provenance
-from models.forecast_engines import input_series, run_local, run_spark
-from models.forecasting import ForecastError, ForecastResult, select_and_calibrate, spec_for
+from models.forecast_engines import input_series, run_local, run_raced, run_spark
+from models.forecast_global import global_rows
+from models.forecast_models import MODEL_NAMES
+from models.forecasting import ForecastError, ForecastResult, select_and_calibrate, spec_for, structural_breaks
 from models.typology import short_name
-
-MODEL_NAMES = {"naive": "naiv (letzter Wert)", "drift": "Drift (linearer Trend)", "seasonal_naive": "saisonal naiv",
-               "prophet": "Prophet", "prophet_default": "Prophet (Voreinstellungen)"}
 
 
 @dataclass
@@ -40,6 +39,8 @@ class ForecastSummary:
     champions: dict[str, str]
     metrics: pd.DataFrame
     result: ForecastResult
+    raced_out: dict[str, set[str]]  # per indicator the candidates fitted on the race's sample only
+    breaks: pd.DataFrame            # structural breaks per indicator and period
 
 
 def _specs(settings: Settings, catalog: Catalog) -> dict:
@@ -65,11 +66,22 @@ def run_forecast(values: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, 
     n_series = len(series[["region_id", "indicator_id"]].drop_duplicates())
     t0 = time.perf_counter()
     if engine == "spark":
-        rows = run_spark(series, specs, cfg.levels, master=cfg.spark_master, progress=progress)
+        def run(s, sp, prog):
+            return run_spark(s, sp, cfg.levels, master=cfg.spark_master, progress=prog)
     else:
-        rows = run_local(series, specs, cfg.levels, n_jobs=cfg.n_jobs, progress=progress)
+        def run(s, sp, prog):
+            return run_local(s, sp, cfg.levels, n_jobs=cfg.n_jobs, progress=prog)
+
+    def pooled(rows):
+        return global_rows(series, specs, rows, n_jobs=cfg.n_jobs or -1)
+
+    uses_global = any("global" in s.models for s in specs.values())
+    rows, raced_out = run_raced(series, specs, run, share=cfg.race_share, progress=progress,
+                                extra=pooled if uses_global else None)
     kinds = {i: catalog[i].kind for i in specs}
-    result = select_and_calibrate(rows, specs, list(cfg.models), cfg.levels, kinds, settings.privacy.min_count)
+    result = select_and_calibrate(rows, specs, list(cfg.models), cfg.levels, kinds, settings.privacy.min_count,
+                                  excluded=raced_out)
+    breaks = structural_breaks(series)
     seconds = time.perf_counter() - t0
     # a series whose latest values are suppressed is forecast from its last observed value, which would put
     # numbers on suppressed cells: only periods after the indicator's last period in the data are kept
@@ -87,15 +99,19 @@ def run_forecast(values: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, 
         mlflow.log_metrics({"n_series": float(n_series), "seconds": seconds, "n_series_withheld": float(withheld),
                             "series_per_second": n_series / seconds if seconds > 0 else 0.0})
         for row in m.itertuples():
-            for name in ("mase", "smape", "coverage80", "coverage95", "interval_score80"):
+            for name in ("mase", "smape", "coverage80", "coverage95", "interval_score80", "holdout_coverage80"):
                 value = getattr(row, name)
                 if pd.notna(value):
                     mlflow.log_metric(f"{name}.{row.indicator_id}.{row.model}", float(value))
-        table = champion_table(result, catalog)
+        table = champion_table(result, catalog, breaks, raced_out)
         mlflow.log_table(table, "champions.json")
         mlflow.log_text(table.to_csv(index=False), "champions.csv")
         mlflow.log_text(m.to_csv(index=False), "backtest_metrics.csv")
         mlflow.log_text(result.conformal.to_csv(index=False), "conformal_quantiles.csv")
+        mlflow.log_text(result.selection.to_csv(index=False), "champion_selection.csv")
+        mlflow.log_text(breaks.to_csv(index=False), "structural_breaks.csv")
+        for indicator, models in sorted(raced_out.items()):
+            mlflow.set_tag(f"raced_out.{indicator}", ", ".join(sorted(models)))
         if missing:
             mlflow.set_tag("indicators_without_data", ", ".join(missing))
         _fan_charts(series, result, catalog, cfg.plot_regions)
@@ -106,21 +122,34 @@ def run_forecast(values: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, 
         store.replace_table("forecast_champions", table.assign(run_id=run.info.run_id))
     result.forecasts = forecasts
     return ForecastSummary(run.info.run_id, n_series, seconds, n_series / seconds if seconds > 0 else 0.0,
-                           result.champions, m, result)
+                           result.champions, m, result, raced_out, breaks)
 
 
-def champion_table(result: ForecastResult, catalog: Catalog) -> pd.DataFrame:
-    """One row per indicator: German name, champion, its backtest MASE beside the baselines', coverage."""
+def champion_table(result: ForecastResult, catalog: Catalog, breaks: pd.DataFrame | None = None,
+                   raced_out: dict[str, set[str]] | None = None) -> pd.DataFrame:
+    """One row per indicator: German name, champion and why (its backtest MASE beside the best candidate's and
+    the baselines', the spread within which the simpler model is preferred), interval coverage in the backtest
+    and on the held-out origin, whether the interval is reliable, structural breaks and raced-out candidates."""
     m = result.metrics.set_index(["indicator_id", "model"])
+    sel = result.selection.set_index(["indicator_id", "model"]) if not result.selection.empty else None
     rows = []
     for indicator, model in sorted(result.champions.items()):
-        def get(mod, col):
-            return float(m.loc[(indicator, mod), col]) if (indicator, mod) in m.index else np.nan
+        def get(mod, col, frame=m):
+            return float(frame.loc[(indicator, mod), col]) if frame is not None and (indicator, mod) in frame.index \
+                else np.nan
+        best = result.selection[(result.selection["indicator_id"] == indicator)]
+        best_model = str(best.sort_values("mase_paired").iloc[0]["model"]) if len(best) else model
+        reliable = get(model, "interval_reliable")
+        years = [] if breaks is None else breaks.loc[breaks["indicator_id"] == indicator, "period"].tolist()
         rows.append({"indicator_id": indicator, "Indikator": catalog[indicator].name, "champion": model,
                      "Modell": MODEL_NAMES.get(model, model), "mase": get(model, "mase"),
+                     "best": best_model, "mase_best": get(best_model, "mase"), "spread": get(model, "spread", sel),
                      "mase_naive": get("naive", "mase"), "mase_drift": get("drift", "mase"),
                      "mase_prophet": get("prophet", "mase"), "coverage80": get(model, "coverage80"),
-                     "coverage95": get(model, "coverage95"), "n_backtest": get(model, "n")})
+                     "coverage95": get(model, "coverage95"), "holdout_coverage80": get(model, "holdout_coverage80"),
+                     "interval_reliable": None if np.isnan(reliable) else bool(reliable),
+                     "n_backtest": get(model, "n"), "structural_breaks": ", ".join(years),
+                     "raced_out": ", ".join(sorted((raced_out or {}).get(indicator, set())))})
     return pd.DataFrame(rows)
 
 

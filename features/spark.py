@@ -99,6 +99,6 @@ def run_on_spark(selected: pd.DataFrame, catalog: Catalog, privacy: PrivacyConfi
         spark.stop()
     for frame in (values, combined):
         for c in frame.columns:
-            if frame[c].dtype == object:
-                frame[c] = frame[c].astype("str")
+            if frame[c].dtype == object:       # text, with missing values kept missing (not the text "None")
+                frame[c] = frame[c].where(frame[c].isna(), frame[c].astype("str"))
     return values.loc[:, VALUE_OUTPUT_COLUMNS], combined

@@ -167,12 +167,13 @@ def suppress_small_numbers(obs: pd.DataFrame, catalog: Catalog, privacy: Privacy
     reason[(out["flag"] == "suppressed").to_numpy()] = "source"
     # a small count of persons could name them; dwellings or cars are no persons (zeros of persons stay suppressed:
     # in small areas they are as noisy as ones and twos, and the models have no small-count smoothing yet)
-    persons = meta["persons"].reindex(out["indicator_id"]).fillna(True).to_numpy(dtype=bool)
+    flags = meta["persons"].astype("boolean")
+    persons = flags.reindex(out["indicator_id"]).fillna(True).to_numpy(dtype=bool)
     value = out["value"].to_numpy(dtype=float)
     small_count = (kind == "count") & persons & (value < privacy.min_count)
     reason[(reason == "") & small_count] = "count"
     num_id = meta["numerator_id"].reindex(out["indicator_id"]).to_numpy()
-    num_persons = meta["persons"].reindex(num_id).fillna(True).to_numpy(dtype=bool)
+    num_persons = flags.reindex(num_id).fillna(True).to_numpy(dtype=bool)
     numerator = out["numerator"].to_numpy(dtype=float)
     small_num = np.isin(kind, ["share", "rate"]) & num_persons & (numerator >= 0) & (numerator < privacy.min_count)
     reason[(reason == "") & small_num] = "numerator"
@@ -182,7 +183,7 @@ def suppress_small_numbers(obs: pd.DataFrame, catalog: Catalog, privacy: Privacy
         probe = pd.DataFrame({"region_id": out["region_id"].to_numpy(), "indicator_id": num_id,
                               "period": out["period"].to_numpy()})
         inherit = probe.merge(flagged.assign(_hit=True), on=["region_id", "indicator_id", "period"],
-                              how="left")["_hit"].fillna(False).to_numpy(dtype=bool)
+                              how="left")["_hit"].eq(True).to_numpy(dtype=bool)
         reason[(reason == "") & inherit] = "numerator"
     pop = out[out["indicator_id"] == population_indicator].set_index(["region_id", "period"])["value"]
     if len(pop):

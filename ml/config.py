@@ -269,10 +269,21 @@ class ForecastConfig(_Section):
         description="indicators forecast per region (annual or monthly, as the catalog says)",
     )
     level: str | None = Field(None, description="regions of this level; None: features.level")
-    models: list[Literal["naive", "drift", "seasonal_naive", "prophet", "prophet_default"]] = Field(
-        default_factory=lambda: ["naive", "drift", "seasonal_naive", "prophet"],
-        description="candidates; seasonal_naive only for monthly series; the champion per indicator has the lowest backtest MASE",
+    models: list[Literal["naive", "drift", "seasonal_naive", "theta", "ets", "arima", "combination", "global",
+                         "prophet", "prophet_default"]] = Field(
+        default_factory=lambda: ["naive", "drift", "seasonal_naive", "theta", "ets", "combination", "global",
+                                 "prophet"],
+        description="candidates; seasonal_naive only for monthly series; combination: the median of drift, theta "
+                    "and ets; global: one LightGBM model across the regions of an indicator. "
+                    "The champion per indicator is the simplest candidate whose backtest MASE is within the "
+                    "backtest's spread of the best",
     )
+    race_share: float = Field(
+        0.25, gt=0, le=1,
+        description="share of the regions (at least 10) on which the costly candidates (Prophet, ARIMA; ETS and the "
+                    "combination on monthly series) are backtested first; where one is behind the best cheaper "
+                    "candidate there by more than the backtest's spread, it cannot become champion and is not "
+                    "fitted on the other regions (1: no race)")
     horizon_years: int = Field(3, ge=1, le=20, description="H for annual series")
     horizon_months: int = Field(12, ge=1, le=60, description="H for monthly series")
     backtest_origins: int = Field(3, ge=1, le=50, description="rolling origins per series, each forecasting h = 1…H")

@@ -102,3 +102,91 @@ def run_spark(series: pd.DataFrame, specs: dict[str, SeriesSpec], levels=(0.8, 0
     for c in ("part", "region_id", "indicator_id", "model", "origin", "period"):
         out[c] = out[c].astype("str")
     return _sorted(out)
+
+
+EXPENSIVE = ("prophet", "prophet_default", "arima")
+"""Candidates that cost tens of milliseconds per fit on any series: tried on a sample of regions first
+(:func:`run_raced`). On monthly series ETS joins them (about 170 ms per seasonal fit, 40 times an annual one),
+and with it the combination that takes ETS in."""
+
+
+def costly_models(spec: SeriesSpec) -> tuple[str, ...]:
+    """The candidates of ``spec`` that are raced (see :data:`EXPENSIVE`)."""
+    from models.forecast_models import COMBINED_FROM
+
+    costly = set(EXPENSIVE) | ({"ets"} if spec.frequency == "monthly" else set())
+    chosen = {m for m in spec.models if m in costly}
+    if "combination" in spec.models and chosen & set(COMBINED_FROM):
+        chosen.add("combination")
+    return tuple(m for m in spec.models if m in chosen)
+
+
+def race_sample(series: pd.DataFrame, share: float, minimum: int = 10) -> pd.Series:
+    """Per indicator, the regions the expensive candidates are tried on first: a stable choice by the CRC32 of
+    the region id, ``share`` of the regions but at least ``minimum`` (all where there are fewer)."""
+    import zlib
+
+    keys = series[["region_id", "indicator_id"]].drop_duplicates()
+    keys = keys.assign(key=keys["region_id"].map(lambda r: zlib.crc32(str(r).encode())))
+    keys = keys.sort_values(["indicator_id", "key", "region_id"])
+    rank = keys.groupby("indicator_id").cumcount()
+    size = keys.groupby("indicator_id")["region_id"].transform("size")
+    keys["sampled"] = rank < np.maximum(np.ceil(share * size), np.minimum(minimum, size))
+    return series.merge(keys[["region_id", "indicator_id", "sampled"]], on=["region_id", "indicator_id"])["sampled"]
+
+
+def run_raced(series: pd.DataFrame, specs: dict[str, SeriesSpec], run, share: float = 0.25,
+              progress: Progress | None = None, extra=None) -> tuple[pd.DataFrame, dict[str, set[str]]]:
+    """Rows of every candidate, with the costly ones (:func:`costly_models`) raced on a sample of regions
+    (:func:`race_sample`): the cheap candidates are backtested and forecast on every region, the costly ones
+    backtested on the sample only. On the sample, every candidate goes through the champion rule
+    (:func:`models.forecasting.choose_champions`); where a costly one wins there, its final forecast is made for
+    every region, and it competes on the sample's rows. Where it does not, it is left out of the choice
+    (returned per indicator). ``run(series, specs, progress)`` is an engine (local or Spark); ``extra(rows)``
+    adds the rows of candidates computed across series (the global model) to the per-series ones, before the
+    race is decided."""
+    from dataclasses import replace
+
+    from models.forecast_models import COMBINED_FROM
+    from models.forecasting import choose_champions
+
+    costly = {i: costly_models(s) for i, s in specs.items()}
+    cheap = {i: replace(s, models=tuple(m for m in s.models if m not in costly[i])) for i, s in specs.items()}
+    if share >= 1 or not any(costly.values()):
+        rows = run(series, specs, progress)
+        return (_sorted(pd.concat([rows, extra(rows)], ignore_index=True)) if extra else rows), {}
+    sampled = race_sample(series, share).to_numpy()
+    with_costly = series["indicator_id"].map(lambda i: bool(costly.get(i))).to_numpy()
+    n_all = len(series[["region_id", "indicator_id"]].drop_duplicates())
+
+    def own(frame: pd.DataFrame, models: dict[str, tuple[str, ...]]) -> pd.DataFrame:
+        return frame[[m in models.get(i, ()) for i, m in zip(frame["indicator_id"], frame["model"])]]
+
+    rows = run(series, cheap, None if progress is None else (lambda d, n: progress(min(d, n_all - 1), n_all)))
+    if extra:
+        rows = pd.concat([rows, extra(rows)], ignore_index=True)
+    first = series[sampled & with_costly]
+    # the sample runs every candidate (a combination needs its cheap components), backtest only; only the costly
+    # candidates' rows are kept from it
+    sample_specs = {}
+    for i in specs:
+        if costly[i]:
+            need = set(costly[i]) | (set(COMBINED_FROM) if "combination" in costly[i] else set())
+            sample_specs[i] = replace(specs[i], models=tuple(m for m in specs[i].models if m in need), final=False)
+    sample_rows = own(run(first, sample_specs, None), costly) if len(first) else rows.iloc[:0]
+    sample_regions = set(zip(first["region_id"], first["indicator_id"]))
+    backtest = pd.concat([rows[rows["part"] == "backtest"], sample_rows])
+    on_sample = backtest[[k in sample_regions for k in zip(backtest["region_id"], backtest["indicator_id"])]]
+    winners, _ = choose_champions(on_sample, list(next(iter(specs.values())).models))
+    out = {i: set(m) - {winners.get(i)} for i, m in costly.items() if m and set(m) - {winners.get(i)}}
+    won = {i: m for i, m in winners.items() if m in costly.get(i, ())}
+    final_rows = rows.iloc[:0]
+    if won:
+        final_specs = {}
+        for i, model in won.items():
+            need = {model} | (set(COMBINED_FROM) & set(specs[i].models) if model == "combination" else set())
+            final_specs[i] = replace(specs[i], models=tuple(m for m in specs[i].models if m in need), backtest=False)
+        final_rows = own(run(series[series["indicator_id"].isin(won)], final_specs, None), {i: (m,) for i, m in won.items()})
+    if progress:
+        progress(n_all, n_all)
+    return _sorted(pd.concat([rows, sample_rows, final_rows], ignore_index=True)), out

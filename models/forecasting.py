@@ -1,33 +1,37 @@
-"""Indicator forecasts per (region, indicator): Prophet and baselines, rolling-origin backtests, calibrated intervals.
+"""Indicator forecasts per (region, indicator): rolling-origin backtests, the champion rule, calibrated intervals.
 
 One series is one region's values of one indicator on a regular grid of years (``YYYY``) or months
 (``YYYY-MM``), with NaN where a value is missing or suppressed. :func:`forecast_series` runs, for every
-candidate model, a rolling-origin backtest (expanding window: origins o₁ < … < o_K, each forecasting
-h = 1…H) and the final forecast from all data. It is a pure function of one series, so the local engine
-(joblib) and the Spark engine (``groupBy(region, indicator).applyInPandas``) call the same code.
+per-series candidate (``models.forecast_models``), a rolling-origin backtest (expanding window: origins
+o₁ < … < o_K, each forecasting h = 1…H) and the final forecast from all data. It is a pure function of one
+series, so the local engine (joblib) and the Spark engine (``groupBy(region, indicator).applyInPandas``) call
+the same code; the global model (``models.forecast_global``) adds rows of the same shape.
 
 :func:`select_and_calibrate` then works on all series at once:
 
 * MASE = mean |y − ŷ| / s, where s is the series' in-sample one-step naive error (mean |yₜ − yₜ₋₁| over the
   training window of that origin); sMAPE = mean 200·|y − ŷ| / (|y| + |ŷ|).
-* The champion per indicator is the candidate with the lowest backtest MASE.
+* The champion per indicator (:func:`choose_champions`) is the simplest candidate (:data:`SIMPLICITY`) whose
+  MASE, on the cases every candidate forecast, is within the backtest's own spread of the best one's: the
+  larger standard error of the differences over regions and over origins.
 * Intervals are split-conformal on the backtest residuals of the champion: per indicator and horizon, the
   scaled signed errors z = (y − ŷ)/s give the lower and upper quantiles (with the (n + 1) finite-sample
   correction), and the final interval is ŷ + s·q. Horizons with fewer than 20 residuals borrow from all
-  horizons, rescaled by √h. The backtest coverage of these intervals is measured cross-fitted: quantiles
-  from one half of the regions are checked on the other half.
+  horizons, rescaled by √h. The backtest coverage of these intervals is measured cross-fitted (quantiles
+  from one half of the regions checked on the other half) and out of time (:func:`holdout_coverage`: fitted
+  on the earlier origins, checked on the latest); the latter decides ``interval_reliable``.
+* :func:`structural_breaks` names the periods in which most regions moved as they rarely do.
 * Forecasts and bounds are clipped to the indicator's range: shares to [0, 100], counts to ≥ 0, and the
   catalog's min/max where given. Count forecasts below the privacy threshold are flagged ``suppressed``
   and carry no numbers.
 
-Longer than 450 lines because the candidates, the rolling-origin backtest, the champion choice and the conformal
-calibration share one row format and are checked together against their invariants; the engines that map it over
-series live in ``forecast_engines``.
+Longer than 450 lines because the rolling-origin backtest, the champion rule, the conformal calibration and its
+two checks share one row format and are checked together against their invariants; the candidates live in
+``forecast_models`` and ``forecast_global``, the engines that map them over series in ``forecast_engines``.
 """
 
 from __future__ import annotations
 
-import logging
 import math
 import zlib
 from dataclasses import dataclass
@@ -35,32 +39,18 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ml.quiet import verbose
+from models.forecast_models import (
+    SERIES_MODELS, ForecastError, combine, future_periods, model_forecast, naive_scale, period_grid,
+)
 
-_LOGGERS = ("cmdstanpy", "prophet", "prophet.plot", "prophet.models")
+MODELS = SERIES_MODELS + ("global",)
+"""Forecasting candidates; ``prophet_default`` is Prophet with its defaults, for comparison; ``global`` is the
+model across all series of an indicator (``models.forecast_global``)."""
 
-
-def _quiet() -> None:
-    """Silence Stan's per-fit chatter, unless ``SOZIALRADAR_VERBOSE`` asks for it. cmdstanpy configures its
-    logger on the first ``get_logger()`` call (level DEBUG, a handler), which the first fit would make after
-    any earlier quieting: so that call is made here, first."""
-    if verbose():
-        return
-    from cmdstanpy.utils import get_logger
-
-    get_logger()
-    for name in _LOGGERS:
-        logging.getLogger(name).setLevel(logging.CRITICAL)
-
-def _quiet_import() -> None:
-    """Prophet logs a notice about plotly while it is imported: its loggers are set before that."""
-    if not verbose():
-        for name in _LOGGERS:
-            logging.getLogger(name).setLevel(logging.CRITICAL)
-
-
-MODELS = ("naive", "drift", "seasonal_naive", "prophet", "prophet_default")
-"""Forecasting models; ``prophet_default`` is Prophet with its defaults, for comparison."""
+SIMPLICITY = ("naive", "drift", "seasonal_naive", "theta", "ets", "combination", "arima", "global", "prophet",
+              "prophet_default")
+"""Candidates from the simplest to the most elaborate: the champion is the simplest one whose backtest MASE is
+within the backtest's own spread of the best (:func:`choose_champions`)."""
 
 OUTPUT_COLUMNS = ["part", "region_id", "indicator_id", "model", "origin", "period", "h", "y", "yhat", "scale",
                   "n_lo80", "n_hi80", "n_lo95", "n_hi95"]
@@ -68,10 +58,6 @@ OUTPUT_COLUMNS = ["part", "region_id", "indicator_id", "model", "origin", "perio
 (nominal) interval where it has one; ``scale`` the in-sample naive error of the training window."""
 
 MIN_CONFORMAL = 20
-
-
-class ForecastError(ValueError):
-    """A series, a configuration or a store that does not allow a forecast."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +73,8 @@ class SeriesSpec:
     upper: float | None = None
     models: tuple[str, ...] = ("naive", "drift", "prophet")
     uncertainty_samples: int = 0
+    backtest: bool = True          # the rolling-origin rows (False: the final forecast only)
+    final: bool = True             # the final forecast (False: the backtest only, as in a race's sample)
 
 
 def spec_for(indicator, cfg) -> SeriesSpec:
@@ -108,137 +96,6 @@ def spec_for(indicator, cfg) -> SeriesSpec:
         lower=lower, upper=upper, models=models,
         uncertainty_samples=cfg.prophet_uncertainty_samples,
     )
-
-
-# --- periods ----------------------------------------------------------------------------------------------
-
-def period_to_timestamp(periods, frequency: str) -> pd.DatetimeIndex:
-    """``YYYY`` → 1 January, ``YYYY-MM`` → the first of the month."""
-    text = pd.Index(periods).astype(str)
-    if frequency == "monthly":
-        return pd.to_datetime(text + "-01", format="%Y-%m-%d")
-    return pd.to_datetime(text + "-01-01", format="%Y-%m-%d")
-
-
-def period_grid(first: str, last: str, frequency: str) -> list[str]:
-    """Every period from ``first`` to ``last`` inclusive."""
-    if frequency == "monthly":
-        return [p.strftime("%Y-%m") for p in pd.period_range(first, last, freq="M")]
-    return [str(y) for y in range(int(first), int(last) + 1)]
-
-
-def future_periods(last: str, horizon: int, frequency: str) -> list[str]:
-    """The ``horizon`` periods after ``last`` (years, or months for monthly series)."""
-    if frequency == "monthly":
-        start = pd.Period(last, freq="M")
-        return [(start + k).strftime("%Y-%m") for k in range(1, horizon + 1)]
-    return [str(int(last) + k) for k in range(1, horizon + 1)]
-
-
-# --- the models -------------------------------------------------------------------------------------------
-
-def naive_scale(y: np.ndarray) -> float:
-    """Mean absolute one-step change over consecutive observed values (NaN when fewer than two)."""
-    d = np.diff(y)
-    d = d[~np.isnan(d)]
-    return float(np.abs(d).mean()) if len(d) else math.nan
-
-
-def _observed(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    t = np.flatnonzero(~np.isnan(y))
-    return t, y[t]
-
-
-def _z(level: float) -> float:
-    from scipy.stats import norm
-    return float(norm.ppf(0.5 + level / 2))
-
-
-def baseline_forecast(model: str, y: np.ndarray, horizon: int, levels=(0.8, 0.95)) -> tuple[np.ndarray, dict]:
-    """Point forecasts for steps 1…H after the end of ``y`` (NaN allowed inside) and the textbook normal
-    intervals (Hyndman & Athanasopoulos, ch. 5.5) as {level: (lo, hi)}."""
-    t, v = _observed(y)
-    n = len(y)
-    steps = np.arange(1, horizon + 1)
-    last_t, last = t[-1], v[-1]
-    ahead = (n - 1 - last_t) + steps                       # steps after the last observed value
-    if model == "naive":
-        yhat = np.full(horizon, last)
-        diffs = np.diff(v)
-        sigma = float(np.sqrt(np.mean(diffs ** 2))) if len(diffs) else math.nan
-        spread = sigma * np.sqrt(ahead)
-    elif model == "drift":
-        slope = (last - v[0]) / (last_t - t[0]) if last_t > t[0] else 0.0
-        yhat = last + slope * ahead
-        diffs = np.diff(v) - slope
-        sigma = float(np.sqrt((diffs ** 2).sum() / max(len(diffs) - 1, 1))) if len(diffs) else math.nan
-        spread = sigma * np.sqrt(ahead * (1 + ahead / max(last_t - t[0], 1)))
-    elif model == "seasonal_naive":
-        season = 12
-        yhat = np.empty(horizon)
-        for i, k in enumerate(steps):
-            back = n - 1 + k - season * math.ceil(k / season)
-            while back >= 0 and np.isnan(y[back]):
-                back -= season
-            yhat[i] = y[back] if back >= 0 else last
-        sd = y[season:] - y[:-season]
-        sd = sd[~np.isnan(sd)]
-        sigma = float(np.sqrt(np.mean(sd ** 2))) if len(sd) else math.nan
-        spread = sigma * np.sqrt(np.floor((steps - 1) / season) + 1)
-    else:
-        raise ForecastError(f"unknown baseline {model!r}")
-    return yhat, {lv: (yhat - _z(lv) * spread, yhat + _z(lv) * spread) for lv in levels}
-
-
-def prophet_options(frequency: str, n_obs: int, defaults: bool = False) -> dict:
-    """Prophet's constructor arguments: annual series without seasonalities and with at most one
-    changepoint per three observations; monthly series with yearly seasonality and one per six months."""
-    if defaults:
-        return {}
-    if frequency == "monthly":
-        return dict(yearly_seasonality=True, weekly_seasonality=False, daily_seasonality=False,
-                    n_changepoints=int(min(25, max(0, n_obs // 6))))
-    return dict(yearly_seasonality=False, weekly_seasonality=False, daily_seasonality=False,
-                n_changepoints=int(min(25, max(0, (n_obs - 1) // 3))))
-
-
-def prophet_forecast(periods: list[str], y: np.ndarray, horizon: int, frequency: str, *, defaults: bool = False,
-                     uncertainty_samples: int = 0, levels=(0.8, 0.95), seed: int = 0) -> tuple[np.ndarray, dict]:
-    """Fit Prophet on the observed values and forecast the H periods after ``periods[-1]``; the model's own
-    intervals from ``uncertainty_samples`` predictive samples (none when 0). ``defaults``: Prophet's own
-    defaults (automatic seasonalities, 25 changepoints) instead of :func:`prophet_options`."""
-    _quiet_import()
-    from prophet import Prophet
-
-    _quiet()
-    mask = ~np.isnan(y)
-    df = pd.DataFrame({"ds": period_to_timestamp(np.asarray(periods)[mask], frequency), "y": y[mask]})
-    options = prophet_options(frequency, int(mask.sum()), defaults)
-    model = Prophet(**options, uncertainty_samples=uncertainty_samples)
-    model.fit(df)
-    future = pd.DataFrame({"ds": period_to_timestamp(future_periods(periods[-1], horizon, frequency), frequency)})
-    model.uncertainty_samples = 0
-    yhat = model.predict(future)["yhat"].to_numpy()
-    intervals: dict = {}
-    if uncertainty_samples > 0:
-        model.uncertainty_samples = uncertainty_samples
-        np.random.seed(seed)
-        draws = model.predictive_samples(future)["yhat"]      # (H, samples)
-        for lv in levels:
-            a = (1 - lv) / 2
-            intervals[lv] = (np.quantile(draws, a, axis=1), np.quantile(draws, 1 - a, axis=1))
-    return yhat, intervals
-
-
-def model_forecast(model: str, periods: list[str], y: np.ndarray, spec: SeriesSpec, *, final: bool,
-                   levels=(0.8, 0.95)) -> tuple[np.ndarray, dict]:
-    """One candidate's forecast of a series (point and scale) for the spec's horizon."""
-    if model in ("naive", "drift", "seasonal_naive"):
-        return baseline_forecast(model, y, spec.horizon, levels)
-    if model in ("prophet", "prophet_default"):
-        return prophet_forecast(periods, y, spec.horizon, spec.frequency, defaults=model == "prophet_default",
-                                uncertainty_samples=spec.uncertainty_samples if final else 0, levels=levels)
-    raise ForecastError(f"unknown model {model!r}; known: {', '.join(MODELS)}")
 
 
 # --- one series -------------------------------------------------------------------------------------------
@@ -272,13 +129,12 @@ def forecast_series(region_id: str, indicator_id: str, periods: list[str], value
     # minimum training length needs (its longer horizons then go unchecked), never past the last value
     latest = min(max(n - H, spec.min_train), n - 1)
     origins = [latest - k * spec.origin_step for k in range(spec.origins - 1, -1, -1)]
-    for o in origins:
+    for o in origins if spec.backtest else []:
         if o < 2 or np.count_nonzero(~np.isnan(y[:o])) < spec.min_train:
             continue
         train, actual = y[:o], y[o: o + H]
         scale = naive_scale(train)
-        for model in spec.models:
-            yhat, nominal = model_forecast(model, grid[:o], train, spec, final=False, levels=levels)
+        for model, (yhat, nominal) in _candidates(grid[:o], train, spec, final=False, levels=levels).items():
             for k in range(len(actual)):
                 if np.isnan(actual[k]):
                     continue
@@ -286,12 +142,28 @@ def forecast_series(region_id: str, indicator_id: str, periods: list[str], value
                                  actual[k], yhat[k], scale, nominal, k, levels))
     scale = naive_scale(y)
     future = future_periods(grid[-1], H, spec.frequency)
-    for model in spec.models:
-        yhat, nominal = model_forecast(model, grid, y, spec, final=True, levels=levels)
+    finals = _candidates(grid, y, spec, final=True, levels=levels) if spec.final else {}
+    for model, (yhat, nominal) in finals.items():
         for k in range(H):
             rows.append(_row("forecast", region_id, indicator_id, model, grid[-1], future[k], k + 1, math.nan,
                              yhat[k], scale, nominal, k, levels))
     return pd.DataFrame(rows, columns=OUTPUT_COLUMNS)
+
+
+def _candidates(periods: list[str], y: np.ndarray, spec: SeriesSpec, *, final: bool,
+                levels) -> dict[str, tuple[np.ndarray, dict]]:
+    """Every per-series candidate of ``spec`` on one training window; ``combination`` from the others."""
+    out = {}
+    for model in spec.models:
+        if model in ("combination", "global"):
+            continue
+        out[model] = model_forecast(model, periods, y, spec.horizon, spec.frequency, levels=levels,
+                                    uncertainty_samples=spec.uncertainty_samples if final else 0)
+    if "combination" in spec.models:
+        mixed = combine({m: f[0] for m, f in out.items()})
+        if mixed is not None:
+            out["combination"] = (mixed, {})
+    return out
 
 
 def _row(part, region_id, indicator_id, model, origin, period, h, y, yhat, scale, nominal, k, levels) -> dict:
@@ -357,14 +229,57 @@ def backtest_metrics(backtest: pd.DataFrame, levels=(0.8, 0.95)) -> pd.DataFrame
     return out.reset_index()
 
 
-def choose_champions(metrics: pd.DataFrame, order: list[str]) -> dict[str, str]:
-    """The candidate with the lowest backtest MASE per indicator (ties: earlier in ``order``)."""
-    rank = {m: i for i, m in enumerate(order)}
-    champions = {}
-    for indicator, g in metrics.dropna(subset=["mase"]).groupby("indicator_id"):
-        g = g.assign(rank=g["model"].map(rank).fillna(len(rank)))
-        champions[str(indicator)] = str(g.sort_values(["mase", "rank"]).iloc[0]["model"])
-    return champions
+def paired_errors(backtest: pd.DataFrame, models: list[str] | None = None) -> pd.DataFrame:
+    """Absolute scaled errors of one indicator's backtest, one column per candidate, on the rows (region,
+    origin, h) that every one of them forecast: the candidates are compared on the same cases."""
+    b = backtest if models is None else backtest[backtest["model"].isin(models)]
+    if b.empty:
+        return pd.DataFrame()
+    ase = scaled_errors(b, indicator_scales(b)).abs()
+    wide = b.assign(ase=ase).pivot_table(index=["region_id", "origin", "h"], columns="model", values="ase",
+                                         aggfunc="first")
+    return wide.dropna()
+
+
+def compare(errors: pd.DataFrame) -> tuple[pd.Series, str, float]:
+    """From :func:`paired_errors`: each candidate's MASE, the best one, and the backtest's own spread of the
+    differences to it — the larger of the standard errors over regions and over origins (a shock common to all
+    regions in one year shows in the latter)."""
+    means = errors.mean()
+    best = str(means.idxmin())
+    diff = errors.sub(errors[best], axis=0)
+    spreads = []
+    for level in ("region_id", "origin"):
+        per = diff.groupby(level=level).mean()
+        if len(per) >= 2:
+            spreads.append(float((per.std(ddof=1) / np.sqrt(len(per))).max()))
+    return means, best, max(spreads) if spreads else 0.0
+
+
+def choose_champions(backtest: pd.DataFrame, order: list[str],
+                     excluded: dict[str, set[str]] | None = None) -> tuple[dict[str, str], pd.DataFrame]:
+    """Per indicator the simplest candidate (in :data:`SIMPLICITY`, then ``order``) whose paired backtest MASE is
+    within the backtest's own spread of the best one's: a more elaborate model has to win by more than the noise.
+    ``excluded`` (indicator → models) leaves out candidates tried on a sample only. Returns the champions and a
+    table per (indicator, model): paired MASE, difference to the best, spread, chosen."""
+    rank = {m: i for i, m in enumerate(SIMPLICITY)}
+    rank.update({m: len(SIMPLICITY) + i for i, m in enumerate(order) if m not in rank})
+    champions, table = {}, []
+    for indicator, g in backtest.groupby("indicator_id", sort=True):
+        models = [m for m in dict.fromkeys(g["model"]) if m not in (excluded or {}).get(str(indicator), set())]
+        errors = paired_errors(g, models)
+        if errors.empty:
+            continue
+        means, best, spread = compare(errors)
+        ranked = sorted(means.index, key=lambda m: rank.get(m, len(rank)))
+        chosen = next(m for m in ranked if means[m] - means[best] <= spread + 1e-12)
+        champions[str(indicator)] = str(chosen)
+        for m in ranked:
+            table.append({"indicator_id": str(indicator), "model": str(m), "mase_paired": float(means[m]),
+                          "difference": float(means[m] - means[best]), "spread": spread,
+                          "n_paired": len(errors), "chosen": m == chosen})
+    return champions, pd.DataFrame(table, columns=["indicator_id", "model", "mase_paired", "difference",
+                                                   "spread", "n_paired", "chosen"])
 
 
 def _conformal_quantiles(z: np.ndarray, level: float) -> tuple[float, float]:
@@ -469,6 +384,64 @@ def clip_to_range(frame: pd.DataFrame, specs: dict[str, SeriesSpec],
     return out
 
 
+RELIABLE = (0.70, 0.90)
+"""An 80 % interval is called reliable where it covered between 70 % and 90 % of the held-out latest origin."""
+
+UNRELIABLE_NOTE = ("Das Prognoseintervall ist für diesen Indikator nicht verlässlich: in der Prüfung an den "
+                   "zuletzt zurückgehaltenen Jahren lag der Anteil der Werte im 80-%-Intervall außerhalb von "
+                   "70 bis 90 %.")
+"""What the API and the report say where ``interval_reliable`` is false."""
+
+
+def holdout_coverage(backtest: pd.DataFrame, levels=(0.8, 0.95), bounds=RELIABLE) -> pd.DataFrame:
+    """The check on years the calibration has not seen: per series the latest backtest origin is held out, the
+    conformal quantiles are fitted on the earlier origins only and checked on the held-out one. Per (indicator,
+    model): coverage of the 80 % and 95 % intervals, rows checked, and ``interval_reliable`` (80 % coverage
+    within ``bounds``; missing where a series has only one origin)."""
+    columns = ["indicator_id", "model", "holdout_coverage80", "holdout_coverage95", "holdout_n", "interval_reliable"]
+    if backtest.empty:
+        return pd.DataFrame(columns=columns)
+    latest = backtest.groupby(["indicator_id", "region_id"])["origin"].transform("max")
+    calib, check = backtest[backtest["origin"] < latest], backtest[backtest["origin"] == latest]
+    if calib.empty or check.empty:
+        return pd.DataFrame(columns=columns)
+    fallback = indicator_scales(backtest)
+    c = _apply_quantiles(check, conformal_table(calib, levels, fallback), fallback).dropna(subset=["lo80"])
+    c["in80"] = (c["y"] >= c["lo80"]) & (c["y"] <= c["hi80"])
+    c["in95"] = (c["y"] >= c["lo95"]) & (c["y"] <= c["hi95"])
+    g = c.groupby(["indicator_id", "model"], sort=True)
+    out = pd.DataFrame({"holdout_coverage80": g["in80"].mean(), "holdout_coverage95": g["in95"].mean(),
+                        "holdout_n": g["in80"].size()}).reset_index()
+    out["interval_reliable"] = out["holdout_coverage80"].between(*bounds)
+    return out[columns]
+
+
+def structural_breaks(series: pd.DataFrame, threshold: float = 3.5) -> pd.DataFrame:
+    """Periods in which an indicator moved in most regions as it rarely does: per indicator and period the
+    median over regions of the one-step change divided by the series' naive scale, and its robust z-score
+    against the other periods (median and MAD). Rows with |z| above ``threshold`` are breaks (a pandemic year,
+    a migration wave, a change of definition) — reported, never smoothed away."""
+    columns = ["indicator_id", "period", "median_change", "z", "regions"]
+    out = []
+    for indicator, g in series.groupby("indicator_id", sort=True):
+        wide = g.pivot_table(index="region_id", columns="period", values="value", aggfunc="last").sort_index(axis=1)
+        if wide.shape[1] < 6:
+            continue
+        change = wide.diff(axis=1).iloc[:, 1:]
+        scale = change.abs().mean(axis=1).where(lambda s: s > 0)
+        scaled = change.div(scale, axis=0)
+        med = scaled.median(axis=0)
+        centre = med.median()
+        mad = (med - centre).abs().median() * 1.4826
+        if not mad > 0:
+            continue
+        z = (med - centre) / mad
+        for period in z.index[z.abs() > threshold]:
+            out.append({"indicator_id": str(indicator), "period": str(period), "median_change": float(med[period]),
+                        "z": float(z[period]), "regions": int(scaled[period].notna().sum())})
+    return pd.DataFrame(out, columns=columns)
+
+
 @dataclass
 class ForecastResult:
     """A forecast run's results: the forecasts, the backtest rows, metrics per indicator and model, the champions
@@ -479,23 +452,30 @@ class ForecastResult:
     champions: dict[str, str]
     conformal: pd.DataFrame       # the quantiles used
     backtest: pd.DataFrame
+    selection: pd.DataFrame       # per (indicator, model): paired MASE, difference to the best, spread, chosen
+    reliability: pd.DataFrame     # per (indicator, model): coverage on the held-out latest origin, reliable or not
 
 
 def select_and_calibrate(rows: pd.DataFrame, specs: dict[str, SeriesSpec], order: list[str],
-                         levels=(0.8, 0.95), kinds: dict[str, str] | None = None, min_count: int = 3) -> ForecastResult:
-    """From :func:`forecast_series` rows of many series: metrics, champions, calibrated and clipped forecasts."""
+                         levels=(0.8, 0.95), kinds: dict[str, str] | None = None, min_count: int = 3,
+                         excluded: dict[str, set[str]] | None = None) -> ForecastResult:
+    """From :func:`forecast_series` rows of many series: metrics, champions (:func:`choose_champions`;
+    ``excluded`` candidates were tried on a sample only and cannot win), calibrated and clipped forecasts, each
+    carrying whether its indicator's intervals held on the held-out origin (``interval_reliable``)."""
     backtest = rows[rows["part"] == "backtest"].reset_index(drop=True)
     final = rows[rows["part"] == "forecast"].reset_index(drop=True)
     if final.empty:
         raise ForecastError("no series could be forecast (each needs its minimum number of observed values)")
     metrics = backtest_metrics(backtest, levels)
     metrics = metrics.merge(crossfit_coverage(backtest, levels), on=["indicator_id", "model"], how="left")
-    champions = choose_champions(metrics, order)
-    # an indicator whose series are all too short for a backtest: fall back to the first candidate in order
+    champions, selection = choose_champions(backtest, order, excluded)
+    reliability = holdout_coverage(backtest, levels)
+    metrics = metrics.merge(reliability, on=["indicator_id", "model"], how="left")
+    # an indicator whose series are all too short for a backtest: fall back to the simplest candidate
     for indicator in final["indicator_id"].unique():
         if indicator not in champions:
             available = set(final.loc[final["indicator_id"] == indicator, "model"])
-            champions[indicator] = next(m for m in order if m in available)
+            champions[indicator] = next(m for m in list(SIMPLICITY) + list(order) if m in available)
     fallback = indicator_scales(pd.concat([backtest, final]))
     table = conformal_table(backtest, levels, fallback) if not backtest.empty else pd.DataFrame(
         columns=["indicator_id", "model", "h", "n", "q_lo80", "q_hi80", "q_lo95", "q_hi95"])
@@ -506,9 +486,12 @@ def select_and_calibrate(rows: pd.DataFrame, specs: dict[str, SeriesSpec], order
     forecasts = candidates[is_champion][["region_id", "indicator_id", "period", "h", "yhat", "lo80", "hi80",
                                          "lo95", "hi95", "model"]].reset_index(drop=True)
     forecasts["flag"] = "ok"
+    reliable = {(r.indicator_id, r.model): r.interval_reliable for r in reliability.itertuples()}
+    forecasts["interval_reliable"] = pd.array([reliable.get((i, m)) for i, m in
+                                               zip(forecasts["indicator_id"], forecasts["model"])], dtype="boolean")
     if kinds:
         small = forecasts["indicator_id"].map(kinds).eq("count") & (forecasts["yhat"] < min_count)
         forecasts.loc[small, "flag"] = "suppressed"
         forecasts.loc[small, ["yhat", "lo80", "hi80", "lo95", "hi95"]] = np.nan
     return ForecastResult(forecasts=forecasts, candidates=candidates, metrics=metrics, champions=champions,
-                          conformal=table, backtest=backtest)
+                          conformal=table, backtest=backtest, selection=selection, reliability=reliability)

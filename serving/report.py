@@ -26,6 +26,8 @@ from ml.columns import DIM, column, ids
 from ml.config import Settings
 from ml.formatting import de
 from models.explanations import group_name, years_ahead
+from models.forecast_models import MODEL_NAMES
+from models.forecasting import UNRELIABLE_NOTE
 from serving.charts import dimension_bars, fan_chart, sparkline
 from serving.state import Snapshot, UnknownPeriod, explain_period, stored_row, withheld
 
@@ -293,9 +295,12 @@ class ReportBuilder:
                 sentence.append(f"Letzter veröffentlichter Wert {shown[-1][0]}: {de(shown[-1][1], dec)} {meta.unit}")
             if forecast:
                 last = forecast[-1]
+                model = str(f["model"].iloc[-1])
                 sentence.append(f"Prognose {last['year']}: {de(last['yhat'], dec)} {meta.unit} (80-%-Intervall "
                                 f"{de(last['lo80'], dec)} bis {de(last['hi80'], dec)}; Verfahren: "
-                                f"{f['model'].iloc[-1]})")
+                                f"{MODEL_NAMES.get(model, model)})")
+                if "interval_reliable" in f and (f["interval_reliable"] == False).any():  # noqa: E712 - nullable
+                    sentence.append(UNRELIABLE_NOTE.rstrip("."))
             elif hidden:
                 sentence.append("Prognose nicht veröffentlicht, weil der letzte Wert gesperrt ist")
             if gaps:

@@ -102,6 +102,10 @@ class ForecastPoint(BaseModel):
     hi95: float | None
     model: str
     suppressed: bool
+    interval_reliable: bool | None = Field(
+        None, description="whether the indicator's 80 % intervals covered 70–90 % of the values of the latest "
+                          "backtest origin held out from their calibration (None: not checked)")
+    interval_note: str | None = Field(None, description="German note where the interval is not reliable")
 
 
 class ForecastAnswer(BaseModel):

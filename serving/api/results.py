@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 from fastapi import APIRouter, Query
 
+from models.forecasting import UNRELIABLE_NOTE as UNRELIABLE
 from serving.api.common import PERIOD, REGION_ID, ApiError, Context
 from serving.schemas import Classification, ClassifyRequest, ForecastAnswer, ForecastPoint, TypologyAnswer
 from serving.state import NotReady, finite
@@ -46,8 +48,12 @@ def router(ctx: Context) -> APIRouter:
         points = []
         for r in f.sort_values(["indicator_id", "period"]).itertuples():
             hidden = r.flag == "suppressed"
+            reliable = getattr(r, "interval_reliable", None)
+            reliable = None if reliable is None or pd.isna(reliable) else bool(reliable)
             points.append(ForecastPoint(indicator_id=r.indicator_id, name=s.catalog[r.indicator_id].name,
                                         period=r.period, h=int(r.h), model=r.model, suppressed=hidden,
+                                        interval_reliable=reliable,
+                                        interval_note=None if reliable is not False else UNRELIABLE,
                                         **{k: None if hidden else finite(getattr(r, k))
                                            for k in ("yhat", "lo80", "hi80", "lo95", "hi95")}))
         return ForecastAnswer(region_id=region_id, points=points)

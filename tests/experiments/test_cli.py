@@ -154,7 +154,8 @@ def test_export_warnings_profiles_forecasts(demo_run, tmp_path):
     assert len(p) == 53 and "Statusklasse" in p.columns
     run(["export", "forecasts", "--out", str(tmp_path / "f.csv")], env)
     f = pd.read_csv(tmp_path / "f.csv", sep=";", decimal=",", encoding="utf-8-sig", dtype=str)
-    assert {"Prognose", "80 % von", "95 % bis"} <= set(f.columns) and len(f) > 100
+    assert {"Prognose", "80 % von", "95 % bis", "Intervall verlässlich"} <= set(f.columns) and len(f) > 100
+    assert set(f["Intervall verlässlich"]) <= {"ja", "nein"}
     # errors name what is wrong
     out = CliRunner().invoke(main, ["export", "warnings", "--out", str(tmp_path / "w.txt")], env=env)
     assert out.exit_code == 2 and "must end in .csv or .xlsx" in out.output

@@ -49,12 +49,22 @@ def test_forecast_run_writes_store_and_mlflow(sample_inputs, values, tmp_path):
     assert (ok["lo95"] <= ok["lo80"]).all() and (ok["lo80"] <= ok["yhat"] + 1e-9).all()
     assert (ok["yhat"] <= ok["hi80"] + 1e-9).all() and (ok["hi80"] <= ok["hi95"]).all()
     assert ok[["yhat", "lo95", "hi95"]].ge(0).all().all() and ok[["yhat", "hi95"]].le(100).all().all()
-    # the champion per indicator is the candidate with the lowest backtest MASE
-    m = summary.metrics
+    # the champion per indicator is the simplest candidate within the backtest's spread of the best one
+    m, sel = summary.metrics, summary.result.selection
     for indicator, model in summary.champions.items():
-        mi = m[m["indicator_id"] == indicator]
-        assert mi.loc[mi["model"] == model, "mase"].iloc[0] == mi["mase"].min()
+        si = sel[sel["indicator_id"] == indicator].reset_index(drop=True)
+        chosen = int(si.index[si["model"] == model][0])
+        assert si.loc[chosen, "difference"] <= si.loc[chosen, "spread"] + 1e-12
+        assert (si.loc[: chosen - 1, "difference"] > si.loc[: chosen - 1, "spread"]).all()
+        assert model not in summary.raced_out.get(indicator, set())
     assert set(champions["indicator_id"]) == {"anteil_65plus", "sgb2_quote"}
+    assert {"theta", "ets", "combination", "global"} <= set(m["model"])
+    # Prophet was raced: backtested on the sample of regions, left out where it lost there
+    prophet = summary.result.backtest[summary.result.backtest["model"] == "prophet"]
+    assert prophet.groupby("indicator_id")["region_id"].nunique().max() < 53
+    # the interval check on the held-out origin travels with every forecast and into the champion table
+    assert forecasts["interval_reliable"].notna().all()
+    assert {"holdout_coverage80", "interval_reliable", "structural_breaks", "raced_out"} <= set(champions.columns)
     # calibrated intervals, checked cross-fitted on the backtest (159 residuals per indicator and model)
     champ = m.merge(champions[["indicator_id", "champion"]], left_on=["indicator_id", "model"],
                     right_on=["indicator_id", "champion"])
@@ -62,10 +72,12 @@ def test_forecast_run_writes_store_and_mlflow(sample_inputs, values, tmp_path):
     mlflow.set_tracking_uri(tracking_uri(s.tracking.uri))
     run = MlflowClient().get_run(summary.run_id)
     assert run.data.metrics["n_series"] == 106 and run.data.metrics["n_series_withheld"] == len(hidden)
-    assert "mase.sgb2_quote.naive" in run.data.metrics and "coverage80.anteil_65plus.prophet" in run.data.metrics
+    assert "mase.sgb2_quote.naive" in run.data.metrics and "coverage80.anteil_65plus.theta" in run.data.metrics
+    assert "holdout_coverage80.sgb2_quote.naive" in run.data.metrics
     assert {"git_commit", "data_fingerprint"} <= set(run.data.tags)
     artifacts = {a.path for a in MlflowClient().list_artifacts(summary.run_id)}
     assert {"champions.csv", "backtest_metrics.csv", "conformal_quantiles.csv", "config.json",
+            "champion_selection.csv", "structural_breaks.csv",
             "fan_sgb2_quote.png", "fan_anteil_65plus.png"} <= artifacts
 
 

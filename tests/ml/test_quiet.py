@@ -16,7 +16,7 @@ SCRIPT = textwrap.dedent("""
     quiet_libraries(sys.argv[2] == "verbose")
     import mlflow, mlflow.pyfunc, numpy as np
     from mlflow.models import infer_signature
-    from models.forecasting import prophet_forecast
+    from models.forecast_models import prophet_forecast
 
     mlflow.set_tracking_uri(f"sqlite:///{sys.argv[1]}/mlflow.db")
     mlflow.set_experiment("quiet")

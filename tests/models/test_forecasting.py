@@ -11,10 +11,12 @@ from hypothesis import given, strategies as st
 
 from ml.config import ForecastConfig
 from models.forecast_engines import input_series, run_local, run_spark
+from models.forecast_models import (
+    ForecastError, baseline_forecast, future_periods, naive_scale, period_grid, period_to_timestamp, prophet_forecast,
+)
 from models.forecasting import (
-    OUTPUT_COLUMNS, ForecastError, SeriesSpec, _conformal_quantiles, baseline_forecast, choose_champions,
-    conformal_table, forecast_series, future_periods, interval_score, naive_scale, period_grid,
-    period_to_timestamp, prophet_forecast, select_and_calibrate, spec_for,
+    OUTPUT_COLUMNS, SeriesSpec, _conformal_quantiles, choose_champions, conformal_table, forecast_series,
+    interval_score, select_and_calibrate, spec_for,
 )
 
 ANNUAL = SeriesSpec(frequency="annual", horizon=3, origins=3, origin_step=1, min_train=5,
@@ -173,8 +175,10 @@ def test_champion_has_the_lowest_mase_and_intervals_are_clipped():
 
 
 def test_champion_ties_prefer_the_simpler_model():
-    metrics = pd.DataFrame({"indicator_id": ["x", "x"], "model": ["prophet", "naive"], "mase": [1.0, 1.0]})
-    assert choose_champions(metrics, ["naive", "drift", "prophet"]) == {"x": "naive"}
+    rows = _rows({"prophet": 1.0, "naive": 1.0})
+    backtest = rows[rows["part"] == "backtest"]
+    backtest = backtest.assign(y=backtest.groupby(["region_id", "h"])["y"].transform("first"))  # equal errors
+    assert choose_champions(backtest, ["prophet", "naive"])[0] == {"x": "naive"}
 
 
 def test_small_count_forecasts_are_suppressed():

@@ -67,6 +67,11 @@ def test_classify_typology_forecast(client):
     for p in f:
         if not p["suppressed"]:
             assert p["lo95"] <= p["lo80"] <= p["yhat"] <= p["hi80"] <= p["hi95"]
+        # the held-out interval check travels with every point; a failed one says so in German
+        assert p["interval_reliable"] in (True, False)
+        assert (p["interval_note"] is not None) == (p["interval_reliable"] is False)
+        if p["interval_note"]:
+            assert "nicht verlässlich" in p["interval_note"]
 
 
 def test_no_class_or_type_for_withheld_values(client):

@@ -13,6 +13,8 @@ import features.steps
 import features.warning_inputs
 import models.early_warning
 import models.explanations
+import models.forecast_global
+import models.forecast_models
 import models.forecasting
 import models.lvq
 import models.typology
@@ -23,7 +25,7 @@ from serving.state import ServiceState
 pytestmark = pytest.mark.xdist_group("demo")
 
 COMPUTE_MODULES = (features.pipeline, features.steps, features.warning_inputs, models.early_warning,
-                   models.forecasting)
+                   models.forecasting, models.forecast_models, models.forecast_global)
 """Every public function of these modules computes (profiles, inputs, backtests, forecasts)."""
 ESTIMATORS = (models.lvq.GLVQ, models.lvq.GMLVQ, models.lvq.LGMLVQ, models.typology.Typology)
 SHAP = (models.explanations.quadratic_shap, models.explanations.gmlvq_score_shap, models.explanations.tree_shap)

@@ -206,3 +206,22 @@ def test_report_command(demo_settings, tmp_path):
     assert runner.invoke(main, ["report", "--out", str(tmp_path)], env=env).exit_code == 2
     r = runner.invoke(main, ["report", "--region", "nowhere", "--out", str(tmp_path)], env=env)
     assert r.exit_code == 1 and "no region 'nowhere'" in r.output
+
+
+def test_an_unreliable_interval_is_named_on_the_page(state):
+    """The held-out check the forecast job stored decides the German note beside the fan chart."""
+    from models.forecasting import UNRELIABLE_NOTE
+
+    snap = state.current()
+    rid = "14599020"
+    note = UNRELIABLE_NOTE.rstrip(".")
+    forecasts = snap.forecasts.copy()
+    forecasts["interval_reliable"] = True
+    page = ReportBuilder(state.settings, replace(snap, forecasts=forecasts, frames={}, answers={}, answer_json={}))
+    assert note not in page.region_page(rid)
+    forecasts.loc[forecasts["indicator_id"] == "sgb2_quote", "interval_reliable"] = False
+    page = ReportBuilder(state.settings, replace(snap, forecasts=forecasts, frames={}, answers={}, answer_json={}))
+    trends = {t["name"]: t["text"] for t in page.trends(rid, snap.latest_period)}
+    name = state.catalog["sgb2_quote"].name
+    assert note in trends[name] and sum(note in text for text in trends.values()) == 1
+    assert "Verfahren: " in trends[name] and note in page.region_page(rid)

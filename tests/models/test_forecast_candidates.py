@@ -1,0 +1,255 @@
+"""The forecasting candidates beyond the baselines (statsforecast, combination, the global model, Prophet's trend
+path), the champion rule, the race, the held-out interval check and the structural breaks."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings as hsettings, strategies as st
+
+from models.forecast_engines import costly_models, race_sample, run_local, run_raced
+from models.forecast_global import fit_predict, global_rows
+from models.forecast_models import (
+    combine, interpolate_gaps, period_to_timestamp, prophet_options, statistical_forecast, trend_only,
+)
+from models.forecasting import (
+    SeriesSpec, choose_champions, forecast_frame, holdout_coverage, select_and_calibrate, structural_breaks,
+)
+
+ANNUAL = SeriesSpec(frequency="annual", horizon=3, origins=3, origin_step=1, min_train=5,
+                    models=("naive", "drift", "theta", "ets", "combination", "global"))
+
+
+def _long(Y: np.ndarray, first_year: int = 2000, indicator: str = "x") -> pd.DataFrame:
+    rows = [{"region_id": f"r{i:02d}", "indicator_id": indicator, "period": str(first_year + t), "value": Y[i, t]}
+            for i in range(Y.shape[0]) for t in range(Y.shape[1])]
+    return pd.DataFrame(rows)
+
+
+# --- statsforecast candidates and the combination ----------------------------------------------------------
+
+@pytest.mark.parametrize("model", ["ets", "theta", "arima"])
+def test_statistical_candidates_follow_a_clean_trend(model):
+    y = 10.0 + 0.5 * np.arange(15)
+    yhat, intervals = statistical_forecast(model, y, 3, "annual")
+    assert yhat == pytest.approx([17.5, 18.0, 18.5], abs=0.35) and intervals == {}
+
+
+def test_statistical_candidates_step_over_gaps_and_a_late_origin():
+    y = 10.0 + 0.5 * np.arange(15)
+    gappy = y.copy()
+    gappy[[4, 9]] = np.nan
+    full, _ = statistical_forecast("ets", y, 3, "annual")
+    assert statistical_forecast("ets", gappy, 3, "annual")[0] == pytest.approx(full, abs=0.05)
+    # the last two values unobserved: the forecast is still for the three periods after the end of the array
+    late = y.copy()
+    late[-2:] = np.nan
+    yhat, _ = statistical_forecast("ets", late, 3, "annual")
+    assert yhat == pytest.approx([17.5, 18.0, 18.5], abs=0.35)
+
+
+def test_statistical_candidates_fall_back_to_naive_on_too_short_series():
+    yhat, _ = statistical_forecast("theta", np.array([np.nan, 3.0, 4.0, 5.0]), 2, "annual")
+    assert yhat.tolist() == [5.0, 5.0]
+
+
+@given(st.lists(st.floats(-1e3, 1e3, allow_nan=False), min_size=2, max_size=6), st.integers(1, 4))
+@hsettings(max_examples=50, deadline=None)
+def test_interpolation_keeps_observed_values_and_fills_inside(values, holes):
+    y = np.array(values, dtype=float)
+    rng = np.random.default_rng(len(values))
+    y_gappy = y.copy()
+    if len(y) > 2:
+        y_gappy[rng.choice(np.arange(1, len(y) - 1), size=min(holes, len(y) - 2), replace=False)] = np.nan
+    filled = interpolate_gaps(np.concatenate([[np.nan], y_gappy, [np.nan]]))
+    assert len(filled) == len(y) and np.isfinite(filled).all()
+    kept = ~np.isnan(y_gappy)
+    assert filled[kept] == pytest.approx(y[kept])
+    assert filled.min() >= y[kept].min() - 1e-9 and filled.max() <= y[kept].max() + 1e-9
+
+
+def test_combination_is_the_median_of_drift_theta_and_ets():
+    parts = {"drift": np.array([1.0, 2.0]), "theta": np.array([3.0, 0.0]), "ets": np.array([2.0, 5.0]),
+             "naive": np.array([100.0, 100.0])}
+    assert combine(parts).tolist() == [2.0, 2.0]
+    assert combine({"naive": np.array([1.0])}) is None
+
+
+def test_prophet_trend_path_equals_its_predict():
+    from prophet import Prophet
+
+    rng = np.random.default_rng(1)
+    y = np.cumsum(rng.normal(0.5, 1, 15)) + 20
+    periods = [str(2000 + i) for i in range(15)]
+    for scaling in ("absmax", "minmax"):
+        m = Prophet(**prophet_options("annual", 15), uncertainty_samples=0, scaling=scaling)
+        m.fit(pd.DataFrame({"ds": period_to_timestamp(periods, "annual"), "y": y}))
+        future = pd.DataFrame({"ds": period_to_timestamp(["2015", "2016", "2017"], "annual")})
+        assert trend_only(m, future["ds"]) == pytest.approx(m.predict(future)["yhat"].to_numpy(), rel=1e-10)
+
+
+# --- the global model -------------------------------------------------------------------------------------
+
+def _mean_reverting(n=40, T=20, seed=0):
+    """Series that revert to their own level with a common shock: a pattern one series is too short to learn."""
+    rng = np.random.default_rng(seed)
+    level = rng.uniform(5, 50, n)
+    Y = np.empty((n, T))
+    Y[:, 0] = level + rng.normal(0, 3, n)
+    for t in range(1, T):
+        Y[:, t] = level + 0.5 * (Y[:, t - 1] - level) + rng.normal(0, 1, n)
+    return Y
+
+
+def test_global_model_uses_nothing_after_its_origin():
+    Y = _mean_reverting()
+    targets = [(i, 14) for i in range(5)]
+    a = fit_predict(Y, 14, targets, 3, "annual")
+    changed = Y.copy()
+    changed[:, 15:] += 1000.0
+    assert fit_predict(changed, 14, targets, 3, "annual") == pytest.approx(a)
+
+
+def test_global_model_beats_naive_on_mean_reverting_series():
+    Y = _mean_reverting(n=60, T=24)
+    series = _long(Y)
+    spec = replace(ANNUAL, models=("naive", "global"))
+    rows = forecast_frame(series, {"x": spec})
+    rows = pd.concat([rows, global_rows(series, {"x": spec}, rows)], ignore_index=True)
+    bt = rows[rows["part"] == "backtest"]
+    err = bt.assign(e=(bt["y"] - bt["yhat"]).abs()).groupby("model")["e"].mean()
+    assert err["global"] < 0.92 * err["naive"]          # the best possible (the true AR(1)) is 0.76 × naive
+    # the same series, origins and periods as the per-series candidates
+    keys = ["part", "region_id", "origin", "period", "h"]
+    pd.testing.assert_frame_equal(rows[rows["model"] == "global"][keys].sort_values(keys).reset_index(drop=True),
+                                  rows[rows["model"] == "naive"][keys].sort_values(keys).reset_index(drop=True))
+
+
+# --- champion rule, race, held-out check, breaks ------------------------------------------------------------
+
+def _backtest(errors: dict[str, float], n_regions=30, origins=("2018", "2019", "2020"), noise=0.3, seed=0):
+    rng = np.random.default_rng(seed)
+    out = []
+    for r in range(n_regions):
+        for o in origins:
+            for h in (1, 2):
+                for model, err in errors.items():
+                    e = err * (1 + noise * rng.normal())
+                    out.append({"part": "backtest", "region_id": f"r{r}", "indicator_id": "x", "model": model,
+                                "origin": o, "period": str(int(o) + h), "h": h, "y": 10.0 + e, "yhat": 10.0,
+                                "scale": 1.0, "n_lo80": np.nan, "n_hi80": np.nan, "n_lo95": np.nan,
+                                "n_hi95": np.nan})
+    return pd.DataFrame(out)
+
+
+def test_champion_prefers_the_simpler_model_within_the_spread():
+    champions, table = choose_champions(_backtest({"prophet": 0.99, "naive": 1.0, "ets": 0.995}), ["naive"])
+    assert champions == {"x": "naive"}
+    row = table.set_index("model").loc["naive"]
+    assert row["chosen"] and row["difference"] <= row["spread"]
+
+
+def test_champion_is_the_better_model_when_the_gain_exceeds_the_spread():
+    champions, table = choose_champions(_backtest({"naive": 2.0, "drift": 1.9, "ets": 0.5}), ["naive"])
+    assert champions == {"x": "ets"}
+    assert table.set_index("model").loc["drift", "difference"] > table["spread"].iloc[0]
+
+
+def test_champion_leaves_out_raced_candidates():
+    b = _backtest({"naive": 1.0, "prophet": 0.1})
+    assert choose_champions(b, ["naive"], excluded={"x": {"prophet"}})[0] == {"x": "naive"}
+
+
+def test_holdout_check_flags_intervals_that_failed_on_the_latest_origin():
+    b = _backtest({"naive": 1.0}, n_regions=40, noise=1.0, seed=3)
+    calm = holdout_coverage(b)
+    assert bool(calm["interval_reliable"].iloc[0]) and 0.7 <= calm["holdout_coverage80"].iloc[0] <= 0.9
+    shocked = b.copy()
+    late = shocked["origin"] == "2020"
+    shocked.loc[late, "y"] = shocked.loc[late, "y"] + 8.0      # a break the earlier origins never saw
+    out = holdout_coverage(shocked)
+    assert not bool(out["interval_reliable"].iloc[0]) and out["holdout_coverage80"].iloc[0] < 0.5
+    res = select_and_calibrate(pd.concat([shocked, shocked.assign(part="forecast", origin="2022", y=np.nan)]),
+                               {"x": replace(ANNUAL, models=("naive",))}, ["naive"])
+    assert (res.forecasts["interval_reliable"] == False).all()  # noqa: E712 - a nullable boolean column
+
+
+def test_structural_breaks_find_a_year_that_moved_every_region():
+    rng = np.random.default_rng(0)
+    Y = np.cumsum(rng.normal(0, 1, (30, 16)), axis=1) + 50
+    assert structural_breaks(_long(Y)).empty
+    Y[:, 10:] += 6.0                                             # every region jumps in 2010
+    b = structural_breaks(_long(Y))
+    assert b["period"].tolist() == ["2010"] and b["z"].iloc[0] > 3.5
+
+
+def test_race_sample_is_stable_and_at_least_the_minimum():
+    series = _long(np.zeros((50, 2)))
+    a = race_sample(series, 0.25)
+    assert a.equals(race_sample(series.sample(frac=1, random_state=1).sort_index(), 0.25))
+    assert series.loc[a.to_numpy(), "region_id"].nunique() == 13                  # a quarter of 50, rounded up
+    small = _long(np.zeros((20, 2)))
+    assert small.loc[race_sample(small, 0.25).to_numpy(), "region_id"].nunique() == 10   # the minimum
+
+
+def test_costly_candidates_depend_on_the_frequency():
+    assert costly_models(replace(ANNUAL, models=ANNUAL.models + ("prophet",))) == ("prophet",)
+    monthly = replace(ANNUAL, frequency="monthly", models=("naive", "theta", "ets", "combination", "prophet"))
+    assert costly_models(monthly) == ("ets", "combination", "prophet")
+
+
+def test_race_drops_a_costly_candidate_that_loses_on_the_sample():
+    Y = 10.0 + 0.5 * np.arange(14)[None, :] + np.linspace(0, 5, 24)[:, None]  # straight lines: drift is exact
+    series = _long(Y)
+    spec = replace(ANNUAL, models=("naive", "drift", "prophet"))
+    rows, out = run_raced(series, {"x": spec}, lambda s, sp, p: run_local(s, sp, n_jobs=1, progress=p), share=0.25)
+    assert out == {"x": {"prophet"}}
+    prophet = rows[rows["model"] == "prophet"]
+    assert set(prophet["part"]) == {"backtest"} and prophet["region_id"].nunique() == 10
+    assert rows[rows["model"] == "drift"]["region_id"].nunique() == 24
+    assert select_and_calibrate(rows, {"x": spec}, list(spec.models), excluded=out).champions == {"x": "drift"}
+
+
+def test_race_fits_a_winning_costly_candidate_everywhere():
+    Y = _mean_reverting(n=24, T=14, seed=5)
+    series = _long(Y)
+    spec = replace(ANNUAL, models=("naive", "prophet"))
+
+    def engine(s, sp, p):
+        """The real engine for naive; "prophet" replaced by a candidate that is exact in every backtest (a
+        stand-in for a costly model that wins), on the same rows."""
+        real = {i: replace(x, models=tuple(m for m in x.models if m != "prophet")) for i, x in sp.items()}
+        parts = [run_local(s, real, n_jobs=1)] if any(x.models for x in real.values()) else []
+        if any("prophet" in x.models for x in sp.values()):
+            perfect = run_local(s, {i: replace(x, models=("naive",)) for i, x in sp.items()}, n_jobs=1)
+            perfect = perfect.assign(model="prophet")
+            perfect["yhat"] = perfect["y"].where(perfect["part"] == "backtest", perfect["yhat"])
+            parts.append(perfect)
+        return pd.concat(parts, ignore_index=True)
+
+    rows, out = run_raced(series, {"x": spec}, engine, share=0.25)
+    assert out == {}
+    finals = rows[(rows["model"] == "prophet") & (rows["part"] == "forecast")]
+    assert finals["region_id"].nunique() == 24
+    assert rows[(rows["model"] == "prophet") & (rows["part"] == "backtest")]["region_id"].nunique() == 10
+    assert select_and_calibrate(rows, {"x": spec}, list(spec.models), excluded=out).champions == {"x": "prophet"}
+
+
+def test_every_candidate_runs_through_the_engine_on_a_monthly_series():
+    t = np.arange(60)
+    Y = 100 + 10 * np.sin(2 * math.pi * t / 12)[None, :] + np.arange(8)[:, None]
+    rows = []
+    for i in range(Y.shape[0]):
+        for k in range(60):
+            rows.append({"region_id": f"r{i}", "indicator_id": "m", "period": f"{2015 + k // 12}-{k % 12 + 1:02d}",
+                         "value": Y[i, k]})
+    spec = SeriesSpec("monthly", 12, 2, 3, 36, models=("naive", "seasonal_naive", "theta", "ets", "combination"))
+    out = run_local(pd.DataFrame(rows), {"m": spec}, n_jobs=1)
+    bt = out[out["part"] == "backtest"]
+    err = bt.assign(e=(bt["y"] - bt["yhat"]).abs()).groupby("model")["e"].mean()
+    assert set(err.index) == set(spec.models)
+    assert err["seasonal_naive"] < 1e-9 and err["ets"] < 0.1 * err["naive"] and err["theta"] < 0.1 * err["naive"]
