@@ -140,9 +140,9 @@ def run_raced(series: pd.DataFrame, specs: dict[str, SeriesSpec], run, share: fl
     """Rows of every candidate, with the costly ones (:func:`costly_models`) raced on a sample of regions
     (:func:`race_sample`): the cheap candidates are backtested and forecast on every region, the costly ones
     backtested on the sample only. On the sample, every candidate goes through the champion rule
-    (:func:`models.forecasting.choose_champions`); where a costly one wins there, its final forecast is made for
-    every region, and it competes on the sample's rows. Where it does not, it is left out of the choice
-    (returned per indicator). ``run(series, specs, progress)`` is an engine (local or Spark); ``extra(rows)``
+    (:func:`models.forecasting.choose_champions`); where a costly one wins there, it is backtested and forecast
+    on the other regions too, and the choice is made on every region (a sample win alone would favour whatever
+    got lucky on the sample). Where it does not win, it is left out of the choice (returned per indicator). ``run(series, specs, progress)`` is an engine (local or Spark); ``extra(rows)``
     adds the rows of candidates computed across series (the global model) to the per-series ones, before the
     race is decided."""
     from dataclasses import replace
@@ -182,11 +182,18 @@ def run_raced(series: pd.DataFrame, specs: dict[str, SeriesSpec], run, share: fl
     won = {i: m for i, m in winners.items() if m in costly.get(i, ())}
     final_rows = rows.iloc[:0]
     if won:
-        final_specs = {}
+        # a candidate that won on the sample is confirmed on the other regions (backtest and forecast; the sample
+        # only needs its final forecast): the choice is then made on every region, not on the sample it won on
+        chosen = series["indicator_id"].isin(won).to_numpy()
+        winner_specs = {}
         for i, model in won.items():
             need = {model} | (set(COMBINED_FROM) & set(specs[i].models) if model == "combination" else set())
-            final_specs[i] = replace(specs[i], models=tuple(m for m in specs[i].models if m in need), backtest=False)
-        final_rows = own(run(series[series["indicator_id"].isin(won)], final_specs, None), {i: (m,) for i, m in won.items()})
+            winner_specs[i] = replace(specs[i], models=tuple(m for m in specs[i].models if m in need))
+        parts = [run(series[chosen & sampled], {i: replace(x, backtest=False) for i, x in winner_specs.items()},
+                     None)]
+        if (chosen & ~sampled).any():
+            parts.append(run(series[chosen & ~sampled], winner_specs, None))
+        final_rows = own(pd.concat(parts, ignore_index=True), {i: (m,) for i, m in won.items()})
     if progress:
         progress(n_all, n_all)
     return _sorted(pd.concat([rows, sample_rows, final_rows], ignore_index=True)), out

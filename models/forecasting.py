@@ -241,19 +241,19 @@ def paired_errors(backtest: pd.DataFrame, models: list[str] | None = None) -> pd
     return wide.dropna()
 
 
-def compare(errors: pd.DataFrame) -> tuple[pd.Series, str, float]:
-    """From :func:`paired_errors`: each candidate's MASE, the best one, and the backtest's own spread of the
-    differences to it — the larger of the standard errors over regions and over origins (a shock common to all
-    regions in one year shows in the latter)."""
+def compare(errors: pd.DataFrame) -> tuple[pd.Series, str, pd.Series]:
+    """From :func:`paired_errors`: each candidate's MASE, the best one, and per candidate the backtest's own
+    spread of its difference to the best — the larger of the standard errors of that difference over regions
+    and over origins (a shock common to all regions in one year shows in the latter)."""
     means = errors.mean()
     best = str(means.idxmin())
     diff = errors.sub(errors[best], axis=0)
-    spreads = []
+    spread = pd.Series(0.0, index=errors.columns)
     for level in ("region_id", "origin"):
         per = diff.groupby(level=level).mean()
         if len(per) >= 2:
-            spreads.append(float((per.std(ddof=1) / np.sqrt(len(per))).max()))
-    return means, best, max(spreads) if spreads else 0.0
+            spread = np.maximum(spread, (per.std(ddof=1) / np.sqrt(len(per))).fillna(0.0))
+    return means, best, spread
 
 
 def choose_champions(backtest: pd.DataFrame, order: list[str],
@@ -272,11 +272,11 @@ def choose_champions(backtest: pd.DataFrame, order: list[str],
             continue
         means, best, spread = compare(errors)
         ranked = sorted(means.index, key=lambda m: rank.get(m, len(rank)))
-        chosen = next(m for m in ranked if means[m] - means[best] <= spread + 1e-12)
+        chosen = next(m for m in ranked if means[m] - means[best] <= spread[m] + 1e-12)
         champions[str(indicator)] = str(chosen)
         for m in ranked:
             table.append({"indicator_id": str(indicator), "model": str(m), "mase_paired": float(means[m]),
-                          "difference": float(means[m] - means[best]), "spread": spread,
+                          "difference": float(means[m] - means[best]), "spread": float(spread[m]),
                           "n_paired": len(errors), "chosen": m == chosen})
     return champions, pd.DataFrame(table, columns=["indicator_id", "model", "mase_paired", "difference",
                                                    "spread", "n_paired", "chosen"])
