@@ -305,6 +305,8 @@ def _print_run(summary) -> None:
 
 
 def _run_forecast(settings: Settings, engine: str | None, echo=click.echo):
+    import pandas as pd
+
     from experiments.jobs import forecast_job
 
     catalog = _catalog_with_extensions(settings)
@@ -319,9 +321,16 @@ def _run_forecast(settings: Settings, engine: str | None, echo=click.echo):
         mase = float(row["mase"].iloc[0]) if len(row) else float("nan")
         cov = float(row["coverage80"].iloc[0]) if len(row) else float("nan")
         held = float(row["holdout_coverage80"].iloc[0]) if len(row) else float("nan")
+        unreliable = bool(len(row)) and pd.notna(row["interval_reliable"].iloc[0]) \
+            and not bool(row["interval_reliable"].iloc[0])
         note = "" if held != held else (f", zurückgehaltene Jahre {held:.0%}"
-                                         + ("" if 0.7 <= held <= 0.9 else " — Intervall nicht verlässlich"))
+                                         + (" — Intervall nicht verlässlich" if unreliable else ""))
         out = summary.raced_out.get(indicator)
+        if mase != mase:
+            echo(f"  {catalog[indicator].name}: {model} — kein Backtest möglich (je Reihe weniger als "
+                 f"{settings.forecast.min_train_years} Werte vor dem letzten Prüfzeitpunkt); die einfachste Regel "
+                 "wird ausgegeben, ohne Intervall")
+            continue
         echo(f"  {catalog[indicator].name}: {model}, Backtest-MASE {mase:.2f}, Abdeckung 80 %-Intervall {cov:.0%}"
              f"{note}" + (f" (nur an einer Stichprobe geprüft: {', '.join(sorted(out))})" if out else ""))
     if not summary.breaks.empty:

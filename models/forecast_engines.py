@@ -160,7 +160,8 @@ def run_raced(series: pd.DataFrame, specs: dict[str, SeriesSpec], run, share: fl
     n_all = len(series[["region_id", "indicator_id"]].drop_duplicates())
 
     def own(frame: pd.DataFrame, models: dict[str, tuple[str, ...]]) -> pd.DataFrame:
-        return frame[[m in models.get(i, ()) for i, m in zip(frame["indicator_id"], frame["model"])]]
+        return frame[np.array([m in models.get(i, ()) for i, m in zip(frame["indicator_id"], frame["model"])],
+                              dtype=bool)]
 
     rows = run(series, cheap, None if progress is None else (lambda d, n: progress(min(d, n_all - 1), n_all)))
     if extra:
@@ -176,7 +177,8 @@ def run_raced(series: pd.DataFrame, specs: dict[str, SeriesSpec], run, share: fl
     sample_rows = own(run(first, sample_specs, None), costly) if len(first) else rows.iloc[:0]
     sample_regions = set(zip(first["region_id"], first["indicator_id"]))
     backtest = pd.concat([rows[rows["part"] == "backtest"], sample_rows])
-    on_sample = backtest[[k in sample_regions for k in zip(backtest["region_id"], backtest["indicator_id"])]]
+    on_sample = backtest[np.array([k in sample_regions for k in zip(backtest["region_id"], backtest["indicator_id"])],
+                                  dtype=bool)]
     winners, _ = choose_champions(on_sample, list(next(iter(specs.values())).models))
     out = {i: set(m) - {winners.get(i)} for i, m in costly.items() if m and set(m) - {winners.get(i)}}
     won = {i: m for i, m in winners.items() if m in costly.get(i, ())}

@@ -17,6 +17,7 @@ choice and conformal intervals.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -77,7 +78,8 @@ def fit_predict(Y: np.ndarray, last: int, targets: list[tuple[int, int]], horizo
 
     W = Y[:, : last + 1]
     scale = _scales(W)
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)      # a period no region has: its median is NaN
         centre = np.nanmedian(np.where(np.isfinite(W), W, np.nan), axis=0) if W.size else np.array([])
     n, T = W.shape
     rr, tt, hh = [], [], []

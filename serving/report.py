@@ -296,9 +296,11 @@ class ReportBuilder:
             if forecast:
                 last = forecast[-1]
                 model = str(f["model"].iloc[-1])
-                sentence.append(f"Prognose {last['year']}: {de(last['yhat'], dec)} {meta.unit} (80-%-Intervall "
-                                f"{de(last['lo80'], dec)} bis {de(last['hi80'], dec)}; Verfahren: "
-                                f"{MODEL_NAMES.get(model, model)})")
+                interval = (f"80-%-Intervall {de(last['lo80'], dec)} bis {de(last['hi80'], dec)}"
+                            if last["lo80"] is not None and last["hi80"] is not None
+                            else "ohne Intervall: die Reihe ist für eine Prüfung an früheren Jahren zu kurz")
+                sentence.append(f"Prognose {last['year']}: {de(last['yhat'], dec)} {meta.unit} ({interval}; "
+                                f"Verfahren: {MODEL_NAMES.get(model, model)})")
                 if "interval_reliable" in f and (f["interval_reliable"] == False).any():  # noqa: E712 - nullable
                     sentence.append(UNRELIABLE_NOTE.rstrip("."))
             elif hidden:

@@ -111,7 +111,10 @@ class Snapshot:
         if period is None:
             latest = self.latest_period
             if latest is None:
-                raise UnknownPeriod("no period with a status index")
+                latest_any = max(self.periods) if self.periods else "YYYY"
+                raise UnknownPeriod("no period with a status index (the status indicators have no values); name a "
+                                    f"period to see the indicators without one (--period {latest_any}, or "
+                                    f"period={latest_any} in the API)")
             return latest
         if str(period) not in self.periods:
             raise UnknownPeriod(f"no profiles for period {period!r}", str(period))

@@ -37,6 +37,12 @@ def detect_format(header: list[str]) -> str:
         return "inkar"
     if {"regionid", "name", "level"} <= n or ({"region_id"} <= set(header) and "level" in header):
         return "regions"
+    # a region list under German or other names (Gebiet; Name; Ebene; Parent): region, name and level columns
+    # and nothing that is not a region's attribute
+    own = {role: find_column(header, role) for role in ("region_id", "name", "level", "parent_id", "geometry")}
+    if all(own[r] is not None for r in ("region_id", "name", "level")) and \
+            len({i for i in own.values() if i is not None}) == len(header):
+        return "regions"
     has_code = bool(n & {"nummer", "plrid", "raumid", "id"})
     mss_markers = {"s1", "zs1", "ki01", "k01", "sin", "s1percentageunemployed", "k01youthunemployment"}
     if has_code and n & mss_markers:
@@ -107,7 +113,9 @@ def ingest_file(path: Path | str, store: Store, settings: Settings, *, fmt: str 
                 rows_accepted=int(previous["rows_accepted"] or 0),
                 rows_quarantined=int(previous["rows_quarantined"] or 0), report_path=previous["report"],
                 message=(f"identical content was refused as import #{previous['import_id']} ({previous['file']}): "
-                         f"{previous['message']}; correct the file (or raise ingest.max_quarantine_share)"),
+                         f"{previous['message']}; correct the file (or raise ingest.max_quarantine_share), or, "
+                         "where the cause was outside the file (regions not yet imported), import it again with "
+                         "--force"),
             )
         if previous is not None:
             return ImportReport(
@@ -148,13 +156,16 @@ def ingest_file(path: Path | str, store: Store, settings: Settings, *, fmt: str 
                 _ingest_observations(table, chosen, mapping, store, settings, report)
             over = report.quarantine_share > ingest.max_quarantine_share
             report.status = "quarantine_over_limit" if over else "ok"
+            quarantined = store.quarantine(import_id) if report.rows_quarantined else None
             if over:
+                top = quarantined["reason"].value_counts() if quarantined is not None else pd.Series(dtype=int)
+                mostly = f"; mostly: {top.index[0]} ({int(top.iloc[0])} cells)" if len(top) else ""
                 report.message = (f"{report.rows_quarantined} of {report.rows_read} rows quarantined "
-                                  f"({report.quarantine_share:.1%} > limit {ingest.max_quarantine_share:.1%})")
+                                  f"({report.quarantine_share:.1%} > limit {ingest.max_quarantine_share:.1%}){mostly}")
             if report.rows_quarantined:
                 out = settings.report_dir() / f"quarantine_{import_id:05d}_{path.stem}.csv"
                 partial = out.with_name(out.name + PARTIAL_SUFFIX)
-                write_quarantine_report(store.quarantine(import_id), partial)
+                write_quarantine_report(quarantined, partial)
                 report.report_path = str(out)
             store.finish_import(
                 import_id, status=report.status, format=chosen, encoding=report.encoding,

@@ -26,7 +26,8 @@ def adapt_wide(table: RawTable, mapping: Mapping, catalog: Catalog, dash: str = 
                                                 for v in mapping.columns.values())
     if p is None and mapping.period is None and not own_periods:
         raise FileFormatError(f"{table.path}: wide format needs a period column, a fixed 'period' in the mapping, "
-                              "or a period for every mapped column")
+                              "or a period for every mapped column (set period_column in the mapping; "
+                              f"'sozialradar mapping suggest {table.path}' proposes one); header is {', '.join(h)}")
     name_idx = find_column(h, "name")
     level_idx = find_column(h, "level")
     keys = [header_key(c) for c in h]

@@ -181,6 +181,8 @@ def test_mapping_errors(tmp_path):
 def test_detect_format():
     assert detect_format(["county_code", "year", "share_65plus"]) == "inkar"
     assert detect_format(["region_id", "name", "level", "parent_id"]) == "regions"
+    assert detect_format(["Gebiet", "Name", "Ebene", "Parent"]) == "regions"      # a region list in German
+    assert detect_format(["Gebiet", "Name", "Ebene", "Einwohner"]) == "wide"      # values beside: not a list
     assert detect_format(["Nummer", "Name", "S1", "S3"]) == "mss"
     assert detect_format(["AGS", "Indikator", "Jahr", "Wert"]) == "long"
     assert detect_format(["AGS", "sgb2_quote"]) == "wide"

@@ -174,3 +174,13 @@ def test_an_excel_sheet_below_its_title(tmp_path):
     assert s.sheet == "Stadtteile" and "sheet: 'Stadtteile'" in s.to_yaml() and s.header_line > 1
     out = CliRunner().invoke(main, ["mapping", "suggest", str(path), "--sheet", "Stadtteile"])
     assert out.exit_code == 0 and "header_line:" in out.output
+
+
+def test_a_reference_year_column_is_the_period(tmp_path):
+    """Open-data tables often name the year 'stand_year' or 'Berichtsjahr': the suggestion takes it as the period."""
+    path = tmp_path / "gemeinden.csv"
+    path.write_text("stand_year,ags,name,area_km2\n2002,14161000,Chemnitz,220.86\n2003,14161000,Chemnitz,220.9\n",
+                    encoding="utf-8")
+    s = suggest_mapping(path, CATALOG)
+    assert s.period_column == "stand_year" and "period_column: 'stand_year'" in s.to_yaml()
+    assert not any("set period" in n for n in s.notes)

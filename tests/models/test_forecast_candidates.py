@@ -256,3 +256,15 @@ def test_every_candidate_runs_through_the_engine_on_a_monthly_series():
     err = bt.assign(e=(bt["y"] - bt["yhat"]).abs()).groupby("model")["e"].mean()
     assert set(err.index) == set(spec.models)
     assert err["seasonal_naive"] < 1e-9 and err["ets"] < 0.1 * err["naive"] and err["theta"] < 0.1 * err["naive"]
+
+
+def test_race_on_series_too_short_for_a_backtest():
+    """Six scattered years per region (as in a register published every few years): no backtest origin has
+    five values before it; the race still ends, with final forecasts of the cheap candidates only."""
+    rows = [{"region_id": f"r{i:02d}", "indicator_id": "x", "period": str(y), "value": 100.0 + i + k}
+            for i in range(12) for k, y in enumerate((2009, 2013, 2017, 2021, 2023, 2024))]
+    spec = replace(ANNUAL, models=("naive", "drift", "prophet"))
+    out, raced = run_raced(pd.DataFrame(rows), {"x": spec}, lambda s, sp, p: run_local(s, sp, n_jobs=1), share=0.25)
+    assert set(out["part"]) == {"forecast"} and set(out["model"]) == {"naive", "drift"}
+    res = select_and_calibrate(out, {"x": spec}, list(spec.models), excluded=raced)
+    assert res.champions == {"x": "naive"} and res.forecasts["lo80"].isna().all()
