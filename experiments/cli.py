@@ -240,7 +240,10 @@ def train_classifier_cmd(ctx: click.Context, model: str | None) -> None:
     if model != "config":
         settings = settings.model_copy(update={"training": settings.training.model_copy(update={
             "classifier": settings.training.classifier.model_copy(update={"model": model})})})
-    _print_run(_job(classifier_job, settings))
+    bar, progress = _bar("Kreuzvalidierung")
+    with bar:
+        summary = _job(classifier_job, settings, progress=progress)
+    _print_run(summary)
 
 
 @train_group.command("typology")

@@ -112,28 +112,32 @@ def write_warning_inputs(store, result, catalog, settings: Settings) -> pd.DataF
 
 # --- models -----------------------------------------------------------------------------------------------
 
-def _train(train, settings: Settings):
-    """``train`` (a training function of :mod:`experiments.train`) on the store's profiles and model matrix,
-    with the store open for the champion's results."""
+def _train(train, settings: Settings, with_values: bool = False, **kwargs):
+    """``train`` (a training function of :mod:`experiments.train`) on the store's profiles and model matrix (and
+    with ``with_values`` its feature values), with the store open for the champion's results."""
     from experiments.train import TrainingError
 
     with _store(settings, read_only=True) as store:
-        _need(store.tables(), {"profiles", "model_matrix"}, "profiles")
+        tables = store.tables()
+        _need(tables, {"profiles", "model_matrix"}, "profiles")
         profiles, matrix = store.table("profiles"), store.table("model_matrix")
+        if with_values:
+            kwargs["values"] = store.table("feature_values") if "feature_values" in tables else None
     catalog = catalog_for(settings)
     try:
         with _store(settings) as store:
-            return train(profiles, matrix, catalog, settings, store=store)
+            return train(profiles, matrix, catalog, settings, store=store, **kwargs)
     except TrainingError as exc:
         raise JobError(str(exc)) from None
 
 
-def classifier_job(settings: Settings):
-    """``training.classifier`` on the store's profiles; a new champion's classes go to the store's ``classes``.
-    Returns the run summary (:class:`experiments.train.RunSummary`)."""
+def classifier_job(settings: Settings, progress: Progress | None = None):
+    """``training.classifier`` on the store's profiles: settings chosen by nested cross-validation, compared with
+    the usual classifiers; a new champion's classes go to the store's ``classes``. Returns the run summary
+    (:class:`experiments.train.RunSummary`)."""
     from experiments.train import train_classifier
 
-    return _train(train_classifier, settings)
+    return _train(train_classifier, settings, with_values=True, progress=progress)
 
 
 def typology_job(settings: Settings):

@@ -3,13 +3,18 @@
 Every run logs its resolved configuration, the git commit, a fingerprint of its input data, metrics,
 plots with German indicator names, and the model (a pyfunc with signature and input example) under a
 registered name; a run that beats the current ``champion`` on the configured metric takes the alias.
+
+The classifier run chooses the LVQ model's settings by nested cross-validation and compares it with logistic
+regression and a random forest on the same folds (:mod:`models.lvq_selection`); the typology run chooses its
+method as well as its number of types (:func:`models.typology.choose_method`).
 """
 
 from __future__ import annotations
 
 import json
 import tempfile
-from dataclasses import dataclass
+import textwrap
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import mlflow
@@ -19,19 +24,23 @@ from sklearn.decomposition import PCA
 from sklearn.metrics import (
     accuracy_score, adjusted_rand_score, balanced_accuracy_score, confusion_matrix, recall_score, silhouette_score,
 )
-from sklearn.model_selection import StratifiedKFold
+from sklearn.base import clone
 
 from ml.columns import latest_complete_period
 from ml.catalog import Catalog
 from ml.columns import MODEL, PROB, column, columns, id_of, ids
 from ml.config import Settings
 from ml.tracking import figure, job_run, log_figure, log_provenance, register
-from models.lvq import GLVQ, GMLVQ, LGMLVQ, calibration_slope
+from experiments.classifier_run import (
+    TargetError, comparison_markdown, indicator_target, log_interpretation, metric_key, rejection_plot,
+    unit_scale_of, verdict,
+)
+from models.lvq_interpret import DIRECTIONS, direction_profile, region_contrasts, relevance_profile, relevance_sentence
+from models.lvq_selection import (
+    IMBALANCE, SelectedLVQ, baselines, compare, rejection_curve, relevance_stability, share_to_reject,
+)
 from models.packaging import MODEL_CODE, save_lvq, save_typology
-from models.typology import Typology, short_name
-
-MODELS = {"glvq": GLVQ, "gmlvq": GMLVQ, "lgmlvq": LGMLVQ}
-
+from models.typology import METHODS, Typology, choose_method, short_name
 
 class TrainingError(ValueError):
     """The inputs do not allow a training run (no profiles, too few regions per class ...)."""
@@ -45,6 +54,8 @@ class RunSummary:
     model_version: str | None
     champion: bool
     notes: list[str]
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    """Tables of the run for callers (the classifier: 'vergleich', 'wiederholungen', 'rueckweisung', 'auswahl')."""
 
 
 def _period(profiles: pd.DataFrame, period: str | None) -> str:
@@ -87,16 +98,55 @@ def _target(profiles: pd.DataFrame, period: str, target: str, settings: Settings
     return p[target]
 
 
+LVQ_NAMES = {"glvq": "GLVQ", "gmlvq": "GMLVQ", "lgmlvq": "LGMLVQ"}
+WORKERS = 2
+"""Processes that score the settings of an inner cross-validation."""
+
+
+def _lvq(cfg, kind: str, y: pd.Series) -> SelectedLVQ:
+    """The LVQ candidate ``kind`` as the run fits it: its settings chosen by inner cross-validation (``select``), or
+    the configured ones (a one-setting search, which still calibrates on held-out margins)."""
+    grid = cfg.search
+    if not cfg.select:
+        counts = y.value_counts()
+        weight = {"none": None, "auto": "balanced" if counts.max() > IMBALANCE * counts.min() else None}.get(
+            cfg.class_weight, cfg.class_weight)
+        grid = {"prototypes_per_class": [cfg.prototypes_per_class], "class_weight": [weight]}
+        if kind != "glvq":
+            grid["regularization"] = [cfg.regularization]
+    elif grid is not None and kind == "glvq":
+        grid = {k: v for k, v in grid.items() if k not in ("rank", "regularization")}
+    return SelectedLVQ(kind, grid=grid, folds=cfg.cv_folds, beta=cfg.beta, random_state=cfg.seed, n_jobs=WORKERS)
+
+
 def train_classifier(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog: Catalog,
-                     settings: Settings, store=None) -> RunSummary:
+                     settings: Settings, store=None, values: pd.DataFrame | None = None,
+                     progress=None) -> RunSummary:
     """The classifier job: ``training.classifier`` on the profiles of one period (``profiles`` with
     ``region_id``, ``period`` and the target column; ``model_matrix`` with ``region_id``, ``period`` and the
-    model columns), cross-validated, logged and registered in MLflow. With a ``store`` and the run taking the
-    ``champion`` alias, the champion's class of every region and period is written to its ``classes`` table."""
+    model columns), its settings chosen by nested cross-validation, compared with the usual classifiers on the
+    same folds, logged and registered in MLflow. ``values`` (the feature values: region_id, period, indicator_id,
+    value) put the prototypes into the indicators' units. With a ``store`` and the run taking the ``champion``
+    alias, the champion's class of every region and period, with the nearest other class and why, is written to
+    its ``classes`` table. ``progress(done, total)`` follows the cross-validation's fits."""
     cfg = settings.training.classifier
     period = _period(profiles, cfg.period)
-    X, features, names = training_frame(profiles, model_matrix, catalog, settings, period, cfg.features)
-    y = _target(profiles, period, cfg.target, settings).reindex(X.index)
+    target_indicator = (cfg.target not in profiles.columns and cfg.target != "planted_type"
+                        and cfg.target in catalog)
+    features = cfg.features
+    if target_indicator and features is None:
+        _, all_features, _ = training_frame(profiles, model_matrix, catalog, settings, period, None)
+        features = [f for f in all_features if f != cfg.target]
+    X, features, names = training_frame(profiles, model_matrix, catalog, settings, period, features)
+    if target_indicator:
+        if cfg.target in features:
+            raise TrainingError(f"the target indicator {cfg.target!r} cannot be one of the features")
+        try:
+            y = indicator_target(profiles, values, catalog, period, cfg.target, cfg.target_groups).reindex(X.index)
+        except TargetError as exc:
+            raise TrainingError(str(exc)) from None
+    else:
+        y = _target(profiles, period, cfg.target, settings).reindex(X.index)
     keep = y.notna()
     X, y = X[keep], y[keep].astype(str)
     counts = y.value_counts()
@@ -107,28 +157,18 @@ def train_classifier(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog
         raise TrainingError(f"class {counts.idxmin()!r} has a single region; cross-validation needs two")
     notes = [] if folds == cfg.cv_folds else [f"{folds}-fold CV (smallest class has {counts.min()} regions)"]
 
-    def make():
-        kwargs = {"prototypes_per_class": cfg.prototypes_per_class, "random_state": cfg.seed,
-                  "reject_threshold": cfg.reject_threshold, "reject_label": "abgelehnt"}
-        if cfg.model != "glvq":
-            kwargs["regularization"] = cfg.regularization
-        return MODELS[cfg.model](**kwargs)
-
     Xn, yn = X.to_numpy(), y.to_numpy()
-    classes = sorted(counts.index)
+    name = LVQ_NAMES[cfg.model]
+    candidates = {name: _lvq(cfg, cfg.model, y)}
+    if cfg.compare:
+        for kind in ("gmlvq", "lgmlvq"):
+            candidates.setdefault(LVQ_NAMES[kind], _lvq(cfg, kind, y))
+        candidates.update(baselines(cfg.seed))
+    comparison = compare(Xn, yn, candidates, folds=folds, repeats=cfg.repeats, seed=cfg.seed, progress=progress)
+    classes = list(comparison.classes)
     y_idx = np.searchsorted(classes, yn)
-    margins = np.zeros((len(yn), len(classes)))
-    nearest = np.empty(len(yn), dtype=object)
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=cfg.seed)
-    for train, test in splitter.split(Xn, yn):
-        model = make().fit(Xn[train], yn[train])
-        margins[test] = model.margins(Xn[test])
-        nearest[test] = model.classes_[margins[test].argmin(axis=1)]
-    # probabilities calibrated on the held-out margins (Platt-style slope, see models.lvq.calibration_slope)
-    slope = calibration_slope(margins, y_idx)
-    logits = -slope * margins
-    proba = np.exp(logits - logits.max(axis=1, keepdims=True))
-    proba /= proba.sum(axis=1, keepdims=True)
+    proba = comparison.proba[name]
+    nearest = comparison.classes[proba.argmax(axis=1)]
     rejected = (proba.max(axis=1) < cfg.reject_threshold) if cfg.reject_threshold else np.zeros(len(yn), bool)
     pred = np.where(rejected, "abgelehnt", nearest).astype(object)
     decided = ~rejected
@@ -139,26 +179,59 @@ def train_classifier(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog
         "cv_reject_rate": float(rejected.mean()),
         "cv_log_loss": float(-np.log(np.clip(proba[np.arange(len(yn)), y_idx], 1e-15, 1)).mean()),
         "cv_brier": float(((proba - np.eye(len(classes))[y_idx]) ** 2).sum(axis=1).mean()),
-        "calibration_slope": slope,
         "n_regions": float(len(yn)), "n_features": float(len(features)), "cv_folds": float(folds),
     }
     recalls = recall_score(yn[decided], pred[decided].astype(str), labels=classes, average=None, zero_division=0)
     metrics.update({f"cv_recall_{c.replace(' ', '_')}": float(r) for c, r in zip(classes, recalls)})
+    table = comparison.table
+    for row in table.itertuples():
+        key = metric_key(row.model)
+        metrics.update({f"cmp.{key}.{m}": float(getattr(row, m)) for m in ("accuracy", "balanced_accuracy",
+                                                                             "macro_f1", "log_loss")})
+    share = share_to_reject(proba, yn, comparison.classes, cfg.reject_accuracy)
+    metrics[f"reject_share_for_{round(100 * cfg.reject_accuracy)}"] = float("nan") if share is None else share
+    relevances = [relevance_profile(m.model_) for m in comparison.fitted[name]]
+    if relevances and relevances[0] is not None and len(relevances) > 1:
+        metrics["relevance_rank_correlation"] = relevance_stability(relevances)
+        metrics["relevance_rank_correlation_top5"] = relevance_stability(relevances, top=5)
+        # the direction profile of each fold's model, read on the same regions
+        profiles_ = [direction_profile(m.model_, Xn) for m in comparison.fitted[name]]
+        metrics["direction_rank_correlation"] = relevance_stability(profiles_)
+        metrics["direction_rank_correlation_top5"] = relevance_stability(profiles_, top=5)
+    judged = verdict(table, name)
+    notes.append(judged)
 
-    final = make().fit(Xn, yn)
-    final.calibration_slope_ = slope
+    selected = clone(candidates[name]).fit(Xn, yn)
+    final = selected.model_
+    metrics["calibration_slope"] = float(final.calibration_slope_)
+    scale = unit_scale_of(values, profiles, period, features)
     with job_run(settings.tracking.uri, cfg.experiment, f"{cfg.model}-{period}") as run:
         log_provenance(settings, X.assign(target=y), {"classifier": cfg.model_dump(mode="json"), "period": period})
-        mlflow.log_metrics(metrics)
+        mlflow.log_metrics({k: v for k, v in metrics.items() if np.isfinite(v)})
+        mlflow.log_params({f"selected_{k}": "voll" if v is None and k == "rank" else v
+                           for k, v in selected.best_params_.items()})
+        mlflow.set_tag("vergleich", judged)
+        mlflow.log_text(comparison_markdown(table, cfg.repeats), "vergleich.md")
+        mlflow.log_text(comparison.runs.to_csv(index=False), "vergleich_wiederholungen.csv")
+        mlflow.log_text(selected.search_.to_csv(index=False), "auswahl.csv")
+        mlflow.log_text(pd.DataFrame([m.best_params_ for m in comparison.fitted[name]]).to_csv(index_label="fold"),
+                        "auswahl_je_fold.csv")
+        curve = rejection_curve(proba, yn, comparison.classes)
+        mlflow.log_text(curve.to_csv(index=False), "rueckweisung.csv")
+        rejection_plot(curve, cfg.reject_accuracy, share)
+        log_interpretation(final, Xn, features, names, scale)
         _classifier_plots(final, X, y, names, classes, yn, pred, decided)
         with tempfile.TemporaryDirectory() as tmp:
             save_lvq(final, features, Path(tmp))
             version, champion = register(MODEL_CODE["lvq"], {"lvq": tmp}, X.head(3), _predict_frame(final, X.head(3)),
                                          cfg.registered_name, cfg.champion_metric, metrics[cfg.champion_metric])
-    summary = RunSummary(run.info.run_id, metrics, version, champion, notes)
+    summary = RunSummary(run.info.run_id, metrics, version, champion, notes,
+                         {"vergleich": table, "wiederholungen": comparison.runs, "rueckweisung": curve,
+                          "auswahl": selected.search_, "auswahl_je_fold": pd.DataFrame(
+                              [m.best_params_ for m in comparison.fitted[name]])})
     if store is not None and champion:
-        store.replace_table("classes", stored_classes(final, features, model_matrix, profiles).assign(
-            model=cfg.model, **_stamp(summary, cfg.registered_name, {"classifier": cfg.model_dump(mode="json"),
+        store.replace_table("classes", stored_classes(final, features, model_matrix, profiles, names, scale).assign(
+            model=cfg.model, comparison=judged, **_stamp(summary, cfg.registered_name, {"classifier": cfg.model_dump(mode="json"),
                                                                     "period": period})))
     return summary
 
@@ -187,19 +260,25 @@ def _complete_rows(features: list[str], model_matrix: pd.DataFrame, profiles: pd
     return m
 
 
-def stored_classes(model, features: list[str], model_matrix: pd.DataFrame, profiles: pd.DataFrame) -> pd.DataFrame:
+def stored_classes(model, features: list[str], model_matrix: pd.DataFrame, profiles: pd.DataFrame,
+                   names: list[str] | None = None, scale: pd.DataFrame | None = None) -> pd.DataFrame:
     """The fitted classifier applied to every region and period it may assign: ``region_id``, ``period``,
-    ``prediction`` and ``probabilities`` (JSON: class → probability)."""
+    ``prediction``, ``probabilities`` (JSON: class → probability), ``next_class`` (the class of the nearest
+    prototype of another class) and ``why`` (German: what keeps the region from it, in units where ``scale``
+    knows them; see :func:`models.lvq_interpret.region_contrasts`)."""
     rows = _complete_rows(features, model_matrix, profiles)
     if rows.empty:
-        return pd.DataFrame(columns=["region_id", "period", "prediction", "probabilities"])
+        return pd.DataFrame(columns=["region_id", "period", "prediction", "probabilities", "next_class", "why"])
     out = _predict_frame(model, rows[features])
     probs = out.drop(columns="prediction")
-    names = [id_of(c, PROB) for c in probs.columns]
+    classes = [id_of(c, PROB) for c in probs.columns]
+    contrasts = region_contrasts(model, rows[features].to_numpy(dtype=float), names or features, scale=scale,
+                                 features=features, predicted=out["prediction"].to_numpy())
     return pd.DataFrame({"region_id": rows["region_id"], "period": rows["period"].astype(str),
                          "prediction": out["prediction"].to_numpy(),
-                         "probabilities": [json.dumps(dict(zip(names, map(float, r))), ensure_ascii=False)
-                                           for r in probs.to_numpy()]})
+                         "probabilities": [json.dumps(dict(zip(classes, map(float, r))), ensure_ascii=False)
+                                           for r in probs.to_numpy()],
+                         "next_class": contrasts["next_class"].to_numpy(), "why": contrasts["why"].to_numpy()})
 
 
 def stored_types(model: Typology, features: list[str], descriptions: dict[int, str], model_matrix: pd.DataFrame,
@@ -221,12 +300,22 @@ def _predict_frame(model, frame: pd.DataFrame) -> pd.DataFrame:
 
 def _classifier_plots(model, X: pd.DataFrame, y: pd.Series, names: list[str], classes: list[str],
                       yn: np.ndarray, pred: np.ndarray, decided: np.ndarray) -> None:
-    if hasattr(model, "relevance_"):
-        fig, ax = figure(8, max(3, 0.25 * len(names)))
-        order = np.argsort(model.relevance_)
-        ax.barh(np.array(names)[order], model.relevance_[order], color="#2a6f97")
-        ax.set_xlabel("Relevanz (Diagonale von Λ)")
-        ax.set_title("Relevanzprofil")
+    relevance = relevance_profile(model)
+    if relevance is not None:
+        directions = direction_profile(model, X.to_numpy())
+        fig, ax = figure(8, max(3, 0.35 * len(names)) + 0.8)
+        order = np.argsort(directions)
+        rows = np.arange(len(names))
+        ax.barh(rows + 0.2, 100 * directions[order], height=0.4, color="#2a6f97",
+                label="Zusammenhang mit den trennenden Richtungen (stabil bei verwandten Merkmalen)")
+        ax.barh(rows - 0.2, 100 * relevance[order], height=0.4, color="#a9c6d8",
+                label="Gewicht im Modell (Diagonale von Λ" + (", Mittel der Prototypen)" if hasattr(model, "lambdas_")
+                                                              else ")"))
+        ax.set_yticks(rows, np.array(names)[order], fontsize=7)
+        ax.set_xlabel("Anteil in %")
+        ax.legend(fontsize=7, loc="lower right")
+        ax.set_title("Relevanzprofil: was die Einordnung bestimmt\n"
+                     + textwrap.fill(relevance_sentence(directions, names, of=DIRECTIONS), 90), fontsize=9)
         log_figure(fig, "plots/relevanzprofil.png")
     fig, ax = figure(max(6, 0.3 * len(names)), 3 + 0.3 * len(model.prototypes_))
     im = ax.imshow(model.prototypes_, aspect="auto", cmap="RdBu_r", vmin=-2, vmax=2)
@@ -270,20 +359,28 @@ def train_typology(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog: 
     if previous is not None and previous.n_features_in_ != X.shape[1]:
         raise TrainingError(f"the previous typology used {previous.n_features_in_} features, {period} has {X.shape[1]}; "
                             "type numbers can only be carried over on the same indicators")
-    model = Typology(method=cfg.method, k_min=cfg.k_min, k_max=cfg.k_max, random_state=cfg.seed).fit(
-        X.to_numpy(), previous=previous)
+    methods = METHODS if cfg.method == "auto" else (cfg.method,)
+    try:
+        model, method_table = choose_method(X.to_numpy(), methods, cfg.k_min, cfg.k_max, cfg.seed, previous)
+    except ValueError as exc:
+        raise TrainingError(str(exc)) from None
     orientation = np.array([catalog[f].polarity or 1 for f in features])
     descriptions = model.describe(names, orientation=orientation)
     metrics = {"n_types": float(model.n_types_), "n_regions": float(len(X)),
-               "silhouette": float(silhouette_score(X.to_numpy(), model.labels_))}
+               "silhouette": float(silhouette_score(X.to_numpy(), model.labels_)),
+               **{f"silhouette_{r.method}": float(r.silhouette) for r in method_table.itertuples()}}
     if settings.training.ground_truth is not None:
         truth = json.loads(Path(settings.training.ground_truth).read_text(encoding="utf-8"))
         planted = pd.Series({g["region_id"]: g["type"] for g in truth["gemeinden"]}).reindex(X.index)
         ok = planted.notna().to_numpy()
         metrics["ari_planted_types"] = float(adjusted_rand_score(planted[ok], model.labels_[ok]))
-    with job_run(settings.tracking.uri, cfg.experiment, f"{cfg.method}-{period}") as run:
+    with job_run(settings.tracking.uri, cfg.experiment, f"{model.method}-{period}") as run:
         log_provenance(settings, X, {"typology": cfg.model_dump(mode="json"), "period": period})
         mlflow.log_metrics(metrics)
+        mlflow.log_params({"chosen_method": model.method, "chosen_n_types": model.n_types_})
+        mlflow.log_text(method_table.rename(columns={"method": "Verfahren", "n_types": "Typen",
+                                                     "silhouette": "Silhouette", "chosen": "gewählt"}).to_csv(
+            index=False), "methodenwahl.csv")
         mlflow.log_metrics({f"criterion_k{k}": v for k, v in model.scores_.items()})
         mlflow.log_dict({str(k): v for k, v in descriptions.items()}, "typen.json")
         fig, ax = figure(max(6, 0.3 * len(names)), 2 + 0.5 * model.n_types_)
@@ -304,6 +401,6 @@ def train_typology(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog: 
     summary = RunSummary(run.info.run_id, metrics, version, champion, [])
     if store is not None and champion:
         store.replace_table("types", stored_types(model, features, descriptions, model_matrix, profiles).assign(
-            model=cfg.method, **_stamp(summary, cfg.registered_name, {"typology": cfg.model_dump(mode="json"),
+            model=model.method, **_stamp(summary, cfg.registered_name, {"typology": cfg.model_dump(mode="json"),
                                                                      "period": period})))
     return summary, model, descriptions

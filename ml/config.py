@@ -3,6 +3,9 @@
 Defaults live here and nowhere else. A YAML file (``--config``) overrides them, and environment
 variables ``SOZIALRADAR_<SECTION>__<FIELD>`` override the file, e.g.
 ``SOZIALRADAR_STORE__PATH=/data/monitoring.duckdb`` or ``SOZIALRADAR_PRIVACY__MIN_COUNT=5``.
+
+Longer than 450 lines because every setting of every job is declared here once, with its default, bounds and
+the description an analyst reads; splitting the sections across modules would scatter the one place to look.
 """
 
 from __future__ import annotations
@@ -171,10 +174,27 @@ class ClassifierConfig(_Section):
     """The classifier job: LVQ variant, target, features, period, prototypes, regularisation, reject option, CV
     folds, registered name and champion metric."""
     model: Literal["glvq", "gmlvq", "lgmlvq"] = "gmlvq"
+    select: bool = Field(True, description="choose prototypes per class, rank, regularisation and class weighting "
+                                           "by an inner cross-validation on balanced accuracy (nested in the "
+                                           "reported one); false: the fixed settings below")
+    search: dict[str, list[Any]] | None = Field(
+        None, description="the settings searched (LVQ keyword → values, e.g. {prototypes_per_class: [1, 2]}); None: "
+                          "prototypes per class 1–3, rank 2 and full, regularisation 0 and 0.01, class weighting "
+                          "balanced and balanced_sqrt where the classes are imbalanced")
     prototypes_per_class: int = Field(1, ge=1, le=50)
     regularization: float = Field(0.0, ge=0.0)
-    target: str = Field("status_label", description="profile column to predict, or 'planted_type' (needs "
-                                                     "training.ground_truth)")
+    class_weight: Literal["auto", "none", "balanced", "balanced_sqrt"] = Field(
+        "auto", description="without select: auto weights classes 'balanced' when they are imbalanced")
+    beta: float = Field(5.0, gt=0.0, description="slope of the LVQ cost's logistic")
+    compare: bool = Field(True, description="compare with GMLVQ/LGMLVQ, logistic regression (plain and balanced) "
+                                            "and a random forest on the same folds; a table in every run")
+    repeats: int = Field(1, ge=1, le=20, description="repeats of the cross-validation with new shuffles (spread)")
+    reject_accuracy: float = Field(0.95, gt=0.0, le=1.0, description="accuracy the reject option aims at: the run "
+                                                                      "reports the share of regions to leave to a person")
+    target: str = Field("status_label", description="profile column to predict, 'planted_type' (needs "
+                                                     "training.ground_truth), or an indicator id: its quantile "
+                                                     "groups (target_groups) in the period")
+    target_groups: int = Field(3, ge=2, le=10, description="groups of an indicator target (3: Drittel)")
     features: list[str] | None = Field(
         None, description="indicator ids whose z-values are the inputs; None: every profile indicator except "
                           "the status indicators of the index (they define the target)",
@@ -190,7 +210,9 @@ class ClassifierConfig(_Section):
 
 class TypologyTrainingConfig(_Section):
     """The typology job: method, range of the number of types, period, seed, registered name and champion metric."""
-    method: Literal["kmeans", "ward", "gmm"] = "kmeans"
+    method: Literal["auto", "kmeans", "ward", "gmm"] = Field(
+        "auto", description="auto: k-means, Ward and the Gaussian mixture each choose their number of types, and the "
+                            "method whose types separate best (mean silhouette) is kept")
     k_min: int = Field(3, ge=2)
     k_max: int = Field(8, ge=2)
     period: str | None = None

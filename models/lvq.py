@@ -165,6 +165,20 @@ def _regularize(cost: float, grad: np.ndarray, omega: np.ndarray, S: float, lam:
     return cost - lam * logdet, grad - lam * term
 
 
+CLASS_WEIGHTS = ("balanced", "balanced_sqrt")
+
+
+def class_weights(class_weight, classes: np.ndarray, y_idx: np.ndarray) -> np.ndarray:
+    """Weight per class: 'balanced' n / (n_classes · n_c), every class counts as much in the cost;
+    'balanced_sqrt' its square root, half-way between the regions' count and the classes' count; a dict
+    class → weight (missing classes 1)."""
+    if isinstance(class_weight, dict):
+        return np.array([class_weight.get(c, 1.0) for c in classes], dtype=float)
+    freq = np.bincount(y_idx, minlength=len(classes)).astype(float)
+    balanced = len(y_idx) / (len(classes) * np.maximum(freq, 1.0))
+    return balanced if class_weight == "balanced" else np.sqrt(balanced)
+
+
 def calibration_slope(margins: np.ndarray, y_idx: np.ndarray, weights: np.ndarray | None = None) -> float:
     """The slope a of p_c ∝ exp(−a·μ_c) that maximises the (weighted) likelihood of the true classes,
     searched over a ∈ [0.5, 50]; the cap keeps separable data from making every prediction certain."""
@@ -186,7 +200,7 @@ class _LVQBase(ClassifierMixin, BaseEstimator):
     _kind = "glvq"
 
     def __init__(self, prototypes_per_class=1, initialization="mean", beta=2.0, max_iter=2500, tol=1e-5,
-                 class_weight=None, reject_threshold=None, reject_label=None, random_state=None):
+                 class_weight=None, reject_threshold=None, reject_label=None, random_state=None, n_init=1):
         self.prototypes_per_class = prototypes_per_class
         self.initialization = initialization
         self.beta = beta
@@ -196,6 +210,7 @@ class _LVQBase(ClassifierMixin, BaseEstimator):
         self.reject_threshold = reject_threshold
         self.reject_label = reject_label
         self.random_state = random_state
+        self.n_init = n_init
 
     # --- parameters ---------------------------------------------------------------------------------
 
@@ -209,6 +224,11 @@ class _LVQBase(ClassifierMixin, BaseEstimator):
             raise ValueError(f"beta must be > 0; got {self.beta!r}")
         if not (isinstance(self.max_iter, numbers.Integral) and self.max_iter >= 1):
             raise ValueError(f"max_iter must be an integer >= 1; got {self.max_iter!r}")
+        if not (isinstance(self.n_init, numbers.Integral) and self.n_init >= 1):
+            raise ValueError(f"n_init must be an integer >= 1; got {self.n_init!r}")
+        cw = self.class_weight
+        if not (cw is None or cw in CLASS_WEIGHTS or isinstance(cw, dict)):
+            raise ValueError(f"class_weight must be None, {', '.join(map(repr, CLASS_WEIGHTS))} or a dict; got {cw!r}")
         if self.reject_threshold is not None and not (0 < self.reject_threshold < 1):
             raise ValueError(f"reject_threshold must be in (0, 1); got {self.reject_threshold!r}")
 
@@ -274,28 +294,27 @@ class _LVQBase(ClassifierMixin, BaseEstimator):
         if weights.shape != (X.shape[0],):
             raise ValueError(f"sample_weight must have shape ({X.shape[0]},); got {weights.shape}")
         if self.class_weight is not None:
-            cw = self.class_weight
-            if cw == "balanced":
-                freq = np.bincount(y_idx, minlength=len(self.classes_))
-                per_class = X.shape[0] / (len(self.classes_) * freq)
-            else:
-                per_class = np.array([cw.get(c, 1.0) for c in self.classes_], dtype=float)
-            weights = weights * per_class[y_idx]
+            weights = weights * class_weights(self.class_weight, self.classes_, y_idx)[y_idx]
         if (weights < 0).any() or weights.sum() <= 0:
             raise ValueError("sample_weight must be non-negative and not all zero")
         # scale the cost so that L-BFGS tolerances mean the same for any n
         weights = weights / weights.sum()
-        W0, labels = self._init_prototypes(X, y_idx, weights, rng)
-        self.prototype_labels_ = labels
-        same = y_idx[:, None] == labels[None, :]
-        params0 = np.concatenate([W0.ravel(), self._extra_params(X.shape[1], rng)])
-        args = (X, same, weights, len(labels), X.shape[1], self._kind, self._rank(X.shape[1]), float(self.beta),
-                self._regularization())
-        # the products are thin (n × d by d × m·k); with BLAS threads on, each of the hundreds of cost
-        # evaluations waits for threads to wake, which made fits 3-4x slower on two cores
-        with threadpool_limits(limits=1, user_api="blas"):
-            result = minimize(_glvq_cost_and_grad, params0, args=args, jac=True, method="L-BFGS-B",
-                              options={"maxiter": int(self.max_iter), "ftol": float(self.tol), "gtol": 1e-8})
+        result = None
+        for _ in range(int(self.n_init)):
+            W0, labels = self._init_prototypes(X, y_idx, weights, rng)
+            self.prototype_labels_ = labels
+            same = y_idx[:, None] == labels[None, :]
+            params0 = np.concatenate([W0.ravel(), self._extra_params(X.shape[1], rng)])
+            args = (X, same, weights, len(labels), X.shape[1], self._kind, self._rank(X.shape[1]), float(self.beta),
+                    self._regularization())
+            # the products are thin (n × d by d × m·k); with BLAS threads on, each of the hundreds of cost
+            # evaluations waits for threads to wake, which made fits 3-4x slower on two cores
+            with threadpool_limits(limits=1, user_api="blas"):
+                run = minimize(_glvq_cost_and_grad, params0, args=args, jac=True, method="L-BFGS-B",
+                               options={"maxiter": int(self.max_iter), "ftol": float(self.tol), "gtol": 1e-8})
+            if result is None or run.fun < result.fun:
+                result, kept = run, labels
+        self.prototype_labels_ = kept
         self.n_iter_ = int(result.nit)
         self.cost_ = float(result.fun)
         self._unpack(result.x)
@@ -325,8 +344,30 @@ class _LVQBase(ClassifierMixin, BaseEstimator):
 
     def _calibrate(self, X: np.ndarray, y_idx: np.ndarray, weights: np.ndarray) -> None:
         """Platt-style slope on the training data (see ``calibration_slope``); a caller with held-out
-        margins (cross-validation) should replace ``calibration_slope_`` with one fitted on those."""
+        margins (cross-validation) should replace ``calibration_slope_`` with one fitted on those, or fit the
+        multinomial calibration on them (:meth:`calibrate_on`)."""
         self.calibration_slope_ = calibration_slope(self._margins(self._class_distances(X)), y_idx, weights)
+        self.calibration_coef_ = self.calibration_intercept_ = None
+
+    def calibrate_on(self, margins: np.ndarray, y_idx: np.ndarray, weights: np.ndarray | None = None) -> None:
+        """Fit p = softmax(M·Aᵀ + b) on held-out margins M (n_samples, n_classes) and their class indices: a
+        multinomial logistic regression of the class on all classes' margins (with the sample weights, e.g. the
+        model's class weights). It orders the regions by certainty far better than one slope (the reject option),
+        and ``predict`` then returns its most probable class — the nearest prototype's class for almost every
+        region. Classes missing from ``y_idx`` get probability ≈ 0."""
+        from sklearn.linear_model import LogisticRegression
+
+        if len(np.unique(y_idx)) < 2:
+            return
+        n_classes = len(self.classes_)
+        lr = LogisticRegression(max_iter=5000).fit(margins, y_idx, sample_weight=weights)
+        coef, intercept = np.zeros((n_classes, n_classes)), np.full(n_classes, -30.0)
+        if len(lr.classes_) == 2:
+            intercept[lr.classes_[0]] = 0.0
+            coef[lr.classes_[1]], intercept[lr.classes_[1]] = lr.coef_[0], lr.intercept_[0]
+        else:
+            coef[lr.classes_], intercept[lr.classes_] = lr.coef_, lr.intercept_
+        self.calibration_coef_, self.calibration_intercept_ = coef, intercept
 
     def margins(self, X) -> np.ndarray:
         """μ per class, shape (n_samples, n_classes): negative where the class is the nearest."""
@@ -342,22 +383,32 @@ class _LVQBase(ClassifierMixin, BaseEstimator):
         scores = -self._margins(self._class_distances(X))
         return scores[:, 1] if len(self.classes_) == 2 else scores
 
+    def _calibrated(self) -> bool:
+        return getattr(self, "calibration_coef_", None) is not None
+
     def predict_proba(self, X):
-        """Class probabilities from the calibrated margins: p_c ∝ exp(−a·μ_c)."""
+        """Class probabilities from the margins: the multinomial calibration where fitted (:meth:`calibrate_on`),
+        p_c ∝ exp(−a·μ_c) otherwise."""
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=np.float64)
-        logits = -self.calibration_slope_ * self._margins(self._class_distances(X))
+        margins = self._margins(self._class_distances(X))
+        if self._calibrated():
+            logits = margins @ self.calibration_coef_.T + self.calibration_intercept_
+        else:
+            logits = -self.calibration_slope_ * margins
         logits -= logits.max(axis=1, keepdims=True)
         p = np.exp(logits)
         return p / p.sum(axis=1, keepdims=True)
 
     def predict(self, X):
-        """Class of the nearest prototype; with ``reject_threshold``, ``reject_label`` where the highest
-        probability is below it."""
+        """Class of the nearest prototype (with the multinomial calibration: its most probable class); with
+        ``reject_threshold``, ``reject_label`` where the highest probability is below it."""
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=np.float64)
-        Dc = self._class_distances(X)
-        pred = self.classes_[Dc.argmin(axis=1)]
+        if self._calibrated():
+            pred = self.classes_[self.predict_proba(X).argmax(axis=1)]
+        else:
+            pred = self.classes_[self._class_distances(X).argmin(axis=1)]
         if self.reject_threshold is None:
             return pred
         proba = self.predict_proba(X)
@@ -382,11 +433,11 @@ class _MatrixLVQ(_LVQBase):
     """Parameters shared by GMLVQ and LGMLVQ: the rank of Ω and the regularisation against a singular Λ."""
 
     def __init__(self, prototypes_per_class=1, initialization="mean", beta=2.0, max_iter=2500, tol=1e-5,
-                 class_weight=None, reject_threshold=None, reject_label=None, random_state=None, rank=None,
+                 class_weight=None, reject_threshold=None, reject_label=None, random_state=None, n_init=1, rank=None,
                  regularization=0.0):
         super().__init__(prototypes_per_class=prototypes_per_class, initialization=initialization, beta=beta,
                          max_iter=max_iter, tol=tol, class_weight=class_weight, reject_threshold=reject_threshold,
-                         reject_label=reject_label, random_state=random_state)
+                         reject_label=reject_label, random_state=random_state, n_init=n_init)
         self.rank = rank
         self.regularization = regularization
 
@@ -418,16 +469,20 @@ class GLVQ(_LVQBase):
     tol : float, default=1e-5
         L-BFGS stops when one iteration lowers the cost (weighted mean of σ(βμ), between 0 and 1) by
         less than this.
-    class_weight : None, 'balanced' or dict
+    class_weight : None, 'balanced', 'balanced_sqrt' or dict
+        Weight of each class in the cost (see :func:`class_weights`).
     reject_threshold : float in (0, 1) or None
         ``predict`` returns ``reject_label`` where the highest class probability is below it.
     random_state : int or None
+    n_init : int, default=1
+        Initialisations tried (each a new draw of the jitter or of k-means); the fit with the lowest cost is kept.
 
     Attributes
     ----------
     prototypes_ : ndarray of shape (n_prototypes, n_features)
     prototype_labels_ : ndarray of shape (n_prototypes,), class index of each prototype
     classes_, n_features_in_, n_iter_, cost_, calibration_slope_
+    calibration_coef_, calibration_intercept_ : the multinomial calibration (None until :meth:`calibrate_on`)
 
     Examples
     --------

@@ -24,6 +24,9 @@ def save_lvq(model, features: list[str], path: Path) -> Path:
         arrays["omega"] = model.omega_
     if hasattr(model, "omegas_"):
         arrays["omegas"] = model.omegas_
+    if getattr(model, "calibration_coef_", None) is not None:
+        arrays["calibration_coef"] = model.calibration_coef_
+        arrays["calibration_intercept"] = model.calibration_intercept_
     np.savez(path / "lvq.npz", **arrays)
     meta = {"class": type(model).__name__, "features": features, "params": model.get_params(),
             "calibration_slope": model.calibration_slope_}
@@ -41,6 +44,8 @@ def load_lvq(path: Path):
     model.classes_ = data["classes"]
     model.n_features_in_ = model.prototypes_.shape[1]
     model.calibration_slope_ = meta["calibration_slope"]
+    model.calibration_coef_ = data["calibration_coef"] if "calibration_coef" in data else None
+    model.calibration_intercept_ = data["calibration_intercept"] if "calibration_intercept" in data else None
     if "omega" in data:
         model.omega_ = data["omega"]
         model.lambda_ = model.omega_.T @ model.omega_
@@ -48,6 +53,7 @@ def load_lvq(path: Path):
     if "omegas" in data:
         model.omegas_ = data["omegas"]
         model.lambdas_ = np.einsum("mkd,mke->mde", model.omegas_, model.omegas_)
+        model.relevances_ = np.einsum("mdd->md", model.lambdas_).copy()
         model.relevances_ = np.einsum("mdd->md", model.lambdas_).copy()
     return model, meta["features"]
 

@@ -183,3 +183,32 @@ class Typology(ClusterMixin, BaseEstimator):
 def short_name(name: str) -> str:
     """A catalog name without its parenthesised definition: 'SGB-II-Quote (Leistungs...)' -> 'SGB-II-Quote'."""
     return name.split(" (")[0].strip()
+
+
+def choose_method(X, methods=METHODS, k_min: int = 3, k_max: int = 8, random_state=None,
+                  previous: Typology | None = None) -> tuple[Typology, pd.DataFrame]:
+    """Each method with its own choice of the number of types (silhouette, or BIC for the mixture), then the method
+    whose types separate best: the highest mean silhouette of the types it assigns — one yardstick for all.
+    Returns the fitted typology and a table (method, n_types, silhouette, chosen). With ``previous`` its method
+    is kept, so that type numbers carry over."""
+    X = np.asarray(X, dtype=float)
+    if previous is not None:
+        methods = [previous.method]
+    rows, fits = [], {}
+    for method in methods:
+        if method not in METHODS:
+            raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
+        try:
+            model = Typology(method=method, k_min=k_min, k_max=k_max, random_state=random_state).fit(
+                X, previous=previous)
+        except ValueError:
+            continue
+        fits[method] = model
+        rows.append({"method": method, "n_types": model.n_types_,
+                     "silhouette": float(silhouette_score(X, model.labels_))})
+    if not rows:
+        raise ValueError("no method found a clustering with at least two types in the range")
+    table = pd.DataFrame(rows)
+    best = table.loc[table["silhouette"].idxmax(), "method"]
+    table["chosen"] = table["method"] == best
+    return fits[best], table

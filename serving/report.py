@@ -14,6 +14,7 @@ a suppressed cell: no suppressed number reaches a page.
 from __future__ import annotations
 
 import re
+import json
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -24,7 +25,7 @@ from markupsafe import Markup
 
 from ml.columns import DIM, column, ids
 from ml.config import Settings
-from ml.formatting import de
+from ml.formatting import de, percent
 from models.explanations import group_name, years_ahead
 from models.forecast_models import MODEL_NAMES
 from models.forecasting import UNRELIABLE_NOTE
@@ -328,6 +329,24 @@ class ReportBuilder:
         return {"type": int(found["type"]), "description": str(found["description"]),
                 "compared": self.whole.replace("Mittel", "Durchschnitt", 1)}
 
+    def classification(self, region_id: str, period: str, row: pd.Series | None) -> dict | None:
+        """The classifier's stored class with its probability, the next class and why (German), or None when
+        the store holds no classes for the region and period."""
+        if self.snap.classes is None or withheld(row):
+            return None
+        found = stored_row(self.snap.classes, region_id, period)
+        if found is None:
+            return None
+        probs = json.loads(found["probabilities"])
+        pred = str(found["prediction"])
+        out = {"prediction": pred, "probability": percent(probs.get(pred)) if pred in probs else None}
+        for key in ("next_class", "why", "comparison"):
+            value = found[key] if key in found.index else None
+            out[key] = value if isinstance(value, str) else None
+        # the page says so when the prototype model lost to the usual classifiers on the same folds
+        out["weaker"] = bool(out["comparison"] and "weniger treffsicher" in out["comparison"])
+        return out
+
     def warning(self, region_id: str, period: str) -> dict:
         """The warning per horizon with the first horizon's sentence and drivers, or {'message'}."""
         snap = self.snap
@@ -388,7 +407,8 @@ class ReportBuilder:
             warning=warning, indicators=self.indicators(region_id, per), whole=self.whole,
             areas_dative=LEVEL_DATIVE.get(str(self.snap.level), "Gebieten"),
             dimensions=self.dimensions(region_id, per, row), trends=self.trends(region_id, per),
-            typology=self.typology(region_id, per, row), flags=self.flags(region_id, per))
+            typology=self.typology(region_id, per, row), classification=self.classification(region_id, per, row),
+            flags=self.flags(region_id, per))
 
     def index_page(self, period: str | None, links: dict[str, str]) -> str:
         """The alphabetical list of the level's regions with status class, warning level and page links."""

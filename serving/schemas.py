@@ -79,6 +79,11 @@ class Classification(BaseModel):
     period: str
     prediction: str
     probabilities: dict[str, float]
+    next_class: str | None = Field(None, description="the class of the nearest prototype of another class")
+    why: str | None = Field(None, description="German: the indicators that keep the region from the next class, "
+                                              "its values against the prototype's")
+    comparison: str | None = Field(None, description="German: how the model fared against logistic regression and "
+                                                     "a random forest on the same folds")
 
 
 class TypologyAnswer(BaseModel):

@@ -22,8 +22,10 @@ def router(ctx: Context) -> APIRouter:
         s = ctx.snap()
         per = ctx.period_of(s, request.period)
         row = ctx.assigned(s, "classes", request.region_id, per)
+        extra = {k: str(row[k]) for k in ("next_class", "why", "comparison")
+                 if k in row.index and isinstance(row[k], str)}
         return Classification(region_id=request.region_id, period=per, prediction=str(row["prediction"]),
-                              probabilities=json.loads(row["probabilities"]))
+                              probabilities=json.loads(row["probabilities"]), **extra)
 
     @router.get("/typology", response_model=TypologyAnswer)
     def typology(region_id: str = REGION_ID, period: str | None = PERIOD) -> TypologyAnswer:

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from mlflow import MlflowClient
 
-from experiments.train import TrainingError, train_classifier, train_typology
+from experiments.train import TrainingError, train_classifier, train_typology, training_frame
 from features.pipeline import run_pipeline
 from ml.paths import SAMPLE_DIR
 from ml.tracking import CHAMPION, fingerprint, promote_if_better, tracking_uri
@@ -41,7 +41,25 @@ def test_classifier_run_registers_a_loadable_champion(sample_inputs, profiles, t
     artifacts = {a.path for a in client.list_artifacts(summary.run_id)} | {
         a.path for a in client.list_artifacts(summary.run_id, "plots")}
     assert {"config.json", "plots/relevanzprofil.png", "plots/prototypen.png", "plots/konfusionsmatrix.png",
-            "plots/projektion.png"} <= artifacts
+            "plots/projektion.png", "plots/rueckweisung.png", "vergleich.md", "vergleich_wiederholungen.csv",
+            "auswahl.csv", "auswahl_je_fold.csv", "rueckweisung.csv", "einordnung.txt", "prototypen.csv",
+            "relevanz.csv"} <= artifacts
+    # the settings chosen by the inner cross-validation are logged, and the comparison is in every run
+    params = run.data.params
+    assert params["selected_prototypes_per_class"] in {"1", "2", "3"} and "selected_class_weight" in params
+    table = summary.tables["vergleich"]
+    assert list(table["model"]) == ["GMLVQ", "LGMLVQ", "Logistische Regression",
+                                    "Logistische Regression (balanciert)", "Random Forest (300 Bäume)"]
+    assert summary.metrics["cv_accuracy"] == pytest.approx(table.at[0, "accuracy"])
+    assert {f"cmp.{m}.balanced_accuracy" for m in ("gmlvq", "lgmlvq", "logreg", "logreg_balanced",
+                                                   "random_forest")} <= set(summary.metrics)
+    assert run.data.tags["vergleich"].startswith("GMLVQ: balancierte Trefferquote")
+    assert 0 <= summary.metrics["reject_share_for_95"] < 1 and -1 <= summary.metrics["relevance_rank_correlation"] <= 1
+    assert run.data.tags["einordnung"].startswith("Für die Einordnung zählen vor allem ")
+    assert run.data.tags["einordnung"].endswith("des Zusammenhangs mit den trennenden Richtungen.")
+    assert -1 <= summary.metrics["direction_rank_correlation"] <= 1
+    curve = summary.tables["rueckweisung"]
+    assert curve["accuracy"].iloc[0] == pytest.approx(summary.metrics["cv_accuracy"])
     model = mlflow.pyfunc.load_model(f"models:/{s.training.classifier.registered_name}@{CHAMPION}")
     names = [c["name"] for c in model.metadata.signature.inputs.to_dict()]
     m = profiles[1][profiles[1]["period"] == "2012"].set_index("region_id")
@@ -49,6 +67,36 @@ def test_classifier_run_registers_a_loadable_champion(sample_inputs, profiles, t
     X.columns = names
     out = model.predict(X.head(5))
     assert list(out.columns[:1]) == ["prediction"] and np.allclose(out.filter(like="p_").sum(axis=1), 1)
+
+
+def test_an_indicator_target_is_split_into_thirds_and_left_out_of_the_inputs(sample_inputs, profiles, tmp_path):
+    settings, catalog, _, _ = sample_inputs
+    cfg = settings.training.classifier.model_copy(update={"target": "anteil_65plus", "period": "2015",
+                                                          "compare": False, "select": False})
+    summary = train_classifier(*profiles, catalog, configured(settings, tmp_path, classifier=cfg))
+    assert {k for k in summary.metrics if k.startswith("cv_recall_")} == {
+        "cv_recall_1_unteres_Drittel", "cv_recall_2_mittleres_Drittel", "cv_recall_3_oberes_Drittel"}
+    assert len(summary.tables["vergleich"]) == 1 and summary.notes[-1].endswith("(compare: false).")
+    mlflow.set_tracking_uri(tracking_uri(f"sqlite:///{tmp_path}/mlflow.db"))
+    inputs = MlflowClient().get_run(summary.run_id).data.params
+    assert inputs["selected_prototypes_per_class"] == "1"
+    _, default_features, _ = training_frame(*profiles, catalog, settings, "2015", None)
+    assert "anteil_65plus" in default_features and summary.metrics["n_features"] == len(default_features) - 1
+    with pytest.raises(TrainingError, match="cannot be one of the features"):
+        train_classifier(*profiles, catalog, configured(settings, tmp_path, classifier=cfg.model_copy(
+            update={"features": ["anteil_65plus", "sgb2_quote"]})))
+
+
+def test_indicator_groups():
+    from experiments.classifier_run import TargetError, indicator_groups
+
+    groups = indicator_groups(pd.Series([5.0, 1.0, np.nan, 3.0, 2.0, 4.0, 6.0]), 3)
+    assert groups.isna().sum() == 1 and groups.value_counts().tolist() == [2, 2, 2]
+    assert groups.iloc[1] == "1 unteres Drittel" and groups.iloc[6] == "3 oberes Drittel"
+    assert indicator_groups(pd.Series(range(8), dtype=float), 4).iloc[-1] == "4. Viertel"
+    assert indicator_groups(pd.Series(range(14), dtype=float), 7).iloc[0] == "Gruppe 1 von 7"
+    with pytest.raises(TargetError, match="distinct values"):
+        indicator_groups(pd.Series([1.0, 1.0, 2.0]), 3)
 
 
 def test_champion_moves_only_on_improvement(tmp_path):
@@ -75,6 +123,11 @@ def test_typology_run_recovers_planted_types(sample_inputs, profiles, tmp_path):
                    typology=settings.training.typology.model_copy(update={"period": "2010"}))
     summary, model, descriptions = train_typology(*profiles, catalog, s)
     assert summary.metrics["n_types"] == 5 and summary.metrics["ari_planted_types"] >= 0.8
+    # the method is chosen too: each of the three with its own number of types, the best silhouette kept
+    scores = {m: summary.metrics[f"silhouette_{m}"] for m in ("kmeans", "ward", "gmm")}
+    assert summary.metrics["silhouette"] == pytest.approx(max(scores.values()))
+    mlflow.set_tracking_uri(tracking_uri(s.tracking.uri))
+    assert MlflowClient().get_run(summary.run_id).data.params["chosen_method"] == max(scores, key=scores.get)
     assert len(descriptions) == 5 and all("durchschnittlich" in d for d in descriptions.values())
     # next year's refit keeps the type numbers
     s2 = configured(settings, tmp_path, typology=settings.training.typology.model_copy(update={"period": "2015"}))

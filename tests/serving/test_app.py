@@ -60,6 +60,10 @@ def test_profile_hides_suppressed_values(client, demo_settings):
 def test_classify_typology_forecast(client):
     c = client.post("/classify", json={"region_id": "14599020"}).json()
     assert c["prediction"] in c["probabilities"] and sum(c["probabilities"].values()) == pytest.approx(1.0)
+    # the nearest other class and, in German, what keeps the region from it
+    assert c["next_class"] in c["probabilities"] and c["next_class"] != c["prediction"]
+    assert c["why"].startswith(f"Zur Klasse „{c['next_class']}“ trennt vor allem: ") or "fast gleich nah" in c["why"]
+    assert c["comparison"].startswith("GMLVQ: balancierte Trefferquote") and "Random Forest" not in c["why"]
     t = client.get("/typology", params={"region_id": "14599020"}).json()
     assert t["type"] >= 1 and t["description"].startswith("überdurchschnittlich")
     f = client.get("/forecast", params={"region_id": "14599020"}).json()["points"]

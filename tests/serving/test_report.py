@@ -133,7 +133,25 @@ def test_report_page_is_complete_self_contained_and_german(builder, state):
     assert f'content="{answers[rid]["level"]}"' in html
     assert answers[rid]["sentence"].split(".")[0] in html
     assert re.search(r"<strong>Typ \d+</strong>", html)
+    # the classifier's class, the next class and why, as the training job stored them
+    stored = snap.classes.loc[(rid, period)]
+    assert f"Klasse <strong>{stored['prediction']}</strong> zu" in html
+    assert f"Am nächsten liegt ihm danach die Klasse „{stored['next_class']}“" in html and stored["why"] in html
     assert "80-%-Intervall" in html and "Mittel der Gemeinden (Musterkreis)" in html and "Kreis<" not in html
+
+
+def test_a_classifier_weaker_than_the_usual_ones_is_named_on_the_page(state):
+    import dataclasses
+
+    snap = state.current()
+    rid, period = snap.classes.index[0]
+    weaker = "GMLVQ: … Das Prototypmodell ist weniger treffsicher als die üblichen Klassifikatoren; seine Stärke " \
+             "bleibt die Erklärung."
+    html = ReportBuilder(state.settings, dataclasses.replace(snap, classes=snap.classes.assign(
+        comparison=weaker))).region_page(rid, period)
+    assert f"Hinweis: {weaker}" in html
+    assert "Hinweis: GMLVQ" not in ReportBuilder(state.settings, snap).region_page(rid, period) or \
+        "weniger treffsicher" in str(snap.classes["comparison"].iloc[0])
 
 
 def _indicator_rows(html: str) -> dict[str, list[str]]:

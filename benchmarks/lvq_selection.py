@@ -1,0 +1,181 @@
+"""Prototype models on real tasks: the classifier job (settings chosen by nested cross-validation) against the
+classifiers an analyst would try first, and LGMLVQ's time to the sklearn-lvq reference's accuracy.
+
+(a) Berlin MSS 2021: the context indicators → the official status class (536 PLR), 5-fold stratified CV,
+    repeated with the shuffles 0–4. (b) INKAR 2019 (400 Kreise): thirds of the share of households with low income
+    from the other indicators (without the index's status indicators). (c) The Musterkreis' planted types
+    (53 × 42): seconds until LGMLVQ reaches the reference's cross-validated accuracy, ours along an iteration budget.
+
+    .venv/bin/python benchmarks/lvq_selection.py [--repeats 5] [--skip-berlin] [--skip-inkar] [--skip-speed]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from experiments.train import train_classifier  # noqa: E402
+from features.pipeline import run_pipeline  # noqa: E402
+from ml.catalog import effective_catalog  # noqa: E402
+from ml.config import load_settings  # noqa: E402
+from ml.importers import ingest_file  # noqa: E402
+from ml.paths import CATALOG_DIR, DATA_DIR  # noqa: E402
+from ml.store import Store  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "data"
+BERLIN = SHARED / "berlin_mss" / "tesch-ch"
+INKAR = SHARED / "germany_kreise_inkar_gerda" / "county_covariates_inkar_1995_2022.csv"
+
+
+def _env(tmp: str) -> dict:
+    return {"SOZIALRADAR_STORE__PATH": f"{tmp}/s.duckdb", "SOZIALRADAR_INGEST__REPORT_DIR": f"{tmp}/q",
+            "SOZIALRADAR_TRACKING__URI": f"sqlite:///{tmp}/mlflow.db"}
+
+
+def _run(settings, catalog, result, values, **update):
+    cfg = settings.training.classifier.model_copy(update=update)
+    s = settings.model_copy(update={"training": settings.training.model_copy(update={"classifier": cfg})})
+    t0 = time.perf_counter()
+    summary = train_classifier(result.profiles, result.model, catalog, s, values=values)
+    print(f"  job {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    return summary
+
+
+def berlin(repeats: int):
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = load_settings(DATA_DIR / "config" / "berlin_mss.yaml", env=_env(tmp))
+        with Store(settings.store.path) as store:
+            for name in ("mss_2021_index_indikatoren.csv", "mss_2021_indizes.csv", "mss_2021_kontext_indikatoren.csv"):
+                ingest_file(BERLIN / name, store, settings)
+            obs, regions = store.observations(), store.regions()
+        catalog = effective_catalog(settings, [CATALOG_DIR / "berlin_mss.csv"])
+        result = run_pipeline(obs, regions, catalog, settings)
+        context = sorted(i for i in set(obs["indicator_id"]) if i.startswith("mss_k"))
+        return _run(settings, catalog, result, result.values, features=context, period="2021", repeats=repeats)
+
+
+def inkar(repeats: int, period: str):
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = load_settings(DATA_DIR / "config" / "inkar_kreise.yaml", env=_env(tmp))
+        with Store(settings.store.path) as store:
+            ingest_file(INKAR, store, settings, fmt="inkar")
+            obs, regions = store.observations(), store.regions()
+        catalog = effective_catalog(settings, [CATALOG_DIR / "inkar.csv"])
+        result = run_pipeline(obs, regions, catalog, settings)
+        return _run(settings, catalog, result, result.values, target="inkar_share_low_income_hh", period=period,
+                    repeats=repeats)
+
+
+def _print(title: str, summary, repeats: int) -> None:
+    table, runs = summary.tables["vergleich"], summary.tables["wiederholungen"]
+    first = runs[runs["repeat"] == 0].set_index("model")
+    print(f"\n### {title}\n")
+    print(f"| model | accuracy (mean ± sd, {repeats}×) | balanced accuracy | macro-F1 | log loss | fit s | "
+          "accuracy, shuffle 0 | balanced accuracy, shuffle 0 |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in table.itertuples():
+        print(f"| {r.model} | {r.accuracy:.3f} ± {r.accuracy_sd:.3f} | {r.balanced_accuracy:.3f} ± "
+              f"{r.balanced_accuracy_sd:.3f} | {r.macro_f1:.3f} ± {r.macro_f1_sd:.3f} | {r.log_loss:.3f} ± "
+              f"{r.log_loss_sd:.3f} | {r.fit_seconds:.3f} | {first.at[r.model, 'accuracy']:.3f} | "
+              f"{first.at[r.model, 'balanced_accuracy']:.3f} |")
+    m = summary.metrics
+    share = [v for k, v in m.items() if k.startswith("reject_share_for_")]
+    print(f"\nreject share for 95 % accuracy: {share[0]:.1%}" if share and np.isfinite(share[0]) else
+          "\nreject share for 95 % accuracy: not reachable")
+    if "relevance_rank_correlation" in m:
+        print(f"relevance rank correlation across the folds of shuffle 0: {m['relevance_rank_correlation']:.3f} "
+              f"(all indicators), {m['relevance_rank_correlation_top5']:.3f} (the five most relevant); direction "
+              f"profile {m['direction_rank_correlation']:.3f} (all), {m['direction_rank_correlation_top5']:.3f} (five)")
+    curve = summary.tables["rueckweisung"].set_index("rejected")["accuracy"]
+    print("accuracy of the rest when the least certain share is left to a person: " + ", ".join(
+        f"{r:.0%} → {curve.loc[r]:.3f}" for r in curve.index if round(100 * r) % 10 == 0))
+    print("settings chosen per fold (shuffle 0):")
+    chosen = summary.tables["auswahl_je_fold"].astype(object)
+    if "rank" in chosen:
+        chosen["rank"] = chosen["rank"].where(chosen["rank"].notna(), "voll")
+    print(chosen.to_string())
+    print("note:", summary.notes[-1])
+    name = table["model"].iloc[0]
+    for label, frame in (("mean of the repeats", table.set_index("model")), ("shuffle 0", first)):
+        ours = frame.loc[name]
+        logreg = frame.loc[[i for i in frame.index if i.startswith("Logistische")], "balanced_accuracy"].max()
+        best = frame["accuracy"].max()
+        print(f"goal ({label}): balanced accuracy {ours['balanced_accuracy']:.3f} ≥ better logistic regression "
+              f"{logreg:.3f}: {'met' if ours['balanced_accuracy'] >= logreg else 'NOT met'}; accuracy "
+              f"{ours['accuracy']:.3f} within 0.02 of the best {best:.3f}: "
+              f"{'met' if ours['accuracy'] >= best - 0.02 else 'NOT met'}")
+
+
+def speed() -> None:
+    """Seconds (summed over the 5 folds, best of 3) until LGMLVQ reaches the reference's accuracy."""
+    import warnings
+
+    from sklearn.model_selection import StratifiedKFold
+
+    from models.lvq import LGMLVQ
+    from tests.models.reference_lvq import reference_compat, reference_models
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from lvq import synthetic_case
+
+    X, y = synthetic_case()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)      # a class of 4 regions in 5 folds
+        splits = list(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))
+
+    def cv(make) -> tuple[float, float]:
+        best, acc = np.inf, 0.0
+        for _ in range(3):
+            t0, hit = time.perf_counter(), 0
+            for train, test in splits:
+                hit += int((make().fit(X[train], y[train]).predict(X[test]) == y[test]).sum())
+            best, acc = min(best, time.perf_counter() - t0), hit / len(y)
+        return best, acc
+
+    with reference_compat():
+        ref_s, ref_acc = cv(lambda: reference_models()["lgmlvq"](random_state=0))
+    print(f"\n### (c) LGMLVQ on the Musterkreis' planted types, {len(y)} × {X.shape[1]}, 5-fold CV\n")
+    print(f"reference (sklearn-lvq, defaults): {ref_s:.3f} s, accuracy {ref_acc:.3f}\n")
+    print("| our iteration budget | ours s | accuracy | reaches the reference | speed-up |")
+    print("|---|---|---|---|---|")
+    reached = None
+    for budget in (5, 10, 20, 40, 80, 2500):
+        s, acc = cv(lambda: LGMLVQ(random_state=0, max_iter=budget))
+        ok = acc >= ref_acc
+        if ok and reached is None:
+            reached = (budget, s)
+        print(f"| {budget} | {s:.3f} | {acc:.3f} | {'yes' if ok else 'no'} | {ref_s / s:.1f}× |")
+    if reached:
+        print(f"\ntime to the reference's accuracy: {reached[1]:.3f} s (budget {reached[0]}) against {ref_s:.3f} s: "
+              f"{ref_s / reached[1]:.1f}× (goal ≥ 20×)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--inkar-period", default="2019")
+    parser.add_argument("--skip-berlin", action="store_true")
+    parser.add_argument("--skip-inkar", action="store_true")
+    parser.add_argument("--skip-speed", action="store_true")
+    args = parser.parse_args()
+    pd.set_option("display.width", 200)
+    if not args.skip_berlin and BERLIN.is_dir():
+        _print("(a) Berlin MSS 2021: context indicators → status class, 536 PLR", berlin(args.repeats), args.repeats)
+    if not args.skip_inkar and INKAR.is_file():
+        _print(f"(b) INKAR {args.inkar_period}: thirds of the share of low-income households, 400 Kreise",
+               inkar(args.repeats, args.inkar_period), args.repeats)
+    if not args.skip_speed:
+        speed()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,140 @@
+"""Parts of the classifier run that speak to its readers: an indicator as target (its quantile groups), the
+comparison table and verdict in German, the reject curve's chart, and the model's interpretation as artifacts."""
+
+from __future__ import annotations
+
+import mlflow
+import numpy as np
+import pandas as pd
+
+from ml.catalog import Catalog
+from ml.columns import Z, column
+from ml.formatting import de
+from ml.tracking import figure, log_figure
+from models.lvq_interpret import (
+    DIRECTIONS, direction_profile, leading_directions, prototype_profiles, relevance_matrix, relevance_sentence,
+    unit_scale,
+)
+
+GROUP_NAMES = {3: "Drittel", 4: "Viertel", 5: "Fünftel"}
+
+
+class TargetError(ValueError):
+    """An indicator cannot serve as the classifier's target."""
+
+
+def indicator_groups(values: pd.Series, groups: int) -> pd.Series:
+    """Quantile groups of an indicator's values ("unteres Drittel" … for three groups), NaN where unknown."""
+    names = GROUP_NAMES.get(groups)
+    if groups == 3:
+        labels = ["1 unteres Drittel", "2 mittleres Drittel", "3 oberes Drittel"]
+    else:
+        labels = [f"{i}. {names}" if names else f"Gruppe {i} von {groups}" for i in range(1, groups + 1)]
+    known = values.dropna()
+    if known.nunique() < groups:
+        raise TargetError(f"the target indicator has {known.nunique()} distinct values; {groups} groups need more")
+    out = pd.qcut(known.rank(method="first"), groups, labels=labels).astype(str)
+    return out.reindex(values.index)
+
+
+def indicator_target(profiles: pd.DataFrame, values: pd.DataFrame | None, catalog: Catalog, period: str,
+                     indicator: str, groups: int) -> pd.Series:
+    """Quantile groups of ``indicator`` in ``period``: from its values where given, from its z-value turned back
+    to the indicator's direction otherwise (the same order)."""
+    if values is not None and indicator in set(values["indicator_id"]):
+        v = values[(values["indicator_id"] == indicator) & (values["period"].astype(str) == period)]
+        if "flag" in v.columns:
+            v = v[v["flag"] != "suppressed"]
+        v = v.drop_duplicates("region_id").set_index("region_id")["value"]
+    else:
+        col = column(Z, indicator)
+        if col not in profiles.columns:
+            raise TargetError(f"target {indicator!r} is neither a profile column nor an indicator of the profiles")
+        p = profiles[profiles["period"].astype(str) == period].set_index("region_id")
+        v = p[col] * (catalog[indicator].polarity or 1)
+    return indicator_groups(v.astype(float), groups)
+
+
+def metric_key(model_name: str) -> str:
+    """The short name of a compared model in metric names (``cmp.<key>.<metric>``)."""
+    return {"GLVQ": "glvq", "GMLVQ": "gmlvq", "LGMLVQ": "lgmlvq", "Logistische Regression": "logreg",
+            "Logistische Regression (balanciert)": "logreg_balanced",
+            "Random Forest (300 Bäume)": "random_forest"}.get(model_name, model_name.lower().replace(" ", "_"))
+
+
+def verdict(table: pd.DataFrame, name: str) -> str:
+    """A German sentence: does the LVQ model hold its own against the other classifiers?"""
+    rows = table.set_index("model")
+    if len(rows) == 1:
+        return f"{name}: kein Vergleich gerechnet (compare: false)."
+    ours = rows.loc[name]
+    others = rows.drop(index=name)
+    best_bal = others["balanced_accuracy"].idxmax()
+    best_acc = rows["accuracy"].idxmax()
+    bal_ok = ours["balanced_accuracy"] >= others["balanced_accuracy"].max()
+    acc_ok = ours["accuracy"] >= rows["accuracy"].max() - 0.02
+    text = (f"{name}: balancierte Trefferquote {de(ours['balanced_accuracy'], 3)} (bester Vergleich: {best_bal} "
+            f"{de(others.at[best_bal, 'balanced_accuracy'], 3)}), Trefferquote {de(ours['accuracy'], 3)} (beste: "
+            f"{best_acc} {de(rows.at[best_acc, 'accuracy'], 3)}).")
+    if bal_ok and acc_ok:
+        return text + " Das Prototypmodell ist mindestens so treffsicher wie die üblichen Klassifikatoren."
+    return text + " Das Prototypmodell ist weniger treffsicher als die üblichen Klassifikatoren; seine Stärke bleibt die Erklärung."
+
+
+def comparison_markdown(table: pd.DataFrame, repeats: int) -> str:
+    """The comparison as a German markdown table (mean ± standard deviation when repeated)."""
+    spread = repeats > 1
+    head = ("| Modell | Trefferquote | balancierte Trefferquote | Makro-F1 | Log-Loss | Anpassung s |\n"
+            "|---|---|---|---|---|---|\n")
+    lines = []
+    for r in table.itertuples():
+        cell = (lambda m: f"{getattr(r, m):.3f} ± {getattr(r, m + '_sd'):.3f}" if spread else f"{getattr(r, m):.3f}")
+        lines.append(f"| {r.model} | {cell('accuracy')} | {cell('balanced_accuracy')} | {cell('macro_f1')} | "
+                     f"{cell('log_loss')} | {r.fit_seconds:.3f} |")
+    note = f"\n\nMittel{' ± Standardabweichung' if spread else ''} über {repeats} Wiederholung(en) der Kreuzvalidierung."
+    return head + "\n".join(lines) + note + "\n"
+
+
+def unit_scale_of(values: pd.DataFrame | None, profiles: pd.DataFrame, period: str,
+                features: list[str]) -> pd.DataFrame | None:
+    """Per feature the line from z-value to the indicator's unit in ``period`` (:func:`unit_scale`), or None."""
+    if values is None or values.empty:
+        return None
+    v = values[(values["period"].astype(str) == period) & values["indicator_id"].isin(features)]
+    wide = v.pivot_table(index="region_id", columns="indicator_id", values="value", aggfunc="first")
+    p = profiles[profiles["period"].astype(str) == period].set_index("region_id")
+    z = pd.DataFrame({f: p[column(Z, f)] for f in features if column(Z, f) in p.columns})
+    return unit_scale(wide.reindex(z.index), z).reindex(features)
+
+
+def rejection_plot(curve: pd.DataFrame, target: float, share: float | None) -> None:
+    """The accuracy–rejection curve as ``plots/rueckweisung.png``, the target and the share needed marked."""
+    fig, ax = figure(6, 4)
+    ax.plot(100 * curve["rejected"], 100 * curve["accuracy"], marker="o", color="#2a6f97")
+    ax.axhline(100 * target, color="#b00020", linestyle="--", linewidth=1)
+    if share is not None:
+        ax.axvline(100 * share, color="#b00020", linestyle=":", linewidth=1)
+    ax.set_xlabel("einer Fachkraft überlassene Gebiete (%, die unsichersten zuerst)")
+    ax.set_ylabel("Trefferquote der übrigen (%)")
+    ax.set_title("Rückweisung: Trefferquote gegen Anteil abgegebener Gebiete")
+    log_figure(fig, "plots/rueckweisung.png")
+
+
+def log_interpretation(model, X: np.ndarray, features: list[str], names: list[str],
+                       scale: pd.DataFrame | None) -> None:
+    """The interpretation as artifacts: ``einordnung.txt`` (the sentence from the direction profile, the one from
+    the diagonal of Λ, the leading directions; the first also as the tag ``einordnung``), ``relevanz.csv`` (both
+    profiles per indicator) and ``prototypen.csv`` (the prototypes in the indicators' units)."""
+    lam = relevance_matrix(model)
+    lines = []
+    if lam is not None:
+        directions = direction_profile(model, X)
+        lines.append(relevance_sentence(directions, names, of=DIRECTIONS))
+        lines.append("Gewicht im Modell (Diagonale von Λ): " + relevance_sentence(np.diag(lam), names))
+        lines.extend(d["text"] for d in leading_directions(lam, names))
+        mlflow.set_tag("einordnung", lines[0])
+        mlflow.log_text(pd.DataFrame({"Indikator": features, "Name": names, "Relevanz (Diagonale von Λ)": np.diag(lam),
+                                      "Zusammenhang mit den trennenden Richtungen": directions}).to_csv(index=False),
+                        "relevanz.csv")
+    mlflow.log_text("\n".join(lines) + "\n", "einordnung.txt")
+    mlflow.log_text(prototype_profiles(model, features, names, scale).to_csv(index=False), "prototypen.csv")
