@@ -93,25 +93,13 @@ def synthetic_case():
 
 
 def berlin_case():
-    from features.pipeline import run_pipeline
-    from ml.config import load_settings
-    from ml.catalog import effective_catalog
-    from ml.importers import ingest_file
-    from ml.paths import CATALOG_DIR, DATA_DIR
-    from ml.store import Store
+    from experiments.cases import berlin_2021_context
 
-    folder = ROOT.parent / "shared" / "data" / "berlin_mss" / "tesch-ch"
-    if not folder.is_dir():
+    shared = ROOT.parent / "shared" / "data"
+    if not (shared / "berlin_mss" / "tesch-ch").is_dir():
         return None
     with tempfile.TemporaryDirectory() as tmp:
-        settings = load_settings(DATA_DIR / "config" / "berlin_mss.yaml",
-                                 env={"SOZIALRADAR_STORE__PATH": f"{tmp}/b.duckdb", "SOZIALRADAR_INGEST__REPORT_DIR": f"{tmp}/q"})
-        with Store(settings.store.path) as store:
-            for name in ("mss_2021_index_indikatoren.csv", "mss_2021_indizes.csv", "mss_2021_kontext_indikatoren.csv"):
-                ingest_file(folder / name, store, settings)
-            obs, regions = store.observations(), store.regions()
-        catalog = effective_catalog(settings, [CATALOG_DIR / "berlin_mss.csv"])
-        result = run_pipeline(obs, regions, catalog, settings)
+        _, _, result, _ = berlin_2021_context(shared, Path(tmp))
     p = result.profiles[result.profiles["period"] == "2021"].set_index("region_id")
     m = result.model[result.model["period"] == "2021"].set_index("region_id")
     cols = sorted(c for c in m.columns if c.startswith("m_mss_k"))

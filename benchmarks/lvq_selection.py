@@ -23,6 +23,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from experiments.cases import berlin_2021_context  # noqa: E402
 from experiments.train import train_classifier  # noqa: E402
 from features.pipeline import run_pipeline  # noqa: E402
 from ml.catalog import effective_catalog  # noqa: E402
@@ -32,7 +33,6 @@ from ml.paths import CATALOG_DIR, DATA_DIR  # noqa: E402
 from ml.store import Store  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
-BERLIN = SHARED / "berlin_mss" / "tesch-ch"
 INKAR = SHARED / "germany_kreise_inkar_gerda" / "county_covariates_inkar_1995_2022.csv"
 
 
@@ -52,14 +52,7 @@ def _run(settings, catalog, result, values, **update):
 
 def berlin(repeats: int):
     with tempfile.TemporaryDirectory() as tmp:
-        settings = load_settings(DATA_DIR / "config" / "berlin_mss.yaml", env=_env(tmp))
-        with Store(settings.store.path) as store:
-            for name in ("mss_2021_index_indikatoren.csv", "mss_2021_indizes.csv", "mss_2021_kontext_indikatoren.csv"):
-                ingest_file(BERLIN / name, store, settings)
-            obs, regions = store.observations(), store.regions()
-        catalog = effective_catalog(settings, [CATALOG_DIR / "berlin_mss.csv"])
-        result = run_pipeline(obs, regions, catalog, settings)
-        context = sorted(i for i in set(obs["indicator_id"]) if i.startswith("mss_k"))
+        settings, catalog, result, context = berlin_2021_context(SHARED, Path(tmp))
         return _run(settings, catalog, result, result.values, features=context, period="2021", repeats=repeats)
 
 
@@ -168,7 +161,7 @@ def main() -> None:
     parser.add_argument("--skip-speed", action="store_true")
     args = parser.parse_args()
     pd.set_option("display.width", 200)
-    if not args.skip_berlin and BERLIN.is_dir():
+    if not args.skip_berlin and (SHARED / "berlin_mss").is_dir():
         _print("(a) Berlin MSS 2021: context indicators → status class, 536 PLR", berlin(args.repeats), args.repeats)
     if not args.skip_inkar and INKAR.is_file():
         _print(f"(b) INKAR {args.inkar_period}: thirds of the share of low-income households, 400 Kreise",

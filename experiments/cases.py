@@ -40,6 +40,22 @@ def berlin_mss_profiles(shared: Path, tmp: Path, years=(2013, 2015, 2017, 2019))
     return settings, catalog, keep(result.profiles), keep(result.model), keep(result.values)
 
 
+def berlin_2021_context(shared: Path, tmp: Path):
+    """Settings, catalog, the pipeline's result and the ids of the 17 context indicators of Berlin's MSS 2021 (542
+    PLR; index indicators, indices and context indicators ingested); store and MLflow database in ``tmp``."""
+    settings = _berlin_settings(tmp, "b2021.duckdb")
+    folder = shared / "berlin_mss" / "tesch-ch"
+    with Store(settings.store.path) as store:
+        for name in ("mss_2021_index_indikatoren.csv", "mss_2021_indizes.csv", "mss_2021_kontext_indikatoren.csv"):
+            rep = ingest_file(folder / name, store, settings)
+            if rep.status != "ok":
+                raise RuntimeError(f"{name}: {rep.status} {rep.message}")
+        obs, regions = store.observations(), store.regions()
+    catalog = effective_catalog(settings, [CATALOG_DIR / "berlin_mss.csv"])
+    context = sorted(i for i in set(obs["indicator_id"]) if i.startswith("mss_k"))
+    return settings, catalog, run_pipeline(obs, regions, catalog, settings), context
+
+
 def musterkreis_profiles(tmp: Path, sample_dir: Path | None = None):
     """Settings, catalog and pipeline result of the embedded Musterkreis (or of a county written by
     ``sozialradar generate`` to ``sample_dir``); store and MLflow database in ``tmp``."""

@@ -95,16 +95,24 @@ def comparison_markdown(table: pd.DataFrame, repeats: int) -> str:
     return head + "\n".join(lines) + note + "\n"
 
 
-def unit_scale_of(values: pd.DataFrame | None, profiles: pd.DataFrame, period: str,
-                features: list[str]) -> pd.DataFrame | None:
-    """Per feature the line from z-value to the indicator's unit in ``period`` (:func:`unit_scale`), or None."""
+def unit_scale_of(values: pd.DataFrame | None, profiles: pd.DataFrame, period: str, features: list[str],
+                  catalog: Catalog | None = None) -> pd.DataFrame | None:
+    """Per feature the line from z-value to the indicator's unit in ``period`` (:func:`unit_scale`) and the range
+    the indicator can take (``lo``, ``hi``: the catalog's valid range), or None without values."""
     if values is None or values.empty:
         return None
     v = values[(values["period"].astype(str) == period) & values["indicator_id"].isin(features)]
     wide = v.pivot_table(index="region_id", columns="indicator_id", values="value", aggfunc="first")
     p = profiles[profiles["period"].astype(str) == period].set_index("region_id")
     z = pd.DataFrame({f: p[column(Z, f)] for f in features if column(Z, f) in p.columns})
-    return unit_scale(wide.reindex(z.index), z).reindex(features)
+    scale = unit_scale(wide.reindex(z.index), z).reindex(features)
+    scale["lo"], scale["hi"] = np.nan, np.nan
+    for f in features:
+        if catalog is None or f not in catalog:
+            continue
+        lo, hi = catalog[f].valid_range
+        scale.loc[f, ["lo", "hi"]] = [lo if np.isfinite(lo) else np.nan, hi if np.isfinite(hi) else np.nan]
+    return scale
 
 
 def rejection_plot(curve: pd.DataFrame, target: float, share: float | None) -> None:

@@ -204,7 +204,7 @@ def train_classifier(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog
     selected = clone(candidates[name]).fit(Xn, yn)
     final = selected.model_
     metrics["calibration_slope"] = float(final.calibration_slope_)
-    scale = unit_scale_of(values, profiles, period, features)
+    scale = unit_scale_of(values, profiles, period, features, catalog)
     with job_run(settings.tracking.uri, cfg.experiment, f"{cfg.model}-{period}") as run:
         log_provenance(settings, X.assign(target=y), {"classifier": cfg.model_dump(mode="json"), "period": period})
         mlflow.log_metrics({k: v for k, v in metrics.items() if np.isfinite(v)})

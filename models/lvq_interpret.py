@@ -111,10 +111,22 @@ def unit_scale(values: pd.DataFrame, z: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, index=["centre", "scale"]).T
 
 
-def prototype_profiles(model, features: list[str], names: list[str], scale: pd.DataFrame | None,
-                       units: dict[str, str] | None = None) -> pd.DataFrame:
+def to_units(scale: pd.DataFrame, feature: str, z: float) -> float:
+    """A z-value in the indicator's unit by ``scale`` (columns centre, scale, optionally lo and hi: the range the
+    indicator can take, e.g. 0–100 % for a share; a prototype may lie beyond it, and is shown at its edge)."""
+    value = float(scale.at[feature, "centre"] + scale.at[feature, "scale"] * z)
+    lo = scale.at[feature, "lo"] if "lo" in scale.columns else np.nan
+    hi = scale.at[feature, "hi"] if "hi" in scale.columns else np.nan
+    if np.isfinite(lo):
+        value = max(value, float(lo))
+    if np.isfinite(hi):
+        value = min(value, float(hi))
+    return value
+
+
+def prototype_profiles(model, features: list[str], names: list[str], scale: pd.DataFrame | None) -> pd.DataFrame:
     """One row per prototype (class, number) and one column per indicator (German name): the prototype in the
-    indicator's unit where ``scale`` (from :func:`unit_scale`) knows it, its z-value otherwise."""
+    indicator's unit where ``scale`` (from :func:`unit_scale`) knows it (:func:`to_units`), its z-value otherwise."""
     rows = []
     counter: dict[str, int] = {}
     for w, c in zip(model.prototypes_, model.prototype_labels_):
@@ -123,7 +135,7 @@ def prototype_profiles(model, features: list[str], names: list[str], scale: pd.D
         row = {"Klasse": label, "Prototyp": counter[label]}
         for f, name, z in zip(features, names, w):
             if scale is not None and f in scale.index and np.isfinite(scale.at[f, "scale"]):
-                row[name] = float(scale.at[f, "centre"] + scale.at[f, "scale"] * z)
+                row[name] = to_units(scale, f, z)
             else:
                 row[f"{name} (z)"] = float(z)
         rows.append(row)
@@ -172,8 +184,7 @@ def region_contrasts(model, X: np.ndarray, names: list[str], top: int = 3,
         for k in idx:
             region_v, proto_v = x[k], model.prototypes_[next_j][k]
             if scale is not None and features is not None and np.isfinite(scale.at[features[k], "scale"]):
-                c, s = scale.at[features[k], "centre"], scale.at[features[k], "scale"]
-                region_v, proto_v = c + s * region_v, c + s * proto_v
+                region_v, proto_v = to_units(scale, features[k], region_v), to_units(scale, features[k], proto_v)
                 parts.append(f"{names[k]} ({de_number(region_v, 1)} statt {de_number(proto_v, 1)})")
             else:
                 parts.append(f"{names[k]} (z {de_number(region_v, 1)} statt {de_number(proto_v, 1)})")

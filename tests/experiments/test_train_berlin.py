@@ -5,31 +5,15 @@ import pandas as pd
 import pytest
 from mlflow import MlflowClient
 
+from experiments.cases import berlin_2021_context
 from experiments.train import train_classifier
-from features.pipeline import run_pipeline
-from ml.config import load_settings
-from ml.catalog import effective_catalog
-from ml.importers import ingest_file
-from ml.paths import CATALOG_DIR, DATA_DIR
-from ml.store import Store
 from ml.tracking import tracking_uri
 
 pytestmark = pytest.mark.realdata
 
 
 def test_context_indicators_predict_status_class(shared_data, tmp_path):
-    settings = load_settings(DATA_DIR / "config" / "berlin_mss.yaml",
-                             env={"SOZIALRADAR_STORE__PATH": str(tmp_path / "b.duckdb"),
-                                  "SOZIALRADAR_INGEST__REPORT_DIR": str(tmp_path / "q"),
-                                  "SOZIALRADAR_TRACKING__URI": f"sqlite:///{tmp_path}/mlflow.db"})
-    folder = shared_data / "berlin_mss" / "tesch-ch"
-    with Store(settings.store.path) as store:
-        for name in ("mss_2021_index_indikatoren.csv", "mss_2021_indizes.csv", "mss_2021_kontext_indikatoren.csv"):
-            assert ingest_file(folder / name, store, settings).status == "ok"
-        obs, regions = store.observations(), store.regions()
-    catalog = effective_catalog(settings, [CATALOG_DIR / "berlin_mss.csv"])
-    result = run_pipeline(obs, regions, catalog, settings)
-    context = sorted(i for i in set(obs["indicator_id"]) if i.startswith("mss_k"))
+    settings, catalog, result, context = berlin_2021_context(shared_data, tmp_path)
     cfg = settings.training.classifier.model_copy(update={"features": context, "period": "2021", "cv_folds": 5})
     s = settings.model_copy(update={"training": settings.training.model_copy(update={"classifier": cfg})})
     summary = train_classifier(result.profiles, result.model, catalog, s, values=result.values)

@@ -170,6 +170,10 @@ def test_prototypes_in_units_and_why_a_region_is_not_in_the_next_class():
     assert list(protos.columns) == ["Klasse", "Prototyp", "Quote A", "Quote B"]
     row = protos[protos["Klasse"] == "hoch"].iloc[0]
     assert row["Quote A"] == pytest.approx(10 + 2 * model.prototypes_[model.prototype_labels_ == 0][0][0])
+    # a prototype beyond the range an indicator can take is shown at its edge
+    bounded = scale.assign(lo=[10.5, np.nan], hi=[np.nan, np.nan])
+    low = prototype_profiles(model, ["a", "b"], ["Quote A", "Quote B"], bounded)
+    assert low["Quote A"].min() == 10.5 and low["Quote B"].tolist() == protos["Quote B"].tolist()
     contrasts = region_contrasts(model, z[:3], ["Quote A", "Quote B"], scale=scale, features=["a", "b"])
     assert (contrasts["own_class"] == model.predict(z[:3])).all() and (contrasts["next_class"] == "hoch").all()
     assert (contrasts["relative_gap"].between(0, 1)).all()
