@@ -244,6 +244,11 @@ def train_classifier_cmd(ctx: click.Context, model: str | None) -> None:
     with bar:
         summary = _job(classifier_job, settings, progress=progress)
     _print_run(summary)
+    table = summary.tables.get("vergleich")
+    if table is not None and len(table) > 1:
+        click.echo("comparison on the same folds (accuracy, balanced accuracy, log loss):")
+        for r in table.itertuples():
+            click.echo(f"  {r.model:<38} {r.accuracy:.3f}  {r.balanced_accuracy:.3f}  {r.log_loss:.3f}")
 
 
 @train_group.command("typology")

@@ -230,9 +230,9 @@ def train_classifier(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog
                           "auswahl": selected.search_, "auswahl_je_fold": pd.DataFrame(
                               [m.best_params_ for m in comparison.fitted[name]])})
     if store is not None and champion:
+        stamp = _stamp(summary, cfg.registered_name, {"classifier": cfg.model_dump(mode="json"), "period": period})
         store.replace_table("classes", stored_classes(final, features, model_matrix, profiles, names, scale).assign(
-            model=cfg.model, comparison=judged, **_stamp(summary, cfg.registered_name, {"classifier": cfg.model_dump(mode="json"),
-                                                                    "period": period})))
+            model=cfg.model, comparison=judged, **stamp))
     return summary
 
 

@@ -28,7 +28,9 @@ class ConfigError(ValueError):
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # a year written as a number (``period: 2019`` in YAML, ``..._PERIOD=2019`` in the environment) is the text
+    # "2019" wherever the setting is text
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
 
 
 class StoreConfig(_Section):

@@ -27,6 +27,14 @@ def test_environment_list_values_are_parsed():
     assert s.catalog.indicators == [Path("a.csv"), Path("b.csv")]
 
 
+def test_a_year_written_as_a_number_is_a_period(tmp_path: Path):
+    cfg = tmp_path / "kreis.yaml"
+    cfg.write_text("training:\n  typology:\n    period: 2019\n", encoding="utf-8")
+    s = load_settings(cfg, env={"SOZIALRADAR_TRAINING__CLASSIFIER__PERIOD": "2021"})
+    assert s.training.typology.period == "2019" and s.training.classifier.period == "2021"
+    assert s.privacy.min_count == 3     # numbers stay numbers where the setting is a number
+
+
 def test_unknown_field_is_named(tmp_path: Path):
     cfg = tmp_path / "c.yaml"
     cfg.write_text("privacy:\n  min_cnt: 5\n", encoding="utf-8")
