@@ -214,8 +214,8 @@ def train_classifier(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog
         mlflow.log_text(comparison_markdown(table, cfg.repeats), "vergleich.md")
         mlflow.log_text(comparison.runs.to_csv(index=False), "vergleich_wiederholungen.csv")
         mlflow.log_text(selected.search_.to_csv(index=False), "auswahl.csv")
-        mlflow.log_text(pd.DataFrame([m.best_params_ for m in comparison.fitted[name]]).to_csv(index_label="fold"),
-                        "auswahl_je_fold.csv")
+        per_fold = pd.DataFrame([m.best_params_ for m in comparison.fitted[name]])
+        mlflow.log_text(per_fold.to_csv(index_label="fold"), "auswahl_je_fold.csv")
         curve = rejection_curve(proba, yn, comparison.classes)
         mlflow.log_text(curve.to_csv(index=False), "rueckweisung.csv")
         rejection_plot(curve, cfg.reject_accuracy, share)
@@ -227,8 +227,7 @@ def train_classifier(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog
                                          cfg.registered_name, cfg.champion_metric, metrics[cfg.champion_metric])
     summary = RunSummary(run.info.run_id, metrics, version, champion, notes,
                          {"vergleich": table, "wiederholungen": comparison.runs, "rueckweisung": curve,
-                          "auswahl": selected.search_, "auswahl_je_fold": pd.DataFrame(
-                              [m.best_params_ for m in comparison.fitted[name]])})
+                          "auswahl": selected.search_, "auswahl_je_fold": per_fold})
     if store is not None and champion:
         stamp = _stamp(summary, cfg.registered_name, {"classifier": cfg.model_dump(mode="json"), "period": period})
         store.replace_table("classes", stored_classes(final, features, model_matrix, profiles, names, scale).assign(

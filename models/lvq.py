@@ -369,6 +369,13 @@ class _LVQBase(ClassifierMixin, BaseEstimator):
             coef[lr.classes_], intercept[lr.classes_] = lr.coef_, lr.intercept_
         self.calibration_coef_, self.calibration_intercept_ = coef, intercept
 
+    def prototype_distances(self, X) -> np.ndarray:
+        """The (adaptive) squared distance of every sample to every prototype, shape (n_samples, n_prototypes)."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        omegas, local = self._omegas()
+        return _distances(X, self.prototypes_, omegas, local)
+
     def margins(self, X) -> np.ndarray:
         """μ per class, shape (n_samples, n_classes): negative where the class is the nearest."""
         check_is_fitted(self)

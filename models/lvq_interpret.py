@@ -154,10 +154,6 @@ def _contributions(model, x: np.ndarray, j: int) -> np.ndarray:
     return diff * (lam @ diff)
 
 
-def _prototype_distances(model, X: np.ndarray) -> np.ndarray:
-    return np.stack([[_contributions(model, x, j).sum() for j in range(len(model.prototypes_))] for x in X])
-
-
 def region_contrasts(model, X: np.ndarray, names: list[str], top: int = 3,
                      scale: pd.DataFrame | None = None, features: list[str] | None = None,
                      predicted=None) -> pd.DataFrame:
@@ -166,7 +162,7 @@ def region_contrasts(model, X: np.ndarray, names: list[str], top: int = 3,
     class), the distances to the nearest prototype of each, ``relative_gap`` (d_next − d_own)/(d_next + d_own), and
     ``why`` — German: the ``top`` indicators whose distance to the next class's prototype most exceeds that to its
     own class's, with the region's value and the prototype's (in units where ``scale`` knows them)."""
-    D = _prototype_distances(model, X)
+    D = model.prototype_distances(X)
     labels = model.prototype_labels_
     known = {str(c): k for k, c in enumerate(model.classes_)}
     out = []
