@@ -98,3 +98,55 @@ def berlin_447_store(shared: Path, tmp: Path, years=(2017, 2019)):
         geometry = read_geojson(shared / "berlin_lor_geometry" / "lor_planungsraeume_until2020_447_simplified.geojson")
         store_geometry(store, geometry)
     return settings
+
+
+EWR_DIR = "berlin_ewr_plr_cschwab1"
+"""Berlin's resident register matrices per old PLR (stands 31.12.2001–2018, folders named by the year after)."""
+
+
+def berlin_population_store(shared: Path, tmp: Path, folders: tuple[str, ...] | None = None):
+    """A store of Berlin's 447 old-grid PLR with their residents by age group from the register matrices
+    (``EWR…E_Matrix.csv``) of ``folders`` (None: all), read as any county's table by age; the region list
+    (PLR → Bezirksregion → Bezirk) written from the LOR geometry's names. Returns the settings."""
+    import csv
+    import json
+
+    settings = _berlin_settings(tmp, "berlin_population.duckdb")
+    geo = shared / "berlin_lor_geometry"
+    rows = []
+    for name, level, parent in (("berlin_bezirke_12_simplified.geojson", "bezirk", None),
+                                ("lor_bezirksregionen_until2020_138_simplified.geojson", "bezirksregion", 2),
+                                ("lor_planungsraeume_until2020_447_simplified.geojson", "planungsraum", 6)):
+        seen = set()
+        for feat in json.loads((geo / name).read_text(encoding="utf-8"))["features"]:
+            p = feat["properties"]
+            if p["id"] not in seen:          # an exclave is a second feature of the same region
+                seen.add(p["id"])
+                rows.append((p["id"], p["name"], level, p["id"][:parent] if parent else ""))
+    # a Planungsraum of the register without a polygon in the simplified geometry keeps its code as its name
+    known = {r[0] for r in rows}
+    latest = sorted((shared / EWR_DIR).glob("*/EWR*E_Matrix.csv"))[-1]
+    for line in latest.read_text(encoding="utf-8").splitlines()[1:]:
+        code = line.split(";")[1].strip('"').zfill(8)
+        if code not in known:
+            known.add(code)
+            rows.append((code, f"Planungsraum {code}", "planungsraum", code[:6]))
+    tmp.mkdir(parents=True, exist_ok=True)
+    region_file = tmp / "berlin_lor_447.csv"
+    with region_file.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, delimiter=";")
+        w.writerow(["region_id", "name", "level", "parent_id"])
+        w.writerows(rows)
+    from ml.importers import Mapping
+
+    chosen = sorted(p.name for p in (shared / EWR_DIR).iterdir() if p.is_dir()) if folders is None else folders
+    with Store(settings.store.path) as store:
+        rep = ingest_file(region_file, store, settings)
+        if rep.status != "ok":
+            raise RuntimeError(f"{region_file}: {rep.status} {rep.message}")
+        for folder in chosen:
+            for f in sorted((shared / EWR_DIR / folder).glob("EWR*E_Matrix.csv")):
+                rep = ingest_file(f, store, settings, mapping=Mapping(region_code_width=8))
+                if rep.status != "ok":
+                    raise RuntimeError(f"{f}: {rep.status} {rep.message}")
+    return settings

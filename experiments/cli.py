@@ -360,10 +360,49 @@ def forecast_cmd(ctx: click.Context, engine: str | None, train_until: str | None
     _run_forecast(settings, None if engine == "config" else engine)
 
 
+def _run_projection(settings: Settings, echo=click.echo):
+    from experiments.jobs import projection_job
+    from ml.formatting import percent
+    from models.projection_check import MODEL_NAMES
+
+    summary = _job(projection_job, settings, progress=lambda text: click.echo(f"  {text} …", err=True))
+    echo(f"MLflow run {summary.run_id}: {summary.n_regions} Gebiete ab Stand {summary.latest}, "
+         f"{settings.projection.horizon_years} Jahre voraus ({summary.seconds:.1f} s); table projection")
+    if summary.not_reported:
+        echo("  nicht berichtet (keine Spalte der Einwohnertabelle an dieser Altersgrenze): " + ", ".join(summary.not_reported))
+    if summary.check.empty:
+        echo("  nicht an früheren Ständen geprüft (zu wenige Stände): die Projektion wird ungeprüft gezeigt")
+    for group, by in summary.served_by.items():
+        rows = summary.verdicts[summary.verdicts["group"] == group] if len(summary.verdicts) else summary.verdicts
+        detail = "; ".join(f"nach {int(r.horizon)} J. {percent(r.projection, 1)} gegen {percent(r.better_baseline, 1)} "
+                           f"({MODEL_NAMES[r.baseline]})" for r in rows.itertuples()) if len(rows) else "ohne Prüfung"
+        echo(f"  {group}: gezeigt {MODEL_NAMES[by]} (mittlere Abweichung der Projektion {detail})")
+    return summary
+
+
+@main.command("project")
+@click.option("--horizon", default="config", show_default=True,
+              help="Years ahead (1–30); 'config': projection.horizon_years of the configuration.")
+@click.pass_context
+def project_cmd(ctx: click.Context, horizon: str) -> None:
+    """Project residents by age group per region (cohort components), checked against last count and trend."""
+    settings = _settings(ctx)
+    if horizon != "config":
+        try:
+            horizon = int(float(horizon))
+        except ValueError:
+            raise click.BadParameter(f"a number of years or 'config'; got {horizon!r}", param_hint="--horizon") from None
+        if not 1 <= horizon <= 30:
+            raise click.BadParameter(f"between 1 and 30 years; got {horizon}", param_hint="--horizon")
+        settings = settings.model_copy(update={"projection": settings.projection.model_copy(update={"horizon_years": horizon})})
+    _run_projection(settings)
+
+
 def _examples(base: str, region_id: str) -> list[tuple[str, str, dict | None]]:
     return [("GET", "/regions", None), ("GET", f"/profile?region_id={region_id}", None),
             ("POST", "/classify", {"region_id": region_id}), ("GET", f"/typology?region_id={region_id}", None),
             ("GET", f"/forecast?region_id={region_id}&indicator_id=sgb2_quote", None),
+            ("GET", f"/projection?region_id={region_id}&group=00_06", None),
             ("POST", "/early_warning", {"region_ids": [region_id]}), ("GET", f"/explain?region_id={region_id}", None),
             ("GET", "/geometry", None)]
 
@@ -401,15 +440,16 @@ def _serve(settings: Settings, workdir: Path, serve_for: float | None, echo=clic
 
 
 @main.command("export")
-@click.argument("kind", type=click.Choice(["warnings", "profiles", "forecasts"]))
+@click.argument("kind", type=click.Choice(["warnings", "profiles", "forecasts", "projection"]))
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="FILE.csv (German Excel: ';', decimal comma, UTF-8 with BOM) or FILE.xlsx.")
-@click.option("--period", default=None, help="The period (year); default: the latest (forecasts: all).")
+@click.option("--period", default=None, help="The period (year); default: the latest (forecasts, projection: all).")
 @click.option("--horizon", type=click.IntRange(1, 20), default=None,
               help="Warnings only: years ahead; default: every served horizon.")
 @click.pass_context
 def export_cmd(ctx: click.Context, kind: str, out: Path, period: str | None, horizon: int | None) -> None:
-    """Export early warnings, profiles or forecasts as a table for planners; suppressed cells stay suppressed."""
+    """Export early warnings, profiles, forecasts or the population projection as a table for planners; suppressed
+    cells stay suppressed."""
     from ml.io import FileFormatError, write_table
     from ml.store import Store, StoreError
     from experiments.export import ExportError, export_table
@@ -599,6 +639,36 @@ def mapping_suggest(ctx: click.Context, file: Path, sheet: str | None, out: Path
                    "a match" + "".join(f"; {n}" for n in suggestion.notes))
 
 
+def _demo_projection(settings: Settings, workdir: Path) -> None:
+    """The Musterkreis's register by age written as a county would export it, imported, projected ten years."""
+    from ml.importers import ingest_file
+    from ml.io import write_table
+    from ml.store import Store
+    from ml.formatting import de
+    from ml.synthetic import age_table
+
+    with Store(settings.store.path, threads=settings.store.threads, memory_limit=settings.store.memory_limit) as store:
+        table = write_table(age_table(store.observations()), workdir / "einwohner_nach_alter.csv")
+        rep = ingest_file(table, store, settings)
+        _print_report(rep)
+        if rep.status != "ok":
+            raise click.ClickException(f"demo ingest of {table.name} did not succeed: {rep.status} {rep.message}")
+        regions = store.regions()
+    summary = _run_projection(settings)
+    p = summary.projection
+    region = regions[regions["level"] == "sozialregion"].sort_values("region_id").iloc[0]
+    members = set(regions.loc[regions["parent_id"] == region["region_id"], "region_id"])
+    kids = p[p["region_id"].isin(members) & p["group_label"].eq("0 bis 5 Jahre")]
+    last = int(kids["horizon"].max())
+    now, later = (kids[kids["horizon"] == h] for h in (0, last))
+    by = later["served_by"].iloc[0]
+    click.echo(f"{region['name']}: Kinder 0–5 Jahre {de(now['served'].sum(), 0)} ({now['period'].iloc[0]}), "
+               f"{de(later['served'].sum(), 0)} in {last} Jahren ({later['period'].iloc[0]}; "
+               + ("Projektion" if by == "kohorten" else f"gezeigt: {by}, die Projektion war in der Rückschau nicht genauer")
+               + (f"; {int(later['served'].isna().sum())} Gemeinde(n) unter der Sperrgrenze" if later['served'].isna().any() else "")
+               + ")")
+
+
 @main.command("demo")
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=Path(".sozialradar/demo"),
               show_default=True, help="Where the demo keeps its store and reports (recreated on each run).")
@@ -625,9 +695,9 @@ def demo_cmd(ctx: click.Context, workdir: Path, serve_for: float | None, port: i
         "store": settings.store.model_copy(update={"path": workdir / "monitoring.duckdb"}),
         "ingest": settings.ingest.model_copy(update={"report_dir": workdir / "quarantine"}),
     })
-    click.echo(f"1/9 embedded sample: {SAMPLE_DIR}")
+    click.echo(f"1/10 embedded sample: {SAMPLE_DIR}")
     with Store(settings.store.path, threads=settings.store.threads, memory_limit=settings.store.memory_limit) as store:
-        click.echo("2/9 ingest")
+        click.echo("2/10 ingest")
         for name in ("regions.csv", "observations.parquet"):
             rep = ingest_file(SAMPLE_DIR / name, store, settings)
             _print_report(rep)
@@ -635,11 +705,11 @@ def demo_cmd(ctx: click.Context, workdir: Path, serve_for: float | None, port: i
                 raise click.ClickException(f"demo ingest of {name} did not succeed: {rep.status} {rep.message}")
         counts = store_geometry(store, read_geojson(SAMPLE_DIR / "geometry.geojson"))
         click.echo(f"{SAMPLE_DIR / 'geometry.geojson'}: {counts['stored']} generated polygons for the map")
-        click.echo("3/9 Profil-Übersicht")
+        click.echo("3/10 Profil-Übersicht")
         summary = region_summary(store, level="sozialregion", min_count=settings.privacy.min_count)
     with pd.option_context("display.width", 160, "display.max_columns", 20):
         click.echo(summary.to_string(index=False))
-    click.echo("4/9 Regionsprofile (features)")
+    click.echo("4/10 Regionsprofile (features)")
     settings = settings.model_copy(update={
         "features": settings.features.model_copy(update={"output_dir": workdir / "features"})})
     result = _run_features(settings, None, None)
@@ -652,7 +722,7 @@ def demo_cmd(ctx: click.Context, workdir: Path, serve_for: float | None, port: i
     without = latest[latest["status_label"].isna()]["region_id"].tolist()
     if without:
         click.echo(f"ohne Index (zu wenige Einwohner, Werte gesperrt): {', '.join(without)}")
-    click.echo("5/9 Modelle (MLflow)")
+    click.echo("5/10 Modelle (MLflow)")
     settings = settings.model_copy(update={
         "tracking": settings.tracking.model_copy(update={
             "uri": project_run_uri(f"sqlite:///{(workdir / 'mlflow.db').resolve()}")}),
@@ -666,14 +736,17 @@ def demo_cmd(ctx: click.Context, workdir: Path, serve_for: float | None, port: i
                f"ARI zu den geplanten Typen {typ.metrics['ari_planted_types']:.2f})")
     for t, text in descriptions.items():
         click.echo(f"  Typ {t}: {text}")
-    click.echo("6/9 Prognosen (Prophet und Vergleichsverfahren, Backtests, kalibrierte Intervalle)")
+    click.echo("6/10 Prognosen (Prophet und Vergleichsverfahren, Backtests, kalibrierte Intervalle)")
     _run_forecast(settings, None)
-    click.echo("7/9 Frühwarnung (Kandidaten und einfache Regeln im Rückblick, Kalibrierung, SHAP-Erklärungen)")
+    click.echo("7/10 Demografie-Monitor (Einwohner nach Alter: Kohorten-Komponenten-Projektion, geprüft an früheren "
+               "Ständen)")
+    _demo_projection(settings, workdir)
+    click.echo("8/10 Frühwarnung (Kandidaten und einfache Regeln im Rückblick, Kalibrierung, SHAP-Erklärungen)")
     ew = _run_early_warning(settings)
     click.echo(f"MLflow: {settings.tracking.uri}")
-    click.echo("8/9 Gebietsberichte (HTML)")
+    click.echo("9/10 Gebietsberichte (HTML)")
     _write_reports(settings, workdir / "berichte", None, None)
-    click.echo("9/9 Dienst (BentoML) mit Beispielanfragen und Dashboard")
+    click.echo("10/10 Dienst (BentoML) mit Beispielanfragen und Dashboard")
     if port is not None:
         settings = settings.model_copy(update={"serving": settings.serving.model_copy(update={"port": port})})
     top = ew.latest().sort_values("probability", ascending=False)["region_id"].iloc[0]

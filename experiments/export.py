@@ -1,4 +1,4 @@
-"""The export job: warnings, profiles or forecasts from the store as one table for planners and other tools.
+"""The export job: warnings, profiles, forecasts or the population projection from the store as one table for planners and other tools.
 
 German column names; a suppressed cell stays suppressed ("gesperrt", never its value). Writing (CSV for German
 Excel or xlsx) is :func:`ml.io.write_table`.
@@ -14,7 +14,7 @@ from ml.catalog import Catalog
 from ml.columns import DIM, column, ids
 from models.early_warning import MODEL_LABELS
 
-KINDS = ("warnings", "profiles", "forecasts")
+KINDS = ("warnings", "profiles", "forecasts", "projection")
 SUPPRESSED = "gesperrt"
 
 
@@ -106,13 +106,34 @@ def export_forecasts(tables: dict[str, pd.DataFrame], catalog: Catalog, period: 
     return out.sort_values(["Name", "Merkmal", "Jahr"]).reset_index(drop=True)
 
 
+def export_projection(tables: dict[str, pd.DataFrame], period: str | None) -> pd.DataFrame:
+    """Residents per region, age group and year: the served count and what it is (projection, latest count or
+    trend), the projection with its error band; a suppressed count shows no number."""
+    from models.projection_check import MODEL_NAMES
+
+    if "projection" not in tables:
+        raise ExportError("the store holds no projection: import residents by age and run 'sozialradar project'")
+    f = tables["projection"].assign(period=lambda x: x["period"].astype(str))
+    if period is not None:
+        f = f[f["period"] == _period(f, period, "projections")]
+    names = tables["regions"].set_index("region_id")["name"]
+    hidden = f["flag"] == "suppressed"
+    out = pd.DataFrame({"Gebiet": f["region_id"], "Name": f["region_id"].map(names), "Altersgruppe": f["group_label"],
+                        "Jahr": f["period"], "Jahre nach dem Stand": f["horizon"].astype(int),
+                        "Grundlage": f["served_by"].map(MODEL_NAMES).where(f["horizon"] > 0, "Bestand")})
+    for col, label in (("served", "Personen"), ("projected", "Projektion"), ("lower", "Band von"),
+                       ("upper", "Band bis")):
+        out[label] = f[col].astype(object).where(~hidden, SUPPRESSED)
+    return out.sort_values(["Name", "Altersgruppe", "Jahr"], kind="stable").reset_index(drop=True)
+
+
 def export_table(kind: str, store, catalog: Catalog, period: str | None = None,
                  horizon: int | None = None) -> pd.DataFrame:
-    """The export of ``kind`` (warnings, profiles, forecasts) from the store."""
+    """The export of ``kind`` (warnings, profiles, forecasts, projection) from the store."""
     if kind not in KINDS:
         raise ExportError(f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
     names = {"warnings": ("early_warnings",), "profiles": ("profiles", "feature_values"),
-             "forecasts": ("forecasts",)}[kind]
+             "forecasts": ("forecasts",), "projection": ("projection",)}[kind]
     present = store.tables()
     if "profiles" not in present:
         raise ExportError("the store has no profiles yet: run 'sozialradar features' first")
@@ -122,4 +143,6 @@ def export_table(kind: str, store, catalog: Catalog, period: str | None = None,
         return export_warnings(tables, period, horizon)
     if kind == "profiles":
         return export_profiles(tables, catalog, period)
+    if kind == "projection":
+        return export_projection(tables, period)
     return export_forecasts(tables, catalog, period)

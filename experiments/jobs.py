@@ -5,6 +5,8 @@ next layer reads. The CLI, the MLproject entry points and the demo only parse ar
     classifier_job    profiles, model_matrix → MLflow run and registry; the champion's ``classes``
     typology_job      profiles, model_matrix → MLflow run and registry; the champion's ``types``
     forecast_job      feature_values → MLflow run; ``forecasts``, ``forecast_metrics``, ``forecast_champions``
+    projection_job    residents by age (``ew_alter_*`` observations) → MLflow run; ``projection``,
+                      ``projection_checks``
     early_warning_job warning_inputs, profiles → MLflow run and registry; ``early_warnings`` with their SHAP
                       values and models
     reports_job       a store snapshot → HTML pages
@@ -162,6 +164,27 @@ def forecast_job(settings: Settings, engine: str | None = None, progress: Progre
         try:
             return run_forecast(values, regions, catalog, settings, engine=engine, progress=progress, store=store)
         except ForecastError as exc:
+            raise JobError(str(exc)) from None
+
+
+def projection_job(settings: Settings, progress: Callable[[str], None] | None = None):
+    """The population projection by age group per region from the store's residents by age: checked against the
+    last count and the trend on the register's own past, projected ``projection.horizon_years`` ahead; tables
+    ``projection`` and ``projection_checks``. Returns the :class:`experiments.projection.ProjectionSummary`."""
+    from experiments.projection import run_projection
+    from ml.age_groups import PREFIX
+    from models.projection import ProjectionError
+
+    with _store(settings) as store:
+        ids = [r[0] for r in store.con.execute(
+            "SELECT DISTINCT indicator_id FROM observations WHERE starts_with(indicator_id, ?)", [PREFIX]).fetchall()]
+        if not ids:
+            raise JobError("the store has no residents by age: import a table of residents by age group "
+                           "('sozialradar ingest FILE --format age')")
+        obs, regions = store.observations(indicator_ids=ids), store.regions()
+        try:
+            return run_projection(obs, regions, settings, store=store, progress=progress)
+        except ProjectionError as exc:
             raise JobError(str(exc)) from None
 
 

@@ -17,6 +17,7 @@ from features.steps import (
     ProfileSpec, VALUE_COLUMNS, build_profiles, derive_indicators, harmonise_boundaries, model_columns,
     profile_columns, suppress_small_numbers,
 )
+from ml.age_groups import PREFIX as AGE_PREFIX
 from ml.catalog import Catalog
 from ml.config import FeaturesConfig, PrivacyConfig, Settings
 
@@ -149,6 +150,8 @@ def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, set
     if crosswalk is not None:
         obs = harmonise_boundaries(obs, crosswalk, catalog, cfg.population_indicator)
     groups = reference_groups(regions, cfg.level, cfg.reference_level)
+    # residents by age group are the projection's input, not indicators of the profiles
+    obs = obs[~obs["indicator_id"].astype(str).str.startswith(AGE_PREFIX)]
     selected = select_observations(obs, groups)
     if selected.empty:
         raise FeatureError(f"no observations for the regions at level {cfg.level!r}")

@@ -330,6 +330,34 @@ class ForecastConfig(_Section):
         return self
 
 
+class ProjectionConfig(_Section):
+    """The population projection (Demografie-Monitor): regions, horizon, reported age groups, the fitting window,
+    the check against the last count and the trend, optional death rates and a higher level's totals."""
+    level: str | None = Field(None, description="regions of this level; None: features.level")
+    horizon_years: int = Field(10, ge=1, le=30, description="years projected beyond the latest stand")
+    groups: list[str] = Field(
+        default_factory=lambda: ["0-2", "3-5", "0-5", "6-14", "15-17", "18-64", "65+", "80+"],
+        description="age groups reported, as planners write them: 'a-b' is a to b inclusive, 'a+' a and older "
+                    "(the total is always reported)")
+    window: int = Field(6, ge=1, le=30, description="years of register changes before the origin that estimate "
+                        "migration and births")
+    open_age: int = Field(100, ge=80, le=110, description="the last single age (it holds everyone older)")
+    choose: bool = Field(True, description="choose smoothing and shrinkage by a check on stands before the origin")
+    check_lead: int = Field(6, ge=1, le=20, description="the check fits this many years before the latest stand "
+                            "(or the nearest earlier stand) and compares on every later stand")
+    min_count: float = Field(50, ge=0, description="regions whose actual count of a group is below this are left "
+                             "out of that group's MAPE (the WAPE counts every region)")
+    verdict_horizons: tuple[int, int] = Field((4, 6), description="horizons (years) on which the projection must "
+                                              "beat both baselines to be served")
+    death_rates: Path | None = Field(None, description="CSV of yearly death rates by single age (columns age;rate, "
+                                     "ages 0..open_age); None: a Gompertz–Makeham schedule")
+    align_to: Path | None = Field(None, description="CSV of a higher level's projected totals (columns region_id "
+                                  "(an ancestor region, or 'gesamt'), period, value), e.g. the official regionalised "
+                                  "projection of the Kreis; each region is scaled with its area, its age structure kept")
+    interval_level: float = Field(0.8, gt=0, lt=1, description="coverage of the backtested error bands")
+    experiment: str = "sozialradar-projection"
+
+
 class TrackingConfig(_Section):
     """The MLflow tracking URI (a ``sqlite:///`` file by default)."""
     uri: str = Field("sqlite:///.sozialradar/mlflow.db", description="MLflow tracking URI")
@@ -384,6 +412,7 @@ class Settings(_Section):
     features: FeaturesConfig = FeaturesConfig()
     training: TrainingConfig = TrainingConfig()
     forecast: ForecastConfig = ForecastConfig()
+    projection: ProjectionConfig = ProjectionConfig()
     serving: ServingConfig = ServingConfig()
     tracking: TrackingConfig = TrackingConfig()
 

@@ -459,3 +459,21 @@ def sample_geometry(regions: pd.DataFrame, seed: int = 0) -> dict:
     return {"type": "FeatureCollection", "name": "Musterkreis (generierte Gemeindeflächen)", "features": [
         {"type": "Feature", "properties": {"id": r.region_id, "name": names[r.region_id]},
          "geometry": json.loads(r.geometry)} for r in frame.itertuples()]}
+
+
+AGE_BANDS = {"ew_unter6": "0-5", "ew_6_14": "6-14", "ew_15_17": "15-17", "ew_18_24": "18-24", "ew_25_54": "25-54",
+             "ew_55_64": "55-64", "ew_65_79": "65-79", "ew_80plus": "80+"}
+"""The Musterkreis's age bands and their headings in its register table by age (as planners write them)."""
+
+
+def age_table(obs: pd.DataFrame) -> pd.DataFrame:
+    """The Musterkreis's residents by age group as a county's register export would hold them: one row per
+    Gemeinde and year (``Gemeinde``, ``Jahr``), one column per band (``0-5`` … ``80+``). The bands are the
+    generated counts, which sum to each Gemeinde's residents."""
+    bands = obs[obs["indicator_id"].isin(list(AGE_BANDS))]
+    wide = bands.pivot_table(index=["region_id", "period"], columns="indicator_id", values="value", aggfunc="first")
+    wide = wide.reindex(columns=list(AGE_BANDS)).rename(columns=AGE_BANDS).reset_index()
+    wide = wide.rename(columns={"region_id": "Gemeinde", "period": "Jahr"})
+    for c in AGE_BANDS.values():
+        wide[c] = wide[c].round().astype("Int64")
+    return wide

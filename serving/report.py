@@ -2,19 +2,19 @@
 
 A page holds the region's key figures, its warning level with the top drivers in plain language, a table per
 dimension of every reported indicator (value, comparison, change, assessment, trend line), the dimension profile,
-trend and forecast fan charts, its type, and the data flags of the period.
+trend and forecast fan charts, residents by age projected (``serving.demography``), its type, and the data flags.
 
 The :class:`ReportBuilder` turns one store snapshot (:func:`serving.state.read_snapshot`: what the jobs wrote,
-nothing recomputed) into plain view data (dicts, lists, pre-rendered inline SVG);
-the jinja2 templates in ``serving/templates`` lay it out — the same templates serve ``sozialradar report`` and
-``/report``. Every number that stems from an indicator value goes through :meth:`ReportBuilder.cell`, which hides
-a suppressed cell: no suppressed number reaches a page.
+nothing recomputed) into plain view data (dicts, lists, pre-rendered inline SVG); the jinja2 templates in
+``serving/templates`` lay it out, for ``sozialradar report`` and ``/report``. Every number that stems from an
+indicator value goes through :meth:`ReportBuilder.cell`, which hides a suppressed cell: no suppressed number
+reaches a page.
 """
 
 from __future__ import annotations
 
-import re
 import json
+import re
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -30,6 +30,7 @@ from models.explanations import group_name, years_ahead
 from models.forecast_models import MODEL_NAMES
 from models.forecasting import UNRELIABLE_NOTE
 from serving.charts import dimension_bars, fan_chart, sparkline
+from serving.demography import projection_rows
 from serving.state import Snapshot, UnknownPeriod, explain_period, stored_row, withheld
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -131,9 +132,7 @@ class ReportBuilder:
     def value(self, region_id: str, indicator_id: str, period: str, decimals: int = 1) -> str:
         """One cell as page text: 'gesperrt' when suppressed, else the German number (or '–')."""
         v, flag = self.cell(region_id, indicator_id, period)
-        if flag == "suppressed":
-            return "gesperrt"
-        return de(v, decimals)
+        return "gesperrt" if flag == "suppressed" else de(v, decimals)
 
     # --- view data ------------------------------------------------------------------------------------------
     def period_of(self, period: str | None) -> str:
@@ -408,7 +407,7 @@ class ReportBuilder:
             areas_dative=LEVEL_DATIVE.get(str(self.snap.level), "Gebieten"),
             dimensions=self.dimensions(region_id, per, row), trends=self.trends(region_id, per),
             typology=self.typology(region_id, per, row), classification=self.classification(region_id, per, row),
-            flags=self.flags(region_id, per))
+            flags=self.flags(region_id, per), demography=projection_rows(self.snap, region_id))
 
     def index_page(self, period: str | None, links: dict[str, str]) -> str:
         """The alphabetical list of the level's regions with status class, warning level and page links."""

@@ -119,6 +119,28 @@ class ForecastAnswer(BaseModel):
     points: list[ForecastPoint]
 
 
+class ProjectionPoint(BaseModel):
+    """One age group of a region in one year: the served count (projection or, where the projection lost its
+    check, the simpler rule), the projection itself with its error band, and whether it is suppressed."""
+    group: str = Field(description="age group id (00_06 = 0 to 5 years, 80_plus = 80 and older)")
+    label: str
+    period: str
+    horizon: int = Field(description="years after the latest stand (0: the stand itself)")
+    served: float | None
+    served_by: str = Field(description="kohorten (the projection), naive (the latest count) or trend")
+    projected: float | None
+    lower: float | None
+    upper: float | None
+    suppressed: bool
+
+
+class ProjectionAnswer(BaseModel):
+    """A region's residents by age group, observed at the latest stand and projected ahead."""
+    region_id: str
+    checks: dict[str, str] = Field(description="per age group: what is shown and how it did on the register's past")
+    points: list[ProjectionPoint]
+
+
 class Driver(BaseModel):
     """One of the strongest contributions to a warning."""
     feature: str

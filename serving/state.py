@@ -22,7 +22,9 @@ from ml.catalog import Catalog
 from ml.config import Settings
 from ml.store import Store, StoreError
 from ml.tracking import CHAMPION, fresh_registry_connections, sqlite_path, tracking_uri
+from ml.formatting import percent
 from models.explanations import by_dimension, group_name
+from models.projection_check import MODEL, MODEL_NAMES
 
 REQUIRED_TABLES = ("regions", "profiles", "model_matrix", "feature_values")
 
@@ -77,6 +79,8 @@ class Snapshot:
     answer_json: dict[tuple[str, int], dict[str, bytes]] = field(default_factory=dict)  # the same, serialised
     versions: dict[str, str] = field(default_factory=dict)
     level: str = "gemeinde"
+    projection: pd.DataFrame | None = None         # the projection job's counts per region, group and year
+    projection_verdict: dict[str, str] = field(default_factory=dict)   # group label → German check sentence
 
     @property
     def horizons(self) -> list[int]:
@@ -282,13 +286,15 @@ def read_snapshot(settings: Settings, catalog: Catalog) -> Snapshot:
                                                      "early_warning_models")) if served else (None, None, None))
         stored = {name: _by_region_period(store.table(name)) if name in tables else None
                   for name in ("classes", "types")}
+        projection = store.table("projection") if "projection" in tables else None
+        checks = store.table("projection_checks") if "projection_checks" in tables else None
         inputs, step = None, None
         if {"warning_inputs", "warning_inputs_settings"} <= tables:
             inputs = store.table("warning_inputs")
             step = int(store.table("warning_inputs_settings")["edition_step"].iloc[0])
     snap = Snapshot(regions=regions, profiles=profiles, model_matrix=matrix, values=values, forecasts=forecasts,
                     catalog=catalog, level=settings.features.level, warning_inputs=inputs, edition_step=step,
-                    **stored)
+                    projection=projection, projection_verdict=projection_sentences(projection, checks), **stored)
     for name in ("classes", "types"):   # the stored results, beside the registry's "classifier" and "typology"
         if stored[name] is not None and len(stored[name]):
             snap.versions[name] = str(stored[name]["model_version"].iloc[0])
@@ -302,6 +308,28 @@ def read_snapshot(settings: Settings, catalog: Catalog) -> Snapshot:
         if len(models):
             snap.versions["early_warning"] = str(models["model_version"].iloc[0])
     return snap
+
+
+def projection_sentences(projection: pd.DataFrame | None, checks: pd.DataFrame | None) -> dict[str, str]:
+    """Per age group of the stored projection the German sentence on what is shown and why (from the stored
+    check; nothing is recomputed)."""
+    if projection is None or projection.empty:
+        return {}
+    served = projection.drop_duplicates("group_label").set_index("group_label")["served_by"]
+    verdicts = pd.DataFrame() if checks is None else checks[checks["kind"] == "urteil"]
+    out = {}
+    for group, by in served.items():
+        rows = verdicts[verdicts["group"] == group] if len(verdicts) else verdicts
+        if rows is None or len(rows) == 0:
+            out[group] = "Projektion (nicht an früheren Ständen geprüft)"
+            continue
+        errors = "; ".join(f"nach {int(r.horizon)} Jahren {percent(r.projection, 1)} gegen {percent(r.better_baseline, 1)}"
+                           f" ({MODEL_NAMES[str(r.baseline)]})" for r in rows.itertuples())
+        out[group] = (f"Projektion — in der Rückschau genauer als letzter Stand und Trend (mittlere Abweichung {errors})"
+                      if by == MODEL else
+                      f"{MODEL_NAMES[by]} — die Projektion war in der Rückschau nicht genauer (mittlere Abweichung "
+                      f"{errors}); gezeigt wird die einfache Regel")
+    return out
 
 
 def _by_region_period(frame: pd.DataFrame) -> pd.DataFrame:

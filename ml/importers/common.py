@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import pyarrow as pa
 
+from ml.catalog import Indicator
 from ml.io import Problem, RawTable
 from ml.parsing import DASHES, MISSING_MARKERS
 
@@ -23,6 +24,8 @@ class Adapted:
     notes: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     empty_cells: int = 0
+    indicators: list[Indicator] = field(default_factory=list)
+    """Catalog entries the file itself defines (the age groups of a table by age)."""
 
 
 def empty_long() -> pd.DataFrame:

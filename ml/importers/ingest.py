@@ -11,12 +11,14 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
+from ml.age_groups import AgeGroupError, groups_of_header
 from ml.catalog import FORMAT_CATALOGS, effective_catalog
 from ml.config import Settings
 from ml.contracts import IMPORT_FORMATS
+from ml.importers.age import adapt_age
 from ml.importers.inkar import adapt_inkar
 from ml.importers.long import adapt_long
-from ml.importers.mapping import Mapping, find_column, norm_header
+from ml.importers.mapping import Mapping, find_column, find_region_column, norm_header
 from ml.importers.mss import adapt_mss
 from ml.importers.region_list import adapt_regions
 from ml.importers.wide import adapt_wide
@@ -30,7 +32,7 @@ FORMATS = IMPORT_FORMATS
 
 
 def detect_format(header: list[str]) -> str:
-    """The layout of a raw table (regions, long, wide, mss, inkar) from its header; :class:`FileFormatError` when
+    """The layout of a raw table (regions, long, wide, mss, inkar, age) from its header; :class:`FileFormatError` when
     none fits."""
     n = {norm_header(c) for c in header}
     if {"countycode", "year"} <= n:
@@ -50,9 +52,20 @@ def detect_format(header: list[str]) -> str:
     roles = {role: find_column(header, role) for role in ("region_id", "indicator_id", "period", "value")}
     if all(v is not None for v in roles.values()):
         return "long"
+    if find_region_column(header, Mapping()) is not None and _is_age_table(header):
+        return "age"
     if roles["region_id"] is not None:
         return "wide"
     return "unknown"
+
+
+def _is_age_table(header: list[str]) -> bool:
+    """Whether the headers hold age groups covering every age (a table of residents by age)."""
+    try:
+        groups_of_header(header)
+    except AgeGroupError:
+        return False
+    return True
 
 
 @dataclass
@@ -261,8 +274,12 @@ def _ingest_observations(table: RawTable, chosen: str, mapping: Mapping, store: 
         adapted = adapt_mss(table, mapping)
     elif chosen == "inkar":
         adapted = adapt_inkar(table, mapping, catalog)
+    elif chosen == "age":
+        adapted = adapt_age(table, mapping)
     else:
         raise FileFormatError(f"unsupported format {chosen!r}")
+    if adapted.indicators:
+        catalog = catalog.extended(adapted.indicators)
     store.sync_catalog(catalog)
     if adapted.regions is not None:
         report.regions_changed = store.add_missing_regions(adapted.regions, report.import_id)

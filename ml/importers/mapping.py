@@ -36,7 +36,7 @@ class Mapping(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    format: Literal["regions", "long", "wide", "mss", "inkar"] | None = None
+    format: Literal["regions", "long", "wide", "mss", "inkar", "age"] | None = None
     header_line: int = Field(1, ge=1)
     sheet: str | int | None = None
     encoding: Literal["auto", "utf-8", "cp1252", "latin-1", "utf-16"] | None = None
@@ -84,7 +84,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
                   "gemeindeschluessel", "regionalschluessel", "kennziffer", "code", "plrid", "sozialraum", "district_id", "districtid", "area_id", "areaid",
                   "gebietsnummer", "stadtteilnummer", "stadtteilnr", "bezirksnummer"),
     "indicator_id": ("indicator_id", "indicatorid", "indicator", "indikator", "merkmal"),
-    "period": ("period", "periode", "jahr", "year", "zeitraum", "monat", "stichtag", "stand", "stand_year",
+    "period": ("period", "periode", "jahr", "year", "zeit", "zeitraum", "monat", "stichtag", "stand", "stand_year",
                "standjahr", "berichtsjahr", "bezugsjahr", "referenzjahr", "reference_year", "ref_year"),
     "value": ("value", "wert"),
     "numerator": ("numerator", "zaehler"),

@@ -1,4 +1,5 @@
-"""What the model jobs stored: ``/classify`` (classes), ``/typology`` (types), ``/forecast`` (forecasts)."""
+"""What the model jobs stored: ``/classify`` (classes), ``/typology`` (types), ``/forecast`` (forecasts),
+``/projection`` (residents by age group projected)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from fastapi import APIRouter, Query
 
 from models.forecasting import UNRELIABLE_NOTE as UNRELIABLE
 from serving.api.common import PERIOD, REGION_ID, ApiError, Context
-from serving.schemas import Classification, ClassifyRequest, ForecastAnswer, ForecastPoint, TypologyAnswer
+from serving.schemas import (Classification, ClassifyRequest, ForecastAnswer, ForecastPoint, ProjectionAnswer,
+                             ProjectionPoint, TypologyAnswer)
 from serving.state import NotReady, finite
 
 
@@ -59,5 +61,28 @@ def router(ctx: Context) -> APIRouter:
                                         **{k: None if hidden else finite(getattr(r, k))
                                            for k in ("yhat", "lo80", "hi80", "lo95", "hi95")}))
         return ForecastAnswer(region_id=region_id, points=points)
+
+    @router.get("/projection", response_model=ProjectionAnswer)
+    def projection(region_id: str = REGION_ID,
+                   group: str | None = Query(None, pattern=r"^[0-9]{2,3}_([0-9]{2,3}|plus)$")) -> ProjectionAnswer:
+        s = ctx.snap()
+        if s.projection is None:
+            raise NotReady("no projection in the store: import residents by age and run 'sozialradar project'")
+        f = s.projection[s.projection["region_id"] == region_id]
+        if f.empty:
+            ctx.region(s, region_id)
+            raise ApiError(404, "no_projection", f"no projection for region {region_id!r} (not at the projected "
+                           "level, or without residents by age)", "region_id", region_id)
+        if group is not None:
+            if group not in set(s.projection["group"]):
+                raise ApiError(404, "unknown_group", f"no projected age group {group!r}", "group", group)
+            f = f[f["group"] == group]
+        points = [ProjectionPoint(group=r.group, label=r.group_label, period=str(r.period), horizon=int(r.horizon),
+                                  served_by=r.served_by, suppressed=r.flag == "suppressed",
+                                  **{k: finite(getattr(r, k)) for k in ("served", "projected", "lower", "upper")})
+                  for r in f.itertuples()]
+        return ProjectionAnswer(region_id=region_id, points=points,
+                                checks={k: v for k, v in s.projection_verdict.items()
+                                        if k in set(f["group_label"])})
 
     return router

@@ -89,10 +89,13 @@ def test_demo_in_process(demo_run):
     assert "Statusklassen 2025 (Gemeinden):" in out and "ohne Index" in out
     assert "Sozialraumtypen:" in out and "(@champion)" in out and (workdir / "mlflow.db").is_file()
     assert (workdir / "monitoring.duckdb").is_file()
-    assert "6/9 Prognosen" in out and "Backtest-MASE" in out and "7/9 Frühwarnung" in out
-    assert "8/9 Gebietsberichte" in out and "53 Seiten" in out and "generated polygons for the map" in out
+    assert "6/10 Prognosen" in out and "Backtest-MASE" in out and "8/10 Frühwarnung" in out
+    assert "9/10 Gebietsberichte" in out and "53 Seiten" in out and "generated polygons for the map" in out
+    # the register by age written as a county exports it, recognised, imported and projected
+    assert "7/10 Demografie-Monitor" in out and "8 age groups" in out and "Kinder 0–5 Jahre" in out
+    assert "in 10 Jahren" in out and "0 bis 5 Jahre: gezeigt" in out
     # the real service answered every example request
-    assert "Dienst bereit nach" in out and out.count("→ 200 ") == 8 and "/dashboard/" in out
+    assert "Dienst bereit nach" in out and out.count("→ 200 ") == 9 and "/dashboard/" in out
 
 
 def test_console_script_runs(tmp_path):

@@ -143,8 +143,36 @@ def test_explain_adds_up(client, at_risk):
     ("post", "/early_warning", {"json": {"horizon": 0}}, 400, "horizon"),
     ("get", "/explain", {"params": {"region_id": "14599020", "horizon": 7}}, 404, "horizon"),
     ("get", "/forecast", {"params": {"region_id": "14599020", "indicator_id": "gibtsnicht"}}, 404, "indicator_id"),
+    ("get", "/projection", {"params": {"region_id": "14599020", "group": "07_09"}}, 404, "group"),
+    ("get", "/projection", {"params": {"region_id": "14599", "group": "00_06"}}, 404, "region_id"),
+    ("get", "/projection", {"params": {"region_id": "14599020", "group": "kinder"}}, 400, "group"),
     ("get", "/regions", {"params": {"level": "bezirk"}}, 404, "level"),
 ])
+def test_projection_serves_what_won_its_check(client, state):
+    body = client.get("/projection", params={"region_id": "14599020"}).json()
+    points = body["points"]
+    labels = {p["label"] for p in points}
+    assert "insgesamt" in labels and "0 bis 5 Jahre" in labels and "80 Jahre und älter" in labels
+    assert set(body["checks"]) == labels and all(body["checks"].values())
+    assert {p["horizon"] for p in points} == set(range(0, 11))
+    for p in points:
+        # the served count is the projection where it won, else the simpler rule, and the check says which
+        assert p["served_by"] in ("kohorten", "naive", "trend")
+        said = body["checks"][p["label"]]
+        assert said.startswith("Projektion") == (p["served_by"] == "kohorten")
+        if p["suppressed"]:
+            assert p["served"] is None and p["projected"] is None and p["lower"] is None
+        elif p["horizon"] > 0:
+            assert p["served"] >= state.settings.privacy.min_count
+            assert p["lower"] <= p["projected"] <= p["upper"]
+    kids = client.get("/projection", params={"region_id": "14599020", "group": "00_06"}).json()["points"]
+    assert {p["label"] for p in kids} == {"0 bis 5 Jahre"}
+    # a tiny Gemeinde's small projected groups are withheld
+    small = json.loads((SAMPLE_DIR / "ground_truth.json").read_text())["gemeinden_with_counts_below_3"][0]
+    tiny = client.get("/projection", params={"region_id": small}).json()["points"]
+    assert any(p["suppressed"] for p in tiny) and all(p["served"] is None for p in tiny if p["suppressed"])
+
+
 def test_errors_name_field_and_value(client, method, path, kwargs, status, field):
     r = getattr(client, method)(path, **kwargs)
     assert r.status_code == status, r.text
@@ -283,6 +311,9 @@ def test_report_page_over_the_api(client):
     r = client.get("/report", params={"region_id": "14599020"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     assert '<html lang="de">' in r.text and "Frühwarnung" in r.text
+    # the Demografie-Monitor: the stand and the years ahead per age group, with what is shown and why
+    assert "Einwohner nach Alter: Stand und Vorausberechnung" in r.text and "0 bis 5 Jahre" in r.text
+    assert "in der Rückschau" in r.text and "2035" in r.text
     # the report answers pages, its errors too (as its OpenAPI entry says)
     r = client.get("/report", params={"region_id": "00000000"})
     assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")

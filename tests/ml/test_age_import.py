@@ -1,0 +1,77 @@
+"""Tables of residents by age imported like any county table: Berlin's register matrices into a real store."""
+
+import io
+
+import pandas as pd
+import pytest
+
+from experiments.cases import EWR_DIR, berlin_population_store
+from ml.importers import detect_format, ingest_file
+from ml.store import Store
+from tests.conftest import write
+
+
+def _raw(path):
+    text = path.read_text(encoding="utf-8").replace('"', "")
+    return pd.read_csv(io.StringIO(text), sep=";", dtype=str)
+
+
+def test_berlin_register_matrices_in_a_real_store(shared_data, tmp_path):
+    # 2014's file writes RAUMID without its leading zero; the 2012 one quotes every cell and uses decimal commas
+    settings = berlin_population_store(shared_data, tmp_path, folders=("2013", "2015"))
+    with Store(settings.store.path, read_only=True) as store:
+        obs = store.observations()
+        log = store.imports()
+        indicators = store.table("indicators")
+    ages = obs[obs["indicator_id"].str.startswith("ew_alter_")]
+    assert set(ages["period"]) == {"2012", "2014"} and ages["region_id"].nunique() == 447
+    assert ages.groupby("period")["indicator_id"].nunique().eq(32).all()
+    assert (log["status"] == "ok").all() and (log["rows_quarantined"] == 0).all()
+    assert "Einwohner 95 Jahre und älter" in set(indicators["name"])
+    # every region's groups add up to the register's own total column
+    for folder, period in (("2013", "2012"), ("2015", "2014")):
+        raw = _raw(next((shared_data / EWR_DIR / folder).glob("EWR*E_Matrix.csv")))
+        total = raw.set_index(raw["RAUMID"].str.zfill(8))["E_E"].str.replace(",", ".").astype(float)
+        summed = ages[ages["period"] == period].groupby("region_id")["value"].sum()
+        assert (summed.reindex(total.index) - total).abs().max() < 1e-6
+
+
+def test_detected_and_reported(tmp_path, settings, store):
+    path = write(tmp_path / "alter.csv", "Gebiet;Jahr;0-5;6-14;15-64;65-79;80+;65+\nA;2023;10;20;30;5;2;7\n")
+    header = path.read_text().splitlines()[0].split(";")
+    assert detect_format(header) == "age"
+    write(tmp_path / "r.csv", "region_id;name;level\nA;Altdorf;gemeinde\n")
+    assert ingest_file(tmp_path / "r.csv", store, settings).status == "ok"
+    rep = ingest_file(path, store, settings)
+    assert rep.status == "ok" and rep.format == "age" and rep.rows_accepted == 5
+    assert any("inclusive" in n for n in rep.notes) and any("65+" in n for n in rep.notes)
+    got = store.observations().set_index("indicator_id")["value"]
+    assert got["ew_alter_06_15"] == 20 and got["ew_alter_80_plus"] == 2 and "ew_alter_65_plus" not in got
+    again = ingest_file(path, store, settings)
+    assert again.status == "already_imported"
+
+
+def test_a_table_with_a_gap_fails_with_the_reason(tmp_path, settings, store):
+    path = write(tmp_path / "alter.csv", "Gebiet;Jahr;0-5;6-14;18-64;65+\nA;2023;10;20;30;5\n")
+    rep = ingest_file(path, store, settings, fmt="age")
+    assert rep.status == "failed" and "no group starts at age 15" in rep.message
+
+
+def test_stands_within_the_year_stay_months(tmp_path, settings, store):
+    write(tmp_path / "r.csv", "region_id;name;level\nA;Altdorf;gemeinde\n")
+    ingest_file(tmp_path / "r.csv", store, settings)
+    path = write(tmp_path / "alter.csv", "Gebiet;Stichtag;unter 6;6 bis unter 65;65 und älter\nA;2023-06;10;20;5\n"
+                 "A;2023-12;11;21;6\n")
+    rep = ingest_file(path, store, settings)
+    assert rep.status == "ok", rep.message
+    assert sorted(store.observations()["period"].unique()) == ["2023-06", "2023-12"]
+
+
+@pytest.mark.parametrize("bad", ["-3", "abc"])
+def test_bad_counts_are_quarantined(tmp_path, settings, store, bad):
+    write(tmp_path / "r.csv", "region_id;name;level\nA;Altdorf;gemeinde\nB;Bedorf;gemeinde\n")
+    ingest_file(tmp_path / "r.csv", store, settings)
+    rows = "".join(f"{r};2023;10;20;5\n" for r in "AB")
+    path = write(tmp_path / "alter.csv", f"Gebiet;Jahr;0-5;6-64;65+\n{rows}A;2022;{bad};20;5\n")
+    rep = ingest_file(path, store, settings)
+    assert rep.rows_quarantined >= 1 and rep.rows_read == rep.rows_accepted + rep.rows_quarantined
