@@ -440,7 +440,7 @@ def _serve(settings: Settings, workdir: Path, serve_for: float | None, echo=clic
 
 
 @main.command("export")
-@click.argument("kind", type=click.Choice(["warnings", "profiles", "forecasts", "projection"]))
+@click.argument("kind", type=click.Choice(["warnings", "profiles", "forecasts", "projection", "lebenslagen"]))
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="FILE.csv (German Excel: ';', decimal comma, UTF-8 with BOM) or FILE.xlsx.")
 @click.option("--period", default=None, help="The period (year); default: the latest (forecasts, projection: all).")
@@ -448,8 +448,8 @@ def _serve(settings: Settings, workdir: Path, serve_for: float | None, echo=clic
               help="Warnings only: years ahead; default: every served horizon.")
 @click.pass_context
 def export_cmd(ctx: click.Context, kind: str, out: Path, period: str | None, horizon: int | None) -> None:
-    """Export early warnings, profiles, forecasts or the population projection as a table for planners; suppressed
-    cells stay suppressed."""
+    """Export early warnings, profiles, forecasts, the population projection or the Belastungsindizes per Lebenslage
+    as a table for planners; suppressed cells stay suppressed."""
     from ml.io import FileFormatError, write_table
     from ml.store import Store, StoreError
     from experiments.export import ExportError, export_table

@@ -1,4 +1,4 @@
-"""The export job: warnings, profiles, forecasts or the population projection from the store as one table for planners and other tools.
+"""The export job: warnings, profiles, forecasts, the population projection or the Lebenslagen from the store as one table for planners and other tools.
 
 German column names; a suppressed cell stays suppressed ("gesperrt", never its value). Writing (CSV for German
 Excel or xlsx) is :func:`ml.io.write_table`.
@@ -14,7 +14,7 @@ from ml.catalog import Catalog
 from ml.columns import DIM, column, ids
 from models.early_warning import MODEL_LABELS
 
-KINDS = ("warnings", "profiles", "forecasts", "projection")
+KINDS = ("warnings", "profiles", "forecasts", "projection", "lebenslagen")
 SUPPRESSED = "gesperrt"
 
 
@@ -127,13 +127,34 @@ def export_projection(tables: dict[str, pd.DataFrame], period: str | None) -> pd
     return out.sort_values(["Name", "Altersgruppe", "Jahr"], kind="stable").reset_index(drop=True)
 
 
+def export_lebenslagen(tables: dict[str, pd.DataFrame], period: str | None) -> pd.DataFrame:
+    """Per region and Lebenslage of one period (default: the latest): the Belastungsindex, its class and the
+    sensitivity verdict (ranks only where they are configured and stored)."""
+    if "lebenslagen" not in tables or tables["lebenslagen"].empty:
+        raise ExportError("the store holds no Belastungsindizes: run 'sozialradar features'")
+    f = tables["lebenslagen"].assign(period=lambda x: x["period"].astype(str))
+    per = _period(f, period, "Belastungsindizes")
+    f = f[f["period"] == per]
+    names = tables["regions"].set_index("region_id")["name"]
+    checks = tables.get("lebenslagen_checks")
+    verdict = {} if checks is None or checks.empty else checks.set_index("lebenslage")["verdict"].to_dict()
+    out = pd.DataFrame({"Gebiet": f["region_id"], "Name": f["region_id"].map(names), "Jahr": f["period"],
+                        "Lebenslage": f["lebenslage"], "Index": f["index"].round(3), "Einordnung": f["label"],
+                        "Indikatoren": f["indicators"], "Anteil ergänzter Werte": f["imputed_share"].round(3),
+                        "Prüfung der Gewichtung": f["lebenslage"].map(verdict)})
+    if f["rank"].notna().any():
+        out["Rang"] = f["rank"]
+    return out.sort_values(["Lebenslage", "Name"], kind="stable").reset_index(drop=True)
+
+
 def export_table(kind: str, store, catalog: Catalog, period: str | None = None,
                  horizon: int | None = None) -> pd.DataFrame:
-    """The export of ``kind`` (warnings, profiles, forecasts, projection) from the store."""
+    """The export of ``kind`` (warnings, profiles, forecasts, projection, lebenslagen) from the store."""
     if kind not in KINDS:
         raise ExportError(f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
     names = {"warnings": ("early_warnings",), "profiles": ("profiles", "feature_values"),
-             "forecasts": ("forecasts",), "projection": ("projection",)}[kind]
+             "forecasts": ("forecasts",), "projection": ("projection",),
+             "lebenslagen": ("lebenslagen", "lebenslagen_checks")}[kind]
     present = store.tables()
     if "profiles" not in present:
         raise ExportError("the store has no profiles yet: run 'sozialradar features' first")
@@ -145,4 +166,6 @@ def export_table(kind: str, store, catalog: Catalog, period: str | None = None,
         return export_profiles(tables, catalog, period)
     if kind == "projection":
         return export_projection(tables, period)
+    if kind == "lebenslagen":
+        return export_lebenslagen(tables, period)
     return export_forecasts(tables, catalog, period)

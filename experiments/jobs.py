@@ -1,7 +1,8 @@
 """The jobs, one public function each: read what the layer before wrote to the store, compute, write what the
 next layer reads. The CLI, the MLproject entry points and the demo only parse arguments and call these.
 
-    features_job      observations → feature_values, profiles, model_matrix, warning_inputs (+ settings)
+    features_job      observations → feature_values, profiles, model_matrix, warning_inputs (+ settings),
+                      lebenslagen (+ checks)
     classifier_job    profiles, model_matrix → MLflow run and registry; the champion's ``classes``
     typology_job      profiles, model_matrix → MLflow run and registry; the champion's ``types``
     forecast_job      feature_values → MLflow run; ``forecasts``, ``forecast_metrics``, ``forecast_champions``
@@ -69,6 +70,9 @@ def features_job(settings: Settings, engine: str | None = None, crosswalk: Path 
     from ml.io import FileFormatError, read_crosswalk, write_parquet
 
     catalog = catalog_for(settings)
+    unknown = sorted({i for w in (settings.lebenslagen.indices or {}).values() for i in w if i not in catalog})
+    if unknown:
+        raise JobError(f"lebenslagen.indices: indicators not in the catalog: {', '.join(unknown)}")
     path = crosswalk or settings.features.crosswalk
     try:
         xwalk = read_crosswalk(path) if path else None
@@ -86,9 +90,33 @@ def features_job(settings: Settings, engine: str | None = None, crosswalk: Path 
         store.replace_table("profiles", result.profiles)
         store.replace_table("model_matrix", result.model)
         result.warning_inputs = write_warning_inputs(store, result, catalog, settings)
+        result.lebenslagen, result.lebenslagen_checks = write_lebenslagen(store, result.model, catalog, settings)
     for name, frame in (("values", result.values), ("profiles", result.profiles), ("model_matrix", result.model)):
         write_parquet(frame, settings.features.output_dir / f"{name}.parquet")
     return result
+
+
+def write_lebenslagen(store, matrix: pd.DataFrame, catalog, settings: Settings) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The Belastungsindizes per Lebenslage for every region and period, and their sensitivity in the latest
+    period, into ``store`` (tables ``lebenslagen``, ``lebenslagen_checks``)."""
+    from ml.columns import MODEL, column
+    from features.lebenslagen import IndexSpec, compute, default_specs, sensitivity
+
+    cfg = settings.lebenslagen
+    specs = ([IndexSpec(name, dict(w)) for name, w in cfg.indices.items()] if cfg.indices is not None
+             else default_specs(catalog))
+    # the indices with at least two of their indicators in the profiles (an indicator without data is left out)
+    specs = [s for s in specs if sum(column(MODEL, i) in matrix.columns for i in s.weights) >= 2]
+    if not specs:
+        return pd.DataFrame(), pd.DataFrame()
+    values = compute(matrix, specs, cfg.thresholds, cfg.labels, cfg.max_imputed_share, cfg.ranking)
+    latest = str(matrix["period"].astype(str).max())
+    checks = pd.DataFrame([vars(sensitivity(matrix, s, latest, cfg.thresholds, cfg.perturbation, cfg.draws,
+                                            cfg.max_weights_share, cfg.max_leave_one_out_share,
+                                            cfg.max_imputed_share)) for s in specs])
+    store.replace_table("lebenslagen", values)
+    store.replace_table("lebenslagen_checks", checks)
+    return values, checks
 
 
 def write_warning_inputs(store, result, catalog, settings: Settings) -> pd.DataFrame | None:

@@ -36,7 +36,8 @@ class FeatureResult:
     suppressed_by …), ``profiles`` (one row per region and period: status and dynamics index and classes,
     dimension scores, flags), the ``model`` matrix (region_id, period and one imputed z column per model
     indicator), the ``engine`` that ran and notes for the user. The features job adds ``warning_inputs``
-    (None without two periods with a status index) and ``seconds``."""
+    (None without two periods with a status index), the Belastungsindizes per Lebenslage with their checks
+    (``features.lebenslagen``) and ``seconds``."""
 
     values: pd.DataFrame
     profiles: pd.DataFrame
@@ -44,6 +45,8 @@ class FeatureResult:
     engine: str
     notes: list[str] = field(default_factory=list)
     warning_inputs: pd.DataFrame | None = None
+    lebenslagen: pd.DataFrame | None = None
+    lebenslagen_checks: pd.DataFrame | None = None
     seconds: float = 0.0
 
 

@@ -330,6 +330,25 @@ class ForecastConfig(_Section):
         return self
 
 
+class LebenslagenConfig(_Section):
+    """Belastungsindizes per Lebenslage, computed with the profiles: which indicators with which weights, the
+    classes, and the limits of the sensitivity check."""
+    indices: dict[str, dict[str, float]] | None = Field(
+        None, description="Lebenslage → {indicator: weight}; None: one index per Lebenslage of the catalog "
+                          "(its 'lenses' column), every indicator with a burden direction, weight 1")
+    thresholds: tuple[float, float, float] = (-1.0, 1.0, 1.5)
+    labels: tuple[str, str, str, str] = ("gering belastet", "durchschnittlich", "erhöht belastet", "stark belastet")
+    max_imputed_share: float = Field(0.5, ge=0, le=1, description="no index where more of the weight rests on "
+                                     "filled-in values")
+    perturbation: float = Field(0.2, gt=0, lt=1, description="weights drawn within ± this share")
+    draws: int = Field(200, ge=10, le=5000)
+    max_weights_share: float = Field(0.05, ge=0, le=1, description="robust: at most this share of regions changes "
+                                     "class under weight draws (mean)")
+    max_leave_one_out_share: float = Field(0.10, ge=0, le=1, description="robust: at most this share changes class "
+                                           "when any one indicator is left out")
+    ranking: bool = Field(False, description="publish ranks within a period; off, as for the status index")
+
+
 class ProjectionConfig(_Section):
     """The population projection (Demografie-Monitor): regions, horizon, reported age groups, the fitting window,
     the check against the last count and the trend, optional death rates and a higher level's totals."""
@@ -413,6 +432,7 @@ class Settings(_Section):
     training: TrainingConfig = TrainingConfig()
     forecast: ForecastConfig = ForecastConfig()
     projection: ProjectionConfig = ProjectionConfig()
+    lebenslagen: LebenslagenConfig = LebenslagenConfig()
     serving: ServingConfig = ServingConfig()
     tracking: TrackingConfig = TrackingConfig()
 

@@ -1,5 +1,6 @@
-"""The region page's Demografie-Monitor: residents by age group at the latest stand and projected, read from the
-projection job's stored table with the stored check's sentence per group (nothing is computed here)."""
+"""The region page's planning sections, read from stored tables (nothing is computed here): the Demografie-Monitor
+(residents by age group at the latest stand and projected, with the stored check's sentence per group) and the
+Belastungsindizes per Lebenslage (class and how robust it is; ranks only where configured)."""
 
 from __future__ import annotations
 
@@ -35,3 +36,20 @@ def projection_rows(snap: Snapshot, region_id: str) -> dict | None:
                      "values": [de(v.iloc[0], 0) if len(v) and pd.notna(v.iloc[0]) else "–" for v in values],
                      "note": snap.projection_verdict.get(label, "")})
     return {"columns": columns, "rows": rows, "rule": rule}
+
+
+def lebenslagen_rows(snap: Snapshot, region_id: str, period: str) -> list[dict]:
+    """Per Lebenslage: its class, the index in German notation and the sensitivity verdict (empty without)."""
+    f = snap.lebenslagen
+    if f is None or f.empty:
+        return []
+    f = f[(f["region_id"] == region_id) & (f["period"].astype(str) == period)]
+    checks = ({} if snap.lebenslagen_checks is None or snap.lebenslagen_checks.empty
+              else snap.lebenslagen_checks.set_index("lebenslage")["verdict"].to_dict())
+    return [{"name": r["lebenslage"], "label": r["label"] if isinstance(r["label"], str) else "ohne Index",
+             "index": de(r["index"], 2), "verdict": checks.get(r["lebenslage"], "")} for _, r in f.iterrows()]
+
+
+def planning(snap: Snapshot, region_id: str, period: str) -> dict:
+    """The view data of both sections for the page template (``demography``, ``lebenslagen``)."""
+    return {"demography": projection_rows(snap, region_id), "lebenslagen": lebenslagen_rows(snap, region_id, period)}

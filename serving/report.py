@@ -30,7 +30,7 @@ from models.explanations import group_name, years_ahead
 from models.forecast_models import MODEL_NAMES
 from models.forecasting import UNRELIABLE_NOTE
 from serving.charts import dimension_bars, fan_chart, sparkline
-from serving.demography import projection_rows
+from serving.demography import planning
 from serving.state import Snapshot, UnknownPeriod, explain_period, stored_row, withheld
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -407,7 +407,7 @@ class ReportBuilder:
             areas_dative=LEVEL_DATIVE.get(str(self.snap.level), "Gebieten"),
             dimensions=self.dimensions(region_id, per, row), trends=self.trends(region_id, per),
             typology=self.typology(region_id, per, row), classification=self.classification(region_id, per, row),
-            flags=self.flags(region_id, per), demography=projection_rows(self.snap, region_id))
+            flags=self.flags(region_id, per), **planning(self.snap, region_id, per))
 
     def index_page(self, period: str | None, links: dict[str, str]) -> str:
         """The alphabetical list of the level's regions with status class, warning level and page links."""

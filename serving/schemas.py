@@ -141,6 +141,25 @@ class ProjectionAnswer(BaseModel):
     points: list[ProjectionPoint]
 
 
+class LebenslageValue(BaseModel):
+    """One Lebenslage's Belastungsindex of a region: index, class, and how robust the classes are."""
+    lebenslage: str
+    index: float | None
+    label: str | None = Field(description="gering belastet, durchschnittlich, erhöht belastet, stark belastet")
+    indicators: int
+    imputed_share: float = Field(description="share of the weight resting on filled-in values")
+    rank: int | None = Field(None, description="only where ranks are configured (lebenslagen.ranking)")
+    verdict: str | None = Field(None, description="robust, abhängig von der Gewichtung, abhängig von einzelnen "
+                                                  "Indikatoren (checked in the latest period)")
+
+
+class LebenslagenAnswer(BaseModel):
+    """A region's Belastungsindizes per Lebenslage in one period."""
+    region_id: str
+    period: str
+    values: list[LebenslageValue]
+
+
 class Driver(BaseModel):
     """One of the strongest contributions to a warning."""
     feature: str

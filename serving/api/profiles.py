@@ -1,4 +1,5 @@
-"""A region's profile (``/profile``) and its report page (``/report``, rendered once per snapshot)."""
+"""A region's profile (``/profile``), its Belastungsindizes per Lebenslage (``/lebenslagen``) and its report page
+(``/report``, rendered once per snapshot)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from starlette.concurrency import run_in_threadpool
 from ml.columns import DIM, Z, column, ids
 from serving.api.common import PERIOD, REGION_ID, ApiError, Context
 from serving.report import ReportBuilder, ReportError
-from serving.schemas import Profile, ProfileValue
-from serving.state import Snapshot, finite
+from serving.schemas import LebenslageValue, LebenslagenAnswer, Profile, ProfileValue
+from serving.state import NotReady, Snapshot, finite
 
 
 def router(ctx: Context) -> APIRouter:
@@ -75,5 +76,26 @@ def router(ctx: Context) -> APIRouter:
                        dynamics_index=finite(row["dynamics_index"]),
                        dynamics_label=row["dynamics_label"] if isinstance(row["dynamics_label"], str) else None,
                        dimensions=dims, values=values, flags=row["flags"] if isinstance(row["flags"], str) else None)
+
+    @router.get("/lebenslagen", response_model=LebenslagenAnswer)
+    def lebenslagen(region_id: str = REGION_ID, period: str | None = PERIOD) -> LebenslagenAnswer:
+        s = ctx.snap()
+        ctx.region(s, region_id)
+        if s.lebenslagen is None or s.lebenslagen.empty:
+            raise NotReady("no Belastungsindizes in the store: run 'sozialradar features'")
+        per = ctx.period_of(s, period)
+        f = s.lebenslagen[(s.lebenslagen["region_id"] == region_id) & (s.lebenslagen["period"].astype(str) == per)]
+        if f.empty:
+            raise ApiError(404, "no_lebenslagen", f"no Belastungsindex for region {region_id!r} in {per}",
+                           "region_id", region_id)
+        checks = ({} if s.lebenslagen_checks is None or s.lebenslagen_checks.empty
+                  else s.lebenslagen_checks.set_index("lebenslage")["verdict"].to_dict())
+        ranked = ctx.settings.lebenslagen.ranking
+        values = [LebenslageValue(lebenslage=r.lebenslage, index=finite(r.index),
+                                  label=r.label if isinstance(r.label, str) else None, indicators=int(r.indicators),
+                                  imputed_share=float(r.imputed_share),
+                                  rank=int(r.rank) if ranked and finite(r.rank) is not None else None,
+                                  verdict=checks.get(r.lebenslage)) for r in f.itertuples()]
+        return LebenslagenAnswer(region_id=region_id, period=per, values=values)
 
     return router

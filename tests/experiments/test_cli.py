@@ -133,7 +133,7 @@ def test_features_errors(tmp_path, env):
 
 
 @pytest.mark.xdist_group("demo")
-def test_export_warnings_profiles_forecasts(demo_run, tmp_path):
+def test_export_every_kind(demo_run, tmp_path):
     import json
 
     workdir, _ = demo_run
@@ -160,6 +160,16 @@ def test_export_warnings_profiles_forecasts(demo_run, tmp_path):
     f = pd.read_csv(tmp_path / "f.csv", sep=";", decimal=",", encoding="utf-8-sig", dtype=str)
     assert {"Prognose", "80 % von", "95 % bis", "Intervall verlässlich"} <= set(f.columns) and len(f) > 100
     assert set(f["Intervall verlässlich"]) <= {"ja", "nein"}
+    # the projection: every Gemeinde, group and year; small counts withheld
+    run(["export", "projection", "--period", "2030", "--out", str(tmp_path / "b.csv")], env)
+    b = pd.read_csv(tmp_path / "b.csv", sep=";", decimal=",", encoding="utf-8-sig", dtype=str)
+    assert set(b["Jahr"]) == {"2030"} and b["Gebiet"].nunique() == 53 and (b["Personen"] == "gesperrt").any()
+    assert set(b["Grundlage"]) <= {"Kohorten-Komponenten-Projektion", "letzter Stand", "linearer Trend je Altersgruppe"}
+    # the Belastungsindizes per Lebenslage of the latest year, without ranks
+    run(["export", "lebenslagen", "--out", str(tmp_path / "l.csv")], env)
+    lg = pd.read_csv(tmp_path / "l.csv", sep=";", decimal=",", encoding="utf-8-sig", dtype=str)
+    assert set(lg["Lebenslage"]) == {"Kindheit und Jugend", "Teilhabe", "Senioren", "Bildung"} and "Rang" not in lg
+    assert set(lg["Jahr"]) == {"2025"} and lg["Prüfung der Gewichtung"].notna().all()
     # errors name what is wrong
     out = CliRunner().invoke(main, ["export", "warnings", "--out", str(tmp_path / "w.txt")], env=env)
     assert out.exit_code == 2 and "must end in .csv or .xlsx" in out.output

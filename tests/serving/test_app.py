@@ -173,6 +173,18 @@ def test_projection_serves_what_won_its_check(client, state):
     assert any(p["suppressed"] for p in tiny) and all(p["served"] is None for p in tiny if p["suppressed"])
 
 
+def test_lebenslagen_without_ranks(client):
+    body = client.get("/lebenslagen", params={"region_id": "14599020"}).json()
+    assert body["period"] == "2025"
+    values = {v["lebenslage"]: v for v in body["values"]}
+    assert set(values) == {"Kindheit und Jugend", "Teilhabe", "Senioren", "Bildung"}
+    for v in values.values():
+        assert v["rank"] is None and v["indicators"] >= 2
+        assert v["verdict"] in ("robust", "abhängig von der Gewichtung", "abhängig von einzelnen Indikatoren")
+        assert v["label"] in ("gering belastet", "durchschnittlich", "erhöht belastet", "stark belastet", None)
+    assert client.get("/lebenslagen", params={"region_id": "00000000"}).status_code == 404
+
+
 def test_errors_name_field_and_value(client, method, path, kwargs, status, field):
     r = getattr(client, method)(path, **kwargs)
     assert r.status_code == status, r.text
@@ -314,6 +326,7 @@ def test_report_page_over_the_api(client):
     # the Demografie-Monitor: the stand and the years ahead per age group, with what is shown and why
     assert "Einwohner nach Alter: Stand und Vorausberechnung" in r.text and "0 bis 5 Jahre" in r.text
     assert "in der Rückschau" in r.text and "2035" in r.text
+    assert "Belastung nach Lebenslagen" in r.text and "Kindheit und Jugend" in r.text
     # the report answers pages, its errors too (as its OpenAPI entry says)
     r = client.get("/report", params={"region_id": "00000000"})
     assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")

@@ -1,0 +1,83 @@
+"""Belastungsindizes per Lebenslage: computed like the status index, never ranked unless configured, and checked
+for how much their classes depend on the weights and on single indicators."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from experiments.jobs import JobError, features_job
+from features.lebenslagen import IndexSpec, LebenslageError, classify, compute, default_specs, sensitivity
+from ml.importers import ingest_file
+from ml.paths import SAMPLE_DIR
+from ml.store import Store
+
+
+def matrix(n=300, periods=("2022", "2023"), seed=0, noise=(0.3, 0.3, 0.3, 3.0)):
+    """A model matrix: one latent burden, indicators a–c measuring it closely, d loosely."""
+    rng = np.random.default_rng(seed)
+    frames = []
+    for p in periods:
+        latent = rng.normal(size=n)
+        cols = {f"m_{k}": latent + rng.normal(scale=s, size=n) for k, s in zip("abcd", noise)}
+        frames.append(pd.DataFrame({"region_id": [f"R{i}" for i in range(n)], "period": p, **cols,
+                                    **{f"imputed_{k}": False for k in "abcd"}}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_defaults_from_the_catalog(catalog):
+    specs = {s.name: s for s in default_specs(catalog)}
+    assert set(specs) == {"Kindheit und Jugend", "Teilhabe", "Senioren", "Bildung"}
+    assert "hze_dichte" in specs["Kindheit und Jugend"].weights
+    assert all(catalog[i].polarity != 0 for s in specs.values() for i in s.weights)
+
+
+def test_index_classes_and_no_ranks():
+    m = matrix()
+    out = compute(m, [IndexSpec("Teilhabe", {"a": 1, "b": 1, "c": 1})])
+    for _, g in out.groupby("period"):
+        assert g["index"].mean() == pytest.approx(0, abs=1e-9) and g["index"].std(ddof=0) == pytest.approx(1)
+    assert (out["class"] == classify(out["index"])).all() and out["rank"].isna().all()
+    assert set(out["label"]) <= {"gering belastet", "durchschnittlich", "erhöht belastet", "stark belastet"}
+    ranked = compute(m, [IndexSpec("Teilhabe", {"a": 1, "b": 1})], ranking=True)
+    top = ranked[(ranked["period"] == "2023") & (ranked["rank"] == 1)]
+    assert top["index"].iloc[0] == ranked.loc[ranked["period"] == "2023", "index"].max()
+
+
+def test_filled_in_values_withhold_the_index():
+    m = matrix(n=50)
+    m.loc[:4, ["imputed_a", "imputed_b"]] = True
+    out = compute(m, [IndexSpec("X", {"a": 1, "b": 1, "c": 1})])
+    assert out.loc[:4, "index"].isna().all() and out.loc[5:, "index"].notna().all()
+    assert out.loc[0, "imputed_share"] == pytest.approx(2 / 3)
+
+
+def test_sensitivity_tells_robust_from_dependent():
+    m = matrix()
+    robust = sensitivity(m, IndexSpec("fest", {"a": 1, "b": 1, "c": 1}), "2023")
+    assert robust.verdict == "robust" and robust.weights_share < 0.05 and robust.regions == 300
+    # an index carried by one loose indicator: leaving any one out moves many regions
+    shaky = sensitivity(m, IndexSpec("wacklig", {"a": 1, "d": 1}), "2023")
+    assert shaky.leave_one_out_share > 0.10 and shaky.verdict != "robust" and shaky.worst_indicator in ("a", "d")
+    # tiny perturbations change nothing
+    assert sensitivity(m, IndexSpec("fest", {"a": 1, "b": 1}), "2023", perturbation=1e-9).weights_share == 0
+    with pytest.raises(LebenslageError, match="none of its indicators"):
+        compute(m, [IndexSpec("leer", {"zz": 1})])
+
+
+def test_the_features_job_stores_them(settings, store):
+    for name in ("regions.csv", "observations.parquet"):
+        assert ingest_file(SAMPLE_DIR / name, store, settings).status == "ok"
+    store.close()
+    s = settings.model_copy(update={"features": settings.features.model_copy(update={"output_dir": settings.store.path.parent / "f"})})
+    result = features_job(s)
+    assert set(result.lebenslagen["lebenslage"]) == {"Kindheit und Jugend", "Teilhabe", "Senioren", "Bildung"}
+    assert result.lebenslagen["rank"].isna().all()
+    with Store(s.store.path, read_only=True) as st:
+        checks = st.table("lebenslagen_checks")
+        stored = st.table("lebenslagen")
+    assert len(stored) == len(result.lebenslagen) and set(checks["period"]) == {"2025"}
+    assert set(checks["verdict"]) <= {"robust", "abhängig von der Gewichtung", "abhängig von einzelnen Indikatoren"}
+    # a configured index with an indicator the profiles lack is refused with its name
+    bad = s.model_copy(update={"lebenslagen": s.lebenslagen.model_copy(update={"indices": {"X": {"gibtsnicht": 1.0}}})})
+    with pytest.raises(JobError, match="gibtsnicht"):
+        features_job(bad)
