@@ -398,6 +398,33 @@ def project_cmd(ctx: click.Context, horizon: str) -> None:
     _run_projection(settings)
 
 
+def _run_coverage(settings: Settings, echo=click.echo):
+    from experiments.jobs import coverage_job
+    from ml.formatting import de
+
+    summary = _job(coverage_job, settings)
+    t = summary.table
+    cfg = settings.coverage
+    how = ("Einzugsbereich " + ", ".join(f"{n.type} {de(n.distance_km or cfg.distance_km, 0)} km" for n in cfg.norms)
+           + f" Luftlinie, Gewichtung {cfg.decay}" if summary.by_distance
+           else "ohne Lage der Gebiete: nur Plätze im eigenen Gebiet")
+    echo(f"Bestand und Bedarf ({how}); table coverage")
+    for (type_, horizon), g in t[t["horizon"].isin([0, int(t["horizon"].max())])].groupby(["type", "horizon"]):
+        short = g[g["gap"] > 0]
+        echo(f"  {type_} {g['period'].iloc[0]}: Bedarf {de(g['demand'].sum(), 0)}, erreichbar {de(g['accessible'].sum(), 0)} "
+             f"Plätze; {len(short)} Gebiete mit Lücke ({de(short['gap'].sum(), 0)} Plätze)")
+    if summary.types_without_norm:
+        echo("  Einrichtungsarten ohne Richtwert (coverage.norms): " + ", ".join(summary.types_without_norm))
+    return summary
+
+
+@main.command("coverage")
+@click.pass_context
+def coverage_cmd(ctx: click.Context) -> None:
+    """Bestand und Bedarf: places needed (projection × norms) against places within reach (2SFCA), per year."""
+    _run_coverage(_settings(ctx))
+
+
 def _examples(base: str, region_id: str) -> list[tuple[str, str, dict | None]]:
     return [("GET", "/regions", None), ("GET", f"/profile?region_id={region_id}", None),
             ("POST", "/classify", {"region_id": region_id}), ("GET", f"/typology?region_id={region_id}", None),
@@ -440,7 +467,8 @@ def _serve(settings: Settings, workdir: Path, serve_for: float | None, echo=clic
 
 
 @main.command("export")
-@click.argument("kind", type=click.Choice(["warnings", "profiles", "forecasts", "projection", "lebenslagen"]))
+@click.argument("kind", type=click.Choice(["warnings", "profiles", "forecasts", "projection", "lebenslagen",
+                                           "coverage"]))
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="FILE.csv (German Excel: ';', decimal comma, UTF-8 with BOM) or FILE.xlsx.")
 @click.option("--period", default=None, help="The period (year); default: the latest (forecasts, projection: all).")
@@ -448,8 +476,8 @@ def _serve(settings: Settings, workdir: Path, serve_for: float | None, echo=clic
               help="Warnings only: years ahead; default: every served horizon.")
 @click.pass_context
 def export_cmd(ctx: click.Context, kind: str, out: Path, period: str | None, horizon: int | None) -> None:
-    """Export early warnings, profiles, forecasts, the population projection or the Belastungsindizes per Lebenslage
-    as a table for planners; suppressed cells stay suppressed."""
+    """Export early warnings, profiles, forecasts, the population projection, the Belastungsindizes per Lebenslage
+    or Bestand und Bedarf as a table for planners; suppressed cells stay suppressed."""
     from ml.io import FileFormatError, write_table
     from ml.store import Store, StoreError
     from experiments.export import ExportError, export_table
@@ -639,34 +667,38 @@ def mapping_suggest(ctx: click.Context, file: Path, sheet: str | None, out: Path
                    "a match" + "".join(f"; {n}" for n in suggestion.notes))
 
 
-def _demo_projection(settings: Settings, workdir: Path) -> None:
-    """The Musterkreis's register by age written as a county would export it, imported, projected ten years."""
+def _demo_planning(settings: Settings, workdir: Path) -> None:
+    """The Musterkreis's register by age and its facility register written as a county would export them,
+    imported, projected ten years, and set against each other (Bestand und Bedarf)."""
+    from experiments.coverage import area_coverage
+    from ml.formatting import de, percent
+    from ml.geometry import centroid
     from ml.importers import ingest_file
     from ml.io import write_table
     from ml.store import Store
-    from ml.formatting import de
-    from ml.synthetic import age_table
+    from ml.synthetic import age_table, facility_register
 
     with Store(settings.store.path, threads=settings.store.threads, memory_limit=settings.store.memory_limit) as store:
-        table = write_table(age_table(store.observations()), workdir / "einwohner_nach_alter.csv")
-        rep = ingest_file(table, store, settings)
-        _print_report(rep)
-        if rep.status != "ok":
-            raise click.ClickException(f"demo ingest of {table.name} did not succeed: {rep.status} {rep.message}")
-        regions = store.regions()
+        obs, regions = store.observations(), store.regions()
+        centres = {r: centroid(g) for r, g in zip(regions["region_id"], regions["geometry"])}
+        tables = [write_table(age_table(obs), workdir / "einwohner_nach_alter.csv"),
+                  write_table(facility_register(regions, obs, centres), workdir / "einrichtungen.csv")]
+        for table in tables:
+            rep = ingest_file(table, store, settings)
+            _print_report(rep)
+            if rep.status != "ok":
+                raise click.ClickException(f"demo ingest of {table.name} did not succeed: {rep.status} {rep.message}")
     summary = _run_projection(settings)
-    p = summary.projection
+    coverage = _run_coverage(settings).table
     region = regions[regions["level"] == "sozialregion"].sort_values("region_id").iloc[0]
     members = set(regions.loc[regions["parent_id"] == region["region_id"], "region_id"])
-    kids = p[p["region_id"].isin(members) & p["group_label"].eq("0 bis 5 Jahre")]
-    last = int(kids["horizon"].max())
-    now, later = (kids[kids["horizon"] == h] for h in (0, last))
-    by = later["served_by"].iloc[0]
-    click.echo(f"{region['name']}: Kinder 0–5 Jahre {de(now['served'].sum(), 0)} ({now['period'].iloc[0]}), "
-               f"{de(later['served'].sum(), 0)} in {last} Jahren ({later['period'].iloc[0]}; "
-               + ("Projektion" if by == "kohorten" else f"gezeigt: {by}, die Projektion war in der Rückschau nicht genauer")
-               + (f"; {int(later['served'].isna().sum())} Gemeinde(n) unter der Sperrgrenze" if later['served'].isna().any() else "")
-               + ")")
+    last = int(summary.projection["horizon"].max())
+    for h in (0, last):
+        c = area_coverage(coverage, members, "Kita", h)
+        click.echo(f"{region['name']}, Kita {c['period']}: Bedarf {de(c['demand'], 0)} Plätze (1–5 Jahre × "
+                   f"{percent(settings.coverage.norms[0].per_person)}), erreichbar {de(c['accessible'], 0)} — "
+                   f"Versorgung {percent(c['ratio'])}, Lücke {de(c['gap'], 0)} Plätze"
+                   + (f" ({c['withheld']} Gemeinde(n) gesperrt)" if c["withheld"] else ""))
 
 
 @main.command("demo")
@@ -738,9 +770,9 @@ def demo_cmd(ctx: click.Context, workdir: Path, serve_for: float | None, port: i
         click.echo(f"  Typ {t}: {text}")
     click.echo("6/10 Prognosen (Prophet und Vergleichsverfahren, Backtests, kalibrierte Intervalle)")
     _run_forecast(settings, None)
-    click.echo("7/10 Demografie-Monitor (Einwohner nach Alter: Kohorten-Komponenten-Projektion, geprüft an früheren "
-               "Ständen)")
-    _demo_projection(settings, workdir)
+    click.echo("7/10 Demografie-Monitor und Bestand/Bedarf (Einwohner nach Alter: Kohorten-Komponenten-Projektion, "
+               "geprüft an früheren Ständen; Einrichtungen und erreichbare Plätze)")
+    _demo_planning(settings, workdir)
     click.echo("8/10 Frühwarnung (Kandidaten und einfache Regeln im Rückblick, Kalibrierung, SHAP-Erklärungen)")
     ew = _run_early_warning(settings)
     click.echo(f"MLflow: {settings.tracking.uri}")

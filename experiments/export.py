@@ -1,4 +1,5 @@
-"""The export job: warnings, profiles, forecasts, the population projection or the Lebenslagen from the store as one table for planners and other tools.
+"""The export job: warnings, profiles, forecasts, the population projection, the Lebenslagen or Bestand und Bedarf
+from the store as one table for planners and other tools.
 
 German column names; a suppressed cell stays suppressed ("gesperrt", never its value). Writing (CSV for German
 Excel or xlsx) is :func:`ml.io.write_table`.
@@ -14,7 +15,7 @@ from ml.catalog import Catalog
 from ml.columns import DIM, column, ids
 from models.early_warning import MODEL_LABELS
 
-KINDS = ("warnings", "profiles", "forecasts", "projection", "lebenslagen")
+KINDS = ("warnings", "profiles", "forecasts", "projection", "lebenslagen", "coverage")
 SUPPRESSED = "gesperrt"
 
 
@@ -147,14 +148,31 @@ def export_lebenslagen(tables: dict[str, pd.DataFrame], period: str | None) -> p
     return out.sort_values(["Lebenslage", "Name"], kind="stable").reset_index(drop=True)
 
 
+def export_coverage(tables: dict[str, pd.DataFrame], period: str | None) -> pd.DataFrame:
+    """Bestand und Bedarf per region, facility type and year (or one year): places needed, in the region, within
+    reach, the share met and the gap; withheld where the age group's count is."""
+    if "coverage" not in tables or tables["coverage"].empty:
+        raise ExportError("the store holds no coverage: import a facility register and run 'sozialradar coverage'")
+    f = tables["coverage"].assign(period=lambda x: x["period"].astype(str))
+    if period is not None:
+        f = f[f["period"] == _period(f, period, "coverage")]
+    names = tables["regions"].set_index("region_id")["name"]
+    hidden = f["flag"] == "suppressed"
+    out = pd.DataFrame({"Gebiet": f["region_id"], "Name": f["region_id"].map(names), "Einrichtung": f["type"],
+                        "Altersgruppe": f["group_label"], "Jahr": f["period"], "Plätze im Gebiet": f["in_region"]})
+    for col, label in (("demand", "Bedarf"), ("accessible", "erreichbar"), ("ratio", "Versorgung"), ("gap", "Lücke")):
+        out[label] = f[col].astype(object).where(~hidden, SUPPRESSED)
+    return out.sort_values(["Einrichtung", "Name", "Jahr"], kind="stable").reset_index(drop=True)
+
+
 def export_table(kind: str, store, catalog: Catalog, period: str | None = None,
                  horizon: int | None = None) -> pd.DataFrame:
-    """The export of ``kind`` (warnings, profiles, forecasts, projection, lebenslagen) from the store."""
+    """The export of ``kind`` (warnings, profiles, forecasts, projection, lebenslagen, coverage) from the store."""
     if kind not in KINDS:
         raise ExportError(f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
     names = {"warnings": ("early_warnings",), "profiles": ("profiles", "feature_values"),
              "forecasts": ("forecasts",), "projection": ("projection",),
-             "lebenslagen": ("lebenslagen", "lebenslagen_checks")}[kind]
+             "lebenslagen": ("lebenslagen", "lebenslagen_checks"), "coverage": ("coverage",)}[kind]
     present = store.tables()
     if "profiles" not in present:
         raise ExportError("the store has no profiles yet: run 'sozialradar features' first")
@@ -168,4 +186,6 @@ def export_table(kind: str, store, catalog: Catalog, period: str | None = None,
         return export_projection(tables, period)
     if kind == "lebenslagen":
         return export_lebenslagen(tables, period)
+    if kind == "coverage":
+        return export_coverage(tables, period)
     return export_forecasts(tables, catalog, period)

@@ -8,6 +8,7 @@ next layer reads. The CLI, the MLproject entry points and the demo only parse ar
     forecast_job      feature_values → MLflow run; ``forecasts``, ``forecast_metrics``, ``forecast_champions``
     projection_job    residents by age (``ew_alter_*`` observations) → MLflow run; ``projection``,
                       ``projection_checks``
+    coverage_job      projection, facilities → ``coverage`` (Bestand und Bedarf, 2SFCA)
     early_warning_job warning_inputs, profiles → MLflow run and registry; ``early_warnings`` with their SHAP
                       values and models
     reports_job       a store snapshot → HTML pages
@@ -214,6 +215,24 @@ def projection_job(settings: Settings, progress: Callable[[str], None] | None = 
             return run_projection(obs, regions, settings, store=store, progress=progress)
         except ProjectionError as exc:
             raise JobError(str(exc)) from None
+
+
+def coverage_job(settings: Settings):
+    """Bestand und Bedarf: per region, facility type of a norm and projected year, demand, places in the region,
+    places within reach (2SFCA) and the gap, from the stored projection and facility register; table
+    ``coverage``. Returns the :class:`experiments.coverage.CoverageSummary`."""
+    from experiments.coverage import CoverageError, run_coverage
+
+    with _store(settings) as store:
+        tables = store.tables()
+        projection = store.table("projection") if "projection" in tables else None
+        facilities = store.table("facilities")
+        try:
+            summary = run_coverage(projection, facilities, store.regions(), settings)
+        except CoverageError as exc:
+            raise JobError(str(exc)) from None
+        store.replace_table("coverage", summary.table)
+    return summary
 
 
 def early_warning_job(settings: Settings, progress: Callable[[str], None] | None = None):

@@ -157,7 +157,9 @@ def run_projection(obs: pd.DataFrame, regions: pd.DataFrame, settings: Settings,
                               "'sozialradar ingest FILE --format age')")
     pop = population_from_observations(obs, cfg.open_age)
     parents = regions.set_index("region_id")["parent_id"].reindex(pop.regions)
-    groups, names = reported_groups(cfg.groups)
+    # the configured groups and those the planning norms need (Bestand und Bedarf)
+    wanted = list(dict.fromkeys(list(cfg.groups) + [n.group for n in settings.coverage.norms]))
+    groups, names = reported_groups(wanted)
     bounds = {0} | {g.lo for g in pop.groups[pop.times[-1]]} | {g.hi for g in pop.groups[pop.times[-1]] if g.hi}
     coarse = [n for g, n in zip(groups, names) if g.lo not in bounds or (g.hi is not None and g.hi not in bounds)]
     if coarse:

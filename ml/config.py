@@ -377,6 +377,29 @@ class ProjectionConfig(_Section):
     experiment: str = "sozialradar-projection"
 
 
+class NormConfig(_Section):
+    """One planning norm: the places of a facility type needed per resident of an age group."""
+    type: str = Field(description="facility type as the register names it (Kita, Pflegeheim …)")
+    group: str = Field(description="the age group in need, as planners write it ('1-5', '80+')")
+    per_person: float = Field(gt=0, description="places needed per resident of the group (a target share: 0.7 "
+                              "for 70 % of the children)")
+    distance_km: float | None = Field(None, gt=0, le=200, description="this type's catchment (None: "
+                                      "coverage.distance_km)")
+
+
+class CoverageConfig(_Section):
+    """Bestand und Bedarf: the norms, the catchment (straight-line km from a region's population centre) and its
+    distance decay."""
+    norms: list[NormConfig] = Field(
+        default_factory=lambda: [NormConfig(type="Kita", group="1-5", per_person=0.7, distance_km=5.0),
+                                 NormConfig(type="Pflegeheim", group="80+", per_person=0.13, distance_km=15.0)],
+        description="example values; a county sets its own Planungsrichtwerte")
+    distance_km: float = Field(5.0, gt=0, le=200, description="the catchment: places within this straight-line "
+                               "distance of a region's population centre count for it (a norm may set its own)")
+    decay: Literal["none", "gauss"] = Field("gauss", description="weight of a distance within the catchment: "
+                                            "none (all alike, the classic 2SFCA) or gauss (falling to 0 at its edge)")
+
+
 class TrackingConfig(_Section):
     """The MLflow tracking URI (a ``sqlite:///`` file by default)."""
     uri: str = Field("sqlite:///.sozialradar/mlflow.db", description="MLflow tracking URI")
@@ -433,6 +456,7 @@ class Settings(_Section):
     forecast: ForecastConfig = ForecastConfig()
     projection: ProjectionConfig = ProjectionConfig()
     lebenslagen: LebenslagenConfig = LebenslagenConfig()
+    coverage: CoverageConfig = CoverageConfig()
     serving: ServingConfig = ServingConfig()
     tracking: TrackingConfig = TrackingConfig()
 

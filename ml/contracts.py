@@ -20,5 +20,5 @@ KINDS: Final = ("count", "share", "rate", "mean", "index", "balance")
 
 FREQUENCIES: Final = ("annual", "monthly")
 
-IMPORT_FORMATS: Final = ("auto", "regions", "long", "wide", "mss", "inkar", "age")
+IMPORT_FORMATS: Final = ("auto", "regions", "long", "wide", "mss", "inkar", "age", "facilities")
 """File layouts the importers read (``auto``: recognised from the header)."""

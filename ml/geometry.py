@@ -191,3 +191,27 @@ def synthetic_polygons(region_ids: list[str], seed: int = 0, west: float = 12.30
         out.append({"region_id": rid, "name": None,
                     "geometry": json.dumps({"type": "Polygon", "coordinates": [coords]}, separators=(",", ":"))})
     return pd.DataFrame(out)
+
+
+def centroid(geometry: str | dict | None) -> tuple[float, float] | None:
+    """The (latitude, longitude) of a Polygon or MultiPolygon's centroid: area-weighted over the outer rings
+    (planar in degrees, which is close enough for a municipality or a city district); None without geometry."""
+    if geometry is None or (isinstance(geometry, float) and math.isnan(geometry)) or geometry == "":
+        return None
+    geo = json.loads(geometry) if isinstance(geometry, str) else geometry
+    polygons = [geo["coordinates"]] if geo.get("type") == "Polygon" else geo.get("coordinates", [])
+    total = cx = cy = 0.0
+    for poly in polygons:
+        ring = np.asarray(poly[0], float)[:, :2]
+        x, y = ring[:, 0], ring[:, 1]
+        cross = x[:-1] * y[1:] - x[1:] * y[:-1]
+        area = cross.sum() / 2
+        if area == 0:
+            continue
+        cx += ((x[:-1] + x[1:]) * cross).sum() / 6
+        cy += ((y[:-1] + y[1:]) * cross).sum() / 6
+        total += area
+    if total == 0:
+        ring = np.asarray(polygons[0][0], float) if polygons else None
+        return None if ring is None else (float(ring[:, 1].mean()), float(ring[:, 0].mean()))
+    return cy / total, cx / total

@@ -55,6 +55,13 @@ CREATE TABLE IF NOT EXISTS import_log (
     regions_added BIGINT, blank_lines BIGINT, status VARCHAR NOT NULL, message VARCHAR, notes VARCHAR,
     report VARCHAR, started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP
 );
+CREATE TABLE IF NOT EXISTS facilities (
+    facility_id VARCHAR PRIMARY KEY, name VARCHAR, type VARCHAR NOT NULL, capacity DOUBLE NOT NULL, lat DOUBLE,
+    lon DOUBLE, region_id VARCHAR, opened INTEGER, closed INTEGER, import_id INTEGER
+);
+CREATE TABLE IF NOT EXISTS facility_changes (
+    import_id INTEGER NOT NULL, old_import_id INTEGER, facility_id VARCHAR NOT NULL, old_row VARCHAR
+);
 CREATE TABLE IF NOT EXISTS quarantine (
     import_id INTEGER NOT NULL, file VARCHAR NOT NULL, line BIGINT, "column" VARCHAR, value VARCHAR,
     reason VARCHAR NOT NULL
@@ -243,6 +250,30 @@ class Store:
             con.unregister("new_regions")
         return int(changed)
 
+    def upsert_facilities(self, frame: pd.DataFrame, import_id: int) -> tuple[int, int, int]:
+        """Insert new facilities and update changed ones, the old row kept in ``facility_changes``; returns
+        (inserted, updated, unchanged). A facility not in the file stays as it is (close it with a closing date)."""
+        cols = ["facility_id", "name", "type", "capacity", "lat", "lon", "region_id", "opened", "closed"]
+        con = self.con
+        con.register("new_facilities", frame.reindex(columns=cols).assign(import_id=import_id))
+        same = ("(n.name, n.type, n.capacity, n.lat, n.lon, n.region_id, n.opened, n.closed) IS NOT DISTINCT FROM "
+                "(f.name, f.type, f.capacity, f.lat, f.lon, f.region_id, f.opened, f.closed)")
+        try:
+            new, changed = con.execute(
+                f"SELECT count(*) FILTER (WHERE f.facility_id IS NULL), count(*) FILTER (WHERE f.facility_id IS NOT "
+                f"NULL AND NOT {same}) FROM new_facilities n LEFT JOIN facilities f USING (facility_id)").fetchall()[0]
+            con.execute(
+                f"INSERT INTO facility_changes SELECT n.import_id, f.import_id, f.facility_id, to_json(f)::VARCHAR "
+                f"FROM new_facilities n JOIN facilities f USING (facility_id) WHERE NOT {same}")
+            con.execute(
+                f"INSERT OR REPLACE INTO facilities SELECT n.facility_id, n.name, n.type, n.capacity, n.lat, n.lon, "
+                f"n.region_id, CAST(n.opened AS INTEGER), CAST(n.closed AS INTEGER), n.import_id "
+                f"FROM new_facilities n LEFT JOIN facilities f USING (facility_id) WHERE f.facility_id IS NULL "
+                f"OR NOT {same}")
+        finally:
+            con.unregister("new_facilities")
+        return int(new), int(changed), len(frame) - int(new) - int(changed)
+
     def add_missing_regions(self, regions: pd.DataFrame, import_id: int | None) -> int:
         """Insert regions the store does not know yet; existing ones (names, parents) stay as they are.
 
@@ -406,14 +437,14 @@ class Store:
     def drop_table(self, name: str) -> None:
         """Remove a derived table (when its producer no longer has anything to write)."""
         if name in ("regions", "indicators", "dimensions", "observations", "observation_changes", "import_log",
-                    "quarantine", "schema_info"):
+                    "quarantine", "schema_info", "facilities", "facility_changes"):
             raise StoreError(f"{name!r} is a base table of the store and cannot be dropped")
         self.con.execute(f'DROP TABLE IF EXISTS "{name}"')
 
     def replace_table(self, name: str, frame: pd.DataFrame) -> None:
         """Write a derived table (feature values, profiles ...), replacing an earlier run's."""
         if name in ("regions", "indicators", "dimensions", "observations", "observation_changes", "import_log",
-                    "quarantine", "schema_info"):
+                    "quarantine", "schema_info", "facilities", "facility_changes"):
             raise StoreError(f"{name!r} is a base table of the store and cannot be replaced")
         self.con.register("new_frame", frame)
         try:

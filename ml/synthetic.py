@@ -465,15 +465,60 @@ AGE_BANDS = {"ew_unter6": "0-5", "ew_6_14": "6-14", "ew_15_17": "15-17", "ew_18_
              "ew_55_64": "55-64", "ew_65_79": "65-79", "ew_80plus": "80+"}
 """The Musterkreis's age bands and their headings in its register table by age (as planners write them)."""
 
+_UNDER6_SPLIT = {"unter 1": 1 / 6, "1-2": 2 / 6, "3-5": 3 / 6}
+"""The youngest band is written as infants, one- and two-year-olds and three- to five-year-olds (Krippe and
+Kindergarten ages), drawn from the band's count."""
 
-def age_table(obs: pd.DataFrame) -> pd.DataFrame:
+
+def age_table(obs: pd.DataFrame, seed: int = 7) -> pd.DataFrame:
     """The Musterkreis's residents by age group as a county's register export would hold them: one row per
-    Gemeinde and year (``Gemeinde``, ``Jahr``), one column per band (``0-5`` … ``80+``). The bands are the
-    generated counts, which sum to each Gemeinde's residents."""
+    Gemeinde and year (``Gemeinde``, ``Jahr``), one column per group (``unter 1``, ``1-2``, ``3-5``, ``6-14`` … ``80+``).
+    The groups are the generated band counts (the under-sixes split by a seeded multinomial draw), which sum to
+    each Gemeinde's residents."""
     bands = obs[obs["indicator_id"].isin(list(AGE_BANDS))]
     wide = bands.pivot_table(index=["region_id", "period"], columns="indicator_id", values="value", aggfunc="first")
     wide = wide.reindex(columns=list(AGE_BANDS)).rename(columns=AGE_BANDS).reset_index()
-    wide = wide.rename(columns={"region_id": "Gemeinde", "period": "Jahr"})
-    for c in AGE_BANDS.values():
-        wide[c] = wide[c].round().astype("Int64")
-    return wide
+    wide = wide.rename(columns={"region_id": "Gemeinde", "period": "Jahr"}).sort_values(["Gemeinde", "Jahr"])
+    rng = np.random.default_rng(seed)
+    young = wide["0-5"].round().astype(int).to_numpy()
+    split = np.stack([rng.multinomial(n, list(_UNDER6_SPLIT.values())) for n in young])
+    out = wide[["Gemeinde", "Jahr"]].copy()
+    for j, name in enumerate(_UNDER6_SPLIT):
+        out[name] = split[:, j]
+    for c in list(AGE_BANDS.values())[1:]:
+        out[c] = wide[c].round().astype("Int64")
+    return out.reset_index(drop=True)
+
+
+def facility_register(regions: pd.DataFrame, obs: pd.DataFrame, centres: dict[str, tuple[float, float]],
+                      seed: int = 11) -> pd.DataFrame:
+    """A facility register for the Musterkreis: Kitas in the Gemeinden (places near 70 % of the children aged 1–5,
+    some Gemeinden short of places, one Kita opening and one closing in the coming years) and care homes per
+    Sozialregion (about 13 places per 100 residents aged 80+), with coordinates near each Gemeinde's centre."""
+    rng = np.random.default_rng(seed)
+    bands = obs[obs["indicator_id"].isin(["ew_unter6", "ew_80plus"])]
+    last = bands["period"].max()
+    latest = bands[bands["period"] == last].pivot_table(index="region_id", columns="indicator_id", values="value")
+    gemeinden = regions[regions["level"] == "gemeinde"].sort_values("region_id")
+    rows = []
+    for rid, parent in zip(gemeinden["region_id"], gemeinden["parent_id"]):
+        lat, lon = centres[rid]
+        kids = float(latest.loc[rid, "ew_unter6"]) * 5 / 6 if rid in latest.index else 0.0
+        places = kids * 0.7 * rng.uniform(0.55, 1.25)
+        n = max(1, int(round(places / 70)))
+        for k in range(n):
+            cap = int(max(10, round(places / n / 5) * 5))
+            rows.append({"Einrichtung": f"KT-{rid[-3:]}-{k + 1}", "Name": f"Kita {rid[-3:]}-{k + 1}", "Art": "Kita",
+                         "Plätze": cap, "lat": round(lat + rng.normal(0, 0.004), 5),
+                         "lon": round(lon + rng.normal(0, 0.006), 5), "Gebiet": rid, "eröffnet": int(rng.integers(1975, 2020)),
+                         "geschlossen": ""})
+    rows[3]["eröffnet"], rows[3]["Plätze"] = int(last) + 2, 100   # a Kita being built
+    rows[7]["geschlossen"] = int(last) + 4                    # one closing
+    for parent, g in gemeinden.groupby("parent_id"):
+        old = sum(float(latest.loc[r, "ew_80plus"]) for r in g["region_id"] if r in latest.index)
+        first = sorted(g["region_id"])[0]
+        lat, lon = centres[first]
+        rows.append({"Einrichtung": f"PH-{parent}", "Name": f"Pflegeheim {parent}", "Art": "Pflegeheim",
+                     "Plätze": int(round(old * 0.13 * rng.uniform(0.7, 1.2) / 5) * 5), "lat": round(lat, 5),
+                     "lon": round(lon, 5), "Gebiet": first, "eröffnet": int(rng.integers(1990, 2015)), "geschlossen": ""})
+    return pd.DataFrame(rows)

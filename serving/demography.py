@@ -1,6 +1,7 @@
 """The region page's planning sections, read from stored tables (nothing is computed here): the Demografie-Monitor
 (residents by age group at the latest stand and projected, with the stored check's sentence per group) and the
-Belastungsindizes per Lebenslage (class and how robust it is; ranks only where configured)."""
+Belastungsindizes per Lebenslage (class and how robust it is; ranks only where configured) and Bestand und Bedarf
+(places needed, within reach and missing per facility type, now and at the projection's end)."""
 
 from __future__ import annotations
 
@@ -50,6 +51,28 @@ def lebenslagen_rows(snap: Snapshot, region_id: str, period: str) -> list[dict]:
              "index": de(r["index"], 2), "verdict": checks.get(r["lebenslage"], "")} for _, r in f.iterrows()]
 
 
+def coverage_rows(snap: Snapshot, region_id: str) -> list[dict]:
+    """Per facility type, now and at the last projected year: places needed, within reach, the share met and the
+    gap, as German text ('gesperrt' where the age group's count is withheld)."""
+    c = snap.coverage
+    if c is None or c.empty:
+        return []
+    f = c[c["region_id"] == region_id]
+    rows = []
+    for type_, g in f.groupby("type", sort=True):
+        for h in sorted({0, int(g["horizon"].max())}):
+            r = g[g["horizon"] == h].iloc[0]
+            hidden = r["flag"] == "suppressed"
+            rows.append({"type": type_, "group": r["group_label"], "period": str(r["period"]),
+                         "in_region": de(r["in_region"], 0),
+                         **{k: "gesperrt" if hidden else (de(r[k], 0) if k != "ratio" else
+                                                          (f"{de(100 * r[k], 0)} %" if pd.notna(r[k]) else "–"))
+                            for k in ("demand", "accessible", "ratio", "gap")}})
+    return rows
+
+
 def planning(snap: Snapshot, region_id: str, period: str) -> dict:
-    """The view data of both sections for the page template (``demography``, ``lebenslagen``)."""
-    return {"demography": projection_rows(snap, region_id), "lebenslagen": lebenslagen_rows(snap, region_id, period)}
+    """The view data of the planning sections for the page template (``demography``, ``lebenslagen``,
+    ``coverage``)."""
+    return {"demography": projection_rows(snap, region_id), "lebenslagen": lebenslagen_rows(snap, region_id, period),
+            "coverage": coverage_rows(snap, region_id)}

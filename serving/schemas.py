@@ -160,6 +160,42 @@ class LebenslagenAnswer(BaseModel):
     values: list[LebenslageValue]
 
 
+class CoveragePoint(BaseModel):
+    """One facility type of a region in one year: places needed, in the region, within reach (2SFCA) and missing."""
+    type: str
+    group: str = Field(description="the age group in need")
+    period: str
+    horizon: int
+    demand: float | None
+    in_region: float
+    accessible: float | None
+    ratio: float | None = Field(description="places within reach per place needed (1 = met)")
+    gap: float | None
+    suppressed: bool
+
+
+class CoverageAnswer(BaseModel):
+    """A region's Bestand und Bedarf per facility type and year."""
+    region_id: str
+    points: list[CoveragePoint]
+
+
+class CoverageMapEntry(BaseModel):
+    """One region's coverage ratio for the map layer."""
+    region_id: str
+    ratio: float | None
+    gap: float | None
+
+
+class CoverageMap(BaseModel):
+    """Every region's coverage of one facility type in one year (the dashboard's map layer)."""
+    type: str
+    period: str
+    regions: list[CoverageMapEntry]
+    types: list[str] = Field(description="every facility type with coverage")
+    horizons: list[int] = Field(description="years after the latest stand with coverage")
+
+
 class Driver(BaseModel):
     """One of the strongest contributions to a warning."""
     feature: str

@@ -83,6 +83,7 @@ class Snapshot:
     projection_verdict: dict[str, str] = field(default_factory=dict)   # group label → German check sentence
     lebenslagen: pd.DataFrame | None = None        # Belastungsindizes per region, period and Lebenslage
     lebenslagen_checks: pd.DataFrame | None = None  # their sensitivity (latest period)
+    coverage: pd.DataFrame | None = None           # Bestand und Bedarf per region, facility type and year
 
     @property
     def horizons(self) -> list[int]:
@@ -289,7 +290,8 @@ def read_snapshot(settings: Settings, catalog: Catalog) -> Snapshot:
         stored = {name: _by_region_period(store.table(name)) if name in tables else None
                   for name in ("classes", "types")}
         projection = store.table("projection") if "projection" in tables else None
-        lagen, lagen_checks = (store.table(t) if t in tables else None for t in ("lebenslagen", "lebenslagen_checks"))
+        lagen, lagen_checks, coverage = (store.table(t) if t in tables else None
+                                         for t in ("lebenslagen", "lebenslagen_checks", "coverage"))
         checks = store.table("projection_checks") if "projection_checks" in tables else None
         inputs, step = None, None
         if {"warning_inputs", "warning_inputs_settings"} <= tables:
@@ -298,7 +300,7 @@ def read_snapshot(settings: Settings, catalog: Catalog) -> Snapshot:
     snap = Snapshot(regions=regions, profiles=profiles, model_matrix=matrix, values=values, forecasts=forecasts,
                     catalog=catalog, level=settings.features.level, warning_inputs=inputs, edition_step=step,
                     projection=projection, projection_verdict=projection_sentences(projection, checks),
-                    lebenslagen=lagen, lebenslagen_checks=lagen_checks, **stored)
+                    lebenslagen=lagen, lebenslagen_checks=lagen_checks, coverage=coverage, **stored)
     for name in ("classes", "types"):   # the stored results, beside the registry's "classifier" and "typology"
         if stored[name] is not None and len(stored[name]):
             snap.versions[name] = str(stored[name]["model_version"].iloc[0])

@@ -8,18 +8,20 @@ Supported layouts (``--format``):
 * ``wide`` – one column per indicator, mapped by a YAML file;
 * ``mss`` – the Berlin *Monitoring Soziale Stadtentwicklung* tables 2013–2021 (old and new PLR grid);
 * ``inkar`` – the BBSR INKAR county file (400 Kreise, 1995–2022);
-* ``age`` – residents by age group, one column per group (the input of the population projection).
+* ``age`` – residents by age group, one column per group (the input of the population projection);
+* ``facilities`` – a facility register (id, name, type, capacity, coordinates or region, opening and closing).
 
 Each layout adapter produces a text frame in long form; one validator (``ml.validation``) checks it,
 and ``ingest_file`` merges the accepted rows and records everything else in the quarantine.
 
-One module per layout (``long``, ``wide``, ``region_list``, ``mss``, ``inkar``, ``age``) beside the mapping
+One module per layout (``long``, ``wide``, ``region_list``, ``mss``, ``inkar``, ``age``, ``facilities``) beside the mapping
 (``mapping``), what they share (``common``) and the orchestration (``ingest``).
 """
 
 from ml.catalog import effective_catalog
 from ml.importers.age import adapt_age
 from ml.importers.common import LONG_COLUMNS, Adapted
+from ml.importers.facilities import adapt_facilities
 from ml.importers.ingest import FORMATS, PARTIAL_SUFFIX, ImportReport, detect_format, ingest_file
 from ml.importers.inkar import LAENDER, adapt_inkar
 from ml.importers.long import adapt_long
@@ -30,7 +32,7 @@ from ml.importers.region_list import adapt_regions
 from ml.importers.wide import adapt_wide
 
 __all__ = [
-    "ALIASES", "Adapted", "adapt_age", "ColumnSpec", "FORMATS", "ImportReport", "LAENDER", "LONG_COLUMNS", "Mapping",
+    "ALIASES", "Adapted", "adapt_age", "adapt_facilities", "ColumnSpec", "FORMATS", "ImportReport", "LAENDER", "LONG_COLUMNS", "Mapping",
     "MappingError", "PARTIAL_SUFFIX", "adapt_inkar", "adapt_long", "adapt_mss", "adapt_regions", "adapt_wide",
     "column_position", "detect_format", "effective_catalog", "find_column", "find_region_column", "header_key",
     "ingest_file", "load_mapping", "norm_header",

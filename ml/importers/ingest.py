@@ -16,6 +16,7 @@ from ml.catalog import FORMAT_CATALOGS, effective_catalog
 from ml.config import Settings
 from ml.contracts import IMPORT_FORMATS
 from ml.importers.age import adapt_age
+from ml.importers.facilities import adapt_facilities, is_facility_register
 from ml.importers.inkar import adapt_inkar
 from ml.importers.long import adapt_long
 from ml.importers.mapping import Mapping, find_column, find_region_column, norm_header
@@ -32,11 +33,13 @@ FORMATS = IMPORT_FORMATS
 
 
 def detect_format(header: list[str]) -> str:
-    """The layout of a raw table (regions, long, wide, mss, inkar, age) from its header; :class:`FileFormatError` when
+    """The layout of a raw table (regions, long, wide, mss, inkar, age, facilities) from its header; :class:`FileFormatError` when
     none fits."""
     n = {norm_header(c) for c in header}
     if {"countycode", "year"} <= n:
         return "inkar"
+    if is_facility_register(header):
+        return "facilities"
     if {"regionid", "name", "level"} <= n or ({"region_id"} <= set(header) and "level" in header):
         return "regions"
     # a region list under German or other names (Gebiet; Name; Ebene; Parent): region, name and level columns
@@ -160,6 +163,8 @@ def ingest_file(path: Path | str, store: Store, settings: Settings, *, fmt: str 
         with store.transaction():
             if chosen == "regions":
                 _ingest_regions(table, mapping, store, report)
+            elif chosen == "facilities":
+                _ingest_facilities(table, mapping, store, report)
             elif chosen == "unknown":
                 raise FileFormatError(
                     f"{path}: cannot recognise the layout from the header ({', '.join(table.header[:12])}); "
@@ -258,6 +263,21 @@ def _ingest_regions(table: RawTable, mapping: Mapping, store: Store, report: Imp
     report.rows_accepted = len(accepted)
     report.rows_quarantined = len(q)
     report.regions_changed = store.upsert_regions(accepted, report.import_id)
+    store.add_quarantine(report.import_id, report.file, q)
+
+
+def _ingest_facilities(table: RawTable, mapping: Mapping, store: Store, report: ImportReport) -> None:
+    accepted, quarantined = adapt_facilities(table, mapping, store.region_ids())
+    structural = _problems_frame(table.problems)
+    q = pd.concat([structural, quarantined], ignore_index=True) if len(structural) else quarantined
+    report.rows_read = table.cells.num_rows + len(table.problems)
+    report.rows_accepted = len(accepted)
+    report.rows_quarantined = len(q)
+    report.inserted, report.updated, report.unchanged = store.upsert_facilities(accepted, report.import_id)
+    if len(accepted):
+        counts = accepted.groupby("type")["capacity"].agg(["size", "sum"])
+        report.notes.append("facilities: " + ", ".join(f"{t} {int(r['size'])} ({r['sum']:,.0f} places)"
+                                                        for t, r in counts.iterrows()))
     store.add_quarantine(report.import_id, report.file, q)
 
 

@@ -1,5 +1,5 @@
 """What the model jobs stored: ``/classify`` (classes), ``/typology`` (types), ``/forecast`` (forecasts),
-``/projection`` (residents by age group projected)."""
+``/projection`` (residents by age group projected), ``/coverage`` and ``/coverage_map`` (Bestand und Bedarf)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,13 @@ from fastapi import APIRouter, Query
 
 from models.forecasting import UNRELIABLE_NOTE as UNRELIABLE
 from serving.api.common import PERIOD, REGION_ID, ApiError, Context
-from serving.schemas import (Classification, ClassifyRequest, ForecastAnswer, ForecastPoint, ProjectionAnswer,
-                             ProjectionPoint, TypologyAnswer)
+from serving.schemas import (Classification, ClassifyRequest, CoverageAnswer, CoverageMap, CoverageMapEntry,
+                             CoveragePoint, ForecastAnswer, ForecastPoint, ProjectionAnswer, ProjectionPoint,
+                             TypologyAnswer)
 from serving.state import NotReady, finite
+
+
+TYPE = Query(None, pattern=r"^[\w .\-]{1,60}$", description="Einrichtungsart (Kita, Pflegeheim …); leer: alle")
 
 
 def router(ctx: Context) -> APIRouter:
@@ -84,5 +88,47 @@ def router(ctx: Context) -> APIRouter:
         return ProjectionAnswer(region_id=region_id, points=points,
                                 checks={k: v for k, v in s.projection_verdict.items()
                                         if k in set(f["group_label"])})
+
+    def coverage_table(s):
+        if s.coverage is None or s.coverage.empty:
+            raise NotReady("no coverage in the store: import a facility register and run 'sozialradar coverage'")
+        return s.coverage
+
+    def of_type(c: pd.DataFrame, type_: str | None) -> pd.DataFrame:
+        if type_ is None:
+            return c
+        hit = c[c["type"].str.casefold() == type_.casefold()]
+        if hit.empty:
+            raise ApiError(404, "unknown_type", f"no coverage for facility type {type_!r}; the store has "
+                           f"{', '.join(sorted(set(c['type'])))}", "type", type_)
+        return hit
+
+    @router.get("/coverage", response_model=CoverageAnswer)
+    def coverage(region_id: str = REGION_ID, type: str | None = TYPE) -> CoverageAnswer:  # noqa: A002
+        s = ctx.snap()
+        ctx.region(s, region_id)
+        c = of_type(coverage_table(s), type)
+        f = c[c["region_id"] == region_id]
+        if f.empty:
+            raise ApiError(404, "no_coverage", f"no coverage for region {region_id!r} (not at the projected level)",
+                           "region_id", region_id)
+        points = [CoveragePoint(type=r.type, group=r.group_label, period=str(r.period), horizon=int(r.horizon),
+                                in_region=float(r.in_region), suppressed=r.flag == "suppressed",
+                                **{k: finite(getattr(r, k)) for k in ("demand", "accessible", "ratio", "gap")})
+                  for r in f.sort_values(["type", "horizon"]).itertuples()]
+        return CoverageAnswer(region_id=region_id, points=points)
+
+    @router.get("/coverage_map", response_model=CoverageMap)
+    def coverage_map(type: str | None = TYPE, horizon: int = Query(0, ge=0, le=30)) -> CoverageMap:  # noqa: A002
+        s = ctx.snap()
+        table = coverage_table(s)
+        c = of_type(table, type or str(table["type"].iloc[0]))
+        f = c[c["horizon"] == horizon]
+        if f.empty:
+            raise ApiError(404, "unknown_horizon", f"no coverage {horizon} years ahead", "horizon", horizon)
+        return CoverageMap(type=str(f["type"].iloc[0]), period=str(f["period"].iloc[0]),
+                           regions=[CoverageMapEntry(region_id=r.region_id, ratio=finite(r.ratio), gap=finite(r.gap))
+                                    for r in f.itertuples()],
+                           types=sorted(set(table["type"])), horizons=sorted(int(h) for h in set(table["horizon"])))
 
     return router

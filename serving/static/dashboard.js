@@ -8,9 +8,12 @@ const LEVEL_FILL = { keine: "#d9ead3", beobachten: "#ffe08a", Warnung: "#f4a259"
 const STATUS_FILL = { hoch: "#d9ead3", mittel: "#fff2c2", niedrig: "#f4a259", "sehr niedrig": "#c8423b" };
 const STATUS_SPARE = ["#e0ecf4", "#9ebcda", "#8c96c6", "#8856a7", "#810f7c"];
 const NO_DATA = "#eeeeee";
+// places within reach per place needed: below 80 %, 80 to 100 %, met
+const COVERAGE_CLASSES = [[0.8, "unter 80 % versorgt", "#c8423b"], [1.0, "80 bis unter 100 % versorgt", "#f4a259"],
+  [Infinity, "voll versorgt", "#9fd39a"]];
 
 const state = { regions: [], byId: new Map(), ranking: false, period: null, geometry: null, selected: null,
-  statusOrder: [] };
+  statusOrder: [], coverage: null };
 
 function $(id) { return document.getElementById(id); }
 
@@ -93,8 +96,16 @@ function rings(geometry) {
   return [];
 }
 
+function coverageFill(ratio) {
+  if (ratio === null || ratio === undefined) return NO_DATA;
+  return COVERAGE_CLASSES.find(([upper]) => ratio < upper)[2];
+}
+
 function fillFor(region) {
   if (!region) return NO_DATA;
+  if ($("faerbung").value.startsWith("versorgung")) {
+    return state.coverage ? coverageFill(state.coverage.get(region.region_id)) : NO_DATA;
+  }
   if ($("faerbung").value === "status") {
     const label = region.status_label;
     if (!label) return NO_DATA;
@@ -107,7 +118,9 @@ function renderLegend() {
   const list = $("legende");
   list.replaceChildren();
   const status = $("faerbung").value === "status";
-  const entries = status
+  const entries = $("faerbung").value.startsWith("versorgung")
+    ? COVERAGE_CLASSES.map(([, text, colour]) => [text, colour])
+    : status
     ? state.statusOrder.map((label) => [label, STATUS_FILL[label] ||
         STATUS_SPARE[state.statusOrder.indexOf(label) % STATUS_SPARE.length]])
     : LEVELS.map((level) => [LEVEL_TEXT[level], LEVEL_FILL[level]]);
@@ -133,8 +146,9 @@ function renderMap() {
   const svg = document.createElementNS(ns, "svg");
   svg.setAttribute("viewBox", `0 0 ${width} ${height.toFixed(1)}`);
   svg.setAttribute("role", "img");
+  const choice = $("faerbung");
   svg.setAttribute("aria-label", `Karte mit ${geo.features.length} Gebieten, gefärbt nach ` +
-    ($("faerbung").value === "status" ? "Statusklasse" : "Frühwarnstufe"));
+    choice.options[choice.selectedIndex].text);
   for (const f of geo.features) {
     const d = rings(f.geometry).map((ring) => "M" + ring.map(([x, y]) =>
       `${((x - minX) * kx * scale).toFixed(1)},${((maxY - y) * scale).toFixed(1)}`).join("L") + "Z").join("");
@@ -146,8 +160,10 @@ function renderMap() {
     path.dataset.id = f.id;
     if (f.id === state.selected) path.classList.add("selected");
     const title = document.createElementNS(ns, "title");
+    const covered = state.coverage && choice.value.startsWith("versorgung") ? state.coverage.get(f.id) : undefined;
     title.textContent = region ? `${region.name}: ${LEVEL_TEXT[region.warning_level] || "keine Frühwarnung"}` +
-      (region.status_label ? `, Status ${region.status_label}` : "") : f.id;
+      (region.status_label ? `, Status ${region.status_label}` : "") +
+      (covered !== undefined ? `, versorgt zu ${covered === null ? "–" : fmt(100 * covered, 0) + " %"}` : "") : f.id;
     path.append(title);
     path.addEventListener("click", () => select(f.id));
     svg.append(path);
@@ -218,6 +234,39 @@ async function select(regionId) {
   box.replaceChildren(...parts);
 }
 
+// --- coverage layer (Bestand und Bedarf) ---------------------------------------------------------------------
+async function addCoverageOptions() {
+  let first;
+  try {
+    first = await api("coverage_map");
+  } catch (error) {
+    return;   // no facility register or projection in the store: no such layer
+  }
+  const last = Math.max(...first.horizons);
+  for (const type of first.types) {
+    for (const horizon of [...new Set([0, last])]) {
+      $("faerbung").append(el("option", { value: `versorgung|${type}|${horizon}`,
+        text: `Versorgung ${type} ${horizon === 0 ? "heute" : `in ${horizon} Jahren`}` }));
+    }
+  }
+}
+
+async function changeColouring() {
+  const value = $("faerbung").value;
+  if (value.startsWith("versorgung")) {
+    const [, type, horizon] = value.split("|");
+    try {
+      const layer = await api(`coverage_map?type=${encodeURIComponent(type)}&horizon=${horizon}`);
+      state.coverage = new Map(layer.regions.map((r) => [r.region_id, r.ratio]));
+      setStatus(`Versorgung ${layer.type} ${layer.period}: erreichbare Plätze je benötigtem Platz.`);
+    } catch (error) {
+      state.coverage = null;
+      setStatus(`Die Versorgung konnte nicht geladen werden: ${error.message}`);
+    }
+  }
+  renderMap();
+}
+
 // --- start --------------------------------------------------------------------------------------------------
 async function load() {
   let list;
@@ -250,6 +299,7 @@ async function load() {
   if (!list.regions.some((r) => r.warning_level)) $("faerbung").value = "status";
   renderList();
   setStatus(`${list.regions.length} Gebiete geladen.`);
+  await addCoverageOptions();
   try {
     state.geometry = await api("geometry");
     renderMap();
@@ -265,6 +315,6 @@ document.addEventListener("DOMContentLoaded", () => {
   $("suche").addEventListener("input", renderList);
   $("stufe").addEventListener("change", renderList);
   $("sortierung").addEventListener("change", renderList);
-  $("faerbung").addEventListener("change", renderMap);
+  $("faerbung").addEventListener("change", changeColouring);
   load();
 });

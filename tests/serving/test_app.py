@@ -173,6 +173,24 @@ def test_projection_serves_what_won_its_check(client, state):
     assert any(p["suppressed"] for p in tiny) and all(p["served"] is None for p in tiny if p["suppressed"])
 
 
+def test_coverage_and_its_map_layer(client):
+    body = client.get("/coverage", params={"region_id": "14599020", "type": "kita"}).json()
+    points = body["points"]
+    assert {p["type"] for p in points} == {"Kita"} and {p["horizon"] for p in points} == set(range(11))
+    for p in points:
+        assert p["group"] == "1 bis 5 Jahre" and p["in_region"] >= 0
+        if not p["suppressed"]:
+            assert p["gap"] == pytest.approx(max(p["demand"] - p["accessible"], 0), abs=0.11)
+    both = client.get("/coverage", params={"region_id": "14599020"}).json()["points"]
+    assert {p["type"] for p in both} == {"Kita", "Pflegeheim"}
+    layer = client.get("/coverage_map", params={"type": "Kita", "horizon": 10}).json()
+    assert layer["period"] == "2035" and len(layer["regions"]) == 53 and layer["types"] == ["Kita", "Pflegeheim"]
+    assert layer["horizons"] == list(range(11))
+    assert client.get("/coverage_map").json()["type"] == "Kita"
+    r = client.get("/coverage", params={"region_id": "14599020", "type": "Hallenbad"})
+    assert r.status_code == 404 and r.json()["field"] == "type"
+
+
 def test_lebenslagen_without_ranks(client):
     body = client.get("/lebenslagen", params={"region_id": "14599020"}).json()
     assert body["period"] == "2025"
@@ -327,6 +345,7 @@ def test_report_page_over_the_api(client):
     assert "Einwohner nach Alter: Stand und Vorausberechnung" in r.text and "0 bis 5 Jahre" in r.text
     assert "in der Rückschau" in r.text and "2035" in r.text
     assert "Belastung nach Lebenslagen" in r.text and "Kindheit und Jugend" in r.text
+    assert "Bestand und Bedarf" in r.text and "Kita (1 bis 5 Jahre)" in r.text
     # the report answers pages, its errors too (as its OpenAPI entry says)
     r = client.get("/report", params={"region_id": "00000000"})
     assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")

@@ -119,6 +119,21 @@ def test_dashboard_lists_regions_and_a_click_opens_the_explanation(demo_server, 
     wait(browser, lambda d: d.find_element(By.ID, "h-detail").text == other["name"]
          and "Frühwarnstufe" in d.find_element(By.ID, "detail-inhalt").text)
 
+    # the coverage layer: Kita places within reach per place needed, today and in ten years
+    from selenium.webdriver.support.ui import Select
+
+    choice = Select(browser.find_element(By.ID, "faerbung"))
+    texts = [o.text for o in choice.options]
+    assert "Versorgung Kita heute" in texts and "Versorgung Kita in 10 Jahren" in texts
+    _, layer = service.call(demo_server, "/coverage_map?type=Kita&horizon=10")
+    short = next(r for r in layer["regions"] if r["ratio"] is not None and r["ratio"] < 0.8)
+    choice.select_by_visible_text("Versorgung Kita in 10 Jahren")
+    wait(browser, lambda d: "Versorgung Kita 2035" in d.find_element(By.ID, "status").text)
+    assert "unter 80 % versorgt" in browser.find_element(By.ID, "legende").text
+    fill = browser.find_element(By.CSS_SELECTOR, f"#map path[data-id='{short['region_id']}']").get_attribute("fill")
+    assert fill == "#c8423b"
+    shot(browser, "dashboard_coverage.png")
+
 
 @pytest.mark.realdata
 def test_dashboard_draws_berlins_plr(shared_data, browser, tmp_path):

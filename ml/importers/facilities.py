@@ -1,0 +1,128 @@
+"""A facility register (Bestand): Kitas, Horte, Jugendclubs, Seniorentreffs, Beratungsstellen, Pflegeheime …
+
+One row per facility: id, name, type, capacity (places), where it is (coordinates in WGS84, or the region it
+lies in, or both) and when it opened and closed (a year or a date; empty: open). Rows are checked one by one;
+what fails goes to the quarantine with its reason, as with every table.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from ml.importers.common import cell_column
+from ml.importers.mapping import Mapping, find_column, norm_header
+from ml.io import FileFormatError, RawTable
+from ml.parsing import MISSING_MARKERS, normalize_codes
+
+ROLES = {
+    "facility_id": ("facility_id", "einrichtung_id", "einrichtungsnummer", "einrichtung", "id", "nummer", "kennung"),
+    "name": ("name", "bezeichnung", "einrichtungsname"),
+    "type": ("type", "typ", "art", "einrichtungsart", "angebot", "kategorie"),
+    "capacity": ("capacity", "kapazitaet", "kapazität", "plaetze", "plätze", "platzzahl", "genehmigte_plaetze"),
+    "lat": ("lat", "latitude", "breite", "breitengrad", "y"),
+    "lon": ("lon", "lng", "longitude", "laenge", "länge", "laengengrad", "x"),
+    "region_id": ("region_id", "gebiet", "gemeinde", "sozialraum", "planungsraum", "ags", "raumid"),
+    "opened": ("opened", "eroeffnet", "eröffnet", "eroeffnung", "in_betrieb_seit", "von", "seit"),
+    "closed": ("closed", "geschlossen", "schliessung", "schließung", "bis"),
+}
+"""Header names each role is recognised by (compared without case, umlauts written out, punctuation dropped)."""
+
+COLUMNS = ("facility_id", "name", "type", "capacity", "lat", "lon", "region_id", "opened", "closed")
+
+
+def _find(header: list[str], role: str) -> int | None:
+    wanted = {norm_header(a) for a in ROLES[role]}
+    for i, h in enumerate(header):
+        if norm_header(h) in wanted:
+            return i
+    return None
+
+
+def is_facility_register(header: list[str]) -> bool:
+    """Whether a header looks like a facility register: a type and a capacity column."""
+    return _find(header, "type") is not None and _find(header, "capacity") is not None
+
+
+def _number(text: pd.Series) -> pd.Series:
+    t = text.str.strip().str.replace("\u00a0", "", regex=False)
+    comma = t.str.contains(",", regex=False)
+    t = t.where(~comma, t.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
+    return pd.to_numeric(t, errors="coerce")
+
+
+def _year(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """A year from 'YYYY', 'YYYY-MM-DD' or 'DD.MM.YYYY' (NaN when empty); and which non-empty cells are not one."""
+    t = text.str.strip()
+    empty = t.isin(MISSING_MARKERS).to_numpy()
+    year = t.str.extract(r"^(\d{4})(?:-\d{2}-\d{2})?$", expand=False)
+    dotted = t.str.extract(r"^\d{1,2}\.\d{1,2}\.(\d{4})$", expand=False)
+    out = pd.to_numeric(pd.Series(np.where(year.notna(), year, dotted), index=t.index), errors="coerce")
+    return out, (~empty) & out.isna().to_numpy()
+
+
+def adapt_facilities(table: RawTable, mapping: Mapping, known: frozenset[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Validate a facility register; returns (accepted facilities, quarantined rows)."""
+    h = table.header
+    idx = {role: _find(h, role) for role in ROLES}
+    if mapping.region_column:
+        idx["region_id"] = find_column(h, "region_id", mapping.region_column)
+    missing = [r for r in ("facility_id", "type", "capacity") if idx[r] is None]
+    if missing:
+        raise FileFormatError(f"{table.path}: a facility register needs column(s) {', '.join(missing)} (e.g. "
+                              f"Einrichtung, Art, Plätze); header is {', '.join(h)}")
+    if idx["region_id"] is None and (idx["lat"] is None or idx["lon"] is None):
+        raise FileFormatError(f"{table.path}: a facility register needs coordinates (lat, lon) or a region column; "
+                              f"header is {', '.join(h)}")
+    text = {role: cell_column(table, i).astype("str") for role, i in idx.items()}
+    codes, bad_code = normalize_codes(text["region_id"], mapping.region_code_width)
+    lat, lon = _number(text["lat"]), _number(text["lon"])
+    opened, bad_open = _year(text["opened"])
+    closed, bad_close = _year(text["closed"])
+    frame = pd.DataFrame({
+        "facility_id": text["facility_id"].str.strip().to_numpy(), "name": text["name"].str.strip().to_numpy(),
+        "type": text["type"].str.strip().to_numpy(), "capacity": _number(text["capacity"]).to_numpy(),
+        "lat": lat.to_numpy(), "lon": lon.to_numpy(), "region_id": codes.to_numpy(),
+        "opened": opened.to_numpy(), "closed": closed.to_numpy()})
+    reason = np.full(len(frame), "", dtype=object)
+    column = np.full(len(frame), "", dtype=object)
+
+    def fail(mask, why, col):
+        m = np.asarray(mask, bool) & (reason == "")
+        reason[m], column[m] = why, col
+
+    fail(frame["facility_id"].eq("").to_numpy(), "facility id missing", "facility_id")
+    fail(frame["type"].eq("").to_numpy(), "type missing", "type")
+    cap = frame["capacity"].to_numpy()
+    fail(np.isnan(cap), "capacity is not a number", "capacity")
+    fail(cap < 0, "capacity below 0", "capacity")
+    has_lat, has_lon = ~np.isnan(lat.to_numpy()), ~np.isnan(lon.to_numpy())
+    raw_lat = ~text["lat"].str.strip().isin(MISSING_MARKERS).to_numpy()
+    raw_lon = ~text["lon"].str.strip().isin(MISSING_MARKERS).to_numpy()
+    fail((raw_lat & ~has_lat) | (raw_lon & ~has_lon), "coordinate is not a number", "lat")
+    fail(has_lat != has_lon, "latitude and longitude must come together", "lat")
+    fail(has_lat & ((np.abs(lat.to_numpy()) > 90) | (np.abs(lon.to_numpy()) > 180)),
+         "coordinates outside WGS84 (latitude −90…90, longitude −180…180)", "lat")
+    has_region = frame["region_id"].ne("").to_numpy()
+    fail(has_region & np.asarray(bad_code, bool), "invalid region code", "region_id")
+    fail(has_region & ~frame["region_id"].isin(known).to_numpy(), "unknown region (import the regions first)",
+         "region_id")
+    fail(~has_region & ~has_lat, "neither coordinates nor a region", "lat")
+    fail(bad_open, "opening is not a year or date", "opened")
+    fail(bad_close, "closing is not a year or date", "closed")
+    fail((frame["closed"] < frame["opened"]).to_numpy(), "closed before it opened", "closed")
+    fail(frame["facility_id"].duplicated(keep=False).to_numpy(), "facility id appears more than once in the file",
+         "facility_id")
+    ok = reason == ""
+    value = [text.get(c, pd.Series("", index=frame.index)).iloc[i] if c in text else "" for i, c in enumerate(column)]
+    accepted = frame[ok].replace({"region_id": {"": None}, "name": {"": None}}).reset_index(drop=True)
+    quarantined = pd.DataFrame({"line": table.lines[~ok], "column": column[~ok],
+                                "value": np.asarray(value, dtype=object)[~ok], "reason": reason[~ok]})
+    return accepted, quarantined
+
+
+def slug(text: str) -> str:
+    """A facility type as an id for the API (``Kita`` → ``kita``, ``Seniorentreff`` → ``seniorentreff``)."""
+    return re.sub(r"[^a-z0-9]+", "_", norm_header(text) or "").strip("_")
