@@ -188,6 +188,12 @@ def _run_features(settings: Settings, engine: str | None, crosswalk: Path | None
     if inputs is not None:
         echo(f"early-warning inputs: {len(inputs):,} region-periods × {inputs.shape[1] - 5} features, edition step "
              f"{inputs.attrs['edition_step']} years (store table warning_inputs)")
+    checks = result.lebenslagen_checks
+    if checks is not None and len(checks):
+        echo(f"Belastungsindizes nach Lebenslagen {checks['period'].iloc[0]} (table lebenslagen): " + "; ".join(
+            f"{r.lebenslage} {r.verdict} (Gewichte ±{settings.lebenslagen.perturbation:.0%}: {r.weights_share:.0%} "
+            f"der Gebiete wechseln die Klasse; ohne einen Indikator höchstens {r.leave_one_out_share:.0%})"
+            for r in checks.itertuples()))
     reasons = result.values["suppressed_by"].value_counts()
     echo("suppressed values: " + (", ".join(f"{k} {v:,}" for k, v in reasons.items() if k) or "none"))
     for note in result.notes:

@@ -87,6 +87,7 @@ def test_demo_in_process(demo_run):
     workdir, out = demo_run
     assert "Profil-Übersicht" in out and "Sozialregion Nord" in out and "SGB-II-Quote %" in out
     assert "Statusklassen 2025 (Gemeinden):" in out and "ohne Index" in out
+    assert "Belastungsindizes nach Lebenslagen 2025" in out and "Kindheit und Jugend" in out
     assert "Sozialraumtypen:" in out and "(@champion)" in out and (workdir / "mlflow.db").is_file()
     assert (workdir / "monitoring.duckdb").is_file()
     assert "6/10 Prognosen" in out and "Backtest-MASE" in out and "8/10 Frühwarnung" in out
