@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from experiments.cases import berlin_population_store  # noqa: E402
 from experiments.projection import reported_groups  # noqa: E402
 from ml.store import Store  # noqa: E402
-from models.projection import ProjectionSettings, estimate, in_groups, population_from_observations, project  # noqa: E402
+from models.projection import ProjectionSettings, fit, in_groups, population_from_observations, project  # noqa: E402
 from ml.mergers import harmonise  # noqa: E402
 from models.projection_check import (MODEL, backtest, backtest_totals, choose_settings, error_bands,  # noqa: E402
                                      interval, verdicts)
@@ -45,7 +45,7 @@ GOAL_GROUPS = ["insgesamt", "0 bis 5 Jahre", "6 bis 14 Jahre", "65 Jahre und äl
 def coverage(pop, parents, origin, groups, names, settings, level=0.8) -> pd.DataFrame:
     """Share of later actual counts inside the bands, per group and horizon."""
     bands, at = error_bands(pop.restricted(origin), parents, origin, groups, settings, level)
-    rates = estimate(pop.restricted(origin), parents, origin, settings)
+    rates = fit(pop.restricted(origin), parents, origin, settings)
     later = [t for t in pop.times if t > origin]
     proj = project(pop, rates, max(later) - origin)
     rows = []

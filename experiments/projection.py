@@ -26,7 +26,7 @@ from ml.age_groups import AgeGroup, AgeGroupError, planner_group
 from ml.config import Settings
 from ml.formatting import percent
 from ml.tracking import job_run, log_provenance
-from models.projection import (ProjectionError, ProjectionSettings, align, estimate, in_groups,
+from models.projection import (ProjectionError, ProjectionSettings, align, fit, in_groups,
                                population_from_observations, project)
 from models.projection_check import (BASELINES, MODEL, MODEL_NAMES, backtest, baseline, choose_settings,
                                      error_bands, interval, verdicts)
@@ -189,7 +189,7 @@ def run_projection(obs: pd.DataFrame, regions: pd.DataFrame, settings: Settings,
     say("Projektion ab dem letzten Stand")
     choice = choose_settings(pop, parents, latest, groups, names, base, cfg.min_count) if cfg.choose else None
     chosen_now = choice.settings if choice else base
-    rates = estimate(pop, parents, latest, chosen_now)
+    rates = fit(pop, parents, latest, chosen_now)
     years = project(pop, rates, cfg.horizon_years)
     bands, band_origin = error_bands(pop, parents, latest, groups, chosen_now, cfg.interval_level)
     targets, members = _targets(cfg.align_to, regions, pop.regions) if cfg.align_to else ({}, {})

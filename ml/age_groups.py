@@ -64,16 +64,30 @@ class AgeGroup:
         return age >= self.lo and (self.hi is None or age < self.hi)
 
 
-_ID = re.compile(rf"{PREFIX}(\d{{2,3}})_(\d{{2,3}}|plus)")
+_ID = re.compile(rf"{PREFIX}(?:([mw])_)?(\d{{2,3}})_(\d{{2,3}}|plus)")
+
+SEXES = {"m": "männlich", "w": "weiblich"}
+"""Sex codes of age groups given by sex (``ew_alter_w_15_45``) and their German words."""
+
+
+def indicator_id(group: AgeGroup, sex: str | None = None) -> str:
+    """The observation's indicator id of a group, of one sex (``ew_alter_w_80_plus``) or of all residents."""
+    return group.indicator_id if sex is None else group.indicator_id.replace(PREFIX, f"{PREFIX}{sex}_", 1)
+
+
+def sex_of(indicator_id: str) -> str | None:
+    """'m' or 'w' for an age group of one sex, None for all residents (or no age group)."""
+    m = _ID.fullmatch(str(indicator_id))
+    return None if m is None else m.group(1)
 
 
 def from_indicator_id(indicator_id: str) -> AgeGroup | None:
-    """The age group an indicator id stands for, None when it is not an age group's id."""
+    """The age group an indicator id stands for (whatever its sex), None when it is not an age group's id."""
     m = _ID.fullmatch(indicator_id)
     if m is None:
         return None
-    lo = int(m.group(1))
-    hi = None if m.group(2) == "plus" else int(m.group(2))
+    lo = int(m.group(2))
+    hi = None if m.group(3) == "plus" else int(m.group(3))
     if hi is not None and hi <= lo:
         return None
     return AgeGroup(lo, hi)
@@ -113,11 +127,39 @@ class ParsedHeader:
     hi: int | None
     kind: str
     prefix: str
+    sex: str | None = None
+
+
+_SEX_WORDS = {"m": ("männlich", "maennlich", "männer", "maenner", "male", "men", "m"),
+              "w": ("weiblich", "frauen", "female", "women", "w", "f")}
+_SEX = "|".join(sorted((w for words in _SEX_WORDS.values() for w in words), key=len, reverse=True))
+_SEX_FIRST = re.compile(rf"^({_SEX})[\s_.,:/-]+(.+)$", re.IGNORECASE)
+_SEX_LAST = re.compile(rf"^(.+?)[\s_.,:/(-]+({_SEX})\)?$", re.IGNORECASE)
+
+
+def _split_sex(text: str) -> tuple[str | None, str]:
+    """A sex word at the start or end of a header (``weiblich 0-5``, ``0 bis unter 6 (m)``) and the rest."""
+    for pattern, word_at in ((_SEX_FIRST, 1), (_SEX_LAST, 2)):
+        m = pattern.match(text)
+        if m:
+            word = m.group(word_at).lower()
+            rest = m.group(3 - word_at)
+            return next(code for code, words in _SEX_WORDS.items() if word in words), rest
+    return None, text
 
 
 def parse_header(text: str) -> ParsedHeader | None:
-    """The ages a column header names, None when it names none."""
+    """The ages a column header names (and the sex, where it names one), None when it names no ages."""
     raw = " ".join(str(text).replace("\u00ad", "").split())
+    sex, rest = _split_sex(raw)
+    if sex is not None:
+        parsed = _parse_ages(rest)
+        if parsed is not None:
+            return ParsedHeader(parsed.lo, parsed.hi, parsed.kind, parsed.prefix, sex)
+    return _parse_ages(raw)
+
+
+def _parse_ages(raw: str) -> ParsedHeader | None:
     candidates = [(pattern, kind, raw) for pattern, kind in _UPPER] + [(p, k, raw.lower()) for p, k in _LOWER]
     for pattern, kind, source in candidates:
         m = pattern.match(source)
@@ -184,11 +226,8 @@ def partition(groups: Iterable[AgeGroup]) -> list[AgeGroup]:
     return best
 
 
-def groups_of_header(header: list[str], skip: Iterable[int] = ()) -> tuple[dict[int, AgeGroup], list[str]]:
-    """Column position → age group for the columns used (the finest full chain, one population prefix), and notes
-    on what was left aside; :class:`AgeGroupError` when the headers hold no such chain."""
-    skipped = set(skip)
-    parsed = {i: p for i, h in enumerate(header) if i not in skipped and (p := parse_header(h)) is not None}
+def _chain(header: list[str], parsed: dict[int, ParsedHeader]) -> tuple[dict[int, AgeGroup], list[str]]:
+    """The finest full chain among ``parsed`` (one population prefix), and notes on what was left aside."""
     if not parsed:
         raise AgeGroupError("no column names an age group (such as '0-5', 'unter 6', '80+', 'E_E00_01')")
     notes: list[str] = []
@@ -219,14 +258,50 @@ def groups_of_header(header: list[str], skip: Iterable[int] = ()) -> tuple[dict[
     raise AgeGroupError("; ".join(errors))
 
 
-def age_indicators(groups: Iterable[AgeGroup], frequency: str = "annual") -> list[Indicator]:
-    """Catalog entries for age groups: counts of persons, basis (never reported themselves), in the population
-    dimension; ``frequency`` monthly for stands within the year."""
-    return [Indicator(indicator_id=g.indicator_id, name=f"Einwohner {g.label}", dimension="bevoelkerung",
+def _parsed(header: list[str], skip: Iterable[int]) -> dict[int, ParsedHeader]:
+    skipped = set(skip)
+    return {i: p for i, h in enumerate(header) if i not in skipped and (p := parse_header(h)) is not None}
+
+
+def groups_of_header(header: list[str], skip: Iterable[int] = ()) -> tuple[dict[int, AgeGroup], list[str]]:
+    """Column position → age group of all residents for the columns used (the finest full chain, one population
+    prefix), and notes on what was left aside; :class:`AgeGroupError` when the headers hold no such chain."""
+    parsed = _parsed(header, skip)
+    return _chain(header, {i: p for i, p in parsed.items() if p.sex is None})
+
+
+def sexed_groups_of_header(header: list[str], skip: Iterable[int] = ()) -> tuple[dict[int, tuple[AgeGroup, str | None]], list[str]]:
+    """Column position → (age group, sex): the groups of men and of women where the table gives a full chain for
+    both (columns for all residents are then left aside: they are the sum), else those of all residents."""
+    parsed = _parsed(header, skip)
+    by_sex = {sex: {i: p for i, p in parsed.items() if p.sex == sex} for sex in SEXES}
+    if all(by_sex.values()):
+        try:
+            chains = {sex: _chain(header, mine) for sex, mine in by_sex.items()}
+        except AgeGroupError:
+            chains = None
+        if chains:
+            notes = [f"age groups given by sex ({', '.join(SEXES.values())}): projected separately"]
+            for _, (_, ns) in chains.items():
+                notes += [n for n in ns if n not in notes]
+            totals = [header[i] for i, p in parsed.items() if p.sex is None]
+            if totals:
+                notes.append("columns for all residents left aside (the sum of the sexes): " + ", ".join(totals[:8]))
+            return {pos: (g, sex) for sex, (used, _) in chains.items() for pos, g in used.items()}, notes
+    used, notes = _chain(header, {i: p for i, p in parsed.items() if p.sex is None})
+    return {pos: (g, None) for pos, g in used.items()}, notes
+
+
+def age_indicators(groups: Iterable[AgeGroup | tuple[AgeGroup, str | None]], frequency: str = "annual") -> list[Indicator]:
+    """Catalog entries for age groups (or (group, sex) pairs): counts of persons, basis (never reported themselves),
+    in the population dimension; ``frequency`` monthly for stands within the year."""
+    pairs = sorted({(g, None) if isinstance(g, AgeGroup) else g for g in groups}, key=lambda p: (p[1] or "", p[0]))
+    return [Indicator(indicator_id=indicator_id(g, sex), name=f"Einwohner {g.label}" + (f", {SEXES[sex]}" if sex else ""),
+                      dimension="bevoelkerung",
                       unit="Personen", polarity=0, kind="count", monitors=("Demografie",), basis=True,
                       frequency=frequency,
                       min=0.0, source="Melderegister", catalog_file="(Altersgruppen der Einwohnertabelle)")
-            for g in sorted(set(groups))]
+            for g, sex in pairs]
 
 
 def planner_group(label: str) -> AgeGroup:

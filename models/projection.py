@@ -17,6 +17,10 @@ net migration at each age; and the year's newborns follow from the number of res
   shrunk towards the parent area the same way. Without the register's births by mother's age this is the
   fertility that can be measured from a table of residents by age (newborns as registered at year end).
 
+Where the table gives the ages of men and of women, each sex is carried forward with its own migration factors,
+the newborns follow from the women of parent age and are split by the boys' share the register shows
+(:func:`fit`); the residents are their sum.
+
 Stands must be year ends (or one and the same month every year); the step is one year. Groups of the input
 (``ew_alter_*`` observations, :mod:`ml.age_groups`) are spread evenly over their single years; an open group
 declines geometrically (a factor of 0.7 a year) up to the open age.
@@ -29,7 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ml.age_groups import AgeGroup, from_indicator_id
+from ml.age_groups import AgeGroup, from_indicator_id, sex_of
 
 
 class ProjectionError(ValueError):
@@ -67,6 +71,8 @@ class Population:
     counts: dict[int, np.ndarray]
     groups: dict[int, list[AgeGroup]]
     open_age: int
+    sexes: dict[str, "Population"] | None = None
+    """Where the table gives ages by sex: each sex's residents ('m', 'w'); ``counts`` is then their sum."""
 
     def label(self, year: int) -> str:
         """The period label of stand year ``year`` (``2018`` or ``2018-12``)."""
@@ -75,8 +81,9 @@ class Population:
     def restricted(self, until: int) -> "Population":
         """The stands up to and including ``until``."""
         keep = [t for t in self.times if t <= until]
+        sexes = None if self.sexes is None else {k: p.restricted(until) for k, p in self.sexes.items()}
         return Population(self.regions, keep, self.month, {t: self.counts[t] for t in keep},
-                          {t: self.groups[t] for t in keep}, self.open_age)
+                          {t: self.groups[t] for t in keep}, self.open_age, sexes)
 
 
 def _period(text: str) -> tuple[int, int | None]:
@@ -105,9 +112,10 @@ def spread(counts: np.ndarray, groups: list[AgeGroup], open_age: int) -> np.ndar
 def population_from_observations(obs: pd.DataFrame, open_age: int = 100) -> Population:
     """Residents by age from observations of the ``ew_alter_*`` indicators (region_id, period, indicator_id,
     value); a period whose groups do not cover every age is left out, a suppressed group leaves its region out of
-    that stand."""
+    that stand. Where every stand gives the ages of men and of women, both are kept (``sexes``) and the residents
+    are their sum."""
     groups = obs["indicator_id"].map(from_indicator_id)
-    obs = obs.assign(_group=groups)[groups.notna().to_numpy()]
+    obs = obs.assign(_group=groups, _sex=obs["indicator_id"].map(sex_of))[groups.notna().to_numpy()]
     if obs.empty:
         raise ProjectionError("no residents by age group in the store (import a table by age, --format age)")
     parsed = obs["period"].map(_period)
@@ -118,12 +126,24 @@ def population_from_observations(obs: pd.DataFrame, open_age: int = 100) -> Popu
     month = months.pop()
     obs = obs.assign(_year=[y for y, _ in parsed])
     regions = pd.Index(sorted(obs["region_id"].unique()), name="region_id")
+    stands = sorted(obs["_year"].unique())
+    sexed = all({"m", "w"} <= set(obs.loc[obs["_year"] == t, "_sex"].dropna()) for t in stands)
+    if sexed:
+        parts = {sex: _single_years(obs[obs["_sex"] == sex], regions, month, open_age) for sex in ("m", "w")}
+        m, w = parts["m"], parts["w"]
+        times = [t for t in m.times if t in w.times]
+        total = {t: m.counts[t] + w.counts[t] for t in times}
+        return Population(regions, times, month, total, {t: m.groups[t] for t in times}, open_age,
+                          {"m": m.restricted(max(times)), "w": w.restricted(max(times))})
+    return _single_years(obs[obs["_sex"].isna()], regions, month, open_age)
+
+
+def _single_years(obs: pd.DataFrame, regions: pd.Index, month: int | None, open_age: int) -> Population:
     counts, per_time = {}, {}
     for year, part in obs.groupby("_year", sort=True):
         gs = sorted(set(part["_group"]))
-        wide = part.pivot_table(index="region_id", columns="indicator_id", values="value", aggfunc="first",
-                                dropna=False)
-        wide = wide.reindex(index=regions, columns=[g.indicator_id for g in gs])
+        wide = part.pivot_table(index="region_id", columns="_group", values="value", aggfunc="first", dropna=False)
+        wide = wide.reindex(index=regions, columns=gs)
         single = spread(wide.to_numpy(float), gs, open_age)
         single[wide.isna().any(axis=1).to_numpy()] = np.nan
         counts[int(year)], per_time[int(year)] = single, gs
@@ -251,9 +271,48 @@ def estimate(pop: Population, parents: pd.Series, origin: int, settings: Project
     return Rates(pop.regions, np.maximum(ratio, 0.0) ** (1.0 / interval), b, s, origin, parent_w, pairs)
 
 
-def project(pop: Population, rates: Rates, years: int) -> dict[int, np.ndarray]:
+@dataclass
+class SexedRates:
+    """Rates of a population given by sex: each sex's migration and survival, one birth rate per woman of parent
+    age, and the boys' share of the newborns (as the register shows it)."""
+    by_sex: dict[str, Rates]
+    births: np.ndarray
+    boys: float
+    origin: int
+
+
+def fit(pop: Population, parents: pd.Series, origin: int, settings: ProjectionSettings) -> Rates | SexedRates:
+    """The rates to project ``pop`` from ``origin``: by sex where the population is given by sex."""
+    if pop.sexes is None:
+        return estimate(pop, parents, origin, settings)
+    by_sex = {sex: estimate(p, parents, origin, settings) for sex, p in pop.sexes.items()}
+    women, men = pop.sexes["w"], pop.sexes["m"]
+    w = parent_weights(settings)
+    times = [t for t in women.times if origin - settings.window <= t <= origin]
+    births, exposure, boys, young = np.zeros(len(pop.regions)), np.zeros(len(pop.regions)), 0.0, 0.0
+    for t0, t1 in zip(times[:-1], times[1:]):
+        h = t1 - t0
+        ok = ~np.isnan(pop.counts[t0]).any(axis=1) & ~np.isnan(pop.counts[t1]).any(axis=1)
+        y_m, y_w = men.counts[t1][:, :h].sum(axis=1), women.counts[t1][:, :h].sum(axis=1)
+        births[ok] += (y_m + y_w)[ok]
+        exposure[ok] += sum((1 - k / h) * (women.counts[t0] @ w) + k / h * (women.counts[t1] @ w) for k in range(h))[ok]
+        boys, young = boys + y_m[ok].sum(), young + (y_m + y_w)[ok].sum()
+    rate_total = births.sum() / max(exposure.sum(), 1e-12)
+    parent = parents.reindex(pop.regions).fillna("").astype(str).to_numpy()
+    b = np.empty(len(pop.regions))
+    for p in np.unique(parent):
+        rows = parent == p
+        base = rate_total if p == "" else (births[rows].sum() + settings.shrink_births) / (
+            exposure[rows].sum() + settings.shrink_births / max(rate_total, 1e-9))
+        b[rows] = (births[rows] + settings.shrink_births) / (exposure[rows] + settings.shrink_births / max(base, 1e-9))
+    return SexedRates(by_sex, b, boys / young if young else 0.513, origin)
+
+
+def project(pop: Population, rates: Rates | SexedRates, years: int) -> dict[int, np.ndarray]:
     """Residents by single year of age for each year origin+1 .. origin+years (regions × ages; NaN rows for
-    regions without a stand at the origin)."""
+    regions without a stand at the origin); by sex where ``rates`` are, summed."""
+    if isinstance(rates, SexedRates):
+        return _project_sexed(pop, rates, years)
     if rates.origin not in pop.counts:
         raise ProjectionError(f"no stand at the origin {rates.origin}")
     p = pop.counts[rates.origin]
@@ -263,6 +322,20 @@ def project(pop: Population, rates: Rates, years: int) -> dict[int, np.ndarray]:
         nxt[:, 0] = rates.births * (p @ rates.parent_weights)
         p = nxt
         out[rates.origin + k] = p
+    return out
+
+
+def _project_sexed(pop: Population, rates: SexedRates, years: int) -> dict[int, np.ndarray]:
+    if pop.sexes is None or rates.origin not in pop.counts:
+        raise ProjectionError(f"no stand by sex at the origin {rates.origin}")
+    m, w = pop.sexes["m"].counts[rates.origin], pop.sexes["w"].counts[rates.origin]
+    rm, rw = rates.by_sex["m"], rates.by_sex["w"]
+    out = {}
+    for k in range(1, years + 1):
+        born = rates.births * (w @ rw.parent_weights)
+        m, w = age_one_year(m, rm.survival, rm.migration), age_one_year(w, rw.survival, rw.migration)
+        m[:, 0], w[:, 0] = born * rates.boys, born * (1 - rates.boys)
+        out[rates.origin + k] = m + w
     return out
 
 

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ml.age_groups import AgeGroup
-from models.projection import Population, ProjectionError, ProjectionSettings, estimate, in_groups, project
+from models.projection import Population, ProjectionError, ProjectionSettings, fit, in_groups, project
 
 BASELINES = {"naive": "letzter Stand", "trend": "linearer Trend je Altersgruppe"}
 MODEL = "kohorten"
@@ -64,7 +64,7 @@ def backtest(pop: Population, parents: pd.Series, origin: int, groups: list[AgeG
     later = [t for t in pop.times if t > origin and (until is None or t <= until)]
     if not later:
         raise ProjectionError(f"no stand after {origin} to check the projection against")
-    rates = estimate(pop.restricted(origin), parents, origin, settings)
+    rates = fit(pop.restricted(origin), parents, origin, settings)
     projected = project(pop, rates, max(later) - origin)
     rows = []
     for year in later:
@@ -139,7 +139,7 @@ def error_bands(pop: Population, parents: pd.Series, origin: int, groups: list[A
     if not earlier:
         return pd.DataFrame(), None
     at = max(earlier)
-    rates = estimate(pop.restricted(at), parents, at, settings)
+    rates = fit(pop.restricted(at), parents, at, settings)
     pred = in_groups(project(pop, rates, origin - at)[origin], groups)
     actual = in_groups(pop.counts[origin], groups)
     h = origin - at

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ml.age_groups import AgeGroupError, age_indicators, groups_of_header
+from ml.age_groups import AgeGroupError, age_indicators, indicator_id, sexed_groups_of_header
 from ml.importers.common import Adapted, cell_column, melt
 from ml.importers.mapping import Mapping, find_column, find_region_column
 from ml.io import FileFormatError, RawTable
@@ -30,7 +30,7 @@ def adapt_age(table: RawTable, mapping: Mapping) -> Adapted:
                               f"'period' in a --mapping; header is {', '.join(h)}")
     skip = {i for i in (r, p, find_column(h, "name"), find_column(h, "level")) if i is not None}
     try:
-        groups, notes = groups_of_header(h, skip)
+        groups, notes = sexed_groups_of_header(h, skip)
     except AgeGroupError as exc:
         raise FileFormatError(f"{table.path}: {exc}") from None
     region = cell_column(table, r)
@@ -44,11 +44,12 @@ def adapt_age(table: RawTable, mapping: Mapping) -> Adapted:
     if pd.notna(year_end).any() and not monthly:
         notes.append("stands at 31 December read as the year's count (201812 → 2018)")
         period = pd.Series(np.where(pd.notna(year_end), year_end, period.to_numpy()), index=period.index, dtype="str")
-    cells, empty = melt(table, region, period, {pos: g.indicator_id for pos, g in groups.items()})
+    cells, empty = melt(table, region, period, {pos: indicator_id(g, sex) for pos, (g, sex) in groups.items()})
     rest = [h[i] for i in range(len(h)) if i not in groups and i not in skip and h[i]]
     if rest:
         notes.append("columns not imported (not an age group): " + ", ".join(rest[:12]) + (" …" if len(rest) > 12 else ""))
-    notes.append(f"{len(groups)} age groups: " + ", ".join(g.label for g in groups.values()))
+    labels = list(dict.fromkeys(g.label for g, _ in groups.values()))
+    notes.append(f"{len(labels)} age groups: " + ", ".join(labels))
     return Adapted(cells=cells, notes=notes, empty_cells=empty,
                    indicators=age_indicators(groups.values(), "monthly" if monthly else "annual"))
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from ml.age_groups import AgeGroupError, groups_of_header
+from ml.age_groups import AgeGroupError, sexed_groups_of_header
 from ml.catalog import FORMAT_CATALOGS, effective_catalog
 from ml.config import Settings
 from ml.contracts import IMPORT_FORMATS
@@ -65,7 +65,7 @@ def detect_format(header: list[str]) -> str:
 def _is_age_table(header: list[str]) -> bool:
     """Whether the headers hold age groups covering every age (a table of residents by age)."""
     try:
-        groups_of_header(header)
+        sexed_groups_of_header(header)
     except AgeGroupError:
         return False
     return True

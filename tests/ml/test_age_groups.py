@@ -56,6 +56,30 @@ def test_another_population_is_left_aside():
     assert len(groups) == 3 and any("another prefix" in n and "E_A00_06" in n for n in notes)
 
 
+@pytest.mark.parametrize("header, sex, lo, hi", [
+    ("weiblich 0-5", "w", 0, 5), ("0 bis unter 6 (m)", "m", 0, 6), ("Frauen 80+", "w", 80, None),
+    ("W 6-14", "w", 6, 14), ("männlich unter 1", "m", 0, 1), ("80 und mehr", None, 80, None), ("E_EW", None, None, None),
+])
+def test_sex_in_the_header(header, sex, lo, hi):
+    p = parse_header(header)
+    assert (None if p is None else (p.sex, p.lo, p.hi)) == (None if lo is None else (sex, lo, hi))
+
+
+def test_groups_by_sex_replace_the_totals():
+    from ml.age_groups import indicator_id, sex_of, sexed_groups_of_header
+
+    header = ["Gebiet", "Jahr", "m 0-5", "m 6-64", "m 65+", "w 0-5", "w 6-64", "w 65+", "0-5", "6-64", "65+"]
+    groups, notes = sexed_groups_of_header(header)
+    assert sorted({sex for _, sex in groups.values()}) == ["m", "w"] and len(groups) == 6
+    assert any("left aside" in n and "6-64" in n for n in notes)
+    g, sex = groups[5]
+    assert indicator_id(g, sex) == "ew_alter_w_00_06" and sex_of("ew_alter_w_00_06") == "w"
+    assert from_indicator_id("ew_alter_w_00_06") == AgeGroup(0, 6) and sex_of("ew_alter_00_06") is None
+    # one sex alone is not a population: the totals are used
+    only, _ = sexed_groups_of_header(["Gebiet", "m 0-5", "m 6+", "0-5", "6+"])
+    assert {sex for _, sex in only.values()} == {None}
+
+
 def test_ids_and_labels():
     g = AgeGroup(6, 15)
     assert g.indicator_id == "ew_alter_06_15" and g.label == "6 bis 14 Jahre"

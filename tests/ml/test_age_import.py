@@ -75,3 +75,21 @@ def test_bad_counts_are_quarantined(tmp_path, settings, store, bad):
     path = write(tmp_path / "alter.csv", f"Gebiet;Jahr;0-5;6-64;65+\n{rows}A;2022;{bad};20;5\n")
     rep = ingest_file(path, store, settings)
     assert rep.rows_quarantined >= 1 and rep.rows_read == rep.rows_accepted + rep.rows_quarantined
+
+
+def test_ages_by_sex(tmp_path, settings, store):
+    from models.projection import population_from_observations
+
+    write(tmp_path / "r.csv", "region_id;name;level\nA;Altdorf;gemeinde\n")
+    ingest_file(tmp_path / "r.csv", store, settings)
+    path = write(tmp_path / "alter.csv", "Gebiet;Jahr;männlich 0-5;männlich 6-64;männlich 65+;weiblich 0-5;"
+                 "weiblich 6-64;weiblich 65+;insgesamt 0-5\nA;2022;30;300;70;28;290;90;58\nA;2023;31;301;72;29;292;91;60\n")
+    rep = ingest_file(path, store, settings)
+    assert rep.status == "ok" and rep.format == "age" and rep.rows_accepted == 12
+    assert any("by sex" in n for n in rep.notes)
+    obs = store.observations()
+    assert set(obs["indicator_id"]) == {f"ew_alter_{s}_{g}" for s in "mw" for g in ("00_06", "06_65", "65_plus")}
+    names = store.table("indicators").set_index("indicator_id")["name"]
+    assert names["ew_alter_w_65_plus"] == "Einwohner 65 Jahre und älter, weiblich"
+    pop = population_from_observations(obs)
+    assert set(pop.sexes) == {"m", "w"} and pop.counts[2023].sum() == pytest.approx(31 + 301 + 72 + 29 + 292 + 91)

@@ -140,3 +140,49 @@ def test_given_death_rates_are_used():
     rates = tuple(np.linspace(0.001, 0.3, OPEN + 1))
     s = survival(ProjectionSettings(death_rates=rates))
     assert np.allclose(s, 1 - np.array(rates))
+
+
+def test_by_sex_the_newborns_follow_the_women():
+    """Men and women with their own migration (young women move in, young men out); newborns from the women of
+    parent age, 51.3 % boys. Fitted on the early stands by sex, the projection reproduces the later ones."""
+    from models.projection import SexedRates, fit
+
+    settings = ProjectionSettings(smooth_years=0, shrink_persons=0.01, shrink_births=0.01)
+    s, w_parent = survival(settings), parent_weights(settings)
+    ages = np.arange(OPEN + 1)
+    bump = np.exp(-((ages - 24) / 5.0) ** 2)
+    mig = {"m": np.tile(1 - 0.03 * bump, (4, 1)), "w": np.tile(1 + 0.04 * bump, (4, 1))}
+    rng = np.random.default_rng(3)
+    people = {sex: rng.uniform(500, 2000, (4, 1)) * np.exp(-0.02 * ages)[None, :] for sex in "mw"}
+    counts = {"m": {}, "w": {}}
+    for t in range(2000, 2013):
+        for sex in "mw":
+            counts[sex][t] = people[sex].copy()
+        born = 0.06 * (people["w"] @ w_parent)
+        people = {sex: age_one_year(people[sex], s, mig[sex]) for sex in "mw"}
+        people["m"][:, 0], people["w"][:, 0] = 0.513 * born, 0.487 * born
+    regions = pd.Index([f"R{i}" for i in range(4)], name="region_id")
+    groups = [AgeGroup(a, a + 1) for a in range(OPEN)] + [AgeGroup(OPEN, None)]
+    times = list(range(2000, 2013))
+    by_sex = {sex: Population(regions, times, None, counts[sex], {t: groups for t in times}, OPEN) for sex in "mw"}
+    pop = Population(regions, times, None, {t: counts["m"][t] + counts["w"][t] for t in times},
+                     {t: groups for t in times}, OPEN, by_sex)
+    rates = fit(pop.restricted(2006), pd.Series("P", index=regions), 2006, settings)
+    assert isinstance(rates, SexedRates) and rates.boys == pytest.approx(0.513, abs=1e-6)
+    assert np.allclose(rates.births, 0.06, rtol=1e-3)
+    assert np.allclose(rates.by_sex["w"].migration[:, 1:90], mig["w"][:, 1:90], rtol=2e-3)
+    projected = project(pop, rates, 6)
+    check = [AgeGroup(0, None), AgeGroup(0, 6), AgeGroup(20, 30)]
+    err = np.abs(in_groups(projected[2012], check) / in_groups(pop.counts[2012], check) - 1)
+    assert err.max() < 0.01
+
+
+def test_observations_by_sex_become_both_sexes():
+    rows = []
+    for period in ("2020", "2021"):
+        for sex, scale in (("m", 1.0), ("w", 1.1)):
+            for g, v in (("00_06", 30), ("06_65", 300), ("65_plus", 70)):
+                rows.append({"region_id": "A", "period": period, "indicator_id": f"ew_alter_{sex}_{g}", "value": v * scale})
+    pop = population_from_observations(pd.DataFrame(rows))
+    assert set(pop.sexes) == {"m", "w"} and pop.counts[2021].sum() == pytest.approx(400 * 2.1)
+    assert pop.restricted(2020).sexes["w"].times == [2020]
