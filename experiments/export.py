@@ -84,16 +84,20 @@ def export_profiles(tables: dict[str, pd.DataFrame], catalog: Catalog, period: s
     return out.sort_values("Name").reset_index(drop=True)
 
 
+def _rows_of(tables: dict[str, pd.DataFrame], name: str, period: str | None, what: str, how: str):
+    """A stored table (of one period, when given), the regions' names and which rows are withheld."""
+    if name not in tables or tables[name].empty:
+        raise ExportError(f"the store holds no {what}: {how}")
+    f = tables[name].assign(period=lambda x: x["period"].astype(str))
+    if period is not None:
+        f = f[f["period"] == _period(f, period, what)]
+    return f, tables["regions"].set_index("region_id")["name"], f["flag"] == "suppressed"
+
+
 def export_forecasts(tables: dict[str, pd.DataFrame], catalog: Catalog, period: str | None) -> pd.DataFrame:
     """Every forecast point (or those of one period) with its intervals and whether they held on held-out years;
     a withheld forecast shows no number."""
-    if "forecasts" not in tables:
-        raise ExportError("the store holds no forecasts: run 'sozialradar forecast'")
-    f = tables["forecasts"].assign(period=lambda x: x["period"].astype(str))
-    if period is not None:
-        f = f[f["period"] == _period(f, period, "forecasts")]
-    names = tables["regions"].set_index("region_id")["name"]
-    hidden = f["flag"] == "suppressed"
+    f, names, hidden = _rows_of(tables, "forecasts", period, "forecasts", "run 'sozialradar forecast'")
     out = pd.DataFrame({"Gebiet": f["region_id"], "Name": f["region_id"].map(names),
                         "Merkmal": f["indicator_id"].map(lambda i: catalog[i].name if i in catalog else i),
                         "Jahr": f["period"], "Verfahren": f["model"]})
@@ -112,13 +116,8 @@ def export_projection(tables: dict[str, pd.DataFrame], period: str | None) -> pd
     trend), the projection with its error band; a suppressed count shows no number."""
     from models.projection_check import MODEL_NAMES
 
-    if "projection" not in tables:
-        raise ExportError("the store holds no projection: import residents by age and run 'sozialradar project'")
-    f = tables["projection"].assign(period=lambda x: x["period"].astype(str))
-    if period is not None:
-        f = f[f["period"] == _period(f, period, "projections")]
-    names = tables["regions"].set_index("region_id")["name"]
-    hidden = f["flag"] == "suppressed"
+    f, names, hidden = _rows_of(tables, "projection", period, "projection",
+                                "import residents by age and run 'sozialradar project'")
     out = pd.DataFrame({"Gebiet": f["region_id"], "Name": f["region_id"].map(names), "Altersgruppe": f["group_label"],
                         "Jahr": f["period"], "Jahre nach dem Stand": f["horizon"].astype(int),
                         "Grundlage": f["served_by"].map(MODEL_NAMES).where(f["horizon"] > 0, "Bestand")})
@@ -151,13 +150,8 @@ def export_lebenslagen(tables: dict[str, pd.DataFrame], period: str | None) -> p
 def export_coverage(tables: dict[str, pd.DataFrame], period: str | None) -> pd.DataFrame:
     """Bestand und Bedarf per region, facility type and year (or one year): places needed, in the region, within
     reach, the share met and the gap; withheld where the age group's count is."""
-    if "coverage" not in tables or tables["coverage"].empty:
-        raise ExportError("the store holds no coverage: import a facility register and run 'sozialradar coverage'")
-    f = tables["coverage"].assign(period=lambda x: x["period"].astype(str))
-    if period is not None:
-        f = f[f["period"] == _period(f, period, "coverage")]
-    names = tables["regions"].set_index("region_id")["name"]
-    hidden = f["flag"] == "suppressed"
+    f, names, hidden = _rows_of(tables, "coverage", period, "coverage",
+                                "import a facility register and run 'sozialradar coverage'")
     out = pd.DataFrame({"Gebiet": f["region_id"], "Name": f["region_id"].map(names), "Einrichtung": f["type"],
                         "Altersgruppe": f["group_label"], "Jahr": f["period"], "Plätze im Gebiet": f["in_region"]})
     for col, label in (("demand", "Bedarf"), ("accessible", "erreichbar"), ("ratio", "Versorgung"), ("gap", "Lücke")):

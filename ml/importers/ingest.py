@@ -255,24 +255,26 @@ def _problems_frame(problems: list[Problem]) -> pd.DataFrame:
     })
 
 
-def _ingest_regions(table: RawTable, mapping: Mapping, store: Store, report: ImportReport) -> None:
-    accepted, quarantined = adapt_regions(table, mapping, store.region_ids())
+def _row_table(table: RawTable, accepted: pd.DataFrame, quarantined: pd.DataFrame, report: ImportReport) -> pd.DataFrame:
+    """The quarantine of a table checked row by row (its structural problems first), with the report's counts."""
     structural = _problems_frame(table.problems)
     q = pd.concat([structural, quarantined], ignore_index=True) if len(structural) else quarantined
     report.rows_read = table.cells.num_rows + len(table.problems)
     report.rows_accepted = len(accepted)
     report.rows_quarantined = len(q)
+    return q
+
+
+def _ingest_regions(table: RawTable, mapping: Mapping, store: Store, report: ImportReport) -> None:
+    accepted, quarantined = adapt_regions(table, mapping, store.region_ids())
+    q = _row_table(table, accepted, quarantined, report)
     report.regions_changed = store.upsert_regions(accepted, report.import_id)
     store.add_quarantine(report.import_id, report.file, q)
 
 
 def _ingest_facilities(table: RawTable, mapping: Mapping, store: Store, report: ImportReport) -> None:
     accepted, quarantined = adapt_facilities(table, mapping, store.region_ids())
-    structural = _problems_frame(table.problems)
-    q = pd.concat([structural, quarantined], ignore_index=True) if len(structural) else quarantined
-    report.rows_read = table.cells.num_rows + len(table.problems)
-    report.rows_accepted = len(accepted)
-    report.rows_quarantined = len(q)
+    q = _row_table(table, accepted, quarantined, report)
     report.inserted, report.updated, report.unchanged = store.upsert_facilities(accepted, report.import_id)
     if len(accepted):
         counts = accepted.groupby("type")["capacity"].agg(["size", "sum"])

@@ -166,7 +166,10 @@ def test_export_every_kind(demo_run, tmp_path):
     # the projection: every Gemeinde, group and year; small counts withheld
     run(["export", "projection", "--period", "2030", "--out", str(tmp_path / "b.csv")], env)
     b = pd.read_csv(tmp_path / "b.csv", sep=";", decimal=",", encoding="utf-8-sig", dtype=str)
-    assert set(b["Jahr"]) == {"2030"} and b["Gebiet"].nunique() == 53 and (b["Personen"] == "gesperrt").any()
+    assert set(b["Jahr"]) == {"2030"} and b["Gebiet"].nunique() == 53
+    # every count is a whole number of persons or withheld
+    counts = pd.to_numeric(b["Personen"].where(b["Personen"] != "gesperrt"), errors="raise")
+    assert (counts.dropna() % 1 == 0).all() and (counts.dropna() >= 3).all()
     assert set(b["Grundlage"]) <= {"Kohorten-Komponenten-Projektion", "letzter Stand", "linearer Trend je Altersgruppe"}
     # the Belastungsindizes per Lebenslage of the latest year, without ranks
     run(["export", "lebenslagen", "--out", str(tmp_path / "l.csv")], env)

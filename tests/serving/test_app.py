@@ -129,25 +129,6 @@ def test_explain_adds_up(client, at_risk):
     assert "index" in e["by_dimension"] and "intervention" in e["by_dimension"]
 
 
-@pytest.mark.parametrize("method, path, kwargs, status, field", [
-    ("get", "/profile", {"params": {"region_id": "99999999"}}, 404, "region_id"),
-    ("get", "/profile", {"params": {"region_id": "14599020", "period": "1990"}}, 404, "period"),
-    ("get", "/profile", {"params": {"region_id": "a;b"}}, 400, "region_id"),
-    # a name used as id (umlauts, blanks, parentheses) is a valid id: unknown here, so 404
-    ("get", "/profile", {"params": {"region_id": "St. Jürgen (Süd)"}}, 404, "region_id"),
-    ("get", "/profile", {"params": {}}, 400, "region_id"),
-    ("post", "/classify", {"json": {"region_id": "14599020", "extra": 1}}, 400, "extra"),
-    ("post", "/classify", {"json": {"region_id": "14599020", "period": "20x5"}}, 400, "period"),
-    ("post", "/early_warning", {"json": {"region_ids": ["00000000"]}}, 404, "region_id"),
-    ("post", "/early_warning", {"json": {"horizon": 3}}, 404, "horizon"),
-    ("post", "/early_warning", {"json": {"horizon": 0}}, 400, "horizon"),
-    ("get", "/explain", {"params": {"region_id": "14599020", "horizon": 7}}, 404, "horizon"),
-    ("get", "/forecast", {"params": {"region_id": "14599020", "indicator_id": "gibtsnicht"}}, 404, "indicator_id"),
-    ("get", "/projection", {"params": {"region_id": "14599020", "group": "07_09"}}, 404, "group"),
-    ("get", "/projection", {"params": {"region_id": "14599", "group": "00_06"}}, 404, "region_id"),
-    ("get", "/projection", {"params": {"region_id": "14599020", "group": "kinder"}}, 400, "group"),
-    ("get", "/regions", {"params": {"level": "bezirk"}}, 404, "level"),
-])
 def test_projection_serves_what_won_its_check(client, state):
     body = client.get("/projection", params={"region_id": "14599020"}).json()
     points = body["points"]
@@ -203,6 +184,25 @@ def test_lebenslagen_without_ranks(client):
     assert client.get("/lebenslagen", params={"region_id": "00000000"}).status_code == 404
 
 
+@pytest.mark.parametrize("method, path, kwargs, status, field", [
+    ("get", "/profile", {"params": {"region_id": "99999999"}}, 404, "region_id"),
+    ("get", "/profile", {"params": {"region_id": "14599020", "period": "1990"}}, 404, "period"),
+    ("get", "/profile", {"params": {"region_id": "a;b"}}, 400, "region_id"),
+    # a name used as id (umlauts, blanks, parentheses) is a valid id: unknown here, so 404
+    ("get", "/profile", {"params": {"region_id": "St. Jürgen (Süd)"}}, 404, "region_id"),
+    ("get", "/profile", {"params": {}}, 400, "region_id"),
+    ("post", "/classify", {"json": {"region_id": "14599020", "extra": 1}}, 400, "extra"),
+    ("post", "/classify", {"json": {"region_id": "14599020", "period": "20x5"}}, 400, "period"),
+    ("post", "/early_warning", {"json": {"region_ids": ["00000000"]}}, 404, "region_id"),
+    ("post", "/early_warning", {"json": {"horizon": 3}}, 404, "horizon"),
+    ("post", "/early_warning", {"json": {"horizon": 0}}, 400, "horizon"),
+    ("get", "/explain", {"params": {"region_id": "14599020", "horizon": 7}}, 404, "horizon"),
+    ("get", "/forecast", {"params": {"region_id": "14599020", "indicator_id": "gibtsnicht"}}, 404, "indicator_id"),
+    ("get", "/projection", {"params": {"region_id": "14599020", "group": "07_09"}}, 404, "group"),
+    ("get", "/projection", {"params": {"region_id": "14599", "group": "00_06"}}, 404, "region_id"),
+    ("get", "/projection", {"params": {"region_id": "14599020", "group": "kinder"}}, 400, "group"),
+    ("get", "/regions", {"params": {"level": "bezirk"}}, 404, "level"),
+])
 def test_errors_name_field_and_value(client, method, path, kwargs, status, field):
     r = getattr(client, method)(path, **kwargs)
     assert r.status_code == status, r.text
