@@ -380,8 +380,11 @@ def _run_projection(settings: Settings, echo=click.echo):
         echo("  nicht an früheren Ständen geprüft (zu wenige Stände): die Projektion wird ungeprüft gezeigt")
     for group, by in summary.served_by.items():
         rows = summary.verdicts[summary.verdicts["group"] == group] if len(summary.verdicts) else summary.verdicts
+        if not len(rows):
+            echo(f"  {group}: gezeigt {MODEL_NAMES[by]} (ungeprüft)")
+            continue
         detail = "; ".join(f"nach {int(r.horizon)} J. {percent(r.projection, 1)} gegen {percent(r.better_baseline, 1)} "
-                           f"({MODEL_NAMES[r.baseline]})" for r in rows.itertuples()) if len(rows) else "ohne Prüfung"
+                           f"({MODEL_NAMES[r.baseline]})" for r in rows.itertuples())
         echo(f"  {group}: gezeigt {MODEL_NAMES[by]} (mittlere Abweichung der Projektion {detail})")
     return summary
 

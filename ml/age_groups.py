@@ -107,13 +107,13 @@ _UPPER: tuple[tuple[re.Pattern, str], ...] = (
     (re.compile(r"^(.*?[A-Za-z_])U(\d{1,3})$"), "under"),                  # E_EU1: under 1
 )
 _LOWER: tuple[tuple[re.Pattern, str], ...] = (
-    (re.compile(r"^(.*?)(\d{1,3})" + _Y + r"\s*(?:\+|und\s+(?:älter|aelter|mehr|darüber|darueber)|u\.\s*ä\.|plus|"
-                r"and\s+(?:over|older))$"), "open"),
-    (re.compile(r"^(.*?)(?:ab|über|ueber)\s*(\d{1,3})" + _Y + r"$"), "open"),
-    (re.compile(r"^(.*?)(\d{1,3})" + _Y + r"\s*(?:bis\s+unter|bis\s+u\.|b\.\s*u\.|-\s*u\.|–\s*u\.)\s*(\d{1,3})" + _Y + r"$"),
-     "exclusive"),
-    (re.compile(r"^(.*?)(?:unter|u\.|under|<)\s*(\d{1,3})" + _Y + r"$"), "under"),
-    (re.compile(r"^(.*?)(\d{1,3})\s*(?:-|–|_|bis)\s*(\d{1,3})" + _Y + r"$"), "ambiguous"),
+    (re.compile(r"^(.*?)(\d{1,3})" + _Y + r"[\s_]*(?:\+|und[\s_]+(?:älter|aelter|mehr|darüber|darueber)|u\.\s*ä\.|plus|"
+                r"and[\s_]+(?:over|older|above)|or[\s_]+(?:more|older))$"), "open"),
+    (re.compile(r"^(.*?)(?:ab|über|ueber|over)[\s_]*(\d{1,3})" + _Y + r"$"), "open"),
+    (re.compile(r"^(.*?)(\d{1,3})" + _Y + r"[\s_]*(?:bis[\s_]+unter|bis[\s_]+u\.|b\.\s*u\.|-\s*u\.|–\s*u\.|"
+                r"to[\s_]+under|to[\s_]+below)[\s_]*(\d{1,3})" + _Y + r"$"), "exclusive"),
+    (re.compile(r"^(.*?)(?:unter|u\.|under|below|<)[\s_]*(\d{1,3})" + _Y + r"$"), "under"),
+    (re.compile(r"^(.*?)(\d{1,3})\s*(?:-|–|_|bis|to)\s*(\d{1,3})" + _Y + r"$"), "ambiguous"),
 )
 MAX_AGE = 120
 """Numbers above this are not ages (a year such as 2019 in a header)."""
@@ -249,7 +249,7 @@ def _chain(header: list[str], parsed: dict[int, ParsedHeader]) -> tuple[dict[int
         if any(p.kind == "ambiguous" for p in mine.values()):
             notes.append(how)
         if left:
-            notes.append("age columns not used (sums of finer groups, or repeated): " + ", ".join(left))
+            notes.append("age columns not used (overlapping the groups used: sums, other cuts, repeats): " + ", ".join(left))
         other = [header[i] for i in parsed if parsed[i].prefix != prefix]
         if other:
             notes.append("age columns with another prefix (another population, or sums) left aside: " + ", ".join(other[:8]) +

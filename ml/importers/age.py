@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ml.age_groups import AgeGroupError, age_indicators, indicator_id, sexed_groups_of_header
+from ml.age_groups import AgeGroupError, age_indicators, indicator_id, parse_header, sexed_groups_of_header
 from ml.importers.common import Adapted, cell_column, melt
 from ml.importers.mapping import Mapping, find_column, find_region_column
 from ml.io import FileFormatError, RawTable
@@ -45,7 +45,7 @@ def adapt_age(table: RawTable, mapping: Mapping) -> Adapted:
         notes.append("stands at 31 December read as the year's count (201812 → 2018)")
         period = pd.Series(np.where(pd.notna(year_end), year_end, period.to_numpy()), index=period.index, dtype="str")
     cells, empty = melt(table, region, period, {pos: indicator_id(g, sex) for pos, (g, sex) in groups.items()})
-    rest = [h[i] for i in range(len(h)) if i not in groups and i not in skip and h[i]]
+    rest = [h[i] for i in range(len(h)) if i not in groups and i not in skip and h[i] and parse_header(h[i]) is None]
     if rest:
         notes.append("columns not imported (not an age group): " + ", ".join(rest[:12]) + (" …" if len(rest) > 12 else ""))
     labels = list(dict.fromkeys(g.label for g, _ in groups.values()))

@@ -32,9 +32,10 @@ from ml.validation import Rules, validate_long
 FORMATS = IMPORT_FORMATS
 
 
-def detect_format(header: list[str]) -> str:
-    """The layout of a raw table (regions, long, wide, mss, inkar, age, facilities) from its header; :class:`FileFormatError` when
-    none fits."""
+def detect_format(header: list[str], mapping: Mapping | None = None) -> str:
+    """The layout of a raw table (regions, long, wide, mss, inkar, age, facilities) from its header and, where
+    given, the mapping ('unknown' when none fits). A mapping that names one level for all rows makes a table of
+    region attributes only (code, name, parent, geometry) a region list."""
     n = {norm_header(c) for c in header}
     if {"countycode", "year"} <= n:
         return "inkar"
@@ -45,7 +46,13 @@ def detect_format(header: list[str]) -> str:
     # a region list under German or other names (Gebiet; Name; Ebene; Parent): region, name and level columns
     # and nothing that is not a region's attribute
     own = {role: find_column(header, role) for role in ("region_id", "name", "level", "parent_id", "geometry")}
-    if all(own[r] is not None for r in ("region_id", "name", "level")) and \
+    if mapping is not None and mapping.region_column:
+        try:
+            own["region_id"] = find_column(header, "region_id", mapping.region_column)
+        except FileFormatError:
+            own["region_id"] = None     # the adapter names the missing column
+    level_given = own["level"] is not None or (mapping is not None and mapping.level is not None)
+    if own["region_id"] is not None and own["name"] is not None and level_given and \
             len({i for i in own.values() if i is not None}) == len(header):
         return "regions"
     has_code = bool(n & {"nummer", "plrid", "raumid", "id"})
@@ -155,7 +162,7 @@ def ingest_file(path: Path | str, store: Store, settings: Settings, *, fmt: str 
     report.seconds["read"] = time.perf_counter() - t0
     report.encoding, report.delimiter, report.blank_lines = table.encoding, table.delimiter, table.blank_lines
     report.notes.extend(table.notes)
-    chosen = mapping.format or (detect_format(table.header) if fmt == "auto" else fmt)
+    chosen = mapping.format or (detect_format(table.header, mapping) if fmt == "auto" else fmt)
     report.format = chosen
     partial: Path | None = None
     try:

@@ -93,3 +93,21 @@ def test_ages_by_sex(tmp_path, settings, store):
     assert names["ew_alter_w_65_plus"] == "Einwohner 65 Jahre und älter, weiblich"
     pop = population_from_observations(obs)
     assert set(pop.sexes) == {"m", "w"} and pop.counts[2023].sum() == pytest.approx(31 + 301 + 72 + 29 + 292 + 91)
+
+
+def test_flensburg_from_raw_files(shared_data, tmp_path, settings, store):
+    """Flensburg's Stadtteile as a new analyst meets them: a region list of id and name read with a mapping that
+    names the code column and the level, and residents by age in English headers with overlapping sums."""
+    from ml.importers import load_mapping
+
+    csv = shared_data / "flensburg_sozialatlas" / "csv"
+    mapping = load_mapping(write(tmp_path / "m.yaml", "region_column: id\nlevel: stadtteil\n"))
+    assert detect_format(["id", "name", "geom"], mapping) == "regions"
+    assert ingest_file(csv / "fl_district.csv", store, settings, mapping=mapping).status == "ok"
+    rep = ingest_file(csv / "fl_age_groups_by_district.csv", store, settings)
+    assert rep.status == "ok" and rep.format == "age" and rep.rows_quarantined == 0
+    assert any("age_0_to_under_7" in n and "overlapping" in n for n in rep.notes)
+    assert not any(n.startswith("columns not imported") for n in rep.notes)
+    ids = set(store.observations()["indicator_id"])
+    assert ids == {"ew_alter_00_18", "ew_alter_18_30", "ew_alter_30_45", "ew_alter_45_65", "ew_alter_65_80",
+                   "ew_alter_80_plus"}
