@@ -168,7 +168,7 @@ def export_table(kind: str, store, catalog: Catalog, period: str | None = None,
              "forecasts": ("forecasts",), "projection": ("projection",),
              "lebenslagen": ("lebenslagen", "lebenslagen_checks"), "coverage": ("coverage",)}[kind]
     present = store.tables()
-    if "profiles" not in present:
+    if kind in ("profiles", "lebenslagen") and "profiles" not in present:
         raise ExportError("the store has no profiles yet: run 'sozialradar features' first")
     tables = {t: store.table(t) for t in names if t in present}
     tables["regions"] = store.regions()

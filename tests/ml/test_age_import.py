@@ -108,6 +108,18 @@ def test_flensburg_from_raw_files(shared_data, tmp_path, settings, store):
     assert rep.status == "ok" and rep.format == "age" and rep.rows_quarantined == 0
     assert any("age_0_to_under_7" in n and "overlapping" in n for n in rep.notes)
     assert not any(n.startswith("columns not imported") for n in rep.notes)
+    # projected and exported without any indicator profiles (a store of residents by age only)
+    from experiments.export import export_table
+    from experiments.jobs import projection_job
+
+    store.close()
+    s = settings.model_copy(update={"features": settings.features.model_copy(update={"level": "stadtteil"}),
+                                    "tracking": settings.tracking.model_copy(update={"uri": f"sqlite:///{tmp_path}/m.db"})})
+    summary = projection_job(s)
+    assert summary.n_regions == 13 and summary.check.empty and set(summary.served_by.values()) == {"kohorten"}
+    store.open()
+    frame = export_table("projection", store, None, "2032")
+    assert len(frame) == 13 * len(summary.served_by) and set(frame["Jahr"]) == {"2032"}
     ids = set(store.observations()["indicator_id"])
     assert ids == {"ew_alter_00_18", "ew_alter_18_30", "ew_alter_30_45", "ew_alter_45_65", "ew_alter_65_80",
                    "ew_alter_80_plus"}
