@@ -434,11 +434,32 @@ def coverage_cmd(ctx: click.Context) -> None:
     _run_coverage(_settings(ctx))
 
 
+def _run_impact(settings: Settings, echo=click.echo):
+    from experiments.jobs import impact_job
+
+    summary = _job(impact_job, settings, progress=lambda text: click.echo(f"  {text} …", err=True))
+    t = summary.table
+    shown = t[t["withheld"].isna()]
+    echo(f"MLflow run {summary.run_id}: {len(t)} Schätzungen ({len(shown)} berechnet, {len(t) - len(shown)} "
+         f"zurückgehalten, {int(shown['distinguishable'].sum())} mit erkennbarer Wirkung); table impacts")
+    for r in t.head(6).itertuples():
+        echo(f"  {r.measure_id} · {r.region_id}: {r.sentence}")
+    return summary
+
+
+@main.command("impact")
+@click.pass_context
+def impact_cmd(ctx: click.Context) -> None:
+    """Estimate the effect of the register's measures: synthetic control against alike regions, placebo intervals."""
+    _run_impact(_settings(ctx))
+
+
 def _examples(base: str, region_id: str) -> list[tuple[str, str, dict | None]]:
     return [("GET", "/regions", None), ("GET", f"/profile?region_id={region_id}", None),
             ("POST", "/classify", {"region_id": region_id}), ("GET", f"/typology?region_id={region_id}", None),
             ("GET", f"/forecast?region_id={region_id}&indicator_id=sgb2_quote", None),
             ("GET", f"/projection?region_id={region_id}&group=00_06", None),
+            ("GET", f"/measures?region_id={region_id}", None),
             ("POST", "/early_warning", {"region_ids": [region_id]}), ("GET", f"/explain?region_id={region_id}", None),
             ("GET", "/geometry", None)]
 
@@ -477,7 +498,7 @@ def _serve(settings: Settings, workdir: Path, serve_for: float | None, echo=clic
 
 @main.command("export")
 @click.argument("kind", type=click.Choice(["warnings", "profiles", "forecasts", "projection", "lebenslagen",
-                                           "coverage"]))
+                                           "coverage", "measures"]))
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="FILE.csv (German Excel: ';', decimal comma, UTF-8 with BOM) or FILE.xlsx.")
 @click.option("--period", default=None, help="The period (year); default: the latest (forecasts, projection: all).")
@@ -485,8 +506,9 @@ def _serve(settings: Settings, workdir: Path, serve_for: float | None, echo=clic
               help="Warnings only: years ahead; default: every served horizon.")
 @click.pass_context
 def export_cmd(ctx: click.Context, kind: str, out: Path, period: str | None, horizon: int | None) -> None:
-    """Export early warnings, profiles, forecasts, the population projection, the Belastungsindizes per Lebenslage
-    or Bestand und Bedarf as a table for planners; suppressed cells stay suppressed."""
+    """Export early warnings, profiles, forecasts, the population projection, the Belastungsindizes per Lebenslage,
+    Bestand und Bedarf or the measures with their effects as a table for planners; suppressed cells stay
+    suppressed."""
     from ml.io import FileFormatError, write_table
     from ml.store import Store, StoreError
     from experiments.export import ExportError, export_table
@@ -677,21 +699,23 @@ def mapping_suggest(ctx: click.Context, file: Path, sheet: str | None, out: Path
 
 
 def _demo_planning(settings: Settings, workdir: Path) -> None:
-    """The Musterkreis's register by age and its facility register written as a county would export them,
-    imported, projected ten years, and set against each other (Bestand und Bedarf)."""
+    """The Musterkreis's register by age, its facility register and its register of measures written as a county
+    would export them, imported, projected ten years, set against each other (Bestand und Bedarf), and the
+    measures' effects estimated."""
     from experiments.coverage import area_coverage
     from ml.formatting import de, percent
     from ml.geometry import centroid
     from ml.importers import ingest_file
     from ml.io import write_table
     from ml.store import Store
-    from ml.synthetic import age_table, facility_register
+    from ml.synthetic import age_table, facility_register, measure_register
 
     with Store(settings.store.path, threads=settings.store.threads, memory_limit=settings.store.memory_limit) as store:
         obs, regions = store.observations(), store.regions()
         centres = {r: centroid(g) for r, g in zip(regions["region_id"], regions["geometry"])}
         tables = [write_table(age_table(obs), workdir / "einwohner_nach_alter.csv"),
-                  write_table(facility_register(regions, obs, centres), workdir / "einrichtungen.csv")]
+                  write_table(facility_register(regions, obs, centres), workdir / "einrichtungen.csv"),
+                  write_table(measure_register(regions, obs), workdir / "massnahmen.csv")]
         for table in tables:
             rep = ingest_file(table, store, settings)
             _print_report(rep)
@@ -708,6 +732,8 @@ def _demo_planning(settings: Settings, workdir: Path) -> None:
                    f"{percent(settings.coverage.norms[0].per_person)}), erreichbar {de(c['accessible'], 0)} — "
                    f"Versorgung {percent(c['ratio'])}, Lücke {de(c['gap'], 0)} Plätze"
                    + (f" ({c['withheld']} Gemeinde(n) gesperrt)" if c["withheld"] else ""))
+    click.echo("Maßnahmen und Wirkung (synthetische Kontrollgruppe, Intervalle aus Scheinversuchen):")
+    _run_impact(settings)
 
 
 @main.command("demo")
@@ -779,8 +805,8 @@ def demo_cmd(ctx: click.Context, workdir: Path, serve_for: float | None, port: i
         click.echo(f"  Typ {t}: {text}")
     click.echo("6/10 Prognosen (Prophet und Vergleichsverfahren, Backtests, kalibrierte Intervalle)")
     _run_forecast(settings, None)
-    click.echo("7/10 Demografie-Monitor und Bestand/Bedarf (Einwohner nach Alter: Kohorten-Komponenten-Projektion, "
-               "geprüft an früheren Ständen; Einrichtungen und erreichbare Plätze)")
+    click.echo("7/10 Planung: Demografie-Monitor, Bestand/Bedarf, Maßnahmen (Einwohner nach Alter: Kohorten-Komponenten-"
+               "Projektion, geprüft an früheren Ständen; Einrichtungen und erreichbare Plätze; Wirkung der Maßnahmen)")
     _demo_planning(settings, workdir)
     click.echo("8/10 Frühwarnung (Kandidaten und einfache Regeln im Rückblick, Kalibrierung, SHAP-Erklärungen)")
     ew = _run_early_warning(settings)

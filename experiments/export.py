@@ -1,5 +1,5 @@
-"""The export job: warnings, profiles, forecasts, the population projection, the Lebenslagen or Bestand und Bedarf
-from the store as one table for planners and other tools.
+"""The export job: warnings, profiles, forecasts, the population projection, the Lebenslagen, Bestand und Bedarf or
+the measures with their effects from the store as one table for planners and other tools.
 
 German column names; a suppressed cell stays suppressed ("gesperrt", never its value). Writing (CSV for German
 Excel or xlsx) is :func:`ml.io.write_table`.
@@ -15,7 +15,7 @@ from ml.catalog import Catalog
 from ml.columns import DIM, column, ids
 from models.early_warning import MODEL_LABELS
 
-KINDS = ("warnings", "profiles", "forecasts", "projection", "lebenslagen", "coverage")
+KINDS = ("warnings", "profiles", "forecasts", "projection", "lebenslagen", "coverage", "measures")
 SUPPRESSED = "gesperrt"
 
 
@@ -159,14 +159,33 @@ def export_coverage(tables: dict[str, pd.DataFrame], period: str | None) -> pd.D
     return out.sort_values(["Einrichtung", "Name", "Jahr"], kind="stable").reset_index(drop=True)
 
 
+def export_measures(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The register, one row per measure and region, with the estimated effect per target indicator (sentence)."""
+    if "measures" not in tables or tables["measures"].empty:
+        raise ExportError("the store holds no measures: import a register of measures (sozialradar ingest FILE)")
+    m = tables["measures"].assign(region_id=lambda x: x["regions"].str.split(",")).explode("region_id")
+    names = tables["regions"].set_index("region_id")["name"]
+    impacts = tables.get("impacts")
+    said = ({} if impacts is None or impacts.empty else
+            impacts.groupby(["measure_id", "region_id"])["sentence"].agg(" ".join).to_dict())
+    out = pd.DataFrame({"Maßnahme": m["measure_id"], "Titel": m["title"], "Handlungsfeld": m["field"],
+                        "Gebiet": m["region_id"], "Name": m["region_id"].map(names), "Stand": m["status"],
+                        "Beginn": m["start"], "Ende": m["end"], "Kosten je Jahr": m["cost_per_year"],
+                        "Zielindikatoren": m["indicators"],
+                        "Wirkung": [said.get((a, b), "") for a, b in zip(m["measure_id"], m["region_id"])]})
+    return out.sort_values(["Maßnahme", "Gebiet"], kind="stable").reset_index(drop=True)
+
+
 def export_table(kind: str, store, catalog: Catalog, period: str | None = None,
                  horizon: int | None = None) -> pd.DataFrame:
-    """The export of ``kind`` (warnings, profiles, forecasts, projection, lebenslagen, coverage) from the store."""
+    """The export of ``kind`` (warnings, profiles, forecasts, projection, lebenslagen, coverage, measures) from the
+    store."""
     if kind not in KINDS:
         raise ExportError(f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
     names = {"warnings": ("early_warnings",), "profiles": ("profiles", "feature_values"),
              "forecasts": ("forecasts",), "projection": ("projection",),
-             "lebenslagen": ("lebenslagen", "lebenslagen_checks"), "coverage": ("coverage",)}[kind]
+             "lebenslagen": ("lebenslagen", "lebenslagen_checks"), "coverage": ("coverage",),
+             "measures": ("measures", "impacts")}[kind]
     present = store.tables()
     if kind in ("profiles", "lebenslagen") and "profiles" not in present:
         raise ExportError("the store has no profiles yet: run 'sozialradar features' first")
@@ -182,4 +201,6 @@ def export_table(kind: str, store, catalog: Catalog, period: str | None = None,
         return export_lebenslagen(tables, period)
     if kind == "coverage":
         return export_coverage(tables, period)
+    if kind == "measures":
+        return export_measures(tables)
     return export_forecasts(tables, catalog, period)

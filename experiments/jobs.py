@@ -9,6 +9,7 @@ next layer reads. The CLI, the MLproject entry points and the demo only parse ar
     projection_job    residents by age (``ew_alter_*`` observations) → MLflow run; ``projection``,
                       ``projection_checks``
     coverage_job      projection, facilities → ``coverage`` (Bestand und Bedarf, 2SFCA)
+    impact_job        measures, feature_values, profiles → MLflow run; ``impacts`` (synthetic control)
     early_warning_job warning_inputs, profiles → MLflow run and registry; ``early_warnings`` with their SHAP
                       values and models
     reports_job       a store snapshot → HTML pages
@@ -233,6 +234,25 @@ def coverage_job(settings: Settings):
             raise JobError(str(exc)) from None
         store.replace_table("coverage", summary.table)
     return summary
+
+
+def impact_job(settings: Settings, progress: Callable[[str], None] | None = None):
+    """The effect of every evaluated measure of the register on its target indicators in its regions (synthetic
+    control with placebo intervals); table ``impacts``. Returns the :class:`experiments.impact.ImpactSummary`."""
+    from experiments.impact import ImpactError, run_impact
+
+    catalog = catalog_for(settings)
+    with _store(settings) as store:
+        tables = store.tables()
+        _need(tables, {"feature_values", "profiles", "model_matrix"}, "profiles")
+        measures = store.table("measures")
+        if measures.empty:
+            raise JobError("the store has no measures: import a register of measures (sozialradar ingest FILE)")
+        try:
+            return run_impact(store.table("feature_values"), store.table("model_matrix"), store.table("profiles"),
+                              measures, store.regions(), catalog, settings, store=store, progress=progress)
+        except ImpactError as exc:
+            raise JobError(str(exc)) from None
 
 
 def early_warning_job(settings: Settings, progress: Callable[[str], None] | None = None):

@@ -400,6 +400,20 @@ class CoverageConfig(_Section):
                                             "none (all alike, the classic 2SFCA) or gauss (falling to 0 at its edge)")
 
 
+class ImpactConfig(_Section):
+    """Impact estimates of the measures in the register: which measures, how many comparison regions, when an
+    estimate is withheld."""
+    statuses: list[Literal["vorgeschlagen", "beschlossen", "umgesetzt", "abgelehnt"]] = Field(
+        default_factory=lambda: ["umgesetzt"], description="measures of these statuses are evaluated")
+    donors: int = Field(15, ge=3, le=500, description="comparison regions: the most alike before the start")
+    level: float = Field(0.9, gt=0.5, lt=1, description="coverage of the placebo interval")
+    min_donors: int = Field(5, ge=2, description="fewer comparison regions with a complete series: withheld")
+    min_pre: int = Field(4, ge=2, description="fewer periods before the start: withheld")
+    max_fit_ratio: float = Field(2.0, gt=0, description="withheld when the region's pre-period error exceeds this "
+                                 "multiple of the median placebo's")
+    experiment: str = "sozialradar-impact"
+
+
 class TrackingConfig(_Section):
     """The MLflow tracking URI (a ``sqlite:///`` file by default)."""
     uri: str = Field("sqlite:///.sozialradar/mlflow.db", description="MLflow tracking URI")
@@ -457,6 +471,7 @@ class Settings(_Section):
     projection: ProjectionConfig = ProjectionConfig()
     lebenslagen: LebenslagenConfig = LebenslagenConfig()
     coverage: CoverageConfig = CoverageConfig()
+    impact: ImpactConfig = ImpactConfig()
     serving: ServingConfig = ServingConfig()
     tracking: TrackingConfig = TrackingConfig()
 

@@ -20,5 +20,5 @@ KINDS: Final = ("count", "share", "rate", "mean", "index", "balance")
 
 FREQUENCIES: Final = ("annual", "monthly")
 
-IMPORT_FORMATS: Final = ("auto", "regions", "long", "wide", "mss", "inkar", "age", "facilities")
+IMPORT_FORMATS: Final = ("auto", "regions", "long", "wide", "mss", "inkar", "age", "facilities", "measures")
 """File layouts the importers read (``auto``: recognised from the header)."""

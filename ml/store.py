@@ -62,6 +62,14 @@ CREATE TABLE IF NOT EXISTS facilities (
 CREATE TABLE IF NOT EXISTS facility_changes (
     import_id INTEGER NOT NULL, old_import_id INTEGER, facility_id VARCHAR NOT NULL, old_row VARCHAR
 );
+CREATE TABLE IF NOT EXISTS measures (
+    measure_id VARCHAR PRIMARY KEY, title VARCHAR NOT NULL, field VARCHAR, regions VARCHAR NOT NULL,
+    start INTEGER NOT NULL, "end" INTEGER, cost_per_year DOUBLE, status VARCHAR NOT NULL, indicators VARCHAR,
+    direction INTEGER, import_id INTEGER
+);
+CREATE TABLE IF NOT EXISTS measure_changes (
+    import_id INTEGER NOT NULL, old_import_id INTEGER, measure_id VARCHAR NOT NULL, old_row VARCHAR
+);
 CREATE TABLE IF NOT EXISTS quarantine (
     import_id INTEGER NOT NULL, file VARCHAR NOT NULL, line BIGINT, "column" VARCHAR, value VARCHAR,
     reason VARCHAR NOT NULL
@@ -250,28 +258,36 @@ class Store:
             con.unregister("new_regions")
         return int(changed)
 
-    def upsert_facilities(self, frame: pd.DataFrame, import_id: int) -> tuple[int, int, int]:
-        """Insert new facilities and update changed ones, the old row kept in ``facility_changes``; returns
-        (inserted, updated, unchanged). A facility not in the file stays as it is (close it with a closing date)."""
-        cols = ["facility_id", "name", "type", "capacity", "lat", "lon", "region_id", "opened", "closed"]
+    REGISTERS = {
+        "facilities": ("facility_id", ["facility_id", "name", "type", "capacity", "lat", "lon", "region_id", "opened",
+                                       "closed"]),
+        "measures": ("measure_id", ["measure_id", "title", "field", "regions", "start", "end", "cost_per_year",
+                                    "status", "indicators", "direction"]),
+    }
+    """The registers (facilities, measures): their key and columns; each keeps a ``<name minus s>_changes`` trail."""
+
+    def upsert_register(self, name: str, frame: pd.DataFrame, import_id: int) -> tuple[int, int, int]:
+        """Insert new rows of a register and update changed ones, the old row kept in its changes table; returns
+        (inserted, updated, unchanged). A row not in the file stays as it is (close it with a date)."""
+        key, cols = self.REGISTERS[name]
+        trail = {"facilities": "facility_changes", "measures": "measure_changes"}[name]
         con = self.con
-        con.register("new_facilities", frame.reindex(columns=cols).assign(import_id=import_id))
-        same = ("(n.name, n.type, n.capacity, n.lat, n.lon, n.region_id, n.opened, n.closed) IS NOT DISTINCT FROM "
-                "(f.name, f.type, f.capacity, f.lat, f.lon, f.region_id, f.opened, f.closed)")
+        con.register("new_rows", frame.reindex(columns=cols).assign(import_id=import_id))
+        quoted = [f'"{c}"' for c in cols if c != key]
+        same = (f"({', '.join('n.' + c for c in quoted)}) IS NOT DISTINCT FROM "
+                f"({', '.join('f.' + c for c in quoted)})")
+        select = ", ".join(f'CAST(n."{c}" AS INTEGER)' if c in ("opened", "closed", "start", "end", "direction")
+                           else f'n."{c}"' for c in cols)
         try:
             new, changed = con.execute(
-                f"SELECT count(*) FILTER (WHERE f.facility_id IS NULL), count(*) FILTER (WHERE f.facility_id IS NOT "
-                f"NULL AND NOT {same}) FROM new_facilities n LEFT JOIN facilities f USING (facility_id)").fetchall()[0]
-            con.execute(
-                f"INSERT INTO facility_changes SELECT n.import_id, f.import_id, f.facility_id, to_json(f)::VARCHAR "
-                f"FROM new_facilities n JOIN facilities f USING (facility_id) WHERE NOT {same}")
-            con.execute(
-                f"INSERT OR REPLACE INTO facilities SELECT n.facility_id, n.name, n.type, n.capacity, n.lat, n.lon, "
-                f"n.region_id, CAST(n.opened AS INTEGER), CAST(n.closed AS INTEGER), n.import_id "
-                f"FROM new_facilities n LEFT JOIN facilities f USING (facility_id) WHERE f.facility_id IS NULL "
-                f"OR NOT {same}")
+                f"SELECT count(*) FILTER (WHERE f.{key} IS NULL), count(*) FILTER (WHERE f.{key} IS NOT NULL AND "
+                f"NOT {same}) FROM new_rows n LEFT JOIN {name} f USING ({key})").fetchall()[0]
+            con.execute(f"INSERT INTO {trail} SELECT n.import_id, f.import_id, f.{key}, to_json(f)::VARCHAR "
+                        f"FROM new_rows n JOIN {name} f USING ({key}) WHERE NOT {same}")
+            con.execute(f"INSERT OR REPLACE INTO {name} SELECT {select}, n.import_id FROM new_rows n "
+                        f"LEFT JOIN {name} f USING ({key}) WHERE f.{key} IS NULL OR NOT {same}")
         finally:
-            con.unregister("new_facilities")
+            con.unregister("new_rows")
         return int(new), int(changed), len(frame) - int(new) - int(changed)
 
     def add_missing_regions(self, regions: pd.DataFrame, import_id: int | None) -> int:
@@ -437,14 +453,16 @@ class Store:
     def drop_table(self, name: str) -> None:
         """Remove a derived table (when its producer no longer has anything to write)."""
         if name in ("regions", "indicators", "dimensions", "observations", "observation_changes", "import_log",
-                    "quarantine", "schema_info", "facilities", "facility_changes"):
+                    "quarantine", "schema_info", "facilities", "facility_changes", "measures",
+                    "measure_changes"):
             raise StoreError(f"{name!r} is a base table of the store and cannot be dropped")
         self.con.execute(f'DROP TABLE IF EXISTS "{name}"')
 
     def replace_table(self, name: str, frame: pd.DataFrame) -> None:
         """Write a derived table (feature values, profiles ...), replacing an earlier run's."""
         if name in ("regions", "indicators", "dimensions", "observations", "observation_changes", "import_log",
-                    "quarantine", "schema_info", "facilities", "facility_changes"):
+                    "quarantine", "schema_info", "facilities", "facility_changes", "measures",
+                    "measure_changes"):
             raise StoreError(f"{name!r} is a base table of the store and cannot be replaced")
         self.con.register("new_frame", frame)
         try:

@@ -522,3 +522,26 @@ def facility_register(regions: pd.DataFrame, obs: pd.DataFrame, centres: dict[st
                      "Plätze": int(round(old * 0.13 * rng.uniform(0.7, 1.2) / 5) * 5), "lat": round(lat, 5),
                      "lon": round(lon, 5), "Gebiet": first, "eröffnet": int(rng.integers(1990, 2015)), "geschlossen": ""})
     return pd.DataFrame(rows)
+
+
+def measure_register(regions: pd.DataFrame, obs: pd.DataFrame, seed: int = 13) -> pd.DataFrame:
+    """A register of recommendations and measures for the Musterkreis: some carried out since 2019–2021 in one or
+    two Gemeinden of at least 3,000 residents each, aimed at youth-welfare cases or transfer receipt; others
+    decided, proposed or rejected. The sample's values hold no effect of any of them."""
+    rng = np.random.default_rng(seed)
+    people = obs[(obs["indicator_id"] == "einwohner") & (obs["period"] == "2018")].set_index("region_id")["value"]
+    gemeinden = sorted(r for r in regions.loc[regions["level"] == "gemeinde", "region_id"] if people.get(r, 0) >= 3000)
+    plan = [("Familienzentrum mit aufsuchender Elternarbeit", "Kindheit und Jugend", "hze_dichte", "umgesetzt", 2019, 145_000),
+            ("Schulsozialarbeit an Grundschulen", "Bildung", "but_quote", "umgesetzt", 2020, 96_000),
+            ("Beschäftigungsprojekt für Langzeitarbeitslose", "Teilhabe", "sgb2_quote", "umgesetzt", 2019, 210_000),
+            ("Quartiersmanagement", "Teilhabe", "sgb2_quote|hze_dichte", "umgesetzt", 2021, 130_000),
+            ("Seniorentreff mit Beratung", "Senioren", "grundsicherung_alter_quote", "beschlossen", 2026, 60_000),
+            ("Jugendclub am Bahnhof", "Kindheit und Jugend", "jugendgerichtshilfe_dichte", "vorgeschlagen", 2027, 85_000),
+            ("Mobile Sozialberatung", "Teilhabe", "sgb2_quote", "abgelehnt", 2024, 70_000)]
+    rows = []
+    for k, (title, field, indicators, status, start, cost) in enumerate(plan, start=1):
+        where = rng.choice(gemeinden, size=1 + (k % 2), replace=False)
+        rows.append({"Maßnahme": f"M{k:02d}", "Titel": title, "Handlungsfeld": field, "Gebiete": ",".join(where),
+                     "Beginn": start, "Ende": "", "Kosten pro Jahr": cost, "Status": status,
+                     "Zielindikatoren": indicators, "Richtung": "senken"})
+    return pd.DataFrame(rows)

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ml.age_groups import AgeGroup
+from ml.formatting import percent
 from models.projection import Population, ProjectionError, ProjectionSettings, fit, in_groups, project
 
 BASELINES = {"naive": "letzter Stand", "trend": "linearer Trend je Altersgruppe"}
@@ -199,3 +200,25 @@ def backtest_totals(values: np.ndarray, times: list[int], parents: np.ndarray, o
                          "horizon": year - origin, "mape": float(mape[0]), "wape": float(wape[0]),
                          "regions": int(n[0])})
     return pd.DataFrame(rows)
+
+
+def served_sentences(projection: pd.DataFrame | None, checks: pd.DataFrame | None) -> dict[str, str]:
+    """Per age group of the stored projection the German sentence on what is shown and why (from the stored
+    check; nothing is recomputed)."""
+    if projection is None or projection.empty:
+        return {}
+    served = projection.drop_duplicates("group_label").set_index("group_label")["served_by"]
+    verdicts = pd.DataFrame() if checks is None else checks[checks["kind"] == "urteil"]
+    out = {}
+    for group, by in served.items():
+        rows = verdicts[verdicts["group"] == group] if len(verdicts) else verdicts
+        if rows is None or len(rows) == 0:
+            out[group] = "Projektion (nicht an früheren Ständen geprüft)"
+            continue
+        errors = "; ".join(f"nach {int(r.horizon)} Jahren {percent(r.projection, 1)} gegen {percent(r.better_baseline, 1)}"
+                           f" ({MODEL_NAMES[str(r.baseline)]})" for r in rows.itertuples())
+        out[group] = (f"Projektion — in der Rückschau genauer als letzter Stand und Trend (mittlere Abweichung {errors})"
+                      if by == MODEL else
+                      f"{MODEL_NAMES[by]} — die Projektion war in der Rückschau nicht genauer (mittlere Abweichung "
+                      f"{errors}); gezeigt wird die einfache Regel")
+    return out

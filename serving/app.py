@@ -20,7 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ml.config import Settings
-from serving.api import admin, early_warnings, profiles, regions, results
+from serving.api import admin, early_warnings, measures, profiles, regions, results
 from serving.api.common import ApiError, Context, error_body
 from serving.report import error_page
 from serving.schemas import ErrorBody
@@ -119,7 +119,7 @@ def create_app(state: ServiceState, settings: Settings) -> FastAPI:
             response.headers[key] = value   # 405 names the allowed methods in Allow
         return response
 
-    for build in (regions.router, profiles.router, results.router, early_warnings.router, admin.router):
+    for build in (regions.router, profiles.router, results.router, measures.router, early_warnings.router, admin.router):
         app.include_router(build(ctx))
 
     @app.get("/", include_in_schema=False)

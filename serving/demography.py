@@ -1,7 +1,8 @@
 """The region page's planning sections, read from stored tables (nothing is computed here): the Demografie-Monitor
 (residents by age group at the latest stand and projected, with the stored check's sentence per group) and the
 Belastungsindizes per Lebenslage (class and how robust it is; ranks only where configured) and Bestand und Bedarf
-(places needed, within reach and missing per facility type, now and at the projection's end)."""
+(places needed, within reach and missing per facility type, now and at the projection's end), and the region's
+measures with their estimated effects."""
 
 from __future__ import annotations
 
@@ -71,8 +72,29 @@ def coverage_rows(snap: Snapshot, region_id: str) -> list[dict]:
     return rows
 
 
+STATUS_TEXT = {"vorgeschlagen": "vorgeschlagen", "beschlossen": "beschlossen", "umgesetzt": "umgesetzt",
+               "abgelehnt": "abgelehnt"}
+
+
+def measure_rows(snap: Snapshot, region_id: str) -> list[dict]:
+    """The region's measures (title, field, status, since, cost per year) with the stored effect sentences."""
+    m = snap.measures
+    if m is None or m.empty:
+        return []
+    here = m[m["regions"].str.split(",").map(lambda rs: region_id in rs)].sort_values(["start", "measure_id"])
+    impacts = snap.impacts if snap.impacts is not None else pd.DataFrame(columns=["measure_id", "region_id", "sentence"])
+    rows = []
+    for _, r in here.iterrows():
+        said = impacts[(impacts["measure_id"] == r["measure_id"]) & (impacts["region_id"] == region_id)]["sentence"]
+        rows.append({"title": r["title"], "field": r["field"] or "", "status": STATUS_TEXT.get(r["status"], r["status"]),
+                     "since": int(r["start"]), "until": "" if pd.isna(r["end"]) else int(r["end"]),
+                     "cost": de(r["cost_per_year"], 0) if pd.notna(r["cost_per_year"]) else "–",
+                     "impacts": list(said)})
+    return rows
+
+
 def planning(snap: Snapshot, region_id: str, period: str) -> dict:
     """The view data of the planning sections for the page template (``demography``, ``lebenslagen``,
-    ``coverage``)."""
+    ``coverage``, ``measures``)."""
     return {"demography": projection_rows(snap, region_id), "lebenslagen": lebenslagen_rows(snap, region_id, period),
-            "coverage": coverage_rows(snap, region_id)}
+            "coverage": coverage_rows(snap, region_id), "measures": measure_rows(snap, region_id)}

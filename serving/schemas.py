@@ -196,6 +196,43 @@ class CoverageMap(BaseModel):
     horizons: list[int] = Field(description="years after the latest stand with coverage")
 
 
+class ImpactEstimate(BaseModel):
+    """A measure's estimated effect on one indicator in one region (synthetic control, placebo interval), or why
+    there is none; the German sentence names the comparison regions and the caveat."""
+    measure_id: str
+    region_id: str
+    indicator_id: str
+    effect: float | None
+    lower: float | None
+    upper: float | None
+    p_value: float | None
+    distinguishable: bool = Field(description="the interval excludes zero")
+    withheld: str | None
+    comparison: dict[str, float] = Field(description="comparison regions and their weights")
+    sentence: str
+
+
+class Measure(BaseModel):
+    """One recommendation or measure of the register, with its estimated effects."""
+    measure_id: str
+    title: str
+    field: str | None
+    regions: list[str]
+    start: int
+    end: int | None
+    cost_per_year: float | None
+    status: str
+    indicators: list[str]
+    impacts: list[ImpactEstimate]
+
+
+class MeasuresAnswer(BaseModel):
+    """The measures of a region (or of the whole register), what they cost, and what they did."""
+    region_id: str | None
+    measures: list[Measure]
+    cost_per_year: float = Field(description="the yearly cost of the measures listed that are decided or carried out")
+
+
 class Driver(BaseModel):
     """One of the strongest contributions to a warning."""
     feature: str

@@ -22,9 +22,8 @@ from ml.catalog import Catalog
 from ml.config import Settings
 from ml.store import Store, StoreError
 from ml.tracking import CHAMPION, fresh_registry_connections, sqlite_path, tracking_uri
-from ml.formatting import percent
 from models.explanations import by_dimension, group_name
-from models.projection_check import MODEL, MODEL_NAMES
+from models.projection_check import served_sentences
 
 REQUIRED_TABLES = ("regions", "profiles", "model_matrix", "feature_values")
 
@@ -84,6 +83,8 @@ class Snapshot:
     lebenslagen: pd.DataFrame | None = None        # Belastungsindizes per region, period and Lebenslage
     lebenslagen_checks: pd.DataFrame | None = None  # their sensitivity (latest period)
     coverage: pd.DataFrame | None = None           # Bestand und Bedarf per region, facility type and year
+    measures: pd.DataFrame | None = None           # the register of recommendations and measures
+    impacts: pd.DataFrame | None = None            # their estimated effects per region and indicator
 
     @property
     def horizons(self) -> list[int]:
@@ -290,8 +291,9 @@ def read_snapshot(settings: Settings, catalog: Catalog) -> Snapshot:
         stored = {name: _by_region_period(store.table(name)) if name in tables else None
                   for name in ("classes", "types")}
         projection = store.table("projection") if "projection" in tables else None
-        lagen, lagen_checks, coverage = (store.table(t) if t in tables else None
-                                         for t in ("lebenslagen", "lebenslagen_checks", "coverage"))
+        lagen, lagen_checks, coverage, measures, impacts = (
+            store.table(t) if t in tables else None
+            for t in ("lebenslagen", "lebenslagen_checks", "coverage", "measures", "impacts"))
         checks = store.table("projection_checks") if "projection_checks" in tables else None
         inputs, step = None, None
         if {"warning_inputs", "warning_inputs_settings"} <= tables:
@@ -299,8 +301,9 @@ def read_snapshot(settings: Settings, catalog: Catalog) -> Snapshot:
             step = int(store.table("warning_inputs_settings")["edition_step"].iloc[0])
     snap = Snapshot(regions=regions, profiles=profiles, model_matrix=matrix, values=values, forecasts=forecasts,
                     catalog=catalog, level=settings.features.level, warning_inputs=inputs, edition_step=step,
-                    projection=projection, projection_verdict=projection_sentences(projection, checks),
-                    lebenslagen=lagen, lebenslagen_checks=lagen_checks, coverage=coverage, **stored)
+                    projection=projection, projection_verdict=served_sentences(projection, checks),
+                    lebenslagen=lagen, lebenslagen_checks=lagen_checks, coverage=coverage, measures=measures,
+                    impacts=impacts, **stored)
     for name in ("classes", "types"):   # the stored results, beside the registry's "classifier" and "typology"
         if stored[name] is not None and len(stored[name]):
             snap.versions[name] = str(stored[name]["model_version"].iloc[0])
@@ -314,28 +317,6 @@ def read_snapshot(settings: Settings, catalog: Catalog) -> Snapshot:
         if len(models):
             snap.versions["early_warning"] = str(models["model_version"].iloc[0])
     return snap
-
-
-def projection_sentences(projection: pd.DataFrame | None, checks: pd.DataFrame | None) -> dict[str, str]:
-    """Per age group of the stored projection the German sentence on what is shown and why (from the stored
-    check; nothing is recomputed)."""
-    if projection is None or projection.empty:
-        return {}
-    served = projection.drop_duplicates("group_label").set_index("group_label")["served_by"]
-    verdicts = pd.DataFrame() if checks is None else checks[checks["kind"] == "urteil"]
-    out = {}
-    for group, by in served.items():
-        rows = verdicts[verdicts["group"] == group] if len(verdicts) else verdicts
-        if rows is None or len(rows) == 0:
-            out[group] = "Projektion (nicht an früheren Ständen geprüft)"
-            continue
-        errors = "; ".join(f"nach {int(r.horizon)} Jahren {percent(r.projection, 1)} gegen {percent(r.better_baseline, 1)}"
-                           f" ({MODEL_NAMES[str(r.baseline)]})" for r in rows.itertuples())
-        out[group] = (f"Projektion — in der Rückschau genauer als letzter Stand und Trend (mittlere Abweichung {errors})"
-                      if by == MODEL else
-                      f"{MODEL_NAMES[by]} — die Projektion war in der Rückschau nicht genauer (mittlere Abweichung "
-                      f"{errors}); gezeigt wird die einfache Regel")
-    return out
 
 
 def _by_region_period(frame: pd.DataFrame) -> pd.DataFrame:

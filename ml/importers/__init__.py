@@ -9,12 +9,13 @@ Supported layouts (``--format``):
 * ``mss`` – the Berlin *Monitoring Soziale Stadtentwicklung* tables 2013–2021 (old and new PLR grid);
 * ``inkar`` – the BBSR INKAR county file (400 Kreise, 1995–2022);
 * ``age`` – residents by age group, one column per group (the input of the population projection);
-* ``facilities`` – a facility register (id, name, type, capacity, coordinates or region, opening and closing).
+* ``facilities`` – a facility register (id, name, type, capacity, coordinates or region, opening and closing);
+* ``measures`` – a register of recommendations and measures (regions, start, end, cost, status, target indicators).
 
 Each layout adapter produces a text frame in long form; one validator (``ml.validation``) checks it,
 and ``ingest_file`` merges the accepted rows and records everything else in the quarantine.
 
-One module per layout (``long``, ``wide``, ``region_list``, ``mss``, ``inkar``, ``age``, ``facilities``) beside the mapping
+One module per layout (``long``, ``wide``, ``region_list``, ``mss``, ``inkar``, ``age``, ``facilities``, ``measures``) beside the mapping
 (``mapping``), what they share (``common``) and the orchestration (``ingest``).
 """
 

@@ -47,7 +47,10 @@ def is_facility_register(header: list[str]) -> bool:
 
 
 def _number(text: pd.Series) -> pd.Series:
-    t = text.str.strip().str.replace("\u00a0", "", regex=False)
+    """Numbers as German registers write them: decimal comma, '.' between thousands (80.000), or a decimal point."""
+    t = text.str.strip().str.replace("\u00a0", "", regex=False).str.replace(" ", "", regex=False)
+    thousands = t.str.fullmatch(r"-?\d{1,3}(\.\d{3})+")
+    t = t.where(~thousands, t.str.replace(".", "", regex=False))
     comma = t.str.contains(",", regex=False)
     t = t.where(~comma, t.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
     return pd.to_numeric(t, errors="coerce")

@@ -17,6 +17,7 @@ from ml.config import Settings
 from ml.contracts import IMPORT_FORMATS
 from ml.importers.age import adapt_age
 from ml.importers.facilities import adapt_facilities, is_facility_register
+from ml.importers.measures import adapt_measures, is_measure_register
 from ml.importers.inkar import adapt_inkar
 from ml.importers.long import adapt_long
 from ml.importers.mapping import Mapping, find_column, find_region_column, norm_header
@@ -33,7 +34,7 @@ FORMATS = IMPORT_FORMATS
 
 
 def detect_format(header: list[str], mapping: Mapping | None = None) -> str:
-    """The layout of a raw table (regions, long, wide, mss, inkar, age, facilities) from its header and, where
+    """The layout of a raw table (regions, long, wide, mss, inkar, age, facilities, measures) from its header and, where
     given, the mapping ('unknown' when none fits). A mapping that names one level for all rows makes a table of
     region attributes only (code, name, parent, geometry) a region list."""
     n = {norm_header(c) for c in header}
@@ -41,6 +42,8 @@ def detect_format(header: list[str], mapping: Mapping | None = None) -> str:
         return "inkar"
     if is_facility_register(header):
         return "facilities"
+    if is_measure_register(header):
+        return "measures"
     if {"regionid", "name", "level"} <= n or ({"region_id"} <= set(header) and "level" in header):
         return "regions"
     # a region list under German or other names (Gebiet; Name; Ebene; Parent): region, name and level columns
@@ -172,6 +175,8 @@ def ingest_file(path: Path | str, store: Store, settings: Settings, *, fmt: str 
                 _ingest_regions(table, mapping, store, report)
             elif chosen == "facilities":
                 _ingest_facilities(table, mapping, store, report)
+            elif chosen == "measures":
+                _ingest_measures(table, mapping, store, settings, report)
             elif chosen == "unknown":
                 raise FileFormatError(
                     f"{path}: cannot recognise the layout from the header ({', '.join(table.header[:12])}); "
@@ -282,11 +287,22 @@ def _ingest_regions(table: RawTable, mapping: Mapping, store: Store, report: Imp
 def _ingest_facilities(table: RawTable, mapping: Mapping, store: Store, report: ImportReport) -> None:
     accepted, quarantined = adapt_facilities(table, mapping, store.region_ids())
     q = _row_table(table, accepted, quarantined, report)
-    report.inserted, report.updated, report.unchanged = store.upsert_facilities(accepted, report.import_id)
+    report.inserted, report.updated, report.unchanged = store.upsert_register("facilities", accepted, report.import_id)
     if len(accepted):
         counts = accepted.groupby("type")["capacity"].agg(["size", "sum"])
         report.notes.append("facilities: " + ", ".join(f"{t} {int(r['size'])} ({r['sum']:,.0f} places)"
                                                         for t, r in counts.iterrows()))
+    store.add_quarantine(report.import_id, report.file, q)
+
+
+def _ingest_measures(table: RawTable, mapping: Mapping, store: Store, settings: Settings,
+                     report: ImportReport) -> None:
+    catalog = effective_catalog(settings, FORMAT_CATALOGS.values())
+    accepted, quarantined = adapt_measures(table, mapping, store.region_ids(), frozenset(i.indicator_id for i in catalog))
+    q = _row_table(table, accepted, quarantined, report)
+    report.inserted, report.updated, report.unchanged = store.upsert_register("measures", accepted, report.import_id)
+    if len(accepted):
+        report.notes.append("measures: " + ", ".join(f"{s} {n}" for s, n in accepted["status"].value_counts().items()))
     store.add_quarantine(report.import_id, report.file, q)
 
 

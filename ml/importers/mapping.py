@@ -36,7 +36,7 @@ class Mapping(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    format: Literal["regions", "long", "wide", "mss", "inkar", "age", "facilities"] | None = None
+    format: Literal["regions", "long", "wide", "mss", "inkar", "age", "facilities", "measures"] | None = None
     header_line: int = Field(1, ge=1)
     sheet: str | int | None = None
     encoding: Literal["auto", "utf-8", "cp1252", "latin-1", "utf-16"] | None = None

@@ -205,7 +205,8 @@ async function select(regionId) {
   box.replaceChildren(el("p", { class: "muted", text: "Erklärung wird geladen …" }));
   heading.focus();
   const query = `region_id=${encodeURIComponent(regionId)}`;
-  const [profile, explanation] = await Promise.allSettled([api(`profile?${query}`), api(`explain?${query}`)]);
+  const [profile, explanation, measures] = await Promise.allSettled([api(`profile?${query}`),
+    api(`explain?${query}`), api(`measures?${query}`)]);
   if (state.selected !== regionId) return;
   const facts = el("dl", { class: "facts" }, el("dt", { text: "Kennziffer" }), el("dd", { text: regionId }));
   if (profile.status === "fulfilled") {
@@ -228,6 +229,16 @@ async function select(regionId) {
     parts.push(el("p", { class: "muted", text: status === 503
       ? "Keine Frühwarnung: es ist kein Frühwarnmodell trainiert (sozialradar train early-warning)."
       : "Für dieses Gebiet liegt in diesem Berichtsjahr keine Frühwarnung vor (fehlende oder gesperrte Werte)." }));
+  }
+  if (measures.status === "fulfilled" && measures.value.measures.length) {
+    const list = el("ul", { class: "measures" });
+    for (const m of measures.value.measures) {
+      const item = el("li", {}, el("strong", { text: m.title }),
+        ` (${m.status}, seit ${m.start}${m.cost_per_year ? `, ${fmt(m.cost_per_year, 0)} € je Jahr` : ""})`);
+      for (const i of m.impacts) item.append(el("p", { class: "sentence small", text: i.sentence }));
+      list.append(item);
+    }
+    parts.push(el("h3", { text: "Maßnahmen und Wirkung" }), list);
   }
   parts.push(el("p", {}, el("a", { href: new URL(`report?${query}`, API).href, target: "_blank",
     rel: "noopener" }, "Gebietsbericht öffnen (HTML)")));

@@ -93,12 +93,14 @@ def test_demo_in_process(demo_run):
     assert "6/10 Prognosen" in out and "Backtest-MASE" in out and "8/10 Frühwarnung" in out
     assert "9/10 Gebietsberichte" in out and "53 Seiten" in out and "generated polygons for the map" in out
     # the register by age written as a county exports it, recognised, imported and projected
-    assert "7/10 Demografie-Monitor" in out and "10 age groups" in out and "0 bis 5 Jahre: gezeigt" in out
+    assert "7/10 Planung: Demografie-Monitor" in out and "10 age groups" in out and "0 bis 5 Jahre: gezeigt" in out
     # and the facility register: one Sozialregion's Kita coverage now and in ten years
     assert "facilities: Kita" in out and "Bestand und Bedarf (Einzugsbereich Kita 5 km, Pflegeheim 15 km" in out
     assert "Sozialregion Nord, Kita 2025: Bedarf" in out and "Sozialregion Nord, Kita 2035: Bedarf" in out
+    # and the register of measures: each carried-out measure's effect, in German, with its comparison regions
+    assert "measures: umgesetzt 4" in out and "Maßnahmen und Wirkung" in out and "Seit Beginn der Maßnahme" in out
     # the real service answered every example request
-    assert "Dienst bereit nach" in out and out.count("→ 200 ") == 9 and "/dashboard/" in out
+    assert "Dienst bereit nach" in out and out.count("→ 200 ") == 10 and "/dashboard/" in out
 
 
 def test_console_script_runs(tmp_path):

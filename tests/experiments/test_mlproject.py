@@ -42,7 +42,7 @@ def env(tmp_path_factory):
 def test_every_entry_point_is_tested_here():
     entries = set(yaml.safe_load((PROJECT_ROOT / "MLproject").read_text())["entry_points"])
     assert entries == {"demo", "ingest", "features", "train_classifier", "train_typology", "forecast", "early_warning",
-                       "projection"}
+                       "projection", "impact"}
 
 
 def test_the_jobs_join_the_runs_mlflow_run_started(env):
@@ -75,6 +75,15 @@ def test_the_jobs_join_the_runs_mlflow_run_started(env):
     assert run.info.status == "FINISHED" and run.data.metrics["n_regions"] == 53
     assert run.data.tags["sozialradar.job"] == "projection" and "urteil" in run.data.tags
     assert run.data.params["horizon"] == "5" and any(k.startswith("mape.kohorten.") for k in run.data.metrics)
+    # a register of measures, imported and evaluated
+    from ml.synthetic import measure_register
+
+    with Store(tmp / "kreis.duckdb", read_only=True) as store:
+        register = write_table(measure_register(store.regions(), store.observations()), tmp / "massnahmen.csv")
+    mlflow_run("ingest", e, f"path={register}")
+    run = client.get_run(mlflow_run("impact", e))
+    assert run.info.status == "FINISHED" and run.data.metrics["estimates"] > 0
+    assert any(k.startswith("effect.M01.") for k in run.data.metrics)
 
 
 def test_demo_entry_point(env, tmp_path):
@@ -88,8 +97,8 @@ def test_demo_entry_point(env, tmp_path):
     run = client.get_run(parent)
     every = client.search_runs([e.experiment_id for e in client.search_experiments()])
     children = [r for r in every if r.data.tags.get("mlflow.parentRunId") == parent]
-    # the first job joins the demo's run, the later ones (typology, forecast, projection, early warning) are its
-    # children
-    assert run.data.tags["sozialradar.job"] and len(children) == 4, [(r.info.run_id, r.data.tags) for r in every]
+    # the first job joins the demo's run, the later ones (typology, forecast, projection, impact, early warning)
+    # are its children
+    assert run.data.tags["sozialradar.job"] and len(children) == 5, [(r.info.run_id, r.data.tags) for r in every]
     assert all(c.info.status == "FINISHED" for c in children)
     assert (tmp_path / "demo" / "berichte" / "index_2025.html").is_file()

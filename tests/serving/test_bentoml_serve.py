@@ -131,5 +131,5 @@ def test_schemathesis_finds_no_server_errors(asgi_app):
         check()
     assert not failures, failures
     labels = {label for label, _ in calls}
-    assert len(labels) == 14 and len(calls) >= 14 * 2 * 5
+    assert len(labels) == 16 and len(calls) >= 16 * 2 * 5
     assert any(status == 200 for _, status in calls) and any(status == 400 for _, status in calls)

@@ -1,0 +1,110 @@
+"""A register of recommendations and measures: what the council was advised to do, what it decided and what runs.
+
+One row per measure: id, title, field (a Lebenslage or dimension), the regions it covers (codes separated by
+``,`` ``;`` or ``|``), start and end (a year or a date; no end: still running), cost per year, status
+(vorgeschlagen, beschlossen, umgesetzt, abgelehnt), the indicators it aims at and the direction it aims for
+(senken or steigern). Rows are checked one by one; what fails goes to the quarantine with its reason.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from ml.importers.common import cell_column
+from ml.importers.facilities import _number, _year
+from ml.importers.mapping import Mapping, norm_header
+from ml.io import FileFormatError, RawTable
+from ml.parsing import MISSING_MARKERS
+
+STATUSES = ("vorgeschlagen", "beschlossen", "umgesetzt", "abgelehnt")
+DIRECTIONS = {"senken": -1, "sinken": -1, "verringern": -1, "-": -1, "-1": -1, "down": -1,
+              "steigern": 1, "erhoehen": 1, "erhöhen": 1, "+": 1, "1": 1, "+1": 1, "up": 1}
+
+ROLES = {
+    "measure_id": ("measure_id", "massnahme_id", "massnahme", "maßnahme", "empfehlung", "nr", "nummer", "id"),
+    "title": ("title", "titel", "bezeichnung", "name"),
+    "field": ("field", "feld", "handlungsfeld", "lebenslage", "dimension"),
+    "regions": ("regions", "region_ids", "gebiete", "regionen", "region_id", "gebiet", "sozialraeume", "sozialraum"),
+    "start": ("start", "beginn", "von", "seit"),
+    "end": ("end", "ende", "bis"),
+    "cost": ("cost", "cost_per_year", "kosten", "kosten_pro_jahr", "kosten_je_jahr", "jahreskosten"),
+    "status": ("status", "stand"),
+    "indicators": ("indicators", "target_indicators", "zielindikatoren", "indikatoren", "ziel"),
+    "direction": ("direction", "richtung", "erwartete_richtung", "zielrichtung"),
+}
+
+
+def _find(header: list[str], role: str) -> int | None:
+    wanted = {norm_header(a) for a in ROLES[role]}
+    for i, h in enumerate(header):
+        if norm_header(h) in wanted:
+            return i
+    return None
+
+
+def is_measure_register(header: list[str]) -> bool:
+    """Whether a header looks like a register of measures: a status, a start and regions or target indicators."""
+    return _find(header, "status") is not None and _find(header, "start") is not None and (
+        _find(header, "regions") is not None or _find(header, "indicators") is not None)
+
+
+def _list(text: str) -> list[str]:
+    return [p.strip() for p in re.split(r"[,;|]", str(text)) if p.strip() and p.strip() not in MISSING_MARKERS]
+
+
+def adapt_measures(table: RawTable, mapping: Mapping, known_regions: frozenset[str],
+                   known_indicators: frozenset[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Validate a register of measures; returns (accepted measures, quarantined rows)."""
+    h = table.header
+    idx = {role: _find(h, role) for role in ROLES}
+    missing = [r for r in ("measure_id", "title", "status", "start", "regions") if idx[r] is None]
+    if missing:
+        raise FileFormatError(f"{table.path}: a register of measures needs column(s) {', '.join(missing)} (e.g. "
+                              f"Maßnahme, Titel, Status, Beginn, Gebiete); header is {', '.join(h)}")
+    text = {role: cell_column(table, i).astype("str").str.strip() for role, i in idx.items()}
+    start, bad_start = _year(text["start"])
+    end, bad_end = _year(text["end"])
+    cost = _number(text["cost"])
+    status = text["status"].str.lower()
+    direction = text["direction"].str.lower().map(lambda d: DIRECTIONS.get(d, 0 if d in MISSING_MARKERS else None))
+    regions = text["regions"].map(_list)
+    indicators = text["indicators"].map(_list)
+    frame = pd.DataFrame({
+        "measure_id": text["measure_id"].to_numpy(), "title": text["title"].to_numpy(), "field": text["field"].to_numpy(),
+        "regions": regions.map(",".join).to_numpy(), "start": start.to_numpy(), "end": end.to_numpy(),
+        "cost_per_year": cost.to_numpy(), "status": status.to_numpy(), "indicators": indicators.map(",".join).to_numpy(),
+        "direction": direction.to_numpy()})
+    reason = np.full(len(frame), "", dtype=object)
+    column = np.full(len(frame), "", dtype=object)
+
+    def fail(mask, why, col):
+        m = np.asarray(mask, bool) & (reason == "")
+        reason[m], column[m] = why, col
+
+    fail(frame["measure_id"].eq("").to_numpy(), "measure id missing", "measure_id")
+    fail(frame["title"].eq("").to_numpy(), "title missing", "title")
+    fail(~frame["status"].isin(STATUSES).to_numpy(), f"status must be one of {', '.join(STATUSES)}", "status")
+    fail(frame["start"].isna().to_numpy() | bad_start, "start is not a year or date", "start")
+    fail(bad_end, "end is not a year or date", "end")
+    fail((frame["end"] < frame["start"]).to_numpy(), "ends before it starts", "end")
+    has_cost = ~text["cost"].isin(MISSING_MARKERS).to_numpy()
+    fail(has_cost & np.isnan(cost.to_numpy()), "cost is not a number", "cost")
+    fail(has_cost & (cost.to_numpy() < 0), "cost below 0", "cost")
+    fail(regions.map(len).eq(0).to_numpy(), "no region", "regions")
+    fail(regions.map(lambda rs: any(r not in known_regions for r in rs)).to_numpy(),
+         "unknown region (import the regions first)", "regions")
+    fail(indicators.map(lambda xs: any(x not in known_indicators for x in xs)).to_numpy(),
+         "unknown indicator (not in the catalog)", "indicators")
+    fail(frame["direction"].isna().to_numpy(), "direction must be senken or steigern", "direction")
+    fail(frame["measure_id"].duplicated(keep=False).to_numpy(), "measure id appears more than once in the file",
+         "measure_id")
+    ok = reason == ""
+    value = [text[c].iloc[i] if c in text else "" for i, c in enumerate(column)]
+    accepted = frame[ok].reset_index(drop=True)
+    accepted["direction"] = accepted["direction"].astype(int)
+    quarantined = pd.DataFrame({"line": table.lines[~ok], "column": column[~ok],
+                                "value": np.asarray(value, dtype=object)[~ok], "reason": reason[~ok]})
+    return accepted, quarantined

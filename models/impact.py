@@ -1,0 +1,163 @@
+"""Did a measure work? The synthetic-control estimate of its effect, with placebo inference, beside a
+difference-in-differences on matched donors.
+
+For one treated region, one indicator and the measure's start period:
+
+* **Donors** are untreated regions (none with an overlapping measure), the ``k`` most alike before the start —
+  alike in the learned GMLVQ metric (distance (x − y)ᵀ Λ (x − y) on the profile's z-values) where one is given,
+  else in plain distance.
+* **Synthetic control** (Abadie, Diamond & Hainmueller 2010): non-negative donor weights summing to one that
+  reproduce the treated region's path before the start as closely as possible; the effect is the mean gap
+  between the region and its synthetic twin after the start.
+* **Placebos in space**: every donor is treated as if it had the measure (the others as its donors). The p-value
+  is the share of placebos whose post/pre error ratio is at least the treated region's; the 90 % interval is
+  the estimate minus the 5 % and 95 % quantiles of the placebos' effects (estimation error alone). (Scaling
+  each placebo by the fits' ratio was tried and covered less: 83 % against 86–91 % on the planted measures.)
+* **Difference in differences** on the same donors: the region's change from before to after, minus theirs.
+* The estimate is **withheld** with the reason (in German) when there are fewer than ``min_donors`` donors, fewer than
+  ``min_pre`` periods before the start or one after, or the pre-period fit is poor: the region's pre-period
+  error more than ``max_fit_ratio`` times the median placebo's (the region is unlike any mix of its donors).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import nnls
+
+from ml.formatting import de
+
+
+@dataclass
+class Impact:
+    """One measure's effect on one indicator in one region: the synthetic-control estimate, its 90 % interval and
+    p-value, the difference in differences, the fit, the donors and their weights; or why it is withheld."""
+    effect: float | None
+    lower: float | None
+    upper: float | None
+    p_value: float | None
+    did: float | None
+    pre_rmspe: float | None
+    post_periods: int
+    weights: dict[str, float] = field(default_factory=dict)
+    withheld: str | None = None
+    placebo_effects: list[float] = field(default_factory=list)
+
+    @property
+    def distinguishable(self) -> bool:
+        """Whether the interval excludes zero (an effect that can be told apart from noise)."""
+        return self.lower is not None and (self.lower > 0 or self.upper < 0)
+
+
+def synth_weights(y: np.ndarray, donors: np.ndarray, penalty: float = 1e3) -> np.ndarray:
+    """Non-negative weights summing to one with donors @ w as close to y as possible (least squares; the sum
+    constraint as a heavily weighted extra row). ``y``: periods; ``donors``: periods × donors."""
+    scale = max(float(np.abs(donors).max()), 1e-9)
+    a = np.vstack([donors / scale, penalty * np.ones(donors.shape[1])])
+    b = np.concatenate([y / scale, [penalty]])
+    w, _ = nnls(a, b, maxiter=50 * donors.shape[1])
+    total = w.sum()
+    return w / total if total > 0 else np.full(donors.shape[1], 1.0 / donors.shape[1])
+
+
+def _sc(y: np.ndarray, donors: np.ndarray, pre: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Weights and the gap path (region minus synthetic twin) over all periods."""
+    w = synth_weights(y[pre], donors[pre])
+    return w, y - donors @ w
+
+
+def donor_pool(features: pd.DataFrame, treated: str, candidates: list[str], k: int,
+               metric: np.ndarray | None = None) -> list[str]:
+    """The ``k`` candidates most alike the treated region in ``features`` (regions × z-values before the start),
+    by (x − y)ᵀ Λ (x − y) with the learned ``metric`` Λ, else squared Euclidean distance."""
+    x = features.reindex(candidates).fillna(0.0).to_numpy(float)
+    t = features.loc[treated].fillna(0.0).to_numpy(float)
+    diff = x - t
+    lam = np.eye(diff.shape[1]) if metric is None else np.asarray(metric, float)
+    d = np.einsum("ij,jk,ik->i", diff, lam, diff)
+    order = np.argsort(d, kind="stable")
+    return [candidates[i] for i in order[:k]]
+
+
+def estimate(panel: pd.DataFrame, treated: str, start: str, donors: list[str], level: float = 0.9,
+             min_donors: int = 5, min_pre: int = 4, max_fit_ratio: float = 2.0) -> Impact:
+    """The effect of a measure starting in ``start`` on ``treated`` (``panel``: regions × periods of one
+    indicator, periods as sortable text)."""
+    periods = sorted(panel.columns.astype(str))
+    panel = panel.set_axis(panel.columns.astype(str), axis=1)[periods]
+    pool = [d for d in donors if d != treated and d in panel.index and panel.loc[d].notna().all()]
+    pre = np.array([p < str(start) for p in periods])
+    n_post = int((~pre).sum())
+    if treated not in panel.index or panel.loc[treated].isna().any():
+        return Impact(None, None, None, None, None, None, n_post, withheld="die Reihe des Gebiets hat Lücken (gesperrte oder fehlende Werte)")
+    if pre.sum() < min_pre or n_post < 1:
+        return Impact(None, None, None, None, None, None, n_post,
+                      withheld=f"{int(pre.sum())} Jahre vor dem Beginn und {n_post} danach (nötig: mindestens {min_pre} "
+                               "und 1)")
+    if len(pool) < min_donors:
+        return Impact(None, None, None, None, None, None, n_post,
+                      withheld=f"nur {len(pool)} Vergleichsgebiete mit vollständiger Reihe (nötig: mindestens {min_donors})")
+    y = panel.loc[treated].to_numpy(float)
+    donor_y = panel.loc[pool].to_numpy(float).T                       # periods × donors
+    w, gap = _sc(y, donor_y, pre)
+    effect = float(gap[~pre].mean())
+    pre_rmspe = float(np.sqrt(np.mean(gap[pre] ** 2)))
+    ratio = float(np.sqrt(np.mean(gap[~pre] ** 2))) / max(pre_rmspe, 1e-9)
+    placebo_effects, placebo_ratios, placebo_pre = [], [], []
+    for j in range(donor_y.shape[1]):
+        others = np.delete(donor_y, j, axis=1)
+        _, g = _sc(donor_y[:, j], others, pre)
+        rm = float(np.sqrt(np.mean(g[pre] ** 2)))
+        placebo_effects.append(float(g[~pre].mean()))
+        placebo_pre.append(rm)
+        placebo_ratios.append(float(np.sqrt(np.mean(g[~pre] ** 2))) / max(rm, 1e-9))
+    y_pre, y_post = y[pre].mean(), y[~pre].mean()
+    did = float((y_post - y_pre) - (donor_y[~pre].mean() - donor_y[pre].mean()))
+    weights = {d: float(v) for d, v in zip(pool, w) if v > 1e-3}
+    typical = float(np.median(placebo_pre))
+    if pre_rmspe > max_fit_ratio * max(typical, 1e-9):
+        return Impact(None, None, None, None, did, pre_rmspe, n_post, weights,
+                      withheld=f"die Vergleichsgebiete bilden den Verlauf vor dem Beginn nicht nach (Abweichung "
+                               f"{de(pre_rmspe, 2)}, das {de(pre_rmspe / max(typical, 1e-9), 1)}-Fache eines typischen "
+                               "Gebiets)",
+                      placebo_effects=placebo_effects)
+    alpha = (1 - level) / 2
+    q_lo, q_hi = np.quantile(placebo_effects, [alpha, 1 - alpha])
+    p = (1 + sum(r >= ratio for r in placebo_ratios)) / (len(placebo_ratios) + 1)
+    return Impact(effect, effect - float(q_hi), effect - float(q_lo), float(p), did, pre_rmspe, n_post, weights,
+                  placebo_effects=placebo_effects)
+
+
+def before_after(panel: pd.DataFrame, treated: str, start: str) -> float:
+    """The plain comparison: the region's mean after the start minus its mean before."""
+    s = panel.loc[treated]
+    after = s.index.astype(str) >= str(start)
+    return float(s[after].mean() - s[~after].mean())
+
+
+def did_all(panel: pd.DataFrame, treated: str, start: str, untreated: list[str]) -> float:
+    """Difference in differences against every untreated region (no matching)."""
+    after = panel.columns.astype(str) >= str(start)
+    y = panel.loc[treated]
+    rest = panel.loc[[u for u in untreated if u != treated]]
+    return float((y[after].mean() - y[~after].mean()) - (rest.loc[:, after].mean().mean() - rest.loc[:, ~after].mean().mean()))
+
+
+def sentence(impact: Impact, indicator: str, region: str, unit: str, donors: dict[str, str], level: float = 0.9) -> str:
+    """The estimate in plain German, naming the comparison regions and the design's caveat."""
+    if impact.withheld:
+        return f"Für {indicator} in {region} lässt sich keine Wirkung schätzen: {impact.withheld}."
+    unit = "Prozentpunkte" if unit == "%" else unit
+    names = "; ".join(donors.get(d, d) for d, _ in sorted(impact.weights.items(), key=lambda kv: -kv[1])[:4])
+    caveat = (f" Verglichen wird mit einer gewichteten Mischung ähnlicher Gebiete ohne Maßnahme ({names}); ein "
+              "Unterschied kann auch andere Ursachen haben, die nur dieses Gebiet betreffen.")
+    if not impact.distinguishable:
+        return (f"Seit Beginn der Maßnahme unterscheidet sich {indicator} in {region} nicht erkennbar vom Verlauf "
+                f"vergleichbarer Gebiete ({de(impact.effect, 1)} {unit}, {round(level * 100)} %-Intervall "
+                f"{de(impact.lower, 1)} bis {de(impact.upper, 1)})." + caveat)
+    direction = "über" if impact.effect > 0 else "unter"
+    return (f"Seit Beginn der Maßnahme liegt {indicator} in {region} um {de(abs(impact.effect), 1)} {unit} "
+            f"{direction} dem Verlauf vergleichbarer Gebiete ({round(level * 100)} %-Intervall {de(impact.lower, 1)} bis "
+            f"{de(impact.upper, 1)}).{caveat}")

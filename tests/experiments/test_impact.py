@@ -1,0 +1,88 @@
+"""The impact job on the Musterkreis: its register of measures evaluated, an effect planted into one Gemeinde's
+series found with the right sign, no effect claimed where the sample holds none, every result stored and
+explained in German."""
+
+import json
+
+import pandas as pd
+import pytest
+from mlflow import MlflowClient
+
+from experiments.cases import musterkreis_profiles
+from experiments.jobs import JobError, impact_job
+from ml.importers import ingest_file
+from ml.io import write_table
+from ml.store import Store
+from ml.synthetic import measure_register
+from ml.tracking import tracking_uri
+
+
+@pytest.fixture(scope="module")
+def county(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("impact")
+    settings, _, result = musterkreis_profiles(tmp)
+    with Store(settings.store.path) as store:
+        store.replace_table("feature_values", result.values)
+        store.replace_table("profiles", result.profiles)
+        store.replace_table("model_matrix", result.model)
+        register = measure_register(store.regions(), store.observations())
+        assert ingest_file(write_table(register, tmp / "massnahmen.csv"), store, settings).status == "ok"
+    return settings, result, register, tmp
+
+
+def test_the_register_evaluated(county):
+    settings, _, register, _ = county
+    summary = impact_job(settings)
+    t = summary.table
+    done = register[register["Status"] == "umgesetzt"]
+    expected = sum(len(r["Gebiete"].split(",")) * len(r["Zielindikatoren"].split("|")) for _, r in done.iterrows())
+    assert len(t) == expected and set(t["measure_id"]) == set(done["Maßnahme"])
+    shown = t[t["withheld"].isna()]
+    assert len(shown) >= 4 and (shown["lower"] <= shown["effect"]).all() and (shown["effect"] <= shown["upper"]).all()
+    # the sample holds no effect of any measure: at most one estimate in ten may look like one
+    assert shown["distinguishable"].mean() <= 0.2
+    for text in t["sentence"]:
+        assert text.startswith(("Seit Beginn der Maßnahme", "Für ", "Keine Schätzung"))
+    assert all("ähnlicher Gebiete ohne Maßnahme" in s for s in shown["sentence"])
+    assert set(t["metric"]) <= {"gmlvq", "euclid"} and "gmlvq" in set(t["metric"])
+    with Store(settings.store.path, read_only=True) as store:
+        stored = store.table("impacts")
+    assert len(stored) == len(t) and stored["run_id"].nunique() == 1
+    run = MlflowClient(tracking_uri(settings.tracking.uri)).get_run(summary.run_id)
+    assert run.data.metrics["estimates"] == len(shown) and run.info.run_name == "impact"
+
+
+def test_a_planted_effect_is_found(county):
+    settings, result, register, tmp = county
+    # the town of the register's measure on transfer receipt: its rate is measured on many residents
+    first = register[(register["Status"] == "umgesetzt") & (register["Zielindikatoren"] == "sgb2_quote")].iloc[0]
+    region, start = first["Gebiete"].split(",")[0], int(first["Beginn"])
+    indicator = first["Zielindikatoren"].split("|")[0]
+    values = result.values.copy()
+    year = pd.to_numeric(values["period"].astype(str), errors="coerce")     # monthly periods are not years
+    hit = (values["region_id"] == region) & (values["indicator_id"] == indicator) & (year >= start)
+    series = values.loc[(values["region_id"] == region) & (values["indicator_id"] == indicator), "value"]
+    planted = -0.5 * float(series.mean())               # the measure halves the rate from its start
+    values.loc[hit, "value"] = values.loc[hit, "value"] + planted
+    with Store(settings.store.path) as store:
+        store.replace_table("feature_values", values)
+    try:
+        t = impact_job(settings).table
+    finally:
+        with Store(settings.store.path) as store:
+            store.replace_table("feature_values", result.values)
+    row = t[(t["measure_id"] == first["Maßnahme"]) & (t["region_id"] == region) & (t["indicator_id"] == indicator)].iloc[0]
+    assert pd.isna(row["withheld"]) and row["distinguishable"] and row["effect"] < 0
+    assert row["lower"] <= planted <= row["upper"]
+    assert "unter dem Verlauf vergleichbarer Gebiete" in row["sentence"] and "entspricht dem Ziel" in row["sentence"]
+    assert sum(json.loads(row["weights"]).values()) == pytest.approx(1.0, abs=1e-3)
+
+
+def test_nothing_to_evaluate(county, settings, store):
+    store.close()
+    with pytest.raises(JobError, match="no profiles yet"):
+        impact_job(settings)
+    s, _, _, _ = county
+    none = s.model_copy(update={"impact": s.impact.model_copy(update={"statuses": ["abgelehnt", "vorgeschlagen"]})})
+    summary = impact_job(none)
+    assert set(summary.table["measure_id"]) == {"M06", "M07"}   # what the proposed and the rejected ones would do

@@ -1,0 +1,77 @@
+"""The synthetic-control impact estimate: exact on a hand-built case, honest about noise, withheld when it must."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from models.impact import before_after, did_all, donor_pool, estimate, sentence, synth_weights
+
+YEARS = [str(y) for y in range(2010, 2024)]
+
+
+def panel_with(seed=0, n=12, effect=5.0, noise=0.0):
+    """Donors on random walks; the treated region is 0.3 × D0 + 0.7 × D1 until 2018, then 5 more."""
+    rng = np.random.default_rng(seed)
+    donors = {f"D{j}": 50 + np.cumsum(rng.normal(0, 1, len(YEARS))) for j in range(n)}
+    treated = 0.3 * donors["D0"] + 0.7 * donors["D1"] + rng.normal(0, noise, len(YEARS))
+    after = np.array([y >= "2018" for y in YEARS])
+    treated = treated + effect * after
+    return pd.DataFrame({"T": treated, **donors}, index=YEARS).T
+
+
+def test_exact_case_recovers_weights_and_effect():
+    panel = panel_with()
+    donors = [f"D{j}" for j in range(12)]
+    w = synth_weights(panel.loc["T", YEARS[:8]].to_numpy(), panel.loc[donors, YEARS[:8]].to_numpy().T)
+    assert w[0] == pytest.approx(0.3, abs=1e-3) and w[1] == pytest.approx(0.7, abs=1e-3) and w.sum() == pytest.approx(1)
+    got = estimate(panel, "T", "2018", donors)
+    assert got.withheld is None and got.effect == pytest.approx(5.0, abs=1e-3)
+    assert got.weights == pytest.approx({"D0": 0.3, "D1": 0.7}, abs=1e-3) and got.pre_rmspe < 1e-3
+    assert got.lower < 5 < got.upper and got.distinguishable and got.p_value <= 1 / 13 + 1e-9
+
+
+def test_the_simple_comparisons():
+    """A county-wide rise of 2 from 2018 on and an effect of 3 in T: before/after sees 5, the difference in
+    differences against all others 3."""
+    years = YEARS
+    after = np.array([y >= "2018" for y in years], float)
+    base = pd.DataFrame({r: 10 + 2 * after for r in ("A", "B", "C")}, index=years).T
+    base.loc["T"] = 10 + 5 * after
+    assert before_after(base, "T", "2018") == pytest.approx(5.0)
+    assert did_all(base, "T", "2018", ["A", "B", "C"]) == pytest.approx(3.0)
+
+
+def test_no_effect_is_not_claimed():
+    claims = 0
+    for seed in range(20):
+        got = estimate(panel_with(seed=seed, effect=0.0, noise=0.5), "T", "2018", [f"D{j}" for j in range(12)])
+        claims += got.withheld is None and got.distinguishable
+    assert claims <= 4
+
+
+def test_withheld_with_the_reason():
+    panel = panel_with()
+    assert "Vergleichsgebiete mit vollständiger Reihe" in estimate(panel, "T", "2018", ["D0", "D1"]).withheld
+    assert "Jahre vor dem Beginn" in estimate(panel, "T", "2011", [f"D{j}" for j in range(12)]).withheld
+    # a region far above every donor cannot be reproduced by a mix of them
+    odd = panel.copy()
+    odd.loc["T"] = odd.loc["T"] + 40 + 3 * np.sin(np.arange(len(YEARS)))
+    far = estimate(odd, "T", "2018", [f"D{j}" for j in range(12)])
+    assert far.effect is None and "bilden den Verlauf vor dem Beginn nicht nach" in far.withheld
+    text = sentence(far, "die HzE-Quote", "Altdorf", "je 1.000", {})
+    assert text.startswith("Für die HzE-Quote in Altdorf lässt sich keine Wirkung schätzen")
+
+
+def test_sentence_names_the_comparison_and_the_caveat():
+    got = estimate(panel_with(effect=-4.1), "T", "2018", [f"D{j}" for j in range(12)])
+    text = sentence(got, "die HzE-Quote", "Altdorf", "je 1.000", {"D0": "Bedorf", "D1": "Cestadt"})
+    assert text.startswith("Seit Beginn der Maßnahme liegt die HzE-Quote in Altdorf um 4,1 je 1.000 unter dem Verlauf")
+    assert "(Cestadt; Bedorf)" in text and "90 %-Intervall" in text and "andere Ursachen" in text
+
+
+def test_donors_by_the_learned_metric():
+    features = pd.DataFrame({"a": [0.0, 0.1, 5.0, 0.0], "b": [0.0, 5.0, 0.1, 3.0]}, index=["T", "X", "Y", "Z"])
+    # with the plain distance Z (3 away on b) is nearer than X and Y (5 away)
+    assert donor_pool(features, "T", ["X", "Y", "Z"], 1) == ["Z"]
+    # a metric that ignores b: X and Z (0 and 0.1 on a) come first
+    assert donor_pool(features, "T", ["X", "Y", "Z"], 2, np.diag([1.0, 0.0])) == ["Z", "X"]
