@@ -178,6 +178,14 @@ def test_export_every_kind(demo_run, tmp_path):
     lg = pd.read_csv(tmp_path / "l.csv", sep=";", decimal=",", encoding="utf-8-sig", dtype=str)
     assert set(lg["Lebenslage"]) == {"Kindheit und Jugend", "Teilhabe", "Senioren", "Bildung"} and "Rang" not in lg
     assert set(lg["Jahr"]) == {"2025"} and lg["Prüfung der Gewichtung"].notna().all()
+    # Bestand und Bedarf, and the register of measures with the effects
+    run(["export", "coverage", "--period", "2035", "--out", str(tmp_path / "c.csv")], env)
+    c = pd.read_csv(tmp_path / "c.csv", sep=";", decimal=",", encoding="utf-8-sig", dtype=str)
+    assert set(c["Einrichtung"]) == {"Kita", "Pflegeheim"} and set(c["Jahr"]) == {"2035"}
+    run(["export", "measures", "--out", str(tmp_path / "m.xlsx")], env)
+    m = pd.read_excel(tmp_path / "m.xlsx", dtype=str)
+    assert {"Maßnahme", "Titel", "Stand", "Wirkung"} <= set(m.columns)
+    assert m.loc[m["Stand"] == "umgesetzt", "Wirkung"].str.len().gt(20).all()
     # errors name what is wrong
     out = CliRunner().invoke(main, ["export", "warnings", "--out", str(tmp_path / "w.txt")], env=env)
     assert out.exit_code == 2 and "must end in .csv or .xlsx" in out.output

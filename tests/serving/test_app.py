@@ -172,6 +172,27 @@ def test_coverage_and_its_map_layer(client):
     assert r.status_code == 404 and r.json()["field"] == "type"
 
 
+def test_measures_and_their_effects(client):
+    body = client.get("/measures").json()
+    assert {m["status"] for m in body["measures"]} == {"vorgeschlagen", "beschlossen", "umgesetzt", "abgelehnt"}
+    done = [m for m in body["measures"] if m["status"] == "umgesetzt"]
+    assert done and all(m["impacts"] for m in done) and body["cost_per_year"] > 0
+    for i in (i for m in done for i in m["impacts"]):
+        assert i["sentence"].startswith(("Seit Beginn der Maßnahme", "Für ", "Keine Schätzung"))
+        if i["withheld"] is None:
+            assert i["lower"] <= i["effect"] <= i["upper"] and sum(i["comparison"].values()) == pytest.approx(1, abs=1e-3)
+    region = done[0]["regions"][0]
+    mine = client.get("/measures", params={"region_id": region}).json()["measures"]
+    assert mine and all(region in m["regions"] for m in mine)
+    assert all(i["region_id"] == region for m in mine for i in m["impacts"])
+    one = client.get("/impact", params={"measure_id": done[0]["measure_id"]}).json()
+    assert one["measure_id"] == done[0]["measure_id"] and len(one["impacts"]) >= len(done[0]["impacts"])
+    r = client.get("/impact", params={"measure_id": "M99"})
+    assert r.status_code == 404 and r.json()["field"] == "measure_id"
+    page = client.get("/report", params={"region_id": region}).text
+    assert "Maßnahmen und Wirkung" in page and done[0]["title"] in page
+
+
 def test_lebenslagen_without_ranks(client):
     body = client.get("/lebenslagen", params={"region_id": "14599020"}).json()
     assert body["period"] == "2025"
