@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from ml.catalog import Indicator
+from ml.importers.mapping import norm_header
 from ml.io import Problem, RawTable
 from ml.parsing import DASHES, MISSING_MARKERS
 
@@ -81,3 +83,30 @@ def melt(table: RawTable, region: pd.Series, period: pd.Series, columns: dict[in
     for c in LONG_COLUMNS[1:]:
         out[c] = out[c].astype("str")
     return out, empty
+
+
+def role_position(header: list[str], aliases: tuple[str, ...]) -> int | None:
+    """The first header matching one of ``aliases`` (compared as :func:`ml.importers.mapping.norm_header` folds
+    them), or None."""
+    wanted = {norm_header(a) for a in aliases}
+    return next((i for i, h in enumerate(header) if norm_header(h) in wanted), None)
+
+
+def register_number(text: pd.Series) -> pd.Series:
+    """Numbers as German registers write them: decimal comma, '.' between thousands (80.000), or a decimal point."""
+    t = text.str.strip().str.replace("\u00a0", "", regex=False).str.replace(" ", "", regex=False)
+    thousands = t.str.fullmatch(r"-?\d{1,3}(\.\d{3})+")
+    t = t.where(~thousands, t.str.replace(".", "", regex=False))
+    comma = t.str.contains(",", regex=False)
+    t = t.where(~comma, t.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
+    return pd.to_numeric(t, errors="coerce")
+
+
+def register_year(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """A year from 'YYYY', 'YYYY-MM-DD' or 'DD.MM.YYYY' (NaN when empty); and which non-empty cells are not one."""
+    t = text.str.strip()
+    empty = t.isin(MISSING_MARKERS).to_numpy()
+    year = t.str.extract(r"^(\d{4})(?:-\d{2}-\d{2})?$", expand=False)
+    dotted = t.str.extract(r"^\d{1,2}\.\d{1,2}\.(\d{4})$", expand=False)
+    out = pd.to_numeric(pd.Series(np.where(year.notna(), year, dotted), index=t.index), errors="coerce")
+    return out, (~empty) & out.isna().to_numpy()

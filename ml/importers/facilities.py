@@ -12,7 +12,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from ml.importers.common import cell_column
+from ml.importers.common import cell_column, register_number, register_year, role_position
 from ml.importers.mapping import Mapping, find_column, norm_header
 from ml.io import FileFormatError, RawTable
 from ml.parsing import MISSING_MARKERS, normalize_codes
@@ -34,36 +34,12 @@ COLUMNS = ("facility_id", "name", "type", "capacity", "lat", "lon", "region_id",
 
 
 def _find(header: list[str], role: str) -> int | None:
-    wanted = {norm_header(a) for a in ROLES[role]}
-    for i, h in enumerate(header):
-        if norm_header(h) in wanted:
-            return i
-    return None
+    return role_position(header, ROLES[role])
 
 
 def is_facility_register(header: list[str]) -> bool:
     """Whether a header looks like a facility register: a type and a capacity column."""
     return _find(header, "type") is not None and _find(header, "capacity") is not None
-
-
-def _number(text: pd.Series) -> pd.Series:
-    """Numbers as German registers write them: decimal comma, '.' between thousands (80.000), or a decimal point."""
-    t = text.str.strip().str.replace("\u00a0", "", regex=False).str.replace(" ", "", regex=False)
-    thousands = t.str.fullmatch(r"-?\d{1,3}(\.\d{3})+")
-    t = t.where(~thousands, t.str.replace(".", "", regex=False))
-    comma = t.str.contains(",", regex=False)
-    t = t.where(~comma, t.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
-    return pd.to_numeric(t, errors="coerce")
-
-
-def _year(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """A year from 'YYYY', 'YYYY-MM-DD' or 'DD.MM.YYYY' (NaN when empty); and which non-empty cells are not one."""
-    t = text.str.strip()
-    empty = t.isin(MISSING_MARKERS).to_numpy()
-    year = t.str.extract(r"^(\d{4})(?:-\d{2}-\d{2})?$", expand=False)
-    dotted = t.str.extract(r"^\d{1,2}\.\d{1,2}\.(\d{4})$", expand=False)
-    out = pd.to_numeric(pd.Series(np.where(year.notna(), year, dotted), index=t.index), errors="coerce")
-    return out, (~empty) & out.isna().to_numpy()
 
 
 def adapt_facilities(table: RawTable, mapping: Mapping, known: frozenset[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -81,12 +57,12 @@ def adapt_facilities(table: RawTable, mapping: Mapping, known: frozenset[str]) -
                               f"header is {', '.join(h)}")
     text = {role: cell_column(table, i).astype("str") for role, i in idx.items()}
     codes, bad_code = normalize_codes(text["region_id"], mapping.region_code_width)
-    lat, lon = _number(text["lat"]), _number(text["lon"])
-    opened, bad_open = _year(text["opened"])
-    closed, bad_close = _year(text["closed"])
+    lat, lon = register_number(text["lat"]), register_number(text["lon"])
+    opened, bad_open = register_year(text["opened"])
+    closed, bad_close = register_year(text["closed"])
     frame = pd.DataFrame({
         "facility_id": text["facility_id"].str.strip().to_numpy(), "name": text["name"].str.strip().to_numpy(),
-        "type": text["type"].str.strip().to_numpy(), "capacity": _number(text["capacity"]).to_numpy(),
+        "type": text["type"].str.strip().to_numpy(), "capacity": register_number(text["capacity"]).to_numpy(),
         "lat": lat.to_numpy(), "lon": lon.to_numpy(), "region_id": codes.to_numpy(),
         "opened": opened.to_numpy(), "closed": closed.to_numpy()})
     reason = np.full(len(frame), "", dtype=object)

@@ -13,9 +13,8 @@ import re
 import numpy as np
 import pandas as pd
 
-from ml.importers.common import cell_column
-from ml.importers.facilities import _number, _year
-from ml.importers.mapping import Mapping, norm_header
+from ml.importers.common import cell_column, register_number, register_year, role_position
+from ml.importers.mapping import Mapping
 from ml.io import FileFormatError, RawTable
 from ml.parsing import MISSING_MARKERS
 
@@ -38,11 +37,7 @@ ROLES = {
 
 
 def _find(header: list[str], role: str) -> int | None:
-    wanted = {norm_header(a) for a in ROLES[role]}
-    for i, h in enumerate(header):
-        if norm_header(h) in wanted:
-            return i
-    return None
+    return role_position(header, ROLES[role])
 
 
 def is_measure_register(header: list[str]) -> bool:
@@ -65,9 +60,9 @@ def adapt_measures(table: RawTable, mapping: Mapping, known_regions: frozenset[s
         raise FileFormatError(f"{table.path}: a register of measures needs column(s) {', '.join(missing)} (e.g. "
                               f"Maßnahme, Titel, Status, Beginn, Gebiete); header is {', '.join(h)}")
     text = {role: cell_column(table, i).astype("str").str.strip() for role, i in idx.items()}
-    start, bad_start = _year(text["start"])
-    end, bad_end = _year(text["end"])
-    cost = _number(text["cost"])
+    start, bad_start = register_year(text["start"])
+    end, bad_end = register_year(text["end"])
+    cost = register_number(text["cost"])
     status = text["status"].str.lower()
     direction = text["direction"].str.lower().map(lambda d: DIRECTIONS.get(d, 0 if d in MISSING_MARKERS else None))
     regions = text["regions"].map(_list)

@@ -5,7 +5,8 @@ from hypothesis import given, settings as hsettings
 from hypothesis import strategies as st
 
 from ml.importers import detect_format, ingest_file
-from ml.importers.facilities import _year, is_facility_register
+from ml.importers.common import register_year as _year
+from ml.importers.facilities import is_facility_register
 from tests.conftest import write
 
 HEADER = "Einrichtung;Name;Art;Plätze;lat;lon;Gebiet;eröffnet;geschlossen\n"

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 import pandas as pd
 
 from ml.importers import detect_format, ingest_file
-from ml.importers.facilities import _number
+from ml.importers.common import register_number as _number
 from ml.importers.measures import is_measure_register
 from tests.conftest import write
 
