@@ -134,8 +134,9 @@ SIZE_CLASSES = (0.0, 100.0, 1000.0, np.inf)
 
 def error_bands(pop: Population, parents: pd.Series, origin: int, groups: list[AgeGroup],
                 settings: ProjectionSettings, level: float = 0.8) -> tuple[pd.DataFrame, int | None]:
-    """Lower and upper quantiles of log(actual/projected) per group and size class, per year of horizon, from a fit
-    at the latest earlier origin whose projection reaches ``origin``; (empty, None) when there is none."""
+    """Lower and upper quantiles of log(actual/projected) per group and size class (and per group over all sizes,
+    ``pooled``), per year of horizon, from a fit at the latest earlier origin whose projection reaches ``origin``;
+    (empty, None) when there is none."""
     earlier = [t for t in pop.times if t < origin and len([u for u in pop.times if t - settings.window <= u <= t]) >= 2]
     if not earlier:
         return pd.DataFrame(), None
@@ -146,30 +147,35 @@ def error_bands(pop: Population, parents: pd.Series, origin: int, groups: list[A
     h = origin - at
     rows = []
     for j, g in enumerate(groups):
-        for c in range(len(SIZE_CLASSES) - 1):
-            lo, hi = SIZE_CLASSES[c], SIZE_CLASSES[c + 1]
+        # every size class with enough regions its own band; the group's regions together as the fallback
+        classes = [(0.0, np.inf, True)] + [(SIZE_CLASSES[c], SIZE_CLASSES[c + 1], False)
+                                           for c in range(len(SIZE_CLASSES) - 1)]
+        for lo, hi, pooled in classes:
             ok = ~(np.isnan(pred[:, j]) | np.isnan(actual[:, j])) & (pred[:, j] >= lo) & (pred[:, j] < hi)
             r = np.log((actual[ok, j] + 1) / (pred[ok, j] + 1))
             if len(r) < 10:
                 continue
             q = np.quantile(r, [(1 - level) / 2, (1 + level) / 2])
-            rows.append({"group": j, "size_from": lo, "size_to": hi, "low_per_year": q[0] / h,
+            rows.append({"group": j, "size_from": lo, "size_to": hi, "pooled": pooled, "low_per_year": q[0] / h,
                          "high_per_year": q[1] / h, "regions": int(ok.sum())})
     return pd.DataFrame(rows), at
 
 
 def interval(pred: np.ndarray, bands: pd.DataFrame, horizon: int) -> tuple[np.ndarray, np.ndarray]:
     """Lower and upper bounds for projected counts (regions × groups) ``horizon`` years ahead: the band of the
-    group and size class, widened in proportion to the horizon; no band, no bounds (NaN)."""
+    group and size class (else of the group's regions together), widened in proportion to the horizon; no band,
+    no bounds (NaN)."""
     low, high = np.full(pred.shape, np.nan), np.full(pred.shape, np.nan)
     if bands.empty:
         return low, high
-    for _, b in bands.iterrows():
+    for _, b in bands.sort_values("pooled", ascending=False, kind="stable").iterrows():
         j = int(b["group"])
         rows = (pred[:, j] >= b["size_from"]) & (pred[:, j] < b["size_to"])
         low[rows, j] = np.maximum((pred[rows, j] + 1) * np.exp(b["low_per_year"] * horizon) - 1, 0.0)
         high[rows, j] = (pred[rows, j] + 1) * np.exp(b["high_per_year"] * horizon) - 1
-    return low, high
+    # a band that the earlier errors put wholly above or below still holds the value shown
+    return (np.where(np.isnan(low), np.nan, np.minimum(low, pred)),
+            np.where(np.isnan(high), np.nan, np.maximum(high, pred)))
 
 
 def backtest_totals(values: np.ndarray, times: list[int], parents: np.ndarray, origin: int,
