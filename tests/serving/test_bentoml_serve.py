@@ -3,6 +3,7 @@ invalid requests generated from the API's OpenAPI document) with no 5xx and one 
 
 import itertools
 import json
+import time
 import urllib.request
 
 import pytest
@@ -44,9 +45,16 @@ def test_bentoml_endpoints_and_api_over_http(server):
     assert status == 404 and body["field"] == "region_id"
     status, body = service.call(base, "/constant", {})
     assert status == 200 and body == {"ok": True}
-    # BentoML's Prometheus metrics, once its own API has served a request
-    with urllib.request.urlopen(base + "/metrics", timeout=10) as r:
-        assert b"bentoml" in r.read()
+    # BentoML's Prometheus metrics, once its own API has served a request (the worker writes them to its
+    # multiprocess files a moment later: read again for up to 15 s)
+    metrics = b""
+    for _ in range(30):
+        with urllib.request.urlopen(base + "/metrics", timeout=10) as r:
+            metrics = r.read()
+        if b"bentoml" in metrics:
+            break
+        time.sleep(0.5)
+    assert b"bentoml" in metrics
     with urllib.request.urlopen(base + "/openapi.json", timeout=10) as r:
         spec = json.loads(r.read())
     assert {"/regions", "/profile", "/classify", "/typology", "/forecast", "/early_warning", "/explain",
