@@ -5,8 +5,11 @@ classifiers an analyst would try first, and LGMLVQ's time to the sklearn-lvq ref
     repeated with the shuffles 0–4. (b) INKAR 2019 (400 Kreise): thirds of the share of households with low income
     from the other indicators (without the index's status indicators). (c) The Musterkreis' planted types
     (53 × 42): seconds until LGMLVQ reaches the reference's cross-validated accuracy, ours along an iteration budget.
+(d) Berlin on a later period: every model fitted on the MSS 2019 (447-PLR grid mapped to the 542 PLR by the LOR
+    crosswalk) and judged on 2021, beside the 2021 cross-validation; the model the job then serves.
 
     .venv/bin/python benchmarks/lvq_selection.py [--repeats 5] [--skip-berlin] [--skip-inkar] [--skip-speed]
+                                                 [--skip-later]
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from experiments.cases import berlin_2021_context  # noqa: E402
+from experiments.cases import berlin_2021_context, berlin_mss_profiles  # noqa: E402
 from experiments.train import train_classifier  # noqa: E402
 from features.pipeline import run_pipeline  # noqa: E402
 from ml.catalog import effective_catalog  # noqa: E402
@@ -54,6 +57,31 @@ def berlin(repeats: int):
     with tempfile.TemporaryDirectory() as tmp:
         settings, catalog, result, context = berlin_2021_context(SHARED, Path(tmp))
         return _run(settings, catalog, result, result.values, features=context, period="2021", repeats=repeats)
+
+
+def berlin_later():
+    """Berlin 2021 with the later-period check on 2019 (the 16 context indicators both editions have)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        settings, catalog, profiles, model, values = berlin_mss_profiles(SHARED, Path(tmp), years=(2019,), context=True)
+        context = sorted(c[2:] for c in model.columns if c.startswith("m_mss_k"))
+        result = type("Result", (), {"profiles": profiles, "model": model})
+        return _run(settings, catalog, result, values, features=context, period="2021", check_period="2019",
+                    repeats=1)
+
+
+def _print_later(summary) -> None:
+    later = summary.tables.get("spaetere_periode")
+    if later is None:
+        print("\nno later-period check (no earlier period with the target)")
+        return
+    cv = summary.tables["vergleich"].set_index("model")
+    print("\n| model | CV accuracy | CV balanced accuracy | later: accuracy | later: balanced accuracy | later: macro-F1 "
+          "| later: log loss |")
+    print("|---|---|---|---|---|---|---|")
+    for r in later.itertuples():
+        print(f"| {r.model} | {cv.at[r.model, 'accuracy']:.3f} | {cv.at[r.model, 'balanced_accuracy']:.3f} | "
+              f"{r.accuracy:.3f} | {r.balanced_accuracy:.3f} | {r.macro_f1:.3f} | {r.log_loss:.3f} |")
+    print(f"\nserved: {summary.served}")
 
 
 def inkar(repeats: int, period: str):
@@ -97,6 +125,7 @@ def _print(title: str, summary, repeats: int) -> None:
         chosen["rank"] = chosen["rank"].where(chosen["rank"].notna(), "voll")
     print(chosen.to_string())
     print("note:", summary.notes[-1])
+    _print_later(summary)
     name = table["model"].iloc[0]
     for label, frame in (("mean of the repeats", table.set_index("model")), ("shuffle 0", first)):
         ours = frame.loc[name]
@@ -159,6 +188,7 @@ def main() -> None:
     parser.add_argument("--skip-berlin", action="store_true")
     parser.add_argument("--skip-inkar", action="store_true")
     parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument("--skip-later", action="store_true")
     args = parser.parse_args()
     pd.set_option("display.width", 200)
     if not args.skip_berlin and (SHARED / "berlin_mss").is_dir():
@@ -166,6 +196,11 @@ def main() -> None:
     if not args.skip_inkar and INKAR.is_file():
         _print(f"(b) INKAR {args.inkar_period}: thirds of the share of low-income households, 400 Kreise",
                inkar(args.repeats, args.inkar_period), args.repeats)
+    if not args.skip_later and (SHARED / "berlin_mss_447plr_cschwab1").is_dir():
+        summary = berlin_later()
+        print("\n### (d) Berlin: fitted on the MSS 2019, judged on 2021 (542 PLR; 2019 mapped by the crosswalk)")
+        _print_later(summary)
+        print("note:", summary.notes[-1])
     if not args.skip_speed:
         speed()
 

@@ -19,11 +19,14 @@ def _berlin_settings(tmp: Path, store: str):
         "SOZIALRADAR_TRACKING__URI": f"sqlite:///{tmp}/mlflow.db"})
 
 
-def berlin_mss_profiles(shared: Path, tmp: Path, years=(2013, 2015, 2017, 2019)):
+def berlin_mss_profiles(shared: Path, tmp: Path, years=(2013, 2015, 2017, 2019), context: bool = False):
     """Settings, catalog, profiles, model matrix and feature values of Berlin's 542 PLR for the MSS editions
-    ``years`` (447-PLR grid, mapped by the crosswalk) and 2021; store and MLflow database in ``tmp``."""
+    ``years`` (447-PLR grid, mapped by the crosswalk) and 2021 (with its context indicators where ``context``;
+    the older editions carry theirs); store and MLflow database in ``tmp``."""
     settings = _berlin_settings(tmp, "b.duckdb")
-    files = [shared / "berlin_mss" / "tesch-ch" / n for n in ("mss_2021_index_indikatoren.csv", "mss_2021_indizes.csv")]
+    names = ("mss_2021_index_indikatoren.csv", "mss_2021_indizes.csv") + (
+        ("mss_2021_kontext_indikatoren.csv",) if context else ())
+    files = [shared / "berlin_mss" / "tesch-ch" / n for n in names]
     files += [shared / "berlin_mss_447plr_cschwab1" / f"{y}_MSS_cut.csv" for y in years]
     with Store(settings.store.path) as store:
         for f in files:

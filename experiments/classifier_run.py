@@ -62,8 +62,44 @@ def metric_key(model_name: str) -> str:
             "Random Forest (300 Bäume)": "random_forest"}.get(model_name, model_name.lower().replace(" ", "_"))
 
 
-def verdict(table: pd.DataFrame, name: str) -> str:
-    """A German sentence: does the LVQ model hold its own against the other classifiers?"""
+ACCURACY_TOLERANCE = 0.02
+"""How far below the best accuracy a model may stay and still hold its own (with the best balanced accuracy)."""
+
+
+def holds_own(table: pd.DataFrame, name: str) -> bool:
+    """Whether ``name`` holds its own in a comparison table: balanced accuracy at least every other model's and
+    accuracy within :data:`ACCURACY_TOLERANCE` of the best."""
+    rows = table.set_index("model")
+    if len(rows) == 1:
+        return True
+    others = rows.drop(index=name)
+    return bool(rows.at[name, "balanced_accuracy"] >= others["balanced_accuracy"].max()
+                and rows.at[name, "accuracy"] >= rows["accuracy"].max() - ACCURACY_TOLERANCE)
+
+
+def beats(table: pd.DataFrame, other: str, name: str) -> bool:
+    """Whether ``other`` beats ``name`` in a comparison table: a higher balanced accuracy with an accuracy at most
+    :data:`ACCURACY_TOLERANCE` lower, or an accuracy higher by more than the tolerance with a balanced accuracy at
+    most the tolerance lower. Mixed results (better on one, clearly worse on the other) are no win."""
+    rows = table.set_index("model")
+    d_bal = rows.at[other, "balanced_accuracy"] - rows.at[name, "balanced_accuracy"]
+    d_acc = rows.at[other, "accuracy"] - rows.at[name, "accuracy"]
+    return bool((d_bal > 0 and d_acc >= -ACCURACY_TOLERANCE)
+                or (d_acc > ACCURACY_TOLERANCE and d_bal >= -ACCURACY_TOLERANCE))
+
+
+def served_choice(tables: list[pd.DataFrame], name: str) -> str:
+    """The model to serve: among the models that beat ``name`` (:func:`beats`) in every table of ``tables`` (the
+    cross-validation and, where there is one, the later-period check), the one with the best balanced accuracy in
+    the last table; ``name`` where none does."""
+    last = tables[-1].set_index("model")
+    winners = [m for m in last.index if m != name and all(beats(t, m, name) for t in tables)]
+    return str(last.loc[winners, "balanced_accuracy"].idxmax()) if winners else name
+
+
+def verdict(table: pd.DataFrame, name: str, where: str = "") -> str:
+    """A German sentence: does the LVQ model hold its own against the other classifiers? ``where`` names the
+    comparison (e.g. "Auf der späteren Periode 2021: ")."""
     rows = table.set_index("model")
     if len(rows) == 1:
         return f"{name}: kein Vergleich gerechnet (compare: false)."
@@ -71,14 +107,25 @@ def verdict(table: pd.DataFrame, name: str) -> str:
     others = rows.drop(index=name)
     best_bal = others["balanced_accuracy"].idxmax()
     best_acc = rows["accuracy"].idxmax()
-    bal_ok = ours["balanced_accuracy"] >= others["balanced_accuracy"].max()
-    acc_ok = ours["accuracy"] >= rows["accuracy"].max() - 0.02
-    text = (f"{name}: balancierte Trefferquote {de(ours['balanced_accuracy'], 3)} (bester Vergleich: {best_bal} "
+    text = (f"{where}{name}: balancierte Trefferquote {de(ours['balanced_accuracy'], 3)} (bester Vergleich: {best_bal} "
             f"{de(others.at[best_bal, 'balanced_accuracy'], 3)}), Trefferquote {de(ours['accuracy'], 3)} (beste: "
             f"{best_acc} {de(rows.at[best_acc, 'accuracy'], 3)}).")
-    if bal_ok and acc_ok:
+    if holds_own(table, name):
         return text + " Das Prototypmodell ist mindestens so treffsicher wie die üblichen Klassifikatoren."
     return text + " Das Prototypmodell ist weniger treffsicher als die üblichen Klassifikatoren; seine Stärke bleibt die Erklärung."
+
+
+def served_sentence(name: str, served: str, basis: str, lost: bool) -> str:
+    """German: which model the service answers with, and why (``basis``: where the models were compared, e.g. "in
+    der Kreuzvalidierung"; ``lost``: whether ``name`` failed to hold its own there)."""
+    if served == name:
+        return (f"Bereitgestellt wird dennoch {name}: kein anderes Modell schnitt {basis} insgesamt besser ab (jedes "
+                "ist bei einer Kennzahl besser, bei der anderen um mehr als 2 Prozentpunkte schlechter)."
+                if lost else f"Bereitgestellt wird {name}.")
+    return (f"Bereitgestellt wird daher {served}: es schnitt {basis} besser ab als {name} (höhere balancierte "
+            "Trefferquote bei höchstens 2 Prozentpunkten weniger Trefferquote, oder mehr als 2 Punkte höhere "
+            "Trefferquote bei höchstens 2 Punkten weniger balancierter Trefferquote). Die Erklärung je Gebiet "
+            "vergleicht dann mit dem typischen Profil der nächsten Klasse.")
 
 
 def comparison_markdown(table: pd.DataFrame, repeats: int) -> str:

@@ -255,6 +255,13 @@ def train_classifier_cmd(ctx: click.Context, model: str | None) -> None:
         click.echo("comparison on the same folds (accuracy, balanced accuracy, log loss):")
         for r in table.itertuples():
             click.echo(f"  {r.model:<38} {r.accuracy:.3f}  {r.balanced_accuracy:.3f}  {r.log_loss:.3f}")
+    later = summary.tables.get("spaetere_periode")
+    if later is not None:
+        click.echo("later-period check (fitted on the earlier period, judged on the run's period):")
+        for r in later.itertuples():
+            click.echo(f"  {r.model:<38} {r.accuracy:.3f}  {r.balanced_accuracy:.3f}  {r.log_loss:.3f}")
+    if summary.served:
+        click.echo(f"served: {summary.served}")
 
 
 @train_group.command("typology")

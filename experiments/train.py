@@ -28,18 +28,20 @@ from sklearn.base import clone
 
 from ml.columns import latest_complete_period
 from ml.catalog import Catalog
-from ml.columns import MODEL, PROB, column, columns, id_of, ids
+from ml.columns import MODEL, column, columns, ids
 from ml.config import Settings
 from ml.tracking import figure, job_run, log_figure, log_provenance, register
+from experiments.assignments import predict_frame, stored_classes, stored_types
 from experiments.classifier_run import (
-    TargetError, comparison_markdown, indicator_target, log_interpretation, metric_key, rejection_plot,
-    unit_scale_of, verdict,
+    TargetError, comparison_markdown, holds_own, indicator_target, log_interpretation, metric_key, rejection_plot,
+    served_choice, served_sentence, unit_scale_of, verdict,
 )
-from models.lvq_interpret import DIRECTIONS, direction_profile, region_contrasts, relevance_profile, relevance_sentence
+from models.class_contrasts import typical_profiles
+from models.lvq_interpret import DIRECTIONS, direction_profile, relevance_profile, relevance_sentence
 from models.lvq_selection import (
-    IMBALANCE, SelectedLVQ, baselines, compare, rejection_curve, relevance_stability, share_to_reject,
+    IMBALANCE, SelectedLVQ, baselines, compare, later_period, rejection_curve, relevance_stability, share_to_reject,
 )
-from models.packaging import MODEL_CODE, save_lvq, save_typology
+from models.packaging import MODEL_CODE, save_classifier, save_lvq, save_typology
 from models.typology import METHODS, Typology, choose_method, short_name
 
 class TrainingError(ValueError):
@@ -55,7 +57,10 @@ class RunSummary:
     champion: bool
     notes: list[str]
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    """Tables of the run for callers (the classifier: 'vergleich', 'wiederholungen', 'rueckweisung', 'auswahl')."""
+    """Tables of the run for callers (the classifier: 'vergleich', 'wiederholungen', 'rueckweisung', 'auswahl',
+    'auswahl_je_fold' and, with a later-period check, 'spaetere_periode')."""
+    served: str | None = None
+    """The classifier run: the display name of the model the service answers with."""
 
 
 def _period(profiles: pd.DataFrame, period: str | None) -> str:
@@ -119,24 +124,9 @@ def _lvq(cfg, kind: str, y: pd.Series) -> SelectedLVQ:
     return SelectedLVQ(kind, grid=grid, folds=cfg.cv_folds, beta=cfg.beta, random_state=cfg.seed, n_jobs=WORKERS)
 
 
-def train_classifier(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog: Catalog,
-                     settings: Settings, store=None, values: pd.DataFrame | None = None,
-                     progress=None) -> RunSummary:
-    """The classifier job: ``training.classifier`` on the profiles of one period (``profiles`` with
-    ``region_id``, ``period`` and the target column; ``model_matrix`` with ``region_id``, ``period`` and the
-    model columns), its settings chosen by nested cross-validation, compared with the usual classifiers on the
-    same folds, logged and registered in MLflow. ``values`` (the feature values: region_id, period, indicator_id,
-    value) put the prototypes into the indicators' units. With a ``store`` and the run taking the ``champion``
-    alias, the champion's class of every region and period, with the nearest other class and why, is written to
-    its ``classes`` table. ``progress(done, total)`` follows the cross-validation's fits."""
+def _labelled(profiles, model_matrix, catalog, settings, values, period, features, target_indicator):
+    """Inputs and target of one period: X (regions × features), y (text), the features kept and their names."""
     cfg = settings.training.classifier
-    period = _period(profiles, cfg.period)
-    target_indicator = (cfg.target not in profiles.columns and cfg.target != "planted_type"
-                        and cfg.target in catalog)
-    features = cfg.features
-    if target_indicator and features is None:
-        _, all_features, _ = training_frame(profiles, model_matrix, catalog, settings, period, None)
-        features = [f for f in all_features if f != cfg.target]
     X, features, names = training_frame(profiles, model_matrix, catalog, settings, period, features)
     if target_indicator:
         if cfg.target in features:
@@ -148,7 +138,45 @@ def train_classifier(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog
     else:
         y = _target(profiles, period, cfg.target, settings).reindex(X.index)
     keep = y.notna()
-    X, y = X[keep], y[keep].astype(str)
+    return X[keep], y[keep].astype(str), features, names
+
+
+def _check_period(profiles: pd.DataFrame, period: str, wanted: str | None) -> str | None:
+    """The earlier period of the later-period check: ``wanted``, or with 'auto' the latest period before ``period``
+    (None: no check, or no earlier period)."""
+    if wanted is None or wanted.lower() == "none":
+        return None
+    earlier = sorted(p for p in set(profiles["period"].astype(str)) if p < period)
+    if wanted.lower() != "auto":
+        if wanted not in earlier:
+            raise TrainingError(f"check_period {wanted!r} is not a period before {period}; earlier: "
+                                f"{', '.join(earlier) or 'none'}")
+        return wanted
+    return earlier[-1] if earlier else None
+
+
+def train_classifier(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog: Catalog,
+                     settings: Settings, store=None, values: pd.DataFrame | None = None,
+                     progress=None) -> RunSummary:
+    """The classifier job: ``training.classifier`` on the profiles of one period (``profiles`` with
+    ``region_id``, ``period`` and the target column; ``model_matrix`` with ``region_id``, ``period`` and the
+    model columns), its settings chosen by nested cross-validation, compared with the usual classifiers on the
+    same folds and, where an earlier period has the target, fitted on that period and judged on this one. The
+    LVQ model is served only where it holds its own in both; otherwise the classifier that wins is (``serve``).
+    Logged and registered in MLflow. ``values`` (the feature values: region_id, period, indicator_id, value) put
+    the prototypes into the indicators' units. With a ``store`` and the run taking the ``champion`` alias, the
+    served model's class of every region and period, with the nearest other class and why, is written to its
+    ``classes`` table. ``progress(done, total)`` follows the cross-validation's fits."""
+    cfg = settings.training.classifier
+    period = _period(profiles, cfg.period)
+    target_indicator = (cfg.target not in profiles.columns and cfg.target != "planted_type"
+                        and cfg.target in catalog)
+    features = cfg.features
+    if target_indicator and features is None:
+        _, all_features, _ = training_frame(profiles, model_matrix, catalog, settings, period, None)
+        features = [f for f in all_features if f != cfg.target]
+    X, y, features, names = _labelled(profiles, model_matrix, catalog, settings, values, period, features,
+                                      target_indicator)
     counts = y.value_counts()
     if len(counts) < 2:
         raise TrainingError(f"target {cfg.target!r} has fewer than two classes in {period}")
@@ -198,20 +226,52 @@ def train_classifier(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog
         profiles_ = [direction_profile(m.model_, Xn) for m in comparison.fitted[name]]
         metrics["direction_rank_correlation"] = relevance_stability(profiles_)
         metrics["direction_rank_correlation_top5"] = relevance_stability(profiles_, top=5)
+    check = _check_period(profiles, period, cfg.check_period) if cfg.compare else None
+    later = _later_table(candidates, profiles, model_matrix, catalog, settings, values, check, X, y, features,
+                         target_indicator, notes) if check is not None else None
+    if check is None and cfg.compare and str(cfg.check_period).lower() == "auto":
+        notes.append(f"no later-period check: no period before {period}")
     judged = verdict(table, name)
+    tables, basis = [table], "in der Kreuzvalidierung"
+    if later is not None:
+        for row in later.itertuples():
+            metrics.update({f"later.{metric_key(row.model)}.{m}": float(getattr(row, m))
+                            for m in ("accuracy", "balanced_accuracy", "macro_f1", "log_loss")})
+        judged += " " + verdict(later, name, f"Mit {check} angepasst, auf {period} geprüft: ")
+        tables.append(later)
+        basis += f" und auf der späteren Periode {period} (angepasst mit {check})"
+    served = name if cfg.serve == "lvq" else served_choice(tables, name)
+    if len(table) > 1:
+        judged += " " + served_sentence(name, served, basis, not all(holds_own(t, name) for t in tables))
     notes.append(judged)
 
     selected = clone(candidates[name]).fit(Xn, yn)
     final = selected.model_
+    served_model = final
+    if served != name:
+        served_model = clone(candidates[served]).fit(Xn, yn)
+        served_model = getattr(served_model, "model_", served_model) if isinstance(served_model, SelectedLVQ) \
+            else served_model
+    served_row = table.set_index("model").loc[served]
+    metrics.update({f"served.{m}": float(served_row[m]) for m in ("accuracy", "balanced_accuracy", "log_loss")})
+    # the champion is judged on the served model's figure where the metric is one of them (cv_x → served.x)
+    champion_metric = f"served.{cfg.champion_metric[3:]}"
+    champion_metric = champion_metric if champion_metric in metrics else cfg.champion_metric
     metrics["calibration_slope"] = float(final.calibration_slope_)
     scale = unit_scale_of(values, profiles, period, features, catalog)
+    typical = typical_profiles(Xn, yn, served_model.classes_)
     with job_run(settings.tracking.uri, cfg.experiment, f"{cfg.model}-{period}") as run:
         log_provenance(settings, X.assign(target=y), {"classifier": cfg.model_dump(mode="json"), "period": period})
         mlflow.log_metrics({k: v for k, v in metrics.items() if np.isfinite(v)})
         mlflow.log_params({f"selected_{k}": "voll" if v is None and k == "rank" else v
                            for k, v in selected.best_params_.items()})
+        mlflow.log_params({"served_model": served, "check_period": check or "–"})
         mlflow.set_tag("vergleich", judged)
         mlflow.log_text(comparison_markdown(table, cfg.repeats), "vergleich.md")
+        if later is not None:
+            mlflow.log_text(comparison_markdown(later, 1).replace(
+                "über 1 Wiederholung(en) der Kreuzvalidierung", f"angepasst mit {check}, geprüft auf {period}"),
+                "spaetere_periode.md")
         mlflow.log_text(comparison.runs.to_csv(index=False), "vergleich_wiederholungen.csv")
         mlflow.log_text(selected.search_.to_csv(index=False), "auswahl.csv")
         per_fold = pd.DataFrame([m.best_params_ for m in comparison.fitted[name]])
@@ -222,79 +282,51 @@ def train_classifier(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog
         log_interpretation(final, Xn, features, names, scale)
         _classifier_plots(final, X, y, names, classes, yn, pred, decided)
         with tempfile.TemporaryDirectory() as tmp:
-            save_lvq(final, features, Path(tmp))
-            version, champion = register(MODEL_CODE["lvq"], {"lvq": tmp}, X.head(3), _predict_frame(final, X.head(3)),
-                                         cfg.registered_name, cfg.champion_metric, metrics[cfg.champion_metric])
-    summary = RunSummary(run.info.run_id, metrics, version, champion, notes,
-                         {"vergleich": table, "wiederholungen": comparison.runs, "rueckweisung": curve,
-                          "auswahl": selected.search_, "auswahl_je_fold": per_fold})
+            if hasattr(served_model, "prototypes_"):
+                artifacts = {"lvq": save_lvq(served_model, features, Path(tmp))}
+            else:
+                artifacts = {"classifier": save_classifier(served_model, features, Path(tmp), served, typical)}
+            version, champion = register(MODEL_CODE["lvq"], {k: str(v) for k, v in artifacts.items()}, X.head(3),
+                                         predict_frame(served_model, X.head(3)), cfg.registered_name,
+                                         champion_metric, metrics[champion_metric])
+    tables = {"vergleich": table, "wiederholungen": comparison.runs, "rueckweisung": curve,
+              "auswahl": selected.search_, "auswahl_je_fold": per_fold}
+    if later is not None:
+        tables["spaetere_periode"] = later
+    summary = RunSummary(run.info.run_id, metrics, version, champion, notes, tables, served)
     if store is not None and champion:
         stamp = _stamp(summary, cfg.registered_name, {"classifier": cfg.model_dump(mode="json"), "period": period})
-        store.replace_table("classes", stored_classes(final, features, model_matrix, profiles, names, scale).assign(
-            model=cfg.model, comparison=judged, **stamp))
+        store.replace_table("classes", stored_classes(served_model, features, model_matrix, profiles, names, scale,
+                                                      typical).assign(
+            model=served, served_by=served, lvq_served=served == name, comparison=judged, **stamp))
     return summary
+
+
+def _later_table(candidates: dict, profiles, model_matrix, catalog, settings, values, check: str, X: pd.DataFrame,
+                 y: pd.Series, features: list[str], target_indicator: bool, notes: list[str]) -> pd.DataFrame | None:
+    """Every candidate fitted on ``check`` and judged on the run's period (``X``, ``y``), on the features both
+    periods know; None (with a note) where the earlier period cannot be fitted on."""
+    try:
+        Xe, ye, kept, _ = _labelled(profiles, model_matrix, catalog, settings, values, check, features,
+                                    target_indicator)
+    except TrainingError as exc:
+        notes.append(f"no later-period check: {check}: {exc}")
+        return None
+    counts = ye.value_counts()
+    if len(counts) < 2 or counts.min() < 2:
+        notes.append(f"no later-period check: {check} has {len(counts)} class(es), the smallest with "
+                     f"{counts.min() if len(counts) else 0} region(s)")
+        return None
+    common = [f for f in features if f in kept]
+    if len(common) < len(features):
+        notes.append(f"later-period check on {len(common)} of {len(features)} features (the others are unknown "
+                     f"in {check})")
+    return later_period(Xe[common].to_numpy(), ye.to_numpy(), X[common].to_numpy(), y.to_numpy(), candidates)
 
 
 def _stamp(summary: RunSummary, registered_name: str, settings: dict) -> dict:
     return {"run_id": summary.run_id, "registered_name": registered_name, "model_version": summary.model_version,
             "settings": json.dumps(settings, ensure_ascii=False, default=str)}
-
-
-def _complete_rows(features: list[str], model_matrix: pd.DataFrame, profiles: pd.DataFrame) -> pd.DataFrame:
-    """Rows of the model matrix (region_id, period, the features' values) that a model may assign: every
-    feature known, and the region-year's values not withheld (a withheld profile has no status label and
-    suppressed cells; its model inputs would be imputed in their place)."""
-    cols = columns(MODEL, features)
-    if any(c not in model_matrix.columns for c in cols):
-        return pd.DataFrame(columns=["region_id", "period", *features])
-    m = model_matrix[["region_id", "period", *cols]].dropna()
-    p = profiles.set_index(["region_id", "period"])
-    key = pd.MultiIndex.from_frame(m[["region_id", "period"]])
-    label = p["status_label"].reindex(key) if "status_label" in p else pd.Series(np.nan, index=key)
-    suppressed = (p["n_suppressed"].reindex(key).fillna(0) if "n_suppressed" in p
-                  else pd.Series(0, index=key))
-    withheld = ~label.map(lambda v: isinstance(v, str)).to_numpy() & (suppressed.to_numpy() > 0)
-    m = m[~withheld].reset_index(drop=True)
-    m.columns = ["region_id", "period", *features]
-    return m
-
-
-def stored_classes(model, features: list[str], model_matrix: pd.DataFrame, profiles: pd.DataFrame,
-                   names: list[str] | None = None, scale: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The fitted classifier applied to every region and period it may assign: ``region_id``, ``period``,
-    ``prediction``, ``probabilities`` (JSON: class → probability), ``next_class`` (the class of the nearest
-    prototype of another class) and ``why`` (German: what keeps the region from it, in units where ``scale``
-    knows them; see :func:`models.lvq_interpret.region_contrasts`)."""
-    rows = _complete_rows(features, model_matrix, profiles)
-    if rows.empty:
-        return pd.DataFrame(columns=["region_id", "period", "prediction", "probabilities", "next_class", "why"])
-    out = _predict_frame(model, rows[features])
-    probs = out.drop(columns="prediction")
-    classes = [id_of(c, PROB) for c in probs.columns]
-    contrasts = region_contrasts(model, rows[features].to_numpy(dtype=float), names or features, scale=scale,
-                                 features=features, predicted=out["prediction"].to_numpy())
-    return pd.DataFrame({"region_id": rows["region_id"], "period": rows["period"].astype(str),
-                         "prediction": out["prediction"].to_numpy(),
-                         "probabilities": [json.dumps(dict(zip(classes, map(float, r))), ensure_ascii=False)
-                                           for r in probs.to_numpy()],
-                         "next_class": contrasts["next_class"].to_numpy(), "why": contrasts["why"].to_numpy()})
-
-
-def stored_types(model: Typology, features: list[str], descriptions: dict[int, str], model_matrix: pd.DataFrame,
-                 profiles: pd.DataFrame) -> pd.DataFrame:
-    """The fitted typology applied to every region and period it may assign: ``region_id``, ``period``,
-    ``type`` (1 …) and its German ``description``."""
-    rows = _complete_rows(features, model_matrix, profiles)
-    types = model.predict(rows[features].to_numpy()) if len(rows) else np.array([], dtype=int)
-    return pd.DataFrame({"region_id": rows["region_id"], "period": rows["period"].astype(str),
-                         "type": types.astype(int), "description": [descriptions[int(t)] for t in types]})
-
-
-def _predict_frame(model, frame: pd.DataFrame) -> pd.DataFrame:
-    X = frame.to_numpy(dtype=float)
-    out = pd.DataFrame(model.predict_proba(X), columns=columns(PROB, model.classes_), index=frame.index)
-    out.insert(0, "prediction", model.predict(X).astype(str))
-    return out
 
 
 def _classifier_plots(model, X: pd.DataFrame, y: pd.Series, names: list[str], classes: list[str],

@@ -191,6 +191,14 @@ class ClassifierConfig(_Section):
     compare: bool = Field(True, description="compare with GMLVQ/LGMLVQ, logistic regression (plain and balanced) "
                                             "and a random forest on the same folds; a table in every run")
     repeats: int = Field(1, ge=1, le=20, description="repeats of the cross-validation with new shuffles (spread)")
+    serve: Literal["best", "lvq"] = Field(
+        "best", description="best: the LVQ model is served unless another compared classifier beats it in the "
+                            "cross-validation and the later-period check (higher balanced accuracy at most 0.02 "
+                            "less accurate, or over 0.02 more accurate at most 0.02 lower in balanced accuracy); "
+                            "then that one, and the run, API and region page say so. lvq: always the LVQ model")
+    check_period: str | None = Field(
+        "auto", description="the later-period check: every model fitted on this earlier period and judged on the "
+                            "run's period; auto: the latest earlier period with the target; None: no check")
     reject_accuracy: float = Field(0.95, gt=0.0, le=1.0, description="accuracy the reject option aims at: the run "
                                                                       "reports the share of regions to leave to a person")
     target: str = Field("status_label", description="profile column to predict, 'planted_type' (needs "

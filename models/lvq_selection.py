@@ -244,6 +244,32 @@ def compare(X, y, models: dict, folds: int = 5, repeats: int = 1, seed: int = 0,
     return Comparison(table, runs, proba, classes, fitted)
 
 
+def later_period(X_fit, y_fit, X_later, y_later, models: dict, progress=None) -> pd.DataFrame:
+    """Every model of ``models`` fitted on one period (``X_fit``, ``y_fit``) and judged on a later one it never
+    saw (``X_later``, ``y_later``) — the way its users meet it. One row per model: accuracy, balanced_accuracy,
+    macro_f1, log_loss (over the classes of both periods; a class the fit never saw counts as probability 0) and
+    fit_seconds; ``progress(done, total)`` after each fit."""
+    X_fit, X_later = np.asarray(X_fit, dtype=float), np.asarray(X_later, dtype=float)
+    y_fit, y_later = np.asarray(y_fit).astype(str), np.asarray(y_later).astype(str)
+    classes = np.union1d(np.unique(y_fit), np.unique(y_later))
+    rows = []
+    for done, (name, template) in enumerate(models.items(), start=1):
+        model = clone(template)
+        t0 = time.perf_counter()
+        model.fit(X_fit, y_fit)
+        seconds = time.perf_counter() - t0
+        P = np.zeros((len(y_later), len(classes)))
+        P[:, np.searchsorted(classes, np.asarray(model.classes_).astype(str))] = model.predict_proba(X_later)
+        pred = classes[P.argmax(axis=1)]
+        rows.append({"model": name, "accuracy": accuracy_score(y_later, pred),
+                     "balanced_accuracy": balanced_accuracy_score(y_later, pred),
+                     "macro_f1": f1_score(y_later, pred, average="macro"),
+                     "log_loss": log_loss(y_later, np.clip(P, 1e-15, 1), labels=classes), "fit_seconds": seconds})
+        if progress is not None:
+            progress(done, len(models))
+    return pd.DataFrame(rows)
+
+
 def rejection_curve(proba: np.ndarray, y, classes: np.ndarray, steps: int = 20) -> pd.DataFrame:
     """Accuracy on the regions kept when the least certain share is left to a person: columns ``rejected``
     (share, 0 … 0.95) and ``accuracy``, ``kept``. Certainty is the highest class probability."""

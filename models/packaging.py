@@ -139,12 +139,43 @@ MODEL_CODE = {"lvq": Path(__file__).with_name("pyfunc_lvq.py"),
               "early_warning": Path(__file__).with_name("pyfunc_early_warning.py")}
 
 
+def save_classifier(model, features: list[str], path: Path, name: str, profiles: np.ndarray) -> Path:
+    """Write a fitted scikit-learn classifier (served where it was more accurate than the LVQ model): the
+    estimator as skops bytes (no pickle), its classes, the classes' typical profiles (for the region contrasts)
+    and its German display ``name``."""
+    import skops.io
+
+    blob = np.frombuffer(skops.io.dumps(model), dtype=np.uint8)
+    np.savez(path / "classifier.npz", skops=blob, classes=np.asarray(model.classes_).astype(str), profiles=profiles)
+    meta = {"class": type(model).__name__, "name": name, "features": features}
+    (path / "classifier.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def load_classifier(path: Path):
+    """A classifier saved by :func:`save_lvq` or :func:`save_classifier`: the model, its features and (for a
+    scikit-learn classifier) its display name and the classes' typical profiles, else None for both."""
+    path = Path(path)
+    if (path / "lvq.json").is_file():
+        model, features = load_lvq(path)
+        return model, features, None, None
+    import skops.io
+
+    meta = json.loads((path / "classifier.json").read_text(encoding="utf-8"))
+    data = np.load(path / "classifier.npz", allow_pickle=False)
+    blob = data["skops"].tobytes()
+    model = skops.io.loads(blob, trusted=skops.io.get_untrusted_types(data=blob))
+    return model, meta["features"], meta["name"], data["profiles"]
+
+
 class LVQPyfunc(mlflow.pyfunc.PythonModel):
-    """Predicts class and probability per row of a frame with the training features as columns."""
+    """Predicts class and probability per row of a frame with the training features as columns: the LVQ model,
+    or the classifier served in its place where it was more accurate (``name`` says which; None for LVQ)."""
 
     def load_context(self, context):
-        """Load the LVQ model and its features from the artifact directory."""
-        self.model, self.features = load_lvq(Path(context.artifacts["lvq"]))
+        """Load the classifier and its features from the artifact directory."""
+        folder = context.artifacts.get("lvq") or context.artifacts["classifier"]
+        self.model, self.features, self.name, self.profiles = load_classifier(Path(folder))
 
     def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:
         """``prediction`` and ``p_<class>`` per row of a frame with the training features."""

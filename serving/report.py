@@ -339,11 +339,11 @@ class ReportBuilder:
         probs = json.loads(found["probabilities"])
         pred = str(found["prediction"])
         out = {"prediction": pred, "probability": percent(probs.get(pred)) if pred in probs else None}
-        for key in ("next_class", "why", "comparison"):
-            value = found[key] if key in found.index else None
-            out[key] = value if isinstance(value, str) else None
-        # the page says so when the prototype model lost to the usual classifiers on the same folds
-        out["weaker"] = bool(out["comparison"] and "weniger treffsicher" in out["comparison"])
+        out.update({k: found[k] if isinstance(found.get(k), str) else None
+                    for k in ("next_class", "why", "comparison", "served_by")})
+        # the page says so when the prototype model lost to the usual classifiers (and which one answers instead)
+        out["prototypes"], out["weaker"] = bool(found.get("lvq_served", True)), "weniger treffsicher" in (
+            out["comparison"] or "")
         return out
 
     def warning(self, region_id: str, period: str) -> dict:

@@ -79,11 +79,14 @@ class Classification(BaseModel):
     period: str
     prediction: str
     probabilities: dict[str, float]
-    next_class: str | None = Field(None, description="the class of the nearest prototype of another class")
+    next_class: str | None = Field(None, description="the class of the nearest prototype of another class (the "
+                                                     "second most probable class for a model without prototypes)")
     why: str | None = Field(None, description="German: the indicators that keep the region from the next class, "
-                                              "its values against the prototype's")
+                                              "its values against the prototype's (or the class's typical ones)")
     comparison: str | None = Field(None, description="German: how the model fared against logistic regression and "
-                                                     "a random forest on the same folds")
+                                                     "a random forest on the same folds (and on a later period)")
+    served_by: str | None = Field(None, description="the model that answers: the LVQ model, or the classifier "
+                                                    "served in its place where it was more accurate")
 
 
 class TypologyAnswer(BaseModel):

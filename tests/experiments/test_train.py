@@ -154,3 +154,77 @@ def test_training_errors(sample_inputs, profiles, tmp_path):
 def test_fingerprint_changes_with_data():
     a = pd.DataFrame({"x": [1.0, 2.0]})
     assert fingerprint(a) == fingerprint(a.copy()) != fingerprint(a.assign(x=[1.0, 2.5]))
+
+
+def test_the_lvq_model_is_served_unless_another_model_beats_it():
+    from experiments.classifier_run import beats, holds_own, served_choice, served_sentence, verdict
+
+    table = pd.DataFrame({"model": ["GMLVQ", "LR", "LR balanciert", "RF"],
+                          "accuracy": [0.88, 0.89, 0.83, 0.90], "balanced_accuracy": [0.84, 0.77, 0.85, 0.74]})
+    # GMLVQ does not hold its own (the balanced LR has the better balanced accuracy), but no model beats it:
+    # the balanced LR is 5 points less accurate, LR and RF are far behind on balanced accuracy
+    assert not holds_own(table, "GMLVQ") and not any(beats(table, m, "GMLVQ") for m in ("LR", "LR balanciert", "RF"))
+    assert served_choice([table], "GMLVQ") == "GMLVQ"
+    assert served_sentence("GMLVQ", "GMLVQ", "in der Kreuzvalidierung", True).startswith(
+        "Bereitgestellt wird dennoch GMLVQ: kein anderes Modell schnitt in der Kreuzvalidierung insgesamt besser ab")
+    # better on balanced accuracy within 2 points of accuracy beats it; so does 3 points more accuracy at
+    # 1 point less balanced accuracy
+    near = table.assign(accuracy=[0.88, 0.89, 0.865, 0.90])
+    assert beats(near, "LR balanciert", "GMLVQ") and served_choice([near], "GMLVQ") == "LR balanciert"
+    accurate = table.assign(balanced_accuracy=[0.84, 0.83, 0.70, 0.74], accuracy=[0.86, 0.89, 0.83, 0.80])
+    assert beats(accurate, "LR", "GMLVQ") and served_choice([accurate], "GMLVQ") == "LR"
+    # a win must hold in every table: the cross-validation and the later period
+    assert served_choice([near, table], "GMLVQ") == "GMLVQ"
+    ahead = table.assign(balanced_accuracy=[0.86, 0.77, 0.85, 0.74])
+    assert holds_own(ahead, "GMLVQ") and served_choice([ahead], "GMLVQ") == "GMLVQ"
+    assert "mindestens so treffsicher" in verdict(ahead, "GMLVQ")
+    assert served_sentence("GMLVQ", "GMLVQ", "in der Kreuzvalidierung", False) == "Bereitgestellt wird GMLVQ."
+    assert verdict(near, "GMLVQ", "Auf 2021: ").startswith("Auf 2021: GMLVQ: balancierte Trefferquote 0,840")
+
+
+def _bands(profiles, features, period_shift=0.0):
+    """Profiles with a target 'zone' from four bands of the first feature (a, b, a, b): no single prototype per
+    class nor a linear boundary can draw it; trees can."""
+    p, m = profiles
+    x = m.set_index(["region_id", "period"])[f"m_{features[0]}"]
+    zone = np.select([x < -0.6, x < 0.0, x < 0.6], ["a", "b", "a"], "b")
+    zones = pd.Series(zone, index=x.index).where(x.notna())
+    return p.assign(zone=zones.reindex(pd.MultiIndex.from_frame(p[["region_id", "period"]])).to_numpy()), m
+
+
+def test_a_classifier_that_beats_the_lvq_model_is_served_in_its_place(sample_inputs, profiles, tmp_path):
+    from ml.store import Store
+
+    settings, catalog, _, _ = sample_inputs
+    features = ["sgb2_quote", "anteil_65plus", "arbeitslosenquote"]
+    banded = _bands(profiles, features)
+    cfg = settings.training.classifier.model_copy(update={
+        "target": "zone", "period": "2015", "features": features,
+        "search": {"prototypes_per_class": [1], "class_weight": [None]}})
+    s = configured(settings, tmp_path, classifier=cfg)
+    with Store(tmp_path / "s.duckdb") as store:
+        summary = train_classifier(*banded, catalog, s, store=store)
+        classes = store.table("classes")
+    table = summary.tables["vergleich"].set_index("model")
+    assert table.at["Random Forest (300 Bäume)", "accuracy"] > table.at["GMLVQ", "accuracy"] + 0.05
+    assert summary.served == "Random Forest (300 Bäume)" and summary.champion
+    # the later-period check: fitted on 2014, judged on 2015, every model
+    later = summary.tables["spaetere_periode"]
+    assert list(later["model"]) == list(table.index)
+    assert {"later.gmlvq.accuracy", "later.random_forest.balanced_accuracy"} <= set(summary.metrics)
+    assert "Mit 2014 angepasst, auf 2015 geprüft: GMLVQ" in summary.notes[-1]
+    assert "Bereitgestellt wird daher Random Forest (300 Bäume)" in summary.notes[-1]
+    mlflow.set_tracking_uri(tracking_uri(s.tracking.uri))
+    client = MlflowClient()
+    run = client.get_run(summary.run_id)
+    assert run.data.params["served_model"] == "Random Forest (300 Bäume)" and run.data.params["check_period"] == "2014"
+    assert {a.path for a in client.list_artifacts(summary.run_id)} >= {"spaetere_periode.md", "einordnung.txt"}
+    # the registered champion is the served model, and the store holds its classes with the reason in words
+    model = mlflow.pyfunc.load_model(f"models:/{cfg.registered_name}@{CHAMPION}")
+    assert model.unwrap_python_model().name == "Random Forest (300 Bäume)"
+    assert set(classes["served_by"]) == {"Random Forest (300 Bäume)"} and not classes["lvq_served"].any()
+    row = classes[classes["period"] == "2015"].iloc[0]
+    m = banded[1].set_index(["region_id", "period"]).loc[(row["region_id"], "2015"), [f"m_{f}" for f in features]]
+    out = model.predict(pd.DataFrame([m.to_numpy(float)], columns=features))
+    assert out.iloc[0]["prediction"] == row["prediction"]
+    assert classes["why"].str.contains("statt typisch").any()

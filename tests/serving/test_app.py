@@ -64,6 +64,8 @@ def test_classify_typology_forecast(client):
     assert c["next_class"] in c["probabilities"] and c["next_class"] != c["prediction"]
     assert c["why"].startswith(f"Zur Klasse „{c['next_class']}“ trennt vor allem: ") or "fast gleich nah" in c["why"]
     assert c["comparison"].startswith("GMLVQ: balancierte Trefferquote") and "Random Forest" not in c["why"]
+    # which model answers, and the comparison says why that one
+    assert f"Bereitgestellt wird {'daher ' if c['served_by'] != 'GMLVQ' else ''}{c['served_by']}" in c["comparison"]
     t = client.get("/typology", params={"region_id": "14599020"}).json()
     assert t["type"] >= 1 and t["description"].startswith("überdurchschnittlich")
     f = client.get("/forecast", params={"region_id": "14599020"}).json()["points"]

@@ -152,6 +152,13 @@ def test_a_classifier_weaker_than_the_usual_ones_is_named_on_the_page(state):
     assert f"Hinweis: {weaker}" in html
     assert "Hinweis: GMLVQ" not in ReportBuilder(state.settings, snap).region_page(rid, period) or \
         "weniger treffsicher" in str(snap.classes["comparison"].iloc[0])
+    # where another classifier answers in the prototype model's place, the page names it and why
+    served = snap.classes.assign(comparison=weaker + " Bereitgestellt wird daher Random Forest (300 Bäume).",
+                                 served_by="Random Forest (300 Bäume)", lvq_served=False)
+    html = ReportBuilder(state.settings, dataclasses.replace(snap, classes=served)).region_page(rid, period)
+    assert "Das Modell „Random Forest (300 Bäume)“ ordnet das Gebiet der Klasse" in html
+    assert "Gezeigt wird nicht das Prototypmodell, weil es weniger treffsicher war: GMLVQ" in html
+    assert "gegen den Prototyp der nächsten Klasse" not in html
 
 
 def _indicator_rows(html: str) -> dict[str, list[str]]:
