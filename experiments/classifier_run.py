@@ -115,17 +115,19 @@ def verdict(table: pd.DataFrame, name: str, where: str = "") -> str:
     return text + " Das Prototypmodell ist weniger treffsicher als die üblichen Klassifikatoren; seine Stärke bleibt die Erklärung."
 
 
-def served_sentence(name: str, served: str, basis: str, lost: bool) -> str:
+def served_sentence(name: str, served: str, basis: str, lost: bool, prototypes: bool = False) -> str:
     """German: which model the service answers with, and why (``basis``: where the models were compared, e.g. "in
-    der Kreuzvalidierung"; ``lost``: whether ``name`` failed to hold its own there)."""
+    der Kreuzvalidierung"; ``lost``: whether ``name`` failed to hold its own there; ``prototypes``: whether the
+    served model is a prototype model too, which then explains by its own prototypes)."""
     if served == name:
         return (f"Bereitgestellt wird dennoch {name}: kein anderes Modell schnitt {basis} insgesamt besser ab (jedes "
                 "ist bei einer Kennzahl besser, bei der anderen um mehr als 2 Prozentpunkte schlechter)."
                 if lost else f"Bereitgestellt wird {name}.")
     return (f"Bereitgestellt wird daher {served}: es schnitt {basis} besser ab als {name} (höhere balancierte "
             "Trefferquote bei höchstens 2 Prozentpunkten weniger Trefferquote, oder mehr als 2 Punkte höhere "
-            "Trefferquote bei höchstens 2 Punkten weniger balancierter Trefferquote). Die Erklärung je Gebiet "
-            "vergleicht dann mit dem typischen Profil der nächsten Klasse.")
+            "Trefferquote bei höchstens 2 Punkten weniger balancierter Trefferquote)."
+            + ("" if prototypes else " Die Erklärung je Gebiet vergleicht dann mit dem typischen Profil der nächsten "
+                                     "Klasse."))
 
 
 def comparison_markdown(table: pd.DataFrame, repeats: int) -> str:

@@ -190,10 +190,7 @@ def _run_features(settings: Settings, engine: str | None, crosswalk: Path | None
              f"{inputs.attrs['edition_step']} years (store table warning_inputs)")
     checks = result.lebenslagen_checks
     if checks is not None and len(checks):
-        echo(f"Belastungsindizes nach Lebenslagen {checks['period'].iloc[0]} (table lebenslagen): " + "; ".join(
-            f"{r.lebenslage} {r.verdict} (Gewichte ±{settings.lebenslagen.perturbation:.0%}: {r.weights_share:.0%} "
-            f"der Gebiete wechseln die Klasse; ohne einen Indikator höchstens {r.leave_one_out_share:.0%})"
-            for r in checks.itertuples()))
+        echo(lebenslagen_summary(checks, settings.lebenslagen.perturbation))
     reasons = result.values["suppressed_by"].value_counts()
     echo("suppressed values: " + (", ".join(f"{k} {v:,}" for k, v in reasons.items() if k) or "none"))
     for note in result.notes:
@@ -314,6 +311,16 @@ def _run_early_warning(settings: Settings, echo=click.echo):
 def train_early_warning_cmd(ctx: click.Context) -> None:
     """Early warning: probability that a region's status worsens within the horizon, backtested and explained."""
     _run_early_warning(_settings(ctx))
+
+
+def lebenslagen_summary(checks, perturbation: float) -> str:
+    """One German line on the Belastungsindizes per Lebenslage and how robust each is (a Lebenslage without
+    values has no sensitivity to report)."""
+    return f"Belastungsindizes nach Lebenslagen {checks['period'].iloc[0]} (table lebenslagen): " + "; ".join(
+        f"{r.lebenslage} {r.verdict}" + (
+            f" (Gewichte ±{perturbation:.0%}: {r.weights_share:.0%} der Gebiete wechseln die Klasse; ohne einen "
+            f"Indikator höchstens {r.leave_one_out_share:.0%})" if r.weights_share == r.weights_share else "")
+        for r in checks.itertuples())
 
 
 def _print_run(summary) -> None:
@@ -804,7 +811,7 @@ def demo_cmd(ctx: click.Context, workdir: Path, serve_for: float | None, port: i
     summary = _job(classifier_job, settings)
     click.echo(f"GMLVQ Statusklasse: Kreuzvalidierung Genauigkeit {summary.metrics['cv_accuracy']:.2f}, "
                f"balanciert {summary.metrics['cv_balanced_accuracy']:.2f}; Modellversion {summary.model_version}"
-               + (" (@champion)" if summary.champion else ""))
+               + (" (@champion)" if summary.champion else "") + f"; bereitgestellt: {summary.served}")
     typ, _, descriptions = _job(typology_job, settings)
     click.echo(f"Sozialraumtypen: {int(typ.metrics['n_types'])} (Silhouette {typ.metrics['silhouette']:.2f}, "
                f"ARI zu den geplanten Typen {typ.metrics['ari_planted_types']:.2f})")

@@ -85,6 +85,8 @@ def training_frame(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog: 
     if missing:
         raise TrainingError(f"features not in the profiles: {', '.join(missing)}")
     X = m[columns(MODEL, features)].dropna(axis=1, how="all")
+    if X.shape[1] == 0:
+        raise TrainingError(f"none of the features has values in {period}")
     kept = ids(X.columns, MODEL)
     X = X.dropna()
     X.columns = kept
@@ -141,18 +143,18 @@ def _labelled(profiles, model_matrix, catalog, settings, values, period, feature
     return X[keep], y[keep].astype(str), features, names
 
 
-def _check_period(profiles: pd.DataFrame, period: str, wanted: str | None) -> str | None:
-    """The earlier period of the later-period check: ``wanted``, or with 'auto' the latest period before ``period``
-    (None: no check, or no earlier period)."""
+def _check_periods(profiles: pd.DataFrame, period: str, wanted: str | None) -> list[str]:
+    """The earlier periods the later-period check may fit on, the first usable one taken: ``wanted``, or with
+    'auto' every period before ``period``, latest first (none: no check)."""
     if wanted is None or wanted.lower() == "none":
-        return None
-    earlier = sorted(p for p in set(profiles["period"].astype(str)) if p < period)
+        return []
+    earlier = sorted((p for p in set(profiles["period"].astype(str)) if p < period), reverse=True)
     if wanted.lower() != "auto":
         if wanted not in earlier:
             raise TrainingError(f"check_period {wanted!r} is not a period before {period}; earlier: "
-                                f"{', '.join(earlier) or 'none'}")
-        return wanted
-    return earlier[-1] if earlier else None
+                                f"{', '.join(sorted(earlier)) or 'none'}")
+        return [wanted]
+    return earlier
 
 
 def train_classifier(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog: Catalog,
@@ -226,10 +228,10 @@ def train_classifier(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog
         profiles_ = [direction_profile(m.model_, Xn) for m in comparison.fitted[name]]
         metrics["direction_rank_correlation"] = relevance_stability(profiles_)
         metrics["direction_rank_correlation_top5"] = relevance_stability(profiles_, top=5)
-    check = _check_period(profiles, period, cfg.check_period) if cfg.compare else None
-    later = _later_table(candidates, profiles, model_matrix, catalog, settings, values, check, X, y, features,
-                         target_indicator, notes) if check is not None else None
-    if check is None and cfg.compare and str(cfg.check_period).lower() == "auto":
+    checks = _check_periods(profiles, period, cfg.check_period) if cfg.compare else []
+    later, check = _later_table(candidates, profiles, model_matrix, catalog, settings, values, checks, X, y,
+                                features, target_indicator, notes)
+    if not checks and cfg.compare and str(cfg.check_period).lower() == "auto":
         notes.append(f"no later-period check: no period before {period}")
     judged = verdict(table, name)
     tables, basis = [table], "in der Kreuzvalidierung"
@@ -242,7 +244,8 @@ def train_classifier(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog
         basis += f" und auf der späteren Periode {period} (angepasst mit {check})"
     served = name if cfg.serve == "lvq" else served_choice(tables, name)
     if len(table) > 1:
-        judged += " " + served_sentence(name, served, basis, not all(holds_own(t, name) for t in tables))
+        judged += " " + served_sentence(name, served, basis, not all(holds_own(t, name) for t in tables),
+                                        isinstance(candidates[served], SelectedLVQ))
     notes.append(judged)
 
     selected = clone(candidates[name]).fit(Xn, yn)
@@ -298,30 +301,39 @@ def train_classifier(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog
         stamp = _stamp(summary, cfg.registered_name, {"classifier": cfg.model_dump(mode="json"), "period": period})
         store.replace_table("classes", stored_classes(served_model, features, model_matrix, profiles, names, scale,
                                                       typical).assign(
-            model=served, served_by=served, lvq_served=served == name, comparison=judged, **stamp))
+            model=served, served_by=served, lvq_served=hasattr(served_model, "prototypes_"), comparison=judged,
+            **stamp))
     return summary
 
 
-def _later_table(candidates: dict, profiles, model_matrix, catalog, settings, values, check: str, X: pd.DataFrame,
-                 y: pd.Series, features: list[str], target_indicator: bool, notes: list[str]) -> pd.DataFrame | None:
-    """Every candidate fitted on ``check`` and judged on the run's period (``X``, ``y``), on the features both
-    periods know; None (with a note) where the earlier period cannot be fitted on."""
-    try:
-        Xe, ye, kept, _ = _labelled(profiles, model_matrix, catalog, settings, values, check, features,
-                                    target_indicator)
-    except TrainingError as exc:
-        notes.append(f"no later-period check: {check}: {exc}")
-        return None
-    counts = ye.value_counts()
-    if len(counts) < 2 or counts.min() < 2:
-        notes.append(f"no later-period check: {check} has {len(counts)} class(es), the smallest with "
-                     f"{counts.min() if len(counts) else 0} region(s)")
-        return None
-    common = [f for f in features if f in kept]
-    if len(common) < len(features):
-        notes.append(f"later-period check on {len(common)} of {len(features)} features (the others are unknown "
-                     f"in {check})")
-    return later_period(Xe[common].to_numpy(), ye.to_numpy(), X[common].to_numpy(), y.to_numpy(), candidates)
+def _later_table(candidates: dict, profiles, model_matrix, catalog, settings, values, checks: list[str],
+                 X: pd.DataFrame, y: pd.Series, features: list[str], target_indicator: bool,
+                 notes: list[str]) -> tuple[pd.DataFrame | None, str | None]:
+    """Every candidate fitted on the first period of ``checks`` that has the target in two classes of at least two
+    regions each, and judged on the run's period (``X``, ``y``) on the features both periods know; the table
+    and that period, or (None, None) with a note where none can be fitted on."""
+    reasons = []
+    for check in checks:
+        try:
+            Xe, ye, kept, _ = _labelled(profiles, model_matrix, catalog, settings, values, check, features,
+                                        target_indicator)
+        except TrainingError as exc:
+            reasons.append(f"{check}: {exc}")
+            continue
+        counts = ye.value_counts()
+        if len(counts) < 2 or counts.min() < 2:
+            reasons.append(f"{check}: {len(counts)} class(es), the smallest with "
+                           f"{counts.min() if len(counts) else 0} region(s)")
+            continue
+        common = [f for f in features if f in kept]
+        if len(common) < len(features):
+            notes.append(f"later-period check on {len(common)} of {len(features)} features (the others are unknown "
+                         f"in {check})")
+        return later_period(Xe[common].to_numpy(), ye.to_numpy(), X[common].to_numpy(), y.to_numpy(),
+                            candidates), check
+    if reasons:
+        notes.append("no later-period check: " + "; ".join(reasons))
+    return None, None
 
 
 def _stamp(summary: RunSummary, registered_name: str, settings: dict) -> dict:

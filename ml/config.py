@@ -198,7 +198,8 @@ class ClassifierConfig(_Section):
                             "then that one, and the run, API and region page say so. lvq: always the LVQ model")
     check_period: str | None = Field(
         "auto", description="the later-period check: every model fitted on this earlier period and judged on the "
-                            "run's period; auto: the latest earlier period with the target; None: no check")
+                            "run's period; auto: the latest earlier period with the target and inputs; None or "
+                            "'none': no check")
     reject_accuracy: float = Field(0.95, gt=0.0, le=1.0, description="accuracy the reject option aims at: the run "
                                                                       "reports the share of regions to leave to a person")
     target: str = Field("status_label", description="profile column to predict, 'planted_type' (needs "

@@ -145,6 +145,7 @@ class Suggestion:
     name_column: str | None = None
     period_column: str | None = None
     period: str | None = None
+    period_source: str = "the title lines"
     indicator_column: str | None = None
     value_column: str | None = None
     matches: list[Match] = field(default_factory=list)
@@ -327,6 +328,8 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
     title_years = {y for t in titles for y in [header_period(t)] if y}
     if p is None and len(title_years) == 1:
         out.period = title_years.pop()
+    elif p is None and not title_years and header_period(Path(path).stem):
+        out.period, out.period_source = header_period(Path(path).stem), "the file name"
     geo, parent = find_column(table.header, "geometry"), find_column(table.header, "parent_id")
     if fmt == "regions" or (r is not None and (nm is not None or lvl is not None) and (geo is not None or parent is not None)
                             and p is None):
@@ -382,8 +385,9 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
             out.notes.append(f"{m.indicator_id} is suggested for {used[m.indicator_id]} columns: keep one")
     if out.region_column is None:
         out.notes.append("no region column found: set region_column")
-    if out.period_column is None and out.period is None and any(m.period is None for m in out.matches):
-        out.notes.append("no period column and no reference year in the header: set period")
+    if out.period_column is None and out.period is None and (out.unmatched or any(m.period is None
+                                                                                 for m in out.matches)):
+        out.notes.append("no period column and no reference year in the header or the file name: set period")
     return out
 
 
@@ -458,8 +462,8 @@ def render_yaml(s: Suggestion) -> str:
     if s.period_column is not None:
         lines.append(f"period_column: {_q(s.period_column)}")
     elif s.period is not None:
-        lines.append(f"period: {_q(s.period)}   # from the title lines")
-    elif s.format == "wide" and any(m.period is None for m in s.matches):
+        lines.append(f"period: {_q(s.period)}   # from {s.period_source}: check it")
+    elif s.format == "wide" and (s.unmatched or any(m.period is None for m in s.matches)):
         lines.append("# period: 'YYYY'   # the reference year of the columns that do not name one")
     if s.format == "long":
         lines.append(f"indicator_column: {_q(s.indicator_column)}")

@@ -1,6 +1,7 @@
 """The command line, in-process (click's runner) and once as the installed console script."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -89,6 +90,8 @@ def test_demo_in_process(demo_run):
     assert "Statusklassen 2025 (Gemeinden):" in out and "ohne Index" in out
     assert "Belastungsindizes nach Lebenslagen 2025" in out and "Kindheit und Jugend" in out
     assert "Sozialraumtypen:" in out and "(@champion)" in out and (workdir / "mlflow.db").is_file()
+    # which classifier answers: the prototype model or the one that beat it
+    assert re.search(r"; bereitgestellt: (GMLVQ|LGMLVQ|Logistische Regression|Random Forest)", out)
     assert (workdir / "monitoring.duckdb").is_file()
     assert "6/10 Prognosen" in out and "Backtest-MASE" in out and "8/10 Frühwarnung" in out
     assert "9/10 Gebietsberichte" in out and "53 Seiten" in out and "generated polygons for the map" in out
@@ -193,3 +196,16 @@ def test_export_every_kind(demo_run, tmp_path):
     assert out.exit_code == 1 and "no early warnings for period '1999'" in out.output
     out = CliRunner().invoke(main, ["export", "warnings", "--horizon", "5", "--out", str(tmp_path / "x.csv")], env=env)
     assert out.exit_code == 1 and "no early warning for 5 years ahead" in out.output
+
+
+def test_a_lebenslage_without_values_reports_no_sensitivity():
+    from experiments.cli import lebenslagen_summary
+
+    checks = pd.DataFrame({"lebenslage": ["Senioren", "Kindheit und Jugend"], "period": ["2022", "2022"],
+                           "verdict": ["robust", "ohne Werte"], "weights_share": [0.04, float("nan")],
+                           "leave_one_out_share": [0.1, float("nan")]})
+    line = lebenslagen_summary(checks, 0.2)
+    assert line == ("Belastungsindizes nach Lebenslagen 2022 (table lebenslagen): Senioren robust (Gewichte ±20%: 4% "
+                    "der Gebiete wechseln die Klasse; ohne einen Indikator höchstens 10%); Kindheit und Jugend ohne "
+                    "Werte")
+    assert "nan" not in line

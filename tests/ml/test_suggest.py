@@ -184,3 +184,16 @@ def test_a_reference_year_column_is_the_period(tmp_path):
     s = suggest_mapping(path, CATALOG)
     assert s.period_column == "stand_year" and "period_column: 'stand_year'" in s.to_yaml()
     assert not any("set period" in n for n in s.notes)
+
+
+def test_the_year_in_the_file_name_is_the_period_when_the_table_names_none(tmp_path):
+    """A table of indices without a period column or title (Berlin's health and social structure atlas): the year
+    in its file name is proposed, to be checked; without one the mapping asks for it."""
+    text = "id,health_and_social_index,health_sub_index\n01011101,0.87,1.63\n01011103,-1.55,-2.40\n"
+    named = write(tmp_path / "atlas-2022-00-planning-areas.csv", text)
+    s = suggest_mapping(named, CATALOG)
+    assert s.period == "2022" and s.unmatched == ["health_and_social_index", "health_sub_index"]
+    assert "period: '2022'   # from the file name: check it" in s.to_yaml()
+    plain = suggest_mapping(write(tmp_path / "atlas.csv", text), CATALOG)
+    assert plain.period is None and "# period: 'YYYY'" in plain.to_yaml()
+    assert any("set period" in n for n in plain.notes)

@@ -148,7 +148,7 @@ def test_a_classifier_weaker_than_the_usual_ones_is_named_on_the_page(state):
     weaker = "GMLVQ: … Das Prototypmodell ist weniger treffsicher als die üblichen Klassifikatoren; seine Stärke " \
              "bleibt die Erklärung."
     html = ReportBuilder(state.settings, dataclasses.replace(snap, classes=snap.classes.assign(
-        comparison=weaker))).region_page(rid, period)
+        comparison=weaker, served_by="GMLVQ", lvq_served=True))).region_page(rid, period)
     assert f"Hinweis: {weaker}" in html
     assert "Hinweis: GMLVQ" not in ReportBuilder(state.settings, snap).region_page(rid, period) or \
         "weniger treffsicher" in str(snap.classes["comparison"].iloc[0])
