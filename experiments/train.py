@@ -234,17 +234,17 @@ def train_classifier(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog
     if not checks and cfg.compare and str(cfg.check_period).lower() == "auto":
         notes.append(f"no later-period check: no period before {period}")
     judged = verdict(table, name)
-    tables, basis = [table], "in der Kreuzvalidierung"
+    judged_on, basis = [table], "in der Kreuzvalidierung"
     if later is not None:
         for row in later.itertuples():
             metrics.update({f"later.{metric_key(row.model)}.{m}": float(getattr(row, m))
                             for m in ("accuracy", "balanced_accuracy", "macro_f1", "log_loss")})
         judged += " " + verdict(later, name, f"Mit {check} angepasst, auf {period} geprüft: ")
-        tables.append(later)
+        judged_on.append(later)
         basis += f" und auf der späteren Periode {period} (angepasst mit {check})"
-    served = name if cfg.serve == "lvq" else served_choice(tables, name)
+    served = name if cfg.serve == "lvq" else served_choice(judged_on, name)
     if len(table) > 1:
-        judged += " " + served_sentence(name, served, basis, not all(holds_own(t, name) for t in tables),
+        judged += " " + served_sentence(name, served, basis, not all(holds_own(t, name) for t in judged_on),
                                         isinstance(candidates[served], SelectedLVQ))
     notes.append(judged)
 
