@@ -327,7 +327,8 @@ def _print_run(summary) -> None:
     click.echo(f"MLflow run {summary.run_id}; model version {summary.model_version}"
                + ("; new champion" if summary.champion else "; champion unchanged"))
     for k, v in summary.metrics.items():
-        click.echo(f"  {k}: {v:.4g}")
+        if not k.startswith(("cmp.", "later.")):      # the comparison tables follow in full
+            click.echo(f"  {k}: {v:.4g}")
     for note in summary.notes:
         click.echo(f"  note: {note}")
 

@@ -1,4 +1,5 @@
-"""MLflow model-from-code definition of the LVQ pyfunc (logged by path, so nothing is pickled)."""
+"""MLflow model-from-code definition of the classifier pyfunc: the LVQ model, or the classifier served in its place
+(logged by path, so nothing is pickled)."""
 
 from mlflow.models import set_model
 

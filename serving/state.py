@@ -63,7 +63,7 @@ class Snapshot:
     values: pd.DataFrame
     forecasts: pd.DataFrame | None
     catalog: Catalog
-    classifier: object | None = None          # LVQ pyfunc's python model (features, model)
+    classifier: object | None = None          # the served classifier's pyfunc python model (features, model)
     typology: object | None = None
     warnings: pd.DataFrame | None = None      # stored early warnings: every region, period and horizon
     warning_shap: pd.DataFrame | None = None  # their SHAP values (long)

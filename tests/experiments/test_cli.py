@@ -128,6 +128,13 @@ def test_features_command(tmp_path, env):
     assert con.execute("SELECT count(*) FROM profiles").fetchall()[0][0] == 53 * 16
     assert con.execute("SELECT count(*) FROM feature_values WHERE flag = 'suppressed' AND value IS NOT NULL").fetchall()[0][0] == 0
     con.close()
+    # the classifier on those profiles: the comparison, the later-period check and the served model, each once
+    train_env = dict(env, SOZIALRADAR_TRACKING__URI=f"sqlite:///{tmp_path}/mlflow.db",
+                     SOZIALRADAR_TRAINING__CLASSIFIER__SELECT="false")
+    out = run(["train", "classifier"], train_env)
+    assert "comparison on the same folds" in out and "later-period check (fitted on the earlier period" in out
+    assert "Mit 2024 angepasst, auf 2025 geprüft" in out and re.search(r"^served: \S", out, re.M)
+    assert "cmp." not in out and "later." not in out      # the tables are printed, not their metrics one by one
 
 
 def test_features_errors(tmp_path, env):
