@@ -159,13 +159,22 @@ def load_classifier(path: Path):
     if (path / "lvq.json").is_file():
         model, features = load_lvq(path)
         return model, features, None, None
-    import skops.io
-
     meta = json.loads((path / "classifier.json").read_text(encoding="utf-8"))
     data = np.load(path / "classifier.npz", allow_pickle=False)
-    blob = data["skops"].tobytes()
-    model = skops.io.loads(blob, trusted=skops.io.get_untrusted_types(data=blob))
+    model = sklearn_from_skops(data["skops"].tobytes(), path / "classifier.npz")
     return model, meta["features"], meta["name"], data["profiles"]
+
+
+def sklearn_from_skops(blob: bytes, source) -> object:
+    """A scikit-learn estimator from skops bytes, trusting the types skops does not know by default only where
+    they are scikit-learn's own (a tree's ``Tree``); a ValueError naming ``source`` and any other type."""
+    import skops.io
+
+    untrusted = skops.io.get_untrusted_types(data=blob)
+    foreign = [t for t in untrusted if not t.startswith("sklearn.")]
+    if foreign:
+        raise ValueError(f"{source}: types outside scikit-learn: {', '.join(foreign)}")
+    return skops.io.loads(blob, trusted=untrusted)
 
 
 class LVQPyfunc(mlflow.pyfunc.PythonModel):

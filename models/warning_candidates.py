@@ -265,13 +265,12 @@ class WarningTrees(BaseEstimator):
 
     @classmethod
     def from_state(cls, meta, arrays):
-        """The trees from :meth:`state` (skops, trusting only the types it stored)."""
-        import skops.io
+        """The trees from :meth:`state` (skops, trusting scikit-learn's own types only)."""
+        from models.packaging import sklearn_from_skops
 
-        data = arrays["skops"].tobytes()
         m = cls(columns=meta["features"], seed=meta["seed"])
         m.features_ = meta["features"]
-        m.model_ = skops.io.loads(data, trusted=skops.io.get_untrusted_types(data=data))
+        m.model_ = sklearn_from_skops(arrays["skops"].tobytes(), "the early warning's trees")
         return m
 
 

@@ -92,3 +92,19 @@ def test_a_classifier_served_in_place_of_the_lvq_model_round_trips_without_pickl
     out = pyfunc.predict(None, frame)
     assert list(out["prediction"]) == list(model.predict(X[:5]))
     assert np.allclose(out[["p_hoch", "p_niedrig"]].to_numpy(), model.predict_proba(X[:5]))
+
+
+def test_a_saved_classifier_with_types_outside_scikit_learn_is_not_loaded(tmp_path):
+    import skops.io
+
+    from sklearn.preprocessing import FunctionTransformer
+
+    X, y = _two_feature_case()
+    model = LogisticRegression().fit(X, y)
+    save_classifier(model, ["a", "b"], tmp_path, "LR", typical_profiles(X, y, model.classes_))
+    data = dict(np.load(tmp_path / "classifier.npz", allow_pickle=False))
+    foreign = FunctionTransformer(func=print)          # carries a builtin function: not a scikit-learn type
+    data["skops"] = np.frombuffer(skops.io.dumps(foreign), dtype=np.uint8)
+    np.savez(tmp_path / "classifier.npz", **data)
+    with pytest.raises(ValueError, match="types outside scikit-learn: builtins.print"):
+        load_classifier(tmp_path)
