@@ -130,6 +130,9 @@ class Match:
     score: float = 0.0
     period: str | None = None
     runner_up: str | None = None
+    kept: str | None = None
+    """Where another column has the same indicator and period with a better score: that column (this one is
+    written commented out, so that the suggestion imports without conflicting duplicates)."""
 
 
 @dataclass
@@ -294,6 +297,7 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
     """Propose a mapping for ``path`` (see the module text)."""
     from ml.importers import (ALIASES, Mapping, detect_format, find_column, find_region_column, header_key,
                               norm_header)
+    from ml.importers.mapping import distinct_headers
 
     path = Path(path)
     if not path.is_file():
@@ -305,6 +309,7 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
         if head != path:
             shutil.rmtree(head.parent, ignore_errors=True)
     header = [header_key(h) for h in table.header]
+    names = distinct_headers(table.header)      # a repeated name is told apart by its order, as the import does
     fmt = detect_format(table.header)
     out = Suggestion(path=path, header_line=header_line, format=fmt if fmt != "unknown" else "wide",
                      sheet=table.sheet)
@@ -366,23 +371,30 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
         h = header[i]
         kind = _numeric_kind(frame[f"c{i}"])
         if kind == "text" or (norm_header(h) in role_words and kind != "integer" and kind != "decimal"):
-            out.unmatched.append(table.header[i])
+            out.unmatched.append(names[i])
             continue
         generic = not [w for w in words(h)[0] if w not in GENERIC]
         # a lone value column, or one named only 'Einwohner'/'Wert', is described by the file's name
         m = matcher_for(catalog).match(h, kind, context)
         if generic and not context:
             m = max(m, matcher_for(catalog).match(h, kind, _file_context(path)), key=lambda x: x.score)
-        m.column = table.header[i]
+        m.column = names[i]
         m.period = header_period(h)
         if m.indicator_id is None:
-            out.unmatched.append(table.header[i])
+            out.unmatched.append(names[i])
         else:
             out.matches.append(m)
-    used = Counter(m.indicator_id for m in out.matches)
+    groups: dict[tuple, list[Match]] = {}
     for m in out.matches:
-        if used[m.indicator_id] > 1 and m.period is None:
-            out.notes.append(f"{m.indicator_id} is suggested for {used[m.indicator_id]} columns: keep one")
+        groups.setdefault((m.indicator_id, m.period), []).append(m)
+    for (indicator, _), same in groups.items():
+        if len(same) > 1:
+            best = max(same, key=lambda m: m.score)     # the first of equal scores
+            for m in same:
+                if m is not best:
+                    m.kept = best.column
+            out.notes.append(f"{indicator} is suggested for {len(same)} columns: {best.column!r} (score "
+                             f"{best.score:.2f}) is kept, the others are commented out; keep the right one")
     if out.region_column is None:
         out.notes.append("no region column found: set region_column")
     if out.period_column is None and out.period is None and (out.unmatched or any(m.period is None
@@ -474,7 +486,11 @@ def render_yaml(s: Suggestion) -> str:
         for m in s.matches:
             value = f"{{indicator: {m.indicator_id}, period: {_q(m.period)}}}" if m.period else m.indicator_id
             alt = f"; or {m.runner_up}" if m.runner_up else ""
-            lines.append(f"  {_q(m.column)}: {value}   # {m.name} (score {m.score:.2f}{alt})")
+            if m.kept is not None:
+                lines.append(f"#  {_q(m.column)}: {value}   # {m.name} (score {m.score:.2f}{alt}); "
+                             f"{_q(m.kept)} is kept for it")
+            else:
+                lines.append(f"  {_q(m.column)}: {value}   # {m.name} (score {m.score:.2f}{alt})")
     if s.unmatched:
         lines.append("# columns without a match (not imported; map them under 'columns' to import them):")
         lines += [f"#  {_q(c)}: ?" for c in s.unmatched]

@@ -104,6 +104,27 @@ def header_key(text: str) -> str:
     return " ".join(text.split())
 
 
+def distinct_headers(header: list[str]) -> list[str]:
+    """The header with repeated names told apart by their order: the second 'inhabitants' is 'inhabitants (2)',
+    the third 'inhabitants (3)' (a mapping names them so); empty names stay empty."""
+    taken = {header_key(h) for h in header}
+    seen: dict[str, int] = {}
+    out = []
+    for h in header:
+        key = header_key(h)
+        if not key or key not in seen:
+            seen.setdefault(key, 1)
+            out.append(h)
+            continue
+        n = seen[key] + 1
+        while f"{key} ({n})" in taken:     # a header already named so keeps its name
+            n += 1
+        seen[key] = n
+        taken.add(f"{key} ({n})")
+        out.append(f"{key} ({n})")
+    return out
+
+
 def column_position(header: list[str], wanted: str, role: str) -> int:
     """The position of the mapped column ``wanted``; the error names the closest headers."""
     keys = [header_key(h) for h in header]

@@ -7,15 +7,17 @@ import pandas as pd
 
 from ml.catalog import Catalog
 from ml.importers.common import Adapted, cell_column, empty_long, melt
-from ml.importers.mapping import ColumnSpec, Mapping, column_position, find_column, find_region_column, header_key
+from ml.importers.mapping import (
+    ColumnSpec, Mapping, column_position, distinct_headers, find_column, find_region_column, header_key,
+)
 from ml.io import FileFormatError, RawTable
 from ml.parsing import DASHES, MISSING_MARKERS
 
 
 def adapt_wide(table: RawTable, mapping: Mapping, catalog: Catalog, dash: str = "missing") -> Adapted:
     """A wide table (one row per region, one column per indicator as the mapping names them) as long text cells of
-    the mapping's period."""
-    h = table.header
+    the mapping's period. Repeated header names are told apart by their order (:func:`distinct_headers`)."""
+    h = distinct_headers(table.header)
     r = find_region_column(h, mapping)
     if r is None:
         raise FileFormatError(f"{table.path}: wide format needs a region column of codes or names (set "

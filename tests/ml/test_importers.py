@@ -142,6 +142,35 @@ def test_wide_csv_with_mapping(county, settings, tmp_path):
     assert any("columns not imported" in n and "Unbekannt (1 values)" in n for n in rep.notes)
 
 
+def test_repeated_column_names_are_told_apart_by_their_order(county, settings, tmp_path):
+    """Berlin's population tables repeat 'inhabitants' for different totals: the mapping names the second one
+    'inhabitants (2)', and each column is read on its own, never merged into conflicting duplicates."""
+    mapping = write(tmp_path / "m.yaml", "region_column: id\nperiod: '2019'\ncolumns:\n  inhabitants: einwohner\n"
+                    "  inhabitants (2): auslaender\n")
+    path = write(tmp_path / "pop.csv", "id,inhabitants,inhabitants_female,inhabitants,inhabitants\n"
+                                       "14599010,3420,1700,2069,11\n14599020,800,390,120,12\n")
+    rep = ingest(county, settings, path, fmt="wide", mapping=load_mapping(mapping))
+    assert rep.status == "ok" and rep.rows_quarantined == 0 and rep.rows_accepted == 4
+    got = county.observations(region_ids=["14599010"]).set_index("indicator_id")["value"]
+    assert got["einwohner"] == 3420.0 and got["auslaender"] == 2069.0
+    assert any("inhabitants (3) (2 values)" in n for n in rep.notes)
+
+
+@given(st.lists(st.sampled_from(["a", "b", "a (2)", "", " a "]), max_size=8))
+def test_distinct_headers_are_distinct_and_keep_the_first_name(header):
+    from ml.importers.mapping import distinct_headers, header_key
+
+    out = distinct_headers(header)
+    named = [header_key(h) for h in out if header_key(h)]
+    assert len(out) == len(header) and len(set(named)) == len(named)
+    first = {}
+    for i, h in enumerate(header):
+        first.setdefault(header_key(h), i)
+    # the first column of each name keeps it as written; empty names stay empty
+    assert all(out[i] == header[i] for i in first.values())
+    assert all(out[i] == h for i, h in enumerate(header) if not header_key(h))
+
+
 def test_wide_excel_with_mapping(county, settings, tmp_path):
     xlsx = tmp_path / "w.xlsx"
     pd.DataFrame({"AGS": ["14599010", "14599020"], "Jahr": [2021, 2021], "einwohner": [1200, 800]}).to_excel(xlsx, index=False)

@@ -13,6 +13,7 @@ from ml.catalog import load_catalog
 from ml.config import load_settings
 from ml.importers import header_key, ingest_file, load_mapping
 from ml.io import read_table
+from ml.paths import SAMPLE_DIR
 from ml.suggest import cover, header_period, matcher_for, suggest_mapping, words
 from tests.conftest import write
 from tests.ml.test_city_table import city_table
@@ -197,3 +198,23 @@ def test_the_year_in_the_file_name_is_the_period_when_the_table_names_none(tmp_p
     plain = suggest_mapping(write(tmp_path / "atlas.csv", text), CATALOG)
     assert plain.period is None and "# period: 'YYYY'" in plain.to_yaml()
     assert any("set period" in n for n in plain.notes)
+
+
+def test_one_column_per_indicator_is_kept_and_repeated_names_are_told_apart(tmp_path, store, settings):
+    """Berlin's half-yearly population table repeats 'inhabitants' and has age groups the catalog lacks: the
+    suggestion keeps the best column for 'einwohner', comments out the others, and imports as it stands."""
+    text = ("id,inhabitants,inhabitants_age_6_15,inhabitants,inhabitants_age_below_6\n"
+            "14599010,3420,124,2069,150\n14599020,800,60,120,40\n")
+    path = write(tmp_path / "population-2019-01.csv", text)
+    s = suggest_mapping(path, CATALOG)
+    columns = {m.column: (m.indicator_id, m.kept) for m in s.matches}
+    assert columns["inhabitants"] == ("einwohner", None) and columns["inhabitants (2)"] == ("einwohner", "inhabitants")
+    notes = [n for n in s.notes if n.startswith("einwohner is suggested")]
+    assert len(notes) == 1 and "'inhabitants' (score 1.00) is kept" in notes[0]
+    yaml = s.to_yaml()
+    assert "\n  'inhabitants': einwohner" in yaml and "\n#  'inhabitants (2)': einwohner" in yaml
+    assert ingest_file(SAMPLE_DIR / "regions.csv", store, settings).status == "ok"
+    rep = ingest_file(path, store, settings, mapping=load_mapping(write(tmp_path / "m.yaml", yaml)))
+    assert rep.status == "ok" and rep.rows_quarantined == 0
+    got = store.observations(region_ids=["14599010"]).set_index("indicator_id")["value"]
+    assert got["einwohner"] == 3420.0 and got["ew_unter6"] == 150.0
