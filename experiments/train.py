@@ -253,8 +253,8 @@ def train_classifier(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog
     served_model = final
     if served != name:
         served_model = clone(candidates[served]).fit(Xn, yn)
-        served_model = getattr(served_model, "model_", served_model) if isinstance(served_model, SelectedLVQ) \
-            else served_model
+        if isinstance(served_model, SelectedLVQ):     # the LVQ model its selection chose
+            served_model = served_model.model_
     served_row = table.set_index("model").loc[served]
     metrics.update({f"served.{m}": float(served_row[m]) for m in ("accuracy", "balanced_accuracy", "log_loss")})
     # the champion is judged on the served model's figure where the metric is one of them (cv_x → served.x)

@@ -11,8 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ml.formatting import de as de_number
-from models.lvq_interpret import to_units
+from models.lvq_interpret import names_list, value_against
 
 
 def typical_profiles(X: np.ndarray, y: np.ndarray, classes) -> np.ndarray:
@@ -25,10 +24,6 @@ def typical_profiles(X: np.ndarray, y: np.ndarray, classes) -> np.ndarray:
         if len(rows):
             out[k] = np.median(rows, axis=0)
     return out
-
-
-def _names_list(parts: list[str]) -> str:
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " und " + parts[-1]
 
 
 def probability_contrasts(model, X: np.ndarray, profiles: np.ndarray, names: list[str], top: int = 3,
@@ -58,19 +53,12 @@ def probability_contrasts(model, X: np.ndarray, profiles: np.ndarray, names: lis
     for i in range(n):
         next_label = classes[nxt[i]]
         idx = [k for k in np.argsort(-gain[i], kind="stable")[:top] if gain[i, k] > 1e-9]
-        parts = []
-        for k in idx:
-            region_v, typical_v = X[i, k], target[i, k]
-            if scale is not None and features is not None and features[k] in scale.index \
-                    and np.isfinite(scale.at[features[k], "scale"]):
-                region_v, typical_v = to_units(scale, features[k], region_v), to_units(scale, features[k], typical_v)
-                parts.append(f"{names[k]} ({de_number(region_v, 1)} statt typisch {de_number(typical_v, 1)})")
-            else:
-                parts.append(f"{names[k]} (z {de_number(region_v, 1)} statt typisch {de_number(typical_v, 1)})")
+        parts = [value_against(names[k], X[i, k], target[i, k], scale, features[k] if features is not None else None,
+                               "statt typisch") for k in idx]
         if len(classes) < 2:
             why = "Das Modell kennt nur eine Klasse."
         elif parts:
-            why = f"Zur Klasse „{next_label}“ trennt vor allem: {_names_list(parts)}."
+            why = f"Zur Klasse „{next_label}“ trennt vor allem: {names_list(parts)}."
         else:
             why = f"Kein einzelner Indikator rückt das Gebiet näher an die Klasse „{next_label}“."
         out.append({"own_class": classes[own[i]], "next_class": next_label if len(classes) > 1 else None,

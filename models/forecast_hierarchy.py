@@ -152,11 +152,9 @@ def base_forecast(model: str, y: np.ndarray, horizon: int, frequency: str = "ann
         raise ValueError(f"unknown base model {model!r}")
     import warnings
 
-    from statsforecast.models import AutoETS, AutoTheta
+    from models.forecast_models import statsforecast_model
 
-    season = 12 if frequency == "monthly" and len(y) >= 36 else 1
-    estimator = (AutoETS(season_length=season, model="ZZZ" if season > 1 else "ZZN") if model == "ets"
-                 else AutoTheta(season_length=season))
+    estimator = statsforecast_model(model, frequency, len(y))     # as the forecast job fits them
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")

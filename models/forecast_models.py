@@ -223,6 +223,21 @@ def interpolate_gaps(y: np.ndarray) -> np.ndarray:
     return span
 
 
+def statsforecast_model(model: str, frequency: str, n_obs: int):
+    """statsforecast's estimator for ``model`` (``ets``: AutoETS, damped trend among its choices; ``theta``;
+    ``arima``), with a yearly season for a monthly series of at least three years."""
+    season = 12 if frequency == "monthly" and n_obs >= 36 else 1
+    from statsforecast.models import AutoARIMA, AutoETS, AutoTheta
+
+    if model == "ets":
+        return AutoETS(season_length=season, model="ZZZ" if season > 1 else "ZZN")
+    if model == "theta":
+        return AutoTheta(season_length=season)
+    if model == "arima":
+        return AutoARIMA(season_length=season)
+    raise ForecastError(f"unknown statistical model {model!r}")
+
+
 def statistical_forecast(model: str, y: np.ndarray, horizon: int, frequency: str,
                          levels=(0.8, 0.95)) -> tuple[np.ndarray, dict]:
     """statsforecast's AutoTheta, AutoETS or AutoARIMA on the observed span of ``y`` (inner gaps filled
@@ -235,17 +250,7 @@ def statistical_forecast(model: str, y: np.ndarray, horizon: int, frequency: str
     steps = horizon + behind
     if len(span) < 4:
         return baseline_forecast("naive", y, horizon, levels)
-    season = 12 if frequency == "monthly" and len(span) >= 36 else 1
-    from statsforecast.models import AutoARIMA, AutoETS, AutoTheta
-
-    if model == "ets":
-        estimator = AutoETS(season_length=season, model="ZZZ" if season > 1 else "ZZN")
-    elif model == "theta":
-        estimator = AutoTheta(season_length=season)
-    elif model == "arima":
-        estimator = AutoARIMA(season_length=season)
-    else:
-        raise ForecastError(f"unknown statistical model {model!r}")
+    estimator = statsforecast_model(model, frequency, len(span))
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")

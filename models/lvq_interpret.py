@@ -54,8 +54,19 @@ def direction_profile(model, X: np.ndarray) -> np.ndarray | None:
     return score / score.sum() if score.sum() > 0 else score
 
 
-def _names_list(items: list[str]) -> str:
+def names_list(items: list[str]) -> str:
+    """German enumeration: 'a', 'a und b', 'a, b und c'."""
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " und " + items[-1]
+
+
+def value_against(name: str, region_v: float, other_v: float, scale: pd.DataFrame | None, feature: str | None,
+                  other_word: str = "statt") -> str:
+    """'SGB-II-Quote (12,3 statt 4,1)': a region's value against another class's (a prototype's, or its typical
+    value), both z-values turned into the indicator's unit where ``scale`` knows ``feature``."""
+    if scale is not None and feature is not None and feature in scale.index and np.isfinite(scale.at[feature, "scale"]):
+        region_v, other_v = to_units(scale, feature, region_v), to_units(scale, feature, other_v)
+        return f"{name} ({de_number(region_v, 1)} {other_word} {de_number(other_v, 1)})"
+    return f"{name} (z {de_number(region_v, 1)} {other_word} {de_number(other_v, 1)})"
 
 
 def relevance_sentence(relevance: np.ndarray, names: list[str], top: int = 3, of: str = "der Relevanz") -> str:
@@ -64,7 +75,7 @@ def relevance_sentence(relevance: np.ndarray, names: list[str], top: int = 3, of
     order = np.argsort(relevance)[::-1][:top]
     parts = [f"{names[i]} ({de_number(100 * relevance[i], 0)} %)" for i in order]
     total = 100 * relevance[order].sum()
-    return (f"Für die Einordnung zählen vor allem {_names_list(parts)}; zusammen "
+    return (f"Für die Einordnung zählen vor allem {names_list(parts)}; zusammen "
             f"{de_number(total, 0)} % {of}.")
 
 
@@ -89,8 +100,8 @@ def leading_directions(lam: np.ndarray, names: list[str], k: int = 2, top: int =
         share = float(max(values[i], 0) / total)
         high = [nm for nm, w in loadings if w > 0]
         low = [nm for nm, w in loadings if w < 0]
-        text = f"Richtung {n} ({de_number(100 * share, 0)} % der Relevanz): hoch bei {_names_list(high)}"
-        text += f", niedrig bei {_names_list(low)}." if low else "."
+        text = f"Richtung {n} ({de_number(100 * share, 0)} % der Relevanz): hoch bei {names_list(high)}"
+        text += f", niedrig bei {names_list(low)}." if low else "."
         out.append({"direction": n, "share": share, "loadings": loadings, "text": text})
     return out
 
@@ -176,16 +187,10 @@ def region_contrasts(model, X: np.ndarray, names: list[str], top: int = 3,
         gap = _contributions(model, x, next_j) - _contributions(model, x, own_j)
         idx = [k for k in np.argsort(gap)[::-1][:top] if gap[k] > 0]
         next_label = str(model.classes_[labels[next_j]])
-        parts = []
-        for k in idx:
-            region_v, proto_v = x[k], model.prototypes_[next_j][k]
-            if scale is not None and features is not None and np.isfinite(scale.at[features[k], "scale"]):
-                region_v, proto_v = to_units(scale, features[k], region_v), to_units(scale, features[k], proto_v)
-                parts.append(f"{names[k]} ({de_number(region_v, 1)} statt {de_number(proto_v, 1)})")
-            else:
-                parts.append(f"{names[k]} (z {de_number(region_v, 1)} statt {de_number(proto_v, 1)})")
+        parts = [value_against(names[k], x[k], model.prototypes_[next_j][k], scale,
+                               features[k] if features is not None else None) for k in idx]
         d_own, d_next = float(D[i, own_j]), float(D[i, next_j])
-        why = (f"Zur Klasse „{next_label}“ trennt vor allem: {_names_list(parts)}." if parts else
+        why = (f"Zur Klasse „{next_label}“ trennt vor allem: {names_list(parts)}." if parts else
                f"Die Klasse „{next_label}“ liegt fast gleich nah.")
         out.append({"own_class": str(model.classes_[labels[own_j]]), "next_class": next_label,
                     "distance_own": d_own, "distance_next": d_next,
