@@ -149,7 +149,7 @@ def test_a_classifier_weaker_than_the_usual_ones_is_named_on_the_page(state):
              "bleibt die Erklärung."
     html = ReportBuilder(state.settings, dataclasses.replace(snap, classes=snap.classes.assign(
         comparison=weaker, served_by="GMLVQ", lvq_served=True))).region_page(rid, period)
-    assert f"Hinweis: {weaker}" in html
+    assert f"Hinweis: {weaker}" in html and "Das Prototypmodell (GMLVQ) ordnet das Gebiet" in html
     assert "Hinweis: GMLVQ" not in ReportBuilder(state.settings, snap).region_page(rid, period) or \
         "weniger treffsicher" in str(snap.classes["comparison"].iloc[0])
     # where another classifier answers in the prototype model's place, the page names it and why
