@@ -1,14 +1,22 @@
-"""Impact estimates on measures with known effects planted into the Musterkreis: synthetic control (donors by the
-learned GMLVQ metric, placebo intervals) against the plain before/after comparison and a difference in
-differences against all untreated Gemeinden.
+"""Impact estimates on measures with known effects planted into real and synthetic series: synthetic control
+(donors by the learned GMLVQ metric, placebo intervals) against the plain before/after comparison and a difference
+in differences against all untreated regions.
 
-Each generated measure picks a Gemeinde, an indicator (SGB-II-Quote, HzE je 1.000 Minderjährige,
-Arbeitslosenquote), a start year 2017–2022 and an effect: none for a third of the measures, else 1 to 3 times the
-indicator's typical yearly change (median absolute change over the Gemeinden), up or down, added to the
-Gemeinde's values from the start on. The county's own movements (the planted deteriorations, the shared strain)
-stay in the series: that is what a comparison must see through.
+Each generated measure picks a region, an indicator, a start year and an effect: none for a third of the measures,
+else 1 to 3 times the indicator's typical yearly change (median absolute change over the regions), up or down,
+added to the region's values from the start on. The regions' own movements stay in the series: that is what a
+comparison must see through. Donors and their metric are chosen as the impact job does
+(:func:`experiments.impact.donor_metric`: GMLVQ on the profiles of the year before the start, the status class as
+target).
 
-    .venv/bin/python benchmarks/impact.py [--measures 60] [--donors 15] [--seed 1]
+* ``--data musterkreis``: the embedded county, 53 Gemeinden, 2010–2025; SGB-II-Quote, HzE je 1.000 Minderjährige,
+  Arbeitslosenquote; starts 2017–2022.
+* ``--data inkar``: Germany's 400 Kreise (BBSR INKAR), 2008–2021; unemployment rate, share of long-term unemployed,
+  youth unemployment rate; starts 2014–2018 (the status index, and so the metric, begins in 2013). Real series carry
+  what a county shares with the country — the falling unemployment of the 2010s, the pandemic's 2020 — beside
+  each Kreis's own course.
+
+    .venv/bin/python benchmarks/impact.py [--data musterkreis|inkar] [--measures 60] [--donors 15] [--seed 1]
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ import argparse
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -25,65 +34,114 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from experiments.cases import musterkreis_profiles  # noqa: E402
-from ml.columns import MODEL, ids, rename_to_ids  # noqa: E402
+from experiments.impact import donor_metric  # noqa: E402
 from models.impact import before_after, did_all, donor_pool, estimate  # noqa: E402
-from models.lvq import GMLVQ  # noqa: E402
 
-INDICATORS = ("sgb2_quote", "hze_dichte", "arbeitslosenquote")
+INKAR = ROOT.parent / "shared" / "data" / "germany_kreise_inkar_gerda" / "county_covariates_inkar_1995_2022.csv"
+
+
+@dataclass
+class Case:
+    """One data set: its values and pipeline result, the indicators, years and start years to plant into."""
+    name: str
+    values: pd.DataFrame
+    matrix: pd.DataFrame
+    profiles: pd.DataFrame
+    indicators: tuple[str, ...]
+    years: list[str]
+    starts: tuple[int, int]
+    residents: str | None
+
+
+def musterkreis(tmp: Path) -> Case:
+    """The embedded Musterkreis."""
+    from experiments.cases import musterkreis_profiles
+
+    _, _, result = musterkreis_profiles(tmp)
+    return Case("Musterkreis: 53 Gemeinden", result.values, result.model, result.profiles,
+                ("sgb2_quote", "hze_dichte", "arbeitslosenquote"), [str(y) for y in range(2010, 2026)], (2017, 2022),
+                "einwohner")
+
+
+def inkar(tmp: Path) -> Case:
+    """Germany's 400 Kreise from the INKAR file, through the pipeline with the project's INKAR configuration."""
+    from features.pipeline import run_pipeline
+    from ml.catalog import effective_catalog
+    from ml.config import load_settings
+    from ml.importers import ingest_file
+    from ml.paths import CATALOG_DIR, DATA_DIR
+    from ml.store import Store
+
+    if not INKAR.is_file():
+        sys.exit(f"INKAR file not found: {INKAR}")
+    settings = load_settings(DATA_DIR / "config" / "inkar_kreise.yaml", env={
+        "SOZIALRADAR_STORE__PATH": str(tmp / "s.duckdb"), "SOZIALRADAR_INGEST__REPORT_DIR": str(tmp / "q"),
+        "SOZIALRADAR_TRACKING__URI": f"sqlite:///{tmp / 'mlflow.db'}"})
+    with Store(settings.store.path) as store:
+        ingest_file(INKAR, store, settings, fmt="inkar")
+        obs, regions = store.observations(), store.regions()
+    result = run_pipeline(obs, regions, effective_catalog(settings, [CATALOG_DIR / "inkar.csv"]), settings)
+    return Case("INKAR: 400 Kreise", result.values, result.model, result.profiles,
+                ("inkar_unemployment_rate", "inkar_share_longterm_unemployed", "inkar_youth_unemployment_rate"),
+                [str(y) for y in range(2008, 2022)], (2014, 2018), None)
+
+
+def _rmse(part: pd.DataFrame, col: str) -> float:
+    return float(np.sqrt((((part[col] - part["effect"]) / part["scale"]) ** 2).mean()))
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", choices=("musterkreis", "inkar"), default="musterkreis")
     ap.add_argument("--measures", type=int, default=60)
     ap.add_argument("--donors", type=int, default=15)
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        _, _, result = musterkreis_profiles(Path(tmp))
-    values = result.values
-    years = [str(y) for y in range(2010, 2026)]
+        case = (inkar if args.data == "inkar" else musterkreis)(Path(tmp))
+    values = case.values
     panels = {}
-    for ind in INDICATORS:
-        v = values[(values["indicator_id"] == ind) & values["period"].astype(str).isin(years)]
-        p = v.pivot_table(index="region_id", columns="period", values="value").reindex(columns=years)
-        panels[ind] = p.dropna()
-    # the learned metric: GMLVQ on the 2016 profiles (before every start), status class as the target
-    m = result.model[result.model["period"].astype(str) == "2016"].set_index("region_id")
-    prof = result.profiles[result.profiles["period"].astype(str) == "2016"].set_index("region_id")
-    features = rename_to_ids(m, MODEL).astype(float)
-    features = features.loc[:, features.notna().all()]     # indicators observed in every Gemeinde that year
-    target = prof["status_label"].reindex(features.index)
-    keep = target.notna()
-    lvq = GMLVQ(random_state=0).fit(features[keep].to_numpy(), target[keep].to_numpy())
-    metric = lvq.lambda_
-    print(f"Musterkreis: {len(features)} Gemeinden, metric from GMLVQ on {features.shape[1]} of {len(ids(m.columns, MODEL))} indicators "
-          f"(2016 status classes)")
-
-    residents = values[(values["indicator_id"] == "einwohner") & (values["period"].astype(str) == "2016")]
-    residents = residents.set_index("region_id")["value"]
+    for ind in case.indicators:
+        v = values[(values["indicator_id"] == ind) & values["period"].astype(str).isin(case.years)]
+        p = v.pivot_table(index="region_id", columns="period", values="value")
+        panels[ind] = p.set_axis(p.columns.astype(str), axis=1).reindex(columns=case.years).dropna()
+    for ind, panel in panels.items():
+        d = np.diff(panel.to_numpy(), axis=1)
+        common = 1 - ((d - d.mean(axis=0)) ** 2).sum() / ((d - d.mean()) ** 2).sum()
+        print(f"{ind}: {len(panel)} regions with a complete series; {common:.0%} of the yearly changes' variance is "
+              "common to all regions (what before/after mistakes for an effect)")
+    metrics = {}
+    residents = values[values["indicator_id"] == case.residents]
     rng = np.random.default_rng(args.seed)
     rows = []
     t0 = time.perf_counter()
     for k in range(args.measures):
-        ind = INDICATORS[k % len(INDICATORS)]
+        ind = case.indicators[k % len(case.indicators)]
         panel = panels[ind].copy()
         scale = float(np.median(np.abs(np.diff(panel.to_numpy(), axis=1))))
         treated = str(rng.choice(panel.index))
-        start = str(rng.integers(2017, 2023))
+        start = str(rng.integers(case.starts[0], case.starts[1] + 1))
         effect = 0.0 if rng.random() < 1 / 3 else float(rng.choice([-1, 1]) * rng.uniform(1, 3) * scale)
-        panel.loc[treated, [y for y in years if y >= start]] += effect
+        panel.loc[treated, [y for y in case.years if y >= start]] += effect
+        before = str(int(start) - 1)
+        if before not in metrics:
+            metrics[before] = donor_metric(case.matrix, case.profiles, before)
+        features, metric = metrics[before]
         others = [r for r in panel.index if r != treated]
         donors = donor_pool(features, treated, [r for r in others if r in features.index], args.donors, metric)
         est = estimate(panel, treated, start, donors)
+        size = residents[(residents["region_id"] == treated) & (residents["period"].astype(str) == before)]["value"]
         rows.append({"indicator": ind, "treated": treated, "start": start, "effect": effect,
                      "sc": est.effect, "lower": est.lower, "upper": est.upper, "p": est.p_value,
                      "did_matched": est.did, "withheld": est.withheld,
                      "before_after": before_after(panel, treated, start), "did_all": did_all(panel, treated, start, others),
-                     "scale": scale, "residents": float(residents.get(treated, np.nan))})
+                     "scale": scale, "residents": float(size.iloc[0]) if len(size) else np.nan})
     seconds = time.perf_counter() - t0
     r = pd.DataFrame(rows)
     shown = r[r["withheld"].isna()]
+    learned = sum(m is not None for _, m in metrics.values())
+    print(f"{case.name}, {case.years[0]}–{case.years[-1]}; donor metric learned by GMLVQ in {learned} of "
+          f"{len(metrics)} start years (else plain distance)")
     print(f"{len(r)} measures ({(r['effect'] == 0).sum()} without effect), {len(shown)} estimated, "
           f"{r['withheld'].notna().sum()} withheld; {seconds:.1f} s")
     # errors in units of each indicator's typical yearly change, so that the indicators can be pooled
@@ -104,14 +162,12 @@ def main() -> None:
             print(f"| {name} | {bias:+.2f} | {rmse:.2f} | – | – |")
     print(f"\nRMSE ratio synthetic control / before-after: {out['synthetic control'] / out['before/after']:.2f}")
     for ind, part in shown.groupby("indicator"):
-        e = {c: float(np.sqrt((((part[c] - part["effect"]) / part["scale"]) ** 2).mean())) for c in ("sc", "before_after", "did_all")}
-        print(f"  {ind} ({len(part)}): RMSE synthetic control {e['sc']:.2f}, before/after {e['before_after']:.2f}, "
-              f"DiD all {e['did_all']:.2f}")
+        print(f"  {ind} ({len(part)}): RMSE synthetic control {_rmse(part, 'sc'):.2f}, before/after "
+              f"{_rmse(part, 'before_after'):.2f}, DiD all {_rmse(part, 'did_all'):.2f}")
     big = shown["residents"] >= shown["residents"].median()
-    for label, part in (("larger half", shown[big]), ("smaller half", shown[~big])):
-        e = {c: float(np.sqrt((((part[c] - part["effect"]) / part["scale"]) ** 2).mean())) for c in ("sc", "before_after")}
-        print(f"  treated Gemeinde in the {label} by residents ({len(part)}): RMSE synthetic control {e['sc']:.2f}, "
-              f"before/after {e['before_after']:.2f}")
+    for label, part in (("larger half", shown[big]), ("smaller half", shown[~big])) if case.residents else ():
+        print(f"  treated region in the {label} by residents ({len(part)}): RMSE synthetic control "
+              f"{_rmse(part, 'sc'):.2f}, before/after {_rmse(part, 'before_after'):.2f}")
     if r["withheld"].notna().any():
         print("withheld: " + "; ".join(sorted(set(r["withheld"].dropna().str.split("(").str[0].str.strip()))))
 

@@ -35,7 +35,7 @@ class ImpactSummary:
     seconds: float
 
 
-def _metric(matrix: pd.DataFrame, profiles: pd.DataFrame, period: str) -> tuple[pd.DataFrame, np.ndarray | None]:
+def donor_metric(matrix: pd.DataFrame, profiles: pd.DataFrame, period: str) -> tuple[pd.DataFrame, np.ndarray | None]:
     """The profiles' z-values of ``period`` (indicators complete that period) and the GMLVQ metric learned on
     them with the status class as the target (None where too few classes or regions)."""
     from models.lvq import GMLVQ
@@ -87,7 +87,7 @@ def run_impact(values: pd.DataFrame, matrix: pd.DataFrame, profiles: pd.DataFram
                     busy |= set(str(other.regions).split(","))
             before = str(int(start) - 1)
             if before not in cache:
-                cache[before] = _metric(matrix, profiles, before)
+                cache[before] = donor_metric(matrix, profiles, before)
             features, metric = cache[before]
             for region in str(m.regions).split(","):
                 base = {"measure_id": m.measure_id, "title": m.title, "region_id": region, "indicator_id": indicator,

@@ -10,9 +10,12 @@ For one treated region, one indicator and the measure's start period:
   reproduce the treated region's path before the start as closely as possible; the effect is the mean gap
   between the region and its synthetic twin after the start.
 * **Placebos in space**: every donor is treated as if it had the measure (the others as its donors). The p-value
-  is the share of placebos whose post/pre error ratio is at least the treated region's; the 90 % interval is
-  the estimate minus the 5 % and 95 % quantiles of the placebos' effects (estimation error alone). (Scaling
-  each placebo by the fits' ratio was tried and covered less: 83 % against 86–91 % on the planted measures.)
+  is the share of placebos whose post/pre error ratio is at least the treated region's. The 90 % interval is the
+  estimate ± the ⌈(m + 1) · 0.9⌉-th smallest of the m placebos' absolute effects: the conformal rank, which
+  holds its level when the treated region's error is exchangeable with the placebos' (Chernozhukov, Wüthrich &
+  Zhu 2021). Fewer placebos than that rank needs (9 for 90 %): withheld. (The plain 5 %/95 % quantiles of the
+  placebo effects were used before; with 15 placebos they are too narrow: 85–89 % coverage, 11–15 % false claims
+  on measures without effect. Scaling each placebo by the fits' ratio covered less still.)
 * **Difference in differences** on the same donors: the region's change from before to after, minus theirs.
 * The estimate is **withheld** with the reason (in German) when there are fewer than ``min_donors`` donors, fewer than
   ``min_pre`` periods before the start or one after, or the pre-period fit is poor: the region's pre-period
@@ -21,6 +24,7 @@ For one treated region, one indicator and the measure's start period:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -123,10 +127,16 @@ def estimate(panel: pd.DataFrame, treated: str, start: str, donors: list[str], l
                                f"{de(pre_rmspe, 2)}, das {de(pre_rmspe / max(typical, 1e-9), 1)}-Fache eines typischen "
                                "Gebiets)",
                       placebo_effects=placebo_effects)
-    alpha = (1 - level) / 2
-    q_lo, q_hi = np.quantile(placebo_effects, [alpha, 1 - alpha])
-    p = (1 + sum(r >= ratio for r in placebo_ratios)) / (len(placebo_ratios) + 1)
-    return Impact(effect, effect - float(q_hi), effect - float(q_lo), float(p), did, pre_rmspe, n_post, weights,
+    m = len(placebo_effects)
+    rank = math.ceil(round((m + 1) * level, 9))
+    if rank > m:
+        return Impact(None, None, None, None, did, pre_rmspe, n_post, weights,
+                      withheld=f"{m} Vergleichsgebiete reichen nicht für ein {round(level * 100)} %-Intervall (nötig: "
+                               f"mindestens {math.ceil(round(level / (1 - level), 9))})",
+                      placebo_effects=placebo_effects)
+    q = float(np.sort(np.abs(placebo_effects))[rank - 1])
+    p = (1 + sum(r >= ratio for r in placebo_ratios)) / (m + 1)
+    return Impact(effect, effect - q, effect + q, float(p), did, pre_rmspe, n_post, weights,
                   placebo_effects=placebo_effects)
 
 

@@ -75,3 +75,36 @@ def test_donors_by_the_learned_metric():
     assert donor_pool(features, "T", ["X", "Y", "Z"], 1) == ["Z"]
     # a metric that ignores b: X and Z (0 and 0.1 on a) come first
     assert donor_pool(features, "T", ["X", "Y", "Z"], 2, np.diag([1.0, 0.0])) == ["Z", "X"]
+
+
+def _exchangeable(seed: int) -> pd.DataFrame:
+    """13 regions alike in kind: a shared trend, a shared factor with loadings 0.5–1.5, noise; none treated."""
+    rng = np.random.default_rng(seed)
+    common, factor = np.cumsum(rng.normal(0, 1, len(YEARS))), np.cumsum(rng.normal(0, 1, len(YEARS)))
+    rows = {f"R{j}": 20 + common + rng.uniform(0.5, 1.5) * factor + rng.normal(0, 0.7, len(YEARS)) for j in range(13)}
+    return pd.DataFrame(rows, index=YEARS).T
+
+
+def test_the_interval_is_the_conformal_rank_of_the_placebos():
+    got = estimate(panel_with(noise=0.3), "T", "2018", [f"D{j}" for j in range(12)])
+    # 12 placebos: the ⌈13 · 0.9⌉ = 12th smallest absolute placebo effect, on both sides of the estimate
+    q = np.sort(np.abs(got.placebo_effects))[11]
+    assert got.upper - got.effect == pytest.approx(q) and got.effect - got.lower == pytest.approx(q)
+    at80 = estimate(panel_with(noise=0.3), "T", "2018", [f"D{j}" for j in range(12)], level=0.8)
+    assert at80.upper - at80.effect == pytest.approx(np.sort(np.abs(at80.placebo_effects))[10])   # ⌈13 · 0.8⌉ = 11
+
+
+def test_too_few_placebos_for_the_level_are_withheld():
+    got = estimate(panel_with(), "T", "2018", [f"D{j}" for j in range(8)])      # 8 placebos; 90 % needs 9
+    assert got.effect is None and "8 Vergleichsgebiete reichen nicht für ein 90 %-Intervall (nötig: mindestens 9)" \
+        in got.withheld
+    assert estimate(panel_with(), "T", "2018", [f"D{j}" for j in range(9)]).withheld is None
+
+
+def test_no_effect_claimed_more_often_than_the_level_allows():
+    """Where the treated region is one of its kind (its error exchangeable with the placebos'), an effect is
+    claimed for at most about 10 % of the measures without effect (the plain placebo quantiles: about 20 %)."""
+    got = [estimate(_exchangeable(seed), "R0", "2018", [f"R{j}" for j in range(1, 13)]) for seed in range(100)]
+    shown = [g for g in got if g.withheld is None]
+    assert len(shown) >= 90
+    assert sum(g.distinguishable for g in shown) / len(shown) <= 0.12
