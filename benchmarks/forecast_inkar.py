@@ -20,13 +20,20 @@ before/after throughput is measured on the demo's store too (``python3 dev.py de
 
 ``--skip-all`` leaves out the 'all' run and Prophet's defaults (half an hour on two cores): before and after only,
 their champions and the throughput.
+
+``--old-rev REV`` also times the forecast job of the code as it was at git revision REV (checked out in a temporary
+worktree, run in a subprocess with this interpreter, the same data and worker count): the throughput table then
+has a third column, the job before any of the speed work, on the same machine in the same run. The 'before' run
+above is today's code with the old candidates, so it gains from every speed-up of the code as well.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -111,16 +118,72 @@ def demo_throughput(path: Path, jobs: int) -> list[dict]:
     return out
 
 
+OLD_JOB = """
+import json, shutil, sys, tempfile
+from ml.config import load_settings
+from ml.store import Store
+from experiments.forecast import run_forecast
+what, source, jobs, tmp = sys.argv[1], sys.argv[2], int(sys.argv[3]), tempfile.mkdtemp()
+env = {"SOZIALRADAR_STORE__PATH": f"{tmp}/s.duckdb", "SOZIALRADAR_INGEST__REPORT_DIR": f"{tmp}/q",
+       "SOZIALRADAR_TRACKING__URI": f"sqlite:///{tmp}/mlflow.db"}
+if what == "demo":
+    from experiments.jobs import catalog_for
+    shutil.copy(source, f"{tmp}/s.duckdb")
+    settings = load_settings(env=env)
+    catalog = catalog_for(settings)
+    with Store(f"{tmp}/s.duckdb") as store:
+        values, regions = store.table("feature_values"), store.regions()
+    update = {"n_jobs": jobs, "plot_regions": 0}
+else:
+    from ml.catalog import effective_catalog
+    from ml.importers import ingest_file
+    from ml.paths import CATALOG_DIR
+    settings = load_settings(env=env)
+    catalog = effective_catalog(settings, [CATALOG_DIR / "inkar.csv"])
+    with Store(settings.store.path) as store:
+        ingest_file(source, store, settings, fmt="inkar")
+        values, regions = store.observations(json.loads(sys.argv[5])), store.regions()
+    update = {**json.loads(sys.argv[4]), "n_jobs": jobs}
+settings = settings.model_copy(update={"forecast": settings.forecast.model_copy(update=update)})
+summary = run_forecast(values, regions, catalog, settings)
+print(json.dumps({"seconds": summary.seconds, "series": summary.n_series}))
+"""
+
+
+def old_job(rev: str, what: str, source: Path, jobs: int, common: dict | None = None) -> dict:
+    """The forecast job of the code at git revision ``rev`` on the demo's store or the INKAR file: its seconds."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = Path(tmp) / "old"
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-f", str(tree), rev], check=True,
+                       capture_output=True)
+        try:
+            (tree / "_old_job.py").write_text(OLD_JOB)
+            args = [sys.executable, "_old_job.py", what, str(source), str(jobs), json.dumps(common or {}),
+                    json.dumps(INDICATORS)]
+            done = subprocess.run(args, cwd=tree, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(tree)})
+            if done.returncode != 0:
+                raise RuntimeError(f"the job at {rev} failed:\n{done.stderr[-2000:]}")
+            out = json.loads(done.stdout.strip().splitlines()[-1])
+        finally:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], capture_output=True)
+    print(f"  {what} at {rev}: {out['series']} series, job {out['seconds']:.1f} s", file=sys.stderr)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=os.cpu_count())
     parser.add_argument("--demo", type=Path, default=None, help="the demo's store, for the demo's throughput")
     parser.add_argument("--skip-all", action="store_true",
                         help="before and after only: no per-candidate tables, no Prophet defaults")
+    parser.add_argument("--old-rev", default=None, help="also time the job of the code at this git revision")
     args = parser.parse_args()
     if not FILE.is_file():
         sys.exit(f"INKAR file not found: {FILE}")
     throughput = demo_throughput(args.demo, args.jobs) if args.demo else []
+    old = {}
+    if args.old_rev and args.demo:
+        old["demo (Musterkreis)"] = old_job(args.old_rev, "demo", args.demo.resolve(), args.jobs)
     with tempfile.TemporaryDirectory() as tmp:
         common = dict(indicators=INDICATORS, level="kreis", horizon_years=5, train_until="2017", n_jobs=args.jobs,
                       plot_regions=0, min_train_years=3)
@@ -131,6 +194,9 @@ def main() -> None:
             rep = ingest_file(FILE, store, settings, fmt="inkar")
             print(f"ingest: {rep.rows_accepted:,} values accepted, {rep.rows_quarantined} quarantined", file=sys.stderr)
             obs, regions = store.observations(INDICATORS), store.regions()
+        if args.old_rev:
+            old["INKAR (400 Kreise)"] = old_job(args.old_rev, "inkar", FILE, args.jobs, {
+                **{k: v for k, v in common.items() if k != "n_jobs"}, "models": BEFORE})
         runs = {}
         plan = [("before", {"models": BEFORE, "race_share": 1.0}), ("after", {}),
                 ("all", {"models": ALL, "race_share": 1.0})]
@@ -229,7 +295,7 @@ def main() -> None:
           f"= {ratio:.3f} (goal ≤ 0.9): {ratio <= 0.9}; 80 % coverage within 75–85 % on {in_band} of {len(t)} "
           f"(goal ≥ 5): {in_band >= 5}")
 
-    _throughput(throughput)
+    _throughput(throughput, old, args.old_rev)
 
 
 def _base(runs: dict, score, indicator: str) -> float:
@@ -239,15 +305,20 @@ def _base(runs: dict, score, indicator: str) -> float:
     return float(min(score(cand[cand["model"] == m])["ase"].mean() for m in ("naive", "drift")))
 
 
-def _throughput(throughput: list[dict]) -> None:
+def _throughput(throughput: list[dict], old: dict, rev: str | None) -> None:
     print("\n**Throughput** (the job's own seconds: backtests, final forecasts, champion choice, calibration)\n")
-    print("| data | series | before s | before series/s | after s | after series/s | speed-up |")
-    print("|---|---|---|---|---|---|---|")
+    head = f" code at {rev} s | speed-up against it |" if old else ""
+    print("| data | series | before s | before series/s | after s | after series/s | speed-up |" + head)
+    print("|---|---|---|---|---|---|---|" + ("---|---|" if old else ""))
     tp = pd.DataFrame(throughput)
     for data, g in tp.groupby("data", sort=False):
         b, a = g[g["run"] == "before"].iloc[0], g[g["run"] == "after"].iloc[0]
+        tail = ""
+        if old:
+            o = old.get(data)
+            tail = f" {o['seconds']:.1f} | {o['seconds'] / a['seconds']:.2f}× |" if o else " – | – |"
         print(f"| {data} | {int(a['series'])} | {b['seconds']:.1f} | {b['series_per_s']:.1f} | {a['seconds']:.1f} | "
-              f"{a['series_per_s']:.1f} | {b['seconds'] / a['seconds']:.2f}× |")
+              f"{a['series_per_s']:.1f} | {b['seconds'] / a['seconds']:.2f}× |" + tail)
     for r in tp.to_dict("records"):
         if r["data"].startswith("demo"):
             print(f"\n{r['data']} {r['run']} champions: {r['champions']}")

@@ -314,8 +314,9 @@ class ForecastConfig(_Section):
     race_share: float = Field(
         0.25, gt=0, le=1,
         description="share of the regions (at least 10) on which the costly candidates (Prophet, ARIMA; ETS and the "
-                    "combination on monthly series) are backtested first; only where one would become champion there is it "
-                    "fitted on the other regions too (1: no race)")
+                    "combination on monthly series) are backtested first, in two stages (a candidate clearly behind after "
+                    "the first third is out); only where one would become champion there is it fitted on the other "
+                    "regions too (1: no race)")
     horizon_years: int = Field(3, ge=1, le=20, description="H for annual series")
     horizon_months: int = Field(12, ge=1, le=60, description="H for monthly series")
     backtest_origins: int = Field(3, ge=1, le=50, description="rolling origins per series, each forecasting h = 1…H")

@@ -135,11 +135,39 @@ def race_sample(series: pd.DataFrame, share: float, minimum: int = 10) -> pd.Ser
     return series.merge(keys[["region_id", "indicator_id", "sampled"]], on=["region_id", "indicator_id"])["sampled"]
 
 
+FIRST_STAGE = 5
+"""Regions per indicator (at least) in the race's first stage."""
+CLEARLY_WORSE = 2.0
+"""A costly candidate is out after the race's first stage when its paired backtest MASE exceeds the best
+candidate's by more than this many times its spread (the standard error of its difference to the best)."""
+
+
+def clearly_out(backtest: pd.DataFrame, specs: dict[str, SeriesSpec],
+                costly: dict[str, tuple[str, ...]]) -> dict[str, set[str]]:
+    """Per indicator, the costly candidates that are clearly worse than the best on ``backtest`` (the race's first
+    stage): more than :data:`CLEARLY_WORSE` spreads behind it, so that the rest of the sample would not make
+    them champion."""
+    from models.forecasting import choose_champions
+
+    if backtest.empty:
+        return {}
+    _, table = choose_champions(backtest, list(next(iter(specs.values())).models))
+    worse = table[table["difference"] > CLEARLY_WORSE * table["spread"]]
+    out: dict[str, set[str]] = {}
+    for row in worse.itertuples():
+        if row.model in costly.get(row.indicator_id, ()):
+            out.setdefault(row.indicator_id, set()).add(row.model)
+    return out
+
+
 def run_raced(series: pd.DataFrame, specs: dict[str, SeriesSpec], run, share: float = 0.25,
               progress: Progress | None = None, extra=None) -> tuple[pd.DataFrame, dict[str, set[str]]]:
     """Rows of every candidate, with the costly ones (:func:`costly_models`) raced on a sample of regions
     (:func:`race_sample`): the cheap candidates are backtested and forecast on every region, the costly ones
-    backtested on the sample only. On the sample, every candidate goes through the champion rule
+    backtested on the sample only. The sample is run in two stages: a first third of it (at least
+    :data:`FIRST_STAGE` regions), after which a costly candidate whose paired backtest MASE is worse than the best
+    candidate's by more than :data:`CLEARLY_WORSE` times its spread is out (:func:`clearly_out`); the others go on
+    to the rest of the sample. On the sample, every candidate goes through the champion rule
     (:func:`models.forecasting.choose_champions`); where a costly one wins there, it is backtested and forecast
     on the other regions too, and the choice is made on every region (a sample win alone would favour whatever
     got lucky on the sample). Where it does not win, it is left out of the choice (returned per indicator). ``run(series, specs, progress)`` is an engine (local or Spark); ``extra(rows)``
@@ -156,6 +184,7 @@ def run_raced(series: pd.DataFrame, specs: dict[str, SeriesSpec], run, share: fl
         rows = run(series, specs, progress)
         return (_sorted(pd.concat([rows, extra(rows)], ignore_index=True)) if extra else rows), {}
     sampled = race_sample(series, share).to_numpy()
+    first_stage = sampled & race_sample(series, share / 3, minimum=FIRST_STAGE).to_numpy()
     with_costly = series["indicator_id"].map(lambda i: bool(costly.get(i))).to_numpy()
     n_all = len(series[["region_id", "indicator_id"]].drop_duplicates())
 
@@ -163,22 +192,32 @@ def run_raced(series: pd.DataFrame, specs: dict[str, SeriesSpec], run, share: fl
         return frame[np.array([m in models.get(i, ()) for i, m in zip(frame["indicator_id"], frame["model"])],
                               dtype=bool)]
 
+    def sample_specs(models: dict[str, tuple[str, ...]]) -> dict[str, SeriesSpec]:
+        # the sample runs the costly candidates and what a combination needs, backtest only
+        out = {}
+        for i, m in models.items():
+            if m:
+                need = set(m) | (set(COMBINED_FROM) if "combination" in m else set())
+                out[i] = replace(specs[i], models=tuple(x for x in specs[i].models if x in need), final=False)
+        return out
+
+    def on(frame: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
+        keys = set(zip(series.loc[mask, "region_id"], series.loc[mask, "indicator_id"]))
+        return frame[np.array([k in keys for k in zip(frame["region_id"], frame["indicator_id"])], dtype=bool)]
+
     rows = run(series, cheap, None if progress is None else (lambda d, n: progress(min(d, n_all - 1), n_all)))
     if extra:
         rows = pd.concat([rows, extra(rows)], ignore_index=True)
-    first = series[sampled & with_costly]
-    # the sample runs every candidate (a combination needs its cheap components), backtest only; only the costly
-    # candidates' rows are kept from it
-    sample_specs = {}
-    for i in specs:
-        if costly[i]:
-            need = set(costly[i]) | (set(COMBINED_FROM) if "combination" in costly[i] else set())
-            sample_specs[i] = replace(specs[i], models=tuple(m for m in specs[i].models if m in need), final=False)
-    sample_rows = own(run(first, sample_specs, None), costly) if len(first) else rows.iloc[:0]
-    sample_regions = set(zip(first["region_id"], first["indicator_id"]))
-    backtest = pd.concat([rows[rows["part"] == "backtest"], sample_rows])
-    on_sample = backtest[np.array([k in sample_regions for k in zip(backtest["region_id"], backtest["indicator_id"])],
-                                  dtype=bool)]
+    cheap_backtest = rows[rows["part"] == "backtest"]
+    first = series[first_stage & with_costly]
+    stage_rows = own(run(first, sample_specs(costly), None), costly) if len(first) else rows.iloc[:0]
+    dropped = clearly_out(on(pd.concat([cheap_backtest, stage_rows]), first_stage & with_costly), specs, costly)
+    going_on = {i: tuple(m for m in c if m not in dropped.get(i, set())) for i, c in costly.items()}
+    rest = series[sampled & ~first_stage & series["indicator_id"].map(lambda i: bool(going_on.get(i))).to_numpy()]
+    more = own(run(rest, sample_specs(going_on), None), going_on) if len(rest) else rows.iloc[:0]
+    sample_rows = pd.concat([stage_rows, more], ignore_index=True)
+    # the decision on the whole sample, without the candidates out after the first stage (tried there only)
+    on_sample = on(pd.concat([cheap_backtest, own(sample_rows, going_on)]), sampled & with_costly)
     winners, _ = choose_champions(on_sample, list(next(iter(specs.values())).models))
     out = {i: set(m) - {winners.get(i)} for i, m in costly.items() if m and set(m) - {winners.get(i)}}
     won = {i: m for i, m in winners.items() if m in costly.get(i, ())}
