@@ -17,7 +17,7 @@ from ml.config import Settings
 from ml.contracts import IMPORT_FORMATS
 from ml.importers.age import adapt_age
 from ml.importers.facilities import adapt_facilities, is_facility_register
-from ml.importers.measures import adapt_measures, is_measure_register
+from ml.importers.measures import adapt_measures, indicator_lookup, is_measure_register
 from ml.importers.inkar import adapt_inkar
 from ml.importers.long import adapt_long
 from ml.importers.mapping import Mapping, find_column, find_region_column, norm_header
@@ -298,7 +298,7 @@ def _ingest_facilities(table: RawTable, mapping: Mapping, store: Store, report: 
 def _ingest_measures(table: RawTable, mapping: Mapping, store: Store, settings: Settings,
                      report: ImportReport) -> None:
     catalog = effective_catalog(settings, FORMAT_CATALOGS.values())
-    accepted, quarantined = adapt_measures(table, mapping, store.region_ids(), frozenset(i.indicator_id for i in catalog))
+    accepted, quarantined = adapt_measures(table, mapping, store.region_ids(), indicator_lookup(catalog))
     q = _row_table(table, accepted, quarantined, report)
     report.inserted, report.updated, report.unchanged = store.upsert_register("measures", accepted, report.import_id)
     if len(accepted):

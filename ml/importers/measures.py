@@ -2,8 +2,9 @@
 
 One row per measure: id, title, field (a Lebenslage or dimension), the regions it covers (codes separated by
 ``,`` ``;`` or ``|``), start and end (a year or a date; no end: still running), cost per year, status
-(vorgeschlagen, beschlossen, umgesetzt, abgelehnt), the indicators it aims at and the direction it aims for
-(senken or steigern). Rows are checked one by one; what fails goes to the quarantine with its reason.
+(vorgeschlagen, beschlossen, umgesetzt, abgelehnt), the indicators it aims at (by id or by the catalog's German
+name, as the reports show it) and the direction it aims for (senken or steigern). Rows are checked one by one;
+what fails goes to the quarantine with its reason, an unknown indicator with the catalog's closest one.
 """
 
 from __future__ import annotations
@@ -50,9 +51,30 @@ def _list(text: str) -> list[str]:
     return [p.strip() for p in re.split(r"[,;|]", str(text)) if p.strip() and p.strip() not in MISSING_MARKERS]
 
 
+def indicator_lookup(catalog) -> dict[str, str]:
+    """Indicator id by its id or its German name, both in lower case, for the target indicators of a register."""
+    out = {i.name.strip().lower(): i.indicator_id for i in catalog if i.name}
+    out.update({i.indicator_id.lower(): i.indicator_id for i in catalog})
+    return out
+
+
+def _unknown_indicator(names: list[str], lookup: dict[str, str]) -> str:
+    import difflib
+
+    for name in names:
+        if name.lower() not in lookup:
+            # a name the text begins (the catalog's name with its source in brackets), else the most alike
+            close = sorted((k for k in lookup if k.startswith(name.lower())), key=len)[:3] or \
+                difflib.get_close_matches(name.lower(), list(lookup), n=1, cutoff=0.6)
+            hint = f"; closest: {', '.join(dict.fromkeys(lookup[c] for c in close))}" if close else ""
+            return f"unknown indicator '{name}' (not in the catalog: give its id or German name{hint})"
+    return ""
+
+
 def adapt_measures(table: RawTable, mapping: Mapping, known_regions: frozenset[str],
-                   known_indicators: frozenset[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Validate a register of measures; returns (accepted measures, quarantined rows)."""
+                   indicators_by_name: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Validate a register of measures (``indicators_by_name``: :func:`indicator_lookup`); returns (accepted
+    measures, quarantined rows)."""
     h = table.header
     idx = {role: _find(h, role) for role in ROLES}
     missing = [r for r in ("measure_id", "title", "status", "start", "regions") if idx[r] is None]
@@ -66,7 +88,8 @@ def adapt_measures(table: RawTable, mapping: Mapping, known_regions: frozenset[s
     status = text["status"].str.lower()
     direction = text["direction"].str.lower().map(lambda d: DIRECTIONS.get(d, 0 if d in MISSING_MARKERS else None))
     regions = text["regions"].map(_list)
-    indicators = text["indicators"].map(_list)
+    named = text["indicators"].map(_list)
+    indicators = named.map(lambda xs: [indicators_by_name.get(x.lower(), x) for x in xs])
     frame = pd.DataFrame({
         "measure_id": text["measure_id"].to_numpy(), "title": text["title"].to_numpy(), "field": text["field"].to_numpy(),
         "regions": regions.map(",".join).to_numpy(), "start": start.to_numpy(), "end": end.to_numpy(),
@@ -91,8 +114,9 @@ def adapt_measures(table: RawTable, mapping: Mapping, known_regions: frozenset[s
     fail(regions.map(len).eq(0).to_numpy(), "no region", "regions")
     fail(regions.map(lambda rs: any(r not in known_regions for r in rs)).to_numpy(),
          "unknown region (import the regions first)", "regions")
-    fail(indicators.map(lambda xs: any(x not in known_indicators for x in xs)).to_numpy(),
-         "unknown indicator (not in the catalog)", "indicators")
+    unknown = named.map(lambda xs: _unknown_indicator(xs, indicators_by_name))
+    for why in unknown[unknown != ""].unique():
+        fail((unknown == why).to_numpy(), why, "indicators")
     fail(frame["direction"].isna().to_numpy(), "direction must be senken or steigern", "direction")
     fail(frame["measure_id"].duplicated(keep=False).to_numpy(), "measure id appears more than once in the file",
          "measure_id")

@@ -33,18 +33,26 @@ def test_rows_checked_and_history_kept(tmp_path, store, settings):
             "M5;falscher Indikator;Bildung;A;2020;;;umgesetzt;gibtsnicht;senken",
             "M6;rückwärts;Bildung;A;2020;2019;;umgesetzt;hze_dichte;senken",
             "M7;Richtung?;Bildung;A;2020;;;umgesetzt;hze_dichte;oben",
-            "M8;teuer;Bildung;A;2020;;viel;umgesetzt;hze_dichte;senken"]
+            "M8;teuer;Bildung;A;2020;;viel;umgesetzt;hze_dichte;senken",
+            "M9;beim Namen;Kindheit und Jugend;B;2019;;;umgesetzt;Hilfen zur Erziehung je 1.000 Minderjährige;senken",
+            "M10;vertippt;Kindheit und Jugend;B;2019;;;umgesetzt;hze_dichtte;senken",
+            "M11;halber Name;Kindheit und Jugend;B;2019;;;umgesetzt;Hilfen zur Erziehung;senken"]
     lenient = settings.model_copy(update={"ingest": settings.ingest.model_copy(update={"max_quarantine_share": 0.9})})
     rep = ingest_file(write(tmp_path / "m.csv", HEADER + "\n".join(rows) + "\n"), store, lenient)
-    assert rep.format == "measures" and (rep.rows_read, rep.rows_accepted, rep.rows_quarantined) == (8, 2, 6)
+    assert rep.format == "measures" and (rep.rows_read, rep.rows_accepted, rep.rows_quarantined) == (11, 3, 8)
     got = store.table("measures").set_index("measure_id")
     assert got.loc["M1", "cost_per_year"] == 120000 and got.loc["M1", "regions"] == "A,B"
     assert got.loc["M2", "start"] == 2020 and got.loc["M2", "indicators"] == "but_quote,sgb2_quote"
     assert got.loc["M2", "direction"] == -1
+    assert got.loc["M9", "indicators"] == "hze_dichte"          # the catalog's German name, stored as the id
     assert set(store.quarantine(rep.import_id)["reason"]) == {
         "status must be one of vorgeschlagen, beschlossen, umgesetzt, abgelehnt",
-        "unknown region (import the regions first)", "unknown indicator (not in the catalog)", "ends before it starts",
-        "direction must be senken or steigern", "cost is not a number"}
+        "unknown region (import the regions first)",
+        "unknown indicator 'gibtsnicht' (not in the catalog: give its id or German name)",
+        "unknown indicator 'hze_dichtte' (not in the catalog: give its id or German name; closest: hze_dichte)",
+        "unknown indicator 'Hilfen zur Erziehung' (not in the catalog: give its id or German name; closest: hze_faelle, "
+        "hze_dichte)",
+        "ends before it starts", "direction must be senken or steigern", "cost is not a number"}
     # the council decides: M2 is carried out now; the old row stays in the history
     again = ingest_file(write(tmp_path / "m2.csv", HEADER + rows[0] + "\n" + rows[1].replace("beschlossen", "umgesetzt")
                               + "\n"), store, settings)
