@@ -337,6 +337,7 @@ def _run_forecast(settings: Settings, engine: str | None, echo=click.echo):
     import pandas as pd
 
     from experiments.jobs import forecast_job
+    from models.forecast_models import MODEL_NAMES
 
     catalog = _catalog_with_extensions(settings)
     bar, progress = _bar("Prognose")
@@ -352,7 +353,7 @@ def _run_forecast(settings: Settings, engine: str | None, echo=click.echo):
         held = float(row["holdout_coverage80"].iloc[0]) if len(row) else float("nan")
         unreliable = bool(len(row)) and pd.notna(row["interval_reliable"].iloc[0]) \
             and not bool(row["interval_reliable"].iloc[0])
-        note = "" if held != held else (f", zurückgehaltene Jahre {held:.0%}"
+        note = "" if held != held else (f", am zurückgehaltenen letzten Prüfzeitpunkt {held:.0%}"
                                          + (" — Intervall nicht verlässlich" if unreliable else ""))
         out = summary.raced_out.get(indicator)
         if mase != mase:
@@ -360,8 +361,10 @@ def _run_forecast(settings: Settings, engine: str | None, echo=click.echo):
                  f"{settings.forecast.min_train_years} Werte vor dem letzten Prüfzeitpunkt); die einfachste Regel "
                  "wird ausgegeben, ohne Intervall")
             continue
-        echo(f"  {catalog[indicator].name}: {model}, Backtest-MASE {mase:.2f}, Abdeckung 80 %-Intervall {cov:.0%}"
-             f"{note}" + (f" (nur an einer Stichprobe geprüft: {', '.join(sorted(out))})" if out else ""))
+        echo(f"  {catalog[indicator].name}: {MODEL_NAMES.get(model, model)}, Backtest-MASE {mase:.2f}, Abdeckung "
+             f"80 %-Intervall im Backtest {cov:.0%}{note}"
+             + (f" (nur an einer Stichprobe geprüft: {', '.join(MODEL_NAMES.get(m, m) for m in sorted(out))})"
+                if out else ""))
     if not summary.breaks.empty:
         years = summary.breaks.groupby("indicator_id")["period"].agg(", ".join)
         echo("  Strukturbrüche: " + "; ".join(f"{catalog[i].name} {p}" for i, p in years.items()))

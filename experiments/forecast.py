@@ -63,6 +63,15 @@ def run_forecast(values: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, 
         raise ForecastError(f"no regions of level {level!r} in the store")
     series = input_series(values, cfg.indicators, region_ids, cfg.train_until)
     missing = sorted(set(cfg.indicators) - set(series["indicator_id"]))
+    if series.empty:
+        held = values.loc[values["region_id"].astype(str).isin(region_ids), "indicator_id"].astype(str)
+        held = sorted(set(held) & {i.indicator_id for i in catalog})
+        shown = ", ".join(held[:12]) + (f" … ({len(held)} in all)" if len(held) > 12 else "")
+        raise ForecastError(
+            f"no values for the indicators to forecast (forecast.indicators: {', '.join(cfg.indicators)}) in the "
+            f"regions of level {level!r}" + (f" up to {cfg.train_until}" if cfg.train_until else "") + ". "
+            + (f"The store has values there for: {shown}. Name them in forecast.indicators of the configuration."
+               if held else "The store has no values for regions of that level."))
     n_series = len(series[["region_id", "indicator_id"]].drop_duplicates())
     t0 = time.perf_counter()
     if engine == "spark":

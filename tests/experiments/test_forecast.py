@@ -88,6 +88,12 @@ def test_forecast_errors_are_clear(sample_inputs, values, tmp_path):
         run_forecast(frame, regions, catalog, configured(settings, tmp_path, indicators=["gibtsnicht"]))
     with pytest.raises(ForecastError, match="no regions of level 'bezirk'"):
         run_forecast(frame, regions, catalog, configured(settings, tmp_path, level="bezirk"))
+    # indicators of the catalog without values in the store (another county's configuration): the error names
+    # what the store holds instead
+    others = frame[frame["indicator_id"] != "but_quote"]
+    with pytest.raises(ForecastError, match=r"forecast.indicators: but_quote\) in the regions of level 'gemeinde'\. "
+                                            r"The store has values there for: abgaenger_abitur, .* \(\d+ in all\)"):
+        run_forecast(others, regions, catalog, configured(settings, tmp_path, indicators=["but_quote"]))
 
 
 def test_forecast_command_needs_features(tmp_path):
