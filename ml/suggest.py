@@ -15,6 +15,7 @@ recognition it serves form one heuristic that is tuned and tested as a whole.
 
 from __future__ import annotations
 
+import glob
 import math
 import os
 import re
@@ -149,6 +150,7 @@ class Suggestion:
     period_column: str | None = None
     period: str | None = None
     period_source: str = "the title lines"
+    period_hint: str | None = None
     indicator_column: str | None = None
     value_column: str | None = None
     matches: list[Match] = field(default_factory=list)
@@ -233,6 +235,43 @@ def header_period(text: str) -> str | None:
         return None
     years = set(_YEAR.findall(str(text)))
     return years.pop() if len(years) == 1 else None
+
+
+_PART_OF_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)[-_ .]?([HhQq][1-4]|\d{1,2})$")
+_PART_NAMES = {"half": ("half-year", 2), "quarter": ("quarter", 4), "month": ("month", 12)}
+
+
+def file_period(path: Path) -> tuple[str | None, str | None, str | None]:
+    """The period a file's name gives: (period, a commented period line's value, a note). A name that ends in a
+    part of a year ('population-2015-01', '…_2015_H2') is read against the folder's files of the same name: two
+    parts are half-years, four quarters, twelve months. The year's last part stands for the year (an annual
+    monitoring counts at 31.12); any other part gets no period, only a note, so that two files of one year are
+    not imported as the same year by accident."""
+    stem = Path(path).stem
+    m = _PART_OF_YEAR.search(stem)
+    part = m.group(2).upper() if m else ""
+    number = int(part[1:]) if part[:1] in ("H", "Q") else int(part or 0)
+    if not m or not 1 <= number <= 12:
+        return header_period(stem), None, None
+    year, prefix = m.group(1), stem[: m.start()]
+    numbers = set()
+    for other in Path(path).parent.glob(f"{glob.escape(prefix)}*"):
+        n = _PART_OF_YEAR.search(other.stem)
+        if n and other.stem[: n.start()] == prefix:
+            p = n.group(2).upper()
+            numbers.add(int(p[1:]) if p[:1] in ("H", "Q") else int(p))
+    kind = ("half" if part.startswith("H") else "quarter" if part.startswith("Q") else
+            "half" if max(numbers) == 2 else "quarter" if max(numbers) == 4 else "month" if max(numbers) > 4 else None)
+    if kind is None:
+        return None, year, (f"the file name ends in {year} and {m.group(2)}: a month, quarter or half-year? Set the "
+                            "period (the year for an annual monitoring, if this file is the year's end)")
+    word, last = _PART_NAMES[kind]
+    if number == last:
+        return year, None, (f"the file name names {word} {number} of {year}, the year's last: proposed as the "
+                            f"year {year} (an annual monitoring counts at the year's end)")
+    return None, year, (f"the file name names {word} {number} of {year}, not the year's last ({word} {last}): no period "
+                        f"proposed, so that two files of {year} are not imported as the same year; import the last one "
+                        f"as {year}, or set the period here if this file is the one you want")
 
 
 def _numeric_kind(values: pd.Series) -> str | None:
@@ -333,8 +372,11 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
     title_years = {y for t in titles for y in [header_period(t)] if y}
     if p is None and len(title_years) == 1:
         out.period = title_years.pop()
-    elif p is None and not title_years and header_period(Path(path).stem):
-        out.period, out.period_source = header_period(Path(path).stem), "the file name"
+    elif p is None and not title_years:
+        out.period, out.period_hint, note = file_period(Path(path))
+        out.period_source = "the file name"
+        if note:
+            out.notes.append(note)
     geo, parent = find_column(table.header, "geometry"), find_column(table.header, "parent_id")
     if fmt == "regions" or (r is not None and (nm is not None or lvl is not None) and (geo is not None or parent is not None)
                             and p is None):
@@ -397,8 +439,8 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
                              f"{best.score:.2f}) is kept, the others are commented out; keep the right one")
     if out.region_column is None:
         out.notes.append("no region column found: set region_column")
-    if out.period_column is None and out.period is None and (out.unmatched or any(m.period is None
-                                                                                 for m in out.matches)):
+    if out.period_column is None and out.period is None and out.period_hint is None and (
+            out.unmatched or any(m.period is None for m in out.matches)):
         out.notes.append("no period column and no reference year in the header or the file name: set period")
     return out
 
@@ -475,6 +517,8 @@ def render_yaml(s: Suggestion) -> str:
         lines.append(f"period_column: {_q(s.period_column)}")
     elif s.period is not None:
         lines.append(f"period: {_q(s.period)}   # from {s.period_source}: check it")
+    elif s.period_hint is not None:
+        lines.append(f"# period: {_q(s.period_hint)}   # the file name names a part of the year: see the note")
     elif s.format == "wide" and (s.unmatched or any(m.period is None for m in s.matches)):
         lines.append("# period: 'YYYY'   # the reference year of the columns that do not name one")
     if s.format == "long":

@@ -200,12 +200,34 @@ def test_the_year_in_the_file_name_is_the_period_when_the_table_names_none(tmp_p
     assert any("set period" in n for n in plain.notes)
 
 
+def test_a_file_name_naming_a_part_of_the_year_is_read_against_its_folder(tmp_path):
+    """Half-yearly files (Berlin's population, '…-2015-01' and '…-2015-02'): the year's last part is the year,
+    the first gets no period, so that both are not imported as 2015; months and quarters likewise; a single file
+    ending in '-01' cannot tell which."""
+    text = "id,inhabitants\n14599010,3420\n"
+    for half in ("01", "02"):
+        write(tmp_path / "halves" / f"pop-2015-{half}.csv", text)
+    first = suggest_mapping(tmp_path / "halves" / "pop-2015-01.csv", CATALOG)
+    assert first.period is None and "# period: '2015'   # the file name names a part of the year" in first.to_yaml()
+    assert any("half-year 1 of 2015, not the year's last (half-year 2)" in n for n in first.notes)
+    last = suggest_mapping(tmp_path / "halves" / "pop-2015-02.csv", CATALOG)
+    assert last.period == "2015" and "period: '2015'   # from the file name" in last.to_yaml()
+    for month in range(1, 13):
+        write(tmp_path / "months" / f"alo_2020_{month:02d}.csv", text)
+    assert suggest_mapping(tmp_path / "months" / "alo_2020_12.csv", CATALOG).period == "2020"
+    march = suggest_mapping(tmp_path / "months" / "alo_2020_03.csv", CATALOG)
+    assert march.period is None and any("month 3 of 2020" in n for n in march.notes)
+    assert suggest_mapping(write(tmp_path / "q" / "x-2021-Q4.csv", text), CATALOG).period == "2021"
+    alone = suggest_mapping(write(tmp_path / "one" / "pop-2019-01.csv", text), CATALOG)
+    assert alone.period is None and any("a month, quarter or half-year?" in n for n in alone.notes)
+
+
 def test_one_column_per_indicator_is_kept_and_repeated_names_are_told_apart(tmp_path, store, settings):
     """Berlin's half-yearly population table repeats 'inhabitants' and has age groups the catalog lacks: the
     suggestion keeps the best column for 'einwohner', comments out the others, and imports as it stands."""
     text = ("id,inhabitants,inhabitants_age_6_15,inhabitants,inhabitants_age_below_6\n"
             "14599010,3420,124,2069,150\n14599020,800,60,120,40\n")
-    path = write(tmp_path / "population-2019-01.csv", text)
+    path = write(tmp_path / "population-2019.csv", text)
     s = suggest_mapping(path, CATALOG)
     columns = {m.column: (m.indicator_id, m.kept) for m in s.matches}
     assert columns["inhabitants"] == ("einwohner", None) and columns["inhabitants (2)"] == ("einwohner", "inhabitants")
