@@ -247,29 +247,27 @@ def file_period(path: Path) -> tuple[str | None, str | None, str | None]:
     parts are half-years, four quarters, twelve months. The year's last part stands for the year (an annual
     monitoring counts at 31.12); any other part gets no period, only a note, so that two files of one year are
     not imported as the same year by accident."""
+    def number(part: str) -> int:
+        return int(part[1:]) if part[:1] in "HQ" else int(part)
+
     stem = Path(path).stem
     m = _PART_OF_YEAR.search(stem)
     part = m.group(2).upper() if m else ""
-    number = int(part[1:]) if part[:1] in ("H", "Q") else int(part or 0)
-    if not m or not 1 <= number <= 12:
+    if not m or not 1 <= number(part) <= 12:
         return header_period(stem), None, None
-    year, prefix = m.group(1), stem[: m.start()]
-    numbers = set()
-    for other in Path(path).parent.glob(f"{glob.escape(prefix)}*"):
-        n = _PART_OF_YEAR.search(other.stem)
-        if n and other.stem[: n.start()] == prefix:
-            p = n.group(2).upper()
-            numbers.add(int(p[1:]) if p[:1] in ("H", "Q") else int(p))
+    year, prefix, this = m.group(1), stem[: m.start()], number(part)
+    numbers = {number(n.group(2).upper()) for other in Path(path).parent.glob(f"{glob.escape(prefix)}*")
+               for n in [_PART_OF_YEAR.search(other.stem)] if n and other.stem[: n.start()] == prefix}
     kind = ("half" if part.startswith("H") else "quarter" if part.startswith("Q") else
             "half" if max(numbers) == 2 else "quarter" if max(numbers) == 4 else "month" if max(numbers) > 4 else None)
     if kind is None:
         return None, year, (f"the file name ends in {year} and {m.group(2)}: a month, quarter or half-year? Set the "
                             "period (the year for an annual monitoring, if this file is the year's end)")
     word, last = _PART_NAMES[kind]
-    if number == last:
-        return year, None, (f"the file name names {word} {number} of {year}, the year's last: proposed as the "
+    if this == last:
+        return year, None, (f"the file name names {word} {this} of {year}, the year's last: proposed as the "
                             f"year {year} (an annual monitoring counts at the year's end)")
-    return None, year, (f"the file name names {word} {number} of {year}, not the year's last ({word} {last}): no period "
+    return None, year, (f"the file name names {word} {this} of {year}, not the year's last ({word} {last}): no period "
                         f"proposed, so that two files of {year} are not imported as the same year; import the last one "
                         f"as {year}, or set the period here if this file is the one you want")
 
