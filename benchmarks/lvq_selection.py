@@ -10,6 +10,11 @@ classifiers an analyst would try first, and LGMLVQ's time to the sklearn-lvq ref
 
     .venv/bin/python benchmarks/lvq_selection.py [--repeats 5] [--skip-berlin] [--skip-inkar] [--skip-speed]
                                                  [--skip-later]
+    .venv/bin/python benchmarks/lvq_selection.py --projection    # (e) only
+
+(e) Why the diagonal of Λ is unsteady across the folds: the relevances of PΛP, P the projection onto the
+    indicators' leading principal directions (Frénay et al. 2014), for several cuts, beside the smallest P under
+    which PΛP still assigns 99 % of the regions as Λ does (Berlin 2021, the five folds of shuffle 0).
 """
 
 from __future__ import annotations
@@ -67,6 +72,59 @@ def berlin_later():
         result = type("Result", (), {"profiles": profiles, "model": model})
         return _run(settings, catalog, result, values, features=context, period="2021", check_period="2019",
                     repeats=1)
+
+
+def projection() -> None:
+    """(e): the selected GMLVQ's Λ of each fold, and the relevances of PΛP for several principal subspaces P."""
+    import experiments.train as job
+    from models.lvq_interpret import relevance_matrix
+    from models.lvq_selection import relevance_stability
+
+    kept = {}
+
+    def compare_and_keep(X, y, models, **kw):
+        kept["X"], kept["comparison"] = np.asarray(X, float), job_compare(X, y, models, **kw)
+        return kept["comparison"]
+
+    job_compare, job.compare = job.compare, compare_and_keep
+    try:
+        berlin(1)
+    finally:
+        job.compare = job_compare
+    X, fitted = kept["X"], kept["comparison"].fitted["GMLVQ"]
+    models = [f.model_ for f in fitted]
+    values, vectors = np.linalg.eigh(np.cov(X, rowvar=False))
+    order = np.argsort(-values)
+    share = np.cumsum(values[order]) / values.sum()
+
+    def profile(lam, k):
+        P = vectors[:, order[:k]] @ vectors[:, order[:k]].T
+        d = np.diag(P @ lam @ P)
+        return d / d.sum()
+
+    def assigns(model, lam):
+        diff = X[:, None, :] - model.prototypes_[None]
+        return model.prototype_labels_[np.einsum("nmd,de,nme->nm", diff, lam, diff).argmin(axis=1)]
+
+    d = X.shape[1]
+    cuts = [("all (diag Λ)", d), ("99 % of the variance", int(np.searchsorted(share, 0.99)) + 1),
+            ("95 % of the variance", int(np.searchsorted(share, 0.95)) + 1),
+            ("eigenvalue ≥ 5 % of the total", int((values > 0.05 * values.sum()).sum()))]
+    print("\n| principal directions kept | rank correlation, all | five most relevant |\n|---|---|---|")
+    for label, k in cuts:
+        R = [profile(relevance_matrix(m), k) for m in models]
+        print(f"| {k} ({label}) | {relevance_stability(R):.2f} | {relevance_stability(R, top=5):.2f} |")
+    smallest, R = [], []
+    for m in models:
+        lam = relevance_matrix(m)
+        full = assigns(m, lam)
+        k = next(k for k in range(1, d + 1) if (assigns(m, vectors[:, order[:k]] @ vectors[:, order[:k]].T @ lam
+                                                        @ vectors[:, order[:k]] @ vectors[:, order[:k]].T) == full).mean()
+                 >= 0.99)
+        smallest.append(k)
+        R.append(profile(lam, k))
+    print(f"| the fewest keeping ≥ 99 % of the assignments ({min(smallest)}–{max(smallest)}) | "
+          f"{relevance_stability(R):.2f} | {relevance_stability(R, top=5):.2f} |")
 
 
 def _print_later(summary) -> None:
@@ -189,8 +247,12 @@ def main() -> None:
     parser.add_argument("--skip-inkar", action="store_true")
     parser.add_argument("--skip-speed", action="store_true")
     parser.add_argument("--skip-later", action="store_true")
+    parser.add_argument("--projection", action="store_true", help="(e) only: relevances of PΛP on Berlin's folds")
     args = parser.parse_args()
     pd.set_option("display.width", 200)
+    if args.projection:
+        projection()
+        return
     if not args.skip_berlin and (SHARED / "berlin_mss").is_dir():
         _print("(a) Berlin MSS 2021: context indicators → status class, 536 PLR", berlin(args.repeats), args.repeats)
     if not args.skip_inkar and INKAR.is_file():
