@@ -103,6 +103,11 @@ class SyntheticConfig(_Section):
     n_gemeinden: int = Field(53, ge=10, le=999, description="Gemeinden (three-digit numbers in the AGS)")
     n_sozialregionen: int = Field(7, ge=2, le=50)
     n_deteriorating: int = Field(8, ge=0, le=500, description="Gemeinden with a planted deterioration")
+    county_movement: float = Field(
+        0.0, ge=0.0, le=2.0,
+        description="yearly shock (standard units of the poverty factor) of a movement all Gemeinden share beside "
+                    "the fixed course of the labour market: the county's own ups and downs that a before/after "
+                    "comparison mistakes for a measure's effect; 0 in the embedded sample")
 
     @model_validator(mode="after")
     def _years(self) -> "SyntheticConfig":

@@ -155,6 +155,14 @@ def generate(cfg: SyntheticConfig, catalog: Catalog) -> Sample:
     for k in range(1, n_years + LEAD_YEARS):
         strain[:, k] = STRAIN_PERSISTENCE * strain[:, k - 1] + rng.normal(0, STRAIN_SD, n)
 
+    # a movement all Gemeinden share (AR(1) like the strain), from its own random stream so that everything else
+    # is drawn the same with or without it; the precursors see it LEAD_YEARS early too
+    shared = np.zeros(n_years + LEAD_YEARS)
+    if cfg.county_movement > 0:
+        county_rng = np.random.default_rng([cfg.seed, 1])
+        for k in range(1, n_years + LEAD_YEARS):
+            shared[k] = STRAIN_PERSISTENCE * shared[k - 1] + county_rng.normal(0, cfg.county_movement)
+
     # regions and names
     # 8-digit AGS: Gemeinde numbers 010, 020, … (as many Kreise number them); 001, 002, … beyond 99 Gemeinden
     step = 10 if n <= 99 else 1
@@ -192,14 +200,14 @@ def generate(cfg: SyntheticConfig, catalog: Catalog) -> Sample:
         # deterioration accumulates from the onset year and levels off at +1.4 standard units
         pov = (poverty[g] + strain[g, :n_years]
                + np.minimum(slope[g] * np.clip(years - onset[g] + 1, 0, None), 1.4) * (onset[g] > 0))
-        pov_t = pov + labour_trend
+        pov_t = pov + labour_trend + shared[:n_years]
         # leading signals: youth welfare cases, child maintenance advances and youth unemployment feel the
         # strain and a planted deterioration LEAD_YEARS before transfer receipt does (the precursors of the
         # early warning)
         lead = (poverty[g] + strain[g, LEAD_YEARS:]
                 + LEAD_GAIN * np.minimum(slope[g] * np.clip(years - onset[g] + 1 + LEAD_YEARS, 0, None), 1.4)
                 * (onset[g] > 0))
-        lead_t = lead + labour_trend
+        lead_t = lead + labour_trend + shared[LEAD_YEARS:]
         age_t = ageing[g] + 0.03 * t
         for k, year in enumerate(years):
             region = ags[g]
@@ -428,6 +436,11 @@ def generate(cfg: SyntheticConfig, catalog: Catalog) -> Sample:
             f"{LEAD_GAIN} times as strongly as transfer receipt, which rises from the onset year",
         ],
     }
+    if cfg.county_movement > 0:
+        truth["notes"].append(
+            f"a movement every Gemeinde shares, beside the fixed course of the labour market (better until 2019, "
+            f"worse in 2020/21): AR(1), shock sd {cfg.county_movement}, persistence {STRAIN_PERSISTENCE}, on poverty "
+            f"and (LEAD_YEARS early) on the precursors")
     return Sample(regions=regions, observations=obs, ground_truth=truth)
 
 

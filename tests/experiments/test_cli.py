@@ -48,6 +48,13 @@ def test_generate_is_deterministic_and_matches_embedded_sample(tmp_path, env):
     pd.testing.assert_frame_equal(a, pd.read_parquet(SAMPLE_DIR / "observations.parquet"))
     out = run(["generate", "--out", str(tmp_path / "b"), "--seed", "5", "--format", "parquet"], env)
     assert "seed 5" in out
+    # the same county with a movement all Gemeinden share: other values, written down in the ground truth
+    out = run(["generate", "--out", str(tmp_path / "c"), "--county-movement", "0.2", "--format", "parquet"], env)
+    assert "county-wide movement: yearly shock sd 0.2" in out
+    c = pd.read_parquet(tmp_path / "c" / "observations.parquet")
+    assert not c["value"].reset_index(drop=True).equals(a["value"])
+    assert "shock sd 0.2" in (tmp_path / "c" / "ground_truth.json").read_text(encoding="utf-8")
+    run(["generate", "--out", str(tmp_path / "d"), "--county-movement", "-1"], env, code=2)
 
 
 def test_ingest_exit_codes(tmp_path, env):

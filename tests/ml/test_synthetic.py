@@ -154,3 +154,25 @@ def test_short_county_needs_no_planted_deterioration(catalog):
     s = generate(SyntheticConfig(seed=1, n_gemeinden=12, n_sozialregionen=3, first_year=2018, last_year=2024,
                                  n_deteriorating=0), catalog)
     assert s.ground_truth["deteriorating"] == [] and set(s.observations["period"].str[:4]) == {str(y) for y in range(2018, 2025)}
+
+
+def common_share(obs: pd.DataFrame, indicator: str) -> float:
+    """Share of the yearly changes' variance that all Gemeinden have in common."""
+    v = obs[(obs["indicator_id"] == indicator) & obs["region_id"].str.len().eq(8)]
+    d = np.diff(v.pivot(index="region_id", columns="period", values="value").dropna().to_numpy(), axis=1)
+    return 1 - ((d - d.mean(axis=0)) ** 2).sum() / ((d - d.mean()) ** 2).sum()
+
+
+def test_county_movement_is_shared_by_every_gemeinde_and_written_down(catalog):
+    cfg = SyntheticConfig(seed=4, n_gemeinden=40, n_sozialregionen=4)
+    plain = generate(cfg, catalog)
+    moving = generate(cfg.model_copy(update={"county_movement": 0.4}), catalog)
+    # the regions and the planted deteriorations stay; the transfer rates move together
+    assert moving.ground_truth["deteriorating"] == plain.ground_truth["deteriorating"]
+    assert moving.regions.equals(plain.regions)
+    before, after = common_share(plain.observations, "sgb2_quote"), common_share(moving.observations, "sgb2_quote")
+    assert after > 0.25 and after > 2 * before, (before, after)
+    assert any("shock sd 0.4" in n for n in moving.ground_truth["notes"])
+    assert not any("shock sd 0.0" in n for n in plain.ground_truth["notes"])
+    with pytest.raises(ValueError):
+        SyntheticConfig(county_movement=-0.1)
