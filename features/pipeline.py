@@ -197,7 +197,20 @@ def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, set
             if name not in present:
                 notes.append(f"status indicator {name!r} has no values: the status index is built without it")
         notes.extend(_thin_index_notes(profiles[with_index], list(cfg.index.status_indicators)))
+        if "dynamics_index" in profiles.columns and profiles["dynamics_index"].isna().all():
+            notes.append(_no_dynamics_note(profiles["period"], cfg.dynamics_periods))
     return FeatureResult(values=values, profiles=profiles, model=model, engine=engine, notes=notes)
+
+
+def _no_dynamics_note(periods: pd.Series, step: int) -> str:
+    """Why no region has a dynamics index: no period has a value ``step`` years before it; names the editions and
+    their distance, so that the analyst can set ``features.dynamics_periods`` to the distance between editions."""
+    years = sorted({int(str(p)[:4]) for p in periods.dropna().unique()})
+    gaps = sorted({b - a for a, b in zip(years, years[1:])})
+    hint = (f"; the editions lie {', '.join(map(str, gaps))} years apart (set features.dynamics_periods to compare "
+            "with the edition before)") if gaps and step not in gaps else ""
+    return (f"no dynamics index: no period has values {step} years before it (features.dynamics_periods = {step}; "
+            f"periods {', '.join(map(str, years))}){hint}")
 
 
 def _thin_index_notes(profiles: pd.DataFrame, configured: list[str]) -> list[str]:

@@ -11,8 +11,8 @@ from typing import Final
 FLAGS: Final = ("ok", "suppressed", "estimated", "imputed")
 """Observation flags. ``suppressed`` is never undone by any API; ``imputed`` is for modelling only."""
 
-LEVELS: Final = ("land", "kreis", "sozialregion", "gemeinde", "bezirk", "bezirksregion", "stadtteil", "ortsteil",
-                  "planungsraum")
+LEVELS: Final = ("land", "kreis", "sozialregion", "gemeinde", "bezirk", "prognoseraum", "bezirksregion", "stadtteil",
+                  "ortsteil", "planungsraum")
 """Spatial levels, coarse to fine. A county may use any subset."""
 
 KINDS: Final = ("count", "share", "rate", "mean", "index", "balance")

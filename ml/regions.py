@@ -27,8 +27,9 @@ LEVEL_WORDS: dict[str, str] = {
     "gemeinde": "gemeinde", "kommune": "gemeinde",
     "bezirk": "bezirk", "stadtbezirk": "bezirk",
     "stadtteil": "stadtteil", "ortsteil": "ortsteil", "ortschaft": "ortsteil",
+    "prognoseraum": "prognoseraum", "prg": "prognoseraum",
     "bezirksregion": "bezirksregion", "bzr": "bezirksregion",
-    "planungsraum": "planungsraum", "plr": "planungsraum",
+    "planungsraum": "planungsraum", "plr": "planungsraum", "pnr": "planungsraum",
 }
 LEVEL_WORDS.update({level: level for level in LEVELS})
 

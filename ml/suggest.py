@@ -56,6 +56,8 @@ SYNONYMS: dict[str, str] = {
     "care": "pflegebeduerftige", "disabled": "schwerbehinderte", "average": "durchschnitt",
     "mean": "durchschnitt", "avg": "durchschnitt", "undmehr": "plus", "undaelter": "plus", "size": "groesse",
     "dwelling": "wohnungen", "rent": "mietniveau", "foreign": "auslaender", "age": "alter", "sgbii": "sgb2", "sgb": "sgb2", "hartz": "sgb2", "alg2": "sgb2",
+    "health": "gesundheit", "social": "sozial", "employment": "beschaeftigung", "working": "erwerb",
+    "life": "leben", "sub": "teil", "welfare": "sozialhilfe", "education": "bildung", "poverty": "armut",
 }
 STOP = {"je", "der", "die", "das", "und", "mit", "an", "von", "in", "nach", "bei", "im", "zur", "zum", "des",
         "den", "dem", "jahre", "jahren", "jahr", "alle", "allen", "insgesamt", "by", "of", "the", "and", "with",
@@ -157,6 +159,7 @@ class Suggestion:
     unmatched: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     sheet: str | None = None
+    hierarchy: list[dict] = field(default_factory=list)
 
     def to_yaml(self) -> str:
         """The suggestion as a mapping file (YAML) with the unmatched columns and each match's score as comments."""
@@ -335,6 +338,7 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
     from ml.importers import (ALIASES, Mapping, detect_format, find_column, find_region_column, header_key,
                               norm_header)
     from ml.importers.mapping import distinct_headers
+    from ml.importers.region_list import guess_hierarchy
 
     path = Path(path)
     if not path.is_file():
@@ -376,6 +380,13 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
         if note:
             out.notes.append(note)
     geo, parent = find_column(table.header, "geometry"), find_column(table.header, "parent_id")
+    if fmt == "unknown" and p is None and (levels := guess_hierarchy(table.header, frame)):
+        out.format, out.hierarchy = "regions", levels
+        out.notes = [n for n in out.notes if "layout" not in n]
+        out.notes.append("a region list written as a hierarchy: a code and a name column per level, coarse to fine "
+                         "(each level's regions become the parents of the next); 'local: true' where a code counts "
+                         "only under its parent and is prefixed with the parent's code; check the levels")
+        return out
     if fmt == "regions" or (r is not None and (nm is not None or lvl is not None) and (geo is not None or parent is not None)
                             and p is None):
         out.format = "regions"
@@ -503,6 +514,14 @@ def render_yaml(s: Suggestion) -> str:
         lines.append(f"sheet: {_q(s.sheet)}")
     if s.header_line != 1:
         lines.append(f"header_line: {s.header_line}")
+    if s.hierarchy:
+        lines.append("hierarchy:")
+        for h in s.hierarchy:
+            level = h["level"] or "?"
+            lines.append(f"  - {{level: {level}, id: {_q(h['id'])}, name: {_q(h['name'])}"
+                         + (", local: true" if h["local"] else "") + "}"
+                         + ("" if h["level"] else "   # set the level: " + "|".join(LEVELS)))
+        return "\n".join(lines) + "\n"
     if s.region_column is not None:
         lines.append(f"region_column: {_q(s.region_column)}")
     else:

@@ -38,10 +38,10 @@ LEVEL_TEXT = {"keine": "keine Auffälligkeit", "beobachten": "beobachten", "Warn
 FLAG_TEXT = {"suppressed": "gesperrt (kleine Zahlen)", "imputed": "ergänzt (geschätzt aus Vergleichsgebieten)",
              "estimated": "geschätzt"}
 LEVEL_PLURAL = {"land": "Länder", "kreis": "Kreise", "sozialregion": "Sozialregionen", "gemeinde": "Gemeinden",
-                "bezirk": "Bezirke", "bezirksregion": "Bezirksregionen", "stadtteil": "Stadtteile",
+                "bezirk": "Bezirke", "prognoseraum": "Prognoseräume", "bezirksregion": "Bezirksregionen", "stadtteil": "Stadtteile",
                 "ortsteil": "Ortsteile", "planungsraum": "Planungsräume"}
 LEVEL_DATIVE = {"land": "Ländern", "kreis": "Kreisen", "sozialregion": "Sozialregionen", "gemeinde": "Gemeinden",
-                "bezirk": "Bezirken", "bezirksregion": "Bezirksregionen", "stadtteil": "Stadtteilen",
+                "bezirk": "Bezirken", "prognoseraum": "Prognoseräumen", "bezirksregion": "Bezirksregionen", "stadtteil": "Stadtteilen",
                 "ortsteil": "Ortsteilen", "planungsraum": "Planungsräumen"}
 ERROR_TITLES = {400: "Ungültige Anfrage", 404: "Nicht gefunden", 503: "Noch nicht bereit"}
 

@@ -38,6 +38,8 @@ def detect_format(header: list[str], mapping: Mapping | None = None) -> str:
     given, the mapping ('unknown' when none fits). A mapping that names one level for all rows makes a table of
     region attributes only (code, name, parent, geometry) a region list."""
     n = {norm_header(c) for c in header}
+    if mapping is not None and mapping.hierarchy:
+        return "regions"
     if {"countycode", "year"} <= n:
         return "inkar"
     if is_facility_register(header):
@@ -280,6 +282,11 @@ def _row_table(table: RawTable, accepted: pd.DataFrame, quarantined: pd.DataFram
 def _ingest_regions(table: RawTable, mapping: Mapping, store: Store, report: ImportReport) -> None:
     accepted, quarantined = adapt_regions(table, mapping, store.region_ids())
     q = _row_table(table, accepted, quarantined, report)
+    if mapping.hierarchy:
+        # a hierarchy's rows hold several regions each: what was read is the regions found in them
+        report.rows_read = len(accepted) + len(q)
+        report.notes.append(f"hierarchy: {table.cells.num_rows:,} rows hold {report.rows_read:,} regions on "
+                            f"{len(mapping.hierarchy)} levels")
     report.regions_changed = store.upsert_regions(accepted, report.import_id)
     store.add_quarantine(report.import_id, report.file, q)
 

@@ -31,6 +31,20 @@ class ColumnSpec(BaseModel):
     period: str | None = None
 
 
+class HierarchyLevel(BaseModel):
+    """One level of a region list written as a hierarchy (one row per finest region, a code and a name column per
+    level, coarse to fine): the level, its code column and its name column. ``local``: the codes count only under
+    their parent (Berlin's Bezirksregion '11' exists in every Bezirk), and the region's code is the parent's code
+    followed by this one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    level: str
+    id: str
+    name: str | None = None
+    local: bool = False
+
+
 class Mapping(BaseModel):
     """How to read a long or wide file whose columns are not named as sozialradar expects."""
 
@@ -59,6 +73,9 @@ class Mapping(BaseModel):
         default_factory=dict, description="wide: header text -> indicator_id, or {indicator, period} for a column "
         "whose reference period differs from the table's")
     ignore_columns: list[str] = Field(default_factory=list)
+    hierarchy: list[HierarchyLevel] = Field(
+        default_factory=list, description="regions: a region list with a code and a name column per level, coarse "
+        "to fine, one row per finest region; every level becomes regions, each the parent of the next")
 
 
 def load_mapping(path: Path | str | None) -> Mapping:

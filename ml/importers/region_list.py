@@ -2,20 +2,62 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
 from ml.contracts import LEVELS
 from ml.importers.common import cell_column
-from ml.importers.mapping import Mapping, find_column
+from ml.importers.mapping import Mapping, column_position, find_column
 from ml.io import FileFormatError, RawTable
 from ml.parsing import INVALID_CODE, MISSING_MARKERS, normalize_codes
-from ml.regions import canonical_level
+from ml.regions import canonical_level, fold
+
+
+_WRAP = re.compile(r"(?<=[-/])[ \t]*[\r\n]\s*")
+
+
+def clean_names(names: pd.Series) -> pd.Series:
+    """Region names as written in a spreadsheet cell, tidied: a line break after a hyphen or slash joins the word
+    ('Schöneberg-⏎Nord' = 'Schöneberg-Nord'), every other run of blanks and line breaks is one blank."""
+    return names.astype("str").str.replace(_WRAP, "", regex=True).str.replace(r"\s+", " ", regex=True).str.strip()
+
+
+def _hierarchy_frame(table: RawTable, mapping: Mapping) -> pd.DataFrame:
+    """A region list written as a hierarchy as the rows of a plain one: per level, each region once (at the line
+    where it first appears), its parent the region of the level before. A region written twice with another name or
+    parent stays twice, so that the checks quarantine it."""
+    h = table.header
+    parts, parent = [], pd.Series("", index=range(table.cells.num_rows), dtype=object)
+    for spec in mapping.hierarchy:
+        code = cell_column(table, column_position(h, spec.id, f"the {spec.level} code")).str.strip()
+        name = (cell_column(table, column_position(h, spec.name, f"the {spec.level} name")).str.strip()
+                if spec.name else code)
+        full = (parent + code).where(code.ne(""), "") if spec.local else code
+        part = pd.DataFrame({"region_id": full.to_numpy(), "name": clean_names(name).to_numpy(),
+                             "level": canonical_level(spec.level) or spec.level.strip().lower(),
+                             "parent_id": parent.to_numpy(), "geometry": "", "line": table.lines})
+        part = part[part["region_id"].ne("")]
+        # a name written only on a region's first row (merged cells in a spreadsheet) holds for its other rows
+        named = part[part["name"].ne("")].drop_duplicates("region_id").set_index("region_id")["name"]
+        blank = part["name"].eq("") & part["region_id"].isin(named.index)
+        part.loc[blank, "name"] = part.loc[blank, "region_id"].map(named)
+        parts.append(part.drop_duplicates(["region_id", "name", "parent_id"]))
+        parent = full.reset_index(drop=True)
+    return pd.concat(parts, ignore_index=True)
 
 
 def adapt_regions(table: RawTable, mapping: Mapping, known: frozenset[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Validate a region list; returns (accepted regions, quarantined rows)."""
     h = table.header
+    if mapping.hierarchy:
+        frame = _hierarchy_frame(table, mapping)
+        # each level has its own code width: nothing is padded
+        codes, bad = normalize_codes(frame["region_id"])
+        parents, bad_parent = normalize_codes(frame["parent_id"])
+        return _checked(frame.assign(region_id=codes.to_numpy(), parent_id=parents.to_numpy()), bad, bad_parent,
+                        known)
     idx = {role: find_column(h, role) for role in ("region_id", "name", "level", "parent_id", "geometry")}
     idx["region_id"] = find_column(h, "region_id", mapping.region_column)
     if idx["name"] is None and mapping.region_column is not None:
@@ -30,7 +72,7 @@ def adapt_regions(table: RawTable, mapping: Mapping, known: frozenset[str]) -> t
     parents, bad_parent = normalize_codes(cell_column(table, idx["parent_id"]), mapping.region_code_width)
     frame = pd.DataFrame({
         "region_id": codes.to_numpy(),
-        "name": cell_column(table, idx["name"]).str.strip().to_numpy(),
+        "name": clean_names(cell_column(table, idx["name"])).to_numpy(),
         "level": (cell_column(table, idx["level"]).map(lambda t: canonical_level(t) or t.strip().lower()).to_numpy()
                   if idx["level"] is not None
                   else np.full(table.cells.num_rows, canonical_level(str(mapping.level)) or str(mapping.level).strip().lower(),
@@ -39,6 +81,12 @@ def adapt_regions(table: RawTable, mapping: Mapping, known: frozenset[str]) -> t
         "geometry": cell_column(table, idx["geometry"]).to_numpy(),
         "line": table.lines,
     })
+    return _checked(frame, bad, bad_parent, known)
+
+
+def _checked(frame: pd.DataFrame, bad, bad_parent, known: frozenset[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The row checks of a region list: codes, names, levels, parents, duplicates."""
+    bad, bad_parent = np.asarray(bad, bool), np.asarray(bad_parent, bool)
     reason = np.full(len(frame), "", dtype=object)
     column = np.full(len(frame), "", dtype=object)
     value = np.full(len(frame), "", dtype=object)
@@ -67,3 +115,38 @@ def adapt_regions(table: RawTable, mapping: Mapping, known: frozenset[str]) -> t
     quarantined = pd.DataFrame({"line": frame.loc[~ok, "line"].to_numpy(), "column": column[~ok],
                                 "value": value[~ok], "reason": reason[~ok]})
     return accepted, quarantined
+
+
+_ID_END = re.compile(r"(?i)[\s_\-]*(id|nr|nummer|schluessel|schlüssel|code|kennziffer)$")
+_NAME_END = re.compile(r"(?i)[\s_\-]*(name|bezeichnung)$")
+
+
+def guess_hierarchy(header: list[str], frame: pd.DataFrame) -> list[dict]:
+    """A region list written as a hierarchy, recognised from its header and cells (for ``mapping suggest``): pairs
+    of a code and a name column of one stem (``bzr_id``/``bzr_name``), ordered coarse to fine by how many distinct
+    regions each holds, the level read from the stem (``bzr`` = bezirksregion; None when the stem names no level),
+    ``local`` where a code repeats under different parents. Empty when fewer than two pairs are found."""
+    ids, names = {}, {}
+    for i, h in enumerate(header):
+        if (m := _ID_END.search(h)) and m.start() > 0:
+            ids.setdefault(fold_key(h[:m.start()]), i)
+        elif (m := _NAME_END.search(h)) and m.start() > 0:
+            names.setdefault(fold_key(h[:m.start()]), i)
+    stems = [s for s in ids if s in names]
+    if len(stems) < 2:
+        return []
+    cells = {s: (frame[f"c{ids[s]}"].astype("str").str.strip(), clean_names(frame[f"c{names[s]}"])) for s in stems}
+    stems.sort(key=lambda s: (cells[s][1].replace("", np.nan).nunique(), ids[s]))
+    out, parent = [], pd.Series("", index=frame.index, dtype=object)
+    for s in stems:
+        code = cells[s][0]
+        pairs = pd.DataFrame({"p": parent.to_numpy(), "c": code.to_numpy()}).drop_duplicates()
+        local = bool(parent.ne("").any() and pairs["c"].duplicated().any())
+        out.append({"level": canonical_level(s), "id": header[ids[s]], "name": header[names[s]], "local": local})
+        parent = (parent + code) if local else code
+    return out
+
+
+def fold_key(text: str) -> str:
+    """A header stem as compared: folded, separators dropped ('BZR_' = 'bzr')."""
+    return re.sub(r"[\W_]+", "", fold(text))

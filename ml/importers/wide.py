@@ -52,6 +52,13 @@ def adapt_wide(table: RawTable, mapping: Mapping, catalog: Catalog, dash: str = 
             columns[i], periods[i] = key, None
         else:
             unmapped.append(i)
+    if unmapped and not columns:
+        # nothing would be imported: a nightly job must not read that as success
+        raise FileFormatError(
+            f"{table.path}: no column maps to an indicator ({', '.join(h[i] for i in unmapped[:12])}"
+            f"{' …' if len(unmapped) > 12 else ''}); name them under 'columns' in the mapping, with an indicator of "
+            "the catalog or of a catalog file of your own (catalog.indicators), or list the ones to leave out "
+            "under 'ignore_columns'")
     region = cell_column(table, r)
     period = cell_column(table, p, mapping.period or "")
     frame = table.frame()

@@ -161,3 +161,18 @@ def test_things_are_no_small_numbers(catalog, settings):
     out = suppress_small_numbers(obs, catalog, settings.privacy, "einwohner")
     assert out["suppressed_by"].tolist() == ["count", "count", "", "", "numerator", "numerator"]
     assert out.loc[2, "value"] == 1.0   # one dwelling names nobody
+
+
+def test_editions_further_apart_than_the_dynamics_period_are_named(sample_inputs):
+    """Two editions nine years apart (Berlin's health atlas 2013 and 2022): no dynamics index, and the note says
+    why and what to set; with the editions' distance the dynamics index is there."""
+    settings, catalog, obs, regions = sample_inputs
+    two = obs[obs["period"].isin(["2013", "2022"])]
+    result = run_pipeline(two, regions, catalog, settings)
+    assert result.profiles["dynamics_index"].isna().all()
+    assert any("no dynamics index: no period has values 2 years before it" in n and "periods 2013, 2022" in n
+               and "lie 9 years apart" in n for n in result.notes), result.notes
+    nine = settings.model_copy(update={"features": settings.features.model_copy(update={"dynamics_periods": 9})})
+    again = run_pipeline(two, regions, catalog, nine)
+    assert again.profiles.loc[again.profiles["period"] == "2022", "dynamics_index"].notna().mean() > 0.9
+    assert not any("dynamics" in n for n in again.notes)

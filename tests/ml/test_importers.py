@@ -142,6 +142,22 @@ def test_wide_csv_with_mapping(county, settings, tmp_path):
     assert any("columns not imported" in n and "Unbekannt (1 values)" in n for n in rep.notes)
 
 
+def test_wide_file_of_which_no_column_maps_is_refused_every_time(county, settings, tmp_path):
+    """A table of indices the catalog does not know (Berlin's health and social structure atlas): reading nothing
+    is a failure a nightly job can see, with the columns named, not an 'ok' with 0 rows."""
+    mapping = write(tmp_path / "m.yaml", "region_column: id\nperiod: '2022'\n")
+    path = write(tmp_path / "gssa.csv", "id,health_and_social_index,health_sub_index\n14599010,0.87,1.63\n")
+    for _ in range(2):
+        rep = ingest(county, settings, path, fmt="wide", mapping=load_mapping(mapping))
+        assert rep.status == "failed" and rep.rows_accepted == 0
+        assert "no column maps to an indicator (health_and_social_index, health_sub_index)" in rep.message
+    assert county.observations(region_ids=["14599010"]).empty
+    # leaving them out on purpose is not a failure
+    skip = write(tmp_path / "s.yaml", "region_column: id\nperiod: '2022'\n"
+                 "ignore_columns: [health_and_social_index, health_sub_index]\n")
+    assert ingest(county, settings, path, fmt="wide", mapping=load_mapping(skip)).status == "ok"
+
+
 def test_repeated_column_names_are_told_apart_by_their_order(county, settings, tmp_path):
     """Berlin's population tables repeat 'inhabitants' for different totals: the mapping names the second one
     'inhabitants (2)', and each column is read on its own, never merged into conflicting duplicates."""

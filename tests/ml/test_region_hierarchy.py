@@ -1,0 +1,114 @@
+"""Region lists written as a hierarchy (one row per finest region, a code and a name column per level), as cities
+publish their LOR or Stadtteil keys: recognised by the suggestion, imported as regions of every level with parents."""
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ml.catalog import load_catalog
+from ml.config import CatalogConfig
+from ml.importers import ingest_file, load_mapping
+from ml.importers.region_list import clean_names
+from ml.suggest import suggest_mapping
+from tests.conftest import write
+
+# Berlin's shape: Bezirk 01, Prognoseraum 0101, Bezirksregion 010111, Planungsraum 01011101; the codes of the finer
+# levels count only under their parent; names written only on a region's first row (merged cells), one wrapped
+HIERARCHY = (
+    "bezirk_id,bezirk_name,prg_id,prg_name,bzr_id,bzr_name,pnr_id,pnr_name\n"
+    "01,Mitte,01,Zentrum,11,Tiergarten Süd,01,Stülerstr.\n"
+    "01,Mitte,01,Zentrum,11,Tiergarten Süd,02,Großer Tiergarten\n"
+    "01,Mitte,02,Moabit,12,Moabit West,03,Huttenkiez\n"
+    '02,Friedrichshain-Kreuzberg,01,"Kreuzberg\n   Nord",11,"Südliche-\nFriedrichstadt",01,Askanischer Platz\n'
+    "02,Friedrichshain-Kreuzberg,01, ,11, ,02,Mehringplatz\n"
+)
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    cfg = CatalogConfig()
+    return load_catalog(cfg.dimensions, cfg.indicators)
+
+
+def test_suggested_hierarchy_imports_every_level_with_its_parent(store, settings, tmp_path, catalog):
+    path = write(tmp_path / "lor.csv", HIERARCHY)
+    s = suggest_mapping(path, catalog)
+    assert s.format == "regions"
+    assert [(h["level"], h["id"], h["local"]) for h in s.hierarchy] == [
+        ("bezirk", "bezirk_id", False), ("prognoseraum", "prg_id", True), ("bezirksregion", "bzr_id", True),
+        ("planungsraum", "pnr_id", True)]
+    rep = ingest_file(path, store, settings, mapping=load_mapping(write(tmp_path / "m.yaml", s.to_yaml())))
+    assert rep.status == "ok" and (rep.rows_read, rep.rows_accepted, rep.rows_quarantined) == (13, 13, 0)
+    assert any("5 rows hold 13 regions on 4 levels" in n for n in rep.notes)
+    regions = store.regions().set_index("region_id")
+    assert regions["level"].value_counts().to_dict() == {
+        "planungsraum": 5, "bezirksregion": 3, "prognoseraum": 3, "bezirk": 2}
+    # the same local code under two parents is two regions; the full code is the parent's followed by its own
+    assert regions.loc["01011101", ["name", "parent_id"]].tolist() == ["Stülerstr.", "010111"]
+    assert regions.loc["02011101", ["name", "parent_id"]].tolist() == ["Askanischer Platz", "020111"]
+    assert regions.loc["0201", "name"] == "Kreuzberg Nord" and regions.loc["020111", "name"] == "Südliche-Friedrichstadt"
+    assert regions.loc["02011102", "parent_id"] == "020111" and pd.isna(regions.loc["01", "parent_id"])
+
+
+def test_a_region_written_with_two_names_is_quarantined(store, settings, tmp_path):
+    text = HIERARCHY + "01,Mitte,02,Moabit,12,Moabit Ost,04,Beusselkiez\n"
+    mapping = write(tmp_path / "m.yaml", "hierarchy:\n  - {level: bezirk, id: bezirk_id, name: bezirk_name}\n"
+                    "  - {level: bezirksregion, id: bzr_id, name: bzr_name, local: true}\n")
+    rep = ingest_file(write(tmp_path / "lor.csv", text), store, settings, mapping=load_mapping(mapping))
+    assert rep.format == "regions" and rep.rows_read == rep.rows_accepted + rep.rows_quarantined
+    q = store.quarantine(rep.import_id)
+    assert set(q["value"]) == {"0112"} and q["reason"].str.contains("more than once").all()
+    assert "0112" not in set(store.regions()["region_id"]) and "0111" in set(store.regions()["region_id"])
+
+
+def test_a_missing_hierarchy_column_is_named(store, settings, tmp_path):
+    mapping = write(tmp_path / "m.yaml", "hierarchy:\n  - {level: bezirk, id: bezirks_id, name: bezirk_name}\n")
+    rep = ingest_file(write(tmp_path / "lor.csv", HIERARCHY), store, settings, mapping=load_mapping(mapping))
+    assert rep.status == "failed" and "'bezirks_id'" in rep.message and "bezirk_id" in rep.message
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab- /\n\t\r")), max_size=30))
+def test_clean_names_are_tidy_and_stable(text):
+    out = clean_names(pd.Series([text])).iloc[0]
+    assert out == out.strip() and "  " not in out and "\n" not in out and "\t" not in out
+    assert clean_names(pd.Series([out])).iloc[0] == out
+    assert out.replace(" ", "").replace("-", "").replace("/", "") == "".join(
+        c for c in text if c not in " -/\n\t\r")
+
+
+def test_berlins_lor_key_and_the_health_atlas_from_raw_files(shared_data, store, settings, tmp_path):
+    """The path of an analyst with Berlin's LOR key and the health and social structure atlas (GSSA) 2022: the
+    key as suggested, a catalog file of their own for the atlas's five indices, the atlas as suggested."""
+    from ml.config import load_settings
+
+    lor = shared_data / "berlin_bzr_kernindikatoren_tsb" / "preprocessed_lor_447plr_hierarchy.csv"
+    cfg = CatalogConfig()
+    s = suggest_mapping(lor, load_catalog(cfg.dimensions, cfg.indicators))
+    rep = ingest_file(lor, store, settings, mapping=load_mapping(write(tmp_path / "lor.yaml", s.to_yaml())))
+    assert rep.status == "ok" and rep.rows_quarantined == 0
+    assert store.regions()["level"].value_counts().to_dict() == {
+        "planungsraum": 448, "bezirksregion": 138, "prognoseraum": 60, "bezirk": 12}
+    own = write(tmp_path / "gssa.csv", "indicator_id,name,dimension,unit,polarity,kind,frequency\n"
+                "gssa_gsi,Gesundheits- und Sozialindex,gesundheit,Index,-1,index,annual\n"
+                "gssa_soz,Index Beschäftigung und Soziales,arbeit,Index,-1,index,annual\n"
+                "gssa_erwerb,Teilindex Erwerbsleben,arbeit,Index,-1,index,annual\n"
+                "gssa_status,Teilindex sozialer Status,intervention,Index,-1,index,annual\n"
+                "gssa_gesundheit,Teilindex Gesundheit,gesundheit,Index,-1,index,annual\n")
+    mine = load_settings(env={"SOZIALRADAR_STORE__PATH": str(settings.store.path),
+                              "SOZIALRADAR_INGEST__REPORT_DIR": str(tmp_path / "q"),
+                              "SOZIALRADAR_CATALOG__INDICATORS": f'["{own}"]'})
+    from ml.catalog import effective_catalog
+
+    atlas = (shared_data / "berlin_gssa_2013_2022_open_lifeworlds"
+             / "berlin-lor-health-and-social-structure-atlas-2022-00-planning-areas.csv")
+    s = suggest_mapping(atlas, effective_catalog(mine))
+    assert s.period == "2022" and {m.column: m.indicator_id for m in s.matches} == {
+        "health_and_social_index": "gssa_gsi", "employment_and_social_index": "gssa_soz",
+        "working_life_sub_index": "gssa_erwerb", "social_status_sub_index": "gssa_status",
+        "health_sub_index": "gssa_gesundheit"}
+    rep = ingest_file(atlas, store, mine, mapping=load_mapping(write(tmp_path / "a.yaml", s.to_yaml())))
+    # 415 of the atlas's 428 Planungsräume are in the key of 2017; the 13 others are quarantined as unknown
+    assert rep.status == "ok" and (rep.rows_accepted, rep.rows_quarantined) == (415 * 5, 13 * 5)
+    obs = store.observations(region_ids=["01011103"]).set_index("indicator_id")["value"]
+    assert obs["gssa_gsi"] == pytest.approx(-1.5584612)
