@@ -195,3 +195,28 @@ def log_interpretation(model, X: np.ndarray, features: list[str], names: list[st
                         "relevanz.csv")
     mlflow.log_text("\n".join(lines) + "\n", "einordnung.txt")
     mlflow.log_text(prototype_profiles(model, features, names, scale).to_csv(index=False), "prototypen.csv")
+
+
+INDEX_TWIN_R = 0.99
+"""An input whose correlation with the status index reaches this is the index again under another name (a published
+composite of the index's own parts, say): the classes then follow from one input."""
+
+
+def index_twin_notes(X: pd.DataFrame, profiles: pd.DataFrame, period: str, target: str,
+                     names: dict[str, str]) -> tuple[list[str], float]:
+    """For a status-class target: the inputs that nearly are the status index the classes are cut from (|r| ≥
+    :data:`INDEX_TWIN_R` over the regions of ``period``), as a German note, and the largest |r| (NaN for other
+    targets). A high accuracy is then given by construction, not learned."""
+    if not target.startswith("status") or "status_index" not in profiles.columns:
+        return [], float("nan")
+    index = profiles[profiles["period"] == period].set_index("region_id")["status_index"].reindex(X.index)
+    r = X.apply(lambda col: col.corr(index)).abs().dropna().sort_values(ascending=False)
+    if r.empty:
+        return [], float("nan")
+    twins = r[r >= INDEX_TWIN_R]
+    if twins.empty:
+        return [], float(r.iloc[0])
+    listed = ", ".join(f"{names.get(f, f)} (r = {de(v, 2)})" for f, v in twins.items())
+    return [f"Achtung: {listed} {'entspricht' if len(twins) == 1 else 'entsprechen'} fast dem Statusindex, aus dem "
+            "die Klassen gebildet werden; die Treffsicherheit ist damit weitgehend vorgegeben, nicht gelernt. "
+            "Solche Merkmale gehören nicht zu den Eingaben (training.classifier.features)."], float(r.iloc[0])

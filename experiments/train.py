@@ -26,15 +26,14 @@ from sklearn.metrics import (
 )
 from sklearn.base import clone
 
-from ml.columns import latest_complete_period
 from ml.catalog import Catalog
-from ml.columns import MODEL, column, columns, ids
+from ml.columns import MODEL, column, columns, ids, latest_complete_period
 from ml.config import Settings
 from ml.tracking import figure, job_run, log_figure, log_provenance, register
 from experiments.assignments import predict_frame, stored_classes, stored_types
 from experiments.classifier_run import (
-    TargetError, comparison_markdown, holds_own, indicator_target, log_interpretation, metric_key, rejection_plot,
-    served_choice, served_sentence, unit_scale_of, verdict,
+    TargetError, comparison_markdown, holds_own, index_twin_notes, indicator_target, log_interpretation, metric_key,
+    rejection_plot, served_choice, served_sentence, unit_scale_of, verdict,
 )
 from models.class_contrasts import typical_profiles
 from models.lvq_interpret import DIRECTIONS, direction_profile, relevance_profile, relevance_sentence
@@ -186,6 +185,7 @@ def train_classifier(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog
     if folds < 2:
         raise TrainingError(f"class {counts.idxmin()!r} has a single region; cross-validation needs two")
     notes = [] if folds == cfg.cv_folds else [f"{folds}-fold CV (smallest class has {counts.min()} regions)"]
+    twins, max_index_r = index_twin_notes(X, profiles, period, cfg.target, dict(zip(features, names)))
 
     Xn, yn = X.to_numpy(), y.to_numpy()
     name = LVQ_NAMES[cfg.model]
@@ -210,6 +210,7 @@ def train_classifier(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog
         "cv_log_loss": float(-np.log(np.clip(proba[np.arange(len(yn)), y_idx], 1e-15, 1)).mean()),
         "cv_brier": float(((proba - np.eye(len(classes))[y_idx]) ** 2).sum(axis=1).mean()),
         "n_regions": float(len(yn)), "n_features": float(len(features)), "cv_folds": float(folds),
+        "max_feature_index_correlation": max_index_r,
     }
     recalls = recall_score(yn[decided], pred[decided].astype(str), labels=classes, average=None, zero_division=0)
     metrics.update({f"cv_recall_{c.replace(' ', '_')}": float(r) for c, r in zip(classes, recalls)})
@@ -246,7 +247,7 @@ def train_classifier(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog
     if len(table) > 1:
         judged += " " + served_sentence(name, served, basis, not all(holds_own(t, name) for t in judged_on),
                                         isinstance(candidates[served], SelectedLVQ))
-    notes.append(judged)
+    notes += [judged, *twins]
 
     selected = clone(candidates[name]).fit(Xn, yn)
     final = selected.model_
@@ -269,7 +270,7 @@ def train_classifier(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog
         mlflow.log_params({f"selected_{k}": "voll" if v is None and k == "rank" else v
                            for k, v in selected.best_params_.items()})
         mlflow.log_params({"served_model": served, "check_period": check or "–"})
-        mlflow.set_tag("vergleich", judged)
+        mlflow.set_tag("vergleich", " ".join([judged, *twins]))
         mlflow.log_text(comparison_markdown(table, cfg.repeats), "vergleich.md")
         if later is not None:
             mlflow.log_text(comparison_markdown(later, 1).replace(

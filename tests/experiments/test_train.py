@@ -87,6 +87,29 @@ def test_an_indicator_target_is_split_into_thirds_and_left_out_of_the_inputs(sam
             update={"features": ["anteil_65plus", "sgb2_quote"]})))
 
 
+def test_an_input_that_is_the_status_index_again_is_named(sample_inputs, profiles):
+    """Berlin's health atlas publishes a composite of the very sub-indices its status index is built from: a
+    classifier of the status class then 'learns' what it is given. The run says so; the Musterkreis's inputs,
+    however closely they follow poverty, are not such twins."""
+    from experiments.classifier_run import INDEX_TWIN_R, index_twin_notes
+
+    rng = np.random.default_rng(0)
+    ids = [f"r{i}" for i in range(40)]
+    index = rng.normal(size=40)
+    prof = pd.DataFrame({"region_id": ids, "period": "2022", "status_index": index})
+    X = pd.DataFrame({"gsi": 2 * index + rng.normal(0, 0.01, 40), "other": rng.normal(size=40)}, index=ids)
+    notes, r = index_twin_notes(X, prof, "2022", "status_label", {"gsi": "Gesundheits- und Sozialindex"})
+    assert r > INDEX_TWIN_R and len(notes) == 1
+    assert notes[0].startswith("Achtung: Gesundheits- und Sozialindex (r = 1,00) entspricht fast dem Statusindex")
+    notes, r = index_twin_notes(X[["other"]], prof, "2022", "status_label", {})
+    assert notes == [] and 0 <= r < INDEX_TWIN_R
+    assert index_twin_notes(X, prof, "2022", "planted_type", {})[0] == []
+    settings, catalog, _, _ = sample_inputs
+    Xm, features, names = training_frame(*profiles, catalog, settings, "2025", None)
+    notes, r = index_twin_notes(Xm, profiles[0], "2025", "status_label", dict(zip(features, names)))
+    assert notes == [] and 0.5 < r < INDEX_TWIN_R
+
+
 def test_indicator_groups():
     from experiments.classifier_run import TargetError, indicator_groups
 
