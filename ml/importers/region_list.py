@@ -125,7 +125,8 @@ def guess_hierarchy(header: list[str], frame: pd.DataFrame) -> list[dict]:
     """A region list written as a hierarchy, recognised from its header and cells (for ``mapping suggest``): pairs
     of a code and a name column of one stem (``bzr_id``/``bzr_name``), ordered coarse to fine by how many distinct
     regions each holds, the level read from the stem (``bzr`` = bezirksregion; None when the stem names no level),
-    ``local`` where a code repeats under different parents. Empty when fewer than two pairs are found."""
+    ``local`` where a code repeats under different parents. Empty when fewer than two pairs are found or other
+    columns outnumber the pairs (a data table)."""
     ids, names = {}, {}
     for i, h in enumerate(header):
         if (m := _ID_END.search(h)) and m.start() > 0:
@@ -133,7 +134,9 @@ def guess_hierarchy(header: list[str], frame: pd.DataFrame) -> list[dict]:
         elif (m := _NAME_END.search(h)) and m.start() > 0:
             names.setdefault(fold_key(h[:m.start()]), i)
     stems = [s for s in ids if s in names]
-    if len(stems) < 2:
+    # a table of indicators with its regions' levels beside them is a data table, not a key: the columns outside
+    # the pairs (full codes and the like) must be fewer than the pairs
+    if len(stems) < 2 or len(header) - 2 * len(stems) > len(stems):
         return []
     cells = {s: (frame[f"c{ids[s]}"].astype("str").str.strip(), clean_names(frame[f"c{names[s]}"])) for s in stems}
     stems.sort(key=lambda s: (cells[s][1].replace("", np.nan).nunique(), ids[s]))

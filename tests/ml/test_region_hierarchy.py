@@ -51,6 +51,12 @@ def test_suggested_hierarchy_imports_every_level_with_its_parent(store, settings
     assert regions.loc["02011102", "parent_id"] == "020111" and pd.isna(regions.loc["01", "parent_id"])
 
 
+def test_a_data_table_with_its_regions_levels_beside_it_is_no_key(tmp_path, catalog):
+    text = ("bezirk_id,bezirk_name,bzr_id,bzr_name,einwohner,arbeitslose,sgb2_empfaenger\n"
+            "01,Mitte,11,Tiergarten Süd,14000,700,2100\n01,Mitte,12,Moabit,15000,800,2500\n")
+    assert suggest_mapping(write(tmp_path / "t.csv", text), catalog).hierarchy == []
+
+
 def test_a_region_written_with_two_names_is_quarantined(store, settings, tmp_path):
     text = HIERARCHY + "01,Mitte,02,Moabit,12,Moabit Ost,04,Beusselkiez\n"
     mapping = write(tmp_path / "m.yaml", "hierarchy:\n  - {level: bezirk, id: bezirk_id, name: bezirk_name}\n"
