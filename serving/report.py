@@ -40,6 +40,7 @@ FLAG_TEXT = {"suppressed": "gesperrt (kleine Zahlen)", "imputed": "ergänzt (ges
 LEVEL_PLURAL = {"land": "Länder", "kreis": "Kreise", "sozialregion": "Sozialregionen", "gemeinde": "Gemeinden",
                 "bezirk": "Bezirke", "prognoseraum": "Prognoseräume", "bezirksregion": "Bezirksregionen", "stadtteil": "Stadtteile",
                 "ortsteil": "Ortsteile", "planungsraum": "Planungsräume"}
+LEVEL_SINGULAR = {level: level.capitalize() for level in LEVEL_PLURAL}   # the German nouns are the ids capitalised
 LEVEL_DATIVE = {"land": "Ländern", "kreis": "Kreisen", "sozialregion": "Sozialregionen", "gemeinde": "Gemeinden",
                 "bezirk": "Bezirken", "prognoseraum": "Prognoseräumen", "bezirksregion": "Bezirksregionen", "stadtteil": "Stadtteilen",
                 "ortsteil": "Ortsteilen", "planungsraum": "Planungsräumen"}
@@ -400,7 +401,7 @@ class ReportBuilder:
         warning = self.warning(region_id, per)
         return render(
             "region.html", title=f"Gebietsbericht {reg['name']} {per}", level=warning.get("level"),
-            name=str(reg["name"]), region_id=region_id, region_level=str(reg["level"]),
+            name=str(reg["name"]), region_id=region_id, region_level=LEVEL_SINGULAR.get(str(reg["level"]), str(reg["level"])),
             parent=str(self.names.get(parent, parent)) if parent else None, period=per,
             today=date.today().strftime("%d.%m.%Y"), index_href=index_href, facts=self.facts(region_id, per, row),
             warning=warning, indicators=self.indicators(region_id, per), whole=self.whole,

@@ -131,6 +131,7 @@ def test_report_page_is_complete_self_contained_and_german(builder, state):
         assert f">{heading}</h2>" in html
     assert html.count("<svg") >= 4 and "<title id=" in html  # dimension bars and fan charts, labelled
     assert f'content="{answers[rid]["level"]}"' in html
+    assert f"Gebiet {rid} (Gemeinde, " in html       # the level as a German noun, not its id
     assert answers[rid]["sentence"].split(".")[0] in html
     assert re.search(r"<strong>Typ \d+</strong>", html)
     # the classifier's class, the next class and why, as the training job stored them
