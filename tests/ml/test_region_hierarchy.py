@@ -51,6 +51,23 @@ def test_suggested_hierarchy_imports_every_level_with_its_parent(store, settings
     assert regions.loc["02011102", "parent_id"] == "020111" and pd.isna(regions.loc["01", "parent_id"])
 
 
+def test_a_level_the_suggestion_cannot_name_is_left_to_the_analyst(store, settings, tmp_path, catalog):
+    text = "amt_id,amt_name,viertel_id,viertel_name\n1,Nord,11,Hafen\n1,Nord,12,Altstadt\n2,Süd,21,Heide\n"
+    s = suggest_mapping(write(tmp_path / "key.csv", text), catalog)
+    assert [(h["level"], h["local"]) for h in s.hierarchy] == [(None, False), (None, False)]
+    assert "level: '', id: 'amt_id'" in s.to_yaml() and "# set the level: land|" in s.to_yaml()
+    fixed = s.to_yaml().replace("level: '', id: 'amt_id'", "level: bezirk, id: 'amt_id'").replace(
+        "level: '', id: 'viertel_id'", "level: stadtteil, id: 'viertel_id'")
+    rep = ingest_file(write(tmp_path / "key.csv", text), store, settings,
+                      mapping=load_mapping(write(tmp_path / "m.yaml", fixed)))
+    assert rep.status == "ok" and rep.rows_accepted == 5
+    assert store.regions().set_index("region_id").loc["12", "parent_id"] == "1"
+    # as suggested, the import quarantines every region for its missing level instead of guessing one
+    unset = ingest_file(write(tmp_path / "key2.csv", text), store, settings,
+                        mapping=load_mapping(write(tmp_path / "m2.yaml", s.to_yaml())))
+    assert unset.rows_accepted == 0 and unset.rows_quarantined == 5
+
+
 def test_a_data_table_with_its_regions_levels_beside_it_is_no_key(tmp_path, catalog):
     text = ("bezirk_id,bezirk_name,bzr_id,bzr_name,einwohner,arbeitslose,sgb2_empfaenger\n"
             "01,Mitte,11,Tiergarten Süd,14000,700,2100\n01,Mitte,12,Moabit,15000,800,2500\n")
