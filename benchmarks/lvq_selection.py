@@ -97,9 +97,12 @@ def projection() -> None:
     order = np.argsort(-values)
     share = np.cumsum(values[order]) / values.sum()
 
-    def profile(lam, k):
+    def projected(lam, k):
         P = vectors[:, order[:k]] @ vectors[:, order[:k]].T
-        d = np.diag(P @ lam @ P)
+        return P @ lam @ P
+
+    def profile(lam, k):
+        d = np.diag(projected(lam, k))
         return d / d.sum()
 
     def assigns(model, lam):
@@ -118,9 +121,7 @@ def projection() -> None:
     for m in models:
         lam = relevance_matrix(m)
         full = assigns(m, lam)
-        k = next(k for k in range(1, d + 1) if (assigns(m, vectors[:, order[:k]] @ vectors[:, order[:k]].T @ lam
-                                                        @ vectors[:, order[:k]] @ vectors[:, order[:k]].T) == full).mean()
-                 >= 0.99)
+        k = next(k for k in range(1, d + 1) if (assigns(m, projected(lam, k)) == full).mean() >= 0.99)
         smallest.append(k)
         R.append(profile(lam, k))
     print(f"| the fewest keeping ≥ 99 % of the assignments ({min(smallest)}–{max(smallest)}) | "

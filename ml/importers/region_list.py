@@ -12,7 +12,7 @@ from ml.importers.common import cell_column
 from ml.importers.mapping import Mapping, column_position, find_column
 from ml.io import FileFormatError, RawTable
 from ml.parsing import INVALID_CODE, MISSING_MARKERS, normalize_codes
-from ml.regions import canonical_level, fold
+from ml.regions import canonical_level, name_key
 
 
 _WRAP = re.compile(r"(?<=[-/])[ \t]*[\r\n]\s*")
@@ -32,8 +32,7 @@ def _hierarchy_frame(table: RawTable, mapping: Mapping) -> pd.DataFrame:
     parts, parent = [], pd.Series("", index=range(table.cells.num_rows), dtype=object)
     for spec in mapping.hierarchy:
         code = cell_column(table, column_position(h, spec.id, f"the {spec.level} code")).str.strip()
-        name = (cell_column(table, column_position(h, spec.name, f"the {spec.level} name")).str.strip()
-                if spec.name else code)
+        name = cell_column(table, column_position(h, spec.name, f"the {spec.level} name")) if spec.name else code
         full = (parent + code).where(code.ne(""), "") if spec.local else code
         part = pd.DataFrame({"region_id": full.to_numpy(), "name": clean_names(name).to_numpy(),
                              "level": canonical_level(spec.level) or spec.level.strip().lower(),
@@ -130,9 +129,9 @@ def guess_hierarchy(header: list[str], frame: pd.DataFrame) -> list[dict]:
     ids, names = {}, {}
     for i, h in enumerate(header):
         if (m := _ID_END.search(h)) and m.start() > 0:
-            ids.setdefault(fold_key(h[:m.start()]), i)
+            ids.setdefault(name_key(h[:m.start()]), i)
         elif (m := _NAME_END.search(h)) and m.start() > 0:
-            names.setdefault(fold_key(h[:m.start()]), i)
+            names.setdefault(name_key(h[:m.start()]), i)
     stems = [s for s in ids if s in names]
     # a table of indicators with its regions' levels beside them is a data table, not a key: the columns outside
     # the pairs (full codes and the like) must be fewer than the pairs
@@ -148,8 +147,3 @@ def guess_hierarchy(header: list[str], frame: pd.DataFrame) -> list[dict]:
         out.append({"level": canonical_level(s), "id": header[ids[s]], "name": header[names[s]], "local": local})
         parent = (parent + code) if local else code
     return out
-
-
-def fold_key(text: str) -> str:
-    """A header stem as compared: folded, separators dropped ('BZR_' = 'bzr')."""
-    return re.sub(r"[\W_]+", "", fold(text))
