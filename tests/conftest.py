@@ -64,6 +64,26 @@ def sample_inputs(tmp_path_factory):
     return settings, effective_catalog(settings), obs, regions
 
 
+def _once_per_session(tmp_path_factory, group: str) -> None:
+    """Fail where a second xdist worker is about to run what the group ``group`` shares: ``--dist loadgroup``
+    keeps a group on one worker, and when it silently stops doing so (pytest 9.2 with pytest-xdist 3.8,
+    pytest-dev/pytest-xdist#1386) every worker would run the whole demo again."""
+    import os
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker is None:
+        return
+    claim = tmp_path_factory.getbasetemp().parent / f"xdist-group-{group}"
+    try:
+        fd = os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        pytest.fail(f"the tests of group {group!r} run on two workers ({claim.read_text()} and {worker}): run "
+                    f"pytest with '--dist loadgroup' (python3 dev.py test does), with a pytest that keeps its "
+                    f"groups (requirements.lock)", pytrace=False)
+    os.write(fd, worker.encode())
+    os.close(fd)
+
+
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory):
     """The whole demo once per test session (in-process CLI, the service on a free port, stopped after the
@@ -73,6 +93,7 @@ def demo_run(tmp_path_factory):
     from experiments.cli import main
     from experiments.serve import free_port
 
+    _once_per_session(tmp_path_factory, "demo")
     workdir = tmp_path_factory.mktemp("demo") / "demo"
     env = {"SOZIALRADAR_STORE__PATH": str(workdir.parent / "unused.duckdb")}
     result = CliRunner().invoke(main, ["demo", "--workdir", str(workdir), "--serve-for", "0", "--port",
