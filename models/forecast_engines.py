@@ -168,9 +168,11 @@ def run_raced(series: pd.DataFrame, specs: dict[str, SeriesSpec], run, share: fl
     :data:`FIRST_STAGE` regions), after which a costly candidate whose paired backtest MASE is worse than the best
     candidate's by more than :data:`CLEARLY_WORSE` times its spread is out (:func:`clearly_out`); the others go on
     to the rest of the sample. On the sample, every candidate goes through the champion rule
-    (:func:`models.forecasting.choose_champions`); where a costly one wins there, it is backtested and forecast
-    on the other regions too, and the choice is made on every region (a sample win alone would favour whatever
-    got lucky on the sample). Where it does not win, it is left out of the choice (returned per indicator). ``run(series, specs, progress)`` is an engine (local or Spark); ``extra(rows)``
+    (:func:`models.forecasting.choose_champions`); where a costly one wins there, it is backtested on the other
+    regions too (in two stages: up to twice the sample, after which one clearly behind is out, then the rest), the
+    choice is made on every region (a sample win alone would favour whatever got lucky on the sample), and its
+    final forecasts are made only where it is then the champion. Where it does not win on the sample, or falls
+    clearly behind while confirmed, it is left out of the choice (returned per indicator). ``run(series, specs, progress)`` is an engine (local or Spark); ``extra(rows)``
     adds the rows of candidates computed across series (the global model) to the per-series ones, before the
     race is decided."""
     from dataclasses import replace
@@ -223,18 +225,40 @@ def run_raced(series: pd.DataFrame, specs: dict[str, SeriesSpec], run, share: fl
     won = {i: m for i, m in winners.items() if m in costly.get(i, ())}
     final_rows = rows.iloc[:0]
     if won:
-        # a candidate that won on the sample is confirmed on the other regions (backtest and forecast; the sample
-        # only needs its final forecast): the choice is then made on every region, not on the sample it won on
-        chosen = series["indicator_id"].isin(won).to_numpy()
+        # a candidate that won on the sample is confirmed on the other regions: the choice is then made on every
+        # region, not on the sample it won on. Its backtests go in two stages (the regions up to twice the sample,
+        # then the rest; one clearly behind after the first is out, as in the sample's first stage), and its final
+        # forecasts are made only where it is then the champion: a forecast nobody is shown is not fitted.
         winner_specs = {}
         for i, model in won.items():
             need = {model} | (set(COMBINED_FROM) & set(specs[i].models) if model == "combination" else set())
-            winner_specs[i] = replace(specs[i], models=tuple(m for m in specs[i].models if m in need))
-        parts = [run(series[chosen & sampled], {i: replace(x, backtest=False) for i, x in winner_specs.items()},
-                     None)]
-        if (chosen & ~sampled).any():
-            parts.append(run(series[chosen & ~sampled], winner_specs, None))
-        final_rows = own(pd.concat(parts, ignore_index=True), {i: (m,) for i, m in won.items()})
+            winner_specs[i] = replace(specs[i], models=tuple(m for m in specs[i].models if m in need), final=False)
+        wider = race_sample(series, min(2 * share, 1.0)).to_numpy()
+        confirmed = rows.iloc[:0]
+        for first, stage in ((True, wider & ~sampled), (False, ~wider)):
+            mask = series["indicator_id"].isin(won).to_numpy() & stage
+            if mask.any():
+                part = run(series[mask], {i: winner_specs[i] for i in won}, None)
+                confirmed = pd.concat([confirmed, own(part, {i: (m,) for i, m in won.items()})], ignore_index=True)
+            if first and (~wider).any():
+                seen = wider & series["indicator_id"].isin(won).to_numpy()
+                winners_only = own(sample_rows, {i: (m,) for i, m in won.items()})
+                behind = clearly_out(on(pd.concat([cheap_backtest, winners_only, confirmed]), seen), specs,
+                                     {i: (m,) for i, m in won.items()})
+                for i, models in behind.items():
+                    out.setdefault(i, set()).update(models)
+                    won.pop(i, None)
+            if not won:
+                break
+        backtest = pd.concat([cheap_backtest, sample_rows, confirmed], ignore_index=True)
+        champions, _ = choose_champions(backtest, list(next(iter(specs.values())).models), out)
+        final_for = {i: m for i, m in won.items() if champions.get(i) == m}
+        finals = rows.iloc[:0]
+        if final_for:
+            mask = series["indicator_id"].isin(final_for).to_numpy()
+            finals = own(run(series[mask], {i: replace(winner_specs[i], backtest=False, final=True)
+                                            for i in final_for}, None), {i: (m,) for i, m in final_for.items()})
+        final_rows = pd.concat([confirmed, finals], ignore_index=True)
     if progress:
         progress(n_all, n_all)
     return _sorted(pd.concat([rows, sample_rows, final_rows], ignore_index=True)), out

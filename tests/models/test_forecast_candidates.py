@@ -282,6 +282,56 @@ def test_race_fits_a_winning_costly_candidate_everywhere():
     assert select_and_calibrate(rows, {"x": spec}, list(spec.models), excluded=out).champions == {"x": "prophet"}
 
 
+def _lucky_on(regions: set[str], wrong_by: float):
+    """An engine whose "prophet" is exact in the backtests of ``regions`` and off by ``wrong_by`` elsewhere (a
+    costly candidate that got lucky on the race's sample), naive real; it records every series it fits."""
+    fitted: list[tuple[str, str]] = []
+
+    def engine(s, sp, p):
+        real = {i: replace(x, models=tuple(m for m in x.models if m != "prophet")) for i, x in sp.items()}
+        parts = [run_local(s, real, n_jobs=1)] if any(x.models for x in real.values()) else []
+        if any("prophet" in x.models for x in sp.values()):
+            twin = run_local(s, {i: replace(x, models=("naive",)) for i, x in sp.items()}, n_jobs=1)
+            twin = twin.assign(model="prophet")
+            lucky = twin["region_id"].isin(regions) & (twin["part"] == "backtest")
+            twin["yhat"] = np.where(lucky, twin["y"], twin["yhat"] + wrong_by)
+            fitted.extend((r, part) for r, part in zip(twin["region_id"], twin["part"]))
+            parts.append(twin)
+        return pd.concat(parts, ignore_index=True)
+    engine.fitted = fitted
+    return engine
+
+
+def test_a_sample_winner_that_falls_behind_is_not_fitted_everywhere():
+    """Exact on the sample, far off elsewhere: confirmed on the regions up to twice the sample, clearly behind
+    there, out; never fitted on the rest, and no final forecast is made of it."""
+    series = _long(_mean_reverting(n=60, T=14, seed=7))
+    spec = replace(ANNUAL, models=("naive", "prophet"))
+    sampled = set(series.loc[race_sample(series, 0.25).to_numpy(), "region_id"])
+    wider = set(series.loc[race_sample(series, 0.5).to_numpy(), "region_id"])
+    assert len(sampled) == 15 and len(wider) == 30
+    engine = _lucky_on(sampled, wrong_by=20.0)
+    rows, out = run_raced(series, {"x": spec}, engine, share=0.25)
+    assert out == {"x": {"prophet"}}
+    assert {r for r, _ in engine.fitted} == wider and {part for _, part in engine.fitted} == {"backtest"}
+    assert not ((rows["model"] == "prophet") & (rows["part"] == "forecast")).any()
+    assert select_and_calibrate(rows, {"x": spec}, list(spec.models), excluded=out).champions == {"x": "naive"}
+
+
+def test_a_confirmed_candidate_that_loses_on_every_region_gets_no_final_forecast():
+    """Exact on the sample, a little off elsewhere: not clearly behind after the regions up to twice the sample,
+    so backtested on every region; naive wins there, and the candidate's final forecasts are never fitted."""
+    series = _long(_mean_reverting(n=60, T=14, seed=7))
+    spec = replace(ANNUAL, models=("naive", "prophet"))
+    sampled = set(series.loc[race_sample(series, 0.25).to_numpy(), "region_id"])
+    engine = _lucky_on(sampled, wrong_by=1.5)
+    rows, out = run_raced(series, {"x": spec}, engine, share=0.25)
+    backtested = rows[(rows["model"] == "prophet") & (rows["part"] == "backtest")]
+    assert out == {} and backtested["region_id"].nunique() == 60
+    assert {part for _, part in engine.fitted} == {"backtest"}
+    assert select_and_calibrate(rows, {"x": spec}, list(spec.models), excluded=out).champions == {"x": "naive"}
+
+
 def test_every_candidate_runs_through_the_engine_on_a_monthly_series():
     t = np.arange(60)
     Y = 100 + 10 * np.sin(2 * math.pi * t / 12)[None, :] + np.arange(8)[:, None]
