@@ -15,6 +15,9 @@ from ml.paths import SAMPLE_DIR
 from ml.store import Store
 from ml.synthetic import age_table, facility_register
 
+pytestmark = pytest.mark.xdist_group("coverage_run")
+"""The module's tests share one run of the job (a module fixture): on one worker it is computed once."""
+
 
 @pytest.fixture(scope="module")
 def planned(tmp_path_factory):

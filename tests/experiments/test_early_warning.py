@@ -15,6 +15,9 @@ from ml.store import Store
 from ml.tracking import CHAMPION, tracking_uri
 from models.early_warning import RULES, WARNING_LEVELS
 
+SHARES_RUN = pytest.mark.xdist_group("early_warning_run")
+"""The tests of the module's one early-warning run stay on one worker, which computes it once."""
+
 
 @pytest.fixture(scope="module")
 def pipeline(sample_inputs):
@@ -36,6 +39,7 @@ def run(sample_inputs, pipeline, tmp_path_factory):
     return s, summary, tables
 
 
+@SHARES_RUN
 def test_both_horizons_are_backtested_and_the_rules_compete(run):
     _, summary, _ = run
     assert sorted(summary.horizons) == [1, 2] and not summary.skipped   # annual data: one and two editions
@@ -54,6 +58,7 @@ def test_both_horizons_are_backtested_and_the_rules_compete(run):
             ("kein gelerntes Modell" in r.model.note) == (r.chosen in RULES))
 
 
+@SHARES_RUN
 def test_levels_are_out_of_sample_and_never_unreachable(run):
     _, summary, tables = run
     for h, r in summary.horizons.items():
@@ -75,6 +80,7 @@ def test_levels_are_out_of_sample_and_never_unreachable(run):
         assert served == {k: (None if v is None else pytest.approx(v)) for k, v in t.items()}
 
 
+@SHARES_RUN
 def test_stored_warnings_every_region_period_and_horizon(run, pipeline):
     _, summary, tables = run
     w = tables["early_warnings"]
@@ -93,6 +99,7 @@ def test_stored_warnings_every_region_period_and_horizon(run, pipeline):
     assert {"dim_intervention", "dim_arbeit", "dim_index"} <= set(dims)
 
 
+@SHARES_RUN
 def test_a_suppressed_value_is_never_written(run, pipeline, sample_inputs):
     _, _, tables = run
     _, catalog, obs, _ = sample_inputs
@@ -115,6 +122,7 @@ def test_a_suppressed_value_is_never_written(run, pipeline, sample_inputs):
                 assert f"{name} (Wert gesperrt" in text or f"{name} (Veränderung) (Wert gesperrt" in text
 
 
+@SHARES_RUN
 def test_planted_deteriorations_and_registry(run):
     s, summary, _ = run
     for r in summary.horizons.values():

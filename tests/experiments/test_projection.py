@@ -14,6 +14,9 @@ from ml.store import Store
 from ml.tracking import tracking_uri
 from tests.conftest import SHARED_DATA, write
 
+pytestmark = pytest.mark.xdist_group("projection_run")
+"""The module's tests share one run of the job (a module fixture): on one worker it is computed once."""
+
 
 @pytest.fixture(scope="module")
 def berlin(tmp_path_factory):
