@@ -517,7 +517,8 @@ def render_yaml(s: Suggestion) -> str:
     if s.hierarchy:
         lines.append("hierarchy:")
         for h in s.hierarchy:
-            lines.append(f"  - {{level: {_q(h['level'] or '')}, id: {_q(h['id'])}, name: {_q(h['name'])}"
+            lines.append(f"  - {{level: {_q(h['level'] or '')}, id: {_q(h['id'])}"
+                         + (f", name: {_q(h['name'])}" if h["name"] else "")
                          + (", local: true" if h["local"] else "") + "}"
                          + ("" if h["level"] else "   # set the level: " + "|".join(LEVELS)))
         return "\n".join(lines) + "\n"

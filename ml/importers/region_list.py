@@ -116,16 +116,19 @@ def _checked(frame: pd.DataFrame, bad, bad_parent, known: frozenset[str]) -> tup
     return accepted, quarantined
 
 
-_ID_END = re.compile(r"(?i)[\s_\-]*(id|nr|nummer|schluessel|schlüssel|code|kennziffer)$")
-_NAME_END = re.compile(r"(?i)[\s_\-]*(name|bezeichnung)$")
+_ID_WORDS = "id|nr|nummer|schluessel|schlüssel|code|kennziffer"
+_ID_END = re.compile(rf"(?i)(?:[\s_\-]*(?:{_ID_WORDS})|\s*\(\s*(?:{_ID_WORDS})\s*\))$")
+_NAME_END = re.compile(r"(?i)(?:[\s_\-]*(?:name|bezeichnung)|\s*\(\s*(?:name|bezeichnung)\s*\))$")
+"""The end of a code or a name column's header: ``bzr_id``, ``BZR-Name``, ``Planungsraum (Nummer)``."""
 
 
 def guess_hierarchy(header: list[str], frame: pd.DataFrame) -> list[dict]:
     """A region list written as a hierarchy, recognised from its header and cells (for ``mapping suggest``): pairs
-    of a code and a name column of one stem (``bzr_id``/``bzr_name``), ordered coarse to fine by how many distinct
-    regions each holds, the level read from the stem (``bzr`` = bezirksregion; None when the stem names no level),
-    ``local`` where a code repeats under different parents. Empty when fewer than two pairs are found or other
-    columns outnumber the pairs (a data table)."""
+    of a code and a name column of one stem (``bzr_id``/``bzr_name``, ``Planungsraum (Nummer)``/``Planungsraum
+    (Name)``), and a column named by a level alone (``Bezirk``) whose cells are then the region's code and name,
+    ordered coarse to fine by how many distinct regions each holds, the level read from the stem (``bzr`` =
+    bezirksregion; None when the stem names no level), ``local`` where a code repeats under different parents.
+    Empty when fewer than two pairs are found or other columns outnumber the pairs (a data table)."""
     ids, names = {}, {}
     for i, h in enumerate(header):
         if (m := _ID_END.search(h)) and m.start() > 0:
@@ -133,6 +136,15 @@ def guess_hierarchy(header: list[str], frame: pd.DataFrame) -> list[dict]:
         elif (m := _NAME_END.search(h)) and m.start() > 0:
             names.setdefault(name_key(h[:m.start()]), i)
     stems = [s for s in ids if s in names]
+    if len(stems) >= 2:
+        # a level named alone beside the pairs (LOR 2021: 'Bezirk' holds the Bezirk's name): its cells are its codes
+        levels = {canonical_level(s) for s in stems}
+        for i, h in enumerate(header):
+            key = name_key(h)
+            if key not in ids and key not in names and canonical_level(key) and canonical_level(key) not in levels:
+                ids[key] = names[key] = i
+                levels.add(canonical_level(key))
+                stems.append(key)
     # a table of indicators with its regions' levels beside them is a data table, not a key: the columns outside
     # the pairs (full codes and the like) must be fewer than the pairs
     if len(stems) < 2 or len(header) - 2 * len(stems) > len(stems):
@@ -144,6 +156,7 @@ def guess_hierarchy(header: list[str], frame: pd.DataFrame) -> list[dict]:
         code = cells[s][0]
         pairs = pd.DataFrame({"p": parent.to_numpy(), "c": code.to_numpy()}).drop_duplicates()
         local = bool(parent.ne("").any() and pairs["c"].duplicated().any())
-        out.append({"level": canonical_level(s), "id": header[ids[s]], "name": header[names[s]], "local": local})
+        out.append({"level": canonical_level(s), "id": header[ids[s]],
+                    "name": header[names[s]] if names[s] != ids[s] else None, "local": local})
         parent = (parent + code) if local else code
     return out

@@ -68,6 +68,38 @@ def test_a_level_the_suggestion_cannot_name_is_left_to_the_analyst(store, settin
     assert unset.rows_accepted == 0 and unset.rows_quarantined == 5
 
 
+def test_berlins_lor_2021_key_with_bracketed_headers_and_a_named_bezirk(shared_data, store, settings, tmp_path,
+                                                                        catalog):
+    """Berlin's key of the 542 Planungsräume (2021): 'Planungsraum (Nummer)'/'Planungsraum (Name)' pairs and a
+    'Bezirk' column of names, beside a UUID, the area and the date of the data."""
+    key = shared_data / "berlin_mss" / "LOR_2021.csv"
+    s = suggest_mapping(key, catalog)
+    assert s.format == "regions" and [(h["level"], h["id"], h["name"], h["local"]) for h in s.hierarchy] == [
+        ("bezirk", "Bezirk", None, False),
+        ("prognoseraum", "Prognoseraum (Nummer)", "Prognoseraum (Name)", False),
+        ("bezirksregion", "Bezirksregion (Nummer)", "Bezirksregion (Name)", False),
+        ("planungsraum", "Planungsraum (Nummer)", "Planungsraum (Name)", False)]
+    assert "{level: 'bezirk', id: 'Bezirk'}" in s.to_yaml()
+    rep = ingest_file(key, store, settings, mapping=load_mapping(write(tmp_path / "lor.yaml", s.to_yaml())))
+    assert rep.status == "ok" and rep.rows_quarantined == 0
+    regions = store.regions().set_index("region_id")
+    assert regions["level"].value_counts().to_dict() == {
+        "planungsraum": 542, "bezirksregion": 143, "prognoseraum": 58, "bezirk": 12}
+    assert regions.loc["01100101", ["name", "parent_id"]].tolist() == ["Stülerstraße", "011001"]
+    assert regions.loc["0110", ["name", "parent_id"]].tolist() == ["Zentrum", "Mitte"]
+    assert regions.loc["Mitte", "level"] == "bezirk" and pd.isna(regions.loc["Mitte", "parent_id"])
+
+
+def test_a_level_named_alone_needs_code_and_name_pairs_beside_it(tmp_path, catalog):
+    """'Bezirk' alone beside one pair is no key; 'techn. Schlüssel (UUID)' is no code column of a level."""
+    one_pair = "Bezirk,Planungsraum (Nummer),Planungsraum (Name)\nMitte,01100101,Stülerstraße\n"
+    assert suggest_mapping(write(tmp_path / "a.csv", one_pair), catalog).hierarchy == []
+    uuid = ("techn. Schlüssel (UUID),Bezirksregion (Nummer),Bezirksregion (Name),Planungsraum (Nummer),"
+            "Planungsraum (Name)\nA1,011001,Tiergarten Süd,01100101,Stülerstraße\n")
+    s = suggest_mapping(write(tmp_path / "b.csv", uuid), catalog)
+    assert [h["id"] for h in s.hierarchy] == ["Bezirksregion (Nummer)", "Planungsraum (Nummer)"]
+
+
 def test_a_data_table_with_its_regions_levels_beside_it_is_no_key(tmp_path, catalog):
     text = ("bezirk_id,bezirk_name,bzr_id,bzr_name,einwohner,arbeitslose,sgb2_empfaenger\n"
             "01,Mitte,11,Tiergarten Süd,14000,700,2100\n01,Mitte,12,Moabit,15000,800,2500\n")
