@@ -190,8 +190,13 @@ def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, set
                      f"{settings.privacy.min_population} residents (set features.population_indicator)")
     with_index = profiles["status_index"].notna()
     if not with_index.any():
+        # the store's indicators that could carry an index here: shares and rates with a direction, with values
+        candidates = sorted(i.indicator_id for i in catalog if i.indicator_id in present and i.polarity != 0
+                            and i.kind in ("share", "rate") and not i.basis)
+        shown = ", ".join(candidates[:10]) + (f" … ({len(candidates)} in all)" if len(candidates) > 10 else "")
         notes.append("no region has a status index in any period: features.index.status_indicators "
-                     f"({', '.join(cfg.index.status_indicators)}) have no values for the reference regions")
+                     f"({', '.join(cfg.index.status_indicators)}) have no values for the reference regions"
+                     + (f"; shares and rates with a direction that have values here: {shown}" if candidates else ""))
     else:
         for name in cfg.index.status_indicators:
             if name not in present:

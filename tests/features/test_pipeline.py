@@ -129,7 +129,12 @@ def test_a_table_without_residents_says_so_and_still_gets_an_index(sample_inputs
         "index": settings.features.index.model_copy(update={"status_indicators": ["wohngeld_quote"]})})})
     thin = run_pipeline(obs[~obs["indicator_id"].isin(["wohngeld_quote", "wohngeld_haushalte"])], regions, catalog,
                         no_index)
-    assert any("no region has a status index" in n for n in thin.notes)
+    note = next(n for n in thin.notes if "no region has a status index" in n)
+    # the note names the shares and rates with a direction that the index could be built from instead
+    assert "shares and rates with a direction that have values here: " in note
+    offered = note.split("have values here: ")[1]
+    assert "arbeitslosenquote" in offered and "in all)" in offered
+    assert "wohngeld_quote" not in offered and "einwohner" not in offered
 
 
 def test_an_index_from_fewer_indicators_than_configured_is_named(sample_inputs):
