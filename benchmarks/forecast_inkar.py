@@ -219,8 +219,9 @@ def main() -> None:
         plan = [("before", {"models": BEFORE, "race_share": 1.0}), ("after", {}),
                 ("all", {"models": ALL, "race_share": 1.0})]
         for label, update in plan[:2] if args.skip_all else plan:
+            # the accuracy tables' runs; their seconds follow warm workers, the throughput is timed below
             runs[label] = _timed(obs, regions, catalog, settings.model_copy(update={
-                "forecast": settings.forecast.model_copy(update=update)}), label)
+                "forecast": settings.forecast.model_copy(update=update)}), f"{label} (accuracy run, warm workers)")
         inkar = {k: v for k, v in common.items() if k != "n_jobs"}
         for label, update in plan[:2]:
             s = job_in_process(ROOT, "inkar", FILE, args.jobs, {**inkar, **update}, label=f"INKAR {label}")

@@ -236,15 +236,15 @@ def run_raced(series: pd.DataFrame, specs: dict[str, SeriesSpec], run, share: fl
         wider = race_sample(series, min(2 * share, 1.0)).to_numpy()
         confirmed = rows.iloc[:0]
         for first, stage in ((True, wider & ~sampled), (False, ~wider)):
+            alone = {i: (m,) for i, m in won.items()}
             mask = series["indicator_id"].isin(won).to_numpy() & stage
             if mask.any():
                 part = run(series[mask], {i: winner_specs[i] for i in won}, None)
-                confirmed = pd.concat([confirmed, own(part, {i: (m,) for i, m in won.items()})], ignore_index=True)
+                confirmed = pd.concat([confirmed, own(part, alone)], ignore_index=True)
             if first and (~wider).any():
                 seen = wider & series["indicator_id"].isin(won).to_numpy()
-                winners_only = own(sample_rows, {i: (m,) for i, m in won.items()})
-                behind = clearly_out(on(pd.concat([cheap_backtest, winners_only, confirmed]), seen), specs,
-                                     {i: (m,) for i, m in won.items()})
+                behind = clearly_out(on(pd.concat([cheap_backtest, own(sample_rows, alone), confirmed]), seen), specs,
+                                     alone)
                 for i, models in behind.items():
                     out.setdefault(i, set()).update(models)
                     won.pop(i, None)
