@@ -94,6 +94,10 @@ def _print_report(rep: ImportReport) -> None:
     if rep.status == "failed":
         click.secho(f"{rep.file}: FAILED: {rep.message}", fg="red", err=True)
         return
+    if rep.status == "refused":
+        click.secho(f"{rep.file}: REFUSED, nothing stored (read {rep.rows_read:,} rows): {rep.message}", fg="red",
+                    err=True)
+        return
     click.echo(f"{rep.file}  [{rep.format}; {rep.encoding}; delimiter {rep.delimiter!r}; decimal {rep.decimal!r}]")
     click.echo(f"  read {rep.rows_read:,} = accepted {rep.rows_accepted:,} + quarantined {rep.rows_quarantined:,} "
                f"({rep.quarantine_share:.1%})")
@@ -118,13 +122,15 @@ def _print_report(rep: ImportReport) -> None:
               help="Layout of the files; 'auto' recognises it from the header.")
 @click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path),
               help="YAML mapping for long/wide files (column names, period, decimal separator ...).")
-@click.option("--force", is_flag=True, help="Merge a file again even if identical content was imported before.")
+@click.option("--force", is_flag=True, help="Merge a file again even if identical content was imported before, and "
+              "let it change values another file brought in (a correction under a new name).")
 @click.pass_context
 def ingest_cmd(ctx: click.Context, paths: tuple[Path, ...], fmt: str, mapping: Path | None, force: bool) -> None:
     """Import monitoring files into the store; bad rows go to the quarantine with their reason.
 
-    Exits 1 if a file cannot be read or more than ingest.max_quarantine_share of its rows are quarantined
-    (valid rows are kept either way).
+    Exits 1 if a file cannot be read, if more than ingest.max_quarantine_share of its rows are quarantined
+    (valid rows are kept either way), or if it would change values another file brought in (nothing of it is
+    stored; --force applies it as a correction).
     """
     from ml.catalog import CatalogError
     from ml.importers import ImportReport, MappingError, ingest_file, load_mapping
@@ -154,7 +160,7 @@ def ingest_cmd(ctx: click.Context, paths: tuple[Path, ...], fmt: str, mapping: P
         raise click.ClickException(str(exc)) from None
     for rep in reports:
         _print_report(rep)
-        failed |= rep.status in ("failed", "quarantine_over_limit")
+        failed |= rep.status in ("failed", "quarantine_over_limit", "refused")
     if failed:
         ctx.exit(1)
 

@@ -188,6 +188,9 @@ def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, set
         notes.append(f"no values of the population indicator {cfg.population_indicator!r}: every region is a "
                      "reference region of the index, and no area is withheld for having fewer than "
                      f"{settings.privacy.min_population} residents (set features.population_indicator)")
+    with_values = set(spec.indicators) & (present | _derivable(catalog, present))
+    notes.extend(_unused_basis_notes(catalog, present, with_values,
+                                     {cfg.population_indicator, cfg.index.validity_indicator}))
     with_index = profiles["status_index"].notna()
     if not with_index.any():
         # the store's indicators that could carry an index here: shares and rates with a direction, with values
@@ -205,6 +208,26 @@ def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, set
         if "dynamics_index" in profiles.columns and profiles["dynamics_index"].isna().all():
             notes.append(_no_dynamics_note(profiles["period"], cfg.dynamics_periods))
     return FeatureResult(values=values, profiles=profiles, model=model, engine=engine, notes=notes)
+
+
+def _unused_basis_notes(catalog: Catalog, present: set[str], reported: set[str], own: set[str | None]) -> list[str]:
+    """Counts imported as the basis of shares (Arbeitslose, Leistungsberechtigte) that no profile shows: none of
+    the shares built from them has its other part here. Names each share and the part it lacks."""
+    unused = []
+    for ind in catalog:
+        if not ind.basis or ind.indicator_id not in present or ind.indicator_id in reported | own:
+            continue
+        uses = [s for s in catalog if not s.basis and ind.indicator_id in (s.numerator, s.denominator)]
+        if not uses or any(s.indicator_id in reported for s in uses):
+            continue        # counts no share is built from serve other jobs (projection, balances)
+        lacking = [f"{s.indicator_id} needs {s.denominator if s.numerator == ind.indicator_id else s.numerator}"
+                   for s in uses]
+        unused.append(f"{ind.indicator_id} ({'; '.join(lacking[:3])})")
+    if not unused:
+        return []
+    return ["counts imported as the basis of shares, shown in no profile because no share can be computed from "
+            "them here: " + ", ".join(unused) + "; import the missing part, or add a share of your own (README, "
+            "'Indicators of your own')"]
 
 
 def _no_dynamics_note(periods: pd.Series, step: int) -> str:

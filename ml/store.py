@@ -443,6 +443,27 @@ class Store:
             con.execute("DROP TABLE diff")
         return MergeResult(int(inserted), int(updated), int(n_staged) - int(inserted) - int(updated))
 
+    def changes_to_other_files(self, relation: str, file: str) -> pd.DataFrame:
+        """Known values that ``relation`` (a table of observations on this connection) would change and that were
+        imported from a file of another name than ``file``: one row per indicator and source file with the count
+        and one example (region, period, old and new value). A value filled in where none was known is no change.
+        """
+        rows = self.con.execute(
+            "SELECT s.indicator_id, l.file, o.import_id, count(*) AS n, "
+            "arg_min(s.region_id, s.region_id || '|' || s.period) AS region_id, "
+            "arg_min(s.period, s.region_id || '|' || s.period) AS period, "
+            "arg_min(o.value, s.region_id || '|' || s.period) AS old_value, "
+            "arg_min(s.value, s.region_id || '|' || s.period) AS new_value "
+            f"FROM (SELECT DISTINCT ON (region_id, indicator_id, period) * FROM {relation}) s "
+            "JOIN observations o USING (region_id, indicator_id, period) "
+            "JOIN import_log l ON l.import_id = o.import_id "
+            "WHERE o.value IS NOT NULL AND s.value IS DISTINCT FROM o.value "
+            "GROUP BY s.indicator_id, l.file, o.import_id ORDER BY n DESC, s.indicator_id"
+        ).df()
+        if rows.empty:
+            return rows
+        return rows[rows["file"].map(lambda f: Path(f).name != Path(file).name)].reset_index(drop=True)
+
     def _staged_counts(self) -> tuple[int, int]:
         n_staged = self.con.execute("SELECT count(*) FROM staged_src").fetchall()[0][0]
         overlap = self.con.execute(

@@ -6,8 +6,10 @@ do not matter, compounds are split by containment ('Arbeitslosenquote' holds 'ar
 English and abbreviated words are translated ('residents' = Einwohner, 'EW' = Einwohner), rare words weigh more
 than frequent ones ('arbeitslose' more than 'einwohner'), ages must agree ('65+' is not '15 bis 64'), and a
 column of percentages is not matched to a count. Reference years are read from each header ('(Dez 2013)') and
-from the title lines ('Stand: 31.12.2013'). The result is YAML for the analyst to check and edit; the columns
-without a match are listed in it as comments.
+from the title lines ('Stand: 31.12.2013'). A file whose name names a group of persons ('employed', 'unemployed',
+'beneficiaries') is that group's table: a column naming no group of its own ('residents', 'age_65_and_above') or a
+share is read as the group's, never as all residents'. The result is YAML for the analyst to check and edit; the
+columns without a match are listed in it as comments.
 
 Longer than 450 lines because the matcher (vocabulary, IDF weights, German compounds, ages, kinds) and the layout
 recognition it serves form one heuristic that is tuned and tested as a whole.
@@ -56,7 +58,8 @@ SYNONYMS: dict[str, str] = {
     "care": "pflegebeduerftige", "disabled": "schwerbehinderte", "average": "durchschnitt",
     "mean": "durchschnitt", "avg": "durchschnitt", "undmehr": "plus", "undaelter": "plus", "size": "groesse",
     "dwelling": "wohnungen", "rent": "mietniveau", "foreign": "auslaender", "age": "alter", "sgbii": "sgb2", "sgb": "sgb2", "hartz": "sgb2", "alg2": "sgb2",
-    "health": "gesundheit", "social": "sozial", "employment": "beschaeftigung", "working": "erwerb",
+    "health": "gesundheit", "social": "sozial", "employment": "beschaeftigung", "employed": "beschaeftigte",
+    "employees": "beschaeftigte", "working": "erwerb",
     "life": "leben", "sub": "teil", "welfare": "sozialhilfe", "education": "bildung", "poverty": "armut",
 }
 STOP = {"je", "der", "die", "das", "und", "mit", "an", "von", "in", "nach", "bei", "im", "zur", "zum", "des",
@@ -78,6 +81,9 @@ def _plain(text: str) -> str:
     text = re.sub(r"(census|zensus)\s*_?(\d{2}|\d{4})(?!\d)", " ", text)
     text = re.sub(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])", " ", text)
     text = re.sub(r"(\d)\s*-\s*(\d)", r"\1 bis \2", text)
+    # '18 bis unter 65', '18 to under 65' name the ages 18 to 64
+    text = re.sub(r"(?<![\d.])(\d{1,3})\s+(?:bis|to)\s+(?:unter|under|below)\s+(\d{1,3})(?![\d.])",
+                  lambda m: f"{m[1]} bis {int(m[2]) - 1}", text)
     return text
 
 
@@ -417,6 +423,7 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
     skip = {r, lvl, nm, p}
     data_columns = [i for i in range(len(header)) if i not in skip and header[i]]
     context = _file_context(path) if len(data_columns) == 1 else ""
+    subject = file_subject(path)
     role_words = {norm_header(a) for aliases in ALIASES.values() for a in aliases}
     for i in data_columns:
         h = header[i]
@@ -424,11 +431,33 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
         if kind == "text" or (norm_header(h) in role_words and kind != "integer" and kind != "decimal"):
             out.unmatched.append(names[i])
             continue
-        generic = not [w for w in words(h)[0] if w not in GENERIC]
+        hw = words(h)[0]
+        generic = not [w for w in hw if w not in GENERIC]
         # a lone value column, or one named only 'Einwohner'/'Wert', is described by the file's name
         m = matcher_for(catalog).match(h, kind, context)
         if generic and not context:
             m = max(m, matcher_for(catalog).match(h, kind, _file_context(path)), key=lambda x: x.score)
+        if subject and not context and not [w for w in hw if w not in GENERIC | QUALIFIERS]:
+            # 'residents', 'age_65_and_above' in a file named for the employed count the employed
+            in_file = matcher_for(catalog).match(h, kind, _file_context(path))
+            if in_file.indicator_id != m.indicator_id and m.indicator_id is not None:
+                out.notes.append(
+                    f"{names[i]!r}: the file's name names {', '.join(subject)}, so the column counts those, not "
+                    f"all residents: " + (f"proposed as {in_file.indicator_id} ({in_file.name}), not as "
+                                          f"{m.indicator_id}; check it" if in_file.indicator_id else
+                                          f"no catalog indicator fits, so it is left unmatched rather than read as "
+                                          f"{m.indicator_id} ({m.name}); map it to an indicator of your own (see "
+                                          f"README, 'Indicators of your own'), or to {m.indicator_id} if it does "
+                                          f"count all residents"))
+            m = in_file
+        elif subject and not context and m.indicator_id is not None and set(hw) & SHARE_WORDS and not _names_any(
+                matcher_for(catalog), m.indicator_id, subject):
+            # 'percentage_foreign_citizenship' in a file named for the unemployed is a share among the unemployed
+            out.notes.append(
+                f"{names[i]!r}: a share in a file named for {', '.join(subject)} is a share among those, not the "
+                f"{m.indicator_id} ({m.name}) of all residents: left unmatched; map it to an indicator of your own "
+                f"(see README, 'Indicators of your own'), or to {m.indicator_id} if it is the share of all residents")
+            m = Match(column=h, score=m.score)
         m.column = names[i]
         m.period = header_period(h)
         if m.indicator_id is None:
@@ -493,6 +522,36 @@ def _file_context(path: Path) -> str:
     """Words of the file name that describe a single value column ('fl_unemployed_residents_by_district')."""
     stem = re.sub(r"(?i)_?by_?(district|region|stadtteil|gebiet)s?", " ", path.stem)
     return re.sub(r"[_\-]+", " ", stem)
+
+
+QUALIFIERS = {"plus", "unter", "male", "female", "maennlich", "weiblich", "frauen", "maenner"}
+"""Words of a header that only narrow a group by age or sex ('age_65_and_above', 'weiblich')."""
+
+SUBGROUPS = {
+    "arbeitslose", "langzeitarbeitslose", "leistungsberechtigte", "sgb2", "empfaenger", "wohngeld",
+    "bedarfsgemeinschaften", "schueler", "pflegebeduerftige", "schwerbehinderte", "waehler", "wahlberechtigte",
+    "lebendgeborene", "gestorbene", "zuzuege", "fortzuege", "grundsicherung", "hze", "asylblg", "beschaeftigte",
+    "sozialversicherungspflichtig", "employed", "employees", "insured", "benefits", "homeless", "homelessness",
+    "wohnungslose", "obdachlose", "pension", "rente", "debt", "schulden", "cases", "faelle", "assistance",
+    "hilfe", "hilfen", "support", "refugees", "gefluechtete", "asyl", "alleinerziehende", "eltern", "parents",
+}
+"""Words of a file name that name a group of persons other than all residents (after the header synonyms)."""
+
+
+def file_subject(path: Path) -> list[str]:
+    """The groups of persons a file's name names ('fl_employed_with_pension_insurance_by_district': employed,
+    pension; 'unemployed_residents': arbeitslose), or none where it lists several ('einwohner_und_arbeitslose')."""
+    context = _file_context(Path(path))
+    if re.search(r"(?i)(^|[\s,])(und|and|sowie|u)($|\s)|&|,", context):
+        return []
+    return [w for w in dict.fromkeys(words(context)[0]) if w in SUBGROUPS]
+
+
+def _names_any(matcher: "Matcher", indicator_id: str, subject: list[str]) -> bool:
+    """Whether an indicator's name or id speaks of one of the groups (a word covering another)."""
+    cand = next(c for c in matcher.candidates if c.indicator_id == indicator_id)
+    found = {w for v in cand.variants for w in v[0]}
+    return any(max(cover(g, w), cover(w, g)) >= 0.8 for g in subject for w in found)
 
 
 def _q(text: str) -> str:

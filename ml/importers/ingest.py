@@ -185,7 +185,7 @@ def ingest_file(path: Path | str, store: Store, settings: Settings, *, fmt: str 
                     "pass --format and, for wide files, --mapping"
                 )
             else:
-                _ingest_observations(table, chosen, mapping, store, settings, report)
+                _ingest_observations(table, chosen, mapping, store, settings, report, force=force)
             over = report.quarantine_share > ingest.max_quarantine_share
             report.status = "quarantine_over_limit" if over else "ok"
             quarantined = store.quarantine(import_id) if report.rows_quarantined else None
@@ -207,6 +207,16 @@ def ingest_file(path: Path | str, store: Store, settings: Settings, *, fmt: str 
                 regions_added=report.regions_changed, blank_lines=report.blank_lines, notes=report.notes,
                 report=report.report_path, message=report.message,
             )
+    except ImportRefused as exc:
+        _discard(partial)
+        report.inserted = report.updated = report.unchanged = report.regions_changed = 0
+        report.report_path = None
+        report.status, report.message = "refused", str(exc)
+        store.finish_import(report.import_id, status="refused", format=report.format, message=report.message,
+                            encoding=report.encoding, delimiter=report.delimiter, decimal=report.decimal,
+                            rows_read=report.rows_read, rows_accepted=report.rows_accepted,
+                            rows_quarantined=report.rows_quarantined, notes=report.notes)
+        return report
     except FileFormatError as exc:
         _discard(partial)
         report.rows_read = report.rows_accepted = report.rows_quarantined = 0
@@ -220,6 +230,34 @@ def ingest_file(path: Path | str, store: Store, settings: Settings, *, fmt: str 
     if partial is not None:
         partial.replace(report.report_path)
     return report
+
+
+class ImportRefused(RuntimeError):
+    """The file would change values another file brought into the store: nothing of it is stored."""
+
+
+def _refuse_changes_to_other_files(store: Store, relation: str, report: ImportReport) -> None:
+    """Values of another file are not changed silently: a file that would change them is refused, naming them.
+    A corrected edition of a file keeps its name and updates its values; a table mapped to the wrong indicator
+    (counts of the employed read as residents) would otherwise overwrite the right ones."""
+    clash = store.changes_to_other_files(relation, report.file)
+    if clash.empty:
+        return
+    total = int(clash["n"].sum())
+    parts = []
+    for _, r in clash.head(5).iterrows():
+        parts.append(f"{r['indicator_id']}: {int(r['n']):,} from {Path(r['file']).name} (import #{int(r['import_id'])}; "
+                     f"e.g. {r['region_id']} {r['period']}: {_number(r['old_value'])} → {_number(r['new_value'])})")
+    more = f"; and {len(clash) - 5} more" if len(clash) > 5 else ""
+    raise ImportRefused(
+        f"this file would change {total:,} values that other files brought into the store — "
+        + "; ".join(parts) + more + ". If the column means something else (a count of another group of persons), "
+        "correct the mapping (sozialradar mapping suggest FILE); if this file corrects those values, import it "
+        "again with --force (every change is kept in observation_changes)")
+
+
+def _number(value) -> str:
+    return "kein Wert" if value is None or pd.isna(value) else f"{value:,.6g}"
 
 
 PARTIAL_SUFFIX = ".unvollstaendig"
@@ -314,7 +352,7 @@ def _ingest_measures(table: RawTable, mapping: Mapping, store: Store, settings: 
 
 
 def _ingest_observations(table: RawTable, chosen: str, mapping: Mapping, store: Store, settings: Settings,
-                         report: ImportReport) -> None:
+                         report: ImportReport, *, force: bool = False) -> None:
     extension = [FORMAT_CATALOGS[chosen]] if chosen in FORMAT_CATALOGS else []
     catalog = effective_catalog(settings, extension)
     dash = mapping.dash or settings.ingest.dash
@@ -366,6 +404,8 @@ def _ingest_observations(table: RawTable, chosen: str, mapping: Mapping, store: 
         raise RuntimeError(f"{report.file}: row accounting broken: {report.rows_read} read, "
                            f"{report.rows_accepted} accepted, {report.rows_quarantined} quarantined")
     report.notes.extend(_column_losses(cells, quarantined))
+    if not force:
+        _refuse_changes_to_other_files(store, validated.accepted_table, report)
     t0 = time.perf_counter()
     merged = store.merge_observations(validated.accepted_table, report.import_id,
                                       unique=validated.repeated_keys == 0)

@@ -137,6 +137,20 @@ def test_a_table_without_residents_says_so_and_still_gets_an_index(sample_inputs
     assert "wohngeld_quote" not in offered and "einwohner" not in offered
 
 
+def test_an_imported_count_no_profile_can_show_is_named_with_the_part_it_lacks(sample_inputs):
+    """Arbeitslose imported without the residents 15–64 (and without the long-term unemployed): the counts are the
+    basis of shares only, so no profile shows them; the notes say so and name each share's missing part."""
+    settings, catalog, obs, regions = sample_inputs
+    gone = ["ew_15_64", "arbeitslosenquote", "langzeitarbeitslose", "langzeitarbeitslose_anteil"]
+    result = run_pipeline(obs[~obs["indicator_id"].isin(gone)], regions, catalog, settings)
+    assert "arbeitslose" not in result.values["indicator_id"].unique() or \
+        "arbeitslose" not in result.profiles.columns
+    note = next(n for n in result.notes if n.startswith("counts imported as the basis of shares"))
+    assert "arbeitslose (arbeitslosenquote needs ew_15_64; langzeitarbeitslose_anteil needs langzeitarbeitslose)" \
+        in note
+    assert "einwohner" not in note.split(": ", 1)[1].split(";")[0]      # the population indicator is no such count
+
+
 def test_an_index_from_fewer_indicators_than_configured_is_named(sample_inputs):
     """One status indicator without values in the latest years: the index of those years is built from the
     others, and the notes say which years and which indicator."""

@@ -138,6 +138,8 @@ def _yaml_file(text: str) -> Path:
     ("flensburg_sozialatlas/csv/fl_unemployed_residents_by_district.csv", "residents", "arbeitslose", None),
     ("flensburg_sozialatlas/csv/fl_births_by_district.csv", "births", "geburten", None),
     ("flensburg_sozialatlas/csv/fl_residents_age_65_and_above_by_district.csv", "residents", "ew_65plus", None),
+    # '18 to under 65' are the ages 18 to 64
+    ("flensburg_sozialatlas/csv/fl_residents_age_18_to_under_65_by_district.csv", "residents", "ew_18_64", None),
     ("germany_kreise_inkar_gerda/municipality_census2022.csv", "population_census22", "einwohner", "2022"),
     ("berlin_mss/einwohnerbestand_06-2022_plr.csv", "65undmehr", "ew_65plus", None),
 ])
@@ -146,6 +148,46 @@ def test_real_columns_found(shared_data, relative, column, indicator, period):
     got = {m.column: (m.indicator_id, m.period) for m in s.matches}
     assert got.get(column) == (indicator, period), got
     assert s.region_column is not None
+
+
+@pytest.mark.parametrize("relative, column, plain", [
+    # counts and age groups of another group of persons than the residents
+    ("fl_employed_with_pension_insurance_by_district.csv", "residents", "einwohner"),
+    ("fl_basic_benefits_income_by_district.csv", "age_65_and_above", "ew_65plus"),
+    # shares among the unemployed and among the SGB II beneficiaries, not of all residents
+    ("fl_unemployed_residents_categorized_by_district.csv", "percentage_foreign_citizenship", "auslaender_anteil"),
+    ("fl_unemployed_residents_categorized_by_district.csv", "percentage_sgb_ii", "sgb2_quote"),
+    ("fl_beneficiaries_characteristics_by_district.csv", "percentage_foreign_citizenship", "auslaender_anteil"),
+])
+def test_a_column_of_a_table_named_for_another_group_is_not_read_as_the_residents(shared_data, relative, column,
+                                                                                  plain):
+    """The Flensburg Sozialatlas names a table's group in its file name and its columns 'residents', 'age_65_and_
+    above', 'percentage_…': they describe that group. Read as the residents they would overwrite the residents' own
+    values; the suggestion leaves them unmatched and says why, naming the plain reading."""
+    s = suggest_mapping(shared_data / "flensburg_sozialatlas" / "csv" / relative, CATALOG)
+    assert column in s.unmatched and column not in {m.column for m in s.matches}
+    note = next(n for n in s.notes if n.startswith(repr(column)))
+    assert plain in note and "an indicator of your own" in note
+    assert f"# note: {note}" in s.to_yaml()
+
+
+@pytest.mark.parametrize("name, header, expected", [
+    ("beschaeftigte_2022.csv", "Gebiet;Einwohner;Frauen\n", {"Einwohner": None}),
+    ("wohngeld_2022.csv", "Gebiet;Einwohner;unter 18\n", {"Einwohner": "wohngeld_haushalte"}),
+    ("einwohner_und_arbeitslose.csv", "Gebiet;Einwohner;Arbeitslose\n", {"Einwohner": "einwohner",
+                                                                        "Arbeitslose": "arbeitslose"}),
+    ("flensburg_2022.csv", "Gebiet;Einwohner;65 und älter\n", {"Einwohner": "einwohner", "65 und älter": "ew_65plus"}),
+    ("arbeitslose_2022.csv", "Gebiet;Einwohner;Anteil Ausländer\n", {"Einwohner": "arbeitslose", "Anteil Ausländer": None}),
+    ("arbeitslose_2022.csv", "Gebiet;Arbeitslosenquote;Langzeitarbeitslose\n",
+     {"Arbeitslosenquote": "arbeitslosenquote", "Langzeitarbeitslose": "langzeitarbeitslose"}),
+])
+def test_the_file_names_group_decides_only_for_columns_that_name_none(tmp_path, name, header, expected):
+    """A file named for a group (Beschäftigte, Wohngeld, Arbeitslose) reads its plain columns as that group's; a
+    file naming several groups, or only a place, leaves the columns to their own names; a column naming its
+    group keeps it."""
+    path = write(tmp_path / name, header + "14599010;120;35\n14599020;80;12\n")
+    got = {m.column: m.indicator_id for m in suggest_mapping(path, CATALOG).matches}
+    assert {c: got.get(c) for c in expected} == expected
 
 
 def test_real_layouts_recognised(shared_data):

@@ -14,7 +14,7 @@ from hypothesis import given, settings as hsettings, strategies as st
 from models.forecast_engines import FIRST_STAGE, clearly_out, costly_models, race_sample, run_local, run_raced
 from models.forecast_global import fit_predict, global_rows
 from models.forecast_models import (
-    combine, interpolate_gaps, period_to_timestamp, prophet_options, statistical_forecast, trend_only,
+    combine, interpolate_gaps, period_grid, period_to_timestamp, prophet_options, statistical_forecast, trend_only,
 )
 from models.forecasting import (
     SeriesSpec, choose_champions, forecast_frame, holdout_coverage, select_and_calibrate, structural_breaks,
@@ -90,6 +90,48 @@ def test_prophet_trend_path_equals_its_predict():
         m.fit(pd.DataFrame({"ds": period_to_timestamp(periods, "annual"), "y": y}))
         future = pd.DataFrame({"ds": period_to_timestamp(["2015", "2016", "2017"], "annual")})
         assert trend_only(m, future["ds"]) == pytest.approx(m.predict(future)["yhat"].to_numpy(), rel=1e-10)
+
+
+@pytest.mark.parametrize("frequency, n, gaps, mode", [
+    ("annual", 15, (), "additive"), ("annual", 9, (2, 5), "additive"), ("annual", 4, (), "multiplicative"),
+    ("monthly", 48, (7,), "additive"),
+])
+def test_lean_prophet_gives_prophets_own_inputs_and_fit(frequency, n, gaps, mode):
+    """The Prophet the forecasts use builds its placeholder components once; the Stan data, the component table
+    and the fitted parameters are those of Prophet itself, for the annual settings (no seasonality) and, going
+    Prophet's own way, for monthly series with a yearly season."""
+    import dataclasses
+
+    from prophet import Prophet
+
+    from models.forecast_models import lean_prophet
+
+    rng = np.random.default_rng(n)
+    y = np.cumsum(rng.normal(0.3, 1, n)) + 30
+    y[list(gaps)] = np.nan
+    first = "2000" if frequency == "annual" else "2000-01"
+    periods = [p for p, v in zip(period_grid(first, _last(first, n, frequency), frequency), y) if not np.isnan(v)]
+    df = pd.DataFrame({"ds": period_to_timestamp(periods, frequency), "y": y[~np.isnan(y)]})
+    options = dict(prophet_options(frequency, len(df)), seasonality_mode=mode, uncertainty_samples=0)
+    plain, lean = Prophet(**options), lean_prophet()(**options)
+    a, b = plain.preprocess(df), lean.preprocess(df)
+    for field in dataclasses.fields(a):
+        x, z = getattr(a, field.name), getattr(b, field.name)
+        if isinstance(x, (pd.DataFrame, pd.Series)):
+            pd.testing.assert_frame_equal(pd.DataFrame(x), pd.DataFrame(z))
+        else:
+            np.testing.assert_array_equal(np.asarray(x), np.asarray(z))
+    pd.testing.assert_frame_equal(plain.train_component_cols, lean.train_component_cols)
+    assert plain.component_modes == lean.component_modes
+    fitted = Prophet(**options).fit(df), lean_prophet()(**options).fit(df)
+    for key in ("k", "m", "delta", "beta", "sigma_obs"):
+        np.testing.assert_array_equal(fitted[0].params[key], fitted[1].params[key])
+    future = fitted[0].make_future_dataframe(3, freq="YS" if frequency == "annual" else "MS", include_history=False)
+    np.testing.assert_array_equal(fitted[0].predict(future)["yhat"], fitted[1].predict(future)["yhat"])
+
+
+def _last(first: str, n: int, frequency: str) -> str:
+    return str(int(first) + n - 1) if frequency == "annual" else str(pd.Period(first, freq="M") + n - 1)
 
 
 # --- the global model -------------------------------------------------------------------------------------
