@@ -448,7 +448,20 @@ class Store:
         imported from a file of another name than ``file``: one row per indicator and source file with the count
         and one example (region, period, old and new value). A value filled in where none was known is no change.
         """
-        rows = self.con.execute(
+        others = [int(i) for i, f in self.con.execute("SELECT import_id, file FROM import_log").fetchall()
+                  if Path(f).name != Path(file).name]
+        if not others:      # a first file, or editions of this one alone: nothing to compare with
+            return pd.DataFrame(columns=["indicator_id", "file", "import_id", "n", "region_id", "period",
+                                         "old_value", "new_value"])
+        self.con.register("other_imports", pd.DataFrame({"import_id": others}))
+        try:
+            rows = self._changes_to(relation)
+        finally:
+            self.con.unregister("other_imports")
+        return rows
+
+    def _changes_to(self, relation: str) -> pd.DataFrame:
+        return self.con.execute(
             "SELECT s.indicator_id, l.file, o.import_id, count(*) AS n, "
             "arg_min(s.region_id, s.region_id || '|' || s.period) AS region_id, "
             "arg_min(s.period, s.region_id || '|' || s.period) AS period, "
@@ -456,13 +469,10 @@ class Store:
             "arg_min(s.value, s.region_id || '|' || s.period) AS new_value "
             f"FROM (SELECT DISTINCT ON (region_id, indicator_id, period) * FROM {relation}) s "
             "JOIN observations o USING (region_id, indicator_id, period) "
-            "JOIN import_log l ON l.import_id = o.import_id "
+            "JOIN import_log l ON l.import_id = o.import_id SEMI JOIN other_imports x ON x.import_id = o.import_id "
             "WHERE o.value IS NOT NULL AND s.value IS DISTINCT FROM o.value "
             "GROUP BY s.indicator_id, l.file, o.import_id ORDER BY n DESC, s.indicator_id"
         ).df()
-        if rows.empty:
-            return rows
-        return rows[rows["file"].map(lambda f: Path(f).name != Path(file).name)].reset_index(drop=True)
 
     def _staged_counts(self) -> tuple[int, int]:
         n_staged = self.con.execute("SELECT count(*) FROM staged_src").fetchall()[0][0]
