@@ -166,6 +166,8 @@ class Suggestion:
     notes: list[str] = field(default_factory=list)
     sheet: str | None = None
     hierarchy: list[dict] = field(default_factory=list)
+    code_parts: list[str] = field(default_factory=list)
+    """Columns that only repeat a part of each row's region code (Berlin's BEZ, PGR, BZR, PLR beside RAUMID)."""
 
     def to_yaml(self) -> str:
         """The suggestion as a mapping file (YAML) with the unmatched columns and each match's score as comments."""
@@ -464,6 +466,13 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
             out.unmatched.append(names[i])
         else:
             out.matches.append(m)
+    if out.region_column is not None and r is not None:
+        out.code_parts = [names[i] for i in data_columns
+                          if names[i] in out.unmatched and code_part(frame[f"c{r}"], frame[f"c{i}"])]
+        if out.code_parts:
+            out.unmatched = [c for c in out.unmatched if c not in out.code_parts]
+            out.notes.append(f"{', '.join(map(repr, out.code_parts))} repeat parts of each row's region code "
+                             f"({out.region_column!r}): listed under ignore_columns")
     groups: dict[tuple, list[Match]] = {}
     for m in out.matches:
         groups.setdefault((m.indicator_id, m.period), []).append(m)
@@ -547,6 +556,21 @@ def file_subject(path: Path) -> list[str]:
     return [w for w in dict.fromkeys(words(context)[0]) if w in SUBGROUPS]
 
 
+def code_part(codes: pd.Series, values: pd.Series) -> bool:
+    """Whether ``values`` are, on every row, the digits at one fixed place of the row's region code (leading
+    zeros restored on both: '1' and '01', '1011101' and '01011101'), and shorter than it. A flag of two values
+    (inner or outer city) is none: it could meet a digit of the code by chance."""
+    c, v = codes.str.strip(), values.str.strip()
+    if len(c) == 0 or v.nunique() < 3 or not (c.str.fullmatch(r"\d+").all() and v.str.fullmatch(r"\d+").all()):
+        return False
+    c = c.str.zfill(int(c.str.len().max()))
+    v = v.str.zfill(int(v.str.len().max()))
+    width, total = len(v.iloc[0]), len(c.iloc[0])
+    if width >= total:
+        return False
+    return any((c.str[p: p + width] == v).all() for p in range(total - width + 1))
+
+
 def _names_any(matcher: "Matcher", indicator_id: str, subject: list[str]) -> bool:
     """Whether an indicator's name or id speaks of one of the groups (a word covering another)."""
     cand = next(c for c in matcher.candidates if c.indicator_id == indicator_id)
@@ -611,6 +635,8 @@ def render_yaml(s: Suggestion) -> str:
                              f"{_q(m.kept)} is kept for it")
             else:
                 lines.append(f"  {_q(m.column)}: {value}   # {m.name} (score {m.score:.2f}{alt})")
+    if s.code_parts:
+        lines.append("ignore_columns: [" + ", ".join(_q(c) for c in s.code_parts) + "]   # parts of the region code")
     if s.unmatched:
         lines.append("# columns without a match (not imported; map them under 'columns' to import them):")
         lines += [f"#  {_q(c)}: ?" for c in s.unmatched]

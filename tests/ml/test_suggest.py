@@ -190,6 +190,26 @@ def test_the_file_names_group_decides_only_for_columns_that_name_none(tmp_path, 
     assert {c: got.get(c) for c in expected} == expected
 
 
+def test_columns_that_repeat_parts_of_the_region_code_are_set_aside(tmp_path):
+    """Berlin's register tables carry the code's parts (Bezirk, Prognoseraum, Bezirksregion, Planungsraum) beside
+    it, leading zeros dropped in some editions; they are no indicators. A column that merely shares a digit now
+    and then (the inner/outer city flag) is not one of them."""
+    rows = [("1011101", "1", "1", "11", "1", "1", "3126"), ("1011102", "1", "1", "11", "2", "1", "63"),
+            ("2040503", "2", "4", "5", "3", "2", "812"), ("12214423", "12", "21", "44", "23", "2", "1500")]
+    text = "ZEIT;RAUMID;BEZ;PGR;BZR;PLR;STADTRAUM;E_E\n" + "".join(f"2019;{';'.join(r)}\n" for r in rows)
+    s = suggest_mapping(write(tmp_path / "EWR201812E_Matrix.csv", text), CATALOG)
+    assert s.region_column == "RAUMID" and s.code_parts == ["BEZ", "PGR", "BZR", "PLR"]
+    assert "STADTRAUM" in s.unmatched and not set(s.code_parts) & set(s.unmatched)
+    mapping = load_mapping(_yaml_file(s.to_yaml()))
+    assert mapping.ignore_columns == ["BEZ", "PGR", "BZR", "PLR"]
+
+
+def test_a_real_register_tables_code_parts(shared_data):
+    s = suggest_mapping(shared_data / "berlin_ewr_plr_cschwab1" / "WHNDAUER2019_Matrix.csv", CATALOG)
+    assert s.region_column == "RAUMID" and s.code_parts == ["BEZ", "PGR", "BZR", "PLR"]
+    assert any("repeat parts of each row's region code" in n for n in s.notes)
+
+
 def test_real_layouts_recognised(shared_data):
     assert suggest_mapping(shared_data / "berlin_mss/tesch-ch/mss_2021_indizes.csv", CATALOG).format == "mss"
     inkar = suggest_mapping(shared_data / "germany_kreise_inkar_gerda/county_covariates_inkar_1995_2022.csv", CATALOG)
