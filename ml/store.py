@@ -448,9 +448,11 @@ class Store:
         imported from a file of another name than ``file``: one row per indicator and source file with the count
         and one example (region, period, old and new value). A value filled in where none was known is no change.
         """
-        others = [int(i) for i, f in self.con.execute("SELECT import_id, file FROM import_log").fetchall()
-                  if Path(f).name != Path(file).name]
-        if not others:      # a first file, or editions of this one alone: nothing to compare with
+        # imports that brought observations (a region list, a register or a refused file brought none)
+        others = [int(i) for i, f in self.con.execute(
+            "SELECT import_id, file FROM import_log WHERE coalesce(rows_inserted, 0) + coalesce(rows_updated, 0) > 0 "
+            "AND format NOT IN ('regions', 'facilities', 'measures')").fetchall() if Path(f).name != Path(file).name]
+        if not others:      # a first table, or editions of this one alone: nothing to compare with
             return pd.DataFrame(columns=["indicator_id", "file", "import_id", "n", "region_id", "period",
                                          "old_value", "new_value"])
         self.con.register("other_imports", pd.DataFrame({"import_id": others}))
