@@ -59,8 +59,8 @@ def main() -> None:
         best = max(RULES, key=lambda k: r.metrics[k]["average_precision"])
         b = r.metrics[best]
         print(f"\nchampion vs the better rule ({best}): AP {m['average_precision']:.3f} vs {b['average_precision']:.3f} "
-              f"(ratio {m['average_precision'] / b['average_precision']:.2f}), ROC AUC {m['roc_auc']:.3f} vs "
-              f"{b['roc_auc']:.3f}; beats it on both: "
+              f"(ratio {m['average_precision'] / b['average_precision']:.2f}), ROC AUC {m['roc_auc']:.4f} vs "
+              f"{b['roc_auc']:.4f}; beats it on both: "
               f"{m['average_precision'] > b['average_precision'] and m['roc_auc'] > b['roc_auc']}")
         lv = r.model.levels
         print("served levels: " + ", ".join(f"{k} ≥ {v:.3f}" if v is not None else f"{k} nicht verfügbar"

@@ -5,8 +5,8 @@ whose rows sum to the score minus a base (the background's mean score; for trees
 ``state()`` and ``from_state`` write and read it as JSON metadata plus plain arrays (nothing pickled).
 
 * :class:`BoundaryRule`, :class:`DynamicsRule`: the two simple rules a planner could use instead;
-* :class:`IndexForecast`: a Gaussian predictive distribution of the status index change (standardisation and
-  ridge regression as a scikit-learn ``Pipeline``);
+* :class:`IndexForecast`: a Gaussian predictive distribution of the status index change (ridge regression on
+  standardised inputs, its penalty chosen on whole unseen periods);
 * :class:`WarningGMLVQ`: GMLVQ on standardised inputs (a ``Pipeline`` of ``StandardScaler`` and GMLVQ);
 * :class:`WarningTrees`: gradient-boosted trees;
 * :class:`Average`: the mean of the calibrated log-odds of the learned candidates.
@@ -36,6 +36,25 @@ def outcome_distance(X: pd.DataFrame, outcome: str, delta: float) -> np.ndarray:
     worst = X["worst_class"].to_numpy(bool) if "worst_class" in X.columns else np.zeros(len(X), bool)
     d = np.where(worst, np.inf, X["boundary_distance"].to_numpy(float))
     return np.minimum(d, delta) if outcome == "index_rise" else d
+
+
+def _scale(std: np.ndarray) -> np.ndarray:
+    """Standard deviations to divide by: a constant column (std 0) is left unscaled."""
+    return np.where(std > 0, std, 1.0)
+
+
+def _ridge(A: np.ndarray, t: np.ndarray, mean: np.ndarray, std: np.ndarray, alphas) -> list[tuple[float, np.ndarray]]:
+    """Intercept and coefficients of the ridge regression of ``t`` on the standardised ``A`` for each penalty
+    (one singular value decomposition for all; ``inf`` gives the mean alone)."""
+    Z = (A - mean) / std
+    b = float(t.mean())
+    U, s, Vt = np.linalg.svd(Z, full_matrices=False)
+    Ut = U.T @ (t - b)
+    out = []
+    for a in alphas:
+        w = np.zeros(A.shape[1]) if np.isinf(a) else Vt.T @ (s / (s ** 2 + a) * Ut)
+        out.append((b, w))
+    return out
 
 
 # --- candidates -------------------------------------------------------------------------------------------
@@ -82,9 +101,15 @@ class IndexForecast(BaseEstimator):
     """A Gaussian predictive distribution of the status index change over the horizon.
 
     μ(x) = b + wᵀx̃ (ridge regression on standardised ``columns``, default the index level, dynamics index,
-    the index changes over one and two editions and its trend; penalty by leave-one-out error), σ the
-    residual spread (degrees of freedom corrected). Score z = (μ(x) − distance(x)) / σ, so P(outcome) = Φ(z); z is linear in the inputs and
-    its SHAP values are exact: wⱼ(x̃ⱼ − mean x̃ⱼ)/σ, and −(distance − mean distance)/σ for the boundary distance.
+    the index changes over one and two editions and its trend), σ the residual spread (degrees of freedom
+    corrected). Score z = (μ(x) − distance(x)) / σ, so P(outcome) = Φ(z); z is linear in the inputs and its SHAP
+    values are exact: wⱼ(x̃ⱼ − mean x̃ⱼ)/σ, and −(distance − mean distance)/σ for the boundary distance.
+
+    The penalty is chosen by **leave-one-period-out** error (rows of ``X`` carry their period in the index level
+    ``period``): the transitions of one period share its shocks — a labour-market reform, a census, a new
+    method —, so a penalty chosen by leaving out single rows keeps patterns of one period that the next one does
+    not repeat. "No dynamics" (an infinite penalty: a constant mean change) is among the choices, and is taken
+    where fewer than two periods are known; the candidate then orders the regions exactly like the boundary rule.
     """
 
     kind = "index_forecast"
@@ -97,27 +122,39 @@ class IndexForecast(BaseEstimator):
 
     def fit(self, X: pd.DataFrame, y, change) -> "IndexForecast":
         """Fit the ridge regression of the index change over h on the inputs and its residual spread."""
-        from sklearn.linear_model import RidgeCV
-        from sklearn.pipeline import Pipeline
-        from sklearn.preprocessing import StandardScaler
-
         cols = [c for c in (self.columns or INDEX_COLUMNS) if c in X.columns]
         self.cols_ = cols
         self.features_ = cols + (["boundary_distance"] if "boundary_distance" not in cols else [])
         A = X[cols].to_numpy(float)
         t = np.asarray(change, float)
         ok = np.isfinite(t)
-        A, t = A[ok], t[ok]
+        periods = (X.index.get_level_values("period").to_numpy() if "period" in (X.index.names or [])
+                   else np.zeros(len(X)))
+        A, t, periods = A[ok], t[ok], periods[ok]
         if len(t) <= len(cols) + 1:
             raise EarlyWarningError(f"the index forecast needs more than {len(cols) + 1} transitions; got {len(t)}")
-        # the penalty by efficient leave-one-out error: as much mean reversion and momentum as the data carry
-        self.pipeline_ = Pipeline([("scale", StandardScaler()), ("ridge", RidgeCV(alphas=self.alphas))]).fit(A, t)
-        scaler, ridge = self.pipeline_.named_steps["scale"], self.pipeline_.named_steps["ridge"]
-        self.mean_, self.std_ = scaler.mean_, scaler.scale_
-        self.alpha_, self.intercept_, self.coef_ = float(ridge.alpha_), float(ridge.intercept_), ridge.coef_
-        resid = t - self.pipeline_.predict(A)
+        self.alpha_ = self.period_penalty(A, t, periods)
+        self.mean_, self.std_ = A.mean(axis=0), _scale(A.std(axis=0))
+        self.intercept_, self.coef_ = _ridge(A, t, self.mean_, self.std_, [self.alpha_])[0]
+        resid = t - self.intercept_ - ((A - self.mean_) / self.std_) @ self.coef_
         self.sigma_ = max(float(np.sqrt((resid ** 2).sum() / max(len(t) - len(cols) - 1, 1))), 1e-6)
         return self
+
+    def period_penalty(self, A: np.ndarray, t: np.ndarray, periods: np.ndarray) -> float:
+        """The penalty (``inf``: no dynamics) with the least squared error on each period when fitted on the
+        others; ``inf`` with fewer than two periods."""
+        choices = [*self.alphas, np.inf]
+        labels = np.unique(periods)
+        if len(labels) < 2:
+            return np.inf
+        loss = np.zeros(len(choices))
+        for label in labels:
+            out = periods == label
+            mean, std = A[~out].mean(axis=0), _scale(A[~out].std(axis=0))
+            Z = (A[out] - mean) / std
+            for i, (b, w) in enumerate(_ridge(A[~out], t[~out], mean, std, choices)):
+                loss[i] += float(((t[out] - b - Z @ w) ** 2).sum())
+        return float(choices[int(np.argmin(loss))])
 
     def mean_change(self, X: pd.DataFrame) -> np.ndarray:
         """The predicted change of the status index over the horizon, per row."""
@@ -150,7 +187,8 @@ class IndexForecast(BaseEstimator):
 
     def state(self):
         """The fitted model as JSON metadata and plain arrays."""
-        meta = {"cols": self.cols_, "outcome": self.outcome, "delta": self.delta, "alpha": self.alpha_,
+        meta = {"cols": self.cols_, "outcome": self.outcome, "delta": self.delta,
+                "alpha": self.alpha_ if np.isfinite(self.alpha_) else None,
                 "intercept": self.intercept_, "sigma": self.sigma_}
         return meta, {"mean": self.mean_, "std": self.std_, "coef": self.coef_}
 
@@ -158,7 +196,7 @@ class IndexForecast(BaseEstimator):
     def from_state(cls, meta, arrays):
         """The model from :meth:`state`'s metadata and arrays."""
         m = cls(columns=meta["cols"], outcome=meta["outcome"], delta=meta["delta"])
-        m.cols_, m.alpha_ = meta["cols"], meta["alpha"]
+        m.cols_, m.alpha_ = meta["cols"], np.inf if meta["alpha"] is None else meta["alpha"]
         m.features_ = m.cols_ + (["boundary_distance"] if "boundary_distance" not in m.cols_ else [])
         m.intercept_, m.sigma_ = meta["intercept"], meta["sigma"]
         m.mean_, m.std_, m.coef_ = arrays["mean"], arrays["std"], arrays["coef"]

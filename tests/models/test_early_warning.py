@@ -131,6 +131,67 @@ def test_index_forecast_without_dynamics_orders_like_the_boundary_rule():
     assert np.corrcoef(pd.Series(rule[risk]).rank(), pd.Series(ours[risk]).rank())[0, 1] > 0.999
 
 
+def _panel(pattern, periods=5, regions=200, seed=0):
+    """Transitions of ``regions`` regions in ``periods`` periods: a feature c1, the boundary distance, and the
+    index change ``pattern(period number, c1) + noise``."""
+    rng = np.random.default_rng(seed)
+    idx = pd.MultiIndex.from_product([[f"R{r:03d}" for r in range(regions)], [str(2010 + p) for p in range(periods)]],
+                                     names=["region_id", "period"])
+    c1 = rng.normal(0, 1, len(idx))
+    per = np.array([int(p) - 2010 for p in idx.get_level_values("period")])
+    X = pd.DataFrame({"status_change_1": c1, "boundary_distance": rng.uniform(0, 2, len(idx))}, index=idx)
+    change = pattern(per, c1) + rng.normal(0, 0.3, len(idx))
+    return X, change
+
+
+def test_index_forecast_ridge_is_scikit_learns_ridge():
+    from sklearn.linear_model import Ridge
+    from sklearn.preprocessing import StandardScaler
+
+    from models.warning_candidates import _ridge, _scale
+
+    rng = np.random.default_rng(1)
+    A = np.c_[rng.normal(0, 3, 300), rng.normal(5, 1, 300), np.full(300, 2.0)]   # the last column constant
+    t = A @ [0.2, -0.5, 0.0] + rng.normal(0, 1, 300)
+    mean, std = A.mean(axis=0), _scale(A.std(axis=0))
+    Z = StandardScaler().fit_transform(A)
+    for a, (b, w) in zip([0.1, 10.0, 1e4, np.inf], _ridge(A, t, mean, std, [0.1, 10.0, 1e4, np.inf])):
+        if np.isinf(a):
+            assert b == pytest.approx(t.mean()) and not w.any()
+            continue
+        ref = Ridge(alpha=a).fit(Z, t)
+        np.testing.assert_allclose(w, ref.coef_, atol=1e-10)
+        assert b == pytest.approx(ref.intercept_)
+
+
+def test_index_forecast_keeps_no_pattern_of_a_single_period():
+    from sklearn.linear_model import RidgeCV
+
+    # a shock of one period (2012): there the change followed c1; in every other period it did not
+    X, change = _panel(lambda per, c1: np.where(per == 2, 1.5 * c1, 0.0))
+    f = IndexForecast(columns=["status_change_1"]).fit(X, None, change)
+    assert np.isinf(f.alpha_) and not f.coef_.any()
+    # the penalty by leaving out single rows would have kept the pattern
+    assert RidgeCV(alphas=IndexForecast.alphas).fit(X[["status_change_1"]], change).alpha_ < 1e3
+    # without dynamics, the regions are ordered exactly as by the boundary rule
+    order = np.argsort(f.decision_function(X), kind="stable")
+    np.testing.assert_array_equal(order, np.argsort(BoundaryRule().decision_function(X), kind="stable"))
+
+
+def test_index_forecast_learns_a_pattern_every_period_repeats():
+    X, change = _panel(lambda per, c1: 0.4 * c1)
+    f = IndexForecast(columns=["status_change_1"]).fit(X, None, change)
+    assert np.isfinite(f.alpha_) and f.coef_[0] == pytest.approx(0.4, abs=0.05)
+    # one period alone cannot show that a pattern holds in the next: no dynamics, and the state keeps that
+    one = X.xs("2010", level="period", drop_level=False)
+    g = IndexForecast(columns=["status_change_1"]).fit(one, None, pd.Series(change, index=X.index).loc[one.index])
+    assert np.isinf(g.alpha_)
+    meta, arrays = g.state()
+    back = IndexForecast.from_state(meta, arrays)
+    assert np.isinf(back.alpha_)
+    np.testing.assert_allclose(back.decision_function(X), g.decision_function(X))
+
+
 @pytest.mark.parametrize("kind", ["boundary", "dynamics", "index_forecast", "gmlvq", "gbt", "average"])
 def test_shap_values_add_up_and_the_saved_model_is_the_same(kind, tmp_path):
     T = make_transitions(_inputs(), 2)
