@@ -61,6 +61,8 @@ SYNONYMS: dict[str, str] = {
     "health": "gesundheit", "social": "sozial", "employment": "beschaeftigung", "employed": "beschaeftigte",
     "employees": "beschaeftigte", "working": "erwerb",
     "life": "leben", "sub": "teil", "welfare": "sozialhilfe", "education": "bildung", "poverty": "armut",
+    "homeless": "wohnungslose", "homelessness": "wohnungslosigkeit", "risk": "bedroht", "debt": "schulden",
+    "counseling": "beratung", "counselling": "beratung",
 }
 STOP = {"je", "der", "die", "das", "und", "mit", "an", "von", "in", "nach", "bei", "im", "zur", "zum", "des",
         "den", "dem", "jahre", "jahren", "jahr", "alle", "allen", "insgesamt", "by", "of", "the", "and", "with",
@@ -371,6 +373,7 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
     r = find_column(table.header, "region_id")
     if r is None:    # a key column (codes) before a column of names
         r = _key_column(table, p)
+    breakdowns = [h for h in table.header if _KEY_WORDS.search(h) and breakdown_words(h)] if r is None else []
     if r is None:
         r = find_region_column(table.header, Mapping())
     out.region_column = table.header[r] if r is not None else None
@@ -422,7 +425,7 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
                              + ", ".join(codes[:10]) + (" …" if len(codes) > 10 else ""))
         out.indicator_column, out.value_column = table.header[ind], table.header[val]
         return out
-    skip = {r, lvl, nm, p}
+    skip = {r, lvl, nm, p} | {table.header.index(h) for h in breakdowns}
     data_columns = [i for i in range(len(header)) if i not in skip and header[i]]
     context = _file_context(path) if len(data_columns) == 1 else ""
     subject = file_subject(path)
@@ -485,7 +488,9 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
             out.notes.append(f"{indicator} is suggested for {len(same)} columns: {best.column!r} (score "
                              f"{best.score:.2f}) is kept, the others are commented out; keep the right one")
     if out.region_column is None:
-        out.notes.append("no region column found: set region_column")
+        out.notes.append("no region column found: set region_column" + "".join(
+            f"; {h!r} is a key of {' '.join(breakdown_words(h))}, a breakdown, not of places: a table by "
+            f"{' '.join(breakdown_words(h))} (and not by region) cannot be imported as regions' values" for h in breakdowns))
     if out.period_column is None and out.period is None and out.period_hint is None and (
             out.unmatched or any(m.period is None for m in out.matches)):
         out.notes.append("no period column and no reference year in the header or the file name: set period")
@@ -522,9 +527,22 @@ def _key_column(table: RawTable, period: int | None) -> int | None:
         unique = (~values.duplicated()).all() if keys is None else not pd.DataFrame(
             {"k": keys.to_numpy(), "v": values.to_numpy()}).duplicated().any()
         kind = _numeric_kind(values)
-        if unique and (kind == "text" or (kind == "integer" and _KEY_WORDS.search(h))):
+        if unique and (kind == "text" or (kind == "integer" and _KEY_WORDS.search(h))) and not breakdown_words(h):
             return i
     return None
+
+
+BREAKDOWNS = {"type", "typ", "art", "group", "gruppe", "klasse", "class", "category", "kategorie", "sex", "gender",
+              "geschlecht", "alter", "age", "altersgruppe", "status", "nationality", "staatsangehoerigkeit",
+              "household", "haushalt", "haushalte", "haushaltstyp", "familienstand", "merkmal"}
+"""Words of a key column's name that name a breakdown of persons or households, not places."""
+
+
+def breakdown_words(header: str) -> list[str]:
+    """The words of ``header`` that name a breakdown ('household_type_id': household, type), none for a place
+    ('district_id', 'Stadtteil-Nr')."""
+    return [w for w in re.findall(r"[a-z]+", fold(header).replace("_", " "))
+            if w in BREAKDOWNS or w.endswith(("typ", "gruppe", "klasse", "kategorie"))]
 
 
 def _file_context(path: Path) -> str:
@@ -541,7 +559,7 @@ SUBGROUPS = {
     "bedarfsgemeinschaften", "schueler", "pflegebeduerftige", "schwerbehinderte", "waehler", "wahlberechtigte",
     "lebendgeborene", "gestorbene", "zuzuege", "fortzuege", "grundsicherung", "hze", "asylblg", "beschaeftigte",
     "sozialversicherungspflichtig", "employed", "employees", "insured", "benefits", "homeless", "homelessness",
-    "wohnungslose", "obdachlose", "pension", "rente", "debt", "schulden", "cases", "faelle", "assistance",
+    "wohnungslose", "wohnungslosigkeit", "obdachlose", "pension", "rente", "debt", "schulden", "cases", "faelle", "assistance",
     "hilfe", "hilfen", "support", "refugees", "gefluechtete", "asyl", "alleinerziehende", "eltern", "parents",
 }
 """Words of a file name that name a group of persons other than all residents (after the header synonyms)."""

@@ -190,6 +190,47 @@ def test_the_file_names_group_decides_only_for_columns_that_name_none(tmp_path, 
     assert {c: got.get(c) for c in expected} == expected
 
 
+@pytest.mark.parametrize("header", ["household_type_id", "Altersgruppe_Nr", "Haushaltstyp-Nr", "sex_id"])
+def test_a_key_of_a_breakdown_is_no_region_column(tmp_path, header):
+    """Flensburg's debt counselling table is by household type (keys 1–7), not by Stadtteil (keys 1–13): taken
+    as region codes, its values would land on Altstadt, Neustadt … without a word. The key of a breakdown is
+    neither the region column nor an indicator, and the note says why no region column was found."""
+    path = write(tmp_path / "schulden.csv", f"year,{header},Einwohner\n" + "".join(
+        f"{y},{k},{10 * k + y % 7}\n" for y in (2021, 2022) for k in range(1, 8)))
+    s = suggest_mapping(path, CATALOG)
+    assert s.region_column is None and header not in {m.column for m in s.matches}
+    note = next(n for n in s.notes if n.startswith("no region column found"))
+    assert repr(header) in note and "breakdown, not of places" in note
+
+
+def test_a_key_of_places_stays_the_region_column(tmp_path):
+    path = write(tmp_path / "daten.csv", "year,district_nr,Einwohner\n2021,1,500\n2021,2,700\n")
+    assert suggest_mapping(path, CATALOG).region_column == "district_nr"
+
+
+def test_a_real_table_by_household_type_is_refused_not_read_as_stadtteile(shared_data, store, settings, tmp_path):
+    path = shared_data / "flensburg_sozialatlas" / "csv" / "fl_debt_counseling_residents.csv"
+    s = suggest_mapping(path, CATALOG)
+    assert s.region_column is None
+    mapping = _yaml_file(s.to_yaml().replace("#  'residents': ?", "columns:\n  'residents': einwohner"))
+    rep = ingest_file(path, store, settings, mapping=load_mapping(mapping))
+    assert rep.status == "failed" and "region column" in rep.message
+    assert store.observations().empty
+
+
+def test_a_real_table_named_for_the_homeless_finds_an_indicator_of_your_own(shared_data):
+    """'fl_risk_homelessness_by_district': its one column 'residents' counts persons at risk of homelessness.
+    With the shipped catalog it stays unmatched; with the county's own indicator it is found, in German."""
+    from ml.catalog import Indicator
+
+    path = shared_data / "flensburg_sozialatlas" / "csv" / "fl_risk_homelessness_by_district.csv"
+    assert suggest_mapping(path, CATALOG).unmatched == ["residents"]
+    own = CATALOG.extended([Indicator(indicator_id="wohnungslos_bedroht", dimension="wohnen", unit="Personen",
+                                      name="Von Wohnungslosigkeit bedrohte Personen", polarity=1, kind="count")])
+    s = suggest_mapping(path, own)
+    assert [(m.column, m.indicator_id) for m in s.matches] == [("residents", "wohnungslos_bedroht")]
+
+
 def test_columns_that_repeat_parts_of_the_region_code_are_set_aside(tmp_path):
     """Berlin's register tables carry the code's parts (Bezirk, Prognoseraum, Bezirksregion, Planungsraum) beside
     it, leading zeros dropped in some editions; they are no indicators. A column that merely shares a digit now
