@@ -192,9 +192,11 @@ def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, set
     notes.extend(_unused_basis_notes(catalog, present, with_values,
                                      {cfg.population_indicator, cfg.index.validity_indicator}))
     with_index = profiles["status_index"].notna()
+    # imported or computed from two imported counts (a share of your own), with at least one value
+    valued = set(values.loc[values["value"].notna(), "indicator_id"])
     if not with_index.any():
         # the store's indicators that could carry an index here: shares and rates with a direction, with values
-        candidates = sorted(i.indicator_id for i in catalog if i.indicator_id in present and i.polarity != 0
+        candidates = sorted(i.indicator_id for i in catalog if i.indicator_id in valued and i.polarity != 0
                             and i.kind in ("share", "rate") and not i.basis)
         shown = ", ".join(candidates[:10]) + (f" … ({len(candidates)} in all)" if len(candidates) > 10 else "")
         notes.append("no region has a status index in any period: features.index.status_indicators "
@@ -202,7 +204,7 @@ def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, set
                      + (f"; shares and rates with a direction that have values here: {shown}" if candidates else ""))
     else:
         for name in cfg.index.status_indicators:
-            if name not in present:
+            if name not in valued:
                 notes.append(f"status indicator {name!r} has no values: the status index is built without it")
         notes.extend(_thin_index_notes(profiles[with_index], list(cfg.index.status_indicators)))
         if "dynamics_index" in profiles.columns and profiles["dynamics_index"].isna().all():

@@ -195,3 +195,16 @@ def test_editions_further_apart_than_the_dynamics_period_are_named(sample_inputs
     again = run_pipeline(two, regions, catalog, nine)
     assert again.profiles.loc[again.profiles["period"] == "2022", "dynamics_index"].notna().mean() > 0.9
     assert not any("dynamics" in n for n in again.notes)
+
+
+def test_a_status_indicator_computed_from_its_counts_is_not_said_to_have_no_values(sample_inputs):
+    """A share the county does not import but computes from two imported counts (a share of its own, or the
+    Arbeitslosenquote from Arbeitslose and the residents 15–64) carries the index; no note may say it has no
+    values. One that has neither values nor its counts is named."""
+    settings, catalog, obs, regions = sample_inputs
+    computed = run_pipeline(obs[obs["indicator_id"] != "arbeitslosenquote"], regions, catalog, settings)
+    assert computed.profiles["z_arbeitslosenquote"].notna().any()
+    assert not [n for n in computed.notes if "has no values" in n]
+    gone = run_pipeline(obs[~obs["indicator_id"].isin(["arbeitslosenquote", "arbeitslose"])], regions, catalog,
+                        settings)
+    assert "status indicator 'arbeitslosenquote' has no values: the status index is built without it" in gone.notes
