@@ -79,13 +79,13 @@ def harmonise_boundaries(obs: pd.DataFrame, crosswalk: pd.DataFrame, catalog: Ca
         split=m["weight"] < 1 - 1e-9,
         severity=m["flag"].map(FLAG_SEVERITY).fillna(0),
     )
-    g = m.groupby(["new_id", "indicator_id", "period"], sort=False).agg(
-        v_sum=("v_sum", lambda s: s.sum(min_count=1)), num=("num_w", lambda s: s.sum(min_count=1)),
-        den=("den_w", lambda s: s.sum(min_count=1)), wv=("wv", lambda s: s.sum(min_count=1)),
-        ww=("ww", lambda s: s.sum(min_count=1)), ww_all=("ww_all", lambda s: s.sum(min_count=1)),
-        sup_sum=("sup_sum", "any"), all_parts=("all_parts", "all"), split=("split", "any"),
-        severity=("severity", "max"),
-    ).reset_index()
+    groups = m.groupby(["new_id", "indicator_id", "period"], sort=False)
+    # sums that stay missing where every contributor is (min_count=1), in pandas' vectorised group sums
+    sums = groups[["v_sum", "num_w", "den_w", "wv", "ww", "ww_all"]].sum(min_count=1).rename(
+        columns={"num_w": "num", "den_w": "den"})
+    flags = groups.agg(sup_sum=("sup_sum", "any"), all_parts=("all_parts", "all"), split=("split", "any"),
+                       severity=("severity", "max"))
+    g = sums.join(flags).reset_index()
     gkind = meta["kind"].reindex(g["indicator_id"]).to_numpy()
     gscale = meta["scale"].reindex(g["indicator_id"]).to_numpy(dtype=float)
     parts_ok = g["all_parts"].to_numpy() & (g["den"].to_numpy() > 0)

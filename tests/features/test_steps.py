@@ -170,3 +170,15 @@ def test_knn_fill_matches_scikit_learn():
         x = x[~np.isnan(x).all(axis=1)]
         expected = KNNImputer(n_neighbors=4, keep_empty_features=True).fit_transform(x)
         np.testing.assert_allclose(_knn_fill(x, 4), expected)
+
+
+def test_harmonise_a_count_nobody_reported_stays_missing_not_zero(catalog):
+    """Where every contributor of a new area has no value (not suppressed, just not reported), the sum is
+    missing — never 0 residents or 0 cases."""
+    cw = pd.DataFrame({"old_id": ["A", "B", "C"], "new_id": ["Y", "Y", "Z"], "weight": [1.0, 1.0, 1.0]})
+    o = obs(("A", "hze_faelle", "2020", None, None, None, "ok"), ("B", "hze_faelle", "2020", None, None, None, "ok"),
+            ("C", "hze_faelle", "2020", 0, None, None, "ok"),
+            ("A", "sgb2_quote", "2020", None, None, None, "ok"), ("B", "sgb2_quote", "2020", None, None, None, "ok"))
+    h = harmonise_boundaries(o, cw, catalog, "einwohner").set_index(["region_id", "indicator_id"])
+    assert np.isnan(h.loc[("Y", "hze_faelle"), "value"]) and np.isnan(h.loc[("Y", "sgb2_quote"), "value"])
+    assert h.loc[("Z", "hze_faelle"), "value"] == 0        # a reported zero stays zero
