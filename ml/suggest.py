@@ -212,7 +212,8 @@ class Matcher:
                 continue
             f = 2 * precision * recall / (precision + recall)
             if hn != cn:
-                f *= 0.6 if (not hn or not cn) else 0.25   # ages must agree
+                # ages must agree; a header naming ages is a part of what an indicator without ages counts
+                f *= 0.0 if (hn and not cn) else 0.6 if not hn else 0.25
             best = max(best, f)
         shareish = bool(set(hw) & SHARE_WORDS) or any(w.startswith(("anteil", "quote")) or w.endswith(
             ("quote", "anteil", "dichte")) for w in hw)

@@ -245,6 +245,23 @@ def test_columns_that_repeat_parts_of_the_region_code_are_set_aside(tmp_path):
     assert mapping.ignore_columns == ["BEZ", "PGR", "BZR", "PLR"]
 
 
+def test_a_column_naming_ages_is_no_indicator_without_ages(shared_data):
+    """Residents aged 6–15 or living at their address for more than 10 years are a part of the residents, never
+    'Einwohner': the register's 'EINW10', 'EINW5' and the half-year table's 'inhabitants_age_6_15' … stay
+    unmatched (they were proposed as einwohner, the register's at score 0.60)."""
+    reg = suggest_mapping(shared_data / "berlin_ewr_plr_cschwab1" / "WHNDAUER2019_Matrix.csv", CATALOG)
+    assert {"EINW10", "EINW5"} <= set(reg.unmatched)
+    half = suggest_mapping(shared_data / "berlin_lor_population_halfyear_open_lifeworlds" /
+                           "berlin-lor-population-2019-02.csv", CATALOG)
+    bands = ["inhabitants_age_6_15", "inhabitants_age_18_27", "inhabitants_age_55_65"]
+    assert set(bands) <= set(half.unmatched)
+    got = {m.column: m.indicator_id for m in half.matches}
+    assert got["inhabitants"] == "einwohner" and got["inhabitants_age_below_6"] == "ew_unter6"
+    assert got["inhabitants_age_above_65"] == "ew_65plus"
+    # the residents appear four times under the same name; only those are offered as einwohner
+    assert "einwohner is suggested for 4 columns: 'inhabitants' (score 1.00) is kept" in "".join(half.notes)
+
+
 def test_a_real_register_tables_code_parts(shared_data):
     s = suggest_mapping(shared_data / "berlin_ewr_plr_cschwab1" / "WHNDAUER2019_Matrix.csv", CATALOG)
     assert s.region_column == "RAUMID" and s.code_parts == ["BEZ", "PGR", "BZR", "PLR"]
