@@ -128,8 +128,10 @@ class IndexForecast(BaseEstimator):
         A = X[cols].to_numpy(float)
         t = np.asarray(change, float)
         ok = np.isfinite(t)
-        periods = (X.index.get_level_values("period").to_numpy() if "period" in (X.index.names or [])
-                   else np.zeros(len(X)))
+        if "period" not in (X.index.names or []):
+            raise EarlyWarningError("the index forecast needs each transition's period (index level 'period') to "
+                                    "choose its penalty on whole unseen periods")
+        periods = X.index.get_level_values("period").to_numpy()
         A, t, periods = A[ok], t[ok], periods[ok]
         if len(t) <= len(cols) + 1:
             raise EarlyWarningError(f"the index forecast needs more than {len(cols) + 1} transitions; got {len(t)}")

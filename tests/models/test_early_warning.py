@@ -186,6 +186,8 @@ def test_index_forecast_learns_a_pattern_every_period_repeats():
     one = X.xs("2010", level="period", drop_level=False)
     g = IndexForecast(columns=["status_change_1"]).fit(one, None, pd.Series(change, index=X.index).loc[one.index])
     assert np.isinf(g.alpha_)
+    with pytest.raises(EarlyWarningError, match="period"):
+        IndexForecast(columns=["status_change_1"]).fit(X.reset_index(drop=True), None, change)
     meta, arrays = g.state()
     back = IndexForecast.from_state(meta, arrays)
     assert np.isinf(back.alpha_)
