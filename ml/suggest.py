@@ -489,9 +489,11 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
             out.notes.append(f"{indicator} is suggested for {len(same)} columns: {best.column!r} (score "
                              f"{best.score:.2f}) is kept, the others are commented out; keep the right one")
     if out.region_column is None:
-        out.notes.append("no region column found: set region_column" + "".join(
+        out.notes.append("no region column found: set region_column" + ("".join(
             f"; {h!r} is a key of {' '.join(breakdown_words(h))}, a breakdown, not of places: a table by "
-            f"{' '.join(breakdown_words(h))} (and not by region) cannot be imported as regions' values" for h in breakdowns))
+            f"{' '.join(breakdown_words(h))} (and not by region) cannot be imported as regions' values"
+            for h in breakdowns) if breakdowns else "; for a table of one region (the whole city's or county's "
+                                                    "values, one row per period) set region: its code or name"))
     if out.period_column is None and out.period is None and out.period_hint is None and (
             out.unmatched or any(m.period is None for m in out.matches)):
         out.notes.append("no period column and no reference year in the header or the file name: set period")
@@ -628,6 +630,7 @@ def render_yaml(s: Suggestion) -> str:
         lines.append(f"region_column: {_q(s.region_column)}")
     else:
         lines.append("# region_column: ''   # the column of region codes or names")
+        lines.append("# region: ''          # or, for a table of one region (the whole city or county): its code or name")
     if s.format == "regions":
         if s.level_column is None:
             lines.append("# level: stadtteil   # the level of every region: " + "|".join(LEVELS))

@@ -58,6 +58,8 @@ class Mapping(BaseModel):
     decimal: Literal["auto", ",", "."] | None = None
     dash: Literal["zero", "missing"] | None = Field(None, description="'-' alone in a cell: zero or no value")
     region_column: str | None = None
+    region: str | None = Field(None, description="wide: the one region of a table without a region column (the "
+                               "whole city's or county's values, one row per period): its code or name")
     level: str | None = Field(None, description="the level of every region in the file: for a region list "
                               "without a level column; for observations named by region name, which of two "
                               "regions of the same name is meant")

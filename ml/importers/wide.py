@@ -16,13 +16,14 @@ from ml.parsing import DASHES, MISSING_MARKERS
 
 def adapt_wide(table: RawTable, mapping: Mapping, catalog: Catalog, dash: str = "missing") -> Adapted:
     """A wide table (one row per region, one column per indicator as the mapping names them) as long text cells of
-    the mapping's period. Repeated header names are told apart by their order (:func:`distinct_headers`)."""
+    the mapping's period. Repeated header names are told apart by their order (:func:`distinct_headers`). A table
+    without a region column holds one region's values (``region`` in the mapping), one row per period."""
     h = distinct_headers(table.header)
-    r = find_region_column(h, mapping)
-    if r is None:
+    r = None if mapping.region is not None and mapping.region_column is None else find_region_column(h, mapping)
+    if r is None and mapping.region is None:
         raise FileFormatError(f"{table.path}: wide format needs a region column of codes or names (set "
-                              "region_column in the mapping); "
-                              f"header is {', '.join(h)}")
+                              "region_column in the mapping; for a table of one region, such as the whole city's "
+                              f"or county's values, set region: its code or name); header is {', '.join(h)}")
     p = find_column(h, "period", mapping.period_column)
     own_periods = bool(mapping.columns) and all(isinstance(v, ColumnSpec) and v.period
                                                 for v in mapping.columns.values())
@@ -59,7 +60,7 @@ def adapt_wide(table: RawTable, mapping: Mapping, catalog: Catalog, dash: str = 
             f"{' …' if len(unmapped) > 12 else ''}); name them under 'columns' in the mapping, with an indicator of "
             "the catalog or of a catalog file of your own (catalog.indicators), or list the ones to leave out "
             "under 'ignore_columns'")
-    region = cell_column(table, r)
+    region = cell_column(table, r, mapping.region or "")
     period = cell_column(table, p, mapping.period or "")
     frame = table.frame()
     if dash == "zero":

@@ -373,3 +373,20 @@ def test_a_region_list_named_its_own_way(store, settings, tmp_path):
     rep = ingest_file(path, store, settings, fmt="regions", mapping=mapping)
     assert rep.status == "ok" and rep.rows_accepted == 2
     assert store.regions().set_index("region_id")["level"].to_dict() == {"1": "sozialregion", "2": "sozialregion"}
+
+
+def test_a_table_of_the_whole_county_imports_onto_its_one_region(county, settings, tmp_path):
+    """Tables of the county as a whole (youth welfare by type of help, one row per year) have no region column:
+    ``region:`` names the one region, by code or by name; without it the import fails and says how."""
+    path = write(tmp_path / "hze_kreis.csv", "Jahr;HzE-Fälle;Einwohner\n2021;412;98000\n2022;430;98400\n")
+    rep = ingest(county, settings, path, fmt="wide", mapping=load_mapping(
+        write(tmp_path / "none.yaml", "columns: {HzE-Fälle: hze_faelle, Einwohner: einwohner}\n")))
+    assert rep.status == "failed" and "set region: its code or name" in rep.message
+    for region in ("14599", "Musterkreis"):
+        mapping = write(tmp_path / f"m{region}.yaml", f"region: '{region}'\nperiod_column: Jahr\n"
+                        "columns: {HzE-Fälle: hze_faelle, Einwohner: einwohner}\n")
+        rep = ingest(county, settings, path, fmt="wide", mapping=load_mapping(mapping))
+        assert rep.status == "ok" and rep.rows_accepted == 4
+    got = county.observations(region_ids=["14599"]).set_index(["indicator_id", "period"])["value"]
+    assert got[("hze_faelle", "2022")] == 430 and got[("einwohner", "2021")] == 98000
+    assert set(county.observations(indicator_ids=["hze_faelle"])["region_id"]) == {"14599"}

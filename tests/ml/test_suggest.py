@@ -203,6 +203,15 @@ def test_a_key_of_a_breakdown_is_no_region_column(tmp_path, header):
     assert repr(header) in note and "breakdown, not of places" in note
 
 
+def test_a_real_table_of_the_whole_city_is_offered_a_region(shared_data):
+    """Flensburg's help for children by type of help is one row per year for the whole city: no region column, and
+    the suggestion says how to import it (region: the city's code or name)."""
+    s = suggest_mapping(shared_data / "flensburg_sozialatlas" / "csv" / "fl_child_education_support.csv", CATALOG)
+    assert s.region_column is None
+    assert any("set region: its code or name" in n for n in s.notes)
+    assert "# region: ''" in s.to_yaml()
+
+
 def test_a_key_of_places_stays_the_region_column(tmp_path):
     path = write(tmp_path / "daten.csv", "year,district_nr,Einwohner\n2021,1,500\n2021,2,700\n")
     assert suggest_mapping(path, CATALOG).region_column == "district_nr"
