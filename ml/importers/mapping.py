@@ -12,7 +12,7 @@ import unicodedata
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ml.config import read_yaml_mapping
 from ml.io import FileFormatError
@@ -78,6 +78,13 @@ class Mapping(BaseModel):
     hierarchy: list[HierarchyLevel] = Field(
         default_factory=list, description="regions: a region list with a code and a name column per level, coarse "
         "to fine, one row per finest region; every level becomes regions, each the parent of the next")
+
+    @model_validator(mode="after")
+    def _one_way_to_the_regions(self) -> "Mapping":
+        if self.region is not None and self.region_column is not None:
+            raise ValueError("region (the one region of a table without a region column) and region_column "
+                             "exclude each other; keep one")
+        return self
 
 
 def load_mapping(path: Path | str | None) -> Mapping:

@@ -19,7 +19,7 @@ def adapt_wide(table: RawTable, mapping: Mapping, catalog: Catalog, dash: str = 
     the mapping's period. Repeated header names are told apart by their order (:func:`distinct_headers`). A table
     without a region column holds one region's values (``region`` in the mapping), one row per period."""
     h = distinct_headers(table.header)
-    r = None if mapping.region is not None and mapping.region_column is None else find_region_column(h, mapping)
+    r = None if mapping.region is not None else find_region_column(h, mapping)
     if r is None and mapping.region is None:
         raise FileFormatError(f"{table.path}: wide format needs a region column of codes or names (set "
                               "region_column in the mapping; for a table of one region, such as the whole city's "

@@ -387,6 +387,8 @@ def test_a_table_of_the_whole_county_imports_onto_its_one_region(county, setting
                         "columns: {HzE-Fälle: hze_faelle, Einwohner: einwohner}\n")
         rep = ingest(county, settings, path, fmt="wide", mapping=load_mapping(mapping))
         assert rep.status == "ok" and rep.rows_accepted == 4
+    with pytest.raises(MappingError, match="exclude each other"):
+        load_mapping(write(tmp_path / "both.yaml", "region: '14599'\nregion_column: Jahr\n"))
     got = county.observations(region_ids=["14599"]).set_index(["indicator_id", "period"])["value"]
     assert got[("hze_faelle", "2022")] == 430 and got[("einwohner", "2021")] == 98000
     assert set(county.observations(indicator_ids=["hze_faelle"])["region_id"]) == {"14599"}
