@@ -32,7 +32,7 @@ import pandas as pd
 from ml.catalog import Catalog
 from ml.contracts import LEVELS
 from ml.io import FileFormatError, RawTable, read_table
-from ml.parsing import MISSING_MARKERS, SECRECY_MARKERS
+from ml.parsing import MISSING_MARKERS, SECRECY_MARKERS, decide_decimal
 from ml.regions import fold
 
 SYNONYMS: dict[str, str] = {
@@ -286,12 +286,17 @@ def file_period(path: Path) -> tuple[str | None, str | None, str | None]:
                         f"as {year}, or set the period here if this file is the one you want")
 
 
-def _numeric_kind(values: pd.Series) -> str | None:
+def _numeric_kind(values: pd.Series, decimal: str = ",") -> str | None:
+    """'integer', 'decimal' or 'text' for a column's cells written with the file's ``decimal`` separator (the
+    other one groups thousands: '2.24' is a decimal in a file with a decimal point, '1.234' an integer in one with
+    a decimal comma); None for a column without values."""
     text = values.astype("str").str.strip()
     text = text[~text.isin(MISSING_MARKERS) & ~text.isin(SECRECY_MARKERS) & text.ne("-")]
     if text.empty:
         return None
-    compact = text.str.replace(r"[.,]0+$", "", regex=True).str.replace(r"[\s\u00a0.']", "", regex=True)
+    group = "," if decimal == "." else "."
+    compact = text.str.replace(rf"[{re.escape(decimal)}]0+$", "", regex=True).str.replace(
+        rf"[\s\u00a0'{re.escape(group)}]", "", regex=True)
     if compact.str.fullmatch(r"-?\d+").all():
         return "integer"
     if compact.str.fullmatch(r"-?\d*[,.]?\d+(?:[eE][+-]?\d+)?").mean() > 0.8:
@@ -370,10 +375,11 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
                          + ("no mapping is needed" if fmt in ("mss", "inkar", "regions") else
                             "the roles below were found by their headers"))
     frame = table.frame()
+    decimal = decide_decimal([frame[c] for c in frame.columns], table.delimiter)[0]
     p = find_column(table.header, "period")
     r = find_column(table.header, "region_id")
     if r is None:    # a key column (codes) before a column of names
-        r = _key_column(table, p)
+        r = _key_column(table, p, decimal)
     breakdowns = [h for h in table.header if _KEY_WORDS.search(h) and breakdown_words(h)] if r is None else []
     if r is None:
         r = find_region_column(table.header, Mapping())
@@ -433,7 +439,7 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
     role_words = {norm_header(a) for aliases in ALIASES.values() for a in aliases}
     for i in data_columns:
         h = header[i]
-        kind = _numeric_kind(frame[f"c{i}"])
+        kind = _numeric_kind(frame[f"c{i}"], decimal)
         if kind == "text" or (norm_header(h) in role_words and kind != "integer" and kind != "decimal"):
             out.unmatched.append(names[i])
             continue
@@ -488,6 +494,12 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
                     m.kept = best.column
             out.notes.append(f"{indicator} is suggested for {len(same)} columns: {best.column!r} (score "
                              f"{best.score:.2f}) is kept, the others are commented out; keep the right one")
+    if out.region_column is not None and out.name_column is not None and out.format == "wide":
+        out.notes.append(
+            f"{out.name_column!r} names the regions of {out.region_column!r} (not imported with the values); the "
+            "values of regions the store does not know are quarantined: where the store has no region list yet, "
+            f"this file can give it, with a mapping of its own (format: regions, region_column: "
+            f"{_q(out.region_column)}, level: the regions' level)")
     if out.region_column is None:
         out.notes.append("no region column found: set region_column" + ("".join(
             f"; {h!r} is a key of {' '.join(breakdown_words(h))}, a breakdown, not of places: a table by "
@@ -516,7 +528,7 @@ _KEY_WORDS = re.compile(r"(?i)(^|[\s_\-])(id|nr|no|code|key|schl|schluessel|kenn
                        r"_id$|id_|nummer")
 
 
-def _key_column(table: RawTable, period: int | None) -> int | None:
+def _key_column(table: RawTable, period: int | None, decimal: str = ",") -> int | None:
     """No header says 'region': the left-most column named like a key (…_id, Nr, Schlüssel) or of names, whose
     values are given for every row and do not repeat within a period."""
     frame = table.frame()
@@ -529,7 +541,7 @@ def _key_column(table: RawTable, period: int | None) -> int | None:
             continue
         unique = (~values.duplicated()).all() if keys is None else not pd.DataFrame(
             {"k": keys.to_numpy(), "v": values.to_numpy()}).duplicated().any()
-        kind = _numeric_kind(values)
+        kind = _numeric_kind(values, decimal)
         if unique and (kind == "text" or (kind == "integer" and _KEY_WORDS.search(h))) and not breakdown_words(h):
             return i
     return None

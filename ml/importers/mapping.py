@@ -165,14 +165,54 @@ def column_position(header: list[str], wanted: str, role: str) -> int:
                           f"{', '.join(keys)})")
 
 
+PLACE_WORDS = {"municipality", "municipal", "district", "county", "region", "regional", "area", "city", "town",
+               "place", "community", "gebiet", "gebiets", "raum", "ort", "stadt", "kommune", "gemeinde", "gemeinden",
+               "kreis", "kreises", "lor"}
+"""Words for a place in a name column's header ('municipality_name', 'Gemeindebezeichnung'), besides the levels."""
+
+_NAME_WORDS = ("bezeichnung", "name", "names")
+_LINKS = {"der", "des", "of", "the"}
+
+
+def _place(word: str) -> bool:
+    return word in PLACE_WORDS or canonical_level(word) is not None or (
+        word.endswith("s") and canonical_level(word[:-1]) is not None)      # 'Stadtteils', 'Kreis' + 's'
+
+
+def names_places(header: str) -> bool:
+    """Whether a header names the names of places: 'municipality_name', 'district name', 'Gemeindename',
+    'Stadtteilbezeichnung', 'Name der Gemeinde', 'Kreis (Name)' — a name word with only place words beside it
+    (so 'indicator_name' or 'Name des Trägers' are not)."""
+    parts = re.findall(r"[a-z]+", re.sub(r"(?<=[a-z])(?=[A-Z])", " ", str(header)).lower()
+                       .translate(str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})))
+    parts = [w for w in parts if w not in _LINKS]
+    if not parts:
+        return False
+    named = [i for i, w in enumerate(parts) if w in _NAME_WORDS]
+    if named:
+        rest = [w for i, w in enumerate(parts) if i not in named]
+        return len(named) == 1 and bool(rest) and all(_place(w) for w in rest)
+    if len(parts) == 1:       # one compound: 'gemeindename', 'stadtteilbezeichnung'
+        for end in _NAME_WORDS:
+            if parts[0].endswith(end) and len(parts[0]) > len(end):
+                return _place(parts[0][:-len(end)])
+    return False
+
+
 def find_column(header: list[str], role: str, explicit: str | None = None) -> int | None:
-    """The header of a raw table that matches one of ``names`` (folded German spelling), or None."""
+    """The header of a raw table that matches one of ``names`` (folded German spelling), or None. For the
+    names of the regions, where no header is one of them, the one header that names places' names
+    (:func:`names_places`: 'municipality_name', 'Name der Gemeinde')."""
     if explicit is not None:
         return column_position(header, explicit, role)
     wanted = {norm_header(a) for a in ALIASES[role]}
     for i, name in enumerate(header):
         if norm_header(name) in wanted:
             return i
+    if role == "name":
+        found = [i for i, name in enumerate(header) if names_places(name)]
+        if len(found) == 1:
+            return found[0]
     return None
 
 

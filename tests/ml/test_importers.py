@@ -375,6 +375,35 @@ def test_a_region_list_named_its_own_way(store, settings, tmp_path):
     assert store.regions().set_index("region_id")["level"].to_dict() == {"1": "sozialregion", "2": "sozialregion"}
 
 
+@pytest.mark.parametrize("header, names", [
+    ("municipality_name", True), ("district name", True), ("Gemeindename", True), ("Stadtteilbezeichnung", True),
+    ("Name der Gemeinde", True), ("Name of district", True), ("MunicipalityName", True), ("Kreis (Name)", True),
+    ("indicator_name", False), ("Name des Trägers", False), ("first_name", False), ("names", False),
+    ("Einwohner", False), ("Gemeinde", False),
+])
+def test_a_header_names_the_names_of_places_only_with_place_words_beside_it(header, names):
+    from ml.importers.mapping import names_places
+
+    assert names_places(header) is names
+
+
+def test_the_one_column_naming_places_names_is_the_name_column(store, settings, tmp_path):
+    """'Gemeindename' or 'municipality_name' holds the regions' names; where two do (a hierarchy's 'bzr_name'
+    and 'stadtteil_name'), none is taken for the names."""
+    from ml.importers import find_column
+
+    assert find_column(["ags", "municipality_name", "population"], "name") == 1
+    assert find_column(["ags", "Stadtteilbezeichnung", "Name"], "name") == 2    # the plain alias first
+    assert find_column(["bzr_id", "bzr_name", "stadtteil_id", "stadtteil_name"], "name") is None
+    path = write(tmp_path / "gemeinden.csv", "AGS;Gemeindename;Einwohner\n14524010;Bernsdorf;2140\n"
+                                             "14524030;Crimmitschau, Stadt;18718\n")
+    mapping = load_mapping(write(tmp_path / "r.yaml", "format: regions\nregion_column: AGS\nlevel: gemeinde\n"))
+    rep = ingest_file(path, store, settings, fmt="regions", mapping=mapping)
+    assert rep.status == "ok" and rep.rows_accepted == 2
+    assert store.regions().set_index("region_id")["name"].to_dict() == {"14524010": "Bernsdorf",
+                                                                       "14524030": "Crimmitschau, Stadt"}
+
+
 def test_a_table_of_the_whole_county_imports_onto_its_one_region(county, settings, tmp_path):
     """Tables of the county as a whole (youth welfare by type of help, one row per year) have no region column:
     ``region:`` names the one region, by code or by name; without it the import fails and says how."""

@@ -141,6 +141,9 @@ def _yaml_file(text: str) -> Path:
     # '18 to under 65' are the ages 18 to 64
     ("flensburg_sozialatlas/csv/fl_residents_age_18_to_under_65_by_district.csv", "residents", "ew_18_64", None),
     ("germany_kreise_inkar_gerda/municipality_census2022.csv", "population_census22", "einwohner", "2022"),
+    # decimals written with a point ('2.24') are decimals, not thousands: a mean, not a count
+    ("germany_kreise_inkar_gerda/municipality_census2022.csv", "avg_household_size_census22", "haushaltsgroesse",
+     "2022"),
     ("berlin_mss/einwohnerbestand_06-2022_plr.csv", "65undmehr", "ew_65plus", None),
 ])
 def test_real_columns_found(shared_data, relative, column, indicator, period):
@@ -369,3 +372,48 @@ def test_one_column_per_indicator_is_kept_and_repeated_names_are_told_apart(tmp_
     assert rep.status == "ok" and rep.rows_quarantined == 0
     got = store.observations(region_ids=["14599010"]).set_index("indicator_id")["value"]
     assert got["einwohner"] == 3420.0 and got["ew_unter6"] == 150.0
+
+
+@pytest.mark.parametrize("cells, decimal, kind", [
+    (["2.2", "2.24", "1.94"], ".", "decimal"),       # a decimal point: household sizes
+    (["2.2", "2.24", "1.94"], ",", "integer"),       # a decimal comma: the points group thousands (1.234)
+    (["1.234", "12.345"], ",", "integer"),
+    (["1,234", "12,345"], ".", "integer"),
+    (["1,5", "2,25"], ",", "decimal"),
+    (["2140.0", "18718.0"], ".", "integer"),         # a count written as a float
+    (["2140,0"], ",", "integer"),
+    (["12 345", "1\u00a0234"], ",", "integer"),
+    (["Altstadt", "Neustadt"], ".", "text"),
+    (["", "-", "."], ".", None),
+])
+def test_the_kind_of_a_column_reads_the_files_decimal_separator(cells, decimal, kind):
+    import pandas as pd
+    from ml.suggest import _numeric_kind
+
+    assert _numeric_kind(pd.Series(cells), decimal) == kind
+
+
+def test_a_national_table_of_gemeinden_gives_its_names_and_its_counties_regions(shared_data, tmp_path, store,
+                                                                                settings):
+    """Zensus 2022 per Gemeinde, cut to one Kreis (Zwickau, 33 Gemeinden): the suggestion finds the name column
+    and says that the file can give the region list; imported so, the regions carry their names, and the values
+    import onto them (five columns, the household size among them)."""
+    lines = (shared_data / "germany_kreise_inkar_gerda/municipality_census2022.csv").read_text(
+        encoding="utf-8").splitlines()
+    path = write(tmp_path / "zwickau_zensus2022.csv",
+                 "\n".join([lines[0]] + [ln for ln in lines[1:] if ln.startswith("14524")]) + "\n")
+    s = suggest_mapping(path, CATALOG)
+    assert (s.region_column, s.name_column) == ("ags", "municipality_name")
+    assert "municipality_name" not in s.unmatched
+    assert any("this file can give it" in n and "format: regions" in n for n in s.notes), s.notes
+    rep = ingest_file(path, store, settings, fmt="wide", mapping=load_mapping(_yaml_file(s.to_yaml())))
+    assert rep.status == "quarantine_over_limit" and rep.rows_accepted == 0     # no regions yet
+    rep = ingest_file(path, store, settings, fmt="regions", mapping=load_mapping(
+        write(tmp_path / "r.yaml", "format: regions\nregion_column: ags\nlevel: gemeinde\n")))
+    assert rep.status == "ok" and rep.rows_accepted == 33
+    names = store.regions().set_index("region_id")["name"]
+    assert names["14524030"] == "Crimmitschau, Stadt" and names["14524010"] == "Bernsdorf"
+    rep = ingest_file(path, store, settings, fmt="wide", mapping=load_mapping(_yaml_file(s.to_yaml())), force=True)
+    assert rep.status == "ok" and rep.rows_accepted == 5 * 33
+    got = store.observations(region_ids=["14524030"]).set_index("indicator_id")["value"]
+    assert got["haushaltsgroesse"] == pytest.approx(1.94) and got["einwohner"] == 18718

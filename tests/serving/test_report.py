@@ -251,3 +251,43 @@ def test_an_unreliable_interval_is_named_on_the_page(state):
     name = state.catalog["sgb2_quote"].name
     assert note in trends[name] and sum(note in text for text in trends.values()) == 1
     assert "Verfahren: " in trends[name] and note in page.region_page(rid)
+
+
+def test_a_page_without_a_status_index_gives_the_regions_own_reason(builder, state):
+    """A small Gemeinde: its values are withheld, and the page says so — in the key figures and in place of the
+    dimension profile; a Gemeinde with an index shows it."""
+    least = state.settings.privacy.min_population
+    small = sorted(TRUTH["small_gemeinden"])[0]
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", builder.region_page(small, None)))
+    assert f"Statusindex nicht berechnet: weniger als {least} Einwohner, die Werte des Gebiets sind gesperrt" in text
+    assert f"Das Gebiet hat weniger als {least} Einwohner: seine Werte sind zum Schutz der Einzelnen gesperrt." in text
+    other = next(r for r in sorted(state.current().regions["region_id"]) if r.startswith("14599") and r not in SMALL
+                 and len(r) == 8)
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", builder.region_page(other, None)))
+    assert re.search(r"Statusindex [−-]?\d+,\d\d – Klasse", text) and "nicht berechnet" not in text
+
+
+def test_without_any_status_indicator_the_page_says_which_are_missing(tmp_path):
+    """A county whose tables hold none of the status index's indicators (a census table alone): the page names
+    them, instead of blaming small areas or withheld cells."""
+    from ml.config import load_settings
+    from ml.importers import ingest_file
+
+    settings = load_settings(env={"SOZIALRADAR_STORE__PATH": str(tmp_path / "m.duckdb")})
+    regions = tmp_path / "regions.csv"
+    regions.write_text("region_id,name,level\n1,Nord,gemeinde\n2,Süd,gemeinde\n3,Mitte,gemeinde\n", encoding="utf-8")
+    values = tmp_path / "werte.csv"
+    values.write_text("region_id,indicator_id,period,value\n" + "".join(
+        f"{r},{i},2022,{v}\n" for r, e in ((1, 4000), (2, 5200), (3, 3900))
+        for i, v in (("einwohner", e), ("anteil_65plus", 20 + r))), encoding="utf-8")
+    with Store(settings.store.path) as store:
+        for f in (regions, values):
+            assert ingest_file(f, store, settings).status == "ok"
+    from experiments.jobs import features_job
+    features_job(settings, None, None)
+    catalog = serving_catalog(settings)
+    st = ServiceState(settings, catalog)
+    st.load()
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", ReportBuilder(settings, st.current()).region_page("1", "2022")))
+    wanted = ", ".join(catalog[i].name for i in settings.features.index.status_indicators)
+    assert f"Statusindex nicht berechnet: keiner der Indikatoren des Statusindex liegt für 2022 vor ({wanted})" in text
