@@ -290,7 +290,7 @@ def _run_early_warning(settings: Settings, echo=click.echo):
 
     summary = _job(early_warning_job, settings, progress=lambda text: echo(f"  … {text}"))
     echo(f"MLflow run {summary.run_id}: Frühwarnung, Modellversion {summary.model_version}"
-         + (" (@champion)" if summary.champion else ""))
+         + (" (@champion)" if summary.champion else f"; champion unchanged: {summary.champion_reason}"))
     for h, r in summary.horizons.items():
         m = r.metrics[r.chosen]
         echo(f"  {r.model.note}")
@@ -336,7 +336,8 @@ def lebenslagen_summary(checks, perturbation: float) -> str:
 
 def _print_run(summary) -> None:
     click.echo(f"MLflow run {summary.run_id}; model version {summary.model_version}"
-               + ("; new champion" if summary.champion else "; champion unchanged"))
+               + ("; new champion" if summary.champion else "; champion unchanged")
+               + (f" ({summary.champion_reason})" if summary.champion_reason else ""))
     for k, v in summary.metrics.items():
         if not k.startswith(("cmp.", "later.")):      # the comparison tables follow in full
             click.echo(f"  {k}: {v:.4g}")

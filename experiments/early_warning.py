@@ -59,6 +59,7 @@ class EarlyWarningSummary:
     skipped: dict[int, str]                    # horizons without an out-of-sample test, with the reason
     model_version: str | None
     champion: bool
+    champion_reason: str = ""
 
     @property
     def first(self) -> HorizonResult:
@@ -208,9 +209,9 @@ def _track_and_store(results: dict[int, HorizonResult], skipped: dict[int, str],
             out = pd.DataFrame({f"probability_h{h}": m.probability(example) for h, m in models.items()}
                                | {f"level_h{h}": m.levels.of(m.probability(example)).astype(str)
                                   for h, m in models.items()})
-            version, champion = register(MODEL_CODE["early_warning"], {"early_warning": tmp}, example, out,
+            version, champion, reason = register(MODEL_CODE["early_warning"], {"early_warning": tmp}, example, out,
                                          cfg.registered_name, "average_precision", metrics["average_precision"])
-    summary = EarlyWarningSummary(run.info.run_id, results, skipped, version, champion)
+    summary = EarlyWarningSummary(run.info.run_id, results, skipped, version, champion, reason)
     if store is not None:
         write_warnings(store, summary, cfg.registered_name)
     return summary

@@ -60,16 +60,25 @@ class RunSummary:
     'auswahl_je_fold' and, with a later-period check, 'spaetere_periode')."""
     served: str | None = None
     """The classifier run: the display name of the model the service answers with."""
+    champion_reason: str = ""
+    """Why the run became champion or did not (``ml.tracking.promote``)."""
 
 
-def _period(profiles: pd.DataFrame, period: str | None) -> str:
+def _period(profiles: pd.DataFrame, period: str | None, needs_index: bool = True) -> str:
+    """The asked period, else the latest with a status index; where the model does not need the index (the
+    typology) and no period has one, the latest period with profiles."""
     if period is not None:
         if period not in set(profiles["period"]):
             raise TrainingError(f"no profiles for period {period!r}; periods: {', '.join(sorted(set(profiles['period'])))}")
         return period
     latest = latest_complete_period(profiles)
+    if latest is None and not needs_index and not profiles.empty:
+        return str(profiles["period"].max())
     if latest is None:
-        raise TrainingError("no profile has a status index; run 'sozialradar features' first")
+        raise TrainingError("no profile has a status index: the status indicators "
+                            "(features.index.status_indicators) have no values; 'sozialradar features' names "
+                            "the ones that have" if not profiles.empty else
+                            "no profiles; run 'sozialradar features' first")
     return latest
 
 
@@ -290,14 +299,14 @@ def train_classifier(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog
                 artifacts = {"lvq": save_lvq(served_model, features, Path(tmp))}
             else:
                 artifacts = {"classifier": save_classifier(served_model, features, Path(tmp), served, typical)}
-            version, champion = register(MODEL_CODE["lvq"], {k: str(v) for k, v in artifacts.items()}, X.head(3),
+            version, champion, reason = register(MODEL_CODE["lvq"], {k: str(v) for k, v in artifacts.items()}, X.head(3),
                                          predict_frame(served_model, X.head(3)), cfg.registered_name,
                                          champion_metric, metrics[champion_metric])
     tables = {"vergleich": table, "wiederholungen": comparison.runs, "rueckweisung": curve,
               "auswahl": selected.search_, "auswahl_je_fold": per_fold}
     if later is not None:
         tables["spaetere_periode"] = later
-    summary = RunSummary(run.info.run_id, metrics, version, champion, notes, tables, served)
+    summary = RunSummary(run.info.run_id, metrics, version, champion, notes, tables, served, reason)
     if store is not None and champion:
         stamp = _stamp(summary, cfg.registered_name, {"classifier": cfg.model_dump(mode="json"), "period": period})
         store.replace_table("classes", stored_classes(served_model, features, model_matrix, profiles, names, scale,
@@ -396,8 +405,17 @@ def train_typology(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog: 
     ``store`` and the run taking the ``champion`` alias, the type of every region and period is written to
     its ``types`` table."""
     cfg = settings.training.typology
-    period = _period(profiles, cfg.period)
-    X, features, names = training_frame(profiles, model_matrix, catalog, settings, period, None)
+    period = _period(profiles, cfg.period, needs_index=False)
+    notes = [] if cfg.period is not None or latest_complete_period(profiles) is not None else [
+        f"no period has a status index: the types are built from the profiles of {period}, the latest period"]
+    X, features, names = training_frame(profiles, model_matrix, catalog, settings, period, cfg.features)
+    if cfg.features is None and len(features) < 3:
+        m = model_matrix[model_matrix["period"] == period]
+        plain = [i for i in ids(m.columns, MODEL) if i in catalog and catalog[i].polarity == 0
+                 and catalog[i].kind in ("share", "rate", "mean") and m[column(MODEL, i)].notna().any()]
+        notes.append(f"the types rest on {len(features)} indicator(s) with a direction ({', '.join(features)})"
+                     + (f"; indicators without a direction have values here ({', '.join(plain)}): name the ones "
+                        "that describe the regions under training.typology.features" if plain else ""))
     if len(X) <= cfg.k_min:
         raise TrainingError(f"{len(X)} complete profiles in {period}; the typology needs more than k_min={cfg.k_min}")
     if previous is not None and previous.n_features_in_ != X.shape[1]:
@@ -440,9 +458,9 @@ def train_typology(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog: 
             output = pd.DataFrame({"type": model.predict(example.to_numpy()),
                                    "description": [descriptions[t] for t in model.predict(example.to_numpy())]},
                                   index=example.index)
-            version, champion = register(MODEL_CODE["typology"], {"typology": tmp}, example, output,
+            version, champion, reason = register(MODEL_CODE["typology"], {"typology": tmp}, example, output,
                                          cfg.registered_name, cfg.champion_metric, metrics[cfg.champion_metric])
-    summary = RunSummary(run.info.run_id, metrics, version, champion, [])
+    summary = RunSummary(run.info.run_id, metrics, version, champion, notes, champion_reason=reason)
     if store is not None and champion:
         store.replace_table("types", stored_types(model, features, descriptions, model_matrix, profiles).assign(
             model=model.method, **_stamp(summary, cfg.registered_name, {"typology": cfg.model_dump(mode="json"),

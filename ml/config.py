@@ -232,6 +232,9 @@ class TypologyTrainingConfig(_Section):
     k_min: int = Field(3, ge=2)
     k_max: int = Field(8, ge=2)
     period: str | None = None
+    features: list[str] | None = Field(
+        None, description="the indicators the types are built from; None: every indicator with a direction outside "
+                          "the status index")
     registered_name: str = "sozialradar-typology"
     experiment: str = Field("sozialradar-typology", description="the MLflow experiment of its runs")
     champion_metric: str = "silhouette"

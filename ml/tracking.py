@@ -136,18 +136,38 @@ def fingerprint(frame: pd.DataFrame) -> str:
     return h.hexdigest()
 
 
-def promote_if_better(client, name: str, version: str, metric: str, value: float, higher_is_better: bool = True) -> bool:
-    """Give ``version`` the alias ``champion`` if it beats the current champion on ``metric`` (or none exists)."""
+def promote(client, name: str, version: str, metric: str, value: float, higher_is_better: bool = True,
+            fingerprint: str | None = None) -> tuple[bool, str]:
+    """Give ``version`` the alias ``champion`` if none exists, if it beats the current champion on ``metric``, or
+    if the champion was trained on other inputs (another ``data_fingerprint``: a new edition of the data, other
+    features or another period), whose metric says nothing about today's data. Returns (promoted, the reason in
+    plain words)."""
     try:
         current = client.get_model_version_by_alias(name, CHAMPION)
     except Exception:  # the registry raises MlflowException when the alias does not exist yet
         current = None
+    reason = "no champion yet"
     if current is not None:
-        best = client.get_run(current.run_id).data.metrics.get(metric)
-        if best is not None and (value <= best if higher_is_better else value >= best):
-            return False
+        run = client.get_run(current.run_id).data
+        theirs = run.tags.get("data_fingerprint")
+        best = run.metrics.get(metric)
+        if fingerprint is not None and theirs is not None and theirs != fingerprint:
+            reason = (f"the champion (version {current.version}) was trained on other inputs (data, features or "
+                      f"period); its {metric} is not comparable, so this run, on today's inputs, replaces it")
+        elif best is not None and (value <= best if higher_is_better else value >= best):
+            return False, (f"{metric} {value:.4g} does not beat the champion's {best:.4g} (version "
+                           f"{current.version}, same inputs)")
+        else:
+            reason = f"{metric} {value:.4g} beats the champion's " + (
+                f"{best:.4g} (version {current.version}, same inputs)" if best is not None else "(none logged)")
     client.set_registered_model_alias(name, CHAMPION, version)
-    return True
+    return True, reason
+
+
+def promote_if_better(client, name: str, version: str, metric: str, value: float, higher_is_better: bool = True,
+                      fingerprint: str | None = None) -> bool:
+    """:func:`promote` without its reason."""
+    return promote(client, name, version, metric, value, higher_is_better, fingerprint)[0]
 
 
 # --- what every job logs ------------------------------------------------------------------------------------
@@ -190,10 +210,10 @@ def log_figure(fig, name: str) -> None:
 
 
 def register(code: Path, artifacts: dict[str, str], example: pd.DataFrame, output: pd.DataFrame,
-             registered_name: str, metric: str, value: float) -> tuple[str | None, bool]:
+             registered_name: str, metric: str, value: float) -> tuple[str | None, bool, str]:
     """Log a pyfunc model from its code file (nothing pickled) with signature and input example into the
-    active run, register it under ``registered_name`` and give it the alias ``champion`` when ``value`` of
-    ``metric`` beats the current champion's. Returns (version, champion) and tags the run with the latter."""
+    active run, register it under ``registered_name`` and give it the alias ``champion`` by :func:`promote` (on
+    the run's ``data_fingerprint``). Returns (version, champion, reason) and tags the run with the latter two."""
     import mlflow
     from mlflow import MlflowClient
     from mlflow.models import infer_signature
@@ -205,6 +225,9 @@ def register(code: Path, artifacts: dict[str, str], example: pd.DataFrame, outpu
                                        signature=infer_signature(example, output), input_example=example,
                                        registered_model_name=registered_name)
     version = str(info.registered_model_version) if info.registered_model_version is not None else None
-    champion = bool(version) and promote_if_better(MlflowClient(), registered_name, version, metric, value)
-    mlflow.set_tag("champion", str(champion))
-    return version, champion
+    client = MlflowClient()
+    mine = client.get_run(mlflow.active_run().info.run_id).data.tags.get("data_fingerprint")
+    champion, reason = promote(client, registered_name, version, metric, value, fingerprint=mine) if version else (
+        False, "not registered")
+    mlflow.set_tags({"champion": str(champion), "champion_reason": reason})
+    return version, champion, reason

@@ -176,6 +176,10 @@ class Typology(ClusterMixin, BaseEstimator):
                 parts.append("überdurchschnittlich: " + ", ".join(above.index))
             if len(below):
                 parts.append("unterdurchschnittlich: " + ", ".join(below.index))
+            if not parts and len(series) and series.abs().max() >= 0.1:
+                # near the average everywhere: its largest deviation tells it from the other middle types
+                j = series.abs().idxmax()
+                parts.append(f"nahe am Durchschnitt, etwas {'höher' if series[j] > 0 else 'niedriger'}: {j}")
             out[t] = "; ".join(parts) if parts else "durchschnittlich in allen Merkmalen"
         return out
 

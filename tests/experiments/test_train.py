@@ -9,7 +9,7 @@ from mlflow import MlflowClient
 from experiments.train import TrainingError, train_classifier, train_typology, training_frame
 from features.pipeline import run_pipeline
 from ml.paths import SAMPLE_DIR
-from ml.tracking import CHAMPION, fingerprint, promote_if_better, tracking_uri
+from ml.tracking import CHAMPION, fingerprint, promote, promote_if_better, tracking_uri
 
 
 @pytest.fixture(scope="module")
@@ -139,6 +139,50 @@ def test_champion_moves_only_on_improvement(tmp_path):
     assert client.get_model_version_by_alias("x", CHAMPION).version == versions[2]
 
 
+def test_a_champion_trained_on_other_inputs_gives_way_to_the_run_on_todays(tmp_path):
+    """Metrics compare only runs on the same inputs: a run on a new edition of the data (another fingerprint)
+    replaces the champion even with a lower score, and says why; on the same inputs the better score wins."""
+    mlflow.set_tracking_uri(f"sqlite:///{tmp_path}/m.db")
+    mlflow.set_experiment("promotion")
+    client = MlflowClient()
+    client.create_registered_model("y")
+    versions = []
+    for value, data in ((0.9, "edition-2021"), (0.8, "edition-2021"), (0.7, "edition-2023"), (0.6, "edition-2023")):
+        with mlflow.start_run() as run:
+            mlflow.log_metric("score", value)
+            mlflow.set_tag("data_fingerprint", data)
+        versions.append(client.create_model_version("y", f"runs:/{run.info.run_id}/m", run.info.run_id).version)
+    assert promote(client, "y", versions[0], "score", 0.9, fingerprint="edition-2021") == (True, "no champion yet")
+    promoted, why = promote(client, "y", versions[1], "score", 0.8, fingerprint="edition-2021")
+    assert not promoted and "does not beat the champion's 0.9" in why and "same inputs" in why
+    promoted, why = promote(client, "y", versions[2], "score", 0.7, fingerprint="edition-2023")
+    assert promoted and "trained on other inputs" in why and "not comparable" in why
+    assert client.get_model_version_by_alias("y", CHAMPION).version == versions[2]
+    assert not promote(client, "y", versions[3], "score", 0.6, fingerprint="edition-2023")[0]
+    assert client.get_model_version_by_alias("y", CHAMPION).version == versions[2]
+
+
+def test_a_typology_on_other_indicators_replaces_the_champion(sample_inputs, profiles, tmp_path):
+    """The analyst names the typology's indicators: the run on them is served, though a run on other indicators
+    had the higher silhouette (the two are not comparable)."""
+    settings, catalog, _, _ = sample_inputs
+    s = configured(settings, tmp_path, typology=settings.training.typology.model_copy(
+        update={"k_min": 3, "k_max": 4, "method": "kmeans"}))
+    first, _, _ = train_typology(*profiles, catalog, s)
+    assert first.champion and first.champion_reason == "no champion yet"
+    again, _, _ = train_typology(*profiles, catalog, s)
+    assert not again.champion and "same inputs" in again.champion_reason
+    chosen = [f for f in ("anteil_65plus", "auslaender_anteil", "haushaltsgroesse", "sgb2_quote", "hze_dichte")
+              if f"m_{f}" in profiles[1].columns]
+    s2 = configured(settings, tmp_path, typology=settings.training.typology.model_copy(
+        update={"k_min": 3, "k_max": 4, "method": "kmeans", "features": chosen}))
+    other, model, _ = train_typology(*profiles, catalog, s2)
+    assert model.n_features_in_ == len(chosen) and other.champion, other.champion_reason
+    assert "trained on other inputs" in other.champion_reason
+    tags = MlflowClient().get_run(other.run_id).data.tags
+    assert tags["champion"] == "True" and "other inputs" in tags["champion_reason"]
+
+
 def test_typology_run_recovers_planted_types(sample_inputs, profiles, tmp_path):
     settings, catalog, _, _ = sample_inputs
     # 2010: before the latent strain and any planted deterioration move the Gemeinden away from their types
@@ -259,3 +303,20 @@ def test_a_classifier_that_beats_the_lvq_model_is_served_in_its_place(sample_inp
     out = model.predict(pd.DataFrame([m.to_numpy(float)], columns=features))
     assert out.iloc[0]["prediction"] == row["prediction"]
     assert classes["why"].str.contains("statt typisch").any()
+
+
+def test_a_typology_needs_no_status_index(sample_inputs, profiles, tmp_path):
+    """A county whose tables hold none of the status index's indicators (a census table alone) still gets types,
+    from the latest period, and the run says so; the classifier of status classes cannot and says why."""
+    settings, catalog, _, _ = sample_inputs
+    p, m = profiles
+    p = p.assign(status_index=float("nan"), status_class=float("nan"), status_label=None)
+    s = configured(settings, tmp_path, typology=settings.training.typology.model_copy(
+        update={"k_min": 3, "k_max": 4, "method": "kmeans"}))
+    summary, model, _ = train_typology(p, m, catalog, s)
+    latest = str(p["period"].max())
+    assert any(f"no period has a status index: the types are built from the profiles of {latest}" in n
+               for n in summary.notes), summary.notes
+    assert MlflowClient().get_run(summary.run_id).data.params["period"] == latest
+    with pytest.raises(TrainingError, match="status indicators"):
+        train_classifier(p, m, catalog, s)

@@ -92,3 +92,14 @@ def test_recovers_the_planted_types_of_the_synthetic_county(sample_inputs):
     names = [short_name(catalog[c[2:]].name) for c in X.columns]
     text = t.describe(names, orientation=np.array([catalog[c[2:]].polarity for c in X.columns]))
     assert all(("überdurchschnittlich" in v or "unterdurchschnittlich" in v) for v in text.values())
+
+
+def test_types_near_the_average_are_told_apart_by_their_largest_deviation():
+    """One indicator, four types: the two middle types are not both 'durchschnittlich in allen Merkmalen'."""
+    rng = np.random.default_rng(0)
+    X = np.concatenate([rng.normal(c, 0.05, size=(12, 1)) for c in (-1.6, -0.3, 0.3, 1.6)])
+    t = Typology(k_min=4, k_max=4, random_state=0).fit(X)
+    text = t.describe(["Anteil 65+"])
+    assert len(set(text.values())) == 4, text
+    assert sorted(v for v in text.values() if v.startswith("nahe am Durchschnitt")) == [
+        "nahe am Durchschnitt, etwas höher: Anteil 65+", "nahe am Durchschnitt, etwas niedriger: Anteil 65+"]
