@@ -98,7 +98,9 @@ def _print_report(rep: ImportReport) -> None:
         click.secho(f"{rep.file}: REFUSED, nothing stored (read {rep.rows_read:,} rows): {rep.message}", fg="red",
                     err=True)
         return
-    click.echo(f"{rep.file}  [{rep.format}; {rep.encoding}; delimiter {rep.delimiter!r}; decimal {rep.decimal!r}]")
+    how = [rep.format, rep.encoding] + [f"{what} {v!r}" for what, v in (("delimiter", rep.delimiter),
+                                                                        ("decimal", rep.decimal)) if v]
+    click.echo(f"{rep.file}  [{'; '.join(h for h in how if h)}]")     # a file not read again has no reading
     click.echo(f"  read {rep.rows_read:,} = accepted {rep.rows_accepted:,} + quarantined {rep.rows_quarantined:,} "
                f"({rep.quarantine_share:.1%})")
     if rep.format == "regions":

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import tempfile
 import textwrap
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import mlflow
@@ -27,10 +26,13 @@ from sklearn.metrics import (
 from sklearn.base import clone
 
 from ml.catalog import Catalog
-from ml.columns import MODEL, column, columns, ids, latest_complete_period
+from ml.columns import latest_complete_period
 from ml.config import Settings
 from ml.tracking import figure, job_run, log_figure, log_provenance, register
 from experiments.assignments import predict_frame, stored_classes, stored_types
+from experiments.run_inputs import (  # noqa: F401 (TrainingError, RunSummary, training_frame: this module's API)
+    RunSummary, TrainingError, plain_indicators, training_frame, training_period,
+)
 from experiments.classifier_run import (
     TargetError, comparison_markdown, holds_own, index_twin_notes, indicator_target, log_interpretation, metric_key,
     rejection_plot, served_choice, served_sentence, unit_scale_of, verdict,
@@ -41,65 +43,7 @@ from models.lvq_selection import (
     IMBALANCE, SelectedLVQ, baselines, compare, later_period, rejection_curve, relevance_stability, share_to_reject,
 )
 from models.packaging import MODEL_CODE, save_classifier, save_lvq, save_typology
-from models.typology import METHODS, Typology, choose_method, short_name
-
-class TrainingError(ValueError):
-    """The inputs do not allow a training run (no profiles, too few regions per class ...)."""
-
-
-@dataclass
-class RunSummary:
-    """A training run: its id, metrics, registered version, whether it became champion, and notes."""
-    run_id: str
-    metrics: dict[str, float]
-    model_version: str | None
-    champion: bool
-    notes: list[str]
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    """Tables of the run for callers (the classifier: 'vergleich', 'wiederholungen', 'rueckweisung', 'auswahl',
-    'auswahl_je_fold' and, with a later-period check, 'spaetere_periode')."""
-    served: str | None = None
-    """The classifier run: the display name of the model the service answers with."""
-    champion_reason: str = ""
-    """Why the run became champion or did not (``ml.tracking.promote``)."""
-
-
-def _period(profiles: pd.DataFrame, period: str | None, needs_index: bool = True) -> str:
-    """The asked period, else the latest with a status index; where the model does not need the index (the
-    typology) and no period has one, the latest period with profiles."""
-    if period is not None:
-        if period not in set(profiles["period"]):
-            raise TrainingError(f"no profiles for period {period!r}; periods: {', '.join(sorted(set(profiles['period'])))}")
-        return period
-    latest = latest_complete_period(profiles)
-    if latest is None and not needs_index and not profiles.empty:
-        return str(profiles["period"].max())
-    if latest is None:
-        raise TrainingError("no profile has a status index: the status indicators "
-                            "(features.index.status_indicators) have no values; 'sozialradar features' names "
-                            "the ones that have" if not profiles.empty else
-                            "no profiles; run 'sozialradar features' first")
-    return latest
-
-
-def training_frame(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog: Catalog, settings: Settings,
-                   period: str, features: list[str] | None) -> tuple[pd.DataFrame, list[str], list[str]]:
-    """Inputs (imputed z-values, one row per region) of ``period``, their indicator ids and German names."""
-    m = model_matrix[model_matrix["period"] == period].set_index("region_id")
-    if features is None:
-        status = set(settings.features.index.status_indicators) | set(settings.features.index.dynamics_indicators or [])
-        features = [i for i in ids(m.columns, MODEL) if i not in status and catalog[i].polarity != 0]
-    missing = [f for f in features if column(MODEL, f) not in m.columns]
-    if missing:
-        raise TrainingError(f"features not in the profiles: {', '.join(missing)}")
-    X = m[columns(MODEL, features)].dropna(axis=1, how="all")
-    if X.shape[1] == 0:
-        raise TrainingError(f"none of the features has values in {period}")
-    kept = ids(X.columns, MODEL)
-    X = X.dropna()
-    X.columns = kept
-    return X, kept, [short_name(catalog[f].name) for f in kept]
-
+from models.typology import METHODS, Typology, choose_method
 
 def _target(profiles: pd.DataFrame, period: str, target: str, settings: Settings) -> pd.Series:
     p = profiles[profiles["period"] == period].set_index("region_id")
@@ -178,7 +122,7 @@ def train_classifier(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog
     served model's class of every region and period, with the nearest other class and why, is written to its
     ``classes`` table. ``progress(done, total)`` follows the cross-validation's fits."""
     cfg = settings.training.classifier
-    period = _period(profiles, cfg.period)
+    period = training_period(profiles, cfg.period)
     target_indicator = (cfg.target not in profiles.columns and cfg.target != "planted_type"
                         and cfg.target in catalog)
     features = cfg.features
@@ -405,14 +349,12 @@ def train_typology(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog: 
     ``store`` and the run taking the ``champion`` alias, the type of every region and period is written to
     its ``types`` table."""
     cfg = settings.training.typology
-    period = _period(profiles, cfg.period, needs_index=False)
+    period = training_period(profiles, cfg.period, needs_index=False)
     notes = [] if cfg.period is not None or latest_complete_period(profiles) is not None else [
         f"no period has a status index: the types are built from the profiles of {period}, the latest period"]
     X, features, names = training_frame(profiles, model_matrix, catalog, settings, period, cfg.features)
     if cfg.features is None and len(features) < 3:
-        m = model_matrix[model_matrix["period"] == period]
-        plain = [i for i in ids(m.columns, MODEL) if i in catalog and catalog[i].polarity == 0
-                 and catalog[i].kind in ("share", "rate", "mean") and m[column(MODEL, i)].notna().any()]
+        plain = plain_indicators(model_matrix, catalog, period)
         notes.append(f"the types rest on {len(features)} indicator(s) with a direction ({', '.join(features)})"
                      + (f"; indicators without a direction have values here ({', '.join(plain)}): name the ones "
                         "that describe the regions under training.typology.features" if plain else ""))

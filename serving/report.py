@@ -28,6 +28,7 @@ from ml.config import Settings
 from ml.formatting import de, percent
 from models.explanations import group_name, years_ahead
 from models.forecast_models import MODEL_NAMES
+from serving.key_figures import key_figures, no_profile_reason
 from models.forecasting import UNRELIABLE_NOTE
 from serving.charts import dimension_bars, fan_chart, sparkline
 from serving.demography import planning
@@ -150,57 +151,8 @@ class ReportBuilder:
         return hit.iloc[0] if len(hit) else None
 
     def facts(self, region_id: str, period: str, row: pd.Series | None) -> list[tuple[str, str]]:
-        """(label, text) of the key figures: residents, status and dynamics index."""
-        pop = self.value(region_id, self.settings.features.population_indicator or "einwohner", period, 0)
-        out = [("Einwohner", pop)]
-        if row is None:
-            return out
-        if isinstance(row.get("status_label"), str):
-            rank = ""
-            if self.settings.features.index.ranking and pd.notna(row.get("status_rank")):
-                rank = f" (Rang {int(row['status_rank'])})"
-            out.append(("Statusindex", f"{de(row['status_index'], 2)} – Klasse „{row['status_label']}“{rank}"))
-        else:
-            out.append(("Statusindex", "nicht berechnet: " + self.no_status_reason(region_id, period, row)))
-        if isinstance(row.get("dynamics_label"), str):
-            out.append(("Dynamikindex", f"{de(row['dynamics_index'], 2, sign=True)} – „{row['dynamics_label']}“"))
-        return out
-
-    def no_status_reason(self, region_id: str, period: str, row: pd.Series) -> str:
-        """Why a region has no status index in a period, from its own cells: none of the index's indicators has
-        values in that period, or the region's values are withheld (a small area) or missing."""
-        def name(i: str) -> str:
-            return self.catalog[i].name if i in self.catalog else i
-
-        used = [i for i in str(row.get("status_indicators") or "").split(",") if i and i != "nan"]
-        if not used:
-            wanted = list(self.settings.features.index.status_indicators)
-            return (f"keiner der Indikatoren des Statusindex liegt für {period} vor ("
-                    + ", ".join(name(i) for i in wanted) + ")")
-        cells = {i: self.cell(region_id, i, period) for i in used}
-        withheld = [i for i, (_, flag) in cells.items() if flag == "suppressed"]
-        missing = [i for i, (v, flag) in cells.items() if flag != "suppressed" and v is None]
-        pop, least = row.get("population"), self.settings.privacy.min_population
-        if withheld and pop is not None and pd.notna(pop) and float(pop) < least:
-            return f"weniger als {de(least, 0)} Einwohner, die Werte des Gebiets sind gesperrt"
-        parts = []
-        if withheld:
-            parts.append("gesperrt: " + ", ".join(name(i) for i in withheld))
-        if missing:
-            parts.append("es fehlt " + ", ".join(name(i) for i in missing))
-        return "; ".join(parts) if parts else "nicht alle Indikatoren des Statusindex liegen vor"
-
-    def no_profile_reason(self, row: pd.Series | None) -> str:
-        """Why a region's page has no dimension profile, from its profile row."""
-        if row is None:
-            return "Für dieses Gebiet liegen in dieser Periode keine Werte vor."
-        pop, least = row.get("population"), self.settings.privacy.min_population
-        if pop is not None and pd.notna(pop) and float(pop) < least:
-            return (f"Das Gebiet hat weniger als {de(least, 0)} Einwohner: seine Werte sind zum Schutz der "
-                    "Einzelnen gesperrt.")
-        if row.get("n_suppressed", 0) and row.get("n_suppressed", 0) >= row.get("n_values", 0):
-            return "Die Werte dieses Gebiets sind in dieser Periode gesperrt."
-        return "Für dieses Gebiet liegen in dieser Periode keine Werte vor, aus denen ein Profil entsteht."
+        """(label, text) of the key figures (:func:`serving.key_figures.key_figures`)."""
+        return key_figures(self, region_id, period, row)
 
     def dimensions(self, region_id: str, period: str, row: pd.Series | None) -> dict | None:
         """The dimension scores against the level's mean: chart and table rows, or None without a profile."""
@@ -442,7 +394,7 @@ class ReportBuilder:
             today=date.today().strftime("%d.%m.%Y"), index_href=index_href, facts=self.facts(region_id, per, row),
             warning=warning, indicators=self.indicators(region_id, per), whole=self.whole,
             areas_dative=LEVEL_DATIVE.get(str(self.snap.level), "Gebieten"),
-            dimensions=self.dimensions(region_id, per, row), no_profile=self.no_profile_reason(row),
+            dimensions=self.dimensions(region_id, per, row), no_profile=no_profile_reason(self.settings, row),
             trends=self.trends(region_id, per),
             typology=self.typology(region_id, per, row), classification=self.classification(region_id, per, row),
             flags=self.flags(region_id, per), **planning(self.snap, region_id, per))

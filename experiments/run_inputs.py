@@ -1,0 +1,79 @@
+"""What a training run starts from and ends with: the period it trains on, its inputs (imputed z-values of one
+period), the error for inputs that do not allow a run, and the summary of the run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ml.catalog import Catalog
+from ml.columns import MODEL, column, columns, ids, latest_complete_period
+from ml.config import Settings
+from models.typology import short_name
+
+
+class TrainingError(ValueError):
+    """The inputs do not allow a training run (no profiles, too few regions per class ...)."""
+
+
+@dataclass
+class RunSummary:
+    """A training run: its id, metrics, registered version, whether it became champion, and notes."""
+    run_id: str
+    metrics: dict[str, float]
+    model_version: str | None
+    champion: bool
+    notes: list[str]
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    """Tables of the run for callers (the classifier: 'vergleich', 'wiederholungen', 'rueckweisung', 'auswahl',
+    'auswahl_je_fold' and, with a later-period check, 'spaetere_periode')."""
+    served: str | None = None
+    """The classifier run: the display name of the model the service answers with."""
+    champion_reason: str = ""
+    """Why the run became champion or did not (``ml.tracking.promote``)."""
+
+
+def training_period(profiles: pd.DataFrame, period: str | None, needs_index: bool = True) -> str:
+    """The asked period, else the latest with a status index; where the model does not need the index (the
+    typology) and no period has one, the latest period with profiles."""
+    if period is not None:
+        if period not in set(profiles["period"]):
+            raise TrainingError(f"no profiles for period {period!r}; periods: {', '.join(sorted(set(profiles['period'])))}")
+        return period
+    latest = latest_complete_period(profiles)
+    if latest is None and not needs_index and not profiles.empty:
+        return str(profiles["period"].max())
+    if latest is None:
+        raise TrainingError("no profile has a status index: the status indicators "
+                            "(features.index.status_indicators) have no values; 'sozialradar features' names "
+                            "the ones that have" if not profiles.empty else
+                            "no profiles; run 'sozialradar features' first")
+    return latest
+
+
+def training_frame(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog: Catalog, settings: Settings,
+                   period: str, features: list[str] | None) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """Inputs (imputed z-values, one row per region) of ``period``, their indicator ids and German names."""
+    m = model_matrix[model_matrix["period"] == period].set_index("region_id")
+    if features is None:
+        status = set(settings.features.index.status_indicators) | set(settings.features.index.dynamics_indicators or [])
+        features = [i for i in ids(m.columns, MODEL) if i not in status and catalog[i].polarity != 0]
+    missing = [f for f in features if column(MODEL, f) not in m.columns]
+    if missing:
+        raise TrainingError(f"features not in the profiles: {', '.join(missing)}")
+    X = m[columns(MODEL, features)].dropna(axis=1, how="all")
+    if X.shape[1] == 0:
+        raise TrainingError(f"none of the features has values in {period}")
+    kept = ids(X.columns, MODEL)
+    X = X.dropna()
+    X.columns = kept
+    return X, kept, [short_name(catalog[f].name) for f in kept]
+
+
+def plain_indicators(model_matrix: pd.DataFrame, catalog: Catalog, period: str) -> list[str]:
+    """Shares, rates and means without a direction that have values in ``period`` (left out of the default
+    inputs, named to the analyst where few inputs remain)."""
+    m = model_matrix[model_matrix["period"] == period]
+    return [i for i in ids(m.columns, MODEL) if i in catalog and catalog[i].polarity == 0
+            and catalog[i].kind in ("share", "rate", "mean") and m[column(MODEL, i)].notna().any()]

@@ -1,0 +1,74 @@
+"""A region page's key figures (residents, status and dynamics index) and, where a figure is missing, the region's
+own reason: none of the status index's indicators in the period, a small area whose values are withheld, a
+withheld or missing value — never a guess."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from ml.config import Settings
+from ml.formatting import de
+
+if TYPE_CHECKING:
+    from serving.report import ReportBuilder
+
+
+def _small(row: pd.Series, settings: Settings) -> bool:
+    pop = row.get("population")
+    return pop is not None and pd.notna(pop) and float(pop) < settings.privacy.min_population
+
+
+def key_figures(b: "ReportBuilder", region_id: str, period: str, row: pd.Series | None) -> list[tuple[str, str]]:
+    """(label, text) of the key figures: residents, status and dynamics index."""
+    pop = b.value(region_id, b.settings.features.population_indicator or "einwohner", period, 0)
+    out = [("Einwohner", pop)]
+    if row is None:
+        return out
+    if isinstance(row.get("status_label"), str):
+        rank = ""
+        if b.settings.features.index.ranking and pd.notna(row.get("status_rank")):
+            rank = f" (Rang {int(row['status_rank'])})"
+        out.append(("Statusindex", f"{de(row['status_index'], 2)} – Klasse „{row['status_label']}“{rank}"))
+    else:
+        out.append(("Statusindex", "nicht berechnet: " + no_status_reason(b, region_id, period, row)))
+    if isinstance(row.get("dynamics_label"), str):
+        out.append(("Dynamikindex", f"{de(row['dynamics_index'], 2, sign=True)} – „{row['dynamics_label']}“"))
+    return out
+
+
+def no_status_reason(b: "ReportBuilder", region_id: str, period: str, row: pd.Series) -> str:
+    """Why a region has no status index in a period, from its own cells: none of the index's indicators has
+    values in that period, or the region's values are withheld (a small area) or missing."""
+    def name(i: str) -> str:
+        return b.catalog[i].name if i in b.catalog else i
+
+    used = [i for i in str(row.get("status_indicators") or "").split(",") if i and i != "nan"]
+    if not used:
+        wanted = list(b.settings.features.index.status_indicators)
+        return (f"keiner der Indikatoren des Statusindex liegt für {period} vor ("
+                + ", ".join(name(i) for i in wanted) + ")")
+    cells = {i: b.cell(region_id, i, period) for i in used}
+    withheld = [i for i, (_, flag) in cells.items() if flag == "suppressed"]
+    missing = [i for i, (v, flag) in cells.items() if flag != "suppressed" and v is None]
+    if withheld and _small(row, b.settings):
+        return f"weniger als {de(b.settings.privacy.min_population, 0)} Einwohner, die Werte des Gebiets sind gesperrt"
+    parts = []
+    if withheld:
+        parts.append("gesperrt: " + ", ".join(name(i) for i in withheld))
+    if missing:
+        parts.append("es fehlt " + ", ".join(name(i) for i in missing))
+    return "; ".join(parts) if parts else "nicht alle Indikatoren des Statusindex liegen vor"
+
+
+def no_profile_reason(settings: Settings, row: pd.Series | None) -> str:
+    """Why a region's page has no dimension profile, from its profile row."""
+    if row is None:
+        return "Für dieses Gebiet liegen in dieser Periode keine Werte vor."
+    if _small(row, settings):
+        return (f"Das Gebiet hat weniger als {de(settings.privacy.min_population, 0)} Einwohner: seine Werte sind "
+                "zum Schutz der Einzelnen gesperrt.")
+    if row.get("n_suppressed", 0) and row.get("n_suppressed", 0) >= row.get("n_values", 0):
+        return "Die Werte dieses Gebiets sind in dieser Periode gesperrt."
+    return "Für dieses Gebiet liegen in dieser Periode keine Werte vor, aus denen ein Profil entsteht."
