@@ -134,6 +134,8 @@ def global_rows(series: pd.DataFrame, specs: dict, rows: pd.DataFrame, n_jobs: i
         if spec is None or "global" not in spec.models:
             continue
         mine = rows[rows["indicator_id"] == indicator]
+        if mine.empty:
+            continue        # no per-series candidate forecast a series of it (too short): nor can this one
         reference = next((m for m in spec.models if m != "global" and (mine["model"] == m).any()), None)
         if reference is None:
             raise ForecastError(f"{indicator}: the global model needs a per-series candidate beside it (e.g. naive)")

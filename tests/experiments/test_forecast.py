@@ -94,6 +94,13 @@ def test_forecast_errors_are_clear(sample_inputs, values, tmp_path):
     with pytest.raises(ForecastError, match=r"forecast.indicators: but_quote\) in the regions of level 'gemeinde'\. "
                                             r"The store has values there for: abgaenger_abitur, .* \(\d+ in all\)"):
         run_forecast(others, regions, catalog, configured(settings, tmp_path, indicators=["but_quote"]))
+    # one edition only (a census table): no series is long enough, and the error says how long they must be,
+    # with the global model among the candidates as well
+    one = frame[frame["period"] == "2022"]
+    with pytest.raises(ForecastError, match=r"no series is long enough to forecast: each needs at least 5 observed "
+                                            r"values \(min_train_years\); the longest here has 1 \(periods: 2022\)"):
+        run_forecast(one, regions, catalog, configured(settings, tmp_path, indicators=["sgb2_quote"], min_train_years=5,
+                                                       models=["naive", "drift", "global"]))
 
 
 def test_forecast_command_needs_features(tmp_path):

@@ -171,6 +171,20 @@ def test_global_model_beats_naive_on_mean_reverting_series():
                                   rows[rows["model"] == "naive"][keys].sort_values(keys).reset_index(drop=True))
 
 
+def test_an_indicator_too_short_for_every_candidate_gets_no_global_rows_beside_one_that_is_long_enough():
+    """A store with one long and one one-edition indicator: the long one is forecast by both, the short one by
+    neither, instead of the global model failing for lack of a per-series candidate."""
+    long = _long(_mean_reverting(n=30, T=20))
+    short = long[long["period"] == long["period"].max()].assign(indicator_id="y")
+    series = pd.concat([long, short], ignore_index=True)
+    spec = replace(ANNUAL, models=("naive", "global"))
+    specs = {"x": spec, "y": spec}
+    rows = forecast_frame(series, specs)
+    assert set(rows["indicator_id"]) == {"x"}
+    extra = global_rows(series, specs, rows)
+    assert set(extra["indicator_id"]) == {"x"} and set(extra["model"]) == {"global"}
+
+
 # --- champion rule, race, held-out check, breaks ------------------------------------------------------------
 
 def _backtest(errors: dict[str, float], n_regions=30, origins=("2018", "2019", "2020"), noise=0.3, seed=0):
