@@ -1,5 +1,5 @@
-"""The Berlin *Monitoring Soziale Stadtentwicklung* tables 2013–2021 (old 447-PLR and new 542-PLR grid; the
-official German tables and the English-named open-data versions)."""
+"""The Berlin *Monitoring Soziale Stadtentwicklung* tables from 2013 on (old 447-PLR and new 542-PLR grid; the
+official German tables and the English-named open-data versions; S2's new meaning from the MSS 2023 on)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,14 @@ _MSS_STATUS_TEXT = {"hoch": "1", "mittel": "2", "niedrig": "3", "sehrniedrig": "
 _MSS_DYNAMIK_TEXT = {"positiv": "1", "stabil": "2", "negativ": "3", "planungsraumohnezuordnung": ""}
 _MSS_DYNAMIK_SYMBOL = {"+": "1", "+/-": "2", "-": "3"}
 _MSS_VALUE_INDICATORS = re.compile(r"^mss_(s|d|z_|k|status_summe|status_index|dynamik_summe|dynamik_index)")
+
+
+S2_REDEFINED = 2023
+"""From the MSS 2023 on, S2 counts children in single-parent households (until the MSS 2015 it was long-term
+unemployment; the editions between have no S2): its values, change and z-values get ids of their own, so that
+no series, change or page joins the two meanings."""
+S2_NEW_IDS = {"mss_s2": "mss_s2_alleinerziehende", "mss_d2": "mss_d2_alleinerziehende",
+              "mss_z_s2": "mss_z_s2_alleinerziehende", "mss_z_d2": "mss_z_d2_alleinerziehende"}
 
 
 def _mss_role(name: str) -> tuple[str, str | None, Callable[[pd.Series], pd.Series] | None]:
@@ -170,6 +178,12 @@ def adapt_mss(table: RawTable, mapping: Mapping) -> Adapted:
                                  lines=table.lines), codes, period, {0: "mss_gueltig"}, cells=kom)
         frames.append(part)
     cells = pd.concat(frames, ignore_index=True) if frames else empty_long()
+    later = (pd.to_numeric(cells["period"], errors="coerce") >= S2_REDEFINED) & cells["indicator_id"].isin(S2_NEW_IDS)
+    if later.any():
+        cells.loc[later, "indicator_id"] = cells.loc[later, "indicator_id"].map(S2_NEW_IDS)
+        notes.append(f"S2 of the MSS {S2_REDEFINED} and later counts children in single-parent households (until the "
+                     "MSS 2015: long-term unemployment): imported as mss_s2_alleinerziehende (D2 and the z-values "
+                     "likewise)")
 
     names = cell_column(table, name_pos).str.strip() if name_pos is not None else codes
     level = codes.str.len().map({8: "planungsraum", 6: "bezirksregion", 2: "bezirk"})

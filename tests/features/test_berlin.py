@@ -110,3 +110,40 @@ def test_cli_with_the_berlin_configuration(berlin, tmp_path):
     profiles = pd.read_parquet(tmp_path / "profiles.parquet")
     latest = profiles[(profiles["period"] == "2021") & profiles["status_label"].notna()]
     assert len(latest) == 536 and latest["status_rank"].isna().all()
+
+
+def test_a_later_edition_with_the_new_s2_keeps_it_apart_and_indexes_four_indicators(tmp_path):
+    """The MSS 2023 counts children in single-parent households as S2 (until 2015: long-term unemployment). A 2023
+    table — here the real 2021 table moved to the reference date 31.12.2022, S2 and D2 filled in — imports S2
+    under its own id, never as the old S2, and the status index of that edition is built from S1, S2, S3, S4."""
+    from tests.conftest import SHARED_DATA
+
+    src = SHARED_DATA / "berlin_mss" / "tesch-ch" / "mss_2021_index_indikatoren.csv"
+    if not src.is_file():
+        pytest.skip(f"real open data not present at {SHARED_DATA}")
+    with src.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    for i, row in enumerate(rows):
+        row["ZEIT"] = "202212"
+        if row["S1"].strip():
+            row["S2"], row["D2"] = f"{10 + (i % 17) * 1.5:.5f}", f"{(i % 7) - 3:.5f}"
+    later = tmp_path / "mss_2023_index_indikatoren.csv"
+    with later.open("w", encoding="utf-8", newline="") as handle:
+        out = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        out.writeheader()
+        out.writerows(rows)
+    settings = load_settings(DATA_DIR / "config" / "berlin_mss.yaml",
+                             env={"SOZIALRADAR_STORE__PATH": str(tmp_path / "b.duckdb"),
+                                  "SOZIALRADAR_INGEST__REPORT_DIR": str(tmp_path / "q")})
+    with Store(settings.store.path) as store:
+        rep = ingest_file(later, store, settings)
+        assert rep.status == "ok" and any("single-parent households" in n for n in rep.notes)
+        obs, regions = store.observations(), store.regions()
+    assert set(obs["period"]) == {"2023"}
+    assert "mss_s2" not in set(obs["indicator_id"]) and "mss_d2" not in set(obs["indicator_id"])
+    assert obs["indicator_id"].eq("mss_s2_alleinerziehende").sum() == sum(1 for r in rows if r["S1"].strip())
+    catalog = effective_catalog(settings, [CATALOG_DIR / "berlin_mss.csv"])
+    assert catalog["mss_s2_alleinerziehende"].name.startswith("S2 Kinder und Jugendliche in Alleinerziehenden")
+    result = run_pipeline(obs, regions, catalog, settings)
+    p = result.profiles[result.profiles["status_index"].notna()]
+    assert set(p["status_indicators"]) == {"mss_s1,mss_s2_alleinerziehende,mss_s3,mss_s4"}
