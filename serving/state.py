@@ -114,16 +114,19 @@ class Snapshot:
         """Every period with profiles."""
         return frozenset(self.profiles["period"].astype(str))
 
+    @cached_property
+    def default_period(self) -> str | None:
+        """The period shown when none is asked: the latest with a status index; where no period has one (a county
+        whose tables hold none of the index's indicators), the latest with profiles, whose pages say why they have
+        no index; None without profiles."""
+        return self.latest_period or (max(self.periods) if self.periods else None)
+
     def period_of(self, period: str | None) -> str:
-        """The asked period, or the latest with a status index; :class:`UnknownPeriod` otherwise."""
+        """The asked period, or :attr:`default_period`; :class:`UnknownPeriod` otherwise."""
         if period is None:
-            latest = self.latest_period
-            if latest is None:
-                latest_any = max(self.periods) if self.periods else "YYYY"
-                raise UnknownPeriod("no period with a status index (the status indicators have no values); name a "
-                                    f"period to see the indicators without one (--period {latest_any}, or "
-                                    f"period={latest_any} in the API)")
-            return latest
+            if self.default_period is None:
+                raise UnknownPeriod("no profiles: run 'sozialradar features'")
+            return self.default_period
         if str(period) not in self.periods:
             raise UnknownPeriod(f"no profiles for period {period!r}", str(period))
         return str(period)

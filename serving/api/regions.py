@@ -19,7 +19,7 @@ def router(ctx: Context) -> APIRouter:
     def regions(level: str | None = Query(None, max_length=40, description="Ebene; leer: die der Profile")) -> RegionList:
         s = ctx.snap()
         _, regs = ctx.level_regions(s, level)
-        period = s.latest_period
+        period = s.default_period
         p = s.profiles[s.profiles["period"] == period].set_index("region_id") if period else pd.DataFrame()
         w = ctx.state.explain_period(s, period) if (s.has_warnings and period in s.warning_periods()) else None
         ranking = ctx.settings.features.index.ranking
