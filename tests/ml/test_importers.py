@@ -387,6 +387,22 @@ def test_a_header_names_the_names_of_places_only_with_place_words_beside_it(head
     assert names_places(header) is names
 
 
+@hsettings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["municipality", "district", "Gemeinde", "Stadtteil", "Bezirk", "county", "area",
+                                 "Ortsteil"]), min_size=1, max_size=2),
+       st.sampled_from(["name", "Name", "Bezeichnung", "NAME"]), st.sampled_from(["_", " ", "-", " der "]),
+       st.booleans(), st.sampled_from(["", "indicator", "Träger", "first", "value", "Einwohner"]))
+def test_names_places_holds_for_place_words_and_one_name_word_only(places, name_word, sep, name_first, other):
+    """A name word with place words beside it names places' names, in either order and any separator; one other
+    word beside them ('indicator_name', 'Name des Trägers') and it does not."""
+    from ml.importers.mapping import names_places
+
+    parts = [name_word, *places] if name_first else [*places, name_word]
+    assert names_places(sep.join(parts))
+    if other:
+        assert not names_places(sep.join([other, *parts]))
+
+
 def test_the_one_column_naming_places_names_is_the_name_column(store, settings, tmp_path):
     """'Gemeindename' or 'municipality_name' holds the regions' names; where two do (a hierarchy's 'bzr_name'
     and 'stadtteil_name'), none is taken for the names."""
