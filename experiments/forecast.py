@@ -61,7 +61,8 @@ def run_forecast(values: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, 
     region_ids = set(regions.loc[regions["level"] == level, "region_id"].astype(str))
     if not region_ids:
         raise ForecastError(f"no regions of level {level!r} in the store")
-    series = input_series(values, cfg.indicators, region_ids, cfg.train_until)
+    series = input_series(values, cfg.indicators, region_ids, cfg.train_until,
+                          {i: catalog[i].breaks for i in cfg.indicators if i in catalog and catalog[i].breaks})
     missing = sorted(set(cfg.indicators) - set(series["indicator_id"]))
     if series.empty:
         held = values.loc[values["region_id"].astype(str).isin(region_ids), "indicator_id"].astype(str)

@@ -101,6 +101,7 @@ def profile_spec(catalog: Catalog, settings: Settings, present: set[str] | None 
         impute_neighbors=cfg.impute_neighbors,
         index=cfg.index,
         ddof=0 if cfg.standard_deviation == "population" else 1,
+        breaks={i.indicator_id: i.breaks for i in reported if i.breaks},
     )
 
 

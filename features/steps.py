@@ -10,7 +10,7 @@ alone, and keeping them together shows the whole method (the MSS rules) in one f
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -225,8 +225,10 @@ def standardise_indicators(values: pd.DataFrame, reference: pd.Series, polarity:
     return (values - mean) / sd * sign
 
 
-def compute_changes(panel: pd.DataFrame, periods: int) -> pd.DataFrame:
-    """Change over ``periods`` years per region: value(t) - value(t - periods); NaN where t - periods is missing.
+def compute_changes(panel: pd.DataFrame, periods: int, breaks: dict[str, tuple[int, ...]] | None = None) -> pd.DataFrame:
+    """Change over ``periods`` years per region: value(t) - value(t - periods); NaN where t - periods is missing,
+    and where an indicator's definition changed in between (``breaks``: indicator → years from which it is
+    defined anew).
 
     ``panel`` is indexed by (region_id, period) with annual periods ('YYYY').
     """
@@ -235,7 +237,14 @@ def compute_changes(panel: pd.DataFrame, periods: int) -> pd.DataFrame:
     earlier = pd.MultiIndex.from_arrays([regions, (years - periods).astype(str)], names=["region_id", "period"])
     before = panel.reindex(earlier)
     before.index = panel.index
-    return panel - before
+    out = panel - before
+    for indicator, years_new in (breaks or {}).items():
+        if indicator in out.columns:
+            across = np.zeros(len(out), dtype=bool)
+            for b in years_new:
+                across |= ((years - periods) < b) & (years >= b)
+            out.loc[across, indicator] = np.nan
+    return out
 
 
 def score_dimensions(z: pd.DataFrame, dimension: pd.Series, polarity: pd.Series) -> pd.DataFrame:
@@ -372,6 +381,8 @@ class ProfileSpec:
     impute_neighbors: int
     index: IndexConfig
     ddof: int = 0
+    breaks: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    """Indicator → years from which it is defined anew: no change is computed across them."""
 
 
 def _flag_summary(flags: pd.DataFrame) -> pd.Series:
@@ -432,7 +443,8 @@ def build_profiles(values: pd.DataFrame, spec: ProfileSpec) -> tuple[pd.DataFram
     dimension = pd.Series(spec.dimension)
 
     z = standardise_indicators(panel, is_ref, polarity, spec.ddof, blocks)
-    dz = standardise_indicators(compute_changes(panel, spec.dynamics_periods), is_ref, polarity, spec.ddof, blocks)
+    dz = standardise_indicators(compute_changes(panel, spec.dynamics_periods, spec.breaks), is_ref, polarity, spec.ddof,
+                                blocks)
     dynamics_source = z if spec.index.dynamics_indicators else dz
     dynamics_used = list(spec.index.dynamics_indicators or spec.index.status_indicators)
     index = compute_status_index(z, dynamics_source, is_ref, spec.index, list(spec.index.status_indicators),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 
 INDICATOR_FIELDS = (
     "indicator_id", "name", "dimension", "unit", "polarity", "kind", "numerator", "denominator",
-    "scale", "frequency", "monitors", "lenses", "basis", "min", "max", "source",
+    "scale", "frequency", "monitors", "lenses", "basis", "min", "max", "source", "breaks",
 )
 REQUIRED_FIELDS = ("indicator_id", "name", "dimension", "unit", "polarity", "kind", "frequency")
 
@@ -64,6 +65,15 @@ class Indicator:
     max: float | None = None
     source: str = ""
     catalog_file: str = ""
+    breaks: tuple[int, ...] = ()
+    """Years from which the indicator is defined anew (Berlin's S1 counts SGB II only from the MSS 2019 on): no
+    change, dynamics or forecast joins values from either side of a break."""
+
+    def break_between(self, earlier: str | int, later: str | int) -> int | None:
+        """The latest definition break after ``earlier`` and at or before ``later`` (years), or None."""
+        a, b = int(str(earlier)[:4]), int(str(later)[:4])
+        inside = [y for y in self.breaks if a < y <= b]
+        return max(inside) if inside else None
 
     @property
     def valid_range(self) -> tuple[float, float]:
@@ -233,6 +243,9 @@ def read_indicators(path: Path, dimensions: dict[str, Dimension]) -> list[Indica
         persons_raw = row.get("persons", "").strip().lower()
         if persons_raw not in ("", "true", "false"):
             raise CatalogError(f"{where}: persons must be true or false (empty: true); got {row['persons']!r}")
+        breaks_raw = _split(row.get("breaks", ""))
+        if not all(re.fullmatch(r"(19|20)\d\d", b) for b in breaks_raw):
+            raise CatalogError(f"{where}: breaks must be years separated by '|' (e.g. 2019); got {row['breaks']!r}")
         lo = _optional_float(path, line, "min", row.get("min", ""))
         hi = _optional_float(path, line, "max", row.get("max", ""))
         if lo is not None and hi is not None and lo > hi:
@@ -243,7 +256,7 @@ def read_indicators(path: Path, dimensions: dict[str, Dimension]) -> list[Indica
                 polarity=polarity, kind=kind, frequency=freq, numerator=numerator, denominator=denominator,
                 scale=scale, monitors=_split(row.get("monitors", "")), lenses=_split(row.get("lenses", "")),
                 basis=basis_raw == "true", persons=persons_raw != "false", min=lo, max=hi, source=row.get("source", "").strip(),
-                catalog_file=path.name,
+                catalog_file=path.name, breaks=tuple(sorted(int(b) for b in breaks_raw)),
             )
         )
     return out

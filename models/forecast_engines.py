@@ -19,11 +19,16 @@ Progress = Callable[[int, int], None]
 
 
 def input_series(values: pd.DataFrame, indicators: list[str], region_ids: set[str] | None,
-                 train_until: str | None) -> pd.DataFrame:
+                 train_until: str | None, breaks: dict[str, tuple[int, ...]] | None = None) -> pd.DataFrame:
     """The long frame (region_id, indicator_id, period, value) the engines work on: the chosen indicators
     and regions, periods up to ``train_until``; suppressed and missing values become NaN (gaps), never
-    numbers."""
+    numbers. Where an indicator was defined anew (``breaks``: indicator → years), only the values of its latest
+    definition up to ``train_until`` are kept."""
     v = values[values["indicator_id"].isin(indicators)]
+    for indicator, years in (breaks or {}).items():
+        last = max((y for y in years if train_until is None or str(y) <= train_until[:4]), default=None)
+        if last is not None:
+            v = v[(v["indicator_id"] != indicator) | (v["period"].str[:4] >= str(last))]
     if region_ids is not None:
         v = v[v["region_id"].isin(region_ids)]
     if train_until is not None:

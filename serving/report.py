@@ -229,11 +229,12 @@ class ReportBuilder:
                 if flag == "missing":
                     continue
                 comp, how = self._comparison(ind, period)
-                change, since = None, ""
+                change, since, redefined = None, "", None
                 for prev in reversed([p for p in periods if p < period and len(p) == len(period)]):
                     pv, pflag = self.cell(region_id, ind, prev)
                     if pflag != "missing":
-                        if value is not None and pv is not None:
+                        redefined = meta.break_between(prev, period)
+                        if value is not None and pv is not None and redefined is None:
                             change, since = value - pv, prev
                         break
                 series = [(int(p), self.cell(region_id, ind, p)[0]) for p in periods if p.isdigit() and p <= period]
@@ -244,6 +245,7 @@ class ReportBuilder:
                     "change": de(change, dec, sign=True) if change is not None else "–",
                     "change_unit": ("Pp." if meta.unit == "%" else meta.unit or "") if change is not None else "",
                     "since": since,
+                    "redefined": f"neu abgegrenzt ab {redefined}" if redefined else "",
                     "note": FLAG_TEXT.get(flag, "") if flag != "ok" else self._judge(ind, value, period),
                     "spark": Markup(sparkline(series, f"{meta.name}, Verlauf", meta.unit or "", dec)),
                 })

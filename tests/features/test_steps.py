@@ -103,6 +103,15 @@ def test_changes_over_k_periods():
     assert ch["a"].iloc[2] == 3.0 and ch["a"].iloc[3] == 3.0
 
 
+def test_no_change_across_a_definition_break():
+    """An indicator defined anew from 2021 has no change 2019 → 2021 nor 2020 → 2022; the others keep theirs."""
+    idx = pd.MultiIndex.from_tuples([("r", str(y)) for y in range(2019, 2024)], names=["region_id", "period"])
+    panel = pd.DataFrame({"a": [1.0, 2.0, 4.0, 7.0, 11.0], "b": [1.0, 2.0, 4.0, 7.0, 11.0]}, index=idx)
+    ch = compute_changes(panel, 2, {"a": (2021,)})
+    assert ch["a"].isna().tolist() == [True, True, True, True, False] and ch["a"].iloc[4] == 7.0
+    assert ch["b"].isna().tolist() == [True, True, False, False, False]
+
+
 def test_dimension_scores():
     z = pd.DataFrame({"a": [1.0, -1.0], "b": [3.0, np.nan], "c": [10.0, 10.0]}, index=["x", "y"])
     dims = score_dimensions(z, pd.Series({"a": "arbeit", "b": "arbeit", "c": "raum"}), pd.Series({"a": 1, "b": -1, "c": 0}))

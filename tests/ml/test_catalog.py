@@ -87,6 +87,24 @@ def test_row_errors(tmp_path, row, message):
         read_indicators(_write(tmp_path, row), dims)
 
 
+def test_definition_breaks_are_years(tmp_path):
+    """``breaks``: the years from which an indicator is defined anew ('2019', '2011|2019'); anything else names
+    file and line; a file without the column has none."""
+    dims = load_dimensions(CATALOG_DIR / "dimensions.csv")
+    head = "indicator_id,name,dimension,unit,polarity,kind,frequency,breaks\n"
+    path = tmp_path / "breaks.csv"
+    path.write_text(head + "a,A,arbeit,%,1,mean,annual,2019\nb,B,arbeit,%,1,mean,annual,2019|2011\n"
+                           "c,C,arbeit,%,1,mean,annual,\n", encoding="utf-8")
+    a, b, c = read_indicators(path, dims)
+    assert (a.breaks, b.breaks, c.breaks) == ((2019,), (2011, 2019), ())
+    assert a.break_between("2017", "2019") == 2019 and a.break_between("2019", "2021") is None
+    assert b.break_between(2009, 2021) == 2019 and b.break_between("2010", "2012") == 2011
+    path.write_text(head + "a,A,arbeit,%,1,mean,annual,ab 2019\n", encoding="utf-8")
+    with pytest.raises(CatalogError, match=r"breaks\.csv:2: breaks must be years separated by '\|'"):
+        read_indicators(path, dims)
+    assert all(i.breaks == () for i in read_indicators(CATALOG_DIR / "indicators.csv", dims))
+
+
 def test_extension_may_add_but_not_redefine(tmp_path):
     path = _write(tmp_path, "kreis_extra,Eigener Indikator,arbeit,%,1,share,arbeitslose,einwohner,100,annual,,,false,,,\n")
     cat = load_catalog(CATALOG_DIR / "dimensions.csv", [CATALOG_DIR / "indicators.csv", path])

@@ -214,6 +214,19 @@ def test_input_series_hides_suppressed_values_and_cuts_periods():
     assert s["period"].tolist() == ["2016", "2017-12"]
 
 
+def test_input_series_keeps_only_the_latest_definition_up_to_the_training_end():
+    """An indicator defined anew from 2019 is forecast from its values since 2019; a break after the training
+    end does not cut; an indicator without break keeps every year."""
+    years = [str(y) for y in range(2013, 2022)]
+    v = pd.DataFrame({"region_id": "a", "indicator_id": ["s1"] * 9 + ["s3"] * 9, "period": years * 2,
+                      "value": np.arange(18.0), "flag": "ok"})
+    s = input_series(v, ["s1", "s3"], None, None, {"s1": (2019,)})
+    assert s.loc[s["indicator_id"] == "s1", "period"].tolist() == ["2019", "2020", "2021"]
+    assert s.loc[s["indicator_id"] == "s3", "period"].tolist() == years
+    s = input_series(v, ["s1"], None, "2017", {"s1": (2019,)})
+    assert s["period"].tolist() == years[:5]
+
+
 def _sample_series(sample_inputs, indicators, n_regions):
     from features.pipeline import run_pipeline
 

@@ -293,3 +293,39 @@ def test_without_any_status_indicator_the_page_says_which_are_missing(tmp_path):
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", ReportBuilder(settings, st.current()).region_page("1", None)))
     wanted = ", ".join(catalog[i].name for i in settings.features.index.status_indicators)
     assert f"Statusindex nicht berechnet: keiner der Indikatoren des Statusindex liegt für 2022 vor ({wanted})" in text
+
+
+def test_no_change_is_shown_across_a_definition_break(tmp_path):
+    """An indicator of a county's own catalog defined anew from 2021: the 2021 page shows no change since 2020 and
+    says it was defined anew; the 2020 page shows the change since 2019."""
+    from experiments.jobs import features_job
+    from ml.config import load_settings
+    from ml.importers import ingest_file
+
+    own = tmp_path / "eigene.csv"
+    own.write_text("indicator_id,name,dimension,unit,polarity,kind,numerator,denominator,scale,frequency,breaks\n"
+                   "alq_eigen,Arbeitslosenquote (eigene),arbeit,%,1,share,-,-,,annual,2021\n", encoding="utf-8")
+    config = tmp_path / "c.yaml"
+    config.write_text(f"catalog:\n  indicators: ['{own}']\nfeatures:\n  index:\n    status_indicators: [alq_eigen]\n",
+                      encoding="utf-8")
+    settings = load_settings(config, env={"SOZIALRADAR_STORE__PATH": str(tmp_path / "m.duckdb")})
+    regions = tmp_path / "regions.csv"
+    regions.write_text("region_id,name,level\n1,Nord,gemeinde\n2,Süd,gemeinde\n3,Mitte,gemeinde\n", encoding="utf-8")
+    values = tmp_path / "werte.csv"
+    values.write_text("region_id,indicator_id,period,value\n" + "".join(
+        f"{r},{i},{y},{v}\n" for r in (1, 2, 3) for y in (2019, 2020, 2021)
+        for i, v in (("einwohner", 4000 + 100 * r), ("alq_eigen", 6.0 + r + (y - 2019) * 0.5 - (3 if y == 2021 else 0)))),
+        encoding="utf-8")
+    with Store(settings.store.path) as store:
+        for f in (regions, values):
+            assert ingest_file(f, store, settings).status == "ok"
+    features_job(settings, None, None)
+    st = ServiceState(settings, serving_catalog(settings))
+    st.load()
+    builder = ReportBuilder(settings, st.current())
+    rows = {p: next(r for d in builder.indicators("1", p) for r in d["rows"] if r["name"] == "Arbeitslosenquote (eigene)")
+            for p in ("2020", "2021")}
+    assert rows["2021"]["change"] == "–" and rows["2021"]["redefined"] == "neu abgegrenzt ab 2021"
+    assert rows["2020"]["change"] == "+0,5" and rows["2020"]["since"] == "2019" and rows["2020"]["redefined"] == ""
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", builder.region_page("1", "2021")))
+    assert "neu abgegrenzt ab 2021" in text
