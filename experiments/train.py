@@ -45,6 +45,7 @@ from models.lvq_selection import (
 from models.packaging import MODEL_CODE, save_classifier, save_lvq, save_typology
 from models.typology import METHODS, Typology, choose_method
 
+
 def _target(profiles: pd.DataFrame, period: str, target: str, settings: Settings) -> pd.Series:
     p = profiles[profiles["period"] == period].set_index("region_id")
     if target == "planted_type":
