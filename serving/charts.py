@@ -148,9 +148,11 @@ def fan_chart(history: list[tuple[int, float | None]], forecast: list[dict], tit
     return "".join(out)
 
 
-def sparkline(points: list[tuple[int, float | None]], title: str, unit: str = "", decimals: int = 1) -> str:
+def sparkline(points: list[tuple[int, float | None]], title: str, unit: str = "", decimals: int = 1,
+              breaks: tuple[int, ...] = ()) -> str:
     """A small trend line for a table cell: the observed values over the years (a gap where a value is
-    withheld or missing), the last value marked. Its text alternative lists every value."""
+    withheld or missing, and at a definition break: ``breaks``, the years from which the indicator is defined
+    anew), the last value marked. Its text alternative lists every value and names the breaks."""
     width, height, pad = 96, 22, 3
     shown = [(y, v) for y, v in points if v is not None and math.isfinite(v)]
     if len(shown) < 2:
@@ -162,10 +164,23 @@ def sparkline(points: list[tuple[int, float | None]], title: str, unit: str = ""
     yv = lambda v: pad + (hi - v) / span * (height - 2 * pad) if hi != lo else height / 2  # noqa: E731
     desc = "; ".join(f"{y}: {de(v, decimals) if v is not None and math.isfinite(v) else 'kein Wert'}"
                      for y, v in points)
+    inside = [b for b in breaks if xlo < b <= xhi]
+    if inside:
+        desc += "; neu abgegrenzt ab " + ", ".join(map(str, inside))
     out = [f'<svg role="img" viewBox="0 0 {width} {height}" width="{width}" height="{height}" class="spark" '
            f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}: {escape(desc)} {escape(unit)}</title>']
     segment: list[tuple[int, float]] = []
     for y, v in points + [(None, None)]:
+        crosses = bool(segment) and y is not None and any(segment[-1][0] < b <= y for b in inside)
+        if crosses and v is not None and math.isfinite(v):
+            # a new definition from here on: the line is not drawn across the break
+            if len(segment) > 1:
+                pts = " ".join(f"{xs(a):.1f},{yv(b):.1f}" for a, b in segment)
+                out.append(f'<polyline points="{pts}" fill="none" stroke="{INK}" stroke-width="1.5"/>')
+            else:
+                a, b = segment[0]
+                out.append(f'<circle cx="{xs(a):.1f}" cy="{yv(b):.1f}" r="1.5" fill="{INK}"/>')
+            segment = []
         if v is None or not math.isfinite(v):
             if len(segment) > 1:
                 pts = " ".join(f"{xs(a):.1f},{yv(b):.1f}" for a, b in segment)

@@ -247,7 +247,7 @@ class ReportBuilder:
                     "since": since,
                     "redefined": f"neu abgegrenzt ab {redefined}" if redefined else "",
                     "note": FLAG_TEXT.get(flag, "") if flag != "ok" else self._judge(ind, value, period),
-                    "spark": Markup(sparkline(series, f"{meta.name}, Verlauf", meta.unit or "", dec)),
+                    "spark": Markup(sparkline(series, f"{meta.name}, Verlauf", meta.unit or "", dec, meta.breaks)),
                 })
             if rows:
                 name = self.catalog.dimensions[dim].name if dim in self.catalog.dimensions else dim

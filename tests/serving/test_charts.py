@@ -34,6 +34,17 @@ def test_sparkline_breaks_at_gaps_and_names_every_value():
     assert sparkline([(2021, 1.0)], "t") == "" and sparkline([(2020, None), (2021, None)], "t") == ""
 
 
+def test_sparkline_is_not_drawn_across_a_definition_break():
+    """S1 counts SGB II only from 2019: the line ends in 2017 and starts anew in 2019, and the text says so."""
+    points = [(2013, 7.6), (2015, 7.0), (2017, 5.7), (2019, 3.3), (2021, 3.6)]
+    whole = sparkline(points, "S1", "%", 1)
+    split = sparkline(points, "S1", "%", 1, breaks=(2019,))
+    assert whole.count("<polyline") == 1 and split.count("<polyline") == 2
+    assert "neu abgegrenzt ab 2019" in split and "neu abgegrenzt" not in whole
+    # a break outside the years shown changes nothing
+    assert sparkline(points, "S1", "%", 1, breaks=(2011,)) == whole
+
+
 @given(st.lists(st.one_of(st.none(), st.just(math.nan),
                           st.floats(min_value=-1e6, max_value=1e6, allow_nan=False)), min_size=0, max_size=25),
        st.integers(min_value=1990, max_value=2030))
