@@ -76,9 +76,10 @@ def dimension_bars(rows: list[tuple[str, float | None, float | None]], title: st
 
 
 def fan_chart(history: list[tuple[int, float | None]], forecast: list[dict], title: str, desc: str,
-              unit: str = "", chart_id: str = "f") -> str:
-    """A line of the observed values (gaps where a value is withheld) and the forecast with its 80 % and 95 %
-    intervals as two bands; ``forecast`` rows: year, yhat, lo80, hi80, lo95, hi95."""
+              unit: str = "", chart_id: str = "f", breaks: tuple[int, ...] = ()) -> str:
+    """A line of the observed values (gaps where a value is withheld, and at a definition break: ``breaks``,
+    the years from which the indicator is defined anew) and the forecast with its 80 % and 95 % intervals as two
+    bands; ``forecast`` rows: year, yhat, lo80, hi80, lo95, hi95."""
     width, height, left, right, top, bottom = 620, 240, 58, 16, 26, 30
     years = [y for y, _ in history] + [f["year"] for f in forecast]
     if not years:
@@ -123,6 +124,9 @@ def fan_chart(history: list[tuple[int, float | None]], forecast: list[dict], tit
         band("lo80", "hi80", BAND80)
     segments, current = [], []
     for yr, v in history:
+        if current and any(current[-1][0] < b <= yr for b in breaks):
+            segments.append(current)        # a new definition from here on: no line across the break
+            current = []
         if v is None or not math.isfinite(v):
             if current:
                 segments.append(current)

@@ -299,8 +299,11 @@ class ReportBuilder:
             if gaps:
                 sentence.append(f"gesperrte Jahre (Lücken): {', '.join(map(str, gaps))}")
             text = "; ".join(sentence) + "."
+            redefined = [b for b in meta.breaks if history and history[0][0] < b <= history[-1][0]]
+            if redefined:
+                text = text[:-1] + f"; neu abgegrenzt ab {', '.join(map(str, redefined))}."
             chart = fan_chart(history, forecast, f"{meta.name}: Verlauf und Prognose", text, meta.unit,
-                              chart_id=f"f{k}")
+                              chart_id=f"f{k}", breaks=meta.breaks)
             out.append({"name": meta.name, "chart": Markup(chart), "text": text})
         return out
 

@@ -6,7 +6,7 @@ import re
 import pytest
 from hypothesis import given, strategies as st
 
-from serving.charts import dimension_bars, fan_chart, sparkline
+from serving.charts import INK, dimension_bars, fan_chart, sparkline
 
 
 def test_fan_chart_leaves_gaps_and_draws_bands():
@@ -43,6 +43,11 @@ def test_sparkline_is_not_drawn_across_a_definition_break():
     assert "neu abgegrenzt ab 2019" in split and "neu abgegrenzt" not in whole
     # a break outside the years shown changes nothing
     assert sparkline(points, "S1", "%", 1, breaks=(2011,)) == whole
+    # the fan chart's history likewise
+    forecast = [{"year": 2023, "yhat": 3.7, "lo80": 3.2, "hi80": 4.2, "lo95": 2.9, "hi95": 4.5}]
+    history_line = f'stroke="{INK}" stroke-width="2"'
+    assert fan_chart(points, forecast, "S1", "d", "%").count(history_line) == 1
+    assert fan_chart(points, forecast, "S1", "d", "%", breaks=(2019,)).count(history_line) == 2
 
 
 @given(st.lists(st.one_of(st.none(), st.just(math.nan),
