@@ -74,16 +74,16 @@ def run_forecast(values: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, 
             + (f"The store has values there for: {shown}. Name them in forecast.indicators of the configuration."
                if held else "The store has no values for regions of that level."))
     n_series = len(series[["region_id", "indicator_id"]].drop_duplicates())
-    observed = series.dropna(subset=["value"]).groupby(["indicator_id", "region_id"]).size().groupby(
-        "indicator_id").max()
-    if all(observed.get(i, 0) < spec.min_train for i, spec in specs.items()):
-        periods = sorted(series.dropna(subset=["value"])["period"].unique())
+    known = series.dropna(subset=["value"])
+    longest = known.groupby(["indicator_id", "region_id"]).size().groupby("indicator_id").max()
+    if all(longest.get(i, 0) < spec.min_train for i, spec in specs.items()):
+        needed = sorted({f"{spec.min_train} observed values (min_train_{'months' if spec.frequency == 'monthly' else 'years'})"
+                         for i, spec in specs.items() if i in longest.index or longest.empty})
+        periods = sorted(known["period"].unique())
         raise ForecastError(
-            "no series is long enough to forecast: each needs at least "
-            + ", ".join(sorted({f"{spec.min_train} observed values ({'min_train_months' if spec.frequency == 'monthly' else 'min_train_years'})"
-                                for i, spec in specs.items() if i in observed.index or observed.empty}))
-            + f"; the longest here has {int(observed.max()) if len(observed) else 0} (periods: "
-            + (", ".join(periods[:8]) + (" …" if len(periods) > 8 else "")) + "). Import earlier editions first.")
+            f"no series is long enough to forecast: each needs at least {', '.join(needed)}; the longest here has "
+            f"{int(longest.max()) if len(longest) else 0} (periods: {', '.join(periods[:8])}"
+            f"{' …' if len(periods) > 8 else ''}). Import earlier editions first.")
     t0 = time.perf_counter()
     if engine == "spark":
         def run(s, sp, prog):

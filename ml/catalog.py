@@ -71,9 +71,7 @@ class Indicator:
 
     def break_between(self, earlier: str | int, later: str | int) -> int | None:
         """The latest definition break after ``earlier`` and at or before ``later`` (years), or None."""
-        a, b = int(str(earlier)[:4]), int(str(later)[:4])
-        inside = [y for y in self.breaks if a < y <= b]
-        return max(inside) if inside else None
+        return break_between(self.breaks, earlier, later)
 
     @property
     def valid_range(self) -> tuple[float, float]:
@@ -88,6 +86,14 @@ class Indicator:
         if self.max is not None:
             hi = self.max
         return lo, hi
+
+
+def break_between(breaks: Iterable[int], earlier: str | int, later: str | int) -> int | None:
+    """The latest of ``breaks`` (years from which an indicator is defined anew) after ``earlier`` and at or before
+    ``later`` (years or periods), or None: whether two values may be joined by a change or a line."""
+    a, b = int(str(earlier)[:4]), int(str(later)[:4])
+    inside = [y for y in breaks if a < y <= b]
+    return max(inside) if inside else None
 
 
 @dataclass

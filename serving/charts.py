@@ -10,6 +10,7 @@ from html import escape
 
 import numpy as np
 
+from ml.catalog import break_between
 from ml.formatting import de
 
 INK, MUTED, GRID = "#1b1b1b", "#595959", "#d0d0d0"
@@ -124,7 +125,7 @@ def fan_chart(history: list[tuple[int, float | None]], forecast: list[dict], tit
         band("lo80", "hi80", BAND80)
     segments, current = [], []
     for yr, v in history:
-        if current and any(current[-1][0] < b <= yr for b in breaks):
+        if current and break_between(breaks, current[-1][0], yr) is not None:
             segments.append(current)        # a new definition from here on: no line across the break
             current = []
         if v is None or not math.isfinite(v):
@@ -174,27 +175,23 @@ def sparkline(points: list[tuple[int, float | None]], title: str, unit: str = ""
     out = [f'<svg role="img" viewBox="0 0 {width} {height}" width="{width}" height="{height}" class="spark" '
            f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}: {escape(desc)} {escape(unit)}</title>']
     segment: list[tuple[int, float]] = []
+
+    def flush() -> None:
+        if len(segment) > 1:
+            pts = " ".join(f"{xs(a):.1f},{yv(b):.1f}" for a, b in segment)
+            out.append(f'<polyline points="{pts}" fill="none" stroke="{INK}" stroke-width="1.5"/>')
+        elif segment:
+            a, b = segment[0]
+            out.append(f'<circle cx="{xs(a):.1f}" cy="{yv(b):.1f}" r="1.5" fill="{INK}"/>')
+        segment.clear()
+
     for y, v in points + [(None, None)]:
-        crosses = bool(segment) and y is not None and any(segment[-1][0] < b <= y for b in inside)
-        if crosses and v is not None and math.isfinite(v):
-            # a new definition from here on: the line is not drawn across the break
-            if len(segment) > 1:
-                pts = " ".join(f"{xs(a):.1f},{yv(b):.1f}" for a, b in segment)
-                out.append(f'<polyline points="{pts}" fill="none" stroke="{INK}" stroke-width="1.5"/>')
-            else:
-                a, b = segment[0]
-                out.append(f'<circle cx="{xs(a):.1f}" cy="{yv(b):.1f}" r="1.5" fill="{INK}"/>')
-            segment = []
         if v is None or not math.isfinite(v):
-            if len(segment) > 1:
-                pts = " ".join(f"{xs(a):.1f},{yv(b):.1f}" for a, b in segment)
-                out.append(f'<polyline points="{pts}" fill="none" stroke="{INK}" stroke-width="1.5"/>')
-            elif segment:
-                a, b = segment[0]
-                out.append(f'<circle cx="{xs(a):.1f}" cy="{yv(b):.1f}" r="1.5" fill="{INK}"/>')
-            segment = []
-        else:
-            segment.append((y, v))
+            flush()
+            continue
+        if segment and break_between(inside, segment[-1][0], y) is not None:
+            flush()         # a new definition from here on: the line is not drawn across the break
+        segment.append((y, v))
     y, v = shown[-1]
     out.append(f'<circle cx="{xs(y):.1f}" cy="{yv(v):.1f}" r="2.5" fill="{BLUE}"/></svg>')
     return "".join(out)

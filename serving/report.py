@@ -23,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 from markupsafe import Markup
 
+from ml.catalog import break_between
 from ml.columns import DIM, column, ids
 from ml.config import Settings
 from ml.formatting import de, percent
@@ -299,9 +300,9 @@ class ReportBuilder:
             if gaps:
                 sentence.append(f"gesperrte Jahre (Lücken): {', '.join(map(str, gaps))}")
             text = "; ".join(sentence) + "."
-            redefined = [b for b in meta.breaks if history and history[0][0] < b <= history[-1][0]]
+            redefined = history and break_between(meta.breaks, history[0][0], history[-1][0])
             if redefined:
-                text = text[:-1] + f"; neu abgegrenzt ab {', '.join(map(str, redefined))}."
+                text = text[:-1] + f"; neu abgegrenzt ab {redefined}."
             chart = fan_chart(history, forecast, f"{meta.name}: Verlauf und Prognose", text, meta.unit,
                               chart_id=f"f{k}", breaks=meta.breaks)
             out.append({"name": meta.name, "chart": Markup(chart), "text": text})

@@ -183,8 +183,7 @@ def names_places(header: str) -> bool:
     """Whether a header names the names of places: 'municipality_name', 'district name', 'Gemeindename',
     'Stadtteilbezeichnung', 'Name der Gemeinde', 'Kreis (Name)' — a name word with only place words beside it
     (so 'indicator_name' or 'Name des Trägers' are not)."""
-    parts = re.findall(r"[a-z]+", re.sub(r"(?<=[a-z])(?=[A-Z])", " ", str(header)).lower()
-                       .translate(str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})))
+    parts = re.findall(r"[a-z]+", fold(re.sub(r"(?<=[a-zäöüß])(?=[A-ZÄÖÜ])", " ", str(header))))
     parts = [w for w in parts if w not in _LINKS]
     if not parts:
         return False
