@@ -50,6 +50,24 @@ def name_key(text: str) -> str:
     return re.sub(r"[\W_]+", "", fold(text))
 
 
+def loose_key(text: str) -> str:
+    """A region name as compared with an abbreviation: :func:`fold`, letters and digits only."""
+    return re.sub(r"[^a-z0-9]+", "", fold(text))
+
+
+def abbreviation_pattern(name: str) -> re.Pattern | None:
+    """For a name abbreviated with full stops after letters ('Charlottenburg-Wilm.', 'Friedrichsh.-Kreuzberg',
+    'Stülerstr.'), a pattern that the :func:`loose_key` of its written-out forms match; None for other names."""
+    folded = fold(name)
+    if not re.search(r"[a-z]\.", folded):
+        return None
+    parts = re.split(r"(?<=[a-z])\.", folded)
+    keys = [re.sub(r"[^a-z0-9]+", "", part) for part in parts]
+    if sum(len(k) for k in keys) < 4:
+        return None
+    return re.compile("[a-z]*".join(re.escape(k) for k in keys[:-1]) + "[a-z]*" + re.escape(keys[-1]))
+
+
 def canonical_level(text: str) -> str | None:
     """The level a German or English level word stands for ('Stadtbezirk' -> 'bezirk'), or None."""
     return LEVEL_WORDS.get(name_key(text)) if str(text).strip() else None
@@ -74,13 +92,20 @@ class RegionLookup:
     """The store's regions by code and by name, to resolve what a file writes in its region column."""
 
     regions: pd.DataFrame
+    abbreviations: dict[str, str] = field(init=False, default_factory=dict)
+    """Names read as an abbreviation of one region's name or the other way round ('Charlottenburg-Wilmersdorf' →
+    'Charlottenburg-Wilm.'), text → the store's name; the import report names them."""
     _by_name: dict[str, list[tuple[str, str, str]]] = field(init=False, repr=False)
     _names: list[str] = field(init=False, repr=False)
+    _abbreviated: list[tuple[re.Pattern, tuple[str, str, str]]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._by_name = {}
+        self._abbreviated = []
         for rid, name, level in self.regions[["region_id", "name", "level"]].itertuples(index=False):
             self._by_name.setdefault(name_key(name), []).append((str(rid), str(name), str(level)))
+            if (pattern := abbreviation_pattern(str(name))) is not None:
+                self._abbreviated.append((pattern, (str(rid), str(name), str(level))))
         self._names = sorted({str(n) for n in self.regions["name"]})
 
     @property
@@ -91,6 +116,20 @@ class RegionLookup:
     def _candidates(self, text: str, level: str | None) -> list[tuple[str, str, str]]:
         found = self._by_name.get(name_key(text), [])
         return [c for c in found if level is None or c[2] == level]
+
+    def _abbreviation(self, text: str, level: str | None) -> list[tuple[str, str, str]]:
+        """The regions whose name ``text`` abbreviates ('Charlottenburg-Wilm.', 'Stülerstr.': a '.' after letters
+        stands for letters left out), or whose abbreviated name ``text`` writes out in full."""
+        key = loose_key(text)
+        if not key:
+            return []
+        found = []
+        if (pattern := abbreviation_pattern(str(text))) is not None:
+            found = [c for k, cands in self._by_name.items() for c in cands
+                     if pattern.fullmatch(loose_key(c[1]))]
+        found += [c for pattern, c in self._abbreviated if pattern.fullmatch(key)]
+        unique = {c[0]: c for c in found if level is None or c[2] == level}
+        return list(unique.values())
 
     def resolve_all(self, items: list[tuple[str, str | None]]) -> list[tuple[str | None, str | None]]:
         """``resolve`` for every (text, level hint) of one file. A name left ambiguous is read as the one level
@@ -123,6 +162,10 @@ class RegionLookup:
             written, rest = split_level(text)
             if written is not None and (hint is None or hint == written):
                 found = self._candidates(rest, written)
+        if not found:
+            found = self._abbreviation(text, hint)
+            if len(found) == 1:
+                self.abbreviations[str(text)] = found[0][1]
         if len(found) == 1:
             return found[0][0], None
         if len(found) > 1:

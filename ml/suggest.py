@@ -304,6 +304,10 @@ def _numeric_kind(values: pd.Series, decimal: str = ",") -> str | None:
     return "text"
 
 
+LONG_SCAN_LINES = 500_000
+"""Lines of a large long table read for its indicator cells (the header needs only the first 400)."""
+
+
 def _head_copy(path: Path, lines: int = 400) -> Path:
     """The first lines of a large delimited file (a header is found near the top)."""
     if path.suffix.lower() in (".xlsx", ".xlsm", ".parquet", ".pq") or path.stat().st_size < 2_000_000:
@@ -360,10 +364,11 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
     if not path.is_file():
         raise FileFormatError(f"file not found: {path}")
     head = _head_copy(path)
+    cut = head != path
     try:
         table, header_line, titles = find_header(head, sheet=sheet)
     finally:
-        if head != path:
+        if cut:
             shutil.rmtree(head.parent, ignore_errors=True)
     header = [header_key(h) for h in table.header]
     names = distinct_headers(table.header)      # a repeated name is told apart by its order, as the import does
@@ -426,11 +431,19 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
                         [f"c{i}", f"c{ind}"] + ([f"c{p}"] if p is not None else [])).any():
                     out.region_column = h
                     break
-        codes = sorted(set(frame[f"c{ind}"].str.strip()) - {i.indicator_id for i in catalog})
-        if codes:
-            out.notes.append(f"{len(codes)} indicator codes are not catalog ids (extend the catalog, see README): "
-                             + ", ".join(codes[:10]) + (" …" if len(codes) > 10 else ""))
         out.indicator_column, out.value_column = table.header[ind], table.header[val]
+        cells, values = frame[f"c{ind}"], frame[f"c{val}"]
+        if cut:     # a large file: its indicator cells are gathered from much more than the header's lines
+            more = _head_copy(path, LONG_SCAN_LINES)
+            try:
+                whole = read_table(more, header_line=header_line).frame()
+                cells, values = whole[f"c{ind}"], whole[f"c{val}"]
+            finally:
+                shutil.rmtree(more.parent, ignore_errors=True)
+            if len(whole) >= LONG_SCAN_LINES - header_line:
+                out.notes.append(f"the indicator cells were read from the first {LONG_SCAN_LINES:,} lines; cells "
+                                 "further down are not listed (unmapped, they are quarantined as unknown indicators)")
+        _match_indicator_cells(out, cells, values, catalog, decimal)
         return out
     skip = {r, lvl, nm, p} | {table.header.index(h) for h in breakdowns}
     data_columns = [i for i in range(len(header)) if i not in skip and header[i]]
@@ -483,17 +496,7 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
             out.unmatched = [c for c in out.unmatched if c not in out.code_parts]
             out.notes.append(f"{', '.join(map(repr, out.code_parts))} repeat parts of each row's region code "
                              f"({out.region_column!r}): listed under ignore_columns")
-    groups: dict[tuple, list[Match]] = {}
-    for m in out.matches:
-        groups.setdefault((m.indicator_id, m.period), []).append(m)
-    for (indicator, _), same in groups.items():
-        if len(same) > 1:
-            best = max(same, key=lambda m: m.score)     # the first of equal scores
-            for m in same:
-                if m is not best:
-                    m.kept = best.column
-            out.notes.append(f"{indicator} is suggested for {len(same)} columns: {best.column!r} (score "
-                             f"{best.score:.2f}) is kept, the others are commented out; keep the right one")
+    _keep_best(out, "columns")
     if out.region_column is not None and out.name_column is not None and out.format == "wide":
         out.notes.append(
             f"{out.name_column!r} names the regions of {out.region_column!r} (not imported with the values); the "
@@ -510,6 +513,47 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
             out.unmatched or any(m.period is None for m in out.matches)):
         out.notes.append("no period column and no reference year in the header or the file name: set period")
     return out
+
+
+def _keep_best(out: Suggestion, what: str) -> None:
+    """Where several columns (or indicator cells) match one indicator and period, the best is kept and the others
+    are marked to be written commented out, so that the suggestion imports without conflicting duplicates."""
+    groups: dict[tuple, list[Match]] = {}
+    for m in out.matches:
+        groups.setdefault((m.indicator_id, m.period), []).append(m)
+    for (indicator, _), same in groups.items():
+        if len(same) > 1:
+            best = max(same, key=lambda m: m.score)     # the first of equal scores
+            for m in same:
+                if m is not best:
+                    m.kept = best.column
+            out.notes.append(f"{indicator} is suggested for {len(same)} {what}: {best.column!r} (score "
+                             f"{best.score:.2f}) is kept, the others are commented out; keep the right one")
+
+
+def _match_indicator_cells(out: Suggestion, cells: pd.Series, values: pd.Series, catalog: Catalog,
+                           decimal: str) -> None:
+    """A long table's indicator cells that are no catalog ids (the file's own codes or labels, 'Arbeitslosenquote',
+    'A4'): each matched to a catalog indicator by its text as a wide header is, the numbers it holds judged with the
+    file's decimal separator; matches become the mapping's ``indicators``, the rest are listed for the analyst."""
+    ids = {i.indicator_id for i in catalog}
+    text = cells.fillna("").astype(str).str.strip()
+    codes = [c for c in dict.fromkeys(text) if c and c not in ids]
+    if not codes:
+        return
+    matcher = matcher_for(catalog)
+    for code in codes:
+        m = matcher.match(code, _numeric_kind(values[text == code], decimal))
+        m.column = code
+        (out.matches.append(m) if m.indicator_id is not None else out.unmatched.append(code))
+    _keep_best(out, "indicator cells")
+    found = f"{len(out.matches)} of them matched to catalog indicators under 'indicators' (check each); " \
+        if out.matches else ""
+    out.notes.append(
+        f"{len(codes)} indicator cells are not catalog ids: {found}"
+        + (f"{len(out.unmatched)} without a match ({', '.join(out.unmatched[:10])}{' …' if len(out.unmatched) > 10 else ''}"
+           "): map them under 'indicators' to ids of the catalog or of a catalog of your own (see README, "
+           "'Indicators of your own'); unmapped, they are quarantined as unknown indicators" if out.unmatched else ""))
 
 
 _matchers: dict[int, Matcher] = {}
@@ -658,20 +702,31 @@ def render_yaml(s: Suggestion) -> str:
     if s.format == "long":
         lines.append(f"indicator_column: {_q(s.indicator_column)}")
         lines.append(f"value_column: {_q(s.value_column)}")
+        if s.matches or s.unmatched:
+            lines.append(("" if s.matches else "# ") + f"indicators:   # the cells of {_q(s.indicator_column)} -> "
+                         "catalog ids" + ("" if s.matches else " (remove the '# ' before this line and each filled one)"))
+            lines += _match_lines(s.matches)
+            lines += [f"#  {_q(c)}: ?   # no match" for c in s.unmatched]
         return "\n".join(lines) + "\n"
     if s.matches:
         lines.append("columns:")
-        for m in s.matches:
-            value = f"{{indicator: {m.indicator_id}, period: {_q(m.period)}}}" if m.period else m.indicator_id
-            alt = f"; or {m.runner_up}" if m.runner_up else ""
-            if m.kept is not None:
-                lines.append(f"#  {_q(m.column)}: {value}   # {m.name} (score {m.score:.2f}{alt}); "
-                             f"{_q(m.kept)} is kept for it")
-            else:
-                lines.append(f"  {_q(m.column)}: {value}   # {m.name} (score {m.score:.2f}{alt})")
+        lines += _match_lines(s.matches)
     if s.code_parts:
         lines.append("ignore_columns: [" + ", ".join(_q(c) for c in s.code_parts) + "]   # parts of the region code")
     if s.unmatched:
         lines.append("# columns without a match (not imported; map them under 'columns' to import them):")
         lines += [f"#  {_q(c)}: ?" for c in s.unmatched]
     return "\n".join(lines) + "\n"
+
+
+def _match_lines(matches: list[Match]) -> list[str]:
+    lines = []
+    for m in matches:
+        value = f"{{indicator: {m.indicator_id}, period: {_q(m.period)}}}" if m.period else m.indicator_id
+        alt = f"; or {m.runner_up}" if m.runner_up else ""
+        if m.kept is not None:
+            lines.append(f"#  {_q(m.column)}: {value}   # {m.name} (score {m.score:.2f}{alt}); "
+                         f"{_q(m.kept)} is kept for it")
+        else:
+            lines.append(f"  {_q(m.column)}: {value}   # {m.name} (score {m.score:.2f}{alt})")
+    return lines

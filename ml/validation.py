@@ -64,6 +64,10 @@ class Validated:
         return con.execute(f"SELECT * FROM {self.accepted_table} ORDER BY region_id, indicator_id, period").df()
 
 
+NEGATIVE_RATE = ("negative rate (a rate is never negative; a signed value, such as a migration balance per 100 "
+                 "residents, is of kind index in the catalog)")
+
+
 def catalog_table(catalog: Catalog) -> pa.Table:
     """The catalog as a pyarrow table for the validation's joins: indicator_id, kind, frequency, the valid range
     (lo, hi), the scale of derived values and whether their numerator may be negative."""
@@ -180,6 +184,8 @@ def validate_long(con: duckdb.DuckDBPyConnection, cells: pa.Table | pd.DataFrame
             WHEN c.kind = 'share' AND (p.value < 0 OR p.value > 100) THEN {{'r': 'share outside [0, 100]',
                  'c': p.src_column, 'v': p.raw_value}}
             WHEN c.kind = 'count' AND p.value < 0 THEN {{'r': 'negative count', 'c': p.src_column, 'v': p.raw_value}}
+            WHEN c.kind = 'rate' AND p.value < 0 AND c.lo = 0 THEN {{'r': '{NEGATIVE_RATE}', 'c': p.src_column,
+                 'v': p.raw_value}}
             WHEN p.value < c.lo OR p.value > c.hi THEN {{'r': printf('value outside the indicator''s valid range [%g, %g]',
                  c.lo, c.hi), 'c': p.src_column, 'v': p.raw_value}}
             WHEN p.num_kind = 'text' AND p.numerator IS NULL THEN {{'r': 'numerator is not a number', 'c': 'numerator',

@@ -207,7 +207,8 @@ class ReportBuilder:
             return ""
         z = (value - ok.mean()) / ok.std()
         if meta.polarity == 0:
-            return "deutlich über dem Mittel" if z >= 1 else "deutlich unter dem Mittel" if z <= -1 else ""
+            return ("deutlich über dem Mittel" if z >= 1 else "über dem Mittel" if z >= 0.5 else "deutlich unter dem "
+                    "Mittel" if z <= -1 else "unter dem Mittel" if z <= -0.5 else "im Mittel")
         z *= meta.polarity
         return ("deutlich ungünstiger" if z >= 1 else "ungünstiger" if z >= 0.5 else "deutlich günstiger"
                 if z <= -1 else "günstiger" if z <= -0.5 else "im Mittel")

@@ -71,6 +71,9 @@ class Mapping(BaseModel):
     numerator_column: str | None = None
     denominator_column: str | None = None
     flag_column: str | None = None
+    indicators: dict[str, str] = Field(
+        default_factory=dict, description="long: the indicator cells as the file writes them (a code such as "
+        "'A4' or a label such as 'Arbeitslosenquote') -> catalog ids; a cell not named here is read as an id")
     columns: dict[str, str | ColumnSpec] = Field(
         default_factory=dict, description="wide: header text -> indicator_id, or {indicator, period} for a column "
         "whose reference period differs from the table's")

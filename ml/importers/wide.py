@@ -24,6 +24,9 @@ def adapt_wide(table: RawTable, mapping: Mapping, catalog: Catalog, dash: str = 
         raise FileFormatError(f"{table.path}: wide format needs a region column of codes or names (set "
                               "region_column in the mapping; for a table of one region, such as the whole city's "
                               f"or county's values, set region: its code or name); header is {', '.join(h)}")
+    if mapping.indicators:
+        raise FileFormatError(f"{table.path}: 'indicators' names the indicator cells of a long table; a wide table's "
+                              "columns are mapped under 'columns'")
     p = find_column(h, "period", mapping.period_column)
     own_periods = bool(mapping.columns) and all(isinstance(v, ColumnSpec) and v.period
                                                 for v in mapping.columns.values())

@@ -37,6 +37,7 @@ def quarantine_of(store, rep):
     ("14599030;sgb2_quote;2021;zwölf\n", "Wert", "not a number"),
     ("14599030;sgb2_quote;2021;101,5\n", "Wert", "share outside [0, 100]"),
     ("14599030;einwohner;2021;-12\n", "Wert", "negative count"),
+    ("14599030;bevoelkerungsdichte;2021;-1,5\n", "Wert", "negative rate (a rate is never negative; a signed value"),
     ("14599030;sgb2_quote;1850;5\n", "period", "period out of range"),
 ])
 def test_each_bad_row_is_quarantined_and_reported(county, settings, tmp_path, bad_line, column, reason):

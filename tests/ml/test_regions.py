@@ -81,3 +81,49 @@ def test_a_plain_name_beside_its_written_level_is_the_other_one(lookup):
     # 'Harburg' beside 'Bezirk Harburg' is the Stadtteil; 'Eimsbüttel' alone stays ambiguous
     assert got[0] == ("03", None) and got[1] == ("0301", None)
     assert got[2][0] is None and got[2][1].startswith("ambiguous region name")
+
+
+ABBREVIATED = pd.DataFrame({
+    "region_id": ["04", "0101", "0102", "02", "0103"],
+    "name": ["Charlottenburg-Wilm.", "Stülerstr.", "Großer Tiergarten", "Friedrichshain-Kreuzberg", "Stülerplatz"],
+    "level": ["bezirk", "planungsraum", "planungsraum", "bezirk", "planungsraum"],
+})
+
+
+def test_a_name_the_key_abbreviates_resolves_and_is_reported():
+    lookup = RegionLookup(ABBREVIATED)
+    # Berlin's LOR key writes 'Charlottenburg-Wilm.', the core indicators 'Charlottenburg-Wilmersdorf'
+    assert lookup.resolve("Charlottenburg-Wilmersdorf") == ("04", None)
+    assert lookup.resolve("Stülerstraße", "planungsraum") == ("0101", None)
+    assert lookup.resolve("Stuelerstrasse") == ("0101", None)
+    # the other way round: the file abbreviates, the store has the full name
+    assert lookup.resolve("Friedrichsh.-Kreuzberg") == ("02", None)
+    assert lookup.abbreviations == {"Charlottenburg-Wilmersdorf": "Charlottenburg-Wilm.",
+                                    "Stülerstraße": "Stülerstr.", "Stuelerstrasse": "Stülerstr.",
+                                    "Friedrichsh.-Kreuzberg": "Friedrichshain-Kreuzberg"}
+
+
+def test_an_abbreviation_fitting_several_names_or_another_level_resolves_nothing():
+    lookup = RegionLookup(ABBREVIATED)
+    code, why = lookup.resolve("Stüler.")            # Stülerstr. and Stülerplatz
+    assert code is None and why.startswith("ambiguous region name") and "Stülerplatz" in why
+    assert lookup.resolve("Charlottenburg-Wilmersdorf", "planungsraum")[0] is None
+    assert lookup.resolve("Charlottenburg")[0] is None              # a prefix alone is no abbreviation
+    assert lookup.resolve("Wilm.") == (None, None)                   # the start must fit too
+    assert lookup.abbreviations == {}
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text("abcdefghiklmnoprstuvwzäöüß", min_size=5, max_size=9), min_size=1, max_size=3),
+       st.data())
+def test_every_abbreviation_of_a_name_finds_it(words, data):
+    """A name cut after any letters of any of its words, with a full stop, resolves to the name (where no other
+    region fits)."""
+    full = "-".join(w.title() for w in words)
+    k = data.draw(st.integers(0, len(words) - 1))
+    cut = data.draw(st.integers(4, len(words[k]) - 1))      # four letters at least are kept
+    short = "-".join((w[:cut] + "." if i == k else w).title() for i, w in enumerate(words))
+    regions = pd.DataFrame({"region_id": ["1", "2"], "name": [full, "Zzz Anderswo"], "level": ["stadtteil"] * 2})
+    assert RegionLookup(regions).resolve(short) == ("1", None)
+    regions["name"] = [short, "Zzz Anderswo"]
+    assert RegionLookup(regions).resolve(full) == ("1", None)

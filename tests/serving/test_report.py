@@ -203,6 +203,38 @@ def test_the_profile_is_first_a_table_of_indicators(builder, state):
         assert "<svg" in row and "<title>" in row                               # the trend line, labelled
 
 
+def test_every_value_is_placed_among_the_levels_regions(builder, state):
+    """The 'Einordnung' column: for an indicator with a direction, günstiger or ungünstiger; for a neutral one
+    (polarity 0), above or below the mean; within half a standard deviation 'im Mittel' for both."""
+    snap = state.current()
+    period = snap.latest_period
+    rid = "14599020"
+    rows = _indicator_rows(builder.region_page(rid))
+    v = snap.values
+    level = set(snap.regions.loc[snap.regions["level"] == snap.level, "region_id"])
+    seen = {0: 0, 1: 0}
+    for meta in state.catalog:
+        value, flag = builder.cell(rid, meta.indicator_id, period)
+        if meta.name not in rows or meta.kind == "count" or value is None or flag == "suppressed":
+            continue
+        here = v[(v["indicator_id"] == meta.indicator_id) & (v["period"].astype(str) == period)
+                 & v["region_id"].isin(level) & (v["flag"] != "suppressed")]["value"].dropna()
+        if len(here) < 5 or not here.std() > 0:
+            continue
+        z = (value - here.mean()) / here.std()
+        text = " ".join(rows[meta.name][3])
+        if meta.polarity == 0:
+            expected = ("deutlich über dem Mittel" if z >= 1 else "über dem Mittel" if z >= 0.5 else
+                        "deutlich unter dem Mittel" if z <= -1 else "unter dem Mittel" if z <= -0.5 else "im Mittel")
+        else:
+            z *= meta.polarity
+            expected = ("deutlich ungünstiger" if z >= 1 else "ungünstiger" if z >= 0.5 else "deutlich günstiger"
+                        if z <= -1 else "günstiger" if z <= -0.5 else "im Mittel")
+        assert text == expected, (meta.indicator_id, z, text)
+        seen[abs(meta.polarity)] += 1
+    assert seen[0] >= 2 and seen[1] >= 10
+
+
 def test_unknown_region_or_period(builder):
     with pytest.raises(ReportError, match="no region"):
         builder.region_page("00000000")
