@@ -143,20 +143,27 @@ class IndexForecast(BaseEstimator):
         return self
 
     def period_penalty(self, A: np.ndarray, t: np.ndarray, periods: np.ndarray) -> float:
-        """The penalty (``inf``: no dynamics) with the least squared error on each period when fitted on the
-        others; ``inf`` with fewer than two periods."""
+        """The penalty (``inf``: no dynamics) chosen on whole unseen periods: each period's squared error when
+        fitted on the others, summed; then, by the one-standard-error rule, the largest penalty whose total is
+        within one standard error of the least (the spread of its per-period differences to the best): dynamics
+        are kept only where the periods left out show them to help by more than their own noise. ``inf`` with
+        fewer than two periods."""
         choices = [*self.alphas, np.inf]
         labels = np.unique(periods)
         if len(labels) < 2:
             return np.inf
-        loss = np.zeros(len(choices))
-        for label in labels:
+        loss = np.zeros((len(labels), len(choices)))
+        for k, label in enumerate(labels):
             out = periods == label
             mean, std = A[~out].mean(axis=0), _scale(A[~out].std(axis=0))
             Z = (A[out] - mean) / std
             for i, (b, w) in enumerate(_ridge(A[~out], t[~out], mean, std, choices)):
-                loss[i] += float(((t[out] - b - Z @ w) ** 2).sum())
-        return float(choices[int(np.argmin(loss))])
+                loss[k, i] = float(((t[out] - b - Z @ w) ** 2).sum())
+        best = int(np.argmin(loss.sum(axis=0)))
+        diff = loss - loss[:, [best]]                        # per period, each choice against the best
+        se = diff.std(axis=0, ddof=1) * np.sqrt(len(labels))
+        near = np.flatnonzero(diff.sum(axis=0) <= se)        # choices are ordered by penalty, inf last
+        return float(choices[int(near.max())])
 
     def mean_change(self, X: pd.DataFrame) -> np.ndarray:
         """The predicted change of the status index over the horizon, per row."""

@@ -178,6 +178,27 @@ def test_index_forecast_keeps_no_pattern_of_a_single_period():
     np.testing.assert_array_equal(order, np.argsort(BoundaryRule().decision_function(X), kind="stable"))
 
 
+def test_index_forecast_keeps_dynamics_only_where_they_help_beyond_the_periods_noise():
+    """A pattern that helps on the left-out periods in total, but whose strength and sign change from period to
+    period (0.4, 0.2, 0, −0.1, 0.3): the least total error keeps it (penalty 1000); the one-standard-error rule
+    does not, so the candidate orders the regions as the boundary rule does."""
+    from models.warning_candidates import _ridge, _scale
+
+    X, change = _panel(lambda per, c1: np.array([0.4, 0.2, 0.0, -0.1, 0.3])[per] * c1)
+    A, t = X[["status_change_1"]].to_numpy(float), np.asarray(change)
+    periods = X.index.get_level_values("period").to_numpy()
+    choices = [*IndexForecast.alphas, np.inf]
+    total = np.zeros(len(choices))
+    for label in np.unique(periods):
+        out = periods == label
+        mean, std = A[~out].mean(axis=0), _scale(A[~out].std(axis=0))
+        for i, (b, w) in enumerate(_ridge(A[~out], t[~out], mean, std, choices)):
+            total[i] += float(((t[out] - b - ((A[out] - mean) / std) @ w) ** 2).sum())
+    assert np.isfinite(choices[int(np.argmin(total))])
+    f = IndexForecast(columns=["status_change_1"]).fit(X, None, change)
+    assert np.isinf(f.alpha_) and not f.coef_.any()
+
+
 def test_index_forecast_learns_a_pattern_every_period_repeats():
     X, change = _panel(lambda per, c1: 0.4 * c1)
     f = IndexForecast(columns=["status_change_1"]).fit(X, None, change)
