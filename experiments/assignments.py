@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pandas as pd
 
-from ml.columns import MODEL, PROB, columns, id_of
+from ml.columns import IMPUTED, MODEL, PROB, column, columns, id_of
 from models.class_contrasts import probability_contrasts
 from models.lvq_interpret import region_contrasts
 from models.typology import Typology
@@ -16,21 +16,35 @@ from models.typology import Typology
 
 def complete_rows(features: list[str], model_matrix: pd.DataFrame, profiles: pd.DataFrame) -> pd.DataFrame:
     """Rows of the model matrix (region_id, period, the features' values) that a model may assign: every
-    feature known, and the region-year's values not withheld (a withheld profile has no status label and
-    suppressed cells; its model inputs would be imputed in their place)."""
+    feature known, and the region-year's values not withheld (:func:`withheld`)."""
     cols = columns(MODEL, features)
     if any(c not in model_matrix.columns for c in cols):
         return pd.DataFrame(columns=["region_id", "period", *features])
-    m = model_matrix[["region_id", "period", *cols]].dropna()
-    p = profiles.set_index(["region_id", "period"])
-    key = pd.MultiIndex.from_frame(m[["region_id", "period"]])
-    label = p["status_label"].reindex(key) if "status_label" in p else pd.Series(np.nan, index=key)
-    suppressed = (p["n_suppressed"].reindex(key).fillna(0) if "n_suppressed" in p
-                  else pd.Series(0, index=key))
-    withheld = ~label.map(lambda v: isinstance(v, str)).to_numpy() & (suppressed.to_numpy() > 0)
-    m = m[~withheld].reset_index(drop=True)
+    m = model_matrix.dropna(subset=cols)
+    m = m.loc[~withheld(profiles, m, features), ["region_id", "period", *cols]].reset_index(drop=True)
     m.columns = ["region_id", "period", *features]
     return m
+
+
+def withheld(profiles: pd.DataFrame, rows: pd.DataFrame, features: list[str]) -> np.ndarray:
+    """Per row of the model matrix ``rows``: whether the region-year's values are withheld, so that no model may
+    learn from or assign it — every one of ``features`` imputed in place of a suppressed value (a small area), or
+    the profile withheld as the service reads it (:func:`serving.state.withheld`'s rule: a status index is built in
+    that period, the region has none, and it has suppressed cells)."""
+    flags = [column(IMPUTED, f) for f in features]
+    imputed = (rows[flags].fillna(True).astype(bool).all(axis=1).to_numpy() if flags and all(c in rows.columns
+                                                                                             for c in flags)
+               else np.zeros(len(rows), dtype=bool))
+    p = profiles.set_index(["region_id", "period"])
+    key = pd.MultiIndex.from_frame(rows[["region_id", "period"]])
+    profile = p.reindex(key)
+    if "status_label" not in profile or "n_suppressed" not in profile:
+        return imputed
+    graded = (profile["status_indicators"].map(lambda v: isinstance(v, str) and v.strip() != "")
+              if "status_indicators" in profile else pd.Series(True, index=key))
+    unlabelled = ~profile["status_label"].map(lambda v: isinstance(v, str))
+    suppressed = profile["n_suppressed"].fillna(0) > 0
+    return imputed | (graded & unlabelled & suppressed).to_numpy(dtype=bool)
 
 
 def stored_classes(model, features: list[str], model_matrix: pd.DataFrame, profiles: pd.DataFrame,

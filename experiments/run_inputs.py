@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from experiments.assignments import withheld
 from ml.catalog import Catalog
 from ml.columns import MODEL, column, columns, ids, latest_complete_period
 from ml.config import Settings
@@ -54,14 +55,16 @@ def training_period(profiles: pd.DataFrame, period: str | None, needs_index: boo
 
 def training_frame(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog: Catalog, settings: Settings,
                    period: str, features: list[str] | None) -> tuple[pd.DataFrame, list[str], list[str]]:
-    """Inputs (imputed z-values, one row per region) of ``period``, their indicator ids and German names."""
-    m = model_matrix[model_matrix["period"] == period].set_index("region_id")
+    """Inputs (imputed z-values, one row per region) of ``period``, their indicator ids and German names. A region
+    whose values are withheld (a small area: every input imputed) is left out."""
+    m = model_matrix[model_matrix["period"] == period]
     if features is None:
         status = set(settings.features.index.status_indicators) | set(settings.features.index.dynamics_indicators or [])
         features = [i for i in ids(m.columns, MODEL) if i not in status and catalog[i].polarity != 0]
     missing = [f for f in features if column(MODEL, f) not in m.columns]
     if missing:
         raise TrainingError(f"features not in the profiles: {', '.join(missing)}")
+    m = m[~withheld(profiles, m, features)].set_index("region_id")
     X = m[columns(MODEL, features)].dropna(axis=1, how="all")
     if X.shape[1] == 0:
         raise TrainingError(f"none of the features has values in {period}")

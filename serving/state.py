@@ -423,9 +423,16 @@ def bento_champions(names: dict[str, str], versions: dict[str, str]) -> dict:
 
 
 def withheld(profile: pd.Series | None) -> bool:
-    """A region-year whose values are withheld (too few residents or too many suppressed cells): no status
-    index, and suppressed cells. Its model inputs would be imputed in their place, so no class or type."""
-    return profile is None or (not isinstance(profile.get("status_label"), str) and profile.get("n_suppressed", 0) > 0)
+    """A region-year whose values are withheld (too few residents or too many suppressed cells): a status index is
+    built in its period (its profile names the index's indicators), the region has none, and it has suppressed
+    cells. Its model inputs would be imputed in their place, so no class or type. Where the county's tables hold
+    no status indicator, a missing index says nothing: the training jobs then leave out the region-years whose
+    every model input is imputed, and the store holds no class or type for them."""
+    if profile is None:
+        return True
+    names = profile.get("status_indicators", "?")
+    graded = isinstance(names, str) and names.strip() != ""
+    return graded and not isinstance(profile.get("status_label"), str) and profile.get("n_suppressed", 0) > 0
 
 
 def finite(x) -> float | None:
