@@ -204,8 +204,12 @@ def _run_features(settings: Settings, engine: str | None, crosswalk: Path | None
     checks = result.lebenslagen_checks
     if checks is not None and len(checks):
         echo(lebenslagen_summary(checks, settings.lebenslagen.perturbation))
-    reasons = result.values["suppressed_by"].value_counts()
-    echo("suppressed values: " + (", ".join(f"{k} {v:,}" for k, v in reasons.items() if k) or "none"))
+    withheld = result.values[result.values["suppressed_by"].fillna("").astype(str) != ""]
+    reasons = withheld.groupby("suppressed_by").agg(cells=("region_id", "size"),
+                                                    areas=("region_id", lambda r: r.nunique()))
+    echo("suppressed values: " + (", ".join(
+        f"{k} {int(r.cells):,} ({int(r.areas):,} region{'s' if r.areas != 1 else ''})" for k, r in reasons.iterrows())
+        or "none"))
     for note in result.notes:
         click.secho(f"note: {note}", fg="yellow", err=True)
     if inputs is None:

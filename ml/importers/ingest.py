@@ -297,6 +297,30 @@ def _column_losses(cells: pd.DataFrame | pa.Table, quarantined: pd.DataFrame) ->
         if total >= 5 and row["n"] > COLUMN_LOSS_SHARE * total:
             notes.append(f"column {column!r}: {row['n']} of {total} cells quarantined (mostly: {row['reason']}); "
                          "check the column before using the import")
+    names = cells.column_names if isinstance(cells, pa.Table) else list(cells.columns)
+    if len(per_column) == 1 and {"line", "indicator_id"} <= set(names):
+        notes += _indicator_losses(cells, quarantined)
+    return notes
+
+
+def _indicator_losses(cells: pd.DataFrame | pa.Table, quarantined: pd.DataFrame) -> list[str]:
+    """A long table's values are all in one column: the indicators (as the file names them, after the mapping's
+    ``indicators``) that lose more than :data:`COLUMN_LOSS_SHARE` of their rows to the quarantine."""
+    frame = (cells.select(["line", "indicator_id"]).to_pandas() if isinstance(cells, pa.Table)
+             else cells[["line", "indicator_id"]])
+    indicator = frame["indicator_id"].fillna("").astype(str).str.strip()
+    per_indicator = indicator.value_counts()
+    by_line = pd.Series(indicator.to_numpy(), index=frame["line"].to_numpy())
+    by_line = by_line[~by_line.index.duplicated()]
+    lost = quarantined.assign(indicator=quarantined["line"].map(by_line)).dropna(subset=["indicator"])
+    if len(lost) > COLUMN_LOSS_SHARE * len(frame):
+        return []           # the file as a whole lost its rows: its own message says so, not one per indicator
+    notes = []
+    for name, rows in lost.groupby("indicator", sort=True):
+        total = int(per_indicator.get(name, 0))
+        if name and total >= 5 and len(rows) > COLUMN_LOSS_SHARE * total:
+            notes.append(f"indicator {name!r}: {len(rows)} of {total} rows quarantined (mostly: "
+                         f"{rows['reason'].value_counts().index[0]}); check it before using the import")
     return notes
 
 

@@ -128,6 +128,14 @@ def test_features_command(tmp_path, env):
     out = run(["features"], env)
     assert "engine local: 53 regions × 16 periods" in out and "status and dynamics classes 2025:" in out
     profiles = pd.read_parquet(tmp_path / "features" / "profiles.parquet")
+    # withheld cells counted with the regions they belong to
+    values = pd.read_parquet(tmp_path / "features" / "values.parquet")
+    line = re.search(r"^suppressed values: (.*)$", out, re.M).group(1)
+    found = re.findall(r"(\w+) ([\d,]+) \(([\d,]+) regions?\)", line)
+    assert found
+    for reason, cells, areas in found:
+        mine = values[values["suppressed_by"] == reason]
+        assert (int(cells.replace(",", "")), int(areas.replace(",", ""))) == (len(mine), mine["region_id"].nunique())
     assert len(profiles) == 53 * 16
     import duckdb
 

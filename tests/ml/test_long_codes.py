@@ -52,6 +52,23 @@ def test_codes_named_in_the_mapping_are_read_as_catalog_ids(county, settings, tm
     assert "indicators: 'E9' not found in column 'Indikator'" in rep.notes
 
 
+def test_an_indicator_losing_its_rows_is_named(county, settings, tmp_path):
+    """A long table has one value column: the report names the indicator that loses a fifth of its rows, not the
+    column; where the whole file is refused, its own message says so, not one note per indicator."""
+    good = "".join(f"{r};sgb2_quote;{y};{5 + k}\n" for k, (r, y) in enumerate(
+        (r, y) for r in ("14599010", "14599020") for y in range(2010, 2024)))
+    bad = "".join(f"14599010;bevoelkerungsdichte;{y};-{y - 2000}\n" for y in range(2014, 2017)) + \
+        "".join(f"14599010;bevoelkerungsdichte;{y};{y - 2000}\n" for y in range(2017, 2024))
+    rep = ingest_file(write(tmp_path / "k.csv", "Gebiet;Indikator;Jahr;Wert\n" + good + bad), county, settings)
+    assert (rep.rows_accepted, rep.rows_quarantined) == (28 + 7, 3)
+    assert any(n.startswith("indicator 'bevoelkerungsdichte': 3 of 10 rows quarantined (mostly: negative rate")
+               for n in rep.notes), rep.notes
+    assert not any(n.startswith("indicator 'sgb2_quote'") for n in rep.notes)
+    refused = ingest_file(write(tmp_path / "all.csv", "Gebiet;Indikator;Jahr;Wert\n" + "".join(
+        f"99999999;sgb2_quote;{y};5\n" for y in range(2010, 2020))), county, settings)
+    assert refused.rows_quarantined == 10 and not any(n.startswith("indicator ") for n in refused.notes)
+
+
 def test_indicators_in_a_wide_mapping_or_given_twice_are_refused(county, settings, tmp_path):
     wide = write(tmp_path / "w.csv", "Gebiet;SGB-II-Quote\n14599010;9,5\n")
     rep = ingest_file(wide, county, settings, mapping=Mapping(format="wide", period="2021",
