@@ -98,14 +98,18 @@ class RegionLookup:
     _by_name: dict[str, list[tuple[str, str, str]]] = field(init=False, repr=False)
     _names: list[str] = field(init=False, repr=False)
     _abbreviated: list[tuple[re.Pattern, tuple[str, str, str]]] = field(init=False, repr=False)
+    _loose: list[tuple[str, tuple[str, str, str]]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._by_name = {}
         self._abbreviated = []
+        self._loose = []
         for rid, name, level in self.regions[["region_id", "name", "level"]].itertuples(index=False):
-            self._by_name.setdefault(name_key(name), []).append((str(rid), str(name), str(level)))
+            entry = (str(rid), str(name), str(level))
+            self._by_name.setdefault(name_key(name), []).append(entry)
+            self._loose.append((loose_key(name), entry))
             if (pattern := abbreviation_pattern(str(name))) is not None:
-                self._abbreviated.append((pattern, (str(rid), str(name), str(level))))
+                self._abbreviated.append((pattern, entry))
         self._names = sorted({str(n) for n in self.regions["name"]})
 
     @property
@@ -125,8 +129,7 @@ class RegionLookup:
             return []
         found = []
         if (pattern := abbreviation_pattern(str(text))) is not None:
-            found = [c for k, cands in self._by_name.items() for c in cands
-                     if pattern.fullmatch(loose_key(c[1]))]
+            found = [c for k, c in self._loose if pattern.fullmatch(k)]
         found += [c for pattern, c in self._abbreviated if pattern.fullmatch(key)]
         unique = {c[0]: c for c in found if level is None or c[2] == level}
         return list(unique.values())

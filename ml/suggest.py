@@ -545,7 +545,10 @@ def _match_indicator_cells(out: Suggestion, cells: pd.Series, values: pd.Series,
     for code in codes:
         m = matcher.match(code, _numeric_kind(values[text == code], decimal))
         m.column = code
-        (out.matches.append(m) if m.indicator_id is not None else out.unmatched.append(code))
+        if m.indicator_id is not None:
+            out.matches.append(m)
+        else:
+            out.unmatched.append(code)
     _keep_best(out, "indicator cells")
     found = f"{len(out.matches)} of them matched to catalog indicators under 'indicators' (check each); " \
         if out.matches else ""
