@@ -542,7 +542,17 @@ def _match_indicator_cells(out: Suggestion, cells: pd.Series, values: pd.Series,
     if not codes:
         return
     matcher = matcher_for(catalog)
+    coded = code_index(catalog)
     for code in codes:
+        named = coded.get(code.casefold(), [])
+        if len(named) == 1:          # the catalog writes this code in one indicator's name: 'K12 Wanderungssaldo'
+            out.matches.append(Match(column=code, indicator_id=named[0].indicator_id, name=named[0].name, score=1.0))
+            continue
+        if len(named) > 1:
+            out.unmatched.append(code)
+            out.notes.append(f"{code!r} is the code of {len(named)} indicators "
+                             f"({', '.join(i.indicator_id for i in named)}): map it under 'indicators' to the right one")
+            continue
         m = matcher.match(code, _numeric_kind(values[text == code], decimal))
         m.column = code
         if m.indicator_id is not None:
@@ -557,6 +567,28 @@ def _match_indicator_cells(out: Suggestion, cells: pd.Series, values: pd.Series,
         + (f"{len(out.unmatched)} without a match ({', '.join(out.unmatched[:10])}{' …' if len(out.unmatched) > 10 else ''}"
            "): map them under 'indicators' to ids of the catalog or of a catalog of your own (see README, "
            "'Indicators of your own'); unmapped, they are quarantined as unknown indicators" if out.unmatched else ""))
+
+
+_CODE = re.compile(r"^(?=.*[A-Za-z])(?=.*[\d_])[A-Za-z0-9_]{2,24}$")
+
+
+def name_codes(name: str) -> set[str]:
+    """The codes an indicator's name carries, as a codebook writes them: its first word ('K12 Wanderungssaldo',
+    'S1 Arbeitslosigkeit …') or a word in brackets ('… (A4)', '(INKAR a_bev65um)') made of letters with digits or
+    underscores; compared without case."""
+    words_ = str(name).split()
+    first = [words_[0]] if words_ else []
+    bracketed = [w for part in re.findall(r"\(([^)]*)\)", str(name)) for w in re.split(r"[\s;,]+", part)]
+    return {w.casefold() for w in first + bracketed if _CODE.match(w)}
+
+
+def code_index(catalog: Catalog) -> dict[str, list]:
+    """Code (case-folded) → the catalog indicators whose names carry it (:func:`name_codes`)."""
+    out: dict[str, list] = {}
+    for ind in catalog:
+        for code in name_codes(ind.name):
+            out.setdefault(code, []).append(ind)
+    return out
 
 
 _matchers: dict[int, Matcher] = {}

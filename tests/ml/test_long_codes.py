@@ -111,6 +111,22 @@ def test_the_suggestion_maps_a_long_tables_labels_and_imports_as_written(county,
     assert set(county.observations()["indicator_id"]) == {"arbeitslosenquote", "sgb2_quote", "einwohner"}
 
 
+def test_codes_written_in_the_catalogs_names_are_matched(tmp_path, catalog):
+    """A codebook's codes ('K12', 'a_bev65um') written in the indicators' names, as the first word or in brackets,
+    match a long table's cells exactly; a code two indicators carry matches neither."""
+    from ml.catalog import FORMAT_CATALOGS, load_catalog as load
+    from ml.config import CatalogConfig as Config
+
+    cfg = Config()
+    mss = load(cfg.dimensions, [*cfg.indicators, FORMAT_CATALOGS["mss"]])
+    path = write(tmp_path / "k.csv", "Gebiet;Indikator;Jahr;Wert\n" + "".join(
+        f"01011101;{c};2021;{v}\n" for c, v in (("K12", "-1,5"), ("s1", "4,2"), ("S2", "7,0"), ("K99", "1"))))
+    s = suggest_mapping(path, mss)
+    assert {m.column: m.indicator_id for m in s.matches} == {"K12": "mss_k12", "s1": "mss_s1"}
+    assert s.unmatched == ["S2", "K99"]         # S2 names two indicators (its meaning changed with the MSS 2023)
+    assert any(n.startswith("'S2' is the code of ") and "mss_s2_alleinerziehende" in n for n in s.notes)
+
+
 def test_a_suggestion_without_any_match_still_loads(tmp_path, catalog):
     path = write(tmp_path / "codes.csv", "Gebiet;Indikator;Jahr;Wert\n14599010;A4;2021;1\n14599010;B2;2021;2\n")
     s = suggest_mapping(path, catalog)
@@ -137,8 +153,9 @@ def test_berlins_core_indicators_per_bezirksregion_from_raw_files(shared_data, s
     assert rep.status == "ok"
     codes = {"A4": ("gruenanlagen", "rate"), "A8": ("straftaten", "rate"), "C2": ("wanderungssaldo_100", "index"),
              "D2": ("alo", "share"), "D4": ("sgb2", "share"), "D5": ("sgb2_u15", "share")}
+    # the catalog of its own writes each indicator's code in its name, as the table's codebook has them
     own = write(tmp_path / "own.csv", "indicator_id,name,dimension,unit,polarity,kind,numerator,denominator,frequency\n"
-                + "".join(f"bzr_{i},Kernindikator {c},arbeit,%,1,{k},-,-,annual\n" for c, (i, k) in codes.items()))
+                + "".join(f"bzr_{i},Kernindikator {i} ({c}),arbeit,%,1,{k},-,-,annual\n" for c, (i, k) in codes.items()))
     mine = load_settings(env={"SOZIALRADAR_STORE__PATH": str(settings.store.path),
                               "SOZIALRADAR_INGEST__REPORT_DIR": str(tmp_path / "q"),
                               "SOZIALRADAR_CATALOG__INDICATORS": f'["{own}"]'})
@@ -146,12 +163,13 @@ def test_berlins_core_indicators_per_bezirksregion_from_raw_files(shared_data, s
     from ml.catalog import effective_catalog
 
     s = suggest_mapping(table, effective_catalog(mine))
-    assert s.format == "long" and s.period == "2017" and len(s.unmatched) == 23
-    # the analyst fills in the suggestion's list of codes
-    text = s.to_yaml().replace("# indicators:", "indicators:")
-    for code, target in {**{c: f"bzr_{i}" for c, (i, _) in codes.items()}, "DA1": "einwohner"}.items():
-        assert f"#  '{code}': ?   # no match" in text
-        text = text.replace(f"#  '{code}': ?   # no match", f"  '{code}': {target}")
+    assert s.format == "long" and s.period == "2017" and len(s.unmatched) == 23 - len(codes)
+    assert {m.column: m.indicator_id for m in s.matches} == {c: f"bzr_{i}" for c, (i, _) in codes.items()}
+    assert all(m.score == 1.0 for m in s.matches)
+    # the analyst fills in one more code of the suggestion's list: DA1, the residents
+    text = s.to_yaml()
+    assert "#  'DA1': ?   # no match" in text
+    text = text.replace("#  'DA1': ?   # no match", "  'DA1': einwohner")
     rep = ingest_file(table, store, mine, mapping=load_mapping(write(tmp_path / "k.yaml", text)))
     # 150 regions (138 Bezirksregionen, 12 Bezirke) × 7 mapped codes; the 16 codes left unmapped are quarantined
     assert rep.rows_read == 3450 and rep.rows_accepted == 150 * 7 and rep.rows_quarantined == 150 * 16
