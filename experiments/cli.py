@@ -730,7 +730,8 @@ def mapping_suggest(ctx: click.Context, file: Path, sheet: str | None, out: Path
             raise click.ClickException(f"{out} exists; pass --force to overwrite it")
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text, encoding="utf-8")
-        click.echo(f"wrote {out}: {len(suggestion.matches)} columns matched, {len(suggestion.unmatched)} without "
+        what = "indicator cells" if suggestion.format == "long" else "columns"
+        click.echo(f"wrote {out}: {len(suggestion.matches)} {what} matched, {len(suggestion.unmatched)} without "
                    "a match" + "".join(f"; {n}" for n in suggestion.notes))
 
 

@@ -127,6 +127,18 @@ def test_codes_written_in_the_catalogs_names_are_matched(tmp_path, catalog):
     assert any(n.startswith("'S2' is the code of ") and "mss_s2_alleinerziehende" in n for n in s.notes)
 
 
+def test_the_command_counts_a_long_tables_cells(tmp_path):
+    from click.testing import CliRunner
+
+    from experiments.cli import main
+
+    path = write(tmp_path / "labels.csv", LABELS)
+    out = CliRunner().invoke(main, ["mapping", "suggest", str(path), "--out", str(tmp_path / "m.yaml")])
+    assert out.exit_code == 0 and "3 indicator cells matched, 1 without a match" in out.output
+    assert load_mapping(tmp_path / "m.yaml").indicators == {"Arbeitslosenquote": "arbeitslosenquote",
+                                                            "SGB-II-Quote": "sgb2_quote", "Einwohner": "einwohner"}
+
+
 def test_a_suggestion_without_any_match_still_loads(tmp_path, catalog):
     path = write(tmp_path / "codes.csv", "Gebiet;Indikator;Jahr;Wert\n14599010;A4;2021;1\n14599010;B2;2021;2\n")
     s = suggest_mapping(path, catalog)
