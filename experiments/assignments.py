@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ml.columns import IMPUTED, MODEL, PROB, column, columns, id_of
+from ml.contracts import withheld_profiles
 from models.class_contrasts import probability_contrasts
 from models.lvq_interpret import region_contrasts
 from models.typology import Typology
@@ -29,22 +30,13 @@ def complete_rows(features: list[str], model_matrix: pd.DataFrame, profiles: pd.
 def withheld(profiles: pd.DataFrame, rows: pd.DataFrame, features: list[str]) -> np.ndarray:
     """Per row of the model matrix ``rows``: whether the region-year's values are withheld, so that no model may
     learn from or assign it — every one of ``features`` imputed in place of a suppressed value (a small area), or
-    the profile withheld as the service reads it (:func:`serving.state.withheld`'s rule: a status index is built in
-    that period, the region has none, and it has suppressed cells)."""
+    the profile withheld (:func:`ml.contracts.withheld_profiles`, the service's rule too)."""
     flags = [column(IMPUTED, f) for f in features]
-    imputed = (rows[flags].fillna(True).astype(bool).all(axis=1).to_numpy() if flags and all(c in rows.columns
-                                                                                             for c in flags)
-               else np.zeros(len(rows), dtype=bool))
-    p = profiles.set_index(["region_id", "period"])
+    imputed = (rows[flags].fillna(True).astype(bool).all(axis=1).to_numpy()
+               if flags and set(flags) <= set(rows.columns) else np.zeros(len(rows), dtype=bool))
     key = pd.MultiIndex.from_frame(rows[["region_id", "period"]])
-    profile = p.reindex(key)
-    if "status_label" not in profile or "n_suppressed" not in profile:
-        return imputed
-    graded = (profile["status_indicators"].map(lambda v: isinstance(v, str) and v.strip() != "")
-              if "status_indicators" in profile else pd.Series(True, index=key))
-    unlabelled = ~profile["status_label"].map(lambda v: isinstance(v, str))
-    suppressed = profile["n_suppressed"].fillna(0) > 0
-    return imputed | (graded & unlabelled & suppressed).to_numpy(dtype=bool)
+    profile = profiles.set_index(["region_id", "period"]).reindex(key)
+    return imputed | withheld_profiles(profile)
 
 
 def stored_classes(model, features: list[str], model_matrix: pd.DataFrame, profiles: pd.DataFrame,

@@ -1,4 +1,4 @@
-"""Data contracts shared by every package: flags, levels, indicator kinds, frequencies.
+"""Data contracts shared by every package: flags, levels, indicator kinds, frequencies, withheld profiles.
 
 Region codes are text (leading zeros kept); their form is checked by ``ml.parsing.CODE``. Periods are
 ``YYYY`` or ``YYYY-MM`` (``ml.parsing.parse_periods``).
@@ -6,7 +6,11 @@ Region codes are text (leading zeros kept); their form is checked by ``ml.parsin
 
 from __future__ import annotations
 
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:          # pandas is imported where a profile is read, not at the command line's start
+    import numpy as np
+    import pandas as pd
 
 FLAGS: Final = ("ok", "suppressed", "estimated", "imputed")
 """Observation flags. ``suppressed`` is never undone by any API; ``imputed`` is for modelling only."""
@@ -22,3 +26,20 @@ FREQUENCIES: Final = ("annual", "monthly")
 
 IMPORT_FORMATS: Final = ("auto", "regions", "long", "wide", "mss", "inkar", "age", "facilities", "measures")
 """File layouts the importers read (``auto``: recognised from the header)."""
+
+
+def withheld_profiles(profiles: pd.DataFrame) -> np.ndarray:
+    """Per profile row: whether the region-year's values are withheld (too few residents or too many suppressed
+    cells) — a status index is built in its period (the row names the index's indicators), the region has none,
+    and it has suppressed cells. Where a county's tables hold no status indicator, a missing index says nothing.
+    Rows without a profile (all columns missing) are not withheld by this rule."""
+    import numpy as np
+    import pandas as pd
+
+    if "status_label" not in profiles or "n_suppressed" not in profiles:
+        return np.zeros(len(profiles), dtype=bool)
+    names = profiles["status_indicators"] if "status_indicators" in profiles else pd.Series("?", index=profiles.index)
+    graded = names.map(lambda v: isinstance(v, str) and v.strip() != "").to_numpy(dtype=bool)
+    unlabelled = ~profiles["status_label"].map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+    suppressed = profiles["n_suppressed"].fillna(0).to_numpy() > 0
+    return graded & unlabelled & suppressed

@@ -50,22 +50,16 @@ def name_key(text: str) -> str:
     return re.sub(r"[\W_]+", "", fold(text))
 
 
-def loose_key(text: str) -> str:
-    """A region name as compared with an abbreviation: :func:`fold`, letters and digits only."""
-    return re.sub(r"[^a-z0-9]+", "", fold(text))
-
-
 def abbreviation_pattern(name: str) -> re.Pattern | None:
     """For a name abbreviated with full stops after letters ('Charlottenburg-Wilm.', 'Friedrichsh.-Kreuzberg',
-    'Stülerstr.'), a pattern that the :func:`loose_key` of its written-out forms match; None for other names."""
+    'Stülerstr.'), a pattern that the :func:`name_key` of its written-out forms match; None for other names."""
     folded = fold(name)
-    if not re.search(r"[a-z]\.", folded):
+    if not re.search(r"[^\W\d_]\.", folded):
         return None
-    parts = re.split(r"(?<=[a-z])\.", folded)
-    keys = [re.sub(r"[^a-z0-9]+", "", part) for part in parts]
+    keys = [name_key(part) for part in re.split(r"(?<=[^\W\d_])\.", folded)]
     if sum(len(k) for k in keys) < 4:
         return None
-    return re.compile("[a-z]*".join(re.escape(k) for k in keys[:-1]) + "[a-z]*" + re.escape(keys[-1]))
+    return re.compile(r"[^\W\d_]*".join(re.escape(k) for k in keys[:-1]) + r"[^\W\d_]*" + re.escape(keys[-1]))
 
 
 def canonical_level(text: str) -> str | None:
@@ -107,7 +101,7 @@ class RegionLookup:
         for rid, name, level in self.regions[["region_id", "name", "level"]].itertuples(index=False):
             entry = (str(rid), str(name), str(level))
             self._by_name.setdefault(name_key(name), []).append(entry)
-            self._loose.append((loose_key(name), entry))
+            self._loose.append((name_key(name), entry))
             if (pattern := abbreviation_pattern(str(name))) is not None:
                 self._abbreviated.append((pattern, entry))
         self._names = sorted({str(n) for n in self.regions["name"]})
@@ -124,7 +118,7 @@ class RegionLookup:
     def _abbreviation(self, text: str, level: str | None) -> list[tuple[str, str, str]]:
         """The regions whose name ``text`` abbreviates ('Charlottenburg-Wilm.', 'Stülerstr.': a '.' after letters
         stands for letters left out), or whose abbreviated name ``text`` writes out in full."""
-        key = loose_key(text)
+        key = name_key(text)
         if not key:
             return []
         found = []

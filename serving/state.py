@@ -20,6 +20,7 @@ import pandas as pd
 from ml.columns import latest_complete_period
 from ml.catalog import Catalog
 from ml.config import Settings
+from ml.contracts import withheld_profiles
 from ml.store import Store, StoreError
 from ml.tracking import CHAMPION, fresh_registry_connections, sqlite_path, tracking_uri
 from models.explanations import by_dimension, group_name
@@ -423,16 +424,10 @@ def bento_champions(names: dict[str, str], versions: dict[str, str]) -> dict:
 
 
 def withheld(profile: pd.Series | None) -> bool:
-    """A region-year whose values are withheld (too few residents or too many suppressed cells): a status index is
-    built in its period (its profile names the index's indicators), the region has none, and it has suppressed
-    cells. Its model inputs would be imputed in their place, so no class or type. Where the county's tables hold
-    no status indicator, a missing index says nothing: the training jobs then leave out the region-years whose
-    every model input is imputed, and the store holds no class or type for them."""
-    if profile is None:
-        return True
-    names = profile.get("status_indicators", "?")
-    graded = isinstance(names, str) and names.strip() != ""
-    return graded and not isinstance(profile.get("status_label"), str) and profile.get("n_suppressed", 0) > 0
+    """A region-year whose values are withheld (:func:`ml.contracts.withheld_profiles`): its model inputs would be
+    imputed in their place, so no class or type. In a county without a status index, the training jobs leave out
+    the region-years whose every model input is imputed, and the store holds no class or type for them."""
+    return profile is None or bool(withheld_profiles(profile.to_frame().T)[0])
 
 
 def finite(x) -> float | None:
