@@ -384,8 +384,14 @@ def _run_forecast(settings: Settings, engine: str | None, echo=click.echo):
              + (f" (nur an einer Stichprobe geprüft: {', '.join(MODEL_NAMES.get(m, m) for m in sorted(out))})"
                 if out else ""))
     if not summary.breaks.empty:
-        years = summary.breaks.groupby("indicator_id")["period"].agg(", ".join)
+        marked = summary.breaks.assign(label=summary.breaks["period"] + summary.breaks["step"].map({True: "*",
+                                                                                                   False: ""}))
+        years = marked.groupby("indicator_id")["label"].agg(", ".join)
         echo("  Strukturbrüche: " + "; ".join(f"{catalog[i].name} {p}" for i, p in years.items()))
+        if summary.breaks["step"].any():
+            echo("  * ein Sprung in einem Jahr, der bleibt: hat sich dort die Abgrenzung geändert (neue "
+                 "Bevölkerungsbasis, neue Zählregel), gehört das Jahr in die Spalte 'breaks' des Katalogs; dann "
+                 "verbindet keine Veränderung und keine Prognose Werte beider Seiten")
     return summary
 
 

@@ -149,7 +149,8 @@ def champion_table(result: ForecastResult, catalog: Catalog, breaks: pd.DataFram
                    raced_out: dict[str, set[str]] | None = None) -> pd.DataFrame:
     """One row per indicator: German name, champion and why (its backtest MASE beside the best candidate's and
     the baselines', the spread within which the simpler model is preferred), interval coverage in the backtest
-    and on the held-out origin, whether the interval is reliable, structural breaks and raced-out candidates."""
+    and on the held-out origin, whether the interval is reliable, structural breaks (and those of them that look
+    like a new definition: a lasting step) and raced-out candidates."""
     m = result.metrics.set_index(["indicator_id", "model"])
     sel = result.selection.set_index(["indicator_id", "model"]) if not result.selection.empty else None
     rows = []
@@ -160,7 +161,9 @@ def champion_table(result: ForecastResult, catalog: Catalog, breaks: pd.DataFram
         best = result.selection[(result.selection["indicator_id"] == indicator)]
         best_model = str(best.sort_values("mase_paired").iloc[0]["model"]) if len(best) else model
         reliable = get(model, "interval_reliable")
-        years = [] if breaks is None else breaks.loc[breaks["indicator_id"] == indicator, "period"].tolist()
+        own = breaks[breaks["indicator_id"] == indicator] if breaks is not None else None
+        years = [] if own is None else own["period"].tolist()
+        steps = [] if own is None or "step" not in own else own.loc[own["step"].astype(bool), "period"].tolist()
         rows.append({"indicator_id": indicator, "Indikator": catalog[indicator].name, "champion": model,
                      "Modell": MODEL_NAMES.get(model, model), "mase": get(model, "mase"),
                      "best": best_model, "mase_best": get(best_model, "mase"), "spread": get(model, "spread", sel),
@@ -169,6 +172,7 @@ def champion_table(result: ForecastResult, catalog: Catalog, breaks: pd.DataFram
                      "coverage95": get(model, "coverage95"), "holdout_coverage80": get(model, "holdout_coverage80"),
                      "interval_reliable": None if np.isnan(reliable) else bool(reliable),
                      "n_backtest": get(model, "n"), "structural_breaks": ", ".join(years),
+                     "structural_steps": ", ".join(steps),
                      "raced_out": ", ".join(sorted((raced_out or {}).get(indicator, set())))})
     return pd.DataFrame(rows)
 

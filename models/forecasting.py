@@ -420,8 +420,13 @@ def structural_breaks(series: pd.DataFrame, threshold: float = 3.5) -> pd.DataFr
     """Periods in which an indicator moved in most regions as it rarely does: per indicator and period the
     median over regions of the one-step change divided by the series' naive scale, and its robust z-score
     against the other periods (median and MAD). Rows with |z| above ``threshold`` are breaks (a pandemic year,
-    a migration wave, a change of definition) — reported, never smoothed away."""
-    columns = ["indicator_id", "period", "median_change", "z", "regions"]
+    a migration wave, a change of definition) — reported, never smoothed away.
+
+    ``step`` marks a break that looks like a new definition rather than a wave: a jump with no break just before
+    it and none after it in the same direction, which the next period does not take back by half or more. A new population base
+    (a census) or a new counting rule shows so; whether the definition changed, only the source can say, and
+    the catalog's ``breaks`` then keeps both sides apart."""
+    columns = ["indicator_id", "period", "median_change", "z", "regions", "step"]
     out = []
     for indicator, g in series.groupby("indicator_id", sort=True):
         wide = g.pivot_table(index="region_id", columns="period", values="value", aggfunc="last").sort_index(axis=1)
@@ -436,9 +441,17 @@ def structural_breaks(series: pd.DataFrame, threshold: float = 3.5) -> pd.DataFr
         if not mad > 0:
             continue
         z = (med - centre) / mad
-        for period in z.index[z.abs() > threshold]:
+        flagged = z.abs() > threshold
+        for i in np.flatnonzero(flagged.to_numpy()):
+            period = z.index[i]
+            jump = float(med.iloc[i] - centre)
+            # no break just before (it would be a wave, or this its correction), none after in the same direction
+            isolated = not (i > 0 and flagged.iloc[i - 1]) and not (
+                i + 1 < len(z) and flagged.iloc[i + 1] and np.sign(float(med.iloc[i + 1] - centre)) == np.sign(jump))
+            kept = i + 1 < len(z) and -(float(med.iloc[i + 1] - centre)) * np.sign(jump) < abs(jump) / 2
             out.append({"indicator_id": str(indicator), "period": str(period), "median_change": float(med[period]),
-                        "z": float(z[period]), "regions": int(scaled[period].notna().sum())})
+                        "z": float(z[period]), "regions": int(scaled[period].notna().sum()),
+                        "step": bool(isolated and kept)})
     return pd.DataFrame(out, columns=columns)
 
 

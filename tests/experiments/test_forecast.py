@@ -6,11 +6,12 @@ from click.testing import CliRunner
 from mlflow import MlflowClient
 
 from experiments.cli import main
-from experiments.forecast import run_forecast
+from experiments.forecast import champion_table, run_forecast
 from features.pipeline import run_pipeline
 from ml.store import Store
 from ml.tracking import tracking_uri
-from models.forecasting import ForecastError
+from models.forecast_engines import input_series
+from models.forecasting import ForecastError, structural_breaks
 
 
 @pytest.fixture(scope="module")
@@ -108,3 +109,59 @@ def test_forecast_command_needs_features(tmp_path):
            "SOZIALRADAR_TRACKING__URI": f"sqlite:///{tmp_path}/m.db"}
     result = CliRunner().invoke(main, ["forecast"], env=env)
     assert result.exit_code != 0 and "run 'sozialradar features' first" in result.output
+
+
+def test_a_lasting_step_is_named_and_a_declared_break_keeps_its_sides_apart(sample_inputs, values, tmp_path):
+    """A jump in every Gemeinde that stays (a new population base, a new counting rule) is reported as a step;
+    declared in the catalog's ``breaks``, no forecast joins values from both sides, and the step is gone."""
+    from dataclasses import replace
+
+    from ml.catalog import Catalog
+
+    settings, catalog, _, _ = sample_inputs
+    frame, regions = values
+    stepped = frame.copy()
+    later = (stepped["indicator_id"] == "sgb2_quote") & (stepped["period"] >= "2016")
+    stepped.loc[later, "value"] = stepped.loc[later, "value"] + 4.0
+    s = configured(settings, tmp_path, indicators=["sgb2_quote"], models=["naive", "drift"], n_jobs=1,
+                   plot_regions=0)
+    summary = run_forecast(stepped, regions, catalog, s)
+    steps = summary.breaks[summary.breaks["step"]]
+    assert "2016" in steps["period"].tolist() and (steps["indicator_id"] == "sgb2_quote").all()
+    unchanged = structural_breaks(input_series(frame, ["sgb2_quote"], None, None))
+    assert "2016" not in set(unchanged["period"])                            # the step is the planted one
+    table = champion_table(summary.result, catalog, summary.breaks, summary.raced_out)
+    assert "2016" in table.loc[0, "structural_steps"].split(", ")
+
+    declared = Catalog(catalog.dimensions, {**catalog.indicators,
+                                            "sgb2_quote": replace(catalog["sgb2_quote"], breaks=(2016,))})
+    summary = run_forecast(stepped, regions, declared, configured(settings, tmp_path / "b", indicators=["sgb2_quote"],
+                                                                  models=["naive", "drift"], n_jobs=1, plot_regions=0))
+    assert "2016" not in set(summary.breaks["period"])
+    backtest = summary.result.backtest
+    assert not backtest.empty and (backtest["origin"] >= "2016").all()    # no training window reaches back
+
+
+def test_forecast_command_marks_a_lasting_step_and_says_what_to_do(tmp_path):
+    import pandas as pd
+
+    from ml.paths import SAMPLE_DIR
+
+    obs = pd.read_parquet(SAMPLE_DIR / "observations.parquet")
+    later = (obs["indicator_id"] == "mietniveau") & (obs["period"].astype(str) >= "2016")   # observed, not computed
+    obs.loc[later, "value"] = obs.loc[later, "value"] * 1.15
+    obs.to_parquet(tmp_path / "observations.parquet")
+    config = tmp_path / "c.yaml"
+    config.write_text("forecast:\n  indicators: [mietniveau]\n  models: [naive, drift]\n  n_jobs: 1\n"
+                      "  plot_regions: 0\n", encoding="utf-8")
+    env = {"SOZIALRADAR_STORE__PATH": str(tmp_path / "s.duckdb"), "SOZIALRADAR_INGEST__REPORT_DIR": str(tmp_path / "q"),
+           "SOZIALRADAR_FEATURES__OUTPUT_DIR": str(tmp_path / "features"),
+           "SOZIALRADAR_TRACKING__URI": f"sqlite:///{tmp_path}/m.db"}
+    for args in (["ingest", str(SAMPLE_DIR / "regions.csv"), str(tmp_path / "observations.parquet")], ["features"]):
+        result = CliRunner().invoke(main, ["--config", str(config), *args], env=env, catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(main, ["--config", str(config), "forecast"], env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.output.splitlines() if "Strukturbrüche:" in x)
+    assert "2016*" in line
+    assert "gehört das Jahr in die Spalte 'breaks' des Katalogs" in result.output

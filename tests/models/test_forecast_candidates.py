@@ -242,6 +242,31 @@ def test_structural_breaks_find_a_year_that_moved_every_region():
     Y[:, 10:] += 6.0                                             # every region jumps in 2010
     b = structural_breaks(_long(Y))
     assert b["period"].tolist() == ["2010"] and b["z"].iloc[0] > 3.5
+    assert b["step"].tolist() == [True]                          # one year's jump that stays: a new definition?
+
+
+def test_a_wave_or_a_jump_taken_back_is_no_step():
+    rng = np.random.default_rng(1)
+    base = np.cumsum(rng.normal(0, 1, (30, 16)), axis=1) + 50
+    wave = base.copy()
+    wave[:, 10:] += 6.0
+    wave[:, 11:] += 6.0                                          # two years in a row: a wave, not a definition
+    b = structural_breaks(_long(wave))
+    assert b["period"].tolist() == ["2010", "2011"] and not b["step"].any()
+    back = base.copy()
+    back[:, 10] += 6.0                                           # up in 2010, down again in 2011
+    b = structural_breaks(_long(back))
+    assert "2010" in b["period"].tolist() and not b["step"].any()
+    last = base.copy()
+    last[:, 15] += 6.0                                           # the latest year: whether it stays is not known
+    b = structural_breaks(_long(last))
+    assert b["period"].tolist() == ["2015"] and not b["step"].any()
+    half = base.copy()
+    half[:, 10:] += 6.0
+    half[:, 11:] -= 2.0                                          # a third taken back: the step stays
+    b = structural_breaks(_long(half))
+    assert b.loc[b["period"] == "2010", "step"].tolist() == [True]
+    assert not b.loc[b["period"] == "2011", "step"].any()        # the partial correction is no step of its own
 
 
 def test_race_sample_is_stable_and_at_least_the_minimum():
