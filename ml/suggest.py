@@ -70,7 +70,8 @@ STOP = {"je", "der", "die", "das", "und", "mit", "an", "von", "in", "nach", "bei
         "stand", "dez", "dezember", "jun", "juni", "zum", "total", "all", "district", "districts", "gebiet",
         "stadtteil", "stadtteile", "bezirk", "fl", "on", "wert", "value", "values", "in", "inkl", "einschl",
         "nur", "only", "sowie", "oder", "or", "innen", "innerhalb", "jeweils", "ab", "was", "as", "age", "aged",
-        "alter", "altersgruppe", "years", "year", "old", "id", "gesamt", "census", "zensus", "mikrozensus"}
+        "alter", "altersgruppe", "years", "year", "old", "id", "gesamt", "census", "zensus", "mikrozensus",
+        "u", "s", "z", "d", "v", "o"}      # u. (und), 's, z. B., d. h., v. (von), o. (oder)
 SHARE_WORDS = {"anteil", "quote", "dichte", "jescale", "prozent", "rate", "share", "index"}
 GENERIC = {"einwohner", "value", "wert", "anzahl", "count", "total", "insgesamt"}
 _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)")
@@ -80,6 +81,7 @@ def _plain(text: str) -> str:
     text = fold(text)
     text = re.sub(r"(je|per|pro)\s*(100|1[.\s]?000|10[.\s]?000)(?!\d)", " jescale ", text)   # a rate
     text = text.replace("%", " anteil ").replace("+", " plus ")
+    text = re.sub(r"(?<![a-z])v\.?\s*h\.(?![a-z])", " anteil ", text)      # 'v. H.': vom Hundert
     text = re.sub(r"(census|zensus)\s*_?(\d{2}|\d{4})(?!\d)", " ", text)
     text = re.sub(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])", " ", text)
     text = re.sub(r"(\d)\s*-\s*(\d)", r"\1 bis \2", text)
@@ -97,8 +99,8 @@ def words(text: str) -> tuple[list[str], list[int]]:
     out = []
     for raw in re.findall(r"[a-z]+[0-9]*", plain):
         for w in SYNONYMS.get(raw, raw).split():
-            if w and w not in STOP and len(w) > 1:
-                out.append(w)
+            if w and w not in STOP:
+                out.append(w)       # a lone letter too ('E_EW', 'Einwohner w'): what it says is not known
     return out, sorted(set(numbers))
 
 
@@ -379,6 +381,9 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
         out.notes.append(f"recognised as the {fmt} layout: "
                          + ("no mapping is needed" if fmt in ("mss", "inkar", "regions") else
                             "the roles below were found by their headers"))
+    if fmt == "age":
+        out.notes.append("a table of residents by age: its age groups are imported as ew_alter_* without a mapping; "
+                         "a column under 'columns' (a total, another population) is imported beside them")
     frame = table.frame()
     decimal = decide_decimal([frame[c] for c in frame.columns], table.delimiter)[0]
     p = find_column(table.header, "period")

@@ -2,17 +2,17 @@
 
 The age columns are recognised from their headers (:mod:`ml.age_groups`); each becomes an observation of the
 group's indicator ``ew_alter_AA_BB``, validated and merged like any other. Sums beside the groups and columns of
-another population (foreigners beside all residents) are listed in the report, not imported.
+another population (foreigners beside all residents) are listed in the report, not imported, unless the mapping
+names them under ``columns`` (the register's total ``E_E`` as ``einwohner``): those are imported as in a wide table.
 """
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
-
 from ml.age_groups import AgeGroupError, age_indicators, indicator_id, parse_header, sexed_groups_of_header
-from ml.importers.common import Adapted, cell_column, melt
-from ml.importers.mapping import Mapping, find_column, find_region_column
+from ml.importers.common import Adapted, cell_column, melt, year_end_stands
+from ml.importers.mapping import (
+    ColumnSpec, Mapping, column_position, find_column, find_region_column, header_key,
+)
 from ml.io import FileFormatError, RawTable
 
 
@@ -28,24 +28,25 @@ def adapt_age(table: RawTable, mapping: Mapping) -> Adapted:
     if p is None and mapping.period is None:
         raise FileFormatError(f"{table.path}: a table by age needs a period column (Jahr, Stichtag, ZEIT) or a fixed "
                               f"'period' in a --mapping; header is {', '.join(h)}")
-    skip = {i for i in (r, p, find_column(h, "name"), find_column(h, "level")) if i is not None}
+    ignored = {header_key(c) for c in mapping.ignore_columns}
+    skip = {i for i in (r, p, find_column(h, "name"), find_column(h, "level")) if i is not None} | {
+        i for i, c in enumerate(h) if header_key(c) in ignored}
     try:
         groups, notes = sexed_groups_of_header(h, skip)
     except AgeGroupError as exc:
         raise FileFormatError(f"{table.path}: {exc}") from None
     region = cell_column(table, r)
     period = cell_column(table, p, mapping.period or "")
-    # a register's year-end stand (201812, 2018-12, 31.12.2018) is the year's count, unless the table also holds
-    # stands within the year (then every stand stays a month)
-    parts = period.str.strip().str.extract(YEAR_END, expand=True).to_numpy(dtype=object)
-    year_end = np.where(pd.notna(parts[:, 0]), parts[:, 0], parts[:, 1])
-    within = period.str.strip().str.fullmatch(r"\d{4}-?\d{2}|\d{1,2}\.\d{4}|\d{2}\.\d{2}\.\d{4}") & pd.isna(year_end)
-    monthly = bool(within.any())
-    if pd.notna(year_end).any() and not monthly:
-        notes.append("stands at 31 December read as the year's count (201812 → 2018)")
-        period = pd.Series(np.where(pd.notna(year_end), year_end, period.to_numpy()), index=period.index, dtype="str")
-    cells, empty = melt(table, region, period, {pos: indicator_id(g, sex) for pos, (g, sex) in groups.items()})
-    rest = [h[i] for i in range(len(h)) if i not in groups and i not in skip and h[i] and parse_header(h[i]) is None]
+    period, monthly, note = year_end_stands(period)
+    if note:
+        notes.append(note)
+    columns = {pos: indicator_id(g, sex) for pos, (g, sex) in groups.items()}
+    mapped = _mapped_columns(table, mapping, columns)
+    cells, empty = melt(table, region, period, {**columns, **mapped})
+    if mapped:
+        notes.append("columns imported as mapped: " + ", ".join(f"{h[i]} → {ind}" for i, ind in mapped.items()))
+    rest = [h[i] for i in range(len(h)) if i not in groups and i not in mapped and i not in skip and h[i]
+            and parse_header(h[i]) is None]
     if rest:
         notes.append("columns not imported (not an age group): " + ", ".join(rest[:12]) + (" …" if len(rest) > 12 else ""))
     labels = list(dict.fromkeys(g.label for g, _ in groups.values()))
@@ -54,5 +55,18 @@ def adapt_age(table: RawTable, mapping: Mapping) -> Adapted:
                    indicators=age_indicators(groups.values(), "monthly" if monthly else "annual"))
 
 
-YEAR_END = r"^(?:(\d{4})-?12|31\.12\.(\d{4}))$"
-"""A stand at the end of a year: ``201812``, ``2018-12``, ``31.12.2018``."""
+def _mapped_columns(table: RawTable, mapping: Mapping, groups: dict[int, str]) -> dict[int, str]:
+    """The mapping's ``columns`` of a table by age (position → indicator): a total or another population beside the
+    groups. An age group the table already gives, or a column with a period of its own, is refused by name."""
+    out = {}
+    for column, spec in mapping.columns.items():
+        pos = column_position(table.header, column, "an indicator")
+        indicator = spec.indicator if isinstance(spec, ColumnSpec) else spec
+        if isinstance(spec, ColumnSpec) and spec.period:
+            raise FileFormatError(f"{table.path}: {column!r} has a period of its own in the mapping; a table by age "
+                                  "takes the period of its rows")
+        if pos in groups:
+            raise FileFormatError(f"{table.path}: {column!r} is one of the table's age groups and is imported as "
+                                  f"{groups[pos]}; leave it out of 'columns'")
+        out[pos] = indicator
+    return out

@@ -110,3 +110,22 @@ def register_year(text: pd.Series) -> tuple[pd.Series, np.ndarray]:
     dotted = t.str.extract(r"^\d{1,2}\.\d{1,2}\.(\d{4})$", expand=False)
     out = pd.to_numeric(pd.Series(np.where(year.notna(), year, dotted), index=t.index), errors="coerce")
     return out, (~empty) & out.isna().to_numpy()
+
+
+YEAR_END = r"^(?:(\d{4})-?12|31\.12\.(\d{4}))$"
+"""A stand at the end of a year: ``201812``, ``2018-12``, ``31.12.2018``."""
+
+
+def year_end_stands(period: pd.Series) -> tuple[pd.Series, bool, str | None]:
+    """A register's stands at the end of a year (``201812``, ``2018-12``, ``31.12.2018``) read as the year's count,
+    unless the table also holds stands within a year (then every stand stays a month). Returns the periods, whether
+    the table is monthly, and a note for the report when stands were read as years."""
+    text = period.astype("str").str.strip()
+    parts = text.str.extract(YEAR_END, expand=True).to_numpy(dtype=object)
+    year_end = np.where(pd.notna(parts[:, 0]), parts[:, 0], parts[:, 1])
+    within = text.str.fullmatch(r"\d{4}-?\d{2}|\d{1,2}\.\d{4}|\d{2}\.\d{2}\.\d{4}") & pd.isna(year_end)
+    monthly = bool(within.any())
+    if not pd.notna(year_end).any() or monthly:
+        return period, monthly, None
+    read = pd.Series(np.where(pd.notna(year_end), year_end, period.to_numpy()), index=period.index, dtype="str")
+    return read, False, "stands at 31 December read as the year's count (201812 → 2018)"

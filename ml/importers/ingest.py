@@ -342,7 +342,7 @@ def _row_table(table: RawTable, accepted: pd.DataFrame, quarantined: pd.DataFram
 
 
 def _ingest_regions(table: RawTable, mapping: Mapping, store: Store, report: ImportReport) -> None:
-    accepted, quarantined = adapt_regions(table, mapping, store.region_ids())
+    accepted, quarantined = adapt_regions(table, mapping, store.region_ids(), report.notes)
     q = _row_table(table, accepted, quarantined, report)
     if mapping.hierarchy:
         # a hierarchy's rows hold several regions each: what was read is the regions found in them

@@ -24,14 +24,41 @@ def clean_names(names: pd.Series) -> pd.Series:
     return names.astype("str").str.replace(_WRAP, "", regex=True).str.replace(r"\s+", " ", regex=True).str.strip()
 
 
-def _hierarchy_frame(table: RawTable, mapping: Mapping) -> pd.DataFrame:
+def pad_lost_zeros(code: pd.Series, share: float = 0.8) -> tuple[pd.Series, pd.Series, int]:
+    """One level's codes with the leading zeros a spreadsheet dropped put back: where every code is digits and at
+    least ``share`` of the cells have one width, the longest, shorter ones are left-padded to it ('1' beside
+    '01' … '09', '10' is '01'). Returns the codes, which cells were padded, and the width. A numbering without
+    zeros ('1' … '12') has no such majority and stays as written."""
+    present = code[code.ne("")]
+    none = pd.Series(False, index=code.index)
+    if present.empty or not present.str.fullmatch(r"\d+").all():
+        return code, none, 0
+    widths = present.str.len()
+    width = int(widths.max())
+    if (widths == width).mean() < share:
+        return code, none, 0
+    short = code.ne("") & code.str.len().lt(width)
+    return code.where(~short, code.str.zfill(width)), short, width
+
+
+def _hierarchy_frame(table: RawTable, mapping: Mapping, notes: list[str] | None = None) -> pd.DataFrame:
     """A region list written as a hierarchy as the rows of a plain one: per level, each region once (at the line
     where it first appears), its parent the region of the level before. A region written twice with another name or
-    parent stays twice, so that the checks quarantine it."""
+    parent stays twice, so that the checks quarantine it. Leading zeros lost from a local level's codes are put
+    back (:func:`pad_lost_zeros`), with a note."""
     h = table.header
     parts, parent = [], pd.Series("", index=range(table.cells.num_rows), dtype=object)
     for spec in mapping.hierarchy:
         code = cell_column(table, column_position(h, spec.id, f"the {spec.level} code")).str.strip()
+        if spec.local:      # a code joined to its parent's must keep its width, or '0301' + '1' is not '030101'
+            code, short, width = pad_lost_zeros(code)
+        else:
+            short, width = pd.Series(False, index=code.index), 0
+        if short.any() and notes is not None:
+            padded = (parent + "/" + code)[short].nunique()
+            notes.append(f"{spec.level}: the codes of {padded} region(s) in column {spec.id!r} are written without "
+                         f"leading zeros; read with {width} digits like the level's other codes ('{'1'.zfill(width)}' "
+                         "for '1')")
         name = cell_column(table, column_position(h, spec.name, f"the {spec.level} name")) if spec.name else code
         full = (parent + code).where(code.ne(""), "") if spec.local else code
         part = pd.DataFrame({"region_id": full.to_numpy(), "name": clean_names(name).to_numpy(),
@@ -47,12 +74,14 @@ def _hierarchy_frame(table: RawTable, mapping: Mapping) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def adapt_regions(table: RawTable, mapping: Mapping, known: frozenset[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Validate a region list; returns (accepted regions, quarantined rows)."""
+def adapt_regions(table: RawTable, mapping: Mapping, known: frozenset[str],
+                  notes: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Validate a region list; returns (accepted regions, quarantined rows); ``notes`` receives what was read
+    differently from the cells."""
     h = table.header
     if mapping.hierarchy:
-        frame = _hierarchy_frame(table, mapping)
-        # each level has its own code width: nothing is padded
+        frame = _hierarchy_frame(table, mapping, notes)
+        # each level has its own code width: nothing is padded beyond a level's own
         codes, bad = normalize_codes(frame["region_id"])
         parents, bad_parent = normalize_codes(frame["parent_id"])
         return _checked(frame.assign(region_id=codes.to_numpy(), parent_id=parents.to_numpy()), bad, bad_parent,

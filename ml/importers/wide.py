@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ml.catalog import Catalog
-from ml.importers.common import Adapted, cell_column, empty_long, melt
+from ml.importers.common import Adapted, cell_column, empty_long, melt, year_end_stands
 from ml.importers.mapping import (
     ColumnSpec, Mapping, column_position, distinct_headers, find_column, find_region_column, header_key,
 )
@@ -65,6 +65,11 @@ def adapt_wide(table: RawTable, mapping: Mapping, catalog: Catalog, dash: str = 
             "under 'ignore_columns'")
     region = cell_column(table, r, mapping.region or "")
     period = cell_column(table, p, mapping.period or "")
+    notes = []
+    if p is not None and all(catalog[i].frequency == "annual" for i in columns.values() if i in catalog):
+        # a register's stand at 31 December (ZEIT 201812) is the year's value of an annual indicator
+        period, _, note = year_end_stands(period)
+        notes += [note] if note else []
     frame = table.frame()
     if dash == "zero":
         frame = frame.copy()
@@ -81,7 +86,6 @@ def adapt_wide(table: RawTable, mapping: Mapping, catalog: Catalog, dash: str = 
         parts.append(part)
         empty += e
     cells = pd.concat(parts, ignore_index=True) if parts else empty_long()
-    notes = []
     if unmapped:
         # a wide table carries more than the monitoring needs: columns without an indicator are not imported,
         # and the import report lists them with how many values they hold

@@ -123,3 +123,27 @@ def test_flensburg_from_raw_files(shared_data, tmp_path, settings, store):
     ids = set(store.observations()["indicator_id"])
     assert ids == {"ew_alter_00_18", "ew_alter_18_30", "ew_alter_30_45", "ew_alter_45_65", "ew_alter_65_80",
                    "ew_alter_80_plus"}
+
+
+def test_a_mapped_total_is_imported_beside_the_groups(tmp_path, settings, store):
+    """The register's E_E (all residents) beside its groups: named under 'columns', it is imported as einwohner;
+    the code's parts under ignore_columns are not reported as columns left out; a group mapped again is refused."""
+    from ml.importers import load_mapping
+
+    write(tmp_path / "r.csv", "region_id;name;level\n01011101;Stülerstr.;planungsraum\n")
+    ingest_file(tmp_path / "r.csv", store, settings)
+    path = write(tmp_path / "EWR201812E_Matrix.csv", "ZEIT;RAUMID;BEZ;PLR;E_E;E_EW;E_EU6;E_E6U65;E_E65U110\n"
+                 "201812;01011101;01;01;3384;1633;180;2600;604\n")
+    mapping = write(tmp_path / "m.yaml", "region_column: RAUMID\nperiod_column: ZEIT\ncolumns:\n  E_E: einwohner\n"
+                    "ignore_columns: [BEZ, PLR]\n")
+    rep = ingest_file(path, store, settings, mapping=load_mapping(mapping))
+    assert rep.status == "ok" and rep.format == "age" and rep.rows_accepted == 4
+    got = store.observations().set_index("indicator_id")
+    assert got.loc["einwohner", "value"] == 3384 and got.loc["einwohner", "period"] == "2018"
+    assert got.loc["ew_alter_65_plus", "value"] == 604
+    assert any("E_E → einwohner" in n for n in rep.notes)
+    left_out = next(n for n in rep.notes if n.startswith("columns not imported"))
+    assert "E_EW" in left_out and "BEZ" not in left_out and "PLR" not in left_out
+    twice = write(tmp_path / "m2.yaml", "region_column: RAUMID\nperiod_column: ZEIT\ncolumns:\n  E_EU6: ew_unter6\n")
+    rep = ingest_file(path, store, settings, mapping=load_mapping(twice), force=True)
+    assert rep.status == "failed" and "'E_EU6' is one of the table's age groups" in rep.message

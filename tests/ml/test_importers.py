@@ -438,3 +438,23 @@ def test_a_table_of_the_whole_county_imports_onto_its_one_region(county, setting
     got = county.observations(region_ids=["14599"]).set_index(["indicator_id", "period"])["value"]
     assert got[("hze_faelle", "2022")] == 430 and got[("einwohner", "2021")] == 98000
     assert set(county.observations(indicator_ids=["hze_faelle"])["region_id"]) == {"14599"}
+
+
+def test_a_registers_year_end_stand_is_the_years_value_in_a_wide_table(tmp_path, settings, store):
+    """Berlin's register tables write ZEIT 201812 (the stand at 31 December): for an annual indicator that is 2018,
+    said in the report; a monthly indicator keeps the month."""
+    write(tmp_path / "r.csv", "region_id;name;level\n01011101;Stülerstr.;planungsraum\n")
+    ingest_file(tmp_path / "r.csv", store, settings)
+    path = write(tmp_path / "EWRMIGRA201812H_Matrix.csv", "ZEIT;RAUMID;MH_E;ALO\n201812;01011101;1515;40\n")
+    annual = write(tmp_path / "a.yaml", "region_column: RAUMID\nperiod_column: ZEIT\ncolumns:\n  MH_E: auslaender\n"
+                   "ignore_columns: [ALO]\n")
+    rep = ingest_file(path, store, settings, mapping=load_mapping(annual))
+    assert rep.status == "ok" and rep.rows_accepted == 1
+    assert store.observations()[["indicator_id", "period"]].values.tolist() == [["auslaender", "2018"]]
+    assert any("stands at 31 December read as the year's count" in n for n in rep.notes)
+    monthly = write(tmp_path / "m.yaml", "region_column: RAUMID\nperiod_column: ZEIT\ncolumns:\n"
+                    "  ALO: arbeitslose_monat\nignore_columns: [MH_E]\n")
+    rep = ingest_file(path, store, settings, mapping=load_mapping(monthly), force=True)
+    assert rep.status == "ok"
+    got = store.observations().set_index("indicator_id")["period"]
+    assert got["arbeitslose_monat"] == "2018-12"

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from ml.catalog import load_catalog
 from ml.config import CatalogConfig
 from ml.importers import ingest_file, load_mapping
-from ml.importers.region_list import clean_names
+from ml.importers.region_list import clean_names, pad_lost_zeros
 from ml.suggest import suggest_mapping
 from tests.conftest import write
 
@@ -142,6 +142,7 @@ def test_berlins_lor_key_and_the_health_atlas_from_raw_files(shared_data, store,
     s = suggest_mapping(lor, load_catalog(cfg.dimensions, cfg.indicators))
     rep = ingest_file(lor, store, settings, mapping=load_mapping(write(tmp_path / "lor.yaml", s.to_yaml())))
     assert rep.status == "ok" and rep.rows_quarantined == 0
+    assert any("the codes of 15 region(s) in column 'pnr_id' are written without leading zeros" in n for n in rep.notes)
     assert store.regions()["level"].value_counts().to_dict() == {
         "planungsraum": 448, "bezirksregion": 138, "prognoseraum": 60, "bezirk": 12}
     own = write(tmp_path / "gssa.csv", "indicator_id,name,dimension,unit,polarity,kind,frequency\n"
@@ -163,7 +164,38 @@ def test_berlins_lor_key_and_the_health_atlas_from_raw_files(shared_data, store,
         "working_life_sub_index": "gssa_erwerb", "social_status_sub_index": "gssa_status",
         "health_sub_index": "gssa_gesundheit"}
     rep = ingest_file(atlas, store, mine, mapping=load_mapping(write(tmp_path / "a.yaml", s.to_yaml())))
-    # 415 of the atlas's 428 Planungsräume are in the key of 2017; the 13 others are quarantined as unknown
-    assert rep.status == "ok" and (rep.rows_accepted, rep.rows_quarantined) == (415 * 5, 13 * 5)
+    # all 428 of the atlas's Planungsräume are in the key; 13 of them only since the key's codes written without
+    # leading zeros ('0801031' for '08010301') are read with the level's two digits
+    assert rep.status == "ok" and (rep.rows_accepted, rep.rows_quarantined) == (428 * 5, 0)
     obs = store.observations(region_ids=["01011103"]).set_index("indicator_id")["value"]
     assert obs["gssa_gsi"] == pytest.approx(-1.5584612)
+
+
+def test_leading_zeros_a_spreadsheet_dropped_are_put_back(store, settings, tmp_path):
+    """Berlin's LOR key as exported: 15 Planungsräume have '1' … '9' instead of '01' … '09', so '0801031' would
+    not be the '08010301' of every data table."""
+    text = HIERARCHY + "02,Friedrichshain-Kreuzberg,01,,11,,3,Wassertorplatz\n"
+    mapping = write(tmp_path / "m.yaml", "hierarchy:\n  - {level: bezirk, id: bezirk_id, name: bezirk_name}\n"
+                    "  - {level: prognoseraum, id: prg_id, name: prg_name, local: true}\n"
+                    "  - {level: bezirksregion, id: bzr_id, name: bzr_name, local: true}\n"
+                    "  - {level: planungsraum, id: pnr_id, name: pnr_name, local: true}\n")
+    rep = ingest_file(write(tmp_path / "lor.csv", text), store, settings, mapping=load_mapping(mapping))
+    assert rep.status == "ok" and rep.rows_quarantined == 0
+    regions = store.regions().set_index("region_id")
+    assert regions.loc["02011103", "name"] == "Wassertorplatz" and "0201113" not in regions.index
+    assert any("planungsraum: the codes of 1 region(s) in column 'pnr_id' are written without leading zeros" in n
+               for n in rep.notes)
+
+
+@given(st.integers(2, 4), st.sets(st.integers(0, 999), min_size=5, max_size=40), st.data())
+def test_padding_restores_stripped_codes_and_leaves_a_plain_numbering(width, numbers, data):
+    codes = sorted(f"{n % 10 ** width:0{width}d}" for n in numbers)
+    codes = list(dict.fromkeys(codes))
+    stripped = data.draw(st.sets(st.sampled_from(codes), max_size=len(codes) // 5))
+    written = pd.Series([c.lstrip("0") or "0" if c in stripped else c for c in codes], dtype=object)
+    padded, short, w = pad_lost_zeros(written)
+    assert padded.tolist() == codes and w == width
+    assert short.sum() == sum(1 for c in stripped if (c.lstrip("0") or "0") != c)
+    plain = pd.Series([str(n) for n in range(1, 13)], dtype=object)       # '1' … '12': a numbering without zeros
+    out, short, _ = pad_lost_zeros(plain)
+    assert out.tolist() == plain.tolist() and not short.any()

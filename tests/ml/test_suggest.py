@@ -417,3 +417,22 @@ def test_a_national_table_of_gemeinden_gives_its_names_and_its_counties_regions(
     assert rep.status == "ok" and rep.rows_accepted == 5 * 33
     got = store.observations(region_ids=["14524030"]).set_index("indicator_id")["value"]
     assert got["haushaltsgroesse"] == pytest.approx(1.94) and got["einwohner"] == 18718
+
+
+@pytest.mark.parametrize("header", ["E_EW", "Einwohner w", "Einwohner (m)"])
+def test_a_letter_the_matcher_cannot_read_is_not_dropped(header):
+    """Berlin's register writes residents as E_E, men as E_EM, women as E_EW: 'EW' alone is 'Einwohner', but the
+    letters beside it say which part. A header with a letter of its own is no sure match for all residents."""
+    m = matcher_for(CATALOG).match(header, "integer")
+    assert m.indicator_id != "einwohner" or m.score < 0.7
+
+
+def test_the_register_matrix_gives_women_no_residents_column(shared_data):
+    s = suggest_mapping(shared_data / "berlin_ewr_plr_cschwab1" / "2019" / "EWR201812E_Matrix.csv", CATALOG)
+    assert "einwohner" not in {m.indicator_id for m in s.matches}
+    assert {"E_E", "E_EM", "E_EW"} <= set(s.unmatched)
+
+
+def test_vom_hundert_is_a_share():
+    assert words("Arbeitslose in v. H.")[0] == ["arbeitslose", "anteil"]
+    assert words("Anteil 65 u. älter")[0] == ["anteil", "plus"]
