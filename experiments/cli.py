@@ -371,8 +371,9 @@ def _run_forecast(settings: Settings, engine: str | None, echo=click.echo):
         held = float(row["holdout_coverage80"].iloc[0]) if len(row) else float("nan")
         unreliable = bool(len(row)) and pd.notna(row["interval_reliable"].iloc[0]) \
             and not bool(row["interval_reliable"].iloc[0])
-        note = "" if held != held else (f", am zurückgehaltenen letzten Prüfzeitpunkt {held:.0%}"
-                                         + (" — Intervall nicht verlässlich" if unreliable else ""))
+        note = (", an zurückgehaltenen Jahren nicht prüfbar (zu wenige Prüfzeitpunkte)" if held != held else
+                f", am zurückgehaltenen letzten Prüfzeitpunkt {held:.0%}"
+                + (" — Intervall nicht verlässlich" if unreliable else ""))
         out = summary.raced_out.get(indicator)
         if mase != mase:
             echo(f"  {catalog[indicator].name}: {model} — kein Backtest möglich (je Reihe weniger als "

@@ -85,6 +85,28 @@ def catalog_table(catalog: Catalog) -> pa.Table:
     })
 
 
+def _resolve_lost_zeros(con: duckdb.DuckDBPyConnection) -> tuple[int, str]:
+    """Cells of digits that are no known code but one known code with leading zeros (a spreadsheet dropped them:
+    '1011101' for Berlin's '01011101', '1001' for Flensburg's '01001'): read as that code. A cell two codes could
+    be ('101' for '0101' and '00101') stays as written. Returns how many distinct codes were read so, and one
+    example."""
+    rows = con.execute("""
+        WITH open_ AS (SELECT DISTINCT code FROM v_codes
+                       WHERE regexp_full_match(code, '[1-9][0-9]*') AND code NOT IN (SELECT region_id FROM v_regions))
+        SELECT o.code, min(r.region_id) AS padded FROM open_ o
+        JOIN v_regions r ON r.region_id LIKE '0%' AND ltrim(r.region_id, '0') = o.code
+        GROUP BY o.code HAVING count(*) = 1 ORDER BY o.code""").fetchall()
+    if not rows:
+        return 0, ""
+    con.register("v_padded", pa.table({"code": pa.array([r[0] for r in rows], pa.string()),
+                                       "padded": pa.array([r[1] for r in rows], pa.string())}))
+    try:
+        con.execute("UPDATE v_codes SET code = p.padded FROM v_padded p WHERE v_codes.code = p.code")
+    finally:
+        con.unregister("v_padded")
+    return len(rows), f"{rows[0][0]} → {rows[0][1]}"
+
+
 def _resolve_names(con: duckdb.DuckDBPyConnection, rules: Rules) -> None:
     """Cells that are no known code: looked up as region names (few distinct texts, resolved in Python)."""
     open_ = con.execute("SELECT raw, lvl FROM v_codes WHERE raw <> '' AND code NOT IN (SELECT region_id FROM v_regions)"
@@ -133,6 +155,7 @@ def validate_long(con: duckdb.DuckDBPyConnection, cells: pa.Table | pd.DataFrame
             FROM (SELECT raw, lvl, sr_code(raw, {width}::INTEGER) AS code
                   FROM (SELECT DISTINCT coalesce(region_id, '') AS raw, trim(coalesce({opt['region_level']}, '')) AS lvl
                         FROM v_src s))""")
+        padded, example = _resolve_lost_zeros(con)
         if rules.lookup is not None:
             _resolve_names(con, rules)
         con.execute("""
@@ -266,6 +289,9 @@ def validate_long(con: duckdb.DuckDBPyConnection, cells: pa.Table | pd.DataFrame
         for name in ("v_src", "v_regions", "v_cat"):
             con.unregister(name)
     notes = []
+    if padded:
+        notes.append(f"region codes written without leading zeros read as the store's codes: {example}"
+                     + (f" and {padded - 1} more" if padded > 1 else ""))
     if identical:
         notes.append(f"{int(identical)} rows repeat another row exactly; each such observation is stored once")
     for col in ("line",):

@@ -100,10 +100,13 @@ def future_periods(last: str, horizon: int, frequency: str) -> list[str]:
 # --- the models -------------------------------------------------------------------------------------------
 
 def naive_scale(y: np.ndarray) -> float:
-    """Mean absolute one-step change over consecutive observed values (NaN when fewer than two)."""
-    d = np.diff(y)
-    d = d[~np.isnan(d)]
-    return float(np.abs(d).mean()) if len(d) else math.nan
+    """Mean absolute change per period between consecutive observed values (NaN when fewer than two): a gap of
+    one period between two values counts their change halved, so that editions every two years (a biennial
+    monitoring on the annual grid) have a scale as annual ones do."""
+    t = np.flatnonzero(~np.isnan(y))
+    if len(t) < 2:
+        return math.nan
+    return float(np.mean(np.abs(np.diff(y[t])) / np.diff(t)))
 
 
 def _observed(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -392,6 +392,19 @@ UNRELIABLE_NOTE = ("Das Prognoseintervall ist für diesen Indikator nicht verlä
                    "70 bis 90 %.")
 """What the API and the report say where ``interval_reliable`` is false."""
 
+UNCHECKED_NOTE = ("Das Prognoseintervall ließ sich für diesen Indikator nicht an zurückgehaltenen Jahren prüfen: "
+                  "die Reihen sind dafür zu kurz (weniger als zwei Prüfzeitpunkte); es ist mit Vorsicht zu lesen.")
+"""What the API and the report say where an interval exists but ``interval_reliable`` is unknown."""
+
+
+def interval_note(reliable: bool | None, has_interval: bool) -> str | None:
+    """The German note on an indicator's forecast interval: not reliable, not checkable, or none."""
+    if reliable is False:
+        return UNRELIABLE_NOTE
+    if reliable is None and has_interval:
+        return UNCHECKED_NOTE
+    return None
+
 
 def holdout_coverage(backtest: pd.DataFrame, levels=(0.8, 0.95), bounds=RELIABLE) -> pd.DataFrame:
     """The check on years the calibration has not seen: per series the latest backtest origin is held out, the
@@ -416,6 +429,9 @@ def holdout_coverage(backtest: pd.DataFrame, levels=(0.8, 0.95), bounds=RELIABLE
     return out[columns]
 
 
+MIN_STEP_CHANGES = 8
+
+
 def structural_breaks(series: pd.DataFrame, threshold: float = 3.5) -> pd.DataFrame:
     """Periods in which an indicator moved in most regions as it rarely does: per indicator and period the
     median over regions of the one-step change divided by the series' naive scale, and its robust z-score
@@ -425,7 +441,8 @@ def structural_breaks(series: pd.DataFrame, threshold: float = 3.5) -> pd.DataFr
     ``step`` marks a break that looks like a new definition rather than a wave: a jump with no break just before
     it and none after it in the same direction, which the next period does not take back by half or more. A new population base
     (a census) or a new counting rule shows so; whether the definition changed, only the source can say, and
-    the catalog's ``breaks`` then keeps both sides apart."""
+    the catalog's ``breaks`` then keeps both sides apart. Fewer than :data:`MIN_STEP_CHANGES` changes (seven
+    biennial editions) tell a lasting step from a slow year too poorly: no step is marked then."""
     columns = ["indicator_id", "period", "median_change", "z", "regions", "step"]
     out = []
     for indicator, g in series.groupby("indicator_id", sort=True):
@@ -451,7 +468,7 @@ def structural_breaks(series: pd.DataFrame, threshold: float = 3.5) -> pd.DataFr
             kept = i + 1 < len(z) and -(float(med.iloc[i + 1] - centre)) * np.sign(jump) < abs(jump) / 2
             out.append({"indicator_id": str(indicator), "period": str(period), "median_change": float(med[period]),
                         "z": float(z[period]), "regions": int(scaled[period].notna().sum()),
-                        "step": bool(isolated and kept)})
+                        "step": bool(isolated and kept and len(z) >= MIN_STEP_CHANGES)})
     return pd.DataFrame(out, columns=columns)
 
 

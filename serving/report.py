@@ -30,7 +30,7 @@ from ml.formatting import de, percent
 from models.explanations import group_name, years_ahead
 from models.forecast_models import MODEL_NAMES
 from serving.key_figures import key_figures, no_profile_reason
-from models.forecasting import UNRELIABLE_NOTE
+from models.forecasting import interval_note
 from serving.charts import dimension_bars, fan_chart, sparkline
 from serving.demography import planning
 from serving.state import Snapshot, UnknownPeriod, explain_period, stored_row, withheld
@@ -294,8 +294,12 @@ class ReportBuilder:
                             else "ohne Intervall: die Reihe ist für eine Prüfung an früheren Jahren zu kurz")
                 sentence.append(f"Prognose {last['year']}: {de(last['yhat'], dec)} {meta.unit} ({interval}; "
                                 f"Verfahren: {MODEL_NAMES.get(model, model)})")
-                if "interval_reliable" in f and (f["interval_reliable"] == False).any():  # noqa: E712 - nullable
-                    sentence.append(UNRELIABLE_NOTE.rstrip("."))
+                reliable = f["interval_reliable"] if "interval_reliable" in f else pd.Series(dtype=object)
+                known = reliable.dropna()
+                note = interval_note(False if (known == False).any() else (  # noqa: E712 - nullable
+                    True if len(known) else None), last["lo80"] is not None)
+                if note:
+                    sentence.append(note.rstrip("."))
             elif hidden:
                 sentence.append("Prognose nicht veröffentlicht, weil der letzte Wert gesperrt ist")
             if gaps:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from ml.age_groups import AgeGroupError, age_indicators, indicator_id, parse_header, sexed_groups_of_header
 from ml.importers.common import Adapted, cell_column, melt, year_end_stands
 from ml.importers.mapping import (
-    ColumnSpec, Mapping, column_position, find_column, find_region_column, header_key,
+    ColumnSpec, Mapping, column_position, find_column, find_region_column, ignored_positions,
 )
 from ml.io import FileFormatError, RawTable
 
@@ -28,9 +28,8 @@ def adapt_age(table: RawTable, mapping: Mapping) -> Adapted:
     if p is None and mapping.period is None:
         raise FileFormatError(f"{table.path}: a table by age needs a period column (Jahr, Stichtag, ZEIT) or a fixed "
                               f"'period' in a --mapping; header is {', '.join(h)}")
-    ignored = {header_key(c) for c in mapping.ignore_columns}
-    skip = {i for i in (r, p, find_column(h, "name"), find_column(h, "level")) if i is not None} | {
-        i for i, c in enumerate(h) if header_key(c) in ignored}
+    skip = {i for i in (r, p, find_column(h, "name"), find_column(h, "level")) if i is not None} | ignored_positions(
+        h, mapping.ignore_columns)
     try:
         groups, notes = sexed_groups_of_header(h, skip)
     except AgeGroupError as exc:

@@ -128,4 +128,5 @@ def year_end_stands(period: pd.Series) -> tuple[pd.Series, bool, str | None]:
     if not pd.notna(year_end).any() or monthly:
         return period, monthly, None
     read = pd.Series(np.where(pd.notna(year_end), year_end, period.to_numpy()), index=period.index, dtype="str")
-    return read, False, "stands at 31 December read as the year's count (201812 → 2018)"
+    first = int(np.flatnonzero(pd.notna(year_end))[0])
+    return read, False, f"stands at 31 December read as the year's count ({text.iloc[first]} → {read.iloc[first]})"

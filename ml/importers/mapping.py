@@ -126,6 +126,13 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 
+def ignored_positions(header: list[str], ignore: list[str]) -> set[int]:
+    """The positions of the columns a mapping leaves out (``ignore_columns``), compared as mapped columns are, in
+    upper and lower case alike; a name not in this file's header is nothing to leave out."""
+    wanted = {header_key(c).casefold() for c in ignore}
+    return {i for i, h in enumerate(header) if header_key(h).casefold() in wanted}
+
+
 def header_key(text: str) -> str:
     """A header as a mapping names it: soft hyphens and zero-width characters dropped, white space collapsed
     and trimmed (so that ' Ein\u00adwohner ' in the file and 'Einwohner' in the mapping are the same column)."""
@@ -155,11 +162,16 @@ def distinct_headers(header: list[str]) -> list[str]:
 
 
 def column_position(header: list[str], wanted: str, role: str) -> int:
-    """The position of the mapped column ``wanted``; the error names the closest headers."""
+    """The position of the mapped column ``wanted``: the header written so, else the one header that differs from
+    it only in upper and lower case (one edition writes 'ZEIT', the next 'Zeit'); the error names the closest
+    headers."""
     keys = [header_key(h) for h in header]
     key = header_key(wanted)
     if key in keys:
         return keys.index(key)
+    same = [i for i, k in enumerate(keys) if k.casefold() == key.casefold()]
+    if len(same) == 1:
+        return same[0]
     import difflib
 
     close = difflib.get_close_matches(key, keys, n=3, cutoff=0.6)

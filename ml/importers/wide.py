@@ -9,6 +9,7 @@ from ml.catalog import Catalog
 from ml.importers.common import Adapted, cell_column, empty_long, melt, year_end_stands
 from ml.importers.mapping import (
     ColumnSpec, Mapping, column_position, distinct_headers, find_column, find_region_column, header_key,
+    ignored_positions,
 )
 from ml.io import FileFormatError, RawTable
 from ml.parsing import DASHES, MISSING_MARKERS
@@ -37,21 +38,18 @@ def adapt_wide(table: RawTable, mapping: Mapping, catalog: Catalog, dash: str = 
     name_idx = find_column(h, "name")
     level_idx = find_column(h, "level")
     keys = [header_key(c) for c in h]
-    mapped = {header_key(k): (v if isinstance(v, ColumnSpec) else ColumnSpec(indicator=v))
+    # every mapped column must exist (the error names close ones)
+    mapped = {column_position(h, k, "an indicator"): (v if isinstance(v, ColumnSpec) else ColumnSpec(indicator=v))
               for k, v in mapping.columns.items()}
-    for column in mapping.columns:
-        column_position(h, column, "an indicator")   # every mapped column must exist (the error names close ones)
-    # an ignored column may be absent from this year's file: nothing to ignore then
-    ignored = {header_key(c) for c in mapping.ignore_columns}
-    skip = {r, p, name_idx, level_idx} | {i for i, key in enumerate(keys) if key in ignored}
+    skip = {r, p, name_idx, level_idx} | ignored_positions(h, mapping.ignore_columns)
     columns: dict[int, str] = {}
     periods: dict[int, str | None] = {}
     unmapped: list[int] = []
     for i, key in enumerate(keys):
         if i in skip:
             continue
-        if key in mapped:
-            columns[i], periods[i] = mapped[key].indicator, mapped[key].period
+        if i in mapped:
+            columns[i], periods[i] = mapped[i].indicator, mapped[i].period
         elif key in catalog:
             columns[i], periods[i] = key, None
         else:

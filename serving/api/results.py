@@ -8,7 +8,7 @@ import json
 import pandas as pd
 from fastapi import APIRouter, Query
 
-from models.forecasting import UNRELIABLE_NOTE as UNRELIABLE
+from models.forecasting import interval_note
 from serving.api.common import PERIOD, REGION_ID, ApiError, Context
 from serving.schemas import (Classification, ClassifyRequest, CoverageAnswer, CoverageMap, CoverageMapEntry,
                              CoveragePoint, ForecastAnswer, ForecastPoint, ProjectionAnswer, ProjectionPoint,
@@ -61,7 +61,8 @@ def router(ctx: Context) -> APIRouter:
             points.append(ForecastPoint(indicator_id=r.indicator_id, name=s.catalog[r.indicator_id].name,
                                         period=r.period, h=int(r.h), model=r.model, suppressed=hidden,
                                         interval_reliable=reliable,
-                                        interval_note=None if reliable is not False else UNRELIABLE,
+                                        interval_note=None if hidden else interval_note(
+                                            reliable, finite(r.lo80) is not None),
                                         **{k: None if hidden else finite(getattr(r, k))
                                            for k in ("yhat", "lo80", "hi80", "lo95", "hi95")}))
         return ForecastAnswer(region_id=region_id, points=points)

@@ -165,3 +165,19 @@ def test_forecast_command_marks_a_lasting_step_and_says_what_to_do(tmp_path):
     line = next(x for x in result.output.splitlines() if "Strukturbrüche:" in x)
     assert "2016*" in line
     assert "gehört das Jahr in die Spalte 'breaks' des Katalogs" in result.output
+
+
+def test_editions_every_two_years_are_backtested_and_scaled(sample_inputs, values, tmp_path):
+    """A biennial monitoring on the annual grid (2010, 2012, …, 2024): every change spans two years, and the
+    series still has a scale, a backtest MASE and calibrated intervals."""
+    settings, catalog, _, _ = sample_inputs
+    frame, regions = values
+    sgb2 = frame[frame["indicator_id"] == "sgb2_quote"]
+    even = sgb2[sgb2["period"].astype(int) % 2 == 0]
+    s = configured(settings, tmp_path, indicators=["sgb2_quote"], models=["naive", "drift"], n_jobs=1, plot_regions=0)
+    summary = run_forecast(even, regions, catalog, s)
+    m = summary.metrics.set_index("model")
+    assert m.loc["naive", "mase"] > 0 and m.loc["drift", "mase"] > 0 and m.loc["naive", "n"] > 0
+    ok = summary.result.forecasts[summary.result.forecasts["flag"] == "ok"]
+    assert ok["lo80"].notna().all() and (ok["lo80"] < ok["hi80"]).all()
+    assert (summary.result.backtest["scale"] > 0).mean() > 0.9

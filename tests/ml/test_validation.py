@@ -111,6 +111,19 @@ def test_code_width_pads(con, catalog):
     assert v.accepted(con)["region_id"].tolist() == ["01001"]
 
 
+def test_a_code_that_lost_its_leading_zeros_is_the_one_code_it_fits(con, catalog):
+    """A spreadsheet writes Flensburg's 01001 as 1001 (and Berlin's 01011101 as 1011101): read as the store's code,
+    said in the notes; where two codes fit ('101': '0101' and '00101') the cell stays unknown."""
+    v, acc = run(con, catalog, ("1001", "einwohner", "2021", "5"), ("1001.0", "einwohner", "2022", "6"),
+                 ("01002", "einwohner", "2021", "7"))
+    assert v.n_accepted == 3 and set(acc["region_id"]) == {"01001", "01002"}
+    assert any("read as the store's codes: 1001 → 01001" in n for n in v.notes)
+    r = Rules(catalog=catalog, regions=frozenset({"0101", "00101"}), period_min=2000, period_max=2030, decimal=",")
+    v = validate_long(con, frame(("101", "einwohner", "2021", "5")), r)
+    assert v.n_accepted == 0 and v.quarantined["reason"].str.startswith("unknown region").all()
+    assert not any("leading zeros" in n for n in v.notes)
+
+
 def test_missing_columns_raise(con, catalog):
     with pytest.raises(ValueError, match="missing column\\(s\\) value"):
         validate_long(con, pd.DataFrame({"line": [1], "region_id": ["1"], "indicator_id": ["a"], "period": ["2020"]}),

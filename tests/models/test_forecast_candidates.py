@@ -267,6 +267,10 @@ def test_a_wave_or_a_jump_taken_back_is_no_step():
     b = structural_breaks(_long(half))
     assert b.loc[b["period"] == "2010", "step"].tolist() == [True]
     assert not b.loc[b["period"] == "2011", "step"].any()        # the partial correction is no step of its own
+    short = base[:, :7].copy()
+    short[:, 4:] += 6.0                                          # seven editions: a break, too few to call it a step
+    b = structural_breaks(_long(short))
+    assert b["period"].tolist() == ["2004"] and not b["step"].any()
 
 
 def test_race_sample_is_stable_and_at_least_the_minimum():

@@ -49,9 +49,13 @@ def test_seasonal_naive_repeats_the_last_season():
     assert yhat.tolist() == list(np.arange(12.0)) + [0.0, 1.0]
 
 
-def test_naive_scale_ignores_gaps():
-    assert naive_scale(np.array([1.0, 3.0, np.nan, 10.0, 11.0])) == pytest.approx(1.5)
+def test_naive_scale_counts_a_change_across_a_gap_per_period():
+    # 1 → 3 in one period, 3 → 10 in two (3.5 a period), 10 → 11 in one
+    assert naive_scale(np.array([1.0, 3.0, np.nan, 10.0, 11.0])) == pytest.approx((2 + 3.5 + 1) / 3)
     assert math.isnan(naive_scale(np.array([1.0, np.nan])))
+    # editions every two years on the annual grid: the scale of the same series observed every year, halved steps
+    biennial = np.array([60.0, np.nan, 62.0, np.nan, 63.0, np.nan, 66.0])
+    assert naive_scale(biennial) == pytest.approx((1 + 0.5 + 1.5) / 3)
 
 
 def test_unknown_model_is_an_error():

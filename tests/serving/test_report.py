@@ -268,7 +268,7 @@ def test_report_command(demo_settings, tmp_path):
 
 def test_an_unreliable_interval_is_named_on_the_page(state):
     """The held-out check the forecast job stored decides the German note beside the fan chart."""
-    from models.forecasting import UNRELIABLE_NOTE
+    from models.forecasting import UNCHECKED_NOTE, UNRELIABLE_NOTE
 
     snap = state.current()
     rid = "14599020"
@@ -283,6 +283,12 @@ def test_an_unreliable_interval_is_named_on_the_page(state):
     name = state.catalog["sgb2_quote"].name
     assert note in trends[name] and sum(note in text for text in trends.values()) == 1
     assert "Verfahren: " in trends[name] and note in page.region_page(rid)
+    # not checkable (too few backtest origins): the interval is shown with a word of caution, not as reliable
+    forecasts["interval_reliable"] = None
+    page = ReportBuilder(state.settings, replace(snap, forecasts=forecasts, frames={}, answers={}, answer_json={}))
+    trends = {t["name"]: t["text"] for t in page.trends(rid, snap.latest_period)}
+    unchecked = UNCHECKED_NOTE.rstrip(".")
+    assert unchecked in trends[name] and note not in trends[name]
 
 
 def test_a_page_without_a_status_index_gives_the_regions_own_reason(builder, state):
