@@ -298,8 +298,8 @@ class ReportBuilder:
                 known = reliable.dropna()
                 note = interval_note(False if (known == False).any() else (  # noqa: E712 - nullable
                     True if len(known) else None), last["lo80"] is not None)
-                if note:
-                    sentence.append(note.rstrip("."))
+                if note:      # one sentence with the others: joined by ';', so in lower case
+                    sentence.append(note[0].lower() + note[1:].rstrip("."))
             elif hidden:
                 sentence.append("Prognose nicht veröffentlicht, weil der letzte Wert gesperrt ist")
             if gaps:

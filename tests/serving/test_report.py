@@ -272,7 +272,7 @@ def test_an_unreliable_interval_is_named_on_the_page(state):
 
     snap = state.current()
     rid = "14599020"
-    note = UNRELIABLE_NOTE.rstrip(".")
+    note = UNRELIABLE_NOTE[0].lower() + UNRELIABLE_NOTE[1:].rstrip(".")
     forecasts = snap.forecasts.copy()
     forecasts["interval_reliable"] = True
     page = ReportBuilder(state.settings, replace(snap, forecasts=forecasts, frames={}, answers={}, answer_json={}))
@@ -287,7 +287,7 @@ def test_an_unreliable_interval_is_named_on_the_page(state):
     forecasts["interval_reliable"] = None
     page = ReportBuilder(state.settings, replace(snap, forecasts=forecasts, frames={}, answers={}, answer_json={}))
     trends = {t["name"]: t["text"] for t in page.trends(rid, snap.latest_period)}
-    unchecked = UNCHECKED_NOTE.rstrip(".")
+    unchecked = UNCHECKED_NOTE[0].lower() + UNCHECKED_NOTE[1:].rstrip(".")
     assert unchecked in trends[name] and note not in trends[name]
 
 
