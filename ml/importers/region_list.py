@@ -26,8 +26,8 @@ def clean_names(names: pd.Series) -> pd.Series:
 
 def pad_lost_zeros(code: pd.Series, share: float = 0.8) -> tuple[pd.Series, pd.Series, int]:
     """One level's codes with the leading zeros a spreadsheet dropped put back: where every code is digits and at
-    least ``share`` of the cells have one width, the longest, shorter ones are left-padded to it ('1' beside
-    '01' … '09', '10' is '01'). Returns the codes, which cells were padded, and the width. A numbering without
+    least ``share`` of the cells have one width, the longest, shorter ones are left-padded to it ('1' among
+    '02' … '99' is '01'). Returns the codes, which cells were padded, and the width. A numbering without
     zeros ('1' … '12') has no such majority and stays as written."""
     present = code[code.ne("")]
     none = pd.Series(False, index=code.index)
