@@ -397,15 +397,6 @@ UNCHECKED_NOTE = ("Das Prognoseintervall ließ sich für diesen Indikator nicht 
 """What the API and the report say where an interval exists but ``interval_reliable`` is unknown."""
 
 
-def interval_note(reliable: bool | None, has_interval: bool) -> str | None:
-    """The German note on an indicator's forecast interval: not reliable, not checkable, or none."""
-    if reliable is False:
-        return UNRELIABLE_NOTE
-    if reliable is None and has_interval:
-        return UNCHECKED_NOTE
-    return None
-
-
 def holdout_coverage(backtest: pd.DataFrame, levels=(0.8, 0.95), bounds=RELIABLE) -> pd.DataFrame:
     """The check on years the calibration has not seen: per series the latest backtest origin is held out, the
     conformal quantiles are fitted on the earlier origins only and checked on the held-out one. Per (indicator,

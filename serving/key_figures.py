@@ -1,6 +1,7 @@
 """A region page's key figures (residents, status and dynamics index) and, where a figure is missing, the region's
 own reason: none of the status index's indicators in the period, a small area whose values are withheld, a
-withheld or missing value — never a guess."""
+withheld or missing value — never a guess. Also the note on a forecast interval that the API and the page share
+(:func:`interval_note`): not reliable, or not checked."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pandas as pd
 
 from ml.config import Settings
 from ml.formatting import de
+from models.forecasting import UNCHECKED_NOTE, UNRELIABLE_NOTE
 
 if TYPE_CHECKING:
     from serving.report import ReportBuilder
@@ -72,3 +74,13 @@ def no_profile_reason(settings: Settings, row: pd.Series | None) -> str:
     if row.get("n_suppressed", 0) and row.get("n_suppressed", 0) >= row.get("n_values", 0):
         return "Die Werte dieses Gebiets sind in dieser Periode gesperrt."
     return "Für dieses Gebiet liegen in dieser Periode keine Werte vor, aus denen ein Profil entsteht."
+
+
+def interval_note(reliable: bool | None, has_interval: bool) -> str | None:
+    """The German note on an indicator's forecast interval, from what the forecast job stored: not reliable (its
+    check on held-out years failed), not checkable (no such check could run), or none."""
+    if reliable is False:
+        return UNRELIABLE_NOTE
+    if reliable is None and has_interval:
+        return UNCHECKED_NOTE
+    return None

@@ -29,8 +29,7 @@ from ml.config import Settings
 from ml.formatting import de, percent
 from models.explanations import group_name, years_ahead
 from models.forecast_models import MODEL_NAMES
-from serving.key_figures import key_figures, no_profile_reason
-from models.forecasting import interval_note
+from serving.key_figures import interval_note, key_figures, no_profile_reason
 from serving.charts import dimension_bars, fan_chart, sparkline
 from serving.demography import planning
 from serving.state import Snapshot, UnknownPeriod, explain_period, stored_row, withheld

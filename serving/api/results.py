@@ -8,8 +8,8 @@ import json
 import pandas as pd
 from fastapi import APIRouter, Query
 
-from models.forecasting import interval_note
 from serving.api.common import PERIOD, REGION_ID, ApiError, Context
+from serving.key_figures import interval_note
 from serving.schemas import (Classification, ClassifyRequest, CoverageAnswer, CoverageMap, CoverageMapEntry,
                              CoveragePoint, ForecastAnswer, ForecastPoint, ProjectionAnswer, ProjectionPoint,
                              TypologyAnswer)
