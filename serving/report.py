@@ -293,10 +293,8 @@ class ReportBuilder:
                             else "ohne Intervall: die Reihe ist für eine Prüfung an früheren Jahren zu kurz")
                 sentence.append(f"Prognose {last['year']}: {de(last['yhat'], dec)} {meta.unit} ({interval}; "
                                 f"Verfahren: {MODEL_NAMES.get(model, model)})")
-                reliable = f["interval_reliable"] if "interval_reliable" in f else pd.Series(dtype=object)
-                known = reliable.dropna()
-                note = interval_note(False if (known == False).any() else (  # noqa: E712 - nullable
-                    True if len(known) else None), last["lo80"] is not None)
+                known = f["interval_reliable"].dropna() if "interval_reliable" in f else pd.Series(dtype=bool)
+                note = interval_note(bool(known.all()) if len(known) else None, last["lo80"] is not None)
                 if note:      # one sentence with the others: joined by ';', so in lower case
                     sentence.append(note[0].lower() + note[1:].rstrip("."))
             elif hidden:

@@ -50,10 +50,8 @@ def _hierarchy_frame(table: RawTable, mapping: Mapping, notes: list[str] | None 
     parts, parent = [], pd.Series("", index=range(table.cells.num_rows), dtype=object)
     for spec in mapping.hierarchy:
         code = cell_column(table, column_position(h, spec.id, f"the {spec.level} code")).str.strip()
-        if spec.local:      # a code joined to its parent's must keep its width, or '0301' + '1' is not '030101'
-            code, short, width = pad_lost_zeros(code)
-        else:
-            short, width = pd.Series(False, index=code.index), 0
+        # a code joined to its parent's must keep its width, or '0301' + '1' is not '030101'
+        code, short, width = pad_lost_zeros(code) if spec.local else (code, code.eq(None), 0)
         if short.any() and notes is not None:
             padded = (parent + "/" + code)[short].nunique()
             notes.append(f"{spec.level}: the codes of {padded} region(s) in column {spec.id!r} are written without "
