@@ -381,7 +381,7 @@ def _ingest_observations(table: RawTable, chosen: str, mapping: Mapping, store: 
     catalog = effective_catalog(settings, extension)
     dash = mapping.dash or settings.ingest.dash
     if chosen == "long":
-        adapted = adapt_long(table, mapping, dash)
+        adapted = adapt_long(table, mapping, dash, catalog)
     elif chosen == "wide":
         adapted = adapt_wide(table, mapping, catalog, dash)
     elif chosen == "mss":

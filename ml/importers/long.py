@@ -7,14 +7,16 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ml.importers.common import Adapted, dash_as_zero
+from ml.catalog import Catalog
+from ml.importers.common import YEAR_END, Adapted, dash_as_zero, year_end_stands
 from ml.importers.mapping import Mapping, find_column, find_region_column, header_key
 from ml.io import FileFormatError, RawTable
 
 
-def adapt_long(table: RawTable, mapping: Mapping, dash: str = "missing") -> Adapted:
+def adapt_long(table: RawTable, mapping: Mapping, dash: str = "missing", catalog: Catalog | None = None) -> Adapted:
     """A long table (region, indicator, period, value and optional numerator, denominator, flag) as long text
-    cells, columns found by the mapping or by their usual names."""
+    cells, columns found by the mapping or by their usual names. With the ``catalog``, a register's stands at
+    31 December (``2018-12``) are read as the year for the rows of annual indicators (:func:`annual_year_ends`)."""
     h = table.header
     idx = {
         "region_id": find_region_column(h, mapping),
@@ -46,11 +48,37 @@ def adapt_long(table: RawTable, mapping: Mapping, dash: str = "missing") -> Adap
                 notes += note
         elif role == "period":
             columns[role] = pa.repeat(pa.scalar(mapping.period, pa.string()), n)
+    if catalog is not None and idx["period"] is not None:
+        columns["period"], note = annual_year_ends(columns["indicator_id"], columns["period"], catalog)
+        notes += [note] if note else []
     cells = pa.table(columns)
     used = {i for i in idx.values() if i is not None}
     unused = [name for i, name in enumerate(h) if i not in used and name]
     notes += [f"columns not used by the long format: {', '.join(unused)}"] if unused else []
     return Adapted(cells=cells, notes=notes)
+
+
+def annual_year_ends(indicators, periods, catalog: Catalog) -> tuple[pa.Array, str | None]:
+    """The period cells with a register's stand at 31 December read as the year on the rows of annual indicators,
+    one indicator at a time (:func:`ml.importers.common.year_end_stands`: not for an indicator whose rows also hold
+    stands within a year, which the validation then refuses as monthly). Other rows unchanged; a note with the
+    first example."""
+    import pandas as pd
+
+    if not pc.any(pc.match_substring_regex(pc.utf8_trim_whitespace(pc.cast(periods, pa.string())), YEAR_END)).as_py():
+        return periods, None                              # no stand at 31 December: nothing to read
+    period = pd.Series(periods.to_pylist() if hasattr(periods, "to_pylist") else list(periods), dtype="object")
+    indicator = pd.Series(indicators.to_pylist() if hasattr(indicators, "to_pylist") else list(indicators),
+                          dtype="object")
+    annual = {i for i in indicator.dropna().unique() if i in catalog and catalog[i].frequency == "annual"}
+    notes = []                                            # (first row read so, its note)
+    for i in sorted(annual):
+        rows = indicator.eq(i) & period.notna()
+        read, _, note = year_end_stands(period[rows].astype("str"))
+        if note:
+            notes.append((int(read.index[read.ne(period[rows])][0]), note))
+            period.loc[rows] = read
+    return pa.array(period.where(period.notna(), None).tolist(), pa.string()), min(notes)[1] if notes else None
 
 
 def recode_indicators(cells: pa.ChunkedArray, names: dict[str, str], column: str) -> tuple[pa.Array, list[str]]:

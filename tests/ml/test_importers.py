@@ -458,3 +458,58 @@ def test_a_registers_year_end_stand_is_the_years_value_in_a_wide_table(tmp_path,
     assert rep.status == "ok"
     got = store.observations().set_index("indicator_id")["period"]
     assert got["arbeitslose_monat"] == "2018-12"
+
+
+def test_a_registers_year_end_stand_is_the_years_value_in_a_long_table(tmp_path, settings, store):
+    """A long table exported from a register writes the stand at 31 December (2018-12, 201812, 31.12.2018): the
+    rows of annual indicators are read as the year, said in the report; a monthly indicator's rows keep the month,
+    and an annual indicator with a stand within the year is not read as a year (the validation names it)."""
+    write(tmp_path / "r.csv", "region_id;name;level\n01011101;Stülerstr.;planungsraum\n")
+    ingest_file(tmp_path / "r.csv", store, settings)
+    path = write(tmp_path / "long.csv", "region_id;indicator_id;period;value\n"
+                 "01011101;einwohner;2018-12;3384\n01011101;einwohner;201912;3401\n"
+                 "01011101;auslaender;31.12.2020;1515\n"
+                 "01011101;arbeitslose_monat;2018-12;40\n01011101;arbeitslose_monat;2019-06;42\n")
+    rep = ingest_file(path, store, settings, fmt="long")
+    assert rep.status == "ok" and rep.rows_accepted == 5
+    got = sorted(store.observations()[["indicator_id", "period"]].values.tolist())
+    assert got == [["arbeitslose_monat", "2018-12"], ["arbeitslose_monat", "2019-06"], ["auslaender", "2020"],
+                   ["einwohner", "2018"], ["einwohner", "2019"]]
+    assert any("stands at 31 December read as the year's count (2018-12 → 2018)" in n for n in rep.notes)
+    within = write(tmp_path / "within.csv", "region_id;indicator_id;period;value\n"
+                   "01011101;einwohner;2021-12;3410\n01011101;einwohner;2022-06;3420\n")
+    rep = ingest_file(within, store, settings, fmt="long")
+    q = store.quarantine(rep.import_id)
+    assert rep.rows_accepted == 0 and len(q) == 2
+    assert set(q["reason"]) == {"monthly period for an annual indicator"}
+
+
+@hsettings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["einwohner", "arbeitslose_monat", "unbekannt"]),
+                          st.integers(1990, 2030), st.sampled_from(["", "-12", "12", "-06", "dotted"])),
+                min_size=1, max_size=25))
+def test_year_ends_in_a_long_table_become_years_for_annual_indicators_only(rows):
+    """Property: a stand at 31 December becomes the year on an annual indicator's rows unless that indicator also
+    has a stand within a year; every other cell (monthly or unknown indicators, plain years) is kept as written."""
+    import pyarrow as pa
+
+    from ml.catalog import load_catalog
+    from ml.config import load_settings
+    from ml.importers.long import annual_year_ends
+
+    known = load_settings(env={}).catalog
+    catalog = load_catalog(known.dimensions, known.files())
+
+    def cell(year, form):
+        return f"31.12.{year}" if form == "dotted" else f"{year}{form}"
+    indicators = [i for i, _, _ in rows]
+    periods = [cell(y, f) for _, y, f in rows]
+    out, note = annual_year_ends(pa.chunked_array([indicators]), pa.chunked_array([periods]), catalog)
+    out = out.to_pylist()
+    within = {i for i, _, f in rows if f == "-06"}
+    for (i, y, f), before, after in zip(rows, periods, out):
+        if i == "einwohner" and i not in within and f in ("-12", "12", "dotted"):
+            assert after == str(y)
+        else:
+            assert after == before
+    assert (note is not None) == any(a != b for a, b in zip(out, periods))
