@@ -616,8 +616,33 @@ def _write_reports(settings: Settings, out: Path, region_ids: list[str] | None, 
     return pages, index
 
 
+def _region_codes(settings: Settings, texts: list[str]) -> list[str]:
+    """The store's codes for what a planner types after ``--region``: a code, or a name in any spelling (with or
+    without its designation: 'Görlitz' for 'Görlitz, Stadt'; the level with it where two levels share a name:
+    'Bezirk Eimsbüttel'). A name that fits none or several fails, naming the candidates."""
+    from ml.regions import RegionLookup
+    from ml.store import Store, StoreError
+
+    try:
+        with Store(settings.store.path, threads=settings.store.threads, read_only=True) as store:
+            regions = store.region_names()
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    codes = set(regions["region_id"].astype(str))
+    lookup = RegionLookup(regions)
+    out = []
+    for text in texts:
+        code, why = (text, None) if text in codes else lookup.resolve(text)
+        if code is None:
+            why = why or "neither a code nor a name of the store's regions"
+            raise click.BadParameter(f"{text!r}: {why}", param_hint="--region")
+        out.append(code)
+    return out
+
+
 @main.command("report")
-@click.option("--region", "regions", multiple=True, help="Region id (repeatable).")
+@click.option("--region", "regions", multiple=True,
+              help="Region code or name (repeatable; 'Görlitz' for 'Görlitz, Stadt', 'Bezirk Eimsbüttel').")
 @click.option("--all", "all_regions", is_flag=True, help="One page per region of the profiles' level, plus an index.")
 @click.option("--period", default=None, help="Report year (default: the latest with a status index).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -631,8 +656,8 @@ def report_cmd(ctx: click.Context, regions: tuple[str, ...], all_regions: bool, 
     settings = _settings(ctx)
     if bool(regions) == all_regions:
         raise click.UsageError("give --region ID (one or more) or --all")
-    _write_reports(settings, out or settings.store.path.parent / "berichte", None if all_regions else list(regions),
-                   period)
+    _write_reports(settings, out or settings.store.path.parent / "berichte",
+                   None if all_regions else _region_codes(settings, list(regions)), period)
 
 
 @main.command("bento")

@@ -41,5 +41,5 @@ def withheld_profiles(profiles: pd.DataFrame) -> np.ndarray:
     names = profiles["status_indicators"] if "status_indicators" in profiles else pd.Series("?", index=profiles.index)
     graded = names.map(lambda v: isinstance(v, str) and v.strip() != "").to_numpy(dtype=bool)
     unlabelled = ~profiles["status_label"].map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
-    suppressed = profiles["n_suppressed"].fillna(0).to_numpy() > 0
+    suppressed = pd.to_numeric(profiles["n_suppressed"], errors="coerce").fillna(0).to_numpy() > 0
     return graded & unlabelled & suppressed

@@ -81,6 +81,14 @@ def split_level(text: str) -> tuple[str | None, str]:
     return None, str(text)
 
 
+def without_designation(name: str) -> str:
+    """An official municipality name without its designation: 'Görlitz' for 'Görlitz, Stadt', 'Kiel' for 'Kiel,
+    Landeshauptstadt', 'Kipfenberg' for 'Kipfenberg, M' (the official form puts it after the first comma); the
+    name itself where it has none."""
+    base = str(name).split(",", 1)[0].strip()
+    return base if name_key(base) else str(name)
+
+
 @dataclass
 class RegionLookup:
     """The store's regions by code and by name, to resolve what a file writes in its region column."""
@@ -89,18 +97,24 @@ class RegionLookup:
     abbreviations: dict[str, str] = field(init=False, default_factory=dict)
     """Names read as an abbreviation of one region's name or the other way round ('Charlottenburg-Wilmersdorf' →
     'Charlottenburg-Wilm.'), text → the store's name; the import report names them."""
+    designations: dict[str, str] = field(init=False, default_factory=dict)
+    """Names read with or without an official designation ('Görlitz' → 'Görlitz, Stadt'), text → the store's name;
+    the import report names them."""
     _by_name: dict[str, list[tuple[str, str, str]]] = field(init=False, repr=False)
+    _by_base: dict[str, list[tuple[str, str, str]]] = field(init=False, repr=False)
     _names: list[str] = field(init=False, repr=False)
     _abbreviated: list[tuple[re.Pattern, tuple[str, str, str]]] = field(init=False, repr=False)
     _loose: list[tuple[str, tuple[str, str, str]]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._by_name = {}
+        self._by_base = {}
         self._abbreviated = []
         self._loose = []
         for rid, name, level in self.regions[["region_id", "name", "level"]].itertuples(index=False):
             entry = (str(rid), str(name), str(level))
             self._by_name.setdefault(name_key(name), []).append(entry)
+            self._by_base.setdefault(name_key(without_designation(name)), []).append(entry)
             self._loose.append((name_key(name), entry))
             if (pattern := abbreviation_pattern(str(name))) is not None:
                 self._abbreviated.append((pattern, entry))
@@ -160,6 +174,12 @@ class RegionLookup:
             if written is not None and (hint is None or hint == written):
                 found = self._candidates(rest, written)
         if not found:
+            # an official name's designation written on one side only ('Görlitz' and 'Görlitz, Stadt')
+            found = [c for c in self._by_base.get(name_key(without_designation(text)), [])
+                     if hint is None or c[2] == hint]
+            if len(found) == 1:
+                self.designations[str(text)] = found[0][1]
+        if not found:
             found = self._abbreviation(text, hint)
             if len(found) == 1:
                 self.abbreviations[str(text)] = found[0][1]
@@ -173,8 +193,12 @@ class RegionLookup:
             if self._by_name.get(name_key(text)) and hint:   # the name exists, but not on the level given
                 levels = sorted({c[2] for c in self._by_name[name_key(text)]})
                 return None, f"region name not on level {hint} (it is on: {', '.join(levels)})"
-            close = difflib.get_close_matches(str(text), self._names, n=2, cutoff=0.8)
+            key = name_key(text)
+            # names that begin with it ('Neustadt': 'Neustadt (Dosse), Stadt' …), else names spelt alike
+            longer = sorted({c[1] for k, c in self._loose if len(key) >= 4 and k.startswith(key)})
+            close = longer[:3] or difflib.get_close_matches(str(text), self._names, n=2, cutoff=0.8)
             if close:
+                more = f" or one of {len(longer) - 3} more" if len(longer) > 3 else ""
                 return None, (f"unknown region (neither a code nor a name in the store's regions; did you mean "
-                              f"{' or '.join(repr(c) for c in close)}?)")
+                              f"{' or '.join(repr(c) for c in close)}{more}?)")
         return None, None

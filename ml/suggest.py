@@ -63,6 +63,8 @@ SYNONYMS: dict[str, str] = {
     "life": "leben", "sub": "teil", "welfare": "sozialhilfe", "education": "bildung", "poverty": "armut",
     "homeless": "wohnungslose", "homelessness": "wohnungslosigkeit", "risk": "bedroht", "debt": "schulden",
     "counseling": "beratung", "counselling": "beratung",
+    "vacancy": "leerstand", "vacant": "leerstand", "owner": "eigentuemer", "owners": "eigentuemer",
+    "background": "hintergrund", "bg": "hintergrund", "singlefamily": "einfamilienhaeuser",
 }
 STOP = {"je", "der", "die", "das", "und", "mit", "an", "von", "in", "nach", "bei", "im", "zur", "zum", "des",
         "den", "dem", "jahre", "jahren", "jahr", "alle", "allen", "insgesamt", "by", "of", "the", "and", "with",

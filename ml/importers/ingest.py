@@ -418,10 +418,13 @@ def _ingest_observations(table: RawTable, chosen: str, mapping: Mapping, store: 
     validated = validate_long(store.con, cells, rules)
     report.seconds["validate"] = time.perf_counter() - t0
     report.notes.extend(validated.notes)
-    if rules.lookup.abbreviations:
-        read = sorted(rules.lookup.abbreviations.items())
-        report.notes.append("region names read as abbreviations: " + "; ".join(
-            f"{text!r} = {name!r}" for text, name in read[:10]) + (f" … ({len(read)} in all)" if len(read) > 10 else ""))
+    for kind, names in (("as abbreviations", rules.lookup.abbreviations),
+                        ("with or without their designation", rules.lookup.designations)):
+        if names:
+            read = sorted(names.items())
+            report.notes.append(f"region names read {kind}: " + "; ".join(
+                f"{text!r} = {name!r}" for text, name in read[:10]) + (f" … ({len(read)} in all)" if len(read) > 10
+                                                                       else ""))
     structural = _problems_frame(table.problems + adapted.problems)
     quarantined = (pd.concat([structural, validated.quarantined], ignore_index=True) if len(structural)
                    else validated.quarantined)

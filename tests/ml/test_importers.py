@@ -513,3 +513,24 @@ def test_year_ends_in_a_long_table_become_years_for_annual_indicators_only(rows)
         else:
             assert after == before
     assert (note is not None) == any(a != b for a, b in zip(out, periods))
+
+
+def test_a_table_naming_gemeinden_without_their_designation_is_read_and_says_so(tmp_path, settings, store):
+    """The region list is the Gemeindeverzeichnis ('Görlitz, Stadt', 'Kiel, Landeshauptstadt'); the county's own
+    table writes 'Görlitz' and 'Kiel'. Both rows land on their Gemeinde and the report names the reading; a name
+    several Gemeinden begin with is quarantined with them offered."""
+    write(tmp_path / "r.csv", "region_id;name;level\n14626110;Görlitz, Stadt;gemeinde\n"
+          "01002000;Kiel, Landeshauptstadt;gemeinde\n06435014;Neustadt (Hessen), Stadt;gemeinde\n"
+          "07111000;Neustadt (Wied);gemeinde\n")
+    assert ingest_file(tmp_path / "r.csv", store, settings).status == "ok"
+    path = write(tmp_path / "eigene.csv", "Gemeinde;Jahr;Einwohner\n" + "".join(
+        f"Görlitz;{y};{56000 + y}\nKiel;{y};{247000 + y}\n" for y in range(2000, 2023)) + "Neustadt;2022;9000\n")
+    mapping = write(tmp_path / "m.yaml", "region_column: Gemeinde\nperiod_column: Jahr\ncolumns: {Einwohner: einwohner}\n")
+    rep = ingest_file(path, store, settings, fmt="wide", mapping=load_mapping(mapping))
+    assert rep.status == "ok" and rep.rows_accepted == 46 and rep.rows_quarantined == 1
+    got = store.observations().query("period == '2022'").set_index("region_id")["value"].to_dict()
+    assert got == {"14626110": 58022.0, "01002000": 249022.0}
+    assert ("region names read with or without their designation: 'Görlitz' = 'Görlitz, Stadt'; 'Kiel' = "
+            "'Kiel, Landeshauptstadt'") in rep.notes
+    reason = store.quarantine(rep.import_id)["reason"].iloc[0]
+    assert "'Neustadt (Hessen), Stadt' or 'Neustadt (Wied)'" in reason

@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ml.regions import RegionLookup, canonical_level, name_key, split_level
+from ml.regions import RegionLookup, canonical_level, name_key, split_level, without_designation
 
 REGIONS = pd.DataFrame({
     "region_id": ["02", "0201", "0202", "03", "0301", "0302"],
@@ -127,3 +127,71 @@ def test_every_abbreviation_of_a_name_finds_it(words, data):
     assert RegionLookup(regions).resolve(short) == ("1", None)
     regions["name"] = [short, "Zzz Anderswo"]
     assert RegionLookup(regions).resolve(full) == ("1", None)
+
+
+DESIGNATED = pd.DataFrame({
+    "region_id": ["14626110", "01002000", "09575153", "07111000", "06435014", "03101000"],
+    "name": ["Görlitz, Stadt", "Kiel, Landeshauptstadt", "Neustadt a.d.Aisch, St", "Neustadt (Wied)",
+             "Neustadt (Hessen), Stadt", "Braunschweig"],
+    "level": ["gemeinde"] * 6,
+})
+
+
+def test_an_official_designation_written_on_one_side_only_resolves_and_is_reported():
+    """The Gemeindeverzeichnis writes 'Görlitz, Stadt', 'Kiel, Landeshauptstadt'; a county's own tables write
+    'Görlitz' and 'Kiel', or the designation where the key has none. Read as the one region, and named."""
+    lookup = RegionLookup(DESIGNATED)
+    assert lookup.resolve("Görlitz") == ("14626110", None)
+    assert lookup.resolve("Kiel, Stadt") == ("01002000", None)
+    assert lookup.resolve("Braunschweig, Stadt") == ("03101000", None)
+    assert lookup.resolve("Neustadt a.d.Aisch") == ("09575153", None)
+    assert lookup.designations == {"Görlitz": "Görlitz, Stadt", "Kiel, Stadt": "Kiel, Landeshauptstadt",
+                                   "Braunschweig, Stadt": "Braunschweig",
+                                   "Neustadt a.d.Aisch": "Neustadt a.d.Aisch, St"}
+    assert lookup.resolve("Görlitz", "kreis")[0] is None          # the level given still counts
+    # a name several begin with is no region; they are offered
+    code, why = lookup.resolve("Neustadt")
+    assert code is None and "'Neustadt (Hessen), Stadt' or 'Neustadt (Wied)' or 'Neustadt a.d.Aisch, St'" in why
+    assert without_designation("Görlitz, Stadt") == "Görlitz" and without_designation("Altstadt") == "Altstadt"
+
+
+def test_two_regions_with_one_name_but_their_designation_stay_ambiguous():
+    lookup = RegionLookup(pd.DataFrame({"region_id": ["1", "2"], "name": ["Neustadt, Stadt", "Neustadt, M"],
+                                        "level": ["gemeinde", "gemeinde"]}))
+    code, why = lookup.resolve("Neustadt")
+    assert code is None and why.startswith("ambiguous region name") and "(1)" in why and "(2)" in why
+    assert lookup.resolve("Neustadt, M") == ("2", None)           # written in full it is one
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.text(alphabet="abcdefghiklmnorstuäöü", min_size=4, max_size=9), min_size=1, max_size=6,
+                unique_by=name_key),
+       st.lists(st.sampled_from(["Stadt", "M", "St", "GKSt", "Hansestadt", "Flecken", ""]), min_size=6, max_size=6),
+       st.sampled_from(["Stadt", "Landeshauptstadt", ""]))
+def test_a_unique_name_resolves_with_any_designation_or_none(bases, designations, written):
+    """Property: where no two regions share a name without their designation, every region is found by its name
+    with any designation or none; a code never changes."""
+    names = [b.title() + (f", {d}" if d else "") for b, d in zip(bases, designations)]
+    regions = pd.DataFrame({"region_id": [f"0{k}" for k in range(len(names))], "name": names,
+                            "level": ["gemeinde"] * len(names)})
+    lookup = RegionLookup(regions)
+    for k, b in enumerate(bases):
+        text = b.upper() + (f", {written}" if written else "")
+        assert lookup.resolve(text) == (f"0{k}", None)
+    assert lookup.resolve("00") == (None, None)
+
+
+def test_the_census_gemeinden_are_found_without_their_designation(shared_data):
+    """Germany's 10,786 Gemeinden of the census 2022 with their official names: a name without its designation
+    names one Gemeinde wherever no other has that name (Görlitz, Kiel), and several are offered where many have."""
+    census = pd.read_csv(shared_data / "germany_kreise_inkar_gerda" / "municipality_census2022.csv",
+                         dtype={"ags": str}, usecols=["ags", "municipality_name"])
+    regions = census.rename(columns={"ags": "region_id", "municipality_name": "name"}).assign(level="gemeinde")
+    lookup = RegionLookup(regions)
+    assert lookup.resolve("Görlitz") == ("14626110", None) and lookup.resolve("Kiel") == ("01002000", None)
+    bases = regions["name"].map(lambda n: name_key(without_designation(n)))
+    unique = regions[(regions["name"].str.contains(",")) & ~bases.duplicated(keep=False)]
+    sample = unique.sample(300, random_state=0)
+    got = [lookup.resolve(without_designation(n))[0] for n in sample["name"]]
+    assert got == sample["region_id"].tolist()
+    assert "one of" in lookup.resolve("Neustadt")[1]

@@ -243,6 +243,27 @@ def test_a_real_table_named_for_the_homeless_finds_an_indicator_of_your_own(shar
     assert [(m.column, m.indicator_id) for m in s.matches] == [("residents", "wohnungslos_bedroht")]
 
 
+def test_the_census_tables_english_housing_words_find_indicators_of_your_own(shared_data):
+    """The census 2022 per Gemeinde writes 'vacancy_rate' and 'share_migration_bg': with a county's own vacancy
+    rate and share with a migration background (the shipped catalog has neither) both are found, not guessed; the
+    shipped catalog leaves them unmatched."""
+    from ml.catalog import Indicator
+
+    path = shared_data / "germany_kreise_inkar_gerda" / "municipality_census2022.csv"
+    plain = suggest_mapping(path, CATALOG)
+    assert {"vacancy_rate_census22", "share_migration_bg_census22"} <= set(plain.unmatched)
+    own = CATALOG.extended([
+        Indicator(indicator_id="leerstandsquote", dimension="wohnen", unit="%", name="Leerstandsquote (Wohnungen)",
+                  polarity=1, kind="share"),
+        Indicator(indicator_id="migrationshintergrund_anteil", dimension="bevoelkerung", unit="%",
+                  name="Anteil Einwohner mit Migrationshintergrund", polarity=0, kind="share")])
+    got = {m.column: (m.indicator_id, m.score) for m in suggest_mapping(path, own).matches}
+    assert got["vacancy_rate_census22"][0] == "leerstandsquote" and got["vacancy_rate_census22"][1] >= 0.9
+    assert got["share_migration_bg_census22"][0] == "migrationshintergrund_anteil"
+    assert got["share_migration_bg_census22"][1] >= 0.9
+    assert got["share_foreign_census22"][0] == "auslaender_anteil"     # the foreigners stay the foreigners
+
+
 def test_columns_that_repeat_parts_of_the_region_code_are_set_aside(tmp_path):
     """Berlin's register tables carry the code's parts (Bezirk, Prognoseraum, Bezirksregion, Planungsraum) beside
     it, leading zeros dropped in some editions; they are no indicators. A column that merely shares a digit now

@@ -263,7 +263,26 @@ def test_report_command(demo_settings, tmp_path):
     assert r.exit_code == 0 and (tmp_path / "14599020_2019.html").is_file()
     assert runner.invoke(main, ["report", "--out", str(tmp_path)], env=env).exit_code == 2
     r = runner.invoke(main, ["report", "--region", "nowhere", "--out", str(tmp_path)], env=env)
-    assert r.exit_code == 1 and "no region 'nowhere'" in r.output
+    assert r.exit_code == 2 and "'nowhere': neither a code nor a name of the store's regions" in r.output
+
+
+def test_report_command_takes_a_name(demo_settings, tmp_path):
+    """A planner types the Gemeinde's name, as the report writes it or without its designation (', Stadt')."""
+    from ml.regions import without_designation
+    from ml.store import Store
+
+    with Store(demo_settings.store.path, read_only=True) as store:
+        regions = store.region_names()
+    gemeinden = regions[regions["level"] == "gemeinde"]
+    town = gemeinden[gemeinden["name"].str.endswith(", Stadt")].iloc[0]
+    village = gemeinden[~gemeinden["name"].str.contains(",")].iloc[0]
+    env = {"SOZIALRADAR_STORE__PATH": str(demo_settings.store.path),
+           "SOZIALRADAR_TRACKING__URI": demo_settings.tracking.uri}
+    r = CliRunner().invoke(main, ["report", "--region", without_designation(town["name"]), "--region",
+                                  village["name"].upper(), "--out", str(tmp_path)], env=env)
+    assert r.exit_code == 0, r.output
+    assert {p.name for p in tmp_path.iterdir()} == {f"{town['region_id']}_2025.html",
+                                                    f"{village['region_id']}_2025.html"}
 
 
 def test_an_unreliable_interval_is_named_on_the_page(state):
