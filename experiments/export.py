@@ -78,9 +78,9 @@ def export_profiles(tables: dict[str, pd.DataFrame], catalog: Catalog, period: s
     shown = v["value"].round(4).astype(object).where(v["flag"] != "suppressed", SUPPRESSED)
     wide = v.assign(shown=shown).pivot_table(index="region_id", columns="indicator_id", values="shown",
                                              aggfunc="first")
-    for ind in [i for i in wide.columns if i in catalog]:
-        unit = catalog[ind].unit
-        out[f"{catalog[ind].name} ({unit})" if unit else catalog[ind].name] = wide[ind].reindex(p.index).to_numpy()
+    values = {f"{catalog[i].name} ({catalog[i].unit})" if catalog[i].unit else catalog[i].name:
+              wide[i].reindex(p.index).to_numpy() for i in wide.columns if i in catalog}
+    out = pd.concat([out, pd.DataFrame(values, index=out.index)], axis=1)
     return out.sort_values("Name").reset_index(drop=True)
 
 

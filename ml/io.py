@@ -447,8 +447,9 @@ def excel_safe(frame: pd.DataFrame) -> pd.DataFrame:
             text = out[col]
             as_text = text.astype(str)
             # a plain signed number ("-12", "+3,5") is no formula and stays as it is
-            risky = text.notna() & as_text.str.startswith(FORMULA_START) & ~as_text.str.fullmatch(
-                r"[+-]?\d+([.,]\d+)?")
+            # only text can be run as a formula: a number among text cells ("gesperrt") stays a number
+            is_text = text.map(lambda v: isinstance(v, str)).astype(bool)
+            risky = is_text & as_text.str.startswith(FORMULA_START) & ~as_text.str.fullmatch(r"[+-]?\d+([.,]\d+)?")
             if risky.any():
                 out[col] = text.astype(object).where(~risky, "'" + text.astype(str))
     return out
@@ -464,6 +465,25 @@ def write_quarantine_report(frame: pd.DataFrame, path: Path) -> Path:
     return path
 
 
+def german_numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """The numbers inside text columns (a column of values with "gesperrt" among them) written with a decimal
+    comma, as CSV writes the numeric columns; other cells as they are. Returns a copy."""
+    import numbers
+
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype != object:
+            continue
+        cells = out[col]
+        number = cells.map(lambda v: isinstance(v, numbers.Real) and not isinstance(v, bool)
+                           and not (isinstance(v, float) and v != v)).to_numpy(dtype=bool)
+        if number.any():
+            written = cells[number].map(lambda v: str(int(v)) if isinstance(v, numbers.Integral)
+                                        else repr(float(v)).replace(".", ","))
+            out[col] = cells.astype(object).where(~number, written)
+    return out
+
+
 def write_table(frame: pd.DataFrame, path: Path, sheet: str = "Daten") -> Path:
     """A table for planners: ``.csv`` as German Excel reads it (``;``, decimal comma, UTF-8 with BOM) or
     ``.xlsx``; text that a spreadsheet would run as a formula is written as text."""
@@ -474,7 +494,7 @@ def write_table(frame: pd.DataFrame, path: Path, sheet: str = "Daten") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     safe = excel_safe(frame)
     if suffix == ".csv":
-        safe.to_csv(path, sep=";", decimal=",", index=False, encoding="utf-8-sig")
+        german_numbers(safe).to_csv(path, sep=";", decimal=",", index=False, encoding="utf-8-sig")
     else:
         safe.to_excel(path, index=False, sheet_name=sheet)
     return path

@@ -186,6 +186,12 @@ def test_export_every_kind(demo_run, tmp_path):
     row = p[p["Gebiet"] == small[0]].iloc[0]
     assert (row == "gesperrt").sum() > 0 and pd.isna(row["Statusindex"])
     assert len(p) == 53 and "Statusklasse" in p.columns
+    # every number has a decimal comma, also in columns with "gesperrt" among their values (German Excel reads a
+    # decimal point as a date or a thousands separator)
+    cells = p.drop(columns=["Gebiet", "Name"]).stack()
+    assert not cells.str.fullmatch(r"-?\d+\.\d+").any() and cells.str.fullmatch(r"-?\d+,\d+").sum() > 1000
+    mixed = [c for c in p.columns if (p[c] == "gesperrt").any()]
+    assert mixed and p[mixed].stack().str.fullmatch(r"-?\d+,\d+").any()
     run(["export", "forecasts", "--out", str(tmp_path / "f.csv")], env)
     f = pd.read_csv(tmp_path / "f.csv", sep=";", decimal=",", encoding="utf-8-sig", dtype=str)
     assert {"Prognose", "80 % von", "95 % bis", "Intervall verlässlich"} <= set(f.columns) and len(f) > 100
@@ -195,7 +201,7 @@ def test_export_every_kind(demo_run, tmp_path):
     b = pd.read_csv(tmp_path / "b.csv", sep=";", decimal=",", encoding="utf-8-sig", dtype=str)
     assert set(b["Jahr"]) == {"2030"} and b["Gebiet"].nunique() == 53
     # every count is a whole number of persons or withheld
-    counts = pd.to_numeric(b["Personen"].where(b["Personen"] != "gesperrt"), errors="raise")
+    counts = pd.to_numeric(b["Personen"].where(b["Personen"] != "gesperrt").str.replace(",", "."), errors="raise")
     assert (counts.dropna() % 1 == 0).all() and (counts.dropna() >= 3).all()
     assert set(b["Grundlage"]) <= {"Kohorten-Komponenten-Projektion", "letzter Stand", "linearer Trend je Altersgruppe"}
     # the Belastungsindizes per Lebenslage of the latest year, without ranks

@@ -171,6 +171,34 @@ def test_export_table_for_german_excel(tmp_path):
         write_table(frame, tmp_path / "x.txt")
 
 
+def test_numbers_beside_withheld_cells_get_a_decimal_comma(tmp_path):
+    """A column of values with "gesperrt" among them is text to pandas: its numbers must still be written as German
+    Excel reads them (7,25, not 7.25, which it would take for a date or for 725)."""
+    import numpy as np
+
+    frame = pd.DataFrame({"Wert": [1.5, "gesperrt", 7, np.float64(2.25), np.nan, np.int64(12), -0.125, True,
+                                   -1e-53], "Gebiet": list("abcdefghi")})
+    text = write_table(frame, tmp_path / "x.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert [t.split(";")[0] for t in text[1:]] == ["1,5", "gesperrt", "7", "2,25", "", "12", "-0,125", "True",
+                                                   "-1e-53"]
+    assert frame["Wert"].tolist()[0] == 1.5                         # the frame itself is not changed
+
+
+@given(st.lists(st.one_of(st.floats(-1e6, 1e6, allow_nan=False), st.integers(-10**6, 10**6),
+                          st.just("gesperrt")), min_size=1, max_size=20))
+def test_a_mixed_column_reads_back_as_its_numbers(tmp_path_factory, cells):
+    """Property: what the CSV writes for a column of numbers and "gesperrt" reads back with a decimal comma as
+    the same numbers, and "gesperrt" as itself."""
+    path = write_table(pd.DataFrame({"Wert": pd.Series(cells, dtype=object), "Gebiet": "x"}),
+                       tmp_path_factory.mktemp("w") / "x.csv")
+    back = pd.read_csv(path, sep=";", decimal=",", encoding="utf-8-sig", dtype=str)["Wert"].tolist()
+    for cell, got in zip(cells, back):
+        if cell == "gesperrt":
+            assert got == "gesperrt"
+        else:
+            assert "." not in got and float(got.replace(",", ".")) == float(cell)
+
+
 def test_quarantine_report_neutralises_formulas(tmp_path):
     q = pd.DataFrame({"file": ["a.csv"], "line": [3], "column": ["Wert"], "value": ["=1+1"], "reason": ["not a number"]})
     text = write_quarantine_report(q, tmp_path / "q.csv").read_text(encoding="utf-8-sig")
