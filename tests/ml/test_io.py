@@ -182,6 +182,8 @@ def test_numbers_beside_withheld_cells_get_a_decimal_comma(tmp_path):
     assert [t.split(";")[0] for t in text[1:]] == ["1,5", "gesperrt", "7", "2,25", "", "12", "-0,125", "True",
                                                    "-1e-53"]
     assert frame["Wert"].tolist()[0] == 1.5                         # the frame itself is not changed
+    back = pd.read_excel(write_table(frame, tmp_path / "x.xlsx"))["Wert"].tolist()
+    assert back[0] == 1.5 and back[1] == "gesperrt" and back[8] == -1e-53   # numbers in xlsx stay numbers
 
 
 @given(st.lists(st.one_of(st.floats(-1e6, 1e6, allow_nan=False), st.integers(-10**6, 10**6),
