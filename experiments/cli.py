@@ -103,6 +103,9 @@ def _print_report(rep: ImportReport) -> None:
     click.echo(f"{rep.file}  [{'; '.join(h for h in how if h)}]")     # a file not read again has no reading
     click.echo(f"  read {rep.rows_read:,} = accepted {rep.rows_accepted:,} + quarantined {rep.rows_quarantined:,} "
                f"({rep.quarantine_share:.1%})")
+    if rep.rows_left_out:
+        click.echo(f"  left out: {rep.rows_left_out:,} rows of regions outside the store's regions "
+                   "(outside_regions: leave_out)")
     if rep.format == "regions":
         click.echo(f"  regions new or changed: {rep.regions_changed}")
     else:

@@ -46,6 +46,12 @@ class Rules:
     """Resolves region names (and names with their level) to codes; without it only codes are accepted."""
     level_hint: str | None = None
     """The level of every region named in the file (``level`` in the mapping), for names on two levels."""
+    leave_out_outside: bool = False
+    """Rows of well-formed codes the store has no region for are left out, not quarantined (``outside_regions:
+    leave_out`` in the mapping: a national table of which the county imports its own regions)."""
+
+
+UNKNOWN_REGION = "unknown region (not in the store's regions; import the regions first)"
 
 
 @dataclass
@@ -58,6 +64,8 @@ class Validated:
     notes: list[str] = field(default_factory=list)
     accepted_table: str = "v_accepted"
     repeated_keys: int = 0
+    left_out: int = 0
+    """Rows of regions outside the store's regions, left out (:attr:`Rules.leave_out_outside`)."""
 
     def accepted(self, con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         """The accepted, typed observations as a DataFrame."""
@@ -187,8 +195,8 @@ def validate_long(con: duckdb.DuckDBPyConnection, cells: pa.Table | pd.DataFrame
             WHEN p.region_id = '' THEN {{'r': 'region code missing', 'c': 'region_id', 'v': p.raw_region}}
             WHEN p.region_why IS NOT NULL THEN {{'r': p.region_why, 'c': 'region_id', 'v': p.raw_region}}
             WHEN NOT p.code_ok THEN {{'r': '{INVALID_CODE}', 'c': 'region_id', 'v': p.raw_region}}
-            WHEN r.region_id IS NULL THEN {{'r': 'unknown region (not in the store''s regions; import the regions first)',
-                 'c': 'region_id', 'v': p.region_id}}
+            WHEN r.region_id IS NULL THEN {{'r': '{UNKNOWN_REGION.replace("'", "''")}', 'c': 'region_id',
+                 'v': p.region_id}}
             WHEN c.indicator_id IS NULL THEN {{'r': 'unknown indicator (not in the catalog)', 'c': 'indicator_id',
                  'v': p.raw_ind}}
             WHEN p.period IS NULL THEN {{'r': sr_period_reason(p.raw_period), 'c': 'period', 'v': p.raw_period}}
@@ -243,6 +251,13 @@ def validate_long(con: duckdb.DuckDBPyConnection, cells: pa.Table | pd.DataFrame
             LEFT JOIN v_cat c ON c.indicator_id = p.indicator_id
             """
         )
+        left_out, outside = 0, []
+        if rules.leave_out_outside:
+            # a national table of which the store holds some regions: the others' rows are left out and counted
+            left_out, outside = con.execute(
+                "SELECT count(*), list(DISTINCT region_id ORDER BY region_id) FROM v_checked WHERE q.r = ?",
+                [UNKNOWN_REGION]).fetchone()
+            con.execute("DELETE FROM v_checked WHERE q IS NOT NULL AND q.r = ?", [UNKNOWN_REGION])
         # keys first (cheap), details only for the few repeated keys
         con.execute(
             """
@@ -294,6 +309,9 @@ def validate_long(con: duckdb.DuckDBPyConnection, cells: pa.Table | pd.DataFrame
                      + (f" and {padded - 1} more" if padded > 1 else ""))
     if identical:
         notes.append(f"{int(identical)} rows repeat another row exactly; each such observation is stored once")
+    if left_out:
+        notes.append(f"{int(left_out):,} rows of {len(outside):,} regions outside the store's regions left out "
+                     f"(outside_regions: leave_out), e.g. {', '.join(outside[:5])}")
     for col in ("line",):
         quarantined[col] = quarantined[col].astype(np.int64)
     for col in ("column", "value", "reason"):
@@ -301,4 +319,4 @@ def validate_long(con: duckdb.DuckDBPyConnection, cells: pa.Table | pd.DataFrame
     if int(n_in) != int(n_acc) + len(quarantined):
         raise RuntimeError(f"row accounting broken: {n_in} in, {n_acc} accepted, {len(quarantined)} quarantined")
     return Validated(n_in=int(n_in), n_accepted=int(n_acc), quarantined=quarantined, notes=notes,
-                     repeated_keys=int(n_dup_keys))
+                     repeated_keys=int(n_dup_keys), left_out=int(left_out))

@@ -28,7 +28,7 @@ from ml.io import FileFormatError, Problem, RawTable, file_hash, read_table, wri
 from ml.parsing import decide_decimal
 from ml.regions import RegionLookup
 from ml.store import Store
-from ml.validation import Rules, validate_long
+from ml.validation import UNKNOWN_REGION, Rules, validate_long
 
 FORMATS = IMPORT_FORMATS
 
@@ -94,6 +94,8 @@ class ImportReport:
     rows_read: int = 0
     rows_accepted: int = 0
     rows_quarantined: int = 0
+    rows_left_out: int = 0
+    """Rows of regions the store does not hold, left out (``outside_regions: leave_out``; not among those read)."""
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -192,6 +194,8 @@ def ingest_file(path: Path | str, store: Store, settings: Settings, *, fmt: str 
             if over:
                 top = quarantined["reason"].value_counts() if quarantined is not None else pd.Series(dtype=int)
                 mostly = f"; mostly: {top.index[0]} ({int(top.iloc[0])} cells)" if len(top) else ""
+                if len(top) and top.index[0] == UNKNOWN_REGION and report.rows_accepted:  # a national table
+                    mostly += "; if the file holds more regions than the store, set outside_regions: leave_out"
                 report.message = (f"{report.rows_quarantined} of {report.rows_read} rows quarantined "
                                   f"({report.quarantine_share:.1%} > limit {ingest.max_quarantine_share:.1%}){mostly}")
             if report.rows_quarantined:
@@ -413,7 +417,7 @@ def _ingest_observations(table: RawTable, chosen: str, mapping: Mapping, store: 
                   period_max=settings.ingest.period_max, decimal=decimal,
                   consistency_tolerance=settings.ingest.consistency_tolerance,
                   code_width=mapping.region_code_width, lookup=RegionLookup(store.region_names()),
-                  level_hint=mapping.level)
+                  level_hint=mapping.level, leave_out_outside=mapping.outside_regions == "leave_out")
     t0 = time.perf_counter()
     validated = validate_long(store.con, cells, rules)
     report.seconds["validate"] = time.perf_counter() - t0
@@ -429,6 +433,7 @@ def _ingest_observations(table: RawTable, chosen: str, mapping: Mapping, store: 
     quarantined = (pd.concat([structural, validated.quarantined], ignore_index=True) if len(structural)
                    else validated.quarantined)
     report.rows_read = validated.n_in + len(table.problems) + len(adapted.problems)
+    report.rows_left_out = validated.left_out
     report.rows_accepted = validated.n_accepted
     report.rows_quarantined = len(quarantined)
     if report.rows_read != report.rows_accepted + report.rows_quarantined:

@@ -64,6 +64,9 @@ class Mapping(BaseModel):
                               "without a level column; for observations named by region name, which of two "
                               "regions of the same name is meant")
     region_code_width: int | None = Field(None, ge=1, le=40)
+    outside_regions: Literal["quarantine", "leave_out"] = Field(
+        "quarantine", description="rows of codes the store has no region for: quarantined, or left out and counted "
+        "(a national table of which the store holds the county's regions)")
     period_column: str | None = None
     period: str | None = None
     indicator_column: str | None = None

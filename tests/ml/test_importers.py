@@ -534,3 +534,45 @@ def test_a_table_naming_gemeinden_without_their_designation_is_read_and_says_so(
             "'Kiel, Landeshauptstadt'") in rep.notes
     reason = store.quarantine(rep.import_id)["reason"].iloc[0]
     assert "'Neustadt (Hessen), Stadt' or 'Neustadt (Wied)'" in reason
+
+
+def test_a_national_table_imports_the_countys_regions_with_outside_regions_left_out(tmp_path, settings, store,
+                                                                                      shared_data):
+    """The census 2022 per Gemeinde holds all 10,786 Gemeinden; the store holds one Kreis's 53 (Görlitz). Without a
+    word in the mapping the rest is quarantined and the import refused, with the way out named; with
+    ``outside_regions: leave_out`` the Kreis's rows are read, the others left out and counted. A row of the Kreis
+    that is wrong stays quarantined."""
+    census = shared_data / "germany_kreise_inkar_gerda" / "municipality_census2022.csv"
+    lines = census.read_text(encoding="utf-8").splitlines()
+    mine = [ln for ln in lines[1:] if ln.startswith("14626")]
+    write(tmp_path / "r.csv", "region_id;name;level\n" + "".join(
+        f"{ln.split(',')[0]};Gemeinde {k};gemeinde\n" for k, ln in enumerate(mine)))
+    assert ingest_file(tmp_path / "r.csv", store, settings).status == "ok"
+    mapping = "region_column: ags\nperiod: '2022'\ncolumns: {population_census22: einwohner}\n"
+    rep = ingest_file(census, store, settings, fmt="wide", mapping=load_mapping(write(tmp_path / "m.yaml", mapping)))
+    assert rep.status == "quarantine_over_limit" and "outside_regions: leave_out" in rep.message
+    assert rep.rows_left_out == 0 and rep.rows_read == 10786
+    # the county's own copy: one of its values broken, and a row naming a place no region has
+    import csv
+
+    with census.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    broken = next(r for r in rows if r[0] == mine[0].split(",")[0])
+    broken[2] = "viele"
+    rows.append(["Atlantis", "Atlantis"] + ["1"] * 14)
+    own = tmp_path / "zensus.csv"
+    with own.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    rep = ingest_file(own, store, settings, fmt="wide",
+                      mapping=load_mapping(write(tmp_path / "l.yaml", mapping + "outside_regions: leave_out\n")))
+    assert rep.status == "ok", rep.message
+    assert (rep.rows_read, rep.rows_accepted, rep.rows_quarantined) == (53, 52, 1)
+    assert rep.rows_left_out == 10786 - 53 + 1          # Atlantis is a place the store does not know either
+    # the county's 53 (the first, refused import kept its valid rows, as every import does), nothing else
+    assert set(store.observations()["region_id"]) == {ln.split(",")[0] for ln in mine}
+    q = store.quarantine(rep.import_id)
+    assert q["value"].tolist() == ["viele"] and q["reason"].iloc[0].startswith("not a number")
+    outside = f"{10786 - 53 + 1:,} rows of {10786 - 53 + 1:,} regions outside the store's regions left out"
+    assert outside in " ".join(rep.notes)
+    with pytest.raises(MappingError, match="outside_regions"):
+        load_mapping(write(tmp_path / "bad.yaml", mapping + "outside_regions: skip\n"))
