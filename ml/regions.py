@@ -112,10 +112,10 @@ class RegionLookup:
         self._abbreviated = []
         self._loose = []
         for rid, name, level in self.regions[["region_id", "name", "level"]].itertuples(index=False):
-            entry = (str(rid), str(name), str(level))
-            self._by_name.setdefault(name_key(name), []).append(entry)
-            self._by_base.setdefault(name_key(without_designation(name)), []).append(entry)
-            self._loose.append((name_key(name), entry))
+            entry, key = (str(rid), str(name), str(level)), name_key(name)
+            self._by_name.setdefault(key, []).append(entry)
+            self._by_base.setdefault(name_key(without_designation(name)) if "," in entry[1] else key, []).append(entry)
+            self._loose.append((key, entry))
             if (pattern := abbreviation_pattern(str(name))) is not None:
                 self._abbreviated.append((pattern, entry))
         self._names = sorted({str(n) for n in self.regions["name"]})

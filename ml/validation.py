@@ -251,12 +251,12 @@ def validate_long(con: duckdb.DuckDBPyConnection, cells: pa.Table | pd.DataFrame
             LEFT JOIN v_cat c ON c.indicator_id = p.indicator_id
             """
         )
-        left_out, outside = 0, []
+        left_out, n_outside, outside = 0, 0, []
         if rules.leave_out_outside:
             # a national table of which the store holds some regions: the others' rows are left out and counted
-            left_out, outside = con.execute(
-                "SELECT count(*), list(DISTINCT region_id ORDER BY region_id) FROM v_checked WHERE q.r = ?",
-                [UNKNOWN_REGION]).fetchone()
+            left_out, n_outside, outside = con.execute(
+                "SELECT count(*), count(DISTINCT region_id), (list(DISTINCT region_id ORDER BY region_id))[1:5] "
+                "FROM v_checked WHERE q.r = ?", [UNKNOWN_REGION]).fetchone()
             con.execute("DELETE FROM v_checked WHERE q IS NOT NULL AND q.r = ?", [UNKNOWN_REGION])
         # keys first (cheap), details only for the few repeated keys
         con.execute(
@@ -310,8 +310,8 @@ def validate_long(con: duckdb.DuckDBPyConnection, cells: pa.Table | pd.DataFrame
     if identical:
         notes.append(f"{int(identical)} rows repeat another row exactly; each such observation is stored once")
     if left_out:
-        notes.append(f"{int(left_out):,} rows of {len(outside):,} regions outside the store's regions left out "
-                     f"(outside_regions: leave_out), e.g. {', '.join(outside[:5])}")
+        notes.append(f"{int(left_out):,} rows of {int(n_outside):,} regions outside the store's regions left out "
+                     f"(outside_regions: leave_out), e.g. {', '.join(outside)}")
     for col in ("line",):
         quarantined[col] = quarantined[col].astype(np.int64)
     for col in ("column", "value", "reason"):

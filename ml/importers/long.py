@@ -67,9 +67,8 @@ def annual_year_ends(indicators, periods, catalog: Catalog) -> tuple[pa.Array, s
 
     if not pc.any(pc.match_substring_regex(pc.utf8_trim_whitespace(pc.cast(periods, pa.string())), YEAR_END)).as_py():
         return periods, None                              # no stand at 31 December: nothing to read
-    period = pd.Series(periods.to_pylist() if hasattr(periods, "to_pylist") else list(periods), dtype="object")
-    indicator = pd.Series(indicators.to_pylist() if hasattr(indicators, "to_pylist") else list(indicators),
-                          dtype="object")
+    period = pd.Series(periods.to_pylist(), dtype="object")
+    indicator = pd.Series(indicators.to_pylist(), dtype="object")
     annual = {i for i in indicator.dropna().unique() if i in catalog and catalog[i].frequency == "annual"}
     notes = []                                            # (first row read so, its note)
     for i in sorted(annual):
