@@ -629,16 +629,32 @@ def _region_codes(settings: Settings, texts: list[str]) -> list[str]:
     try:
         with Store(settings.store.path, threads=settings.store.threads, read_only=True) as store:
             regions = store.region_names()
+            profiled = (set(store.con.sql("SELECT DISTINCT region_id FROM profiles").fetchnumpy()["region_id"])
+                        if "profiles" in store.tables() else set())
     except StoreError as exc:
         raise click.ClickException(str(exc)) from None
     codes = set(regions["region_id"].astype(str))
     lookup = RegionLookup(regions)
+    with_profile = RegionLookup(regions[regions["region_id"].isin(profiled)]) if profiled else None
+    names = dict(zip(regions["region_id"].astype(str), regions["name"].astype(str)))
+    levels = dict(zip(regions["region_id"].astype(str), regions["level"].astype(str)))
+    profiled_levels = {levels[c] for c in profiled if c in levels}
     out = []
     for text in texts:
         code, why = (text, None) if text in codes else lookup.resolve(text)
         if code is None:
             why = why or "neither a code nor a name of the store's regions"
             raise click.BadParameter(f"{text!r}: {why}", param_hint="--region")
+        if with_profile is not None and code not in profiled:
+            # a region the profiles do not reach (an area of an earlier grid, one without data): its page is empty
+            other = with_profile.resolve(text)[0] if text not in codes else None
+            level = levels.get(code)
+            hint = (f"; {names[other]} ({other}) has one: --region {other}" if other and other != code else
+                    f"; the profiles are built for the level {', '.join(sorted(profiled_levels))} (features.level), "
+                    f"this region is a {level}" if level not in profiled_levels else
+                    "; an area of an earlier grid mapped onto others by the crosswalk, or one without values")
+            click.echo(f"note: {names.get(code, code)} ({code}) has no profile, so its page shows no values{hint}",
+                       err=True)
         out.append(code)
     return out
 

@@ -515,8 +515,10 @@ CONFIG_FILE_VARIABLE = "SOZIALRADAR_CONFIG"
 """Names the YAML configuration file of a process that has no command line (the service)."""
 
 
-def _env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
+def _env_overrides(env: Mapping[str, str]) -> tuple[dict[str, Any], dict[tuple[str, ...], str]]:
+    """The ``SOZIALRADAR_*`` variables as a tree of settings, and each setting's path -> its variable's name."""
     tree: dict[str, Any] = {}
+    names: dict[tuple[str, ...], str] = {}
     for name, raw in sorted(env.items()):
         if not name.startswith(ENV_PREFIX) or name == CONFIG_FILE_VARIABLE:
             continue
@@ -531,7 +533,8 @@ def _env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
         except yaml.YAMLError as exc:
             raise ConfigError(f"environment variable {name}: cannot parse {raw!r}: {exc}") from exc
         _set_nested(tree, keys, value)
-    return tree
+        names[tuple(keys)] = name
+    return tree, names
 
 
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
@@ -565,13 +568,21 @@ def load_settings(path: Path | str | None = None, env: Mapping[str, str] | None 
         raise ConfigError(f"{path}: serving.api_key does not belong in a configuration file (it would be readable "
                           "by everyone who can read the file); set SOZIALRADAR_SERVING__API_KEY or name a key file "
                           "with mode 0600 in serving.api_key_file")
-    data = _merge(data, _env_overrides(os.environ if env is None else env))
+    overrides, variables = _env_overrides(os.environ if env is None else env)
+    data = _merge(data, overrides)
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:
         where = f"{path}" if path is not None else "configuration"
+
+        def source(loc: tuple) -> str:
+            # a setting that came from the environment is named by its variable, not the file
+            names = [n for keys, n in variables.items() if keys[:len(loc)] == loc or loc[:len(keys)] == keys]
+            return f" from the environment variable {', '.join(names)}" if names else ""
+
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']} (got {err.get('input')!r})"
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']} (got {err.get('input')!r}"
+            f"{source(tuple(str(p) for p in err['loc']))})"
             for err in exc.errors()
         )
         raise ConfigError(f"{where}: {problems}") from exc

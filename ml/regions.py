@@ -187,6 +187,8 @@ class RegionLookup:
             return found[0][0], None
         if len(found) > 1:
             listed = ", ".join(f"{level} {name} ({rid})" for rid, name, level in sorted(found, key=lambda c: c[2]))
+            if len({c[2] for c in found}) == 1:   # one name twice on one level: only the codes tell them apart
+                return None, f"ambiguous region name: {listed}, on the same level; use the codes"
             return None, (f"ambiguous region name: {listed}; write the level with the name ('{found[0][2].title()} "
                           f"{found[0][1]}'), add a level column (Ebene) or level: in the mapping, or use the codes")
         if name_key(text) and any(ch.isalpha() for ch in str(text)):

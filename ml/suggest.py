@@ -17,7 +17,6 @@ recognition it serves form one heuristic that is tuned and tested as a whole.
 
 from __future__ import annotations
 
-import glob
 import math
 import os
 import re
@@ -31,6 +30,7 @@ import pandas as pd
 
 from ml.catalog import Catalog
 from ml.contracts import LEVELS
+from ml.file_periods import YEAR, file_period, header_period
 from ml.io import FileFormatError, RawTable, read_table
 from ml.parsing import MISSING_MARKERS, SECRECY_MARKERS, decide_decimal
 from ml.regions import fold
@@ -65,7 +65,11 @@ SYNONYMS: dict[str, str] = {
     "counseling": "beratung", "counselling": "beratung",
     "vacancy": "leerstand", "vacant": "leerstand", "owner": "eigentuemer", "owners": "eigentuemer",
     "background": "hintergrund", "bg": "hintergrund", "singlefamily": "einfamilienhaeuser",
+    "without": "ohne", "non": "ohne", "nicht": "ohne", "kein": "ohne", "keine": "ohne", "keinen": "ohne",
 }
+NEGATION = "ohne"
+"""A header that excludes a group ('ohne Migrationshintergrund', 'without', 'non') is not the indicator of that
+group, and an indicator that excludes one is not the group's header."""
 STOP = {"je", "der", "die", "das", "und", "mit", "an", "von", "in", "nach", "bei", "im", "zur", "zum", "des",
         "den", "dem", "jahre", "jahren", "jahr", "alle", "allen", "insgesamt", "by", "of", "the", "and", "with",
         "per", "zahl", "anzahl", "number", "count", "to", "bis", "from", "a", "am", "auf", "fuer", "for", "at",
@@ -76,8 +80,6 @@ STOP = {"je", "der", "die", "das", "und", "mit", "an", "von", "in", "nach", "bei
         "u", "s", "z", "d", "v", "o"}      # u. (und), 's, z. B., d. h., v. (von), o. (oder)
 SHARE_WORDS = {"anteil", "quote", "dichte", "jescale", "prozent", "rate", "share", "index"}
 GENERIC = {"einwohner", "value", "wert", "anzahl", "count", "total", "insgesamt"}
-_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)")
-_SCHOOL_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)\s*/\s*(\d{2}|\d{4})(?!\d)")
 
 def _plain(text: str) -> str:
     text = fold(text)
@@ -96,7 +98,7 @@ def _plain(text: str) -> str:
 def words(text: str) -> tuple[list[str], list[int]]:
     """Content words (translated, no stop words) and the numbers that are not years or scales."""
     plain = _plain(text)
-    plain = _YEAR.sub(" ", plain)
+    plain = YEAR.sub(" ", plain)
     numbers = [int(n) for n in re.findall(r"(?<![\d.])\d{1,3}(?![\d.])", plain)]
     out = []
     for raw in re.findall(r"[a-z]+[0-9]*", plain):
@@ -215,6 +217,8 @@ class Matcher:
             if recall == 0 or precision == 0:
                 continue
             f = 2 * precision * recall / (precision + recall)
+            if (NEGATION in hw) != (NEGATION in cw):
+                f *= 0.3
             if hn != cn:
                 # ages must agree; a header naming ages is a part of what an indicator without ages counts
                 f *= 0.0 if (hn and not cn) else 0.6 if not hn else 0.25
@@ -240,54 +244,6 @@ class Matcher:
             return Match(column=header, score=s)
         return Match(column=header, indicator_id=best.indicator_id, name=best.name, score=s,
                      runner_up=runner[1].indicator_id if runner[1] is not None and runner[0] >= 0.9 * s else None)
-
-
-def header_period(text: str) -> str | None:
-    """The reference year written in a header or title ('(Dez 2013)', 'Stand 31.12.2021', 'census22'), if
-    exactly one."""
-    census = re.search(r"(?i)(census|zensus)\s*_?(\d{2})(?!\d)", str(text))
-    if census:
-        return f"20{census.group(2)}"
-    school = _SCHOOL_YEAR.search(str(text))
-    if school:
-        return None
-    years = set(_YEAR.findall(str(text)))
-    return years.pop() if len(years) == 1 else None
-
-
-_PART_OF_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)[-_ .]?([HhQq][1-4]|\d{1,2})$")
-_PART_NAMES = {"half": ("half-year", 2), "quarter": ("quarter", 4), "month": ("month", 12)}
-
-
-def file_period(path: Path) -> tuple[str | None, str | None, str | None]:
-    """The period a file's name gives: (period, a commented period line's value, a note). A name that ends in a
-    part of a year ('population-2015-01', '…_2015_H2') is read against the folder's files of the same name: two
-    parts are half-years, four quarters, twelve months. The year's last part stands for the year (an annual
-    monitoring counts at 31.12); any other part gets no period, only a note, so that two files of one year are
-    not imported as the same year by accident."""
-    def number(part: str) -> int:
-        return int(part[1:]) if part[:1] in "HQ" else int(part)
-
-    stem = Path(path).stem
-    m = _PART_OF_YEAR.search(stem)
-    part = m.group(2).upper() if m else ""
-    if not m or not 1 <= number(part) <= 12:
-        return header_period(stem), None, None
-    year, prefix, this = m.group(1), stem[: m.start()], number(part)
-    numbers = {number(n.group(2).upper()) for other in Path(path).parent.glob(f"{glob.escape(prefix)}*")
-               for n in [_PART_OF_YEAR.search(other.stem)] if n and other.stem[: n.start()] == prefix}
-    kind = ("half" if part.startswith("H") else "quarter" if part.startswith("Q") else
-            "half" if max(numbers) == 2 else "quarter" if max(numbers) == 4 else "month" if max(numbers) > 4 else None)
-    if kind is None:
-        return None, year, (f"the file name ends in {year} and {m.group(2)}: a month, quarter or half-year? Set the "
-                            "period (the year for an annual monitoring, if this file is the year's end)")
-    word, last = _PART_NAMES[kind]
-    if this == last:
-        return year, None, (f"the file name names {word} {this} of {year}, the year's last: proposed as the "
-                            f"year {year} (an annual monitoring counts at the year's end)")
-    return None, year, (f"the file name names {word} {this} of {year}, not the year's last ({word} {last}): no period "
-                        f"proposed, so that two files of {year} are not imported as the same year; import the last one "
-                        f"as {year}, or set the period here if this file is the one you want")
 
 
 def _numeric_kind(values: pd.Series, decimal: str = ",") -> str | None:
@@ -737,6 +693,9 @@ def render_yaml(s: Suggestion) -> str:
         lines.append(f"period_column: {_q(s.period_column)}")
     elif s.period is not None:
         lines.append(f"period: {_q(s.period)}   # from {s.period_source}: check it")
+        if s.period_source == "the file name":
+            lines.append("# period: file_name   # instead: each file's period from its own name, one mapping for "
+                         "every edition")
     elif s.period_hint is not None:
         lines.append(f"# period: {_q(s.period_hint)}   # the file name names a part of the year: see the note")
     elif s.format == "wide" and (s.unmatched or any(m.period is None for m in s.matches)):

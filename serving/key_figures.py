@@ -1,7 +1,8 @@
 """A region page's key figures (residents, status and dynamics index) and, where a figure is missing, the region's
 own reason: none of the status index's indicators in the period, a small area whose values are withheld, a
 withheld or missing value — never a guess. Also the note on a forecast interval that the API and the page share
-(:func:`interval_note`): not reliable, or not checked."""
+(:func:`interval_note`): not reliable, or not checked; and the data note on values estimated in the years a
+trend line shows (:func:`estimated_before`)."""
 
 from __future__ import annotations
 
@@ -84,3 +85,18 @@ def interval_note(reliable: bool | None, has_interval: bool) -> str | None:
     if reliable is None and has_interval:
         return UNCHECKED_NOTE
     return None
+
+
+def estimated_before(values: pd.DataFrame, catalog, region_id: str, period: str) -> list[dict]:
+    """The trend lines show earlier years too: values estimated there (an earlier grid carried over by area
+    weights, a source's own estimate) as one data note with their years and indicators; none where there are none."""
+    before = values[(values["region_id"] == region_id) & (values["period"].astype(str) < period)
+                    & (values["flag"] == "estimated")]
+    if before.empty:
+        return []
+    years = sorted(set(before["period"].astype(str)))
+    span = (f"{years[0]}–{years[-1]}" if len(years) > 2 and all(y.isdigit() for y in years)
+            and int(years[-1]) - int(years[0]) == len(years) - 1 else ", ".join(years))
+    names = sorted({catalog[i].name for i in before["indicator_id"] if i in catalog})
+    return [{"text": f"im Verlauf geschätzt ({span}; z. B. aus einem früheren Gebietszuschnitt über Flächenanteile "
+                     "umgerechnet)", "names": names}]

@@ -29,7 +29,7 @@ from ml.config import Settings
 from ml.formatting import de, percent
 from models.explanations import group_name, years_ahead
 from models.forecast_models import MODEL_NAMES
-from serving.key_figures import interval_note, key_figures, no_profile_reason
+from serving.key_figures import estimated_before, interval_note, key_figures, no_profile_reason
 from serving.charts import dimension_bars, fan_chart, sparkline
 from serving.demography import planning
 from serving.state import Snapshot, UnknownPeriod, explain_period, stored_row, withheld
@@ -382,7 +382,7 @@ class ReportBuilder:
         for flag, g in here.groupby("flag"):
             names = sorted({self.catalog[i].name for i in g["indicator_id"] if i in self.catalog})
             out.append({"text": FLAG_TEXT.get(flag, flag), "names": names})
-        return out
+        return out + estimated_before(v, self.catalog, region_id, period)
 
     # --- pages ----------------------------------------------------------------------------------------------
     def region_page(self, region_id: str, period: str | None = None, index_href: str | None = None) -> str:

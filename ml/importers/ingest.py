@@ -120,11 +120,11 @@ def ingest_file(path: Path | str, store: Store, settings: Settings, *, fmt: str 
                 mapping: Mapping | None = None, force: bool = False) -> ImportReport:
     """Import one file: read, adapt, validate, merge; quarantine what fails. Never raises for bad rows."""
     path = Path(path)
-    mapping = mapping or Mapping()
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}; got {fmt!r}")
     if not path.is_file():
         raise FileFormatError(f"file not found: {path}")
+    mapping = (mapping or Mapping()).for_file(path)
     content_hash = file_hash(path)
     if mapping != Mapping() or fmt != "auto":
         # the same file read another way (a corrected mapping) is another import

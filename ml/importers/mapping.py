@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ml.config import read_yaml_mapping
+from ml.file_periods import FILE_NAME, period_of_file
 from ml.io import FileFormatError
 from ml.regions import canonical_level, fold
 
@@ -68,7 +69,8 @@ class Mapping(BaseModel):
         "quarantine", description="rows of codes the store has no region for: quarantined, or left out and counted "
         "(a national table of which the store holds the county's regions)")
     period_column: str | None = None
-    period: str | None = None
+    period: str | None = Field(None, description="the period of every row ('2021', '2021-06'), or 'file_name': "
+                               "each file's own, read from its name (one mapping for a series of editions)")
     indicator_column: str | None = None
     value_column: str | None = None
     numerator_column: str | None = None
@@ -91,6 +93,16 @@ class Mapping(BaseModel):
             raise ValueError("region (the one region of a table without a region column) and region_column "
                              "exclude each other; keep one")
         return self
+
+    def for_file(self, path: Path) -> "Mapping":
+        """This mapping for one file: ``period: file_name`` becomes the period the file's name gives
+        (:class:`FileFormatError` with the reason where it gives none)."""
+        if self.period != FILE_NAME:
+            return self
+        try:
+            return self.model_copy(update={"period": period_of_file(path)})
+        except ValueError as exc:
+            raise FileFormatError(str(exc)) from None
 
 
 def load_mapping(path: Path | str | None) -> Mapping:

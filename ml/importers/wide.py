@@ -89,7 +89,10 @@ def adapt_wide(table: RawTable, mapping: Mapping, catalog: Catalog, dash: str = 
         # and the import report lists them with how many values they hold
         frame = table.frame()
         held = {i: int((~frame[f"c{i}"].astype("str").str.strip().isin(MISSING_MARKERS)).sum()) for i in unmapped}
-        notes.append("columns not imported (no indicator in the mapping or the catalog; map them under 'columns' "
-                     "to import them): " + ", ".join(f"{keys[i] or f'column {i + 1}'} ({held[i]} values)"
-                                                    for i in unmapped))
+        same = len(set(held.values())) == 1 and len(unmapped) > 1
+        named = [f"{keys[i] or f'column {i + 1}'}" + ("" if same else f" ({held[i]} values)") for i in unmapped]
+        more = f" and {len(named) - 15} more ('mapping suggest' lists every column)" if len(named) > 15 else ""
+        notes.append(f"{len(unmapped)} columns not imported (no indicator in the mapping or the catalog; map them "
+                     f"under 'columns' to import them){f', each with {held[unmapped[0]]} values' if same else ''}: "
+                     + ", ".join(named[:15]) + more)
     return Adapted(cells=cells, notes=notes, empty_cells=empty)

@@ -16,26 +16,34 @@ from tests.conftest import SHARED_DATA
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
-def example_block() -> str:
+def example_block(name: str = "own-data-example") -> str:
     text = README.read_text(encoding="utf-8")
-    block = re.search(r"<!-- own-data-example -->\s*```bash\n(.*?)```\s*<!-- /own-data-example -->", text, re.S)
-    assert block, "README lost its own-data example"
+    block = re.search(rf"<!-- {name} -->\s*```bash\n(.*?)```\s*<!-- /{name} -->", text, re.S)
+    assert block, f"README lost its example {name!r}"
     return block.group(1)
+
+
+def run_example(name: str, cwd: Path) -> dict[str, str]:
+    """Run a README block with bash as written (the shared data where it says ../shared/data) in ``cwd``; the
+    environment it ran in, for the commands that follow."""
+    script = example_block(name).replace("../shared/data", str(SHARED_DATA))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOZIALRADAR_")}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    run = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=cwd, env=env, capture_output=True,
+                         text=True, timeout=600)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    return env
 
 
 def test_the_example_is_in_the_readme():
     script = example_block()
     assert "sozialradar mapping suggest" in script and "sozialradar report --all" in script
+    assert "period: file_name" in example_block("editions-example")
 
 
 @pytest.mark.skipif(not SHARED_DATA.is_dir(), reason=f"real open data not present at {SHARED_DATA}")
 def test_the_readme_example_runs_from_raw_files_to_reports(tmp_path):
-    script = example_block().replace("../shared/data", str(SHARED_DATA))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SOZIALRADAR_")}
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    run = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=tmp_path, env=env, capture_output=True,
-                         text=True, timeout=600)
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    run_example("own-data-example", tmp_path)
     # the suggestions the README describes
     columns = {t: yaml.safe_load((tmp_path / f"map_{t}.yaml").read_text())["columns"]
                for t in ("residents", "unemployed_residents", "beneficiaries", "residents_age_65_and_above",
@@ -59,3 +67,46 @@ def test_the_readme_example_runs_from_raw_files_to_reports(tmp_path):
     assert cells[0] == ["20,1"] and cells[1] == ["10,1"] and cells[2][:2] == ["\u22122,9", "Pp."]
     assert cells[3] == ["deutlich", "ungünstiger"]
     assert "Mittel der Stadtteile" in neustadt and "Kreis" not in neustadt
+
+
+@pytest.mark.skipif(not SHARED_DATA.is_dir(), reason=f"real open data not present at {SHARED_DATA}")
+def test_the_readme_series_of_editions_runs_across_the_change_of_grid(tmp_path):
+    """Berlin's half-yearly register files, one mapping with 'period: file_name' for four editions on two grids,
+    the crosswalk, a page: run as the README writes it; then the first half-year refused, an old name's page."""
+    env = run_example("editions-example", tmp_path)
+    mapping = yaml.safe_load((tmp_path / "bevoelkerung.yaml").read_text())
+    assert mapping["period"] == "file_name" and mapping["columns"]["inhabitants_with_migration_background"] == "ew_mh"
+    assert "without_migration" not in (tmp_path / "bevoelkerung.yaml").read_text().split("# columns without")[0]
+    with Store(tmp_path / ".sozialradar" / "monitoring.duckdb", read_only=True) as store:
+        obs = store.observations(["ew_mh"])
+        raw = store.observations(["einwohner"]).groupby("period")["value"].sum()
+        values = store.table("feature_values")
+        profiles = store.table("profiles")
+    assert set(obs["period"]) == {"2019", "2020", "2021", "2022"}
+    assert obs.groupby("period")["region_id"].nunique().to_dict() == {"2019": 448, "2020": 448, "2021": 542,
+                                                                     "2022": 542}
+    assert profiles["region_id"].nunique() == 542 and set(profiles["period"]) == {"2019", "2020", "2021", "2022"}
+    # the old grid's residents reach the new Planungsräume whole: Berlin's total is kept
+    total = values[values["indicator_id"] == "einwohner"].groupby("period")["value"].sum()
+    for period in ("2019", "2020"):
+        assert abs(total[period] / raw[period] - 1) < 1e-5, (period, total[period], raw[period])
+    share = values[(values["indicator_id"] == "mh_anteil") & (values["region_id"] == "01100101")].set_index("period")
+    assert share["flag"].get("2020") == "estimated" and share["flag"].get("2022") != "estimated"
+    assert 50 < share.loc["2020", "value"] < share.loc["2022", "value"] < 70
+    page = (tmp_path / ".sozialradar" / "berichte" / "01100101_2022.html").read_text(encoding="utf-8")
+    assert "Anteil Einwohner mit Migrationshintergrund" in page
+    assert "im Verlauf geschätzt (2019, 2020; z. B. aus einem früheren Gebietszuschnitt" in page
+    # the first half-year is refused with the reason, every time
+    first = SHARED_DATA / "berlin_lor_population_halfyear_open_lifeworlds" / "berlin-lor-population-2021-01.csv"
+    cli = [str(Path(sys.executable).parent / "sozialradar")]
+    env["SOZIALRADAR_CONFIG"] = "sozialradar.yaml"
+    for _ in range(2):
+        refused = subprocess.run(cli + ["ingest", str(first), "--mapping", "bevoelkerung.yaml"], cwd=tmp_path, env=env,
+                                 capture_output=True, text=True, timeout=120)
+        assert refused.returncode == 1 and "half-year 1 of 2021, not the year's last (half-year 2)" in refused.stdout + refused.stderr
+    # a page asked for by an old Planungsraum's name, and a Bezirk's, say why they show no values
+    old = subprocess.run(cli + ["report", "--region", "Stülerstr.", "--region", "Mitte"], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert old.returncode == 0, old.stderr
+    assert "Stülerstr. (01011101) has no profile" in old.stderr and "Stülerstraße (01100101) has one" in old.stderr
+    assert "the profiles are built for the level planungsraum (features.level), this region is a bezirk" in old.stderr

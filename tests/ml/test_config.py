@@ -42,6 +42,25 @@ def test_unknown_field_is_named(tmp_path: Path):
         load_settings(cfg, env={})
 
 
+def test_a_faulty_setting_from_the_environment_names_its_variable(tmp_path: Path):
+    """The message names the file; a setting that came from a variable is named by the variable, so that nobody
+    searches the file for it."""
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("privacy:\n  min_count: 5\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_settings(cfg, env={"SOZIALRADAR_MLFLOW__TRACKING_URI": "sqlite:///x.db"})
+    assert "mlflow: Extra inputs" in str(err.value)
+    assert "from the environment variable SOZIALRADAR_MLFLOW__TRACKING_URI" in str(err.value)
+    with pytest.raises(ConfigError) as err:
+        load_settings(cfg, env={"SOZIALRADAR_STORE__THREADS": "two"})
+    assert "store.threads" in str(err.value) and "from the environment variable SOZIALRADAR_STORE__THREADS" in str(
+        err.value)
+    cfg.write_text("privacy:\n  min_count: many\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_settings(cfg, env={"SOZIALRADAR_STORE__THREADS": "2"})
+    assert "privacy.min_count" in str(err.value) and "environment" not in str(err.value)
+
+
 def test_out_of_range_value_names_field_and_value():
     with pytest.raises(ConfigError, match=r"ingest\.max_quarantine_share.*got 2"):
         load_settings(env={"SOZIALRADAR_INGEST__MAX_QUARANTINE_SHARE": "2"})

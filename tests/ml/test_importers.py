@@ -143,6 +143,21 @@ def test_wide_csv_with_mapping(county, settings, tmp_path):
     assert any("columns not imported" in n and "Unbekannt (1 values)" in n for n in rep.notes)
 
 
+def test_many_columns_left_out_are_summed_up_in_one_short_note(county, settings, tmp_path):
+    """A register table of 56 columns of which the mapping takes two: the note counts the others, gives their
+    values once where every column holds as many, and names fifteen of them."""
+    others = [f"inhabitants_from_country_{k}" for k in range(30)]
+    text = "id;inhabitants;" + ";".join(others) + "\n" + "".join(
+        f"{rid};{n};" + ";".join(str(k) for k in range(30)) + "\n" for rid, n in (("14599010", 3000), ("14599020", 900)))
+    rep = ingest(county, settings, write(tmp_path / "wide.csv", text), fmt="wide",
+                 mapping=load_mapping(write(tmp_path / "m.yaml", "region_column: id\nperiod: '2022'\n"
+                                                                 "columns:\n  inhabitants: einwohner\n")))
+    assert rep.status == "ok" and rep.rows_accepted == 2
+    note = next(n for n in rep.notes if "columns not imported" in n)
+    assert note.startswith("30 columns not imported") and ", each with 2 values: inhabitants_from_country_0, " in note
+    assert note.endswith("inhabitants_from_country_14 and 15 more ('mapping suggest' lists every column)")
+
+
 def test_wide_file_of_which_no_column_maps_is_refused_every_time(county, settings, tmp_path):
     """A table of indices the catalog does not know (Berlin's health and social structure atlas): reading nothing
     is a failure a nightly job can see, with the columns named, not an 'ok' with 0 rows."""
@@ -170,7 +185,7 @@ def test_repeated_column_names_are_told_apart_by_their_order(county, settings, t
     assert rep.status == "ok" and rep.rows_quarantined == 0 and rep.rows_accepted == 4
     got = county.observations(region_ids=["14599010"]).set_index("indicator_id")["value"]
     assert got["einwohner"] == 3420.0 and got["auslaender"] == 2069.0
-    assert any("inhabitants (3) (2 values)" in n for n in rep.notes)
+    assert any("each with 2 values: inhabitants_female, inhabitants (3)" in n for n in rep.notes)
 
 
 @given(st.lists(st.sampled_from(["a", "b", "a (2)", "", " a "]), max_size=8))

@@ -163,6 +163,18 @@ def test_two_regions_with_one_name_but_their_designation_stay_ambiguous():
     assert lookup.resolve("Neustadt, M") == ("2", None)           # written in full it is one
 
 
+def test_one_name_twice_on_one_level_asks_for_the_codes_not_the_level():
+    """Two region lists of one city (the Bezirke once by code, once by name) name a Bezirk twice on one level:
+    writing the level with the name cannot help, so the message does not advise it."""
+    lookup = RegionLookup(pd.DataFrame({"region_id": ["01", "Mitte", "0101"], "name": ["Mitte", "Mitte", "Mitte"],
+                                        "level": ["bezirk", "bezirk", "planungsraum"]}))
+    code, why = lookup.resolve("Bezirk Mitte")
+    assert code is None and why == "ambiguous region name: bezirk Mitte (01), bezirk Mitte (Mitte), on the same " \
+                                   "level; use the codes"
+    code, why = lookup.resolve("Mitte")            # across levels the level still tells them apart
+    assert code is None and "write the level with the name" in why
+
+
 @settings(max_examples=80, deadline=None)
 @given(st.lists(st.text(alphabet="abcdefghiklmnorstuäöü", min_size=4, max_size=9), min_size=1, max_size=6,
                 unique_by=name_key),

@@ -264,6 +264,22 @@ def test_the_census_tables_english_housing_words_find_indicators_of_your_own(sha
     assert got["share_foreign_census22"][0] == "auslaender_anteil"     # the foreigners stay the foreigners
 
 
+@pytest.mark.parametrize("header", ["inhabitants_germans_without_migration_background",
+                                    "Einwohner ohne Migrationshintergrund", "Bevölkerung ohne Migrationshintergrund",
+                                    "non-migration-background residents"])
+def test_a_header_that_excludes_a_group_is_not_the_groups_indicator(header):
+    """'ohne', 'without', 'non': the residents without a migration background are not the residents with one (the
+    words agree but for the negation); an indicator that itself excludes a group keeps its headers."""
+    from ml.catalog import Indicator
+
+    own = CATALOG.extended([Indicator(indicator_id="ew_mh", dimension="bevoelkerung", unit="Personen",
+                                      name="Einwohner mit Migrationshintergrund", polarity=0, kind="count")])
+    matcher = matcher_for(own)
+    assert matcher.match(header, "integer").indicator_id != "ew_mh"
+    assert matcher.match("inhabitants_with_migration_background", "integer").indicator_id == "ew_mh"
+    assert matcher.match("Schulabgänger ohne Abschluss", "integer").indicator_id == "abgaenger_ohne_abschluss"
+
+
 def test_columns_that_repeat_parts_of_the_region_code_are_set_aside(tmp_path):
     """Berlin's register tables carry the code's parts (Bezirk, Prognoseraum, Bezirksregion, Planungsraum) beside
     it, leading zeros dropped in some editions; they are no indicators. A column that merely shares a digit now
@@ -365,6 +381,8 @@ def test_a_file_name_naming_a_part_of_the_year_is_read_against_its_folder(tmp_pa
     assert any("half-year 1 of 2015, not the year's last (half-year 2)" in n for n in first.notes)
     last = suggest_mapping(tmp_path / "halves" / "pop-2015-02.csv", CATALOG)
     assert last.period == "2015" and "period: '2015'   # from the file name" in last.to_yaml()
+    assert "\n# period: file_name   # instead: each file's period from its own name" in last.to_yaml()
+    assert "file_name" not in first.to_yaml()
     for month in range(1, 13):
         write(tmp_path / "months" / f"alo_2020_{month:02d}.csv", text)
     assert suggest_mapping(tmp_path / "months" / "alo_2020_12.csv", CATALOG).period == "2020"

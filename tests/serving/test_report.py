@@ -283,6 +283,33 @@ def test_report_command_takes_a_name(demo_settings, tmp_path):
     assert r.exit_code == 0, r.output
     assert {p.name for p in tmp_path.iterdir()} == {f"{town['region_id']}_2025.html",
                                                     f"{village['region_id']}_2025.html"}
+    assert "has no profile" not in r.output
+    # a Kreis has no profile of its own here: its page is written, with a note saying why it shows no values
+    kreis = regions[regions["level"] == "kreis"].iloc[0]
+    r = CliRunner().invoke(main, ["report", "--region", kreis["region_id"], "--out", str(tmp_path)], env=env)
+    assert r.exit_code == 0, r.output
+    assert (f"note: {kreis['name']} ({kreis['region_id']}) has no profile, so its page shows no values; the profiles "
+            "are built for the level gemeinde (features.level), this region is a kreis") in r.output
+
+
+def test_values_estimated_in_earlier_years_are_named_in_the_data_notes(state):
+    """The trend lines show earlier years: where those were estimated (an earlier grid carried over by the
+    crosswalk), the data notes say so with the years, though the report's own period is as published."""
+    snap = state.current()
+    rid, latest = "14599020", snap.latest_period
+    page = ReportBuilder(state.settings, replace(snap, frames={}, answers={}, answer_json={}))
+    assert not any(f["text"].startswith("im Verlauf geschätzt") for f in page.flags(rid, latest))
+    values = snap.values.copy()
+    periods = sorted(p for p in values["period"].astype(str).unique() if p < latest)[-3:]
+    earlier = (values["region_id"] == rid) & values["period"].astype(str).isin(periods) & (
+        values["indicator_id"] == "einwohner")
+    values.loc[earlier, "flag"] = "estimated"
+    page = ReportBuilder(state.settings, replace(snap, values=values, frames={}, answers={}, answer_json={}))
+    notes = [f for f in page.flags(rid, latest) if f["text"].startswith("im Verlauf geschätzt")]
+    assert notes == [{"text": f"im Verlauf geschätzt ({periods[0]}–{periods[-1]}; z. B. aus einem früheren "
+                              "Gebietszuschnitt über Flächenanteile umgerechnet)",
+                      "names": [state.catalog["einwohner"].name]}]
+    assert "im Verlauf geschätzt" in page.region_page(rid, latest)
 
 
 def test_an_unreliable_interval_is_named_on_the_page(state):

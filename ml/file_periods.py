@@ -1,0 +1,108 @@
+"""The reference period written in a file's name, a header or a title line.
+
+``header_period`` finds the one year in a header or title ('(Dez 2013)', 'Stand 31.12.2021', 'census22').
+``file_period`` reads a file's name against its folder, for ``mapping suggest``: a name ending in a part of a
+year ('population-2015-01' beside 'population-2015-02') is a half-year, quarter or month, and only the year's
+last part stands for the year. ``period_of_file`` is the same reading for an import whose mapping says
+``period: file_name``, so that one mapping serves a series of editions; where the name gives no period it
+raises ``ValueError`` with the reason.
+"""
+
+from __future__ import annotations
+
+import glob
+import re
+from pathlib import Path
+
+YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)")
+"""A year from 1950 to 2049 standing alone."""
+
+_SCHOOL_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)\s*/\s*(\d{2}|\d{4})(?!\d)")
+_PART_OF_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)[-_ .]?([HhQq][1-4]|\d{1,2})$")
+_PART_NAMES = {"half": ("half-year", 2), "quarter": ("quarter", 4), "month": ("month", 12)}
+
+FILE_NAME = "file_name"
+"""``period: file_name`` in a mapping: each file's period is read from its name."""
+
+
+def header_period(text: str) -> str | None:
+    """The reference year written in a header or title ('(Dez 2013)', 'Stand 31.12.2021', 'census22'), if
+    exactly one."""
+    census = re.search(r"(?i)(census|zensus)\s*_?(\d{2})(?!\d)", str(text))
+    if census:
+        return f"20{census.group(2)}"
+    school = _SCHOOL_YEAR.search(str(text))
+    if school:
+        return None
+    years = set(YEAR.findall(str(text)))
+    return years.pop() if len(years) == 1 else None
+
+
+def _number(part: str) -> int:
+    return int(part[1:]) if part[:1] in "HQ" else int(part)
+
+
+def _part_of_year(path: Path) -> tuple[str, str, int, str | None] | None:
+    """(year, the part as written, its number, 'half'/'quarter'/'month' or None where the folder leaves it open)
+    for a name ending in a part of a year; None for any other name."""
+    stem = Path(path).stem
+    m = _PART_OF_YEAR.search(stem)
+    if not m or not 1 <= _number(m.group(2).upper()) <= 12:
+        return None
+    part, year, prefix = m.group(2).upper(), m.group(1), stem[: m.start()]
+    this = _number(part)
+    numbers = {_number(n.group(2).upper()) for other in Path(path).parent.glob(f"{glob.escape(prefix)}*")
+               for n in [_PART_OF_YEAR.search(other.stem)] if n and other.stem[: n.start()] == prefix} | {this}
+    kind = ("half" if part.startswith("H") else "quarter" if part.startswith("Q") else
+            "half" if max(numbers) == 2 else "quarter" if max(numbers) == 4 else "month" if max(numbers) > 4 else None)
+    return year, m.group(2), this, kind
+
+
+def file_period(path: Path) -> tuple[str | None, str | None, str | None]:
+    """The period a file's name gives: (period, a commented period line's value, a note). A name that ends in a
+    part of a year ('population-2015-01', '…_2015_H2') is read against the folder's files of the same name: two
+    parts are half-years, four quarters, twelve months. The year's last part stands for the year (an annual
+    monitoring counts at 31.12); any other part gets no period, only a note, so that two files of one year are
+    not imported as the same year by accident."""
+    found = _part_of_year(path)
+    if found is None:
+        return header_period(Path(path).stem), None, None
+    year, written, this, kind = found
+    if kind is None:
+        return None, year, (f"the file name ends in {year} and {written}: a month, quarter or half-year? Set the "
+                            "period (the year for an annual monitoring, if this file is the year's end)")
+    word, last = _PART_NAMES[kind]
+    if this == last:
+        return year, None, (f"the file name names {word} {this} of {year}, the year's last: proposed as the "
+                            f"year {year} (an annual monitoring counts at the year's end)")
+    return None, year, (f"the file name names {word} {this} of {year}, not the year's last ({word} {last}): no period "
+                        f"proposed, so that two files of {year} are not imported as the same year; import the last one "
+                        f"as {year}, or set the period here if this file is the one you want")
+
+
+def period_of_file(path: Path) -> str:
+    """The period of an import whose mapping says ``period: file_name``: the one year the name gives
+    ('…_2021.csv', 'census22'), the year for the last of its parts ('…-2015-02.csv' beside '…-2015-01.csv'), a
+    month as 'YYYY-MM' (the importers read December as the year for annual indicators). ``ValueError`` with the
+    reason where the name gives no period, several years, or a half-year or quarter that is not the year's last."""
+    found, name = _part_of_year(path), Path(path).name
+    own = "give this file its period in a mapping of its own"
+    if found is None:
+        years = sorted(set(YEAR.findall(Path(path).stem)))
+        if period := header_period(Path(path).stem):
+            return period
+        raise ValueError(f"{name}: 'period: file_name' in the mapping, but the file name names "
+                         f"{'the years ' + ', '.join(years) if years else 'no year'}; {own}")
+    year, written, this, kind = found
+    if kind == "month":
+        return f"{year}-{this:02d}"
+    if kind is None:
+        raise ValueError(f"{name}: 'period: file_name' in the mapping, but the name ends in {year} and {written}, "
+                         f"a month, quarter or half-year the folder does not tell apart; {own}")
+    word, last = _PART_NAMES[kind]
+    if this == last:
+        return year
+    raise ValueError(f"{name}: the file name names {word} {this} of {year}, not the year's last ({word} {last}); "
+                     f"'period: file_name' reads only the year's last {word} as the year (an annual monitoring "
+                     f"counts at the year's end), so that two files of {year} are not imported as the same year. "
+                     f"Import the file of {word} {last}, or {own}")
