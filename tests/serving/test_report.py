@@ -300,9 +300,10 @@ def test_values_estimated_in_earlier_years_are_named_in_the_data_notes(state):
     page = ReportBuilder(state.settings, replace(snap, frames={}, answers={}, answer_json={}))
     assert not any(f["text"].startswith("im Verlauf geschätzt") for f in page.flags(rid, latest))
     values = snap.values.copy()
-    periods = sorted(p for p in values["period"].astype(str).unique() if p < latest)[-3:]
-    earlier = (values["region_id"] == rid) & values["period"].astype(str).isin(periods) & (
-        values["indicator_id"] == "einwohner")
+    residents = (values["region_id"] == rid) & (values["indicator_id"] == "einwohner")
+    periods = sorted(p for p in values.loc[residents, "period"].astype(str).unique() if p < latest)[-3:]
+    assert len(periods) == 3 and all(p.isdigit() for p in periods)
+    earlier = residents & values["period"].astype(str).isin(periods)
     values.loc[earlier, "flag"] = "estimated"
     page = ReportBuilder(state.settings, replace(snap, values=values, frames={}, answers={}, answer_json={}))
     notes = [f for f in page.flags(rid, latest) if f["text"].startswith("im Verlauf geschätzt")]
