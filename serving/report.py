@@ -100,7 +100,7 @@ class ReportBuilder:
         regions = self.snap.regions
         self.areas = LEVEL_PLURAL.get(str(self.snap.level), "Gebiete")
         parents = regions.set_index("region_id")["parent_id"]
-        at_level = regions.loc[regions["level"] == self.snap.level, "region_id"]
+        at_level = self.snap.level_regions["region_id"]
         roots = set()
         for rid in at_level:
             seen, cur = set(), rid
@@ -410,7 +410,7 @@ class ReportBuilder:
     def index_page(self, period: str | None, links: dict[str, str]) -> str:
         """The alphabetical list of the level's regions with status class, warning level and page links."""
         per = self.period_of(period)
-        regs = self.snap.regions[self.snap.regions["level"] == self.snap.level]
+        regs = self.snap.level_regions
         frame = None
         if self.snap.has_warnings and per in self.snap.warning_periods():
             frame = explain_period(self.snap, per)
@@ -426,12 +426,13 @@ class ReportBuilder:
 
     def write(self, out: Path, region_ids: list[str] | None, period: str | None = None,
               progress=None) -> tuple[list[Page], Path | None]:
-        """Write pages for ``region_ids`` (None: every region of the profiles' level, plus an index)."""
+        """Write pages for ``region_ids`` (None: every region of the profiles' level that they reach, plus an
+        index)."""
         out.mkdir(parents=True, exist_ok=True)
         per = self.period_of(period)
         all_regions = region_ids is None
         if all_regions:
-            region_ids = self.snap.regions.loc[self.snap.regions["level"] == self.snap.level, "region_id"].tolist()
+            region_ids = self.snap.level_regions["region_id"].tolist()
         pages = []
         for k, rid in enumerate(region_ids, 1):
             path = out / f"{_slug(rid)}_{per}.html"

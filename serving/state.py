@@ -102,6 +102,14 @@ class Snapshot:
         return self._warning_periods
 
     @cached_property
+    def level_regions(self) -> pd.DataFrame:
+        """The regions of the profiles' level that the profiles reach (in any period): not the areas of an earlier
+        grid whose values the crosswalk carried onto the new ones; every region of the level without profiles."""
+        regs = self.regions[self.regions["level"] == self.level]
+        reached = regs[regs["region_id"].isin(set(self.profiles["region_id"]))]
+        return reached if len(reached) else regs
+
+    @cached_property
     def _warning_periods(self) -> set[str]:
         return set(self.warnings["period"]) if self.warnings is not None else set()
 

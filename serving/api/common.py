@@ -65,9 +65,10 @@ class Context:
         return p.iloc[0]
 
     def level_regions(self, s: Snapshot, level: str | None) -> tuple[str, pd.DataFrame]:
-        """The level (default: the profiles') and its regions (404 for an unknown level)."""
+        """The level (default: the profiles') and its regions (404 for an unknown level); on the profiles' level
+        those the profiles reach."""
         lv = level or s.level
-        regs = s.regions[s.regions["level"] == lv]
+        regs = s.level_regions if lv == s.level else s.regions[s.regions["level"] == lv]
         if regs.empty:
             raise ApiError(404, "unknown_level", f"no regions of level {lv!r}", "level", lv)
         return lv, regs

@@ -313,6 +313,21 @@ def test_values_estimated_in_earlier_years_are_named_in_the_data_notes(state):
     assert "im Verlauf geschätzt" in page.region_page(rid, latest)
 
 
+def test_the_areas_of_an_earlier_grid_get_no_page_and_no_line(state, tmp_path):
+    """Both grids' keys in one store: the old areas, whose values the crosswalk carried onto the new ones, have no
+    profile; '--all', the index and the API's region list (the same ``level_regions``) leave them out."""
+    snap = state.current()
+    old = snap.regions[snap.regions["level"] == snap.level].iloc[[0]].assign(region_id="14599999",
+                                                                              name="Altgemeinde vor der Fusion")
+    both = replace(snap, regions=pd.concat([snap.regions, old], ignore_index=True), frames={}, answers={},
+                   answer_json={})
+    assert len(both.level_regions) == 53 and "14599999" not in set(both.level_regions["region_id"])
+    builder = ReportBuilder(state.settings, both)
+    assert "Altgemeinde vor der Fusion" not in builder.index_page(None, {})
+    pages, index = builder.write(tmp_path, None)
+    assert len(pages) == 53 and not (tmp_path / f"14599999_{snap.latest_period}.html").exists() and index.is_file()
+
+
 def test_an_unreliable_interval_is_named_on_the_page(state):
     """The held-out check the forecast job stored decides the German note beside the fan chart."""
     from models.forecasting import UNCHECKED_NOTE, UNRELIABLE_NOTE
