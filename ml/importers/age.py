@@ -9,7 +9,7 @@ names them under ``columns`` (the register's total ``E_E`` as ``einwohner``): th
 from __future__ import annotations
 
 from ml.age_groups import AgeGroupError, age_indicators, indicator_id, parse_header, sexed_groups_of_header
-from ml.importers.common import Adapted, cell_column, melt, year_end_stands
+from ml.importers.common import Adapted, cell_column, melt, period_position, year_end_stands
 from ml.importers.mapping import (
     ColumnSpec, Mapping, column_position, find_column, find_region_column, ignored_positions,
 )
@@ -24,7 +24,7 @@ def adapt_age(table: RawTable, mapping: Mapping) -> Adapted:
     if r is None:
         raise FileFormatError(f"{table.path}: a table by age needs a region column of codes or names (set "
                               f"region_column in a --mapping); header is {', '.join(h)}")
-    p = find_column(h, "period", mapping.period_column)
+    p = period_position(table, mapping)
     if p is None and mapping.period is None:
         raise FileFormatError(f"{table.path}: a table by age needs a period column (Jahr, Stichtag, ZEIT) or a fixed "
                               f"'period' in a --mapping; header is {', '.join(h)}")

@@ -9,8 +9,8 @@ import pandas as pd
 import pyarrow as pa
 
 from ml.catalog import Indicator
-from ml.importers.mapping import norm_header
-from ml.io import Problem, RawTable
+from ml.importers.mapping import Mapping, find_column, ignored_positions, norm_header
+from ml.io import FileFormatError, Problem, RawTable
 from ml.parsing import DASHES, MISSING_MARKERS
 
 LONG_COLUMNS = ("line", "column", "region_id", "indicator_id", "period", "value", "numerator", "denominator", "flag")
@@ -33,6 +33,28 @@ class Adapted:
 def empty_long() -> pd.DataFrame:
     """An empty frame with the columns of long text cells."""
     return pd.DataFrame({c: pd.Series([], dtype="int64" if c == "line" else "str") for c in LONG_COLUMNS})
+
+
+def period_position(table: RawTable, mapping: Mapping) -> int | None:
+    """Where the periods are: the mapping's ``period_column``, else a column of a period's usual names (Jahr, year,
+    Stichtag, ZEIT). Where the mapping also fixes ``period``, such a column is read only if every cell names that
+    period ('2019', '31.12.2019', '2019-12' for 2019); a column listed under ``ignore_columns`` is not read; a
+    column naming other periods contradicts the mapping, and the import is refused (FileFormatError) rather than
+    one of the two silently preferred."""
+    h = table.header
+    p = find_column(h, "period", mapping.period_column)
+    if p is None or mapping.period is None or mapping.period_column is not None:
+        return p
+    if p in ignored_positions(h, mapping.ignore_columns):
+        return None
+    held = sorted(set(cell_column(table, p).astype("str").str.strip()) - {"", *MISSING_MARKERS})
+    other = [c for c in held if mapping.period not in c]
+    if not other:
+        return p
+    raise FileFormatError(
+        f"{table.path}: the mapping sets period {mapping.period!r}, but the column {h[p]!r} names "
+        f"{', '.join(other[:5])}{' …' if len(other) > 5 else ''}: keep the one that is right (remove 'period' from the "
+        f"mapping to read the column, or list {h[p]!r} under ignore_columns to use the mapping's period)")
 
 
 def cell_column(table: RawTable, index: int | None, default: str = "") -> pd.Series:

@@ -67,9 +67,9 @@ def detect_format(header: list[str], mapping: Mapping | None = None) -> str:
     roles = {role: find_column(header, role) for role in ("region_id", "indicator_id", "period", "value")}
     if all(v is not None for v in roles.values()):
         return "long"
-    if find_region_column(header, Mapping()) is not None and _is_age_table(header):
+    if (find_region_column(header, Mapping()) is not None or own["region_id"] is not None) and _is_age_table(header):
         return "age"
-    if roles["region_id"] is not None:
+    if roles["region_id"] is not None or own["region_id"] is not None or (mapping is not None and mapping.region):
         return "wide"
     return "unknown"
 

@@ -8,7 +8,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ml.catalog import Catalog
-from ml.importers.common import YEAR_END, Adapted, dash_as_zero, year_end_stands
+from ml.importers.common import YEAR_END, Adapted, dash_as_zero, period_position, year_end_stands
 from ml.importers.mapping import Mapping, find_column, find_region_column, header_key
 from ml.io import FileFormatError, RawTable
 
@@ -21,7 +21,7 @@ def adapt_long(table: RawTable, mapping: Mapping, dash: str = "missing", catalog
     idx = {
         "region_id": find_region_column(h, mapping),
         "indicator_id": find_column(h, "indicator_id", mapping.indicator_column),
-        "period": find_column(h, "period", mapping.period_column),
+        "period": period_position(table, mapping),
         "value": find_column(h, "value", mapping.value_column),
         "numerator": find_column(h, "numerator", mapping.numerator_column),
         "denominator": find_column(h, "denominator", mapping.denominator_column),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ml.catalog import Catalog
-from ml.importers.common import Adapted, cell_column, empty_long, melt, year_end_stands
+from ml.importers.common import Adapted, cell_column, empty_long, melt, period_position, year_end_stands
 from ml.importers.mapping import (
     ColumnSpec, Mapping, column_position, distinct_headers, find_column, find_region_column, header_key,
     ignored_positions,
@@ -28,7 +28,7 @@ def adapt_wide(table: RawTable, mapping: Mapping, catalog: Catalog, dash: str = 
     if mapping.indicators:
         raise FileFormatError(f"{table.path}: 'indicators' names the indicator cells of a long table; a wide table's "
                               "columns are mapped under 'columns'")
-    p = find_column(h, "period", mapping.period_column)
+    p = period_position(table, mapping)
     own_periods = bool(mapping.columns) and all(isinstance(v, ColumnSpec) and v.period
                                                 for v in mapping.columns.values())
     if p is None and mapping.period is None and not own_periods:

@@ -143,6 +143,60 @@ def test_wide_csv_with_mapping(county, settings, tmp_path):
     assert any("columns not imported" in n and "Unbekannt (1 values)" in n for n in rep.notes)
 
 
+@pytest.mark.parametrize("fmt", ["wide", "long", "age"])
+@hsettings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(years=st.lists(st.sampled_from(["2019", "2020", "31.12.2019", "2019-12"]), min_size=1, max_size=3),
+       fixed=st.sampled_from(["2019", "2020"]), how=st.sampled_from(["fixed", "ignored", "period_column"]))
+def test_a_period_column_beside_a_fixed_period_is_read_or_refused_never_silently_overruled(
+        tmp_path_factory, fmt, years, fixed, how):
+    """A mapping's 'period' and a column of periods (year, Jahr, Stichtag) in the same table: the column is read
+    where it names the mapping's period in every cell; under ignore_columns the mapping's period holds; with
+    'period_column' the column is meant; otherwise the import is refused, naming both — in every layout."""
+    from ml.importers.common import period_position
+    from ml.importers.mapping import Mapping
+    from ml.io import FileFormatError, read_table
+
+    rows = [(f"1459901{k}", y) for k, y in enumerate(years)]
+    if fmt == "long":
+        text = "Gebiet;Jahr;Indikator;Wert\n" + "".join(f"{r};{y};einwohner;100\n" for r, y in rows)
+    elif fmt == "age":
+        text = "Gebiet;Jahr;unter 18;18 bis 64;65 und älter\n" + "".join(f"{r};{y};10;20;5\n" for r, y in rows)
+    else:
+        text = "Gebiet;Jahr;Einwohner\n" + "".join(f"{r};{y};100\n" for r, y in rows)
+    table = read_table(write(tmp_path_factory.mktemp("p") / "t.csv", text))
+    mapping = Mapping(period=None if how == "period_column" else fixed,
+                      period_column="Jahr" if how == "period_column" else None,
+                      ignore_columns=["Jahr"] if how == "ignored" else [])
+    if how == "period_column":
+        assert period_position(table, mapping) == 1
+    elif how == "ignored":
+        assert period_position(table, mapping) is None
+    elif all(fixed in y for y in years):
+        assert period_position(table, mapping) == 1
+    else:
+        with pytest.raises(FileFormatError, match=f"the mapping sets period '{fixed}', but the column 'Jahr' names"):
+            period_position(table, mapping)
+
+
+def test_a_mapping_with_a_region_column_and_columns_is_a_wide_table(county, settings, tmp_path):
+    """A header whose region column the mapping names ('id', no usual name) is recognised as wide without
+    --format; a fixed period the file's 'year' column contradicts is refused with both named, every time."""
+    path = write(tmp_path / "t.csv", "id,year,inhabitants\n14599010,2019,3000\n14599020,2019,900\n")
+    assert detect_format(["id", "year", "inhabitants"], load_mapping(write(
+        tmp_path / "r.yaml", "region_column: id\ncolumns:\n  inhabitants: einwohner\n"))) == "wide"
+    clash = load_mapping(write(tmp_path / "m.yaml", "region_column: id\nperiod: '2022'\ncolumns:\n"
+                                                    "  inhabitants: einwohner\n"))
+    for _ in range(2):
+        rep = ingest_file(path, county, settings, mapping=clash)
+        assert rep.status == "failed" and "the mapping sets period '2022', but the column 'year' names 2019" in \
+            rep.message
+    assert county.observations(["einwohner"], ["14599010"]).empty
+    kept = load_mapping(write(tmp_path / "k.yaml", "region_column: id\nperiod: '2022'\nignore_columns: [year]\n"
+                                                   "columns:\n  inhabitants: einwohner\n"))
+    assert ingest(county, settings, path, mapping=kept).status == "ok"
+    assert county.observations(["einwohner"], ["14599010"])["period"].tolist() == ["2022"]
+
+
 def test_many_columns_left_out_are_summed_up_in_one_short_note(county, settings, tmp_path):
     """A register table of 56 columns of which the mapping takes two: the note counts the others, gives their
     values once where every column holds as many, and names fifteen of them."""
