@@ -35,9 +35,10 @@ class RunSummary:
     """Why the run became champion or did not (``ml.tracking.promote``)."""
 
 
-def training_period(profiles: pd.DataFrame, period: str | None, needs_index: bool = True) -> str:
+def training_period(profiles: pd.DataFrame, period: str | None, needs_index: bool = True, instead: str = "") -> str:
     """The asked period, else the latest with a status index; where the model does not need the index (the
-    typology) and no period has one, the latest period with profiles."""
+    typology) and no period has one, the latest period with profiles. ``instead`` ends the error where no period
+    has an index (what the job could do without one)."""
     if period is not None:
         if period not in set(profiles["period"]):
             raise TrainingError(f"no profiles for period {period!r}; periods: {', '.join(sorted(set(profiles['period'])))}")
@@ -48,7 +49,7 @@ def training_period(profiles: pd.DataFrame, period: str | None, needs_index: boo
     if latest is None:
         raise TrainingError("no profile has a status index: the status indicators "
                             "(features.index.status_indicators) have no values; 'sozialradar features' names "
-                            "the ones that have" if not profiles.empty else
+                            "the ones that have" + instead if not profiles.empty else
                             "no profiles; run 'sozialradar features' first")
     return latest
 
@@ -80,3 +81,16 @@ def plain_indicators(model_matrix: pd.DataFrame, catalog: Catalog, period: str) 
     m = model_matrix[model_matrix["period"] == period]
     return [i for i in ids(m.columns, MODEL) if i in catalog and catalog[i].polarity == 0
             and catalog[i].kind in ("share", "rate", "mean") and m[column(MODEL, i)].notna().any()]
+
+
+def require_two_inputs(what: str, features: list[str], period: str, by_default: bool, plain: list[str],
+                       setting: str, why: str = "") -> None:
+    """Refuse a model of a single input indicator (a county of census tables may have one share with a
+    direction), naming the shares and means without a direction that could join (``plain``) and the setting."""
+    if len(features) >= 2:
+        return
+    raise TrainingError(
+        f"the {what} needs at least two indicators; {period} has values of only {', '.join(features)}"
+        + (" among those with a direction" if by_default else "") + why
+        + (f"; shares and means without a direction that have values here: {', '.join(plain)}" if plain else "")
+        + f"; name two or more under {setting}")

@@ -31,7 +31,7 @@ from ml.config import Settings
 from ml.tracking import figure, job_run, log_figure, log_provenance, register
 from experiments.assignments import predict_frame, stored_classes, stored_types
 from experiments.run_inputs import (  # noqa: F401 (TrainingError, RunSummary, training_frame: this module's API)
-    RunSummary, TrainingError, plain_indicators, training_frame, training_period,
+    RunSummary, TrainingError, plain_indicators, require_two_inputs, training_frame, training_period,
 )
 from experiments.classifier_run import (
     TargetError, comparison_markdown, holds_own, index_twin_notes, indicator_target, log_interpretation, metric_key,
@@ -123,15 +123,22 @@ def train_classifier(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog
     served model's class of every region and period, with the nearest other class and why, is written to its
     ``classes`` table. ``progress(done, total)`` follows the cross-validation's fits."""
     cfg = settings.training.classifier
-    period = training_period(profiles, cfg.period)
     target_indicator = (cfg.target not in profiles.columns and cfg.target != "planted_type"
                         and cfg.target in catalog)
+    # the thirds of an indicator or the planted types need no status index (a county of census tables)
+    period = training_period(profiles, cfg.period, needs_index=not target_indicator and cfg.target != "planted_type",
+                             instead="; or classify the regions by the thirds of an indicator: "
+                                     "training.classifier.target: its id")
     features = cfg.features
     if target_indicator and features is None:
         _, all_features, _ = training_frame(profiles, model_matrix, catalog, settings, period, None)
         features = [f for f in all_features if f != cfg.target]
     X, y, features, names = _labelled(profiles, model_matrix, catalog, settings, values, period, features,
                                       target_indicator)
+    require_two_inputs("classifier", features, period, cfg.features is None,
+                       [i for i in plain_indicators(model_matrix, catalog, period) if i != cfg.target]
+                       if len(features) < 2 else [],
+                       "training.classifier.features")
     counts = y.value_counts()
     if len(counts) < 2:
         raise TrainingError(f"target {cfg.target!r} has fewer than two classes in {period}")
@@ -354,8 +361,10 @@ def train_typology(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog: 
     notes = [] if cfg.period is not None or latest_complete_period(profiles) is not None else [
         f"no period has a status index: the types are built from the profiles of {period}, the latest period"]
     X, features, names = training_frame(profiles, model_matrix, catalog, settings, period, cfg.features)
+    plain = plain_indicators(model_matrix, catalog, period) if cfg.features is None and len(features) < 3 else []
+    require_two_inputs("typology", features, period, cfg.features is None, plain, "training.typology.features",
+                       why=": types from one indicator are only its value ranges")
     if cfg.features is None and len(features) < 3:
-        plain = plain_indicators(model_matrix, catalog, period)
         notes.append(f"the types rest on {len(features)} indicator(s) with a direction ({', '.join(features)})"
                      + (f"; indicators without a direction have values here ({', '.join(plain)}): name the ones "
                         "that describe the regions under training.typology.features" if plain else ""))

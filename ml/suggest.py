@@ -474,7 +474,13 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
                                                     "values, one row per period) set region: its code or name"))
     if out.period_column is None and out.period is None and out.period_hint is None and (
             out.unmatched or any(m.period is None for m in out.matches)):
-        out.notes.append("no period column and no reference year in the header or the file name: set period")
+        yeared = [c for c in out.unmatched if header_period(c)]
+        if len(yeared) == len(out.unmatched) and all(m.period for m in out.matches):
+            # every header names its year ('share_under18_census22'): a column mapped later needs it written out
+            out.notes.append(f"every column names its year in the header: map one left without a match with it, "
+                             f"e.g. {_q(yeared[0])}: {{indicator: ID, period: {_q(header_period(yeared[0]))}}}")
+        else:
+            out.notes.append("no period column and no reference year in the header or the file name: set period")
     return out
 
 

@@ -20,6 +20,8 @@ from sklearn.metrics import silhouette_score
 from sklearn.mixture import GaussianMixture
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ml.formatting import de
+
 METHODS = ("kmeans", "ward", "gmm")
 
 
@@ -181,7 +183,28 @@ class Typology(ClusterMixin, BaseEstimator):
                 j = series.abs().idxmax()
                 parts.append(f"nahe am Durchschnitt, etwas {'höher' if series[j] > 0 else 'niedriger'}: {j}")
             out[t] = "; ".join(parts) if parts else "durchschnittlich in allen Merkmalen"
-        return out
+        return _told_apart(out, self.prototypes_ * sign, feature_names)
+
+
+def _told_apart(texts: dict[int, str], profiles: np.ndarray, feature_names: list[str]) -> dict[int, str]:
+    """Types whose descriptions read alike get the feature that differs most between them and each one's
+    z-value in it: 'überdurchschnittlich: Anteil 65+ (Anteil 65+: z = 2,3)'."""
+    out = dict(texts)
+    groups: dict[str, list[int]] = {}
+    for t, text in texts.items():
+        groups.setdefault(text, []).append(t)
+    for text, types in groups.items():
+        if len(types) < 2:
+            continue
+        rows = profiles[[t - 1 for t in types]]
+        j = int(np.argmax(rows.max(axis=0) - rows.min(axis=0)))
+        for digits in (1, 2, 3):
+            values = [de(v, digits, sign=True) for v in rows[:, j]]
+            if len(set(values)) == len(values):
+                break
+        for t, v in zip(types, values):
+            out[t] = f"{text} ({feature_names[j]}: z = {v})"
+    return out
 
 
 def short_name(name: str) -> str:

@@ -13,6 +13,7 @@ import pandas as pd
 from ml.config import Settings
 from ml.formatting import de
 from models.forecasting import UNCHECKED_NOTE, UNRELIABLE_NOTE
+from serving.state import withheld
 
 if TYPE_CHECKING:
     from serving.report import ReportBuilder
@@ -75,6 +76,16 @@ def no_profile_reason(settings: Settings, row: pd.Series | None) -> str:
     if row.get("n_suppressed", 0) and row.get("n_suppressed", 0) >= row.get("n_values", 0):
         return "Die Werte dieses Gebiets sind in dieser Periode gesperrt."
     return "Für dieses Gebiet liegen in dieser Periode keine Werte vor, aus denen ein Profil entsteht."
+
+
+def no_type_reason(settings: Settings, row: pd.Series | None) -> str:
+    """Why a region-year has no type though the typology ran: its values are withheld as a small area's, too
+    many of them are withheld or missing, or some of the typology's inputs are missing."""
+    if row is not None and _small(row, settings):
+        return no_profile_reason(settings, row)[:-1] + "; es wird keinem Typ zugeordnet."
+    if withheld(row):
+        return "Das Gebiet wird keinem Typ zugeordnet: zu viele seiner Werte sind gesperrt oder fehlen."
+    return "Für dieses Gebiet fehlen in dieser Periode Eingangswerte; es wird keinem Typ zugeordnet."
 
 
 def interval_note(reliable: bool | None, has_interval: bool) -> str | None:

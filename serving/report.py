@@ -29,7 +29,7 @@ from ml.config import Settings
 from ml.formatting import de, percent
 from models.explanations import group_name, years_ahead
 from models.forecast_models import MODEL_NAMES
-from serving.key_figures import estimated_before, interval_note, key_figures, no_profile_reason
+from serving.key_figures import estimated_before, interval_note, key_figures, no_profile_reason, no_type_reason
 from serving.charts import dimension_bars, fan_chart, sparkline
 from serving.demography import planning
 from serving.state import Snapshot, UnknownPeriod, explain_period, stored_row, withheld
@@ -315,13 +315,9 @@ class ReportBuilder:
         none."""
         if self.snap.types is None:
             return {"message": "Es liegt keine Typisierung vor."}
-        if withheld(row):
-            return {"message": "Das Gebiet wird keinem Typ zugeordnet: zu viele seiner Werte sind gesperrt oder "
-                               "fehlen."}
-        found = stored_row(self.snap.types, region_id, period)
+        found = None if withheld(row) else stored_row(self.snap.types, region_id, period)
         if found is None:
-            return {"message": "Für dieses Gebiet fehlen in dieser Periode Eingangswerte; es wird keinem Typ "
-                               "zugeordnet."}
+            return {"message": no_type_reason(self.settings, row)}
         return {"type": int(found["type"]), "description": str(found["description"]),
                 "compared": self.whole.replace("Mittel", "Durchschnitt", 1)}
 

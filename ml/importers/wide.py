@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ml.catalog import Catalog
+from ml.file_periods import header_period
 from ml.importers.common import Adapted, cell_column, empty_long, melt, period_position, year_end_stands
 from ml.importers.mapping import (
     ColumnSpec, Mapping, column_position, distinct_headers, find_column, find_region_column, header_key,
@@ -32,9 +33,13 @@ def adapt_wide(table: RawTable, mapping: Mapping, catalog: Catalog, dash: str = 
     own_periods = bool(mapping.columns) and all(isinstance(v, ColumnSpec) and v.period
                                                 for v in mapping.columns.values())
     if p is None and mapping.period is None and not own_periods:
+        yeared = [(k, v, header_period(k)) for k, v in mapping.columns.items()
+                  if not isinstance(v, ColumnSpec) and header_period(k)]
         raise FileFormatError(f"{table.path}: wide format needs a period column, a fixed 'period' in the mapping, "
                               "or a period for every mapped column (set period_column in the mapping; "
-                              f"'sozialradar mapping suggest {table.path}' proposes one); header is {', '.join(h)}")
+                              f"'sozialradar mapping suggest {table.path}' proposes one)" + "".join(
+                                  f"; {k!r} names {y} in its header: map it as {k!r}: {{indicator: {v}, period: "
+                                  f"'{y}'}}" for k, v, y in yeared[:1]) + f"; header is {', '.join(h)}")
     name_idx = find_column(h, "name")
     level_idx = find_column(h, "level")
     keys = [header_key(c) for c in h]

@@ -87,6 +87,26 @@ def test_an_indicator_target_is_split_into_thirds_and_left_out_of_the_inputs(sam
             update={"features": ["anteil_65plus", "sgb2_quote"]})))
 
 
+def test_a_county_without_a_status_index_classifies_by_an_indicators_thirds(sample_inputs, profiles, tmp_path):
+    """Census tables alone give no status index: the classifier of the status class says what to do instead, the
+    thirds of an indicator need no index, and a single input is refused before any plot is drawn (it crashed)."""
+    settings, catalog, _, _ = sample_inputs
+    prof, model = profiles
+    no_index = prof.assign(status_index=np.nan, status_label=None, status_indicators=None)
+    with pytest.raises(TrainingError, match="no profile has a status index: .*; or classify the regions by the "
+                                            "thirds of an indicator: training.classifier.target: its id$"):
+        train_classifier(no_index, model, catalog, configured(settings, tmp_path))
+    cfg = settings.training.classifier.model_copy(update={"target": "anteil_65plus", "compare": False,
+                                                          "select": False, "features": ["hze_dichte"],
+                                                          "period": "2015"})
+    with pytest.raises(TrainingError, match="the classifier needs at least two indicators; 2015 has values of only "
+                                            "hze_dichte; .*name two or more under training.classifier.features$"):
+        train_classifier(no_index, model, catalog, configured(settings, tmp_path, classifier=cfg))
+    two = cfg.model_copy(update={"features": ["hze_dichte", "uvg_quote"]})
+    summary = train_classifier(no_index, model, catalog, configured(settings, tmp_path, classifier=two))
+    assert summary.metrics["n_features"] == 2 and "cv_recall_3_oberes_Drittel" in summary.metrics
+
+
 def test_an_input_that_is_the_status_index_again_is_named(sample_inputs, profiles):
     """Berlin's health atlas publishes a composite of the very sub-indices its status index is built from: a
     classifier of the status class then 'learns' what it is given. The run says so; the Musterkreis's inputs,
@@ -345,3 +365,33 @@ def test_a_typology_needs_no_status_index(sample_inputs, profiles, tmp_path):
     assert MlflowClient().get_run(summary.run_id).data.params["period"] == latest
     with pytest.raises(TrainingError, match="status indicators"):
         train_classifier(p, m, catalog, s)
+
+
+def test_a_typology_of_one_indicator_is_refused_with_the_indicators_that_could_join(sample_inputs, profiles,
+                                                                                      tmp_path):
+    """Types from a single indicator are only its value ranges (a county table with one share that has a
+    direction gave eight 'types' of the share of residents over 65). The job refuses and names what could join."""
+    settings, catalog, _, _ = sample_inputs
+    prof, model = profiles
+    directed = [c for c in model.columns if c.startswith("m_") and catalog[c[2:]].polarity != 0
+                and c[2:] not in settings.features.index.status_indicators]
+    plain = [c for c in model.columns if c.startswith("m_") and catalog[c[2:]].polarity == 0
+             and catalog[c[2:]].kind in ("share", "rate", "mean") and model[c].notna().any()]
+    assert directed and plain                            # the sample has both kinds
+    one = model.drop(columns=directed[1:])
+    s = configured(settings, tmp_path, typology=settings.training.typology.model_copy(update={"period": "2015"}))
+    with pytest.raises(TrainingError) as err:
+        train_typology(prof, one, catalog, s)
+    message = str(err.value)
+    assert message.startswith(f"the typology needs at least two indicators; 2015 has values of only {directed[0][2:]} "
+                              "among those with a direction")
+    assert all(c[2:] in message for c in plain) and message.endswith("under training.typology.features")
+    named = configured(settings, tmp_path, typology=settings.training.typology.model_copy(
+        update={"period": "2015", "features": [plain[0][2:]]}))
+    with pytest.raises(TrainingError, match=f"values of only {plain[0][2:]}: types from one indicator"):
+        train_typology(prof, model, catalog, named)
+    # two indicators are a typology, with the note that few carry it
+    two = model.drop(columns=directed[2:])
+    summary, _, descriptions = train_typology(prof, two, catalog, s)
+    assert any(n.startswith("the types rest on 2 indicator(s) with a direction") for n in summary.notes)
+    assert len(set(descriptions.values())) == len(descriptions)

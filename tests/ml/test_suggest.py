@@ -264,6 +264,33 @@ def test_the_census_tables_english_housing_words_find_indicators_of_your_own(sha
     assert got["share_foreign_census22"][0] == "auslaender_anteil"     # the foreigners stay the foreigners
 
 
+def test_where_every_header_names_its_year_the_note_says_how_to_map_the_rest(shared_data, tmp_path):
+    """Every column of the census table names its year ('..._census22'): the note does not ask for a period the
+    matched columns already carry, it shows how to map one left unmatched; the import of such a column mapped
+    without its period names the header's year. A table with a column without a year still asks for a period."""
+    lines = (shared_data / "germany_kreise_inkar_gerda" / "municipality_census2022.csv").read_text(
+        encoding="utf-8").splitlines(keepends=True)
+    path = tmp_path / "gemeinden.csv"                  # a Land's part, named without the year
+    path.write_text("".join(lines[:200]), encoding="utf-8")
+    s = suggest_mapping(path, CATALOG)
+    assert s.period is None and all(m.period == "2022" for m in s.matches) and s.unmatched
+    assert not any(n.startswith("no period column") for n in s.notes)
+    assert ("every column names its year in the header: map one left without a match with it, e.g. "
+            f"'{s.unmatched[0]}': {{indicator: ID, period: '2022'}}") in s.notes
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text("ags,share_under18_census22,Leerstand\n01001000,13.8,2.9\n", encoding="utf-8")
+    assert "no period column and no reference year in the header or the file name: set period" in suggest_mapping(
+        mixed, CATALOG).notes
+    from ml.importers.mapping import Mapping
+    from ml.importers.wide import adapt_wide
+    from ml.io import FileFormatError, read_delimited
+
+    with pytest.raises(FileFormatError, match=r"'share_under18_census22' names 2022 in its header: map it as "
+                                              r"'share_under18_census22': \{indicator: jugendquotient, period: '2022'\}"):
+        adapt_wide(read_delimited(mixed), Mapping(region_column="ags", columns={"share_under18_census22": "jugendquotient"}),
+                   CATALOG)
+
+
 @pytest.mark.parametrize("header", ["inhabitants_germans_without_migration_background",
                                     "Einwohner ohne Migrationshintergrund", "Bevölkerung ohne Migrationshintergrund",
                                     "non-migration-background residents"])

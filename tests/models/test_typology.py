@@ -103,3 +103,19 @@ def test_types_near_the_average_are_told_apart_by_their_largest_deviation():
     assert len(set(text.values())) == 4, text
     assert sorted(v for v in text.values() if v.startswith("nahe am Durchschnitt")) == [
         "nahe am Durchschnitt, etwas höher: Anteil 65+", "nahe am Durchschnitt, etwas niedriger: Anteil 65+"]
+
+
+def test_types_that_read_alike_are_told_apart_by_the_feature_that_separates_them():
+    """Three types above the average in the same indicator (a county table of one share gave 'überdurchschnittlich:
+    Anteil 65+' three times): each gets its z-value in the feature that differs most between them."""
+    rng = np.random.default_rng(1)
+    centres = [(0.8, 0.0), (1.9, 0.1), (3.2, -0.1), (-1.5, 0.0)]
+    X = np.concatenate([rng.normal(c, 0.05, size=(15, 2)) for c in centres])
+    t = Typology(method="kmeans", k_min=4, k_max=4, random_state=0).fit(X)
+    text = t.describe(["Anteil 65+", "Kita-Quote"])
+    assert len(set(text.values())) == 4, text
+    above = sorted(v for v in text.values() if v.startswith("überdurchschnittlich"))
+    z = [float(v.rsplit("z = ", 1)[1].rstrip(")").replace(",", ".").replace("+", "")) for v in above]
+    assert all(v.startswith("überdurchschnittlich: Anteil 65+ (Anteil 65+: z = +") for v in above)
+    assert sorted(z) == pytest.approx(sorted(t.prototypes_[:, 0][t.prototypes_[:, 0] > 0.5]), abs=0.05)
+    assert "unterdurchschnittlich: Anteil 65+" in text.values()       # a single one keeps its plain text

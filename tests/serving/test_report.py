@@ -361,6 +361,8 @@ def test_a_page_without_a_status_index_gives_the_regions_own_reason(builder, sta
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", builder.region_page(small, None)))
     assert f"Statusindex nicht berechnet: weniger als {least} Einwohner, die Werte des Gebiets sind gesperrt" in text
     assert f"Das Gebiet hat weniger als {least} Einwohner: seine Werte sind zum Schutz der Einzelnen gesperrt." in text
+    assert (f"Das Gebiet hat weniger als {least} Einwohner: seine Werte sind zum Schutz der Einzelnen gesperrt; es "
+            "wird keinem Typ zugeordnet.") in text             # the type's place gives the same reason
     other = next(r for r in sorted(state.current().regions["region_id"]) if r.startswith("14599") and r not in SMALL
                  and len(r) == 8)
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", builder.region_page(other, None)))
