@@ -467,19 +467,27 @@ def write_quarantine_report(frame: pd.DataFrame, path: Path) -> Path:
 
 def german_numbers(frame: pd.DataFrame) -> pd.DataFrame:
     """The numbers inside text columns (a column of values with "gesperrt" among them) written with a decimal
-    comma, as CSV writes the numeric columns; other cells as they are. Returns a copy."""
+    comma, as CSV writes the numeric columns; whole numbers (counts: 1071, not 1071,0) without one, in text and
+    in float columns alike; other cells as they are. Returns a copy."""
     import numbers
+
+    def whole(v) -> bool:
+        return isinstance(v, numbers.Integral) or (float(v).is_integer() and abs(float(v)) < 1e15)
 
     out = frame.copy()
     for col in out.columns:
-        if out[col].dtype != object:
-            continue
         cells = out[col]
+        if pd.api.types.is_float_dtype(cells.dtype):
+            finite = cells[np.isfinite(cells)]
+            if len(finite) and (finite == finite.round()).all() and (finite.abs() < 1e15).all():
+                out[col] = cells.where(np.isfinite(cells)).astype("Int64")
+            continue
+        if cells.dtype != object:
+            continue
         number = cells.map(lambda v: isinstance(v, numbers.Real) and not isinstance(v, bool)
                            and not (isinstance(v, float) and v != v)).to_numpy(dtype=bool)
         if number.any():
-            written = cells[number].map(lambda v: str(int(v)) if isinstance(v, numbers.Integral)
-                                        else repr(float(v)).replace(".", ","))
+            written = cells[number].map(lambda v: str(int(v)) if whole(v) else repr(float(v)).replace(".", ","))
             out[col] = cells.astype(object).where(~number, written)
     return out
 

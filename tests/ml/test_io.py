@@ -182,6 +182,11 @@ def test_numbers_beside_withheld_cells_get_a_decimal_comma(tmp_path):
     assert [t.split(";")[0] for t in text[1:]] == ["1,5", "gesperrt", "7", "2,25", "", "12", "-0,125", "True",
                                                    "-1e-53"]
     assert frame["Wert"].tolist()[0] == 1.5                         # the frame itself is not changed
+    # counts are whole numbers: 1071, not 1071,0 — in a float column and among withheld cells alike
+    counts = pd.DataFrame({"Einwohner": [1071.0, 149.0, np.nan], "Wohnungen": [454.0, "gesperrt", 12.0],
+                           "Anteil": [18.7, 20.0, np.nan]})
+    text = write_table(counts, tmp_path / "c.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert text[1:] == ["1071;454;18,7", "149;gesperrt;20,0", ";12;"]
     back = pd.read_excel(write_table(frame, tmp_path / "x.xlsx"))["Wert"].tolist()
     assert back[0] == 1.5 and back[1] == "gesperrt" and back[8] == -1e-53   # numbers in xlsx stay numbers
 
