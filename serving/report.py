@@ -404,12 +404,14 @@ class ReportBuilder:
             flags=self.flags(region_id, per), **planning(self.snap, region_id, per))
 
     def index_page(self, period: str | None, links: dict[str, str]) -> str:
-        """The alphabetical list of the level's regions with status class, warning level and page links."""
+        """The alphabetical list of the level's regions with page links and, where the period has them, status
+        class, type and warning level (a column none of the regions fills is left out)."""
         per = self.period_of(period)
-        regs = self.snap.level_regions
+        regs, t = self.snap.level_regions, self.snap.types
         frame = None
         if self.snap.has_warnings and per in self.snap.warning_periods():
             frame = explain_period(self.snap, per)
+        kinds = {} if t is None else t[t["period"].astype(str) == per].set_index("region_id")["type"].to_dict()
         rows = []
         for r in regs.sort_values("name").itertuples():
             prof = self.profile(r.region_id, per)
@@ -417,8 +419,9 @@ class ReportBuilder:
             level = frame.loc[r.region_id, "level"] if frame is not None and r.region_id in frame.index else None
             rows.append({"name": str(r.name), "region_id": r.region_id, "status": status, "level": level,
                          "level_text": LEVEL_TEXT.get(level, level) if level else None,
-                         "href": links.get(r.region_id)})
-        return render("index.html", title=f"Gebietsberichte {per}", level=None, period=per, rows=rows)
+                         "href": links.get(r.region_id), "type": kinds.get(r.region_id)})
+        return render("index.html", title=f"Gebietsberichte {per}", level=None, period=per, rows=rows, typed=bool(kinds),
+                      graded=any(r["status"] != "–" for r in rows), warned=frame is not None)
 
     def write(self, out: Path, region_ids: list[str] | None, period: str | None = None,
               progress=None) -> tuple[list[Page], Path | None]:

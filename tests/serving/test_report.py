@@ -250,6 +250,10 @@ def test_demo_wrote_every_page_and_an_index(demo_run):
     links = re.findall(r"href='([^']+)'", index.read_text(encoding="utf-8"))
     assert sorted(links) == sorted(p.name for p in pages)
     assert "Gebietsberichte (HTML)" in output
+    # the index names each region's status class, type and warning level
+    text = index.read_text(encoding="utf-8")
+    assert ("<th scope='col'>Statusklasse</th><th scope='col'>Sozialraumtyp</th><th scope='col'>Frühwarnung</th>"
+            in text) and len(re.findall(r"<td>Typ \d+</td>", text)) >= 45
 
 
 def test_report_command(demo_settings, tmp_path):
@@ -395,6 +399,10 @@ def test_without_any_status_indicator_the_page_says_which_are_missing(tmp_path):
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", ReportBuilder(settings, st.current()).region_page("1", None)))
     wanted = ", ".join(catalog[i].name for i in settings.features.index.status_indicators)
     assert f"Statusindex nicht berechnet: keiner der Indikatoren des Statusindex liegt für 2022 vor ({wanted})" in text
+    # the index leaves out the columns no region fills, and says why there is no status class
+    index = ReportBuilder(settings, st.current()).index_page(None, {})
+    assert "Für 2022 ist kein Statusindex berechnet." in index
+    assert not any(h in index for h in ("Statusklasse", "Sozialraumtyp", "Frühwarnung")) and "Süd" in index
 
 
 def test_no_change_is_shown_across_a_definition_break(tmp_path):
