@@ -55,6 +55,15 @@ def indicator_target(profiles: pd.DataFrame, values: pd.DataFrame | None, catalo
     return indicator_groups(v.astype(float), groups)
 
 
+def target_text(target: str, catalog: Catalog, period: str, groups: int, is_indicator: bool) -> str | None:
+    """What the classes are classes of, in German, for the page and the API: an indicator's groups ('Anteil
+    Ausländerinnen und Ausländer: Drittel der Gebiete 2022'), the planted types; None for the status class, which
+    names itself."""
+    if is_indicator:
+        return f"{catalog[target].name.split(' (')[0]}: {GROUP_NAMES.get(groups, 'Gruppen')} der Gebiete {period}"
+    return {"status_label": None, "planted_type": "vorgegebene Typen"}.get(target, target)
+
+
 def metric_key(model_name: str) -> str:
     """The short name of a compared model in metric names (``cmp.<key>.<metric>``)."""
     return {"GLVQ": "glvq", "GMLVQ": "gmlvq", "LGMLVQ": "lgmlvq", "Logistische Regression": "logreg",

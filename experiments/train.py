@@ -35,7 +35,7 @@ from experiments.run_inputs import (  # noqa: F401 (TrainingError, RunSummary, t
 )
 from experiments.classifier_run import (
     TargetError, comparison_markdown, holds_own, index_twin_notes, indicator_target, log_interpretation, metric_key,
-    rejection_plot, served_choice, served_sentence, unit_scale_of, verdict,
+    rejection_plot, served_choice, served_sentence, target_text, unit_scale_of, verdict,
 )
 from models.class_contrasts import typical_profiles
 from models.lvq_interpret import DIRECTIONS, direction_profile, relevance_profile, relevance_sentence
@@ -264,7 +264,7 @@ def train_classifier(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog
         store.replace_table("classes", stored_classes(served_model, features, model_matrix, profiles, names, scale,
                                                       typical).assign(
             model=served, served_by=served, lvq_served=hasattr(served_model, "prototypes_"), comparison=judged,
-            **stamp))
+            target=target_text(cfg.target, catalog, period, cfg.target_groups, target_indicator), **stamp))
     return summary
 
 

@@ -333,7 +333,7 @@ class ReportBuilder:
         pred = str(found["prediction"])
         out = {"prediction": pred, "probability": percent(probs.get(pred)) if pred in probs else None}
         out.update({k: found[k] if isinstance(found.get(k), str) else None
-                    for k in ("next_class", "why", "comparison", "served_by")})
+                    for k in ("next_class", "why", "comparison", "served_by", "target")})
         # the page says so when the prototype model lost to the usual classifiers (and which one answers instead)
         out["prototypes"], out["weaker"] = bool(found.get("lvq_served", True)), "weniger treffsicher" in (
             out["comparison"] or "")

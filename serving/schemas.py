@@ -87,6 +87,9 @@ class Classification(BaseModel):
                                                      "a random forest on the same folds (and on a later period)")
     served_by: str | None = Field(None, description="the model that answers: the LVQ model, or the classifier "
                                                     "served in its place where it was more accurate")
+    target: str | None = Field(None, description="German: what the classes are classes of, where it is not the "
+                                                 "status class (an indicator's groups: 'Anteil …: Drittel der "
+                                                 "Gebiete 2022')")
 
 
 class TypologyAnswer(BaseModel):

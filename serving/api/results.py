@@ -28,7 +28,7 @@ def router(ctx: Context) -> APIRouter:
         s = ctx.snap()
         per = ctx.period_of(s, request.period)
         row = ctx.assigned(s, "classes", request.region_id, per)
-        extra = {k: str(row[k]) for k in ("next_class", "why", "comparison", "served_by")
+        extra = {k: str(row[k]) for k in ("next_class", "why", "comparison", "served_by", "target")
                  if k in row.index and isinstance(row[k], str)}
         return Classification(region_id=request.region_id, period=per, prediction=str(row["prediction"]),
                               probabilities=json.loads(row["probabilities"]), **extra)

@@ -103,8 +103,15 @@ def test_a_county_without_a_status_index_classifies_by_an_indicators_thirds(samp
                                             "hze_dichte; .*name two or more under training.classifier.features$"):
         train_classifier(no_index, model, catalog, configured(settings, tmp_path, classifier=cfg))
     two = cfg.model_copy(update={"features": ["hze_dichte", "uvg_quote"]})
-    summary = train_classifier(no_index, model, catalog, configured(settings, tmp_path, classifier=two))
+    from ml.store import Store
+
+    with Store(tmp_path / "s.duckdb") as store:
+        summary = train_classifier(no_index, model, catalog, configured(settings, tmp_path, classifier=two),
+                                   store=store)
+        classes = store.table("classes")
     assert summary.metrics["n_features"] == 2 and "cv_recall_3_oberes_Drittel" in summary.metrics
+    # the stored classes say what they are classes of: the page and /classify show it beside the class
+    assert set(classes["target"]) == {"Anteil Einwohner 65 Jahre und älter: Drittel der Gebiete 2015"}
 
 
 def test_an_input_that_is_the_status_index_again_is_named(sample_inputs, profiles):
