@@ -175,6 +175,7 @@ class Suggestion:
     sheet: str | None = None
     hierarchy: list[dict] = field(default_factory=list)
     code_parts: list[str] = field(default_factory=list)
+    parent_code: int | None = None
     """Columns that only repeat a part of each row's region code (Berlin's BEZ, PGR, BZR, PLR beside RAUMID)."""
 
     def to_yaml(self) -> str:
@@ -373,13 +374,20 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
                          "(each level's regions become the parents of the next); 'local: true' where a code counts "
                          "only under its parent and is prefixed with the parent's code; check the levels")
         return out
+    attributes = {r, nm, lvl, geo, parent} - {None}
     if fmt == "regions" or (r is not None and (nm is not None or lvl is not None) and (geo is not None or parent is not None)
-                            and p is None):
+                            and p is None) or (r is not None and nm not in (None, r) and p is None
+                                               and set(range(len(table.header))) <= attributes):
+        # a region list: attributes of places only (a code and a name column alone, too)
         out.format = "regions"
         out.notes = [n for n in out.notes if "layout" not in n]
         out.notes.append("a region list: codes in " + repr(out.region_column) + (
             f", names in {out.name_column!r}" if out.name_column else "") + (
             "" if lvl is not None else "; set the level of its regions (level:)"))
+        if parent is None and r is not None and _ags8(frame[f"c{r}"]):
+            out.parent_code = 5
+            out.notes.append("the codes are 8-digit AGS, whose first five digits are the Kreis: parent_code: 5 and "
+                             "parent_level: kreis make it each Gemeinde's parent")
         return out
     ind, val = find_column(table.header, "indicator_id"), find_column(table.header, "value")
     if fmt == "long" or (fmt == "unknown" and ind is not None and val is not None and ind != val):
@@ -465,7 +473,10 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
             f"{out.name_column!r} names the regions of {out.region_column!r} (not imported with the values); the "
             "values of regions the store does not know are quarantined: where the store has no region list yet, "
             f"this file can give it, with a mapping of its own (format: regions, region_column: "
-            f"{_q(out.region_column)}, level: the regions' level)")
+            f"{_q(out.region_column)}, level: the regions' level" + (
+                "; the codes are 8-digit AGS, whose first five digits are the Kreis: parent_code: 5 and "
+                "parent_level: kreis make it each Gemeinde's parent" if r is not None and _ags8(frame[f"c{r}"]) else "")
+            + ")")
     if out.region_column is None:
         out.notes.append("no region column found: set region_column" + ("".join(
             f"; {h!r} is a key of {' '.join(breakdown_words(h))}, a breakdown, not of places: a table by "
@@ -482,6 +493,13 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
         else:
             out.notes.append("no period column and no reference year in the header or the file name: set period")
     return out
+
+
+def _ags8(codes: pd.Series) -> bool:
+    """Whether a column's codes are 8-digit Gemeinde keys (AGS): a Land's two digits (01–16) and six more."""
+    c = codes.dropna().astype(str).str.strip()
+    c = c[c.ne("")]
+    return len(c) > 0 and bool(c.str.fullmatch(r"(0[1-9]|1[0-6])\d{6}").mean() >= 0.95)
 
 
 def _keep_best(out: Suggestion, what: str) -> None:
@@ -694,6 +712,11 @@ def render_yaml(s: Suggestion) -> str:
     if s.format == "regions":
         if s.level_column is None:
             lines.append("# level: stadtteil   # the level of every region: " + "|".join(LEVELS))
+        if s.parent_code is not None:
+            lines.append(f"# parent_code: {s.parent_code}      # each region's parent: the first {s.parent_code} "
+                         "characters of its code (the Kreis of an AGS)")
+            lines.append("# parent_level: kreis  # and the parents the store lacks are created, named 'Kreis "
+                         "<code>' until a region list names them")
         return "\n".join(lines) + "\n"
     if s.period_column is not None:
         lines.append(f"period_column: {_q(s.period_column)}")

@@ -31,6 +31,7 @@ from models.explanations import group_name, years_ahead
 from models.forecast_models import MODEL_NAMES
 from serving.key_figures import estimated_before, interval_note, key_figures, no_profile_reason, no_type_reason
 from serving.charts import dimension_bars, fan_chart, sparkline
+from serving.comparison import Comparison
 from serving.demography import planning
 from serving.state import Snapshot, UnknownPeriod, explain_period, stored_row, withheld
 
@@ -95,26 +96,9 @@ class ReportBuilder:
         v = self.snap.values
         self._values = v.set_index(["region_id", "indicator_id", "period"]).sort_index()
         self.names = self.snap.regions.set_index("region_id")["name"].astype(str)
-        # what a region is compared with: the other regions of its level, named by their level and by the
-        # area above them all ("Mittel der Gemeinden (Musterkreis)", "Mittel der Stadtteile")
-        regions = self.snap.regions
-        self.areas = LEVEL_PLURAL.get(str(self.snap.level), "Gebiete")
-        parents = regions.set_index("region_id")["parent_id"]
-        at_level = self.snap.level_regions["region_id"]
-        roots = set()
-        for rid in at_level:
-            seen, cur = set(), rid
-            while isinstance(parents.get(cur), str) and parents.get(cur) in parents.index and cur not in seen:
-                seen.add(cur)
-                cur = parents[cur]
-            if cur != rid:
-                roots.add(cur)
-        root = self.names.get(roots.pop()) if len(roots) == 1 else None
-        self.whole = f"Mittel der {self.areas}" + (f" ({root})" if root else "")
-        self.whole_with_article = f"das Mittel der {self.areas}"
-        self._level_ids = set(at_level)
-        level_values = v[v["region_id"].isin(self._level_ids)]
-        self._by_period = {(i, str(p)): g for (i, p), g in level_values.groupby(["indicator_id", "period"])}
+        # what a region is compared with: the other regions of its level in its reference group, named by their
+        # level and the group or the area above them all ("Mittel der Gemeinden (Musterkreis)")
+        self.compare = Comparison(snap, self.catalog, self.names, LEVEL_PLURAL.get(str(snap.level), "Gebiete"))
 
     # --- the one door for indicator values ------------------------------------------------------------------
     def cell(self, region_id: str, indicator_id: str, period: str) -> tuple[float | None, str]:
@@ -156,9 +140,8 @@ class ReportBuilder:
 
     def dimensions(self, region_id: str, period: str, row: pd.Series | None) -> dict | None:
         """The dimension scores against the level's mean: chart and table rows, or None without a profile."""
-        level_regions = set(self.snap.regions.loc[self.snap.regions["level"] == self.snap.level, "region_id"])
         same = self.snap.profiles[(self.snap.profiles["period"].astype(str) == period)
-                                  & self.snap.profiles["region_id"].isin(level_regions)]
+                                  & self.snap.profiles["region_id"].isin(self.compare.members(region_id))]
         rows = []
         for d in ids(self.snap.profiles.columns, DIM):
             if d not in self.catalog.dimensions:
@@ -180,37 +163,8 @@ class ReportBuilder:
         chart = dimension_bars([(r["label"], r["value"], r["mean"]) for r in rows],
                                f"Dimensionswerte {self.names.get(region_id, region_id)} {period}",
                                f"Abweichung vom Durchschnitt (0) in Standardeinheiten; {desc}",
-                               self.whole_with_article)
+                               self.compare.with_article(region_id))
         return {"chart": Markup(chart), "rows": rows}
-
-    def _comparison(self, indicator_id: str, period: str) -> tuple[float | None, str]:
-        """The comparison value of an indicator in a period: the mean over the level's regions (the total for
-        counts, only when no region's value is withheld or missing), from published cells only."""
-        v = self._by_period.get((indicator_id, period))
-        if v is None or v.empty:
-            return None, ""
-        ok = v[v["flag"] != "suppressed"]["value"].dropna()
-        if self.catalog[indicator_id].kind == "count":
-            complete = len(ok) == len(self._level_ids)
-            return (float(ok.sum()), "Summe") if complete and len(ok) else (None, "Summe")
-        return (float(ok.mean()), "Mittel") if len(ok) else (None, "Mittel")
-
-    def _judge(self, indicator_id: str, value: float | None, period: str) -> str:
-        """How the value stands among the level's regions, as a planner reads it (polarity of the catalog)."""
-        if value is None:
-            return ""
-        meta = self.catalog[indicator_id]
-        v = self._by_period.get((indicator_id, period))
-        ok = v[v["flag"] != "suppressed"]["value"].dropna() if v is not None else pd.Series(dtype=float)
-        if meta.kind == "count" or len(ok) < 5 or not ok.std() > 0:
-            return ""
-        z = (value - ok.mean()) / ok.std()
-        if meta.polarity == 0:
-            return ("deutlich über dem Mittel" if z >= 1 else "über dem Mittel" if z >= 0.5 else "deutlich unter dem "
-                    "Mittel" if z <= -1 else "unter dem Mittel" if z <= -0.5 else "im Mittel")
-        z *= meta.polarity
-        return ("deutlich ungünstiger" if z >= 1 else "ungünstiger" if z >= 0.5 else "deutlich günstiger"
-                if z <= -1 else "günstiger" if z <= -0.5 else "im Mittel")
 
     def indicators(self, region_id: str, period: str) -> list[dict]:
         """Per dimension, each reported indicator with its value, the comparison, the change since the previous
@@ -229,7 +183,7 @@ class ReportBuilder:
                 value, flag = self.cell(region_id, ind, period)
                 if flag == "missing":
                     continue
-                comp, how = self._comparison(ind, period)
+                comp, how = self.compare.value(region_id, ind, period)
                 change, since, redefined = None, "", None
                 for prev in reversed([p for p in periods if p < period and len(p) == len(period)]):
                     pv, pflag = self.cell(region_id, ind, prev)
@@ -247,7 +201,7 @@ class ReportBuilder:
                     "change_unit": ("Pp." if meta.unit == "%" else meta.unit or "") if change is not None else "",
                     "since": since,
                     "redefined": f"neu abgegrenzt ab {redefined}" if redefined else "",
-                    "note": FLAG_TEXT.get(flag, "") if flag != "ok" else self._judge(ind, value, period),
+                    "note": FLAG_TEXT.get(flag, "") if flag != "ok" else self.compare.judge(region_id, ind, value, period),
                     "spark": Markup(sparkline(series, f"{meta.name}, Verlauf", meta.unit or "", dec, meta.breaks)),
                 })
             if rows:
@@ -319,7 +273,7 @@ class ReportBuilder:
         if found is None:
             return {"message": no_type_reason(self.settings, row)}
         return {"type": int(found["type"]), "description": str(found["description"]),
-                "compared": self.whole.replace("Mittel", "Durchschnitt", 1)}
+                "compared": self.compare.label(region_id).replace("Mittel", "Durchschnitt", 1)}
 
     def classification(self, region_id: str, period: str, row: pd.Series | None) -> dict | None:
         """The classifier's stored class with its probability, the next class and why (German), or None when
@@ -396,7 +350,7 @@ class ReportBuilder:
             name=str(reg["name"]), region_id=region_id, region_level=LEVEL_SINGULAR.get(str(reg["level"]), str(reg["level"])),
             parent=str(self.names.get(parent, parent)) if parent else None, period=per,
             today=date.today().strftime("%d.%m.%Y"), index_href=index_href, facts=self.facts(region_id, per, row),
-            warning=warning, indicators=self.indicators(region_id, per), whole=self.whole,
+            warning=warning, indicators=self.indicators(region_id, per), whole=self.compare.label(region_id),
             areas_dative=LEVEL_DATIVE.get(str(self.snap.level), "Gebieten"),
             dimensions=self.dimensions(region_id, per, row), no_profile=no_profile_reason(self.settings, row),
             trends=self.trends(region_id, per),

@@ -348,11 +348,11 @@ def _row_table(table: RawTable, accepted: pd.DataFrame, quarantined: pd.DataFram
 def _ingest_regions(table: RawTable, mapping: Mapping, store: Store, report: ImportReport) -> None:
     accepted, quarantined = adapt_regions(table, mapping, store.region_ids(), report.notes)
     q = _row_table(table, accepted, quarantined, report)
-    if mapping.hierarchy:
-        # a hierarchy's rows hold several regions each: what was read is the regions found in them
+    if mapping.hierarchy or mapping.parent_level is not None:
+        # rows holding several regions (a hierarchy's levels, parents made from codes): the regions found were read
         report.rows_read = len(accepted) + len(q)
-        report.notes.append(f"hierarchy: {table.cells.num_rows:,} rows hold {report.rows_read:,} regions on "
-                            f"{len(mapping.hierarchy)} levels")
+        report.notes += [f"hierarchy: {table.cells.num_rows:,} rows hold {report.rows_read:,} regions on "
+                         f"{len(mapping.hierarchy)} levels"] if mapping.hierarchy else []
     report.regions_changed = store.upsert_regions(accepted, report.import_id)
     store.add_quarantine(report.import_id, report.file, q)
 

@@ -83,6 +83,12 @@ class Mapping(BaseModel):
         default_factory=dict, description="wide: header text -> indicator_id, or {indicator, period} for a column "
         "whose reference period differs from the table's")
     ignore_columns: list[str] = Field(default_factory=list)
+    parent_code: int | None = Field(
+        None, ge=1, le=39, description="regions: each region's parent is the region whose code is the first N "
+        "characters of its own (a Gemeinde's Kreis: the first 5 digits of its 8-digit AGS)")
+    parent_level: str | None = Field(
+        None, description="regions, with parent_code: the level of the parents; those the store and the file do "
+        "not hold are created, named by level and code ('Kreis 01054') until a region list names them")
     hierarchy: list[HierarchyLevel] = Field(
         default_factory=list, description="regions: a region list with a code and a name column per level, coarse "
         "to fine, one row per finest region; every level becomes regions, each the parent of the next")
@@ -92,6 +98,12 @@ class Mapping(BaseModel):
         if self.region is not None and self.region_column is not None:
             raise ValueError("region (the one region of a table without a region column) and region_column "
                              "exclude each other; keep one")
+        if self.parent_code is not None and self.hierarchy:
+            raise ValueError("parent_code (parents from the first characters of each code) and hierarchy (a code "
+                             "column per level) exclude each other; keep one")
+        if self.parent_level is not None and self.parent_code is None:
+            raise ValueError("parent_level names the level of the parents that parent_code derives; set parent_code "
+                             "too (the number of leading characters of a code that are its parent's code)")
         return self
 
     def for_file(self, path: Path) -> "Mapping":

@@ -96,6 +96,13 @@ def adapt_regions(table: RawTable, mapping: Mapping, known: frozenset[str],
             f"{'|'.join(LEVELS)})")
     codes, bad = normalize_codes(cell_column(table, idx["region_id"]), mapping.region_code_width)
     parents, bad_parent = normalize_codes(cell_column(table, idx["parent_id"]), mapping.region_code_width)
+    if mapping.parent_code is not None:
+        if idx["parent_id"] is not None:
+            raise FileFormatError(f"{table.path}: parent_code takes each region's parent from its own code, and the "
+                                  f"file has a parent column {h[idx['parent_id']]!r}: keep one of the two")
+        n = mapping.parent_code
+        parents = pd.Series(np.where(codes.str.len().to_numpy() > n, codes.str[:n].to_numpy(), ""), dtype=object)
+        bad_parent = np.zeros(len(codes), dtype=bool)
     frame = pd.DataFrame({
         "region_id": codes.to_numpy(),
         "name": clean_names(cell_column(table, idx["name"])).to_numpy(),
@@ -107,7 +114,28 @@ def adapt_regions(table: RawTable, mapping: Mapping, known: frozenset[str],
         "geometry": cell_column(table, idx["geometry"]).to_numpy(),
         "line": table.lines,
     })
+    if mapping.parent_level is not None:
+        frame, bad, bad_parent = _created_parents(frame, np.asarray(bad, bool), known, mapping, notes)
     return _checked(frame, bad, bad_parent, known)
+
+
+def _created_parents(frame: pd.DataFrame, bad: np.ndarray, known: frozenset[str], mapping: Mapping,
+                     notes: list[str] | None) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The parents that ``parent_code`` derives and neither the store nor the file holds, added as regions of
+    ``parent_level`` named by level and code ('Kreis 01054'), each at the first line that names it."""
+    level = canonical_level(mapping.parent_level) or mapping.parent_level.strip().lower()
+    wanted = frame[frame["parent_id"].ne("") & ~bad].drop_duplicates("parent_id")
+    new = wanted[~wanted["parent_id"].isin(set(known) | set(frame["region_id"]))]
+    if new.empty:
+        return frame, bad, np.zeros(len(frame), dtype=bool)
+    title = level[:1].upper() + level[1:]
+    added = pd.DataFrame({"region_id": new["parent_id"].to_numpy(), "name": [f"{title} {c}" for c in new["parent_id"]],
+                          "level": level, "parent_id": "", "geometry": "", "line": new["line"].to_numpy()})
+    if notes is not None:
+        notes.append(f"{len(added)} {level} region(s) created from the first {mapping.parent_code} characters of the "
+                     f"codes, named like {added['name'].iloc[0]!r} until a region list names them")
+    out = pd.concat([added, frame], ignore_index=True)
+    return out, np.concatenate([np.zeros(len(added), bool), bad]), np.zeros(len(out), dtype=bool)
 
 
 def _checked(frame: pd.DataFrame, bad, bad_parent, known: frozenset[str]) -> tuple[pd.DataFrame, pd.DataFrame]:

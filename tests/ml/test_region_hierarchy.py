@@ -199,3 +199,54 @@ def test_padding_restores_stripped_codes_and_leaves_a_plain_numbering(width, num
     plain = pd.Series([str(n) for n in range(1, 13)], dtype=object)       # '1' … '12': a numbering without zeros
     out, short, _ = pad_lost_zeros(plain)
     assert out.tolist() == plain.tolist() and not short.any()
+
+
+def test_parents_from_the_leading_digits_of_each_code(store, settings, tmp_path):
+    """A Gemeinde list with 8-digit AGS and no parent column (the census table): parent_code 5 makes each
+    Gemeinde's Kreis its parent. parent_level creates the Kreise the store lacks, named by code until a region list
+    names them, and counts them as read; a Kreis in the file itself (a 5-digit code) is kept with its name and has no
+    parent by its code; without parent_level a Kreis the store lacks is an unknown parent."""
+    text = "ags,name\n01054,Nordfriesland\n01054001,Achtrup\n01054002,Ahrenshöft\n01001000,\"Flensburg, Stadt\"\n"
+    path = write(tmp_path / "gemeinden.csv", text)
+    mapping = write(tmp_path / "m.yaml", "format: regions\nregion_column: ags\nlevel: gemeinde\nparent_code: 5\n")
+    rep = ingest_file(path, store, settings, mapping=load_mapping(mapping))
+    assert rep.status == "quarantine_over_limit" and rep.rows_quarantined == 1      # Flensburg's Kreis 01001
+    quarantined = pd.read_csv(rep.report_path, sep=";", dtype=str)
+    assert quarantined[["value", "reason"]].values.tolist() == [["01001", "unknown parent region"]]
+    created = write(tmp_path / "m2.yaml", mapping.read_text() + "parent_level: Kreis\n")
+    rep = ingest_file(path, store, settings, mapping=load_mapping(created))
+    assert rep.status == "ok" and (rep.rows_read, rep.rows_accepted, rep.rows_quarantined) == (5, 5, 0)
+    assert any(n.startswith("1 kreis region(s) created from the first 5 characters of the codes, named like "
+                            "'Kreis 01001'") for n in rep.notes)
+    regions = store.regions().set_index("region_id")
+    assert regions.loc["01054001", "parent_id"] == "01054" and regions.loc["01001000", "parent_id"] == "01001"
+    assert regions.loc["01054", "name"] == "Nordfriesland" and regions.loc["01001", ["name", "level"]].tolist() == [
+        "Kreis 01001", "kreis"]
+    assert regions.loc["01054", "level"] == "gemeinde"         # one level for every row, as the mapping says
+    with_parent = write(tmp_path / "p.csv", "ags,name,parent_id\n01054001,Achtrup,01054\n")
+    failed = ingest_file(with_parent, store, settings, mapping=load_mapping(created))
+    assert failed.status == "failed" and "keep one of the two" in failed.message
+    for extra, message in (("hierarchy: [{level: kreis, id: ags}]\n", "parent_code .* and hierarchy .* exclude each "
+                                                                       "other"),):
+        with pytest.raises(ValueError, match=message):
+            load_mapping(write(tmp_path / "x.yaml", mapping.read_text() + extra))
+    with pytest.raises(ValueError, match="parent_level names the level of the parents that parent_code derives"):
+        load_mapping(write(tmp_path / "y.yaml", "format: regions\nregion_column: ags\nparent_level: kreis\n"))
+
+
+def test_a_list_of_ags_and_names_is_suggested_as_regions_with_the_kreis_as_parent(store, settings, tmp_path,
+                                                                                   catalog):
+    """A code and a name column alone are a region list; 8-digit AGS get the parent_code lines, commented, and the
+    list imports once the level is set and they are taken in. Other codes get no such lines."""
+    path = write(tmp_path / "liste.csv", "ags;Gemeindename\n01054001;Achtrup\n01054002;Ahrenshöft\n01001000;Flensburg\n")
+    s = suggest_mapping(path, catalog)
+    assert s.format == "regions" and s.parent_code == 5
+    text = s.to_yaml()
+    assert "# parent_code: 5" in text and "# parent_level: kreis" in text
+    edited = (text.replace("# level: stadtteil", "level: gemeinde #").replace("# parent_code", "parent_code")
+              .replace("# parent_level", "parent_level"))
+    rep = ingest_file(path, store, settings, mapping=load_mapping(write(tmp_path / "m.yaml", edited)))
+    assert rep.status == "ok" and rep.rows_accepted == 5
+    assert store.regions().set_index("region_id").loc["01054002", "parent_id"] == "01054"
+    other = suggest_mapping(write(tmp_path / "viertel.csv", "nr;Stadtteilname\n11;Hafen\n12;Altstadt\n"), catalog)
+    assert other.format == "regions" and other.parent_code is None and "parent_code" not in other.to_yaml()

@@ -126,7 +126,7 @@ def test_report_page_is_complete_self_contained_and_german(builder, state):
     html = builder.region_page(rid)
     assert html.startswith("<!DOCTYPE html>") and '<html lang="de">' in html
     assert "<script" not in html and not re.search(r'(src|href)="https?://', html)
-    for heading in ("Frühwarnung", "Merkmale im Vergleich", f"Profil nach Dimensionen – {builder.whole}",
+    for heading in ("Frühwarnung", "Merkmale im Vergleich", f"Profil nach Dimensionen – {builder.compare.label(rid)}",
                     "Entwicklung und Prognose", "Sozialraumtyp", "Datenhinweise"):
         assert f">{heading}</h2>" in html
     assert html.count("<svg") >= 4 and "<title id=" in html  # dimension bars and fan charts, labelled

@@ -1,0 +1,96 @@
+"""What a region's values are compared with on its page: the other regions of its level in its reference group
+(``features.reference_level``: a Gemeinde among the Gemeinden of its Kreis, the set its z-values are computed in),
+or all regions of the level where they form one group. The mean (the total for counts), the judgement against the
+spread and the name of the comparison come from published cells only."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ml.catalog import Catalog
+
+
+class Comparison:
+    """The comparison set of each region of the profiles' level, its name, and the indicator values in it."""
+
+    def __init__(self, snap, catalog: Catalog, names: pd.Series, areas: str):
+        self.catalog, self._plain = catalog, f"Mittel der {areas}"
+        at_level = snap.level_regions["region_id"]
+        p = snap.profiles
+        group = (p[p["region_id"].isin(set(at_level))].dropna(subset=["reference_group"])
+                 .drop_duplicates("region_id", keep="last").set_index("region_id")["reference_group"].astype(str)
+                 if "reference_group" in p.columns else pd.Series(dtype=object))
+        self.grouped = group.nunique() > 1
+        # one group: every region of the level, named by the area above them all ("Musterkreis") where it is one
+        self._group = group.reindex(at_level).fillna("").to_dict() if self.grouped else dict.fromkeys(at_level, "")
+        self._size = pd.Series(self._group).value_counts().to_dict()
+        root = None if self.grouped else _single_root(snap.regions, at_level)
+        self._label = {g: f"Mittel der {areas}" + (f" ({names.get(g, g)})" if g else f" ({names.get(root)})"
+                                                   if root is not None else "") for g in self._size}
+        self._article = {g: "das " + text.split(" (")[0] + (f" ({names.get(g, g)})" if g else "")
+                         for g, text in self._label.items()}
+        v = snap.values[snap.values["region_id"].isin(self._group)]
+        v = v.assign(group=v["region_id"].map(self._group))
+        self._cells = {(i, str(per), g): f for (i, per, g), f in v.groupby(["indicator_id", "period", "group"])}
+
+    def group(self, region_id: str) -> str:
+        """The region's comparison group ('' where the level is one group or the region is outside it)."""
+        return self._group.get(region_id, "")
+
+    def label(self, region_id: str) -> str:
+        """'Mittel der Gemeinden (Kreis Nordfriesland)', or of the whole level."""
+        return self._label.get(self.group(region_id), self._plain)
+
+    def with_article(self, region_id: str) -> str:
+        """'das Mittel der Gemeinden' (with the group where there are several)."""
+        return self._article.get(self.group(region_id), "das " + self._plain)
+
+    def members(self, region_id: str) -> set[str]:
+        """The regions the region is compared with (itself included)."""
+        g = self.group(region_id)
+        return {r for r, h in self._group.items() if h == g}
+
+    def _published(self, region_id: str, indicator_id: str, period: str) -> pd.Series:
+        f = self._cells.get((indicator_id, period, self.group(region_id)))
+        return pd.Series(dtype=float) if f is None else f[f["flag"] != "suppressed"]["value"].dropna()
+
+    def value(self, region_id: str, indicator_id: str, period: str) -> tuple[float | None, str]:
+        """The comparison value and its kind: the mean ('Mittel'), or for counts the total ('Summe'), only where no
+        region of the group has its value withheld or missing."""
+        if (indicator_id, period, self.group(region_id)) not in self._cells:
+            return None, ""
+        ok = self._published(region_id, indicator_id, period)
+        if self.catalog[indicator_id].kind == "count":
+            complete = len(ok) == self._size.get(self.group(region_id), 0)
+            return (float(ok.sum()), "Summe") if complete and len(ok) else (None, "Summe")
+        return (float(ok.mean()), "Mittel") if len(ok) else (None, "Mittel")
+
+    def judge(self, region_id: str, indicator_id: str, value: float | None, period: str) -> str:
+        """How the value stands among the group's regions, as a planner reads it (polarity of the catalog)."""
+        if value is None:
+            return ""
+        meta = self.catalog[indicator_id]
+        ok = self._published(region_id, indicator_id, period)
+        if meta.kind == "count" or len(ok) < 5 or not ok.std() > 0:
+            return ""
+        z = (value - ok.mean()) / ok.std()
+        if meta.polarity == 0:
+            return ("deutlich über dem Mittel" if z >= 1 else "über dem Mittel" if z >= 0.5 else "deutlich unter dem "
+                    "Mittel" if z <= -1 else "unter dem Mittel" if z <= -0.5 else "im Mittel")
+        z *= meta.polarity
+        return ("deutlich ungünstiger" if z >= 1 else "ungünstiger" if z >= 0.5 else "deutlich günstiger"
+                if z <= -1 else "günstiger" if z <= -0.5 else "im Mittel")
+
+
+def _single_root(regions: pd.DataFrame, at_level: pd.Series) -> str | None:
+    """The one region above every region of the level (the county of its Gemeinden), or None."""
+    parents = regions.set_index("region_id")["parent_id"]
+    roots = set()
+    for rid in at_level:
+        seen, cur = set(), rid
+        while isinstance(parents.get(cur), str) and parents.get(cur) in parents.index and cur not in seen:
+            seen.add(cur)
+            cur = parents[cur]
+        if cur != rid:
+            roots.add(cur)
+    return roots.pop() if len(roots) == 1 else None
