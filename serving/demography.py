@@ -41,11 +41,14 @@ def projection_rows(snap: Snapshot, region_id: str) -> dict | None:
 
 
 def lebenslagen_rows(snap: Snapshot, region_id: str, period: str) -> list[dict]:
-    """Per Lebenslage: its class, the index in German notation and the sensitivity verdict (empty without)."""
+    """Per Lebenslage: its class, the index in German notation and the sensitivity verdict (empty without). A
+    Lebenslage no region has an index of in the period (none of its indicators has values) is left out."""
     f = snap.lebenslagen
     if f is None or f.empty:
         return []
-    f = f[(f["region_id"] == region_id) & (f["period"].astype(str) == period)]
+    f = f[f["period"].astype(str) == period]
+    valued = set(f.loc[f["index"].notna(), "lebenslage"])
+    f = f[(f["region_id"] == region_id) & f["lebenslage"].isin(valued)]
     checks = ({} if snap.lebenslagen_checks is None or snap.lebenslagen_checks.empty
               else snap.lebenslagen_checks.set_index("lebenslage")["verdict"].to_dict())
     return [{"name": r["lebenslage"], "label": r["label"] if isinstance(r["label"], str) else "ohne Index",
