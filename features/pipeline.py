@@ -189,6 +189,14 @@ def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, set
         notes.append(f"no values of the population indicator {cfg.population_indicator!r}: every region is a "
                      "reference region of the index, and no area is withheld for having fewer than "
                      f"{settings.privacy.min_population} residents (set features.population_indicator)")
+    sizes = groups[groups.isin(set(selected[GROUP_COLUMN]))].value_counts()
+    few = sorted(sizes.index[sizes < 3]) if cfg.reference_level is not None else []
+    if few:
+        # a kreisfreie Stadt is a Kreis of one Gemeinde: nothing to standardise it against
+        notes.append(f"{len(few)} of {len(sizes)} reference groups ({cfg.reference_level}) hold fewer than three "
+                     f"regions ({', '.join(few[:8])}{' …' if len(few) > 8 else ''}): their regions' z-values are "
+                     "missing (one region) or say little (two), and so are their dimension scores and index; set "
+                     "features.reference_level to a coarser level, or to null to compare every region of the level")
     with_values = set(spec.indicators) & (present | _derivable(catalog, present))
     notes.extend(_unused_basis_notes(catalog, present, with_values,
                                      {cfg.population_indicator, cfg.index.validity_indicator}))

@@ -208,3 +208,21 @@ def test_a_status_indicator_computed_from_its_counts_is_not_said_to_have_no_valu
     gone = run_pipeline(obs[~obs["indicator_id"].isin(["arbeitslosenquote", "arbeitslose"])], regions, catalog,
                         settings)
     assert "status indicator 'arbeitslosenquote' has no values: the status index is built without it" in gone.notes
+
+
+def test_a_reference_group_of_one_region_is_named(sample_inputs):
+    """A kreisfreie Stadt is a Kreis of one Gemeinde: standardised within its Kreis it gets no z-values. The run
+    names such groups and the setting to change; the Musterkreis alone has none."""
+    import pandas as pd
+
+    settings, catalog, obs, regions = sample_inputs
+    assert not any("reference groups" in n for n in run_pipeline(obs, regions, catalog, settings).notes)
+    town = sorted(regions.loc[regions["level"] == "gemeinde", "region_id"])[0]
+    alone = pd.concat([regions.assign(parent_id=regions["parent_id"].where(regions["region_id"] != town, "99999")),
+                       pd.DataFrame([{"region_id": "99999", "name": "Kreisfreie Stadt", "level": "kreis",
+                                      "parent_id": None}])], ignore_index=True)
+    result = run_pipeline(obs, alone, catalog, settings)
+    assert ("1 of 2 reference groups (kreis) hold fewer than three regions (99999): their regions' z-values are "
+            "missing (one region)") in " ".join(result.notes)
+    own = result.profiles[result.profiles["region_id"] == town]
+    assert own.filter(like="z_").isna().all().all() and own["status_index"].isna().all()
