@@ -23,7 +23,8 @@ from ml.catalog import effective_catalog
 from ml.importers.age import adapt_age
 from ml.importers.common import LONG_COLUMNS, Adapted
 from ml.importers.facilities import adapt_facilities
-from ml.importers.ingest import FORMATS, PARTIAL_SUFFIX, ImportReport, detect_format, ingest_file
+from ml.importers.detect import detect_format
+from ml.importers.ingest import FORMATS, PARTIAL_SUFFIX, ImportReport, ingest_file
 from ml.importers.inkar import LAENDER, adapt_inkar
 from ml.importers.long import adapt_long
 from ml.importers.mapping import (ALIASES, ColumnSpec, Mapping, MappingError, column_position, find_column,

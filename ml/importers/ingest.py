@@ -11,16 +11,17 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from ml.age_groups import AgeGroupError, sexed_groups_of_header
 from ml.catalog import FORMAT_CATALOGS, effective_catalog
 from ml.config import Settings
 from ml.contracts import IMPORT_FORMATS
 from ml.importers.age import adapt_age
-from ml.importers.facilities import adapt_facilities, is_facility_register
-from ml.importers.measures import adapt_measures, indicator_lookup, is_measure_register
+from ml.importers.copies import repeated_editions
+from ml.importers.detect import detect_format
+from ml.importers.facilities import adapt_facilities
+from ml.importers.measures import adapt_measures, indicator_lookup
 from ml.importers.inkar import adapt_inkar
 from ml.importers.long import adapt_long
-from ml.importers.mapping import Mapping, find_column, find_region_column, norm_header
+from ml.importers.mapping import Mapping
 from ml.importers.mss import adapt_mss
 from ml.importers.region_list import adapt_regions
 from ml.importers.wide import adapt_wide
@@ -31,56 +32,6 @@ from ml.store import Store
 from ml.validation import UNKNOWN_REGION, Rules, validate_long
 
 FORMATS = IMPORT_FORMATS
-
-
-def detect_format(header: list[str], mapping: Mapping | None = None) -> str:
-    """The layout of a raw table (regions, long, wide, mss, inkar, age, facilities, measures) from its header and, where
-    given, the mapping ('unknown' when none fits). A mapping that names one level for all rows makes a table of
-    region attributes only (code, name, parent, geometry) a region list."""
-    n = {norm_header(c) for c in header}
-    if mapping is not None and mapping.hierarchy:
-        return "regions"
-    if {"countycode", "year"} <= n:
-        return "inkar"
-    if is_facility_register(header):
-        return "facilities"
-    if is_measure_register(header):
-        return "measures"
-    if {"regionid", "name", "level"} <= n or ({"region_id"} <= set(header) and "level" in header):
-        return "regions"
-    # a region list under German or other names (Gebiet; Name; Ebene; Parent): region, name and level columns
-    # and nothing that is not a region's attribute
-    own = {role: find_column(header, role) for role in ("region_id", "name", "level", "parent_id", "geometry")}
-    if mapping is not None and mapping.region_column:
-        try:
-            own["region_id"] = find_column(header, "region_id", mapping.region_column)
-        except FileFormatError:
-            own["region_id"] = None     # the adapter names the missing column
-    level_given = own["level"] is not None or (mapping is not None and mapping.level is not None)
-    if own["region_id"] is not None and own["name"] is not None and level_given and \
-            len({i for i in own.values() if i is not None}) == len(header):
-        return "regions"
-    has_code = bool(n & {"nummer", "plrid", "raumid", "id"})
-    mss_markers = {"s1", "zs1", "ki01", "k01", "sin", "s1percentageunemployed", "k01youthunemployment"}
-    if has_code and n & mss_markers:
-        return "mss"
-    roles = {role: find_column(header, role) for role in ("region_id", "indicator_id", "period", "value")}
-    if all(v is not None for v in roles.values()):
-        return "long"
-    if (find_region_column(header, Mapping()) is not None or own["region_id"] is not None) and _is_age_table(header):
-        return "age"
-    if roles["region_id"] is not None or own["region_id"] is not None or (mapping is not None and mapping.region):
-        return "wide"
-    return "unknown"
-
-
-def _is_age_table(header: list[str]) -> bool:
-    """Whether the headers hold age groups covering every age (a table of residents by age)."""
-    try:
-        sexed_groups_of_header(header)
-    except AgeGroupError:
-        return False
-    return True
 
 
 @dataclass
@@ -447,4 +398,5 @@ def _ingest_observations(table: RawTable, chosen: str, mapping: Mapping, store: 
                                       unique=validated.repeated_keys == 0)
     report.seconds["merge"] = time.perf_counter() - t0
     report.inserted, report.updated, report.unchanged = merged.inserted, merged.updated, merged.unchanged
+    report.notes.extend(repeated_editions(store.con, validated.accepted_table))
     store.add_quarantine(report.import_id, report.file, quarantined)
