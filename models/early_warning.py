@@ -484,9 +484,15 @@ def champion_note(chosen: str, metrics: dict[str, dict[str, float]], horizon: in
                 f"gelerntes Modell war im Rückblick auf ungesehene Jahre treffsicherer (Average Precision {ap}).")
     if best_rule is None:
         return f"Für {years_ahead(horizon)} voraus: {MODEL_LABELS[chosen]} (Average Precision {ap} im Rückblick)."
-    r = de(metrics[best_rule]["average_precision"], 2)
+    rule_ap = metrics[best_rule]["average_precision"]
+    r = de(rule_ap, 2)
+    lo, hi = m.get("average_precision_lo", math.nan), m.get("average_precision_hi", math.nan)
+    # a lead the backtest's own spread covers is said so: few worsenings leave the ranking of the two open
+    close = (f"; der Vorsprung liegt innerhalb der Unsicherheit des Rückblicks (90-%-Intervall {de(lo, 2)} bis "
+             f"{de(hi, 2)}, {int(round(m.get('positive_rate', 0) * m.get('n_transitions', 0)))} Verschlechterungen)"
+             if np.isfinite(lo) and lo <= rule_ap else "")
     return (f"Für {years_ahead(horizon)} voraus: {MODEL_LABELS[chosen]}; im Rückblick auf ungesehene Jahre treffsicherer "
-            f"als die beste einfache Regel „{RULE_NAMES[best_rule]}“ (Average Precision {ap} gegenüber {r}).")
+            f"als die beste einfache Regel „{RULE_NAMES[best_rule]}“ (Average Precision {ap} gegenüber {r}){close}.")
 
 
 def fit_final(T: Transitions, chosen: str, cfg: BacktestConfig, metrics: dict[str, dict[str, float]],
