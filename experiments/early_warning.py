@@ -236,6 +236,10 @@ def write_warnings(store, summary: EarlyWarningSummary, registered_name: str) ->
     store.replace_table("early_warnings", pd.concat(warnings, ignore_index=True))
     store.replace_table("early_warning_shap", pd.concat(shap, ignore_index=True))
     store.replace_table("early_warning_models", pd.DataFrame(models))
+    # a horizon the data allow no backtest for is said so on the page, not left out without a word
+    store.replace_table("early_warning_skipped", pd.DataFrame(
+        {"horizon": pd.Series(list(summary.skipped), dtype="int64"),
+         "reason": pd.Series(list(summary.skipped.values()), dtype="string"), **stamp}))
 
 
 def comparison_table(r: HorizonResult) -> pd.DataFrame:

@@ -321,7 +321,10 @@ class ReportBuilder:
         missing = sorted({lv for k in snap.horizons for lv in snap.warning_models[k]["unavailable"]},
                          key=["beobachten", "Warnung", "akut"].index)
         return {"rows": rows, "sentence": answer["sentence"], "drivers": drivers, "ahead": years_ahead(h),
-                "notes": [snap.warning_models[k]["note"] for k in snap.horizons], "unavailable": missing,
+                "notes": [snap.warning_models[k]["note"] for k in snap.horizons] + [
+                    f"Für {years_ahead(k)} voraus gibt es keine Frühwarnung: die bisherigen Ausgaben reichen nicht für "
+                    "einen Rückblick auf ungesehene Jahre (zu wenige frühere Übergänge mit bekanntem Ausgang)."
+                    for k in sorted(snap.warning_skipped)], "unavailable": missing,
                 "level": answer["level"]}
 
     def flags(self, region_id: str, period: str) -> list[dict]:

@@ -274,6 +274,9 @@ class EarlyWarningAnswer(BaseModel):
     period: str
     horizon: int
     horizons: list[int] = Field(description="alle angebotenen Horizonte (Jahre voraus)")
+    horizons_without_warning: dict[int, str] = Field(
+        default_factory=dict, description="konfigurierte Horizonte ohne Frühwarnung, mit Grund (die Daten reichen "
+                                          "nicht für einen Rückblick auf ungesehene Jahre)")
     model: str = Field(description="gewählter Kandidat: boundary, dynamics, index_forecast, gmlvq, gbt, average")
     model_label: str
     rule: bool = Field(description="true: eine einfache Regel wird verwendet, weil kein Modell sie schlug")

@@ -69,6 +69,7 @@ class Snapshot:
     warnings: pd.DataFrame | None = None      # stored early warnings: every region, period and horizon
     warning_shap: pd.DataFrame | None = None  # their SHAP values (long)
     warning_models: dict[int, dict] = field(default_factory=dict)   # horizon → model, note, levels, version
+    warning_skipped: dict[int, str] = field(default_factory=dict)   # horizon without a backtest → why
     classes: pd.DataFrame | None = None       # the classifier champion's class per region and period (stored)
     types: pd.DataFrame | None = None         # the typology champion's type per region and period (stored)
     warning_inputs: pd.DataFrame | None = None   # the features job's early-warning inputs (for scenarios)
@@ -300,6 +301,8 @@ def read_snapshot(settings: Settings, catalog: Catalog) -> Snapshot:
         # the early warning is served from what its training job stored: nothing is recomputed here
         w, shap, models = ((store.table(t) for t in ("early_warnings", "early_warning_shap",
                                                      "early_warning_models")) if served else (None, None, None))
+        store_skipped = store.table("early_warning_skipped")[["horizon", "reason"]] if served and (
+            "early_warning_skipped" in tables) else None
         stored = {name: _by_region_period(store.table(name)) if name in tables else None
                   for name in ("classes", "types")}
         projection = store.table("projection") if "projection" in tables else None
@@ -328,6 +331,8 @@ def read_snapshot(settings: Settings, catalog: Catalog) -> Snapshot:
             snap.warning_models[int(row["horizon"])] = row
         if len(models):
             snap.versions["early_warning"] = str(models["model_version"].iloc[0])
+        if "early_warning_skipped" in tables:
+            snap.warning_skipped = {int(h): str(w) for h, w in store_skipped.itertuples(index=False)}
     return snap
 
 
@@ -349,7 +354,8 @@ def horizon_of(snap: Snapshot, horizon: int | None) -> int:
     if horizon is None:
         return snap.horizons[0]
     if horizon not in snap.warning_models:
-        raise UnknownHorizon(f"no early warning for {horizon} years ahead; served: "
+        why = f" ({snap.warning_skipped[horizon]})" if horizon in snap.warning_skipped else ""
+        raise UnknownHorizon(f"no early warning for {horizon} years ahead{why}; served: "
                              f"{', '.join(map(str, snap.horizons))}", horizon)
     return horizon
 

@@ -28,7 +28,8 @@ def router(ctx: Context) -> APIRouter:
                 ctx.region(s, rid)
                 raise ApiError(404, "no_warning", f"region {rid!r} has no early warning in {per}", "region_ids", rid)
         m = s.warning_models[h]
-        head = {"period": per, "horizon": h, "horizons": s.horizons, "model": m["model"],
+        head = {"period": per, "horizon": h, "horizons": s.horizons, "horizons_without_warning": s.warning_skipped,
+                "model": m["model"],
                 "model_label": m["model_label"], "rule": bool(m["rule"]), "note": m["note"],
                 "model_version": m["model_version"] if isinstance(m["model_version"], str) else None,
                 "thresholds": m["thresholds"], "unavailable": m["unavailable"]}

@@ -32,17 +32,21 @@ def run(sample_inputs, pipeline, tmp_path_factory):
     s = settings.model_copy(update={
         "tracking": settings.tracking.model_copy(update={"uri": f"sqlite:///{tmp}/mlflow.db"}),
         "store": settings.store.model_copy(update={"path": tmp / "s.duckdb"}),
-        "training": settings.training.model_copy(update={"ground_truth": SAMPLE_DIR / "ground_truth.json"})})
+        "training": settings.training.model_copy(update={
+            "ground_truth": SAMPLE_DIR / "ground_truth.json",
+            # 14 years ahead: two transitions per Gemeinde have an outcome, too few for a backtest
+            "early_warning": settings.training.early_warning.model_copy(update={"horizons": [1, 2, 14]})})})
     with Store(s.store.path) as store:
         summary = train_early_warning(pipeline.profiles, pipeline.model, pipeline.values, catalog, s, store=store)
-        tables = {t: store.table(t) for t in ("early_warnings", "early_warning_shap", "early_warning_models")}
+        tables = {t: store.table(t) for t in ("early_warnings", "early_warning_shap", "early_warning_models",
+                                              "early_warning_skipped")}
     return s, summary, tables
 
 
 @SHARES_RUN
 def test_both_horizons_are_backtested_and_the_rules_compete(run):
     _, summary, _ = run
-    assert sorted(summary.horizons) == [1, 2] and not summary.skipped   # annual data: one and two editions
+    assert sorted(summary.horizons) == [1, 2] and list(summary.skipped) == [14]   # annual data: 1 and 2 editions
     for h, r in summary.horizons.items():
         assert set(r.metrics) == {"boundary", "dynamics", "index_forecast", "gmlvq", "gbt", "average"}
         best = max(r.metrics.values(), key=lambda m: round(m["average_precision"], 3))
@@ -166,3 +170,41 @@ def test_berlin_two_years_ahead_a_model_beats_both_rules_four_years_ahead_the_ru
     assert four.chosen == "boundary" and four.model.is_rule and "einfache Regel" in four.model.note
     assert summary.horizons[2].metrics["boundary"]["n_test_periods"] == 3
     assert summary.horizons[4].metrics["boundary"]["n_test_periods"] == 1
+
+
+
+@SHARES_RUN
+def test_a_horizon_without_a_backtest_is_named_on_the_page(run, pipeline, sample_inputs):
+    """A horizon the editions allow no backtest for is stored with its reason, and the region page says that there
+    is no warning for it instead of leaving it out without a word."""
+    from ml.catalog import serving_catalog
+    from serving.report import ReportBuilder
+    from serving.state import ServiceState
+
+    settings, summary, tables = run
+    with Store(settings.store.path) as store:       # the profiles beside the stored warnings, as 'features' writes
+        store.upsert_regions(sample_inputs[3], None)
+        for name, frame in (("feature_values", pipeline.values), ("profiles", pipeline.profiles),
+                            ("model_matrix", pipeline.model)):
+            store.replace_table(name, frame)
+    skipped = tables["early_warning_skipped"]
+    assert skipped["horizon"].tolist() == [14] and skipped["reason"].iloc[0] == summary.skipped[14]
+    assert set(skipped["model_version"]) == {summary.model_version}
+    st = ServiceState(settings, serving_catalog(settings))
+    st.load()
+    snap = st.current()
+    assert snap.horizons == [1, 2] and list(snap.warning_skipped) == [14]
+    rid = sorted(snap.warnings["region_id"])[0]
+    page = ReportBuilder(settings, snap).region_page(rid)
+    assert ("Für 14 Jahre voraus gibt es keine Frühwarnung: die bisherigen Ausgaben reichen nicht für einen Rückblick "
+            "auf ungesehene Jahre") in page
+    # the API names it beside the horizons it serves, and a request for it gets the reason
+    from fastapi.testclient import TestClient
+    from serving.app import create_app
+
+    client = TestClient(create_app(st, settings))
+    for explain in (True, False):
+        body = client.post("/early_warning", json={"region_ids": [rid], "explain": explain}).json()
+        assert body["horizons"] == [1, 2] and body["horizons_without_warning"] == {"14": summary.skipped[14]}
+    r = client.post("/early_warning", json={"region_ids": [rid], "horizon": 14})
+    assert r.status_code == 404 and summary.skipped[14] in r.json()["message"]
