@@ -46,7 +46,7 @@ def repeated_editions(con, accepted: str) -> list[str]:
     rows = [r for r in rows if con.execute(
         "SELECT count(*) FROM observations x JOIN observations y ON x.region_id = y.region_id "
         "AND x.indicator_id = y.indicator_id AND x.value = y.value "
-        "WHERE x.indicator_id = ? AND x.period = ? AND y.period = ?", list(r[:3])).fetchone()[0] == r[3]]
+        "WHERE x.indicator_id = ? AND x.period = ? AND y.period = ?", list(r[:3])).fetchall()[0][0] == r[3]]
     pairs: dict[tuple[str, str, int], list[str]] = {}
     for indicator, first, second, n in rows:
         pairs.setdefault((first, second, n), []).append(indicator)
