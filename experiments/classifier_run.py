@@ -15,6 +15,7 @@ from models.lvq_interpret import (
     DIRECTIONS, direction_profile, leading_directions, prototype_profiles, relevance_matrix, relevance_sentence,
     unit_scale,
 )
+from models.typology import short_name
 
 GROUP_NAMES = {3: "Drittel", 4: "Viertel", 5: "Fünftel"}
 
@@ -60,7 +61,7 @@ def target_text(target: str, catalog: Catalog, period: str, groups: int, is_indi
     Ausländerinnen und Ausländer: Drittel der Gebiete 2022'), the planted types; None for the status class, which
     names itself."""
     if is_indicator:
-        return f"{catalog[target].name.split(' (')[0]}: {GROUP_NAMES.get(groups, 'Gruppen')} der Gebiete {period}"
+        return f"{short_name(catalog[target].name)}: {GROUP_NAMES.get(groups, 'Gruppen')} der Gebiete {period}"
     return {"status_label": None, "planted_type": "vorgegebene Typen"}.get(target, target)
 
 

@@ -386,8 +386,7 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
             "" if lvl is not None else "; set the level of its regions (level:)"))
         if parent is None and r is not None and _ags8(frame[f"c{r}"]):
             out.parent_code = 5
-            out.notes.append("the codes are 8-digit AGS, whose first five digits are the Kreis: parent_code: 5 and "
-                             "parent_level: kreis make it each Gemeinde's parent")
+            out.notes.append(AGS_NOTE)
         return out
     ind, val = find_column(table.header, "indicator_id"), find_column(table.header, "value")
     if fmt == "long" or (fmt == "unknown" and ind is not None and val is not None and ind != val):
@@ -474,8 +473,7 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
             "values of regions the store does not know are quarantined: where the store has no region list yet, "
             f"this file can give it, with a mapping of its own (format: regions, region_column: "
             f"{_q(out.region_column)}, level: the regions' level" + (
-                "; the codes are 8-digit AGS, whose first five digits are the Kreis: parent_code: 5 and "
-                "parent_level: kreis make it each Gemeinde's parent" if r is not None and _ags8(frame[f"c{r}"]) else "")
+                "; " + AGS_NOTE if r is not None and _ags8(frame[f"c{r}"]) else "")
             + ")")
     if out.region_column is None:
         out.notes.append("no region column found: set region_column" + ("".join(
@@ -493,6 +491,10 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
         else:
             out.notes.append("no period column and no reference year in the header or the file name: set period")
     return out
+
+
+AGS_NOTE = ("the codes are 8-digit AGS, whose first five digits are the Kreis: parent_code: 5 and parent_level: "
+            "kreis make it each Gemeinde's parent")
 
 
 def _ags8(codes: pd.Series) -> bool:

@@ -27,8 +27,10 @@ class Comparison:
         root = None if self.grouped else _single_root(snap.regions, at_level)
         self._label = {g: f"Mittel der {areas}" + (f" ({names.get(g, g)})" if g else f" ({names.get(root)})"
                                                    if root is not None else "") for g in self._size}
-        self._article = {g: "das " + text.split(" (")[0] + (f" ({names.get(g, g)})" if g else "")
-                         for g, text in self._label.items()}
+        self._article = {g: f"das Mittel der {areas}" + (f" ({names.get(g, g)})" if g else "") for g in self._size}
+        self._members: dict[str, set[str]] = {}
+        for r, g in self._group.items():
+            self._members.setdefault(g, set()).add(r)
         v = snap.values[snap.values["region_id"].isin(self._group)]
         v = v.assign(group=v["region_id"].map(self._group))
         self._cells = {(i, str(per), g): f for (i, per, g), f in v.groupby(["indicator_id", "period", "group"])}
@@ -47,8 +49,7 @@ class Comparison:
 
     def members(self, region_id: str) -> set[str]:
         """The regions the region is compared with (itself included)."""
-        g = self.group(region_id)
-        return {r for r, h in self._group.items() if h == g}
+        return self._members.get(self.group(region_id), set())
 
     def _published(self, region_id: str, indicator_id: str, period: str) -> pd.Series:
         f = self._cells.get((indicator_id, period, self.group(region_id)))

@@ -27,15 +27,12 @@ def repeated_editions(con, accepted: str) -> list[str]:
             WHERE value IS NOT NULL AND indicator_id IN (SELECT indicator_id FROM touched)
             GROUP BY indicator_id, period),
         steps AS (
-            SELECT indicator_id, period, n, k, h,
-                   lag(period) OVER w AS before, lag(n) OVER w AS n_before, lag(h) OVER w AS h_before
+            SELECT indicator_id, period, n, k, lag(period) OVER w AS before,
+                   coalesce(n = lag(n) OVER w AND h = lag(h) OVER w, false) AS same
             FROM prints WINDOW w AS (PARTITION BY indicator_id, length(period) ORDER BY period)),
         judged AS (
-            SELECT *, before IS NOT NULL AND n = n_before AND h = h_before AS same,
-                   count(*) FILTER (WHERE before IS NOT NULL AND n = n_before AND h = h_before)
-                       OVER (PARTITION BY indicator_id) AS n_same,
-                   count(*) FILTER (WHERE before IS NOT NULL AND NOT (n = n_before AND h = h_before))
-                       OVER (PARTITION BY indicator_id) AS n_moved
+            SELECT *, count(*) FILTER (WHERE same) OVER (PARTITION BY indicator_id) AS n_same,
+                   count(*) FILTER (WHERE before IS NOT NULL AND NOT same) OVER (PARTITION BY indicator_id) AS n_moved
             FROM steps)
         SELECT indicator_id, before, period, n FROM judged
         WHERE same AND n >= {MIN_REGIONS} AND k >= {MIN_DISTINCT} AND n_moved >= greatest(n_same, 1)
