@@ -8,7 +8,7 @@ from features.pipeline import run_pipeline
 from ml.config import load_settings
 from ml.catalog import effective_catalog
 from ml.importers import ingest_file
-from ml.io import read_crosswalk
+from ml.crosswalk import read_crosswalk
 from ml.paths import CATALOG_DIR, DATA_DIR
 from ml.store import Store
 

@@ -69,7 +69,8 @@ def features_job(settings: Settings, engine: str | None = None, crosswalk: Path 
     three as Parquet to ``features.output_dir``. Returns the pipeline result; ``result.warning_inputs`` is the
     inputs frame or None (fewer than two periods with a status index) and ``result.seconds`` the time taken."""
     from features.pipeline import FeatureError, run_pipeline
-    from ml.io import FileFormatError, read_crosswalk, write_parquet
+    from ml.crosswalk import read_crosswalk
+    from ml.io import FileFormatError, write_parquet
 
     catalog = catalog_for(settings)
     unknown = sorted({i for w in (settings.lebenslagen.indices or {}).values() for i in w if i not in catalog})

@@ -220,7 +220,11 @@ def read_delimited(path: Path, *, encoding: str = "auto", delimiter: str = "auto
     except FileFormatError as exc:
         raise FileFormatError(f"{path}: {exc}") from None
     header_text = buf[h_start:data_start].rstrip(b"\r\n").decode("utf-8", errors="replace")
-    delim = _sniff_delimiter(header_text, delimiter)
+    try:
+        delim = _sniff_delimiter(header_text, delimiter)
+    except FileFormatError as exc:
+        raise FileFormatError(f"{path}: {exc}; a title line above the header? 'sozialradar mapping suggest "
+                              f"{path}' finds the header (header_line)") from None
     header = [c.strip() for c in next(csv.reader([header_text], delimiter=delim))]
     notes = [f"encoding: {enc.note}", f"delimiter: {delim!r}"]
     table = None
@@ -506,37 +510,6 @@ def write_table(frame: pd.DataFrame, path: Path, sheet: str = "Daten") -> Path:
     else:
         safe.to_excel(path, index=False, sheet_name=sheet)
     return path
-
-
-CROSSWALK_ALIASES = {
-    "old_id": ("old_id", "alt", "plr_id_pre2021", "from_id", "source_id"),
-    "new_id": ("new_id", "neu", "plr_id_2021", "to_id", "target_id"),
-    "weight": ("weight", "gewicht", "share", "anteil"),
-}
-
-
-def read_crosswalk(path: Path) -> pd.DataFrame:
-    """A boundary crosswalk (old_id, new_id, weight): codes as text, weights in (0, 1]."""
-    path = Path(path)
-    table = read_table(path)
-    frame = table.frame()
-    lower = {h.strip().lower(): i for i, h in enumerate(table.header)}
-    cols = {}
-    for role, names in CROSSWALK_ALIASES.items():
-        found = next((lower[n] for n in names if n in lower), None)
-        if found is None:
-            raise FileFormatError(f"{path}: crosswalk needs a column {role} (or {', '.join(names[1:])}); "
-                                  f"header is {', '.join(table.header)}")
-        cols[role] = frame[f"c{found}"].str.strip()
-    out = pd.DataFrame({"old_id": cols["old_id"], "new_id": cols["new_id"],
-                        "weight": pd.to_numeric(cols["weight"], errors="coerce")})
-    bad = out["weight"].isna() | (out["weight"] <= 0) | (out["weight"] > 1 + 1e-6) | (out["old_id"] == "") | (
-        out["new_id"] == "")
-    if bad.any() or table.problems:
-        first = int(table.lines[np.flatnonzero(bad.to_numpy())[0]]) if bad.any() else table.problems[0].line
-        raise FileFormatError(f"{path}:{first}: crosswalk rows need old_id, new_id and a weight in (0, 1]; "
-                              f"{int(bad.sum()) + len(table.problems)} row(s) do not")
-    return out
 
 
 def write_parquet(frame: pd.DataFrame, path: Path) -> Path:

@@ -27,12 +27,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from ml.catalog import Catalog
 from ml.contracts import LEVELS
 from ml.file_periods import YEAR, file_period, header_period
+from ml.header_rows import EMPTY_NAME
 from ml.io import FileFormatError, RawTable, read_table
 from ml.parsing import MISSING_MARKERS, SECRECY_MARKERS, decide_decimal
+from ml.qualifiers import split_qualifiers
 from ml.regions import fold
 
 SYNONYMS: dict[str, str] = {
@@ -175,8 +178,13 @@ class Suggestion:
     sheet: str | None = None
     hierarchy: list[dict] = field(default_factory=list)
     code_parts: list[str] = field(default_factory=list)
-    parent_code: int | None = None
     """Columns that only repeat a part of each row's region code (Berlin's BEZ, PGR, BZR, PLR beside RAUMID)."""
+    parent_code: int | None = None
+    """For 8-digit AGS: the length of the code's part that is the parent's code (5, the Kreis)."""
+    level: str | None = None
+    """A region list's level, read from its code or name header ('Kreisschlüssel': kreis)."""
+    header_rows: int | None = None
+    """A header of several rows (or whose key columns have no name): how many, from ``header_line`` on."""
 
     def to_yaml(self) -> str:
         """The suggestion as a mapping file (YAML) with the unmatched columns and each match's score as comments."""
@@ -253,6 +261,8 @@ def _numeric_kind(values: pd.Series, decimal: str = ",") -> str | None:
     a decimal comma); None for a column without values."""
     text = values.astype("str").str.strip()
     text = text[~text.isin(MISSING_MARKERS) & ~text.isin(SECRECY_MARKERS) & text.ne("-")]
+    text = pd.Series(split_qualifiers(pa.array(text.to_numpy(dtype=object), pa.string()))[0].to_pylist(),
+                     index=text.index, dtype="str")          # '92550 p' is a number
     if text.empty:
         return None
     group = "," if decimal == "." else "."
@@ -282,10 +292,20 @@ def _head_copy(path: Path, lines: int = 400) -> Path:
     return tmp
 
 
-def find_header(path: Path, sheet: str | int | None = None, max_line: int = 15) -> tuple[RawTable, int, list[str]]:
-    """The table read at its header line, that line's number, and the title lines above it."""
+def find_header(path: Path, sheet: str | int | None = None,
+                max_line: int = 15) -> tuple[RawTable, int, list[str], int | None]:
+    """The table read at its header line, that line's number, the title lines above it, and the number of the
+    header's rows where it has several, or where its key columns have no name
+    (:func:`ml.header_rows.header_block`; joined into one row), else None."""
+    from ml.header_rows import combine_header_rows, first_rows, header_block
+
     best: RawTable | None = None
     titles: list[str] = []
+    rows = first_rows(path, sheet)
+    if block := header_block(rows):
+        start, n = block
+        table = combine_header_rows(read_table(path, sheet=sheet, header_line=start), n)
+        return table, start, [" ".join(c for c in row if c.strip()) for row in rows[:start - 1]], n
     try:
         first: RawTable | None = read_table(path, sheet=sheet)
     except FileFormatError:       # a title line without delimiters
@@ -294,7 +314,7 @@ def find_header(path: Path, sheet: str | int | None = None, max_line: int = 15) 
         width = max(len(first.header), first.cells.num_columns)
         filled = sum(1 for h in first.header if h.strip())
         if filled >= max(2, 0.6 * width) and not first.problems:
-            return first, 1, []
+            return first, 1, [], None
     line = 1
     for line in range(1, max_line + 1):
         try:
@@ -309,15 +329,16 @@ def find_header(path: Path, sheet: str | int | None = None, max_line: int = 15) 
         titles.append(" ".join(h for h in table.header if h.strip()))
     if best is None:
         if first is None:
-            return read_table(path, sheet=sheet), 1, []     # raises the reader's own error
-        return first, 1, []
-    return best, line, titles
+            return read_table(path, sheet=sheet), 1, [], None     # raises the reader's own error
+        return first, 1, [], None
+    return best, line, titles, None
 
 
 def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None = None) -> Suggestion:
     """Propose a mapping for ``path`` (see the module text)."""
     from ml.importers import (ALIASES, Mapping, detect_format, find_column, find_region_column, header_key,
                               norm_header)
+    from ml.crosswalk import crosswalk_in
     from ml.importers.mapping import distinct_headers
     from ml.importers.region_list import guess_hierarchy
 
@@ -327,7 +348,7 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
     head = _head_copy(path)
     cut = head != path
     try:
-        table, header_line, titles = find_header(head, sheet=sheet)
+        table, header_line, titles, header_rows = find_header(head, sheet=sheet)
     finally:
         if cut:
             shutil.rmtree(head.parent, ignore_errors=True)
@@ -335,7 +356,7 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
     names = distinct_headers(table.header)      # a repeated name is told apart by its order, as the import does
     fmt = detect_format(table.header)
     out = Suggestion(path=path, header_line=header_line, format=fmt if fmt != "unknown" else "wide",
-                     sheet=table.sheet)
+                     sheet=table.sheet, header_rows=header_rows)
     if fmt in ("mss", "inkar", "regions", "long"):
         out.notes.append(f"recognised as the {fmt} layout: "
                          + ("no mapping is needed" if fmt in ("mss", "inkar", "regions") else
@@ -346,6 +367,9 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
     frame = table.frame()
     decimal = decide_decimal([frame[c] for c in frame.columns], table.delimiter)[0]
     p = find_column(table.header, "period")
+    unnamed = [i for i, h in enumerate(table.header) if re.fullmatch(EMPTY_NAME.format(r"\d+"), h)]
+    if p is None:       # a column without a name (the Regionaldatenbank's first): its values are dates or years
+        p = next((i for i in unnamed if frame[f"c{i}"].str.strip().str.fullmatch(_PERIOD_CELL).all()), None)
     r = find_column(table.header, "region_id")
     if r is None:    # a key column (codes) before a column of names
         r = _key_column(table, p, decimal)
@@ -356,6 +380,8 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
     lvl = find_column(table.header, "level")
     out.level_column = table.header[lvl] if lvl is not None else None
     nm = find_column(table.header, "name")
+    if nm is None and r in unnamed:     # the unnamed text column beside the unnamed codes holds the names
+        nm = next((i for i in unnamed if i not in (p, r) and _numeric_kind(frame[f"c{i}"], decimal) == "text"), None)
     out.name_column = table.header[nm] if nm is not None and nm != r else None
     out.period_column = table.header[p] if p is not None else None
     title_years = {y for t in titles for y in [header_period(t)] if y}
@@ -367,6 +393,14 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
         if note:
             out.notes.append(note)
     geo, parent = find_column(table.header, "geometry"), find_column(table.header, "parent_id")
+    if fmt in ("unknown", "wide") and p is None and (roles := crosswalk_in(table.header, frame, decimal)):
+        old, new, weight = (repr(table.header[roles[k]]) for k in ("old_id", "new_id", "weight"))
+        out.format, out.region_column, out.name_column, out.period, out.period_hint = "crosswalk", None, None, None, None
+        out.notes = [f"a crosswalk of old areas onto new ones (old codes in {old}, new codes in {new}, weights in "
+                     f"{weight}), not a table of values: it is not imported; the old areas' values are carried onto "
+                     f"the new areas with it by 'sozialradar features --crosswalk {path.name}' (or 'crosswalk:' "
+                     "under 'features' in the configuration)"]
+        return out
     if fmt == "unknown" and p is None and (levels := guess_hierarchy(table.header, frame)):
         out.format, out.hierarchy = "regions", levels
         out.notes = [n for n in out.notes if "layout" not in n]
@@ -381,9 +415,15 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
         # a region list: attributes of places only (a code and a name column alone, too)
         out.format = "regions"
         out.notes = [n for n in out.notes if "layout" not in n]
+        from ml.importers.mapping import place_level
+
+        if lvl is None:
+            out.level = next((level for h in (out.region_column, out.name_column) if h for level in [place_level(h)]
+                              if level), None)
         out.notes.append("a region list: codes in " + repr(out.region_column) + (
             f", names in {out.name_column!r}" if out.name_column else "") + (
-            "" if lvl is not None else "; set the level of its regions (level:)"))
+            "" if lvl is not None else f"; the level {out.level!r} is read from the header: check it" if out.level
+            else "; set the level of its regions (level:)"))
         if parent is None and r is not None and _ags8(frame[f"c{r}"]):
             out.parent_code = 5
             out.notes.append(AGS_NOTE)
@@ -420,11 +460,13 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
     context = _file_context(path) if len(data_columns) == 1 else ""
     subject = file_subject(path)
     role_words = {norm_header(a) for aliases in ALIASES.values() for a in aliases}
+    texts: set[str] = set()       # columns of words, which no period makes values
     for i in data_columns:
         h = header[i]
         kind = _numeric_kind(frame[f"c{i}"], decimal)
         if kind == "text" or (norm_header(h) in role_words and kind != "integer" and kind != "decimal"):
             out.unmatched.append(names[i])
+            texts.add(names[i])
             continue
         hw = words(h)[0]
         generic = not [w for w in hw if w not in GENERIC]
@@ -481,10 +523,11 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
             f"{' '.join(breakdown_words(h))} (and not by region) cannot be imported as regions' values"
             for h in breakdowns) if breakdowns else "; for a table of one region (the whole city's or county's "
                                                     "values, one row per period) set region: its code or name"))
+    valued = [c for c in out.unmatched if c not in texts]
     if out.period_column is None and out.period is None and out.period_hint is None and (
-            out.unmatched or any(m.period is None for m in out.matches)):
-        yeared = [c for c in out.unmatched if header_period(c)]
-        if len(yeared) == len(out.unmatched) and all(m.period for m in out.matches):
+            valued or any(m.period is None for m in out.matches)):
+        yeared = [c for c in valued if header_period(c)]
+        if len(yeared) == len(valued) and yeared and all(m.period for m in out.matches):
             # every header names its year ('share_under18_census22'): a column mapped later needs it written out
             out.notes.append(f"every column names its year in the header: map one left without a match with it, "
                              f"e.g. {_q(yeared[0])}: {{indicator: ID, period: {_q(header_period(yeared[0]))}}}")
@@ -596,6 +639,10 @@ _KEY_WORDS = re.compile(r"(?i)(^|[\s_\-])(id|nr|no|code|key|schl|schluessel|kenn
                        r"_id$|id_|nummer")
 
 
+_PERIOD_CELL = r"(\d{1,2}\.\d{1,2}\.)?(19|20)\d\d(-\d{1,2}(-\d{1,2})?)?"
+"""A cell that is a year, a month or a date ('2022', '31.12.2022', '2022-12', '2022-12-31')."""
+
+
 def _key_column(table: RawTable, period: int | None, decimal: str = ",") -> int | None:
     """No header says 'region': the left-most column named like a key (…_id, Nr, Schlüssel) or of names, whose
     values are given for every row and do not repeat within a period."""
@@ -610,7 +657,9 @@ def _key_column(table: RawTable, period: int | None, decimal: str = ",") -> int 
         unique = (~values.duplicated()).all() if keys is None else not pd.DataFrame(
             {"k": keys.to_numpy(), "v": values.to_numpy()}).duplicated().any()
         kind = _numeric_kind(values, decimal)
-        if unique and (kind == "text" or (kind == "integer" and _KEY_WORDS.search(h))) and not breakdown_words(h):
+        unnamed_codes = re.fullmatch(EMPTY_NAME.format(r"\d+"), h) and values.str.fullmatch(r"[\w-]+").all()
+        if unique and (kind == "text" or (kind == "integer" and _KEY_WORDS.search(h)) or unnamed_codes) and \
+                not breakdown_words(h):
             return i
     return None
 
@@ -689,6 +738,8 @@ def render_yaml(s: Suggestion) -> str:
              f"#   sozialradar ingest {s.path.name} --mapping THIS_FILE",
              "# matches with a score below 0.7 are uncertain; unmatched columns are listed at the end"]
     lines += [f"# note: {n}" for n in s.notes]
+    if s.format == "crosswalk":       # nothing to import: the note says where the file goes
+        return "\n".join(lines[:1] + lines[3:]).replace(": check every line before importing with", "") + "\n"
     if s.format in ("mss", "inkar"):
         lines.append(f"format: {s.format}")
         return "\n".join(lines) + "\n"
@@ -698,6 +749,8 @@ def render_yaml(s: Suggestion) -> str:
         lines.append(f"sheet: {_q(s.sheet)}")
     if s.header_line != 1:
         lines.append(f"header_line: {s.header_line}")
+    if s.header_rows:
+        lines.append(f"header_rows: {s.header_rows}   # the header's rows, joined into one name per column")
     if s.hierarchy:
         lines.append("hierarchy:")
         for h in s.hierarchy:
@@ -712,7 +765,9 @@ def render_yaml(s: Suggestion) -> str:
         lines.append("# region_column: ''   # the column of region codes or names")
         lines.append("# region: ''          # or, for a table of one region (the whole city or county): its code or name")
     if s.format == "regions":
-        if s.level_column is None:
+        if s.level_column is None and s.level is not None:
+            lines.append(f"level: {s.level}   # from the header: check it (" + "|".join(LEVELS) + ")")
+        elif s.level_column is None:
             lines.append("# level: stadtteil   # the level of every region: " + "|".join(LEVELS))
         if s.parent_code is not None:
             lines.append(f"# parent_code: {s.parent_code}      # each region's parent: the first {s.parent_code} "

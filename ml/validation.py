@@ -19,6 +19,7 @@ import pyarrow as pa
 from ml.catalog import Catalog
 from ml.contracts import FLAGS
 from ml.parsing import INVALID_CODE, install_macros
+from ml.qualifiers import ESTIMATED, qualifier_note, split_qualifiers
 from ml.regions import RegionLookup
 
 REQUIRED_COLUMNS = ("line", "region_id", "indicator_id", "period", "value")
@@ -134,6 +135,21 @@ def _resolve_names(con: duckdb.DuckDBPyConnection, rules: Rules) -> None:
         con.unregister("v_named")
 
 
+def _marks_taken_off(cells: pa.Table | pd.DataFrame) -> pa.Table | pd.DataFrame:
+    """The cells with no mark of official statistics beside a value ('92550 p', '(12,0)'): where any cell has one,
+    an Arrow table with the values taken off and the marks in a column ``qualifier`` (:mod:`ml.qualifiers`); else
+    the cells as they came (a table of plain numbers costs one vectorised look at the last characters)."""
+    frame = isinstance(cells, pd.DataFrame)
+    values = pa.array(cells["value"].astype(object), pa.string(), from_pandas=True) if frame else cells.column("value")
+    if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
+        return cells
+    cleaned, marks = split_qualifiers(values)
+    if marks is None:
+        return cells
+    table = pa.Table.from_pandas(cells.astype({"value": object}), preserve_index=False) if frame else cells
+    return table.set_column(table.column_names.index("value"), "value", cleaned).append_column("qualifier", marks)
+
+
 def _flag_case(expr: str) -> str:
     whens = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in FLAG_ALIASES.items())
     return f"CASE {expr} {whens} ELSE NULL END"
@@ -148,7 +164,10 @@ def validate_long(con: duckdb.DuckDBPyConnection, cells: pa.Table | pd.DataFrame
     if rules.decimal not in (",", "."):
         raise ValueError(f"decimal must be ',' or '.'; got {rules.decimal!r}")
     install_macros(con)
+    cells = _marks_taken_off(cells)
+    names = cells.column_names if isinstance(cells, pa.Table) else list(cells.columns)
     opt = {c: (f"s.{c}" if c in names else ("'value'" if c == "column" else "''")) for c in OPTIONAL_COLUMNS}
+    qualifier = "s.qualifier" if "qualifier" in names else "''"
     con.register("v_src", cells)
     con.register("v_regions", pa.table({"region_id": pa.array(sorted(rules.regions), pa.string())}))
     con.register("v_cat", catalog_table(rules.catalog))
@@ -184,7 +203,8 @@ def validate_long(con: duckdb.DuckDBPyConnection, cells: pa.Table | pd.DataFrame
                    sr_cell_kind({opt['numerator']}) AS num_kind,
                    sr_finite(sr_number({opt['denominator']}, '{dec}')) AS denominator,
                    sr_cell_kind({opt['denominator']}) AS den_kind,
-                   {_flag_case("lower(trim(coalesce(" + opt['flag'] + ", '')))")} AS flag_code
+                   {_flag_case("lower(trim(coalesce(" + opt['flag'] + ", '')))")} AS flag_code,
+                   {qualifier} AS qualifier
             FROM v_src s
             JOIN v_codes rc ON rc.raw = coalesce(s.region_id, '') AND rc.lvl = trim(coalesce({opt['region_level']}, ''))
             JOIN v_periods rp ON rp.raw = coalesce(s.period, '')
@@ -244,8 +264,10 @@ def validate_long(con: duckdb.DuckDBPyConnection, cells: pa.Table | pd.DataFrame
             CREATE OR REPLACE TEMP TABLE v_checked AS
             SELECT p.line, p.src_column, p.raw_value, p.region_id, p.indicator_id, p.period, p.value,
                    p.numerator, p.denominator,
-                   CASE WHEN p.value_kind = 'secret' THEN 'suppressed' ELSE p.flag_code END AS flag,
-                   {reason} AS q
+                   CASE WHEN p.value_kind = 'secret' THEN 'suppressed'
+                        WHEN p.qualifier IN ({", ".join(repr(e) for e in ESTIMATED)}) AND p.flag_code = 'ok'
+                        THEN 'estimated' ELSE p.flag_code END AS flag,
+                   p.qualifier, {reason} AS q
             FROM v_parsed p
             LEFT JOIN v_regions r ON r.region_id = p.region_id
             LEFT JOIN v_cat c ON c.indicator_id = p.indicator_id
@@ -292,6 +314,8 @@ def validate_long(con: duckdb.DuckDBPyConnection, cells: pa.Table | pd.DataFrame
             ORDER BY 1, 2
             """
         ).df()
+        marks = dict(con.execute("SELECT qualifier, count(*) FROM v_checked WHERE q IS NULL AND qualifier <> '' "
+                                 "GROUP BY ALL").fetchall())
         n_in = con.execute("SELECT count(*) FROM v_checked").fetchall()[0][0]
         n_acc = n_in - len(quarantined)
         identical = con.execute("SELECT coalesce(sum(n - 1), 0) FROM v_dups WHERE n_sig = 1").fetchall()[0][0]
@@ -307,6 +331,8 @@ def validate_long(con: duckdb.DuckDBPyConnection, cells: pa.Table | pd.DataFrame
     if padded:
         notes.append(f"region codes written without leading zeros read as the store's codes: {example}"
                      + (f" and {padded - 1} more" if padded > 1 else ""))
+    if note := qualifier_note(marks):
+        notes.append(note)
     if identical:
         notes.append(f"{int(identical)} rows repeat another row exactly; each such observation is stored once")
     if left_out:

@@ -14,6 +14,8 @@ import pyarrow as pa
 from ml.catalog import FORMAT_CATALOGS, effective_catalog
 from ml.config import Settings
 from ml.contracts import IMPORT_FORMATS
+from ml.crosswalk import refuse_crosswalk
+from ml.header_rows import combine_header_rows
 from ml.importers.age import adapt_age
 from ml.importers.copies import repeated_editions
 from ml.importers.detect import detect_format
@@ -112,6 +114,7 @@ def ingest_file(path: Path | str, store: Store, settings: Settings, *, fmt: str 
         table = read_table(path, encoding=mapping.encoding or ingest.encoding,
                            delimiter=mapping.delimiter or ingest.delimiter, header_line=mapping.header_line,
                            sheet=mapping.sheet)
+        table = combine_header_rows(table, mapping.header_rows) if mapping.header_rows else table
     except FileFormatError as exc:
         return _failed(store, report, str(exc))
     except Exception as exc:
@@ -133,6 +136,7 @@ def ingest_file(path: Path | str, store: Store, settings: Settings, *, fmt: str 
             elif chosen == "measures":
                 _ingest_measures(table, mapping, store, settings, report)
             elif chosen == "unknown":
+                refuse_crosswalk(table)
                 raise FileFormatError(
                     f"{path}: cannot recognise the layout from the header ({', '.join(table.header[:12])}); "
                     "pass --format and, for wide files, --mapping"

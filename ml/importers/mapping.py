@@ -53,6 +53,9 @@ class Mapping(BaseModel):
 
     format: Literal["regions", "long", "wide", "mss", "inkar", "age", "facilities", "measures"] | None = None
     header_line: int = Field(1, ge=1)
+    header_rows: int | None = Field(None, ge=1, le=5, description="a header of several rows from header_line on "
+                                    "(the Regionaldatenbank's, INKAR's export): joined into one name per column, "
+                                    "columns without one named 'Spalte N', the lines after the table left out")
     sheet: str | int | None = None
     encoding: Literal["auto", "utf-8", "cp1252", "latin-1", "utf-16"] | None = None
     delimiter: Literal["auto", ";", ",", "\t", "|"] | None = None
@@ -146,7 +149,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "numerator": ("numerator", "zaehler"),
     "denominator": ("denominator", "nenner"),
     "flag": ("flag", "kennzeichen", "status"),
-    "name": ("name", "bezeichnung", "gebietsname", "gemeinde", "gemeindename", "sozialraumname", "plrname"),
+    "name": ("name", "bezeichnung", "gebietsname", "gemeinde", "gemeindename", "sozialraumname", "plrname",
+             "raumeinheit"),
     "level": ("level", "ebene"),
     "parent_id": ("parent_id", "parentid", "parent", "uebergeordnet"),
     "geometry": ("geometry", "geometrie", "geojson", "geom", "wkt"),
@@ -213,7 +217,8 @@ PLACE_WORDS = {"municipality", "municipal", "district", "county", "region", "reg
 """Words for a place in a name column's header ('municipality_name', 'Gemeindebezeichnung'), besides the levels."""
 
 _NAME_WORDS = ("bezeichnung", "name", "names")
-_LINKS = {"der", "des", "of", "the"}
+_CODE_WORDS = ("schluessel", "kennziffer", "kennzahl", "nummer", "code", "key", "number", "nr", "no", "id")
+_LINKS = {"der", "des", "of", "the", "amtlicher", "amtliche", "amtl", "official", "statistischer", "statistische"}
 
 
 def _place(word: str) -> bool:
@@ -221,39 +226,74 @@ def _place(word: str) -> bool:
         word.endswith("s") and canonical_level(word[:-1]) is not None)      # 'Stadtteils', 'Kreis' + 's'
 
 
-def names_places(header: str) -> bool:
-    """Whether a header names the names of places: 'municipality_name', 'district name', 'Gemeindename',
-    'Stadtteilbezeichnung', 'Name der Gemeinde', 'Kreis (Name)' — a name word with only place words beside it
-    (so 'indicator_name' or 'Name des Trägers' are not)."""
+def _of_places(header: str, words: tuple[str, ...]) -> bool:
+    """Whether ``header`` is one of ``words`` with only place words beside it, or one compound of a place word
+    and one of them."""
     parts = re.findall(r"[a-z]+", fold(re.sub(r"(?<=[a-zäöüß])(?=[A-ZÄÖÜ])", " ", str(header))))
     parts = [w for w in parts if w not in _LINKS]
     if not parts:
         return False
-    named = [i for i, w in enumerate(parts) if w in _NAME_WORDS]
+    named = [i for i, w in enumerate(parts) if w in words]
     if named:
         rest = [w for i, w in enumerate(parts) if i not in named]
         return len(named) == 1 and bool(rest) and all(_place(w) for w in rest)
-    if len(parts) == 1:       # one compound: 'gemeindename', 'stadtteilbezeichnung'
-        for end in _NAME_WORDS:
+    if len(parts) == 1:       # one compound: 'gemeindename', 'kreisschluessel'
+        for end in words:
             if parts[0].endswith(end) and len(parts[0]) > len(end):
                 return _place(parts[0][:-len(end)])
     return False
 
 
+def names_places(header: str) -> bool:
+    """Whether a header names the names of places: 'municipality_name', 'district name', 'Gemeindename',
+    'Stadtteilbezeichnung', 'Name der Gemeinde', 'Kreis (Name)' — a name word with only place words beside it
+    (so 'indicator_name' or 'Name des Trägers' are not)."""
+    return _of_places(header, _NAME_WORDS)
+
+
+def codes_places(header: str) -> bool:
+    """Whether a header names the codes of places: 'Kreisschlüssel', 'Amtlicher Gemeindeschlüssel',
+    'Gemeindekennziffer', 'Kreis-Nr.', 'municipality_code', 'Nummer des Stadtteils' — a code word with only
+    place words beside it (so 'household_id' or 'Träger-Nr.' are not)."""
+    return _of_places(header, _CODE_WORDS)
+
+
+def place_level(header: str) -> str | None:
+    """The level a region list's code or name header names: 'kreis' for 'Kreisschlüssel', 'Kreis (Name)' or
+    'Kreis'; 'stadtteil' for 'Nummer des Stadtteils'; None where it names none or two ('municipality_code')."""
+    if not (codes_places(header) or names_places(header) or canonical_level(header)):
+        return None
+    parts = [w for w in re.findall(r"[a-z]+", fold(re.sub(r"(?<=[a-zäöüß])(?=[A-ZÄÖÜ])", " ", str(header))))
+             if w not in _LINKS]
+    words = []
+    for w in parts:
+        words.append(w)
+        for end in _CODE_WORDS + _NAME_WORDS:
+            if w.endswith(end) and len(w) > len(end):
+                words.append(w[:-len(end)])
+    found = {canonical_level(w) or (canonical_level(w[:-1]) if w.endswith("s") else None) for w in words} - {None}
+    return found.pop() if len(found) == 1 else None
+
+
 def find_column(header: list[str], role: str, explicit: str | None = None) -> int | None:
     """The header of a raw table that matches one of ``names`` (folded German spelling), or None. For the
-    names of the regions, where no header is one of them, the one header that names places' names
-    (:func:`names_places`: 'municipality_name', 'Name der Gemeinde')."""
+    names and codes of the regions, where no header is one of them, the one header that names places' names
+    (:func:`names_places`: 'municipality_name', 'Name der Gemeinde') or codes (:func:`codes_places`:
+    'Kreisschlüssel')."""
     if explicit is not None:
         return column_position(header, explicit, role)
     wanted = {norm_header(a) for a in ALIASES[role]}
     for i, name in enumerate(header):
         if norm_header(name) in wanted:
             return i
-    if role == "name":
-        found = [i for i, name in enumerate(header) if names_places(name)]
+    if role in ("name", "region_id"):
+        found = [i for i, name in enumerate(header) if (names_places if role == "name" else codes_places)(name)]
         if len(found) == 1:
             return found[0]
+    if role == "name":      # 'Kreisschlüssel; Kreis': the one header that is a level word names the places
+        levels = [i for i, name in enumerate(header) if canonical_level(name)]
+        if len(levels) == 1 and find_column(header, "region_id") not in (None, levels[0]):
+            return levels[0]
     return None
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ml.catalog import Catalog
+from ml.crosswalk import refuse_crosswalk
 from ml.file_periods import header_period
 from ml.importers.common import Adapted, cell_column, empty_long, melt, period_position, year_end_stands
 from ml.importers.mapping import (
@@ -33,6 +34,7 @@ def adapt_wide(table: RawTable, mapping: Mapping, catalog: Catalog, dash: str = 
     own_periods = bool(mapping.columns) and all(isinstance(v, ColumnSpec) and v.period
                                                 for v in mapping.columns.values())
     if p is None and mapping.period is None and not own_periods:
+        refuse_crosswalk(table)
         yeared = [(k, v, header_period(k)) for k, v in mapping.columns.items()
                   if not isinstance(v, ColumnSpec) and header_period(k)]
         raise FileFormatError(f"{table.path}: wide format needs a period column, a fixed 'period' in the mapping, "

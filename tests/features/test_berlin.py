@@ -10,7 +10,7 @@ from features.steps import harmonise_boundaries
 from ml.config import load_settings
 from ml.catalog import effective_catalog
 from ml.importers import ingest_file
-from ml.io import read_crosswalk
+from ml.crosswalk import read_crosswalk
 from ml.paths import CATALOG_DIR, DATA_DIR
 from ml.store import Store
 

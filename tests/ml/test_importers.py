@@ -473,6 +473,55 @@ def test_names_places_holds_for_place_words_and_one_name_word_only(places, name_
         assert not names_places(sep.join([other, *parts]))
 
 
+@pytest.mark.parametrize("header, codes, level", [
+    ("Kreisschlüssel", True, "kreis"), ("Amtlicher Gemeindeschlüssel", True, "gemeinde"),
+    ("Gemeindekennziffer", True, "gemeinde"), ("Kreis-Nr.", True, "kreis"), ("Nummer des Stadtteils", True, "stadtteil"),
+    ("Ortsteilnummer", True, "ortsteil"), ("PLR-ID", True, "planungsraum"), ("Sozialraum Nr", True, "sozialregion"),
+    ("municipality_code", True, None), ("district_no", True, None), ("LOR-Schlüssel", True, None),
+    ("household_id", False, None), ("Träger-Nr.", False, None), ("indicator_code", False, None), ("Nr", False, None),
+    ("id", False, None), ("Einwohner", False, None), ("Kreis", False, "kreis"), ("Gemeindename", False, "gemeinde"),
+])
+def test_a_header_names_the_codes_of_places_only_with_place_words_beside_it(header, codes, level):
+    """'Kreisschlüssel' or 'Amtlicher Gemeindeschlüssel' holds places' codes, 'household_id' or 'Träger-Nr.' does
+    not; the level a header names is read from its place word, none where the word names no German level."""
+    from ml.importers.mapping import codes_places, place_level
+
+    assert codes_places(header) is codes
+    assert place_level(header) == level
+
+
+@hsettings(max_examples=200, deadline=None)
+@given(st.sampled_from(["Kreis", "Gemeinde", "Stadtteil", "Bezirk", "Ortsteil", "Planungsraum"]),
+       st.sampled_from(["Schlüssel", "schlüssel", "Nr", "nummer", "ID", "Kennziffer", "code"]),
+       st.sampled_from(["", "_", " ", "-"]), st.sampled_from(["", "Amtlicher ", "Statistischer "]),
+       st.sampled_from(["", "Träger", "Haushalt", "Indikator", "Person"]))
+def test_codes_places_holds_for_a_level_and_one_code_word(level, code, sep, qualifier, other):
+    """A level word joined to a code word, in any spelling, names places' codes of that level; with a word for
+    something else beside them it does not."""
+    from ml.importers.mapping import codes_places, place_level
+    from ml.regions import canonical_level
+
+    header = qualifier + level + sep + code
+    assert codes_places(header) and place_level(header) == canonical_level(level)
+    if other:
+        assert not codes_places(f"{other} {header}")
+
+
+def test_a_code_column_no_alias_names_is_the_region_column_when_it_is_the_only_one(store, settings, tmp_path):
+    """'Kreisschlüssel' beside 'Kreis' (the names): the codes are the regions, the names their names; two code
+    columns ('Kreis-Nr.', 'Gemeinde-Nr.') leave the choice to the mapping."""
+    from ml.importers import find_column
+
+    assert find_column(["Kreisschlüssel", "Kreis", "Einwohner"], "region_id") == 0
+    assert find_column(["Kreisschlüssel", "Kreis", "Einwohner"], "name") == 1
+    assert find_column(["Kreis-Nr.", "Gemeinde-Nr.", "Einwohner"], "region_id") is None
+    assert find_column(["Kreis", "Einwohner"], "name") is None          # a level word alone names the regions
+    path = write(tmp_path / "kreise_2022.csv", "Kreisschlüssel;Kreis;Einwohner\n01054;Nordfriesland;168489\n")
+    regions = write(tmp_path / "r.yaml", "format: regions\nlevel: kreis\n")
+    rep = ingest_file(path, store, settings, fmt="regions", mapping=load_mapping(regions))
+    assert rep.status == "ok" and store.regions().set_index("region_id").loc["01054", "name"] == "Nordfriesland"
+
+
 def test_the_one_column_naming_places_names_is_the_name_column(store, settings, tmp_path):
     """'Gemeindename' or 'municipality_name' holds the regions' names; where two do (a hierarchy's 'bzr_name'
     and 'stadtteil_name'), none is taken for the names."""

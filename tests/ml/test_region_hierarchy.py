@@ -250,3 +250,24 @@ def test_a_list_of_ags_and_names_is_suggested_as_regions_with_the_kreis_as_paren
     assert store.regions().set_index("region_id").loc["01054002", "parent_id"] == "01054"
     other = suggest_mapping(write(tmp_path / "viertel.csv", "nr;Stadtteilname\n11;Hafen\n12;Altstadt\n"), catalog)
     assert other.format == "regions" and other.parent_code is None and "parent_code" not in other.to_yaml()
+
+
+def test_a_list_of_kreise_names_the_kreise_created_for_the_gemeinden(store, settings, tmp_path, catalog):
+    """The path of a county with the census table: the Gemeinden's Kreise are created as 'Kreis 01054'; a list of
+    the Kreise ('Kreisschlüssel; Kreis', a header no alias names) is suggested as a region list of level kreis,
+    its names taken from the 'Kreis' column, and importing it names the created Kreise and keeps their Gemeinden."""
+    gemeinden = write(tmp_path / "gemeinden.csv", "ags;Gemeindename\n01054001;Achtrup\n01055001;Ahrensbök\n")
+    mapping = write(tmp_path / "g.yaml", "format: regions\nregion_column: ags\nlevel: gemeinde\nparent_code: 5\n"
+                                         "parent_level: kreis\n")
+    assert ingest_file(gemeinden, store, settings, mapping=load_mapping(mapping)).status == "ok"
+    assert store.regions().set_index("region_id").loc["01054", "name"] == "Kreis 01054"
+    kreise = write(tmp_path / "kreise.csv", "Kreisschlüssel;Kreis\n01054;Nordfriesland\n01055;Ostholstein\n")
+    s = suggest_mapping(kreise, catalog)
+    assert (s.format, s.region_column, s.name_column, s.level) == ("regions", "Kreisschlüssel", "Kreis", "kreis")
+    assert "level: kreis   # from the header: check it" in s.to_yaml()
+    rep = ingest_file(kreise, store, settings, mapping=load_mapping(write(tmp_path / "k.yaml", s.to_yaml())))
+    assert rep.status == "ok" and rep.rows_accepted == 2
+    regions = store.regions().set_index("region_id")
+    assert regions.loc[["01054", "01055"], "name"].tolist() == ["Nordfriesland", "Ostholstein"]
+    assert regions.loc[["01054", "01055"], "level"].tolist() == ["kreis", "kreis"]
+    assert regions.loc[["01054001", "01055001"], "parent_id"].tolist() == ["01054", "01055"]

@@ -1,0 +1,129 @@
+"""Boundary crosswalks: a table that spreads each old area's values over the new areas it became (old code, new
+code, weight), as a city publishes it when its small areas are redrawn.
+
+The columns are found by what their headers say, not by one publisher's names: a word for old and new
+('alt'/'neu', 'old'/'new', 'von'/'nach', 'bisher', 'pre2021'), else two code columns that name different years
+(the earlier is the old one: 'PLR_2006', 'PLR_2021'); the weight by a word for a share or weight ('weight',
+'Gewicht', 'Flächenanteil', 'Anteil in %'). Weights written in percent (a '%' or 'Prozent' in the header) are
+divided by 100; decimal commas are read as the importer reads them.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ml.io import FileFormatError, read_table
+from ml.regions import fold
+
+OLD_WORDS = {"old", "alt", "alte", "alter", "altes", "from", "source", "von", "bisher", "bisherig", "bisherige",
+             "vorher", "frueher", "pre", "before", "vor", "ursprung", "ursprungs", "quelle"}
+NEW_WORDS = {"new", "neu", "neue", "neuer", "neues", "to", "target", "nach", "ziel", "post", "after", "aktuell",
+             "aktuelle", "jetzt", "kuenftig"}
+WEIGHT_WORDS = {"weight", "weights", "gewicht", "gewichte", "gewichtung", "share", "anteil", "faktor", "factor",
+                "proportion", "fraction", "quote", "ratio"}
+PERCENT = re.compile(r"%|prozent|percent|\bpct\b", re.IGNORECASE)
+
+
+def _words(header: str) -> list[str]:
+    """A header's words, folded, camel case split ('PLR_alt' → plr, alt; 'pre2021' → pre, 2021)."""
+    text = re.sub(r"(?<=[a-zäöüß])(?=[A-ZÄÖÜ])", " ", str(header))
+    return re.findall(r"[a-z]+|\d+", fold(text))
+
+
+def _year(header: str) -> int | None:
+    years = [int(w) for w in _words(header) if re.fullmatch(r"(19|20)\d\d", w)]
+    return years[0] if len(years) == 1 else None
+
+
+def _weight(header: str) -> bool:
+    return any(w in WEIGHT_WORDS or any(w.endswith(e) and len(w) > len(e) for e in ("anteil", "gewicht"))
+               for w in _words(header))
+
+
+def crosswalk_roles(header: list[str]) -> dict[str, int] | str:
+    """The positions of the old code, the new code and the weight in ``header``; or, where they cannot be told,
+    a sentence saying what is missing."""
+    weight = [i for i, h in enumerate(header) if _weight(h)]
+    rest = [i for i in range(len(header)) if i not in weight]
+    old = [i for i in rest if set(_words(header[i])) & OLD_WORDS and not set(_words(header[i])) & NEW_WORDS]
+    new = [i for i in rest if set(_words(header[i])) & NEW_WORDS and not set(_words(header[i])) & OLD_WORDS]
+    if len(old) != 1 or len(new) != 1:
+        years = {i: _year(header[i]) for i in rest}
+        years = {i: y for i, y in years.items() if y is not None}
+        if len(years) == 2 and len(set(years.values())) == 2:
+            first, second = sorted(years, key=years.get)
+            old, new = [first], [second]
+        elif len(old) == 1 and len(new) != 1:
+            new = [i for i in rest if i != old[0] and i in years] or new
+        elif len(new) == 1 and len(old) != 1:
+            old = [i for i in rest if i != new[0] and i in years] or old
+    missing = [what for what, found in (("the old areas' codes", old), ("the new areas' codes", new),
+                                        ("the weight", weight)) if len(found) != 1]
+    if missing:
+        return (f"{' and '.join(missing)} not told apart by the header; name the columns old_id, new_id and weight "
+                "(or alt, neu and Gewicht)")
+    return {"old_id": old[0], "new_id": new[0], "weight": weight[0]}
+
+
+def read_crosswalk(path: Path) -> pd.DataFrame:
+    """A boundary crosswalk (old_id, new_id, weight): codes as text, weights in (0, 1]."""
+    from ml.parsing import decide_decimal, parse_numbers
+
+    path = Path(path)
+    table = read_table(path)
+    frame = table.frame()
+    roles = crosswalk_roles(table.header)
+    if isinstance(roles, str):
+        raise FileFormatError(f"{path}: not read as a crosswalk: {roles}; header is {', '.join(table.header)}")
+    cols = {role: frame[f"c{i}"].str.strip() for role, i in roles.items()}
+    decimal = decide_decimal([cols["weight"]], table.delimiter)[0]
+    weight = pd.Series(parse_numbers(cols["weight"], decimal).values, index=frame.index, dtype=float)
+    if PERCENT.search(table.header[roles["weight"]]):
+        weight = weight / 100
+    out = pd.DataFrame({"old_id": cols["old_id"], "new_id": cols["new_id"], "weight": weight})
+    bad = out["weight"].isna() | (out["weight"] <= 0) | (out["weight"] > 1 + 1e-6) | (out["old_id"] == "") | (
+        out["new_id"] == "")
+    if bad.any() or table.problems:
+        first = int(table.lines[np.flatnonzero(bad.to_numpy())[0]]) if bad.any() else table.problems[0].line
+        hint = ("; weights above 1 look like percent: write '%' in the weight's header" if (
+            out["weight"] > 1 + 1e-6).any() and (out["weight"] <= 100).all() else "")
+        raise FileFormatError(f"{path}:{first}: crosswalk rows need an old code ({table.header[roles['old_id']]!r}), "
+                              f"a new code ({table.header[roles['new_id']]!r}) and a weight in (0, 1] "
+                              f"({table.header[roles['weight']]!r}); {int(bad.sum()) + len(table.problems)} row(s) "
+                              f"do not{hint}")
+    return out
+
+
+def crosswalk_in(header: list[str], frame: pd.DataFrame, decimal: str) -> dict[str, int] | None:
+    """The roles of a table that is a crosswalk (see :func:`crosswalk_roles`), or None: besides the headers, the
+    weights of most old areas (four in five of those with more than one row) must add up to one whole (1 or
+    100 %), which a table of values does not."""
+    from ml.parsing import parse_numbers
+
+    roles = crosswalk_roles(header)
+    if isinstance(roles, str):
+        return None
+    weight = pd.Series(parse_numbers(frame[f"c{roles['weight']}"], decimal).values, index=frame.index)
+    whole = 100.0 if PERCENT.search(header[roles["weight"]]) else 1.0
+    groups = weight.groupby(frame[f"c{roles['old_id']}"].str.strip().to_numpy())
+    sums, sizes = groups.sum(), groups.size()
+    split = sums[sizes > 1]
+    if weight.isna().mean() > 0.05 or len(split) < 2:
+        return None
+    return roles if (np.abs(split - whole) <= 0.02 * whole).mean() >= 0.8 else None
+
+
+def refuse_crosswalk(table) -> None:
+    """Raise ``FileFormatError`` where a table given to the import (a :class:`ml.io.RawTable`) is a crosswalk:
+    it names it and says where it goes, instead of an error about its layout."""
+    from ml.parsing import decide_decimal
+
+    frame = table.frame()
+    decimal = decide_decimal([frame[c] for c in frame.columns], table.delimiter)[0]
+    if crosswalk_in(table.header, frame, decimal):
+        raise FileFormatError(f"{table.path}: a crosswalk of old areas onto new ones, not a table of values: it is "
+                              f"not imported; give it to 'sozialradar features --crosswalk {table.path}'")
