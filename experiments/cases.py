@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from features.pipeline import run_pipeline
-from ml.config import load_settings
 from ml.catalog import effective_catalog
-from ml.importers import ingest_file
+from ml.config import load_settings
 from ml.crosswalk import read_crosswalk
+from ml.importers import ingest_file, load_mapping
 from ml.paths import CATALOG_DIR, DATA_DIR
 from ml.store import Store
 
@@ -100,6 +100,40 @@ def berlin_447_store(shared: Path, tmp: Path, years=(2017, 2019)):
         store.replace_table("model_matrix", result.model)
         geometry = read_geojson(shared / "berlin_lor_geometry" / "lor_planungsraeume_until2020_447_simplified.geojson")
         store_geometry(store, geometry)
+    return settings
+
+
+def census_county_store(shared: Path, tmp: Path, land: str = "10"):
+    """A county without a status index, as a new analyst builds it from the Zensus 2022 per Gemeinde: the
+    Gemeinden of one Land (``land``: the AGS's first two digits; Saarland's 52 by default) with their Kreise
+    created from the AGS, the values as ``mapping suggest`` maps them, profiles, and a typology of the 65+ share,
+    the foreigners' share and the household size. Returns the settings (store, MLflow database in ``tmp``)."""
+    from experiments.jobs import features_job, typology_job
+    from ml.suggest import suggest_mapping
+
+    config = tmp / "kreis.yaml"
+    config.write_text("training:\n  typology:\n    features: [anteil_65plus, auslaender_anteil, haushaltsgroesse]\n"
+                      "    k_min: 2\n    k_max: 5\n", encoding="utf-8")
+    settings = load_settings(config, env={
+        "SOZIALRADAR_STORE__PATH": str(tmp / "kreis.duckdb"), "SOZIALRADAR_INGEST__REPORT_DIR": str(tmp / "q"),
+        "SOZIALRADAR_TRACKING__URI": f"sqlite:///{tmp}/mlflow.db", "SOZIALRADAR_FEATURES__OUTPUT_DIR": str(tmp / "f")})
+    source = shared / "germany_kreise_inkar_gerda" / "municipality_census2022.csv"
+    lines = source.read_text(encoding="utf-8").splitlines()
+    table = tmp / "zensus_2022.csv"
+    table.write_text("\n".join([lines[0]] + [line for line in lines[1:] if line.startswith(land)]) + "\n",
+                     encoding="utf-8")
+    regions = tmp / "gemeinden.yaml"
+    regions.write_text("format: regions\nregion_column: ags\nlevel: gemeinde\nparent_code: 5\nparent_level: kreis\n",
+                       encoding="utf-8")
+    values = tmp / "zensus.yaml"
+    values.write_text(suggest_mapping(table, effective_catalog(settings, [])).to_yaml(), encoding="utf-8")
+    with Store(settings.store.path) as store:
+        for mapping in (regions, values):
+            rep = ingest_file(table, store, settings, mapping=load_mapping(mapping))
+            if rep.status != "ok":
+                raise RuntimeError(f"{table} with {mapping.name}: {rep.status} {rep.message}")
+    features_job(settings)
+    typology_job(settings)
     return settings
 
 

@@ -36,6 +36,10 @@ class Region(BaseModel):
     warning_level: Level | None = None
     warning_probability: float | None = None
     status_rank: int | None = Field(None, description="nur wenn die Konfiguration ein Ranking erlaubt")
+    parent_name: str | None = Field(None, description="Name des übergeordneten Gebiets (etwa des Kreises)")
+    parent_level: str | None = Field(None, description="Ebene des übergeordneten Gebiets")
+    type: int | None = Field(None, description="Sozialraumtyp der letzten Periode (Typologie)")
+    type_description: str | None = Field(None, description="Beschreibung des Sozialraumtyps")
 
 
 class RegionList(BaseModel):

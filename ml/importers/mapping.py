@@ -290,9 +290,12 @@ def find_column(header: list[str], role: str, explicit: str | None = None) -> in
         found = [i for i, name in enumerate(header) if (names_places if role == "name" else codes_places)(name)]
         if len(found) == 1:
             return found[0]
-    if role == "name":      # 'Kreisschlüssel; Kreis': the one header that is a level word names the places
+    if role == "name":      # 'Kreisschlüssel; Kreis': the one header that is a level word names the places,
+        # unless the codes name another level ('Gemeindeschlüssel; Kreis': the Kreis is the parent)
         levels = [i for i, name in enumerate(header) if canonical_level(name)]
-        if len(levels) == 1 and find_column(header, "region_id") not in (None, levels[0]):
+        code = find_column(header, "region_id")
+        if len(levels) == 1 and code not in (None, levels[0]) and place_level(header[code]) in (
+                None, canonical_level(header[levels[0]])):
             return levels[0]
     return None
 

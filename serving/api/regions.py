@@ -23,6 +23,9 @@ def router(ctx: Context) -> APIRouter:
         p = s.profiles[s.profiles["period"] == period].set_index("region_id") if period else pd.DataFrame()
         w = ctx.state.explain_period(s, period) if (s.has_warnings and period in s.warning_periods()) else None
         ranking = ctx.settings.features.index.ranking
+        parents = s.regions.set_index("region_id")[["name", "level"]]
+        types = (s.types[s.types["period"].astype(str) == str(period)].set_index("region_id")
+                 if s.types is not None and period else pd.DataFrame())
         out = []
         for r in regs.itertuples():
             row = p.loc[r.region_id] if r.region_id in p.index else None
@@ -33,7 +36,8 @@ def router(ctx: Context) -> APIRouter:
                               parent_id=r.parent_id if isinstance(r.parent_id, str) else None, status_label=label,
                               warning_level=None if warn is None else warn["level"],
                               warning_probability=None if warn is None else float(warn["probability"]),
-                              status_rank=int(rank) if rank is not None and pd.notna(rank) else None))
+                              status_rank=int(rank) if rank is not None and pd.notna(rank) else None,
+                              **_parent(parents, r.parent_id), **_type(types, r.region_id)))
         return RegionList(period=period, ranking=ranking, regions=out)
 
     @router.get("/geometry", response_model=GeometryAnswer)
@@ -54,3 +58,19 @@ def router(ctx: Context) -> APIRouter:
         return GeometryAnswer(level=lv, period=listed.period, features=features, missing=missing)
 
     return router
+
+
+def _parent(parents: pd.DataFrame, parent_id: object) -> dict:
+    """A region's parent's name and level, for the list (empty where it has none)."""
+    if not isinstance(parent_id, str) or parent_id not in parents.index:
+        return {}
+    return {"parent_name": str(parents.at[parent_id, "name"]), "parent_level": str(parents.at[parent_id, "level"])}
+
+
+def _type(types: pd.DataFrame, region_id: str) -> dict:
+    """A region's stored type in the period and its description, for the list (empty where it has none)."""
+    if region_id not in types.index:
+        return {}
+    row = types.loc[region_id]
+    row = row.iloc[0] if isinstance(row, pd.DataFrame) else row
+    return {"type": int(row["type"]), "type_description": str(row["description"])}

@@ -12,8 +12,17 @@ const NO_DATA = "#eeeeee";
 const COVERAGE_CLASSES = [[0.8, "unter 80 % versorgt", "#c8423b"], [1.0, "80 bis unter 100 % versorgt", "#f4a259"],
   [Infinity, "voll versorgt", "#9fd39a"]];
 
+const TYPE_FILL = ["#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3", "#fdb462", "#b3de69", "#fccde5",
+  "#d9d9d9", "#bc80bd"];
+const LEVEL_WORD = { kreis: "Kreis", bezirk: "Bezirk", gemeinde: "Gemeinde", land: "Land", sozialregion: "Sozialregion",
+  stadtteil: "Stadtteil", ortsteil: "Ortsteil", prognoseraum: "Prognoseraum", bezirksregion: "Bezirksregion",
+  planungsraum: "Planungsraum" };
+
+// what the regions of this store have: a county without a status index has no status class and no warning, but
+// may have types and a parent (the Kreis) to filter by; the list, the filters and the map offer only those
 const state = { regions: [], byId: new Map(), ranking: false, period: null, geometry: null, selected: null,
-  statusOrder: [], coverage: null };
+  statusOrder: [], coverage: null, has: { status: false, warning: false, type: false, parent: false },
+  parentWord: "Kreis", types: [] };
 
 function $(id) { return document.getElementById(id); }
 
@@ -56,9 +65,10 @@ function levelBadge(level) {
 function sortedRegions() {
   const query = $("suche").value.trim().toLowerCase();
   const level = $("stufe").value;
+  const parent = $("obergebiet").value;
   let rows = state.regions.filter((r) =>
     (!query || r.name.toLowerCase().includes(query) || r.region_id.toLowerCase().includes(query)) &&
-    (!level || r.warning_level === level));
+    (!level || r.warning_level === level) && (!parent || r.parent_id === parent));
   const key = $("sortierung").value;
   const byName = (a, b) => a.name.localeCompare(b.name, "de");
   if (key === "id") rows.sort((a, b) => a.region_id.localeCompare(b.region_id));
@@ -70,19 +80,38 @@ function sortedRegions() {
   return rows;
 }
 
+function typeText(r) { return r.type === null || r.type === undefined ? "–" : `Typ ${r.type}`; }
+
+// the list's columns beyond name and code: only those some region fills
+function columns() {
+  const out = [];
+  if (state.has.parent) out.push([state.parentWord, (r) => el("td", { text: r.parent_name || "–" })]);
+  if (state.has.status) out.push(["Statusklasse", (r) => el("td", { text: r.status_label || "–" })]);
+  if (state.has.type) out.push(["Sozialraumtyp", (r) => el("td", { text: typeText(r),
+    title: r.type_description || null })]);
+  if (state.has.warning) out.push(["Frühwarnstufe", (r) => el("td", {}, levelBadge(r.warning_level))]);
+  if (state.ranking) out.push(["Rang", (r) => el("td", { class: "num", text: r.status_rank ?? "–" })]);
+  return out;
+}
+
+function renderHead() {
+  document.querySelector("#regionen thead tr").replaceChildren(el("th", { scope: "col", text: "Gebiet" }),
+    el("th", { scope: "col", text: "Kennziffer" }), ...columns().map(([title]) => el("th", { scope: "col",
+      text: title })));
+}
+
 function renderList() {
   const body = document.querySelector("#regionen tbody");
   body.replaceChildren();
   const rows = sortedRegions();
+  const cells = columns();
   for (const r of rows) {
     const button = el("button", { class: "region", type: "button", "data-id": r.region_id,
       "aria-label": `${r.name} öffnen` }, r.name);
     button.addEventListener("click", () => select(r.region_id));
     const tr = el("tr", { "data-id": r.region_id, class: r.region_id === state.selected ? "selected" : null,
       "aria-current": r.region_id === state.selected ? "true" : null },
-      el("td", {}, button), el("td", { text: r.region_id }), el("td", { text: r.status_label || "–" }),
-      el("td", {}, levelBadge(r.warning_level)));
-    if (state.ranking) tr.append(el("td", { class: "num", text: r.status_rank ?? "–" }));
+      el("td", {}, button), el("td", { text: r.region_id }), ...cells.map(([, cell]) => cell(r)));
     body.append(tr);
   }
   $("tabelle-titel").textContent = `${rows.length} von ${state.regions.length} Gebieten` +
@@ -101,10 +130,15 @@ function coverageFill(ratio) {
   return COVERAGE_CLASSES.find(([upper]) => ratio < upper)[2];
 }
 
+function typeFill(type) { return TYPE_FILL[state.types.indexOf(type) % TYPE_FILL.length]; }
+
 function fillFor(region) {
   if (!region) return NO_DATA;
   if ($("faerbung").value.startsWith("versorgung")) {
     return state.coverage ? coverageFill(state.coverage.get(region.region_id)) : NO_DATA;
+  }
+  if ($("faerbung").value === "type") {
+    return region.type === null || region.type === undefined ? NO_DATA : typeFill(region.type);
   }
   if ($("faerbung").value === "status") {
     const label = region.status_label;
@@ -120,6 +154,8 @@ function renderLegend() {
   const status = $("faerbung").value === "status";
   const entries = $("faerbung").value.startsWith("versorgung")
     ? COVERAGE_CLASSES.map(([, text, colour]) => [text, colour])
+    : $("faerbung").value === "type"
+    ? state.types.map((t) => [`Typ ${t}`, typeFill(t)])
     : status
     ? state.statusOrder.map((label) => [label, STATUS_FILL[label] ||
         STATUS_SPARE[state.statusOrder.indexOf(label) % STATUS_SPARE.length]])
@@ -163,6 +199,7 @@ function renderMap() {
     const covered = state.coverage && choice.value.startsWith("versorgung") ? state.coverage.get(f.id) : undefined;
     title.textContent = region ? `${region.name}: ${LEVEL_TEXT[region.warning_level] || "keine Frühwarnung"}` +
       (region.status_label ? `, Status ${region.status_label}` : "") +
+      (region.type !== null && region.type !== undefined ? `, ${typeText(region)}` : "") +
       (covered !== undefined ? `, versorgt zu ${covered === null ? "–" : fmt(100 * covered, 0) + " %"}` : "") : f.id;
     path.append(title);
     path.addEventListener("click", () => select(f.id));
@@ -209,11 +246,19 @@ async function select(regionId) {
     api(`explain?${query}`), api(`measures?${query}`)]);
   if (state.selected !== regionId) return;
   const facts = el("dl", { class: "facts" }, el("dt", { text: "Kennziffer" }), el("dd", { text: regionId }));
-  if (profile.status === "fulfilled") {
+  if (region && region.parent_name) {
+    facts.append(el("dt", { text: LEVEL_WORD[region.parent_level] || "übergeordnet" }),
+      el("dd", { text: region.parent_name }));
+  }
+  if (profile.status === "fulfilled" && state.has.status) {
     const p = profile.value;
     facts.append(el("dt", { text: "Statusklasse" }), el("dd", { text: p.status_label ?
       `${p.status_label} (Index ${fmt(p.status_index, 2)})` : "nicht berechnet (gesperrte Werte)" }));
     facts.append(el("dt", { text: "Dynamik" }), el("dd", { text: p.dynamics_label || "–" }));
+  }
+  if (region && region.type !== null && region.type !== undefined) {
+    facts.append(el("dt", { text: "Sozialraumtyp" }), el("dd", { text: `${typeText(region)}: ` +
+      region.type_description }));
   }
   const parts = [facts];
   if (explanation.status === "fulfilled") {
@@ -226,7 +271,10 @@ async function select(regionId) {
       el("p", { class: "muted small", text: "Rot erhöht, grün senkt die Wahrscheinlichkeit (SHAP-Werte)." }));
   } else {
     const status = explanation.reason && explanation.reason.status;
-    parts.push(el("p", { class: "muted", text: status === 503
+    parts.push(el("p", { class: "muted", text: !state.has.status
+      ? "Keine Frühwarnung: sie sagt eine schlechtere Statusklasse voraus, und für diese Gebiete ist kein " +
+        "Statusindex berechnet (es fehlen die Statusindikatoren)."
+      : status === 503
       ? "Keine Frühwarnung: es ist kein Frühwarnmodell trainiert (sozialradar train early-warning)."
       : "Für dieses Gebiet liegt in diesem Berichtsjahr keine Frühwarnung vor (fehlende oder gesperrte Werte)." }));
   }
@@ -299,7 +347,31 @@ async function load() {
   state.statusOrder = [...new Set(list.regions.map((r) => r.status_label).filter(Boolean))]
     .sort((a, b) => (Object.keys(STATUS_FILL).indexOf(a) + 1 || 99) - (Object.keys(STATUS_FILL).indexOf(b) + 1 || 99));
   $("periode").textContent = list.period ? `· Berichtsjahr ${list.period}` : "";
-  document.querySelectorAll(".rang").forEach((th) => { th.hidden = !state.ranking; });
+  const regions = list.regions;
+  state.has = { status: regions.some((r) => r.status_label), warning: regions.some((r) => r.warning_level),
+    type: regions.some((r) => r.type !== null && r.type !== undefined), parent: false };
+  state.types = [...new Set(regions.map((r) => r.type).filter((t) => t !== null && t !== undefined))]
+    .sort((a, b) => a - b);
+  const parents = new Map(regions.filter((r) => r.parent_id).map((r) => [r.parent_id, r.parent_name || r.parent_id]));
+  const parentLevels = new Set(regions.map((r) => r.parent_level).filter(Boolean));
+  state.has.parent = parents.size > 1;
+  state.parentWord = parentLevels.size === 1 ? LEVEL_WORD[[...parentLevels][0]] || "übergeordnet" : "übergeordnet";
+  if (state.has.parent) {
+    const choice = $("obergebiet");
+    for (const [id, name] of [...parents].sort((a, b) => a[1].localeCompare(b[1], "de"))) {
+      choice.append(el("option", { value: id, text: name }));
+    }
+    choice.hidden = false;
+    document.querySelector('label[for="obergebiet"]').hidden = false;
+    document.querySelector('label[for="obergebiet"]').textContent = state.parentWord;
+  }
+  $("stufe").hidden = !state.has.warning;
+  document.querySelector('label[for="stufe"]').hidden = !state.has.warning;
+  for (const [value, present] of [["warning", state.has.warning], ["status", state.has.status],
+    ["type", state.has.type]]) {
+    if (!present) $("faerbung").querySelector(`option[value="${value}"]`).remove();
+  }
+  renderHead();
   if (state.ranking) {
     $("sortierung").append(el("option", { value: "rank", text: "Rang (Statusindex)" }),
       el("option", { value: "probability", text: "Frühwarn-Wahrscheinlichkeit" }));
@@ -307,10 +379,10 @@ async function load() {
   } else {
     $("rang-hinweis").textContent = "Eine Rangfolge der Gebiete ist in dieser Konfiguration nicht vorgesehen.";
   }
-  if (!list.regions.some((r) => r.warning_level)) $("faerbung").value = "status";
   renderList();
   setStatus(`${list.regions.length} Gebiete geladen.`);
   await addCoverageOptions();
+  $("faerbung").closest(".controls").hidden = !$("faerbung").options.length;   // nothing to colour by
   try {
     state.geometry = await api("geometry");
     renderMap();
@@ -319,12 +391,14 @@ async function load() {
     }
   } catch (error) {
     $("legende").replaceChildren();
+    $("faerbung").closest(".controls").hidden = true;      // no polygons: nothing to colour
   }
 }
 
 document.addEventListener("DOMContentLoaded", () => {
   $("suche").addEventListener("input", renderList);
   $("stufe").addEventListener("change", renderList);
+  $("obergebiet").addEventListener("change", renderList);
   $("sortierung").addEventListener("change", renderList);
   $("faerbung").addEventListener("change", changeColouring);
   load();

@@ -148,3 +148,20 @@ def test_any_two_row_header_comes_back_as_its_joined_names(groups, subs, titles,
         assert table.header == ["Spalte 1"] + [f"{g} {s}" for g in groups for s in subs]
         assert table.cells.num_rows == n_rows and not table.problems
         assert table.frame()["c0"].tolist() == [f"0{k + 1}" for k in range(n_rows)]
+
+
+@hsettings(max_examples=150, deadline=None)
+@given(st.lists(st.text(alphabet="ABCDEFGHabcdefgh äöü_-", min_size=1, max_size=12).filter(str.strip),
+                min_size=2, max_size=6, unique=True),
+       st.integers(0, 3), st.lists(st.lists(st.integers(0, 10**6), min_size=6, max_size=6), min_size=1, max_size=5),
+       st.booleans())
+def test_a_full_header_row_is_never_taken_for_a_header_of_several_rows(names, titles, rows, years_below):
+    """Whatever its names, title lines and data: a header that names every column, above rows whose first cell is
+    filled, is left to the usual search (so the tables that imported before import as before)."""
+    lines = [[f"Titel {k + 1}"] + [""] * (len(names) - 1) for k in range(titles)]
+    lines.append(list(names))
+    if years_below:     # a row of years below a full header is still a header of two rows; its data starts filled
+        lines.append([""] + ["2020"] * (len(names) - 1))
+    lines += [[f"0{k + 1}"] + [str(v) for v in row[:len(names) - 1]] for k, row in enumerate(rows)]
+    found = header_block(lines)
+    assert found == ((titles + 1, 2) if years_below else None)

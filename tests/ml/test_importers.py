@@ -516,6 +516,8 @@ def test_a_code_column_no_alias_names_is_the_region_column_when_it_is_the_only_o
     assert find_column(["Kreisschlüssel", "Kreis", "Einwohner"], "name") == 1
     assert find_column(["Kreis-Nr.", "Gemeinde-Nr.", "Einwohner"], "region_id") is None
     assert find_column(["Kreis", "Einwohner"], "name") is None          # a level word alone names the regions
+    assert find_column(["Gemeindeschlüssel", "Kreis", "Einwohner"], "name") is None    # the Gemeinde's Kreis
+    assert find_column(["Kennziffer", "Stadtteil", "Einwohner"], "name") == 1
     path = write(tmp_path / "kreise_2022.csv", "Kreisschlüssel;Kreis;Einwohner\n01054;Nordfriesland;168489\n")
     regions = write(tmp_path / "r.yaml", "format: regions\nlevel: kreis\n")
     rep = ingest_file(path, store, settings, fmt="regions", mapping=load_mapping(regions))

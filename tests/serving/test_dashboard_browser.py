@@ -171,3 +171,49 @@ def test_dashboard_draws_berlins_plr(shared_data, browser, tmp_path):
         shot(browser, "report_berlin.png")
     finally:
         service.stop(proc)
+
+
+@pytest.mark.realdata
+def test_dashboard_of_a_county_without_status_index(shared_data, browser, tmp_path):
+    """Saarland's 52 Gemeinden from the Zensus 2022, as a county without status indicators builds them: the list
+    shows each Gemeinde's Kreis and Sozialraumtyp and no empty status or warning column, filters by Kreis instead of
+    by warning level, offers no map colouring without polygons, and a Gemeinde's detail says why there is no
+    warning instead of asking for a model that cannot be trained."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    from experiments.cases import census_county_store
+
+    settings = census_county_store(shared_data, tmp_path)
+    settings = settings.model_copy(update={"serving": settings.serving.model_copy(update={"port": service.free_port()})})
+    config = service.write_config(settings, tmp_path / "service.yaml")
+    proc, base = service.start(settings, config, log=tmp_path / "service.log")
+    try:
+        service.wait_ready(base, proc)
+        _, listed = service.call(base, "/regions")
+        assert len(listed["regions"]) == 52 and all(r["parent_level"] == "kreis" for r in listed["regions"])
+        typed = [r for r in listed["regions"] if r["type"] is not None]
+        assert typed and all(r["type_description"] for r in typed)
+        browser.get(base + "/dashboard/")
+        wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#regionen tbody tr")) == 52)
+        heads = [th.text for th in browser.find_elements(By.CSS_SELECTOR, "#regionen thead th")]
+        assert heads == ["Gebiet", "Kennziffer", "Kreis", "Sozialraumtyp"]
+        assert not browser.find_element(By.ID, "stufe").is_displayed()
+        wait(browser, lambda d: not d.find_element(By.ID, "faerbung").is_displayed())   # no polygons: no colouring
+        kreise = Select(browser.find_element(By.ID, "obergebiet"))
+        assert browser.find_element(By.ID, "obergebiet").is_displayed() and len(kreise.options) == 1 + 6
+        kreis = kreise.options[1]
+        members = sum(r["parent_id"] == kreis.get_attribute("value") for r in listed["regions"])
+        kreise.select_by_index(1)
+        wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#regionen tbody tr")) == members)
+        region = next(r for r in typed if r["parent_id"] == kreis.get_attribute("value"))
+        browser.find_element(By.CSS_SELECTOR, f"button.region[data-id='{region['region_id']}']").click()
+        wait(browser, lambda d: "Sozialraumtyp" in d.find_element(By.ID, "detail-inhalt").text)
+        detail = browser.find_element(By.ID, "detail-inhalt").text
+        assert f"Typ {region['type']}: {region['type_description']}" in detail
+        facts = [dt.text for dt in browser.find_elements(By.CSS_SELECTOR, "#detail-inhalt dt")]
+        assert facts == ["Kennziffer", "Kreis", "Sozialraumtyp"] and region["parent_name"] in detail
+        assert "kein Statusindex berechnet" in detail and "kein Frühwarnmodell" not in detail
+        shot(browser, "dashboard_zensus_saarland.png")
+    finally:
+        service.stop(proc)
