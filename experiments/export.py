@@ -191,6 +191,10 @@ def export_table(kind: str, store, catalog: Catalog, period: str | None = None,
         raise ExportError("the store has no profiles yet: run 'sozialradar features' first")
     tables = {t: store.table(t) for t in names if t in present}
     tables["regions"] = store.regions()
+    if kind == "warnings" and "early_warnings" not in tables and not _has_status_index(store, present):
+        raise ExportError("the store holds no early warnings, and none can be trained: a warning foresees a worse "
+                          "status class, and no profile has a status index (features.index.status_indicators have "
+                          "no values here; 'sozialradar features' names the ones that have)")
     if kind == "warnings":
         return export_warnings(tables, period, horizon)
     if kind == "profiles":
@@ -204,3 +208,10 @@ def export_table(kind: str, store, catalog: Catalog, period: str | None = None,
     if kind == "measures":
         return export_measures(tables)
     return export_forecasts(tables, catalog, period)
+
+
+def _has_status_index(store, present: set[str]) -> bool:
+    """Whether any stored profile has a status index (without one there is nothing to warn of)."""
+    if "profiles" not in present:
+        return True         # no profiles yet: the usual order of the commands applies
+    return bool(store.con.execute("SELECT count(*) FROM profiles WHERE status_index IS NOT NULL").fetchall()[0][0])

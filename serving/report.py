@@ -296,6 +296,9 @@ class ReportBuilder:
     def warning(self, region_id: str, period: str) -> dict:
         """The warning per horizon with the first horizon's sentence and drivers, or {'message'}."""
         snap = self.snap
+        if not snap.has_warnings and not snap.profiles["status_index"].notna().any():
+            return {"message": "Es liegt keine Frühwarnung vor: sie sagt eine schlechtere Statusklasse voraus, und "
+                               "für diese Gebiete ist kein Statusindex berechnet (es fehlen die Statusindikatoren)."}
         if not snap.has_warnings:
             return {"message": "Es liegt keine Frühwarnung vor."}
         if period not in snap.warning_periods():

@@ -4,6 +4,7 @@ when ``../shared/data`` is absent)."""
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -115,11 +116,17 @@ def demo_settings(demo_run):
 @pytest.fixture(scope="session")
 def demo_server(demo_run, demo_settings, tmp_path_factory):
     """A real ``bentoml serve`` of the demo's store and champions on a free localhost port: its base URL."""
+    with served(demo_settings, tmp_path_factory.mktemp("serve")) as base:
+        yield base
+
+
+@contextlib.contextmanager
+def served(settings, tmp: Path):
+    """``bentoml serve`` on a free localhost port for the store and champions of ``settings``, ready: its base
+    URL; stopped on leaving."""
     from experiments import serve as service
 
-    port = service.free_port()
-    settings = demo_settings.model_copy(update={"serving": demo_settings.serving.model_copy(update={"port": port})})
-    tmp = tmp_path_factory.mktemp("serve")
+    settings = settings.model_copy(update={"serving": settings.serving.model_copy(update={"port": service.free_port()})})
     config = service.write_config(settings, tmp / "service.yaml")
     proc, base = service.start(settings, config, log=tmp / "service.log")
     try:

@@ -13,6 +13,7 @@ import pytest
 
 from experiments import serve as service
 from ml.paths import PROJECT_ROOT
+from tests.conftest import served
 
 pytestmark = pytest.mark.xdist_group("demo")
 
@@ -141,12 +142,7 @@ def test_dashboard_draws_berlins_plr(shared_data, browser, tmp_path):
 
     from experiments.cases import berlin_447_store
 
-    settings = berlin_447_store(shared_data, tmp_path)
-    settings = settings.model_copy(update={"serving": settings.serving.model_copy(update={"port": service.free_port()})})
-    config = service.write_config(settings, tmp_path / "service.yaml")
-    proc, base = service.start(settings, config, log=tmp_path / "service.log")
-    try:
-        service.wait_ready(base, proc)
+    with served(berlin_447_store(shared_data, tmp_path), tmp_path) as base:
         browser.get(base + "/dashboard/")
         wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#regionen tbody tr")) == 447)
         wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#map path")) == 446)
@@ -169,8 +165,6 @@ def test_dashboard_draws_berlins_plr(shared_data, browser, tmp_path):
         assert "Merkmale im Vergleich" in text
         assert "Es liegt keine Frühwarnung vor." in text and re.search(r"Einwohner \d", text), text[:400]
         shot(browser, "report_berlin.png")
-    finally:
-        service.stop(proc)
 
 
 @pytest.mark.realdata
@@ -184,12 +178,7 @@ def test_dashboard_of_a_county_without_status_index(shared_data, browser, tmp_pa
 
     from experiments.cases import census_county_store
 
-    settings = census_county_store(shared_data, tmp_path)
-    settings = settings.model_copy(update={"serving": settings.serving.model_copy(update={"port": service.free_port()})})
-    config = service.write_config(settings, tmp_path / "service.yaml")
-    proc, base = service.start(settings, config, log=tmp_path / "service.log")
-    try:
-        service.wait_ready(base, proc)
+    with served(census_county_store(shared_data, tmp_path), tmp_path) as base:
         _, listed = service.call(base, "/regions")
         assert len(listed["regions"]) == 52 and all(r["parent_level"] == "kreis" for r in listed["regions"])
         typed = [r for r in listed["regions"] if r["type"] is not None]
@@ -215,5 +204,7 @@ def test_dashboard_of_a_county_without_status_index(shared_data, browser, tmp_pa
         assert facts == ["Kennziffer", "Kreis", "Sozialraumtyp"] and region["parent_name"] in detail
         assert "kein Statusindex berechnet" in detail and "kein Frühwarnmodell" not in detail
         shot(browser, "dashboard_zensus_saarland.png")
-    finally:
-        service.stop(proc)
+        # the region's report says the same, and compares the Gemeinde with the others of its Kreis
+        browser.get(base + f"/report?region_id={region['region_id']}")
+        text = browser.find_element(By.TAG_NAME, "main").text
+        assert "kein Statusindex berechnet" in text and f"Mittel der Gemeinden ({region['parent_name']})" in text

@@ -1,0 +1,33 @@
+"""The export of a store without early warnings says why: none trained yet, or none possible without a status
+index (a county with only census tables)."""
+
+import pytest
+
+from experiments.export import ExportError, export_table
+from experiments.jobs import features_job
+from ml.importers import ingest_file, load_mapping
+from ml.store import Store
+from tests.conftest import write
+
+
+def test_warnings_of_a_store_without_status_index_say_none_can_be_trained(settings, catalog, tmp_path):
+    regions = write(tmp_path / "r.csv", "region_id,name,level,parent_id\nK,Kreis,kreis,\n"
+                    + "".join(f"G{k},Gemeinde {k},gemeinde,K\n" for k in range(6)))
+    values = write(tmp_path / "zensus_2022.csv", "Gebiet;Anteil 65+;Einwohner\n"
+                   + "".join(f"G{k};{18 + k};{1000 + 100 * k}\n" for k in range(6)))
+    with Store(settings.store.path) as store:
+        assert ingest_file(regions, store, settings).status == "ok"
+        mapping = load_mapping(write(tmp_path / "m.yaml", "format: wide\nregion_column: Gebiet\nperiod: '2022'\n"
+                                     "columns:\n  Anteil 65+: anteil_65plus\n  Einwohner: einwohner\n"))
+        assert ingest_file(values, store, settings, mapping=mapping).status == "ok"
+    with Store(settings.store.path) as store:
+        with pytest.raises(ExportError, match="run 'sozialradar train early-warning'"):   # profiles to come
+            export_table("warnings", store, catalog)
+    features_job(settings)
+    with Store(settings.store.path) as store:
+        with pytest.raises(ExportError, match="none can be trained: a warning foresees a worse status class, and no "
+                                              "profile has a status index"):
+            export_table("warnings", store, catalog)
+        store.con.execute("UPDATE profiles SET status_index = 0.5 WHERE region_id = 'G1'")
+        with pytest.raises(ExportError, match="run 'sozialradar train early-warning'"):
+            export_table("warnings", store, catalog)
