@@ -385,7 +385,8 @@ def read_excel(path: Path, *, sheet: str | int | None = None, header_line: int =
         return str(v)
 
     texts = body.map(as_text)
-    blank = texts.apply(lambda r: all(not c.strip() for c in r), axis=1).to_numpy()
+    blank = (texts.apply(lambda r: all(not c.strip() for c in r), axis=1).to_numpy(dtype=bool) if len(texts)
+             else np.zeros(0, dtype=bool))      # a header in the sheet's last row: no data below it
     kept = texts[~blank]
     names = _unique_names(header)
     kept.columns = names
@@ -395,6 +396,15 @@ def read_excel(path: Path, *, sheet: str | int | None = None, header_line: int =
     return RawTable(path=path, header=header, cells=cells, lines=lines, blank_lines=int(blank.sum()),
                     encoding="xlsx", delimiter="", notes=["Excel workbook: numeric cells use a decimal point"],
                     sheet=str(sheet) if sheet is not None else None)
+
+
+def sheet_names(path: Path) -> list[str]:
+    """The sheets of an Excel workbook, in order ([] where it cannot be opened)."""
+    try:
+        with pd.ExcelFile(path) as book:
+            return [str(name) for name in book.sheet_names]
+    except Exception:  # noqa: BLE001 - a damaged workbook is named by read_excel itself
+        return []
 
 
 def read_parquet(path: Path) -> RawTable:

@@ -33,7 +33,7 @@ from ml.catalog import Catalog
 from ml.contracts import LEVELS
 from ml.file_periods import YEAR, file_period, header_period
 from ml.header_rows import EMPTY_NAME
-from ml.io import FileFormatError, RawTable, read_table
+from ml.io import FileFormatError, RawTable, read_table, sheet_names
 from ml.parsing import MISSING_MARKERS, SECRECY_MARKERS, decide_decimal
 from ml.qualifiers import split_qualifiers
 from ml.regions import fold
@@ -345,6 +345,9 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
     path = Path(path)
     if not path.is_file():
         raise FileFormatError(f"file not found: {path}")
+    sheet_note = None
+    if sheet is None and path.suffix.lower() in (".xlsx", ".xlsm"):
+        sheet, sheet_note = _table_sheet(path)
     head = _head_copy(path)
     cut = head != path
     try:
@@ -356,7 +359,7 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
     names = distinct_headers(table.header)      # a repeated name is told apart by its order, as the import does
     fmt = detect_format(table.header)
     out = Suggestion(path=path, header_line=header_line, format=fmt if fmt != "unknown" else "wide",
-                     sheet=table.sheet, header_rows=header_rows)
+                     sheet=table.sheet, header_rows=header_rows, notes=[sheet_note] if sheet_note else [])
     if fmt in ("mss", "inkar", "regions", "long"):
         out.notes.append(f"recognised as the {fmt} layout: "
                          + ("no mapping is needed" if fmt in ("mss", "inkar", "regions") else
@@ -534,6 +537,36 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
         else:
             out.notes.append("no period column and no reference year in the header or the file name: set period")
     return out
+
+
+def _holds_table(path: Path, sheet: str) -> bool:
+    """Whether a sheet holds a table: a header of two or more names above rows, one column of numbers at least
+    (a title page, an imprint or a table of contents does not)."""
+    try:
+        table = find_header(path, sheet=sheet)[0]
+    except FileFormatError:
+        return False
+    frame = table.frame()
+    return (sum(1 for h in table.header if h.strip()) >= 2 and len(frame) > 0
+            and any(_numeric_kind(frame[c]) in ("integer", "decimal") for c in frame.columns))
+
+
+def _table_sheet(path: Path) -> tuple[str | None, str | None]:
+    """The sheet a workbook's suggestion is for: the first that holds a table, with a note where that is not the
+    first sheet or where more sheets hold tables (a Statistischer Bericht: Titel, Inhalt, T1, T2 …)."""
+    names = sheet_names(path)
+    if len(names) < 2:
+        return None, None
+    tables = [n for n in names if _holds_table(path, n)]
+    if not tables:
+        return None, None
+    note = "" if tables[0] == names[0] else (
+        f"the workbook's first sheets ({', '.join(repr(n) for n in names[:names.index(tables[0])])}) hold no table: "
+        f"this suggestion is for sheet {tables[0]!r}")
+    if len(tables) > 1:
+        note += ("; " if note else "") + (f"further sheets hold tables ({', '.join(repr(n) for n in tables[1:])}): "
+                                          "a suggestion each with --sheet, and a mapping each (sheet:)")
+    return tables[0], note or None
 
 
 AGS_NOTE = ("the codes are 8-digit AGS, whose first five digits are the Kreis: parent_code: 5 and parent_level: "

@@ -27,7 +27,8 @@ from ml.importers.mapping import Mapping
 from ml.importers.mss import adapt_mss
 from ml.importers.region_list import adapt_regions
 from ml.importers.wide import adapt_wide
-from ml.io import FileFormatError, Problem, RawTable, file_hash, read_table, write_quarantine_report
+from ml.io import (FileFormatError, Problem, RawTable, file_hash, read_table, sheet_names,
+                   write_quarantine_report)
 from ml.parsing import decide_decimal
 from ml.regions import RegionLookup
 from ml.store import Store
@@ -137,10 +138,13 @@ def ingest_file(path: Path | str, store: Store, settings: Settings, *, fmt: str 
                 _ingest_measures(table, mapping, store, settings, report)
             elif chosen == "unknown":
                 refuse_crosswalk(table)
+                sheets = sheet_names(path) if table.encoding == "xlsx" and mapping.sheet is None else []
                 raise FileFormatError(
                     f"{path}: cannot recognise the layout from the header ({', '.join(table.header[:12])}); "
-                    "pass --format and, for wide files, --mapping"
-                )
+                    "pass --format and, for wide files, --mapping" + (
+                        f"; this is the workbook's first sheet of {', '.join(map(repr, sheets))}: name the one with "
+                        f"the data (sheet: in the mapping; 'sozialradar mapping suggest {path}' finds it)"
+                        if len(sheets) > 1 else ""))
             else:
                 _ingest_observations(table, chosen, mapping, store, settings, report, force=force)
             over = report.quarantine_share > ingest.max_quarantine_share

@@ -165,3 +165,35 @@ def test_a_full_header_row_is_never_taken_for_a_header_of_several_rows(names, ti
     lines += [[f"0{k + 1}"] + [str(v) for v in row[:len(names) - 1]] for k, row in enumerate(rows)]
     found = header_block(lines)
     assert found == ((titles + 1, 2) if years_below else None)
+
+
+def statistischer_bericht(path):
+    """A Land office's workbook: a title page, a table of contents, two tables (the first below a title line)."""
+    with pd.ExcelWriter(path) as book:
+        pd.DataFrame([["Statistische Berichte"], ["Bevölkerung der Gemeinden"], ["Stand: 31.12.2023"]]).to_excel(
+            book, sheet_name="Titel", header=False, index=False)
+        pd.DataFrame([["Inhalt"], ["Tabelle 1: Bevölkerung", "T1"], ["Tabelle 2: Fläche", "T2"]]).to_excel(
+            book, sheet_name="Inhalt", header=False, index=False)
+        pd.DataFrame([["Tabelle 1: Bevölkerung am 31.12.2023"], ["Gemeindeschlüssel", "Gemeinde", "Einwohner"],
+                      ["01054001", "Achtrup", 1534], ["01054002", "Ahrenshöft", 230]]).to_excel(
+            book, sheet_name="T1", header=False, index=False)
+        pd.DataFrame([["Gemeindeschlüssel", "Fläche km²"], ["01054001", 19.5], ["01054002", 7.1]]).to_excel(
+            book, sheet_name="T2", header=False, index=False)
+    return path
+
+
+def test_a_workbook_whose_first_sheets_hold_no_table(store, settings, tmp_path, catalog):
+    """The suggestion is for the first sheet with a table and names the others; a header in a sheet's last row
+    reads as a table without rows (not a crash); the import of the title page names the sheets."""
+    path = statistischer_bericht(tmp_path / "bericht.xlsx")
+    s = suggest_mapping(path, catalog)
+    assert (s.sheet, s.header_line, s.region_column) == ("T1", 2, "Gemeindeschlüssel")
+    assert s.notes[0] == ("the workbook's first sheets ('Titel', 'Inhalt') hold no table: this suggestion is for "
+                          "sheet 'T1'; further sheets hold tables ('T2'): a suggestion each with --sheet, and a "
+                          "mapping each (sheet:)")
+    assert "sheet: 'T1'" in s.to_yaml()
+    assert suggest_mapping(path, catalog, sheet="T2").sheet == "T2"
+    last = read_table(path, sheet="T1", header_line=4)
+    assert last.header == ["01054002", "Ahrenshöft", "230"] and last.cells.num_rows == 0
+    rep = ingest_file(path, store, settings)
+    assert rep.status == "failed" and "the workbook's first sheet of 'Titel', 'Inhalt', 'T1', 'T2'" in rep.message
