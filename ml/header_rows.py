@@ -143,9 +143,13 @@ def first_rows(path, sheet: str | int | None = None, n: int = 25) -> list[list[s
 
     path = Path(path)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        table = read_excel(path, sheet=sheet)
-        frame = table.frame()
-        return [table.header] + [frame.iloc[k].tolist() for k in range(min(n - 1, len(frame)))]
+        import pandas as pd
+
+        read_excel(path, sheet=sheet)          # the reader's own errors for a file that is no workbook
+        frame = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, header=None, dtype=object,
+                              nrows=n)         # the rows as read_excel numbers them, blank ones too
+        return [["" if pd.isna(v) else str(int(v)) if isinstance(v, float) and v.is_integer() else str(v).strip()
+                 for v in row] for row in frame.itertuples(index=False)]
     if path.suffix.lower() in (".parquet", ".pq"):
         return []
     with path.open("rb") as handle:

@@ -107,14 +107,17 @@ def test_names_of_a_three_row_header_follow_the_spans_above_them():
 
 
 def test_an_excel_table_of_the_same_shape(store, settings, tmp_path, catalog):
-    """The same table saved as .xlsx is found and imported the same way."""
+    """The same table saved as .xlsx, with a blank row above the titles and one below them, is found at its
+    sheet row and imported the same way."""
     rows = [line.split(";") for line in GENESIS.strip().splitlines()]
     width = max(len(r) for r in rows)
-    frame = pd.DataFrame([r + [""] * (width - len(r)) for r in rows])
+    blank = [""] * width
+    frame = pd.DataFrame([blank] + [r + [""] * (width - len(r)) for r in rows[:4]] + [blank]
+                         + [r + [""] * (width - len(r)) for r in rows[4:]])
     path = tmp_path / "12411-01-01-4.xlsx"
     frame.replace("", None).to_excel(path, header=False, index=False)
     s = suggest_mapping(path, catalog)
-    assert (s.header_rows, s.period_column, s.region_column) == (2, "Spalte 1", "Spalte 2")
+    assert (s.header_line, s.header_rows, s.period_column, s.region_column) == (7, 2, "Spalte 1", "Spalte 2")
     kreise(store, settings, tmp_path)
     mapping = write(tmp_path / "m.yaml", s.to_yaml() + "outside_regions: leave_out\n")
     rep = ingest_file(path, store, settings, mapping=load_mapping(mapping))
