@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ml.io import FileFormatError, read_table
-from ml.regions import fold
+from ml.regions import header_words
 
 OLD_WORDS = {"old", "alt", "alte", "alter", "altes", "from", "source", "von", "bisher", "bisherig", "bisherige",
              "vorher", "frueher", "pre", "before", "vor", "ursprung", "ursprungs", "quelle"}
@@ -28,20 +28,14 @@ WEIGHT_WORDS = {"weight", "weights", "gewicht", "gewichte", "gewichtung", "share
 PERCENT = re.compile(r"%|prozent|percent|\bpct\b", re.IGNORECASE)
 
 
-def _words(header: str) -> list[str]:
-    """A header's words, folded, camel case split ('PLR_alt' → plr, alt; 'pre2021' → pre, 2021)."""
-    text = re.sub(r"(?<=[a-zäöüß])(?=[A-ZÄÖÜ])", " ", str(header))
-    return re.findall(r"[a-z]+|\d+", fold(text))
-
-
 def _year(header: str) -> int | None:
-    years = [int(w) for w in _words(header) if re.fullmatch(r"(19|20)\d\d", w)]
+    years = [int(w) for w in header_words(header, numbers=True) if re.fullmatch(r"(19|20)\d\d", w)]
     return years[0] if len(years) == 1 else None
 
 
 def _weight(header: str) -> bool:
     return any(w in WEIGHT_WORDS or any(w.endswith(e) and len(w) > len(e) for e in ("anteil", "gewicht"))
-               for w in _words(header))
+               for w in header_words(header))
 
 
 def crosswalk_roles(header: list[str]) -> dict[str, int] | str:
@@ -49,8 +43,9 @@ def crosswalk_roles(header: list[str]) -> dict[str, int] | str:
     a sentence saying what is missing."""
     weight = [i for i, h in enumerate(header) if _weight(h)]
     rest = [i for i in range(len(header)) if i not in weight]
-    old = [i for i in rest if set(_words(header[i])) & OLD_WORDS and not set(_words(header[i])) & NEW_WORDS]
-    new = [i for i in rest if set(_words(header[i])) & NEW_WORDS and not set(_words(header[i])) & OLD_WORDS]
+    words = {i: set(header_words(header[i], numbers=True)) for i in rest}
+    old = [i for i in rest if words[i] & OLD_WORDS and not words[i] & NEW_WORDS]
+    new = [i for i in rest if words[i] & NEW_WORDS and not words[i] & OLD_WORDS]
     if len(old) != 1 or len(new) != 1:
         years = {i: _year(header[i]) for i in rest}
         years = {i: y for i, y in years.items() if y is not None}

@@ -145,9 +145,12 @@ def first_rows(path, sheet: str | int | None = None, n: int = 25) -> list[list[s
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         import pandas as pd
 
-        read_excel(path, sheet=sheet)          # the reader's own errors for a file that is no workbook
-        frame = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, header=None, dtype=object,
-                              nrows=n)         # the rows as read_excel numbers them, blank ones too
+        try:       # the rows as read_excel numbers them, blank ones too; only the first n are read
+            frame = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, header=None, dtype=object,
+                                  nrows=n)
+        except Exception:  # noqa: BLE001 - no workbook, a damaged one, an unknown sheet: the reader's own error
+            read_excel(path, sheet=sheet)
+            raise
         return [["" if pd.isna(v) else str(int(v)) if isinstance(v, float) and v.is_integer() else str(v).strip()
                  for v in row] for row in frame.itertuples(index=False)]
     if path.suffix.lower() in (".parquet", ".pq"):

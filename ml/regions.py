@@ -44,6 +44,13 @@ def fold(text: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
 
 
+def header_words(text: str, numbers: bool = False) -> list[str]:
+    """A header's words as compared: camel case split ('MunicipalityName', 'PLR_alt'), :func:`fold`, letters
+    only — and runs of digits as words of their own where ``numbers`` ('pre2021' → pre, 2021)."""
+    split = re.sub(r"(?<=[a-zäöüß])(?=[A-ZÄÖÜ])", " ", str(text))
+    return re.findall(r"[a-z]+|\d+" if numbers else r"[a-z]+", fold(split))
+
+
 def name_key(text: str) -> str:
     """A region name as compared: :func:`fold`, then spaces and punctuation dropped ('Westliche Höhe' =
     'westliche hoehe' = 'Westliche-Höhe')."""

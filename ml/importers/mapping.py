@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from ml.config import read_yaml_mapping
 from ml.file_periods import FILE_NAME, period_of_file
 from ml.io import FileFormatError
-from ml.regions import canonical_level, fold
+from ml.regions import canonical_level, fold, header_words
 
 class MappingError(ValueError):
     """A mapping file is invalid; the message names the file and the field."""
@@ -229,8 +229,7 @@ def _place(word: str) -> bool:
 def _of_places(header: str, words: tuple[str, ...]) -> bool:
     """Whether ``header`` is one of ``words`` with only place words beside it, or one compound of a place word
     and one of them."""
-    parts = re.findall(r"[a-z]+", fold(re.sub(r"(?<=[a-zäöüß])(?=[A-ZÄÖÜ])", " ", str(header))))
-    parts = [w for w in parts if w not in _LINKS]
+    parts = [w for w in header_words(header) if w not in _LINKS]
     if not parts:
         return False
     named = [i for i, w in enumerate(parts) if w in words]
@@ -263,8 +262,7 @@ def place_level(header: str) -> str | None:
     'Kreis'; 'stadtteil' for 'Nummer des Stadtteils'; None where it names none or two ('municipality_code')."""
     if not (codes_places(header) or names_places(header) or canonical_level(header)):
         return None
-    parts = [w for w in re.findall(r"[a-z]+", fold(re.sub(r"(?<=[a-zäöüß])(?=[A-ZÄÖÜ])", " ", str(header))))
-             if w not in _LINKS]
+    parts = [w for w in header_words(header) if w not in _LINKS]
     words = []
     for w in parts:
         words.append(w)
