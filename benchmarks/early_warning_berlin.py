@@ -6,11 +6,19 @@ each fold: ROC AUC and average precision with 90 % bootstrap intervals over PLR,
 calibration error, out-of-sample precision per level, and the out-of-time row (the last known transition
 alone: fitted on the editions before it).
 
+Then the check a planner makes when a new edition arrives: every PLR scored at an origin edition by the
+candidates fitted on what was known then, the champion as a run at the origin would have chosen it, and what
+happened two and four years later. Later editions than the repository's (MSS 2023, 2025 …, on the 542-PLR grid,
+as the Senate or the open-data project publish them) are read with ``--later``; the origin is then the
+repository's last edition, 2021. Without them the origin is 2017, whose outcomes 2019 and 2021 are known.
+
     .venv/bin/python benchmarks/early_warning_berlin.py
+    .venv/bin/python benchmarks/early_warning_berlin.py --later mss_2023.csv mss_2025.csv
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 import tempfile
 import time
@@ -21,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from experiments.cases import berlin_mss_profiles  # noqa: E402
 from experiments.early_warning import comparison_table, train_early_warning  # noqa: E402
-from models.early_warning import RULES  # noqa: E402
+from models.early_warning import MODEL_LABELS, RULES, WARNING_LEVELS, EarlyWarningError, as_of  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 
@@ -30,12 +38,25 @@ def _f(x, d=3):
     return "–" if x != x else f"{x:.{d}f}"
 
 
+REPOSITORY_LAST = 2021
+"""The last MSS edition in ``../shared/data``."""
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--later", type=Path, nargs="+", default=[], metavar="FILE",
+                        help="tables of later MSS editions on the 542-PLR grid")
+    parser.add_argument("--origin", type=int, default=None,
+                        help="the edition scored in the check (default: 2021 with --later, else 2017)")
+    args = parser.parse_args()
     if not SHARED.is_dir():
         sys.exit(f"real data not found: {SHARED}")
+    missing = [str(f) for f in args.later if not f.is_file()]
+    if missing:
+        sys.exit(f"file not found: {', '.join(missing)}")
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        settings, catalog, profiles, model, values = berlin_mss_profiles(SHARED, Path(tmp))
+        settings, catalog, profiles, model, values = berlin_mss_profiles(SHARED, Path(tmp), later=tuple(args.later))
         t1 = time.perf_counter()
         summary = train_early_warning(profiles, model, values, catalog, settings)
         t2 = time.perf_counter()
@@ -66,6 +87,38 @@ def main() -> None:
         print("served levels: " + ", ".join(f"{k} ≥ {v:.3f}" if v is not None else f"{k} nicht verfügbar"
                                             for k, v in lv.thresholds.items()))
         print(f"note: {r.model.note}\n")
+    horizons = sorted(summary.horizons)
+    origin = args.origin or (REPOSITORY_LAST if args.later else REPOSITORY_LAST - max(horizons))
+    print(f"### The check at {origin}: every PLR scored with what was known in {origin}, against what happened\n")
+    for h in horizons:
+        _check(summary.horizons[h], origin)
+
+
+def _check(r, origin: int) -> None:
+    try:
+        at = as_of(r.backtests, r.horizon, origin)
+    except EarlyWarningError as exc:
+        print(f"{r.horizon} years ahead: {exc}\n")
+        return
+    any_ = next(iter(at.figures.values()))
+    chosen = MODEL_LABELS[at.chosen] if at.chosen else "none (no test period was complete then)"
+    print(f"{r.horizon} years ahead, {origin} → {origin + r.horizon}: {int(any_['n'])} PLR at risk, "
+          f"{int(any_['positives'])} worsened; the champion then: {chosen} (with every edition: {MODEL_LABELS[r.chosen]})\n")
+    print("| candidate | ROC AUC | AP | " + " | ".join(f"'{lv}': flagged, precision, recall" for lv in WARNING_LEVELS) + " |")
+    print("|---|---|---|" + "---|" * len(WARNING_LEVELS))
+    for k, f in at.figures.items():
+        name = MODEL_LABELS[k] + (" (rule)" if k in RULES else "")
+        name = f"**{name} (champion then)**" if k == at.chosen else name
+        cells = " | ".join(f"{int(f[f'flagged_{lv}'])}, {_f(f[f'precision_{lv}'], 2)}, {_f(f[f'recall_{lv}'], 2)}"
+                           for lv in WARNING_LEVELS)
+        print(f"| {name} | {_f(f.get('roc_auc', float('nan')))} | {_f(f.get('average_precision', float('nan')))} | {cells} |")
+    rules = [k for k in RULES if "average_precision" in at.figures.get(k, {})]
+    if at.chosen and rules and "average_precision" in at.served:
+        best = max(rules, key=lambda k: at.figures[k]["average_precision"])
+        s, b = at.served, at.figures[best]
+        print(f"\nthe champion then against the better rule ({best}): AP {s['average_precision']:.3f} vs "
+              f"{b['average_precision']:.3f}, ROC AUC {s['roc_auc']:.3f} vs {b['roc_auc']:.3f}")
+    print()
 
 
 if __name__ == "__main__":

@@ -19,17 +19,19 @@ def _berlin_settings(tmp: Path, store: str):
         "SOZIALRADAR_TRACKING__URI": f"sqlite:///{tmp}/mlflow.db"})
 
 
-def berlin_mss_profiles(shared: Path, tmp: Path, years=(2013, 2015, 2017, 2019), context: bool = False):
+def berlin_mss_profiles(shared: Path, tmp: Path, years=(2013, 2015, 2017, 2019), context: bool = False,
+                        later: tuple[Path, ...] = ()):
     """Settings, catalog, profiles, model matrix and feature values of Berlin's 542 PLR for the MSS editions
     ``years`` (447-PLR grid, mapped by the crosswalk) and 2021 (with its context indicators where ``context``;
-    the older editions carry theirs); store and MLflow database in ``tmp``."""
+    the older editions carry theirs), and the tables of the editions ``later`` (MSS tables on the 542-PLR grid, as
+    the Senate or the open-data project publish them); store and MLflow database in ``tmp``."""
     settings = _berlin_settings(tmp, "b.duckdb")
     names = ("mss_2021_index_indikatoren.csv", "mss_2021_indizes.csv") + (
         ("mss_2021_kontext_indikatoren.csv",) if context else ())
     files = [shared / "berlin_mss" / "tesch-ch" / n for n in names]
     files += [shared / "berlin_mss_447plr_cschwab1" / f"{y}_MSS_cut.csv" for y in years]
     with Store(settings.store.path) as store:
-        for f in files:
+        for f in [*files, *later]:
             rep = ingest_file(f, store, settings)
             if rep.status != "ok":
                 raise RuntimeError(f"{f}: {rep.status} {rep.message}")

@@ -23,7 +23,7 @@ import re
 import shutil
 import tempfile
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -153,6 +153,9 @@ class Match:
     kept: str | None = None
     """Where another column has the same indicator and period with a better score: that column (this one is
     written commented out, so that the suggestion imports without conflicting duplicates)."""
+    by_term: bool = False
+    """A share or rate matched by its term alone (its id, e.g. 'Arbeitslosenquote'), not by the definition its
+    catalog name gives (per what it counts): the same term may count per another base."""
 
 
 @dataclass
@@ -251,8 +254,11 @@ class Matcher:
         (s, best), runner = ranked[0], ranked[1] if len(ranked) > 1 else (0.0, None)
         if s < self.threshold:
             return Match(column=header, score=s)
+        by_term = best.kind in ("share", "rate") and self.score(
+            parsed, replace(best, variants=best.variants[:2]), numeric) < self.threshold
         return Match(column=header, indicator_id=best.indicator_id, name=best.name, score=s,
-                     runner_up=runner[1].indicator_id if runner[1] is not None and runner[0] >= 0.9 * s else None)
+                     runner_up=runner[1].indicator_id if runner[1] is not None and runner[0] >= 0.9 * s else None,
+                     by_term=by_term)
 
 
 def _numeric_kind(values: pd.Series, decimal: str = ",") -> str | None:
@@ -504,6 +510,8 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
             out.unmatched.append(names[i])
         else:
             out.matches.append(m)
+    if fmt not in ("mss", "inkar", "regions"):      # those layouts bring their own catalog
+        _note_terms(out)
     if out.region_column is not None and r is not None:
         out.code_parts = [names[i] for i in data_columns
                           if names[i] in out.unmatched and code_part(frame[f"c{r}"], frame[f"c{i}"])]
@@ -578,6 +586,18 @@ def _ags8(codes: pd.Series) -> bool:
     c = codes.dropna().astype(str).str.strip()
     c = c[c.ne("")]
     return len(c) > 0 and bool(c.str.fullmatch(r"(0[1-9]|1[0-6])\d{6}").mean() >= 0.95)
+
+
+def _note_terms(out: Suggestion) -> None:
+    """One note for the shares and rates matched by their term alone: a county's 'Arbeitslosenquote' or
+    'HzE-Dichte' may count per another base than the catalog's."""
+    terms = list(dict.fromkeys(m.indicator_id for m in out.matches if m.by_term and m.kept is None))
+    if terms:
+        out.notes.append(
+            f"{', '.join(terms)}: matched by the term alone; the same term may count per another base (the "
+            f"Bundesagentur's Arbeitslosenquote is per civilian labour force, a HzE rate often per 1,000 under 21): "
+            f"compare a few values with the catalog's definition, or map the column to an indicator of your own "
+            f"(see README, 'Indicators of your own')")
 
 
 def _keep_best(out: Suggestion, what: str) -> None:
@@ -844,9 +864,10 @@ def _match_lines(matches: list[Match]) -> list[str]:
     for m in matches:
         value = f"{{indicator: {m.indicator_id}, period: {_q(m.period)}}}" if m.period else m.indicator_id
         alt = f"; or {m.runner_up}" if m.runner_up else ""
+        base = "; the header names the term, not its base: check" if m.by_term else ""
         if m.kept is not None:
-            lines.append(f"#  {_q(m.column)}: {value}   # {m.name} (score {m.score:.2f}{alt}); "
+            lines.append(f"#  {_q(m.column)}: {value}   # {m.name} (score {m.score:.2f}{alt}{base}); "
                          f"{_q(m.kept)} is kept for it")
         else:
-            lines.append(f"  {_q(m.column)}: {value}   # {m.name} (score {m.score:.2f}{alt})")
+            lines.append(f"  {_q(m.column)}: {value}   # {m.name} (score {m.score:.2f}{alt}{base})")
     return lines

@@ -402,6 +402,55 @@ def out_of_time(bt: pd.DataFrame) -> dict[str, float]:
             "average_precision": float(average_precision_score(y, p)), "n": float(len(y)), "positives": float(y.sum())}
 
 
+@dataclass
+class AsOf:
+    """What the early warning would have said at ``origin`` and what happened ``horizon`` years later: the
+    champion the backtest known at the origin would have chosen (None: no test period was complete then), and
+    each candidate's figures on the transitions starting at the origin."""
+
+    origin: int
+    horizon: int
+    chosen: str | None
+    figures: dict[str, dict[str, float]]
+
+    @property
+    def served(self) -> dict[str, float]:
+        """The figures of the candidate chosen then (empty when none could be chosen)."""
+        return self.figures.get(self.chosen, {}) if self.chosen else {}
+
+
+def as_of(bts: dict[str, pd.DataFrame], horizon: int, origin: int, bootstrap: int = 0) -> AsOf:
+    """The forecast made at ``origin`` judged by what happened: every candidate's backtest rows of the period
+    ``origin`` — fitted, calibrated and levelled on the transitions that had ended by then — and the champion as
+    a run at the origin would have chosen it, from the test periods whose outcome was known then
+    (t + h ≤ origin). This is the check a planner makes when a new edition arrives."""
+    figures: dict[str, dict[str, float]] = {}
+    earlier: dict[str, dict[str, float]] = {}
+    for k, bt in bts.items():
+        year = bt["period"].astype(str).str[:4].astype(int)
+        at = bt[(year == origin).to_numpy()]
+        if at.empty:
+            continue
+        y = at["y"].to_numpy(int)
+        f = {"n": float(len(y)), "positives": float(y.sum())}
+        if len(np.unique(y)) == 2:
+            f.update(roc_auc=float(roc_auc_score(y, at["p"])),
+                     average_precision=float(average_precision_score(y, at["p"])))
+        for level in WARNING_LEVELS:
+            flagged = at["level"].isin(WARNING_LEVELS[WARNING_LEVELS.index(level):]).to_numpy()
+            f[f"flagged_{level}"] = float(flagged.sum())
+            f[f"precision_{level}"] = float(y[flagged].mean()) if flagged.any() else math.nan
+            f[f"recall_{level}"] = float(y[flagged].sum() / y.sum()) if y.sum() else math.nan
+        figures[k] = f
+        before = bt[(year + horizon <= origin).to_numpy()]
+        if before["y"].nunique() == 2:
+            earlier[k] = evaluate(before, bootstrap=bootstrap)
+    if not figures:
+        raise EarlyWarningError(f"no transition from {origin} over {horizon} years has a known outcome "
+                                f"(needs the edition of {origin + horizon})")
+    return AsOf(origin, horizon, choose_champion(earlier) if earlier else None, figures)
+
+
 def choose_champion(metrics: dict[str, dict[str, float]]) -> str:
     """The candidate with the highest average precision (to three decimals); ROC AUC breaks ties, and at a
     full tie a rule wins over a model (the simpler one)."""

@@ -502,3 +502,32 @@ def test_the_register_matrix_gives_women_no_residents_column(shared_data):
 def test_vom_hundert_is_a_share():
     assert words("Arbeitslose in v. H.")[0] == ["arbeitslose", "anteil"]
     assert words("Anteil 65 u. älter")[0] == ["anteil", "plus"]
+
+
+@pytest.mark.parametrize("header, indicator, by_term", [
+    ("Arbeitslosenquote", "arbeitslosenquote", True),
+    ("HzE-Dichte", "hze_dichte", True),
+    ("Arbeitslose je 100 Einwohner 15 bis 64", "arbeitslosenquote", False),
+    ("Hilfen zur Erziehung je 1.000 Minderjährige", "hze_dichte", False),
+    ("Arbeitslose", "arbeitslose", False),          # a count has no base to differ in
+])
+def test_a_rate_matched_by_its_term_alone_asks_for_its_base(header, indicator, by_term):
+    """A county's 'Arbeitslosenquote' may be the Bundesagentur's (per civilian labour force) while the catalog's
+    counts per residents 15–64: a match by the term alone says so; one by the definition does not."""
+    m = matcher_for(CATALOG).match(header, "decimal" if by_term or "je" in header else "integer")
+    assert (m.indicator_id, m.by_term) == (indicator, by_term)
+
+
+def test_the_suggestion_names_the_rates_whose_base_is_unchecked(tmp_path):
+    text = ("Gemeindeschlüssel;Gemeinde;Arbeitslosenquote;Arbeitslose je 100 Einwohner 55 bis 64;SGB-II-Quote\n"
+            "01001000;Flensburg;8,1;6,2;15,2\n01002000;Kiel;7,9;6,0;16,1\n01003000;Lübeck;7,5;5,9;14,0\n")
+    s = suggest_mapping(write(tmp_path / "ba_2022.csv", text), CATALOG)
+    text = s.to_yaml()
+    lines = {line.split(":")[0].strip(" '"): line for line in text.splitlines() if line.startswith("  '")}
+    assert "the header names the term, not its base: check" in lines["Arbeitslosenquote"]
+    assert "base" not in lines["Arbeitslose je 100 Einwohner 55 bis 64"]
+    assert "base" not in lines["SGB-II-Quote"]        # its catalog name is the term itself
+    note = next(n for n in s.notes if "matched by the term alone" in n)
+    assert note.startswith("arbeitslosenquote: ") and "civilian labour force" in note
+    # the mapping still imports as suggested: the note asks for a check, it takes nothing away
+    assert load_mapping(_yaml_file(text)).columns["Arbeitslosenquote"] == "arbeitslosenquote"

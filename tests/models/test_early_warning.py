@@ -9,7 +9,7 @@ from features.warning_inputs import build_warning_inputs
 from models.warning_candidates import CANDIDATES, Average, BoundaryRule, EarlyWarningError, IndexForecast
 from models.early_warning import (
     RULES, BacktestConfig, EarlyWarningModel, Levels, Platt, backtest, background_sample, choose_champion, choose_levels, evaluate, expected_calibration_error,
-    explain, fit_candidates, fit_final, lead_times, make_transitions, out_of_time, precision_at_k,
+    as_of, explain, fit_candidates, fit_final, lead_times, make_transitions, out_of_time, precision_at_k,
 )
 from models.packaging import load_early_warning, save_early_warning
 
@@ -115,6 +115,41 @@ def test_candidates_find_the_leading_signal_and_the_rules_compete():
         assert 0 <= mm["ece"] <= 1 and 0 <= mm["brier"] <= 1
     oot = out_of_time(bts["gbt"])
     assert oot["period"] == max(bts["gbt"]["period"].astype(int)) and 0 <= oot["roc_auc"] <= 1
+
+
+def _rows(period, y, p, level):
+    return pd.DataFrame({"region_id": [f"R{i}" for i in range(len(y))], "period": period, "y": y, "score": p,
+                         "p": p, "level": level})
+
+
+def test_as_of_judges_the_origin_with_the_champion_chosen_from_what_was_known_then():
+    y = [1, 1, 0, 0, 0, 0]
+    good, bad = [0.9, 0.8, 0.3, 0.2, 0.1, 0.05], [0.1, 0.2, 0.9, 0.8, 0.3, 0.05]
+    lv = ["Warnung", "beobachten", "beobachten", "keine", "keine", "keine"]
+    # the trees lead in 2015 and 2017, the rule in 2019
+    bts = {"boundary": pd.concat([_rows("2015", y, bad, lv), _rows("2017", y, bad, lv), _rows("2019", y, good, lv)]),
+           "gbt": pd.concat([_rows("2015", y, good, lv), _rows("2017", y, good, lv), _rows("2019", y, bad, lv)])}
+    at = as_of(bts, horizon=2, origin=2019)
+    # chosen on 2015 and 2017 (their outcomes, at 2017 and 2019, were known in 2019), not on 2019 itself
+    assert at.chosen == "gbt"
+    assert at.figures["boundary"]["roc_auc"] == 1.0 and at.figures["gbt"]["roc_auc"] == 0.25
+    assert at.served == at.figures["gbt"]
+    f = at.figures["boundary"]
+    assert (f["n"], f["positives"], f["flagged_beobachten"], f["flagged_Warnung"], f["flagged_akut"]) == (6, 2, 3, 1, 0)
+    assert f["precision_beobachten"] == pytest.approx(2 / 3) and f["recall_beobachten"] == 1.0
+    assert f["precision_Warnung"] == 1.0 and f["recall_Warnung"] == 0.5 and np.isnan(f["precision_akut"])
+    # in 2017 only 2015's test was complete; in 2015 none was, and nothing could have been chosen
+    assert as_of(bts, 2, 2017).chosen == "gbt"
+    four = as_of(bts, 4, 2019)
+    assert four.chosen == "gbt" and set(four.figures) == {"boundary", "gbt"}
+    assert as_of(bts, 2, 2015).chosen is None and as_of(bts, 2, 2015).served == {}
+    with pytest.raises(EarlyWarningError, match="no transition from 2021 over 2 years has a known outcome "
+                                                "\\(needs the edition of 2023\\)"):
+        as_of(bts, 2, 2021)
+    # a period with a single outcome class has counts but no ranking figures
+    one = as_of({"boundary": _rows("2019", [0] * 6, good, lv)}, 2, 2019)
+    assert one.figures["boundary"]["positives"] == 0 and "roc_auc" not in one.figures["boundary"]
+    assert np.isnan(one.figures["boundary"]["recall_beobachten"])
 
 
 def test_index_forecast_without_dynamics_orders_like_the_boundary_rule():
