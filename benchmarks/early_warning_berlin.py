@@ -28,8 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from experiments.cases import berlin_mss_profiles  # noqa: E402
-from experiments.early_warning import comparison_table, train_early_warning  # noqa: E402
-from models.early_warning import MODEL_LABELS, RULES, WARNING_LEVELS, EarlyWarningError, as_of  # noqa: E402
+from experiments.early_warning import comparison_table, save_backtests, train_early_warning  # noqa: E402
+from models.early_warning import MODEL_LABELS, RULES, WARNING_LEVELS, EarlyWarningError, as_of, ranking  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 
@@ -48,6 +48,8 @@ def main() -> None:
                         help="tables of later MSS editions on the 542-PLR grid")
     parser.add_argument("--origin", type=int, default=None,
                         help="the edition scored in the check (default: 2021 with --later, else 2017)")
+    parser.add_argument("--backtests", type=Path, default=None, metavar="DIR",
+                        help="also write every candidate's backtest rows (berlin_backtest_h<h>.csv) to DIR")
     args = parser.parse_args()
     if not SHARED.is_dir():
         sys.exit(f"real data not found: {SHARED}")
@@ -60,6 +62,8 @@ def main() -> None:
         t1 = time.perf_counter()
         summary = train_early_warning(profiles, model, values, catalog, settings)
         t2 = time.perf_counter()
+    if args.backtests:
+        save_backtests(summary, args.backtests, "berlin_")
     periods = sorted(profiles.loc[profiles["status_index"].notna(), "period"].unique())
     print(f"\nBerlin MSS {', '.join(periods)} on 542 PLR: profiles {t1 - t0:.1f} s, early-warning run {t2 - t1:.1f} s "
           "(both horizons, every candidate, bootstrap)\n")
@@ -67,22 +71,34 @@ def main() -> None:
         m = r.metrics[r.chosen]
         print(f"### {h} years ahead (outcome: status class worse); {int(m['n_transitions'])} test transitions in "
               f"{int(m['n_test_periods'])} test period(s), {m['positive_rate']:.1%} worsen; chosen: {r.chosen}\n")
-        print("| candidate | ROC AUC [90 %] | AP [90 %] | Brier | ECE | precision beobachten (flagged) | "
-              "precision Warnung | precision akut | out-of-time AUC | out-of-time AP |")
-        print("|---|---|---|---|---|---|---|---|---|---|")
+        print("| candidate | within each edition: ROC AUC [90 %] | AP [90 %] | pooled: ROC AUC [90 %] | AP [90 %] | "
+              "Brier | ECE | precision beobachten (flagged) | precision Warnung | precision akut | out-of-time AUC | "
+              "out-of-time AP |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|")
         for row in comparison_table(r).itertuples():
             name = ("**" if row.chosen else "") + row.label + (" (rule)" if row.rule else "") + ("**" if row.chosen else "")
-            print(f"| {name} | {_f(row.roc_auc)} [{_f(row.roc_auc_lo, 2)}, {_f(row.roc_auc_hi, 2)}] | "
+            print(f"| {name} | {_f(row.period_roc_auc)} [{_f(row.period_roc_auc_lo, 2)}, {_f(row.period_roc_auc_hi, 2)}] | "
+                  f"{_f(row.period_average_precision)} [{_f(row.period_average_precision_lo, 2)}, "
+                  f"{_f(row.period_average_precision_hi, 2)}] | "
+                  f"{_f(row.roc_auc)} [{_f(row.roc_auc_lo, 2)}, {_f(row.roc_auc_hi, 2)}] | "
                   f"{_f(row.average_precision)} [{_f(row.average_precision_lo, 2)}, {_f(row.average_precision_hi, 2)}] | "
                   f"{_f(row.brier)} | {_f(row.ece)} | {_f(row.precision_beobachten, 2)} ({int(row.flagged_beobachten)}) "
                   f"| {_f(row.precision_Warnung, 2)} | {_f(row.precision_akut, 2)} | {_f(row.out_of_time_roc_auc)} "
                   f"(T={int(row.out_of_time_period)}) | {_f(row.out_of_time_average_precision)} |")
-        best = max(RULES, key=lambda k: r.metrics[k]["average_precision"])
-        b = r.metrics[best]
-        print(f"\nchampion vs the better rule ({best}): AP {m['average_precision']:.3f} vs {b['average_precision']:.3f} "
-              f"(ratio {m['average_precision'] / b['average_precision']:.2f}), ROC AUC {m['roc_auc']:.4f} vs "
-              f"{b['roc_auc']:.4f}; beats it on both: "
-              f"{m['average_precision'] > b['average_precision'] and m['roc_auc'] > b['roc_auc']}")
+        best = max(RULES, key=lambda k: ranking(r.metrics[k]))
+        (ap, auc), (bap, bauc) = ranking(m), ranking(r.metrics[best])
+        print(f"\nchampion vs the better rule ({best}), within each edition: AP {ap:.3f} vs {bap:.3f} "
+              f"(ratio {ap / bap:.2f}), ROC AUC {auc:.4f} vs {bauc:.4f}; beats it on both: {ap > bap and auc > bauc}")
+        if len(r.served):
+            print("\neach test period scored by the champion chosen then (from the periods known then), against the "
+                  "better rule then:\n")
+            print("| origin | chosen then | ROC AUC | AP | rule | ROC AUC | AP |")
+            print("|---|---|---|---|---|---|---|")
+            for row in r.served.itertuples():
+                print(f"| {row.origin} | {row.chosen} | {_f(row.roc_auc)} | {_f(row.average_precision)} | {row.rule} | "
+                      f"{_f(row.rule_roc_auc)} | {_f(row.rule_average_precision)} |")
+            print(f"| **mean** | | {_f(r.served['roc_auc'].mean())} | {_f(r.served['average_precision'].mean())} | | "
+                  f"{_f(r.served['rule_roc_auc'].mean())} | {_f(r.served['rule_average_precision'].mean())} |\n")
         lv = r.model.levels
         print("served levels: " + ", ".join(f"{k} ≥ {v:.3f}" if v is not None else f"{k} nicht verfügbar"
                                             for k, v in lv.thresholds.items()))

@@ -35,11 +35,11 @@ sys.path.insert(0, str(ROOT))
 
 import ml.synthetic as synthetic  # noqa: E402
 from experiments.cases import musterkreis_profiles  # noqa: E402
-from experiments.early_warning import train_early_warning  # noqa: E402
+from experiments.early_warning import save_backtests, train_early_warning  # noqa: E402
 from ml.config import load_settings  # noqa: E402
 from ml.catalog import effective_catalog  # noqa: E402
 from ml.paths import SAMPLE_DIR  # noqa: E402
-from models.early_warning import RULES, WARNING_LEVELS, flagged_before_onset, planted_goal  # noqa: E402
+from models.early_warning import RULES, WARNING_LEVELS, flagged_before_onset, planted_goal, ranking  # noqa: E402
 
 PRECURSORS = ["beistandschaften_dichte", "familiengerichtshilfe_dichte", "hze_dichte", "jugendgerichtshilfe_dichte",
               "uvg_quote", "alq_unter25"]
@@ -85,30 +85,37 @@ def _goal(bt, onsets) -> tuple[list[str], float, bool]:
     return hit, precision, len(hit) >= GOAL_SHARE * len(onsets) and precision >= GOAL_PRECISION
 
 
-def one_county(sample_dir: Path, tmp: Path, outcome: str) -> None:
+def one_county(sample_dir: Path, tmp: Path, outcome: str, backtests: Path | None = None, seed: int = 0) -> None:
     settings, catalog, result = musterkreis_profiles(tmp, sample_dir)
     settings = with_settings(settings, outcome=outcome)
     summary = train_early_warning(result.profiles, result.model, result.values, catalog, settings)
+    if backtests:
+        save_backtests(summary, backtests, f"county{seed}_")
     onsets = {d["region_id"]: d["onset_year"] for d in json.loads((sample_dir / "ground_truth.json").read_text())[
         "deteriorating"]}
     print(f"\noutcome {outcome}; {len(onsets)} planted deteriorating Gemeinden (onsets {sorted(onsets.values())}); "
           "flagged = 'beobachten' or higher, out of sample, in one of the three periods before the onset\n")
-    print("| horizon | candidate | ROC AUC | AP | planted flagged before onset | precision at 'beobachten' | "
-          "flagged region-years | goal met |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| horizon | candidate | ROC AUC | AP | within each year: ROC AUC | AP | planted flagged before onset | "
+          "precision at 'beobachten' | flagged region-years | goal met |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for h, r in summary.horizons.items():
         for k, bt in r.backtests.items():
             flagged = bt["level"].isin(WARNING_LEVELS)
             hit, precision, ok = _goal(bt, onsets)
             name = f"**{k}**" if k == r.chosen else k
             print(f"| {h} | {name} | {r.metrics[k]['roc_auc']:.3f} | {r.metrics[k]['average_precision']:.3f} | "
-                  f"{len(hit)}/{len(onsets)} | {precision:.2f} | {int(flagged.sum())} | {'yes' if ok else 'no'} |")
+                  f"{ranking(r.metrics[k])[1]:.3f} | {ranking(r.metrics[k])[0]:.3f} | {len(hit)}/{len(onsets)} | {precision:.2f} | {int(flagged.sum())} | {'yes' if ok else 'no'} |")
         ob = oracle_scores(r.backtest, result.profiles)
         t = lowest_with_precision(ob, GOAL_PRECISION)
         n_or = len(flagged_before_onset(ob, ob["p"] >= t, onsets)) if t is not None else 0
         print(f"| {h} | oracle (mean dz of the planted precursors, threshold chosen in sample) | "
-              f"{roc_auc_score(ob['y'], ob['p']):.3f} | {average_precision_score(ob['y'], ob['p']):.3f} | "
+              f"{roc_auc_score(ob['y'], ob['p']):.3f} | {average_precision_score(ob['y'], ob['p']):.3f} | – | – | "
               f"{n_or}/{len(onsets)} | ≥ 0.50 | – | – |")
+        if len(r.served):
+            sv = r.served
+            print(f"\n{h} years: each year scored by the champion chosen then ({len(sv)} years): AP "
+                  f"{sv['average_precision'].mean():.3f} against the better rule then {sv['rule_average_precision'].mean():.3f}"
+                  f" (ROC AUC {sv['roc_auc'].mean():.3f} against {sv['rule_roc_auc'].mean():.3f})")
         worsen = r.backtest[r.backtest["region_id"].isin(onsets)]
         print(f"\n{h} years: of the planted Gemeinden's transitions in the three periods before onset, "
               f"{_before(worsen, onsets):.0%} have the outcome (the rest count against precision when flagged)\n")
@@ -121,11 +128,11 @@ def _before(bt, onsets) -> float:
     return float(rows["y"].mean()) if len(rows) else float("nan")
 
 
-def sweep(n: int, tmp: Path, outcome: str) -> None:
+def sweep(n: int, tmp: Path, outcome: str, backtests: Path | None = None) -> None:
     print(f"outcome {outcome}\n")
-    print("| seed | planted (onsets) | horizon | champion | AP | best rule AP | flagged region-years | precision | "
-          "planted flagged before onset | goal met | s |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| seed | planted (onsets) | horizon | champion | AP within each year | best rule | each year's champion "
+          "then: AP | the rule then | flagged region-years | precision | planted flagged before onset | goal met | s |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     met: dict[int, int] = {}
     shares: dict[int, list[float]] = {}
     for seed in range(1, n + 1):
@@ -134,15 +141,19 @@ def sweep(n: int, tmp: Path, outcome: str) -> None:
         settings, catalog, result = musterkreis_profiles(tmp / f"run-{seed}", county)
         s = train_early_warning(result.profiles, result.model, result.values, catalog,
                                 with_settings(settings, outcome=outcome))
+        if backtests:
+            save_backtests(s, backtests, f"county{seed}_")
         onsets = {d["region_id"]: d["onset_year"] for d in json.loads((county / "ground_truth.json").read_text())[
             "deteriorating"]}
         for h, r in s.horizons.items():
             hit, precision, ok = goal(r, onsets)
             met[h] = met.get(h, 0) + ok
             shares.setdefault(h, []).append(len(hit) / len(onsets))
-            rule = max(r.metrics[k]["average_precision"] for k in RULES)
+            rule = max(ranking(r.metrics[k])[0] for k in RULES)
+            sv = r.served
             print(f"| {seed} | {len(onsets)} ({min(onsets.values())}–{max(onsets.values())}) | {h} | {r.chosen} | "
-                  f"{r.metrics[r.chosen]['average_precision']:.3f} | {rule:.3f} | "
+                  f"{ranking(r.metrics[r.chosen])[0]:.3f} | {rule:.3f} | {sv['average_precision'].mean():.3f} | "
+                  f"{sv['rule_average_precision'].mean():.3f} | "
                   f"{int(r.backtest['level'].isin(WARNING_LEVELS).sum())} | {precision:.2f} | {len(hit)}/{len(onsets)} | "
                   f"{'yes' if ok else 'no'} | {time.perf_counter() - t0:.0f} |", flush=True)
     for h in sorted(met):
@@ -161,18 +172,21 @@ def main() -> None:
                         help="generate N counties (seeds 1..N) and report the champion of each horizon")
     parser.add_argument("--outcome", choices=["class", "index_rise"], default="class",
                         help="the outcome the warning predicts (default: the status class is worse)")
+    parser.add_argument("--backtests", type=Path, default=None, metavar="DIR",
+                        help="also write every candidate's backtest rows (county<seed>_backtest_h<h>.csv; the "
+                             "embedded county: seed 0) to DIR")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         if args.sweep:
-            sweep(args.sweep, tmp, args.outcome)
+            sweep(args.sweep, tmp, args.outcome, args.backtests)
             return
         sample_dir = SAMPLE_DIR
         if any(v is not None for v in (args.lead_gain, args.seed, args.gemeinden, args.deteriorating)):
             sample_dir = generated_county(tmp, args.seed, args.gemeinden, args.deteriorating, args.lead_gain)
         print(f"county: {sample_dir} (LEAD_GAIN {synthetic.LEAD_GAIN}, LEAD_YEARS {synthetic.LEAD_YEARS}, strain sd "
               f"{synthetic.STRAIN_SD}, persistence {synthetic.STRAIN_PERSISTENCE})")
-        one_county(sample_dir, tmp, args.outcome)
+        one_county(sample_dir, tmp, args.outcome, args.backtests, args.seed or 0)
 
 
 if __name__ == "__main__":

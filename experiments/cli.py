@@ -295,6 +295,7 @@ def train_typology_cmd(ctx: click.Context) -> None:
 
 def _run_early_warning(settings: Settings, echo=click.echo):
     from experiments.jobs import early_warning_job
+    from models.early_warning import ranking
     from models.explanations import years_ahead
 
     summary = _job(early_warning_job, settings, progress=lambda text: echo(f"  … {text}"))
@@ -304,9 +305,15 @@ def _run_early_warning(settings: Settings, echo=click.echo):
         m = r.metrics[r.chosen]
         echo(f"  {r.model.note}")
         echo(f"    Rückblick ({int(m['n_test_periods'])} Perioden, {int(m['n_transitions'])} Übergänge, "
-             f"{m['positive_rate']:.0%} verschlechtert): ROC AUC {m['roc_auc']:.2f}, Average Precision "
-             f"{m['average_precision']:.2f}; Kandidaten: " + ", ".join(
-                 f"{k} {mm['average_precision']:.2f}" for k, mm in r.metrics.items()))
+             f"{m['positive_rate']:.0%} verschlechtert), je Periode: ROC AUC {ranking(m)[1]:.2f}, Average "
+             f"Precision {ranking(m)[0]:.2f} (über alle Perioden {m['average_precision']:.2f}); Kandidaten: "
+             + ", ".join(f"{k} {ranking(mm)[0]:.2f}" for k, mm in r.metrics.items()))
+        if len(r.served):
+            sv = r.served
+            behind = int((sv["average_precision"] < sv["rule_average_precision"]).sum())
+            echo(f"    Jede Periode mit dem damals gewählten Modell ({len(sv)} Perioden): Average Precision "
+                 f"{sv['average_precision'].mean():.2f}, die damals bessere Regel {sv['rule_average_precision'].mean():.2f}"
+                 f"; hinter der Regel in {behind} von {len(sv)}")
         levels = r.model.levels
         echo("    Stufen (Trefferquote außerhalb der Stichprobe): " + ", ".join(
             f"{lv} ab {levels.thresholds[lv]:.2f} ({m[f'precision_{lv}']:.2f})" if levels.thresholds[lv] is not None

@@ -23,7 +23,7 @@ from ml.tracking import fingerprint, flat_params, git_commit, job_run, log_figur
 from models.early_warning import (
     MODEL_LABELS, RULES, WARNING_LEVELS, BacktestConfig, EarlyWarningError, EarlyWarningModel,
     backtest, choose_champion, evaluate, explain, fit_final, lead_times, make_transitions, planted_goal,
-    out_of_time, reliability,
+    out_of_time, ranking, reliability, served_over_time,
 )
 from models.explanations import by_dimension, feature_label, group_name, years_ahead
 from models.packaging import MODEL_CODE, save_early_warning
@@ -43,6 +43,7 @@ class HorizonResult:
     warnings: pd.DataFrame                     # every region and period: probability, level, sentence …
     shap: pd.DataFrame                         # long: region_id, period, feature, contribution
     planted: dict[str, float] = field(default_factory=dict)
+    served: pd.DataFrame = field(default_factory=pd.DataFrame)  # each test period: the champion then vs the rule
 
     @property
     def backtest(self) -> pd.DataFrame:
@@ -153,7 +154,7 @@ def train_early_warning(profiles: pd.DataFrame, model_matrix: pd.DataFrame, valu
             "Perioden")
         warnings, shap = explain(model, T.X, values, catalog, settings.features.dynamics_periods, step)
         results[h] = HorizonResult(h, chosen, metrics, {k: out_of_time(bt) for k, bt in bts.items()}, bts, model,
-                                   warnings, shap, _planted(bts[chosen], settings))
+                                   warnings, shap, _planted(bts[chosen], settings), served_over_time(bts, h))
     if not results:
         raise EarlyWarningError("no horizon allows an out-of-sample test: "
                                 + "; ".join(f"{h} years: {why}" for h, why in skipped.items()))
@@ -165,6 +166,10 @@ def _flat_metrics(results: dict[int, HorizonResult]) -> dict[str, float]:
     for h, r in results.items():
         for k, m in r.metrics.items():
             out.update({f"h{h}.{k}.{name}": v for name, v in m.items()})
+        if len(r.served):
+            out.update({f"h{h}.served_then.{c}": float(r.served[c].mean()) for c in (
+                "roc_auc", "average_precision", "rule_roc_auc", "rule_average_precision")})
+            out[f"h{h}.served_then.periods"] = float(len(r.served))
         for k, m in r.out_of_time.items():
             out.update({f"h{h}.{k}.out_of_time.{name}": v for name, v in m.items() if name != "period"})
         out.update({f"h{h}.{name}": v for name, v in r.metrics[r.chosen].items()})
@@ -181,9 +186,11 @@ def _track_and_store(results: dict[int, HorizonResult], skipped: dict[int, str],
     cfg = settings.training.early_warning
     metrics = _flat_metrics(results)
     first = results[min(results)]
-    # the registry compares runs on the first horizon's average precision
+    # the registry compares runs on the first horizon's average precision within the test periods (as the
+    # champion is chosen); the pooled figures are logged beside it
     metrics["average_precision"] = first.metrics[first.chosen]["average_precision"]
     metrics["roc_auc"] = first.metrics[first.chosen]["roc_auc"]
+    metrics["period_average_precision"], metrics["period_roc_auc"] = ranking(first.metrics[first.chosen])
     models = {h: r.model for h, r in results.items()}
     features = sorted({f for m in models.values() for f in m.features} | {"worst_class"})
     with job_run(settings.tracking.uri, cfg.experiment,
@@ -200,8 +207,8 @@ def _track_and_store(results: dict[int, HorizonResult], skipped: dict[int, str],
             mlflow.log_dict({"thresholds": r.model.levels.thresholds, "unavailable": r.model.levels.reasons},
                             f"levels_h{h}.json")
             mlflow.log_text(comparison_table(r).to_csv(index=False), f"comparison_h{h}.csv")
-            mlflow.log_text(pd.concat([bt.assign(candidate=k) for k, bt in r.backtests.items()]).to_csv(index=False),
-                            f"backtest_h{h}.csv")
+            mlflow.log_text(backtest_rows(r).to_csv(index=False), f"backtest_h{h}.csv")
+            mlflow.log_text(r.served.to_csv(index=False), f"served_then_h{h}.csv")
             _plots(r, inputs, catalog)
         with tempfile.TemporaryDirectory() as tmp:
             save_early_warning(models, Path(tmp))
@@ -210,7 +217,8 @@ def _track_and_store(results: dict[int, HorizonResult], skipped: dict[int, str],
                                | {f"level_h{h}": m.levels.of(m.probability(example)).astype(str)
                                   for h, m in models.items()})
             version, champion, reason = register(MODEL_CODE["early_warning"], {"early_warning": tmp}, example, out,
-                                         cfg.registered_name, "average_precision", metrics["average_precision"])
+                                         cfg.registered_name, "period_average_precision",
+                                         metrics["period_average_precision"])
     summary = EarlyWarningSummary(run.info.run_id, results, skipped, version, champion, reason)
     if store is not None:
         write_warnings(store, summary, cfg.registered_name)
@@ -232,6 +240,7 @@ def write_warnings(store, summary: EarlyWarningSummary, registered_name: str) ->
                        "thresholds": json.dumps(m.levels.thresholds), "unavailable": json.dumps(m.levels.reasons,
                                                                                                ensure_ascii=False),
                        "roc_auc": chosen["roc_auc"], "average_precision": chosen["average_precision"],
+                       "period_roc_auc": ranking(chosen)[1], "period_average_precision": ranking(chosen)[0],
                        "comparison": comparison_table(r).to_json(orient="records", force_ascii=False), **stamp})
     store.replace_table("early_warnings", pd.concat(warnings, ignore_index=True))
     store.replace_table("early_warning_shap", pd.concat(shap, ignore_index=True))
@@ -242,16 +251,35 @@ def write_warnings(store, summary: EarlyWarningSummary, registered_name: str) ->
          "reason": pd.Series(list(summary.skipped.values()), dtype="string"), **stamp}))
 
 
+def backtest_rows(r: HorizonResult) -> pd.DataFrame:
+    """Every candidate's out-of-sample rows of one horizon in one table (``candidate`` column), as the run logs
+    them (``backtest_h<h>.csv``) and ``benchmarks/champion_criterion.py`` reads them."""
+    return pd.concat([bt.assign(candidate=k) for k, bt in r.backtests.items()], ignore_index=True)
+
+
+def save_backtests(summary: EarlyWarningSummary, folder: Path, prefix: str = "") -> list[Path]:
+    """The backtest rows of every horizon as ``<prefix>backtest_h<h>.csv`` in ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for h, r in summary.horizons.items():
+        out.append(folder / f"{prefix}backtest_h{h}.csv")
+        backtest_rows(r).to_csv(out[-1], index=False)
+    return out
+
+
 def comparison_table(r: HorizonResult) -> pd.DataFrame:
-    """Every candidate side by side: out-of-sample AUC and AP with 90 % intervals, Brier, ECE, precision per
-    level, and the out-of-time figures of the last test period."""
+    """Every candidate side by side: out-of-sample AUC and AP with 90 % intervals, pooled over the test periods and
+    within each (averaged: what the champion is chosen by), Brier, ECE, precision per level, and the out-of-time
+    figures of the last test period."""
     rows = []
     for k, m in r.metrics.items():
         oot = r.out_of_time.get(k, {})
         rows.append({"candidate": k, "label": MODEL_LABELS[k], "rule": k in RULES, "chosen": k == r.chosen,
                      **{name: m.get(name, np.nan) for name in (
                          "roc_auc", "roc_auc_lo", "roc_auc_hi", "average_precision", "average_precision_lo",
-                         "average_precision_hi", "brier", "ece", "precision_beobachten", "recall_beobachten",
+                         "average_precision_hi", "period_roc_auc", "period_roc_auc_lo", "period_roc_auc_hi",
+                         "period_average_precision", "period_average_precision_lo", "period_average_precision_hi",
+                         "brier", "ece", "precision_beobachten", "recall_beobachten",
                          "precision_Warnung", "precision_akut", "flagged_beobachten", "n_transitions",
                          "positive_rate", "n_test_periods")},
                      "out_of_time_period": oot.get("period", np.nan), "out_of_time_roc_auc": oot.get("roc_auc", np.nan),

@@ -22,7 +22,9 @@ Candidates, all scored the same way:
 Calibration (Platt) and the level thresholds are fitted **inside** each fold, on out-of-fold scores of the
 training transitions (grouped by region), and judged on the unseen period T — so the precision reported per
 level is out-of-sample. A level whose precision target no threshold reaches is *nicht verfügbar*, with the
-reason; there is no unreachable threshold.
+reason; there is no unreachable threshold. The champion is the candidate with the best average precision
+**within each test period**, averaged over the periods (:func:`ranking`): a planner ranks the regions of one
+edition. :func:`as_of` and :func:`served_over_time` judge what a run at an earlier edition would have served.
 
 Longer than 450 lines because transitions, the rolling backtest with calibration and levels fitted inside each fold,
 the evaluation, the champion choice, the final fit and the explained warnings are one procedure whose steps share
@@ -343,25 +345,74 @@ def backtest(T: Transitions, cfg: BacktestConfig, progress=None) -> dict[str, pd
     return {k: pd.concat(v, ignore_index=True) for k, v in rows.items()}
 
 
+def auc_ap(y, p, w=None) -> tuple[float, float]:
+    """ROC AUC and average precision of scores ``p`` for outcomes ``y`` (both present) with optional weights,
+    exactly as scikit-learn computes them (ties share a threshold), without its input checks: the bootstrap
+    calls this thousands of times."""
+    y, p = np.asarray(y, float), np.asarray(p, float)
+    w = np.ones_like(y) if w is None else np.asarray(w, float)
+    order = np.argsort(-p, kind="mergesort")
+    p, y, w = p[order], y[order], w[order]
+    last = np.r_[np.flatnonzero(np.diff(p)), len(p) - 1]          # the last row of each distinct score
+    tp, fp = np.cumsum(y * w)[last], np.cumsum((1 - y) * w)[last]
+    recall = np.r_[0.0, tp / tp[-1]]
+    auc = float(np.trapezoid(recall, np.r_[0.0, fp / fp[-1]]))
+    return auc, float(np.sum(np.diff(recall) * tp / (tp + fp)))
+
+
+def _period_rows(bt: pd.DataFrame) -> list[np.ndarray]:
+    """Row positions of each test period."""
+    return [np.flatnonzero(m) for m in (bt["period"].to_numpy() == p for p in pd.unique(bt["period"]))]
+
+
+def _per_period(y: np.ndarray, p: np.ndarray, periods: list[np.ndarray], w: np.ndarray | None = None
+                ) -> tuple[float, float]:
+    """Mean ROC AUC and average precision within each test period (those with both outcomes): the ranking a
+    planner meets, one edition at a time."""
+    auc, ap = [], []
+    for rows in periods:
+        if w is not None:
+            rows = rows[w[rows] > 0]
+        yy = y[rows]
+        if yy.min(initial=1) == yy.max(initial=0):
+            continue
+        a, b = auc_ap(yy, p[rows], None if w is None else w[rows])
+        auc.append(a)
+        ap.append(b)
+    return (float(np.mean(auc)), float(np.mean(ap))) if ap else (math.nan, math.nan)
+
+
 def _bootstrap(bt: pd.DataFrame, reps: int, seed: int) -> dict[str, float]:
-    """90 % intervals of ROC AUC and average precision, resampling regions (all their periods together)."""
+    """90 % intervals of ROC AUC and average precision, pooled and within periods, resampling regions (all their
+    periods together)."""
     if reps <= 0:
         return {}
     rng = np.random.default_rng(seed)
     codes, regions = pd.factorize(bt["region_id"])
     y, p = bt["y"].to_numpy(int), bt["p"].to_numpy(float)
-    auc, ap = [], []
+    periods = _period_rows(bt)
+    auc, ap, pauc, pap = [], [], [], []
     for _ in range(reps):
         w = np.bincount(rng.integers(0, len(regions), len(regions)), minlength=len(regions))[codes].astype(float)
         keep = w > 0
         if len(np.unique(y[keep])) < 2:
             continue
-        auc.append(roc_auc_score(y[keep], p[keep], sample_weight=w[keep]))
-        ap.append(average_precision_score(y[keep], p[keep], sample_weight=w[keep]))
+        a, b = auc_ap(y[keep], p[keep], w[keep])
+        auc.append(a)
+        ap.append(b)
+        a, b = _per_period(y, p, periods, w)
+        if np.isfinite(b):
+            pauc.append(a)
+            pap.append(b)
     if not auc:
         return {}
-    return {"roc_auc_lo": float(np.quantile(auc, 0.05)), "roc_auc_hi": float(np.quantile(auc, 0.95)),
-            "average_precision_lo": float(np.quantile(ap, 0.05)), "average_precision_hi": float(np.quantile(ap, 0.95))}
+    out = {"roc_auc_lo": float(np.quantile(auc, 0.05)), "roc_auc_hi": float(np.quantile(auc, 0.95)),
+           "average_precision_lo": float(np.quantile(ap, 0.05)), "average_precision_hi": float(np.quantile(ap, 0.95))}
+    if pap:
+        out |= {"period_roc_auc_lo": float(np.quantile(pauc, 0.05)), "period_roc_auc_hi": float(np.quantile(pauc, 0.95)),
+                "period_average_precision_lo": float(np.quantile(pap, 0.05)),
+                "period_average_precision_hi": float(np.quantile(pap, 0.95))}
+    return out
 
 
 def precision_at_k(bt: pd.DataFrame, share: float, column: str = "p") -> float:
@@ -383,6 +434,7 @@ def evaluate(bt: pd.DataFrame, k_share: float = 0.1, bootstrap: int = 200, seed:
          "brier": float(brier_score_loss(y, p)), "ece": expected_calibration_error(p, y, bins),
          "precision_at_k": precision_at_k(bt, k_share), "positive_rate": float(y.mean()),
          "n_transitions": float(len(y)), "n_test_periods": float(bt["period"].nunique())}
+    m["period_roc_auc"], m["period_average_precision"] = _per_period(y, p, _period_rows(bt))
     for level in WARNING_LEVELS:
         flagged = bt["level"].isin(WARNING_LEVELS[WARNING_LEVELS.index(level):]).to_numpy()
         m[f"flagged_{level}"] = float(flagged.sum())
@@ -412,6 +464,7 @@ class AsOf:
     horizon: int
     chosen: str | None
     figures: dict[str, dict[str, float]]
+    rule: str | None = None        # the better rule then, by the same ranking
 
     @property
     def served(self) -> dict[str, float]:
@@ -434,8 +487,7 @@ def as_of(bts: dict[str, pd.DataFrame], horizon: int, origin: int, bootstrap: in
         y = at["y"].to_numpy(int)
         f = {"n": float(len(y)), "positives": float(y.sum())}
         if len(np.unique(y)) == 2:
-            f.update(roc_auc=float(roc_auc_score(y, at["p"])),
-                     average_precision=float(average_precision_score(y, at["p"])))
+            f["roc_auc"], f["average_precision"] = auc_ap(y, at["p"])
         for level in WARNING_LEVELS:
             flagged = at["level"].isin(WARNING_LEVELS[WARNING_LEVELS.index(level):]).to_numpy()
             f[f"flagged_{level}"] = float(flagged.sum())
@@ -448,15 +500,46 @@ def as_of(bts: dict[str, pd.DataFrame], horizon: int, origin: int, bootstrap: in
     if not figures:
         raise EarlyWarningError(f"no transition from {origin} over {horizon} years has a known outcome "
                                 f"(needs the edition of {origin + horizon})")
-    return AsOf(origin, horizon, choose_champion(earlier) if earlier else None, figures)
+    rules = {k: m for k, m in earlier.items() if k in RULES}
+    return AsOf(origin, horizon, choose_champion(earlier) if earlier else None, figures,
+                choose_champion(rules) if rules else None)
+
+
+def served_over_time(bts: dict[str, pd.DataFrame], horizon: int) -> pd.DataFrame:
+    """:func:`as_of` at every test period where a champion could have been chosen: the ranking of the champion
+    chosen then against the better rule then, on the transitions starting at that period — what a county would
+    have met, had it served each year's choice. Columns: origin, chosen, rule, and ROC AUC and average precision
+    of both (NaN where the period had one outcome only)."""
+    rows = []
+    periods = sorted({int(str(p)[:4]) for bt in bts.values() for p in bt["period"].unique()})
+    for origin in periods:
+        at = as_of(bts, horizon, origin)
+        if at.chosen is None or at.rule is None:
+            continue
+        c, r = at.figures.get(at.chosen, {}), at.figures.get(at.rule, {})
+        rows.append({"origin": origin, "chosen": at.chosen, "rule": at.rule,
+                     "roc_auc": c.get("roc_auc", math.nan), "average_precision": c.get("average_precision", math.nan),
+                     "rule_roc_auc": r.get("roc_auc", math.nan),
+                     "rule_average_precision": r.get("average_precision", math.nan)})
+    return pd.DataFrame(rows, columns=["origin", "chosen", "rule", "roc_auc", "average_precision", "rule_roc_auc",
+                                       "rule_average_precision"])
+
+
+def ranking(m: dict[str, float]) -> tuple[float, float]:
+    """(average precision, ROC AUC) as the champion is chosen by: within each test period, averaged over the
+    periods — a planner ranks the regions of one edition, never region-years of different editions against each
+    other, which the pooled figures would reward (telling bad years from good ones); pooled where no period has
+    both outcomes."""
+    ap, auc = m.get("period_average_precision", math.nan), m.get("period_roc_auc", math.nan)
+    return (ap, auc) if np.isfinite(ap) else (m["average_precision"], m.get("roc_auc", math.nan))
 
 
 def choose_champion(metrics: dict[str, dict[str, float]]) -> str:
-    """The candidate with the highest average precision (to three decimals); ROC AUC breaks ties, and at a
-    full tie a rule wins over a model (the simpler one)."""
+    """The candidate with the highest average precision within the test periods (to three decimals); ROC AUC
+    breaks ties, and at a full tie a rule wins over a model (the simpler one)."""
     def key(k):
-        m = metrics[k]
-        return (round(m["average_precision"], 3), round(m["roc_auc"], 3), k in RULES)
+        ap, auc = ranking(metrics[k])
+        return (round(ap, 3), round(auc, 3), k in RULES)
     return max(metrics, key=key)
 
 
@@ -523,25 +606,29 @@ def background_sample(X: pd.DataFrame, size: int = 50, seed: int = 0) -> pd.Data
 
 
 def champion_note(chosen: str, metrics: dict[str, dict[str, float]], horizon: int) -> str:
-    """A German sentence saying what is served and whether a model beat the simple rules."""
+    """A German sentence saying what is served and whether a model beat the simple rules (average precision
+    within each edition of the backtest, as the champion is chosen)."""
     rules = [k for k in metrics if k in RULES]
-    best_rule = max(rules, key=lambda k: metrics[k]["average_precision"]) if rules else None
+    best_rule = max(rules, key=lambda k: ranking(metrics[k])) if rules else None
     m = metrics[chosen]
-    ap = de(m["average_precision"], 2)
+    within = np.isfinite(m.get("period_average_precision", math.nan))
+    ap = de(ranking(m)[0], 2)
+    what = "mittlere Average Precision je Ausgabe" if within else "Average Precision"
     if chosen in RULES:
         return (f"Für {years_ahead(horizon)} voraus wird die einfache Regel „{RULE_NAMES[chosen]}“ verwendet: kein "
-                f"gelerntes Modell war im Rückblick auf ungesehene Jahre treffsicherer (Average Precision {ap}).")
+                f"gelerntes Modell war im Rückblick auf ungesehene Jahre treffsicherer ({what} {ap}).")
     if best_rule is None:
-        return f"Für {years_ahead(horizon)} voraus: {MODEL_LABELS[chosen]} (Average Precision {ap} im Rückblick)."
-    rule_ap = metrics[best_rule]["average_precision"]
+        return f"Für {years_ahead(horizon)} voraus: {MODEL_LABELS[chosen]} ({what} {ap} im Rückblick)."
+    rule_ap = ranking(metrics[best_rule])[0]
     r = de(rule_ap, 2)
-    lo, hi = m.get("average_precision_lo", math.nan), m.get("average_precision_hi", math.nan)
+    prefix = "period_" if within else ""
+    lo, hi = m.get(f"{prefix}average_precision_lo", math.nan), m.get(f"{prefix}average_precision_hi", math.nan)
     # a lead the backtest's own spread covers is said so: few worsenings leave the ranking of the two open
     close = (f"; der Vorsprung liegt innerhalb der Unsicherheit des Rückblicks (90-%-Intervall {de(lo, 2)} bis "
              f"{de(hi, 2)}, {int(round(m.get('positive_rate', 0) * m.get('n_transitions', 0)))} Verschlechterungen)"
              if np.isfinite(lo) and lo <= rule_ap else "")
     return (f"Für {years_ahead(horizon)} voraus: {MODEL_LABELS[chosen]}; im Rückblick auf ungesehene Jahre treffsicherer "
-            f"als die beste einfache Regel „{RULE_NAMES[best_rule]}“ (Average Precision {ap} gegenüber {r}){close}.")
+            f"als die beste einfache Regel „{RULE_NAMES[best_rule]}“ ({what} {ap} gegenüber {r}){close}.")
 
 
 def fit_final(T: Transitions, chosen: str, cfg: BacktestConfig, metrics: dict[str, dict[str, float]],

@@ -4,12 +4,14 @@ inside the backtest folds, champion choice, SHAP additivity, packaging."""
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings as hsettings, strategies as st
+from sklearn.metrics import average_precision_score, roc_auc_score
 
 from features.warning_inputs import build_warning_inputs
 from models.warning_candidates import CANDIDATES, Average, BoundaryRule, EarlyWarningError, IndexForecast
 from models.early_warning import (
     RULES, BacktestConfig, EarlyWarningModel, Levels, Platt, backtest, background_sample, choose_champion, choose_levels, evaluate, expected_calibration_error,
-    as_of, explain, fit_candidates, fit_final, lead_times, make_transitions, out_of_time, precision_at_k,
+    as_of, auc_ap, explain, served_over_time, fit_candidates, fit_final, lead_times, make_transitions, out_of_time, precision_at_k,
 )
 from models.packaging import load_early_warning, save_early_warning
 
@@ -146,6 +148,11 @@ def test_as_of_judges_the_origin_with_the_champion_chosen_from_what_was_known_th
     with pytest.raises(EarlyWarningError, match="no transition from 2021 over 2 years has a known outcome "
                                                 "\\(needs the edition of 2023\\)"):
         as_of(bts, 2, 2021)
+    # year by year: 2015 had no complete test period; 2017 and 2019 chose the trees, the rule served beside them
+    over = served_over_time(bts, 2)
+    assert list(over["origin"]) == [2017, 2019] and set(over["chosen"]) == {"gbt"} and set(over["rule"]) == {"boundary"}
+    assert over.loc[1, "average_precision"] == at.figures["gbt"]["average_precision"]
+    assert over.loc[1, "rule_average_precision"] == at.figures["boundary"]["average_precision"] == 1.0
     # a period with a single outcome class has counts but no ranking figures
     one = as_of({"boundary": _rows("2019", [0] * 6, good, lv)}, 2, 2019)
     assert one.figures["boundary"]["positives"] == 0 and "roc_auc" not in one.figures["boundary"]
@@ -322,6 +329,49 @@ def test_champion_by_average_precision_auc_breaks_ties_and_a_rule_wins_a_full_ti
     assert choose_champion(m) == "boundary"            # a full tie: the rule
     m["gbt"]["average_precision"] = 0.45
     assert choose_champion(m) == "gbt"
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 1), st.integers(0, 20), st.integers(0, 3)), min_size=2, max_size=80))
+def test_auc_and_average_precision_are_scikit_learns(rows):
+    """The bootstrap's own ROC AUC and average precision equal scikit-learn's, ties and weights (repeated
+    regions, left-out ones) included."""
+    y, p, w = (np.array(c, float) for c in zip(*rows))
+    p = p / 20                      # few distinct scores: many ties
+    keep = w > 0
+    if len(np.unique(y[keep])) < 2:
+        return
+    y, p, w = y[keep], p[keep], w[keep]
+    auc, ap = auc_ap(y, p, w)
+    assert auc == pytest.approx(roc_auc_score(y, p, sample_weight=w), abs=1e-12)
+    assert ap == pytest.approx(average_precision_score(y, p, sample_weight=w), abs=1e-12)
+    assert auc_ap(y, p) == pytest.approx((roc_auc_score(y, p), average_precision_score(y, p)), abs=1e-12)
+
+
+def test_the_champion_ranks_the_regions_of_each_period_not_region_years_across_periods():
+    """Two periods, one bad (half the regions worsen) and one good (one in ten): a model that knows which year is
+    bad but ranks the regions within each year poorly wins the pooled average precision; a planner meets one
+    edition at a time, where the rule ranks them perfectly, so the rule is chosen, and the sentence says so."""
+    from models.early_warning import champion_note
+
+    y = np.array([1] * 5 + [0] * 5 + [1] + [0] * 9)
+    period = ["2017"] * 10 + ["2019"] * 10
+    # the rule: perfect within each period, its scores of the good year above those of the bad one
+    rule_p = np.r_[np.linspace(0.30, 0.21, 10), np.linspace(0.60, 0.51, 10)]
+    # the model: the bad year first, and within each year a middling order
+    model_p = np.r_[[0.9, 0.85, 0.8, 0.6, 0.55, 0.95, 0.7, 0.65, 0.5, 0.52],
+                    [0.35, 0.39, 0.38, 0.3, 0.29, 0.28, 0.27, 0.26, 0.25, 0.24]]
+    bts = {k: pd.DataFrame({"region_id": [f"R{i % 10}" for i in range(20)], "period": period, "y": y, "p": p,
+                            "score": p, "level": "keine"}) for k, p in (("boundary", rule_p), ("gbt", model_p))}
+    m = {k: evaluate(bt, bootstrap=50) for k, bt in bts.items()}
+    assert m["gbt"]["average_precision"] > m["boundary"]["average_precision"]           # pooled: the model
+    assert m["boundary"]["period_average_precision"] == 1.0 == m["boundary"]["period_roc_auc"]
+    assert m["gbt"]["period_average_precision"] < 0.6
+    assert m["boundary"]["period_average_precision_lo"] <= 1.0 <= m["boundary"]["period_average_precision_hi"]
+    assert choose_champion(m) == "boundary"
+    assert champion_note("boundary", m, 2).endswith("(mittlere Average Precision je Ausgabe 1,00).")
+    ap = f"{m['gbt']['period_average_precision']:.2f}".replace(".", ",")
+    assert f"(mittlere Average Precision je Ausgabe {ap} gegenüber 1,00)" in champion_note("gbt", m, 2)
 
 
 def test_calibration_error_precision_at_k_and_lead_times():
