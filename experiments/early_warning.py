@@ -149,12 +149,13 @@ def train_early_warning(profiles: pd.DataFrame, model_matrix: pd.DataFrame, valu
             leads = lead_times(bt, bt["level"].isin(WARNING_LEVELS), h)
             metrics[k]["mean_lead_time"] = float(np.mean(leads)) if leads else float("nan")
         chosen = choose_champion(metrics)
-        model = fit_final(T, chosen, bcfg, metrics, cfg.background_size)
+        served = served_over_time(bts, h)
+        model = fit_final(T, chosen, bcfg, metrics, cfg.background_size, served)
         say(f"{years_ahead(h)} voraus: {MODEL_LABELS[chosen]} gewählt; Erklärungen für {len(T.X)} Gebiete und "
             "Perioden")
         warnings, shap = explain(model, T.X, values, catalog, settings.features.dynamics_periods, step)
         results[h] = HorizonResult(h, chosen, metrics, {k: out_of_time(bt) for k, bt in bts.items()}, bts, model,
-                                   warnings, shap, _planted(bts[chosen], settings), served_over_time(bts, h))
+                                   warnings, shap, _planted(bts[chosen], settings), served)
     if not results:
         raise EarlyWarningError("no horizon allows an out-of-sample test: "
                                 + "; ".join(f"{h} years: {why}" for h, why in skipped.items()))

@@ -605,9 +605,23 @@ def background_sample(X: pd.DataFrame, size: int = 50, seed: int = 0) -> pd.Data
     return X.iloc[np.sort(rng.choice(len(X), size, replace=False))].copy()
 
 
-def champion_note(chosen: str, metrics: dict[str, dict[str, float]], horizon: int) -> str:
+def champion_note(chosen: str, metrics: dict[str, dict[str, float]], horizon: int,
+                  served: pd.DataFrame | None = None) -> str:
     """A German sentence saying what is served and whether a model beat the simple rules (average precision
-    within each edition of the backtest, as the champion is chosen)."""
+    within each edition of the backtest, as the champion is chosen); where the champion chosen period by period
+    (``served``, :func:`served_over_time`) fell behind the rule on average, a second sentence says so."""
+    note = _champion_sentence(chosen, metrics, horizon)
+    if served is not None and len(served) and chosen not in RULES:
+        ap, rule = served["average_precision"].mean(), served["rule_average_precision"].mean()
+        if ap < rule:
+            behind = int((served["average_precision"] < served["rule_average_precision"]).sum())
+            note += (f" Periode für Periode auf diese Weise gewählt, lag das jeweils gewählte Modell aber in "
+                     f"{behind} von {len(served)} Perioden hinter der Regel (mittlere Average Precision {de(ap, 2)} "
+                     f"gegenüber {de(rule, 2)}).")
+    return note
+
+
+def _champion_sentence(chosen: str, metrics: dict[str, dict[str, float]], horizon: int) -> str:
     rules = [k for k in metrics if k in RULES]
     best_rule = max(rules, key=lambda k: ranking(metrics[k])) if rules else None
     m = metrics[chosen]
@@ -632,13 +646,13 @@ def champion_note(chosen: str, metrics: dict[str, dict[str, float]], horizon: in
 
 
 def fit_final(T: Transitions, chosen: str, cfg: BacktestConfig, metrics: dict[str, dict[str, float]],
-              background_size: int = 50) -> EarlyWarningModel:
+              background_size: int = 50, served: pd.DataFrame | None = None) -> EarlyWarningModel:
     """The chosen candidate fitted on every known transition, calibrated and levelled out of fold."""
     fitted = fit_candidates(T, T.known, replace(cfg, candidates=_needed(chosen, cfg.candidates)))[chosen]
     background = background_sample(T.X[T.known.to_numpy()], background_size, cfg.seed)
     return EarlyWarningModel(kind=chosen, model=fitted.model, platt=fitted.platt, levels=fitted.levels,
                              background=background, horizon=T.horizon, outcome=T.outcome, delta=cfg.delta,
-                             note=champion_note(chosen, metrics, T.horizon), metrics=metrics)
+                             note=champion_note(chosen, metrics, T.horizon, served), metrics=metrics)
 
 
 def _needed(chosen: str, candidates: list[str]) -> list[str]:

@@ -435,5 +435,15 @@ def test_the_champions_sentence_says_when_its_lead_lies_within_the_backtests_spr
                           "des Rückblicks (90-%-Intervall 0,06 bis 0,45, 8 Verschlechterungen).")
     clear = champion_note("gbt", {"boundary": metrics(0.18, 0.05, 0.4), "gbt": metrics(0.5, 0.3, 0.7)}, 2)
     assert clear.endswith("(Average Precision 0,50 gegenüber 0,18).")
-    rule = champion_note("boundary", {"boundary": metrics(0.18, 0.05, 0.4), "gbt": metrics(0.1, 0.0, 0.2)}, 4)
+    # chosen period by period, the model fell behind the rule on average: a second sentence says so
+    record = pd.DataFrame({"average_precision": [0.5, 0.3, 0.4], "rule_average_precision": [0.4, 0.45, 0.5]})
+    behind = champion_note("gbt", {"boundary": metrics(0.18, 0.05, 0.4), "gbt": metrics(0.5, 0.3, 0.7)}, 2, record)
+    assert behind == clear + (" Periode für Periode auf diese Weise gewählt, lag das jeweils gewählte Modell aber in 2 "
+                              "von 3 Perioden hinter der Regel (mittlere Average Precision 0,40 gegenüber 0,45).")
+    ahead = record.assign(rule_average_precision=[0.3, 0.2, 0.3])
+    assert champion_note("gbt", {"boundary": metrics(0.18, 0.05, 0.4), "gbt": metrics(0.5, 0.3, 0.7)}, 2,
+                         ahead) == clear
+    rule = champion_note("boundary", {"boundary": metrics(0.18, 0.05, 0.4), "gbt": metrics(0.1, 0.0, 0.2)}, 4,
+                         record)
     assert "wird die einfache Regel „Nähe zur nächst schlechteren Statusklasse“ verwendet" in rule
+    assert "Periode für Periode" not in rule          # the rule served has no record against itself
