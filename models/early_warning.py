@@ -424,6 +424,18 @@ def precision_at_k(bt: pd.DataFrame, share: float, column: str = "p") -> float:
     return float(np.mean(vals)) if vals else math.nan
 
 
+def _level_figures(y: np.ndarray, levels: pd.Series) -> dict[str, float]:
+    """Per warning level: the rows flagged at it or higher, their precision and the recall of the worsenings
+    (NaN where nothing is flagged, or nothing worsened)."""
+    out = {}
+    for level in WARNING_LEVELS:
+        flagged = levels.isin(WARNING_LEVELS[WARNING_LEVELS.index(level):]).to_numpy()
+        out[f"flagged_{level}"] = float(flagged.sum())
+        out[f"precision_{level}"] = float(y[flagged].mean()) if flagged.any() else math.nan
+        out[f"recall_{level}"] = float(y[flagged].sum() / y.sum()) if y.sum() else math.nan
+    return out
+
+
 def evaluate(bt: pd.DataFrame, k_share: float = 0.1, bootstrap: int = 200, seed: int = 0,
              bins: int = 10) -> dict[str, float]:
     """Out-of-sample figures of one candidate's backtest rows."""
@@ -435,11 +447,7 @@ def evaluate(bt: pd.DataFrame, k_share: float = 0.1, bootstrap: int = 200, seed:
          "precision_at_k": precision_at_k(bt, k_share), "positive_rate": float(y.mean()),
          "n_transitions": float(len(y)), "n_test_periods": float(bt["period"].nunique())}
     m["period_roc_auc"], m["period_average_precision"] = _per_period(y, p, _period_rows(bt))
-    for level in WARNING_LEVELS:
-        flagged = bt["level"].isin(WARNING_LEVELS[WARNING_LEVELS.index(level):]).to_numpy()
-        m[f"flagged_{level}"] = float(flagged.sum())
-        m[f"precision_{level}"] = float(y[flagged].mean()) if flagged.any() else math.nan
-        m[f"recall_{level}"] = float(y[flagged].sum() / max(y.sum(), 1))
+    m.update(_level_figures(y, bt["level"]))
     m.update(_bootstrap(bt, bootstrap, seed))
     return m
 
@@ -488,11 +496,7 @@ def as_of(bts: dict[str, pd.DataFrame], horizon: int, origin: int, bootstrap: in
         f = {"n": float(len(y)), "positives": float(y.sum())}
         if len(np.unique(y)) == 2:
             f["roc_auc"], f["average_precision"] = auc_ap(y, at["p"])
-        for level in WARNING_LEVELS:
-            flagged = at["level"].isin(WARNING_LEVELS[WARNING_LEVELS.index(level):]).to_numpy()
-            f[f"flagged_{level}"] = float(flagged.sum())
-            f[f"precision_{level}"] = float(y[flagged].mean()) if flagged.any() else math.nan
-            f[f"recall_{level}"] = float(y[flagged].sum() / y.sum()) if y.sum() else math.nan
+        f.update(_level_figures(y, at["level"]))
         figures[k] = f
         before = bt[(year + horizon <= origin).to_numpy()]
         if before["y"].nunique() == 2:
