@@ -8,6 +8,7 @@ bars, error handling) together.
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import signal
 import sys
@@ -315,11 +316,16 @@ def _run_early_warning(settings: Settings, echo=click.echo):
                  f"{sv['average_precision'].mean():.2f}, die damals bessere Regel {sv['rule_average_precision'].mean():.2f}"
                  f"; hinter der Regel in {behind} von {len(sv)}")
         levels = r.model.levels
-        echo("    Stufen (Trefferquote außerhalb der Stichprobe): " + ", ".join(
-            f"{lv} ab {levels.thresholds[lv]:.2f} ({m[f'precision_{lv}']:.2f})" if levels.thresholds[lv] is not None
+        echo("    Stufen (verlangte Trefferquote; im Rückblick auf ungesehene Jahre): " + ", ".join(
+            f"{lv} ab {levels.thresholds[lv]:.2f} ({levels.targets.get(lv, math.nan):.2f}; {m[f'precision_{lv}']:.2f} "
+            f"bei {int(m[f'flagged_{lv}'])})" if levels.thresholds[lv] is not None
             else f"{lv} nicht verfügbar" for lv in ("beobachten", "Warnung", "akut")))
-        for lv, why in levels.reasons.items():
-            echo(f"    {lv}: nicht verfügbar – {why}")
+        for lv in ("beobachten", "Warnung", "akut"):
+            if lv in levels.reasons:
+                echo(f"    {lv}: nicht verfügbar – {levels.reasons[lv]}")
+        if levels.reasons:
+            echo("    (verlangte Trefferquoten: training.early_warning.precision_watch, precision_warning, "
+                 "precision_acute; Sicherheit: level_confidence)")
         if r.planted:
             echo(f"    geplante Verschlechterungen vor ihrem Beginn mindestens 'beobachten': "
                  f"{int(r.planted['planted_flagged_before_onset'])} von {int(r.planted['planted_deteriorations'])}")

@@ -22,7 +22,7 @@ from ml.config import Settings
 from ml.tracking import fingerprint, flat_params, git_commit, job_run, log_figure, register
 from models.early_warning import (
     MODEL_LABELS, RULES, WARNING_LEVELS, BacktestConfig, EarlyWarningError, EarlyWarningModel,
-    backtest, choose_champion, evaluate, explain, fit_final, lead_times, make_transitions, planted_goal,
+    backtest, choose_champion, evaluate, explain, fit_final, lead_times, level_record, make_transitions, planted_goal,
     out_of_time, ranking, reliability, served_over_time,
 )
 from models.explanations import by_dimension, feature_label, group_name, years_ahead
@@ -121,7 +121,8 @@ def train_early_warning(profiles: pd.DataFrame, model_matrix: pd.DataFrame, valu
     bcfg = BacktestConfig(candidates=list(cfg.candidates), outcome=cfg.outcome, delta=cfg.delta, features=cfg.features,
                           targets={"beobachten": cfg.precision_watch, "Warnung": cfg.precision_warning,
                                    "akut": cfg.precision_acute},
-                          index_columns=INDEX_COLUMNS, calibration_folds=cfg.calibration_folds, seed=cfg.seed)
+                          index_columns=INDEX_COLUMNS, calibration_folds=cfg.calibration_folds,
+                          confidence=cfg.level_confidence, seed=cfg.seed)
     results: dict[int, HorizonResult] = {}
     skipped: dict[int, str] = {}
     for h in horizons:
@@ -205,8 +206,8 @@ def _track_and_store(results: dict[int, HorizonResult], skipped: dict[int, str],
                          **{f"skipped_h{h}": why[:500] for h, why in skipped.items()}})
         mlflow.log_metrics({k: float(v) for k, v in metrics.items() if np.isfinite(v)})
         for h, r in results.items():
-            mlflow.log_dict({"thresholds": r.model.levels.thresholds, "unavailable": r.model.levels.reasons},
-                            f"levels_h{h}.json")
+            mlflow.log_dict({"thresholds": r.model.levels.thresholds, "unavailable": r.model.levels.reasons,
+                             "levels": level_record(r.model.levels, r.metrics[r.chosen])}, f"levels_h{h}.json")
             mlflow.log_text(comparison_table(r).to_csv(index=False), f"comparison_h{h}.csv")
             mlflow.log_text(backtest_rows(r).to_csv(index=False), f"backtest_h{h}.csv")
             mlflow.log_text(r.served.to_csv(index=False), f"served_then_h{h}.csv")
@@ -240,6 +241,7 @@ def write_warnings(store, summary: EarlyWarningSummary, registered_name: str) ->
                        "outcome": m.outcome, "note": m.note,
                        "thresholds": json.dumps(m.levels.thresholds), "unavailable": json.dumps(m.levels.reasons,
                                                                                                ensure_ascii=False),
+                       "levels": json.dumps(level_record(m.levels, chosen), ensure_ascii=False),
                        "roc_auc": chosen["roc_auc"], "average_precision": chosen["average_precision"],
                        "period_roc_auc": ranking(chosen)[1], "period_average_precision": ranking(chosen)[0],
                        "comparison": comparison_table(r).to_json(orient="records", force_ascii=False), **stamp})

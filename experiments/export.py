@@ -48,10 +48,16 @@ def export_warnings(tables: dict[str, pd.DataFrame], period: str | None, horizon
         w = w[w["horizon"] == horizon]
     names = tables["regions"].set_index("region_id")["name"]
     drivers = w["drivers"].map(lambda text: [d["label"] for d in json.loads(text)][:3])
+    # a horizon whose model has no level available flags nobody: 'keine' would read as unremarkable
+    models = tables.get("early_warning_models")
+    ungraded = set() if models is None else {
+        int(h) for h, t in zip(models["horizon"], models["thresholds"])
+        if all(v is None for v in json.loads(t).values())}
+    level = w["level"].where(~w["horizon"].astype(int).isin(ungraded), "keine Stufe verfügbar")
     out = pd.DataFrame({
         "Gebiet": w["region_id"], "Name": w["region_id"].map(names), "Jahr": w["period"],
         "Horizont (Jahre)": w["horizon"].astype(int), "Wahrscheinlichkeit": w["probability"].round(4),
-        "Stufe": w["level"], "Verfahren": w["model"].map(MODEL_LABELS).fillna(w["model"]),
+        "Stufe": level, "Verfahren": w["model"].map(MODEL_LABELS).fillna(w["model"]),
         "Regel statt Modell": w["rule"].map({True: "ja", False: "nein"}),
         **{f"Treiber {k + 1}": drivers.map(lambda d, k=k: d[k] if len(d) > k else "") for k in range(3)},
         "Erläuterung": w["sentence"], "Modellversion": w["model_version"]})
@@ -182,7 +188,7 @@ def export_table(kind: str, store, catalog: Catalog, period: str | None = None,
     store."""
     if kind not in KINDS:
         raise ExportError(f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
-    names = {"warnings": ("early_warnings",), "profiles": ("profiles", "feature_values"),
+    names = {"warnings": ("early_warnings", "early_warning_models"), "profiles": ("profiles", "feature_values"),
              "forecasts": ("forecasts",), "projection": ("projection",),
              "lebenslagen": ("lebenslagen", "lebenslagen_checks"), "coverage": ("coverage",),
              "measures": ("measures", "impacts")}[kind]

@@ -267,6 +267,10 @@ class EarlyWarningConfig(_Section):
                                                                "transitions worsens")
     precision_warning: float = Field(0.65, gt=0, le=1, description="'Warnung' needs at least this precision")
     precision_acute: float = Field(0.8, gt=0, le=1, description="'akut' needs at least this precision")
+    level_confidence: float = Field(0.9, ge=0.5, lt=1, description="a level's threshold needs the lower bound of its "
+                                    "precision at this confidence to reach the target (0.5: the precision itself); a "
+                                    "level whose backtest precision lies below the target beyond this confidence is "
+                                    "not served")
     k_share: float = Field(0.1, gt=0, le=1, description="precision at k: the top share of regions per period")
     background_size: int = Field(50, ge=5, le=1000, description="background sample of the SHAP values")
     registered_name: str = "sozialradar-early-warning"

@@ -21,10 +21,12 @@ Candidates, all scored the same way:
 :func:`backtest` tests each period T on models fitted only on transitions that ended by T (t + h ≤ T).
 Calibration (Platt) and the level thresholds are fitted **inside** each fold, on out-of-fold scores of the
 training transitions (grouped by region), and judged on the unseen period T — so the precision reported per
-level is out-of-sample. A level whose precision target no threshold reaches is *nicht verfügbar*, with the
-reason; there is no unreachable threshold. The champion is the candidate with the best average precision
-**within each test period**, averaged over the periods (:func:`ranking`): a planner ranks the regions of one
-edition. :func:`as_of` and :func:`served_over_time` judge what a run at an earlier edition would have served.
+level is out-of-sample. A threshold counts where the lower confidence bound of its precision reaches the target;
+a level whose target no threshold reaches, or whose backtest precision on the unseen periods fell short of it
+beyond doubt, is *nicht verfügbar*, with the reason; there is no unreachable threshold. The champion is the
+candidate with the best average precision **within each test period**, averaged over the periods
+(:func:`ranking`): a planner ranks the regions of one edition. :func:`as_of` and :func:`served_over_time`
+judge what a run at an earlier edition would have served.
 
 Longer than 450 lines because transitions, the rolling backtest with calibration and levels fitted inside each fold,
 the evaluation, the champion choice, the final fit and the explained warnings are one procedure whose steps share
@@ -151,6 +153,7 @@ class Levels:
 
     thresholds: dict[str, float | None]
     reasons: dict[str, str] = field(default_factory=dict)
+    targets: dict[str, float] = field(default_factory=dict)      # the precision each level asks for
 
     def of(self, p) -> np.ndarray:
         """The warning level of each probability."""
@@ -168,10 +171,28 @@ class Levels:
         return [k for k in WARNING_LEVELS if self.thresholds.get(k) is not None]
 
 
-def choose_levels(p, y, targets: dict[str, float], min_flagged: int = 3) -> Levels:
+def wilson(hits, n, confidence: float, upper: bool = False) -> np.ndarray:
+    """One-sided Wilson bound of a share ``hits / n`` at ``confidence`` (0.5: the share itself)."""
+    from scipy.stats import norm
+
+    hits, n = np.asarray(hits, float), np.asarray(n, float)
+    z = float(norm.ppf(confidence))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = hits / n
+        centre = share + z * z / (2 * n)
+        spread = z * np.sqrt(share * (1 - share) / n + z * z / (4 * n * n))
+        return (centre + spread if upper else centre - spread) / (1 + z * z / n)
+
+
+def choose_levels(p, y, targets: dict[str, float], min_flagged: int = 3, confidence: float = 0.9) -> Levels:
     """Per level the lowest probability (not below the previous level's) at which at least ``min_flagged``
-    flagged transitions worsen with the level's target precision; where none does, the level is unavailable.
-    Every threshold is a probability some transition reached, so every available level is reachable."""
+    flagged transitions worsen with the level's target precision — with ``confidence``: the one-sided lower
+    Wilson bound of the precision reaches the target (0.5: the precision itself). Where none does, the level is
+    unavailable. Every threshold is a probability some transition reached, so every available level is
+    reachable. The bound keeps the choice from the luck of the lowest crossing: chosen on the point estimate,
+    the levels met their target on the next unseen period far less often (docs/BENCHMARKS.md)."""
+    if not 0.5 <= confidence < 1:
+        raise ValueError(f"confidence must lie in [0.5, 1); got {confidence}")
     names = list(WARNING_LEVELS)
     values = [targets[k] for k in names]
     if values != sorted(values):
@@ -181,22 +202,58 @@ def choose_levels(p, y, targets: dict[str, float], min_flagged: int = 3) -> Leve
     ps, ys = p[order], y[order]
     flagged = np.arange(1, len(p) + 1)
     precision = np.cumsum(ys) / flagged
+    bound = wilson(np.cumsum(ys), flagged, confidence) if confidence > 0.5 else precision
     last = np.r_[ps[1:] != ps[:-1], True]           # cut only between distinct probabilities
     out: dict[str, float | None] = {}
     reasons: dict[str, str] = {}
     floor = -np.inf
+    sure = f" mit {percent(confidence)} Sicherheit" if confidence > 0.5 else ""
     for name in names:
-        ok = last & (flagged >= min_flagged) & (precision >= targets[name]) & (ps >= floor)
+        ok = last & (flagged >= min_flagged) & (bound >= targets[name] - 1e-12) & (ps >= floor)
         if ok.any():
             out[name] = float(ps[np.flatnonzero(ok)[-1]])
             floor = out[name]
         else:
             out[name] = None
             best = float(np.max(precision[last & (flagged >= min_flagged)], initial=0.0))
-            reasons[name] = (f"keine Schwelle erreicht im Rückblick eine Trefferquote von {percent(targets[name])} "
-                             f"(höchstens {percent(best)} bei mindestens {min_flagged} markierten Fällen)")
+            reasons[name] = (f"keine Schwelle erreicht im Rückblick{sure} eine Trefferquote von "
+                             f"{percent(targets[name])} (höchstens {percent(best)} bei mindestens {min_flagged} "
+                             "markierten Fällen)")
             floor = np.inf                          # a higher level cannot be available either
-    return Levels(out, reasons)
+    return Levels(out, reasons, dict(targets))
+
+
+def vet_levels(levels: Levels, figures: dict[str, float], targets: dict[str, float],
+               confidence: float = 0.9) -> Levels:
+    """The levels a model is served with, judged by its backtest (``figures``: :func:`evaluate`'s out-of-sample
+    precision and flagged count per level): a level whose precision on the unseen periods lies below its target
+    beyond doubt — the upper Wilson bound at ``confidence`` is below it — is unavailable, with the figure as
+    reason. Its threshold was met on the training transitions, not where it would be used."""
+    out, reasons = dict(levels.thresholds), dict(levels.reasons)
+    for name in WARNING_LEVELS:
+        n = figures.get(f"flagged_{name}", 0.0)
+        precision = figures.get(f"precision_{name}", math.nan)
+        if out.get(name) is None or not n or not np.isfinite(precision):
+            continue
+        if wilson(precision * n, n, confidence, upper=True) < targets[name]:
+            out[name] = None
+            reasons[name] = (f"im Rückblick auf ungesehene Jahre verschlechterten sich nur {percent(precision)} der "
+                             f"{int(n)} so markierten Gebiete (verlangt {percent(targets[name])})")
+    return Levels(out, {k: reasons[k] for k in WARNING_LEVELS if k in reasons}, dict(targets))
+
+
+def level_record(levels: Levels, figures: dict[str, float]) -> dict[str, dict]:
+    """Per warning level what it asks for and what it met: target precision, served threshold (None: not
+    served), and the backtest's out-of-sample precision and flagged count, with the reason where unavailable."""
+    out = {}
+    for name in WARNING_LEVELS:
+        n = figures.get(f"flagged_{name}", math.nan)
+        precision = figures.get(f"precision_{name}", math.nan)
+        out[name] = {"target": levels.targets.get(name), "threshold": levels.thresholds.get(name),
+                     "backtest_precision": None if not np.isfinite(precision) else float(precision),
+                     "backtest_flagged": None if not np.isfinite(n) else int(n),
+                     "reason": levels.reasons.get(name)}
+    return out
 
 
 def expected_calibration_error(p, y, bins: int = 10) -> float:
@@ -236,6 +293,7 @@ class BacktestConfig:
     index_columns: list[str] | None = None
     calibration_folds: int = 3
     min_positives: int = 3
+    confidence: float = 0.9        # of the precision bounds behind each warning level
     seed: int = 0
 
 
@@ -294,7 +352,8 @@ def fit_candidates(T: Transitions, rows: pd.Series, cfg: BacktestConfig) -> dict
         ok = np.isfinite(inner)
         platt = Platt().fit(inner[ok], y[ok])
         logit_in = np.where(ok, platt.a * inner + platt.b, np.nan)
-        out[kind] = Fitted(kind, model, platt, choose_levels(expit(logit_in[ok]), y[ok], cfg.targets), logit_in)
+        levels = choose_levels(expit(logit_in[ok]), y[ok], cfg.targets, confidence=cfg.confidence)
+        out[kind] = Fitted(kind, model, platt, levels, logit_in)
     parts = [k for k in out if k not in RULES]
     if "average" in cfg.candidates and len(parts) >= 2:
         mean_in = np.nanmean([out[k].inner_logit for k in parts], axis=0)
@@ -302,8 +361,8 @@ def fit_candidates(T: Transitions, rows: pd.Series, cfg: BacktestConfig) -> dict
         model = Average([(out[k].model, out[k].platt) for k in parts])
         platt = Platt().fit(mean_in[ok], y[ok])
         logit_in = np.where(ok, platt.a * mean_in + platt.b, np.nan)
-        out["average"] = Fitted("average", model, platt, choose_levels(expit(logit_in[ok]), y[ok], cfg.targets),
-                                logit_in)
+        levels = choose_levels(expit(logit_in[ok]), y[ok], cfg.targets, confidence=cfg.confidence)
+        out["average"] = Fitted("average", model, platt, levels, logit_in)
     return out
 
 
@@ -651,10 +710,12 @@ def _champion_sentence(chosen: str, metrics: dict[str, dict[str, float]], horizo
 
 def fit_final(T: Transitions, chosen: str, cfg: BacktestConfig, metrics: dict[str, dict[str, float]],
               background_size: int = 50, served: pd.DataFrame | None = None) -> EarlyWarningModel:
-    """The chosen candidate fitted on every known transition, calibrated and levelled out of fold."""
+    """The chosen candidate fitted on every known transition, calibrated and levelled out of fold; a level its
+    backtest shows to miss its target on unseen periods is not served (:func:`vet_levels`)."""
     fitted = fit_candidates(T, T.known, replace(cfg, candidates=_needed(chosen, cfg.candidates)))[chosen]
     background = background_sample(T.X[T.known.to_numpy()], background_size, cfg.seed)
-    return EarlyWarningModel(kind=chosen, model=fitted.model, platt=fitted.platt, levels=fitted.levels,
+    levels = vet_levels(fitted.levels, metrics[chosen], cfg.targets, cfg.confidence)
+    return EarlyWarningModel(kind=chosen, model=fitted.model, platt=fitted.platt, levels=levels,
                              background=background, horizon=T.horizon, outcome=T.outcome, delta=cfg.delta,
                              note=champion_note(chosen, metrics, T.horizon, served), metrics=metrics)
 

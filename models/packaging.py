@@ -90,7 +90,8 @@ def save_early_warning(models: dict, path: Path) -> Path:
     for h, m in models.items():
         arrays[f"h{h}.background"] = m.background.to_numpy(float)
         meta[str(h)] = {"kind": m.kind, "platt": [m.platt.a, m.platt.b], "thresholds": m.levels.thresholds,
-                        "reasons": m.levels.reasons, "horizon": m.horizon, "outcome": m.outcome, "delta": m.delta,
+                        "reasons": m.levels.reasons, "targets": m.levels.targets, "horizon": m.horizon,
+                        "outcome": m.outcome, "delta": m.delta,
                         "note": m.note, "metrics": m.metrics, "background_columns": list(m.background.columns),
                         "model": _candidate_state(m.model, f"h{h}.m.", arrays)}
     np.savez(path / "early_warning.npz", **arrays)
@@ -110,7 +111,8 @@ def load_early_warning(path: Path) -> dict:
         h = int(key)
         background = pd.DataFrame(data[f"h{h}.background"], columns=m["background_columns"])
         out[h] = EarlyWarningModel(kind=m["kind"], model=_candidate_from_state(m["model"], f"h{h}.m.", data),
-                                   platt=Platt(*m["platt"]), levels=Levels(m["thresholds"], m["reasons"]),
+                                   platt=Platt(*m["platt"]),
+                                   levels=Levels(m["thresholds"], m["reasons"], m.get("targets", {})),
                                    background=background, horizon=h, outcome=m["outcome"], delta=m["delta"],
                                    note=m["note"], metrics=m["metrics"])
     return out

@@ -70,6 +70,24 @@ def error_page(status: int, message: str) -> str:
     return render("error.html", status=status, title=ERROR_TITLES.get(status, "Fehler"), message=message)
 
 
+
+def level_sentence(horizon: int, record: dict[str, dict]) -> str:
+    """What each warning level of a horizon asks for and what it met on unseen years, in one German sentence
+    ("" for a store written without the record)."""
+    parts = []
+    for name, r in record.items():
+        asked = f"verlangt {percent(r['target'])}" if r.get("target") is not None else ""
+        n, hit = r.get("backtest_flagged"), r.get("backtest_precision")
+        met = (f"im Rückblick auf ungesehene Jahre verschlechterten sich {percent(hit)} der {de(n, 0)} so "
+               "markierten" if n and hit is not None else "im Rückblick auf ungesehene Jahre nie erreicht")
+        if r.get("threshold") is None:
+            parts.append(f"„{name}“ nicht verfügbar ({r.get('reason') or asked})")
+        else:
+            parts.append(f"„{name}“ ab {percent(r['threshold'])} Wahrscheinlichkeit ({asked}; {met})")
+    if not parts:
+        return ""
+    return f"{years_ahead(horizon)} voraus: " + "; ".join(parts) + "."
+
 class ReportError(LookupError):
     """The region or period of a requested report does not exist."""
 
@@ -311,7 +329,8 @@ class ReportBuilder:
             answer = snap.answers[(period, h)][region_id]
             first = first or (h, answer)
             rows.append({"when": f"in {years_ahead(h).replace('Jahre', 'Jahren')}", "level": answer["level"],
-                         "level_text": LEVEL_TEXT.get(answer["level"], answer["level"]),
+                         "level_text": (LEVEL_TEXT.get(answer["level"], answer["level"])
+                                        if snap.warning_models[h]["graded"] else "keine Stufe verfügbar"),
                          "probability": de(100 * answer["probability"], 0),
                          "model": snap.warning_models[h]["model_label"]})
         if first is None:
@@ -323,12 +342,13 @@ class ReportBuilder:
                     "effect": "erhöht" if d["contribution"] > 0 else "senkt"} for d in answer["drivers"]]
         missing = sorted({lv for k in snap.horizons for lv in snap.warning_models[k]["unavailable"]},
                          key=["beobachten", "Warnung", "akut"].index)
+        levels = [level_sentence(k, snap.warning_models[k].get("levels", {})) for k in snap.horizons]
         return {"rows": rows, "sentence": answer["sentence"], "drivers": drivers, "ahead": years_ahead(h),
                 "notes": [snap.warning_models[k]["note"] for k in snap.horizons] + [
                     f"Für {years_ahead(k)} voraus gibt es keine Frühwarnung: die bisherigen Ausgaben reichen nicht für "
                     "einen Rückblick auf ungesehene Jahre (zu wenige frühere Übergänge mit bekanntem Ausgang)."
                     for k in sorted(snap.warning_skipped)], "unavailable": missing,
-                "level": answer["level"]}
+                "levels": [t for t in levels if t], "level": answer["level"]}
 
     def flags(self, region_id: str, period: str) -> list[dict]:
         """The period's non-ok flags with the names of the indicators they concern (never values)."""
@@ -371,14 +391,17 @@ class ReportBuilder:
         frame = None
         if self.snap.has_warnings and per in self.snap.warning_periods():
             frame = explain_period(self.snap, per)
+        # the shortest horizon's levels; where it has none available, 'keine' would read as unremarkable
+        ungraded = self.snap.has_warnings and not self.snap.warning_models[self.snap.horizons[0]]["graded"]
         kinds = {} if t is None else t[t["period"].astype(str) == per].set_index("region_id")["type"].to_dict()
         rows = []
         for r in regs.sort_values("name").itertuples():
             prof = self.profile(r.region_id, per)
             status = prof["status_label"] if prof is not None and isinstance(prof["status_label"], str) else "–"
             level = frame.loc[r.region_id, "level"] if frame is not None and r.region_id in frame.index else None
+            text = LEVEL_TEXT.get(level, level) if ungraded is False else "keine Stufe verfügbar"
             rows.append({"name": str(r.name), "region_id": r.region_id, "status": status, "level": level,
-                         "level_text": LEVEL_TEXT.get(level, level) if level else None,
+                         "level_text": text if level else None,
                          "href": links.get(r.region_id), "type": kinds.get(r.region_id)})
         return render("index.html", title=f"Gebietsberichte {per}", level=None, period=per, rows=rows, typed=bool(kinds),
                       graded=any(r["status"] != "–" for r in rows), warned=frame is not None)

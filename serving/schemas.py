@@ -33,7 +33,8 @@ class Region(BaseModel):
     level: str
     parent_id: str | None = None
     status_label: str | None = Field(None, description="Statusklasse der letzten Periode")
-    warning_level: Level | None = None
+    warning_level: Level | None = Field(None, description="Frühwarnstufe (kürzester Horizont); leer: keine "
+                                        "Frühwarnung, oder für diesen Horizont ist keine Stufe verfügbar")
     warning_probability: float | None = None
     status_rank: int | None = Field(None, description="nur wenn die Konfiguration ein Ranking erlaubt")
     parent_name: str | None = Field(None, description="Name des übergeordneten Gebiets (etwa des Kreises)")
@@ -273,6 +274,16 @@ class EarlyWarningRequest(_Strict):
     explain: bool = Field(True, description="Treiber und Satz mitliefern")
 
 
+class LevelRecord(BaseModel):
+    """What a warning level asks for and what it met in the backtest."""
+    target: float | None = Field(None, description="verlangte Trefferquote: Anteil der markierten Gebiete, die sich "
+                                                   "tatsächlich verschlechtern")
+    threshold: float | None = Field(None, description="Wahrscheinlichkeitsschwelle; null: nicht verfügbar")
+    backtest_precision: float | None = Field(None, description="Trefferquote im Rückblick auf ungesehene Jahre")
+    backtest_flagged: int | None = Field(None, description="so markierte Gebiete und Jahre im Rückblick")
+    reason: str | None = Field(None, description="warum die Stufe nicht verfügbar ist")
+
+
 class EarlyWarningAnswer(BaseModel):
     """The warnings of a period and horizon with the method served and its levels."""
     period: str
@@ -290,6 +301,8 @@ class EarlyWarningAnswer(BaseModel):
                                                             "verfügbar")
     unavailable: dict[str, str] = Field(default_factory=dict, description="Stufen, die nicht verfügbar sind, "
                                                                            "mit Grund")
+    levels: dict[str, LevelRecord] = Field(default_factory=dict, description="je Stufe: verlangte Trefferquote, "
+                                           "Schwelle und die im Rückblick auf ungesehene Jahre gemessene Trefferquote")
     warnings: list[Warning_]
 
 
@@ -301,6 +314,8 @@ class Explanation(BaseModel):
     model: str
     probability: float
     level: Level
+    graded: bool = Field(True, description="false: für diesen Horizont ist keine Stufe verfügbar; 'keine' heißt "
+                                           "dann nicht unauffällig, sondern dass niemand markiert werden kann")
     base: float = Field(description="mittlerer Warnwert des Hintergrunds")
     score: float = Field(description="Warnwert der Region (Basis + Summe der Beiträge)")
     by_indicator: dict[str, float]

@@ -296,7 +296,6 @@ def read_snapshot(settings: Settings, catalog: Catalog) -> Snapshot:
             raise NotReady(f"the store lacks {', '.join(missing)}: run 'sozialradar features' first")
         regions = store.regions()
         profiles, matrix, values = store.table("profiles"), store.table("model_matrix"), store.table("feature_values")
-        forecasts = store.table("forecasts") if "forecasts" in tables else None
         served = {"early_warnings", "early_warning_shap", "early_warning_models"} <= tables
         # the early warning is served from what its training job stored: nothing is recomputed here
         w, shap, models = ((store.table(t) for t in ("early_warnings", "early_warning_shap",
@@ -305,11 +304,10 @@ def read_snapshot(settings: Settings, catalog: Catalog) -> Snapshot:
             "early_warning_skipped" in tables) else None
         stored = {name: _by_region_period(store.table(name)) if name in tables else None
                   for name in ("classes", "types")}
-        projection = store.table("projection") if "projection" in tables else None
-        lagen, lagen_checks, coverage, measures, impacts = (
-            store.table(t) if t in tables else None
-            for t in ("lebenslagen", "lebenslagen_checks", "coverage", "measures", "impacts"))
-        checks = store.table("projection_checks") if "projection_checks" in tables else None
+        forecasts, projection, checks, lagen, lagen_checks, coverage, measures, impacts = (
+            store.table(t) if t in tables else None for t in ("forecasts", "projection", "projection_checks",
+                                                              "lebenslagen", "lebenslagen_checks", "coverage",
+                                                              "measures", "impacts"))
         inputs, step = None, None
         if {"warning_inputs", "warning_inputs_settings"} <= tables:
             inputs = store.table("warning_inputs")
@@ -328,6 +326,9 @@ def read_snapshot(settings: Settings, catalog: Catalog) -> Snapshot:
         for row in models.to_dict("records"):
             row["thresholds"] = json.loads(row["thresholds"])
             row["unavailable"] = json.loads(row["unavailable"])
+            row["levels"] = json.loads(row["levels"]) if isinstance(row.get("levels"), str) else {}
+            # no level available: 'keine' then flags nobody, it does not call a region unremarkable
+            row["graded"] = any(t is not None for t in row["thresholds"].values())
             snap.warning_models[int(row["horizon"])] = row
         if len(models):
             snap.versions["early_warning"] = str(models["model_version"].iloc[0])

@@ -32,7 +32,7 @@ def router(ctx: Context) -> APIRouter:
                 "model": m["model"],
                 "model_label": m["model_label"], "rule": bool(m["rule"]), "note": m["note"],
                 "model_version": m["model_version"] if isinstance(m["model_version"], str) else None,
-                "thresholds": m["thresholds"], "unavailable": m["unavailable"]}
+                "thresholds": m["thresholds"], "unavailable": m["unavailable"], "levels": m.get("levels", {})}
         if request.explain:
             cached = s.answer_json[(per, h)]
             return Response(json.dumps(head, ensure_ascii=False).encode()[:-1] + b', "warnings": ['
@@ -52,6 +52,7 @@ def router(ctx: Context) -> APIRouter:
         row = w.loc[region_id]
         e = ctx.state.explanation(s, per, region_id, h)
         return Explanation(region_id=region_id, period=per, horizon=h, model=str(row["model"]),
-                           probability=float(row["probability"]), level=row["level"], sentence=row["sentence"], **e)
+                           probability=float(row["probability"]), level=row["level"],
+                           graded=s.warning_models[h]["graded"], sentence=row["sentence"], **e)
 
     return router

@@ -21,7 +21,9 @@ def router(ctx: Context) -> APIRouter:
         _, regs = ctx.level_regions(s, level)
         period = s.default_period
         p = s.profiles[s.profiles["period"] == period].set_index("region_id") if period else pd.DataFrame()
-        w = ctx.state.explain_period(s, period) if (s.has_warnings and period in s.warning_periods()) else None
+        # the shortest horizon's level; none where that horizon has no level available (nobody could be flagged)
+        w = (ctx.state.explain_period(s, period) if (s.has_warnings and period in s.warning_periods()) else None)
+        graded = s.has_warnings and s.warning_models[s.horizons[0]]["graded"]
         ranking = ctx.settings.features.index.ranking
         parents = s.regions.set_index("region_id")[["name", "level"]]
         types = (s.types[s.types["period"].astype(str) == str(period)].set_index("region_id")
@@ -34,7 +36,7 @@ def router(ctx: Context) -> APIRouter:
             warn = w.loc[r.region_id] if (w is not None and r.region_id in w.index) else None
             out.append(Region(region_id=r.region_id, name=r.name, level=r.level,
                               parent_id=r.parent_id if isinstance(r.parent_id, str) else None, status_label=label,
-                              warning_level=None if warn is None else warn["level"],
+                              warning_level=None if warn is None or not graded else warn["level"],
                               warning_probability=None if warn is None else float(warn["probability"]),
                               status_rank=int(rank) if rank is not None and pd.notna(rank) else None,
                               **_parent(parents, r.parent_id), **_type(types, r.region_id)))

@@ -263,7 +263,8 @@ async function select(regionId) {
   const parts = [facts];
   if (explanation.status === "fulfilled") {
     const e = explanation.value;
-    facts.append(el("dt", { text: "Frühwarnstufe" }), el("dd", {}, levelBadge(e.level),
+    facts.append(el("dt", { text: "Frühwarnstufe" }), el("dd", {},
+      e.graded === false ? el("span", { class: "muted", text: "keine Stufe verfügbar" }) : levelBadge(e.level),
       ` Wahrscheinlichkeit, dass die Statusklasse in ${e.horizon === 1 ? "einem Jahr" : e.horizon + " Jahren"} `
       + `schlechter ist: ${fmt(100 * e.probability, 0)} %`));
     parts.push(el("h3", { text: "Warum?" }), el("p", { class: "sentence", text: e.sentence }),

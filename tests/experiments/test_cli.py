@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from experiments.cli import main
 from ml.paths import PROJECT_ROOT, SAMPLE_DIR
+from ml.store import Store
 
 
 @pytest.fixture
@@ -176,6 +177,14 @@ def test_export_every_kind(demo_run, tmp_path):
     assert {"Treiber 1", "Treiber 2", "Treiber 3"} <= set(w.columns)
     assert set(w["Horizont (Jahre)"]) == {1, 2} and set(w["Jahr"]) == {2025} and w["Gebiet"].str.len().eq(8).all()
     assert w["Wahrscheinlichkeit"].between(0, 1).all()
+    # a horizon without any level available says so instead of calling every region unremarkable
+    with Store(workdir / "monitoring.duckdb", read_only=True) as store:
+        models = store.table("early_warning_models")
+    for h, thresholds in zip(models["horizon"], models["thresholds"]):
+        levels = set(w.loc[w["Horizont (Jahre)"] == h, "Stufe"])
+        graded = any(t is not None for t in json.loads(thresholds).values())
+        assert (levels <= {"keine", "beobachten", "Warnung", "akut"}) if graded else (
+            levels == {"keine Stufe verfügbar"})
     run(["export", "warnings", "--horizon", "2", "--period", "2020", "--out", str(tmp_path / "w2.xlsx")], env)
     w2 = pd.read_excel(tmp_path / "w2.xlsx", dtype={"Gebiet": str})
     assert set(w2["Horizont (Jahre)"]) == {2} and set(w2["Jahr"].astype(str)) == {"2020"}

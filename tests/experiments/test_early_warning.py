@@ -13,7 +13,7 @@ from features.pipeline import run_pipeline
 from ml.paths import SAMPLE_DIR
 from ml.store import Store
 from ml.tracking import CHAMPION, tracking_uri
-from models.early_warning import RULES, WARNING_LEVELS, ranking
+from models.early_warning import RULES, WARNING_LEVELS, ranking, wilson
 
 SHARES_RUN = pytest.mark.xdist_group("early_warning_run")
 """The tests of the module's one early-warning run stay on one worker, which computes it once."""
@@ -73,10 +73,16 @@ def test_levels_are_out_of_sample_and_never_unreachable(run):
     _, summary, tables = run
     for h, r in summary.horizons.items():
         t = r.model.levels.thresholds
+        m = r.metrics[r.chosen]
         for level in WARNING_LEVELS:
             assert t[level] is None or t[level] < 1.0
             if t[level] is None:
-                assert "Trefferquote" in r.model.levels.reasons[level]
+                why = r.model.levels.reasons[level]
+                assert "Trefferquote" in why or why.startswith("im Rückblick auf ungesehene Jahre verschlechterten")
+            elif m[f"flagged_{level}"]:
+                # a served level was not shown by the backtest to miss its target on unseen periods
+                n = m[f"flagged_{level}"]
+                assert wilson(m[f"precision_{level}"] * n, n, 0.9, upper=True) >= r.model.levels.targets[level]
         # the backtest's levels come from each fold's own thresholds: the reported precision is measured, and the
         # flagged count matches the rows the fold-wise levels flag
         bt = r.backtest
@@ -143,6 +149,12 @@ def test_planted_deteriorations_and_registry(run):
     artifacts = {a.path for a in client.list_artifacts(summary.run_id)}
     assert {"reliability_h1.png", "reliability_h2.png", "shap_summary_h1.png", "levels_h1.json", "comparison_h2.csv",
             "backtest_h1.csv", "served_then_h1.csv", "served_then_h2.csv"} <= artifacts
+    # the levels as served, with what each asked for and met on the unseen periods
+    logged_levels = mlflow.artifacts.load_dict(f"runs:/{summary.run_id}/levels_h1.json")
+    r1 = summary.horizons[1]
+    assert logged_levels["thresholds"] == r1.model.levels.thresholds
+    assert logged_levels["levels"]["beobachten"]["target"] == 0.5
+    assert logged_levels["levels"]["beobachten"]["backtest_flagged"] == r1.metrics[r1.chosen]["flagged_beobachten"]
     tags = client.get_run(summary.run_id).data.tags
     logged = client.get_run(summary.run_id).data.metrics
     served = summary.horizons[1].served

@@ -10,8 +10,9 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 from features.warning_inputs import build_warning_inputs
 from models.warning_candidates import CANDIDATES, Average, BoundaryRule, EarlyWarningError, IndexForecast
 from models.early_warning import (
-    RULES, BacktestConfig, EarlyWarningModel, Levels, Platt, backtest, background_sample, choose_champion, choose_levels, evaluate, expected_calibration_error,
-    as_of, auc_ap, explain, served_over_time, fit_candidates, fit_final, lead_times, make_transitions, out_of_time, precision_at_k,
+    RULES, BacktestConfig, EarlyWarningModel, Levels, Platt, as_of, auc_ap, background_sample, backtest,
+    choose_champion, choose_levels, evaluate, expected_calibration_error, explain, fit_candidates, fit_final,
+    lead_times, level_record, make_transitions, out_of_time, precision_at_k, served_over_time, vet_levels, wilson,
 )
 from models.packaging import load_early_warning, save_early_warning
 
@@ -284,13 +285,22 @@ def test_levels_are_reachable_or_unavailable_with_a_reason():
     rng = np.random.default_rng(0)
     y = rng.random(2000) < 0.2
     p = Platt().fit(y * 2.0 + rng.normal(0, 1, 2000), y)(y * 2.0 + rng.normal(0, 1, 2000))
-    lv = choose_levels(p, y, TARGETS)
+    lv = choose_levels(p, y, TARGETS, confidence=0.5)      # 0.5: the precision itself
     t = lv.thresholds
-    assert t["beobachten"] < t["Warnung"] < t["akut"] <= p.max()
+    assert t["beobachten"] < t["Warnung"] < t["akut"] <= p.max() and lv.targets == TARGETS
     for level, target in TARGETS.items():
         assert y[p >= t[level]].mean() >= target
         below = p[p < t[level]].max()   # the lowest such threshold: one step lower the precision falls short
         assert y[p >= below].mean() < target
+    # by default the lower 90 % Wilson bound of the precision must reach the target: higher thresholds, and
+    # one step lower the bound falls short
+    sure = choose_levels(p, y, TARGETS)
+    for level, target in TARGETS.items():
+        at = p >= sure.thresholds[level]
+        assert sure.thresholds[level] > t[level]
+        assert wilson(y[at].sum(), at.sum(), 0.9) >= target - 1e-12
+        below = p >= p[p < sure.thresholds[level]].max()
+        assert wilson(y[below].sum(), below.sum(), 0.9) < target
     # a score that carries no information: no threshold reaches precision 0.5 on a 10 % base rate
     y = np.array([1] + [0] * 9 + [1] + [0] * 9)
     p = np.linspace(0.9, 0.1, 20)
@@ -301,13 +311,47 @@ def test_levels_are_reachable_or_unavailable_with_a_reason():
     assert (lv.of(p) == "keine").all()
     # ties are never split, and fewer than min_flagged transitions never make a level
     lv = choose_levels(np.array([0.7, 0.7, 0.7, 0.2, 0.2, 0.1]), np.array([1, 1, 0, 0, 0, 0]),
-                       {"beobachten": 0.5, "Warnung": 0.6, "akut": 0.9}, min_flagged=2)
+                       {"beobachten": 0.5, "Warnung": 0.6, "akut": 0.9}, min_flagged=2, confidence=0.5)
     assert lv.thresholds == {"beobachten": 0.7, "Warnung": 0.7, "akut": None} and "akut" in lv.reasons
     p, y = np.array([0.9, 0.8, 0.3, 0.2, 0.1]), np.array([1, 1, 0, 0, 0])
-    assert choose_levels(p, y, TARGETS, min_flagged=3).thresholds["akut"] is None
-    assert choose_levels(p, y, TARGETS, min_flagged=2).thresholds["akut"] == 0.8
+    assert choose_levels(p, y, TARGETS, min_flagged=3, confidence=0.5).thresholds["akut"] is None
+    assert choose_levels(p, y, TARGETS, min_flagged=2, confidence=0.5).thresholds["akut"] == 0.8
+    # two of two worsened is no sure 80 %: the lower bound of 2/2 at 90 % is 0.55
+    assert choose_levels(p, y, TARGETS, min_flagged=2).thresholds["akut"] is None
     with pytest.raises(ValueError, match="precision targets must rise"):
         choose_levels(p, y, {"beobachten": 0.7, "Warnung": 0.6, "akut": 0.8})
+    with pytest.raises(ValueError, match="confidence"):
+        choose_levels(p, y, TARGETS, confidence=0.4)
+
+
+def test_wilson_bounds_bracket_the_share_and_match_the_formula():
+    assert wilson(5, 10, 0.5) == pytest.approx(0.5) and wilson(5, 10, 0.5, upper=True) == pytest.approx(0.5)
+    # Wilson score interval, z = 1.2816 (one-sided 90 %), 8 of 10
+    z, ph, n = 1.2815516, 0.8, 10
+    lo = (ph + z * z / (2 * n) - z * np.sqrt(ph * (1 - ph) / n + z * z / (4 * n * n))) / (1 + z * z / n)
+    assert wilson(8, 10, 0.9) == pytest.approx(lo, abs=1e-6) and wilson(8, 10, 0.9) < 0.8 < wilson(8, 10, 0.9, True)
+    assert wilson(0, 10, 0.9) == pytest.approx(0.0) and wilson(10, 10, 0.9, upper=True) == pytest.approx(1.0)
+
+
+def test_a_level_its_backtest_shows_to_miss_the_target_is_not_served():
+    levels = Levels({"beobachten": 0.3, "Warnung": 0.5, "akut": 0.7}, {}, TARGETS)
+    figures = {"flagged_beobachten": 620.0, "precision_beobachten": 0.37,   # far below 50 % with many flagged
+               "flagged_Warnung": 12.0, "precision_Warnung": 0.5,          # below 65 %, but 12 leave it open
+               "flagged_akut": 0.0, "precision_akut": float("nan")}        # never flagged: no evidence
+    vetted = vet_levels(levels, figures, TARGETS)
+    assert vetted.thresholds == {"beobachten": None, "Warnung": 0.5, "akut": 0.7}
+    assert vetted.reasons["beobachten"] == ("im Rückblick auf ungesehene Jahre verschlechterten sich nur 37 % der "
+                                            "620 so markierten Gebiete (verlangt 50 %)")
+    assert vetted.available == ["Warnung", "akut"] and vetted.targets == TARGETS
+    # a region above the Warnung threshold is still warned; one between the two thresholds is not flagged
+    assert list(vetted.of([0.4, 0.55])) == ["keine", "Warnung"]
+    # an unavailable level stays unavailable with its first reason
+    first = Levels({"beobachten": None, "Warnung": None, "akut": None}, {"beobachten": "x"}, TARGETS)
+    assert vet_levels(first, figures, TARGETS).reasons == {"beobachten": "x"}
+    record = level_record(vetted, figures)
+    assert record["beobachten"] == {"target": 0.5, "threshold": None, "backtest_precision": 0.37,
+                                    "backtest_flagged": 620, "reason": vetted.reasons["beobachten"]}
+    assert record["akut"]["backtest_precision"] is None and record["akut"]["backtest_flagged"] == 0
 
 
 def test_no_threshold_of_one_anywhere_in_a_backtest():
@@ -447,3 +491,28 @@ def test_the_champions_sentence_says_when_its_lead_lies_within_the_backtests_spr
                          record)
     assert "wird die einfache Regel „Nähe zur nächst schlechteren Statusklasse“ verwendet" in rule
     assert "Periode für Periode" not in rule          # the rule served has no record against itself
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 1), st.integers(0, 10)), min_size=1, max_size=120),
+       st.sampled_from([0.5, 0.7, 0.9, 0.95]))
+def test_levels_are_reachable_ordered_and_sure_of_their_precision(rows, confidence):
+    """Every threshold is a probability some transition has, thresholds rise with the level, the flagged rows'
+    lower precision bound reaches each target, and a higher confidence never lowers a threshold nor serves a level
+    the precision itself would not."""
+    y, p = (np.array(c, float) for c in zip(*rows))
+    p = p / 10
+    lv = choose_levels(p, y, TARGETS, confidence=confidence)
+    plain = choose_levels(p, y, TARGETS, confidence=0.5)
+    previous = -np.inf
+    for level, target in TARGETS.items():
+        t = lv.thresholds[level]
+        if t is None:
+            assert level in lv.reasons
+            previous = np.inf
+            continue
+        assert previous < np.inf and t >= previous and t in p
+        at = p >= t
+        assert at.sum() >= 3 and wilson(y[at].sum(), at.sum(), confidence) >= target - 1e-9
+        assert plain.thresholds[level] is not None and plain.thresholds[level] <= t
+        previous = t

@@ -100,6 +100,10 @@ def test_early_warning_one_list_all(client, at_risk):
     assert one["model"] in ("boundary", "dynamics", "index_forecast", "gmlvq", "gbt", "average")
     assert one["rule"] == (one["model"] in ("boundary", "dynamics")) and one["note"].startswith("Für 1 Jahr voraus")
     assert set(one["unavailable"]) == {k for k, v in one["thresholds"].items() if v is None}
+    # per level: the precision asked for, the threshold served, and what the backtest met on unseen years
+    assert {k: v["threshold"] for k, v in one["levels"].items()} == one["thresholds"]
+    assert [v["target"] for v in one["levels"].values()] == [0.5, 0.65, 0.8]
+    assert all(v["reason"] == one["unavailable"].get(k) for k, v in one["levels"].items())
     two = client.post("/early_warning", json={"region_ids": [at_risk], "horizon": 2}).json()
     assert two["horizon"] == 2 and two["warnings"][0]["horizon"] == 2
     w = one["warnings"][0]
@@ -126,6 +130,13 @@ def test_early_warning_one_list_all(client, at_risk):
 def test_explain_adds_up(client, at_risk):
     e = client.get("/explain", params={"region_id": at_risk, "horizon": 2}).json()
     assert e["horizon"] == 2
+    # 'graded' says whether the horizon has any level at all (else 'keine' flags nobody, it judges nobody)
+    thresholds = client.post("/early_warning", json={"region_ids": [at_risk], "horizon": 2}).json()["thresholds"]
+    assert e["graded"] == any(t is not None for t in thresholds.values())
+    listed = {r["region_id"]: r for r in client.get("/regions").json()["regions"]}
+    one = client.post("/early_warning", json={"region_ids": [at_risk]}).json()
+    graded = any(t is not None for t in one["thresholds"].values())
+    assert listed[at_risk]["warning_level"] == (one["warnings"][0]["level"] if graded else None)
     assert e["score"] == pytest.approx(e["base"] + sum(e["by_indicator"].values()), abs=1e-6)
     assert sum(e["by_dimension"].values()) == pytest.approx(sum(e["by_indicator"].values()), abs=1e-6)
     assert "index" in e["by_dimension"] and "intervention" in e["by_dimension"]

@@ -11,6 +11,8 @@ from click.testing import CliRunner
 
 from experiments.cli import main
 from ml.catalog import serving_catalog
+from ml.formatting import percent
+from models.explanations import years_ahead
 from ml.paths import SAMPLE_DIR
 from ml.store import Store
 from serving.charts import de
@@ -133,6 +135,16 @@ def test_report_page_is_complete_self_contained_and_german(builder, state):
     assert f'content="{answers[rid]["level"]}"' in html
     assert f"Gebiet {rid} (Gemeinde, " in html       # the level as a German noun, not its id
     assert answers[rid]["sentence"].split(".")[0] in html
+    # each level says what it asks for and what it met on unseen years (or why it is not served)
+    for h in snap.horizons:
+        record = snap.warning_models[h]["levels"]
+        assert list(record) == ["beobachten", "Warnung", "akut"]
+        for name, r in record.items():
+            if r["threshold"] is None:
+                assert f"„{name}“ nicht verfügbar ({r['reason']})" in html
+            else:
+                asked = f"„{name}“ ab {percent(r['threshold'])} Wahrscheinlichkeit (verlangt {percent(r['target'])};"
+                assert asked in html
     assert re.search(r"<strong>Typ \d+</strong>", html)
     # the classifier's class, the next class and why, as the training job stored them
     stored = snap.classes.loc[(rid, period)]
@@ -160,6 +172,31 @@ def test_a_classifier_weaker_than_the_usual_ones_is_named_on_the_page(state):
     assert "Das Modell „Random Forest (300 Bäume)“ ordnet das Gebiet der Klasse" in html
     assert "Gezeigt wird nicht das Prototypmodell, weil es weniger treffsicher war: GMLVQ" in html
     assert "gegen den Prototyp der nächsten Klasse" not in html
+
+
+def test_a_horizon_without_any_level_says_so_instead_of_calling_regions_unremarkable(state):
+    import dataclasses
+
+    snap = state.current()
+    h = snap.horizons[0]
+    reason = "im Rückblick auf ungesehene Jahre verschlechterten sich nur 25 % der 16 so markierten Gebiete"
+    ungraded = {**snap.warning_models, h: {
+        **snap.warning_models[h], "graded": False, "thresholds": {"beobachten": None, "Warnung": None, "akut": None},
+        "unavailable": {"beobachten": reason}, "levels": {
+            k: {**v, "threshold": None, "reason": reason if k == "beobachten" else v["reason"] or "x"}
+            for k, v in snap.warning_models[h]["levels"].items()}}}
+    plain = dataclasses.replace(snap, warning_models=ungraded)
+    period = snap.latest_period
+    state.explain_period(plain, period, h)
+    rid = next(iter(plain.answers[(period, h)]))
+    html = ReportBuilder(state.settings, plain).region_page(rid, period)
+    when = f"in {years_ahead(h).replace('Jahre', 'Jahren')}"
+    row = re.search(rf"<tr><td>{when}</td><td><span class='level level-keine'>(.*?)</span>", html)
+    assert row and row.group(1) == "keine Stufe verfügbar", html[html.find("Frühwarnung"):][:800]
+    assert f"„beobachten“ nicht verfügbar ({reason})" in html
+    if h == plain.horizons[0]:     # the overview names it too
+        index = ReportBuilder(state.settings, plain).index_page(period, {})
+        assert "keine Stufe verfügbar" in index and "keine Auffälligkeit" not in index
 
 
 def _indicator_rows(html: str) -> dict[str, list[str]]:
