@@ -334,6 +334,10 @@ def _run_early_warning(settings: Settings, echo=click.echo):
     latest = summary.latest()
     for h, g in latest.groupby("horizon"):
         counts = g["level"].value_counts()
+        if not summary.horizons[h].model.levels.available:     # 'keine' would read as unremarkable
+            echo(f"  Stufen {g['period'].iloc[0]}, {years_ahead(h)} voraus: keine Stufe verfügbar; {len(g)} Gebiete "
+                 "mit Wahrscheinlichkeit und Rangfolge")
+            continue
         echo(f"  Stufen {g['period'].iloc[0]}, {years_ahead(h)} voraus: " + ", ".join(
             f"{lv} {int(counts.get(lv, 0))}" for lv in ("keine", "beobachten", "Warnung", "akut")))
     return summary

@@ -102,6 +102,12 @@ def test_demo_in_process(demo_run):
     assert re.search(r"; bereitgestellt: (GMLVQ|LGMLVQ|Logistische Regression|Random Forest)", out)
     assert (workdir / "monitoring.duckdb").is_file()
     assert "6/10 Prognosen" in out and "Backtest-MASE" in out and "8/10 Frühwarnung" in out
+    # each level with what it asks for and met; a horizon without any level says so instead of counting 'keine'
+    assert "Stufen (verlangte Trefferquote; im Rückblick auf ungesehene Jahre): beobachten " in out
+    for ahead in ("1 Jahr", "2 Jahre"):
+        line = re.search(rf"Stufen 2025, {ahead} voraus: (.*)", out).group(1)
+        assert re.fullmatch(r"keine Stufe verfügbar; \d+ Gebiete mit Wahrscheinlichkeit und Rangfolge|"
+                            r"keine \d+, beobachten \d+, Warnung \d+, akut \d+", line), line
     assert "9/10 Gebietsberichte" in out and "53 Seiten" in out and "generated polygons for the map" in out
     # the register by age written as a county exports it, recognised, imported and projected
     assert "7/10 Planung: Demografie-Monitor" in out and "10 age groups" in out and "0 bis 5 Jahre: gezeigt" in out
