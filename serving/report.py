@@ -70,7 +70,6 @@ def error_page(status: int, message: str) -> str:
     return render("error.html", status=status, title=ERROR_TITLES.get(status, "Fehler"), message=message)
 
 
-
 def level_sentence(horizon: int, record: dict[str, dict]) -> str:
     """What each warning level of a horizon asks for and what it met on unseen years, in one German sentence
     ("" for a store written without the record)."""
@@ -87,6 +86,7 @@ def level_sentence(horizon: int, record: dict[str, dict]) -> str:
     if not parts:
         return ""
     return f"{years_ahead(horizon)} voraus: " + "; ".join(parts) + "."
+
 
 class ReportError(LookupError):
     """The region or period of a requested report does not exist."""
@@ -399,7 +399,7 @@ class ReportBuilder:
             prof = self.profile(r.region_id, per)
             status = prof["status_label"] if prof is not None and isinstance(prof["status_label"], str) else "–"
             level = frame.loc[r.region_id, "level"] if frame is not None and r.region_id in frame.index else None
-            text = LEVEL_TEXT.get(level, level) if ungraded is False else "keine Stufe verfügbar"
+            text = "keine Stufe verfügbar" if ungraded else LEVEL_TEXT.get(level, level)
             rows.append({"name": str(r.name), "region_id": r.region_id, "status": status, "level": level,
                          "level_text": text if level else None,
                          "href": links.get(r.region_id), "type": kinds.get(r.region_id)})

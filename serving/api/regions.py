@@ -22,7 +22,7 @@ def router(ctx: Context) -> APIRouter:
         period = s.default_period
         p = s.profiles[s.profiles["period"] == period].set_index("region_id") if period else pd.DataFrame()
         # the shortest horizon's level; none where that horizon has no level available (nobody could be flagged)
-        w = (ctx.state.explain_period(s, period) if (s.has_warnings and period in s.warning_periods()) else None)
+        w = ctx.state.explain_period(s, period) if (s.has_warnings and period in s.warning_periods()) else None
         graded = s.has_warnings and s.warning_models[s.horizons[0]]["graded"]
         ranking = ctx.settings.features.index.ranking
         parents = s.regions.set_index("region_id")[["name", "level"]]
