@@ -80,7 +80,7 @@ def level_sentence(horizon: int, record: dict[str, dict]) -> str:
         met = (f"im Rückblick auf ungesehene Jahre verschlechterten sich {percent(hit)} der {de(n, 0)} so "
                "markierten" if n and hit is not None else "im Rückblick auf ungesehene Jahre nie erreicht")
         if r.get("threshold") is None:
-            parts.append(f"„{name}“ nicht verfügbar ({r.get('reason') or asked})")
+            parts.append(f"„{name}“ nicht verfügbar – {r.get('reason') or asked}")
         else:
             parts.append(f"„{name}“ ab {percent(r['threshold'])} Wahrscheinlichkeit ({asked}; {met})")
     if not parts:

@@ -141,7 +141,7 @@ def test_report_page_is_complete_self_contained_and_german(builder, state):
         assert list(record) == ["beobachten", "Warnung", "akut"]
         for name, r in record.items():
             if r["threshold"] is None:
-                assert f"„{name}“ nicht verfügbar ({r['reason']})" in html
+                assert f"„{name}“ nicht verfügbar – {r['reason']}" in html
             else:
                 asked = f"„{name}“ ab {percent(r['threshold'])} Wahrscheinlichkeit (verlangt {percent(r['target'])};"
                 assert asked in html
@@ -193,7 +193,7 @@ def test_a_horizon_without_any_level_says_so_instead_of_calling_regions_unremark
     when = f"in {years_ahead(h).replace('Jahre', 'Jahren')}"
     row = re.search(rf"<tr><td>{when}</td><td><span class='level level-keine'>(.*?)</span>", html)
     assert row and row.group(1) == "keine Stufe verfügbar", html[html.find("Frühwarnung"):][:800]
-    assert f"„beobachten“ nicht verfügbar ({reason})" in html
+    assert f"„beobachten“ nicht verfügbar – {reason}" in html
     if h == plain.horizons[0]:     # the overview names it too
         index = ReportBuilder(state.settings, plain).index_page(period, {})
         assert "keine Stufe verfügbar" in index and "keine Auffälligkeit" not in index
