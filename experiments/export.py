@@ -13,7 +13,7 @@ import pandas as pd
 
 from ml.catalog import Catalog
 from ml.columns import DIM, column, ids
-from models.early_warning import MODEL_LABELS
+from models.early_warning import MODEL_LABELS, Levels
 
 KINDS = ("warnings", "profiles", "forecasts", "projection", "lebenslagen", "coverage", "measures")
 SUPPRESSED = "gesperrt"
@@ -51,8 +51,7 @@ def export_warnings(tables: dict[str, pd.DataFrame], period: str | None, horizon
     # a horizon whose model has no level available flags nobody: 'keine' would read as unremarkable
     models = tables.get("early_warning_models")
     ungraded = set() if models is None else {
-        int(h) for h, t in zip(models["horizon"], models["thresholds"])
-        if all(v is None for v in json.loads(t).values())}
+        int(h) for h, t in zip(models["horizon"], models["thresholds"]) if not Levels(json.loads(t)).available}
     level = w["level"].where(~w["horizon"].astype(int).isin(ungraded), "keine Stufe verfügbar")
     out = pd.DataFrame({
         "Gebiet": w["region_id"], "Name": w["region_id"].map(names), "Jahr": w["period"],

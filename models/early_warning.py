@@ -202,7 +202,7 @@ def choose_levels(p, y, targets: dict[str, float], min_flagged: int = 3, confide
     ps, ys = p[order], y[order]
     flagged = np.arange(1, len(p) + 1)
     precision = np.cumsum(ys) / flagged
-    bound = wilson(np.cumsum(ys), flagged, confidence) if confidence > 0.5 else precision
+    bound = wilson(np.cumsum(ys), flagged, confidence)      # at 0.5 the precision itself
     last = np.r_[ps[1:] != ps[:-1], True]           # cut only between distinct probabilities
     out: dict[str, float | None] = {}
     reasons: dict[str, str] = {}
@@ -223,12 +223,12 @@ def choose_levels(p, y, targets: dict[str, float], min_flagged: int = 3, confide
     return Levels(out, reasons, dict(targets))
 
 
-def vet_levels(levels: Levels, figures: dict[str, float], targets: dict[str, float],
-               confidence: float = 0.9) -> Levels:
+def vet_levels(levels: Levels, figures: dict[str, float], confidence: float = 0.9) -> Levels:
     """The levels a model is served with, judged by its backtest (``figures``: :func:`evaluate`'s out-of-sample
     precision and flagged count per level): a level whose precision on the unseen periods lies below its target
     beyond doubt — the upper Wilson bound at ``confidence`` is below it — is unavailable, with the figure as
     reason. Its threshold was met on the training transitions, not where it would be used."""
+    targets = levels.targets
     out, reasons = dict(levels.thresholds), dict(levels.reasons)
     for name in WARNING_LEVELS:
         n = figures.get(f"flagged_{name}", 0.0)
@@ -714,7 +714,7 @@ def fit_final(T: Transitions, chosen: str, cfg: BacktestConfig, metrics: dict[st
     backtest shows to miss its target on unseen periods is not served (:func:`vet_levels`)."""
     fitted = fit_candidates(T, T.known, replace(cfg, candidates=_needed(chosen, cfg.candidates)))[chosen]
     background = background_sample(T.X[T.known.to_numpy()], background_size, cfg.seed)
-    levels = vet_levels(fitted.levels, metrics[chosen], cfg.targets, cfg.confidence)
+    levels = vet_levels(fitted.levels, metrics[chosen], cfg.confidence)
     return EarlyWarningModel(kind=chosen, model=fitted.model, platt=fitted.platt, levels=levels,
                              background=background, horizon=T.horizon, outcome=T.outcome, delta=cfg.delta,
                              note=champion_note(chosen, metrics, T.horizon, served), metrics=metrics)

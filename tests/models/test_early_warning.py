@@ -338,7 +338,7 @@ def test_a_level_its_backtest_shows_to_miss_the_target_is_not_served():
     figures = {"flagged_beobachten": 620.0, "precision_beobachten": 0.37,   # far below 50 % with many flagged
                "flagged_Warnung": 12.0, "precision_Warnung": 0.5,          # below 65 %, but 12 leave it open
                "flagged_akut": 0.0, "precision_akut": float("nan")}        # never flagged: no evidence
-    vetted = vet_levels(levels, figures, TARGETS)
+    vetted = vet_levels(levels, figures)
     assert vetted.thresholds == {"beobachten": None, "Warnung": 0.5, "akut": 0.7}
     assert vetted.reasons["beobachten"] == ("im Rückblick auf ungesehene Jahre verschlechterten sich nur 37 % der "
                                             "620 so markierten Gebiete (verlangt 50 %)")
@@ -347,7 +347,7 @@ def test_a_level_its_backtest_shows_to_miss_the_target_is_not_served():
     assert list(vetted.of([0.4, 0.55])) == ["keine", "Warnung"]
     # an unavailable level stays unavailable with its first reason
     first = Levels({"beobachten": None, "Warnung": None, "akut": None}, {"beobachten": "x"}, TARGETS)
-    assert vet_levels(first, figures, TARGETS).reasons == {"beobachten": "x"}
+    assert vet_levels(first, figures).reasons == {"beobachten": "x"}
     record = level_record(vetted, figures)
     assert record["beobachten"] == {"target": 0.5, "threshold": None, "backtest_precision": 0.37,
                                     "backtest_flagged": 620, "reason": vetted.reasons["beobachten"]}
