@@ -294,6 +294,19 @@ def train_typology_cmd(ctx: click.Context) -> None:
         click.echo(f"  Typ {t}: {text}")
 
 
+def served_record_line(served) -> str:
+    """The record of each period's choice against the rule then (``models.early_warning.served_over_time``) in
+    one German line; a period in which no region worsened has no average precision and is named apart."""
+    sv = served.dropna(subset=["average_precision", "rule_average_precision"])
+    behind = int((sv["average_precision"] < sv["rule_average_precision"]).sum())
+    without = len(served) - len(sv)
+    return (f"Jede Periode mit dem damals gewählten Modell ({len(sv)} {'Periode' if len(sv) == 1 else 'Perioden'}"
+            + (f"; {without} ohne Verschlechterung nicht bewertbar" if without else "") + "): "
+            + (f"Average Precision {sv['average_precision'].mean():.2f}, die damals bessere Regel "
+               f"{sv['rule_average_precision'].mean():.2f}; hinter der Regel in {behind} von {len(sv)}"
+               if len(sv) else "nicht bewertbar"))
+
+
 def _run_early_warning(settings: Settings, echo=click.echo):
     from experiments.jobs import early_warning_job
     from models.early_warning import ranking
@@ -310,11 +323,7 @@ def _run_early_warning(settings: Settings, echo=click.echo):
              f"Precision {ranking(m)[0]:.2f} (über alle Perioden {m['average_precision']:.2f}); Kandidaten: "
              + ", ".join(f"{k} {ranking(mm)[0]:.2f}" for k, mm in r.metrics.items()))
         if len(r.served):
-            sv = r.served
-            behind = int((sv["average_precision"] < sv["rule_average_precision"]).sum())
-            echo(f"    Jede Periode mit dem damals gewählten Modell ({len(sv)} Perioden): Average Precision "
-                 f"{sv['average_precision'].mean():.2f}, die damals bessere Regel {sv['rule_average_precision'].mean():.2f}"
-                 f"; hinter der Regel in {behind} von {len(sv)}")
+            echo("    " + served_record_line(r.served))
         levels = r.model.levels
         echo("    Stufen (verlangte Trefferquote; im Rückblick auf ungesehene Jahre): " + ", ".join(
             f"{lv} ab {levels.thresholds[lv]:.2f} ({levels.targets.get(lv, math.nan):.2f}; {m[f'precision_{lv}']:.2f} "
@@ -396,7 +405,7 @@ def _run_forecast(settings: Settings, engine: str | None, echo=click.echo):
                 + (" — Intervall nicht verlässlich" if unreliable else ""))
         out = summary.raced_out.get(indicator)
         if mase != mase:
-            echo(f"  {catalog[indicator].name}: {model} — kein Backtest möglich (je Reihe weniger als "
+            echo(f"  {catalog[indicator].name}: {MODEL_NAMES.get(model, model)} — kein Backtest möglich (je Reihe weniger als "
                  f"{settings.forecast.min_train_years} Werte vor dem letzten Prüfzeitpunkt); die einfachste Regel "
                  "wird ausgegeben, ohne Intervall")
             continue
@@ -404,6 +413,13 @@ def _run_forecast(settings: Settings, engine: str | None, echo=click.echo):
              f"80 %-Intervall im Backtest {cov:.0%}{note}"
              + (f" (nur an einer Stichprobe geprüft: {', '.join(MODEL_NAMES.get(m, m) for m in sorted(out))})"
                 if out else ""))
+    level = settings.forecast.level or settings.features.level
+    if summary.without_data:
+        echo(f"  ohne Werte auf der Ebene {level} (forecast.indicators): {', '.join(summary.without_data)}")
+    if summary.index_not_forecast:
+        echo("  nicht prognostiziert, obwohl im Statusindex: "
+             + ", ".join(f"{catalog[i].name} ({i})" for i in summary.index_not_forecast)
+             + " — unter forecast.indicators der Konfiguration nennen")
     if not summary.breaks.empty:
         marked = summary.breaks.assign(label=summary.breaks["period"] + summary.breaks["step"].map({True: "*",
                                                                                                    False: ""}))

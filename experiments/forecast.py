@@ -11,7 +11,7 @@ champion table and fan charts.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import mlflow
 import numpy as np
@@ -41,6 +41,9 @@ class ForecastSummary:
     result: ForecastResult
     raced_out: dict[str, set[str]]  # per indicator the candidates fitted on the race's sample only
     breaks: pd.DataFrame            # structural breaks per indicator and period
+    without_data: list[str] = field(default_factory=list)   # forecast.indicators without values at the level
+    index_not_forecast: list[str] = field(default_factory=list)
+    """The status index's indicators that have values at the level but are not in forecast.indicators."""
 
 
 def _specs(settings: Settings, catalog: Catalog) -> dict:
@@ -64,6 +67,9 @@ def run_forecast(values: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, 
     series = input_series(values, cfg.indicators, region_ids, cfg.train_until,
                           {i: catalog[i].breaks for i in cfg.indicators if i in catalog and catalog[i].breaks})
     missing = sorted(set(cfg.indicators) - set(series["indicator_id"]))
+    at_level = values.loc[values["region_id"].astype(str).isin(region_ids) & values["value"].notna(), "indicator_id"]
+    index_not_forecast = [i for i in settings.features.index.status_indicators
+                          if i not in cfg.indicators and i in set(at_level.astype(str))]
     if series.empty:
         held = values.loc[values["region_id"].astype(str).isin(region_ids), "indicator_id"].astype(str)
         held = sorted(set(held) & {i.indicator_id for i in catalog})
@@ -142,7 +148,7 @@ def run_forecast(values: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, 
         store.replace_table("forecast_champions", table.assign(run_id=run.info.run_id))
     result.forecasts = forecasts
     return ForecastSummary(run.info.run_id, n_series, seconds, n_series / seconds if seconds > 0 else 0.0,
-                           result.champions, m, result, raced_out, breaks)
+                           result.champions, m, result, raced_out, breaks, missing, index_not_forecast)
 
 
 def champion_table(result: ForecastResult, catalog: Catalog, breaks: pd.DataFrame | None = None,

@@ -84,13 +84,15 @@ def plain_indicators(model_matrix: pd.DataFrame, catalog: Catalog, period: str) 
 
 
 def require_two_inputs(what: str, features: list[str], period: str, by_default: bool, plain: list[str],
-                       setting: str, why: str = "") -> None:
+                       setting: str, why: str = "", index: list[str] | None = None) -> None:
     """Refuse a model of a single input indicator (a county of census tables may have one share with a
-    direction), naming the shares and means without a direction that could join (``plain``) and the setting."""
+    direction), naming the status index's indicators the default leaves out (``index``), the shares and means
+    without a direction that could join (``plain``) and the setting."""
     if len(features) >= 2:
         return
     raise TrainingError(
         f"the {what} needs at least two indicators; {period} has values of only {', '.join(features)}"
-        + (" among those with a direction" if by_default else "") + why
+        + (" among those with a direction" + (f" outside the status index ({', '.join(index)})" if index else "")
+           if by_default else "") + why
         + (f"; shares and means without a direction that have values here: {', '.join(plain)}" if plain else "")
         + f"; name two or more under {setting}")

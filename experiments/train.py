@@ -138,7 +138,7 @@ def train_classifier(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog
     require_two_inputs("classifier", features, period, cfg.features is None,
                        [i for i in plain_indicators(model_matrix, catalog, period) if i != cfg.target]
                        if len(features) < 2 else [],
-                       "training.classifier.features")
+                       "training.classifier.features", index=settings.features.index.status_indicators)
     counts = y.value_counts()
     if len(counts) < 2:
         raise TrainingError(f"target {cfg.target!r} has fewer than two classes in {period}")
@@ -363,7 +363,8 @@ def train_typology(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog: 
     X, features, names = training_frame(profiles, model_matrix, catalog, settings, period, cfg.features)
     plain = plain_indicators(model_matrix, catalog, period) if cfg.features is None and len(features) < 3 else []
     require_two_inputs("typology", features, period, cfg.features is None, plain, "training.typology.features",
-                       why=": types from one indicator are only its value ranges")
+                       why=": types from one indicator are only its value ranges",
+                       index=settings.features.index.status_indicators)
     if cfg.features is None and len(features) < 3:
         notes.append(f"the types rest on {len(features)} indicator(s) with a direction ({', '.join(features)})"
                      + (f"; indicators without a direction have values here ({', '.join(plain)}): name the ones "

@@ -399,8 +399,13 @@ def backtest(T: Transitions, cfg: BacktestConfig, progress=None) -> dict[str, pd
         if progress:
             progress(done, len(test_years))
     if not rows:
-        raise EarlyWarningError("no period has enough earlier transitions (each outcome needs "
-                                f"{cfg.min_positives} before it) for an out-of-sample test at horizon {T.horizon}")
+        y = T.y[known]
+        ends = (T.year[known] + T.horizon)[y.to_numpy() == 1].value_counts().sort_index()
+        raise EarlyWarningError(
+            f"no period has enough earlier transitions for an out-of-sample test at horizon {T.horizon}: a test "
+            f"period needs at least {cfg.min_positives} worsenings and {cfg.min_positives} other transitions that "
+            f"ended before it; here {len(y)} known transitions, {int(y.sum())} of them worsenings"
+            + (f" (ending {', '.join(f'{year}: {n}' for year, n in ends.items())})" if len(ends) else ""))
     return {k: pd.concat(v, ignore_index=True) for k, v in rows.items()}
 
 
@@ -674,6 +679,8 @@ def champion_note(chosen: str, metrics: dict[str, dict[str, float]], horizon: in
     within each edition of the backtest, as the champion is chosen); where the champion chosen period by period
     (``served``, :func:`served_over_time`) fell behind the rule on average, a second sentence says so."""
     note = _champion_sentence(chosen, metrics, horizon)
+    if served is not None:
+        served = served.dropna(subset=["average_precision", "rule_average_precision"])  # one outcome: no AP
     if served is not None and len(served) and chosen not in RULES:
         ap, rule = served["average_precision"].mean(), served["rule_average_precision"].mean()
         if ap < rule:

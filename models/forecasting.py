@@ -127,7 +127,9 @@ def forecast_series(region_id: str, indicator_id: str, periods: list[str], value
     rows: list[dict] = []
     # origins: the latest K from which all of h = 1…H can be checked; a short series moves them as late as its
     # minimum training length needs (its longer horizons then go unchecked), never past the last value
-    latest = min(max(n - H, spec.min_train), n - 1)
+    # (with gaps in the editions — 2011, then yearly from 2017 — the window counts observed values, not years)
+    enough = int(np.flatnonzero(~np.isnan(y))[spec.min_train - 1]) + 1
+    latest = min(max(n - H, enough), n - 1)
     origins = [latest - k * spec.origin_step for k in range(spec.origins - 1, -1, -1)]
     for o in origins if spec.backtest else []:
         if o < 2 or np.count_nonzero(~np.isnan(y[:o])) < spec.min_train:
@@ -423,11 +425,20 @@ def holdout_coverage(backtest: pd.DataFrame, levels=(0.8, 0.95), bounds=RELIABLE
 MIN_STEP_CHANGES = 8
 
 
+def _ordinals(periods) -> np.ndarray:
+    """Periods ('YYYY' or 'YYYY-MM') as consecutive numbers: years, or months counted from year 0."""
+    p = [str(x) for x in periods]
+    if all(len(x) == 7 and x[4] == "-" for x in p):
+        return np.array([int(x[:4]) * 12 + int(x[5:]) - 1 for x in p])
+    return np.array([int(x[:4]) for x in p])
+
+
 def structural_breaks(series: pd.DataFrame, threshold: float = 3.5) -> pd.DataFrame:
     """Periods in which an indicator moved in most regions as it rarely does: per indicator and period the
-    median over regions of the one-step change divided by the series' naive scale, and its robust z-score
-    against the other periods (median and MAD). Rows with |z| above ``threshold`` are breaks (a pandemic year,
-    a migration wave, a change of definition) — reported, never smoothed away.
+    median over regions of the change since the previous edition, per period (across a gap of years, the change
+    per year), divided by the series' naive scale, and its robust z-score against the other periods (median and
+    MAD). Rows with |z| above ``threshold`` are breaks (a pandemic year, a migration wave, a change of
+    definition) — reported, never smoothed away.
 
     ``step`` marks a break that looks like a new definition rather than a wave: a jump with no break just before
     it and none after it in the same direction, which the next period does not take back by half or more. A new population base
@@ -440,7 +451,9 @@ def structural_breaks(series: pd.DataFrame, threshold: float = 3.5) -> pd.DataFr
         wide = g.pivot_table(index="region_id", columns="period", values="value", aggfunc="last").sort_index(axis=1)
         if wide.shape[1] < 6:
             continue
-        change = wide.diff(axis=1).iloc[:, 1:]
+        # a change across a gap in the editions (2011, then 2017 …) counts per period, as the naive scale does
+        steps = np.diff(_ordinals(wide.columns))
+        change = wide.diff(axis=1).iloc[:, 1:] / steps
         scale = change.abs().mean(axis=1).where(lambda s: s > 0)
         scaled = change.div(scale, axis=0)
         med = scaled.median(axis=0)

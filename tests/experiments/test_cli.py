@@ -252,3 +252,21 @@ def test_a_lebenslage_without_values_reports_no_sensitivity():
                     "der Gebiete wechseln die Klasse; ohne einen Indikator höchstens 10%); Kindheit und Jugend ohne "
                     "Werte")
     assert "nan" not in line
+
+
+def test_the_record_of_each_periods_choice_names_periods_without_a_worsening_apart():
+    """Berlin's Bezirksregionen: the open-data edition of 2019 repeats 2017's, so no region worsened from 2017 to
+    2019 and that period has no average precision; the line never prints 'nan'."""
+    from experiments.cli import served_record_line
+
+    nan = float("nan")
+    only = pd.DataFrame({"average_precision": [nan], "rule_average_precision": [nan]})
+    assert served_record_line(only) == ("Jede Periode mit dem damals gewählten Modell (0 Perioden; 1 ohne "
+                                        "Verschlechterung nicht bewertbar): nicht bewertbar")
+    mixed = pd.DataFrame({"average_precision": [0.5, nan, 0.3], "rule_average_precision": [0.4, nan, 0.5]})
+    assert served_record_line(mixed) == ("Jede Periode mit dem damals gewählten Modell (2 Perioden; 1 ohne "
+                                         "Verschlechterung nicht bewertbar): Average Precision 0.40, die damals "
+                                         "bessere Regel 0.45; hinter der Regel in 1 von 2")
+    assert served_record_line(mixed.iloc[:1]) == ("Jede Periode mit dem damals gewählten Modell (1 Periode): "
+                                                  "Average Precision 0.50, die damals bessere Regel 0.40; hinter der "
+                                                  "Regel in 0 von 1")

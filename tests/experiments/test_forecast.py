@@ -150,9 +150,9 @@ def test_forecast_command_marks_a_lasting_step_and_says_what_to_do(tmp_path):
     obs = pd.read_parquet(SAMPLE_DIR / "observations.parquet")
     later = (obs["indicator_id"] == "mietniveau") & (obs["period"].astype(str) >= "2016")   # observed, not computed
     obs.loc[later, "value"] = obs.loc[later, "value"] * 1.15
-    obs.to_parquet(tmp_path / "observations.parquet")
+    obs[obs["indicator_id"] != "ew_80plus"].to_parquet(tmp_path / "observations.parquet")
     config = tmp_path / "c.yaml"
-    config.write_text("forecast:\n  indicators: [mietniveau]\n  models: [naive, drift]\n  n_jobs: 1\n"
+    config.write_text("forecast:\n  indicators: [mietniveau, ew_80plus]\n  models: [naive, drift]\n  n_jobs: 1\n"
                       "  plot_regions: 0\n", encoding="utf-8")
     env = {"SOZIALRADAR_STORE__PATH": str(tmp_path / "s.duckdb"), "SOZIALRADAR_INGEST__REPORT_DIR": str(tmp_path / "q"),
            "SOZIALRADAR_FEATURES__OUTPUT_DIR": str(tmp_path / "features"),
@@ -165,6 +165,11 @@ def test_forecast_command_marks_a_lasting_step_and_says_what_to_do(tmp_path):
     line = next(x for x in result.output.splitlines() if "Strukturbrüche:" in x)
     assert "2016*" in line
     assert "gehört das Jahr in die Spalte 'breaks' des Katalogs" in result.output
+    # what the list asks for without values, and the status index's indicators the list leaves out, are named
+    assert "  ohne Werte auf der Ebene gemeinde (forecast.indicators): ew_80plus\n" in result.output
+    line = next(x for x in result.output.splitlines() if "nicht prognostiziert, obwohl im Statusindex:" in x)
+    assert all(f"({i})" in line for i in ("arbeitslosenquote", "sgb2_quote", "but_quote"))
+    assert line.endswith("— unter forecast.indicators der Konfiguration nennen")
 
 
 def test_editions_every_two_years_are_backtested_and_scaled(sample_inputs, values, tmp_path):

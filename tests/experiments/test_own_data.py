@@ -67,6 +67,16 @@ def test_the_readme_example_runs_from_raw_files_to_reports(tmp_path):
     assert cells[0] == ["20,1"] and cells[1] == ["10,1"] and cells[2][:2] == ["\u22122,9", "Pp."]
     assert cells[3] == ["deutlich", "ungünstiger"]
     assert "Mittel der Stadtteile" in neustadt and "Kreis" not in neustadt
+    # step 5: the city's own indicators forecast as far as their editions allow, and four Sozialraumtypen
+    with Store(tmp_path / ".sozialradar" / "monitoring.duckdb", read_only=True) as store:
+        champions = store.table("forecast_champions").set_index("indicator_id")
+        types = store.table("types")
+    assert set(champions.index) == {"sgb2_je100_ew", "alo_je100_ew", "anteil_65plus"}
+    assert champions.loc["alo_je100_ew", "n_backtest"] == 13                # 2022, fitted up to 2021
+    assert champions.loc["anteil_65plus", "n_backtest"] == 26               # 2021 and 2022: the gap is no data
+    assert (champions["structural_breaks"] == "").all()                     # 2011 → 2017 is six years, no break
+    assert champions.loc["sgb2_je100_ew", "champion"] == "naive" and champions["mase"].isna()["sgb2_je100_ew"]
+    assert types["region_id"].nunique() == 13 and types["type"].nunique() == 4
 
 
 @pytest.mark.skipif(not SHARED_DATA.is_dir(), reason=f"real open data not present at {SHARED_DATA}")

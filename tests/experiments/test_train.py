@@ -390,8 +390,9 @@ def test_a_typology_of_one_indicator_is_refused_with_the_indicators_that_could_j
     with pytest.raises(TrainingError) as err:
         train_typology(prof, one, catalog, s)
     message = str(err.value)
+    index = settings.features.index.status_indicators
     assert message.startswith(f"the typology needs at least two indicators; 2015 has values of only {directed[0][2:]} "
-                              "among those with a direction")
+                              f"among those with a direction outside the status index ({', '.join(index)})")
     assert all(c[2:] in message for c in plain) and message.endswith("under training.typology.features")
     named = configured(settings, tmp_path, typology=settings.training.typology.model_copy(
         update={"period": "2015", "features": [plain[0][2:]]}))

@@ -430,8 +430,15 @@ def test_calibration_error_precision_at_k_and_lead_times():
 
 def test_too_few_earlier_transitions_is_an_error():
     T = make_transitions(_inputs(years=range(2010, 2014)), 2)
-    with pytest.raises(EarlyWarningError, match="no period has enough earlier transitions"):
+    with pytest.raises(EarlyWarningError, match="no period has enough earlier transitions") as err:
         backtest(T, _cfg(candidates=["boundary"]))
+    assert str(err.value).endswith("here 80 known transitions, 0 of them worsenings")
+    # three worsenings, but never three before a period: the analyst learns how many there are and when
+    T = make_transitions(_inputs(years=range(2010, 2016)), 2)
+    with pytest.raises(EarlyWarningError) as err:
+        backtest(T, _cfg(candidates=["boundary"]))
+    assert str(err.value).endswith("here 160 known transitions, 3 of them worsenings (ending 2013: 1, 2014: 1, "
+                                   "2015: 1)")
 
 
 def test_biennial_editions_and_explanations():
@@ -484,6 +491,10 @@ def test_the_champions_sentence_says_when_its_lead_lies_within_the_backtests_spr
     behind = champion_note("gbt", {"boundary": metrics(0.18, 0.05, 0.4), "gbt": metrics(0.5, 0.3, 0.7)}, 2, record)
     assert behind == clear + (" Periode für Periode auf diese Weise gewählt, lag das jeweils gewählte Modell aber in 2 "
                               "von 3 Perioden hinter der Regel (mittlere Average Precision 0,40 gegenüber 0,45).")
+    # a period in which no region worsened has no average precision: it is not counted among the periods
+    quiet = pd.concat([record, pd.DataFrame({"average_precision": [np.nan], "rule_average_precision": [np.nan]})])
+    assert champion_note("gbt", {"boundary": metrics(0.18, 0.05, 0.4), "gbt": metrics(0.5, 0.3, 0.7)}, 2,
+                         quiet) == behind
     ahead = record.assign(rule_average_precision=[0.3, 0.2, 0.3])
     assert champion_note("gbt", {"boundary": metrics(0.18, 0.05, 0.4), "gbt": metrics(0.5, 0.3, 0.7)}, 2,
                          ahead) == clear

@@ -17,7 +17,7 @@ from models.forecast_models import (
     combine, interpolate_gaps, period_grid, period_to_timestamp, prophet_options, statistical_forecast, trend_only,
 )
 from models.forecasting import (
-    SeriesSpec, choose_champions, forecast_frame, holdout_coverage, select_and_calibrate, structural_breaks,
+    SeriesSpec, choose_champions, forecast_frame, forecast_series, holdout_coverage, select_and_calibrate, structural_breaks,
 )
 
 ANNUAL = SeriesSpec(frequency="annual", horizon=3, origins=3, origin_step=1, min_train=5,
@@ -245,6 +245,24 @@ def test_structural_breaks_find_a_year_that_moved_every_region():
     assert b["step"].tolist() == [True]                          # one year's jump that stays: a new definition?
 
 
+def test_a_gap_in_the_editions_is_no_break_and_monthly_periods_count_months():
+    """A monitoring with an early edition and then yearly ones (Flensburg's Sozialatlas: 2011, 2017–2022): the
+    six years' change to the first yearly edition is six years of the same trend, not a break."""
+    rng = np.random.default_rng(2)
+    steady = 50 + 0.8 * np.arange(16) + rng.normal(0, 0.3, (30, 16))       # every region rises 0.8 a year
+    kept = [0] + list(range(6, 16))                                          # 2000, then 2006–2015
+    gap = _long(steady)[lambda d: d["period"].astype(int).isin([2000 + t for t in kept])]
+    assert structural_breaks(gap).empty
+    jumped = steady.copy()
+    jumped[:, 11:] += 6.0                                                    # a real jump after the gap is found
+    b = structural_breaks(_long(jumped)[lambda d: d["period"].isin(gap["period"].unique())])
+    assert b["period"].tolist() == ["2011"]
+    monthly = _long(steady)
+    monthly["period"] = [f"2020-{int(p) - 1999:02d}" if int(p) < 2012 else f"2021-{int(p) - 2011:02d}"
+                         for p in monthly["period"]]                         # 2020-01 … 2020-12, 2021-01 … 2021-04
+    assert structural_breaks(monthly).empty                                  # December to January is one month
+
+
 def test_a_wave_or_a_jump_taken_back_is_no_step():
     rng = np.random.default_rng(1)
     base = np.cumsum(rng.normal(0, 1, (30, 16)), axis=1) + 50
@@ -433,11 +451,26 @@ def test_every_candidate_runs_through_the_engine_on_a_monthly_series():
     assert err["seasonal_naive"] < 1e-9 and err["ets"] < 0.1 * err["naive"] and err["theta"] < 0.1 * err["naive"]
 
 
+def test_a_gap_in_the_editions_moves_the_origin_to_where_enough_values_precede_it():
+    """2011, then yearly from 2017 (Flensburg's Sozialatlas): five observed values (2011, 2017–2020) precede
+    2021, so a backtest fitted up to 2020 forecasts 2021 and 2022 — though the grid counts ten years before 2021,
+    of which five are the gap."""
+    periods = ["2011"] + [str(y) for y in range(2017, 2023)]
+    values = [10.0, 12.0, 12.5, 13.0, 13.5, 14.0, 14.5]
+    out = forecast_series("r", "x", periods, values, replace(ANNUAL, models=("naive", "drift")))
+    back = out[out["part"] == "backtest"]
+    assert set(back["origin"]) == {"2020"} and sorted(back["period"].unique()) == ["2021", "2022"]
+    assert back.loc[back["model"] == "naive", "yhat"].tolist() == [13.5, 13.5]      # the last value before 2021
+    shorter = forecast_series("r", "x", periods[:6], values[:6], replace(ANNUAL, models=("naive",)))
+    assert set(shorter["part"]) == {"backtest", "forecast"} and set(shorter.loc[shorter["part"] == "backtest",
+                                                                                "period"]) == {"2021"}
+
+
 def test_race_on_series_too_short_for_a_backtest():
-    """Six scattered years per region (as in a register published every few years): no backtest origin has
+    """Five scattered years per region (as in a register published every few years): no backtest origin has
     five values before it; the race still ends, with final forecasts of the cheap candidates only."""
     rows = [{"region_id": f"r{i:02d}", "indicator_id": "x", "period": str(y), "value": 100.0 + i + k}
-            for i in range(12) for k, y in enumerate((2009, 2013, 2017, 2021, 2023, 2024))]
+            for i in range(12) for k, y in enumerate((2009, 2013, 2017, 2021, 2024))]
     spec = replace(ANNUAL, models=("naive", "drift", "prophet"))
     out, raced = run_raced(pd.DataFrame(rows), {"x": spec}, lambda s, sp, p: run_local(s, sp, n_jobs=1), share=0.25)
     assert set(out["part"]) == {"forecast"} and set(out["model"]) == {"naive", "drift"}
