@@ -318,7 +318,8 @@ def _run_early_warning(settings: Settings, echo=click.echo):
     for h, r in summary.horizons.items():
         m = r.metrics[r.chosen]
         echo(f"  {r.model.note}")
-        echo(f"    Rückblick ({int(m['n_test_periods'])} Perioden, {int(m['n_transitions'])} Übergänge, "
+        periods = int(m['n_test_periods'])
+        echo(f"    Rückblick ({periods} {'Periode' if periods == 1 else 'Perioden'}, {int(m['n_transitions'])} Übergänge, "
              f"{m['positive_rate']:.0%} verschlechtert), je Periode: ROC AUC {ranking(m)[1]:.2f}, Average "
              f"Precision {ranking(m)[0]:.2f} (über alle Perioden {m['average_precision']:.2f}); Kandidaten: "
              + ", ".join(f"{k} {ranking(mm)[0]:.2f}" for k, mm in r.metrics.items()))
@@ -326,8 +327,9 @@ def _run_early_warning(settings: Settings, echo=click.echo):
             echo("    " + served_record_line(r.served))
         levels = r.model.levels
         echo("    Stufen (verlangte Trefferquote; im Rückblick auf ungesehene Jahre): " + ", ".join(
-            f"{lv} ab {levels.thresholds[lv]:.2f} ({levels.targets.get(lv, math.nan):.2f}; {m[f'precision_{lv}']:.2f} "
-            f"bei {int(m[f'flagged_{lv}'])})" if levels.thresholds[lv] is not None
+            f"{lv} ab {levels.thresholds[lv]:.2f} ({levels.targets.get(lv, math.nan):.2f}; "
+            + (f"{m[f'precision_{lv}']:.2f} bei {int(m[f'flagged_{lv}'])})" if m[f"flagged_{lv}"] > 0
+               else "im Rückblick nie erreicht)") if levels.thresholds[lv] is not None
             else f"{lv} nicht verfügbar" for lv in ("beobachten", "Warnung", "akut")))
         for lv in ("beobachten", "Warnung", "akut"):
             if lv in levels.reasons:

@@ -123,6 +123,48 @@ def profile_group(values: pd.DataFrame, spec: ProfileSpec) -> pd.DataFrame:
     return pd.concat([profile.reset_index(drop=True), model.reset_index(drop=True)], axis=1)
 
 
+def lift_crosswalk(crosswalk: pd.DataFrame, regions: pd.DataFrame, level: str,
+                   population: pd.Series | None = None) -> pd.DataFrame:
+    """A crosswalk of fine areas (old_id, new_id, weight: Berlin's Planungsräume) lifted to the regions of
+    ``level`` that contain them (the Bezirksregionen), through each area's parents in the region list: the
+    weight of an old region towards a new one is the share of its fine areas' residents (``population``: fine
+    area → residents; equal shares where a fine area of the region has none) that the fine crosswalk sends
+    into the new region. Fine areas whose old or new parent at ``level`` is unknown are left out, and so are
+    old regions that map onto themselves whole (nothing to carry). Columns old_id, new_id, weight."""
+    parent = regions.drop_duplicates("region_id").set_index("region_id")["parent_id"]
+    of_level = regions.drop_duplicates("region_id").set_index("region_id")["level"]
+
+    def at_level(region: str) -> str | None:
+        for _ in range(12):                      # a hierarchy is never this deep; a loop in it is no parent
+            if region is None or region != region:
+                return None
+            if of_level.get(region) == level:
+                return region
+            region = parent.get(region)
+        return None
+
+    cw = crosswalk.loc[:, ["old_id", "new_id", "weight"]].copy()
+    cw["weight"] = cw["weight"] / cw.groupby("old_id")["weight"].transform("sum")
+    ids = pd.unique(pd.concat([cw["old_id"], cw["new_id"]]))
+    up = pd.Series({i: at_level(i) for i in ids}, dtype=object)
+    cw["old_up"], cw["new_up"] = up.reindex(cw["old_id"]).to_numpy(), up.reindex(cw["new_id"]).to_numpy()
+    cw = cw.dropna(subset=["old_up", "new_up"])
+    cw = cw[~cw["old_id"].map(of_level).eq(level)]          # already at the level: the crosswalk applies as it is
+    if cw.empty:
+        return pd.DataFrame(columns=["old_id", "new_id", "weight"])
+    fine = cw.drop_duplicates("old_id").set_index("old_id")["old_up"]
+    residents = (population.reindex(fine.index) if population is not None
+                 else pd.Series(float("nan"), index=fine.index))
+    complete = residents.notna().groupby(fine).transform("all")
+    share = residents.where(complete, 1.0).fillna(1.0)
+    cw["w"] = cw["weight"] * share.reindex(cw["old_id"]).to_numpy()
+    lifted = cw.groupby(["old_up", "new_up"], as_index=False)["w"].sum()
+    lifted["weight"] = lifted["w"] / lifted.groupby("old_up")["w"].transform("sum")
+    whole = (lifted["old_up"] == lifted["new_up"]) & (lifted["weight"] > 1 - 1e-9)
+    lifted = lifted[~whole]
+    return lifted.rename(columns={"old_up": "old_id", "new_up": "new_id"})[["old_id", "new_id", "weight"]]
+
+
 def _derivable(catalog: Catalog, present: set[str]) -> set[str]:
     return {i.indicator_id for i in catalog if i.numerator in present and i.denominator in present}
 
@@ -151,8 +193,13 @@ def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, set
     """
     cfg: FeaturesConfig = settings.features
     engine = engine or cfg.engine
+    notes = []
     if crosswalk is not None:
+        lifted, carried = _lifted(obs, crosswalk, regions, cfg.level, cfg.population_indicator)
+        notes.extend(carried)
         obs = harmonise_boundaries(obs, crosswalk, catalog, cfg.population_indicator)
+        if len(lifted):
+            obs = harmonise_boundaries(obs, lifted, catalog, cfg.population_indicator)
     groups = reference_groups(regions, cfg.level, cfg.reference_level)
     # residents by age group are the projection's input, not indicators of the profiles
     obs = obs[~obs["indicator_id"].astype(str).str.startswith(AGE_PREFIX)]
@@ -184,7 +231,6 @@ def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, set
         raise FeatureError(f"features.engine must be 'local' or 'spark'; got {engine!r}")
     values = values.sort_values(["region_id", "indicator_id", "period"], kind="stable").reset_index(drop=True)
     profiles, model = _split(combined, spec)
-    notes = []
     if not cfg.index.validity_indicator and cfg.population_indicator not in present:
         notes.append(f"no values of the population indicator {cfg.population_indicator!r}: every region is a "
                      "reference region of the index, and no area is withheld for having fewer than "
@@ -219,6 +265,34 @@ def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, set
         if "dynamics_index" in profiles.columns and profiles["dynamics_index"].isna().all():
             notes.append(_no_dynamics_note(profiles["period"], cfg.dynamics_periods))
     return FeatureResult(values=values, profiles=profiles, model=model, engine=engine, notes=notes)
+
+
+def _lifted(obs: pd.DataFrame, crosswalk: pd.DataFrame, regions: pd.DataFrame, level: str,
+            population_indicator: str) -> tuple[pd.DataFrame, list[str]]:
+    """The crosswalk lifted to ``level`` where it names finer areas than the level's (residents of the fine
+    areas as weights, the mean over the periods they have), and a note on what the crosswalk carries: a
+    crosswalk that reaches no values is named, never applied silently."""
+    empty = pd.DataFrame(columns=["old_id", "new_id", "weight"])
+    with_values = set(obs.loc[obs["value"].notna(), "region_id"].astype(str))
+    olds = set(crosswalk["old_id"].astype(str))
+    nothing = [f"crosswalk: none of its {len(olds)} old areas has values here, and none lies within a region of "
+               f"level {level!r} that has: nothing was carried over (import the region lists of both grids, so "
+               "that each area's parents are known)"]
+    if olds & set(regions.loc[regions["level"] == level, "region_id"].astype(str)):
+        # a crosswalk of the level itself applies as it is
+        return empty, [] if olds & with_values else nothing
+    residents = obs[(obs["indicator_id"] == population_indicator) & obs["region_id"].isin(olds)]
+    residents = residents.groupby("region_id")["value"].mean().dropna()
+    lifted = lift_crosswalk(crosswalk, regions, level, residents if len(residents) else None)
+    reached = set(lifted["old_id"].astype(str)) & with_values
+    if reached:
+        weights = ("their residents" if len(residents) == len(olds) else
+                   "equal shares of the finer areas (no residents known for them)" if residents.empty else
+                   f"their residents where known ({len(residents)} of {len(olds)}), else equal shares")
+        return lifted, [f"crosswalk: {len(reached)} regions of level {level!r} of the earlier grid carried onto the "
+                        f"new one through their finer areas in the crosswalk ({len(olds)} old areas), weighted by "
+                        f"{weights}"]
+    return empty, [] if olds & with_values else nothing
 
 
 def _unused_basis_notes(catalog: Catalog, present: set[str], reported: set[str], own: set[str | None]) -> list[str]:

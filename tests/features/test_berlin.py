@@ -147,3 +147,45 @@ def test_a_later_edition_with_the_new_s2_keeps_it_apart_and_indexes_four_indicat
     result = run_pipeline(obs, regions, catalog, settings)
     p = result.profiles[result.profiles["status_index"].notna()]
     assert set(p["status_indicators"]) == {"mss_s1,mss_s2_alleinerziehende,mss_s3,mss_s4"}
+
+
+def test_bezirksregionen_across_the_change_of_grid_with_the_crosswalk_of_the_planungsraeume(tmp_path):
+    """The MSS per Bezirksregion (open data, 2013–2021): 138 regions until 2019, 143 from 2021, and a crosswalk
+    only for the Planungsräume. With both LOR keys in the store the crosswalk is lifted: every new Bezirksregion
+    gets the earlier editions, and the values carried to 2019 track what the 2021 edition measured."""
+    from click.testing import CliRunner
+
+    from experiments.cli import main
+    from tests.conftest import SHARED_DATA
+
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real open data not present at {SHARED_DATA}")
+    config = tmp_path / "bzr.yaml"
+    config.write_text((DATA_DIR / "config" / "berlin_mss.yaml").read_text(encoding="utf-8")
+                      .replace("level: planungsraum", "level: bezirksregion")
+                      .replace(".sozialradar/berlin/", f"{tmp_path}/"), encoding="utf-8")
+
+    def run(*args):
+        out = CliRunner().invoke(main, ["--config", str(config), *map(str, args)], catch_exceptions=False,
+                                 env={"SOZIALRADAR_INGEST__REPORT_DIR": str(tmp_path / "q")})
+        assert out.exit_code == 0, out.output
+        return out.output
+
+    keys = [SHARED_DATA / "berlin_bzr_kernindikatoren_tsb" / "preprocessed_lor_447plr_hierarchy.csv",
+            SHARED_DATA / "berlin_mss" / "LOR_2021.csv"]
+    for i, key in enumerate(keys):
+        run("mapping", "suggest", key, "--out", tmp_path / f"key{i}.yaml")
+        run("ingest", key, "--mapping", tmp_path / f"key{i}.yaml")
+    mss = (SHARED_DATA / "berlin_mss_open_lifeworlds").glob("*-00-district-regions.csv")
+    run("ingest", *sorted(mss), "--format", "mss")
+    crosswalk = SHARED_DATA / "berlin_lor_crosswalk_gentriduck" / "seed_lor_crosswalk_2006_to_2021.csv"
+    output = run("features", "--crosswalk", crosswalk)
+    assert "crosswalk: 137 regions of level 'bezirksregion' of the earlier grid carried onto the new one" in output
+    profiles = pd.read_parquet(tmp_path / "features" / "profiles.parquet")
+    values = pd.read_parquet(tmp_path / "features" / "values.parquet")
+    # the 2021 edition has 142 of the 143 new Bezirksregionen; the earlier ones reach all 143 by area
+    assert profiles.groupby("period")["region_id"].nunique().to_dict() == {"2013": 143, "2015": 143, "2017": 143,
+                                                                          "2019": 143, "2021": 142}
+    s1 = values[values["indicator_id"] == "mss_s1"].pivot(index="region_id", columns="period", values="value")
+    both = s1[["2019", "2021"]].dropna()
+    assert len(both) >= 135 and both.corr().iloc[0, 1] >= 0.9

@@ -226,3 +226,67 @@ def test_a_reference_group_of_one_region_is_named(sample_inputs):
             "missing (one region)") in " ".join(result.notes)
     own = result.profiles[result.profiles["region_id"] == town]
     assert own.filter(like="z_").isna().all().all() and own["status_index"].isna().all()
+
+
+def _two_grids():
+    """Old grid: Bezirksregionen A (Planungsräume a1, a2) and B (b1); new grid: C (c1, c2) and D (d1). a1 became
+    c1, half of a2 went to c2 and half to d1, b1 became d1."""
+    import pandas as pd
+
+    rows = [("K", "Kreis", "kreis", None), ("A", "A", "bezirksregion", "K"), ("B", "B", "bezirksregion", "K"),
+            ("C", "C", "bezirksregion", "K"), ("D", "D", "bezirksregion", "K"),
+            ("a1", "a1", "planungsraum", "A"), ("a2", "a2", "planungsraum", "A"), ("b1", "b1", "planungsraum", "B"),
+            ("c1", "c1", "planungsraum", "C"), ("c2", "c2", "planungsraum", "C"), ("d1", "d1", "planungsraum", "D")]
+    regions = pd.DataFrame(rows, columns=["region_id", "name", "level", "parent_id"])
+    crosswalk = pd.DataFrame({"old_id": ["a1", "a2", "a2", "b1"], "new_id": ["c1", "c2", "d1", "d1"],
+                              "weight": [1.0, 0.5, 0.5, 1.0]})
+    return regions, crosswalk
+
+
+def test_a_crosswalk_of_fine_areas_is_lifted_to_the_regions_that_contain_them():
+    import pandas as pd
+
+    from features.pipeline import lift_crosswalk
+
+    regions, cw = _two_grids()
+    by_residents = lift_crosswalk(cw, regions, "bezirksregion", pd.Series({"a1": 100.0, "a2": 300.0, "b1": 50.0}))
+    w = by_residents.set_index(["old_id", "new_id"])["weight"]
+    assert w.to_dict() == pytest.approx({("A", "C"): 0.625, ("A", "D"): 0.375, ("B", "D"): 1.0})
+    # without residents every fine area of a region counts alike; one unknown among them: alike as well
+    equal = lift_crosswalk(cw, regions, "bezirksregion").set_index(["old_id", "new_id"])["weight"]
+    assert equal.to_dict() == pytest.approx({("A", "C"): 0.75, ("A", "D"): 0.25, ("B", "D"): 1.0})
+    part = lift_crosswalk(cw, regions, "bezirksregion", pd.Series({"a1": 100.0}))
+    assert part.set_index(["old_id", "new_id"])["weight"].to_dict() == pytest.approx(equal.to_dict())
+    # a region that stays whole under its own code has nothing to carry; the crosswalk's own level is not lifted
+    same = regions.assign(parent_id=regions["parent_id"].replace({"C": "A"}))
+    same = same[same["region_id"] != "C"]
+    kept = lift_crosswalk(cw[cw["old_id"] == "a1"], same, "bezirksregion")
+    assert kept.empty
+    assert lift_crosswalk(cw, regions, "planungsraum").empty
+
+
+def test_profiles_of_a_coarser_level_reach_the_new_grid_through_a_fine_crosswalk(sample_inputs):
+    """A monitoring per Bezirksregion whose grid changed, with the crosswalk of the Planungsräume: the old
+    regions' values reach the new ones, and the note says how; a crosswalk that reaches nothing is named."""
+    import pandas as pd
+
+    settings, catalog, _, _ = sample_inputs
+    regions, cw = _two_grids()
+    obs = pd.DataFrame([(r, "einwohner", p, v) for r, p, v in [
+        ("A", "2019", 4000.0), ("B", "2019", 1000.0), ("C", "2021", 3000.0), ("D", "2021", 2500.0),
+        ("a1", "2019", 1000.0), ("a2", "2019", 3000.0), ("b1", "2019", 1000.0)]],
+        columns=["region_id", "indicator_id", "period", "value"]).assign(numerator=np.nan, denominator=np.nan,
+                                                                          flag="ok")
+    s = settings.model_copy(update={"features": settings.features.model_copy(update={
+        "level": "bezirksregion", "reference_level": None})})
+    result = run_pipeline(obs, regions, catalog, s, crosswalk=cw)
+    ew = result.values[result.values["indicator_id"] == "einwohner"].set_index(["region_id", "period"])["value"]
+    # A's 4,000 residents: a1 (1,000) all to C, a2 (3,000) half to C and half to D → C 2,500, D 1,500 + B's 1,000
+    assert ew[("C", "2019")] == pytest.approx(2500.0) and ew[("D", "2019")] == pytest.approx(2500.0)
+    assert set(result.profiles["region_id"]) == {"C", "D"}
+    note = next(n for n in result.notes if n.startswith("crosswalk:"))
+    assert note == ("crosswalk: 2 regions of level 'bezirksregion' of the earlier grid carried onto the new one "
+                    "through their finer areas in the crosswalk (3 old areas), weighted by their residents")
+    elsewhere = cw.assign(old_id=cw["old_id"] + "x")
+    none = run_pipeline(obs, regions, catalog, s, crosswalk=elsewhere)
+    assert any(n.startswith("crosswalk: none of its 3 old areas has values here") for n in none.notes)
