@@ -535,6 +535,15 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
             for h in breakdowns) if breakdowns else "; for a table of one region (the whole city's or county's "
                                                     "values, one row per period) set region: its code or name"))
     valued = [c for c in out.unmatched if c not in texts]
+    listed = breakdown_words(_file_context(path))
+    if out.format == "wide" and out.region_column is not None and not out.matches and not valued and listed and \
+            norm_header(out.region_column) in {"id", "nr", "code", "key", "schluessel", "kennziffer"}:
+        # 'fl_household_type.csv': id, label — the codes of another table's categories, whose 1, 2, 3 … would
+        # meet the Stadtteile 1, 2, 3 … if imported as regions
+        out.notes.append(f"{path.name} looks like a list of codes and their labels for {' '.join(listed)} (a "
+                         "breakdown, not regions): it holds no values to import; its codes name the categories "
+                         "of another table")
+        return out
     if out.period_column is None and out.period is None and out.period_hint is None and (
             valued or any(m.period is None for m in out.matches)):
         yeared = [c for c in valued if header_period(c)]

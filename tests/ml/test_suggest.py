@@ -206,6 +206,21 @@ def test_a_key_of_a_breakdown_is_no_region_column(tmp_path, header):
     assert repr(header) in note and "breakdown, not of places" in note
 
 
+def test_a_real_code_list_is_named_as_such_and_a_region_list_is_not(shared_data, tmp_path):
+    """Flensburg's household types (id, label: 1 male_living_alone …) are the categories of another table: read
+    as regions, their codes 1–7 would meet the Stadtteile 1–7. The suggestion says what the file is; the city's
+    list of Stadtteile (id, name), read the same way, is not called a code list."""
+    d = shared_data / "flensburg_sozialatlas" / "csv"
+    s = suggest_mapping(d / "fl_household_type.csv", CATALOG)
+    assert not s.matches
+    assert ("fl_household_type.csv looks like a list of codes and their labels for household type (a breakdown, "
+            "not regions): it holds no values to import") in " ".join(s.notes)
+    assert not any("looks like a list of codes" in n for n in suggest_mapping(d / "fl_district.csv", CATALOG).notes)
+    # the same two columns under a file name that names places: no such note
+    places = write(tmp_path / "stadtteile.csv", (d / "fl_household_type.csv").read_text(encoding="utf-8"))
+    assert not any("looks like a list of codes" in n for n in suggest_mapping(places, CATALOG).notes)
+
+
 def test_a_real_table_of_the_whole_city_is_offered_a_region(shared_data):
     """Flensburg's help for children by type of help is one row per year for the whole city: no region column, and
     the suggestion says how to import it (region: the city's code or name)."""
