@@ -318,7 +318,9 @@ class ReportBuilder:
             return {"message": "Es liegt keine Frühwarnung vor: sie sagt eine schlechtere Statusklasse voraus, und "
                                "für diese Gebiete ist kein Statusindex berechnet (es fehlen die Statusindikatoren)."}
         if not snap.has_warnings:
-            return {"message": "Es liegt keine Frühwarnung vor."}
+            # not "no warning": without a model nothing is said about this region either way
+            return {"message": "Keine Frühwarnung: es ist kein Frühwarnmodell trainiert (sozialradar train "
+                               "early-warning); das heißt nicht, dass keine Verschlechterung droht."}
         if period not in snap.warning_periods():
             return {"message": f"Für {period} liegt keine Frühwarnung vor."}
         rows, first = [], None

@@ -67,6 +67,8 @@ def test_the_readme_example_runs_from_raw_files_to_reports(tmp_path):
     assert cells[0] == ["20,1"] and cells[1] == ["10,1"] and cells[2][:2] == ["\u22122,9", "Pp."]
     assert cells[3] == ["deutlich", "ungünstiger"]
     assert "Mittel der Stadtteile" in neustadt and "Kreis" not in neustadt
+    # no early-warning model: the page says so, never "no warning" as if the region were calm
+    assert "Keine Frühwarnung: es ist kein Frühwarnmodell trainiert" in neustadt
     # step 5: the city's own indicators forecast as far as their editions allow, and four Sozialraumtypen
     with Store(tmp_path / ".sozialradar" / "monitoring.duckdb", read_only=True) as store:
         champions = store.table("forecast_champions").set_index("indicator_id")
