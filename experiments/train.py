@@ -43,7 +43,7 @@ from models.lvq_selection import (
     IMBALANCE, SelectedLVQ, baselines, compare, later_period, rejection_curve, relevance_stability, share_to_reject,
 )
 from models.packaging import MODEL_CODE, save_classifier, save_lvq, save_typology
-from models.typology import METHODS, Typology, choose_method
+from models.typology import METHODS, Typology, choose_method, structure_check, structure_sentence
 
 
 def _target(profiles: pd.DataFrame, period: str, target: str, settings: Settings) -> pd.Series:
@@ -384,6 +384,16 @@ def train_typology(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog: 
     metrics = {"n_types": float(model.n_types_), "n_regions": float(len(X)),
                "silhouette": float(silhouette_score(X.to_numpy(), model.labels_)),
                **{f"silhouette_{r.method}": float(r.silhouette) for r in method_table.itertuples()}}
+    # groups, or a continuum cut into sections? the same choice on data without groups is the simple rival
+    check = structure_check(X.to_numpy(), metrics["silhouette"], methods, cfg.k_min, cfg.k_max, random_state=cfg.seed)
+    metrics.update({"silhouette_reference_mean": check["reference_mean"],
+                    "silhouette_reference_max": check["reference_max"], "structure_p_value": check["p_value"]})
+    structure = structure_sentence(check)
+    if not check["distinct"]:
+        notes.append("the regions form no distinct groups: typologies of data without groups, with the profiles' "
+                     f"means and covariance, separate as well (silhouette {metrics['silhouette']:.2f}, references "
+                     f"{check['reference_mean']:.2f} on average, up to {check['reference_max']:.2f}); the types cut a "
+                     "continuum, and the region pages say so")
     if settings.training.ground_truth is not None:
         truth = json.loads(Path(settings.training.ground_truth).read_text(encoding="utf-8"))
         planted = pd.Series({g["region_id"]: g["type"] for g in truth["gemeinden"]}).reindex(X.index)
@@ -398,6 +408,7 @@ def train_typology(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog: 
             index=False), "methodenwahl.csv")
         mlflow.log_metrics({f"criterion_k{k}": v for k, v in model.scores_.items()})
         mlflow.log_dict({str(k): v for k, v in descriptions.items()}, "typen.json")
+        mlflow.set_tags({"distinct_types": str(check["distinct"]).lower(), "struktur": structure})
         fig, ax = figure(max(6, 0.3 * len(names)), 2 + 0.5 * model.n_types_)
         im = ax.imshow(model.prototypes_ * orientation, aspect="auto", cmap="RdBu_r", vmin=-2, vmax=2)
         ax.set_xticks(range(len(names)), names, rotation=90, fontsize=7)
@@ -416,6 +427,6 @@ def train_typology(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog: 
     summary = RunSummary(run.info.run_id, metrics, version, champion, notes, champion_reason=reason)
     if store is not None and champion:
         store.replace_table("types", stored_types(model, features, descriptions, model_matrix, profiles).assign(
-            model=model.method, **_stamp(summary, cfg.registered_name, {"typology": cfg.model_dump(mode="json"),
+            model=model.method, structure=structure, distinct=check["distinct"], **_stamp(summary, cfg.registered_name, {"typology": cfg.model_dump(mode="json"),
                                                                      "period": period})))
     return summary, model, descriptions

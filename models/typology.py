@@ -239,3 +239,46 @@ def choose_method(X, methods=METHODS, k_min: int = 3, k_max: int = 8, random_sta
     best = table.loc[table["silhouette"].idxmax(), "method"]
     table["chosen"] = table["method"] == best
     return fits[best], table
+
+
+STRUCTURE_REFERENCES = 19
+"""Reference data sets of the structure check: with 19, a typology that separates better than all of them is
+distinct at the 5 % level."""
+
+
+def structure_check(X, silhouette: float, methods=METHODS, k_min: int = 3, k_max: int = 8,
+                    n_reference: int = STRUCTURE_REFERENCES, random_state=0) -> dict:
+    """Whether the regions form groups at all, or the types only cut a continuum: the chosen typology's mean
+    silhouette against the same choice (methods, number of types by their criteria, best silhouette) on
+    reference data without groups — normal with the profiles' own means and covariance (the null of SigClust,
+    Liu et al. 2008), as many regions. Returns silhouette, reference_mean, reference_max, p_value ((1 + the
+    references that separate as well) / (n + 1)) and distinct (p ≤ 0.05)."""
+    X = np.asarray(X, dtype=float)
+    rng = np.random.default_rng(random_state)
+    mean, cov = X.mean(axis=0), np.atleast_2d(np.cov(X, rowvar=False))
+    reference = []
+    for _ in range(n_reference):
+        R = rng.multivariate_normal(mean, cov, size=len(X), method="eigh")
+        try:
+            model, _ = choose_method(R, methods, k_min, k_max, random_state)
+        except ValueError:
+            continue
+        reference.append(float(silhouette_score(R, model.labels_)))
+    ref = np.asarray(reference)
+    p = (1 + int(np.sum(ref >= silhouette))) / (len(ref) + 1)
+    return {"silhouette": float(silhouette), "reference_mean": float(ref.mean()) if len(ref) else float("nan"),
+            "reference_max": float(ref.max()) if len(ref) else float("nan"), "p_value": float(p),
+            "n_reference": len(ref), "distinct": bool(len(ref) >= n_reference and p <= 0.05)}
+
+
+def structure_sentence(check: dict) -> str:
+    """The structure check in one German sentence for planners."""
+    if check["distinct"]:
+        return (f"Die Gebiete bilden deutlich getrennte Gruppen: die Typen trennen sie besser (Silhouette "
+                f"{de(check['silhouette'], 2)}) als jede von {check['n_reference']} Typisierungen gleich streuender "
+                f"Zufallsdaten ohne Gruppen (höchstens {de(check['reference_max'], 2)}).")
+    return (f"Die Gebiete bilden keine deutlich getrennten Gruppen: Typisierungen gleich streuender Zufallsdaten "
+            f"ohne Gruppen trennen ebenso gut (Silhouette hier {de(check['silhouette'], 2)}, bei den Zufallsdaten "
+            f"im Mittel {de(check['reference_mean'], 2)}, bis {de(check['reference_max'], 2)}). Die Typen teilen "
+            "einen fließenden Übergang in Abschnitte; Gebiete an den Grenzen zweier Typen unterscheiden sich kaum.")
+

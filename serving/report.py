@@ -20,6 +20,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
@@ -291,7 +292,10 @@ class ReportBuilder:
         if found is None:
             return {"message": no_type_reason(self.settings, row)}
         return {"type": int(found["type"]), "description": str(found["description"]),
-                "compared": self.compare.label(region_id).replace("Mittel", "Durchschnitt", 1)}
+                "compared": self.compare.label(region_id).replace("Mittel", "Durchschnitt", 1),
+                # groups or a continuum cut into sections (a store written before the check has none)
+                "structure": found["structure"] if isinstance(found.get("structure"), str) else None,
+                "distinct": bool(found["distinct"]) if isinstance(found.get("distinct"), (bool, np.bool_)) else None}
 
     def classification(self, region_id: str, period: str, row: pd.Series | None) -> dict | None:
         """The classifier's stored class with its probability, the next class and why (German), or None when

@@ -103,6 +103,10 @@ class TypologyAnswer(BaseModel):
     period: str
     type: int
     description: str
+    distinct: bool | None = Field(None, description="whether the regions form distinct groups (the typology "
+                                                    "separates better than the same choice on data without groups); "
+                                                    "false: the types cut a continuum")
+    structure: str | None = Field(None, description="German: that check in one sentence")
 
 
 class ForecastPoint(BaseModel):

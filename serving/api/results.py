@@ -38,7 +38,10 @@ def router(ctx: Context) -> APIRouter:
         s = ctx.snap()
         per = ctx.period_of(s, period)
         row = ctx.assigned(s, "types", region_id, per)
-        return TypologyAnswer(region_id=region_id, period=per, type=int(row["type"]), description=str(row["description"]))
+        distinct = row.get("distinct")
+        return TypologyAnswer(region_id=region_id, period=per, type=int(row["type"]), description=str(row["description"]),
+                              distinct=None if distinct is None or pd.isna(distinct) else bool(distinct),
+                              structure=row["structure"] if isinstance(row.get("structure"), str) else None)
 
     @router.get("/forecast", response_model=ForecastAnswer)
     def forecast(region_id: str = REGION_ID,

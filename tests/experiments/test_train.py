@@ -223,6 +223,13 @@ def test_typology_run_recovers_planted_types(sample_inputs, profiles, tmp_path):
     mlflow.set_tracking_uri(tracking_uri(s.tracking.uri))
     assert MlflowClient().get_run(summary.run_id).data.params["chosen_method"] == max(scores, key=scores.get)
     assert len(descriptions) == 5 and all("durchschnittlich" in d for d in descriptions.values())
+    # the planted types are groups, not a continuum cut into sections: better separated than every typology of
+    # data without groups (same means and covariance), and the run says so
+    assert summary.metrics["silhouette"] > summary.metrics["silhouette_reference_max"]
+    assert summary.metrics["structure_p_value"] == pytest.approx(0.05)
+    tags = MlflowClient().get_run(summary.run_id).data.tags
+    assert tags["distinct_types"] == "true" and tags["struktur"].startswith("Die Gebiete bilden deutlich getrennte")
+    assert not any("no distinct groups" in n for n in summary.notes)
     # next year's refit keeps the type numbers
     s2 = configured(settings, tmp_path, typology=settings.training.typology.model_copy(update={"period": "2015"}))
     _, model2, _ = train_typology(*profiles, catalog, s2, previous=model)

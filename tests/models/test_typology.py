@@ -4,11 +4,11 @@ import json
 
 import numpy as np
 import pytest
-from sklearn.metrics import adjusted_rand_score
+from sklearn.metrics import adjusted_rand_score, silhouette_score
 
 from features.pipeline import run_pipeline
 from ml.paths import SAMPLE_DIR
-from models.typology import Typology, short_name
+from models.typology import Typology, choose_method, short_name
 
 
 def blobs(seed=0, shift=0.0):
@@ -119,3 +119,30 @@ def test_types_that_read_alike_are_told_apart_by_the_feature_that_separates_them
     assert all(v.startswith("überdurchschnittlich: Anteil 65+ (Anteil 65+: z = +") for v in above)
     assert sorted(z) == pytest.approx(sorted(t.prototypes_[:, 0][t.prototypes_[:, 0] > 0.5]), abs=0.05)
     assert "unterdurchschnittlich: Anteil 65+" in text.values()       # a single one keeps its plain text
+
+
+def test_the_structure_check_tells_groups_from_a_continuum():
+    """Three separated groups beat every typology of data without groups; a single normal cloud, cut into types
+    all the same, does not — and the German sentence says which, with the figures."""
+    from models.typology import structure_check, structure_sentence
+
+    rng = np.random.default_rng(0)
+    groups = np.r_[rng.normal(0, 1, (25, 3)), rng.normal(6, 1, (25, 3)), rng.normal([0, 6, 0], 1, (25, 3))]
+    cloud = rng.normal(0, 1, (75, 3))
+    for X, distinct in ((groups, True), (cloud, False)):
+        model, _ = choose_method(X, ("kmeans",), 2, 5, random_state=0)
+        observed = silhouette_score(X, model.labels_)
+        check = structure_check(X, observed, ("kmeans",), 2, 5, n_reference=19, random_state=0)
+        assert check["distinct"] is distinct and check["n_reference"] == 19
+        assert (check["p_value"] == pytest.approx(0.05)) is distinct and check["reference_max"] >= check["reference_mean"]
+        sentence = structure_sentence(check)
+        if distinct:
+            assert observed > check["reference_max"]
+            assert sentence.startswith("Die Gebiete bilden deutlich getrennte Gruppen") and "19 Typisierungen" in sentence
+        else:
+            assert check["p_value"] > 0.05
+            assert sentence.startswith("Die Gebiete bilden keine deutlich getrennten Gruppen")
+            assert "fließenden Übergang" in sentence
+    # the same seed gives the same references: a run can be repeated
+    again = structure_check(cloud, 0.3, ("kmeans",), 2, 5, random_state=0)
+    assert again == structure_check(cloud, 0.3, ("kmeans",), 2, 5, random_state=0)

@@ -68,6 +68,8 @@ def test_classify_typology_forecast(client):
     assert f"Bereitgestellt wird {'daher ' if c['served_by'] != 'GMLVQ' else ''}{c['served_by']}" in c["comparison"]
     t = client.get("/typology", params={"region_id": "14599020"}).json()
     assert t["type"] >= 1 and t["description"].startswith("überdurchschnittlich")
+    # whether the types are groups or sections of a continuum, as the job measured it
+    assert isinstance(t["distinct"], bool) and t["structure"].startswith("Die Gebiete bilden ")
     f = client.get("/forecast", params={"region_id": "14599020"}).json()["points"]
     assert {p["indicator_id"] for p in f} >= {"sgb2_quote", "anteil_65plus", "arbeitslose_monat"}
     for p in f:

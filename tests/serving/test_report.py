@@ -146,6 +146,9 @@ def test_report_page_is_complete_self_contained_and_german(builder, state):
                 asked = f"„{name}“ ab {percent(r['threshold'])} Wahrscheinlichkeit (verlangt {percent(r['target'])};"
                 assert asked in html
     assert re.search(r"<strong>Typ \d+</strong>", html)
+    # whether the types are groups or sections of a continuum, as the typology job measured it
+    structure = snap.types["structure"].iloc[0]
+    assert structure.startswith("Die Gebiete bilden ") and structure in html
     # the classifier's class, the next class and why, as the training job stored them
     stored = snap.classes.loc[(rid, period)]
     assert f"Klasse <strong>{stored['prediction']}</strong> zu" in html
