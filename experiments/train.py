@@ -390,8 +390,8 @@ def train_typology(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog: 
                     "silhouette_reference_max": check["reference_max"], "structure_p_value": check["p_value"]})
     structure = structure_sentence(check)
     if not check["distinct"]:
-        notes.append("the regions form no distinct groups: typologies of data without groups, with the profiles' "
-                     f"means and covariance, separate as well (silhouette {metrics['silhouette']:.2f}, references "
+        notes.append("the regions form no distinct groups: typologies of data without groups, with each "
+                     f"indicator's distribution and their rank correlations, separate as well (silhouette {metrics['silhouette']:.2f}, references "
                      f"{check['reference_mean']:.2f} on average, up to {check['reference_max']:.2f}); the types cut a "
                      "continuum, and the region pages say so")
     if settings.training.ground_truth is not None:
