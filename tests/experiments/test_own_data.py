@@ -79,6 +79,9 @@ def test_the_readme_example_runs_from_raw_files_to_reports(tmp_path):
     assert (champions["structural_breaks"] == "").all()                     # 2011 → 2017 is six years, no break
     assert champions.loc["sgb2_je100_ew", "champion"] == "naive" and champions["mase"].isna()["sgb2_je100_ew"]
     assert types["region_id"].nunique() == 13 and types["type"].nunique() == 4
+    # thirteen Stadtteile form no distinct groups: the types cut a continuum, and what is stored says so
+    assert not types["distinct"].any()
+    assert types["structure"].str.startswith("Die Gebiete bilden keine deutlich getrennten Gruppen").all()
 
 
 @pytest.mark.skipif(not SHARED_DATA.is_dir(), reason=f"real open data not present at {SHARED_DATA}")
