@@ -31,22 +31,11 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from experiments.cases import berlin_2021_context, berlin_mss_profiles  # noqa: E402
+from experiments.cases import berlin_2021_context, berlin_mss_profiles, inkar_profiles  # noqa: E402
 from experiments.train import train_classifier  # noqa: E402
-from features.pipeline import run_pipeline  # noqa: E402
-from ml.catalog import effective_catalog  # noqa: E402
-from ml.config import load_settings  # noqa: E402
-from ml.importers import ingest_file  # noqa: E402
-from ml.paths import CATALOG_DIR, DATA_DIR  # noqa: E402
-from ml.store import Store  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 INKAR = SHARED / "germany_kreise_inkar_gerda" / "county_covariates_inkar_1995_2022.csv"
-
-
-def _env(tmp: str) -> dict:
-    return {"SOZIALRADAR_STORE__PATH": f"{tmp}/s.duckdb", "SOZIALRADAR_INGEST__REPORT_DIR": f"{tmp}/q",
-            "SOZIALRADAR_TRACKING__URI": f"sqlite:///{tmp}/mlflow.db"}
 
 
 def _run(settings, catalog, result, values, **update):
@@ -145,12 +134,7 @@ def _print_later(summary) -> None:
 
 def inkar(repeats: int, period: str):
     with tempfile.TemporaryDirectory() as tmp:
-        settings = load_settings(DATA_DIR / "config" / "inkar_kreise.yaml", env=_env(tmp))
-        with Store(settings.store.path) as store:
-            ingest_file(INKAR, store, settings, fmt="inkar")
-            obs, regions = store.observations(), store.regions()
-        catalog = effective_catalog(settings, [CATALOG_DIR / "inkar.csv"])
-        result = run_pipeline(obs, regions, catalog, settings)
+        settings, catalog, result = inkar_profiles(SHARED, Path(tmp))
         return _run(settings, catalog, result, result.values, target="inkar_share_low_income_hh", period=period,
                     repeats=repeats)
 

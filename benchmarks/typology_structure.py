@@ -31,18 +31,18 @@ from sklearn.metrics import silhouette_score
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from experiments.cases import berlin_2021_context, census_county_store, musterkreis_profiles  # noqa: E402
+from experiments.cases import (  # noqa: E402
+    berlin_2021_context, census_county_store, inkar_profiles, musterkreis_profiles,
+)
 from experiments.run_inputs import training_frame  # noqa: E402
 from features.pipeline import run_pipeline  # noqa: E402
 from ml.catalog import effective_catalog  # noqa: E402
 from ml.config import load_settings  # noqa: E402
 from ml.importers import ingest_file  # noqa: E402
-from ml.paths import CATALOG_DIR, DATA_DIR  # noqa: E402
 from ml.store import Store  # noqa: E402
 from models.typology import METHODS, choose_method, structure_check  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
-INKAR = SHARED / "germany_kreise_inkar_gerda" / "county_covariates_inkar_1995_2022.csv"
 
 
 def _check(label: str, profiles, model, catalog, settings, period: str, features=None, k=(3, 8)) -> dict:
@@ -130,12 +130,7 @@ def main() -> None:
                            "2021", context))
         print(rows[-1], file=sys.stderr)
     with tempfile.TemporaryDirectory() as tmp:
-        settings = load_settings(DATA_DIR / "config" / "inkar_kreise.yaml", env=_env(tmp))
-        with Store(settings.store.path) as store:
-            ingest_file(INKAR, store, settings, fmt="inkar")
-            obs, regions = store.observations(), store.regions()
-        catalog = effective_catalog(settings, [CATALOG_DIR / "inkar.csv"])
-        result = run_pipeline(obs, regions, catalog, settings)
+        settings, catalog, result = inkar_profiles(SHARED, Path(tmp))
         rows.append(_check("INKAR, Kreise", result.profiles, result.model, catalog, settings, "2019"))
         print(rows[-1], file=sys.stderr)
     with tempfile.TemporaryDirectory() as tmp:
