@@ -391,9 +391,9 @@ def train_typology(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog: 
     structure = structure_sentence(check)
     if not check["distinct"]:
         notes.append("the regions form no distinct groups: typologies of data without groups, with each "
-                     f"indicator's distribution and their rank correlations, separate as well (silhouette {metrics['silhouette']:.2f}, references "
-                     f"{check['reference_mean']:.2f} on average, up to {check['reference_max']:.2f}); the types cut a "
-                     "continuum, and the region pages say so")
+                     "indicator's distribution and their rank correlations, separate as well (silhouette "
+                     f"{metrics['silhouette']:.2f}, references {check['reference_mean']:.2f} on average, up to "
+                     f"{check['reference_max']:.2f}); the types cut a continuum, and the region pages say so")
     if settings.training.ground_truth is not None:
         truth = json.loads(Path(settings.training.ground_truth).read_text(encoding="utf-8"))
         planted = pd.Series({g["region_id"]: g["type"] for g in truth["gemeinden"]}).reindex(X.index)
@@ -427,6 +427,6 @@ def train_typology(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog: 
     summary = RunSummary(run.info.run_id, metrics, version, champion, notes, champion_reason=reason)
     if store is not None and champion:
         store.replace_table("types", stored_types(model, features, descriptions, model_matrix, profiles).assign(
-            model=model.method, structure=structure, distinct=check["distinct"], **_stamp(summary, cfg.registered_name, {"typology": cfg.model_dump(mode="json"),
-                                                                     "period": period})))
+            model=model.method, structure=structure, distinct=check["distinct"],
+            **_stamp(summary, cfg.registered_name, {"typology": cfg.model_dump(mode="json"), "period": period})))
     return summary, model, descriptions

@@ -287,6 +287,7 @@ def structure_sentence(check: dict) -> str:
                 f"{de(check['reference_max'], 2)}).")
     return (f"Die Gebiete bilden keine deutlich getrennten Gruppen: Typisierungen von Zufallsdaten ohne Gruppen, "
             f"deren Merkmale so verteilt sind und so zusammenhängen wie hier, trennen ebenso gut (Silhouette hier "
-            f"{de(check['silhouette'], 2)}, bei den Zufallsdaten im Mittel {de(check['reference_mean'], 2)}, bis {de(check['reference_max'], 2)}). Die Typen teilen "
-            "einen fließenden Übergang in Abschnitte; Gebiete an den Grenzen zweier Typen unterscheiden sich kaum.")
+            f"{de(check['silhouette'], 2)}, bei den Zufallsdaten im Mittel {de(check['reference_mean'], 2)}, bis "
+            f"{de(check['reference_max'], 2)}). Die Typen teilen einen fließenden Übergang in Abschnitte; Gebiete an "
+            "den Grenzen zweier Typen unterscheiden sich kaum.")
 
