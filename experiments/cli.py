@@ -297,7 +297,9 @@ def train_typology_cmd(ctx: click.Context) -> None:
 def served_record_line(served) -> str:
     """The record of each period's choice against the rule then (``models.early_warning.served_over_time``) in
     one German line; a period in which no region worsened has no average precision and is named apart."""
-    sv = served.dropna(subset=["average_precision", "rule_average_precision"])
+    from models.early_warning import rankable
+
+    sv = rankable(served)
     behind = int((sv["average_precision"] < sv["rule_average_precision"]).sum())
     without = len(served) - len(sv)
     return (f"Jede Periode mit dem damals gewählten Modell ({len(sv)} {'Periode' if len(sv) == 1 else 'Perioden'}"

@@ -61,18 +61,25 @@ def reference_groups(regions: pd.DataFrame, level: str, reference_level: str | N
                            f"{', '.join(sorted(regions['level'].unique()))}")
     if reference_level is None:
         return pd.Series("alle", index=at_level["region_id"].to_numpy(), name=GROUP_COLUMN)
+    group = ancestors_at(regions, at_level["region_id"].to_numpy(), reference_level)
+    return group.fillna("alle").rename(GROUP_COLUMN).astype("str")
+
+
+def ancestors_at(regions: pd.DataFrame, ids, level: str) -> pd.Series:
+    """For each region of ``ids``: itself if it is of ``level``, else its nearest ancestor of ``level`` in the
+    region list (None where it has none)."""
     parent = regions.set_index("region_id")["parent_id"]
     level_of = regions.set_index("region_id")["level"]
-    current = pd.Series(at_level["region_id"].to_numpy(), index=at_level["region_id"].to_numpy())
-    group = pd.Series(None, index=current.index, dtype=object)
+    current = pd.Series(ids, index=ids, dtype=object)
+    found = pd.Series(None, index=current.index, dtype=object)
     for _ in range(10):  # levels are few; this bounds a malformed parent cycle
         lv = level_of.reindex(current.to_numpy()).to_numpy()
-        hit = (lv == reference_level) & group.isna().to_numpy()
-        group[hit] = current[hit]
+        hit = (lv == level) & found.isna().to_numpy()
+        found[hit] = current[hit]
         current = pd.Series(parent.reindex(current.to_numpy()).to_numpy(), index=current.index)
         if current.isna().all():
             break
-    return group.fillna("alle").rename(GROUP_COLUMN).astype("str")
+    return found
 
 
 def profile_spec(catalog: Catalog, settings: Settings, present: set[str] | None = None) -> ProfileSpec:
@@ -131,22 +138,10 @@ def lift_crosswalk(crosswalk: pd.DataFrame, regions: pd.DataFrame, level: str,
     area → residents; equal shares where a fine area of the region has none) that the fine crosswalk sends
     into the new region. Fine areas whose old or new parent at ``level`` is unknown are left out, and so are
     old regions that map onto themselves whole (nothing to carry). Columns old_id, new_id, weight."""
-    parent = regions.drop_duplicates("region_id").set_index("region_id")["parent_id"]
-    of_level = regions.drop_duplicates("region_id").set_index("region_id")["level"]
-
-    def at_level(region: str) -> str | None:
-        for _ in range(12):                      # a hierarchy is never this deep; a loop in it is no parent
-            if region is None or region != region:
-                return None
-            if of_level.get(region) == level:
-                return region
-            region = parent.get(region)
-        return None
-
+    of_level = regions.set_index("region_id")["level"]
     cw = crosswalk.loc[:, ["old_id", "new_id", "weight"]].copy()
     cw["weight"] = cw["weight"] / cw.groupby("old_id")["weight"].transform("sum")
-    ids = pd.unique(pd.concat([cw["old_id"], cw["new_id"]]))
-    up = pd.Series({i: at_level(i) for i in ids}, dtype=object)
+    up = ancestors_at(regions, pd.unique(pd.concat([cw["old_id"], cw["new_id"]])), level)
     cw["old_up"], cw["new_up"] = up.reindex(cw["old_id"]).to_numpy(), up.reindex(cw["new_id"]).to_numpy()
     cw = cw.dropna(subset=["old_up", "new_up"])
     cw = cw[~cw["old_id"].map(of_level).eq(level)]          # already at the level: the crosswalk applies as it is

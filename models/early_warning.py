@@ -593,6 +593,12 @@ def served_over_time(bts: dict[str, pd.DataFrame], horizon: int) -> pd.DataFrame
                                        "rule_average_precision"])
 
 
+def rankable(served: pd.DataFrame) -> pd.DataFrame:
+    """The periods of :func:`served_over_time` that have a ranking to compare: a period in which no region
+    worsened (one outcome) has no average precision for the choice or the rule."""
+    return served.dropna(subset=["average_precision", "rule_average_precision"])
+
+
 def ranking(m: dict[str, float]) -> tuple[float, float]:
     """(average precision, ROC AUC) as the champion is chosen by: within each test period, averaged over the
     periods — a planner ranks the regions of one edition, never region-years of different editions against each
@@ -680,7 +686,7 @@ def champion_note(chosen: str, metrics: dict[str, dict[str, float]], horizon: in
     (``served``, :func:`served_over_time`) fell behind the rule on average, a second sentence says so."""
     note = _champion_sentence(chosen, metrics, horizon)
     if served is not None:
-        served = served.dropna(subset=["average_precision", "rule_average_precision"])  # one outcome: no AP
+        served = rankable(served)
     if served is not None and len(served) and chosen not in RULES:
         ap, rule = served["average_precision"].mean(), served["rule_average_precision"].mean()
         if ap < rule:

@@ -425,14 +425,6 @@ def holdout_coverage(backtest: pd.DataFrame, levels=(0.8, 0.95), bounds=RELIABLE
 MIN_STEP_CHANGES = 8
 
 
-def _ordinals(periods) -> np.ndarray:
-    """Periods ('YYYY' or 'YYYY-MM') as consecutive numbers: years, or months counted from year 0."""
-    p = [str(x) for x in periods]
-    if all(len(x) == 7 and x[4] == "-" for x in p):
-        return np.array([int(x[:4]) * 12 + int(x[5:]) - 1 for x in p])
-    return np.array([int(x[:4]) for x in p])
-
-
 def structural_breaks(series: pd.DataFrame, threshold: float = 3.5) -> pd.DataFrame:
     """Periods in which an indicator moved in most regions as it rarely does: per indicator and period the
     median over regions of the change since the previous edition, per period (across a gap of years, the change
@@ -452,7 +444,9 @@ def structural_breaks(series: pd.DataFrame, threshold: float = 3.5) -> pd.DataFr
         if wide.shape[1] < 6:
             continue
         # a change across a gap in the editions (2011, then 2017 …) counts per period, as the naive scale does
-        steps = np.diff(_ordinals(wide.columns))
+        periods = [str(c) for c in wide.columns]
+        grid = period_grid(periods[0], periods[-1], "monthly" if "-" in periods[0] else "annual")
+        steps = np.diff([grid.index(p) for p in periods])
         change = wide.diff(axis=1).iloc[:, 1:] / steps
         scale = change.abs().mean(axis=1).where(lambda s: s > 0)
         scaled = change.div(scale, axis=0)
