@@ -9,8 +9,6 @@ inputs in one process; the outputs must be identical.
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from experiments import cases  # noqa: E402
+from measure import module_at  # noqa: E402
 from features import pipeline, steps  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
@@ -29,15 +28,7 @@ SHARED = ROOT.parent / "shared" / "data"
 
 def function_at(rev: str):
     """``harmonise_boundaries`` as ``features/steps.py`` held it at git revision ``rev``."""
-    text = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:features/steps.py"], check=True,
-                          capture_output=True, text=True).stdout
-    path = Path(tempfile.mkdtemp()) / "steps_at_rev.py"
-    path.write_text(text, encoding="utf-8")
-    spec = importlib.util.spec_from_file_location("steps_at_rev", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["steps_at_rev"] = module
-    spec.loader.exec_module(module)
-    return module.harmonise_boundaries
+    return module_at(rev, "features/steps.py", "steps_at_rev").harmonise_boundaries
 
 
 def berlin_inputs() -> tuple:

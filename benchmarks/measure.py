@@ -1,10 +1,31 @@
-"""Helpers shared by the benchmarks: run a task in a fresh process and read its peak memory."""
+"""Helpers shared by the benchmarks: run a task in a fresh process and read its peak memory; a module as an
+earlier git revision held it (the anchor of a before/after comparison)."""
 
 from __future__ import annotations
 
+import importlib.util
 import multiprocessing as mp
 import queue as queue_module
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def module_at(rev: str, relative: str, name: str):
+    """The module at ``relative`` (``ml/suggest.py``) as git revision ``rev`` held it, loaded as ``name`` beside
+    today's (its own imports are today's modules)."""
+    text = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:{relative}"], check=True, capture_output=True,
+                          text=True).stdout
+    path = Path(tempfile.mkdtemp()) / f"{name}.py"
+    path.write_text(text, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def peak_mb() -> float:

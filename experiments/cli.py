@@ -203,8 +203,16 @@ def _run_features(settings: Settings, engine: str | None, crosswalk: Path | None
     echo(f"engine {result.engine}: {p['region_id'].nunique()} regions × {p['period'].nunique()} periods in "
          f"{result.seconds:.1f} s; written to the store (feature_values, profiles, model_matrix) and {out}/")
     if inputs is not None:
-        echo(f"early-warning inputs: {len(inputs):,} region-periods × {inputs.shape[1] - 5} features, edition step "
-             f"{inputs.attrs['edition_step']} years (store table warning_inputs)")
+        from features.warning_inputs import ID_COLUMNS
+
+        echo(f"early-warning inputs: {len(inputs):,} region-periods × {inputs.shape[1] - len(ID_COLUMNS)} "
+             f"features, edition step {inputs.attrs['edition_step']} years (store table warning_inputs)")
+        copies = sorted(inputs.loc[inputs["repeats"], "period"].astype(str).unique())
+        if copies:
+            echo(f"  {', '.join(copies)}: the status index repeats the edition before in every region (a copied "
+                 "edition?); the early warning learns from no transition into or out of "
+                 f"{'it' if len(copies) == 1 else 'them'}, and no change is measured from "
+                 f"{'it' if len(copies) == 1 else 'them'}")
     checks = result.lebenslagen_checks
     if checks is not None and len(checks):
         echo(lebenslagen_summary(checks, settings.lebenslagen.perturbation))

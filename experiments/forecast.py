@@ -124,11 +124,10 @@ def run_forecast(values: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, 
         m = result.metrics
         mlflow.log_metrics({"n_series": float(n_series), "seconds": seconds, "n_series_withheld": float(withheld),
                             "series_per_second": n_series / seconds if seconds > 0 else 0.0})
-        for row in m.itertuples():
-            for name in ("mase", "smape", "coverage80", "coverage95", "interval_score80", "holdout_coverage80"):
-                value = getattr(row, name)
-                if pd.notna(value):
-                    mlflow.log_metric(f"{name}.{row.indicator_id}.{row.model}", float(value))
+        mlflow.log_metrics({f"{name}.{row.indicator_id}.{row.model}": float(getattr(row, name))
+                            for row in m.itertuples()
+                            for name in ("mase", "smape", "coverage80", "coverage95", "interval_score80",
+                                         "holdout_coverage80") if pd.notna(getattr(row, name))})
         table = champion_table(result, catalog, breaks, raced_out)
         mlflow.log_table(table, "champions.json")
         mlflow.log_text(table.to_csv(index=False), "champions.csv")

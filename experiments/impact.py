@@ -126,8 +126,8 @@ def run_impact(values: pd.DataFrame, matrix: pd.DataFrame, profiles: pd.DataFram
         log_provenance(settings, v, {"impact": cfg.model_dump(mode="json"), "level": level})
         mlflow.log_metrics({"estimates": float(table["withheld"].isna().sum()), "withheld": float(table["withheld"].notna().sum()),
                             "seconds": seconds})
-        for r in table[table["withheld"].isna()].itertuples():
-            mlflow.log_metric(f"effect.{r.measure_id}.{r.region_id}.{r.indicator_id}", float(r.effect))
+        mlflow.log_metrics({f"effect.{r.measure_id}.{r.region_id}.{r.indicator_id}": float(r.effect)
+                            for r in table[table["withheld"].isna()].itertuples()})
         mlflow.log_text(table.to_csv(index=False), "wirkung.csv")
         mlflow.log_text("\n".join(table["sentence"]), "wirkung.txt")
         table["run_id"] = run.info.run_id

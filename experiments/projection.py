@@ -233,10 +233,12 @@ def run_projection(obs: pd.DataFrame, regions: pd.DataFrame, settings: Settings,
                            "chosen_shrink_persons": chosen_now.shrink_persons, "latest_stand": pop.label(latest),
                            "band_origin": "" if band_origin is None else pop.label(band_origin)})
         mlflow.log_metrics({"n_regions": float(len(pop.regions)), "seconds": seconds})
+        errors = {}
         for r in table.itertuples():
             key = f"{r.group}".replace(" ", "_").replace("ä", "ae")
-            mlflow.log_metric(f"mape.{r.model}.{key}.h{r.horizon}", r.mape)
-            mlflow.log_metric(f"wape.{r.model}.{key}.h{r.horizon}", r.wape)
+            errors[f"mape.{r.model}.{key}.h{r.horizon}"] = r.mape
+            errors[f"wape.{r.model}.{key}.h{r.horizon}"] = r.wape
+        mlflow.log_metrics(errors)           # one batch: a call per metric costs a database round trip each
         mlflow.log_text(table.to_csv(index=False), "pruefung.csv")
         mlflow.log_text(v.to_csv(index=False) if len(v) else "", "urteil.csv")
         mlflow.log_text(text, "urteil.txt")

@@ -192,9 +192,10 @@ def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, set
     if crosswalk is not None:
         lifted, carried = _lifted(obs, crosswalk, regions, cfg.level, cfg.population_indicator)
         notes.extend(carried)
-        obs = harmonise_boundaries(obs, crosswalk, catalog, cfg.population_indicator)
-        if len(lifted):
-            obs = harmonise_boundaries(obs, lifted, catalog, cfg.population_indicator)
+        for cw in (crosswalk, lifted):
+            if len(cw):
+                obs, reused = _onto_new_grid(obs, cw, catalog, cfg.population_indicator)
+                notes.extend(reused)
     groups = reference_groups(regions, cfg.level, cfg.reference_level)
     # residents by age group are the projection's input, not indicators of the profiles
     obs = obs[~obs["indicator_id"].astype(str).str.startswith(AGE_PREFIX)]
@@ -288,6 +289,29 @@ def _lifted(obs: pd.DataFrame, crosswalk: pd.DataFrame, regions: pd.DataFrame, l
                         f"new one through their finer areas in the crosswalk ({len(olds)} old areas), weighted by "
                         f"{weights}"]
     return empty, [] if olds & with_values else nothing
+
+
+def _onto_new_grid(obs: pd.DataFrame, crosswalk: pd.DataFrame, catalog: Catalog,
+                   population_indicator: str) -> tuple[pd.DataFrame, list[str]]:
+    """The observations of the old areas carried onto the new ones. A code of the old grid that the new grid uses
+    again for another area (the crosswalk sends part of it elsewhere) is carried only in the periods before the
+    new grid's first: from then on its values are the new area's."""
+    cw = crosswalk.assign(old_id=crosswalk["old_id"].astype(str), new_id=crosswalk["new_id"].astype(str))
+    olds, news = set(cw["old_id"]), set(cw["new_id"])
+    moved = set(cw.loc[cw["old_id"] != cw["new_id"], "old_id"])
+    reused = sorted(olds & news & moved)
+    only_new = obs["region_id"].astype(str).isin(news - olds) & obs["value"].notna()
+    if not reused or not only_new.any():
+        return harmonise_boundaries(obs, crosswalk, catalog, population_indicator), []
+    first = str(obs.loc[only_new, "period"].astype(str).min())
+    later = obs["region_id"].astype(str).isin(reused) & (obs["period"].astype(str) >= first)
+    carried = harmonise_boundaries(obs[~later], crosswalk, catalog, population_indicator)
+    return pd.concat([carried, obs[later]], ignore_index=True), [
+        f"crosswalk: {len(reused)} {'code' if len(reused) == 1 else 'codes'} of the old grid "
+        f"{'names another area' if len(reused) == 1 else 'name other areas'} in the new one "
+        f"({', '.join(reused[:5])}{' …' if len(reused) > 5 else ''}); values under "
+        f"{'it' if len(reused) == 1 else 'them'} from {first} on, the new grid's first period, are taken as the new "
+        "areas' and not carried"]
 
 
 def _unused_basis_notes(catalog: Catalog, present: set[str], reported: set[str], own: set[str | None]) -> list[str]:

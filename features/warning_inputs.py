@@ -6,6 +6,9 @@ by the features job with the settings that made it; the early-warning models rea
 Columns (all known at t, nothing from later periods):
 
 * ``region_id``, ``period``, ``year``, ``status_index``, ``status_class`` (1 best … n worst), ``worst_class``;
+* ``repeats``: the period's status index repeats the edition before it in every region (a copied edition, as
+  Berlin's open MSS files of 2017 and 2019 are); its changes are none, so the early warning learns nothing
+  from transitions into or out of it, and the changes of later periods skip it;
 * ``dynamics_index`` (0 where unknown);
 * ``boundary_distance``: how far the status index lies below the upper boundary of its class (the next worse
   class starts there); 0 in the worst class, which cannot get worse;
@@ -26,7 +29,7 @@ import pandas as pd
 
 from ml.columns import DZ, MODEL, column
 
-ID_COLUMNS = ["region_id", "period", "year", "status_class", "worst_class"]
+ID_COLUMNS = ["region_id", "period", "year", "status_class", "worst_class", "repeats"]
 """Columns of the inputs that describe a row; every other column is a model feature."""
 
 
@@ -45,6 +48,29 @@ def edition_step(profiles: pd.DataFrame) -> int:
         raise WarningInputError("early-warning inputs need at least two periods with a status index; the profiles "
                                 f"have {p['period'].nunique()}")
     return int(gaps.astype(int).mode().min())
+
+
+MIN_REGIONS = 10
+"""A repeated edition is told from fewer regions only by chance."""
+
+
+def repeated_periods(frame: pd.DataFrame, step: int) -> list[str]:
+    """Periods whose status index repeats that of the edition ``step`` years before in every region known in
+    both (at least :data:`MIN_REGIONS`, with more than one distinct value): equal, or equal up to the shift and
+    scale that standardising over a slightly different set of regions gives (correlation 1 to nine digits). A
+    copied edition, not a standstill: an index of several indicators never stays where it was everywhere."""
+    years = frame.assign(year=frame["period"].astype(str).str[:4].astype(int))
+    wide = years.pivot_table(index="region_id", columns="year", values="status_index", aggfunc="first")
+    found = []
+    for year in wide.columns:
+        if year - step not in wide.columns:
+            continue
+        now, before = wide[year], wide[year - step]
+        both = now.notna() & before.notna()
+        if both.sum() >= MIN_REGIONS and now[both].nunique() > 1 and before[both].nunique() > 1 and \
+                np.corrcoef(now[both], before[both])[0, 1] > 1 - 1e-9:
+            found.extend(years.loc[years["year"] == year, "period"].astype(str).unique().tolist())
+    return sorted(found)
 
 
 def _changes(frame: pd.DataFrame, step: int, editions: int) -> pd.Series:
@@ -77,7 +103,7 @@ def _trend(frame: pd.DataFrame, step: int, window: int = 3) -> pd.Series:
 
 
 def build_warning_inputs(profiles: pd.DataFrame, model_matrix: pd.DataFrame, indicators: list[str],
-                         thresholds) -> pd.DataFrame:
+                         thresholds, repeated: list[str] | None = None) -> pd.DataFrame:
     """The early-warning inputs of every region and period with a status index.
 
     Parameters
@@ -87,6 +113,8 @@ def build_warning_inputs(profiles: pd.DataFrame, model_matrix: pd.DataFrame, ind
     model_matrix : DataFrame with ``region_id``, ``period`` and ``m_<indicator>`` columns.
     indicators : the indicators whose z-values and changes become features.
     thresholds : the ascending status class boundaries (``features.index.status_thresholds``).
+    repeated : the periods that repeat the edition before (``repeats``); found in the profiles when not given
+        (a scenario's single region gives them from the stored inputs).
     """
     need = {"region_id", "period", "status_index", "status_class", "dynamics_index"}
     missing = sorted(need - set(profiles.columns))
@@ -100,6 +128,7 @@ def build_warning_inputs(profiles: pd.DataFrame, model_matrix: pd.DataFrame, ind
     p["period"] = p["period"].astype(str)
     p["year"] = p["period"].str[:4].astype(int)
     p = p.sort_values(["region_id", "year"]).reset_index(drop=True)
+    repeats = p["period"].isin(repeated_periods(p, step) if repeated is None else repeated).to_numpy()
     out = p[["region_id", "period", "year"]].copy()
     cls = p["status_class"].astype(int).to_numpy()
     index = p["status_index"].to_numpy(float)
@@ -111,9 +140,12 @@ def build_warning_inputs(profiles: pd.DataFrame, model_matrix: pd.DataFrame, ind
     out["boundary_distance"] = np.where(np.isfinite(upper), np.maximum(upper - index, 0.0), 0.0)
     for k, b in enumerate(bounds, start=1):
         out[f"boundary_{k}"] = index - b
-    out["status_change_1"] = _changes(p, step, 1).fillna(0.0).to_numpy()
-    out["status_change_2"] = _changes(p, step, 2).fillna(0.0).to_numpy()
-    out["status_trend"] = _trend(p, step).fillna(0.0).to_numpy()
+    out["repeats"] = repeats
+    # no change is measured from or to a repeated edition (its values are an earlier one's): unknown there
+    real = p.assign(status_index=p["status_index"].where(~repeats))
+    out["status_change_1"] = _changes(real, step, 1).fillna(0.0).to_numpy()
+    out["status_change_2"] = _changes(real, step, 2).fillna(0.0).to_numpy()
+    out["status_trend"] = _trend(real, step).fillna(0.0).to_numpy()
     key = pd.MultiIndex.from_arrays([p["region_id"], p["period"]])
     m_cols = [column(MODEL, i) for i in indicators if column(MODEL, i) in model_matrix.columns]
     d_cols = [column(DZ, i) for i in indicators if column(DZ, i) in p.columns]

@@ -24,6 +24,7 @@ import shutil
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -111,6 +112,7 @@ def words(text: str) -> tuple[list[str], list[int]]:
     return out, sorted(set(numbers))
 
 
+@lru_cache(maxsize=1 << 18)
 def cover(a: str, b: str) -> float:
     """How much of word ``a`` the word ``b`` accounts for: 1 for the same word, an inflection (one a prefix of
     the other, up to three letters apart) or ``a`` inside ``b``; for ``b`` inside ``a`` (a part of a German
@@ -208,6 +210,7 @@ class Matcher:
         n = len(self.candidates)
         self.idf = {w: math.log(1 + n / k) for w, k in df.items()}
         self.unknown = math.log(1 + n)
+        self._matched: dict[tuple[str, str | None, str], Match] = {}
 
     def _weight(self, w: str) -> float:
         return self.idf.get(w, self.unknown)
@@ -219,13 +222,16 @@ class Matcher:
         if not hw:
             return 0.0
         best = 0.0
+        hs = set(hw)
+        h_total = sum(self._weight(h) for h in hs)
         for cw, cn in cand.variants:
             if not cw:
                 continue
-            covered = sum(self._weight(c) * min(1.0, sum(cover(c, h) for h in set(hw))) for c in set(cw))
-            recall = covered / sum(self._weight(c) for c in set(cw))
-            hit = sum(self._weight(h) * min(1.0, sum(cover(h, c) for c in set(cw))) for h in set(hw))
-            precision = hit / sum(self._weight(h) for h in set(hw))
+            cs = set(cw)
+            covered = sum(self._weight(c) * min(1.0, sum(cover(c, h) for h in hs)) for c in cs)
+            recall = covered / sum(self._weight(c) for c in cs)
+            hit = sum(self._weight(h) * min(1.0, sum(cover(h, c) for c in cs)) for h in hs)
+            precision = hit / h_total
             if recall == 0 or precision == 0:
                 continue
             f = 2 * precision * recall / (precision + recall)
@@ -248,7 +254,16 @@ class Matcher:
         return best
 
     def match(self, header: str, numeric: str | None = None, context: str = "") -> Match:
-        """The best catalog indicator for a header and its score, or None below the threshold."""
+        """The best catalog indicator for a header and its score, or None below the threshold (a header met
+        before is not scored again: the tables of one series share their headers)."""
+        key = (header, numeric, context)
+        if key not in self._matched:
+            if len(self._matched) > 50_000:
+                self._matched.clear()
+            self._matched[key] = self._match(header, numeric, context)
+        return replace(self._matched[key])
+
+    def _match(self, header: str, numeric: str | None, context: str) -> Match:
         parsed = words(f"{context} {header}" if context else header)
         ranked = sorted(((self.score(parsed, c, numeric), c) for c in self.candidates), key=lambda t: -t[0])
         (s, best), runner = ranked[0], ranked[1] if len(ranked) > 1 else (0.0, None)

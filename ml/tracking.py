@@ -209,6 +209,18 @@ def log_figure(fig, name: str) -> None:
     mlflow.log_figure(fig, name, save_kwargs={"bbox_inches": "tight", "dpi": 110})
 
 
+MODEL_PACKAGES = ("mlflow", "cloudpickle", "numpy", "pandas", "scikit-learn", "scipy", "sozialradar")
+"""What a logged pyfunc model (``models/pyfunc_*.py`` with ``models.packaging``) imports when it is loaded: the
+list MLflow would infer by loading the model in a subprocess (about 9 s a model); a test holds the two equal."""
+
+
+def model_requirements() -> list[str]:
+    """The pip requirements of a logged model: :data:`MODEL_PACKAGES` at their installed versions."""
+    from importlib.metadata import version
+
+    return [f"{name}=={version(name)}" for name in MODEL_PACKAGES]
+
+
 def register(code: Path, artifacts: dict[str, str], example: pd.DataFrame, output: pd.DataFrame,
              registered_name: str, metric: str, value: float) -> tuple[str | None, bool, str]:
     """Log a pyfunc model from its code file (nothing pickled) with signature and input example into the
@@ -223,7 +235,7 @@ def register(code: Path, artifacts: dict[str, str], example: pd.DataFrame, outpu
     with quiet_stderr():
         info = mlflow.pyfunc.log_model(name="model", python_model=str(code), artifacts=artifacts,
                                        signature=infer_signature(example, output), input_example=example,
-                                       registered_model_name=registered_name)
+                                       registered_model_name=registered_name, pip_requirements=model_requirements())
     version = str(info.registered_model_version) if info.registered_model_version is not None else None
     client = MlflowClient()
     mine = client.get_run(mlflow.active_run().info.run_id).data.tags.get("data_fingerprint")

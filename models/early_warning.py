@@ -104,9 +104,14 @@ def make_transitions(inputs: pd.DataFrame, horizon: int, outcome: str = "class",
     if outcome == "index_rise":
         worse = worse | (change >= delta)
     at_risk = ~frame["worst_class"].to_numpy(bool) if outcome == "class" else np.ones(len(frame), bool)
-    y = np.where(np.isfinite(idx_later) & at_risk, worse.astype(float), np.nan)
+    # a repeated edition (a copy of the one before) neither starts nor ends a transition: its changes are none
+    repeats = later["repeats"].astype(bool) if "repeats" in later.columns else None
+    copied = np.zeros(len(frame), bool) if repeats is None else (
+        repeats.to_numpy() | repeats.reindex(key, fill_value=False).to_numpy(bool))
+    y = np.where(np.isfinite(idx_later) & at_risk & ~copied, worse.astype(float), np.nan)
+    change = np.where(copied, np.nan, change)
     index = pd.MultiIndex.from_arrays([frame["region_id"], frame["period"].astype(str)], names=["region_id", "period"])
-    X = frame.drop(columns=[c for c in ID_COLUMNS if c not in ("worst_class",)]).set_index(index)
+    X = frame.drop(columns=[c for c in ID_COLUMNS if c not in ("worst_class",)], errors="ignore").set_index(index)
     X["worst_class"] = X["worst_class"].astype(float)
     return Transitions(X=X, y=pd.Series(y, index=index, name="worsens"), change=pd.Series(change, index=index),
                        distance=pd.Series(outcome_distance(X, outcome, delta), index=index),

@@ -220,7 +220,10 @@ def build_inputs(scenarios: list[Scenario], stored: pd.DataFrame, thresholds) ->
         return
     own = pd.concat([sc.history[0].assign(region_id=f"s{k}") for k, sc in todo], ignore_index=True)
     matrix = pd.concat([sc.history[1].assign(region_id=f"s{k}") for k, sc in todo], ignore_index=True)
-    built = build_warning_inputs(own, matrix, _indicators(stored), thresholds).set_index(["region_id", "period"])
+    repeated = sorted(stored.loc[stored["repeats"].astype(bool), "period"].astype(str).unique()) \
+        if "repeats" in stored.columns else []
+    built = build_warning_inputs(own, matrix, _indicators(stored), thresholds,
+                                 repeated=repeated).set_index(["region_id", "period"])
     fill = [c for c in stored.columns if id_of(c, MODEL) is not None or id_of(c, DZ) is not None]
     for k, sc in todo:
         row = built.loc[[(f"s{k}", sc.period)]].reset_index().reindex(columns=stored.columns)

@@ -34,6 +34,7 @@ class Comparison:
         v = snap.values[snap.values["region_id"].isin(self._group)]
         v = v.assign(group=v["region_id"].map(self._group))
         self._cells = {(i, str(per), g): f for (i, per, g), f in v.groupby(["indicator_id", "period", "group"])}
+        self._published_values: dict[tuple[str, str, str], pd.Series] = {}
 
     def group(self, region_id: str) -> str:
         """The region's comparison group ('' where the level is one group or the region is outside it)."""
@@ -52,8 +53,13 @@ class Comparison:
         return self._members.get(self.group(region_id), set())
 
     def _published(self, region_id: str, indicator_id: str, period: str) -> pd.Series:
-        f = self._cells.get((indicator_id, period, self.group(region_id)))
-        return pd.Series(dtype=float) if f is None else f[f["flag"] != "suppressed"]["value"].dropna()
+        """The group's published values of the indicator in the period (computed once per group)."""
+        key = (indicator_id, period, self.group(region_id))
+        if key not in self._published_values:
+            f = self._cells.get(key)
+            self._published_values[key] = (pd.Series(dtype=float) if f is None
+                                           else f[f["flag"] != "suppressed"]["value"].dropna())
+        return self._published_values[key]
 
     def value(self, region_id: str, indicator_id: str, period: str) -> tuple[float | None, str]:
         """The comparison value and its kind: the mean ('Mittel'), or for counts the total ('Summe'), only where no

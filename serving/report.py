@@ -114,6 +114,8 @@ class ReportBuilder:
         self.catalog = self.snap.catalog
         v = self.snap.values
         self._values = v.set_index(["region_id", "indicator_id", "period"]).sort_index()
+        self._value_regions = set(self._values.index.unique(level=0))
+        self._cells: dict[str, dict[tuple[str, str], tuple[object, str]]] = {}
         self.names = self.snap.regions.set_index("region_id")["name"].astype(str)
         # what a region is compared with: the other regions of its level in its reference group, named by their
         # level and the group or the area above them all ("Mittel der Gemeinden (Musterkreis)")
@@ -122,17 +124,27 @@ class ReportBuilder:
     # --- the one door for indicator values ------------------------------------------------------------------
     def cell(self, region_id: str, indicator_id: str, period: str) -> tuple[float | None, str]:
         """(value, flag) of one feature cell; a suppressed cell has no value here, whatever the store holds."""
-        try:
-            row = self._values.loc[(region_id, indicator_id, str(period))]
-        except KeyError:
+        hit = self._region_cells(region_id).get((indicator_id, str(period)))
+        if hit is None:
             return None, "missing"
-        if isinstance(row, pd.DataFrame):
-            row = row.iloc[0]
-        flag = str(row["flag"])
+        value, flag = hit
         if flag == "suppressed":
             return None, flag
-        value = row["value"]
         return (float(value) if value is not None and pd.notna(value) else None), flag
+
+    def _region_cells(self, region_id: str) -> dict[tuple[str, str], tuple[object, str]]:
+        """A region's feature cells by (indicator, period), read once per builder (a page asks for each cell of
+        its region several times; one lookup in the whole table each time cost most of a page's time)."""
+        cells = self._cells.get(region_id)
+        if cells is None:
+            cells = {}
+            if region_id in self._value_regions:
+                part = self._values.loc[region_id]
+                for (ind, per), value, flag in zip(part.index, part["value"].to_numpy(),
+                                                   part["flag"].astype(str).to_numpy()):
+                    cells.setdefault((ind, str(per)), (value, flag))
+            self._cells[region_id] = cells
+        return cells
 
     def value(self, region_id: str, indicator_id: str, period: str, decimals: int = 1) -> str:
         """One cell as page text: 'gesperrt' when suppressed, else the German number (or '–')."""
@@ -233,18 +245,17 @@ class ReportBuilder:
         fc = self.snap.forecasts
         indicators = []
         if fc is not None:
-            indicators = [i for i in dict.fromkeys(fc.loc[fc["region_id"] == region_id, "indicator_id"])
+            fc = fc[fc["region_id"] == region_id]
+            indicators = [i for i in dict.fromkeys(fc["indicator_id"])
                           if i in self.catalog and self.catalog[i].frequency == "annual"]
         out = []
         for k, ind in enumerate(indicators):
             meta = self.catalog[ind]
-            hist_rows = self.snap.values[(self.snap.values["region_id"] == region_id)
-                                         & (self.snap.values["indicator_id"] == ind)]
-            years = sorted({int(p) for p in hist_rows["period"].astype(str) if p.isdigit()})
+            years = sorted({int(p) for i, p in self._region_cells(region_id) if i == ind and p.isdigit()})
             cells = {y: self.cell(region_id, ind, str(y)) for y in years}
             history = [(y, cells[y][0]) for y in years]
             gaps = [y for y in years if cells[y][1] == "suppressed"]
-            f = fc[(fc["region_id"] == region_id) & (fc["indicator_id"] == ind)].sort_values("period")
+            f = fc[fc["indicator_id"] == ind].sort_values("period")
             hidden = bool((f["flag"] == "suppressed").any()) or bool(gaps and years and gaps[-1] == years[-1])
             forecast = [] if hidden else [
                 {"year": int(str(r.period)[:4]), **{c: (float(getattr(r, c)) if pd.notna(getattr(r, c)) else None)

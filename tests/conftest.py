@@ -85,22 +85,47 @@ def _once_per_session(tmp_path_factory, group: str) -> None:
     os.close(fd)
 
 
+def mlflow_run(entry: str, env: dict, *params: str) -> tuple[str, str]:
+    """``mlflow run . -e ENTRY --env-manager local`` as an analyst runs it: the id of the run it started and the
+    job's output."""
+    import re
+    import subprocess
+    import sys
+
+    args = [str(Path(sys.executable).parent / "mlflow"), "run", str(PROJECT_ROOT), "-e", entry, "--env-manager", "local"]
+    for p in params:
+        args += ["-P", p]
+    proc = subprocess.run(args, env=env, capture_output=True, text=True, timeout=1800)
+    assert proc.returncode == 0, f"{entry}: {proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    return re.search(r"=== Run \(ID '([0-9a-f]+)'\) succeeded ===", proc.stderr).group(1), proc.stdout
+
+
+def mlflow_env(tracking: Path, **settings: str) -> dict:
+    """The environment of an ``mlflow run``: nothing of this process's own MLflow state (an earlier test's
+    experiment id …) or configuration, the tracking store ``tracking`` (SQLite) and ``settings``
+    (``SOZIALRADAR_…`` variables)."""
+    import os
+    import sys
+
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "SOZIALRADAR_"))}
+    uri = f"sqlite:///{tracking}"
+    return {**clean, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+            "MLFLOW_TRACKING_URI": uri, "SOZIALRADAR_TRACKING__URI": uri, **settings}
+
+
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory):
-    """The whole demo once per test session (in-process CLI, the service on a free port, stopped after the
-    example requests): its work directory and output."""
-    from click.testing import CliRunner
-
-    from experiments.cli import main
+    """The whole demo once per test session, as the MLproject's entry point runs it (``mlflow run . -e demo``;
+    its jobs join that run and its children), the service on a free port, stopped after the example requests:
+    its work directory and output. Its tracking store is ``mlflow.db`` beside the work directory."""
     from experiments.serve import free_port
 
     _once_per_session(tmp_path_factory, "demo")
     workdir = tmp_path_factory.mktemp("demo") / "demo"
-    env = {"SOZIALRADAR_STORE__PATH": str(workdir.parent / "unused.duckdb")}
-    result = CliRunner().invoke(main, ["demo", "--workdir", str(workdir), "--serve-for", "0", "--port",
-                                       str(free_port())], env=env, catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return workdir, result.output
+    env = mlflow_env(workdir.parent / "mlflow.db", SOZIALRADAR_STORE__PATH=str(workdir.parent / "unused.duckdb"),
+                     SOZIALRADAR_SERVING__PORT=str(free_port()))
+    _, output = mlflow_run("demo", env, f"workdir={workdir}", "serve_for=0")
+    return workdir, output
 
 
 @pytest.fixture(scope="session")
@@ -108,7 +133,7 @@ def demo_settings(demo_run):
     """Settings that point at the demo's store and MLflow registry."""
     workdir, _ = demo_run
     return load_settings(env={"SOZIALRADAR_STORE__PATH": str(workdir / "monitoring.duckdb"),
-                              "SOZIALRADAR_TRACKING__URI": f"sqlite:///{workdir / 'mlflow.db'}",
+                              "SOZIALRADAR_TRACKING__URI": f"sqlite:///{workdir.parent / 'mlflow.db'}",
                               "SOZIALRADAR_SERVING__API_KEY": "test-key",
                               "SOZIALRADAR_SERVING__CORS_ORIGINS": "[http://dashboard.example]"})
 

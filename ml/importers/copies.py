@@ -47,7 +47,7 @@ def repeated_editions(con, accepted: str) -> list[str]:
     pairs: dict[tuple[str, str, int], list[str]] = {}
     for indicator, first, second, n in rows:
         pairs.setdefault((first, second, n), []).append(indicator)
-    return [f"the values of {first} repeat those of {second} exactly in all {n:,} regions for {', '.join(ids[:8])}"
+    return [f"the values of {first} and {second} are identical in all {n:,} regions for {', '.join(ids[:8])}"
             f"{f' … ({len(ids)} indicators)' if len(ids) > 8 else ''}: a copied edition or column? They are "
             "imported as they are, and every change between the two periods reads as zero; check the source"
             for (first, second, n), ids in pairs.items()]

@@ -92,12 +92,23 @@ def test_bad_config_and_mapping_messages(tmp_path, env):
 
 
 @pytest.mark.xdist_group("demo")
-def test_demo_in_process(demo_run):
+def test_demo_through_its_entry_point(demo_run):
+    """``mlflow run . -e demo`` (the session's demo): every step's output, and the first job joins the run mlflow
+    run started while the later ones (typology, forecast, projection, impact, early warning) are its children."""
+    from mlflow import MlflowClient
+
     workdir, out = demo_run
+    client = MlflowClient(f"sqlite:///{workdir.parent / 'mlflow.db'}")
+    every = client.search_runs([e.experiment_id for e in client.search_experiments()])
+    parents = [r for r in every if "mlflow.parentRunId" not in r.data.tags]
+    assert len(parents) == 1 and parents[0].data.tags["sozialradar.job"], [r.data.tags for r in every]
+    children = [r for r in every if r.data.tags.get("mlflow.parentRunId") == parents[0].info.run_id]
+    assert len(children) == 5 and all(c.info.status == "FINISHED" for c in children)
+    assert (workdir / "berichte" / "index_2025.html").is_file()
     assert "Profil-Übersicht" in out and "Sozialregion Nord" in out and "SGB-II-Quote %" in out
     assert "Statusklassen 2025 (Gemeinden):" in out and "ohne Index" in out
     assert "Belastungsindizes nach Lebenslagen 2025" in out and "Kindheit und Jugend" in out
-    assert "Sozialraumtypen:" in out and "(@champion)" in out and (workdir / "mlflow.db").is_file()
+    assert "Sozialraumtypen:" in out and "(@champion)" in out
     # which classifier answers: the prototype model or the one that beat it
     assert re.search(r"; bereitgestellt: (GMLVQ|LGMLVQ|Logistische Regression|Random Forest)", out)
     assert (workdir / "monitoring.duckdb").is_file()

@@ -1,5 +1,7 @@
 """Training runs against a real MLflow SQLite store: metrics, plots, registered pyfunc, champion alias."""
 
+from pathlib import Path
+
 import mlflow
 import numpy as np
 import pandas as pd
@@ -67,6 +69,17 @@ def test_classifier_run_registers_a_loadable_champion(sample_inputs, profiles, t
     X.columns = names
     out = model.predict(X.head(5))
     assert list(out.columns[:1]) == ["prediction"] and np.allclose(out.filter(like="p_").sum(axis=1), 1)
+    # the requirements logged with the model are those MLflow infers by loading it (plus its own two defaults)
+    from mlflow.artifacts import download_artifacts
+    from mlflow.utils.environment import infer_pip_requirements
+
+    from ml.tracking import model_requirements
+
+    local = download_artifacts(f"models:/{s.training.classifier.registered_name}@{CHAMPION}", dst_path=str(tmp_path))
+    logged = (Path(local) / "requirements.txt").read_text(encoding="utf-8").split()
+    assert logged == model_requirements()
+    defaults = [r for r in logged if r.split("==")[0] in ("mlflow", "cloudpickle")]
+    assert sorted(logged) == sorted(defaults + infer_pip_requirements(local, "python_function"))
 
 
 def test_an_indicator_target_is_split_into_thirds_and_left_out_of_the_inputs(sample_inputs, profiles, tmp_path):

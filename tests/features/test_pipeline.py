@@ -290,3 +290,26 @@ def test_profiles_of_a_coarser_level_reach_the_new_grid_through_a_fine_crosswalk
     elsewhere = cw.assign(old_id=cw["old_id"] + "x")
     none = run_pipeline(obs, regions, catalog, s, crosswalk=elsewhere)
     assert any(n.startswith("crosswalk: none of its 3 old areas has values here") for n in none.notes)
+
+
+def test_a_code_the_new_grid_uses_again_is_carried_only_before_the_change(sample_inputs):
+    """Old A splits: six tenths stay under the code A, four go to C, and old B goes whole to C. A's values of the
+    new grid's periods belong to the new A and are not split again."""
+    import pandas as pd
+
+    settings, catalog, _, _ = sample_inputs
+    regions = pd.DataFrame([("K", "Kreis", "kreis", None), ("A", "A", "gemeinde", "K"), ("B", "B", "gemeinde", "K"),
+                            ("C", "C", "gemeinde", "K")], columns=["region_id", "name", "level", "parent_id"])
+    cw = pd.DataFrame({"old_id": ["A", "A", "B"], "new_id": ["A", "C", "C"], "weight": [0.6, 0.4, 1.0]})
+    obs = pd.DataFrame([(r, "einwohner", p, v) for r, p, v in [
+        ("A", "2019", 1000.0), ("B", "2019", 500.0), ("A", "2021", 700.0), ("C", "2021", 800.0),
+        ("A", "2022", 710.0), ("C", "2022", 790.0)]],
+        columns=["region_id", "indicator_id", "period", "value"]).assign(numerator=np.nan, denominator=np.nan,
+                                                                          flag="ok")
+    s = settings.model_copy(update={"features": settings.features.model_copy(update={"reference_level": None})})
+    result = run_pipeline(obs, regions, catalog, s, crosswalk=cw)
+    ew = result.values[result.values["indicator_id"] == "einwohner"].set_index(["region_id", "period"])["value"]
+    assert ew.to_dict() == pytest.approx({("A", "2019"): 600.0, ("C", "2019"): 900.0, ("A", "2021"): 700.0,
+                                          ("C", "2021"): 800.0, ("A", "2022"): 710.0, ("C", "2022"): 790.0})
+    assert ("crosswalk: 1 code of the old grid names another area in the new one (A); values under it from 2021 "
+            "on, the new grid's first period, are taken as the new areas' and not carried") in result.notes

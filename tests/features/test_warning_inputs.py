@@ -66,3 +66,41 @@ def test_nothing_from_later_periods(index, cut):
         return
     part = build_warning_inputs(p[keep], m[keep], ["a"], THRESHOLDS).set_index(["region_id", "period"])
     pd.testing.assert_frame_equal(part, full.loc[part.index], check_dtype=False)
+
+
+def test_a_copied_edition_is_marked_and_no_change_is_measured_from_it():
+    """Berlin's open MSS files of 2017 and 2019 per Bezirksregion carry the same index: the later of such a pair
+    is marked, its changes are unknown (not zero), and no transition starts or ends there."""
+    from models.early_warning import make_transitions
+
+    rng = np.random.default_rng(0)
+    index = {y: rng.normal(0, 1, 12) for y in (2015, 2017, 2021)}
+    index[2019] = index[2017].copy()
+    rows = [(f"R{r:02d}", str(y), v[r], 1 + int(v[r] > -1) + int(v[r] >= 1) + int(v[r] >= 1.5), 0.0)
+            for y, v in sorted(index.items()) for r in range(12)]
+    p, m = _profiles(rows)
+    x = build_warning_inputs(p, m, ["a"], THRESHOLDS).set_index(["region_id", "period"])
+    assert x.groupby("period")["repeats"].all().to_dict() == {"2015": False, "2017": False, "2019": True,
+                                                              "2021": False}
+    assert (x.xs("2019", level="period")["status_change_1"] == 0).all()
+    assert (x.xs("2021", level="period")["status_change_1"] == 0).all()          # unknown, not a change from a copy
+    np.testing.assert_allclose(x.xs("2021", level="period")["status_change_2"], index[2021] - index[2017])
+    t2 = make_transitions(x.reset_index(), horizon=2)
+    known = t2.y.notna().groupby(level="period").sum().to_dict()
+    at_risk = t2.at_risk.groupby(level="period").sum().to_dict()
+    assert known == {"2015": at_risk["2015"], "2017": 0, "2019": 0, "2021": 0}
+    t4 = make_transitions(x.reset_index(), horizon=4)
+    assert t4.y.notna().groupby(level="period").sum().to_dict() == {"2015": 0, "2017": at_risk["2017"],
+                                                                    "2019": 0, "2021": 0}
+    assert t4.change.xs("2015", level="period").isna().all()
+    # standardised over one region more, a copy is shifted and scaled: still a copy
+    shifted = {**index, 2019: (index[2017] - 0.03) * 1.02}
+    p, m = _profiles([(f"R{r:02d}", str(y), v[r], 2, 0.0) for y, v in sorted(shifted.items()) for r in range(12)])
+    assert build_warning_inputs(p, m, ["a"], THRESHOLDS).groupby("period")["repeats"].any().to_dict() == {
+        "2015": False, "2017": False, "2019": True, "2021": False}
+    # a near copy (one region moved) and an index that stands still everywhere are no copies
+    index[2019][3] += 0.1
+    p, m = _profiles([(f"R{r:02d}", str(y), v[r], 2, 0.0) for y, v in sorted(index.items()) for r in range(12)])
+    assert not build_warning_inputs(p, m, ["a"], THRESHOLDS)["repeats"].any()
+    p, m = _profiles([(f"S{r:02d}", str(y), 0.0, 2, 0.0) for y in (2015, 2017) for r in range(12)])
+    assert not build_warning_inputs(p, m, ["a"], THRESHOLDS)["repeats"].any()

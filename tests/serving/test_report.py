@@ -108,7 +108,7 @@ def test_small_gemeinden_reports_show_no_suppressed_number(builder, raw_suppress
 
 
 def test_the_check_would_catch_a_leak(state, raw_suppressed, builder):
-    """Control: flagged 'ok', the same raw values do reach the pages."""
+    """Control: flagged 'ok', the same raw values do reach the pages (the first page that shows one suffices)."""
     leaky = ReportBuilder(state.settings, injected(state, raw_suppressed, "ok"))
     leaked = 0
     for rid in SMALL:
@@ -116,6 +116,8 @@ def test_the_check_would_catch_a_leak(state, raw_suppressed, builder):
         assert html != builder.region_page(rid)
         own = raw_suppressed[raw_suppressed["region_id"] == rid]
         leaked += sum(shows(page_text(html, state.catalog), s) for s in distinctive(own, state.catalog))
+        if leaked:
+            break
     assert leaked > 0
 
 
