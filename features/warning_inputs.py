@@ -8,7 +8,7 @@ Columns (all known at t, nothing from later periods):
 * ``region_id``, ``period``, ``year``, ``status_index``, ``status_class`` (1 best … n worst), ``worst_class``;
 * ``repeats``: the period's status index repeats the edition before it in every region (a copied edition, as
   Berlin's open MSS files of 2017 and 2019 are); its changes are none, so the early warning learns nothing
-  from transitions into or out of it, and the changes of later periods skip it;
+  from transitions into or out of it, and no change is measured from it (unknown: 0 in the change columns);
 * ``dynamics_index`` (0 where unknown);
 * ``boundary_distance``: how far the status index lies below the upper boundary of its class (the next worse
   class starts there); 0 in the worst class, which cannot get worse;
