@@ -26,7 +26,7 @@ from sklearn.metrics import (
 from sklearn.base import clone
 
 from ml.catalog import Catalog
-from ml.columns import latest_complete_period
+from ml.columns import MODEL, column, latest_complete_period
 from ml.config import Settings
 from ml.tracking import figure, job_run, log_figure, log_provenance, register
 from experiments.assignments import predict_frame, stored_classes, stored_types
@@ -366,7 +366,11 @@ def train_typology(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog: 
                        why=": types from one indicator are only its value ranges",
                        index=settings.features.index.status_indicators)
     if cfg.features is None and len(features) < 3:
+        left_out = [i for i in settings.features.index.status_indicators if column(MODEL, i) in model_matrix.columns
+                    and model_matrix.loc[model_matrix["period"] == period, column(MODEL, i)].notna().any()]
         notes.append(f"the types rest on {len(features)} indicator(s) with a direction ({', '.join(features)})"
+                     + (f"; the status index's indicators are left out by default ({', '.join(left_out)}): name "
+                        "them under training.typology.features to type the regions by them too" if left_out else "")
                      + (f"; indicators without a direction have values here ({', '.join(plain)}): name the ones "
                         "that describe the regions under training.typology.features" if plain else ""))
     if len(X) <= cfg.k_min:

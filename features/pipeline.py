@@ -246,13 +246,20 @@ def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, set
     # imported or computed from two imported counts (a share of your own), with at least one value
     valued = set(values.loc[values["value"].notna(), "indicator_id"])
     if not with_index.any():
-        # the store's indicators that could carry an index here: shares and rates with a direction, with values
+        # the store's indicators that could carry an index here: shares and rates with a direction, with values,
+        # and published indices (a city's own atlas: its sub-indices are z-values with a direction)
         candidates = sorted(i.indicator_id for i in catalog if i.indicator_id in valued and i.polarity != 0
                             and i.kind in ("share", "rate") and not i.basis)
+        indices = sorted(i.indicator_id for i in catalog if i.indicator_id in valued and i.polarity != 0
+                         and i.kind == "index" and not i.basis)
         shown = ", ".join(candidates[:10]) + (f" … ({len(candidates)} in all)" if len(candidates) > 10 else "")
         notes.append("no region has a status index in any period: features.index.status_indicators "
                      f"({', '.join(cfg.index.status_indicators)}) have no values for the reference regions"
-                     + (f"; shares and rates with a direction that have values here: {shown}" if candidates else ""))
+                     + (f"; shares and rates with a direction that have values here: {shown}" if candidates else "")
+                     + (f"; indices with a direction that have values here: {', '.join(indices[:10])}"
+                        + (f" … ({len(indices)} in all)" if len(indices) > 10 else "")
+                        + " (name the parts of a published index rather than the index and its parts together)"
+                        if indices else ""))
     else:
         for name in cfg.index.status_indicators:
             if name not in valued:

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ml.regions import same_name
 from ml.store import Store
 
 class GeometryError(ValueError):
@@ -127,13 +128,10 @@ def read_geojson(path: Path | str, id_property: str = "id") -> pd.DataFrame:
     return parse_geojson(text, id_property)
 
 
-def _norm_name(name) -> str:
-    return "".join(ch for ch in str(name).casefold() if ch.isalnum())
-
-
 def name_mismatches(frame: pd.DataFrame, regions: pd.DataFrame) -> list[tuple[str, str, str]]:
-    """(region_id, name in the geometry, name in the store) where both names exist and differ — a sign that
-    the geometry's ids follow another edition of the grid."""
+    """(region_id, name in the geometry, name in the store) where both names exist and are not the same name
+    (:func:`ml.regions.same_name`: 'Stülerstraße' is 'Stülerstr.') — a sign that the geometry's ids follow
+    another edition of the grid."""
     if "name" not in frame.columns:
         return []
     names = regions.set_index("region_id")["name"]
@@ -141,7 +139,7 @@ def name_mismatches(frame: pd.DataFrame, regions: pd.DataFrame) -> list[tuple[st
     for r in frame.itertuples():
         if r.name is None or r.region_id not in names.index or not isinstance(names[r.region_id], str):
             continue
-        if _norm_name(r.name) != _norm_name(names[r.region_id]):
+        if not same_name(str(r.name), names[r.region_id]):
             out.append((r.region_id, str(r.name), names[r.region_id]))
     return out
 

@@ -96,6 +96,19 @@ def without_designation(name: str) -> str:
     return base if name_key(base) else str(name)
 
 
+def same_name(a: str, b: str) -> bool:
+    """Whether two spellings name one region: equal by :func:`name_key`, one the other's abbreviation with full
+    stops ('Stülerstr.' and 'Stülerstraße'), or one with its official designation ('Görlitz, Stadt')."""
+    key_a, key_b = name_key(without_designation(a)), name_key(without_designation(b))
+    if key_a == key_b:
+        return True
+    for short, full in ((a, key_b), (b, key_a)):
+        pattern = abbreviation_pattern(without_designation(short))
+        if pattern is not None and pattern.fullmatch(full):
+            return True
+    return False
+
+
 @dataclass
 class RegionLookup:
     """The store's regions by code and by name, to resolve what a file writes in its region column."""

@@ -421,5 +421,7 @@ def test_a_typology_of_one_indicator_is_refused_with_the_indicators_that_could_j
     # two indicators are a typology, with the note that few carry it
     two = model.drop(columns=directed[2:])
     summary, _, descriptions = train_typology(prof, two, catalog, s)
-    assert any(n.startswith("the types rest on 2 indicator(s) with a direction") for n in summary.notes)
+    few = next(n for n in summary.notes if n.startswith("the types rest on 2 indicator(s) with a direction"))
+    with_values = [i for i in index if f"m_{i}" in two.columns and two.loc[two["period"] == "2015", f"m_{i}"].notna().any()]
+    assert with_values and f"the status index's indicators are left out by default ({', '.join(with_values)})" in few
     assert len(set(descriptions.values())) == len(descriptions)

@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from features.pipeline import FeatureError, class_table, reference_groups, run_pipeline
@@ -135,6 +136,24 @@ def test_a_table_without_residents_says_so_and_still_gets_an_index(sample_inputs
     offered = note.split("have values here: ")[1]
     assert "arbeitslosenquote" in offered and "in all)" in offered
     assert "wohngeld_quote" not in offered and "einwohner" not in offered
+
+
+def test_without_an_index_a_published_index_with_a_direction_is_offered(sample_inputs):
+    """A city's atlas publishes indices (z-values), no shares: the note names them as candidates for the index."""
+    from ml.catalog import Indicator
+
+    settings, catalog, obs, regions = sample_inputs
+    atlas = Indicator(indicator_id="atlas_status", name="Teilindex sozialer Status", dimension="arbeit", unit="Index",
+                      polarity=-1, kind="index", frequency="annual")
+    own = catalog.extended([atlas])
+    gemeinden = regions.loc[regions["level"] == settings.features.level, "region_id"]
+    rows = pd.DataFrame({"region_id": gemeinden.to_numpy(), "indicator_id": "atlas_status", "period": "2025",
+                         "value": np.linspace(-2, 2, len(gemeinden))})
+    only = pd.concat([obs[obs["indicator_id"] == "einwohner"], rows.assign(
+        **{c: obs[c].iloc[0] for c in obs.columns if c not in rows.columns})], ignore_index=True)[obs.columns]
+    note = next(n for n in run_pipeline(only, regions, own, settings).notes if "no region has a status index" in n)
+    assert "; indices with a direction that have values here: atlas_status (name the parts" in note
+    assert "shares and rates" not in note
 
 
 def test_an_imported_count_no_profile_can_show_is_named_with_the_part_it_lacks(sample_inputs):

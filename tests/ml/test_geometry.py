@@ -195,3 +195,35 @@ def test_berlin_plr_polygons(shared_data):
     lon_lat = np.array([p for g in frame["geometry"] for ring in json.loads(g)["coordinates"]
                         for p in (ring if json.loads(g)["type"] == "Polygon" else [q for r in ring for q in r])])
     assert 13.0 < lon_lat[:, 0].min() < lon_lat[:, 0].max() < 13.8 and 52.3 < lon_lat[:, 1].min() < 52.7
+
+
+@pytest.mark.realdata
+def test_berlins_plr_polygons_against_the_lor_keys_abbreviated_names(shared_data, store, settings, tmp_path):
+    """The LOR key writes 'Stülerstr.', the polygons 'Stülerstraße': the same name, no sign of another grid. What
+    is left are names that really differ (an abbreviation without a full stop, another spelling)."""
+    from ml.catalog import load_catalog
+    from ml.config import CatalogConfig
+    from ml.importers import ingest_file, load_mapping
+    from ml.suggest import suggest_mapping
+
+    key = shared_data / "berlin_bzr_kernindikatoren_tsb" / "preprocessed_lor_447plr_hierarchy.csv"
+    mapping = tmp_path / "lor.yaml"
+    cfg = CatalogConfig()
+    mapping.write_text(suggest_mapping(key, load_catalog(cfg.dimensions, cfg.indicators)).to_yaml(), encoding="utf-8")
+    assert ingest_file(key, store, settings, mapping=load_mapping(mapping)).status == "ok"
+    frame = read_geojson(shared_data / "berlin_lor_geometry" / "lor_planungsraeume_until2020_447_simplified.geojson")
+    named = store.regions().set_index("region_id")["name"]
+    assert named["01011101"] == "Stülerstr." and frame.set_index("region_id").loc["01011101", "name"] == "Stülerstraße"
+    assert name_mismatches(frame, store.regions()) == [
+        ("01033203", "Humboldthain Nordwest", "Humboldthain NW"), ("09020601", "Schnellerstraße", "Schnellerstr"),
+        ("09041402", "Siedlung Kämmereiheide", "Siedlung Krämmereiheide")]
+
+
+@pytest.mark.parametrize("a, b, same", [
+    ("Stülerstr.", "Stülerstraße", True), ("Nördl. Landwehrkanal", "Nördlicher Landwehrkanal", True),
+    ("Görlitz, Stadt", "Görlitz", True), ("Jürgensby", "JUERGENSBY", True), ("Westliche Höhe", "Westliche-Höhe", True),
+    ("Humboldthain NW", "Humboldthain Nordwest", False), ("Nord", "Süd", False), ("Str.", "Straße Nord", False)])
+def test_same_name_reads_abbreviations_and_designations(a, b, same):
+    from ml.regions import same_name
+
+    assert same_name(a, b) is same and same_name(b, a) is same
