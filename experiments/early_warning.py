@@ -61,6 +61,8 @@ class EarlyWarningSummary:
     model_version: str | None
     champion: bool
     champion_reason: str = ""
+    untested: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """The skipped horizons with their reason, known transitions, worsenings and the worsenings a test needs."""
 
     @property
     def first(self) -> HorizonResult:
@@ -125,8 +127,10 @@ def train_early_warning(profiles: pd.DataFrame, model_matrix: pd.DataFrame, valu
                           confidence=cfg.level_confidence, seed=cfg.seed)
     results: dict[int, HorizonResult] = {}
     skipped: dict[int, str] = {}
+    counts: dict[int, tuple[int, int]] = {}          # horizon without a backtest → (known transitions, worsenings)
     for h in horizons:
         T = make_transitions(inputs, h, cfg.outcome, cfg.delta)
+        counts[h] = (int(T.known.sum()), int(T.y[T.known].sum()))
         if T.known.sum() == 0:
             skipped[h] = f"no transition over {h} years has an outcome yet"
             continue
@@ -157,10 +161,18 @@ def train_early_warning(profiles: pd.DataFrame, model_matrix: pd.DataFrame, valu
         warnings, shap = explain(model, T.X, values, catalog, settings.features.dynamics_periods, step)
         results[h] = HorizonResult(h, chosen, metrics, {k: out_of_time(bt) for k, bt in bts.items()}, bts, model,
                                    warnings, shap, _planted(bts[chosen], settings), served)
+    untested = pd.DataFrame({"horizon": pd.Series(list(skipped), dtype="int64"),
+                             "reason": pd.Series(list(skipped.values()), dtype="string"),
+                             "transitions": pd.Series([counts[h][0] for h in skipped], dtype="int64"),
+                             "worsenings": pd.Series([counts[h][1] for h in skipped], dtype="int64"),
+                             "needed": pd.Series([bcfg.min_positives] * len(skipped), dtype="int64")})
     if not results:
+        if store is not None:
+            # the page and the service say why there is no warning, not that nobody trained one
+            store.replace_table("early_warning_refused", untested.assign(refused_at=pd.Timestamp.now().floor("s")))
         raise EarlyWarningError("no horizon allows an out-of-sample test: "
                                 + "; ".join(f"{h} years: {why}" for h, why in skipped.items()))
-    return _track_and_store(results, skipped, inputs, settings, catalog, store)
+    return _track_and_store(results, untested, inputs, settings, catalog, store)
 
 
 def _flat_metrics(results: dict[int, HorizonResult]) -> dict[str, float]:
@@ -183,9 +195,10 @@ def _flat_metrics(results: dict[int, HorizonResult]) -> dict[str, float]:
     return out
 
 
-def _track_and_store(results: dict[int, HorizonResult], skipped: dict[int, str], inputs: pd.DataFrame,
+def _track_and_store(results: dict[int, HorizonResult], untested: pd.DataFrame, inputs: pd.DataFrame,
                      settings: Settings, catalog: Catalog, store) -> EarlyWarningSummary:
     cfg = settings.training.early_warning
+    skipped = dict(zip(untested["horizon"].astype(int), untested["reason"].astype(str)))
     metrics = _flat_metrics(results)
     first = results[min(results)]
     # the registry compares runs on the first horizon's average precision within the test periods (as the
@@ -221,7 +234,7 @@ def _track_and_store(results: dict[int, HorizonResult], skipped: dict[int, str],
             version, champion, reason = register(MODEL_CODE["early_warning"], {"early_warning": tmp}, example, out,
                                          cfg.registered_name, "period_average_precision",
                                          metrics["period_average_precision"])
-    summary = EarlyWarningSummary(run.info.run_id, results, skipped, version, champion, reason)
+    summary = EarlyWarningSummary(run.info.run_id, results, skipped, version, champion, reason, untested)
     if store is not None:
         write_warnings(store, summary, cfg.registered_name)
     return summary
@@ -249,9 +262,8 @@ def write_warnings(store, summary: EarlyWarningSummary, registered_name: str) ->
     store.replace_table("early_warning_shap", pd.concat(shap, ignore_index=True))
     store.replace_table("early_warning_models", pd.DataFrame(models))
     # a horizon the data allow no backtest for is said so on the page, not left out without a word
-    store.replace_table("early_warning_skipped", pd.DataFrame(
-        {"horizon": pd.Series(list(summary.skipped), dtype="int64"),
-         "reason": pd.Series(list(summary.skipped.values()), dtype="string"), **stamp}))
+    store.replace_table("early_warning_skipped", summary.untested.assign(**stamp))
+    store.drop_table("early_warning_refused")
 
 
 def backtest_rows(r: HorizonResult) -> pd.DataFrame:

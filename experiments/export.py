@@ -14,6 +14,7 @@ import pandas as pd
 from ml.catalog import Catalog
 from ml.columns import DIM, column, ids
 from models.early_warning import MODEL_LABELS, Levels
+from models.explanations import refusal
 
 KINDS = ("warnings", "profiles", "forecasts", "projection", "lebenslagen", "coverage", "measures")
 SUPPRESSED = "gesperrt"
@@ -36,6 +37,8 @@ def _period(frame: pd.DataFrame, period: str | None, what: str) -> str:
 
 def export_warnings(tables: dict[str, pd.DataFrame], period: str | None, horizon: int | None) -> pd.DataFrame:
     """One row per region and horizon: probability, level, the model and the three strongest drivers."""
+    if "early_warnings" not in tables and "early_warning_refused" in tables:
+        raise ExportError(refusal(tables["early_warning_refused"])["reason"])
     if "early_warnings" not in tables:
         raise ExportError("the store holds no early warnings: run 'sozialradar train early-warning'")
     w = tables["early_warnings"].assign(period=lambda f: f["period"].astype(str))
@@ -187,7 +190,7 @@ def export_table(kind: str, store, catalog: Catalog, period: str | None = None,
     store."""
     if kind not in KINDS:
         raise ExportError(f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
-    names = {"warnings": ("early_warnings", "early_warning_models"), "profiles": ("profiles", "feature_values"),
+    names = {"warnings": ("early_warnings", "early_warning_models", "early_warning_refused"), "profiles": ("profiles", "feature_values"),
              "forecasts": ("forecasts",), "projection": ("projection",),
              "lebenslagen": ("lebenslagen", "lebenslagen_checks"), "coverage": ("coverage",),
              "measures": ("measures", "impacts")}[kind]

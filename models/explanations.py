@@ -83,6 +83,33 @@ def years_ahead(h: int) -> str:
     return "1 Jahr" if h == 1 else f"{h} Jahre"
 
 
+def untested_sentence(horizon: int, transitions: int, worsenings: int) -> str:
+    """German: a horizon's transitions with a known outcome and its worsenings, the counts that decide whether it
+    can be backtested ("2 Jahre voraus: 46 Übergänge mit bekanntem Ausgang, davon 1 Verschlechterung")."""
+    if transitions == 0:
+        return f"{years_ahead(horizon)} voraus: noch kein Übergang mit bekanntem Ausgang"
+    return (f"{years_ahead(horizon)} voraus: {de(transitions, 0)} Übergänge mit bekanntem Ausgang, davon "
+            f"{de(worsenings, 0)} {'Verschlechterung' if worsenings == 1 else 'Verschlechterungen'}")
+
+
+def refusal(untested: pd.DataFrame) -> dict[str, str]:
+    """What the service says when the last training could test no horizon (the store's
+    ``early_warning_refused``): ``reason`` in English for the API, ``text`` in German for the page."""
+    rows = untested.sort_values("horizon").to_dict("records")
+    when = pd.Timestamp(rows[0]["refused_at"]) if "refused_at" in untested.columns else None
+    on = f" am {when:%d.%m.%Y}" if when is not None and not pd.isna(when) else ""
+    reason = ("no early warning: the last training found no horizon with an out-of-sample test ("
+              + "; ".join(f"{int(r['horizon'])} years: {r['reason']}" for r in rows) + ")")
+    needed = max(int(r["needed"]) for r in rows)
+    text = (f"Keine Frühwarnung: beim letzten Training{on} ließ sie sich an keiner ungesehenen Periode prüfen, und "
+            "ungeprüft wird keine ausgegeben. Bisher: "
+            + "; ".join(untested_sentence(int(r["horizon"]), int(r["transitions"]), int(r["worsenings"]))
+                        for r in rows)
+            + f". Geprüft werden kann erst eine Periode, vor der mindestens {needed} Verschlechterungen und {needed} "
+            "andere Übergänge liegen. Das heißt nicht, dass keine Verschlechterung droht.")
+    return {"reason": reason, "text": text}
+
+
 FEATURE_NAMES = {"status_index": "Statusindex", "dynamics_index": "Dynamikindex",
                  "boundary_distance": "Abstand zur nächst schlechteren Statusklasse",
                  "status_change_1": "Veränderung des Statusindex seit der letzten Ausgabe",

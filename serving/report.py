@@ -334,8 +334,8 @@ class ReportBuilder:
                                "für diese Gebiete ist kein Statusindex berechnet (es fehlen die Statusindikatoren)."}
         if not snap.has_warnings:
             # not "no warning": without a model nothing is said about this region either way
-            return {"message": "Keine Frühwarnung: es ist kein Frühwarnmodell trainiert (sozialradar train "
-                               "early-warning); das heißt nicht, dass keine Verschlechterung droht."}
+            return {"message": snap.warning_refused.get("text") or "Keine Frühwarnung: es ist kein Frühwarnmodell "
+                    "trainiert (sozialradar train early-warning); das heißt nicht, dass keine Verschlechterung droht."}
         if period not in snap.warning_periods():
             return {"message": f"Für {period} liegt keine Frühwarnung vor."}
         rows, first = [], None

@@ -15,9 +15,9 @@ from ml.config import Settings
 from models.early_warning import explain
 from models.scenario import Scenario, ScenarioError, apply_changes, build_inputs, check_range
 from serving.schemas import (
-    ScenarioAnswer, ScenarioRequest, ScenarioStatus, ScenarioValue, ScenarioWarning,
+    ScenarioAnswer, ScenarioRequest, ScenarioStatus, ScenarioValue, ScenarioWarning, finite,
 )
-from serving.state import NotReady, Snapshot, finite, withheld
+from serving.state import NotReady, Snapshot, withheld
 
 NOTE = ("Szenario: nur die genannten Werte dieses Gebiets ändern sich; alle anderen Gebiete und die Maßstäbe der "
         "Standardisierung (Mittel und Streuung der Vergleichsgebiete) bleiben wie veröffentlicht.")

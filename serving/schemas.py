@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -11,6 +12,11 @@ REGION_PATTERN = r"^\w[\w.\-/() ]{0,59}$"
 """A region id as the store accepts it (``ml.parsing.CODE`` and names used as ids): letters of any alphabet,
 digits and ``_.-/()`` and blanks, up to 60 characters."""
 PERIOD_PATTERN = r"^[0-9]{4}(-[0-9]{2})?$"
+
+
+def finite(x) -> float | None:
+    """``x`` as a float, or None where it is missing or not finite (for JSON answers)."""
+    return float(x) if x is not None and math.isfinite(x) else None
 
 
 class _Strict(BaseModel):
@@ -48,6 +54,8 @@ class RegionList(BaseModel):
     period: str | None
     ranking: bool
     regions: list[Region]
+    warning_note: str | None = Field(None, description="warum es keine Frühwarnung gibt, wenn das letzte Training "
+                                     "keinen Zeitraum prüfen konnte")
 
 
 class ProfileValue(BaseModel):

@@ -14,7 +14,6 @@ import time
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
-import numpy as np
 import pandas as pd
 
 from ml.columns import latest_complete_period
@@ -23,7 +22,7 @@ from ml.config import Settings
 from ml.contracts import withheld_profiles
 from ml.store import Store, StoreError
 from ml.tracking import CHAMPION, fresh_registry_connections, sqlite_path, tracking_uri
-from models.explanations import by_dimension, group_name
+from models.explanations import by_dimension, group_name, refusal
 from models.projection_check import served_sentences
 
 REQUIRED_TABLES = ("regions", "profiles", "model_matrix", "feature_values")
@@ -70,6 +69,7 @@ class Snapshot:
     warning_shap: pd.DataFrame | None = None  # their SHAP values (long)
     warning_models: dict[int, dict] = field(default_factory=dict)   # horizon → model, note, levels, version
     warning_skipped: dict[int, str] = field(default_factory=dict)   # horizon without a backtest → why
+    warning_refused: dict[str, str] = field(default_factory=dict)   # no horizon testable: 'reason' (en), 'text' (de)
     classes: pd.DataFrame | None = None       # the classifier champion's class per region and period (stored)
     types: pd.DataFrame | None = None         # the typology champion's type per region and period (stored)
     warning_inputs: pd.DataFrame | None = None   # the features job's early-warning inputs (for scenarios)
@@ -300,8 +300,8 @@ def read_snapshot(settings: Settings, catalog: Catalog) -> Snapshot:
         # the early warning is served from what its training job stored: nothing is recomputed here
         w, shap, models = ((store.table(t) for t in ("early_warnings", "early_warning_shap",
                                                      "early_warning_models")) if served else (None, None, None))
-        store_skipped = store.table("early_warning_skipped")[["horizon", "reason"]] if served and (
-            "early_warning_skipped" in tables) else None
+        untested = "early_warning_skipped" if served else "early_warning_refused"   # the last run: some or no horizon
+        store_skipped = store.table(untested) if untested in tables else None
         stored = {name: _by_region_period(store.table(name)) if name in tables else None
                   for name in ("classes", "types")}
         forecasts, projection, checks, lagen, lagen_checks, coverage, measures, impacts = (
@@ -332,8 +332,10 @@ def read_snapshot(settings: Settings, catalog: Catalog) -> Snapshot:
             snap.warning_models[int(row["horizon"])] = row
         if len(models):
             snap.versions["early_warning"] = str(models["model_version"].iloc[0])
-        if "early_warning_skipped" in tables:
-            snap.warning_skipped = {int(h): str(w) for h, w in store_skipped.itertuples(index=False)}
+        if store_skipped is not None:
+            snap.warning_skipped = dict(zip(store_skipped["horizon"].astype(int), store_skipped["reason"].astype(str)))
+    elif store_skipped is not None and len(store_skipped):
+        snap.warning_refused = refusal(store_skipped)
     return snap
 
 
@@ -443,8 +445,3 @@ def withheld(profile: pd.Series | None) -> bool:
     imputed in their place, so no class or type. In a county without a status index, the training jobs leave out
     the region-years whose every model input is imputed, and the store holds no class or type for them."""
     return profile is None or bool(withheld_profiles(profile.to_frame().T)[0])
-
-
-def finite(x) -> float | None:
-    """``x`` as a float, or None where it is missing or not finite (for JSON answers)."""
-    return float(x) if x is not None and np.isfinite(x) else None

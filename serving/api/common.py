@@ -92,7 +92,8 @@ class Context:
         """Period, horizon and the stored warnings of that period (503 without warnings, 404 for an unknown
         horizon or period)."""
         if not s.has_warnings:
-            raise NotReady("no early warnings in the store: run 'sozialradar train early-warning'")
+            raise NotReady(s.warning_refused.get("reason")
+                           or "no early warnings in the store: run 'sozialradar train early-warning'")
         per = self.period_of(s, period)
         try:
             h = self.state.horizon_of(s, horizon)

@@ -9,8 +9,8 @@ import pandas as pd
 from fastapi import APIRouter, Query
 
 from serving.api.common import ApiError, Context
-from serving.schemas import ImpactEstimate, Measure, MeasuresAnswer
-from serving.state import NotReady, Snapshot, finite
+from serving.schemas import ImpactEstimate, Measure, MeasuresAnswer, finite
+from serving.state import NotReady, Snapshot
 
 MEASURE_ID = Query(pattern=r"^[\w.\-]{1,60}$", description="Kennung der Maßnahme")
 

@@ -12,8 +12,8 @@ from starlette.concurrency import run_in_threadpool
 from ml.columns import DIM, Z, column, ids
 from serving.api.common import PERIOD, REGION_ID, ApiError, Context
 from serving.report import ReportBuilder, ReportError
-from serving.schemas import LebenslageValue, LebenslagenAnswer, Profile, ProfileValue
-from serving.state import NotReady, Snapshot, finite
+from serving.schemas import LebenslageValue, LebenslagenAnswer, Profile, ProfileValue, finite
+from serving.state import NotReady, Snapshot
 
 
 def router(ctx: Context) -> APIRouter:

@@ -40,7 +40,7 @@ def router(ctx: Context) -> APIRouter:
                               warning_probability=None if warn is None else float(warn["probability"]),
                               status_rank=int(rank) if rank is not None and pd.notna(rank) else None,
                               **_parent(parents, r.parent_id), **_type(types, r.region_id)))
-        return RegionList(period=period, ranking=ranking, regions=out)
+        return RegionList(period=period, ranking=ranking, regions=out, warning_note=s.warning_refused.get("text"))
 
     @router.get("/geometry", response_model=GeometryAnswer)
     def geometry(level: str | None = Query(None, max_length=40, description="Ebene; leer: die der Profile")):

@@ -12,8 +12,8 @@ from serving.api.common import PERIOD, REGION_ID, ApiError, Context
 from serving.key_figures import interval_note
 from serving.schemas import (Classification, ClassifyRequest, CoverageAnswer, CoverageMap, CoverageMapEntry,
                              CoveragePoint, ForecastAnswer, ForecastPoint, ProjectionAnswer, ProjectionPoint,
-                             TypologyAnswer)
-from serving.state import NotReady, finite
+                             TypologyAnswer, finite)
+from serving.state import NotReady
 
 
 TYPE = Query(None, pattern=r"^[\w .\-]{1,60}$", description="Einrichtungsart (Kita, Pflegeheim …); leer: alle")

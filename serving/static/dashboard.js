@@ -276,7 +276,7 @@ async function select(regionId) {
       ? "Keine Frühwarnung: sie sagt eine schlechtere Statusklasse voraus, und für diese Gebiete ist kein " +
         "Statusindex berechnet (es fehlen die Statusindikatoren)."
       : status === 503
-      ? "Keine Frühwarnung: es ist kein Frühwarnmodell trainiert (sozialradar train early-warning)."
+      ? state.warningNote || "Keine Frühwarnung: es ist kein Frühwarnmodell trainiert (sozialradar train early-warning)."
       : "Für dieses Gebiet liegt in diesem Berichtsjahr keine Frühwarnung vor (fehlende oder gesperrte Werte)." }));
   }
   if (measures.status === "fulfilled" && measures.value.measures.length) {
@@ -344,6 +344,7 @@ async function load() {
   state.regions = list.regions;
   state.byId = new Map(list.regions.map((r) => [r.region_id, r]));
   state.ranking = list.ranking;
+  state.warningNote = list.warning_note || null;
   state.period = list.period;
   state.statusOrder = [...new Set(list.regions.map((r) => r.status_label).filter(Boolean))]
     .sort((a, b) => (Object.keys(STATUS_FILL).indexOf(a) + 1 || 99) - (Object.keys(STATUS_FILL).indexOf(b) + 1 || 99));

@@ -13,7 +13,7 @@ from features.pipeline import run_pipeline
 from ml.paths import SAMPLE_DIR
 from ml.store import Store
 from ml.tracking import CHAMPION, tracking_uri
-from models.early_warning import RULES, WARNING_LEVELS, ranking, wilson
+from models.early_warning import RULES, WARNING_LEVELS, EarlyWarningError, ranking, wilson
 
 SHARES_RUN = pytest.mark.xdist_group("early_warning_run")
 """The tests of the module's one early-warning run stay on one worker, which computes it once."""
@@ -36,10 +36,17 @@ def run(sample_inputs, pipeline, tmp_path_factory):
             "ground_truth": SAMPLE_DIR / "ground_truth.json",
             # 14 years ahead: two transitions per Gemeinde have an outcome, too few for a backtest
             "early_warning": settings.training.early_warning.model_copy(update={"horizons": [1, 2, 14]})})})
+    untestable = s.model_copy(update={"training": s.training.model_copy(update={
+        "early_warning": s.training.early_warning.model_copy(update={"horizons": [14]})})})
     with Store(s.store.path) as store:
+        # first a training that can test no horizon: it refuses and leaves its reasons for the page
+        with pytest.raises(EarlyWarningError, match="no horizon allows an out-of-sample test"):
+            train_early_warning(pipeline.profiles, pipeline.model, pipeline.values, catalog, untestable, store=store)
+        refused = store.table("early_warning_refused")
         summary = train_early_warning(pipeline.profiles, pipeline.model, pipeline.values, catalog, s, store=store)
         tables = {t: store.table(t) for t in ("early_warnings", "early_warning_shap", "early_warning_models",
                                               "early_warning_skipped")}
+        tables["refused before"], tables["tables after"] = refused, store.tables()
     return s, summary, tables
 
 
@@ -218,6 +225,12 @@ def test_a_horizon_without_a_backtest_is_named_on_the_page(run, pipeline, sample
     skipped = tables["early_warning_skipped"]
     assert skipped["horizon"].tolist() == [14] and skipped["reason"].iloc[0] == summary.skipped[14]
     assert set(skipped["model_version"]) == {summary.model_version}
+    # the refusal before this run: the same horizon, the same counts; a run that serves removes it
+    refused = tables["refused before"]
+    cols = ["horizon", "reason", "transitions", "worsenings", "needed"]
+    assert refused[cols].to_dict("records") == skipped[cols].to_dict("records")
+    assert skipped["transitions"].iloc[0] > 0 and skipped["needed"].iloc[0] == 3
+    assert "early_warning_refused" not in tables["tables after"]
     st = ServiceState(settings, serving_catalog(settings))
     st.load()
     snap = st.current()

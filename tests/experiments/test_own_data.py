@@ -42,8 +42,8 @@ def test_the_example_is_in_the_readme():
 
 
 @pytest.mark.skipif(not SHARED_DATA.is_dir(), reason=f"real open data not present at {SHARED_DATA}")
-def test_the_readme_example_runs_from_raw_files_to_reports(tmp_path):
-    run_example("own-data-example", tmp_path)
+def test_the_readme_example_runs_from_raw_files_to_reports(tmp_path, monkeypatch):
+    env = run_example("own-data-example", tmp_path)
     # the suggestions the README describes
     columns = {t: yaml.safe_load((tmp_path / f"map_{t}.yaml").read_text())["columns"]
                for t in ("residents", "unemployed_residents", "beneficiaries", "residents_age_65_and_above",
@@ -82,6 +82,47 @@ def test_the_readme_example_runs_from_raw_files_to_reports(tmp_path):
     # thirteen Stadtteile form no distinct groups: the types cut a continuum, and what is stored says so
     assert not types["distinct"].any()
     assert types["structure"].str.startswith("Die Gebiete bilden keine deutlich getrennten Gruppen").all()
+    # thirteen Stadtteile, one worsening of the class so far: no horizon can be backtested. The training says so,
+    # and the pages and the export then say why there is no warning, in the counts a planner can check
+    env["SOZIALRADAR_CONFIG"] = "sozialradar.yaml"
+    cli = lambda *args: subprocess.run([sys.executable, "-m", "experiments.cli", *args], cwd=tmp_path, env=env,  # noqa: E731
+                                       capture_output=True, text=True, timeout=300)
+    train = cli("train", "early-warning")
+    assert train.returncode == 1 and "no horizon allows an out-of-sample test" in train.stderr
+    with Store(tmp_path / ".sozialradar" / "monitoring.duckdb", read_only=True) as store:
+        refused = store.table("early_warning_refused").set_index("horizon")
+        assert "early_warnings" not in store.tables()
+    assert list(refused.index) == [1, 2] and (refused["needed"] == 3).all()
+    assert (refused["worsenings"] < 3).all() and (refused["transitions"] > 0).all()
+    assert cli("report", "--region", "2").returncode == 0
+    neustadt = (tmp_path / ".sozialradar" / "berichte" / "2_2022.html").read_text(encoding="utf-8")
+    assert "kein Frühwarnmodell trainiert" not in neustadt
+    for h, row in refused.iterrows():
+        when = "1 Jahr" if h == 1 else f"{h} Jahre"
+        assert (f"{when} voraus: {row['transitions']} Übergänge mit bekanntem Ausgang, davon {row['worsenings']} "
+                f"Verschlechterung") in neustadt
+    assert "an keiner ungesehenen Periode prüfen" in neustadt and "mindestens 3 Verschlechterungen" in neustadt
+    export = cli("export", "warnings", "--out", str(tmp_path / "w.csv"))
+    assert export.returncode == 1 and "the last training found no horizon with an out-of-sample test" in export.stderr
+    # the service: the dashboard's list carries the page's sentence, the API the job's reason
+    from fastapi.testclient import TestClient
+
+    from ml.catalog import serving_catalog
+    from ml.config import load_settings
+    from serving.app import create_app
+    from serving.state import ServiceState
+
+    monkeypatch.chdir(tmp_path)           # the configuration names its catalog file as the commands see it
+    settings = load_settings(tmp_path / "sozialradar.yaml", env={
+        "SOZIALRADAR_STORE__PATH": str(tmp_path / ".sozialradar" / "monitoring.duckdb"),
+        "SOZIALRADAR_TRACKING__URI": f"sqlite:///{tmp_path / '.sozialradar' / 'mlflow.db'}"})
+    state = ServiceState(settings, serving_catalog(settings))
+    state.load()
+    client = TestClient(create_app(state, settings))
+    note = client.get("/regions").json()["warning_note"]
+    assert note.startswith("Keine Frühwarnung: beim letzten Training am ") and note in neustadt
+    answer = client.post("/early_warning", json={"region_ids": ["2"]})
+    assert answer.status_code == 503 and answer.json()["message"].startswith("no early warning: the last training")
 
 
 @pytest.mark.skipif(not SHARED_DATA.is_dir(), reason=f"real open data not present at {SHARED_DATA}")

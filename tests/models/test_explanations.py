@@ -94,3 +94,24 @@ def test_dimensions_and_sentences(catalog):
     assert "12,3 %" in text and "+1,5 gegenüber 2021" in text and "Beitrag +0,50" in text
     assert "Wert gesperrt" in text and "2,0" not in text          # the suppressed value is not written
     assert "Statusindex" in text
+
+
+def test_a_refused_training_is_told_in_counts_a_planner_can_check():
+    """No horizon testable: the German page text names each horizon's transitions and worsenings and what a test
+    needs, once; the English reason keeps the job's own words; a horizon without any outcome says so."""
+    from models.explanations import refusal
+
+    untested = pd.DataFrame({"horizon": [4, 2], "reason": ["no transition over 4 years has an outcome yet",
+                                                           "too few worsenings"],
+                             "transitions": [0, 1234], "worsenings": [0, 1], "needed": [3, 3],
+                             "refused_at": [pd.Timestamp("2026-12-02 10:00")] * 2})
+    said = refusal(untested)
+    assert said["text"] == (
+        "Keine Frühwarnung: beim letzten Training am 02.12.2026 ließ sie sich an keiner ungesehenen Periode prüfen, "
+        "und ungeprüft wird keine ausgegeben. Bisher: 2 Jahre voraus: 1.234 Übergänge mit bekanntem Ausgang, davon "
+        "1 Verschlechterung; 4 Jahre voraus: noch kein Übergang mit bekanntem Ausgang. Geprüft werden kann erst eine "
+        "Periode, vor der mindestens 3 Verschlechterungen und 3 andere Übergänge liegen. Das heißt nicht, dass keine "
+        "Verschlechterung droht.")
+    assert said["reason"] == ("no early warning: the last training found no horizon with an out-of-sample test (2 "
+                              "years: too few worsenings; 4 years: no transition over 4 years has an outcome yet)")
+    assert "am " not in refusal(untested.drop(columns="refused_at"))["text"].split("Training")[1][:4]
