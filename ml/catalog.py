@@ -167,7 +167,9 @@ def load_dimensions(path: Path) -> dict[str, Dimension]:
 def _read_rows(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
     path = Path(path)
     if not path.is_file():
-        raise CatalogError(f"catalog file not found: {path}")
+        raise CatalogError(f"catalog file not found: {path}" + (
+            f" (a relative path is read from the working directory, {Path.cwd()}, not from the configuration "
+            "file's folder)" if not path.is_absolute() else ""))
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
         header = reader.fieldnames or []

@@ -126,8 +126,13 @@ def test_missing_columns_and_files(tmp_path):
     bad.write_text("indicator_id,name\nx,y\n", encoding="utf-8")
     with pytest.raises(CatalogError, match=r"bad\.csv:1: missing column\(s\) dimension"):
         load_catalog(CATALOG_DIR / "dimensions.csv", [bad])
-    with pytest.raises(CatalogError, match="catalog file not found"):
+    with pytest.raises(CatalogError, match="catalog file not found") as err:
         load_catalog(CATALOG_DIR / "dimensions.csv", [tmp_path / "none.csv"])
+    assert "working directory" not in str(err.value)
+    # a relative path is read from the working directory, and the message says so (a county's configuration names
+    # its own catalog file beside it, and the commands run elsewhere)
+    with pytest.raises(CatalogError, match=r"none\.csv \(a relative path is read from the working directory, "):
+        load_catalog(CATALOG_DIR / "dimensions.csv", [Path("none.csv")])
     with pytest.raises(CatalogError, match="no catalog files configured"):
         load_catalog(CATALOG_DIR / "dimensions.csv", [])
 
