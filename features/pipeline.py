@@ -9,12 +9,12 @@ same numbers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
 from features.steps import (
-    ProfileSpec, VALUE_COLUMNS, build_profiles, derive_indicators, harmonise_boundaries, model_columns,
+    ProfileSpec, VALUE_COLUMNS, build_profiles, copied_years, derive_indicators, harmonise_boundaries, model_columns,
     profile_columns, suppress_small_numbers,
 )
 from ml.age_groups import PREFIX as AGE_PREFIX
@@ -160,6 +160,17 @@ def lift_crosswalk(crosswalk: pd.DataFrame, regions: pd.DataFrame, level: str,
     return lifted.rename(columns={"old_up": "old_id", "new_up": "new_id"})[["old_id", "new_id", "weight"]]
 
 
+def _copy_notes(copies: dict[str, tuple[int, ...]]) -> list[str]:
+    """Per year, the indicators whose values repeat their edition before (:func:`features.steps.copied_years`)."""
+    by_year: dict[int, list[str]] = {}
+    for indicator, years in copies.items():
+        for year in years:
+            by_year.setdefault(year, []).append(indicator)
+    return [f"{year}: the values of {', '.join(sorted(ids)[:8])}{f' … ({len(ids)} indicators)' if len(ids) > 8 else ''}"
+            " repeat their edition before in every region (a copied edition?): no change (dz_) is computed from or "
+            f"to {year} for them" for year, ids in sorted(by_year.items())]
+
+
 def _derivable(catalog: Catalog, present: set[str]) -> set[str]:
     return {i.indicator_id for i in catalog if i.numerator in present and i.denominator in present}
 
@@ -204,6 +215,9 @@ def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, set
         raise FeatureError(f"no observations for the regions at level {cfg.level!r}")
     present = set(selected["indicator_id"].unique())
     spec = profile_spec(catalog, settings, present | _derivable(catalog, present))
+    copies = {i: years for i, years in copied_years(selected, catalog).items() if i in spec.indicators}
+    spec = replace(spec, copies=copies)
+    notes.extend(_copy_notes(copies))
     if engine == "spark":
         from features.spark import run_on_spark
 

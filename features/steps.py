@@ -19,6 +19,7 @@ from sklearn.metrics.pairwise import nan_euclidean_distances
 from ml.catalog import Catalog
 from ml.columns import DIM, DZ, IMPUTED, MODEL, Z, columns
 from ml.config import IndexConfig, PrivacyConfig
+from ml.contracts import COPY_MIN_DISTINCT, COPY_MIN_REGIONS
 
 VALUE_COLUMNS = ["region_id", "indicator_id", "period", "value", "numerator", "denominator", "flag"]
 FLAG_SEVERITY = {"ok": 0, "estimated": 1, "imputed": 2, "suppressed": 3}
@@ -225,10 +226,40 @@ def standardise_indicators(values: pd.DataFrame, reference: pd.Series, polarity:
     return (values - mean) / sd * sign
 
 
-def compute_changes(panel: pd.DataFrame, periods: int, breaks: dict[str, tuple[int, ...]] | None = None) -> pd.DataFrame:
+def copied_years(obs: pd.DataFrame, catalog: Catalog | None = None) -> dict[str, tuple[int, ...]]:
+    """Indicator → the years whose values repeat, region by region, those of the indicator's year before (an
+    edition or a column copied; Berlin's open MSS files of 2017 and 2019 per Bezirksregion carry the same status
+    and dynamics indicators). The import's rule (:mod:`ml.importers.copies`): the same regions with the same
+    values, at least ``COPY_MIN_REGIONS`` of them and ``COPY_MIN_DISTINCT`` distinct values, in an indicator that moves at
+    least as often as it stands still. With a ``catalog``, a share or rate computed from two copied counts is
+    copied too. Which of the two years is the copy cannot be told; the later one is named."""
+    annual = obs[(obs["period"].astype(str).str.len() == 4) & obs["value"].notna()]
+    out: dict[str, tuple[int, ...]] = {}
+    for indicator, rows in annual.groupby("indicator_id", sort=True):
+        wide = rows.pivot_table(index="region_id", columns="period", values="value", aggfunc="first")
+        years = sorted(wide.columns)
+        same = []
+        for a, b in zip(years, years[1:]):
+            x, y = wide[a].dropna(), wide[b].dropna()
+            if len(x) == len(y) and x.index.equals(y.index) and (x.to_numpy() == y.to_numpy()).all():
+                same.append((b, len(y), y.nunique()))
+        moved = len(years) - 1 - len(same)
+        found = tuple(int(b) for b, n, k in same if n >= COPY_MIN_REGIONS and k >= COPY_MIN_DISTINCT)
+        if found and moved >= max(len(same), 1):
+            out[str(indicator)] = found
+    for i in catalog or []:
+        both = set(out.get(i.numerator or "", ())) & set(out.get(i.denominator or "", ()))
+        if both and i.indicator_id not in out:
+            out[i.indicator_id] = tuple(sorted(both))
+    return out
+
+
+def compute_changes(panel: pd.DataFrame, periods: int, breaks: dict[str, tuple[int, ...]] | None = None,
+                    copies: dict[str, tuple[int, ...]] | None = None) -> pd.DataFrame:
     """Change over ``periods`` years per region: value(t) - value(t - periods); NaN where t - periods is missing,
-    and where an indicator's definition changed in between (``breaks``: indicator → years from which it is
-    defined anew).
+    where an indicator's definition changed in between (``breaks``: indicator → years from which it is
+    defined anew), and where t or t - periods is a year whose values repeat the year before (``copies``, see
+    :func:`copied_years`: a "no change" into the copy, and a change out of it over a longer span than asked).
 
     ``panel`` is indexed by (region_id, period) with annual periods ('YYYY').
     """
@@ -244,6 +275,9 @@ def compute_changes(panel: pd.DataFrame, periods: int, breaks: dict[str, tuple[i
             for b in years_new:
                 across |= ((years - periods) < b) & (years >= b)
             out.loc[across, indicator] = np.nan
+    for indicator, copied in (copies or {}).items():
+        if indicator in out.columns:
+            out.loc[np.isin(years, copied) | np.isin(years - periods, copied), indicator] = np.nan
     return out
 
 
@@ -383,6 +417,8 @@ class ProfileSpec:
     ddof: int = 0
     breaks: dict[str, tuple[int, ...]] = field(default_factory=dict)
     """Indicator → years from which it is defined anew: no change is computed across them."""
+    copies: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    """Indicator → years whose values repeat the year before (:func:`copied_years`): no change from or to them."""
 
 
 def _flag_summary(flags: pd.DataFrame) -> pd.Series:
@@ -443,7 +479,7 @@ def build_profiles(values: pd.DataFrame, spec: ProfileSpec) -> tuple[pd.DataFram
     dimension = pd.Series(spec.dimension)
 
     z = standardise_indicators(panel, is_ref, polarity, spec.ddof, blocks)
-    dz = standardise_indicators(compute_changes(panel, spec.dynamics_periods, spec.breaks), is_ref, polarity, spec.ddof,
+    dz = standardise_indicators(compute_changes(panel, spec.dynamics_periods, spec.breaks, spec.copies), is_ref, polarity, spec.ddof,
                                 blocks)
     dynamics_source = z if spec.index.dynamics_indicators else dz
     dynamics_used = list(spec.index.dynamics_indicators or spec.index.status_indicators)

@@ -1,4 +1,5 @@
-"""Data contracts shared by every package: flags, levels, indicator kinds, frequencies, withheld profiles.
+"""Data contracts shared by every package: flags, levels, indicator kinds, frequencies, withheld profiles, copied
+editions.
 
 Region codes are text (leading zeros kept); their form is checked by ``ml.parsing.CODE``. Periods are
 ``YYYY`` or ``YYYY-MM`` (``ml.parsing.parse_periods``).
@@ -43,3 +44,11 @@ def withheld_profiles(profiles: pd.DataFrame) -> np.ndarray:
     unlabelled = ~profiles["status_label"].map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
     suppressed = pd.to_numeric(profiles["n_suppressed"], errors="coerce").fillna(0).to_numpy() > 0
     return graded & unlabelled & suppressed
+
+
+COPY_MIN_REGIONS: Final = 10
+"""An indicator's year counts as a copy of the year before (the import names it, ``features`` computes no change
+from or to it) only where at least this many regions repeat their values: fewer can agree by chance."""
+COPY_MIN_DISTINCT: Final = 5
+"""… and where the repeated values take at least this many distinct values: a flag or a count that rarely moves
+(0/1, a validity marker) may repeat by right."""

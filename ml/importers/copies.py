@@ -5,10 +5,7 @@ periods then reads as zero."""
 
 from __future__ import annotations
 
-MIN_REGIONS = 10
-"""Fewer regions can agree by chance."""
-MIN_DISTINCT = 5
-"""A flag or a count that rarely moves (0/1, a validity marker) may repeat by right."""
+from ml.contracts import COPY_MIN_DISTINCT as MIN_DISTINCT, COPY_MIN_REGIONS as MIN_REGIONS
 
 
 def repeated_editions(con, accepted: str) -> list[str]:

@@ -332,3 +332,28 @@ def test_a_code_the_new_grid_uses_again_is_carried_only_before_the_change(sample
                                           ("C", "2021"): 800.0, ("A", "2022"): 710.0, ("C", "2022"): 790.0})
     assert ("crosswalk: 1 code of the old grid names another area in the new one (A); values under it from 2021 "
             "on, the new grid's first period, are taken as the new areas' and not carried") in result.notes
+
+
+def test_a_copied_edition_gives_no_change_from_or_to_it(sample_inputs):
+    """2020 published again as it was in 2019 (every indicator, every Gemeinde): no change is computed into 2020
+    nor from it (2022 over two years), the note names the year; 2021's changes stay as they were."""
+    settings, catalog, obs, regions = sample_inputs
+    step = settings.features.dynamics_periods
+    copy = obs[obs["period"] == "2019"].assign(period="2020")
+    copied = pd.concat([obs[obs["period"] != "2020"], copy], ignore_index=True)
+    result = run_pipeline(copied, regions, catalog, settings)
+    note = next(n for n in result.notes if n.startswith("2020: the values of "))
+    assert "repeat their edition before in every region (a copied edition?)" in note
+    p = result.profiles.set_index("period")
+    dz = [c for c in p.columns if c.startswith("dz_")]
+    as_published = run_pipeline(obs, regions, catalog, settings)
+    plain = as_published.profiles.set_index("period")
+    assert plain.loc["2020", dz].notna().any().any() and plain.loc[str(2020 + step), dz].notna().any().any()
+    assert p.loc["2020", dz].isna().all().all() and p.loc[str(2020 + step), dz].isna().all().all()
+    # the dynamics index, built from those changes here, is unknown too: not "stable" everywhere
+    assert plain.loc["2020", "dynamics_index"].notna().any() and p.loc["2020", "dynamics_index"].isna().all()
+    assert p.loc["2020", "dynamics_label"].isna().all()
+    # a year neither copied nor measured from the copy keeps its changes
+    other = str(2021 if step != 1 else 2022)
+    pd.testing.assert_frame_equal(p.loc[other, dz].reset_index(drop=True), plain.loc[other, dz].reset_index(drop=True))
+    assert not any("repeat their edition before" in n for n in as_published.notes)

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from features.steps import (
-    classify_index, compute_changes, compute_status_index, derive_indicators, harmonise_boundaries,
+    classify_index, compute_changes, compute_status_index, copied_years, derive_indicators, harmonise_boundaries,
     impute_for_modelling, score_dimensions, standardise_indicators, suppress_small_numbers,
 )
 from ml.config import IndexConfig, PrivacyConfig
@@ -110,6 +110,44 @@ def test_no_change_across_a_definition_break():
     ch = compute_changes(panel, 2, {"a": (2021,)})
     assert ch["a"].isna().tolist() == [True, True, True, True, False] and ch["a"].iloc[4] == 7.0
     assert ch["b"].isna().tolist() == [True, True, False, False, False]
+
+
+def test_no_change_from_or_to_a_copied_year():
+    """2021 repeats 2020 (a copied edition): its "no change" and the change 2021 → 2023 measured from the copy are
+    unknown; 2020 → 2022 keeps its change, and another indicator keeps all of its own."""
+    idx = pd.MultiIndex.from_tuples([("r", str(y)) for y in range(2019, 2025)], names=["region_id", "period"])
+    panel = pd.DataFrame({"a": [1.0, 2.0, 2.0, 7.0, 11.0, 12.0], "b": [1.0, 2.0, 4.0, 7.0, 11.0, 12.0]}, index=idx)
+    ch = compute_changes(panel, 2, copies={"a": (2021,)})
+    assert ch["a"].isna().tolist() == [True, True, True, False, True, False]
+    assert ch["a"].iloc[3] == 5.0 and ch["a"].iloc[5] == 5.0
+    assert ch["b"].isna().tolist() == [True, True, False, False, False, False]
+
+
+def _long(wide: dict[str, list[float]], indicator: str) -> pd.DataFrame:
+    """One indicator's values, period → values of regions r0, r1, …, as long observations."""
+    return pd.DataFrame([{"region_id": f"r{k}", "indicator_id": indicator, "period": period, "value": v}
+                         for period, values in wide.items() for k, v in enumerate(values)])
+
+
+def test_copied_years_follow_the_imports_rule(catalog):
+    """A year repeating the year before in every region is a copy; not where few regions or few distinct values
+    agree (a flag), nor in an indicator that stands still more often than it moves; a share of two copied
+    counts is copied too."""
+    rng = np.random.default_rng(0)
+    base = rng.normal(50, 10, 12).round(1).tolist()
+    moved = [v + 1.5 for v in base]
+    copied = _long({"2017": base, "2019": base, "2021": moved}, "arbeitslosenquote")
+    assert copied_years(copied) == {"arbeitslosenquote": (2019,)}
+    few = _long({"2017": base[:9], "2019": base[:9], "2021": moved[:9]}, "arbeitslosenquote")
+    flag = _long({"2017": [0, 1] * 6, "2019": [0, 1] * 6, "2021": [1, 0] * 6}, "arbeitslosenquote")
+    still = _long({"2017": base, "2019": base, "2021": base, "2023": moved}, "arbeitslosenquote")
+    one_region_moves = _long({"2017": base, "2019": base[:-1] + [base[-1] + 1], "2021": moved}, "arbeitslosenquote")
+    for frame in (few, flag, still, one_region_moves):
+        assert copied_years(frame) == {}
+    share = next(i for i in catalog if i.numerator and i.denominator)
+    counts = pd.concat([_long({"2017": base, "2019": base, "2021": moved}, share.numerator),
+                        _long({"2017": moved, "2019": moved, "2021": base}, share.denominator)])
+    assert copied_years(counts, catalog)[share.indicator_id] == (2019,)
 
 
 def test_dimension_scores():
