@@ -432,6 +432,9 @@ def _run_forecast(settings: Settings, engine: str | None, echo=click.echo):
         echo("  nicht prognostiziert, obwohl im Statusindex: "
              + ", ".join(f"{catalog[i].name} ({i})" for i in summary.index_not_forecast)
              + " — unter forecast.indicators der Konfiguration nennen")
+    if summary.copies:
+        echo("  Jahrgänge, die den vorigen wiederholen (kopiert?), als Lücke behandelt: " + "; ".join(
+            f"{catalog[i].name} {', '.join(map(str, years))}" for i, years in sorted(summary.copies.items())))
     if not summary.breaks.empty:
         marked = summary.breaks.assign(label=summary.breaks["period"] + summary.breaks["step"].map({True: "*",
                                                                                                    False: ""}))

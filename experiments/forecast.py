@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 from ml.catalog import Catalog
 from ml.config import Settings
 from ml.tracking import job_run, log_figure, log_provenance
+from features.steps import copied_years
 from models.forecast_engines import input_series, run_local, run_raced, run_spark
 from models.forecast_global import global_rows
 from models.forecast_models import MODEL_NAMES
@@ -44,6 +45,8 @@ class ForecastSummary:
     without_data: list[str] = field(default_factory=list)   # forecast.indicators without values at the level
     index_not_forecast: list[str] = field(default_factory=list)
     """The status index's indicators that have values at the level but are not in forecast.indicators."""
+    copies: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    """Indicator → years whose values repeat the year before: gaps in the series, not a standstill."""
 
 
 def _specs(settings: Settings, catalog: Catalog) -> dict:
@@ -64,8 +67,10 @@ def run_forecast(values: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, 
     region_ids = set(regions.loc[regions["level"] == level, "region_id"].astype(str))
     if not region_ids:
         raise ForecastError(f"no regions of level {level!r} in the store")
+    copies = copied_years(values[values["region_id"].astype(str).isin(region_ids)
+                                 & values["indicator_id"].isin(cfg.indicators)])
     series = input_series(values, cfg.indicators, region_ids, cfg.train_until,
-                          {i: catalog[i].breaks for i in cfg.indicators if i in catalog and catalog[i].breaks})
+                          {i: catalog[i].breaks for i in cfg.indicators if i in catalog and catalog[i].breaks}, copies)
     missing = sorted(set(cfg.indicators) - set(series["indicator_id"]))
     at_level = values.loc[values["region_id"].astype(str).isin(region_ids) & values["value"].notna(), "indicator_id"]
     index_not_forecast = [i for i in settings.features.index.status_indicators
@@ -139,6 +144,8 @@ def run_forecast(values: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, 
             mlflow.set_tag(f"raced_out.{indicator}", ", ".join(sorted(models)))
         if missing:
             mlflow.set_tag("indicators_without_data", ", ".join(missing))
+        for indicator, years in sorted(copies.items()):
+            mlflow.set_tag(f"copied_years.{indicator}", ", ".join(map(str, years)))
         _fan_charts(series, result, catalog, cfg.plot_regions)
         forecasts = result.forecasts.assign(run_id=run.info.run_id)
     if store is not None:
@@ -147,7 +154,7 @@ def run_forecast(values: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, 
         store.replace_table("forecast_champions", table.assign(run_id=run.info.run_id))
     result.forecasts = forecasts
     return ForecastSummary(run.info.run_id, n_series, seconds, n_series / seconds if seconds > 0 else 0.0,
-                           result.champions, m, result, raced_out, breaks, missing, index_not_forecast)
+                           result.champions, m, result, raced_out, breaks, missing, index_not_forecast, copies)
 
 
 def champion_table(result: ForecastResult, catalog: Catalog, breaks: pd.DataFrame | None = None,

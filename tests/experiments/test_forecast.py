@@ -142,6 +142,27 @@ def test_a_lasting_step_is_named_and_a_declared_break_keeps_its_sides_apart(samp
     assert not backtest.empty and (backtest["origin"] >= "2016").all()    # no training window reaches back
 
 
+def test_a_copied_year_is_a_gap_in_the_forecasts_series(sample_inputs, values, tmp_path):
+    """2021 published again as 2020 for one indicator: the job finds it, names it, and backtests no window that
+    ends in the copy; the indicator beside it keeps its year."""
+    settings, catalog, _, _ = sample_inputs
+    frame, regions = values
+    copied = frame.copy()
+    target = copied["indicator_id"] == "sgb2_quote"
+    before = copied[target & (copied["period"] == "2020")].set_index("region_id")["value"]
+    in_2021 = target & (copied["period"] == "2021")
+    copied.loc[in_2021, "value"] = copied.loc[in_2021, "region_id"].map(before).to_numpy()
+    s = configured(settings, tmp_path, indicators=["sgb2_quote", "but_quote"], models=["naive", "drift"], n_jobs=1,
+                   plot_regions=0)
+    summary = run_forecast(copied, regions, catalog, s)
+    assert summary.copies == {"sgb2_quote": (2021,)}
+    actual = summary.result.backtest
+    assert not actual[(actual["indicator_id"] == "sgb2_quote") & (actual["period"] == "2021")]["y"].notna().any()
+    assert actual[(actual["indicator_id"] == "but_quote") & (actual["period"] == "2021")]["y"].notna().any()
+    tags = mlflow.get_run(summary.run_id).data.tags
+    assert tags["copied_years.sgb2_quote"] == "2021"
+
+
 def test_forecast_command_marks_a_lasting_step_and_says_what_to_do(tmp_path):
     import pandas as pd
 

@@ -231,6 +231,17 @@ def test_input_series_keeps_only_the_latest_definition_up_to_the_training_end():
     assert s["period"].tolist() == years[:5]
 
 
+def test_input_series_makes_a_copied_year_a_gap():
+    """A year whose values repeat the year before is no observation of a standstill: a gap, for that indicator
+    only; the year and the other indicators keep their rows."""
+    years = [str(y) for y in range(2015, 2021)]
+    v = pd.DataFrame({"region_id": "a", "indicator_id": ["s1"] * 6 + ["s3"] * 6, "period": years * 2,
+                      "value": np.arange(12.0), "flag": "ok"})
+    s = input_series(v, ["s1", "s3"], None, None, copies={"s1": (2018,)})
+    assert s["period"].tolist() == years * 2
+    assert s["value"].isna().tolist() == [False, False, False, True, False, False] + [False] * 6
+
+
 def _sample_series(sample_inputs, indicators, n_regions):
     from features.pipeline import run_pipeline
 
