@@ -92,6 +92,9 @@ def features_job(settings: Settings, engine: str | None = None, crosswalk: Path 
         store.replace_table("feature_values", result.values)
         store.replace_table("profiles", result.profiles)
         store.replace_table("model_matrix", result.model)
+        # the years a page shows no change into (a copy of the year before) nor measures a change from
+        store.replace_table("copied_years", pd.DataFrame(
+            [(i, str(y)) for i, years in result.copies.items() for y in years], columns=["indicator_id", "period"]))
         result.warning_inputs = write_warning_inputs(store, result, catalog, settings)
         result.lebenslagen, result.lebenslagen_checks = write_lebenslagen(store, result.model, catalog, settings)
     for name, frame in (("values", result.values), ("profiles", result.profiles), ("model_matrix", result.model)):

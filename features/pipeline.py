@@ -48,6 +48,8 @@ class FeatureResult:
     lebenslagen: pd.DataFrame | None = None
     lebenslagen_checks: pd.DataFrame | None = None
     seconds: float = 0.0
+    copies: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    """Indicator → years whose values repeat the year before (:func:`features.steps.copied_years`)."""
 
 
 def reference_groups(regions: pd.DataFrame, level: str, reference_level: str | None) -> pd.Series:
@@ -281,7 +283,7 @@ def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, set
         notes.extend(_thin_index_notes(profiles[with_index], list(cfg.index.status_indicators)))
         if "dynamics_index" in profiles.columns and profiles["dynamics_index"].isna().all():
             notes.append(_no_dynamics_note(profiles["period"], cfg.dynamics_periods))
-    return FeatureResult(values=values, profiles=profiles, model=model, engine=engine, notes=notes)
+    return FeatureResult(values=values, profiles=profiles, model=model, engine=engine, notes=notes, copies=copies)
 
 
 def _lifted(obs: pd.DataFrame, crosswalk: pd.DataFrame, regions: pd.DataFrame, level: str,

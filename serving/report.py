@@ -215,12 +215,14 @@ class ReportBuilder:
                 if flag == "missing":
                     continue
                 comp, how = self.compare.value(region_id, ind, period)
-                change, since, redefined = None, "", None
-                for prev in reversed([p for p in periods if p < period and len(p) == len(period)]):
+                change, since, redefined, copied = None, "", None, self.snap.copies.get(ind, set())
+                # a copied year (its values repeat the year before) has no change of its own, and none is measured
+                # from it: the change reaches back to the year it repeats
+                for prev in reversed([p for p in periods if p < period and len(p) == len(period) and p not in copied]):
                     pv, pflag = self.cell(region_id, ind, prev)
                     if pflag != "missing":
                         redefined = meta.break_between(prev, period)
-                        if value is not None and pv is not None and redefined is None:
+                        if value is not None and pv is not None and redefined is None and period not in copied:
                             change, since = value - pv, prev
                         break
                 series = [(int(p), self.cell(region_id, ind, p)[0]) for p in periods if p.isdigit() and p <= period]
@@ -231,7 +233,8 @@ class ReportBuilder:
                     "change": de(change, dec, sign=True) if change is not None else "–",
                     "change_unit": ("Pp." if meta.unit == "%" else meta.unit or "") if change is not None else "",
                     "since": since,
-                    "redefined": f"neu abgegrenzt ab {redefined}" if redefined else "",
+                    "redefined": f"neu abgegrenzt ab {redefined}" if redefined else (
+                        "wiederholt die Ausgabe davor (kopiert?)" if period in copied else ""),
                     "note": FLAG_TEXT.get(flag, "") if flag != "ok" else self.compare.judge(region_id, ind, value, period),
                     "spark": Markup(sparkline(series, f"{meta.name}, Verlauf", meta.unit or "", dec, meta.breaks)),
                 })

@@ -70,6 +70,7 @@ class Snapshot:
     warning_models: dict[int, dict] = field(default_factory=dict)   # horizon → model, note, levels, version
     warning_skipped: dict[int, str] = field(default_factory=dict)   # horizon without a backtest → why
     warning_refused: dict[str, str] = field(default_factory=dict)   # no horizon testable: 'reason' (en), 'text' (de)
+    copies: dict[str, set[str]] = field(default_factory=dict)       # indicator → periods repeating the one before
     classes: pd.DataFrame | None = None       # the classifier champion's class per region and period (stored)
     types: pd.DataFrame | None = None         # the typology champion's type per region and period (stored)
     warning_inputs: pd.DataFrame | None = None   # the features job's early-warning inputs (for scenarios)
@@ -308,6 +309,7 @@ def read_snapshot(settings: Settings, catalog: Catalog) -> Snapshot:
             store.table(t) if t in tables else None for t in ("forecasts", "projection", "projection_checks",
                                                               "lebenslagen", "lebenslagen_checks", "coverage",
                                                               "measures", "impacts"))
+        copied = store.table("copied_years") if "copied_years" in tables else pd.DataFrame(columns=["indicator_id"])
         inputs, step = None, None
         if {"warning_inputs", "warning_inputs_settings"} <= tables:
             inputs = store.table("warning_inputs")
@@ -316,7 +318,7 @@ def read_snapshot(settings: Settings, catalog: Catalog) -> Snapshot:
                     catalog=catalog, level=settings.features.level, warning_inputs=inputs, edition_step=step,
                     projection=projection, projection_verdict=served_sentences(projection, checks),
                     lebenslagen=lagen, lebenslagen_checks=lagen_checks, coverage=coverage, measures=measures,
-                    impacts=impacts, **stored)
+                    impacts=impacts, copies=copied.groupby("indicator_id")["period"].agg(set).to_dict(), **stored)
     for name in ("classes", "types"):   # the stored results, beside the registry's "classifier" and "typology"
         if stored[name] is not None and len(stored[name]):
             snap.versions[name] = str(stored[name]["model_version"].iloc[0])

@@ -481,3 +481,44 @@ def test_no_change_is_shown_across_a_definition_break(tmp_path):
     assert rows["2020"]["change"] == "+0,5" and rows["2020"]["since"] == "2019" and rows["2020"]["redefined"] == ""
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", builder.region_page("1", "2021")))
     assert "neu abgegrenzt ab 2021" in text
+
+
+def test_a_copied_year_shows_no_change_and_the_next_reaches_back_past_it(tmp_path):
+    """2020 published again with 2019's values (twelve regions): the features job stores the copied year, its page
+    shows no change but says it repeats the edition before; 2021's change reaches back to 2019."""
+    from experiments.jobs import features_job
+    from ml.config import load_settings
+    from ml.importers import ingest_file
+
+    own = tmp_path / "eigene.csv"
+    own.write_text("indicator_id,name,dimension,unit,polarity,kind,numerator,denominator,scale,frequency\n"
+                   "alq_eigen,Arbeitslosenquote (eigene),arbeit,%,1,share,-,-,,annual\n", encoding="utf-8")
+    config = tmp_path / "c.yaml"
+    config.write_text(f"catalog:\n  indicators: ['{own}']\nfeatures:\n  index:\n    status_indicators: [alq_eigen]\n",
+                      encoding="utf-8")
+    settings = load_settings(config, env={"SOZIALRADAR_STORE__PATH": str(tmp_path / "m.duckdb")})
+    regions = tmp_path / "regions.csv"
+    regions.write_text("region_id,name,level\n" + "".join(f"{r},Gebiet {r},gemeinde\n" for r in range(1, 13)),
+                       encoding="utf-8")
+    value = {(r, y): 4.0 + r + {2018: 0.0, 2019: 0.4, 2020: 0.4, 2021: 1.1}[y] + 0.01 * r * (y - 2018)
+             for r in range(1, 13) for y in (2018, 2019, 2020, 2021)}
+    value.update({(r, 2020): value[(r, 2019)] for r in range(1, 13)})           # the copy
+    values = tmp_path / "werte.csv"
+    values.write_text("region_id,indicator_id,period,value\n" + "".join(
+        f"{r},{i},{y},{v}\n" for (r, y), q in value.items() for i, v in (("einwohner", 4000 + 100 * r),
+                                                                           ("alq_eigen", round(q, 2)))),
+        encoding="utf-8")
+    with Store(settings.store.path) as store:
+        for f in (regions, values):
+            assert ingest_file(f, store, settings).status == "ok"
+    result = features_job(settings, None, None)
+    assert result.copies == {"alq_eigen": (2020,)}
+    st = ServiceState(settings, serving_catalog(settings))
+    st.load()
+    builder = ReportBuilder(settings, st.current())
+    rows = {p: next(r for d in builder.indicators("1", p) for r in d["rows"] if r["name"] == "Arbeitslosenquote (eigene)")
+            for p in ("2019", "2020", "2021")}
+    assert rows["2020"]["change"] == "–" and rows["2020"]["redefined"] == "wiederholt die Ausgabe davor (kopiert?)"
+    assert rows["2021"]["since"] == "2019" and rows["2021"]["redefined"] == ""
+    assert rows["2021"]["change"] == de(round(value[(1, 2021)], 2) - round(value[(1, 2019)], 2), 1, sign=True)
+    assert rows["2019"]["since"] == "2018" and rows["2019"]["redefined"] == ""
