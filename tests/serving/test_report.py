@@ -447,34 +447,45 @@ def test_without_any_status_indicator_the_page_says_which_are_missing(tmp_path):
     assert not any(h in index for h in ("Statusklasse", "Sozialraumtyp", "Frühwarnung")) and "Süd" in index
 
 
-def test_no_change_is_shown_across_a_definition_break(tmp_path):
-    """An indicator of a county's own catalog defined anew from 2021: the 2021 page shows no change since 2020 and
-    says it was defined anew; the 2020 page shows the change since 2019."""
+def _own_indicator_county(tmp_path, value: dict[tuple[int, int], float], breaks: str = ""):
+    """A county of Gemeinden 1 … n with residents and one indicator of its own catalog, ``alq_eigen`` (its status
+    index), valued ``value[(region, year)]``, imported and through the features job: (the job's result, a report
+    builder on the store)."""
     from experiments.jobs import features_job
     from ml.config import load_settings
     from ml.importers import ingest_file
 
     own = tmp_path / "eigene.csv"
     own.write_text("indicator_id,name,dimension,unit,polarity,kind,numerator,denominator,scale,frequency,breaks\n"
-                   "alq_eigen,Arbeitslosenquote (eigene),arbeit,%,1,share,-,-,,annual,2021\n", encoding="utf-8")
+                   f"alq_eigen,Arbeitslosenquote (eigene),arbeit,%,1,share,-,-,,annual,{breaks}\n", encoding="utf-8")
     config = tmp_path / "c.yaml"
     config.write_text(f"catalog:\n  indicators: ['{own}']\nfeatures:\n  index:\n    status_indicators: [alq_eigen]\n",
                       encoding="utf-8")
     settings = load_settings(config, env={"SOZIALRADAR_STORE__PATH": str(tmp_path / "m.duckdb")})
+    names = {1: "Nord", 2: "Süd", 3: "Mitte"}
     regions = tmp_path / "regions.csv"
-    regions.write_text("region_id,name,level\n1,Nord,gemeinde\n2,Süd,gemeinde\n3,Mitte,gemeinde\n", encoding="utf-8")
+    regions.write_text("region_id,name,level\n" + "".join(
+        f"{r},{names.get(r, f'Gebiet {r}')},gemeinde\n" for r in sorted({r for r, _ in value})), encoding="utf-8")
     values = tmp_path / "werte.csv"
     values.write_text("region_id,indicator_id,period,value\n" + "".join(
-        f"{r},{i},{y},{v}\n" for r in (1, 2, 3) for y in (2019, 2020, 2021)
-        for i, v in (("einwohner", 4000 + 100 * r), ("alq_eigen", 6.0 + r + (y - 2019) * 0.5 - (3 if y == 2021 else 0)))),
+        f"{r},{i},{y},{v}\n" for (r, y), q in value.items() for i, v in (("einwohner", 4000 + 100 * r),
+                                                                           ("alq_eigen", round(q, 2)))),
         encoding="utf-8")
     with Store(settings.store.path) as store:
         for f in (regions, values):
             assert ingest_file(f, store, settings).status == "ok"
-    features_job(settings, None, None)
+    result = features_job(settings, None, None)
     st = ServiceState(settings, serving_catalog(settings))
     st.load()
-    builder = ReportBuilder(settings, st.current())
+    return result, ReportBuilder(settings, st.current())
+
+
+def test_no_change_is_shown_across_a_definition_break(tmp_path):
+    """An indicator of a county's own catalog defined anew from 2021: the 2021 page shows no change since 2020 and
+    says it was defined anew; the 2020 page shows the change since 2019."""
+    _, builder = _own_indicator_county(tmp_path, {
+        (r, y): 6.0 + r + (y - 2019) * 0.5 - (3 if y == 2021 else 0) for r in (1, 2, 3) for y in (2019, 2020, 2021)},
+        breaks="2021")
     rows = {p: next(r for d in builder.indicators("1", p) for r in d["rows"] if r["name"] == "Arbeitslosenquote (eigene)")
             for p in ("2020", "2021")}
     assert rows["2021"]["change"] == "–" and rows["2021"]["redefined"] == "neu abgegrenzt ab 2021"
@@ -486,36 +497,11 @@ def test_no_change_is_shown_across_a_definition_break(tmp_path):
 def test_a_copied_year_shows_no_change_and_the_next_reaches_back_past_it(tmp_path):
     """2020 published again with 2019's values (twelve regions): the features job stores the copied year, its page
     shows no change but says it repeats the edition before; 2021's change reaches back to 2019."""
-    from experiments.jobs import features_job
-    from ml.config import load_settings
-    from ml.importers import ingest_file
-
-    own = tmp_path / "eigene.csv"
-    own.write_text("indicator_id,name,dimension,unit,polarity,kind,numerator,denominator,scale,frequency\n"
-                   "alq_eigen,Arbeitslosenquote (eigene),arbeit,%,1,share,-,-,,annual\n", encoding="utf-8")
-    config = tmp_path / "c.yaml"
-    config.write_text(f"catalog:\n  indicators: ['{own}']\nfeatures:\n  index:\n    status_indicators: [alq_eigen]\n",
-                      encoding="utf-8")
-    settings = load_settings(config, env={"SOZIALRADAR_STORE__PATH": str(tmp_path / "m.duckdb")})
-    regions = tmp_path / "regions.csv"
-    regions.write_text("region_id,name,level\n" + "".join(f"{r},Gebiet {r},gemeinde\n" for r in range(1, 13)),
-                       encoding="utf-8")
     value = {(r, y): 4.0 + r + {2018: 0.0, 2019: 0.4, 2020: 0.4, 2021: 1.1}[y] + 0.01 * r * (y - 2018)
              for r in range(1, 13) for y in (2018, 2019, 2020, 2021)}
     value.update({(r, 2020): value[(r, 2019)] for r in range(1, 13)})           # the copy
-    values = tmp_path / "werte.csv"
-    values.write_text("region_id,indicator_id,period,value\n" + "".join(
-        f"{r},{i},{y},{v}\n" for (r, y), q in value.items() for i, v in (("einwohner", 4000 + 100 * r),
-                                                                           ("alq_eigen", round(q, 2)))),
-        encoding="utf-8")
-    with Store(settings.store.path) as store:
-        for f in (regions, values):
-            assert ingest_file(f, store, settings).status == "ok"
-    result = features_job(settings, None, None)
+    result, builder = _own_indicator_county(tmp_path, value)
     assert result.copies == {"alq_eigen": (2020,)}
-    st = ServiceState(settings, serving_catalog(settings))
-    st.load()
-    builder = ReportBuilder(settings, st.current())
     rows = {p: next(r for d in builder.indicators("1", p) for r in d["rows"] if r["name"] == "Arbeitslosenquote (eigene)")
             for p in ("2019", "2020", "2021")}
     assert rows["2020"]["change"] == "–" and rows["2020"]["redefined"] == "wiederholt die Ausgabe davor (kopiert?)"
