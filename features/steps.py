@@ -234,8 +234,16 @@ def copied_years(obs: pd.DataFrame, catalog: Catalog | None = None) -> dict[str,
     least as often as it stands still. With a ``catalog``, a share or rate computed from two copied counts is
     copied too. Which of the two years is the copy cannot be told; the later one is named."""
     annual = obs[(obs["period"].astype(str).str.len() == 4) & obs["value"].notna()]
+    # a fingerprint per indicator and year first (count, sum, sum of squares): only an indicator in which two
+    # consecutive years agree on it is compared region by region (a national table has millions of rows)
+    prints = annual.assign(square=annual["value"] ** 2).groupby(["indicator_id", "period"], sort=True).agg(
+        size=("value", "size"), total=("value", "sum"), squares=("square", "sum"))
+    before = prints.groupby(level="indicator_id").shift()
+    agree = ((prints["size"] == before["size"]) & np.isclose(prints["total"], before["total"], rtol=1e-9, atol=1e-9)
+             & np.isclose(prints["squares"], before["squares"], rtol=1e-9, atol=1e-9))
+    suspects = set(agree[agree].index.get_level_values("indicator_id"))
     out: dict[str, tuple[int, ...]] = {}
-    for indicator, rows in annual.groupby("indicator_id", sort=True):
+    for indicator, rows in annual[annual["indicator_id"].isin(suspects)].groupby("indicator_id", sort=True):
         wide = rows.pivot_table(index="region_id", columns="period", values="value", aggfunc="first")
         years = sorted(wide.columns)
         same = []

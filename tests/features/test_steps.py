@@ -142,7 +142,9 @@ def test_copied_years_follow_the_imports_rule(catalog):
     flag = _long({"2017": [0, 1] * 6, "2019": [0, 1] * 6, "2021": [1, 0] * 6}, "arbeitslosenquote")
     still = _long({"2017": base, "2019": base, "2021": base, "2023": moved}, "arbeitslosenquote")
     one_region_moves = _long({"2017": base, "2019": base[:-1] + [base[-1] + 1], "2021": moved}, "arbeitslosenquote")
-    for frame in (few, flag, still, one_region_moves):
+    # two regions swap their values: count, sum and sum of squares agree, the regions do not
+    swapped = _long({"2017": base, "2019": [base[1], base[0]] + base[2:], "2021": moved}, "arbeitslosenquote")
+    for frame in (few, flag, still, one_region_moves, swapped):
         assert copied_years(frame) == {}
     share = next(i for i in catalog if i.numerator and i.denominator)
     counts = pd.concat([_long({"2017": base, "2019": base, "2021": moved}, share.numerator),
