@@ -309,7 +309,8 @@ def read_snapshot(settings: Settings, catalog: Catalog) -> Snapshot:
             store.table(t) if t in tables else None for t in ("forecasts", "projection", "projection_checks",
                                                               "lebenslagen", "lebenslagen_checks", "coverage",
                                                               "measures", "impacts"))
-        copied = store.table("copied_years") if "copied_years" in tables else pd.DataFrame(columns=["indicator_id"])
+        copied = (store.table("copied_years") if "copied_years" in tables
+                  else pd.DataFrame(columns=["indicator_id", "period"]))       # a store of an earlier version
         inputs, step = None, None
         if {"warning_inputs", "warning_inputs_settings"} <= tables:
             inputs = store.table("warning_inputs")
