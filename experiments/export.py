@@ -190,7 +190,8 @@ def export_table(kind: str, store, catalog: Catalog, period: str | None = None,
     store."""
     if kind not in KINDS:
         raise ExportError(f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
-    names = {"warnings": ("early_warnings", "early_warning_models", "early_warning_refused"), "profiles": ("profiles", "feature_values"),
+    names = {"warnings": ("early_warnings", "early_warning_models", "early_warning_refused"),
+             "profiles": ("profiles", "feature_values"),
              "forecasts": ("forecasts",), "projection": ("projection",),
              "lebenslagen": ("lebenslagen", "lebenslagen_checks"), "coverage": ("coverage",),
              "measures": ("measures", "impacts")}[kind]

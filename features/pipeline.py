@@ -168,9 +168,10 @@ def _copy_notes(copies: dict[str, tuple[int, ...]]) -> list[str]:
     for indicator, years in copies.items():
         for year in years:
             by_year.setdefault(year, []).append(indicator)
-    return [f"{year}: the values of {', '.join(sorted(ids)[:8])}{f' … ({len(ids)} indicators)' if len(ids) > 8 else ''}"
-            " repeat their edition before in every region (a copied edition?): no change (dz_) is computed from or "
-            f"to {year} for them" for year, ids in sorted(by_year.items())]
+    return [f"{year}: the values of {', '.join(sorted(ids)[:8])}"
+            f"{f' … ({len(ids)} indicators)' if len(ids) > 8 else ''} repeat their edition before in every region "
+            f"(a copied edition?): no change (dz_) is computed from or to {year} for them"
+            for year, ids in sorted(by_year.items())]
 
 
 def _derivable(catalog: Catalog, present: set[str]) -> set[str]:

@@ -230,8 +230,8 @@ def copied_years(obs: pd.DataFrame, catalog: Catalog | None = None) -> dict[str,
     """Indicator → the years whose values repeat, region by region, those of the indicator's year before (an
     edition or a column copied; Berlin's open MSS files of 2017 and 2019 per Bezirksregion carry the same status
     and dynamics indicators). The import's rule (:mod:`ml.importers.copies`): the same regions with the same
-    values, at least ``COPY_MIN_REGIONS`` of them and ``COPY_MIN_DISTINCT`` distinct values, in an indicator that moves at
-    least as often as it stands still. With a ``catalog``, a share or rate computed from two copied counts is
+    values, at least ``COPY_MIN_REGIONS`` of them and ``COPY_MIN_DISTINCT`` distinct values, in an indicator that
+    moves at least as often as it stands still. With a ``catalog``, a share or rate computed from two copied counts is
     copied too. Which of the two years is the copy cannot be told; the later one is named."""
     suspects = _fingerprint_suspects(obs)
     annual = obs[obs["indicator_id"].isin(suspects)]
@@ -507,8 +507,8 @@ def build_profiles(values: pd.DataFrame, spec: ProfileSpec) -> tuple[pd.DataFram
     dimension = pd.Series(spec.dimension)
 
     z = standardise_indicators(panel, is_ref, polarity, spec.ddof, blocks)
-    dz = standardise_indicators(compute_changes(panel, spec.dynamics_periods, spec.breaks, spec.copies), is_ref, polarity, spec.ddof,
-                                blocks)
+    changes = compute_changes(panel, spec.dynamics_periods, spec.breaks, spec.copies)
+    dz = standardise_indicators(changes, is_ref, polarity, spec.ddof, blocks)
     dynamics_source = z if spec.index.dynamics_indicators else dz
     dynamics_used = list(spec.index.dynamics_indicators or spec.index.status_indicators)
     index = compute_status_index(z, dynamics_source, is_ref, spec.index, list(spec.index.status_indicators),

@@ -85,8 +85,11 @@ def test_the_readme_example_runs_from_raw_files_to_reports(tmp_path, monkeypatch
     # thirteen Stadtteile, one worsening of the class so far: no horizon can be backtested. The training says so,
     # and the pages and the export then say why there is no warning, in the counts a planner can check
     env["SOZIALRADAR_CONFIG"] = "sozialradar.yaml"
-    cli = lambda *args: subprocess.run([sys.executable, "-m", "experiments.cli", *args], cwd=tmp_path, env=env,  # noqa: E731
-                                       capture_output=True, text=True, timeout=300)
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "experiments.cli", *args], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=300)
+
     train = cli("train", "early-warning")
     assert train.returncode == 1 and "no horizon allows an out-of-sample test" in train.stderr
     with Store(tmp_path / ".sozialradar" / "monitoring.duckdb", read_only=True) as store:
