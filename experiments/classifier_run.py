@@ -212,21 +212,28 @@ INDEX_TWIN_R = 0.99
 composite of the index's own parts, say): the classes then follow from one input."""
 
 
-def index_twin_notes(X: pd.DataFrame, profiles: pd.DataFrame, period: str, target: str,
-                     names: dict[str, str]) -> tuple[list[str], float]:
+def index_twin_notes(X: pd.DataFrame, profiles: pd.DataFrame, period: str, target: str, names: dict[str, str],
+                     leave_out: bool = False) -> tuple[list[str], float, list[str]]:
     """For a status-class target: the inputs that nearly are the status index the classes are cut from (|r| ≥
-    :data:`INDEX_TWIN_R` over the regions of ``period``), as a German note, and the largest |r| (NaN for other
-    targets). A high accuracy is then given by construction, not learned."""
+    :data:`INDEX_TWIN_R` over the regions of ``period``) — a high accuracy is then given by construction, not
+    learned. Returns a German note, the largest |r| of the inputs that stay (NaN for other targets) and the twins.
+    ``leave_out`` (the default inputs): the note says they are left out; otherwise (inputs the analyst named) it
+    warns that they are in."""
     if not target.startswith("status") or "status_index" not in profiles.columns:
-        return [], float("nan")
+        return [], float("nan"), []
     index = profiles[profiles["period"] == period].set_index("region_id")["status_index"].reindex(X.index)
     r = X.apply(lambda col: col.corr(index)).abs().dropna().sort_values(ascending=False)
-    if r.empty:
-        return [], float("nan")
     twins = r[r >= INDEX_TWIN_R]
+    rest = r[r < INDEX_TWIN_R] if leave_out else r
+    largest = float(rest.iloc[0]) if len(rest) else float("nan")
     if twins.empty:
-        return [], float(r.iloc[0])
+        return [], largest, []
     listed = ", ".join(f"{names.get(f, f)} (r = {de(v, 2)})" for f, v in twins.items())
-    return [f"Achtung: {listed} {'entspricht' if len(twins) == 1 else 'entsprechen'} fast dem Statusindex, aus dem "
-            "die Klassen gebildet werden; die Treffsicherheit ist damit weitgehend vorgegeben, nicht gelernt. "
-            "Solche Merkmale gehören nicht zu den Eingaben (training.classifier.features)."], float(r.iloc[0])
+    one = len(twins) == 1
+    same = (f"{'entspricht' if one else 'entsprechen'} fast dem Statusindex, aus dem die Klassen gebildet werden")
+    if leave_out:
+        return [f"Nicht unter den Eingaben: {listed} {same}; mit {'ihm' if one else 'ihnen'} wäre die Treffsicherheit "
+                "vorgegeben, nicht gelernt (aufnehmen lässt es sich nur ausdrücklich, unter "
+                "training.classifier.features)."], largest, list(twins.index)
+    return [f"Achtung: {listed} {same}; die Treffsicherheit ist damit weitgehend vorgegeben, nicht gelernt. "
+            "Solche Merkmale gehören nicht zu den Eingaben (training.classifier.features)."], largest, list(twins.index)

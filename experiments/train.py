@@ -135,10 +135,17 @@ def train_classifier(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog
         features = [f for f in all_features if f != cfg.target]
     X, y, features, names = _labelled(profiles, model_matrix, catalog, settings, values, period, features,
                                       target_indicator)
-    require_two_inputs("classifier", features, period, cfg.features is None,
+    by_default = cfg.features is None
+    twins, max_index_r, twin_ids = index_twin_notes(X, profiles, period, cfg.target, dict(zip(features, names)),
+                                                    leave_out=by_default)
+    if by_default and twin_ids:      # a default input that is the status index again is left out, not learned from
+        X, y, features, names = _labelled(profiles, model_matrix, catalog, settings, values, period,
+                                          [f for f in features if f not in twin_ids], target_indicator)
+    require_two_inputs("classifier", features, period, by_default,
                        [i for i in plain_indicators(model_matrix, catalog, period) if i != cfg.target]
                        if len(features) < 2 else [],
-                       "training.classifier.features", index=settings.features.index.status_indicators)
+                       "training.classifier.features", index=settings.features.index.status_indicators,
+                       why=f" (left out as nearly the status index: {', '.join(twin_ids)})" if twin_ids else "")
     counts = y.value_counts()
     if len(counts) < 2:
         raise TrainingError(f"target {cfg.target!r} has fewer than two classes in {period}")
@@ -146,7 +153,6 @@ def train_classifier(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog
     if folds < 2:
         raise TrainingError(f"class {counts.idxmin()!r} has a single region; cross-validation needs two")
     notes = [] if folds == cfg.cv_folds else [f"{folds}-fold CV (smallest class has {counts.min()} regions)"]
-    twins, max_index_r = index_twin_notes(X, profiles, period, cfg.target, dict(zip(features, names)))
 
     Xn, yn = X.to_numpy(), y.to_numpy()
     name = LVQ_NAMES[cfg.model]

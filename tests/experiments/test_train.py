@@ -138,16 +138,41 @@ def test_an_input_that_is_the_status_index_again_is_named(sample_inputs, profile
     index = rng.normal(size=40)
     prof = pd.DataFrame({"region_id": ids, "period": "2022", "status_index": index})
     X = pd.DataFrame({"gsi": 2 * index + rng.normal(0, 0.01, 40), "other": rng.normal(size=40)}, index=ids)
-    notes, r = index_twin_notes(X, prof, "2022", "status_label", {"gsi": "Gesundheits- und Sozialindex"})
-    assert r > INDEX_TWIN_R and len(notes) == 1
+    notes, r, twins = index_twin_notes(X, prof, "2022", "status_label", {"gsi": "Gesundheits- und Sozialindex"})
+    assert r > INDEX_TWIN_R and len(notes) == 1 and twins == ["gsi"]
     assert notes[0].startswith("Achtung: Gesundheits- und Sozialindex (r = 1,00) entspricht fast dem Statusindex")
-    notes, r = index_twin_notes(X[["other"]], prof, "2022", "status_label", {})
-    assert notes == [] and 0 <= r < INDEX_TWIN_R
+    # the default inputs leave it out: the note says so, and the largest correlation is that of the inputs kept
+    notes, r, twins = index_twin_notes(X, prof, "2022", "status_label", {}, leave_out=True)
+    assert notes[0].startswith("Nicht unter den Eingaben: gsi (r = 1,00) entspricht") and twins == ["gsi"]
+    assert r == pytest.approx(abs(X["other"].corr(prof.set_index("region_id")["status_index"])))
+    notes, r, twins = index_twin_notes(X[["other"]], prof, "2022", "status_label", {})
+    assert notes == [] and twins == [] and 0 <= r < INDEX_TWIN_R
     assert index_twin_notes(X, prof, "2022", "planted_type", {})[0] == []
     settings, catalog, _, _ = sample_inputs
     Xm, features, names = training_frame(*profiles, catalog, settings, "2025", None)
-    notes, r = index_twin_notes(Xm, profiles[0], "2025", "status_label", dict(zip(features, names)))
+    notes, r, _ = index_twin_notes(Xm, profiles[0], "2025", "status_label", dict(zip(features, names)))
     assert notes == [] and 0.5 < r < INDEX_TWIN_R
+
+
+def test_a_default_input_that_is_the_status_index_again_is_left_out(sample_inputs, profiles, tmp_path):
+    """A published composite of the index's parts among the default inputs is left out of the classifier of the
+    status class, and the run says so; named under training.classifier.features it stays in, with the warning."""
+    settings, catalog, _, _ = sample_inputs
+    prof, model = profiles
+    _, default, _ = training_frame(prof, model, catalog, settings, "2015", None)
+    twin = default[0]
+    index = prof.set_index(["region_id", "period"])["status_index"]
+    model = model.assign(**{f"m_{twin}": 3 * index.reindex(pd.MultiIndex.from_frame(model[["region_id", "period"]]))
+                            .to_numpy() + 1})
+    cfg = settings.training.classifier.model_copy(update={"period": "2015", "compare": False, "select": False})
+    summary = train_classifier(prof, model, catalog, configured(settings, tmp_path, classifier=cfg))
+    assert summary.metrics["n_features"] == len(default) - 1
+    assert summary.metrics["max_feature_index_correlation"] < 0.99
+    assert any(n.startswith("Nicht unter den Eingaben: ") and "(r = 1,00)" in n for n in summary.notes)
+    named = cfg.model_copy(update={"features": default[:3]})
+    summary = train_classifier(prof, model, catalog, configured(settings, tmp_path, classifier=named))
+    assert summary.metrics["n_features"] == 3 and summary.metrics["max_feature_index_correlation"] > 0.99
+    assert any(n.startswith("Achtung: ") and "(r = 1,00)" in n for n in summary.notes)
 
 
 def test_indicator_groups():
