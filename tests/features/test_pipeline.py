@@ -45,6 +45,7 @@ def test_reference_set_is_standardised(result):
 
 def test_deteriorating_gemeinden_rise_after_onset(result, truth):
     index = result.profiles.pivot(index="period", columns="region_id", values="status_index")
+    assert len(truth["deteriorating"]) == 8
     for d in truth["deteriorating"]:
         onset, region = d["onset_year"], d["region_id"]
         before = index.loc[[str(y) for y in range(onset - 3, onset)], region].mean()

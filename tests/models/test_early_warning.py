@@ -357,6 +357,8 @@ def test_a_level_its_backtest_shows_to_miss_the_target_is_not_served():
 def test_no_threshold_of_one_anywhere_in_a_backtest():
     T = make_transitions(_inputs(), 2)
     fitted = fit_candidates(T, T.known, _cfg())
+    served = [t for f in fitted.values() for t in f.levels.thresholds.values() if t is not None]
+    assert len(fitted) == 6 and len(served) >= 6      # the check below runs on real thresholds
     for f in fitted.values():
         for t in f.levels.thresholds.values():
             assert t is None or t < 1.0
