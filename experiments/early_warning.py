@@ -167,12 +167,27 @@ def train_early_warning(profiles: pd.DataFrame, model_matrix: pd.DataFrame, valu
                              "worsenings": pd.Series([counts[h][1] for h in skipped], dtype="int64"),
                              "needed": pd.Series([bcfg.min_positives] * len(skipped), dtype="int64")})
     if not results:
-        if store is not None:
-            # the page and the service say why there is no warning, not that nobody trained one
-            store.replace_table("early_warning_refused", untested.assign(refused_at=pd.Timestamp.now().floor("s")))
+        withdrawn = _withdraw(store, untested) if store is not None else None
         raise EarlyWarningError("no horizon allows an out-of-sample test: "
-                                + "; ".join(f"{h} years: {why}" for h, why in skipped.items()))
+                                + "; ".join(f"{h} years: {why}" for h, why in skipped.items())
+                                + ("" if withdrawn is None else "; the early warning of the training before"
+                                   + (f" (model version {withdrawn})" if withdrawn else "") + " is no longer served"))
     return _track_and_store(results, untested, inputs, settings, catalog, store)
+
+
+def _withdraw(store, untested: pd.DataFrame) -> str | None:
+    """Store the refusal (``early_warning_refused``): the page and the service say why there is no warning, not
+    that nobody trained one. Warnings of an earlier training stay in the store but are no longer served — they
+    rest on data or settings the last training could not test; the refusal says so (``withdrawn``, with their
+    model version where registered). Returns that version ('' when unregistered), None when there were none."""
+    version = None
+    if "early_warning_models" in store.tables():
+        versions = store.table("early_warning_models")["model_version"].dropna().astype(str)
+        version = versions.iloc[0] if len(versions) else ""
+    store.replace_table("early_warning_refused", untested.assign(
+        refused_at=pd.Timestamp.now().floor("s"), withdrawn=version is not None,
+        withdrawn_version=pd.Series([version or ""] * len(untested), dtype="string", index=untested.index)))
+    return version
 
 
 def _flat_metrics(results: dict[int, HorizonResult]) -> dict[str, float]:

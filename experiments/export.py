@@ -37,7 +37,7 @@ def _period(frame: pd.DataFrame, period: str | None, what: str) -> str:
 
 def export_warnings(tables: dict[str, pd.DataFrame], period: str | None, horizon: int | None) -> pd.DataFrame:
     """One row per region and horizon: probability, level, the model and the three strongest drivers."""
-    if "early_warnings" not in tables and "early_warning_refused" in tables:
+    if "early_warning_refused" in tables:    # the last training refused: earlier warnings are withdrawn
         raise ExportError(refusal(tables["early_warning_refused"])["reason"])
     if "early_warnings" not in tables:
         raise ExportError("the store holds no early warnings: run 'sozialradar train early-warning'")

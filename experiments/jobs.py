@@ -97,9 +97,34 @@ def features_job(settings: Settings, engine: str | None = None, crosswalk: Path 
             [(i, str(y)) for i, years in result.copies.items() for y in years], columns=["indicator_id", "period"]))
         result.warning_inputs = write_warning_inputs(store, result, catalog, settings)
         result.lebenslagen, result.lebenslagen_checks = write_lebenslagen(store, result.model, catalog, settings)
+        result.notes.extend(awaiting_training(store, result.profiles))
     for name, frame in (("values", result.values), ("profiles", result.profiles), ("model_matrix", result.model)):
         write_parquet(frame, settings.features.output_dir / f"{name}.parquet")
     return result
+
+
+AWAITING = {"early_warnings": "early warnings", "classes": "the classifier's classes",
+            "types": "the Sozialraumtypen"}
+"""The stored results of a training job that score every period the training saw: store table → their name."""
+TRAIN_COMMANDS = {"early_warnings": "early-warning", "classes": "classifier", "types": "typology"}
+
+
+def awaiting_training(store, profiles: pd.DataFrame) -> list[str]:
+    """Notes on stored training results (every period the training saw) that end before the profiles' last
+    period — editions imported since the training: the service says they await it, and the analyst hears it here
+    first."""
+    tables = store.tables()
+    periods = sorted(set(profiles["period"].astype(str)))
+    notes = []
+    for table, what in AWAITING.items():
+        if table not in tables or (table == "early_warnings" and "early_warning_refused" in tables):
+            continue
+        scored = store.table(table)["period"].astype(str)
+        newer = [p for p in periods if len(scored) and p > scored.max()]
+        if newer:
+            notes.append(f"{what} reach {scored.max()}, the profiles {periods[-1]}: 'sozialradar train "
+                         f"{TRAIN_COMMANDS[table]}' scores {', '.join(newer)}")
+    return notes
 
 
 def write_lebenslagen(store, matrix: pd.DataFrame, catalog, settings: Settings) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -94,20 +94,43 @@ def untested_sentence(horizon: int, transitions: int, worsenings: int) -> str:
 
 def refusal(untested: pd.DataFrame) -> dict[str, str]:
     """What the service says when the last training could test no horizon (the store's
-    ``early_warning_refused``): ``reason`` in English for the API, ``text`` in German for the page."""
+    ``early_warning_refused``): ``reason`` in English for the API, ``text`` in German for the page; both say when
+    the warnings of a training before are withdrawn."""
     rows = untested.sort_values("horizon").to_dict("records")
     when = pd.Timestamp(rows[0]["refused_at"]) if "refused_at" in untested.columns else None
     on = f" am {when:%d.%m.%Y}" if when is not None and not pd.isna(when) else ""
     reason = ("no early warning: the last training found no horizon with an out-of-sample test ("
               + "; ".join(f"{int(r['horizon'])} years: {r['reason']}" for r in rows) + ")")
     needed = max(int(r["needed"]) for r in rows)
+    version = str(rows[0].get("withdrawn_version") or "")
+    withdrawn = bool(rows[0].get("withdrawn", False))    # a store of an earlier version has no such column
+    if withdrawn:
+        reason += ("; the early warning of the training before" + (f" (model version {version})" if version else "")
+                   + " is no longer served")
     text = (f"Keine Frühwarnung: beim letzten Training{on} ließ sie sich an keiner ungesehenen Periode prüfen, und "
             "ungeprüft wird keine ausgegeben. Bisher: "
             + "; ".join(untested_sentence(int(r["horizon"]), int(r["transitions"]), int(r["worsenings"]))
                         for r in rows)
             + f". Geprüft werden kann erst eine Periode, vor der mindestens {needed} Verschlechterungen und {needed} "
-            "andere Übergänge liegen. Das heißt nicht, dass keine Verschlechterung droht.")
+            "andere Übergänge liegen. Das heißt nicht, dass keine Verschlechterung droht."
+            + (" Die Frühwarnung des Trainings davor" + (f" (Modellversion {version})" if version else "")
+               + " wird nicht mehr ausgegeben: sie beruht auf Daten oder Einstellungen, die sich beim letzten "
+               "Training nicht prüfen ließen." if withdrawn else ""))
     return {"reason": reason, "text": text}
+
+
+def unscored(period: str, scored) -> dict[str, str] | None:
+    """Why ``period`` has no early warning when it is an edition after the last one the stored warnings cover
+    (``scored``: their periods): imported since the training, not a gap in a region's values. ``reason`` in English
+    for the API, ``text`` in German for the page and the dashboard; None for any other period."""
+    if not scored or str(period) <= max(map(str, scored)):
+        return None
+    last = max(map(str, scored))
+    return {"reason": f"no early warnings for period {period!r}: the early warning was trained on the editions up to "
+                      f"{last}; 'sozialradar train early-warning' scores the new one",
+            "text": f"Für {period} liegt noch keine Frühwarnung vor: das Frühwarnmodell wurde mit den Ausgaben bis "
+                    f"{last} trainiert; die neue Ausgabe bewertet erst das nächste Training (sozialradar train "
+                    "early-warning). Das heißt nicht, dass keine Verschlechterung droht."}
 
 
 FEATURE_NAMES = {"status_index": "Statusindex", "dynamics_index": "Dynamikindex",

@@ -78,9 +78,13 @@ def no_profile_reason(settings: Settings, row: pd.Series | None) -> str:
     return "Für dieses Gebiet liegen in dieser Periode keine Werte vor, aus denen ein Profil entsteht."
 
 
-def no_type_reason(settings: Settings, row: pd.Series | None) -> str:
-    """Why a region-year has no type though the typology ran: its values are withheld as a small area's, too
-    many of them are withheld or missing, or some of the typology's inputs are missing."""
+def no_type_reason(settings: Settings, row: pd.Series | None, period: str = "", last: str = "") -> str:
+    """Why a region-year has no type though the typology ran: the period came after the typology's last
+    (``last``: an edition imported since), its values are withheld as a small area's, too many of them are
+    withheld or missing, or some of the typology's inputs are missing."""
+    if period and last and period > last:
+        return (f"Die Sozialraumtypen wurden mit den Perioden bis {last} gebildet; {period} ordnet erst das nächste "
+                "Training zu (sozialradar train typology).")
     if row is not None and _small(row, settings):
         return no_profile_reason(settings, row)[:-1] + "; es wird keinem Typ zugeordnet."
     if withheld(row):

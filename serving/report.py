@@ -28,7 +28,7 @@ from ml.catalog import break_between
 from ml.columns import DIM, column, ids
 from ml.config import Settings
 from ml.formatting import de, percent
-from models.explanations import group_name, years_ahead
+from models.explanations import group_name, unscored, years_ahead
 from models.forecast_models import MODEL_NAMES
 from serving.key_figures import estimated_before, interval_note, key_figures, no_profile_reason, no_type_reason
 from serving.charts import dimension_bars, fan_chart, sparkline
@@ -117,8 +117,7 @@ class ReportBuilder:
         self._value_regions = set(self._values.index.unique(level=0))
         self._cells: dict[str, dict[tuple[str, str], tuple[object, str]]] = {}
         self.names = self.snap.regions.set_index("region_id")["name"].astype(str)
-        # what a region is compared with: the other regions of its level in its reference group, named by their
-        # level and the group or the area above them all ("Mittel der Gemeinden (Musterkreis)")
+        # compared with the other regions of its level in its reference group ("Mittel der Gemeinden (Musterkreis)")
         self.compare = Comparison(snap, self.catalog, self.names, LEVEL_PLURAL.get(str(snap.level), "Gebiete"))
 
     # --- the one door for indicator values ------------------------------------------------------------------
@@ -303,8 +302,8 @@ class ReportBuilder:
         if self.snap.types is None:
             return {"message": "Es liegt keine Typisierung vor."}
         found = None if withheld(row) else stored_row(self.snap.types, region_id, period)
-        if found is None:
-            return {"message": no_type_reason(self.settings, row)}
+        if found is None:      # an edition after the typology's last period says so
+            return {"message": no_type_reason(self.settings, row, period, str(self.snap.types["period"].max()))}
         return {"type": int(found["type"]), "description": str(found["description"]),
                 "compared": self.compare.label(region_id).replace("Mittel", "Durchschnitt", 1),
                 # groups or a continuum cut into sections (a store written before the check has none)
@@ -339,8 +338,9 @@ class ReportBuilder:
             # not "no warning": without a model nothing is said about this region either way
             return {"message": snap.warning_refused.get("text") or "Keine Frühwarnung: es ist kein Frühwarnmodell "
                     "trainiert (sozialradar train early-warning); das heißt nicht, dass keine Verschlechterung droht."}
-        if period not in snap.warning_periods():
-            return {"message": f"Für {period} liegt keine Frühwarnung vor."}
+        if period not in snap.warning_periods():    # an edition imported since the training says so
+            why = unscored(period, snap.warning_periods()) or {"text": f"Für {period} liegt keine Frühwarnung vor."}
+            return {"message": why["text"]}
         rows, first = [], None
         for h in snap.horizons:
             frame = explain_period(snap, period, h)

@@ -297,10 +297,10 @@ def read_snapshot(settings: Settings, catalog: Catalog) -> Snapshot:
             raise NotReady(f"the store lacks {', '.join(missing)}: run 'sozialradar features' first")
         regions = store.regions()
         profiles, matrix, values = store.table("profiles"), store.table("model_matrix"), store.table("feature_values")
-        served = {"early_warnings", "early_warning_shap", "early_warning_models"} <= tables
-        # the early warning is served from what its training job stored: nothing is recomputed here
-        w, shap, models = ((store.table(t) for t in ("early_warnings", "early_warning_shap",
-                                                     "early_warning_models")) if served else (None, None, None))
+        # served from what its training job stored, nothing recomputed; the last training's refusal withdraws them
+        ew = ("early_warnings", "early_warning_shap", "early_warning_models")
+        served = set(ew) <= tables and "early_warning_refused" not in tables
+        w, shap, models = (store.table(t) for t in ew) if served else (None, None, None)
         untested = "early_warning_skipped" if served else "early_warning_refused"   # the last run: some or no horizon
         store_skipped = store.table(untested) if untested in tables else None
         stored = {name: _by_region_period(store.table(name)) if name in tables else None

@@ -8,6 +8,7 @@ from fastapi import Query
 from fastapi.responses import JSONResponse
 
 from ml.config import Settings
+from models.explanations import unscored
 from serving.schemas import PERIOD_PATTERN, REGION_PATTERN, ErrorBody
 from serving.state import NotReady, ServiceState, Snapshot, UnknownHorizon, UnknownPeriod, stored_row, withheld
 
@@ -83,6 +84,11 @@ class Context:
             raise ApiError(404, "values_withheld", f"the values of region {region_id!r} in {period} are withheld "
                            "(too few residents or suppressed cells): no class or type", "region_id", region_id)
         row = stored_row(stored, region_id, period)
+        last = str(stored["period"].max())
+        if row is None and period > last:     # an edition imported since the training
+            job = "classifier" if table == "classes" else "typology"
+            raise ApiError(404, "unknown_period", f"no {table} for period {period!r}: the {job} was trained on the "
+                           f"periods up to {last}; 'sozialradar train {job}' assigns the new one", "period", period)
         if row is None:
             raise ApiError(404, "no_model_input", f"region {region_id!r} has no complete model input in {period}",
                            "region_id", region_id)
@@ -99,6 +105,8 @@ class Context:
             h = self.state.horizon_of(s, horizon)
         except UnknownHorizon as exc:
             raise ApiError(404, "unknown_horizon", str(exc), "horizon", exc.horizon) from None
-        if per not in s.warning_periods():
-            raise ApiError(404, "unknown_period", f"no early warnings for period {per!r}", "period", per)
+        if per not in s.warning_periods():    # an edition imported since the training says so
+            why = unscored(per, s.warning_periods())
+            raise ApiError(404, "unknown_period", why["reason"] if why else f"no early warnings for period {per!r}",
+                           "period", per)
         return per, h, self.state.explain_period(s, per, h)

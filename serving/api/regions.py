@@ -7,6 +7,7 @@ import json
 import pandas as pd
 from fastapi import APIRouter, Query
 
+from models.explanations import unscored
 from serving.api.common import ApiError, Context
 from serving.schemas import GeometryAnswer, Region, RegionList, RegionShape
 
@@ -40,7 +41,10 @@ def router(ctx: Context) -> APIRouter:
                               warning_probability=None if warn is None else float(warn["probability"]),
                               status_rank=int(rank) if rank is not None and pd.notna(rank) else None,
                               **_parent(parents, r.parent_id), **_type(types, r.region_id)))
-        return RegionList(period=period, ranking=ranking, regions=out, warning_note=s.warning_refused.get("text"))
+        # no warning for the period shown: the last training refused, or it predates this edition
+        later = unscored(period, s.warning_periods()) if s.has_warnings and period else None
+        return RegionList(period=period, ranking=ranking, regions=out,
+                          warning_note=s.warning_refused.get("text") or (later or {}).get("text"))
 
     @router.get("/geometry", response_model=GeometryAnswer)
     def geometry(level: str | None = Query(None, max_length=40, description="Ebene; leer: die der Profile")):

@@ -275,7 +275,7 @@ async function select(regionId) {
     parts.push(el("p", { class: "muted", text: !state.has.status
       ? "Keine Frühwarnung: sie sagt eine schlechtere Statusklasse voraus, und für diese Gebiete ist kein " +
         "Statusindex berechnet (es fehlen die Statusindikatoren)."
-      : status === 503
+      : status === 503 || state.warningNote   // refused, or trained before the edition shown
       ? state.warningNote || "Keine Frühwarnung: es ist kein Frühwarnmodell trainiert (sozialradar train early-warning)."
       : "Für dieses Gebiet liegt in diesem Berichtsjahr keine Frühwarnung vor (fehlende oder gesperrte Werte)." }));
   }

@@ -249,3 +249,97 @@ def test_a_horizon_without_a_backtest_is_named_on_the_page(run, pipeline, sample
         assert body["horizons"] == [1, 2] and body["horizons_without_warning"] == {"14": summary.skipped[14]}
     r = client.post("/early_warning", json={"region_ids": [rid], "horizon": 14})
     assert r.status_code == 404 and summary.skipped[14] in r.json()["message"]
+
+
+def _served_copy(run, pipeline, sample_inputs, tmp_path, edition: str | None = None):
+    """The run's store copied with the profiles beside the warnings, as 'features' writes them; with ``edition``
+    the last period's profiles once more under that period (an edition imported after the training)."""
+    import shutil
+
+    settings = run[0]
+    s = settings.model_copy(update={"store": settings.store.model_copy(update={"path": tmp_path / "s.duckdb"})})
+    shutil.copy(settings.store.path, s.store.path)
+    frames = {"feature_values": pipeline.values, "profiles": pipeline.profiles, "model_matrix": pipeline.model}
+    if edition:
+        last = pipeline.profiles["period"].astype(str).max()
+        frames = {k: pd.concat([f, f[f["period"].astype(str) == last].assign(period=edition)], ignore_index=True)
+                  for k, f in frames.items()}
+    with Store(s.store.path) as store:
+        store.upsert_regions(sample_inputs[3], None)
+        for name, frame in frames.items():
+            store.replace_table(name, frame)
+    return s
+
+
+def _service(s):
+    from fastapi.testclient import TestClient
+
+    from ml.catalog import serving_catalog
+    from serving.app import create_app
+    from serving.state import ServiceState
+
+    st = ServiceState(s, serving_catalog(s))
+    st.load()
+    return st.current(), TestClient(create_app(st, s))
+
+
+@SHARES_RUN
+def test_a_refusal_withdraws_the_warnings_of_the_training_before(run, pipeline, sample_inputs, tmp_path):
+    """A training that can test no horizon after one that served: the earlier warnings rest on data or settings the
+    last training could not test. They stay in the store (nothing lost) but are no longer served; the page, the
+    service's API and the export say that they are withdrawn and which model version they came from."""
+    from experiments.export import ExportError, export_table
+    from serving.report import ReportBuilder
+
+    _, summary, _ = run
+    s = _served_copy(run, pipeline, sample_inputs, tmp_path)
+    untestable = s.model_copy(update={"training": s.training.model_copy(update={
+        "early_warning": s.training.early_warning.model_copy(update={"horizons": [14]})})})
+    catalog = sample_inputs[1]
+    with Store(s.store.path) as store:
+        with pytest.raises(EarlyWarningError, match=f"training before \\(model version {summary.model_version}\\) "
+                                                    "is no longer served"):
+            train_early_warning(pipeline.profiles, pipeline.model, pipeline.values, catalog, untestable, store=store)
+        refused = store.table("early_warning_refused")
+        assert refused["withdrawn"].all() and set(refused["withdrawn_version"]) == {summary.model_version}
+        assert {"early_warnings", "early_warning_models"} <= store.tables()     # kept, not served
+        with pytest.raises(ExportError, match="no longer served"):
+            export_table("warnings", store, catalog)
+    snap, client = _service(s)
+    assert snap.warnings is None and snap.horizons == [] and not snap.warning_models
+    rid = str(pipeline.profiles["region_id"].iloc[0])
+    page = ReportBuilder(s, snap).region_page(rid)
+    assert f"Die Frühwarnung des Trainings davor (Modellversion {summary.model_version}) wird nicht mehr" in page
+    r = client.post("/early_warning", json={"region_ids": [rid]})
+    assert r.status_code == 503 and "no longer served" in r.json()["message"]
+    assert "wird nicht mehr ausgegeben" in client.get("/regions").json()["warning_note"]
+
+
+@SHARES_RUN
+def test_an_edition_imported_after_the_training_is_said_to_await_it(run, pipeline, sample_inputs, tmp_path):
+    """Profiles of an edition the early warning was not trained on: the list, the page and the API say that the
+    next training scores it — not that the region's values are missing — and earlier editions keep their warnings."""
+    from serving.report import ReportBuilder
+
+    s = _served_copy(run, pipeline, sample_inputs, tmp_path, edition="2026")
+    last = pipeline.profiles[pipeline.profiles["period"] == "2025"]
+    with Store(s.store.path) as store:      # the types a typology run of the editions up to 2025 stored
+        store.replace_table("types", last[["region_id", "period"]].assign(
+            type=1, description="Typ 1", model_version="1", structure=None, distinct=None))
+    snap, client = _service(s)
+    assert snap.default_period == "2026" and "2025" in snap.warning_periods()
+    note = client.get("/regions").json()["warning_note"]
+    assert note.startswith("Für 2026 liegt noch keine Frühwarnung vor: das Frühwarnmodell wurde mit den Ausgaben bis "
+                           "2025 trainiert")
+    rid = str(pipeline.profiles["region_id"].iloc[0])
+    r = client.get(f"/explain?region_id={rid}")
+    assert r.status_code == 404 and "trained on the editions up to 2025" in r.json()["message"]
+    assert client.get(f"/explain?region_id={rid}&period=2025").status_code == 200
+    page = ReportBuilder(s, snap).region_page(rid)
+    assert "Für 2026 liegt noch keine Frühwarnung vor" in page
+    # the same for the types: the next typology run assigns the new edition
+    assert ("Die Sozialraumtypen wurden mit den Perioden bis 2025 gebildet; 2026 ordnet erst das nächste Training zu"
+            in page)
+    r = client.get(f"/typology?region_id={rid}")
+    assert r.status_code == 404 and "the typology was trained on the periods up to 2025" in r.json()["message"]
+    assert client.get(f"/typology?region_id={rid}&period=2025").json()["type"] == 1

@@ -38,3 +38,24 @@ def test_a_broken_catalog_is_a_job_error(settings, tmp_path):
     broken = settings.model_copy(update={"catalog": settings.catalog.model_copy(update={"indicators": [bad]})})
     with pytest.raises(JobError):
         catalog_for(broken)
+
+
+def test_the_features_job_names_results_that_await_a_new_training(ingested):
+    """New editions in the profiles after a training: the features job names each stored result that ends before
+    them and the command that scores them; a result that reaches the last period, or a refused early warning, is
+    not named."""
+    import pandas as pd
+
+    from experiments.jobs import features_job
+
+    with Store(ingested.store.path) as store:
+        store.replace_table("early_warnings", pd.DataFrame({"region_id": ["x", "x"], "period": ["2022", "2023"]}))
+        store.replace_table("types", pd.DataFrame({"region_id": ["x"], "period": ["2025"]}))
+    result = features_job(ingested)
+    assert result.profiles["period"].max() == "2025"
+    assert ("early warnings reach 2023, the profiles 2025: 'sozialradar train early-warning' scores 2024, 2025"
+            in result.notes)
+    assert not [n for n in result.notes if "Sozialraumtypen" in n or "classes" in n]
+    with Store(ingested.store.path) as store:
+        store.replace_table("early_warning_refused", pd.DataFrame({"horizon": [1]}))
+    assert not [n for n in features_job(ingested).notes if "early warnings reach" in n]

@@ -115,3 +115,27 @@ def test_a_refused_training_is_told_in_counts_a_planner_can_check():
     assert said["reason"] == ("no early warning: the last training found no horizon with an out-of-sample test (2 "
                               "years: too few worsenings; 4 years: no transition over 4 years has an outcome yet)")
     assert "am " not in refusal(untested.drop(columns="refused_at"))["text"].split("Training")[1][:4]
+    # the warnings of a training before are withdrawn: both texts say so, with their model version where registered
+    withdrawn = refusal(untested.assign(withdrawn=True, withdrawn_version="7"))
+    assert withdrawn["text"].endswith("Die Frühwarnung des Trainings davor (Modellversion 7) wird nicht mehr "
+                                      "ausgegeben: sie beruht auf Daten oder Einstellungen, die sich beim letzten "
+                                      "Training nicht prüfen ließen.")
+    assert withdrawn["reason"].endswith("; the early warning of the training before (model version 7) is no longer "
+                                        "served")
+    unregistered = refusal(untested.assign(withdrawn=True, withdrawn_version=""))
+    assert "Die Frühwarnung des Trainings davor wird nicht mehr ausgegeben" in unregistered["text"]
+    assert refusal(untested.assign(withdrawn=False, withdrawn_version=""))["text"] == said["text"]
+
+
+def test_an_edition_after_the_training_is_named_as_such():
+    """A period after the last one with stored warnings is an edition imported since the training: the answer says
+    so and names the command, instead of blaming the region's values; any other period gets None."""
+    from models.explanations import unscored
+
+    said = unscored("2023", {"2019", "2021"})
+    assert said["text"].startswith("Für 2023 liegt noch keine Frühwarnung vor: das Frühwarnmodell wurde mit den "
+                                   "Ausgaben bis 2021 trainiert")
+    assert "'sozialradar train early-warning'" in said["reason"] and "up to 2021" in said["reason"]
+    assert unscored("2021", {"2019", "2021"}) is None and unscored("2017", {"2019", "2021"}) is None
+    assert unscored("2023", set()) is None
+    assert unscored("2024-06", {"2024-03"})["reason"].startswith("no early warnings for period '2024-06'")

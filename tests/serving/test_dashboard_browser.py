@@ -209,3 +209,36 @@ def test_dashboard_of_a_county_without_status_index(shared_data, browser, tmp_pa
         browser.get(base + f"/report?region_id={region['region_id']}")
         text = browser.find_element(By.TAG_NAME, "main").text
         assert "kein Statusindex berechnet" in text and f"Mittel der Gemeinden ({region['parent_name']})" in text
+
+
+def test_dashboard_of_an_edition_the_early_warning_has_not_seen(demo_run, demo_settings, browser, tmp_path):
+    """A new edition's profiles after the early warning's training (the demo's last year once more as 2026): the
+    list shows no warning levels, and a region's detail says that the model was trained on the editions up to 2025
+    and what scores the new one — not that the region's values are missing."""
+    from selenium.webdriver.common.by import By
+
+    import pandas as pd
+
+    from ml.store import Store
+
+    settings = demo_settings.model_copy(update={"store": demo_settings.store.model_copy(
+        update={"path": tmp_path / "store.duckdb"})})
+    shutil.copy(demo_settings.store.path, settings.store.path)
+    with Store(settings.store.path) as store:
+        for name in ("profiles", "model_matrix", "feature_values"):
+            frame = store.table(name)
+            frame["period"] = frame["period"].astype(str)
+            store.replace_table(name, pd.concat([frame, frame[frame["period"] == "2025"].assign(period="2026")],
+                                                ignore_index=True))
+    with served(settings, tmp_path) as base:
+        _, listed = service.call(base, "/regions")
+        assert listed["period"] == "2026" and all(r["warning_level"] is None for r in listed["regions"])
+        browser.get(base + "/dashboard/")
+        wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#regionen tbody tr")) == 53)
+        browser.find_elements(By.CSS_SELECTOR, "#regionen tbody button")[0].click()
+        wait(browser, lambda d: "Frühwarn" in d.find_element(By.ID, "detail-inhalt").text)
+        detail = browser.find_element(By.ID, "detail-inhalt").text
+        assert ("Für 2026 liegt noch keine Frühwarnung vor: das Frühwarnmodell wurde mit den Ausgaben bis 2025 "
+                "trainiert") in detail
+        assert "fehlende oder gesperrte" not in detail
+        shot(browser, "dashboard_new_edition.png")
