@@ -111,8 +111,8 @@ TRAIN_COMMANDS = {"early_warnings": "early-warning", "classes": "classifier", "t
 
 def awaiting_training(store, profiles: pd.DataFrame) -> list[str]:
     """Notes on stored training results (every period the training saw) that end before the profiles' last
-    period — editions imported since the training: the service says they await it, and the analyst hears it here
-    first."""
+    period, and on forecasts that start at or before it — editions imported since those jobs ran: the service says
+    so, and the analyst hears it here first."""
     tables = store.tables()
     periods = sorted(set(profiles["period"].astype(str)))
     notes = []
@@ -124,6 +124,12 @@ def awaiting_training(store, profiles: pd.DataFrame) -> list[str]:
         if newer:
             notes.append(f"{what} reach {scored.max()}, the profiles {periods[-1]}: 'sozialradar train "
                          f"{TRAIN_COMMANDS[table]}' scores {', '.join(newer)}")
+    if "forecasts" in tables and periods:      # annual forecasts that start at or before a published year
+        years = store.table("forecasts")["period"].astype(str)
+        years = years[years.str.len() == 4]
+        if len(years) and years.min() <= periods[-1]:
+            notes.append(f"the forecasts start at {years.min()}, the profiles reach {periods[-1]}: 'sozialradar "
+                         "forecast' forecasts from the new edition")
     return notes
 
 

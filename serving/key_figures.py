@@ -2,7 +2,7 @@
 own reason: none of the status index's indicators in the period, a small area whose values are withheld, a
 withheld or missing value — never a guess. Also the note on a forecast interval that the API and the page share
 (:func:`interval_note`): not reliable, or not checked; and the data note on values estimated in the years a
-trend line shows (:func:`estimated_before`)."""
+trend line shows (:func:`estimated_before`); the levels' German nouns."""
 
 from __future__ import annotations
 
@@ -17,6 +17,15 @@ from serving.state import withheld
 
 if TYPE_CHECKING:
     from serving.report import ReportBuilder
+
+LEVEL_PLURAL = {"land": "Länder", "kreis": "Kreise", "sozialregion": "Sozialregionen", "gemeinde": "Gemeinden",
+                "bezirk": "Bezirke", "prognoseraum": "Prognoseräume", "bezirksregion": "Bezirksregionen",
+                "stadtteil": "Stadtteile", "ortsteil": "Ortsteile", "planungsraum": "Planungsräume"}
+LEVEL_SINGULAR = {level: level.capitalize() for level in LEVEL_PLURAL}   # the German nouns are the ids capitalised
+LEVEL_DATIVE = {"land": "Ländern", "kreis": "Kreisen", "sozialregion": "Sozialregionen", "gemeinde": "Gemeinden",
+                "bezirk": "Bezirken", "prognoseraum": "Prognoseräumen", "bezirksregion": "Bezirksregionen",
+                "stadtteil": "Stadtteilen", "ortsteil": "Ortsteilen", "planungsraum": "Planungsräumen"}
+"""The levels' German nouns, for the pages."""
 
 
 def _small(row: pd.Series, settings: Settings) -> bool:
@@ -90,6 +99,15 @@ def no_type_reason(settings: Settings, row: pd.Series | None, period: str = "", 
     if withheld(row):
         return "Das Gebiet wird keinem Typ zugeordnet: zu viele seiner Werte sind gesperrt oder fehlen."
     return "Für dieses Gebiet fehlen in dieser Periode Eingangswerte; es wird keinem Typ zugeordnet."
+
+
+def forecast_stand_note(first_year: int, last_shown: int) -> str | None:
+    """The German note on a forecast computed before the last published value (an edition imported since the
+    forecast job ran): from which stand it is, and what brings the new values in; None for a current one."""
+    if first_year > last_shown:
+        return None
+    return (f"Prognose vom Stand {first_year - 1}: die seither veröffentlichten Werte bis {last_shown} gehen erst in "
+            "die nächste Prognose ein (sozialradar forecast)")
 
 
 def interval_note(reliable: bool | None, has_interval: bool) -> str | None:

@@ -30,7 +30,8 @@ from ml.config import Settings
 from ml.formatting import de, percent
 from models.explanations import group_name, unscored, years_ahead
 from models.forecast_models import MODEL_NAMES
-from serving.key_figures import estimated_before, interval_note, key_figures, no_profile_reason, no_type_reason
+from serving.key_figures import (LEVEL_DATIVE, LEVEL_PLURAL, LEVEL_SINGULAR, estimated_before, forecast_stand_note,
+                                 interval_note, key_figures, no_profile_reason, no_type_reason)
 from serving.charts import dimension_bars, fan_chart, sparkline
 from serving.comparison import Comparison
 from serving.demography import planning
@@ -40,13 +41,6 @@ TEMPLATES = Path(__file__).with_name("templates")
 LEVEL_TEXT = {"keine": "keine Auffälligkeit", "beobachten": "beobachten", "Warnung": "Warnung", "akut": "akut"}
 FLAG_TEXT = {"suppressed": "gesperrt (kleine Zahlen)", "imputed": "ergänzt (geschätzt aus Vergleichsgebieten)",
              "estimated": "geschätzt"}
-LEVEL_PLURAL = {"land": "Länder", "kreis": "Kreise", "sozialregion": "Sozialregionen", "gemeinde": "Gemeinden",
-                "bezirk": "Bezirke", "prognoseraum": "Prognoseräume", "bezirksregion": "Bezirksregionen", "stadtteil": "Stadtteile",
-                "ortsteil": "Ortsteile", "planungsraum": "Planungsräume"}
-LEVEL_SINGULAR = {level: level.capitalize() for level in LEVEL_PLURAL}   # the German nouns are the ids capitalised
-LEVEL_DATIVE = {"land": "Ländern", "kreis": "Kreisen", "sozialregion": "Sozialregionen", "gemeinde": "Gemeinden",
-                "bezirk": "Bezirken", "prognoseraum": "Prognoseräumen", "bezirksregion": "Bezirksregionen", "stadtteil": "Stadtteilen",
-                "ortsteil": "Ortsteilen", "planungsraum": "Planungsräumen"}
 ERROR_TITLES = {400: "Ungültige Anfrage", 404: "Nicht gefunden", 503: "Noch nicht bereit"}
 
 
@@ -283,6 +277,8 @@ class ReportBuilder:
                 note = interval_note(bool(known.all()) if len(known) else None, last["lo80"] is not None)
                 if note:      # one sentence with the others: joined by ';', so in lower case
                     sentence.append(note[0].lower() + note[1:].rstrip("."))
+                earlier = shown and forecast_stand_note(forecast[0]["year"], shown[-1][0])   # a new edition since
+                sentence += [earlier] if earlier else []
             elif hidden:
                 sentence.append("Prognose nicht veröffentlicht, weil der letzte Wert gesperrt ist")
             if gaps:

@@ -51,11 +51,17 @@ def test_the_features_job_names_results_that_await_a_new_training(ingested):
     with Store(ingested.store.path) as store:
         store.replace_table("early_warnings", pd.DataFrame({"region_id": ["x", "x"], "period": ["2022", "2023"]}))
         store.replace_table("types", pd.DataFrame({"region_id": ["x"], "period": ["2025"]}))
+        store.replace_table("forecasts", pd.DataFrame({"region_id": ["x"] * 3, "period": ["2024-12", "2025", "2026"]}))
     result = features_job(ingested)
     assert result.profiles["period"].max() == "2025"
     assert ("early warnings reach 2023, the profiles 2025: 'sozialradar train early-warning' scores 2024, 2025"
             in result.notes)
     assert not [n for n in result.notes if "Sozialraumtypen" in n or "classes" in n]
+    assert ("the forecasts start at 2025, the profiles reach 2025: 'sozialradar forecast' forecasts from the new "
+            "edition") in result.notes
+    with Store(ingested.store.path) as store:       # forecasts from the last edition on are current
+        store.replace_table("forecasts", pd.DataFrame({"region_id": ["x"] * 2, "period": ["2025-12", "2026"]}))
+    assert not [n for n in features_job(ingested).notes if "forecasts start" in n]
     with Store(ingested.store.path) as store:
         store.replace_table("early_warning_refused", pd.DataFrame({"horizon": [1]}))
     assert not [n for n in features_job(ingested).notes if "early warnings reach" in n]

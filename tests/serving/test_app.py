@@ -424,3 +424,11 @@ def test_dashboard_is_served(client):
     assert client.get("/dashboard/dashboard.css").status_code == 200
     # the page itself does not reach the network beyond its own service
     assert "http://" not in page.text.replace('xmlns="http://www.w3.org/2000/svg"', "")
+
+
+def test_a_forecast_from_before_the_last_published_value_says_its_stand():
+    from serving.key_figures import forecast_stand_note
+
+    assert forecast_stand_note(2026, 2025) is None
+    assert forecast_stand_note(2024, 2025) == ("Prognose vom Stand 2023: die seither veröffentlichten Werte bis 2025 "
+                                               "gehen erst in die nächste Prognose ein (sozialradar forecast)")

@@ -242,3 +242,9 @@ def test_dashboard_of_an_edition_the_early_warning_has_not_seen(demo_run, demo_s
                 "trainiert") in detail
         assert "fehlende oder gesperrte" not in detail
         shot(browser, "dashboard_new_edition.png")
+        # the region's page says the same, and that its forecasts are of the stand before the new edition
+        browser.get(base + f"/report?region_id={listed['regions'][0]['region_id']}")
+        text = browser.find_element(By.TAG_NAME, "main").text
+        assert "Für 2026 liegt noch keine Frühwarnung vor" in text
+        assert ("Prognose vom Stand 2025: die seither veröffentlichten Werte bis 2026 gehen erst in die nächste "
+                "Prognose ein (sozialradar forecast)") in text
