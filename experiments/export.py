@@ -109,6 +109,9 @@ def export_forecasts(tables: dict[str, pd.DataFrame], catalog: Catalog, period: 
     out = pd.DataFrame({"Gebiet": f["region_id"], "Name": f["region_id"].map(names),
                         "Merkmal": f["indicator_id"].map(lambda i: catalog[i].name if i in catalog else i),
                         "Jahr": f["period"], "Verfahren": f["model"]})
+    if "h" in f:    # the last period the forecast rests on: a forecast from before a new edition shows it
+        out.insert(4, "Stand", [str(pd.Period(str(p), freq="Y" if len(str(p)) == 4 else "M") - int(h))
+                                for p, h in zip(f["period"], f["h"])])
     for col, label in (("yhat", "Prognose"), ("lo80", "80 % von"), ("hi80", "80 % bis"), ("lo95", "95 % von"),
                        ("hi95", "95 % bis")):
         out[label] = f[col].round(4).astype(object).where(~hidden, SUPPRESSED)

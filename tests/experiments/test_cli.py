@@ -222,6 +222,12 @@ def test_export_every_kind(demo_run, tmp_path):
     f = pd.read_csv(tmp_path / "f.csv", sep=";", decimal=",", encoding="utf-8-sig", dtype=str)
     assert {"Prognose", "80 % von", "95 % bis", "Intervall verlässlich"} <= set(f.columns) and len(f) > 100
     assert set(f["Intervall verlässlich"]) <= {"ja", "nein"}
+    # the stand each forecast rests on: the series' last value, the demo's last year or the year before it where
+    # that is withheld (a small Gemeinde's count), and the last month for the monthly series
+    annual = f[f["Jahr"].str.len() == 4]
+    assert set(annual["Stand"]) == {"2024", "2025"} and (annual["Stand"] == "2025").mean() > 0.8
+    assert (annual["Jahr"].astype(int) > annual["Stand"].astype(int)).all()
+    assert set(f.loc[f["Jahr"].str.len() == 7, "Stand"]) == {"2025-12"}
     # the projection: every Gemeinde, group and year; small counts withheld
     run(["export", "projection", "--period", "2030", "--out", str(tmp_path / "b.csv")], env)
     b = pd.read_csv(tmp_path / "b.csv", sep=";", decimal=",", encoding="utf-8-sig", dtype=str)
