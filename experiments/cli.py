@@ -770,7 +770,8 @@ def store_group() -> None:
 @store_group.command("info")
 @click.pass_context
 def store_info(ctx: click.Context) -> None:
-    """Show what the store holds: regions, indicators, observations, imports, quarantine."""
+    """Show what the store holds: regions, indicators, observations, imports, quarantine, and how far the
+    profiles and the jobs' results reach."""
     from ml.store import Store, StoreError
     import pandas as pd
 
@@ -779,6 +780,9 @@ def store_info(ctx: click.Context) -> None:
         with Store(settings.store.path, read_only=True) as store:
             info = store.info()
             imports = store.imports(10)
+            from experiments.jobs import results_summary
+
+            results = results_summary(store, info["annual_periods"][1])
     except StoreError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"store: {info['path']} ({info['size_bytes'] / 1e6:.1f} MB)")
@@ -790,6 +794,8 @@ def store_info(ctx: click.Context) -> None:
     click.echo(f"periods: annual {lo}..{hi}" + (f", monthly {mlo}..{mhi}" if mlo else ""))
     click.echo(f"imports: {info['imports']}, quarantined rows: {info['quarantined_rows']:,}, "
                f"recorded value changes: {info['changes_recorded']:,}")
+    for line in results:
+        click.echo(line)
     if not imports.empty:
         click.echo("last imports:")
         with pd.option_context("display.width", 160, "display.max_colwidth", 50):

@@ -133,6 +133,35 @@ def awaiting_training(store, profiles: pd.DataFrame) -> list[str]:
     return notes
 
 
+def results_summary(store, observed_until: str | None) -> list[str]:
+    """What the jobs stored and how far it reaches, for ``store info``: the profiles' periods (and whether newer
+    observations await 'features'), each trained result's periods, a refused early warning, the forecasts' years,
+    and the notes of :func:`awaiting_training`."""
+    tables = store.tables()
+    if "profiles" not in tables:
+        return ["profiles: none yet ('sozialradar features' builds them)"]
+    profiles = store.table("profiles")
+    periods = sorted(set(profiles["period"].astype(str)))
+    if not periods:
+        return ["profiles: none yet ('sozialradar features' builds them)"]
+    lines = [f"profiles: {periods[0]}..{periods[-1]}, {profiles['region_id'].nunique():,} regions"]
+    if observed_until and observed_until > periods[-1]:
+        lines.append(f"  the observations reach {observed_until}: 'sozialradar features' builds the profiles of the "
+                     "newer periods")
+    for table, what in AWAITING.items():
+        if table in tables:
+            got = store.table(table)["period"].astype(str)
+            refused = table == "early_warnings" and "early_warning_refused" in tables
+            lines.append(f"{what}: {got.min()}..{got.max()}" + (" (withdrawn: the last training refused)"
+                                                                 if refused else ""))
+    if "early_warnings" not in tables and "early_warning_refused" in tables:
+        lines.append("early warnings: none (the last training refused: no horizon could be tested)")
+    if "forecasts" in tables:
+        got = store.table("forecasts")["period"].astype(str)
+        lines.append(f"forecasts: {got.min()}..{got.max()}")
+    return lines + [f"  {note}" for note in awaiting_training(store, profiles)]
+
+
 def write_lebenslagen(store, matrix: pd.DataFrame, catalog, settings: Settings) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The Belastungsindizes per Lebenslage for every region and period, and their sensitivity in the latest
     period, into ``store`` (tables ``lebenslagen``, ``lebenslagen_checks``)."""

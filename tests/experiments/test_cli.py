@@ -41,6 +41,7 @@ def test_generate_ingest_info(tmp_path, env):
     assert "nothing changed" in out
     out = run(["store", "info"], env)
     assert "regions: 61" in out and "observations: 112,730" in out and "monthly 2010-01..2025-12" in out
+    assert "profiles: none yet ('sozialradar features' builds them)" in out
 
 
 def test_generate_is_deterministic_and_matches_embedded_sample(tmp_path, env):

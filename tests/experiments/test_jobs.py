@@ -59,9 +59,21 @@ def test_the_features_job_names_results_that_await_a_new_training(ingested):
     assert not [n for n in result.notes if "Sozialraumtypen" in n or "classes" in n]
     assert ("the forecasts start at 2025, the profiles reach 2025: 'sozialradar forecast' forecasts from the new "
             "edition") in result.notes
+    # 'store info' says the same, with how far each result reaches and what newer observations await
+    from experiments.jobs import results_summary
+
+    with Store(ingested.store.path, read_only=True) as store:
+        lines = results_summary(store, "2026")
+    assert lines[:2] == ["profiles: 2010..2025, 53 regions", "  the observations reach 2026: 'sozialradar features' "
+                                                              "builds the profiles of the newer periods"]
+    assert {"early warnings: 2022..2023", "the Sozialraumtypen: 2025..2025", "forecasts: 2024-12..2026",
+            "  early warnings reach 2023, the profiles 2025: 'sozialradar train early-warning' scores 2024, 2025"
+            } <= set(lines)
     with Store(ingested.store.path) as store:       # forecasts from the last edition on are current
         store.replace_table("forecasts", pd.DataFrame({"region_id": ["x"] * 2, "period": ["2025-12", "2026"]}))
     assert not [n for n in features_job(ingested).notes if "forecasts start" in n]
     with Store(ingested.store.path) as store:
         store.replace_table("early_warning_refused", pd.DataFrame({"horizon": [1]}))
     assert not [n for n in features_job(ingested).notes if "early warnings reach" in n]
+    with Store(ingested.store.path, read_only=True) as store:
+        assert "early warnings: 2022..2023 (withdrawn: the last training refused)" in results_summary(store, None)
