@@ -1,8 +1,11 @@
 """Each feature step on a handful of rows, with the expected numbers worked out by hand."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import example, given, settings as hsettings, strategies as st
 
 from features.steps import (
     classify_index, compute_changes, compute_status_index, copied_years, derive_indicators, harmonise_boundaries,
@@ -231,3 +234,57 @@ def test_harmonise_a_count_nobody_reported_stays_missing_not_zero(catalog):
     h = harmonise_boundaries(o, cw, catalog, "einwohner").set_index(["region_id", "indicator_id"])
     assert np.isnan(h.loc[("Y", "hze_faelle"), "value"]) and np.isnan(h.loc[("Y", "sgb2_quote"), "value"])
     assert h.loc[("Z", "hze_faelle"), "value"] == 0        # a reported zero stays zero
+
+
+EDITION = st.sampled_from(["new", "copy", "copy_but_one", "copy_swapped", "few_values", "copy_of_few_values"])
+
+
+@hsettings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(EDITION, EDITION), min_size=2, max_size=5), st.integers(8, 14), st.integers(0, 10 ** 6))
+@example([("new", "new"), ("copy", "copy_swapped"), ("new", "new")], 12, 1).via("a copy, found by both")
+def test_the_features_step_and_the_import_find_the_same_copied_years(tmp_path_factory, editions, n_regions, seed):
+    """One rule in two places: the import names a repeated edition in its report (SQL on the store), the features
+    step keeps it out of the changes (pandas on the observations). On any panel — fresh editions, copies, copies
+    with one region moved or two regions' values swapped, few distinct values — they find the same years."""
+    from ml.config import load_settings
+    from ml.importers import ingest_file
+    from ml.store import Store
+
+    rng = np.random.default_rng(seed)
+    tmp = tmp_path_factory.mktemp("copies")
+    settings = load_settings(env={"SOZIALRADAR_STORE__PATH": str(tmp / "s.duckdb"),
+                                  "SOZIALRADAR_INGEST__REPORT_DIR": str(tmp / "q")})
+    regions = [f"{k:02d}" for k in range(1, n_regions + 1)]
+    rows = []
+    for indicator, kinds in zip(("sgb2_quote", "alq_unter25"), zip(*editions)):
+        values = None
+        for year, kind in zip(range(2015, 2015 + len(kinds)), kinds):
+            if values is None or kind == "new":
+                values = rng.uniform(1, 60, n_regions).round(1)
+            elif kind == "copy_but_one":
+                values = values.copy()
+                values[0] = round(values[0] + 0.3, 1)
+            elif kind == "copy_swapped":
+                values = values.copy()
+                values[[0, 1]] = values[[1, 0]]
+            elif kind == "few_values":
+                values = rng.choice([5.0, 10.0, 15.0], n_regions)
+            rows += [(r, indicator, str(year), v) for r, v in zip(regions, values)]
+    (tmp / "regions.csv").write_text("region_id,name,level\n" + "".join(f"{r},Ort {r},gemeinde\n" for r in regions),
+                                     encoding="utf-8")
+    (tmp / "values.csv").write_text("region_id,indicator_id,period,value\n"
+                                    + "".join(f"{r},{i},{p},{v}\n" for r, i, p, v in rows), encoding="utf-8")
+    with Store(settings.store.path) as store:
+        assert ingest_file(tmp / "regions.csv", store, settings).status == "ok"
+        report = ingest_file(tmp / "values.csv", store, settings)
+        assert report.status == "ok"
+        observations = store.observations()
+    named = set()
+    for note in report.notes:
+        found = re.match(r"the values of (\d{4}) and (\d{4}) are identical in all [\d,]+ regions for ([a-z0-9_, ]+):",
+                         note)
+        if found:
+            named |= {(i, int(found[2])) for i in found[3].split(", ")}
+    assert {(i, y) for i, years in copied_years(observations).items() for y in years} == named
+    if editions == [("new", "new"), ("copy", "copy_swapped"), ("new", "new")]:
+        assert named == {("sgb2_quote", 2016)}
