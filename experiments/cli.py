@@ -171,16 +171,32 @@ def ingest_cmd(ctx: click.Context, paths: tuple[Path, ...], fmt: str, mapping: P
         ctx.exit(1)
 
 
+class _Bar:
+    """A progress bar on standard error, shown from the job's first step on: a job that fails before it starts its
+    work prints its error alone, not a bar's label above it."""
+
+    def __init__(self, label: str):
+        self.label, self.bar = label, None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+    def progress(self, done: int, total: int) -> None:
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr, show_pos=True).__enter__()
+        if self.bar.length != total:
+            self.bar.length = total
+        self.bar.update(done - self.bar.pos)
+
+
 def _bar(label: str):
-    """A progress bar on standard error and its (done, total) callback for a job."""
-    bar = click.progressbar(length=1, label=label, file=sys.stderr, show_pos=True)
-
-    def progress(done: int, total: int) -> None:
-        if bar.length != total:
-            bar.length = total
-        bar.update(done - bar.pos)
-
-    return bar, progress
+    """A progress bar (see :class:`_Bar`) and its (done, total) callback for a job."""
+    bar = _Bar(label)
+    return bar, bar.progress
 
 
 def _job(call, *args, **kwargs):

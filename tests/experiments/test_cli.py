@@ -175,6 +175,7 @@ def test_features_errors(tmp_path, env):
     run(["ingest", str(SAMPLE_DIR / "regions.csv")], env)
     out = CliRunner().invoke(main, ["features"], env=dict(env, SOZIALRADAR_FEATURES__LEVEL="planungsraum"))
     assert out.exit_code == 1 and "no regions at level 'planungsraum'" in out.output
+    assert out.output.startswith("Error: ")      # no progress bar's label before the job began its work
     bad = tmp_path / "cw.csv"
     bad.write_text("old_id,new_id,weight\na,b,2\n", encoding="utf-8")
     out = CliRunner().invoke(main, ["features", "--crosswalk", str(bad)], env=env)
