@@ -69,11 +69,12 @@ def test_the_features_job_names_results_that_await_a_new_training(ingested):
     assert {"early warnings: 2022..2023", "the Sozialraumtypen: 2025..2025", "forecasts: 2024-12..2026",
             "  early warnings reach 2023, the profiles 2025: 'sozialradar train early-warning' scores 2024, 2025"
             } <= set(lines)
+    from experiments.jobs import awaiting_training
+
     with Store(ingested.store.path) as store:       # forecasts from the last edition on are current
         store.replace_table("forecasts", pd.DataFrame({"region_id": ["x"] * 2, "period": ["2025-12", "2026"]}))
-    assert not [n for n in features_job(ingested).notes if "forecasts start" in n]
+        assert not [n for n in awaiting_training(store, result.profiles) if "forecasts start" in n]
     with Store(ingested.store.path) as store:
         store.replace_table("early_warning_refused", pd.DataFrame({"horizon": [1]}))
-    assert not [n for n in features_job(ingested).notes if "early warnings reach" in n]
-    with Store(ingested.store.path, read_only=True) as store:
+        assert not [n for n in awaiting_training(store, result.profiles) if "early warnings reach" in n]
         assert "early warnings: 2022..2023 (withdrawn: the last training refused)" in results_summary(store, None)

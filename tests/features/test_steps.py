@@ -239,7 +239,7 @@ def test_harmonise_a_count_nobody_reported_stays_missing_not_zero(catalog):
 EDITION = st.sampled_from(["new", "copy", "copy_but_one", "copy_swapped", "few_values", "copy_of_few_values"])
 
 
-@hsettings(max_examples=25, deadline=None)
+@hsettings(max_examples=12, deadline=None)
 @given(st.lists(st.tuples(EDITION, EDITION), min_size=2, max_size=5), st.integers(8, 14), st.integers(0, 10 ** 6))
 @example([("new", "new"), ("copy", "copy_swapped"), ("new", "new")], 12, 1).via("a copy, found by both")
 def test_the_features_step_and_the_import_find_the_same_copied_years(tmp_path_factory, editions, n_regions, seed):
