@@ -629,10 +629,24 @@ def export_cmd(ctx: click.Context, kind: str, out: Path, period: str | None, hor
     try:
         with Store(settings.store.path, threads=settings.store.threads, read_only=True) as store:
             frame = export_table(kind, store, _catalog_with_extensions(settings), period, horizon)
+            older = _older_than_profiles(store, kind)
         write_table(frame, out)
     except (ExportError, StoreError, FileFormatError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{out}: {len(frame):,} rows × {frame.shape[1]} columns ({kind})")
+    for note in older:
+        click.secho(f"note: {note}", fg="yellow", err=True)
+
+
+def _older_than_profiles(store, kind: str) -> list[str]:
+    """The notes of :func:`experiments.jobs.awaiting_training` on the exported results: warnings or forecasts
+    from before a new edition are exported as they are, and the command says so."""
+    from experiments.jobs import awaiting_training
+
+    start = {"warnings": "early warnings reach", "forecasts": "the forecasts start"}.get(kind)
+    if start is None or "profiles" not in store.tables():
+        return []
+    return [n for n in awaiting_training(store, store.table("profiles")) if n.startswith(start)]
 
 
 @main.command("geometry")

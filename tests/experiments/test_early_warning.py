@@ -343,3 +343,14 @@ def test_an_edition_imported_after_the_training_is_said_to_await_it(run, pipelin
     r = client.get(f"/typology?region_id={rid}")
     assert r.status_code == 404 and "the typology was trained on the periods up to 2025" in r.json()["message"]
     assert client.get(f"/typology?region_id={rid}&period=2025").json()["type"] == 1
+    # the export writes the warnings there are (2025's) and says that 2026 awaits the training
+    from click.testing import CliRunner
+
+    from experiments.cli import main
+
+    out = CliRunner().invoke(main, ["export", "warnings", "--out", str(tmp_path / "w.csv")],
+                             env={"SOZIALRADAR_STORE__PATH": str(s.store.path)})
+    assert out.exit_code == 0, out.output
+    assert set(pd.read_csv(tmp_path / "w.csv", sep=";", dtype=str, encoding="utf-8-sig")["Jahr"]) == {"2025"}
+    assert ("note: early warnings reach 2025, the profiles 2026: 'sozialradar train early-warning' scores 2026"
+            in out.output)
