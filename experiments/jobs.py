@@ -148,12 +148,21 @@ def results_summary(store, observed_until: str | None) -> list[str]:
     if observed_until and observed_until > periods[-1]:
         lines.append(f"  the observations reach {observed_until}: 'sozialradar features' builds the profiles of the "
                      "newer periods")
+    refusals = (store.table(REFUSALS).set_index("job") if REFUSALS in tables
+                else pd.DataFrame(columns=["reason", "refused_at"]))
     for table, what in AWAITING.items():
+        job = TRAIN_COMMANDS[table]
         if table in tables:
             got = store.table(table)["period"].astype(str)
             refused = table == "early_warnings" and "early_warning_refused" in tables
             lines.append(f"{what}: {got.min()}..{got.max()}" + (" (withdrawn: the last training refused)"
                                                                  if refused else ""))
+        elif job in refusals.index:
+            lines.append(f"{what}: none")
+        if job in refusals.index:     # a champion's results before the refusal stay served
+            r = refusals.loc[job]
+            lines.append(f"  the last training refused ({pd.Timestamp(r['refused_at']):%Y-%m-%d}): {r['reason']}"
+                         + ("; the results above are the champion's before it" if table in tables else ""))
     if "early_warnings" not in tables and "early_warning_refused" in tables:
         lines.append("early warnings: none (the last training refused: no horizon could be tested)")
     if "forecasts" in tables:
@@ -220,11 +229,34 @@ def _train(train, settings: Settings, with_values: bool = False, **kwargs):
         if with_values:
             kwargs["values"] = store.table("feature_values") if "feature_values" in tables else None
     catalog = catalog_for(settings)
+    job = train.__name__.removeprefix("train_")
     try:
         with _store(settings) as store:
-            return train(profiles, matrix, catalog, settings, store=store, **kwargs)
+            result = train(profiles, matrix, catalog, settings, store=store, **kwargs)
+            _record_refusal(store, job, None)
+            return result
     except TrainingError as exc:
+        with _store(settings) as store:     # the champion's results stay served; 'store info' names the refusal
+            _record_refusal(store, job, str(exc))
         raise JobError(str(exc)) from None
+
+
+REFUSALS = "training_refused"
+"""The store table of the last refusal per training job (classifier, typology): job, reason, refused_at; a run
+that trains removes its job's row."""
+
+
+def _record_refusal(store, job: str, reason: str | None) -> None:
+    rows = store.table(REFUSALS) if REFUSALS in store.tables() else pd.DataFrame(columns=["job", "reason",
+                                                                                        "refused_at"])
+    rows = rows[rows["job"] != job]
+    if reason is not None:
+        rows = pd.concat([rows, pd.DataFrame({"job": [job], "reason": [reason],
+                                              "refused_at": [pd.Timestamp.now().floor("s")]})], ignore_index=True)
+    if len(rows):
+        store.replace_table(REFUSALS, rows)
+    elif REFUSALS in store.tables():
+        store.drop_table(REFUSALS)
 
 
 def classifier_job(settings: Settings, progress: Progress | None = None):

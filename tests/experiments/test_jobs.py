@@ -78,3 +78,23 @@ def test_the_features_job_names_results_that_await_a_new_training(ingested):
         store.replace_table("early_warning_refused", pd.DataFrame({"horizon": [1]}))
         assert not [n for n in awaiting_training(store, result.profiles) if "early warnings reach" in n]
         assert "early warnings: 2022..2023 (withdrawn: the last training refused)" in results_summary(store, None)
+    # a training that refuses is named with its reason; the champion's results before it stay; a run that trains
+    # removes the record
+    from experiments.jobs import typology_job
+
+    tracked = ingested.model_copy(update={"tracking": ingested.tracking.model_copy(
+        update={"uri": f"sqlite:///{ingested.store.path.parent}/mlflow.db"})})
+    one = tracked.model_copy(update={"training": tracked.training.model_copy(update={
+        "typology": tracked.training.typology.model_copy(update={"features": ["anteil_65plus"]})})})
+    with pytest.raises(JobError, match="the typology needs at least two indicators"):
+        typology_job(one)
+    with Store(ingested.store.path, read_only=True) as store:
+        lines = results_summary(store, None)
+        assert store.table("training_refused")["job"].tolist() == ["typology"]
+    said = lines[lines.index("the Sozialraumtypen: 2025..2025") + 1]
+    assert said.startswith("  the last training refused (") and "the typology needs at least two indicators" in said
+    assert said.endswith("; the results above are the champion's before it")
+    typology_job(tracked)
+    with Store(ingested.store.path, read_only=True) as store:
+        assert "training_refused" not in store.tables()
+        assert not [line for line in results_summary(store, None) if "refused (" in line]
