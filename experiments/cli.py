@@ -643,10 +643,11 @@ def _older_than_profiles(store, kind: str) -> list[str]:
     from before a new edition are exported as they are, and the command says so."""
     from experiments.jobs import awaiting_training
 
-    start = {"warnings": "early warnings reach", "forecasts": "the forecasts start"}.get(kind)
-    if start is None or "profiles" not in store.tables():
+    table = {"warnings": "early_warnings", "forecasts": "forecasts"}.get(kind)
+    if table is None or "profiles" not in store.tables():
         return []
-    return [n for n in awaiting_training(store, store.table("profiles")) if n.startswith(start)]
+    note = awaiting_training(store, store.table("profiles")).get(table)
+    return [note] if note else []
 
 
 @main.command("geometry")

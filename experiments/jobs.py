@@ -97,7 +97,7 @@ def features_job(settings: Settings, engine: str | None = None, crosswalk: Path 
             [(i, str(y)) for i, years in result.copies.items() for y in years], columns=["indicator_id", "period"]))
         result.warning_inputs = write_warning_inputs(store, result, catalog, settings)
         result.lebenslagen, result.lebenslagen_checks = write_lebenslagen(store, result.model, catalog, settings)
-        result.notes.extend(awaiting_training(store, result.profiles))
+        result.notes.extend(awaiting_training(store, result.profiles).values())
     for name, frame in (("values", result.values), ("profiles", result.profiles), ("model_matrix", result.model)):
         write_parquet(frame, settings.features.output_dir / f"{name}.parquet")
     return result
@@ -109,27 +109,28 @@ AWAITING = {"early_warnings": "early warnings", "classes": "the classifier's cla
 TRAIN_COMMANDS = {"early_warnings": "early-warning", "classes": "classifier", "types": "typology"}
 
 
-def awaiting_training(store, profiles: pd.DataFrame) -> list[str]:
+def awaiting_training(store, profiles: pd.DataFrame) -> dict[str, str]:
     """Notes on stored training results (every period the training saw) that end before the profiles' last
     period, and on forecasts that start at or before it — editions imported since those jobs ran: the service says
-    so, and the analyst hears it here first."""
+    so, and the analyst hears it here first. Store table (``early_warnings``, ``classes``, ``types``,
+    ``forecasts``) → its note."""
     tables = store.tables()
     periods = sorted(set(profiles["period"].astype(str)))
-    notes = []
+    notes = {}
     for table, what in AWAITING.items():
         if table not in tables or (table == "early_warnings" and "early_warning_refused" in tables):
             continue
         scored = store.table(table)["period"].astype(str)
         newer = [p for p in periods if len(scored) and p > scored.max()]
         if newer:
-            notes.append(f"{what} reach {scored.max()}, the profiles {periods[-1]}: 'sozialradar train "
-                         f"{TRAIN_COMMANDS[table]}' scores {', '.join(newer)}")
+            notes[table] = (f"{what} reach {scored.max()}, the profiles {periods[-1]}: 'sozialradar train "
+                            f"{TRAIN_COMMANDS[table]}' scores {', '.join(newer)}")
     if "forecasts" in tables and periods:      # annual forecasts that start at or before a published year
         years = store.table("forecasts")["period"].astype(str)
         years = years[years.str.len() == 4]
         if len(years) and years.min() <= periods[-1]:
-            notes.append(f"the forecasts start at {years.min()}, the profiles reach {periods[-1]}: 'sozialradar "
-                         "forecast' forecasts from the new edition")
+            notes["forecasts"] = (f"the forecasts start at {years.min()}, the profiles reach {periods[-1]}: "
+                                  "'sozialradar forecast' forecasts from the new edition")
     return notes
 
 
@@ -168,7 +169,7 @@ def results_summary(store, observed_until: str | None) -> list[str]:
     if "forecasts" in tables:
         got = store.table("forecasts")["period"].astype(str)
         lines.append(f"forecasts: {got.min()}..{got.max()}")
-    return lines + [f"  {note}" for note in awaiting_training(store, profiles)]
+    return lines + [f"  {note}" for note in awaiting_training(store, profiles).values()]
 
 
 def write_lebenslagen(store, matrix: pd.DataFrame, catalog, settings: Settings) -> tuple[pd.DataFrame, pd.DataFrame]:

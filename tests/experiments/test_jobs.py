@@ -73,10 +73,10 @@ def test_the_features_job_names_results_that_await_a_new_training(ingested):
 
     with Store(ingested.store.path) as store:       # forecasts from the last edition on are current
         store.replace_table("forecasts", pd.DataFrame({"region_id": ["x"] * 2, "period": ["2025-12", "2026"]}))
-        assert not [n for n in awaiting_training(store, result.profiles) if "forecasts start" in n]
+        assert "forecasts" not in awaiting_training(store, result.profiles)
     with Store(ingested.store.path) as store:
         store.replace_table("early_warning_refused", pd.DataFrame({"horizon": [1]}))
-        assert not [n for n in awaiting_training(store, result.profiles) if "early warnings reach" in n]
+        assert "early_warnings" not in awaiting_training(store, result.profiles)
         assert "early warnings: 2022..2023 (withdrawn: the last training refused)" in results_summary(store, None)
     # a training that refuses is named with its reason; the champion's results before it stay; a run that trains
     # removes the record
