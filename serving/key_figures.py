@@ -1,19 +1,22 @@
-"""A region page's key figures (residents, status and dynamics index) and, where a figure is missing, the region's
-own reason: none of the status index's indicators in the period, a small area whose values are withheld, a
+"""A region page's key figures (residents, status and dynamics index), its type and class, and, where one is missing,
+the region's own reason: none of the status index's indicators in the period, a small area whose values are withheld, a
 withheld or missing value — never a guess. Also the note on a forecast interval that the API and the page share
 (:func:`interval_note`): not reliable, or not checked; and the data note on values estimated in the years a
-trend line shows (:func:`estimated_before`); the levels' German nouns."""
+trend line shows (:func:`estimated_before`); the levels' German nouns; what is said where the last training of the
+classifier or the typology refused (:func:`refused_training`)."""
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from ml.config import Settings
-from ml.formatting import de
+from ml.formatting import de, percent
 from models.forecasting import UNCHECKED_NOTE, UNRELIABLE_NOTE
-from serving.state import withheld
+from serving.state import Snapshot, stored_row, withheld
 
 if TYPE_CHECKING:
     from serving.report import ReportBuilder
@@ -99,6 +102,75 @@ def no_type_reason(settings: Settings, row: pd.Series | None, period: str = "", 
     if withheld(row):
         return "Das Gebiet wird keinem Typ zugeordnet: zu viele seiner Werte sind gesperrt oder fehlen."
     return "Für dieses Gebiet fehlen in dieser Periode Eingangswerte; es wird keinem Typ zugeordnet."
+
+
+REFUSED_JOBS = {"classifier": ("des Klassifikators", "Klassen", "classes"),
+                "typology": ("der Typisierung", "Sozialraumtypen", "types")}
+
+
+def refused_training(snap: Snapshot, job: str) -> dict[str, str] | None:
+    """What the service says when the last training of ``job`` (classifier, typology) refused (the store's
+    ``training_refused``): ``reason`` in English for the API, ``text`` in German for the page and the dashboard.
+    The results of a training before stay served (the refusal concerns the new run's data or settings, not the
+    champion), and both say that they are shown; None when the last training did not refuse."""
+    table = snap.training_refused
+    rows = table[table["job"] == job] if table is not None and len(table) else None
+    if rows is None or rows.empty or job not in REFUSED_JOBS:
+        return None
+    genitive, plural, results = REFUSED_JOBS[job]
+    when = pd.Timestamp(rows["refused_at"].iloc[0])
+    served = getattr(snap, results)
+    version = str(served["model_version"].iloc[0]) if served is not None and len(served) else None
+    cause = str(rows["reason"].iloc[0])
+    if version is None:
+        return {"reason": f"no {results}: the last training of the {job} ({when:%Y-%m-%d}) refused: {cause}",
+                "text": f"Das letzte Training {genitive} am {when:%d.%m.%Y} wurde abgelehnt; deshalb liegen keine "
+                        f"{plural} vor. Den Grund nennt „sozialradar store info“."}
+    return {"reason": f"the last training of the {job} ({when:%Y-%m-%d}) refused: {cause}; the {results} served are "
+                      f"those of the training before (model version {version})",
+            "text": f"Das letzte Training {genitive} am {when:%d.%m.%Y} wurde abgelehnt; gezeigt werden die {plural} "
+                    f"des Trainings davor (Modellversion {version}). Den Grund nennt „sozialradar store info“."}
+
+
+def type_section(b: "ReportBuilder", region_id: str, period: str, row: pd.Series | None) -> dict:
+    """{'type', 'description'} of the region as the typology job stored it, or {'message'} saying why it has
+    none."""
+    refused = refused_training(b.snap, "typology")     # the types of the training before stay served
+    if b.snap.types is None:
+        return {"message": refused["text"] if refused else "Es liegt keine Typisierung vor."}
+    note = refused and refused["text"]
+    found = None if withheld(row) else stored_row(b.snap.types, region_id, period)
+    if found is None:      # an edition after the typology's last period says so
+        return {"message": no_type_reason(b.settings, row, period, str(b.snap.types["period"].max())),
+                "note": note}
+    return {"type": int(found["type"]), "description": str(found["description"]), "note": note,
+            "compared": b.compare.label(region_id).replace("Mittel", "Durchschnitt", 1),
+            # groups or a continuum cut into sections (a store written before the check has none)
+            "structure": found["structure"] if isinstance(found.get("structure"), str) else None,
+            "distinct": bool(found["distinct"]) if isinstance(found.get("distinct"), (bool, np.bool_)) else None}
+
+
+def class_section(b: "ReportBuilder", region_id: str, period: str, row: pd.Series | None) -> dict | None:
+    """The classifier's stored class with its probability, the next class and why (German), or None when
+    the store holds no classes for the region and period ({'message'} when its only training refused)."""
+    refused = refused_training(b.snap, "classifier")   # the classes of the training before stay served
+    if b.snap.classes is None:
+        return {"message": refused["text"]} if refused else None
+    if withheld(row):
+        return None
+    found = stored_row(b.snap.classes, region_id, period)
+    if found is None:
+        return None
+    probs = json.loads(found["probabilities"])
+    pred = str(found["prediction"])
+    out = {"prediction": pred, "probability": percent(probs.get(pred)) if pred in probs else None}
+    out.update({k: found[k] if isinstance(found.get(k), str) else None
+                for k in ("next_class", "why", "comparison", "served_by", "target")})
+    # the page says so when the prototype model lost to the usual classifiers (and which one answers instead)
+    out["prototypes"], out["weaker"] = bool(found.get("lvq_served", True)), "weniger treffsicher" in (
+        out["comparison"] or "")
+    out["note"] = refused and refused["text"]
+    return out
 
 
 def forecast_stand_note(first_year: int, last_shown: int) -> str | None:

@@ -13,14 +13,12 @@ reaches a page.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
@@ -30,12 +28,12 @@ from ml.config import Settings
 from ml.formatting import de, percent
 from models.explanations import group_name, unscored, years_ahead
 from models.forecast_models import MODEL_NAMES
-from serving.key_figures import (LEVEL_DATIVE, LEVEL_PLURAL, LEVEL_SINGULAR, estimated_before, forecast_stand_note,
-                                 interval_note, key_figures, no_profile_reason, no_type_reason)
+from serving.key_figures import (LEVEL_DATIVE, LEVEL_PLURAL, LEVEL_SINGULAR, class_section, estimated_before,
+                                 forecast_stand_note, interval_note, key_figures, no_profile_reason, type_section)
 from serving.charts import dimension_bars, fan_chart, sparkline
 from serving.comparison import Comparison
 from serving.demography import planning
-from serving.state import Snapshot, UnknownPeriod, explain_period, stored_row, withheld
+from serving.state import Snapshot, UnknownPeriod, explain_period
 
 TEMPLATES = Path(__file__).with_name("templates")
 LEVEL_TEXT = {"keine": "keine Auffälligkeit", "beobachten": "beobachten", "Warnung": "Warnung", "akut": "akut"}
@@ -292,38 +290,6 @@ class ReportBuilder:
             out.append({"name": meta.name, "chart": Markup(chart), "text": text})
         return out
 
-    def typology(self, region_id: str, period: str, row: pd.Series | None) -> dict:
-        """{'type', 'description'} of the region as the typology job stored it, or {'message'} saying why it has
-        none."""
-        if self.snap.types is None:
-            return {"message": "Es liegt keine Typisierung vor."}
-        found = None if withheld(row) else stored_row(self.snap.types, region_id, period)
-        if found is None:      # an edition after the typology's last period says so
-            return {"message": no_type_reason(self.settings, row, period, str(self.snap.types["period"].max()))}
-        return {"type": int(found["type"]), "description": str(found["description"]),
-                "compared": self.compare.label(region_id).replace("Mittel", "Durchschnitt", 1),
-                # groups or a continuum cut into sections (a store written before the check has none)
-                "structure": found["structure"] if isinstance(found.get("structure"), str) else None,
-                "distinct": bool(found["distinct"]) if isinstance(found.get("distinct"), (bool, np.bool_)) else None}
-
-    def classification(self, region_id: str, period: str, row: pd.Series | None) -> dict | None:
-        """The classifier's stored class with its probability, the next class and why (German), or None when
-        the store holds no classes for the region and period."""
-        if self.snap.classes is None or withheld(row):
-            return None
-        found = stored_row(self.snap.classes, region_id, period)
-        if found is None:
-            return None
-        probs = json.loads(found["probabilities"])
-        pred = str(found["prediction"])
-        out = {"prediction": pred, "probability": percent(probs.get(pred)) if pred in probs else None}
-        out.update({k: found[k] if isinstance(found.get(k), str) else None
-                    for k in ("next_class", "why", "comparison", "served_by", "target")})
-        # the page says so when the prototype model lost to the usual classifiers (and which one answers instead)
-        out["prototypes"], out["weaker"] = bool(found.get("lvq_served", True)), "weniger treffsicher" in (
-            out["comparison"] or "")
-        return out
-
     def warning(self, region_id: str, period: str) -> dict:
         """The warning per horizon with the first horizon's sentence and drivers, or {'message'}."""
         snap = self.snap
@@ -396,7 +362,7 @@ class ReportBuilder:
             areas_dative=LEVEL_DATIVE.get(str(self.snap.level), "Gebieten"),
             dimensions=self.dimensions(region_id, per, row), no_profile=no_profile_reason(self.settings, row),
             trends=self.trends(region_id, per),
-            typology=self.typology(region_id, per, row), classification=self.classification(region_id, per, row),
+            typology=type_section(self, region_id, per, row), classification=class_section(self, region_id, per, row),
             flags=self.flags(region_id, per), **planning(self.snap, region_id, per))
 
     def index_page(self, period: str | None, links: dict[str, str]) -> str:

@@ -14,9 +14,8 @@ from ml.columns import MODEL, PROB, column, columns, ids
 from ml.config import Settings
 from models.early_warning import explain
 from models.scenario import Scenario, ScenarioError, apply_changes, build_inputs, check_range
-from serving.schemas import (
-    ScenarioAnswer, ScenarioRequest, ScenarioStatus, ScenarioValue, ScenarioWarning, finite,
-)
+from serving.scenario_schemas import ScenarioAnswer, ScenarioRequest, ScenarioStatus, ScenarioValue, ScenarioWarning
+from serving.schemas import finite
 from serving.state import NotReady, Snapshot, withheld
 
 NOTE = ("Szenario: nur die genannten Werte dieses Gebiets ändern sich; alle anderen Gebiete und die Maßstäbe der "

@@ -18,9 +18,9 @@ from bentoml.exceptions import InvalidArgument, ServiceUnavailable
 
 from ml.catalog import CatalogError, serving_catalog
 from ml.config import ConfigError, load_settings
-from serving import schemas
+from serving import scenario_schemas
 from serving.app import create_app
-from serving.schemas import ScenarioAnswer, ScenarioRequest
+from serving.scenario_schemas import ScenarioAnswer, ScenarioRequest
 from serving.state import NotReady, ServiceState
 
 
@@ -56,7 +56,7 @@ def _check_scenario(request: ScenarioRequest) -> None:
         raise ValueError(f"{exc.field}: {exc}") from None
 
 
-schemas.SCENARIO_CHECK = _check_scenario
+scenario_schemas.SCENARIO_CHECK = _check_scenario
 
 
 class Readiness:

@@ -73,6 +73,7 @@ class Snapshot:
     copies: dict[str, set[str]] = field(default_factory=dict)       # indicator → periods repeating the one before
     classes: pd.DataFrame | None = None       # the classifier champion's class per region and period (stored)
     types: pd.DataFrame | None = None         # the typology champion's type per region and period (stored)
+    training_refused: pd.DataFrame | None = None   # classifier, typology: the last training's refusal, if any
     warning_inputs: pd.DataFrame | None = None   # the features job's early-warning inputs (for scenarios)
     edition_step: int | None = None
     warning_model: object | None = None       # the early-warning champion (per horizon models), for scenarios
@@ -158,8 +159,7 @@ class ServiceState:
 
     @property
     def ready(self) -> bool:
-        """Everything loaded: the store's tables and the registry's champions (not ready after a failed load,
-        even where the store's answers are served)."""
+        """Store and champions loaded (not after a failed load, even where the store's answers are served)."""
         return self.snapshot is not None and not self.loading_champions and self.error is None
 
     def current(self) -> Snapshot:
@@ -267,10 +267,6 @@ class ServiceState:
     def _read_store(self) -> Snapshot:
         return read_snapshot(self.settings, self.catalog)
 
-    def horizon_of(self, snap: Snapshot, horizon: int | None) -> int:
-        """See :func:`horizon_of`."""
-        return horizon_of(snap, horizon)
-
     def explain_period(self, snap: Snapshot, period: str, horizon: int | None = None) -> pd.DataFrame:
         """See :func:`explain_period`."""
         return explain_period(snap, period, horizon)
@@ -303,12 +299,15 @@ def read_snapshot(settings: Settings, catalog: Catalog) -> Snapshot:
         w, shap, models = (store.table(t) for t in ew) if served else (None, None, None)
         untested = "early_warning_skipped" if served else "early_warning_refused"   # the last run: some or no horizon
         store_skipped = store.table(untested) if untested in tables else None
+        if not served and store_skipped is not None and "withdrawn" not in store_skipped and set(ew) <= tables:
+            kept = store.table(ew[2])["model_version"].astype(str)   # a store of an earlier version: withdrawn too
+            store_skipped = store_skipped.assign(withdrawn=True, withdrawn_version=kept.iloc[0] if len(kept) else "")
         stored = {name: _by_region_period(store.table(name)) if name in tables else None
                   for name in ("classes", "types")}
-        forecasts, projection, checks, lagen, lagen_checks, coverage, measures, impacts = (
+        forecasts, projection, checks, lagen, lagen_checks, coverage, measures, impacts, refused = (
             store.table(t) if t in tables else None for t in ("forecasts", "projection", "projection_checks",
                                                               "lebenslagen", "lebenslagen_checks", "coverage",
-                                                              "measures", "impacts"))
+                                                              "measures", "impacts", "training_refused"))
         copied = (store.table("copied_years") if "copied_years" in tables
                   else pd.DataFrame(columns=["indicator_id", "period"]))       # a store of an earlier version
         inputs, step = None, None
@@ -319,7 +318,8 @@ def read_snapshot(settings: Settings, catalog: Catalog) -> Snapshot:
                     catalog=catalog, level=settings.features.level, warning_inputs=inputs, edition_step=step,
                     projection=projection, projection_verdict=served_sentences(projection, checks),
                     lebenslagen=lagen, lebenslagen_checks=lagen_checks, coverage=coverage, measures=measures,
-                    impacts=impacts, copies=copied.groupby("indicator_id")["period"].agg(set).to_dict(), **stored)
+                    impacts=impacts, training_refused=refused,
+                    copies=copied.groupby("indicator_id")["period"].agg(set).to_dict(), **stored)
     for name in ("classes", "types"):   # the stored results, beside the registry's "classifier" and "typology"
         if stored[name] is not None and len(stored[name]):
             snap.versions[name] = str(stored[name]["model_version"].iloc[0])

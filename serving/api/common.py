@@ -9,8 +9,10 @@ from fastapi.responses import JSONResponse
 
 from ml.config import Settings
 from models.explanations import unscored
+from serving.key_figures import refused_training
 from serving.schemas import PERIOD_PATTERN, REGION_PATTERN, ErrorBody
-from serving.state import NotReady, ServiceState, Snapshot, UnknownHorizon, UnknownPeriod, stored_row, withheld
+from serving.state import (NotReady, ServiceState, Snapshot, UnknownHorizon, UnknownPeriod, horizon_of, stored_row,
+                           withheld)
 
 REGION_ID = Query(pattern=REGION_PATTERN, description="Gebietskennziffer")
 PERIOD = Query(None, pattern=PERIOD_PATTERN, description="Jahr; leer: letzte Periode mit Statusindex")
@@ -76,19 +78,21 @@ class Context:
 
     def assigned(self, s: Snapshot, table: str, region_id: str, period: str) -> pd.Series:
         """The stored class or type of a region in a period, as its training job wrote it."""
-        stored = getattr(s, table)
+        stored, job = getattr(s, table), "classifier" if table == "classes" else "typology"
         if stored is None:
-            job = "classifier" if table == "classes" else "typology"
-            raise NotReady(f"the store holds no {table} yet: run 'sozialradar train {job}'")
+            refused = refused_training(s, job)
+            raise NotReady(refused["reason"] if refused else f"the store holds no {table} yet: run 'sozialradar "
+                           f"train {job}'")
         if withheld(self.profile_row(s, region_id, period)):
             raise ApiError(404, "values_withheld", f"the values of region {region_id!r} in {period} are withheld "
                            "(too few residents or suppressed cells): no class or type", "region_id", region_id)
         row = stored_row(stored, region_id, period)
         last = str(stored["period"].max())
         if row is None and period > last:     # an edition imported since the training
-            job = "classifier" if table == "classes" else "typology"
+            refused = refused_training(s, job)
             raise ApiError(404, "unknown_period", f"no {table} for period {period!r}: the {job} was trained on the "
-                           f"periods up to {last}; 'sozialradar train {job}' assigns the new one", "period", period)
+                           f"periods up to {last}; 'sozialradar train {job}' assigns the new one"
+                           + (f" ({refused['reason']})" if refused else ""), "period", period)
         if row is None:
             raise ApiError(404, "no_model_input", f"region {region_id!r} has no complete model input in {period}",
                            "region_id", region_id)
@@ -102,7 +106,7 @@ class Context:
                            or "no early warnings in the store: run 'sozialradar train early-warning'")
         per = self.period_of(s, period)
         try:
-            h = self.state.horizon_of(s, horizon)
+            h = horizon_of(s, horizon)
         except UnknownHorizon as exc:
             raise ApiError(404, "unknown_horizon", str(exc), "horizon", exc.horizon) from None
         if per not in s.warning_periods():    # an edition imported since the training says so

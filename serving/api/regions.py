@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 
 from models.explanations import unscored
 from serving.api.common import ApiError, Context
+from serving.key_figures import refused_training
 from serving.schemas import GeometryAnswer, Region, RegionList, RegionShape
 
 
@@ -44,7 +45,8 @@ def router(ctx: Context) -> APIRouter:
         # no warning for the period shown: the last training refused, or it predates this edition
         later = unscored(period, s.warning_periods()) if s.has_warnings and period else None
         return RegionList(period=period, ranking=ranking, regions=out,
-                          warning_note=s.warning_refused.get("text") or (later or {}).get("text"))
+                          warning_note=s.warning_refused.get("text") or (later or {}).get("text"),
+                          type_note=(refused_training(s, "typology") or {}).get("text"))
 
     @router.get("/geometry", response_model=GeometryAnswer)
     def geometry(level: str | None = Query(None, max_length=40, description="Ebene; leer: die der Profile")):

@@ -9,7 +9,7 @@ import pandas as pd
 from fastapi import APIRouter, Query
 
 from serving.api.common import PERIOD, REGION_ID, ApiError, Context
-from serving.key_figures import interval_note
+from serving.key_figures import interval_note, refused_training
 from serving.schemas import (Classification, ClassifyRequest, CoverageAnswer, CoverageMap, CoverageMapEntry,
                              CoveragePoint, ForecastAnswer, ForecastPoint, ProjectionAnswer, ProjectionPoint,
                              TypologyAnswer, finite)
@@ -30,18 +30,21 @@ def router(ctx: Context) -> APIRouter:
         row = ctx.assigned(s, "classes", request.region_id, per)
         extra = {k: str(row[k]) for k in ("next_class", "why", "comparison", "served_by", "target")
                  if k in row.index and isinstance(row[k], str)}
+        refused = refused_training(s, "classifier")       # the results of the training before stay served
         return Classification(region_id=request.region_id, period=per, prediction=str(row["prediction"]),
-                              probabilities=json.loads(row["probabilities"]), **extra)
+                              probabilities=json.loads(row["probabilities"]), note=refused and refused["text"],
+                              **extra)
 
     @router.get("/typology", response_model=TypologyAnswer)
     def typology(region_id: str = REGION_ID, period: str | None = PERIOD) -> TypologyAnswer:
         s = ctx.snap()
         per = ctx.period_of(s, period)
         row = ctx.assigned(s, "types", region_id, per)
-        distinct = row.get("distinct")
+        distinct, refused = row.get("distinct"), refused_training(s, "typology")
         return TypologyAnswer(region_id=region_id, period=per, type=int(row["type"]), description=str(row["description"]),
                               distinct=None if distinct is None or pd.isna(distinct) else bool(distinct),
-                              structure=row["structure"] if isinstance(row.get("structure"), str) else None)
+                              structure=row["structure"] if isinstance(row.get("structure"), str) else None,
+                              note=refused and refused["text"])
 
     @router.get("/forecast", response_model=ForecastAnswer)
     def forecast(region_id: str = REGION_ID,

@@ -258,7 +258,10 @@ async function select(regionId) {
   }
   if (region && region.type !== null && region.type !== undefined) {
     facts.append(el("dt", { text: "Sozialraumtyp" }), el("dd", { text: `${typeText(region)}: ` +
-      region.type_description }));
+      region.type_description }, state.typeNote ? el("span", { class: "muted small block", text: state.typeNote })
+      : ""));
+  } else if (state.typeNote) {   // no type, and the typology's last training refused: say so, not nothing
+    facts.append(el("dt", { text: "Sozialraumtyp" }), el("dd", { class: "muted small", text: state.typeNote }));
   }
   const parts = [facts];
   if (explanation.status === "fulfilled") {
@@ -345,6 +348,7 @@ async function load() {
   state.byId = new Map(list.regions.map((r) => [r.region_id, r]));
   state.ranking = list.ranking;
   state.warningNote = list.warning_note || null;
+  state.typeNote = list.type_note || null;    // the typology's last training refused: the types shown are older
   state.period = list.period;
   state.statusOrder = [...new Set(list.regions.map((r) => r.status_label).filter(Boolean))]
     .sort((a, b) => (Object.keys(STATUS_FILL).indexOf(a) + 1 || 99) - (Object.keys(STATUS_FILL).indexOf(b) + 1 || 99));

@@ -313,6 +313,14 @@ def test_a_refusal_withdraws_the_warnings_of_the_training_before(run, pipeline, 
     r = client.post("/early_warning", json={"region_ids": [rid]})
     assert r.status_code == 503 and "no longer served" in r.json()["message"]
     assert "wird nicht mehr ausgegeben" in client.get("/regions").json()["warning_note"]
+    # a store written before refusals recorded the withdrawal: its warnings beside the refusal are withdrawn all the
+    # same, and the service says so with their version
+    with Store(s.store.path) as store:
+        store.replace_table("early_warning_refused",
+                            store.table("early_warning_refused").drop(columns=["withdrawn", "withdrawn_version"]))
+    snap, client = _service(s)
+    assert snap.warnings is None and (f"Die Frühwarnung des Trainings davor (Modellversion {summary.model_version}) "
+                                      "wird nicht mehr") in client.get("/regions").json()["warning_note"]
 
 
 @SHARES_RUN

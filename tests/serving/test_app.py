@@ -432,3 +432,78 @@ def test_a_forecast_from_before_the_last_published_value_says_its_stand():
     assert forecast_stand_note(2026, 2025) is None
     assert forecast_stand_note(2024, 2025) == ("Prognose vom Stand 2023: die seither veröffentlichten Werte bis 2025 "
                                                "gehen erst in die nächste Prognose ein (sozialradar forecast)")
+
+
+def test_a_refused_training_is_said_beside_the_results_of_the_training_before(demo_settings, state, tmp_path):
+    """The classifier's and the typology's last training refused (here: an input the profiles lack): the classes and
+    types of the champion before stay served, and every answer that shows them says so — the API's ``note``, the
+    list's ``type_note`` for the dashboard, the page. With no results before, the API answers 503 with the refusal
+    and the page says why there are none."""
+    import dataclasses
+    import shutil
+
+    from experiments.jobs import JobError, classifier_job, typology_job
+    from ml.store import Store
+    from serving.report import ReportBuilder
+
+    store = tmp_path / "monitoring.duckdb"
+    shutil.copy(demo_settings.store.path, store)
+    served = demo_settings.model_copy(update={"store": demo_settings.store.model_copy(update={"path": store})})
+    # the refused runs get a tracking database of their own: the demo's registry is read, never written
+    job = served.model_copy(update={"tracking": served.tracking.model_copy(
+        update={"uri": f"sqlite:///{tmp_path / 'mlflow.db'}"})})
+    t = job.training
+    typo = job.model_copy(update={"training": t.model_copy(update={"typology": t.typology.model_copy(
+        update={"features": ["kein_indikator", "anteil_65plus"]})})})
+    with pytest.raises(JobError, match="kein_indikator"):
+        typology_job(typo)
+    clf = job.model_copy(update={"training": t.model_copy(update={"classifier": t.classifier.model_copy(
+        update={"features": ["kein_indikator"]})})})
+    with pytest.raises(JobError, match="kein_indikator"):
+        classifier_job(clf)
+    with Store(store, read_only=True) as s:
+        assert sorted(s.table("training_refused")["job"]) == ["classifier", "typology"]
+    own = ServiceState(served, state.catalog)
+    own.load()
+    c = TestClient(create_app(own, served))
+    snap = own.current()
+    today = pd.Timestamp.now().strftime("%d.%m.%Y")
+    rid = "14599020"
+    t = c.get("/typology", params={"region_id": rid}).json()
+    version = snap.versions["types"]
+    assert t["type"] >= 1 and t["note"] == (
+        f"Das letzte Training der Typisierung am {today} wurde abgelehnt; gezeigt werden die Sozialraumtypen des "
+        f"Trainings davor (Modellversion {version}). Den Grund nennt „sozialradar store info“.")
+    k = c.post("/classify", json={"region_id": rid}).json()
+    assert k["prediction"] in k["probabilities"] and k["note"].startswith(
+        f"Das letzte Training des Klassifikators am {today} wurde abgelehnt; gezeigt werden die Klassen des Trainings "
+        f"davor (Modellversion {snap.versions['classes']})")
+    assert c.get("/regions").json()["type_note"] == t["note"]
+    page = html.unescape(ReportBuilder(served, snap).region_page(rid))
+    assert t["note"] in page and k["note"] in page
+    # the page and the API as they were when nothing refused: no such note
+    assert client_note_free(state, rid)
+    # no results before the refusal: 503 with the refusal, and the page says why there are none
+    bare = dataclasses.replace(snap, types=None, classes=None)
+    r = TestClient(create_app(_fixed(own, bare), served)).get("/typology", params={"region_id": rid})
+    assert r.status_code == 503 and r.json()["message"].startswith(
+        "no types: the last training of the typology (") and "kein_indikator" in r.json()["message"]
+    page = html.unescape(ReportBuilder(served, bare).region_page(rid))
+    assert f"Das letzte Training der Typisierung am {today} wurde abgelehnt; deshalb liegen keine Sozialraumtypen vor" \
+        in page and f"Das letzte Training des Klassifikators am {today} wurde abgelehnt; deshalb liegen keine Klassen" \
+        in page
+
+
+def client_note_free(state, rid: str) -> bool:
+    """The demo's own answers carry no note of a refused training."""
+    c = TestClient(create_app(state, state.settings))
+    return (c.get("/typology", params={"region_id": rid}).json()["note"] is None
+            and c.post("/classify", json={"region_id": rid}).json()["note"] is None
+            and c.get("/regions").json()["type_note"] is None)
+
+
+def _fixed(state: ServiceState, snap) -> ServiceState:
+    """A service state that serves ``snap`` as it is."""
+    fixed = ServiceState(state.settings, state.catalog)
+    fixed.snapshot = snap
+    return fixed

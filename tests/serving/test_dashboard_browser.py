@@ -214,7 +214,8 @@ def test_dashboard_of_a_county_without_status_index(shared_data, browser, tmp_pa
 def test_dashboard_of_an_edition_the_early_warning_has_not_seen(demo_run, demo_settings, browser, tmp_path):
     """A new edition's profiles after the early warning's training (the demo's last year once more as 2026): the
     list shows no warning levels, and a region's detail says that the model was trained on the editions up to 2025
-    and what scores the new one — not that the region's values are missing."""
+    and what scores the new one — not that the region's values are missing. A typology training on it that refused
+    (an input the profiles lack) is named in the detail where the type would be."""
     from selenium.webdriver.common.by import By
 
     import pandas as pd
@@ -230,6 +231,14 @@ def test_dashboard_of_an_edition_the_early_warning_has_not_seen(demo_run, demo_s
             frame["period"] = frame["period"].astype(str)
             store.replace_table(name, pd.concat([frame, frame[frame["period"] == "2025"].assign(period="2026")],
                                                 ignore_index=True))
+    from experiments.jobs import JobError, typology_job
+
+    t = settings.training
+    typo = settings.model_copy(update={"tracking": settings.tracking.model_copy(update={
+        "uri": f"sqlite:///{tmp_path / 'mlflow.db'}"}), "training": t.model_copy(update={
+            "typology": t.typology.model_copy(update={"features": ["kein_indikator", "anteil_65plus"]})})})
+    with pytest.raises(JobError, match="kein_indikator"):
+        typology_job(typo)
     with served(settings, tmp_path) as base:
         _, listed = service.call(base, "/regions")
         assert listed["period"] == "2026" and all(r["warning_level"] is None for r in listed["regions"])
@@ -241,6 +250,8 @@ def test_dashboard_of_an_edition_the_early_warning_has_not_seen(demo_run, demo_s
         assert ("Für 2026 liegt noch keine Frühwarnung vor: das Frühwarnmodell wurde mit den Ausgaben bis 2025 "
                 "trainiert") in detail
         assert "fehlende oder gesperrte" not in detail
+        assert listed["type_note"].startswith("Das letzte Training der Typisierung am ")
+        assert f"Sozialraumtyp\n{listed['type_note']}" in detail
         shot(browser, "dashboard_new_edition.png")
         # the region's page says the same, and that its forecasts are of the stand before the new edition
         browser.get(base + f"/report?region_id={listed['regions'][0]['region_id']}")

@@ -14,7 +14,7 @@ from experiments.jobs import catalog_for
 from ml.columns import MODEL, Z, column
 from models.scenario import ScenarioError, apply_changes, check_range, slope
 from serving.scenario import answer, answer_batch
-from serving.schemas import ScenarioRequest
+from serving.scenario_schemas import ScenarioRequest
 from serving.state import ServiceState
 
 pytestmark = pytest.mark.xdist_group("demo")
