@@ -98,8 +98,8 @@ def ingest_file(path: Path | str, store: Store, settings: Settings, *, fmt: str 
                 rows_quarantined=int(previous["rows_quarantined"] or 0), report_path=previous["report"],
                 message=(f"identical content was refused as import #{previous['import_id']} ({previous['file']}): "
                          f"{previous['message']}; correct the file (or raise ingest.max_quarantine_share), or, "
-                         "where the cause was outside the file (regions not yet imported), import it again with "
-                         "--force"),
+                         "where the cause was outside the file (regions not yet imported, indicators the configuration's "
+                         "catalog lacked), import it again with --force"),
             )
         if previous is not None:
             return ImportReport(
@@ -150,6 +150,8 @@ def ingest_file(path: Path | str, store: Store, settings: Settings, *, fmt: str 
             over = report.quarantine_share > ingest.max_quarantine_share
             report.status = "quarantine_over_limit" if over else "ok"
             quarantined = store.quarantine(import_id) if report.rows_quarantined else None
+            if quarantined is not None and quarantined["reason"].str.startswith("unknown indicator").any():
+                report.notes.append(_catalog_read(settings))
             if over:
                 top = quarantined["reason"].value_counts() if quarantined is not None else pd.Series(dtype=int)
                 mostly = f"; mostly: {top.index[0]} ({int(top.iloc[0])} cells)" if len(top) else ""
@@ -225,6 +227,14 @@ def _number(value) -> str:
 
 PARTIAL_SUFFIX = ".unvollstaendig"
 """A quarantine report is written under this suffix and renamed once its import has committed."""
+
+
+def _catalog_read(settings: Settings) -> str:
+    """The note beside unknown indicators: which catalog files were read, and where a county's own are listed (a
+    command run without its configuration reads the shipped catalog alone)."""
+    files = ", ".join(Path(f).name for f in settings.catalog.files()) or "none"
+    return (f"indicators are looked up in the catalog files {files}; a county's own indicators are listed in its "
+            "configuration (catalog.indicators; sozialradar --config FILE, or SOZIALRADAR_CONFIG)")
 
 
 def _discard(path: Path | None) -> None:

@@ -53,6 +53,9 @@ def test_rows_checked_and_history_kept(tmp_path, store, settings):
         "unknown indicator 'Hilfen zur Erziehung' (not in the catalog: give its id or German name; closest: hze_faelle, "
         "hze_dichte)",
         "ends before it starts", "direction must be senken or steigern", "cost is not a number"}
+    # unknown indicators: the report names the catalog files read, and where a county's own would be listed
+    assert ("indicators are looked up in the catalog files indicators.csv; a county's own indicators are listed in "
+            "its configuration (catalog.indicators; sozialradar --config FILE, or SOZIALRADAR_CONFIG)") in rep.notes
     # the council decides: M2 is carried out now; the old row stays in the history
     again = ingest_file(write(tmp_path / "m2.csv", HEADER + rows[0] + "\n" + rows[1].replace("beschlossen", "umgesetzt")
                               + "\n"), store, settings)
