@@ -170,8 +170,9 @@ def export_coverage(tables: dict[str, pd.DataFrame], period: str | None) -> pd.D
     return out.sort_values(["Einrichtung", "Name", "Jahr"], kind="stable").reset_index(drop=True)
 
 
-def export_measures(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """The register, one row per measure and region, with the estimated effect per target indicator (sentence)."""
+def export_measures(tables: dict[str, pd.DataFrame], catalog: Catalog) -> pd.DataFrame:
+    """The register, one row per measure and region, with its target indicators by their German names (as the
+    import reads them back) and the estimated effect per target indicator (sentence)."""
     if "measures" not in tables or tables["measures"].empty:
         raise ExportError("the store holds no measures: import a register of measures (sozialradar ingest FILE)")
     m = tables["measures"].assign(region_id=lambda x: x["regions"].str.split(",")).explode("region_id")
@@ -182,7 +183,8 @@ def export_measures(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     out = pd.DataFrame({"Maßnahme": m["measure_id"], "Titel": m["title"], "Handlungsfeld": m["field"],
                         "Gebiet": m["region_id"], "Name": m["region_id"].map(names), "Stand": m["status"],
                         "Beginn": m["start"], "Ende": m["end"], "Kosten je Jahr": m["cost_per_year"],
-                        "Zielindikatoren": m["indicators"],
+                        "Zielindikatoren": m["indicators"].map(lambda ids: " | ".join(
+                            catalog[i].name if i in catalog else i for i in str(ids).split(",") if i)),
                         "Wirkung": [said.get((a, b), "") for a, b in zip(m["measure_id"], m["region_id"])]})
     return out.sort_values(["Maßnahme", "Gebiet"], kind="stable").reset_index(drop=True)
 
@@ -218,7 +220,7 @@ def export_table(kind: str, store, catalog: Catalog, period: str | None = None,
     if kind == "coverage":
         return export_coverage(tables, period)
     if kind == "measures":
-        return export_measures(tables)
+        return export_measures(tables, catalog)
     return export_forecasts(tables, catalog, period)
 
 

@@ -85,6 +85,10 @@ def donor_pool(features: pd.DataFrame, treated: str, candidates: list[str], k: i
     return [candidates[i] for i in order[:k]]
 
 
+def _years(n: int) -> str:
+    return "einem Jahr" if n == 1 else f"{n} Jahren"
+
+
 def estimate(panel: pd.DataFrame, treated: str, start: str, donors: list[str], level: float = 0.9,
              min_donors: int = 5, min_pre: int = 4, max_fit_ratio: float = 2.0) -> Impact:
     """The effect of a measure starting in ``start`` on ``treated`` (``panel``: regions × periods of one
@@ -98,8 +102,8 @@ def estimate(panel: pd.DataFrame, treated: str, start: str, donors: list[str], l
         return Impact(None, None, None, None, None, None, n_post, withheld="die Reihe des Gebiets hat Lücken (gesperrte oder fehlende Werte)")
     if pre.sum() < min_pre or n_post < 1:
         return Impact(None, None, None, None, None, None, n_post,
-                      withheld=f"{int(pre.sum())} Jahre vor dem Beginn und {n_post} danach (nötig: mindestens {min_pre} "
-                               "und 1)")
+                      withheld=f"Werte aus {_years(int(pre.sum()))} vor dem Beginn und {_years(n_post)} danach (nötig: "
+                               f"mindestens {min_pre} davor und 1 danach)")
     if len(pool) < min_donors:
         return Impact(None, None, None, None, None, None, n_post,
                       withheld=f"nur {len(pool)} Vergleichsgebiete mit vollständiger Reihe (nötig: mindestens {min_donors})")

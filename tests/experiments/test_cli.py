@@ -251,6 +251,9 @@ def test_export_every_kind(demo_run, tmp_path):
     m = pd.read_excel(tmp_path / "m.xlsx", dtype=str)
     assert {"Maßnahme", "Titel", "Stand", "Wirkung"} <= set(m.columns)
     assert m.loc[m["Stand"] == "umgesetzt", "Wirkung"].str.len().gt(20).all()
+    # the target indicators by their German names, as planners read them and the import reads them back
+    assert "Hilfen zur Erziehung je 1.000 Minderjährige" in set(m["Zielindikatoren"])
+    assert not m["Zielindikatoren"].str.contains("hze_dichte|sgb2_quote").any()
     # errors name what is wrong
     out = CliRunner().invoke(main, ["export", "warnings", "--out", str(tmp_path / "w.txt")], env=env)
     assert out.exit_code == 2 and "must end in .csv or .xlsx" in out.output

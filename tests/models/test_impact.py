@@ -52,7 +52,8 @@ def test_no_effect_is_not_claimed():
 def test_withheld_with_the_reason():
     panel = panel_with()
     assert "Vergleichsgebiete mit vollständiger Reihe" in estimate(panel, "T", "2018", ["D0", "D1"]).withheld
-    assert "Jahre vor dem Beginn" in estimate(panel, "T", "2011", [f"D{j}" for j in range(12)]).withheld
+    assert estimate(panel, "T", "2011", [f"D{j}" for j in range(12)]).withheld.startswith("Werte aus einem Jahr vor dem "
+                                                                                        "Beginn und ")
     # a region far above every donor cannot be reproduced by a mix of them
     odd = panel.copy()
     odd.loc["T"] = odd.loc["T"] + 40 + 3 * np.sin(np.arange(len(YEARS)))
