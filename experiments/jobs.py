@@ -248,12 +248,10 @@ that trains removes its job's row."""
 
 
 def _record_refusal(store, job: str, reason: str | None) -> None:
-    rows = store.table(REFUSALS) if REFUSALS in store.tables() else pd.DataFrame(columns=["job", "reason",
-                                                                                        "refused_at"])
-    rows = rows[rows["job"] != job]
-    if reason is not None:
-        rows = pd.concat([rows, pd.DataFrame({"job": [job], "reason": [reason],
-                                              "refused_at": [pd.Timestamp.now().floor("s")]})], ignore_index=True)
+    kept = [store.table(REFUSALS).query("job != @job")] if REFUSALS in store.tables() else []
+    new = [pd.DataFrame({"job": [job], "reason": [reason], "refused_at": [pd.Timestamp.now().floor("s")]})]
+    rows = [f for f in kept + (new if reason is not None else []) if len(f)]
+    rows = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
     if len(rows):
         store.replace_table(REFUSALS, rows)
     elif REFUSALS in store.tables():

@@ -151,7 +151,11 @@ def train_classifier(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog
         raise TrainingError(f"target {cfg.target!r} has fewer than two classes in {period}")
     folds = int(min(cfg.cv_folds, counts.min()))
     if folds < 2:
-        raise TrainingError(f"class {counts.idxmin()!r} has a single region; cross-validation needs two")
+        raise TrainingError(
+            f"class {counts.idxmin()!r} has a single region in {period} ({', '.join(f'{c} {n}' for c, n in counts.items())}"
+            f" of {len(y)} regions); the cross-validation needs two per class, so a classifier of these classes "
+            "cannot be checked here (the Sozialraumtypen group the regions without classes: sozialradar train "
+            "typology)")
     notes = [] if folds == cfg.cv_folds else [f"{folds}-fold CV (smallest class has {counts.min()} regions)"]
 
     Xn, yn = X.to_numpy(), y.to_numpy()

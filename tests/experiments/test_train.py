@@ -308,6 +308,17 @@ def test_training_errors(sample_inputs, profiles, tmp_path):
     s = configured(settings, tmp_path, classifier=settings.training.classifier.model_copy(update={"features": ["gibtsnicht"]}))
     with pytest.raises(TrainingError, match="features not in the profiles: gibtsnicht"):
         train_classifier(*profiles, catalog, s)
+    # a class of one region (a small town's Stadtteile): the counts, and what groups the regions instead
+    prof, model = profiles
+    last = prof[prof["period"] == "2025"]
+    one = prof.copy()
+    one.loc[last.index[last["status_label"] == "hoch"][1:], "status_label"] = "mittel"
+    s = configured(settings, tmp_path, classifier=settings.training.classifier.model_copy(update={"period": "2025"}))
+    with pytest.raises(TrainingError) as err:
+        train_classifier(one, model, catalog, s)
+    assert str(err.value).startswith("class 'hoch' has a single region in 2025 (mittel ")
+    assert str(err.value).endswith("so a classifier of these classes cannot be checked here (the Sozialraumtypen "
+                                   "group the regions without classes: sozialradar train typology)")
 
 
 def test_fingerprint_changes_with_data():
