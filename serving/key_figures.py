@@ -152,13 +152,18 @@ def type_section(b: "ReportBuilder", region_id: str, period: str, row: pd.Series
 
 def class_section(b: "ReportBuilder", region_id: str, period: str, row: pd.Series | None) -> dict | None:
     """The classifier's stored class with its probability, the next class and why (German), or None when
-    the store holds no classes for the region and period ({'message'} when its only training refused)."""
+    the store holds no classes for the region and period ({'message'} when its only training refused, or the period
+    is an edition imported since the training)."""
     refused = refused_training(b.snap, "classifier")   # the classes of the training before stay served
     if b.snap.classes is None:
         return {"message": refused["text"]} if refused else None
     if withheld(row):
         return None
     found = stored_row(b.snap.classes, region_id, period)
+    last = str(b.snap.classes["period"].max())
+    if found is None and period > last:     # an edition imported since the training, as for the types
+        return {"message": f"Der Klassifikator wurde mit den Perioden bis {last} trainiert; {period} ordnet erst das "
+                           "nächste Training zu (sozialradar train classifier)."}
     if found is None:
         return None
     probs = json.loads(found["probabilities"])

@@ -57,8 +57,8 @@ class RegionList(BaseModel):
     regions: list[Region]
     warning_note: str | None = Field(None, description="warum es keine Frühwarnung gibt, wenn das letzte Training "
                                      "keinen Zeitraum prüfen konnte")
-    type_note: str | None = Field(None, description="das letzte Training der Typisierung wurde abgelehnt; gezeigt "
-                                  "werden die Typen des Trainings davor (oder keine)")
+    type_note: str | None = Field(None, description="warum die Periode keine oder ältere Typen zeigt: eine Ausgabe "
+                                  "nach dem Training der Typisierung, oder ihr letztes Training wurde abgelehnt")
 
 
 class ProfileValue(BaseModel):

@@ -334,6 +334,8 @@ def test_an_edition_imported_after_the_training_is_said_to_await_it(run, pipelin
     with Store(s.store.path) as store:      # the types a typology run of the editions up to 2025 stored
         store.replace_table("types", last[["region_id", "period"]].assign(
             type=1, description="Typ 1", model_version="1", structure=None, distinct=None))
+        store.replace_table("classes", last[["region_id", "period"]].assign(     # and the classifier's classes
+            prediction="mittel", probabilities='{"mittel": 1.0}', model_version="1"))
     snap, client = _service(s)
     assert snap.default_period == "2026" and "2025" in snap.warning_periods()
     note = client.get("/regions").json()["warning_note"]
@@ -348,8 +350,15 @@ def test_an_edition_imported_after_the_training_is_said_to_await_it(run, pipelin
     # the same for the types: the next typology run assigns the new edition
     assert ("Die Sozialraumtypen wurden mit den Perioden bis 2025 gebildet; 2026 ordnet erst das nächste Training zu"
             in page)
+    assert ("Der Klassifikator wurde mit den Perioden bis 2025 trainiert; 2026 ordnet erst das nächste Training zu "
+            "(sozialradar train classifier)." in page)
+    assert client.get("/regions").json()["type_note"] == ("Die Sozialraumtypen wurden mit den Perioden bis 2025 "
+                                                          "gebildet; 2026 ordnet erst das nächste Training zu "
+                                                          "(sozialradar train typology).")
     r = client.get(f"/typology?region_id={rid}")
     assert r.status_code == 404 and "the typology was trained on the periods up to 2025" in r.json()["message"]
+    r = client.post("/classify", json={"region_id": rid})
+    assert r.status_code == 404 and "the classifier was trained on the periods up to 2025" in r.json()["message"]
     assert client.get(f"/typology?region_id={rid}&period=2025").json()["type"] == 1
     # the export writes the warnings there are (2025's) and says that 2026 awaits the training
     from click.testing import CliRunner

@@ -434,7 +434,8 @@ def test_a_forecast_from_before_the_last_published_value_says_its_stand():
                                                "gehen erst in die nächste Prognose ein (sozialradar forecast)")
 
 
-def test_a_refused_training_is_said_beside_the_results_of_the_training_before(demo_settings, state, tmp_path):
+def test_a_refused_training_is_said_beside_the_results_of_the_training_before(demo_settings, state, client,
+                                                                             tmp_path):
     """The classifier's and the typology's last training refused (here: an input the profiles lack): the classes and
     types of the champion before stay served, and every answer that shows them says so — the API's ``note``, the
     list's ``type_note`` for the dashboard, the page. With no results before, the API answers 503 with the refusal
@@ -481,8 +482,10 @@ def test_a_refused_training_is_said_beside_the_results_of_the_training_before(de
     assert c.get("/regions").json()["type_note"] == t["note"]
     page = html.unescape(ReportBuilder(served, snap).region_page(rid))
     assert t["note"] in page and k["note"] in page
-    # the page and the API as they were when nothing refused: no such note
-    assert client_note_free(state, rid)
+    # the demo's own answers, where nothing refused: no such note
+    assert client.get("/typology", params={"region_id": rid}).json()["note"] is None
+    assert client.post("/classify", json={"region_id": rid}).json()["note"] is None
+    assert client.get("/regions").json()["type_note"] is None
     # no results before the refusal: 503 with the refusal, and the page says why there are none
     bare = dataclasses.replace(snap, types=None, classes=None)
     r = TestClient(create_app(_fixed(own, bare), served)).get("/typology", params={"region_id": rid})
@@ -492,14 +495,6 @@ def test_a_refused_training_is_said_beside_the_results_of_the_training_before(de
     assert f"Das letzte Training der Typisierung am {today} wurde abgelehnt; deshalb liegen keine Sozialraumtypen vor" \
         in page and f"Das letzte Training des Klassifikators am {today} wurde abgelehnt; deshalb liegen keine Klassen" \
         in page
-
-
-def client_note_free(state, rid: str) -> bool:
-    """The demo's own answers carry no note of a refused training."""
-    c = TestClient(create_app(state, state.settings))
-    return (c.get("/typology", params={"region_id": rid}).json()["note"] is None
-            and c.post("/classify", json={"region_id": rid}).json()["note"] is None
-            and c.get("/regions").json()["type_note"] is None)
 
 
 def _fixed(state: ServiceState, snap) -> ServiceState:

@@ -250,7 +250,9 @@ def test_dashboard_of_an_edition_the_early_warning_has_not_seen(demo_run, demo_s
         assert ("Für 2026 liegt noch keine Frühwarnung vor: das Frühwarnmodell wurde mit den Ausgaben bis 2025 "
                 "trainiert") in detail
         assert "fehlende oder gesperrte" not in detail
-        assert listed["type_note"].startswith("Das letzte Training der Typisierung am ")
+        assert listed["type_note"].startswith("Die Sozialraumtypen wurden mit den Perioden bis 2025 gebildet; 2026 "
+                                              "ordnet erst das nächste Training zu (sozialradar train typology). Das "
+                                              "letzte Training der Typisierung am ")
         assert f"Sozialraumtyp\n{listed['type_note']}" in detail
         shot(browser, "dashboard_new_edition.png")
         # the region's page says the same, and that its forecasts are of the stand before the new edition
