@@ -209,12 +209,13 @@ def _job(call, *args, **kwargs):
         raise click.ClickException(str(exc)) from None
 
 
-def _run_features(settings: Settings, engine: str | None, crosswalk: Path | None, echo=click.echo):
+def _run_features(settings: Settings, engine: str | None, crosswalk: Path | None, echo=click.echo,
+                  force: bool = False):
     from experiments.jobs import features_job
 
     bar, progress = _bar("Profile")
     with bar:
-        result = _job(features_job, settings, engine, crosswalk, progress=progress)
+        result = _job(features_job, settings, engine, crosswalk, progress=progress, force=force)
     p, inputs, out = result.profiles, result.warning_inputs, settings.features.output_dir
     echo(f"engine {result.engine}: {p['region_id'].nunique()} regions × {p['period'].nunique()} periods in "
          f"{result.seconds:.1f} s; written to the store (feature_values, profiles, model_matrix) and {out}/")
@@ -257,14 +258,16 @@ def _catalog_with_extensions(settings: Settings):
               help="Where the profiles are computed; 'config': features.engine of the configuration.")
 @click.option("--crosswalk", type=click.Path(dir_okay=False, path_type=Path),
               help="Harmonise boundaries first with this CSV (old_id, new_id, weight).")
+@click.option("--force", is_flag=True, help="Rebuild the profiles even where indicators or the status index the "
+              "stored profiles hold would be dropped (refused otherwise: a run without the county's configuration).")
 @click.pass_context
-def features_cmd(ctx: click.Context, engine: str | None, crosswalk: Path | None) -> None:
+def features_cmd(ctx: click.Context, engine: str | None, crosswalk: Path | None, force: bool) -> None:
     """Build region profiles: harmonise, derive, suppress, standardise, index and classes, per region and year."""
     from features.pipeline import class_table
     from ml.columns import latest_complete_period
 
     settings = _settings(ctx)
-    result = _run_features(settings, None if engine == "config" else engine, crosswalk)
+    result = _run_features(settings, None if engine == "config" else engine, crosswalk, force=force)
     period = latest_complete_period(result.profiles)
     if period:
         click.echo(f"status and dynamics classes {period}:")
@@ -629,7 +632,7 @@ def export_cmd(ctx: click.Context, kind: str, out: Path, period: str | None, hor
     try:
         with Store(settings.store.path, threads=settings.store.threads, read_only=True) as store:
             frame = export_table(kind, store, _catalog_with_extensions(settings), period, horizon)
-            older = _older_than_profiles(store, kind)
+            older = _older_than_profiles(store, kind) + frame.attrs.get("notes", [])
         write_table(frame, out)
     except (ExportError, StoreError, FileFormatError) as exc:
         raise click.ClickException(str(exc)) from None

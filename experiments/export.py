@@ -86,10 +86,14 @@ def export_profiles(tables: dict[str, pd.DataFrame], catalog: Catalog, period: s
     shown = v["value"].round(4).astype(object).where(v["flag"] != "suppressed", SUPPRESSED)
     wide = v.assign(shown=shown).pivot_table(index="region_id", columns="indicator_id", values="shown",
                                              aggfunc="first")
-    values = {f"{catalog[i].name} ({catalog[i].unit})" if catalog[i].unit else catalog[i].name:
-              wide[i].reindex(p.index).to_numpy() for i in wide.columns if i in catalog}
-    out = pd.concat([out, pd.DataFrame(values, index=out.index)], axis=1)
-    return out.sort_values("Name").reset_index(drop=True)
+    # an indicator the catalog read lacks (a county's own, exported without its configuration) keeps its id
+    values = {(f"{catalog[i].name} ({catalog[i].unit})" if catalog[i].unit else catalog[i].name) if i in catalog
+              else i: wide[i].reindex(p.index).to_numpy() for i in wide.columns}
+    out = pd.concat([out, pd.DataFrame(values, index=out.index)], axis=1).sort_values("Name").reset_index(drop=True)
+    unnamed = sorted(i for i in wide.columns if i not in catalog)
+    out.attrs["notes"] = [f"not in the catalog read, exported under their ids: {', '.join(unnamed)} (a county's own "
+                          "indicators are named by its configuration: sozialradar --config FILE)"] if unnamed else []
+    return out
 
 
 def _rows_of(tables: dict[str, pd.DataFrame], name: str, period: str | None, what: str, how: str):

@@ -63,11 +63,15 @@ def _need(tables: set[str], names: set[str], what: str) -> None:
 # --- features ---------------------------------------------------------------------------------------------
 
 def features_job(settings: Settings, engine: str | None = None, crosswalk: Path | None = None,
-                 progress: Progress | None = None):
+                 progress: Progress | None = None, force: bool = False):
     """Profiles from the store's observations (``engine``: local or spark; None: the configuration's). Writes
     ``feature_values``, ``profiles``, ``model_matrix`` and the early-warning inputs to the store and the first
     three as Parquet to ``features.output_dir``. Returns the pipeline result; ``result.warning_inputs`` is the
-    inputs frame or None (fewer than two periods with a status index) and ``result.seconds`` the time taken."""
+    inputs frame or None (fewer than two periods with a status index) and ``result.seconds`` the time taken.
+
+    A run that would drop indicators or the status index the stored profiles hold (the command run without the
+    county's configuration, so with the shipped catalog and index alone) is refused, nothing written, unless
+    ``force``."""
     from features.pipeline import FeatureError, run_pipeline
     from ml.crosswalk import read_crosswalk
     from ml.io import FileFormatError, write_parquet
@@ -89,6 +93,14 @@ def features_job(settings: Settings, engine: str | None = None, crosswalk: Path 
         except FeatureError as exc:
             raise JobError(str(exc)) from None
         result.seconds = time.perf_counter() - t0
+        dropped = [] if force else dropped_from_profiles(store, result)
+        if dropped:
+            files = ", ".join(Path(f).name for f in settings.catalog.files())
+            raise JobError(f"this run would drop from the stored profiles {'; and '.join(dropped)} (catalog files "
+                           f"read: {files}; status indicators: {', '.join(settings.features.index.status_indicators)})"
+                           ". If the command lacks the county's configuration, pass it (sozialradar --config FILE, "
+                           "or SOZIALRADAR_CONFIG); to rebuild the profiles without them, run 'sozialradar features "
+                           "--force'. Nothing was written.")
         store.replace_table("feature_values", result.values)
         store.replace_table("profiles", result.profiles)
         store.replace_table("model_matrix", result.model)
@@ -101,6 +113,24 @@ def features_job(settings: Settings, engine: str | None = None, crosswalk: Path 
     for name, frame in (("values", result.values), ("profiles", result.profiles), ("model_matrix", result.model)):
         write_parquet(frame, settings.features.output_dir / f"{name}.parquet")
     return result
+
+
+def dropped_from_profiles(store, result) -> list[str]:
+    """What a features run would drop from the profiles the store holds: indicators with values there and none in
+    the new run (their catalog entries missing), and the status index where the stored profiles had one and the
+    new have none in any period (other status indicators). Empty for a first run."""
+    tables = store.tables()
+    if not {"feature_values", "profiles"} <= tables:
+        return []
+    before = {r[0] for r in store.con.execute("SELECT DISTINCT indicator_id FROM feature_values WHERE value IS NOT "
+                                              "NULL").fetchall()}
+    lost = sorted(before - set(result.values.loc[result.values["value"].notna(), "indicator_id"]))
+    out = [f"{len(lost)} indicator{'s' if len(lost) > 1 else ''} with values ({', '.join(lost[:8])}"
+           f"{', …' if len(lost) > 8 else ''})"] if lost else []
+    had_index = store.con.execute("SELECT count(*) FROM profiles WHERE status_index IS NOT NULL").fetchall()[0][0]
+    if had_index and not result.profiles["status_index"].notna().any():
+        out.append(f"the status index ({had_index:,} region-periods have one, this run none)")
+    return out
 
 
 AWAITING = {"early_warnings": "early warnings", "classes": "the classifier's classes",

@@ -10,7 +10,8 @@ from ml.store import Store
 from tests.conftest import write
 
 
-def test_warnings_of_a_store_without_status_index_say_none_can_be_trained(settings, catalog, tmp_path):
+def _census_table(settings, tmp_path) -> None:
+    """Six Gemeinden of a Kreis with a census table of one year (a share and the residents) in the store."""
     regions = write(tmp_path / "r.csv", "region_id,name,level,parent_id\nK,Kreis,kreis,\n"
                     + "".join(f"G{k},Gemeinde {k},gemeinde,K\n" for k in range(6)))
     values = write(tmp_path / "zensus_2022.csv", "Gebiet;Anteil 65+;Einwohner\n"
@@ -20,6 +21,10 @@ def test_warnings_of_a_store_without_status_index_say_none_can_be_trained(settin
         mapping = load_mapping(write(tmp_path / "m.yaml", "format: wide\nregion_column: Gebiet\nperiod: '2022'\n"
                                      "columns:\n  Anteil 65+: anteil_65plus\n  Einwohner: einwohner\n"))
         assert ingest_file(values, store, settings, mapping=mapping).status == "ok"
+
+
+def test_warnings_of_a_store_without_status_index_say_none_can_be_trained(settings, catalog, tmp_path):
+    _census_table(settings, tmp_path)
     with Store(settings.store.path) as store:
         with pytest.raises(ExportError, match="run 'sozialradar train early-warning'"):   # profiles to come
             export_table("warnings", store, catalog)
@@ -31,3 +36,22 @@ def test_warnings_of_a_store_without_status_index_say_none_can_be_trained(settin
         store.con.execute("UPDATE profiles SET status_index = 0.5 WHERE region_id = 'G1'")
         with pytest.raises(ExportError, match="run 'sozialradar train early-warning'"):
             export_table("warnings", store, catalog)
+
+
+def test_profiles_keep_an_indicator_the_catalog_read_lacks_under_its_id(settings, catalog, tmp_path):
+    """A county's own indicator exported without its configuration (the shipped catalog alone): its column keeps
+    the id instead of vanishing, and the export says why."""
+    import dataclasses
+
+    _census_table(settings, tmp_path)
+    features_job(settings)
+    lacking = dataclasses.replace(catalog, indicators={k: v for k, v in catalog.indicators.items()
+                                                       if k != "anteil_65plus"})
+    with Store(settings.store.path, read_only=True) as store:
+        named = export_table("profiles", store, catalog)
+        bare = export_table("profiles", store, lacking)
+    column = f"{catalog['anteil_65plus'].name} ({catalog['anteil_65plus'].unit})"
+    assert column in named and named.attrs["notes"] == []
+    assert column not in bare and bare["anteil_65plus"].tolist() == named[column].tolist()
+    assert bare.attrs["notes"] == ["not in the catalog read, exported under their ids: anteil_65plus (a county's own "
+                                   "indicators are named by its configuration: sozialradar --config FILE)"]

@@ -98,3 +98,49 @@ def test_the_features_job_names_results_that_await_a_new_training(ingested):
     with Store(ingested.store.path, read_only=True) as store:
         assert "training_refused" not in store.tables()
         assert not [line for line in results_summary(store, None) if "refused (" in line]
+
+
+def test_features_without_the_countys_configuration_are_refused_before_they_replace_its_profiles(ingested, tmp_path):
+    """A run with the shipped catalog alone (the command without --config) over profiles built with the county's own
+    indicators: refused, naming what it would drop, nothing written; with force it rebuilds them."""
+    import pandas as pd
+
+    from experiments.jobs import features_job
+    from tests.conftest import write
+
+    own = write(tmp_path / "own.csv", "indicator_id,name,dimension,unit,polarity,kind,numerator,denominator,scale,"
+                "frequency\nwohnungen_je_ew,Wohnungen je 100 Einwohner,wohnen,%,0,share,wohnungen,einwohner,100,"
+                "annual\n")
+    county = ingested.model_copy(update={"catalog": ingested.catalog.model_copy(update={"indicators": [own]})})
+    first = features_job(county)
+    assert "wohnungen_je_ew" in set(first.values["indicator_id"])
+    with Store(ingested.store.path, read_only=True) as store:
+        before = store.table("profiles")
+    with pytest.raises(JobError) as err:
+        features_job(ingested)
+    assert str(err.value) == (
+        "this run would drop from the stored profiles 1 indicator with values (wohnungen_je_ew) (catalog files read: "
+        "indicators.csv; status indicators: " + ", ".join(ingested.features.index.status_indicators) + "). If the "
+        "command lacks the county's configuration, pass it (sozialradar --config FILE, or SOZIALRADAR_CONFIG); to "
+        "rebuild the profiles without them, run 'sozialradar features --force'. Nothing was written.")
+    with Store(ingested.store.path, read_only=True) as store:
+        pd.testing.assert_frame_equal(store.table("profiles"), before)
+    assert len(features_job(county).profiles) == len(before)     # the county's configuration: nothing dropped
+    forced = features_job(ingested, force=True)
+    assert "wohnungen_je_ew" not in set(forced.values["indicator_id"])
+
+
+def test_features_that_would_lose_the_status_index_are_refused(settings, tmp_path):
+    """A county whose status index is made of its own indicators, run with the shipped index (none of whose
+    indicators it has): the status index would vanish from every profile; refused, unless forced."""
+    from experiments.jobs import features_job
+    from tests.experiments.test_export import _census_table
+
+    _census_table(settings, tmp_path)
+    index = settings.features.index.model_copy(update={"status_indicators": ["anteil_65plus"]})
+    county = settings.model_copy(update={"features": settings.features.model_copy(update={"index": index})})
+    assert features_job(county).profiles["status_index"].notna().sum() == 6
+    with pytest.raises(JobError, match=r"would drop from the stored profiles the status index \(6 region-periods have "
+                                       r"one, this run none\)"):
+        features_job(settings)
+    assert features_job(settings, force=True).profiles["status_index"].isna().all()
