@@ -163,7 +163,7 @@ def class_section(b: "ReportBuilder", region_id: str, period: str, row: pd.Serie
     last = str(b.snap.classes["period"].max())
     if found is None and period > last:     # an edition imported since the training, as for the types
         return {"message": f"Der Klassifikator wurde mit den Perioden bis {last} trainiert; {period} ordnet erst das "
-                           "nächste Training zu (sozialradar train classifier)."}
+                           "nächste Training zu (sozialradar train classifier).", "note": refused and refused["text"]}
     if found is None:
         return None
     probs = json.loads(found["probabilities"])
