@@ -150,18 +150,26 @@ def awaiting_training(store, profiles: pd.DataFrame) -> dict[str, str]:
     for table, what in AWAITING.items():
         if table not in tables or (table == "early_warnings" and "early_warning_refused" in tables):
             continue
-        scored = store.table(table)["period"].astype(str)
-        newer = [p for p in periods if len(scored) and p > scored.max()]
+        _, last = period_range(store, table)
+        newer = [p for p in periods if last is not None and p > last]
         if newer:
-            notes[table] = (f"{what} reach {scored.max()}, the profiles {periods[-1]}: 'sozialradar train "
+            notes[table] = (f"{what} reach {last}, the profiles {periods[-1]}: 'sozialradar train "
                             f"{TRAIN_COMMANDS[table]}' scores {', '.join(newer)}")
     if "forecasts" in tables and periods:      # annual forecasts that start at or before a published year
-        years = store.table("forecasts")["period"].astype(str)
-        years = years[years.str.len() == 4]
-        if len(years) and years.min() <= periods[-1]:
-            notes["forecasts"] = (f"the forecasts start at {years.min()}, the profiles reach {periods[-1]}: "
+        first, _ = period_range(store, "forecasts", annual=True)
+        if first is not None and first <= periods[-1]:
+            notes["forecasts"] = (f"the forecasts start at {first}, the profiles reach {periods[-1]}: "
                                   "'sozialradar forecast' forecasts from the new edition")
     return notes
+
+
+def period_range(store, table: str, annual: bool = False) -> tuple[str | None, str | None]:
+    """The first and last period of a stored table (only the years with ``annual``), read in the store without
+    loading the table; (None, None) when it has none."""
+    period = "CAST(period AS VARCHAR)"
+    where = f" WHERE length({period}) = 4" if annual else ""
+    first, last = store.con.execute(f'SELECT min({period}), max({period}) FROM "{table}"{where}').fetchall()[0]
+    return first, last
 
 
 def results_summary(store, observed_until: str | None) -> list[str]:
@@ -184,10 +192,10 @@ def results_summary(store, observed_until: str | None) -> list[str]:
     for table, what in AWAITING.items():
         job = TRAIN_COMMANDS[table]
         if table in tables:
-            got = store.table(table)["period"].astype(str)
+            first, last = period_range(store, table)
             refused = table == "early_warnings" and "early_warning_refused" in tables
-            lines.append(f"{what}: {got.min()}..{got.max()}" + (" (withdrawn: the last training refused)"
-                                                                 if refused else ""))
+            lines.append(f"{what}: " + (f"{first}..{last}" if first is not None else "none")
+                         + (" (withdrawn: the last training refused)" if refused else ""))
         elif job in refusals.index:
             lines.append(f"{what}: none")
         if job in refusals.index:     # a champion's results before the refusal stay served
@@ -197,8 +205,8 @@ def results_summary(store, observed_until: str | None) -> list[str]:
     if "early_warnings" not in tables and "early_warning_refused" in tables:
         lines.append("early warnings: none (the last training refused: no horizon could be tested)")
     if "forecasts" in tables:
-        got = store.table("forecasts")["period"].astype(str)
-        lines.append(f"forecasts: {got.min()}..{got.max()}")
+        first, last = period_range(store, "forecasts")
+        lines.append("forecasts: " + (f"{first}..{last}" if first is not None else "none"))
     return lines + [f"  {note}" for note in awaiting_training(store, profiles).values()]
 
 
