@@ -2,8 +2,9 @@
 the region's own reason: none of the status index's indicators in the period, a small area whose values are withheld, a
 withheld or missing value — never a guess. Also the note on a forecast interval that the API and the page share
 (:func:`interval_note`): not reliable, or not checked; and the data note on values estimated in the years a
-trend line shows (:func:`estimated_before`); the levels' German nouns; what is said where the last training of the
-classifier or the typology refused (:func:`refused_training`)."""
+trend line shows (:func:`estimated_before`), and on values whose indicators the catalog read lacks
+(:func:`uncatalogued`); the levels' German nouns; what is said where the last training of the classifier or the
+typology refused (:func:`refused_training`)."""
 
 from __future__ import annotations
 
@@ -210,3 +211,13 @@ def estimated_before(values: pd.DataFrame, catalog, region_id: str, period: str)
     names = sorted({catalog[i].name for i in before["indicator_id"] if i in catalog})
     return [{"text": f"im Verlauf geschätzt ({span}; z. B. aus einem früheren Gebietszuschnitt über Flächenanteile "
                      "umgerechnet)", "names": names}]
+
+
+def uncatalogued(values: pd.DataFrame, catalog, region_id: str, period: str) -> list[dict]:
+    """The data note on values of the region and period whose indicators the catalog read lacks (a county's own,
+    its pages built without its configuration): the page cannot name or show them, and says so; none otherwise."""
+    here = values[(values["region_id"] == region_id) & (values["period"].astype(str) == period)
+                  & values["value"].notna()]
+    ids = sorted(set(here["indicator_id"]) - {i.indicator_id for i in catalog})
+    return [{"text": "nicht gezeigt, weil der gelesene Katalog sie nicht kennt (Dienst und Berichte brauchen die "
+                     "Konfiguration des Kreises: sozialradar --config DATEI)", "names": ids}] if ids else []

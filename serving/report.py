@@ -29,7 +29,8 @@ from ml.formatting import de, percent
 from models.explanations import group_name, unscored, years_ahead
 from models.forecast_models import MODEL_NAMES
 from serving.key_figures import (LEVEL_DATIVE, LEVEL_PLURAL, LEVEL_SINGULAR, class_section, estimated_before,
-                                 forecast_stand_note, interval_note, key_figures, no_profile_reason, type_section)
+                                 forecast_stand_note, interval_note, key_figures, no_profile_reason, type_section,
+                                 uncatalogued)
 from serving.charts import dimension_bars, fan_chart, sparkline
 from serving.comparison import Comparison
 from serving.demography import planning
@@ -340,7 +341,8 @@ class ReportBuilder:
         for flag, g in here.groupby("flag"):
             names = sorted({self.catalog[i].name for i in g["indicator_id"] if i in self.catalog})
             out.append({"text": FLAG_TEXT.get(flag, flag), "names": names})
-        return out + estimated_before(v, self.catalog, region_id, period)
+        return out + estimated_before(v, self.catalog, region_id, period) + uncatalogued(v, self.catalog, region_id,
+                                                                                          period)
 
     # --- pages ----------------------------------------------------------------------------------------------
     def region_page(self, region_id: str, period: str | None = None, index_href: str | None = None) -> str:

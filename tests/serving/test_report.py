@@ -508,3 +508,19 @@ def test_a_copied_year_shows_no_change_and_the_next_reaches_back_past_it(tmp_pat
     assert rows["2021"]["since"] == "2019" and rows["2021"]["redefined"] == ""
     assert rows["2021"]["change"] == de(round(value[(1, 2021)], 2) - round(value[(1, 2019)], 2), 1, sign=True)
     assert rows["2019"]["since"] == "2018" and rows["2019"]["redefined"] == ""
+
+
+def test_values_the_catalog_read_lacks_are_named_not_dropped_silently(state):
+    """Pages built without the county's configuration (a catalog without its own indicators): the values the page
+    cannot name are listed in the data notes with the command that names them."""
+    import dataclasses
+
+    snap = state.current()
+    rid, period = "14599020", snap.latest_period
+    lacking = dataclasses.replace(snap.catalog, indicators={k: v for k, v in snap.catalog.indicators.items()
+                                                            if k != "hze_dichte"})
+    page = ReportBuilder(state.settings, dataclasses.replace(snap, catalog=lacking)).region_page(rid, period)
+    assert re.search(r"nicht gezeigt, weil der gelesene Katalog sie nicht kennt \(Dienst und Berichte brauchen die "
+                     r"Konfiguration des Kreises: sozialradar --config DATEI\)</strong>: 1 Merkmal</summary>"
+                     r"hze_dichte", page)
+    assert "der gelesene Katalog" not in ReportBuilder(state.settings, snap).region_page(rid, period)
