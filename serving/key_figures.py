@@ -91,13 +91,26 @@ def no_profile_reason(settings: Settings, row: pd.Series | None) -> str:
     return "Für dieses Gebiet liegen in dieser Periode keine Werte vor, aus denen ein Profil entsteht."
 
 
+TRAINED_UNTIL = {"typology": "Die Sozialraumtypen wurden mit den Perioden bis {last} gebildet",
+                 "classifier": "Der Klassifikator wurde mit den Perioden bis {last} trainiert"}
+
+
+def later_edition(job: str, period: str | None, last: str | None) -> str | None:
+    """The German sentence for a period after the last one the typology or the classifier (``job``) was trained on
+    (an edition imported since): which periods it saw, and what assigns the new one; None for any other period."""
+    if not period or not last or period <= last:
+        return None
+    return (f"{TRAINED_UNTIL[job].format(last=last)}; {period} ordnet erst das nächste Training zu (sozialradar "
+            f"train {job}).")
+
+
 def no_type_reason(settings: Settings, row: pd.Series | None, period: str = "", last: str = "") -> str:
     """Why a region-year has no type though the typology ran: the period came after the typology's last
     (``last``: an edition imported since), its values are withheld as a small area's, too many of them are
     withheld or missing, or some of the typology's inputs are missing."""
-    if period and last and period > last:
-        return (f"Die Sozialraumtypen wurden mit den Perioden bis {last} gebildet; {period} ordnet erst das nächste "
-                "Training zu (sozialradar train typology).")
+    later = later_edition("typology", period, last)
+    if later:
+        return later
     if row is not None and _small(row, settings):
         return no_profile_reason(settings, row)[:-1] + "; es wird keinem Typ zugeordnet."
     if withheld(row):
@@ -161,10 +174,9 @@ def class_section(b: "ReportBuilder", region_id: str, period: str, row: pd.Serie
     if withheld(row):
         return None
     found = stored_row(b.snap.classes, region_id, period)
-    last = str(b.snap.classes["period"].max())
-    if found is None and period > last:     # an edition imported since the training, as for the types
-        return {"message": f"Der Klassifikator wurde mit den Perioden bis {last} trainiert; {period} ordnet erst das "
-                           "nächste Training zu (sozialradar train classifier).", "note": refused and refused["text"]}
+    later = later_edition("classifier", period, str(b.snap.classes["period"].max()))
+    if found is None and later:     # an edition imported since the training, as for the types
+        return {"message": later, "note": refused and refused["text"]}
     if found is None:
         return None
     probs = json.loads(found["probabilities"])
@@ -213,11 +225,9 @@ def estimated_before(values: pd.DataFrame, catalog, region_id: str, period: str)
                      "umgerechnet)", "names": names}]
 
 
-def uncatalogued(values: pd.DataFrame, catalog, region_id: str, period: str) -> list[dict]:
-    """The data note on values of the region and period whose indicators the catalog read lacks (a county's own,
+def uncatalogued(values: pd.DataFrame, catalog) -> list[dict]:
+    """The data note on values (a region's in a period) whose indicators the catalog read lacks (a county's own,
     its pages built without its configuration): the page cannot name or show them, and says so; none otherwise."""
-    here = values[(values["region_id"] == region_id) & (values["period"].astype(str) == period)
-                  & values["value"].notna()]
-    ids = sorted(set(here["indicator_id"]) - {i.indicator_id for i in catalog})
+    ids = sorted(i for i in set(values.loc[values["value"].notna(), "indicator_id"]) if i not in catalog)
     return [{"text": "nicht gezeigt, weil der gelesene Katalog sie nicht kennt (Dienst und Berichte brauchen die "
                      "Konfiguration des Kreises: sozialradar --config DATEI)", "names": ids}] if ids else []

@@ -336,13 +336,12 @@ class ReportBuilder:
     def flags(self, region_id: str, period: str) -> list[dict]:
         """The period's non-ok flags with the names of the indicators they concern (never values)."""
         v = self.snap.values
-        here = v[(v["region_id"] == region_id) & (v["period"].astype(str) == period) & (v["flag"] != "ok")]
+        rows = v[(v["region_id"] == region_id) & (v["period"].astype(str) == period)]
         out = []
-        for flag, g in here.groupby("flag"):
+        for flag, g in rows[rows["flag"] != "ok"].groupby("flag"):
             names = sorted({self.catalog[i].name for i in g["indicator_id"] if i in self.catalog})
             out.append({"text": FLAG_TEXT.get(flag, flag), "names": names})
-        return out + estimated_before(v, self.catalog, region_id, period) + uncatalogued(v, self.catalog, region_id,
-                                                                                          period)
+        return out + estimated_before(v, self.catalog, region_id, period) + uncatalogued(rows, self.catalog)
 
     # --- pages ----------------------------------------------------------------------------------------------
     def region_page(self, region_id: str, period: str | None = None, index_href: str | None = None) -> str:

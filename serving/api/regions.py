@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from models.explanations import unscored
 from serving.api.common import ApiError, Context
-from serving.key_figures import no_type_reason, refused_training
+from serving.key_figures import later_edition, refused_training
 from serving.schemas import GeometryAnswer, Region, RegionList, RegionShape
 
 
@@ -46,7 +46,7 @@ def router(ctx: Context) -> APIRouter:
         later = unscored(period, s.warning_periods()) if s.has_warnings and period else None
         return RegionList(period=period, ranking=ranking, regions=out,
                           warning_note=s.warning_refused.get("text") or (later or {}).get("text"),
-                          type_note=_type_note(ctx, s, period))
+                          type_note=_type_note(s, period))
 
     @router.get("/geometry", response_model=GeometryAnswer)
     def geometry(level: str | None = Query(None, max_length=40, description="Ebene; leer: die der Profile")):
@@ -68,12 +68,11 @@ def router(ctx: Context) -> APIRouter:
     return router
 
 
-def _type_note(ctx: Context, s, period: str | None) -> str | None:
+def _type_note(s, period: str | None) -> str | None:
     """Why the list's period shows no types, or older ones: an edition after the typology's last period, and the
     typology's last training refused (German, for the dashboard); None where neither applies."""
-    last = str(s.types["period"].max()) if s.types is not None and len(s.types) else ""
-    later = no_type_reason(ctx.settings, None, period, last) if period and last and period > last else None
-    said = [later, (refused_training(s, "typology") or {}).get("text")]
+    last = str(s.types["period"].max()) if s.types is not None and len(s.types) else None
+    said = [later_edition("typology", period, last), (refused_training(s, "typology") or {}).get("text")]
     return " ".join(t for t in said if t) or None
 
 
