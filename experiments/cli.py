@@ -104,7 +104,9 @@ def _print_report(rep: ImportReport) -> None:
     click.echo(f"{rep.file}  [{'; '.join(h for h in how if h)}]")     # a file not read again has no reading
     click.echo(f"  read {rep.rows_read:,} = accepted {rep.rows_accepted:,} + quarantined {rep.rows_quarantined:,} "
                f"({rep.quarantine_share:.1%})")
-    if rep.rows_left_out:
+    if rep.rows_left_out and rep.format == "regions":
+        click.echo(f"  left out: {rep.rows_left_out:,} rows of the regions' earlier periods")
+    elif rep.rows_left_out:
         click.echo(f"  left out: {rep.rows_left_out:,} rows of regions outside the store's regions "
                    "(outside_regions: leave_out)")
     if rep.format == "regions":
@@ -447,6 +449,10 @@ def _run_forecast(settings: Settings, engine: str | None, echo=click.echo):
     level = settings.forecast.level or settings.features.level
     if summary.without_data:
         echo(f"  ohne Werte auf der Ebene {level} (forecast.indicators): {', '.join(summary.without_data)}")
+    if summary.too_short:
+        echo("  zu kurz für eine Prognose: " + "; ".join(
+            f"{catalog[i].name} (je Gebiet höchstens {have} {'Wert' if have == 1 else 'Werte'}, nötig: {need})"
+            for i, (have, need) in sorted(summary.too_short.items())))
     if summary.index_not_forecast:
         echo("  nicht prognostiziert, obwohl im Statusindex: "
              + ", ".join(f"{catalog[i].name} ({i})" for i in summary.index_not_forecast)
@@ -642,9 +648,9 @@ def export_cmd(ctx: click.Context, kind: str, out: Path, period: str | None, hor
 
 
 def _older_than_profiles(store, kind: str) -> list[str]:
-    """The notes of :func:`experiments.jobs.awaiting_training` on the exported results: warnings or forecasts
+    """The notes of :func:`experiments.store_summary.awaiting_training` on the exported results: warnings or forecasts
     from before a new edition are exported as they are, and the command says so."""
-    from experiments.jobs import awaiting_training
+    from experiments.store_summary import awaiting_training
 
     table = {"warnings": "early_warnings", "forecasts": "forecasts"}.get(kind)
     if table is None or "profiles" not in store.tables():
@@ -814,7 +820,7 @@ def store_info(ctx: click.Context) -> None:
         with Store(settings.store.path, read_only=True) as store:
             info = store.info()
             imports = store.imports(10)
-            from experiments.jobs import results_summary
+            from experiments.store_summary import results_summary
 
             results = results_summary(store, info["annual_periods"][1])
     except StoreError as exc:
@@ -847,18 +853,22 @@ def mapping_group() -> None:
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the mapping here instead of printing it.")
 @click.option("--force", is_flag=True, help="Overwrite --out if it exists.")
+@click.option("--regions", "as_regions", is_flag=True,
+              help="Read FILE's regions (codes, names, level, parents) as a region list, not its values.")
 @click.pass_context
-def mapping_suggest(ctx: click.Context, file: Path, sheet: str | None, out: Path | None, force: bool) -> None:
+def mapping_suggest(ctx: click.Context, file: Path, sheet: str | None, out: Path | None, force: bool,
+                    as_regions: bool) -> None:
     """Propose a mapping YAML for FILE: region, level and period columns, each other column matched to a
     catalog indicator where one fits (with its reference year when the header names one), and the columns
-    without a match listed for you to edit."""
+    without a match listed for you to edit. With --regions, the mapping that imports the regions FILE names
+    (a table of values that also gives codes and names) as the store's region list."""
     from ml.io import FileFormatError
     from ml.suggest import suggest_mapping
 
     settings = _settings(ctx)
     sheet_arg: str | int | None = int(sheet) if sheet is not None and sheet.isdigit() else sheet
     try:
-        suggestion = suggest_mapping(file, _catalog(settings), sheet=sheet_arg)
+        suggestion = suggest_mapping(file, _catalog(settings), sheet=sheet_arg, regions=as_regions)
     except FileFormatError as exc:
         raise click.ClickException(str(exc)) from None
     text = suggestion.to_yaml()

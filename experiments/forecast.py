@@ -47,6 +47,8 @@ class ForecastSummary:
     """The status index's indicators that have values at the level but are not in forecast.indicators."""
     copies: dict[str, tuple[int, ...]] = field(default_factory=dict)
     """Indicator → years whose values repeat the year before: gaps in the series, not a standstill."""
+    too_short: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Indicator → (the most values of a region, the least a forecast needs): values, but no series to forecast."""
 
 
 def _specs(settings: Settings, catalog: Catalog) -> dict:
@@ -55,6 +57,21 @@ def _specs(settings: Settings, catalog: Catalog) -> dict:
     if unknown:
         raise ForecastError(f"forecast.indicators not in the catalog: {', '.join(unknown)}")
     return {i: spec_for(catalog[i], cfg) for i in cfg.indicators}
+
+
+def _longer_elsewhere(values: pd.DataFrame, region_ids: set[str], catalog, listed: list[str], needed: int) -> str:
+    """The end of the error where no listed series is long enough: the store's other indicators at the level whose
+    series are (a population register's residents beside a census table's shares), to be named in the
+    configuration."""
+    v = values[values["region_id"].astype(str).isin(region_ids) & values["value"].notna()
+               & ~values["indicator_id"].isin(listed)]
+    if v.empty:
+        return ""
+    longest = v.groupby(["indicator_id", "region_id"])["period"].nunique().groupby("indicator_id").max()
+    long = [f"{i} ({int(n)})" for i, n in longest.sort_values(ascending=False).items()
+            if n >= needed and i in catalog][:6]
+    return ("; of the indicators not in forecast.indicators, these have long enough series here (values per "
+            f"region): {', '.join(long)}: name them there to forecast them" if long else "")
 
 
 def run_forecast(values: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, settings: Settings,
@@ -94,7 +111,9 @@ def run_forecast(values: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, 
         raise ForecastError(
             f"no series is long enough to forecast: each needs at least {', '.join(needed)}; the longest here has "
             f"{int(longest.max()) if len(longest) else 0} (periods: {', '.join(periods[:8])}"
-            f"{' …' if len(periods) > 8 else ''}). Import earlier editions first.")
+            f"{' …' if len(periods) > 8 else ''}). Import earlier editions first"
+            + _longer_elsewhere(values, region_ids, catalog, cfg.indicators, min(s.min_train for s in specs.values()))
+            + ".")
     t0 = time.perf_counter()
     if engine == "spark":
         def run(s, sp, prog):
@@ -154,7 +173,9 @@ def run_forecast(values: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, 
         store.replace_table("forecast_champions", table.assign(run_id=run.info.run_id))
     result.forecasts = forecasts
     return ForecastSummary(run.info.run_id, n_series, seconds, n_series / seconds if seconds > 0 else 0.0,
-                           result.champions, m, result, raced_out, breaks, missing, index_not_forecast, copies)
+                           result.champions, m, result, raced_out, breaks, missing, index_not_forecast, copies,
+                           {i: (int(longest.get(i, 0)), spec.min_train) for i, spec in specs.items()
+                            if i in set(series["indicator_id"]) and longest.get(i, 0) < spec.min_train})
 
 
 def champion_table(result: ForecastResult, catalog: Catalog, breaks: pd.DataFrame | None = None,

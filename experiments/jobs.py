@@ -29,6 +29,7 @@ from typing import Callable
 import pandas as pd
 
 from ml.config import Settings
+from experiments.store_summary import REFUSALS, awaiting_training
 
 Progress = Callable[[int, int], None]
 """Called with (done, total) as a long job advances."""
@@ -133,83 +134,6 @@ def dropped_from_profiles(store, result) -> list[str]:
     return out
 
 
-AWAITING = {"early_warnings": "early warnings", "classes": "the classifier's classes",
-            "types": "the Sozialraumtypen"}
-"""The stored results of a training job that score every period the training saw: store table → their name."""
-TRAIN_COMMANDS = {"early_warnings": "early-warning", "classes": "classifier", "types": "typology"}
-
-
-def awaiting_training(store, profiles: pd.DataFrame) -> dict[str, str]:
-    """Notes on stored training results (every period the training saw) that end before the profiles' last
-    period, and on forecasts that start at or before it — editions imported since those jobs ran: the service says
-    so, and the analyst hears it here first. Store table (``early_warnings``, ``classes``, ``types``,
-    ``forecasts``) → its note."""
-    tables = store.tables()
-    periods = sorted(set(profiles["period"].astype(str)))
-    notes = {}
-    for table, what in AWAITING.items():
-        if table not in tables or (table == "early_warnings" and "early_warning_refused" in tables):
-            continue
-        _, last = period_range(store, table)
-        newer = [p for p in periods if last is not None and p > last]
-        if newer:
-            notes[table] = (f"{what} reach {last}, the profiles {periods[-1]}: 'sozialradar train "
-                            f"{TRAIN_COMMANDS[table]}' scores {', '.join(newer)}")
-    if "forecasts" in tables and periods:      # annual forecasts that start at or before a published year
-        first, _ = period_range(store, "forecasts", annual=True)
-        if first is not None and first <= periods[-1]:
-            notes["forecasts"] = (f"the forecasts start at {first}, the profiles reach {periods[-1]}: "
-                                  "'sozialradar forecast' forecasts from the new edition")
-    return notes
-
-
-def period_range(store, table: str, annual: bool = False) -> tuple[str | None, str | None]:
-    """The first and last period of a stored table (only the years with ``annual``), read in the store without
-    loading the table; (None, None) when it has none."""
-    period = "CAST(period AS VARCHAR)"
-    where = f" WHERE length({period}) = 4" if annual else ""
-    first, last = store.con.execute(f'SELECT min({period}), max({period}) FROM "{table}"{where}').fetchall()[0]
-    return first, last
-
-
-def results_summary(store, observed_until: str | None) -> list[str]:
-    """What the jobs stored and how far it reaches, for ``store info``: the profiles' periods (and whether newer
-    observations await 'features'), each trained result's periods, a refused early warning, the forecasts' years,
-    and the notes of :func:`awaiting_training`."""
-    tables = store.tables()
-    if "profiles" not in tables:
-        return ["profiles: none yet ('sozialradar features' builds them)"]
-    profiles = store.table("profiles")
-    periods = sorted(set(profiles["period"].astype(str)))
-    if not periods:
-        return ["profiles: none yet ('sozialradar features' builds them)"]
-    lines = [f"profiles: {periods[0]}..{periods[-1]}, {profiles['region_id'].nunique():,} regions"]
-    if observed_until and observed_until > periods[-1]:
-        lines.append(f"  the observations reach {observed_until}: 'sozialradar features' builds the profiles of the "
-                     "newer periods")
-    refusals = (store.table(REFUSALS).set_index("job") if REFUSALS in tables
-                else pd.DataFrame(columns=["reason", "refused_at"]))
-    for table, what in AWAITING.items():
-        job = TRAIN_COMMANDS[table]
-        if table in tables:
-            first, last = period_range(store, table)
-            refused = table == "early_warnings" and "early_warning_refused" in tables
-            lines.append(f"{what}: " + (f"{first}..{last}" if first is not None else "none")
-                         + (" (withdrawn: the last training refused)" if refused else ""))
-        elif job in refusals.index:
-            lines.append(f"{what}: none")
-        if job in refusals.index:     # a champion's results before the refusal stay served
-            r = refusals.loc[job]
-            lines.append(f"  the last training refused ({pd.Timestamp(r['refused_at']):%Y-%m-%d}): {r['reason']}"
-                         + ("; the results above are the champion's before it" if table in tables else ""))
-    if "early_warnings" not in tables and "early_warning_refused" in tables:
-        lines.append("early warnings: none (the last training refused: no horizon could be tested)")
-    if "forecasts" in tables:
-        first, last = period_range(store, "forecasts")
-        lines.append("forecasts: " + (f"{first}..{last}" if first is not None else "none"))
-    return lines + [f"  {note}" for note in awaiting_training(store, profiles).values()]
-
-
 def write_lebenslagen(store, matrix: pd.DataFrame, catalog, settings: Settings) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The Belastungsindizes per Lebenslage for every region and period, and their sensitivity in the latest
     period, into ``store`` (tables ``lebenslagen``, ``lebenslagen_checks``)."""
@@ -280,7 +204,6 @@ def _train(train, settings: Settings, with_values: bool = False, **kwargs):
         raise JobError(str(exc)) from None
 
 
-REFUSALS = "training_refused"
 """The store table of the last refusal per training job (classifier, typology): job, reason, refused_at; a run
 that trains removes its job's row."""
 

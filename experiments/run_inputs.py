@@ -54,21 +54,56 @@ def training_period(profiles: pd.DataFrame, period: str | None, needs_index: boo
     return latest
 
 
+def default_inputs(model_matrix: pd.DataFrame, catalog: Catalog, settings: Settings) -> list[str]:
+    """The default inputs of the typology and the classifier: the indicators with a direction outside the status
+    and dynamics index."""
+    status = set(settings.features.index.status_indicators) | set(settings.features.index.dynamics_indicators or [])
+    return [i for i in ids(model_matrix.columns, MODEL) if i not in status and catalog[i].polarity != 0]
+
+
+def periods_with_inputs(model_matrix: pd.DataFrame, features: list[str]) -> list[str]:
+    """The periods in which the most of ``features`` have values (at least one), in order: a census table's year
+    among the later years of a population register that holds the residents alone."""
+    cols = [c for c in columns(MODEL, features) if c in model_matrix.columns]
+    if not cols:
+        return []
+    held = model_matrix[cols].notna().groupby(model_matrix["period"]).any().sum(axis=1)
+    held = held[held.gt(0)]
+    return sorted(str(p) for p in held[held.eq(held.max())].index) if not held.empty else []
+
+
+def typology_period(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog: Catalog,
+                    settings: Settings) -> tuple[str, list[str]]:
+    """The typology's period (``training.typology.period``, else the latest with a status index) and its note: where
+    no period has a status index, the latest period in which the most of the typology's inputs have values (a census
+    year before years of the residents alone), not merely the latest."""
+    cfg = settings.training.typology
+    period = training_period(profiles, cfg.period, needs_index=False)
+    if cfg.period is not None or latest_complete_period(profiles) is not None:
+        return period, []
+    inputs = cfg.features or default_inputs(model_matrix, catalog, settings)
+    period = next(iter(periods_with_inputs(model_matrix, inputs)[-1:]), period)
+    return period, [f"no period has a status index: the types are built from the profiles of {period}, the latest "
+                    "period in which the most of their inputs have values"]
+
+
 def training_frame(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog: Catalog, settings: Settings,
                    period: str, features: list[str] | None) -> tuple[pd.DataFrame, list[str], list[str]]:
     """Inputs (imputed z-values, one row per region) of ``period``, their indicator ids and German names. A region
     whose values are withheld (a small area: every input imputed) is left out."""
     m = model_matrix[model_matrix["period"] == period]
     if features is None:
-        status = set(settings.features.index.status_indicators) | set(settings.features.index.dynamics_indicators or [])
-        features = [i for i in ids(m.columns, MODEL) if i not in status and catalog[i].polarity != 0]
+        features = default_inputs(m, catalog, settings)
     missing = [f for f in features if column(MODEL, f) not in m.columns]
     if missing:
         raise TrainingError(f"features not in the profiles: {', '.join(missing)}")
     m = m[~withheld(profiles, m, features)].set_index("region_id")
     X = m[columns(MODEL, features)].dropna(axis=1, how="all")
     if X.shape[1] == 0:
-        raise TrainingError(f"none of the features has values in {period}")
+        held = periods_with_inputs(model_matrix, features)
+        named = ", ".join(features[:8]) + (" …" if len(features) > 8 else "")
+        raise TrainingError(f"none of the features ({named}) has values in {period}" + (
+            f"; they have values in {', '.join(held)}: choose the period under training.<job>.period" if held else ""))
     kept = ids(X.columns, MODEL)
     X = X.dropna()
     X.columns = kept

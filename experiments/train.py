@@ -26,12 +26,12 @@ from sklearn.metrics import (
 from sklearn.base import clone
 
 from ml.catalog import Catalog
-from ml.columns import MODEL, column, latest_complete_period
+from ml.columns import MODEL, column
 from ml.config import Settings
 from ml.tracking import figure, job_run, log_figure, log_provenance, register
 from experiments.assignments import predict_frame, stored_classes, stored_types
 from experiments.run_inputs import (  # noqa: F401 (TrainingError, RunSummary, training_frame: this module's API)
-    RunSummary, TrainingError, plain_indicators, require_two_inputs, training_frame, training_period,
+    RunSummary, TrainingError, plain_indicators, require_two_inputs, training_frame, training_period, typology_period,
 )
 from experiments.classifier_run import (
     TargetError, comparison_markdown, holds_own, index_twin_notes, indicator_target, log_interpretation, metric_key,
@@ -270,7 +270,8 @@ def train_classifier(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog
         tables["spaetere_periode"] = later
     summary = RunSummary(run.info.run_id, metrics, version, champion, notes, tables, served, reason)
     if store is not None and champion:
-        stamp = _stamp(summary, cfg.registered_name, {"classifier": cfg.model_dump(mode="json"), "period": period})
+        stamp = _stamp(summary, cfg.registered_name, {"classifier": cfg.model_dump(mode="json"), "period": period,
+                                                      "inputs": list(features)})
         store.replace_table("classes", stored_classes(served_model, features, model_matrix, profiles, names, scale,
                                                       typical).assign(
             model=served, served_by=served, lvq_served=hasattr(served_model, "prototypes_"), comparison=judged,
@@ -367,9 +368,7 @@ def train_typology(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog: 
     ``store`` and the run taking the ``champion`` alias, the type of every region and period is written to
     its ``types`` table."""
     cfg = settings.training.typology
-    period = training_period(profiles, cfg.period, needs_index=False)
-    notes = [] if cfg.period is not None or latest_complete_period(profiles) is not None else [
-        f"no period has a status index: the types are built from the profiles of {period}, the latest period"]
+    period, notes = typology_period(profiles, model_matrix, catalog, settings)
     X, features, names = training_frame(profiles, model_matrix, catalog, settings, period, cfg.features)
     plain = plain_indicators(model_matrix, catalog, period) if cfg.features is None and len(features) < 3 else []
     require_two_inputs("typology", features, period, cfg.features is None, plain, "training.typology.features",
@@ -442,5 +441,6 @@ def train_typology(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog: 
     if store is not None and champion:
         store.replace_table("types", stored_types(model, features, descriptions, model_matrix, profiles).assign(
             model=model.method, structure=structure, distinct=check["distinct"],
-            **_stamp(summary, cfg.registered_name, {"typology": cfg.model_dump(mode="json"), "period": period})))
+            **_stamp(summary, cfg.registered_name, {"typology": cfg.model_dump(mode="json"), "period": period,
+                                                    "inputs": list(features)})))
     return summary, model, descriptions

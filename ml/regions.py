@@ -30,6 +30,7 @@ LEVEL_WORDS: dict[str, str] = {
     "prognoseraum": "prognoseraum", "prg": "prognoseraum",
     "bezirksregion": "bezirksregion", "bzr": "bezirksregion",
     "planungsraum": "planungsraum", "plr": "planungsraum", "pnr": "planungsraum",
+    "municipality": "gemeinde", "county": "kreis",      # the English of official tables (Zensus, INKAR exports)
 }
 LEVEL_WORDS.update({level: level for level in LEVELS})
 

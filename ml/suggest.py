@@ -42,7 +42,7 @@ from ml.regions import fold
 SYNONYMS: dict[str, str] = {
     # English and abbreviations -> the German words of the catalog
     "residents": "einwohner", "resident": "einwohner", "inhabitants": "einwohner", "population": "einwohner",
-    "ew": "einwohner", "einw": "einwohner", "bevoelkerung": "einwohner", "bewohner": "einwohner",
+    "pop": "einwohner", "ew": "einwohner", "einw": "einwohner", "bevoelkerung": "einwohner", "bewohner": "einwohner",
     "personen": "einwohner", "people": "einwohner", "persons": "einwohner",
     "unemployed": "arbeitslose", "unemployment": "arbeitslose", "alo": "arbeitslose", "erwerbslose": "arbeitslose",
     "households": "haushalte", "household": "haushalte", "hh": "haushalte",
@@ -355,8 +355,10 @@ def find_header(path: Path, sheet: str | int | None = None,
     return best, line, titles, None
 
 
-def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None = None) -> Suggestion:
-    """Propose a mapping for ``path`` (see the module text)."""
+def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None = None,
+                    regions: bool = False) -> Suggestion:
+    """Propose a mapping for ``path`` (see the module text); with ``regions``, one that reads the file's regions
+    (codes, names, level, parents) as a region list, whatever values it holds besides."""
     from ml.importers import (ALIASES, Mapping, detect_format, find_column, find_region_column, header_key,
                               norm_header)
     from ml.crosswalk import crosswalk_in
@@ -378,10 +380,10 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
             shutil.rmtree(head.parent, ignore_errors=True)
     header = [header_key(h) for h in table.header]
     names = distinct_headers(table.header)      # a repeated name is told apart by its order, as the import does
-    fmt = detect_format(table.header)
+    fmt = "regions" if regions else detect_format(table.header)
     out = Suggestion(path=path, header_line=header_line, format=fmt if fmt != "unknown" else "wide",
                      sheet=table.sheet, header_rows=header_rows, notes=[sheet_note] if sheet_note else [])
-    if fmt in ("mss", "inkar", "regions", "long"):
+    if fmt in ("mss", "inkar", "regions", "long") and not regions:
         out.notes.append(f"recognised as the {fmt} layout: "
                          + ("no mapping is needed" if fmt in ("mss", "inkar", "regions") else
                             "the roles below were found by their headers"))
@@ -441,14 +443,18 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
         out.notes = [n for n in out.notes if "layout" not in n]
         from ml.importers.mapping import place_level
 
+        ags = r is not None and _ags8(frame[f"c{r}"])
+        source = "the header"
         if lvl is None:
             out.level = next((level for h in (out.region_column, out.name_column) if h for level in [place_level(h)]
                               if level), None)
+            if out.level is None and ags:
+                out.level, source = "gemeinde", "the codes (8-digit AGS)"
         out.notes.append("a region list: codes in " + repr(out.region_column) + (
             f", names in {out.name_column!r}" if out.name_column else "") + (
-            "" if lvl is not None else f"; the level {out.level!r} is read from the header: check it" if out.level
+            "" if lvl is not None else f"; the level {out.level!r} is read from {source}: check it" if out.level
             else "; set the level of its regions (level:)"))
-        if parent is None and r is not None and _ags8(frame[f"c{r}"]):
+        if parent is None and ags:
             out.parent_code = 5
             out.notes.append(AGS_NOTE)
         return out
@@ -539,10 +545,8 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
         out.notes.append(
             f"{out.name_column!r} names the regions of {out.region_column!r} (not imported with the values); the "
             "values of regions the store does not know are quarantined: where the store has no region list yet, "
-            f"this file can give it, with a mapping of its own (format: regions, region_column: "
-            f"{_q(out.region_column)}, level: the regions' level" + (
-                "; " + AGS_NOTE if r is not None and _ags8(frame[f"c{r}"]) else "")
-            + ")")
+            f"this file can give it, with a mapping of its own: 'sozialradar mapping suggest {path.name} --regions' "
+            "proposes it")
     if out.region_column is None:
         out.notes.append("no region column found: set region_column" + ("".join(
             f"; {h!r} is a key of {' '.join(breakdown_words(h))}, a breakdown, not of places: a table by "
@@ -786,14 +790,15 @@ def file_subject(path: Path) -> list[str]:
 def code_part(codes: pd.Series, values: pd.Series) -> bool:
     """Whether ``values`` are, on every row, the digits at one fixed place of the row's region code (leading
     zeros restored on both: '1' and '01', '1011101' and '01011101'), and shorter than it. A flag of two values
-    (inner or outer city) is none: it could meet a digit of the code by chance."""
+    (inner or outer city) is none: it could meet a digit of the code by chance. One value of at least three digits on
+    every row is a part too: a county's own extract of a Land's table repeats its Kreis code ('14524')."""
     c, v = codes.str.strip(), values.str.strip()
-    if len(c) == 0 or v.nunique() < 3 or not (c.str.fullmatch(r"\d+").all() and v.str.fullmatch(r"\d+").all()):
+    if len(c) == 0 or not (c.str.fullmatch(r"\d+").all() and v.str.fullmatch(r"\d+").all()):
         return False
     c = c.str.zfill(int(c.str.len().max()))
     v = v.str.zfill(int(v.str.len().max()))
     width, total = len(v.iloc[0]), len(c.iloc[0])
-    if width >= total:
+    if width >= total or (v.nunique() < 3 and (v.nunique() > 1 or width < 3 or len(v) < 3)):
         return False
     return any((c.str[p: p + width] == v).all() for p in range(total - width + 1))
 
@@ -842,8 +847,10 @@ def render_yaml(s: Suggestion) -> str:
         lines.append("# region_column: ''   # the column of region codes or names")
         lines.append("# region: ''          # or, for a table of one region (the whole city or county): its code or name")
     if s.format == "regions":
+        if s.name_column is not None and s.name_column != s.region_column:
+            lines.append(f"name_column: {_q(s.name_column)}")
         if s.level_column is None and s.level is not None:
-            lines.append(f"level: {s.level}   # from the header: check it (" + "|".join(LEVELS) + ")")
+            lines.append(f"level: {s.level}   # check it (" + "|".join(LEVELS) + ")")
         elif s.level_column is None:
             lines.append("# level: stadtteil   # the level of every region: " + "|".join(LEVELS))
         if s.parent_code is not None:

@@ -509,6 +509,9 @@ def select_and_calibrate(rows: pd.DataFrame, specs: dict[str, SeriesSpec], order
         columns=["indicator_id", "model", "h", "n", "q_lo80", "q_hi80", "q_lo95", "q_hi95"])
     candidates = _apply_quantiles(final.drop(columns=["y"]), table, fallback) if not table.empty else \
         final.assign(lo80=np.nan, hi80=np.nan, lo95=np.nan, hi95=np.nan)
+    for name in ("80", "95"):       # a quantile beyond the backtest's errors (too few of them): no interval, not ±∞
+        unbounded = ~(np.isfinite(candidates[f"lo{name}"]) & np.isfinite(candidates[f"hi{name}"]))
+        candidates.loc[unbounded, [f"lo{name}", f"hi{name}"]] = np.nan
     candidates = clip_to_range(candidates, specs)
     is_champion = candidates["model"] == candidates["indicator_id"].map(champions)
     forecasts = candidates[is_champion][["region_id", "indicator_id", "period", "h", "yhat", "lo80", "hi80",

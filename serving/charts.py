@@ -76,6 +76,18 @@ def dimension_bars(rows: list[tuple[str, float | None, float | None]], title: st
     return "".join(out)
 
 
+_BOUNDS = ("lo95", "hi95", "lo80", "hi80")
+
+
+def _banded(row: dict, key: str) -> bool:
+    """Whether the interval of a forecast row that ``key`` bounds is drawn: both its bounds known and finite (a
+    95 % interval from fewer backtest errors than it needs is unbounded, and no band)."""
+    if key not in _BOUNDS:
+        return True
+    pair = [row.get(k) for k in (("lo95", "hi95") if key.endswith("95") else ("lo80", "hi80"))]
+    return all(v is not None and math.isfinite(v) for v in pair)
+
+
 def fan_chart(history: list[tuple[int, float | None]], forecast: list[dict], title: str, desc: str,
               unit: str = "", chart_id: str = "f", breaks: tuple[int, ...] = ()) -> str:
     """A line of the observed values (gaps where a value is withheld, and at a definition break: ``breaks``,
@@ -87,7 +99,7 @@ def fan_chart(history: list[tuple[int, float | None]], forecast: list[dict], tit
         return ""
     ys = [v for _, v in history if v is not None]
     for f in forecast:
-        ys += [f[k] for k in ("yhat", "lo95", "hi95", "lo80", "hi80") if f.get(k) is not None]
+        ys += [f[k] for k in ("yhat",) + _BOUNDS if f.get(k) is not None and _banded(f, k)]
     ys = [v for v in ys if math.isfinite(v)]
     if not ys:
         return ""
@@ -112,7 +124,7 @@ def fan_chart(history: list[tuple[int, float | None]], forecast: list[dict], tit
                    f'fill="{MUTED}">{yr}</text>')
     if forecast:
         def band(lo_key: str, hi_key: str, colour: str) -> None:
-            pts = [f for f in forecast if f.get(lo_key) is not None and f.get(hi_key) is not None]
+            pts = [f for f in forecast if _banded(f, lo_key)]
             if not pts:
                 return
             last = [(y, v) for y, v in history if v is not None]

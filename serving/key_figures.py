@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ml.columns import MODEL, column, columns
 from ml.config import Settings
 from ml.formatting import de, percent
 from models.forecasting import UNCHECKED_NOTE, UNRELIABLE_NOTE
@@ -153,15 +154,43 @@ def type_section(b: "ReportBuilder", region_id: str, period: str, row: pd.Series
     if b.snap.types is None:
         return {"message": refused["text"] if refused else "Es liegt keine Typisierung vor."}
     note = refused and refused["text"]
-    found = None if withheld(row) else stored_row(b.snap.types, region_id, period)
+    shown, standing = standing_types(b.snap, period)
+    found = None if withheld(row) else stored_row(b.snap.types, region_id, shown)
+    last = str(b.snap.types["period"].max())
+    if found is not None and standing:
+        note = " ".join(filter(None, [standing, note]))
+    if found is None and standing:
+        return {"message": f"{standing} Das Gebiet hat {shown} keinen Sozialraumtyp.", "note": note}
     if found is None:      # an edition after the typology's last period says so
-        return {"message": no_type_reason(b.settings, row, period, str(b.snap.types["period"].max())),
-                "note": note}
+        return {"message": no_type_reason(b.settings, row, period, last), "note": note}
     return {"type": int(found["type"]), "description": str(found["description"]), "note": note,
             "compared": b.compare.label(region_id).replace("Mittel", "Durchschnitt", 1),
             # groups or a continuum cut into sections (a store written before the check has none)
             "structure": found["structure"] if isinstance(found.get("structure"), str) else None,
             "distinct": bool(found["distinct"]) if isinstance(found.get("distinct"), (bool, np.bool_)) else None}
+
+
+def standing_types(snap: Snapshot, period: str | None) -> tuple[str | None, str | None]:
+    """The period whose stored types stand for ``period``, and the German sentence that says so: ``period`` itself;
+    or, where it comes after the typology's last period and no region has a value of the typology's inputs there (a
+    year of the residents alone after a census year: no training could type it), that last period."""
+    types = snap.types
+    if types is None or not len(types) or not period:
+        return period, None
+    last = str(types["period"].max())
+    if period <= last:
+        return period, None
+    try:
+        stored = json.loads(str(types["settings"].iloc[0]))
+    except (KeyError, IndexError, TypeError, ValueError):
+        return period, None
+    inputs = [i for i in stored.get("inputs") or (stored.get("typology") or {}).get("features") or []
+              if column(MODEL, i) in snap.model_matrix.columns and i in snap.catalog]
+    m = snap.model_matrix
+    if not inputs or m.loc[m["period"] == period, columns(MODEL, inputs)].notna().to_numpy().any():
+        return period, None
+    return last, (f"Sozialraumtypen {last}: für {period} liegen die Merkmale der Typisierung nicht vor "
+                  f"({', '.join(snap.catalog[i].name for i in inputs)}).")
 
 
 def class_section(b: "ReportBuilder", region_id: str, period: str, row: pd.Series | None) -> dict | None:
@@ -231,3 +260,33 @@ def uncatalogued(values: pd.DataFrame, catalog) -> list[dict]:
     ids = sorted(i for i in set(values.loc[values["value"].notna(), "indicator_id"]) if i not in catalog)
     return [{"text": "nicht gezeigt, weil der gelesene Katalog sie nicht kennt (Dienst und Berichte brauchen die "
                      "Konfiguration des Kreises: sozialradar --config DATEI)", "names": ids}] if ids else []
+
+
+def earlier_only(values: pd.DataFrame, catalog, region_id: str, period: str) -> list[dict]:
+    """The data notes on the region's indicators without a value in ``period`` that have values in other periods:
+    those of earlier periods only (a census year's shares on the page of a later year of the residents alone),
+    each with its latest year, whose page shows them; and those with values before and after (a year left out of
+    an edition). A value withheld in ``period`` (a small area's) is a value there: the page's note on withheld values
+    names it, and this note must not tell which indicators are withheld."""
+    own = values[values["region_id"] == region_id]
+    own = own[own["indicator_id"].map(lambda i: i in catalog).astype(bool)]
+    own = own.assign(period=own["period"].astype(str))
+    held = own["value"].notna() | own["flag"].eq("suppressed")
+    now = set(own.loc[held & (own["period"] == period), "indicator_id"])
+    other = own[held & ~own["indicator_id"].isin(now)]
+    if other.empty:
+        return []
+    last = other.groupby("indicator_id")["period"].max()
+    gone = last[last < period]
+    out = []
+    if len(gone):
+        out.append({"text": f"nur in früheren Jahren, daher nicht in der Übersicht {period} (zuletzt im Jahr in "
+                            "Klammern; dessen Bericht: sozialradar report --period JAHR)",
+                    "names": [f"{catalog[i].name} ({p})" for i, p in
+                              sorted(gone.items(), key=lambda x: (x[1], x[0]), reverse=True)]})
+    first = other.groupby("indicator_id")["period"].min()
+    gap = sorted(i for i in last.index if first[i] < period < last[i])
+    if gap:
+        out.append({"text": f"ohne Wert für {period}, in den Jahren davor und danach mit Werten",
+                    "names": [catalog[i].name for i in gap]})
+    return out

@@ -13,6 +13,7 @@ reaches a page.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -30,7 +31,7 @@ from models.explanations import group_name, unscored, years_ahead
 from models.forecast_models import MODEL_NAMES
 from serving.key_figures import (LEVEL_DATIVE, LEVEL_PLURAL, LEVEL_SINGULAR, class_section, estimated_before,
                                  forecast_stand_note, interval_note, key_figures, no_profile_reason, type_section,
-                                 uncatalogued)
+                                 uncatalogued, earlier_only)
 from serving.charts import dimension_bars, fan_chart, sparkline
 from serving.comparison import Comparison
 from serving.demography import planning
@@ -253,7 +254,8 @@ class ReportBuilder:
             f = fc[fc["indicator_id"] == ind].sort_values("period")
             hidden = bool((f["flag"] == "suppressed").any()) or bool(gaps and years and gaps[-1] == years[-1])
             forecast = [] if hidden else [
-                {"year": int(str(r.period)[:4]), **{c: (float(getattr(r, c)) if pd.notna(getattr(r, c)) else None)
+                {"year": int(str(r.period)[:4]), **{c: (float(getattr(r, c)) if pd.notna(getattr(r, c))
+                                                        and math.isfinite(float(getattr(r, c))) else None)
                                                    for c in ("yhat", "lo80", "hi80", "lo95", "hi95")}}
                 for r in f.itertuples()]
             shown = [(y, v) for y, v in history if v is not None]
@@ -270,6 +272,9 @@ class ReportBuilder:
                 interval = (f"80-%-Intervall {de(last['lo80'], dec)} bis {de(last['hi80'], dec)}"
                             if last["lo80"] is not None and last["hi80"] is not None
                             else "ohne Intervall: die Reihe ist für eine Prüfung an früheren Jahren zu kurz")
+                if last["lo80"] is not None and (last["lo95"] is None or last["hi95"] is None):
+                    interval += ("; ein 95-%-Intervall lässt sich aus den wenigen Prüfwerten früherer Jahre nicht "
+                                 "bestimmen")
                 sentence.append(f"Prognose {last['year']}: {de(last['yhat'], dec)} {meta.unit} ({interval}; "
                                 f"Verfahren: {MODEL_NAMES.get(model, model)})")
                 known = f["interval_reliable"].dropna() if "interval_reliable" in f else pd.Series(dtype=bool)
@@ -341,7 +346,8 @@ class ReportBuilder:
         for flag, g in rows[rows["flag"] != "ok"].groupby("flag"):
             names = sorted({self.catalog[i].name for i in g["indicator_id"] if i in self.catalog})
             out.append({"text": FLAG_TEXT.get(flag, flag), "names": names})
-        return out + estimated_before(v, self.catalog, region_id, period) + uncatalogued(rows, self.catalog)
+        return (out + estimated_before(v, self.catalog, region_id, period) + uncatalogued(rows, self.catalog)
+                + earlier_only(v, self.catalog, region_id, period))
 
     # --- pages ----------------------------------------------------------------------------------------------
     def region_page(self, region_id: str, period: str | None = None, index_href: str | None = None) -> str:

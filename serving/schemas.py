@@ -120,8 +120,9 @@ class TypologyAnswer(BaseModel):
                                                     "separates better than the same choice on data without groups); "
                                                     "false: the types cut a continuum")
     structure: str | None = Field(None, description="German: that check in one sentence")
-    note: str | None = Field(None, description="German: the typology's last training refused, and the types served "
-                                               "are those of the training before")
+    note: str | None = Field(None, description="German: the asked year lacks the typology's inputs, and the type is "
+                                               "that of its last year (``period``); the typology's last training "
+                                               "refused, and the types served are those of the training before")
 
 
 class ForecastPoint(BaseModel):

@@ -28,7 +28,8 @@ def adapt_age(table: RawTable, mapping: Mapping) -> Adapted:
     if p is None and mapping.period is None:
         raise FileFormatError(f"{table.path}: a table by age needs a period column (Jahr, Stichtag, ZEIT) or a fixed "
                               f"'period' in a --mapping; header is {', '.join(h)}")
-    skip = {i for i in (r, p, find_column(h, "name"), find_column(h, "level")) if i is not None} | ignored_positions(
+    named = find_column(h, "name", mapping.name_column)
+    skip = {i for i in (r, p, named, find_column(h, "level")) if i is not None} | ignored_positions(
         h, mapping.ignore_columns)
     try:
         groups, notes = sexed_groups_of_header(h, skip)

@@ -49,7 +49,8 @@ class ImportReport:
     rows_accepted: int = 0
     rows_quarantined: int = 0
     rows_left_out: int = 0
-    """Rows of regions the store does not hold, left out (``outside_regions: leave_out``; not among those read)."""
+    """Rows of regions the store does not hold, left out (``outside_regions: leave_out``), or, in a region list of
+    several periods, the rows of a region's earlier periods; not among those read."""
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -322,6 +323,10 @@ def _ingest_regions(table: RawTable, mapping: Mapping, store: Store, report: Imp
         report.rows_read = len(accepted) + len(q)
         report.notes += [f"hierarchy: {table.cells.num_rows:,} rows hold {report.rows_read:,} regions on "
                          f"{len(mapping.hierarchy)} levels"] if mapping.hierarchy else []
+    elif report.rows_read > report.rows_accepted + report.rows_quarantined:
+        # a table of several periods: the rows of a region's earlier periods are left out, not read as regions
+        report.rows_left_out = report.rows_read - report.rows_accepted - report.rows_quarantined
+        report.rows_read -= report.rows_left_out
     report.regions_changed = store.upsert_regions(accepted, report.import_id)
     store.add_quarantine(report.import_id, report.file, q)
 

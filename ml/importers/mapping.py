@@ -67,6 +67,9 @@ class Mapping(BaseModel):
     level: str | None = Field(None, description="the level of every region in the file: for a region list "
                               "without a level column; for observations named by region name, which of two "
                               "regions of the same name is meant")
+    name_column: str | None = Field(None, description="the column of the regions' names: in a region list, their "
+                                    "names; beside the codes in a table of values, left out of the values (found by "
+                                    "its header, 'Name', 'Gemeindename', 'municipality_name' …, where not given)")
     region_code_width: int | None = Field(None, ge=1, le=40)
     outside_regions: Literal["quarantine", "leave_out"] = Field(
         "quarantine", description="rows of codes the store has no region for: quarantined, or left out and counted "
@@ -128,8 +131,20 @@ def load_mapping(path: Path | str | None) -> Mapping:
     try:
         return Mapping.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-        raise MappingError(f"{path}: {problems}") from None
+        raise MappingError(f"{path}: {'; '.join(_problem(e) for e in exc.errors())}") from None
+
+
+def _problem(error: dict) -> str:
+    """One fault of a mapping file in words; a key the mapping does not know names the close ones and the keys."""
+    where = ".".join(str(p) for p in error["loc"])
+    if error["type"] != "extra_forbidden" or len(error["loc"]) != 1:
+        return f"{where}: {error['msg']}"
+    import difflib
+
+    keys = list(Mapping.model_fields)
+    close = difflib.get_close_matches(str(error["loc"][0]), keys, n=2, cutoff=0.6)
+    return (f"{where}: no such key" + (f" (did you mean {' or '.join(close)}?)" if close else "")
+            + f"; the keys of a mapping are {', '.join(keys)}")
 
 
 def norm_header(text: str) -> str:

@@ -86,13 +86,15 @@ def adapt_regions(table: RawTable, mapping: Mapping, known: frozenset[str],
                         known)
     idx = {role: find_column(h, role) for role in ("region_id", "name", "level", "parent_id", "geometry")}
     idx["region_id"] = find_column(h, "region_id", mapping.region_column)
+    idx["name"] = find_column(h, "name", mapping.name_column)
     if idx["name"] is None and mapping.region_column is not None:
         idx["name"] = idx["region_id"]          # a list of names only: the names are the ids
     missing = [r for r in ("region_id", "name", "level") if idx[r] is None and not (r == "level" and mapping.level)]
     if missing:
         raise FileFormatError(
             f"{table.path}: a region list needs column(s) {', '.join(missing)}; header is {', '.join(h)} (name the "
-            "code column with region_column in a --mapping, and give a level for all with level: "
+            "code column with region_column in a --mapping, the names' with name_column, and give a level for all "
+            "with level: "
             f"{'|'.join(LEVELS)})")
     codes, bad = normalize_codes(cell_column(table, idx["region_id"]), mapping.region_code_width)
     parents, bad_parent = normalize_codes(cell_column(table, idx["parent_id"]), mapping.region_code_width)
@@ -114,9 +116,44 @@ def adapt_regions(table: RawTable, mapping: Mapping, known: frozenset[str],
         "geometry": cell_column(table, idx["geometry"]).to_numpy(),
         "line": table.lines,
     })
+    frame, bad, bad_parent = _latest_rows(table, mapping, frame, np.asarray(bad, bool), np.asarray(bad_parent, bool),
+                                          notes)
     if mapping.parent_level is not None:
-        frame, bad, bad_parent = _created_parents(frame, np.asarray(bad, bool), known, mapping, notes)
+        frame, bad, bad_parent = _created_parents(frame, bad, known, mapping, notes)
     return _checked(frame, bad, bad_parent, known)
+
+
+def _latest_rows(table: RawTable, mapping: Mapping, frame: pd.DataFrame, bad: np.ndarray, bad_parent: np.ndarray,
+                 notes: list[str] | None) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """A table of several periods read as a region list (one row per region and period): each region from its row
+    of the latest period, so that a name changed over the years (a town that became a 'Stadt') is the current one
+    and the earlier rows are no repeated codes. Rows of one region in one period stay, and a code repeated there is
+    quarantined as in any region list. A file without a period column is left as it is."""
+    from ml.importers.common import period_position
+    from ml.parsing import parse_periods
+
+    p = period_position(table, mapping)
+    if p is None or not frame["region_id"].duplicated().any():
+        return frame, bad, bad_parent
+    periods, why = parse_periods(cell_column(table, p))
+    order = pd.Series(np.where(why.eq("").to_numpy(), periods.to_numpy(), ""), index=frame.index)
+    valid = ~bad
+    latest = (order.where(valid, "").groupby(frame["region_id"]).transform("max"))
+    keep = ~valid | order.eq(latest)
+    renamed = frame[valid].groupby("region_id")["name"].nunique().gt(1)
+    if notes is not None:
+        n_periods = order[valid & order.ne("")].nunique()
+        note = (f"a table of {n_periods} periods ({table.header[p]!r}): each region read from its row of the latest "
+                f"period it has, {int((~keep).sum())} earlier rows left out")
+        if renamed.any():
+            first = renamed[renamed].index[0]
+            names = frame.loc[frame["region_id"].eq(first), ["name"]].assign(o=order).sort_values("o")
+            note += (f"; {int(renamed.sum())} region(s) named differently over the periods keep the latest name "
+                     f"(e.g. {first}: {names['name'].iloc[0]!r} in {names['o'].iloc[0]}, "
+                     f"{names['name'].iloc[-1]!r} in {names['o'].iloc[-1]})")
+        notes.append(note)
+    k = keep.to_numpy()
+    return frame[k].reset_index(drop=True), bad[k], bad_parent[k]
 
 
 def _created_parents(frame: pd.DataFrame, bad: np.ndarray, known: frozenset[str], mapping: Mapping,

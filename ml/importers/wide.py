@@ -42,7 +42,7 @@ def adapt_wide(table: RawTable, mapping: Mapping, catalog: Catalog, dash: str = 
                               f"'sozialradar mapping suggest {table.path}' proposes one)" + "".join(
                                   f"; {k!r} names {y} in its header: map it as {k!r}: {{indicator: {v}, period: "
                                   f"'{y}'}}" for k, v, y in yeared[:1]) + f"; header is {', '.join(h)}")
-    name_idx = find_column(h, "name")
+    name_idx = find_column(h, "name", mapping.name_column)
     level_idx = find_column(h, "level")
     keys = [header_key(c) for c in h]
     # every mapped column must exist (the error names close ones)

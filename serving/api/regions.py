@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from models.explanations import unscored
 from serving.api.common import ApiError, Context
-from serving.key_figures import later_edition, refused_training
+from serving.key_figures import later_edition, refused_training, standing_types
 from serving.schemas import GeometryAnswer, Region, RegionList, RegionShape
 
 
@@ -28,7 +28,8 @@ def router(ctx: Context) -> APIRouter:
         graded = s.has_warnings and s.warning_models[s.horizons[0]]["graded"]
         ranking = ctx.settings.features.index.ranking
         parents = s.regions.set_index("region_id")[["name", "level"]]
-        types = (s.types[s.types["period"].astype(str) == str(period)].set_index("region_id")
+        shown = standing_types(s, period)[0]       # a year without the typology's inputs: its last year's types
+        types = (s.types[s.types["period"].astype(str) == str(shown)].set_index("region_id")
                  if s.types is not None and period else pd.DataFrame())
         out = []
         for r in regs.itertuples():
@@ -72,7 +73,8 @@ def _type_note(s, period: str | None) -> str | None:
     """Why the list's period shows no types, or older ones: an edition after the typology's last period, and the
     typology's last training refused (German, for the dashboard); None where neither applies."""
     last = str(s.types["period"].max()) if s.types is not None and len(s.types) else None
-    said = [later_edition("typology", period, last), (refused_training(s, "typology") or {}).get("text")]
+    standing = standing_types(s, period)[1]
+    said = [standing or later_edition("typology", period, last), (refused_training(s, "typology") or {}).get("text")]
     return " ".join(t for t in said if t) or None
 
 

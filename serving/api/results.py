@@ -9,7 +9,7 @@ import pandas as pd
 from fastapi import APIRouter, Query
 
 from serving.api.common import PERIOD, REGION_ID, ApiError, Context
-from serving.key_figures import interval_note, refused_training
+from serving.key_figures import interval_note, refused_training, standing_types
 from serving.schemas import (Classification, ClassifyRequest, CoverageAnswer, CoverageMap, CoverageMapEntry,
                              CoveragePoint, ForecastAnswer, ForecastPoint, ProjectionAnswer, ProjectionPoint,
                              TypologyAnswer, finite)
@@ -38,13 +38,14 @@ def router(ctx: Context) -> APIRouter:
     @router.get("/typology", response_model=TypologyAnswer)
     def typology(region_id: str = REGION_ID, period: str | None = PERIOD) -> TypologyAnswer:
         s = ctx.snap()
-        per = ctx.period_of(s, period)
+        # a year without the typology's inputs (the residents alone after a census year): its last year's type
+        per, standing = standing_types(s, ctx.period_of(s, period))
         row = ctx.assigned(s, "types", region_id, per)
         distinct, refused = row.get("distinct"), refused_training(s, "typology")
         return TypologyAnswer(region_id=region_id, period=per, type=int(row["type"]), description=str(row["description"]),
                               distinct=None if distinct is None or pd.isna(distinct) else bool(distinct),
                               structure=row["structure"] if isinstance(row.get("structure"), str) else None,
-                              note=refused and refused["text"])
+                              note=" ".join(filter(None, [standing, refused and refused["text"]])) or None)
 
     @router.get("/forecast", response_model=ForecastAnswer)
     def forecast(region_id: str = REGION_ID,

@@ -1,6 +1,7 @@
 """The forecast job against a real DuckDB store and a real MLflow SQLite store, on the synthetic county."""
 
 import mlflow
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from mlflow import MlflowClient
@@ -102,6 +103,12 @@ def test_forecast_errors_are_clear(sample_inputs, values, tmp_path):
                                             r"values \(min_train_years\); the longest here has 1 \(periods: 2022\)"):
         run_forecast(one, regions, catalog, configured(settings, tmp_path, indicators=["sgb2_quote"], min_train_years=5,
                                                        models=["naive", "drift", "global"]))
+    # a census year's share beside a register's residents: the error names the series that are long enough
+    census = pd.concat([one[one["indicator_id"] == "anteil_65plus"], frame[frame["indicator_id"] == "einwohner"]])
+    n = census.loc[census["indicator_id"] == "einwohner", "period"].nunique()
+    with pytest.raises(ForecastError, match=rf"of the indicators not in forecast.indicators, these have long enough "
+                                            rf"series here \(values per region\): einwohner \({n}\): name them"):
+        run_forecast(census, regions, catalog, configured(settings, tmp_path, indicators=["anteil_65plus"]))
 
 
 def test_forecast_command_needs_features(tmp_path):

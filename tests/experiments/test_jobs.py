@@ -60,7 +60,7 @@ def test_the_features_job_names_results_that_await_a_new_training(ingested):
     assert ("the forecasts start at 2025, the profiles reach 2025: 'sozialradar forecast' forecasts from the new "
             "edition") in result.notes
     # 'store info' says the same, with how far each result reaches and what newer observations await
-    from experiments.jobs import results_summary
+    from experiments.store_summary import results_summary
 
     with Store(ingested.store.path, read_only=True) as store:
         lines = results_summary(store, "2026")
@@ -69,7 +69,7 @@ def test_the_features_job_names_results_that_await_a_new_training(ingested):
     assert {"early warnings: 2022..2023", "the Sozialraumtypen: 2025..2025", "forecasts: 2024-12..2026",
             "  early warnings reach 2023, the profiles 2025: 'sozialradar train early-warning' scores 2024, 2025"
             } <= set(lines)
-    from experiments.jobs import awaiting_training
+    from experiments.store_summary import awaiting_training
 
     with Store(ingested.store.path) as store:       # forecasts from the last edition on are current
         store.replace_table("forecasts", pd.DataFrame({"region_id": ["x"] * 2, "period": ["2025-12", "2026"]}))

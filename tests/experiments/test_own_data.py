@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -35,10 +36,29 @@ def run_example(name: str, cwd: Path) -> dict[str, str]:
     return env
 
 
+def service_client(workdir: Path):
+    """The service's read API on the store and configuration a README block wrote in ``workdir`` (the working
+    directory, as the configuration names its files relative to it)."""
+    from fastapi.testclient import TestClient
+
+    from ml.catalog import serving_catalog
+    from ml.config import load_settings
+    from serving.app import create_app
+    from serving.state import ServiceState
+
+    settings = load_settings(workdir / "sozialradar.yaml", env={
+        "SOZIALRADAR_STORE__PATH": str(workdir / ".sozialradar" / "monitoring.duckdb"),
+        "SOZIALRADAR_TRACKING__URI": f"sqlite:///{workdir / '.sozialradar' / 'mlflow.db'}"})
+    state = ServiceState(settings, serving_catalog(settings))
+    state.load()
+    return TestClient(create_app(state, settings))
+
+
 def test_the_example_is_in_the_readme():
     script = example_block()
     assert "sozialradar mapping suggest" in script and "sozialradar report --all" in script
     assert "period: file_name" in example_block("editions-example")
+    assert "--regions" in example_block("census-example")
 
 
 @pytest.mark.skipif(not SHARED_DATA.is_dir(), reason=f"real open data not present at {SHARED_DATA}")
@@ -108,20 +128,8 @@ def test_the_readme_example_runs_from_raw_files_to_reports(tmp_path, monkeypatch
     export = cli("export", "warnings", "--out", str(tmp_path / "w.csv"))
     assert export.returncode == 1 and "the last training found no horizon with an out-of-sample test" in export.stderr
     # the service: the dashboard's list carries the page's sentence, the API the job's reason
-    from fastapi.testclient import TestClient
-
-    from ml.catalog import serving_catalog
-    from ml.config import load_settings
-    from serving.app import create_app
-    from serving.state import ServiceState
-
     monkeypatch.chdir(tmp_path)           # the configuration names its catalog file as the commands see it
-    settings = load_settings(tmp_path / "sozialradar.yaml", env={
-        "SOZIALRADAR_STORE__PATH": str(tmp_path / ".sozialradar" / "monitoring.duckdb"),
-        "SOZIALRADAR_TRACKING__URI": f"sqlite:///{tmp_path / '.sozialradar' / 'mlflow.db'}"})
-    state = ServiceState(settings, serving_catalog(settings))
-    state.load()
-    client = TestClient(create_app(state, settings))
+    client = service_client(tmp_path)
     note = client.get("/regions").json()["warning_note"]
     assert note.startswith("Keine Frühwarnung: beim letzten Training am ") and note in neustadt
     answer = client.post("/early_warning", json={"region_ids": ["2"]})
@@ -169,3 +177,60 @@ def test_the_readme_series_of_editions_runs_across_the_change_of_grid(tmp_path):
     assert old.returncode == 0, old.stderr
     assert "Stülerstr. (01011101) has no profile" in old.stderr and "Stülerstraße (01100101) has one" in old.stderr
     assert "the profiles are built for the level planungsraum (features.level), this region is a bezirk" in old.stderr
+
+
+@pytest.mark.skipif(not SHARED_DATA.is_dir(), reason=f"real open data not present at {SHARED_DATA}")
+def test_the_readme_census_year_beside_a_register_runs_to_pages(tmp_path, monkeypatch):
+    """A Landkreis's Gemeinden from the Land's register (stand years 2009–2024) and the Zensus 2022, run as the
+    README writes it: the region list read from a table of values, the census year's typology on the pages of a
+    later year, the forecast's too short series named, and no unbounded interval stored or drawn."""
+    env = run_example("census-example", tmp_path)
+    info = subprocess.run([sys.executable, "-m", "experiments.cli", "store", "info"], cwd=tmp_path,
+                          env={**env, "SOZIALRADAR_CONFIG": "sozialradar.yaml"}, capture_output=True, text=True,
+                          timeout=300)
+    assert ("the Sozialraumtypen reach 2022, the profiles 2024; 2023, 2024 have no values of their inputs "
+            "(anteil_65plus, auslaender_anteil, haushaltsgroesse): the pages show those of 2022") in info.stdout
+    suggested = yaml.safe_load((tmp_path / "gemeinden.yaml").read_text())
+    assert suggested == {"format": "regions", "region_column": "ags", "name_column": "name", "level": "gemeinde"}
+    register = yaml.safe_load((tmp_path / "bevoelkerung.yaml").read_text())
+    assert register["columns"]["pop_total"] == "einwohner" and register["ignore_columns"] == ["kreis"]
+    with Store(tmp_path / ".sozialradar" / "monitoring.duckdb", read_only=True) as store:
+        regions = store.regions().set_index("region_id")
+        log = store.table("import_log").sort_values("import_id")
+        types = store.table("types")
+        forecasts = store.table("forecasts")
+        residents = store.observations(["einwohner"])
+    assert len(regions) == 33 and set(regions["level"]) == {"gemeinde"}
+    assert regions.loc["14524330", "name"] == "Zwickau, Stadt, Hochschulstadt"      # the latest stand's name
+    assert list(log["status"]) == ["ok"] * 3
+    assert set(residents["period"]) == {"2009", "2013", "2017", "2021", "2022", "2023", "2024"}
+    assert set(types["period"]) == {"2022"} and types["region_id"].nunique() == 33
+    assert set(forecasts["indicator_id"]) == {"einwohner"}
+    # an interval the backtest's errors cannot bound is no interval: never ±∞ nor the range's end
+    for level in ("80", "95"):
+        lo, hi = forecasts[f"lo{level}"], forecasts[f"hi{level}"]
+        assert (lo.isna() == hi.isna()).all() and np.isfinite(lo.dropna()).all() and np.isfinite(hi.dropna()).all()
+    assert forecasts["lo80"].notna().all() and forecasts["lo95"].isna().any()
+    page = (tmp_path / ".sozialradar" / "berichte" / "14524330_2024.html").read_text(encoding="utf-8")
+    assert "Sozialraumtypen 2022: für 2024 liegen die Merkmale der Typisierung nicht vor" in page
+    assert "ordnet erst das nächste Training zu" not in page
+    own = types.set_index("region_id").loc["14524330"]
+    assert f"<strong>Typ {own['type']}</strong>" in page
+    assert "nur in früheren Jahren, daher nicht in der Übersicht 2024" in page
+    assert "Anteil Einwohner 65 Jahre und älter (2022)" in page
+    assert "ein 95-%-Intervall lässt sich aus den wenigen Prüfwerten früherer Jahre nicht bestimmen" in page
+    chart = page.split("Einwohner: Verlauf und Prognose", 1)[1].split("</svg>", 1)[0]
+    ticks = [t.replace(".", "") for t in re.findall(r'text-anchor="end" fill="[^"]+">([^<]+)<', chart)]
+    assert ticks and all(not t.startswith("\u2212") and not t.startswith("-") for t in ticks), ticks
+    assert "inf" not in chart
+    # the dashboard's list of 2024: the types of 2022, with the same sentence
+    monkeypatch.chdir(tmp_path)
+    client = service_client(tmp_path)
+    listed = client.get("/regions").json()
+    assert listed["period"] == "2024" and listed["type_note"].startswith("Sozialraumtypen 2022: für 2024 liegen")
+    zwickau = next(r for r in listed["regions"] if r["region_id"] == "14524330")
+    assert zwickau["type"] == own["type"]
+    typed = client.get("/typology", params={"region_id": "14524330", "period": "2024"}).json()
+    assert typed["period"] == "2022" and typed["type"] == own["type"]
+    assert typed["note"].startswith("Sozialraumtypen 2022: für 2024 liegen die Merkmale der Typisierung nicht vor")
+

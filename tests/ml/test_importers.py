@@ -477,13 +477,14 @@ def test_names_places_holds_for_place_words_and_one_name_word_only(places, name_
     ("Kreisschlüssel", True, "kreis"), ("Amtlicher Gemeindeschlüssel", True, "gemeinde"),
     ("Gemeindekennziffer", True, "gemeinde"), ("Kreis-Nr.", True, "kreis"), ("Nummer des Stadtteils", True, "stadtteil"),
     ("Ortsteilnummer", True, "ortsteil"), ("PLR-ID", True, "planungsraum"), ("Sozialraum Nr", True, "sozialregion"),
-    ("municipality_code", True, None), ("district_no", True, None), ("LOR-Schlüssel", True, None),
+    ("municipality_code", True, "gemeinde"), ("district_no", True, None), ("LOR-Schlüssel", True, None),
     ("household_id", False, None), ("Träger-Nr.", False, None), ("indicator_code", False, None), ("Nr", False, None),
     ("id", False, None), ("Einwohner", False, None), ("Kreis", False, "kreis"), ("Gemeindename", False, "gemeinde"),
 ])
 def test_a_header_names_the_codes_of_places_only_with_place_words_beside_it(header, codes, level):
     """'Kreisschlüssel' or 'Amtlicher Gemeindeschlüssel' holds places' codes, 'household_id' or 'Träger-Nr.' does
-    not; the level a header names is read from its place word, none where the word names no German level."""
+    not; the level a header names is read from its place word (the English of official tables too: municipality,
+    county), none where the word names no level ("district" is a Landkreis in one table, a Stadtteil in another)."""
     from ml.importers.mapping import codes_places, place_level
 
     assert codes_places(header) is codes

@@ -1,15 +1,20 @@
 """Region lists written as a hierarchy (one row per finest region, a code and a name column per level), as cities
 publish their LOR or Stadtteil keys: recognised by the suggestion, imported as regions of every level with parents."""
 
+import tempfile
+from pathlib import Path
+
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings as hsettings
 from hypothesis import strategies as st
 
 from ml.catalog import load_catalog
 from ml.config import CatalogConfig
 from ml.importers import ingest_file, load_mapping
-from ml.importers.region_list import clean_names, pad_lost_zeros
+from ml.importers.mapping import Mapping
+from ml.importers.region_list import adapt_regions, clean_names, pad_lost_zeros
+from ml.io import read_table
 from ml.suggest import suggest_mapping
 from tests.conftest import write
 
@@ -264,10 +269,83 @@ def test_a_list_of_kreise_names_the_kreise_created_for_the_gemeinden(store, sett
     kreise = write(tmp_path / "kreise.csv", "Kreisschlüssel;Kreis\n01054;Nordfriesland\n01055;Ostholstein\n")
     s = suggest_mapping(kreise, catalog)
     assert (s.format, s.region_column, s.name_column, s.level) == ("regions", "Kreisschlüssel", "Kreis", "kreis")
-    assert "level: kreis   # from the header: check it" in s.to_yaml()
+    assert "level: kreis   # check it" in s.to_yaml() and "read from the header: check it" in " ".join(s.notes)
     rep = ingest_file(kreise, store, settings, mapping=load_mapping(write(tmp_path / "k.yaml", s.to_yaml())))
     assert rep.status == "ok" and rep.rows_accepted == 2
     regions = store.regions().set_index("region_id")
     assert regions.loc[["01054", "01055"], "name"].tolist() == ["Nordfriesland", "Ostholstein"]
     assert regions.loc[["01054", "01055"], "level"].tolist() == ["kreis", "kreis"]
     assert regions.loc[["01054001", "01055001"], "parent_id"].tolist() == ["01054", "01055"]
+
+
+def test_a_table_of_stand_years_gives_each_region_from_its_latest_stand(store, settings, tmp_path, catalog):
+    """A Land's register table (a row per Gemeinde and stand year, codes in 'ags', names in 'name') read as a region
+    list with the mapping that 'mapping suggest --regions' proposes: each Gemeinde once, named as in its latest
+    stand; a Gemeinde merged away keeps the name of its last stand. Without a period column a repeated code is
+    still quarantined: nothing says which row is right."""
+    text = ("stand_year,ags,kreis,name,pop_total\n"
+            "2013,14524330,14524,\"Zwickau, Stadt\",91564\n"
+            "2024,14524330,14524,\"Zwickau, Stadt, Hochschulstadt\",87593\n"
+            "2013,14524010,14524,Bernsdorf,2140\n2024,14524010,14524,Bernsdorf,2038\n"
+            "2013,14524999,14524,Altgemeinde,900\n")
+    path = write(tmp_path / "bevoelkerung.csv", text)
+    s = suggest_mapping(path, catalog, regions=True)
+    assert (s.format, s.region_column, s.name_column, s.level) == ("regions", "ags", "name", "gemeinde")
+    assert "the level 'gemeinde' is read from the codes (8-digit AGS): check it" in " ".join(s.notes)
+    rep = ingest_file(path, store, settings, mapping=load_mapping(write(tmp_path / "m.yaml", s.to_yaml())))
+    assert rep.status == "ok" and (rep.rows_read, rep.rows_accepted, rep.rows_quarantined, rep.rows_left_out) == (
+        3, 3, 0, 2)
+    assert any("a table of 2 periods ('stand_year'): each region read from its row of the latest period it has, 2 "
+               "earlier rows left out; 1 region(s) named differently over the periods keep the latest name (e.g. "
+               "14524330: 'Zwickau, Stadt' in 2013, 'Zwickau, Stadt, Hochschulstadt' in 2024)" in n for n in rep.notes)
+    names = store.regions().set_index("region_id")["name"]
+    assert names.to_dict() == {"14524330": "Zwickau, Stadt, Hochschulstadt", "14524010": "Bernsdorf",
+                               "14524999": "Altgemeinde"}
+    # the same file as a table of values: its regions are not imported, and the note says how they would be
+    values = suggest_mapping(path, catalog)
+    assert values.format == "wide" and values.code_parts == ["kreis"]
+    assert f"'sozialradar mapping suggest {path.name} --regions' proposes it" in " ".join(values.notes)
+    undated = write(tmp_path / "liste.csv", "ags,name\n14524330,Zwickau\n14524330,Zwickau\n")
+    rep = ingest_file(undated, store, settings, mapping=load_mapping(write(tmp_path / "u.yaml", s.to_yaml())))
+    assert rep.rows_quarantined == 2
+
+
+@hsettings(deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(2000, 2024), st.sampled_from(["Au", "Berg", "Tal", "Ried"])),
+                min_size=1, max_size=25, unique_by=lambda r: (r[0], r[1])), st.randoms())
+def test_each_region_of_a_dated_table_is_named_as_in_its_latest_period(rows, rnd):
+    """Whatever the order of the rows, a region list read from a table of several periods holds each code once,
+    with the name of its latest period."""
+    rows = list(rows)
+    rnd.shuffle(rows)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "t.csv"
+        path.write_text("jahr;code;name\n" + "".join(f"{y};{c:02d};{n}\n" for c, y, n in rows), encoding="utf-8")
+        accepted, quarantined = adapt_regions(read_table(path), Mapping(format="regions", region_column="code",
+                                                                        name_column="name", level="stadtteil"),
+                                              frozenset(), [])
+    assert quarantined.empty
+    expected = {f"{c:02d}": n for c, y, n in sorted(rows, key=lambda r: r[1])}
+    assert dict(zip(accepted["region_id"], accepted["name"])) == expected
+
+
+def test_a_mapping_names_the_name_column_and_an_unknown_key_names_the_keys(store, settings, tmp_path):
+    """A region list whose name column no alias names ('Ort') is read with name_column; a key the mapping does not
+    know ('names_column') is refused with the close key and the list of keys."""
+    path = write(tmp_path / "orte.csv", "nr;Ort\n11;Hafen\n12;Altstadt\n")
+    rep = ingest_file(path, store, settings, mapping=load_mapping(write(
+        tmp_path / "m.yaml", "format: regions\nregion_column: nr\nname_column: Ort\nlevel: stadtteil\n")))
+    assert rep.status == "ok" and store.regions().set_index("region_id").loc["12", "name"] == "Altstadt"
+    with pytest.raises(ValueError, match=r"names_column: no such key \(did you mean name_column( or \w+)?\?\); the "
+                                         r"keys of a mapping are format, header_line, .*name_column"):
+        load_mapping(write(tmp_path / "x.yaml", "format: regions\nregion_column: nr\nnames_column: Ort\n"))
+
+
+def test_a_code_repeated_within_one_period_of_a_dated_table_is_still_quarantined(store, settings, tmp_path):
+    """Only rows of earlier periods are left out: two rows of one code in the latest period are the conflict any
+    region list quarantines, not a stand year to pass over."""
+    text = "jahr;code;name\n2020;11;Hafen\n2024;11;Hafen\n2024;11;Hafenviertel\n2024;12;Altstadt\n"
+    rep = ingest_file(write(tmp_path / "t.csv", text), store, settings, mapping=load_mapping(write(
+        tmp_path / "m.yaml", "format: regions\nregion_column: code\nname_column: name\nlevel: stadtteil\n")))
+    assert rep.rows_quarantined == 2 and rep.rows_accepted == 1
+    assert store.regions()["region_id"].tolist() == ["12"]

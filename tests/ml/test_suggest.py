@@ -486,11 +486,13 @@ def test_a_national_table_of_gemeinden_gives_its_names_and_its_counties_regions(
     s = suggest_mapping(path, CATALOG)
     assert (s.region_column, s.name_column) == ("ags", "municipality_name")
     assert "municipality_name" not in s.unmatched
-    assert any("this file can give it" in n and "format: regions" in n for n in s.notes), s.notes
+    assert any("this file can give it" in n and f"'sozialradar mapping suggest {path.name} --regions' proposes it" in n
+               for n in s.notes), s.notes
     rep = ingest_file(path, store, settings, fmt="wide", mapping=load_mapping(_yaml_file(s.to_yaml())))
     assert rep.status == "quarantine_over_limit" and rep.rows_accepted == 0     # no regions yet
-    rep = ingest_file(path, store, settings, fmt="regions", mapping=load_mapping(
-        write(tmp_path / "r.yaml", "format: regions\nregion_column: ags\nlevel: gemeinde\n")))
+    regions = suggest_mapping(path, CATALOG, regions=True)      # the level read from the name column's header
+    assert (regions.format, regions.name_column, regions.level) == ("regions", "municipality_name", "gemeinde")
+    rep = ingest_file(path, store, settings, mapping=load_mapping(_yaml_file(regions.to_yaml())))
     assert rep.status == "ok" and rep.rows_accepted == 33
     names = store.regions().set_index("region_id")["name"]
     assert names["14524030"] == "Crimmitschau, Stadt" and names["14524010"] == "Bernsdorf"

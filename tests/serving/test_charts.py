@@ -20,6 +20,19 @@ def test_fan_chart_leaves_gaps_and_draws_bands():
     assert fan_chart([], [], "t", "d") == "" and fan_chart([(2020, None)], [], "t", "d") == ""
 
 
+def test_an_unbounded_interval_is_no_band_and_leaves_the_axis_alone():
+    """A 95 % interval from fewer backtest errors than it needs has no finite bound (a count's lower one clipped at
+    0): only the 80 % band is drawn, and the axis spans the values and that band, not 0 … ∞."""
+    history = [(2021, 86592.0), (2022, 87020.0), (2023, 87593.0)]
+    forecast = [{"year": 2025, "yhat": 86689.0, "lo80": 85965.0, "hi80": 88773.0, "lo95": 0.0, "hi95": math.inf},
+                {"year": 2026, "yhat": 86242.0, "lo80": 85355.0, "hi80": 88795.0, "lo95": None, "hi95": None}]
+    svg = fan_chart(history, forecast, "Einwohner", "Text", "Personen", chart_id="e")
+    assert svg.count("<polygon") == 1 and "inf" not in svg
+    ticks = [float(t.replace(".", "").replace("\u2212", "-")) for t in
+             re.findall(r'text-anchor="end" fill="[^"]+">([^<]+)<', svg)]
+    assert min(ticks) >= 80000 and max(ticks) <= 95000
+
+
 def test_dimension_bars_mark_missing_values():
     svg = dimension_bars([("Arbeitsmarkt", 1.2, 0.0), ("Bildung", None, 0.1)], "Titel", "Text",
                          "das Mittel der Stadtteile")

@@ -1,0 +1,117 @@
+"""What the store holds and how far its results reach, for ``sozialradar store info`` and the jobs' notes: each
+trained result's periods, a refused training, the forecasts' years, and the periods that came after a training —
+to be scored by training again, or, where they hold none of the training's inputs, shown with the last trained
+year's results."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from ml.columns import MODEL, column
+
+REFUSALS = "training_refused"
+"""The store table of refused classifier and typology trainings (job, reason, refused_at)."""
+
+AWAITING = {"early_warnings": "early warnings", "classes": "the classifier's classes",
+            "types": "the Sozialraumtypen"}
+"""The stored results of a training job that score every period the training saw: store table → their name."""
+TRAIN_COMMANDS = {"early_warnings": "early-warning", "classes": "classifier", "types": "typology"}
+
+
+def awaiting_training(store, profiles: pd.DataFrame) -> dict[str, str]:
+    """Notes on stored training results (every period the training saw) that end before the profiles' last
+    period, and on forecasts that start at or before it — editions imported since those jobs ran: the service says
+    so, and the analyst hears it here first. Store table (``early_warnings``, ``classes``, ``types``,
+    ``forecasts``) → its note."""
+    tables = store.tables()
+    periods = sorted(set(profiles["period"].astype(str)))
+    notes = {}
+    for table, what in AWAITING.items():
+        if table not in tables or (table == "early_warnings" and "early_warning_refused" in tables):
+            continue
+        _, last = period_range(store, table)
+        newer = [p for p in periods if last is not None and p > last]
+        inputs, held = _inputs_held(store, table, newer)
+        if newer and not held:      # years without the training's inputs (the residents alone after a census year)
+            notes[table] = (f"{what} reach {last}, the profiles {periods[-1]}; {', '.join(newer)} "
+                            f"{'has' if len(newer) == 1 else 'have'} no values of their inputs "
+                            f"({', '.join(inputs)}): the pages show those of {last}")
+        elif newer:
+            notes[table] = (f"{what} reach {last}, the profiles {periods[-1]}: 'sozialradar train "
+                            f"{TRAIN_COMMANDS[table]}' scores {', '.join(held)}")
+    if "forecasts" in tables and periods:      # annual forecasts that start at or before a published year
+        first, _ = period_range(store, "forecasts", annual=True)
+        if first is not None and first <= periods[-1]:
+            notes["forecasts"] = (f"the forecasts start at {first}, the profiles reach {periods[-1]}: "
+                                  "'sozialradar forecast' forecasts from the new edition")
+    return notes
+
+
+def _inputs_held(store, table: str, periods: list[str]) -> tuple[list[str], list[str]]:
+    """The inputs a stored training result names (its ``settings``), and those of ``periods`` in which the model
+    matrix has a value of one of them; every period where the inputs are not known (a store written before)."""
+    if not periods or table == "early_warnings":
+        return [], periods
+    try:
+        stored = json.loads(store.con.execute(f'SELECT settings FROM "{table}" LIMIT 1').fetchall()[0][0])
+    except Exception:  # noqa: BLE001 - a store written before the settings were stored: nothing to check
+        return [], periods
+    job = "typology" if table == "types" else "classifier"
+    inputs = stored.get("inputs") or (stored.get(job) or {}).get("features") or []
+    held_columns = set(store.con.execute("SELECT column_name FROM (DESCRIBE model_matrix)").df()["column_name"])
+    cols = [column(MODEL, i) for i in inputs if column(MODEL, i) in held_columns]
+    if not cols:
+        return inputs, periods
+    any_value = " OR ".join(f'"{c}" IS NOT NULL' for c in cols)
+    held = {str(p) for (p,) in store.con.execute(
+        f"SELECT DISTINCT CAST(period AS VARCHAR) FROM model_matrix WHERE {any_value}").fetchall()}
+    return inputs, [p for p in periods if p in held]
+
+
+def period_range(store, table: str, annual: bool = False) -> tuple[str | None, str | None]:
+    """The first and last period of a stored table (only the years with ``annual``), read in the store without
+    loading the table; (None, None) when it has none."""
+    period = "CAST(period AS VARCHAR)"
+    where = f" WHERE length({period}) = 4" if annual else ""
+    first, last = store.con.execute(f'SELECT min({period}), max({period}) FROM "{table}"{where}').fetchall()[0]
+    return first, last
+
+
+def results_summary(store, observed_until: str | None) -> list[str]:
+    """What the jobs stored and how far it reaches, for ``store info``: the profiles' periods (and whether newer
+    observations await 'features'), each trained result's periods, a refused early warning, the forecasts' years,
+    and the notes of :func:`awaiting_training`."""
+    tables = store.tables()
+    if "profiles" not in tables:
+        return ["profiles: none yet ('sozialradar features' builds them)"]
+    profiles = store.table("profiles")
+    periods = sorted(set(profiles["period"].astype(str)))
+    if not periods:
+        return ["profiles: none yet ('sozialradar features' builds them)"]
+    lines = [f"profiles: {periods[0]}..{periods[-1]}, {profiles['region_id'].nunique():,} regions"]
+    if observed_until and observed_until > periods[-1]:
+        lines.append(f"  the observations reach {observed_until}: 'sozialradar features' builds the profiles of the "
+                     "newer periods")
+    refusals = (store.table(REFUSALS).set_index("job") if REFUSALS in tables
+                else pd.DataFrame(columns=["reason", "refused_at"]))
+    for table, what in AWAITING.items():
+        job = TRAIN_COMMANDS[table]
+        if table in tables:
+            first, last = period_range(store, table)
+            refused = table == "early_warnings" and "early_warning_refused" in tables
+            lines.append(f"{what}: " + (f"{first}..{last}" if first is not None else "none")
+                         + (" (withdrawn: the last training refused)" if refused else ""))
+        elif job in refusals.index:
+            lines.append(f"{what}: none")
+        if job in refusals.index:     # a champion's results before the refusal stay served
+            r = refusals.loc[job]
+            lines.append(f"  the last training refused ({pd.Timestamp(r['refused_at']):%Y-%m-%d}): {r['reason']}"
+                         + ("; the results above are the champion's before it" if table in tables else ""))
+    if "early_warnings" not in tables and "early_warning_refused" in tables:
+        lines.append("early warnings: none (the last training refused: no horizon could be tested)")
+    if "forecasts" in tables:
+        first, last = period_range(store, "forecasts")
+        lines.append("forecasts: " + (f"{first}..{last}" if first is not None else "none"))
+    return lines + [f"  {note}" for note in awaiting_training(store, profiles).values()]

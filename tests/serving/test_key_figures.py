@@ -1,0 +1,38 @@
+"""The data notes of a region page on indicators without a value in the page's year."""
+
+import pandas as pd
+
+from ml.catalog import load_catalog
+from ml.config import CatalogConfig
+from serving.key_figures import earlier_only
+
+CATALOG = load_catalog(CatalogConfig().dimensions, CatalogConfig().indicators)
+
+
+def frame(rows):
+    out = pd.DataFrame(rows, columns=["region_id", "indicator_id", "period", "value"])
+    return out.assign(flag="ok")
+
+
+def test_values_of_other_years_are_named_with_their_year_or_as_a_gap():
+    """A census year's shares on the page of a later year: named with their year; the area, known before and after
+    but not in the page's year: a gap; an indicator the catalog lacks and another region's values: not named."""
+    values = frame([("1", "einwohner", "2022", 100.0), ("1", "einwohner", "2024", 101.0),
+                    ("1", "anteil_65plus", "2022", 26.6), ("1", "auslaender_anteil", "2011", 3.0),
+                    ("1", "auslaender_anteil", "2022", 7.0), ("1", "flaeche_km2", "2021", 102.6),
+                    ("1", "flaeche_km2", "2023", 102.6), ("1", "eigenes", "2022", 1.0),
+                    ("2", "haushaltsgroesse", "2022", 2.0), ("1", "wohnungen", "2022", None)])
+    notes = earlier_only(values, CATALOG, "1", "2024")
+    assert len(notes) == 1
+    assert notes[0]["text"].startswith("nur in früheren Jahren, daher nicht in der Übersicht 2024")
+    assert notes[0]["names"] == [f"{CATALOG['flaeche_km2'].name} (2023)",                  # the latest first
+                                 f"{CATALOG['auslaender_anteil'].name} (2022)",
+                                 f"{CATALOG['anteil_65plus'].name} (2022)"]
+    gap = earlier_only(values, CATALOG, "1", "2022")
+    assert gap == [{"text": "ohne Wert für 2022, in den Jahren davor und danach mit Werten",
+                    "names": [CATALOG["flaeche_km2"].name]}]
+    assert earlier_only(values, CATALOG, "2", "2022") == [] and earlier_only(values, CATALOG, "3", "2024") == []
+    # a value withheld in the page's year is a value there (the page names it as withheld): nothing said here
+    withheld = pd.concat([values, frame([("1", "anteil_65plus", "2024", float("nan"))]).assign(flag="suppressed")])
+    names = earlier_only(withheld, CATALOG, "1", "2024")[0]["names"]
+    assert f"{CATALOG['anteil_65plus'].name} (2022)" not in names and len(names) == 2
