@@ -107,7 +107,7 @@ def _print_report(rep: ImportReport) -> None:
     if rep.rows_left_out and rep.format == "regions":
         click.echo(f"  left out: {rep.rows_left_out:,} rows of the regions' earlier periods")
     elif rep.rows_left_out:
-        click.echo(f"  left out: {rep.rows_left_out:,} rows of regions outside the store's regions "
+        click.echo(f"  left out: {rep.rows_left_out:,} rows of regions outside the store's regions or of no region "
                    "(outside_regions: leave_out)")
     if rep.format == "regions":
         click.echo(f"  regions new or changed: {rep.regions_changed}")

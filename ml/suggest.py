@@ -389,7 +389,8 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
                             "the roles below were found by their headers"))
     if fmt == "age":
         out.notes.append("a table of residents by age: its age groups are imported as ew_alter_* without a mapping; "
-                         "a column under 'columns' (a total, another population) is imported beside them")
+                         "a column under 'columns' (a total, another population) is imported beside them, an age group "
+                         "under 'columns' (under 18 as ew_unter18) as both")
     frame = table.frame()
     decimal = decide_decimal([frame[c] for c in frame.columns], table.delimiter)[0]
     p = find_column(table.header, "period")

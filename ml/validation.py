@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from ml.catalog import Catalog
 from ml.contracts import FLAGS
-from ml.parsing import INVALID_CODE, install_macros
+from ml.parsing import INVALID_CODE, MISSING_MARKERS, install_macros
 from ml.qualifiers import ESTIMATED, qualifier_note, split_qualifiers
 from ml.regions import RegionLookup
 
@@ -53,6 +53,8 @@ class Rules:
 
 
 UNKNOWN_REGION = "unknown region (not in the store's regions; import the regions first)"
+NO_REGION = "no region (the cell says no value: a remainder not assigned to any area?)"
+"""A row whose region cell is a marker of no value ('NULL', '-'): the city's unassigned remainder, say."""
 
 
 @dataclass
@@ -213,6 +215,8 @@ def validate_long(con: duckdb.DuckDBPyConnection, cells: pa.Table | pd.DataFrame
         reason = f"""
             CASE
             WHEN p.region_id = '' THEN {{'r': 'region code missing', 'c': 'region_id', 'v': p.raw_region}}
+            WHEN trim(p.raw_region) IN ({", ".join("'" + m.replace("'", "''") + "'" for m in MISSING_MARKERS if m)})
+                 THEN {{'r': '{NO_REGION}', 'c': 'region_id', 'v': p.raw_region}}
             WHEN p.region_why IS NOT NULL THEN {{'r': p.region_why, 'c': 'region_id', 'v': p.raw_region}}
             WHEN NOT p.code_ok THEN {{'r': '{INVALID_CODE}', 'c': 'region_id', 'v': p.raw_region}}
             WHEN r.region_id IS NULL THEN {{'r': '{UNKNOWN_REGION.replace("'", "''")}', 'c': 'region_id',
@@ -275,11 +279,12 @@ def validate_long(con: duckdb.DuckDBPyConnection, cells: pa.Table | pd.DataFrame
         )
         left_out, n_outside, outside = 0, 0, []
         if rules.leave_out_outside:
-            # a national table of which the store holds some regions: the others' rows are left out and counted
+            # a national table of which the store holds some regions: the others' rows are left out and counted,
+            # and so are the rows of no region (a remainder not assigned to any area)
             left_out, n_outside, outside = con.execute(
                 "SELECT count(*), count(DISTINCT region_id), (list(DISTINCT region_id ORDER BY region_id))[1:5] "
-                "FROM v_checked WHERE q.r = ?", [UNKNOWN_REGION]).fetchone()
-            con.execute("DELETE FROM v_checked WHERE q IS NOT NULL AND q.r = ?", [UNKNOWN_REGION])
+                "FROM v_checked WHERE q.r IN (?, ?)", [UNKNOWN_REGION, NO_REGION]).fetchone()
+            con.execute("DELETE FROM v_checked WHERE q IS NOT NULL AND q.r IN (?, ?)", [UNKNOWN_REGION, NO_REGION])
         # keys first (cheap), details only for the few repeated keys
         con.execute(
             """

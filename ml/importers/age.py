@@ -8,6 +8,8 @@ names them under ``columns`` (the register's total ``E_E`` as ``einwohner``): th
 
 from __future__ import annotations
 
+import pandas as pd
+
 from ml.age_groups import AgeGroupError, age_indicators, indicator_id, parse_header, sexed_groups_of_header
 from ml.importers.common import Adapted, cell_column, melt, period_position, year_end_stands
 from ml.importers.mapping import (
@@ -42,9 +44,15 @@ def adapt_age(table: RawTable, mapping: Mapping) -> Adapted:
         notes.append(note)
     columns = {pos: indicator_id(g, sex) for pos, (g, sex) in groups.items()}
     mapped = _mapped_columns(table, mapping, columns)
-    cells, empty = melt(table, region, period, {**columns, **mapped})
+    cells, empty = melt(table, region, period, {**columns, **{i: ind for i, ind in mapped.items() if i not in columns}})
+    twice = {i: ind for i, ind in mapped.items() if i in columns}
+    if twice:       # an age group that is also a count of the catalog (under 18: the base of HzE rates)
+        again, _ = melt(table, region, period, twice)
+        cells = pd.concat([cells, again], ignore_index=True)
     if mapped:
-        notes.append("columns imported as mapped: " + ", ".join(f"{h[i]} → {ind}" for i, ind in mapped.items()))
+        notes.append("columns imported as mapped: " + ", ".join(
+            f"{h[i]} → {ind}" + (f" (and as its age group {columns[i]})" if i in columns else "")
+            for i, ind in mapped.items()))
     rest = [h[i] for i in range(len(h)) if i not in groups and i not in mapped and i not in skip and h[i]
             and parse_header(h[i]) is None]
     if rest:
@@ -57,7 +65,8 @@ def adapt_age(table: RawTable, mapping: Mapping) -> Adapted:
 
 def _mapped_columns(table: RawTable, mapping: Mapping, groups: dict[int, str]) -> dict[int, str]:
     """The mapping's ``columns`` of a table by age (position → indicator): a total or another population beside the
-    groups. An age group the table already gives, or a column with a period of its own, is refused by name."""
+    groups, or an age group that is also a count of the catalog (``age_under_18`` as ``ew_unter18``: imported as
+    both). A column with a period of its own is refused by name."""
     out = {}
     for column, spec in mapping.columns.items():
         pos = column_position(table.header, column, "an indicator")
@@ -65,8 +74,7 @@ def _mapped_columns(table: RawTable, mapping: Mapping, groups: dict[int, str]) -
         if isinstance(spec, ColumnSpec) and spec.period:
             raise FileFormatError(f"{table.path}: {column!r} has a period of its own in the mapping; a table by age "
                                   "takes the period of its rows")
-        if pos in groups:
-            raise FileFormatError(f"{table.path}: {column!r} is one of the table's age groups and is imported as "
-                                  f"{groups[pos]}; leave it out of 'columns'")
+        if indicator == groups.get(pos):
+            continue        # the group's own indicator: imported as a group anyway
         out[pos] = indicator
     return out

@@ -32,7 +32,7 @@ from ml.io import (FileFormatError, Problem, RawTable, file_hash, read_table, sh
 from ml.parsing import decide_decimal
 from ml.regions import RegionLookup
 from ml.store import Store
-from ml.validation import UNKNOWN_REGION, Rules, validate_long
+from ml.validation import NO_REGION, UNKNOWN_REGION, Rules, validate_long
 
 FORMATS = IMPORT_FORMATS
 
@@ -158,6 +158,9 @@ def ingest_file(path: Path | str, store: Store, settings: Settings, *, fmt: str 
                 mostly = f"; mostly: {top.index[0]} ({int(top.iloc[0])} cells)" if len(top) else ""
                 if len(top) and top.index[0] == UNKNOWN_REGION and report.rows_accepted:  # a national table
                     mostly += "; if the file holds more regions than the store, set outside_regions: leave_out"
+                elif len(top) and top.index[0] == NO_REGION:        # the city's unassigned remainder
+                    mostly += ("; rows that belong to no region are left out and counted with outside_regions: "
+                               "leave_out in the mapping")
                 report.message = (f"{report.rows_quarantined} of {report.rows_read} rows quarantined "
                                   f"({report.quarantine_share:.1%} > limit {ingest.max_quarantine_share:.1%}){mostly}")
             if report.rows_quarantined:

@@ -127,7 +127,8 @@ def test_flensburg_from_raw_files(shared_data, tmp_path, settings, store):
 
 def test_a_mapped_total_is_imported_beside_the_groups(tmp_path, settings, store):
     """The register's E_E (all residents) beside its groups: named under 'columns', it is imported as einwohner;
-    the code's parts under ignore_columns are not reported as columns left out; a group mapped again is refused."""
+    the code's parts under ignore_columns are not reported as columns left out; a group mapped to a count of the
+    catalog (under 6: the base of the Kita rates) is imported as both, and one mapped to its own group once."""
     from ml.importers import load_mapping
 
     write(tmp_path / "r.csv", "region_id;name;level\n01011101;Stülerstr.;planungsraum\n")
@@ -144,6 +145,10 @@ def test_a_mapped_total_is_imported_beside_the_groups(tmp_path, settings, store)
     assert any("E_E → einwohner" in n for n in rep.notes)
     left_out = next(n for n in rep.notes if n.startswith("columns not imported"))
     assert "E_EW" in left_out and "BEZ" not in left_out and "PLR" not in left_out
-    twice = write(tmp_path / "m2.yaml", "region_column: RAUMID\nperiod_column: ZEIT\ncolumns:\n  E_EU6: ew_unter6\n")
+    twice = write(tmp_path / "m2.yaml", "region_column: RAUMID\nperiod_column: ZEIT\ncolumns:\n  E_EU6: ew_unter6\n"
+                  "  E_E6U65: ew_alter_06_65\n")
     rep = ingest_file(path, store, settings, mapping=load_mapping(twice), force=True)
-    assert rep.status == "failed" and "'E_EU6' is one of the table's age groups" in rep.message
+    assert rep.status == "ok" and rep.rows_accepted == 4      # three groups and E_EU6 again; E_E6U65 once
+    got = store.observations().set_index("indicator_id")["value"]
+    assert got["ew_unter6"] == 180 and got["ew_alter_00_06"] == 180 and got["ew_alter_06_65"] == 2600
+    assert any("E_EU6 → ew_unter6 (and as its age group ew_alter_00_06)" in n for n in rep.notes)

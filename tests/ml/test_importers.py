@@ -697,3 +697,23 @@ def test_a_national_table_imports_the_countys_regions_with_outside_regions_left_
     assert outside in " ".join(rep.notes)
     with pytest.raises(MappingError, match="outside_regions"):
         load_mapping(write(tmp_path / "bad.yaml", mapping + "outside_regions: skip\n"))
+
+
+def test_rows_of_no_region_are_named_so_and_left_out_on_request(shared_data, tmp_path, settings, store):
+    """The Sozialatlas's unemployed by Stadtteil holds, per year, a row whose district is 'NULL' (the unemployed no
+    Stadtteil holds): quarantined as rows of no region, not as an unknown region to import first; with
+    outside_regions: leave_out they are left out and counted, and the Stadtteile's rows are read."""
+    folder = shared_data / "flensburg_sozialatlas" / "csv"
+    ingest_file(folder / "fl_district.csv", store, settings, mapping=load_mapping(write(
+        tmp_path / "r.yaml", "format: regions\nregion_column: id\nlevel: stadtteil\n")))
+    mapping = ("region_column: district_id\nperiod_column: year\ncolumns:\n  unemployed_total: arbeitslose\n"
+               "ignore_columns: [percentage_of_total, percentage_sgb_iii, percentage_sgb_ii, "
+               "percentage_foreign_citizenship, percentage_female, percentage_age_under_25]\n")
+    path = folder / "fl_unemployed_residents_categorized_by_district.csv"
+    rep = ingest_file(path, store, settings, mapping=load_mapping(write(tmp_path / "m.yaml", mapping)))
+    assert rep.status == "quarantine_over_limit" and rep.rows_quarantined == 2
+    assert "mostly: no region (the cell says no value" in rep.message and "outside_regions: leave_out" in rep.message
+    assert "import the regions first" not in rep.message
+    rep = ingest_file(path, store, settings, mapping=load_mapping(write(
+        tmp_path / "l.yaml", mapping + "outside_regions: leave_out\n")))
+    assert rep.status == "ok" and (rep.rows_quarantined, rep.rows_left_out, rep.rows_accepted) == (0, 2, 26)
