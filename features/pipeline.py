@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
+from features.age_counts import age_counts
 from features.steps import (
     ProfileSpec, VALUE_COLUMNS, build_profiles, copied_years, derive_indicators, harmonise_boundaries, model_columns,
     profile_columns, suppress_small_numbers,
@@ -211,7 +212,10 @@ def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, set
                 obs, reused = _onto_new_grid(obs, cw, catalog, cfg.population_indicator)
                 notes.extend(reused)
     groups = reference_groups(regions, cfg.level, cfg.reference_level)
-    # residents by age group are the projection's input, not indicators of the profiles
+    # residents by age group are the projection's input, not indicators of the profiles; the catalog's counts by
+    # age they cover exactly (under 65, 65 and older …) are summed from them first, where not imported
+    obs, summed = age_counts(obs, catalog)
+    notes.extend(summed)
     obs = obs[~obs["indicator_id"].astype(str).str.startswith(AGE_PREFIX)]
     selected = select_observations(obs, groups)
     if selected.empty:
