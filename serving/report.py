@@ -266,6 +266,11 @@ class ReportBuilder:
             sentence = []
             if shown:
                 sentence.append(f"Letzter veröffentlichter Wert {shown[-1][0]}: {de(shown[-1][1], dec)} {meta.unit}")
+                copied = self.snap.copies.get(ind, set())     # a copy is a gap to the forecast: it starts before
+                base = next((y for y, _ in reversed(shown) if str(y) not in copied), None)
+                if str(shown[-1][0]) in copied and forecast:
+                    sentence[-1] += " (wiederholt die Ausgabe davor" + (
+                        f"; die Prognose setzt bei {base} an)" if base is not None else ")")
             if forecast:
                 last = forecast[-1]
                 model = str(f["model"].iloc[-1])

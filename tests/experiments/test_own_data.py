@@ -219,6 +219,9 @@ def test_the_readme_census_year_beside_a_register_runs_to_pages(tmp_path, monkey
     assert "nur in früheren Jahren, daher nicht in der Übersicht 2024" in page
     assert "Anteil Einwohner 65 Jahre und älter (2022)" in page
     assert "ein 95-%-Intervall lässt sich aus den wenigen Prüfwerten früherer Jahre nicht bestimmen" in page
+    # 2024 repeats 2023: a gap to the forecast, which starts from 2023, and the sentence says so
+    assert ("Letzter veröffentlichter Wert 2024: 87.593 Personen (wiederholt die Ausgabe davor; die Prognose setzt "
+            "bei 2023 an)") in page
     chart = page.split("Einwohner: Verlauf und Prognose", 1)[1].split("</svg>", 1)[0]
     ticks = [t.replace(".", "") for t in re.findall(r'text-anchor="end" fill="[^"]+">([^<]+)<', chart)]
     assert ticks and all(not t.startswith("\u2212") and not t.startswith("-") for t in ticks), ticks
