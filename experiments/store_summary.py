@@ -5,11 +5,10 @@ year's results."""
 
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 
 from ml.columns import MODEL, column
+from ml.contracts import stored_inputs
 
 REFUSALS = "training_refused"
 """The store table of refused classifier and typology trainings (job, reason, refused_at)."""
@@ -54,12 +53,9 @@ def _inputs_held(store, table: str, periods: list[str]) -> tuple[list[str], list
     matrix has a value of one of them; every period where the inputs are not known (a store written before)."""
     if not periods or table == "early_warnings":
         return [], periods
-    try:
-        stored = json.loads(store.con.execute(f'SELECT settings FROM "{table}" LIMIT 1').fetchall()[0][0])
-    except Exception:  # noqa: BLE001 - a store written before the settings were stored: nothing to check
-        return [], periods
-    job = "typology" if table == "types" else "classifier"
-    inputs = stored.get("inputs") or (stored.get(job) or {}).get("features") or []
+    columns_of = set(store.con.execute(f'SELECT column_name FROM (DESCRIBE "{table}")').df()["column_name"])
+    first = store.con.execute(f'SELECT settings FROM "{table}" LIMIT 1').fetchall() if "settings" in columns_of else []
+    inputs = stored_inputs(first[0][0], "typology" if table == "types" else "classifier") if first else []
     held_columns = set(store.con.execute("SELECT column_name FROM (DESCRIBE model_matrix)").df()["column_name"])
     cols = [column(MODEL, i) for i in inputs if column(MODEL, i) in held_columns]
     if not cols:

@@ -1,5 +1,5 @@
 """Data contracts shared by every package: flags, levels, indicator kinds, frequencies, withheld profiles, copied
-editions.
+editions, the inputs a stored training result names.
 
 Region codes are text (leading zeros kept); their form is checked by ``ml.parsing.CODE``. Periods are
 ``YYYY`` or ``YYYY-MM`` (``ml.parsing.parse_periods``).
@@ -52,3 +52,19 @@ from or to it) only where at least this many regions repeat their values: fewer 
 COPY_MIN_DISTINCT: Final = 5
 """… and where the repeated values take at least this many distinct values: a flag or a count that rarely moves
 (0/1, a validity marker) may repeat by right."""
+
+
+def stored_inputs(settings_text: object, job: str) -> list[str]:
+    """The input indicators a stored classifier or typology result names in its ``settings`` column (``job``:
+    'classifier' or 'typology'): those the run used, else those configured; none where they are not stored (a
+    store written before) or the text is no settings."""
+    import json
+
+    try:
+        stored = json.loads(str(settings_text))
+    except (TypeError, ValueError):
+        return []
+    if not isinstance(stored, dict):
+        return []
+    return list(stored.get("inputs") or (stored.get(job) or {}).get("features") or [])
+

@@ -16,6 +16,7 @@ import pandas as pd
 
 from ml.columns import MODEL, column, columns
 from ml.config import Settings
+from ml.contracts import stored_inputs
 from ml.formatting import de, percent
 from models.forecasting import UNCHECKED_NOTE, UNRELIABLE_NOTE
 from serving.state import Snapshot, stored_row, withheld
@@ -180,12 +181,8 @@ def standing_types(snap: Snapshot, period: str | None) -> tuple[str | None, str 
     last = str(types["period"].max())
     if period <= last:
         return period, None
-    try:
-        stored = json.loads(str(types["settings"].iloc[0]))
-    except (KeyError, IndexError, TypeError, ValueError):
-        return period, None
-    inputs = [i for i in stored.get("inputs") or (stored.get("typology") or {}).get("features") or []
-              if column(MODEL, i) in snap.model_matrix.columns and i in snap.catalog]
+    named = stored_inputs(types["settings"].iloc[0], "typology") if "settings" in types else []
+    inputs = [i for i in named if column(MODEL, i) in snap.model_matrix.columns and i in snap.catalog]
     m = snap.model_matrix
     if not inputs or m.loc[m["period"] == period, columns(MODEL, inputs)].notna().to_numpy().any():
         return period, None
