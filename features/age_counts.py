@@ -2,7 +2,8 @@
 
 A register by age arrives as groups (``ew_alter_00_18``, ``ew_alter_18_30`` … ``ew_alter_80_plus``); the shares and
 rates of the catalog are defined on its own counts (``ew_unter65`` for the SGB-II-Quote, ``ew_unter18`` for the
-rates per 1,000 minors, ``ew_65plus`` for the share of the old). Where a region's groups of a period cover a count's
+rates per 1,000 minors, ``ew_65plus`` for the share of the old), and the residents in all (``einwohner``, the base of
+most shares) is the sum of every group. Where a region's groups of a period cover a count's
 ages exactly — no group reaching beyond them, none missing between — the count is their sum. It is added only where
 the count has no observation of its own (an imported count is never overwritten), and only from groups that are all
 known: a withheld group leaves the count unknown rather than a sum that would tell the group's size. Groups by sex
@@ -38,11 +39,12 @@ def count_ages(indicator_id: str) -> tuple[int, int | None] | None:
     return None
 
 
-def age_counts(obs: pd.DataFrame, catalog: Catalog) -> tuple[pd.DataFrame, list[str]]:
+def age_counts(obs: pd.DataFrame, catalog: Catalog, total: str | None = "einwohner") -> tuple[pd.DataFrame, list[str]]:
     """``obs`` with the catalog's age counts summed from the age groups where a region's groups of a period cover
-    them exactly and the count has no observation of its own; and a note naming what was summed."""
+    them exactly and the count has no observation of its own; and a note naming what was summed. ``total``, the
+    population indicator (a count of the catalog), covers every age: the sum of a full chain of groups."""
     wanted = {i.indicator_id: ages for i in catalog if i.kind == "count"
-              for ages in [count_ages(i.indicator_id)] if ages is not None}
+              for ages in [(0, None) if i.indicator_id == total else count_ages(i.indicator_id)] if ages is not None}
     ids = obs["indicator_id"].astype(str)
     groups = obs[ids.str.startswith(PREFIX)]
     if not wanted or groups.empty:

@@ -204,6 +204,11 @@ def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, set
     cfg: FeaturesConfig = settings.features
     engine = engine or cfg.engine
     notes = []
+    # residents by age group are the projection's input, not indicators of the profiles; the catalog's counts by
+    # age they cover exactly (under 65, 65 and older, all residents …) are summed from them first, where not
+    # imported, so that a crosswalk carries them and weighs by them like imported counts
+    obs, summed = age_counts(obs, catalog, cfg.population_indicator)
+    notes.extend(summed)
     if crosswalk is not None:
         lifted, carried = _lifted(obs, crosswalk, regions, cfg.level, cfg.population_indicator)
         notes.extend(carried)
@@ -212,10 +217,6 @@ def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, set
                 obs, reused = _onto_new_grid(obs, cw, catalog, cfg.population_indicator)
                 notes.extend(reused)
     groups = reference_groups(regions, cfg.level, cfg.reference_level)
-    # residents by age group are the projection's input, not indicators of the profiles; the catalog's counts by
-    # age they cover exactly (under 65, 65 and older …) are summed from them first, where not imported
-    obs, summed = age_counts(obs, catalog)
-    notes.extend(summed)
     obs = obs[~obs["indicator_id"].astype(str).str.startswith(AGE_PREFIX)]
     selected = select_observations(obs, groups)
     if selected.empty:

@@ -20,6 +20,8 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
+import numpy as np
+
 from ml.catalog import Indicator
 
 OPEN_FROM = 100
@@ -318,3 +320,62 @@ def planner_group(label: str) -> AgeGroup:
     if m and 0 < int(m.group(1)) <= MAX_AGE:
         return AgeGroup(0, int(m.group(1)))
     raise AgeGroupError(f"age group {label!r}: write 'a-b' (a to b inclusive), 'a+' or 'unter a'")
+
+
+@dataclass(frozen=True)
+class Population:
+    """The group of persons a table's age columns count where it is not all residents: its German name, the
+    catalog's count of that group (for the table's total, None where the catalog has none) and what named it."""
+    label: str
+    count: str | None
+    said: str
+
+
+_OTHER_POPULATIONS = (
+    (re.compile(r"ausl(?:ae|ä|a)nd|nicht[\s_-]*deutsch|foreign|non[\s_-]*german"), "Ausländerinnen und Ausländer",
+     "auslaender"),
+    (re.compile(r"(?:^|[^a-z])(?:deutsche|germans?)(?:$|[^a-z])"), "Deutsche", None),
+    (re.compile(r"migra"), "Einwohner mit Migrationshintergrund", None),
+)
+"""Words of an age column's prefix (or a table's file name) that name a group other than all residents."""
+
+REGISTER_PREFIXES = {"E_A": 0}
+"""Berlin's register matrices write a population as a letter after ``E_``: ``E_E`` all residents, ``E_A`` foreigners
+(the index into :data:`_OTHER_POPULATIONS`)."""
+
+
+def population_of(header: list[str], positions: Iterable[int], file_name: str = "") -> Population | None:
+    """The group of persons the age columns at ``positions`` count, from their prefix (``E_A00_01``,
+    ``Ausländer 0-5``) or else the file's name (``auslaender_nach_alter.csv``, unless it names several groups);
+    None for all residents."""
+    prefixes = sorted({p.prefix for i in positions if (p := parse_header(header[i])) is not None})
+    for prefix in prefixes:
+        if prefix in REGISTER_PREFIXES:
+            _, label, count = _OTHER_POPULATIONS[REGISTER_PREFIXES[prefix]]
+            return Population(label, count, f"the prefix {prefix!r} of the age columns: Berlin's register writes all "
+                                            "residents 'E_E', foreigners 'E_A'")
+        for pattern, label, count in _OTHER_POPULATIONS:
+            if pattern.search(prefix.lower()):
+                return Population(label, count, f"the prefix {prefix!r} of the age columns")
+    stem = re.sub(r"[_\-.]+", " ", file_name.rsplit(".", 1)[0].lower())
+    if not re.search(r"(^|\s)(und|and|sowie|u)(\s|$)|&|,", stem):
+        for pattern, label, count in _OTHER_POPULATIONS:
+            if pattern.search(stem):
+                return Population(label, count, f"the file name {file_name!r}")
+    return None
+
+
+def total_column(values: dict[int, np.ndarray], groups: Iterable[int]) -> int | None:
+    """Of the numeric columns ``values`` (position → numbers, NaN where none), the first that equals the sum of the
+    age groups at ``groups`` on every row where both are known (and is not zero throughout): the table's total."""
+    positions = list(groups)
+    if not positions or any(p not in values for p in positions):
+        return None
+    total = np.sum([values[p] for p in positions], axis=0)
+    for pos, column in sorted(values.items()):
+        if pos in positions:
+            continue
+        both = np.isfinite(column) & np.isfinite(total)
+        if both.sum() >= 1 and np.any(total[both] > 0) and np.allclose(column[both], total[both], rtol=0, atol=0.5):
+            return pos
+    return None

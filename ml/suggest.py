@@ -387,10 +387,6 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
         out.notes.append(f"recognised as the {fmt} layout: "
                          + ("no mapping is needed" if fmt in ("mss", "inkar", "regions") else
                             "the roles below were found by their headers"))
-    if fmt == "age":
-        out.notes.append("a table of residents by age: its age groups are imported as ew_alter_* without a mapping; "
-                         "a column under 'columns' (a total, another population) is imported beside them, an age group "
-                         "under 'columns' (under 18 as ew_unter18) as both")
     frame = table.frame()
     decimal = decide_decimal([frame[c] for c in frame.columns], table.delimiter)[0]
     p = find_column(table.header, "period")
@@ -541,6 +537,8 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
             out.unmatched = [c for c in out.unmatched if c not in out.code_parts]
             out.notes.append(f"{', '.join(map(repr, out.code_parts))} repeat parts of each row's region code "
                              f"({out.region_column!r}): listed under ignore_columns")
+    if out.format == "age":
+        _age_table(out, table, frame, decimal, names, skip, catalog)
     _keep_best(out, "columns")
     if out.region_column is not None and out.name_column is not None and out.format == "wide":
         out.notes.append(
@@ -750,6 +748,42 @@ BREAKDOWNS = {"type", "typ", "art", "group", "gruppe", "klasse", "class", "categ
               "geschlecht", "alter", "age", "altersgruppe", "status", "nationality", "staatsangehoerigkeit",
               "household", "haushalt", "haushalte", "haushaltstyp", "familienstand", "merkmal"}
 """Words of a key column's name that name a breakdown of persons or households, not places."""
+
+
+def _age_table(out: Suggestion, table: RawTable, frame: pd.DataFrame, decimal: str, names: list[str], skip: set,
+               catalog: Catalog) -> None:
+    """A table by age: its age columns are no unmatched columns; the column that is the sum of the groups on every row
+    is proposed as the total of the group of persons the table counts (all residents: einwohner)."""
+    from ml.age_groups import parse_header, population_of, sexed_groups_of_header, total_column
+    from ml.parsing import parse_numbers
+
+    groups, _ = sexed_groups_of_header(table.header, {i for i in skip if i is not None})
+    ages = {names[i] for i, h in enumerate(table.header) if parse_header(h) is not None}
+    out.unmatched = [c for c in out.unmatched if c not in ages]
+    population = population_of(table.header, groups, out.path.name)
+    numbers = {i: parse_numbers(frame[f"c{i}"], decimal).values for i in range(len(table.header))
+               if i not in skip and (i in groups or (names[i] in out.unmatched and _numeric_kind(
+                   frame[f"c{i}"], decimal) in ("integer", "decimal")))}
+    plain = [i for i, (_, sex) in groups.items() if sex is None] or list(groups)
+    total = total_column(numbers, plain)
+    count = "einwohner" if population is None else population.count
+    name = next((i.name for i in catalog if i.indicator_id == count), None)
+    if total is not None and name is not None:
+        out.unmatched = [c for c in out.unmatched if c != names[total]]
+        out.matches = [m for m in out.matches if m.indicator_id != count] + [
+            Match(column=names[total], indicator_id=count, name=f"{name}: the sum of the age groups on every row",
+                  score=1.0)]
+    if population is None:
+        out.notes.append(f"a table of residents by age: its {len(groups)} age groups are imported as ew_alter_* "
+                         "without a mapping (sums and other cuts beside them are left aside); a column under 'columns' "
+                         "(a total, another population) is imported beside them, an age group under 'columns' (under "
+                         "18 as ew_unter18) as both; 'features' sums the catalog's counts by age (einwohner, ew_unter18 "
+                         "…) from the groups where they are not imported")
+        return
+    out.notes.append(f"a table by age of {population.label} ({population.said}), not of all residents: its age groups "
+                     "are not imported (the catalog has none of them by age)" + (
+                         f"; its total is, as {count}" if total is not None and name is not None else
+                         "; map its total under 'columns' to import it"))
 
 
 def breakdown_words(header: str) -> list[str]:

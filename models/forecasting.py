@@ -110,7 +110,8 @@ def forecast_series(region_id: str, indicator_id: str, periods: list[str], value
 
     Origins: the latest K (``spec.origins``, ``spec.origin_step`` apart) from which every horizon 1…H is
     observed; in a series shorter than ``min_train`` + H they move later, down to one step before the end,
-    and only the observable horizons are scored.
+    and only the observable horizons are scored. An origin ends at an observed value, as the final forecast does
+    (editions every two years: the origins are the editions, and h counts the years since one).
     """
     if len(periods) == 0:
         return pd.DataFrame(columns=OUTPUT_COLUMNS)
@@ -128,9 +129,12 @@ def forecast_series(region_id: str, indicator_id: str, periods: list[str], value
     # origins: the latest K from which all of h = 1…H can be checked; a short series moves them as late as its
     # minimum training length needs (its longer horizons then go unchecked), never past the last value
     # (with gaps in the editions — 2011, then yearly from 2017 — the window counts observed values, not years)
+    # An origin is the end of a training window at an observed value, as the final forecast's is: in editions every
+    # two years a window ending in a year without an edition would score a forecast two years ahead as h = 1
     enough = int(np.flatnonzero(~np.isnan(y))[spec.min_train - 1]) + 1
     latest = min(max(n - H, enough), n - 1)
-    origins = [latest - k * spec.origin_step for k in range(spec.origins - 1, -1, -1)]
+    ends = [o for o in range(latest, 1, -1) if not np.isnan(y[o - 1])]
+    origins = ends[:: spec.origin_step][: spec.origins][::-1]
     for o in origins if spec.backtest else []:
         if o < 2 or np.count_nonzero(~np.isnan(y[:o])) < spec.min_train:
             continue

@@ -4,13 +4,19 @@ The age columns are recognised from their headers (:mod:`ml.age_groups`); each b
 group's indicator ``ew_alter_AA_BB``, validated and merged like any other. Sums beside the groups and columns of
 another population (foreigners beside all residents) are listed in the report, not imported, unless the mapping
 names them under ``columns`` (the register's total ``E_E`` as ``einwohner``): those are imported as in a wide table.
+A table whose groups count another group of persons (Berlin's ``E_A00_01`` …: foreigners;
+:func:`ml.age_groups.population_of`) imports only its mapped columns, never its groups as the residents' ages.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
-from ml.age_groups import AgeGroupError, age_indicators, indicator_id, parse_header, sexed_groups_of_header
+from ml.age_groups import (
+    AgeGroupError, Population, age_indicators, indicator_id, parse_header, population_of, sexed_groups_of_header,
+)
 from ml.importers.common import Adapted, cell_column, melt, period_position, year_end_stands
 from ml.importers.mapping import (
     ColumnSpec, Mapping, column_position, find_column, find_region_column, ignored_positions,
@@ -42,6 +48,9 @@ def adapt_age(table: RawTable, mapping: Mapping) -> Adapted:
     period, monthly, note = year_end_stands(period)
     if note:
         notes.append(note)
+    population = population_of(h, groups, Path(str(table.path)).name)
+    if population is not None:
+        return _other_population(table, mapping, region, period, population, notes)
     columns = {pos: indicator_id(g, sex) for pos, (g, sex) in groups.items()}
     mapped = _mapped_columns(table, mapping, columns)
     cells, empty = melt(table, region, period, {**columns, **{i: ind for i, ind in mapped.items() if i not in columns}})
@@ -61,6 +70,25 @@ def adapt_age(table: RawTable, mapping: Mapping) -> Adapted:
     notes.append(f"{len(labels)} age groups: " + ", ".join(labels))
     return Adapted(cells=cells, notes=notes, empty_cells=empty,
                    indicators=age_indicators(groups.values(), "monthly" if monthly else "annual"))
+
+
+def _other_population(table: RawTable, mapping: Mapping, region, period, population: Population,
+                      notes: list[str]) -> Adapted:
+    """A table by age of another group of persons (foreigners): its groups are not the residents' and the catalog has
+    none of that group by age, so only the columns the mapping names (its total) are imported; none named: refused."""
+    said = (f"the age groups count {population.label} ({population.said}), not all residents; the catalog has no age "
+            "groups of them")
+    mapped = _mapped_columns(table, mapping, {})
+    if not mapped:
+        hint = (f"map the table's total to {population.count} under 'columns'" if population.count else
+                "map its total to an indicator of your own under 'columns' (README, 'Indicators of your own')")
+        raise FileFormatError(f"{table.path}: {said}, so they are not imported as the residents' ages; {hint} "
+                              f"(sozialradar mapping suggest {Path(str(table.path)).name} proposes it)")
+    cells, empty = melt(table, region, period, mapped)
+    h = table.header
+    notes.append(said + ": not imported; columns imported as mapped: " + ", ".join(
+        f"{h[i]} → {ind}" for i, ind in mapped.items()))
+    return Adapted(cells=cells, notes=notes, empty_cells=empty, indicators=[])
 
 
 def _mapped_columns(table: RawTable, mapping: Mapping, groups: dict[int, str]) -> dict[int, str]:

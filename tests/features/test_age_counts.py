@@ -36,6 +36,19 @@ def test_a_count_is_the_sum_of_the_groups_that_cover_its_ages_exactly():
     assert "ew_65plus" not in got and "ew_65_79" not in got and got["ew_unter65"] == 3453
 
 
+def test_the_residents_in_all_are_the_sum_of_a_full_chain_of_groups():
+    """A register by age without its total (Berlin's matrices, the total left unmapped): einwohner, the base of
+    most shares, is the sum of every group; imported, it is kept; a chain with a withheld group gives none."""
+    groups = [("ew_alter_00_18", 360.0, "ok"), ("ew_alter_18_65", 2000.0, "ok"), ("ew_alter_65_plus", 400.0, "ok")]
+    got = age_counts(rows(*groups), CATALOG)[0].set_index("indicator_id")["value"]
+    assert got["einwohner"] == 2760 and got["ew_unter65"] == 2360
+    kept = age_counts(rows(*groups, ("einwohner", 2761.0, "ok")), CATALOG)[0]
+    assert kept.loc[kept["indicator_id"] == "einwohner", "value"].tolist() == [2761.0]
+    withheld = rows(*groups[:2], ("ew_alter_65_plus", np.nan, "suppressed"))
+    assert "einwohner" not in set(age_counts(withheld, CATALOG)[0]["indicator_id"])
+    assert "einwohner" not in set(age_counts(rows(*groups), CATALOG, total=None)[0]["indicator_id"])
+
+
 def test_groups_by_sex_are_summed_when_both_sexes_are_known():
     obs = rows(("ew_alter_m_00_65", 100.0, "ok"), ("ew_alter_w_00_65", 110.0, "ok"), ("ew_alter_m_65_plus", 30.0, "ok"))
     got = age_counts(obs, CATALOG)[0].set_index("indicator_id")["value"]

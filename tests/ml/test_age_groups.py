@@ -129,3 +129,43 @@ def test_headers_written_any_way_give_back_the_groups(case, style):
         return f"{g.lo} bis unter {g.hi}"
     groups, _ = groups_of_header(["Gebiet"] + [write(g) for g in chain])
     assert list(groups.values()) == chain
+
+
+@pytest.mark.parametrize("header, file_name, label", [
+    (["RAUMID", "E_E00_06", "E_E06_65", "E_E65_110"], "EWR201812E_Matrix.csv", None),
+    (["RAUMID", "E_A00_06", "E_A06_65", "E_A65_110"], "EWR201812A_Matrix.csv", "Ausländerinnen und Ausländer"),
+    (["Gebiet", "Ausländer 0-5", "Ausländer 6-64", "Ausländer 65+"], "alter.csv", "Ausländerinnen und Ausländer"),
+    (["Gebiet", "Deutsche 0-5", "Deutsche 6-64", "Deutsche 65+"], "alter.csv", "Deutsche"),
+    (["Gebiet", "0-5", "6-64", "65+"], "auslaender_nach_alter.csv", "Ausländerinnen und Ausländer"),
+    (["Gebiet", "0-5", "6-64", "65+"], "einwohner_und_auslaender_nach_alter.csv", None),
+    (["Gebiet", "0-5", "6-64", "65+"], "bevoelkerung_deutschland_nach_alter.csv", None),
+])
+def test_the_population_an_age_table_counts(header, file_name, label):
+    """The prefix of the age columns (Berlin's register: E_E all residents, E_A foreigners; 'Ausländer 0-5') or the
+    file's name (unless it names several groups) says whom the groups count; 'Deutschland' is a place, not a group."""
+    from ml.age_groups import population_of
+
+    groups, _ = groups_of_header(header)
+    found = population_of(header, groups, file_name)
+    assert (found.label if found else None) == label
+    assert found is None or found.count == ("auslaender" if label.startswith("Ausl") else None)
+
+
+@given(st.lists(st.lists(st.integers(0, 5000), min_size=3, max_size=3), min_size=1, max_size=12),
+       st.integers(0, 11), st.integers(1, 3))
+@settings(max_examples=80, deadline=None)
+def test_the_total_is_the_column_that_sums_the_groups_on_every_row(rows, row, off):
+    """A column equal to the groups' sum on every row is the total, wherever it stands; one that differs on a
+    single row is not; a column of zeros beside groups of zeros proves nothing."""
+    import numpy as np
+
+    from ml.age_groups import total_column
+
+    groups = np.array(rows, dtype=float).T
+    total = groups.sum(axis=0)
+    near = total.copy()
+    near[row % len(total)] += off
+    values = {0: near, 1: total, 2: groups[0], 3: groups[1], 4: groups[2]}
+    expected = 1 if total.any() else None
+    assert total_column(values, [2, 3, 4]) == expected
+    assert total_column({0: near, 2: groups[0], 3: groups[1], 4: groups[2]}, [2, 3, 4]) is None

@@ -152,3 +152,30 @@ def test_a_mapped_total_is_imported_beside_the_groups(tmp_path, settings, store)
     got = store.observations().set_index("indicator_id")["value"]
     assert got["ew_unter6"] == 180 and got["ew_alter_00_06"] == 180 and got["ew_alter_06_65"] == 2600
     assert any("E_EU6 → ew_unter6 (and as its age group ew_alter_00_06)" in n for n in rep.notes)
+
+
+def test_the_registers_table_of_foreigners_is_not_the_residents_by_age(shared_data, tmp_path, settings, store):
+    """Berlin's register writes foreigners by age as E_A00_01 … beside the residents' E_E00_01 …: read as the
+    residents' ages, a Bezirk importing only that table would plan with the foreigners' ages. Without a mapping the
+    import is refused with the reason, every time; with the suggestion its total is imported as auslaender and no
+    age group."""
+    from ml.catalog import effective_catalog
+    from ml.importers import load_mapping
+    from ml.suggest import suggest_mapping
+
+    src = shared_data / EWR_DIR / "2019" / "EWR201812A_Matrix.csv"
+    raw = _raw(src)
+    write(tmp_path / "r.csv", "region_id;name;level\n" + "".join(f"{c};PLR {c};planungsraum\n" for c in raw["RAUMID"]))
+    assert ingest_file(tmp_path / "r.csv", store, settings).status == "ok"
+    for _ in range(2):
+        rep = ingest_file(src, store, settings)
+        assert rep.status == "failed" and "Ausländerinnen und Ausländer" in rep.message
+        assert "map the table's total to auslaender" in rep.message and store.observations().empty
+    suggestion = suggest_mapping(src, effective_catalog(settings))
+    rep = ingest_file(src, store, settings, mapping=load_mapping(write(tmp_path / "m.yaml", suggestion.to_yaml())))
+    assert rep.status == "ok" and rep.rows_accepted == len(raw)
+    got = store.observations()
+    assert set(got["indicator_id"]) == {"auslaender"} and set(got["period"]) == {"2018"}
+    expected = raw.set_index("RAUMID")["E_A"].astype(float)
+    assert (got.set_index("region_id")["value"].reindex(expected.index) == expected).all()
+    assert any("not all residents" in n and "E_A → auslaender" in n for n in rep.notes)

@@ -510,10 +510,19 @@ def test_a_letter_the_matcher_cannot_read_is_not_dropped(header):
     assert m.indicator_id != "einwohner" or m.score < 0.7
 
 
-def test_the_register_matrix_gives_women_no_residents_column(shared_data):
-    s = suggest_mapping(shared_data / "berlin_ewr_plr_cschwab1" / "2019" / "EWR201812E_Matrix.csv", CATALOG)
-    assert "einwohner" not in {m.indicator_id for m in s.matches}
-    assert {"E_E", "E_EM", "E_EW"} <= set(s.unmatched)
+def test_the_register_matrix_total_is_the_sum_of_its_age_groups_and_women_no_residents(shared_data):
+    """Not its letters but its values make E_E the residents: on every row it is the sum of the 32 age groups. Men
+    and women (E_EM, E_EW) stay unmatched; the age columns, imported as groups or left aside as sums, are not
+    listed as unmatched. The register's matrix of foreigners (E_A00_01 …) proposes its total as auslaender and
+    says that its groups are not the residents' ages."""
+    folder = shared_data / "berlin_ewr_plr_cschwab1" / "2019"
+    s = suggest_mapping(folder / "EWR201812E_Matrix.csv", CATALOG)
+    assert {m.column: m.indicator_id for m in s.matches} == {"E_E": "einwohner"}
+    assert s.unmatched == ["STADTRAUM", "E_EM", "E_EW"]
+    assert any("32 age groups are imported as ew_alter_*" in n for n in s.notes)
+    foreign = suggest_mapping(folder / "EWR201812A_Matrix.csv", CATALOG)
+    assert {m.column: m.indicator_id for m in foreign.matches} == {"E_A": "auslaender"}
+    assert any("of Ausländerinnen und Ausländer" in n and "'E_A'" in n and "not imported" in n for n in foreign.notes)
 
 
 def test_vom_hundert_is_a_share():

@@ -89,6 +89,22 @@ def test_backtest_rows_cover_every_origin_and_horizon():
     assert (fc["scale"] == 2.0).all()
 
 
+def test_backtest_origins_of_editions_every_two_years_are_editions():
+    """Editions every second year (2002 … 2018, Berlin's register matrices): an origin is an edition, so that h
+    counts the years since the last value, as in the final forecast (a window ending in 2015 would score the
+    two years from 2014 to 2016 as h = 1)."""
+    periods = [str(y) for y in range(2002, 2019, 2)]
+    rows = forecast_series("r1", "x", periods, np.arange(9.0) * 4, ANNUAL)
+    bt = rows[rows["part"] == "backtest"]
+    assert set(bt["origin"]) <= set(periods) and len(set(bt["origin"])) == 3
+    assert ((bt["period"].astype(int) - bt["origin"].astype(int)) == bt["h"]).all()
+    assert set(bt["h"]) == {2}                                 # no edition one or three years after another
+    drift = bt[bt["model"] == "drift"]
+    assert np.allclose(drift["y"], drift["yhat"])              # two years ahead of a straight line: exact
+    fc = rows[rows["part"] == "forecast"]
+    assert fc["origin"].unique().tolist() == ["2018"] and fc["period"].tolist()[:3] == ["2019", "2020", "2021"]
+
+
 def test_short_series_and_trailing_gaps():
     assert forecast_series("r", "x", ["2020", "2021"], [1.0, 2.0], ANNUAL).empty
     periods = [str(y) for y in range(2010, 2020)]
