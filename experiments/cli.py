@@ -820,7 +820,7 @@ def store_info(ctx: click.Context) -> None:
         with Store(settings.store.path, read_only=True) as store:
             info = store.info()
             imports = store.imports(10)
-            from experiments.store_summary import results_summary
+            from experiments.store_summary import results_summary, years_text
 
             results = results_summary(store, info["annual_periods"][1])
     except StoreError as exc:
@@ -831,7 +831,9 @@ def store_info(ctx: click.Context) -> None:
     click.echo(f"observations: {info['observations']:,}  " + ", ".join(f"{k} {v:,}" for k, v in info["observations_by_flag"].items()))
     lo, hi = info["annual_periods"]
     mlo, mhi = info["monthly_periods"]
-    click.echo(f"periods: annual {lo}..{hi}" + (f", monthly {mlo}..{mhi}" if mlo else ""))
+    gaps = info["years_without_values"]
+    click.echo(f"periods: annual {lo}..{hi}" + (f" (no values in {years_text(gaps)})" if gaps else "")
+               + (f", monthly {mlo}..{mhi}" if mlo else ""))
     click.echo(f"imports: {info['imports']}, quarantined rows: {info['quarantined_rows']:,}, "
                f"recorded value changes: {info['changes_recorded']:,}")
     for line in results:

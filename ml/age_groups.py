@@ -109,7 +109,7 @@ _UPPER: tuple[tuple[re.Pattern, str], ...] = (
     (re.compile(r"^(.*?[A-Za-z_])U(\d{1,3})$"), "under"),                  # E_EU1: under 1
 )
 _LOWER: tuple[tuple[re.Pattern, str], ...] = (
-    (re.compile(r"^(.*?)(\d{1,3})" + _Y + r"[\s_]*(?:\+|und[\s_]+(?:älter|aelter|mehr|darüber|darueber)|u\.\s*ä\.|plus|"
+    (re.compile(r"^(.*?)(\d{1,3})" + _Y + r"[\s_]*(?:\+|und[\s_]*(?:älter|aelter|mehr|darüber|darueber)|u\.\s*ä\.|plus|"
                 r"and[\s_]+(?:over|older|above)|or[\s_]+(?:more|older))$"), "open"),
     (re.compile(r"^(.*?)(?:ab|über|ueber|over)[\s_]*(\d{1,3})" + _Y + r"$"), "open"),
     (re.compile(r"^(.*?)(\d{1,3})" + _Y + r"[\s_]*(?:bis[\s_]+unter|bis[\s_]+u\.|b\.\s*u\.|-\s*u\.|–\s*u\.|"

@@ -18,7 +18,11 @@ YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)")
 """A year from 1950 to 2049 standing alone."""
 
 _SCHOOL_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)\s*/\s*(\d{2}|\d{4})(?!\d)")
-_PART_OF_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)[-_ .]?([HhQq][1-4]|\d{1,2})$")
+_PART_OF_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)[-_ .]?([HhQq][1-4]|\d{1,2})(?:$|(?=[-_ .][A-Za-z]))")
+_PART_BEFORE_YEAR = re.compile(r"(?<![\dA-Za-z])([HhQq][1-4]|0[1-9]|1[0-2])[-_ .](19[5-9]\d|20[0-4]\d)(?!\d)")
+"""A part of a year beside the year in a file's name: after it at the end or before a word ('…-2015-01',
+'…_2022-06_plr'), or before it as a month of two digits, a half-year or a quarter ('einwohnerbestand_06-2022_plr',
+'Q2_2021'; a single digit before a year is more often a table's number: 'Tabelle_3_2021')."""
 _PART_NAMES = {"half": ("half-year", 2), "quarter": ("quarter", 4), "month": ("month", 12)}
 
 FILE_NAME = "file_name"
@@ -46,16 +50,27 @@ def _part_of_year(path: Path) -> tuple[str, str, int, str | None] | None:
     """(year, the part as written, its number, 'half'/'quarter'/'month' or None where the folder leaves it open)
     for a name ending in a part of a year; None for any other name."""
     stem = Path(path).stem
-    m = _PART_OF_YEAR.search(stem)
-    if not m or not 1 <= _number(m.group(2).upper()) <= 12:
+    found = _year_and_part(stem)
+    if found is None or not 1 <= _number(found[2].upper()) <= 12:
         return None
-    part, year, prefix = m.group(2).upper(), m.group(1), stem[: m.start()]
+    start, year, written = found
+    part, prefix = written.upper(), stem[:start]
     this = _number(part)
-    numbers = {_number(n.group(2).upper()) for other in Path(path).parent.glob(f"{glob.escape(prefix)}*")
-               for n in [_PART_OF_YEAR.search(other.stem)] if n and other.stem[: n.start()] == prefix} | {this}
+    numbers = {_number(n[2].upper()) for other in Path(path).parent.glob(f"{glob.escape(prefix)}*")
+               for n in [_year_and_part(other.stem)] if n and other.stem[: n[0]] == prefix
+               and 1 <= _number(n[2].upper()) <= 12} | {this}
     kind = ("half" if part.startswith("H") else "quarter" if part.startswith("Q") else
             "half" if max(numbers) == 2 else "quarter" if max(numbers) == 4 else "month" if max(numbers) > 4 else None)
-    return year, m.group(2), this, kind
+    return year, written, this, kind
+
+
+def _year_and_part(stem: str) -> tuple[int, str, str] | None:
+    """(where the year and its part begin, the year, the part as written) in a file's name, or None."""
+    m = _PART_OF_YEAR.search(stem)
+    if m:
+        return m.start(), m.group(1), m.group(2)
+    m = _PART_BEFORE_YEAR.search(stem)
+    return (m.start(), m.group(2), m.group(1)) if m else None
 
 
 def file_period(path: Path) -> tuple[str | None, str | None, str | None]:

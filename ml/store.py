@@ -555,6 +555,8 @@ class Store:
         ).fetchall()[0]
         catalogs = dict(con.execute(
             "SELECT catalog_file, count(*) FROM indicators GROUP BY catalog_file ORDER BY 1").fetchall())
+        years = {int(y) for (y,) in con.execute("SELECT DISTINCT period FROM observations WHERE length(period) = 4 "
+                                                "AND regexp_full_match(period, '[0-9]{4}')").fetchall()}
         return {
             "path": str(self.path),
             "size_bytes": self.path.stat().st_size if self.path.exists() else 0,
@@ -566,6 +568,7 @@ class Store:
             "observations_by_flag": flags,
             "annual_periods": (periods[0], periods[1]),
             "monthly_periods": (periods[2], periods[3]),
+            "years_without_values": [str(y) for y in range(min(years), max(years)) if y not in years] if years else [],
             "imports": count("import_log"),
             "quarantined_rows": count("quarantine"),
             "changes_recorded": count("observation_changes"),

@@ -169,3 +169,11 @@ def test_the_total_is_the_column_that_sums_the_groups_on_every_row(rows, row, of
     expected = 1 if total.any() else None
     assert total_column(values, [2, 3, 4]) == expected
     assert total_column({0: near, 2: groups[0], 3: groups[1], 4: groups[2]}, [2, 3, 4]) is None
+
+
+def test_an_open_group_written_without_blanks():
+    """Berlin's residents at 30 June 2022 write '65undmehr' beside 'unter6' and '6-15'."""
+    p = parse_header("65undmehr")
+    assert (p.lo, p.hi, p.kind) == (65, None, "open")
+    groups, _ = groups_of_header(["PLR-ID", "Gesamt", "unter6", "6-15", "15-18", "18-65", "65undmehr", "weiblich"])
+    assert sorted(groups.values())[-1] == AgeGroup(65, None) and len(groups) == 5

@@ -80,6 +80,38 @@ def test_only_the_years_last_part_is_read_as_the_year(tmp_path_factory, year, pa
     assert proposed == (str(year) if k == parts else None)
 
 
+@settings(max_examples=60, deadline=None)
+@given(year=st.integers(1950, 2049), parts=st.sampled_from([2, 4, 12]), data=st.data(),
+       sep=st.sampled_from(["-", "_", "."]), before=st.booleans())
+def test_a_part_of_the_year_within_the_name_is_read_as_at_its_end(tmp_path_factory, year, parts, data, sep, before):
+    """Berlin's 'einwohnerbestand_06-2022_plr.csv': the month stands before the year and a word follows. Wherever the
+    part stands beside the year — before it as two digits, or after it with a word behind — it is read as at the
+    name's end: the year's last part is the year, an earlier one gets no period."""
+    folder = tmp_path_factory.mktemp("within")
+    name = (lambda k: f"bestand_{k:02d}{sep}{year}_plr.csv") if before else (lambda k: f"bestand_{year}{sep}{k:02d}_plr.csv")
+    for k in range(1, parts + 1):
+        write(folder / name(k))
+    k = data.draw(st.integers(1, parts))
+    assert file_period(folder / name(k))[0] == (str(year) if k == parts else None)
+    if parts == 12:
+        assert period_of_file(folder / name(k)) == f"{year}-{k:02d}"
+
+
+@pytest.mark.parametrize("name, period", [("Tabelle_3_2021.csv", "2021"), ("lor_447plr_2021.csv", "2021"),
+                                          ("atlas-2013-00-planning-areas.csv", "2013"),
+                                          ("county_covariates_inkar_1995_2022.csv", None)])
+def test_numbers_beside_a_year_that_name_no_part_of_it(tmp_path, name, period):
+    """A table's number before the year, a count of areas, a '00' edition suffix, two years: no part of a year."""
+    assert file_period(write(tmp_path / name))[0] == period
+
+
+@pytest.mark.skipif(not SHARED_DATA.is_dir(), reason=f"real open data not present at {SHARED_DATA}")
+def test_the_registers_june_stand_is_not_proposed_as_its_year():
+    """The residents at 30 June 2022 are not the year's count of an annual monitoring (31 December)."""
+    period, hint, note = file_period(SHARED_DATA / "berlin_mss" / "einwohnerbestand_06-2022_plr.csv")
+    assert period is None and hint == "2022" and "month 6 of 2022, not the year's last" in note
+
+
 def test_one_mapping_imports_a_series_of_editions(tmp_path, store, settings):
     """'period: file_name': each file gets its own year; the first half-year is refused (a FileFormatError, which
     the command reports as failed, exit 1) and stores nothing."""

@@ -54,8 +54,13 @@ def test_store_is_a_real_file_and_reopens(settings):
     with Store(settings.store.path, read_only=True) as st:
         info = st.info()
     assert info["observations"] == 1 and info["annual_periods"] == ("2020", "2020")
+    assert info["years_without_values"] == []
+    with Store(settings.store.path) as st:        # editions every second year: the years between are named
+        st.merge_observations(obs(("01", "a", "2016", 1.0, None, None, "ok"), ("01", "a", "2018", 1.0, None, None, "ok"),
+                                  ("01", "a", "2021-06", 1.0, None, None, "ok")), 2)
+        assert st.info()["years_without_values"] == ["2017", "2019"]
     con = duckdb.connect(str(settings.store.path), read_only=True)
-    assert con.execute("SELECT count(*) FROM observations").fetchall()[0][0] == 1
+    assert con.execute("SELECT count(*) FROM observations").fetchall()[0][0] == 4
     con.close()
 
 
