@@ -762,15 +762,15 @@ def _age_table(out: Suggestion, table: RawTable, frame: pd.DataFrame, decimal: s
     out.unmatched = [c for c in out.unmatched if c not in ages]
     population = population_of(table.header, groups, out.path.name)
     numbers = {i: parse_numbers(frame[f"c{i}"], decimal).values for i in range(len(table.header))
-               if i not in skip and (i in groups or (names[i] in out.unmatched and _numeric_kind(
-                   frame[f"c{i}"], decimal) in ("integer", "decimal")))}
+               if i not in skip and names[i] not in out.code_parts and (i in groups or (
+                   names[i] not in ages and _numeric_kind(frame[f"c{i}"], decimal) in ("integer", "decimal")))}
     plain = [i for i, (_, sex) in groups.items() if sex is None] or list(groups)
     total = total_column(numbers, plain)
     count = "einwohner" if population is None else population.count
     name = next((i.name for i in catalog if i.indicator_id == count), None)
     if total is not None and name is not None:
         out.unmatched = [c for c in out.unmatched if c != names[total]]
-        out.matches = [m for m in out.matches if m.indicator_id != count] + [
+        out.matches = [m for m in out.matches if m.indicator_id != count and m.column != names[total]] + [
             Match(column=names[total], indicator_id=count, name=f"{name}: the sum of the age groups on every row",
                   score=1.0)]
     if population is None:

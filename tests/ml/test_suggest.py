@@ -557,3 +557,13 @@ def test_the_suggestion_names_the_rates_whose_base_is_unchecked(tmp_path):
     assert note.startswith("arbeitslosenquote: ") and "civilian labour force" in note
     # the mapping still imports as suggested: the note asks for a check, it takes nothing away
     assert load_mapping(_yaml_file(text)).columns["Arbeitslosenquote"] == "arbeitslosenquote"
+
+
+def test_the_registers_june_stand_by_age(shared_data):
+    """Berlin's residents at 30 June 2022 per Planungsraum: eight age groups ('unter6' … '65undmehr'), the total
+    'Gesamt' (the groups' sum on every row, so einwohner), no period proposed for a June stand."""
+    s = suggest_mapping(shared_data / "berlin_mss" / "einwohnerbestand_06-2022_plr.csv", CATALOG)
+    got = {m.column: m.indicator_id for m in s.matches}
+    assert got["Gesamt"] == "einwohner" and got["ausländer"] == "auslaender" and got["65undmehr"] == "ew_65plus"
+    assert s.unmatched == ["weiblich"] and s.period is None and s.period_hint == "2022"
+    assert any("8 age groups" in n for n in s.notes) and any("month 6 of 2022" in n for n in s.notes)
