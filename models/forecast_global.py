@@ -5,7 +5,8 @@ A region's series is short (ten to thirty years); the regions of a county or a c
 continues after a given recent path: LightGBM on scale-free features — the last three one-step changes, the
 mean change of the last five, the distance to the series' own mean and to the cross-section's median, all
 divided by the series' naive scale — predicting the scaled change to t + h directly for every h (h is a
-feature). The objective is the absolute error, the backtest's MASE in other units.
+feature). The objective is the absolute error, the backtest's MASE in other units. Inner gaps of a series (a
+withheld value, a year without an edition) are filled linearly, as the statistical candidates fill them.
 
 It runs on the driver after the per-series engines (local or Spark: the rows are the same), once per indicator
 and backtest origin: for an origin, the model is trained only on changes that ended at or before it, and
@@ -22,7 +23,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from models.forecast_models import ForecastError, naive_scale, period_grid
+from models.forecast_models import ForecastError, interpolate_gaps, naive_scale, period_grid
 
 LAGS = 3
 TREND = 5
@@ -69,6 +70,18 @@ def _scales(Y: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(s) & (s > 0), s, fill)
 
 
+def _inner_gaps_filled(Y: np.ndarray) -> np.ndarray:
+    """Each series with its inner gaps filled linearly, as the statistical candidates read them (trailing and
+    leading gaps stay): editions every two years then teach the model every horizon, not only two years ahead,
+    and its forecast of one year ahead is not the one of three."""
+    out = Y.copy()
+    for r in np.flatnonzero(np.isnan(Y).any(axis=1)):
+        t = np.flatnonzero(np.isfinite(Y[r]))
+        if len(t) >= 2:
+            out[r, t[0]: t[-1] + 1] = interpolate_gaps(Y[r])
+    return out
+
+
 def fit_predict(Y: np.ndarray, last: int, targets: list[tuple[int, int]], horizon: int, frequency: str,
                 n_jobs: int = 1, seed: int = 0) -> np.ndarray:
     """Train on every change that ended at or before column ``last`` of ``Y`` (series × periods, NaN for gaps)
@@ -76,7 +89,7 @@ def fit_predict(Y: np.ndarray, last: int, targets: list[tuple[int, int]], horizo
     (from the series' last observed value at or before it). Returns an array (len(targets), horizon)."""
     from lightgbm import LGBMRegressor
 
-    W = Y[:, : last + 1]
+    W = _inner_gaps_filled(Y[:, : last + 1])
     scale = _scales(W)
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)      # a period no region has: its median is NaN

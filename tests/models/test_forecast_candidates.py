@@ -156,6 +156,22 @@ def test_global_model_uses_nothing_after_its_origin():
     assert fit_predict(changed, 14, targets, 3, "annual") == pytest.approx(a)
 
 
+def test_global_model_on_editions_every_two_years_grows_with_the_horizon():
+    """Berlin's register matrices: one edition every two years. Series that grow by their own steady amount a
+    year: the forecast one, two and three years ahead grows with h (the model learned every horizon from the
+    filled years between editions, not only two years ahead), and close to the series' own line."""
+    rng = np.random.default_rng(3)
+    n, T = 80, 17
+    slope = rng.uniform(-20, 40, n)
+    Y = 1000 + slope[:, None] * np.arange(T)[None, :] + rng.normal(0, 2, (n, T))
+    Y[:, 1::2] = np.nan                                           # editions in the even columns only
+    targets = [(i, T - 1) for i in range(n)]
+    got = fit_predict(Y, T - 1, targets, 3, "annual")
+    steps = np.diff(np.column_stack([Y[:, -1], got]), axis=1)     # the change from one year to the next
+    assert (np.sign(steps) == np.sign(slope)[:, None]).mean() > 0.9
+    assert np.median(np.abs(steps - slope[:, None]) / np.abs(slope).mean()) < 0.35
+
+
 def test_global_model_beats_naive_on_mean_reverting_series():
     Y = _mean_reverting(n=60, T=24)
     series = _long(Y)
