@@ -14,6 +14,7 @@ import pandas as pd
 from ml.catalog import Catalog
 from ml.columns import DIM, column, ids
 from models.early_warning import MODEL_LABELS, Levels
+from models.forecast_models import MODEL_NAMES
 from models.explanations import refusal
 
 KINDS = ("warnings", "profiles", "forecasts", "projection", "lebenslagen", "coverage", "measures")
@@ -79,6 +80,8 @@ def export_profiles(tables: dict[str, pd.DataFrame], catalog: Catalog, period: s
                         "Dynamikklasse": p["dynamics_label"].to_numpy()})
     for d in ids(p.columns, DIM):
         c = column(DIM, d)
+        if p[c].isna().all():       # a dimension none of whose indicators the store holds
+            continue
         label = catalog.dimensions[d].name if d in catalog.dimensions else d
         out[f"Dimension {label}"] = p[c].round(3).to_numpy()
     v = tables["feature_values"]
@@ -112,7 +115,7 @@ def export_forecasts(tables: dict[str, pd.DataFrame], catalog: Catalog, period: 
     f, names, hidden = _rows_of(tables, "forecasts", period, "forecasts", "run 'sozialradar forecast'")
     out = pd.DataFrame({"Gebiet": f["region_id"], "Name": f["region_id"].map(names),
                         "Merkmal": f["indicator_id"].map(lambda i: catalog[i].name if i in catalog else i),
-                        "Jahr": f["period"], "Verfahren": f["model"]})
+                        "Jahr": f["period"], "Verfahren": f["model"].map(MODEL_NAMES).fillna(f["model"])})
     if "h" in f:    # the last period the forecast rests on: a forecast from before a new edition shows it
         out.insert(4, "Stand", [str(pd.Period(str(p), freq="Y" if len(str(p)) == 4 else "M") - int(h))
                                 for p, h in zip(f["period"], f["h"])])

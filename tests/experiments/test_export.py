@@ -1,6 +1,7 @@
 """The export of a store without early warnings says why: none trained yet, or none possible without a status
 index (a county with only census tables)."""
 
+import pandas as pd
 import pytest
 
 from experiments.export import ExportError, export_table
@@ -55,3 +56,30 @@ def test_profiles_keep_an_indicator_the_catalog_read_lacks_under_its_id(settings
     assert column not in bare and bare["anteil_65plus"].tolist() == named[column].tolist()
     assert bare.attrs["notes"] == ["not in the catalog read, exported under their ids: anteil_65plus (a county's own "
                                    "indicators are named by its configuration: sozialradar --config FILE)"]
+
+
+def test_profiles_leave_out_dimensions_without_values(settings, catalog, tmp_path):
+    """A census table fills one dimension (Bevölkerung): the eight without any indicator in the store are no empty
+    columns of the export."""
+    _census_table(settings, tmp_path)
+    features_job(settings)
+    with Store(settings.store.path, read_only=True) as store:
+        out = export_table("profiles", store, catalog)
+    dims = [c for c in out.columns if c.startswith("Dimension ")]
+    assert dims == [f"Dimension {catalog.dimensions['bevoelkerung'].name}"] and out[dims[0]].notna().all()
+
+
+def test_forecasts_name_their_method_in_german(settings, catalog, tmp_path):
+    """The export's 'Verfahren' names the method as the page does ('Drift (linearer Trend)'), not by its id."""
+    from models.forecast_models import MODEL_NAMES
+
+    _census_table(settings, tmp_path)
+    with Store(settings.store.path) as store:
+        store.replace_table("forecasts", pd.DataFrame({
+            "region_id": ["G1", "G2"], "indicator_id": ["einwohner"] * 2, "period": ["2023"] * 2, "h": [1, 1],
+            "yhat": [1105.0, 1210.0], "lo80": [1000.0] * 2, "hi80": [1300.0] * 2, "lo95": [900.0] * 2,
+            "hi95": [1400.0] * 2, "model": ["drift", "global"], "flag": ["ok"] * 2, "interval_reliable": [True] * 2,
+            "run_id": ["r"] * 2}))
+        out = export_table("forecasts", store, catalog)
+    assert out["Verfahren"].tolist() == [MODEL_NAMES["drift"], MODEL_NAMES["global"]]
+    assert out["Stand"].tolist() == ["2022", "2022"]
