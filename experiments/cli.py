@@ -92,8 +92,9 @@ def _print_report(rep: ImportReport) -> None:
     if rep.status == "already_imported":
         click.echo(f"{rep.file}: {rep.message}")
         return
-    if rep.status == "failed":
-        click.secho(f"{rep.file}: FAILED: {rep.message}", fg="red", err=True)
+    if rep.status == "failed":      # the reason of a file format error names the file too: once is enough
+        reason = rep.message[len(f"{rep.file}: "):] if rep.message.startswith(f"{rep.file}: ") else rep.message
+        click.secho(f"{rep.file}: FAILED: {reason}", fg="red", err=True)
         return
     if rep.status == "refused":
         click.secho(f"{rep.file}: REFUSED, nothing stored (read {rep.rows_read:,} rows): {rep.message}", fg="red",

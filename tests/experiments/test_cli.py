@@ -79,6 +79,7 @@ def test_ingest_exit_codes(tmp_path, env):
     empty.write_text("")
     out = CliRunner().invoke(main, ["ingest", str(empty)], env=env)
     assert out.exit_code == 1 and "the file is empty" in out.output
+    assert out.output.count(str(empty)) == 1                 # a failed file is named once, before its reason
 
 
 def test_bad_config_and_mapping_messages(tmp_path, env):
