@@ -780,8 +780,11 @@ def _age_table(out: Suggestion, table: RawTable, frame: pd.DataFrame, decimal: s
                          "18 as ew_unter18) as both; 'features' sums the catalog's counts by age (einwohner, ew_unter18 "
                          "…) from the groups where they are not imported")
         return
+    theirs = [m.column for m in out.matches if m.column in ages]     # 'unter 6' of foreigners is no ew_unter6
+    out.matches = [m for m in out.matches if m.column not in ages]
     out.notes.append(f"a table by age of {population.label} ({population.said}), not of all residents: its age groups "
                      "are not imported (the catalog has none of them by age)" + (
+                         f", nor proposed as the residents' counts by age ({', '.join(theirs)})" if theirs else "") + (
                          f"; its total is, as {count}" if total is not None and name is not None else
                          "; map its total under 'columns' to import it"))
 

@@ -567,3 +567,12 @@ def test_the_registers_june_stand_by_age(shared_data):
     assert got["Gesamt"] == "einwohner" and got["ausländer"] == "auslaender" and got["65undmehr"] == "ew_65plus"
     assert s.unmatched == ["weiblich"] and s.period is None and s.period_hint == "2022"
     assert any("8 age groups" in n for n in s.notes) and any("month 6 of 2022" in n for n in s.notes)
+
+
+def test_a_table_of_foreigners_by_age_proposes_none_of_its_groups_as_the_residents(tmp_path):
+    """'auslaender_nach_alter.csv': its 'unter 6' counts foreign children, not ew_unter6; its total is auslaender."""
+    text = "Gebiet;Jahr;Insgesamt;unter 6;6 bis unter 18;18 bis unter 65;65 und älter\n" + "".join(
+        f"{k};2022;{10 * k + 100};{k};{2 * k};{7 * k + 90};{10}\n" for k in range(1, 6))
+    s = suggest_mapping(write(tmp_path / "auslaender_nach_alter.csv", text), CATALOG)
+    assert {m.column: m.indicator_id for m in s.matches} == {"Insgesamt": "auslaender"}
+    assert any("nor proposed as the residents' counts by age (unter 6, 65 und älter)" in n for n in s.notes)
