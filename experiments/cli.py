@@ -20,6 +20,7 @@ import click
 
 from ml.config import ConfigError, Settings, load_settings
 from ml.contracts import IMPORT_FORMATS as FORMATS
+from ml.formatting import years_text
 from ml.paths import SAMPLE_DIR
 
 if TYPE_CHECKING:   # the command's heavy modules are imported where a command needs them (a fast --help)
@@ -821,7 +822,7 @@ def store_info(ctx: click.Context) -> None:
         with Store(settings.store.path, read_only=True) as store:
             info = store.info()
             imports = store.imports(10)
-            from experiments.store_summary import results_summary, years_text
+            from experiments.store_summary import results_summary
 
             results = results_summary(store, info["annual_periods"][1])
     except StoreError as exc:

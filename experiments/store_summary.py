@@ -66,18 +66,6 @@ def _inputs_held(store, table: str, periods: list[str]) -> tuple[list[str], list
     return inputs, [p for p in periods if p in held]
 
 
-def years_text(years: list[str]) -> str:
-    """Years as a reader counts them: runs of three and more as a span ('2003, 2005, 2009–2012')."""
-    nums = sorted(int(y) for y in years)
-    runs: list[list[int]] = []
-    for y in nums:
-        if runs and y == runs[-1][-1] + 1:
-            runs[-1].append(y)
-        else:
-            runs.append([y])
-    return ", ".join(f"{r[0]}–{r[-1]}" if len(r) >= 3 else ", ".join(map(str, r)) for r in runs)
-
-
 def period_range(store, table: str, annual: bool = False) -> tuple[str | None, str | None]:
     """The first and last period of a stored table (only the years with ``annual``), read in the store without
     loading the table; (None, None) when it has none."""

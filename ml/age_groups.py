@@ -23,6 +23,7 @@ from typing import Iterable
 import numpy as np
 
 from ml.catalog import Indicator
+from ml.regions import names_several
 
 OPEN_FROM = 100
 """An upper age at or above this leaves the group open (``95-110`` is 95 and older)."""
@@ -358,7 +359,7 @@ def population_of(header: list[str], positions: Iterable[int], file_name: str = 
             if pattern.search(prefix.lower()):
                 return Population(label, count, f"the prefix {prefix!r} of the age columns")
     stem = re.sub(r"[_\-.]+", " ", file_name.rsplit(".", 1)[0].lower())
-    if not re.search(r"(^|\s)(und|and|sowie|u)(\s|$)|&|,", stem):
+    if not names_several(stem):
         for pattern, label, count in _OTHER_POPULATIONS:
             if pattern.search(stem):
                 return Population(label, count, f"the file name {file_name!r}")

@@ -39,3 +39,18 @@ def percent(share: float | None, decimals: int = 0) -> str:
     if share is None:
         return MISSING
     return f"{de(100 * share, decimals)} %" if de(100 * share, decimals) != MISSING else MISSING
+
+
+def years_text(years) -> str:
+    """Years as a reader counts them: runs of three and more as a span ('2003, 2005, 2009–2012'); periods that are
+    not years (months) listed as they are."""
+    texts = sorted(str(y) for y in years)
+    if not all(t.isdigit() for t in texts):
+        return ", ".join(texts)
+    runs: list[list[int]] = []
+    for y in sorted(int(t) for t in texts):
+        if runs and y == runs[-1][-1] + 1:
+            runs[-1].append(y)
+        else:
+            runs.append([y])
+    return ", ".join(f"{r[0]}–{r[-1]}" if len(r) >= 3 else ", ".join(map(str, r)) for r in runs)

@@ -45,6 +45,13 @@ def fold(text: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
 
 
+def names_several(text: str) -> bool:
+    """Whether a file name's words list several things ('einwohner_und_arbeitslose', 'a & b', 'a, b'): such a
+    name says no single group of persons its table counts."""
+    words = re.sub(r"[_\-.]+", " ", str(text))
+    return bool(re.search(r"(?i)(^|[\s,])(und|and|sowie|u)($|\s)|&|,", words))
+
+
 def header_words(text: str, numbers: bool = False) -> list[str]:
     """A header's words as compared: camel case split ('MunicipalityName', 'PLR_alt'), :func:`fold`, letters
     only — and runs of digits as words of their own where ``numbers`` ('pre2021' → pre, 2021)."""

@@ -37,7 +37,7 @@ from ml.header_rows import EMPTY_NAME
 from ml.io import FileFormatError, RawTable, read_table, sheet_names
 from ml.parsing import MISSING_MARKERS, SECRECY_MARKERS, decide_decimal
 from ml.qualifiers import split_qualifiers
-from ml.regions import fold
+from ml.regions import fold, names_several
 
 SYNONYMS: dict[str, str] = {
     # English and abbreviations -> the German words of the catalog
@@ -820,7 +820,7 @@ def file_subject(path: Path) -> list[str]:
     """The groups of persons a file's name names ('fl_employed_with_pension_insurance_by_district': employed,
     pension; 'unemployed_residents': arbeitslose), or none where it lists several ('einwohner_und_arbeitslose')."""
     context = _file_context(Path(path))
-    if re.search(r"(?i)(^|[\s,])(und|and|sowie|u)($|\s)|&|,", context):
+    if names_several(context):
         return []
     return [w for w in dict.fromkeys(words(context)[0]) if w in SUBGROUPS]
 

@@ -17,7 +17,7 @@ import pandas as pd
 from ml.columns import MODEL, column, columns
 from ml.config import Settings
 from ml.contracts import stored_inputs
-from ml.formatting import de, percent
+from ml.formatting import de, percent, years_text
 from models.forecasting import UNCHECKED_NOTE, UNRELIABLE_NOTE
 from serving.state import Snapshot, stored_row, withheld
 
@@ -244,8 +244,7 @@ def estimated_before(values: pd.DataFrame, catalog, region_id: str, period: str)
     if before.empty:
         return []
     years = sorted(set(before["period"].astype(str)))
-    span = (f"{years[0]}–{years[-1]}" if len(years) > 2 and all(y.isdigit() for y in years)
-            and int(years[-1]) - int(years[0]) == len(years) - 1 else ", ".join(years))
+    span = years_text(years)
     names = sorted({catalog[i].name for i in before["indicator_id"] if i in catalog})
     return [{"text": f"im Verlauf geschätzt ({span}; z. B. aus einem früheren Gebietszuschnitt über Flächenanteile "
                      "umgerechnet)", "names": names}]

@@ -147,8 +147,9 @@ def test_features_that_would_lose_the_status_index_are_refused(settings, tmp_pat
 
 
 def test_years_are_written_as_a_reader_counts_them():
-    from experiments.store_summary import years_text
+    from ml.formatting import years_text
 
     assert years_text(["2003", "2005", "2007"]) == "2003, 2005, 2007"
     assert years_text(["2012", "2009", "2010", "2011", "2003", "2004"]) == "2003, 2004, 2009–2012"
     assert years_text([]) == ""
+    assert years_text(["2021-06", "2021-12"]) == "2021-06, 2021-12"
