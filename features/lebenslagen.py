@@ -17,6 +17,7 @@ largest share over the indicators, and which one). An index is *robust* when bot
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -123,33 +124,49 @@ class Sensitivity:
     regions: int
 
 
+def _classes_under(matrix: pd.DataFrame, spec: IndexSpec, weights: np.ndarray, thresholds: tuple[float, ...],
+                   max_imputed_share: float) -> np.ndarray:
+    """The classes of one period's regions (rows) under each row of ``weights`` (columns), as
+    :func:`index_values` and :func:`classify` give them for one set of weights at a time, in one product."""
+    z, filled, _ = _parts(matrix, spec)
+    total = z.to_numpy(float) @ weights.T
+    magnitude = np.abs(weights)
+    imputed = (filled.to_numpy(float) @ magnitude.T) / magnitude.sum(axis=1)
+    total[imputed > max_imputed_share] = np.nan
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)      # a set of weights that leaves no region an index
+        mean = np.nanmean(total, axis=0)
+        sd = np.sqrt(np.nanmean((total - mean) ** 2, axis=0))
+        index = (total - mean) / np.where(sd > 0, sd, np.nan)
+    t = list(thresholds)
+    codes = np.select([index <= t[0]] + [index < th for th in t[1:]], list(range(1, len(t) + 1)),
+                      default=len(t) + 1).astype(float)
+    codes[np.isnan(index)] = np.nan
+    return codes
+
+
 def sensitivity(matrix: pd.DataFrame, spec: IndexSpec, period: str, thresholds: tuple[float, ...] = THRESHOLDS,
                 perturbation: float = 0.2, draws: int = 200, max_weights_share: float = 0.05,
                 max_leave_one_out_share: float = 0.10, max_imputed_share: float = 0.5, seed: int = 0) -> Sensitivity:
     """The index's sensitivity in ``period`` (see the module's description)."""
     m = matrix[matrix["period"].astype(str) == str(period)]
     _, _, w = _parts(m, spec)
-    base = classify(index_values(m, spec, w, max_imputed_share), thresholds)
-    ok = base.notna()
+    base = classify(index_values(m, spec, w, max_imputed_share), thresholds).to_numpy()
+    ok = ~np.isnan(base)
     if not ok.any():
         return Sensitivity(spec.name, str(period), np.nan, np.nan, None, "ohne Werte", 0)
-    rng = np.random.default_rng(seed)
-    changed = []
-    for _ in range(draws):
-        drawn = w * rng.uniform(1 - perturbation, 1 + perturbation, size=len(w))
-        c = classify(index_values(m, spec, drawn, max_imputed_share), thresholds)
-        changed.append(float((c[ok] != base[ok]).mean()))
-    weights_share = float(np.mean(changed))
+    # the draws in the order one draw after the other would take them from the generator
+    drawn = w * np.random.default_rng(seed).uniform(1 - perturbation, 1 + perturbation, size=(draws, len(w)))
+    changed = _classes_under(m, spec, drawn, thresholds, max_imputed_share)[ok] != base[ok, None]
+    weights_share = float(changed.mean(axis=0).mean())
     worst, loo = None, 0.0
     ids = [i for i in spec.weights if column(MODEL, i) in m.columns]
     if len(ids) > 1:
-        for j, name in enumerate(ids):
-            drop = w.copy()
-            drop[j] = 0.0
-            c = classify(index_values(m, spec, drop, max_imputed_share), thresholds)
-            share = float((c[ok] != base[ok]).mean())
+        left_out = np.where(np.eye(len(w), dtype=bool), 0.0, w)      # row j: indicator j left out
+        shares = (_classes_under(m, spec, left_out, thresholds, max_imputed_share)[ok] != base[ok, None]).mean(axis=0)
+        for name, share in zip(ids, shares):
             if share > loo:
-                worst, loo = name, share
+                worst, loo = name, float(share)
     if weights_share > max_weights_share:
         verdict = "abhängig von der Gewichtung"
     elif loo > max_leave_one_out_share:

@@ -200,14 +200,14 @@ def validate_long(con: duckdb.DuckDBPyConnection, cells: pa.Table | pd.DataFrame
                    rc.code AS region_id, rc.code_ok, rc.why AS region_why,
                    trim(coalesce(s.indicator_id, '')) AS indicator_id,
                    rp.period AS period,
-                   sr_finite(sr_number(s.value, '{dec}')) AS value, sr_cell_kind(s.value) AS value_kind,
-                   sr_finite(sr_number({opt['numerator']}, '{dec}')) AS numerator,
-                   sr_cell_kind({opt['numerator']}) AS num_kind,
-                   sr_finite(sr_number({opt['denominator']}, '{dec}')) AS denominator,
-                   sr_cell_kind({opt['denominator']}) AS den_kind,
+                   sr_finite(sr_number_clean(s.c_value, '{dec}')) AS value, sr_cell_kind_clean(s.c_value) AS value_kind,
+                   sr_finite(sr_number_clean(s.c_num, '{dec}')) AS numerator, sr_cell_kind_clean(s.c_num) AS num_kind,
+                   sr_finite(sr_number_clean(s.c_den, '{dec}')) AS denominator, sr_cell_kind_clean(s.c_den) AS den_kind,
                    {_flag_case("lower(trim(coalesce(" + opt['flag'] + ", '')))")} AS flag_code,
                    {qualifier} AS qualifier
-            FROM v_src s
+            -- each cell cleaned once (the macros copy their argument wherever they name it)
+            FROM (SELECT s.*, sr_clean(s.value) AS c_value, sr_clean({opt['numerator']}) AS c_num,
+                         sr_clean({opt['denominator']}) AS c_den FROM v_src s) s
             JOIN v_codes rc ON rc.raw = coalesce(s.region_id, '') AND rc.lvl = trim(coalesce({opt['region_level']}, ''))
             JOIN v_periods rp ON rp.raw = coalesce(s.period, '')
             """,

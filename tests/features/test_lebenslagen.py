@@ -6,7 +6,9 @@ import pandas as pd
 import pytest
 
 from experiments.jobs import JobError, features_job
-from features.lebenslagen import IndexSpec, LebenslageError, classify, compute, default_specs, sensitivity
+from features.lebenslagen import (
+    IndexSpec, LebenslageError, classify, compute, default_specs, index_values, sensitivity,
+)
 from ml.importers import ingest_file
 from ml.paths import SAMPLE_DIR
 from ml.store import Store
@@ -64,6 +66,31 @@ def test_sensitivity_tells_robust_from_dependent():
         compute(m, [IndexSpec("leer", {"zz": 1})])
 
 
+
+def test_sensitivity_counts_as_one_draw_after_the_other_would():
+    """All draws in one product give what computing the index and its classes once per set of weights gives,
+    filled-in values and a period without an index included."""
+    m = matrix(n=80)
+    rows = m.index[m["period"] == "2023"]
+    m.loc[rows[:30], ["imputed_a", "imputed_d"]] = True           # no index: 3 of 4.5 of the weight filled in
+    m.loc[rows[30:50], "imputed_a"] = True                        # an index, lost under some weights
+    spec = IndexSpec("X", {"a": 1.0, "b": 0.5, "c": 1.0, "d": 2.0})
+    latest = m[m["period"] == "2023"]
+    base = classify(index_values(latest, spec, None, 0.4))
+    ok = base.notna()
+    rng = np.random.default_rng(3)
+    w = np.array(list(spec.weights.values()))
+    shares = [(classify(index_values(latest, spec, w * rng.uniform(0.5, 1.5, size=4), 0.4))[ok] != base[ok]).mean()
+              for _ in range(50)]
+    left_out = [(classify(index_values(latest, spec, np.where(np.arange(4) == j, 0.0, w), 0.4))[ok]
+                 != base[ok]).mean() for j in range(4)]
+    got = sensitivity(m, spec, "2023", perturbation=0.5, draws=50, max_imputed_share=0.4, seed=3)
+    assert 0 < got.weights_share == pytest.approx(np.mean(shares), abs=1e-12)
+    assert got.leave_one_out_share == pytest.approx(max(left_out)) and got.worst_indicator == "abcd"[
+        int(np.argmax(left_out))]
+    assert got.regions == ok.sum() == 50
+    none = m.assign(m_a=np.nan, m_b=np.nan, m_c=np.nan, m_d=np.nan)
+    assert sensitivity(none, spec, "2023").verdict == "ohne Werte"
 def test_the_features_job_stores_them(settings, store):
     for name in ("regions.csv", "observations.parquet"):
         assert ingest_file(SAMPLE_DIR / name, store, settings).status == "ok"
