@@ -47,7 +47,8 @@ def _pytest(tmp_path, *args):
     env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT))
     # a base directory of its own: pytest keeps only the three latest of its default ones, which would include
     # the directory of the suite that runs this test
-    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-n", "2", *args,
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:fugue_test",
+                           "-p", "no:fugue_test_fixtures", "-q", "-n", "2", *args,
                            "--basetemp", str(tmp_path / "basetemp"), "--rootdir", str(tmp_path), str(tmp_path)],
                           cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=300)
