@@ -73,11 +73,16 @@ def _standardised(total: pd.Series, periods: pd.Series) -> pd.Series:
 
 def classify(index: pd.Series, thresholds: tuple[float, ...] = THRESHOLDS) -> pd.Series:
     """Class numbers 1.. (first at or below the first threshold, last at or above the last), NaN without index."""
+    return pd.Series(_class_codes(index.to_numpy(float), thresholds), index=index.index)
+
+
+def _class_codes(index: np.ndarray, thresholds: tuple[float, ...]) -> np.ndarray:
+    """:func:`classify` on an array of any shape."""
     t = list(thresholds)
-    conds = [index <= t[0]] + [index < th for th in t[1:]]
-    codes = np.select(conds, list(range(1, len(t) + 1)), default=len(t) + 1).astype(float)
-    codes[index.isna().to_numpy()] = np.nan
-    return pd.Series(codes, index=index.index)
+    codes = np.select([index <= t[0]] + [index < th for th in t[1:]], list(range(1, len(t) + 1)),
+                      default=len(t) + 1).astype(float)
+    codes[np.isnan(index)] = np.nan
+    return codes
 
 
 def index_values(matrix: pd.DataFrame, spec: IndexSpec, weights: np.ndarray | None = None,
@@ -138,11 +143,7 @@ def _classes_under(matrix: pd.DataFrame, spec: IndexSpec, weights: np.ndarray, t
         mean = np.nanmean(total, axis=0)
         sd = np.sqrt(np.nanmean((total - mean) ** 2, axis=0))
         index = (total - mean) / np.where(sd > 0, sd, np.nan)
-    t = list(thresholds)
-    codes = np.select([index <= t[0]] + [index < th for th in t[1:]], list(range(1, len(t) + 1)),
-                      default=len(t) + 1).astype(float)
-    codes[np.isnan(index)] = np.nan
-    return codes
+    return _class_codes(index, thresholds)
 
 
 def sensitivity(matrix: pd.DataFrame, spec: IndexSpec, period: str, thresholds: tuple[float, ...] = THRESHOLDS,
