@@ -178,8 +178,9 @@ def export_coverage(tables: dict[str, pd.DataFrame], period: str | None) -> pd.D
 
 
 def export_measures(tables: dict[str, pd.DataFrame], catalog: Catalog) -> pd.DataFrame:
-    """The register, one row per measure and region, with its target indicators by their German names (as the
-    import reads them back) and the estimated effect per target indicator (sentence)."""
+    """The register, one row per measure and region, with its target indicators by their German names and the
+    direction it aims for, as the import reads them back (the rows of a measure become one measure again), and
+    the estimated effect per target indicator (sentence)."""
     if "measures" not in tables or tables["measures"].empty:
         raise ExportError("the store holds no measures: import a register of measures (sozialradar ingest FILE)")
     m = tables["measures"].assign(region_id=lambda x: x["regions"].str.split(",")).explode("region_id")
@@ -192,8 +193,9 @@ def export_measures(tables: dict[str, pd.DataFrame], catalog: Catalog) -> pd.Dat
                         "Beginn": m["start"], "Ende": m["end"], "Kosten je Jahr": m["cost_per_year"],
                         "Zielindikatoren": m["indicators"].map(lambda ids: " | ".join(
                             catalog[i].name if i in catalog else i for i in str(ids).split(",") if i)),
+                        "Richtung": m["direction"].map({-1: "senken", 1: "steigern"}).fillna(""),
                         "Wirkung": [said.get((a, b), "") for a, b in zip(m["measure_id"], m["region_id"])]})
-    return out.sort_values(["Maßnahme", "Gebiet"], kind="stable").reset_index(drop=True)
+    return out.sort_values("Maßnahme", kind="stable").reset_index(drop=True)   # its regions in the register's order
 
 
 def export_table(kind: str, store, catalog: Catalog, period: str | None = None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -109,9 +110,13 @@ def melt(table: RawTable, region: pd.Series, period: pd.Series, columns: dict[in
 
 def role_position(header: list[str], aliases: tuple[str, ...]) -> int | None:
     """The first header matching one of ``aliases`` (compared as :func:`ml.importers.mapping.norm_header` folds
-    them), or None."""
+    them), else the first that does once a note in brackets is left out ('Gebiete (Sozialräume)'), or None."""
     wanted = {norm_header(a) for a in aliases}
-    return next((i for i, h in enumerate(header) if norm_header(h) in wanted), None)
+    found = next((i for i, h in enumerate(header) if norm_header(h) in wanted), None)
+    if found is None:
+        found = next((i for i, h in enumerate(header)
+                      if "(" in str(h) and norm_header(re.sub(r"\s*\([^)]*\)", "", str(h))) in wanted), None)
+    return found
 
 
 def register_number(text: pd.Series) -> pd.Series:

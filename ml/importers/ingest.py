@@ -345,14 +345,31 @@ def _ingest_facilities(table: RawTable, mapping: Mapping, store: Store, report: 
     store.add_quarantine(report.import_id, report.file, q)
 
 
+def _names_read(lookup: RegionLookup, report: ImportReport) -> None:
+    """The report's notes on region names read as abbreviations or with(out) their designation."""
+    for kind, names in (("as abbreviations", lookup.abbreviations),
+                        ("with or without their designation", lookup.designations)):
+        if names:
+            read = sorted(names.items())
+            report.notes.append(f"region names read {kind}: " + "; ".join(
+                f"{text!r} = {name!r}" for text, name in read[:10]) + (f" … ({len(read)} in all)" if len(read) > 10
+                                                                       else ""))
+
+
 def _ingest_measures(table: RawTable, mapping: Mapping, store: Store, settings: Settings,
                      report: ImportReport) -> None:
     catalog = effective_catalog(settings, FORMAT_CATALOGS.values())
-    accepted, quarantined = adapt_measures(table, mapping, store.region_ids(), indicator_lookup(catalog))
+    lookup = RegionLookup(store.region_names())
+    accepted, quarantined = adapt_measures(table, mapping, store.region_ids(), indicator_lookup(catalog), lookup)
+    _names_read(lookup, report)
     q = _row_table(table, accepted, quarantined, report)
-    report.inserted, report.updated, report.unchanged = store.upsert_register("measures", accepted, report.import_id)
+    measures = accepted.drop_duplicates("measure_id")
+    if len(measures) < len(accepted):
+        report.notes.append(f"measures: {len(accepted)} rows hold {len(measures)} measures (one row per measure and "
+                            "region, their regions joined)")
+    report.inserted, report.updated, report.unchanged = store.upsert_register("measures", measures, report.import_id)
     if len(accepted):
-        report.notes.append("measures: " + ", ".join(f"{s} {n}" for s, n in accepted["status"].value_counts().items()))
+        report.notes.append("measures: " + ", ".join(f"{s} {n}" for s, n in measures["status"].value_counts().items()))
     store.add_quarantine(report.import_id, report.file, q)
 
 
@@ -399,13 +416,7 @@ def _ingest_observations(table: RawTable, chosen: str, mapping: Mapping, store: 
     validated = validate_long(store.con, cells, rules)
     report.seconds["validate"] = time.perf_counter() - t0
     report.notes.extend(validated.notes)
-    for kind, names in (("as abbreviations", rules.lookup.abbreviations),
-                        ("with or without their designation", rules.lookup.designations)):
-        if names:
-            read = sorted(names.items())
-            report.notes.append(f"region names read {kind}: " + "; ".join(
-                f"{text!r} = {name!r}" for text, name in read[:10]) + (f" … ({len(read)} in all)" if len(read) > 10
-                                                                       else ""))
+    _names_read(rules.lookup, report)
     structural = _problems_frame(table.problems + adapted.problems)
     quarantined = (pd.concat([structural, validated.quarantined], ignore_index=True) if len(structural)
                    else validated.quarantined)

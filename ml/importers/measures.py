@@ -5,6 +5,11 @@ One row per measure: id, title, field (a Lebenslage or dimension), the regions i
 (vorgeschlagen, beschlossen, umgesetzt, abgelehnt), the indicators it aims at (by id or by the catalog's German
 name, as the reports show it) and the direction it aims for (senken or steigern). Rows are checked one by one;
 what fails goes to the quarantine with its reason, an unknown indicator with the catalog's closest one.
+
+A measure may also take one row per region, as ``sozialradar export measures`` writes it: rows of one id that
+agree in everything but the region are one measure of all their regions. Rows of one id that disagree are
+quarantined together, naming the columns; where one of them fails, its measure's other rows go with it, so that a
+measure is never stored with part of its regions.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from ml.importers.common import cell_column, register_number, register_year, rol
 from ml.importers.mapping import Mapping
 from ml.io import FileFormatError, RawTable
 from ml.parsing import MISSING_MARKERS
+from ml.regions import name_key
 
 STATUSES = ("vorgeschlagen", "beschlossen", "umgesetzt", "abgelehnt")
 DIRECTIONS = {"senken": -1, "sinken": -1, "verringern": -1, "-": -1, "-1": -1, "down": -1,
@@ -47,6 +53,44 @@ def is_measure_register(header: list[str]) -> bool:
         _find(header, "regions") is not None or _find(header, "indicators") is not None)
 
 
+def _region_codes(cell: str, known: frozenset[str], lookup) -> tuple[list[str], str]:
+    """The region codes a cell of ``Gebiete`` names — codes, or names as the region list writes them (`;` or `|`
+    between them; `,` too, where a name does not itself hold one: 'Kranichwalde, Stadt') —, and why not."""
+    def one(text: str) -> tuple[str | None, str | None]:
+        if text in known:
+            return text, None
+        if lookup is None:
+            return None, None
+        code, why = lookup.resolve(text)
+        if code is not None and "," in text and name_key(names[code]) != name_key(text):
+            lookup.designations.pop(text, None)   # 'Neustadt, Altstadt' is two regions, not Neustadt with a
+            lookup.abbreviations.pop(text, None)  # designation: no note of such a reading
+            return None, None
+        return code, why
+
+    names = {} if lookup is None else dict(zip(lookup.regions["region_id"].astype(str), lookup.regions["name"]))
+
+    codes: list[str] = []
+    for part in (p.strip() for p in re.split(r"[;|]", str(cell))):
+        if not part or part in MISSING_MARKERS:
+            continue
+        code, why = one(part)
+        if code is not None:
+            codes.append(code)
+            continue
+        pieces = [p.strip() for p in part.split(",") if p.strip()]
+        j = 0
+        while j < len(pieces):
+            joined = one(f"{pieces[j]}, {pieces[j + 1]}")[0] if j + 1 < len(pieces) else None
+            code, why = (joined, None) if joined is not None else one(pieces[j])
+            j += joined is not None
+            if code is None:
+                return [], why or f"unknown region '{pieces[j]}' (import the regions first)"
+            codes.append(code)
+            j += 1
+    return list(dict.fromkeys(codes)), ""
+
+
 def _list(text: str) -> list[str]:
     return [p.strip() for p in re.split(r"[,;|]", str(text)) if p.strip() and p.strip() not in MISSING_MARKERS]
 
@@ -71,10 +115,37 @@ def _unknown_indicator(names: list[str], lookup: dict[str, str]) -> str:
     return ""
 
 
+_SAME = {"title": "Titel", "field": "Handlungsfeld", "start": "Beginn", "end": "Ende", "cost_per_year": "Kosten",
+         "status": "Status", "indicators": "Zielindikatoren", "direction": "Richtung"}
+
+
+def _one_measure_per_id(frame: pd.DataFrame, regions: pd.Series, reason: np.ndarray, fail) -> None:
+    """Rows of one measure id (one per region) become one measure of all their regions, in ``frame`` itself;
+    rows that disagree, and the other rows of a measure with a failing row, fail."""
+    ids = frame["measure_id"]
+    repeated = ids.duplicated(keep=False).to_numpy() & ids.ne("").to_numpy()
+    for mid, rows in frame[repeated].groupby("measure_id", sort=False):
+        at = rows.index.to_numpy()
+        differ = [label for col, label in _SAME.items() if rows[col].astype("str").nunique(dropna=False) > 1]
+        if differ:
+            fail(np.isin(frame.index, at), f"measure id appears more than once in the file with different "
+                                           f"{', '.join(differ)}", "measure_id")
+            continue
+        failed = [i for i in at if reason[i] != ""]
+        if failed:
+            fail(np.isin(frame.index, at), f"another row of measure {mid} was quarantined; a measure's rows are "
+                                           "imported together", "measure_id")
+            continue
+        joined = ",".join(dict.fromkeys(r for i in at for r in regions.iloc[i]))
+        frame.loc[at, "regions"] = joined
+
+
 def adapt_measures(table: RawTable, mapping: Mapping, known_regions: frozenset[str],
-                   indicators_by_name: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Validate a register of measures (``indicators_by_name``: :func:`indicator_lookup`); returns (accepted
-    measures, quarantined rows)."""
+                   indicators_by_name: dict[str, str], lookup=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Validate a register of measures (``indicators_by_name``: :func:`indicator_lookup`; ``lookup``: the store's
+    :class:`~ml.regions.RegionLookup`, for regions named rather than coded); returns (accepted
+    rows, one per row of the file — the rows of a measure written per region carry all its regions, and the store
+    takes one of them —, and quarantined rows)."""
     h = table.header
     idx = {role: _find(h, role) for role in ROLES}
     missing = [r for r in ("measure_id", "title", "status", "start", "regions") if idx[r] is None]
@@ -87,7 +158,8 @@ def adapt_measures(table: RawTable, mapping: Mapping, known_regions: frozenset[s
     cost = register_number(text["cost"])
     status = text["status"].str.lower()
     direction = text["direction"].str.lower().map(lambda d: DIRECTIONS.get(d, 0 if d in MISSING_MARKERS else None))
-    regions = text["regions"].map(_list)
+    resolved = text["regions"].map(lambda t: _region_codes(t, known_regions, lookup))
+    regions = resolved.str[0]   # codes, a region named twice once
     named = text["indicators"].map(_list)
     indicators = named.map(lambda xs: [indicators_by_name.get(x.lower(), x) for x in xs])
     frame = pd.DataFrame({
@@ -111,15 +183,15 @@ def adapt_measures(table: RawTable, mapping: Mapping, known_regions: frozenset[s
     has_cost = ~text["cost"].isin(MISSING_MARKERS).to_numpy()
     fail(has_cost & np.isnan(cost.to_numpy()), "cost is not a number", "cost")
     fail(has_cost & (cost.to_numpy() < 0), "cost below 0", "cost")
+    problem = resolved.str[1]
+    for why in problem[problem != ""].unique():
+        fail((problem == why).to_numpy(), why, "regions")
     fail(regions.map(len).eq(0).to_numpy(), "no region", "regions")
-    fail(regions.map(lambda rs: any(r not in known_regions for r in rs)).to_numpy(),
-         "unknown region (import the regions first)", "regions")
     unknown = named.map(lambda xs: _unknown_indicator(xs, indicators_by_name))
     for why in unknown[unknown != ""].unique():
         fail((unknown == why).to_numpy(), why, "indicators")
     fail(frame["direction"].isna().to_numpy(), "direction must be senken or steigern", "direction")
-    fail(frame["measure_id"].duplicated(keep=False).to_numpy(), "measure id appears more than once in the file",
-         "measure_id")
+    _one_measure_per_id(frame, regions, reason, fail)
     ok = reason == ""
     value = [text[c].iloc[i] if c in text else "" for i, c in enumerate(column)]
     accepted = frame[ok].reset_index(drop=True)

@@ -2,6 +2,7 @@
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -255,6 +256,15 @@ def test_export_every_kind(demo_run, tmp_path):
     # the target indicators by their German names, as planners read them and the import reads them back
     assert "Hilfen zur Erziehung je 1.000 Minderjährige" in set(m["Zielindikatoren"])
     assert not m["Zielindikatoren"].str.contains("hze_dichte|sgb2_quote").any()
+    assert set(m["Richtung"]) == {"senken"}
+    # a planner edits the export and imports it again (here into a copy of the store): one row per measure and
+    # region becomes the measure again, and unedited nothing changes
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(workdir / "monitoring.duckdb", copy)
+    back = CliRunner().invoke(main, ["ingest", str(tmp_path / "m.xlsx")], env={"SOZIALRADAR_STORE__PATH": str(copy)})
+    assert back.exit_code == 0, back.output
+    assert f"{len(m)} rows hold {m['Maßnahme'].nunique()} measures" in back.output
+    assert f"0 new, 0 updated, {m['Maßnahme'].nunique()} unchanged" in back.output
     # errors name what is wrong
     out = CliRunner().invoke(main, ["export", "warnings", "--out", str(tmp_path / "w.txt")], env=env)
     assert out.exit_code == 2 and "must end in .csv or .xlsx" in out.output

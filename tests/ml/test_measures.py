@@ -47,7 +47,7 @@ def test_rows_checked_and_history_kept(tmp_path, store, settings):
     assert got.loc["M9", "indicators"] == "hze_dichte"          # the catalog's German name, stored as the id
     assert set(store.quarantine(rep.import_id)["reason"]) == {
         "status must be one of vorgeschlagen, beschlossen, umgesetzt, abgelehnt",
-        "unknown region (import the regions first)",
+        "unknown region 'C' (import the regions first)",
         "unknown indicator 'gibtsnicht' (not in the catalog: give its id or German name)",
         "unknown indicator 'hze_dichtte' (not in the catalog: give its id or German name; closest: hze_dichte)",
         "unknown indicator 'Hilfen zur Erziehung' (not in the catalog: give its id or German name; closest: hze_faelle, "
@@ -62,6 +62,83 @@ def test_rows_checked_and_history_kept(tmp_path, store, settings):
     assert (again.inserted, again.updated, again.unchanged) == (0, 1, 1)
     trail = store.table("measure_changes")
     assert list(trail["measure_id"]) == ["M2"] and '"status":"beschlossen"' in trail.loc[0, "old_row"]
+
+
+def test_one_row_per_measure_and_region_is_one_measure(tmp_path, store, settings):
+    """The shape the export writes: the rows of one id that agree are one measure of all their regions; rows that
+    disagree, or whose measure has a failing row, are quarantined together, never stored with part of their
+    regions."""
+    write(tmp_path / "r.csv", "region_id;name;level\nA;Altdorf;gemeinde\nB;Bedorf;gemeinde\nC;Cedorf;gemeinde\n")
+    assert ingest_file(tmp_path / "r.csv", store, settings).status == "ok"
+    rows = ["M1;Familienzentrum;Kindheit und Jugend;B;2018;;120000;umgesetzt;hze_dichte;senken",
+            "M1;Familienzentrum;Kindheit und Jugend;A;2018;;120000;umgesetzt;hze_dichte;senken",
+            "M1;Familienzentrum;Kindheit und Jugend;A,C;2018;;120000;umgesetzt;hze_dichte;senken",
+            "M2;Schulsozialarbeit;Bildung;A;2020;;80000;beschlossen;but_quote;senken",
+            "M2;Schulsozialarbeit;Bildung;B;2020;;90000;umgesetzt;but_quote;senken",
+            "M3;Quartiersmanagement;Teilhabe;A;2021;;;umgesetzt;sgb2_quote;senken",
+            "M3;Quartiersmanagement;Teilhabe;X;2021;;;umgesetzt;sgb2_quote;senken",
+            "M4;Jugendclub;Kindheit und Jugend;C;2022;;;vorgeschlagen;hze_dichte;senken",
+            "M4;Jugendclub;Kindheit und Jugend;C;2022;;;vorgeschlagen;hze_dichte;senken"]
+    lenient = settings.model_copy(update={"ingest": settings.ingest.model_copy(update={"max_quarantine_share": 0.9})})
+    rep = ingest_file(write(tmp_path / "m.csv", HEADER + "\n".join(rows) + "\n"), store, lenient)
+    assert (rep.rows_read, rep.rows_accepted, rep.rows_quarantined) == (9, 5, 4)
+    assert (rep.inserted, rep.updated, rep.unchanged) == (2, 0, 0)
+    assert "measures: 5 rows hold 2 measures (one row per measure and region, their regions joined)" in rep.notes
+    got = store.table("measures").set_index("measure_id")
+    assert sorted(got.index) == ["M1", "M4"]
+    assert got.loc["M1", "regions"] == "B,A,C" and got.loc["M4", "regions"] == "C"   # in the file's order, once each
+    reasons = store.quarantine(rep.import_id).set_index("line")["reason"]
+    assert set(reasons) == {
+        "measure id appears more than once in the file with different Kosten, Status",
+        "unknown region 'X' (import the regions first)",
+        "another row of measure M3 was quarantined; a measure's rows are imported together"}
+    assert (reasons == "measure id appears more than once in the file with different Kosten, Status").sum() == 2
+
+
+def test_regions_named_as_the_region_list_writes_them(tmp_path, store, settings):
+    """A council's register names its areas: names in any spelling, a name holding a comma, `;` or `,` between."""
+    write(tmp_path / "r.csv", "region_id;name;level\n01;Jürgensby;stadtteil\n02;Neustadt, Stadt;stadtteil\n"
+          "03;Altstadt;stadtteil\n04;Weiche;stadtteil\n05;Weiche;ortsteil\n")
+    assert ingest_file(tmp_path / "r.csv", store, settings).status == "ok"
+    rows = ["M1;Stadtteilmütter;Teilhabe;JUERGENSBY; Neustadt, Stadt;2020;;;umgesetzt;sgb2_quote;senken",
+            "M2;Spielplatz;Kindheit und Jugend;Neustadt, Altstadt, 01, Neustadt, Stadt;2021;;;umgesetzt;hze_dichte;"
+            "senken",
+            "M3;Treff;Teilhabe;Weiche;2021;;;umgesetzt;sgb2_quote;senken",
+            "M4;Treff;Teilhabe;Altstadt, Gibtsnicht;2021;;;umgesetzt;sgb2_quote;senken"]
+    lenient = settings.model_copy(update={"ingest": settings.ingest.model_copy(update={"max_quarantine_share": 0.9})})
+    rep = ingest_file(write(tmp_path / "m.csv", HEADER.replace("Gebiete;", "Gebiete (Namen);")
+                            + "\n".join(r.replace("; ", "|", 1) if r.startswith("M1") else r for r in rows) + "\n"),
+                      store, lenient)
+    got = store.table("measures").set_index("measure_id")["regions"].to_dict()
+    assert got == {"M1": "01,02", "M2": "02,03,01"}
+    assert "region names read with or without their designation: 'Neustadt' = 'Neustadt, Stadt'" in rep.notes
+    reasons = list(store.quarantine(rep.import_id).sort_values("line")["reason"])
+    assert reasons[0].startswith("ambiguous region name: ortsteil Weiche (05), stadtteil Weiche (04)")
+    assert reasons[1].startswith("unknown region") and "Gibtsnicht" in reasons[1]
+
+
+@hsettings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(st.sampled_from("ABCDE"), min_size=1, max_size=3), min_size=1, max_size=6),
+       st.randoms(use_true_random=False))
+def test_a_measure_split_over_rows_is_the_union_of_their_regions(parts, rnd):
+    import tempfile
+    from pathlib import Path
+
+    from ml.importers.mapping import Mapping
+    from ml.importers.measures import adapt_measures
+    from ml.io import read_table
+
+    rows = [f"M1;Titel;Bildung;{','.join(p)};2020;;;umgesetzt;hze_dichte;senken" for p in parts]
+    rows.append("M2;anderes;Bildung;A;2020;;;umgesetzt;hze_dichte;steigern")
+    rnd.shuffle(rows)
+    with tempfile.TemporaryDirectory() as tmp:
+        table = read_table(write(Path(tmp) / "m.csv", HEADER + "\n".join(rows) + "\n"))
+    accepted, quarantined = adapt_measures(table, Mapping(), frozenset("ABCDE"), {"hze_dichte": "hze_dichte"})
+    assert quarantined.empty and len(accepted) == len(rows)
+    m1 = accepted[accepted["measure_id"] == "M1"]
+    in_order = [r for row in rows if row.startswith("M1;") for r in row.split(";")[3].split(",")]
+    assert set(m1["regions"]) == {",".join(dict.fromkeys(in_order))}
+    assert list(accepted.loc[accepted["measure_id"] == "M2", "direction"]) == [1]
 
 
 @hsettings(max_examples=200, deadline=None)
