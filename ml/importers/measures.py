@@ -107,8 +107,12 @@ def _unknown_indicator(names: list[str], lookup: dict[str, str]) -> str:
 
     for name in names:
         if name.lower() not in lookup:
-            # a name the text begins (the catalog's name with its source in brackets), else the most alike
+            # a name the text begins (the catalog's name with its source in brackets), else names holding every
+            # word of it ('SGB II je 100 Einwohner' in 'Leistungsberechtigte nach SGB II je 100 Einwohner'), else
+            # the most alike
+            words = set(re.findall(r"\w+", name.lower()))
             close = sorted((k for k in lookup if k.startswith(name.lower())), key=len)[:3] or \
+                sorted((k for k in lookup if words and words <= set(re.findall(r"\w+", k))), key=len)[:3] or \
                 difflib.get_close_matches(name.lower(), list(lookup), n=1, cutoff=0.6)
             hint = f"; closest: {', '.join(dict.fromkeys(lookup[c] for c in close))}" if close else ""
             return f"unknown indicator '{name}' (not in the catalog: give its id or German name{hint})"

@@ -117,6 +117,15 @@ def test_regions_named_as_the_region_list_writes_them(tmp_path, store, settings)
     assert reasons[1].startswith("unknown region") and "Gibtsnicht" in reasons[1]
 
 
+def test_an_unknown_indicator_is_answered_with_the_names_holding_its_words(catalog):
+    from ml.importers.measures import _unknown_indicator, indicator_lookup
+
+    lookup = indicator_lookup(catalog)
+    said = _unknown_indicator(["SGB II je 100 Einwohner"], lookup)   # the catalog: SGB-II-Quote (… je 100 Einwohner …)
+    assert said.startswith("unknown indicator 'SGB II je 100 Einwohner'") and "closest: sgb2_quote" in said
+    assert _unknown_indicator(["sgb2_quote", "Hilfen zur Erziehung je 1.000 Minderjährige"], lookup) == ""
+
+
 @hsettings(max_examples=100, deadline=None)
 @given(st.lists(st.lists(st.sampled_from("ABCDE"), min_size=1, max_size=3), min_size=1, max_size=6),
        st.randoms(use_true_random=False))
