@@ -42,8 +42,10 @@ def is_facility_register(header: list[str]) -> bool:
     return _find(header, "type") is not None and _find(header, "capacity") is not None
 
 
-def adapt_facilities(table: RawTable, mapping: Mapping, known: frozenset[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Validate a facility register; returns (accepted facilities, quarantined rows)."""
+def adapt_facilities(table: RawTable, mapping: Mapping, known: frozenset[str],
+                     lookup=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Validate a facility register; returns (accepted facilities, quarantined rows). ``lookup`` (the store's
+    :class:`~ml.regions.RegionLookup`) reads a region written by its name ('Kranichwalde, Stadt', 'JUERGENSBY')."""
     h = table.header
     idx = {role: _find(h, role) for role in ROLES}
     if mapping.region_column:
@@ -85,7 +87,19 @@ def adapt_facilities(table: RawTable, mapping: Mapping, known: frozenset[str]) -
     fail(has_lat & ((np.abs(lat.to_numpy()) > 90) | (np.abs(lon.to_numpy()) > 180)),
          "coordinates outside WGS84 (latitude −90…90, longitude −180…180)", "lat")
     has_region = frame["region_id"].ne("").to_numpy()
-    fail(has_region & np.asarray(bad_code, bool), "invalid region code", "region_id")
+    bad_code = np.asarray(bad_code, bool).copy()
+    if lookup is not None:
+        raw = text["region_id"].str.strip()
+        named = has_region & ~frame["region_id"].isin(known).to_numpy()
+        answers = {cell: lookup.resolve(cell) for cell in raw[named].unique()}
+        code = raw.map(lambda c: answers.get(c, (None, None))[0]).where(named)
+        why = raw.map(lambda c: answers.get(c, (None, None))[1] or "").where(named, "")
+        found = code.notna().to_numpy()
+        frame.loc[found, "region_id"] = code[found].to_numpy()
+        bad_code[found] = False
+        for reason_text in why[why != ""].unique():
+            fail((why == reason_text).to_numpy(), reason_text, "region_id")
+    fail(has_region & bad_code, "invalid region code", "region_id")
     fail(has_region & ~frame["region_id"].isin(known).to_numpy(), "unknown region (import the regions first)",
          "region_id")
     fail(~has_region & ~has_lat, "neither coordinates nor a region", "lat")

@@ -335,7 +335,9 @@ def _ingest_regions(table: RawTable, mapping: Mapping, store: Store, report: Imp
 
 
 def _ingest_facilities(table: RawTable, mapping: Mapping, store: Store, report: ImportReport) -> None:
-    accepted, quarantined = adapt_facilities(table, mapping, store.region_ids())
+    lookup = RegionLookup(store.region_names())
+    accepted, quarantined = adapt_facilities(table, mapping, store.region_ids(), lookup)
+    _names_read(lookup, report)
     q = _row_table(table, accepted, quarantined, report)
     report.inserted, report.updated, report.unchanged = store.upsert_register("facilities", accepted, report.import_id)
     if len(accepted):

@@ -46,6 +46,24 @@ def test_rows_checked_and_quarantined(tmp_path, store, settings):
     assert any("Kita 3 (185 places)" in n for n in rep.notes)
 
 
+def test_a_region_written_by_its_name(tmp_path, store, settings):
+    """A county's list of Kitas names the Gemeinde: any spelling, with or without its designation; a name on two
+    levels is quarantined with both named."""
+    write(tmp_path / "r.csv", "region_id;name;level\n01;Kranichwalde, Stadt;gemeinde\n02;Jürgensby;gemeinde\n"
+          "03;Weiche;gemeinde\n04;Weiche;ortsteil\n")
+    assert ingest_file(tmp_path / "r.csv", store, settings).status == "ok"
+    rows = ["K1;Kita Sonne;Kita;80;;;Kranichwalde;2010;", "K2;Kita Mond;Kita;60;;;JUERGENSBY;;",
+            "K3;Kita Stern;Kita;45;;;02;;", "K4;Kita Wind;Kita;30;;;Weiche;;", "K5;Kita Nebel;Kita;30;;;Gibtsnicht;;"]
+    lenient = settings.model_copy(update={"ingest": settings.ingest.model_copy(update={"max_quarantine_share": 0.9})})
+    rep = ingest_file(write(tmp_path / "f.csv", HEADER + "\n".join(rows) + "\n"), store, lenient)
+    got = store.table("facilities").set_index("facility_id")["region_id"].to_dict()
+    assert got == {"K1": "01", "K2": "02", "K3": "02"}
+    assert "region names read with or without their designation: 'Kranichwalde' = 'Kranichwalde, Stadt'" in rep.notes
+    reasons = list(store.quarantine(rep.import_id).sort_values("line")["reason"])
+    assert reasons[0].startswith("ambiguous region name: gemeinde Weiche (03), ortsteil Weiche (04)")
+    assert len(reasons) == 2 and "Gibtsnicht" not in reasons[0]
+
+
 def test_changes_keep_a_trail(tmp_path, store, settings):
     regions(tmp_path, store, settings)
     first = ingest_file(write(tmp_path / "f1.csv", HEADER + "K1;Kita;Kita;80;;;A;2010;\nK2;Kita;Kita;60;;;B;;\n"),
