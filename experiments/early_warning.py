@@ -124,7 +124,7 @@ def train_early_warning(profiles: pd.DataFrame, model_matrix: pd.DataFrame, valu
                           targets={"beobachten": cfg.precision_watch, "Warnung": cfg.precision_warning,
                                    "akut": cfg.precision_acute},
                           index_columns=INDEX_COLUMNS, calibration_folds=cfg.calibration_folds,
-                          confidence=cfg.level_confidence, seed=cfg.seed)
+                          confidence=cfg.level_confidence, seed=cfg.seed, n_jobs=cfg.n_jobs)
     results: dict[int, HorizonResult] = {}
     skipped: dict[int, str] = {}
     counts: dict[int, tuple[int, int]] = {}          # horizon without a backtest → (known transitions, worsenings)

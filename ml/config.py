@@ -273,6 +273,8 @@ class EarlyWarningConfig(_Section):
                                     "not served")
     k_share: float = Field(0.1, gt=0, le=1, description="precision at k: the top share of regions per period")
     background_size: int = Field(50, ge=5, le=1000, description="background sample of the SHAP values")
+    n_jobs: int | None = Field(None, ge=1, le=64, description="worker processes for the backtest's test periods "
+                                                              "(None: all cores; 1: none); the rows are the same")
     registered_name: str = "sozialradar-early-warning"
     experiment: str = Field("sozialradar-early-warning", description="the MLflow experiment of its runs")
     seed: int = 0

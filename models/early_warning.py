@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -300,6 +301,7 @@ class BacktestConfig:
     min_positives: int = 3
     confidence: float = 0.9        # of the precision bounds behind each warning level
     seed: int = 0
+    n_jobs: int | None = 1         # worker processes for the test periods (None: all cores)
 
 
 def _factory(kind: str, T: Transitions, cfg: BacktestConfig):
@@ -371,6 +373,31 @@ def fit_candidates(T: Transitions, rows: pd.Series, cfg: BacktestConfig) -> dict
     return out
 
 
+def _test_period(T: Transitions, cfg: BacktestConfig, T0) -> dict[str, pd.DataFrame]:
+    """The candidates fitted on the transitions that ended by ``T0``, scoring those that start at ``T0``; empty
+    when too few ended by then."""
+    known = T.known
+    train = known & (T.year + T.horizon <= T0)
+    test = known & (T.year == T0)
+    y_train = T.y[train]
+    if y_train.sum() < cfg.min_positives or (y_train == 0).sum() < cfg.min_positives:
+        return {}
+    try:
+        fitted = fit_candidates(T, train, cfg)
+    except EarlyWarningError:
+        # too few worsenings to calibrate out of fold (all in one region group): this period is not tested
+        return {}
+    Xt = T.X[test.to_numpy()]
+    out = {}
+    for kind, f in fitted.items():
+        score = f.model.decision_function(Xt)
+        p = f.platt(score)
+        out[kind] = pd.DataFrame({
+            "region_id": Xt.index.get_level_values("region_id"), "period": Xt.index.get_level_values("period"),
+            "y": T.y[test].to_numpy().astype(int), "score": score, "p": p, "level": f.levels.of(p)})
+    return out
+
+
 def backtest(T: Transitions, cfg: BacktestConfig, progress=None) -> dict[str, pd.DataFrame]:
     """Out-of-sample rows per candidate: for each test period T₀, the candidates fitted (with calibration and
     levels) on transitions that ended by T₀ score the transitions starting at T₀.
@@ -380,27 +407,16 @@ def backtest(T: Transitions, cfg: BacktestConfig, progress=None) -> dict[str, pd
     known = T.known
     test_years = sorted(T.year[known].unique())
     rows: dict[str, list[pd.DataFrame]] = {}
-    done = 0
-    for T0 in test_years:
-        train = known & (T.year + T.horizon <= T0)
-        test = known & (T.year == T0)
-        y_train = T.y[train]
-        if y_train.sum() < cfg.min_positives or (y_train == 0).sum() < cfg.min_positives:
-            continue
-        try:
-            fitted = fit_candidates(T, train, cfg)
-        except EarlyWarningError:
-            # too few worsenings to calibrate out of fold (all in one region group): this period is not tested
-            continue
-        Xt = T.X[test.to_numpy()]
-        for kind, f in fitted.items():
-            score = f.model.decision_function(Xt)
-            p = f.platt(score)
-            rows.setdefault(kind, []).append(pd.DataFrame({
-                "region_id": Xt.index.get_level_values("region_id"), "period": Xt.index.get_level_values("period"),
-                "y": T.y[test].to_numpy().astype(int), "score": score, "p": p,
-                "level": f.levels.of(p)}))
-        done += 1
+    jobs = min(cfg.n_jobs or os.cpu_count() or 1, len(test_years))
+    if jobs <= 1:
+        periods = (_test_period(T, cfg, T0) for T0 in test_years)
+    else:   # the periods are independent, each fit seeded: the same rows in any number of processes
+        from joblib import Parallel, delayed
+
+        periods = Parallel(n_jobs=jobs, return_as="generator")(delayed(_test_period)(T, cfg, T0) for T0 in test_years)
+    for done, tested in enumerate(periods, start=1):
+        for kind, frame in tested.items():
+            rows.setdefault(kind, []).append(frame)
         if progress:
             progress(done, len(test_years))
     if not rows:

@@ -120,6 +120,20 @@ def test_candidates_find_the_leading_signal_and_the_rules_compete():
     assert oot["period"] == max(bts["gbt"]["period"].astype(int)) and 0 <= oot["roc_auc"] <= 1
 
 
+def test_the_test_periods_in_worker_processes_give_the_same_rows():
+    T = make_transitions(_inputs(), 1)
+    seen = {}
+    one = backtest(T, _cfg(candidates=["boundary", "gmlvq", "gbt", "average"], n_jobs=1),
+                   progress=lambda done, total: seen.setdefault(1, []).append((done, total)))
+    two = backtest(T, _cfg(candidates=["boundary", "gmlvq", "gbt", "average"], n_jobs=2),
+                   progress=lambda done, total: seen.setdefault(2, []).append((done, total)))
+    assert set(one) == set(two) == {"boundary", "gmlvq", "gbt", "average"}
+    for k in one:
+        pd.testing.assert_frame_equal(one[k], two[k], check_exact=True)
+    # progress counts every period, tested or not, up to the whole
+    assert seen[1] == seen[2] and seen[1][-1][0] == seen[1][-1][1] == len(T.year[T.known].unique())
+
+
 def _rows(period, y, p, level):
     return pd.DataFrame({"region_id": [f"R{i}" for i in range(len(y))], "period": period, "y": y, "score": p,
                          "p": p, "level": level})
