@@ -13,6 +13,11 @@ from tests.conftest import write
 HEADER = "Maßnahme;Titel;Handlungsfeld;Gebiete;Beginn;Ende;Kosten pro Jahr;Status;Zielindikatoren;Richtung\n"
 
 
+def _lenient(settings):
+    """The settings with a quarantine limit that lets a file of many bad rows through, to look at them."""
+    return settings.model_copy(update={"ingest": settings.ingest.model_copy(update={"max_quarantine_share": 0.9})})
+
+
 def regions(tmp_path, store, settings):
     write(tmp_path / "r.csv", "region_id;name;level\nA;Altdorf;gemeinde\nB;Bedorf;gemeinde\n")
     assert ingest_file(tmp_path / "r.csv", store, settings).status == "ok"
@@ -37,7 +42,7 @@ def test_rows_checked_and_history_kept(tmp_path, store, settings):
             "M9;beim Namen;Kindheit und Jugend;B;2019;;;umgesetzt;Hilfen zur Erziehung je 1.000 Minderjährige;senken",
             "M10;vertippt;Kindheit und Jugend;B;2019;;;umgesetzt;hze_dichtte;senken",
             "M11;halber Name;Kindheit und Jugend;B;2019;;;umgesetzt;Hilfen zur Erziehung;senken"]
-    lenient = settings.model_copy(update={"ingest": settings.ingest.model_copy(update={"max_quarantine_share": 0.9})})
+    lenient = _lenient(settings)
     rep = ingest_file(write(tmp_path / "m.csv", HEADER + "\n".join(rows) + "\n"), store, lenient)
     assert rep.format == "measures" and (rep.rows_read, rep.rows_accepted, rep.rows_quarantined) == (11, 3, 8)
     got = store.table("measures").set_index("measure_id")
@@ -79,7 +84,7 @@ def test_one_row_per_measure_and_region_is_one_measure(tmp_path, store, settings
             "M3;Quartiersmanagement;Teilhabe;X;2021;;;umgesetzt;sgb2_quote;senken",
             "M4;Jugendclub;Kindheit und Jugend;C;2022;;;vorgeschlagen;hze_dichte;senken",
             "M4;Jugendclub;Kindheit und Jugend;C;2022;;;vorgeschlagen;hze_dichte;senken"]
-    lenient = settings.model_copy(update={"ingest": settings.ingest.model_copy(update={"max_quarantine_share": 0.9})})
+    lenient = _lenient(settings)
     rep = ingest_file(write(tmp_path / "m.csv", HEADER + "\n".join(rows) + "\n"), store, lenient)
     assert (rep.rows_read, rep.rows_accepted, rep.rows_quarantined) == (9, 5, 4)
     assert (rep.inserted, rep.updated, rep.unchanged) == (2, 0, 0)
@@ -105,7 +110,7 @@ def test_regions_named_as_the_region_list_writes_them(tmp_path, store, settings)
             "senken",
             "M3;Treff;Teilhabe;Weiche;2021;;;umgesetzt;sgb2_quote;senken",
             "M4;Treff;Teilhabe;Altstadt, Gibtsnicht;2021;;;umgesetzt;sgb2_quote;senken"]
-    lenient = settings.model_copy(update={"ingest": settings.ingest.model_copy(update={"max_quarantine_share": 0.9})})
+    lenient = _lenient(settings)
     rep = ingest_file(write(tmp_path / "m.csv", HEADER.replace("Gebiete;", "Gebiete (Namen);")
                             + "\n".join(r.replace("; ", "|", 1) if r.startswith("M1") else r for r in rows) + "\n"),
                       store, lenient)
