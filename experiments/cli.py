@@ -926,6 +926,20 @@ def _demo_planning(settings: Settings, workdir: Path) -> None:
     _run_impact(settings)
 
 
+class _Steps:
+    """The demo's numbered steps, each header with the time the step before it took."""
+
+    def __init__(self, total: int):
+        self.total, self.done, self.since = total, 0, time.perf_counter()
+
+    def __call__(self, label: str) -> None:
+        now = time.perf_counter()
+        if self.done:
+            click.echo(f"  ({self.done}/{self.total} in {now - self.since:.1f} s)")
+        self.done, self.since = self.done + 1, now
+        click.echo(f"{self.done}/{self.total} {label}")
+
+
 @main.command("demo")
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), default=Path(".sozialradar/demo"),
               show_default=True, help="Where the demo keeps its store and reports (recreated on each run).")
@@ -946,15 +960,16 @@ def demo_cmd(ctx: click.Context, workdir: Path, serve_for: float | None, port: i
     import pandas as pd
 
     settings = _settings(ctx)
+    step = _Steps(10)
     if workdir.exists():
         shutil.rmtree(workdir)
     settings = settings.model_copy(update={
         "store": settings.store.model_copy(update={"path": workdir / "monitoring.duckdb"}),
         "ingest": settings.ingest.model_copy(update={"report_dir": workdir / "quarantine"}),
     })
-    click.echo(f"1/10 embedded sample: {SAMPLE_DIR}")
+    step(f"embedded sample: {SAMPLE_DIR}")
     with Store(settings.store.path, threads=settings.store.threads, memory_limit=settings.store.memory_limit) as store:
-        click.echo("2/10 ingest")
+        step("ingest")
         for name in ("regions.csv", "observations.parquet"):
             rep = ingest_file(SAMPLE_DIR / name, store, settings)
             _print_report(rep)
@@ -962,11 +977,11 @@ def demo_cmd(ctx: click.Context, workdir: Path, serve_for: float | None, port: i
                 raise click.ClickException(f"demo ingest of {name} did not succeed: {rep.status} {rep.message}")
         counts = store_geometry(store, read_geojson(SAMPLE_DIR / "geometry.geojson"))
         click.echo(f"{SAMPLE_DIR / 'geometry.geojson'}: {counts['stored']} generated polygons for the map")
-        click.echo("3/10 Profil-Übersicht")
+        step("Profil-Übersicht")
         summary = region_summary(store, level="sozialregion", min_count=settings.privacy.min_count)
     with pd.option_context("display.width", 160, "display.max_columns", 20):
         click.echo(summary.to_string(index=False))
-    click.echo("4/10 Regionsprofile (features)")
+    step("Regionsprofile (features)")
     settings = settings.model_copy(update={
         "features": settings.features.model_copy(update={"output_dir": workdir / "features"})})
     result = _run_features(settings, None, None)
@@ -979,7 +994,7 @@ def demo_cmd(ctx: click.Context, workdir: Path, serve_for: float | None, port: i
     without = latest[latest["status_label"].isna()]["region_id"].tolist()
     if without:
         click.echo(f"ohne Index (zu wenige Einwohner, Werte gesperrt): {', '.join(without)}")
-    click.echo("5/10 Modelle (MLflow)")
+    step("Modelle (MLflow)")
     settings = settings.model_copy(update={
         "tracking": settings.tracking.model_copy(update={
             "uri": project_run_uri(f"sqlite:///{(workdir / 'mlflow.db').resolve()}")}),
@@ -993,17 +1008,17 @@ def demo_cmd(ctx: click.Context, workdir: Path, serve_for: float | None, port: i
                f"ARI zu den geplanten Typen {typ.metrics['ari_planted_types']:.2f})")
     for t, text in descriptions.items():
         click.echo(f"  Typ {t}: {text}")
-    click.echo("6/10 Prognosen (Prophet und Vergleichsverfahren, Backtests, kalibrierte Intervalle)")
+    step("Prognosen (Prophet und Vergleichsverfahren, Backtests, kalibrierte Intervalle)")
     _run_forecast(settings, None)
-    click.echo("7/10 Planung: Demografie-Monitor, Bestand/Bedarf, Maßnahmen (Einwohner nach Alter: Kohorten-Komponenten-"
-               "Projektion, geprüft an früheren Ständen; Einrichtungen und erreichbare Plätze; Wirkung der Maßnahmen)")
+    step("Planung: Demografie-Monitor, Bestand/Bedarf, Maßnahmen (Einwohner nach Alter: Kohorten-Komponenten-"
+         "Projektion, geprüft an früheren Ständen; Einrichtungen und erreichbare Plätze; Wirkung der Maßnahmen)")
     _demo_planning(settings, workdir)
-    click.echo("8/10 Frühwarnung (Kandidaten und einfache Regeln im Rückblick, Kalibrierung, SHAP-Erklärungen)")
+    step("Frühwarnung (Kandidaten und einfache Regeln im Rückblick, Kalibrierung, SHAP-Erklärungen)")
     ew = _run_early_warning(settings)
     click.echo(f"MLflow: {settings.tracking.uri}")
-    click.echo("9/10 Gebietsberichte (HTML)")
+    step("Gebietsberichte (HTML)")
     _write_reports(settings, workdir / "berichte", None, None)
-    click.echo("10/10 Dienst (BentoML) mit Beispielanfragen und Dashboard")
+    step("Dienst (BentoML) mit Beispielanfragen und Dashboard")
     if port is not None:
         settings = settings.model_copy(update={"serving": settings.serving.model_copy(update={"port": port})})
     top = ew.latest().sort_values("probability", ascending=False)["region_id"].iloc[0]

@@ -116,6 +116,9 @@ def test_demo_through_its_entry_point(demo_run):
     assert re.search(r"; bereitgestellt: (GMLVQ|LGMLVQ|Logistische Regression|Random Forest)", out)
     assert (workdir / "monitoring.duckdb").is_file()
     assert "6/10 Prognosen" in out and "Backtest-MASE" in out and "8/10 Frühwarnung" in out
+    # each step says how long it took, in order, before the next begins
+    took = [int(k) for k in re.findall(r"^  \((\d+)/10 in \d+\.\d s\)$", out, flags=re.M)]
+    assert took == list(range(1, 10))
     # each level with what it asks for and met; a horizon without any level says so instead of counting 'keine'
     assert "Stufen (verlangte Trefferquote; im Rückblick auf ungesehene Jahre): beobachten " in out
     for ahead in ("1 Jahr", "2 Jahre"):
