@@ -884,8 +884,9 @@ def mapping_suggest(ctx: click.Context, file: Path, sheet: str | None, out: Path
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text, encoding="utf-8")
         what = "indicator cells" if suggestion.format == "long" else "columns"
-        click.echo(f"wrote {out}: {len(suggestion.matches)} {what} matched, {len(suggestion.unmatched)} without "
-                   "a match" + "".join(f"; {n}" for n in suggestion.notes))
+        parts = [] if suggestion.format in ("measures", "facilities") else [
+            f"{len(suggestion.matches)} {what} matched, {len(suggestion.unmatched)} without a match"]
+        click.echo(f"wrote {out}: " + "; ".join(parts + suggestion.notes))
 
 
 def _demo_planning(settings: Settings, workdir: Path) -> None:

@@ -383,6 +383,9 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
     fmt = "regions" if regions else detect_format(table.header)
     out = Suggestion(path=path, header_line=header_line, format=fmt if fmt != "unknown" else "wide",
                      sheet=table.sheet, header_rows=header_rows, notes=[sheet_note] if sheet_note else [])
+    if fmt in ("measures", "facilities") and not regions:
+        out.notes.append(register_note(fmt, table.header))
+        return out
     if fmt in ("mss", "inkar", "regions", "long") and not regions:
         out.notes.append(f"recognised as the {fmt} layout: "
                          + ("no mapping is needed" if fmt in ("mss", "inkar", "regions") else
@@ -572,6 +575,26 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
         else:
             out.notes.append("no period column and no reference year in the header or the file name: set period")
     return out
+
+
+def register_note(fmt: str, header: list[str]) -> str:
+    """What the import reads from a register of measures or facilities: its columns by role, the roles it lacks,
+    the columns it leaves aside."""
+    from ml.importers import facilities, measures
+    from ml.importers.common import role_position
+
+    module = measures if fmt == "measures" else facilities
+    found = {role: i for role in module.ROLES if (i := role_position(header, module.ROLES[role])) is not None}
+    what = "a register of measures (Maßnahmen)" if fmt == "measures" else "a facility register (Einrichtungen)"
+    text = (f"{what}: the import reads it as it is, no mapping is needed (sozialradar ingest FILE); columns read: "
+            + ", ".join(f"{header[i]!r} ({role})" for role, i in found.items()))
+    missing = [r for r in module.REQUIRED if r not in found]
+    if fmt == "facilities" and "region_id" not in found and not {"lat", "lon"} <= set(found):
+        missing.append("region_id or lat and lon")
+    if missing:
+        text += f"; missing, so the import fails: {', '.join(missing)}"
+    aside = [h for i, h in enumerate(header) if i not in found.values()]
+    return text + (f"; not read: {', '.join(map(repr, aside))}" if aside else "")
 
 
 def _holds_table(path: Path, sheet: str) -> bool:
@@ -860,7 +883,7 @@ def render_yaml(s: Suggestion) -> str:
     lines += [f"# note: {n}" for n in s.notes]
     if s.format == "crosswalk":       # nothing to import: the note says where the file goes
         return "\n".join(lines[:1] + lines[3:]).replace(": check every line before importing with", "") + "\n"
-    if s.format in ("mss", "inkar"):
+    if s.format in ("mss", "inkar", "measures", "facilities"):
         lines.append(f"format: {s.format}")
         return "\n".join(lines) + "\n"
     if s.format in ("wide", "long", "regions"):

@@ -29,6 +29,8 @@ ROLES = {
     "closed": ("closed", "geschlossen", "schliessung", "schließung", "bis"),
 }
 """Header names each role is recognised by (compared without case, umlauts written out, punctuation dropped)."""
+REQUIRED = ("facility_id", "type", "capacity")
+"""The roles a facility register cannot be read without (and a region column or coordinates)."""
 
 COLUMNS = ("facility_id", "name", "type", "capacity", "lat", "lon", "region_id", "opened", "closed")
 
@@ -50,7 +52,7 @@ def adapt_facilities(table: RawTable, mapping: Mapping, known: frozenset[str],
     idx = {role: _find(h, role) for role in ROLES}
     if mapping.region_column:
         idx["region_id"] = find_column(h, "region_id", mapping.region_column)
-    missing = [r for r in ("facility_id", "type", "capacity") if idx[r] is None]
+    missing = [r for r in REQUIRED if idx[r] is None]
     if missing:
         raise FileFormatError(f"{table.path}: a facility register needs column(s) {', '.join(missing)} (e.g. "
                               f"Einrichtung, Art, Plätze); header is {', '.join(h)}")

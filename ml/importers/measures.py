@@ -43,6 +43,10 @@ ROLES = {
 }
 
 
+REQUIRED = ("measure_id", "title", "status", "start", "regions")
+"""The roles a register of measures cannot be read without."""
+
+
 def _find(header: list[str], role: str) -> int | None:
     return role_position(header, ROLES[role])
 
@@ -152,7 +156,7 @@ def adapt_measures(table: RawTable, mapping: Mapping, known_regions: frozenset[s
     takes one of them —, and quarantined rows)."""
     h = table.header
     idx = {role: _find(h, role) for role in ROLES}
-    missing = [r for r in ("measure_id", "title", "status", "start", "regions") if idx[r] is None]
+    missing = [r for r in REQUIRED if idx[r] is None]
     if missing:
         raise FileFormatError(f"{table.path}: a register of measures needs column(s) {', '.join(missing)} (e.g. "
                               f"Maßnahme, Titel, Status, Beginn, Gebiete); header is {', '.join(h)}")

@@ -103,6 +103,31 @@ def test_cli_prints_or_writes_the_mapping(tmp_path):
     assert missing.exit_code == 1 and "file not found" in missing.output
 
 
+def test_a_register_is_named_with_the_columns_the_import_reads(store, settings, tmp_path):
+    """A register of measures or facilities needs no mapping: the suggestion says so, which column is read for
+    what, what is missing and what is left aside; its mapping imports the file."""
+    write(tmp_path / "r.csv", "region_id;name;level\nA;Altdorf;gemeinde\n")
+    assert ingest_file(tmp_path / "r.csv", store, settings).status == "ok"
+    measures = write(tmp_path / "massnahmen.csv", "Nr;Titel;Gebiete (Sozialräume);Beginn;Status;Bemerkung\n"
+                     "M1;Familienzentrum;Altdorf;2019;umgesetzt;läuft gut\n")
+    s = suggest_mapping(measures, CATALOG)
+    assert s.format == "measures" and not s.matches and s.region_column is None and s.period_column is None
+    assert s.notes == ["a register of measures (Maßnahmen): the import reads it as it is, no mapping is needed "
+                       "(sozialradar ingest FILE); columns read: 'Nr' (measure_id), 'Titel' (title), 'Gebiete "
+                       "(Sozialräume)' (regions), 'Beginn' (start), 'Status' (status); not read: 'Bemerkung'"]
+    target = tmp_path / "m.yaml"
+    out = CliRunner().invoke(main, ["mapping", "suggest", str(measures), "--out", str(target)])
+    assert out.exit_code == 0 and out.output.startswith(f"wrote {target}: a register of measures")
+    rep = ingest_file(measures, store, settings, mapping=load_mapping(target))
+    assert rep.status == "ok" and store.table("measures")["regions"].tolist() == ["A"]
+    facilities = write(tmp_path / "kitas.csv", "Einrichtung;Art;Plätze\nK1;Kita;80\n")
+    s = suggest_mapping(facilities, CATALOG)
+    assert s.format == "facilities" and s.notes[0].endswith(
+        "columns read: 'Einrichtung' (facility_id), 'Art' (type), 'Plätze' (capacity); missing, so the import "
+        "fails: region_id or lat and lon")
+    assert s.to_yaml().splitlines()[-1] == "format: facilities"
+
+
 def _real_tables(shared: Path) -> list[Path]:
     return [p for p in sorted(shared.rglob("*")) if p.suffix.lower() in (".csv", ".xlsx") and "raw" not in p.parts]
 
