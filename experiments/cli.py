@@ -27,14 +27,18 @@ if TYPE_CHECKING:   # the command's heavy modules are imported where a command n
     from ml.importers import ImportReport
 
 
+CONFIG_IN_DIRECTORY = "sozialradar.yaml"
+"""The configuration every command reads from the working directory when none is named."""
+
+
 def _settings(ctx: click.Context) -> Settings:
     return ctx.obj["settings"]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), envvar="SOZIALRADAR_CONFIG",
-              help="YAML configuration file (or set SOZIALRADAR_CONFIG); SOZIALRADAR_<SECTION>__<FIELD> variables "
-              "override it.")
+              help="YAML configuration file (or set SOZIALRADAR_CONFIG; with neither, sozialradar.yaml in the "
+              "working directory); SOZIALRADAR_<SECTION>__<FIELD> variables override it.")
 @click.option("--verbose", is_flag=True, envvar="SOZIALRADAR_VERBOSE",
               help="Show the libraries' own output (MLflow, Stan, Prophet); quiet by default.")
 @click.pass_context
@@ -43,6 +47,14 @@ def main(ctx: click.Context, config_path: Path | None, verbose: bool) -> None:
     from ml.quiet import quiet_libraries
 
     quiet_libraries(verbose)
+    found = None
+    if config_path is None and ctx.invoked_subcommand != "demo":   # the demo is the Musterkreis, not this county
+        # a county's configuration beside its tables is read without being named
+        found = config_path = next((p for p in (Path(CONFIG_IN_DIRECTORY), Path("sozialradar.yml")) if p.is_file()),
+                                   None)
+        if found is not None:
+            click.echo(f"configuration: {found} (in the working directory; --config or SOZIALRADAR_CONFIG name "
+                       "another)", err=True)
     try:
         settings = load_settings(config_path)
     except ConfigError as exc:

@@ -94,6 +94,22 @@ def test_bad_config_and_mapping_messages(tmp_path, env):
     assert out.exit_code == 2 and "'xml' is not one of" in out.output
 
 
+def test_a_configuration_in_the_working_directory_is_read_and_named(tmp_path, monkeypatch):
+    """A county keeps sozialradar.yaml beside its tables: a command started there reads it without --config and
+    says so; --config and SOZIALRADAR_CONFIG still choose another."""
+    monkeypatch.chdir(tmp_path)
+    unset = {k: None for k in os.environ if k.startswith("SOZIALRADAR_")}
+    (tmp_path / "sozialradar.yaml").write_text("store:\n  path: kreis.duckdb\n", encoding="utf-8")
+    out = CliRunner().invoke(main, ["ingest", str(SAMPLE_DIR / "regions.csv")], env=unset)
+    assert out.exit_code == 0 and (tmp_path / "kreis.duckdb").is_file()
+    assert "configuration: sozialradar.yaml (in the working directory" in out.stderr
+    (tmp_path / "other.yaml").write_text("store:\n  path: other.duckdb\n", encoding="utf-8")
+    named = CliRunner().invoke(main, ["--config", "other.yaml", "store", "info"], env=unset)
+    assert named.exit_code == 1 and "other.duckdb" in named.output and "configuration:" not in named.stderr
+    by_variable = CliRunner().invoke(main, ["store", "info"], env={**unset, "SOZIALRADAR_CONFIG": "other.yaml"})
+    assert by_variable.exit_code == 1 and "other.duckdb" in by_variable.output
+
+
 @pytest.mark.xdist_group("demo")
 def test_demo_through_its_entry_point(demo_run):
     """``mlflow run . -e demo`` (the session's demo): every step's output, and the first job joins the run mlflow
