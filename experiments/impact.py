@@ -19,6 +19,7 @@ import pandas as pd
 from ml.catalog import Catalog
 from ml.columns import MODEL, rename_to_ids
 from ml.config import Settings
+from ml.regions import at_level
 from ml.tracking import job_run, log_provenance
 from models.impact import donor_pool, estimate, sentence
 
@@ -65,9 +66,15 @@ def run_impact(values: pd.DataFrame, matrix: pd.DataFrame, profiles: pd.DataFram
     if evaluated.empty:
         raise ImpactError(f"no measure with status {', '.join(cfg.statuses)} in the register (impact.statuses)")
     level = settings.features.level
-    at_level = set(regions.loc[regions["level"] == level, "region_id"])
+    level_ids = set(regions.loc[regions["level"] == level, "region_id"])
+
+    def reach(listed) -> dict[str, list[str]]:
+        """The register's regions → the regions of the profiles' level each stands for (a Sozialregion: its
+        Gemeinden)."""
+        return at_level(regions, [r for r in str(listed).split(",") if r], level)
+
     names = regions.set_index("region_id")["name"].to_dict()
-    v = values[values["period"].astype(str).str.fullmatch(r"\d{4}") & values["region_id"].isin(at_level)]
+    v = values[values["period"].astype(str).str.fullmatch(r"\d{4}") & values["region_id"].isin(level_ids)]
     v = v.assign(value=v["value"].where(v["flag"] != "suppressed"))
     t0 = time.perf_counter()
     cache: dict[str, tuple] = {}
@@ -84,21 +91,23 @@ def run_impact(values: pd.DataFrame, matrix: pd.DataFrame, profiles: pd.DataFram
             for other in measures.itertuples(index=False):
                 if other.measure_id != m.measure_id and indicator in str(other.indicators).split(",") and \
                         _active(pd.Series(other._asdict()), first, last):
-                    busy |= set(str(other.regions).split(","))
+                    busy |= {r for rs in reach(other.regions).values() for r in rs}
             before = str(int(start) - 1)
             if before not in cache:
                 cache[before] = donor_metric(matrix, profiles, before)
             features, metric = cache[before]
-            for region in str(m.regions).split(","):
+            reached = reach(m.regions)
+            treated_regions = {r for rs in reached.values() for r in rs}
+            for region in [r for listed, rs in reached.items() for r in (rs or [listed])]:
                 base = {"measure_id": m.measure_id, "title": m.title, "region_id": region, "indicator_id": indicator,
                         "start": start, "direction": int(m.direction) if pd.notna(m.direction) else 0,
                         "metric": "gmlvq" if metric is not None else "euclid"}
-                if region not in at_level or panel.empty or region not in panel.index:
-                    why = (f"das Gebiet liegt nicht auf der Ebene der Profile ({level})" if region not in at_level
-                           else "für das Gebiet liegen keine Werte des Indikators vor")
+                if region not in level_ids or panel.empty or region not in panel.index:
+                    why = (f"das Gebiet liegt nicht auf der Ebene der Profile ({level}) und enthält keine Gebiete "
+                           "dieser Ebene" if region not in level_ids else
+                           "für das Gebiet liegen keine Werte des Indikators vor")
                     rows.append({**base, "withheld": why, "sentence": f"Keine Schätzung: {why}."})
                     continue
-                treated_regions = set(str(m.regions).split(","))
                 candidates = [r for r in panel.index if r not in treated_regions and r not in busy and r in features.index]
                 donors = donor_pool(features, region, candidates, cfg.donors, metric) if region in features.index \
                     else candidates[:cfg.donors]

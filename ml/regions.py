@@ -232,3 +232,39 @@ class RegionLookup:
                 return None, (f"unknown region (neither a code nor a name in the store's regions; did you mean "
                               f"{' or '.join(repr(c) for c in close)}{more}?)")
         return None, None
+
+
+def with_ancestors(regions: pd.DataFrame, region_id: str) -> set[str]:
+    """``region_id`` and every region above it in the region list (its Sozialregion, its Kreis …)."""
+    parent = dict(zip(regions["region_id"].astype(str), regions["parent_id"]))
+    out, current = set(), str(region_id)
+    while current and current not in out:     # a malformed cycle ends the walk
+        out.add(current)
+        up = parent.get(current)
+        current = str(up) if isinstance(up, str) and up else ""
+    return out
+
+
+def at_level(regions: pd.DataFrame, listed: list[str], level: str) -> dict[str, list[str]]:
+    """For each listed region, the regions of ``level`` it stands for: itself where it is of that level, else the
+    regions of that level below it (a measure for a Sozialregion reaches each of its Gemeinden); none for a region
+    below the level or without any there."""
+    level_of = dict(zip(regions["region_id"].astype(str), regions["level"]))
+    children: dict[str, list[str]] = {}
+    for rid, up in zip(regions["region_id"].astype(str), regions["parent_id"]):
+        if isinstance(up, str) and up:
+            children.setdefault(up, []).append(rid)
+    out = {}
+    for r in listed:
+        found, todo, seen = [], [r], set()
+        while todo:
+            current = todo.pop(0)
+            if current in seen:
+                continue
+            seen.add(current)
+            if level_of.get(current) == level:
+                found.append(current)
+            else:
+                todo.extend(children.get(current, []))
+        out[r] = found
+    return out

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ml.formatting import de
+from ml.regions import with_ancestors
 from serving.state import Snapshot
 
 SHOWN_HORIZONS = (0, 5, 10)
@@ -79,12 +80,19 @@ STATUS_TEXT = {"vorgeschlagen": "vorgeschlagen", "beschlossen": "beschlossen", "
                "abgelehnt": "abgelehnt"}
 
 
+def covering(snap: Snapshot, region_id: str) -> set[str]:
+    """The regions a measure may name to reach ``region_id``: itself and those above it (its Sozialregion …)."""
+    return with_ancestors(snap.regions, region_id)
+
+
 def measure_rows(snap: Snapshot, region_id: str) -> list[dict]:
-    """The region's measures (title, field, status, since, cost per year) with the stored effect sentences."""
+    """The region's measures — named for it or for a region above it — (title, field, status, since, cost per
+    year) with the stored effect sentences."""
     m = snap.measures
     if m is None or m.empty:
         return []
-    here = m[m["regions"].str.split(",").map(lambda rs: region_id in rs)].sort_values(["start", "measure_id"])
+    here = m[m["regions"].str.split(",").map(covering(snap, region_id).intersection).astype(bool)].sort_values(
+        ["start", "measure_id"])
     impacts = snap.impacts if snap.impacts is not None else pd.DataFrame(columns=["measure_id", "region_id", "sentence"])
     rows = []
     for _, r in here.iterrows():

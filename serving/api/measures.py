@@ -9,6 +9,7 @@ import pandas as pd
 from fastapi import APIRouter, Query
 
 from serving.api.common import ApiError, Context
+from serving.demography import covering
 from serving.schemas import ImpactEstimate, Measure, MeasuresAnswer, finite
 from serving.state import NotReady, Snapshot
 
@@ -58,7 +59,7 @@ def router(ctx: Context) -> APIRouter:
         f = register(s)
         if region_id is not None:
             ctx.region(s, region_id)
-            f = f[f["regions"].str.split(",").map(lambda rs: region_id in rs)]
+            f = f[f["regions"].str.split(",").map(covering(s, region_id).intersection).astype(bool)]
         if field is not None:
             f = f[f["field"].fillna("").str.casefold() == field.casefold()]
         if status is not None:

@@ -78,6 +78,38 @@ def test_a_planted_effect_is_found(county):
     assert sum(json.loads(row["weights"]).values()) == pytest.approx(1.0, abs=1e-3)
 
 
+def test_a_measure_for_a_sozialregion_reaches_each_of_its_gemeinden(county, tmp_path):
+    """A register names a Sozialregion; the profiles are per Gemeinde: each of its Gemeinden is estimated, none of
+    them is a donor of another, and each Gemeinde's page and /measures list the measure."""
+    from ml.catalog import serving_catalog
+    from serving.demography import measure_rows
+    from serving.state import read_snapshot
+
+    settings, _, register, _ = county
+    with Store(settings.store.path) as store:
+        regions = store.regions()
+        sr = regions[regions["level"] == "sozialregion"].iloc[0]
+        members = set(regions.loc[regions["parent_id"] == sr["region_id"], "region_id"])
+        extra = pd.DataFrame([{"Maßnahme": "M90", "Titel": "Sozialraumteam", "Handlungsfeld": "Teilhabe",
+                               "Gebiete": sr["name"], "Beginn": 2020, "Ende": "", "Kosten pro Jahr": 200000,
+                               "Status": "umgesetzt", "Zielindikatoren": "sgb2_quote", "Richtung": "senken"}])
+        assert ingest_file(write_table(pd.concat([register, extra]), tmp_path / "m.csv"), store, settings).status == "ok"
+    try:
+        t = impact_job(settings).table
+        snap = read_snapshot(settings, serving_catalog(settings))
+    finally:
+        with Store(settings.store.path) as store:
+            store.con.execute("DELETE FROM measures WHERE measure_id = 'M90'")
+    rows = t[t["measure_id"] == "M90"]
+    assert set(rows["region_id"]) == members and len(members) >= 3
+    shown = rows[rows["withheld"].isna()]
+    assert len(shown) >= 2
+    for weights in shown["weights"]:
+        assert not set(json.loads(weights)) & members          # no Gemeinde of the Sozialregion is a donor
+    member = sorted(members)[0]
+    assert "Sozialraumteam" in [r["title"] for r in measure_rows(snap, member)]
+
+
 def test_nothing_to_evaluate(county, settings, store):
     store.close()
     with pytest.raises(JobError, match="no profiles yet"):

@@ -3,7 +3,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ml.regions import RegionLookup, canonical_level, name_key, split_level, without_designation
+from ml.regions import (
+    RegionLookup, at_level, canonical_level, name_key, split_level, with_ancestors, without_designation,
+)
 
 REGIONS = pd.DataFrame({
     "region_id": ["02", "0201", "0202", "03", "0301", "0302"],
@@ -207,3 +209,15 @@ def test_the_census_gemeinden_are_found_without_their_designation(shared_data):
     got = [lookup.resolve(without_designation(n))[0] for n in sample["name"]]
     assert got == sample["region_id"].tolist()
     assert "one of" in lookup.resolve("Neustadt")[1]
+
+
+def test_a_region_above_the_level_stands_for_its_regions_there():
+    regions = pd.DataFrame({"region_id": ["K", "S1", "S2", "G1", "G2", "G3", "P1", "X"],
+                            "level": ["kreis", "sozialregion", "sozialregion", "gemeinde", "gemeinde", "gemeinde",
+                                      "planungsraum", "sozialregion"],
+                            "parent_id": [None, "K", "K", "S1", "S1", "S2", "G1", "K"]})
+    got = at_level(regions, ["S1", "G3", "K", "P1", "X", "unbekannt"], "gemeinde")
+    assert got == {"S1": ["G1", "G2"], "G3": ["G3"], "K": ["G1", "G2", "G3"], "P1": [], "X": [], "unbekannt": []}
+    assert with_ancestors(regions, "P1") == {"P1", "G1", "S1", "K"} and with_ancestors(regions, "K") == {"K"}
+    cycle = pd.DataFrame({"region_id": ["A", "B"], "level": ["gemeinde", "gemeinde"], "parent_id": ["B", "A"]})
+    assert with_ancestors(cycle, "A") == {"A", "B"}
