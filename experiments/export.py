@@ -13,6 +13,7 @@ import pandas as pd
 
 from ml.catalog import Catalog
 from ml.columns import DIM, column, ids
+from ml.regions import with_ancestors
 from models.early_warning import MODEL_LABELS, Levels
 from models.forecast_models import MODEL_NAMES
 from models.explanations import refusal
@@ -186,15 +187,18 @@ def export_measures(tables: dict[str, pd.DataFrame], catalog: Catalog) -> pd.Dat
     m = tables["measures"].assign(region_id=lambda x: x["regions"].str.split(",")).explode("region_id")
     names = tables["regions"].set_index("region_id")["name"]
     impacts = tables.get("impacts")
-    said = ({} if impacts is None or impacts.empty else
-            impacts.groupby(["measure_id", "region_id"])["sentence"].agg(" ".join).to_dict())
+    said: dict[tuple[str, str], list[str]] = {}
+    for row in ([] if impacts is None or impacts.empty else impacts.itertuples()):
+        # a measure named for a Sozialregion was estimated per Gemeinde: its row carries their sentences
+        for r in with_ancestors(tables["regions"], row.region_id):
+            said.setdefault((row.measure_id, r), []).append(row.sentence)
     out = pd.DataFrame({"Maßnahme": m["measure_id"], "Titel": m["title"], "Handlungsfeld": m["field"],
                         "Gebiet": m["region_id"], "Name": m["region_id"].map(names), "Stand": m["status"],
                         "Beginn": m["start"], "Ende": m["end"], "Kosten je Jahr": m["cost_per_year"],
                         "Zielindikatoren": m["indicators"].map(lambda ids: " | ".join(
                             catalog[i].name if i in catalog else i for i in str(ids).split(",") if i)),
                         "Richtung": m["direction"].map({-1: "senken", 1: "steigern"}).fillna(""),
-                        "Wirkung": [said.get((a, b), "") for a, b in zip(m["measure_id"], m["region_id"])]})
+                        "Wirkung": [" ".join(said.get((a, b), [])) for a, b in zip(m["measure_id"], m["region_id"])]})
     return out.sort_values("Maßnahme", kind="stable").reset_index(drop=True)   # its regions in the register's order
 
 

@@ -81,6 +81,7 @@ def test_a_planted_effect_is_found(county):
 def test_a_measure_for_a_sozialregion_reaches_each_of_its_gemeinden(county, tmp_path):
     """A register names a Sozialregion; the profiles are per Gemeinde: each of its Gemeinden is estimated, none of
     them is a donor of another, and each Gemeinde's page and /measures list the measure."""
+    from experiments.export import export_table
     from ml.catalog import serving_catalog
     from serving.demography import measure_rows
     from serving.state import read_snapshot
@@ -97,6 +98,8 @@ def test_a_measure_for_a_sozialregion_reaches_each_of_its_gemeinden(county, tmp_
     try:
         t = impact_job(settings).table
         snap = read_snapshot(settings, serving_catalog(settings))
+        with Store(settings.store.path, read_only=True) as store:
+            exported = export_table("measures", store, serving_catalog(settings))
     finally:
         with Store(settings.store.path) as store:
             store.con.execute("DELETE FROM measures WHERE measure_id = 'M90'")
@@ -108,6 +111,11 @@ def test_a_measure_for_a_sozialregion_reaches_each_of_its_gemeinden(county, tmp_
         assert not set(json.loads(weights)) & members          # no Gemeinde of the Sozialregion is a donor
     member = sorted(members)[0]
     assert "Sozialraumteam" in [r["title"] for r in measure_rows(snap, member)]
+    # the export keeps the register's row for the Sozialregion, with the sentences of its Gemeinden
+    row = exported[exported["Maßnahme"] == "M90"]
+    names = regions.set_index("region_id")["name"]
+    assert len(row) == 1 and row["Gebiet"].iloc[0] == sr["region_id"]
+    assert all(f" in {names[g]} " in row["Wirkung"].iloc[0] for g in shown["region_id"])
 
 
 def test_nothing_to_evaluate(county, settings, store):
