@@ -87,11 +87,15 @@ def run_impact(values: pd.DataFrame, matrix: pd.DataFrame, profiles: pd.DataFram
             panel = series.pivot_table(index="region_id", columns="period", values="value")
             panel = panel.set_axis(panel.columns.astype(str), axis=1)
             first, last = (int(panel.columns.min()), int(panel.columns.max())) if panel.shape[1] else (0, 0)
-            busy = set()
+            busy, also = set(), {}
             for other in measures.itertuples(index=False):
                 if other.measure_id != m.measure_id and indicator in str(other.indicators).split(",") and \
                         _active(pd.Series(other._asdict()), first, last):
                     busy |= {r for rs in reach(other.regions).values() for r in rs}
+                    if other.status in ("beschlossen", "umgesetzt") and _active(pd.Series(other._asdict()),
+                                                                                 int(start), last):
+                        for r in {r for rs in reach(other.regions).values() for r in rs}:
+                            also.setdefault(r, []).append(other)
             before = str(int(start) - 1)
             if before not in cache:
                 cache[before] = donor_metric(matrix, profiles, before)
@@ -119,6 +123,11 @@ def run_impact(values: pd.DataFrame, matrix: pd.DataFrame, profiles: pd.DataFram
                 if est.distinguishable and expected:
                     text += (" Die Richtung entspricht dem Ziel der Maßnahme." if np.sign(est.effect) == expected
                              else " Die Richtung ist dem Ziel der Maßnahme entgegengesetzt.")
+                if est.withheld is None and region in also:
+                    others = "; ".join(f"{o.measure_id} „{o.title}“ (seit {int(o.start)})" for o in also[region])
+                    text += (f" In {names.get(region, region)} wirkt in dieser Zeit auch {others} auf denselben "
+                             f"Indikator: die Schätzung umfasst {'beide' if len(also[region]) == 1 else 'alle'} "
+                             "und trennt sie nicht.")
                 rows.append({**base, "effect": est.effect, "lower": est.lower, "upper": est.upper,
                              "p_value": est.p_value, "did": est.did, "pre_rmspe": est.pre_rmspe,
                              "post_periods": est.post_periods, "weights": json.dumps(est.weights),

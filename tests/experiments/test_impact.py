@@ -111,6 +111,14 @@ def test_a_measure_for_a_sozialregion_reaches_each_of_its_gemeinden(county, tmp_
         assert not set(json.loads(weights)) & members          # no Gemeinde of the Sozialregion is a donor
     member = sorted(members)[0]
     assert "Sozialraumteam" in [r["title"] for r in measure_rows(snap, member)]
+    # where another carried-out measure works on the same indicator in a Gemeinde, the sentence says the estimate
+    # holds both
+    on_sgb2 = register[(register["Status"] == "umgesetzt") & register["Zielindikatoren"].str.contains("sgb2_quote")]
+    overlap = {g for gs in on_sgb2["Gebiete"] for g in gs.split(",")} & set(shown["region_id"])
+    assert overlap                 # Kranichwalde: M03 (transfer receipt, 2019) and the Sozialregion's measure
+    for _, r in shown.iterrows():
+        said = "die Schätzung umfasst beide und trennt sie nicht" in r["sentence"]
+        assert said == (r["region_id"] in overlap), r["sentence"]
     # the export keeps the register's row for the Sozialregion, with the sentences of its Gemeinden
     row = exported[exported["Maßnahme"] == "M90"]
     names = regions.set_index("region_id")["name"]
