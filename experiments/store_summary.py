@@ -78,14 +78,15 @@ def period_range(store, table: str, annual: bool = False) -> tuple[str | None, s
 def results_summary(store, observed_until: str | None) -> list[str]:
     """What the jobs stored and how far it reaches, for ``store info``: the profiles' periods (and whether newer
     observations await 'features'), each trained result's periods, a refused early warning, the forecasts' years,
-    and the notes of :func:`awaiting_training`."""
+    the registers (:func:`registers_summary`) and the notes of :func:`awaiting_training`."""
     tables = store.tables()
+    none_yet = ["profiles: none yet ('sozialradar features' builds them)"]
     if "profiles" not in tables:
-        return ["profiles: none yet ('sozialradar features' builds them)"]
+        return none_yet + registers_summary(store, tables)
     profiles = store.table("profiles")
     periods = sorted(set(profiles["period"].astype(str)))
     if not periods:
-        return ["profiles: none yet ('sozialradar features' builds them)"]
+        return none_yet + registers_summary(store, tables)
     lines = [f"profiles: {periods[0]}..{periods[-1]}, {profiles['region_id'].nunique():,} regions"]
     if observed_until and observed_until > periods[-1]:
         lines.append(f"  the observations reach {observed_until}: 'sozialradar features' builds the profiles of the "
@@ -110,4 +111,26 @@ def results_summary(store, observed_until: str | None) -> list[str]:
     if "forecasts" in tables:
         first, last = period_range(store, "forecasts")
         lines.append("forecasts: " + (f"{first}..{last}" if first is not None else "none"))
+    lines += registers_summary(store, tables)
     return lines + [f"  {note}" for note in awaiting_training(store, profiles).values()]
+
+
+def registers_summary(store, tables: set[str] | None = None) -> list[str]:
+    """The registers a county imported and what was made of them: facilities by type, measures by status, and
+    the effects estimated ('sozialradar impact')."""
+    tables = store.tables() if tables is None else tables
+    lines = []
+    if "facilities" in tables and len(f := store.table("facilities")):
+        lines.append(f"facilities: {len(f):,} (" + ", ".join(
+            f"{t} {n}" for t, n in f["type"].value_counts().items()) + f"; {f['capacity'].sum():,.0f} places)")
+    if "measures" in tables and len(m := store.table("measures")):
+        lines.append(f"measures: {len(m):,} (" + ", ".join(f"{s} {n}" for s, n in m["status"].value_counts().items())
+                     + ")")
+        if "impacts" in tables and len(i := store.table("impacts")):
+            shown = i["withheld"].isna()
+            lines.append(f"  effects estimated: {int(shown.sum())} of {len(i)} (measure, region, indicator); "
+                         f"{int(i.loc[shown, 'distinguishable'].sum())} told apart from noise, {int((~shown).sum())} "
+                         "withheld with their reason")
+        else:
+            lines.append("  effects: none estimated yet ('sozialradar impact')")
+    return lines

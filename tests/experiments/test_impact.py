@@ -50,6 +50,15 @@ def test_the_register_evaluated(county):
     assert len(stored) == len(t) and stored["run_id"].nunique() == 1
     run = MlflowClient(tracking_uri(settings.tracking.uri)).get_run(summary.run_id)
     assert run.data.metrics["estimates"] == len(shown) and run.info.run_name == "impact"
+    # 'store info' names the register and what was made of it
+    from experiments.store_summary import registers_summary
+
+    with Store(settings.store.path, read_only=True) as store:
+        lines = registers_summary(store)
+    assert lines[0].startswith(f"measures: {len(register)} (umgesetzt {len(done)}")
+    assert lines[1] == (f"  effects estimated: {len(shown)} of {len(t)} (measure, region, indicator); "
+                        f"{int(shown['distinguishable'].sum())} told apart from noise, {len(t) - len(shown)} withheld "
+                        "with their reason")
 
 
 def test_a_planted_effect_is_found(county):
