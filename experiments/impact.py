@@ -8,6 +8,7 @@ learns on that period's profiles (status class as the target; plain distance whe
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from dataclasses import dataclass
@@ -68,7 +69,8 @@ def run_impact(values: pd.DataFrame, matrix: pd.DataFrame, profiles: pd.DataFram
     level = settings.features.level
     level_ids = set(regions.loc[regions["level"] == level, "region_id"])
 
-    def reach(listed) -> dict[str, list[str]]:
+    @functools.cache
+    def reach(listed: str) -> dict[str, list[str]]:
         """The register's regions → the regions of the profiles' level each stands for (a Sozialregion: its
         Gemeinden)."""
         return at_level(regions, [r for r in str(listed).split(",") if r], level)
@@ -91,16 +93,16 @@ def run_impact(values: pd.DataFrame, matrix: pd.DataFrame, profiles: pd.DataFram
             for other in measures.itertuples(index=False):
                 if other.measure_id != m.measure_id and indicator in str(other.indicators).split(",") and \
                         _active(pd.Series(other._asdict()), first, last):
-                    busy |= {r for rs in reach(other.regions).values() for r in rs}
+                    busy |= {r for rs in reach(str(other.regions)).values() for r in rs}
                     if other.status in ("beschlossen", "umgesetzt") and _active(pd.Series(other._asdict()),
                                                                                  int(start), last):
-                        for r in {r for rs in reach(other.regions).values() for r in rs}:
+                        for r in {r for rs in reach(str(other.regions)).values() for r in rs}:
                             also.setdefault(r, []).append(other)
             before = str(int(start) - 1)
             if before not in cache:
                 cache[before] = donor_metric(matrix, profiles, before)
             features, metric = cache[before]
-            reached = reach(m.regions)
+            reached = reach(str(m.regions))
             treated_regions = {r for rs in reached.values() for r in rs}
             for region in [r for listed, rs in reached.items() for r in (rs or [listed])]:
                 base = {"measure_id": m.measure_id, "title": m.title, "region_id": region, "indicator_id": indicator,
