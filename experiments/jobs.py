@@ -100,8 +100,9 @@ def features_job(settings: Settings, engine: str | None = None, crosswalk: Path 
             raise JobError(f"this run would drop from the stored profiles {'; and '.join(dropped)} (catalog files "
                            f"read: {files}; status indicators: {', '.join(settings.features.index.status_indicators)})"
                            ". If the command lacks the county's configuration, pass it (sozialradar --config FILE, "
-                           "or SOZIALRADAR_CONFIG); to rebuild the profiles without them, run 'sozialradar features "
-                           "--force'. Nothing was written.")
+                           "SOZIALRADAR_CONFIG, or start it beside its sozialradar.yaml); to rebuild the profiles "
+                           "without them, run 'sozialradar features --force'. Nothing was written.")
+        store.sync_catalog(catalog)      # the store lists every indicator its profiles hold (a county's own too)
         store.replace_table("feature_values", result.values)
         store.replace_table("profiles", result.profiles)
         store.replace_table("model_matrix", result.model)

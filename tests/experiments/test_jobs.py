@@ -121,8 +121,9 @@ def test_features_without_the_countys_configuration_are_refused_before_they_repl
     assert str(err.value) == (
         "this run would drop from the stored profiles 1 indicator with values (wohnungen_je_ew) (catalog files read: "
         "indicators.csv; status indicators: " + ", ".join(ingested.features.index.status_indicators) + "). If the "
-        "command lacks the county's configuration, pass it (sozialradar --config FILE, or SOZIALRADAR_CONFIG); to "
-        "rebuild the profiles without them, run 'sozialradar features --force'. Nothing was written.")
+        "command lacks the county's configuration, pass it (sozialradar --config FILE, SOZIALRADAR_CONFIG, or start "
+        "it beside its sozialradar.yaml); to rebuild the profiles without them, run 'sozialradar features --force'. "
+        "Nothing was written.")
     with Store(ingested.store.path, read_only=True) as store:
         pd.testing.assert_frame_equal(store.table("profiles"), before)
     assert len(features_job(county).profiles) == len(before)     # the county's configuration: nothing dropped

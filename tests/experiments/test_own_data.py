@@ -77,6 +77,9 @@ def test_the_readme_example_runs_from_raw_files_to_reports(tmp_path, monkeypatch
     with Store(tmp_path / ".sozialradar" / "monitoring.duckdb", read_only=True) as store:
         regions = store.regions()
         periods = set(store.observations(["einwohner"])["period"])
+        listed = store.table("indicators").set_index("indicator_id")["catalog_file"]
+    # the city's own indicators, written after the imports, are listed once 'features' computed them
+    assert listed["sgb2_je100_ew"] == listed["alo_je100_ew"] == "flensburg_indikatoren.csv"
     assert len(regions) == 13 and set(regions["level"]) == {"stadtteil"}
     assert periods == {"2011", "2017", "2018", "2019", "2020", "2021", "2022"}
     pages = sorted((tmp_path / ".sozialradar" / "berichte").glob("*_2022.html"))
