@@ -47,14 +47,12 @@ def main(ctx: click.Context, config_path: Path | None, verbose: bool) -> None:
     from ml.quiet import quiet_libraries
 
     quiet_libraries(verbose)
-    found = None
     if config_path is None and ctx.invoked_subcommand != "demo":   # the demo is the Musterkreis, not this county
         # a county's configuration beside its tables is read without being named
-        found = config_path = next((p for p in (Path(CONFIG_IN_DIRECTORY), Path("sozialradar.yml")) if p.is_file()),
-                                   None)
-        if found is not None:
-            click.echo(f"configuration: {found} (in the working directory; --config or SOZIALRADAR_CONFIG name "
-                       "another)", err=True)
+        config_path = next((p for p in (Path(CONFIG_IN_DIRECTORY), Path("sozialradar.yml")) if p.is_file()), None)
+        if config_path is not None:
+            click.echo(f"configuration: {config_path} (in the working directory; --config or SOZIALRADAR_CONFIG "
+                       "name another)", err=True)
     try:
         settings = load_settings(config_path)
     except ConfigError as exc:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ml.catalog import Catalog
 from ml.columns import DIM, column, ids
-from ml.regions import with_ancestors
+from ml.regions import parents, with_ancestors
 from models.early_warning import MODEL_LABELS, Levels
 from models.forecast_models import MODEL_NAMES
 from models.explanations import refusal
@@ -188,9 +188,10 @@ def export_measures(tables: dict[str, pd.DataFrame], catalog: Catalog) -> pd.Dat
     names = tables["regions"].set_index("region_id")["name"]
     impacts = tables.get("impacts")
     said: dict[tuple[str, str], list[str]] = {}
+    up = parents(tables["regions"])
     for row in ([] if impacts is None or impacts.empty else impacts.itertuples()):
         # a measure named for a Sozialregion was estimated per Gemeinde: its row carries their sentences
-        for r in with_ancestors(tables["regions"], row.region_id):
+        for r in with_ancestors(up, row.region_id):
             said.setdefault((row.measure_id, r), []).append(row.sentence)
     out = pd.DataFrame({"Maßnahme": m["measure_id"], "Titel": m["title"], "Handlungsfeld": m["field"],
                         "Gebiet": m["region_id"], "Name": m["region_id"].map(names), "Stand": m["status"],

@@ -234,9 +234,15 @@ class RegionLookup:
         return None, None
 
 
-def with_ancestors(regions: pd.DataFrame, region_id: str) -> set[str]:
-    """``region_id`` and every region above it in the region list (its Sozialregion, its Kreis …)."""
-    parent = dict(zip(regions["region_id"].astype(str), regions["parent_id"]))
+def parents(regions: pd.DataFrame) -> dict[str, str | None]:
+    """Each region's parent code, for :func:`with_ancestors` over many regions."""
+    return dict(zip(regions["region_id"].astype(str), regions["parent_id"]))
+
+
+def with_ancestors(regions: pd.DataFrame | dict[str, str | None], region_id: str) -> set[str]:
+    """``region_id`` and every region above it in the region list (its Sozialregion, its Kreis …); ``regions``
+    the region list or its :func:`parents`."""
+    parent = regions if isinstance(regions, dict) else parents(regions)
     out, current = set(), str(region_id)
     while current and current not in out:     # a malformed cycle ends the walk
         out.add(current)

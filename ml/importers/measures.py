@@ -57,9 +57,10 @@ def is_measure_register(header: list[str]) -> bool:
         _find(header, "regions") is not None or _find(header, "indicators") is not None)
 
 
-def _region_codes(cell: str, known: frozenset[str], lookup) -> tuple[list[str], str]:
+def _region_codes(cell: str, known: frozenset[str], lookup, names: dict[str, str]) -> tuple[list[str], str]:
     """The region codes a cell of ``Gebiete`` names — codes, or names as the region list writes them (`;` or `|`
-    between them; `,` too, where a name does not itself hold one: 'Kranichwalde, Stadt') —, and why not."""
+    between them; `,` too, where a name does not itself hold one: 'Kranichwalde, Stadt') —, and why not
+    (``names``: the lookup's regions, code → name)."""
     def one(text: str) -> tuple[str | None, str | None]:
         if text in known:
             return text, None
@@ -71,8 +72,6 @@ def _region_codes(cell: str, known: frozenset[str], lookup) -> tuple[list[str], 
             lookup.abbreviations.pop(text, None)  # designation: no note of such a reading
             return None, None
         return code, why
-
-    names = {} if lookup is None else dict(zip(lookup.regions["region_id"].astype(str), lookup.regions["name"]))
 
     codes: list[str] = []
     for part in (p.strip() for p in re.split(r"[;|]", str(cell))):
@@ -166,7 +165,8 @@ def adapt_measures(table: RawTable, mapping: Mapping, known_regions: frozenset[s
     cost = register_number(text["cost"])
     status = text["status"].str.lower()
     direction = text["direction"].str.lower().map(lambda d: DIRECTIONS.get(d, 0 if d in MISSING_MARKERS else None))
-    resolved = text["regions"].map(lambda t: _region_codes(t, known_regions, lookup))
+    names = {} if lookup is None else dict(zip(lookup.regions["region_id"].astype(str), lookup.regions["name"]))
+    resolved = text["regions"].map(lambda t: _region_codes(t, known_regions, lookup, names))
     regions = resolved.str[0]   # codes, a region named twice once
     named = text["indicators"].map(_list)
     indicators = named.map(lambda xs: [indicators_by_name.get(x.lower(), x) for x in xs])
