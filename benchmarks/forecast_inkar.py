@@ -21,6 +21,12 @@ before/after throughput is measured on the demo's store too (``python3 dev.py de
 ``--skip-all`` leaves out the 'all' run and Prophet's defaults (half an hour on two cores): before and after only,
 their champions and the throughput.
 
+The same check on other data or another cut: ``--file`` takes an INKAR export of the same shape (a later edition,
+more years), ``--train-until YEAR`` the last year the forecasts may see; the held-out years are the file's years
+after it, at most ``--horizon`` (5) of them. ``--skip-throughput`` leaves out the timed jobs (accuracy only):
+
+    .venv/bin/python benchmarks/forecast_inkar.py --train-until 2014 --skip-all --skip-throughput   # 2015–2019
+
 The throughput is timed in a fresh process per configuration, as the forecast command meets it: its worker
 processes start and import Prophet and statsforecast in the timed job (about 5 s of two cores). A job timed after
 another in the same process would find them started and be flattered by exactly that. ``--old-rev REV`` also times
@@ -60,7 +66,6 @@ from models.forecasting import spec_for  # noqa: E402
 INDICATORS = ["inkar_unemployment_rate", "inkar_share_longterm_unemployed", "inkar_youth_unemployment_rate",
               "inkar_share_65plus", "inkar_share_foreign", "inkar_share_low_income_hh"]
 FILE = ROOT.parent / "shared" / "data" / "germany_kreise_inkar_gerda" / "county_covariates_inkar_1995_2022.csv"
-TEST_YEARS = [str(y) for y in range(2018, 2023)]
 BEFORE = ["naive", "drift", "prophet"]
 ALL = ["naive", "drift", "theta", "ets", "arima", "combination", "global", "prophet"]
 TABLE = ["naive", "drift", "prophet_default", "prophet", "theta", "ets", "arima", "combination", "global"]
@@ -195,25 +200,37 @@ def main() -> None:
     parser.add_argument("--demo-only", action="store_true", help="the demo's throughput alone (with --demo)")
     parser.add_argument("--repeat", type=int, default=1,
                         help="rounds of the demo's timings (each configuration in turn; the median is shown)")
+    parser.add_argument("--file", type=Path, default=FILE, help="an INKAR county export (default: the repository's)")
+    parser.add_argument("--train-until", type=int, default=2017, help="the last year the forecasts may see")
+    parser.add_argument("--horizon", type=int, default=5, help="held-out years after --train-until (at most)")
+    parser.add_argument("--skip-throughput", action="store_true", help="accuracy only: no timed jobs")
     args = parser.parse_args()
-    if not FILE.is_file():
-        sys.exit(f"INKAR file not found: {FILE}")
+    if not args.file.is_file():
+        sys.exit(f"INKAR file not found: {args.file}")
+    if args.horizon < 1:
+        sys.exit("--horizon must be at least 1")
     throughput, old = demo_throughput(args.demo, args.jobs, args.repeat, args.old_rev) if args.demo else ([], {})
     if args.demo_only:
         _throughput(throughput, old, args.old_rev)
         return
+    until = str(args.train_until)
     with tempfile.TemporaryDirectory() as tmp:
-        common = dict(indicators=INDICATORS, level="kreis", horizon_years=5, train_until="2017", n_jobs=args.jobs,
-                      plot_regions=0, min_train_years=3)
+        common = dict(indicators=INDICATORS, level="kreis", horizon_years=args.horizon, train_until=until,
+                      n_jobs=args.jobs, plot_regions=0, min_train_years=3)
         # share_low_income_hh starts in 2013: five years up to 2017; three allow two backtest origins
         settings = _settings(tmp, f"{tmp}/inkar.duckdb", **common)
         catalog = effective_catalog(settings, [CATALOG_DIR / "inkar.csv"])
         with Store(settings.store.path) as store:
-            rep = ingest_file(FILE, store, settings, fmt="inkar")
+            rep = ingest_file(args.file, store, settings, fmt="inkar")
             print(f"ingest: {rep.rows_accepted:,} values accepted, {rep.rows_quarantined} quarantined", file=sys.stderr)
+            if rep.status != "ok":
+                sys.exit(f"{args.file}: {rep.status} {rep.message}")
             obs, regions = store.observations(INDICATORS), store.regions()
+        test_years = held_out_years(obs, until, args.horizon)
+        span = f"{test_years[0]}–{test_years[-1]}" if len(test_years) > 1 else test_years[0]
+        print(f"fit on years ≤ {until}, checked on {span}", file=sys.stderr)
         if args.old_rev:
-            old["INKAR (400 Kreise)"] = old_job(args.old_rev, "inkar", FILE, args.jobs, {
+            old["INKAR (400 Kreise)"] = old_job(args.old_rev, "inkar", args.file, args.jobs, {
                 **{k: v for k, v in common.items() if k != "n_jobs"}, "models": BEFORE})
         runs = {}
         plan = [("before", {"models": BEFORE, "race_share": 1.0}), ("after", {}),
@@ -223,8 +240,8 @@ def main() -> None:
             runs[label] = _timed(obs, regions, catalog, settings.model_copy(update={
                 "forecast": settings.forecast.model_copy(update=update)}), f"{label} (accuracy run, warm workers)")
         inkar = {k: v for k, v in common.items() if k != "n_jobs"}
-        for label, update in plan[:2]:
-            s = job_in_process(ROOT, "inkar", FILE, args.jobs, {**inkar, **update}, label=f"INKAR {label}")
+        for label, update in [] if args.skip_throughput else plan[:2]:
+            s = job_in_process(ROOT, "inkar", args.file, args.jobs, {**inkar, **update}, label=f"INKAR {label}")
             throughput.append({"data": "INKAR (400 Kreise)", "run": label, "series": s["series"],
                                "seconds": s["seconds"], "series_per_s": s["series"] / s["seconds"],
                                "champions": s["champions"]})
@@ -233,20 +250,27 @@ def main() -> None:
             # Prophet with its defaults: final fit only, on every series
             cfg = settings.forecast.model_copy(update={"models": ["prophet_default"]})
             specs = {i: replace(spec_for(catalog[i], cfg), backtest=False) for i in INDICATORS}
-            series = input_series(obs, INDICATORS, set(regions.loc[regions["level"] == "kreis", "region_id"]), "2017")
+            series = input_series(obs, INDICATORS, set(regions.loc[regions["level"] == "kreis", "region_id"]), until)
             t0 = time.perf_counter()
             defaults = run_local(series, specs, n_jobs=args.jobs)
             print(f"  Prophet defaults: {time.perf_counter() - t0:.1f} s", file=sys.stderr)
             defaults = defaults[defaults["part"] == "forecast"]
 
-    actual = obs[obs["period"].isin(TEST_YEARS)][["region_id", "indicator_id", "period", "value"]]
+    actual = obs[obs["period"].isin(test_years)][["region_id", "indicator_id", "period", "value"]]
     labels = [label for label in ("before", "after", "all") if label in runs]
     cand_all = runs["all" if "all" in runs else "after"].result.candidates
     scale = cand_all.groupby(["region_id", "indicator_id"])["scale"].first()
     score = _scorer(actual, scale)
 
     rows, coverage = [], []
-    for ind in INDICATORS:
+    shown = [ind for ind in INDICATORS if all(ind in runs[label].champions for label in labels)]
+    for ind in sorted(set(INDICATORS) - set(shown), key=INDICATORS.index):
+        known = obs.loc[(obs["indicator_id"] == ind) & (obs["period"] <= until), "period"]
+        print(f"{ind}: no forecast (years up to {until}: {known.nunique()}; too short for the job's backtest): "
+              "left out of the tables and goals", file=sys.stderr)
+    if not shown:
+        sys.exit(f"no indicator has a forecast from the years up to {until}; choose a later --train-until")
+    for ind in shown:
         row = {"indicator": ind.removeprefix("inkar_")}
         for model in TABLE if "all" in runs else []:
             frame = defaults if model == "prophet_default" else cand_all
@@ -274,16 +298,16 @@ def main() -> None:
     t = pd.DataFrame(rows)
     c = pd.DataFrame(coverage)
 
-    best_base = pd.Series([_base(runs, score, ind) for ind in INDICATORS])
+    best_base = pd.Series([_base(runs, score, ind) for ind in shown])
     if "all" in runs:
-        print("\n**MASE on 2018–2022** (every candidate on every series, the 'all' run; Prophet defaults: final fit)\n")
+        print(f"\n**MASE on {span}** (every candidate on every series, the 'all' run; Prophet defaults: final fit)\n")
         print("| indicator | " + " | ".join(TABLE) + " | best of naive/drift |")
         print("|---|" + "---|" * (len(TABLE) + 1))
         for r, b in zip(t.to_dict("records"), best_base):
             print(f"| {r['indicator']} | " + " | ".join(f"{r[m]:.2f}" for m in TABLE) + f" | {b:.2f} |")
         print("| **mean** | " + " | ".join(f"{t[m].mean():.2f}" for m in TABLE) + f" | {best_base.mean():.2f} |")
 
-        print("\n**Calibrated interval coverage on 2018–2022** (80 % / 95 %)\n")
+        print(f"\n**Calibrated interval coverage on {span}** (80 % / 95 %)\n")
         models = [m for m in TABLE if m in set(c["model"])]
         print("| indicator | " + " | ".join(models) + " |")
         print("|---|" + "---|" * len(models))
@@ -315,7 +339,18 @@ def main() -> None:
           f"= {ratio:.3f} (goal ≤ 0.9): {ratio <= 0.9}; 80 % coverage within 75–85 % on {in_band} of {len(t)} "
           f"(goal ≥ 5): {in_band >= 5}")
 
-    _throughput(throughput, old, args.old_rev)
+    if throughput:
+        _throughput(throughput, old, args.old_rev)
+
+
+def held_out_years(obs: pd.DataFrame, until: str, horizon: int) -> list[str]:
+    """The periods of ``obs`` after ``until``, at most ``horizon`` of them; exits with the file's span if none."""
+    periods = sorted(p for p in obs["period"].unique() if str(p) > until)[:horizon]
+    if not periods:
+        known = sorted(obs["period"].unique())
+        sys.exit(f"no year after {until} in the file (it holds {known[0]}–{known[-1]}); "
+                 "choose an earlier --train-until")
+    return [str(p) for p in periods]
 
 
 def _base(runs: dict, score, indicator: str) -> float:

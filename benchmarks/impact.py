@@ -22,6 +22,9 @@ target).
 
     .venv/bin/python benchmarks/impact.py [--data musterkreis|inkar] [--measures 60] [--donors 15] [--seed 1]
                                           [--county-movement 0.2]
+
+The same check on another INKAR edition: ``--data inkar --file EXPORT --years 2008-2023 --starts 2014-2020`` (the
+years whose values enter, the first and last start year planted; a measure needs years after its start).
 """
 
 from __future__ import annotations
@@ -85,8 +88,10 @@ def musterkreis(tmp: Path, county_movement: float = 0.0) -> Case:
                 "einwohner", tuple(d["region_id"] for d in truth["deteriorating"]))
 
 
-def inkar(tmp: Path) -> Case:
-    """Germany's 400 Kreise from the INKAR file, through the pipeline with the project's INKAR configuration."""
+def inkar(tmp: Path, source: Path = INKAR, years: tuple[int, int] = (2008, 2021),
+          starts: tuple[int, int] = (2014, 2018)) -> Case:
+    """Germany's 400 Kreise from the INKAR file ``source``, through the pipeline with the project's INKAR
+    configuration; values of ``years`` (first, last), measures starting in ``starts`` (first, last)."""
     from features.pipeline import run_pipeline
     from ml.catalog import effective_catalog
     from ml.config import load_settings
@@ -94,18 +99,20 @@ def inkar(tmp: Path) -> Case:
     from ml.paths import CATALOG_DIR, DATA_DIR
     from ml.store import Store
 
-    if not INKAR.is_file():
-        sys.exit(f"INKAR file not found: {INKAR}")
+    if not source.is_file():
+        sys.exit(f"INKAR file not found: {source}")
     settings = load_settings(DATA_DIR / "config" / "inkar_kreise.yaml", env={
         "SOZIALRADAR_STORE__PATH": str(tmp / "s.duckdb"), "SOZIALRADAR_INGEST__REPORT_DIR": str(tmp / "q"),
         "SOZIALRADAR_TRACKING__URI": f"sqlite:///{tmp / 'mlflow.db'}"})
     with Store(settings.store.path) as store:
-        ingest_file(INKAR, store, settings, fmt="inkar")
+        rep = ingest_file(source, store, settings, fmt="inkar")
+        if rep.status != "ok":
+            sys.exit(f"{source}: {rep.status} {rep.message}")
         obs, regions = store.observations(), store.regions()
     result = run_pipeline(obs, regions, effective_catalog(settings, [CATALOG_DIR / "inkar.csv"]), settings)
     return Case("INKAR: 400 Kreise", result.values, result.model, result.profiles,
                 ("inkar_unemployment_rate", "inkar_share_longterm_unemployed", "inkar_youth_unemployment_rate"),
-                [str(y) for y in range(2008, 2022)], (2014, 2018), None)
+                [str(y) for y in range(years[0], years[1] + 1)], starts, None)
 
 
 def shift_share(panel: pd.DataFrame, starts: tuple[int, int]) -> float:
@@ -124,6 +131,17 @@ def shift_share(panel: pd.DataFrame, starts: tuple[int, int]) -> float:
     return num / den if den else float("nan")
 
 
+def _span(text: str) -> tuple[int, int]:
+    """``2014-2018`` → (2014, 2018)."""
+    try:
+        a, b = (int(x) for x in text.split("-"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected FIRST-LAST years, e.g. 2014-2018: {text!r}") from None
+    if a > b:
+        raise argparse.ArgumentTypeError(f"the first year is after the last: {text!r}")
+    return a, b
+
+
 def _rmse(part: pd.DataFrame, col: str) -> float:
     return float(np.sqrt((((part[col] - part["effect"]) / part["scale"]) ** 2).mean()))
 
@@ -137,17 +155,37 @@ def main() -> None:
     ap.add_argument("--county-movement", type=float, default=0.0,
                     help="Musterkreis only: generate it with a movement every Gemeinde shares (yearly shock sd in "
                          "standard units of the poverty factor; 0.2 gives about the common share of real Kreise)")
+    ap.add_argument("--file", type=Path, default=None, help="--data inkar: an INKAR county export (default: the "
+                    "repository's)")
+    ap.add_argument("--years", type=_span, default=None, metavar="FIRST-LAST",
+                    help="--data inkar: the years whose values enter (default 2008-2021)")
+    ap.add_argument("--starts", type=_span, default=None, metavar="FIRST-LAST",
+                    help="--data inkar: the first and last start year of the planted measures (default 2014-2018)")
     args = ap.parse_args()
     if args.county_movement and args.data != "musterkreis":
         ap.error("--county-movement applies to --data musterkreis only")
+    if args.data != "inkar" and (args.file or args.years or args.starts):
+        ap.error("--file, --years and --starts apply to --data inkar")
+    years, starts = args.years or (2008, 2021), args.starts or (2014, 2018)
+    if not years[0] < starts[0] <= starts[1] < years[1]:
+        ap.error(f"the starts {starts[0]}-{starts[1]} need years before and after them within {years[0]}-{years[1]}")
     with tempfile.TemporaryDirectory() as tmp:
-        case = inkar(Path(tmp)) if args.data == "inkar" else musterkreis(Path(tmp), args.county_movement)
+        case = (inkar(Path(tmp), args.file or INKAR, years, starts) if args.data == "inkar"
+                else musterkreis(Path(tmp), args.county_movement))
     values = case.values
     panels = {}
     for ind in case.indicators:
         v = values[(values["indicator_id"] == ind) & values["period"].astype(str).isin(case.years)]
         p = v.pivot_table(index="region_id", columns="period", values="value")
-        panels[ind] = p.set_axis(p.columns.astype(str), axis=1).reindex(columns=case.years).dropna()
+        panel = p.set_axis(p.columns.astype(str), axis=1).reindex(columns=case.years).dropna()
+        if panel.empty:
+            have = sorted(v["period"].astype(str).unique())
+            print(f"{ind}: no region has a value in every year {case.years[0]}–{case.years[-1]} (values in "
+                  f"{', '.join(have) or 'none of them'}): left out", file=sys.stderr)
+            continue
+        panels[ind] = panel
+    if not panels:
+        sys.exit(f"no indicator has complete series in {case.years[0]}–{case.years[-1]}; choose other --years")
     for ind, panel in panels.items():
         d = np.diff(panel.to_numpy(), axis=1)
         common = 1 - ((d - d.mean(axis=0)) ** 2).sum() / ((d - d.mean()) ** 2).sum()
@@ -160,7 +198,7 @@ def main() -> None:
     rows = []
     t0 = time.perf_counter()
     for k in range(args.measures):
-        ind = case.indicators[k % len(case.indicators)]
+        ind = list(panels)[k % len(panels)]
         panel = panels[ind].copy()
         scale = float(np.median(np.abs(np.diff(panel.to_numpy(), axis=1))))
         treated = str(rng.choice(panel.index))

@@ -10,6 +10,8 @@ classifiers an analyst would try first, and LGMLVQ's time to the sklearn-lvq ref
 
     .venv/bin/python benchmarks/lvq_selection.py [--repeats 5] [--skip-berlin] [--skip-inkar] [--skip-speed]
                                                  [--skip-later]
+    .venv/bin/python benchmarks/lvq_selection.py --skip-berlin --skip-later --skip-speed \
+        --inkar-file EXPORT --inkar-period 2023        # (b) on a later INKAR edition
     .venv/bin/python benchmarks/lvq_selection.py --projection    # (e) only
 
 (e) Why the diagonal of Λ is unsteady across the folds: the relevances of PΛP, P the projection onto the
@@ -132,9 +134,9 @@ def _print_later(summary) -> None:
     print(f"\nserved: {summary.served}")
 
 
-def inkar(repeats: int, period: str):
+def inkar(repeats: int, period: str, source: Path = INKAR):
     with tempfile.TemporaryDirectory() as tmp:
-        settings, catalog, result = inkar_profiles(SHARED, Path(tmp))
+        settings, catalog, result = inkar_profiles(SHARED, Path(tmp), source)
         return _run(settings, catalog, result, result.values, target="inkar_share_low_income_hh", period=period,
                     repeats=repeats)
 
@@ -228,6 +230,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--inkar-period", default="2019")
+    parser.add_argument("--inkar-file", type=Path, default=INKAR,
+                        help="(b) on another INKAR export of the same shape (a later edition)")
     parser.add_argument("--skip-berlin", action="store_true")
     parser.add_argument("--skip-inkar", action="store_true")
     parser.add_argument("--skip-speed", action="store_true")
@@ -240,9 +244,11 @@ def main() -> None:
         return
     if not args.skip_berlin and (SHARED / "berlin_mss").is_dir():
         _print("(a) Berlin MSS 2021: context indicators → status class, 536 PLR", berlin(args.repeats), args.repeats)
-    if not args.skip_inkar and INKAR.is_file():
+    if not args.skip_inkar and args.inkar_file != INKAR and not args.inkar_file.is_file():
+        sys.exit(f"INKAR file not found: {args.inkar_file}")
+    if not args.skip_inkar and args.inkar_file.is_file():
         _print(f"(b) INKAR {args.inkar_period}: thirds of the share of low-income households, 400 Kreise",
-               inkar(args.repeats, args.inkar_period), args.repeats)
+               inkar(args.repeats, args.inkar_period, args.inkar_file), args.repeats)
     if not args.skip_later and (SHARED / "berlin_mss_447plr_cschwab1").is_dir():
         summary = berlin_later()
         print("\n### (d) Berlin: fitted on the MSS 2019, judged on 2021 (542 PLR; 2019 mapped by the crosswalk)")

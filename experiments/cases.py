@@ -105,15 +105,18 @@ def berlin_447_store(shared: Path, tmp: Path, years=(2017, 2019)):
     return settings
 
 
-def inkar_profiles(shared: Path, tmp: Path):
-    """Settings, catalog and pipeline result of Germany's 400 Kreise from INKAR (1995–2022) with the configuration
-    ``data/config/inkar_kreise.yaml``; store and MLflow database in ``tmp``."""
+def inkar_profiles(shared: Path, tmp: Path, source: Path | None = None):
+    """Settings, catalog and pipeline result of Germany's 400 Kreise from INKAR (1995–2022; or the export
+    ``source`` of the same shape) with the configuration ``data/config/inkar_kreise.yaml``; store and MLflow
+    database in ``tmp``."""
     settings = load_settings(DATA_DIR / "config" / "inkar_kreise.yaml", env={
         "SOZIALRADAR_STORE__PATH": str(tmp / "s.duckdb"), "SOZIALRADAR_INGEST__REPORT_DIR": str(tmp / "q"),
         "SOZIALRADAR_TRACKING__URI": f"sqlite:///{tmp}/mlflow.db"})
     with Store(settings.store.path) as store:
-        ingest_file(shared / "germany_kreise_inkar_gerda" / "county_covariates_inkar_1995_2022.csv", store,
-                    settings, fmt="inkar")
+        source = source or shared / "germany_kreise_inkar_gerda" / "county_covariates_inkar_1995_2022.csv"
+        rep = ingest_file(source, store, settings, fmt="inkar")
+        if rep.status != "ok":
+            raise RuntimeError(f"{source}: {rep.status} {rep.message}")
         obs, regions = store.observations(), store.regions()
     catalog = effective_catalog(settings, [CATALOG_DIR / "inkar.csv"])
     return settings, catalog, run_pipeline(obs, regions, catalog, settings)
