@@ -352,7 +352,7 @@ def served_record_line(served) -> str:
 
 def _run_early_warning(settings: Settings, echo=click.echo):
     from experiments.jobs import early_warning_job
-    from models.early_warning import ranking
+    from models.early_warning import MODEL_LABELS, ranking
     from models.explanations import years_ahead
 
     summary = _job(early_warning_job, settings, progress=lambda text: echo(f"  … {text}"))
@@ -364,15 +364,17 @@ def _run_early_warning(settings: Settings, echo=click.echo):
         periods = int(m['n_test_periods'])
         echo(f"    Rückblick ({periods} {'Periode' if periods == 1 else 'Perioden'}, {int(m['n_transitions'])} Übergänge, "
              f"{m['positive_rate']:.0%} verschlechtert), je Periode: ROC AUC {ranking(m)[1]:.2f}, Average "
-             f"Precision {ranking(m)[0]:.2f} (über alle Perioden {m['average_precision']:.2f}); Kandidaten: "
-             + ", ".join(f"{k} {ranking(mm)[0]:.2f}" for k, mm in r.metrics.items()))
+             f"Precision {ranking(m)[0]:.2f} (über alle Perioden {m['average_precision']:.2f})")
+        echo("    Average Precision je Periode der Kandidaten: "
+             + "; ".join(f"{MODEL_LABELS.get(k, k)} {ranking(mm)[0]:.2f}" for k, mm in r.metrics.items()))
         if len(r.served):
             echo("    " + served_record_line(r.served))
         levels = r.model.levels
         echo("    Stufen (verlangte Trefferquote; im Rückblick auf ungesehene Jahre): " + ", ".join(
-            f"{lv} ab {levels.thresholds[lv]:.2f} ({levels.targets.get(lv, math.nan):.2f}; "
-            + (f"{m[f'precision_{lv}']:.2f} bei {int(m[f'flagged_{lv}'])})" if m[f"flagged_{lv}"] > 0
-               else "im Rückblick nie erreicht)") if levels.thresholds[lv] is not None
+            f"{lv} ab Wahrscheinlichkeit {levels.thresholds[lv]:.2f} (verlangt "
+            f"{100 * levels.targets.get(lv, math.nan):.0f} %; "
+            + (f"erreicht {100 * m[f'precision_{lv}']:.0f} % von {int(m[f'flagged_{lv}'])} markierten)"
+               if m[f"flagged_{lv}"] > 0 else "im Rückblick nie erreicht)") if levels.thresholds[lv] is not None
             else f"{lv} nicht verfügbar" for lv in ("beobachten", "Warnung", "akut")))
         for lv in ("beobachten", "Warnung", "akut"):
             if lv in levels.reasons:

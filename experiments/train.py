@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from sklearn.decomposition import PCA
 from sklearn.metrics import (
-    accuracy_score, adjusted_rand_score, balanced_accuracy_score, confusion_matrix, recall_score, silhouette_score,
+    accuracy_score, adjusted_rand_score, confusion_matrix, recall_score, silhouette_score,
 )
 from sklearn.base import clone
 
@@ -40,7 +40,8 @@ from experiments.classifier_run import (
 from models.class_contrasts import typical_profiles
 from models.lvq_interpret import DIRECTIONS, direction_profile, relevance_profile, relevance_sentence
 from models.lvq_selection import (
-    IMBALANCE, SelectedLVQ, baselines, compare, later_period, rejection_curve, relevance_stability, share_to_reject,
+    IMBALANCE, SelectedLVQ, balanced_accuracy, baselines, compare, later_period, rejection_curve, relevance_stability,
+    share_to_reject,
 )
 from models.packaging import MODEL_CODE, save_classifier, save_lvq, save_typology
 from models.typology import METHODS, Typology, choose_method, structure_check, structure_sentence
@@ -175,7 +176,7 @@ def train_classifier(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog
     decided = ~rejected
     metrics = {
         "cv_accuracy": float(accuracy_score(yn[decided], pred[decided].astype(str))) if decided.any() else 0.0,
-        "cv_balanced_accuracy": float(balanced_accuracy_score(yn[decided], pred[decided].astype(str)))
+        "cv_balanced_accuracy": balanced_accuracy(yn[decided], pred[decided].astype(str))
         if decided.any() else 0.0,
         "cv_reject_rate": float(rejected.mean()),
         "cv_log_loss": float(-np.log(np.clip(proba[np.arange(len(yn)), y_idx], 1e-15, 1)).mean()),

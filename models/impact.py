@@ -159,14 +159,28 @@ def did_all(panel: pd.DataFrame, treated: str, start: str, untreated: list[str])
     return float((y[after].mean() - y[~after].mean()) - (rest.loc[:, after].mean().mean() - rest.loc[:, ~after].mean().mean()))
 
 
+def comparison_phrase(weights: dict[str, float], donors: dict[str, str], shown: int = 4) -> str:
+    """Whom the estimate compares with, by weight: one region by name, a mixture with each region's share (the
+    ``shown`` largest, then how many more)."""
+    ranked = sorted(((d, w) for d, w in weights.items() if w > 0), key=lambda kv: -kv[1])
+    if len(ranked) == 1:
+        return f"Verglichen wird mit einem ähnlichen Gebiet ohne Maßnahme ({donors.get(ranked[0][0], ranked[0][0])})"
+    total = sum(w for _, w in ranked) or 1.0
+    parts = [f"{donors.get(d, d)} {de(100 * w / total, 0) if 100 * w / total >= 0.5 else 'unter 1'} %"
+             for d, w in ranked[:shown]]
+    more = len(ranked) - shown
+    tail = f" und {more} weitere" if more > 0 else ""
+    return ("Verglichen wird mit einer gewichteten Mischung ähnlicher Gebiete ohne Maßnahme "
+            f"({'; '.join(parts)}{tail})")
+
+
 def sentence(impact: Impact, indicator: str, region: str, unit: str, donors: dict[str, str], level: float = 0.9) -> str:
     """The estimate in plain German, naming the comparison regions and the design's caveat."""
     if impact.withheld:
         return f"Für {indicator} in {region} lässt sich keine Wirkung schätzen: {impact.withheld}."
     unit = "Prozentpunkte" if unit == "%" else unit
-    names = "; ".join(donors.get(d, d) for d, _ in sorted(impact.weights.items(), key=lambda kv: -kv[1])[:4])
-    caveat = (f" Verglichen wird mit einer gewichteten Mischung ähnlicher Gebiete ohne Maßnahme ({names}); ein "
-              "Unterschied kann auch andere Ursachen haben, die nur dieses Gebiet betreffen.")
+    caveat = f" {comparison_phrase(impact.weights, donors)}; ein Unterschied kann auch andere Ursachen haben, die " \
+             "nur dieses Gebiet betreffen."
     if not impact.distinguishable:
         return (f"Seit Beginn der Maßnahme unterscheidet sich {indicator} in {region} nicht erkennbar vom Verlauf "
                 f"vergleichbarer Gebiete ({de(impact.effect, 1)} {unit}, {round(level * 100)} %-Intervall "

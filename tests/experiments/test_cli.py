@@ -137,6 +137,11 @@ def test_demo_through_its_entry_point(demo_run):
     assert took == list(range(1, 10))
     # each level with what it asks for and met; a horizon without any level says so instead of counting 'keine'
     assert "Stufen (verlangte Trefferquote; im Rückblick auf ungesehene Jahre): beobachten " in out
+    assert re.search(r"Stufen \(verlangte Trefferquote; im Rückblick auf ungesehene Jahre\): beobachten (ab "
+                     r"Wahrscheinlichkeit 0\.\d\d \(verlangt 50 %; "
+                     r"(erreicht \d+ % von \d+ markierten|im Rückblick nie erreicht)\)|nicht verfügbar)", out)
+    # the candidates by their German names, the rules among them
+    assert "Average Precision je Periode der Kandidaten: Regel: Nähe zur nächst schlechteren Statusklasse 0." in out
     for ahead in ("1 Jahr", "2 Jahre"):
         line = re.search(rf"Stufen 2025, {ahead} voraus: (.*)", out).group(1)
         assert re.fullmatch(r"keine Stufe verfügbar; \d+ Gebiete mit Wahrscheinlichkeit und Rangfolge|"

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models.impact import before_after, did_all, donor_pool, estimate, sentence, synth_weights
+from models.impact import before_after, comparison_phrase, did_all, donor_pool, estimate, sentence, synth_weights
 
 YEARS = [str(y) for y in range(2010, 2024)]
 
@@ -67,7 +67,17 @@ def test_sentence_names_the_comparison_and_the_caveat():
     got = estimate(panel_with(effect=-4.1), "T", "2018", [f"D{j}" for j in range(12)])
     text = sentence(got, "die HzE-Quote", "Altdorf", "je 1.000", {"D0": "Bedorf", "D1": "Cestadt"})
     assert text.startswith("Seit Beginn der Maßnahme liegt die HzE-Quote in Altdorf um 4,1 je 1.000 unter dem Verlauf")
-    assert "(Cestadt; Bedorf)" in text and "90 %-Intervall" in text and "andere Ursachen" in text
+    assert "(Cestadt 70 %; Bedorf 30 %)" in text and "90 %-Intervall" in text and "andere Ursachen" in text
+
+
+def test_comparison_names_one_region_as_one_and_a_mixture_with_its_shares():
+    names = {f"D{j}": f"Ort {j}" for j in range(7)}
+    assert comparison_phrase({"D3": 1.0}, names) == "Verglichen wird mit einem ähnlichen Gebiet ohne Maßnahme (Ort 3)"
+    many = {"D0": 0.4, "D1": 0.25, "D2": 0.2, "D3": 0.1, "D4": 0.046, "D5": 0.004}
+    assert comparison_phrase(many, names) == (
+        "Verglichen wird mit einer gewichteten Mischung ähnlicher Gebiete ohne Maßnahme "
+        "(Ort 0 40 %; Ort 1 25 %; Ort 2 20 %; Ort 3 10 % und 2 weitere)")
+    assert "Ort 5 unter 1 %" in comparison_phrase(many, names, shown=6)
 
 
 def test_donors_by_the_learned_metric():

@@ -13,10 +13,22 @@ from models.lvq_interpret import (
     direction_profile, leading_directions, prototype_profiles, region_contrasts, relevance_profile, relevance_sentence, unit_scale,
 )
 from models.lvq_selection import (
-    SelectedLVQ, baselines, choose, compare, default_grid, rejection_curve, relevance_stability, settings_of,
-    share_to_reject,
+    SelectedLVQ, balanced_accuracy, baselines, choose, compare, default_grid, rejection_curve, relevance_stability,
+    settings_of, share_to_reject,
 )
 from models.typology import choose_method
+
+
+def test_balanced_accuracy_counts_a_class_the_truth_lacks_as_an_error_without_a_warning():
+    """A later period without the smallest class: recall of 'a' 1/2, of 'b' 1, a prediction 'c' is an error."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert balanced_accuracy(["a", "a", "b"], ["a", "c", "b"]) == pytest.approx(0.75)
+    with pytest.warns(UserWarning):      # scikit-learn's own function does warn on the same input
+        from sklearn.metrics import balanced_accuracy_score
+        balanced_accuracy_score(["a", "a", "b"], ["a", "c", "b"])
 
 
 @pytest.fixture(scope="module")
