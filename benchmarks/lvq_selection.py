@@ -13,10 +13,12 @@ classifiers an analyst would try first, and LGMLVQ's time to the sklearn-lvq ref
     .venv/bin/python benchmarks/lvq_selection.py --skip-berlin --skip-later --skip-speed \
         --inkar-file EXPORT --inkar-period 2023        # (b) on a later INKAR edition
     .venv/bin/python benchmarks/lvq_selection.py --projection    # (e) only
+    .venv/bin/python benchmarks/lvq_selection.py --fixed-settings    # (f) only
 
 (e) Why the diagonal of Λ is unsteady across the folds: the relevances of PΛP, P the projection onto the
     indicators' leading principal directions (Frénay et al. 2014), for several cuts, beside the smallest P under
     which PΛP still assigns 99 % of the regions as Λ does (Berlin 2021, the five folds of shuffle 0).
+(f) The same five folds with GMLVQ's settings fixed instead of chosen per fold.
 """
 
 from __future__ import annotations
@@ -117,6 +119,50 @@ def projection() -> None:
         R.append(profile(lam, k))
     print(f"| the fewest keeping ≥ 99 % of the assignments ({min(smallest)}–{max(smallest)}) | "
           f"{relevance_stability(R):.2f} | {relevance_stability(R, top=5):.2f} |")
+
+
+class _Captured(Exception):
+    """Raised by the stand-in comparison once it holds the job's data."""
+
+
+def fixed_settings() -> None:
+    """(f): the diagonal of Λ across the five folds of shuffle 0 with the settings fixed (rank 2, 'balanced_sqrt',
+    β = 5; 1–3 prototypes per class, regularisation 0 and 0.01, two initial seeds): is the unsteadiness the
+    folds' different choices, or the model's?"""
+    import experiments.train as job
+    from sklearn.model_selection import StratifiedKFold
+
+    from models.lvq import GMLVQ
+    from models.lvq_interpret import relevance_matrix
+    from models.lvq_selection import relevance_stability
+
+    kept = {}
+
+    def capture(X, y, models, **kw):
+        kept["X"], kept["y"] = np.asarray(X, float), np.asarray(y)
+        raise _Captured
+
+    job_compare, job.compare = job.compare, capture
+    try:
+        berlin(1)
+    except _Captured:
+        pass
+    finally:
+        job.compare = job_compare
+    X, y = kept["X"], kept["y"]
+    folds = list(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))
+    print("\n| prototypes per class | regularisation | seed | rank correlation, all | five most relevant |\n"
+          "|---|---|---|---|---|")
+    for k in (1, 2, 3):
+        for reg in (0.0, 0.01):
+            for seed in (0, 1):
+                R = []
+                for train, _ in folds:
+                    m = GMLVQ(rank=2, prototypes_per_class=k, beta=5.0, class_weight="balanced_sqrt",
+                              regularization=reg, random_state=seed).fit(X[train], y[train])
+                    d = np.diag(relevance_matrix(m))
+                    R.append(d / d.sum())
+                print(f"| {k} | {reg} | {seed} | {relevance_stability(R):.2f} | {relevance_stability(R, top=5):.2f} |")
 
 
 def _print_later(summary) -> None:
@@ -237,10 +283,15 @@ def main() -> None:
     parser.add_argument("--skip-speed", action="store_true")
     parser.add_argument("--skip-later", action="store_true")
     parser.add_argument("--projection", action="store_true", help="(e) only: relevances of PΛP on Berlin's folds")
+    parser.add_argument("--fixed-settings", action="store_true",
+                        help="(f) only: the diagonal of Λ on Berlin's folds with the settings fixed")
     args = parser.parse_args()
     pd.set_option("display.width", 200)
     if args.projection:
         projection()
+        return
+    if args.fixed_settings:
+        fixed_settings()
         return
     if not args.skip_berlin and (SHARED / "berlin_mss").is_dir():
         _print("(a) Berlin MSS 2021: context indicators → status class, 536 PLR", berlin(args.repeats), args.repeats)
