@@ -4,6 +4,7 @@ its regions (``models.impact``), in plain German, into the store table ``impacts
 Comparison regions are those of the profiles' level with no other measure on the same indicator active during
 the series; among them the ``impact.donors`` most alike in the period before the start, in the metric a GMLVQ
 learns on that period's profiles (status class as the target; plain distance where it cannot be learned).
+Measures on the same indicator in one region are told apart by their starts (:class:`Window`).
 """
 
 from __future__ import annotations
@@ -56,6 +57,51 @@ def donor_metric(matrix: pd.DataFrame, profiles: pd.DataFrame, period: str) -> t
 def _active(m: pd.Series, first: int, last: int) -> bool:
     end = m["end"] if pd.notna(m["end"]) else 9999
     return int(m["start"]) <= last and int(end) >= first
+
+
+def _label(o) -> str:
+    return f"{o.measure_id} „{o.title}“ (seit {int(o.start)})"
+
+
+@dataclass
+class Window:
+    """The years one estimate speaks of in one region, where other measures work on the same indicator there:
+    up to the year before a later one starts (or the measure's own end), and net of earlier ones still running (the
+    synthetic twin fitted before the first of them began). Measures starting in the same year stay together."""
+    start: str
+    end: str
+    fit_until: str
+    earlier: list
+    later: list
+    same: list
+
+    def note(self, region: str) -> str:
+        """What the window means, in German ('' for a measure alone in its region)."""
+        text = ""
+        if self.later:
+            text += (f" Geschätzt bis {self.end}: ab {min(int(o.start) for o in self.later)} wirkt in {region} auch "
+                     f"{'; '.join(_label(o) for o in self.later)} auf denselben Indikator.")
+        if self.earlier:
+            text += (f" Gemessen wird, was seit {self.start} zu dem Abstand hinzukam, den in {region} schon "
+                     f"{'; '.join(_label(o) for o in self.earlier)} bewirkte; angenommen ist, dass diese Wirkung auf "
+                     "dem erreichten Stand blieb.")
+        if self.same:
+            text += (f" In {region} wirkt in dieser Zeit auch {'; '.join(_label(o) for o in self.same)} auf denselben "
+                     f"Indikator: die Schätzung umfasst {'beide' if len(self.same) == 1 else 'alle'} und trennt sie "
+                     "nicht.")
+        return text
+
+
+def _window(m, start: str, last: int, others: list) -> Window:
+    """The window of measure ``m`` (a register row) in a region where ``others`` (decided or carried-out measures
+    on the same indicator, active from ``start`` on) also work; ``last`` is the series' last year."""
+    own_end = last if pd.isna(m.end) else min(int(m.end), last)
+    earlier = [o for o in others if int(o.start) < int(start)]
+    later = [o for o in others if int(start) < int(o.start) <= own_end]
+    same = [o for o in others if int(o.start) == int(start)]
+    end = min([own_end] + [int(o.start) - 1 for o in later])
+    fit_until = str(min(int(o.start) for o in earlier)) if earlier else start
+    return Window(start, str(end), fit_until, earlier, later, same)
 
 
 def run_impact(values: pd.DataFrame, matrix: pd.DataFrame, profiles: pd.DataFrame, measures: pd.DataFrame,
@@ -117,20 +163,24 @@ def run_impact(values: pd.DataFrame, matrix: pd.DataFrame, profiles: pd.DataFram
                 candidates = [r for r in panel.index if r not in treated_regions and r not in busy and r in features.index]
                 donors = donor_pool(features, region, candidates, cfg.donors, metric) if region in features.index \
                     else candidates[:cfg.donors]
-                est = estimate(panel, region, start, donors, cfg.level, cfg.min_donors, cfg.min_pre, cfg.max_fit_ratio)
+                window = _window(m, start, last, also.get(region, []))
+                est = estimate(panel, region, start, donors, cfg.level, cfg.min_donors, cfg.min_pre, cfg.max_fit_ratio,
+                               end=window.end if window.end < str(last) else None, fit_until=window.fit_until)
                 ind = catalog[indicator] if indicator in catalog else None
+                since = ("Seit Beginn der Maßnahme" if window.end >= str(last) else
+                         f"Im ersten Jahr der Maßnahme ({start})" if window.end == start else
+                         f"Von Beginn der Maßnahme ({start}) bis {window.end}")
                 text = sentence(est, f"„{ind.name}“" if ind else indicator, str(names.get(region, region)),
-                                ind.unit if ind else "", {d: str(names.get(d, d)) for d in est.weights}, cfg.level)
+                                ind.unit if ind else "", {d: str(names.get(d, d)) for d in est.weights}, cfg.level,
+                                since=since)
                 expected = base["direction"]
                 if est.distinguishable and expected:
                     text += (" Die Richtung entspricht dem Ziel der Maßnahme." if np.sign(est.effect) == expected
                              else " Die Richtung ist dem Ziel der Maßnahme entgegengesetzt.")
-                if est.withheld is None and region in also:
-                    others = "; ".join(f"{o.measure_id} „{o.title}“ (seit {int(o.start)})" for o in also[region])
-                    text += (f" In {names.get(region, region)} wirkt in dieser Zeit auch {others} auf denselben "
-                             f"Indikator: die Schätzung umfasst {'beide' if len(also[region]) == 1 else 'alle'} "
-                             "und trennt sie nicht.")
-                rows.append({**base, "effect": est.effect, "lower": est.lower, "upper": est.upper,
+                if est.withheld is None:
+                    text += window.note(str(names.get(region, region)))
+                rows.append({**base, "window_end": window.end, "net_of": ",".join(o.measure_id for o in window.earlier),
+                             "effect": est.effect, "lower": est.lower, "upper": est.upper,
                              "p_value": est.p_value, "did": est.did, "pre_rmspe": est.pre_rmspe,
                              "post_periods": est.post_periods, "weights": json.dumps(est.weights),
                              "distinguishable": est.distinguishable, "withheld": est.withheld, "sentence": text})
@@ -139,6 +189,8 @@ def run_impact(values: pd.DataFrame, matrix: pd.DataFrame, profiles: pd.DataFram
         if c not in table:
             table[c] = np.nan
     table["weights"] = table["weights"].fillna("{}") if "weights" in table else "{}"
+    table["window_end"] = table["window_end"] if "window_end" in table else None
+    table["net_of"] = table["net_of"].fillna("") if "net_of" in table else ""
     table["distinguishable"] = (table["distinguishable"].astype("boolean").fillna(False).astype(bool)
                                 if "distinguishable" in table else False)
     seconds = time.perf_counter() - t0

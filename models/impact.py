@@ -17,6 +17,10 @@ For one treated region, one indicator and the measure's start period:
   placebo effects were used before; with 15 placebos they are too narrow: 85–89 % coverage, 11–15 % false claims
   on measures without effect. Scaling each placebo by the fits' ratio covered less still.)
 * **Difference in differences** on the same donors: the region's change from before to after, minus theirs.
+* **A window** (``end``): the effect as the mean gap up to a given year (the measure's end, or the year before
+  another measure on the indicator starts in the region). **Net of an earlier measure** (``fit_until``): the twin
+  fitted before the earlier one began, the effect what the gap grew by from its level in the earlier measure's
+  years — the later measure's part, if the earlier one's effect stayed where it was.
 * The estimate is **withheld** with the reason (in German) when there are fewer than ``min_donors`` donors, fewer than
   ``min_pre`` periods before the start or one after, or the pre-period fit is poor: the region's pre-period
   error more than ``max_fit_ratio`` times the median placebo's (the region is unlike any mix of its donors).
@@ -90,16 +94,31 @@ def _years(n: int) -> str:
 
 
 def estimate(panel: pd.DataFrame, treated: str, start: str, donors: list[str], level: float = 0.9,
-             min_donors: int = 5, min_pre: int = 4, max_fit_ratio: float = 2.0) -> Impact:
+             min_donors: int = 5, min_pre: int = 4, max_fit_ratio: float = 2.0, end: str | None = None,
+             fit_until: str | None = None) -> Impact:
     """The effect of a measure starting in ``start`` on ``treated`` (``panel``: regions × periods of one
-    indicator, periods as sortable text)."""
+    indicator, periods as sortable text): the mean gap to the synthetic twin over ``start`` … ``end`` (default:
+    the last period).
+
+    Where an earlier measure already works in the region (from ``fit_until`` < ``start`` on), the twin is fitted on
+    the periods before ``fit_until`` only, and the effect is what the gap grew by from its mean over ``fit_until``
+    … ``start`` − 1 (the earlier measure's years) to its mean over the window: the later measure's part, under the
+    assumption that the earlier one's effect stays at the level it had reached. Placebos and the difference in
+    differences are computed the same way."""
     periods = sorted(panel.columns.astype(str))
     panel = panel.set_axis(panel.columns.astype(str), axis=1)[periods]
-    pool = [d for d in donors if d != treated and d in panel.index and panel.loc[d].notna().all()]
-    pre = np.array([p < str(start) for p in periods])
-    n_post = int((~pre).sum())
-    if treated not in panel.index or panel.loc[treated].isna().any():
+    fit_until = str(start) if fit_until is None else min(str(fit_until), str(start))
+    pre = np.array([p < fit_until for p in periods])
+    base = np.array([fit_until <= p < str(start) for p in periods])
+    post = np.array([str(start) <= p and (end is None or p <= str(end)) for p in periods])
+    used = pre | base | post
+    pool = [d for d in donors if d != treated and d in panel.index and panel.loc[d][used].notna().all()]
+    n_post = int(post.sum())
+    if treated not in panel.index or panel.loc[treated][used].isna().any():
         return Impact(None, None, None, None, None, None, n_post, withheld="die Reihe des Gebiets hat Lücken (gesperrte oder fehlende Werte)")
+    if fit_until < str(start) and not base.any():
+        return Impact(None, None, None, None, None, None, n_post,
+                      withheld="keine Werte aus den Jahren, in denen die frühere Maßnahme allein wirkte")
     if pre.sum() < min_pre or n_post < 1:
         return Impact(None, None, None, None, None, None, n_post,
                       withheld=f"Werte aus {_years(int(pre.sum()))} vor dem Beginn und {_years(n_post)} danach (nötig: "
@@ -109,20 +128,27 @@ def estimate(panel: pd.DataFrame, treated: str, start: str, donors: list[str], l
                       withheld=f"nur {len(pool)} Vergleichsgebiete mit vollständiger Reihe (nötig: mindestens {min_donors})")
     y = panel.loc[treated].to_numpy(float)
     donor_y = panel.loc[pool].to_numpy(float).T                       # periods × donors
+    pre, base, post = pre[used], base[used], post[used]
+    y, donor_y = y[used], donor_y[used]
+    ref = base if base.any() else pre                                 # what the window is compared with
+
+    def after(gap: np.ndarray) -> np.ndarray:
+        """The window's gaps, less the level the earlier measure had reached (if any)."""
+        return gap[post] - (gap[base].mean() if base.any() else 0.0)
+
     w, gap = _sc(y, donor_y, pre)
-    effect = float(gap[~pre].mean())
+    effect = float(after(gap).mean())
     pre_rmspe = float(np.sqrt(np.mean(gap[pre] ** 2)))
-    ratio = float(np.sqrt(np.mean(gap[~pre] ** 2))) / max(pre_rmspe, 1e-9)
+    ratio = float(np.sqrt(np.mean(after(gap) ** 2))) / max(pre_rmspe, 1e-9)
     placebo_effects, placebo_ratios, placebo_pre = [], [], []
     for j in range(donor_y.shape[1]):
         others = np.delete(donor_y, j, axis=1)
         _, g = _sc(donor_y[:, j], others, pre)
         rm = float(np.sqrt(np.mean(g[pre] ** 2)))
-        placebo_effects.append(float(g[~pre].mean()))
+        placebo_effects.append(float(after(g).mean()))
         placebo_pre.append(rm)
-        placebo_ratios.append(float(np.sqrt(np.mean(g[~pre] ** 2))) / max(rm, 1e-9))
-    y_pre, y_post = y[pre].mean(), y[~pre].mean()
-    did = float((y_post - y_pre) - (donor_y[~pre].mean() - donor_y[pre].mean()))
+        placebo_ratios.append(float(np.sqrt(np.mean(after(g) ** 2))) / max(rm, 1e-9))
+    did = float((y[post].mean() - y[ref].mean()) - (donor_y[post].mean() - donor_y[ref].mean()))
     weights = {d: float(v) for d, v in zip(pool, w) if v > 1e-3}
     typical = float(np.median(placebo_pre))
     if pre_rmspe > max_fit_ratio * max(typical, 1e-9):
@@ -174,18 +200,20 @@ def comparison_phrase(weights: dict[str, float], donors: dict[str, str], shown: 
             f"({'; '.join(parts)}{tail})")
 
 
-def sentence(impact: Impact, indicator: str, region: str, unit: str, donors: dict[str, str], level: float = 0.9) -> str:
-    """The estimate in plain German, naming the comparison regions and the design's caveat."""
+def sentence(impact: Impact, indicator: str, region: str, unit: str, donors: dict[str, str], level: float = 0.9,
+             since: str = "Seit Beginn der Maßnahme") -> str:
+    """The estimate in plain German, naming the comparison regions and the design's caveat; ``since`` names the
+    window (a measure that ended, or one estimated up to another's start: "Von Beginn der Maßnahme bis 2020")."""
     if impact.withheld:
         return f"Für {indicator} in {region} lässt sich keine Wirkung schätzen: {impact.withheld}."
     unit = "Prozentpunkte" if unit == "%" else unit
     caveat = f" {comparison_phrase(impact.weights, donors)}; ein Unterschied kann auch andere Ursachen haben, die " \
              "nur dieses Gebiet betreffen."
     if not impact.distinguishable:
-        return (f"Seit Beginn der Maßnahme unterscheidet sich {indicator} in {region} nicht erkennbar vom Verlauf "
+        return (f"{since} unterscheidet sich {indicator} in {region} nicht erkennbar vom Verlauf "
                 f"vergleichbarer Gebiete ({de(impact.effect, 1)} {unit}, {round(level * 100)} %-Intervall "
                 f"{de(impact.lower, 1)} bis {de(impact.upper, 1)})." + caveat)
     direction = "über" if impact.effect > 0 else "unter"
-    return (f"Seit Beginn der Maßnahme liegt {indicator} in {region} um {de(abs(impact.effect), 1)} {unit} "
+    return (f"{since} liegt {indicator} in {region} um {de(abs(impact.effect), 1)} {unit} "
             f"{direction} dem Verlauf vergleichbarer Gebiete ({round(level * 100)} %-Intervall {de(impact.lower, 1)} bis "
             f"{de(impact.upper, 1)}).{caveat}")

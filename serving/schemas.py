@@ -240,6 +240,11 @@ class ImpactEstimate(BaseModel):
     distinguishable: bool = Field(description="the interval excludes zero")
     withheld: str | None
     comparison: dict[str, float] = Field(description="comparison regions and their weights")
+    window_end: str | None = Field(None, description="the last year the effect is the mean over: the measure's end, "
+                                   "the year before another measure on the indicator starts in the region, or the "
+                                   "last year with values")
+    net_of: list[str] = Field(default_factory=list, description="earlier measures in the region on the same "
+                              "indicator whose effect the estimate takes as given (measured beyond it)")
     sentence: str
 
 

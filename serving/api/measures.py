@@ -28,7 +28,14 @@ def impacts_of(s: Snapshot, measure_id: str, region_id: str | None = None) -> li
                            p_value=finite(r.p_value), distinguishable=bool(r.distinguishable),
                            withheld=r.withheld if isinstance(r.withheld, str) else None,
                            comparison=json.loads(r.weights) if isinstance(r.weights, str) else {},
+                           window_end=_text(getattr(r, "window_end", None)),
+                           net_of=[m for m in str(_text(getattr(r, "net_of", None)) or "").split(",") if m],
                            sentence=r.sentence) for r in f.itertuples()]
+
+
+def _text(x) -> str | None:
+    """A stored text cell, None where empty (tables written before the column existed have none)."""
+    return x if isinstance(x, str) and x else None
 
 
 def measure_of(s: Snapshot, row: pd.Series, region_id: str | None = None) -> Measure:

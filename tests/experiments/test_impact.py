@@ -42,8 +42,10 @@ def test_the_register_evaluated(county):
     # the sample holds no effect of any measure: at most one estimate in ten may look like one
     assert shown["distinguishable"].mean() <= 0.2
     for text in t["sentence"]:
-        assert text.startswith(("Seit Beginn der Maßnahme", "Für ", "Keine Schätzung"))
-    assert all("ähnlicher Gebiete ohne Maßnahme" in s for s in shown["sentence"])
+        assert text.startswith(("Seit Beginn der Maßnahme", "Von Beginn der Maßnahme", "Im ersten Jahr der Maßnahme",
+                                "Für ", "Keine Schätzung"))
+    assert all(("ähnlicher Gebiete ohne Maßnahme" in s or "einem ähnlichen Gebiet ohne Maßnahme" in s)
+               for s in shown["sentence"])
     assert set(t["metric"]) <= {"gmlvq", "euclid"} and "gmlvq" in set(t["metric"])
     with Store(settings.store.path, read_only=True) as store:
         stored = store.table("impacts")
@@ -120,14 +122,26 @@ def test_a_measure_for_a_sozialregion_reaches_each_of_its_gemeinden(county, tmp_
         assert not set(json.loads(weights)) & members          # no Gemeinde of the Sozialregion is a donor
     member = sorted(members)[0]
     assert "Sozialraumteam" in [r["title"] for r in measure_rows(snap, member)]
-    # where another carried-out measure works on the same indicator in a Gemeinde, the sentence says the estimate
-    # holds both
+    # where another carried-out measure works on the same indicator in a Gemeinde, the two are told apart by their
+    # starts: the later one net of the earlier (its twin fitted before the earlier began), the earlier up to the year
+    # before the later one's start
     on_sgb2 = register[(register["Status"] == "umgesetzt") & register["Zielindikatoren"].str.contains("sgb2_quote")]
     overlap = {g for gs in on_sgb2["Gebiete"] for g in gs.split(",")} & set(shown["region_id"])
-    assert overlap                 # Kranichwalde: M03 (transfer receipt, 2019) and the Sozialregion's measure
+    assert overlap                 # Kranichwalde: M03 (transfer receipt, 2019) and the Sozialregion's measure (2020)
+    earlier = on_sgb2.set_index("Maßnahme")
     for _, r in shown.iterrows():
-        said = "die Schätzung umfasst beide und trennt sie nicht" in r["sentence"]
-        assert said == (r["region_id"] in overlap), r["sentence"]
+        net = "zu dem Abstand hinzukam, den in" in r["sentence"]
+        assert net == (r["region_id"] in overlap), r["sentence"]
+        assert (r["net_of"] != "") == net and "trennt sie nicht" not in r["sentence"]
+        if net:
+            assert all(f"{m} „{earlier.at[m, 'Titel']}“ (seit {earlier.at[m, 'Beginn']})" in r["sentence"]
+                       for m in r["net_of"].split(","))
+    first = t[(t["measure_id"].isin(earlier.index)) & t["region_id"].isin(overlap) & (t["indicator_id"] == "sgb2_quote")
+              & t["withheld"].isna()]
+    assert len(first) >= 1
+    for _, r in first.iterrows():
+        assert r["window_end"] == "2019" and r["sentence"].startswith("Im ersten Jahr der Maßnahme (2019)")
+        assert "Geschätzt bis 2019: ab 2020 wirkt in" in r["sentence"] and "M90 „Sozialraumteam“" in r["sentence"]
     # the export keeps the register's row for the Sozialregion, with the sentences of its Gemeinden
     row = exported[exported["Maßnahme"] == "M90"]
     names = regions.set_index("region_id")["name"]
@@ -143,3 +157,27 @@ def test_nothing_to_evaluate(county, settings, store):
     none = s.model_copy(update={"impact": s.impact.model_copy(update={"statuses": ["abgelehnt", "vorgeschlagen"]})})
     summary = impact_job(none)
     assert set(summary.table["measure_id"]) == {"M06", "M07"}   # what the proposed and the rejected ones would do
+
+
+def test_the_window_of_a_measure_among_others_in_its_region():
+    """Its own end and a later measure's start close the window; earlier measures still running are netted out
+    from the first of their starts; a measure starting in the same year stays inseparable."""
+    from collections import namedtuple
+
+    from experiments.impact import _window
+
+    M = namedtuple("M", "measure_id title start end")
+    me = M("M1", "Stadtteilmütter", 2018, float("nan"))
+    assert (w := _window(me, "2018", 2025, [])).end == "2025" and w.fit_until == "2018" and w.note("Au") == ""
+    assert _window(me._replace(end=2021), "2018", 2025, []).end == "2021"
+    assert _window(me._replace(end=2030), "2018", 2025, []).end == "2025"
+    later, earlier, same = M("M2", "Quartiersbüro", 2022, 2024), M("M0", "Jobcenter vor Ort", 2015, float("nan")), \
+        M("M3", "Familienzentrum", 2018, float("nan"))
+    w = _window(me, "2018", 2025, [later, earlier, same])
+    assert (w.end, w.fit_until) == ("2021", "2015")
+    note = w.note("Au")
+    assert "Geschätzt bis 2021: ab 2022 wirkt in Au auch M2 „Quartiersbüro“ (seit 2022)" in note
+    assert "den in Au schon M0 „Jobcenter vor Ort“ (seit 2015) bewirkte" in note
+    assert "auch M3 „Familienzentrum“ (seit 2018) auf denselben Indikator: die Schätzung umfasst beide" in note
+    # a later measure that starts after this one ended does not cut it
+    assert _window(me._replace(end=2020), "2018", 2025, [later]).later == []

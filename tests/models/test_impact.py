@@ -30,6 +30,31 @@ def test_exact_case_recovers_weights_and_effect():
     assert got.lower < 5 < got.upper and got.distinguishable and got.p_value <= 1 / 13 + 1e-9
 
 
+def test_two_measures_in_one_region_are_told_apart_by_their_starts():
+    """An exact mix of two donors; measure A lowers the value by 2 from 2018, measure B by 3 more from 2021. A is
+    estimated up to 2020; B net of A, its twin fitted before 2018. B alone, fitted up to 2020, would be thrown off by
+    A's years (its twin chasing a path A already bent)."""
+    rng = np.random.default_rng(3)
+    donors = {f"D{j}": 50 + np.cumsum(rng.normal(0, 1, len(YEARS))) for j in range(12)}
+    years = np.array(YEARS)
+    treated = 0.3 * donors["D0"] + 0.7 * donors["D1"] - 2.0 * (years >= "2018") - 3.0 * (years >= "2021")
+    panel = pd.DataFrame({"T": treated, **donors}, index=YEARS).T
+    names = [f"D{j}" for j in range(12)]
+    a = estimate(panel, "T", "2018", names, end="2020")
+    assert a.effect == pytest.approx(-2.0, abs=1e-3) and a.post_periods == 3
+    b = estimate(panel, "T", "2021", names, fit_until="2018")
+    assert b.effect == pytest.approx(-3.0, abs=1e-3) and b.weights == pytest.approx({"D0": 0.3, "D1": 0.7}, abs=1e-3)
+    assert b.lower < -3 < b.upper
+    alone = estimate(panel, "T", "2021", names)
+    assert alone.withheld is not None or abs(alone.effect + 3.0) > 0.1
+    # values after the window do not count, and a gap there does not withhold the estimate
+    panel.loc["T", "2023"] = np.nan
+    assert estimate(panel, "T", "2018", names, end="2020").effect == pytest.approx(-2.0, abs=1e-3)
+    # the earlier measure's years must have values
+    gappy = panel.drop(columns=["2018", "2019", "2020", "2023"])
+    assert "frühere Maßnahme allein wirkte" in estimate(gappy, "T", "2021", names, fit_until="2018").withheld
+
+
 def test_the_simple_comparisons():
     """A county-wide rise of 2 from 2018 on and an effect of 3 in T: before/after sees 5, the difference in
     differences against all others 3."""
