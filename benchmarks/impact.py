@@ -21,7 +21,7 @@ target).
   variance); 0.2 gives 28–41 %, about what the 400 Kreise share (28–52 %).
 
     .venv/bin/python benchmarks/impact.py [--data musterkreis|inkar] [--measures 60] [--donors 15] [--seed 1]
-                                          [--county-movement 0.2]
+                                          [--county-movement 0.2] [--pairs]
 
 The same check on another INKAR edition: ``--data inkar --file EXPORT --years 2008-2023 --starts 2014-2020`` (the
 years whose values enter, the first and last start year planted; a measure needs years after its start).
@@ -131,6 +131,60 @@ def shift_share(panel: pd.DataFrame, starts: tuple[int, int]) -> float:
     return num / den if den else float("nan")
 
 
+def pairs(case: Case, panels: dict, metrics: dict, args) -> None:
+    """``--pairs``: measure A from year a, measure B from b = a + 1…3 in the same region on the same indicator, each
+    with an effect like the single measures' (none for a third), B's on top of A's from b on. Estimated as the impact
+    job does (A over a … b − 1; B net of A: the twin fitted before a, the gap's growth from its level in a … b − 1)
+    and each as if it were alone (A over a … the last year; B with the twin fitted on every year before b). Errors in
+    units of the indicator's typical yearly change, as above."""
+    rng = np.random.default_rng(args.seed)
+    last = int(case.years[-1])
+    rows = []
+    t0 = time.perf_counter()
+
+    def donors_for(panel, treated, year):
+        before = str(year - 1)
+        if before not in metrics:
+            metrics[before] = donor_metric(case.matrix, case.profiles, before)
+        features, metric = metrics[before]
+        others = [r for r in panel.index if r != treated and r in features.index]
+        return donor_pool(features, treated, others, args.donors, metric)
+
+    for k in range(args.measures):
+        ind = list(panels)[k % len(panels)]
+        panel = panels[ind].copy()
+        scale = float(np.median(np.abs(np.diff(panel.to_numpy(), axis=1))))
+        treated = str(rng.choice(panel.index))
+        a = int(rng.integers(case.starts[0], case.starts[1] + 1))
+        b = min(a + int(rng.integers(1, 4)), last)
+        effects = [0.0 if rng.random() < 1 / 3 else float(rng.choice([-1, 1]) * rng.uniform(1, 3) * scale)
+                   for _ in range(2)]
+        for year, effect in zip((a, b), effects):
+            panel.loc[treated, [y for y in case.years if int(y) >= year]] += effect
+        da, db = donors_for(panel, treated, a), donors_for(panel, treated, b)
+        plans = {("A", "as the job does"): estimate(panel, treated, str(a), da, end=str(b - 1)),
+                 ("A", "alone"): estimate(panel, treated, str(a), da),
+                 ("B", "as the job does"): estimate(panel, treated, str(b), db, fit_until=str(a)),
+                 ("B", "alone"): estimate(panel, treated, str(b), db)}
+        for (which, how), est in plans.items():
+            rows.append({"measure": which, "how": how, "effect": effects[0 if which == "A" else 1], "sc": est.effect,
+                         "lower": est.lower, "upper": est.upper, "withheld": est.withheld, "scale": scale,
+                         "gap": b - a})
+    r = pd.DataFrame(rows)
+    print(f"{case.name}, {case.years[0]}–{case.years[-1]}: {args.measures} pairs of measures, B starting 1–3 years "
+          f"after A; {time.perf_counter() - t0:.1f} s\n")
+    print("| measure | estimated | n | bias | RMSE | 90 % coverage | effect claimed where there is none |")
+    print("|---|---|---|---|---|---|---|")
+    for (which, how), g in r.groupby(["measure", "how"], sort=False):
+        shown = g[g["withheld"].isna()]
+        err = (shown["sc"] - shown["effect"]) / shown["scale"]
+        cover = ((shown["lower"] <= shown["effect"]) & (shown["effect"] <= shown["upper"])).mean()
+        zero = shown[shown["effect"] == 0]
+        false = ((zero["lower"] > 0) | (zero["upper"] < 0)).mean() if len(zero) else float("nan")
+        print(f"| {which} | {how} | {len(shown)} of {len(g)} | {err.mean():+.2f} | {np.sqrt((err ** 2).mean()):.2f} | "
+              f"{cover:.0%} | {false:.0%} of {len(zero)} |")
+
+
 def _span(text: str) -> tuple[int, int]:
     """``2014-2018`` → (2014, 2018)."""
     try:
@@ -155,6 +209,10 @@ def main() -> None:
     ap.add_argument("--county-movement", type=float, default=0.0,
                     help="Musterkreis only: generate it with a movement every Gemeinde shares (yearly shock sd in "
                          "standard units of the poverty factor; 0.2 gives about the common share of real Kreise)")
+    ap.add_argument("--pairs", action="store_true",
+                    help="two measures in one region on one indicator, starting 1–3 years apart: each estimated "
+                         "as the impact job now does (the earlier up to the later one's start, the later net of the "
+                         "earlier) and as each alone would be")
     ap.add_argument("--file", type=Path, default=None, help="--data inkar: an INKAR county export (default: the "
                     "repository's)")
     ap.add_argument("--years", type=_span, default=None, metavar="FIRST-LAST",
@@ -193,6 +251,9 @@ def main() -> None:
               f"common to all regions; of the before/after shifts without a measure {shift_share(panel, case.starts):.0%} "
               "(what before/after mistakes for an effect)")
     metrics = {}
+    if args.pairs:
+        pairs(case, panels, metrics, args)
+        return
     residents = values[values["indicator_id"] == case.residents]
     rng = np.random.default_rng(args.seed)
     rows = []
