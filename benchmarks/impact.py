@@ -131,6 +131,19 @@ def shift_share(panel: pd.DataFrame, starts: tuple[int, int]) -> float:
     return num / den if den else float("nan")
 
 
+def _region(k: int, panels: dict, rng) -> tuple[str, pd.DataFrame, float, str]:
+    """The ``k``-th planting's indicator (in turn), a copy of its panel, its typical yearly change and a region."""
+    ind = list(panels)[k % len(panels)]
+    panel = panels[ind].copy()
+    scale = float(np.median(np.abs(np.diff(panel.to_numpy(), axis=1))))
+    return ind, panel, scale, str(rng.choice(panel.index))
+
+
+def _effect(rng, scale: float) -> float:
+    """None for a third of the measures, else 1–3 typical yearly changes, up or down."""
+    return 0.0 if rng.random() < 1 / 3 else float(rng.choice([-1, 1]) * rng.uniform(1, 3) * scale)
+
+
 def pairs(case: Case, panels: dict, metrics: dict, args) -> None:
     """``--pairs``: measure A from year a, measure B from b = a + 1…3 in the same region on the same indicator, each
     with an effect like the single measures' (none for a third), B's on top of A's from b on. Estimated as the impact
@@ -151,14 +164,10 @@ def pairs(case: Case, panels: dict, metrics: dict, args) -> None:
         return donor_pool(features, treated, others, args.donors, metric)
 
     for k in range(args.measures):
-        ind = list(panels)[k % len(panels)]
-        panel = panels[ind].copy()
-        scale = float(np.median(np.abs(np.diff(panel.to_numpy(), axis=1))))
-        treated = str(rng.choice(panel.index))
+        ind, panel, scale, treated = _region(k, panels, rng)
         a = int(rng.integers(case.starts[0], case.starts[1] + 1))
         b = min(a + int(rng.integers(1, 4)), last)
-        effects = [0.0 if rng.random() < 1 / 3 else float(rng.choice([-1, 1]) * rng.uniform(1, 3) * scale)
-                   for _ in range(2)]
+        effects = [_effect(rng, scale) for _ in range(2)]
         for year, effect in zip((a, b), effects):
             panel.loc[treated, [y for y in case.years if int(y) >= year]] += effect
         da, db = donors_for(panel, treated, a), donors_for(panel, treated, b)
@@ -259,12 +268,9 @@ def main() -> None:
     rows = []
     t0 = time.perf_counter()
     for k in range(args.measures):
-        ind = list(panels)[k % len(panels)]
-        panel = panels[ind].copy()
-        scale = float(np.median(np.abs(np.diff(panel.to_numpy(), axis=1))))
-        treated = str(rng.choice(panel.index))
+        ind, panel, scale, treated = _region(k, panels, rng)
         start = str(rng.integers(case.starts[0], case.starts[1] + 1))
-        effect = 0.0 if rng.random() < 1 / 3 else float(rng.choice([-1, 1]) * rng.uniform(1, 3) * scale)
+        effect = _effect(rng, scale)
         panel.loc[treated, [y for y in case.years if y >= start]] += effect
         before = str(int(start) - 1)
         if before not in metrics:
