@@ -99,8 +99,16 @@ def _list(text: str) -> list[str]:
 
 
 def indicator_lookup(catalog) -> dict[str, str]:
-    """Indicator id by its id or its German name, both in lower case, for the target indicators of a register."""
+    """Indicator id by its id or its German name, both in lower case, for the target indicators of a register. A
+    name with a note in brackets is found by its part before them too ('SGB-II-Quote' for 'SGB-II-Quote
+    (Leistungsberechtigte je 100 Einwohner unter 65)'), where no other name begins so ('Hilfen zur Erziehung' is
+    both 'Hilfen zur Erziehung (Fälle)' and 'Hilfen zur Erziehung je 1.000 Minderjährige': neither)."""
     out = {i.name.strip().lower(): i.indicator_id for i in catalog if i.name}
+    for name, iid in list(out.items()):
+        short = re.sub(r"\s*\([^()]*\)$", "", name)
+        if short != name and short and short not in out and \
+                sum(k == short or k.startswith(short + " ") for k in out) == 1:
+            out[short] = iid
     out.update({i.indicator_id.lower(): i.indicator_id for i in catalog})
     return out
 

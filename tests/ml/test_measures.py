@@ -41,15 +41,18 @@ def test_rows_checked_and_history_kept(tmp_path, store, settings):
             "M8;teuer;Bildung;A;2020;;viel;umgesetzt;hze_dichte;senken",
             "M9;beim Namen;Kindheit und Jugend;B;2019;;;umgesetzt;Hilfen zur Erziehung je 1.000 Minderjährige;senken",
             "M10;vertippt;Kindheit und Jugend;B;2019;;;umgesetzt;hze_dichtte;senken",
-            "M11;halber Name;Kindheit und Jugend;B;2019;;;umgesetzt;Hilfen zur Erziehung;senken"]
+            "M11;halber Name;Kindheit und Jugend;B;2019;;;umgesetzt;Hilfen zur Erziehung;senken",
+            "M12;kurzer Name;Teilhabe;B;2019;;;umgesetzt;SGB-II-Quote;senken"]
     lenient = _lenient(settings)
     rep = ingest_file(write(tmp_path / "m.csv", HEADER + "\n".join(rows) + "\n"), store, lenient)
-    assert rep.format == "measures" and (rep.rows_read, rep.rows_accepted, rep.rows_quarantined) == (11, 3, 8)
+    assert rep.format == "measures" and (rep.rows_read, rep.rows_accepted, rep.rows_quarantined) == (12, 4, 8)
     got = store.table("measures").set_index("measure_id")
     assert got.loc["M1", "cost_per_year"] == 120000 and got.loc["M1", "regions"] == "A,B"
     assert got.loc["M2", "start"] == 2020 and got.loc["M2", "indicators"] == "but_quote,sgb2_quote"
     assert got.loc["M2", "direction"] == -1
     assert got.loc["M9", "indicators"] == "hze_dichte"          # the catalog's German name, stored as the id
+    # and its name without the note in brackets, where no other name begins so ('Hilfen zur Erziehung' does not)
+    assert got.loc["M12", "indicators"] == "sgb2_quote"
     assert set(store.quarantine(rep.import_id)["reason"]) == {
         "status must be one of vorgeschlagen, beschlossen, umgesetzt, abgelehnt",
         "unknown region 'C' (import the regions first)",
