@@ -195,7 +195,7 @@ def comparison_phrase(weights: dict[str, float], donors: dict[str, str], shown: 
     parts = [f"{donors.get(d, d)} {de(100 * w / total, 0) if 100 * w / total >= 0.5 else 'unter 1'} %"
              for d, w in ranked[:shown]]
     more = len(ranked) - shown
-    tail = f" und {more} weitere" if more > 0 else ""
+    tail = " und ein weiteres" if more == 1 else f" und {more} weitere" if more > 1 else ""
     return ("Verglichen wird mit einer gewichteten Mischung ähnlicher Gebiete ohne Maßnahme "
             f"({'; '.join(parts)}{tail})")
 

@@ -103,6 +103,7 @@ def test_comparison_names_one_region_as_one_and_a_mixture_with_its_shares():
         "Verglichen wird mit einer gewichteten Mischung ähnlicher Gebiete ohne Maßnahme "
         "(Ort 0 40 %; Ort 1 25 %; Ort 2 20 %; Ort 3 10 % und 2 weitere)")
     assert "Ort 5 unter 1 %" in comparison_phrase(many, names, shown=6)
+    assert comparison_phrase(many, names, shown=5).endswith("Ort 4 5 % und ein weiteres)")
 
 
 def test_donors_by_the_learned_metric():
