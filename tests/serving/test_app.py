@@ -210,6 +210,8 @@ def test_measures_and_their_effects(client):
     assert r.status_code == 404 and r.json()["field"] == "measure_id"
     page = client.get("/report", params={"region_id": region}).text
     assert "Maßnahmen und Wirkung" in page and done[0]["title"] in page
+    # each estimate under the name of its measure: a region with two measures says which sentence is whose
+    assert f"<p><strong>{done[0]['title']}:</strong> " in page
 
 
 def test_lebenslagen_without_ranks(client):
