@@ -52,6 +52,7 @@ class Impact:
     weights: dict[str, float] = field(default_factory=dict)
     withheld: str | None = None
     placebo_effects: list[float] = field(default_factory=list)
+    level_before: float | None = None       # the region's mean in the periods the estimate compares with
 
     @property
     def distinguishable(self) -> bool:
@@ -167,7 +168,7 @@ def estimate(panel: pd.DataFrame, treated: str, start: str, donors: list[str], l
     q = float(np.sort(np.abs(placebo_effects))[rank - 1])
     p = (1 + sum(r >= ratio for r in placebo_ratios)) / (m + 1)
     return Impact(effect, effect - q, effect + q, float(p), did, pre_rmspe, n_post, weights,
-                  placebo_effects=placebo_effects)
+                  placebo_effects=placebo_effects, level_before=float(y[ref].mean()))
 
 
 def before_after(panel: pd.DataFrame, treated: str, start: str) -> float:
@@ -200,6 +201,21 @@ def comparison_phrase(weights: dict[str, float], donors: dict[str, str], shown: 
             f"({'; '.join(parts)}{tail})")
 
 
+def detectable(impact: Impact, unit: str) -> str:
+    """How large a difference the comparison could have told apart from noise: the interval's half width, and where
+    that is half the region's level before or more, that the evaluation cannot answer the question here."""
+    half = (impact.upper - impact.lower) / 2
+    base = impact.level_before
+    share = half / abs(base) if base else math.inf
+    unit = "Prozentpunkten" if unit == "Prozentpunkte" else unit          # 'von mehr als …' takes the dative
+    text = f" Erkennbar wäre erst ein Unterschied von mehr als {de(half, 1)} {unit}"
+    if share >= 0.5:
+        what = f"{de(100 * share, 0)} % des Werts vor dem Beginn" if math.isfinite(share) else "mehr als der Wert davor"
+        return text + (f" ({what}): bei den Schwankungen solcher Gebiete lässt sich hier eine Wirkung der Maßnahme "
+                       "kaum nachweisen.")
+    return text + (f" ({de(100 * share, 0)} % des Werts vor dem Beginn)." if math.isfinite(share) else ".")
+
+
 def sentence(impact: Impact, indicator: str, region: str, unit: str, donors: dict[str, str], level: float = 0.9,
              since: str = "Seit Beginn der Maßnahme") -> str:
     """The estimate in plain German, naming the comparison regions and the design's caveat; ``since`` names the
@@ -212,7 +228,7 @@ def sentence(impact: Impact, indicator: str, region: str, unit: str, donors: dic
     if not impact.distinguishable:
         return (f"{since} unterscheidet sich {indicator} in {region} nicht erkennbar vom Verlauf "
                 f"vergleichbarer Gebiete ({de(impact.effect, 1)} {unit}, {round(level * 100)} %-Intervall "
-                f"{de(impact.lower, 1)} bis {de(impact.upper, 1)})." + caveat)
+                f"{de(impact.lower, 1)} bis {de(impact.upper, 1)})." + detectable(impact, unit) + caveat)
     direction = "über" if impact.effect > 0 else "unter"
     return (f"{since} liegt {indicator} in {region} um {de(abs(impact.effect), 1)} {unit} "
             f"{direction} dem Verlauf vergleichbarer Gebiete ({round(level * 100)} %-Intervall {de(impact.lower, 1)} bis "

@@ -74,6 +74,24 @@ def test_no_effect_is_not_claimed():
     assert claims <= 4
 
 
+def test_an_effect_not_told_apart_says_how_large_one_would_have_to_be():
+    """Around a level of 50 (the donors' random walks), placebo effects of a few points: a difference would have to
+    exceed the interval's half width to be seen; on a level of 2 that is more than the value itself."""
+    from models.impact import Impact
+
+    got = estimate(panel_with(seed=1, effect=0.0, noise=0.5), "T", "2018", [f"D{j}" for j in range(12)])
+    assert not got.distinguishable and got.level_before == pytest.approx(50, abs=10)
+    half = (got.upper - got.lower) / 2
+    text = sentence(got, "die Quote", "Altdorf", "%", {})
+    share = round(100 * half / got.level_before)
+    assert f"Erkennbar wäre erst ein Unterschied von mehr als {half:.1f}".replace(".", ",") + " Prozentpunkten (" in text
+    assert f"({share} % des Werts vor dem Beginn)." in text and "kaum nachweisen" not in text
+    small = Impact(0.4, -3.0, 3.8, 0.6, 0.3, 0.2, 5, {"D0": 1.0}, level_before=2.0)
+    text = sentence(small, "die HzE-Quote", "Birkental", "je 1.000", {"D0": "Au"})
+    assert "mehr als 3,4 je 1.000 (170 % des Werts vor dem Beginn): bei den Schwankungen solcher Gebiete lässt sich " \
+           "hier eine Wirkung der Maßnahme kaum nachweisen." in text
+
+
 def test_withheld_with_the_reason():
     panel = panel_with()
     assert "Vergleichsgebiete mit vollständiger Reihe" in estimate(panel, "T", "2018", ["D0", "D1"]).withheld
