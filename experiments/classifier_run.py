@@ -121,8 +121,13 @@ def verdict(table: pd.DataFrame, name: str, where: str = "") -> str:
             f"{de(others.at[best_bal, 'balanced_accuracy'], 3)}), Trefferquote {de(ours['accuracy'], 3)} (beste: "
             f"{best_acc} {de(rows.at[best_acc, 'accuracy'], 3)}).")
     if holds_own(table, name):
-        return text + " Das Prototypmodell ist mindestens so treffsicher wie die üblichen Klassifikatoren."
-    return text + " Das Prototypmodell ist weniger treffsicher als die üblichen Klassifikatoren; seine Stärke bleibt die Erklärung."
+        return text + " Das Prototypmodell ist mindestens so treffsicher wie die übrigen Klassifikatoren."
+    # the models it falls behind: a higher balanced accuracy, or an accuracy more than the tolerance higher
+    ahead = [m for m in others.index if others.at[m, "balanced_accuracy"] > ours["balanced_accuracy"]
+             or others.at[m, "accuracy"] > rows["accuracy"].max() - 1e-12
+             and others.at[m, "accuracy"] > ours["accuracy"] + ACCURACY_TOLERANCE]
+    names = " und ".join([", ".join(ahead[:-1]), ahead[-1]] if len(ahead) > 1 else ahead)
+    return text + (f" Das Prototypmodell ist weniger treffsicher als {names}; seine Stärke bleibt die Erklärung.")
 
 
 def served_sentence(name: str, served: str, basis: str, lost: bool, prototypes: bool = False) -> str:
