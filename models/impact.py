@@ -205,15 +205,16 @@ def detectable(impact: Impact, unit: str) -> str:
     """How large a difference the comparison could have told apart from noise: the interval's half width, and where
     that is half the region's level before or more, that the evaluation cannot answer the question here."""
     half = (impact.upper - impact.lower) / 2
-    base = impact.level_before
-    share = half / abs(base) if base else math.inf
     unit = "Prozentpunkten" if unit == "Prozentpunkte" else unit          # 'von mehr als …' takes the dative
-    text = f" Erkennbar wäre erst ein Unterschied von mehr als {de(half, 1)} {unit}"
+    text = f" Erkennbar wäre erst ein Unterschied von mehr als {de(half, 1)}" + (f" {unit}" if unit else "")
+    base = impact.level_before
+    if base is None or not math.isfinite(base) or base == 0:             # no level to measure it against
+        return text + "."
+    share = half / abs(base)
     if share >= 0.5:
-        what = f"{de(100 * share, 0)} % des Werts vor dem Beginn" if math.isfinite(share) else "mehr als der Wert davor"
-        return text + (f" ({what}): bei den Schwankungen solcher Gebiete lässt sich hier eine Wirkung der Maßnahme "
-                       "kaum nachweisen.")
-    return text + (f" ({de(100 * share, 0)} % des Werts vor dem Beginn)." if math.isfinite(share) else ".")
+        return text + (f" ({de(100 * share, 0)} % des Werts vor dem Beginn): bei den Schwankungen solcher Gebiete "
+                       "lässt sich hier eine Wirkung der Maßnahme kaum nachweisen.")
+    return text + f" ({de(100 * share, 0)} % des Werts vor dem Beginn)."
 
 
 def sentence(impact: Impact, indicator: str, region: str, unit: str, donors: dict[str, str], level: float = 0.9,

@@ -90,6 +90,10 @@ def test_an_effect_not_told_apart_says_how_large_one_would_have_to_be():
     text = sentence(small, "die HzE-Quote", "Birkental", "je 1.000", {"D0": "Au"})
     assert "mehr als 3,4 je 1.000 (170 % des Werts vor dem Beginn): bei den Schwankungen solcher Gebiete lässt sich " \
            "hier eine Wirkung der Maßnahme kaum nachweisen." in text
+    # without a level before (or a level of zero) the width alone
+    for level in (None, 0.0):
+        text = sentence(Impact(0.4, -3.0, 3.8, 0.6, 0.3, 0.2, 5, {"D0": 1.0}, level_before=level), "x", "y", "", {})
+        assert "Erkennbar wäre erst ein Unterschied von mehr als 3,4. Verglichen" in text
 
 
 def test_withheld_with_the_reason():
