@@ -18,10 +18,11 @@ target).
 
 * ``--county-movement SD``: the Musterkreis generated with a movement all its Gemeinden share (AR(1), yearly shock
   SD). The embedded county has only a fixed course of the labour market in common (4–8 % of the yearly changes'
-  variance); 0.2 gives 28–41 %, about what the 400 Kreise share (28–52 %).
+  variance); 0.2 gives 28–41 %, about what the 400 Kreise share (28–52 %). ``--county-persistence P`` (0.8):
+  1.0 makes it a random walk, a course that stays where it went, as real series' multi-year shifts do.
 
     .venv/bin/python benchmarks/impact.py [--data musterkreis|inkar] [--measures 60] [--donors 15] [--seed 1]
-                                          [--county-movement 0.2] [--pairs]
+                                          [--county-movement 0.2] [--county-persistence 1.0] [--pairs]
 
 The same check on another INKAR edition: ``--data inkar --file EXPORT --years 2008-2023 --starts 2014-2020`` (the
 years whose values enter, the first and last start year planted; a measure needs years after its start).
@@ -63,7 +64,7 @@ class Case:
     deteriorating: tuple[str, ...] = ()    # regions with a planted deterioration (the Musterkreis's ground truth)
 
 
-def musterkreis(tmp: Path, county_movement: float = 0.0) -> Case:
+def musterkreis(tmp: Path, county_movement: float = 0.0, persistence: float = 0.8) -> Case:
     """The embedded Musterkreis; with ``county_movement`` > 0 the same county generated with a movement every
     Gemeinde shares (:attr:`ml.config.SyntheticConfig.county_movement`)."""
     from experiments.cases import musterkreis_profiles
@@ -75,10 +76,11 @@ def musterkreis(tmp: Path, county_movement: float = 0.0) -> Case:
         from ml.synthetic import generate, write_sample
 
         settings = load_settings()
-        cfg = settings.synthetic.model_copy(update={"county_movement": county_movement})
+        cfg = settings.synthetic.model_copy(update={"county_movement": county_movement,
+                                                    "county_persistence": persistence})
         sample_dir = tmp / "sample"
         write_sample(generate(cfg, effective_catalog(settings)), sample_dir, "parquet")
-        name += f", with a county-wide movement (shock sd {county_movement})"
+        name += f", with a county-wide movement (shock sd {county_movement}, persistence {persistence})"
     _, _, result = musterkreis_profiles(tmp, sample_dir)
     from ml.paths import SAMPLE_DIR
 
@@ -194,6 +196,50 @@ def pairs(case: Case, panels: dict, metrics: dict, args) -> None:
               f"{cover:.0%} | {false:.0%} of {len(zero)} |")
 
 
+def common_share(panel: pd.DataFrame) -> float:
+    """The share of the period-to-period changes' variance that all regions share (regions × periods)."""
+    d = np.diff(panel.to_numpy(float), axis=1)
+    return float(1 - ((d - d.mean(axis=0)) ** 2).sum() / ((d - d.mean()) ** 2).sum())
+
+
+def small_areas() -> None:
+    """``--small-areas``: how much of their course real small areas share, beside the synthetic county's — Berlin's
+    447 Planungsräume (MSS 2013–2019, S1, S3, S4) and Flensburg's 13 Stadtteile (unemployed and SGB II recipients
+    per 100 residents, 2017/2018–2022)."""
+    shared = ROOT.parent / "shared" / "data"
+    rows = []
+    mss = shared / "berlin_mss_447plr_cschwab1"
+    if mss.is_dir():
+        frames = {}
+        for year in (2013, 2015, 2017, 2019):
+            d = pd.read_csv(mss / f"{year}_MSS_cut.csv", dtype={"Nummer": str})
+            frames[year] = d[d["Nummer"].str.fullmatch(r"\d{8}", na=False)].drop_duplicates("Nummer").set_index("Nummer")
+        for col, label in (("S1", "unemployed (S1)"), ("S3", "transfer recipients (S3)"),
+                           ("S4", "children in SGB II households (S4)")):
+            panel = pd.DataFrame({str(y): pd.to_numeric(f[col], errors="coerce") for y, f in frames.items()}).dropna()
+            rows.append(("Berlin, 447 Planungsräume, 2013–2019 (two-yearly)", label, len(panel),
+                         common_share(panel), shift_share(panel, (2017, 2017))))
+    fl = shared / "flensburg_sozialatlas" / "csv"
+    if fl.is_dir():
+        def per_residents(name: str) -> pd.DataFrame:
+            count = pd.read_csv(fl / name).pivot_table(index="district_id", columns="year", values="residents")
+            residents = pd.read_csv(fl / "fl_residents_by_district.csv").pivot_table(
+                index="district_id", columns="year", values="residents")
+            years = [y for y in count.columns if y in residents.columns and y >= 2017]
+            share = (100 * count[years] / residents[years]).dropna()
+            return share.set_axis([str(y) for y in years], axis=1)
+        for name, label in (("fl_unemployed_residents_by_district.csv", "unemployed per 100 residents"),
+                            ("fl_beneficiaries_by_district.csv", "SGB II recipients per 100 residents")):
+            panel = per_residents(name)
+            rows.append(("Flensburg, 13 Stadtteile", label, len(panel), common_share(panel),
+                         shift_share(panel, (int(panel.columns[1]), int(panel.columns[-1])))))
+    if not rows:
+        sys.exit(f"real data not found: {shared}")
+    print("| data | indicator | regions | yearly changes shared | before/after shifts shared |\n|---|---|---|---|---|")
+    for data, label, n, common, shift in rows:
+        print(f"| {data} | {label} | {n} | {common:.0%} | {shift:.0%} |")
+
+
 def _span(text: str) -> tuple[int, int]:
     """``2014-2018`` → (2014, 2018)."""
     try:
@@ -218,6 +264,8 @@ def main() -> None:
     ap.add_argument("--county-movement", type=float, default=0.0,
                     help="Musterkreis only: generate it with a movement every Gemeinde shares (yearly shock sd in "
                          "standard units of the poverty factor; 0.2 gives about the common share of real Kreise)")
+    ap.add_argument("--county-persistence", type=float, default=0.8,
+                    help="with --county-movement: its persistence from year to year (1.0: a random walk)")
     ap.add_argument("--pairs", action="store_true",
                     help="two measures in one region on one indicator, starting 1–3 years apart: each estimated "
                          "as the impact job now does (the earlier up to the later one's start, the later net of the "
@@ -228,9 +276,16 @@ def main() -> None:
                     help="--data inkar: the years whose values enter (default 2008-2021)")
     ap.add_argument("--starts", type=_span, default=None, metavar="FIRST-LAST",
                     help="--data inkar: the first and last start year of the planted measures (default 2014-2018)")
+    ap.add_argument("--small-areas", action="store_true",
+                    help="only: how much of their course real small areas (Berlin, Flensburg) share")
     args = ap.parse_args()
+    if args.small_areas:
+        small_areas()
+        return
     if args.county_movement and args.data != "musterkreis":
         ap.error("--county-movement applies to --data musterkreis only")
+    if not 0 <= args.county_persistence <= 1:
+        ap.error("--county-persistence lies between 0 and 1")
     if args.data != "inkar" and (args.file or args.years or args.starts):
         ap.error("--file, --years and --starts apply to --data inkar")
     years, starts = args.years or (2008, 2021), args.starts or (2014, 2018)
@@ -238,7 +293,7 @@ def main() -> None:
         ap.error(f"the starts {starts[0]}-{starts[1]} need years before and after them within {years[0]}-{years[1]}")
     with tempfile.TemporaryDirectory() as tmp:
         case = (inkar(Path(tmp), args.file or INKAR, years, starts) if args.data == "inkar"
-                else musterkreis(Path(tmp), args.county_movement))
+                else musterkreis(Path(tmp), args.county_movement, args.county_persistence))
     values = case.values
     panels = {}
     for ind in case.indicators:

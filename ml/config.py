@@ -108,6 +108,11 @@ class SyntheticConfig(_Section):
         description="yearly shock (standard units of the poverty factor) of a movement all Gemeinden share beside "
                     "the fixed course of the labour market: the county's own ups and downs that a before/after "
                     "comparison mistakes for a measure's effect; 0 in the embedded sample")
+    county_persistence: float = Field(
+        0.8, ge=0.0, le=1.0,
+        description="persistence of that movement from one year to the next (AR(1)): 0.8 reverts within a few "
+                    "years, as the Gemeinden's own strain does; 1.0 is a random walk, a course that stays where it "
+                    "went (the falling unemployment of the 2010s in real series)")
 
     @model_validator(mode="after")
     def _years(self) -> "SyntheticConfig":

@@ -161,7 +161,7 @@ def generate(cfg: SyntheticConfig, catalog: Catalog) -> Sample:
     if cfg.county_movement > 0:
         county_rng = np.random.default_rng([cfg.seed, 1])
         for k in range(1, n_years + LEAD_YEARS):
-            shared[k] = STRAIN_PERSISTENCE * shared[k - 1] + county_rng.normal(0, cfg.county_movement)
+            shared[k] = cfg.county_persistence * shared[k - 1] + county_rng.normal(0, cfg.county_movement)
 
     # regions and names
     # 8-digit AGS: Gemeinde numbers 010, 020, … (as many Kreise number them); 001, 002, … beyond 99 Gemeinden
@@ -439,7 +439,7 @@ def generate(cfg: SyntheticConfig, catalog: Catalog) -> Sample:
     if cfg.county_movement > 0:
         truth["notes"].append(
             f"a movement every Gemeinde shares, beside the fixed course of the labour market (better until 2019, "
-            f"worse in 2020/21): AR(1), shock sd {cfg.county_movement}, persistence {STRAIN_PERSISTENCE}, on poverty "
+            f"worse in 2020/21): AR(1), shock sd {cfg.county_movement}, persistence {cfg.county_persistence}, on poverty "
             f"and (LEAD_YEARS early) on the precursors")
     return Sample(regions=regions, observations=obs, ground_truth=truth)
 
