@@ -69,13 +69,17 @@ def main(ctx: click.Context, config_path: Path | None, verbose: bool) -> None:
 @click.option("--seed", type=int, default=None, help="Override synthetic.seed from the configuration.")
 @click.option("--county-movement", type=click.FloatRange(0, 2), default=None,
               help="Override synthetic.county_movement: yearly shock of a movement every Gemeinde shares.")
+@click.option("--county-persistence", type=click.FloatRange(0, 1), default=None,
+              help="Override synthetic.county_persistence: that movement's persistence (1: a random walk).")
 @click.pass_context
-def generate_cmd(ctx: click.Context, out: Path, fmt: str, seed: int | None, county_movement: float | None) -> None:
+def generate_cmd(ctx: click.Context, out: Path, fmt: str, seed: int | None, county_movement: float | None,
+                 county_persistence: float | None) -> None:
     """Write the synthetic county 'Musterkreis' (deterministic for a given seed)."""
     from ml.synthetic import generate, write_sample
 
     settings = _settings(ctx)
-    update = {k: v for k, v in (("seed", seed), ("county_movement", county_movement)) if v is not None}
+    update = {k: v for k, v in (("seed", seed), ("county_movement", county_movement),
+                                ("county_persistence", county_persistence)) if v is not None}
     cfg = settings.synthetic.model_copy(update=update)
     catalog = _catalog(settings)
     sample = generate(cfg, catalog)
@@ -83,7 +87,8 @@ def generate_cmd(ctx: click.Context, out: Path, fmt: str, seed: int | None, coun
     gt = sample.ground_truth
     click.echo(f"Musterkreis (seed {cfg.seed}): {len(sample.regions)} regions, {len(sample.observations):,} observations")
     if cfg.county_movement:
-        click.echo(f"  county-wide movement: yearly shock sd {cfg.county_movement}")
+        click.echo(f"  county-wide movement: yearly shock sd {cfg.county_movement}, persistence "
+                   f"{cfg.county_persistence}")
     click.echo(f"  deteriorating Gemeinden: {', '.join(d['region_id'] for d in gt['deteriorating'])}")
     click.echo(f"  small Gemeinden: {', '.join(gt['small_gemeinden'])}")
     for name, path in paths.items():

@@ -58,6 +58,10 @@ def test_generate_is_deterministic_and_matches_embedded_sample(tmp_path, env):
     assert not c["value"].reset_index(drop=True).equals(a["value"])
     assert "shock sd 0.2" in (tmp_path / "c" / "ground_truth.json").read_text(encoding="utf-8")
     run(["generate", "--out", str(tmp_path / "d"), "--county-movement", "-1"], env, code=2)
+    out = run(["generate", "--out", str(tmp_path / "e"), "--county-movement", "0.2", "--county-persistence", "1",
+               "--format", "parquet"], env)
+    assert "county-wide movement: yearly shock sd 0.2, persistence 1.0" in out
+    run(["generate", "--out", str(tmp_path / "f"), "--county-persistence", "1.5"], env, code=2)
 
 
 def test_ingest_exit_codes(tmp_path, env):

@@ -176,3 +176,29 @@ def test_county_movement_is_shared_by_every_gemeinde_and_written_down(catalog):
     assert not any("shock sd 0.0" in n for n in plain.ground_truth["notes"])
     with pytest.raises(ValueError):
         SyntheticConfig(county_movement=-0.1)
+
+
+def shift_share(obs: pd.DataFrame, indicator: str) -> float:
+    """Share of the before/after shifts (mean from a year on minus mean before, every year 2014–2021 as the split)
+    that all Gemeinden have in common: what a before/after comparison takes for an effect."""
+    v = obs[(obs["indicator_id"] == indicator) & obs["region_id"].str.len().eq(8)]
+    p = v.pivot(index="region_id", columns="period", values="value").dropna()
+    years = p.columns.astype(int)
+    num = den = 0.0
+    for split in range(2014, 2022):
+        shift = p.loc[:, years >= split].mean(axis=1) - p.loc[:, years < split].mean(axis=1)
+        num, den = num + len(shift) * shift.mean() ** 2, den + (shift ** 2).sum()
+    return num / den
+
+
+def test_a_movement_that_stays_where_it_went_is_shared_in_the_multi_year_shifts(catalog):
+    """Real small areas share half or more of their multi-year shifts (unemployment in Berlin and Flensburg); a
+    shared AR(1) movement that reverts leaves them the Gemeinden's own, a random walk shares them."""
+    cfg = SyntheticConfig(seed=4, n_gemeinden=40, n_sozialregionen=4, county_movement=0.3)
+    reverting = generate(cfg, catalog)
+    walking = generate(cfg.model_copy(update={"county_persistence": 1.0}), catalog)
+    assert shift_share(reverting.observations, "sgb2_quote") < 0.15 < 0.3 < shift_share(walking.observations,
+                                                                                         "sgb2_quote")
+    assert any("persistence 1.0" in n for n in walking.ground_truth["notes"])
+    with pytest.raises(ValueError):
+        SyntheticConfig(county_persistence=1.1)
