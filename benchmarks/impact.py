@@ -213,7 +213,8 @@ def small_areas() -> None:
         frames = {}
         for year in (2013, 2015, 2017, 2019):
             d = pd.read_csv(mss / f"{year}_MSS_cut.csv", dtype={"Nummer": str})
-            frames[year] = d[d["Nummer"].str.fullmatch(r"\d{8}", na=False)].drop_duplicates("Nummer").set_index("Nummer")
+            plr = d[d["Nummer"].str.fullmatch(r"\d{8}", na=False)]
+            frames[year] = plr.drop_duplicates("Nummer").set_index("Nummer")
         for col, label in (("S1", "unemployed (S1)"), ("S3", "transfer recipients (S3)"),
                            ("S4", "children in SGB II households (S4)")):
             panel = pd.DataFrame({str(y): pd.to_numeric(f[col], errors="coerce") for y, f in frames.items()}).dropna()

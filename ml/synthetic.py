@@ -439,8 +439,8 @@ def generate(cfg: SyntheticConfig, catalog: Catalog) -> Sample:
     if cfg.county_movement > 0:
         truth["notes"].append(
             f"a movement every Gemeinde shares, beside the fixed course of the labour market (better until 2019, "
-            f"worse in 2020/21): AR(1), shock sd {cfg.county_movement}, persistence {cfg.county_persistence}, on poverty "
-            f"and (LEAD_YEARS early) on the precursors")
+            f"worse in 2020/21): AR(1), shock sd {cfg.county_movement}, persistence {cfg.county_persistence}, on "
+            f"poverty and ({LEAD_YEARS} years early) on the precursors")
     return Sample(regions=regions, observations=obs, ground_truth=truth)
 
 

@@ -356,8 +356,8 @@ def test_the_lvq_model_is_served_unless_another_model_beats_it():
         "weniger balancierter Trefferquote).")
     assert verdict(near, "GMLVQ", "Auf 2021: ").startswith("Auf 2021: GMLVQ: balancierte Trefferquote 0,840")
     # the verdict names the models it falls behind, whatever kind they are
-    assert verdict(table, "GMLVQ").endswith("Das Prototypmodell ist weniger treffsicher als LR balanciert; seine Stärke "
-                                            "bleibt die Erklärung.")
+    assert verdict(table, "GMLVQ").endswith(
+        "Das Prototypmodell ist weniger treffsicher als LR balanciert; seine Stärke bleibt die Erklärung.")
     assert "weniger treffsicher als LR, LR balanciert und RF;" in verdict(
         table.assign(accuracy=[0.80, 0.89, 0.83, 0.90], balanced_accuracy=[0.70, 0.77, 0.85, 0.74]), "GMLVQ")
     assert "weniger treffsicher als RF;" in verdict(table.assign(balanced_accuracy=[0.84, 0.77, 0.80, 0.74],

@@ -84,7 +84,8 @@ def test_an_effect_not_told_apart_says_how_large_one_would_have_to_be():
     half = (got.upper - got.lower) / 2
     text = sentence(got, "die Quote", "Altdorf", "%", {})
     share = round(100 * half / got.level_before)
-    assert f"Erkennbar wäre erst ein Unterschied von mehr als {half:.1f}".replace(".", ",") + " Prozentpunkten (" in text
+    said = f"Erkennbar wäre erst ein Unterschied von mehr als {half:.1f}".replace(".", ",") + " Prozentpunkten ("
+    assert said in text
     assert f"({share} % des Werts vor dem Beginn)." in text and "kaum nachweisen" not in text
     small = Impact(0.4, -3.0, 3.8, 0.6, 0.3, 0.2, 5, {"D0": 1.0}, level_before=2.0)
     text = sentence(small, "die HzE-Quote", "Birkental", "je 1.000", {"D0": "Au"})
