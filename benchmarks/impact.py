@@ -156,15 +156,6 @@ def pairs(case: Case, panels: dict, metrics: dict, args) -> None:
     last = int(case.years[-1])
     rows = []
     t0 = time.perf_counter()
-
-    def donors_for(panel, treated, year):
-        before = str(year - 1)
-        if before not in metrics:
-            metrics[before] = donor_metric(case.matrix, case.profiles, before)
-        features, metric = metrics[before]
-        others = [r for r in panel.index if r != treated and r in features.index]
-        return donor_pool(features, treated, others, args.donors, metric)
-
     for k in range(args.measures):
         ind, panel, scale, treated = _region(k, panels, rng)
         a = int(rng.integers(case.starts[0], case.starts[1] + 1))
@@ -172,7 +163,7 @@ def pairs(case: Case, panels: dict, metrics: dict, args) -> None:
         effects = [_effect(rng, scale) for _ in range(2)]
         for year, effect in zip((a, b), effects):
             panel.loc[treated, [y for y in case.years if int(y) >= year]] += effect
-        da, db = donors_for(panel, treated, a), donors_for(panel, treated, b)
+        da, db = (_donors(case, metrics, panel, treated, year, args.donors) for year in (a, b))
         plans = {("A", "as the job does"): estimate(panel, treated, str(a), da, end=str(b - 1)),
                  ("A", "alone"): estimate(panel, treated, str(a), da),
                  ("B", "as the job does"): estimate(panel, treated, str(b), db, fit_until=str(a)),
@@ -188,12 +179,36 @@ def pairs(case: Case, panels: dict, metrics: dict, args) -> None:
     print("|---|---|---|---|---|---|---|")
     for (which, how), g in r.groupby(["measure", "how"], sort=False):
         shown = g[g["withheld"].isna()]
-        err = (shown["sc"] - shown["effect"]) / shown["scale"]
-        cover = ((shown["lower"] <= shown["effect"]) & (shown["effect"] <= shown["upper"])).mean()
-        zero = shown[shown["effect"] == 0]
-        false = ((zero["lower"] > 0) | (zero["upper"] < 0)).mean() if len(zero) else float("nan")
-        print(f"| {which} | {how} | {len(shown)} of {len(g)} | {err.mean():+.2f} | {np.sqrt((err ** 2).mean()):.2f} | "
-              f"{cover:.0%} | {false:.0%} of {len(zero)} |")
+        bias, rmse = _errors(shown, "sc")
+        cover, false, zero = _intervals(shown)
+        print(f"| {which} | {how} | {len(shown)} of {len(g)} | {bias:+.2f} | {rmse:.2f} | {cover:.0%} | {false:.0%} "
+              f"of {zero} |")
+
+
+def _donors(case: Case, metrics: dict, panel: pd.DataFrame, treated: str, start: int, k: int) -> list[str]:
+    """The ``k`` donors of ``treated`` for a measure starting in ``start``, in the metric learned on the year before
+    (cached in ``metrics`` per year), as the impact job chooses them."""
+    before = str(start - 1)
+    if before not in metrics:
+        metrics[before] = donor_metric(case.matrix, case.profiles, before)
+    features, metric = metrics[before]
+    others = [r for r in panel.index if r != treated and r in features.index]
+    return donor_pool(features, treated, others, k, metric)
+
+
+def _errors(shown: pd.DataFrame, col: str) -> tuple[float, float]:
+    """Bias and RMSE of column ``col`` against the planted effects, in units of the typical yearly change."""
+    err = (shown[col] - shown["effect"]) / shown["scale"]
+    return float(err.mean()), float(np.sqrt((err ** 2).mean()))
+
+
+def _intervals(shown: pd.DataFrame) -> tuple[float, float, int]:
+    """Coverage of the planted effects by the intervals, the share of effects claimed among the measures without
+    one, and how many those are."""
+    cover = float(((shown["lower"] <= shown["effect"]) & (shown["effect"] <= shown["upper"])).mean())
+    zero = shown[shown["effect"] == 0]
+    false = float(((zero["lower"] > 0) | (zero["upper"] < 0)).mean()) if len(zero) else float("nan")
+    return cover, false, len(zero)
 
 
 def common_share(panel: pd.DataFrame) -> float:
@@ -310,11 +325,9 @@ def main() -> None:
     if not panels:
         sys.exit(f"no indicator has complete series in {case.years[0]}–{case.years[-1]}; choose other --years")
     for ind, panel in panels.items():
-        d = np.diff(panel.to_numpy(), axis=1)
-        common = 1 - ((d - d.mean(axis=0)) ** 2).sum() / ((d - d.mean()) ** 2).sum()
-        print(f"{ind}: {len(panel)} regions with a complete series; {common:.0%} of the yearly changes' variance is "
-              f"common to all regions; of the before/after shifts without a measure {shift_share(panel, case.starts):.0%} "
-              "(what before/after mistakes for an effect)")
+        print(f"{ind}: {len(panel)} regions with a complete series; {common_share(panel):.0%} of the yearly changes' "
+              "variance is common to all regions; of the before/after shifts without a measure "
+              f"{shift_share(panel, case.starts):.0%} (what before/after mistakes for an effect)")
     metrics = {}
     if args.pairs:
         pairs(case, panels, metrics, args)
@@ -329,12 +342,8 @@ def main() -> None:
         effect = _effect(rng, scale)
         panel.loc[treated, [y for y in case.years if y >= start]] += effect
         before = str(int(start) - 1)
-        if before not in metrics:
-            metrics[before] = donor_metric(case.matrix, case.profiles, before)
-        features, metric = metrics[before]
         others = [r for r in panel.index if r != treated]
-        donors = donor_pool(features, treated, [r for r in others if r in features.index], args.donors, metric)
-        est = estimate(panel, treated, start, donors)
+        est = estimate(panel, treated, start, _donors(case, metrics, panel, treated, int(start), args.donors))
         size = residents[(residents["region_id"] == treated) & (residents["period"].astype(str) == before)]["value"]
         rows.append({"indicator": ind, "treated": treated, "start": start, "effect": effect,
                      "sc": est.effect, "lower": est.lower, "upper": est.upper, "p": est.p_value,
@@ -355,14 +364,11 @@ def main() -> None:
     out = {}
     for name, col in (("synthetic control", "sc"), ("DiD, matched donors", "did_matched"),
                       ("before/after", "before_after"), ("DiD, all untreated", "did_all")):
-        err = (shown[col] - shown["effect"]) / shown["scale"]
-        bias, rmse = float(err.mean()), float(np.sqrt((err ** 2).mean()))
+        bias, rmse = _errors(shown, col)
         out[name] = rmse
         if col == "sc":
-            cover = float(((shown["lower"] <= shown["effect"]) & (shown["effect"] <= shown["upper"])).mean())
-            zero = shown[shown["effect"] == 0]
-            false = float(((zero["lower"] > 0) | (zero["upper"] < 0)).mean()) if len(zero) else float("nan")
-            print(f"| {name} | {bias:+.2f} | {rmse:.2f} | {cover:.0%} | {false:.0%} of {len(zero)} |")
+            cover, false, zero = _intervals(shown)
+            print(f"| {name} | {bias:+.2f} | {rmse:.2f} | {cover:.0%} | {false:.0%} of {zero} |")
         else:
             print(f"| {name} | {bias:+.2f} | {rmse:.2f} | – | – |")
     print(f"\nRMSE ratio synthetic control / before-after: {out['synthetic control'] / out['before/after']:.2f}")

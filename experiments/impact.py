@@ -74,6 +74,16 @@ class Window:
     earlier: list
     later: list
     same: list
+    open: bool          # the window runs to the series' last year
+
+    @property
+    def since(self) -> str:
+        """The sentence's opening: the years the effect is the mean over."""
+        if self.open:
+            return "Seit Beginn der Maßnahme"
+        if self.end == self.start:
+            return f"Im ersten Jahr der Maßnahme ({self.start})"
+        return f"Von Beginn der Maßnahme ({self.start}) bis {self.end}"
 
     def note(self, region: str) -> str:
         """What the window means, in German ('' for a measure alone in its region)."""
@@ -101,7 +111,7 @@ def _window(m, start: str, last: int, others: list) -> Window:
     same = [o for o in others if int(o.start) == int(start)]
     end = min([own_end] + [int(o.start) - 1 for o in later])
     fit_until = str(min(int(o.start) for o in earlier)) if earlier else start
-    return Window(start, str(end), fit_until, earlier, later, same)
+    return Window(start, str(end), fit_until, earlier, later, same, open=end >= last)
 
 
 def run_impact(values: pd.DataFrame, matrix: pd.DataFrame, profiles: pd.DataFrame, measures: pd.DataFrame,
@@ -165,14 +175,11 @@ def run_impact(values: pd.DataFrame, matrix: pd.DataFrame, profiles: pd.DataFram
                     else candidates[:cfg.donors]
                 window = _window(m, start, last, also.get(region, []))
                 est = estimate(panel, region, start, donors, cfg.level, cfg.min_donors, cfg.min_pre, cfg.max_fit_ratio,
-                               end=window.end if window.end < str(last) else None, fit_until=window.fit_until)
+                               end=None if window.open else window.end, fit_until=window.fit_until)
                 ind = catalog[indicator] if indicator in catalog else None
-                since = ("Seit Beginn der Maßnahme" if window.end >= str(last) else
-                         f"Im ersten Jahr der Maßnahme ({start})" if window.end == start else
-                         f"Von Beginn der Maßnahme ({start}) bis {window.end}")
                 text = sentence(est, f"„{ind.name}“" if ind else indicator, str(names.get(region, region)),
                                 ind.unit if ind else "", {d: str(names.get(d, d)) for d in est.weights}, cfg.level,
-                                since=since)
+                                since=window.since)
                 expected = base["direction"]
                 if est.distinguishable and expected:
                     text += (" Die Richtung entspricht dem Ziel der Maßnahme." if np.sign(est.effect) == expected

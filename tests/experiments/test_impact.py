@@ -169,7 +169,10 @@ def test_the_window_of_a_measure_among_others_in_its_region():
     M = namedtuple("M", "measure_id title start end")
     me = M("M1", "Stadtteilmütter", 2018, float("nan"))
     assert (w := _window(me, "2018", 2025, [])).end == "2025" and w.fit_until == "2018" and w.note("Au") == ""
-    assert _window(me._replace(end=2021), "2018", 2025, []).end == "2021"
+    assert w.open and w.since == "Seit Beginn der Maßnahme"
+    assert (w := _window(me._replace(end=2021), "2018", 2025, [])).end == "2021" and not w.open
+    assert w.since == "Von Beginn der Maßnahme (2018) bis 2021"
+    assert _window(me._replace(end=2018), "2018", 2025, []).since == "Im ersten Jahr der Maßnahme (2018)"
     assert _window(me._replace(end=2030), "2018", 2025, []).end == "2025"
     later, earlier, same = M("M2", "Quartiersbüro", 2022, 2024), M("M0", "Jobcenter vor Ort", 2015, float("nan")), \
         M("M3", "Familienzentrum", 2018, float("nan"))
