@@ -108,6 +108,11 @@ def melt(table: RawTable, region: pd.Series, period: pd.Series, columns: dict[in
     return out, empty
 
 
+def without_notes(text: str) -> str:
+    """``text`` with its notes in brackets left out: 'Kosten pro Jahr (€)' → 'Kosten pro Jahr'."""
+    return re.sub(r"\s*\([^()]*\)", "", str(text)).strip()
+
+
 def role_position(header: list[str], aliases: tuple[str, ...]) -> int | None:
     """The first header matching one of ``aliases`` (compared as :func:`ml.importers.mapping.norm_header` folds
     them), else the first that does once a note in brackets is left out ('Gebiete (Sozialräume)'), or None."""
@@ -115,7 +120,7 @@ def role_position(header: list[str], aliases: tuple[str, ...]) -> int | None:
     found = next((i for i, h in enumerate(header) if norm_header(h) in wanted), None)
     if found is None:
         found = next((i for i, h in enumerate(header)
-                      if "(" in str(h) and norm_header(re.sub(r"\s*\([^)]*\)", "", str(h))) in wanted), None)
+                      if "(" in str(h) and norm_header(without_notes(h)) in wanted), None)
     return found
 
 

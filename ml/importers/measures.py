@@ -19,7 +19,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from ml.importers.common import cell_column, register_number, register_year, role_position
+from ml.importers.common import cell_column, register_number, register_year, role_position, without_notes
 from ml.importers.mapping import Mapping
 from ml.io import FileFormatError, RawTable
 from ml.parsing import MISSING_MARKERS
@@ -105,7 +105,7 @@ def indicator_lookup(catalog) -> dict[str, str]:
     both 'Hilfen zur Erziehung (Fälle)' and 'Hilfen zur Erziehung je 1.000 Minderjährige': neither)."""
     out = {i.name.strip().lower(): i.indicator_id for i in catalog if i.name}
     for name, iid in list(out.items()):
-        short = re.sub(r"\s*\([^()]*\)$", "", name)
+        short = without_notes(name)
         if short != name and short and short not in out and \
                 sum(k == short or k.startswith(short + " ") for k in out) == 1:
             out[short] = iid
