@@ -21,6 +21,7 @@ from features.steps import (
 from ml.age_groups import PREFIX as AGE_PREFIX
 from ml.catalog import Catalog
 from ml.config import FeaturesConfig, PrivacyConfig, Settings
+from ml.formatting import years_text
 
 GROUP_COLUMN = "reference_group"
 LOCAL_CHUNK_GROUPS = 40
@@ -386,7 +387,7 @@ def _thin_index_notes(profiles: pd.DataFrame, configured: list[str]) -> list[str
     notes = []
     for missing, periods in by_missing.items():
         k = len(configured) - len(missing)
-        span = periods[0] if len(periods) == 1 else f"{periods[0]}–{periods[-1]} ({len(periods)} periods)"
+        span = years_text(periods) + ("" if len(periods) == 1 else f" ({len(periods)} periods)")
         notes.append(f"status index of {span} built from {k} of {len(configured)} configured indicators: "
                      f"{', '.join(missing)} had no values there")
     return notes

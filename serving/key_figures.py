@@ -49,12 +49,31 @@ def key_figures(b: "ReportBuilder", region_id: str, period: str, row: pd.Series 
         rank = ""
         if b.settings.features.index.ranking and pd.notna(row.get("status_rank")):
             rank = f" (Rang {int(row['status_rank'])})"
-        out.append(("Statusindex", f"{de(row['status_index'], 2)} – Klasse „{row['status_label']}“{rank}"))
+        thin = thin_index_note(row, b.settings.features.index.status_indicators, b.catalog, period)
+        out.append(("Statusindex", f"{de(row['status_index'], 2)} – Klasse „{row['status_label']}“{rank}"
+                    + (f" ({thin})" if thin else "")))
     else:
         out.append(("Statusindex", "nicht berechnet: " + no_status_reason(b, region_id, period, row)))
     if isinstance(row.get("dynamics_label"), str):
         out.append(("Dynamikindex", f"{de(row['dynamics_index'], 2, sign=True)} – „{row['dynamics_label']}“"))
     return out
+
+
+def thin_index_note(row: pd.Series, configured, catalog, period: str) -> str | None:
+    """Where a period's status index rests on fewer indicators than configured (the others had no values then:
+    INKAR's 2022 without the unemployment rate), which ones it rests on and which it lacks; None where it has
+    them all. An index of one indicator is not the index the configuration names, and its class is not the
+    class of the years before."""
+    used = [i for i in str(row.get("status_indicators") or "").split(",") if i and i != "nan"]
+    lacking = [i for i in configured if i not in used]
+    if not used or not lacking:
+        return None
+
+    def name(i: str) -> str:
+        return catalog[i].name if i in catalog else i
+
+    return (f"gebildet aus {len(used)} von {len(configured)} vorgesehenen Indikatoren: {', '.join(map(name, used))}; "
+            f"ohne Werte für {period}: {', '.join(map(name, lacking))}")
 
 
 def no_status_reason(b: "ReportBuilder", region_id: str, period: str, row: pd.Series) -> str:

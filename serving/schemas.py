@@ -81,6 +81,10 @@ class Profile(BaseModel):
     dimensions: dict[str, float | None]
     values: list[ProfileValue]
     flags: str | None
+    status_indicators: list[str] = Field(
+        default_factory=list, description="die Indikatoren, aus denen der Statusindex der Periode gebildet ist")
+    status_note: str | None = Field(None, description="Hinweis zum Statusindex: aus weniger Indikatoren als "
+                                    "vorgesehen gebildet (welche fehlen), oder warum er nicht berechnet ist")
 
 
 class ClassifyRequest(Strict):

@@ -152,7 +152,7 @@ def ingest_file(path: Path | str, store: Store, settings: Settings, *, fmt: str 
             report.status = "quarantine_over_limit" if over else "ok"
             quarantined = store.quarantine(import_id) if report.rows_quarantined else None
             if quarantined is not None and quarantined["reason"].str.startswith("unknown indicator").any():
-                report.notes.append(_catalog_read(settings))
+                report.notes.append(_catalog_read(settings, chosen))
             if over:
                 top = quarantined["reason"].value_counts() if quarantined is not None else pd.Series(dtype=int)
                 mostly = f"; mostly: {top.index[0]} ({int(top.iloc[0])} cells)" if len(top) else ""
@@ -233,10 +233,15 @@ PARTIAL_SUFFIX = ".unvollstaendig"
 """A quarantine report is written under this suffix and renamed once its import has committed."""
 
 
-def _catalog_read(settings: Settings) -> str:
-    """The note beside unknown indicators: which catalog files were read, and where a county's own are listed (a
-    command run without its configuration reads the shipped catalog alone)."""
-    files = ", ".join(Path(f).name for f in settings.catalog.files()) or "none"
+def _catalog_read(settings: Settings, chosen: str) -> str:
+    """The note beside unknown indicators: which catalog files were read — the configured ones and those of the
+    external formats the import reads beside them (all of them for a register of measures) —, and where a county's
+    own are listed (a command run without its configuration reads the shipped catalog alone)."""
+    extra = list(FORMAT_CATALOGS.values()) if chosen == "measures" else \
+        [FORMAT_CATALOGS[chosen]] if chosen in FORMAT_CATALOGS else []
+    read = list(settings.catalog.files())
+    read += [p for p in extra if not any(Path(p).resolve() == Path(f).resolve() for f in read)]
+    files = ", ".join(Path(f).name for f in read) or "none"
     return (f"indicators are looked up in the catalog files {files}; a county's own indicators are listed in its "
             "configuration (catalog.indicators; sozialradar --config FILE, or SOZIALRADAR_CONFIG)")
 
@@ -358,11 +363,18 @@ def _names_read(lookup: RegionLookup, report: ImportReport) -> None:
                                                                        else ""))
 
 
+def _matcher(catalog):
+    from ml.suggest import matcher_for     # the header matcher, for the names of unknown target indicators
+
+    return matcher_for(catalog)
+
+
 def _ingest_measures(table: RawTable, mapping: Mapping, store: Store, settings: Settings,
                      report: ImportReport) -> None:
     catalog = effective_catalog(settings, FORMAT_CATALOGS.values())
     lookup = RegionLookup(store.region_names())
-    accepted, quarantined = adapt_measures(table, mapping, store.region_ids(), indicator_lookup(catalog), lookup)
+    accepted, quarantined = adapt_measures(table, mapping, store.region_ids(), indicator_lookup(catalog), lookup,
+                                           _matcher(catalog))
     _names_read(lookup, report)
     q = _row_table(table, accepted, quarantined, report)
     measures = accepted.drop_duplicates("measure_id")

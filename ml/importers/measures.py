@@ -113,21 +113,36 @@ def indicator_lookup(catalog) -> dict[str, str]:
     return out
 
 
-def _unknown_indicator(names: list[str], lookup: dict[str, str]) -> str:
+def _unknown_indicator(names: list[str], lookup: dict[str, str], matcher=None) -> str:
     import difflib
 
     for name in names:
         if name.lower() not in lookup:
             # a name the text begins (the catalog's name with its source in brackets), else names holding every
             # word of it ('SGB II je 100 Einwohner' in 'Leistungsberechtigte nach SGB II je 100 Einwohner'), else
-            # the most alike
+            # the best of the header matcher ('Jugendarbeitslosenquote': the rates of all and of those under 25),
+            # else the most alike in spelling
             words = set(re.findall(r"\w+", name.lower()))
             close = sorted((k for k in lookup if k.startswith(name.lower())), key=len)[:3] or \
-                sorted((k for k in lookup if words and words <= set(re.findall(r"\w+", k))), key=len)[:3] or \
-                difflib.get_close_matches(name.lower(), list(lookup), n=1, cutoff=0.6)
-            hint = f"; closest: {', '.join(dict.fromkeys(lookup[c] for c in close))}" if close else ""
+                sorted((k for k in lookup if words and words <= set(re.findall(r"\w+", k))), key=len)[:3]
+            ids = [lookup[c] for c in close] or _matched(name, matcher) or \
+                [lookup[c] for c in difflib.get_close_matches(name.lower(), list(lookup), n=1, cutoff=0.6)]
+            hint = f"; closest: {', '.join(dict.fromkeys(ids))}" if ids else ""
             return f"unknown indicator '{name}' (not in the catalog: give its id or German name{hint})"
     return ""
+
+
+def _matched(name: str, matcher, floor: float = 0.35) -> list[str]:
+    """Up to three catalog indicators the header matcher (:class:`ml.suggest.Matcher`) scores highest for a name,
+    those scoring at least ``floor``."""
+    if matcher is None:
+        return []
+    from ml.suggest import words
+
+    parsed = words(name)
+    ranked = sorted(((matcher.score(parsed, c, None), c.indicator_id) for c in matcher.candidates),
+                    key=lambda t: -t[0])
+    return [iid for score, iid in ranked[:3] if score >= floor]
 
 
 _SAME = {"title": "Titel", "field": "Handlungsfeld", "start": "Beginn", "end": "Ende", "cost_per_year": "Kosten",
@@ -156,9 +171,10 @@ def _one_measure_per_id(frame: pd.DataFrame, regions: pd.Series, reason: np.ndar
 
 
 def adapt_measures(table: RawTable, mapping: Mapping, known_regions: frozenset[str],
-                   indicators_by_name: dict[str, str], lookup=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                   indicators_by_name: dict[str, str], lookup=None, matcher=None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Validate a register of measures (``indicators_by_name``: :func:`indicator_lookup`; ``lookup``: the store's
-    :class:`~ml.regions.RegionLookup`, for regions named rather than coded); returns (accepted
+    :class:`~ml.regions.RegionLookup`, for regions named rather than coded; ``matcher``: the catalog's
+    :class:`ml.suggest.Matcher`, which proposes indicators for a name the catalog lacks); returns (accepted
     rows, one per row of the file — the rows of a measure written per region carry all its regions, and the store
     takes one of them —, and quarantined rows)."""
     h = table.header
@@ -203,7 +219,7 @@ def adapt_measures(table: RawTable, mapping: Mapping, known_regions: frozenset[s
     for why in problem[problem != ""].unique():
         fail((problem == why).to_numpy(), why, "regions")
     fail(regions.map(len).eq(0).to_numpy(), "no region", "regions")
-    unknown = named.map(lambda xs: _unknown_indicator(xs, indicators_by_name))
+    unknown = named.map(lambda xs: _unknown_indicator(xs, indicators_by_name, matcher))
     for why in unknown[unknown != ""].unique():
         fail((unknown == why).to_numpy(), why, "indicators")
     fail(frame["direction"].isna().to_numpy(), "direction must be senken or steigern", "direction")

@@ -252,8 +252,10 @@ async function select(regionId) {
   }
   if (profile.status === "fulfilled" && state.has.status) {
     const p = profile.value;
+    // beside the class, what the page says too: an index of fewer indicators than configured, or why there is none
     facts.append(el("dt", { text: "Statusklasse" }), el("dd", { text: p.status_label ?
-      `${p.status_label} (Index ${fmt(p.status_index, 2)})` : "nicht berechnet (gesperrte Werte)" }));
+      `${p.status_label} (Index ${fmt(p.status_index, 2)})` : (p.status_note || "nicht berechnet") },
+      p.status_label && p.status_note ? el("span", { class: "muted small block", text: p.status_note }) : ""));
     facts.append(el("dt", { text: "Dynamik" }), el("dd", { text: p.dynamics_label || "–" }));
   }
   if (region && region.type !== null && region.type !== undefined) {

@@ -172,16 +172,17 @@ def test_an_imported_count_no_profile_can_show_is_named_with_the_part_it_lacks(s
 
 
 def test_an_index_from_fewer_indicators_than_configured_is_named(sample_inputs):
-    """One status indicator without values in the latest years: the index of those years is built from the
-    others, and the notes say which years and which indicator."""
+    """One status indicator without values in an earlier year and the latest years: the index of those years is
+    built from the others, and the notes say which years (as a reader counts them, not one span over the gap)
+    and which indicator."""
     settings, catalog, obs, regions = sample_inputs
     first = settings.features.index.status_indicators[0]
     basis = [first] + [x for x in (catalog[first].numerator,) if x]   # a share is derived from its count too
-    gone = obs["indicator_id"].isin(basis) & obs["period"].isin(["2024", "2025"])
+    gone = obs["indicator_id"].isin(basis) & obs["period"].isin(["2019", "2024", "2025"])
     result = run_pipeline(obs[~gone], regions, catalog, settings)
     n = len(settings.features.index.status_indicators)
     notes = [x for x in result.notes if x.startswith("status index of")]
-    assert notes == [f"status index of 2024–2025 (2 periods) built from {n - 1} of {n} configured indicators: "
+    assert notes == [f"status index of 2019, 2024, 2025 (3 periods) built from {n - 1} of {n} configured indicators: "
                      f"{first} had no values there"]
     assert result.profiles.loc[result.profiles["period"] == "2025", "status_index"].notna().any()
 

@@ -57,13 +57,16 @@ def test_rows_checked_and_history_kept(tmp_path, store, settings):
         "status must be one of vorgeschlagen, beschlossen, umgesetzt, abgelehnt",
         "unknown region 'C' (import the regions first)",
         "unknown indicator 'gibtsnicht' (not in the catalog: give its id or German name)",
-        "unknown indicator 'hze_dichtte' (not in the catalog: give its id or German name; closest: hze_dichte)",
+        "unknown indicator 'hze_dichtte' (not in the catalog: give its id or German name; closest: hze_dichte, "
+        "hze_faelle)",
         "unknown indicator 'Hilfen zur Erziehung' (not in the catalog: give its id or German name; closest: hze_faelle, "
         "hze_dichte)",
         "ends before it starts", "direction must be senken or steigern", "cost is not a number"}
-    # unknown indicators: the report names the catalog files read, and where a county's own would be listed
-    assert ("indicators are looked up in the catalog files indicators.csv; a county's own indicators are listed in "
-            "its configuration (catalog.indicators; sozialradar --config FILE, or SOZIALRADAR_CONFIG)") in rep.notes
+    # unknown indicators: the report names the catalog files read (a register's targets may be indicators of the
+    # external formats too), and where a county's own would be listed
+    assert ("indicators are looked up in the catalog files indicators.csv, berlin_mss.csv, inkar.csv; a county's "
+            "own indicators are listed in its configuration (catalog.indicators; sozialradar --config FILE, or "
+            "SOZIALRADAR_CONFIG)") in rep.notes
     # the council decides: M2 is carried out now; the old row stays in the history
     again = ingest_file(write(tmp_path / "m2.csv", HEADER + rows[0] + "\n" + rows[1].replace("beschlossen", "umgesetzt")
                               + "\n"), store, settings)
@@ -132,6 +135,26 @@ def test_an_unknown_indicator_is_answered_with_the_names_holding_its_words(catal
     said = _unknown_indicator(["SGB II je 100 Einwohner"], lookup)   # the catalog: SGB-II-Quote (… je 100 Einwohner …)
     assert said.startswith("unknown indicator 'SGB II je 100 Einwohner'") and "closest: sgb2_quote" in said
     assert _unknown_indicator(["sgb2_quote", "Hilfen zur Erziehung je 1.000 Minderjährige"], lookup) == ""
+
+
+def test_an_unknown_indicator_is_answered_with_what_the_header_matcher_finds():
+    """A planner writes 'Jugendarbeitslosenquote'; the catalogs name it 'Arbeitslosenquote unter 25 (INKAR …)'. The
+    answer offers it among the matcher's best, where the spelling alone offered only the rate of all ages."""
+    from ml.catalog import serving_catalog
+    from ml.config import Settings
+    from ml.importers.measures import _unknown_indicator, indicator_lookup
+    from ml.suggest import matcher_for
+
+    catalog = serving_catalog(Settings())
+    lookup = indicator_lookup(catalog)
+    assert _unknown_indicator(["Jugendarbeitslosenquote"], lookup) == (
+        "unknown indicator 'Jugendarbeitslosenquote' (not in the catalog: give its id or German name; closest: "
+        "arbeitslosenquote)")
+    said = _unknown_indicator(["Jugendarbeitslosenquote"], lookup, matcher_for(catalog))
+    closest = said.split("closest: ")[1].rstrip(")").split(", ")
+    assert "inkar_youth_unemployment_rate" in closest and len(closest) <= 3
+    # a word no indicator has: no guess
+    assert "closest" not in _unknown_indicator(["gibtsnicht"], lookup, matcher_for(catalog))
 
 
 @hsettings(max_examples=100, deadline=None)

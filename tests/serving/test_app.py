@@ -55,6 +55,15 @@ def test_profile_hides_suppressed_values(client, demo_settings):
     assert set(body["dimensions"]) >= {"intervention", "arbeit", "bildung"}
     full = client.get("/profile", params={"region_id": "14599020"}).json()
     assert full["period"] == "2025" and full["status_label"] in ("hoch", "mittel", "niedrig", "sehr niedrig")
+    # the index rests on every configured indicator: named, and no note
+    assert full["status_indicators"] == list(demo_settings.features.index.status_indicators)
+    assert full["status_note"] is None
+    # a small Gemeinde has none, and the answer gives the region's own reason, as its page does
+    tiny = sorted(json.loads((SAMPLE_DIR / "ground_truth.json").read_text())["small_gemeinden"])[0]
+    none = client.get("/profile", params={"region_id": tiny}).json()
+    least = demo_settings.privacy.min_population
+    assert none["status_label"] is None
+    assert none["status_note"] == f"nicht berechnet: weniger als {least} Einwohner, die Werte des Gebiets sind gesperrt"
 
 
 def test_classify_typology_forecast(client):

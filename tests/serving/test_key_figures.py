@@ -1,10 +1,11 @@
-"""The data notes of a region page on indicators without a value in the page's year."""
+"""The data notes of a region page on indicators without a value in the page's year, and on a status index built
+from fewer indicators than configured."""
 
 import pandas as pd
 
 from ml.catalog import load_catalog
 from ml.config import CatalogConfig
-from serving.key_figures import earlier_only
+from serving.key_figures import earlier_only, thin_index_note
 
 CATALOG = load_catalog(CatalogConfig().dimensions, CatalogConfig().indicators)
 
@@ -36,3 +37,16 @@ def test_values_of_other_years_are_named_with_their_year_or_as_a_gap():
     withheld = pd.concat([values, frame([("1", "anteil_65plus", "2024", float("nan"))]).assign(flag="suppressed")])
     names = earlier_only(withheld, CATALOG, "1", "2024")[0]["names"]
     assert f"{CATALOG['anteil_65plus'].name} (2022)" not in names and len(names) == 2
+
+
+def test_an_index_from_fewer_indicators_than_configured_says_which():
+    """INKAR's 2022 has the share of long-term unemployed but not the unemployment rate: the index of that year
+    rests on one of the configured indicators, and the note names it and the missing ones; an index of every
+    configured indicator, or none at all, needs no note."""
+    configured = ["arbeitslosenquote", "sgb2_quote", "hze_dichte"]
+    row = pd.Series({"status_indicators": "sgb2_quote", "status_label": "mittel"})
+    note = thin_index_note(row, configured, CATALOG, "2022")
+    assert note == (f"gebildet aus 1 von 3 vorgesehenen Indikatoren: {CATALOG['sgb2_quote'].name}; ohne Werte für "
+                    f"2022: {CATALOG['arbeitslosenquote'].name}, {CATALOG['hze_dichte'].name}")
+    assert thin_index_note(pd.Series({"status_indicators": ",".join(configured)}), configured, CATALOG, "2022") is None
+    assert thin_index_note(pd.Series({"status_indicators": None}), configured, CATALOG, "2022") is None
