@@ -22,10 +22,10 @@ from ml.config import Settings
 from ml.tracking import fingerprint, flat_params, git_commit, job_run, log_figure, register
 from models.early_warning import (
     MODEL_LABELS, RULES, WARNING_LEVELS, BacktestConfig, EarlyWarningError, EarlyWarningModel,
-    backtest, choose_champion, evaluate, explain, fit_final, lead_times, level_record, make_transitions, planted_goal,
-    out_of_time, ranking, reliability, served_over_time,
+    backtest, choose_champion, evaluate, explain, fit_final, lead_times, level_record, make_transitions,
+    missing_inputs, planted_goal, out_of_time, ranking, reliability, served_over_time,
 )
-from models.explanations import by_dimension, feature_label, group_name, years_ahead
+from models.explanations import by_dimension, feature_label, group_name, missing_inputs_note, years_ahead
 from models.packaging import MODEL_CODE, save_early_warning
 from models.warning_candidates import INDEX_COLUMNS
 
@@ -156,6 +156,8 @@ def train_early_warning(profiles: pd.DataFrame, model_matrix: pd.DataFrame, valu
         chosen = choose_champion(metrics)
         served = served_over_time(bts, h)
         model = fit_final(T, chosen, bcfg, metrics, cfg.background_size, served)
+        if gaps := missing_inputs_note(missing_inputs(model, T, values, catalog), catalog):
+            model.note = f"{model.note} {gaps}"
         say(f"{years_ahead(h)} voraus: {MODEL_LABELS[chosen]} gewählt; Erklärungen für {len(T.X)} Gebiete und "
             "Perioden")
         warnings, shap = explain(model, T.X, values, catalog, settings.features.dynamics_periods, step)

@@ -754,6 +754,36 @@ def fit_final(T: Transitions, chosen: str, cfg: BacktestConfig, metrics: dict[st
                              note=champion_note(chosen, metrics, T.horizon, served), metrics=metrics)
 
 
+def missing_inputs(model: EarlyWarningModel, T: Transitions, values: pd.DataFrame, catalog,
+                   scored_share: float = 0.5, learned_share: float = 0.2) -> dict[str, list[str]]:
+    """Inputs the model mostly had when it learned but that most regions lack in a period it scores without any
+    known outcome (the latest editions): per such period, the indicator features (level or change) whose indicator
+    has no value in at least ``scored_share`` of its rows while it lacked one in at most ``learned_share`` of the
+    known transitions (INKAR 2022: the unemployment rate, missing only in 1995–1997). The inputs fill such a gap
+    (from similar regions, else with the average), so the model scores regardless; what it does there was never
+    checked on unseen years, and the note says so.
+    ``values``: the feature values (region_id, indicator_id, period, value; a withheld value counts as one)."""
+    features = {f: ind for f in model.features if f in T.X.columns and (ind := _indicator_of(f, catalog))}
+    known = T.known.to_numpy()
+    if not features or not known.any():
+        return {}
+    v = values[values["indicator_id"].isin(set(features.values()))]
+    v = v[v["value"].notna() | (v["flag"] == "suppressed")] if "flag" in v.columns else v[v["value"].notna()]
+    have = set(zip(v["region_id"].astype(str), v["indicator_id"], v["period"].astype(str)))
+    regions = T.X.index.get_level_values("region_id").astype(str)
+    periods = T.X.index.get_level_values("period").astype(str)
+    lacking = pd.DataFrame({f: [(r, ind, p) not in have for r, p in zip(regions, periods)]
+                            for f, ind in features.items()}, index=T.X.index)
+    learned = lacking[known].mean()
+    usual = learned.index[learned <= learned_share]
+    out = {}
+    for period in sorted(set(periods[~known]) - set(periods[known])):
+        gone = lacking.loc[periods == period, usual].mean()
+        if hit := list(gone.index[gone >= scored_share]):
+            out[period] = hit
+    return out
+
+
 def _needed(chosen: str, candidates: list[str]) -> list[str]:
     if chosen == "average":
         return [k for k in candidates if k not in RULES]
@@ -837,7 +867,8 @@ def explain(model: EarlyWarningModel, X: pd.DataFrame, values: pd.DataFrame, cat
     A region in the worst class under the class outcome gets probability 0, level "keine" and a sentence that
     says why, without drivers. A suppressed value is never written in a sentence.
     """
-    from models.explanations import by_dimension, driver_sentence, feature_dimension, feature_label, top_drivers
+    from models.explanations import (UNGRADED, by_dimension, driver_sentence, feature_dimension, feature_label,
+                                     top_drivers)
 
     p = model.probability(X)
     levels = model.levels.of(p)
@@ -870,7 +901,8 @@ def explain(model: EarlyWarningModel, X: pd.DataFrame, values: pd.DataFrame, cat
         listed = [{"feature": f, "label": feature_label(f, catalog), "dimension": feature_dimension(f, catalog),
                    "contribution": float(v)} for f, v in drivers.items()]
         rows.append({**row, "base": float(base.loc[(region, period)]),
-                     "sentence": driver_sentence(drivers, info, catalog, str(levels[i])),
+                     "sentence": driver_sentence(drivers, info, catalog,
+                                                 str(levels[i]) if model.levels.available else UNGRADED),
                      "drivers": json.dumps(listed, ensure_ascii=False),
                      **{column(DIM, d): float(dims.at[(region, period), d]) for d in dims.columns}})
     frame = pd.DataFrame(rows)

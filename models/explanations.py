@@ -156,6 +156,20 @@ def feature_label(feature: str, catalog) -> str:
     return feature
 
 
+def missing_inputs_note(gaps: dict[str, list[str]], catalog, shown: int = 4) -> str:
+    """The German note on indicators a period lacks that the model learned with (:func:`models.early_warning.
+    missing_inputs`: features by period), each indicator named once; empty where there are none."""
+    parts = []
+    for period, features in sorted(gaps.items()):
+        names = list(dict.fromkeys(feature_label(f, catalog).removesuffix(" (Veränderung)") for f in features))
+        more = f" und {len(names) - shown} weitere" if len(names) > shown else ""
+        parts.append(f"Für {period} fehlen den meisten Gebieten Werte, die das Modell beim Lernen meist hatte: "
+                     f"{', '.join(names[:shown])}{more}; an ihrer Stelle rechnet es mit ergänzten Werten (aus "
+                     "ähnlichen Gebieten, sonst dem Durchschnitt). Wie gut das trägt, ließ sich an keinem ungesehenen "
+                     f"Jahr prüfen: die Wahrscheinlichkeiten für {period} sind mit Vorsicht zu lesen.")
+    return " ".join(parts)
+
+
 def top_drivers(phi: pd.Series, n: int = 3) -> pd.Series:
     """The n features that raise the score most (positive SHAP values first, then the largest |φ|)."""
     positive = phi[phi > 0].sort_values(ascending=False)
@@ -165,8 +179,13 @@ def top_drivers(phi: pd.Series, n: int = 3) -> pd.Series:
     return pd.concat([positive, rest.reindex(rest.abs().sort_values(ascending=False).index).head(n - len(positive))])
 
 
+UNGRADED = "nicht verfügbar"
+"""The ``level`` of :func:`driver_sentence` where no warning level of the horizon is reachable."""
+
+
 def driver_sentence(drivers: pd.Series, facts: dict[str, dict], catalog, level: str) -> str:
-    """A German sentence naming the drivers with value, change and contribution.
+    """A German sentence naming the drivers with value, change and contribution (``level``: the region's warning
+    level, or :data:`UNGRADED` where the horizon has none).
 
     ``facts[feature]``: ``value``, ``change`` (over the dynamics periods), ``unit``, ``suppressed`` (bool); a
     suppressed value is never written, only that it is withheld.
@@ -186,7 +205,9 @@ def driver_sentence(drivers: pd.Series, facts: dict[str, dict], catalog, level: 
                 bits.append(f"{de(f['change'], sign=True)} gegenüber {f.get('since', 'dem Vergleichsjahr')}")
             detail = ", ".join(bits) if bits else "ohne Wert"
         parts.append(f"{label} ({detail}; Beitrag {de(contribution, 2, sign=True)})")
+    # no level reachable for this horizon: 'Stufe keine' would read as "below every threshold"
+    said = "Keine Stufe verfügbar" if level == UNGRADED else f"Stufe {level}"
     if not parts:
-        return f"Stufe {level}: keine Treiber bestimmbar."
-    head = "Stärkste Treiber" if level != "keine" else "Größte Beiträge"
-    return f"Stufe {level}. {head}: " + "; ".join(parts) + "."
+        return f"{said}: keine Treiber bestimmbar."
+    head = "Stärkste Treiber" if level not in ("keine", UNGRADED) else "Größte Beiträge"
+    return f"{said}. {head}: " + "; ".join(parts) + "."

@@ -12,7 +12,8 @@ from models.warning_candidates import CANDIDATES, Average, BoundaryRule, EarlyWa
 from models.early_warning import (
     RULES, BacktestConfig, EarlyWarningModel, Levels, Platt, as_of, auc_ap, background_sample, backtest,
     choose_champion, choose_levels, evaluate, expected_calibration_error, explain, fit_candidates, fit_final,
-    lead_times, level_record, make_transitions, out_of_time, precision_at_k, served_over_time, vet_levels, wilson,
+    lead_times, level_record, make_transitions, missing_inputs, out_of_time, precision_at_k, served_over_time,
+    vet_levels, wilson,
 )
 from models.packaging import load_early_warning, save_early_warning
 
@@ -483,6 +484,43 @@ def test_biennial_editions_and_explanations():
     assert set(CANDIDATES) == {"boundary", "dynamics", "index_forecast", "gmlvq", "gbt"}
     assert isinstance(model.levels, Levels) and isinstance(model, EarlyWarningModel)
     assert len(background_sample(T.X, 10)) == 10
+
+
+def test_an_indicator_the_latest_period_lacks_but_the_model_learned_with_is_named():
+    """x has values in every year but the last, which has no outcome yet (its inputs fill the gap with the
+    average); y lacks them in a third of the years, so the model never learned to rely on it; z lacks them in one
+    earlier year only. The note names x for the last year, once, and nothing else."""
+    from types import SimpleNamespace
+
+    from models.explanations import missing_inputs_note
+
+    inp = _inputs()
+    T = make_transitions(inp, 1)
+    metrics = {k: {"average_precision": 0.3, "roc_auc": 0.8} for k in ("boundary", "dynamics", "gbt")}
+    model = fit_final(T, "gbt", _cfg(), metrics)
+    assert {"m_x", "dz_x", "m_y"} <= set(model.features)
+    regions = sorted(inp["region_id"].unique()) if "region_id" in inp.columns else sorted(
+        inp.index.get_level_values("region_id").unique())
+    rows = [(r, i, str(y), 1.0, "ok") for r in regions for y in range(2008, 2021) for i in ("x", "y")
+            if not (i == "x" and y == 2020) and not (i == "y" and y % 3 == 0)]
+    rows[0] = (rows[0][0], rows[0][1], rows[0][2], None, "suppressed")       # withheld: a value all the same
+    values = pd.DataFrame(rows, columns=["region_id", "indicator_id", "period", "value", "flag"])
+
+    class Cat(dict):
+        dimensions = {}
+
+    catalog = Cat(x=SimpleNamespace(name="Merkmal x", unit="%", dimension="arbeit"),
+                  y=SimpleNamespace(name="Merkmal y", unit="%", dimension="arbeit"))
+    gaps = missing_inputs(model, T, values, catalog)
+    assert list(gaps) == ["2020"] and set(gaps["2020"]) == {"m_x", "dz_x"} & set(model.features)
+    note = missing_inputs_note(gaps, catalog)
+    assert note.startswith("Für 2020 fehlen den meisten Gebieten Werte, die das Modell beim Lernen meist hatte: "
+                           "Merkmal x; ") and note.count("Merkmal x") == 1 and "Merkmal y" not in note
+    assert "mit Vorsicht zu lesen" in note
+    # every value there: nothing to say
+    complete = pd.DataFrame([(r, i, str(y), 1.0, "ok") for r in regions for y in range(2008, 2021) for i in "xy"],
+                            columns=["region_id", "indicator_id", "period", "value", "flag"])
+    assert missing_inputs(model, T, complete, catalog) == {} and missing_inputs_note({}, catalog) == ""
 
 
 def test_the_champions_sentence_says_when_its_lead_lies_within_the_backtests_spread():

@@ -11,8 +11,8 @@ from hypothesis import given, settings as hsettings, strategies as st
 from sklearn.ensemble import HistGradientBoostingClassifier
 
 from models.explanations import (
-    INDEX_GROUP, by_dimension, driver_sentence, feature_dimension, gmlvq_score_shap, quadratic_shap, top_drivers,
-    tree_shap,
+    INDEX_GROUP, UNGRADED, by_dimension, driver_sentence, feature_dimension, gmlvq_score_shap, quadratic_shap,
+    top_drivers, tree_shap,
 )
 
 
@@ -94,6 +94,10 @@ def test_dimensions_and_sentences(catalog):
     assert "12,3 %" in text and "+1,5 gegenüber 2021" in text and "Beitrag +0,50" in text
     assert "Wert gesperrt" in text and "2,0" not in text          # the suppressed value is not written
     assert "Statusindex" in text
+    # below every threshold, and a horizon without any reachable level: told apart
+    assert driver_sentence(drivers, facts, catalog, "keine").startswith("Stufe keine. Größte Beiträge: SGB-II-Quote")
+    ungraded = driver_sentence(drivers, facts, catalog, UNGRADED)
+    assert ungraded.startswith("Keine Stufe verfügbar. Größte Beiträge: SGB-II-Quote") and "Stufe keine" not in ungraded
 
 
 def test_a_refused_training_is_told_in_counts_a_planner_can_check():
