@@ -16,7 +16,7 @@ the same code; the global model (``models.forecast_global``) adds rows of the sa
   larger standard error of the differences over regions and over origins.
 * Intervals are split-conformal on the backtest residuals of the champion: per indicator and horizon, the
   scaled signed errors z = (y − ŷ)/s give the lower and upper quantiles (with the (n + 1) finite-sample
-  correction), and the final interval is ŷ + s·q. Horizons with fewer than 20 residuals borrow from all
+  correction; widened to hold ŷ itself where the errors all point one way), and the final interval is ŷ + s·q. Horizons with fewer than 20 residuals borrow from all
   horizons, rescaled by √h. The backtest coverage of these intervals is measured cross-fitted (quantiles
   from one half of the regions checked on the other half) and out of time (:func:`holdout_coverage`: fitted
   on the earlier origins, checked on the latest); the latter decides ``interval_reliable``.
@@ -318,7 +318,9 @@ def conformal_table(backtest: pd.DataFrame, levels=(0.8, 0.95), fallback: pd.Ser
                 else:
                     lo, hi = _conformal_quantiles(pooled, lv)
                     lo, hi = lo * math.sqrt(h), hi * math.sqrt(h)
-                row[f"q_lo{name}"], row[f"q_hi{name}"] = lo, hi
+                # the interval holds its own forecast: where the backtest's errors all point one way (a shock
+                # common to the calibration years), the signed quantiles alone would put it beside the forecast
+                row[f"q_lo{name}"], row[f"q_hi{name}"] = min(lo, 0.0), max(hi, 0.0)
             rows.append(row)
     return pd.DataFrame(rows)
 

@@ -217,6 +217,20 @@ def test_conformal_table_pools_sparse_horizons():
     assert h2 == pytest.approx(h1 * math.sqrt(2))
 
 
+def test_an_interval_holds_its_own_forecast():
+    """Backtest errors that all point up (the forecasts were too low in every calibration year): the signed
+    quantiles lie above zero, and the interval reaches down to the forecast instead of lying beside it; errors of
+    both signs keep their quantiles."""
+    rows = _rows({"naive": 1.0}, n_regions=30)
+    backtest = rows[rows["part"] == "backtest"]
+    up = backtest.assign(y=backtest["yhat"] + backtest["scale"] * np.linspace(1.0, 3.0, len(backtest)))
+    table = conformal_table(up)
+    assert (table["q_lo80"] == 0.0).all() and (table["q_lo95"] <= 0.0).all() and (table["q_hi80"] > 1.0).all()
+    mixed = backtest.assign(y=backtest["yhat"] + backtest["scale"] * np.linspace(-3.0, 3.0, len(backtest)))
+    both = conformal_table(mixed)
+    assert (both["q_lo80"] < 0).all() and (both["q_hi80"] > 0).all()
+
+
 def test_spec_for_uses_kind_and_frequency(catalog):
     cfg = ForecastConfig()
     share = spec_for(catalog["sgb2_quote"], cfg)
