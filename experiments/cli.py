@@ -239,7 +239,7 @@ def _run_features(settings: Settings, engine: str | None, crosswalk: Path | None
     echo(f"engine {result.engine}: {p['region_id'].nunique()} regions × {p['period'].nunique()} periods in "
          f"{result.seconds:.1f} s; written to the store (feature_values, profiles, model_matrix) and {out}/")
     if inputs is not None:
-        from features.warning_inputs import ID_COLUMNS
+        from features.warning_inputs import ID_COLUMNS, basis_breaks
 
         echo(f"early-warning inputs: {len(inputs):,} region-periods × {inputs.shape[1] - len(ID_COLUMNS)} "
              f"features, edition step {inputs.attrs['edition_step']} years (store table warning_inputs)")
@@ -249,6 +249,9 @@ def _run_features(settings: Settings, engine: str | None, crosswalk: Path | None
                  "edition?); the early warning learns from no transition into or out of "
                  f"{'it' if len(copies) == 1 else 'them'}, and no change is measured from "
                  f"{'it' if len(copies) == 1 else 'them'}")
+        if breaks := basis_breaks(inputs):
+            echo(f"  the status index is built from other indicators across {', '.join(breaks)}: the early warning "
+                 "learns from no transition across them, and no change of the index is measured across them")
     checks = result.lebenslagen_checks
     if checks is not None and len(checks):
         echo(lebenslagen_summary(checks, settings.lebenslagen.perturbation))

@@ -9,6 +9,10 @@ Columns (all known at t, nothing from later periods):
 * ``repeats``: the period's status index repeats the edition before it in every region (a copied edition, as
   Berlin's open MSS files of 2017 and 2019 are); its changes are none, so the early warning learns nothing
   from transitions into or out of it, and no change is measured from it (unknown: 0 in the change columns);
+* ``index_basis``: the indicators the period's status index is built from (comma-separated, as the profiles'
+  ``status_indicators``; empty where the profiles do not say). A class change between two periods whose indices
+  share too few of their indicators (INKAR 2021 → 2022: three indicators, then one) is no comparable transition;
+  the early warning neither learns nor backtests it (:func:`comparable_bases`);
 * ``dynamics_index`` (0 where unknown);
 * ``boundary_distance``: how far the status index lies below the upper boundary of its class (the next worse
   class starts there); 0 in the worst class, which cannot get worse;
@@ -29,12 +33,39 @@ import pandas as pd
 
 from ml.columns import DZ, MODEL, column
 
-ID_COLUMNS = ["region_id", "period", "year", "status_class", "worst_class", "repeats"]
+ID_COLUMNS = ["region_id", "period", "year", "status_class", "worst_class", "repeats", "index_basis"]
 """Columns of the inputs that describe a row; every other column is a model feature."""
+
+SHARED_BASIS = 2 / 3
+"""Two periods' status indices are comparable where they share at least this share of all the indicators either is
+built from (Jaccard): S1–S4 against S1, S3, S4 (Berlin's MSS 2015 and 2017: 3/4) are; three indicators against one
+(INKAR 2021 and 2022: 1/3) and one against two (1/2) are not."""
+
+
+def comparable_bases(a, b, shared: float = SHARED_BASIS) -> np.ndarray:
+    """Per pair of ``index_basis`` texts: True where the two indices share at least ``shared`` of their indicators,
+    or where either basis is unknown (empty)."""
+    out = []
+    for x, y in zip(a, b):
+        sx = {i for i in str(x if isinstance(x, str) else "").split(",") if i}
+        sy = {i for i in str(y if isinstance(y, str) else "").split(",") if i}
+        out.append(not sx or not sy or len(sx & sy) >= shared * len(sx | sy) - 1e-9)
+    return np.asarray(out, bool)
 
 
 class WarningInputError(ValueError):
     """Profiles that do not allow early-warning inputs."""
+
+
+def basis_breaks(inputs: pd.DataFrame) -> list[str]:
+    """The consecutive periods ('2021 → 2022') across which the status index is built from indicators too
+    different to compare (:func:`comparable_bases`), from the inputs' ``index_basis``."""
+    if "index_basis" not in inputs.columns:
+        return []
+    basis = inputs.assign(period=inputs["period"].astype(str)).groupby("period")["index_basis"].first().sort_index()
+    periods = list(basis.index)
+    ok = comparable_bases(basis.iloc[:-1].tolist(), basis.iloc[1:].tolist())
+    return [f"{a} → {b}" for a, b, fine in zip(periods, periods[1:], ok) if not fine]
 
 
 def edition_step(profiles: pd.DataFrame) -> int:
@@ -73,22 +104,27 @@ def repeated_periods(frame: pd.DataFrame, step: int) -> list[str]:
     return sorted(found)
 
 
+def _earlier(frame: pd.DataFrame, step: int, editions: int) -> np.ndarray:
+    """The status index ``editions`` editions earlier, NaN where unknown or built from too different indicators
+    (:func:`comparable_bases`)."""
+    earlier = frame.set_index(["region_id", "year"])
+    key = pd.MultiIndex.from_arrays([frame["region_id"], frame["year"] - editions * step])
+    value = earlier["status_index"].reindex(key).to_numpy(float)
+    if "index_basis" in frame.columns and editions:
+        ok = comparable_bases(frame["index_basis"], earlier["index_basis"].reindex(key).to_numpy(object))
+        value = np.where(ok, value, np.nan)
+    return value
+
+
 def _changes(frame: pd.DataFrame, step: int, editions: int) -> pd.Series:
     """Change of the status index since ``editions`` editions earlier (NaN where that period is unknown)."""
-    earlier = frame.set_index(["region_id", "year"])["status_index"]
-    key = pd.MultiIndex.from_arrays([frame["region_id"], frame["year"] - editions * step])
-    return pd.Series(frame["status_index"].to_numpy() - earlier.reindex(key).to_numpy(), index=frame.index)
+    return pd.Series(frame["status_index"].to_numpy() - _earlier(frame, step, editions), index=frame.index)
 
 
 def _trend(frame: pd.DataFrame, step: int, window: int = 3) -> pd.Series:
     """Per region and period: the least-squares slope (per year) of the status index over the last ``window``
     editions up to t, from at least two known values."""
-    idx = frame.set_index(["region_id", "year"])["status_index"]
-    lags = []
-    for k in range(window):
-        key = pd.MultiIndex.from_arrays([frame["region_id"], frame["year"] - k * step])
-        lags.append(idx.reindex(key).to_numpy())
-    y = np.column_stack(lags)                             # column k: value k editions back
+    y = np.column_stack([_earlier(frame, step, k) for k in range(window)])   # column k: value k editions back
     x = -np.arange(window, dtype=float) * step
     ok = np.isfinite(y)
     n = ok.sum(axis=1)
@@ -141,8 +177,10 @@ def build_warning_inputs(profiles: pd.DataFrame, model_matrix: pd.DataFrame, ind
     for k, b in enumerate(bounds, start=1):
         out[f"boundary_{k}"] = index - b
     out["repeats"] = repeats
+    out["index_basis"] = (p["status_indicators"].fillna("").astype(str).to_numpy() if "status_indicators" in p.columns
+                          else "")
     # no change is measured from or to a repeated edition (its values are an earlier one's): unknown there
-    real = p.assign(status_index=p["status_index"].where(~repeats))
+    real = p.assign(status_index=p["status_index"].where(~repeats), index_basis=out["index_basis"].to_numpy())
     out["status_change_1"] = _changes(real, step, 1).fillna(0.0).to_numpy()
     out["status_change_2"] = _changes(real, step, 2).fillna(0.0).to_numpy()
     out["status_trend"] = _trend(real, step).fillna(0.0).to_numpy()

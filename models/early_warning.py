@@ -45,7 +45,7 @@ import pandas as pd
 from scipy.special import expit
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 
-from features.warning_inputs import ID_COLUMNS
+from features.warning_inputs import ID_COLUMNS, comparable_bases
 from ml.columns import DIM, DZ, MODEL, column, id_of
 from ml.formatting import de, percent
 from models.explanations import years_ahead
@@ -109,6 +109,10 @@ def make_transitions(inputs: pd.DataFrame, horizon: int, outcome: str = "class",
     repeats = later["repeats"].astype(bool) if "repeats" in later.columns else None
     copied = np.zeros(len(frame), bool) if repeats is None else (
         repeats.to_numpy() | repeats.reindex(key, fill_value=False).to_numpy(bool))
+    # nor does a change of what the index is built from (INKAR 2022: one of three indicators): its class change
+    # would be the definition's, not the region's
+    if "index_basis" in later.columns:
+        copied |= ~comparable_bases(frame["index_basis"], later["index_basis"].reindex(key).to_numpy(object))
     y = np.where(np.isfinite(idx_later) & at_risk & ~copied, worse.astype(float), np.nan)
     change = np.where(copied, np.nan, change)
     index = pd.MultiIndex.from_arrays([frame["region_id"], frame["period"].astype(str)], names=["region_id", "period"])
@@ -756,8 +760,8 @@ def fit_final(T: Transitions, chosen: str, cfg: BacktestConfig, metrics: dict[st
 
 def missing_inputs(model: EarlyWarningModel, T: Transitions, values: pd.DataFrame, catalog,
                    scored_share: float = 0.5, learned_share: float = 0.2) -> dict[str, list[str]]:
-    """Inputs the model mostly had when it learned but that most regions lack in a period it scores without any
-    known outcome (the latest editions): per such period, the indicator features (level or change) whose indicator
+    """Inputs the model mostly had when it learned but that most regions lack in a period it scores after the last
+    one with a known outcome (the latest editions, which the page shows): per such period, the indicator features (level or change) whose indicator
     has no value in at least ``scored_share`` of its rows while it lacked one in at most ``learned_share`` of the
     known transitions (INKAR 2022: the unemployment rate, missing only in 1995–1997). The inputs fill such a gap
     (from similar regions, else with the average), so the model scores regardless; what it does there was never
@@ -777,7 +781,8 @@ def missing_inputs(model: EarlyWarningModel, T: Transitions, values: pd.DataFram
     learned = lacking[known].mean()
     usual = learned.index[learned <= learned_share]
     out = {}
-    for period in sorted(set(periods[~known]) - set(periods[known])):
+    last = max(periods[known])
+    for period in sorted(p for p in set(periods[~known]) if p > last):
         gone = lacking.loc[periods == period, usual].mean()
         if hit := list(gone.index[gone >= scored_share]):
             out[period] = hit

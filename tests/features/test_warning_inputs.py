@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from features.warning_inputs import WarningInputError, build_warning_inputs, edition_step
+from features.warning_inputs import (WarningInputError, basis_breaks, build_warning_inputs, comparable_bases,
+                                    edition_step)
 
 THRESHOLDS = (-1.0, 1.0, 1.5)
 
@@ -104,3 +105,37 @@ def test_a_copied_edition_is_marked_and_no_change_is_measured_from_it():
     assert not build_warning_inputs(p, m, ["a"], THRESHOLDS)["repeats"].any()
     p, m = _profiles([(f"S{r:02d}", str(y), 0.0, 2, 0.0) for y in (2015, 2017) for r in range(12)])
     assert not build_warning_inputs(p, m, ["a"], THRESHOLDS)["repeats"].any()
+
+
+def test_an_index_built_from_other_indicators_starts_no_transition_and_no_change():
+    """INKAR's index: the share of long-term unemployed alone until 1997, with the unemployment rate from 1998,
+    with the low-income households from 2013, and in 2022, where the other two have no values, alone again. A
+    class change across 2021 → 2022 is the definition's: not a transition, not a change; two of three indicators
+    shared (2012 → 2013) are comparable, as Berlin's MSS of 2015 and 2017 (S1–S4, then S1, S3, S4) are."""
+    from models.early_warning import make_transitions
+
+    pairs = [("a,b,c,d", "a,c,d"), ("a,b,c", "b"), ("a,b", "a,b,c"), ("a", "a,b"), ("", "b"), ("a,b", None)]
+    assert comparable_bases(*zip(*pairs)).tolist() == [True, False, True, False, True, True]
+    basis = {1997: "b", 1998: "a,b", 2012: "a,b", 2013: "a,b,c", 2021: "a,b,c", 2022: "b"}
+    rng = np.random.default_rng(1)
+    rows = []
+    for r in range(12):
+        for y, b in basis.items():
+            v = rng.normal(0, 1)
+            rows.append((f"R{r:02d}", str(y), v, 1 + int(v > -1) + int(v >= 1) + int(v >= 1.5), 0.0, b))
+    p = pd.DataFrame(rows, columns=["region_id", "period", "status_index", "status_class", "dynamics_index",
+                                    "status_indicators"]).assign(dz_a=0.5)
+    p = p[p["period"].isin(["2012", "2013", "2021", "2022"])]      # two pairs of consecutive years, step 1
+    m = p[["region_id", "period"]].assign(m_a=1.0)
+    x = build_warning_inputs(p, m, ["a"], THRESHOLDS)
+    assert x.groupby("period")["index_basis"].first().to_dict() == {"2012": "a,b", "2013": "a,b,c", "2021": "a,b,c",
+                                                                   "2022": "b"}
+    assert basis_breaks(x) == ["2021 → 2022"]           # what the features command names
+    by = x.set_index(["region_id", "period"])
+    assert (by.xs("2022", level="period")["status_change_1"] == 0).all()     # unknown, not a change
+    assert (by.xs("2013", level="period")["status_change_1"] != 0).all()
+    t = make_transitions(x, horizon=1)
+    known = t.y.notna().groupby(level="period").sum().to_dict()
+    at_risk = t.at_risk.groupby(level="period").sum().to_dict()
+    assert known == {"2012": at_risk["2012"], "2013": 0, "2021": 0, "2022": 0}
+    assert t.change.xs("2021", level="period").isna().all()
