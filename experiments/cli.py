@@ -250,7 +250,8 @@ def _run_features(settings: Settings, engine: str | None, crosswalk: Path | None
                  f"{'it' if len(copies) == 1 else 'them'}, and no change is measured from "
                  f"{'it' if len(copies) == 1 else 'them'}")
         if breaks := basis_breaks(inputs):
-            echo(f"  the status index is built from other indicators across {', '.join(breaks)}: the early warning "
+            across = ", ".join(f"{a} → {b}" for a, b in breaks)
+            echo(f"  the status index is built from other indicators across {across}: the early warning "
                  "learns from no transition across them, and no change of the index is measured across them")
     checks = result.lebenslagen_checks
     if checks is not None and len(checks):

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from features.warning_inputs import build_warning_inputs, edition_step
+from features.warning_inputs import basis_breaks, build_warning_inputs, edition_step
 from ml.catalog import Catalog
 from ml.columns import MODEL, ids
 from ml.config import Settings
@@ -25,7 +25,8 @@ from models.early_warning import (
     backtest, choose_champion, evaluate, explain, fit_final, lead_times, level_record, make_transitions,
     missing_inputs, planted_goal, out_of_time, ranking, reliability, served_over_time,
 )
-from models.explanations import by_dimension, feature_label, group_name, missing_inputs_note, years_ahead
+from models.explanations import (basis_note, by_dimension, feature_label, group_name, missing_inputs_note,
+                                 years_ahead)
 from models.packaging import MODEL_CODE, save_early_warning
 from models.warning_candidates import INDEX_COLUMNS
 
@@ -156,8 +157,10 @@ def train_early_warning(profiles: pd.DataFrame, model_matrix: pd.DataFrame, valu
         chosen = choose_champion(metrics)
         served = served_over_time(bts, h)
         model = fit_final(T, chosen, bcfg, metrics, cfg.background_size, served)
-        if gaps := missing_inputs_note(missing_inputs(model, T, values, catalog), catalog):
-            model.note = f"{model.note} {gaps}"
+        last = max(T.X.index.get_level_values("period").astype(str)[T.known.to_numpy()])
+        for said in (basis_note([(a, b) for a, b in basis_breaks(inputs) if b > last]),
+                     missing_inputs_note(missing_inputs(model, T, values, catalog), catalog)):
+            model.note = f"{model.note} {said}" if said else model.note
         say(f"{years_ahead(h)} voraus: {MODEL_LABELS[chosen]} gewählt; Erklärungen für {len(T.X)} Gebiete und "
             "Perioden")
         warnings, shap = explain(model, T.X, values, catalog, settings.features.dynamics_periods, step)

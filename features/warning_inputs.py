@@ -57,15 +57,15 @@ class WarningInputError(ValueError):
     """Profiles that do not allow early-warning inputs."""
 
 
-def basis_breaks(inputs: pd.DataFrame) -> list[str]:
-    """The consecutive periods ('2021 → 2022') across which the status index is built from indicators too
+def basis_breaks(inputs: pd.DataFrame) -> list[tuple[str, str]]:
+    """The consecutive periods (('2021', '2022')) across which the status index is built from indicators too
     different to compare (:func:`comparable_bases`), from the inputs' ``index_basis``."""
     if "index_basis" not in inputs.columns:
         return []
     basis = inputs.assign(period=inputs["period"].astype(str)).groupby("period")["index_basis"].first().sort_index()
     periods = list(basis.index)
     ok = comparable_bases(basis.iloc[:-1].tolist(), basis.iloc[1:].tolist())
-    return [f"{a} → {b}" for a, b, fine in zip(periods, periods[1:], ok) if not fine]
+    return [(a, b) for a, b, fine in zip(periods, periods[1:], ok) if not fine]
 
 
 def edition_step(profiles: pd.DataFrame) -> int:

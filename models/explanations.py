@@ -170,6 +170,14 @@ def missing_inputs_note(gaps: dict[str, list[str]], catalog, shown: int = 4) -> 
     return " ".join(parts)
 
 
+def basis_note(breaks: list[tuple[str, str]]) -> str:
+    """The German note on editions served after the last known outcome whose status index is built from other
+    indicators than the edition before (``breaks``: (before, after) pairs); empty where there are none."""
+    return " ".join(f"Der Statusindex von {b} ist aus anderen Indikatoren gebildet als der von {a}: Klassen und "
+                    f"Abstände zur Klassengrenze von {b} sind mit denen, aus denen das Modell gelernt hat, nicht "
+                    "vergleichbar." for a, b in breaks)
+
+
 def top_drivers(phi: pd.Series, n: int = 3) -> pd.Series:
     """The n features that raise the score most (positive SHAP values first, then the largest |φ|)."""
     positive = phi[phi > 0].sort_values(ascending=False)

@@ -185,6 +185,8 @@ def test_bezirksregionen_across_the_change_of_grid_with_the_crosswalk_of_the_pla
     # the open files of 2017 and 2019 carry the same index: the later is marked, and no transition touches it
     assert ("2019: the status index repeats the edition before in every region (a copied edition?); the early "
             "warning learns from no transition into or out of it") in output
+    # S1–S4 in 2013 and 2015, S1, S3, S4 from 2017: three of four shared, comparable editions
+    assert "built from other indicators" not in output
     profiles = pd.read_parquet(tmp_path / "features" / "profiles.parquet")
     values = pd.read_parquet(tmp_path / "features" / "values.parquet")
     # the 2021 edition has 142 of the 143 new Bezirksregionen; the earlier ones reach all 143 by area

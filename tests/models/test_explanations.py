@@ -100,6 +100,15 @@ def test_dimensions_and_sentences(catalog):
     assert ungraded.startswith("Keine Stufe verfügbar. Größte Beiträge: SGB-II-Quote") and "Stufe keine" not in ungraded
 
 
+def test_an_edition_of_another_index_is_named():
+    from models.explanations import basis_note
+
+    assert basis_note([]) == ""
+    assert basis_note([("2021", "2022")]) == (
+        "Der Statusindex von 2022 ist aus anderen Indikatoren gebildet als der von 2021: Klassen und Abstände zur "
+        "Klassengrenze von 2022 sind mit denen, aus denen das Modell gelernt hat, nicht vergleichbar.")
+
+
 def test_a_refused_training_is_told_in_counts_a_planner_can_check():
     """No horizon testable: the German page text names each horizon's transitions and worsenings and what a test
     needs, once; the English reason keeps the job's own words; a horizon without any outcome says so."""
