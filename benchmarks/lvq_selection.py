@@ -14,11 +14,13 @@ classifiers an analyst would try first, and LGMLVQ's time to the sklearn-lvq ref
         --inkar-file EXPORT --inkar-period 2023        # (b) on a later INKAR edition
     .venv/bin/python benchmarks/lvq_selection.py --projection    # (e) only
     .venv/bin/python benchmarks/lvq_selection.py --fixed-settings    # (f) only
+    .venv/bin/python benchmarks/lvq_selection.py --starts            # (g) only
 
 (e) Why the diagonal of Λ is unsteady across the folds: the relevances of PΛP, P the projection onto the
     indicators' leading principal directions (Frénay et al. 2014), for several cuts, beside the smallest P under
     which PΛP still assigns 99 % of the regions as Λ does (Berlin 2021, the five folds of shuffle 0).
 (f) The same five folds with GMLVQ's settings fixed instead of chosen per fold.
+(g) The same, with Ω started from the data (LDA, PCA) and with a penalty for relevance put on one indicator.
 """
 
 from __future__ import annotations
@@ -125,16 +127,9 @@ class _Captured(Exception):
     """Raised by the stand-in comparison once it holds the job's data."""
 
 
-def fixed_settings() -> None:
-    """(f): the diagonal of Λ across the five folds of shuffle 0 with the settings fixed (rank 2, 'balanced_sqrt',
-    β = 5; 1–3 prototypes per class, regularisation 0 and 0.01, two initial seeds): is the unsteadiness the
-    folds' different choices, or the model's?"""
+def _berlin_matrix() -> tuple[np.ndarray, np.ndarray]:
+    """The classifier job's matrix of Berlin 2021 (imputed, standardised) and its classes, as the job builds them."""
     import experiments.train as job
-    from sklearn.model_selection import StratifiedKFold
-
-    from models.lvq import GMLVQ
-    from models.lvq_interpret import relevance_matrix
-    from models.lvq_selection import relevance_stability
 
     kept = {}
 
@@ -149,7 +144,20 @@ def fixed_settings() -> None:
         pass
     finally:
         job.compare = job_compare
-    X, y = kept["X"], kept["y"]
+    return kept["X"], kept["y"]
+
+
+def fixed_settings() -> None:
+    """(f): the diagonal of Λ across the five folds of shuffle 0 with the settings fixed (rank 2, 'balanced_sqrt',
+    β = 5; 1–3 prototypes per class, regularisation 0 and 0.01, two initial seeds): is the unsteadiness the
+    folds' different choices, or the model's?"""
+    from sklearn.model_selection import StratifiedKFold
+
+    from models.lvq import GMLVQ
+    from models.lvq_interpret import relevance_matrix
+    from models.lvq_selection import relevance_stability
+
+    X, y = _berlin_matrix()
     folds = list(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))
     print("\n| prototypes per class | regularisation | seed | rank correlation, all | five most relevant |\n"
           "|---|---|---|---|---|")
@@ -163,6 +171,76 @@ def fixed_settings() -> None:
                     d = np.diag(relevance_matrix(m))
                     R.append(d / d.sum())
                 print(f"| {k} | {reg} | {seed} | {relevance_stability(R):.2f} | {relevance_stability(R, top=5):.2f} |")
+
+
+def starts_and_spread() -> None:
+    """(g): two changes to GMLVQ that could steady the diagonal of Λ, on the same folds and settings as (f), with
+    regularisation 0: Ω started from the data instead of the identity's first rows (the leading directions of a
+    shrinkage LDA, or of a PCA), and a penalty λ·Σⱼ Λⱼⱼ² added to the cost, which prefers relevance spread over
+    correlated indicators to relevance put on any one of them (the cost itself does not care). Both live here,
+    not in the model: neither was adopted."""
+    from scipy.linalg import eigh
+    from sklearn.metrics import accuracy_score, balanced_accuracy_score
+    from sklearn.model_selection import StratifiedKFold
+
+    import models.lvq as lvq
+    from models.lvq_interpret import direction_profile
+    from models.lvq_selection import relevance_stability
+
+    X, y = _berlin_matrix()
+    folds = list(StratifiedKFold(5, shuffle=True, random_state=0).split(X, y))
+    identity, cost = lvq.GMLVQ._extra_params, lvq._glvq_cost_and_grad
+    state = {"start": "identity", "spread": 0.0, "X": None, "y": None}
+
+    def start(self, n_features, rng):
+        r, Xt, yt = self._rank(n_features), state["X"], state["y"]
+        if state["start"] == "identity":
+            return identity(self, n_features, rng)
+        if state["start"] == "pca":
+            return np.linalg.svd(Xt - Xt.mean(axis=0), full_matrices=False)[2][:r].ravel()
+        within = sum(np.cov(Xt[yt == c].T, bias=True) * (yt == c).sum() for c in np.unique(yt)) / len(Xt)
+        between = sum(np.outer(Xt[yt == c].mean(0) - Xt.mean(0), Xt[yt == c].mean(0) - Xt.mean(0)) * (yt == c).sum()
+                      for c in np.unique(yt)) / len(Xt)
+        shrunk = 0.5 * within + 0.5 * np.trace(within) / n_features * np.eye(n_features)
+        values, vectors = eigh(between, shrunk)
+        return vectors[:, np.argsort(values)[::-1][:r]].T.ravel()
+
+    def penalised(params, X_, same, weights, m, d, kind, rank, beta, reg):
+        c, g = cost(params, X_, same, weights, m, d, kind, rank, beta, reg)
+        if state["spread"] > 0 and kind == "gmlvq":
+            omega = params[m * d:].reshape(rank, d)
+            total = (omega ** 2).sum()
+            diag = (omega ** 2).sum(axis=0) / total
+            c += state["spread"] * (diag ** 2).sum()
+            g = g.copy()
+            g[m * d:] += state["spread"] * ((4.0 / total) * omega * (diag[None, :] - (diag ** 2).sum())).ravel()
+        return c, g
+
+    lvq.GMLVQ._extra_params, lvq._glvq_cost_and_grad = start, penalised
+    print("\n| Ω started from | spread penalty λ | prototypes per class | seed | rank correlation of diag Λ, all | "
+          "five most relevant | direction profile | balanced accuracy | accuracy |\n|---|---|---|---|---|---|---|---|---|")
+    try:
+        for begin, spread in [("identity", 0.0), ("lda", 0.0), ("pca", 0.0), ("identity", 0.03),
+                              ("identity", 0.1)]:
+            state.update(start=begin, spread=spread)
+            for k in (1, 2, 3):
+                for seed in (0, 1):
+                    R, D, ba, acc = [], [], [], []
+                    for train, test in folds:
+                        state.update(X=X[train], y=y[train])
+                        m = lvq.GMLVQ(rank=2, prototypes_per_class=k, beta=5.0, class_weight="balanced_sqrt",
+                                      random_state=seed).fit(X[train], y[train])
+                        d = np.diag(m.lambda_)
+                        R.append(d / d.sum())
+                        D.append(direction_profile(m, X[train]))
+                        p = m.predict(X[test])
+                        ba.append(balanced_accuracy_score(y[test], p))
+                        acc.append(accuracy_score(y[test], p))
+                    print(f"| {begin} | {spread} | {k} | {seed} | {relevance_stability(R):.2f} | "
+                          f"{relevance_stability(R, top=5):.2f} | {relevance_stability(D):.2f} | {np.mean(ba):.3f} | "
+                          f"{np.mean(acc):.3f} |", flush=True)
+    finally:
+        lvq.GMLVQ._extra_params, lvq._glvq_cost_and_grad = identity, cost
 
 
 def _print_later(summary) -> None:
@@ -285,6 +363,8 @@ def main() -> None:
     parser.add_argument("--projection", action="store_true", help="(e) only: relevances of PΛP on Berlin's folds")
     parser.add_argument("--fixed-settings", action="store_true",
                         help="(f) only: the diagonal of Λ on Berlin's folds with the settings fixed")
+    parser.add_argument("--starts", action="store_true",
+                        help="(g) only: Ω started from the data, and a penalty for relevance put on one indicator")
     args = parser.parse_args()
     pd.set_option("display.width", 200)
     if args.projection:
@@ -292,6 +372,9 @@ def main() -> None:
         return
     if args.fixed_settings:
         fixed_settings()
+        return
+    if args.starts:
+        starts_and_spread()
         return
     if not args.skip_berlin and (SHARED / "berlin_mss").is_dir():
         _print("(a) Berlin MSS 2021: context indicators → status class, 536 PLR", berlin(args.repeats), args.repeats)
