@@ -197,6 +197,7 @@ def _history(profiles: pd.DataFrame, model_matrix: pd.DataFrame, region_id: str,
     period's rows replaced."""
     indicators = _indicators(stored)
     p_cols = ["region_id", "period", "status_index", "status_class", "dynamics_index",
+              *[c for c in ("status_indicators",) if c in profiles.columns and c in new_row.index],
               *[c for c in (column(DZ, i) for i in indicators) if c in profiles.columns]]
     m_cols = ["region_id", "period", *[c for c in (column(MODEL, i) for i in indicators) if c in model_matrix.columns]]
     own = profiles.loc[profiles["region_id"] == region_id, p_cols]

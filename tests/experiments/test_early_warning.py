@@ -111,7 +111,11 @@ def test_stored_warnings_every_region_period_and_horizon(run, pipeline):
     assert len(w) == 2 * n and set(w["horizon"]) == {1, 2}
     assert w["run_id"].eq(summary.run_id).all() and w["model_version"].eq(summary.model_version).all()
     assert set(w["level"]) <= {"keine", "beobachten", "Warnung", "akut"}
-    assert w["sentence"].str.startswith(("Stufe ", "Bereits in der ungünstigsten")).all()
+    # a horizon with levels names the region's; one without says that none is available, not "Stufe keine"
+    graded = {h: bool(r.model.levels.available) for h, r in summary.horizons.items()}
+    for h, g in w.groupby("horizon"):
+        start = "Stufe " if graded[h] else "Keine Stufe verfügbar. "
+        assert g["sentence"].str.startswith((start, "Bereits in der ungünstigsten")).all()
     worst = w["sentence"].str.startswith("Bereits")
     assert worst.any() and (w.loc[worst, "probability"] == 0).all() and (w.loc[worst, "level"] == "keine").all()
     # SHAP values add up to the score minus the base, for every explained row
