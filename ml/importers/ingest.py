@@ -237,10 +237,9 @@ def _catalog_read(settings: Settings, chosen: str) -> str:
     """The note beside unknown indicators: which catalog files were read — the configured ones and those of the
     external formats the import reads beside them (all of them for a register of measures) —, and where a county's
     own are listed (a command run without its configuration reads the shipped catalog alone)."""
-    extra = list(FORMAT_CATALOGS.values()) if chosen == "measures" else \
-        [FORMAT_CATALOGS[chosen]] if chosen in FORMAT_CATALOGS else []
     read = list(settings.catalog.files())
-    read += [p for p in extra if not any(Path(p).resolve() == Path(f).resolve() for f in read)]
+    read += [p for p in (FORMAT_CATALOGS.values() if chosen == "measures" else [FORMAT_CATALOGS.get(chosen)])
+             if p is not None and not any(Path(p).resolve() == Path(f).resolve() for f in read)]
     files = ", ".join(Path(f).name for f in read) or "none"
     return (f"indicators are looked up in the catalog files {files}; a county's own indicators are listed in its "
             "configuration (catalog.indicators; sozialradar --config FILE, or SOZIALRADAR_CONFIG)")
@@ -363,18 +362,13 @@ def _names_read(lookup: RegionLookup, report: ImportReport) -> None:
                                                                        else ""))
 
 
-def _matcher(catalog):
-    from ml.suggest import matcher_for     # the header matcher, for the names of unknown target indicators
-
-    return matcher_for(catalog)
-
-
 def _ingest_measures(table: RawTable, mapping: Mapping, store: Store, settings: Settings,
                      report: ImportReport) -> None:
+    from ml.suggest import matcher_for     # the header matcher, for the names of unknown target indicators
+
     catalog = effective_catalog(settings, FORMAT_CATALOGS.values())
-    lookup = RegionLookup(store.region_names())
-    accepted, quarantined = adapt_measures(table, mapping, store.region_ids(), indicator_lookup(catalog), lookup,
-                                           _matcher(catalog))
+    accepted, quarantined = adapt_measures(table, mapping, store.region_ids(), indicator_lookup(catalog),
+                                           lookup := RegionLookup(store.region_names()), matcher_for(catalog))
     _names_read(lookup, report)
     q = _row_table(table, accepted, quarantined, report)
     measures = accepted.drop_duplicates("measure_id")
