@@ -761,9 +761,9 @@ def fit_final(T: Transitions, chosen: str, cfg: BacktestConfig, metrics: dict[st
 def missing_inputs(model: EarlyWarningModel, T: Transitions, values: pd.DataFrame, catalog,
                    scored_share: float = 0.5, learned_share: float = 0.2) -> dict[str, list[str]]:
     """Inputs the model mostly had when it learned but that most regions lack in a period it scores after the last
-    one with a known outcome (the latest editions, which the page shows): per such period, the indicator features (level or change) whose indicator
-    has no value in at least ``scored_share`` of its rows while it lacked one in at most ``learned_share`` of the
-    known transitions (INKAR 2022: the unemployment rate, missing only in 1995–1997). The inputs fill such a gap
+    one with a known outcome (the latest editions, which the page shows): per such period, the indicator features
+    (level or change) whose indicator has no value in at least ``scored_share`` of its rows while it lacked one in
+    at most ``learned_share`` of the known transitions (INKAR 2022: the unemployment rate, missing only in 1995–1997). The inputs fill such a gap
     (from similar regions, else with the average), so the model scores regardless; what it does there was never
     checked on unseen years, and the note says so.
     ``values``: the feature values (region_id, indicator_id, period, value; a withheld value counts as one)."""

@@ -16,8 +16,8 @@ the same code; the global model (``models.forecast_global``) adds rows of the sa
   larger standard error of the differences over regions and over origins.
 * Intervals are split-conformal on the backtest residuals of the champion: per indicator and horizon, the
   scaled signed errors z = (y − ŷ)/s give the lower and upper quantiles (with the (n + 1) finite-sample
-  correction; widened to hold ŷ itself where the errors all point one way), and the final interval is ŷ + s·q. Horizons with fewer than 20 residuals borrow from all
-  horizons, rescaled by √h. The backtest coverage of these intervals is measured cross-fitted (quantiles
+  correction; widened to hold ŷ itself where the errors all point one way), and the final interval is ŷ + s·q.
+  Horizons with fewer than 20 residuals borrow from all horizons, rescaled by √h. The backtest coverage of these intervals is measured cross-fitted (quantiles
   from one half of the regions checked on the other half) and out of time (:func:`holdout_coverage`: fitted
   on the earlier origins, checked on the latest); the latter decides ``interval_reliable``.
 * :func:`structural_breaks` names the periods in which most regions moved as they rarely do.
