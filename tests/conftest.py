@@ -46,6 +46,22 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+def cli_with(config: Path, reports: Path):
+    """A function that runs the command line with ``config`` (quarantine reports under ``reports``), asserts exit 0
+    and returns the output."""
+    from click.testing import CliRunner
+
+    from experiments.cli import main
+
+    def run(*args) -> str:
+        out = CliRunner().invoke(main, ["--config", str(config), *map(str, args)], catch_exceptions=False,
+                                 env={"SOZIALRADAR_INGEST__REPORT_DIR": str(reports)})
+        assert out.exit_code == 0, out.output
+        return out.output
+
+    return run
+
+
 def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(text.encode(encoding))

@@ -154,10 +154,7 @@ def test_bezirksregionen_across_the_change_of_grid_with_the_crosswalk_of_the_pla
     only for the Planungsräume. With both LOR keys in the store the crosswalk is lifted: every new Bezirksregion
     gets the earlier editions, and the values carried to 2019 track what the 2021 edition measured. The open files
     of 2017 and 2019 are one edition twice, and ``features`` says so."""
-    from click.testing import CliRunner
-
-    from experiments.cli import main
-    from tests.conftest import SHARED_DATA
+    from tests.conftest import SHARED_DATA, cli_with
 
     if not SHARED_DATA.is_dir():
         pytest.skip(f"real open data not present at {SHARED_DATA}")
@@ -166,11 +163,7 @@ def test_bezirksregionen_across_the_change_of_grid_with_the_crosswalk_of_the_pla
                       .replace("level: planungsraum", "level: bezirksregion")
                       .replace(".sozialradar/berlin/", f"{tmp_path}/"), encoding="utf-8")
 
-    def run(*args):
-        out = CliRunner().invoke(main, ["--config", str(config), *map(str, args)], catch_exceptions=False,
-                                 env={"SOZIALRADAR_INGEST__REPORT_DIR": str(tmp_path / "q")})
-        assert out.exit_code == 0, out.output
-        return out.output
+    run = cli_with(config, tmp_path / "q")
 
     keys = [SHARED_DATA / "berlin_bzr_kernindikatoren_tsb" / "preprocessed_lor_447plr_hierarchy.csv",
             SHARED_DATA / "berlin_mss" / "LOR_2021.csv"]

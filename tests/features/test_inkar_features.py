@@ -3,15 +3,13 @@ built from other indicators in some years is named, and the early warning learns
 
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 
-from experiments.cli import main
 from ml.paths import DATA_DIR
 from ml.store import Store
 
 
 def test_the_years_of_another_index_are_named_and_no_transition_crosses_them(tmp_path):
-    from tests.conftest import SHARED_DATA
+    from tests.conftest import SHARED_DATA, cli_with
 
     inkar = SHARED_DATA / "germany_kreise_inkar_gerda" / "county_covariates_inkar_1995_2022.csv"
     if not inkar.is_file():
@@ -20,11 +18,7 @@ def test_the_years_of_another_index_are_named_and_no_transition_crosses_them(tmp
     config.write_text((DATA_DIR / "config" / "inkar_kreise.yaml").read_text(encoding="utf-8")
                       .replace(".sozialradar/inkar/", f"{tmp_path}/"), encoding="utf-8")
 
-    def run(*args):
-        out = CliRunner().invoke(main, ["--config", str(config), *map(str, args)], catch_exceptions=False,
-                                 env={"SOZIALRADAR_INGEST__REPORT_DIR": str(tmp_path / "q")})
-        assert out.exit_code == 0, out.output
-        return out.output
+    run = cli_with(config, tmp_path / "q")
 
     run("ingest", "--format", "inkar", inkar)
     output = run("features")
