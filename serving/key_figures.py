@@ -53,10 +53,16 @@ def key_figures(b: "ReportBuilder", region_id: str, period: str, row: pd.Series 
         out.append(("Statusindex", f"{de(row['status_index'], 2)} – Klasse „{row['status_label']}“{rank}"
                     + (f" ({thin})" if thin else "")))
     else:
-        out.append(("Statusindex", "nicht berechnet: " + no_status_reason(b, region_id, period, row)))
+        out.append(("Statusindex", "nicht berechnet: " + no_status_reason(b.cell, b.catalog, b.settings, region_id,
+                                                                           period, row)))
     if isinstance(row.get("dynamics_label"), str):
         out.append(("Dynamikindex", f"{de(row['dynamics_index'], 2, sign=True)} – „{row['dynamics_label']}“"))
     return out
+
+
+def index_indicators(row: pd.Series) -> list[str]:
+    """The indicators a profile row's status index is built from (its ``status_indicators``)."""
+    return [i for i in str(row.get("status_indicators") or "").split(",") if i and i != "nan"]
 
 
 def thin_index_note(row: pd.Series, configured, catalog, period: str) -> str | None:
@@ -64,7 +70,7 @@ def thin_index_note(row: pd.Series, configured, catalog, period: str) -> str | N
     INKAR's 2022 without the unemployment rate), which ones it rests on and which it lacks; None where it has
     them all. An index of one indicator is not the index the configuration names, and its class is not the
     class of the years before."""
-    used = [i for i in str(row.get("status_indicators") or "").split(",") if i and i != "nan"]
+    used = index_indicators(row)
     lacking = [i for i in configured if i not in used]
     if not used or not lacking:
         return None
@@ -76,22 +82,23 @@ def thin_index_note(row: pd.Series, configured, catalog, period: str) -> str | N
             f"ohne Werte für {period}: {', '.join(map(name, lacking))}")
 
 
-def no_status_reason(b: "ReportBuilder", region_id: str, period: str, row: pd.Series) -> str:
-    """Why a region has no status index in a period, from its own cells: none of the index's indicators has
-    values in that period, or the region's values are withheld (a small area) or missing."""
+def no_status_reason(cell, catalog, settings: Settings, region_id: str, period: str, row: pd.Series) -> str:
+    """Why a region has no status index in a period, from its own cells (``cell(region, indicator, period)`` →
+    (value, flag), as :meth:`serving.report.ReportBuilder.cell`): none of the index's indicators has values in that
+    period, or the region's values are withheld (a small area) or missing."""
     def name(i: str) -> str:
-        return b.catalog[i].name if i in b.catalog else i
+        return catalog[i].name if i in catalog else i
 
-    used = [i for i in str(row.get("status_indicators") or "").split(",") if i and i != "nan"]
+    used = index_indicators(row)
     if not used:
-        wanted = list(b.settings.features.index.status_indicators)
+        wanted = list(settings.features.index.status_indicators)
         return (f"keiner der Indikatoren des Statusindex liegt für {period} vor ("
                 + ", ".join(name(i) for i in wanted) + ")")
-    cells = {i: b.cell(region_id, i, period) for i in used}
+    cells = {i: cell(region_id, i, period) for i in used}
     withheld = [i for i, (_, flag) in cells.items() if flag == "suppressed"]
     missing = [i for i, (v, flag) in cells.items() if flag != "suppressed" and v is None]
-    if withheld and _small(row, b.settings):
-        return f"weniger als {de(b.settings.privacy.min_population, 0)} Einwohner, die Werte des Gebiets sind gesperrt"
+    if withheld and _small(row, settings):
+        return f"weniger als {de(settings.privacy.min_population, 0)} Einwohner, die Werte des Gebiets sind gesperrt"
     parts = []
     if withheld:
         parts.append("gesperrt: " + ", ".join(name(i) for i in withheld))

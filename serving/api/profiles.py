@@ -11,31 +11,23 @@ from starlette.concurrency import run_in_threadpool
 
 from ml.columns import DIM, Z, column, ids
 from serving.api.common import PERIOD, REGION_ID, ApiError, Context
-from serving.key_figures import no_status_reason, thin_index_note
+from serving.key_figures import index_indicators, no_status_reason, thin_index_note
 from serving.report import ReportBuilder, ReportError
 from serving.schemas import LebenslageValue, LebenslagenAnswer, Profile, ProfileValue, finite
 from serving.state import NotReady, Snapshot
-
-
-class _Cells:
-    """A region's feature cells of one period, as :func:`serving.key_figures.no_status_reason` reads them."""
-
-    def __init__(self, settings, catalog, values) -> None:
-        self.settings, self.catalog = settings, catalog
-        self._cells = {r.indicator_id: (r.value, r.flag) for r in values.itertuples()}
-
-    def cell(self, region_id: str, indicator_id: str, period: str) -> tuple[float | None, str]:
-        value, flag = self._cells.get(indicator_id, (None, "missing"))
-        if flag == "suppressed" or value is None or value != value:
-            return None, flag
-        return float(value), flag
 
 
 def _status_note(ctx: Context, s: Snapshot, region_id: str, period: str, row, values) -> str | None:
     """What the page says beside the status index: the indicators it lacks in the period, or why there is none."""
     if isinstance(row["status_label"], str):
         return thin_index_note(row, ctx.settings.features.index.status_indicators, s.catalog, period)
-    return "nicht berechnet: " + no_status_reason(_Cells(ctx.settings, s.catalog, values), region_id, period, row)
+    cells = {r.indicator_id: (r.value, r.flag) for r in values.itertuples()}
+
+    def cell(region: str, indicator: str, per: str) -> tuple[float | None, str]:   # as ReportBuilder.cell
+        value, flag = cells.get(indicator, (None, "missing"))
+        return (None, flag) if flag == "suppressed" or value is None or value != value else (float(value), flag)
+
+    return "nicht berechnet: " + no_status_reason(cell, s.catalog, ctx.settings, region_id, period, row)
 
 
 def router(ctx: Context) -> APIRouter:
@@ -98,8 +90,7 @@ def router(ctx: Context) -> APIRouter:
                        dynamics_index=finite(row["dynamics_index"]),
                        dynamics_label=row["dynamics_label"] if isinstance(row["dynamics_label"], str) else None,
                        dimensions=dims, values=values, flags=row["flags"] if isinstance(row["flags"], str) else None,
-                       status_indicators=[i for i in str(row.get("status_indicators") or "").split(",")
-                                          if i and i != "nan"],
+                       status_indicators=index_indicators(row),
                        status_note=_status_note(ctx, s, region_id, per, row, v))
 
     @router.get("/lebenslagen", response_model=LebenslagenAnswer)
