@@ -15,12 +15,16 @@ classifiers an analyst would try first, and LGMLVQ's time to the sklearn-lvq ref
     .venv/bin/python benchmarks/lvq_selection.py --projection    # (e) only
     .venv/bin/python benchmarks/lvq_selection.py --fixed-settings    # (f) only
     .venv/bin/python benchmarks/lvq_selection.py --starts            # (g) only
+    .venv/bin/python benchmarks/lvq_selection.py --subsampled        # (h) only
 
 (e) Why the diagonal of Λ is unsteady across the folds: the relevances of PΛP, P the projection onto the
     indicators' leading principal directions (Frénay et al. 2014), for several cuts, beside the smallest P under
     which PΛP still assigns 99 % of the regions as Λ does (Berlin 2021, the five folds of shuffle 0).
 (f) The same five folds with GMLVQ's settings fixed instead of chosen per fold.
 (g) The same, with Ω started from the data (LDA, PCA) and with a penalty for relevance put on one indicator.
+(h) The relevance profile the run shows — each fold's chosen setting refitted on 25 half-samples of the fold's
+    training part, the mean diagonal of Λ — against the one fitted model's diagonal, across the five folds of
+    each of the shuffles 0–4, with the settings chosen in every fold as the job chooses them (Berlin 2021).
 """
 
 from __future__ import annotations
@@ -243,6 +247,35 @@ def starts_and_spread() -> None:
         lvq.GMLVQ._extra_params, lvq._glvq_cost_and_grad = identity, cost
 
 
+def subsampled(shuffles: int = 5) -> None:
+    """(h): the rank correlation across folds of the one model's diagonal of Λ and of the mean over refits on
+    half-samples (:func:`models.lvq_interpret.subsampled_relevance`), settings chosen per fold by the job's rule."""
+    from sklearn.model_selection import StratifiedKFold
+
+    from models.lvq_interpret import SUBSAMPLES, relevance_profile, subsampled_relevance
+    from models.lvq_selection import SelectedLVQ, relevance_stability
+
+    X, y = _berlin_matrix()
+    print(f"\n| shuffle | settings chosen per fold (prototypes per class, rank) | one model: all | five most relevant "
+          f"| {SUBSAMPLES} half-samples: all | five most relevant | s |\n|---|---|---|---|---|---|---|")
+    rows = []
+    for shuffle in range(shuffles):
+        t0 = time.perf_counter()
+        single, means, chosen = [], [], []
+        for train, _ in StratifiedKFold(5, shuffle=True, random_state=shuffle).split(X, y):
+            fit = SelectedLVQ("gmlvq").fit(X[train], y[train])
+            single.append(relevance_profile(fit.model_))
+            means.append(subsampled_relevance(fit.model_, X[train], y[train]).mean(axis=0))
+            chosen.append(f"{fit.best_params_['prototypes_per_class']}/{fit.best_params_['rank'] or 'voll'}")
+        row = [relevance_stability(single), relevance_stability(single, top=5), relevance_stability(means),
+               relevance_stability(means, top=5)]
+        rows.append(row)
+        print(f"| {shuffle} | {', '.join(chosen)} | " + " | ".join(f"{v:.2f}" for v in row)
+              + f" | {time.perf_counter() - t0:.0f} |", flush=True)
+    mean = np.mean(rows, axis=0)
+    print("| mean | | " + " | ".join(f"{v:.2f}" for v in mean) + " | |")
+
+
 def _print_later(summary) -> None:
     later = summary.tables.get("spaetere_periode")
     if later is None:
@@ -285,6 +318,10 @@ def _print(title: str, summary, repeats: int) -> None:
         print(f"relevance rank correlation across the folds of shuffle 0: {m['relevance_rank_correlation']:.3f} "
               f"(all indicators), {m['relevance_rank_correlation_top5']:.3f} (the five most relevant); direction "
               f"profile {m['direction_rank_correlation']:.3f} (all), {m['direction_rank_correlation_top5']:.3f} (five)")
+    if "relevance_subsampled_rank_correlation" in m:
+        print(f"the same of the relevance profile shown (mean over refits on half-samples): "
+              f"{m['relevance_subsampled_rank_correlation']:.3f} (all), "
+              f"{m['relevance_subsampled_rank_correlation_top5']:.3f} (five)")
     curve = summary.tables["rueckweisung"].set_index("rejected")["accuracy"]
     print("accuracy of the rest when the least certain share is left to a person: " + ", ".join(
         f"{r:.0%} → {curve.loc[r]:.3f}" for r in curve.index if round(100 * r) % 10 == 0))
@@ -363,6 +400,8 @@ def main() -> None:
     parser.add_argument("--projection", action="store_true", help="(e) only: relevances of PΛP on Berlin's folds")
     parser.add_argument("--fixed-settings", action="store_true",
                         help="(f) only: the diagonal of Λ on Berlin's folds with the settings fixed")
+    parser.add_argument("--subsampled", action="store_true",
+                        help="(h) only: the relevance profile from refits on half-samples across folds and shuffles")
     parser.add_argument("--starts", action="store_true",
                         help="(g) only: Ω started from the data, and a penalty for relevance put on one indicator")
     args = parser.parse_args()
@@ -375,6 +414,9 @@ def main() -> None:
         return
     if args.starts:
         starts_and_spread()
+        return
+    if args.subsampled:
+        subsampled()
         return
     if not args.skip_berlin and (SHARED / "berlin_mss").is_dir():
         _print("(a) Berlin MSS 2021: context indicators → status class, 536 PLR", berlin(args.repeats), args.repeats)

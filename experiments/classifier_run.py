@@ -1,19 +1,24 @@
 """Parts of the classifier run that speak to its readers: an indicator as target (its quantile groups), the
-comparison table and verdict in German, the reject curve's chart, and the model's interpretation as artifacts."""
+comparison table and verdict in German, the reject curve's chart, the run's plots, and the model's interpretation as
+artifacts."""
 
 from __future__ import annotations
+
+import textwrap
 
 import mlflow
 import numpy as np
 import pandas as pd
+from sklearn.decomposition import PCA
+from sklearn.metrics import confusion_matrix
 
 from ml.catalog import Catalog
 from ml.columns import Z, column
 from ml.formatting import de
 from ml.tracking import figure, log_figure
 from models.lvq_interpret import (
-    DIRECTIONS, direction_profile, leading_directions, prototype_profiles, relevance_matrix, relevance_sentence,
-    unit_scale,
+    DIRECTIONS, direction_profile, leading_directions, prototype_profiles, relevance_matrix, relevance_profile,
+    relevance_sentence, unit_scale,
 )
 from models.typology import short_name
 
@@ -193,23 +198,92 @@ def rejection_plot(curve: pd.DataFrame, target: float, share: float | None) -> N
 
 
 def log_interpretation(model, X: np.ndarray, features: list[str], names: list[str],
-                       scale: pd.DataFrame | None) -> None:
+                       scale: pd.DataFrame | None, subsampled: np.ndarray | None = None) -> None:
     """The interpretation as artifacts: ``einordnung.txt`` (the sentence from the direction profile, the one from
-    the diagonal of Λ, the leading directions; the first also as the tag ``einordnung``), ``relevanz.csv`` (both
-    profiles per indicator) and ``prototypen.csv`` (the prototypes in the indicators' units)."""
+    the diagonal of Λ — averaged over the refits of ``subsampled`` where given (:func:`subsampled_relevance`) —,
+    the leading directions; the first also as the tag ``einordnung``), ``relevanz.csv`` (the profiles per
+    indicator, with the refits' mean and 10–90 % band) and ``prototypen.csv`` (the prototypes in the indicators'
+    units)."""
     lam = relevance_matrix(model)
     lines = []
     if lam is not None:
         directions = direction_profile(model, X)
         lines.append(relevance_sentence(directions, names, of=DIRECTIONS))
-        lines.append("Gewicht im Modell (Diagonale von Λ): " + relevance_sentence(np.diag(lam), names))
+        table = pd.DataFrame({"Indikator": features, "Name": names, "Relevanz (Diagonale von Λ)": np.diag(lam),
+                              "Zusammenhang mit den trennenden Richtungen": directions})
+        if subsampled is None:
+            lines.append("Gewicht im Modell (Diagonale von Λ): " + relevance_sentence(np.diag(lam), names))
+        else:
+            mean = subsampled.mean(axis=0)
+            lines.append(f"Gewicht im Modell (Diagonale von Λ, Mittel aus {len(subsampled)} Anpassungen auf "
+                         f"Halbstichproben): " + relevance_sentence(mean, names))
+            table = table.assign(**{"Relevanz, Mittel der Halbstichproben": mean,
+                                    "Relevanz, 10 %": np.quantile(subsampled, 0.1, axis=0),
+                                    "Relevanz, 90 %": np.quantile(subsampled, 0.9, axis=0)})
         lines.extend(d["text"] for d in leading_directions(lam, names))
         mlflow.set_tag("einordnung", lines[0])
-        mlflow.log_text(pd.DataFrame({"Indikator": features, "Name": names, "Relevanz (Diagonale von Λ)": np.diag(lam),
-                                      "Zusammenhang mit den trennenden Richtungen": directions}).to_csv(index=False),
-                        "relevanz.csv")
+        mlflow.log_text(table.to_csv(index=False), "relevanz.csv")
     mlflow.log_text("\n".join(lines) + "\n", "einordnung.txt")
     mlflow.log_text(prototype_profiles(model, features, names, scale).to_csv(index=False), "prototypen.csv")
+
+
+def classifier_plots(model, X: pd.DataFrame, y: pd.Series, names: list[str], classes: list[str],
+                     yn: np.ndarray, pred: np.ndarray, decided: np.ndarray,
+                     subsampled: np.ndarray | None = None) -> None:
+    """The run's plots: ``relevanzprofil.png`` (the direction profile, the diagonal of Λ — with the mean and
+    10–90 % band of ``subsampled`` where given —), ``prototypen.png``, ``konfusionsmatrix.png`` (out of fold) and
+    ``projektion.png``."""
+    relevance = relevance_profile(model)
+    if relevance is not None:
+        directions = direction_profile(model, X.to_numpy())
+        fig, ax = figure(8, max(3, 0.35 * len(names)) + 0.8)
+        order = np.argsort(directions)
+        rows = np.arange(len(names))
+        ax.barh(rows + 0.2, 100 * directions[order], height=0.4, color="#2a6f97",
+                label="Zusammenhang mit den trennenden Richtungen (stabil bei verwandten Merkmalen)")
+        diagonal = "Diagonale von Λ" + (", Mittel der Prototypen" if hasattr(model, "lambdas_") else "")
+        if subsampled is None:
+            ax.barh(rows - 0.2, 100 * relevance[order], height=0.4, color="#a9c6d8",
+                    label=f"Gewicht im Modell ({diagonal})")
+        else:
+            mean, (lo, hi) = subsampled.mean(axis=0), np.quantile(subsampled, [0.1, 0.9], axis=0)
+            ax.barh(rows - 0.2, 100 * mean[order], height=0.4, color="#a9c6d8",
+                    label=f"Gewicht im Modell ({diagonal}; Mittel aus {len(subsampled)} Anpassungen auf "
+                          "Halbstichproben)")
+            ax.hlines(rows - 0.2, 100 * lo[order], 100 * hi[order], color="#4a4a4a", linewidth=0.8,
+                      label="10–90 % der Anpassungen")
+            ax.plot(100 * relevance[order], rows - 0.2, "k|", markersize=8, label="Gewicht in diesem Modell")
+        ax.set_yticks(rows, np.array(names)[order], fontsize=7)
+        ax.set_xlabel("Anteil in %")
+        ax.legend(fontsize=7, loc="lower right")
+        ax.set_title("Relevanzprofil: was die Einordnung bestimmt\n"
+                     + textwrap.fill(relevance_sentence(directions, names, of=DIRECTIONS), 90), fontsize=9)
+        log_figure(fig, "plots/relevanzprofil.png")
+    fig, ax = figure(max(6, 0.3 * len(names)), 3 + 0.3 * len(model.prototypes_))
+    im = ax.imshow(model.prototypes_, aspect="auto", cmap="RdBu_r", vmin=-2, vmax=2)
+    ax.set_xticks(range(len(names)), names, rotation=90, fontsize=7)
+    ax.set_yticks(range(len(model.prototypes_)), [str(model.classes_[c]) for c in model.prototype_labels_])
+    ax.set_title("Prototypen (z-Werte)")
+    fig.colorbar(im, ax=ax)
+    log_figure(fig, "plots/prototypen.png")
+    cm = confusion_matrix(yn[decided], pred[decided].astype(str), labels=classes)
+    fig, ax = figure(5, 4)
+    ax.imshow(cm, cmap="Blues")
+    for (i, j), v in np.ndenumerate(cm):
+        ax.text(j, i, str(v), ha="center", va="center")
+    ax.set_xticks(range(len(classes)), classes, rotation=45)
+    ax.set_yticks(range(len(classes)), classes)
+    ax.set_xlabel("vorhergesagt (Kreuzvalidierung)")
+    ax.set_ylabel("tatsächlich")
+    log_figure(fig, "plots/konfusionsmatrix.png")
+    Z = model.transform(X.to_numpy())[:, :2] if hasattr(model, "transform") else PCA(2).fit_transform(X.to_numpy())
+    fig, ax = figure(6, 5)
+    for c in classes:
+        sel = y.to_numpy() == c
+        ax.scatter(Z[sel, 0], Z[sel, 1], s=12, label=c)
+    ax.legend(fontsize=7)
+    ax.set_title("Projektion (führende Richtungen von Λ)" if hasattr(model, "transform") else "Projektion (PCA)")
+    log_figure(fig, "plots/projektion.png")
 
 
 INDEX_TWIN_R = 0.99

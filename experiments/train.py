@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import json
 import tempfile
-import textwrap
 from pathlib import Path
 
 import mlflow
 import numpy as np
 import pandas as pd
-from sklearn.decomposition import PCA
 from sklearn.metrics import (
-    accuracy_score, adjusted_rand_score, confusion_matrix, recall_score, silhouette_score,
+    accuracy_score, adjusted_rand_score, recall_score, silhouette_score,
 )
 from sklearn.base import clone
 
@@ -34,11 +32,11 @@ from experiments.run_inputs import (  # noqa: F401 (TrainingError, RunSummary, t
     RunSummary, TrainingError, plain_indicators, require_two_inputs, training_frame, training_period, typology_period,
 )
 from experiments.classifier_run import (
-    TargetError, comparison_markdown, holds_own, index_twin_notes, indicator_target, log_interpretation, metric_key,
-    rejection_plot, served_choice, served_sentence, target_text, unit_scale_of, verdict,
+    TargetError, classifier_plots, comparison_markdown, holds_own, index_twin_notes, indicator_target,
+    log_interpretation, metric_key, rejection_plot, served_choice, served_sentence, target_text, unit_scale_of, verdict,
 )
 from models.class_contrasts import typical_profiles
-from models.lvq_interpret import DIRECTIONS, direction_profile, relevance_profile, relevance_sentence
+from models.lvq_interpret import direction_profile, relevance_profile, subsampled_relevance
 from models.lvq_selection import (
     IMBALANCE, SelectedLVQ, balanced_accuracy, baselines, compare, later_period, rejection_curve, relevance_stability,
     share_to_reject,
@@ -201,6 +199,13 @@ def train_classifier(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog
         profiles_ = [direction_profile(m.model_, Xn) for m in comparison.fitted[name]]
         metrics["direction_rank_correlation"] = relevance_stability(profiles_)
         metrics["direction_rank_correlation_top5"] = relevance_stability(profiles_, top=5)
+        # each fold's chosen setting refitted on half-samples of that fold's training part
+        subsampled = [subsampled_relevance(m.model_, Xn[train], yn[train], n=cfg.relevance_subsamples, seed=cfg.seed)
+                      for m, (train, _) in zip(comparison.fitted[name], comparison.splits)]
+        if all(r is not None for r in subsampled):
+            means = [r.mean(axis=0) for r in subsampled]
+            metrics["relevance_subsampled_rank_correlation"] = relevance_stability(means)
+            metrics["relevance_subsampled_rank_correlation_top5"] = relevance_stability(means, top=5)
     checks = _check_periods(profiles, period, cfg.check_period) if cfg.compare else []
     later, check = _later_table(candidates, profiles, model_matrix, catalog, settings, values, checks, X, y,
                                 features, target_indicator, notes)
@@ -255,8 +260,9 @@ def train_classifier(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog
         curve = rejection_curve(proba, yn, comparison.classes)
         mlflow.log_text(curve.to_csv(index=False), "rueckweisung.csv")
         rejection_plot(curve, cfg.reject_accuracy, share)
-        log_interpretation(final, Xn, features, names, scale)
-        _classifier_plots(final, X, y, names, classes, yn, pred, decided)
+        subsampled = subsampled_relevance(final, Xn, yn, n=cfg.relevance_subsamples, seed=cfg.seed)
+        log_interpretation(final, Xn, features, names, scale, subsampled)
+        classifier_plots(final, X, y, names, classes, yn, pred, decided, subsampled)
         with tempfile.TemporaryDirectory() as tmp:
             if hasattr(served_model, "prototypes_"):
                 artifacts = {"lvq": save_lvq(served_model, features, Path(tmp))}
@@ -313,52 +319,6 @@ def _later_table(candidates: dict, profiles, model_matrix, catalog, settings, va
 def _stamp(summary: RunSummary, registered_name: str, settings: dict) -> dict:
     return {"run_id": summary.run_id, "registered_name": registered_name, "model_version": summary.model_version,
             "settings": json.dumps(settings, ensure_ascii=False, default=str)}
-
-
-def _classifier_plots(model, X: pd.DataFrame, y: pd.Series, names: list[str], classes: list[str],
-                      yn: np.ndarray, pred: np.ndarray, decided: np.ndarray) -> None:
-    relevance = relevance_profile(model)
-    if relevance is not None:
-        directions = direction_profile(model, X.to_numpy())
-        fig, ax = figure(8, max(3, 0.35 * len(names)) + 0.8)
-        order = np.argsort(directions)
-        rows = np.arange(len(names))
-        ax.barh(rows + 0.2, 100 * directions[order], height=0.4, color="#2a6f97",
-                label="Zusammenhang mit den trennenden Richtungen (stabil bei verwandten Merkmalen)")
-        ax.barh(rows - 0.2, 100 * relevance[order], height=0.4, color="#a9c6d8",
-                label="Gewicht im Modell (Diagonale von Λ" + (", Mittel der Prototypen)" if hasattr(model, "lambdas_")
-                                                              else ")"))
-        ax.set_yticks(rows, np.array(names)[order], fontsize=7)
-        ax.set_xlabel("Anteil in %")
-        ax.legend(fontsize=7, loc="lower right")
-        ax.set_title("Relevanzprofil: was die Einordnung bestimmt\n"
-                     + textwrap.fill(relevance_sentence(directions, names, of=DIRECTIONS), 90), fontsize=9)
-        log_figure(fig, "plots/relevanzprofil.png")
-    fig, ax = figure(max(6, 0.3 * len(names)), 3 + 0.3 * len(model.prototypes_))
-    im = ax.imshow(model.prototypes_, aspect="auto", cmap="RdBu_r", vmin=-2, vmax=2)
-    ax.set_xticks(range(len(names)), names, rotation=90, fontsize=7)
-    ax.set_yticks(range(len(model.prototypes_)), [str(model.classes_[c]) for c in model.prototype_labels_])
-    ax.set_title("Prototypen (z-Werte)")
-    fig.colorbar(im, ax=ax)
-    log_figure(fig, "plots/prototypen.png")
-    cm = confusion_matrix(yn[decided], pred[decided].astype(str), labels=classes)
-    fig, ax = figure(5, 4)
-    ax.imshow(cm, cmap="Blues")
-    for (i, j), v in np.ndenumerate(cm):
-        ax.text(j, i, str(v), ha="center", va="center")
-    ax.set_xticks(range(len(classes)), classes, rotation=45)
-    ax.set_yticks(range(len(classes)), classes)
-    ax.set_xlabel("vorhergesagt (Kreuzvalidierung)")
-    ax.set_ylabel("tatsächlich")
-    log_figure(fig, "plots/konfusionsmatrix.png")
-    Z = model.transform(X.to_numpy())[:, :2] if hasattr(model, "transform") else PCA(2).fit_transform(X.to_numpy())
-    fig, ax = figure(6, 5)
-    for c in classes:
-        sel = y.to_numpy() == c
-        ax.scatter(Z[sel, 0], Z[sel, 1], s=12, label=c)
-    ax.legend(fontsize=7)
-    ax.set_title("Projektion (führende Richtungen von Λ)" if hasattr(model, "transform") else "Projektion (PCA)")
-    log_figure(fig, "plots/projektion.png")
 
 
 def train_typology(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog: Catalog,

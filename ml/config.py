@@ -212,6 +212,10 @@ class ClassifierConfig(_Section):
                             "'none': no check")
     reject_accuracy: float = Field(0.95, gt=0.0, le=1.0, description="accuracy the reject option aims at: the run "
                                                                       "reports the share of regions to leave to a person")
+    relevance_subsamples: int = Field(
+        25, ge=0, le=500, description="refits of the chosen setting on stratified half-samples behind the relevance "
+                                      "profile the run shows (the mean diagonal of Λ and its 10–90 % band); 0: the "
+                                      "one model's diagonal alone")
     target: str = Field("status_label", description="profile column to predict, 'planted_type' (needs "
                                                      "training.ground_truth), or an indicator id: its quantile "
                                                      "groups (target_groups) in the period")

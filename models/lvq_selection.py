@@ -18,7 +18,7 @@ from __future__ import annotations
 import itertools
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -200,12 +200,14 @@ class Comparison:
     ``table``: one row per model with mean and standard deviation over the repeats of accuracy,
     balanced_accuracy, macro_f1, log_loss and fit_seconds (per fit); ``runs``: one row per model and repeat;
     ``proba``: model → out-of-fold probabilities of the first repeat (columns ``classes``); ``fitted``: model →
-    the estimators fitted in the first repeat's folds (for relevances and chosen settings)."""
+    the estimators fitted in the first repeat's folds (for relevances and chosen settings); ``splits``: those
+    folds as (train, test) row positions."""
     table: pd.DataFrame
     runs: pd.DataFrame
     proba: dict[str, np.ndarray]
     classes: np.ndarray
     fitted: dict[str, list]
+    splits: list = field(default_factory=list)
 
 
 METRICS = ("accuracy", "balanced_accuracy", "macro_f1", "log_loss", "fit_seconds")
@@ -222,10 +224,11 @@ def compare(X, y, models: dict, folds: int = 5, repeats: int = 1, seed: int = 0,
     folds = int(min(folds, counts.min()))
     if folds < 2:
         raise ValueError(f"class {counts.idxmin()!r} has a single region; cross-validation needs two")
-    runs, proba, fitted = [], {}, {}
+    runs, proba, fitted, first = [], {}, {}, []
     total, done = repeats * folds * len(models), 0
     for r in range(repeats):
         splits = list(StratifiedKFold(folds, shuffle=True, random_state=seed + r).split(X, y))
+        first = first or splits
         for name, template in models.items():
             P = np.zeros((len(y), len(classes)))
             seconds, kept = [], []
@@ -251,7 +254,7 @@ def compare(X, y, models: dict, folds: int = 5, repeats: int = 1, seed: int = 0,
     runs = pd.DataFrame(runs)
     g = runs.groupby("model", sort=False)[list(METRICS)]
     table = g.mean().join(g.std(ddof=1).fillna(0.0), rsuffix="_sd").reset_index()
-    return Comparison(table, runs, proba, classes, fitted)
+    return Comparison(table, runs, proba, classes, fitted, first)
 
 
 def later_period(X_fit, y_fit, X_later, y_later, models: dict, progress=None) -> pd.DataFrame:

@@ -60,6 +60,12 @@ def test_classifier_run_registers_a_loadable_champion(sample_inputs, profiles, t
     assert run.data.tags["einordnung"].startswith("Für die Einordnung zählen vor allem ")
     assert run.data.tags["einordnung"].endswith("des Zusammenhangs mit den trennenden Richtungen.")
     assert -1 <= summary.metrics["direction_rank_correlation"] <= 1
+    assert -1 <= summary.metrics["relevance_subsampled_rank_correlation"] <= 1
+    relevance = pd.read_csv(client.download_artifacts(summary.run_id, "relevanz.csv", str(tmp_path)))
+    assert (relevance["Relevanz, 10 %"] <= relevance["Relevanz, 90 %"]).all()
+    assert relevance["Relevanz, Mittel der Halbstichproben"].sum() == pytest.approx(1.0)
+    lines = Path(client.download_artifacts(summary.run_id, "einordnung.txt", str(tmp_path))).read_text().splitlines()
+    assert lines[1].startswith("Gewicht im Modell (Diagonale von Λ, Mittel aus 25 Anpassungen auf Halbstichproben): ")
     curve = summary.tables["rueckweisung"]
     assert curve["accuracy"].iloc[0] == pytest.approx(summary.metrics["cv_accuracy"])
     model = mlflow.pyfunc.load_model(f"models:/{s.training.classifier.registered_name}@{CHAMPION}")

@@ -10,7 +10,8 @@ from sklearn.datasets import make_classification
 
 from models.lvq import GMLVQ, LGMLVQ, class_weights
 from models.lvq_interpret import (
-    direction_profile, leading_directions, prototype_profiles, region_contrasts, relevance_profile, relevance_sentence, unit_scale,
+    direction_profile, leading_directions, prototype_profiles, region_contrasts, relevance_profile, relevance_sentence,
+    subsampled_relevance, unit_scale,
 )
 from models.lvq_selection import (
     SelectedLVQ, balanced_accuracy, baselines, choose, compare, default_grid, rejection_curve, relevance_stability,
@@ -109,6 +110,9 @@ def test_compare_nests_the_selection_in_every_outer_fold(data):
     assert (result.table["accuracy_sd"] >= 0).all()
     fitted = result.fitted["GMLVQ"]
     assert len(fitted) == 3 and all(hasattr(m, "best_params_") for m in fitted)
+    # the first repeat's folds come along: their test parts cover every row once
+    assert len(result.splits) == 3
+    assert np.array_equal(np.sort(np.concatenate([test for _, test in result.splits])), np.arange(len(y)))
     assert np.allclose(result.proba["GMLVQ"].sum(axis=1), 1)
     # the LVQ model's out-of-fold predictions are its own: accuracy recomputed from them matches
     pred = result.classes[result.proba["GMLVQ"].argmax(axis=1)]
@@ -254,3 +258,45 @@ def test_direction_profile_shares_a_correlated_group():
     from models.lvq import GLVQ
 
     assert direction_profile(GLVQ().fit(X, y), X) is None
+
+
+def test_subsampled_relevance_spreads_what_one_fit_decides_and_shows_it():
+    rng = np.random.default_rng(2)
+    signal = np.r_[rng.normal(-1, 0.5, 60), rng.normal(1, 0.5, 60)]
+    X = np.column_stack([signal, signal + rng.normal(0, 0.05, 120), rng.normal(0, 1, 120)])
+    y = np.r_[["a"] * 60, ["b"] * 60]
+    model = GMLVQ(rank=2, random_state=0).fit(X, y)
+    R = subsampled_relevance(model, X, y, n=12, seed=3)
+    assert R.shape == (12, 3) and np.allclose(R.sum(axis=1), 1) and (R >= 0).all()
+    assert np.array_equal(R, subsampled_relevance(model, X, y, n=12, seed=3))
+    # the twins carry the classes in every refit; how they share it is what one fit decides (here three
+    # quarters on the second), and the refits show that as spread
+    assert (R[:, :2].sum(axis=1) > 0.95).all() and R[:, 2].max() < 0.05
+    assert relevance_profile(model)[1] > 0.7 and R[:, 0].std() > 0.1 > R[:, 2].std()
+    from models.lvq import GLVQ
+
+    assert subsampled_relevance(GLVQ().fit(X, y), X, y) is None
+    assert subsampled_relevance(model, X, y, n=0) is None
+    lonely = y.copy()
+    lonely[0] = "c"     # a class of one region cannot be halved
+    assert subsampled_relevance(GMLVQ(rank=2).fit(X, lonely), X, lonely) is None
+
+
+def test_subsampled_relevance_is_steadier_across_folds_than_one_fit():
+    from sklearn.model_selection import StratifiedKFold
+
+    rng = np.random.default_rng(3)
+    y = np.repeat(["a", "b", "c"], [120, 50, 30])
+    s = np.array([{"a": 0, "b": 1, "c": 2}[c] for c in y]) + rng.normal(0, 0.6, len(y))
+    cols = [s + rng.normal(0, 0.3, len(y)) for _ in range(4)]           # a group of correlated indicators
+    cols += [0.3 * s + rng.normal(0, 1, len(y)) for _ in range(4)]      # weakly related ones
+    cols += [rng.normal(0, 1, len(y)) for _ in range(4)]                # unrelated ones
+    X = np.column_stack(cols)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    single, subsampled = [], []
+    for train, _ in StratifiedKFold(5, shuffle=True, random_state=0).split(X, y):
+        model = GMLVQ(rank=2, beta=5.0, random_state=0).fit(X[train], y[train])
+        single.append(relevance_profile(model))
+        subsampled.append(subsampled_relevance(model, X[train], y[train]).mean(axis=0))
+    steadiness = relevance_stability(subsampled)
+    assert steadiness >= 0.8 and steadiness > relevance_stability(single) + 0.1
