@@ -198,12 +198,12 @@ def rejection_plot(curve: pd.DataFrame, target: float, share: float | None) -> N
 
 
 def log_interpretation(model, X: np.ndarray, features: list[str], names: list[str],
-                       scale: pd.DataFrame | None, subsampled: np.ndarray | None = None) -> None:
+                       scale: pd.DataFrame | None, subsampled: np.ndarray | None = None) -> str | None:
     """The interpretation as artifacts: ``einordnung.txt`` (the sentence from the direction profile, the one from
     the diagonal of Λ — averaged over the refits of ``subsampled`` where given (:func:`subsampled_relevance`) —,
     the leading directions; the first also as the tag ``einordnung``), ``relevanz.csv`` (the profiles per
     indicator, with the refits' mean and 10–90 % band) and ``prototypen.csv`` (the prototypes in the indicators'
-    units)."""
+    units). Returns the first sentence (None for a model without relevances)."""
     lam = relevance_matrix(model)
     lines = []
     if lam is not None:
@@ -225,6 +225,7 @@ def log_interpretation(model, X: np.ndarray, features: list[str], names: list[st
         mlflow.log_text(table.to_csv(index=False), "relevanz.csv")
     mlflow.log_text("\n".join(lines) + "\n", "einordnung.txt")
     mlflow.log_text(prototype_profiles(model, features, names, scale).to_csv(index=False), "prototypen.csv")
+    return lines[0] if lam is not None else None
 
 
 def classifier_plots(model, X: pd.DataFrame, y: pd.Series, names: list[str], classes: list[str],

@@ -261,7 +261,7 @@ def train_classifier(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog
         mlflow.log_text(curve.to_csv(index=False), "rueckweisung.csv")
         rejection_plot(curve, cfg.reject_accuracy, share)
         subsampled = subsampled_relevance(final, Xn, yn, n=cfg.relevance_subsamples, seed=cfg.seed)
-        log_interpretation(final, Xn, features, names, scale, subsampled)
+        relevance = log_interpretation(final, Xn, features, names, scale, subsampled)
         classifier_plots(final, X, y, names, classes, yn, pred, decided, subsampled)
         with tempfile.TemporaryDirectory() as tmp:
             if hasattr(served_model, "prototypes_"):
@@ -279,10 +279,12 @@ def train_classifier(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog
     if store is not None and champion:
         stamp = _stamp(summary, cfg.registered_name, {"classifier": cfg.model_dump(mode="json"), "period": period,
                                                       "inputs": list(features)})
+        lvq_served = hasattr(served_model, "prototypes_")
         store.replace_table("classes", stored_classes(served_model, features, model_matrix, profiles, names, scale,
                                                       typical).assign(
-            model=served, served_by=served, lvq_served=hasattr(served_model, "prototypes_"), comparison=judged,
-            target=target_text(cfg.target, catalog, period, cfg.target_groups, target_indicator), **stamp))
+            model=served, served_by=served, lvq_served=lvq_served, comparison=judged,
+            target=target_text(cfg.target, catalog, period, cfg.target_groups, target_indicator),
+            relevance=relevance if lvq_served else None, **stamp))
     return summary
 
 

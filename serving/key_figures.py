@@ -216,6 +216,11 @@ def standing_types(snap: Snapshot, period: str | None) -> tuple[str | None, str 
                   f"({', '.join(snap.catalog[i].name for i in inputs)}).")
 
 
+CLASS_TEXTS = ("next_class", "why", "comparison", "served_by", "target", "relevance")
+"""The German texts stored with a region's class (``relevance``: what counts most for the prototype model's
+classification, the same sentence for every region; absent in stores written before it was kept)."""
+
+
 def class_section(b: "ReportBuilder", region_id: str, period: str, row: pd.Series | None) -> dict | None:
     """The classifier's stored class with its probability, the next class and why (German), or None when
     the store holds no classes for the region and period ({'message'} when its only training refused, or the period
@@ -234,8 +239,7 @@ def class_section(b: "ReportBuilder", region_id: str, period: str, row: pd.Serie
     probs = json.loads(found["probabilities"])
     pred = str(found["prediction"])
     out = {"prediction": pred, "probability": percent(probs.get(pred)) if pred in probs else None}
-    out.update({k: found[k] if isinstance(found.get(k), str) else None
-                for k in ("next_class", "why", "comparison", "served_by", "target")})
+    out.update({k: found[k] if isinstance(found.get(k), str) else None for k in CLASS_TEXTS})
     # the page says so when the prototype model lost to the usual classifiers (and which one answers instead)
     out["prototypes"], out["weaker"] = bool(found.get("lvq_served", True)), "weniger treffsicher" in (
         out["comparison"] or "")

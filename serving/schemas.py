@@ -110,6 +110,9 @@ class Classification(BaseModel):
     target: str | None = Field(None, description="German: what the classes are classes of, where it is not the "
                                                  "status class (an indicator's groups: 'Anteil …: Drittel der "
                                                  "Gebiete 2022')")
+    relevance: str | None = Field(None, description="German: the indicators that count most for the prototype "
+                                                    "model's classification ('Für die Einordnung zählen vor allem "
+                                                    "…'); none where another classifier answers")
     note: str | None = Field(None, description="German: the classifier's last training refused, and the classes "
                                                "served are those of the training before")
 

@@ -97,7 +97,8 @@ def adapt_wide(table: RawTable, mapping: Mapping, catalog: Catalog, dash: str = 
         frame = table.frame()
         held = {i: int((~frame[f"c{i}"].astype("str").str.strip().isin(MISSING_MARKERS)).sum()) for i in unmapped}
         same = len(set(held.values())) == 1 and len(unmapped) > 1
-        named = [f"{keys[i] or f'column {i + 1}'}" + ("" if same else f" ({held[i]} values)") for i in unmapped]
+        count = {i: f" ({held[i]} value{'' if held[i] == 1 else 's'})" for i in unmapped}
+        named = [f"{keys[i] or f'column {i + 1}'}" + ("" if same else count[i]) for i in unmapped]
         more = f" and {len(named) - 15} more ('mapping suggest' lists every column)" if len(named) > 15 else ""
         notes.append(f"{len(unmapped)} columns not imported (no indicator in the mapping or the catalog; map them "
                      f"under 'columns' to import them){f', each with {held[unmapped[0]]} values' if same else ''}: "

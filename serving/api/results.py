@@ -9,7 +9,7 @@ import pandas as pd
 from fastapi import APIRouter, Query
 
 from serving.api.common import PERIOD, REGION_ID, ApiError, Context
-from serving.key_figures import interval_note, refused_training, standing_types
+from serving.key_figures import CLASS_TEXTS, interval_note, refused_training, standing_types
 from serving.schemas import (Classification, ClassifyRequest, CoverageAnswer, CoverageMap, CoverageMapEntry,
                              CoveragePoint, ForecastAnswer, ForecastPoint, ProjectionAnswer, ProjectionPoint,
                              TypologyAnswer, finite)
@@ -28,8 +28,7 @@ def router(ctx: Context) -> APIRouter:
         s = ctx.snap()
         per = ctx.period_of(s, request.period)
         row = ctx.assigned(s, "classes", request.region_id, per)
-        extra = {k: str(row[k]) for k in ("next_class", "why", "comparison", "served_by", "target")
-                 if k in row.index and isinstance(row[k], str)}
+        extra = {k: str(row[k]) for k in CLASS_TEXTS if k in row.index and isinstance(row[k], str)}
         refused = refused_training(s, "classifier")       # the results of the training before stay served
         return Classification(region_id=request.region_id, period=per, prediction=str(row["prediction"]),
                               probabilities=json.loads(row["probabilities"]), note=refused and refused["text"],

@@ -414,6 +414,7 @@ def test_a_classifier_that_beats_the_lvq_model_is_served_in_its_place(sample_inp
     model = mlflow.pyfunc.load_model(f"models:/{cfg.registered_name}@{CHAMPION}")
     assert model.unwrap_python_model().name == "Random Forest (300 Bäume)"
     assert set(classes["served_by"]) == {"Random Forest (300 Bäume)"} and not classes["lvq_served"].any()
+    assert classes["relevance"].isna().all()     # the prototype model's relevances do not explain another model
     row = classes[classes["period"] == "2015"].iloc[0]
     m = banded[1].set_index(["region_id", "period"]).loc[(row["region_id"], "2015"), [f"m_{f}" for f in features]]
     out = model.predict(pd.DataFrame([m.to_numpy(float)], columns=features))

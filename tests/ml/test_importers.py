@@ -140,7 +140,7 @@ def test_wide_csv_with_mapping(county, settings, tmp_path):
     assert rep.format == "wide" and rep.empty_cells == 1
     assert (rep.rows_read, rep.rows_accepted, rep.rows_quarantined) == (3, 3, 0)
     # a column without an indicator is not imported, and the report lists it with its values
-    assert any("columns not imported" in n and "Unbekannt (1 values)" in n for n in rep.notes)
+    assert any("columns not imported" in n and "Unbekannt (1 value)" in n for n in rep.notes)
 
 
 @pytest.mark.parametrize("fmt", ["wide", "long", "age"])
@@ -356,7 +356,7 @@ def test_mapping_keys_match_headers_as_written(county, settings, tmp_path):
     assert rep.status == "failed" and "did you mean 'SGB-II-Quote'" in rep.message
     right = load_mapping(write(tmp_path / "r.yaml", "period: '2022'\ncolumns:\n  ' SGB-II-Quote': sgb2_quote\n"))
     rep = ingest(county, settings, path, fmt="wide", mapping=right)
-    assert rep.status == "ok" and rep.rows_accepted == 1 and any("Anteil 65+ (1 values)" in n for n in rep.notes)
+    assert rep.status == "ok" and rep.rows_accepted == 1 and any("Anteil 65+ (1 value)" in n for n in rep.notes)
     both = load_mapping(write(tmp_path / "b.yaml", "period: '2022'\ncolumns:\n  SGB-II-Quote: sgb2_quote\n"
                               "  Anteil 65+: anteil_65plus\n"))
     rep = ingest(county, settings, path, fmt="wide", mapping=both)

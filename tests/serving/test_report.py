@@ -155,6 +155,13 @@ def test_report_page_is_complete_self_contained_and_german(builder, state):
     stored = snap.classes.loc[(rid, period)]
     assert f"Klasse <strong>{stored['prediction']}</strong> zu" in html
     assert f"Am nächsten liegt ihm danach die Klasse „{stored['next_class']}“" in html and stored["why"] in html
+    # what counts most for the prototype model, the same sentence for every region; none for another classifier
+    if stored["lvq_served"]:
+        assert stored["relevance"].startswith("Für die Einordnung zählen vor allem ")
+        assert f"Über alle Gebiete: {stored['relevance']}" in html
+        assert snap.classes["relevance"].nunique() == 1
+    else:
+        assert snap.classes["relevance"].isna().all() and "Über alle Gebiete:" not in html
     assert "80-%-Intervall" in html and "Mittel der Gemeinden (Musterkreis)" in html and "Kreis<" not in html
 
 
@@ -165,14 +172,16 @@ def test_a_classifier_weaker_than_the_usual_ones_is_named_on_the_page(state):
     rid, period = snap.classes.index[0]
     weaker = "GMLVQ: … Das Prototypmodell ist weniger treffsicher als die üblichen Klassifikatoren; seine Stärke " \
              "bleibt die Erklärung."
+    relevance = "Für die Einordnung zählen vor allem A (40 %), B (30 %) und C (10 %); zusammen 80 % der Relevanz."
     html = ReportBuilder(state.settings, dataclasses.replace(snap, classes=snap.classes.assign(
-        comparison=weaker, served_by="GMLVQ", lvq_served=True))).region_page(rid, period)
+        comparison=weaker, served_by="GMLVQ", lvq_served=True, relevance=relevance))).region_page(rid, period)
     assert f"Hinweis: {weaker}" in html and "Das Prototypmodell (GMLVQ) ordnet das Gebiet" in html
+    assert f"Über alle Gebiete: {relevance}" in html
     assert "Hinweis: GMLVQ" not in ReportBuilder(state.settings, snap).region_page(rid, period) or \
         "weniger treffsicher" in str(snap.classes["comparison"].iloc[0])
     # where another classifier answers in the prototype model's place, the page names it and why
     served = snap.classes.assign(comparison=weaker + " Bereitgestellt wird daher Random Forest (300 Bäume).",
-                                 served_by="Random Forest (300 Bäume)", lvq_served=False)
+                                 served_by="Random Forest (300 Bäume)", lvq_served=False, relevance=None)
     html = ReportBuilder(state.settings, dataclasses.replace(snap, classes=served)).region_page(rid, period)
     assert "Das Modell „Random Forest (300 Bäume)“ ordnet das Gebiet der Klasse" in html
     assert "Gezeigt wird nicht das Prototypmodell, weil es weniger treffsicher war: GMLVQ" in html
