@@ -24,7 +24,8 @@ classifiers an analyst would try first, and LGMLVQ's time to the sklearn-lvq ref
 (g) The same, with Ω started from the data (LDA, PCA) and with a penalty for relevance put on one indicator.
 (h) The relevance profile the run shows — each fold's chosen setting refitted on 25 half-samples of the fold's
     training part, the mean diagonal of Λ — against the one fitted model's diagonal, across the five folds of
-    each of the shuffles 0–4, with the settings chosen in every fold as the job chooses them (Berlin 2021).
+    each of the shuffles 0–4, with the settings chosen in every fold as the job chooses them (Berlin 2021, and the
+    Musterkreis' planted types).
 """
 
 from __future__ import annotations
@@ -249,13 +250,27 @@ def starts_and_spread() -> None:
 
 def subsampled(shuffles: int = 5) -> None:
     """(h): the rank correlation across folds of the one model's diagonal of Λ and of the mean over refits on
-    half-samples (:func:`models.lvq_interpret.subsampled_relevance`), settings chosen per fold by the job's rule."""
+    half-samples (:func:`models.lvq_interpret.subsampled_relevance`), settings chosen per fold by the job's rule;
+    Berlin 2021, then the Musterkreis' planted types (53 × 42)."""
+    import warnings
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from lvq import synthetic_case
+
+    print("\n### (h) Berlin 2021: context indicators → status class")
+    _subsampled(*_berlin_matrix(), shuffles)
+    print("\n### (h) The Musterkreis' planted types")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)      # a class of 4 regions in 5 folds
+        _subsampled(*synthetic_case(), shuffles)
+
+
+def _subsampled(X, y, shuffles: int) -> None:
     from sklearn.model_selection import StratifiedKFold
 
     from models.lvq_interpret import SUBSAMPLES, relevance_profile, subsampled_relevance
     from models.lvq_selection import SelectedLVQ, relevance_stability
 
-    X, y = _berlin_matrix()
     print(f"\n| shuffle | settings chosen per fold (prototypes per class, rank) | one model: all | five most relevant "
           f"| {SUBSAMPLES} half-samples: all | five most relevant | s |\n|---|---|---|---|---|---|---|")
     rows = []
