@@ -265,6 +265,34 @@ def subsampled(shuffles: int = 5) -> None:
         _subsampled(*synthetic_case(), shuffles)
 
 
+def leading() -> None:
+    """(i): the served model's direction profile on all regions, its first five and how often each is among the
+    three leading ones across the 25 refits on half-samples, and the sentence the run writes; Berlin 2021, then the
+    Musterkreis' planted types (53 × 42)."""
+    import warnings
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from lvq import synthetic_case
+
+    from models.lvq_interpret import direction_profile, leading_shares, relevance_sentence, subsampled_refits
+    from models.lvq_selection import SelectedLVQ
+
+    for title, (X, y) in (("Berlin 2021: context indicators → status class", _berlin_matrix()),
+                          ("the Musterkreis' planted types", synthetic_case())):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)      # a class of 4 regions in 5 folds
+            model = SelectedLVQ("gmlvq").fit(X, y).model_
+            refits = subsampled_refits(model, X, y)
+        profile = direction_profile(model, X)
+        rows = np.asarray([direction_profile(r, X) for r in refits])
+        held = leading_shares(rows)
+        first = np.argsort(profile)[::-1][:5]
+        print(f"\n### (i) {title}: {X.shape[1]} indicators\n")
+        print("first five (column, share, among the three leading in the refits): "
+              + ", ".join(f"{i} {profile[i]:.1%} ({held[i]:.0%})" for i in first))
+        print(relevance_sentence(profile, [f"x{i}" for i in range(X.shape[1])], rows=rows))
+
+
 def _subsampled(X, y, shuffles: int) -> None:
     from sklearn.model_selection import StratifiedKFold
 
@@ -337,6 +365,14 @@ def _print(title: str, summary, repeats: int) -> None:
         print(f"the same of the relevance profile shown (mean over refits on half-samples): "
               f"{m['relevance_subsampled_rank_correlation']:.3f} (all), "
               f"{m['relevance_subsampled_rank_correlation_top5']:.3f} (five)")
+    if summary.interpretation:
+        print(f"einordnung: {summary.interpretation}")
+        share, held = "Zusammenhang mit den trennenden Richtungen", "Zusammenhang unter den ersten drei"
+        leading = summary.tables["relevanz"].sort_values(share, ascending=False).head(5)
+        held = [c for c in leading if c.startswith(held)][0]
+        print("direction profile, the first five, and how often each is among the three leading ones across the "
+              "refits on half-samples: " + ", ".join(
+                  f"{r['Indikator']} {r[share]:.1%} ({r[held]:.0%})" for _, r in leading.iterrows()))
     curve = summary.tables["rueckweisung"].set_index("rejected")["accuracy"]
     print("accuracy of the rest when the least certain share is left to a person: " + ", ".join(
         f"{r:.0%} → {curve.loc[r]:.3f}" for r in curve.index if round(100 * r) % 10 == 0))
@@ -417,6 +453,8 @@ def main() -> None:
                         help="(f) only: the diagonal of Λ on Berlin's folds with the settings fixed")
     parser.add_argument("--subsampled", action="store_true",
                         help="(h) only: the relevance profile from refits on half-samples across folds and shuffles")
+    parser.add_argument("--leading", action="store_true",
+                        help="(i) only: which leading indicators hold their place across the refits on half-samples")
     parser.add_argument("--starts", action="store_true",
                         help="(g) only: Ω started from the data, and a penalty for relevance put on one indicator")
     args = parser.parse_args()
@@ -432,6 +470,9 @@ def main() -> None:
         return
     if args.subsampled:
         subsampled()
+        return
+    if args.leading:
+        leading()
         return
     if not args.skip_berlin and (SHARED / "berlin_mss").is_dir():
         _print("(a) Berlin MSS 2021: context indicators → status class, 536 PLR", berlin(args.repeats), args.repeats)

@@ -17,8 +17,8 @@ from ml.columns import Z, column
 from ml.formatting import de
 from ml.tracking import figure, log_figure
 from models.lvq_interpret import (
-    DIRECTIONS, direction_profile, leading_directions, prototype_profiles, relevance_matrix, relevance_profile,
-    relevance_sentence, unit_scale,
+    DIRECTIONS, diagonal_rows, direction_profile, leading_directions, leading_shares, prototype_profiles,
+    relevance_matrix, relevance_profile, relevance_sentence, unit_scale,
 )
 from models.typology import short_name
 
@@ -198,42 +198,50 @@ def rejection_plot(curve: pd.DataFrame, target: float, share: float | None) -> N
 
 
 def log_interpretation(model, X: np.ndarray, features: list[str], names: list[str],
-                       scale: pd.DataFrame | None, subsampled: np.ndarray | None = None) -> str | None:
+                       scale: pd.DataFrame | None, refits: list | None = None
+                       ) -> tuple[str | None, pd.DataFrame | None]:
     """The interpretation as artifacts: ``einordnung.txt`` (the sentence from the direction profile, the one from
-    the diagonal of Λ — averaged over the refits of ``subsampled`` where given (:func:`subsampled_relevance`) —,
+    the diagonal of Λ — averaged over ``refits`` where given (:func:`models.lvq_interpret.subsampled_refits`) —,
     the leading directions; the first also as the tag ``einordnung``), ``relevanz.csv`` (the profiles per
-    indicator, with the refits' mean and 10–90 % band) and ``prototypen.csv`` (the prototypes in the indicators'
-    units). Returns the first sentence (None for a model without relevances)."""
+    indicator, with the refits' mean and 10–90 % band, and how often each indicator is among the three leading
+    ones across the refits) and ``prototypen.csv`` (the prototypes in the indicators' units). With refits the
+    sentences name as leading only what holds its place across them. Returns the first sentence and the table of
+    ``relevanz.csv`` (both None for a model without relevances)."""
     lam = relevance_matrix(model)
-    lines = []
+    lines, table = [], None
     if lam is not None:
         directions = direction_profile(model, X)
-        lines.append(relevance_sentence(directions, names, of=DIRECTIONS))
+        refit_directions = None if not refits else np.asarray([direction_profile(r, X) for r in refits])
+        lines.append(relevance_sentence(directions, names, of=DIRECTIONS, rows=refit_directions))
         table = pd.DataFrame({"Indikator": features, "Name": names, "Relevanz (Diagonale von Λ)": np.diag(lam),
                               "Zusammenhang mit den trennenden Richtungen": directions})
-        if subsampled is None:
+        if not refits:
             lines.append("Gewicht im Modell (Diagonale von Λ): " + relevance_sentence(np.diag(lam), names))
         else:
+            subsampled = diagonal_rows(refits)
             mean = subsampled.mean(axis=0)
             lines.append(f"Gewicht im Modell (Diagonale von Λ, Mittel aus {len(subsampled)} Anpassungen auf "
-                         f"Halbstichproben): " + relevance_sentence(mean, names))
-            table = table.assign(**{"Relevanz, Mittel der Halbstichproben": mean,
-                                    "Relevanz, 10 %": np.quantile(subsampled, 0.1, axis=0),
-                                    "Relevanz, 90 %": np.quantile(subsampled, 0.9, axis=0)})
+                         f"Halbstichproben): " + relevance_sentence(mean, names, rows=subsampled))
+            table = table.assign(**{
+                "Relevanz, Mittel der Halbstichproben": mean,
+                "Relevanz, 10 %": np.quantile(subsampled, 0.1, axis=0),
+                "Relevanz, 90 %": np.quantile(subsampled, 0.9, axis=0),
+                "Relevanz unter den ersten drei (Anteil der Halbstichproben)": leading_shares(subsampled),
+                "Zusammenhang unter den ersten drei (Anteil der Halbstichproben)": leading_shares(refit_directions)})
         lines.extend(d["text"] for d in leading_directions(lam, names))
         mlflow.set_tag("einordnung", lines[0])
         mlflow.log_text(table.to_csv(index=False), "relevanz.csv")
     mlflow.log_text("\n".join(lines) + "\n", "einordnung.txt")
     mlflow.log_text(prototype_profiles(model, features, names, scale).to_csv(index=False), "prototypen.csv")
-    return lines[0] if lam is not None else None
+    return (lines[0] if lam is not None else None), table
 
 
 def classifier_plots(model, X: pd.DataFrame, y: pd.Series, names: list[str], classes: list[str],
                      yn: np.ndarray, pred: np.ndarray, decided: np.ndarray,
-                     subsampled: np.ndarray | None = None) -> None:
+                     subsampled: np.ndarray | None = None, sentence: str | None = None) -> None:
     """The run's plots: ``relevanzprofil.png`` (the direction profile, the diagonal of Λ — with the mean and
-    10–90 % band of ``subsampled`` where given —), ``prototypen.png``, ``konfusionsmatrix.png`` (out of fold) and
-    ``projektion.png``."""
+    10–90 % band of ``subsampled`` where given —; titled with ``sentence``, else the direction profile's sentence),
+    ``prototypen.png``, ``konfusionsmatrix.png`` (out of fold) and ``projektion.png``."""
     relevance = relevance_profile(model)
     if relevance is not None:
         directions = direction_profile(model, X.to_numpy())
@@ -258,7 +266,8 @@ def classifier_plots(model, X: pd.DataFrame, y: pd.Series, names: list[str], cla
         ax.set_xlabel("Anteil in %")
         ax.legend(fontsize=7, loc="lower right")
         ax.set_title("Relevanzprofil: was die Einordnung bestimmt\n"
-                     + textwrap.fill(relevance_sentence(directions, names, of=DIRECTIONS), 90), fontsize=9)
+                     + textwrap.fill(sentence or relevance_sentence(directions, names, of=DIRECTIONS), 90),
+                     fontsize=9)
         log_figure(fig, "plots/relevanzprofil.png")
     fig, ax = figure(max(6, 0.3 * len(names)), 3 + 0.3 * len(model.prototypes_))
     im = ax.imshow(model.prototypes_, aspect="auto", cmap="RdBu_r", vmin=-2, vmax=2)

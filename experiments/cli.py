@@ -330,6 +330,8 @@ def train_classifier_cmd(ctx: click.Context, model: str | None) -> None:
             click.echo(f"  {r.model:<38} {r.accuracy:.3f}  {r.balanced_accuracy:.3f}  {r.log_loss:.3f}")
     if summary.served:
         click.echo(f"served: {summary.served}")
+    if summary.interpretation:
+        click.echo(f"Einordnung (prototype model): {summary.interpretation}")
 
 
 @train_group.command("typology")
@@ -1025,6 +1027,8 @@ def demo_cmd(ctx: click.Context, workdir: Path, serve_for: float | None, port: i
     click.echo(f"GMLVQ Statusklasse: Kreuzvalidierung Genauigkeit {summary.metrics['cv_accuracy']:.2f}, "
                f"balanciert {summary.metrics['cv_balanced_accuracy']:.2f}; Modellversion {summary.model_version}"
                + (" (@champion)" if summary.champion else "") + f"; bereitgestellt: {summary.served}")
+    if summary.interpretation:
+        click.echo(f"  Prototypmodell: {summary.interpretation}")
     typ, _, descriptions = _job(typology_job, settings)
     click.echo(f"Sozialraumtypen: {int(typ.metrics['n_types'])} (Silhouette {typ.metrics['silhouette']:.2f}, "
                f"ARI zu den geplanten Typen {typ.metrics['ari_planted_types']:.2f})")

@@ -28,11 +28,14 @@ class RunSummary:
     notes: list[str]
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     """Tables of the run for callers (the classifier: 'vergleich', 'wiederholungen', 'rueckweisung', 'auswahl',
-    'auswahl_je_fold' and, with a later-period check, 'spaetere_periode')."""
+    'auswahl_je_fold', 'relevanz' for a model with relevances and, with a later-period check, 'spaetere_periode')."""
     served: str | None = None
     """The classifier run: the display name of the model the service answers with."""
     champion_reason: str = ""
     """Why the run became champion or did not (``ml.tracking.promote``)."""
+    interpretation: str | None = None
+    """The classifier run: what counts most for the LVQ model's classification (the first line of
+    ``einordnung.txt``); None for a model without relevances."""
 
 
 def training_period(profiles: pd.DataFrame, period: str | None, needs_index: bool = True, instead: str = "") -> str:

@@ -36,7 +36,9 @@ from experiments.classifier_run import (
     log_interpretation, metric_key, rejection_plot, served_choice, served_sentence, target_text, unit_scale_of, verdict,
 )
 from models.class_contrasts import typical_profiles
-from models.lvq_interpret import direction_profile, relevance_profile, subsampled_relevance
+from models.lvq_interpret import (
+    diagonal_rows, direction_profile, relevance_profile, subsampled_refits, subsampled_relevance,
+)
 from models.lvq_selection import (
     IMBALANCE, SelectedLVQ, balanced_accuracy, baselines, compare, later_period, rejection_curve, relevance_stability,
     share_to_reject,
@@ -260,9 +262,10 @@ def train_classifier(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog
         curve = rejection_curve(proba, yn, comparison.classes)
         mlflow.log_text(curve.to_csv(index=False), "rueckweisung.csv")
         rejection_plot(curve, cfg.reject_accuracy, share)
-        subsampled = subsampled_relevance(final, Xn, yn, n=cfg.relevance_subsamples, seed=cfg.seed)
-        relevance = log_interpretation(final, Xn, features, names, scale, subsampled)
-        classifier_plots(final, X, y, names, classes, yn, pred, decided, subsampled)
+        refits = subsampled_refits(final, Xn, yn, n=cfg.relevance_subsamples, seed=cfg.seed)
+        relevance, relevance_table = log_interpretation(final, Xn, features, names, scale, refits)
+        classifier_plots(final, X, y, names, classes, yn, pred, decided,
+                         diagonal_rows(refits) if refits else None, relevance)
         with tempfile.TemporaryDirectory() as tmp:
             if hasattr(served_model, "prototypes_"):
                 artifacts = {"lvq": save_lvq(served_model, features, Path(tmp))}
@@ -275,7 +278,9 @@ def train_classifier(profiles: pd.DataFrame, model_matrix: pd.DataFrame, catalog
               "auswahl": selected.search_, "auswahl_je_fold": per_fold}
     if later is not None:
         tables["spaetere_periode"] = later
-    summary = RunSummary(run.info.run_id, metrics, version, champion, notes, tables, served, reason)
+    if relevance_table is not None:
+        tables["relevanz"] = relevance_table
+    summary = RunSummary(run.info.run_id, metrics, version, champion, notes, tables, served, reason, relevance)
     if store is not None and champion:
         stamp = _stamp(summary, cfg.registered_name, {"classifier": cfg.model_dump(mode="json"), "period": period,
                                                       "inputs": list(features)})

@@ -4,7 +4,9 @@
   vor allem …"), from the diagonal of Λ or, stable where indicators are correlated, from :func:`direction_profile`
   (each indicator's correlation with the directions Λ separates the classes by).
 - :func:`subsampled_relevance`: the diagonal of Λ of the model's setting refitted on many half-samples — what the
-  model relies on, not what one fit happened to pick among correlated indicators — with its spread.
+  model relies on, not what one fit happened to pick among correlated indicators — with its spread
+  (:func:`subsampled_refits` keeps the refits, so that the sentence can say which leading indicators hold their
+  place across them, :func:`leading_shares`).
 - :func:`leading_directions`: the leading eigen-directions of Λ, each with its share of the relevance and the
   indicators that load on it.
 - :func:`prototype_profiles`: the prototypes in the indicators' own units (back from z-values).
@@ -60,15 +62,9 @@ SUBSAMPLES = 25
 """Refits behind :func:`subsampled_relevance` (its 10–90 % band rests on them)."""
 
 
-def subsampled_relevance(model, X, y, n: int = SUBSAMPLES, share: float = 0.5, seed: int = 0) -> np.ndarray | None:
-    """The relevance profile (diagonal of :func:`relevance_matrix`, summing to 1) of ``model``'s setting refitted on
-    ``n`` stratified subsamples holding ``share`` of the regions, one row per refit (each with its own start); its
-    mean is the relevance profile with the spread of what one fit would show. None for GLVQ, for ``n`` < 1 and where
-    a class has too few regions to be split.
-
-    Where indicators are correlated, one fit of Λ may put the weight of the group on any one of them, so the
-    diagonal of a single model changes its order with a little change in the data. Averaged over half-samples
-    (subagging) the weight is shared the way the data support, and the order stays put."""
+def subsampled_refits(model, X, y, n: int = SUBSAMPLES, share: float = 0.5, seed: int = 0) -> list | None:
+    """``model``'s setting refitted on ``n`` stratified subsamples holding ``share`` of the regions, each with its own
+    start; None for GLVQ, for ``n`` < 1 and where a class has too few regions to be split."""
     from sklearn.base import clone
     from sklearn.model_selection import StratifiedShuffleSplit
 
@@ -79,12 +75,38 @@ def subsampled_relevance(model, X, y, n: int = SUBSAMPLES, share: float = 0.5, s
         splits = list(StratifiedShuffleSplit(n, train_size=share, random_state=seed).split(X, y))
     except ValueError:          # a class with a single region, or too few regions for every class in a half
         return None
-    rows = []
-    for i, (part, _) in enumerate(splits):
-        refit = clone(model).set_params(random_state=seed + 1 + i).fit(X[part], y[part])
-        d = np.diag(relevance_matrix(refit))
-        rows.append(d / d.sum())
-    return np.asarray(rows)
+    return [clone(model).set_params(random_state=seed + 1 + i).fit(X[part], y[part])
+            for i, (part, _) in enumerate(splits)]
+
+
+def diagonal_rows(refits: list) -> np.ndarray:
+    """The relevance profile (diagonal of :func:`relevance_matrix`, summing to 1) of each refit, one row per refit."""
+    rows = [np.diag(relevance_matrix(refit)) for refit in refits]
+    return np.asarray([d / d.sum() for d in rows])
+
+
+def subsampled_relevance(model, X, y, n: int = SUBSAMPLES, share: float = 0.5, seed: int = 0) -> np.ndarray | None:
+    """The relevance profile of ``model``'s setting refitted on ``n`` stratified subsamples holding ``share`` of the
+    regions (:func:`subsampled_refits`), one row per refit; its mean is the relevance profile with the spread of
+    what one fit would show. None for GLVQ, for ``n`` < 1 and where a class has too few regions to be split.
+
+    Where indicators are correlated, one fit of Λ may put the weight of the group on any one of them, so the
+    diagonal of a single model changes its order with a little change in the data. Averaged over half-samples
+    (subagging) the weight is shared the way the data support, and the order stays put."""
+    refits = subsampled_refits(model, X, y, n=n, share=share, seed=seed)
+    return None if refits is None else diagonal_rows(refits)
+
+
+STEADY = 0.5
+"""An indicator leads steadily where it is among the leading ones in at least this share of the refits."""
+
+
+def leading_shares(rows: np.ndarray, top: int = 3) -> np.ndarray:
+    """For each indicator, the share of ``rows`` (one profile per refit) in which it is among the ``top`` largest
+    (ties go to the indicator listed first)."""
+    rows = np.asarray(rows, dtype=float)
+    ranks = np.argsort(np.argsort(-rows, axis=1, kind="stable"), axis=1)
+    return (ranks < top).mean(axis=0)
 
 
 def names_list(items: list[str]) -> str:
@@ -102,14 +124,40 @@ def value_against(name: str, region_v: float, other_v: float, scale: pd.DataFram
     return f"{name} (z {de_number(region_v, 1)} {other_word} {de_number(other_v, 1)})"
 
 
-def relevance_sentence(relevance: np.ndarray, names: list[str], top: int = 3, of: str = "der Relevanz") -> str:
+def relevance_sentence(relevance: np.ndarray, names: list[str], top: int = 3, of: str = "der Relevanz",
+                       rows: np.ndarray | None = None) -> str:
     """"Für die Einordnung zählen vor allem A (31 %), B (18 %) und C (12 %); zusammen 61 % der Relevanz." The
-    shares are a profile summing to 1: the diagonal of Λ, or :func:`direction_profile` (``of`` names it)."""
-    order = np.argsort(relevance)[::-1][:top]
-    parts = [f"{names[i]} ({de_number(100 * relevance[i], 0)} %)" for i in order]
-    total = 100 * relevance[order].sum()
-    return (f"Für die Einordnung zählen vor allem {names_list(parts)}; zusammen "
-            f"{de_number(total, 0)} % {of}.")
+    shares are a profile summing to 1: the diagonal of Λ, or :func:`direction_profile` (``of`` names it).
+
+    With ``rows`` (the same profile of refits on subsamples, :func:`subsampled_refits`) the sentence names as
+    leading only the first indicators that are each among the ``top`` in at least half of the refits
+    (:data:`STEADY`). The rest of the ``top`` and the next one are named as close together, their order changing
+    with the regions the model learns from; where the first does not lead steadily, the sentence says that no
+    indicator counts clearly more than the others."""
+    relevance = np.asarray(relevance, dtype=float)
+    order = np.argsort(relevance)[::-1]
+
+    def listed(indices) -> str:
+        return names_list([f"{names[i]} ({de_number(100 * relevance[i], 0)} %)" for i in indices])
+
+    head = list(order[:top])
+    steady = head
+    if rows is not None and len(rows) > 1:
+        shares = leading_shares(rows, top)
+        held = [shares[i] >= STEADY for i in head] + [False]
+        steady = head[:held.index(False)]
+    if len(steady) == len(head):
+        total = 100 * relevance[head].sum()
+        return (f"Für die Einordnung zählen vor allem {listed(head)}; zusammen "
+                f"{de_number(total, 0)} % {of}.")
+    close = [i for i in order[:top + 1] if i not in steady]
+    if not steady:
+        total = 100 * relevance[close].sum()
+        return (f"Kein Indikator zählt für die Einordnung deutlich mehr als die anderen: vorn liegen {listed(close)} "
+                f"in wechselnder Reihenfolge, je nachdem aus welchen Gebieten das Modell lernt; zusammen "
+                f"{de_number(total, 0)} % {of} von {len(relevance)} Indikatoren.")
+    return (f"Für die Einordnung zählen vor allem {listed(steady)}; dahinter liegen {listed(close)} so nah "
+            f"beieinander, dass ihre Reihenfolge wechselt, je nachdem aus welchen Gebieten das Modell lernt.")
 
 
 DIRECTIONS = "des Zusammenhangs mit den trennenden Richtungen"

@@ -112,7 +112,9 @@ class Classification(BaseModel):
                                                  "Gebiete 2022')")
     relevance: str | None = Field(None, description="German: the indicators that count most for the prototype "
                                                     "model's classification ('Für die Einordnung zählen vor allem "
-                                                    "…'); none where another classifier answers")
+                                                    "…', only what holds its place across refits on half-samples; "
+                                                    "or 'Kein Indikator zählt … deutlich mehr …'); none where "
+                                                    "another classifier answers")
     note: str | None = Field(None, description="German: the classifier's last training refused, and the classes "
                                                "served are those of the training before")
 

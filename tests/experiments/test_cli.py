@@ -134,6 +134,9 @@ def test_demo_through_its_entry_point(demo_run):
     assert "Sozialraumtypen:" in out and "(@champion)" in out
     # which classifier answers: the prototype model or the one that beat it
     assert re.search(r"; bereitgestellt: (GMLVQ|LGMLVQ|Logistische Regression|Random Forest)", out)
+    # and, where the prototype model has relevances, what counts most for its classification
+    assert re.search(r"^  Prototypmodell: (Für die Einordnung zählen vor allem|Kein Indikator zählt für die "
+                     r"Einordnung) ", out, re.M)
     assert (workdir / "monitoring.duckdb").is_file()
     assert "6/10 Prognosen" in out and "Backtest-MASE" in out and "8/10 Frühwarnung" in out
     # each step says how long it took, in order, before the next begins
@@ -198,6 +201,8 @@ def test_features_command(tmp_path, env):
     out = run(["train", "classifier"], train_env)
     assert "comparison on the same folds" in out and "later-period check (fitted on the earlier period" in out
     assert "Mit 2024 angepasst, auf 2025 geprüft" in out and re.search(r"^served: \S", out, re.M)
+    assert re.search(r"^Einordnung \(prototype model\): (Für die Einordnung zählen vor allem|Kein Indikator zählt) ",
+                     out, re.M)
     assert "cmp." not in out and "later." not in out      # the tables are printed, not their metrics one by one
 
 

@@ -57,13 +57,22 @@ def test_classifier_run_registers_a_loadable_champion(sample_inputs, profiles, t
                                                    "random_forest")} <= set(summary.metrics)
     assert run.data.tags["vergleich"].startswith("GMLVQ: balancierte Trefferquote")
     assert 0 <= summary.metrics["reject_share_for_95"] < 1 and -1 <= summary.metrics["relevance_rank_correlation"] <= 1
-    assert run.data.tags["einordnung"].startswith("Für die Einordnung zählen vor allem ")
-    assert run.data.tags["einordnung"].endswith("des Zusammenhangs mit den trennenden Richtungen.")
     assert -1 <= summary.metrics["direction_rank_correlation"] <= 1
     assert -1 <= summary.metrics["relevance_subsampled_rank_correlation"] <= 1
     relevance = pd.read_csv(client.download_artifacts(summary.run_id, "relevanz.csv", str(tmp_path)))
     assert (relevance["Relevanz, 10 %"] <= relevance["Relevanz, 90 %"]).all()
     assert relevance["Relevanz, Mittel der Halbstichproben"].sum() == pytest.approx(1.0)
+    # the sentence names as leading only what is among the first three in at least half of the 25 refits; the
+    # five planted types differ on many indicators alike, so here the first may not lead steadily
+    held = relevance["Zusammenhang unter den ersten drei (Anteil der Halbstichproben)"]
+    assert held.between(0, 1).all() and held.sum() == pytest.approx(3)
+    first = relevance.sort_values("Zusammenhang mit den trennenden Richtungen", ascending=False).iloc[0]
+    lead = run.data.tags["einordnung"]
+    if held[first.name] >= 0.5:
+        assert lead.startswith(f"Für die Einordnung zählen vor allem {first['Name']} (")
+    else:
+        assert lead.startswith(f"Kein Indikator zählt für die Einordnung deutlich mehr als die anderen: vorn liegen "
+                               f"{first['Name']} (")
     lines = Path(client.download_artifacts(summary.run_id, "einordnung.txt", str(tmp_path))).read_text().splitlines()
     assert lines[1].startswith("Gewicht im Modell (Diagonale von Λ, Mittel aus 25 Anpassungen auf Halbstichproben): ")
     curve = summary.tables["rueckweisung"]

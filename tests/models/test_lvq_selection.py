@@ -10,8 +10,8 @@ from sklearn.datasets import make_classification
 
 from models.lvq import GMLVQ, LGMLVQ, class_weights
 from models.lvq_interpret import (
-    direction_profile, leading_directions, prototype_profiles, region_contrasts, relevance_profile, relevance_sentence,
-    subsampled_relevance, unit_scale,
+    diagonal_rows, direction_profile, leading_directions, leading_shares, prototype_profiles, region_contrasts,
+    relevance_profile, relevance_sentence, subsampled_refits, subsampled_relevance, unit_scale,
 )
 from models.lvq_selection import (
     SelectedLVQ, balanced_accuracy, baselines, choose, compare, default_grid, rejection_curve, relevance_stability,
@@ -173,6 +173,39 @@ def test_relevance_sentence_and_directions():
     assert second["loadings"][0] == ("Alter", pytest.approx(1.0))
 
 
+def test_relevance_sentence_names_as_leading_only_what_holds_its_place_across_refits():
+    names = ["SGB II", "Arbeitslosigkeit", "Wohndauer", "Alter", "Wanderung"]
+    profile = np.array([0.30, 0.25, 0.16, 0.15, 0.14])
+    steady = np.array([profile + d for d in np.linspace(-0.005, 0.005, 10)])
+    assert relevance_sentence(profile, names, rows=steady) == relevance_sentence(profile, names)
+    assert leading_shares(steady).tolist() == [1, 1, 1, 0, 0]
+    # the third and fourth trade places in half of the refits, the fifth once in a while
+    swapped = steady.copy()
+    swapped[::2, [2, 3]] = swapped[::2, [3, 2]]
+    swapped[1::4, [2, 4]] = swapped[1::4, [4, 2]]
+    shares = leading_shares(swapped)
+    assert shares[0] == shares[1] == 1 and shares[2] < 0.5 and shares[2] + shares[3] + shares[4] == pytest.approx(1)
+    text = relevance_sentence(profile, names, rows=swapped)
+    assert text == ("Für die Einordnung zählen vor allem SGB II (30 %) und Arbeitslosigkeit (25 %); dahinter liegen "
+                    "Wohndauer (16 %) und Alter (15 %) so nah beieinander, dass ihre Reihenfolge wechselt, je nachdem "
+                    "aus welchen Gebieten das Modell lernt.")
+    # a flat profile of twelve whose order every refit draws anew: no indicator leads
+    rng = np.random.default_rng(0)
+    flat = 1 / 12 + rng.normal(0, 0.005, (25, 12))
+    many = names + [f"Indikator {i}" for i in range(6, 13)]
+    text = relevance_sentence(np.linspace(0.095, 0.072, 12), many, rows=flat)
+    assert text.startswith("Kein Indikator zählt für die Einordnung deutlich mehr als die anderen: vorn liegen "
+                           "SGB II (10 %), Arbeitslosigkeit (9 %), Wohndauer (9 %) und Alter (9 %) in wechselnder")
+    assert text.endswith("zusammen 37 % der Relevanz von 12 Indikatoren.")
+    # the first indicator out of place decides: a steady third after an unsteady second is not named as leading
+    second_unsteady = steady.copy()
+    second_unsteady[::2, [1, 4]] = second_unsteady[::2, [4, 1]]
+    second_unsteady[1::4, [1, 3]] = second_unsteady[1::4, [3, 1]]
+    text = relevance_sentence(profile, names, rows=second_unsteady)
+    assert text.startswith("Für die Einordnung zählen vor allem SGB II (30 %); dahinter liegen Arbeitslosigkeit "
+                           "(25 %), Wohndauer (16 %) und Alter (15 %) so nah")
+
+
 def test_prototypes_in_units_and_why_a_region_is_not_in_the_next_class():
     rng = np.random.default_rng(0)
     z = np.r_[rng.normal(-1, 0.3, (30, 2)), rng.normal(1, 0.3, (30, 2))]
@@ -269,6 +302,7 @@ def test_subsampled_relevance_spreads_what_one_fit_decides_and_shows_it():
     R = subsampled_relevance(model, X, y, n=12, seed=3)
     assert R.shape == (12, 3) and np.allclose(R.sum(axis=1), 1) and (R >= 0).all()
     assert np.array_equal(R, subsampled_relevance(model, X, y, n=12, seed=3))
+    assert np.array_equal(R, diagonal_rows(subsampled_refits(model, X, y, n=12, seed=3)))
     # the twins carry the classes in every refit; how they share it is what one fit decides (here three
     # quarters on the second), and the refits show that as spread
     assert (R[:, :2].sum(axis=1) > 0.95).all() and R[:, 2].max() < 0.05
