@@ -485,6 +485,19 @@ def _run_forecast(settings: Settings, engine: str | None, echo=click.echo):
     if summary.copies:
         echo("  Jahrgänge, die den vorigen wiederholen (kopiert?), als Lücke behandelt: " + "; ".join(
             f"{catalog[i].name} {', '.join(map(str, years))}" for i, years in sorted(summary.copies.items())))
+    if summary.estimated:
+        from experiments.forecast import period_span
+        from ml.formatting import de
+
+        def passage(est) -> str:
+            said = [f"{a} → {b} im Median {de(r, 1)}-mal so groß wie zwischen den übrigen Jahren"
+                    for a, b, r in est["steps"] if r == r]
+            return f" (Änderung {'; '.join(said)})" if said else ""
+
+        echo("  überwiegend geschätzte Jahrgänge (etwa von einem früheren Gebietsstand umgerechnet), in Backtest "
+             "und Prognose wie beobachtet verwendet: " + "; ".join(
+                 f"{catalog[i].name} {period_span(est['periods'])}{passage(est)}"
+                 for i, est in sorted(summary.estimated.items())))
     if not summary.breaks.empty:
         marked = summary.breaks.assign(label=summary.breaks["period"] + summary.breaks["step"].map({True: "*",
                                                                                                    False: ""}))

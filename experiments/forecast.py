@@ -49,6 +49,48 @@ class ForecastSummary:
     """Indicator → years whose values repeat the year before: gaps in the series, not a standstill."""
     too_short: dict[str, tuple[int, int]] = field(default_factory=dict)
     """Indicator → (the most values of a region, the least a forecast needs): values, but no series to forecast."""
+    estimated: dict[str, dict] = field(default_factory=dict)
+    """Indicator → {'periods': the periods whose values are mostly estimated, 'steps': [(from, to, ratio)] the
+    change from the last of them to the next observed period against the other periods' (:func:`estimated_periods`)."""
+
+
+def estimated_periods(values: pd.DataFrame, indicators: list[str], region_ids: set[str]) -> dict[str, dict]:
+    """Indicator → {'periods', 'steps'}: the periods in which at least half of the indicator's values at these
+    regions are flagged ``estimated`` (carried over from another grid by area weights, summed from split areas),
+    and for each passage from such a period to an observed one, the median over regions of the absolute change
+    across it divided by the median of that figure over the other consecutive periods. The forecast treats
+    estimated values as observations; a change of grid shows as a step the regions did not take, and it enters
+    the backtest and the naive scale alike. Indicators without such periods are left out."""
+    v = values[values["indicator_id"].isin(indicators) & values["region_id"].astype(str).isin(region_ids)
+               & values["value"].notna()]
+    if "flag" not in v or v.empty:
+        return {}
+    out = {}
+    for indicator, g in v.groupby("indicator_id", sort=True):
+        share = g["flag"].eq("estimated").groupby(g["period"].astype(str)).mean().sort_index()
+        periods = [p for p, s in share.items() if s >= 0.5]
+        if not periods:
+            continue
+        wide = g.pivot_table(index="region_id", columns="period", values="value", aggfunc="last").sort_index(axis=1)
+        order = [str(c) for c in wide.columns]
+        moves = wide.diff(axis=1).abs().median(axis=0).iloc[1:]
+        steps = []
+        for a, b in zip(order, order[1:]):
+            if a in periods and b not in periods:
+                others = moves.drop(index=b)
+                typical = float(others.median()) if len(others) else np.nan
+                steps.append((a, b, float(moves[b]) / typical if typical > 0 else np.nan))
+        out[str(indicator)] = {"periods": tuple(periods), "steps": steps}
+    return out
+
+
+def period_span(periods) -> str:
+    """'2015–2020' for consecutive years, else the periods listed: '2015, 2017, 2019'."""
+    periods = [str(p) for p in periods]
+    years = [int(p) for p in periods if p.isdigit()]
+    if len(years) == len(periods) > 1 and years == list(range(years[0], years[-1] + 1)):
+        return f"{years[0]}–{years[-1]}"
+    return ", ".join(periods)
 
 
 def _specs(settings: Settings, catalog: Catalog) -> dict:
@@ -132,6 +174,7 @@ def run_forecast(values: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, 
     result = select_and_calibrate(rows, specs, list(cfg.models), cfg.levels, kinds, settings.privacy.min_count,
                                   excluded=raced_out)
     breaks = structural_breaks(series)
+    estimated = estimated_periods(values, list(specs), region_ids)
     seconds = time.perf_counter() - t0
     # a series whose latest values are suppressed is forecast from its last observed value, which would put
     # numbers on suppressed cells: only periods after the indicator's last period in the data are kept
@@ -152,7 +195,7 @@ def run_forecast(values: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, 
                             for row in m.itertuples()
                             for name in ("mase", "smape", "coverage80", "coverage95", "interval_score80",
                                          "holdout_coverage80") if pd.notna(getattr(row, name))})
-        table = champion_table(result, catalog, breaks, raced_out)
+        table = champion_table(result, catalog, breaks, raced_out, estimated)
         mlflow.log_table(table, "champions.json")
         mlflow.log_text(table.to_csv(index=False), "champions.csv")
         mlflow.log_text(m.to_csv(index=False), "backtest_metrics.csv")
@@ -165,6 +208,8 @@ def run_forecast(values: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, 
             mlflow.set_tag("indicators_without_data", ", ".join(missing))
         for indicator, years in sorted(copies.items()):
             mlflow.set_tag(f"copied_years.{indicator}", ", ".join(map(str, years)))
+        for indicator, est in sorted(estimated.items()):
+            mlflow.set_tag(f"estimated_periods.{indicator}", period_span(est["periods"]))
         _fan_charts(series, result, catalog, cfg.plot_regions)
         forecasts = result.forecasts.assign(run_id=run.info.run_id)
     if store is not None:
@@ -175,15 +220,18 @@ def run_forecast(values: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, 
     return ForecastSummary(run.info.run_id, n_series, seconds, n_series / seconds if seconds > 0 else 0.0,
                            result.champions, m, result, raced_out, breaks, missing, index_not_forecast, copies,
                            {i: (int(longest.get(i, 0)), spec.min_train) for i, spec in specs.items()
-                            if i in set(series["indicator_id"]) and longest.get(i, 0) < spec.min_train})
+                            if i in set(series["indicator_id"]) and longest.get(i, 0) < spec.min_train},
+                           estimated)
 
 
 def champion_table(result: ForecastResult, catalog: Catalog, breaks: pd.DataFrame | None = None,
-                   raced_out: dict[str, set[str]] | None = None) -> pd.DataFrame:
+                   raced_out: dict[str, set[str]] | None = None, estimated: dict[str, dict] | None = None
+                   ) -> pd.DataFrame:
     """One row per indicator: German name, champion and why (its backtest MASE beside the best candidate's and
     the baselines', the spread within which the simpler model is preferred), interval coverage in the backtest
     and on the held-out origin, whether the interval is reliable, structural breaks (and those of them that look
-    like a new definition: a lasting step) and raced-out candidates."""
+    like a new definition: a lasting step), raced-out candidates and the periods of mostly estimated values with
+    the step to the first observed one (:func:`estimated_periods`)."""
     m = result.metrics.set_index(["indicator_id", "model"])
     sel = result.selection.set_index(["indicator_id", "model"]) if not result.selection.empty else None
     rows = []
@@ -206,7 +254,10 @@ def champion_table(result: ForecastResult, catalog: Catalog, breaks: pd.DataFram
                      "interval_reliable": None if np.isnan(reliable) else bool(reliable),
                      "n_backtest": get(model, "n"), "structural_breaks": ", ".join(years),
                      "structural_steps": ", ".join(steps),
-                     "raced_out": ", ".join(sorted((raced_out or {}).get(indicator, set())))})
+                     "raced_out": ", ".join(sorted((raced_out or {}).get(indicator, set()))),
+                     "estimated_periods": period_span((estimated or {}).get(indicator, {}).get("periods", ())),
+                     "estimated_step": "; ".join(f"{a} → {b}: {r:.1f}×" for a, b, r in
+                                                 (estimated or {}).get(indicator, {}).get("steps", []))})
     return pd.DataFrame(rows)
 
 

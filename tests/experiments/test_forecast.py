@@ -7,7 +7,7 @@ from click.testing import CliRunner
 from mlflow import MlflowClient
 
 from experiments.cli import main
-from experiments.forecast import champion_table, run_forecast
+from experiments.forecast import champion_table, estimated_periods, period_span, run_forecast
 from features.pipeline import run_pipeline
 from ml.store import Store
 from ml.tracking import tracking_uri
@@ -168,6 +168,37 @@ def test_a_copied_year_is_a_gap_in_the_forecasts_series(sample_inputs, values, t
     assert actual[(actual["indicator_id"] == "but_quote") & (actual["period"] == "2021")]["y"].notna().any()
     tags = mlflow.get_run(summary.run_id).data.tags
     assert tags["copied_years.sgb2_quote"] == "2021"
+
+
+def test_years_carried_over_from_another_grid_are_named_with_their_step(sample_inputs, values, tmp_path):
+    """2010–2014 of one indicator estimated (as a crosswalk carries an old grid's values over, each region a little
+    off): the job names those years, measures the step into the first observed year against the other years'
+    changes, and says so in the table and the run; an indicator observed throughout is not named."""
+    import numpy as np
+
+    settings, catalog, _, _ = sample_inputs
+    frame, regions = values
+    carried = frame.copy()
+    early = (carried["indicator_id"] == "sgb2_quote") & (carried["period"] <= "2014")
+    offsets = carried["region_id"].map(lambda r: np.random.default_rng(int(r) % 1000).normal(0, 3))
+    carried.loc[early, "value"] = carried.loc[early, "value"] + offsets[early]
+    carried.loc[early & carried["value"].notna(), "flag"] = "estimated"
+    found = estimated_periods(carried, ["sgb2_quote", "but_quote"], set(carried["region_id"].astype(str)))
+    assert list(found) == ["sgb2_quote"]
+    assert found["sgb2_quote"]["periods"] == tuple(str(y) for y in range(2010, 2015))
+    (a, b, ratio), = found["sgb2_quote"]["steps"]
+    assert (a, b) == ("2014", "2015") and ratio > 2
+    s = configured(settings, tmp_path, indicators=["sgb2_quote", "but_quote"], models=["naive", "drift"], n_jobs=1,
+                   plot_regions=0)
+    summary = run_forecast(carried, regions, catalog, s)
+    assert summary.estimated == found
+    table = champion_table(summary.result, catalog, summary.breaks, summary.raced_out, summary.estimated)
+    row = table.set_index("indicator_id")
+    assert row.loc["sgb2_quote", "estimated_periods"] == "2010–2014"
+    assert row.loc["but_quote", "estimated_periods"] == ""
+    assert row.loc["sgb2_quote", "estimated_step"] == f"2014 → 2015: {ratio:.1f}×"
+    assert mlflow.get_run(summary.run_id).data.tags["estimated_periods.sgb2_quote"] == "2010–2014"
+    assert period_span(["2015", "2017", "2019"]) == "2015, 2017, 2019" and period_span(["2019"]) == "2019"
 
 
 def test_forecast_command_marks_a_lasting_step_and_says_what_to_do(tmp_path):

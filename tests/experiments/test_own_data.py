@@ -180,6 +180,25 @@ def test_the_readme_series_of_editions_runs_across_the_change_of_grid(tmp_path):
     assert old.returncode == 0, old.stderr
     assert "Stülerstr. (01011101) has no profile" in old.stderr and "Stülerstraße (01100101) has one" in old.stderr
     assert "the profiles are built for the level planungsraum (features.level), this region is a bezirk" in old.stderr
+    # the earlier editions too, then a forecast: the years carried over from the old grid are named, with the step
+    # the change of grid puts into the residents' counts and not into their shares
+    halfyear = first.parent
+    earlier = [str(halfyear / f"berlin-lor-population-{year}-02.csv") for year in range(2015, 2019)]
+    for args in (["ingest", *earlier, "--mapping", "bevoelkerung.yaml"],
+                 ["features", "--crosswalk", str(SHARED_DATA / "berlin_lor_crosswalk_gentriduck"
+                                                  / "seed_lor_crosswalk_2006_to_2021.csv")],
+                 ["forecast"]):
+        done = subprocess.run(cli + args, cwd=tmp_path, capture_output=True, text=True, timeout=600,
+                              env=dict(env, SOZIALRADAR_FORECAST__INDICATORS='["einwohner", "mh_anteil"]'))
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    said = re.search(r"überwiegend geschätzte Jahrgänge .*: (.*)", done.stdout).group(1)
+    counts, shares = (re.search(rf"{name} 2015–2020 \(Änderung 2020 → 2021 im Median (\d+,\d)-mal", said)
+                      for name in ("Einwohner", "Anteil Einwohner mit Migrationshintergrund"))
+    assert float(counts.group(1).replace(",", ".")) > 1.5 > float(shares.group(1).replace(",", "."))
+    with Store(tmp_path / ".sozialradar" / "monitoring.duckdb", read_only=True) as store:
+        champions = store.table("forecast_champions").set_index("indicator_id")
+    assert (champions["estimated_periods"] == "2015–2020").all()
+    assert champions.loc["einwohner", "estimated_step"].startswith("2020 → 2021: ")
 
 
 @pytest.mark.skipif(not SHARED_DATA.is_dir(), reason=f"real open data not present at {SHARED_DATA}")
