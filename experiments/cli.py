@@ -451,6 +451,8 @@ def _run_forecast(settings: Settings, engine: str | None, echo=click.echo):
     echo(f"MLflow run {summary.run_id}: {summary.n_series} series in {summary.seconds:.1f} s "
          f"({summary.series_per_second:.1f} series/s); forecasts in the store (table forecasts)")
     table = summary.result.metrics
+    backtest = summary.result.backtest
+    origins = backtest.groupby("indicator_id")["origin"].nunique().to_dict() if len(backtest) else {}
     for indicator, model in sorted(summary.champions.items()):
         row = table[(table["indicator_id"] == indicator) & (table["model"] == model)]
         mase = float(row["mase"].iloc[0]) if len(row) else float("nan")
@@ -467,8 +469,12 @@ def _run_forecast(settings: Settings, engine: str | None, echo=click.echo):
                  f"{settings.forecast.min_train_years} Werte vor dem letzten Prüfzeitpunkt); die einfachste Regel "
                  "wird ausgegeben, ohne Intervall")
             continue
-        echo(f"  {catalog[indicator].name}: {MODEL_NAMES.get(model, model)}, Backtest-MASE {mase:.2f}, Abdeckung "
-             f"80 %-Intervall im Backtest {cov:.0%}{note}"
+        single = ""
+        if origins.get(indicator) == 1:
+            origin = backtest.loc[backtest["indicator_id"] == indicator, "origin"].iloc[0]
+            single = f", gewählt an einem einzigen Prüfzeitpunkt ({origin}): ein Jahr entscheidet"
+        echo(f"  {catalog[indicator].name}: {MODEL_NAMES.get(model, model)}, Backtest-MASE {mase:.2f}{single}, "
+             f"Abdeckung 80 %-Intervall im Backtest {cov:.0%}{note}"
              + (f" (nur an einer Stichprobe geprüft: {', '.join(MODEL_NAMES.get(m, m) for m in sorted(out))})"
                 if out else ""))
     level = settings.forecast.level or settings.features.level

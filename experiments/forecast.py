@@ -229,10 +229,12 @@ def champion_table(result: ForecastResult, catalog: Catalog, breaks: pd.DataFram
                    ) -> pd.DataFrame:
     """One row per indicator: German name, champion and why (its backtest MASE beside the best candidate's and
     the baselines', the spread within which the simpler model is preferred), interval coverage in the backtest
-    and on the held-out origin, whether the interval is reliable, structural breaks (and those of them that look
-    like a new definition: a lasting step), raced-out candidates and the periods of mostly estimated values with
-    the step to the first observed one (:func:`estimated_periods`)."""
+    and on the held-out origin, whether the interval is reliable, the backtest's origins (one: a single year
+    decided), structural breaks (and those of them that look like a new definition: a lasting step), raced-out
+    candidates and the periods of mostly estimated values with the step to the first observed one
+    (:func:`estimated_periods`)."""
     m = result.metrics.set_index(["indicator_id", "model"])
+    origins = result.backtest.groupby("indicator_id")["origin"].nunique().to_dict() if len(result.backtest) else {}
     sel = result.selection.set_index(["indicator_id", "model"]) if not result.selection.empty else None
     rows = []
     for indicator, model in sorted(result.champions.items()):
@@ -252,7 +254,8 @@ def champion_table(result: ForecastResult, catalog: Catalog, breaks: pd.DataFram
                      "mase_prophet": get("prophet", "mase"), "coverage80": get(model, "coverage80"),
                      "coverage95": get(model, "coverage95"), "holdout_coverage80": get(model, "holdout_coverage80"),
                      "interval_reliable": None if np.isnan(reliable) else bool(reliable),
-                     "n_backtest": get(model, "n"), "structural_breaks": ", ".join(years),
+                     "n_backtest": get(model, "n"), "n_origins": origins.get(indicator, 0),
+                     "structural_breaks": ", ".join(years),
                      "structural_steps": ", ".join(steps),
                      "raced_out": ", ".join(sorted((raced_out or {}).get(indicator, set()))),
                      "estimated_periods": period_span((estimated or {}).get(indicator, {}).get("periods", ())),

@@ -197,6 +197,7 @@ def test_years_carried_over_from_another_grid_are_named_with_their_step(sample_i
     assert row.loc["sgb2_quote", "estimated_periods"] == "2010–2014"
     assert row.loc["but_quote", "estimated_periods"] == ""
     assert row.loc["sgb2_quote", "estimated_step"] == f"2014 → 2015: {ratio:.1f}×"
+    assert (row["n_origins"] == summary.result.backtest["origin"].nunique()).all() and (row["n_origins"] > 1).all()
     assert mlflow.get_run(summary.run_id).data.tags["estimated_periods.sgb2_quote"] == "2010–2014"
     assert period_span(["2015", "2017", "2019"]) == "2015, 2017, 2019" and period_span(["2019"]) == "2019"
 

@@ -199,6 +199,9 @@ def test_the_readme_series_of_editions_runs_across_the_change_of_grid(tmp_path):
         champions = store.table("forecast_champions").set_index("indicator_id")
     assert (champions["estimated_periods"] == "2015–2020").all()
     assert champions.loc["einwohner", "estimated_step"].startswith("2020 → 2021: ")
+    # a backtest with one origin: the champion rests on one year, and the command says so
+    assert (champions["n_origins"] == 1).all()
+    assert done.stdout.count("gewählt an einem einzigen Prüfzeitpunkt (2019): ein Jahr entscheidet") == 2
 
 
 @pytest.mark.skipif(not SHARED_DATA.is_dir(), reason=f"real open data not present at {SHARED_DATA}")
