@@ -174,7 +174,8 @@ def run_forecast(values: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, 
     result = select_and_calibrate(rows, specs, list(cfg.models), cfg.levels, kinds, settings.privacy.min_count,
                                   excluded=raced_out)
     breaks = structural_breaks(series)
-    estimated = estimated_periods(values, list(specs), region_ids)
+    seen = values if not cfg.train_until else values[values["period"].astype(str).str[:4] <= cfg.train_until[:4]]
+    estimated = estimated_periods(seen, list(specs), region_ids)
     seconds = time.perf_counter() - t0
     # a series whose latest values are suppressed is forecast from its last observed value, which would put
     # numbers on suppressed cells: only periods after the indicator's last period in the data are kept
