@@ -441,7 +441,9 @@ def _print_run(summary) -> None:
 def _run_forecast(settings: Settings, engine: str | None, echo=click.echo):
     import pandas as pd
 
+    from experiments.forecast import backtest_origins, period_span
     from experiments.jobs import forecast_job
+    from ml.formatting import de
     from models.forecast_models import MODEL_NAMES
 
     catalog = _catalog_with_extensions(settings)
@@ -451,8 +453,7 @@ def _run_forecast(settings: Settings, engine: str | None, echo=click.echo):
     echo(f"MLflow run {summary.run_id}: {summary.n_series} series in {summary.seconds:.1f} s "
          f"({summary.series_per_second:.1f} series/s); forecasts in the store (table forecasts)")
     table = summary.result.metrics
-    backtest = summary.result.backtest
-    origins = backtest.groupby("indicator_id")["origin"].nunique().to_dict() if len(backtest) else {}
+    origins = backtest_origins(summary.result.backtest)
     for indicator, model in sorted(summary.champions.items()):
         row = table[(table["indicator_id"] == indicator) & (table["model"] == model)]
         mase = float(row["mase"].iloc[0]) if len(row) else float("nan")
@@ -469,10 +470,8 @@ def _run_forecast(settings: Settings, engine: str | None, echo=click.echo):
                  f"{settings.forecast.min_train_years} Werte vor dem letzten Prüfzeitpunkt); die einfachste Regel "
                  "wird ausgegeben, ohne Intervall")
             continue
-        single = ""
-        if origins.get(indicator) == 1:
-            origin = backtest.loc[backtest["indicator_id"] == indicator, "origin"].iloc[0]
-            single = f", gewählt an einem einzigen Prüfzeitpunkt ({origin}): ein Jahr entscheidet"
+        single = (f", gewählt an einem einzigen Prüfzeitpunkt ({origins[indicator][0]}): ein Jahr entscheidet"
+                  if len(origins.get(indicator, [])) == 1 else "")
         echo(f"  {catalog[indicator].name}: {MODEL_NAMES.get(model, model)}, Backtest-MASE {mase:.2f}{single}, "
              f"Abdeckung 80 %-Intervall im Backtest {cov:.0%}{note}"
              + (f" (nur an einer Stichprobe geprüft: {', '.join(MODEL_NAMES.get(m, m) for m in sorted(out))})"
@@ -492,9 +491,6 @@ def _run_forecast(settings: Settings, engine: str | None, echo=click.echo):
         echo("  Jahrgänge, die den vorigen wiederholen (kopiert?), als Lücke behandelt: " + "; ".join(
             f"{catalog[i].name} {', '.join(map(str, years))}" for i, years in sorted(summary.copies.items())))
     if summary.estimated:
-        from experiments.forecast import period_span
-        from ml.formatting import de
-
         def passage(est) -> str:
             said = [f"{a} → {b} im Median {de(r, 1)}-mal so groß wie zwischen den übrigen Jahren"
                     for a, b, r in est["steps"] if r == r]

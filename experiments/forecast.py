@@ -84,6 +84,13 @@ def estimated_periods(values: pd.DataFrame, indicators: list[str], region_ids: s
     return out
 
 
+def backtest_origins(backtest: pd.DataFrame) -> dict[str, list[str]]:
+    """Indicator → the backtest's origins, in order (one: a single year decided the champion)."""
+    if backtest.empty:
+        return {}
+    return {str(i): sorted(map(str, o)) for i, o in backtest.groupby("indicator_id")["origin"].unique().items()}
+
+
 def period_span(periods) -> str:
     """'2015–2020' for consecutive years, else the periods listed: '2015, 2017, 2019'."""
     periods = [str(p) for p in periods]
@@ -235,7 +242,7 @@ def champion_table(result: ForecastResult, catalog: Catalog, breaks: pd.DataFram
     candidates and the periods of mostly estimated values with the step to the first observed one
     (:func:`estimated_periods`)."""
     m = result.metrics.set_index(["indicator_id", "model"])
-    origins = result.backtest.groupby("indicator_id")["origin"].nunique().to_dict() if len(result.backtest) else {}
+    origins = backtest_origins(result.backtest)
     sel = result.selection.set_index(["indicator_id", "model"]) if not result.selection.empty else None
     rows = []
     for indicator, model in sorted(result.champions.items()):
@@ -255,7 +262,7 @@ def champion_table(result: ForecastResult, catalog: Catalog, breaks: pd.DataFram
                      "mase_prophet": get("prophet", "mase"), "coverage80": get(model, "coverage80"),
                      "coverage95": get(model, "coverage95"), "holdout_coverage80": get(model, "holdout_coverage80"),
                      "interval_reliable": None if np.isnan(reliable) else bool(reliable),
-                     "n_backtest": get(model, "n"), "n_origins": origins.get(indicator, 0),
+                     "n_backtest": get(model, "n"), "n_origins": len(origins.get(indicator, [])),
                      "structural_breaks": ", ".join(years),
                      "structural_steps": ", ".join(steps),
                      "raced_out": ", ".join(sorted((raced_out or {}).get(indicator, set()))),
