@@ -36,6 +36,37 @@ def empty_long() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series([], dtype="int64" if c == "line" else "str") for c in LONG_COLUMNS})
 
 
+def without_text_lines(table: RawTable, region: int, period: int | None,
+                       values: list[int]) -> tuple[RawTable, str | None]:
+    """``table`` without its lines of text outside the data: no region, no period, nothing in a column that is
+    imported, but words in some cell — a note of the publisher below or among the rows (Berlin's register, 2016:
+    'Berechnungsfehler: Korrektur am 18.05.2017'). Such a line holds no value, so nothing is lost by leaving it
+    out; but its words may say something about the values, so the note returned quotes them (None where there are
+    none). A row of no region that holds a value is kept, and validation names it."""
+    frame = table.frame()
+    text = np.ones(len(frame), dtype=bool)
+    for i in [region, *([] if period is None else [period]), *values]:     # cheap: most rows end here
+        if f"c{i}" in frame:
+            text &= frame[f"c{i}"].str.strip().isin(MISSING_MARKERS).to_numpy()
+    if text.any():
+        words = frame[text].apply(lambda c: c.str.contains(r"[^\W\d_]", regex=True)).any(axis=1).to_numpy()
+        text[np.flatnonzero(text)[~words]] = False
+    if not text.any():
+        return table, None
+    rows = frame[text]
+    quoted = []
+    for line, (_, row) in zip(table.lines[text], rows.iterrows()):
+        said = " | ".join(" ".join(str(v).split()) for v in row if str(v).strip() not in MISSING_MARKERS)
+        quoted.append(f"line {int(line)}: '{said[:120]}{'…' if len(said) > 120 else ''}'")
+    n = int(text.sum())
+    note = (f"{n} line{'' if n == 1 else 's'} of text without a region or a value, not imported (a note of the "
+            f"publisher on the values? read it): " + "; ".join(quoted[:3]) + (f" and {n - 3} more" if n > 3 else ""))
+    keep = pa.array(~text)
+    return RawTable(path=table.path, header=table.header, cells=table.cells.filter(keep), lines=table.lines[~text],
+                    problems=table.problems, encoding=table.encoding, delimiter=table.delimiter,
+                    notes=table.notes, blank_lines=table.blank_lines, sheet=table.sheet), note
+
+
 def period_position(table: RawTable, mapping: Mapping) -> int | None:
     """Where the periods are: the mapping's ``period_column``, else a column of a period's usual names (Jahr, year,
     Stichtag, ZEIT). Where the mapping also fixes ``period``, such a column is read only if every cell names that

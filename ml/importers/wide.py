@@ -8,7 +8,9 @@ import pandas as pd
 from ml.catalog import Catalog
 from ml.crosswalk import refuse_crosswalk
 from ml.file_periods import header_period
-from ml.importers.common import Adapted, cell_column, empty_long, melt, period_position, year_end_stands
+from ml.importers.common import (
+    Adapted, cell_column, empty_long, melt, period_position, without_text_lines, year_end_stands,
+)
 from ml.importers.mapping import (
     ColumnSpec, Mapping, column_position, distinct_headers, find_column, find_region_column, header_key,
     ignored_positions,
@@ -68,9 +70,12 @@ def adapt_wide(table: RawTable, mapping: Mapping, catalog: Catalog, dash: str = 
             f"{' …' if len(unmapped) > 12 else ''}); name them under 'columns' in the mapping, with an indicator of "
             "the catalog or of a catalog file of your own (catalog.indicators), or list the ones to leave out "
             "under 'ignore_columns'")
+    notes = []
+    if r is not None:
+        table, said = without_text_lines(table, r, p, list(columns))
+        notes += [said] if said else []
     region = cell_column(table, r, mapping.region or "")
     period = cell_column(table, p, mapping.period or "")
-    notes = []
     if p is not None and all(catalog[i].frequency == "annual" for i in columns.values() if i in catalog):
         # a register's stand at 31 December (ZEIT 201812) is the year's value of an annual indicator
         period, _, note = year_end_stands(period)

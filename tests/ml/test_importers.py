@@ -581,6 +581,54 @@ def test_a_registers_year_end_stand_is_the_years_value_in_a_wide_table(tmp_path,
     assert got["arbeitslose_monat"] == "2018-12"
 
 
+def test_a_line_of_text_under_a_wide_table_is_quoted_not_lost(tmp_path, settings, store):
+    """Berlin's register table of 2016 ends with 'Berechnungsfehler: Korrektur am 18.05.2017' in an unimported
+    column, on a line without a region or period. It holds no value, so nothing is lost by leaving it out, but the
+    report quotes it: it says the values were corrected. It is neither an empty cell nor one of the column's values;
+    a line of no region that holds a value is still quarantined."""
+    write(tmp_path / "r.csv",
+          "region_id;name;level\n01011101;Stülerstr.;planungsraum\n01011102;Wilhelmstr.;planungsraum\n")
+    ingest_file(tmp_path / "r.csv", store, settings)
+    path = write(tmp_path / "WHNDAUER2016_Matrix.csv",
+                 "ZEIT;RAUMID;EINW5;Dau5;Dau10\n2016;01011101;3005;1629;1058\n2016;01011102;196;117;80\n;;;;\n"
+                 ";;;;Berechnungsfehler:   Korrektur am 18.05.2017\n")
+    mapping = write(tmp_path / "m.yaml", "region_column: RAUMID\nperiod_column: ZEIT\ncolumns:\n  EINW5: einwohner\n"
+                    "  Dau5: auslaender\n")
+    rep = ingest_file(path, store, settings, mapping=load_mapping(mapping))
+    assert rep.status == "ok" and rep.rows_accepted == 4 and rep.rows_quarantined == 0 and rep.empty_cells == 0
+    said = [n for n in rep.notes if "of text without a region" in n]
+    assert said == ["1 line of text without a region or a value, not imported (a note of the publisher on the "
+                    "values? read it): line 5: 'Berechnungsfehler: Korrektur am 18.05.2017'"]
+    assert any("Dau10 (2 values)" in n or "Dau10" in n and "each with 2 values" in n for n in rep.notes)
+    # a value on a line without a region is not a note: validation names it
+    path = write(tmp_path / "w2.csv", "ZEIT;RAUMID;EINW5;Dau5\n2017;01011101;3010;1630\n2017;;12;Summe fehlt\n")
+    rep = ingest_file(path, store, settings, mapping=load_mapping(mapping))
+    assert rep.rows_accepted == 2 and rep.rows_quarantined == 2
+    assert not any("of text without a region" in n for n in rep.notes)
+
+
+@hsettings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(notes=st.lists(st.text(st.sampled_from("Quelle: Amt ßüÄ 0123.,-"), min_size=1, max_size=30), max_size=3),
+       at=st.integers(0, 2))
+def test_lines_of_words_beside_a_wide_table_change_no_value(county, settings, tmp_path_factory, notes, at):
+    """Lines of a note among or under the rows (words in a column that is not imported, no region, no period)
+    leave the values read unchanged; each with a letter is quoted in the note, and one without a letter (a stray
+    number) is not taken for a note."""
+    rows = ["2019;14599010;10;x", "2019;14599020;20;y"]
+    table = rows[:at] + [";;;" + t for t in notes] + rows[at:]
+    tmp = tmp_path_factory.mktemp("notes")
+    path = write(tmp / "t.csv", "Jahr;Gebiet;Einwohner;Bemerkung\n" + "\n".join(table) + "\n")
+    m = write(tmp / "m.yaml", "region_column: Gebiet\nperiod_column: Jahr\ncolumns:\n  Einwohner: einwohner\n"
+              "ignore_columns: [Bemerkung]\n")
+    rep = ingest_file(path, county, settings, mapping=load_mapping(m), force=True)
+    assert rep.status == "ok" and rep.rows_accepted == 2 and rep.rows_quarantined == 0
+    got = county.observations().query("indicator_id == 'einwohner' and period == '2019'")
+    assert sorted(got["value"].tolist()) == [10.0, 20.0]
+    words = [t for t in notes if any(ch.isalpha() for ch in t)]
+    said = [n for n in rep.notes if "of text without a region" in n]
+    assert said == [] if not words else said[0].startswith(f"{len(words)} line{'' if len(words) == 1 else 's'} of")
+
+
 def test_a_registers_year_end_stand_is_the_years_value_in_a_long_table(tmp_path, settings, store):
     """A long table exported from a register writes the stand at 31 December (2018-12, 201812, 31.12.2018): the
     rows of annual indicators are read as the year, said in the report; a monthly indicator's rows keep the month,
