@@ -456,6 +456,39 @@ def test_without_any_status_indicator_the_page_says_which_are_missing(tmp_path):
     assert not any(h in index for h in ("Statusklasse", "Sozialraumtyp", "Frühwarnung")) and "Süd" in index
 
 
+def test_a_population_count_of_the_countys_own_is_named_as_it_is(tmp_path):
+    """A register's residence-duration table counts the residents aged 5 and over, not all residents; set as the
+    population indicator, it withholds the small areas and is named on the page by its own name, not 'Einwohner'."""
+    from experiments.jobs import features_job
+    from ml.config import load_settings
+    from ml.importers import ingest_file
+
+    own = tmp_path / "eigene.csv"
+    own.write_text("indicator_id,name,dimension,unit,polarity,kind,numerator,denominator,scale,frequency\n"
+                   "ew_ab5,Einwohner ab 5 Jahren,bevoelkerung,Personen,0,count,,,,annual\n", encoding="utf-8")
+    config = tmp_path / "c.yaml"
+    config.write_text(f"catalog:\n  indicators: ['{own}']\nfeatures:\n  population_indicator: ew_ab5\n",
+                      encoding="utf-8")
+    settings = load_settings(config, env={"SOZIALRADAR_STORE__PATH": str(tmp_path / "m.duckdb")})
+    regions = tmp_path / "regions.csv"
+    regions.write_text("region_id,name,level\n1,Nord,gemeinde\n2,Süd,gemeinde\n3,Messe,gemeinde\n", encoding="utf-8")
+    values = tmp_path / "werte.csv"
+    values.write_text("region_id,indicator_id,period,value\n" + "".join(
+        f"{r},{i},2022,{v}\n" for r, e in ((1, 4000), (2, 5200), (3, 9))
+        for i, v in (("ew_ab5", e), ("anteil_65plus", 20 + r))), encoding="utf-8")
+    with Store(settings.store.path) as store:
+        for f in (regions, values):
+            assert ingest_file(f, store, settings).status == "ok"
+    features_job(settings, None, None)
+    st = ServiceState(settings, serving_catalog(settings))
+    st.load()
+    pages = {r: re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", ReportBuilder(settings, st.current()).region_page(r, None)))
+             for r in ("1", "3")}
+    assert "Kennzahlen 2022 Einwohner ab 5 Jahren 4.000 " in pages["1"]
+    assert "Kennzahlen 2022 Einwohner " not in pages["1"].replace("Einwohner ab 5 Jahren", "")
+    assert "weniger als 300 Einwohner" in pages["3"] and "23,0" not in pages["3"]
+
+
 def _own_indicator_county(tmp_path, value: dict[tuple[int, int], float], breaks: str = ""):
     """A county of Gemeinden 1 … n with residents and one indicator of its own catalog, ``alq_eigen`` (its status
     index), valued ``value[(region, year)]``, imported and through the features job: (the job's result, a report
