@@ -144,8 +144,10 @@ def write_lebenslagen(store, matrix: pd.DataFrame, catalog, settings: Settings) 
     cfg = settings.lebenslagen
     specs = ([IndexSpec(name, dict(w)) for name, w in cfg.indices.items()] if cfg.indices is not None
              else default_specs(catalog))
-    # the indices with at least two of their indicators in the profiles (an indicator without data is left out)
-    specs = [s for s in specs if sum(column(MODEL, i) in matrix.columns for i in s.weights) >= 2]
+    # the indices with at least two of their indicators in the profiles (an indicator without data is left out:
+    # the status index's columns are in the matrix even where a county's tables hold none of their values)
+    held = {c for c in matrix.columns if matrix[c].notna().any()}
+    specs = [s for s in specs if sum(column(MODEL, i) in held for i in s.weights) >= 2]
     if not specs:
         return pd.DataFrame(), pd.DataFrame()
     values = compute(matrix, specs, cfg.thresholds, cfg.labels, cfg.max_imputed_share, cfg.ranking)

@@ -108,3 +108,28 @@ def test_the_features_job_stores_them(settings, store):
     bad = s.model_copy(update={"lebenslagen": s.lebenslagen.model_copy(update={"indices": {"X": {"gibtsnicht": 1.0}}})})
     with pytest.raises(JobError, match="gibtsnicht"):
         features_job(bad)
+
+
+def test_an_index_whose_indicators_hold_no_values_is_not_built(store, settings):
+    """The model matrix carries the status index's columns even where a county's tables hold none of their values
+    (Berlin's residence-duration tables alone): the Lebenslage built from them ('Teilhabe': SGB II, BuT) has no
+    values, so it is neither stored nor reported as 'ohne Werte'; one with values beside it is."""
+    from experiments.jobs import write_lebenslagen
+    from ml.catalog import serving_catalog
+
+    catalog = serving_catalog(settings)
+    by_name = {s.name: s for s in default_specs(catalog)}
+    teilhabe = ["sgb2_quote", "arbeitslosenquote", "but_quote"]     # the status index's, without values
+    senioren = ["anteil_65plus", "durchschnittsalter", "alterungsindex"]
+    assert {"sgb2_quote", "arbeitslosenquote"} <= set(by_name["Teilhabe"].weights) and set(senioren) <= set(
+        by_name["Senioren"].weights) and not set(senioren) & set(by_name["Teilhabe"].weights)
+    rng = np.random.default_rng(0)
+    m = pd.DataFrame({"region_id": [f"r{k}" for k in range(30)], "period": "2019", "reference_group": "x"})
+    for i in teilhabe:
+        m[f"m_{i}"] = np.nan
+    for i in senioren:
+        m[f"m_{i}"] = rng.normal(size=30)
+    values, checks = write_lebenslagen(store, m, catalog, settings)
+    assert set(checks["lebenslage"]) == set(values["lebenslage"]) == {"Senioren"}
+    empty, none = write_lebenslagen(store, m.drop(columns=[f"m_{i}" for i in senioren]), catalog, settings)
+    assert empty.empty and none.empty
