@@ -184,6 +184,8 @@ class Suggestion:
     hierarchy: list[dict] = field(default_factory=list)
     code_parts: list[str] = field(default_factory=list)
     """Columns that only repeat a part of each row's region code (Berlin's BEZ, PGR, BZR, PLR beside RAUMID)."""
+    shares: list = field(default_factory=list)
+    """Columns that are a share of two others on nearly every row (:class:`ml.shares.Share`)."""
     parent_code: int | None = None
     """For 8-digit AGS: the length of the code's part that is the parent's code (5, the Kreis)."""
     level: str | None = None
@@ -543,6 +545,7 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
     if out.format == "age":
         _age_table(out, table, frame, decimal, names, skip, catalog)
     _keep_best(out, "columns")
+    _note_shares(out, frame, names, [i for i in data_columns if names[i] not in texts | set(out.code_parts)], decimal)
     if out.region_column is not None and out.name_column is not None and out.format == "wide":
         out.notes.append(
             f"{out.name_column!r} names the regions of {out.region_column!r} (not imported with the values); the "
@@ -575,6 +578,31 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
         else:
             out.notes.append("no period column and no reference year in the header or the file name: set period")
     return out
+
+
+def _note_shares(out: Suggestion, frame: pd.DataFrame, names: list[str], columns: list[int], decimal: str) -> None:
+    """Columns that are a share of two others on nearly every row (:mod:`ml.shares`): named in a note, and beside
+    the columns in the mapping file, so that the counts can be imported and the share defined by them."""
+    from ml.shares import MAX_ROWS, shares_among
+
+    values, decimals = {}, {}
+    group = "," if decimal == "." else "."
+    for i in columns:
+        text = frame[f"c{i}"].head(MAX_ROWS).astype("str").str.strip()
+        plain = text.str.replace(rf"[\s\u00a0'{re.escape(group)}]", "", regex=True)
+        values[names[i]] = pd.to_numeric(plain.str.replace(decimal, ".", regex=False), errors="coerce").to_numpy(float)
+        fraction = plain.str.extract(rf"{re.escape(decimal)}(\d+)$")[0].dropna()
+        decimals[names[i]] = int(fraction.str.len().max()) if len(fraction) else 0
+    out.shares = shares_among(values, decimals)
+    mapped = {m.column: m.indicator_id for m in out.matches}
+    for sh in out.shares:
+        parts = [c for c in (sh.numerator, sh.denominator) if c not in mapped]
+        out.notes.append(
+            f"{sh.share!r} is {sh.formula()} on {sh.rows} of {sh.of} rows: a share of the table's own counts"
+            + (f" ({sh.share!r} is mapped to {mapped[sh.share]})" if sh.share in mapped else "")
+            + (f"; to import it with its counts, map {' and '.join(map(repr, parts))} to counts of a catalog file of "
+               f"your own and define the share there with numerator and denominator (README, 'Indicators of your "
+               f"own'): 'features' computes it for every region and year alike" if parts else ""))
 
 
 def register_note(fmt: str, header: list[str]) -> str:
@@ -947,7 +975,12 @@ def render_yaml(s: Suggestion) -> str:
         lines.append("ignore_columns: [" + ", ".join(_q(c) for c in s.code_parts) + "]   # parts of the region code")
     if s.unmatched:
         lines.append("# columns without a match (not imported; map them under 'columns' to import them):")
-        lines += [f"#  {_q(c)}: ?" for c in s.unmatched]
+        said = {}
+        for sh in s.shares:        # what the table itself says the columns are
+            said.setdefault(sh.share, f"= {sh.formula()}")
+            said.setdefault(sh.numerator, f"the numerator of {sh.share!r} = {sh.formula()}")
+            said.setdefault(sh.denominator, f"the denominator of {sh.share!r}")
+        lines += [f"#  {_q(c)}: ?" + (f"   # {said[c]}" if c in said else "") for c in s.unmatched]
     return "\n".join(lines) + "\n"
 
 
