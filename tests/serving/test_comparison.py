@@ -63,8 +63,8 @@ def test_the_page_compares_with_the_regions_of_its_kreis(two_kreise):
     # 18 % is the north's highest share: 'ungünstiger' there, though below the mean of all twelve
     assert re.search(r"18,0 15,5 – (deutlich )?ungünstiger", text), text
     assert "günstiger als das Mittel der Gemeinden (Kreis 01051)" in text
-    # a Lebenslage none of whose indicators has values here is not shown as a row of dashes
-    assert snap.lebenslagen is not None and snap.lebenslagen["index"].isna().all()
+    # a Lebenslage none of whose indicators has values here is not built, and not shown as a row of dashes
+    assert snap.lebenslagen is None or snap.lebenslagen.empty
     assert "Belastung nach Lebenslagen" not in text
     south = _text(builder.region_page("01052001", None))
     assert "Mittel der Gemeinden (Kreis 01052)" in south and "Kreis 01051" not in south

@@ -164,7 +164,8 @@ def test_dashboard_draws_berlins_plr(shared_data, browser, tmp_path):
         assert "Stülerstraße" in text and "Profil nach Dimensionen – Mittel der Planungsräume" in text
         assert "Merkmale im Vergleich" in text
         assert "es ist kein Frühwarnmodell trainiert" in text and "nicht, dass keine Verschlechterung" in text
-        assert re.search(r"Einwohner \d", text), text[:400]
+        # the key figure is the configured population count, named as the catalog names it
+        assert re.search(r"Einwohner \(MSS-Stichtag 31\.12\. des Vorjahres\) \d", text), text[:400]
         shot(browser, "report_berlin.png")
 
 
