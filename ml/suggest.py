@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -585,15 +586,22 @@ def _note_shares(out: Suggestion, frame: pd.DataFrame, names: list[str], columns
     the columns in the mapping file, so that the counts can be imported and the share defined by them."""
     from ml.shares import MAX_ROWS, shares_among
 
-    values, decimals = {}, {}
+    if len(columns) < 3:
+        return
     group = "," if decimal == "." else "."
-    for i in columns:
-        text = frame[f"c{i}"].head(MAX_ROWS).astype("str").str.strip()
-        plain = text.str.replace(rf"[\s\u00a0'{re.escape(group)}]", "", regex=True)
-        values[names[i]] = pd.to_numeric(plain.str.replace(decimal, ".", regex=False), errors="coerce").to_numpy(float)
-        fraction = plain.str.extract(rf"{re.escape(decimal)}(\d+)$")[0].dropna()
-        decimals[names[i]] = int(fraction.str.len().max()) if len(fraction) else 0
-    out.shares = shares_among(values, decimals)
+    cells = frame[[f"c{i}" for i in columns]].head(MAX_ROWS).to_numpy(dtype=str)
+    rows = cells.shape[0]
+    # every cell at once (one pass of pandas' string methods, not one per column)
+    plain = pd.Series(cells.T.ravel()).str.strip().str.replace(rf"[\s\u00a0'{re.escape(group)}]", "", regex=True)
+    at = plain.str.rfind(decimal).to_numpy(int)
+    digits = np.where(at >= 0, plain.str.len().to_numpy(int) - at - 1, 0)      # the decimals written
+    places = digits.reshape(len(columns), rows).max(axis=1) if rows else np.zeros(len(columns), int)
+    if not places.any() or (places == 0).sum() < 2:
+        return          # no column written with decimals, or not two without: no share of two counts
+    numbers = pd.to_numeric(plain.str.replace(decimal, ".", regex=False), errors="coerce").to_numpy(float)
+    numbers = numbers.reshape(len(columns), rows)
+    values = {names[i]: numbers[k] for k, i in enumerate(columns)}
+    out.shares = shares_among(values, {names[i]: int(places[k]) for k, i in enumerate(columns)})
     mapped = {m.column: m.indicator_id for m in out.matches}
     for sh in out.shares:
         parts = [c for c in (sh.numerator, sh.denominator) if c not in mapped]
