@@ -424,34 +424,42 @@ def test_a_page_without_a_status_index_gives_the_regions_own_reason(builder, sta
     assert re.search(r"Statusindex [−-]?\d+,\d\d – Klasse", text) and "nicht berechnet" not in text
 
 
-def test_without_any_status_indicator_the_page_says_which_are_missing(tmp_path):
-    """A county whose tables hold none of the status index's indicators (a census table alone): the page names
-    them, instead of blaming small areas or withheld cells."""
+def _three_gemeinden(tmp_path, count: str, residents: tuple[int, int, int], third: str = "Mitte", config=None):
+    """Gemeinden Nord, Süd and ``third`` with their ``count`` (the residents, or a county's own count) and share
+    over 65 in 2022, imported and through the features job: (settings, the service's snapshot, its catalog)."""
+    from experiments.jobs import features_job
     from ml.config import load_settings
     from ml.importers import ingest_file
 
-    settings = load_settings(env={"SOZIALRADAR_STORE__PATH": str(tmp_path / "m.duckdb")})
+    settings = load_settings(config, env={"SOZIALRADAR_STORE__PATH": str(tmp_path / "m.duckdb")})
     regions = tmp_path / "regions.csv"
-    regions.write_text("region_id,name,level\n1,Nord,gemeinde\n2,Süd,gemeinde\n3,Mitte,gemeinde\n", encoding="utf-8")
+    regions.write_text(f"region_id,name,level\n1,Nord,gemeinde\n2,Süd,gemeinde\n3,{third},gemeinde\n",
+                       encoding="utf-8")
     values = tmp_path / "werte.csv"
     values.write_text("region_id,indicator_id,period,value\n" + "".join(
-        f"{r},{i},2022,{v}\n" for r, e in ((1, 4000), (2, 5200), (3, 3900))
-        for i, v in (("einwohner", e), ("anteil_65plus", 20 + r))), encoding="utf-8")
+        f"{r},{i},2022,{v}\n" for r, e in zip((1, 2, 3), residents)
+        for i, v in ((count, e), ("anteil_65plus", 20 + r))), encoding="utf-8")
     with Store(settings.store.path) as store:
         for f in (regions, values):
             assert ingest_file(f, store, settings).status == "ok"
-    from experiments.jobs import features_job
     features_job(settings, None, None)
     catalog = serving_catalog(settings)
     st = ServiceState(settings, catalog)
     st.load()
+    return settings, st.current(), catalog
+
+
+def test_without_any_status_indicator_the_page_says_which_are_missing(tmp_path):
+    """A county whose tables hold none of the status index's indicators (a census table alone): the page names
+    them, instead of blaming small areas or withheld cells."""
+    settings, snap, catalog = _three_gemeinden(tmp_path, "einwohner", (4000, 5200, 3900))
     # no period has a status index: the latest period is shown, not an error asking for one
-    assert st.current().default_period == "2022" and st.current().latest_period is None
-    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", ReportBuilder(settings, st.current()).region_page("1", None)))
+    assert snap.default_period == "2022" and snap.latest_period is None
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", ReportBuilder(settings, snap).region_page("1", None)))
     wanted = ", ".join(catalog[i].name for i in settings.features.index.status_indicators)
     assert f"Statusindex nicht berechnet: keiner der Indikatoren des Statusindex liegt für 2022 vor ({wanted})" in text
     # the index leaves out the columns no region fills, and says why there is no status class
-    index = ReportBuilder(settings, st.current()).index_page(None, {})
+    index = ReportBuilder(settings, snap).index_page(None, {})
     assert "Für 2022 ist kein Statusindex berechnet." in index
     assert not any(h in index for h in ("Statusklasse", "Sozialraumtyp", "Frühwarnung")) and "Süd" in index
 
@@ -459,30 +467,14 @@ def test_without_any_status_indicator_the_page_says_which_are_missing(tmp_path):
 def test_a_population_count_of_the_countys_own_is_named_as_it_is(tmp_path):
     """A register's residence-duration table counts the residents aged 5 and over, not all residents; set as the
     population indicator, it withholds the small areas and is named on the page by its own name, not 'Einwohner'."""
-    from experiments.jobs import features_job
-    from ml.config import load_settings
-    from ml.importers import ingest_file
-
     own = tmp_path / "eigene.csv"
     own.write_text("indicator_id,name,dimension,unit,polarity,kind,numerator,denominator,scale,frequency\n"
                    "ew_ab5,Einwohner ab 5 Jahren,bevoelkerung,Personen,0,count,,,,annual\n", encoding="utf-8")
     config = tmp_path / "c.yaml"
     config.write_text(f"catalog:\n  indicators: ['{own}']\nfeatures:\n  population_indicator: ew_ab5\n",
                       encoding="utf-8")
-    settings = load_settings(config, env={"SOZIALRADAR_STORE__PATH": str(tmp_path / "m.duckdb")})
-    regions = tmp_path / "regions.csv"
-    regions.write_text("region_id,name,level\n1,Nord,gemeinde\n2,Süd,gemeinde\n3,Messe,gemeinde\n", encoding="utf-8")
-    values = tmp_path / "werte.csv"
-    values.write_text("region_id,indicator_id,period,value\n" + "".join(
-        f"{r},{i},2022,{v}\n" for r, e in ((1, 4000), (2, 5200), (3, 9))
-        for i, v in (("ew_ab5", e), ("anteil_65plus", 20 + r))), encoding="utf-8")
-    with Store(settings.store.path) as store:
-        for f in (regions, values):
-            assert ingest_file(f, store, settings).status == "ok"
-    features_job(settings, None, None)
-    st = ServiceState(settings, serving_catalog(settings))
-    st.load()
-    pages = {r: re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", ReportBuilder(settings, st.current()).region_page(r, None)))
+    settings, snap, _ = _three_gemeinden(tmp_path, "ew_ab5", (4000, 5200, 9), third="Messe", config=config)
+    pages = {r: re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", ReportBuilder(settings, snap).region_page(r, None)))
              for r in ("1", "3")}
     assert "Kennzahlen 2022 Einwohner ab 5 Jahren 4.000 " in pages["1"]
     assert "Kennzahlen 2022 Einwohner " not in pages["1"].replace("Einwohner ab 5 Jahren", "")
