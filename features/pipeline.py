@@ -253,7 +253,8 @@ def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, set
     if not cfg.index.validity_indicator and cfg.population_indicator not in present:
         notes.append(f"no values of the population indicator {cfg.population_indicator!r}: every region is a "
                      "reference region of the index, and no area is withheld for having fewer than "
-                     f"{settings.privacy.min_population} residents (set features.population_indicator)")
+                     f"{settings.privacy.min_population} residents (set features.population_indicator"
+                     + _population_candidates(values, catalog) + ")")
     sizes = groups[groups.isin(set(selected[GROUP_COLUMN]))].value_counts()
     few = sorted(sizes.index[sizes < 3]) if cfg.reference_level is not None else []
     if few:
@@ -399,3 +400,15 @@ def class_table(profiles: pd.DataFrame, period: str) -> pd.DataFrame:
     return (p.groupby(["status_label", "dynamics_label"], dropna=False).size().rename("regions").reset_index())
 
 
+def _population_candidates(values: pd.DataFrame, catalog) -> str:
+    """The counts of residents with values here that could serve as the population indicator, the largest first
+    (a register's residence-duration table counts the residents aged 5 and over: 'ew_ab5'), as a clause of a
+    note; empty where there are none."""
+    ids = [i for i in values["indicator_id"].unique() if i in catalog and catalog[i].kind == "count"
+           and catalog[i].persons and catalog[i].name.startswith("Einwohner")]
+    if not ids:
+        return ""
+    totals = values[values["indicator_id"].isin(ids)].groupby("indicator_id")["value"].sum().sort_values(
+        ascending=False)
+    return "; counts of residents with values here, the largest first: " + ", ".join(
+        f"{i} ({catalog[i].name})" for i in totals.index[:3])

@@ -1,6 +1,7 @@
 """The composed pipeline on the synthetic county: planted structure shows, privacy holds."""
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -121,7 +122,11 @@ def test_ranking_when_configured(sample_inputs):
 def test_a_table_without_residents_says_so_and_still_gets_an_index(sample_inputs):
     settings, catalog, obs, regions = sample_inputs
     result = run_pipeline(obs[obs["indicator_id"] != "einwohner"], regions, catalog, settings)
-    assert any("no values of the population indicator 'einwohner'" in n for n in result.notes)
+    said = next(n for n in result.notes if "no values of the population indicator 'einwohner'" in n)
+    # the counts of residents the table does hold are offered, the largest first: the analyst picks one
+    offered = re.findall(r"(\w+) \(Einwohner[^)]*\)", said.split("the largest first: ")[1])
+    totals = obs[obs["indicator_id"].isin(offered)].groupby("indicator_id")["value"].sum()
+    assert len(offered) == 3 and "ew_unter65" in offered and list(totals[offered]) == sorted(totals, reverse=True)
     # every region is a reference region: each has an index, the small Gemeinden too (nothing to withhold by)
     latest = result.profiles[result.profiles["period"] == result.profiles["period"].max()]
     assert latest["status_index"].notna().mean() > 0.9
