@@ -109,6 +109,8 @@ def features_job(settings: Settings, engine: str | None = None, crosswalk: Path 
         # the years a page shows no change into (a copy of the year before) nor measures a change from
         store.replace_table("copied_years", pd.DataFrame(
             [(i, str(y)) for i, years in result.copies.items() for y in years], columns=["indicator_id", "period"]))
+        # the values the profiles leave out (an edition's rows gone to the wrong regions …): a page says why
+        store.replace_table("left_out_values", result.left_out)
         result.warning_inputs = write_warning_inputs(store, result, catalog, settings)
         result.lebenslagen, result.lebenslagen_checks = write_lebenslagen(store, result.model, catalog, settings)
         result.notes.extend(awaiting_training(store, result.profiles).values())

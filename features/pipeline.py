@@ -14,14 +14,15 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 
 from features.age_counts import age_counts
+from features.misplaced import LEFT_OUT_COLUMNS, ancestor_groupings, misplaced_editions, misplaced_notes, withhold
 from features.steps import (
-    ProfileSpec, VALUE_COLUMNS, build_profiles, copied_years, derive_indicators, harmonise_boundaries, model_columns,
-    profile_columns, suppress_small_numbers,
+    ProfileSpec, VALUE_COLUMNS, build_profiles, copied_years, derive_indicators, derived_out_of_range,
+    harmonise_boundaries, model_columns, profile_columns, suppress_small_numbers,
 )
 from ml.age_groups import PREFIX as AGE_PREFIX
 from ml.catalog import Catalog
 from ml.config import FeaturesConfig, PrivacyConfig, Settings
-from ml.formatting import years_text
+from ml.formatting import de, years_text
 
 GROUP_COLUMN = "reference_group"
 LOCAL_CHUNK_GROUPS = 40
@@ -52,6 +53,9 @@ class FeatureResult:
     seconds: float = 0.0
     copies: dict[str, tuple[int, ...]] = field(default_factory=dict)
     """Indicator → years whose values repeat the year before (:func:`features.steps.copied_years`)."""
+    left_out: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=LEFT_OUT_COLUMNS))
+    """Values the profiles leave out, and why: an edition's rows gone to the wrong regions
+    (:mod:`features.misplaced`), a share its two counts put outside its valid range."""
 
 
 def reference_groups(regions: pd.DataFrame, level: str, reference_level: str | None) -> pd.Series:
@@ -176,6 +180,28 @@ def _copy_notes(copies: dict[str, tuple[int, ...]]) -> list[str]:
             for year, ids in sorted(by_year.items())]
 
 
+def _out_of_range_notes(outside: pd.DataFrame, catalog: Catalog) -> list[str]:
+    """Per indicator and period: the computed values outside the valid range, with their parts."""
+    notes = []
+    for (ind, period), rows in outside.groupby(["indicator_id", "period"], sort=True):
+        meta = catalog[ind]
+        lo, hi = meta.valid_range
+        shown = ", ".join(f"{r.region_id}: {r.numerator:g} / {r.denominator:g}" for r in rows.head(5).itertuples())
+        notes.append(f"{period}: {len(rows)} value(s) of {meta.name} ({ind}) computed from {meta.numerator} / "
+                     f"{meta.denominator} lie outside [{lo:g}, {hi:g}] ({shown}{' …' if len(rows) > 5 else ''}): "
+                     "the two counts do not fit together (tables of different stands or areas?); left empty "
+                     "(store table left_out_values)")
+    return notes
+
+
+def _out_of_range_reasons(outside: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``left_out_values`` for shares outside their valid range, with the reason a page gives."""
+    reasons = [f"berechnet {de(r.value)} aus {de(r.numerator, 0)} / {de(r.denominator, 0)}: außerhalb des gültigen "
+               "Bereichs (Zähler und Nenner passen nicht zusammen)" for r in outside.itertuples()]
+    return pd.DataFrame({"region_id": outside["region_id"].astype(str), "indicator_id": outside["indicator_id"],
+                         "period": outside["period"].astype(str), "reason": reasons}, columns=LEFT_OUT_COLUMNS)
+
+
 def _derivable(catalog: Catalog, present: set[str]) -> set[str]:
     return {i.indicator_id for i in catalog if i.numerator in present and i.denominator in present}
 
@@ -222,6 +248,15 @@ def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, set
     selected = select_observations(obs, groups)
     if selected.empty:
         raise FeatureError(f"no observations for the regions at level {cfg.level!r}")
+    # an edition whose rows went to the wrong regions: its values there are left out, and so are shares of them
+    names = regions.set_index("region_id")["name"]
+    found = misplaced_editions(selected, ancestor_groupings(regions, groups.index))
+    selected, left_out = withhold(selected, found, catalog, names)
+    notes.extend(misplaced_notes(found, names, catalog))
+    # a share its two counts put outside its valid range (two tables that do not fit) stays empty
+    outside = derived_out_of_range(selected, catalog)
+    notes.extend(_out_of_range_notes(outside, catalog))
+    left_out = pd.concat([left_out, _out_of_range_reasons(outside)], ignore_index=True)
     present = set(selected["indicator_id"].unique())
     spec = profile_spec(catalog, settings, present | _derivable(catalog, present))
     copies = {i: years for i, years in copied_years(selected, catalog).items() if i in spec.indicators}
@@ -291,7 +326,8 @@ def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, set
         notes.extend(_thin_index_notes(profiles[with_index], list(cfg.index.status_indicators)))
         if "dynamics_index" in profiles.columns and profiles["dynamics_index"].isna().all():
             notes.append(_no_dynamics_note(profiles["period"], cfg.dynamics_periods))
-    return FeatureResult(values=values, profiles=profiles, model=model, engine=engine, notes=notes, copies=copies)
+    return FeatureResult(values=values, profiles=profiles, model=model, engine=engine, notes=notes, copies=copies,
+                         left_out=left_out)
 
 
 def _lifted(obs: pd.DataFrame, crosswalk: pd.DataFrame, regions: pd.DataFrame, level: str,

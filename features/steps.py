@@ -115,14 +115,14 @@ def harmonise_boundaries(obs: pd.DataFrame, crosswalk: pd.DataFrame, catalog: Ca
 # --- 2. derive -----------------------------------------------------------------------------------
 
 
-def derive_indicators(obs: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
-    """Compute shares and rates from their numerator and denominator counts as the catalog defines them.
-
-    A derived value is added only where the indicator has no observation of its own; it carries the
-    parts and the worse of their flags.
-    """
+def _derived_parts(obs: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
+    """Per share or rate the catalog defines by two counts, and region and period where both counts have values and
+    the indicator none of its own: the parts, the computed value and whether it lies in the indicator's valid
+    range (the import's rule: a share within [0, 100], a rate not below 0, the catalog's min and max)."""
     meta = _catalog_table(catalog)
     defs = meta[meta["numerator_id"].notna() & meta["kind"].isin(["share", "rate"])]
+    defs = defs.assign(lo=[catalog[i].valid_range[0] for i in defs["indicator_id"]],
+                       hi=[catalog[i].valid_range[1] for i in defs["indicator_id"]])
     base = obs.loc[:, ["region_id", "indicator_id", "period", "value", "flag"]]
     num = defs.merge(base, left_on="numerator_id", right_on="indicator_id", suffixes=("", "_n"))
     num = num.rename(columns={"value": "num", "flag": "flag_n"}).drop(columns=["indicator_id_n"])
@@ -131,21 +131,44 @@ def derive_indicators(obs: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
     parts = parts[parts["num"].notna() & parts["den"].notna() & (parts["den"] > 0)]
     have = obs.loc[obs["value"].notna() | (obs["flag"] == "suppressed"), ["region_id", "indicator_id", "period"]]
     parts = parts.merge(have.assign(_have=True), on=["region_id", "indicator_id", "period"], how="left")
-    parts = parts[parts["_have"].isna()]
+    parts = parts[parts["_have"].isna()].reset_index(drop=True)
+    value = parts["scale"] * parts["num"] / parts["den"]
+    return parts.assign(value=value, valid=value.between(parts["lo"], parts["hi"]))
+
+
+def derive_indicators(obs: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
+    """Compute shares and rates from their numerator and denominator counts as the catalog defines them.
+
+    A derived value is added only where the indicator has no observation of its own; it carries the
+    parts and the worse of their flags. A value outside the indicator's valid range (more residents with a
+    migration background than residents: two tables that do not fit) is left empty, its parts kept
+    (:func:`derived_out_of_range` names them).
+    """
+    parts = _derived_parts(obs, catalog)
     if parts.empty:
         return obs.copy()
     derived = pd.DataFrame({
         "region_id": parts["region_id"].to_numpy(), "indicator_id": parts["indicator_id"].to_numpy(),
         "period": parts["period"].to_numpy(),
-        "value": (parts["scale"] * parts["num"] / parts["den"]).to_numpy(),
+        "value": parts["value"].where(parts["valid"]).to_numpy(),
         "numerator": parts["num"].to_numpy(), "denominator": parts["den"].to_numpy(),
-        "flag": _worst(parts["flag_n"].reset_index(drop=True), parts["flag_d"].reset_index(drop=True)).to_numpy(),
+        "flag": _worst(parts["flag_n"], parts["flag_d"]).to_numpy(),
     })
     # an observation row without a value (but not suppressed) is replaced by the derived one
     empty = obs["value"].isna() & (obs["flag"] != "suppressed")
     kept = obs[~(empty & obs.set_index(["region_id", "indicator_id", "period"]).index.isin(
         derived.set_index(["region_id", "indicator_id", "period"]).index))]
     return pd.concat([kept.loc[:, VALUE_COLUMNS], derived], ignore_index=True)
+
+
+def derived_out_of_range(obs: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
+    """The shares and rates :func:`derive_indicators` leaves empty because the value its two counts give lies
+    outside the indicator's valid range: region_id, indicator_id, period, numerator, denominator, value."""
+    parts = _derived_parts(obs, catalog)
+    bad = parts[~parts["valid"]]
+    return pd.DataFrame({"region_id": bad["region_id"], "indicator_id": bad["indicator_id"],
+                         "period": bad["period"], "numerator": bad["num"], "denominator": bad["den"],
+                         "value": bad["value"]}).reset_index(drop=True)
 
 
 # --- 3. suppress ---------------------------------------------------------------------------------

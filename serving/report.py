@@ -205,7 +205,8 @@ class ReportBuilder:
                     continue
                 dec = 0 if meta.kind == "count" else 1
                 value, flag = self.cell(region_id, ind, period)
-                if flag == "missing":
+                left_out = self.snap.left_out.get((region_id, ind, str(period)))
+                if flag == "missing" and left_out is None:
                     continue
                 comp, how = self.compare.value(region_id, ind, period)
                 change, since, redefined, copied = None, "", None, self.snap.copies.get(ind, set())
@@ -228,7 +229,8 @@ class ReportBuilder:
                     "since": since,
                     "redefined": f"neu abgegrenzt ab {redefined}" if redefined else (
                         "wiederholt die Ausgabe davor (kopiert?)" if period in copied else ""),
-                    "note": FLAG_TEXT.get(flag, "") if flag != "ok" else self.compare.judge(region_id, ind, value, period),
+                    "note": f"ausgelassen: {left_out}" if left_out else (
+                        FLAG_TEXT.get(flag, "") if flag != "ok" else self.compare.judge(region_id, ind, value, period)),
                     "spark": Markup(sparkline(series, f"{meta.name}, Verlauf", meta.unit or "", dec, meta.breaks)),
                 })
             if rows:

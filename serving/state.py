@@ -3,6 +3,9 @@
 :meth:`ServiceState.load` reads everything at once and builds a new snapshot; requests always see one
 complete snapshot (a reload swaps it in a single assignment), and before the first load finishes every
 data endpoint answers 503.
+
+Longer than 450 lines because the snapshot's fields and their reading from the store (every table a page or
+endpoint shows, with the fallbacks for a store of an earlier version) belong in one place.
 """
 
 from __future__ import annotations
@@ -71,6 +74,7 @@ class Snapshot:
     warning_skipped: dict[int, str] = field(default_factory=dict)   # horizon without a backtest → why
     warning_refused: dict[str, str] = field(default_factory=dict)   # no horizon testable: 'reason' (en), 'text' (de)
     copies: dict[str, set[str]] = field(default_factory=dict)       # indicator → periods repeating the one before
+    left_out: dict[tuple[str, str, str], str] = field(default_factory=dict)  # (region, indicator, period) → why
     classes: pd.DataFrame | None = None       # the classifier champion's class per region and period (stored)
     types: pd.DataFrame | None = None         # the typology champion's type per region and period (stored)
     training_refused: pd.DataFrame | None = None   # classifier, typology: the last training's refusal, if any
@@ -310,6 +314,7 @@ def read_snapshot(settings: Settings, catalog: Catalog) -> Snapshot:
                                                               "measures", "impacts", "training_refused"))
         copied = (store.table("copied_years") if "copied_years" in tables
                   else pd.DataFrame(columns=["indicator_id", "period"]))       # a store of an earlier version
+        left_out = store.table("left_out_values") if "left_out_values" in tables else None
         inputs, step = None, None
         if {"warning_inputs", "warning_inputs_settings"} <= tables:
             inputs = store.table("warning_inputs")
@@ -319,7 +324,11 @@ def read_snapshot(settings: Settings, catalog: Catalog) -> Snapshot:
                     projection=projection, projection_verdict=served_sentences(projection, checks),
                     lebenslagen=lagen, lebenslagen_checks=lagen_checks, coverage=coverage, measures=measures,
                     impacts=impacts, training_refused=refused,
-                    copies=copied.groupby("indicator_id")["period"].agg(set).to_dict(), **stored)
+                    copies=copied.groupby("indicator_id")["period"].agg(set).to_dict(),
+                    left_out={} if left_out is None else {
+                        (str(r), str(i), str(p)): str(why) for r, i, p, why in left_out[
+                            ["region_id", "indicator_id", "period", "reason"]].itertuples(index=False)},
+                    **stored)
     for name in ("classes", "types"):   # the stored results, beside the registry's "classifier" and "typology"
         if stored[name] is not None and len(stored[name]):
             snap.versions[name] = str(stored[name]["model_version"].iloc[0])

@@ -60,6 +60,7 @@ def test_the_example_is_in_the_readme():
     assert "period: file_name" in example_block("editions-example")
     assert "--regions" in example_block("census-example")
     assert "population_indicator: ew_ab5" in example_block("duration-example")
+    assert "EWRMIGRA" in example_block("migration-example")
 
 
 @pytest.mark.skipif(not SHARED_DATA.is_dir(), reason=f"real open data not present at {SHARED_DATA}")
@@ -234,6 +235,32 @@ def test_the_readme_register_editions_each_written_their_own_way(tmp_path):
     model, last = (scored["yhat"] - scored["2019"]).abs().mean(), (scored["2018"] - scored["2019"]).abs().mean()
     inside = scored["2019"].between(scored["lo80"], scored["hi80"]).mean()
     assert len(scored) > 400 and model < last and 0.7 < inside < 0.9, (model, last, inside)
+
+
+@pytest.mark.skipif(not SHARED_DATA.is_dir(), reason=f"real open data not present at {SHARED_DATA}")
+def test_the_readme_misplaced_register_rows_are_left_out_and_named(tmp_path):
+    """Residents with a migration background (one register table) as a share of the residents (another): the
+    2014 rows of Tempelhof-Schöneberg that went to other Planungsräume are named and left out with their shares,
+    no share exceeds 100 %, the other years and Bezirke keep theirs, and the page says why it has no value."""
+    env = run_example("migration-example", tmp_path)
+    with Store(tmp_path / ".sozialradar" / "monitoring.duckdb", read_only=True) as store:
+        left = store.table("left_out_values")
+        values = store.table("feature_values")
+    mh = left[left["indicator_id"] == "ew_mh"]
+    assert set(mh["period"]) == {"2014"} and len(mh) == 12 and mh["region_id"].str.startswith("07").all()
+    assert {"07040402", "07030303", "07060603"} <= set(mh["region_id"])
+    assert set(left.loc[left["indicator_id"] == "mh_anteil", "region_id"]) == set(mh["region_id"])
+    share = values[values["indicator_id"] == "mh_anteil"].set_index(["region_id", "period"])["value"]
+    assert share.max() <= 100 and np.isnan(share.get(("07040402", "2014"), np.nan))
+    assert share.loc[("07040402", "2012")] == pytest.approx(100 * 396 / 2094)
+    assert share.xs("2014", level="period").notna().sum() >= 447 - 12 - 15   # the small areas are withheld anyway
+    page = (tmp_path / ".sozialradar" / "berichte" / "07040402_2014.html").read_text(encoding="utf-8")
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+    assert "ausgelassen: Werte der Ausgabe 2014 folgen in Tempelhof - Schöneberg nicht den Ausgaben davor" in text
+    again = subprocess.run(["sozialradar", "features"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert ("2014: the values of Einwohner mit Migrationshintergrund (ew_mh) in 12 of the 34 regions of 07 "
+            "(Tempelhof - Schöneberg)") in again.stdout + again.stderr
 
 
 @pytest.mark.skipif(not SHARED_DATA.is_dir(), reason=f"real open data not present at {SHARED_DATA}")

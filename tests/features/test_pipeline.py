@@ -364,3 +364,32 @@ def test_a_copied_edition_gives_no_change_from_or_to_it(sample_inputs):
     other = str(2021 if step != 1 else 2022)
     pd.testing.assert_frame_equal(p.loc[other, dz].reset_index(drop=True), plain.loc[other, dz].reset_index(drop=True))
     assert not any("repeat their edition before" in n for n in as_published.notes)
+
+
+def test_an_edition_whose_rows_went_to_other_regions_is_left_out_with_its_shares(sample_inputs):
+    """The SGB II recipients of 2018 written to the wrong Gemeinden (their order reversed) and the SGB II share not
+    imported, so computed from them: both are left out there, named in a note and in the table of left-out
+    values; 2017 and 2019 keep theirs. A share its counts put above 100 % is left empty and named too."""
+    settings, catalog, obs, regions = sample_inputs
+    obs = obs[obs["indicator_id"] != "sgb2_quote"].copy()
+    cell = (obs["indicator_id"] == "sgb2_empfaenger") & (obs["period"] == "2018")
+    obs.loc[cell, "value"] = obs.loc[cell, "value"].to_numpy()[::-1]
+    other = (obs["indicator_id"] == "sgb2_empfaenger") & (obs["period"] == "2015") & (obs["region_id"] == "14599010")
+    denominator = obs.loc[(obs["indicator_id"] == "ew_unter65") & (obs["period"] == "2015")
+                          & (obs["region_id"] == "14599010"), "value"].iloc[0]
+    obs.loc[other, "value"] = 2 * denominator
+    result = run_pipeline(obs, regions, catalog, settings)
+    note = next(n for n in result.notes if n.startswith("2018: the values of "))
+    assert "sgb2_empfaenger" in note and "left out of the profiles" in note and "rank correlation" in note
+    left = result.left_out.set_index(["indicator_id", "period"]).sort_index()
+    named = set(left.loc[("sgb2_empfaenger", "2018"), "region_id"])
+    assert len(named) >= 20 and named == set(left.loc[("sgb2_quote", "2018"), "region_id"])
+    v = result.values.set_index(["indicator_id", "period", "region_id"])["value"].sort_index()
+    assert v.loc[("sgb2_quote", "2018")].reindex(sorted(named)).isna().all()
+    assert v.loc[("sgb2_quote", "2017")].notna().sum() > 40 and v.loc[("sgb2_quote", "2019")].notna().sum() > 40
+    # the share above 100 %: left empty, its parts named
+    assert np.isnan(v.loc[("sgb2_quote", "2015", "14599010")])
+    over = next(n for n in result.notes if n.startswith("2015: 1 value(s) of "))
+    assert "outside [0, 100]" in over and "14599010:" in over
+    assert "außerhalb des gültigen Bereichs" in left.loc[("sgb2_quote", "2015"), "reason"].iloc[0]
+    assert not any("do not follow" in n for n in run_pipeline(sample_inputs[2], regions, catalog, settings).notes)

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import example, given, settings as hsettings, strategies as st
 
 from features.steps import (
-    classify_index, compute_changes, compute_status_index, copied_years, derive_indicators, harmonise_boundaries,
+    classify_index, compute_changes, compute_status_index, copied_years, derive_indicators, derived_out_of_range,
+    harmonise_boundaries,
     impute_for_modelling, score_dimensions, standardise_indicators, suppress_small_numbers,
 )
 from ml.config import IndexConfig, PrivacyConfig
@@ -62,6 +63,20 @@ def test_derive_fills_only_missing(catalog):
     assert quote.loc["A", "numerator"] == 50 and quote.loc["A", "denominator"] == 1000
     assert quote.loc["B", "value"] == 9.9  # observed value kept
     assert len(d) == 6
+
+
+def test_a_share_its_counts_put_outside_its_range_is_left_empty_and_named(catalog):
+    """More recipients than residents under 65 (two tables of different stands): no share of 250 %."""
+    o = obs(("A", "sgb2_empfaenger", "2020", 500, None, None, "ok"), ("A", "ew_unter65", "2020", 200, None, None, "ok"),
+            ("B", "sgb2_empfaenger", "2020", 20, None, None, "ok"), ("B", "ew_unter65", "2020", 200, None, None, "ok"))
+    d = derive_indicators(o, catalog).set_index(["region_id", "indicator_id"])
+    assert np.isnan(d.loc[("A", "sgb2_quote"), "value"]) and d.loc[("A", "sgb2_quote"), "numerator"] == 500
+    assert d.loc[("B", "sgb2_quote"), "value"] == pytest.approx(10.0)
+    bad = derived_out_of_range(o, catalog)
+    assert bad[["region_id", "indicator_id", "numerator", "denominator"]].values.tolist() == [
+        ["A", "sgb2_quote", 500.0, 200.0]]
+    assert bad["value"].iloc[0] == pytest.approx(250.0)
+    assert derived_out_of_range(o[o["region_id"] == "B"], catalog).empty
 
 
 def test_suppression_rules(catalog):

@@ -558,3 +558,20 @@ def test_values_the_catalog_read_lacks_are_named_not_dropped_silently(state):
                      r"Konfiguration des Kreises: sozialradar --config DATEI\)</strong>: 1 Merkmal</summary>"
                      r"hze_dichte", page)
     assert "der gelesene Katalog" not in ReportBuilder(state.settings, snap).region_page(rid, period)
+
+
+def test_a_value_whose_rows_went_to_other_regions_is_named_left_out_on_the_page(tmp_path):
+    """2020 written to the wrong Gemeinden (fifteen regions, their order reversed) between 2019 and 2021 that agree:
+    the features job leaves those values out and stores why; the page of such a Gemeinde says "ausgelassen" with the
+    reason instead of showing a value, and 2019's page shows its value as before."""
+    value = {(r, y): 4.0 + 0.5 * r + 0.2 * (y - 2018) for r in range(1, 16) for y in (2018, 2019, 2020, 2021)}
+    value.update({(r, 2020): value[(16 - r, 2020)] for r in range(1, 16)})         # the rows of 2020 reversed
+    result, builder = _own_indicator_county(tmp_path, value)
+    assert set(result.left_out.loc[result.left_out["indicator_id"] == "alq_eigen", "period"]) == {"2020"}
+    rows = {p: next(r for d in builder.indicators("1", p) for r in d["rows"]
+                    if r["name"] == "Arbeitslosenquote (eigene)") for p in ("2019", "2020")}
+    assert rows["2020"]["value"] == "–" and rows["2020"]["note"].startswith("ausgelassen: Werte der Ausgabe 2020 ")
+    assert "anderen Gebieten zugeordnet" in rows["2020"]["note"]
+    assert rows["2019"]["value"] == de(value[(1, 2019)], 1) and not rows["2019"]["note"].startswith("ausgelassen")
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", builder.region_page("1", "2020")))
+    assert "ausgelassen: Werte der Ausgabe 2020" in text

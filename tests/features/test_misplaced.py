@@ -1,0 +1,153 @@
+"""Editions whose rows went wrong in one block of areas (features.misplaced): found where a group's edition leaves
+its neighbours and the rest agrees, not where an indicator is noisy, a whole group moves, or areas are renumbered."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from features.misplaced import LEFT_OUT_COLUMNS, ancestor_groupings, misplaced_editions, misplaced_notes, withhold
+from ml.catalog import Catalog, Indicator
+
+
+def panel(n_groups=3, per_group=15, periods=range(2010, 2016), seed=0, noise=0.0, spread=10.0):
+    """Counts per region and year: a level per region (apart by ``spread``), a common slow trend, some noise."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for g in range(n_groups):
+        for i in range(per_group):
+            region = f"{g:02d}{i:03d}"
+            level = 100 + spread * rng.permutation(per_group * n_groups)[g * per_group + i]
+            for t, year in enumerate(periods):
+                rows.append((region, "ew", str(year), level * (1 + 0.01 * t) + noise * rng.normal()))
+    return pd.DataFrame(rows, columns=["region_id", "indicator_id", "period", "value"])
+
+
+def groups_of(obs: pd.DataFrame) -> list[pd.Series]:
+    ids = obs["region_id"].unique()
+    return [pd.Series([r[:2] for r in ids], index=ids), pd.Series("alle", index=ids)]
+
+
+def shuffle(obs: pd.DataFrame, group: str, period: str, order=None) -> pd.DataFrame:
+    """The values of ``group``'s regions in ``period`` given to other regions of the group: the largest to the
+    smallest and so on (or in ``order`` of the rows)."""
+    out = obs.copy()
+    hit = out["region_id"].str.startswith(group) & (out["period"] == period)
+    vals = out.loc[hit, "value"].to_numpy()
+    if order is None:
+        ranks = np.argsort(np.argsort(vals))
+        out.loc[hit, "value"] = np.sort(vals)[::-1][ranks]
+    else:
+        out.loc[hit, "value"] = vals[order]
+    return out
+
+
+def test_a_block_of_rows_permuted_in_one_edition_is_found_in_its_group():
+    obs = shuffle(panel(), "01", "2012")
+    found = misplaced_editions(obs, groups_of(obs))
+    assert [(m.indicator_id, m.period, m.group) for m in found] == [("ew", "2012", "01")]
+    m = found[0]
+    assert m.both_sides and m.of == 15
+    assert set(m.regions) <= {f"01{i:03d}" for i in range(15)} and len(m.regions) >= 10
+    assert m.rho_before < 0 and m.rho_after < 0 and m.rho_elsewhere == pytest.approx(1.0)
+
+
+def test_one_region_with_zero_is_named_alone():
+    obs = panel()
+    # the group's two largest areas get 0 (a value missing, written as 0): INKAR's tax revenue of Leipzig in 1997
+    cell = obs[obs["region_id"].str.startswith("02") & (obs["period"] == "2013")]
+    largest = cell.nlargest(2, "value")
+    obs.loc[largest.index, "value"] = 0.0
+    found = misplaced_editions(obs, groups_of(obs))
+    assert [(m.period, m.group, m.regions, m.of) for m in found] == [
+        ("2013", "02", tuple(sorted(largest["region_id"])), 15)]
+
+
+def test_nothing_is_found_in_a_steady_series_or_a_noisy_one():
+    steady = panel(noise=0.5)
+    assert misplaced_editions(steady, groups_of(steady)) == []
+    # a change over two years: consecutive editions disagree anyway, so none can stand out
+    rng = np.random.default_rng(3)
+    noisy = steady.assign(value=rng.normal(size=len(steady)))
+    noisy = shuffle(noisy, "01", "2012")
+    assert misplaced_editions(noisy, groups_of(noisy)) == []
+
+
+def test_areas_renumbered_for_good_are_no_misplaced_edition():
+    obs = panel()
+    order = np.arange(15)[::-1]
+    for year in ("2013", "2014", "2015"):          # the same new order from 2013 on
+        obs = shuffle(obs, "00", year, order)
+    assert misplaced_editions(obs, groups_of(obs)) == []
+
+
+def test_a_whole_group_moving_against_the_others_is_no_misplaced_edition():
+    obs = panel(n_groups=3, per_group=15)
+    # a Land whose every value halves for one year (a double cohort, a redefinition): its own ranks stand
+    hit = obs["region_id"].str.startswith("01") & (obs["period"] == "2012")
+    obs.loc[hit, "value"] *= 0.2
+    assert misplaced_editions(obs, groups_of(obs)) == []
+
+
+def test_the_last_edition_is_named_but_not_left_out():
+    obs = shuffle(panel(), "00", "2015")
+    found = misplaced_editions(obs, groups_of(obs))
+    assert [(m.period, m.group, m.both_sides, m.rho_after) for m in found] == [("2015", "00", False, None)]
+    kept, table = withhold(obs.assign(numerator=np.nan, denominator=np.nan), found, Catalog({}), pd.Series(dtype=str))
+    assert table.empty and list(table.columns) == LEFT_OUT_COLUMNS
+    assert kept["value"].notna().all()
+    note = misplaced_notes(found, pd.Series({"00": "Mitte"}), Catalog({}))[0]
+    assert "00 (Mitte)" in note and "last edition" in note and "kept" in note
+
+
+def test_a_small_group_is_judged_in_the_coarser_one():
+    obs = panel(n_groups=2, per_group=15)
+    # sub-groups of five regions: too small to test; the Bezirk of fifteen decides
+    ids = obs["region_id"].unique()
+    fine = pd.Series([r[:2] + str(int(r[2:]) // 5) for r in ids], index=ids)
+    obs = shuffle(obs, "01", "2013")
+    found = misplaced_editions(obs, [fine, *groups_of(obs)])
+    assert [(m.period, m.group) for m in found] == [("2013", "01")]
+
+
+def test_left_out_values_take_their_shares_with_them():
+    obs = shuffle(panel(), "01", "2012")
+    catalog = Catalog({}, indicators={
+        "ew": Indicator("ew", "Einwohner mit Migrationshintergrund", "bevoelkerung", "Personen", 0, "count"),
+        "einwohner": Indicator("einwohner", "Einwohner", "bevoelkerung", "Personen", 0, "count"),
+        "anteil": Indicator("anteil", "Anteil", "bevoelkerung", "%", 0, "share", numerator="ew",
+                            denominator="einwohner", scale=100.0)})
+    found = misplaced_editions(obs, groups_of(obs))
+    full = obs.assign(numerator=np.nan, denominator=np.nan, flag="ok")
+    kept, table = withhold(full, found, catalog, pd.Series({"01": "Tempelhof-Schöneberg"}))
+    named = set(found[0].regions)
+    assert set(table.loc[table["indicator_id"] == "ew", "region_id"]) == named
+    assert set(table.loc[table["indicator_id"] == "anteil", "region_id"]) == named
+    assert table["reason"].str.contains("Tempelhof-Schöneberg").all()
+    emptied = kept["region_id"].isin(named) & (kept["period"] == "2012")
+    assert kept.loc[emptied, "value"].isna().all() and kept.loc[~emptied, "value"].notna().all()
+    assert len(kept) == len(full)                   # the rows stay; only their values go
+
+
+def test_groupings_run_from_the_parent_to_the_whole_set():
+    regions = pd.DataFrame({"region_id": ["b", "r1", "r2", "p1", "p2", "p3"],
+                            "parent_id": [None, "b", "b", "r1", "r1", "r2"]})
+    out = ancestor_groupings(regions, ["p1", "p2", "p3"])
+    assert [g.to_dict() for g in out] == [{"p1": "r1", "p2": "r1", "p3": "r2"}, {"p1": "b", "p2": "b", "p3": "b"}]
+    flat = ancestor_groupings(regions.assign(parent_id=None), ["p1", "p2"])
+    assert [g.to_dict() for g in flat] == [{"p1": "alle", "p2": "alle"}]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(n_groups=st.integers(1, 4), per_group=st.integers(12, 30), n_periods=st.integers(4, 8),
+       seed=st.integers(0, 10_000), data=st.data())
+def test_a_block_in_reverse_order_is_always_found_and_a_clean_panel_never(n_groups, per_group, n_periods, seed, data):
+    clean = panel(n_groups, per_group, range(2000, 2000 + n_periods), seed=seed, noise=0.5)
+    assert misplaced_editions(clean, groups_of(clean)) == []
+    group = f"{data.draw(st.integers(0, n_groups - 1)):02d}"
+    year = str(2000 + data.draw(st.integers(1, n_periods - 2)))
+    found = misplaced_editions(shuffle(clean, group, year), groups_of(clean))
+    assert [(m.period, m.group, m.both_sides) for m in found] == [(year, group, True)]
