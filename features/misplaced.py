@@ -35,6 +35,8 @@ import pandas as pd
 
 MIN_REGIONS = 12
 """Fewest regions with values in both editions for their rank correlation to count."""
+MIN_DISTINCT = 10
+"""Fewest distinct values in an edition for its pairs to be measured (fewer: a flag or a class, ranks of ties)."""
 MIN_DISAGREEMENT = 0.3
 """A pair of editions disagrees where ``1 - rho`` is at least this …"""
 RATIO = 5.0
@@ -151,10 +153,14 @@ def misplaced_editions(obs: pd.DataFrame, groupings: list[pd.Series]) -> list[Mi
         values[r[::-1], p[::-1]] = value[rows][::-1]          # the first of repeated keys wins
         periods = [str(x) for x in period_ids[used_periods]]
         wide_index = pd.Index(region_ids[used_regions])
+        # an edition of few distinct values (a 0/1 validity, classes) has ranks of ties only: its pairs are not measured
+        coarse = np.array([len(np.unique(col[~np.isnan(col)])) < MIN_DISTINCT for col in values.T])
         levels = []
         for codes_all, names in grouped:
             codes = codes_all[used_regions]
-            levels.append((codes, np.asarray(names, dtype=object), *_rank_correlations(values, codes, len(names))))
+            rho, ranks = _rank_correlations(values, codes, len(names))
+            rho[:, coarse[:-1] | coarse[1:]] = np.nan
+            levels.append((codes, np.asarray(names, dtype=object), rho, ranks))
         everything = np.concatenate([rho[~np.isnan(rho)] for _, _, rho, _ in levels])
         if everything.size == 0:
             continue

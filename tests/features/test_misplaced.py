@@ -151,3 +151,12 @@ def test_a_block_in_reverse_order_is_always_found_and_a_clean_panel_never(n_grou
     year = str(2000 + data.draw(st.integers(1, n_periods - 2)))
     found = misplaced_editions(shuffle(clean, group, year), groups_of(clean))
     assert [(m.period, m.group, m.both_sides) for m in found] == [(year, group, True)]
+
+
+def test_a_flag_or_a_class_is_not_judged_by_its_ties():
+    """A validity flag 0/1 that changes for many areas in one edition (a new rule) is no misplaced edition."""
+    obs = panel(n_groups=1, per_group=40, periods=range(2015, 2021))
+    obs = obs.assign(value=(obs["value"] > obs["value"].median()).astype(float))
+    hit = obs["period"] == "2018"
+    obs.loc[hit, "value"] = 1.0 - obs.loc[hit, "value"]
+    assert misplaced_editions(obs, groups_of(obs)) == []
