@@ -181,11 +181,17 @@ def ingest_cmd(ctx: click.Context, paths: tuple[Path, ...], fmt: str, mapping: P
                         reports.append(ingest_file(path, store, settings, fmt=fmt, mapping=mp, force=force))
                     except (FileFormatError, CatalogError) as exc:
                         reports.append(ImportReport(file=str(path), format=fmt, status="failed", message=str(exc)))
+            # an edition whose values in a group of areas contradict the editions around it, said on arrival
+            from experiments.jobs import misplaced_after_import
+
+            misplaced = misplaced_after_import(store, [i for r in reports if r.status == "ok" for i in r.indicators])
     except StoreError as exc:
         raise click.ClickException(str(exc)) from None
     for rep in reports:
         _print_report(rep)
         failed |= rep.status in ("failed", "quarantine_over_limit", "refused")
+    for line in misplaced:
+        click.echo(f"note: {line}")
     if failed:
         ctx.exit(1)
 

@@ -2,7 +2,7 @@
 next layer reads. The CLI, the MLproject entry points and the demo only parse arguments and call these.
 
     features_job      observations → feature_values, profiles, model_matrix, warning_inputs (+ settings),
-                      lebenslagen (+ checks)
+                      lebenslagen (+ checks), copied_years, left_out_values
     classifier_job    profiles, model_matrix → MLflow run and registry; the champion's ``classes``
     typology_job      profiles, model_matrix → MLflow run and registry; the champion's ``types``
     forecast_job      feature_values → MLflow run; ``forecasts``, ``forecast_metrics``, ``forecast_champions``
@@ -117,6 +117,35 @@ def features_job(settings: Settings, engine: str | None = None, crosswalk: Path 
     for name, frame in (("values", result.values), ("profiles", result.profiles), ("model_matrix", result.model)):
         write_parquet(frame, settings.features.output_dir / f"{name}.parquet")
     return result
+
+
+def misplaced_after_import(store, indicators: list[str]) -> list[str]:
+    """Right after an import: the editions of the ``indicators`` it brought whose values in a group of regions
+    contradict the editions around them (:mod:`features.misplaced`), over everything the store holds of them, per
+    level of their regions; one line each, saying what ``features`` will do (leave them out, or name them at the first
+    or last edition). A nightly job learns of a defective edition when it arrives."""
+    from features.misplaced import ancestor_groupings, misplaced_editions
+    from ml.age_groups import PREFIX as AGE_PREFIX
+
+    indicators = [i for i in indicators if not i.startswith(AGE_PREFIX)]   # the projection's input, not profiles'
+    if not indicators:
+        return []
+    regions = store.regions()
+    names = regions.set_index("region_id")["name"]
+    obs = store.observations(sorted(set(indicators)))
+    level = regions.set_index("region_id")["level"].reindex(obs["region_id"]).to_numpy()
+    lines = []
+    for lv in sorted({str(x) for x in level if isinstance(x, str)}):
+        ids = regions.loc[regions["level"] == lv, "region_id"]
+        for m in misplaced_editions(obs[level == lv], ancestor_groupings(regions, ids)):
+            group = "all regions" if m.group == "alle" else f"{m.group} ({names.get(m.group, m.group)})"
+            which = f"the {m.of}" if len(m.regions) == m.of else f"{len(m.regions)} of the {m.of}"
+            lines.append(f"{m.period}: the values of {m.indicator_id} in {which} regions ({lv}) of {group} do not "
+                         "follow the editions " + ("before and after" if m.both_sides else "beside them")
+                         + (": 'features' will leave them out" if m.both_sides else
+                            " (first or last edition): 'features' will name them")
+                         + f" (e.g. {', '.join(m.regions[:3])}); check the source table")
+    return lines
 
 
 def dropped_from_profiles(store, result) -> list[str]:

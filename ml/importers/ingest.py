@@ -61,6 +61,7 @@ class ImportReport:
     delimiter: str = ""
     decimal: str = ""
     notes: list[str] = field(default_factory=list)
+    indicators: list[str] = field(default_factory=list)       # those of the observations accepted
     report_path: str | None = None
     message: str = ""
     seconds: dict[str, float] = field(default_factory=dict)
@@ -443,5 +444,7 @@ def _ingest_observations(table: RawTable, chosen: str, mapping: Mapping, store: 
                                       unique=validated.repeated_keys == 0)
     report.seconds["merge"] = time.perf_counter() - t0
     report.inserted, report.updated, report.unchanged = merged.inserted, merged.updated, merged.unchanged
+    report.indicators = [r[0] for r in store.con.execute(
+        f"SELECT DISTINCT indicator_id FROM {validated.accepted_table} ORDER BY 1").fetchall()]
     report.notes.extend(repeated_editions(store.con, validated.accepted_table))
     store.add_quarantine(report.import_id, report.file, quarantined)

@@ -87,6 +87,31 @@ def test_ingest_exit_codes(tmp_path, env):
     assert out.output.count(str(empty)) == 1                 # a failed file is named once, before its reason
 
 
+def test_an_edition_whose_rows_went_to_other_areas_is_named_on_arrival(tmp_path, env):
+    """Four editions of one count for the Musterkreis's 53 Gemeinden, the second one written again to the wrong
+    Gemeinden (the largest value to the smallest area and so on): the import that brings it says so, and that
+    'features' will leave them out; the editions as they should be raise nothing; exit 0 either way."""
+    run(["ingest", str(SAMPLE_DIR / "regions.csv")], env)
+    regions = pd.read_csv(SAMPLE_DIR / "regions.csv", dtype=str)
+    ids = sorted(regions.loc[regions["level"] == "gemeinde", "region_id"])
+    size = {r: 1000 + 137 * i for i, r in enumerate(ids)}
+    ranked = sorted(ids, key=size.get)
+    wrong = dict(zip(ranked, reversed([size[r] for r in ranked])))
+
+    def edition(year, values):
+        path = tmp_path / f"ew_{year}.csv"
+        path.write_text("region_id,indicator_id,period,value\n" + "".join(
+            f"{r},ew_65plus,{year},{round(v * (1 + 0.01 * (year - 2020)))}\n" for r, v in values.items()),
+            encoding="utf-8")
+        return str(path)
+
+    out = run(["ingest", *(edition(y, size) for y in (2020, 2021, 2022, 2023))], env)
+    assert "do not follow the editions" not in out
+    out = run(["ingest", edition(2021, wrong), "--force"], env)
+    assert "note: 2021: the values of ew_65plus in the 53 regions (gemeinde) of" in out
+    assert "'features' will leave them out" in out
+
+
 def test_bad_config_and_mapping_messages(tmp_path, env):
     out = CliRunner().invoke(main, ["--config", str(tmp_path / "none.yaml"), "store", "info"], env=env)
     assert out.exit_code == 1 and "config file not found" in out.output

@@ -257,6 +257,12 @@ def test_the_readme_misplaced_register_rows_are_left_out_and_named(tmp_path):
     page = (tmp_path / ".sozialradar" / "berichte" / "07040402_2014.html").read_text(encoding="utf-8")
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
     assert "ausgelassen: Werte der Ausgabe 2014 folgen in Tempelhof - Schöneberg nicht den Ausgaben davor" in text
+    migration = sorted(str(p) for p in (SHARED_DATA / "berlin_ewr_plr_cschwab1").glob("20*/EWRMIGRA*_Matrix.csv"))
+    arrival = subprocess.run(["sozialradar", "ingest", *migration, "--mapping", "migration.yaml", "--force"],
+                             cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert arrival.returncode == 0, arrival.stderr[-2000:]
+    assert ("note: 2014: the values of ew_mh in 12 of the 34 regions (planungsraum) of 07 (Tempelhof - Schöneberg) "
+            "do not follow the editions before and after: 'features' will leave them out") in arrival.stdout
     again = subprocess.run(["sozialradar", "features"], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert again.returncode == 0, again.stderr[-2000:]
     assert ("2014: the values of Einwohner mit Migrationshintergrund (ew_mh) in 12 of the 34 regions of 07 "
