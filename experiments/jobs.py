@@ -124,7 +124,7 @@ def misplaced_after_import(store, indicators: list[str]) -> list[str]:
     contradict the editions around them (:mod:`features.misplaced`), over everything the store holds of them, per
     level of their regions; one line each, saying what ``features`` will do (leave them out, or name them at the first
     or last edition). A nightly job learns of a defective edition when it arrives."""
-    from features.misplaced import ancestor_groupings, misplaced_editions
+    from features.misplaced import ancestor_groupings, group_label, misplaced_editions
     from ml.age_groups import PREFIX as AGE_PREFIX
 
     indicators = [i for i in indicators if not i.startswith(AGE_PREFIX)]   # the projection's input, not profiles'
@@ -138,10 +138,10 @@ def misplaced_after_import(store, indicators: list[str]) -> list[str]:
     for lv in sorted({str(x) for x in level if isinstance(x, str)}):
         ids = regions.loc[regions["level"] == lv, "region_id"]
         for m in misplaced_editions(obs[level == lv], ancestor_groupings(regions, ids)):
-            group = "all regions" if m.group == "alle" else f"{m.group} ({names.get(m.group, m.group)})"
             which = f"the {m.of}" if len(m.regions) == m.of else f"{len(m.regions)} of the {m.of}"
-            lines.append(f"{m.period}: the values of {m.indicator_id} in {which} regions ({lv}) of {group} do not "
-                         "follow the editions " + ("before and after" if m.both_sides else "beside them")
+            lines.append(f"{m.period}: the values of {m.indicator_id} in {which} regions ({lv}) of "
+                         f"{group_label(m, names)} do not follow the editions "
+                         + ("before and after" if m.both_sides else "beside them")
                          + (": 'features' will leave them out" if m.both_sides else
                             " (first or last edition): 'features' will name them")
                          + f" (e.g. {', '.join(m.regions[:3])}); check the source table")

@@ -289,14 +289,21 @@ def withhold(obs: pd.DataFrame, found: list[Misplaced], catalog,
     return obs, table.sort_values(["period", "indicator_id", "region_id"]).reset_index(drop=True)
 
 
+def group_label(m: Misplaced, names: pd.Series) -> str:
+    """The group of a finding as a note names it: its code and name, or "all regions"."""
+    if m.group == "alle":
+        return "all regions"
+    name = names.get(m.group, m.group)
+    return f"{m.group} ({name})" if name != m.group else m.group
+
+
 def misplaced_notes(found: list[Misplaced], names: pd.Series, catalog) -> list[str]:
     """One line per finding, for the user: which values, where, what they disagree with, and what was done."""
     notes = []
     for m in found:
         indicator = (f"{catalog[m.indicator_id].name} ({m.indicator_id})" if m.indicator_id in catalog
                      else m.indicator_id)
-        where = names.get(m.group, m.group) if m.group != "alle" else "all regions"
-        label = f"{m.group} ({where})" if where != m.group else m.group
+        label = group_label(m, names)
         rhos = [f"{r:.2f} with the edition {side}" for r, side in ((m.rho_before, "before"), (m.rho_after, "after"))
                 if r is not None]
         shown = ", ".join(f"{r} ({names.get(r, r)})" for r in m.regions[:5]) + (" …" if len(m.regions) > 5 else "")

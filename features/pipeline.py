@@ -253,10 +253,6 @@ def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, set
     found = misplaced_editions(selected, ancestor_groupings(regions, groups.index))
     selected, left_out = withhold(selected, found, catalog, names)
     notes.extend(misplaced_notes(found, names, catalog))
-    # a share its two counts put outside its valid range (two tables that do not fit) stays empty
-    outside = derived_out_of_range(selected, catalog)
-    notes.extend(_out_of_range_notes(outside, catalog))
-    left_out = pd.concat([left_out, _out_of_range_reasons(outside)], ignore_index=True)
     present = set(selected["indicator_id"].unique())
     spec = profile_spec(catalog, settings, present | _derivable(catalog, present))
     copies = {i: years for i, years in copied_years(selected, catalog).items() if i in spec.indicators}
@@ -284,6 +280,10 @@ def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, set
     else:
         raise FeatureError(f"features.engine must be 'local' or 'spark'; got {engine!r}")
     values = values.sort_values(["region_id", "indicator_id", "period"], kind="stable").reset_index(drop=True)
+    # a share its two counts put outside its valid range (two tables that do not fit) was left empty: named here
+    outside = derived_out_of_range(values, catalog)
+    notes.extend(_out_of_range_notes(outside, catalog))
+    left_out = pd.concat([left_out, _out_of_range_reasons(outside)], ignore_index=True)
     profiles, model = _split(combined, spec)
     if not cfg.index.validity_indicator and cfg.population_indicator not in present:
         notes.append(f"no values of the population indicator {cfg.population_indicator!r}: every region is a "

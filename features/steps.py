@@ -161,14 +161,22 @@ def derive_indicators(obs: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
     return pd.concat([kept.loc[:, VALUE_COLUMNS], derived], ignore_index=True)
 
 
-def derived_out_of_range(obs: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
-    """The shares and rates :func:`derive_indicators` leaves empty because the value its two counts give lies
-    outside the indicator's valid range: region_id, indicator_id, period, numerator, denominator, value."""
-    parts = _derived_parts(obs, catalog)
-    bad = parts[~parts["valid"]]
+def derived_out_of_range(values: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
+    """The shares and rates :func:`derive_indicators` left empty in ``values`` (its output, or the pipeline's)
+    because the value their two counts give lies outside the indicator's valid range: region_id, indicator_id,
+    period, numerator, denominator, value. Found among the few rows without a value but with both parts, so that
+    the parts are joined only once, in :func:`derive_indicators`."""
+    meta = _catalog_table(catalog).set_index("indicator_id")
+    defined = meta.index[meta["numerator_id"].notna() & meta["kind"].isin(["share", "rate"])]
+    rows = values[values["value"].isna() & values["numerator"].notna() & (values["denominator"] > 0)
+                  & (values["flag"] != "suppressed") & values["indicator_id"].isin(defined)]
+    computed = meta["scale"].reindex(rows["indicator_id"]).to_numpy(float) * rows["numerator"] / rows["denominator"]
+    bounds = [catalog[i].valid_range for i in rows["indicator_id"]]
+    outside = np.array([not lo <= v <= hi for v, (lo, hi) in zip(computed, bounds)], dtype=bool)
+    bad = rows[outside]
     return pd.DataFrame({"region_id": bad["region_id"], "indicator_id": bad["indicator_id"],
-                         "period": bad["period"], "numerator": bad["num"], "denominator": bad["den"],
-                         "value": bad["value"]}).reset_index(drop=True)
+                         "period": bad["period"], "numerator": bad["numerator"], "denominator": bad["denominator"],
+                         "value": computed[outside]}).reset_index(drop=True)
 
 
 # --- 3. suppress ---------------------------------------------------------------------------------

@@ -72,11 +72,11 @@ def test_a_share_its_counts_put_outside_its_range_is_left_empty_and_named(catalo
     d = derive_indicators(o, catalog).set_index(["region_id", "indicator_id"])
     assert np.isnan(d.loc[("A", "sgb2_quote"), "value"]) and d.loc[("A", "sgb2_quote"), "numerator"] == 500
     assert d.loc[("B", "sgb2_quote"), "value"] == pytest.approx(10.0)
-    bad = derived_out_of_range(o, catalog)
+    bad = derived_out_of_range(derive_indicators(o, catalog), catalog)
     assert bad[["region_id", "indicator_id", "numerator", "denominator"]].values.tolist() == [
         ["A", "sgb2_quote", 500.0, 200.0]]
     assert bad["value"].iloc[0] == pytest.approx(250.0)
-    assert derived_out_of_range(o[o["region_id"] == "B"], catalog).empty
+    assert derived_out_of_range(derive_indicators(o[o["region_id"] == "B"], catalog), catalog).empty
 
 
 def test_suppression_rules(catalog):
