@@ -187,6 +187,8 @@ class Suggestion:
     """Columns that only repeat a part of each row's region code (Berlin's BEZ, PGR, BZR, PLR beside RAUMID)."""
     shares: list = field(default_factory=list)
     """Columns that are a share of two others on nearly every row (:class:`ml.shares.Share`)."""
+    sums: list = field(default_factory=list)
+    """Counts that add up on the table's rows (:class:`ml.sums.Check`), written under ``sums``."""
     parent_code: int | None = None
     """For 8-digit AGS: the length of the code's part that is the parent's code (5, the Kreis)."""
     level: str | None = None
@@ -546,7 +548,8 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
     if out.format == "age":
         _age_table(out, table, frame, decimal, names, skip, catalog)
     _keep_best(out, "columns")
-    _note_shares(out, frame, names, [i for i in data_columns if names[i] not in texts | set(out.code_parts)], decimal)
+    _note_shares(out, frame, names, [i for i in data_columns if names[i] not in texts | set(out.code_parts)], decimal,
+                 frame[f"c{p}"].astype("str").str.strip().to_numpy() if p is not None else None)
     if out.region_column is not None and out.name_column is not None and out.format == "wide":
         out.notes.append(
             f"{out.name_column!r} names the regions of {out.region_column!r} (not imported with the values); the "
@@ -581,12 +584,14 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
     return out
 
 
-def _note_shares(out: Suggestion, frame: pd.DataFrame, names: list[str], columns: list[int], decimal: str) -> None:
+def _note_shares(out: Suggestion, frame: pd.DataFrame, names: list[str], columns: list[int], decimal: str,
+                 editions: np.ndarray | None = None) -> None:
     """Columns that are a share of two others on nearly every row (:mod:`ml.shares`): named in a note, and beside
-    the columns in the mapping file, so that the counts can be imported and the share defined by them."""
+    the columns in the mapping file, so that the counts can be imported and the share defined by them. And, in a
+    wide table, counts that add up (:mod:`ml.sums`; ``editions``: each row's period)."""
     from ml.shares import MAX_ROWS, shares_among
 
-    if len(columns) < 3:
+    if len(columns) < 2:
         return
     group = "," if decimal == "." else "."
     cells = frame[[f"c{i}" for i in columns]].head(MAX_ROWS).to_numpy(dtype=str)
@@ -596,11 +601,13 @@ def _note_shares(out: Suggestion, frame: pd.DataFrame, names: list[str], columns
     at = plain.str.rfind(decimal).to_numpy(int)
     digits = np.where(at >= 0, plain.str.len().to_numpy(int) - at - 1, 0)      # the decimals written
     places = digits.reshape(len(columns), rows).max(axis=1) if rows else np.zeros(len(columns), int)
-    if not places.any() or (places == 0).sum() < 2:
-        return          # no column written with decimals, or not two without: no share of two counts
     numbers = pd.to_numeric(plain.str.replace(decimal, ".", regex=False), errors="coerce").to_numpy(float)
     numbers = numbers.reshape(len(columns), rows)
     values = {names[i]: numbers[k] for k, i in enumerate(columns)}
+    if out.format == "wide":
+        _note_sums(out, values, None if editions is None else editions[:rows])
+    if len(columns) < 3 or not places.any() or (places == 0).sum() < 2:
+        return          # no column written with decimals, or not two without: no share of two counts
     out.shares = shares_among(values, {names[i]: int(places[k]) for k, i in enumerate(columns)})
     mapped = {m.column: m.indicator_id for m in out.matches}
     for sh in out.shares:
@@ -611,6 +618,32 @@ def _note_shares(out: Suggestion, frame: pd.DataFrame, names: list[str], columns
             + (f"; to import it with its counts, map {' and '.join(map(repr, parts))} to counts of a catalog file of "
                f"your own and define the share there with numerator and denominator (README, 'Indicators of your "
                f"own'): 'features' computes it for every region and year alike" if parts else ""))
+
+
+MAX_SUMS = 10
+"""Relations written into a mapping at most; a note counts the others."""
+
+
+def _note_sums(out: Suggestion, values: dict[str, np.ndarray], editions: np.ndarray | None) -> None:
+    """Counts that add up on the table's rows (:mod:`ml.sums`): a note for each, saying where it fails, and the
+    mapping's ``sums``, so that ``ingest`` quarantines the values of a row on which they do not add up."""
+    from ml.sums import describe, sums_among
+
+    found = sums_among(values, editions)
+    out.sums = found[:MAX_SUMS]
+    for check in out.sums:
+        rel = check.relation
+        what = ("a total and its parts" if len(rel.left) == 1 and len(rel.right) > 1 else
+                "a column repeating another" if len(rel.columns) == 2 else "one population counted two ways")
+        if not len(check.failing):
+            out.notes.append(f"{what}: {describe(check)}; under 'sums', so that 'ingest' quarantines the values of "
+                             "a row on which it fails")
+        else:
+            out.notes.append(f"{what}: {describe(check)}; check the source table: 'ingest' with this mapping "
+                             "quarantines the values of those rows (delete the relation under 'sums' to import "
+                             "them as they are)")
+    if len(found) > MAX_SUMS:
+        out.notes.append(f"{len(found) - MAX_SUMS} more sums among the columns are not listed under 'sums'")
 
 
 def register_note(fmt: str, header: list[str]) -> str:
@@ -979,6 +1012,13 @@ def render_yaml(s: Suggestion) -> str:
     if s.matches:
         lines.append("columns:")
         lines += _match_lines(s.matches)
+    if s.sums:
+        lines.append("sums:   # columns that add up on every row: 'ingest' quarantines the values of a row where not")
+        for check in s.sums:
+            held = (f"{check.rows} of {check.rows} rows" if not len(check.failing) else
+                    f"fails on {len(check.failing)} of {check.rows} rows: see the note")
+            lines.append(f"  - {{left: [{', '.join(map(_q, check.relation.left))}], "
+                         f"right: [{', '.join(map(_q, check.relation.right))}]}}   # {held}")
     if s.code_parts:
         lines.append("ignore_columns: [" + ", ".join(_q(c) for c in s.code_parts) + "]   # parts of the region code")
     if s.unmatched:
@@ -988,6 +1028,13 @@ def render_yaml(s: Suggestion) -> str:
             said.setdefault(sh.share, f"= {sh.formula()}")
             said.setdefault(sh.numerator, f"the numerator of {sh.share!r} = {sh.formula()}")
             said.setdefault(sh.denominator, f"the denominator of {sh.share!r}")
+        for check in s.sums:        # and which counts add up
+            rel = check.relation
+            total = len(rel.left) == 1 and len(rel.right) > 1
+            for c in rel.columns:
+                said.setdefault(c, (f"the total of {len(rel.right)} columns under 'sums'" if c in rel.left else
+                                    f"a part of {rel.left[0]!r} (under 'sums')") if total else
+                                "in a sum under 'sums'")
         lines += [f"#  {_q(c)}: ?" + (f"   # {said[c]}" if c in said else "") for c in s.unmatched]
     return "\n".join(lines) + "\n"
 

@@ -32,6 +32,24 @@ class ColumnSpec(BaseModel):
     period: str | None = None
 
 
+class SumSpec(BaseModel):
+    """Columns of a wide table that add up on every row: ``left`` (a total) = the sum of ``right`` (its parts), or
+    two breakdowns of one population ('male' + 'female' = the age groups). ``mapping suggest`` writes those the
+    table has (:mod:`ml.sums`); ``ingest`` quarantines the values of a row on which they do not add up."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    left: list[str] = Field(min_length=1)
+    right: list[str] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _two_sides(self) -> "SumSpec":
+        both = set(self.left) & set(self.right)
+        if both:
+            raise ValueError(f"a column on both sides of a sum: {', '.join(sorted(both))}")
+        return self
+
+
 class HierarchyLevel(BaseModel):
     """One level of a region list written as a hierarchy (one row per finest region, a code and a name column per
     level, coarse to fine): the level, its code column and its name column. ``local``: the codes count only under
@@ -89,6 +107,9 @@ class Mapping(BaseModel):
         default_factory=dict, description="wide: header text -> indicator_id, or {indicator, period} for a column "
         "whose reference period differs from the table's")
     ignore_columns: list[str] = Field(default_factory=list)
+    sums: list[SumSpec] = Field(
+        default_factory=list, description="wide: columns that add up on every row (a total and its parts, or two "
+        "breakdowns of one population); the imported values of a row on which they do not are quarantined")
     parent_code: int | None = Field(
         None, ge=1, le=39, description="regions: each region's parent is the region whose code is the first N "
         "characters of its own (a Gemeinde's Kreis: the first 5 digits of its 8-digit AGS)")

@@ -1,0 +1,58 @@
+"""A wide table's sums checked on every row: the imported values of a row on which a mapping's ``sums`` do not add
+up are quarantined (:mod:`ml.sums` says why a table's own sums are a check worth having)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ml.importers.common import period_position
+from ml.importers.mapping import Mapping, column_position, distinct_headers
+from ml.io import FileFormatError, Problem, RawTable
+from ml.parsing import DASHES, parse_numbers
+from ml.sums import Sum, check_sum, describe
+
+
+def quarantine_unequal_sums(table: RawTable, mapping: Mapping, cells: pd.DataFrame, decimal: str,
+                            dash: str = "missing") -> tuple[pd.DataFrame, list[Problem], list[str]]:
+    """``cells`` (the long text cells of a wide table) without the cells of the rows on which one of the mapping's
+    ``sums`` fails, in the relation's columns; those cells as problems for the quarantine, one reason per
+    relation; and a note per failing relation (where it fails, whether one side is shifted by a row). A sum whose
+    columns a file lacks (one edition names a column differently) is not checked, and a note says so. Rows with an
+    empty or suppressed value in a relation are not checked."""
+    if not mapping.sums or not len(cells):
+        return cells, [], []
+    header = distinct_headers(table.header)
+    frame = table.frame()
+    p = period_position(table, mapping)
+    editions = frame[f"c{p}"].astype("str").str.strip().to_numpy() if p is not None else None
+    drop = np.zeros(len(cells), dtype=bool)
+    problems: list[Problem] = []
+    notes: list[str] = []
+    for spec in mapping.sums:
+        relation = Sum(tuple(spec.left), tuple(spec.right))
+        try:
+            where = {c: column_position(header, c, "a sum") for c in relation.columns}
+        except FileFormatError as exc:
+            notes.append(f"sum {relation.formula()} not checked: {str(exc).split(' (header:')[0]}")
+            continue
+        values = {}
+        for c, i in where.items():
+            text = frame[f"c{i}"].astype("str").str.strip()
+            if dash == "zero":
+                text = text.where(~text.isin(DASHES), "0")
+            values[c] = parse_numbers(text, decimal).values
+        check = check_sum(values, relation, editions)
+        if not len(check.failing):
+            continue
+        lines = table.lines[check.failing]
+        columns = {table.header[i] or f"column {i + 1}" for i in where.values()}
+        hit = cells["line"].isin(lines).to_numpy() & cells["column"].isin(columns).to_numpy() & ~drop
+        reason = f"the columns do not add up: {relation.formula()} (mapping: sums)"
+        problems += [Problem(line=int(r.line), column=r.column, value=r.value, reason=reason)
+                     for r in cells.loc[hit, ["line", "column", "value"]].itertuples(index=False)]
+        drop |= hit
+        k = int(hit.sum())
+        notes.append(f"{describe(check)}: {k} value{'' if k == 1 else 's'} of those rows quarantined (delete the "
+                     "relation under 'sums' in the mapping to import them as they are)")
+    return (cells.loc[~drop].reset_index(drop=True) if drop.any() else cells), problems, notes

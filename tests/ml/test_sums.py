@@ -1,0 +1,262 @@
+"""Counts of one table that add up (``ml.sums``), what ``mapping suggest`` says of them, and how ``ingest`` checks a
+mapping's ``sums`` on every row."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings as hsettings, strategies as st
+
+from ml.sums import Sum, check_sum, describe, sums_among
+
+
+def by_sex_and_age(rng, n=14, editions=("2021", "2022")):
+    """One population per row counted by sex and by age, for each edition."""
+    rows = []
+    for _ in editions:
+        total = rng.integers(40, 600, size=n)
+        male = np.floor(total * rng.uniform(0.4, 0.6, size=n))
+        old = np.floor(total * rng.uniform(0.2, 0.5, size=n))
+        rows.append((male, total - male, total - old, old))
+    cols = [np.concatenate(c).astype(float) for c in zip(*rows)]
+    labels = np.repeat(np.asarray(editions), n)
+    return dict(zip(["male", "female", "age_18_64", "age_65plus"], cols)), labels
+
+
+def test_two_breakdowns_of_one_population_are_found():
+    values, labels = by_sex_and_age(np.random.default_rng(0))
+    (check,) = sums_among(values, labels)
+    assert check.relation == Sum(("male", "female"), ("age_18_64", "age_65plus"))
+    assert (check.rows, check.held, len(check.failing)) == (28, 28, 0)
+    assert describe(check) == "'male' + 'female' = 'age_18_64' + 'age_65plus' on every row (28 of 28)"
+
+
+def test_an_edition_shifted_by_a_row_is_found_and_named():
+    """Flensburg's basic income support of 2021: the sex columns belong to the row before."""
+    values, labels = by_sex_and_age(np.random.default_rng(1))
+    for c in ("male", "female"):
+        values[c][1:14] = values[c][0:13].copy()        # 2021: each row gets the row before's counts
+        values[c][0] = 999.0
+    (check,) = sums_among(values, labels)
+    assert check.editions == [("2021", 0, 14), ("2022", 14, 14)] and check.structural
+    assert (check.shift, check.shifted_rows) == (1, 13)
+    assert list(check.failing) == list(range(14))
+    text = describe(check)
+    assert "fails on 14 of 28 rows (2021: 14 of 14) and holds on every row of 2022" in text
+    assert "the left side equals the right side of the row before it in its edition" in text
+
+
+def test_a_total_with_its_parts_and_nested_parts():
+    """Berlin's register by origin: the total on the left; a part of a part (EU15 within the EU) is no part of the
+    total's sum, and two columns that merely lie below the total are none."""
+    rng = np.random.default_rng(2)
+    n = 60
+    eu15, polen, rest_eu = (rng.integers(0, 300, size=n).astype(float) for _ in range(3))
+    turk, other = rng.integers(0, 500, size=n).astype(float), rng.integers(0, 900, size=n).astype(float)
+    values = {"MH_E": eu15 + polen + rest_eu + turk + other, "HK_EU15": eu15, "HK_EU28": eu15 + polen + rest_eu,
+              "HK_Polen": polen, "HK_Turk": turk, "HK_Sonst": other, "Fremd": rng.integers(0, 90, size=n) * 1.0}
+    got = {c.relation.formula() for c in sums_among(values)}
+    assert got == {"'MH_E' = 'HK_EU28' + 'HK_Turk' + 'HK_Sonst'"}
+
+
+def test_a_repeated_column_and_gaps_and_the_rounding_of_a_check():
+    rng = np.random.default_rng(3)
+    a = rng.integers(10, 900, size=40).astype(float)
+    b = rng.integers(10, 900, size=40).astype(float)
+    total = a + b
+    total[5] = np.nan                                           # an empty cell: the row is not checked
+    values = {"total": total, "a": a, "b": b, "total (2)": total.copy()}
+    got = {c.relation.formula(): (c.rows, c.held) for c in sums_among(values)}
+    assert got == {"'total' = 'total (2)'": (39, 39), "'total' = 'a' + 'b'": (39, 39)}
+    # a mapping's sum is checked to the rounding of its counts: off by one holds, off by two does not
+    rounded = {"total": total + rng.choice([-1.0, 0.0, 1.0], size=40), "a": a, "b": b}
+    assert check_sum(rounded, Sum(("total",), ("a", "b"))).held == 39
+    rounded["total"][:3] += 2 * np.sign(rounded["total"][:3] - total[:3] + 0.5)
+    assert check_sum(rounded, Sum(("total",), ("a", "b"))).held == 36
+
+
+def test_random_counts_and_few_rows_have_no_sums():
+    rng = np.random.default_rng(4)
+    values = {f"c{i}": rng.integers(0, 1000, size=30).astype(float) for i in range(6)}
+    assert sums_among(values) == []
+    a, b = values["c0"][:7], values["c1"][:7]
+    assert sums_among({"t": a + b, "a": a, "b": b}) == []              # seven rows say nothing
+    shares = {"t": values["c0"] + values["c1"], "a": values["c0"] + 0.5, "b": values["c1"] - 0.5}
+    assert sums_among(shares) == []                                    # not whole numbers: not counts
+
+
+def test_a_relation_that_fails_on_most_rows_is_none_of_the_table():
+    rng = np.random.default_rng(5)
+    a, b = rng.integers(10, 900, size=40).astype(float), rng.integers(10, 900, size=40).astype(float)
+    t = a + b
+    t[:30] += rng.integers(5, 50, size=30)
+    check = check_sum({"t": t, "a": a, "b": b}, Sum(("t",), ("a", "b")))
+    assert (check.rows, check.held) == (40, 10) and not check.structural
+    assert sums_among({"t": t, "a": a, "b": b}) == []
+
+
+@hsettings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10_000), parts=st.integers(2, 7), n=st.integers(40, 160), broken=st.integers(0, 8),
+       noise=st.integers(0, 4))
+def test_a_planted_total_is_found_and_its_broken_rows_named(seed, parts, n, broken, noise):
+    """Whatever the parts, rows (twice what a subset of the rows needs, for a few broken ones to be left out) and
+    other columns, a total of its parts is found with exactly its parts, and the rows where it was broken (up to
+    one in twenty) are exactly the failing ones."""
+    rng = np.random.default_rng(seed)
+    broken = min(broken, n // 20)           # nearly every row: one in twenty may break it
+    values = {f"part{i}": rng.integers(0, 5000, size=n).astype(float) for i in range(parts)}
+    values.update({f"other{i}": rng.integers(0, 5000, size=n).astype(float) for i in range(noise)})
+    total = sum(values[f"part{i}"] for i in range(parts))
+    rows = rng.choice(n, size=broken, replace=False)
+    total[rows] += rng.integers(10, 500, size=broken)
+    values["total"] = total
+    found = [c for c in sums_among(values) if "total" in c.relation.columns]
+    assert [c.relation for c in found] == [Sum(("total",), tuple(f"part{i}" for i in range(parts)))]
+    assert sorted(found[0].failing) == sorted(rows)
+
+
+def test_the_suggestion_names_flensburgs_shifted_edition(shared_data):
+    from ml.catalog import serving_catalog
+    from ml.config import load_settings
+    from ml.suggest import suggest_mapping
+
+    d = shared_data / "flensburg_sozialatlas" / "csv"
+    s = suggest_mapping(d / "fl_basic_benefits_income_by_district.csv", serving_catalog(load_settings()))
+    (check,) = s.sums
+    assert check.relation == Sum(("male", "female"), ("age_18_to_under_65", "age_65_and_above"))
+    assert check.editions == [("2021", 0, 14), ("2022", 14, 14)] and check.shift == 1
+    text = s.to_yaml()
+    assert ("  - {left: ['male', 'female'], right: ['age_18_to_under_65', 'age_65_and_above']}   # fails on 14 of 28 "
+            "rows: see the note") in text
+    assert "#  'male': ?   # in a sum under 'sums'" in text
+    assert any(n.startswith("one population counted two ways: 'male' + 'female' = 'age_18_to_under_65' + "
+                            "'age_65_and_above' fails on 14 of 28 rows (2021: 14 of 14)") for n in s.notes)
+    s = suggest_mapping(d / "fl_beneficiaries_age_15_to_under_65_by_district.csv", serving_catalog(load_settings()))
+    assert [c.relation.formula() for c in s.sums] == [
+        "'total' = 'employable_with_benefits' + 'unemployment_benefits' + 'basic_income' + 'assisting_benefits'"]
+    assert "#  'basic_income': ?   # a part of 'total' (under 'sums')" in s.to_yaml()
+
+
+def test_the_suggestion_tells_a_tables_reused_headers_apart(shared_data):
+    """Berlin's half-yearly residents repeat 'inhabitants' for other populations: the sums say which is which."""
+    from ml.catalog import serving_catalog
+    from ml.config import load_settings
+    from ml.suggest import suggest_mapping
+
+    f = shared_data / "berlin_lor_population_halfyear_open_lifeworlds" / "berlin-lor-population-2022-02.csv"
+    got = {c.relation.formula() for c in suggest_mapping(f, serving_catalog(load_settings())).sums}
+    assert "'inhabitants_with_migration_background' = 'inhabitants (3)'" in got
+    assert "'inhabitants' = 'inhabitants_germans' + 'inhabitants_foreigners'" in got
+    assert "'inhabitants_with_migration_background' = 'inhabitants_germans_with_migration_background' + " \
+           "'inhabitants_foreigners'" in got
+
+
+WIDE = """Jahr;Gebiet;Insgesamt;männlich;weiblich;unter 65;65 und älter
+2021;A;1.200;600;600;1.000;200
+2021;B;800;400;400;700;100
+2021;C;500;260;240;-;.
+2021;D;300;150;150;250;50
+2022;A;1.210;600;610;1.005;205
+2022;B;810;400;410;700;110
+2022;C;510;260;250;400;110
+2022;D;290;150;150;240;50
+"""
+
+
+@pytest.fixture
+def wide_store(store, settings, tmp_path):
+    from ml.importers import ingest_file
+
+    regions = tmp_path / "regions.csv"
+    regions.write_text("region_id,name,level\nA,A,stadtteil\nB,B,stadtteil\nC,C,stadtteil\nD,D,stadtteil\n")
+    assert ingest_file(regions, store, settings).status == "ok"
+    f = tmp_path / "gs.csv"
+    f.write_text(WIDE, encoding="utf-8")
+    return store, settings, f, tmp_path
+
+
+def _mapping(tmp_path, sums):
+    m = tmp_path / "m.yaml"
+    m.write_text("format: wide\nregion_column: Gebiet\nperiod_column: Jahr\ndecimal: ','\ncolumns:\n"
+                 "  Insgesamt: einwohner\n  '65 und älter': ew_65plus\n" + sums, encoding="utf-8")
+    from ml.importers.mapping import load_mapping
+    return load_mapping(m)
+
+
+def test_ingest_quarantines_the_values_of_a_row_whose_sums_fail(wide_store):
+    """2022's D: 290 in all, 150 + 150 by sex. The row's imported values of that sum go to the quarantine with the
+    reason (the age groups add up, and are kept); C of 2021 has an empty and a suppressed cell and is not checked
+    by age; the rest is imported."""
+    from ml.importers import ingest_file
+
+    store, settings, f, tmp = wide_store
+    sums = ("sums:\n  - {left: ['Insgesamt'], right: ['männlich', 'weiblich']}\n"
+            "  - {left: ['Insgesamt'], right: ['unter 65', '65 und älter']}\n")
+    settings = settings.model_copy(update={"ingest": settings.ingest.model_copy(
+        update={"max_quarantine_share": 0.5})})                  # two of 15 values: over the default 5 %
+    report = ingest_file(f, store, settings, mapping=_mapping(tmp, sums))
+    assert report.status == "ok" and report.rows_read == report.rows_accepted + report.rows_quarantined
+    q = store.quarantine(report.import_id)
+    assert sorted(zip(q["line"], q["column"], q["value"])) == [(9, "Insgesamt", "290")]
+    assert set(q["reason"]) == {"the columns do not add up: 'Insgesamt' = 'männlich' + 'weiblich' (mapping: sums)"}
+    assert any(n.startswith("'Insgesamt' = 'männlich' + 'weiblich' fails on 1 of 8 rows (2022: 1 of 4) and holds "
+                            "on every row of 2021: 1 value of those rows quarantined") for n in report.notes)
+    obs = store.con.execute("SELECT region_id, period, indicator_id, value FROM observations "
+                            "WHERE region_id = 'D' ORDER BY ALL").fetchall()
+    assert obs == [("D", "2021", "einwohner", 300.0), ("D", "2021", "ew_65plus", 50.0),
+                   ("D", "2022", "ew_65plus", 50.0)]
+    assert store.con.execute("SELECT value FROM observations WHERE region_id = 'A' AND period = '2021' "
+                             "AND indicator_id = 'einwohner'").fetchone() == (1200.0,)
+
+
+def test_a_sum_a_file_lacks_is_not_checked_and_said(wide_store):
+    from ml.importers import ingest_file
+
+    store, settings, f, tmp = wide_store
+    report = ingest_file(f, store, settings, mapping=_mapping(
+        tmp, "sums:\n  - {left: ['Insgesamt'], right: ['maennlich', 'weiblich']}\n"))
+    assert report.status == "ok" and report.rows_quarantined == 0
+    assert any(n.startswith("sum 'Insgesamt' = 'maennlich' + 'weiblich' not checked: mapped column 'maennlich' for "
+                            "a sum is not in the header; did you mean 'männlich'") for n in report.notes)
+
+
+def test_a_mapping_with_a_column_on_both_sides_is_refused(tmp_path):
+    from ml.importers.mapping import MappingError, load_mapping
+
+    m = tmp_path / "m.yaml"
+    m.write_text("format: wide\nsums:\n  - {left: [a, b], right: [b, c]}\n")
+    with pytest.raises(MappingError, match="a column on both sides of a sum: b"):
+        load_mapping(m)
+
+
+def test_flensburgs_shifted_edition_is_quarantined_by_the_suggested_mapping(store, settings, tmp_path, shared_data):
+    """The walk: the suggestion for the table, its four columns mapped to counts of one's own catalog, the import.
+    2021's values go to the quarantine with the reason (the import is refused: half its rows), 2022's are kept."""
+    from ml.catalog import effective_catalog
+    from ml.importers import ingest_file
+    from ml.importers.mapping import Mapping
+    from ml.suggest import suggest_mapping
+    import yaml
+
+    d = shared_data / "flensburg_sozialatlas" / "csv"
+    regions = tmp_path / "regions.csv"
+    regions.write_text("region_id,name,level\n" + "".join(f"{i},Stadtteil {i},stadtteil\n" for i in range(1, 14)))
+    assert ingest_file(regions, store, settings).status == "ok"
+    own = tmp_path / "own.csv"
+    own.write_text("indicator_id,name,dimension,unit,polarity,kind,numerator,denominator,scale,frequency,monitors,"
+                   "lenses,basis,persons,min,max,source\n" + "".join(
+                       f"{i},Grundsicherung {i},intervention,Personen,1,count,,,,annual,,,false,,,,Sozialatlas\n"
+                       for i in ("gs_m", "gs_w", "gs_18_64", "gs_65plus")))
+    settings = settings.model_copy(update={"catalog": settings.catalog.model_copy(update={"indicators": [own]})})
+    f = d / "fl_basic_benefits_income_by_district.csv"
+    proposed = yaml.safe_load(suggest_mapping(f, effective_catalog(settings)).to_yaml())
+    proposed["columns"] = {"male": "gs_m", "female": "gs_w", "age_18_to_under_65": "gs_18_64",
+                           "age_65_and_above": "gs_65plus"}
+    report = ingest_file(f, store, settings, mapping=Mapping.model_validate(proposed))
+    assert report.status == "quarantine_over_limit" and report.rows_read == 112
+    q = store.quarantine(report.import_id)
+    unequal = q[q["reason"].str.startswith("the columns do not add up")]
+    assert len(unequal) == 56 and len(q) == 60           # 14 rows × 4 columns of 2021; the row of no Stadtteil
+    obs = store.con.execute("SELECT period, count(*) FROM observations WHERE indicator_id LIKE 'gs_%' "
+                            "GROUP BY 1").fetchall()
+    assert obs == [("2022", 52)]
+    assert any("on 13 of them the left side equals the right side of the row before it in its edition: one side "
+               "looks shifted by a row: 56 values of those rows quarantined" in n for n in report.notes)
