@@ -420,8 +420,8 @@ def _ingest_observations(table: RawTable, chosen: str, mapping: Mapping, store: 
         decimal, why = decide_decimal(parts, table.delimiter, declared)
     report.decimal = decimal
     report.notes.append(why)
-    if chosen == "wide" and mapping.sums:
-        cells, unequal, said = quarantine_unequal_sums(table, mapping, cells, decimal, dash)
+    if mapping.sums:
+        cells, unequal, said = quarantine_unequal_sums(table, mapping, cells, decimal, dash, chosen)
         adapted.problems += unequal
         report.notes.extend(said)
     rules = Rules(catalog=catalog, regions=store.region_ids(), period_min=settings.ingest.period_min,

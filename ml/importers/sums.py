@@ -14,14 +14,17 @@ from ml.sums import Sum, check_sum, describe
 
 
 def quarantine_unequal_sums(table: RawTable, mapping: Mapping, cells: pd.DataFrame, decimal: str,
-                            dash: str = "missing") -> tuple[pd.DataFrame, list[Problem], list[str]]:
+                            dash: str = "missing", fmt: str = "wide") -> tuple[pd.DataFrame, list[Problem], list[str]]:
     """``cells`` (the long text cells of a wide table) without the cells of the rows on which one of the mapping's
     ``sums`` fails, in the relation's columns; those cells as problems for the quarantine, one reason per
     relation; and a note per failing relation (where it fails, whether one side is shifted by a row). A sum whose
-    columns a file lacks (one edition names a column differently) is not checked, and a note says so. Rows with an
-    empty or suppressed value in a relation are not checked."""
+    columns a file lacks (one edition names a column differently) is not checked, nor are sums in a table of another
+    layout (``fmt``); a note says so. Rows with an empty or suppressed value in a relation are not checked."""
     if not mapping.sums or not len(cells):
         return cells, [], []
+    if fmt != "wide":
+        return cells, [], [f"sums not checked: a {fmt} table holds one value per row; 'sums' are checked in a wide "
+                           "table, whose columns they name"]
     header = distinct_headers(table.header)
     frame = table.frame()
     p = period_position(table, mapping)
@@ -29,6 +32,7 @@ def quarantine_unequal_sums(table: RawTable, mapping: Mapping, cells: pd.DataFra
     drop = np.zeros(len(cells), dtype=bool)
     problems: list[Problem] = []
     notes: list[str] = []
+    parsed: dict[int, np.ndarray] = {}
     for spec in mapping.sums:
         relation = Sum(tuple(spec.left), tuple(spec.right))
         try:
@@ -36,12 +40,13 @@ def quarantine_unequal_sums(table: RawTable, mapping: Mapping, cells: pd.DataFra
         except FileFormatError as exc:
             notes.append(f"sum {relation.formula()} not checked: {str(exc).split(' (header:')[0]}")
             continue
-        values = {}
-        for c, i in where.items():
-            text = frame[f"c{i}"].astype("str").str.strip()
-            if dash == "zero":
-                text = text.where(~text.isin(DASHES), "0")
-            values[c] = parse_numbers(text, decimal).values
+        for i in where.values():
+            if i not in parsed:         # a column in several sums is read once
+                text = frame[f"c{i}"].astype("str").str.strip()
+                if dash == "zero":
+                    text = text.where(~text.isin(DASHES), "0")
+                parsed[i] = parse_numbers(text, decimal).values
+        values = {c: parsed[i] for c, i in where.items()}
         check = check_sum(values, relation, editions)
         if not len(check.failing):
             continue

@@ -260,3 +260,19 @@ def test_flensburgs_shifted_edition_is_quarantined_by_the_suggested_mapping(stor
     assert obs == [("2022", 52)]
     assert any("on 13 of them the left side equals the right side of the row before it in its edition: one side "
                "looks shifted by a row: 56 values of those rows quarantined" in n for n in report.notes)
+
+
+def test_sums_in_a_long_tables_mapping_are_said_not_to_be_checked(wide_store):
+    from ml.importers import ingest_file
+    from ml.importers.mapping import load_mapping
+
+    store, settings, _, tmp = wide_store
+    f = tmp / "long.csv"
+    f.write_text("Gebiet;Indikator;Jahr;Wert\nA;einwohner;2021;1200\nB;einwohner;2021;800\n", encoding="utf-8")
+    m = tmp / "long.yaml"
+    m.write_text("format: long\nregion_column: Gebiet\nperiod_column: Jahr\nindicator_column: Indikator\n"
+                 "value_column: Wert\nsums:\n  - {left: [Insgesamt], right: [a, b]}\n", encoding="utf-8")
+    report = ingest_file(f, store, settings, mapping=load_mapping(m))
+    assert report.status == "ok" and report.rows_accepted == 2
+    assert "sums not checked: a long table holds one value per row; 'sums' are checked in a wide table, whose " \
+           "columns they name" in report.notes
