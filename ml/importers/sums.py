@@ -32,20 +32,23 @@ def quarantine_unequal_sums(table: RawTable, mapping: Mapping, cells: pd.DataFra
     drop = np.zeros(len(cells), dtype=bool)
     problems: list[Problem] = []
     notes: list[str] = []
-    parsed: dict[int, np.ndarray] = {}
+    relations = []
     for spec in mapping.sums:
         relation = Sum(tuple(spec.left), tuple(spec.right))
         try:
-            where = {c: column_position(header, c, "a sum") for c in relation.columns}
+            relations.append((relation, {c: column_position(header, c, "a sum") for c in relation.columns}))
         except FileFormatError as exc:
             notes.append(f"sum {relation.formula()} not checked: {str(exc).split(' (header:')[0]}")
-            continue
-        for i in where.values():
-            if i not in parsed:         # a column in several sums is read once
-                text = frame[f"c{i}"].astype("str").str.strip()
-                if dash == "zero":
-                    text = text.where(~text.isin(DASHES), "0")
-                parsed[i] = parse_numbers(text, decimal).values
+    if not relations:
+        return cells, [], notes
+    # every column of the sums read in one pass (a column in several sums once)
+    wanted = sorted({i for _, where in relations for i in where.values()})
+    text = pd.concat([frame[f"c{i}"].astype("str").str.strip() for i in wanted], ignore_index=True)
+    if dash == "zero":
+        text = text.where(~text.isin(DASHES), "0")
+    numbers = parse_numbers(text, decimal).values.reshape(len(wanted), len(frame))
+    parsed = {i: numbers[k] for k, i in enumerate(wanted)}
+    for relation, where in relations:
         values = {c: parsed[i] for c, i in where.items()}
         check = check_sum(values, relation, editions)
         if not len(check.failing):
