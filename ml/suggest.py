@@ -549,7 +549,7 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
         _age_table(out, table, frame, decimal, names, skip, catalog)
     _keep_best(out, "columns")
     _note_shares(out, frame, names, [i for i in data_columns if names[i] not in texts | set(out.code_parts)], decimal,
-                 frame[f"c{p}"].astype("str").str.strip().to_numpy() if p is not None else None)
+                 *(frame[f"c{i}"].astype("str").str.strip().to_numpy() if i is not None else None for i in (p, r)))
     if out.region_column is not None and out.name_column is not None and out.format == "wide":
         out.notes.append(
             f"{out.name_column!r} names the regions of {out.region_column!r} (not imported with the values); the "
@@ -585,10 +585,10 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
 
 
 def _note_shares(out: Suggestion, frame: pd.DataFrame, names: list[str], columns: list[int], decimal: str,
-                 editions: np.ndarray | None = None) -> None:
+                 editions: np.ndarray | None = None, keys: np.ndarray | None = None) -> None:
     """Columns that are a share of two others on nearly every row (:mod:`ml.shares`): named in a note, and beside
     the columns in the mapping file, so that the counts can be imported and the share defined by them. And, in a
-    wide table, counts that add up (:mod:`ml.sums`; ``editions``: each row's period)."""
+    wide table, counts that add up (:mod:`ml.sums`; ``editions``: each row's period, ``keys`` its region)."""
     from ml.shares import MAX_ROWS, shares_among
 
     if len(columns) < 2:
@@ -605,7 +605,7 @@ def _note_shares(out: Suggestion, frame: pd.DataFrame, names: list[str], columns
     numbers = numbers.reshape(len(columns), rows)
     values = {names[i]: numbers[k] for k, i in enumerate(columns)}
     if out.format == "wide":
-        _note_sums(out, values, None if editions is None else editions[:rows])
+        _note_sums(out, values, *(None if a is None else a[:rows] for a in (editions, keys)))
     if len(columns) < 3 or not places.any() or (places == 0).sum() < 2:
         return          # no column written with decimals, or not two without: no share of two counts
     out.shares = shares_among(values, {names[i]: int(places[k]) for k, i in enumerate(columns)})
@@ -624,12 +624,13 @@ MAX_SUMS = 10
 """Relations written into a mapping at most; a note counts the others."""
 
 
-def _note_sums(out: Suggestion, values: dict[str, np.ndarray], editions: np.ndarray | None) -> None:
+def _note_sums(out: Suggestion, values: dict[str, np.ndarray], editions: np.ndarray | None,
+               keys: np.ndarray | None = None) -> None:
     """Counts that add up on the table's rows (:mod:`ml.sums`): a note for each, saying where it fails, and the
     mapping's ``sums``, so that ``ingest`` quarantines the values of a row on which they do not add up."""
     from ml.sums import describe, sums_among
 
-    found = sums_among(values, editions)
+    found = sums_among(values, editions, keys)
     out.sums = found[:MAX_SUMS]
     for check in out.sums:
         rel = check.relation

@@ -70,6 +70,8 @@ class Check:
     failing: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
     shift: int = 0
     shifted_rows: int = 0
+    shifted_side: str | None = None
+    """'left' or 'right': the side of the failing rows that was shifted, where another edition tells."""
 
     @property
     def structural(self) -> bool:
@@ -107,9 +109,11 @@ def tolerance(relation: Sum) -> float:
     return 0.5 * (len(relation.columns) - 1) + 1e-9
 
 
-def check_sum(values: dict[str, np.ndarray], relation: Sum, editions: np.ndarray | None = None) -> Check:
+def check_sum(values: dict[str, np.ndarray], relation: Sum, editions: np.ndarray | None = None,
+              keys: np.ndarray | None = None) -> Check:
     """How ``relation`` fares on every row of ``values`` (name → numbers, NaN where empty), per edition
-    (``editions``: a label per row, None for one edition)."""
+    (``editions``: a label per row, None for one edition). With ``keys`` (each row's region), the side that was
+    shifted is told where another edition says it (:func:`_shifted_side`)."""
     n_rows = len(next(iter(values.values())))
     left = np.column_stack([values[c] for c in relation.left]).sum(axis=1)
     right = np.column_stack([values[c] for c in relation.right]).sum(axis=1)
@@ -134,7 +138,43 @@ def check_sum(values: dict[str, np.ndarray], relation: Sum, editions: np.ndarray
         d = max(shifts, key=lambda s: shifts[s])
         if shifts[d] >= SHIFTED * len(failing) and shifts[d] >= 2:
             out.shift, out.shifted_rows = d, shifts[d]
+            if keys is not None:
+                out.shifted_side = _shifted_side(left, right, ok, failing, labels, np.asarray(keys, dtype=str))
     return out
+
+
+SIDE_AGREES = 0.8
+"""The rank correlation with another edition's totals, region by region, that the side left in place reaches."""
+
+SIDE_GAP = 0.3
+"""By how much the shifted side's rank correlation lies below it."""
+
+
+def _shifted_side(left: np.ndarray, right: np.ndarray, ok: np.ndarray, failing: np.ndarray, labels: np.ndarray,
+                  keys: np.ndarray) -> str | None:
+    """Which side of the failing rows was shifted ('left' or 'right'), where the table says so: the regions' totals
+    in the editions on which the relation holds follow one side of the failing rows, region by region (rank
+    correlation at least :data:`SIDE_AGREES`), and the other side clearly less (:data:`SIDE_GAP` below). None where
+    no edition holds for enough of the same regions, or both sides follow alike."""
+    from scipy.stats import spearmanr
+
+    held = {}
+    for r in np.flatnonzero(ok):
+        held.setdefault(keys[r], []).append(left[r])
+    reference = {k: float(np.mean(v)) for k, v in held.items()}
+    rows = [r for r in failing if keys[r] in reference]
+    if len(rows) < MIN_ROWS:
+        return None
+    ref = np.asarray([reference[keys[r]] for r in rows])
+    r_left = spearmanr(left[rows], ref).statistic
+    r_right = spearmanr(right[rows], ref).statistic
+    if not (np.isfinite(r_left) and np.isfinite(r_right)):
+        return None
+    if r_right >= SIDE_AGREES and r_left <= r_right - SIDE_GAP:
+        return "left"
+    if r_left >= SIDE_AGREES and r_right <= r_left - SIDE_GAP:
+        return "right"
+    return None
 
 
 def _relations(matrix: np.ndarray, order: np.ndarray) -> set[tuple[int, ...]]:
@@ -228,9 +268,10 @@ def _block_relations(block: np.ndarray, order: np.ndarray) -> set[tuple[int, ...
     return found
 
 
-def sums_among(values: dict[str, np.ndarray], editions: np.ndarray | None = None) -> list[Check]:
+def sums_among(values: dict[str, np.ndarray], editions: np.ndarray | None = None,
+               keys: np.ndarray | None = None) -> list[Check]:
     """The relations among the counts of ``values`` (name → numbers, NaN where empty; ``editions``: the edition of
-    each row, or None) that the table has
+    each row, or None; ``keys``: each row's region, or None) that the table has
     (:attr:`Check.structural`), each with how it fares. Found within each edition with rows enough (at least the
     counts' number and three more, all present), and over the whole table; a column constant within an edition
     (all 0) takes no part there."""
@@ -265,7 +306,8 @@ def sums_among(values: dict[str, np.ndarray], editions: np.ndarray | None = None
                                                    < names.index(plus[0])):
             plus, minus = minus, plus
         relation = Sum(tuple(plus), tuple(minus))
-        check = check_sum(arrays, relation, labels if editions is not None else None)
+        check = check_sum(arrays, relation, labels if editions is not None else None,
+                          None if keys is None else np.asarray(keys, dtype=str)[:MAX_ROWS])
         if check.structural and not any(set(relation.columns) == set(c.relation.columns) for c in found):
             found.append(check)
     return found
@@ -289,4 +331,11 @@ def describe(check: Check, editions: int = 5) -> str:
         text += (f"; on {check.shifted_rows} of them the left side equals the right side of the row "
                  f"{'before' if check.shift > 0 else 'after'} it{' in its edition' if labelled else ''}: one side "
                  "looks shifted by a row")
+    if check.shifted_side:
+        kept, moved = ((check.relation.right, check.relation.left) if check.shifted_side == "left"
+                       else (check.relation.left, check.relation.right))
+        text += (f"; {' + '.join(map(repr, kept))} follow{'s' if len(kept) == 1 else ''} the regions of the "
+                 f"editions on which the sum holds, {' and '.join(map(repr, moved))} "
+                 f"{'does' if len(moved) == 1 else 'do'} not: {'it is' if len(moved) == 1 else 'they are'} the "
+                 "shifted side")
     return text

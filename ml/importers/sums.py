@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from ml.importers.common import period_position
-from ml.importers.mapping import Mapping, column_position, distinct_headers
+from ml.importers.mapping import Mapping, column_position, distinct_headers, find_region_column
 from ml.io import FileFormatError, Problem, RawTable
 from ml.parsing import DASHES, parse_numbers
 from ml.sums import Sum, check_sum, describe
@@ -16,7 +16,8 @@ from ml.sums import Sum, check_sum, describe
 def quarantine_unequal_sums(table: RawTable, mapping: Mapping, cells: pd.DataFrame, decimal: str,
                             dash: str = "missing", fmt: str = "wide") -> tuple[pd.DataFrame, list[Problem], list[str]]:
     """``cells`` (the long text cells of a wide table) without the cells of the rows on which one of the mapping's
-    ``sums`` fails, in the relation's columns; those cells as problems for the quarantine, one reason per
+    ``sums`` fails, in the relation's columns (in the shifted side's alone, where another edition of the table tells
+    which side was shifted: :func:`ml.sums.check_sum`); those cells as problems for the quarantine, one reason per
     relation; and a note per failing relation (where it fails, whether one side is shifted by a row). A sum whose
     columns a file lacks (one edition names a column differently) is not checked, nor are sums in a table of another
     layout (``fmt``); a note says so. Rows with an empty or suppressed value in a relation are not checked."""
@@ -29,6 +30,8 @@ def quarantine_unequal_sums(table: RawTable, mapping: Mapping, cells: pd.DataFra
     frame = table.frame()
     p = period_position(table, mapping)
     editions = frame[f"c{p}"].astype("str").str.strip().to_numpy() if p is not None else None
+    r = find_region_column(header, mapping) if mapping.region is None else None
+    keys = frame[f"c{r}"].astype("str").str.strip().to_numpy() if r is not None else None
     drop = np.zeros(len(cells), dtype=bool)
     problems: list[Problem] = []
     notes: list[str] = []
@@ -50,17 +53,20 @@ def quarantine_unequal_sums(table: RawTable, mapping: Mapping, cells: pd.DataFra
     parsed = {i: numbers[k] for k, i in enumerate(wanted)}
     for relation, where in relations:
         values = {c: parsed[i] for c, i in where.items()}
-        check = check_sum(values, relation, editions)
+        check = check_sum(values, relation, editions, keys)
         if not len(check.failing):
             continue
         lines = table.lines[check.failing]
-        columns = {table.header[i] or f"column {i + 1}" for i in where.values()}
+        # where another edition tells which side was shifted, that side's values alone
+        side = {"left": relation.left, "right": relation.right}.get(check.shifted_side or "", relation.columns)
+        columns = {table.header[where[c]] or f"column {where[c] + 1}" for c in side}
         hit = cells["line"].isin(lines).to_numpy() & cells["column"].isin(columns).to_numpy() & ~drop
         reason = f"the columns do not add up: {relation.formula()} (mapping: sums)"
         problems += [Problem(line=int(r.line), column=r.column, value=r.value, reason=reason)
                      for r in cells.loc[hit, ["line", "column", "value"]].itertuples(index=False)]
         drop |= hit
         k = int(hit.sum())
-        notes.append(f"{describe(check)}: {k} value{'' if k == 1 else 's'} of those rows quarantined (delete the "
-                     "relation under 'sums' in the mapping to import them as they are)")
+        notes.append(f"{describe(check)}: {k} value{'' if k == 1 else 's'} of those rows quarantined"
+                     + (" (of the shifted side; the other side's are kept)" if check.shifted_side else "")
+                     + " (delete the relation under 'sums' in the mapping to import them as they are)")
     return (cells.loc[~drop].reset_index(drop=True) if drop.any() else cells), problems, notes
