@@ -143,6 +143,13 @@ def check_sum(values: dict[str, np.ndarray], relation: Sum, editions: np.ndarray
     return out
 
 
+def _rank_correlation(a: np.ndarray, b: np.ndarray) -> float:
+    """Spearman's rank correlation (ties at their mean rank; NaN where a side is constant)."""
+    import pandas as pd
+
+    return float(pd.Series(a).rank().corr(pd.Series(b).rank()))
+
+
 SIDE_AGREES = 0.8
 """The rank correlation with another edition's totals, region by region, that the side left in place reaches."""
 
@@ -156,8 +163,6 @@ def _shifted_side(left: np.ndarray, right: np.ndarray, ok: np.ndarray, failing: 
     in the editions on which the relation holds follow one side of the failing rows, region by region (rank
     correlation at least :data:`SIDE_AGREES`), and the other side clearly less (:data:`SIDE_GAP` below). None where
     no edition holds for enough of the same regions, or both sides follow alike."""
-    from scipy.stats import spearmanr
-
     held = {}
     for r in np.flatnonzero(ok):
         held.setdefault(keys[r], []).append(left[r])
@@ -166,8 +171,7 @@ def _shifted_side(left: np.ndarray, right: np.ndarray, ok: np.ndarray, failing: 
     if len(rows) < MIN_ROWS:
         return None
     ref = np.asarray([reference[keys[r]] for r in rows])
-    r_left = spearmanr(left[rows], ref).statistic
-    r_right = spearmanr(right[rows], ref).statistic
+    r_left, r_right = _rank_correlation(left[rows], ref), _rank_correlation(right[rows], ref)
     if not (np.isfinite(r_left) and np.isfinite(r_right)):
         return None
     if r_right >= SIDE_AGREES and r_left <= r_right - SIDE_GAP:
