@@ -142,6 +142,41 @@ def test_the_readme_example_runs_from_raw_files_to_reports(tmp_path, monkeypatch
 
 
 @pytest.mark.skipif(not SHARED_DATA.is_dir(), reason=f"real open data not present at {SHARED_DATA}")
+def test_the_readme_sums_walk_quarantines_the_shifted_side_and_keeps_the_rest(tmp_path):
+    """Flensburg's basic income support by sex and by age: the suggestion's sums, the import that quarantines 2021's
+    counts by sex (exit 1, again on a second try), what it kept, and Neustadt's page of 2021."""
+    env = run_example("sums-example", tmp_path)
+    mapping = yaml.safe_load((tmp_path / "grundsicherung.yaml").read_text())
+    assert mapping["sums"] == [{"left": ["male", "female"], "right": ["age_18_to_under_65", "age_65_and_above"]}]
+    assert mapping["columns"] == {"male": "gs_maenner", "female": "gs_frauen",
+                                  "age_18_to_under_65": "gs_erwerbsminderung",
+                                  "age_65_and_above": "grundsicherung_empfaenger"}
+    with Store(tmp_path / ".sozialradar" / "monitoring.duckdb", read_only=True) as store:
+        kept = store.con.execute(
+            "SELECT period, indicator_id, count(*) FROM observations WHERE indicator_id IN ('gs_maenner', "
+            "'gs_frauen', 'gs_erwerbsminderung', 'grundsicherung_empfaenger') GROUP BY ALL ORDER BY ALL").fetchall()
+        q = store.con.execute("SELECT \"column\", reason, count(*) FROM quarantine "
+                              "GROUP BY ALL ORDER BY ALL").fetchall()
+        values = store.table("feature_values")
+    assert kept == [("2021", "grundsicherung_empfaenger", 13), ("2021", "gs_erwerbsminderung", 13),
+                    ("2022", "grundsicherung_empfaenger", 13), ("2022", "gs_erwerbsminderung", 13),
+                    ("2022", "gs_frauen", 13), ("2022", "gs_maenner", 13)]
+    reason = "the columns do not add up: 'male' + 'female' = 'age_18_to_under_65' + 'age_65_and_above' (mapping: sums)"
+    assert [(c, n) for c, r, n in q if r == reason] == [("female", 14), ("male", 14)]
+    assert sum(n for *_, n in q) == 34
+    share = values[(values["indicator_id"] == "grundsicherung_alter_quote") & (values["region_id"] == "2")]
+    assert round(float(share.set_index("period").loc["2021", "value"]), 1) == 20.6
+    page = (tmp_path / ".sozialradar" / "berichte" / "2_2021.html").read_text(encoding="utf-8")
+    assert "Grundsicherung im Alter (je 100 Einwohner 65+)" in page and "20,6" in page
+    # a refused import stays refused, with its reason
+    again = subprocess.run([str(Path(sys.executable).parent / "sozialradar"), "ingest",
+                            str(SHARED_DATA / "flensburg_sozialatlas/csv/fl_basic_benefits_income_by_district.csv"),
+                            "--mapping", "grundsicherung.yaml"], cwd=tmp_path, env=env, capture_output=True,
+                           text=True, timeout=300)
+    assert again.returncode == 1 and "mostly: the columns do not add up" in again.stdout + again.stderr
+
+
+@pytest.mark.skipif(not SHARED_DATA.is_dir(), reason=f"real open data not present at {SHARED_DATA}")
 def test_the_readme_series_of_editions_runs_across_the_change_of_grid(tmp_path):
     """Berlin's half-yearly register files, one mapping with 'period: file_name' for four editions on two grids,
     the crosswalk, a page: run as the README writes it; then the first half-year refused, an old name's page."""
