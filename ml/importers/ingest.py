@@ -166,8 +166,12 @@ def ingest_file(path: Path | str, store: Store, settings: Settings, *, fmt: str 
                 elif len(top) and top.index[0] == NO_REGION:        # the city's unassigned remainder
                     mostly += ("; rows that belong to no region are left out and counted with outside_regions: "
                                "leave_out in the mapping")
+                # the valid rows are kept: a refused import is not one that stored nothing, and says so
+                n = report.rows_accepted
+                kept = f"; its {n} valid row{' is' if n == 1 else 's are'} in the store" if n else ""
                 report.message = (f"{report.rows_quarantined} of {report.rows_read} rows quarantined "
-                                  f"({report.quarantine_share:.1%} > limit {ingest.max_quarantine_share:.1%}){mostly}")
+                                  f"({report.quarantine_share:.1%} > limit {ingest.max_quarantine_share:.1%}){mostly}"
+                                  f"{kept}")
             if report.rows_quarantined:
                 out = settings.report_dir() / f"quarantine_{import_id:05d}_{path.stem}.csv"
                 partial = out.with_name(out.name + PARTIAL_SUFFIX)

@@ -71,6 +71,7 @@ def test_ingest_exit_codes(tmp_path, env):
     out = CliRunner().invoke(main, ["ingest", str(bad)], env=env)
     assert out.exit_code == 1 and "1 of 2 rows quarantined (50.0% > limit 5.0%)" in out.output
     assert "mostly: " in out.output                       # the reason, without opening the quarantine report
+    assert "its 1 valid row is in the store" in out.output      # refused is not 'nothing stored
     # the same file again, twice: it stays refused (exit 1), never "nothing changed" with exit 0
     for _ in range(2):
         again = CliRunner().invoke(main, ["ingest", str(bad)], env=env)
