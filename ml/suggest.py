@@ -632,17 +632,25 @@ def _note_sums(out: Suggestion, values: dict[str, np.ndarray], editions: np.ndar
 
     found = sums_among(values, editions, keys)
     out.sums = found[:MAX_SUMS]
+    holding = []
     for check in out.sums:
         rel = check.relation
         what = ("a total and its parts" if len(rel.left) == 1 and len(rel.right) > 1 else
                 "a column repeating another" if len(rel.columns) == 2 else "one population counted two ways")
         if not len(check.failing):
-            out.notes.append(f"{what}: {describe(check)}; under 'sums', so that 'ingest' quarantines the values of "
-                             "a row on which it fails")
-        else:
+            holding.append((what, check))
+        else:       # each sum that fails has a note of its own
             out.notes.append(f"{what}: {describe(check)}; check the source table: 'ingest' with this mapping "
                              "quarantines the values of those rows (delete the relation under 'sums' to import "
                              "them as they are)")
+    if len(holding) == 1:
+        what, check = holding[0]
+        out.notes.append(f"{what}: {describe(check)}; under 'sums', so that 'ingest' quarantines the values of a row "
+                         "on which it fails")
+    elif holding:       # the mapping's lines under 'sums' name them; one note counts them
+        kinds = {w: sum(1 for x, _ in holding if x == w) for w, _ in holding}
+        out.notes.append(f"{len(holding)} sums hold on every row ({', '.join(f'{w}: {n}' for w, n in kinds.items())})"
+                         ": listed under 'sums', so that 'ingest' quarantines the values of a row on which one fails")
     if len(found) > MAX_SUMS:
         out.notes.append(f"{len(found) - MAX_SUMS} more sums among the columns are not listed under 'sums'")
 
