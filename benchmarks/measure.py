@@ -12,6 +12,12 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+
+
+def real_tables() -> list[Path]:
+    """Every CSV and workbook of the real open data beside the project (not the raw shapefile archives)."""
+    return [p for p in sorted(SHARED.rglob("*")) if p.suffix.lower() in (".csv", ".xlsx") and "raw" not in p.parts]
 
 
 def module_at(rev: str, relative: str, name: str):

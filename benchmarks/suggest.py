@@ -18,16 +18,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from measure import module_at  # noqa: E402
+from measure import SHARED, module_at, real_tables  # noqa: E402
 from ml import suggest  # noqa: E402
 from ml.catalog import load_catalog  # noqa: E402
 from ml.config import load_settings  # noqa: E402
 
-SHARED = ROOT.parent / "shared" / "data"
-
-
-def tables() -> list[Path]:
-    return [p for p in sorted(SHARED.rglob("*")) if p.suffix.lower() in (".csv", ".xlsx") and "raw" not in p.parts]
 
 
 def timed(module, paths: list[Path], catalog) -> tuple[float, list[str]]:
@@ -50,7 +45,7 @@ def main() -> None:
     if not SHARED.is_dir():
         sys.exit(f"real open data not present at {SHARED}")
     anchor = module_at(args.old_rev, "ml/suggest.py", "suggest_at_rev")
-    paths = tables()
+    paths = real_tables()
     settings = load_settings(env={})
     catalog = load_catalog(settings.catalog.dimensions, settings.catalog.files())
     ours_s, anchor_s = [], []

@@ -25,18 +25,14 @@ from ml.config import load_settings  # noqa: E402
 from ml.importers import ingest_file  # noqa: E402
 from ml.importers.mapping import Mapping  # noqa: E402
 from ml.store import Store  # noqa: E402
+from measure import SHARED, real_tables  # noqa: E402
 
-SHARED = ROOT.parent / "shared" / "data"
 IMPORTS = [("berlin_lor_population_halfyear_open_lifeworlds/berlin-lor-population-2022-02.csv",
             "berlin_mss/LOR_2021.csv"),
            ("saxony_gemeinden_population_gvisys/saxony_gemeinden_population_gvisys_long.csv",
             "saxony_gemeinden_population_gvisys/saxony_gemeinden_population_gvisys_long.csv")]
 """Tables with sums whose columns the shipped catalog maps, each with the region list its import needs (the Saxon
 register's regions from the register itself, as ``mapping suggest --regions`` proposes)."""
-
-
-def tables() -> list[Path]:
-    return [p for p in sorted(SHARED.rglob("*")) if p.suffix.lower() in (".csv", ".xlsx") and "raw" not in p.parts]
 
 
 def search(catalog) -> None:
@@ -56,15 +52,15 @@ def search(catalog) -> None:
     sums.sums_among = timed
     t0 = time.perf_counter()
     try:
-        for p in tables():
+        for p in real_tables():
             current[0] = str(p.relative_to(SHARED))
             suggest.suggest_mapping(p, catalog)
     finally:
         sums.sums_among = original
     total = time.perf_counter() - t0
     with_sums = {k: v for k, v in found.items() if v}
-    print(f"{len(tables())} tables; {len(spent)} wide tables searched for sums in {sum(spent.values()):.2f} s of the "
-          f"suggestions' {total:.1f} s (the slowest: {max(spent.values()):.2f} s); {len(with_sums)} with sums\n")
+    print(f"{len(real_tables())} tables; {len(spent)} wide tables searched for sums in {sum(spent.values()):.2f} s of "
+          f"the suggestions' {total:.1f} s (the slowest: {max(spent.values()):.2f} s); {len(with_sums)} with sums\n")
     print("| table | sums | failing | where |")
     print("|---|---|---|---|")
     for name, checks in with_sums.items():

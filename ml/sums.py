@@ -121,19 +121,19 @@ def check_sum(values: dict[str, np.ndarray], relation: Sum, editions: np.ndarray
     ok = has & (np.abs(left - right) <= tolerance(relation))
     labels = np.asarray(editions if editions is not None else np.full(n_rows, ""), dtype=str)
     out = Check(relation, int(has.sum()), int(ok.sum()))
-    failing = np.flatnonzero(has & ~ok)
+    fails = has & ~ok
+    failing = np.flatnonzero(fails)
     out.failing = failing
+    tol = tolerance(relation)
     shifts = {1: 0, -1: 0}
     for label in dict.fromkeys(labels.tolist()):
         rows = np.flatnonzero(labels == label)
         out.editions.append((label, int(ok[rows].sum()), int(has[rows].sum())))
-        bad = set(failing.tolist()) & set(rows.tolist())
-        for d in shifts:
-            # the left side of each failing row against the right side of its neighbour in the edition
-            for k, r in enumerate(rows):
-                if r in bad and 0 <= k - d < len(rows):
-                    other = right[rows[k - d]]
-                    shifts[d] += bool(np.isfinite(other) and abs(left[r] - other) <= tolerance(relation))
+        # the left side of each failing row against the right side of the row before it (+1) or after it (−1) in
+        # the edition (NaN never equals)
+        lf, rt, bad = left[rows], right[rows], fails[rows]
+        shifts[1] += int((bad[1:] & (np.abs(lf[1:] - rt[:-1]) <= tol)).sum())
+        shifts[-1] += int((bad[:-1] & (np.abs(lf[:-1] - rt[1:]) <= tol)).sum())
     if len(failing):
         d = max(shifts, key=lambda s: shifts[s])
         if shifts[d] >= SHIFTED * len(failing) and shifts[d] >= 2:
