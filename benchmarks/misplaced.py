@@ -179,24 +179,37 @@ def plant(selected: pd.DataFrame, groupings: list[pd.Series], rng: np.random.Gen
     return None, None
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--plants", type=int, default=200, help="planted misplacements per data set")
+def arguments(doc: str, plants: int, what: str) -> argparse.Namespace:
+    """The options of a check's benchmark on the real data sets (``--plants``, ``--seed``, ``--keep``); exits where
+    the real data is missing."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--plants", type=int, default=plants, help=f"planted {what} per data set")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--keep", type=Path, default=None, metavar="DIR",
                         help="build the stores in DIR and reuse those already there (default: a temporary directory)")
     args = parser.parse_args()
     if not SHARED.is_dir():
         sys.exit(f"real open data not present at {SHARED}")
+    return args
+
+
+def store_dir(base: Path, build) -> Path:
+    """The data set's directory under ``base``, its store built by ``build`` unless a run before built it."""
+    cwd = base.resolve() / build.__name__
+    if not (cwd / "built").exists():
+        cwd.mkdir(parents=True, exist_ok=True)
+        build(cwd)
+        (cwd / "built").touch()
+    return cwd
+
+
+def main() -> None:
+    args = arguments(__doc__, 200, "misplacements")
     rows, found_rows = [], []
     with tempfile.TemporaryDirectory() as tmp:
         for label, build in DATA_SETS.items():
-            cwd = (args.keep or Path(tmp)).resolve() / build.__name__
             t0 = time.perf_counter()
-            if not (cwd / "built").exists():
-                cwd.mkdir(parents=True, exist_ok=True)
-                build(cwd)
-                (cwd / "built").touch()
+            cwd = store_dir(args.keep or Path(tmp), build)
             t_import = time.perf_counter() - t0
             selected, groupings, (settings, catalog, obs, regions) = selection(cwd)
             t0 = time.perf_counter()

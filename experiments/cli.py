@@ -182,9 +182,14 @@ def ingest_cmd(ctx: click.Context, paths: tuple[Path, ...], fmt: str, mapping: P
                     except (FileFormatError, CatalogError) as exc:
                         reports.append(ImportReport(file=str(path), format=fmt, status="failed", message=str(exc)))
             # an edition whose values in a group of areas contradict the editions around it, said on arrival
-            from experiments.jobs import misplaced_after_import
+            from experiments.jobs import JobError, catalog_for, misplaced_after_import
 
-            misplaced = misplaced_after_import(store, [i for r in reports if r.status == "ok" for i in r.indicators])
+            try:
+                catalog = catalog_for(settings)
+            except JobError:            # a broken catalog failed the imports already, each with its reason
+                catalog = None
+            misplaced = misplaced_after_import(store, [i for r in reports if r.status == "ok" for i in r.indicators],
+                                               catalog)
     except StoreError as exc:
         raise click.ClickException(str(exc)) from None
     for rep in reports:
@@ -282,6 +287,13 @@ def _catalog_with_extensions(settings: Settings):
     return _job(catalog_for, settings)
 
 
+def class_table(profiles, period: str):
+    """How many regions fall into each status and dynamics class in ``period``; a region without a class (its values
+    withheld, left out or missing; no dynamics in a first edition) is counted as 'ohne Index'."""
+    p = profiles[profiles["period"] == period].fillna({"status_label": "ohne Index", "dynamics_label": "ohne Index"})
+    return p.groupby(["status_label", "dynamics_label"]).size().rename("regions").reset_index()
+
+
 @main.command("features")
 @click.option("--engine", type=click.Choice(["config", "local", "spark"]), default="config", show_default=True,
               help="Where the profiles are computed; 'config': features.engine of the configuration.")
@@ -292,7 +304,6 @@ def _catalog_with_extensions(settings: Settings):
 @click.pass_context
 def features_cmd(ctx: click.Context, engine: str | None, crosswalk: Path | None, force: bool) -> None:
     """Build region profiles: harmonise, derive, suppress, standardise, index and classes, per region and year."""
-    from features.pipeline import class_table
     from ml.columns import latest_complete_period
 
     settings = _settings(ctx)

@@ -119,11 +119,13 @@ def features_job(settings: Settings, engine: str | None = None, crosswalk: Path 
     return result
 
 
-def misplaced_after_import(store, indicators: list[str]) -> list[str]:
+def misplaced_after_import(store, indicators: list[str], catalog=None) -> list[str]:
     """Right after an import: the editions of the ``indicators`` it brought whose values in a group of regions
     contradict the editions around them (:mod:`features.misplaced`), over everything the store holds of them, per
     level of their regions; one line each, saying what ``features`` will do (leave them out, or name them at the first
-    or last edition). A nightly job learns of a defective edition when it arrives."""
+    or last edition). With the ``catalog``, also single counts another region's row gave
+    (:mod:`features.copied_cells`). A nightly job learns of a defective edition when it arrives."""
+    from features.copied_cells import copied_cells
     from features.misplaced import ancestor_groupings, group_label, misplaced_editions
     from ml.age_groups import PREFIX as AGE_PREFIX
 
@@ -145,6 +147,11 @@ def misplaced_after_import(store, indicators: list[str]) -> list[str]:
                          + (": 'features' will leave them out" if m.both_sides else
                             " (first or last edition): 'features' will name them")
                          + f" (e.g. {', '.join(m.regions[:3])}); check the source table")
+        for c in copied_cells(obs[level == lv], catalog) if catalog is not None else []:
+            twins = ", ".join(f"{t} ({names.get(t, t)})" for t in c.twins[:3])
+            lines.append(f"{c.period}: the value of {c.indicator_id} in {c.region_id} ({names.get(c.region_id, '')}), "
+                         f"{c.value:g}, is that of {twins} and departs from the editions before and after "
+                         f"({c.before:g}, {c.after:g}): 'features' will leave it out; check the source table")
     return lines
 
 

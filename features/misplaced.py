@@ -273,11 +273,18 @@ def withhold(obs: pd.DataFrame, found: list[Misplaced], catalog,
         reason = (f"Werte der Ausgabe {m.period} folgen in {where} nicht den Ausgaben davor und danach "
                   "(Zeilen anderen Gebieten zugeordnet oder falsche Werte?)")
         rows += [(r, m.indicator_id, m.period, reason) for r in m.regions]
-        rows += [(r, i.indicator_id, m.period, reason) for r in m.regions for i in catalog
-                 if m.indicator_id in (i.numerator, i.denominator)]
+    return leave_out(obs, rows, catalog)
+
+
+def leave_out(obs: pd.DataFrame, rows: list[tuple[str, str, str, str]], catalog) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``obs`` with the values of ``rows`` (region, indicator, period, reason) emptied, and with them the catalog's
+    shares and rates computed from them (a share with a value of its own keeps it); the table of what was left out
+    (``LEFT_OUT_COLUMNS``)."""
+    found_ids = {r[1] for r in rows}
+    rows = rows + [(r, i.indicator_id, p, why) for r, ind, p, why in rows for i in catalog
+                   if ind in (i.numerator, i.denominator)]
     # a share with a value of its own (imported, not computed from the count) keeps it
     own = pd.MultiIndex.from_frame(obs.loc[obs["value"].notna(), ["region_id", "indicator_id", "period"]].astype(str))
-    found_ids = {m.indicator_id for m in found}
     rows = [r for r in rows if r[1] in found_ids or (r[0], r[1], r[2]) not in own]
     if not rows:
         return obs, pd.DataFrame({c: pd.Series(dtype="str") for c in LEFT_OUT_COLUMNS})

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 
 from features.age_counts import age_counts
+from features.copied_cells import withhold_copied
 from features.misplaced import LEFT_OUT_COLUMNS, ancestor_groupings, misplaced_editions, misplaced_notes, withhold
 from features.steps import (
     ProfileSpec, VALUE_COLUMNS, build_profiles, copied_years, derive_indicators, derived_out_of_range,
@@ -55,7 +56,8 @@ class FeatureResult:
     """Indicator → years whose values repeat the year before (:func:`features.steps.copied_years`)."""
     left_out: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=LEFT_OUT_COLUMNS))
     """Values the profiles leave out, and why: an edition's rows gone to the wrong regions
-    (:mod:`features.misplaced`), a share its two counts put outside its valid range."""
+    (:mod:`features.misplaced`), a count another region's row gave (:mod:`features.copied_cells`), a share its two
+    counts put outside its valid range."""
 
 
 def reference_groups(regions: pd.DataFrame, level: str, reference_level: str | None) -> pd.Series:
@@ -253,6 +255,10 @@ def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, set
     found = misplaced_editions(selected, ancestor_groupings(regions, groups.index))
     selected, left_out = withhold(selected, found, catalog, names)
     notes.extend(misplaced_notes(found, names, catalog))
+    # a single count another region's row gave (the same value, far off its own editions): left out too
+    selected, more, said = withhold_copied(selected, catalog, names)
+    left_out = pd.concat([left_out, more], ignore_index=True)
+    notes.extend(said)
     present = set(selected["indicator_id"].unique())
     spec = profile_spec(catalog, settings, present | _derivable(catalog, present))
     copies = {i: years for i, years in copied_years(selected, catalog).items() if i in spec.indicators}
@@ -428,12 +434,6 @@ def _thin_index_notes(profiles: pd.DataFrame, configured: list[str]) -> list[str
         notes.append(f"status index of {span} built from {k} of {len(configured)} configured indicators: "
                      f"{', '.join(missing)} had no values there")
     return notes
-
-
-def class_table(profiles: pd.DataFrame, period: str) -> pd.DataFrame:
-    """How many regions fall into each status and dynamics class in ``period``."""
-    p = profiles[profiles["period"] == period]
-    return (p.groupby(["status_label", "dynamics_label"], dropna=False).size().rename("regions").reset_index())
 
 
 def _population_candidates(values: pd.DataFrame, catalog) -> str:

@@ -128,7 +128,10 @@ def _derived_parts(obs: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
     num = num.rename(columns={"value": "num", "flag": "flag_n"}).drop(columns=["indicator_id_n"])
     parts = num.merge(base.rename(columns={"indicator_id": "denominator_id", "value": "den", "flag": "flag_d"}),
                       on=["denominator_id", "region_id", "period"])
-    parts = parts[parts["num"].notna() & parts["den"].notna() & (parts["den"] > 0)]
+    # a part withheld at the source (flag suppressed, no value) leaves the share withheld, not missing
+    known_n = parts["num"].notna() | parts["flag_n"].eq("suppressed")
+    known_d = (parts["den"].notna() & (parts["den"] > 0)) | parts["flag_d"].eq("suppressed")
+    parts = parts[known_n & known_d]
     have = obs.loc[obs["value"].notna() | (obs["flag"] == "suppressed"), ["region_id", "indicator_id", "period"]]
     parts = parts.merge(have.assign(_have=True), on=["region_id", "indicator_id", "period"], how="left")
     parts = parts[parts["_have"].isna()].reset_index(drop=True)
@@ -140,7 +143,8 @@ def derive_indicators(obs: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
     """Compute shares and rates from their numerator and denominator counts as the catalog defines them.
 
     A derived value is added only where the indicator has no observation of its own; it carries the
-    parts and the worse of their flags. A value outside the indicator's valid range (more residents with a
+    parts and the worse of their flags: a part withheld at the source makes it a row flagged suppressed, without a
+    value. A value outside the indicator's valid range (more residents with a
     migration background than residents: two tables that do not fit) is left empty, its parts kept
     (:func:`derived_out_of_range` names them).
     """

@@ -189,6 +189,8 @@ class Suggestion:
     """Columns that are a share of two others on nearly every row (:class:`ml.shares.Share`)."""
     sums: list = field(default_factory=list)
     """Counts that add up on the table's rows (:class:`ml.sums.Check`), written under ``sums``."""
+    withheld: list[str] = field(default_factory=list)
+    """Empty marks that look like small counts withheld (:mod:`ml.withheld`), written under ``withheld``."""
     parent_code: int | None = None
     """For 8-digit AGS: the length of the code's part that is the parent's code (5, the Kreis)."""
     level: str | None = None
@@ -530,6 +532,12 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
                 f"{m.indicator_id} ({m.name}) of all residents: left unmatched; map it to an indicator of your own "
                 f"(see README, 'Indicators of your own'), or to {m.indicator_id} if it is the share of all residents")
             m = Match(column=h, score=m.score)
+        if context and subject and generic and m.indicator_id is None:
+            # the file's one value column, 'residents' in a file named for the risk of homelessness: say why no match
+            out.notes.append(
+                f"{names[i]!r}: the file's one value column; its name names {', '.join(subject)}, so the column counts "
+                "those, not all residents, and no catalog indicator fits: left unmatched; map it to an indicator of "
+                "your own (see README, 'Indicators of your own')")
         m.column = names[i]
         m.period = header_period(h)
         if m.indicator_id is None:
@@ -548,8 +556,11 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
     if out.format == "age":
         _age_table(out, table, frame, decimal, names, skip, catalog)
     _keep_best(out, "columns")
-    _note_shares(out, frame, names, [i for i in data_columns if names[i] not in texts | set(out.code_parts)], decimal,
+    numeric = [i for i in data_columns if names[i] not in texts | set(out.code_parts)]
+    _note_shares(out, frame, names, numeric, decimal,
                  *(frame[f"c{i}"].astype("str").str.strip().to_numpy() if i is not None else None for i in (p, r)))
+    if out.format == "wide":
+        _note_withheld(out, frame, names, numeric, decimal, r)
     if out.region_column is not None and out.name_column is not None and out.format == "wide":
         out.notes.append(
             f"{out.name_column!r} names the regions of {out.region_column!r} (not imported with the values); the "
@@ -618,6 +629,31 @@ def _note_shares(out: Suggestion, frame: pd.DataFrame, names: list[str], columns
             + (f"; to import it with its counts, map {' and '.join(map(repr, parts))} to counts of a catalog file of "
                f"your own and define the share there with numerator and denominator (README, 'Indicators of your "
                f"own'): 'features' computes it for every region and year alike" if parts else ""))
+
+
+def _note_withheld(out: Suggestion, frame: pd.DataFrame, names: list[str], columns: list[int], decimal: str,
+                   r: int | None) -> None:
+    """Empty cells that look like small counts withheld for confidentiality (:mod:`ml.withheld`): the mapping's
+    ``withheld`` with the evidence in a note, so that they are imported as withheld rather than missing."""
+    from ml.parsing import MISSING_MARKERS
+    from ml.withheld import withheld_among
+
+    if not columns:
+        return
+    group = "," if decimal == "." else "."
+    text = {names[i]: frame[f"c{i}"].astype("str").str.strip() for i in columns}
+    numbers = {c: pd.to_numeric(t.str.replace(rf"[\s\u00a0'{re.escape(group)}]", "", regex=True)
+                                .str.replace(decimal, ".", regex=False), errors="coerce").to_numpy(float)
+               for c, t in text.items()}
+    of_region = None if r is None else ~frame[f"c{r}"].astype("str").str.strip().isin(MISSING_MARKERS).to_numpy()
+    found = withheld_among({c: t.to_numpy(str) for c, t in text.items()}, numbers, of_region)
+    if found is None:
+        return
+    out.withheld = found.marks
+    out.notes.append(
+        f"{found.describe()}: proposed under 'withheld', so that 'ingest' keeps them as observations flagged "
+        "suppressed ('gesperrt (kleine Zahlen)' on the pages, and the shares built on them withheld too) instead of "
+        f"reading them as missing; delete the line where {' and '.join(map(repr, found.marks))} means no data")
 
 
 MAX_SUMS = 10
@@ -1018,6 +1054,8 @@ def render_yaml(s: Suggestion) -> str:
             lines += _match_lines(s.matches)
             lines += [f"#  {_q(c)}: ?   # no match" for c in s.unmatched]
         return "\n".join(lines) + "\n"
+    if s.withheld:
+        lines.append(f"withheld: [{', '.join(map(_q, s.withheld))}]   # small counts withheld, it seems: see the note")
     if s.matches:
         lines.append("columns:")
         lines += _match_lines(s.matches)

@@ -56,7 +56,7 @@ def key_figures(b: "ReportBuilder", region_id: str, period: str, row: pd.Series 
                     + (f" ({thin})" if thin else "")))
     else:
         out.append(("Statusindex", "nicht berechnet: " + no_status_reason(b.cell, b.catalog, b.settings, region_id,
-                                                                           period, row)))
+                                                                           period, row, b.snap.left_out)))
     if isinstance(row.get("dynamics_label"), str):
         out.append(("Dynamikindex", f"{de(row['dynamics_index'], 2, sign=True)} – „{row['dynamics_label']}“"))
     return out
@@ -84,10 +84,12 @@ def thin_index_note(row: pd.Series, configured, catalog, period: str) -> str | N
             f"ohne Werte für {period}: {', '.join(map(name, lacking))}")
 
 
-def no_status_reason(cell, catalog, settings: Settings, region_id: str, period: str, row: pd.Series) -> str:
+def no_status_reason(cell, catalog, settings: Settings, region_id: str, period: str, row: pd.Series,
+                     left_out: dict | None = None) -> str:
     """Why a region has no status index in a period, from its own cells (``cell(region, indicator, period)`` →
     (value, flag), as :meth:`serving.report.ReportBuilder.cell`): none of the index's indicators has values in that
-    period, or the region's values are withheld (a small area) or missing."""
+    period, or the region's values are withheld (a small area), left out by ``features`` (``left_out``: (region,
+    indicator, period) → why, the store's ``left_out_values``) or missing."""
     def name(i: str) -> str:
         return catalog[i].name if i in catalog else i
 
@@ -101,9 +103,13 @@ def no_status_reason(cell, catalog, settings: Settings, region_id: str, period: 
     missing = [i for i, (v, flag) in cells.items() if flag != "suppressed" and v is None]
     if withheld and _small(row, settings):
         return f"weniger als {de(settings.privacy.min_population, 0)} Einwohner, die Werte des Gebiets sind gesperrt"
+    dropped = [i for i in missing if (region_id, i, str(period)) in (left_out or {})]
+    missing = [i for i in missing if i not in dropped]
     parts = []
     if withheld:
         parts.append("gesperrt: " + ", ".join(name(i) for i in withheld))
+    if dropped:
+        parts.append("ausgelassen (unstimmiger Wert, siehe Merkmale): " + ", ".join(name(i) for i in dropped))
     if missing:
         parts.append("es fehlt " + ", ".join(name(i) for i in missing))
     return "; ".join(parts) if parts else "nicht alle Indikatoren des Statusindex liegen vor"
@@ -290,11 +296,13 @@ def uncatalogued(values: pd.DataFrame, catalog) -> list[dict]:
                      "Konfiguration des Kreises: sozialradar --config DATEI)", "names": ids}] if ids else []
 
 
-def earlier_only(values: pd.DataFrame, catalog, region_id: str, period: str) -> list[dict]:
+def earlier_only(values: pd.DataFrame, catalog, region_id: str, period: str,
+                 left_out: dict | None = None) -> list[dict]:
     """The data notes on the region's indicators without a value in ``period`` that have values in other periods:
     those of earlier periods only (a census year's shares on the page of a later year of the residents alone),
     each with its latest year, whose page shows them; and those with values before and after (a year left out of
-    an edition). A value withheld in ``period`` (a small area's) is a value there: the page's note on withheld values
+    an edition), or left out by ``features`` there (``left_out``: (region, indicator, period) → why), one note per
+    reason. A value withheld in ``period`` (a small area's) is a value there: the page's note on withheld values
     names it, and this note must not tell which indicators are withheld."""
     own = values[values["region_id"] == region_id]
     own = own[own["indicator_id"].map(lambda i: i in catalog).astype(bool)]
@@ -314,6 +322,10 @@ def earlier_only(values: pd.DataFrame, catalog, region_id: str, period: str) -> 
                               sorted(gone.items(), key=lambda x: (x[1], x[0]), reverse=True)]})
     first = other.groupby("indicator_id")["period"].min()
     gap = sorted(i for i in last.index if first[i] < period < last[i])
+    why = {i: (left_out or {}).get((region_id, i, period)) for i in gap}
+    for reason in sorted({w for w in why.values() if w}):
+        out.append({"text": f"ausgelassen: {reason}", "names": [catalog[i].name for i in gap if why[i] == reason]})
+    gap = [i for i in gap if not why[i]]
     if gap:
         out.append({"text": f"ohne Wert für {period}, in den Jahren davor und danach mit Werten",
                     "names": [catalog[i].name for i in gap]})

@@ -354,7 +354,7 @@ class ReportBuilder:
             names = sorted({self.catalog[i].name for i in g["indicator_id"] if i in self.catalog})
             out.append({"text": FLAG_TEXT.get(flag, flag), "names": names})
         return (out + estimated_before(v, self.catalog, region_id, period) + uncatalogued(rows, self.catalog)
-                + earlier_only(v, self.catalog, region_id, period))
+                + earlier_only(v, self.catalog, region_id, period, self.snap.left_out))
 
     # --- pages ----------------------------------------------------------------------------------------------
     def region_page(self, region_id: str, period: str | None = None, index_href: str | None = None) -> str:

@@ -17,7 +17,9 @@ import pandas as pd
 from ml.age_groups import (
     AgeGroupError, Population, age_indicators, indicator_id, parse_header, population_of, sexed_groups_of_header,
 )
-from ml.importers.common import Adapted, cell_column, melt, period_position, year_end_stands
+from ml.importers.common import (
+    Adapted, cell_column, melt, period_position, withheld_in_frame, withheld_note, year_end_stands,
+)
 from ml.importers.mapping import (
     ColumnSpec, Mapping, column_position, find_column, find_region_column, ignored_positions,
 )
@@ -53,10 +55,13 @@ def adapt_age(table: RawTable, mapping: Mapping) -> Adapted:
         return _other_population(table, mapping, region, period, population, notes)
     columns = {pos: indicator_id(g, sex) for pos, (g, sex) in groups.items()}
     mapped = _mapped_columns(table, mapping, columns)
-    cells, empty = melt(table, region, period, {**columns, **{i: ind for i, ind in mapped.items() if i not in columns}})
+    frame, withheld = withheld_in_frame(table.frame(), set(columns) | set(mapped), mapping.withheld)
+    notes += [withheld_note(mapping.withheld, withheld)] if mapping.withheld else []
+    cells, empty = melt(table, region, period, {**columns, **{i: ind for i, ind in mapped.items() if i not in columns}},
+                        cells=frame)
     twice = {i: ind for i, ind in mapped.items() if i in columns}
     if twice:       # an age group that is also a count of the catalog (under 18: the base of HzE rates)
-        again, _ = melt(table, region, period, twice)
+        again, _ = melt(table, region, period, twice, cells=frame)
         cells = pd.concat([cells, again], ignore_index=True)
     if mapped:
         notes.append("columns imported as mapped: " + ", ".join(
@@ -84,7 +89,9 @@ def _other_population(table: RawTable, mapping: Mapping, region, period, populat
                 "map its total to an indicator of your own under 'columns' (README, 'Indicators of your own')")
         raise FileFormatError(f"{table.path}: {said}, so they are not imported as the residents' ages; {hint} "
                               f"(sozialradar mapping suggest {Path(str(table.path)).name} proposes it)")
-    cells, empty = melt(table, region, period, mapped)
+    frame, withheld = withheld_in_frame(table.frame(), mapped, mapping.withheld)
+    notes += [withheld_note(mapping.withheld, withheld)] if mapping.withheld else []
+    cells, empty = melt(table, region, period, mapped, cells=frame)
     h = table.header
     notes.append(said + ": not imported; columns imported as mapped: " + ", ".join(
         f"{h[i]} → {ind}" for i, ind in mapped.items()))

@@ -104,6 +104,38 @@ def dash_as_zero(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Arr
     return pc.if_else(dash, "0", column)
 
 
+def withheld_in_frame(frame: pd.DataFrame, positions, marks: list[str]) -> tuple[pd.DataFrame, int]:
+    """A table's text cells with the marks the mapping names under ``withheld`` (a Sozialatlas's ``NULL`` where it
+    publishes no count below 4) written as ``x``, the mark of a withheld value (flag ``suppressed``), in the columns
+    at ``positions``; and how many cells were. Unchanged without marks."""
+    if not marks:
+        return frame, 0
+    frame, n = frame.copy(), 0
+    for i in positions:
+        text = frame[f"c{i}"].astype("str")
+        hit = text.str.strip().isin(marks)
+        n += int(hit.sum())
+        frame[f"c{i}"] = text.where(~hit, "x")
+    return frame, n
+
+
+def withheld_in_column(column: pa.ChunkedArray | pa.Array, marks: list[str]) -> tuple[pa.ChunkedArray | pa.Array, int]:
+    """:func:`withheld_in_frame` for one pyarrow text column (a long table's values)."""
+    import pyarrow.compute as pc
+
+    if not marks:
+        return column, 0
+    hit = pc.fill_null(pc.is_in(pc.utf8_trim_whitespace(column), value_set=pa.array(marks)), False)
+    return pc.if_else(hit, "x", column), int(pc.sum(pc.cast(hit, pa.int64())).as_py() or 0)
+
+
+def withheld_note(marks: list[str], n: int) -> str:
+    """The import report's line on the cells read as withheld."""
+    said = ", ".join(repr(m) for m in marks)
+    return (f"withheld ({said}, as the mapping's 'withheld' says): {n} cell{'' if n == 1 else 's'} kept as "
+            "observations flagged suppressed, without a value")
+
+
 def melt(table: RawTable, region: pd.Series, period: pd.Series, columns: dict[int, str],
           flag: pd.Series | None = None, cells: pd.DataFrame | None = None,
           level: pd.Series | None = None) -> tuple[pd.DataFrame, int]:

@@ -399,6 +399,9 @@ def _ingest_observations(table: RawTable, chosen: str, mapping: Mapping, store: 
         adapted = adapt_long(table, mapping, dash, catalog)
     elif chosen == "wide":
         adapted = adapt_wide(table, mapping, catalog, dash)
+    elif chosen in ("mss", "inkar") and mapping.withheld:
+        raise FileFormatError(f"{table.path}: 'withheld' is read in wide, long and age tables; the {chosen} layout "
+                              "knows its own marks: remove it from the mapping")
     elif chosen == "mss":
         adapted = adapt_mss(table, mapping)
     elif chosen == "inkar":

@@ -8,7 +8,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ml.catalog import Catalog
-from ml.importers.common import YEAR_END, Adapted, dash_as_zero, period_position, year_end_stands
+from ml.importers.common import (
+    YEAR_END, Adapted, dash_as_zero, period_position, withheld_in_column, withheld_note, year_end_stands,
+)
 from ml.importers.mapping import Mapping, find_column, find_region_column, header_key
 from ml.io import FileFormatError, RawTable
 
@@ -43,6 +45,9 @@ def adapt_long(table: RawTable, mapping: Mapping, dash: str = "missing", catalog
             columns[role] = table.cells.column(f"c{idx[role]}")
             if dash == "zero" and role in ("value", "numerator", "denominator"):
                 columns[role] = dash_as_zero(columns[role])
+            if role == "value" and mapping.withheld:
+                columns[role], withheld = withheld_in_column(columns[role], mapping.withheld)
+                notes.append(withheld_note(mapping.withheld, withheld))
             if role == "indicator_id" and mapping.indicators:
                 columns[role], note = recode_indicators(columns[role], mapping.indicators, h[idx[role]])
                 notes += note

@@ -12,7 +12,7 @@ import unicodedata
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ml.config import read_yaml_mapping
 from ml.file_periods import FILE_NAME, period_of_file
@@ -79,6 +79,10 @@ class Mapping(BaseModel):
     delimiter: Literal["auto", ";", ",", "\t", "|"] | None = None
     decimal: Literal["auto", ",", "."] | None = None
     dash: Literal["zero", "missing"] | None = Field(None, description="'-' alone in a cell: zero or no value")
+    withheld: list[str] = Field(
+        default_factory=list, description="wide, long, age: what the table writes for a value withheld for "
+        "confidentiality beyond '.' and 'x' (a Sozialatlas's 'NULL' where it publishes no count below 4): such "
+        "cells are kept as observations flagged suppressed, not read as missing")
     region_column: str | None = None
     region: str | None = Field(None, description="wide: the one region of a table without a region column (the "
                                "whole city's or county's values, one row per period): its code or name")
@@ -120,6 +124,14 @@ class Mapping(BaseModel):
         default_factory=list, description="regions: a region list with a code and a name column per level, coarse "
         "to fine, one row per finest region; every level becomes regions, each the parent of the next")
 
+    @field_validator("withheld", mode="before")
+    @classmethod
+    def _yaml_null(cls, value):
+        # an unquoted NULL in YAML is its empty value: the analyst meant the cells written NULL (in any case)
+        if isinstance(value, (list, tuple)):
+            return [m for v in value for m in (("NULL", "null", "Null") if v is None else (v,))]
+        return value
+
     @model_validator(mode="after")
     def _one_way_to_the_regions(self) -> "Mapping":
         if self.region is not None and self.region_column is not None:
@@ -131,6 +143,11 @@ class Mapping(BaseModel):
         if self.parent_level is not None and self.parent_code is None:
             raise ValueError("parent_level names the level of the parents that parent_code derives; set parent_code "
                              "too (the number of leading characters of a code that are its parent's code)")
+        numbers = [m for m in self.withheld if re.fullmatch(r"[+-]?[\d.,\s]*\d[\d.,\s]*", m.strip())]
+        if numbers:
+            raise ValueError(f"withheld names cells that read as numbers ({', '.join(repr(m) for m in numbers)}): a "
+                             "number is a value, not the mark of a withheld one")
+        self.withheld = list(dict.fromkeys(m.strip() for m in self.withheld))
         return self
 
     def for_file(self, path: Path) -> "Mapping":

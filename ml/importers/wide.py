@@ -9,7 +9,8 @@ from ml.catalog import Catalog
 from ml.crosswalk import refuse_crosswalk
 from ml.file_periods import header_period
 from ml.importers.common import (
-    Adapted, cell_column, empty_long, melt, period_position, without_text_lines, year_end_stands,
+    Adapted, cell_column, empty_long, melt, period_position, withheld_in_frame, withheld_note, without_text_lines,
+    year_end_stands,
 )
 from ml.importers.mapping import (
     ColumnSpec, Mapping, column_position, distinct_headers, find_column, find_region_column, header_key,
@@ -86,6 +87,8 @@ def adapt_wide(table: RawTable, mapping: Mapping, catalog: Catalog, dash: str = 
         for i in columns:
             text = frame[f"c{i}"].astype("str")
             frame[f"c{i}"] = text.where(~text.str.strip().isin(DASHES), "0")
+    frame, withheld = withheld_in_frame(frame, columns, mapping.withheld)
+    notes += [withheld_note(mapping.withheld, withheld)] if mapping.withheld else []
     # columns with their own reference period are melted with it; the others with the table's
     parts, empty = [], 0
     for own in sorted({v for v in periods.values()}, key=lambda v: (v is not None, v or "")):

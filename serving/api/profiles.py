@@ -27,7 +27,7 @@ def _status_note(ctx: Context, s: Snapshot, region_id: str, period: str, row, va
         value, flag = cells.get(indicator, (None, "missing"))
         return (None, flag) if flag == "suppressed" or value is None or value != value else (float(value), flag)
 
-    return "nicht berechnet: " + no_status_reason(cell, s.catalog, ctx.settings, region_id, period, row)
+    return "nicht berechnet: " + no_status_reason(cell, s.catalog, ctx.settings, region_id, period, row, s.left_out)
 
 
 def router(ctx: Context) -> APIRouter:

@@ -177,6 +177,47 @@ def test_the_readme_sums_walk_quarantines_the_shifted_side_and_keeps_the_rest(tm
 
 
 @pytest.mark.skipif(not SHARED_DATA.is_dir(), reason=f"real open data not present at {SHARED_DATA}")
+def test_the_readme_withheld_walk_keeps_the_sozialatlas_null_cells_as_withheld(tmp_path):
+    """Flensburg's persons at risk of homelessness, whose NULL cells stand for counts below 4: the suggestion
+    proposes them as withheld, the import keeps them so, the rate of a withheld count is withheld, the page says
+    'gesperrt'. Then the housing benefit, one cell of which another Stadtteil's row gave."""
+    env = run_example("withheld-example", tmp_path)
+    mapping = yaml.safe_load((tmp_path / "wohnungslosigkeit.yaml").read_text())
+    assert mapping["withheld"] == ["NULL"] and mapping["columns"] == {"residents": "wl_bedroht"}
+    with Store(tmp_path / ".sozialradar" / "monitoring.duckdb", read_only=True) as store:
+        obs = store.observations(["wl_bedroht"])
+        values = store.table("feature_values")
+    assert len(obs) == 78 and (obs["flag"] == "suppressed").sum() == 12 and obs.loc[obs["flag"] == "suppressed",
+                                                                                      "value"].isna().all()
+    rate = values[values["indicator_id"] == "wl_bedroht_je1000"].set_index(["region_id", "period"])
+    assert rate.loc[("13", "2022"), "flag"] == "suppressed" and np.isnan(rate.loc[("13", "2022"), "value"])
+    assert rate.loc[("1", "2021"), "flag"] == "suppressed"
+    # Nordstadt 2022: 27 of 12,532 residents
+    assert round(float(rate.loc[("3", "2022"), "value"]), 2) == round(27 / 12532 * 1000, 2)
+    page = (tmp_path / ".sozialradar" / "berichte" / "13_2022.html").read_text(encoding="utf-8")
+    assert "gesperrt: Von Wohnungslosigkeit bedrohte je 1.000 Einwohner" in page
+    assert "nur in früheren Jahren" not in page
+    # the housing benefit, whose Nordstadt of 2018 carries Neustadt's 165: named on arrival, left out by features
+    table = str(SHARED_DATA / "flensburg_sozialatlas/csv/fl_housing_benefit_by_district.csv")
+    cli = [str(Path(sys.executable).parent / "sozialradar")]
+    for args in (["mapping", "suggest", table, "--out", "wohngeld.yaml"],
+                 ["ingest", table, "--mapping", "wohngeld.yaml"], ["features"],
+                 ["report", "--region", "Nordstadt", "--period", "2018"]):
+        done = subprocess.run(cli + args, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+        if args[0] == "ingest":
+            assert ("note: 2018: the value of wohngeld_haushalte in 3 (Nordstadt), 165, is that of 2 (Neustadt) and "
+                    "departs from the editions before and after (413, 571): 'features' will leave it out"
+                    ) in done.stdout
+    with Store(tmp_path / ".sozialradar" / "monitoring.duckdb", read_only=True) as store:
+        left = store.table("left_out_values")
+    assert set(zip(left["region_id"], left["indicator_id"], left["period"])) >= {("3", "wohngeld_haushalte", "2018")}
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (tmp_path / ".sozialradar" / "berichte" / "3_2018.html")
+                                      .read_text(encoding="utf-8")))
+    assert "ausgelassen: Wert 165 gleicht dem von Neustadt in derselben Ausgabe" in page
+
+
+@pytest.mark.skipif(not SHARED_DATA.is_dir(), reason=f"real open data not present at {SHARED_DATA}")
 def test_the_readme_series_of_editions_runs_across_the_change_of_grid(tmp_path):
     """Berlin's half-yearly register files, one mapping with 'period: file_name' for four editions on two grids,
     the crosswalk, a page: run as the README writes it; then the first half-year refused, an old name's page."""

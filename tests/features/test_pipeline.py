@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from features.pipeline import FeatureError, class_table, reference_groups, run_pipeline
+from experiments.cli import class_table
+from features.pipeline import FeatureError, reference_groups, run_pipeline
 from ml.paths import SAMPLE_DIR
 
 
@@ -90,6 +91,14 @@ def test_model_matrix_imputes_and_flags(result):
 def test_class_table(result):
     t = class_table(result.profiles, "2025")
     assert t["regions"].sum() == 53
+    # a region without an index (the small areas withheld, and one more here) is counted as such, not as NaN
+    p = result.profiles
+    first = p.loc[p["status_label"].notna() & (p["period"] == "2025"), "region_id"].iloc[0]
+    without = p.assign(status_label=p["status_label"].where(p["region_id"] != first))
+    before, after = (int(x.loc[x["status_label"] == "ohne Index", "regions"].sum())
+                     for x in (t, class_table(without, "2025")))
+    assert after == before + 1 and class_table(without, "2025")["regions"].sum() == 53
+    assert not t.isna().any().any()
 
 
 def test_reference_groups(sample_inputs):

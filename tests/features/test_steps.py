@@ -303,3 +303,15 @@ def test_the_features_step_and_the_import_find_the_same_copied_years(tmp_path_fa
     assert {(i, y) for i, years in copied_years(observations).items() for y in years} == named
     if editions == [("new", "new"), ("copy", "copy_swapped"), ("new", "new")]:
         assert named == {("sgb2_quote", 2016)}
+
+
+def test_a_share_of_a_withheld_count_is_withheld_not_missing(catalog):
+    # auslaender_anteil = 100 · auslaender / einwohner; a region's count of foreigners withheld at the source
+    withheld = pd.DataFrame({
+        "region_id": ["a", "a", "b", "b"], "indicator_id": ["auslaender", "einwohner"] * 2,
+        "period": "2022", "value": [np.nan, 5000.0, 40.0, 6000.0], "numerator": np.nan, "denominator": np.nan,
+        "flag": ["suppressed", "ok", "ok", "ok"]})
+    out = derive_indicators(withheld, catalog)
+    rows = out[out["indicator_id"] == "auslaender_anteil"].set_index("region_id")
+    assert rows.at["a", "flag"] == "suppressed" and np.isnan(rows.at["a", "value"])
+    assert rows.at["b", "flag"] == "ok" and rows.at["b", "value"] > 0

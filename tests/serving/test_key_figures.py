@@ -33,6 +33,11 @@ def test_values_of_other_years_are_named_with_their_year_or_as_a_gap():
     assert gap == [{"text": "ohne Wert für 2022, in den Jahren davor und danach mit Werten",
                     "names": [CATALOG["flaeche_km2"].name]}]
     assert earlier_only(values, CATALOG, "2", "2022") == [] and earlier_only(values, CATALOG, "3", "2024") == []
+    # a value features left out: its reason, not "ohne Wert"
+    why = {("1", "flaeche_km2", "2022"): "Wert 165 gleicht dem von Neustadt in derselben Ausgabe"}
+    assert earlier_only(values, CATALOG, "1", "2022", why) == [
+        {"text": "ausgelassen: Wert 165 gleicht dem von Neustadt in derselben Ausgabe",
+         "names": [CATALOG["flaeche_km2"].name]}]
     # a value withheld in the page's year is a value there (the page names it as withheld): nothing said here
     withheld = pd.concat([values, frame([("1", "anteil_65plus", "2024", float("nan"))]).assign(flag="suppressed")])
     names = earlier_only(withheld, CATALOG, "1", "2024")[0]["names"]
@@ -50,3 +55,23 @@ def test_an_index_from_fewer_indicators_than_configured_says_which():
                     f"2022: {CATALOG['arbeitslosenquote'].name}, {CATALOG['hze_dichte'].name}")
     assert thin_index_note(pd.Series({"status_indicators": ",".join(configured)}), configured, CATALOG, "2022") is None
     assert thin_index_note(pd.Series({"status_indicators": None}), configured, CATALOG, "2022") is None
+
+
+def test_a_status_index_not_built_says_which_value_was_withheld_left_out_or_missing():
+    from ml.config import Settings
+    from serving.key_figures import no_status_reason
+
+    row = pd.Series({"status_indicators": "sgb2_quote,arbeitslosenquote,anteil_65plus", "population": 5000.0})
+    cells = {"sgb2_quote": (None, "suppressed"), "arbeitslosenquote": (None, "missing"),
+             "anteil_65plus": (None, "missing")}
+
+    def cell(region, indicator, period):
+        return cells[indicator]
+
+    left_out = {("1", "arbeitslosenquote", "2022"): "Wert 165 gleicht dem von Neustadt …"}
+    said = no_status_reason(cell, CATALOG, Settings(), "1", "2022", row, left_out)
+    assert said == (f"gesperrt: {CATALOG['sgb2_quote'].name}; ausgelassen (unstimmiger Wert, siehe Merkmale): "
+                    f"{CATALOG['arbeitslosenquote'].name}; es fehlt {CATALOG['anteil_65plus'].name}")
+    # left out in another year, or without the table: missing
+    assert "ausgelassen" not in no_status_reason(cell, CATALOG, Settings(), "1", "2021", row, left_out)
+    assert "ausgelassen" not in no_status_reason(cell, CATALOG, Settings(), "1", "2022", row)
