@@ -16,9 +16,7 @@ Saxony's Gemeinden, the Musterkreis), imported as an analyst would, and Flensbur
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -28,7 +26,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.misplaced import DATA_SETS, SHARED, arguments, cli, selection, store_dir, suggested  # noqa: E402
+from benchmarks.misplaced import DATA_SETS, SHARED, arguments, cli, each_data_set, suggested  # noqa: E402
 from features.copied_cells import MIN_JUMP, copied_cells  # noqa: E402
 
 FLENSBURG_CATALOG = """indicator_id,name,dimension,unit,polarity,kind,numerator,denominator,scale,frequency,monitors,\
@@ -93,31 +91,27 @@ def main() -> None:
     args = arguments(__doc__, 300, "copies")
     data_sets = {"Flensburg Sozialatlas 2011–2022, 13 Stadtteile": flensburg, **DATA_SETS}
     rows, found_rows = [], []
-    with tempfile.TemporaryDirectory() as tmp:
-        for label, build in data_sets.items():
-            cwd = store_dir(args.keep or Path(tmp), build)
-            selected, _, (settings, catalog, obs, regions) = selection(cwd)
-            os.chdir(ROOT)
-            checked = counts(selected, catalog)
-            t0 = time.perf_counter()
-            found = copied_cells(checked, catalog)
-            t_check = time.perf_counter() - t0
-            names = regions.set_index("region_id")["name"]
-            for c in found:
-                found_rows.append((label, c.indicator_id, c.period, f"{c.region_id} ({names.get(c.region_id, '')})",
-                                   c.value, c.before, c.after, ", ".join(c.twins[:3])))
-            rng = np.random.default_rng(args.seed)
-            seen = {"visible": [0, 0], "other": [0, 0]}
-            for _ in range(args.plants):
-                planted, where, visible = plant(checked, rng)
-                if planted is None:
-                    break
-                got = {(c.indicator_id, c.period, c.region_id) for c in copied_cells(planted, catalog)}
-                kind = seen["visible" if visible else "other"]
-                kind[0] += where in got
-                kind[1] += 1
-            rows.append((label, len(checked), checked["indicator_id"].nunique(), len(found), seen, t_check))
-            print(f"{label}: {len(found)} finding(s)", file=sys.stderr)
+    for label, (selected, _, (settings, catalog, obs, regions)) in each_data_set(args, data_sets):
+        checked = counts(selected, catalog)
+        t0 = time.perf_counter()
+        found = copied_cells(checked, catalog)
+        t_check = time.perf_counter() - t0
+        names = regions.set_index("region_id")["name"]
+        for c in found:
+            found_rows.append((label, c.indicator_id, c.period, f"{c.region_id} ({names.get(c.region_id, '')})",
+                               c.value, c.before, c.after, ", ".join(c.twins[:3])))
+        rng = np.random.default_rng(args.seed)
+        seen = {"visible": [0, 0], "other": [0, 0]}
+        for _ in range(args.plants):
+            planted, where, visible = plant(checked, rng)
+            if planted is None:
+                break
+            got = {(c.indicator_id, c.period, c.region_id) for c in copied_cells(planted, catalog)}
+            kind = seen["visible" if visible else "other"]
+            kind[0] += where in got
+            kind[1] += 1
+        rows.append((label, len(checked), checked["indicator_id"].nunique(), len(found), seen, t_check))
+        print(f"{label}: {len(found)} finding(s)", file=sys.stderr)
     print("\n| data set | counts checked | count indicators | findings as published | planted copies found: "
           "leaving the course | the other copies | check (s) |")
     print("|---|---|---|---|---|---|---|")

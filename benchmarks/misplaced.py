@@ -203,6 +203,17 @@ def store_dir(base: Path, build) -> Path:
     return cwd
 
 
+def each_data_set(args: argparse.Namespace, data_sets: dict):
+    """Each data set's store, built (or, with ``--keep``, reused) and selected as :func:`selection` gives it, with
+    its label; the working directory is the project's again after each."""
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, build in data_sets.items():
+            cwd = store_dir(args.keep or Path(tmp), build)
+            chosen = selection(cwd)
+            os.chdir(ROOT)
+            yield label, chosen
+
+
 def main() -> None:
     args = arguments(__doc__, 200, "misplacements")
     rows, found_rows = [], []

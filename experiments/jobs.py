@@ -124,8 +124,10 @@ def misplaced_after_import(store, indicators: list[str], catalog=None) -> list[s
     contradict the editions around them (:mod:`features.misplaced`), over everything the store holds of them, per
     level of their regions; one line each, saying what ``features`` will do (leave them out, or name them at the first
     or last edition). With the ``catalog``, also single counts another region's row gave
-    (:mod:`features.copied_cells`). A nightly job learns of a defective edition when it arrives."""
+    (:mod:`features.copied_cells`) and editions on another level than the others, defined anew perhaps
+    (:mod:`features.level_steps`). A nightly job learns of a defective edition when it arrives."""
     from features.copied_cells import copied_cells
+    from features.level_steps import level_step_notes, level_steps
     from features.misplaced import ancestor_groupings, group_label, misplaced_editions
     from ml.age_groups import PREFIX as AGE_PREFIX
 
@@ -139,7 +141,7 @@ def misplaced_after_import(store, indicators: list[str], catalog=None) -> list[s
     lines = []
     for lv in sorted({str(x) for x in level if isinstance(x, str)}):
         ids = regions.loc[regions["level"] == lv, "region_id"]
-        for m in misplaced_editions(obs[level == lv], ancestor_groupings(regions, ids)):
+        for m in misplaced_editions(obs[level == lv], ancestor_groupings(regions, ids), catalog):
             which = f"the {m.of}" if len(m.regions) == m.of else f"{len(m.regions)} of the {m.of}"
             lines.append(f"{m.period}: the values of {m.indicator_id} in {which} regions ({lv}) of "
                          f"{group_label(m, names)} do not follow the editions "
@@ -152,6 +154,8 @@ def misplaced_after_import(store, indicators: list[str], catalog=None) -> list[s
             lines.append(f"{c.period}: the value of {c.indicator_id} in {c.region_id} ({names.get(c.region_id, '')}), "
                          f"{c.value:g}, is that of {twins} and departs from the editions before and after "
                          f"({c.before:g}, {c.after:g}): 'features' will leave it out; check the source table")
+        if catalog is not None:
+            lines += level_step_notes(level_steps(obs[level == lv], catalog), lv)
     return lines
 
 

@@ -68,6 +68,21 @@ class Misplaced:
     """Tested against the editions before and after; False at the first or last edition (a note, nothing left out)."""
 
 
+def _by_definition(obs: pd.DataFrame, catalog) -> pd.DataFrame:
+    """``obs`` with the id of an indicator that has ``breaks`` joined to the number of its definition in each period
+    (0 before the first break, 1 from it …)."""
+    broken = {i: catalog[i].breaks for i in obs["indicator_id"].unique() if i in catalog and catalog[i].breaks}
+    if not broken:
+        return obs
+    out = obs.copy()
+    for ind, breaks in broken.items():
+        hit = (out["indicator_id"] == ind).to_numpy()
+        years = pd.to_numeric(out.loc[hit, "period"].astype(str).str[:4], errors="coerce").to_numpy()
+        part = sum((years >= b).astype(int) for b in breaks)
+        out.loc[hit, "indicator_id"] = [f"{ind}{SEGMENT}{k}" for k in part]
+    return out
+
+
 def _rank_correlations(values: np.ndarray, codes: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
     """Rank correlation per group (rows) and pair of consecutive columns of ``values`` (regions × periods): the
     regions' ranks within their group in each column, correlated over the regions with values in both. NaN where
@@ -121,12 +136,20 @@ def _verdicts(rho: np.ndarray, floor: float) -> tuple[np.ndarray, np.ndarray]:
     return hit & testable, testable
 
 
-def misplaced_editions(obs: pd.DataFrame, groupings: list[pd.Series]) -> list[Misplaced]:
+SEGMENT = "\x1f"
+"""Joins an indicator's id and the number of its definition (between the catalog's ``breaks``) while it is checked."""
+
+
+def misplaced_editions(obs: pd.DataFrame, groupings: list[pd.Series], catalog=None) -> list[Misplaced]:
     """The editions whose rows in a group of regions do not follow the group's editions before and after.
 
     ``obs`` holds ``region_id, indicator_id, period, value``; annual periods are compared. ``groupings`` are
-    Series region_id → group, finest first (one per ancestor level; :func:`ancestor_groupings`).
+    Series region_id → group, finest first (one per ancestor level; :func:`ancestor_groupings`). With the
+    ``catalog``, no edition is compared across a year from which its indicator is defined anew (``breaks``): the
+    editions on either side are two indicators here, each with a first and a last edition.
     """
+    if catalog is not None:
+        obs = _by_definition(obs, catalog)
     # integer codes once (a national table of ten million rows): each indicator's regions × periods by indexing
     per_all, period_names = pd.factorize(obs["period"].to_numpy(), sort=True)
     annual = np.array([len(str(p)) == 4 for p in period_names], dtype=bool)
@@ -190,7 +213,7 @@ def misplaced_editions(obs: pd.DataFrame, groupings: list[pd.Series]) -> list[Mi
                     sel = members & (codes == code)
                     others = np.delete(rho, code, axis=0)
                     found.append(Misplaced(
-                        str(indicator), periods[k], str(names[code]),
+                        str(indicator).split(SEGMENT)[0], periods[k], str(names[code]),
                         tuple(sorted(map(str, wide_index[_displaced(ranks, values, sel, k, floor)]))),
                         _at(rho[code], k - 1), _at(rho[code], k),
                         _median(others) if np.isfinite(others).any() else _median(rho),

@@ -252,7 +252,7 @@ def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, set
         raise FeatureError(f"no observations for the regions at level {cfg.level!r}")
     # an edition whose rows went to the wrong regions: its values there are left out, and so are shares of them
     names = regions.set_index("region_id")["name"]
-    found = misplaced_editions(selected, ancestor_groupings(regions, groups.index))
+    found = misplaced_editions(selected, ancestor_groupings(regions, groups.index), catalog)
     selected, left_out = withhold(selected, found, catalog, names)
     notes.extend(misplaced_notes(found, names, catalog))
     # a single count another region's row gave (the same value, far off its own editions): left out too

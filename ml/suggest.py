@@ -197,6 +197,11 @@ class Suggestion:
     """A region list's level, read from its code or name header ('Kreisschlüssel': kreis)."""
     header_rows: int | None = None
     """A header of several rows (or whose key columns have no name): how many, from ``header_line`` on."""
+    names_beside_codes: bool = False
+    """The regions are read by their codes, with the column of their names written as ``name_column`` (found by
+    the values, not by a header the import knows): a code that is no region of the store is found by its name."""
+    unnamed: dict[str, str] = field(default_factory=dict)
+    """Columns of values without a name in the header ('Spalte 3'), with what they hold."""
 
     def to_yaml(self) -> str:
         """The suggestion as a mapping file (YAML) with the unmatched columns and each match's score as comments."""
@@ -492,8 +497,21 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
                                  "further down are not listed (unmapped, they are quarantined as unknown indicators)")
         _match_indicator_cells(out, cells, values, catalog, decimal)
         return out
+    if r is not None and (codes := _code_column(table, frame, r, p, decimal)) is not None:
+        # 'Nr.' beside 'Planungsraum': a region's code is one, its name may be spelt otherwise or name two levels
+        nm, r, out.names_beside_codes = (r if nm is None else nm), codes, True
+        out.region_column, out.name_column = table.header[r], table.header[nm]
+        _note_codes(out, table, frame, r, nm)
+    elif r is not None:
+        _note_without_code(out, table, frame, r, nm)
     skip = {r, lvl, nm, p} | {table.header.index(h) for h in breakdowns}
     data_columns = [i for i in range(len(header)) if i not in skip and header[i]]
+    for i in range(len(header)):       # a column of values under no name: listed by its position, never matched
+        held = frame[f"c{i}"].str.strip()
+        held = held[~held.isin(MISSING_MARKERS)]
+        if i not in skip and not header[i] and len(held):
+            out.unmatched.append(names[i])
+            out.unnamed[names[i]] = f"no name in the header; values such as {', '.join(held.unique()[:3])}"
     context = _file_context(path) if len(data_columns) == 1 else ""
     subject = file_subject(path)
     role_words = {norm_header(a) for aliases in ALIASES.values() for a in aliases}
@@ -860,6 +878,54 @@ _PERIOD_CELL = r"(\d{1,2}\.\d{1,2}\.)?(19|20)\d\d(-\d{1,2}(-\d{1,2})?)?"
 """A cell that is a year, a month or a date ('2022', '31.12.2022', '2022-12', '2022-12-31')."""
 
 
+def _code_column(table: RawTable, frame: pd.DataFrame, names: int, period: int | None, decimal: str) -> int | None:
+    """Where the region column found holds names, a column named like a key ('Nr.', 'NR', 'Nummer') whose cells
+    are digits that do not repeat within a period, on every row but a few (a total's row has none, or 'Berlin'):
+    its position (codes that lost a leading zero are read by the import, :mod:`ml.validation`)."""
+    if _numeric_kind(frame[f"c{names}"], decimal) != "text":
+        return None
+    for i, h in enumerate(table.header):
+        if i in (names, period) or not _KEY_WORDS.search(h) or breakdown_words(h):
+            continue
+        cells = frame[f"c{i}"].str.strip()
+        given = cells.str.fullmatch(r"\d+")
+        if given.sum() < max(2, len(cells) - max(2, 0.05 * len(cells))):     # a total's row or two has none
+            continue
+        keyed = pd.DataFrame({"v": cells[given]})
+        if period is not None:
+            keyed["p"] = frame.loc[given, f"c{period}"].str.strip()
+        if not keyed.duplicated().any():
+            return i
+    return None
+
+
+def _note_codes(out: Suggestion, table: RawTable, frame: pd.DataFrame, codes: int, names: int) -> None:
+    """Say that the codes are read rather than the names, and which rows have no code (totals)."""
+    out.notes.append(f"the regions are read by their codes in {table.header[codes]!r}, not by their names in "
+                     f"{table.header[names]!r} (a name may be spelt otherwise or name regions on two levels); a code "
+                     "that is no region of the store is looked up by its name (name_column)")
+    _note_without_code(out, table, frame, codes, names)
+
+
+def _note_without_code(out: Suggestion, table: RawTable, frame: pd.DataFrame, codes: int, names: int | None) -> None:
+    """In a column of codes, the few rows without one ('Berlin', an empty cell: the city's total), named."""
+    cells = frame[f"c{codes}"].str.strip()
+    others = [f"c{i}" for i in range(len(table.header)) if i not in (codes, names)]
+    valued = frame[others].apply(lambda c: c.str.strip().str.fullmatch(r"-?[\d.,]+")).any(axis=1) if others else \
+        cells.ne("")
+    blank = ~cells.str.fullmatch(r"\d+") & valued          # a line of text under the table holds no number
+    if not blank.any() or blank.sum() > max(2, 0.05 * len(cells)):
+        return
+    labels = cells[blank] + (" " + frame.loc[blank, f"c{names}"].str.strip() if names is not None else "")
+    labels = labels.str.split().str.join(" ")
+    shown = ", ".join(repr(n) for n in labels[labels.ne("")].unique()[:3]) or "no name either"
+    words = int((blank & cells.ne("")).sum())
+    out.notes.append(f"{int(blank.sum())} row(s) without a code in {table.header[codes]!r} ({shown}: a total, or a "
+                     "remainder of no region?) are quarantined" + (
+                         f"; with outside_regions: leave_out, the {words} writing a word there are left out and "
+                         "counted instead" if words else ""))
+
+
 def _key_column(table: RawTable, period: int | None, decimal: str = ",") -> int | None:
     """No header says 'region': the left-most column named like a key (…_id, Nr, Schlüssel) or of names, whose
     values are given for every row and do not repeat within a period."""
@@ -1018,6 +1084,9 @@ def render_yaml(s: Suggestion) -> str:
         return "\n".join(lines) + "\n"
     if s.region_column is not None:
         lines.append(f"region_column: {_q(s.region_column)}")
+        if s.names_beside_codes and s.name_column:
+            lines.append(f"name_column: {_q(s.name_column)}   # where a code is no region of the store, its name "
+                         "finds it")
     else:
         lines.append("# region_column: ''   # the column of region codes or names")
         lines.append("# region: ''          # or, for a table of one region (the whole city or county): its code or name")
@@ -1082,6 +1151,7 @@ def render_yaml(s: Suggestion) -> str:
                 said.setdefault(c, (f"the total of {len(rel.right)} columns under 'sums'" if c in rel.left else
                                     f"a part of {rel.left[0]!r} (under 'sums')") if total else
                                 "in a sum under 'sums'")
+        said.update(s.unnamed)
         lines += [f"#  {_q(c)}: ?" + (f"   # {said[c]}" if c in said else "") for c in s.unmatched]
     return "\n".join(lines) + "\n"
 

@@ -23,7 +23,7 @@ from ml.qualifiers import ESTIMATED, qualifier_note, split_qualifiers
 from ml.regions import RegionLookup
 
 REQUIRED_COLUMNS = ("line", "region_id", "indicator_id", "period", "value")
-OPTIONAL_COLUMNS = ("column", "numerator", "denominator", "flag", "region_level")
+OPTIONAL_COLUMNS = ("column", "numerator", "denominator", "flag", "region_level", "region_name")
 
 FLAG_ALIASES = {
     "": "ok", "ok": "ok", "suppressed": "suppressed", "gesperrt": "suppressed", "geheim": "suppressed",
@@ -137,6 +137,37 @@ def _resolve_names(con: duckdb.DuckDBPyConnection, rules: Rules) -> None:
         con.unregister("v_named")
 
 
+def _resolve_by_row_names(con: duckdb.DuckDBPyConnection, rules: Rules) -> list[tuple[str, str, str]]:
+    """Codes that are no region of the store, on rows that write a region's name beside the code (a mapping's
+    ``name_column``): the name finds the region where it names one, at the level the row or the mapping gives,
+    else at the one level of the file's other codes (regions renumbered since the table was written: Berlin's
+    Reinickendorf, 2008). Returns (code, name, the store's code) for each, for the import report."""
+    open_ = con.execute("SELECT raw, lvl, nm FROM v_codes WHERE nm <> '' AND code NOT IN "
+                        "(SELECT region_id FROM v_regions) ORDER BY raw").fetchall()
+    if not open_:
+        return []
+    known = con.execute("SELECT DISTINCT code FROM v_codes WHERE code IN (SELECT region_id FROM v_regions)"
+                        ).fetchall()
+    levels = rules.lookup.regions.set_index(rules.lookup.regions["region_id"].astype("str"))["level"]
+    held = {str(levels.get(c)) for (c,) in known if c in levels.index}
+    level = rules.level_hint or (held.pop() if len(held) == 1 else None)
+    resolved = rules.lookup.resolve_all([(nm, lvl or level) for _, lvl, nm in open_])
+    taken = {c for (c,) in known}       # a region another row gives under its own code is not read twice
+    rows = [(raw, lvl, nm, code) for (raw, lvl, nm), (code, _) in zip(open_, resolved)
+            if code is not None and code not in taken]
+    if not rows:
+        return []
+    cols = list(zip(*rows))
+    con.register("v_renamed", pa.table({"raw": pa.array(cols[0], pa.string()), "lvl": pa.array(cols[1], pa.string()),
+                                        "code": pa.array(cols[3], pa.string())}))
+    try:
+        con.execute("""UPDATE v_codes SET code = n.code, code_ok = TRUE, why = NULL FROM v_renamed n
+                       WHERE v_codes.raw = n.raw AND v_codes.lvl = n.lvl""")
+    finally:
+        con.unregister("v_renamed")
+    return [(raw, nm, code) for raw, _, nm, code in rows]
+
+
 def _marks_taken_off(cells: pa.Table | pd.DataFrame) -> pa.Table | pd.DataFrame:
     """The cells with no mark of official statistics beside a value ('92550 p', '(12,0)'): where any cell has one,
     an Arrow table with the values taken off and the marks in a column ``qualifier`` (:mod:`ml.qualifiers`); else
@@ -178,15 +209,24 @@ def validate_long(con: duckdb.DuckDBPyConnection, cells: pa.Table | pd.DataFrame
         # codes and periods repeat (a thousand regions, a few years in a million rows): each distinct text is
         # parsed once and joined back, the values (nearly all distinct) are parsed row by row
         width = 'NULL' if rules.code_width is None else int(rules.code_width)
+        # the name a row writes beside its code, where a code is always written with one name
+        name = f"trim(coalesce({opt['region_name']}, ''))"
+        named = f"CASE WHEN count(DISTINCT {name}) = 1 THEN min({name}) ELSE '' END" if "region_name" in names \
+            else "''"
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE v_codes AS
-            SELECT raw, lvl, code, sr_code_ok(code) AS code_ok, NULL::VARCHAR AS why
-            FROM (SELECT raw, lvl, sr_code(raw, {width}::INTEGER) AS code
-                  FROM (SELECT DISTINCT coalesce(region_id, '') AS raw, trim(coalesce({opt['region_level']}, '')) AS lvl
-                        FROM v_src s))""")
+            SELECT raw, lvl, code, sr_code_ok(code) AS code_ok, NULL::VARCHAR AS why, nm
+            FROM (SELECT raw, lvl, sr_code(raw, {width}::INTEGER) AS code, nm
+                  FROM (SELECT coalesce(region_id, '') AS raw, trim(coalesce({opt['region_level']}, '')) AS lvl,
+                               {named} AS nm
+                        FROM v_src s GROUP BY ALL))""")
         padded, example = _resolve_lost_zeros(con)
+        by_name: list[tuple[str, str, str]] = []
         if rules.lookup is not None:
             _resolve_names(con, rules)
+            # a table of more regions than the store's (outside_regions: leave_out) has codes the store lacks by
+            # design: a name there may be another Land's Neustadt
+            by_name = [] if rules.leave_out_outside else _resolve_by_row_names(con, rules)
         con.execute("""
             CREATE OR REPLACE TEMP TABLE v_periods AS
             SELECT raw, sr_period(raw) AS period FROM (SELECT DISTINCT coalesce(period, '') AS raw FROM v_src)""")
@@ -336,6 +376,11 @@ def validate_long(con: duckdb.DuckDBPyConnection, cells: pa.Table | pd.DataFrame
     if padded:
         notes.append(f"region codes written without leading zeros read as the store's codes: {example}"
                      + (f" and {padded - 1} more" if padded > 1 else ""))
+    if by_name:
+        shown = ", ".join(f"{raw} {nm!r} → {code}" for raw, nm, code in by_name[:5])
+        notes.append(f"{len(by_name)} code(s) that are no region of the store read by the region's name beside them "
+                     f"({shown}{' …' if len(by_name) > 5 else ''}): regions renumbered since the table was written? "
+                     "check them")
     if note := qualifier_note(marks):
         notes.append(note)
     if identical:

@@ -10,6 +10,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ml.catalog import Indicator
+from ml.header_rows import EMPTY_NAME
 from ml.importers.mapping import Mapping, find_column, ignored_positions, norm_header
 from ml.io import FileFormatError, Problem, RawTable
 from ml.parsing import DASHES, MISSING_MARKERS
@@ -138,8 +139,10 @@ def withheld_note(marks: list[str], n: int) -> str:
 
 def melt(table: RawTable, region: pd.Series, period: pd.Series, columns: dict[int, str],
           flag: pd.Series | None = None, cells: pd.DataFrame | None = None,
-          level: pd.Series | None = None) -> tuple[pd.DataFrame, int]:
-    """Wide -> long for the given column positions; empty cells are counted, not turned into rows."""
+          level: pd.Series | None = None, names: pd.Series | None = None) -> tuple[pd.DataFrame, int]:
+    """Wide -> long for the given column positions; empty cells are counted, not turned into rows. ``level`` and
+    ``names`` give each row's level and the region's name written beside its code (``region_level``,
+    ``region_name``)."""
     frames = []
     empty = 0
     cells = table.frame() if cells is None else cells
@@ -151,9 +154,11 @@ def melt(table: RawTable, region: pd.Series, period: pd.Series, columns: dict[in
         if not keep.any():
             continue
         extra = {} if level is None else {"region_level": level.astype("str").to_numpy()[keep]}
+        if names is not None:
+            extra["region_name"] = names.astype("str").to_numpy()[keep]
         frames.append(pd.DataFrame({
             "line": table.lines[keep],
-            "column": table.header[pos] or f"column {pos + 1}",
+            "column": table.header[pos] or EMPTY_NAME.format(pos + 1),
             "region_id": region.to_numpy()[keep],
             "indicator_id": indicator,
             "period": period.to_numpy()[keep],

@@ -90,8 +90,10 @@ class Mapping(BaseModel):
                               "without a level column; for observations named by region name, which of two "
                               "regions of the same name is meant")
     name_column: str | None = Field(None, description="the column of the regions' names: in a region list, their "
-                                    "names; beside the codes in a table of values, left out of the values (found by "
-                                    "its header, 'Name', 'Gemeindename', 'municipality_name' …, where not given)")
+                                    "names; beside the codes in a table of values, left out of the values, and where "
+                                    "a code is no region of the store, the name finds the region (renumbered regions; "
+                                    "found by its header, 'Name', 'Gemeindename', 'municipality_name' …, where not "
+                                    "given)")
     region_code_width: int | None = Field(None, ge=1, le=40)
     outside_regions: Literal["quarantine", "leave_out"] = Field(
         "quarantine", description="rows of codes the store has no region for: quarantined, or left out and counted "
@@ -226,12 +228,18 @@ def header_key(text: str) -> str:
 
 def distinct_headers(header: list[str]) -> list[str]:
     """The header with repeated names told apart by their order: the second 'inhabitants' is 'inhabitants (2)',
-    the third 'inhabitants (3)' (a mapping names them so); empty names stay empty."""
+    the third 'inhabitants (3)' (a mapping names them so); a column without a name is named by its position,
+    'Spalte 3', as a header of several rows names it (:data:`ml.header_rows.EMPTY_NAME`)."""
+    from ml.header_rows import EMPTY_NAME
+
     taken = {header_key(h) for h in header}
     seen: dict[str, int] = {}
     out = []
-    for h in header:
+    for pos, h in enumerate(header):
         key = header_key(h)
+        if not key and EMPTY_NAME.format(pos + 1) not in taken:
+            out.append(EMPTY_NAME.format(pos + 1))
+            continue
         if not key or key not in seen:
             seen.setdefault(key, 1)
             out.append(h)

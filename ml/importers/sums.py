@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ml.header_rows import EMPTY_NAME
 from ml.importers.common import period_position
 from ml.importers.mapping import Mapping, column_position, distinct_headers, find_region_column
 from ml.io import FileFormatError, Problem, RawTable
@@ -59,7 +60,7 @@ def quarantine_unequal_sums(table: RawTable, mapping: Mapping, cells: pd.DataFra
         lines = table.lines[check.failing]
         # where another edition tells which side was shifted, that side's values alone
         side = {"left": relation.left, "right": relation.right}.get(check.shifted_side or "", relation.columns)
-        columns = {table.header[where[c]] or f"column {where[c] + 1}" for c in side}
+        columns = {table.header[where[c]] or EMPTY_NAME.format(where[c] + 1) for c in side}
         hit = cells["line"].isin(lines).to_numpy() & cells["column"].isin(columns).to_numpy() & ~drop
         reason = f"the columns do not add up: {relation.formula()} (mapping: sums)"
         problems += [Problem(line=int(r.line), column=r.column, value=r.value, reason=reason)

@@ -95,7 +95,8 @@ def adapt_wide(table: RawTable, mapping: Mapping, catalog: Catalog, dash: str = 
         group = {i: ind for i, ind in columns.items() if periods[i] == own}
         col_period = period if own is None else pd.Series(own, index=period.index, dtype="str")
         part, e = melt(table, region, col_period, group, cells=frame,
-                        level=None if level_idx is None else cell_column(table, level_idx))
+                        level=None if level_idx is None else cell_column(table, level_idx),
+                        names=None if name_idx in (None, r) else cell_column(table, name_idx))
         parts.append(part)
         empty += e
     cells = pd.concat(parts, ignore_index=True) if parts else empty_long()
@@ -104,9 +105,12 @@ def adapt_wide(table: RawTable, mapping: Mapping, catalog: Catalog, dash: str = 
         # and the import report lists them with how many values they hold
         frame = table.frame()
         held = {i: int((~frame[f"c{i}"].astype("str").str.strip().isin(MISSING_MARKERS)).sum()) for i in unmapped}
-        same = len(set(held.values())) == 1 and len(unmapped) > 1
+        # a column with neither a name nor a value (a spreadsheet's spacer column) holds nothing to list
+        unmapped = [i for i in unmapped if held[i] or header_key(table.header[i])]
+    if unmapped:
+        same = len({held[i] for i in unmapped}) == 1 and len(unmapped) > 1
         count = {i: f" ({held[i]} value{'' if held[i] == 1 else 's'})" for i in unmapped}
-        named = [f"{keys[i] or f'column {i + 1}'}" + ("" if same else count[i]) for i in unmapped]
+        named = [keys[i] + ("" if same else count[i]) for i in unmapped]
         more = f" and {len(named) - 15} more ('mapping suggest' lists every column)" if len(named) > 15 else ""
         notes.append(f"{len(unmapped)} columns not imported (no indicator in the mapping or the catalog; map them "
                      f"under 'columns' to import them){f', each with {held[unmapped[0]]} values' if same else ''}: "

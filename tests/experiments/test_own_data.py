@@ -407,3 +407,34 @@ def test_the_readme_census_year_beside_a_register_runs_to_pages(tmp_path, monkey
     assert typed["period"] == "2022" and typed["type"] == own["type"]
     assert typed["note"].startswith("Sozialraumtypen 2022: für 2024 liegen die Merkmale der Typisierung nicht vor")
 
+
+
+@pytest.mark.skipif(not SHARED_DATA.is_dir(), reason=f"real open data not present at {SHARED_DATA}")
+def test_the_readme_older_mss_editions_are_read_by_their_codes_and_their_status_6_declared_anew(tmp_path):
+    """The MSS of 2007–2011 as the README writes it: codes rather than names, Reinickendorf's renumbered codes read by
+    their names, the residents of an unnamed column, Status 6 of 2007 named on arrival as on another level, and the
+    page of a renumbered Planungsraum with its 2007 value and no change across the declared break."""
+    script = example_block("old-mss-example").replace("../shared/data", str(SHARED_DATA))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOZIALRADAR_")}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    run = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=tmp_path, env=env, capture_output=True,
+                         text=True, timeout=600)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    out = run.stdout + run.stderr
+    assert "the regions are read by their codes in 'Nr.', not by their names in 'Planungsraum'" in out
+    assert "18 code(s) that are no region of the store read by the region's name beside them (12103015 " \
+           "'Breitkopfbecken' → 12103115" in out
+    assert "2007 → 2009: the values of mss07_s6 (planungsraum) change 4.27× in the typical region (median 8.3 → " \
+           "37.1, 431 regions)" in out and "its other steps within 1.03× either way" in out
+    assert "status index of 2007 built from 4 of 5 configured indicators: mss07_s4 had no values there" in out
+    with Store(tmp_path / ".sozialradar" / "monitoring.duckdb", read_only=True) as store:
+        obs = store.observations(["einwohner", "mss07_s1", "mss07_s6"])
+        quarantined = store.con.execute("SELECT DISTINCT file, line FROM quarantine").fetchall()
+    per = obs.groupby(["indicator_id", "period"])["region_id"].nunique().to_dict()
+    assert per[("mss07_s1", "2007")] == per[("mss07_s1", "2009")] == 447 and per[("einwohner", "2009")] == 447
+    # the city's totals alone are quarantined: one row in 2007 and in 2011, two in 2009 (first and last)
+    assert sorted(Path(f).name for f, _ in quarantined) == ["2007_MSS_cut.csv", "2009_MSS_cut.csv",
+                                                            "2009_MSS_cut.csv", "2011_MSS_cut.csv"]
+    page = (tmp_path / ".sozialradar" / "berichte" / "12214421_2011.html").read_text(encoding="utf-8")
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+    assert "Status 6 (MSS 2007 bis 2011), Verlauf: 2007: 8,6; 2009: 46,4; 2011: 48,3; neu abgegrenzt ab 2009" in text

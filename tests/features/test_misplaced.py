@@ -160,3 +160,23 @@ def test_a_flag_or_a_class_is_not_judged_by_its_ties():
     hit = obs["period"] == "2018"
     obs.loc[hit, "value"] = 1.0 - obs.loc[hit, "value"]
     assert misplaced_editions(obs, groups_of(obs)) == []
+
+
+def test_no_edition_is_compared_across_a_declared_break():
+    """An indicator defined anew from 2013: its first edition on the new definition may order the areas otherwise
+    than the old one. Without the break, a group's edition of 2013 that leaves 2012 and 2014 is left out; with it,
+    2013 is the first edition of its definition, compared with 2014 alone, and only named."""
+    from dataclasses import replace
+
+    obs = shuffle(panel(), "01", "2013")
+    ew = Indicator("ew", "Einwohner mit Migrationshintergrund", "bevoelkerung", "Personen", 0, "count")
+    plain = Catalog(dimensions={}, indicators={"ew": ew})
+    broken = Catalog(dimensions={}, indicators={"ew": replace(ew, breaks=(2013,))})
+    found = misplaced_editions(obs, groups_of(obs), plain)
+    assert [(m.indicator_id, m.period, m.group, m.both_sides) for m in found] == [("ew", "2013", "01", True)]
+    found = misplaced_editions(obs, groups_of(obs), broken)
+    assert [(m.indicator_id, m.period, m.group, m.both_sides) for m in found] == [("ew", "2013", "01", False)]
+    # the old definition's editions, three of them, are still checked among themselves
+    planted = shuffle(obs, "02", "2011")
+    found = misplaced_editions(planted, groups_of(planted), broken)
+    assert ("ew", "2011", "02", True) in [(m.indicator_id, m.period, m.group, m.both_sides) for m in found]

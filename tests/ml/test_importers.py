@@ -242,7 +242,7 @@ def test_repeated_column_names_are_told_apart_by_their_order(county, settings, t
     assert any("each with 2 values: inhabitants_female, inhabitants (3)" in n for n in rep.notes)
 
 
-@given(st.lists(st.sampled_from(["a", "b", "a (2)", "", " a "]), max_size=8))
+@given(st.lists(st.sampled_from(["a", "b", "a (2)", "", " a ", "Spalte 2"]), max_size=8))
 def test_distinct_headers_are_distinct_and_keep_the_first_name(header):
     from ml.importers.mapping import distinct_headers, header_key
 
@@ -251,10 +251,14 @@ def test_distinct_headers_are_distinct_and_keep_the_first_name(header):
     assert len(out) == len(header) and len(set(named)) == len(named)
     first = {}
     for i, h in enumerate(header):
-        first.setdefault(header_key(h), i)
-    # the first column of each name keeps it as written; empty names stay empty
+        if header_key(h):
+            first.setdefault(header_key(h), i)
+    # the first column of each name keeps it as written; a column without a name is named by its position, as a
+    # header of several rows names it, unless a header already carries that name
     assert all(out[i] == header[i] for i in first.values())
-    assert all(out[i] == h for i, h in enumerate(header) if not header_key(h))
+    named_taken = {header_key(h) for h in header}
+    assert all(out[i] == (h if f"Spalte {i + 1}" in named_taken else f"Spalte {i + 1}")
+               for i, h in enumerate(header) if not header_key(h))
 
 
 def test_wide_excel_with_mapping(county, settings, tmp_path):

@@ -146,6 +146,8 @@ def test_every_real_table_gets_a_mapping_the_importer_accepts(shared_data):
             assert ind in CATALOG, (path, column, ind)
         if mapping.region_column is not None:
             assert header_key(mapping.region_column) in header, path
+        if mapping.name_column is not None:
+            assert header_key(mapping.name_column) in header, path
         assert set(s.unmatched).isdisjoint(m.column for m in s.matches)
 
 

@@ -1,0 +1,189 @@
+"""Tables that write each region's code and name: the suggestion reads the codes, the import finds a code that is no
+region of the store by the name beside it (regions renumbered since the table was written), and a column without a
+name in the header is listed and mapped by its position ('Spalte 3')."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from ml.catalog import effective_catalog, load_catalog
+from ml.config import CatalogConfig, load_settings
+from ml.importers import ingest_file, load_mapping
+from ml.suggest import suggest_mapping
+from tests.conftest import write
+
+REGIONS = ("region_id,name,level,parent_id\n"
+           "12,Reinickendorf,bezirk,\n"
+           "1210,Rixdorf,bezirksregion,12\n"
+           "12103115,Breitkopfbecken,planungsraum,1210\n"
+           "12103116,Hausotterplatz,planungsraum,1210\n"
+           "12103117,Rixdorf,planungsraum,1210\n"
+           "01011101,Stülerstr.,planungsraum,1210\n")
+"""A Bezirksregion and a Planungsraum share the name 'Rixdorf'; one code lost its leading zero in the table."""
+
+TABLE = ("Nr.,Planungsraum,,Status 1\n"
+         ',Berlin,"3,362,842",9.4\n'
+         '12103015,Breitkopfbecken,"6,100",8.6\n'
+         '12103116,Hausotterplatz,"4,200",7.1\n'
+         '12103017,Rixdorf,"5,000",12.5\n'
+         '1011101,Stülerstr.,"3,140",6.0\n')
+"""Two Planungsräume under their codes of before the renumbering, the total row without a code."""
+
+
+def imported(store, settings, tmp_path, table: str, mapping: str):
+    """The import report of ``table`` with ``mapping`` (YAML text) into a store holding :data:`REGIONS`."""
+    assert ingest_file(write(tmp_path / "regions.csv", REGIONS), store, settings).status == "ok"
+    return ingest_file(write(tmp_path / "t.csv", table), store, settings,
+                       mapping=load_mapping(write(tmp_path / "m.yaml", mapping)))
+
+
+def _catalog():
+    cfg = CatalogConfig()
+    return load_catalog(cfg.dimensions, cfg.indicators)
+
+
+def test_the_suggestion_reads_the_codes_beside_the_names_and_lists_the_unnamed_column(tmp_path):
+    s = suggest_mapping(write(tmp_path / "mss_2009.csv", TABLE), _catalog())
+    assert (s.region_column, s.name_column) == ("Nr.", "Planungsraum")
+    text = s.to_yaml()
+    mapping = yaml.safe_load(text)
+    assert mapping["region_column"] == "Nr." and mapping["name_column"] == "Planungsraum"
+    assert "'Spalte 3': ?   # no name in the header; values such as 3,362,842, 6,100, 4,200" in text
+    assert any("read by their codes in 'Nr.'" in n for n in s.notes)
+    assert "1 row(s) without a code in 'Nr.' ('Berlin': a total, or a remainder of no region?) are quarantined" in s.notes
+
+
+def test_a_region_column_of_names_stays_where_no_column_holds_codes(tmp_path):
+    s = suggest_mapping(write(tmp_path / "t_2019.csv", "Planungsraum,Nr.,Einwohner\nA,x1,10\nB,x2,20\nC,x3,30\n"),
+                        _catalog())
+    assert s.region_column == "Planungsraum" and "name_column" not in yaml.safe_load(s.to_yaml())
+
+
+def test_a_renumbered_code_is_found_by_its_name_and_the_report_names_it(store, settings, tmp_path):
+    assert ingest_file(write(tmp_path / "regions.csv", REGIONS), store, settings).status == "ok"
+    path = write(tmp_path / "mss_2009.csv", TABLE)
+    s = suggest_mapping(path, _catalog())
+    text = s.to_yaml()
+    assert "columns:" not in text
+    m = load_mapping(write(tmp_path / "m.yaml", text + "columns:\n  'Spalte 3': einwohner\n"))
+    rep = ingest_file(path, store, settings, mapping=m)
+    # the total row has no code (quarantined: 1 cell); the others are the store's, two of them by name
+    assert (rep.rows_accepted, rep.rows_quarantined) == (4, 1)
+    values = store.observations(["einwohner"]).set_index("region_id")["value"].to_dict()
+    # 'Rixdorf' names a Bezirksregion and a Planungsraum: the level of the file's other codes decides
+    assert values == {"12103115": 6100.0, "12103116": 4200.0, "12103117": 5000.0, "01011101": 3140.0}
+    note = next(n for n in rep.notes if "read by the region's name beside them" in n)
+    assert note.startswith("2 code(s)") and "12103015 'Breitkopfbecken' → 12103115" in note
+
+
+def test_a_code_and_a_name_that_find_nothing_stay_quarantined(store, settings, tmp_path):
+    rep = imported(store, settings, tmp_path, "Nr.,Name,Einwohner\n12103116,Hausotterplatz,4200\n"
+                   "99999999,Nirgendwo,10\n88888888,Hausotterplatz,11\n",
+                   "region_column: Nr.\nname_column: Name\nperiod: '2009'\ncolumns:\n  Einwohner: einwohner\n")
+    # a code naming a region that another row gives under its own code is not read by its name (it would be a
+    # second value of that region): both unknown codes stay quarantined
+    assert rep.rows_accepted == 1 and rep.rows_quarantined == 2
+    assert not any("read by the region's name" in n for n in rep.notes)
+
+
+def test_a_code_written_with_two_names_is_not_read_by_either(store, settings, tmp_path):
+    rep = imported(store, settings, tmp_path, "Nr.,Jahr,Name,Einwohner\n12103015,2009,Breitkopfbecken,4200\n"
+                   "12103015,2010,Hausotterplatz,4300\n",
+                   "region_column: Nr.\nname_column: Name\nperiod_column: Jahr\ncolumns:\n  Einwohner: einwohner\n")
+    assert rep.rows_accepted == 0 and rep.rows_quarantined == 2
+
+
+def test_an_unnamed_column_without_values_is_not_listed(store, settings, tmp_path):
+    assert ingest_file(write(tmp_path / "regions.csv", REGIONS), store, settings).status == "ok"
+    table = write(tmp_path / "t.csv", "Nr.,Einwohner,,Status 1\n12103115,6100,,8\n12103116,4200,,7\n")
+    rep = ingest_file(table, store, settings, mapping=load_mapping(write(
+        tmp_path / "m.yaml", "region_column: Nr.\nperiod: '2009'\ncolumns:\n  Einwohner: einwohner\n")))
+    note = next(n for n in rep.notes if "not imported" in n)
+    assert "Status 1" in note and "Spalte 3" not in note
+
+
+@pytest.fixture
+def old_grid(shared_data, store, settings, tmp_path):
+    """The store with Berlin's 447 Planungsräume of the LOR key of 2017, and a catalog file of one's own for the
+    MSS of 2007–2011 (another method than from 2013 on: its own indicators)."""
+    lor = shared_data / "berlin_bzr_kernindikatoren_tsb" / "preprocessed_lor_447plr_hierarchy.csv"
+    key = load_mapping(write(tmp_path / "lor.yaml", suggest_mapping(lor, _catalog()).to_yaml()))
+    assert ingest_file(lor, store, settings, mapping=key).status == "ok"
+    own = write(tmp_path / "mss_alt.csv", "indicator_id,name,dimension,unit,polarity,kind,numerator,denominator,"
+                "frequency\n" + "".join(f"mss07_s{k},Status {k} (MSS bis 2011),arbeit,%,1,share,-,-,annual\n"
+                                        for k in range(1, 7)))
+    return load_settings(env={"SOZIALRADAR_STORE__PATH": str(settings.store.path),
+                              "SOZIALRADAR_INGEST__REPORT_DIR": str(tmp_path / "q"),
+                              "SOZIALRADAR_CATALOG__INDICATORS": f'["{own}"]'})
+
+
+def _with_status(text: str, header: list[str]) -> str:
+    lines = "".join(f"  '{h}': mss07_s{h[-1]}\n" for h in header if h.replace(" ", "").startswith("Status"))
+    return text.replace("columns:\n", "columns:\n" + lines, 1) if "columns:\n" in text else text + "columns:\n" + lines
+
+
+def test_the_mss_of_2007_reads_reinickendorfs_old_codes_by_their_names(shared_data, store, old_grid, tmp_path):
+    """The MSS 2007 on the 447 Planungsräume: 'NR' holds the codes without their leading zero, and 18 Planungsräume
+    of Reinickendorf under the codes they had before 2008 (12214121 'Reinickes Hof' is 12214421 in the key)."""
+    path = shared_data / "berlin_mss_447plr_cschwab1" / "2007_MSS_cut.csv"
+    s = suggest_mapping(path, effective_catalog(old_grid))
+    assert (s.region_column, s.name_column, s.level_column) == ("NR", "Gebiet", "Ebene")
+    header = [h.strip() for h in path.read_text(encoding="utf-8-sig").splitlines()[0].split(",")]
+    mapping = load_mapping(write(tmp_path / "m.yaml", _with_status(s.to_yaml(), header)))
+    rep = ingest_file(path, store, old_grid, mapping=mapping)
+    assert rep.status == "ok"
+    note = next(n for n in rep.notes if "read by the region's name beside them" in n)
+    assert note.startswith("18 code(s)")
+    quarantined = store.con.execute("SELECT DISTINCT line FROM quarantine").fetchall()
+    # the city's total row, the last line ('Berlin-Berlin', no code), alone
+    assert quarantined == [(450,)] and path.read_text(encoding="utf-8-sig").splitlines()[449].startswith(
+        ",Berlin-Berlin")
+    obs = store.observations(["mss07_s1"])
+    status = obs[obs["period"] == "2007"].set_index("region_id")["value"]
+    assert len(status) == 447 and status["12214421"] > 0 and "12214121" not in status.index
+
+
+def test_the_mss_of_2009_maps_its_unnamed_column_of_residents(shared_data, store, old_grid, tmp_path):
+    path = shared_data / "berlin_mss_447plr_cschwab1" / "2009_MSS_cut.csv"
+    s = suggest_mapping(path, effective_catalog(old_grid))
+    assert (s.region_column, s.name_column) == ("Nr.", "Planungsraum") and "Spalte 3" in s.unmatched
+    text = s.to_yaml()
+    assert "#  'Spalte 3': ?   # no name in the header; values such as 3,362,842" in text
+    header = [h.strip() for h in path.read_text(encoding="utf-8-sig").splitlines()[0].split(",")]
+    mapping = load_mapping(write(tmp_path / "m.yaml", _with_status(text, header).replace(
+        "columns:\n", "columns:\n  'Spalte 3': einwohner\n", 1)))
+    rep = ingest_file(path, store, old_grid, mapping=mapping)
+    # only the city's two total rows (one without a code, one with 'Berlin' for it) are quarantined
+    assert rep.status == "ok" and rep.rows_quarantined == 2 * 7
+    obs = store.observations(["einwohner"])
+    residents = obs[obs["period"] == "2009"].set_index("region_id")["value"]
+    assert len(residents) == 447 and residents["01011101"] == 3140.0
+
+
+def test_the_status_6_of_2007_is_named_as_on_another_level_on_arrival(shared_data, store, old_grid, tmp_path):
+    """Mapped by their headers, the MSS's `Status6` of 2007 and `Status 6` of 2009 and 2011 would be one indicator;
+    the typical Planungsraum has 8.3 in 2007 and 37.1 in 2009 (the areas' order agrees): another definition."""
+    from experiments.jobs import misplaced_after_import
+
+    catalog = effective_catalog(old_grid)
+    for year in (2007, 2009, 2011):
+        path = shared_data / "berlin_mss_447plr_cschwab1" / f"{year}_MSS_cut.csv"
+        header = [h.strip() for h in path.read_text(encoding="utf-8-sig").splitlines()[0].split(",")]
+        text = _with_status(suggest_mapping(path, catalog).to_yaml(), header)
+        assert ingest_file(path, store, old_grid, mapping=load_mapping(write(tmp_path / f"{year}.yaml", text))
+                           ).status == "ok"
+    lines = misplaced_after_import(store, [f"mss07_s{k}" for k in range(1, 7)], catalog)
+    steps = [line for line in lines if "in the typical region" in line]
+    assert len(steps) == 1 and steps[0].startswith("2007 → 2009: the values of mss07_s6 (planungsraum) change 4.")
+    assert "declare 2009 under 'breaks'" in steps[0]
+
+
+def test_a_table_of_more_regions_than_the_store_reads_no_code_by_its_name(store, settings, tmp_path):
+    """With outside_regions: leave_out (a national table), a code the store lacks is another area by design: its name
+    (another Land's 'Hausotterplatz') is not looked up."""
+    rep = imported(store, settings, tmp_path, "Nr.,Name,Einwohner\n12103115,Breitkopfbecken,4200\n"
+                   "99999999,Hausotterplatz,10\n", "region_column: Nr.\nname_column: Name\nperiod: '2009'\n"
+                   "outside_regions: leave_out\ncolumns:\n  Einwohner: einwohner\n")
+    assert (rep.rows_accepted, rep.rows_quarantined, rep.rows_left_out) == (1, 0, 1)
+    assert not any("read by the region's name" in n for n in rep.notes)
