@@ -1,10 +1,10 @@
 """Editions on another level: an indicator whose values in the typical region change by a large factor from one
 edition to the next, while its other steps are small, was likely defined anew (another base, another group of
-persons) rather than changed.
+persons), or one of the editions' columns was mapped to the wrong indicator, rather than changed.
 
 Berlin's MSS of 2007 writes a `Status6` beside the `Status 6` of 2009 and 2011: the areas' order agrees (rank
-correlation 0.88), but the typical Planungsraum has 7.6 in 2007 and 35.5 in 2009. Mapped to one indicator, the two
-editions would give every area a change of +28 points that nobody measured. Each value is plausible; only the
+correlation 0.88), but the typical Planungsraum has 8.3 in 2007 and 37.1 in 2009. Mapped to one indicator, the two
+editions would give every area a change of near +29 points that nobody measured. Each value is plausible; only the
 step of the whole city betrays it.
 
 The test, per indicator of a kind that is never negative (counts, shares, rates, means; none of its values below
@@ -86,8 +86,10 @@ def level_step_notes(found: list[LevelStep], level: str) -> list[str]:
     lines = []
     for s in found:
         others = f"; its other steps within {s.others:.2f}× either way" if s.others is not None else ""
-        lines.append(f"{s.earlier} → {s.later}: the values of {s.indicator_id} ({level}) change {s.factor:.2f}× in the "
+        factor = f"{s.factor:.2f}" if s.factor >= 0.1 else f"{s.factor:.2g}"      # 0.0026, not 0.00
+        lines.append(f"{s.earlier} → {s.later}: the values of {s.indicator_id} ({level}) change {factor}× in the "
                      f"typical region (median {s.earlier_median:g} → {s.later_median:g}, {s.regions} regions{others}): "
-                     f"another definition? If so, declare {s.later[:4]} under 'breaks' in its catalog file, so that no "
-                     "change joins the two; a real change stays as it is")
+                     "another definition, or a column mapped to another indicator? If the definition changed, "
+                     f"declare {s.later[:4]} under 'breaks' in its catalog file, so that no change joins the two; a "
+                     "real change stays as it is")
     return lines

@@ -1128,17 +1128,11 @@ def render_yaml(s: Suggestion) -> str:
     if s.matches:
         lines.append("columns:")
         lines += _match_lines(s.matches)
-    if s.sums:
-        lines.append("sums:   # columns that add up on every row: 'ingest' quarantines the values of a row where not")
-        for check in s.sums:
-            held = (f"{check.rows} of {check.rows} rows" if not len(check.failing) else
-                    f"fails on {len(check.failing)} of {check.rows} rows: see the note")
-            lines.append(f"  - {{left: [{', '.join(map(_q, check.relation.left))}], "
-                         f"right: [{', '.join(map(_q, check.relation.right))}]}}   # {held}")
-    if s.code_parts:
-        lines.append("ignore_columns: [" + ", ".join(_q(c) for c in s.code_parts) + "]   # parts of the region code")
-    if s.unmatched:
-        lines.append("# columns without a match (not imported; map them under 'columns' to import them):")
+    if s.unmatched:     # right under 'columns', so that a line filled in and uncommented maps its column
+        if not s.matches:
+            lines.append("# columns:   # remove the '# ' before this line and before each line filled in")
+        lines.append("# columns without a match (not imported; fill in an indicator and remove the '# ' to import "
+                     "one):")
         said = {}
         for sh in s.shares:        # what the table itself says the columns are
             said.setdefault(sh.share, f"= {sh.formula()}")
@@ -1153,6 +1147,15 @@ def render_yaml(s: Suggestion) -> str:
                                 "in a sum under 'sums'")
         said.update(s.unnamed)
         lines += [f"#  {_q(c)}: ?" + (f"   # {said[c]}" if c in said else "") for c in s.unmatched]
+    if s.sums:
+        lines.append("sums:   # columns that add up on every row: 'ingest' quarantines the values of a row where not")
+        for check in s.sums:
+            held = (f"{check.rows} of {check.rows} rows" if not len(check.failing) else
+                    f"fails on {len(check.failing)} of {check.rows} rows: see the note")
+            lines.append(f"  - {{left: [{', '.join(map(_q, check.relation.left))}], "
+                         f"right: [{', '.join(map(_q, check.relation.right))}]}}   # {held}")
+    if s.code_parts:
+        lines.append("ignore_columns: [" + ", ".join(_q(c) for c in s.code_parts) + "]   # parts of the region code")
     return "\n".join(lines) + "\n"
 
 

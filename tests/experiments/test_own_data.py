@@ -438,3 +438,12 @@ def test_the_readme_older_mss_editions_are_read_by_their_codes_and_their_status_
     page = (tmp_path / ".sozialradar" / "berichte" / "12214421_2011.html").read_text(encoding="utf-8")
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
     assert "Status 6 (MSS 2007 bis 2011), Verlauf: 2007: 8,6; 2009: 46,4; 2011: 48,3; neu abgegrenzt ab 2009" in text
+    # a column mapped to the wrong indicator shows the same way (README): 'E 1' of 2009, a share, as the residents
+    table = SHARED_DATA / "berlin_mss_447plr_cschwab1" / "2009_MSS_cut.csv"
+    wrong = (tmp_path / "mss2009.yaml").read_text(encoding="utf-8").replace("  'Spalte 3': einwohner\n",
+                                                                           "  'E 1': einwohner\n")
+    (tmp_path / "falsch.yaml").write_text(wrong, encoding="utf-8")
+    run = subprocess.run(["sozialradar", "ingest", str(table), "--mapping", "falsch.yaml", "--force"], cwd=tmp_path,
+                         env=env, capture_output=True, text=True, timeout=300)
+    assert "2007 → 2009: the values of einwohner (planungsraum) change 0.0024× in the typical region (median " \
+           "6744 → 17.4" in run.stdout + run.stderr, run.stdout[-2000:]

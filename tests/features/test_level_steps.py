@@ -83,3 +83,10 @@ def test_the_findings_do_not_depend_on_the_unit(scale, seed):
     assert [(s.earlier, s.later) for s in a] == [(s.earlier, s.later) for s in b]
     assert all(abs(x.factor - y.factor) < 1e-9 * max(1, x.factor) for x, y in zip(a, b))
     assert all(s.factor >= FACTOR or s.factor <= 1 / FACTOR for s in a)
+
+
+def test_a_column_of_another_quantity_reads_as_such_in_the_note(catalog):
+    # a share of about 20 mapped as the residents of about 6,700: the factor is written with its digits
+    found = level_steps(panel("einwohner", times={2009: 1 / 385, 2011: 1 / 385, 2013: 1 / 385}), catalog)
+    note = level_step_notes(found, "planungsraum")[0]
+    assert "change 0.0027× in the typical region" in note

@@ -151,6 +151,26 @@ def test_every_real_table_gets_a_mapping_the_importer_accepts(shared_data):
         assert set(s.unmatched).isdisjoint(m.column for m in s.matches)
 
 
+def test_an_unmatched_column_filled_in_and_uncommented_is_mapped(shared_data):
+    """The analyst's way with a column the suggestion could not match: fill in an indicator after the column's
+    name and remove the '# ' (and before 'columns:' where nothing matched); the mapping then maps it, whatever
+    stands below ('sums', 'ignore_columns')."""
+    tried = 0
+    for path in _real_tables(shared_data):
+        s = suggest_mapping(path, CATALOG)
+        if s.format != "wide" or not s.unmatched:
+            continue
+        column = s.unmatched[-1]
+        lines = s.to_yaml().splitlines()
+        filled = [("columns:" if line.startswith("# columns:   #") else
+                   f"  {line[3:].split(': ?')[0]}: einwohner" if line.startswith(f"#  {column!r}: ?") or
+                   line.startswith(f"#  '{column}': ?") else line) for line in lines]
+        mapping = load_mapping(_yaml_file("\n".join(filled) + "\n"))
+        assert column in mapping.columns and mapping.columns[column] == "einwohner", path
+        tried += 1
+    assert tried > 60
+
+
 def _yaml_file(text: str) -> Path:
     import tempfile
 
