@@ -506,10 +506,11 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
         _note_without_code(out, table, frame, r, nm)
     skip = {r, lvl, nm, p} | {table.header.index(h) for h in breakdowns}
     data_columns = [i for i in range(len(header)) if i not in skip and header[i]]
-    for i in range(len(header)):       # a column of values under no name: listed by its position, never matched
+    for i in (i for i in range(len(header)) if i not in skip and not header[i]):
+        # a column of values under no name: listed by its position, never matched
         held = frame[f"c{i}"].str.strip()
         held = held[~held.isin(MISSING_MARKERS)]
-        if i not in skip and not header[i] and len(held):
+        if len(held):
             out.unmatched.append(names[i])
             out.unnamed[names[i]] = f"no name in the header; values such as {', '.join(held.unique()[:3])}"
     context = _file_context(path) if len(data_columns) == 1 else ""
@@ -882,11 +883,11 @@ def _code_column(table: RawTable, frame: pd.DataFrame, names: int, period: int |
     """Where the region column found holds names, a column named like a key ('Nr.', 'NR', 'Nummer') whose cells
     are digits that do not repeat within a period, on every row but a few (a total's row has none, or 'Berlin'):
     its position (codes that lost a leading zero are read by the import, :mod:`ml.validation`)."""
-    if _numeric_kind(frame[f"c{names}"], decimal) != "text":
+    keys = [i for i, h in enumerate(table.header)
+            if i not in (names, period) and _KEY_WORDS.search(h) and not breakdown_words(h)]
+    if not keys or _numeric_kind(frame[f"c{names}"], decimal) != "text":
         return None
-    for i, h in enumerate(table.header):
-        if i in (names, period) or not _KEY_WORDS.search(h) or breakdown_words(h):
-            continue
+    for i in keys:
         cells = frame[f"c{i}"].str.strip()
         given = cells.str.fullmatch(r"\d+")
         if given.sum() < max(2, len(cells) - max(2, 0.05 * len(cells))):     # a total's row or two has none
@@ -910,11 +911,14 @@ def _note_codes(out: Suggestion, table: RawTable, frame: pd.DataFrame, codes: in
 def _note_without_code(out: Suggestion, table: RawTable, frame: pd.DataFrame, codes: int, names: int | None) -> None:
     """In a column of codes, the few rows without one ('Berlin', an empty cell: the city's total), named."""
     cells = frame[f"c{codes}"].str.strip()
-    others = [f"c{i}" for i in range(len(table.header)) if i not in (codes, names)]
-    valued = frame[others].apply(lambda c: c.str.strip().str.fullmatch(r"-?[\d.,]+")).any(axis=1) if others else \
-        cells.ne("")
-    blank = ~cells.str.fullmatch(r"\d+") & valued          # a line of text under the table holds no number
+    blank = ~cells.str.fullmatch(r"\d+")
     if not blank.any() or blank.sum() > max(2, 0.05 * len(cells)):
+        return
+    others = [f"c{i}" for i in range(len(table.header)) if i not in (codes, names)]
+    if others:      # a line of text under the table holds no number: not a row of values
+        rows = frame.loc[blank, others]
+        blank.loc[rows.index] = rows.apply(lambda c: c.str.strip().str.fullmatch(r"-?[\d.,]+")).any(axis=1)
+    if not blank.any():
         return
     labels = cells[blank] + (" " + frame.loc[blank, f"c{names}"].str.strip() if names is not None else "")
     labels = labels.str.split().str.join(" ")
