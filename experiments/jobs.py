@@ -141,7 +141,8 @@ def misplaced_after_import(store, indicators: list[str], catalog=None) -> list[s
     lines = []
     for lv in sorted({str(x) for x in level if isinstance(x, str)}):
         ids = regions.loc[regions["level"] == lv, "region_id"]
-        for m in misplaced_editions(obs[level == lv], ancestor_groupings(regions, ids), catalog):
+        at = obs[level == lv]
+        for m in misplaced_editions(at, ancestor_groupings(regions, ids), catalog):
             which = f"the {m.of}" if len(m.regions) == m.of else f"{len(m.regions)} of the {m.of}"
             lines.append(f"{m.period}: the values of {m.indicator_id} in {which} regions ({lv}) of "
                          f"{group_label(m, names)} do not follow the editions "
@@ -149,13 +150,13 @@ def misplaced_after_import(store, indicators: list[str], catalog=None) -> list[s
                          + (": 'features' will leave them out" if m.both_sides else
                             " (first or last edition): 'features' will name them")
                          + f" (e.g. {', '.join(m.regions[:3])}); check the source table")
-        for c in copied_cells(obs[level == lv], catalog) if catalog is not None else []:
+        for c in copied_cells(at, catalog) if catalog is not None else []:
             twins = ", ".join(f"{t} ({names.get(t, t)})" for t in c.twins[:3])
             lines.append(f"{c.period}: the value of {c.indicator_id} in {c.region_id} ({names.get(c.region_id, '')}), "
                          f"{c.value:g}, is that of {twins} and departs from the editions before and after "
                          f"({c.before:g}, {c.after:g}): 'features' will leave it out; check the source table")
         if catalog is not None:
-            lines += level_step_notes(level_steps(obs[level == lv], catalog), lv)
+            lines += level_step_notes(level_steps(at, catalog), lv)
     return lines
 
 

@@ -115,7 +115,6 @@ def copied_notes(found: list[CopiedCell], names: pd.Series, catalog) -> list[str
     return notes
 
 
-
 def withhold_copied(obs: pd.DataFrame, catalog, names: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """``obs`` with the copied counts (:func:`copied_cells`) and the shares computed from them emptied, the table of
     what was left out (:data:`features.misplaced.LEFT_OUT_COLUMNS`) and the notes for the user."""
