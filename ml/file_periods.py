@@ -16,6 +16,8 @@ from pathlib import Path
 
 YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)")
 """A year from 1950 to 2049 standing alone."""
+_SHORT_DATE = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(\d{2})(?![\d.])")
+"""A date with a year of two digits ('31.12.02', a stand in an older table's header)."""
 
 _SCHOOL_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)\s*/\s*(\d{2}|\d{4})(?!\d)")
 _PART_OF_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)[-_ .]?([HhQq][1-4]|\d{1,2})(?:$|(?=[-_ .][A-Za-z]))")
@@ -30,16 +32,23 @@ FILE_NAME = "file_name"
 
 
 def header_period(text: str) -> str | None:
-    """The reference year written in a header or title ('(Dez 2013)', 'Stand 31.12.2021', 'census22'), if
-    exactly one."""
+    """The reference year written in a header or title ('(Dez 2013)', 'Stand 31.12.2021', 'am 31.12.02',
+    'census22'), if exactly one."""
     census = re.search(r"(?i)(census|zensus)\s*_?(\d{2})(?!\d)", str(text))
     if census:
         return f"20{census.group(2)}"
     school = _SCHOOL_YEAR.search(str(text))
     if school:
         return None
-    years = set(YEAR.findall(str(text)))
+    years = _years(str(text))
     return years.pop() if len(years) == 1 else None
+
+
+def _years(text: str) -> set[str]:
+    """The years a text names: written out ('2004', '31.12.2004') or in a date of two digits ('31.12.02')."""
+    short = {f"{20 if int(y) < 50 else 19}{y}" for d, m, y in _SHORT_DATE.findall(text)
+             if 1 <= int(d) <= 31 and 1 <= int(m) <= 12}
+    return set(YEAR.findall(text)) | short
 
 
 def _number(part: str) -> int:

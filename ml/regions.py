@@ -33,6 +33,14 @@ LEVEL_WORDS: dict[str, str] = {
     "municipality": "gemeinde", "county": "kreis",      # the English of official tables (Zensus, INKAR exports)
 }
 LEVEL_WORDS.update({level: level for level in LEVELS})
+# a level column may name the level of a row in the plural ('Bezirke', 'Planungsräume', as its table's title does)
+LEVEL_WORDS.update({
+    "laender": "land", "bundeslaender": "land", "kreise": "kreis", "landkreise": "kreis", "stadtkreise": "kreis",
+    "kreisfreiestaedte": "kreis", "sozialregionen": "sozialregion", "sozialraeume": "sozialregion",
+    "gemeinden": "gemeinde", "kommunen": "gemeinde", "bezirke": "bezirk", "stadtbezirke": "bezirk",
+    "stadtteile": "stadtteil", "ortsteile": "ortsteil", "ortschaften": "ortsteil", "prognoseraeume": "prognoseraum",
+    "bezirksregionen": "bezirksregion", "planungsraeume": "planungsraum", "municipalities": "gemeinde",
+    "counties": "kreis"})
 
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\ufeff"))
@@ -194,8 +202,9 @@ class RegionLookup:
         none that fits; (None, None) when it is no known name at all (then the code checks speak)."""
         hint = canonical_level(level_hint) if level_hint else None
         if level_hint and hint is None:
-            return None, (f"unknown level {level_hint!r} for the region name (allowed: "
-                          f"{', '.join(sorted(set(LEVEL_WORDS)))})")
+            return None, (f"unknown level {level_hint!r} for the region name (allowed: {', '.join(LEVELS)}, in "
+                          "German or English, singular or plural; a word of the file's own: name its level with "
+                          "levels: in the mapping)")
         found = self._candidates(text, hint)
         if not found:
             written, rest = split_level(text)

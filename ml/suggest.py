@@ -36,9 +36,9 @@ from ml.contracts import LEVELS
 from ml.file_periods import YEAR, file_period, header_period
 from ml.header_rows import EMPTY_NAME
 from ml.io import FileFormatError, RawTable, read_table, sheet_names
-from ml.parsing import MISSING_MARKERS, SECRECY_MARKERS, decide_decimal
+from ml.parsing import MISSING_MARKERS, SECRECY_MARKERS, decide_decimal, parse_periods
 from ml.qualifiers import split_qualifiers
-from ml.regions import fold, names_several
+from ml.regions import canonical_level, fold, names_several
 
 SYNONYMS: dict[str, str] = {
     # English and abbreviations -> the German words of the catalog
@@ -100,6 +100,20 @@ def _plain(text: str) -> str:
     return text
 
 
+_BASE = re.compile(r"(?<![a-z])(?:je|per|pro)\s*(100|1[.\s]?000|10[.\s]?000|100[.\s]?000)(?![\d.,])")
+_PERCENT = re.compile(r"%|(?<![a-z])(?:prozent|percent|percentage|v\.?\s*h\.)(?![a-z])")
+
+
+def written_base(text: str) -> int | None:
+    """The base a header or unit writes for a share or rate: 100 for 'pro 100 EW', '%', 'Prozent' or 'v. H.', 1,000
+    for 'je 1.000 Einwohner' …; None where it writes none, or two."""
+    folded = fold(text)
+    bases = {int(re.sub(r"\D", "", m)) for m in _BASE.findall(folded)}
+    if _PERCENT.search(folded):
+        bases.add(100)
+    return bases.pop() if len(bases) == 1 else None
+
+
 def words(text: str) -> tuple[list[str], list[int]]:
     """Content words (translated, no stop words) and the numbers that are not years or scales."""
     plain = _plain(text)
@@ -140,6 +154,8 @@ class Candidate:
     name: str
     kind: str
     variants: list[tuple[list[str], list[int]]]
+    base: int | None = None
+    """What a share or rate counts per (100, 1,000 …): its catalog scale, or the base its unit or name writes."""
 
 
 @dataclass
@@ -183,6 +199,8 @@ class Suggestion:
     notes: list[str] = field(default_factory=list)
     sheet: str | None = None
     hierarchy: list[dict] = field(default_factory=list)
+    left_aside: list[str] = field(default_factory=list)
+    """Columns written under ``ignore_columns`` for another reason than a part of the code (a 'Jahr' of dates)."""
     code_parts: list[str] = field(default_factory=list)
     """Columns that only repeat a part of each row's region code (Berlin's BEZ, PGR, BZR, PLR beside RAUMID)."""
     shares: list = field(default_factory=list)
@@ -202,6 +220,10 @@ class Suggestion:
     the values, not by a header the import knows): a code that is no region of the store is found by its name."""
     unnamed: dict[str, str] = field(default_factory=dict)
     """Columns of values without a name in the header ('Spalte 3'), with what they hold."""
+    code_and_name: bool = False
+    """The region column writes each region's code and name in one cell ('0011-Großmarkt')."""
+    unknown_levels: dict[str, int] = field(default_factory=dict)
+    """The words of a region list's level column that are no level of the store, with their rows."""
 
     def to_yaml(self) -> str:
         """The suggestion as a mapping file (YAML) with the unmatched columns and each match's score as comments."""
@@ -217,7 +239,9 @@ class Matcher:
         for ind in catalog:
             name = ind.name
             variants = [words(name), words(re.sub(r"\(.*?\)", " ", name)), words(ind.indicator_id.replace("_", " "))]
-            self.candidates.append(Candidate(ind.indicator_id, name, ind.kind, variants))
+            base = (int(ind.scale) if ind.scale else written_base(f"{ind.unit or ''} {name}")) if ind.kind in (
+                "share", "rate") else None
+            self.candidates.append(Candidate(ind.indicator_id, name, ind.kind, variants, base))
         df = Counter(w for c in self.candidates for w in {w for v in c.variants for w in v[0]})
         n = len(self.candidates)
         self.idf = {w: math.log(1 + n / k) for w, k in df.items()}
@@ -227,11 +251,13 @@ class Matcher:
     def _weight(self, w: str) -> float:
         return self.idf.get(w, self.unknown)
 
-    def score(self, header: tuple[list[str], list[int]], cand: Candidate, numeric: str | None) -> float:
+    def score(self, header: tuple[list[str], list[int]], cand: Candidate, numeric: str | None,
+              base: int | None = None) -> float:
         """How well a header matches one catalog indicator (0 … 1): IDF-weighted word overlap, ages and kinds
-        agreeing."""
+        agreeing; none for a share or rate whose header writes another base (``base``: 'pro 100 EW' is no rate
+        per 1,000, its values would be read ten times too small)."""
         hw, hn = header
-        if not hw:
+        if not hw or (base is not None and cand.base is not None and base != cand.base):
             return 0.0
         best = 0.0
         hs = set(hw)
@@ -277,12 +303,13 @@ class Matcher:
 
     def _match(self, header: str, numeric: str | None, context: str) -> Match:
         parsed = words(f"{context} {header}" if context else header)
-        ranked = sorted(((self.score(parsed, c, numeric), c) for c in self.candidates), key=lambda t: -t[0])
+        base = written_base(header)
+        ranked = sorted(((self.score(parsed, c, numeric, base), c) for c in self.candidates), key=lambda t: -t[0])
         (s, best), runner = ranked[0], ranked[1] if len(ranked) > 1 else (0.0, None)
         if s < self.threshold:
             return Match(column=header, score=s)
         by_term = best.kind in ("share", "rate") and self.score(
-            parsed, replace(best, variants=best.variants[:2]), numeric) < self.threshold
+            parsed, replace(best, variants=best.variants[:2]), numeric, base) < self.threshold
         return Match(column=header, indicator_id=best.indicator_id, name=best.name, score=s,
                      runner_up=runner[1].indicator_id if runner[1] is not None and runner[0] >= 0.9 * s else None,
                      by_term=by_term)
@@ -375,6 +402,8 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
                               norm_header)
     from ml.crosswalk import crosswalk_in
     from ml.importers.mapping import distinct_headers
+    from ml.importers.common import year_end_stands
+    from ml.importers.region_cells import split_cells, written_together
     from ml.importers.region_list import guess_hierarchy
 
     path = Path(path)
@@ -408,6 +437,17 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
     unnamed = [i for i, h in enumerate(table.header) if re.fullmatch(EMPTY_NAME.format(r"\d+"), h)]
     if p is None:       # a column without a name (the Regionaldatenbank's first): its values are dates or years
         p = next((i for i in unnamed if frame[f"c{i}"].str.strip().str.fullmatch(_PERIOD_CELL).all()), None)
+    not_period = None
+    if p is not None and not regions:
+        held = frame[f"c{p}"].str.strip()
+        held = held[held.ne("") & ~held.isin(MISSING_MARKERS)]
+        why = parse_periods(year_end_stands(held)[0])[1]      # as the import reads them ('31.12.2022': 2022)
+        if len(held) and why.ne("").all():
+            # 'Jahr' holding '31/ Dec 04' on every row: not read as periods, every row would be quarantined
+            out.notes.append(f"{table.header[p]!r} holds no period the import reads ({held.iloc[0]!r}: "
+                             f"{why.iloc[0]}): it is left aside, and the period read from the headers, the title or "
+                             "the file's name; where that is wrong, give it with period:")
+            not_period, p = p, None
     r = find_column(table.header, "region_id")
     if r is None:    # a key column (codes) before a column of names
         r = _key_column(table, p, decimal)
@@ -417,6 +457,11 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
     out.region_column = table.header[r] if r is not None else None
     lvl = find_column(table.header, "level")
     out.level_column = table.header[lvl] if lvl is not None else None
+    if r is not None and written_together(frame[f"c{r}"]):
+        out.code_and_name = True
+        example = frame[f"c{r}"].str.strip()[split_cells(frame[f"c{r}"])[2]].iloc[0]
+        out.notes.append(f"{table.header[r]!r} writes each region's code and name in one cell ({example!r}): "
+                         "code_and_name reads them apart, the names as the regions' names")
     nm = find_column(table.header, "name")
     if nm is None and r in unnamed:     # the unnamed text column beside the unnamed codes holds the names
         nm = next((i for i in unnamed if i not in (p, r) and _numeric_kind(frame[f"c{i}"], decimal) == "text"), None)
@@ -457,6 +502,12 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
 
         ags = r is not None and _ags8(frame[f"c{r}"])
         source = "the header"
+        if lvl is not None:
+            written = frame[f"c{lvl}"].str.strip()
+            own = written[written.ne("") & written.map(lambda w: canonical_level(w) is None)]
+            out.unknown_levels = dict(own.value_counts().sort_values(ascending=False, kind="stable").items())
+        if out.code_and_name and nm is None:
+            out.name_column = None
         if lvl is None:
             out.level = next((level for h in (out.region_column, out.name_column) if h for level in [place_level(h)]
                               if level), None)
@@ -497,14 +548,18 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
                                  "further down are not listed (unmapped, they are quarantined as unknown indicators)")
         _match_indicator_cells(out, cells, values, catalog, decimal)
         return out
-    if r is not None and (codes := _code_column(table, frame, r, p, decimal)) is not None:
+    if out.code_and_name:
+        pass        # the codes and the names are the region column's own
+    elif r is not None and (codes := _code_column(table, frame, r, p, decimal)) is not None:
         # 'Nr.' beside 'Planungsraum': a region's code is one, its name may be spelt otherwise or name two levels
         nm, r, out.names_beside_codes = (r if nm is None else nm), codes, True
         out.region_column, out.name_column = table.header[r], table.header[nm]
         _note_codes(out, table, frame, r, nm)
     elif r is not None:
         _note_without_code(out, table, frame, r, nm)
-    skip = {r, lvl, nm, p} | {table.header.index(h) for h in breakdowns}
+    skip = {r, lvl, nm, p, not_period} | {table.header.index(h) for h in breakdowns}
+    if not_period is not None:
+        out.left_aside.append(names[not_period])
     data_columns = [i for i in range(len(header)) if i not in skip and header[i]]
     for i in (i for i in range(len(header)) if i not in skip and not header[i]):
         # a column of values under no name: listed by its position, never matched
@@ -565,6 +620,7 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
             out.matches.append(m)
     if fmt not in ("mss", "inkar", "regions"):      # those layouts bring their own catalog
         _note_terms(out)
+    _period_of_the_headers(out, [table.header[i] for i in data_columns])
     if out.region_column is not None and r is not None:
         out.code_parts = [names[i] for i in data_columns
                           if names[i] in out.unmatched and code_part(frame[f"c{r}"], frame[f"c{i}"])]
@@ -612,6 +668,22 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
         else:
             out.notes.append("no period column and no reference year in the header or the file name: set period")
     return out
+
+
+def _period_of_the_headers(out: Suggestion, headers: list[str]) -> None:
+    """Where the file's name gives the period and the headers that name a year all name one other year (a stand,
+    'am 31.12.2004' in a file named for its edition, 2005), at least two of them: the headers' year, with a note. Two
+    editions of one series, one read from its headers and one from its name, would lie a year apart."""
+    named = Counter(y for h in headers for y in [header_period(h)] if y)
+    if out.format != "wide" or out.period_source != "the file name" or out.period is None or len(named) != 1:
+        return
+    (year, n), = named.items()
+    if year != out.period and n >= 2:
+        example = next(h for h in headers if header_period(h) == year)
+        out.notes.append(f"{n} of the headers name {year} ({example!r}), the file's name {out.period}: the table's "
+                         f"period is read as {year}, its stand; where the edition is meant (a monitoring named for "
+                         f"the year after its stand), give period: '{out.period}' and the columns' periods alike")
+        out.period, out.period_source = year, "the headers"
 
 
 def _note_shares(out: Suggestion, frame: pd.DataFrame, names: list[str], columns: list[int], decimal: str,
@@ -1088,6 +1160,8 @@ def render_yaml(s: Suggestion) -> str:
         return "\n".join(lines) + "\n"
     if s.region_column is not None:
         lines.append(f"region_column: {_q(s.region_column)}")
+        if s.code_and_name:
+            lines.append("code_and_name: true   # each cell a code and a name: read apart")
         if s.names_beside_codes and s.name_column:
             lines.append(f"name_column: {_q(s.name_column)}   # where a code is no region of the store, its name "
                          "finds it")
@@ -1101,6 +1175,11 @@ def render_yaml(s: Suggestion) -> str:
             lines.append(f"level: {s.level}   # check it (" + "|".join(LEVELS) + ")")
         elif s.level_column is None:
             lines.append("# level: stadtteil   # the level of every region: " + "|".join(LEVELS))
+        if s.unknown_levels:
+            lines.append(f"# {s.level_column!r} writes levels in words of its own: name the level of each ("
+                         + "|".join(LEVELS) + ") and remove the '# '")
+            lines.append("# levels:")
+            lines += [f"#   {_q(w)}: ?   # {n} row{'s' if n != 1 else ''}" for w, n in s.unknown_levels.items()]
         if s.parent_code is not None:
             lines.append(f"# parent_code: {s.parent_code}      # each region's parent: the first {s.parent_code} "
                          "characters of its code (the Kreis of an AGS)")
@@ -1158,8 +1237,10 @@ def render_yaml(s: Suggestion) -> str:
                     f"fails on {len(check.failing)} of {check.rows} rows: see the note")
             lines.append(f"  - {{left: [{', '.join(map(_q, check.relation.left))}], "
                          f"right: [{', '.join(map(_q, check.relation.right))}]}}   # {held}")
-    if s.code_parts:
-        lines.append("ignore_columns: [" + ", ".join(_q(c) for c in s.code_parts) + "]   # parts of the region code")
+    if s.code_parts or s.left_aside:
+        why = (["parts of the region code"] if s.code_parts else []) + (["no periods"] if s.left_aside else [])
+        lines.append("ignore_columns: [" + ", ".join(_q(c) for c in s.code_parts + s.left_aside) + "]   # "
+                     + "; ".join(why))
     return "\n".join(lines) + "\n"
 
 

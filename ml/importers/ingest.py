@@ -28,6 +28,7 @@ from ml.importers.inkar import adapt_inkar
 from ml.importers.long import adapt_long
 from ml.importers.mapping import Mapping
 from ml.importers.mss import adapt_mss
+from ml.importers.region_cells import split_region_cells, translate_levels
 from ml.importers.region_list import adapt_regions
 from ml.importers.sums import quarantine_unequal_sums
 from ml.importers.wide import adapt_wide
@@ -122,6 +123,10 @@ def ingest_file(path: Path | str, store: Store, settings: Settings, *, fmt: str 
                            delimiter=mapping.delimiter or ingest.delimiter, header_line=mapping.header_line,
                            sheet=mapping.sheet)
         table = combine_header_rows(table, mapping.header_rows) if mapping.header_rows else table
+        if mapping.code_and_name:
+            table, mapping = split_region_cells(table, mapping, table.notes)
+        if mapping.levels:
+            table = translate_levels(table, mapping, table.notes)
     except FileFormatError as exc:
         return _failed(store, report, str(exc))
     except Exception as exc:

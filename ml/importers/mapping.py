@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ml.config import read_yaml_mapping
+from ml.contracts import LEVELS
 from ml.file_periods import FILE_NAME, period_of_file
 from ml.io import FileFormatError
 from ml.regions import canonical_level, fold, header_words
@@ -94,6 +95,12 @@ class Mapping(BaseModel):
                                     "a code is no region of the store, the name finds the region (renumbered regions; "
                                     "found by its header, 'Name', 'Gemeindename', 'municipality_name' …, where not "
                                     "given)")
+    code_and_name: bool = Field(False, description="the region column writes each region's code and name in one "
+                                "cell ('0011-Großmarkt', '14522 Mittelsachsen'): read apart, the names as the "
+                                "name_column")
+    levels: dict[str, str] = Field(
+        default_factory=dict, description="the words of the file's level column that are no level of the store "
+        "-> the level each stands for ({'Verkehrszellen': planungsraum})")
     region_code_width: int | None = Field(None, ge=1, le=40)
     outside_regions: Literal["quarantine", "leave_out"] = Field(
         "quarantine", description="rows of codes the store has no region for: quarantined, or left out and counted "
@@ -145,6 +152,10 @@ class Mapping(BaseModel):
         if self.parent_level is not None and self.parent_code is None:
             raise ValueError("parent_level names the level of the parents that parent_code derives; set parent_code "
                              "too (the number of leading characters of a code that are its parent's code)")
+        unknown = {k: v for k, v in self.levels.items() if canonical_level(str(v)) is None}
+        if unknown:
+            raise ValueError("levels names levels the store does not have (" + ", ".join(
+                f"{k!r}: {v!r}" for k, v in unknown.items()) + "); a level is one of " + ", ".join(LEVELS))
         numbers = [m for m in self.withheld if re.fullmatch(r"[+-]?[\d.,\s]*\d[\d.,\s]*", m.strip())]
         if numbers:
             raise ValueError(f"withheld names cells that read as numbers ({', '.join(repr(m) for m in numbers)}): a "

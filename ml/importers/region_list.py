@@ -189,7 +189,8 @@ def _checked(frame: pd.DataFrame, bad, bad_parent, known: frozenset[str]) -> tup
 
     fail(bad, INVALID_CODE, "region_id", frame["region_id"])
     fail(frame["name"].eq("").to_numpy(), "name missing", "name", frame["name"])
-    fail(~frame["level"].isin(LEVELS).to_numpy(), f"unknown level (allowed: {', '.join(LEVELS)})", "level", frame["level"])
+    fail(~frame["level"].isin(LEVELS).to_numpy(), f"unknown level (allowed: {', '.join(LEVELS)}; a word of the "
+         "file's own: name its level with levels: in the mapping)", "level", frame["level"])
     has_parent = frame["parent_id"].ne("").to_numpy()
     fail(has_parent & bad_parent, "invalid parent code", "parent_id", frame["parent_id"])
     dup = frame["region_id"].duplicated(keep=False).to_numpy()

@@ -27,13 +27,18 @@ def example_block(name: str = "own-data-example") -> str:
 def run_example(name: str, cwd: Path) -> dict[str, str]:
     """Run a README block with bash as written (the shared data where it says ../shared/data) in ``cwd``; the
     environment it ran in, for the commands that follow."""
+    return run_example_said(name, cwd)[0]
+
+
+def run_example_said(name: str, cwd: Path) -> tuple[dict[str, str], str]:
+    """:func:`run_example`, and what the block's commands printed."""
     script = example_block(name).replace("../shared/data", str(SHARED_DATA))
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOZIALRADAR_")}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     run = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=cwd, env=env, capture_output=True,
                          text=True, timeout=600)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    return env
+    return env, run.stdout + run.stderr
 
 
 def service_client(workdir: Path):
@@ -410,17 +415,37 @@ def test_the_readme_census_year_beside_a_register_runs_to_pages(tmp_path, monkey
 
 
 @pytest.mark.skipif(not SHARED_DATA.is_dir(), reason=f"real open data not present at {SHARED_DATA}")
+def test_the_readme_grid_before_the_lor_is_read_from_cells_of_codes_and_names(tmp_path):
+    """The MSS of 2003 and 2005 on Verkehrszellen as the README writes it: the region lists from the tables
+    themselves (codes and names in one cell, the level column's own words named, parents from the codes), the values
+    of both editions at their stands 2002 and 2004, profiles and a page."""
+    out = run_example_said("grid-example", tmp_path)[1]
+    assert "'Gebiet' writes each region's code and name in one cell ('0011-Großmarkt')" in out
+    assert "338 of 339 cells of 'Gebiet' read as a code and a name ('0011-Großmarkt': '0011', 'Großmarkt')" in out
+    assert "5 of the headers name 2002" in out and "33 of the headers name 2004" in out
+    with Store(tmp_path / ".sozialradar" / "monitoring.duckdb", read_only=True) as store:
+        regions = store.regions().set_index("region_id")
+        obs = store.observations(["alo_18_60", "sh_quote", "sh_unter18", "auslaender_anteil"])
+        indexed = store.con.execute("SELECT period, count(status_index) FROM profiles GROUP BY 1 ORDER BY 1").fetchall()
+    assert regions["level"].value_counts().to_dict() == {"planungsraum": 338, "bezirksregion": 195}
+    assert regions.loc["1772", ["name", "parent_id"]].tolist() == ["Suermondtstr., Hauptstr.", "177"]
+    assert sorted(obs["period"].unique()) == ["2002", "2004"]
+    # 'Wanderungs-saldo pro 100 EW' is no migration balance per 1,000: not proposed for it
+    mapped = yaml.safe_load((tmp_path / "vz2005.yaml").read_text(encoding="utf-8"))["columns"]
+    assert sorted(v["indicator"] for v in mapped.values()) == ["alo_18_60", "auslaender_anteil", "sh_quote",
+                                                               "sh_unter18"]
+    assert indexed == [("2002", 335), ("2004", 335)]
+    page = (tmp_path / ".sozialradar" / "berichte" / "0011_2004.html").read_text(encoding="utf-8")
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+    assert "Gebiet 0011 (Planungsraum, Westhafen)" in text
+    assert "Sozialhilfeempfänger je 100 Einwohner, Verlauf: 2002: 17,4; 2004: 18,1" in text
+
+
 def test_the_readme_older_mss_editions_are_read_by_their_codes_and_their_status_6_declared_anew(tmp_path):
     """The MSS of 2007–2011 as the README writes it: codes rather than names, Reinickendorf's renumbered codes read by
     their names, the residents of an unnamed column, Status 6 of 2007 named on arrival as on another level, and the
     page of a renumbered Planungsraum with its 2007 value and no change across the declared break."""
-    script = example_block("old-mss-example").replace("../shared/data", str(SHARED_DATA))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SOZIALRADAR_")}
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    run = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=tmp_path, env=env, capture_output=True,
-                         text=True, timeout=600)
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    out = run.stdout + run.stderr
+    env, out = run_example_said("old-mss-example", tmp_path)
     assert "the regions are read by their codes in 'Nr.', not by their names in 'Planungsraum'" in out
     assert "18 code(s) that are no region of the store read by the region's name beside them (12103015 " \
            "'Breitkopfbecken' → 12103115" in out
