@@ -506,8 +506,6 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
             written = frame[f"c{lvl}"].str.strip()
             own = written[written.ne("") & written.map(lambda w: canonical_level(w) is None)]
             out.unknown_levels = dict(own.value_counts().sort_values(ascending=False, kind="stable").items())
-        if out.code_and_name and nm is None:
-            out.name_column = None
         if lvl is None:
             out.level = next((level for h in (out.region_column, out.name_column) if h for level in [place_level(h)]
                               if level), None)
@@ -674,12 +672,12 @@ def _period_of_the_headers(out: Suggestion, headers: list[str]) -> None:
     """Where the file's name gives the period and the headers that name a year all name one other year (a stand,
     'am 31.12.2004' in a file named for its edition, 2005), at least two of them: the headers' year, with a note. Two
     editions of one series, one read from its headers and one from its name, would lie a year apart."""
-    named = Counter(y for h in headers for y in [header_period(h)] if y)
-    if out.format != "wide" or out.period_source != "the file name" or out.period is None or len(named) != 1:
+    named = [(h, y) for h in headers for y in [header_period(h)] if y]
+    if out.format != "wide" or out.period_source != "the file name" or out.period is None or len(
+            {y for _, y in named}) != 1:
         return
-    (year, n), = named.items()
+    (example, year), n = named[0], len(named)
     if year != out.period and n >= 2:
-        example = next(h for h in headers if header_period(h) == year)
         out.notes.append(f"{n} of the headers name {year} ({example!r}), the file's name {out.period}: the table's "
                          f"period is read as {year}, its stand; where the edition is meant (a monitoring named for "
                          f"the year after its stand), give period: '{out.period}' and the columns' periods alike")

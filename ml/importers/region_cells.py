@@ -18,6 +18,7 @@ Plurals of the store's level words ('Bezirke', 'Planungsräume') are understood 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -83,9 +84,7 @@ def split_region_cells(table: RawTable, mapping, notes: list[str]):
                  + (f" ({example.strip()!r}: {codes[both].iloc[0]!r}, {names[both].iloc[0]!r})" if both.any() else "")
                  + (f"; {written - int(both.sum())} without a number kept whole as code and name"
                     if written > both.sum() else ""))
-    table = RawTable(path=table.path, header=[*table.header, added], cells=cells, lines=table.lines,
-                     problems=table.problems, encoding=table.encoding, delimiter=table.delimiter,
-                     notes=table.notes, blank_lines=table.blank_lines, sheet=table.sheet)
+    table = replace(table, header=[*table.header, added], cells=cells, _frame=None)
     if mapping.name_column is None:
         mapping = mapping.model_copy(update={"name_column": added})
     return table, mapping
@@ -117,7 +116,5 @@ def translate_levels(table: RawTable, mapping, notes: list[str]) -> RawTable:
                  + ", ".join(f"{k!r}: {v}" for k, v in mapping.levels.items()) + ")"
                  + (f"; not in the file: {', '.join(map(repr, unused))}" if unused else ""))
     new = pd.Series(np.where(hit.to_numpy(), read.fillna("").to_numpy(), cells.to_numpy()), dtype=object)
-    return RawTable(path=table.path, header=table.header,
-                    cells=table.cells.set_column(lvl, f"c{lvl}", pa.array(new.astype(str).tolist(), pa.string())),
-                    lines=table.lines, problems=table.problems, encoding=table.encoding, delimiter=table.delimiter,
-                    notes=table.notes, blank_lines=table.blank_lines, sheet=table.sheet)
+    return replace(table, cells=table.cells.set_column(lvl, f"c{lvl}", pa.array(new.astype(str).tolist(), pa.string())),
+                   _frame=None)
