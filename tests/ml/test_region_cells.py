@@ -8,8 +8,6 @@ import pytest
 import yaml
 from hypothesis import given, settings as hsettings, strategies as st
 
-from ml.catalog import load_catalog
-from ml.config import CatalogConfig
 from ml.importers import MappingError, ingest_file, load_mapping
 from ml.importers.region_cells import split_cells, written_together
 from ml.regions import canonical_level
@@ -28,11 +26,6 @@ ZELLEN = ("Verkehrszellen,Ausländer pro 100 EW\n"
           "0012-Putlitzstraße,21.3\n"
           '"1951-Riesaer Straße, Hellersdorf",15.1\n'
           "Berlin,14.2\n")
-
-
-def _catalog():
-    cfg = CatalogConfig()
-    return load_catalog(cfg.dimensions, cfg.indicators)
 
 
 @pytest.mark.parametrize("cell, code, name", [
@@ -80,8 +73,8 @@ def test_levels_must_name_levels_of_the_store(tmp_path):
         load_mapping(write(tmp_path / "m.yaml", "format: regions\nlevels: {'Verkehrszellen': zelle}\n"))
 
 
-def test_a_region_list_of_codes_and_names_in_one_cell_with_levels_of_its_own(store, settings, tmp_path):
-    s = suggest_mapping(write(tmp_path / "gebiete.csv", GEBIETE), _catalog(), regions=True)
+def test_a_region_list_of_codes_and_names_in_one_cell_with_levels_of_its_own(store, settings, tmp_path, catalog):
+    s = suggest_mapping(write(tmp_path / "gebiete.csv", GEBIETE), catalog, regions=True)
     assert s.code_and_name and s.unknown_levels == {"Statistische Gebiete": 3, "Berlin-Statistische Gebiete": 1}
     text = s.to_yaml()
     assert "code_and_name: true" in text and "#   'Statistische Gebiete': ?   # 3 rows" in text
@@ -103,11 +96,11 @@ def test_a_region_list_of_codes_and_names_in_one_cell_with_levels_of_its_own(sto
                        "with levels: in the mapping)"]
 
 
-def test_values_of_regions_written_with_their_names_land_on_the_codes(store, settings, tmp_path):
+def test_values_of_regions_written_with_their_names_land_on_the_codes(store, settings, tmp_path, catalog):
     assert ingest_file(write(tmp_path / "r.csv", "region_id,name,level\n0011,Großmarkt,planungsraum\n"
                              "0012,Putlitzstraße,planungsraum\n1951,Riesaer Straße,planungsraum\n"),
                        store, settings).status == "ok"
-    s = suggest_mapping(write(tmp_path / "vz_2003.csv", ZELLEN), _catalog())
+    s = suggest_mapping(write(tmp_path / "vz_2003.csv", ZELLEN), catalog)
     assert s.region_column == "Verkehrszellen" and s.code_and_name
     mapping = yaml.safe_load(s.to_yaml())
     mapping["columns"] = {"Ausländer pro 100 EW": "auslaender_anteil"}
@@ -118,36 +111,36 @@ def test_values_of_regions_written_with_their_names_land_on_the_codes(store, set
     assert values == [("0011", 21.7), ("0012", 21.3), ("1951", 15.1)]
 
 
-def test_a_header_writing_another_base_is_not_matched_to_a_rate_per_1000():
+def test_a_header_writing_another_base_is_not_matched_to_a_rate_per_1000(catalog):
     assert written_base("Wanderungs-saldo pro 100 EW") == 100 and written_base("je 1.000 Einwohner") == 1000
     assert written_base("Anteil in %") == 100 and written_base("Veränderung in Prozentpunkten") is None
-    matcher = matcher_for(_catalog())
+    matcher = matcher_for(catalog)
     assert matcher.match("Wanderungssaldo je 1.000 Einwohner", "decimal").indicator_id == "wanderungssaldo"
     assert matcher.match("Wanderungs-saldo pro 1000 EW", "decimal").indicator_id == "wanderungssaldo"
     assert matcher.match("Wanderungs-saldo pro 100 EW", "decimal").indicator_id != "wanderungssaldo"
     assert matcher.match("Ausländer pro 100 EW", "decimal").indicator_id == "auslaender_anteil"
 
 
-def test_the_period_is_the_stand_the_headers_name_and_a_column_of_dates_is_left_aside(tmp_path):
+def test_the_period_is_the_stand_the_headers_name_and_a_column_of_dates_is_left_aside(tmp_path, catalog):
     """Two editions named for the year after their stand: one's headers write 'am 31.12.02', the other's '2004' and
     a 'Jahr' column of dates. Read from the headers, both are their stands, two years apart; by the file names and the
     headers mixed, they would have been a year apart."""
     older = suggest_mapping(write(tmp_path / "2003_vz.csv", "Gebiet,Arbeitslose 31.12.02 pro 100 EW,Langzeit-"
                                   "arbeitslose am 31.12.02 pro 100 EW,Ausländer pro 100 EW\n0011-A,1,2,3\n"
-                                  "0012-B,1,2,3\n0021-C,1,2,3\n"), _catalog())
+                                  "0012-B,1,2,3\n0021-C,1,2,3\n"), catalog)
     assert (older.period, older.period_source) == ("2002", "the headers")
     assert any(n.startswith("2 of the headers name 2002") for n in older.notes)
     later = suggest_mapping(write(tmp_path / "2005_vz.csv", "Gebiet,Jahr,Ausländer pro 100 EW am 31.12.2004,Über "
                                   "64-Jährige pro 100 EW 2004\n0011-A,31/ Dec 04,3,4\n0012-B,31/ Dec 04,3,4\n"
-                                  "0021-C,31/ Dec 04,3,4\n"), _catalog())
+                                  "0021-C,31/ Dec 04,3,4\n"), catalog)
     text = later.to_yaml()
     assert later.period == "2004" and "period_column" not in text and "ignore_columns: ['Jahr']   # no periods" in text
     assert any(n.startswith("'Jahr' holds no period the import reads ('31/ Dec 04'") for n in later.notes)
     # a file named for the year its headers name, and one whose headers name several years, keep their reading
     same = suggest_mapping(write(tmp_path / "2004_vz.csv", "Gebiet,A am 31.12.2004,B 2004\n0011-A,3,4\n0012-B,3,"
-                                 "4\n0021-C,3,4\n"), _catalog())
+                                 "4\n0021-C,3,4\n"), catalog)
     mixed = suggest_mapping(write(tmp_path / "2005_x.csv", "Gebiet,A am 31.12.2003,B 2004\n0011-A,3,4\n0012-B,3,"
-                                  "4\n0021-C,3,4\n"), _catalog())
+                                  "4\n0021-C,3,4\n"), catalog)
     assert (same.period, mixed.period, mixed.period_source) == ("2004", "2005", "the file name")
 
 
