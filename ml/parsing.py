@@ -27,6 +27,19 @@ read as no value (a member of MISSING_MARKERS) where a source uses it that way."
 SECRECY_MARKERS: Final = (".", "x", "X", "*")
 """Cells meaning 'withheld for confidentiality' (Destatis '.' and 'x'): kept with flag ``suppressed``."""
 
+SHEET_ERRORS: Final = {
+    "#DIV/0!": "a division by zero: a share of a group that has nobody here?",
+    "#NV": "a lookup found nothing", "#N/A": "a lookup found nothing",
+    "#WERT!": "a formula met text", "#VALUE!": "a formula met text",
+    "#BEZUG!": "a formula lost the cells it referred to: check the source",
+    "#REF!": "a formula lost the cells it referred to: check the source",
+    "#NAME?": "a formula names what the spreadsheet does not know",
+    "#ZAHL!": "a number out of the spreadsheet's range", "#NUM!": "a number out of the spreadsheet's range",
+    "#NULL!": "a formula's ranges do not meet",
+}
+"""A spreadsheet's errors in German and English (a formula that failed where the table was made), with what each
+means: no value, and the quarantine says which error it was rather than 'not a number'."""
+
 _GROUP_SPACES = " \u00a0\u202f\u2009'"
 # German: 1.234.567,89 / 1 234,5 / 1234,5 ; English: 1,234,567.89 / 1234.5
 DE_NUMBER: Final = r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d{1,3}(?:[ \x{00a0}\x{202f}\x{2009}']\d{3})+|\d+)(?:,\d+)?"
@@ -40,6 +53,11 @@ INVALID_CODE: Final = ("invalid region code or name (letters, digits, _.-/() and
                        "at most 60 characters)")
 PLAIN_COMMA: Final = r"[+-]?\d*,?\d+"
 PLAIN_POINT: Final = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+
+
+def _sheet_error_reason(error: str) -> str:
+    """The quarantine reason for a cell that holds ``error`` (a key of :data:`SHEET_ERRORS`), quoted for SQL."""
+    return f"a spreadsheet's error, {error} ({SHEET_ERRORS[error]}), not a value".replace("'", "''")
 
 
 def _sql_list(values) -> str:
@@ -65,6 +83,9 @@ def _macros() -> list[str]:
         f"CREATE OR REPLACE TEMP MACRO sr_cell_kind_clean(c) AS CASE WHEN c IN ({missing}) THEN 'missing' "
         f"WHEN c IN ({secret}) THEN 'secret' ELSE 'text' END",
         "CREATE OR REPLACE TEMP MACRO sr_cell_kind(s) AS sr_cell_kind_clean(sr_clean(s))",
+        # the quarantine reason of a spreadsheet's error in a cleaned cell ('#DIV/0!'), NULL for any other cell
+        "CREATE OR REPLACE TEMP MACRO sr_sheet_error_clean(c) AS CASE upper(c) "
+        + " ".join(f"WHEN '{k}' THEN '{_sheet_error_reason(k)}'" for k in SHEET_ERRORS) + " ELSE NULL END",
         # the number in s, or NULL; d is the decimal separator ',' or '.'. The first branch is a cheap test
         # that admits most cells; the regular expressions only see the rest.
         "CREATE OR REPLACE TEMP MACRO sr_number_clean(c, d) AS (CASE "

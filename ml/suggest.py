@@ -463,6 +463,7 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
         out.notes.append(f"{table.header[r]!r} writes each region's code and name in one cell ({example!r}): "
                          "code_and_name reads them apart, the names as the regions' names")
     nm = find_column(table.header, "name")
+    beside = nm is None and r is not None and (nm := _names_beside(table, frame, r, p, decimal)) is not None
     if nm is None and r in unnamed:     # the unnamed text column beside the unnamed codes holds the names
         nm = next((i for i in unnamed if i not in (p, r) and _numeric_kind(frame[f"c{i}"], decimal) == "text"), None)
     out.name_column = table.header[nm] if nm is not None and nm != r else None
@@ -532,6 +533,7 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
                         [f"c{i}", f"c{ind}"] + ([f"c{p}"] if p is not None else [])).any():
                     out.region_column = h
                     break
+        _long_names_beside_codes(out, table, frame, r, nm, decimal)
         out.indicator_column, out.value_column = table.header[ind], table.header[val]
         cells, values = frame[f"c{ind}"], frame[f"c{val}"]
         if cut:     # a large file: its indicator cells are gathered from much more than the header's lines
@@ -552,6 +554,10 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
         # 'Nr.' beside 'Planungsraum': a region's code is one, its name may be spelt otherwise or name two levels
         nm, r, out.names_beside_codes = (r if nm is None else nm), codes, True
         out.region_column, out.name_column = table.header[r], table.header[nm]
+        _note_codes(out, table, frame, r, nm)
+    elif beside and frame[f"c{r}"].str.strip().str.fullmatch(r"\d+").any():
+        # the codes found first, a column of their names beside them ('Nr.' before 'Planungsraum')
+        out.name_column, out.names_beside_codes = table.header[nm], True
         _note_codes(out, table, frame, r, nm)
     elif r is not None:
         _note_without_code(out, table, frame, r, nm)
@@ -583,6 +589,11 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
         m = matcher_for(catalog).match(h, kind, context)
         if generic and not context:
             m = max(m, matcher_for(catalog).match(h, kind, _file_context(path)), key=lambda x: x.score)
+        elif context and not subject and m.indicator_id is None:
+            # a file name that says nothing the matcher reads ('w_2009.csv') does not take a header's own sure match
+            # ('Einwohner'); a word that names no indicator alone ('quotient') stays unmatched
+            plain = matcher_for(catalog).match(h, kind)
+            m = plain if plain.score >= 0.9 else m
         if subject and not context and not [w for w in hw if w not in GENERIC | QUALIFIERS]:
             # 'residents', 'age_65_and_above' in a file named for the employed count the employed
             in_file = matcher_for(catalog).match(h, kind, _file_context(path))
@@ -947,6 +958,36 @@ _KEY_WORDS = re.compile(r"(?i)(^|[\s_\-])(id|nr|no|code|key|schl|schluessel|kenn
 
 _PERIOD_CELL = r"(\d{1,2}\.\d{1,2}\.)?(19|20)\d\d(-\d{1,2}(-\d{1,2})?)?"
 """A cell that is a year, a month or a date ('2022', '31.12.2022', '2022-12', '2022-12-31')."""
+
+
+def _names_beside(table: RawTable, frame: pd.DataFrame, codes: int, period: int | None, decimal: str) -> int | None:
+    """Beside a column of codes no header names as such ('Nr.'), the one column of words headed by a level word
+    ('Planungsraum'), where the codes' header names no other level: the regions' names."""
+    from ml.importers.mapping import place_level
+
+    levels = [i for i, h in enumerate(table.header) if i not in (codes, period) and canonical_level(h)
+              and _numeric_kind(frame[f"c{i}"], decimal) == "text"]
+    if len(levels) != 1 or place_level(table.header[codes]) not in (None, canonical_level(table.header[levels[0]])):
+        return None
+    return levels[0]
+
+
+def _long_names_beside_codes(out: Suggestion, table: RawTable, frame: pd.DataFrame, found: int | None,
+                             nm: int | None, decimal: str) -> None:
+    """In a long table read by its codes, the column of the regions' names beside them as ``name_column`` (the
+    name column found, or the column of names first taken for the regions): a code that is no region of the store
+    is then looked up by its name."""
+    from ml.importers import Mapping, find_region_column
+
+    codes = table.header.index(out.region_column) if out.region_column is not None else None
+    # the name column found, the column of names first taken for the regions, or a level word's ('Planungsraum')
+    names = next((i for i in (nm, found, find_region_column(table.header, Mapping())) if i not in (None, codes)
+                  and _numeric_kind(frame[f"c{i}"], decimal) == "text"), None)
+    if codes is None or names is None or not frame[f"c{codes}"].str.strip().str.fullmatch(r"\d+").any():
+        out.name_column = None
+        return
+    out.name_column, out.names_beside_codes = table.header[names], True
+    _note_codes(out, table, frame, codes, names)
 
 
 def _code_column(table: RawTable, frame: pd.DataFrame, names: int, period: int | None, decimal: str) -> int | None:

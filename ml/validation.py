@@ -127,21 +127,32 @@ def _resolve_names(con: duckdb.DuckDBPyConnection, rules: Rules) -> None:
             if code is not None or why is not None]
     if not rows:
         return
+    _set_codes(con, "v_named", rows, ("raw", "lvl", "code", "why"), "code = coalesce(n.code, v_codes.code), "
+               "code_ok = n.code IS NOT NULL OR v_codes.code_ok, why = n.why")
+
+
+def _set_codes(con: duckdb.DuckDBPyConnection, name: str, rows: list[tuple], columns: tuple[str, ...],
+               assignment: str) -> None:
+    """``UPDATE v_codes SET assignment`` from ``rows`` (text tuples of ``columns``, the first two ``raw`` and
+    ``lvl``) registered as ``name``."""
     cols = list(zip(*rows))
-    con.register("v_named", pa.table({"raw": pa.array(cols[0], pa.string()), "lvl": pa.array(cols[1], pa.string()),
-                                      "code": pa.array(cols[2], pa.string()), "why": pa.array(cols[3], pa.string())}))
+    con.register(name, pa.table({c: pa.array(cols[i], pa.string()) for i, c in enumerate(columns)}))
     try:
-        con.execute("""UPDATE v_codes SET code = coalesce(n.code, v_codes.code), code_ok = n.code IS NOT NULL OR v_codes.code_ok,
-                       why = n.why FROM v_named n WHERE v_codes.raw = n.raw AND v_codes.lvl = n.lvl""")
+        con.execute(f"UPDATE v_codes SET {assignment} FROM {name} n WHERE v_codes.raw = n.raw AND v_codes.lvl = n.lvl")
     finally:
-        con.unregister("v_named")
+        con.unregister(name)
 
 
-def _resolve_by_row_names(con: duckdb.DuckDBPyConnection, rules: Rules) -> list[tuple[str, str, str]]:
+def _resolve_by_row_names(con: duckdb.DuckDBPyConnection, rules: Rules, level_cell: str) -> list[tuple[str, str, str]]:
     """Codes that are no region of the store, on rows that write a region's name beside the code (a mapping's
     ``name_column``): the name finds the region where it names one, at the level the row or the mapping gives,
     else at the one level of the file's other codes (regions renumbered since the table was written: Berlin's
-    Reinickendorf, 2008). Returns (code, name, the store's code) for each, for the import report."""
+    Reinickendorf, 2008; Saxony's Gemeinden in the Kreis reform of 2008). A table may hold a region under its old
+    code in the years before and under its own code after: read so where the periods do not meet. Where they meet
+    (a period the file gives the region under its own code or under another code read by the same name:
+    Saxony's two Gersdorfs, in two Kreise), the name cannot tell which row is the region, and those rows are
+    quarantined saying so (``level_cell`` is the SQL of a row's level cell). Returns (code, name, the store's
+    code) for each code read so, for the import report."""
     open_ = con.execute("SELECT raw, lvl, nm FROM v_codes WHERE nm <> '' AND code NOT IN "
                         "(SELECT region_id FROM v_regions) ORDER BY raw").fetchall()
     if not open_:
@@ -152,20 +163,52 @@ def _resolve_by_row_names(con: duckdb.DuckDBPyConnection, rules: Rules) -> list[
     held = {str(levels.get(c)) for (c,) in known if c in levels.index}
     level = rules.level_hint or (held.pop() if len(held) == 1 else None)
     resolved = rules.lookup.resolve_all([(nm, lvl or level) for _, lvl, nm in open_])
-    taken = {c for (c,) in known}       # a region another row gives under its own code is not read twice
-    rows = [(raw, lvl, nm, code) for (raw, lvl, nm), (code, _) in zip(open_, resolved)
-            if code is not None and code not in taken]
+    rows = [(raw, lvl, nm, code) for (raw, lvl, nm), (code, _) in zip(open_, resolved) if code is not None]
     if not rows:
         return []
-    cols = list(zip(*rows))
-    con.register("v_renamed", pa.table({"raw": pa.array(cols[0], pa.string()), "lvl": pa.array(cols[1], pa.string()),
-                                        "code": pa.array(cols[3], pa.string())}))
-    try:
-        con.execute("""UPDATE v_codes SET code = n.code, code_ok = TRUE, why = NULL FROM v_renamed n
-                       WHERE v_codes.raw = n.raw AND v_codes.lvl = n.lvl""")
-    finally:
-        con.unregister("v_renamed")
+    rows, clashes = _periods_apart(con, rows, level_cell)
+    if clashes:
+        _set_codes(con, "v_clash", clashes, ("raw", "lvl", "why"), "why = n.why")
+    if rows:
+        _set_codes(con, "v_renamed", rows, ("raw", "lvl", "name", "code"), "code = n.code, code_ok = TRUE, why = NULL")
     return [(raw, nm, code) for raw, _, nm, code in rows]
+
+
+def _periods_apart(con: duckdb.DuckDBPyConnection, rows: list[tuple[str, str, str, str]], level_cell: str
+                   ) -> tuple[list[tuple[str, str, str, str]], list[tuple[str, str, str]]]:
+    """Of the codes a name read as the store's region (``rows``: code, level cell, name, region), those whose
+    periods meet no period the file gives that region under another code (its own, or another code the name
+    reads so), and for the others (code, level cell, the quarantine reason)."""
+    periods: dict[tuple[str, str], set[str]] = {}
+    code_of: dict[tuple[str, str], str] = {}
+    for raw, lvl, code, period in con.execute(f"""
+            SELECT DISTINCT c.raw, c.lvl, c.code, p.period
+            FROM v_src s
+            JOIN v_codes c ON c.raw = coalesce(s.region_id, '') AND c.lvl = trim(coalesce({level_cell}, ''))
+            JOIN v_periods p ON p.raw = coalesce(s.period, '')
+            WHERE p.period IS NOT NULL""").fetchall():
+        periods.setdefault((raw, lvl), set()).add(period)
+        code_of[(raw, lvl)] = code
+    by_name = {(raw, lvl): region for raw, lvl, _, region in rows}
+    # every (code, level cell) the file gives each region under: its own code, and the codes read by a name
+    givers: dict[str, list[tuple[str, str]]] = {}
+    for key, code in code_of.items():
+        givers.setdefault(by_name.get(key, code), []).append(key)
+    kept, clashes = [], []
+    for raw, lvl, nm, region in rows:
+        mine = periods.get((raw, lvl), set())
+        met = [(other, mine & periods[other]) for other in givers.get(region, [])
+               if other != (raw, lvl) and mine & periods[other]]
+        if not met:
+            kept.append((raw, lvl, nm, region))
+            continue
+        other = met[0][0]
+        common = sorted(set().union(*(c for _, c in met)))
+        how = f"as {other[0]!r}, another code with that name" if other in by_name else "under its own code"
+        clashes.append((raw, lvl, f"unknown region; the name beside the code, {nm!r}, is that of the region {region}, "
+                                  f"which the file also gives {how} in {', '.join(common[:3])}"
+                                  f"{' …' if len(common) > 3 else ''}: the name cannot tell which row is the region"))
+    return kept, clashes
 
 
 def _marks_taken_off(cells: pa.Table | pd.DataFrame) -> pa.Table | pd.DataFrame:
@@ -220,16 +263,16 @@ def validate_long(con: duckdb.DuckDBPyConnection, cells: pa.Table | pd.DataFrame
                   FROM (SELECT coalesce(region_id, '') AS raw, trim(coalesce({opt['region_level']}, '')) AS lvl,
                                {named} AS nm
                         FROM v_src s GROUP BY ALL))""")
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE v_periods AS
+            SELECT raw, sr_period(raw) AS period FROM (SELECT DISTINCT coalesce(period, '') AS raw FROM v_src)""")
         padded, example = _resolve_lost_zeros(con)
         by_name: list[tuple[str, str, str]] = []
         if rules.lookup is not None:
             _resolve_names(con, rules)
             # a table of more regions than the store's (outside_regions: leave_out) has codes the store lacks by
             # design: a name there may be another Land's Neustadt
-            by_name = [] if rules.leave_out_outside else _resolve_by_row_names(con, rules)
-        con.execute("""
-            CREATE OR REPLACE TEMP TABLE v_periods AS
-            SELECT raw, sr_period(raw) AS period FROM (SELECT DISTINCT coalesce(period, '') AS raw FROM v_src)""")
+            by_name = [] if rules.leave_out_outside else _resolve_by_row_names(con, rules, opt['region_level'])
         con.execute(
             f"""
             CREATE OR REPLACE TEMP VIEW v_parsed AS
@@ -274,8 +317,8 @@ def validate_long(con: duckdb.DuckDBPyConnection, cells: pa.Table | pd.DataFrame
             WHEN p.flag_code IS NULL THEN {{'r': 'unknown flag (allowed: {", ".join(FLAGS)})', 'c': 'flag', 'v': p.raw_flag}}
             WHEN p.value_kind = 'missing' AND p.flag_code <> 'suppressed' THEN {{'r': 'value missing',
                  'c': p.src_column, 'v': p.raw_value}}
-            WHEN p.value_kind = 'text' AND p.value IS NULL THEN {{'r': 'not a number (decimal separator ''{dec}'')',
-                 'c': p.src_column, 'v': p.raw_value}}
+            WHEN p.value_kind = 'text' AND p.value IS NULL THEN {{'r': coalesce(sr_sheet_error_clean(trim(p.raw_value)),
+                 'not a number (decimal separator ''{dec}'')'), 'c': p.src_column, 'v': p.raw_value}}
             WHEN c.kind = 'share' AND (p.value < 0 OR p.value > 100) THEN {{'r': 'share outside [0, 100]',
                  'c': p.src_column, 'v': p.raw_value}}
             WHEN c.kind = 'count' AND p.value < 0 THEN {{'r': 'negative count', 'c': p.src_column, 'v': p.raw_value}}

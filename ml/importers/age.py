@@ -46,22 +46,24 @@ def adapt_age(table: RawTable, mapping: Mapping) -> Adapted:
     except AgeGroupError as exc:
         raise FileFormatError(f"{table.path}: {exc}") from None
     region = cell_column(table, r)
+    # the names written beside the codes find regions renumbered since the table was written
+    names = None if named in (None, r) else cell_column(table, named)
     period = cell_column(table, p, mapping.period or "")
     period, monthly, note = year_end_stands(period)
     if note:
         notes.append(note)
     population = population_of(h, groups, Path(str(table.path)).name)
     if population is not None:
-        return _other_population(table, mapping, region, period, population, notes)
+        return _other_population(table, mapping, region, period, population, notes, names)
     columns = {pos: indicator_id(g, sex) for pos, (g, sex) in groups.items()}
     mapped = _mapped_columns(table, mapping, columns)
     frame, withheld = withheld_in_frame(table.frame(), set(columns) | set(mapped), mapping.withheld)
     notes += [withheld_note(mapping.withheld, withheld)] if mapping.withheld else []
     cells, empty = melt(table, region, period, {**columns, **{i: ind for i, ind in mapped.items() if i not in columns}},
-                        cells=frame)
+                        cells=frame, names=names)
     twice = {i: ind for i, ind in mapped.items() if i in columns}
     if twice:       # an age group that is also a count of the catalog (under 18: the base of HzE rates)
-        again, _ = melt(table, region, period, twice, cells=frame)
+        again, _ = melt(table, region, period, twice, cells=frame, names=names)
         cells = pd.concat([cells, again], ignore_index=True)
     if mapped:
         notes.append("columns imported as mapped: " + ", ".join(
@@ -78,9 +80,10 @@ def adapt_age(table: RawTable, mapping: Mapping) -> Adapted:
 
 
 def _other_population(table: RawTable, mapping: Mapping, region, period, population: Population,
-                      notes: list[str]) -> Adapted:
+                      notes: list[str], names=None) -> Adapted:
     """A table by age of another group of persons (foreigners): its groups are not the residents' and the catalog has
-    none of that group by age, so only the columns the mapping names (its total) are imported; none named: refused."""
+    none of that group by age, so only the columns the mapping names (its total) are imported; none named: refused.
+    ``names``: the region names written beside the codes, or None."""
     said = (f"the age groups count {population.label} ({population.said}), not all residents; the catalog has no age "
             "groups of them")
     mapped = _mapped_columns(table, mapping, {})
@@ -91,7 +94,7 @@ def _other_population(table: RawTable, mapping: Mapping, region, period, populat
                               f"(sozialradar mapping suggest {Path(str(table.path)).name} proposes it)")
     frame, withheld = withheld_in_frame(table.frame(), mapped, mapping.withheld)
     notes += [withheld_note(mapping.withheld, withheld)] if mapping.withheld else []
-    cells, empty = melt(table, region, period, mapped, cells=frame)
+    cells, empty = melt(table, region, period, mapped, cells=frame, names=names)
     h = table.header
     notes.append(said + ": not imported; columns imported as mapped: " + ", ".join(
         f"{h[i]} → {ind}" for i, ind in mapped.items()))

@@ -21,6 +21,7 @@ from ml.crosswalk import refuse_crosswalk
 from ml.header_rows import combine_header_rows
 from ml.importers.age import adapt_age
 from ml.importers.copies import repeated_editions
+from ml.importers.coverage import regions_without_values
 from ml.importers.detect import detect_format
 from ml.importers.facilities import adapt_facilities
 from ml.importers.measures import adapt_measures, indicator_lookup
@@ -467,4 +468,5 @@ def _ingest_observations(table: RawTable, chosen: str, mapping: Mapping, store: 
     report.indicators = [r[0] for r in store.con.execute(
         f"SELECT DISTINCT indicator_id FROM {validated.accepted_table} ORDER BY 1").fetchall()]
     report.notes.extend(repeated_editions(store.con, validated.accepted_table))
+    report.notes.extend(regions_without_values(store.con, validated.accepted_table))
     store.add_quarantine(report.import_id, report.file, quarantined)

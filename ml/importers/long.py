@@ -1,5 +1,6 @@
 """The long layout: one observation per row (``region_id, indicator_id, period, value[, numerator, denominator,
-flag]``; German headers accepted; a level column for region names on two levels). The indicator cells are catalog
+flag]``; German headers accepted; a level column for region names on two levels; the names written beside the
+codes for regions renumbered since). The indicator cells are catalog
 ids, or codes and labels of the file's own that the mapping's ``indicators`` names (``A4: gruenflaeche_je_ew``)."""
 
 from __future__ import annotations
@@ -29,7 +30,11 @@ def adapt_long(table: RawTable, mapping: Mapping, dash: str = "missing", catalog
         "denominator": find_column(h, "denominator", mapping.denominator_column),
         "flag": find_column(h, "flag", mapping.flag_column),
         "region_level": find_column(h, "level"),
+        # the names written beside the codes find regions renumbered since the table was written
+        "region_name": find_column(h, "name", mapping.name_column),
     }
+    if idx["region_name"] == idx["region_id"]:
+        idx["region_name"] = None
     required = ["region_id", "indicator_id", "value"] + ([] if mapping.period else ["period"])
     missing = [r for r in required if idx[r] is None]
     if missing:
@@ -40,7 +45,8 @@ def adapt_long(table: RawTable, mapping: Mapping, dash: str = "missing", catalog
     n = table.cells.num_rows
     columns = {"line": pa.array(table.lines, pa.int64()), "column": pa.repeat(h[idx["value"]], n)}
     notes = []
-    for role in ("region_id", "indicator_id", "period", "value", "numerator", "denominator", "flag", "region_level"):
+    for role in ("region_id", "indicator_id", "period", "value", "numerator", "denominator", "flag", "region_level",
+                 "region_name"):
         if idx[role] is not None:
             columns[role] = table.cells.column(f"c{idx[role]}")
             if dash == "zero" and role in ("value", "numerator", "denominator"):

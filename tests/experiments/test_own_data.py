@@ -415,6 +415,25 @@ def test_the_readme_census_year_beside_a_register_runs_to_pages(tmp_path, monkey
 
 
 @pytest.mark.skipif(not SHARED_DATA.is_dir(), reason=f"real open data not present at {SHARED_DATA}")
+def test_the_readme_landkreis_across_the_kreis_reform_reads_the_old_codes_by_their_names(tmp_path):
+    """The Landkreis Zwickau's Gemeinden, every stand of the Land's register since 2002, as the README writes it: the
+    stands before the reform of 2008 under the old Kreise's codes are read onto today's Gemeinden by their names."""
+    _, said = run_example_said("reform-example", tmp_path)
+    assert ("33 code(s) that are no region of the store read by the region's name beside them (14167000 'Zwickau, "
+            "Stadt' → 14524330, 14173010 'Bernsdorf' → 14524010") in said
+    assert "read 792 = accepted 792 + quarantined 0 (0.0%)" in said
+    with Store(tmp_path / ".sozialradar" / "monitoring.duckdb", read_only=True) as store:
+        regions = store.regions()
+        residents = store.observations(["einwohner"]).pivot(index="region_id", columns="period", values="value")
+    assert len(regions) == 33 and len(residents) == 33
+    assert list(residents.columns) == ["2002", "2005", "2009", "2013", "2017", "2021", "2023", "2024"]
+    assert residents.notna().all().all()
+    assert residents.loc["14524080", "2002"] == 26786 and residents.loc["14524080", "2024"] == 21807
+    page = (tmp_path / ".sozialradar" / "berichte" / "14524080_2024.html").read_text(encoding="utf-8")
+    assert "Einwohner, Verlauf: 2002: 26.786; 2005: 26.044; 2009: 24.684" in page
+
+
+@pytest.mark.skipif(not SHARED_DATA.is_dir(), reason=f"real open data not present at {SHARED_DATA}")
 def test_the_readme_grid_before_the_lor_is_read_from_cells_of_codes_and_names(tmp_path):
     """The MSS of 2003 and 2005 on Verkehrszellen as the README writes it: the region lists from the tables
     themselves (codes and names in one cell, the level column's own words named, parents from the codes), the values

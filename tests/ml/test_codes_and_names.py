@@ -54,6 +54,15 @@ def test_the_suggestion_reads_the_codes_beside_the_names_and_lists_the_unnamed_c
     assert "1 row(s) without a code in 'Nr.' ('Berlin': a total, or a remainder of no region?) are quarantined" in s.notes
 
 
+def test_codes_before_their_names_take_the_names_as_name_column(tmp_path):
+    """'Nr.' filled on every row is the region column found first; the level word's column beside it holds the
+    names (not a column to import), and a file name the matcher cannot read leaves 'Einwohner' its own match."""
+    s = suggest_mapping(write(tmp_path / "w_2009.csv", "Nr.,Planungsraum,Einwohner\n12103115,Breitkopfbecken,700\n"
+                              "12103116,Hausotterplatz,500\n12103117,Rixdorf,500\n"), _catalog())
+    assert (s.region_column, s.name_column, s.unmatched) == ("Nr.", "Planungsraum", [])
+    assert [(m.column, m.indicator_id) for m in s.matches] == [("Einwohner", "einwohner")]
+
+
 def test_a_region_column_of_names_stays_where_no_column_holds_codes(tmp_path):
     s = suggest_mapping(write(tmp_path / "t_2019.csv", "Planungsraum,Nr.,Einwohner\nA,x1,10\nB,x2,20\nC,x3,30\n"),
                         _catalog())
@@ -81,10 +90,15 @@ def test_a_code_and_a_name_that_find_nothing_stay_quarantined(store, settings, t
     rep = imported(store, settings, tmp_path, "Nr.,Name,Einwohner\n12103116,Hausotterplatz,4200\n"
                    "99999999,Nirgendwo,10\n88888888,Hausotterplatz,11\n",
                    "region_column: Nr.\nname_column: Name\nperiod: '2009'\ncolumns:\n  Einwohner: einwohner\n")
-    # a code naming a region that another row gives under its own code is not read by its name (it would be a
-    # second value of that region): both unknown codes stay quarantined
+    # a code naming a region that another row gives under its own code in the same period is not read by its name
+    # (it would be a second value of that region): both unknown codes stay quarantined, the second saying why
     assert rep.rows_accepted == 1 and rep.rows_quarantined == 2
     assert not any("read by the region's name" in n for n in rep.notes)
+    reasons = dict(store.con.execute("SELECT value, reason FROM quarantine").fetchall())
+    assert reasons["99999999"].startswith("unknown region (not in the store's regions")
+    assert reasons["88888888"] == ("unknown region; the name beside the code, 'Hausotterplatz', is that of the region "
+                                   "12103116, which the file also gives under its own code in 2009: the name cannot "
+                                   "tell which row is the region")
 
 
 def test_a_code_written_with_two_names_is_not_read_by_either(store, settings, tmp_path):
@@ -187,3 +201,89 @@ def test_a_table_of_more_regions_than_the_store_reads_no_code_by_its_name(store,
                    "outside_regions: leave_out\ncolumns:\n  Einwohner: einwohner\n")
     assert (rep.rows_accepted, rep.rows_quarantined, rep.rows_left_out) == (1, 0, 1)
     assert not any("read by the region's name" in n for n in rep.notes)
+
+
+def test_a_table_gives_a_region_under_its_old_code_before_and_its_own_after(store, settings, tmp_path):
+    """A register over the years: the stands before a renumbering under the old code, the later under the store's:
+    the old code is read by its name where its years do not meet the years of the region's own code."""
+    rep = imported(store, settings, tmp_path, "Jahr,Nr.,Name,Einwohner\n2007,12103015,Breitkopfbecken,4100\n"
+                   "2008,12103015,Breitkopfbecken,4150\n2009,12103115,Breitkopfbecken,4200\n"
+                   "2010,12103115,Breitkopfbecken,4250\n",
+                   "region_column: Nr.\nname_column: Name\nperiod_column: Jahr\ncolumns:\n  Einwohner: einwohner\n")
+    assert (rep.rows_accepted, rep.rows_quarantined) == (4, 0)
+    values = store.observations(["einwohner"]).set_index("period")["value"].to_dict()
+    assert values == {"2007": 4100.0, "2008": 4150.0, "2009": 4200.0, "2010": 4250.0}
+    assert any(n.startswith("1 code(s) that are no region of the store read by the region's name") for n in rep.notes)
+
+
+def test_two_codes_of_one_name_in_one_year_are_read_by_neither(store, settings, tmp_path):
+    """Two areas of one name in two districts ('Gersdorf'), both under codes the store lacks: the name cannot tell
+    which is the store's, so neither is read, in any of their years, and each reason names the other code."""
+    rep = imported(store, settings, tmp_path, "Jahr,Nr.,Name,Einwohner\n2002,77000001,Hausotterplatz,4100\n"
+                   "2002,88000001,Hausotterplatz,1357\n2005,77000001,Hausotterplatz,4000\n"
+                   "2005,12103115,Breitkopfbecken,4200\n",
+                   "region_column: Nr.\nname_column: Name\nperiod_column: Jahr\ncolumns:\n  Einwohner: einwohner\n")
+    assert (rep.rows_accepted, rep.rows_quarantined) == (1, 3)
+    reasons = {(line, value): reason for line, value, reason in
+               store.con.execute("SELECT line, value, reason FROM quarantine").fetchall()}
+    assert reasons[(2, "77000001")].endswith("'Hausotterplatz', is that of the region 12103116, which the file also "
+                                             "gives as '88000001', another code with that name in 2002: the name "
+                                             "cannot tell which row is the region")
+    assert "as '77000001', another code with that name in 2002" in reasons[(3, "88000001")]
+    assert reasons[(4, "77000001")] == reasons[(2, "77000001")]
+
+
+def test_a_long_table_reads_a_renumbered_code_by_the_name_beside_it(store, settings, tmp_path):
+    """The suggestion proposes the names beside the codes as the name_column of a long table too."""
+    assert ingest_file(write(tmp_path / "regions.csv", REGIONS), store, settings).status == "ok"
+    path = write(tmp_path / "t.csv", "Jahr;Nr.;Planungsraum;Merkmal;Wert\n2007;12103015;Breitkopfbecken;"
+                 "einwohner;4100\n2009;12103115;Breitkopfbecken;einwohner;4200\n2009;99999999;Nirgendwo;"
+                 "einwohner;10\n")
+    s = suggest_mapping(path, _catalog())
+    assert (s.format, s.region_column, s.name_column) == ("long", "Nr.", "Planungsraum")
+    rep = ingest_file(path, store, settings, mapping=load_mapping(write(tmp_path / "m.yaml", s.to_yaml())))
+    assert (rep.rows_accepted, rep.rows_quarantined) == (2, 1)
+    assert store.observations(["einwohner"]).set_index("period")["value"].to_dict() == {"2007": 4100.0,
+                                                                                         "2009": 4200.0}
+    note = next(n for n in rep.notes if "read by the region's name beside them" in n)
+    assert "12103015 'Breitkopfbecken' → 12103115" in note
+    assert not any("columns not used" in n for n in rep.notes)
+
+
+def test_a_table_by_age_reads_a_renumbered_code_by_the_name_beside_it(store, settings, tmp_path):
+    """'Nr.' (codes no header names as such) beside 'Planungsraum': the suggestion proposes the names beside the
+    codes, and the import of a table by age reads a renumbered code by its name."""
+    assert ingest_file(write(tmp_path / "regions.csv", REGIONS), store, settings).status == "ok"
+    path = write(tmp_path / "t.csv", "Jahr,Nr.,Planungsraum,unter 18,18 bis unter 65,65 und älter\n"
+                 "2007,12103015,Breitkopfbecken,700,2800,600\n2009,12103116,Hausotterplatz,500,3000,700\n")
+    s = suggest_mapping(path, _catalog())
+    assert (s.format, s.region_column, s.name_column) == ("age", "Nr.", "Planungsraum")
+    assert "Planungsraum" not in s.unmatched
+    rep = ingest_file(path, store, settings, mapping=load_mapping(write(tmp_path / "m.yaml", s.to_yaml())))
+    assert rep.status == "ok" and rep.rows_quarantined == 0
+    obs = store.observations()
+    assert set(obs.loc[obs["period"] == "2007", "region_id"]) == {"12103115"}
+    note = next(n for n in rep.notes if "read by the region's name beside them" in n)
+    assert note.startswith("1 code(s)") and "12103015 'Breitkopfbecken' → 12103115" in note
+
+
+def test_saxonys_register_reads_a_landkreis_across_the_kreis_reform_of_2008(shared_data, store, settings, tmp_path):
+    """The Landkreis Zwickau (14524) since 2008, its Gemeinden before under the codes of the Stadt Zwickau (14167)
+    and the Landkreise Chemnitzer Land (14173) and Zwickauer Land (14193): one table of the Land's register, all
+    stands, read onto the Gemeinden of the region list by the names beside the old codes."""
+    table = shared_data / "saxony_gemeinden_population_gvisys" / "saxony_gemeinden_population_gvisys_long.csv"
+    lines = table.read_text(encoding="utf-8").splitlines()
+    kreis = [line for line in lines[1:] if line.split(",")[3] in ("14524", "14167", "14173", "14193")]
+    path = write(tmp_path / "bevoelkerung.csv", "\n".join([lines[0]] + kreis) + "\n")
+    latest = write(tmp_path / "gemeinden.csv", "\n".join([lines[0]] + [k for k in kreis if ",14524," in k]) + "\n")
+    catalog = _catalog()
+    regions = load_mapping(write(tmp_path / "g.yaml", suggest_mapping(latest, catalog, regions=True).to_yaml()))
+    assert ingest_file(latest, store, settings, mapping=regions).status == "ok"
+    mapping = load_mapping(write(tmp_path / "b.yaml", suggest_mapping(path, catalog).to_yaml()))
+    rep = ingest_file(path, store, settings, mapping=mapping)
+    assert rep.status == "ok" and rep.rows_quarantined == 0
+    residents = store.observations(["einwohner"]).pivot(index="region_id", columns="period", values="value")
+    assert len(residents) == 33 and residents[["2002", "2005", "2009"]].notna().all().all()
+    # Glauchau: 14173070 until 2008, 14524080 since
+    assert residents.loc["14524080", "2002"] > 20000
+    assert next(n for n in rep.notes if "read by the region's name beside them" in n).startswith("33 code(s)")

@@ -3,10 +3,11 @@
 import duckdb
 import pandas as pd
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from ml.catalog import load_catalog
 from ml.config import CatalogConfig
+from ml.parsing import SHEET_ERRORS
 from ml.validation import Rules, validate_long
 
 
@@ -57,6 +58,12 @@ def test_valid_rows_are_typed(con, catalog):
     (("01001", "einwohner", "2021", "fünf"), "value", "not a number"),
     (("01001", "einwohner", "2021", "1.5"), "value", "not a number (decimal separator ',')"),
     (("01001", "einwohner", "2021", ""), "value", "value missing"),
+    (("01001", "sgb2_quote", "2021", "#DIV/0!"), "value", "a spreadsheet's error, #DIV/0! (a division by zero: a "
+     "share of a group that has nobody here?), not a value"),
+    (("01001", "einwohner", "2021", " #bezug! "), "value", "a spreadsheet's error, #BEZUG! (a formula lost the cells "
+     "it referred to: check the source), not a value"),
+    (("01001", "einwohner", "2021", "#NV"), "value", "a spreadsheet's error, #NV (a lookup found nothing)"),
+    (("01001", "einwohner", "2021", "#WERT"), "value", "not a number (decimal separator ',')"),
     (("01001", "sgb2_quote", "2021", "100,5"), "value", "share outside [0, 100]"),
     (("01001", "einwohner", "2021", "-3"), "value", "negative count"),
     (("01001", "durchschnittsalter", "2021", "120"), "value", "value outside the indicator's valid range [0, 110]"),
@@ -148,3 +155,15 @@ def test_rows_in_equal_accepted_plus_quarantined(rows):
         assert (v.quarantined["reason"] != "").all()
     finally:
         con.close()
+
+
+@given(st.sampled_from(sorted(SHEET_ERRORS)), st.sampled_from(["", " ", "  "]), st.booleans())
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_every_spreadsheet_error_is_named_as_one_in_any_case_and_padding(catalog, error, pad, lower):
+    """Each of the spreadsheet's errors, in German or English, padded or in lower case, is quarantined under its own
+    reason, never read as a number or as no value (the catalog is only read: one for all examples)."""
+    with duckdb.connect() as con:
+        cell = pad + (error.lower() if lower else error) + pad
+        v, acc = run(con, catalog, ("01001", "einwohner", "2021", cell))
+    assert acc.empty and len(v.quarantined) == 1
+    assert v.quarantined.iloc[0]["reason"].startswith(f"a spreadsheet's error, {error} (")
