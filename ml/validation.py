@@ -20,6 +20,7 @@ from ml.catalog import Catalog
 from ml.contracts import FLAGS
 from ml.parsing import INVALID_CODE, MISSING_MARKERS, install_macros
 from ml.qualifiers import ESTIMATED, qualifier_note, split_qualifiers
+from ml.renumbered import joined_series, periods_apart
 from ml.regions import RegionLookup
 
 REQUIRED_COLUMNS = ("line", "region_id", "indicator_id", "period", "value")
@@ -53,6 +54,10 @@ class Rules:
 
 
 UNKNOWN_REGION = "unknown region (not in the store's regions; import the regions first)"
+UNKNOWN_NAMED = ("unknown region (neither the code nor the name beside it is a region of the store: merged into "
+                 "another since, or outside the store's area?)")
+"""A code the store lacks on a row whose name beside it names no region of the store either."""
+UNKNOWN_NAMES = "unknown region (the names beside the code over the periods name different regions of the store)"
 NO_REGION = "no region (the cell says no value: a remainder not assigned to any area?)"
 """A row whose region cell is a marker of no value ('NULL', '-'): the city's unassigned remainder, say."""
 
@@ -162,53 +167,23 @@ def _resolve_by_row_names(con: duckdb.DuckDBPyConnection, rules: Rules, level_ce
     levels = rules.lookup.regions.set_index(rules.lookup.regions["region_id"].astype("str"))["level"]
     held = {str(levels.get(c)) for (c,) in known if c in levels.index}
     level = rules.level_hint or (held.pop() if len(held) == 1 else None)
-    resolved = rules.lookup.resolve_all([(nm, lvl or level) for _, lvl, nm in open_])
-    rows = [(raw, lvl, nm, code) for (raw, lvl, nm), (code, _) in zip(open_, resolved) if code is not None]
+    # a code written with several names over the periods (a town renamed, 'Wiesa' then 'Thermalbad Wiesenbad') is
+    # read where those that name a region of the store name one and the same
+    found = iter(rules.lookup.resolve_all([(n, lvl or level) for _, lvl, nm in open_ for n in nm.split("\x1f")]))
+    regions = [{c for c, _ in (next(found) for _ in nm.split("\x1f")) if c is not None} for _, _, nm in open_]
+    rows = [(raw, lvl, nm.replace("\x1f", " / "), next(iter(r))) for (raw, lvl, nm), r in zip(open_, regions)
+            if len(r) == 1]
+    if unread := [(raw, lvl, UNKNOWN_NAMED if not r else UNKNOWN_NAMES) for (raw, lvl, _), r in zip(open_, regions)
+                  if len(r) != 1]:
+        _set_codes(con, "v_unread", unread, ("raw", "lvl", "why"), "why = coalesce(v_codes.why, n.why)")
     if not rows:
         return []
-    rows, clashes = _periods_apart(con, rows, level_cell)
+    rows, clashes = periods_apart(con, rows, level_cell)
     if clashes:
         _set_codes(con, "v_clash", clashes, ("raw", "lvl", "why"), "why = n.why")
     if rows:
         _set_codes(con, "v_renamed", rows, ("raw", "lvl", "name", "code"), "code = n.code, code_ok = TRUE, why = NULL")
     return [(raw, nm, code) for raw, _, nm, code in rows]
-
-
-def _periods_apart(con: duckdb.DuckDBPyConnection, rows: list[tuple[str, str, str, str]], level_cell: str
-                   ) -> tuple[list[tuple[str, str, str, str]], list[tuple[str, str, str]]]:
-    """Of the codes a name read as the store's region (``rows``: code, level cell, name, region), those whose
-    periods meet no period the file gives that region under another code (its own, or another code the name
-    reads so), and for the others (code, level cell, the quarantine reason)."""
-    periods: dict[tuple[str, str], set[str]] = {}
-    code_of: dict[tuple[str, str], str] = {}
-    for raw, lvl, code, period in con.execute(f"""
-            SELECT DISTINCT c.raw, c.lvl, c.code, p.period
-            FROM v_src s
-            JOIN v_codes c ON c.raw = coalesce(s.region_id, '') AND c.lvl = trim(coalesce({level_cell}, ''))
-            JOIN v_periods p ON p.raw = coalesce(s.period, '')
-            WHERE p.period IS NOT NULL""").fetchall():
-        periods.setdefault((raw, lvl), set()).add(period)
-        code_of[(raw, lvl)] = code
-    by_name = {(raw, lvl): region for raw, lvl, _, region in rows}
-    # every (code, level cell) the file gives each region under: its own code, and the codes read by a name
-    givers: dict[str, list[tuple[str, str]]] = {}
-    for key, code in code_of.items():
-        givers.setdefault(by_name.get(key, code), []).append(key)
-    kept, clashes = [], []
-    for raw, lvl, nm, region in rows:
-        mine = periods.get((raw, lvl), set())
-        met = [(other, mine & periods[other]) for other in givers.get(region, [])
-               if other != (raw, lvl) and mine & periods[other]]
-        if not met:
-            kept.append((raw, lvl, nm, region))
-            continue
-        other = met[0][0]
-        common = sorted(set().union(*(c for _, c in met)))
-        how = f"as {other[0]!r}, another code with that name" if other in by_name else "under its own code"
-        clashes.append((raw, lvl, f"unknown region; the name beside the code, {nm!r}, is that of the region {region}, "
-                                  f"which the file also gives {how} in {', '.join(common[:3])}"
-                                  f"{' …' if len(common) > 3 else ''}: the name cannot tell which row is the region"))
-    return kept, clashes
 
 
 def _marks_taken_off(cells: pa.Table | pd.DataFrame) -> pa.Table | pd.DataFrame:
@@ -254,8 +229,8 @@ def validate_long(con: duckdb.DuckDBPyConnection, cells: pa.Table | pd.DataFrame
         width = 'NULL' if rules.code_width is None else int(rules.code_width)
         # the name a row writes beside its code, where a code is always written with one name
         name = f"trim(coalesce({opt['region_name']}, ''))"
-        named = f"CASE WHEN count(DISTINCT {name}) = 1 THEN min({name}) ELSE '' END" if "region_name" in names \
-            else "''"
+        named = f"coalesce(string_agg(DISTINCT nullif({name}, ''), chr(31) ORDER BY nullif({name}, '')), '')" \
+            if "region_name" in names else "''"
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE v_codes AS
             SELECT raw, lvl, code, sr_code_ok(code) AS code_ok, NULL::VARCHAR AS why, nm
@@ -402,6 +377,7 @@ def validate_long(con: duckdb.DuckDBPyConnection, cells: pa.Table | pd.DataFrame
             ORDER BY 1, 2
             """
         ).df()
+        joined = joined_series(con, by_name) if by_name else None
         marks = dict(con.execute("SELECT qualifier, count(*) FROM v_checked WHERE q IS NULL AND qualifier <> '' "
                                  "GROUP BY ALL").fetchall())
         n_in = con.execute("SELECT count(*) FROM v_checked").fetchall()[0][0]
@@ -422,8 +398,10 @@ def validate_long(con: duckdb.DuckDBPyConnection, cells: pa.Table | pd.DataFrame
     if by_name:
         shown = ", ".join(f"{raw} {nm!r} → {code}" for raw, nm, code in by_name[:5])
         notes.append(f"{len(by_name)} code(s) that are no region of the store read by the region's name beside them "
-                     f"({shown}{' …' if len(by_name) > 5 else ''}): regions renumbered since the table was written? "
-                     "check them")
+                     f"({shown}{' …' if len(by_name) > 5 else ''}): regions renumbered since the table was written, "
+                     "or merged with others under that name (two series joined)? check them")
+    if joined:
+        notes.append(joined)
     if note := qualifier_note(marks):
         notes.append(note)
     if identical:

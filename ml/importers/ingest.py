@@ -38,7 +38,7 @@ from ml.io import (FileFormatError, Problem, RawTable, file_hash, read_table, sh
 from ml.parsing import decide_decimal
 from ml.regions import RegionLookup
 from ml.store import Store
-from ml.validation import NO_REGION, UNKNOWN_REGION, Rules, validate_long
+from ml.validation import NO_REGION, UNKNOWN_NAMED, UNKNOWN_REGION, Rules, validate_long
 
 FORMATS = IMPORT_FORMATS
 
@@ -167,7 +167,8 @@ def ingest_file(path: Path | str, store: Store, settings: Settings, *, fmt: str 
             if over:
                 top = quarantined["reason"].value_counts() if quarantined is not None else pd.Series(dtype=int)
                 mostly = f"; mostly: {top.index[0]} ({int(top.iloc[0])} cells)" if len(top) else ""
-                if len(top) and top.index[0] == UNKNOWN_REGION and report.rows_accepted:  # a national table
+                # a national table
+                if len(top) and top.index[0] in (UNKNOWN_REGION, UNKNOWN_NAMED) and report.rows_accepted:
                     mostly += "; if the file holds more regions than the store, set outside_regions: leave_out"
                 elif len(top) and top.index[0] == NO_REGION:        # the city's unassigned remainder
                     mostly += ("; rows that belong to no region are left out and counted with outside_regions: "

@@ -95,7 +95,8 @@ def test_a_code_and_a_name_that_find_nothing_stay_quarantined(store, settings, t
     assert rep.rows_accepted == 1 and rep.rows_quarantined == 2
     assert not any("read by the region's name" in n for n in rep.notes)
     reasons = dict(store.con.execute("SELECT value, reason FROM quarantine").fetchall())
-    assert reasons["99999999"].startswith("unknown region (not in the store's regions")
+    assert reasons["99999999"] == ("unknown region (neither the code nor the name beside it is a region of the "
+                                   "store: merged into another since, or outside the store's area?)")
     assert reasons["88888888"] == ("unknown region; the name beside the code, 'Hausotterplatz', is that of the region "
                                    "12103116, which the file also gives under its own code in 2009: the name cannot "
                                    "tell which row is the region")
@@ -106,6 +107,23 @@ def test_a_code_written_with_two_names_is_not_read_by_either(store, settings, tm
                    "12103015,2010,Hausotterplatz,4300\n",
                    "region_column: Nr.\nname_column: Name\nperiod_column: Jahr\ncolumns:\n  Einwohner: einwohner\n")
     assert rep.rows_accepted == 0 and rep.rows_quarantined == 2
+    assert {r for (r,) in store.con.execute("SELECT reason FROM quarantine").fetchall()} == {
+        "unknown region (the names beside the code over the periods name different regions of the store)"}
+
+
+def test_a_code_renamed_over_the_periods_is_read_where_its_names_name_one_region(store, settings, tmp_path):
+    """A town renamed between two stands ('Hausotterplatz', then 'Hausotterplatz, Stadt'; or a name the store does not
+    know beside one it does): the code is read as the one region its known names name."""
+    rep = imported(store, settings, tmp_path, "Nr.,Jahr,Name,Einwohner\n77000001,2002,Hausotterplatz,4200\n"
+                   "77000001,2005,\"Hausotterplatz, Stadt\",4300\n88000001,2002,Altname,100\n"
+                   "88000001,2005,Breitkopfbecken,110\n",
+                   "region_column: Nr.\nname_column: Name\nperiod_column: Jahr\ncolumns:\n  Einwohner: einwohner\n")
+    assert (rep.rows_accepted, rep.rows_quarantined) == (4, 0)
+    values = store.observations(["einwohner"]).set_index(["region_id", "period"])["value"].to_dict()
+    assert values == {("12103116", "2002"): 4200.0, ("12103116", "2005"): 4300.0, ("12103115", "2002"): 100.0,
+                      ("12103115", "2005"): 110.0}
+    note = next(n for n in rep.notes if "read by the region's name beside them" in n)
+    assert "77000001 'Hausotterplatz / Hausotterplatz, Stadt' → 12103116" in note
 
 
 def test_an_unnamed_column_without_values_is_not_listed(store, settings, tmp_path):
@@ -287,3 +305,16 @@ def test_saxonys_register_reads_a_landkreis_across_the_kreis_reform_of_2008(shar
     # Glauchau: 14173070 until 2008, 14524080 since
     assert residents.loc["14524080", "2002"] > 20000
     assert next(n for n in rep.notes if "read by the region's name beside them" in n).startswith("33 code(s)")
+
+
+def test_a_count_that_jumps_where_the_code_changes_is_named(store, settings, tmp_path):
+    """An old code read by its name, the region's own code after it: residents that double where the code changes
+    tell of a merger under that name, and the report names the region; a renumbering alone says nothing."""
+    rep = imported(store, settings, tmp_path, "Jahr,Nr.,Name,Einwohner\n2005,12103015,Breitkopfbecken,2075\n"
+                   "2009,12103115,Breitkopfbecken,5359\n2005,12103016,Hausotterplatz,4100\n"
+                   "2009,12103116,Hausotterplatz,4000\n",
+                   "region_column: Nr.\nname_column: Name\nperiod_column: Jahr\ncolumns:\n  Einwohner: einwohner\n")
+    assert (rep.rows_accepted, rep.rows_quarantined) == (4, 0)
+    note = next(n for n in rep.notes if "change a count by more than a quarter" in n)
+    assert note.startswith("1 of the regions read by a name change a count by more than a quarter where the code "
+                           "changes (12103015 'Breitkopfbecken' → 12103115: einwohner 2005 2,075, 2009 5,359)")
