@@ -18,7 +18,7 @@ SHOWN = 3
 
 
 def periods_apart(con: duckdb.DuckDBPyConnection, rows: list[tuple[str, str, str, str]], level_cell: str
-                   ) -> tuple[list[tuple[str, str, str, str]], list[tuple[str, str, str]]]:
+                  ) -> tuple[list[tuple[str, str, str, str]], list[tuple[str, str, str]]]:
     """Of the codes a name read as the store's region (``rows``: code, level cell, name, region), those whose
     periods meet no period the file gives that region under another code (its own, or another code the name
     reads so), and for the others (code, level cell, the quarantine reason)."""
