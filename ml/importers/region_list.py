@@ -140,6 +140,8 @@ def _latest_rows(table: RawTable, mapping: Mapping, frame: pd.DataFrame, bad: np
     valid = ~bad
     latest = (order.where(valid, "").groupby(frame["region_id"]).transform("max"))
     keep = ~valid | order.eq(latest)
+    renumbered, said = _renumbered(frame, order, valid)
+    keep &= ~renumbered
     renamed = frame[valid].groupby("region_id")["name"].nunique().gt(1)
     if notes is not None:
         n_periods = order[valid & order.ne("")].nunique()
@@ -152,8 +154,46 @@ def _latest_rows(table: RawTable, mapping: Mapping, frame: pd.DataFrame, bad: np
                      f"(e.g. {first}: {names['name'].iloc[0]!r} in {names['o'].iloc[0]}, "
                      f"{names['name'].iloc[-1]!r} in {names['o'].iloc[-1]})")
         notes.append(note)
+        notes += [said] if said else []
     k = keep.to_numpy()
     return frame[k].reset_index(drop=True), bad[k], bad_parent[k]
+
+
+def _renumbered(frame: pd.DataFrame, order: pd.Series, valid: np.ndarray) -> tuple[pd.Series, str | None]:
+    """The rows of codes that end before the table's last period and whose names, read as a table of values reads
+    them (:class:`ml.regions.RegionLookup`, over the codes of the last period with their names there), name one code
+    that begins after them (Saxony's Gemeinden, renumbered in the Kreis reform of 2008): the same region renumbered,
+    no region of its own. Where two such codes of one region meet in a period (two Gersdorfs, in two Kreise), all of
+    that region's stay, as does a code whose names name none or several. Returns the rows to leave out and a note."""
+    from ml.regions import RegionLookup
+
+    rows = frame.assign(p=order)[valid & order.ne("").to_numpy()]
+    spans = rows.groupby("region_id")["p"].agg(["min", "max"])
+    last = spans["max"].max() if len(spans) else ""
+    ended = spans.index[spans["max"] < last]
+    if not len(ended):
+        return pd.Series(False, index=frame.index), None
+    now = rows[rows["p"].eq(last)].drop_duplicates("region_id")
+    names = rows[rows["region_id"].isin(ended)].drop_duplicates(["region_id", "name"])
+    found = RegionLookup(now[["region_id", "name", "level"]].reset_index(drop=True)).resolve_all(
+        [(n, None) for n in names["name"]])
+    named = pd.DataFrame({"code": names["region_id"].to_numpy(), "to": [c for c, _ in found]})
+    target = {code: to.iloc[0] for code, group in named.groupby("code") for to in [group["to"].dropna()]
+              if to.nunique() == 1 and spans.loc[to.iloc[0], "min"] > spans.loc[code, "max"]}
+    periods = rows.groupby("region_id")["p"].agg(set)
+    for region in set(target.values()):
+        olds = [c for c, t in target.items() if t == region]
+        if any(periods[a] & periods[b] for i, a in enumerate(olds) for b in olds[i + 1:]):
+            for c in olds:
+                del target[c]
+    if not target:
+        return pd.Series(False, index=frame.index), None
+    latest = rows.sort_values("p").groupby("region_id")["name"].last()
+    shown = ", ".join(f"{c} {latest[c]!r} → {t}" for c, t in sorted(target.items())[:5])
+    return frame["region_id"].isin(list(target)), (
+        f"{len(target)} code(s) of earlier periods only are, by their names, a code of the later periods ({shown}"
+        f"{' …' if len(target) > 5 else ''}): regions renumbered, not regions of their own; a table of values reads "
+        "their rows onto the later codes by the names beside them")
 
 
 def _created_parents(frame: pd.DataFrame, bad: np.ndarray, known: frozenset[str], mapping: Mapping,
