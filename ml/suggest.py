@@ -975,14 +975,11 @@ def _names_beside(table: RawTable, frame: pd.DataFrame, codes: int, period: int 
 def _long_names_beside_codes(out: Suggestion, table: RawTable, frame: pd.DataFrame, found: int | None,
                              nm: int | None, decimal: str) -> None:
     """In a long table read by its codes, the column of the regions' names beside them as ``name_column`` (the
-    name column found, or the column of names first taken for the regions): a code that is no region of the store
-    is then looked up by its name."""
-    from ml.importers import Mapping, find_region_column
-
+    name column found, :func:`_names_beside` included, or the column of names first taken for the regions): a code
+    that is no region of the store is then looked up by its name."""
     codes = table.header.index(out.region_column) if out.region_column is not None else None
-    # the name column found, the column of names first taken for the regions, or a level word's ('Planungsraum')
-    names = next((i for i in (nm, found, find_region_column(table.header, Mapping())) if i not in (None, codes)
-                  and _numeric_kind(frame[f"c{i}"], decimal) == "text"), None)
+    names = next((i for i in (nm, found)
+                  if i not in (None, codes) and _numeric_kind(frame[f"c{i}"], decimal) == "text"), None)
     if codes is None or names is None or not frame[f"c{codes}"].str.strip().str.fullmatch(r"\d+").any():
         out.name_column = None
         return
