@@ -718,22 +718,32 @@ def _older_than_profiles(store, kind: str) -> list[str]:
 
 @main.command("geometry")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--id-property", default="id", show_default=True,
-              help="The feature property that holds the region id (kept as text, leading zeros too).")
+@click.option("--id-property", default=None,
+              help="The feature property that holds the region id (kept as text, leading zeros too); by default "
+                   "the property whose codes, failing that names, name the most regions of the store.")
+@click.option("--object", "objects", multiple=True,
+              help="A TopoJSON file's object to read (repeatable); by default every object, one level each.")
+@click.option("--crs", default=None,
+              help="The coordinates' reference system where the file does not name it, e.g. EPSG:25833 "
+                   "(ETRS89 / UTM 33); converted to WGS84.")
 @click.pass_context
-def geometry_cmd(ctx: click.Context, path: Path, id_property: str) -> None:
-    """Store region polygons from a GeoJSON file (WGS84) for the dashboard's map."""
-    from ml.geometry import GeometryError, read_geojson, store_geometry
+def geometry_cmd(ctx: click.Context, path: Path, id_property: str | None, objects: tuple[str, ...],
+                 crs: str | None) -> None:
+    """Store region polygons from a GeoJSON or TopoJSON file for the dashboard's map."""
+    from ml.geometry import GeometryError, store_geometry
+    from ml.geometry_match import read_geometry
     from ml.store import Store, StoreError
 
     settings = _settings(ctx)
     try:
-        frame = read_geojson(path, id_property)
         with Store(settings.store.path, threads=settings.store.threads, memory_limit=settings.store.memory_limit) as store:
+            frame, reports = read_geometry(path, store.region_names(), id_property, list(objects) or None, crs)
             counts = store_geometry(store, frame)
     except (GeometryError, StoreError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{path}: geometry of {counts['stored']} regions stored ({counts['total']} regions have one)")
+    for rep in reports:
+        _echo_geometry_report(rep)
     mism = counts["name_mismatches"]
     if mism:
         click.secho(f"  {len(mism)} region(s) named differently in the geometry than in the store (another "
@@ -744,7 +754,30 @@ def geometry_cmd(ctx: click.Context, path: Path, id_property: str) -> None:
                     f"{', '.join(dups[:10])} — check the source if these are not exclaves", fg="yellow")
     if counts["unknown"]:
         click.secho(f"  {counts['unknown']} polygon(s) name no region of the store and were not stored (import "
-                    "the region list first)", fg="yellow")
+                    "the region list first, or they are regions of another edition of the grid)", fg="yellow")
+
+
+def _echo_geometry_report(rep: dict) -> None:
+    """One line per collection of a geometry file: where its ids come from, which regions they name."""
+    where = f"object '{rep['object']}': " if rep["object"] is not None else ""
+    key = "'id'" if rep["key"] is None else f"'{rep['key']}'"
+    levels = ", ".join(f"{n} {level}" for level, n in rep["levels"].items()) or "none of the store's"
+    line = f"  {where}{rep['features']} feature(s), ids from the {rep['by']} in {key}: regions {levels}"
+    if rep.get("codes"):
+        line += (f" (its codes, {rep['codes'][0]}, name only {rep['codes'][1]} of the store's regions: another "
+                 "numbering, or another edition of the grid? check that the areas are the store's)")
+    if rep["rewritten"]:
+        line += f"; {rep['rewritten']} code(s) written with other leading zeros than the store's"
+    if rep.get("name_key"):
+        line += f"; names from '{rep['name_key']}'"
+    for rid, name, other in rep.get("namesakes", []):
+        line += (f"; {rid} is on several features named '{name}', the name of {other} as well, which the file does "
+                 f"not draw: is one of them {other}?")
+    if rep["unmatched"]:
+        more = len(rep["unmatched"]) - 5
+        line += f"; not in the store: {', '.join(repr(t) for t in rep['unmatched'][:5])}"
+        line += f" and {more} more" if more > 0 else ""
+    click.echo(line)
 
 
 def _write_reports(settings: Settings, out: Path, region_ids: list[str] | None, period: str | None,

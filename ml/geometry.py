@@ -1,7 +1,9 @@
 """Region geometry: GeoJSON polygons per region, read and checked, stored, and generated for the synthetic county.
 
 The store keeps a region's polygon in ``regions.geometry`` (the data contract's optional geometry): a GeoJSON
-Polygon or MultiPolygon in WGS84 longitude/latitude, as text. Several features with the same id (an exclave drawn separately) are merged into
+Polygon or MultiPolygon in WGS84 longitude/latitude, as text. Coordinates of another reference system (ETRS89 / UTM,
+Gauss-Krüger …, named by the file's ``crs`` member or by the caller) are converted with pyproj; positions are kept
+to seven decimals (about a centimetre). Several features with the same id (an exclave drawn separately) are merged into
 one MultiPolygon. The dashboard draws its map from these rows; regions without a row are listed, not drawn.
 """
 
@@ -21,30 +23,48 @@ class GeometryError(ValueError):
     """A GeoJSON document that cannot be used, with the reason (and the feature it concerns)."""
 
 
-def _check_ring(ring, where: str) -> list[list[float]]:
-    if not isinstance(ring, list) or len(ring) < 3:
-        raise GeometryError(f"{where}: a linear ring needs at least 4 positions (the last repeating the first)")
-    out = []
-    for pos in ring:
+def _positions(ring, where: str) -> tuple[np.ndarray, np.ndarray]:
+    """The longitudes (or eastings) and latitudes (or northings) of a ring's positions, a third value (a height)
+    left out; :class:`GeometryError` naming the first position that is none."""
+    try:
+        arr = np.asarray(ring, dtype=float)
+    except (TypeError, ValueError):
+        arr = None
+    if arr is not None and arr.ndim == 2 and arr.shape[1] >= 2:
+        return arr[:, 0], arr[:, 1]
+    xs, ys = [], []
+    for pos in ring:       # positions of several lengths, or one that is no position: find which
         if not isinstance(pos, (list, tuple)) or len(pos) < 2:
             raise GeometryError(f"{where}: a position must be [longitude, latitude]")
         try:
-            lon, lat = float(pos[0]), float(pos[1])
+            xs.append(float(pos[0]))
+            ys.append(float(pos[1]))
         except (TypeError, ValueError):
             raise GeometryError(f"{where}: position {pos!r} is not numeric") from None
-        if not (math.isfinite(lon) and math.isfinite(lat)) or not (-180 <= lon <= 180 and -90 <= lat <= 90):
-            raise GeometryError(f"{where}: position {pos!r} is outside WGS84 longitude/latitude "
-                                "(projected coordinates? convert to EPSG:4326 first)")
-        out.append([lon, lat])
-    if out[0] != out[-1]:
-        out.append(out[0])  # close the ring
-    if len(out) < 4:
+    return np.asarray(xs), np.asarray(ys)
+
+
+def _check_ring(ring, where: str, project=None) -> list[list[float]]:
+    if not isinstance(ring, list) or len(ring) < 3:
         raise GeometryError(f"{where}: a linear ring needs at least 4 positions (the last repeating the first)")
-    return out
+    xs, ys = _positions(ring, where)
+    if project is not None and np.isfinite(xs).all() and np.isfinite(ys).all():
+        xs, ys = project(xs, ys)
+    bad = ~(np.isfinite(xs) & np.isfinite(ys) & (np.abs(xs) <= 180) & (np.abs(ys) <= 90))
+    if bad.any():
+        k = int(np.argmax(bad))
+        raise GeometryError(f"{where}: position {[float(xs[k]), float(ys[k])]!r} is outside WGS84 "
+                            "longitude/latitude (projected coordinates? name their reference system: the file's crs "
+                            "member, or --crs, e.g. EPSG:25832 or EPSG:25833 for ETRS89 / UTM)")
+    if xs[0] != xs[-1] or ys[0] != ys[-1]:
+        xs, ys = np.append(xs, xs[0]), np.append(ys, ys[0])   # close the ring
+    if len(xs) < 4:
+        raise GeometryError(f"{where}: a linear ring needs at least 4 positions (the last repeating the first)")
+    return np.round(np.column_stack([xs, ys]), 7).tolist()
 
 
-def _polygons(geometry, where: str) -> list[list[list[list[float]]]]:
-    """The polygons (each a list of rings) of a Polygon or MultiPolygon."""
+def _polygons(geometry, where: str, project=None) -> list[list[list[list[float]]]]:
+    """The polygons (each a list of rings) of a Polygon or MultiPolygon, in WGS84 (``project`` converts)."""
     if not isinstance(geometry, dict):
         raise GeometryError(f"{where}: geometry missing")
     kind, coords = geometry.get("type"), geometry.get("coordinates")
@@ -60,72 +80,172 @@ def _polygons(geometry, where: str) -> list[list[list[list[float]]]]:
     for poly in parts:
         if not isinstance(poly, list) or not poly:
             raise GeometryError(f"{where}: a polygon needs at least one ring")
-        out.append([_check_ring(ring, where) for ring in poly])
+        out.append([_check_ring(ring, where, project) for ring in poly])
     return out
 
 
-def parse_geojson(document: str | dict, id_property: str = "id") -> pd.DataFrame:
-    """Rows ``region_id``, ``name`` (or None), ``geometry`` (GeoJSON text) from a FeatureCollection.
-
-    Ids that occur on several features are merged into one MultiPolygon and listed in
-    ``frame.attrs["duplicates"]`` (an exclave, or an error in the source worth checking).
-
-    The region id is the feature property ``id_property`` (or the feature's own ``id``), kept as text with its
-    leading zeros. Raises :class:`GeometryError` naming the feature for anything unusable.
-    """
-    if isinstance(document, str):
-        try:
-            document = json.loads(document)
-        except json.JSONDecodeError as exc:
-            raise GeometryError(f"not JSON: {exc.msg} at line {exc.lineno}") from None
-    if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
-        raise GeometryError("expected a GeoJSON FeatureCollection")
+def _crs_text(document: dict) -> str:
+    """The name in a document's ``crs`` member (GeoJSON 2008, TopoJSON), or ''."""
     crs = document.get("crs")
     crs = crs.get("properties") if isinstance(crs, dict) else None
-    crs = str(crs.get("name", "")) if isinstance(crs, dict) else ""
-    if crs and not any(tag in crs for tag in ("CRS84", "4326")):
-        raise GeometryError(f"coordinate reference system {crs!r}; expected WGS84 (CRS84 / EPSG:4326)")
+    return str(crs.get("name", "")) if isinstance(crs, dict) else ""
+
+
+def projection(crs: str):
+    """A function (xs, ys) → (longitudes, latitudes) from the coordinate reference system ``crs`` ('EPSG:25833',
+    'urn:ogc:def:crs:EPSG::25832', a PROJ string …) to WGS84; None when ``crs`` is WGS84 longitude/latitude
+    already. :class:`GeometryError` for a system that is unknown or not one of positions on the earth."""
+    if not crs or any(tag in crs for tag in ("CRS84", "EPSG::4326", "EPSG:4326", "EPSG/0/4326")):
+        return None
+    from pyproj import CRS, Transformer
+    from pyproj.exceptions import CRSError
+
+    try:
+        source = CRS.from_user_input(crs)
+    except CRSError:
+        raise GeometryError(f"coordinate reference system {crs!r} is unknown (write it as EPSG:25833, for "
+                            "instance)") from None
+    if source.is_geographic and source.equals(CRS.from_epsg(4326), ignore_axis_order=True):
+        return None
+    if not (source.is_projected or source.is_geographic):
+        raise GeometryError(f"coordinate reference system {crs!r} is not a system of positions on the earth (a "
+                            "height system?)")
+    transformer = Transformer.from_crs(source, CRS.from_epsg(4326), always_xy=True)
+
+    def project(xs, ys):
+        lon, lat = transformer.transform(np.asarray(xs, float), np.asarray(ys, float))
+        return np.asarray(lon, float), np.asarray(lat, float)
+
+    return project
+
+
+def features_of(document: dict, crs: str | None = None) -> list[dict]:
+    """The features of a FeatureCollection, each as ``k`` (its place), ``properties``, ``id`` (the feature's own
+    id or None) and ``polygons`` in WGS84; ``crs`` overrides the document's own system."""
+    if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
+        raise GeometryError("expected a GeoJSON FeatureCollection")
+    project = projection(crs if crs else _crs_text(document))
     features = document.get("features")
     if not isinstance(features, list) or not features:
         raise GeometryError("the FeatureCollection has no features")
-    parts: dict[str, list] = {}
-    names: dict[str, str | None] = {}
-    counts: dict[str, int] = {}
+    out = []
     for k, feat in enumerate(features):
         if not isinstance(feat, dict):
             raise GeometryError(f"feature {k}: not an object")
         props = feat.get("properties") or {}
         if not isinstance(props, dict):
             raise GeometryError(f"feature {k}: properties must be an object")
-        rid = props.get(id_property, feat.get("id"))
-        if rid is None or (isinstance(rid, float) and not math.isfinite(rid)) or str(rid).strip() == "":
-            raise GeometryError(f"feature {k}: no region id in property {id_property!r}")
-        rid = str(rid).strip()
+        own = props.get("id", feat.get("id"))
+        where = f"feature {k}" + (f" ({str(own).strip()})" if usable(own) else "")
+        out.append({"k": k, "properties": props, "id": feat.get("id"),
+                    "polygons": _polygons(feat.get("geometry"), where, project)})
+    return out
+
+
+def usable(value) -> bool:
+    """Whether a property value can be a region's code or name: text, or an integer number."""
+    if value is None or isinstance(value, bool):
+        return False
+    if isinstance(value, float):
+        return math.isfinite(value) and value == int(value)
+    return isinstance(value, (str, int)) and str(value).strip() != ""
+
+
+def as_text(value) -> str:
+    """A usable property value as the text of a code or name ('0815' stays '0815', 1101.0 becomes '1101')."""
+    return str(int(value)) if isinstance(value, float) else str(value).strip()
+
+
+def value_of(feature: dict, key: str | None):
+    """A feature's value for ``key``: a property, or (key None) the property 'id' or the feature's own id."""
+    props = feature["properties"]
+    return props.get("id", feature["id"]) if key is None else props.get(key)
+
+
+def frame_of(features: list[dict], ids: list[str], names: list[str | None]) -> pd.DataFrame:
+    """One row per region id (features of one id merged into a MultiPolygon, listed in ``attrs['duplicates']``)."""
+    parts: dict[str, list] = {}
+    first_name: dict[str, str | None] = {}
+    counts: dict[str, int] = {}
+    for feat, rid, name in zip(features, ids, names):
         counts[rid] = counts.get(rid, 0) + 1
-        parts.setdefault(rid, []).extend(_polygons(feat.get("geometry"), f"feature {k} ({rid})"))
-        name = props.get("name")
-        names.setdefault(rid, str(name) if name is not None else None)
+        parts.setdefault(rid, []).extend(feat["polygons"])
+        first_name.setdefault(rid, name)
     rows = []
     for rid, polys in parts.items():
         geom = {"type": "Polygon", "coordinates": polys[0]} if len(polys) == 1 else \
             {"type": "MultiPolygon", "coordinates": polys}
-        rows.append({"region_id": rid, "name": names[rid], "geometry": json.dumps(geom, separators=(",", ":"))})
-    frame = pd.DataFrame(rows)
+        rows.append({"region_id": rid, "name": first_name[rid],
+                     "geometry": json.dumps(geom, separators=(",", ":"))})
+    frame = pd.DataFrame(rows, columns=["region_id", "name", "geometry"])
     frame.attrs["duplicates"] = sorted(r for r, c in counts.items() if c > 1)
     return frame
+
+
+def load_document(document: str | dict):
+    """A JSON document parsed (text) or as given (already parsed); :class:`GeometryError` for text not JSON."""
+    if isinstance(document, str):
+        try:
+            return json.loads(document)
+        except json.JSONDecodeError as exc:
+            raise GeometryError(f"not JSON: {exc.msg} at line {exc.lineno}") from None
+    return document
+
+
+def parse_geojson(document: str | dict, id_property: str = "id", crs: str | None = None) -> pd.DataFrame:
+    """Rows ``region_id``, ``name`` (or None), ``geometry`` (GeoJSON text, WGS84) from a FeatureCollection.
+
+    Ids that occur on several features are merged into one MultiPolygon and listed in
+    ``frame.attrs["duplicates"]`` (an exclave, or an error in the source worth checking). Coordinates of another
+    reference system (the document's ``crs`` member, or ``crs``) are converted to WGS84.
+
+    The region id is the feature property ``id_property`` (or the feature's own ``id``), kept as text with its
+    leading zeros. Raises :class:`GeometryError` naming the feature for anything unusable.
+    """
+    features = features_of(load_document(document), crs)
+    ids = []
+    for feat in features:
+        rid = feat["properties"].get(id_property, feat["id"])
+        if not usable(rid):
+            have = ", ".join(sorted(map(str, feat["properties"]))) or "none"
+            raise GeometryError(f"feature {feat['k']}: no region id in property {id_property!r} (its properties: "
+                                f"{have})")
+        ids.append(as_text(rid))
+    names = [None if feat["properties"].get("name") is None else str(feat["properties"]["name"])
+             for feat in features]
+    return frame_of(features, ids, names)
 
 
 def read_geojson(path: Path | str, id_property: str = "id") -> pd.DataFrame:
     """The features of a GeoJSON FeatureCollection file as a frame (one row per feature, its id from
     ``id_property``); :class:`GeometryError` when the file is missing, not UTF-8 or not a FeatureCollection."""
+    return parse_geojson(read_text(path), id_property)
+
+
+_OTHER_FORMATS = {".shp": "a shapefile", ".shx": "a shapefile's index", ".dbf": "a shapefile's table",
+                  ".gpkg": "a GeoPackage", ".kml": "KML", ".kmz": "KML", ".gml": "GML", ".zip": "a zip archive"}
+
+
+def read_text(path: Path | str) -> str:
+    """The text of a map file; :class:`GeometryError` when it is missing, not UTF-8, or a map format of another
+    kind (a shapefile, a GeoPackage …: named, with the way to GeoJSON)."""
     path = Path(path)
     if not path.is_file():
         raise GeometryError(f"file not found: {path}")
+    head = path.open("rb").read(16)
+    kind = _OTHER_FORMATS.get(path.suffix.lower())
+    if kind is None and head.startswith(b"\x00\x00\x27\x0a"):
+        kind = "a shapefile"
+    elif kind is None and head.startswith(b"SQLite format 3"):
+        kind = "a GeoPackage"
+    if kind is not None:
+        raise GeometryError(f"{path}: {kind}, not GeoJSON or TopoJSON. Save it as GeoJSON first: in QGIS 'Export → "
+                            "Save Features As…', format GeoJSON; or ogr2ogr -f GeoJSON -t_srs EPSG:4326 OUT.geojson "
+                            f"{path.name}")
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
-        raise GeometryError(f"{path}: not UTF-8 text") from None
-    return parse_geojson(text, id_property)
+        raise GeometryError(f"{path}: not UTF-8 text (GeoJSON and TopoJSON are UTF-8)") from None
 
 
 def name_mismatches(frame: pd.DataFrame, regions: pd.DataFrame) -> list[tuple[str, str, str]]:

@@ -460,7 +460,8 @@ def test_the_readme_grid_before_the_lor_is_read_from_cells_of_codes_and_names(tm
     assert "Sozialhilfeempfänger je 100 Einwohner, Verlauf: 2002: 17,4; 2004: 18,1" in text
 
 
-def test_the_readme_older_mss_editions_are_read_by_their_codes_and_their_status_6_declared_anew(tmp_path):
+def test_the_readme_older_mss_editions_are_read_by_their_codes_and_their_status_6_declared_anew(tmp_path,
+                                                                                                monkeypatch):
     """The MSS of 2007–2011 as the README writes it: codes rather than names, Reinickendorf's renumbered codes read by
     their names, the residents of an unnamed column, Status 6 of 2007 named on arrival as on another level, and the
     page of a renumbered Planungsraum with its 2007 value and no change across the declared break."""
@@ -471,6 +472,16 @@ def test_the_readme_older_mss_editions_are_read_by_their_codes_and_their_status_
     assert "2007 → 2009: the values of mss07_s6 (planungsraum) change 4.27× in the typical region (median 8.3 → " \
            "37.1, 431 regions)" in out and "its other steps within 1.03× either way" in out
     assert "status index of 2007 built from 4 of 5 configured indicators: mss07_s4 had no values there" in out
+    # the map of the grid: a TopoJSON of three levels, each object read by the codes that name the store's regions
+    assert ("object 'lor_planungsraeume': 447 feature(s), ids from the codes in 'spatial_name': regions 447 "
+            "planungsraum; names from 'spatial_alias'") in out
+    assert ("ids from the codes in 'Gemeinde_schluessel': regions 12 bezirk; 12 code(s) written with other leading "
+            "zeros than the store's") in out and "09041402 'Allende II' vs 'Siedlung Krämmereiheide'" in out
+    monkeypatch.chdir(tmp_path)
+    shapes = service_client(tmp_path).get("/geometry").json()
+    assert shapes["level"] == "planungsraum" and len(shapes["features"]) == 447
+    drawn = {f["id"]: f["properties"] for f in shapes["features"]}
+    assert drawn["12214421"]["name"] == "Reinickes Hof" and drawn["12214421"]["status_label"]
     with Store(tmp_path / ".sozialradar" / "monitoring.duckdb", read_only=True) as store:
         obs = store.observations(["einwohner", "mss07_s1", "mss07_s6"])
         quarantined = store.con.execute("SELECT DISTINCT file, line FROM quarantine").fetchall()

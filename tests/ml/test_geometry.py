@@ -64,17 +64,46 @@ def test_duplicate_ids_merge_into_a_multipolygon_and_are_reported():
     ({"type": "Feature"}, "FeatureCollection"),
     (fc(), "no features"),
     (fc(feat("1", {"type": "Point", "coordinates": [13.0, 52.0]})), "only Polygon"),
-    (fc(feat("1", {"type": "Polygon", "coordinates": [square(390000.0, 5820000.0, 100)]})), "WGS84"),
+    (fc(feat("1", {"type": "Polygon", "coordinates": [square(390000.0, 5820000.0, 100)]})), "--crs, e.g. EPSG:25832"),
     (fc(feat("1", {"type": "Polygon", "coordinates": [[[13, 52], [13.1, 52]]]})), "at least 4"),
     (fc(feat("1", {"type": "Polygon", "coordinates": [[[13, "x"], [13.1, 52], [13, 52.1], [13, 52]]]})), "not numeric"),
     (fc(feat(None, {"type": "Polygon", "coordinates": [square(13, 52)]})), "no region id"),
-    (fc(feat("1", {"type": "Polygon", "coordinates": [square(13, 52)]}), crs="EPSG:25833"), "WGS84"),
+    (fc(feat("1", {"type": "Polygon", "coordinates": [square(13, 52)]}), crs="EPSG:999999"), "is unknown"),
+    (fc(feat("1", {"type": "Polygon", "coordinates": [square(13, 52)]}), crs="EPSG:5783"), "a height system"),
     ({"type": "FeatureCollection", "features": [{"properties": ["x"], "geometry": None}]}, "properties must be"),
     ({"type": "FeatureCollection", "crs": ["x"], "features": [[1]]}, "not an object"),
 ])
 def test_unusable_documents_are_rejected_with_the_reason(doc, match):
     with pytest.raises(GeometryError, match=match):
         parse_geojson(doc if isinstance(doc, str) else json.dumps(doc))
+
+
+def _utm_northing(lat: float) -> float:
+    """The UTM northing of a point on the central meridian: 0.9996 × the meridian arc of GRS80 from the equator,
+    integrated numerically (an oracle independent of the projection library)."""
+    import math
+
+    from scipy.integrate import quad
+
+    a, f = 6378137.0, 1 / 298.257222101
+    e2 = f * (2 - f)
+    return 0.9996 * quad(lambda p: a * (1 - e2) / (1 - e2 * math.sin(p) ** 2) ** 1.5, 0, math.radians(lat))[0]
+
+
+@pytest.mark.parametrize("crs, meridian", [("urn:ogc:def:crs:EPSG::25833", 15.0), ("EPSG:25832", 9.0),
+                                           ("http://www.opengis.net/def/crs/EPSG/0/25833", 15.0)])
+def test_etrs89_utm_coordinates_are_converted_to_wgs84(crs, meridian):
+    """Points on a UTM zone's central meridian (easting 500,000 m) at 52.5° and 51°: the file's crs member, or
+    the caller's, names the system; the polygon comes back in longitude/latitude to a centimetre."""
+    ring = [[500000.0, _utm_northing(52.5)], [500100.0, _utm_northing(52.5)], [500000.0, _utm_northing(51.0)]]
+    doc = fc(feat("7", {"type": "Polygon", "coordinates": [ring]}))
+    for frame in (parse_geojson(dict(doc, crs={"type": "name", "properties": {"name": crs}})),
+                  parse_geojson(doc, crs=crs)):
+        out = np.array(json.loads(frame.loc[0, "geometry"])["coordinates"][0])
+        assert np.allclose(out[[0, 2, 3]], [[meridian, 52.5], [meridian, 51.0], [meridian, 52.5]], atol=2e-7)
+        assert out[1, 0] > meridian and abs(out[1, 1] - 52.5) < 1e-4      # 100 m east
+    with pytest.raises(GeometryError, match="outside WGS84.*--crs"):
+        parse_geojson(doc)
 
 
 def test_the_id_property_is_configurable(tmp_path):
@@ -85,6 +114,23 @@ def test_the_id_property_is_configurable(tmp_path):
         read_geojson(path)
     with pytest.raises(GeometryError, match="not found"):
         read_geojson(tmp_path / "missing.geojson")
+
+
+@pytest.mark.parametrize("name, head, kind", [
+    ("gemeinden.shp", b"\x00\x00\x27\x0a" + bytes(96), "a shapefile"),
+    ("karte.dat", b"\x00\x00\x27\x0a" + bytes(96), "a shapefile"),
+    ("gemeinden.gpkg", b"SQLite format 3\x00", "a GeoPackage"),
+    ("export", b"SQLite format 3\x00", "a GeoPackage"),
+    ("gemeinden.dbf", b"\x03x", "a shapefile's table")])
+def test_map_formats_of_another_kind_are_named_with_the_way_to_geojson(tmp_path, name, head, kind):
+    path = tmp_path / name
+    path.write_bytes(head)
+    with pytest.raises(GeometryError, match=f"{name}: {kind}, not GeoJSON or TopoJSON. Save it as GeoJSON first: in "
+                                            "QGIS .*ogr2ogr -f GeoJSON -t_srs EPSG:4326 OUT.geojson"):
+        read_geojson(path)
+    (tmp_path / "latin1.geojson").write_bytes('{"type": "FeatureCollection", "name": "Übersicht"}'.encode("cp1252"))
+    with pytest.raises(GeometryError, match=r"not UTF-8 text \(GeoJSON and TopoJSON are UTF-8\)"):
+        read_geojson(tmp_path / "latin1.geojson")
 
 
 coord = st.tuples(st.floats(-180, 180, allow_nan=False), st.floats(-90, 90, allow_nan=False))

@@ -1,0 +1,144 @@
+"""Map files of Berlin's LOR read against the store's regions: the TopoJSON of three levels with each object's ids
+found (ours) beside the same polygons as three GeoJSON files (one per level, each border written out on both sides,
+the ids in ``id``) read with their id property named (the anchor); and the simplified GeoJSON of the Planungsräume
+converted to ETRS89 / UTM 33 and read back with its ``crs`` member, beside the same file in WGS84. One process, the
+two in turn, median of the rounds.
+
+    .venv/bin/python benchmarks/geometry.py [--rounds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from ml.catalog import effective_catalog  # noqa: E402
+from ml.config import load_settings  # noqa: E402
+from ml.geometry import centroid, feature_collection, parse_geojson, read_geojson  # noqa: E402
+from ml.geometry_match import _same, read_geometry  # noqa: E402
+from ml.importers import ingest_file, load_mapping  # noqa: E402
+from ml.store import Store  # noqa: E402
+from ml.suggest import suggest_mapping  # noqa: E402
+from measure import SHARED  # noqa: E402
+
+TOPO = SHARED / "berlin_bzr_kernindikatoren_tsb" / "map-borders_lor447_topojson.json"
+GEOJSON = [SHARED / "berlin_lor_geometry" / name for name in (
+    "lor_planungsraeume_until2020_447_simplified.geojson", "lor_bezirksregionen_until2020_138_simplified.geojson",
+    "berlin_bezirke_12_simplified.geojson")]
+KEY = SHARED / "berlin_bzr_kernindikatoren_tsb" / "preprocessed_lor_447plr_hierarchy.csv"
+
+
+def lor_regions(tmp: Path):
+    """The LOR key of 2006 as the store's region list, imported with its suggestion as it stands."""
+    settings = load_settings(env={"SOZIALRADAR_STORE__PATH": str(tmp / "store.duckdb"),
+                                  "SOZIALRADAR_INGEST__REPORT_DIR": str(tmp / "quarantine")})
+    mapping = tmp / "lor.yaml"
+    mapping.write_text(suggest_mapping(KEY, effective_catalog(settings, [])).to_yaml(), encoding="utf-8")
+    with Store(settings.store.path) as store:
+        report = ingest_file(KEY, store, settings, mapping=load_mapping(mapping))
+        if report.status != "ok":
+            raise SystemExit(f"{KEY}: {report.status} {report.message}")
+        return store.region_names()
+
+
+def timed(fn, rounds: int) -> tuple[float, object]:
+    """Median seconds of ``fn`` over ``rounds``, and its last result."""
+    times, out = [], None
+    for _ in range(rounds):
+        t = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times), out
+
+
+def to_utm(path: Path, out: Path) -> None:
+    """The GeoJSON at ``path`` with every position in ETRS89 / UTM 33 (EPSG:25833), named in its crs member."""
+    from pyproj import Transformer
+
+    forward = Transformer.from_crs("EPSG:4326", "EPSG:25833", always_xy=True)
+    doc = json.loads(path.read_text(encoding="utf-8"))
+
+    def ring(r):
+        x, y = forward.transform(*np.asarray(r, float).T)
+        return np.column_stack([x, y]).tolist()
+
+    for feat in doc["features"]:
+        g = feat["geometry"]
+        polys = [g["coordinates"]] if g["type"] == "Polygon" else g["coordinates"]
+        polys = [[ring(r) for r in p] for p in polys]
+        g["coordinates"] = polys[0] if g["type"] == "Polygon" else polys
+    doc["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::25833"}}
+    out.write_text(json.dumps(doc), encoding="utf-8")
+
+
+def _positions(geometry: str) -> int:
+    g = json.loads(geometry)
+    polys = [g["coordinates"]] if g["type"] == "Polygon" else g["coordinates"]
+    return sum(len(ring) for p in polys for ring in p)
+
+
+def _arc_positions(path: Path) -> int:
+    return sum(len(arc) for arc in json.loads(path.read_text(encoding="utf-8"))["arcs"])
+
+
+def main() -> None:
+    """Print the two comparisons as tables."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        regions = lor_regions(tmp)
+        # each round from scratch, as a command reads a file once: the remembered name comparisons cleared
+        ours_s, (frame, reports) = timed(lambda: (_same.cache_clear(), read_geometry(TOPO, regions))[1], args.rounds)
+        levels = []
+        for rep in reports:
+            part = read_geometry(TOPO, regions, objects=[rep["object"]])[0]
+            path = tmp / f"{rep['object']}.geojson"
+            path.write_text(json.dumps(feature_collection(part)), encoding="utf-8")
+            levels.append(path)
+        anchor_s, frames = timed(lambda: [read_geojson(p) for p in levels], args.rounds)
+        positions = sum(_positions(g) for g in frame["geometry"])
+        print(f"positions after decoding: {positions:,}; the TopoJSON stores {_arc_positions(TOPO):,} in its arcs\n")
+        print("| reading | collections | features | regions of the store | ids from | s (median) |")
+        print("|---|---|---|---|---|---|")
+        found = ", ".join(f"{r['object']}: {r['key']}" for r in reports)
+        print(f"| TopoJSON, ids found (ours) | {len(reports)} | {sum(r['features'] for r in reports)} | "
+              f"{frame['region_id'].isin(set(regions['region_id'])).sum()} | {found} | {ours_s:.3f} |")
+        known = sum(int(f["region_id"].isin(set(regions["region_id"])).sum()) for f in frames)
+        print(f"| the same as 3 GeoJSON, id named (anchor) | 3 | {sum(len(f) for f in frames)} | {known} | id | {anchor_s:.3f} |")
+        print(f"\nratio ours/anchor {ours_s / anchor_s:.2f}")
+
+        utm = tmp / "plr_25833.geojson"
+        to_utm(GEOJSON[0], utm)
+        conv_s, converted = timed(lambda: parse_geojson(utm.read_text(encoding="utf-8")), args.rounds)
+        plain_s, plain = timed(lambda: read_geojson(GEOJSON[0]), args.rounds)
+        err = []
+        for a, b in zip(converted["geometry"], plain["geometry"]):
+            ca, cb = np.asarray(json.loads(a)["coordinates"][0]), np.asarray(json.loads(b)["coordinates"][0])
+            if ca.ndim == 3:
+                ca, cb = ca[0], cb[0]
+            metres = np.hypot((ca[:, 0] - cb[:, 0]) * 111_320 * np.cos(np.radians(52.5)),
+                              (ca[:, 1] - cb[:, 1]) * 111_320)
+            err.append(float(metres.max()))
+        shift = max(np.hypot(*(np.subtract(centroid(a), centroid(b)) * 111_320))
+                    for a, b in zip(converted["geometry"], plain["geometry"]))
+        print("\n| Planungsräume | features | s (median) | largest position error, mm | largest centroid shift, mm |")
+        print("|---|---|---|---|---|")
+        print(f"| ETRS89 / UTM 33, converted (ours) | {len(converted)} | {conv_s:.3f} | {max(err) * 1000:.2f} | {shift * 1000:.2f} |")
+        print(f"| WGS84 as published (anchor) | {len(plain)} | {plain_s:.3f} | – | – |")
+        print(f"\nratio ours/anchor {conv_s / plain_s:.2f}")
+
+
+if __name__ == "__main__":
+    main()

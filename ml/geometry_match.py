@@ -1,0 +1,248 @@
+"""Which region each polygon of a map file is: GeoJSON or TopoJSON read against the store's regions.
+
+A city's map file rarely writes its region ids in a property called ``id``: the Planungsräume of Berlin's TopoJSON
+keep them in ``spatial_name``, its Bezirke write ``004`` for the store's ``04``, other maps give names only. Each
+collection (a GeoJSON file, or each object of a TopoJSON file, one level each) takes its ids from the key whose
+codes name the most regions of the store, failing that from the key whose names do; the report says which, on
+which level, and what named none. An explicit ``id_property`` reads that property only.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from ml.geometry import (
+    GeometryError, as_text, features_of, frame_of, load_document, read_text, usable, value_of,
+)
+from ml.regions import same_name
+
+_same = lru_cache(maxsize=1 << 16)(same_name)
+"""``same_name`` remembered: a map file's candidate keys compare the same names many times."""
+
+
+def collections(document: str | dict, objects: list[str] | None = None) -> dict[str | None, dict]:
+    """The FeatureCollections of a document: a GeoJSON one under the key None, or each object of a TopoJSON
+    Topology (only those named in ``objects``) under its name."""
+    from ml.topojson import TopologyError, is_topology, topology_collections
+
+    document = load_document(document)
+    if is_topology(document):
+        try:
+            return topology_collections(document, objects)
+        except TopologyError as exc:
+            raise GeometryError(f"TopoJSON: {exc}") from None
+    if isinstance(document, dict) and document.get("type") == "FeatureCollection":
+        if objects:
+            raise GeometryError("--object names an object of a TopoJSON file; this is a GeoJSON FeatureCollection")
+        return {None: document}
+    kind = document.get("type") if isinstance(document, dict) else None
+    raise GeometryError("expected a GeoJSON FeatureCollection or a TopoJSON Topology" +
+                        (f" (the document is a {kind!r})" if isinstance(kind, str) else ""))
+
+
+def _store_codes(regions: pd.DataFrame) -> tuple[set[str], dict[int, str | None]]:
+    """The store's codes, and those of digits by their number (None where two codes have one number), to read
+    a code written with more or fewer leading zeros ('004' for '04')."""
+    ids = set(regions["region_id"].astype(str))
+    by_number: dict[int, str | None] = {}
+    for rid in ids:
+        if rid.isdigit():
+            by_number[int(rid)] = None if int(rid) in by_number else rid
+    return ids, by_number
+
+
+def _by_code(texts: list[str], ids: set[str], by_number: dict[int, str | None]) -> list[str | None]:
+    return [t if t in ids else by_number.get(int(t)) if t.isdigit() else None for t in texts]
+
+
+def _by_name(texts: list[str], lookup) -> list[str | None]:
+    """The region each text names, on the one level where most of the texts name a region."""
+    from ml.regions import canonical_level
+
+    found = {t: lookup.resolve(t)[0] for t in set(texts)}
+    level_of = dict(zip(lookup.regions["region_id"].astype(str), lookup.regions["level"].astype(str)))
+    levels = pd.Series([level_of[c] for c in found.values() if c is not None])
+    if levels.empty:
+        return [None] * len(texts)
+    level = levels.value_counts().index[0]
+    if canonical_level(level) == level:
+        found = {t: lookup.resolve(t, level)[0] for t in found}
+    return [found[t] for t in texts]
+
+
+def _may_be_names(texts: list[str]) -> bool:
+    """Whether a key's texts may be the regions' names: words, different on at least half of the features (not a
+    parent's name repeated, not a date)."""
+    written = {t for t in texts if t and any(ch.isalpha() for ch in t)}
+    return len(written) * 2 >= len(texts)
+
+
+def _candidate_keys(features: list[dict]) -> list[str | None]:
+    """The keys a region id may be read from: None (the property 'id' or the feature's own id), then every
+    property with a usable value on at least half of the features, in the order of the first feature."""
+    keys: list[str | None] = [None] if any(usable(value_of(f, None)) for f in features) else []
+    seen: dict[str, int] = {}
+    for feat in features:
+        for key, value in feat["properties"].items():
+            if key != "id" and usable(value):
+                seen[key] = seen.get(key, 0) + 1
+    return keys + [k for k, n in seen.items() if n * 2 >= len(features)]
+
+
+def _key_name(key: str | None) -> str:
+    return "the feature ids" if key is None else f"property {key!r}"
+
+
+def _confirmed(features: list[dict], codes: list[str | None], store_names: dict) -> int:
+    """How many features name, in one of their properties, the region their code reads as."""
+    out = 0
+    for feat, code in zip(features, codes):
+        name = store_names.get(code) if code else None
+        if isinstance(name, str) and any(isinstance(v, str) and _same(v, name)
+                                         for v in feat["properties"].values()):
+            out += 1
+    return out
+
+
+def _match(features: list[dict], regions: pd.DataFrame, id_property: str | None) -> tuple[list[str], dict]:
+    """Each feature's region id and how it was read: from ``id_property``, or from the key whose codes (failing
+    that, names) name the most regions of the store."""
+    from ml.regions import RegionLookup
+
+    ids, by_number = _store_codes(regions)
+    texts_of = {key: [as_text(value_of(f, key)) if usable(value_of(f, key)) else "" for f in features]
+                for key in ([id_property] if id_property else _candidate_keys(features))}
+    store_names = dict(zip(regions["region_id"].astype(str), regions["name"]))
+    read = {key: _by_code(texts, ids, by_number) for key, texts in texts_of.items()}
+    counts = {key: len({c for c in codes if c}) for key, codes in read.items()}
+    best: tuple[int, int, str | None, str, list[str | None]] | None = None
+    best_rank: tuple[int, int, int] = (-1, -1, -1)
+    for order, (key, codes) in enumerate(read.items()):
+        # most regions first; among as many, the key whose regions the features' names confirm, then the one
+        # written as the store writes it (a running number 1, 2, 3 also reads as the codes 01, 02, 03)
+        tied = counts[key] > 0 and sum(1 for n in counts.values() if n == counts[key]) > 1
+        rank = (counts[key], _confirmed(features, codes, store_names) if tied else 0,
+                sum(1 for t, c in zip(texts_of[key], codes) if c == t))
+        if rank > best_rank:
+            best, best_rank = (rank[0], order, key, "codes", codes), rank
+    by_codes = best
+    if id_property is None and best is not None and best[0] < len({t for t in texts_of[best[2]] if t}):
+        lookup = RegionLookup(regions[["region_id", "name", "level"]])
+        for order, (key, texts) in enumerate(texts_of.items()):
+            if not _may_be_names(texts):
+                continue
+            names = _by_name(texts, lookup)
+            score = len({c for c in names if c})
+            if score > best[0]:
+                best = (score, order, key, "names", names)
+    if best is None or (best[0] == 0 and id_property is None):
+        return _unmatched(features, texts_of, regions)
+    score, _, key, how, found = best
+    texts = texts_of[key]
+    for feat, text in zip(features, texts):
+        if not text:
+            raise GeometryError(f"feature {feat['k']}: no region id in {_key_name(key)} (its properties: "
+                                f"{', '.join(sorted(map(str, feat['properties']))) or 'none'})")
+    level_of = dict(zip(regions["region_id"].astype(str), regions["level"].astype(str)))
+    levels = pd.Series([level_of[c] for c in {c for c in found if c}], dtype=object).value_counts()
+    report = {"features": len(features), "key": key, "by": how, "regions": score,
+              "levels": {str(k): int(v) for k, v in levels.items()},
+              "rewritten": sum(1 for t, c in zip(texts, found) if c and c != t and how == "codes"),
+              "unmatched": sorted({t for t, c in zip(texts, found) if not c})}
+    if how == "names" and by_codes is not None:
+        report["codes"] = (_key_name(by_codes[2]), by_codes[0])   # the file's own codes, and the regions they name
+    return [c or t for t, c in zip(texts, found)], report
+
+
+def _unmatched(features: list[dict], texts_of: dict, regions: pd.DataFrame) -> tuple[list[str], dict]:
+    """No key names a region of the store: the feature ids as they are where they exist (reported as unknown),
+    else an error that lists the properties and what the store's codes look like."""
+    if None in texts_of and all(texts_of[None]):
+        texts = texts_of[None]
+        return texts, {"features": len(features), "key": None, "by": "codes", "regions": 0, "levels": {},
+                       "rewritten": 0, "unmatched": sorted(set(texts))}
+    if regions.empty:
+        raise GeometryError("the store has no regions: import the region list first, then the polygons")
+    have = ", ".join(map(str, dict.fromkeys(k for f in features for k in f["properties"]))) or "none"
+    sample = ", ".join(repr(r) for r in regions["region_id"].astype(str).head(3))
+    raise GeometryError(f"no property of the features holds codes or names of the store's regions (properties: "
+                        f"{have}; the store's codes look like {sample}); name it with --id-property")
+
+
+def _display_names(features: list[dict], ids: list[str], regions: pd.DataFrame, report: dict) -> list[str | None]:
+    """The name of each feature as the geometry writes it: the key read by names, the property 'name', or the
+    property whose text is the store's name of the region most often."""
+    if report["by"] == "names":
+        return [as_text(value_of(f, report["key"])) for f in features]
+    if any("name" in f["properties"] for f in features):
+        return [None if f["properties"].get("name") is None else str(f["properties"]["name"]) for f in features]
+    names = dict(zip(regions["region_id"].astype(str), regions["name"]))
+    best, best_score = None, 0
+    for key in _candidate_keys(features):
+        if key is None or key == report["key"] or not _may_be_names(
+                [as_text(value_of(f, key)) if usable(value_of(f, key)) else "" for f in features]):
+            continue
+        def agree(pairs):
+            return sum(1 for f, rid in pairs if isinstance(names.get(rid), str)
+                       and isinstance(f["properties"].get(key), str) and _same(f["properties"][key], names[rid]))
+
+        sample = list(zip(features, ids))[:20]
+        if agree(sample) * 2 < sum(1 for _, rid in sample if rid in names):
+            continue    # not the names on the first features already (a gml id, a description)
+        score = agree(zip(features, ids))
+        if score > best_score:
+            best, best_score = key, score
+    if best is None or best_score * 2 < sum(1 for rid in ids if rid in names):
+        return [None] * len(features)
+    report["name_key"] = best
+    return [None if f["properties"].get(best) is None else str(f["properties"][best]) for f in features]
+
+
+def _namesakes(ids: list[str], names: list[str | None], regions: pd.DataFrame) -> list[tuple[str, str, str]]:
+    """(id, name, other id) for an id on several features whose name another region of its level bears, a region
+    the file draws nowhere: one of the features may be that region under a wrong id (Berlin's two Planungsräume
+    'Schloßstraße'), not an exclave."""
+    counts = pd.Series(ids).value_counts()
+    level_of = dict(zip(regions["region_id"].astype(str), regions["level"].astype(str)))
+    drawn, out = set(ids), []
+    for rid in sorted(counts[counts > 1].index):
+        written = {n for i, n in zip(ids, names) if i == rid and n}
+        for other, other_name, level in regions[["region_id", "name", "level"]].itertuples(index=False):
+            if (other not in drawn and level == level_of.get(rid) and isinstance(other_name, str)
+                    and any(_same(n, other_name) for n in written)):
+                out.append((rid, other_name, str(other)))
+    return out
+
+
+def read_geometry(path: Path | str, regions: pd.DataFrame, id_property: str | None = None,
+                  objects: list[str] | None = None, crs: str | None = None) -> tuple[pd.DataFrame, list[dict]]:
+    """The polygons of a GeoJSON or TopoJSON file (every object, or those in ``objects``) as rows ``region_id``,
+    ``name``, ``geometry`` (WGS84; coordinates of another system, named by the file or by ``crs``, converted), and
+    one report per collection: its ``object``, ``features``, the ``key`` its ids come from and whether ``by``
+    codes or names, the ``regions`` of the store they name, on which ``levels``, how many codes were
+    ``rewritten`` (other leading zeros), the texts ``unmatched``, and ``namesakes``: an id on several features
+    whose name is also that of another region of the level, not drawn in the file, as (id, name, other id).
+
+    Without ``id_property`` each collection's ids come from the key whose codes name the most regions of
+    ``regions`` (the store's), and failing codes from the key whose names do."""
+    frames, reports = [], []
+    for name, collection in collections(read_text(path), objects).items():
+        try:
+            features = features_of(collection, crs)
+            ids, report = _match(features, regions, id_property)
+        except GeometryError as exc:
+            raise GeometryError(f"object {name!r}: {exc}" if name is not None else str(exc)) from None
+        names = _display_names(features, ids, regions, report)
+        frames.append(frame_of(features, ids, names))
+        report["namesakes"] = _namesakes(ids, names, regions)
+        reports.append({"object": name, **report})
+    frame = pd.concat(frames, ignore_index=True)
+    clash = frame["region_id"][frame["region_id"].duplicated()]
+    if len(clash):
+        raise GeometryError(f"the region {clash.iloc[0]!r} has polygons in two objects of the file; import one "
+                            "object with --object")
+    frame.attrs["duplicates"] = sorted({d for f in frames for d in f.attrs["duplicates"]})
+    return frame, reports

@@ -1,0 +1,189 @@
+"""Which region each polygon of a map file is: ids read from the key whose codes (failing that, names) name the
+most regions of the store, per object of a TopoJSON file; the command line on Berlin's TopoJSON of three levels."""
+
+import json
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings as hsettings, strategies as st
+
+from ml.geometry import GeometryError
+from ml.geometry_match import read_geometry
+from tests.conftest import cli_with, write
+
+REGIONS = pd.DataFrame({
+    "region_id": ["01", "02", "0101", "0102", "0201"],
+    "name": ["Mitte", "Nord", "Altstadt", "Hafen", "Am Wald"],
+    "level": ["bezirk", "bezirk", "planungsraum", "planungsraum", "planungsraum"]})
+
+
+def square(k, d=0.01):
+    x, y = 13 + k * d, 52.0
+    return {"type": "Polygon", "coordinates": [[[x, y], [x + d, y], [x + d, y + d], [x, y + d], [x, y]]]}
+
+
+def feature(k, **props):
+    return {"type": "Feature", "properties": props, "geometry": square(k)}
+
+
+def save(tmp_path, doc, name="map.geojson"):
+    return write(tmp_path / name, json.dumps(doc))
+
+
+def test_the_key_with_the_store_s_codes_is_chosen_over_a_running_number(tmp_path):
+    doc = {"type": "FeatureCollection", "features": [
+        feature(0, id=1, OBJECTID=1, PLR="0101", PLRNAME="Altstadt"),
+        feature(1, id=2, OBJECTID=2, PLR="0102", PLRNAME="Hafen"),
+        feature(2, id=3, OBJECTID=3, PLR="0201", PLRNAME="Am Wald (Nord)")]}
+    frame, (report,) = read_geometry(save(tmp_path, doc), REGIONS)
+    assert frame["region_id"].tolist() == ["0101", "0102", "0201"]
+    assert report["key"] == "PLR" and report["by"] == "codes" and report["levels"] == {"planungsraum": 3}
+    assert report["name_key"] == "PLRNAME" and frame["name"].tolist()[:2] == ["Altstadt", "Hafen"]
+    # an explicit property is read as codes, whatever it names; the report says what became of them
+    frame, (report,) = read_geometry(save(tmp_path, doc), REGIONS, id_property="OBJECTID")
+    assert frame["region_id"].tolist() == ["01", "02", "3"] and report["rewritten"] == 2
+    assert report["unmatched"] == ["3"] and report["levels"] == {"bezirk": 2}
+
+
+def test_an_id_on_two_features_named_as_another_region_not_drawn_is_asked_about(tmp_path):
+    regions = pd.concat([REGIONS, pd.DataFrame({"region_id": ["0202"], "name": ["Hafen"],
+                                                "level": ["planungsraum"]})], ignore_index=True)
+    doc = {"type": "FeatureCollection", "features": [
+        feature(0, id="0102", name="Hafen"), feature(5, id="0102", name="Hafen"),
+        feature(1, id="0101", name="Altstadt"),
+        feature(2, id="01", name="Mitte"), feature(3, id="01", name="Mitte")]}
+    frame, (report,) = read_geometry(save(tmp_path, doc), regions)
+    # Mitte on two features is an exclave (no other region of its name); Hafen may be 0202 under a wrong id
+    assert report["namesakes"] == [("0102", "Hafen", "0202")] and frame.attrs["duplicates"] == ["01", "0102"]
+    doc["features"].append(feature(6, id="0202", name="Hafen"))
+    assert read_geometry(save(tmp_path, doc), regions)[1][0]["namesakes"] == []
+
+
+def test_a_running_number_that_reads_as_codes_loses_to_the_codes_the_names_confirm(tmp_path):
+    """OBJECTID 1, 2 reads as the codes 01, 02 as well as BEZ '002', '001' does: the names beside decide."""
+    doc = {"type": "FeatureCollection", "features": [feature(0, OBJECTID=1, BEZ="002", BEZNAME="Nord"),
+                                                     feature(1, OBJECTID=2, BEZ="001", BEZNAME="Mitte")]}
+    frame, (report,) = read_geometry(save(tmp_path, doc), REGIONS)
+    assert report["key"] == "BEZ" and frame["region_id"].tolist() == ["02", "01"]
+
+
+def test_codes_with_other_leading_zeros_and_names_when_no_codes_fit(tmp_path):
+    doc = {"type": "FeatureCollection", "features": [feature(0, schluessel="001", name="Mitte"),
+                                                     feature(1, schluessel=2, name="Nord")]}
+    frame, (report,) = read_geometry(save(tmp_path, doc), REGIONS)
+    assert frame["region_id"].tolist() == ["01", "02"] and report["rewritten"] == 2
+    named = {"type": "FeatureCollection", "features": [
+        feature(0, id="9001", bezeichnung="Altstadt"), feature(1, id="9002", bezeichnung="HAFEN"),
+        feature(2, id="0201", bezeichnung="Neubaugebiet")]}
+    frame, (report,) = read_geometry(save(tmp_path, named), REGIONS)
+    # names name two regions, the file's own codes one (of another region): read by names, and said so
+    assert report["by"] == "names" and report["key"] == "bezeichnung"
+    assert frame["region_id"].tolist() == ["0101", "0102", "Neubaugebiet"]
+    assert report["unmatched"] == ["Neubaugebiet"] and report["codes"] == ("the feature ids", 1)
+
+
+def test_a_key_whose_values_repeat_is_no_id_and_nothing_found_is_an_error(tmp_path):
+    doc = {"type": "FeatureCollection", "features": [
+        feature(k, bezirk="Mitte", nummer=f"77{k}", datum="2021-01-01") for k in range(3)]}
+    with pytest.raises(GeometryError, match=r"no property of the features holds codes or names of the store's "
+                                            r"regions \(properties: bezirk, nummer, datum; the store's codes look "
+                                            r"like '01', '02', '0101'\); name it with --id-property"):
+        read_geometry(save(tmp_path, doc), REGIONS)
+    with pytest.raises(GeometryError, match="the store has no regions: import the region list first"):
+        read_geometry(save(tmp_path, doc), REGIONS.iloc[:0])
+    with pytest.raises(GeometryError, match=r"feature 1: no region id in property 'kenn' \(its properties: bezirk"):
+        read_geometry(save(tmp_path, {"type": "FeatureCollection", "features": [
+            feature(0, kenn="0101"), feature(1, bezirk="Mitte")]}), REGIONS, id_property="kenn")
+
+
+def test_topojson_objects_are_levels_read_each_by_its_own_key(tmp_path):
+    arcs = [[[13.0 + k * 0.01, 52.0], [13.01 + k * 0.01, 52.0], [13.01 + k * 0.01, 52.01], [13.0 + k * 0.01, 52.01],
+             [13.0 + k * 0.01, 52.0]] for k in range(4)]
+    topo = {"type": "Topology", "arcs": arcs, "objects": {
+        "planungsraeume": {"type": "GeometryCollection", "geometries": [
+            {"type": "Polygon", "arcs": [[0]], "properties": {"plr_id": "0101", "plr_name": "Altstadt"}},
+            {"type": "Polygon", "arcs": [[1]], "properties": {"plr_id": "0102", "plr_name": "Hafen"}}]},
+        "bezirke": {"type": "GeometryCollection", "geometries": [
+            {"type": "Polygon", "arcs": [[2]], "properties": {"BEZ": "001", "BEZNAME": "Mitte"}},
+            {"type": "Polygon", "arcs": [[3]], "properties": {"BEZ": "002", "BEZNAME": "Nord"}}]}}}
+    path = save(tmp_path, topo, "karte.topojson")
+    frame, reports = read_geometry(path, REGIONS)
+    assert frame["region_id"].tolist() == ["0101", "0102", "01", "02"]
+    assert [(r["object"], r["key"], r["levels"]) for r in reports] == [
+        ("planungsraeume", "plr_id", {"planungsraum": 2}), ("bezirke", "BEZ", {"bezirk": 2})]
+    frame, reports = read_geometry(path, REGIONS, objects=["bezirke"])
+    assert frame["region_id"].tolist() == ["01", "02"] and len(reports) == 1
+    with pytest.raises(GeometryError, match=r"no object 'kreise' in the topology \(it has: planungsraeume, bezirke"):
+        read_geometry(path, REGIONS, objects=["kreise"])
+    with pytest.raises(GeometryError, match="--object names an object of a TopoJSON file"):
+        read_geometry(save(tmp_path, {"type": "FeatureCollection", "features": [feature(0, id="01")]}), REGIONS,
+                      objects=["bezirke"])
+    # one region drawn in two objects: which is meant cannot be told
+    topo["objects"]["bezirke"]["geometries"][0]["properties"]["BEZ"] = "0101"
+    topo["objects"]["bezirke"]["geometries"][1]["properties"]["BEZ"] = "0102"
+    with pytest.raises(GeometryError, match="'0101' has polygons in two objects of the file; import one object"):
+        read_geometry(save(tmp_path, topo, "karte.topojson"), REGIONS)
+    with pytest.raises(GeometryError, match="expected a GeoJSON FeatureCollection or a TopoJSON Topology "
+                                            r"\(the document is a 'Feature'\)"):
+        read_geometry(save(tmp_path, feature(0, id="01")), REGIONS)
+
+
+@hsettings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(1, 99_999), min_size=1, max_size=12, unique=True), st.integers(2, 8),
+       st.lists(st.integers(0, 3), min_size=12, max_size=12), st.randoms(use_true_random=False))
+def test_property_codes_written_with_any_leading_zeros_find_their_region(numbers, width, pads, rnd):
+    """Codes of one width in the store, written in the file with any number of leading zeros (or as numbers)
+    beside a running number and a decoy of the same kind: every polygon goes to its region."""
+    width = max(width, len(str(max(numbers))))
+    codes = [str(n).zfill(width) for n in numbers]
+    regions = pd.DataFrame({"region_id": codes, "name": [f"Gebiet {c}" for c in codes],
+                            "level": ["planungsraum"] * len(codes)})
+    features = []
+    for k, (n, pad) in enumerate(zip(numbers, pads)):
+        written = n if pad == 0 else "0" * pad + str(n)
+        features.append(feature(k, lfd=100_000 + k, schluessel=written, decoy=f"x{rnd.randint(0, 10**6)}"))
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        frame, (report,) = read_geometry(save(Path(tmp), {"type": "FeatureCollection", "features": features}),
+                                         regions)
+    assert frame["region_id"].tolist() == codes and report["key"] == "schluessel"
+
+
+@pytest.mark.realdata
+def test_berlins_topojson_of_three_levels_through_the_command_line(shared_data, tmp_path):
+    """The LOR key as region list, then the TopoJSON a dashboard of Berlin draws: every object goes to its level,
+    the Bezirke's '004' to '04'; the polygons of another edition of the grid are named."""
+    run = cli_with(write(tmp_path / "sozialradar.yaml", f"store:\n  path: {tmp_path / 'store.duckdb'}\n"),
+                   tmp_path / "quarantine")
+    key = shared_data / "berlin_bzr_kernindikatoren_tsb" / "preprocessed_lor_447plr_hierarchy.csv"
+    run("mapping", "suggest", key, "--out", tmp_path / "lor.yaml")
+    run("ingest", key, "--mapping", tmp_path / "lor.yaml")
+    out = run("geometry", shared_data / "berlin_bzr_kernindikatoren_tsb" / "map-borders_lor447_topojson.json")
+    assert "geometry of 597 regions stored (597 regions have one)" in out
+    assert ("object 'lor_planungsraeume': 447 feature(s), ids from the codes in 'spatial_name': regions 447 "
+            "planungsraum; names from 'spatial_alias'") in out
+    assert ("object 'bezirksgrenzen': 12 feature(s), ids from the codes in 'Gemeinde_schluessel': regions 12 bezirk; "
+            "12 code(s) written with other leading zeros than the store's; names from 'Gemeinde_name'") in out
+    assert "object 'lor_bezirksregionen': 138 feature(s), ids from the codes in 'spatial_name'" in out
+    # the TopoJSON is the grid of 2006: 09041402 is Allende II there, Siedlung Krämmereiheide in the LOR key
+    assert "09041402 'Allende II' vs 'Siedlung Krämmereiheide'" in out
+    # the Prognoseräume of 2021 carry codes of their own: read by their names, and said so
+    out = run("geometry", shared_data / "berlin_lor_geometry" / "lor_prognoseraeume_from2021_58_simplified.geojson")
+    assert ("58 feature(s), ids from the names in 'name': regions 41 prognoseraum (its codes, the feature ids, name "
+            "only 1 of the store's regions: another numbering, or another edition of the grid?") in out
+    assert "17 polygon(s) name no region of the store and were not stored" in out
+    # the simplified GeoJSON draws Charlottenburg's Schloßstraße under the id of Steglitz's
+    out = run("geometry", shared_data / "berlin_lor_geometry" / "lor_planungsraeume_until2020_447_simplified.geojson")
+    assert ("448 feature(s), ids from the codes in 'id': regions 447 planungsraum; 06010102 is on several features "
+            "named 'Schloßstraße', the name of 04030417 as well, which the file does not draw: is one of them "
+            "04030417?") in out
+    from ml.store import Store
+
+    with Store(tmp_path / "store.duckdb") as store:
+        regions = store.regions()
+    drawn = regions[regions["geometry"].notna()]
+    # the 447 of the TopoJSON, and 09041403 of the later GeoJSON
+    assert drawn["level"].value_counts().to_dict() == {"planungsraum": 448, "bezirksregion": 138, "prognoseraum": 41,
+                                                       "bezirk": 12}
