@@ -676,7 +676,9 @@ def _serve(settings: Settings, workdir: Path, serve_for: float | None, echo=clic
 @click.argument("kind", type=click.Choice(["warnings", "profiles", "forecasts", "projection", "lebenslagen",
                                            "coverage", "measures"]))
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="FILE.csv (German Excel: ';', decimal comma, UTF-8 with BOM) or FILE.xlsx.")
+              help="FILE.csv (German Excel: ';', decimal comma, UTF-8 with BOM), FILE.xlsx, or FILE.geojson (a map "
+                   "layer for a GIS, WGS84: one feature per region with its polygon; warnings of one horizon, "
+                   "profiles).")
 @click.option("--period", default=None, help="The period (year); default: the latest (forecasts, projection: all).")
 @click.option("--horizon", type=click.IntRange(1, 20), default=None,
               help="Warnings only: years ahead; default: every served horizon.")
@@ -690,18 +692,48 @@ def export_cmd(ctx: click.Context, kind: str, out: Path, period: str | None, hor
     from experiments.export import ExportError, export_table
 
     settings = _settings(ctx)
-    if out.suffix.lower() not in (".csv", ".xlsx"):
-        raise click.BadParameter(f"the file must end in .csv or .xlsx; got {out.name!r}", param_hint="--out")
+    suffix = out.suffix.lower()
+    if suffix not in (".csv", ".xlsx", ".geojson"):
+        raise click.BadParameter(f"the file must end in .csv, .xlsx or .geojson; got {out.name!r}", param_hint="--out")
     try:
         with Store(settings.store.path, threads=settings.store.threads, read_only=True) as store:
             frame = export_table(kind, store, _catalog_with_extensions(settings), period, horizon)
             older = _older_than_profiles(store, kind) + frame.attrs.get("notes", [])
-        write_table(frame, out)
+            regions = store.regions() if suffix == ".geojson" else None
+        if suffix == ".geojson":
+            _write_map_layer(frame, regions, out, kind)
+        else:
+            write_table(frame, out)
     except (ExportError, StoreError, FileFormatError) as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"{out}: {len(frame):,} rows × {frame.shape[1]} columns ({kind})")
+    if suffix != ".geojson":
+        click.echo(f"{out}: {len(frame):,} rows × {frame.shape[1]} columns ({kind})")
     for note in older:
         click.secho(f"note: {note}", fg="yellow", err=True)
+
+
+def _write_map_layer(frame, regions, out: Path, kind: str) -> None:
+    """The export as a GeoJSON map layer (``ml.geometry.map_layer``), and what it holds."""
+    import json
+
+    from experiments.export import SUPPRESSED, ExportError
+    from ml.geometry import map_layer
+
+    if kind not in ("warnings", "profiles"):
+        raise ExportError(f"a map layer holds one row per region: warnings (of one horizon) or profiles; export "
+                          f"{kind} as .csv or .xlsx")
+    if kind == "warnings" and frame["Gebiet"].duplicated().any():
+        horizons = ", ".join(map(str, sorted(set(frame["Horizont (Jahre)"]))))
+        raise ExportError(f"a map shows one horizon: name it with --horizon ({horizons})")
+    layer = map_layer(frame, regions, SUPPRESSED)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(layer, ensure_ascii=False, allow_nan=False), encoding="utf-8")
+    missing = [f["id"] for f in layer["features"] if f["geometry"] is None]
+    click.echo(f"{out}: {len(layer['features']):,} regions × {frame.shape[1]} properties ({kind}, WGS84)")
+    if missing:
+        click.secho(f"  {len(missing)} region(s) without a polygon in the store, written with geometry null: "
+                    f"{', '.join(missing[:5])}" + (" …" if len(missing) > 5 else "") +
+                    " (store polygons with 'sozialradar geometry FILE')", fg="yellow")
 
 
 def _older_than_profiles(store, kind: str) -> list[str]:
@@ -752,6 +784,10 @@ def geometry_cmd(ctx: click.Context, path: Path, id_property: str | None, object
     if dups:
         click.secho(f"  {len(dups)} id(s) on several features, merged into one MultiPolygon each: "
                     f"{', '.join(dups[:10])} — check the source if these are not exclaves", fg="yellow")
+    empty = frame.attrs.get("without_shape", [])
+    if empty:
+        click.secho(f"  {len(empty)} feature(s) without a shape (geometry null), nothing stored for them: "
+                    f"{', '.join(empty[:10])}" + (" …" if len(empty) > 10 else ""), fg="yellow")
     if counts["unknown"]:
         click.secho(f"  {counts['unknown']} polygon(s) name no region of the store and were not stored (import "
                     "the region list first, or they are regions of another edition of the grid)", fg="yellow")

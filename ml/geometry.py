@@ -121,7 +121,8 @@ def projection(crs: str):
 
 def features_of(document: dict, crs: str | None = None) -> list[dict]:
     """The features of a FeatureCollection, each as ``k`` (its place), ``properties``, ``id`` (the feature's own
-    id or None) and ``polygons`` in WGS84; ``crs`` overrides the document's own system."""
+    id or None) and ``polygons`` in WGS84 (none for a feature whose geometry is null: a row without a shape, which
+    GeoJSON and TopoJSON allow); ``crs`` overrides the document's own system."""
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
         raise GeometryError("expected a GeoJSON FeatureCollection")
     project = projection(crs if crs else _crs_text(document))
@@ -137,8 +138,11 @@ def features_of(document: dict, crs: str | None = None) -> list[dict]:
             raise GeometryError(f"feature {k}: properties must be an object")
         own = props.get("id", feat.get("id"))
         where = f"feature {k}" + (f" ({str(own).strip()})" if usable(own) else "")
+        shape = feat.get("geometry")
         out.append({"k": k, "properties": props, "id": feat.get("id"),
-                    "polygons": _polygons(feat.get("geometry"), where, project)})
+                    "polygons": [] if shape is None and "geometry" in feat else _polygons(shape, where, project)})
+    if not any(f["polygons"] for f in out):
+        raise GeometryError(f"none of the {len(out)} feature(s) has a geometry")
     return out
 
 
@@ -163,11 +167,16 @@ def value_of(feature: dict, key: str | None):
 
 
 def frame_of(features: list[dict], ids: list[str], names: list[str | None]) -> pd.DataFrame:
-    """One row per region id (features of one id merged into a MultiPolygon, listed in ``attrs['duplicates']``)."""
+    """One row per region id (features of one id merged into a MultiPolygon, listed in ``attrs['duplicates']``;
+    the ids of features without a shape, and not drawn by another, in ``attrs['without_shape']``)."""
     parts: dict[str, list] = {}
     first_name: dict[str, str | None] = {}
     counts: dict[str, int] = {}
+    empty = set()
     for feat, rid, name in zip(features, ids, names):
+        if not feat["polygons"]:
+            empty.add(rid)
+            continue
         counts[rid] = counts.get(rid, 0) + 1
         parts.setdefault(rid, []).extend(feat["polygons"])
         first_name.setdefault(rid, name)
@@ -179,6 +188,7 @@ def frame_of(features: list[dict], ids: list[str], names: list[str | None]) -> p
                      "geometry": json.dumps(geom, separators=(",", ":"))})
     frame = pd.DataFrame(rows, columns=["region_id", "name", "geometry"])
     frame.attrs["duplicates"] = sorted(r for r, c in counts.items() if c > 1)
+    frame.attrs["without_shape"] = sorted(empty - set(parts))
     return frame
 
 
@@ -283,6 +293,46 @@ def feature_collection(frame: pd.DataFrame, properties: dict[str, dict] | None =
         {"type": "Feature", "id": r.region_id, "geometry": json.loads(r.geometry),
          "properties": {"region_id": r.region_id, **properties.get(r.region_id, {})}}
         for r in frame.itertuples()]}
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)) \
+        and not _missing(value)
+
+
+def _missing(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, (float, np.floating)) and math.isnan(value))
+
+
+def map_layer(frame: pd.DataFrame, regions: pd.DataFrame, withheld: str = "gesperrt") -> dict:
+    """A table for planners (a column ``Gebiet`` of region ids, one row per region) as a GeoJSON FeatureCollection
+    for a GIS (QGIS and the like): each row a feature with its region's polygon (null where the store has none),
+    the columns as properties. A column of numbers keeps numbers; a cell ``withheld`` in it becomes null, and the
+    property ``gesperrt`` lists the columns withheld in that row, so that no count of a small area appears and the
+    column stays numeric. ``ValueError`` where a region has several rows (a map shows one value per area)."""
+    if "Gebiet" not in frame.columns:
+        raise ValueError("a map layer needs the column 'Gebiet' (the region ids)")
+    repeated = frame["Gebiet"][frame["Gebiet"].duplicated()]
+    if len(repeated):
+        raise ValueError(f"the table has several rows per region ({repeated.iloc[0]!r} among them): a map shows one "
+                         "row per area")
+    shapes = dict(zip(regions["region_id"].astype(str), regions["geometry"])) if "geometry" in regions else {}
+    numeric = {c for c in frame.columns if any(_is_number(v) for v in frame[c])
+               and all(_is_number(v) or _missing(v) or v == withheld for v in frame[c])}
+    features = []
+    for row in frame.to_dict(orient="records"):
+        props, hidden = {}, []
+        for c, value in row.items():
+            if c in numeric and isinstance(value, str):       # withheld
+                hidden.append(c)
+                value = None
+            props[c] = None if _missing(value) else value.item() if isinstance(value, np.generic) else value
+        if hidden:
+            props["gesperrt"] = ", ".join(hidden)
+        shape = shapes.get(str(row["Gebiet"]))
+        features.append({"type": "Feature", "id": str(row["Gebiet"]), "properties": props,
+                         "geometry": json.loads(shape) if isinstance(shape, str) else None})
+    return {"type": "FeatureCollection", "features": features}
 
 
 def synthetic_polygons(region_ids: list[str], seed: int = 0, west: float = 12.30, south: float = 50.55,

@@ -17,7 +17,7 @@ import pandas as pd
 from ml.geometry import (
     GeometryError, as_text, features_of, frame_of, load_document, read_text, usable, value_of,
 )
-from ml.regions import same_name
+from ml.regions import RegionLookup, canonical_level, same_name
 
 _same = lru_cache(maxsize=1 << 16)(same_name)
 """``same_name`` remembered: a map file's candidate keys compare the same names many times."""
@@ -49,19 +49,17 @@ def _store_codes(regions: pd.DataFrame) -> tuple[set[str], dict[int, str | None]
     ids = set(regions["region_id"].astype(str))
     by_number: dict[int, str | None] = {}
     for rid in ids:
-        if rid.isdigit():
+        if rid.isascii() and rid.isdigit():
             by_number[int(rid)] = None if int(rid) in by_number else rid
     return ids, by_number
 
 
 def _by_code(texts: list[str], ids: set[str], by_number: dict[int, str | None]) -> list[str | None]:
-    return [t if t in ids else by_number.get(int(t)) if t.isdigit() else None for t in texts]
+    return [t if t in ids else by_number.get(int(t)) if t.isascii() and t.isdigit() else None for t in texts]
 
 
 def _by_name(texts: list[str], lookup) -> list[str | None]:
     """The region each text names, on the one level where most of the texts name a region."""
-    from ml.regions import canonical_level
-
     found = {t: lookup.resolve(t)[0] for t in set(texts)}
     level_of = dict(zip(lookup.regions["region_id"].astype(str), lookup.regions["level"].astype(str)))
     levels = pd.Series([level_of[c] for c in found.values() if c is not None])
@@ -110,8 +108,6 @@ def _confirmed(features: list[dict], codes: list[str | None], store_names: dict)
 def _match(features: list[dict], regions: pd.DataFrame, id_property: str | None) -> tuple[list[str], dict]:
     """Each feature's region id and how it was read: from ``id_property``, or from the key whose codes (failing
     that, names) name the most regions of the store."""
-    from ml.regions import RegionLookup
-
     ids, by_number = _store_codes(regions)
     texts_of = {key: [as_text(value_of(f, key)) if usable(value_of(f, key)) else "" for f in features]
                 for key in ([id_property] if id_property else _candidate_keys(features))}
@@ -172,6 +168,12 @@ def _unmatched(features: list[dict], texts_of: dict, regions: pd.DataFrame) -> t
                         f"{have}; the store's codes look like {sample}); name it with --id-property")
 
 
+def _agreeing(pairs, key: str, names: dict) -> int:
+    """How many (feature, region id) pairs write the store's name of the region in the property ``key``."""
+    return sum(1 for f, rid in pairs if isinstance(names.get(rid), str)
+               and isinstance(f["properties"].get(key), str) and _same(f["properties"][key], names[rid]))
+
+
 def _display_names(features: list[dict], ids: list[str], regions: pd.DataFrame, report: dict) -> list[str | None]:
     """The name of each feature as the geometry writes it: the key read by names, the property 'name', or the
     property whose text is the store's name of the region most often."""
@@ -185,14 +187,10 @@ def _display_names(features: list[dict], ids: list[str], regions: pd.DataFrame, 
         if key is None or key == report["key"] or not _may_be_names(
                 [as_text(value_of(f, key)) if usable(value_of(f, key)) else "" for f in features]):
             continue
-        def agree(pairs):
-            return sum(1 for f, rid in pairs if isinstance(names.get(rid), str)
-                       and isinstance(f["properties"].get(key), str) and _same(f["properties"][key], names[rid]))
-
         sample = list(zip(features, ids))[:20]
-        if agree(sample) * 2 < sum(1 for _, rid in sample if rid in names):
+        if _agreeing(sample, key, names) * 2 < sum(1 for _, rid in sample if rid in names):
             continue    # not the names on the first features already (a gml id, a description)
-        score = agree(zip(features, ids))
+        score = _agreeing(zip(features, ids), key, names)
         if score > best_score:
             best, best_score = key, score
     if best is None or best_score * 2 < sum(1 for rid in ids if rid in names):
@@ -237,7 +235,8 @@ def read_geometry(path: Path | str, regions: pd.DataFrame, id_property: str | No
             raise GeometryError(f"object {name!r}: {exc}" if name is not None else str(exc)) from None
         names = _display_names(features, ids, regions, report)
         frames.append(frame_of(features, ids, names))
-        report["namesakes"] = _namesakes(ids, names, regions)
+        shaped = [k for k, f in enumerate(features) if f["polygons"]]
+        report["namesakes"] = _namesakes([ids[k] for k in shaped], [names[k] for k in shaped], regions)
         reports.append({"object": name, **report})
     frame = pd.concat(frames, ignore_index=True)
     clash = frame["region_id"][frame["region_id"].duplicated()]
@@ -245,4 +244,5 @@ def read_geometry(path: Path | str, regions: pd.DataFrame, id_property: str | No
         raise GeometryError(f"the region {clash.iloc[0]!r} has polygons in two objects of the file; import one "
                             "object with --object")
     frame.attrs["duplicates"] = sorted({d for f in frames for d in f.attrs["duplicates"]})
+    frame.attrs["without_shape"] = sorted({d for f in frames for d in f.attrs["without_shape"]})
     return frame, reports

@@ -244,6 +244,45 @@ def test_features_errors(tmp_path, env):
 
 
 @pytest.mark.xdist_group("demo")
+def test_export_map_layers_for_a_gis(demo_run, tmp_path):
+    """Warnings of one horizon and profiles as GeoJSON: one feature per Gemeinde with its polygon, numbers as
+    numbers, a withheld cell null and named in 'gesperrt'; tables of several rows per region are refused."""
+    import json
+
+    from ml.geometry import parse_geojson
+
+    workdir, _ = demo_run
+    env = {"SOZIALRADAR_STORE__PATH": str(workdir / "monitoring.duckdb")}
+    out = CliRunner().invoke(main, ["export", "warnings", "--out", str(tmp_path / "w.geojson")], env=env)
+    assert out.exit_code == 1 and "a map shows one horizon: name it with --horizon (1, 2)" in out.output
+    out = run(["export", "warnings", "--horizon", "1", "--out", str(tmp_path / "w.geojson")], env)
+    # as many features as the table has rows: the Gemeinden whose status index is withheld have no warning
+    run(["export", "warnings", "--horizon", "1", "--out", str(tmp_path / "w1.csv")], env)
+    table = pd.read_csv(tmp_path / "w1.csv", sep=";", decimal=",", encoding="utf-8-sig", dtype={"Gebiet": str})
+    warned = len(table)
+    small = json.loads((SAMPLE_DIR / "ground_truth.json").read_text())["small_gemeinden"]
+    assert 40 < warned < 53 and table["Gebiet"].is_unique
+    assert f"w.geojson: {warned} regions ×" in out and "(warnings, WGS84)" in out and "without a polygon" not in out
+    layer = json.loads((tmp_path / "w.geojson").read_text(encoding="utf-8"))
+    assert len(layer["features"]) == warned and {f["geometry"]["type"] for f in layer["features"]} == {"Polygon"}
+    probs = [f["properties"]["Wahrscheinlichkeit"] for f in layer["features"]]
+    assert all(isinstance(p, float) and 0 <= p <= 1 for p in probs)
+    assert {f["properties"]["Horizont (Jahre)"] for f in layer["features"]} == {1}
+    back = parse_geojson(layer, id_property="Gebiet")      # what a GIS reads, the ids with their leading zeros
+    assert set(back["region_id"]) == set(table["Gebiet"]) and back["region_id"].str.len().eq(8).all()
+    run(["export", "profiles", "--out", str(tmp_path / "p.geojson")], env)
+    features = {f["id"]: f["properties"] for f in
+                json.loads((tmp_path / "p.geojson").read_text(encoding="utf-8"))["features"]}
+    hidden = features[small[0]]["gesperrt"].split(", ")
+    assert len(features) == 53 and hidden and all(features[small[0]][c] is None for c in hidden)
+    # a column with withheld cells stays a column of numbers: no "gesperrt" in it, and numbers elsewhere
+    assert all(not isinstance(p[c], str) for p in features.values() for c in hidden)
+    assert any(isinstance(p[hidden[0]], float) for p in features.values())
+    out = CliRunner().invoke(main, ["export", "forecasts", "--out", str(tmp_path / "f.geojson")], env=env)
+    assert out.exit_code == 1 and "export forecasts as .csv or .xlsx" in out.output
+
+
+@pytest.mark.xdist_group("demo")
 def test_export_every_kind(demo_run, tmp_path):
     import json
 
@@ -326,7 +365,7 @@ def test_export_every_kind(demo_run, tmp_path):
     assert f"0 new, 0 updated, {m['Maßnahme'].nunique()} unchanged" in back.output
     # errors name what is wrong
     out = CliRunner().invoke(main, ["export", "warnings", "--out", str(tmp_path / "w.txt")], env=env)
-    assert out.exit_code == 2 and "must end in .csv or .xlsx" in out.output
+    assert out.exit_code == 2 and "must end in .csv, .xlsx or .geojson" in out.output
     out = CliRunner().invoke(main, ["export", "warnings", "--period", "1999", "--out", str(tmp_path / "x.csv")], env=env)
     assert out.exit_code == 1 and "no early warnings for period '1999'" in out.output
     out = CliRunner().invoke(main, ["export", "warnings", "--horizon", "5", "--out", str(tmp_path / "x.csv")], env=env)

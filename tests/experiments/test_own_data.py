@@ -1,6 +1,7 @@
 """The README's "Your own data" example, run exactly as written: raw Flensburg tables to report pages, and
 the figures the README quotes checked on the result."""
 
+import json
 import os
 import re
 import subprocess
@@ -482,6 +483,11 @@ def test_the_readme_older_mss_editions_are_read_by_their_codes_and_their_status_
     assert shapes["level"] == "planungsraum" and len(shapes["features"]) == 447
     drawn = {f["id"]: f["properties"] for f in shapes["features"]}
     assert drawn["12214421"]["name"] == "Reinickes Hof" and drawn["12214421"]["status_label"]
+    layer = json.loads((tmp_path / "profile_2011.geojson").read_text(encoding="utf-8"))["features"]
+    assert len(layer) == 447 and all(f["geometry"] for f in layer)
+    assert {f["properties"]["Jahr"] for f in layer} == {"2011"}
+    status = [f["properties"]["Status 1 (MSS 2007 bis 2011) (%)"] for f in layer]
+    assert all(v is None or isinstance(v, float) for v in status) and sum(v is not None for v in status) > 400
     with Store(tmp_path / ".sozialradar" / "monitoring.duckdb", read_only=True) as store:
         obs = store.observations(["einwohner", "mss07_s1", "mss07_s6"])
         quarantined = store.con.execute("SELECT DISTINCT file, line FROM quarantine").fetchall()

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
 from ml.geometry import (
-    GeometryError, feature_collection, name_mismatches, parse_geojson, read_geojson, store_geometry,
+    GeometryError, feature_collection, map_layer, name_mismatches, parse_geojson, read_geojson, store_geometry,
     synthetic_polygons,
 )
 from ml.paths import SAMPLE_DIR
@@ -273,3 +273,21 @@ def test_same_name_reads_abbreviations_and_designations(a, b, same):
     from ml.regions import same_name
 
     assert same_name(a, b) is same and same_name(b, a) is same
+
+
+def test_a_table_as_a_map_layer_keeps_numbers_and_withheld_cells_out():
+    regions = pd.DataFrame({"region_id": ["01", "02", "03"], "name": ["A", "B", "C"],
+                            "geometry": [json.dumps({"type": "Polygon", "coordinates": [square(13, 52)]}),
+                                         json.dumps({"type": "Polygon", "coordinates": [square(13.1, 52)]}), None]})
+    table = pd.DataFrame({"Gebiet": ["01", "02", "03"], "Name": ["A", "B", "C"], "Jahr": ["2024"] * 3,
+                          "Quote": [1.5, "gesperrt", 2.25], "Anzahl": [3, 4, 5], "Klasse": ["hoch", None, "gesperrt"]})
+    layer = map_layer(table, regions)
+    first, second, third = (f["properties"] for f in layer["features"])
+    assert first == {"Gebiet": "01", "Name": "A", "Jahr": "2024", "Quote": 1.5, "Anzahl": 3, "Klasse": "hoch"}
+    assert second["Quote"] is None and second["gesperrt"] == "Quote" and second["Klasse"] is None
+    assert third["Klasse"] == "gesperrt" and "gesperrt" not in third      # a column of words keeps its words
+    assert isinstance(first["Anzahl"], int) and json.dumps(layer, allow_nan=False)
+    assert [f["geometry"] is None for f in layer["features"]] == [False, False, True]
+    assert [f["id"] for f in layer["features"]] == ["01", "02", "03"]
+    with pytest.raises(ValueError, match="several rows per region \\('01' among them\\)"):
+        map_layer(pd.concat([table, table.iloc[:1]]), regions)

@@ -59,6 +59,22 @@ def test_an_id_on_two_features_named_as_another_region_not_drawn_is_asked_about(
     assert read_geometry(save(tmp_path, doc), regions)[1][0]["namesakes"] == []
 
 
+def test_features_without_a_shape_are_left_out_and_named(tmp_path):
+    doc = {"type": "FeatureCollection", "features": [
+        feature(0, id="0101"), {"type": "Feature", "properties": {"id": "0102"}, "geometry": None},
+        {"type": "Feature", "properties": {"id": "01"}, "geometry": None}, feature(1, id="01")]}
+    frame, (report,) = read_geometry(save(tmp_path, doc), REGIONS)
+    assert frame["region_id"].tolist() == ["0101", "01"] and frame.attrs["without_shape"] == ["0102"]
+    assert frame.attrs["duplicates"] == [] and report["regions"] == 3
+    doc["features"] = doc["features"][1:3]
+    with pytest.raises(GeometryError, match=r"none of the 2 feature\(s\) has a geometry"):
+        read_geometry(save(tmp_path, doc), REGIONS)
+    topo = {"type": "Topology", "arcs": [], "objects": {"o": {"type": "GeometryCollection", "geometries": [
+        {"type": None, "properties": {"id": "0102"}}]}}}
+    with pytest.raises(GeometryError, match="none of the 1 feature"):
+        read_geometry(save(tmp_path, topo), REGIONS)
+
+
 def test_a_running_number_that_reads_as_codes_loses_to_the_codes_the_names_confirm(tmp_path):
     """OBJECTID 1, 2 reads as the codes 01, 02 as well as BEZ '002', '001' does: the names beside decide."""
     doc = {"type": "FeatureCollection", "features": [feature(0, OBJECTID=1, BEZ="002", BEZNAME="Nord"),
@@ -68,8 +84,8 @@ def test_a_running_number_that_reads_as_codes_loses_to_the_codes_the_names_confi
 
 
 def test_codes_with_other_leading_zeros_and_names_when_no_codes_fit(tmp_path):
-    doc = {"type": "FeatureCollection", "features": [feature(0, schluessel="001", name="Mitte"),
-                                                     feature(1, schluessel=2, name="Nord")]}
+    doc = {"type": "FeatureCollection", "features": [feature(0, schluessel="001", name="Mitte", einheit="m²"),
+                                                     feature(1, schluessel=2, name="Nord", einheit="²")]}
     frame, (report,) = read_geometry(save(tmp_path, doc), REGIONS)
     assert frame["region_id"].tolist() == ["01", "02"] and report["rewritten"] == 2
     named = {"type": "FeatureCollection", "features": [
