@@ -1,8 +1,11 @@
-"""Map files of Berlin's LOR read against the store's regions: the TopoJSON of three levels with each object's ids
+"""Map files read against the store's regions. Berlin's LOR: the TopoJSON of three levels with each object's ids
 found (ours) beside the same polygons as three GeoJSON files (one per level, each border written out on both sides,
 the ids in ``id``) read with their id property named (the anchor); and the simplified GeoJSON of the Planungsräume
-converted to ETRS89 / UTM 33 and read back with its ``crs`` member, beside the same file in WGS84. One process, the
-two in turn, median of the rounds.
+converted to ETRS89 / UTM 33 and read back with its ``crs`` member, beside the same file in WGS84. And a map of
+Germany's 10,786 Gemeinden as the federal agency's VG250 writes it (22 properties; the codes and names of the census
+2022 in ``germany_kreise_inkar_gerda``, generated squares as shapes): ids found by the codes, and by the names where
+the store's codes are others, beside the same file read with ``AGS`` named. One process, the two in turn, median of
+the rounds (one round for the reading by names).
 
     .venv/bin/python benchmarks/geometry.py [--rounds 5]
 """
@@ -18,6 +21,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -138,6 +142,46 @@ def main() -> None:
         print(f"| ETRS89 / UTM 33, converted (ours) | {len(converted)} | {conv_s:.3f} | {max(err) * 1000:.2f} | {shift * 1000:.2f} |")
         print(f"| WGS84 as published (anchor) | {len(plain)} | {plain_s:.3f} | – | – |")
         print(f"\nratio ours/anchor {conv_s / plain_s:.2f}")
+        germany(tmp, args.rounds)
+
+
+def vg250_like(path: Path) -> pd.DataFrame:
+    """Write a GeoJSON of Germany's Gemeinden with the properties of BKG's VG250 (codes and names of the census
+    2022, generated squares) to ``path``; the Gemeinden as a store's region list."""
+    census = pd.read_csv(SHARED / "germany_kreise_inkar_gerda" / "municipality_census2022.csv", dtype={"ags": str})
+    features = []
+    for k, (ags, name, residents) in enumerate(zip(census["ags"], census["municipality_name"],
+                                                    census["population_census22"])):
+        x, y = 6 + (k % 100) * 0.09, 47 + (k // 100) * 0.07
+        props = {"ADE": 6, "GF": 4, "BSG": 1, "ARS": ags[:5] + "0" + ags[5:] + "0", "AGS": ags,
+                 "SDV_ARS": ags + "0000", "GEN": name.split(",")[0], "BEZ": "Gemeinde", "IBZ": 60, "BEM": "--",
+                 "NBD": "ja", "SN_L": ags[:2], "SN_R": ags[2], "SN_K": ags[3:5], "SN_V1": "00", "SN_V2": "00",
+                 "SN_G": ags[5:], "NUTS": "DE" + ags[:3], "EWZ": int(residents) if residents == residents else 0,
+                 "KFL": round(10 + k % 97 * 1.3, 2), "DEBKG_ID": f"DEBKGDL2{k:08d}", "WSK": "2022-01-01"}
+        ring = [[x, y], [x + 0.05, y], [x + 0.05, y + 0.05], [x, y + 0.05], [x, y]]
+        features.append({"type": "Feature", "properties": props, "geometry": {"type": "Polygon",
+                                                                              "coordinates": [ring]}})
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    return pd.DataFrame({"region_id": census["ags"], "name": census["municipality_name"], "level": "gemeinde"})
+
+
+def germany(tmp: Path, rounds: int) -> None:
+    """The VG250-like map of Germany's Gemeinden: ids by codes, by names, and with the id property named."""
+    path = tmp / "vg250_gem.geojson"
+    regions = vg250_like(path)
+    other = regions.assign(region_id="X" + regions["region_id"])      # a store whose codes the file does not write
+    codes_s, (frame, (codes_rep,)) = timed(lambda: (_same.cache_clear(), read_geometry(path, regions))[1], rounds)
+    names_s, (named, (names_rep,)) = timed(lambda: (_same.cache_clear(), read_geometry(path, other))[1], 1)
+    anchor_s, plain = timed(lambda: read_geojson(path, id_property="AGS"), rounds)
+    print("\n| Gemeinden (VG250's properties) | features | regions of the store | ids from | s (median) |")
+    print("|---|---|---|---|---|")
+    print(f"| by codes found (ours) | {codes_rep['features']} | {codes_rep['regions']} | {codes_rep['key']} | "
+          f"{codes_s:.2f} |")
+    print(f"| by names found, the store's codes others (ours) | {names_rep['features']} | {names_rep['regions']} | "
+          f"{names_rep['key']} ({len(names_rep['unmatched'])} names not one region) | {names_s:.2f} |")
+    print(f"| AGS named (anchor) | {len(plain)} | {int(plain['region_id'].isin(set(regions['region_id'])).sum())} "
+          f"| AGS | {anchor_s:.2f} |")
+    print(f"\nratio ours (codes) / anchor {codes_s / anchor_s:.2f}")
 
 
 if __name__ == "__main__":

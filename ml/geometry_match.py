@@ -59,15 +59,19 @@ def _by_code(texts: list[str], ids: set[str], by_number: dict[int, str | None]) 
 
 
 def _by_name(texts: list[str], lookup) -> list[str | None]:
-    """The region each text names, on the one level where most of the texts name a region."""
-    found = {t: lookup.resolve(t)[0] for t in set(texts)}
+    """The region each text names, on the one level where most of the texts name a region (no search for names
+    spelt alike: over thousands of texts and regions it would take minutes, and its advice is for an import's
+    report)."""
+    distinct = list(dict.fromkeys(t for t in texts if t))
+    found = {t: lookup.resolve(t, suggest=False)[0] for t in distinct}
+    found[""] = None
     level_of = dict(zip(lookup.regions["region_id"].astype(str), lookup.regions["level"].astype(str)))
     levels = pd.Series([level_of[c] for c in found.values() if c is not None])
     if levels.empty:
         return [None] * len(texts)
     level = levels.value_counts().index[0]
     if canonical_level(level) == level:
-        found = {t: lookup.resolve(t, level)[0] for t in found}
+        found = {t: lookup.resolve(t, level, suggest=False)[0] if t else None for t in found}
     return [found[t] for t in texts]
 
 
@@ -105,12 +109,22 @@ def _confirmed(features: list[dict], codes: list[str | None], store_names: dict)
     return out
 
 
-def _match(features: list[dict], regions: pd.DataFrame, id_property: str | None) -> tuple[list[str], dict]:
+def _texts(features: list[dict], key: str | None) -> list[str]:
+    """Each feature's value for ``key`` as text ('' where it has none that could be a code or a name)."""
+    out = []
+    for feat in features:
+        value = value_of(feat, key)
+        out.append(as_text(value) if usable(value) else "")
+    return out
+
+
+def _match(features: list[dict], regions: pd.DataFrame, id_property: str | None,
+           candidates: dict[str | None, list[str]]) -> tuple[list[str], dict]:
     """Each feature's region id and how it was read: from ``id_property``, or from the key whose codes (failing
-    that, names) name the most regions of the store."""
+    that, names) name the most regions of the store; ``candidates`` the texts of every candidate key."""
     ids, by_number = _store_codes(regions)
-    texts_of = {key: [as_text(value_of(f, key)) if usable(value_of(f, key)) else "" for f in features]
-                for key in ([id_property] if id_property else _candidate_keys(features))}
+    texts_of = {id_property: candidates.get(id_property) or _texts(features, id_property)} if id_property \
+        else candidates
     store_names = dict(zip(regions["region_id"].astype(str), regions["name"]))
     read = {key: _by_code(texts, ids, by_number) for key, texts in texts_of.items()}
     counts = {key: len({c for c in codes if c}) for key, codes in read.items()}
@@ -174,18 +188,19 @@ def _agreeing(pairs, key: str, names: dict) -> int:
                and isinstance(f["properties"].get(key), str) and _same(f["properties"][key], names[rid]))
 
 
-def _display_names(features: list[dict], ids: list[str], regions: pd.DataFrame, report: dict) -> list[str | None]:
+def _display_names(features: list[dict], ids: list[str], regions: pd.DataFrame, report: dict,
+                   candidates: dict[str | None, list[str]]) -> list[str | None]:
     """The name of each feature as the geometry writes it: the key read by names, the property 'name', or the
-    property whose text is the store's name of the region most often."""
+    property (of ``candidates``, the texts of each candidate key) whose text is the store's name of the region most
+    often."""
     if report["by"] == "names":
         return [as_text(value_of(f, report["key"])) for f in features]
     if any("name" in f["properties"] for f in features):
         return [None if f["properties"].get("name") is None else str(f["properties"]["name"]) for f in features]
     names = dict(zip(regions["region_id"].astype(str), regions["name"]))
     best, best_score = None, 0
-    for key in _candidate_keys(features):
-        if key is None or key == report["key"] or not _may_be_names(
-                [as_text(value_of(f, key)) if usable(value_of(f, key)) else "" for f in features]):
+    for key, texts in candidates.items():
+        if key is None or key == report["key"] or not _may_be_names(texts):
             continue
         sample = list(zip(features, ids))[:20]
         if _agreeing(sample, key, names) * 2 < sum(1 for _, rid in sample if rid in names):
@@ -230,10 +245,11 @@ def read_geometry(path: Path | str, regions: pd.DataFrame, id_property: str | No
     for name, collection in collections(read_text(path), objects).items():
         try:
             features = features_of(collection, crs)
-            ids, report = _match(features, regions, id_property)
+            candidates = {key: _texts(features, key) for key in _candidate_keys(features)}
+            ids, report = _match(features, regions, id_property, candidates)
         except GeometryError as exc:
             raise GeometryError(f"object {name!r}: {exc}" if name is not None else str(exc)) from None
-        names = _display_names(features, ids, regions, report)
+        names = _display_names(features, ids, regions, report, candidates)
         frames.append(frame_of(features, ids, names))
         shaped = [k for k, f in enumerate(features) if f["polygons"]]
         report["namesakes"] = _namesakes([ids[k] for k in shaped], [names[k] for k in shaped], regions)

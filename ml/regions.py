@@ -197,9 +197,12 @@ class RegionLookup:
                     out[k] = (rest[0][0], None)
         return out
 
-    def resolve(self, text: str, level_hint: str | None = None) -> tuple[str | None, str | None]:
+    def resolve(self, text: str, level_hint: str | None = None,
+                suggest: bool = True) -> tuple[str | None, str | None]:
         """(region code, None) when ``text`` names one region; (None, reason) when it names several or
-        none that fits; (None, None) when it is no known name at all (then the code checks speak)."""
+        none that fits; (None, None) when it is no known name at all (then the code checks speak). With
+        ``suggest`` False an unknown name gets no reason (no search for names spelt alike, which costs a pass over
+        every name of the store)."""
         hint = canonical_level(level_hint) if level_hint else None
         if level_hint and hint is None:
             return None, (f"unknown level {level_hint!r} for the region name (allowed: {', '.join(LEVELS)}, in "
@@ -228,7 +231,7 @@ class RegionLookup:
                 return None, f"ambiguous region name: {listed}, on the same level; use the codes"
             return None, (f"ambiguous region name: {listed}; write the level with the name ('{found[0][2].title()} "
                           f"{found[0][1]}'), add a level column (Ebene) or level: in the mapping, or use the codes")
-        if name_key(text) and any(ch.isalpha() for ch in str(text)):
+        if suggest and name_key(text) and any(ch.isalpha() for ch in str(text)):
             if self._by_name.get(name_key(text)) and hint:   # the name exists, but not on the level given
                 levels = sorted({c[2] for c in self._by_name[name_key(text)]})
                 return None, f"region name not on level {hint} (it is on: {', '.join(levels)})"

@@ -98,6 +98,17 @@ def test_codes_with_other_leading_zeros_and_names_when_no_codes_fit(tmp_path):
     assert report["unmatched"] == ["Neubaugebiet"] and report["codes"] == ("the feature ids", 1)
 
 
+def test_a_map_of_the_whole_land_read_by_names_onto_a_store_of_one_kreis(tmp_path):
+    """The map has 80 Gemeinden of other Kreise before the store's three, and codes of its own: the three are found
+    by their names, the others are named as not in the store."""
+    others = [feature(k, nr=f"9{k:03d}", gemeinde=f"Anderswo {k}") for k in range(80)]
+    ours = [feature(80 + k, nr=f"8{k:03d}", gemeinde=name) for k, name in enumerate(["Altstadt", "Hafen", "Am Wald"])]
+    frame, (report,) = read_geometry(save(tmp_path, {"type": "FeatureCollection", "features": others + ours}),
+                                     REGIONS)
+    assert report["by"] == "names" and report["key"] == "gemeinde" and report["regions"] == 3
+    assert set(frame["region_id"]) >= {"0101", "0102", "0201"} and len(report["unmatched"]) == 80
+
+
 def test_a_key_whose_values_repeat_is_no_id_and_nothing_found_is_an_error(tmp_path):
     doc = {"type": "FeatureCollection", "features": [
         feature(k, bezirk="Mitte", nummer=f"77{k}", datum="2021-01-01") for k in range(3)]}

@@ -63,6 +63,9 @@ def test_close_names_are_suggested_and_codes_left_alone(lookup):
     assert "did you mean 'Rotherbaum'" in lookup.resolve("Rotherbaun")[1]
     assert lookup.resolve("9999") == (None, None)          # a code: the code checks speak
     assert lookup.resolve("Atlantis") == (None, None)
+    # without the search for names spelt alike (a map file's thousands of texts): no reason, the same code
+    assert lookup.resolve("Rotherbaun", suggest=False) == (None, None)
+    assert lookup.resolve("Rotherbaum", suggest=False) == lookup.resolve("Rotherbaum")
 
 
 @settings(max_examples=100, deadline=None)
