@@ -953,13 +953,21 @@ def store_info(ctx: click.Context) -> None:
         raise click.ClickException(str(exc)) from None
     click.echo(f"store: {info['path']} ({info['size_bytes'] / 1e6:.1f} MB)")
     click.echo(f"regions: {info['regions']:,}  " + ", ".join(f"{k} {v}" for k, v in info["regions_by_level"].items()))
+    shaped = info["polygons_by_level"]
+    click.echo("polygons for the map: " + (", ".join(f"{lv} {n} of {info['regions_by_level'][lv]}"
+                                                     for lv, n in shaped.items()) if shaped else
+                                           "none ('sozialradar geometry FILE' stores them)"))
     click.echo(f"indicators: {info['indicators']:,}  " + ", ".join(f"{k} {v}" for k, v in info["indicators_by_catalog"].items()))
     click.echo(f"observations: {info['observations']:,}  " + ", ".join(f"{k} {v:,}" for k, v in info["observations_by_flag"].items()))
     lo, hi = info["annual_periods"]
     mlo, mhi = info["monthly_periods"]
     gaps = info["years_without_values"]
-    click.echo(f"periods: annual {lo}..{hi}" + (f" (no values in {years_text(gaps)})" if gaps else "")
-               + (f", monthly {mlo}..{mhi}" if mlo else ""))
+    if lo is None and mlo is None:
+        click.echo("periods: none yet (no observations)")
+    else:
+        click.echo("periods: " + ", ".join(part for part in (
+            f"annual {lo}..{hi}" + (f" (no values in {years_text(gaps)})" if gaps else "") if lo else "",
+            f"monthly {mlo}..{mhi}" if mlo else "") if part))
     click.echo(f"imports: {info['imports']}, quarantined rows: {info['quarantined_rows']:,}, "
                f"recorded value changes: {info['changes_recorded']:,}")
     for line in results:

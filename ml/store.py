@@ -543,10 +543,13 @@ class Store:
         return self.con.execute('SELECT * FROM quarantine WHERE import_id = ? ORDER BY line', [import_id]).df()
 
     def info(self) -> dict[str, Any]:
-        """Counts for ``store info``: regions per level, indicators, observations, periods, imports, tables."""
+        """Counts for ``store info``: regions per level (and those with a polygon), indicators, observations, periods,
+        imports, tables."""
         con = self.con
         count = lambda table: int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])  # noqa: E731
         levels = dict(con.execute("SELECT level, count(*) FROM regions GROUP BY level ORDER BY 2 DESC").fetchall())
+        shaped = dict(con.execute("SELECT level, count(*) FROM regions WHERE geometry IS NOT NULL GROUP BY level"
+                                  ).fetchall())
         flags = dict(con.execute("SELECT flag, count(*) FROM observations GROUP BY flag ORDER BY 2 DESC").fetchall())
         periods = con.execute(
             "SELECT min(period) FILTER (WHERE length(period) = 4), max(period) FILTER (WHERE length(period) = 4), "
@@ -562,6 +565,7 @@ class Store:
             "size_bytes": self.path.stat().st_size if self.path.exists() else 0,
             "regions": count("regions"),
             "regions_by_level": levels,
+            "polygons_by_level": {lv: int(shaped[lv]) for lv in levels if lv in shaped},
             "indicators": count("indicators"),
             "indicators_by_catalog": catalogs,
             "observations": count("observations"),

@@ -43,6 +43,15 @@ def test_generate_ingest_info(tmp_path, env):
     out = run(["store", "info"], env)
     assert "regions: 61" in out and "observations: 112,730" in out and "monthly 2010-01..2025-12" in out
     assert "profiles: none yet ('sozialradar features' builds them)" in out
+    assert "polygons for the map: none ('sozialradar geometry FILE' stores them)" in out
+    run(["geometry", str(SAMPLE_DIR / "geometry.geojson")], env)
+    assert "polygons for the map: gemeinde 53 of 53\n" in run(["store", "info"], env)
+
+
+def test_info_of_a_store_of_regions_only(tmp_path, env):
+    run(["ingest", str(SAMPLE_DIR / "regions.csv")], env)
+    out = run(["store", "info"], env)
+    assert "periods: none yet (no observations)" in out and "None" not in out
 
 
 def test_generate_is_deterministic_and_matches_embedded_sample(tmp_path, env):
