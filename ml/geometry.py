@@ -202,6 +202,12 @@ def load_document(document: str | dict):
     return document
 
 
+def no_id(feature: dict, where: str) -> GeometryError:
+    """The error for a feature without a region id in ``where`` ('property 'PLR_ID''), listing its properties."""
+    have = ", ".join(sorted(map(str, feature["properties"]))) or "none"
+    return GeometryError(f"feature {feature['k']}: no region id in {where} (its properties: {have})")
+
+
 def parse_geojson(document: str | dict, id_property: str = "id", crs: str | None = None) -> pd.DataFrame:
     """Rows ``region_id``, ``name`` (or None), ``geometry`` (GeoJSON text, WGS84) from a FeatureCollection.
 
@@ -217,9 +223,7 @@ def parse_geojson(document: str | dict, id_property: str = "id", crs: str | None
     for feat in features:
         rid = feat["properties"].get(id_property, feat["id"])
         if not usable(rid):
-            have = ", ".join(sorted(map(str, feat["properties"]))) or "none"
-            raise GeometryError(f"feature {feat['k']}: no region id in property {id_property!r} (its properties: "
-                                f"{have})")
+            raise no_id(feat, f"property {id_property!r}")
         ids.append(as_text(rid))
     names = [None if feat["properties"].get("name") is None else str(feat["properties"]["name"])
              for feat in features]

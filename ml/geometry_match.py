@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from ml.geometry import (
-    GeometryError, as_text, features_of, frame_of, load_document, read_text, usable, value_of,
+    GeometryError, as_text, features_of, frame_of, load_document, no_id, read_text, usable, value_of,
 )
 from ml.regions import RegionLookup, canonical_level, same_name
 
@@ -154,8 +154,7 @@ def _match(features: list[dict], regions: pd.DataFrame, id_property: str | None,
     texts = texts_of[key]
     for feat, text in zip(features, texts):
         if not text:
-            raise GeometryError(f"feature {feat['k']}: no region id in {_key_name(key)} (its properties: "
-                                f"{', '.join(sorted(map(str, feat['properties']))) or 'none'})")
+            raise no_id(feat, _key_name(key))
     level_of = dict(zip(regions["region_id"].astype(str), regions["level"].astype(str)))
     levels = pd.Series([level_of[c] for c in {c for c in found if c}], dtype=object).value_counts()
     report = {"features": len(features), "key": key, "by": how, "regions": score,
