@@ -5,7 +5,8 @@ converted to ETRS89 / UTM 33 and read back with its ``crs`` member, beside the s
 Germany's 10,786 Gemeinden as the federal agency's VG250 writes it (22 properties; the codes and names of the census
 2022 in ``germany_kreise_inkar_gerda``, generated squares as shapes): ids found by the codes, and by the names where
 the store's codes are others, beside the same file read with ``AGS`` named. One process, the two in turn, median of
-the rounds (one round for the reading by names).
+the rounds (one round for the reading by names). The same Gemeinden drawn with 300 positions each, in ETRS89 / UTM 32,
+as a GeoPackage and as a zipped shapefile (ours, through GDAL) beside the same map as GeoJSON (the anchor).
 
     .venv/bin/python benchmarks/geometry.py [--rounds 5]
 """
@@ -143,6 +144,7 @@ def main() -> None:
         print(f"| WGS84 as published (anchor) | {len(plain)} | {plain_s:.3f} | – | – |")
         print(f"\nratio ours/anchor {conv_s / plain_s:.2f}")
         germany(tmp, args.rounds)
+        gis_formats(tmp, args.rounds)
 
 
 def vg250_like(path: Path) -> pd.DataFrame:
@@ -182,6 +184,63 @@ def germany(tmp: Path, rounds: int) -> None:
     print(f"| AGS named (anchor) | {len(plain)} | {int(plain['region_id'].isin(set(regions['region_id'])).sum())} "
           f"| AGS | {anchor_s:.2f} |")
     print(f"\nratio ours (codes) / anchor {codes_s / anchor_s:.2f}")
+
+
+def gis_formats(tmp: Path, rounds: int, vertices: int = 300) -> None:
+    """The Gemeinden as a GIS office hands them out: each a ring of ``vertices`` positions (the VG250's Gemeinden
+    have a few hundred), in ETRS89 / UTM 32, as a GeoPackage and as a zipped shapefile (in a folder, Latin-1 table),
+    read with their ids found; the anchor is the same map as GeoJSON in UTM 32 read by the same reader. GDAL's own
+    read of each file (pyogrio, no conversion) is shown beside."""
+    import warnings
+    import zipfile
+
+    import shapely
+    from pyogrio.raw import read as gdal_read, write as gdal_write
+    from pyproj import Transformer
+
+    census = pd.read_csv(SHARED / "germany_kreise_inkar_gerda" / "municipality_census2022.csv", dtype={"ags": str})
+    regions = pd.DataFrame({"region_id": census["ags"], "name": census["municipality_name"], "level": "gemeinde"})
+    angle = np.linspace(0, 2 * np.pi, vertices, endpoint=False)
+    project = Transformer.from_crs(4326, 25832, always_xy=True)
+    shapes = []
+    for k in range(len(census)):
+        x, y = 6 + (k % 100) * 0.09, 47 + (k // 100) * 0.07
+        lon, lat = x + 0.025 * (1 + 0.2 * np.sin(5 * angle)) * np.cos(angle), y + 0.02 * np.sin(angle)
+        shapes.append(shapely.Polygon(np.column_stack(project.transform(lon, lat))))
+    fields = {"AGS": census["ags"].to_numpy(object), "GEN": census["municipality_name"].str.split(",").str[0]
+              .to_numpy(object), "BEZ": np.full(len(census), "Gemeinde", dtype=object)}
+    wkb = shapely.to_wkb(shapes)
+    gpkg, folder = tmp / "vg250.gpkg", tmp / "vg250_ebenen"
+    folder.mkdir()
+    gdal_write(str(gpkg), wkb, list(fields.values()), list(fields), layer="vg250_gem", geometry_type="Polygon",
+               crs="EPSG:25832")
+    with warnings.catch_warnings():          # a few Sorbian names have letters Latin-1 lacks: '?' in the shapefile
+        warnings.simplefilter("ignore", RuntimeWarning)
+        gdal_write(str(folder / "VG250_GEM.shp"), wkb, list(fields.values()), list(fields), geometry_type="Polygon",
+                   crs="EPSG:25832", encoding="ISO-8859-1")
+    shp_zip = tmp / "vg250.utm32s.shape.zip"
+    with zipfile.ZipFile(shp_zip, "w") as archive:
+        for part in folder.iterdir():
+            archive.write(part, f"vg250_ebenen/{part.name}")
+    geojson = tmp / "vg250_gem_utm32.geojson"
+    geojson.write_text(json.dumps({"type": "FeatureCollection", "crs": {"type": "name", "properties": {
+        "name": "urn:ogc:def:crs:EPSG::25832"}}, "features": [
+            {"type": "Feature", "properties": {k: str(v[i]) for k, v in fields.items()},
+             "geometry": json.loads(shapely.to_geojson(g))} for i, g in enumerate(shapes)]}), encoding="utf-8")
+    anchor_s, (plain, _) = timed(lambda: (_same.cache_clear(), read_geometry(geojson, regions))[1], rounds)
+    print(f"\n| Gemeinden, {vertices} positions each, ETRS89 / UTM 32 | MB | regions of the store | s (median) "
+          "| GDAL's read alone, s | ratio to GeoJSON |")
+    print("|---|---|---|---|---|---|")
+    for label, path, gdal_path in (("GeoPackage (ours)", gpkg, str(gpkg)),
+                                   ("zipped shapefile in a folder (ours)", shp_zip,
+                                    f"/vsizip/{shp_zip}/vg250_ebenen/VG250_GEM.shp")):
+        ours_s, (frame, (rep,)) = timed(lambda: (_same.cache_clear(), read_geometry(path, regions))[1], rounds)
+        gdal_s, _ = timed(lambda: gdal_read(gdal_path), rounds)
+        agree = (frame.set_index("region_id")["geometry"] == plain.set_index("region_id")["geometry"]).mean()
+        print(f"| {label} | {path.stat().st_size / 1e6:.1f} | {rep['regions']} (shapes as the GeoJSON's: "
+              f"{agree:.0%}) | {ours_s:.2f} | {gdal_s:.2f} | {ours_s / anchor_s:.2f} |")
+    print(f"| GeoJSON, crs member (anchor) | {geojson.stat().st_size / 1e6:.1f} | "
+          f"{int(plain['region_id'].isin(set(regions['region_id'])).sum())} | {anchor_s:.2f} | – | 1.00 |")
 
 
 if __name__ == "__main__":

@@ -676,9 +676,9 @@ def _serve(settings: Settings, workdir: Path, serve_for: float | None, echo=clic
 @click.argument("kind", type=click.Choice(["warnings", "profiles", "forecasts", "projection", "lebenslagen",
                                            "coverage", "measures"]))
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="FILE.csv (German Excel: ';', decimal comma, UTF-8 with BOM), FILE.xlsx, or FILE.geojson (a map "
-                   "layer for a GIS, WGS84: one feature per region with its polygon; warnings of one horizon, "
-                   "profiles).")
+              help="FILE.csv (German Excel: ';', decimal comma, UTF-8 with BOM), FILE.xlsx, or FILE.geojson or "
+                   "FILE.gpkg (a map layer for a GIS, WGS84: one feature per region with its polygon; warnings of "
+                   "one horizon, profiles).")
 @click.option("--period", default=None, help="The period (year); default: the latest (forecasts, projection: all).")
 @click.option("--horizon", type=click.IntRange(1, 20), default=None,
               help="Warnings only: years ahead; default: every served horizon.")
@@ -693,31 +693,35 @@ def export_cmd(ctx: click.Context, kind: str, out: Path, period: str | None, hor
 
     settings = _settings(ctx)
     suffix = out.suffix.lower()
-    if suffix not in (".csv", ".xlsx", ".geojson"):
-        raise click.BadParameter(f"the file must end in .csv, .xlsx or .geojson; got {out.name!r}", param_hint="--out")
+    if suffix not in (".csv", ".xlsx", ".geojson", ".gpkg"):
+        raise click.BadParameter(f"the file must end in .csv, .xlsx, .geojson or .gpkg; got {out.name!r}",
+                                 param_hint="--out")
+    layer = suffix in (".geojson", ".gpkg")
     try:
         with Store(settings.store.path, threads=settings.store.threads, read_only=True) as store:
             frame = export_table(kind, store, _catalog_with_extensions(settings), period, horizon)
             older = _older_than_profiles(store, kind) + frame.attrs.get("notes", [])
-            regions = store.regions() if suffix == ".geojson" else None
-        if suffix == ".geojson":
+            regions = store.regions() if layer else None
+        if layer:
             _write_map_layer(frame, regions, out, kind)
         else:
             write_table(frame, out)
     except (ExportError, StoreError, FileFormatError) as exc:
         raise click.ClickException(str(exc)) from None
-    if suffix != ".geojson":
+    if not layer:
         click.echo(f"{out}: {len(frame):,} rows × {frame.shape[1]} columns ({kind})")
     for note in older:
         click.secho(f"note: {note}", fg="yellow", err=True)
 
 
 def _write_map_layer(frame, regions, out: Path, kind: str) -> None:
-    """The export as a GeoJSON map layer (``ml.geometry.map_layer``), and what it holds."""
+    """The export as a map layer (``ml.geometry.map_layer``), GeoJSON or a GeoPackage's layer named for ``kind``,
+    and what it holds."""
     import json
 
     from experiments.export import SUPPRESSED, ExportError
     from ml.geometry import map_layer
+    from ml.gis_files import write_geopackage
 
     if kind not in ("warnings", "profiles"):
         raise ExportError(f"a map layer holds one row per region: warnings (of one horizon) or profiles; export "
@@ -727,7 +731,10 @@ def _write_map_layer(frame, regions, out: Path, kind: str) -> None:
         raise ExportError(f"a map shows one horizon: name it with --horizon ({horizons})")
     layer = map_layer(frame, regions, SUPPRESSED)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(layer, ensure_ascii=False, allow_nan=False), encoding="utf-8")
+    if out.suffix.lower() == ".gpkg":
+        write_geopackage(layer, out, kind)
+    else:
+        out.write_text(json.dumps(layer, ensure_ascii=False, allow_nan=False), encoding="utf-8")
     missing = [f["id"] for f in layer["features"] if f["geometry"] is None]
     click.echo(f"{out}: {len(layer['features']):,} regions × {frame.shape[1]} properties ({kind}, WGS84)")
     if missing:
@@ -749,19 +756,21 @@ def _older_than_profiles(store, kind: str) -> list[str]:
 
 
 @main.command("geometry")
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("path", type=click.Path(path_type=Path))
 @click.option("--id-property", default=None,
               help="The feature property that holds the region id (kept as text, leading zeros too); by default "
                    "the property whose codes, failing that names, name the most regions of the store.")
 @click.option("--object", "objects", multiple=True,
-              help="A TopoJSON file's object to read (repeatable); by default every object, one level each.")
+              help="A TopoJSON file's object, or a layer of a GeoPackage or of a zip of shapefiles, to read "
+                   "(repeatable); by default every object or layer of polygons, one level each.")
 @click.option("--crs", default=None,
               help="The coordinates' reference system where the file does not name it, e.g. EPSG:25833 "
                    "(ETRS89 / UTM 33); converted to WGS84.")
 @click.pass_context
 def geometry_cmd(ctx: click.Context, path: Path, id_property: str | None, objects: tuple[str, ...],
                  crs: str | None) -> None:
-    """Store region polygons from a GeoJSON or TopoJSON file for the dashboard's map."""
+    """Store region polygons for the dashboard's map: from GeoJSON, TopoJSON, a shapefile (or a zip or folder of
+    them), a GeoPackage, KML, GML or FlatGeobuf."""
     from ml.geometry import GeometryError, store_geometry
     from ml.geometry_match import read_geometry
     from ml.store import Store, StoreError
@@ -776,6 +785,8 @@ def geometry_cmd(ctx: click.Context, path: Path, id_property: str | None, object
     click.echo(f"{path}: geometry of {counts['stored']} regions stored ({counts['total']} regions have one)")
     for rep in reports:
         _echo_geometry_report(rep)
+    for note in frame.attrs.get("notes", []):
+        click.echo(f"  {note}")
     mism = counts["name_mismatches"]
     if mism:
         click.secho(f"  {len(mism)} region(s) named differently in the geometry than in the store (another "
@@ -795,7 +806,7 @@ def geometry_cmd(ctx: click.Context, path: Path, id_property: str | None, object
 
 def _echo_geometry_report(rep: dict) -> None:
     """One line per collection of a geometry file: where its ids come from, which regions they name."""
-    where = f"object '{rep['object']}': " if rep["object"] is not None else ""
+    where = f"{rep.get('part', 'object')} '{rep['object']}': " if rep["object"] is not None else ""
     key = "'id'" if rep["key"] is None else f"'{rep['key']}'"
     levels = ", ".join(f"{n} {level}" for level, n in rep["levels"].items()) or "none of the store's"
     line = f"  {where}{rep['features']} feature(s), ids from the {rep['by']} in {key}: regions {levels}"

@@ -45,7 +45,7 @@ def _positions(ring, where: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _check_ring(ring, where: str, project=None) -> list[list[float]]:
-    if not isinstance(ring, list) or len(ring) < 3:
+    if not isinstance(ring, (list, np.ndarray)) or len(ring) < 3:
         raise GeometryError(f"{where}: a linear ring needs at least 4 positions (the last repeating the first)")
     xs, ys = _positions(ring, where)
     if project is not None and np.isfinite(xs).all() and np.isfinite(ys).all():
@@ -237,12 +237,14 @@ def read_geojson(path: Path | str, id_property: str = "id") -> pd.DataFrame:
 
 
 _OTHER_FORMATS = {".shp": "a shapefile", ".shx": "a shapefile's index", ".dbf": "a shapefile's table",
-                  ".gpkg": "a GeoPackage", ".kml": "KML", ".kmz": "KML", ".gml": "GML", ".zip": "a zip archive"}
+                  ".gpkg": "a GeoPackage", ".kml": "KML", ".kmz": "KML", ".gml": "GML", ".zip": "a zip archive",
+                  ".fgb": "FlatGeobuf"}
 
 
 def read_text(path: Path | str) -> str:
-    """The text of a map file; :class:`GeometryError` when it is missing, not UTF-8, or a map format of another
-    kind (a shapefile, a GeoPackage …: named, with the way to GeoJSON)."""
+    """The text of a GeoJSON or TopoJSON file; :class:`GeometryError` when it is missing, not UTF-8, or a map file
+    of another kind (a shapefile, a GeoPackage …: named, with the reader that takes it,
+    ``ml.geometry_match.read_geometry``)."""
     path = Path(path)
     if not path.is_file():
         raise GeometryError(f"file not found: {path}")
@@ -253,9 +255,8 @@ def read_text(path: Path | str) -> str:
     elif kind is None and head.startswith(b"SQLite format 3"):
         kind = "a GeoPackage"
     if kind is not None:
-        raise GeometryError(f"{path}: {kind}, not GeoJSON or TopoJSON. Save it as GeoJSON first: in QGIS 'Export → "
-                            "Save Features As…', format GeoJSON; or ogr2ogr -f GeoJSON -t_srs EPSG:4326 OUT.geojson "
-                            f"{path.name}")
+        raise GeometryError(f"{path}: {kind}, not GeoJSON or TopoJSON: 'sozialradar geometry' reads it "
+                            "(ml.geometry_match.read_geometry)")
     try:
         return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:

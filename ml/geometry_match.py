@@ -1,10 +1,11 @@
-"""Which region each polygon of a map file is: GeoJSON or TopoJSON read against the store's regions.
+"""Which region each polygon of a map file is: GeoJSON, TopoJSON or a GIS file read against the store's regions.
 
 A city's map file rarely writes its region ids in a property called ``id``: the Planungsräume of Berlin's TopoJSON
-keep them in ``spatial_name``, its Bezirke write ``004`` for the store's ``04``, other maps give names only. Each
-collection (a GeoJSON file, or each object of a TopoJSON file, one level each) takes its ids from the key whose
-codes name the most regions of the store, failing that from the key whose names do; the report says which, on
-which level, and what named none. An explicit ``id_property`` reads that property only.
+keep them in ``spatial_name``, its Bezirke write ``004`` for the store's ``04``, the VG250's Gemeinden ``AGS``, other
+maps give names only. Each collection (a GeoJSON file, each object of a TopoJSON file, each layer of a GeoPackage or
+of a zip of shapefiles: one level each) takes its ids from the key whose codes name the most regions of the store,
+failing that from the key whose names do; the report says which, on which level, and what named none. An explicit
+``id_property`` reads that property only.
 """
 
 from __future__ import annotations
@@ -36,11 +37,29 @@ def collections(document: str | dict, objects: list[str] | None = None) -> dict[
             raise GeometryError(f"TopoJSON: {exc}") from None
     if isinstance(document, dict) and document.get("type") == "FeatureCollection":
         if objects:
-            raise GeometryError("--object names an object of a TopoJSON file; this is a GeoJSON FeatureCollection")
+            raise GeometryError("--object names an object of a TopoJSON file or a layer of a GeoPackage or zip "
+                                "archive; this is a GeoJSON FeatureCollection")
         return {None: document}
     kind = document.get("type") if isinstance(document, dict) else None
     raise GeometryError("expected a GeoJSON FeatureCollection or a TopoJSON Topology" +
                         (f" (the document is a {kind!r})" if isinstance(kind, str) else ""))
+
+
+def map_collections(path: Path | str, objects: list[str] | None = None) -> tuple[dict[str | None, dict], list[str]]:
+    """The FeatureCollections of a map file, and notes on reading it: a GeoJSON or TopoJSON file's (see
+    :func:`collections`), or the layers of polygons of a shapefile, a zip or folder of them, a GeoPackage, KML …
+    (see :func:`ml.gis_files.gis_collections`), each named by its object or layer."""
+    from ml.gis_files import gis_collections, gis_kind
+
+    path = Path(path)
+    if path.exists() and gis_kind(path) is not None:
+        return gis_collections(path, objects)
+    part = {".dbf": "table", ".shx": "index", ".prj": "reference system", ".cpg": "encoding"}.get(path.suffix.lower())
+    if part is not None:
+        shp = path.with_suffix(".shp")
+        raise GeometryError(f"{path}: a shapefile's {part}; name the shapefile itself" +
+                            (f": {shp}" if shp.is_file() else f" ({shp.name}, beside it)"))
+    return collections(read_text(path), objects), []
 
 
 def _store_codes(regions: pd.DataFrame) -> tuple[set[str], dict[int, str | None]]:
@@ -161,9 +180,13 @@ def _match(features: list[dict], regions: pd.DataFrame, id_property: str | None,
               "levels": {str(k): int(v) for k, v in levels.items()},
               "rewritten": sum(1 for t, c in zip(texts, found) if c and c != t and how == "codes"),
               "unmatched": sorted({t for t, c in zip(texts, found) if not c})}
-    if how == "names" and by_codes is not None:
+    if how == "names" and by_codes is not None and by_codes[2] != key:
         report["codes"] = (_key_name(by_codes[2]), by_codes[0])   # the file's own codes, and the regions they name
     return [c or t for t, c in zip(texts, found)], report
+
+
+class NoRegionsError(GeometryError):
+    """No property of a collection's features holds codes or names of the store's regions."""
 
 
 def _unmatched(features: list[dict], texts_of: dict, regions: pd.DataFrame) -> tuple[list[str], dict]:
@@ -177,7 +200,7 @@ def _unmatched(features: list[dict], texts_of: dict, regions: pd.DataFrame) -> t
         raise GeometryError("the store has no regions: import the region list first, then the polygons")
     have = ", ".join(map(str, dict.fromkeys(k for f in features for k in f["properties"]))) or "none"
     sample = ", ".join(repr(r) for r in regions["region_id"].astype(str).head(3))
-    raise GeometryError(f"no property of the features holds codes or names of the store's regions (properties: "
+    raise NoRegionsError(f"no property of the features holds codes or names of the store's regions (properties: "
                         f"{have}; the store's codes look like {sample}); name it with --id-property")
 
 
@@ -231,33 +254,52 @@ def _namesakes(ids: list[str], names: list[str | None], regions: pd.DataFrame) -
 
 def read_geometry(path: Path | str, regions: pd.DataFrame, id_property: str | None = None,
                   objects: list[str] | None = None, crs: str | None = None) -> tuple[pd.DataFrame, list[dict]]:
-    """The polygons of a GeoJSON or TopoJSON file (every object, or those in ``objects``) as rows ``region_id``,
-    ``name``, ``geometry`` (WGS84; coordinates of another system, named by the file or by ``crs``, converted), and
-    one report per collection: its ``object``, ``features``, the ``key`` its ids come from and whether ``by``
-    codes or names, the ``regions`` of the store they name, on which ``levels``, how many codes were
-    ``rewritten`` (other leading zeros), the texts ``unmatched``, and ``namesakes``: an id on several features
+    """The polygons of a map file (GeoJSON, TopoJSON, a shapefile or a zip of them, a GeoPackage, KML …; every
+    object or layer of polygons, or those in ``objects``) as rows ``region_id``, ``name``, ``geometry`` (WGS84;
+    coordinates of another system, named by the file or by ``crs``, converted), and one report per collection: its
+    ``object`` (and whether that ``part`` is an 'object' or a 'layer'), ``features``, the ``key`` its ids come from
+    and whether ``by`` codes or names, the ``regions`` of the store they name, on which ``levels``, how many codes
+    were ``rewritten`` (other leading zeros), the texts ``unmatched``, and ``namesakes``: an id on several features
     whose name is also that of another region of the level, not drawn in the file, as (id, name, other id).
 
     Without ``id_property`` each collection's ids come from the key whose codes name the most regions of
-    ``regions`` (the store's), and failing codes from the key whose names do."""
-    frames, reports = [], []
-    for name, collection in collections(read_text(path), objects).items():
+    ``regions`` (the store's), and failing codes from the key whose names do. A collection none of whose keys names
+    a region of the store, in a file of several read whole, is left aside; ``frame.attrs['notes']`` says so, and
+    names the layers without polygons and a table's text read as UTF-8."""
+    from ml.gis_files import gis_kind
+
+    frames, reports, aside = [], [], []
+    found, notes = map_collections(path, objects)
+    part = "layer" if gis_kind(Path(path)) else "object"       # a GIS file's layers, a TopoJSON file's objects
+    for name, collection in found.items():
         try:
             features = features_of(collection, crs)
             candidates = {key: _texts(features, key) for key in _candidate_keys(features)}
             ids, report = _match(features, regions, id_property, candidates)
+        except NoRegionsError as exc:
+            if len(found) > 1 and not objects and not regions.empty:   # another level of the file than the store's
+                aside.append((name, exc))
+                continue
+            raise GeometryError(f"{part} {name!r}: {exc}" if name is not None else str(exc)) from None
         except GeometryError as exc:
-            raise GeometryError(f"object {name!r}: {exc}" if name is not None else str(exc)) from None
+            raise GeometryError(f"{part} {name!r}: {exc}" if name is not None else str(exc)) from None
         names = _display_names(features, ids, regions, report, candidates)
         frames.append(frame_of(features, ids, names))
         shaped = [k for k, f in enumerate(features) if f["polygons"]]
         report["namesakes"] = _namesakes([ids[k] for k in shaped], [names[k] for k in shaped], regions)
-        reports.append({"object": name, **report})
+        reports.append({"object": name, "part": part, **report})
+    if not frames:
+        name, exc = aside[0]
+        raise GeometryError(f"no {part} of the file names regions of the store; {part} {name!r}: {exc}")
+    if aside:
+        notes = notes + [f"{part}s naming no region of the store left aside: " + ", ".join(n for n, _ in aside)]
     frame = pd.concat(frames, ignore_index=True)
     clash = frame["region_id"][frame["region_id"].duplicated()]
     if len(clash):
-        raise GeometryError(f"the region {clash.iloc[0]!r} has polygons in two objects of the file; import one "
-                            "object with --object")
+        drawn_in = [r["object"] for r, f in zip(reports, frames) if clash.iloc[0] in set(f["region_id"])]
+        raise GeometryError(f"the region {clash.iloc[0]!r} has polygons in two {part}s of the file "
+                            f"({', '.join(map(repr, drawn_in))}); import one {part} with --object")
     frame.attrs["duplicates"] = sorted({d for f in frames for d in f.attrs["duplicates"]})
     frame.attrs["without_shape"] = sorted({d for f in frames for d in f.attrs["without_shape"]})
+    frame.attrs["notes"] = notes
     return frame, reports

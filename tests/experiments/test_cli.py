@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -287,6 +288,23 @@ def test_export_map_layers_for_a_gis(demo_run, tmp_path):
     # a column with withheld cells stays a column of numbers: no "gesperrt" in it, and numbers elsewhere
     assert all(not isinstance(p[c], str) for p in features.values() for c in hidden)
     assert any(isinstance(p[hidden[0]], float) for p in features.values())
+    # the same layer as a GeoPackage: the German column names whole, numbers as numbers, withheld cells null
+    from pyogrio.raw import read as gdal_read
+
+    from ml.geometry_match import read_geometry
+
+    out = run(["export", "profiles", "--out", str(tmp_path / "p.gpkg")], env)
+    assert "p.gpkg: 53 regions ×" in out
+    meta, _, shapes, columns = gdal_read(str(tmp_path / "p.gpkg"), layer="profiles")
+    fields = dict(zip(meta["fields"], columns))
+    assert meta["crs"] == "EPSG:4326" and len(shapes) == 53 and "Gebiet" in fields and "gesperrt" in fields
+    where = list(fields["Gebiet"]).index(small[0])
+    assert fields[hidden[0]].dtype.kind == "f" and np.isnan(fields[hidden[0]][where])
+    assert fields["gesperrt"][where] == features[small[0]]["gesperrt"]
+    with Store(workdir / "monitoring.duckdb", read_only=True) as store:
+        regions = store.region_names()
+    back, (report,) = read_geometry(tmp_path / "p.gpkg", regions)
+    assert report["key"] == "Gebiet" and report["regions"] == 53 and report["part"] == "layer"
     out = CliRunner().invoke(main, ["export", "forecasts", "--out", str(tmp_path / "f.geojson")], env=env)
     assert out.exit_code == 1 and "export forecasts as .csv or .xlsx" in out.output
 

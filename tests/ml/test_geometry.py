@@ -120,14 +120,23 @@ def test_the_id_property_is_configurable(tmp_path):
     ("gemeinden.shp", b"\x00\x00\x27\x0a" + bytes(96), "a shapefile"),
     ("karte.dat", b"\x00\x00\x27\x0a" + bytes(96), "a shapefile"),
     ("gemeinden.gpkg", b"SQLite format 3\x00", "a GeoPackage"),
-    ("export", b"SQLite format 3\x00", "a GeoPackage"),
-    ("gemeinden.dbf", b"\x03x", "a shapefile's table")])
-def test_map_formats_of_another_kind_are_named_with_the_way_to_geojson(tmp_path, name, head, kind):
+    ("export", b"SQLite format 3\x00", "a GeoPackage")])
+def test_map_formats_of_another_kind_are_named_and_read_by_the_map_reader(tmp_path, name, head, kind):
+    """The GeoJSON reader names a GIS file and the reader that takes it; that reader, given a broken one, says what
+    it took it for and GDAL's reason."""
+    from ml.geometry_match import read_geometry
+
     path = tmp_path / name
     path.write_bytes(head)
-    with pytest.raises(GeometryError, match=f"{name}: {kind}, not GeoJSON or TopoJSON. Save it as GeoJSON first: in "
-                                            "QGIS .*ogr2ogr -f GeoJSON -t_srs EPSG:4326 OUT.geojson"):
+    with pytest.raises(GeometryError, match=f"{name}: {kind}, not GeoJSON or TopoJSON: 'sozialradar geometry' "
+                                            "reads it"):
         read_geojson(path)
+    regions = pd.DataFrame({"region_id": ["01"], "name": ["Mitte"], "level": "bezirk"})
+    with pytest.raises(GeometryError, match=f"{name}: {kind} that cannot be read"):
+        read_geometry(path, regions)
+
+
+def test_geojson_not_in_utf8_is_refused(tmp_path):
     (tmp_path / "latin1.geojson").write_bytes('{"type": "FeatureCollection", "name": "Übersicht"}'.encode("cp1252"))
     with pytest.raises(GeometryError, match=r"not UTF-8 text \(GeoJSON and TopoJSON are UTF-8\)"):
         read_geojson(tmp_path / "latin1.geojson")

@@ -1,0 +1,226 @@
+"""Map files as a GIS office hands them out, read through GDAL: Berlin's Planungsräume as a zipped shapefile in
+ETRS89 / UTM 33 with a Latin-1 table, the Musterkreis as a GeoPackage of levels beside a layer of points, a table in
+UTF-8 whose .cpg went missing, KML; errors that say what a file holds and what to name."""
+
+import json
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from hypothesis import given, settings as hsettings, strategies as st
+from pyogrio.raw import write as write_layer
+from pyproj import Transformer
+
+from ml.geometry import GeometryError, centroid
+from ml.geometry_match import read_geometry
+from tests.conftest import cli_with, write
+
+
+def to_utm(geometry: dict, epsg: int):
+    """A GeoJSON geometry in WGS84 as a shapely geometry in ``epsg``."""
+    transformer = Transformer.from_crs(4326, epsg, always_xy=True)
+    return shapely.transform(shapely.geometry.shape(geometry),
+                             lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+
+
+def save_layer(path, shapes, fields: dict, layer=None, crs="EPSG:25833", geometry_type="MultiPolygon",
+               encoding=None, append=False, driver=None):
+    """Shapes and their fields written as a GIS file (the driver from the suffix unless named)."""
+    names = list(fields)
+    write_layer(str(path), shapely.to_wkb(shapes), [np.asarray(fields[n], dtype=object) for n in names], names,
+                layer=layer, geometry_type=geometry_type, crs=crs, encoding=encoding, append=append, driver=driver)
+    return path
+
+
+def lor(shared_data):
+    geojson = shared_data / "berlin_lor_geometry" / "lor_planungsraeume_until2020_447_simplified.geojson"
+    return geojson, json.loads(geojson.read_text(encoding="utf-8"))["features"]
+
+
+def test_berlins_planungsraeume_as_a_zipped_shapefile_in_utm_read_as_the_geojson(shared_data, tmp_path):
+    """The simplified GeoJSON written as a GIS office would hand it out: ETRS89 / UTM 33, a table in Latin-1 without
+    a .cpg, zipped in a folder. The same regions, names and shapes come back (positions within a centimetre)."""
+    geojson, features = lor(shared_data)
+    regions = pd.DataFrame({"region_id": [f["properties"]["id"] for f in features],
+                            "name": [f["properties"]["name"] for f in features],
+                            "level": "planungsraum"}).drop_duplicates("region_id")
+    folder = tmp_path / "lor_plr"
+    folder.mkdir()
+    save_layer(folder / "LOR_PLR.shp", [to_utm(f["geometry"], 25833) for f in features],
+               {"PLR_ID": [f["properties"]["id"] for f in features],
+                "PLR_NAME": [f["properties"]["name"] for f in features]}, encoding="ISO-8859-1")
+    (folder / "LOR_PLR.cpg").unlink()
+    assert b"Stra\xdfe" in (folder / "LOR_PLR.dbf").read_bytes()          # Latin-1 on disk
+    archive = tmp_path / "lor_plr.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for part in folder.iterdir():
+            z.write(part, f"lor_plr/{part.name}")
+    frame, (report,) = read_geometry(archive, regions)
+    expected, _ = read_geometry(geojson, regions)
+    assert report["part"] == "layer" and report["object"] is None and report["key"] == "PLR_ID"
+    assert report["regions"] == 447 and report["name_key"] == "PLR_NAME" and frame.attrs["notes"] == []
+    assert frame.attrs["duplicates"] == ["06010102"]                      # the GeoJSON's two Schloßstraßen
+    got, want = frame.set_index("region_id"), expected.set_index("region_id")
+    assert sorted(got.index) == sorted(want.index)
+    assert got.loc["01011101", "name"] == "Stülerstraße" and (got["name"] == want.loc[got.index, "name"]).all()
+    shift = max(np.hypot(*np.subtract(centroid(got.loc[r, "geometry"]), centroid(want.loc[r, "geometry"])))
+                for r in got.index)
+    assert shift < 1e-7                                                    # degrees: about a centimetre
+    # the folder unpacked reads the same; a second edition beside it is a second layer, named by its path
+    (folder / "alt").mkdir()
+    for part in ("shp", "shx", "dbf", "prj"):
+        (folder / "alt" / f"LOR_PLR.{part}").write_bytes((folder / f"LOR_PLR.{part}").read_bytes())
+    with pytest.raises(GeometryError, match="'01011101' has polygons in two layers of the file \\('LOR_PLR', "
+                                            "'alt/LOR_PLR'\\); import one layer with --object"):
+        read_geometry(folder, regions)
+    again, (report,) = read_geometry(folder, regions, objects=["alt/LOR_PLR"])
+    assert report["object"] is None and again["geometry"].tolist() == frame["geometry"].tolist()
+
+
+def test_a_table_in_utf8_whose_cpg_went_missing_is_read_as_utf8(tmp_path):
+    regions = pd.DataFrame({"region_id": ["01", "02"], "name": ["Süd", "Groß Nord"], "level": "gemeinde"})
+    shapes = [shapely.box(400000, 5700000, 401000, 5701000), shapely.box(401000, 5700000, 402000, 5701000)]
+    path = save_layer(tmp_path / "orte.shp", shapes, {"GEN": ["Süd", "Groß Nord"]}, crs="EPSG:25832",
+                      geometry_type="Polygon", encoding="UTF-8")
+    frame, (report,) = read_geometry(path, regions)
+    assert frame["name"].tolist() == ["Süd", "Groß Nord"] and frame.attrs["notes"] == []    # the .cpg says UTF-8
+    (tmp_path / "orte.cpg").unlink()
+    frame, (report,) = read_geometry(path, regions)
+    assert report["by"] == "names" and report["key"] == "GEN" and frame["region_id"].tolist() == ["01", "02"]
+    assert frame["name"].tolist() == ["Süd", "Groß Nord"]
+    assert frame.attrs["notes"] == ["layer 'orte': the table's text read as UTF-8 (no .cpg file names its encoding)"]
+
+
+def musterkreis_geopackage(path, sample_dir):
+    """The Musterkreis's polygons as a county's GIS keeps them: a GeoPackage in ETRS89 / UTM 33 with a layer per
+    level (the Gemeinden's keys as numbers, the Sozialregionen by name), polling stations as points, a table of
+    contacts without geometry, and the Wahlbezirke, which are no regions of the store."""
+    regions = pd.read_csv(sample_dir / "regions.csv", dtype=str)
+    features = json.loads((sample_dir / "geometry.geojson").read_text(encoding="utf-8"))["features"]
+    shape_of = {f["properties"]["id"]: to_utm(f["geometry"], 25833) for f in features}
+    gemeinden = regions[regions["level"] == "gemeinde"]
+    save_layer(path, [shape_of[r] for r in gemeinden["region_id"]],
+               {"AGS": [int(r) for r in gemeinden["region_id"]], "GEN": gemeinden["name"].tolist()},
+               layer="gemeinden")
+    sozial = regions[regions["level"] == "sozialregion"]
+    merged = [shapely.union_all([shape_of[r] for r in regions.loc[regions["parent_id"] == s, "region_id"]
+                                 if r in shape_of]) for s in sozial["region_id"]]
+    save_layer(path, merged, {"Bezeichnung": sozial["name"].tolist()}, layer="sozialregionen", append=True)
+    save_layer(path, [shapely.centroid(m) for m in merged], {"Wahllokal": [f"Schule {k}" for k in range(len(merged))]},
+               layer="wahllokale", geometry_type="Point", append=True)
+    save_layer(path, [shapely.buffer(shapely.centroid(m), 500) for m in merged],
+               {"WBZ": [f"9{k:02d}" for k in range(len(merged))]}, layer="wahlbezirke", geometry_type="Polygon",
+               append=True)
+    return regions, gemeinden, sozial
+
+
+def test_a_geopackage_of_levels_reads_each_layer_and_names_what_it_left_aside(tmp_path):
+    from ml.paths import SAMPLE_DIR
+
+    path = tmp_path / "kreis.gpkg"
+    regions, gemeinden, sozial = musterkreis_geopackage(path, SAMPLE_DIR)
+    frame, reports = read_geometry(path, regions[["region_id", "name", "level"]])
+    by_layer = {r["object"]: r for r in reports}
+    assert set(by_layer) == {"gemeinden", "sozialregionen"} and {r["part"] for r in reports} == {"layer"}
+    assert by_layer["gemeinden"]["key"] == "AGS" and by_layer["gemeinden"]["levels"] == {"gemeinde": 53}
+    assert by_layer["sozialregionen"]["by"] == "names" and by_layer["sozialregionen"]["levels"] == {"sozialregion": 7}
+    assert frame.attrs["notes"] == ["layers without polygons left aside: wahllokale (points)",
+                                    "layers naming no region of the store left aside: wahlbezirke"]
+    assert len(frame) == 60
+    # the shapes went to UTM and back: each Gemeinde's centre where the sample draws it
+    sample = json.loads((SAMPLE_DIR / "geometry.geojson").read_text(encoding="utf-8"))["features"]
+    want = {f["properties"]["id"]: centroid(f["geometry"]) for f in sample}
+    got = frame.set_index("region_id")["geometry"]
+    assert max(np.hypot(*np.subtract(centroid(got[r]), want[r])) for r in gemeinden["region_id"]) < 1e-7
+    # a layer named: that layer only; a layer of points or one the file lacks: said so
+    frame, (report,) = read_geometry(path, regions, objects=["sozialregionen"])
+    assert frame["region_id"].str.contains("SR").all() and frame.attrs["notes"] == []
+    with pytest.raises(GeometryError, match="the layer 'wahllokale' holds points, not the polygons of regions"):
+        read_geometry(path, regions, objects=["wahllokale"])
+    with pytest.raises(GeometryError, match=r"no layer 'kreise' in kreis.gpkg \(it has: gemeinden \(polygons\), "
+                                            r"sozialregionen \(polygons\), wahllokale \(points\), wahlbezirke"):
+        read_geometry(path, regions, objects=["kreise"])
+
+
+def test_the_geopackage_through_the_command_line(tmp_path):
+    from ml.paths import SAMPLE_DIR
+
+    run = cli_with(write(tmp_path / "sozialradar.yaml", f"store:\n  path: {tmp_path / 'store.duckdb'}\n"),
+                   tmp_path / "quarantine")
+    run("ingest", SAMPLE_DIR / "regions.csv")
+    musterkreis_geopackage(tmp_path / "kreis.gpkg", SAMPLE_DIR)
+    out = run("geometry", tmp_path / "kreis.gpkg")
+    assert "geometry of 60 regions stored (60 regions have one)" in out
+    assert "layer 'gemeinden': 53 feature(s), ids from the codes in 'AGS': regions 53 gemeinde; names from 'GEN'" in out
+    assert "layer 'sozialregionen': 7 feature(s), ids from the names in 'Bezeichnung': regions 7 sozialregion\n" in out
+    assert "layers without polygons left aside: wahllokale (points)" in out
+    assert "layers naming no region of the store left aside: wahlbezirke" in out
+    out = run("store", "info")
+    assert "polygons for the map:" in out and "gemeinde 53 of 53, sozialregion 7 of 7" in out
+
+
+def test_files_without_a_map_and_parts_of_a_shapefile_say_what_to_name(tmp_path):
+    regions = pd.DataFrame({"region_id": ["01"], "name": ["Süd"], "level": "gemeinde"})
+    archive = tmp_path / "lieferung.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("liesmich.txt", "Gebiete")
+        z.writestr("gebiete.geojson", "{}")
+    with pytest.raises(GeometryError, match=r"holds no shapefile, GeoPackage, KML, GML or FlatGeobuf \(it holds: "
+                                            r"liesmich.txt, gebiete.geojson\) \(GeoJSON or TopoJSON: unpack it"):
+        read_geometry(archive, regions)
+    with pytest.warns(UserWarning, match="'crs' was not provided"):        # a shapefile without a .prj
+        path = save_layer(tmp_path / "orte.shp", [shapely.box(400000, 5700000, 401000, 5701000)], {"GEN": ["Süd"]},
+                          crs=None, geometry_type="Polygon")
+    with pytest.raises(GeometryError, match=r"a shapefile's table; name the shapefile itself: .*orte.shp"):
+        read_geometry(tmp_path / "orte.dbf", regions)
+    # no .prj: the positions are no longitudes and latitudes, and the error asks for the system
+    with pytest.raises(GeometryError, match="outside WGS84 .* --crs"):
+        read_geometry(path, regions)
+    frame, (report,) = read_geometry(path, regions, crs="EPSG:25832")
+    assert frame["region_id"].tolist() == ["01"] and 6.0 < centroid(frame["geometry"][0])[1] < 9.0
+    (tmp_path / "kaputt.gpkg").write_bytes(b"SQLite format 3\x00" + bytes(100))
+    with pytest.raises(GeometryError, match="a GeoPackage that cannot be read .*file is not a database"):
+        read_geometry(tmp_path / "kaputt.gpkg", regions)
+
+
+def test_kml_written_by_a_web_map_is_read_by_its_names(tmp_path):
+    regions = pd.DataFrame({"region_id": ["0101", "0102"], "name": ["Altstadt", "Hafen"], "level": "stadtteil"})
+    shapes = [shapely.box(13.0, 52.0, 13.01, 52.01), shapely.box(13.01, 52.0, 13.02, 52.01)]
+    path = save_layer(tmp_path / "stadtteile.kml", shapes, {"Name": ["Altstadt", "Hafen"],
+                                                           "Description": ["", ""]},
+                      crs="EPSG:4326", geometry_type="Polygon", driver="KML")
+    frame, (report,) = read_geometry(path, regions)
+    assert report["by"] == "names" and frame["region_id"].tolist() == ["0101", "0102"]
+
+
+@hsettings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 40), st.integers(2, 30), st.booleans()),
+                min_size=1, max_size=6, unique_by=lambda t: (t[0], t[1])),
+       st.sampled_from([25832, 25833, 31468]))
+def test_polygons_with_holes_come_back_from_a_shapefile_of_any_german_system(tmp_path_factory, boxes, epsg):
+    """Squares (some with a hole), in WGS84 around Germany, written as a shapefile in UTM or Gauss-Krüger and read
+    back: every region's rings as written, holes kept; to a centimetre from ETRS89, to a few metres from DHDN
+    (Gauss-Krüger), whose datum PROJ converts by other means in either direction."""
+    tmp = tmp_path_factory.mktemp("shp")
+    ids, shapes, wanted = [], [], []
+    for k, (i, j, size, hole) in enumerate(boxes):
+        x, y, d = 9.0 + i * 0.05, 50.0 + j * 0.05, size * 0.001
+        outer = [[x, y], [x + d, y], [x + d, y + d], [x, y + d], [x, y]]
+        inner = [[x + d / 4, y + d / 4], [x + d / 4, y + d * 3 / 4], [x + d * 3 / 4, y + d * 3 / 4],
+                 [x + d * 3 / 4, y + d / 4], [x + d / 4, y + d / 4]]
+        geometry = {"type": "Polygon", "coordinates": [outer, inner] if hole else [outer]}
+        ids.append(f"{k + 1:03d}")
+        shapes.append(to_utm(geometry, epsg))
+        wanted.append(geometry)
+    path = save_layer(tmp / "gebiete.shp", shapes, {"SCHLUESSEL": ids}, crs=f"EPSG:{epsg}",
+                      geometry_type="Polygon")
+    regions = pd.DataFrame({"region_id": ids, "name": ids, "level": "gebiet"})
+    frame, (report,) = read_geometry(path, regions)
+    assert frame["region_id"].tolist() == ids and report["key"] == "SCHLUESSEL"
+    tolerance = 1e-7 if epsg != 31468 else 5e-5
+    for text, want in zip(frame["geometry"], wanted):
+        got = shapely.from_geojson(text)
+        assert len(got.interiors) == len(want["coordinates"]) - 1
+        assert shapely.hausdorff_distance(got, shapely.geometry.shape(want)) < tolerance
