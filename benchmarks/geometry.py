@@ -145,6 +145,7 @@ def main() -> None:
         print(f"\nratio ours/anchor {conv_s / plain_s:.2f}")
         germany(tmp, args.rounds)
         gis_formats(tmp, args.rounds)
+        joined_parents(tmp, args.rounds)
 
 
 def vg250_like(path: Path) -> pd.DataFrame:
@@ -241,6 +242,85 @@ def gis_formats(tmp: Path, rounds: int, vertices: int = 300) -> None:
               f"{agree:.0%}) | {ours_s:.2f} | {gdal_s:.2f} | {ours_s / anchor_s:.2f} |")
     print(f"| GeoJSON, crs member (anchor) | {geojson.stat().st_size / 1e6:.1f} | "
           f"{int(plain['region_id'].isin(set(regions['region_id'])).sum())} | {anchor_s:.2f} | – | 1.00 |")
+
+
+def _group_unions(regions: pd.DataFrame) -> int:
+    """The anchor of the joining: each parent's parts united with shapely, the deepest first, nothing checked or
+    stored. Returns how many parents were united."""
+    import shapely
+
+    shape = {r: shapely.from_geojson(g) for r, g in zip(regions["region_id"], regions["geometry"]) if g}
+    level_parts = regions.dropna(subset=["parent_id"]).groupby("parent_id")["region_id"].agg(list)
+    done = 0
+    for _ in range(4):                       # a level per pass, upwards
+        for parent, kids in level_parts.items():
+            if parent not in shape and all(k in shape for k in kids):
+                shape[parent] = shapely.union_all([shape[k] for k in kids])
+                done += 1
+    return done
+
+
+def _timed_joins(store: Store, rounds: int) -> tuple[tuple[float, dict], float]:
+    """The joining of ``store``'s parents timed (each round from the polygons as read, the joined ones dropped), and
+    the anchor's unions of the same parts."""
+    from ml.geometry_parents import join_parent_polygons
+
+    base = store.regions()
+
+    def ours():
+        store.set_geometry(base[["region_id", "geometry"]])
+        return join_parent_polygons(store)
+    return timed(ours, rounds), timed(lambda: _group_unions(base), rounds)[0]
+
+
+def joined_parents(tmp: Path, rounds: int) -> None:
+    """Regions without a polygon joined from their parts: Berlin's Bezirksregionen, Prognoseräume and Bezirke from the
+    simplified Planungsräume (compared with the city's own polygons of two of those levels), and Germany's 400 Kreise
+    and 16 Länder from the 10,786 generated Gemeinden of the VG250-like map. Ours (slivers closed, stored) against
+    shapely's union of each parent's parts alone (the anchor)."""
+    import shapely
+
+    from ml.geometry import store_geometry
+    from ml.geometry_parents import is_derived
+
+    settings = load_settings(env={"SOZIALRADAR_STORE__PATH": str(tmp / "store.duckdb")})
+    print("\n| joined from their parts | parents joined | s (median) | shapely's unions alone, s | ratio |"
+          " overlap with the city's own polygons (median, lowest) |")
+    print("|---|---|---|---|---|---|")
+    with Store(settings.store.path) as store:
+        store_geometry(store, read_geojson(GEOJSON[0]))
+        (ours_s, out), anchor_s = _timed_joins(store, rounds)
+        shapes = {r: g for r, g in zip(*store.regions()[["region_id", "geometry"]].values.T) if g}
+    overlaps = []
+    for path in GEOJSON[1:]:
+        for feature in json.loads(path.read_text(encoding="utf-8"))["features"]:
+            rid = str(feature["properties"]["id"])
+            if is_derived(shapes.get(rid)):
+                a, b = shapely.from_geojson(shapes[rid]), shapely.geometry.shape(feature["geometry"])
+                overlaps.append(a.intersection(b).area / a.union(b).area)
+    joined = ", ".join(f"{n} {lv}" for lv, n in out["joined"].items())
+    print(f"| Berlin: Planungsräume → Bezirksregionen, Prognoseräume, Bezirke | {joined} | {ours_s:.2f} | "
+          f"{anchor_s:.2f} | {ours_s / anchor_s:.2f} | {np.median(overlaps):.4f}, {min(overlaps):.3f} "
+          f"({len(overlaps)} compared) |")
+    census = pd.read_csv(SHARED / "germany_kreise_inkar_gerda" / "municipality_census2022.csv", dtype={"ags": str})
+    path = tmp / "vg250_gem.geojson"
+    vg250_like(path)
+    frame = read_geojson(path, id_property="AGS")
+    kreise = sorted({a[:5] for a in census["ags"]})
+    regions = pd.concat([
+        pd.DataFrame({"region_id": census["ags"], "name": census["municipality_name"], "level": "gemeinde",
+                      "parent_id": census["ags"].str[:5]}),
+        pd.DataFrame({"region_id": kreise, "name": kreise, "level": "kreis", "parent_id": [k[:2] for k in kreise]}),
+        pd.DataFrame({"region_id": sorted({k[:2] for k in kreise}), "name": "Land", "level": "land",
+                      "parent_id": None})], ignore_index=True)
+    germany_store = load_settings(env={"SOZIALRADAR_STORE__PATH": str(tmp / "germany.duckdb")})
+    with Store(germany_store.store.path) as store:
+        store.upsert_regions(regions, None)
+        store_geometry(store, frame)
+        (ours_s, out), anchor_s = _timed_joins(store, rounds)
+    joined = ", ".join(f"{n} {lv}" for lv, n in out["joined"].items())
+    print(f"| Germany (VG250-like squares): Gemeinden → Kreise → Länder | {joined} | {ours_s:.2f} | "
+          f"{anchor_s:.2f} | {ours_s / anchor_s:.2f} | – |")
 
 
 if __name__ == "__main__":

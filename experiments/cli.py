@@ -773,20 +773,38 @@ def geometry_cmd(ctx: click.Context, path: Path, id_property: str | None, object
     them), a GeoPackage, KML, GML or FlatGeobuf."""
     from ml.geometry import GeometryError, store_geometry
     from ml.geometry_match import read_geometry
+    from ml.geometry_parents import join_parent_polygons, overlap_with_parts
     from ml.store import Store, StoreError
 
     settings = _settings(ctx)
     try:
         with Store(settings.store.path, threads=settings.store.threads, memory_limit=settings.store.memory_limit) as store:
             frame, reports = read_geometry(path, store.region_names(), id_property, list(objects) or None, crs)
+            apart = overlap_with_parts(frame, store.regions())
             counts = store_geometry(store, frame)
+            joined = join_parent_polygons(store)
+            total = int(store.regions()["geometry"].notna().sum())
     except (GeometryError, StoreError) as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"{path}: geometry of {counts['stored']} regions stored ({counts['total']} regions have one)")
+    click.echo(f"{path}: geometry of {counts['stored']} regions stored ({total} regions have one)")
     for rep in reports:
         _echo_geometry_report(rep)
     for note in frame.attrs.get("notes", []):
         click.echo(f"  {note}")
+    if apart:
+        click.secho(f"  {len(apart)} polygon(s) cover another area than the region's parts draw (another edition of "
+                    "the grid, read by a name that stayed?): " + "; ".join(
+                        f"{rid} '{name}', {share:.0%} in common" for rid, name, share in apart[:5]) +
+                    (" …" if len(apart) > 5 else ""), fg="yellow")
+    if joined["joined"]:
+        click.echo("  drawn as the union of their parts, having no polygon of their own: " +
+                   ", ".join(f"{n} {level}" for level, n in joined["joined"].items()))
+    if joined["partial"]:
+        first = [f"{rid} lacks {', '.join(kids[:3])}{' …' if len(kids) > 3 else ''}"
+                 for rid, kids in joined["lacking"][:3]]
+        click.echo("  without a polygon, as some of their parts have none: " +
+                   ", ".join(f"{n} {level}" for level, n in joined["partial"].items()) + " (" + "; ".join(first) +
+                   ("; …" if len(joined["lacking"]) > 3 else "") + ")")
     mism = counts["name_mismatches"]
     if mism:
         click.secho(f"  {len(mism)} region(s) named differently in the geometry than in the store (another "
@@ -965,7 +983,8 @@ def store_info(ctx: click.Context) -> None:
     click.echo(f"store: {info['path']} ({info['size_bytes'] / 1e6:.1f} MB)")
     click.echo(f"regions: {info['regions']:,}  " + ", ".join(f"{k} {v}" for k, v in info["regions_by_level"].items()))
     shaped = info["polygons_by_level"]
-    click.echo("polygons for the map: " + (", ".join(f"{lv} {n} of {info['regions_by_level'][lv]}"
+    joined = {lv: f" ({n} joined from their parts)" for lv, n in info.get("polygons_joined_by_level", {}).items()}
+    click.echo("polygons for the map: " + (", ".join(f"{lv} {n} of {info['regions_by_level'][lv]}{joined.get(lv, '')}"
                                                      for lv, n in shaped.items()) if shaped else
                                            "none ('sozialradar geometry FILE' stores them)"))
     click.echo(f"indicators: {info['indicators']:,}  " + ", ".join(f"{k} {v}" for k, v in info["indicators_by_catalog"].items()))

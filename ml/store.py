@@ -550,6 +550,9 @@ class Store:
         levels = dict(con.execute("SELECT level, count(*) FROM regions GROUP BY level ORDER BY 2 DESC").fetchall())
         shaped = dict(con.execute("SELECT level, count(*) FROM regions WHERE geometry IS NOT NULL GROUP BY level"
                                   ).fetchall())
+        joined = dict(con.execute(                                       # drawn as the union of their parts
+            "SELECT level, count(*) FROM regions WHERE right(geometry, 60) LIKE '%\"derived\":%' GROUP BY level"
+        ).fetchall())
         flags = dict(con.execute("SELECT flag, count(*) FROM observations GROUP BY flag ORDER BY 2 DESC").fetchall())
         periods = con.execute(
             "SELECT min(period) FILTER (WHERE length(period) = 4), max(period) FILTER (WHERE length(period) = 4), "
@@ -566,6 +569,7 @@ class Store:
             "regions": count("regions"),
             "regions_by_level": levels,
             "polygons_by_level": {lv: int(shaped[lv]) for lv in levels if lv in shaped},
+            "polygons_joined_by_level": {lv: int(n) for lv, n in joined.items()},
             "indicators": count("indicators"),
             "indicators_by_catalog": catalogs,
             "observations": count("observations"),

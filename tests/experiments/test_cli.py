@@ -45,8 +45,10 @@ def test_generate_ingest_info(tmp_path, env):
     assert "regions: 61" in out and "observations: 112,730" in out and "monthly 2010-01..2025-12" in out
     assert "profiles: none yet ('sozialradar features' builds them)" in out
     assert "polygons for the map: none ('sozialradar geometry FILE' stores them)" in out
-    run(["geometry", str(SAMPLE_DIR / "geometry.geojson")], env)
-    assert "polygons for the map: gemeinde 53 of 53\n" in run(["store", "info"], env)
+    out = run(["geometry", str(SAMPLE_DIR / "geometry.geojson")], env)
+    assert "drawn as the union of their parts, having no polygon of their own: 7 sozialregion, 1 kreis" in out
+    assert ("polygons for the map: gemeinde 53 of 53, sozialregion 7 of 7 (7 joined from their parts), kreis 1 of 1 "
+            "(1 joined from their parts)\n") in run(["store", "info"], env)
 
 
 def test_info_of_a_store_of_regions_only(tmp_path, env):
@@ -392,7 +394,7 @@ def test_export_every_kind(demo_run, tmp_path):
     assert f"0 new, 0 updated, {m['Maßnahme'].nunique()} unchanged" in back.output
     # errors name what is wrong
     out = CliRunner().invoke(main, ["export", "warnings", "--out", str(tmp_path / "w.txt")], env=env)
-    assert out.exit_code == 2 and "must end in .csv, .xlsx or .geojson" in out.output
+    assert out.exit_code == 2 and "must end in .csv, .xlsx, .geojson or .gpkg" in out.output
     out = CliRunner().invoke(main, ["export", "warnings", "--period", "1999", "--out", str(tmp_path / "x.csv")], env=env)
     assert out.exit_code == 1 and "no early warnings for period '1999'" in out.output
     out = CliRunner().invoke(main, ["export", "warnings", "--horizon", "5", "--out", str(tmp_path / "x.csv")], env=env)

@@ -478,6 +478,7 @@ def test_the_readme_older_mss_editions_are_read_by_their_codes_and_their_status_
             "planungsraum; names from 'spatial_alias'") in out
     assert ("ids from the codes in 'Gemeinde_schluessel': regions 12 bezirk; 12 code(s) written with other leading "
             "zeros than the store's") in out and "09041402 'Allende II' vs 'Siedlung Krämmereiheide'" in out
+    assert "drawn as the union of their parts, having no polygon of their own: 60 prognoseraum" in out
     monkeypatch.chdir(tmp_path)
     shapes = service_client(tmp_path).get("/geometry").json()
     assert shapes["level"] == "planungsraum" and len(shapes["features"]) == 447

@@ -152,13 +152,15 @@ def test_the_geopackage_through_the_command_line(tmp_path):
     run("ingest", SAMPLE_DIR / "regions.csv")
     musterkreis_geopackage(tmp_path / "kreis.gpkg", SAMPLE_DIR)
     out = run("geometry", tmp_path / "kreis.gpkg")
-    assert "geometry of 60 regions stored (60 regions have one)" in out
+    assert "geometry of 60 regions stored (61 regions have one)" in out
     assert "layer 'gemeinden': 53 feature(s), ids from the codes in 'AGS': regions 53 gemeinde; names from 'GEN'" in out
     assert "layer 'sozialregionen': 7 feature(s), ids from the names in 'Bezeichnung': regions 7 sozialregion\n" in out
     assert "layers without polygons left aside: wahllokale (points)" in out
     assert "layers naming no region of the store left aside: wahlbezirke" in out
+    assert "drawn as the union of their parts, having no polygon of their own: 1 kreis" in out
     out = run("store", "info")
-    assert "polygons for the map:" in out and "gemeinde 53 of 53, sozialregion 7 of 7" in out
+    assert ("polygons for the map: gemeinde 53 of 53, sozialregion 7 of 7, kreis 1 of 1 (1 joined from their "
+            "parts)") in out
 
 
 def test_files_without_a_map_and_parts_of_a_shapefile_say_what_to_name(tmp_path):
