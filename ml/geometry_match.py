@@ -201,7 +201,7 @@ def _unmatched(features: list[dict], texts_of: dict, regions: pd.DataFrame) -> t
     have = ", ".join(map(str, dict.fromkeys(k for f in features for k in f["properties"]))) or "none"
     sample = ", ".join(repr(r) for r in regions["region_id"].astype(str).head(3))
     raise NoRegionsError(f"no property of the features holds codes or names of the store's regions (properties: "
-                        f"{have}; the store's codes look like {sample}); name it with --id-property")
+                         f"{have}; the store's codes look like {sample}); name it with --id-property")
 
 
 def _agreeing(pairs, key: str, names: dict) -> int:
