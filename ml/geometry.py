@@ -166,6 +166,14 @@ def value_of(feature: dict, key: str | None):
     return props.get("id", feature["id"]) if key is None else props.get(key)
 
 
+def geometry_text(polygons: list, **members) -> str:
+    """The store's text of a region's polygons (each a list of rings of [longitude, latitude]): a GeoJSON Polygon,
+    or a MultiPolygon where there are several, compact, with any further ``members`` after the coordinates."""
+    geometry = {"type": "Polygon", "coordinates": polygons[0]} if len(polygons) == 1 else \
+        {"type": "MultiPolygon", "coordinates": polygons}
+    return json.dumps({**geometry, **members}, separators=(",", ":"))
+
+
 def frame_of(features: list[dict], ids: list[str], names: list[str | None]) -> pd.DataFrame:
     """One row per region id (features of one id merged into a MultiPolygon, listed in ``attrs['duplicates']``;
     the ids of features without a shape, and not drawn by another, in ``attrs['without_shape']``)."""
@@ -180,12 +188,8 @@ def frame_of(features: list[dict], ids: list[str], names: list[str | None]) -> p
         counts[rid] = counts.get(rid, 0) + 1
         parts.setdefault(rid, []).extend(feat["polygons"])
         first_name.setdefault(rid, name)
-    rows = []
-    for rid, polys in parts.items():
-        geom = {"type": "Polygon", "coordinates": polys[0]} if len(polys) == 1 else \
-            {"type": "MultiPolygon", "coordinates": polys}
-        rows.append({"region_id": rid, "name": first_name[rid],
-                     "geometry": json.dumps(geom, separators=(",", ":"))})
+    rows = [{"region_id": rid, "name": first_name[rid], "geometry": geometry_text(polys)}
+            for rid, polys in parts.items()]
     frame = pd.DataFrame(rows, columns=["region_id", "name", "geometry"])
     frame.attrs["duplicates"] = sorted(r for r, c in counts.items() if c > 1)
     frame.attrs["without_shape"] = sorted(empty - set(parts))
@@ -236,24 +240,16 @@ def read_geojson(path: Path | str, id_property: str = "id") -> pd.DataFrame:
     return parse_geojson(read_text(path), id_property)
 
 
-_OTHER_FORMATS = {".shp": "a shapefile", ".shx": "a shapefile's index", ".dbf": "a shapefile's table",
-                  ".gpkg": "a GeoPackage", ".kml": "KML", ".kmz": "KML", ".gml": "GML", ".zip": "a zip archive",
-                  ".fgb": "FlatGeobuf"}
-
-
 def read_text(path: Path | str) -> str:
     """The text of a GeoJSON or TopoJSON file; :class:`GeometryError` when it is missing, not UTF-8, or a map file
-    of another kind (a shapefile, a GeoPackage …: named, with the reader that takes it,
-    ``ml.geometry_match.read_geometry``)."""
+    of another kind (a shapefile, a GeoPackage …, as ``ml.gis_files.gis_kind`` tells them: named, with the reader
+    that takes it, ``ml.geometry_match.read_geometry``)."""
+    from ml.gis_files import gis_kind
+
     path = Path(path)
     if not path.is_file():
         raise GeometryError(f"file not found: {path}")
-    head = path.open("rb").read(16)
-    kind = _OTHER_FORMATS.get(path.suffix.lower())
-    if kind is None and head.startswith(b"\x00\x00\x27\x0a"):
-        kind = "a shapefile"
-    elif kind is None and head.startswith(b"SQLite format 3"):
-        kind = "a GeoPackage"
+    kind = gis_kind(path)
     if kind is not None:
         raise GeometryError(f"{path}: {kind}, not GeoJSON or TopoJSON: 'sozialradar geometry' reads it "
                             "(ml.geometry_match.read_geometry)")

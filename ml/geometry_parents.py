@@ -16,11 +16,10 @@ Landkreis), or one another region fills, stays.
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
 
+from ml.geometry import geometry_text
 from ml.store import Store
 
 SLIVER_SHARE = 0.005
@@ -77,10 +76,17 @@ def _text(shape, parts: int) -> str:
     polygons = [[np.round(shapely.get_coordinates(p.exterior), 7).tolist()] +
                 [np.round(shapely.get_coordinates(r), 7).tolist() for r in p.interiors]
                 for p in shapely.get_parts(shape)]
-    geometry = {"type": "Polygon", "coordinates": polygons[0]} if len(polygons) == 1 else \
-        {"type": "MultiPolygon", "coordinates": polygons}
-    geometry["derived"] = f"union of {parts} parts"
-    return json.dumps(geometry, separators=(",", ":"))
+    return geometry_text(polygons, derived=f"union of {parts} parts")
+
+
+def _drawn_and_parts(regions: pd.DataFrame) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """The stored polygons by region id, and each parent's parts (the regions whose parent it is)."""
+    shape = {r: g for r, g in zip(regions["region_id"], regions["geometry"]) if isinstance(g, str)}
+    children: dict[str, list[str]] = {}
+    for rid, parent in zip(regions["region_id"], regions["parent_id"]):
+        if isinstance(parent, str):
+            children.setdefault(parent, []).append(rid)
+    return shape, children
 
 
 def _union(texts: list[str]):
@@ -116,12 +122,8 @@ def join_parent_polygons(store: Store) -> dict:
 
     regions = store.regions()
     regions = regions.assign(region_id=regions["region_id"].astype(str))
-    shape = {r: g for r, g in zip(regions["region_id"], regions["geometry"]) if isinstance(g, str)}
+    shape, children = _drawn_and_parts(regions)
     own = {r for r, g in shape.items() if not is_derived(g)}
-    children: dict[str, list[str]] = {}
-    for rid, parent in zip(regions["region_id"], regions["parent_id"]):
-        if isinstance(parent, str):
-            children.setdefault(parent, []).append(rid)
     level = dict(zip(regions["region_id"], regions["level"].astype(str)))
     depth = _depth(regions)
     trees: dict[str, tuple] = {}
@@ -161,11 +163,7 @@ def overlap_with_parts(frame: pd.DataFrame, regions: pd.DataFrame) -> list[tuple
     parts draw by less than :data:`PARTS_AGREE` (intersection over union): the polygon of another edition of the
     grid read by a name that stayed, or parts that are not the region's. Sorted by the share, smallest first."""
     regions = regions.assign(region_id=regions["region_id"].astype(str))
-    shape = {r: g for r, g in zip(regions["region_id"], regions["geometry"]) if isinstance(g, str)}
-    children: dict[str, list[str]] = {}
-    for rid, parent in zip(regions["region_id"], regions["parent_id"]):
-        if isinstance(parent, str):
-            children.setdefault(parent, []).append(rid)
+    shape, children = _drawn_and_parts(regions)
     out = []
     for rid, name, text in zip(frame["region_id"].astype(str), frame["name"], frame["geometry"]):
         kids = children.get(rid)
