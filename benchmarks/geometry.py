@@ -8,7 +8,12 @@ the store's codes are others, beside the same file read with ``AGS`` named. One 
 the rounds (one round for the reading by names). The same Gemeinden drawn with 300 positions each, in ETRS89 / UTM 32,
 as a GeoPackage and as a zipped shapefile (ours, through GDAL) beside the same map as GeoJSON (the anchor).
 
-    .venv/bin/python benchmarks/geometry.py [--rounds 5]
+Flensburg's own shapefiles as the city publishes them (``flensburg_sozialatlas/raw``): the 13 Stadtteile keyed
+``STGT03`` and ``03 Nordstadt`` read onto the store's ``3``, and the 41 statistical Bezirke joined into the Stadtteile
+each names; beside GDAL's read of the same file alone (the anchor), with the joined Stadtteile's overlap with their own
+polygons.
+
+    .venv/bin/python benchmarks/geometry.py [--rounds 5] [--flensburg-only]
 """
 
 from __future__ import annotations
@@ -100,9 +105,13 @@ def main() -> None:
     """Print the two comparisons as tables."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--flensburg-only", action="store_true", help="Only Flensburg's own shapefiles.")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
+        flensburg(args.rounds)
+        if args.flensburg_only:
+            return
         regions = lor_regions(tmp)
         # each round from scratch, as a command reads a file once: the remembered name comparisons cleared
         ours_s, (frame, reports) = timed(lambda: (_same.cache_clear(), read_geometry(TOPO, regions))[1], args.rounds)
@@ -321,6 +330,35 @@ def joined_parents(tmp: Path, rounds: int) -> None:
     joined = ", ".join(f"{n} {lv}" for lv, n in out["joined"].items())
     print(f"| Germany (VG250-like squares): Gemeinden → Kreise → Länder | {joined} | {ours_s:.2f} | "
           f"{anchor_s:.2f} | {ours_s / anchor_s:.2f} | – |")
+
+
+def flensburg(rounds: int) -> None:
+    """Flensburg's two shapefiles read onto its 13 Stadtteile (the codes 1 … 13 and names of ``fl_district.csv``):
+    ours (keys found and read apart, positions converted, the Bezirke joined) against GDAL's read alone."""
+    import pyogrio
+    import shapely
+
+    raw = SHARED / "flensburg_sozialatlas" / "raw"
+    table = pd.read_csv(SHARED / "flensburg_sozialatlas" / "csv" / "fl_district.csv", dtype=str)
+    regions = pd.DataFrame({"region_id": table["id"], "name": table["name"], "level": "stadtteil"})
+    print("\n| Flensburg's shapefile | features | regions of the store | ids from | s (median) | GDAL's read alone, s |"
+          " ratio | overlap with the Stadtteile's own polygons (lowest, median) |")
+    print("|---|---|---|---|---|---|---|---|")
+    own = None
+    for name in ("flensburg_stadtteile.zip", "flensburg_stadtbezirke.zip"):
+        ours_s, (frame, (report,)) = timed(lambda: (_same.cache_clear(), read_geometry(raw / name, regions))[1],
+                                           rounds)
+        anchor_s, _ = timed(lambda: pyogrio.read_arrow(raw / name), rounds)
+        shapes = dict(zip(frame["region_id"], frame["geometry"].map(shapely.from_geojson)))
+        if own is None:
+            own, overlap = shapes, "–"
+        else:
+            shares = [own[r].intersection(g).area / own[r].union(g).area for r, g in shapes.items()]
+            overlap = f"{min(shares):.5f}, {np.median(shares):.5f}"
+        how = f"{report['key']} ({report['read']})" + (f", {report['joined']['areas']} areas joined"
+                                                      if report.get("joined") else "")
+        print(f"| {name} | {report['features']} | {report['regions']} | {how} | {ours_s:.3f} | {anchor_s:.3f} | "
+              f"{ours_s / anchor_s:.1f} | {overlap} |")
 
 
 if __name__ == "__main__":

@@ -827,7 +827,10 @@ def _echo_geometry_report(rep: dict) -> None:
     where = f"{rep.get('part', 'object')} '{rep['object']}': " if rep["object"] is not None else ""
     key = "'id'" if rep["key"] is None else f"'{rep['key']}'"
     levels = ", ".join(f"{n} {level}" for level, n in rep["levels"].items()) or "none of the store's"
-    line = f"  {where}{rep['features']} feature(s), ids from the {rep['by']} in {key}: regions {levels}"
+    read = rep.get("read") or ""
+    read = (" (each a code and a name)" if read == "code and name" else
+            f" (behind the {read.replace('prefix ', 'letters ')})" if read.startswith("prefix") else "")
+    line = f"  {where}{rep['features']} feature(s), ids from the {rep['by']} in {key}{read}: regions {levels}"
     if rep.get("codes"):
         line += (f" (its codes, {rep['codes'][0]}, name only {rep['codes'][1]} of the store's regions: another "
                  "numbering, or another edition of the grid? check that the areas are the store's)")
@@ -835,6 +838,9 @@ def _echo_geometry_report(rep: dict) -> None:
         line += f"; {rep['rewritten']} code(s) written with other leading zeros than the store's"
     if rep.get("name_key"):
         line += f"; names from '{rep['name_key']}'"
+    if rep.get("joined"):
+        line += (f"; the file draws finer areas ({rep['joined']['areas']}, told apart by '{rep['joined']['key']}'): "
+                 "each region drawn as the union of the areas that name it")
     for rid, name, other in rep.get("namesakes", []):
         line += (f"; {rid} is on several features named '{name}', the name of {other} as well, which the file does "
                  f"not draw: is one of them {other}?")

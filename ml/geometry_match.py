@@ -6,10 +6,17 @@ maps give names only. Each collection (a GeoJSON file, each object of a TopoJSON
 of a zip of shapefiles: one level each) takes its ids from the key whose codes name the most regions of the store,
 failing that from the key whose names do; the report says which, on which level, and what named none. An explicit
 ``id_property`` reads that property only.
+
+A municipal GIS writes its own keys: the level's letters before the number (Flensburg's ``STGT03`` for the
+Stadtteil ``3``), or the number before the name (``03 Nordstadt``). Such a key is read apart (the ``read`` of the
+report); a number before a name counts only where the name is that region's. A file of finer areas, each naming the
+region it lies in (Flensburg's statistical Bezirke with their ``PARENT_ARE``), draws each region as the union of its
+areas (``joined`` in the report), not as a MultiPolygon of them.
 """
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -22,6 +29,55 @@ from ml.regions import RegionLookup, canonical_level, same_name
 
 _same = lru_cache(maxsize=1 << 16)(same_name)
 """``same_name`` remembered: a map file's candidate keys compare the same names many times."""
+
+_PREFIXED = re.compile(r"^(?P<prefix>[^\W\d_]+)[-_ ]?(?P<code>\d+)$")
+"""A code behind letters ('STGT03': a municipal GIS writes its level's abbreviation before the number)."""
+
+PARTS_PER_REGION = 1.5
+"""A key naming the store's regions on at least this many features per region, beside a key of the features' own,
+names the regions the file's areas belong to: they are joined (Flensburg's 40 statistical Bezirke with the
+Stadtteil each is in); fewer are a region's exclaves, merged as they are."""
+
+
+@lru_cache(maxsize=1 << 16)
+def _name_part(text: str) -> str:
+    """The name of a text that writes a code before it ('03 Nordstadt', '0011-Großmarkt'); other texts whole."""
+    from ml.importers.region_cells import CODE_AND_NAME
+
+    found = CODE_AND_NAME.match(text)
+    return " ".join(found["name"].split()) if found else text
+
+
+def _readings(texts: list[str]) -> tuple[list[str], list[str], str | None]:
+    """A key's texts as codes and as names, and how they were read apart: as written (None); a code and a name in
+    each text ('03 Nordstadt', as :mod:`ml.importers.region_cells` reads a table's cells where it writes so), 'code
+    and name'; or codes behind one prefix of letters that every text shares ('STGT03', 'STGT10'), without it:
+    "prefix 'STGT'". A key of plain codes or names is given up at its first texts."""
+    from ml.importers.region_cells import CODE_AND_NAME, SHARE
+
+    written = [t for t in dict.fromkeys(texts) if t]
+    allowed, misses, apart = max(int(len(written) * (1 - SHARE) + 1e-9), 1), 0, {}
+    for text in written:            # as ml.importers.region_cells.written_together, a text a time
+        found = CODE_AND_NAME.match(text)
+        if found is None:
+            misses += 1
+            if misses > allowed:
+                break
+        else:
+            apart[text] = (found["code"], " ".join(found["name"].split()))
+    else:
+        if len(apart) >= 3:
+            return [apart[t][0] if t in apart else t for t in texts], \
+                [apart[t][1] if t in apart else t for t in texts], "code and name"
+    prefix = None
+    for text in written:
+        found = _PREFIXED.match(text)
+        if found is None or prefix not in (None, found["prefix"]):
+            return texts, texts, None
+        prefix = found["prefix"]
+    if prefix is None:
+        return texts, texts, None
+    return [_PREFIXED.match(t)["code"] if t else "" for t in texts], texts, f"prefix {prefix!r}"
 
 
 def collections(document: str | dict, objects: list[str] | None = None) -> dict[str | None, dict]:
@@ -73,8 +129,13 @@ def _store_codes(regions: pd.DataFrame) -> tuple[set[str], dict[int, str | None]
     return ids, by_number
 
 
-def _by_code(texts: list[str], ids: set[str], by_number: dict[int, str | None]) -> list[str | None]:
-    return [t if t in ids else by_number.get(int(t)) if t.isascii() and t.isdigit() else None for t in texts]
+def _by_code(texts: list[str], ids: set[str], by_number: dict[int, str | None],
+             read: list[str] | None = None) -> list[str | None]:
+    """The region each text names as a code: as written, or as ``read`` apart (:func:`_readings`), with any
+    leading zeros."""
+    read = texts if read is None else read
+    return [t if t in ids else r if r in ids else by_number.get(int(r)) if r.isascii() and r.isdigit() else None
+            for t, r in zip(texts, read)]
 
 
 def _by_name(texts: list[str], lookup) -> list[str | None]:
@@ -122,7 +183,7 @@ def _confirmed(features: list[dict], codes: list[str | None], store_names: dict)
     out = 0
     for feat, code in zip(features, codes):
         name = store_names.get(code) if code else None
-        if isinstance(name, str) and any(isinstance(v, str) and _same(v, name)
+        if isinstance(name, str) and any(isinstance(v, str) and _same(_name_part(v), name)
                                          for v in feat["properties"].values()):
             out += 1
     return out
@@ -145,7 +206,12 @@ def _match(features: list[dict], regions: pd.DataFrame, id_property: str | None,
     texts_of = {id_property: candidates.get(id_property) or _texts(features, id_property)} if id_property \
         else candidates
     store_names = dict(zip(regions["region_id"].astype(str), regions["name"]))
-    read = {key: _by_code(texts, ids, by_number) for key, texts in texts_of.items()}
+    apart = {key: _readings(texts) for key, texts in texts_of.items()}
+    read = {key: _by_code(texts, ids, by_number, apart[key][0]) for key, texts in texts_of.items()}
+    for key, (_, names, how) in apart.items():
+        if how == "code and name":   # '011 St. Nikolai' is not the region 11 named Mürwik
+            read[key] = [c if c is None or n == t or _same(n, str(store_names.get(c) or "")) else None
+                         for c, n, t in zip(read[key], names, texts_of[key])]
     counts = {key: len({c for c in codes if c}) for key, codes in read.items()}
     best: tuple[int, int, str | None, str, list[str | None]] | None = None
     best_rank: tuple[int, int, int] = (-1, -1, -1)
@@ -160,7 +226,8 @@ def _match(features: list[dict], regions: pd.DataFrame, id_property: str | None,
     by_codes = best
     if id_property is None and best is not None and best[0] < len({t for t in texts_of[best[2]] if t}):
         lookup = RegionLookup(regions[["region_id", "name", "level"]])
-        for order, (key, texts) in enumerate(texts_of.items()):
+        for order, key in enumerate(texts_of):
+            texts = apart[key][1]
             if not _may_be_names(texts):
                 continue
             names = _by_name(texts, lookup)
@@ -176,9 +243,9 @@ def _match(features: list[dict], regions: pd.DataFrame, id_property: str | None,
             raise no_id(feat, _key_name(key))
     level_of = dict(zip(regions["region_id"].astype(str), regions["level"].astype(str)))
     levels = pd.Series([level_of[c] for c in {c for c in found if c}], dtype=object).value_counts()
-    report = {"features": len(features), "key": key, "by": how, "regions": score,
+    report = {"features": len(features), "key": key, "by": how, "regions": score, "read": apart[key][2],
               "levels": {str(k): int(v) for k, v in levels.items()},
-              "rewritten": sum(1 for t, c in zip(texts, found) if c and c != t and how == "codes"),
+              "rewritten": sum(1 for t, c in zip(apart[key][0], found) if c and c != t and how == "codes"),
               "unmatched": sorted({t for t, c in zip(texts, found) if not c})}
     if how == "names" and by_codes is not None and by_codes[2] != key:
         report["codes"] = (_key_name(by_codes[2]), by_codes[0])   # the file's own codes, and the regions they name
@@ -207,7 +274,7 @@ def _unmatched(features: list[dict], texts_of: dict, regions: pd.DataFrame) -> t
 def _agreeing(pairs, key: str, names: dict) -> int:
     """How many (feature, region id) pairs write the store's name of the region in the property ``key``."""
     return sum(1 for f, rid in pairs if isinstance(names.get(rid), str)
-               and isinstance(f["properties"].get(key), str) and _same(f["properties"][key], names[rid]))
+               and isinstance(f["properties"].get(key), str) and _same(_name_part(f["properties"][key]), names[rid]))
 
 
 def _display_names(features: list[dict], ids: list[str], regions: pd.DataFrame, report: dict,
@@ -215,8 +282,8 @@ def _display_names(features: list[dict], ids: list[str], regions: pd.DataFrame, 
     """The name of each feature as the geometry writes it: the key read by names, the property 'name', or the
     property (of ``candidates``, the texts of each candidate key) whose text is the store's name of the region most
     often."""
-    if report["by"] == "names":
-        return [as_text(value_of(f, report["key"])) for f in features]
+    if report["by"] == "names" or report.get("read") == "code and name":
+        return [_name_part(as_text(value_of(f, report["key"]))) for f in features]
     if any("name" in f["properties"] for f in features):
         return [None if f["properties"].get("name") is None else str(f["properties"]["name"]) for f in features]
     names = dict(zip(regions["region_id"].astype(str), regions["name"]))
@@ -233,7 +300,7 @@ def _display_names(features: list[dict], ids: list[str], regions: pd.DataFrame, 
     if best is None or best_score * 2 < sum(1 for rid in ids if rid in names):
         return [None] * len(features)
     report["name_key"] = best
-    return [None if f["properties"].get(best) is None else str(f["properties"][best]) for f in features]
+    return [None if f["properties"].get(best) is None else _name_part(str(f["properties"][best])) for f in features]
 
 
 def _namesakes(ids: list[str], names: list[str | None], regions: pd.DataFrame) -> list[tuple[str, str, str]]:
@@ -250,6 +317,36 @@ def _namesakes(ids: list[str], names: list[str | None], regions: pd.DataFrame) -
                     and any(_same(n, other_name) for n in written)):
                 out.append((rid, other_name, str(other)))
     return out
+
+
+def _areas_key(features: list[dict], ids: list[str], shaped: list[int], report: dict,
+               candidates: dict[str | None, list[str]]) -> str | None:
+    """The key of the features' own areas where the ids name the regions those areas lie in (at least
+    :data:`PARTS_PER_REGION` areas per region, and a key telling that many more areas apart): the key, else None."""
+    drawn = len({ids[k] for k in shaped})
+    if not report["regions"] or not drawn or len(shaped) < PARTS_PER_REGION * drawn:
+        return None
+    for key, texts in candidates.items():
+        if key != report["key"] and len({texts[k] for k in shaped if texts[k]}) >= PARTS_PER_REGION * drawn:
+            return "id" if key is None else key
+    return None
+
+
+def _joined_frame(features: list[dict], ids: list[str], names: list[str | None]) -> pd.DataFrame:
+    """One row per region id, its features' areas joined (:func:`ml.geometry_parents.joined_areas`); the ids of
+    features without a shape, and not drawn by another, in ``attrs['without_shape']``."""
+    from ml.geometry_parents import joined_areas
+
+    texts = joined_areas([(rid, f["polygons"]) for f, rid in zip(features, ids) if f["polygons"]])
+    first_name: dict[str, str | None] = {}
+    for f, rid, name in zip(features, ids, names):
+        if f["polygons"]:
+            first_name.setdefault(rid, name)
+    frame = pd.DataFrame([{"region_id": rid, "name": first_name[rid], "geometry": text} for rid, text in texts.items()],
+                         columns=["region_id", "name", "geometry"])
+    frame.attrs["duplicates"] = []
+    frame.attrs["without_shape"] = sorted({rid for f, rid in zip(features, ids) if not f["polygons"]} - set(texts))
+    return frame
 
 
 def read_geometry(path: Path | str, regions: pd.DataFrame, id_property: str | None = None,
@@ -284,9 +381,15 @@ def read_geometry(path: Path | str, regions: pd.DataFrame, id_property: str | No
         except GeometryError as exc:
             raise GeometryError(f"{part} {name!r}: {exc}" if name is not None else str(exc)) from None
         names = _display_names(features, ids, regions, report, candidates)
-        frames.append(frame_of(features, ids, names))
         shaped = [k for k, f in enumerate(features) if f["polygons"]]
-        report["namesakes"] = _namesakes([ids[k] for k in shaped], [names[k] for k in shaped], regions)
+        areas_key = _areas_key(features, ids, shaped, report, candidates)
+        if areas_key is not None:
+            frames.append(_joined_frame(features, ids, names))
+            report["joined"] = {"areas": len(shaped), "key": areas_key}
+            report["namesakes"] = []
+        else:
+            frames.append(frame_of(features, ids, names))
+            report["namesakes"] = _namesakes([ids[k] for k in shaped], [names[k] for k in shaped], regions)
         reports.append({"object": name, "part": part, **report})
     if not frames:
         name, exc = aside[0]

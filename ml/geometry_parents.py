@@ -67,16 +67,43 @@ def _close_slivers(union, others: tuple, parts: set[str]) -> object:
     return shapely.MultiPolygon(polygons) if len(polygons) > 1 else polygons[0]
 
 
-def _text(shape, parts: int) -> str:
+def _text(shape, **members) -> str:
     """A joined polygon as the store's GeoJSON text (outer rings counter-clockwise, positions to seven decimals), with
-    the member that says it was joined."""
+    ``members`` (``derived``: that it was joined from the region's parts)."""
     import shapely
 
     shape = shapely.orient_polygons(shape, exterior_cw=False)
-    polygons = [[np.round(shapely.get_coordinates(p.exterior), 7).tolist()] +
-                [np.round(shapely.get_coordinates(r), 7).tolist() for r in p.interiors]
-                for p in shapely.get_parts(shape)]
-    return geometry_text(polygons, derived=f"union of {parts} parts")
+    polygons, parts = [], shapely.get_parts(shape)
+    tiny = 1e-6 * shape.area if len(parts) > 1 else -1.0
+    for part, area in zip(parts, shapely.area(parts)):
+        outer = np.round(shapely.get_coordinates(part.exterior), 7)
+        if area < tiny and shapely.Polygon(outer).area == 0:
+            continue                                        # a sliver of no area once rounded
+        polygons.append([outer.tolist()] + [np.round(shapely.get_coordinates(r), 7).tolist() for r in part.interiors])
+    return geometry_text(polygons, **members)
+
+
+def joined_areas(areas: list[tuple[str, list]]) -> dict[str, str]:
+    """The areas of a map file joined by the region each lies in: ``areas`` as (region id, the area's polygons, each
+    a list of rings) -> {region id: the union's GeoJSON text}, slivers between the areas closed where no area of
+    another region fills them (Flensburg's statistical Bezirke joined into its Stadtteile)."""
+    import shapely
+
+    ids, shapes = [], []
+    for rid, polygons in areas:
+        for rings in polygons:
+            ids.append(rid)
+            shapes.append(shapely.Polygon(rings[0], rings[1:]))
+    shapes = list(shapely.make_valid(np.array(shapes, dtype=object)))
+    tree, members = shapely.STRtree(shapes), {}
+    for k, rid in enumerate(ids):
+        members.setdefault(rid, []).append(shapes[k])
+    out = {}
+    for rid, own in members.items():
+        union = _union_shapes(own)
+        if union is not None:
+            out[rid] = _text(_close_slivers(union, (tree, shapes, ids), {rid}))
+    return out
 
 
 def _drawn_and_parts(regions: pd.DataFrame) -> tuple[dict[str, str], dict[str, list[str]]]:
@@ -92,9 +119,14 @@ def _drawn_and_parts(regions: pd.DataFrame) -> tuple[dict[str, str], dict[str, l
 def _union(texts: list[str]):
     """The union of polygons (GeoJSON texts) as a (Multi)Polygon; made valid, lines and points of the result left
     out."""
+    return _union_shapes([_shape(t) for t in texts])
+
+
+def _union_shapes(shapes: list):
+    """The union of shapely polygons as a (Multi)Polygon; made valid, lines and points of the result left out."""
     import shapely
 
-    union = shapely.make_valid(shapely.union_all([_shape(t) for t in texts]))
+    union = shapely.make_valid(shapely.union_all(shapes))
     polygons = [p for p in shapely.get_parts(union) if p.geom_type in ("Polygon", "MultiPolygon")]
     flat = [q for p in polygons for q in shapely.get_parts(p)]
     return None if not flat else flat[0] if len(flat) == 1 else shapely.MultiPolygon(flat)
@@ -149,7 +181,8 @@ def join_parent_polygons(store: Store) -> dict:
         union = _union([shape[k] for k in kids])
         if union is None:
             continue
-        text = _text(_close_slivers(union, level_tree(level[kids[0]]), set(kids)), len(kids))
+        text = _text(_close_slivers(union, level_tree(level[kids[0]]), set(kids)),
+                     derived=f"union of {len(kids)} parts")
         shape[parent] = new[parent] = text
         joined[level[parent]] = joined.get(level[parent], 0) + 1
     if new:

@@ -89,6 +89,7 @@ def test_the_readme_example_runs_from_raw_files_to_reports(tmp_path, monkeypatch
     # the city's own indicators, written after the imports, are listed once 'features' computed them
     assert listed["sgb2_je100_ew"] == listed["alo_je100_ew"] == "flensburg_indikatoren.csv"
     assert len(regions) == 13 and set(regions["level"]) == {"stadtteil"}
+    assert regions["geometry"].notna().all()                # the city's shapefile, keyed 'STGT03'
     assert periods == {"2011", "2017", "2018", "2019", "2020", "2021", "2022"}
     pages = sorted((tmp_path / ".sozialradar" / "berichte").glob("*_2022.html"))
     assert len(pages) == 14          # 13 Stadtteile and the index
@@ -98,6 +99,11 @@ def test_the_readme_example_runs_from_raw_files_to_reports(tmp_path, monkeypatch
     assert cells[0] == ["20,1"] and cells[1] == ["10,1"] and cells[2][:2] == ["\u22122,9", "Pp."]
     assert cells[3] == ["deutlich", "ungünstiger"]
     assert "Mittel der Stadtteile" in neustadt and "Kreis" not in neustadt
+    # the profiles as a GeoPackage layer for the city's GIS, the German column names whole
+    import pyogrio
+
+    meta, layer = pyogrio.read_arrow(tmp_path / "stadtteile.gpkg")
+    assert meta["crs"] == "EPSG:4326" and layer.num_rows == 13 and "Arbeitslose je 100 Einwohner (%)" in meta["fields"]
     # no early-warning model: the page says so, never "no warning" as if the region were calm
     assert "Keine Frühwarnung: es ist kein Frühwarnmodell trainiert" in neustadt
     # step 5: the city's own indicators forecast as far as their editions allow, and four Sozialraumtypen

@@ -156,6 +156,80 @@ def test_topojson_objects_are_levels_read_each_by_its_own_key(tmp_path):
         read_geometry(save(tmp_path, feature(0, id="01")), REGIONS)
 
 
+def test_codes_behind_a_level_s_letters_and_codes_before_names_are_read_apart(tmp_path):
+    """A municipal GIS's keys: 'PLR0101' and '0101 Altstadt'. A number before another region's name is not that
+    region; the names are read after the number."""
+    doc = {"type": "FeatureCollection", "features": [
+        feature(0, AREA_ID="PLR0101", AREA_NAME="0101 Altstadt"),
+        feature(1, AREA_ID="PLR0102", AREA_NAME="0102 Hafen"),
+        feature(2, AREA_ID="PLR201", AREA_NAME="201 Am Wald")]}
+    frame, (report,) = read_geometry(save(tmp_path, doc), REGIONS)
+    assert frame["region_id"].tolist() == ["0101", "0102", "0201"] and frame["name"].tolist()[0] == "Altstadt"
+    assert report["key"] == "AREA_ID" and report["read"] == "prefix 'PLR'" and report["rewritten"] == 1
+    assert report["name_key"] == "AREA_NAME"
+    # the numbers before the names alone: '0102 Sankt Georg' names no region, though 0102 is Hafen's code
+    doc = {"type": "FeatureCollection", "features": [
+        feature(0, bez="0101 Altstadt"), feature(1, bez="0102 Sankt Georg"), feature(2, bez="0201 Am Wald")]}
+    frame, (report,) = read_geometry(save(tmp_path, doc), REGIONS)
+    assert report["key"] == "bez" and report["read"] == "code and name" and report["by"] == "codes"
+    assert report["regions"] == 2 and report["unmatched"] == ["0102 Sankt Georg"]
+    assert frame["name"].tolist() == ["Altstadt", "Sankt Georg", "Am Wald"]
+    # names alone behind numbers of another numbering: read by the names
+    doc = {"type": "FeatureCollection", "features": [
+        feature(0, bez="7 Altstadt"), feature(1, bez="8 Hafen"), feature(2, bez="9 Am Wald")]}
+    frame, (report,) = read_geometry(save(tmp_path, doc), REGIONS)
+    assert report["by"] == "names" and frame["region_id"].tolist() == ["0101", "0102", "0201"]
+
+
+def test_finer_areas_naming_the_region_they_lie_in_are_joined_into_it(tmp_path):
+    """Six squares in a row, each an area of its own ('STBZ011' …) naming its Planungsraum ('PLR0101'): each
+    region is drawn as one rectangle, not as a MultiPolygon of squares; an exclave stays a part of its own."""
+    import shapely
+
+    parents = ["0101", "0101", "0101", "0102", "0102", "0201"]
+    doc = {"type": "FeatureCollection", "features": [
+        feature(k, AREA_ID=f"STBZ{k:03d}", AREA_NAME=f"{k:03d} Bezirk {'ABCDEF'[k]}", PARENT="PLR" + p)
+        for k, p in enumerate(parents)] + [feature(9, AREA_ID="STBZ009", AREA_NAME="009 Insel", PARENT="PLR0201")]}
+    frame, (report,) = read_geometry(save(tmp_path, doc), REGIONS)
+    assert report["key"] == "PARENT" and report["joined"] == {"areas": 7, "key": "AREA_ID"}
+    assert frame.attrs["duplicates"] == [] and report["namesakes"] == []
+    shapes = {r: shapely.from_geojson(g) for r, g in zip(frame["region_id"], frame["geometry"])}
+    assert shapes["0101"].geom_type == "Polygon" and shapes["0101"].area == pytest.approx(3e-4)
+    assert shapes["0101"].length == pytest.approx(0.08)              # a rectangle's outline: no inner borders
+    assert shapes["0201"].geom_type == "MultiPolygon" and len(shapes["0201"].geoms) == 2
+    assert frame["name"].isna().all()                                # the areas' names are not the regions'
+    # fewer areas than half again the regions are exclaves, merged as they are
+    frame, (report,) = read_geometry(save(tmp_path, {"type": "FeatureCollection",
+                                                     "features": [doc["features"][k] for k in (0, 3, 4, 5)]}),
+                                     REGIONS)
+    assert "joined" not in report and frame.attrs["duplicates"] == ["0102"]
+
+
+@hsettings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(1, 9_999), min_size=3, max_size=12, unique=True), st.integers(1, 6),
+       st.text("ABCDEFGHKLMNPRSTUVWXYZ", min_size=1, max_size=5), st.sampled_from(["", "_", "-", " "]),
+       st.sampled_from([" ", " - ", "-", ": "]))
+def test_property_codes_behind_letters_and_before_names_find_their_region(numbers, width, letters, glue, between):
+    """Codes written behind one prefix of letters, with any width, or before the region's name, with any of the
+    usual separators: every polygon goes to its region, and the names are read without the number."""
+    codes = [str(n) for n in numbers]
+    names = [f"Ort {'abcdefghij'[n % 10]}{'klmnoprstu'[n // 10 % 10]}{n // 100}" for n in numbers]
+    regions = pd.DataFrame({"region_id": codes, "name": names, "level": ["stadtteil"] * len(codes)})
+    for key in ("kennung", "bezeichnung"):
+        features = [feature(k, **{key: f"{letters}{glue}{n:0{width}d}" if key == "kennung"
+                                  else f"{n:0{width}d}{between}{name}"})
+                    for k, (n, name) in enumerate(zip(numbers, names))]
+        import tempfile
+        from pathlib import Path
+
+        with tempfile.TemporaryDirectory() as tmp:
+            frame, (report,) = read_geometry(save(Path(tmp), {"type": "FeatureCollection", "features": features}),
+                                             regions)
+        assert frame["region_id"].tolist() == codes and report["key"] == key
+        if key == "bezeichnung":
+            assert frame["name"].tolist() == names
+
+
 @hsettings(max_examples=60, deadline=None)
 @given(st.lists(st.integers(1, 99_999), min_size=1, max_size=12, unique=True), st.integers(2, 8),
        st.lists(st.integers(0, 3), min_size=12, max_size=12), st.randoms(use_true_random=False))

@@ -79,6 +79,52 @@ def test_berlins_planungsraeume_as_a_zipped_shapefile_in_utm_read_as_the_geojson
     assert report["object"] is None and again["geometry"].tolist() == frame["geometry"].tolist()
 
 
+@pytest.mark.realdata
+def test_flensburgs_own_shapefiles_of_stadtteile_and_of_statistical_bezirke(shared_data, tmp_path):
+    """The city's GIS keys its Stadtteile 'STGT03' and '03 Nordstadt', the store '3' and 'Nordstadt'; its 41
+    statistical Bezirke name the Stadtteil each lies in ('PARENT_ARE'): joined, they draw the Stadtteile again."""
+    from ml.store import Store
+
+    run = cli_with(write(tmp_path / "sozialradar.yaml", f"store:\n  path: {tmp_path / 'store.duckdb'}\n"),
+                   tmp_path / "quarantine")
+    fl = shared_data / "flensburg_sozialatlas"
+    run("mapping", "suggest", fl / "csv" / "fl_district.csv", "--out", tmp_path / "regions.yaml")
+    with open(tmp_path / "regions.yaml", "a") as f:
+        f.write("level: stadtteil\n")
+    run("ingest", fl / "csv" / "fl_district.csv", "--mapping", tmp_path / "regions.yaml")
+    out = run("geometry", fl / "raw" / "flensburg_stadtteile.zip")
+    assert "geometry of 13 regions stored (13 regions have one)" in out
+    assert ("13 feature(s), ids from the codes in 'AREA_ID' (behind the letters 'STGT'): regions 13 stadtteil; 9 "
+            "code(s) written with other leading zeros than the store's; names from 'AREA_NAME'") in out
+    assert "named differently" not in out and "not stored" not in out
+    with Store(tmp_path / "store.duckdb", read_only=True) as store:
+        own = store.regions().set_index("region_id")["geometry"]
+    assert shapely.from_geojson(own["3"]).contains(shapely.Point(9.4189, 54.8093))   # Nordstadt, north of the port
+    out = run("geometry", fl / "raw" / "flensburg_stadtbezirke.zip")
+    assert ("41 feature(s), ids from the codes in 'PARENT_ARE' (behind the letters 'STGT'): regions 13 stadtteil; "
+            "27 code(s) written with other leading zeros than the store's; the file draws finer areas (41, told apart "
+            "by 'AREA_ID'): each region drawn as the union of the areas that name it") in out
+    assert "MultiPolygon" not in out
+    with Store(tmp_path / "store.duckdb", read_only=True) as store:
+        joined = store.regions().set_index("region_id")["geometry"]
+    for rid in own.index:
+        a, b = shapely.from_geojson(own[rid]), shapely.from_geojson(joined[rid])
+        assert b.geom_type == "Polygon" and len(b.interiors) == 0
+        assert a.intersection(b).area / a.union(b).area > 0.999
+    # by its names: the numbers before them are the Bezirke's, not the Stadtteile's ('011 St. Nikolai' is no 11)
+    frame, (report,) = read_geometry(fl / "raw" / "flensburg_stadtbezirke.zip",
+                                     pd.DataFrame({"region_id": own.index, "name": None, "level": "stadtteil"})
+                                     .assign(name=lambda d: d["region_id"].map(names_of_flensburg(fl))),
+                                     id_property="AREA_NAME")
+    assert report["read"] == "code and name" and report["regions"] == 0 and len(report["unmatched"]) == 41
+
+
+def names_of_flensburg(fl):
+    """The Stadtteile's names by their code, from the city's own table."""
+    table = pd.read_csv(fl / "csv" / "fl_district.csv", dtype=str)
+    return dict(zip(table["id"], table["name"]))
+
+
 def test_a_table_in_utf8_whose_cpg_went_missing_is_read_as_utf8(tmp_path):
     regions = pd.DataFrame({"region_id": ["01", "02"], "name": ["Süd", "Groß Nord"], "level": "gemeinde"})
     shapes = [shapely.box(400000, 5700000, 401000, 5701000), shapely.box(401000, 5700000, 402000, 5701000)]
