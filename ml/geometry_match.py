@@ -48,6 +48,11 @@ def _name_part(text: str) -> str:
     return " ".join(found["name"].split()) if found else text
 
 
+def _names(text: str, name: str) -> bool:
+    """Whether a property's text names the region of ``name``: as written, or after the number before it."""
+    return _same(text, name) or (_name_part(text) != text and _same(_name_part(text), name))
+
+
 def _readings(texts: list[str]) -> tuple[list[str], list[str], str | None]:
     """A key's texts as codes and as names, and how they were read apart: as written (None); a code and a name in
     each text ('03 Nordstadt', as :mod:`ml.importers.region_cells` reads a table's cells where it writes so), 'code
@@ -183,8 +188,7 @@ def _confirmed(features: list[dict], codes: list[str | None], store_names: dict)
     out = 0
     for feat, code in zip(features, codes):
         name = store_names.get(code) if code else None
-        if isinstance(name, str) and any(isinstance(v, str) and _same(_name_part(v), name)
-                                         for v in feat["properties"].values()):
+        if isinstance(name, str) and any(isinstance(v, str) and _names(v, name) for v in feat["properties"].values()):
             out += 1
     return out
 
@@ -243,9 +247,12 @@ def _match(features: list[dict], regions: pd.DataFrame, id_property: str | None,
             raise no_id(feat, _key_name(key))
     level_of = dict(zip(regions["region_id"].astype(str), regions["level"].astype(str)))
     levels = pd.Series([level_of[c] for c in {c for c in found if c}], dtype=object).value_counts()
-    report = {"features": len(features), "key": key, "by": how, "regions": score, "read": apart[key][2],
+    # read apart only where a text is not the code as written ('STBZ011' in a store that holds 'STBZ011')
+    read_apart = apart[key][2] if any(c != t for t, c in zip(texts, found) if c) or not any(found) else None
+    report = {"features": len(features), "key": key, "by": how, "regions": score, "read": read_apart,
               "levels": {str(k): int(v) for k, v in levels.items()},
-              "rewritten": sum(1 for t, c in zip(apart[key][0], found) if c and c != t and how == "codes"),
+              "rewritten": sum(1 for t, r, c in zip(texts, apart[key][0], found)
+                               if c and c != t and c != r and how == "codes"),
               "unmatched": sorted({t for t, c in zip(texts, found) if not c})}
     if how == "names" and by_codes is not None and by_codes[2] != key:
         report["codes"] = (_key_name(by_codes[2]), by_codes[0])   # the file's own codes, and the regions they name
@@ -274,7 +281,7 @@ def _unmatched(features: list[dict], texts_of: dict, regions: pd.DataFrame) -> t
 def _agreeing(pairs, key: str, names: dict) -> int:
     """How many (feature, region id) pairs write the store's name of the region in the property ``key``."""
     return sum(1 for f, rid in pairs if isinstance(names.get(rid), str)
-               and isinstance(f["properties"].get(key), str) and _same(_name_part(f["properties"][key]), names[rid]))
+               and isinstance(f["properties"].get(key), str) and _names(f["properties"][key], names[rid]))
 
 
 def _display_names(features: list[dict], ids: list[str], regions: pd.DataFrame, report: dict,
@@ -282,11 +289,16 @@ def _display_names(features: list[dict], ids: list[str], regions: pd.DataFrame, 
     """The name of each feature as the geometry writes it: the key read by names, the property 'name', or the
     property (of ``candidates``, the texts of each candidate key) whose text is the store's name of the region most
     often."""
+    names = dict(zip(regions["region_id"].astype(str), regions["name"]))
+
+    def shown(text: str, rid: str) -> str:
+        """The text, without the number before it unless the store's name has it too ('011 St. Nikolai')."""
+        return text if isinstance(names.get(rid), str) and _same(text, names[rid]) else _name_part(text)
+
     if report["by"] == "names" or report.get("read") == "code and name":
-        return [_name_part(as_text(value_of(f, report["key"]))) for f in features]
+        return [shown(as_text(value_of(f, report["key"])), rid) for f, rid in zip(features, ids)]
     if any("name" in f["properties"] for f in features):
         return [None if f["properties"].get("name") is None else str(f["properties"]["name"]) for f in features]
-    names = dict(zip(regions["region_id"].astype(str), regions["name"]))
     best, best_score = None, 0
     for key, texts in candidates.items():
         if key is None or key == report["key"] or not _may_be_names(texts):
@@ -300,7 +312,8 @@ def _display_names(features: list[dict], ids: list[str], regions: pd.DataFrame, 
     if best is None or best_score * 2 < sum(1 for rid in ids if rid in names):
         return [None] * len(features)
     report["name_key"] = best
-    return [None if f["properties"].get(best) is None else _name_part(str(f["properties"][best])) for f in features]
+    return [None if f["properties"].get(best) is None else shown(str(f["properties"][best]), rid)
+            for f, rid in zip(features, ids)]
 
 
 def _namesakes(ids: list[str], names: list[str | None], regions: pd.DataFrame) -> list[tuple[str, str, str]]:

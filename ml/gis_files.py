@@ -7,6 +7,9 @@ a GeoJSON FeatureCollection under the layer's name, its reference system in the 
 ``ml.geometry_match`` reads like the objects of a TopoJSON file (one level each). Layers of points or lines and
 tables without a geometry are left aside and named. A shapefile's table without a ``.cpg`` is read as Latin-1, as
 GDAL does, unless its text reads as UTF-8 (an export that left the ``.cpg`` out); the notes say which.
+
+A layer's table is a table too (:func:`gis_table`, read by ``ml.io.read_table``): a city that keeps its region key
+in its GIS only (Flensburg's statistical Bezirke: code, name, the Stadtteil each lies in) imports it from the map file.
 """
 
 from __future__ import annotations
@@ -154,16 +157,21 @@ def _layer_collection(source: str, layer: str, where: str) -> tuple[dict, str | 
     except (DataSourceError, DataLayerError) as exc:
         raise GeometryError(f"{where}: cannot be read ({exc})") from None
     names = [str(n) for n in meta["fields"]]
-    columns = list(columns)
-    note = None
-    if str(meta.get("encoding") or "").upper() == "ISO-8859-1" and _utf8_read_as_latin1(columns):
-        columns = [np.array([v.encode("latin-1").decode("utf-8") if isinstance(v, str) else v for v in column],
-                            dtype=object) for column in columns]
-        note = f"{where}: the table's text read as UTF-8 (no .cpg file names its encoding)"
+    columns, fixed = _as_utf8(meta, list(columns))
+    note = f"{where}: the table's text read as UTF-8 (no .cpg file names its encoding)" if fixed else None
     collection = {"type": "FeatureCollection", "features": _features(wkb, names, columns, where)}
     if meta.get("crs"):
         collection["crs"] = {"type": "name", "properties": {"name": meta["crs"]}}
     return collection, note
+
+
+def _as_utf8(meta: dict, columns: list[np.ndarray]) -> tuple[list[np.ndarray], bool]:
+    """A table's columns with text GDAL read as Latin-1 (no ``.cpg``) read as UTF-8 where it is UTF-8, and whether
+    it was."""
+    if str(meta.get("encoding") or "").upper() != "ISO-8859-1" or not _utf8_read_as_latin1(columns):
+        return columns, False
+    return [np.array([v.encode("latin-1").decode("utf-8") if isinstance(v, str) else v for v in column],
+                     dtype=object) for column in columns], True
 
 
 def _kind_of_layer(geometry_type) -> str:
@@ -193,11 +201,13 @@ def gis_collections(path: Path | str, objects: list[str] | None = None) -> tuple
     return out, notes + [f"GDAL: {text}" for text in gdal]
 
 
-def _read_layers(path: Path, objects: list[str] | None) -> tuple[dict[str | None, dict], list[str]]:
+def _layers(path: Path) -> list[tuple[str, str, str, str]]:
+    """Every layer of a GIS file, folder or archive as (GDAL path, its layer, the name it is shown by, what it holds:
+    'polygons', 'points', 'lines', 'no geometry')."""
     from pyogrio import list_layers
     from pyogrio.errors import DataSourceError
 
-    layers: list[tuple[str, str | None, str, str]] = []      # (GDAL path, its layer, the name shown, what it holds)
+    layers: list[tuple[str, str, str, str]] = []
     for source, stem in _sources(path):
         try:
             found = list_layers(source)
@@ -210,6 +220,11 @@ def _read_layers(path: Path, objects: list[str] | None) -> tuple[dict[str | None
                 inner = source.split(".zip/", 1)[-1] if ".zip/" in source else str(Path(source).relative_to(path))
                 shown = inner.rsplit(".", 1)[0] + ("" if len(found) == 1 else f":{name}")
             layers.append((source, str(name), shown, _kind_of_layer(geometry_type)))
+    return layers
+
+
+def _read_layers(path: Path, objects: list[str] | None) -> tuple[dict[str | None, dict], list[str]]:
+    layers = _layers(path)
     held = {shown: kind for _, _, shown, kind in layers}
     if objects:
         missing = [o for o in objects if o not in held]
@@ -235,6 +250,49 @@ def _read_layers(path: Path, objects: list[str] | None) -> tuple[dict[str | None
         if note:
             notes.append(note)
     return out, notes
+
+
+def gis_table(path: Path | str, layer: str | None = None) -> tuple[list[str], list[list[str]], list[str]]:
+    """The table of a layer of a GIS file (a county's region key kept in its GIS: codes, names, the parent of each
+    area) as text: its header, its columns (a cell of no value ''; a whole number without '.0'), and notes. The layer
+    named, else the first layer of polygons (else the first layer), the others named in the notes. The text encoding
+    is checked as for the map (:func:`gis_collections`).
+
+    Raises :class:`GeometryError` for a file GDAL cannot open or a layer the file lacks."""
+    from pyogrio.errors import DataLayerError, DataSourceError
+    from pyogrio.raw import read
+
+    path = Path(path)
+    layers = _layers(path)
+    held = {shown: (source, name, kind) for source, name, shown, kind in layers}
+    if layer is not None and layer not in held:
+        raise GeometryError(f"no layer {layer!r} in {path.name} (it has: "
+                            f"{', '.join(f'{n} ({v[2]})' for n, v in held.items())})")
+    shown = layer or next((n for n, v in held.items() if v[2] == "polygons"), next(iter(held)))
+    source, name, _ = held[shown]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            meta, _, _, columns = read(source, layer=name, read_geometry=False)
+    except (DataSourceError, DataLayerError) as exc:
+        raise GeometryError(f"{path}: the layer {shown!r} cannot be read ({exc})") from None
+    columns, fixed = _as_utf8(meta, list(columns))
+    notes = ["the table's text read as UTF-8 (no .cpg file names its encoding)"] if fixed else []
+    if len(held) > 1:
+        notes.append(f"the table of the layer {shown!r}; the file's other layers: "
+                     + ", ".join(f"{n} ({v[2]})" for n, v in held.items() if n != shown)
+                     + " (--sheet or a mapping's sheet: names one)")
+    return [str(f) for f in meta["fields"]], [[_cell(v) for v in column] for column in columns], notes
+
+
+def _cell(value) -> str:
+    """A value of a GIS table as the text a CSV export would write."""
+    value = _python(value)
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)
 
 
 def _field(values: list) -> np.ndarray:

@@ -423,6 +423,25 @@ def read_parquet(path: Path) -> RawTable:
                     encoding="parquet", delimiter="", notes=["Parquet: row numbers stand for lines"])
 
 
+def read_gis_table(path: Path, layer: str | None = None) -> RawTable:
+    """The table of a layer of a GIS file (:func:`ml.gis_files.gis_table`), every cell as text; the row numbers
+    (header = line 1) stand for lines, as in a Parquet file."""
+    from ml.geometry import GeometryError
+    from ml.gis_files import gis_kind, gis_table
+
+    try:
+        header, columns, notes = gis_table(path, layer)
+    except GeometryError as exc:
+        raise FileFormatError(f"{exc}" if str(path) in str(exc) else f"{path}: {exc}") from None
+    names = _unique_names(header)
+    rows = len(columns[0]) if columns else 0
+    cells = pa.table({n: pa.array(c, pa.string()) for n, c in zip(names, columns)})
+    return RawTable(path=path, header=header, cells=cells, lines=np.arange(2, rows + 2, dtype=np.int64),
+                    encoding=gis_kind(path) or "GIS", delimiter="",
+                    notes=[f"the table of {gis_kind(path)} (row numbers stand for lines)", *notes],
+                    sheet=layer)
+
+
 def _series_as_text(series: pd.Series) -> pd.Series:
     if pd.api.types.is_float_dtype(series):
         out = series.map(lambda v: "" if pd.isna(v) else repr(float(v)))
@@ -432,7 +451,8 @@ def _series_as_text(series: pd.Series) -> pd.Series:
 
 def read_table(path: Path, *, encoding: str = "auto", delimiter: str = "auto", header_line: int = 1,
                sheet: str | int | None = None) -> RawTable:
-    """Dispatch on the file ending: .csv/.txt/.tsv, .xlsx/.xlsm, .parquet."""
+    """Dispatch on the file ending: .csv/.txt/.tsv, .xlsx/.xlsm, .parquet, and the table of a layer of a GIS file
+    (a shapefile, zipped too, a GeoPackage …; ``sheet`` names the layer)."""
     path = Path(path)
     if not path.is_file():
         raise FileFormatError(f"file not found: {path}")
@@ -441,6 +461,10 @@ def read_table(path: Path, *, encoding: str = "auto", delimiter: str = "auto", h
         return read_excel(path, sheet=sheet, header_line=header_line)
     if suffix in (".parquet", ".pq"):
         return read_parquet(path)
+    from ml.gis_files import gis_kind
+
+    if gis_kind(path) is not None:
+        return read_gis_table(path, None if sheet is None else str(sheet))
     return read_delimited(path, encoding=encoding, delimiter=delimiter, header_line=header_line)
 
 

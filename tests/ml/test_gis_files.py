@@ -272,3 +272,71 @@ def test_polygons_with_holes_come_back_from_a_shapefile_of_any_german_system(tmp
         got = shapely.from_geojson(text)
         assert len(got.interiors) == len(want["coordinates"]) - 1
         assert shapely.hausdorff_distance(got, shapely.geometry.shape(want)) < tolerance
+
+
+def test_a_gis_layer_s_table_is_read_as_a_table_and_a_layer_named_with_sheet(tmp_path):
+    """A county's region key kept in its GIS: the table of the GeoPackage's first layer of polygons by default, a
+    layer named with ``sheet``; numbers as a CSV export writes them; what the file holds named where it is not."""
+    from ml.io import FileFormatError, read_table
+    from ml.paths import SAMPLE_DIR
+
+    path = tmp_path / "kreis.gpkg"
+    _, gemeinden, sozial = musterkreis_geopackage(path, SAMPLE_DIR)
+    table = read_table(path)
+    assert table.header == ["AGS", "GEN"] and table.column(0).tolist() == gemeinden["region_id"].tolist()
+    assert table.column(1).tolist() == gemeinden["name"].tolist() and table.lines[0] == 2
+    assert table.notes == ["the table of a GeoPackage (row numbers stand for lines)",
+                           "the table of the layer 'gemeinden'; the file's other layers: sozialregionen (polygons), "
+                           "wahllokale (points), wahlbezirke (polygons) (--sheet or a mapping's sheet: names one)"]
+    assert read_table(path, sheet="sozialregionen").column(0).tolist() == sozial["name"].tolist()
+    with pytest.raises(FileFormatError, match=r"no layer 'kreise' in kreis.gpkg \(it has: gemeinden \(polygons\)"):
+        read_table(path, sheet="kreise")
+    archive = tmp_path / "tabellen.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("werte.csv", "id;wert\n1;2\n")
+    with pytest.raises(FileFormatError, match=r"the zip archive holds no shapefile, GeoPackage, KML, GML or "
+                                              r"FlatGeobuf \(it holds: werte.csv\)"):
+        read_table(archive)
+
+
+@hsettings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=12),
+                          st.integers(-10**9, 10**9), st.one_of(st.none(), st.floats(-1e6, 1e6, allow_nan=False))),
+                min_size=1, max_size=8))
+def test_property_a_geopackage_s_table_reads_back_as_its_text(tmp_path_factory, rows):
+    """Any text, whole number and decimal (or none) written into a GeoPackage comes back as the text a CSV export
+    writes: the text as it was, the number in digits, an empty cell for none."""
+    from ml.io import read_table
+
+    path = tmp_path_factory.mktemp("gpkg") / "t.gpkg"
+    shapes = [shapely.box(k, 0, k + 1, 1) for k in range(len(rows))]
+    save_layer(path, shapes, {"name": [r[0] for r in rows], "n": [r[1] for r in rows],
+                              "x": [np.nan if r[2] is None else r[2] for r in rows]}, geometry_type="Polygon")
+    table = read_table(path)
+    assert table.column(0).tolist() == [r[0] for r in rows]
+    assert table.column(1).tolist() == [str(r[1]) for r in rows]
+    assert [float(v) if v else None for v in table.column(2)] == [r[2] for r in rows]
+
+
+@pytest.mark.realdata
+def test_flensburgs_statistical_bezirke_as_a_region_list_from_the_shapefile_itself(shared_data, tmp_path):
+    """The city keeps its 41 statistical Bezirke in its GIS only: the shapefile's table gives the region list, the
+    same file their polygons, read by the codes as the store holds them."""
+    from ml.store import Store
+
+    run = cli_with(write(tmp_path / "sozialradar.yaml", f"store:\n  path: {tmp_path / 'store.duckdb'}\n"),
+                   tmp_path / "quarantine")
+    archive = shared_data / "flensburg_sozialatlas" / "raw" / "flensburg_stadtbezirke.zip"
+    out = run("mapping", "suggest", archive, "--regions", "--out", tmp_path / "bezirke.yaml")
+    mapping = (tmp_path / "bezirke.yaml").read_text(encoding="utf-8")
+    assert "format: regions" in mapping and "region_column: 'AREA_ID'" in mapping
+    assert "name_column: 'AREA_NAME'" in mapping
+    with open(tmp_path / "bezirke.yaml", "a", encoding="utf-8") as f:
+        f.write("level: ortsteil\n")
+    out = run("ingest", archive, "--mapping", tmp_path / "bezirke.yaml")
+    assert "read 41 = accepted 41 + quarantined 0" in out and "the table of a zip archive" in out
+    out = run("geometry", archive)
+    assert "41 feature(s), ids from the codes in 'AREA_ID': regions 41 ortsteil; names from 'AREA_NAME'" in out
+    with Store(tmp_path / "store.duckdb", read_only=True) as store:
+        regions = store.regions().set_index("region_id")
+    assert regions.loc["STBZ011", "name"] == "011 St. Nikolai" and regions["geometry"].notna().all()
