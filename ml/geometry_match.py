@@ -35,7 +35,7 @@ _PREFIXED = re.compile(r"^(?P<prefix>[^\W\d_]+)[-_ ]?(?P<code>\d+)$")
 
 PARTS_PER_REGION = 1.5
 """A key naming the store's regions on at least this many features per region, beside a key of the features' own,
-names the regions the file's areas belong to: they are joined (Flensburg's 40 statistical Bezirke with the
+names the regions the file's areas belong to: they are joined (Flensburg's 41 statistical Bezirke with the
 Stadtteil each is in); fewer are a region's exclaves, merged as they are."""
 
 
@@ -214,7 +214,7 @@ def _match(features: list[dict], regions: pd.DataFrame, id_property: str | None,
     read = {key: _by_code(texts, ids, by_number, apart[key][0]) for key, texts in texts_of.items()}
     for key, (_, names, how) in apart.items():
         if how == "code and name":   # '011 St. Nikolai' is not the region 11 named Mürwik
-            read[key] = [c if c is None or n == t or _same(n, str(store_names.get(c) or "")) else None
+            read[key] = [c if c is None or n == t or _names(t, str(store_names.get(c) or "")) else None
                          for c, n, t in zip(read[key], names, texts_of[key])]
     counts = {key: len({c for c in codes if c}) for key, codes in read.items()}
     best: tuple[int, int, str | None, str, list[str | None]] | None = None

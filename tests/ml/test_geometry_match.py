@@ -174,6 +174,10 @@ def test_codes_behind_a_level_s_letters_and_codes_before_names_are_read_apart(tm
     assert report["key"] == "bez" and report["read"] == "code and name" and report["by"] == "codes"
     assert report["regions"] == 2 and report["unmatched"] == ["0102 Sankt Georg"]
     assert frame["name"].tolist() == ["Altstadt", "Sankt Georg", "Am Wald"]
+    # a store whose names carry the number too: the code counts where the whole text is its name
+    numbered = REGIONS.assign(name=lambda d: d["region_id"] + " " + d["name"])
+    frame, (report,) = read_geometry(save(tmp_path, doc), numbered)
+    assert report["regions"] == 2 and frame["name"].tolist() == ["0101 Altstadt", "Sankt Georg", "0201 Am Wald"]
     # names alone behind numbers of another numbering: read by the names
     doc = {"type": "FeatureCollection", "features": [
         feature(0, bez="7 Altstadt"), feature(1, bez="8 Hafen"), feature(2, bez="9 Am Wald")]}
