@@ -42,10 +42,10 @@ Stadtteil each is in); fewer are a region's exclaves, merged as they are."""
 @lru_cache(maxsize=1 << 16)
 def _name_part(text: str) -> str:
     """The name of a text that writes a code before it ('03 Nordstadt', '0011-Großmarkt'); other texts whole."""
-    from ml.importers.region_cells import CODE_AND_NAME
+    from ml.importers.region_cells import split_cell
 
-    found = CODE_AND_NAME.match(text)
-    return " ".join(found["name"].split()) if found else text
+    apart = split_cell(text)
+    return apart[1] if apart else text
 
 
 def _names(text: str, name: str) -> bool:
@@ -58,18 +58,18 @@ def _readings(texts: list[str]) -> tuple[list[str], list[str], str | None]:
     each text ('03 Nordstadt', as :mod:`ml.importers.region_cells` reads a table's cells where it writes so), 'code
     and name'; or codes behind one prefix of letters that every text shares ('STGT03', 'STGT10'), without it:
     "prefix 'STGT'". A key of plain codes or names is given up at its first texts."""
-    from ml.importers.region_cells import CODE_AND_NAME, SHARE
+    from ml.importers.region_cells import SHARE, split_cell
 
     written = [t for t in dict.fromkeys(texts) if t]
     allowed, misses, apart = max(int(len(written) * (1 - SHARE) + 1e-9), 1), 0, {}
     for text in written:            # as ml.importers.region_cells.written_together, a text a time
-        found = CODE_AND_NAME.match(text)
+        found = split_cell(text)
         if found is None:
             misses += 1
             if misses > allowed:
                 break
         else:
-            apart[text] = (found["code"], " ".join(found["name"].split()))
+            apart[text] = found
     else:
         if len(apart) >= 3:
             return [apart[t][0] if t in apart else t for t in texts], \

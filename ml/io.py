@@ -429,6 +429,7 @@ def read_gis_table(path: Path, layer: str | None = None) -> RawTable:
     from ml.geometry import GeometryError
     from ml.gis_files import gis_kind, gis_table
 
+    kind = gis_kind(path) or "a GIS file"
     try:
         header, columns, notes = gis_table(path, layer)
     except GeometryError as exc:
@@ -437,8 +438,7 @@ def read_gis_table(path: Path, layer: str | None = None) -> RawTable:
     rows = len(columns[0]) if columns else 0
     cells = pa.table({n: pa.array(c, pa.string()) for n, c in zip(names, columns)})
     return RawTable(path=path, header=header, cells=cells, lines=np.arange(2, rows + 2, dtype=np.int64),
-                    encoding=gis_kind(path) or "GIS", delimiter="",
-                    notes=[f"the table of {gis_kind(path)} (row numbers stand for lines)", *notes],
+                    encoding=kind, delimiter="", notes=[f"the table of {kind} (row numbers stand for lines)", *notes],
                     sheet=layer)
 
 

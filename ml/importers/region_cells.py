@@ -33,6 +33,13 @@ SHARE = 0.9
 """The share of a column's written cells that must be so written for ``mapping suggest`` to propose the key."""
 
 
+def split_cell(text: str) -> tuple[str, str] | None:
+    """One cell's code and name where it writes a number before a name ('03 Nordstadt': '03', 'Nordstadt'; blanks
+    in the name collapsed, as :func:`split_cells` writes them), else None."""
+    found = CODE_AND_NAME.match(text)
+    return (found["code"], " ".join(found["name"].split())) if found else None
+
+
 def split_cells(cells: pd.Series) -> tuple[pd.Series, pd.Series, np.ndarray]:
     """Each cell's code and name, and which cells were written so; the others keep their text as both (the city's
     total 'Berlin': a name, looked up or quarantined as any other)."""
