@@ -987,7 +987,10 @@ def store_info(ctx: click.Context) -> None:
     except StoreError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"store: {info['path']} ({info['size_bytes'] / 1e6:.1f} MB)")
-    click.echo(f"regions: {info['regions']:,}  " + ", ".join(f"{k} {v}" for k, v in info["regions_by_level"].items()))
+    within = info["parent_levels"]
+    click.echo(f"regions: {info['regions']:,}  " + ", ".join(
+        f"{k} {v}" + (f" (in {' and '.join(within[k])})" if k in within else "")
+        for k, v in info["regions_by_level"].items()))
     shaped = info["polygons_by_level"]
     joined = {lv: f" ({n} joined from their parts)" for lv, n in info.get("polygons_joined_by_level", {}).items()}
     click.echo("polygons for the map: " + (", ".join(f"{lv} {n} of {info['regions_by_level'][lv]}{joined.get(lv, '')}"

@@ -16,7 +16,6 @@ areas (``joined`` in the report), not as a MultiPolygon of them.
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -29,9 +28,6 @@ from ml.regions import RegionLookup, canonical_level, same_name
 
 _same = lru_cache(maxsize=1 << 16)(same_name)
 """``same_name`` remembered: a map file's candidate keys compare the same names many times."""
-
-_PREFIXED = re.compile(r"^(?P<prefix>[^\W\d_]+)[-_ ]?(?P<code>\d+)$")
-"""A code behind letters ('STGT03': a municipal GIS writes its level's abbreviation before the number)."""
 
 PARTS_PER_REGION = 1.5
 """A key naming the store's regions on at least this many features per region, beside a key of the features' own,
@@ -58,7 +54,7 @@ def _readings(texts: list[str]) -> tuple[list[str], list[str], str | None]:
     each text ('03 Nordstadt', as :mod:`ml.importers.region_cells` reads a table's cells where it writes so), 'code
     and name'; or codes behind one prefix of letters that every text shares ('STGT03', 'STGT10'), without it:
     "prefix 'STGT'". A key of plain codes or names is given up at its first texts."""
-    from ml.importers.region_cells import SHARE, split_cell
+    from ml.importers.region_cells import SHARE, behind_letters, split_cell
 
     written = [t for t in dict.fromkeys(texts) if t]
     allowed, misses, apart = max(int(len(written) * (1 - SHARE) + 1e-9), 1), 0, {}
@@ -74,15 +70,10 @@ def _readings(texts: list[str]) -> tuple[list[str], list[str], str | None]:
         if len(apart) >= 3:
             return [apart[t][0] if t in apart else t for t in texts], \
                 [apart[t][1] if t in apart else t for t in texts], "code and name"
-    prefix = None
-    for text in written:
-        found = _PREFIXED.match(text)
-        if found is None or prefix not in (None, found["prefix"]):
-            return texts, texts, None
-        prefix = found["prefix"]
-    if prefix is None:
+    behind = behind_letters(texts)
+    if behind is None:
         return texts, texts, None
-    return [_PREFIXED.match(t)["code"] if t else "" for t in texts], texts, f"prefix {prefix!r}"
+    return behind[0], texts, f"prefix {behind[1]!r}"
 
 
 def collections(document: str | dict, objects: list[str] | None = None) -> dict[str | None, dict]:

@@ -543,8 +543,8 @@ class Store:
         return self.con.execute('SELECT * FROM quarantine WHERE import_id = ? ORDER BY line', [import_id]).df()
 
     def info(self) -> dict[str, Any]:
-        """Counts for ``store info``: regions per level (and those with a polygon), indicators, observations, periods,
-        imports, tables."""
+        """Counts for ``store info``: regions per level (those with a polygon, the levels of their parents),
+        indicators, observations, periods, imports, tables."""
         con = self.con
         count = lambda table: int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])  # noqa: E731
         levels = dict(con.execute("SELECT level, count(*) FROM regions GROUP BY level ORDER BY 2 DESC").fetchall())
@@ -553,6 +553,10 @@ class Store:
         joined = dict(con.execute(                                       # drawn as the union of their parts
             "SELECT level, count(*) FROM regions WHERE right(geometry, 60) LIKE '%\"derived\":%' GROUP BY level"
         ).fetchall())
+        within = {}                                     # the levels of each level's parents
+        for level, up in con.execute("SELECT DISTINCT r.level, p.level FROM regions r JOIN regions p "
+                                     "ON p.region_id = r.parent_id ORDER BY 1, 2").fetchall():
+            within.setdefault(level, []).append(up)
         flags = dict(con.execute("SELECT flag, count(*) FROM observations GROUP BY flag ORDER BY 2 DESC").fetchall())
         periods = con.execute(
             "SELECT min(period) FILTER (WHERE length(period) = 4), max(period) FILTER (WHERE length(period) = 4), "
@@ -568,6 +572,7 @@ class Store:
             "size_bytes": self.path.stat().st_size if self.path.exists() else 0,
             "regions": count("regions"),
             "regions_by_level": levels,
+            "parent_levels": within,
             "polygons_by_level": {lv: int(shaped[lv]) for lv in levels if lv in shaped},
             "polygons_joined_by_level": {lv: int(n) for lv, n in joined.items()},
             "indicators": count("indicators"),

@@ -211,6 +211,11 @@ class Suggestion:
     """Empty marks that look like small counts withheld (:mod:`ml.withheld`), written under ``withheld``."""
     parent_code: int | None = None
     """For 8-digit AGS: the length of the code's part that is the parent's code (5, the Kreis)."""
+    parent_column: str | None = None
+    """A region list's column of each region's parent code."""
+    level_words: tuple[str, str] | None = None
+    """A region list's column that names one level, no level of the store, on every row, and that word
+    ('LEVEL_NAME', 'STATISTISCHER BEZIRK')."""
     level: str | None = None
     """A region list's level, read from its code or name header ('Kreisschlüssel': kreis)."""
     header_rows: int | None = None
@@ -510,12 +515,21 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
         if lvl is None:
             out.level = next((level for h in (out.region_column, out.name_column) if h for level in [place_level(h)]
                               if level), None)
+            if out.level is None and (said := _level_said(table.header, frame, {r, nm, parent})) is not None:
+                out.level, out.level_words = canonical_level(said[1]), (None if canonical_level(said[1]) else said)
+                source = f"{said[0]!r}"
             if out.level is None and ags:
                 out.level, source = "gemeinde", "the codes (8-digit AGS)"
         out.notes.append("a region list: codes in " + repr(out.region_column) + (
             f", names in {out.name_column!r}" if out.name_column else "") + (
             "" if lvl is not None else f"; the level {out.level!r} is read from {source}: check it" if out.level
-            else "; set the level of its regions (level:)"))
+            else "; set the level of its regions (level:)" + (
+                f": {out.level_words[0]!r} names it {out.level_words[1]!r} on every row, no level of the store"
+                if out.level_words else "")))
+        if parent is not None and parent not in (r, nm):
+            out.parent_column = table.header[parent]
+            out.notes.append(f"each region's parent in {out.parent_column!r}: the code of a region of the store or "
+                             "of this list")
         if parent is None and ags:
             out.parent_code = 5
             out.notes.append(AGS_NOTE)
@@ -809,6 +823,24 @@ def register_note(fmt: str, header: list[str]) -> str:
         text += f"; missing, so the import fails: {', '.join(missing)}"
     aside = [h for i, h in enumerate(header) if i not in found.values()]
     return text + (f"; not read: {', '.join(map(repr, aside))}" if aside else "")
+
+
+def _level_said(header: list[str], frame: pd.DataFrame, taken: set) -> tuple[str, str] | None:
+    """The column that names the level of every region, as a GIS's table does ('LEVEL_NAME': 'STATISTISCHER
+    BEZIRK' on every row), and that word; None where no such header holds one word on all rows."""
+    from ml.importers import norm_header
+
+    for i, h in enumerate(header):
+        if i in taken or not _LEVEL_HEADER.fullmatch(norm_header(h)):
+            continue
+        words = frame[f"c{i}"].str.strip()
+        if words.ne("").all() and words.nunique() == 1 and any(ch.isalpha() for ch in words.iloc[0]):
+            return h, words.iloc[0]
+    return None
+
+
+_LEVEL_HEADER = re.compile(r"(?:level|ebene|gliederung)(?:name|bezeichnung|text)?")
+"""A header that names the regions' level in words (not 'LEVEL_ID', its abbreviation)."""
 
 
 def _holds_table(path: Path, sheet: str) -> bool:
@@ -1210,7 +1242,10 @@ def render_yaml(s: Suggestion) -> str:
         if s.level_column is None and s.level is not None:
             lines.append(f"level: {s.level}   # check it (" + "|".join(LEVELS) + ")")
         elif s.level_column is None:
-            lines.append("# level: stadtteil   # the level of every region: " + "|".join(LEVELS))
+            lines.append("# level: stadtteil   # the level of every region" + (
+                f" ({_q(s.level_words[1])} in the file)" if s.level_words else "") + ": " + "|".join(LEVELS))
+        if s.parent_column is not None:
+            lines.append(f"parent_column: {_q(s.parent_column)}   # each region's parent, by its code")
         if s.unknown_levels:
             lines.append(f"# {s.level_column!r} writes levels in words of its own: name the level of each ("
                          + "|".join(LEVELS) + ") and remove the '# '")

@@ -47,16 +47,16 @@ def shared_data() -> Path:
 
 
 def cli_with(config: Path, reports: Path):
-    """A function that runs the command line with ``config`` (quarantine reports under ``reports``), asserts exit 0
-    and returns the output."""
+    """A function that runs the command line with ``config`` (quarantine reports under ``reports``), asserts its
+    exit code (0 unless ``code=`` names another) and returns the output."""
     from click.testing import CliRunner
 
     from experiments.cli import main
 
-    def run(*args) -> str:
+    def run(*args, code: int = 0) -> str:
         out = CliRunner().invoke(main, ["--config", str(config), *map(str, args)], catch_exceptions=False,
                                  env={"SOZIALRADAR_INGEST__REPORT_DIR": str(reports)})
-        assert out.exit_code == 0, out.output
+        assert out.exit_code == code, out.output
         return out.output
 
     return run

@@ -123,6 +123,11 @@ class Mapping(BaseModel):
     sums: list[SumSpec] = Field(
         default_factory=list, description="wide: columns that add up on every row (a total and its parts, or two "
         "breakdowns of one population); the imported values of a row on which they do not are quarantined")
+    parent_column: str | None = Field(
+        None, description="regions: the column of each region's parent, by its code (found by its header, "
+        "'parent_id', 'Übergeordnet', 'PARENT_AREA_ID' …, where not given); a code that is no region of the store "
+        "or the file is read with other leading zeros ('01' for '1') or without the letters before its number that "
+        "every parent code shares ('STGT01'), where that names one region")
     parent_code: int | None = Field(
         None, ge=1, le=39, description="regions: each region's parent is the region whose code is the first N "
         "characters of its own (a Gemeinde's Kreis: the first 5 digits of its 8-digit AGS)")
@@ -149,6 +154,12 @@ class Mapping(BaseModel):
         if self.parent_code is not None and self.hierarchy:
             raise ValueError("parent_code (parents from the first characters of each code) and hierarchy (a code "
                              "column per level) exclude each other; keep one")
+        if self.parent_column is not None and self.parent_code is not None:
+            raise ValueError("parent_column (each region's parent in a column of its own) and parent_code (parents "
+                             "from the first characters of each code) exclude each other; keep one")
+        if self.parent_column is not None and self.hierarchy:
+            raise ValueError("parent_column (each region's parent in a column of its own) and hierarchy (a code "
+                             "column per level, each the parent of the next) exclude each other; keep one")
         if self.parent_level is not None and self.parent_code is None:
             raise ValueError("parent_level names the level of the parents that parent_code derives; set parent_code "
                              "too (the number of leading characters of a code that are its parent's code)")
@@ -218,9 +229,15 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "name": ("name", "bezeichnung", "gebietsname", "gemeinde", "gemeindename", "sozialraumname", "plrname",
              "raumeinheit"),
     "level": ("level", "ebene"),
-    "parent_id": ("parent_id", "parentid", "parent", "uebergeordnet"),
+    "parent_id": ("parent_id", "parentid", "parent", "uebergeordnet", "uebergeordnetesgebiet", "obergebiet"),
     "geometry": ("geometry", "geometrie", "geojson", "geom", "wkt"),
 }
+
+
+_PARENT_HEADER = re.compile(r"parent(?:id|are|area|areaid|areacode|code|region|regionid|key|nr|no)?|"
+                            r"uebergeordnet[a-z]*|obergebiet[a-z]*")
+"""A parent column's header, folded: 'PARENT_AREA_ID' (a shapefile cuts it to 'PARENT_ARE'), 'Übergeordnete
+Einheit'; not 'parents' (an indicator's subject)."""
 
 
 def ignored_positions(header: list[str], ignore: list[str]) -> set[int]:
@@ -356,6 +373,10 @@ def find_column(header: list[str], role: str, explicit: str | None = None) -> in
     for i, name in enumerate(header):
         if norm_header(name) in wanted:
             return i
+    if role == "parent_id":     # 'PARENT_AREA_ID', cut by a shapefile to 'PARENT_ARE'; 'Übergeordnete Einheit'
+        found = [i for i, name in enumerate(header) if _PARENT_HEADER.fullmatch(norm_header(name))]
+        if len(found) == 1:
+            return found[0]
     if role in ("name", "region_id"):
         found = [i for i, name in enumerate(header) if (names_places if role == "name" else codes_places)(name)]
         if len(found) == 1:

@@ -9,6 +9,10 @@ the region's code, the rest its name, in a column of its own (``'<region column>
 renumbered region. A cell that writes no number before a name (the city's total, 'Berlin') is both.
 ``mapping suggest`` proposes the key where nearly every cell of the region column is so written.
 
+**A code behind letters** ('STGT03'). A municipal GIS writes its level's abbreviation before the number; where
+every code of a key shares the letters, :func:`behind_letters` reads the numbers (a map's key, a region list's
+parent codes).
+
 **A level column's own words.** A table's level column may name its levels in words of its own ('Verkehrszellen',
 'Statistische Gebiete'), which are no level of the store. ``levels:`` in a mapping names the level each stands for
 (``{'Verkehrszellen': planungsraum}``); the cells are read so in a region list and in a table of values alike.
@@ -31,6 +35,25 @@ from ml.regions import canonical_level, name_key
 CODE_AND_NAME = re.compile(r"^\s*(?P<code>\d+(?:\.\d+)*)\s*(?:[-–—:]\s*|\s+)(?P<name>[^\W\d_].*?)\s*$", re.S)
 SHARE = 0.9
 """The share of a column's written cells that must be so written for ``mapping suggest`` to propose the key."""
+
+
+PREFIXED = re.compile(r"^(?P<prefix>[^\W\d_]+)[-_ ]?(?P<code>\d+)$")
+"""A code behind letters ('STGT03': a municipal GIS writes its level's abbreviation before the number)."""
+
+
+def behind_letters(texts: list[str]) -> tuple[list[str], str] | None:
+    """Codes written behind one prefix of letters that every written text shares ('STGT03', 'STGT10'), read
+    without it ('03', '10'; an empty text stays empty), and the prefix; None where a text is written otherwise or
+    two prefixes differ."""
+    prefix = None
+    for text in dict.fromkeys(t for t in texts if t):
+        found = PREFIXED.match(text)
+        if found is None or prefix not in (None, found["prefix"]):
+            return None
+        prefix = found["prefix"]
+    if prefix is None:
+        return None
+    return [PREFIXED.match(t)["code"] if t else "" for t in texts], prefix
 
 
 def split_cell(text: str) -> tuple[str, str] | None:

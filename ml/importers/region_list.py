@@ -87,6 +87,7 @@ def adapt_regions(table: RawTable, mapping: Mapping, known: frozenset[str],
     idx = {role: find_column(h, role) for role in ("region_id", "name", "level", "parent_id", "geometry")}
     idx["region_id"] = find_column(h, "region_id", mapping.region_column)
     idx["name"] = find_column(h, "name", mapping.name_column)
+    idx["parent_id"] = find_column(h, "parent_id", mapping.parent_column)
     if idx["name"] is None and mapping.region_column is not None:
         idx["name"] = idx["region_id"]          # a list of names only: the names are the ids
     missing = [r for r in ("region_id", "name", "level") if idx[r] is None and not (r == "level" and mapping.level)]
@@ -120,7 +121,45 @@ def adapt_regions(table: RawTable, mapping: Mapping, known: frozenset[str],
                                           notes)
     if mapping.parent_level is not None:
         frame, bad, bad_parent = _created_parents(frame, bad, known, mapping, notes)
+    if idx["parent_id"] is not None:
+        frame = _read_parents(frame, bad_parent, known, h[idx["parent_id"]], notes)
     return _checked(frame, bad, bad_parent, known)
+
+
+def _read_parents(frame: pd.DataFrame, bad_parent: np.ndarray, known: frozenset[str], column: str,
+                  notes: list[str] | None) -> pd.DataFrame:
+    """Parent codes that are no region of the store or the file, read as one: without the letters before the
+    number that every such code shares ('STGT01', a municipal GIS's key of the Stadtteil 1), and with other leading
+    zeros ('01' for '1'), where the number names one region only. The others stay as written (an unknown parent,
+    quarantined); ``notes`` says what was read."""
+    from ml.importers.region_cells import behind_letters
+
+    ids = set(known) | set(frame["region_id"])
+    written = frame["parent_id"].where(~np.asarray(bad_parent, bool), "")
+    open_ = [t for t in dict.fromkeys(written) if t and t not in ids]
+    if not open_:
+        return frame
+    behind = behind_letters(open_)
+    numbers = behind[0] if behind else open_
+    by_number: dict[int, str | None] = {}
+    for rid in ids:
+        if rid.isascii() and rid.isdigit():
+            by_number[int(rid)] = None if int(rid) in by_number else rid
+    found = {}
+    for text, number in zip(open_, numbers):
+        code = number if number in ids else (by_number.get(int(number)) if number.isascii() and number.isdigit()
+                                             else None)
+        if code is not None:
+            found[text] = code
+    if not found:
+        return frame
+    if notes is not None:
+        first = next(iter(found.items()))
+        notes.append(f"parent codes in {column!r} that are no region of the store read as its codes"
+                     + (f" (behind the letters {behind[1]!r})" if behind else " (with other leading zeros)")
+                     + f": {first[0]} → {first[1]}" + (f" and {len(found) - 1} more" if len(found) > 1 else "")
+                     + (f"; {len(open_) - len(found)} name no region" if len(found) < len(open_) else ""))
+    return frame.assign(parent_id=frame["parent_id"].map(lambda t: found.get(t, t)))
 
 
 def _latest_rows(table: RawTable, mapping: Mapping, frame: pd.DataFrame, bad: np.ndarray, bad_parent: np.ndarray,
@@ -215,6 +254,9 @@ def _created_parents(frame: pd.DataFrame, bad: np.ndarray, known: frozenset[str]
     return out, np.concatenate([np.zeros(len(added), bool), bad]), np.zeros(len(out), dtype=bool)
 
 
+UNKNOWN_PARENT = "unknown parent region (neither a region of the store nor of this file: import the parents first)"
+
+
 def _checked(frame: pd.DataFrame, bad, bad_parent, known: frozenset[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The row checks of a region list: codes, names, levels, parents, duplicates."""
     bad, bad_parent = np.asarray(bad, bool), np.asarray(bad_parent, bool)
@@ -239,7 +281,7 @@ def _checked(frame: pd.DataFrame, bad, bad_parent, known: frozenset[str]) -> tup
          "unique; give a code column (region_column in a --mapping) or distinct names", "region_id", frame["region_id"])
     fail(dup, "region_id appears more than once in the file", "region_id", frame["region_id"])
     known_all = set(known) | set(frame.loc[reason == "", "region_id"])
-    fail(has_parent & ~frame["parent_id"].isin(known_all).to_numpy(), "unknown parent region", "parent_id",
+    fail(has_parent & ~frame["parent_id"].isin(known_all).to_numpy(), UNKNOWN_PARENT, "parent_id",
          frame["parent_id"])
     ok = reason == ""
     accepted = frame[ok].drop(columns=["line"]).replace({"parent_id": {"": None}})

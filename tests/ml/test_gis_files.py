@@ -320,23 +320,40 @@ def test_property_a_geopackage_s_table_reads_back_as_its_text(tmp_path_factory, 
 
 @pytest.mark.realdata
 def test_flensburgs_statistical_bezirke_as_a_region_list_from_the_shapefile_itself(shared_data, tmp_path):
-    """The city keeps its 41 statistical Bezirke in its GIS only: the shapefile's table gives the region list, the
-    same file their polygons, read by the codes as the store holds them."""
+    """The city keeps its 41 statistical Bezirke in its GIS only: the shapefile's table gives the region list, each
+    Bezirk under the Stadtteil its table names ('STGT01', read as the store's Stadtteil 1); the same file gives their
+    polygons, read by the codes as the store holds them, and the Stadtteile's, as the union of their Bezirke."""
     from ml.store import Store
 
     run = cli_with(write(tmp_path / "sozialradar.yaml", f"store:\n  path: {tmp_path / 'store.duckdb'}\n"),
                    tmp_path / "quarantine")
     archive = shared_data / "flensburg_sozialatlas" / "raw" / "flensburg_stadtbezirke.zip"
     out = run("mapping", "suggest", archive, "--regions", "--out", tmp_path / "bezirke.yaml")
+    assert "'LEVEL_NAME' names it 'STATISTISCHER BEZIRK' on every row" in out
     mapping = (tmp_path / "bezirke.yaml").read_text(encoding="utf-8")
     assert "format: regions" in mapping and "region_column: 'AREA_ID'" in mapping
-    assert "name_column: 'AREA_NAME'" in mapping
+    assert "name_column: 'AREA_NAME'" in mapping and "parent_column: 'PARENT_ARE'" in mapping
     with open(tmp_path / "bezirke.yaml", "a", encoding="utf-8") as f:
         f.write("level: ortsteil\n")
-    out = run("ingest", archive, "--mapping", tmp_path / "bezirke.yaml")
+    # before the Stadtteile are in the store, no parent is known: every row is refused, and says why
+    out = run("ingest", archive, "--mapping", tmp_path / "bezirke.yaml", code=1)
+    assert "read 41 = accepted 0 + quarantined 41" in out and "mostly: unknown parent region" in out
+    out = run("ingest", shared_data / "flensburg_sozialatlas" / "csv" / "fl_district.csv", "--mapping",
+              write(tmp_path / "stadtteile.yaml", "format: regions\nregion_column: id\nname_column: name\n"
+                    "level: stadtteil\n"))
+    assert "accepted 13" in out
+    out = run("ingest", archive, "--mapping", tmp_path / "bezirke.yaml", "--force")
     assert "read 41 = accepted 41 + quarantined 0" in out and "the table of a zip archive" in out
+    assert "parent codes in 'PARENT_ARE' that are no region of the store read as its codes (behind the letters " \
+           "'STGT'): STGT01 → 1 and 12 more" in out
     out = run("geometry", archive)
     assert "41 feature(s), ids from the codes in 'AREA_ID': regions 41 ortsteil; names from 'AREA_NAME'" in out
+    assert "drawn as the union of their parts, having no polygon of their own: 13 stadtteil" in out
+    assert "regions: 54  ortsteil 41 (in stadtteil), stadtteil 13\n" in run("store", "info")
     with Store(tmp_path / "store.duckdb", read_only=True) as store:
         regions = store.regions().set_index("region_id")
     assert regions.loc["STBZ011", "name"] == "011 St. Nikolai" and regions["geometry"].notna().all()
+    bezirke = regions[regions["level"].eq("ortsteil")]
+    # each Bezirk's number begins with its Stadtteil's ('011', '012', '013' lie in Stadtteil 1, '131' in 13)
+    assert (bezirke["parent_id"] == bezirke.index.str[4:6].str.lstrip("0")).all()
+    assert bezirke["parent_id"].value_counts().to_dict()["11"] == 6

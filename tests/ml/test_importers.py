@@ -7,6 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 from ml.importers import MappingError, detect_format, ingest_file, load_mapping
+from ml.importers.region_list import UNKNOWN_PARENT
 from ml.paths import SAMPLE_DIR
 from tests.conftest import write
 
@@ -284,7 +285,7 @@ def test_region_list_validation(store, settings, tmp_path):
     assert rep.format == "regions" and rep.rows_read == 6 and rep.rows_accepted == 1
     reasons = dict(zip(store.quarantine(rep.import_id)["line"], store.quarantine(rep.import_id)["reason"]))
     assert reasons[4] == "name missing" and reasons[5].startswith("unknown level")
-    assert reasons[6] == "unknown parent region"
+    assert reasons[6] == UNKNOWN_PARENT
     assert reasons[3] == reasons[7] == "region_id appears more than once in the file"
     assert store.regions()["region_id"].tolist() == ["01"]
 

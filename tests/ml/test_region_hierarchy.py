@@ -13,7 +13,7 @@ from ml.catalog import load_catalog
 from ml.config import CatalogConfig
 from ml.importers import ingest_file, load_mapping
 from ml.importers.mapping import Mapping
-from ml.importers.region_list import adapt_regions, clean_names, pad_lost_zeros
+from ml.importers.region_list import UNKNOWN_PARENT, adapt_regions, clean_names, pad_lost_zeros
 from ml.io import read_table
 from ml.suggest import suggest_mapping
 from tests.conftest import write
@@ -217,7 +217,7 @@ def test_parents_from_the_leading_digits_of_each_code(store, settings, tmp_path)
     rep = ingest_file(path, store, settings, mapping=load_mapping(mapping))
     assert rep.status == "quarantine_over_limit" and rep.rows_quarantined == 1      # Flensburg's Kreis 01001
     quarantined = pd.read_csv(rep.report_path, sep=";", dtype=str)
-    assert quarantined[["value", "reason"]].values.tolist() == [["01001", "unknown parent region"]]
+    assert quarantined[["value", "reason"]].values.tolist() == [["01001", UNKNOWN_PARENT]]
     created = write(tmp_path / "m2.yaml", mapping.read_text() + "parent_level: Kreis\n")
     rep = ingest_file(path, store, settings, mapping=load_mapping(created))
     assert rep.status == "ok" and (rep.rows_read, rep.rows_accepted, rep.rows_quarantined) == (5, 5, 0)
@@ -373,3 +373,96 @@ def test_a_code_repeated_within_one_period_of_a_dated_table_is_still_quarantined
         tmp_path / "m.yaml", "format: regions\nregion_column: code\nname_column: name\nlevel: stadtteil\n")))
     assert rep.rows_quarantined == 2 and rep.rows_accepted == 1
     assert store.regions()["region_id"].tolist() == ["12"]
+
+
+def test_a_parent_column_of_any_name_and_parents_keyed_as_a_gis_keys_them(store, settings, tmp_path, catalog):
+    """A list of statistical Bezirke whose parent column has a header of the city's own ('Stadtteil_Nr'): the
+    mapping names it. Parents written behind the level's letters ('STGT01') or with other leading zeros are read as
+    the store's Stadtteile; a parent no region is is quarantined with what to do."""
+    stadtteile = write(tmp_path / "stadtteile.csv", "id,name\n1,Altstadt\n2,Neustadt\n10,Fruerlund\n")
+    rep = ingest_file(stadtteile, store, settings, mapping=load_mapping(write(
+        tmp_path / "s.yaml", "format: regions\nregion_column: id\nname_column: name\nlevel: stadtteil\n")))
+    assert rep.rows_accepted == 3
+    text = ("bezirk,bezeichnung,Stadtteil_Nr\n011,St. Nikolai,STGT01\n012,St. Marien,STGT01\n021,Duborg,STGT02\n"
+            "101,Blasberg,STGT10\n")
+    bezirke = write(tmp_path / "bezirke.csv", text)
+    mapping = write(tmp_path / "b.yaml", "format: regions\nregion_column: bezirk\nname_column: bezeichnung\n"
+                    "level: ortsteil\nparent_column: Stadtteil_Nr\n")
+    rep = ingest_file(bezirke, store, settings, mapping=load_mapping(mapping))
+    assert rep.status == "ok" and (rep.rows_accepted, rep.rows_quarantined) == (4, 0)
+    assert "parent codes in 'Stadtteil_Nr' that are no region of the store read as its codes (behind the letters " \
+           "'STGT'): STGT01 → 1 and 2 more" in rep.notes
+    parents = store.regions().set_index("region_id")["parent_id"]
+    assert parents[["011", "012", "021", "101"]].tolist() == ["1", "1", "2", "10"]
+    # without the mapping's parent_column, 'Stadtteil_Nr' is no parent column: the Bezirke have none
+    rep = ingest_file(bezirke, store, settings, mapping=load_mapping(write(
+        tmp_path / "plain.yaml", mapping.read_text().replace("parent_column: Stadtteil_Nr\n", ""))), force=True)
+    assert rep.rows_accepted == 4 and store.regions().set_index("region_id")["parent_id"][["011"]].isna().all()
+    # leading zeros, and a parent that is no region: '03' names none, and is quarantined with what to do
+    zeros = write(tmp_path / "zeros.csv", "bezirk,bezeichnung,Stadtteil_Nr\n011,St. Nikolai,01\n031,Klues,03\n")
+    rep = ingest_file(zeros, store, settings, mapping=load_mapping(mapping))
+    assert (rep.rows_accepted, rep.rows_quarantined) == (1, 1)
+    assert "parent codes in 'Stadtteil_Nr' that are no region of the store read as its codes (with other leading " \
+           "zeros): 01 → 1; 1 name no region" in rep.notes
+    quarantined = pd.read_csv(rep.report_path, sep=";", dtype=str)
+    assert quarantined[["value", "reason"]].values.tolist() == [["03", UNKNOWN_PARENT]]
+    missing = write(tmp_path / "missing.yaml", mapping.read_text().replace("Stadtteil_Nr", "Stadtteil"))
+    failed = ingest_file(bezirke, store, settings, mapping=load_mapping(missing), force=True)
+    assert failed.status == "failed" and "'Stadtteil'" in failed.message
+    for extra, message in (("parent_code: 1\n", "parent_column .* and parent_code .* exclude each other"),
+                           ("hierarchy: [{level: kreis, id: bezirk}]\n", "parent_column .* and hierarchy .* exclude")):
+        with pytest.raises(ValueError, match=message):
+            load_mapping(write(tmp_path / "x.yaml", mapping.read_text() + extra))
+
+
+@hsettings(deadline=None, max_examples=40)
+@given(st.sets(st.integers(1, 60), min_size=2, max_size=15), st.from_regex(r"[A-Z]{1,5}", fullmatch=True),
+       st.integers(0, 3), st.data())
+def test_property_parents_behind_letters_name_the_store_s_regions(numbers, prefix, zeros, data):
+    """Whatever the letters and the zeros before the numbers, each parent written so names the store's region of
+    that number; a parent without a region is quarantined, not read as another."""
+    from ml.importers.region_list import _read_parents
+
+    known = frozenset(str(n) for n in numbers)
+    absent = data.draw(st.integers(61, 99))
+    parents = [*map(str, sorted(numbers)), str(absent)]
+    frame = pd.DataFrame({"region_id": [f"X{i}" for i in range(len(parents))], "name": "n", "level": "ortsteil",
+                          "parent_id": [f"{prefix}{p.zfill(len(p) + zeros)}" for p in parents], "geometry": "",
+                          "line": range(2, len(parents) + 2)})
+    notes: list[str] = []
+    read = _read_parents(frame, [False] * len(frame), known, "PARENT", notes)
+    assert read["parent_id"].tolist()[:-1] == parents[:-1]
+    assert read["parent_id"].iloc[-1] == frame["parent_id"].iloc[-1]
+    accepted, quarantined = adapt_regions_checked(read, known)
+    assert len(accepted) == len(numbers) and quarantined["reason"].tolist() == [UNKNOWN_PARENT]
+    assert f"(behind the letters {prefix!r})" in notes[0] and notes[0].endswith("; 1 name no region")
+
+
+def adapt_regions_checked(frame, known):
+    """The row checks of a region list on ``frame``."""
+    from ml.importers.region_list import _checked
+
+    return _checked(frame, [False] * len(frame), [False] * len(frame), known)
+
+
+@pytest.mark.parametrize("header, found", [("PARENT_AREA_ID", True), ("PARENT_ARE", True), ("parent_code", True),
+                                           ("Übergeordnete Einheit", True), ("Parents", False),
+                                           ("parents_single", False)])
+def test_the_suggestion_finds_a_parent_column_by_its_header_and_a_level_named_in_words(tmp_path, catalog, header,
+                                                                                        found):
+    """A GIS's table of areas: the parent column by its header ('PARENT_AREA_ID', which a shapefile cuts to
+    'PARENT_ARE'), not a column of parents as a subject; a level named in a column of its own on every row, and
+    said where it is no level of the store."""
+    text = (f"AREA_ID,AREA_NAME,LEVEL_NAME,{header}\nSTBZ011,St. Nikolai,STATISTISCHER BEZIRK,STGT01\n"
+            "STBZ012,St. Marien,STATISTISCHER BEZIRK,STGT01\nSTBZ021,Duborg,STATISTISCHER BEZIRK,STGT02\n")
+    s = suggest_mapping(write(tmp_path / "bezirke.csv", text), catalog, regions=True)
+    assert s.region_column == "AREA_ID" and s.name_column == "AREA_NAME" and s.level is None
+    assert (s.parent_column == header) is found
+    assert ("parent_column: " in s.to_yaml()) is found
+    assert "set the level of its regions (level:): 'LEVEL_NAME' names it 'STATISTISCHER BEZIRK' on every row, no " \
+           "level of the store" in s.notes[0]
+    assert "('STATISTISCHER BEZIRK' in the file)" in s.to_yaml()
+    stadtteile = suggest_mapping(write(tmp_path / "t.csv", text.replace("STATISTISCHER BEZIRK", "Stadtteil")),
+                                 catalog, regions=True)
+    assert stadtteile.level == "stadtteil" and "the level 'stadtteil' is read from 'LEVEL_NAME'" in stadtteile.notes[0]
+    assert "level: stadtteil   # check it" in stadtteile.to_yaml()
