@@ -900,7 +900,7 @@ def _region_codes(settings: Settings, texts: list[str]) -> list[str]:
             level = levels.get(code)
             hint = (f"; {names[other]} ({other}) has one: --region {other}" if other and other != code else
                     f"; the profiles are built for the level {', '.join(sorted(profiled_levels))} (features.level), "
-                    f"this region is a {level}" if level not in profiled_levels else
+                    f"this region is of the level {level}" if level not in profiled_levels else
                     "; an area of an earlier grid mapped onto others by the crosswalk, or one without values")
             click.echo(f"note: {names.get(code, code)} ({code}) has no profile, so its page shows no values{hint}",
                        err=True)

@@ -60,15 +60,23 @@ class FeatureResult:
     counts put outside its valid range."""
 
 
-def reference_groups(regions: pd.DataFrame, level: str, reference_level: str | None) -> pd.Series:
+def reference_groups(regions: pd.DataFrame, level: str, reference_level: str | None,
+                     valued: pd.Series | None = None) -> pd.Series:
     """For each region at ``level``: its ancestor at ``reference_level`` (the set it is standardised in).
 
-    With no reference level, or no such ancestor, all regions of the level form one group ``alle``.
+    With no reference level, or no such ancestor, all regions of the level form one group ``alle``. Where the
+    store has no region at ``level``, the error names its levels and, of ``valued`` (the regions of the
+    observations), the level most of them are on, to set.
     """
     at_level = regions[regions["level"] == level]
     if at_level.empty:
+        counts = regions["level"].value_counts()
+        held = (regions.loc[regions["region_id"].isin(set(valued)), "level"].value_counts()
+                if valued is not None else pd.Series(dtype=int))
+        hint = (f"; the values are at level {held.index[0]!r}: set it in sozialradar.yaml (features: level: "
+                f"{held.index[0]}) or with SOZIALRADAR_FEATURES__LEVEL" if len(held) else "")
         raise FeatureError(f"no regions at level {level!r}; levels in the store: "
-                           f"{', '.join(sorted(regions['level'].unique()))}")
+                           + ", ".join(f"{lv} {n}" for lv, n in sorted(counts.items())) + hint)
     if reference_level is None:
         return pd.Series("alle", index=at_level["region_id"].to_numpy(), name=GROUP_COLUMN)
     group = ancestors_at(regions, at_level["region_id"].to_numpy(), reference_level)
@@ -245,7 +253,7 @@ def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, set
             if len(cw):
                 obs, reused = _onto_new_grid(obs, cw, catalog, cfg.population_indicator)
                 notes.extend(reused)
-    groups = reference_groups(regions, cfg.level, cfg.reference_level)
+    groups = reference_groups(regions, cfg.level, cfg.reference_level, obs["region_id"].drop_duplicates())
     obs = obs[~obs["indicator_id"].astype(str).str.startswith(AGE_PREFIX)]
     selected = select_observations(obs, groups)
     if selected.empty:

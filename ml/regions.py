@@ -136,14 +136,21 @@ class RegionLookup:
     designations: dict[str, str] = field(init=False, default_factory=dict)
     """Names read with or without an official designation ('Görlitz' → 'Görlitz, Stadt'), text → the store's name;
     the import report names them."""
+    numbered: dict[str, str] = field(init=False, default_factory=dict)
+    """Names read as a name the store writes with a number before it ('St. Nikolai' → '011 St. Nikolai', as a
+    municipal GIS names its areas), text → the store's name."""
     _by_name: dict[str, list[tuple[str, str, str]]] = field(init=False, repr=False)
+    _by_name_part: dict[str, list[tuple[str, str, str]]] = field(init=False, repr=False)
     _by_base: dict[str, list[tuple[str, str, str]]] = field(init=False, repr=False)
     _names: list[str] = field(init=False, repr=False)
     _abbreviated: list[tuple[re.Pattern, tuple[str, str, str]]] = field(init=False, repr=False)
     _loose: list[tuple[str, tuple[str, str, str]]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        from ml.importers.region_cells import split_cell
+
         self._by_name = {}
+        self._by_name_part = {}
         self._by_base = {}
         self._abbreviated = []
         self._loose = []
@@ -152,6 +159,8 @@ class RegionLookup:
             self._by_name.setdefault(key, []).append(entry)
             self._by_base.setdefault(name_key(without_designation(name)) if "," in entry[1] else key, []).append(entry)
             self._loose.append((key, entry))
+            if (apart := split_cell(entry[1])) is not None:
+                self._by_name_part.setdefault(name_key(apart[1]), []).append(entry)
             if (pattern := abbreviation_pattern(str(name))) is not None:
                 self._abbreviated.append((pattern, entry))
         self._names = sorted({str(n) for n in self.regions["name"]})
@@ -223,6 +232,10 @@ class RegionLookup:
             found = self._abbreviation(text, hint)
             if len(found) == 1:
                 self.abbreviations[str(text)] = found[0][1]
+        if not found:       # the store writes the name with a number before it: '011 St. Nikolai'
+            found = [c for c in self._by_name_part.get(name_key(text), []) if hint is None or c[2] == hint]
+            if len(found) == 1:
+                self.numbered[str(text)] = found[0][1]
         if len(found) == 1:
             return found[0][0], None
         if len(found) > 1:

@@ -368,9 +368,11 @@ def _ingest_facilities(table: RawTable, mapping: Mapping, store: Store, report: 
 
 
 def _names_read(lookup: RegionLookup, report: ImportReport) -> None:
-    """The report's notes on region names read as abbreviations or with(out) their designation."""
+    """The report's notes on region names read as abbreviations, with(out) their designation, or without the
+    number the store writes before them."""
     for kind, names in (("as abbreviations", lookup.abbreviations),
-                        ("with or without their designation", lookup.designations)):
+                        ("with or without their designation", lookup.designations),
+                        ("without the number the store writes before them", lookup.numbered)):
         if names:
             read = sorted(names.items())
             report.notes.append(f"region names read {kind}: " + "; ".join(

@@ -107,8 +107,14 @@ def test_reference_groups(sample_inputs):
     assert len(groups) == 53 and set(groups) == {"14599"}
     assert set(reference_groups(regions, "gemeinde", None)) == {"alle"}
     assert set(reference_groups(regions, "sozialregion", "kreis")) == {"14599"}
-    with pytest.raises(FeatureError, match="no regions at level 'planungsraum'"):
+    with pytest.raises(FeatureError, match="no regions at level 'planungsraum'; levels in the store: gemeinde 53, "
+                       "kreis 1, sozialregion 7$"):
         reference_groups(regions, "planungsraum", None)
+    # where the values are, told: the level most of the observations' regions are on, and how to set it
+    gemeinden = regions.loc[regions["level"].eq("gemeinde"), "region_id"]
+    with pytest.raises(FeatureError, match=r"sozialregion 7; the values are at level 'gemeinde': set it in "
+                       r"sozialradar.yaml \(features: level: gemeinde\) or with SOZIALRADAR_FEATURES__LEVEL$"):
+        reference_groups(regions, "planungsraum", None, pd.concat([gemeinden, pd.Series(["14599"])]))
 
 
 def test_unknown_index_indicator(sample_inputs):

@@ -770,3 +770,23 @@ def test_rows_of_no_region_are_named_so_and_left_out_on_request(shared_data, tmp
     rep = ingest_file(path, store, settings, mapping=load_mapping(write(
         tmp_path / "l.yaml", mapping + "outside_regions: leave_out\n")))
     assert rep.status == "ok" and (rep.rows_quarantined, rep.rows_left_out, rep.rows_accepted) == (0, 2, 26)
+
+
+def test_a_table_naming_areas_without_the_number_their_gis_writes_before_them(tmp_path, settings, store):
+    """The region list comes from a municipal GIS, whose names carry the area's number ('011 St. Nikolai'); a table
+    of the city's own writes 'St. Nikolai'. It lands on that area and the report says so. A name that is also a
+    region's whole name ('Altstadt', a Stadtteil) stays that region's, not the numbered area's ('013 Altstadt'),
+    and a name two numbered areas share is not read as either."""
+    write(tmp_path / "r.csv", "region_id;name;level\n1;Altstadt;stadtteil\nSTBZ011;011 St. Nikolai;ortsteil\n"
+          "STBZ013;013 Altstadt;ortsteil\nSTBZ021;021 Nord;ortsteil\nSTBZ121;121 Nord;ortsteil\n")
+    assert ingest_file(tmp_path / "r.csv", store, settings).status == "ok"
+    path = write(tmp_path / "eigene.csv", "Gebiet;Jahr;Einwohner\nSt. Nikolai;2022;4100\nAltstadt;2022;9000\n"
+                 "Nord;2022;3000\n")
+    mapping = write(tmp_path / "m.yaml", "region_column: Gebiet\nperiod_column: Jahr\ncolumns: {Einwohner: einwohner}\n")
+    rep = ingest_file(path, store, settings, fmt="wide", mapping=load_mapping(mapping))
+    assert (rep.rows_accepted, rep.rows_quarantined) == (2, 1)
+    got = store.observations().set_index("region_id")["value"].to_dict()
+    assert got == {"STBZ011": 4100.0, "1": 9000.0}
+    assert "region names read without the number the store writes before them: 'St. Nikolai' = " \
+           "'011 St. Nikolai'" in rep.notes
+    assert store.quarantine(rep.import_id)["reason"].iloc[0].startswith("ambiguous region name: ortsteil 021 Nord")

@@ -344,7 +344,7 @@ def test_report_command_takes_a_name(demo_settings, tmp_path):
     r = CliRunner().invoke(main, ["report", "--region", kreis["region_id"], "--out", str(tmp_path)], env=env)
     assert r.exit_code == 0, r.output
     assert (f"note: {kreis['name']} ({kreis['region_id']}) has no profile, so its page shows no values; the profiles "
-            "are built for the level gemeinde (features.level), this region is a kreis") in r.output
+            "are built for the level gemeinde (features.level), this region is of the level kreis") in r.output
 
 
 def test_values_estimated_in_earlier_years_are_named_in_the_data_notes(state):
