@@ -60,23 +60,17 @@ class FeatureResult:
     counts put outside its valid range."""
 
 
-def reference_groups(regions: pd.DataFrame, level: str, reference_level: str | None,
-                     valued: pd.Series | None = None) -> pd.Series:
-    """For each region at ``level``: its ancestor at ``reference_level`` (the set it is standardised in).
-
-    With no reference level, or no such ancestor, all regions of the level form one group ``alle``. Where the
-    store has no region at ``level``, the error names its levels and, of ``valued`` (the regions of the
-    observations), the level most of them are on, to set.
-    """
+def reference_groups(regions: pd.DataFrame, level: str, reference_level: str | None, valued=None) -> pd.Series:
+    """For each region at ``level``: its ancestor at ``reference_level`` (the set it is standardised in); all
+    regions of the level form one group ``alle`` with no reference level or no such ancestor. Where the store has
+    no region at ``level``, the error names the level most of ``valued`` (the observations' regions) are on."""
     at_level = regions[regions["level"] == level]
     if at_level.empty:
-        counts = regions["level"].value_counts()
-        held = (regions.loc[regions["region_id"].isin(set(valued)), "level"].value_counts()
-                if valued is not None else pd.Series(dtype=int))
-        hint = (f"; the values are at level {held.index[0]!r}: set it in sozialradar.yaml (features: level: "
-                f"{held.index[0]}) or with SOZIALRADAR_FEATURES__LEVEL" if len(held) else "")
-        raise FeatureError(f"no regions at level {level!r}; levels in the store: "
-                           + ", ".join(f"{lv} {n}" for lv, n in sorted(counts.items())) + hint)
+        held = regions.loc[regions["region_id"].isin(set(() if valued is None else valued)), "level"].value_counts()
+        raise FeatureError(f"no regions at level {level!r}; levels in the store: " + ", ".join(
+            f"{lv} {n}" for lv, n in sorted(regions["level"].value_counts().items())) + (
+            f"; the values are at level {held.index[0]!r}: set it in sozialradar.yaml (features: level: "
+            f"{held.index[0]}) or with SOZIALRADAR_FEATURES__LEVEL" if len(held) else ""))
     if reference_level is None:
         return pd.Series("alle", index=at_level["region_id"].to_numpy(), name=GROUP_COLUMN)
     group = ancestors_at(regions, at_level["region_id"].to_numpy(), reference_level)
@@ -234,10 +228,8 @@ def _split(combined: pd.DataFrame, spec: ProfileSpec) -> tuple[pd.DataFrame, pd.
 def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, settings: Settings,
                  crosswalk: pd.DataFrame | None = None, engine: str | None = None,
                  progress=None) -> FeatureResult:
-    """Build values and profiles for every region at ``features.level``.
-
-    ``progress``, if given, is called with (done, total) after each reference group (local engine).
-    """
+    """Build values and profiles for every region at ``features.level``; ``progress``, if given, is called with
+    (done, total) after each reference group (local engine)."""
     cfg: FeaturesConfig = settings.features
     engine = engine or cfg.engine
     notes = []

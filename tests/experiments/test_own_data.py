@@ -273,7 +273,8 @@ def test_the_readme_series_of_editions_runs_across_the_change_of_grid(tmp_path):
                          capture_output=True, text=True, timeout=120)
     assert old.returncode == 0, old.stderr
     assert "Stülerstr. (01011101) has no profile" in old.stderr and "Stülerstraße (01100101) has one" in old.stderr
-    assert "the profiles are built for the level planungsraum (features.level), this region is of the level bezirk" in old.stderr
+    assert "the profiles are built for the level planungsraum (features.level), this region is of the level " \
+           "bezirk" in old.stderr
     # the earlier editions too, then a forecast: the years carried over from the old grid are named, with the step
     # the change of grid puts into the residents' counts and not into their shares
     halfyear = first.parent

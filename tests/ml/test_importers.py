@@ -782,7 +782,8 @@ def test_a_table_naming_areas_without_the_number_their_gis_writes_before_them(tm
     assert ingest_file(tmp_path / "r.csv", store, settings).status == "ok"
     path = write(tmp_path / "eigene.csv", "Gebiet;Jahr;Einwohner\nSt. Nikolai;2022;4100\nAltstadt;2022;9000\n"
                  "Nord;2022;3000\n")
-    mapping = write(tmp_path / "m.yaml", "region_column: Gebiet\nperiod_column: Jahr\ncolumns: {Einwohner: einwohner}\n")
+    mapping = write(tmp_path / "m.yaml", "region_column: Gebiet\nperiod_column: Jahr\n"
+                    "columns: {Einwohner: einwohner}\n")
     rep = ingest_file(path, store, settings, fmt="wide", mapping=load_mapping(mapping))
     assert (rep.rows_accepted, rep.rows_quarantined) == (2, 1)
     got = store.observations().set_index("region_id")["value"].to_dict()
