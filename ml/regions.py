@@ -159,7 +159,7 @@ class RegionLookup:
             self._by_name.setdefault(key, []).append(entry)
             self._by_base.setdefault(name_key(without_designation(name)) if "," in entry[1] else key, []).append(entry)
             self._loose.append((key, entry))
-            if (apart := split_cell(entry[1])) is not None:
+            if entry[1][:1].isdigit() and (apart := split_cell(entry[1])) is not None:
                 self._by_name_part.setdefault(name_key(apart[1]), []).append(entry)
             if (pattern := abbreviation_pattern(str(name))) is not None:
                 self._abbreviated.append((pattern, entry))
