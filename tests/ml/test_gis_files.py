@@ -357,3 +357,28 @@ def test_flensburgs_statistical_bezirke_as_a_region_list_from_the_shapefile_itse
     # each Bezirk's number begins with its Stadtteil's ('011', '012', '013' lie in Stadtteil 1, '131' in 13)
     assert (bezirke["parent_id"] == bezirke.index.str[4:6].str.lstrip("0")).all()
     assert bezirke["parent_id"].value_counts().to_dict()["11"] == 6
+
+
+@pytest.mark.parametrize("suffix", [".fgb", ".gml"])
+def test_flensburgs_stadtteile_exported_as_flatgeobuf_or_gml_read_as_the_shapefile(shared_data, tmp_path, suffix):
+    """A GIS exports the same layer as FlatGeobuf or GML: the same keys found and read apart, the same polygons,
+    and its table read for a region list."""
+    from pyogrio.raw import read as read_layer
+
+    from ml.io import read_table
+
+    fl = shared_data / "flensburg_sozialatlas"
+    meta, _, wkb, fields = read_layer(str(fl / "raw" / "flensburg_stadtteile.zip"))
+    path = save_layer(tmp_path / f"stadtteile{suffix}", shapely.from_wkb(wkb),
+                      {name: values for name, values in zip(meta["fields"], fields)}, layer="stadtteile",
+                      crs=meta["crs"], geometry_type=meta["geometry_type"])
+    regions = pd.DataFrame({"region_id": list(names_of_flensburg(fl)), "level": "stadtteil"}).assign(
+        name=lambda d: d["region_id"].map(names_of_flensburg(fl)))
+    shapefile, (expected,) = read_geometry(fl / "raw" / "flensburg_stadtteile.zip", regions)
+    frame, (report,) = read_geometry(path, regions)
+    assert (report["key"], report["read"], report["regions"]) == ("AREA_ID", expected["read"], 13)
+    ours = dict(zip(frame["region_id"], frame["geometry"].map(shapely.from_geojson)))
+    for rid, geometry in zip(shapefile["region_id"], shapefile["geometry"].map(shapely.from_geojson)):
+        assert ours[rid].symmetric_difference(geometry).area <= 1e-9 * geometry.area
+    table = read_table(path)
+    assert "AREA_ID" in table.header and table.cells.num_rows == 13
