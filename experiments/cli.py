@@ -1024,7 +1024,8 @@ def mapping_group() -> None:
 
 @mapping_group.command("suggest")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--sheet", default=None, help="Excel: the sheet to read (name or 0-based number; default the first). "
+@click.option("--sheet", default=None, help="A workbook (.xlsx, .xls, .ods): the sheet to read (name or 0-based "
+              "number; default the first that holds a table). "
               "A GIS file (a GeoPackage, a zip of shapefiles): the layer whose table to read.")
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the mapping here instead of printing it.")

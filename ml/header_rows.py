@@ -138,16 +138,15 @@ def first_rows(path, sheet: str | int | None = None, n: int = 25) -> list[list[s
     import csv
     from pathlib import Path
 
-    from ml.io import read_excel
+    from ml.io import SPREADSHEET_SUFFIXES, read_excel, read_sheet
     from ml.parsing import detect_encoding
 
     path = Path(path)
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
+    if path.suffix.lower() in SPREADSHEET_SUFFIXES:
         import pandas as pd
 
         try:       # the rows as read_excel numbers them, blank ones too; only the first n are read
-            frame = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, header=None, dtype=object,
-                                  nrows=n)
+            frame = read_sheet(path, sheet, n)
         except Exception:  # noqa: BLE001 - no workbook, a damaged one, an unknown sheet: the reader's own error
             read_excel(path, sheet=sheet)
             raise

@@ -346,25 +346,110 @@ def _unique_names(header: list[str]) -> list[str]:
     return [f"c{i}" for i in range(len(header))]
 
 
-def read_excel(path: Path, *, sheet: str | int | None = None, header_line: int = 1) -> RawTable:
-    """Read one sheet of an Excel workbook as text cells; numbers keep a decimal point."""
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+"""Workbooks read sheet by sheet: Excel (2007 and later, and 97-2003) and OpenDocument (LibreOffice)."""
+
+_KINDS = {"xlsx": "an Excel workbook", "xls": "an Excel 97-2003 workbook (.xls)",
+          "ods": "an OpenDocument spreadsheet (.ods)"}
+
+
+def spreadsheet_kind(path: Path) -> str:
+    """What a workbook is by its first bytes, whatever its name: 'xlsx', 'xls' or 'ods';
+    :class:`FileFormatError` naming what it is instead (a text table, a web page saved as .xls …)."""
     path = Path(path)
     with path.open("rb") as handle:
-        magic = handle.read(8)
+        magic = handle.read(512)
     if magic.startswith(b"\xd0\xcf\x11\xe0"):
-        raise FileFormatError(f"{path}: an Excel 97-2003 workbook (.xls) under the name {path.suffix}: save it as "
-                              ".xlsx or as CSV")
-    if not magic.startswith(b"PK\x03\x04"):
-        looks_text = bool(magic) and all(b >= 32 or b in (9, 10, 13) for b in magic.lstrip(b"\xef\xbb\xbf"))
-        hint = ("it looks like a text file (CSV?): rename it to .csv" if looks_text
-                else "it is neither an Excel workbook nor a text table")
-        raise FileFormatError(f"{path}: not an Excel workbook (.xlsx files are zip archives); {hint}")
+        return "xls"
+    if magic.startswith(b"PK\x03\x04"):
+        # an OpenDocument file's first entry is its 'mimetype', stored uncompressed
+        return "ods" if b"application/vnd.oasis.opendocument.spreadsheet" in magic else "xlsx"
+    body = magic.lstrip(b"\xef\xbb\xbf").lstrip()
+    if body[:1] == b"<":
+        hint = ("a web page or XML saved under a spreadsheet's name (a portal's 'Excel' export is often one): open "
+                "it in a spreadsheet and save it as .xlsx, or download the CSV")
+    elif body and all(b >= 32 or b in (9, 10, 13) for b in magic.lstrip(b"\xef\xbb\xbf")[:64]):
+        hint = "it looks like a text file (CSV?): rename it to .csv"
+    else:
+        hint = "it is neither an Excel nor an OpenDocument workbook, nor a text table"
+    raise FileFormatError(f"{path}: not a spreadsheet (.xlsx and .ods files are zip archives, .xls files OLE "
+                          f"documents); {hint}")
+
+
+ENGINE = "calamine"
+"""The reader of every workbook kind (Rust's calamine: .xlsx, .xls and .ods alike, several times faster than
+openpyxl on a large sheet); openpyxl reads an .xlsx that calamine cannot."""
+
+
+def read_sheet(path: Path, sheet: str | int | None = None, rows: int | None = None) -> pd.DataFrame:
+    """A workbook's sheet (the first by default; its first ``rows`` only, where given) as cells, by :data:`ENGINE`;
+    an .xlsx it cannot read (not a missing sheet: ValueError) is read by openpyxl, from a handle so that it reads
+    the workbook whatever its suffix. :class:`FileFormatError` where the file is no workbook."""
+    path = Path(path)
+    kind = spreadsheet_kind(path)
+    # a cell is its text: 'NULL', 'NA', 'n/a' are a table's marks (withheld, not applicable), not pandas' missing
+    args = dict(sheet_name=sheet if sheet is not None else 0, header=None, dtype=object, nrows=rows,
+                keep_default_na=False)
     try:
-        frame = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, header=None, dtype=object)
+        frame = pd.read_excel(path, engine=ENGINE, **args)
+    except ValueError:
+        raise
+    except Exception:  # noqa: BLE001 - the second reader's error is the one reported
+        if kind != "xlsx":
+            raise
+        with path.open("rb") as handle:
+            frame = pd.read_excel(handle, engine="openpyxl", **args)
+    return frame.mask(frame.eq(""))
+
+
+def _cell_as_text(v: object) -> str:
+    """A workbook's cell as the text a CSV export writes: a whole number without '.0', a date as 2022-12-31."""
+    if type(v) is str:
+        return v
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if isinstance(v, pd.Timestamp):
+        return v.strftime("%Y-%m-%d")
+    return str(v)
+
+
+def _cells_as_text(column: pd.Series) -> np.ndarray:
+    """:func:`_cell_as_text` of a column's cells, at once where they are all text or all numbers (most columns of a
+    large sheet), else cell by cell."""
+    values = column.to_numpy(dtype=object)
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    missing = pd.isna(values)
+    if kind in ("string", "empty"):
+        return np.where(missing, "", values).astype(object)
+    if kind == "integer":
+        text = pd.Series(values, dtype=object).astype(str).to_numpy(dtype=object)
+    elif kind in ("floating", "mixed-integer-float"):
+        numbers = np.where(missing, np.nan, values).astype(float)
+        text = pd.Series(numbers).astype(str).to_numpy(dtype=object)
+        whole = ~missing & np.isfinite(numbers) & (numbers == np.floor(numbers))
+        small = whole & (np.abs(numbers) < 2.0 ** 62)
+        text[small] = numbers[small].astype(np.int64).astype(str).astype(object)
+        text[whole & ~small] = [str(int(v)) for v in numbers[whole & ~small]]
+    else:
+        return np.fromiter(map(_cell_as_text, values), dtype=object, count=len(values))
+    text[missing] = ""
+    return text
+
+
+def read_excel(path: Path, *, sheet: str | int | None = None, header_line: int = 1) -> RawTable:
+    """Read one sheet of a workbook (.xlsx, .xls, .ods: :func:`spreadsheet_kind`) as text cells; numbers keep a
+    decimal point."""
+    path = Path(path)
+    kind = spreadsheet_kind(path)
+    try:
+        frame = read_sheet(path, sheet)
     except ValueError as exc:
         raise FileFormatError(f"{path}: {exc}") from None
-    except Exception as exc:  # openpyxl raises several unrelated types for damaged workbooks
-        raise FileFormatError(f"{path}: not a readable Excel workbook ({type(exc).__name__}: {exc})") from None
+    except Exception as exc:  # the readers raise several unrelated types for damaged workbooks
+        raise FileFormatError(f"{path}: not a readable workbook ({_KINDS[kind]}; {type(exc).__name__}: "
+                              f"{exc})") from None
     if frame.empty:
         raise FileFormatError(f"{path}: the sheet is empty")
     h = header_line - 1
@@ -375,33 +460,32 @@ def read_excel(path: Path, *, sheet: str | int | None = None, header_line: int =
     header = [("" if pd.isna(v) else str(v)).strip() for v in frame.iloc[h].tolist()]
     body = frame.iloc[h + 1:]
 
-    def as_text(v: object) -> str:
-        if v is None or (isinstance(v, float) and np.isnan(v)):
-            return ""
-        if isinstance(v, float) and v.is_integer():
-            return str(int(v))
-        if isinstance(v, pd.Timestamp):
-            return v.strftime("%Y-%m-%d")
-        return str(v)
-
-    texts = body.map(as_text)
-    blank = (texts.apply(lambda r: all(not c.strip() for c in r), axis=1).to_numpy(dtype=bool) if len(texts)
-             else np.zeros(0, dtype=bool))      # a header in the sheet's last row: no data below it
+    texts = pd.DataFrame({c: _cells_as_text(body[c]) for c in body.columns}, index=body.index)
+    # a row of blank cells only is no row (a header in the sheet's last row: no data below it)
+    blank = np.ones(len(texts), dtype=bool)
+    for column in texts.columns:        # each column's cells only on the rows still blank
+        open_ = np.flatnonzero(blank)
+        if not len(open_):
+            break
+        blank[open_] = [not cell.strip() for cell in texts[column].to_numpy()[open_]]
     kept = texts[~blank]
     names = _unique_names(header)
     kept.columns = names
     cells = pa.Table.from_pandas(kept.reset_index(drop=True).astype(object), preserve_index=False)
     cells = cells.cast(pa.schema([(n, pa.string()) for n in names]))
     lines = (np.flatnonzero(~blank) + h + 2).astype(np.int64)
+    note = ("Excel workbook" if kind == "xlsx" else _KINDS[kind].split(" ", 1)[1] + (
+        f", saved under the name {path.suffix}" if path.suffix.lower() != f".{kind}" else "")) + (
+        ": numeric cells use a decimal point")
     return RawTable(path=path, header=header, cells=cells, lines=lines, blank_lines=int(blank.sum()),
-                    encoding="xlsx", delimiter="", notes=["Excel workbook: numeric cells use a decimal point"],
-                    sheet=str(sheet) if sheet is not None else None)
+                    encoding="xlsx", delimiter="", notes=[note], sheet=str(sheet) if sheet is not None else None)
 
 
 def sheet_names(path: Path) -> list[str]:
-    """The sheets of an Excel workbook, in order ([] where it cannot be opened)."""
+    """The sheets of a workbook, in order ([] where it cannot be opened)."""
     try:
-        with pd.ExcelFile(path) as book:
+        spreadsheet_kind(path)
+        with pd.ExcelFile(path, engine=ENGINE) as book:
             return [str(name) for name in book.sheet_names]
     except Exception:  # noqa: BLE001 - a damaged workbook is named by read_excel itself
         return []
@@ -451,13 +535,13 @@ def _series_as_text(series: pd.Series) -> pd.Series:
 
 def read_table(path: Path, *, encoding: str = "auto", delimiter: str = "auto", header_line: int = 1,
                sheet: str | int | None = None) -> RawTable:
-    """Dispatch on the file ending: .csv/.txt/.tsv, .xlsx/.xlsm, .parquet, and the table of a layer of a GIS file
-    (a shapefile, zipped too, a GeoPackage …; ``sheet`` names the layer)."""
+    """Dispatch on the file ending: .csv/.txt/.tsv, a workbook (.xlsx/.xlsm, .xls, .ods), .parquet, and the table of
+    a layer of a GIS file (a shapefile, zipped too, a GeoPackage …; ``sheet`` names the layer)."""
     path = Path(path)
     if not path.is_file():
         raise FileFormatError(f"file not found: {path}")
     suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
+    if suffix in SPREADSHEET_SUFFIXES:
         return read_excel(path, sheet=sheet, header_line=header_line)
     if suffix in (".parquet", ".pq"):
         return read_parquet(path)

@@ -35,7 +35,7 @@ from ml.catalog import Catalog
 from ml.contracts import LEVELS
 from ml.file_periods import YEAR, file_period, header_period
 from ml.header_rows import EMPTY_NAME
-from ml.io import FileFormatError, RawTable, read_table, sheet_names
+from ml.io import SPREADSHEET_SUFFIXES, FileFormatError, RawTable, read_table, sheet_names
 from ml.parsing import MISSING_MARKERS, SECRECY_MARKERS, decide_decimal, parse_periods
 from ml.qualifiers import split_qualifiers
 from ml.regions import canonical_level, fold, names_several
@@ -346,7 +346,7 @@ LONG_SCAN_LINES = 500_000
 
 def _head_copy(path: Path, lines: int = 400) -> Path:
     """The first lines of a large delimited file (a header is found near the top)."""
-    if path.suffix.lower() in (".xlsx", ".xlsm", ".parquet", ".pq") or path.stat().st_size < 2_000_000:
+    if path.suffix.lower() in (*SPREADSHEET_SUFFIXES, ".parquet", ".pq") or path.stat().st_size < 2_000_000:
         return path
     tmp = Path(tempfile.mkdtemp(prefix="sozialradar-suggest-")) / path.name
     with path.open("rb") as src, tmp.open("wb") as dst:
@@ -415,7 +415,7 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
     if not path.is_file():
         raise FileFormatError(f"file not found: {path}")
     sheet_note = None
-    if sheet is None and path.suffix.lower() in (".xlsx", ".xlsm"):
+    if sheet is None and path.suffix.lower() in SPREADSHEET_SUFFIXES:
         sheet, sheet_note = _table_sheet(path)
     head = _head_copy(path)
     cut = head != path

@@ -62,6 +62,21 @@ def cli_with(config: Path, reports: Path):
     return run
 
 
+def write_xls(path, sheets: dict):
+    """Rows of cells written as an Excel 97-2003 workbook, a sheet per entry (empty cells left out)."""
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    for name, rows in sheets.items():
+        sheet = book.add_sheet(name)
+        for i, row in enumerate(rows):
+            for j, value in enumerate(row):
+                if value is not None and value != "":
+                    sheet.write(i, j, value)
+    book.save(str(path))
+    return path
+
+
 def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(text.encode(encoding))

@@ -2,6 +2,7 @@
 suggestion, joined into one name per column, footers left out, and the table imported with the mapping written."""
 
 import pandas as pd
+import pytest
 from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -10,7 +11,7 @@ from ml.header_rows import combine_header_rows, combined_names, first_rows, head
 from ml.importers import ingest_file, load_mapping
 from ml.io import read_table
 from ml.suggest import suggest_mapping
-from tests.conftest import write
+from tests.conftest import write, write_xls
 
 # the shape of a Regionaldatenbank table (12411-01-01-4): title lines, a header of two rows whose upper row spans
 # three columns, the date, code and name columns without a name, a line per Land and for Germany, and a footer
@@ -171,24 +172,28 @@ def test_a_full_header_row_is_never_taken_for_a_header_of_several_rows(names, ti
 
 
 def statistischer_bericht(path):
-    """A Land office's workbook: a title page, a table of contents, two tables (the first below a title line)."""
-    with pd.ExcelWriter(path) as book:
-        pd.DataFrame([["Statistische Berichte"], ["Bevölkerung der Gemeinden"], ["Stand: 31.12.2023"]]).to_excel(
-            book, sheet_name="Titel", header=False, index=False)
-        pd.DataFrame([["Inhalt"], ["Tabelle 1: Bevölkerung", "T1"], ["Tabelle 2: Fläche", "T2"]]).to_excel(
-            book, sheet_name="Inhalt", header=False, index=False)
-        pd.DataFrame([["Tabelle 1: Bevölkerung am 31.12.2023"], ["Gemeindeschlüssel", "Gemeinde", "Einwohner"],
-                      ["01054001", "Achtrup", 1534], ["01054002", "Ahrenshöft", 230]]).to_excel(
-            book, sheet_name="T1", header=False, index=False)
-        pd.DataFrame([["Gemeindeschlüssel", "Fläche km²"], ["01054001", 19.5], ["01054002", 7.1]]).to_excel(
-            book, sheet_name="T2", header=False, index=False)
+    """A Land office's workbook: a title page, a table of contents, two tables (the first below a title line); as
+    Excel (.xlsx, or .xls as older editions are), or OpenDocument (.ods), by the suffix of ``path``."""
+    sheets = {
+        "Titel": [["Statistische Berichte"], ["Bevölkerung der Gemeinden"], ["Stand: 31.12.2023"]],
+        "Inhalt": [["Inhalt"], ["Tabelle 1: Bevölkerung", "T1"], ["Tabelle 2: Fläche", "T2"]],
+        "T1": [["Tabelle 1: Bevölkerung am 31.12.2023"], ["Gemeindeschlüssel", "Gemeinde", "Einwohner"],
+               ["01054001", "Achtrup", 1534], ["01054002", "Ahrenshöft", 230]],
+        "T2": [["Gemeindeschlüssel", "Fläche km²"], ["01054001", 19.5], ["01054002", 7.1]]}
+    if path.suffix == ".xls":
+        return write_xls(path, sheets)
+    with pd.ExcelWriter(path, engine="odf" if path.suffix == ".ods" else None) as book:
+        for name, rows in sheets.items():
+            pd.DataFrame(rows).to_excel(book, sheet_name=name, header=False, index=False)
     return path
 
 
-def test_a_workbook_whose_first_sheets_hold_no_table(store, settings, tmp_path, catalog):
+@pytest.mark.parametrize("suffix", [".xlsx", ".xls", ".ods"])
+def test_a_workbook_whose_first_sheets_hold_no_table(store, settings, tmp_path, catalog, suffix):
     """The suggestion is for the first sheet with a table and names the others; a header in a sheet's last row
-    reads as a table without rows (not a crash); the import of the title page names the sheets."""
-    path = statistischer_bericht(tmp_path / "bericht.xlsx")
+    reads as a table without rows (not a crash); the import of the title page names the sheets. Alike in Excel
+    97-2003 and OpenDocument workbooks."""
+    path = statistischer_bericht(tmp_path / f"bericht{suffix}")
     s = suggest_mapping(path, catalog)
     assert (s.sheet, s.header_line, s.region_column) == ("T1", 2, "Gemeindeschlüssel")
     assert s.notes[0] == ("the workbook's first sheets ('Titel', 'Inhalt') hold no table: this suggestion is for "

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from ml.io import (
     FileFormatError, excel_safe, read_delimited, read_excel, read_parquet, read_table, write_quarantine_report, write_table,
 )
-from tests.conftest import write
+from tests.conftest import write, write_xls
 
 
 def cells(table):
@@ -233,14 +233,52 @@ def test_random_bytes_are_called_binary(tmp_path, content, message):
         read_delimited(path)
 
 
-def test_csv_named_xlsx_and_old_xls_say_what_they_are(tmp_path):
+def test_csv_named_xlsx_a_web_page_named_xls_and_a_damaged_xls_say_what_they_are(tmp_path):
     path = tmp_path / "table.xlsx"
     path.write_text("Gebiet;Wert\n1;2\n", encoding="utf-8")
-    with pytest.raises(FileFormatError, match=r"not an Excel workbook.*rename it to \.csv"):
+    with pytest.raises(FileFormatError, match=r"not a spreadsheet .*rename it to \.csv"):
         read_table(path)
+    page = write(tmp_path / "export.xls", "\ufeff <html><body><table><tr><td>Gebiet</td></tr></table></body></html>")
+    with pytest.raises(FileFormatError, match=r"a web page or XML saved under a spreadsheet's name .* save it as "
+                       r"\.xlsx, or download the CSV"):
+        read_table(page)
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100)
-    with pytest.raises(FileFormatError, match=r"Excel 97-2003"):
+    with pytest.raises(FileFormatError, match=r"not a readable workbook \(an Excel 97-2003 workbook \(\.xls\);"):
         read_table(path)
+
+
+CELLS = st.one_of(st.none(), st.integers(-10**9, 10**9), st.floats(-1e6, 1e6).map(lambda v: round(v, 4)),
+                  st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1,
+                          max_size=12).map(str.strip).filter(
+                      lambda t: t and not t.startswith(("=", "+", "-", "@", "#"))))
+"""Cells a table holds; a text like a formula or an error ('#NUM!', which the .xlsx writer stores as an error cell,
+not as the text) is left to the tests of those."""
+
+
+@settings(deadline=None, max_examples=25)
+@given(st.lists(st.lists(CELLS, min_size=3, max_size=3), min_size=1, max_size=8))
+def test_property_xls_and_ods_read_as_the_xlsx_of_the_same_cells(tmp_path_factory, rows):
+    """Any text, whole number and decimal (or none) written by Excel 97-2003 (.xls) and OpenDocument (.ods) reads
+    as the same text cells as from an .xlsx, and each names its kind; a workbook under another kind's name is
+    read as what it is."""
+    tmp = tmp_path_factory.mktemp("books")
+    table = [["Gebiet", "Einwohner", "Anteil"], *rows]
+    pd.DataFrame(table).to_excel(tmp / "t.xlsx", header=False, index=False)
+    pd.DataFrame(table).to_excel(tmp / "t.ods", header=False, index=False, engine="odf")
+    write_xls(tmp / "t.xls", {"Tabelle1": table})
+    expected = read_table(tmp / "t.xlsx")
+    # as a CSV export writes the cells: a whole number without '.0', nothing for an empty cell; empty rows left out
+    written = [["" if v is None else str(int(v)) if isinstance(v, float) and v.is_integer() else str(v) for v in row]
+               for row in rows]
+    assert expected.frame().values.tolist() == [row for row in written if any(row)]
+    for name, kind in (("t.xls", "Excel 97-2003 workbook (.xls)"), ("t.ods", "OpenDocument spreadsheet (.ods)")):
+        got = read_table(tmp / name)
+        assert got.header == expected.header and got.frame().equals(expected.frame())
+        assert got.lines.tolist() == expected.lines.tolist()
+        assert got.notes == [f"{kind}: numeric cells use a decimal point"]
+    (tmp / "t.ods").rename(tmp / "renamed.xlsx")
+    assert read_table(tmp / "renamed.xlsx").notes == [
+        "OpenDocument spreadsheet (.ods), saved under the name .xlsx: numeric cells use a decimal point"]
 
 
 def test_nul_bytes_after_the_first_64_kib_are_found(tmp_path):
@@ -251,3 +289,23 @@ def test_nul_bytes_after_the_first_64_kib_are_found(tmp_path):
     t = read_delimited(path)
     assert t.cells.num_rows == 20_001 and [p.line for p in t.problems] == [20_002]
     assert "NUL" in t.problems[0].reason
+
+
+def test_an_xlsx_the_first_reader_cannot_read_is_read_by_openpyxl(tmp_path, monkeypatch):
+    """Where the workbook reader fails on an .xlsx (here: a reader that is not installed), openpyxl reads it, under
+    any name; an .ods or .xls has no second reader and says what it is."""
+    import ml.io
+
+    pd.DataFrame([["Gebiet", "Einwohner"], ["01", 1200], ["02", 3.5]]).to_excel(
+        tmp_path / "t.xlsx", header=False, index=False)
+    pd.DataFrame([["Gebiet", "Einwohner"], ["01", 1200]]).to_excel(
+        tmp_path / "t.ods", header=False, index=False, engine="odf")
+    expected = read_table(tmp_path / "t.xlsx").frame()
+    (tmp_path / "t.xlsx").rename(tmp_path / "t.xls")
+    monkeypatch.setattr(ml.io, "ENGINE", "pyxlsb")
+    assert read_table(tmp_path / "t.xls").frame().equals(expected)
+    assert expected.values.tolist() == [["01", "1200"], ["02", "3.5"]]
+    with pytest.raises(FileFormatError, match=r"not a readable workbook \(an OpenDocument spreadsheet \(\.ods\); "):
+        read_table(tmp_path / "t.ods")
+    with pytest.raises(FileFormatError, match="Worksheet named 'T9' not found"):
+        read_table(tmp_path / "t.xls", sheet="T9")

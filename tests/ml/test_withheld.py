@@ -3,6 +3,7 @@
 built on them: ``tests/features/test_steps.py``."""
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
@@ -135,3 +136,25 @@ def test_a_number_is_no_mark_of_a_withheld_value(tmp_path):
     # an unquoted NULL is YAML's empty value: read as the cells written so
     read = load_mapping(write(tmp_path / "n.yaml", "withheld: [' NULL ', NULL, '()']\n")).withheld
     assert read == ["NULL", "null", "Null", "()"]
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".xls", ".ods"])
+def test_a_workbook_s_null_cells_are_its_marks_not_empty_cells(county, settings, tmp_path, suffix):
+    """The same table saved as a workbook: its 'NULL' cells (and 'NA', 'n/a') are text, as in the CSV; the
+    suggestion proposes them as withheld and the import keeps them flagged suppressed, none read as an empty cell."""
+    from tests.conftest import write_xls
+
+    frame = pd.read_csv(_table(tmp_path), dtype=str, keep_default_na=False)
+    rows = [list(frame.columns)] + [[r, int(y), v if v == "NULL" else int(v)] for r, y, v in frame.itertuples(
+        index=False)]
+    path = tmp_path / f"risk_homelessness_by_district{suffix}"
+    if suffix == ".xls":
+        write_xls(path, {"Tabelle1": rows})
+    else:
+        pd.DataFrame(rows).to_excel(path, header=False, index=False, engine="odf" if suffix == ".ods" else None)
+    s = suggest_mapping(path, effective(settings))
+    assert s.withheld == ["NULL"] and "withheld: ['NULL']" in s.to_yaml()
+    plain = "region_column: district_id\nperiod_column: year\ncolumns:\n  residents: arbeitslose\nwithheld: ['NULL']\n"
+    rep = ingest_file(path, county, settings, mapping=load_mapping(write(tmp_path / "b.yaml", plain)))
+    assert rep.rows_read == rep.rows_accepted == 12 and rep.empty_cells == 0 and rep.rows_quarantined == 0
+    assert (county.observations(["arbeitslose"])["flag"] == "suppressed").sum() == 3
