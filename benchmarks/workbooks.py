@@ -11,10 +11,8 @@ One process; the median of the rounds.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -23,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from ml.io import read_table  # noqa: E402
+from geometry import timed  # noqa: E402
 from measure import SHARED  # noqa: E402
 from tests.conftest import write_xls  # noqa: E402
 
@@ -48,16 +47,6 @@ def typed(path: Path) -> pd.DataFrame:
             whole = frame[column].map(lambda v: v is not None and float(v).is_integer())
             frame.loc[whole, column] = frame.loc[whole, column].map(lambda v: int(v))
     return frame
-
-
-def timed(fn, rounds: int) -> tuple[float, object]:
-    """The median seconds of ``rounds`` calls, and the last result."""
-    times, out = [], None
-    for _ in range(rounds):
-        start = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), out
 
 
 def main() -> None:
