@@ -527,10 +527,12 @@ def read_gis_table(path: Path, layer: str | None = None) -> RawTable:
 
 
 def _series_as_text(series: pd.Series) -> pd.Series:
+    """A Parquet column's cells as text: a missing value empty, a text cell as written ('None', 'NA' and 'nan'
+    too: a table's marks, not missing values)."""
     if pd.api.types.is_float_dtype(series):
         out = series.map(lambda v: "" if pd.isna(v) else repr(float(v)))
         return out.astype("str")
-    return series.astype("str").fillna("").replace({"nan": "", "None": "", "<NA>": ""})
+    return series.astype("str").where(~series.isna().to_numpy(), "")
 
 
 def read_table(path: Path, *, encoding: str = "auto", delimiter: str = "auto", header_line: int = 1,

@@ -132,6 +132,11 @@ def test_excel_and_parquet(tmp_path):
     frame.to_parquet(pq)
     t = read_parquet(pq)
     assert cells(t) == [["14599010", "12.5"], ["14599020", "7.0"]]
+    # a text cell is as written, a table's mark too ('None', 'NA', 'nan'); a missing cell is empty
+    marks = pd.DataFrame({"Gebiet": ["01", "02", "03", "04"], "Wert": ["None", "nan", None, "NA"],
+                          "Anzahl": pd.array([1, None, 3, 4], dtype="Int64")})
+    marks.to_parquet(pq)
+    assert cells(read_parquet(pq)) == [["01", "None", "1"], ["02", "nan", ""], ["03", "", "3"], ["04", "NA", "4"]]
     with pytest.raises(FileFormatError, match="not a readable Parquet file"):
         read_parquet(write(tmp_path / "x.parquet", "no"))
     with pytest.raises(FileFormatError, match="file not found"):
