@@ -15,6 +15,7 @@ import pandas as pd
 
 from features.age_counts import age_counts
 from features.copied_cells import withhold_copied
+from features.crosswalk_weights import complete_weights
 from features.misplaced import LEFT_OUT_COLUMNS, ancestor_groupings, misplaced_editions, misplaced_notes, withhold
 from features.steps import (
     ProfileSpec, VALUE_COLUMNS, build_profiles, copied_years, derive_indicators, derived_out_of_range,
@@ -113,12 +114,9 @@ def profile_spec(catalog: Catalog, settings: Settings, present: set[str] | None 
         indicators=tuple(ids),
         polarity={i.indicator_id: i.polarity for i in reported},
         dimension={i.indicator_id: i.dimension for i in reported},
-        dimensions=tuple(catalog.dimensions),
-        population_indicator=cfg.population_indicator,
-        min_population=settings.privacy.min_population,
-        dynamics_periods=cfg.dynamics_periods,
-        impute_neighbors=cfg.impute_neighbors,
-        index=cfg.index,
+        dimensions=tuple(catalog.dimensions), population_indicator=cfg.population_indicator,
+        min_population=settings.privacy.min_population, dynamics_periods=cfg.dynamics_periods,
+        impute_neighbors=cfg.impute_neighbors, index=cfg.index,
         ddof=0 if cfg.standard_deviation == "population" else 1,
         breaks={i.indicator_id: i.breaks for i in reported if i.breaks},
     )
@@ -239,8 +237,9 @@ def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, set
     obs, summed = age_counts(obs, catalog, cfg.population_indicator)
     notes.extend(summed)
     if crosswalk is not None:
+        crosswalk, completed = complete_weights(crosswalk, obs, cfg.population_indicator)
         lifted, carried = _lifted(obs, crosswalk, regions, cfg.level, cfg.population_indicator)
-        notes.extend(carried)
+        notes.extend(completed + carried)
         for cw in (crosswalk, lifted):
             if len(cw):
                 obs, reused = _onto_new_grid(obs, cw, catalog, cfg.population_indicator)

@@ -483,9 +483,11 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
             out.notes.append(note)
     geo, parent = find_column(table.header, "geometry"), find_column(table.header, "parent_id")
     if fmt in ("unknown", "wide") and p is None and (roles := crosswalk_in(table.header, frame, decimal)):
-        old, new, weight = (repr(table.header[roles[k]]) for k in ("old_id", "new_id", "weight"))
+        old, new = (repr(table.header[roles[k]]) for k in ("old_id", "new_id"))
+        weight = (f"weights in {table.header[roles['weight']]!r}" if roles["weight"] is not None else
+                  "no weights: features completes them from the new areas' residents")
         out.format, out.region_column, out.name_column, out.period, out.period_hint = "crosswalk", None, None, None, None
-        out.notes = [f"a crosswalk of old areas onto new ones (old codes in {old}, new codes in {new}, weights in "
+        out.notes = [f"a crosswalk of old areas onto new ones (old codes in {old}, new codes in {new}, "
                      f"{weight}), not a table of values: it is not imported; the old areas' values are carried onto "
                      f"the new areas with it by 'sozialradar features --crosswalk {path.name}' (or 'crosswalk:' "
                      "under 'features' in the configuration)"]

@@ -62,6 +62,25 @@ def cli_with(config: Path, reports: Path):
     return run
 
 
+def zuordnung_by_area(shared: Path, path: Path):
+    """Berlin's 542 new Planungsräume, each with the old one most of its area came from, written to ``path`` as an
+    office lists them in a 'Zuordnung alt – neu' without weights (from the area-weighted crosswalk in ``shared`` and
+    the old areas' size); returns the area-weighted crosswalk."""
+    import json
+
+    from ml.crosswalk import read_crosswalk
+
+    cw = read_crosswalk(shared / "berlin_lor_crosswalk_gentriduck" / "seed_lor_crosswalk_2006_to_2021.csv")
+    geo = json.loads((shared / "berlin_lor_geometry" / "lor_planungsraeume_until2020_447_simplified.geojson")
+                     .read_text(encoding="utf-8"))
+    area = {f["properties"]["id"]: f["properties"]["area"] for f in geo["features"]}
+    cw["part"] = cw["weight"] * cw["old_id"].map(area)
+    main = cw.sort_values("part", ascending=False).drop_duplicates("new_id").sort_values("new_id")
+    path.write_text("PLR alt;PLR neu\n" + "".join(f"{o};{n}\n" for o, n in zip(main["old_id"], main["new_id"])),
+                    encoding="utf-8")
+    return cw
+
+
 def write_xls(path, sheets: dict):
     """Rows of cells written as an Excel 97-2003 workbook, a sheet per entry (empty cells left out)."""
     import xlwt

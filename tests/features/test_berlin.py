@@ -96,6 +96,43 @@ def test_crosswalk_447_to_542(berlin):
     assert pair.corr().iloc[0, 1] >= 0.9
 
 
+def test_a_zuordnung_of_codes_alone_carries_the_old_grid_by_its_residents(berlin, tmp_path):
+    """The old grid's 2019 reaches the 542 Planungsräume through a table of codes alone: the splits are shared out
+    by the new parts' residents of 2021. The residents carried follow 2021's closer than area weights do (a split's
+    residents are rarely spread like its area), and the shares of 2019 still match 2021's."""
+    from tests.conftest import zuordnung_by_area
+
+    settings, catalog, obs, result, shared = berlin
+    geometric = zuordnung_by_area(shared, tmp_path / "zuordnung.csv")
+    inputs = obs[~obs["indicator_id"].isin(["mss_status_klasse", "mss_dynamik_klasse"])]
+    with Store(settings.store.path) as store:
+        regions = store.regions()
+    by_codes = run_pipeline(inputs, regions, catalog, settings,
+                            crosswalk=read_crosswalk(tmp_path / "zuordnung.csv"))
+    note = next(n for n in by_codes.notes if n.startswith("crosswalk without weights"))
+    assert note.startswith("crosswalk without weights (542 pairs of codes): of its 428 old areas 349 renamed or kept, "
+                           "79 split into 193; 79 split areas shared out by their parts' residents (mss_einwohner) in "
+                           "2021")
+    # Pankower Tor, a part of 03040818 without residents in 2021, gets none of it
+    assert note.endswith("1 part without residents then (03400831) gets none of its old area's values")
+    by_area = run_pipeline(inputs, regions, catalog, settings, crosswalk=geometric)
+    new = set(geometric["new_id"])
+
+    def carried(res, indicator):
+        v = res.values[(res.values["indicator_id"] == indicator) & (res.values["period"] == "2019")]
+        later = obs[(obs["indicator_id"] == indicator) & (obs["period"] == "2021")].set_index("region_id")["value"]
+        pair = pd.concat([v.set_index("region_id")["value"], later], axis=1, keys=["carried", "2021"])
+        return pair[pair.index.isin(new)].dropna()
+
+    codes, area = carried(by_codes, "mss_einwohner"), carried(by_area, "mss_einwohner")
+    assert len(codes) >= 535 and len(area) >= 535
+    error_codes = (codes["carried"] - codes["2021"]).abs().median()
+    error_area = (area["carried"] - area["2021"]).abs().median()
+    assert error_codes < 0.75 * error_area
+    s1 = carried(by_codes, "mss_s1")
+    assert len(s1) >= 520 and s1.corr().iloc[0, 1] >= 0.9
+
+
 def test_cli_with_the_berlin_configuration(berlin, tmp_path):
     from click.testing import CliRunner
 

@@ -3,6 +3,7 @@ weights read, bad rows named by line, and a crosswalk given to `mapping suggest`
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import settings as hsettings
@@ -68,8 +69,30 @@ def test_bad_rows_are_named_with_the_columns_and_a_percent_hint(tmp_path):
     with pytest.raises(FileFormatError, match=r"cw.csv:2: .*'alt'.*'neu'.*'Anteil'.*2 row\(s\) do not; weights "
                                               r"above 1 look like percent"):
         read_crosswalk(path)
-    with pytest.raises(FileFormatError, match="not read as a crosswalk: the weight not told apart"):
-        read_crosswalk(write(tmp_path / "x.csv", "alt;neu;Typ\n01;02;x\n"))
+    with pytest.raises(FileFormatError, match="cw.csv:3: .*'Anteil', or empty.*1 row"):
+        read_crosswalk(write(tmp_path / "cw.csv", "alt;neu;Anteil\n0101;010101;0,6\n0101;010102;k.A.\n"))
+
+
+def test_a_crosswalk_of_codes_alone_is_read_with_its_weights_left_open(tmp_path):
+    """A 'Zuordnung' of old and new codes, with a column of notes: every pair once, each weight empty (features
+    completes them); an empty cell of a weight column is left open too, and a row lacking a code is named."""
+    path = write(tmp_path / "zuordnung.csv", "Sozialraum alt;Sozialraum neu;Bemerkung\n01;11;umbenannt\n02;12;\n"
+                                              "02;13;geteilt\n02;13;geteilt\n")
+    cw = read_crosswalk(path)
+    assert cw[["old_id", "new_id"]].values.tolist() == [["01", "11"], ["02", "12"], ["02", "13"]]
+    assert cw["weight"].isna().all()
+    partly = read_crosswalk(write(tmp_path / "teils.csv", "alt;neu;Gewicht\n01;11;0,4\n01;12;0,6\n02;13;\n"))
+    assert partly["weight"].tolist()[:2] == [0.4, 0.6] and np.isnan(partly["weight"].iloc[2])
+    with pytest.raises(FileFormatError, match=r"lücke.csv:3: crosswalk rows need an old code \('alt'\) and a new "):
+        read_crosswalk(write(tmp_path / "lücke.csv", "alt;neu\n01;11\n;12\n"))
+
+
+def test_weights_under_a_header_that_does_not_say_so_are_not_taken_for_none(tmp_path):
+    """A third column whose numbers add up to one per split old area is weights, whatever its header: the crosswalk
+    is not read without them, and the error names the column."""
+    path = write(tmp_path / "x.csv", "alt;neu;Wert\n01;11;0,25\n01;12;0,75\n02;13;1\n03;14;0,5\n03;15;0,5\n")
+    with pytest.raises(FileFormatError, match=r"the weight not told apart by the header \(the column 'Wert' adds up"):
+        read_crosswalk(path)
 
 
 def test_a_crosswalk_is_suggested_as_what_it_is_and_a_table_of_values_is_not(tmp_path, catalog):
@@ -82,6 +105,13 @@ def test_a_crosswalk_is_suggested_as_what_it_is_and_a_table_of_values_is_not(tmp
     text = s.to_yaml()
     assert "sozialradar features --crosswalk umschluessel.csv" in text
     assert not [line for line in text.splitlines() if line and not line.startswith("#")]
+    codes = write(tmp_path / "zuordnung.csv", "PLR alt;PLR neu;Name neu\n0101;010101;Mitte\n0102;010102;Wedding\n")
+    alone = suggest_mapping(codes, catalog)
+    assert alone.format == "crosswalk" and "no weights: features completes them" in alone.to_yaml()
+    counted = write(tmp_path / "werte.csv", "PLR alt;PLR neu;Einwohner\n0101;010101;1200\n0102;010102;800\n")
+    assert suggest_mapping(counted, catalog).format != "crosswalk"
+    years = write(tmp_path / "jahre.csv", "Gebiet;Einwohner 2019;Einwohner 2021\nA;1200;1250\nB;800;790\n")
+    assert suggest_mapping(years, catalog).format != "crosswalk"
     values = write(tmp_path / "werte_2022.csv", "Stadtteil 2021;Stadtteil 2022;Anteil Ausländer\n11;21;12,5\n"
                                                 "11;22;14,1\n13;23;9,0\n13;24;8,2\n")
     assert suggest_mapping(values, catalog).format != "crosswalk"
