@@ -49,9 +49,11 @@ def main() -> None:
     obs = obs[~obs["indicator_id"].isin(["mss_status_klasse", "mss_dynamik_klasse"])]
     catalog = effective_catalog(settings, [CATALOG_DIR / "berlin_mss.csv"])
     by_area = zuordnung_by_area(SHARED, tmp / "zuordnung.csv")
+    zuordnung_by_area(SHARED, tmp / "jede.csv", every_old=True)
     new = set(by_area["new_id"])
     runs = {}
-    for name, crosswalk in (("ours: codes alone, splits by residents", read_crosswalk(tmp / "zuordnung.csv")),
+    for name, crosswalk in (("ours: each new area's main predecessor", read_crosswalk(tmp / "zuordnung.csv")),
+                            ("ours: and every old area's main successor", read_crosswalk(tmp / "jede.csv")),
                             ("anchor: area weights", by_area)):
         t0 = time.perf_counter()
         result = run_pipeline(obs, regions, catalog, settings, crosswalk=crosswalk)

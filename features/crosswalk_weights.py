@@ -5,12 +5,16 @@ What the pairs say is enough where an old area goes whole into one new area: ren
 (weight 1). Where an old area was split, its parts' residents decide how its counts are shared: the residents of
 the new areas in the first period in which all of them have a value, the nearest to the change. A share or a
 mean of the old area reaches each of its parts unchanged whatever the weights, since each part comes from it
-alone. A split into new areas that also take parts of other old areas cannot be weighted from the pairs: the
-crosswalk needs weights there, and the error names the areas.
+alone. Where old areas are split into new areas that take parts of other old areas as well, the pairs and the
+residents on both sides are fitted to each other (iterative proportional fitting): each old area sends its
+residents, each new area receives its own. Where the pairs form no loop this has one answer, which the fit finds;
+where they do, it is the most even of the answers that fit. Without residents of such old areas the crosswalk
+needs weights there, and the error names the areas.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 SHOWN = 5
@@ -29,8 +33,9 @@ def complete_weights(crosswalk: pd.DataFrame, obs: pd.DataFrame,
                      population_indicator: str) -> tuple[pd.DataFrame, list[str]]:
     """``crosswalk`` (old_id, new_id, weight) with every empty weight filled from the pairs and the residents in
     ``obs`` (``population_indicator``), and one note saying how; a crosswalk whose weights are all given is
-    returned as it is, without a note. Raises ``FeatureError`` for an old area split into new areas that take
-    parts of other old areas too."""
+    returned as it is, without a note. Old areas split into new areas that take parts of other old areas too are
+    weighed by fitting their residents to the new areas' (:func:`_fitted_weights`); ``FeatureError`` where the
+    store lacks those residents."""
     if not crosswalk["weight"].isna().any():
         return crosswalk, []
     cw = crosswalk.assign(old_id=crosswalk["old_id"].astype(str), new_id=crosswalk["new_id"].astype(str))
@@ -46,22 +51,15 @@ def complete_weights(crosswalk: pd.DataFrame, obs: pd.DataFrame,
                            "or none")
     targets = cw.groupby("old_id")["new_id"].transform("size")
     sources = cw.groupby("new_id")["old_id"].transform("size")
-    tangled = open_ & (targets > 1) & (sources > 1)
-    if tangled.any():
-        from features.pipeline import FeatureError
-
-        olds = cw.loc[tangled, "old_id"].unique()
-        raise FeatureError(
-            f"crosswalk without weights: {len(olds)} old area(s) ({_named(olds, len(olds))}) are split into new "
-            "areas that take parts of other old areas too; how much of each goes where cannot be told from the "
-            "codes alone: give the crosswalk a weight column (the old area's share in each new one, e.g. by its "
-            "residents or its area)")
-    whole = open_ & (targets == 1)
-    cw.loc[whole, "weight"] = 1.0
-    split = cw[open_ & (targets > 1)]
+    group = _tangled(cw, open_ & (targets > 1) & (sources > 1))
+    tangled = group >= 0
+    whole = open_ & (targets == 1) & ~tangled
+    cw.loc[open_ & (targets == 1), "weight"] = 1.0
+    split = cw[open_ & (targets > 1) & ~tangled]
     notes = []
     merged = cw[whole & (sources > 1)]
-    counts = [f"{int((whole & (sources == 1)).sum())} renamed or kept"]
+    kept = int((whole & (sources == 1)).sum())
+    counts = [f"{kept} renamed or kept"] if kept else []
     if len(merged):
         counts.append(f"{merged['old_id'].nunique()} merged into {merged['new_id'].nunique()}")
     if len(split):
@@ -69,6 +67,12 @@ def complete_weights(crosswalk: pd.DataFrame, obs: pd.DataFrame,
         cw.loc[split.index, "weight"] = weights
         counts.append(f"{split['old_id'].nunique()} split into {len(split)}")
         notes.extend(said)
+    if tangled.any():
+        rows = cw[tangled]
+        cw.loc[rows.index, "weight"], said = _fitted_weights(rows, group[tangled], obs, population_indicator)
+        counts.append(f"{rows['old_id'].nunique()} split or merged at once into {rows['new_id'].nunique()} (in "
+                      f"{group[tangled].nunique()} group{'' if group[tangled].nunique() == 1 else 's'})")
+        notes.append(said)
     olds = cw.loc[open_, "old_id"].nunique()
     notes.insert(0, (f"crosswalk without weights ({len(cw)} pairs of codes): of its {olds} old areas " if open_.all()
                      else f"crosswalk: {int(open_.sum())} of its {len(cw)} pairs without a weight, completed: of "
@@ -113,3 +117,74 @@ def _split_weights(split: pd.DataFrame, obs: pd.DataFrame, population_indicator:
                     f"{'its' if len(rest) == 1 else 'their'} parts has residents ({population_indicator}): counts "
                     "shared so are estimates (flagged), shares and means reach each part unchanged")
     return weights, said
+
+
+def _tangled(cw: pd.DataFrame, seeds: pd.Series) -> pd.Series:
+    """For each row, its group of old and new areas (linked by the pairs) where the group holds a row of ``seeds``
+    (an old area split into a new one that takes parts of other old areas too), else -1."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    if not seeds.any():
+        return pd.Series(-1, index=cw.index)
+    olds, old_at = np.unique(cw["old_id"].to_numpy(), return_inverse=True)
+    _, new_at = np.unique(cw["new_id"].to_numpy(), return_inverse=True)
+    nodes = len(olds) + new_at.max() + 1
+    graph = coo_matrix((np.ones(len(cw)), (old_at, len(olds) + new_at)), shape=(nodes, nodes))
+    _, group = connected_components(graph, directed=False)
+    group = group[old_at]
+    return pd.Series(np.where(np.isin(group, group[seeds.to_numpy()]), group, -1), index=cw.index)
+
+
+def _fitted_weights(rows: pd.DataFrame, group: pd.Series, obs: pd.DataFrame,
+                    population_indicator: str) -> tuple[pd.Series, str]:
+    """Weights for old areas split into new ones that take parts of others as well: how many residents went along
+    each pair, fitted so that each old area sends its residents (its last period before the new areas'), scaled to
+    the new total of its ``group``, and each new area receives its own (the first period in which the most of them
+    have residents) — iterative proportional fitting, exact where the pairs form no loop. Each old area's weights
+    are its flows' shares. Raises ``FeatureError`` where an old area has no residents before the new areas'."""
+    people = obs.loc[(obs["indicator_id"] == population_indicator) & obs["value"].notna(), ["region_id", "period",
+                                                                                             "value"]]
+    people = people.assign(region_id=people["region_id"].astype(str), period=people["period"].astype(str))
+    later = people[people["region_id"].isin(set(rows["new_id"]))]
+    cover = later.groupby("period")["region_id"].nunique()
+    if cover.empty:
+        return pd.Series(1.0, index=rows.index) / rows.groupby("old_id")["new_id"].transform("size"), (
+            f"those split or merged at once in equal parts: no residents ({population_indicator}) of their new areas "
+            "are known (estimates, flagged)")
+    period = cover[cover == cover.max()].index.min()
+    received = later[later["period"] == period].set_index("region_id")["value"]
+    before = people[people["region_id"].isin(set(rows["old_id"])) & (people["period"] < period)]
+    sent = before.sort_values("period").groupby("region_id")["value"].last()
+    lacking = sorted(set(rows["old_id"]) - set(sent.index))
+    if lacking:
+        from features.pipeline import FeatureError
+
+        raise FeatureError(
+            f"crosswalk without weights: {len(lacking)} old area(s) ({_named(lacking, len(lacking))}) are split into "
+            "new areas that take parts of other old areas too, and the store has no residents "
+            f"({population_indicator}) of them before {period} to tell how much went where: give the crosswalk a "
+            "weight column (the old area's share in each new one, e.g. by its residents or its area)")
+    old_at = pd.factorize(rows["old_id"])
+    new_at = pd.factorize(rows["new_id"])
+    out = sent.reindex(old_at[1]).to_numpy(dtype=float)
+    into = received.reindex(new_at[1]).fillna(0.0).to_numpy(dtype=float)
+    of_old = group.groupby(rows["old_id"]).first().reindex(old_at[1]).to_numpy()
+    of_new = group.groupby(rows["new_id"]).first().reindex(new_at[1]).to_numpy()
+    into_sum = pd.Series(into).groupby(of_new).sum()
+    out_sum = pd.Series(out).groupby(of_old).sum()
+    out = out * (into_sum / out_sum.where(out_sum > 0)).fillna(0.0).reindex(of_old).to_numpy()
+    flow = np.ones(len(rows))
+    for _ in range(5000):
+        have = np.bincount(old_at[0], flow, len(out))
+        flow *= np.divide(out, have, out=np.zeros_like(out), where=have > 0)[old_at[0]]
+        got = np.bincount(new_at[0], flow, len(into))
+        flow *= np.divide(into, got, out=np.zeros_like(into), where=got > 0)[new_at[0]]
+        if np.allclose(np.bincount(old_at[0], flow, len(out)), out, rtol=1e-10, atol=1e-9):
+            break
+    total = np.bincount(old_at[0], flow, len(out))[old_at[0]]
+    equal = 1.0 / rows.groupby("old_id")["new_id"].transform("size").to_numpy()
+    weights = np.where(total > 0, flow / np.where(total > 0, total, 1.0), equal)
+    return pd.Series(weights, index=rows.index), (
+        f"those split or merged at once shared out by fitting their residents ({population_indicator}, the last "
+        f"period before {period}) to the new areas' of {period} (estimates, flagged)")

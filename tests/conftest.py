@@ -62,11 +62,14 @@ def cli_with(config: Path, reports: Path):
     return run
 
 
-def zuordnung_by_area(shared: Path, path: Path):
+def zuordnung_by_area(shared: Path, path: Path, every_old: bool = False):
     """Berlin's 542 new Planungsräume, each with the old one most of its area came from, written to ``path`` as an
     office lists them in a 'Zuordnung alt – neu' without weights (from the area-weighted crosswalk in ``shared`` and
-    the old areas' size); returns the area-weighted crosswalk."""
+    the old areas' size); with ``every_old`` also each old area that is no new one's main source, with the new area
+    most of its own area went to. Returns the area-weighted crosswalk."""
     import json
+
+    import pandas as pd
 
     from ml.crosswalk import read_crosswalk
 
@@ -75,7 +78,12 @@ def zuordnung_by_area(shared: Path, path: Path):
                      .read_text(encoding="utf-8"))
     area = {f["properties"]["id"]: f["properties"]["area"] for f in geo["features"]}
     cw["part"] = cw["weight"] * cw["old_id"].map(area)
-    main = cw.sort_values("part", ascending=False).drop_duplicates("new_id").sort_values("new_id")
+    ranked = cw.sort_values("part", ascending=False)
+    main = ranked.drop_duplicates("new_id")
+    if every_old:
+        rest = ranked[~ranked["old_id"].isin(set(main["old_id"])) & ranked["part"].notna()].drop_duplicates("old_id")
+        main = pd.concat([main, rest])
+    main = main.sort_values(["new_id", "old_id"])
     path.write_text("PLR alt;PLR neu\n" + "".join(f"{o};{n}\n" for o, n in zip(main["old_id"], main["new_id"])),
                     encoding="utf-8")
     return cw

@@ -131,6 +131,16 @@ def test_a_zuordnung_of_codes_alone_carries_the_old_grid_by_its_residents(berlin
     assert error_codes < 0.75 * error_area
     s1 = carried(by_codes, "mss_s1")
     assert len(s1) >= 520 and s1.corr().iloc[0, 1] >= 0.9
+    # every old area listed too (those no new area mainly came from, with their main successor): some old areas are
+    # split into new ones that take parts of others as well, and are fitted to the residents on both sides
+    zuordnung_by_area(shared, tmp_path / "jede.csv", every_old=True)
+    every = run_pipeline(inputs, regions, catalog, settings, crosswalk=read_crosswalk(tmp_path / "jede.csv"))
+    note = next(n for n in every.notes if n.startswith("crosswalk without weights"))
+    assert "of its 447 old areas 335 renamed or kept, 28 merged into 14, 76 split into 187, 8 split or merged at " \
+           "once into 6 (in 3 groups)" in note
+    fitted = carried(every, "mss_einwohner")
+    assert (fitted["carried"] - fitted["2021"]).abs().median() < 0.75 * error_area
+    assert carried(every, "mss_s1").corr().iloc[0, 1] >= s1.corr().iloc[0, 1]
 
 
 def test_cli_with_the_berlin_configuration(berlin, tmp_path):
