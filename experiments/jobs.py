@@ -98,8 +98,8 @@ def features_job(settings: Settings, engine: str | None = None, crosswalk: Path 
         if dropped:
             files = ", ".join(Path(f).name for f in settings.catalog.files())
             raise JobError(f"this run would drop from the stored profiles {'; and '.join(dropped)} (catalog files "
-                           f"read: {files}; status indicators: {', '.join(settings.features.index.status_indicators)})"
-                           ". If the command lacks the county's configuration, pass it (sozialradar --config FILE, "
+                           f"read: {files}; status indicators: {', '.join(settings.features.index.status_indicators)}"
+                           f"; level: {settings.features.level}). If the command lacks the county's configuration, pass it (sozialradar --config FILE, "
                            "SOZIALRADAR_CONFIG, or start it beside its sozialradar.yaml); to rebuild the profiles "
                            "without them, run 'sozialradar features --force'. Nothing was written.")
         store.sync_catalog(catalog)      # the store lists every indicator its profiles hold (a county's own too)
@@ -162,8 +162,9 @@ def misplaced_after_import(store, indicators: list[str], catalog=None) -> list[s
 
 def dropped_from_profiles(store, result) -> list[str]:
     """What a features run would drop from the profiles the store holds: indicators with values there and none in
-    the new run (their catalog entries missing), and the status index where the stored profiles had one and the
-    new have none in any period (other status indicators). Empty for a first run."""
+    the new run (their catalog entries missing), the status index where the stored profiles had one and the new
+    have none in any period (other status indicators), and the profiles of a level the new run does not build
+    (another ``features.level``). Empty for a first run."""
     tables = store.tables()
     if not {"feature_values", "profiles"} <= tables:
         return []
@@ -175,6 +176,15 @@ def dropped_from_profiles(store, result) -> list[str]:
     had_index = store.con.execute("SELECT count(*) FROM profiles WHERE status_index IS NOT NULL").fetchall()[0][0]
     if had_index and not result.profiles["status_index"].notna().any():
         out.append(f"the status index ({had_index:,} region-periods have one, this run none)")
+    # profiles of another level: the models, reports and the service rest on the regions they were built for
+    level = store.regions().set_index("region_id")["level"]
+    stored = [r[0] for r in store.con.execute("SELECT DISTINCT region_id FROM profiles").fetchall()]
+    was = level.reindex(stored).dropna().value_counts()
+    now = sorted(set(level.reindex(pd.unique(result.profiles["region_id"])).dropna()))
+    gone = [lv for lv in was.index if lv not in now]
+    if gone and now:     # first: it explains the rest
+        out.insert(0, "the profiles of " + " and ".join(f"{was[lv]:,} regions of level {lv!r}" for lv in gone)
+                   + f" (this run builds them for level {', '.join(now)})")
     return out
 
 

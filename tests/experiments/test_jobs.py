@@ -120,7 +120,8 @@ def test_features_without_the_countys_configuration_are_refused_before_they_repl
         features_job(ingested)
     assert str(err.value) == (
         "this run would drop from the stored profiles 1 indicator with values (wohnungen_je_ew) (catalog files read: "
-        "indicators.csv; status indicators: " + ", ".join(ingested.features.index.status_indicators) + "). If the "
+        "indicators.csv; status indicators: " + ", ".join(ingested.features.index.status_indicators) + "; level: "
+        "gemeinde). If the "
         "command lacks the county's configuration, pass it (sozialradar --config FILE, SOZIALRADAR_CONFIG, or start "
         "it beside its sozialradar.yaml); to rebuild the profiles without them, run 'sozialradar features --force'. "
         "Nothing was written.")
@@ -145,6 +146,37 @@ def test_features_that_would_lose_the_status_index_are_refused(settings, tmp_pat
                                        r"one, this run none\)"):
         features_job(settings)
     assert features_job(settings, force=True).profiles["status_index"].isna().all()
+
+
+def test_features_of_another_level_are_refused_before_they_replace_the_profiles(ingested, tmp_path):
+    """Profiles of the Gemeinden, then a run for the Sozialregionen (another features.level: a configuration from
+    elsewhere, or a level asked for on purpose): refused, naming the profiles it would drop and the level it builds,
+    nothing written; with force the profiles are of the new level."""
+    import pandas as pd
+
+    from experiments.jobs import features_job
+    from tests.conftest import write
+
+    with Store(ingested.store.path) as store:
+        regions = store.regions()
+        social = regions.loc[regions["level"] == "sozialregion", "region_id"].tolist()
+        values = write(tmp_path / "sozialregionen.csv", "region_id,indicator_id,period,value\n" + "".join(
+            f"{r},einwohner,{y},{20000 + 500 * i}\n{r},anteil_65plus,{y},{18 + i + (y - 2020) / 2}\n"
+            for i, r in enumerate(social) for y in (2020, 2021)))
+        assert ingest_file(values, store, ingested).status == "ok"
+    features_job(ingested)
+    with Store(ingested.store.path, read_only=True) as store:
+        before = store.table("profiles")
+    coarser = ingested.model_copy(update={"features": ingested.features.model_copy(update={
+        "level": "sozialregion", "reference_level": None})})
+    with pytest.raises(JobError, match=r"would drop from the stored profiles the profiles of 53 regions of level "
+                                       r"'gemeinde' \(this run builds them for level sozialregion\); and .*; level: "
+                                       r"sozialregion\)\..*Nothing was written"):
+        features_job(coarser)
+    with Store(ingested.store.path, read_only=True) as store:
+        pd.testing.assert_frame_equal(store.table("profiles"), before)
+    forced = features_job(coarser, force=True)
+    assert forced.profiles["region_id"].nunique() < before["region_id"].nunique()
 
 
 def test_years_are_written_as_a_reader_counts_them():
