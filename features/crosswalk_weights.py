@@ -53,6 +53,13 @@ def complete_weights(crosswalk: pd.DataFrame, obs: pd.DataFrame,
     sources = cw.groupby("new_id")["old_id"].transform("size")
     group = _tangled(cw, open_ & (targets > 1) & (sources > 1))
     tangled = group >= 0
+    if (tangled & ~open_).any():
+        from features.pipeline import FeatureError
+
+        olds = cw.loc[tangled & ~open_, "old_id"].unique()
+        raise FeatureError(f"crosswalk: old areas without weights are split into new areas that also take parts of "
+                           f"old areas with weights ({_named(olds, len(olds))}): the fit cannot tell how much the "
+                           "former sent where; give these rows weights too, or none")
     whole = open_ & (targets == 1) & ~tangled
     cw.loc[open_ & (targets == 1), "weight"] = 1.0
     split = cw[open_ & (targets > 1) & ~tangled]

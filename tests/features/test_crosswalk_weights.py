@@ -84,6 +84,9 @@ def test_splits_into_areas_that_take_parts_of_others_are_fitted_to_the_residents
                                            r"old areas too, and the store has no residents \(einwohner\) of them "
                                            r"before 2021.*give the crosswalk a weight column"):
         complete_weights(tangled, residents[residents["region_id"] != "Y"], "einwohner")
+    given = tangled.assign(weight=[np.nan, np.nan, 1.0, 1.0])
+    with pytest.raises(FeatureError, match=r"take parts of old areas with weights \(Y\)"):
+        complete_weights(given, residents, "einwohner")
     mixed = pd.DataFrame({"old_id": ["1", "1"], "new_id": ["11", "12"], "weight": [0.4, np.nan]})
     with pytest.raises(FeatureError, match=r"\(1\) have a weight towards some of their new areas and none towards"):
         complete_weights(mixed, _obs([]), "einwohner")
