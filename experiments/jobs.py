@@ -75,7 +75,7 @@ def features_job(settings: Settings, engine: str | None = None, crosswalk: Path 
     ``force``."""
     from features.pipeline import FeatureError, run_pipeline
     from ml.crosswalk import read_crosswalk
-    from ml.io import FileFormatError, write_parquet
+    from ml.io import FileFormatError, write_parquet, write_table
 
     catalog = catalog_for(settings)
     unknown = sorted({i for w in (settings.lebenslagen.indices or {}).values() for i in w if i not in catalog})
@@ -116,6 +116,13 @@ def features_job(settings: Settings, engine: str | None = None, crosswalk: Path 
         result.notes.extend(awaiting_training(store, result.profiles).values())
     for name, frame in (("values", result.values), ("profiles", result.profiles), ("model_matrix", result.model)):
         write_parquet(frame, settings.features.output_dir / f"{name}.parquet")
+    if xwalk is not None and xwalk["weight"].isna().any():
+        # the weights features completed, as a crosswalk to check, correct and give back (a part that gets none of
+        # its old area is left out: a weight of 0 is no crosswalk row)
+        done = result.crosswalk.loc[result.crosswalk["weight"] > 0, ["old_id", "new_id", "weight"]]
+        path = write_table(done, settings.features.output_dir / "crosswalk_weights.csv")
+        result.notes.append(f"crosswalk: the weights as completed are in {path}; check them, correct any, and give the "
+                            "file to 'sozialradar features --crosswalk' in place of the table of codes")
     return result
 
 

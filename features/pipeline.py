@@ -59,6 +59,7 @@ class FeatureResult:
     """Values the profiles leave out, and why: an edition's rows gone to the wrong regions
     (:mod:`features.misplaced`), a count another region's row gave (:mod:`features.copied_cells`), a share its two
     counts put outside its valid range."""
+    crosswalk: pd.DataFrame | None = None     # the crosswalk as applied, its empty weights completed
 
 
 def reference_groups(regions: pd.DataFrame, level: str, reference_level: str | None, valued=None) -> pd.Series:
@@ -332,7 +333,7 @@ def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, set
         if "dynamics_index" in profiles.columns and profiles["dynamics_index"].isna().all():
             notes.append(_no_dynamics_note(profiles["period"], cfg.dynamics_periods))
     return FeatureResult(values=values, profiles=profiles, model=model, engine=engine, notes=notes, copies=copies,
-                         left_out=left_out)
+                         left_out=left_out, crosswalk=crosswalk)
 
 
 def _lifted(obs: pd.DataFrame, crosswalk: pd.DataFrame, regions: pd.DataFrame, level: str,

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from features.crosswalk_weights import complete_weights
 from features.pipeline import FeatureError, run_pipeline
 from features.steps import harmonise_boundaries
+from ml.crosswalk import read_crosswalk
 from ml.catalog import effective_catalog
 from ml.config import load_settings
 
@@ -157,7 +158,8 @@ def test_profiles_on_the_new_grid_from_a_crosswalk_of_codes_alone(sample_inputs)
 
 def test_the_command_line_carries_a_zuordnung_and_refuses_one_that_needs_weights(tmp_path):
     """From the files an office hands over to profiles on the new grid: `mapping suggest` names the Zuordnung a
-    crosswalk, `features --crosswalk` completes its weights and says how; a Zuordnung whose weights the store cannot
+    crosswalk, `features --crosswalk` completes its weights, says how and writes them for the analyst to check (given
+    back, they give the same profiles); a Zuordnung whose weights the store cannot
     complete (an area without residents merged into a part of a split) fails with exit 1, naming the area, and
     leaves the stored profiles as they were."""
     from tests.conftest import cli_with
@@ -185,7 +187,14 @@ def test_the_command_line_carries_a_zuordnung_and_refuses_one_that_needs_weights
         ["region_id", "indicator_id", "period"])["value"]
     assert values[("A1", "einwohner", "2019")] == pytest.approx(3000.0)
     assert values[("C", "anteil_65plus", "2019")] == pytest.approx(8.0)
+    # the weights as completed, written for the analyst to check and give back: the same profiles again
+    completed = tmp_path / "features" / "crosswalk_weights.csv"
+    assert f"the weights as completed are in {completed}" in output
+    again = read_crosswalk(completed).set_index(["old_id", "new_id"])["weight"]
+    assert again.to_dict() == pytest.approx({("A", "A1"): 0.75, ("A", "A2"): 0.25, ("B", "C"): 1.0})
     before = pd.read_parquet(tmp_path / "features" / "profiles.parquet")
+    assert "crosswalk without weights" not in run("features", "--crosswalk", completed)
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "features" / "profiles.parquet"), before)
     zuordnung.write_text("Gemeinde alt;Gemeinde neu\nA;A1\nA;A2\nE;A2\n", encoding="utf-8")
     refused = run("features", "--crosswalk", zuordnung, code=1)
     assert ("1 old area(s) (E) are split into new areas that take parts of other old areas too, and the store has no "
