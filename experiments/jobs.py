@@ -99,8 +99,9 @@ def features_job(settings: Settings, engine: str | None = None, crosswalk: Path 
             files = ", ".join(Path(f).name for f in settings.catalog.files())
             raise JobError(f"this run would drop from the stored profiles {'; and '.join(dropped)} (catalog files "
                            f"read: {files}; status indicators: {', '.join(settings.features.index.status_indicators)}"
-                           f"; level: {settings.features.level}). If the command lacks the county's configuration, pass it (sozialradar --config FILE, "
-                           "SOZIALRADAR_CONFIG, or start it beside its sozialradar.yaml); to rebuild the profiles "
+                           f"; level: {settings.features.level}). If the command lacks the county's configuration, "
+                           "pass it (sozialradar --config FILE, SOZIALRADAR_CONFIG, or start it beside its "
+                           "sozialradar.yaml); to rebuild the profiles "
                            "without them, run 'sozialradar features --force'. Nothing was written.")
         store.sync_catalog(catalog)      # the store lists every indicator its profiles hold (a county's own too)
         store.replace_table("feature_values", result.values)

@@ -20,9 +20,23 @@ import pandas as pd
 SHOWN = 5
 
 
-def _named(ids, total: int) -> str:
+def _named(ids) -> str:
     ids = sorted(ids)
-    return ", ".join(ids[:SHOWN]) + (f" … ({total} in all)" if total > SHOWN else "")
+    return ", ".join(ids[:SHOWN]) + (f" … ({len(ids)} in all)" if len(ids) > SHOWN else "")
+
+
+def _refuse(message: str):
+    """Raise the pipeline's ``FeatureError`` (imported here: the pipeline imports this module)."""
+    from features.pipeline import FeatureError
+
+    raise FeatureError(message)
+
+
+def _residents(obs: pd.DataFrame, population_indicator: str, ids) -> pd.DataFrame:
+    """The known residents of the regions ``ids``: region_id, period (both as text) and value."""
+    rows = obs.loc[(obs["indicator_id"] == population_indicator) & obs["value"].notna()
+                   & obs["region_id"].astype(str).isin(set(ids)), ["region_id", "period", "value"]]
+    return rows.assign(region_id=rows["region_id"].astype(str), period=rows["period"].astype(str))
 
 
 def _areas(n: int) -> str:
@@ -43,10 +57,8 @@ def complete_weights(crosswalk: pd.DataFrame, obs: pd.DataFrame,
     open_ = cw["weight"].isna()
     mixed = open_.groupby(cw["old_id"]).transform("nunique") > 1
     if mixed.any():
-        from features.pipeline import FeatureError
-
         olds = cw.loc[mixed, "old_id"].unique()
-        raise FeatureError(f"crosswalk: {len(olds)} old area(s) ({_named(olds, len(olds))}) have a weight towards "
+        _refuse(f"crosswalk: {len(olds)} old area(s) ({_named(olds)}) have a weight towards "
                            "some of their new areas and none towards others: give all of an old area's rows a weight, "
                            "or none")
     targets = cw.groupby("old_id")["new_id"].transform("size")
@@ -54,11 +66,9 @@ def complete_weights(crosswalk: pd.DataFrame, obs: pd.DataFrame,
     group = _tangled(cw, open_ & (targets > 1) & (sources > 1))
     tangled = group >= 0
     if (tangled & ~open_).any():
-        from features.pipeline import FeatureError
-
         olds = cw.loc[tangled & ~open_, "old_id"].unique()
-        raise FeatureError(f"crosswalk: old areas without weights are split into new areas that also take parts of "
-                           f"old areas with weights ({_named(olds, len(olds))}): the fit cannot tell how much the "
+        _refuse(f"crosswalk: old areas without weights are split into new areas that also take parts of "
+                           f"old areas with weights ({_named(olds)}): the fit cannot tell how much the "
                            "former sent where; give these rows weights too, or none")
     whole = open_ & (targets == 1) & ~tangled
     cw.loc[open_ & (targets == 1), "weight"] = 1.0
@@ -92,9 +102,7 @@ def _split_weights(split: pd.DataFrame, obs: pd.DataFrame, population_indicator:
     which the most of them have residents (all, as a rule). A part without residents then gets none of the old
     area (a new estate not yet lived in); a split none of whose parts has residents goes in equal parts. And what
     the note says of it."""
-    residents = obs.loc[(obs["indicator_id"] == population_indicator) & obs["value"].notna()
-                        & obs["region_id"].astype(str).isin(set(split["new_id"])), ["region_id", "period", "value"]]
-    residents = residents.assign(region_id=residents["region_id"].astype(str), period=residents["period"].astype(str))
+    residents = _residents(obs, population_indicator, split["new_id"])
     rows = split.reset_index().merge(residents, left_on="new_id", right_on="region_id")
     rows = rows[rows.groupby(["old_id", "period"])["value"].transform("sum") > 0]
     cover = rows.groupby(["old_id", "period"]).size().rename("parts").reset_index()
@@ -116,11 +124,11 @@ def _split_weights(split: pd.DataFrame, obs: pd.DataFrame, population_indicator:
     empty = split.loc[split["old_id"].isin(weighted) & ~split.index.isin(rows["index"]), "new_id"].unique()
     if len(empty):
         said.append(f"{len(empty)} part{'' if len(empty) == 1 else 's'} without residents then "
-                    f"({_named(empty, len(empty))}) {'gets' if len(empty) == 1 else 'get'} none of "
+                    f"({_named(empty)}) {'gets' if len(empty) == 1 else 'get'} none of "
                     f"{'its' if len(empty) == 1 else 'their'} old area's values")
     rest = sorted(set(split["old_id"]) - weighted)
     if rest:
-        said.append(f"{_areas(len(rest))} ({_named(rest, len(rest))}) in equal parts, since none of "
+        said.append(f"{_areas(len(rest))} ({_named(rest)}) in equal parts, since none of "
                     f"{'its' if len(rest) == 1 else 'their'} parts has residents ({population_indicator}): counts "
                     "shared so are estimates (flagged), shares and means reach each part unchanged")
     return weights, said
@@ -150,10 +158,7 @@ def _fitted_weights(rows: pd.DataFrame, group: pd.Series, obs: pd.DataFrame,
     the new total of its ``group``, and each new area receives its own (the first period in which the most of them
     have residents) — iterative proportional fitting, exact where the pairs form no loop. Each old area's weights
     are its flows' shares. Raises ``FeatureError`` where an old area has no residents before the new areas'."""
-    people = obs.loc[(obs["indicator_id"] == population_indicator) & obs["value"].notna(), ["region_id", "period",
-                                                                                             "value"]]
-    people = people.assign(region_id=people["region_id"].astype(str), period=people["period"].astype(str))
-    later = people[people["region_id"].isin(set(rows["new_id"]))]
+    later = _residents(obs, population_indicator, rows["new_id"])
     cover = later.groupby("period")["region_id"].nunique()
     if cover.empty:
         return pd.Series(1.0, index=rows.index) / rows.groupby("old_id")["new_id"].transform("size"), (
@@ -161,14 +166,13 @@ def _fitted_weights(rows: pd.DataFrame, group: pd.Series, obs: pd.DataFrame,
             "are known (estimates, flagged)")
     period = cover[cover == cover.max()].index.min()
     received = later[later["period"] == period].set_index("region_id")["value"]
-    before = people[people["region_id"].isin(set(rows["old_id"])) & (people["period"] < period)]
+    before = _residents(obs, population_indicator, rows["old_id"])
+    before = before[before["period"] < period]
     sent = before.sort_values("period").groupby("region_id")["value"].last()
     lacking = sorted(set(rows["old_id"]) - set(sent.index))
     if lacking:
-        from features.pipeline import FeatureError
-
-        raise FeatureError(
-            f"crosswalk without weights: {len(lacking)} old area(s) ({_named(lacking, len(lacking))}) are split into "
+        _refuse(
+            f"crosswalk without weights: {len(lacking)} old area(s) ({_named(lacking)}) are split into "
             "new areas that take parts of other old areas too, and the store has no residents "
             f"({population_indicator}) of them before {period} to tell how much went where: give the crosswalk a "
             "weight column (the old area's share in each new one, e.g. by its residents or its area)")
@@ -182,14 +186,15 @@ def _fitted_weights(rows: pd.DataFrame, group: pd.Series, obs: pd.DataFrame,
     out_sum = pd.Series(out).groupby(of_old).sum()
     out = out * (into_sum / out_sum.where(out_sum > 0)).fillna(0.0).reindex(of_old).to_numpy()
     flow = np.ones(len(rows))
-    for _ in range(5000):
-        have = np.bincount(old_at[0], flow, len(out))
+    have = np.bincount(old_at[0], flow, len(out))
+    for _ in range(5000):      # each round meets the old margins, then the new ones; until both hold
         flow *= np.divide(out, have, out=np.zeros_like(out), where=have > 0)[old_at[0]]
         got = np.bincount(new_at[0], flow, len(into))
         flow *= np.divide(into, got, out=np.zeros_like(into), where=got > 0)[new_at[0]]
-        if np.allclose(np.bincount(old_at[0], flow, len(out)), out, rtol=1e-10, atol=1e-9):
+        have = np.bincount(old_at[0], flow, len(out))
+        if np.allclose(have, out, rtol=1e-10, atol=1e-9):
             break
-    total = np.bincount(old_at[0], flow, len(out))[old_at[0]]
+    total = have[old_at[0]]
     equal = 1.0 / rows.groupby("old_id")["new_id"].transform("size").to_numpy()
     weights = np.where(total > 0, flow / np.where(total > 0, total, 1.0), equal)
     return pd.Series(weights, index=rows.index), (

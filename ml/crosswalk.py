@@ -122,7 +122,7 @@ def read_crosswalk(path: Path) -> pd.DataFrame:
     bad = (out["weight"].isna() & (cols["weight"] != "")) | (out["weight"] <= 0) | (out["weight"] > 1 + 1e-6) | (
         out["old_id"] == "") | (out["new_id"] == "")
     if bad.any() or table.problems:
-        first = int(table.lines[np.flatnonzero(bad.to_numpy())[0]]) if bad.any() else table.problems[0].line
+        first = _first_bad(table, bad)
         hint = ("; weights above 1 look like percent: write '%' in the weight's header" if (
             out["weight"] > 1 + 1e-6).any() and (out["weight"] <= 100).all() else "")
         raise FileFormatError(f"{path}:{first}: crosswalk rows need an old code ({table.header[roles['old_id']]!r}), "
@@ -132,15 +132,20 @@ def read_crosswalk(path: Path) -> pd.DataFrame:
     return out
 
 
+def _first_bad(table, bad: pd.Series) -> int:
+    """The file line of the first bad row, else of the first row the reading could not parse."""
+    return int(table.lines[np.flatnonzero(bad.to_numpy())[0]]) if bad.any() else table.problems[0].line
+
+
 def _unweighted(path: Path, table, frame: pd.DataFrame, roles: dict) -> pd.DataFrame:
     """The pairs of a crosswalk without weights, each once, with an empty weight; rows lacking a code are named."""
     out = pd.DataFrame({"old_id": frame[f"c{roles['old_id']}"].str.strip(),
                         "new_id": frame[f"c{roles['new_id']}"].str.strip()})
     bad = (out["old_id"] == "") | (out["new_id"] == "")
     if bad.any() or table.problems:
-        first = int(table.lines[np.flatnonzero(bad.to_numpy())[0]]) if bad.any() else table.problems[0].line
-        raise FileFormatError(f"{path}:{first}: crosswalk rows need an old code ({table.header[roles['old_id']]!r}) "
-                              f"and a new code ({table.header[roles['new_id']]!r}); "
+        raise FileFormatError(f"{path}:{_first_bad(table, bad)}: crosswalk rows need an old code "
+                              f"({table.header[roles['old_id']]!r}) and a new code "
+                              f"({table.header[roles['new_id']]!r}); "
                               f"{int(bad.sum()) + len(table.problems)} row(s) do not")
     out = out.drop_duplicates(ignore_index=True)
     return out.assign(weight=np.nan)
