@@ -284,8 +284,8 @@ def estimated_before(values: pd.DataFrame, catalog, region_id: str, period: str)
     years = sorted(set(before["period"].astype(str)))
     span = years_text(years)
     names = sorted({catalog[i].name for i in before["indicator_id"] if i in catalog})
-    return [{"text": f"im Verlauf geschätzt ({span}; z. B. aus einem früheren Gebietszuschnitt über Flächenanteile "
-                     "umgerechnet)", "names": names}]
+    return [{"text": f"im Verlauf geschätzt ({span}; z. B. aus einem früheren Gebietszuschnitt nach Flächen- oder "
+                     "Einwohneranteilen umgerechnet)", "names": names}]
 
 
 def uncatalogued(values: pd.DataFrame, catalog) -> list[dict]:

@@ -363,7 +363,7 @@ def test_values_estimated_in_earlier_years_are_named_in_the_data_notes(state):
     page = ReportBuilder(state.settings, replace(snap, values=values, frames={}, answers={}, answer_json={}))
     notes = [f for f in page.flags(rid, latest) if f["text"].startswith("im Verlauf geschätzt")]
     assert notes == [{"text": f"im Verlauf geschätzt ({periods[0]}–{periods[-1]}; z. B. aus einem früheren "
-                              "Gebietszuschnitt über Flächenanteile umgerechnet)",
+                              "Gebietszuschnitt nach Flächen- oder Einwohneranteilen umgerechnet)",
                       "names": [state.catalog["einwohner"].name]}]
     assert "im Verlauf geschätzt" in page.region_page(rid, latest)
 
