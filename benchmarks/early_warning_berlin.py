@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from experiments.cases import berlin_mss_profiles  # noqa: E402
 from experiments.early_warning import comparison_table, save_backtests, train_early_warning  # noqa: E402
+from features.warning_inputs import repeated_periods  # noqa: E402
 from models.early_warning import MODEL_LABELS, RULES, WARNING_LEVELS, EarlyWarningError, as_of, ranking  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
@@ -106,15 +107,21 @@ def main() -> None:
     horizons = sorted(summary.horizons)
     origin = args.origin or (REPOSITORY_LAST if args.later else REPOSITORY_LAST - max(horizons))
     print(f"### The check at {origin}: every PLR scored with what was known in {origin}, against what happened\n")
+    step = min(b - a for a, b in zip(map(int, periods), map(int, periods[1:])))
+    repeats = {int(p[:4]) for p in repeated_periods(profiles[["region_id", "period", "status_index"]], step)}
     for h in horizons:
-        _check(summary.horizons[h], origin)
+        _check(summary.horizons[h], origin, repeats)
 
 
-def _check(r, origin: int) -> None:
+def _check(r, origin: int, repeats: set[int]) -> None:
     try:
         at = as_of(r.backtests, r.horizon, origin)
     except EarlyWarningError as exc:
-        print(f"{r.horizon} years ahead: {exc}\n")
+        copied = sorted(repeats & {origin, origin + r.horizon})
+        why = (f"; the edition{'s' if len(copied) > 1 else ''} {', '.join(map(str, copied))} repeat"
+               f"{'' if len(copied) > 1 else 's'} the status index of the edition before in every PLR (a copied "
+               "table, not a new edition) and starts or ends no transition") if copied else ""
+        print(f"{r.horizon} years ahead: {exc}{why}\n")
         return
     any_ = next(iter(at.figures.values()))
     chosen = MODEL_LABELS[at.chosen] if at.chosen else "none (no test period was complete then)"

@@ -78,6 +78,18 @@ CREATE TABLE IF NOT EXISTS quarantine (
 
 OBS_KEY = ("region_id", "indicator_id", "period")
 
+SAME_DIGITS = 1e-10
+"""Two numbers that agree to ten significant digits are one value: a publisher's arithmetic writes -0.7112 as
+-0.711199999999998 (Berlin's MSS 2021 as two sources publish it), which is no change of the value. No monitoring
+publishes a figure whose eleventh digit means something."""
+
+
+def differs(new: str, old: str) -> str:
+    """SQL: the numbers ``new`` and ``old`` (expressions) differ — one of them missing, or apart by more than
+    :data:`SAME_DIGITS` of the larger; false where both are missing."""
+    return (f"coalesce((({new}) IS NULL) <> (({old}) IS NULL) OR abs(({new}) - ({old})) > {SAME_DIGITS!r} * "
+            f"greatest(abs({new}), abs({old})), false)")
+
 ABORTED = "abgebrochen"
 """Status of an import that was still 'running' when its process died: nothing of it was committed."""
 
@@ -414,8 +426,9 @@ class Store:
                 "o.value AS old_value, o.numerator AS old_numerator, o.denominator AS old_denominator, "
                 "o.flag AS old_flag, o.import_id AS old_import_id "
                 "FROM staged_src s LEFT JOIN observations o USING (region_id, indicator_id, period) "
-                "WHERE o.region_id IS NULL OR (s.value, s.numerator, s.denominator, s.flag) IS DISTINCT FROM "
-                "(o.value, o.numerator, o.denominator, o.flag)"
+                f"WHERE o.region_id IS NULL OR {differs('s.value', 'o.value')} OR "
+                f"{differs('s.numerator', 'o.numerator')} OR {differs('s.denominator', 'o.denominator')} OR "
+                "s.flag IS DISTINCT FROM o.flag"
             )
             inserted, updated = con.execute(
                 "SELECT count(*) FILTER (WHERE is_new), count(*) FILTER (WHERE NOT is_new) FROM diff"
@@ -472,7 +485,7 @@ class Store:
             f"FROM (SELECT DISTINCT ON (region_id, indicator_id, period) * FROM {relation}) s "
             "JOIN observations o USING (region_id, indicator_id, period) "
             "JOIN import_log l ON l.import_id = o.import_id SEMI JOIN other_imports x ON x.import_id = o.import_id "
-            "WHERE o.value IS NOT NULL AND s.value IS DISTINCT FROM o.value "
+            f"WHERE o.value IS NOT NULL AND {differs('s.value', 'o.value')} "
             "GROUP BY s.indicator_id, l.file, o.import_id ORDER BY n DESC, s.indicator_id"
         ).df()
 

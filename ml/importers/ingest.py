@@ -232,17 +232,25 @@ def _refuse_changes_to_other_files(store: Store, relation: str, report: ImportRe
     parts = []
     for _, r in clash.head(5).iterrows():
         parts.append(f"{r['indicator_id']}: {int(r['n']):,} from {Path(r['file']).name} (import #{int(r['import_id'])}; "
-                     f"e.g. {r['region_id']} {r['period']}: {_number(r['old_value'])} → {_number(r['new_value'])})")
+                     f"e.g. {r['region_id']} {r['period']}: {_change(r['old_value'], r['new_value'])})")
     more = f"; and {len(clash) - 5} more" if len(clash) > 5 else ""
     raise ImportRefused(
-        f"this file would change {total:,} values that other files brought into the store — "
+        f"this file would change {total:,} value{'s' if total != 1 else ''} that other files brought into the store — "
         + "; ".join(parts) + more + ". If the column means something else (a count of another group of persons), "
         "correct the mapping (sozialradar mapping suggest FILE); if this file corrects those values, import it "
         "again with --force (every change is kept in observation_changes)")
 
 
-def _number(value) -> str:
-    return "kein Wert" if value is None or pd.isna(value) else f"{value:,.6g}"
+def _number(value, digits: int = 6) -> str:
+    return "kein Wert" if value is None or pd.isna(value) else f"{value:,.{digits}g}"
+
+
+def _change(old, new) -> str:
+    """'old → new' with as many significant digits (six at least, twelve at most) as tell the two apart."""
+    digits = 6
+    while digits < 12 and _number(old, digits) == _number(new, digits):
+        digits += 1
+    return f"{_number(old, digits)} → {_number(new, digits)}"
 
 
 PARTIAL_SUFFIX = ".unvollstaendig"

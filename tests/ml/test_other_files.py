@@ -105,3 +105,30 @@ def test_flensburg_employed_read_as_residents_is_refused(store, settings, shared
     rep = ingest_file(d / "fl_employed_with_pension_insurance_by_district.csv", store, settings, mapping=mapping)
     assert rep.status == "refused" and "from fl_residents_by_district.csv" in rep.message
     assert store.con.execute("SELECT sum(value) FROM observations").fetchone() == before
+
+
+def test_one_edition_from_two_publishers_agrees_to_the_last_digit_written(store, settings, shared_data):
+    """Berlin's MSS 2021 as the Senate's table (``tesch-ch``) and as the open-data project publishes it: D1, D3 and D4
+    of 248 Planungsräume differ in float noise alone (-0.7112 against -0.711199999999998). The second is no
+    change of the first's values: it imports, adds what the first lacks, and records no change."""
+    first = shared_data / "berlin_mss" / "tesch-ch" / "mss_2021_index_indikatoren.csv"
+    second = (shared_data / "berlin_mss_open_lifeworlds"
+              / "berlin-lor-monitoring-social-urban-development-2021-00-planning-areas.csv")
+    assert ingest_file(first, store, settings).status == "ok"
+    before = store.observations(indicator_ids=["mss_d3"]).set_index("region_id")["value"]
+    rep = ingest_file(second, store, settings)
+    assert rep.status == "ok", rep.message
+    assert rep.updated == 0 and rep.inserted > 0 and rep.unchanged >= 3 * 530
+    assert store.con.execute("SELECT count(*) FROM observation_changes").fetchone() == (0,)
+    after = store.observations(indicator_ids=["mss_d3"]).set_index("region_id")["value"]
+    assert after["01100104"] == -0.7112 and after.equals(before)
+
+
+def test_a_change_in_a_late_digit_is_shown_with_the_digits_that_differ(county, settings, tmp_path):
+    mapping = load_mapping(write(tmp_path / "m.yaml", MAPPING.replace("einwohner", "mietniveau")))
+    write(tmp_path / "a.csv", "Gebiet;Personen\n14599010;6.1810200\n14599020;1.5\n")
+    write(tmp_path / "b.csv", "Gebiet;Personen\n14599010;6.1810249\n14599020;1.5000000000000002\n")
+    assert ingest_file(tmp_path / "a.csv", county, settings, mapping=mapping).status == "ok"
+    rep = ingest_file(tmp_path / "b.csv", county, settings, mapping=mapping)
+    assert rep.status == "refused" and "would change 1 value that" in rep.message
+    assert "14599010 2021: 6.18102 → 6.181025" in rep.message

@@ -3,8 +3,9 @@
 import duckdb
 import pandas as pd
 import pytest
+from hypothesis import given, strategies as st
 
-from ml.store import Store, StoreError
+from ml.store import SAME_DIGITS, Store, StoreError, differs
 
 
 def obs(*rows):
@@ -33,6 +34,42 @@ def test_flag_change_counts_as_update(store):
     store.merge_observations(obs(("01", "a", "2020", 1.0, None, None, "ok")), 1)
     r = store.merge_observations(obs(("01", "a", "2020", 1.0, None, None, "estimated")), 2)
     assert r.updated == 1
+
+
+def test_floating_point_noise_is_no_change_and_a_change_in_the_seventh_digit_is_one(store):
+    """-0.7112 written as -0.711199999999998 by another publisher's arithmetic is the same value; 0.7112 against
+    0.71120001 is not."""
+    store.merge_observations(obs(("01", "d3", "2021", -0.7112, None, None, "ok"),
+                                 ("02", "d3", "2021", 0.7112, 3.0, 7.0, "ok")), 1)
+    noise = store.merge_observations(obs(("01", "d3", "2021", -0.711199999999998, None, None, "ok"),
+                                         ("02", "d3", "2021", 0.7112, 3.0000000000000004, 7.0, "ok")), 2)
+    assert (noise.inserted, noise.updated, noise.unchanged) == (0, 0, 2)
+    assert store.con.execute("SELECT count(*) FROM observation_changes").fetchone() == (0,)
+    assert store.observations()["value"].tolist() == [-0.7112, 0.7112]     # the value first stored is kept
+    real = store.merge_observations(obs(("01", "d3", "2021", -0.71120001, None, None, "ok"),
+                                        ("02", "d3", "2021", 0.7112, 3.0, None, "ok")), 3)
+    assert (real.updated, real.unchanged) == (2, 0)     # a value, and a denominator gone
+
+
+_numbers = st.floats(allow_nan=False, allow_infinity=False, min_value=-1e12, max_value=1e12)
+
+
+@given(_numbers, st.floats(-1e-12, 1e-12), st.floats(1e-8, 1e-2), st.booleans())
+def test_differs_tells_noise_from_a_change(x, noise, step, down):
+    """Within ten significant digits two numbers are one value, beyond them two; a missing one differs from any
+    number and not from another missing one."""
+    con = duckdb.connect()
+
+    def apart(new, old) -> bool:
+        return con.execute(f"SELECT {differs('$new::DOUBLE', '$old::DOUBLE')}", {"new": new, "old": old}).fetchone()[0]
+
+    assert apart(x * (1 + noise), x) is False
+    moved = x * (1 - step if down else 1 + step)
+    if moved != x:
+        assert apart(moved, x) is True
+    assert apart(x, None) is True and apart(None, x) is True
+    assert apart(None, None) is False
+    assert SAME_DIGITS < 1e-8
 
 
 def test_regions_upsert_and_missing_only(store):
