@@ -16,6 +16,7 @@ import pandas as pd
 from features.age_counts import age_counts
 from features.copied_cells import withhold_copied
 from features.crosswalk_weights import complete_weights
+from features.level_sums import ancestors_at, sum_up
 from features.misplaced import LEFT_OUT_COLUMNS, ancestor_groupings, misplaced_editions, misplaced_notes, withhold
 from features.steps import (
     ProfileSpec, VALUE_COLUMNS, build_profiles, copied_years, derive_indicators, derived_out_of_range,
@@ -77,23 +78,6 @@ def reference_groups(regions: pd.DataFrame, level: str, reference_level: str | N
         return pd.Series("alle", index=at_level["region_id"].to_numpy(), name=GROUP_COLUMN)
     group = ancestors_at(regions, at_level["region_id"].to_numpy(), reference_level)
     return group.fillna("alle").rename(GROUP_COLUMN).astype("str")
-
-
-def ancestors_at(regions: pd.DataFrame, ids, level: str) -> pd.Series:
-    """For each region of ``ids``: itself if it is of ``level``, else its nearest ancestor of ``level`` in the
-    region list (None where it has none)."""
-    parent = regions.set_index("region_id")["parent_id"]
-    level_of = regions.set_index("region_id")["level"]
-    current = pd.Series(ids, index=ids, dtype=object)
-    found = pd.Series(None, index=current.index, dtype=object)
-    for _ in range(10):  # levels are few; this bounds a malformed parent cycle
-        lv = level_of.reindex(current.to_numpy()).to_numpy()
-        hit = (lv == level) & found.isna().to_numpy()
-        found[hit] = current[hit]
-        current = pd.Series(parent.reindex(current.to_numpy()).to_numpy(), index=current.index)
-        if current.isna().all():
-            break
-    return found
 
 
 def profile_spec(catalog: Catalog, settings: Settings, present: set[str] | None = None) -> ProfileSpec:
@@ -247,9 +231,12 @@ def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, set
                 notes.extend(reused)
     groups = reference_groups(regions, cfg.level, cfg.reference_level, obs["region_id"].drop_duplicates())
     obs = obs[~obs["indicator_id"].astype(str).str.startswith(AGE_PREFIX)]
+    obs, summed = sum_up(obs, regions, catalog, cfg.level)     # a Bezirksregion's counts from its Planungsräume
+    notes.extend(summed)
     selected = select_observations(obs, groups)
     if selected.empty:
-        raise FeatureError(f"no observations for the regions at level {cfg.level!r}")
+        raise FeatureError(f"no observations for the regions at level {cfg.level!r}" + "".join(
+            f"; {n}" for n in summed))
     # an edition whose rows went to the wrong regions: its values there are left out, and so are shares of them
     names = regions.set_index("region_id")["name"]
     found = misplaced_editions(selected, ancestor_groupings(regions, groups.index), catalog)

@@ -18,7 +18,7 @@ from ml.age_groups import (
     AgeGroupError, Population, age_indicators, indicator_id, parse_header, population_of, sexed_groups_of_header,
 )
 from ml.importers.common import (
-    Adapted, cell_column, melt, period_position, withheld_in_frame, withheld_note, year_end_stands,
+    Adapted, cell_column, dashes_as_zero, melt, period_position, withheld_in_frame, withheld_note, year_end_stands,
 )
 from ml.importers.mapping import (
     ColumnSpec, Mapping, column_position, find_column, find_region_column, ignored_positions,
@@ -26,9 +26,10 @@ from ml.importers.mapping import (
 from ml.io import FileFormatError, RawTable
 
 
-def adapt_age(table: RawTable, mapping: Mapping) -> Adapted:
+def adapt_age(table: RawTable, mapping: Mapping, dash: str = "missing") -> Adapted:
     """A table of residents by age group as long text cells of the groups' indicators, with their catalog
-    entries."""
+    entries. ``dash`` 'zero': a cell holding only a dash is 0, 'nichts vorhanden' (Berlin's register of 2022 writes
+    '–' for an age group nobody of the area is in: the groups add up to the total on every row only so)."""
     h = table.header
     r = find_region_column(h, mapping)
     if r is None:
@@ -54,10 +55,11 @@ def adapt_age(table: RawTable, mapping: Mapping) -> Adapted:
         notes.append(note)
     population = population_of(h, groups, Path(str(table.path)).name)
     if population is not None:
-        return _other_population(table, mapping, region, period, population, notes, names)
+        return _other_population(table, mapping, region, period, population, notes, names, dash)
     columns = {pos: indicator_id(g, sex) for pos, (g, sex) in groups.items()}
     mapped = _mapped_columns(table, mapping, columns)
-    frame, withheld = withheld_in_frame(table.frame(), set(columns) | set(mapped), mapping.withheld)
+    frame, withheld = withheld_in_frame(dashes_as_zero(table.frame(), set(columns) | set(mapped), dash),
+                                        set(columns) | set(mapped), mapping.withheld)
     notes += [withheld_note(mapping.withheld, withheld)] if mapping.withheld else []
     cells, empty = melt(table, region, period, {**columns, **{i: ind for i, ind in mapped.items() if i not in columns}},
                         cells=frame, names=names)
@@ -80,7 +82,7 @@ def adapt_age(table: RawTable, mapping: Mapping) -> Adapted:
 
 
 def _other_population(table: RawTable, mapping: Mapping, region, period, population: Population,
-                      notes: list[str], names=None) -> Adapted:
+                      notes: list[str], names=None, dash: str = "missing") -> Adapted:
     """A table by age of another group of persons (foreigners): its groups are not the residents' and the catalog has
     none of that group by age, so only the columns the mapping names (its total) are imported; none named: refused.
     ``names``: the region names written beside the codes, or None."""
@@ -92,7 +94,7 @@ def _other_population(table: RawTable, mapping: Mapping, region, period, populat
                 "map its total to an indicator of your own under 'columns' (README, 'Indicators of your own')")
         raise FileFormatError(f"{table.path}: {said}, so they are not imported as the residents' ages; {hint} "
                               f"(sozialradar mapping suggest {Path(str(table.path)).name} proposes it)")
-    frame, withheld = withheld_in_frame(table.frame(), mapped, mapping.withheld)
+    frame, withheld = withheld_in_frame(dashes_as_zero(table.frame(), set(mapped), dash), mapped, mapping.withheld)
     notes += [withheld_note(mapping.withheld, withheld)] if mapping.withheld else []
     cells, empty = melt(table, region, period, mapped, cells=frame, names=names)
     h = table.header

@@ -97,6 +97,18 @@ def cell_column(table: RawTable, index: int | None, default: str = "") -> pd.Ser
     return table.column(index)
 
 
+def dashes_as_zero(frame: pd.DataFrame, positions, dash: str) -> pd.DataFrame:
+    """``frame`` (text cells ``c0``, ``c1`` …) with a lone dash in the columns at ``positions`` read as 0 where
+    ``dash`` is 'zero' (``ingest.dash``: German official tables' 'nichts vorhanden'); unchanged otherwise."""
+    if dash != "zero":
+        return frame
+    frame = frame.copy()
+    for i in positions:
+        text = frame[f"c{i}"].astype("str")
+        frame[f"c{i}"] = text.where(~text.str.strip().isin(DASHES), "0")
+    return frame
+
+
 def dash_as_zero(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
     """The cells of a pyarrow text column with a lone dash (the official tables' 'nothing') replaced by '0'."""
     import pyarrow.compute as pc

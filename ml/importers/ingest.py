@@ -424,7 +424,7 @@ def _ingest_observations(table: RawTable, chosen: str, mapping: Mapping, store: 
     elif chosen == "inkar":
         adapted = adapt_inkar(table, mapping, catalog)
     elif chosen == "age":
-        adapted = adapt_age(table, mapping)
+        adapted = adapt_age(table, mapping, dash)
     else:
         raise FileFormatError(f"unsupported format {chosen!r}")
     if adapted.indicators:

@@ -9,15 +9,15 @@ from ml.catalog import Catalog
 from ml.crosswalk import refuse_crosswalk
 from ml.file_periods import header_period
 from ml.importers.common import (
-    Adapted, cell_column, empty_long, melt, period_position, withheld_in_frame, withheld_note, without_text_lines,
-    year_end_stands,
+    Adapted, cell_column, dashes_as_zero, empty_long, melt, period_position, withheld_in_frame, withheld_note,
+    without_text_lines, year_end_stands,
 )
 from ml.importers.mapping import (
     ColumnSpec, Mapping, column_position, distinct_headers, find_column, find_region_column, header_key,
     ignored_positions,
 )
 from ml.io import FileFormatError, RawTable
-from ml.parsing import DASHES, MISSING_MARKERS
+from ml.parsing import MISSING_MARKERS
 
 
 def adapt_wide(table: RawTable, mapping: Mapping, catalog: Catalog, dash: str = "missing") -> Adapted:
@@ -81,12 +81,7 @@ def adapt_wide(table: RawTable, mapping: Mapping, catalog: Catalog, dash: str = 
         # a register's stand at 31 December (ZEIT 201812) is the year's value of an annual indicator
         period, _, note = year_end_stands(period)
         notes += [note] if note else []
-    frame = table.frame()
-    if dash == "zero":
-        frame = frame.copy()
-        for i in columns:
-            text = frame[f"c{i}"].astype("str")
-            frame[f"c{i}"] = text.where(~text.str.strip().isin(DASHES), "0")
+    frame = dashes_as_zero(table.frame(), columns, dash)
     frame, withheld = withheld_in_frame(frame, columns, mapping.withheld)
     notes += [withheld_note(mapping.withheld, withheld)] if mapping.withheld else []
     # columns with their own reference period are melted with it; the others with the table's

@@ -51,6 +51,30 @@ def test_detected_and_reported(tmp_path, settings, store):
     assert again.status == "already_imported"
 
 
+def test_a_dash_is_nobody_in_a_table_by_age_as_in_a_wide_one(tmp_path, settings, store):
+    """Berlin's register of 2022 writes '–' for an age group nobody of the area is in (and all '–' for an area
+    without residents): 0, as ``ingest.dash`` reads it in wide and long tables; with 'dash: missing' no value."""
+    from ml.importers import load_mapping
+
+    write(tmp_path / "r.csv", "region_id;name;level\nA;Altdorf;gemeinde\nB;Neubau;gemeinde\n")
+    assert ingest_file(tmp_path / "r.csv", store, settings).status == "ok"
+    path = write(tmp_path / "alter.csv", "Gebiet;Jahr;Gesamt;0-17;18-64;65+\nA;2022;52;13;–;39\nB;2022;–;–;–;–\n")
+    mapping = write(tmp_path / "m.yaml", "region_column: Gebiet\nperiod_column: Jahr\ncolumns:\n  Gesamt: einwohner\n")
+    rep = ingest_file(path, store, settings, mapping=load_mapping(mapping))
+    assert rep.status == "ok" and rep.rows_accepted == 8
+    got = store.observations().set_index(["region_id", "indicator_id"])["value"]
+    assert got["A", "ew_alter_18_65"] == 0 and got["B", "einwohner"] == 0 and got["B", "ew_alter_65_plus"] == 0
+    missing = write(tmp_path / "m2.yaml", "region_column: Gebiet\nperiod_column: Jahr\ndash: missing\ncolumns:\n"
+                    "  Gesamt: einwohner\n")
+    with Store(tmp_path / "other.duckdb") as other:
+        assert ingest_file(tmp_path / "r.csv", other, settings).status == "ok"
+        rep = ingest_file(path, other, settings, mapping=load_mapping(missing))
+        assert rep.status == "ok"
+        got = other.observations().set_index(["region_id", "indicator_id"])["value"]
+    assert ("A", "ew_alter_18_65") not in got.index and ("B", "einwohner") not in got.index
+    assert got["A", "ew_alter_00_18"] == 13
+
+
 def test_a_table_with_a_gap_fails_with_the_reason(tmp_path, settings, store):
     path = write(tmp_path / "alter.csv", "Gebiet;Jahr;0-5;6-14;18-64;65+\nA;2023;10;20;30;5\n")
     rep = ingest_file(path, store, settings, fmt="age")

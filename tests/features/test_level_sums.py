@@ -1,0 +1,160 @@
+"""Counts of a coarser level summed from its parts (a Bezirksregion's from its Planungsräume): only whole sums, only
+counts, never over a region's own value; the catalog's shares then computed from the sums; and the real register of
+Berlin's 542 Planungsräume summed to its 143 Bezirksregionen."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from features.level_sums import sum_up
+from features.pipeline import FeatureError, run_pipeline
+from ml.catalog import effective_catalog
+from ml.config import load_settings
+
+CATALOG = effective_catalog(load_settings(env={}))
+
+
+def _regions(tree: dict[str, list[str]], coarse="bezirksregion", fine="planungsraum") -> pd.DataFrame:
+    rows = [(b, f"Region {b}", coarse, None) for b in tree]
+    rows += [(p, f"Raum {p}", fine, b) for b, parts in tree.items() for p in parts]
+    return pd.DataFrame(rows, columns=["region_id", "name", "level", "parent_id"])
+
+
+def _obs(rows) -> pd.DataFrame:
+    out = pd.DataFrame([(r, i, p, v, f) for r, i, p, v, f in rows],
+                       columns=["region_id", "indicator_id", "period", "value", "flag"])
+    return out.assign(numerator=np.nan, denominator=np.nan)[
+        ["region_id", "indicator_id", "period", "value", "numerator", "denominator", "flag"]]
+
+
+def _at(obs, region, indicator, period="2022"):
+    hit = obs[(obs["region_id"] == region) & (obs["indicator_id"] == indicator) & (obs["period"] == period)]
+    return hit["value"].tolist()
+
+
+def test_counts_add_up_where_every_part_has_one_and_a_share_does_not():
+    """B1's two Planungsräume have both counts: summed. B2's second part has its unemployed withheld: B2 gets its
+    residents summed, its unemployed not, and the note names the part. The share of the parts is named, not
+    summed."""
+    regions = _regions({"B1": ["P1", "P2"], "B2": ["P3", "P4"]})
+    obs = _obs([("P1", "ew_15_64", "2022", 1000.0, "ok"), ("P2", "ew_15_64", "2022", 3000.0, "ok"),
+                ("P1", "arbeitslose", "2022", 50.0, "ok"), ("P2", "arbeitslose", "2022", 90.0, "ok"),
+                ("P3", "ew_15_64", "2022", 800.0, "ok"), ("P4", "ew_15_64", "2022", 400.0, "ok"),
+                ("P3", "arbeitslose", "2022", 40.0, "ok"), ("P4", "arbeitslose", "2022", np.nan, "suppressed"),
+                ("P1", "anteil_65plus", "2022", 20.0, "ok")])
+    out, notes = sum_up(obs, regions, CATALOG, "bezirksregion")
+    assert _at(out, "B1", "ew_15_64") == [4000.0] and _at(out, "B1", "arbeitslose") == [140.0]
+    assert _at(out, "B2", "ew_15_64") == [1200.0] and _at(out, "B2", "arbeitslose") == []
+    assert _at(out, "B1", "anteil_65plus") == []
+    assert set(out.loc[out["region_id"].isin(["B1", "B2"]), "flag"]) == {"ok"}
+    assert any("2 counts (arbeitslose, ew_15_64) summed from their parts on the level planungsraum for 2 regions"
+               in n for n in notes)
+    assert any("1 count of 1 region not summed" in n and "B2 (Region B2) arbeitslose 2022: 1 of 2 parts without a "
+               "value (P4 (Raum P4))" in n for n in notes)
+    assert any("1 indicator of the level planungsraum (anteil_65plus) are shares, rates, means or indices" in n
+               for n in notes)
+
+
+def test_a_regions_own_value_stays_and_an_estimated_part_makes_an_estimated_sum():
+    regions = _regions({"B1": ["P1", "P2"], "B2": ["P3", "P4"]})
+    obs = _obs([("B1", "einwohner", "2022", 5000.0, "ok"),
+                ("P1", "einwohner", "2022", 1000.0, "ok"), ("P2", "einwohner", "2022", 3000.0, "ok"),
+                ("P3", "einwohner", "2022", 100.0, "estimated"), ("P4", "einwohner", "2022", 200.0, "ok")])
+    out, notes = sum_up(obs, regions, CATALOG, "bezirksregion")
+    assert _at(out, "B1", "einwohner") == [5000.0]
+    b2 = out[(out["region_id"] == "B2")]
+    assert b2["value"].tolist() == [300.0] and b2["flag"].tolist() == ["estimated"]
+    assert "1 of the sums include an estimated part and are marked estimated" in notes[0]
+
+
+def test_the_parts_of_a_period_are_those_in_its_tables_and_the_coarser_level_wins():
+    """P_old left the grid after 2019 (rows only then), P_new joined in 2021: each period sums the parts its tables
+    hold. P_never appears in no table and is named. B1's Ortsteile O1 and O2 (between Bezirksregion and
+    Planungsraum, here both under B1) give B1's sum where they and the Planungsräume both would."""
+    regions = _regions({"B1": ["P1", "P_old", "P_new", "P_never"]})
+    obs = _obs([("P1", "einwohner", "2019", 10.0, "ok"), ("P_old", "einwohner", "2019", 5.0, "ok"),
+                ("P1", "einwohner", "2021", 11.0, "ok"), ("P_new", "einwohner", "2021", 7.0, "ok")])
+    out, notes = sum_up(obs, regions, CATALOG, "bezirksregion")
+    assert _at(out, "B1", "einwohner", "2019") == [15.0] and _at(out, "B1", "einwohner", "2021") == [18.0]
+    assert any("1 part of the summed regions in the region list appears in no table (P_never (Raum P_never))" in n
+               for n in notes)
+    mid = pd.concat([_regions({"B1": ["O1", "O2"]}, fine="ortsteil"),
+                     _regions({"O1": ["Q1", "Q2"], "O2": ["Q3"]}, coarse="ortsteil").iloc[2:]], ignore_index=True)
+    obs = _obs([("O1", "einwohner", "2022", 30.0, "ok"), ("O2", "einwohner", "2022", 12.0, "ok"),
+                ("Q1", "einwohner", "2022", 10.0, "ok"), ("Q2", "einwohner", "2022", 20.0, "ok"),
+                ("Q3", "einwohner", "2022", 13.0, "ok")])
+    out, notes = sum_up(obs, mid, CATALOG, "bezirksregion")
+    assert _at(out, "B1", "einwohner") == [42.0] and "on the level ortsteil for 1 regions" in notes[0]
+
+
+@given(st.lists(st.lists(st.one_of(st.none(), st.integers(0, 5000)), min_size=1, max_size=5), min_size=1,
+                max_size=6))
+def test_a_sum_exists_exactly_where_every_part_has_a_value_and_is_their_total(parts):
+    """Any tree of Bezirksregionen and Planungsräume, any parts withheld (None): the region's count is the sum of
+    its parts where none is withheld, and absent where one is."""
+    tree = {f"B{i}": [f"P{i}_{j}" for j in range(len(v))] for i, v in enumerate(parts)}
+    rows = [(f"P{i}_{j}", "einwohner", "2022", np.nan if x is None else float(x), "suppressed" if x is None else "ok")
+            for i, v in enumerate(parts) for j, x in enumerate(v)]
+    out, _ = sum_up(_obs(rows), _regions(tree), CATALOG, "bezirksregion")
+    for i, v in enumerate(parts):
+        expected = [] if None in v else [float(sum(v))]
+        assert _at(out, f"B{i}", "einwohner") == expected
+
+
+def test_profiles_of_bezirksregionen_compute_their_shares_from_the_summed_counts():
+    """The share of the unemployed among residents 15–64 of a Bezirksregion is the ratio of the sums, not the mean
+    of its Planungsräume's shares (5 % and 3 % of 1,000 and 3,000 residents: 3.5 %, not 4 %)."""
+    regions = _regions({"B1": ["P1", "P2"], "B2": ["P3", "P4"], "B3": ["P5", "P6"]})
+    rows = []
+    for p, (ew, alo) in {"P1": (1000, 50), "P2": (3000, 90), "P3": (2000, 100), "P4": (2000, 60),
+                         "P5": (1500, 30), "P6": (2500, 75)}.items():
+        rows += [(p, "ew_15_64", "2022", float(ew), "ok"), (p, "arbeitslose", "2022", float(alo), "ok"),
+                 (p, "einwohner", "2022", float(ew) * 1.5, "ok")]
+    settings = load_settings(env={"SOZIALRADAR_FEATURES__LEVEL": "bezirksregion",
+                                  "SOZIALRADAR_FEATURES__REFERENCE_LEVEL": "null"})
+    result = run_pipeline(_obs(rows), regions, CATALOG, settings)
+    share = result.values[result.values["indicator_id"] == "arbeitslosenquote"].set_index("region_id")["value"]
+    assert share.to_dict() == pytest.approx({"B1": 3.5, "B2": 4.0, "B3": 2.625})
+    assert set(result.profiles["region_id"]) == {"B1", "B2", "B3"}
+    # nothing that adds up: the error says what the finer level holds
+    only_shares = _obs([(p, "anteil_65plus", "2022", 20.0, "ok") for p in ("P1", "P2", "P3")])
+    with pytest.raises(FeatureError, match="no observations for the regions at level 'bezirksregion'; bezirksregion: "
+                       "1 indicator of the level planungsraum"):
+        run_pipeline(only_shares, regions, CATALOG, settings)
+
+
+@pytest.mark.realdata
+def test_berlins_register_summed_to_its_bezirksregionen(settings, store, shared_data, tmp_path):
+    """Berlin's register of 30 June 2022 (542 Planungsräume, '–' for an age group nobody is in: the groups add up
+    to the total on every row only so) under the LOR key of 2021: the 143 Bezirksregionen get their residents as the
+    sums of their Planungsräume, the city's total is the table's, and the two Planungsräume without residents
+    (Pankower Tor, Landweg) count as 0."""
+    from ml.importers import ingest_file, load_mapping
+    from tests.conftest import write
+
+    d = shared_data / "berlin_mss"
+    lor = write(tmp_path / "lor.yaml", "format: regions\nhierarchy:\n  - {level: bezirk, id: 'Bezirk'}\n"
+                "  - {level: prognoseraum, id: 'Prognoseraum (Nummer)', name: 'Prognoseraum (Name)'}\n"
+                "  - {level: bezirksregion, id: 'Bezirksregion (Nummer)', name: 'Bezirksregion (Name)'}\n"
+                "  - {level: planungsraum, id: 'Planungsraum (Nummer)', name: 'Planungsraum (Name)'}\n")
+    assert ingest_file(d / "LOR_2021.csv", store, settings, mapping=load_mapping(lor)).status == "ok"
+    ew = write(tmp_path / "ew.yaml", "region_column: 'PLR-ID'\nperiod: '2022'\ncolumns:\n  'Gesamt': einwohner\n")
+    rep = ingest_file(d / "einwohnerbestand_06-2022_plr.csv", store, settings, mapping=load_mapping(ew))
+    assert rep.status == "ok" and not any("no value in this import" in n for n in rep.notes)
+    obs = store.observations()
+    plr = obs[obs["indicator_id"] == "einwohner"].set_index("region_id")["value"]
+    assert len(plr) == 542 and plr["03400831"] == 0 and plr["06200418"] == 0
+    groups = obs[obs["indicator_id"].str.startswith("ew_alter_")].groupby("region_id")["value"].sum()
+    assert (groups.reindex(plr.index) == plr).all()           # '–' read as 0: every row adds up
+    mine = load_settings(env={"SOZIALRADAR_FEATURES__LEVEL": "bezirksregion",
+                              "SOZIALRADAR_FEATURES__REFERENCE_LEVEL": "null"})
+    result = run_pipeline(obs, store.regions(), CATALOG, mine)
+    bzr = result.values[result.values["indicator_id"] == "einwohner"].set_index("region_id")["value"]
+    assert len(bzr) == 143 and bzr.sum() == plr.sum() == 3_821_881
+    assert bzr["011001"] == 15_886                              # Tiergarten Süd
+    share = result.values[result.values["indicator_id"] == "anteil_65plus"].set_index("region_id")["value"]
+    assert share.notna().sum() == 143
+    assert any(n.startswith("bezirksregion: ") and "summed from their parts on the level planungsraum for 143 regions "
+               "in 1 period (2022" in n for n in result.notes)
