@@ -22,6 +22,7 @@ import mlflow
 import numpy as np
 import pandas as pd
 
+from features.level_sums import sum_up
 from ml.age_groups import AgeGroup, AgeGroupError, planner_group
 from ml.config import Settings
 from ml.formatting import percent
@@ -151,6 +152,10 @@ def run_projection(obs: pd.DataFrame, regions: pd.DataFrame, settings: Settings,
     t0 = time.perf_counter()
     level = cfg.level or settings.features.level
     ids = set(regions.loc[regions["level"] == level, "region_id"].astype(str))
+    # a level whose regions have no table by age of their own (Bezirksregionen) gets its parts' groups summed
+    obs, summed = sum_up(obs, regions, None, level, counts=pd.unique(obs["indicator_id"]))
+    for note in summed:
+        say(note)
     obs = obs[obs["region_id"].astype(str).isin(ids)]
     if obs.empty:
         raise ProjectionError(f"no residents by age for regions of level {level!r} (import a table by age with "

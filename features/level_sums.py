@@ -44,9 +44,12 @@ def ancestors_at(regions: pd.DataFrame, ids, level: str) -> pd.Series:
     return found
 
 
-def sum_up(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, level: str) -> tuple[pd.DataFrame, list[str]]:
+def sum_up(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog | None, level: str,
+           counts=()) -> tuple[pd.DataFrame, list[str]]:
     """``obs`` with the counts of the regions of ``level`` summed from their finer parts where the region has no
-    observation of its own, and the notes that say what was summed and what could not be."""
+    observation of its own, and the notes that say what was summed and what could not be. The counts are the
+    catalog's (kinds :data:`ADDITIVE`) and ``counts`` (indicator ids: a register's age groups, which the projection
+    sums without a catalog)."""
     info = regions.set_index("region_id")
     at_level = set(info.index[info["level"] == level])
     inside = obs["region_id"].isin(at_level).to_numpy()
@@ -64,9 +67,9 @@ def sum_up(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, level: st
                           "part_level": part_level[keep], "indicator_id": rows["indicator_id"].to_numpy()[keep],
                           "period": rows["period"].to_numpy()[keep], "value": rows["value"].to_numpy(float)[keep],
                           "flag": rows["flag"].to_numpy()[keep]})
-    kind = pd.Series({i.indicator_id: i.kind for i in catalog})
-    additive = finer["indicator_id"].map(kind).isin(ADDITIVE).to_numpy()
-    notes = _not_additive(obs, finer[~additive], at_level, catalog, level)
+    summable = {i.indicator_id for i in catalog or () if i.kind in ADDITIVE} | set(counts)
+    additive = finer["indicator_id"].isin(summable).to_numpy()
+    notes = _not_additive(obs, finer[~additive], at_level, catalog, level) if catalog is not None else []
     counts = finer[additive]
     if counts.empty:
         return obs, notes
@@ -94,7 +97,7 @@ def sum_up(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, level: st
         added["flag"] = ["estimated" if e else "ok" for e in taken["estimated"]]
         obs = pd.concat([obs, added.astype({c: obs[c].dtype for c in ("region_id", "indicator_id", "period")})],
                         ignore_index=True)
-        notes.append(_summed_note(taken, level))
+        notes.append(_summed_note(taken, level, derived=catalog is not None))
         notes.extend(_never_note(regions, finer, taken, names, level))
     if len(lacking):
         notes.append(_lacking_note(lacking, finer, names, level))
@@ -105,7 +108,7 @@ def _examples(items: list[str], total: int) -> str:
     return ", ".join(items[:SHOWN]) + (f" and {total - SHOWN} more" if total > SHOWN else "")
 
 
-def _summed_note(taken: pd.DataFrame, level: str) -> str:
+def _summed_note(taken: pd.DataFrame, level: str, derived: bool) -> str:
     indicators = sorted(taken["indicator_id"].unique())
     periods = sorted(taken["period"].astype(str).unique())
     from_levels = ", ".join(sorted(taken["part_level"].astype(str).unique()))
@@ -115,9 +118,9 @@ def _summed_note(taken: pd.DataFrame, level: str) -> str:
             f"summed from their parts on the level {from_levels} for {taken['up'].nunique():,} regions "
             f"in {len(periods)} period{'s' if len(periods) > 1 else ''} ({periods[0]}"
             f"{'–' + periods[-1] if len(periods) > 1 else ''}; {len(taken):,} values, where the region has none of "
-            "its own and every part that appears in the period's tables has one); shares and rates of the catalog are "
-            "computed from the sums" + (f"; {estimated:,} of the sums include an estimated part and are marked "
-                                        "estimated" if estimated else ""))
+            "its own and every part that appears in the period's tables has one)"
+            + ("; shares and rates of the catalog are computed from the sums" if derived else "")
+            + (f"; {estimated:,} of the sums include an estimated part and are marked estimated" if estimated else ""))
 
 
 def _never_note(regions: pd.DataFrame, finer: pd.DataFrame, taken: pd.DataFrame, names: pd.Series,

@@ -18,7 +18,8 @@ from ml.age_groups import (
     AgeGroupError, Population, age_indicators, indicator_id, parse_header, population_of, sexed_groups_of_header,
 )
 from ml.importers.common import (
-    Adapted, cell_column, dashes_as_zero, melt, period_position, withheld_in_frame, withheld_note, year_end_stands,
+    Adapted, cell_column, dash_note, dashes_as_zero, melt, period_position, withheld_in_frame, withheld_note,
+    year_end_stands,
 )
 from ml.importers.mapping import (
     ColumnSpec, Mapping, column_position, find_column, find_region_column, ignored_positions,
@@ -58,8 +59,9 @@ def adapt_age(table: RawTable, mapping: Mapping, dash: str = "missing") -> Adapt
         return _other_population(table, mapping, region, period, population, notes, names, dash)
     columns = {pos: indicator_id(g, sex) for pos, (g, sex) in groups.items()}
     mapped = _mapped_columns(table, mapping, columns)
-    frame, withheld = withheld_in_frame(dashes_as_zero(table.frame(), set(columns) | set(mapped), dash),
-                                        set(columns) | set(mapped), mapping.withheld)
+    frame, dashes = dashes_as_zero(table.frame(), set(columns) | set(mapped), dash)
+    notes += dash_note(dashes)
+    frame, withheld = withheld_in_frame(frame, set(columns) | set(mapped), mapping.withheld)
     notes += [withheld_note(mapping.withheld, withheld)] if mapping.withheld else []
     cells, empty = melt(table, region, period, {**columns, **{i: ind for i, ind in mapped.items() if i not in columns}},
                         cells=frame, names=names)
@@ -94,7 +96,9 @@ def _other_population(table: RawTable, mapping: Mapping, region, period, populat
                 "map its total to an indicator of your own under 'columns' (README, 'Indicators of your own')")
         raise FileFormatError(f"{table.path}: {said}, so they are not imported as the residents' ages; {hint} "
                               f"(sozialradar mapping suggest {Path(str(table.path)).name} proposes it)")
-    frame, withheld = withheld_in_frame(dashes_as_zero(table.frame(), set(mapped), dash), mapped, mapping.withheld)
+    frame, dashes = dashes_as_zero(table.frame(), set(mapped), dash)
+    notes += dash_note(dashes)
+    frame, withheld = withheld_in_frame(frame, mapped, mapping.withheld)
     notes += [withheld_note(mapping.withheld, withheld)] if mapping.withheld else []
     cells, empty = melt(table, region, period, mapped, cells=frame, names=names)
     h = table.header

@@ -97,24 +97,33 @@ def cell_column(table: RawTable, index: int | None, default: str = "") -> pd.Ser
     return table.column(index)
 
 
-def dashes_as_zero(frame: pd.DataFrame, positions, dash: str) -> pd.DataFrame:
+def dashes_as_zero(frame: pd.DataFrame, positions, dash: str) -> tuple[pd.DataFrame, int]:
     """``frame`` (text cells ``c0``, ``c1`` …) with a lone dash in the columns at ``positions`` read as 0 where
-    ``dash`` is 'zero' (``ingest.dash``: German official tables' 'nichts vorhanden'); unchanged otherwise."""
+    ``dash`` is 'zero' (``ingest.dash``: German official tables' 'nichts vorhanden'), and how many cells were."""
     if dash != "zero":
-        return frame
-    frame = frame.copy()
+        return frame, 0
+    frame, n = frame.copy(), 0
     for i in positions:
         text = frame[f"c{i}"].astype("str")
-        frame[f"c{i}"] = text.where(~text.str.strip().isin(DASHES), "0")
-    return frame
+        lone = text.str.strip().isin(DASHES)
+        n += int(lone.sum())
+        frame[f"c{i}"] = text.where(~lone, "0")
+    return frame, n
 
 
-def dash_as_zero(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
-    """The cells of a pyarrow text column with a lone dash (the official tables' 'nothing') replaced by '0'."""
+def dash_as_zero(column: pa.ChunkedArray | pa.Array) -> tuple[pa.ChunkedArray | pa.Array, int]:
+    """The cells of a pyarrow text column with a lone dash (the official tables' 'nothing') replaced by '0', and
+    how many were."""
     import pyarrow.compute as pc
 
-    dash = pc.is_in(pc.utf8_trim_whitespace(column), value_set=pa.array(DASHES))
-    return pc.if_else(dash, "0", column)
+    dash = pc.fill_null(pc.is_in(pc.utf8_trim_whitespace(column), value_set=pa.array(DASHES)), False)
+    return pc.if_else(dash, "0", column), int(pc.sum(dash).as_py() or 0)
+
+
+def dash_note(n: int) -> list[str]:
+    """The report's word on cells read as 0 for a lone dash (none: no word)."""
+    return [f"{n:,} cell{'s' if n != 1 else ''} holding only a dash ('–', '-') read as 0, 'nichts vorhanden' as "
+            "German official tables write it ('dash: missing' in the mapping reads them as no value)"] if n else []
 
 
 def withheld_in_frame(frame: pd.DataFrame, positions, marks: list[str]) -> tuple[pd.DataFrame, int]:

@@ -235,7 +235,8 @@ def _refuse_changes_to_other_files(store: Store, relation: str, report: ImportRe
                      f"e.g. {r['region_id']} {r['period']}: {_change(r['old_value'], r['new_value'])})")
     more = f"; and {len(clash) - 5} more" if len(clash) > 5 else ""
     raise ImportRefused(
-        f"this file would change {total:,} value{'s' if total != 1 else ''} that other files brought into the store — "
+        f"this file would change {total:,} value{'s' if total != 1 else ''} that other files brought into the "
+        "store — "
         + "; ".join(parts) + more + ". If the column means something else (a count of another group of persons), "
         "correct the mapping (sozialradar mapping suggest FILE); if this file corrects those values, import it "
         "again with --force (every change is kept in observation_changes)")

@@ -10,7 +10,7 @@ import pyarrow.compute as pc
 
 from ml.catalog import Catalog
 from ml.importers.common import (
-    YEAR_END, Adapted, dash_as_zero, period_position, withheld_in_column, withheld_note, year_end_stands,
+    YEAR_END, Adapted, dash_as_zero, dash_note, period_position, withheld_in_column, withheld_note, year_end_stands,
 )
 from ml.importers.mapping import Mapping, find_column, find_region_column, header_key
 from ml.io import FileFormatError, RawTable
@@ -44,13 +44,14 @@ def adapt_long(table: RawTable, mapping: Mapping, dash: str = "missing", catalog
         )
     n = table.cells.num_rows
     columns = {"line": pa.array(table.lines, pa.int64()), "column": pa.repeat(h[idx["value"]], n)}
-    notes = []
+    notes, dashes = [], 0
     for role in ("region_id", "indicator_id", "period", "value", "numerator", "denominator", "flag", "region_level",
                  "region_name"):
         if idx[role] is not None:
             columns[role] = table.cells.column(f"c{idx[role]}")
             if dash == "zero" and role in ("value", "numerator", "denominator"):
-                columns[role] = dash_as_zero(columns[role])
+                columns[role], n = dash_as_zero(columns[role])
+                dashes += n
             if role == "value" and mapping.withheld:
                 columns[role], withheld = withheld_in_column(columns[role], mapping.withheld)
                 notes.append(withheld_note(mapping.withheld, withheld))
@@ -66,7 +67,7 @@ def adapt_long(table: RawTable, mapping: Mapping, dash: str = "missing", catalog
     used = {i for i in idx.values() if i is not None}
     unused = [name for i, name in enumerate(h) if i not in used and name]
     notes += [f"columns not used by the long format: {', '.join(unused)}"] if unused else []
-    return Adapted(cells=cells, notes=notes)
+    return Adapted(cells=cells, notes=notes + dash_note(dashes))
 
 
 def annual_year_ends(indicators, periods, catalog: Catalog) -> tuple[pa.Array, str | None]:

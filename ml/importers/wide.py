@@ -9,8 +9,8 @@ from ml.catalog import Catalog
 from ml.crosswalk import refuse_crosswalk
 from ml.file_periods import header_period
 from ml.importers.common import (
-    Adapted, cell_column, dashes_as_zero, empty_long, melt, period_position, withheld_in_frame, withheld_note,
-    without_text_lines, year_end_stands,
+    Adapted, cell_column, dash_note, dashes_as_zero, empty_long, melt, period_position, withheld_in_frame,
+    withheld_note, without_text_lines, year_end_stands,
 )
 from ml.importers.mapping import (
     ColumnSpec, Mapping, column_position, distinct_headers, find_column, find_region_column, header_key,
@@ -81,7 +81,8 @@ def adapt_wide(table: RawTable, mapping: Mapping, catalog: Catalog, dash: str = 
         # a register's stand at 31 December (ZEIT 201812) is the year's value of an annual indicator
         period, _, note = year_end_stands(period)
         notes += [note] if note else []
-    frame = dashes_as_zero(table.frame(), columns, dash)
+    frame, dashes = dashes_as_zero(table.frame(), columns, dash)
+    notes += dash_note(dashes)
     frame, withheld = withheld_in_frame(frame, columns, mapping.withheld)
     notes += [withheld_note(mapping.withheld, withheld)] if mapping.withheld else []
     # columns with their own reference period are melted with it; the others with the table's

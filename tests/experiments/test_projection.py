@@ -136,3 +136,26 @@ def test_frame_columns(berlin):
     assert isinstance(summary.projection, pd.DataFrame)
     assert {"region_id", "group", "group_label", "period", "horizon", "projected", "lower", "upper", "served",
             "served_by", "flag", "run_id"} <= set(summary.projection.columns)
+
+
+def test_bezirksregionen_projected_from_their_planungsraeume_summed(berlin, tmp_path):
+    """The register counts per Planungsraum; projected per Bezirksregion, each region's groups are its parts' sums
+    (no table by age of its own), and the job says so."""
+    from experiments.projection import run_projection
+
+    settings, _ = berlin
+    mine = settings.model_copy(update={
+        "projection": settings.projection.model_copy(update={"level": "bezirksregion"}),
+        "tracking": settings.tracking.model_copy(update={"uri": f"sqlite:///{tmp_path / 'mlflow.db'}"})})
+    with Store(settings.store.path, read_only=True) as store:
+        obs, regions = store.observations(), store.regions()
+    said = []
+    summary = run_projection(obs[obs["indicator_id"].str.startswith("ew_alter_")], regions, mine, progress=said.append)
+    assert summary.n_regions == 138 and summary.latest == "2018"
+    assert any(n.startswith("bezirksregion: ") and "summed from their parts on the level planungsraum for 138 "
+               "regions" in n for n in said)
+    base = summary.projection[summary.projection["horizon"] == 0]
+    total = base[base["group"] == "00_plus"].set_index("region_id")["projected"]
+    parts = obs[(obs["period"] == "2018") & obs["indicator_id"].str.startswith("ew_alter_")]
+    by_bzr = parts.assign(bzr=parts["region_id"].str[:6]).groupby("bzr")["value"].sum()
+    assert total.sort_index().to_numpy() == pytest.approx(by_bzr.reindex(total.index).sort_index().to_numpy())

@@ -62,6 +62,7 @@ def test_a_dash_is_nobody_in_a_table_by_age_as_in_a_wide_one(tmp_path, settings,
     mapping = write(tmp_path / "m.yaml", "region_column: Gebiet\nperiod_column: Jahr\ncolumns:\n  Gesamt: einwohner\n")
     rep = ingest_file(path, store, settings, mapping=load_mapping(mapping))
     assert rep.status == "ok" and rep.rows_accepted == 8
+    assert any(n.startswith("5 cells holding only a dash ('–', '-') read as 0") for n in rep.notes)
     got = store.observations().set_index(["region_id", "indicator_id"])["value"]
     assert got["A", "ew_alter_18_65"] == 0 and got["B", "einwohner"] == 0 and got["B", "ew_alter_65_plus"] == 0
     missing = write(tmp_path / "m2.yaml", "region_column: Gebiet\nperiod_column: Jahr\ndash: missing\ncolumns:\n"

@@ -394,13 +394,15 @@ def test_a_dash_is_zero_unless_the_mapping_says_otherwise(county, settings, tmp_
     assert (rep.rows_accepted, rep.rows_quarantined, rep.empty_cells) == (4, 0, 0)
     stored = county.observations(["sgb2_quote"]).set_index("region_id")["value"]
     assert stored.to_dict() == {"14599010": 0.0, "14599020": 0.0}
+    assert "2 cells holding only a dash ('–', '-') read as 0, 'nichts vorhanden'" in " ".join(rep.notes)
     missing = load_mapping(write(tmp_path / "m.yaml", "period: '2023'\ndash: missing\ncolumns:\n"
                                  "  SGB-II-Quote: sgb2_quote\n  Anteil 65+: anteil_65plus\n"))
     rep = ingest(county, settings, path, fmt="wide", mapping=missing)
-    assert (rep.rows_accepted, rep.empty_cells) == (2, 2)
+    assert (rep.rows_accepted, rep.empty_cells) == (2, 2) and "holding only a dash" not in " ".join(rep.notes)
     long = write(tmp_path / "long_dash.csv", HEADER + "14599030;sgb2_quote;2021;-\n")
     rep = ingest(county, settings, long)
     assert rep.rows_accepted == 1 and county.observations(["sgb2_quote"], ["14599030"])["value"].tolist() == [0.0]
+    assert any(n.startswith("1 cell holding only a dash") for n in rep.notes)
 
 
 def test_columns_with_their_own_reference_period(county, settings, tmp_path):
