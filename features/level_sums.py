@@ -11,7 +11,10 @@ that appear in that period's tables at all, with any indicator: a Planungsraum o
 later editions, is no part of them, nor one formed later of the earlier ones. Every such part must have a value:
 one without (a withheld small count, a row left empty) leaves the region without a sum, rather than a sum that is
 too small or tells the withheld count. A part of the region list that appears in no table at all is named. A
-region's own value is never replaced. Where parts on two finer levels both give a whole sum, the coarser one's is
+period whose tables hold parts of regions that end (none of their parts in the latest period) beside parts of
+regions that go on gets no sums: a region list as of the latest period keeps a Gemeinde merged away before under
+its old Kreis, while those renumbered moved to the new one (Saxony before the Kreis reform of 2008). A region's own
+value is never replaced. Where parts on two finer levels both give a whole sum, the coarser one's is
 taken (fewer parts). A sum of parts of which one is estimated is estimated.
 """
 
@@ -82,6 +85,9 @@ def sum_up(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog | None, le
     own = obs.loc[inside, ["region_id", "indicator_id", "period"]]
     own = pd.MultiIndex.from_frame(own.rename(columns={"region_id": "up"}))
     sums = sums[~pd.MultiIndex.from_frame(sums[["up", "indicator_id", "period"]]).isin(own)]
+    mixed, said = _mixed_periods(finer, info["name"], level)
+    sums = sums[~sums["period"].isin(mixed)]
+    notes += said
     whole = sums["valued"] == sums["parts"]
     taken = (sums[whole].sort_values("parts", kind="stable")
              .drop_duplicates(["up", "indicator_id", "period"]))
@@ -102,6 +108,29 @@ def sum_up(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog | None, le
     if len(lacking):
         notes.append(_lacking_note(lacking, finer, names, level))
     return obs, notes
+
+
+def _mixed_periods(finer: pd.DataFrame, names: pd.Series, level: str) -> tuple[list, list[str]]:
+    """The periods whose tables hold parts of regions that end — that hold no part in the latest period — beside
+    parts of regions that go on, and the note naming them. A region list as of the latest period keeps a Gemeinde
+    merged away before it under its old Kreis, while the Gemeinden renumbered into a new Kreis moved there: in those
+    periods the new Kreise would miss the merged ones, and the old Kreise hold only them. Nothing is summed there."""
+    last = finer.groupby("up")["period"].max()
+    ended = last.index[last < finer["period"].max()]
+    if not len(ended):
+        return [], []
+    share = finer.assign(ended=finer["up"].isin(set(ended))).groupby("period")["ended"].mean()
+    mixed = sorted(share.index[(share > 0) & (share < 1)])
+    if not mixed:
+        return [], []
+    shown = [f"{r} ({names.get(r, r)}, last {last[r]})" for r in sorted(ended)]
+    return mixed, [
+        f"{level}: no sums in {len(mixed)} period{'s' if len(mixed) > 1 else ''} ({', '.join(map(str, mixed[:8]))}"
+        f"{' …' if len(mixed) > 8 else ''}): their tables hold parts of {len(ended)} "
+        f"region{'s' if len(ended) > 1 else ''} of this level that hold none in the latest period "
+        f"({_examples(shown, len(shown))}) beside parts of regions that go on, so the regions of the latest grid "
+        "would miss the parts of the ended ones (areas merged away before, still under their old region?); a "
+        "crosswalk of the parts onto their successors (features --crosswalk) carries them"]
 
 
 def _examples(items: list[str], total: int) -> str:

@@ -89,6 +89,30 @@ def test_the_parts_of_a_period_are_those_in_its_tables_and_the_coarser_level_win
     assert _at(out, "B1", "einwohner") == [42.0] and "on the level ortsteil for 1 regions" in notes[0]
 
 
+def test_no_sums_where_the_tables_mix_regions_that_end_with_regions_that_go_on():
+    """A region list as of the latest period: Gemeinde G2 was renumbered into the new Kreis K_new (its old rows read
+    onto its new code), G3 merged away before and stays under its old Kreis K_old. In 2005 K_new would miss G3:
+    nothing is summed there, and the note says why; in 2009 K_new is its parts' sum."""
+    regions = pd.concat([_regions({"K_new": ["G1", "G2"]}, "kreis", "gemeinde"),
+                         _regions({"K_old": ["G3"]}, "kreis", "gemeinde")], ignore_index=True)
+    obs = _obs([("G1", "einwohner", "2005", 100.0, "ok"), ("G2", "einwohner", "2005", 50.0, "ok"),
+                ("G3", "einwohner", "2005", 30.0, "ok"),
+                ("G1", "einwohner", "2009", 110.0, "ok"), ("G2", "einwohner", "2009", 80.0, "ok")])
+    out, notes = sum_up(obs, regions, CATALOG, "kreis")
+    assert _at(out, "K_new", "einwohner", "2005") == [] and _at(out, "K_old", "einwohner", "2005") == []
+    assert _at(out, "K_new", "einwohner", "2009") == [190.0]
+    assert any(n.startswith("kreis: no sums in 1 period (2005): their tables hold parts of 1 region of this level "
+                            "that hold none in the latest period (K_old (Region K_old, last 2005))") for n in notes)
+    # a grid that ends whole (every region of 2005 ended, none goes on) is summed as it was
+    clean = obs[obs["region_id"] != "G3"].assign(region_id=lambda f: f["region_id"].where(
+        f["period"] == "2009", f["region_id"].map({"G1": "G3", "G2": "G3"})))
+    clean = clean.groupby(["region_id", "indicator_id", "period", "flag"], as_index=False)["value"].sum().assign(
+        numerator=np.nan, denominator=np.nan)[obs.columns]
+    out, notes = sum_up(clean, regions, CATALOG, "kreis")
+    assert _at(out, "K_old", "einwohner", "2005") == [150.0] and _at(out, "K_new", "einwohner", "2009") == [190.0]
+    assert not any("no sums" in n for n in notes)
+
+
 @given(st.lists(st.lists(st.one_of(st.none(), st.integers(0, 5000)), min_size=1, max_size=5), min_size=1,
                 max_size=6))
 def test_a_sum_exists_exactly_where_every_part_has_a_value_and_is_their_total(parts):
@@ -158,3 +182,31 @@ def test_berlins_register_summed_to_its_bezirksregionen(settings, store, shared_
     assert share.notna().sum() == 143
     assert any(n.startswith("bezirksregion: ") and "summed from their parts on the level planungsraum for 143 regions "
                "in 1 period (2022" in n for n in result.notes)
+
+
+@pytest.mark.realdata
+def test_saxonys_kreise_summed_from_their_gemeinden_where_the_grid_allows(settings, store, shared_data, tmp_path):
+    """Saxony's Gemeinden 2002–2024 (the region list from the table: each Gemeinde as of its latest stand, the Kreis
+    from its code). Before the Kreis reform of 2008 the Gemeinden merged away stay under their old Kreise while the
+    renumbered ones moved to the new: 2002 and 2005 get no sums, with the reason; from 2009 each of the 13 Kreise is
+    its Gemeinden's sum, the table's own Kreis total."""
+    from ml.importers import ingest_file, load_mapping
+    from ml.suggest import suggest_mapping
+    from tests.conftest import write
+
+    table = shared_data / "saxony_gemeinden_population_gvisys" / "saxony_gemeinden_population_gvisys_long.csv"
+    regions = write(tmp_path / "r.yaml", "format: regions\nregion_column: ags\nname_column: name\nlevel: gemeinde\n"
+                    "parent_code: 5\nparent_level: kreis\n")
+    assert ingest_file(table, store, settings, mapping=load_mapping(regions)).status == "ok"
+    values = write(tmp_path / "v.yaml", suggest_mapping(table, CATALOG).to_yaml())
+    assert ingest_file(table, store, settings, mapping=load_mapping(values)).status == "ok"
+    mine = load_settings(env={"SOZIALRADAR_FEATURES__LEVEL": "kreis", "SOZIALRADAR_FEATURES__REFERENCE_LEVEL": "null"})
+    result = run_pipeline(store.observations(), store.regions(), CATALOG, mine)
+    got = result.values[result.values["indicator_id"] == "einwohner"].dropna(subset=["value"])
+    assert sorted(got["period"].unique()) == ["2009", "2013", "2017", "2021", "2023", "2024"]
+    assert got["region_id"].nunique() == 13
+    raw = pd.read_csv(table, dtype={"kreis": str})
+    raw = raw[raw["stand_year"] >= 2009].groupby(["kreis", "stand_year"])["pop_total"].sum()
+    ours = got.set_index(["region_id", got["period"].astype(int)])["value"]
+    assert (ours - raw.reindex(ours.index)).abs().max() == 0
+    assert any(n.startswith("kreis: no sums in 2 periods (2002, 2005)") for n in result.notes)
