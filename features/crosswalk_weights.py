@@ -185,7 +185,10 @@ def _fitted_weights(rows: pd.DataFrame, group: pd.Series, obs: pd.DataFrame,
     into_sum = pd.Series(into).groupby(of_new).sum()
     out_sum = pd.Series(out).groupby(of_old).sum()
     out = out * (into_sum / out_sum.where(out_sum > 0)).fillna(0.0).reindex(of_old).to_numpy()
-    flow = np.ones(len(rows))
+    # where the pairs form no loop the margins fix every flow: read them off leaf by leaf, exactly (the fit from
+    # ones converges slowly where a flow lies near zero); otherwise, or where the margins disagree, the fit finds it
+    peeled = _peeled(old_at[0], new_at[0], out, into)
+    flow = peeled if peeled is not None else np.ones(len(rows))
     have = np.bincount(old_at[0], flow, len(out))
     for _ in range(5000):      # each round meets the old margins, then the new ones; until both hold
         flow *= np.divide(out, have, out=np.zeros_like(out), where=have > 0)[old_at[0]]
@@ -200,3 +203,37 @@ def _fitted_weights(rows: pd.DataFrame, group: pd.Series, obs: pd.DataFrame,
     return pd.Series(weights, index=rows.index), (
         f"those split or merged at once shared out by fitting their residents ({population_indicator}, the last "
         f"period before {period}) to the new areas' of {period} (estimates, flagged)")
+
+
+def _peeled(old: np.ndarray, new: np.ndarray, out: np.ndarray, into: np.ndarray) -> np.ndarray | None:
+    """The flows along the pairs (``old[k]`` → ``new[k]``) that send ``out`` from each old area and bring ``into``
+    each new one, where the pairs form no loop: an area with one pair left gives that pair its remaining margin,
+    until every pair is known. None where a loop leaves pairs open, a flow would be negative or the margins do not
+    agree (an area's margin left over)."""
+    n_old = len(out)
+    ends = [np.asarray(old), np.asarray(new) + n_old]          # one numbering of old and new areas
+    left = np.concatenate([out, into]).astype(float)
+    pairs_of: list[list[int]] = [[] for _ in range(len(left))]
+    for k, (a, b) in enumerate(zip(*ends)):
+        pairs_of[a].append(k)
+        pairs_of[b].append(k)
+    flow = np.full(len(old), np.nan)
+    open_count = np.array([len(p) for p in pairs_of])
+    queue = [v for v in range(len(left)) if open_count[v] == 1]
+    while queue:
+        v = queue.pop()
+        if open_count[v] != 1:
+            continue
+        k = next(k for k in pairs_of[v] if np.isnan(flow[k]))
+        flow[k] = left[v]
+        other = ends[1][k] if ends[0][k] == v else ends[0][k]
+        left[v] = 0.0
+        left[other] -= flow[k]
+        open_count[v] -= 1
+        open_count[other] -= 1
+        if open_count[other] == 1:
+            queue.append(other)
+    scale = max(float(np.abs(out).max(initial=0.0)), 1.0)
+    if np.isnan(flow).any() or (flow < -1e-9 * scale).any() or (np.abs(left) > 1e-9 * scale).any():
+        return None
+    return np.clip(flow, 0.0, None)
