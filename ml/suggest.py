@@ -661,6 +661,8 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
                  *(frame[f"c{i}"].astype("str").str.strip().to_numpy() if i is not None else None for i in (p, r)))
     if out.format == "wide":
         _note_withheld(out, frame, names, numeric, decimal, r)
+    if out.format in ("wide", "age"):
+        _note_dashes(out, frame, names, numeric)
     if out.region_column is not None and out.name_column is not None and out.format == "wide":
         out.notes.append(
             f"{out.name_column!r} names the regions of {out.region_column!r} (not imported with the values); the "
@@ -745,6 +747,22 @@ def _note_shares(out: Suggestion, frame: pd.DataFrame, names: list[str], columns
             + (f"; to import it with its counts, map {' and '.join(map(repr, parts))} to counts of a catalog file of "
                f"your own and define the share there with numerator and denominator (README, 'Indicators of your "
                f"own'): 'features' computes it for every region and year alike" if parts else ""))
+
+
+def _note_dashes(out: Suggestion, frame: pd.DataFrame, names: list[str], columns: list[int]) -> None:
+    """Cells of the value columns that hold only a dash: 'ingest' reads them as 0 ('nichts vorhanden', the
+    ``ingest.dash`` default), which the note says before the import, with where they are."""
+    from ml.parsing import DASHES
+
+    counts = {names[i]: int(frame[f"c{i}"].astype("str").str.strip().isin(DASHES).sum()) for i in columns}
+    counts = {c: n for c, n in counts.items() if n}
+    if not counts:
+        return
+    where = ", ".join(f"{c!r} {n}" for c, n in sorted(counts.items(), key=lambda kv: -kv[1])[:6])
+    total = sum(counts.values())
+    out.notes.append(f"{total:,} cell{'s' if total != 1 else ''} hold{'s' if total == 1 else ''} only a dash ({where}"
+                     f"{' …' if len(counts) > 6 else ''}): 'ingest' reads them as 0, 'nichts vorhanden' as German "
+                     "official tables write it; where a dash means no value here, add 'dash: missing'")
 
 
 def _note_withheld(out: Suggestion, frame: pd.DataFrame, names: list[str], columns: list[int], decimal: str,

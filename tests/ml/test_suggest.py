@@ -614,6 +614,9 @@ def test_the_registers_june_stand_by_age(shared_data):
     assert got["Gesamt"] == "einwohner" and got["ausländer"] == "auslaender" and got["65undmehr"] == "ew_65plus"
     assert s.unmatched == ["weiblich"] and s.period is None and s.period_hint == "2022"
     assert any("8 age groups" in n for n in s.notes) and any("month 6 of 2022" in n for n in s.notes)
+    # '–' for an age group nobody of the area is in: said before the import, which reads it as 0
+    assert any(n.startswith("30 cells hold only a dash ('unter6' 4, '6-15' 4, '15-18' 4") and "reads them as 0" in n
+               and "add 'dash: missing'" in n for n in s.notes)
 
 
 def test_a_table_of_foreigners_by_age_proposes_none_of_its_groups_as_the_residents(tmp_path):
@@ -623,3 +626,12 @@ def test_a_table_of_foreigners_by_age_proposes_none_of_its_groups_as_the_residen
     s = suggest_mapping(write(tmp_path / "auslaender_nach_alter.csv", text), CATALOG)
     assert {m.column: m.indicator_id for m in s.matches} == {"Insgesamt": "auslaender"}
     assert any("nor proposed as the residents' counts by age (unter 6, 65 und älter)" in n for n in s.notes)
+
+
+def test_a_wide_tables_lone_dashes_are_named_and_none_otherwise(tmp_path):
+    with_dash = write(tmp_path / "w.csv", "Gemeindeschlüssel;Jahr;Einwohner;Arbeitslose\n14599010;2022;1200;–\n"
+                      "14599020;2022;800;12\n")
+    s = suggest_mapping(with_dash, CATALOG)
+    assert s.format == "wide" and any(n.startswith("1 cell holds only a dash ('Arbeitslose' 1)") for n in s.notes)
+    plain = write(tmp_path / "p.csv", "Gemeindeschlüssel;Jahr;Einwohner;Arbeitslose\n14599010;2022;1200;3\n")
+    assert not any("only a dash" in n for n in suggest_mapping(plain, CATALOG).notes)
