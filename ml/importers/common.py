@@ -100,14 +100,18 @@ def cell_column(table: RawTable, index: int | None, default: str = "") -> pd.Ser
 def dashes_as_zero(frame: pd.DataFrame, positions, dash: str) -> tuple[pd.DataFrame, int]:
     """``frame`` (text cells ``c0``, ``c1`` …) with a lone dash in the columns at ``positions`` read as 0 where
     ``dash`` is 'zero' (``ingest.dash``: German official tables' 'nichts vorhanden'), and how many cells were."""
-    if dash != "zero":
-        return frame, 0
+    return _cells_written(frame, positions, DASHES, "0") if dash == "zero" else (frame, 0)
+
+
+def _cells_written(frame: pd.DataFrame, positions, cells, written: str) -> tuple[pd.DataFrame, int]:
+    """``frame`` with the cells of the columns at ``positions`` that hold one of ``cells`` (stripped) written as
+    ``written``, and how many were."""
     frame, n = frame.copy(), 0
     for i in positions:
         text = frame[f"c{i}"].astype("str")
-        lone = text.str.strip().isin(DASHES)
-        n += int(lone.sum())
-        frame[f"c{i}"] = text.where(~lone, "0")
+        hit = text.str.strip().isin(cells)
+        n += int(hit.sum())
+        frame[f"c{i}"] = text.where(~hit, written)
     return frame, n
 
 
@@ -130,15 +134,7 @@ def withheld_in_frame(frame: pd.DataFrame, positions, marks: list[str]) -> tuple
     """A table's text cells with the marks the mapping names under ``withheld`` (a Sozialatlas's ``NULL`` where it
     publishes no count below 4) written as ``x``, the mark of a withheld value (flag ``suppressed``), in the columns
     at ``positions``; and how many cells were. Unchanged without marks."""
-    if not marks:
-        return frame, 0
-    frame, n = frame.copy(), 0
-    for i in positions:
-        text = frame[f"c{i}"].astype("str")
-        hit = text.str.strip().isin(marks)
-        n += int(hit.sum())
-        frame[f"c{i}"] = text.where(~hit, "x")
-    return frame, n
+    return _cells_written(frame, positions, marks, "x") if marks else (frame, 0)
 
 
 def withheld_in_column(column: pa.ChunkedArray | pa.Array, marks: list[str]) -> tuple[pa.ChunkedArray | pa.Array, int]:
