@@ -73,26 +73,25 @@ def sum_up(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog | None, le
     summable = {i.indicator_id for i in catalog or () if i.kind in ADDITIVE} | set(counts)
     additive = finer["indicator_id"].isin(summable).to_numpy()
     notes = _not_additive(obs, finer[~additive], at_level, catalog, level) if catalog is not None else []
-    counts = finer[additive]
-    if counts.empty:
+    rows = finer[additive]
+    if rows.empty:
         return obs, notes
     # the parts of a region in a period: its finer regions of one level that appear in that period's tables
     parts = finer.groupby(["up", "part_level", "period"], sort=False)["region_id"].nunique().rename("parts")
-    est = counts["value"].notna() & counts["flag"].isin(("estimated", "imputed"))
-    sums = counts.assign(est=est).groupby(["up", "part_level", "indicator_id", "period"], sort=False).agg(
+    est = rows["value"].notna() & rows["flag"].isin(("estimated", "imputed"))
+    sums = rows.assign(est=est).groupby(["up", "part_level", "indicator_id", "period"], sort=False).agg(
         value=("value", "sum"), valued=("value", "count"), estimated=("est", "any")).reset_index()
     sums = sums.join(parts, on=["up", "part_level", "period"])
-    own = obs.loc[inside, ["region_id", "indicator_id", "period"]]
-    own = pd.MultiIndex.from_frame(own.rename(columns={"region_id": "up"}))
-    sums = sums[~pd.MultiIndex.from_frame(sums[["up", "indicator_id", "period"]]).isin(own)]
+    key = ["up", "indicator_id", "period"]
+    own = pd.MultiIndex.from_frame(obs.loc[inside, ["region_id", "indicator_id", "period"]])
     mixed, said = _mixed_periods(finer, info["name"], level)
-    sums = sums[~sums["period"].isin(mixed)]
+    sums = sums[~pd.MultiIndex.from_frame(sums[key]).isin(own) & ~sums["period"].isin(mixed)]
     notes += said
-    whole = sums["valued"] == sums["parts"]
-    taken = (sums[whole].sort_values("parts", kind="stable")
-             .drop_duplicates(["up", "indicator_id", "period"]))
-    lacking = sums[~whole & ~pd.MultiIndex.from_frame(sums[["up", "indicator_id", "period"]]).isin(
-        pd.MultiIndex.from_frame(taken[["up", "indicator_id", "period"]]))]
+    sums = sums.assign(whole=sums["valued"] == sums["parts"])
+    # a region-period-count is summed from its coarsest finer level that gives a whole sum, else named as lacking
+    any_whole = sums.groupby(key, sort=False)["whole"].transform("any")
+    taken = sums[sums["whole"]].sort_values("parts", kind="stable").drop_duplicates(key)
+    lacking = sums[~any_whole]
     names = info["name"]
     if len(taken):
         added = pd.DataFrame({c: pd.Series(dtype=obs[c].dtype) for c in obs.columns}).reindex(range(len(taken)))

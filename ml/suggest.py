@@ -752,9 +752,9 @@ def _note_shares(out: Suggestion, frame: pd.DataFrame, names: list[str], columns
 def _note_dashes(out: Suggestion, frame: pd.DataFrame, names: list[str], columns: list[int]) -> None:
     """Cells of the value columns that hold only a dash: 'ingest' reads them as 0 ('nichts vorhanden', the
     ``ingest.dash`` default), which the note says before the import, with where they are."""
-    from ml.parsing import DASHES
+    from ml.importers.common import dashes_as_zero
 
-    counts = {names[i]: int(frame[f"c{i}"].astype("str").str.strip().isin(DASHES).sum()) for i in columns}
+    counts = {names[i]: dashes_as_zero(frame, [i], "zero")[1] for i in columns}
     counts = {c: n for c, n in counts.items() if n}
     if not counts:
         return
