@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from experiments import cases  # noqa: E402
 from measure import module_at  # noqa: E402
-from features import pipeline, steps  # noqa: E402
+from features import grid, steps  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 
@@ -34,18 +34,18 @@ def function_at(rev: str):
 def berlin_inputs() -> tuple:
     """The arguments the Berlin case passes to harmonise_boundaries (captured from the real pipeline run)."""
     captured = {}
-    real = pipeline.harmonise_boundaries
+    real = grid.harmonise_boundaries
 
     def capture(*args):
         captured["args"] = args
         return real(*args)
 
-    pipeline.harmonise_boundaries = capture
+    grid.harmonise_boundaries = capture
     try:
         with tempfile.TemporaryDirectory() as tmp:
             cases.berlin_mss_profiles(SHARED, Path(tmp))
     finally:
-        pipeline.harmonise_boundaries = real
+        grid.harmonise_boundaries = real
     return captured["args"]
 
 

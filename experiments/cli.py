@@ -1062,6 +1062,66 @@ def mapping_suggest(ctx: click.Context, file: Path, sheet: str | None, out: Path
         click.echo(f"wrote {out}: " + "; ".join(parts + suggestion.notes))
 
 
+@main.group("crosswalk")
+def crosswalk_group() -> None:
+    """Crosswalks: earlier areas carried onto today's (features --crosswalk)."""
+
+
+@crosswalk_group.command("suggest")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The crosswalk CSV to write (old_id, new_id, weight, bemerkung).")
+@click.option("--area", default=None, help="The column of the area (default: the one matched to the catalog's area).")
+@click.option("--district", default=None, help="A column of district codes (default: the code's first digits where "
+              "the codes are AGS).")
+@click.option("--sheet", default=None, help="A workbook: the sheet to read (name or 0-based number).")
+@click.option("--force", is_flag=True, help="Overwrite --out if it exists.")
+@click.pass_context
+def crosswalk_suggest(ctx: click.Context, file: Path, out: Path, area: str | None, district: str | None,
+                      sheet: str | None, force: bool) -> None:
+    """Propose the crosswalk of a table of municipalities over several stands (a Land's register with codes,
+    names, stand years and areas): every earlier code onto the municipality of the latest stand it became,
+    renumbered (found by its name) or merged (by a name made of its partners' names, else by the area the
+    successors gained, within the district or the districts a reform merged it into). Check it, then build the
+    profiles with 'features --crosswalk FILE': the earlier stands are then summed onto today's municipalities."""
+    from ml.io import FileFormatError
+    from ml.mergers import merger_crosswalk, mergers_table
+
+    settings = _settings(ctx)
+    if out.exists() and not force:
+        raise click.ClickException(f"{out} exists; pass --force to overwrite it")
+    sheet_arg: str | int | None = int(sheet) if sheet is not None and sheet.isdigit() else sheet
+    try:
+        frame, said = mergers_table(file, _catalog(settings), sheet=sheet_arg, area=area, district=district)
+    except FileFormatError as exc:
+        raise click.ClickException(str(exc)) from None
+    cw = merger_crosswalk(frame)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    cw.links.rename(columns={"note": "bemerkung"}).to_csv(out, index=False, encoding="utf-8")
+    periods = sorted(frame["period"].unique())
+    merged = int(cw.links["note"].str.startswith("aufgegangen").sum())
+    renumbered = int(cw.links["note"].str.startswith("neu geschlüsselt").sum())
+    click.echo(f"wrote {out}: {len(cw.links)} lines for the {frame['period'].eq(periods[-1]).sum()} municipalities "
+               f"of {periods[-1]}: {renumbered} earlier codes renumbered, {merged} merged into another; read "
+               f"{len(frame)} rows of {len(periods)} stands ({', '.join(periods)}): {said[0]}")
+    found = ", ".join(f"{n} by {'a part of the new name' if how == 'part' else how}"
+                      for how, n in sorted(cw.counts.items()))
+    if found:
+        click.echo(f"  successors found (stand to stand): {found}")
+    for r in cw.lost.itertuples():
+        click.echo(f"  no successor: {r.code} {r.name} ({r.period}, {r.area:g} km²): its values stay apart; add a "
+                   "line for it if you know where it went")
+    if len(cw.off):
+        units = cw.off.groupby("unit", sort=True)
+        shown = "; ".join(f"{u} {g['name'].iloc[0]}: {', '.join(f'{a:g}' for a in g['area'])} km² in "
+                          f"{', '.join(g['period'])}, {g['latest_area'].iloc[0]:g} km² in {periods[-1]}"
+                          for u, g in list(units)[:5])
+        click.echo(f"  check: {units.ngroups} municipalities whose earlier areas do not add up to their latest "
+                   f"(parts moved between municipalities that go on, which whole lines cannot carry): {shown}"
+                   f"{' …' if units.ngroups > 5 else ''}")
+    click.echo(f"  next: sozialradar features --crosswalk {out}")
+
+
 def _demo_planning(settings: Settings, workdir: Path) -> None:
     """The Musterkreis's register by age, its facility register and its register of measures written as a county
     would export them, imported, projected ten years, set against each other (Bestand und Bedarf), and the

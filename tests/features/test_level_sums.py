@@ -210,3 +210,37 @@ def test_saxonys_kreise_summed_from_their_gemeinden_where_the_grid_allows(settin
     ours = got.set_index(["region_id", got["period"].astype(int)])["value"]
     assert (ours - raw.reindex(ours.index)).abs().max() == 0
     assert any(n.startswith("kreis: no sums in 2 periods (2002, 2005)") for n in result.notes)
+
+
+def test_saxonys_earlier_stands_carried_onto_todays_gemeinden_and_summed_to_their_kreise(shared_data, tmp_path):
+    """The walk from the Land's register alone, on the command line: the region list and the values from the table,
+    the crosswalk of its mergers from the table (`crosswalk suggest`), and the profiles of the Kreise with it. Every
+    stand since 2002 is now carried onto the 418 Gemeinden of 2024 and summed to the 13 Kreise; each stand's Land
+    total is the table's, to the person (no Gemeinde lost, none counted twice)."""
+    from tests.conftest import cli_with, write
+
+    table = shared_data / "saxony_gemeinden_population_gvisys" / "saxony_gemeinden_population_gvisys_long.csv"
+    config = write(tmp_path / "sozialradar.yaml", f"store:\n  path: {tmp_path / 's.duckdb'}\n")
+    cli = cli_with(config, tmp_path / "q")
+    cli("mapping", "suggest", table, "--regions", "--out", tmp_path / "r.yaml")
+    text = (tmp_path / "r.yaml").read_text(encoding="utf-8").replace("# parent_", "parent_")
+    cli("ingest", table, "--mapping", write(tmp_path / "r.yaml", text))
+    cli("mapping", "suggest", table, "--out", tmp_path / "v.yaml")
+    cli("ingest", table, "--mapping", tmp_path / "v.yaml")
+    said = cli("crosswalk", "suggest", table, "--out", tmp_path / "cw.csv")
+    assert "stands 'stand_year', area 'area_km2', districts the first 5 digits of the code" in said
+    assert "check: 15 municipalities whose earlier areas do not add up" in said and "no successor" not in said
+    kreise = write(tmp_path / "kreise.yaml", f"store:\n  path: {tmp_path / 's.duckdb'}\n"
+                   "features:\n  level: kreis\n  reference_level: null\n")
+    out = cli_with(kreise, tmp_path / "q")("features", "--crosswalk", tmp_path / "cw.csv")
+    assert "crosswalk: the values of 259 areas (level gemeinde) carried onto 127" in out
+    assert "13 regions in 8 periods (2002–2024" in out and "appear in no table" not in out
+    from ml.store import Store
+
+    with Store(tmp_path / "s.duckdb", read_only=True) as store:
+        values = store.table("feature_values")
+    got = values[values["indicator_id"] == "einwohner"]
+    raw = pd.read_csv(table)
+    assert got.groupby("period")["value"].sum().to_dict() == {
+        str(y): float(v) for y, v in raw.groupby("stand_year")["pop_total"].sum().items()}
+    assert got.groupby("period")["region_id"].nunique().eq(13).all()

@@ -287,7 +287,7 @@ def _two_grids():
 def test_a_crosswalk_of_fine_areas_is_lifted_to_the_regions_that_contain_them():
     import pandas as pd
 
-    from features.pipeline import lift_crosswalk
+    from features.grid import lift_crosswalk
 
     regions, cw = _two_grids()
     by_residents = lift_crosswalk(cw, regions, "bezirksregion", pd.Series({"a1": 100.0, "a2": 300.0, "b1": 50.0}))
