@@ -72,7 +72,8 @@ def sum_up(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog | None, le
                           "flag": rows["flag"].to_numpy()[keep]})
     summable = {i.indicator_id for i in catalog or () if i.kind in ADDITIVE} | set(counts)
     additive = finer["indicator_id"].isin(summable).to_numpy()
-    notes = _not_additive(obs, finer[~additive], at_level, catalog, level) if catalog is not None else []
+    summed = set(finer.loc[additive, "indicator_id"])
+    notes = _not_additive(obs, finer[~additive], at_level, catalog, level, summed) if catalog is not None else []
     rows = finer[additive]
     if rows.empty:
         return obs, notes
@@ -183,17 +184,21 @@ def _lacking_note(lacking: pd.DataFrame, finer: pd.DataFrame, names: pd.Series, 
             f"{int(first['parts'])} parts without a value ({said})")
 
 
-def _not_additive(obs: pd.DataFrame, rest: pd.DataFrame, at_level: set, catalog: Catalog, level: str) -> list[str]:
-    """The indicators of finer regions that do not add up and that the level has no value of."""
+def _not_additive(obs: pd.DataFrame, rest: pd.DataFrame, at_level: set, catalog: Catalog, level: str,
+                  summed: set = frozenset()) -> list[str]:
+    """The indicators of finer regions that do not add up and that the level has no value of; a share or rate
+    whose two counts are summed here is computed from the sums and not named."""
     if rest.empty:
         return []
     held = set(obs.loc[obs["region_id"].isin(at_level) & obs["value"].notna(), "indicator_id"])
     ids = sorted(set(rest.loc[rest["value"].notna(), "indicator_id"]) - held)
-    known = {i.indicator_id for i in catalog}
-    ids = [i for i in ids if i in known]
+    known = {i.indicator_id: i for i in catalog}
+    ids = [i for i in ids if i in known and not {known[i].numerator, known[i].denominator} <= summed]
     if not ids:
         return []
     levels = ", ".join(sorted(rest["part_level"].astype(str).unique()))
+    what = ("are shares, rates, means or indices: they do not" if len(ids) > 1 else
+            "is a share, rate, mean or index: it does not")
     return [f"{level}: {len(ids)} indicator{'s' if len(ids) > 1 else ''} of the level {levels} "
-            f"({_examples(ids, len(ids))}) are shares, rates, means or indices: they do not add up to their regions of "
+            f"({_examples(ids, len(ids))}) {what} add up to their regions of "
             "this level without the counts they rest on (import those counts, or the values of this level)"]

@@ -28,6 +28,9 @@ INDICATOR_FIELDS = (
 REQUIRED_FIELDS = ("indicator_id", "name", "dimension", "unit", "polarity", "kind", "frequency")
 
 
+MEASURED_UNIT = re.compile(r"(^|[^a-zäöü])(km²|km2|m²|m2|ha|km|m)\b", re.IGNORECASE)
+"""Units of a measured amount, which a count of things can be in: written with decimals."""
+
 class CatalogError(ValueError):
     """A catalog file is malformed; the message names file and line."""
 
@@ -72,6 +75,14 @@ class Indicator:
     def break_between(self, earlier: str | int, later: str | int) -> int | None:
         """The latest definition break after ``earlier`` and at or before ``later`` (years), or None."""
         return break_between(self.breaks, earlier, later)
+
+    @property
+    def decimals(self) -> int:
+        """Decimals a page shows: none for a count, except a measured amount (an area in km², a length), one
+        otherwise."""
+        if self.kind != "count":
+            return 1
+        return 0 if self.persons or not MEASURED_UNIT.search(self.unit or "") else 2
 
     @property
     def valid_range(self) -> tuple[float, float]:

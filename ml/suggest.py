@@ -156,6 +156,8 @@ class Candidate:
     variants: list[tuple[list[str], list[int]]]
     base: int | None = None
     """What a share or rate counts per (100, 1,000 …): its catalog scale, or the base its unit or name writes."""
+    persons: bool = True
+    """A count of persons, never written with decimals (a count of things may be a measured area)."""
 
 
 @dataclass
@@ -246,7 +248,7 @@ class Matcher:
             variants = [words(name), words(re.sub(r"\(.*?\)", " ", name)), words(ind.indicator_id.replace("_", " "))]
             base = (int(ind.scale) if ind.scale else written_base(f"{ind.unit or ''} {name}")) if ind.kind in (
                 "share", "rate") else None
-            self.candidates.append(Candidate(ind.indicator_id, name, ind.kind, variants, base))
+            self.candidates.append(Candidate(ind.indicator_id, name, ind.kind, variants, base, ind.persons))
         df = Counter(w for c in self.candidates for w in {w for v in c.variants for w in v[0]})
         n = len(self.candidates)
         self.idf = {w: math.log(1 + n / k) for w, k in df.items()}
@@ -290,7 +292,7 @@ class Matcher:
             best *= 0.5
         elif not shareish and cand.kind in ("share", "rate") and numeric == "integer":
             best *= 0.6
-        elif not shareish and cand.kind == "count" and numeric == "decimal":
+        elif not shareish and cand.kind == "count" and cand.persons and numeric == "decimal":
             best *= 0.6
         elif not shareish and cand.kind in ("share", "rate"):
             best *= 0.95       # no 'Anteil', 'Quote', '%' or 'je' in the header: a count comes first

@@ -400,7 +400,7 @@ def generate(cfg: SyntheticConfig, catalog: Catalog) -> Sample:
     obs = obs.sort_values(["region_id", "indicator_id", "period"], kind="stable").reset_index(drop=True)
 
     small_counts = obs[(obs["region_id"].isin(ags)) & obs["indicator_id"].map(
-        lambda i: catalog[i].kind == "count") & (obs["value"] < 3)]
+        lambda i: catalog[i].kind == "count" and catalog[i].persons) & (obs["value"] < 3)]
     last = str(cfg.last_year)
     last_pop = obs[(obs["indicator_id"] == "einwohner") & (obs["period"] == last)].set_index("region_id")["value"]
     truth = {

@@ -203,7 +203,7 @@ class ReportBuilder:
                 ind = meta.indicator_id
                 if ind not in present or meta.frequency != "annual":
                     continue
-                dec = 0 if meta.kind == "count" else 1
+                dec = meta.decimals
                 value, flag = self.cell(region_id, ind, period)
                 left_out = self.snap.left_out.get((region_id, ind, str(period)))
                 if flag == "missing" and left_out is None:
@@ -264,7 +264,7 @@ class ReportBuilder:
             if not shown and not forecast:
                 out.append({"name": meta.name, "chart": None, "text": ""})
                 continue
-            dec = 0 if meta.kind == "count" else 1
+            dec = meta.decimals
             sentence = []
             if shown:
                 sentence.append(f"Letzter veröffentlichter Wert {shown[-1][0]}: {de(shown[-1][1], dec)} {meta.unit}")

@@ -43,7 +43,7 @@ def test_counts_add_up_where_every_part_has_one_and_a_share_does_not():
                 ("P1", "arbeitslose", "2022", 50.0, "ok"), ("P2", "arbeitslose", "2022", 90.0, "ok"),
                 ("P3", "ew_15_64", "2022", 800.0, "ok"), ("P4", "ew_15_64", "2022", 400.0, "ok"),
                 ("P3", "arbeitslose", "2022", 40.0, "ok"), ("P4", "arbeitslose", "2022", np.nan, "suppressed"),
-                ("P1", "anteil_65plus", "2022", 20.0, "ok")])
+                ("P1", "anteil_65plus", "2022", 20.0, "ok"), ("P1", "arbeitslosenquote", "2022", 5.0, "ok")])
     out, notes = sum_up(obs, regions, CATALOG, "bezirksregion")
     assert _at(out, "B1", "ew_15_64") == [4000.0] and _at(out, "B1", "arbeitslose") == [140.0]
     assert _at(out, "B2", "ew_15_64") == [1200.0] and _at(out, "B2", "arbeitslose") == []
@@ -53,8 +53,9 @@ def test_counts_add_up_where_every_part_has_one_and_a_share_does_not():
                in n for n in notes)
     assert any("1 count of 1 region not summed" in n and "B2 (Region B2) arbeitslose 2022: 1 of 2 parts without a "
                "value (P4 (Raum P4))" in n for n in notes)
-    assert any("1 indicator of the level planungsraum (anteil_65plus) are shares, rates, means or indices" in n
-               for n in notes)
+    # the Arbeitslosenquote is computed from the two sums: not named among what does not add up
+    assert any("1 indicator of the level planungsraum (anteil_65plus) is a share, rate, mean or index: it does not "
+               "add up" in n for n in notes)
 
 
 def test_a_regions_own_value_stays_and_an_estimated_part_makes_an_estimated_sum():
@@ -244,3 +245,12 @@ def test_saxonys_earlier_stands_carried_onto_todays_gemeinden_and_summed_to_thei
     assert got.groupby("period")["value"].sum().to_dict() == {
         str(y): float(v) for y, v in raw.groupby("stand_year")["pop_total"].sum().items()}
     assert got.groupby("period")["region_id"].nunique().eq(13).all()
+    # the area adds up too (a measured amount, no mean), and the density of a Kreis is its residents per its km²
+    area = values[values["indicator_id"] == "flaeche_km2"].set_index(["region_id", "period"])["value"]
+    raw_area = raw.assign(kreis=raw["ags"].astype(str).str[:5]).query("stand_year == 2024").groupby("kreis")[
+        "area_km2"].sum()
+    assert (area.xs("2024", level="period") - raw_area).abs().max() < 1e-6
+    density = values[values["indicator_id"] == "bevoelkerungsdichte"].set_index(["region_id", "period"])["value"]
+    persons = got.set_index(["region_id", "period"])["value"]
+    assert (density - persons / area).abs().max() < 1e-9 and len(density) == 13 * 8
+    assert "bevoelkerungsdichte" not in out

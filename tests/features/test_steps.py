@@ -99,6 +99,27 @@ def test_suppression_rules(catalog):
     assert len(s) == len(o)  # flagged, never dropped
 
 
+def test_areas_add_up_and_are_no_small_numbers(catalog):
+    """An area is a measured amount: two merged Gemeinden's areas add up (the mean of them, weighted by residents,
+    was no area), a Gemeinde of 2.4 km² housing land is no small number of persons, and a page writes km² with
+    decimals."""
+    privacy = PrivacyConfig(min_count=3, min_population=300)
+    o = obs(("A", "einwohner", "2020", 1000, None, None, "ok"),
+            ("A", "wohnbauflaeche_km2", "2020", 2.4, None, None, "ok"),
+            ("A", "flaeche_km2", "2020", 12.0, None, None, "ok"),
+            ("A", "wohnbauflaeche_anteil", "2020", 20.0, 2.4, 12.0, "ok"))
+    s = suppress_small_numbers(o, catalog, privacy, "einwohner")
+    assert set(s["flag"]) == {"ok"}
+    merged = obs(("A", "flaeche_km2", "2020", 12.0, None, None, "ok"),
+                 ("B", "flaeche_km2", "2020", 30.5, None, None, "ok"),
+                 ("A", "einwohner", "2020", 1000, None, None, "ok"),
+                 ("B", "einwohner", "2020", 100, None, None, "ok"))
+    cw = pd.DataFrame({"old_id": ["A", "B"], "new_id": ["A", "A"], "weight": [1.0, 1.0]})
+    h = harmonise_boundaries(merged, cw, catalog, "einwohner").set_index(["region_id", "indicator_id"])["value"]
+    assert h[("A", "flaeche_km2")] == 42.5 and h[("A", "einwohner")] == 1100
+    assert (catalog["flaeche_km2"].decimals, catalog["einwohner"].decimals, catalog["sgb2_quote"].decimals) == (2, 0, 1)
+
+
 def test_standardise_by_hand():
     values = pd.DataFrame({"a": [1.0, 2.0, 3.0, 10.0], "b": [4.0, 4.0, 6.0, 6.0]}, index=list("wxyz"))
     ref = pd.Series([True, True, True, False], index=list("wxyz"))
