@@ -61,6 +61,7 @@ def harmonise_boundaries(obs: pd.DataFrame, crosswalk: pd.DataFrame, catalog: Ca
     if old.empty:
         return obs.copy()
     meta = _catalog_table(catalog).set_index("indicator_id")
+    old = _parts_from_counts(old, meta)
     pop = (old[old["indicator_id"] == population_indicator]
            .loc[:, ["region_id", "period", "value"]].rename(columns={"value": "pop"}))
     m = old.merge(cw, left_on="region_id", right_on="old_id").merge(pop, on=["region_id", "period"], how="left")
@@ -110,6 +111,42 @@ def harmonise_boundaries(obs: pd.DataFrame, crosswalk: pd.DataFrame, catalog: Ca
     })
     out.loc[out["flag"] == "suppressed", ["value", "numerator", "denominator"]] = np.nan
     return pd.concat([keep.loc[:, VALUE_COLUMNS], out], ignore_index=True)
+
+
+def _parts_from_counts(obs: pd.DataFrame, meta: pd.DataFrame, tolerance: float = 0.02) -> pd.DataFrame:
+    """A published share or rate without its parts (a register's density per km², Einwohner je km² rounded to whole
+    persons) given the catalog's numerator and denominator from the counts of the same area and period, where they
+    give its value (within ``tolerance``, relative, or the rounding it is written with): carried over boundaries, it is then
+    computed from the carried counts, as a merged municipality's density is its residents per its km², not an
+    average of its parts' densities."""
+    defs = meta[meta["kind"].isin(["share", "rate"]) & meta["numerator_id"].notna() & meta["denominator_id"].notna()]
+    lacking = obs["indicator_id"].isin(defs.index) & obs["numerator"].isna() & obs["value"].notna()
+    if not lacking.any():
+        return obs
+    counts = obs.set_index(["region_id", "indicator_id", "period"])["value"]
+    counts = counts[~counts.index.duplicated()]
+    rows = obs.loc[lacking]
+    key = [rows["region_id"], rows["period"]]
+    num_ids = defs["numerator_id"].reindex(rows["indicator_id"]).to_numpy()
+    den_ids = defs["denominator_id"].reindex(rows["indicator_id"]).to_numpy()
+    num = counts.reindex(pd.MultiIndex.from_arrays([key[0], num_ids, key[1]])).to_numpy(float)
+    den = counts.reindex(pd.MultiIndex.from_arrays([key[0], den_ids, key[1]])).to_numpy(float)
+    scale = defs["scale"].reindex(rows["indicator_id"]).fillna(1.0).to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        computed = scale * num / den
+    value = rows["value"].to_numpy(float)
+    # the rounding the value was written with: half a unit of its last decimal (3 for 3.28 people per km²)
+    decimals = np.full(len(value), 6)
+    for d in range(5, -1, -1):
+        scaled = value * 10.0 ** d
+        decimals = np.where(np.abs(scaled - np.round(scaled)) < 1e-6, d, decimals)
+    rounding = 0.5 * 10.0 ** -decimals.astype(float) + 1e-9
+    fits = (den > 0) & (np.abs(computed - value) <= np.maximum(tolerance * np.abs(value), rounding))
+    out = obs.copy()
+    idx = rows.index[fits]
+    out.loc[idx, "numerator"] = num[fits]
+    out.loc[idx, "denominator"] = den[fits]
+    return out
 
 
 # --- 2. derive -----------------------------------------------------------------------------------

@@ -113,10 +113,15 @@ def test_areas_add_up_and_are_no_small_numbers(catalog):
     merged = obs(("A", "flaeche_km2", "2020", 12.0, None, None, "ok"),
                  ("B", "flaeche_km2", "2020", 30.5, None, None, "ok"),
                  ("A", "einwohner", "2020", 1000, None, None, "ok"),
-                 ("B", "einwohner", "2020", 100, None, None, "ok"))
+                 ("B", "einwohner", "2020", 100, None, None, "ok"),
+                 # the densities as a register publishes them, rounded, without their parts
+                 ("A", "bevoelkerungsdichte", "2020", 83.0, None, None, "ok"),
+                 ("B", "bevoelkerungsdichte", "2020", 3.0, None, None, "ok"))
     cw = pd.DataFrame({"old_id": ["A", "B"], "new_id": ["A", "A"], "weight": [1.0, 1.0]})
     h = harmonise_boundaries(merged, cw, catalog, "einwohner").set_index(["region_id", "indicator_id"])["value"]
     assert h[("A", "flaeche_km2")] == 42.5 and h[("A", "einwohner")] == 1100
+    # residents per km² of the merged area (1,100 / 42.5), not the residents' mean of the two densities (75.7)
+    assert h[("A", "bevoelkerungsdichte")] == pytest.approx(1100 / 42.5)
     assert (catalog["flaeche_km2"].decimals, catalog["einwohner"].decimals, catalog["sgb2_quote"].decimals) == (2, 0, 1)
 
 
