@@ -115,10 +115,10 @@ def harmonise_boundaries(obs: pd.DataFrame, crosswalk: pd.DataFrame, catalog: Ca
 
 def _parts_from_counts(obs: pd.DataFrame, meta: pd.DataFrame, tolerance: float = 0.02) -> pd.DataFrame:
     """A published share or rate without its parts (a register's density per km², Einwohner je km² rounded to whole
-    persons) given the catalog's numerator and denominator from the counts of the same area and period, where they
-    give its value (within ``tolerance``, relative, or the rounding it is written with): carried over boundaries, it is then
-    computed from the carried counts, as a merged municipality's density is its residents per its km², not an
-    average of its parts' densities."""
+    persons) given the catalog's numerator and denominator from the counts of the same area and period, where
+    they give its value (within ``tolerance``, relative, or the rounding it is written with): carried over
+    boundaries, it is then computed from the carried counts, as a merged municipality's density is its residents
+    per its km², not an average of its parts' densities."""
     defs = meta[meta["kind"].isin(["share", "rate"]) & meta["numerator_id"].notna() & meta["denominator_id"].notna()]
     lacking = obs["indicator_id"].isin(defs.index) & obs["numerator"].isna() & obs["value"].notna()
     if not lacking.any():

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
@@ -439,6 +440,33 @@ def test_the_readme_landkreis_across_the_kreis_reform_reads_the_old_codes_by_the
     assert residents.loc["14524080", "2002"] == 26786 and residents.loc["14524080", "2024"] == 21807
     page = (tmp_path / ".sozialradar" / "berichte" / "14524080_2024.html").read_text(encoding="utf-8")
     assert "Einwohner, Verlauf: 2002: 26.786; 2005: 26.044; 2009: 24.684" in page
+
+
+@pytest.mark.skipif(not SHARED_DATA.is_dir(), reason=f"real open data not present at {SHARED_DATA}")
+def test_the_readme_lands_register_is_carried_onto_todays_gemeinden_by_its_own_mergers(tmp_path):
+    """Saxony's register as the README writes it: the crosswalk of its mergers from the table itself, the profiles of
+    today's Gemeinden with every stand since 2002, a page, and the 13 Kreise summed from them in every stand."""
+    _, said = run_example_said("mergers-example", tmp_path)
+    assert ("1035 lines for the 418 municipalities of 2024: 398 earlier codes renumbered, 219 merged into another"
+            in said)
+    assert "121 by area, 479 by name, 17 by a part of the new name" in said
+    assert "check: 15 municipalities whose earlier areas do not add up" in said
+    assert "the values of 259 areas (level gemeinde) carried onto 127 of the crosswalk's new areas" in said
+    lines = pd.read_csv(tmp_path / "gebietsstand.csv", dtype=str).set_index("old_id")
+    assert lines.loc["14521050", "bemerkung"] == ("aufgegangen in 14521035 Aue-Bad Schlema, Stadt (bis 2017 als Bad "
+                                                  "Schlema; gefunden über: Namensteil)")
+    page = (tmp_path / ".sozialradar" / "berichte" / "14521035_2024.html").read_text(encoding="utf-8")
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+    assert "Einwohner, Verlauf: 2002: 24.610; 2005: 23.820" in text
+    assert "Einwohner je km², Verlauf: 2002: 674,8" in text and "Fläche (km²) 36,43" in text
+    with Store(tmp_path / ".sozialradar" / "monitoring.duckdb", read_only=True) as store:
+        values = store.table("feature_values")
+    residents = values[values["indicator_id"] == "einwohner"].pivot(index="region_id", columns="period",
+                                                                     values="value")
+    assert residents.shape == (13, 8) and residents.loc["14521", "2002"] == 407_114
+    raw = pd.read_csv(SHARED_DATA / "saxony_gemeinden_population_gvisys"
+                      / "saxony_gemeinden_population_gvisys_long.csv")
+    assert residents.sum().tolist() == raw.groupby("stand_year")["pop_total"].sum().astype(float).tolist()
 
 
 @pytest.mark.skipif(not SHARED_DATA.is_dir(), reason=f"real open data not present at {SHARED_DATA}")
