@@ -65,7 +65,8 @@ def _successors(prev: pd.DataFrame, nxt: pd.DataFrame) -> tuple[dict[str, str], 
         gain[succ] -= area_prev[code]
     district_next = nxt.set_index("code")["district"]
     heirs = _district_heirs(prev, district_next, found)
-    for code, succ in _named_in(prev[~prev["code"].isin(list(found))], nxt, district_next, heirs).items():
+    named = _named_in(prev[~prev["code"].isin(list(found))], nxt, set(prev_names["key"]), district_next, heirs)
+    for code, succ in named.items():
         found[code], how[code] = succ, "part"
         gain[succ] -= area_prev[code]
     gone = prev[~prev["code"].isin(list(found))]
@@ -81,12 +82,13 @@ def _name_parts(name: str) -> set[str]:
     return {_fold(part) for part in re.split(r"\s*[-/]\s*", base) if _fold(part)}
 
 
-def _named_in(gone: pd.DataFrame, nxt: pd.DataFrame, district_next: pd.Series,
+def _named_in(gone: pd.DataFrame, nxt: pd.DataFrame, earlier_names: set[str], district_next: pd.Series,
               heirs: dict[str, set]) -> dict[str, str]:
     """Gone municipalities whose name is a part of the name of exactly one next-stand municipality in a district
     they can have gone to, that did not exist under that name before: a merger named after its partners
     (Bobritzsch and Hilbersdorf into Bobritzsch-Hilbersdorf, Pausa and Mühltroff into Pausa-Mühltroff)."""
-    parts = {code: _name_parts(name) for code, name in zip(nxt["code"], nxt["name"])}
+    parts = {code: _name_parts(name) for code, name in zip(nxt["code"], nxt["name"])
+             if _fold(name) not in earlier_names}      # Annaberg-Buchholz of old took in no Buchholz
     out = {}
     for code, name, district in zip(gone["code"], gone["name"], gone["district"]):
         key = _fold(name)

@@ -191,3 +191,13 @@ def test_the_command_writes_the_crosswalk_and_refuses_to_overwrite(tmp_path):
     assert read_crosswalk(tmp_path / "cw.csv")[["old_id", "new_id", "weight"]].values.tolist() == [
         ["14521010", "14521010", 1.0], ["14521020", "14521010", 1.0]]
     assert "exists; pass --force" in cli("crosswalk", "suggest", table, "--out", tmp_path / "cw.csv", code=1)
+
+
+def test_a_name_of_two_parts_that_stood_before_takes_in_no_namesake():
+    """Annaberg-Buchholz was a town before: a Gemeinde 'Buchholz' gone in the next stand went where its area went,
+    not into Annaberg-Buchholz by the name's part."""
+    rows = [(1, "A", "Annaberg-Buchholz, Stadt", 27.0, "K", 1), (1, "B", "Buchholz", 4.0, "K", 1),
+            (1, "C", "Cranzahl", 10.0, "K", 1),
+            (2, "A", "Annaberg-Buchholz, Stadt", 27.0, "K", 1), (2, "C", "Cranzahl", 14.0, "K", 1)]
+    h = harmonise(pd.DataFrame(rows, columns=COLUMNS))
+    assert h.successors.set_index("code").loc["B", ["successor", "how"]].tolist() == ["C", "area"]
