@@ -57,6 +57,9 @@ class RegionList(BaseModel):
     regions: list[Region]
     warning_note: str | None = Field(None, description="warum es keine Frühwarnung gibt, wenn das letzte Training "
                                      "keinen Zeitraum prüfen konnte")
+    level_note: str | None = Field(None, description="warum die Liste keine Frühwarnstufen zeigt, obwohl es eine "
+                                   "Frühwarnung gibt: für den kürzesten Horizont erreichte im Rückblick keine Stufe "
+                                   "ihre verlangte Trefferquote")
     type_note: str | None = Field(None, description="warum die Periode keine oder ältere Typen zeigt: eine Ausgabe "
                                   "nach dem Training der Typisierung, oder ihr letztes Training wurde abgelehnt")
 

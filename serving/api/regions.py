@@ -7,7 +7,7 @@ import json
 import pandas as pd
 from fastapi import APIRouter, Query
 
-from models.explanations import unscored
+from models.explanations import unscored, years_ahead
 from serving.api.common import ApiError, Context
 from serving.key_figures import later_edition, refused_training, standing_types
 from serving.schemas import GeometryAnswer, Region, RegionList, RegionShape
@@ -47,7 +47,7 @@ def router(ctx: Context) -> APIRouter:
         later = unscored(period, s.warning_periods()) if s.has_warnings and period else None
         return RegionList(period=period, ranking=ranking, regions=out,
                           warning_note=s.warning_refused.get("text") or (later or {}).get("text"),
-                          type_note=_type_note(s, period))
+                          level_note=None if w is None or graded else _level_note(s), type_note=_type_note(s, period))
 
     @router.get("/geometry", response_model=GeometryAnswer)
     def geometry(level: str | None = Query(None, max_length=40, description="Ebene; leer: die der Profile")):
@@ -67,6 +67,18 @@ def router(ctx: Context) -> APIRouter:
         return GeometryAnswer(level=lv, period=listed.period, features=features, missing=missing)
 
     return router
+
+
+def _level_note(s) -> str:
+    """Why the list shows no warning levels though regions are scored: the shortest horizon's first level and the
+    reason it is not available (German, for the dashboard)."""
+    h = s.horizons[0]
+    levels = s.warning_models[h].get("levels") or {}
+    name, first = next(iter(levels.items()), ("beobachten", {}))
+    reason = first.get("reason") or s.warning_models[h].get("unavailable", {}).get(name)
+    said = f": „{name}“ – {reason}" if reason else ""
+    return (f"Für {years_ahead(h)} voraus ist keine Frühwarnstufe verfügbar{said}. Die Wahrscheinlichkeit je Gebiet "
+            "und ihre Treiber zeigt die Gebietsansicht.")
 
 
 def _type_note(s, period: str | None) -> str | None:

@@ -387,6 +387,9 @@ async function load() {
   } else {
     $("rang-hinweis").textContent = "Eine Rangfolge der Gebiete ist in dieser Konfiguration nicht vorgesehen.";
   }
+  // scored, but no level reached its precision on unseen years: say so instead of an empty column
+  $("stufen-hinweis").textContent = list.level_note || "";
+  $("stufen-hinweis").hidden = !list.level_note;
   renderList();
   setStatus(`${list.regions.length} Gebiete geladen.`);
   await addCoverageOptions();

@@ -82,6 +82,13 @@ def test_dashboard_lists_regions_and_a_click_opens_the_explanation(demo_server, 
     options = [o.get_attribute("value") for o in browser.find_elements(By.CSS_SELECTOR, "#sortierung option")]
     assert options == ["name", "id"]
     assert "nicht vorgesehen" in browser.find_element(By.ID, "rang-hinweis").text
+    # no level for the shortest horizon: no level column, and the list says why instead
+    note = browser.find_element(By.ID, "stufen-hinweis")
+    heads = [th.text for th in browser.find_elements(By.CSS_SELECTOR, "#regionen thead th")]
+    if regions["level_note"]:
+        assert note.is_displayed() and note.text == regions["level_note"] and "Frühwarnstufe" not in heads
+    else:
+        assert not note.is_displayed() and "Frühwarnstufe" in heads
     # every control has a label
     for control in browser.find_elements(By.CSS_SELECTOR, "select, input"):
         assert browser.find_elements(By.CSS_SELECTOR, f"label[for='{control.get_attribute('id')}']")
@@ -94,6 +101,7 @@ def test_dashboard_lists_regions_and_a_click_opens_the_explanation(demo_server, 
     wait(browser, lambda d: top["sentence"][:40] in d.find_element(By.ID, "detail-inhalt").text)
     detail = browser.find_element(By.ID, "detail-inhalt").text
     assert "Warum?" in detail and "Beitrag je Dimension" in detail and "Wahrscheinlichkeit" in detail
+    assert ("keine Stufe verfügbar" in detail) == (regions["level_note"] is not None)
     assert browser.find_element(By.ID, "h-detail").text == top["name"]
     assert browser.switch_to.active_element.get_attribute("id") == "h-detail"  # focus moves to the detail
     assert browser.find_element(By.CSS_SELECTOR, f"#map path[data-id='{top['region_id']}']").get_attribute(
@@ -104,7 +112,7 @@ def test_dashboard_lists_regions_and_a_click_opens_the_explanation(demo_server, 
     assert path.stat().st_size > 20_000 and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
     # keyboard only: search, tab to the region, Enter opens it
-    other = next(r for r in regions["regions"] if r["region_id"] != top["region_id"] and r["warning_level"])
+    other = next(r for r in regions["regions"] if r["region_id"] != top["region_id"] and r["status_label"])
     search = browser.find_element(By.ID, "suche")
     search.click()
     search.send_keys(other["name"])
