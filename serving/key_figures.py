@@ -40,11 +40,13 @@ def _small(row: pd.Series, settings: Settings) -> bool:
 
 
 def key_figures(b: "ReportBuilder", region_id: str, period: str, row: pd.Series | None) -> list[tuple[str, str]]:
-    """(label, text) of the key figures: residents, status and dynamics index."""
+    """(label, text) of the key figures: residents (where the store counts them at all), status and dynamics
+    index."""
     ind = b.settings.features.population_indicator or "einwohner"
-    pop = b.value(region_id, ind, period, 0)
-    # a county's own population count (the residents aged 5 and over of a register's table) is named as it is
-    out = [("Einwohner" if ind == "einwohner" or ind not in b.catalog else b.catalog[ind].name, pop)]
+    # a county's own population count (the residents aged 5 and over of a register's table) is named as it is;
+    # a monitoring of indices alone (an atlas) has no residents to show, not a dash on every page
+    out = [("Einwohner" if ind == "einwohner" or ind not in b.catalog else b.catalog[ind].name,
+            b.value(region_id, ind, period, 0))] if ind in b.held else []
     if row is None:
         return out
     if isinstance(row.get("status_label"), str):

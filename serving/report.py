@@ -109,6 +109,7 @@ class ReportBuilder:
         v = self.snap.values
         self._values = v.set_index(["region_id", "indicator_id", "period"]).sort_index()
         self._value_regions = set(self._values.index.unique(level=0))
+        self.held = set(self._values.index.unique(level=1))     # the indicators with any cell
         self._cells: dict[str, dict[tuple[str, str], tuple[object, str]]] = {}
         self.names = self.snap.regions.set_index("region_id")["name"].astype(str)
         # compared with the other regions of its level in its reference group ("Mittel der Gemeinden (Musterkreis)")

@@ -156,7 +156,8 @@ def ingest_file(path: Path | str, store: Store, settings: Settings, *, fmt: str 
                     "pass --format and, for wide files, --mapping" + (
                         f"; this is the workbook's first sheet of {', '.join(map(repr, sheets))}: name the one with "
                         f"the data (sheet: in the mapping; 'sozialradar mapping suggest {path}' finds it)"
-                        if len(sheets) > 1 else ""))
+                        if len(sheets) > 1 else
+                        f" ('sozialradar mapping suggest {path} --out FILE' writes a first one to check)"))
             else:
                 _ingest_observations(table, chosen, mapping, store, settings, report, force=force)
             over = report.quarantine_share > ingest.max_quarantine_share

@@ -470,6 +470,37 @@ def test_the_readme_lands_register_is_carried_onto_todays_gemeinden_by_its_own_m
 
 
 @pytest.mark.skipif(not SHARED_DATA.is_dir(), reason=f"real open data not present at {SHARED_DATA}")
+def test_the_readme_atlas_of_indices_runs_from_eight_tables_to_a_page(tmp_path):
+    """Berlin's GSSA as the README writes it: eight tables of indices, one mapping, the level from each table's
+    codes, profiles with a nine-year dynamics, a page without a residents row; the figures the README quotes."""
+    env, said = run_example_said("atlas-example", tmp_path)
+    assert said.count("quarantined 0 (0.0%)") == 9      # the region list and the eight tables
+    assert "no value in this import for 27 of the store's 448 regions of level 'planungsraum' in 2013" in said
+    assert "no values of the population indicator 'einwohner': every region is a reference region" in said
+    with Store(tmp_path / ".sozialradar" / "monitoring.duckdb", read_only=True) as store:
+        obs = store.observations(["gssa_gsi"])
+        profiles = store.table("profiles")
+    levels = obs.assign(digits=obs["region_id"].str.len()).groupby(["period", "digits"]).size()
+    assert levels.to_dict() == {("2013", 2): 12, ("2013", 4): 59, ("2013", 6): 137, ("2013", 8): 421,
+                                      ("2022", 2): 12, ("2022", 4): 59, ("2022", 6): 137, ("2022", 8): 428}, levels
+    latest = profiles[profiles["period"] == "2022"].set_index("region_id")
+    assert latest["status_index"].notna().sum() == 428
+    gsi = obs[obs["period"] == "2022"].set_index("region_id")["value"]
+    rho = latest["status_index"].corr(gsi.reindex(latest.index), method="spearman")
+    assert round(rho, 2) == -0.88
+    page = (tmp_path / ".sozialradar" / "berichte" / "01011103_2022.html").read_text(encoding="utf-8")
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+    assert "Statusindex 1,05 – Klasse „niedrig“" in text and "Dynamikindex +0,53 – „stabil“" in text
+    assert "Teilindex soziale Lage (GSSA) (Index) −1,4 −0,6 +0,3 Index seit 2013 ungünstiger" in text
+    assert "Einwohner" not in text.split("Frühwarnung")[0]
+    # the editions allow no out-of-sample test: refused with the reason, exit 1
+    run = subprocess.run([str(Path(sys.executable).parent / "sozialradar"), "train", "early-warning"], cwd=tmp_path,
+                         env=env, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 1 and "no horizon allows an out-of-sample test" in run.stderr + run.stdout
+    assert "392 known transitions, 47 of them worsenings" in run.stderr + run.stdout
+
+
+@pytest.mark.skipif(not SHARED_DATA.is_dir(), reason=f"real open data not present at {SHARED_DATA}")
 def test_the_readme_grid_before_the_lor_is_read_from_cells_of_codes_and_names(tmp_path):
     """The MSS of 2003 and 2005 on Verkehrszellen as the README writes it: the region lists from the tables
     themselves (codes and names in one cell, the level column's own words named, parents from the codes), the values

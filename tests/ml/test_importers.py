@@ -198,6 +198,24 @@ def test_a_mapping_with_a_region_column_and_columns_is_a_wide_table(county, sett
     assert county.observations(["einwohner"], ["14599010"])["period"].tolist() == ["2022"]
 
 
+def test_an_unrecognised_header_names_the_command_that_writes_a_first_mapping(county, settings, tmp_path):
+    """A table of indices under English names of its own ('id' and five columns no catalog knows): refused without
+    a mapping, every time, and the refusal names 'mapping suggest' for the file, which writes the region column and
+    the file's period for the analyst to check."""
+    from ml.catalog import load_catalog
+    from ml.suggest import suggest_mapping
+
+    path = write(tmp_path / "atlas-2013-00-planning-areas.csv",
+                 "id,health_and_social_index,working_life_sub_index\n14599010,0.87,0.75\n14599020,-1.56,-0.44\n")
+    for _ in range(2):
+        rep = ingest_file(path, county, settings)
+        assert rep.status == "failed" and rep.message.endswith(
+            f"pass --format and, for wide files, --mapping ('sozialradar mapping suggest {path} --out FILE' writes a "
+            "first one to check)")
+    text = suggest_mapping(path, load_catalog(settings.catalog.dimensions, settings.catalog.files())).to_yaml()
+    assert "region_column: 'id'" in text and "period: '2013'" in text
+
+
 def test_many_columns_left_out_are_summed_up_in_one_short_note(county, settings, tmp_path):
     """A register table of 56 columns of which the mapping takes two: the note counts the others, gives their
     values once where every column holds as many, and names fifteen of them."""
