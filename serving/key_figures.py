@@ -34,6 +34,18 @@ LEVEL_DATIVE = {"land": "Ländern", "kreis": "Kreisen", "sozialregion": "Sozialr
 """The levels' German nouns, for the pages."""
 
 
+def other_level(snap: Snapshot, region_id: str) -> str | None:
+    """Why a region of another level than the profiles' has no values on its page (German), naming the setting
+    that profiles its level; None for a region of the profiles' level."""
+    level = snap.regions.loc[snap.regions["region_id"] == region_id, "level"]
+    own = str(level.iloc[0]) if len(level) else None
+    if own is None or snap.level is None or own == str(snap.level):
+        return None
+    return (f"Die Profile sind für {LEVEL_PLURAL.get(str(snap.level), snap.level)} berechnet, dieses Gebiet ist "
+            f"eine {LEVEL_SINGULAR.get(own, own)}: seine Werte zeigt eine Auswertung dieser Ebene "
+            f"(features.level: {own}).")
+
+
 def _small(row: pd.Series, settings: Settings) -> bool:
     pop = row.get("population")
     return pop is not None and pd.notna(pop) and float(pop) < settings.privacy.min_population
@@ -48,7 +60,9 @@ def key_figures(b: "ReportBuilder", region_id: str, period: str, row: pd.Series 
     out = [("Einwohner" if ind == "einwohner" or ind not in b.catalog else b.catalog[ind].name,
             b.value(region_id, ind, period, 0))] if ind in b.held else []
     if row is None:
-        return out
+        elsewhere = other_level(b.snap, region_id)
+        return out + ([("Statusindex", "nicht berechnet: " + elsewhere[0].lower() + elsewhere[1:])] if elsewhere
+                      else [])
     if isinstance(row.get("status_label"), str):
         rank = ""
         if b.settings.features.index.ranking and pd.notna(row.get("status_rank")):
@@ -117,10 +131,11 @@ def no_status_reason(cell, catalog, settings: Settings, region_id: str, period: 
     return "; ".join(parts) if parts else "nicht alle Indikatoren des Statusindex liegen vor"
 
 
-def no_profile_reason(settings: Settings, row: pd.Series | None) -> str:
-    """Why a region's page has no dimension profile, from its profile row."""
+def no_profile_reason(settings: Settings, row: pd.Series | None, elsewhere: str | None = None) -> str:
+    """Why a region's page has no dimension profile, from its profile row (``elsewhere``: :func:`other_level`'s
+    sentence for a region of another level)."""
     if row is None:
-        return "Für dieses Gebiet liegen in dieser Periode keine Werte vor."
+        return elsewhere or "Für dieses Gebiet liegen in dieser Periode keine Werte vor."
     if _small(row, settings):
         return (f"Das Gebiet hat weniger als {de(settings.privacy.min_population, 0)} Einwohner: seine Werte sind "
                 "zum Schutz der Einzelnen gesperrt.")

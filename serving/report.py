@@ -30,8 +30,8 @@ from ml.formatting import de, percent
 from models.explanations import group_name, unscored, years_ahead
 from models.forecast_models import MODEL_NAMES
 from serving.key_figures import (LEVEL_DATIVE, LEVEL_PLURAL, LEVEL_SINGULAR, class_section, estimated_before,
-                                 forecast_stand_note, interval_note, key_figures, no_profile_reason, type_section,
-                                 uncatalogued, earlier_only)
+                                 forecast_stand_note, interval_note, key_figures, no_profile_reason, other_level,
+                                 type_section, uncatalogued, earlier_only)
 from serving.charts import dimension_bars, fan_chart, sparkline
 from serving.comparison import Comparison
 from serving.demography import planning
@@ -375,7 +375,8 @@ class ReportBuilder:
             today=date.today().strftime("%d.%m.%Y"), index_href=index_href, facts=self.facts(region_id, per, row),
             warning=warning, indicators=self.indicators(region_id, per), whole=self.compare.label(region_id),
             areas_dative=LEVEL_DATIVE.get(str(self.snap.level), "Gebieten"),
-            dimensions=self.dimensions(region_id, per, row), no_profile=no_profile_reason(self.settings, row),
+            dimensions=self.dimensions(region_id, per, row), elsewhere=other_level(self.snap, region_id),
+            no_profile=no_profile_reason(self.settings, row, other_level(self.snap, region_id)),
             trends=self.trends(region_id, per),
             typology=type_section(self, region_id, per, row), classification=class_section(self, region_id, per, row),
             flags=self.flags(region_id, per), **planning(self.snap, region_id, per))

@@ -431,6 +431,20 @@ def test_a_page_without_a_status_index_gives_the_regions_own_reason(builder, sta
     assert re.search(r"Statusindex [−-]?\d+,\d\d – Klasse", text) and "nicht berechnet" not in text
 
 
+def test_a_region_of_another_level_than_the_profiles_says_which_setting_profiles_it(builder, state):
+    """A Sozialregion when the profiles are the Gemeinden's: no values on its page, and in the key figures and in
+    place of the indicators and the profile the reason, with the setting that profiles its level."""
+    regions = state.current().regions
+    sozialregion = sorted(regions.loc[regions["level"] == "sozialregion", "region_id"])[0]
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", builder.region_page(sozialregion, None)))
+    said = ("ie Profile sind für Gemeinden berechnet, dieses Gebiet ist eine Sozialregion: seine Werte zeigt eine "
+            "Auswertung dieser Ebene (features.level: sozialregion).")
+    assert f"Statusindex nicht berechnet: d{said}" in text and text.count(f"D{said}") == 2
+    assert "keine Merkmale vor" not in text
+    gemeinde = builder.region_page(sorted(TRUTH["gemeinden"], key=lambda g: g["region_id"])[-1]["region_id"], None)
+    assert said not in gemeinde
+
+
 def _three_gemeinden(tmp_path, count: str, residents: tuple[int, int, int], third: str = "Mitte", config=None):
     """Gemeinden Nord, Süd and ``third`` with their ``count`` (the residents, or a county's own count) and share
     over 65 in 2022, imported and through the features job: (settings, the service's snapshot, its catalog)."""
