@@ -36,12 +36,15 @@ LEVEL_DATIVE = {"land": "Ländern", "kreis": "Kreisen", "sozialregion": "Sozialr
 
 def other_level(snap: Snapshot, region_id: str) -> str | None:
     """Why a region of another level than the profiles' has no values on its page (German), naming the setting
-    that profiles its level; None for a region of the profiles' level."""
-    level = snap.regions.loc[snap.regions["region_id"] == region_id, "level"]
-    own = str(level.iloc[0]) if len(level) else None
-    if own is None or snap.level is None or own == str(snap.level):
+    that profiles its level; None for a region of the profiles' level. The profiles' level is the stored one (a
+    configuration changed since the last ``features`` names another)."""
+    level_of = snap.regions.set_index("region_id")["level"].astype(str)
+    own = level_of.get(region_id)
+    stored = level_of.reindex(snap.profiles["region_id"].unique()).dropna()
+    profiled = stored.mode().iloc[0] if len(stored) else (str(snap.level) if snap.level else None)
+    if own is None or profiled is None or own == profiled:
         return None
-    return (f"Die Profile sind für {LEVEL_PLURAL.get(str(snap.level), snap.level)} berechnet, dieses Gebiet ist "
+    return (f"Die Profile sind für {LEVEL_PLURAL.get(profiled, profiled)} berechnet, dieses Gebiet ist "
             f"eine {LEVEL_SINGULAR.get(own, own)}: seine Werte zeigt eine Auswertung dieser Ebene "
             f"(features.level: {own}).")
 
