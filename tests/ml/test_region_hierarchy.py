@@ -426,7 +426,8 @@ def test_property_parents_behind_letters_name_the_store_s_regions(numbers, prefi
     known = frozenset(str(n) for n in numbers)
     absent = data.draw(st.integers(61, 99))
     parents = [*map(str, sorted(numbers)), str(absent)]
-    frame = pd.DataFrame({"region_id": [f"X{i}" for i in range(len(parents))], "name": "n", "level": "ortsteil",
+    # the rows' own codes are no letters and a number: a parent 'X1' would name the row 'X1' of this very table
+    frame = pd.DataFrame({"region_id": [f"ot-{i}" for i in range(len(parents))], "name": "n", "level": "ortsteil",
                           "parent_id": [f"{prefix}{p.zfill(len(p) + zeros)}" for p in parents], "geometry": "",
                           "line": range(2, len(parents) + 2)})
     notes: list[str] = []
