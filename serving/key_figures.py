@@ -34,14 +34,9 @@ LEVEL_DATIVE = {"land": "Ländern", "kreis": "Kreisen", "sozialregion": "Sozialr
 """The levels' German nouns, for the pages."""
 
 
-def other_level(snap: Snapshot, region_id: str) -> str | None:
-    """Why a region of another level than the profiles' has no values on its page (German), naming the setting
-    that profiles its level; None for a region of the profiles' level. The profiles' level is the stored one (a
-    configuration changed since the last ``features`` names another)."""
-    level_of = snap.regions.set_index("region_id")["level"].astype(str)
-    own = level_of.get(region_id)
-    stored = level_of.reindex(snap.profiles["region_id"].unique()).dropna()
-    profiled = stored.mode().iloc[0] if len(stored) else (str(snap.level) if snap.level else None)
+def other_level(profiled: str | None, own: str | None) -> str | None:
+    """Why a region of level ``own`` has no values on its page when the stored profiles are of level ``profiled``
+    (German), naming the setting that profiles its level; None for a region of the profiles' level."""
     if own is None or profiled is None or own == profiled:
         return None
     return (f"Die Profile sind für {LEVEL_PLURAL.get(profiled, profiled)} berechnet, dieses Gebiet ist "
@@ -63,7 +58,7 @@ def key_figures(b: "ReportBuilder", region_id: str, period: str, row: pd.Series 
     out = [("Einwohner" if ind == "einwohner" or ind not in b.catalog else b.catalog[ind].name,
             b.value(region_id, ind, period, 0))] if ind in b.held else []
     if row is None:
-        elsewhere = other_level(b.snap, region_id)
+        elsewhere = b.elsewhere(region_id)
         return out + ([("Statusindex", "nicht berechnet: " + elsewhere[0].lower() + elsewhere[1:])] if elsewhere
                       else [])
     if isinstance(row.get("status_label"), str):

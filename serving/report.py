@@ -112,6 +112,11 @@ class ReportBuilder:
         self.held = set(self._values.index.unique(level=1))     # the indicators with any cell
         self._cells: dict[str, dict[tuple[str, str], tuple[object, str]]] = {}
         self.names = self.snap.regions.set_index("region_id")["name"].astype(str)
+        # the level of the stored profiles (a configuration changed since the last 'features' may name another)
+        self._level_of = self.snap.regions.set_index("region_id")["level"].astype(str)
+        stored = self._level_of.reindex(self.snap.profiles["region_id"].unique()).dropna()
+        self.profiled_level = (stored.mode().iloc[0] if len(stored) else
+                               str(self.snap.level) if self.snap.level else None)
         # compared with the other regions of its level in its reference group ("Mittel der Gemeinden (Musterkreis)")
         self.compare = Comparison(snap, self.catalog, self.names, LEVEL_PLURAL.get(str(snap.level), "Gebiete"))
 
@@ -139,6 +144,10 @@ class ReportBuilder:
                     cells.setdefault((ind, str(per)), (value, flag))
             self._cells[region_id] = cells
         return cells
+
+    def elsewhere(self, region_id: str) -> str | None:
+        """Why a region of another level than the stored profiles' has no values (:func:`other_level`)."""
+        return other_level(self.profiled_level, self._level_of.get(region_id))
 
     def value(self, region_id: str, indicator_id: str, period: str, decimals: int = 1) -> str:
         """One cell as page text: 'gesperrt' when suppressed, else the German number (or '–')."""
@@ -368,6 +377,7 @@ class ReportBuilder:
         parent = reg["parent_id"] if isinstance(reg["parent_id"], str) else None
         row = self.profile(region_id, per)
         warning = self.warning(region_id, per)
+        elsewhere = self.elsewhere(region_id)
         return render(
             "region.html", title=f"Gebietsbericht {reg['name']} {per}", level=warning.get("level"),
             name=str(reg["name"]), region_id=region_id, region_level=LEVEL_SINGULAR.get(str(reg["level"]), str(reg["level"])),
@@ -375,8 +385,8 @@ class ReportBuilder:
             today=date.today().strftime("%d.%m.%Y"), index_href=index_href, facts=self.facts(region_id, per, row),
             warning=warning, indicators=self.indicators(region_id, per), whole=self.compare.label(region_id),
             areas_dative=LEVEL_DATIVE.get(str(self.snap.level), "Gebieten"),
-            dimensions=self.dimensions(region_id, per, row), elsewhere=other_level(self.snap, region_id),
-            no_profile=no_profile_reason(self.settings, row, other_level(self.snap, region_id)),
+            dimensions=self.dimensions(region_id, per, row), elsewhere=elsewhere,
+            no_profile=no_profile_reason(self.settings, row, elsewhere),
             trends=self.trends(region_id, per),
             typology=type_section(self, region_id, per, row), classification=class_section(self, region_id, per, row),
             flags=self.flags(region_id, per), **planning(self.snap, region_id, per))

@@ -446,9 +446,8 @@ def test_a_region_of_another_level_than_the_profiles_says_which_setting_profiles
     # a configuration that names another level since the last 'features': the stored profiles decide
     from dataclasses import replace
 
-    from serving.key_figures import other_level
-    changed = replace(state.current(), level="sozialregion")
-    assert other_level(changed, last) is None and other_level(changed, sozialregion) == "D" + said
+    changed = ReportBuilder(state.settings, replace(state.current(), level="sozialregion"))
+    assert changed.elsewhere(last) is None and changed.elsewhere(sozialregion) == "D" + said
 
 
 def _three_gemeinden(tmp_path, count: str, residents: tuple[int, int, int], third: str = "Mitte", config=None):
