@@ -488,6 +488,17 @@ def test_the_readme_atlas_of_indices_runs_from_eight_tables_to_a_page(tmp_path):
     gsi = obs[obs["period"] == "2022"].set_index("region_id")["value"]
     rho = latest["status_index"].corr(gsi.reindex(latest.index), method="spearman")
     assert round(rho, 4) == -0.9997
+    first = profiles[profiles["period"] == "2013"].set_index("region_id")["status_index"]
+    gsi13 = obs[obs["period"] == "2013"].set_index("region_id")["value"]
+    assert round(first.corr(gsi13.reindex(first.index), method="spearman"), 4) == -0.9998
+    # the atlas' direction (higher is better): its Erwerbsleben against the MSS 2013's share of unemployed
+    atlas = pd.read_csv(SHARED_DATA / "berlin_gssa_2013_2022_open_lifeworlds"
+                        / "berlin-lor-health-and-social-structure-atlas-2013-00-planning-areas.csv", dtype={"id": str})
+    mss = pd.read_csv(SHARED_DATA / "berlin_mss_open_lifeworlds"
+                      / "berlin-lor-monitoring-social-urban-development-2013-00-planning-areas.csv", dtype={"id": str})
+    both = atlas.merge(mss, on="id")
+    assert len(both) == 421
+    assert round(both["working_life_sub_index"].corr(both["s1_percentage_unemployed"], method="spearman"), 2) == -0.98
     page = (tmp_path / ".sozialradar" / "berichte" / "01011103_2022.html").read_text(encoding="utf-8")
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
     assert "Statusindex 1,62 – Klasse „sehr niedrig“" in text and "Dynamikindex +0,11 – „stabil“" in text
