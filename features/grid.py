@@ -12,7 +12,7 @@ import pandas as pd
 
 from features.crosswalk_weights import complete_weights
 from features.level_sums import ancestors_at
-from features.steps import harmonise_boundaries
+from features.steps import harmonise_boundaries, not_carried
 from ml.catalog import Catalog
 
 
@@ -118,13 +118,25 @@ def _onto_new_grid(obs: pd.DataFrame, crosswalk: pd.DataFrame, catalog: Catalog,
     reused = sorted(olds & news & moved)
     only_new = obs["region_id"].astype(str).isin(news - olds) & obs["value"].notna()
     if not reused or not only_new.any():
-        return harmonise_boundaries(obs, crosswalk, catalog, population_indicator), []
+        return harmonise_boundaries(obs, crosswalk, catalog, population_indicator), _left_note(obs, cw, catalog)
     first = str(obs.loc[only_new, "period"].astype(str).min())
     later = obs["region_id"].astype(str).isin(reused) & (obs["period"].astype(str) >= first)
     carried = harmonise_boundaries(obs[~later], crosswalk, catalog, population_indicator)
-    return pd.concat([carried, obs[later]], ignore_index=True), [
+    return pd.concat([carried, obs[later]], ignore_index=True), _left_note(obs[~later], cw, catalog) + [
         f"crosswalk: {len(reused)} {'code' if len(reused) == 1 else 'codes'} of the old grid "
         f"{'names another area' if len(reused) == 1 else 'name other areas'} in the new one "
         f"({', '.join(reused[:5])}{' …' if len(reused) > 5 else ''}); values under "
         f"{'it' if len(reused) == 1 else 'them'} from {first} on, the new grid's first period, are taken as the new "
         "areas' and not carried"]
+
+
+def _left_note(obs: pd.DataFrame, crosswalk: pd.DataFrame, catalog: Catalog) -> list[str]:
+    """A note on the values the crosswalk cannot carry (catalog ``carried`` false) where areas merge or split."""
+    left = obs[not_carried(obs, crosswalk, catalog) & obs["value"].notna().to_numpy()]
+    if left.empty:
+        return []
+    counts = left.groupby("indicator_id")["region_id"].nunique()
+    names = ", ".join(f"{i} of {n} old {'area' if n == 1 else 'areas'}" for i, n in counts.items())
+    return [f"crosswalk: {names} not carried where areas merge or split, left empty on the new grid (catalog "
+            "column carried: false, a value of the area as a whole that neither adds up nor averages); an area that "
+            "stays as it was keeps its value"]

@@ -52,7 +52,9 @@ def harmonise_boundaries(obs: pd.DataFrame, crosswalk: pd.DataFrame, catalog: Ca
     the population is unknown). Weights are normalised per old area so totals are preserved. A value
     built from a split area is flagged ``estimated``. A suppressed contributor makes a sum suppressed; an
     average is built from the known contributors (``estimated``) as long as they carry at least half of
-    the weight, else it is suppressed. Regions not in the crosswalk pass through unchanged.
+    the weight, else it is suppressed. Regions not in the crosswalk pass through unchanged. An indicator the catalog
+    does not let carry (``carried`` false: a boundary's length, a class) reaches a new area only from an old one
+    that is that area unchanged (:func:`not_carried`); elsewhere it is left out.
     """
     cw = crosswalk.loc[:, ["old_id", "new_id", "weight"]].copy()
     cw["weight"] = cw["weight"] / cw.groupby("old_id")["weight"].transform("sum")
@@ -60,6 +62,16 @@ def harmonise_boundaries(obs: pd.DataFrame, crosswalk: pd.DataFrame, catalog: Ca
     keep = obs[~obs["region_id"].isin(cw["old_id"])]
     if old.empty:
         return obs.copy()
+    old = old[~not_carried(old, cw, catalog)]
+    whole = old[_bound(old, catalog)]
+    if len(whole):
+        # a value of the area as a whole, on an area the crosswalk carries unchanged: it goes as it is
+        target = cw.drop_duplicates("old_id").set_index("old_id")["new_id"]
+        keep = pd.concat([keep, whole.assign(region_id=whole["region_id"].map(target).astype(str))],
+                         ignore_index=True)
+        old = old[~_bound(old, catalog)]
+        if old.empty:
+            return keep.loc[:, VALUE_COLUMNS].reset_index(drop=True)
     meta = _catalog_table(catalog).set_index("indicator_id")
     old = _parts_from_counts(old, meta)
     pop = (old[old["indicator_id"] == population_indicator]
@@ -111,6 +123,32 @@ def harmonise_boundaries(obs: pd.DataFrame, crosswalk: pd.DataFrame, catalog: Ca
     })
     out.loc[out["flag"] == "suppressed", ["value", "numerator", "denominator"]] = np.nan
     return pd.concat([keep.loc[:, VALUE_COLUMNS], out], ignore_index=True)
+
+
+def _bound(obs: pd.DataFrame, catalog: Catalog) -> np.ndarray:
+    """Which rows of ``obs`` hold an indicator the catalog does not let a crosswalk carry across areas."""
+    bound = [i.indicator_id for i in catalog if not i.carried]
+    return obs["indicator_id"].isin(bound).to_numpy() if bound else np.zeros(len(obs), dtype=bool)
+
+
+def not_carried(obs: pd.DataFrame, crosswalk: pd.DataFrame, catalog: Catalog) -> np.ndarray:
+    """Which rows of ``obs`` (a boolean array) a crosswalk (old_id, new_id, weight) cannot carry: those of an
+    indicator the catalog marks ``carried`` false, of an old area that is not its new area unchanged in that period
+    — an area split (weight below the whole), or one of several areas of the crosswalk that go into the same new one
+    and appear in that period's tables (any indicator). A boundary's length or a class of merged areas is no sum or
+    average of theirs. Rows of areas the crosswalk does not name are never among them."""
+    bound = _bound(obs, catalog) & obs["region_id"].isin(crosswalk["old_id"]).to_numpy()
+    if not bound.any():
+        return bound
+    cw = crosswalk.loc[:, ["old_id", "new_id", "weight"]].copy()
+    cw["weight"] = cw["weight"] / cw.groupby("old_id")["weight"].transform("sum")
+    split = set(cw.loc[cw["weight"] < 1 - 1e-9, "old_id"])
+    present = obs.loc[obs["region_id"].isin(cw["old_id"]), ["region_id", "period"]].drop_duplicates()
+    present = present.merge(cw[["old_id", "new_id"]], left_on="region_id", right_on="old_id")
+    sharing = present.groupby(["new_id", "period"])["old_id"].transform("nunique") > 1
+    shared = set(zip(present.loc[sharing, "region_id"], present.loc[sharing, "period"]))
+    ids, periods = obs["region_id"].to_numpy(), obs["period"].to_numpy()
+    return np.array([b and (r in split or (r, p) in shared) for b, r, p in zip(bound, ids, periods)], dtype=bool)
 
 
 def _parts_from_counts(obs: pd.DataFrame, meta: pd.DataFrame, tolerance: float = 0.02) -> pd.DataFrame:

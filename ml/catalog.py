@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 INDICATOR_FIELDS = (
     "indicator_id", "name", "dimension", "unit", "polarity", "kind", "numerator", "denominator",
-    "scale", "frequency", "monitors", "lenses", "basis", "min", "max", "source", "breaks",
+    "scale", "frequency", "monitors", "lenses", "basis", "persons", "carried", "min", "max", "source", "breaks",
 )
 REQUIRED_FIELDS = ("indicator_id", "name", "dimension", "unit", "polarity", "kind", "frequency")
 
@@ -64,6 +64,10 @@ class Indicator:
     persons: bool = True
     """A count of persons (or of their cases and households), protected by the small-number rule; false for
     counts of things (dwellings, cars), which are never suppressed as small numbers."""
+    carried: bool = True
+    """False for a value of the area as a whole that neither adds up nor averages over areas (the length of its
+    boundary, a class): a crosswalk carries it only onto a new area that is the old one unchanged; where areas merge
+    or split it is left empty and named. (A 0/1 marker may be carried: its average is the marked share.)"""
     min: float | None = None
     max: float | None = None
     source: str = ""
@@ -262,6 +266,9 @@ def read_indicators(path: Path, dimensions: dict[str, Dimension]) -> list[Indica
         persons_raw = row.get("persons", "").strip().lower()
         if persons_raw not in ("", "true", "false"):
             raise CatalogError(f"{where}: persons must be true or false (empty: true); got {row['persons']!r}")
+        carried_raw = row.get("carried", "").strip().lower()
+        if carried_raw not in ("", "true", "false"):
+            raise CatalogError(f"{where}: carried must be true or false (empty: true); got {row['carried']!r}")
         breaks_raw = _split(row.get("breaks", ""))
         if not all(re.fullmatch(r"(19|20)\d\d", b) for b in breaks_raw):
             raise CatalogError(f"{where}: breaks must be years separated by '|' (e.g. 2019); got {row['breaks']!r}")
@@ -274,7 +281,8 @@ def read_indicators(path: Path, dimensions: dict[str, Dimension]) -> list[Indica
                 indicator_id=ind_id, name=row["name"].strip(), dimension=dim, unit=row["unit"].strip(),
                 polarity=polarity, kind=kind, frequency=freq, numerator=numerator, denominator=denominator,
                 scale=scale, monitors=_split(row.get("monitors", "")), lenses=_split(row.get("lenses", "")),
-                basis=basis_raw == "true", persons=persons_raw != "false", min=lo, max=hi, source=row.get("source", "").strip(),
+                basis=basis_raw == "true", persons=persons_raw != "false",
+                carried=carried_raw != "false", min=lo, max=hi, source=row.get("source", "").strip(),
                 catalog_file=path.name, breaks=tuple(sorted(int(b) for b in breaks_raw)),
             )
         )

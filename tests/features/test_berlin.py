@@ -94,6 +94,11 @@ def test_crosswalk_447_to_542(berlin):
     pair = pd.concat([s19.rename("mapped_2019"), s21.rename("official_2021")], axis=1).loc[valid].dropna()
     assert len(pair) == 536
     assert pair.corr().iloc[0, 1] >= 0.9
+    # the official classes (catalog carried: false) are no averages: every old Planungsraum gives slivers to others,
+    # so none is the same area on the new grid, and no class of 2019 reaches it (before: 386 of 539 were no class)
+    classes = ["mss_status_klasse", "mss_dynamik_klasse"]
+    assert o19["indicator_id"].isin(classes).sum() > 800
+    assert not on_new["indicator_id"].isin(classes).any()
 
 
 def test_a_zuordnung_of_codes_alone_carries_the_old_grid_by_its_residents(berlin, tmp_path):

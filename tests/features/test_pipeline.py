@@ -356,6 +356,33 @@ def test_a_code_the_new_grid_uses_again_is_carried_only_before_the_change(sample
             "on, the new grid's first period, are taken as the new areas' and not carried") in result.notes
 
 
+def test_a_boundary_s_length_is_not_carried_across_a_merger_and_the_note_says_so(sample_inputs):
+    """B merged into A in 2021; C stays. The boundary's length (catalog ``carried`` false) of A and B in 2019 is
+    no value of the merged A; A's of 2021 on and C's go on; the residents of 2019 add up as before."""
+    import pandas as pd
+
+    settings, catalog, _, _ = sample_inputs
+    regions = pd.DataFrame([("K", "Kreis", "kreis", None), ("A", "A", "gemeinde", "K"), ("B", "B", "gemeinde", "K"),
+                            ("C", "C", "gemeinde", "K")], columns=["region_id", "name", "level", "parent_id"])
+    cw = pd.DataFrame({"old_id": ["A", "B", "C"], "new_id": ["A", "A", "C"], "weight": [1.0, 1.0, 1.0]})
+    obs = pd.DataFrame([(r, i, p, v) for r, i, p, v in [
+        ("A", "einwohner", "2019", 1000.0), ("B", "einwohner", "2019", 500.0), ("C", "einwohner", "2019", 800.0),
+        ("A", "gebietsgrenze_km", "2019", 12.0), ("B", "gebietsgrenze_km", "2019", 9.0),
+        ("C", "gebietsgrenze_km", "2019", 10.0), ("A", "einwohner", "2021", 1490.0), ("C", "einwohner", "2021", 790.0),
+        ("A", "gebietsgrenze_km", "2021", 16.5), ("C", "gebietsgrenze_km", "2021", 10.0)]],
+        columns=["region_id", "indicator_id", "period", "value"]).assign(numerator=np.nan, denominator=np.nan,
+                                                                          flag="ok")
+    s = settings.model_copy(update={"features": settings.features.model_copy(update={"reference_level": None})})
+    result = run_pipeline(obs, regions, catalog, s, crosswalk=cw)
+    v = result.values.set_index(["region_id", "indicator_id", "period"])["value"]
+    boundary = v.xs("gebietsgrenze_km", level="indicator_id").dropna()
+    assert boundary.to_dict() == {("C", "2019"): 10.0, ("A", "2021"): 16.5, ("C", "2021"): 10.0}
+    assert v[("A", "einwohner", "2019")] == 1500.0
+    assert ("crosswalk: gebietsgrenze_km of 2 old areas not carried where areas merge or split, left empty on the "
+            "new grid (catalog column carried: false, a value of the area as a whole that neither adds up nor "
+            "averages); an area that stays as it was keeps its value") in result.notes
+
+
 def test_a_copied_edition_gives_no_change_from_or_to_it(sample_inputs):
     """2020 published again as it was in 2019 (every indicator, every Gemeinde): no change is computed into 2020
     nor from it (2022 over two years), the note names the year; 2021's changes stay as they were."""

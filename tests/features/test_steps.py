@@ -53,6 +53,32 @@ def test_harmonise_suppressed_contributors(catalog):
     assert h.loc["einwohner", "flag"] == "ok"
 
 
+def test_harmonise_carries_a_value_of_the_area_as_a_whole_only_onto_the_same_area(catalog):
+    """A boundary's length (catalog ``carried`` false) is no sum or mean of merged areas', nor a split area's: it
+    reaches a new area only from an old one that is that area unchanged in the period — B merged into A in 2020
+    (both in that period's tables), alone in 2021; C split; D unchanged; E renamed F whole."""
+    cw = pd.DataFrame({"old_id": ["A", "B", "C", "C", "D", "E"], "new_id": ["A", "A", "X", "Y", "D", "F"],
+                       "weight": [1.0, 1.0, 0.5, 0.5, 1.0, 1.0]})
+    rows = []
+    for region, residents, boundary in [("A", 100, 12.0), ("B", 50, 7.0), ("C", 80, 9.0), ("D", 30, 4.0),
+                                        ("E", 20, 3.0)]:
+        rows += [(region, "einwohner", "2020", residents, None, None, "ok"),
+                 (region, "gebietsgrenze_km", "2020", boundary, None, None, "ok"),
+                 (region, "durchschnittsalter", "2020", 40.0 + residents / 10, None, None, "ok")]
+    rows += [("A", "einwohner", "2021", 150, None, None, "ok"), ("A", "gebietsgrenze_km", "2021", 15.5, None, None, "ok")]
+    h = harmonise_boundaries(obs(*rows), cw, catalog, "einwohner")
+    boundary = h[h["indicator_id"] == "gebietsgrenze_km"].set_index(["region_id", "period"])
+    assert sorted(boundary.index) == [("A", "2021"), ("D", "2020"), ("F", "2020")]
+    assert boundary.loc[("A", "2021"), "value"] == 15.5 and boundary.loc[("F", "2020"), "value"] == 3.0
+    assert set(boundary["flag"]) == {"ok"}
+    # the other kinds go on as before: the merged A of 2020 has the residents of both and their mean age
+    rest = h.set_index(["region_id", "indicator_id", "period"])
+    assert rest.loc[("A", "einwohner", "2020"), "value"] == 150
+    assert rest.loc[("A", "durchschnittsalter", "2020"), "value"] == pytest.approx((50 * 100 + 45 * 50) / 150)
+    assert rest.loc[("X", "durchschnittsalter", "2020"), "value"] == pytest.approx(48.0)
+    assert len(h) == 6 + 5 + 3           # residents (A twice, X, Y, D, F), mean age (A, X, Y, D, F), boundary
+
+
 def test_derive_fills_only_missing(catalog):
     o = obs(("A", "sgb2_empfaenger", "2020", 50, None, None, "ok"), ("A", "ew_unter65", "2020", 1000, None, None, "estimated"),
             ("B", "sgb2_empfaenger", "2020", 10, None, None, "ok"), ("B", "ew_unter65", "2020", 100, None, None, "ok"),

@@ -106,6 +106,24 @@ def test_definition_breaks_are_years(tmp_path):
     assert all(i.breaks == () for i in read_indicators(CATALOG_DIR / "indicators.csv", dims))
 
 
+def test_carried_says_which_values_a_crosswalk_may_not_carry_across_merged_areas(tmp_path):
+    """``carried``: false for a value of the area as a whole (a boundary's length, a class); empty is true;
+    anything else names file and line. The shipped catalogs mark the boundary's length and Berlin's classes."""
+    dims = load_dimensions(CATALOG_DIR / "dimensions.csv")
+    head = "indicator_id,name,dimension,unit,polarity,kind,frequency,carried\n"
+    path = tmp_path / "carried.csv"
+    path.write_text(head + "a,A,raum,km,0,mean,annual,false\nb,B,raum,km,0,mean,annual,\n"
+                           "c,C,raum,km,0,mean,annual,TRUE\n", encoding="utf-8")
+    assert [i.carried for i in read_indicators(path, dims)] == [False, True, True]
+    path.write_text(head + "a,A,raum,km,0,mean,annual,nein\n", encoding="utf-8")
+    with pytest.raises(CatalogError, match=r"carried\.csv:2: carried must be true or false \(empty: true\); got 'nein'"):
+        read_indicators(path, dims)
+    shipped = {i.indicator_id for i in read_indicators(CATALOG_DIR / "indicators.csv", dims) if not i.carried}
+    berlin = {i.indicator_id for i in read_indicators(CATALOG_DIR / "berlin_mss.csv", dims) if not i.carried}
+    assert shipped == {"gebietsgrenze_km"}
+    assert berlin == {"mss_status_klasse", "mss_dynamik_klasse"}       # a 0/1 marker averages to the valid share
+
+
 def test_extension_may_add_but_not_redefine(tmp_path):
     path = _write(tmp_path, "kreis_extra,Eigener Indikator,arbeit,%,1,share,arbeitslose,einwohner,100,annual,,,false,,,\n")
     cat = load_catalog(CATALOG_DIR / "dimensions.csv", [CATALOG_DIR / "indicators.csv", path])
