@@ -122,10 +122,11 @@ def _print_report(rep: ImportReport) -> None:
     click.echo(f"  read {rep.rows_read:,} = accepted {rep.rows_accepted:,} + quarantined {rep.rows_quarantined:,} "
                f"({rep.quarantine_share:.1%})")
     if rep.rows_left_out and rep.format == "regions":
-        click.echo(f"  left out: {rep.rows_left_out:,} rows of the regions' earlier periods")
+        click.echo(f"  left out: {rep.rows_left_out:,} rows (a region's earlier periods, a row of the whole table: "
+                   "the notes say which)")
     elif rep.rows_left_out:
         click.echo(f"  left out: {rep.rows_left_out:,} rows of regions outside the store's regions or of no region "
-                   "(outside_regions: leave_out)")
+                   "(outside_regions: leave_out), or of the whole table (sum_rows: the notes say which)")
     if rep.format == "regions":
         click.echo(f"  regions new or changed: {rep.regions_changed}")
     else:

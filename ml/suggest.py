@@ -36,8 +36,10 @@ from ml.contracts import LEVELS
 from ml.file_periods import YEAR, file_period, header_period
 from ml.header_rows import EMPTY_NAME
 from ml.io import SPREADSHEET_SUFFIXES, FileFormatError, RawTable, read_table, sheet_names
-from ml.parsing import MISSING_MARKERS, SECRECY_MARKERS, decide_decimal, parse_periods
+from ml.parsing import DASHES, MISSING_MARKERS, SECRECY_MARKERS, decide_decimal, parse_periods
 from ml.qualifiers import split_qualifiers
+from ml.importers.sum_rows import sum_rows_in
+from ml.withheld import dash_legend
 from ml.regions import canonical_level, fold, names_several
 
 SYNONYMS: dict[str, str] = {
@@ -231,6 +233,11 @@ class Suggestion:
     """The region column writes each region's code and name in one cell ('0011-Großmarkt')."""
     unknown_levels: dict[str, int] = field(default_factory=dict)
     """The words of a region list's level column that are no level of the store, with their rows."""
+    sum_rows: bool = False
+    """Rows of coarser regions or of the whole stand among the regions (``Bezirk Altona``, ``Hamburg insgesamt``)."""
+    dash: str | None = None
+    """'missing' where the table's own legend says a lone dash is no value or withheld
+    (:func:`ml.withheld.dash_legend`)."""
 
     def to_yaml(self) -> str:
         """The suggestion as a mapping file (YAML) with the unmatched columns and each match's score as comments."""
@@ -530,6 +537,10 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
             else "; set the level of its regions (level:)" + (
                 f": {out.level_words[0]!r} names it {out.level_words[1]!r} on every row, no level of the store"
                 if out.level_words else "")))
+        if r is not None and parent is None and not ags and (
+                said := sum_rows_in(frame[f"c{r}"], out.level if lvl is None else None)):
+            out.sum_rows = True
+            out.notes.append(said)
         if parent is not None and parent not in (r, nm):
             out.parent_column = table.header[parent]
             out.notes.append(f"each region's parent in {out.parent_column!r}: the code of a region of the store or "
@@ -664,7 +675,14 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
     if out.format == "wide":
         _note_withheld(out, frame, names, numeric, decimal, r)
     if out.format in ("wide", "age"):
-        _note_dashes(out, frame, names, numeric)
+        _note_dashes(out, frame, names, numeric, [p.value for p in table.problems])
+    if out.format == "wide" and r is not None and p is None:
+        from ml.parsing import parse_numbers
+
+        values = pd.DataFrame({names[i]: parse_numbers(frame[f"c{i}"], decimal).values for i in numeric})
+        if said := sum_rows_in(frame[f"c{r}"], None, values):
+            out.sum_rows = True
+            out.notes.append(said)
     if out.region_column is not None and out.name_column is not None and out.format == "wide":
         out.notes.append(
             f"{out.name_column!r} names the regions of {out.region_column!r} (not imported with the values); the "
@@ -751,9 +769,11 @@ def _note_shares(out: Suggestion, frame: pd.DataFrame, names: list[str], columns
                f"own'): 'features' computes it for every region and year alike" if parts else ""))
 
 
-def _note_dashes(out: Suggestion, frame: pd.DataFrame, names: list[str], columns: list[int]) -> None:
+def _note_dashes(out: Suggestion, frame: pd.DataFrame, names: list[str], columns: list[int],
+                 unread: list[str] = ()) -> None:
     """Cells of the value columns that hold only a dash: 'ingest' reads them as 0 ('nichts vorhanden', the
-    ``ingest.dash`` default), which the note says before the import, with where they are."""
+    ``ingest.dash`` default), which the note says before the import, with where they are — unless the table's own
+    legend (in its first column or a line under it, ``unread``) says they are no value or withheld."""
     from ml.importers.common import dashes_as_zero
 
     counts = {names[i]: dashes_as_zero(frame, [i], "zero")[1] for i in columns}
@@ -762,9 +782,24 @@ def _note_dashes(out: Suggestion, frame: pd.DataFrame, names: list[str], columns
         return
     where = ", ".join(f"{c!r} {n}" for c, n in sorted(counts.items(), key=lambda kv: -kv[1])[:6])
     total = sum(counts.values())
-    out.notes.append(f"{total:,} cell{'s' if total != 1 else ''} hold{'s' if total == 1 else ''} only a dash ({where}"
-                     f"{' …' if len(counts) > 6 else ''}): 'ingest' reads them as 0, 'nichts vorhanden' as German "
-                     "official tables write it; where a dash means no value here, add 'dash: missing'")
+    said = (f"{total:,} cell{'s' if total != 1 else ''} hold{'s' if total == 1 else ''} only a dash ({where}"
+            f"{' …' if len(counts) > 6 else ''})")
+    legend = dash_legend([*(frame["c0"] if "c0" in frame else []), *unread])
+    if legend is None or legend[0] == "zero":
+        out.notes.append(said + ": 'ingest' reads them as 0, 'nichts vorhanden' as German official tables write it"
+                         + (f" and the table's legend says ({legend[1]!r})" if legend else
+                            "; where a dash means no value here, add 'dash: missing'"))
+        return
+    out.dash = "missing"
+    if legend[0] == "missing":
+        out.notes.append(said + f": the table's legend says they are no value ({legend[1]!r}), not 0: 'dash: "
+                         "missing' reads them so")
+        return
+    marks = sorted({str(v).strip() for i in columns for v in frame[f"c{i}"] if str(v).strip() in DASHES})
+    out.withheld = list(dict.fromkeys(out.withheld + marks))
+    out.notes.append(said + f": the table's legend says they are withheld ({legend[1]!r}), not 0: 'dash: missing' "
+                     f"and 'withheld: [{', '.join(map(repr, marks))}]' read them as withheld values (gesperrt), so "
+                     "that no share is computed from them")
 
 
 def _note_withheld(out: Suggestion, frame: pd.DataFrame, names: list[str], columns: list[int], decimal: str,
@@ -1273,6 +1308,8 @@ def render_yaml(s: Suggestion) -> str:
                          + "|".join(LEVELS) + ") and remove the '# '")
             lines.append("# levels:")
             lines += [f"#   {_q(w)}: ?   # {n} row{'s' if n != 1 else ''}" for w, n in s.unknown_levels.items()]
+        if s.sum_rows:
+            lines.append("sum_rows: true   # rows of coarser regions and of the whole among the regions: see the note")
         if s.parent_code is not None:
             lines.append(f"# parent_code: {s.parent_code}      # each region's parent: the first {s.parent_code} "
                          "characters of its code (the Kreis of an AGS)")
@@ -1299,8 +1336,12 @@ def render_yaml(s: Suggestion) -> str:
             lines += _match_lines(s.matches)
             lines += [f"#  {_q(c)}: ?   # no match" for c in s.unmatched]
         return "\n".join(lines) + "\n"
+    if s.dash:
+        lines.append(f"dash: {s.dash}   # the table's legend: see the note")
     if s.withheld:
-        lines.append(f"withheld: [{', '.join(map(_q, s.withheld))}]   # small counts withheld, it seems: see the note")
+        lines.append(f"withheld: [{', '.join(map(_q, s.withheld))}]   # withheld values, it seems: see the note")
+    if s.sum_rows:
+        lines.append("sum_rows: true   # rows of the whole are left out: see the note")
     if s.matches:
         lines.append("columns:")
         lines += _match_lines(s.matches)

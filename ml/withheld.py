@@ -11,6 +11,7 @@ then, with the evidence in a note; the analyst decides.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -82,3 +83,25 @@ def withheld_among(text: dict[str, np.ndarray], numbers: dict[str, np.ndarray],
     if not columns:
         return None
     return Withheld(marks=marks, columns=columns, smallest=int(smallest), cells=cells, near=near)
+
+
+_LEGEND = re.compile(r"^\s*(?P<mark>[-–—])\s*(?:=|:)?\s*(?P<meaning>[^\W\d_].*)$")
+_MEANINGS = (("withheld", re.compile(r"geheim|datenschutz|confidential", re.IGNORECASE)),
+             ("missing", re.compile(r"unbekannt|keine\s+angabe|nicht\s+(verfügbar|vorhanden|erhoben|bekannt)|fehlt|"
+                                    r"entfällt|unknown|not\s+available", re.IGNORECASE)),
+             ("zero", re.compile(r"nichts\s+vorhanden|genau\s+null|\bnull\b|\bnil\b|\bzero\b", re.IGNORECASE)))
+
+
+def dash_legend(lines) -> tuple[str, str] | None:
+    """What a table's own legend (a footer line '– = Zahlenwert unbekannt oder geheimzuhalten', '- nichts
+    vorhanden') says a lone dash means: ('withheld' | 'missing' | 'zero', the line), or None where no line of
+    ``lines`` (the cells of the table's first column, footer included) defines the dash. Secrecy is read first: a
+    value unknown *or* withheld is withheld."""
+    for line in lines:
+        m = _LEGEND.match(str(line))
+        if m is None:
+            continue
+        for meaning, words in _MEANINGS:
+            if words.search(m.group("meaning")):
+                return meaning, str(line).strip()
+    return None

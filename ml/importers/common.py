@@ -37,6 +37,26 @@ def empty_long() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series([], dtype="int64" if c == "line" else "str") for c in LONG_COLUMNS})
 
 
+def without_footer_lines(table: RawTable) -> tuple[RawTable, str | None]:
+    """``table`` without the lines of text under it that hold a single field (no delimiter) — the source, notes, a
+    legend of the signs ('– = Zahlenwert unbekannt'), written under a CSV table by hand or by an export —, which the
+    reader names as lines of the wrong width: after the table's last row of cells they are its footer, not rows
+    that went wrong; the note quotes them. A line of that kind among the rows, or one without words, stays named."""
+    import re
+
+    last = int(table.lines[-1]) if len(table.lines) else 0
+    footer = [p for p in table.problems if p.line > last and p.reason.endswith(", found 1")
+              and re.search(r"[^\W\d_]", p.value)]
+    if not footer:
+        return table, None
+    from dataclasses import replace
+
+    quoted = "; ".join(f"'{' '.join(p.value.split())[:60]}'" for p in footer[:3])
+    note = (f"{len(footer)} line{'' if len(footer) == 1 else 's'} of text under the table (the source, notes, a "
+            f"legend of its signs) not read as rows: {quoted}{' …' if len(footer) > 3 else ''}")
+    return replace(table, problems=[p for p in table.problems if p not in footer]), note
+
+
 def without_text_lines(table: RawTable, region: int, period: int | None,
                        values: list[int]) -> tuple[RawTable, str | None]:
     """``table`` without its lines of text outside the data: no region, no period, nothing in a column that is

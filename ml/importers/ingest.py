@@ -20,6 +20,7 @@ from ml.contracts import IMPORT_FORMATS
 from ml.crosswalk import refuse_crosswalk
 from ml.header_rows import combine_header_rows
 from ml.importers.age import adapt_age
+from ml.importers.common import without_footer_lines
 from ml.importers.copies import repeated_editions
 from ml.importers.coverage import regions_without_values
 from ml.importers.detect import detect_format
@@ -27,10 +28,11 @@ from ml.importers.facilities import adapt_facilities
 from ml.importers.measures import adapt_measures, indicator_lookup
 from ml.importers.inkar import adapt_inkar
 from ml.importers.long import adapt_long
-from ml.importers.mapping import Mapping
+from ml.importers.mapping import Mapping, find_column
 from ml.importers.mss import adapt_mss
 from ml.importers.region_cells import split_region_cells, translate_levels
-from ml.importers.region_list import adapt_regions
+from ml.importers.region_list import adapt_regions, without_footer
+from ml.importers.sum_rows import without_whole
 from ml.importers.sums import quarantine_unequal_sums
 from ml.importers.wide import adapt_wide
 from ml.io import (FileFormatError, Problem, RawTable, file_hash, read_table, sheet_names,
@@ -348,7 +350,15 @@ def _row_table(table: RawTable, accepted: pd.DataFrame, quarantined: pd.DataFram
     return q
 
 
+def _footer_lines_left_out(table: RawTable, report: ImportReport) -> RawTable:
+    """``table`` without its one-field lines of text under the data (:func:`without_footer_lines`), noted."""
+    table, note = without_footer_lines(table)
+    report.notes += [note] if note else []
+    return table
+
+
 def _ingest_regions(table: RawTable, mapping: Mapping, store: Store, report: ImportReport) -> None:
+    table = without_footer(_footer_lines_left_out(table, report), mapping, report.notes)
     accepted, quarantined = adapt_regions(table, mapping, store.region_ids(), report.notes)
     q = _row_table(table, accepted, quarantined, report)
     if mapping.hierarchy or mapping.parent_level is not None:
@@ -414,6 +424,11 @@ def _ingest_observations(table: RawTable, chosen: str, mapping: Mapping, store: 
     extension = [FORMAT_CATALOGS[chosen]] if chosen in FORMAT_CATALOGS else []
     catalog = effective_catalog(settings, extension)
     dash = mapping.dash or settings.ingest.dash
+    table = _footer_lines_left_out(table, report)
+    whole = 0
+    if mapping.sum_rows and chosen in ("long", "wide"):
+        table, whole = without_whole(table, find_column(table.header, "region_id", mapping.region_column),
+                                     store.region_ids(), report.notes)
     if chosen == "long":
         adapted = adapt_long(table, mapping, dash, catalog)
     elif chosen == "wide":
@@ -464,7 +479,7 @@ def _ingest_observations(table: RawTable, chosen: str, mapping: Mapping, store: 
     quarantined = (pd.concat([structural, validated.quarantined], ignore_index=True) if len(structural)
                    else validated.quarantined)
     report.rows_read = validated.n_in + len(table.problems) + len(adapted.problems)
-    report.rows_left_out = validated.left_out
+    report.rows_left_out = validated.left_out + whole
     report.rows_accepted = validated.n_accepted
     report.rows_quarantined = len(quarantined)
     if report.rows_read != report.rows_accepted + report.rows_quarantined:

@@ -134,6 +134,11 @@ class Mapping(BaseModel):
     parent_level: str | None = Field(
         None, description="regions, with parent_code: the level of the parents; those the store and the file do "
         "not hold are created, named by level and code ('Kreis 01054') until a region list names them")
+    sum_rows: bool = Field(
+        False, description="regions: rows of coarser regions stand between the list's own, as tables print their "
+        "sums ('Bezirk Altona' after its Stadtteile, 'Landkreis Zwickau' before its Gemeinden): each is a region "
+        "of the level its name or level column gives and the parent of the rows up to it; a row of the whole "
+        "('Hamburg insgesamt') is left out")
     hierarchy: list[HierarchyLevel] = Field(
         default_factory=list, description="regions: a region list with a code and a name column per level, coarse "
         "to fine, one row per finest region; every level becomes regions, each the parent of the next")
@@ -160,6 +165,9 @@ class Mapping(BaseModel):
         if self.parent_column is not None and self.hierarchy:
             raise ValueError("parent_column (each region's parent in a column of its own) and hierarchy (a code "
                              "column per level, each the parent of the next) exclude each other; keep one")
+        if self.sum_rows and self.hierarchy:
+            raise ValueError("sum_rows (coarser regions in rows between the list's own) and hierarchy (a code column "
+                             "per level) exclude each other; keep one")
         if self.parent_level is not None and self.parent_code is None:
             raise ValueError("parent_level names the level of the parents that parent_code derives; set parent_code "
                              "too (the number of leading characters of a code that are its parent's code)")

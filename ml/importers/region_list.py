@@ -10,6 +10,7 @@ import pandas as pd
 from ml.contracts import LEVELS
 from ml.importers.common import cell_column
 from ml.importers.mapping import Mapping, column_position, find_column
+from ml.importers.sum_rows import read_sum_rows
 from ml.io import FileFormatError, RawTable
 from ml.parsing import INVALID_CODE, MISSING_MARKERS, normalize_codes
 from ml.regions import canonical_level, name_key
@@ -119,11 +120,59 @@ def adapt_regions(table: RawTable, mapping: Mapping, known: frozenset[str],
     })
     frame, bad, bad_parent = _latest_rows(table, mapping, frame, np.asarray(bad, bool), np.asarray(bad_parent, bool),
                                           notes)
+    if mapping.sum_rows:
+        frame, bad, bad_parent = read_sum_rows(frame, bad, bad_parent, idx["level"] is not None, notes)
     if mapping.parent_level is not None:
         frame, bad, bad_parent = _created_parents(frame, bad, known, mapping, notes)
     if idx["parent_id"] is not None:
         frame = _read_parents(frame, bad_parent, known, h[idx["parent_id"]], notes)
     return _checked(frame, bad, bad_parent, known)
+
+
+FOOTER_START = re.compile(r"(quelle|stand|anmerkung|hinweis|fußnote|fussnote|zeichenerklärung|erläuterung|lizenz|"
+                          r"datenlizenz|source|note)\b|[©*¹²³]|\d\)|[-–—.x/…]\s*(=|:)|_{3,}", re.IGNORECASE)
+"""How a line after a table begins that is its source, a note or a legend of its signs, never a region."""
+
+
+def without_footer(table: RawTable, mapping: Mapping, notes: list[str] | None = None) -> RawTable:
+    """A region list without the rows after it — the source, notes, a legend of the signs ('– = Zahlenwert
+    unbekannt'): each no valid code or name, nothing in the other cells, the first after a blank line or begun
+    as a footer is (``Quelle:``, ``1)``, ``x =``); ``notes`` names them. Not read as regions, nor quarantined."""
+    if mapping.hierarchy:
+        return table
+    at = find_column(table.header, "region_id", mapping.region_column)
+    if at is None:
+        return table
+    _, bad = normalize_codes(cell_column(table, at), mapping.region_code_width)
+    footer = _footer(table, np.asarray(bad, bool), at, notes)
+    return _head(table, table.cells.num_rows - footer) if footer else table
+
+
+def _footer(table: RawTable, bad: np.ndarray, code_at: int, notes: list[str] | None) -> int:
+    """How many rows at the end of ``table`` are its footer (:func:`without_footer`)."""
+    n = table.cells.num_rows
+    others = [cell_column(table, i) for i in range(table.cells.num_columns) if i != code_at]
+    text = cell_column(table, code_at)
+    k = n
+    while k > 0 and bad[k - 1] and text.iat[k - 1].strip() and all(not str(c.iat[k - 1]).strip() for c in others):
+        k -= 1
+    while k < n:
+        gap = k > 0 and int(table.lines[k]) - int(table.lines[k - 1]) > 1
+        if gap or FOOTER_START.match(text.iat[k].strip()):
+            break
+        k += 1          # a row the checks quarantine, not a footer
+    if k < n and notes is not None:
+        shown = ", ".join(repr(t.strip()[:50]) for t in text.iloc[k:k + 3])
+        notes.append(f"{n - k} line{'s' if n - k != 1 else ''} after the list (the source, notes, a legend of its "
+                     f"signs) left out: {shown}{' …' if n - k > 3 else ''}")
+    return n - k
+
+
+def _head(table: RawTable, rows: int) -> RawTable:
+    """``table`` with its first ``rows`` rows only."""
+    from dataclasses import replace
+
+    return replace(table, cells=table.cells.slice(0, rows), lines=table.lines[:rows], _frame=None)
 
 
 def _read_parents(frame: pd.DataFrame, bad_parent: np.ndarray, known: frozenset[str], column: str,

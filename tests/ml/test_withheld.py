@@ -10,7 +10,7 @@ from hypothesis import given, settings as hsettings, strategies as st
 from ml.importers import MappingError, ingest_file, load_mapping
 from ml.paths import SAMPLE_DIR
 from ml.suggest import suggest_mapping
-from ml.withheld import HIGHEST_CUT, LOWEST_CUT, NEAR_CUT, withheld_among
+from ml.withheld import HIGHEST_CUT, LOWEST_CUT, NEAR_CUT, dash_legend, withheld_among
 from tests.conftest import write
 
 REGIONS = ["14599010", "14599020", "14599030", "14599040", "14599050", "14599060"]
@@ -158,3 +158,55 @@ def test_a_workbook_s_null_cells_are_its_marks_not_empty_cells(county, settings,
     rep = ingest_file(path, county, settings, mapping=load_mapping(write(tmp_path / "b.yaml", plain)))
     assert rep.rows_read == rep.rows_accepted == 12 and rep.empty_cells == 0 and rep.rows_quarantined == 0
     assert (county.observations(["arbeitslose"])["flag"] == "suppressed").sum() == 3
+
+
+@pytest.mark.parametrize("line, meaning", [
+    ("– = Zahlenwert unbekannt oder geheimzuhalten", "withheld"),
+    ("- : aus Datenschutzgründen nicht ausgewiesen", "withheld"),
+    ("— keine Angabe", "missing"),
+    ("-  = Angabe nicht verfügbar", "missing"),
+    ("– = nichts vorhanden", "zero"),
+    ("- genau null", "zero"),
+    ("– Nord", None),                       # a name after a dash, no legend
+    ("x = Tabellenfach gesperrt", None),    # another sign's legend
+    ("Quelle: Statistikamt", None),
+])
+def test_a_tables_legend_says_what_its_dash_means(line, meaning):
+    found = dash_legend(["Nord", "Süd", "", line])
+    assert (found[0] if found else None) == meaning
+    if found:
+        assert found[1] == line.strip()
+
+
+@given(st.text(max_size=40))
+def test_property_a_line_without_a_leading_dash_is_no_legend(text):
+    assert dash_legend([text.lstrip("-–— ")]) is None or text.lstrip("-–— ") == ""
+    assert dash_legend([]) is None
+
+
+@pytest.mark.parametrize("legend, dash, withheld", [
+    ("– = Zahlenwert unbekannt oder geheimzuhalten", "missing", ["–"]), ("– = keine Angabe", "missing", []),
+    ("– = nichts vorhanden", None, []), (None, None, [])])
+def test_the_suggestion_follows_the_tables_legend_of_the_dash(tmp_path, county, settings, legend, dash, withheld):
+    """The table's own legend under it decides what a lone dash is: withheld (imported flagged suppressed), no
+    value, or 0 ('nichts vorhanden', also without a legend)."""
+    text = ("Gemeindeschlüssel;Jahr;Einwohner;Arbeitslose\n14599010;2022;1200;–\n14599020;2022;800;12\n"
+            + (f"\nQuelle: Landesamt\n{legend}\n" if legend else ""))
+    path = write(tmp_path / "w.csv", text)
+    s = suggest_mapping(path, effective(settings))
+    assert (s.dash, s.withheld) == (dash, withheld)
+    note = next(n for n in s.notes if n.startswith("1 cell holds only a dash ('Arbeitslose' 1)"))
+    assert (legend or "add 'dash: missing'") in note
+    rep = ingest_file(path, county, settings, mapping=load_mapping(write(tmp_path / "m.yaml", s.to_yaml())))
+    assert rep.status == "ok" and rep.rows_quarantined == 0
+    # the lines under the table are its footer, not rows of the wrong width
+    assert not legend or (f"2 lines of text under the table (the source, notes, a legend of its signs) not read as "
+                          f"rows: 'Quelle: Landesamt'; '{legend}'") in rep.notes
+    obs = county.observations(["arbeitslose"])
+    cell = obs.set_index("region_id").loc["14599010"] if "14599010" in set(obs["region_id"]) else None
+    expected = {"withheld": (True, "suppressed"), "missing": None, "zero": (False, "ok")}
+    want = expected["withheld" if withheld else "missing" if dash else "zero"]
+    if want is None:
+        assert rep.empty_cells == 1 and cell is None
+    else:
+        assert (np.isnan(cell["value"]), cell["flag"]) == want

@@ -1,0 +1,168 @@
+"""A region list whose rows of coarser regions stand between its own, as statistical tables print them.
+
+A city's table per Stadtteil writes after the Stadtteile of each Bezirk a row ``Bezirk Hamburg-Mitte`` with their
+sums, and the whole city at the end (``Hamburg insgesamt``); a Land's table per Gemeinde writes the row of each
+Landkreis before its Gemeinden. With ``sum_rows: true`` in the mapping such a list is read as what it shows:
+
+- a row whose name is written with a coarser level (``Bezirk Altona``, ``Altona (Bezirk)``, ``Landkreis Zwickau``)
+  or that a level column gives a coarser level is a region of that level, named without the level word (its id
+  stays the cell's text where the names are the ids, so that a Bezirk and a Stadtteil of one name stay apart);
+- each region's parent is the nearest row of a coarser level after it where the list ends with such a row (the
+  parts first, then their sum), or before it where the list begins with one (the heading row first);
+- a row of the whole (``Hamburg insgesamt``, ``Insgesamt``, ``Summe``, ``zusammen``) is no region and is left out.
+
+The notes say what was read so; a list where coarser rows neither end nor begin it gets no parents from them.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from ml.contracts import LEVELS
+from ml.regions import canonical_level, split_level
+
+WHOLE = re.compile(r"^\s*(insgesamt|gesamt|summe|zusammen|total|gesamtsumme)\b|\b(insgesamt|zusammen|gesamt|total)"
+                   r"\s*$", re.IGNORECASE)
+"""A row of the whole table: 'Hamburg insgesamt', 'Insgesamt', 'Summe Stadt', 'Kreis zusammen'."""
+SHOWN = 3
+
+
+def _rank(level: str) -> int:
+    return LEVELS.index(level) if level in LEVELS else len(LEVELS)
+
+
+def read_sum_rows(frame: pd.DataFrame, bad: np.ndarray, bad_parent: np.ndarray, level_given: bool,
+                  notes: list[str] | None) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """``frame`` (region_id, name, level, parent_id … one row per line of the list, in the file's order) read with
+    its sum rows (module doc): the rows of the whole left out, coarser regions' levels and names from their names
+    (unless ``level_given``: a level column), each row's parent from the layout where no parent is given."""
+    said = frame["name"].map(split_level)
+    written = said.map(lambda s: s[0])
+    whole = frame["name"].map(lambda n: bool(WHOLE.search(str(n)))).to_numpy() & written.isna().to_numpy()
+    frame = frame.copy()
+    if not level_given:
+        listed = frame.loc[written.isna().to_numpy() & ~whole, "level"]
+        own = listed.mode().iat[0] if len(listed) else None
+        coarser = written.notna().to_numpy() & np.array([_rank(w) < _rank(own) if w else False for w in written])
+        frame.loc[coarser, "level"] = written[coarser].to_numpy()
+        frame.loc[coarser, "name"] = [s[1] for s in said[coarser]]
+    levels = frame["level"].map(lambda w: canonical_level(w) or w).to_numpy()
+    ranks = np.array([_rank(w) for w in levels])
+    body = np.flatnonzero(~whole)
+    finest = ranks[body].max() if len(body) else 0
+    summed = ranks < finest
+    out = []
+    if whole.any():
+        out.append(f"sum_rows: {int(whole.sum())} row{'s' if whole.sum() != 1 else ''} of the whole left out ("
+                   + ", ".join(repr(str(n)) for n in frame.loc[whole, "name"].head(SHOWN)) + ")")
+    parents = frame["parent_id"].to_numpy(dtype=object).copy()
+    bad_parent = np.asarray(bad_parent, bool).copy()
+    if summed[body].any():
+        first, last = summed[body[0]], summed[body[-1]]
+        after = last and not first
+        if first == last:
+            out.append("sum_rows: the rows of coarser regions neither end nor begin the list, so they are parents of "
+                       "none (give each region's parent in a column, parent_column)")
+        elif not any(p for p in parents[body]):
+            order = body if not after else body[::-1]
+            nearest: dict[int, str] = {}          # rank → the latest row of that rank met, walking towards the parts
+            for i in order:
+                above = [nearest[r] for r in sorted(nearest, reverse=True) if r < ranks[i]]
+                if above:
+                    parents[i], bad_parent[i] = above[0], False      # a code of this list, read as valid
+                nearest = {r: v for r, v in nearest.items() if r < ranks[i]}
+                if summed[i]:
+                    nearest[ranks[i]] = frame["region_id"].iat[i]
+        counts = pd.Series(levels[body][summed[body]]).value_counts()
+        counts = counts[sorted(counts.index, key=_rank)]                  # coarse to fine
+        named = ", ".join(f"{n} {'region' if n == 1 else 'regions'} of level {w}" for w, n in counts.items())
+        at = body[summed[body]][0]
+        example = f"{frame['region_id'].iat[at]!r}: {frame['name'].iat[at]!r}"
+        if first != last:
+            out.append(f"sum_rows: {named} read from the rows of coarser regions (e.g. {example}), each the parent "
+                       f"of the rows {'before' if after else 'after'} it up to the {'previous' if after else 'next'} "
+                       "such row")
+    elif not whole.any():
+        out.append("sum_rows: no row names a coarser level or the whole; read as a plain list")
+    frame["parent_id"] = parents
+    keep = ~whole
+    if notes is not None:
+        notes.extend(out)
+    return frame[keep].reset_index(drop=True), np.asarray(bad, bool)[keep], bad_parent[keep]
+
+
+def without_whole(table, region_at: int | None, known: frozenset[str], notes: list[str] | None = None):
+    """A table of values (wide or long) without its rows of the whole ('Hamburg insgesamt', as :data:`WHOLE`) that
+    name no region of the store (``known``: its ids), and how many rows were left out; ``notes`` names them. The
+    whole city or county is imported where the store holds it as a region."""
+    from dataclasses import replace
+
+    from ml.importers.common import cell_column
+
+    if region_at is None:
+        return table, 0
+    cells = cell_column(table, region_at).str.strip()
+    whole = cells.map(lambda c: bool(WHOLE.search(c)) and c not in known).to_numpy()
+    if not whole.any():
+        return table, 0
+    if notes is not None:
+        names = ", ".join(repr(c) for c in pd.unique(cells[whole])[:SHOWN])
+        notes.append(f"sum_rows: {int(whole.sum())} row{'s' if whole.sum() != 1 else ''} of the whole table left out "
+                     f"({names}): no region of the store (import the whole as a region to keep its values)")
+    import pyarrow as pa
+
+    keep = np.flatnonzero(~whole)
+    return replace(table, cells=table.cells.take(pa.array(keep)), lines=table.lines[keep], _frame=None), \
+        int(whole.sum())
+
+
+def sum_rows_in(names: pd.Series, level: str | None, values: pd.DataFrame | None = None) -> str | None:
+    """For ``mapping suggest``: a note proposing ``sum_rows: true`` where the cells of a table's region column
+    (``names``, in the file's order) hold rows of a coarser level than ``level`` (the list's, where known) or of
+    the whole, else None. With ``values`` (the table's numbers, one column per value column, rows as ``names``)
+    it says in how many columns each coarser row is the sum of the rows it heads or closes."""
+    names = names.astype("str").str.strip().reset_index(drop=True)
+    written = names.map(lambda n: split_level(n)[0])
+    whole = names.map(lambda n: bool(WHOLE.search(n))).to_numpy() & written.isna().to_numpy()
+    plain = written.isna().to_numpy() & ~whole
+    rank_own = _rank(level) if level else len(LEVELS)
+    coarser = np.array([isinstance(w, str) and _rank(w) < rank_own for w in written]) & ~whole
+    if not coarser.any() and not whole.any():
+        return None
+    if coarser.sum() + whole.sum() > plain.sum():
+        return None                    # mostly rows of levels: a list of those levels, not sums among regions
+    shown = [repr(n) for n in names[coarser | whole].head(SHOWN)]
+    note = (f"{int(coarser.sum() + whole.sum())} row{'s' if coarser.sum() + whole.sum() != 1 else ''} of "
+            f"{'coarser regions or ' if coarser.any() else ''}the whole stand among the regions ({', '.join(shown)}"
+            f"{' …' if coarser.sum() + whole.sum() > SHOWN else ''}): sum_rows: true ")
+    if values is None:
+        note += ("reads them as the regions of their levels, each the parent of the rows it heads or closes, and "
+                 "leaves out the whole" if coarser.any() else "leaves out the whole") + " (check the rows)"
+    else:
+        note += "leaves out the whole" + (
+            "; the coarser rows' values are their regions' (the region list reads them with sum_rows: true, 'mapping "
+            "suggest FILE --regions')" if coarser.any() else "")
+    filled = np.ones(len(names), bool) if values is None else values.reset_index(drop=True).notna().any(axis=1).to_numpy()
+    body = np.flatnonzero(~whole & filled)
+    if values is not None and coarser.any() and len(body):
+        after = coarser[body[-1]] and not coarser[body[0]]
+        order = body if after else body[::-1]
+        blocks, parts = [], []
+        for i in order:
+            if coarser[i]:
+                blocks.append((i, parts))
+                parts = []
+            else:
+                parts.append(i)
+        v = values.reset_index(drop=True)
+        adds = [c for c in v.columns
+                if all(len(p) and v[c].iloc[p].notna().any() and pd.notna(v[c].iat[i])       # a dash adds nothing
+                       and abs(v[c].iloc[p].sum() - v[c].iat[i]) <= max(0.5 * len(p), 1e-6 * abs(v[c].iat[i]))
+                       for i, p in blocks)]
+        note += (f"; in {len(adds)} of {v.shape[1]} value columns each such row is the sum of the rows it "
+                 f"{'closes' if after else 'heads'}" + (f" ({', '.join(map(repr, adds[:SHOWN]))}"
+                                                         f"{' …' if len(adds) > SHOWN else ''})" if adds else ""))
+    return note

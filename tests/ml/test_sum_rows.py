@@ -1,0 +1,198 @@
+"""Tables whose rows of coarser regions stand between their own (a Bezirk's sums after its Stadtteile, a Landkreis
+before its Gemeinden, the whole at the end), and region lists with a source and a legend under them: suggested,
+imported as regions with their parents, the whole left out, the footer not read as regions."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings as hsettings
+from hypothesis import strategies as st
+
+from ml.catalog import load_catalog
+from ml.config import CatalogConfig
+from ml.importers import ingest_file, load_mapping
+from ml.importers.mapping import Mapping
+from ml.importers.sum_rows import read_sum_rows, sum_rows_in, without_whole
+from ml.io import read_table
+from ml.suggest import suggest_mapping
+from tests.conftest import write
+
+STADTTEILE = {"Hamburg-Mitte": [("Hamburg-Altstadt", 2547, 52), ("HafenCity", 7454, 89), ("Neuwerk", 28, None)],
+              "Altona": [("Altona-Altstadt", 29671, 1085), ("Ottensen", 35746, 670)],
+              "Eimsbüttel": [("Eimsbüttel", 57655, 1744), ("Rotherbaum", 16560, 298)]}
+
+
+def _fmt(n) -> str:
+    return "–" if n is None else f"{n:,}".replace(",", " ")
+
+
+def _table(before: bool = False) -> str:
+    """A city's table per Stadtteil as its statistics office prints it: title lines, each Bezirk's sums after its
+    Stadtteile (or before them), the whole city at the end, the source and a legend of the signs under it."""
+    lines = ["Stadtteil-Profile 2022;;", ";;", "Stadtteil;Bevölkerung;Arbeitslose"]
+    for bezirk, rows in STADTTEILE.items():
+        total = f"Bezirk {bezirk};{_fmt(sum(r[1] for r in rows))};{_fmt(sum(r[2] or 0 for r in rows))}"
+        lines += ([total] if before else []) + [f"{n};{_fmt(p)};{_fmt(a)}" for n, p, a in rows] + (
+            [] if before else [total])
+    everyone = [r for rows in STADTTEILE.values() for r in rows]
+    lines += [f"Hamburg insgesamt;{_fmt(sum(r[1] for r in everyone))};{_fmt(sum(r[2] or 0 for r in everyone))}",
+              ";;", "Quelle: Statistisches Amt für Hamburg und Schleswig-Holstein;;",
+              "– = Zahlenwert unbekannt oder geheimzuhalten;;"]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    cfg = CatalogConfig()
+    return load_catalog(cfg.dimensions, cfg.indicators)
+
+
+@pytest.mark.parametrize("before", [False, True])
+def test_a_table_with_its_bezirke_s_sums_gives_the_region_list_with_parents_and_its_values(
+        store, settings, tmp_path, catalog, before):
+    """From the raw table: the suggestion proposes sum_rows for the region list and for the values; the Bezirke are
+    regions of level bezirk named without the word, parents of their Stadtteile (the Bezirk Eimsbüttel and the
+    Stadtteil Eimsbüttel stay two regions); the city's row is left out, the source and legend are no regions."""
+    path = write(tmp_path / "stadtteile_2022.csv", _table(before))
+    regions = suggest_mapping(path, catalog, regions=True)
+    assert regions.format == "regions" and regions.level == "stadtteil" and regions.sum_rows
+    assert any("('Bezirk Hamburg-Mitte', 'Bezirk Altona', 'Bezirk Eimsbüttel' …): sum_rows: true reads them as the "
+               "regions of their levels" in n for n in regions.notes)
+    rep = ingest_file(path, store, settings, mapping=load_mapping(write(tmp_path / "r.yaml", regions.to_yaml())))
+    assert rep.status == "ok" and (rep.rows_accepted, rep.rows_quarantined, rep.rows_left_out) == (10, 0, 1)
+    assert any(n.startswith("2 lines after the list (the source, notes, a legend of its signs) left out: 'Quelle: ")
+               for n in rep.notes)
+    assert "sum_rows: 1 row of the whole left out ('Hamburg insgesamt')" in rep.notes
+    layout = "after it up to the next" if before else "before it up to the previous"
+    assert any(n.startswith("sum_rows: 3 regions of level bezirk read from the rows of coarser regions (e.g. "
+                            "'Bezirk Hamburg-Mitte': 'Hamburg-Mitte'), each the parent of the rows " + layout)
+               for n in rep.notes)
+    stored = store.regions().set_index("region_id")
+    assert stored.loc["Bezirk Eimsbüttel", ["name", "level"]].tolist() == ["Eimsbüttel", "bezirk"]
+    assert stored.loc["Eimsbüttel", ["name", "level", "parent_id"]].tolist() == [
+        "Eimsbüttel", "stadtteil", "Bezirk Eimsbüttel"]
+    assert stored.loc["Neuwerk", "parent_id"] == "Bezirk Hamburg-Mitte"
+    assert stored.loc["Ottensen", "parent_id"] == "Bezirk Altona"
+    assert "Hamburg insgesamt" not in stored.index and len(stored) == 10
+
+    values = suggest_mapping(path, catalog)
+    assert values.format == "wide" and values.sum_rows
+    said = next(n for n in values.notes if "sum_rows: true leaves out the whole" in n)
+    assert said.endswith(f"in 2 of 2 value columns each such row is the sum of the rows it "
+                         f"{'heads' if before else 'closes'} ('Bevölkerung', 'Arbeitslose')")
+    rep = ingest_file(path, store, settings, mapping=load_mapping(write(tmp_path / "m.yaml", values.to_yaml())))
+    assert rep.status == "ok" and rep.rows_quarantined == 0 and rep.rows_left_out == 1
+    assert any(n.startswith("sum_rows: 1 row of the whole table left out ('Hamburg insgesamt')") for n in rep.notes)
+    obs = store.observations().set_index(["region_id", "indicator_id"])["value"]
+    assert obs[("Bezirk Altona", "einwohner")] == 29671 + 35746
+    assert obs[("Eimsbüttel", "einwohner")] == 57655
+    assert obs[("Bezirk Eimsbüttel", "einwohner")] == 57655 + 16560
+
+
+def test_without_sum_rows_the_rows_stay_as_they_were_read(store, settings, tmp_path):
+    """A mapping without sum_rows reads every row as a region of the list's level, as before (the suggestion is
+    where the analyst meets the choice); the footer is still no region."""
+    path = write(tmp_path / "stadtteile.csv", _table())
+    rep = ingest_file(path, store, settings, mapping=Mapping(format="regions", header_line=3,
+                                                             region_column="Stadtteil", level="stadtteil"))
+    assert rep.status == "ok" and rep.rows_accepted == 11 and rep.rows_quarantined == 0
+    assert store.regions().set_index("region_id").loc["Bezirk Altona", "level"] == "stadtteil"
+
+
+def _frame(names, level="gemeinde", levels=None):
+    n = len(names)
+    return pd.DataFrame({"region_id": names, "name": names, "level": levels or [level] * n, "parent_id": [""] * n,
+                         "geometry": [""] * n, "line": range(2, n + 2)})
+
+
+def test_nested_sums_and_a_level_column():
+    """A Land's table: each Kreis heads its Gemeinden, the Land heads all (a level column gives the levels); a
+    region's parent is the nearest coarser row before it, the Kreis's the Land."""
+    names = ["Land Sachsen", "Landkreis Zwickau", "Zwickau, Stadt", "Crimmitschau", "Landkreis Görlitz", "Görlitz"]
+    notes = []
+    frame, bad, bad_parent = read_sum_rows(_frame(names), np.zeros(6, bool), np.ones(6, bool), False, notes)
+    got = frame.set_index("region_id")[["name", "level", "parent_id"]]
+    assert got.loc["Land Sachsen"].tolist() == ["Sachsen", "land", ""]
+    assert got.loc["Landkreis Zwickau"].tolist() == ["Zwickau", "kreis", "Land Sachsen"]
+    assert got.loc["Crimmitschau", "parent_id"] == "Landkreis Zwickau"
+    assert got.loc["Görlitz", "parent_id"] == "Landkreis Görlitz"
+    assert not bad_parent[1:].any() and bad_parent[0]          # the Land has no parent to check
+    assert notes == ["sum_rows: 1 region of level land, 2 regions of level kreis read from the rows of coarser "
+                     "regions (e.g. 'Land Sachsen': 'Sachsen'), each the parent of the rows after it up to the next "
+                     "such row"]
+    # a level column gives the levels: the names stay as written
+    plain = ["Zwickau", "Zwickau, Stadt", "Crimmitschau"]
+    frame, _, _ = read_sum_rows(_frame(plain, levels=["kreis", "gemeinde", "gemeinde"]), np.zeros(3, bool),
+                                np.ones(3, bool), True, None)
+    assert frame["parent_id"].tolist() == ["", "Zwickau", "Zwickau"] and frame["name"].iat[0] == "Zwickau"
+
+
+def test_coarser_rows_in_the_middle_give_no_parents_and_say_so():
+    names = ["Nord", "Bezirk Mitte", "Süd", "West"]
+    notes = []
+    frame, _, _ = read_sum_rows(_frame(names, "stadtteil"), np.zeros(4, bool), np.ones(4, bool), False, notes)
+    assert frame["parent_id"].tolist() == ["", "", "", ""]
+    assert notes[0].startswith("sum_rows: the rows of coarser regions neither end nor begin the list")
+    notes = []
+    read_sum_rows(_frame(["Nord", "Süd"], "stadtteil"), np.zeros(2, bool), np.ones(2, bool), False, notes)
+    assert notes == ["sum_rows: no row names a coarser level or the whole; read as a plain list"]
+
+
+def test_the_suggestion_proposes_nothing_for_a_list_of_one_level_or_without_sums():
+    assert sum_rows_in(pd.Series(["Nord", "Süd", "Mitte"]), "stadtteil") is None
+    # a list of Bezirke written with their word is a list of that level, not one with sums
+    assert sum_rows_in(pd.Series(["Bezirk Nord", "Bezirk Süd", "Bezirk Mitte", "Stadt insgesamt"]), None) is None
+    # a finer level's word is no sum
+    assert sum_rows_in(pd.Series(["Nord", "Süd", "Planungsraum 7"]), "bezirk") is None
+    said = sum_rows_in(pd.Series(["Nord", "Süd", "Stadt insgesamt"]), "stadtteil")
+    assert said.startswith("1 row of the whole stand among the regions ('Stadt insgesamt'): sum_rows: true leaves "
+                           "out the whole")
+
+
+def test_a_row_of_the_whole_that_the_store_holds_is_kept(tmp_path):
+    path = write(tmp_path / "t.csv", "Gebiet;Einwohner\nNord;10\nSüd;20\nStadt insgesamt;30\n")
+    table = read_table(path)
+    kept, n = without_whole(table, 0, frozenset({"Stadt insgesamt"}))
+    assert n == 0 and kept.cells.num_rows == 3
+    left, n = without_whole(table, 0, frozenset())
+    assert n == 1 and left.cells.num_rows == 2 and list(left.lines) == list(table.lines[:2])
+
+
+def test_sum_rows_and_a_hierarchy_exclude_each_other():
+    with pytest.raises(ValueError, match="sum_rows .* and hierarchy .* exclude each other"):
+        Mapping(format="regions", sum_rows=True, hierarchy=[{"level": "bezirk", "id": "a"}])
+
+
+def test_a_footer_is_read_as_one_only_after_a_blank_line_or_as_a_footer_begins(store, settings, tmp_path):
+    """'Quelle: …' right under the list is its source; an invalid name without a blank line before it and not begun
+    as a footer is a row the checks quarantine, as any."""
+    plain = Mapping(format="regions", region_column="code", level="stadtteil")
+    rep = ingest_file(write(tmp_path / "a.csv", "code;name\n01;Nord\n02;Süd\nQuelle: Stadt X, 2022;\n"), store,
+                      settings, mapping=plain)
+    assert rep.status == "ok" and (rep.rows_read, rep.rows_quarantined) == (2, 0)
+    assert "1 line after the list (the source, notes, a legend of its signs) left out: 'Quelle: Stadt X, 2022'" \
+        in rep.notes
+    rep = ingest_file(write(tmp_path / "b.csv", "code;name\n01;Nord\n02;Süd\nKein Ort: X;\n"), store, settings,
+                      mapping=plain)
+    assert rep.rows_quarantined == 1 and not any("after the list" in n for n in rep.notes)
+    rep = ingest_file(write(tmp_path / "c.csv", "code;name\n01;Nord\n02;Süd\n;\nirgendwas: X;\n"), store, settings,
+                      mapping=plain)
+    assert rep.rows_quarantined == 0 and any("1 line after the list" in n for n in rep.notes)
+
+
+@hsettings(max_examples=40, deadline=None)
+@given(sizes=st.lists(st.integers(1, 4), min_size=1, max_size=5), before=st.booleans(), whole=st.booleans())
+def test_property_each_region_gets_the_sum_row_of_its_group(sizes, before, whole):
+    """Any grouping of Stadtteile under Bezirke, the Bezirk's row before or after its group, with or without the
+    city's row at the end: every Stadtteil's parent is its own Bezirk, every Bezirk has none, the city is left out."""
+    names, truth = [], {}
+    for g, size in enumerate(sizes):
+        head, parts = f"Bezirk B{g}", [f"S{g}x{k}" for k in range(size)]
+        names += ([head] if before else []) + parts + ([] if before else [head])
+        truth.update({p: head for p in parts} | {head: ""})
+    names += ["Stadt insgesamt"] if whole else []
+    frame, bad, bad_parent = read_sum_rows(_frame(names, "stadtteil"), np.zeros(len(names), bool),
+                                           np.ones(len(names), bool), False, None)
+    assert dict(zip(frame["region_id"], frame["parent_id"])) == truth
+    assert len(bad) == len(bad_parent) == len(frame) == len(truth)
+    assert set(frame.loc[frame["region_id"].str.startswith("Bezirk"), "level"]) == {"bezirk"}
