@@ -48,6 +48,7 @@ SYNONYMS: dict[str, str] = {
     "pop": "einwohner", "ew": "einwohner", "einw": "einwohner", "bevoelkerung": "einwohner", "bewohner": "einwohner",
     "personen": "einwohner", "people": "einwohner", "persons": "einwohner",
     "unemployed": "arbeitslose", "unemployment": "arbeitslose", "alo": "arbeitslose", "erwerbslose": "arbeitslose",
+    "arbeitslosenanteil": "arbeitslosenquote",     # the term as municipal tables write it, not a share among them
     "households": "haushalte", "household": "haushalte", "hh": "haushalte",
     "births": "lebendgeborene", "birth": "lebendgeborene", "geburten": "lebendgeborene", "geborene": "lebendgeborene",
     "deaths": "gestorbene", "sterbefaelle": "gestorbene",

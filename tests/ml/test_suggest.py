@@ -579,6 +579,9 @@ def test_vom_hundert_is_a_share():
 
 @pytest.mark.parametrize("header, indicator, by_term", [
     ("Arbeitslosenquote", "arbeitslosenquote", True),
+    # the term as municipal tables write it: the unemployed's share, not the long-term unemployed's among them
+    ("Arbeitslosenanteil in %", "arbeitslosenquote", True),
+    ("Anteil Langzeitarbeitslose", "langzeitarbeitslose_anteil", False),
     ("HzE-Dichte", "hze_dichte", True),
     ("Arbeitslose je 100 Einwohner 15 bis 64", "arbeitslosenquote", False),
     ("Hilfen zur Erziehung je 1.000 Minderjährige", "hze_dichte", False),
