@@ -539,7 +539,7 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
                 f": {out.level_words[0]!r} names it {out.level_words[1]!r} on every row, no level of the store"
                 if out.level_words else "")))
         if r is not None and parent is None and not ags and (
-                said := sum_rows_in(frame[f"c{r}"], out.level if lvl is None else None)):
+                said := sum_rows_in(frame[f"c{nm if nm is not None else r}"], out.level if lvl is None else None)):
             out.sum_rows = True
             out.notes.append(said)
         if parent is not None and parent not in (r, nm):
@@ -677,11 +677,14 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
         _note_withheld(out, frame, names, numeric, decimal, r)
     if out.format in ("wide", "age"):
         _note_dashes(out, frame, names, numeric, [p.value for p in table.problems])
-    if out.format == "wide" and r is not None and p is None:
+    if out.format == "wide" and r is not None:
         from ml.parsing import parse_numbers
 
-        values = pd.DataFrame({names[i]: parse_numbers(frame[f"c{i}"], decimal).values for i in numeric})
-        if said := sum_rows_in(frame[f"c{r}"], None, values):
+        one_period = p is None or frame[f"c{p}"].nunique() == 1      # the sums checked within one period
+        values = pd.DataFrame({names[i]: parse_numbers(frame[f"c{i}"], decimal).values for i in numeric}
+                              ) if one_period else None
+        named = table.header.index(out.name_column) if out.name_column in table.header else None
+        if said := sum_rows_in(frame[f"c{named if named is not None else r}"], None, values, of_values=True):
             out.sum_rows = True
             out.notes.append(said)
     if out.region_column is not None and out.name_column is not None and out.format == "wide":

@@ -28,7 +28,7 @@ from ml.importers.facilities import adapt_facilities
 from ml.importers.measures import adapt_measures, indicator_lookup
 from ml.importers.inkar import adapt_inkar
 from ml.importers.long import adapt_long
-from ml.importers.mapping import Mapping, find_column
+from ml.importers.mapping import Mapping, column_position, find_column
 from ml.importers.mss import adapt_mss
 from ml.importers.region_cells import split_region_cells, translate_levels
 from ml.importers.region_list import adapt_regions, without_footer
@@ -428,7 +428,9 @@ def _ingest_observations(table: RawTable, chosen: str, mapping: Mapping, store: 
     whole = 0
     if mapping.sum_rows and chosen in ("long", "wide"):
         table, whole = without_whole(table, find_column(table.header, "region_id", mapping.region_column),
-                                     store.region_ids(), report.notes)
+                                     store.region_ids(), report.notes,
+                                     column_position(table.header, mapping.name_column, "name_column")
+                                     if mapping.name_column else None)
     if chosen == "long":
         adapted = adapt_long(table, mapping, dash, catalog)
     elif chosen == "wide":

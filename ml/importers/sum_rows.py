@@ -94,10 +94,12 @@ def read_sum_rows(frame: pd.DataFrame, bad: np.ndarray, bad_parent: np.ndarray, 
     return frame[keep].reset_index(drop=True), np.asarray(bad, bool)[keep], bad_parent[keep]
 
 
-def without_whole(table, region_at: int | None, known: frozenset[str], notes: list[str] | None = None):
-    """A table of values (wide or long) without its rows of the whole ('Hamburg insgesamt', as :data:`WHOLE`) that
-    name no region of the store (``known``: its ids), and how many rows were left out; ``notes`` names them. The
-    whole city or county is imported where the store holds it as a region."""
+def without_whole(table, region_at: int | None, known: frozenset[str], notes: list[str] | None = None,
+                  name_at: int | None = None):
+    """A table of values (wide or long) without its rows of the whole ('Hamburg insgesamt', as :data:`WHOLE`, in
+    the region column or the names' column at ``name_at``) whose region cell names no region of the store
+    (``known``: its ids), and how many rows were left out; ``notes`` names them. The whole city or county is
+    imported where the store holds it as a region."""
     from dataclasses import replace
 
     from ml.importers.common import cell_column
@@ -105,11 +107,13 @@ def without_whole(table, region_at: int | None, known: frozenset[str], notes: li
     if region_at is None:
         return table, 0
     cells = cell_column(table, region_at).str.strip()
-    whole = cells.map(lambda c: bool(WHOLE.search(c)) and c not in known).to_numpy()
+    said = cells if name_at is None else cell_column(table, name_at).str.strip()
+    whole = np.array([(bool(WHOLE.search(c)) or bool(WHOLE.search(n))) and c not in known
+                      for c, n in zip(cells, said)], dtype=bool)
     if not whole.any():
         return table, 0
     if notes is not None:
-        names = ", ".join(repr(c) for c in pd.unique(cells[whole])[:SHOWN])
+        names = ", ".join(repr(c) for c in pd.unique(said[whole])[:SHOWN])
         notes.append(f"sum_rows: {int(whole.sum())} row{'s' if whole.sum() != 1 else ''} of the whole table left out "
                      f"({names}): no region of the store (import the whole as a region to keep its values)")
     import pyarrow as pa
@@ -119,11 +123,13 @@ def without_whole(table, region_at: int | None, known: frozenset[str], notes: li
         int(whole.sum())
 
 
-def sum_rows_in(names: pd.Series, level: str | None, values: pd.DataFrame | None = None) -> str | None:
+def sum_rows_in(names: pd.Series, level: str | None, values: pd.DataFrame | None = None,
+                of_values: bool = False) -> str | None:
     """For ``mapping suggest``: a note proposing ``sum_rows: true`` where the cells of a table's region column
     (``names``, in the file's order) hold rows of a coarser level than ``level`` (the list's, where known) or of
-    the whole, else None. With ``values`` (the table's numbers, one column per value column, rows as ``names``)
-    it says in how many columns each coarser row is the sum of the rows it heads or closes."""
+    the whole, else None; ``of_values`` for a table of values rather than a region list. With ``values`` (the
+    table's numbers, one column per value column, rows as ``names``: a table of one period) it says in how many
+    columns each coarser row is the sum of the rows it heads or closes."""
     names = names.astype("str").str.strip().reset_index(drop=True)
     written = names.map(lambda n: split_level(n)[0])
     whole = names.map(lambda n: bool(WHOLE.search(n))).to_numpy() & written.isna().to_numpy()
@@ -138,7 +144,7 @@ def sum_rows_in(names: pd.Series, level: str | None, values: pd.DataFrame | None
     note = (f"{int(coarser.sum() + whole.sum())} row{'s' if coarser.sum() + whole.sum() != 1 else ''} of "
             f"{'coarser regions or ' if coarser.any() else ''}the whole stand among the regions ({', '.join(shown)}"
             f"{' …' if coarser.sum() + whole.sum() > SHOWN else ''}): sum_rows: true ")
-    if values is None:
+    if not of_values:
         note += ("reads them as the regions of their levels, each the parent of the rows it heads or closes, and "
                  "leaves out the whole" if coarser.any() else "leaves out the whole") + " (check the rows)"
     else:

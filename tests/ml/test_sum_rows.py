@@ -196,3 +196,24 @@ def test_property_each_region_gets_the_sum_row_of_its_group(sizes, before, whole
     assert dict(zip(frame["region_id"], frame["parent_id"])) == truth
     assert len(bad) == len(bad_parent) == len(frame) == len(truth)
     assert set(frame.loc[frame["region_id"].str.startswith("Bezirk"), "level"]) == {"bezirk"}
+
+
+def test_a_table_with_codes_finds_its_sum_rows_by_the_names_beside_them(store, settings, tmp_path, catalog):
+    """Codes in 'Nr.', names in 'Stadtteil': the Bezirke's rows are found by their names, keep their codes as ids;
+    the city's row (code 0, no region of the store) is left out of the values by its name."""
+    path = write(tmp_path / "codes.csv", "Nr.;Stadtteil;Jahr;Einwohner\n101;Hamburg-Altstadt;2022;2547\n"
+                 "102;HafenCity;2022;7454\n1;Bezirk Hamburg-Mitte;2022;10001\n201;Altona-Altstadt;2022;29671\n"
+                 "2;Bezirk Altona;2022;29671\n0;Hamburg insgesamt;2022;39672\n")
+    regions = suggest_mapping(path, catalog, regions=True)
+    assert regions.sum_rows and (regions.region_column, regions.name_column) == ("Nr.", "Stadtteil")
+    assert ingest_file(path, store, settings, mapping=load_mapping(write(tmp_path / "r.yaml", regions.to_yaml()))
+                       ).status == "ok"
+    stored = store.regions().set_index("region_id")
+    assert stored.loc["1", ["name", "level"]].tolist() == ["Hamburg-Mitte", "bezirk"]
+    assert stored.loc["102", "parent_id"] == "1" and stored.loc["201", "parent_id"] == "2" and "0" not in stored.index
+    values = suggest_mapping(path, catalog)
+    assert values.sum_rows and any(n.endswith("in 1 of 1 value columns each such row is the sum of the rows it "
+                                              "closes ('Einwohner')") for n in values.notes)
+    rep = ingest_file(path, store, settings, mapping=load_mapping(write(tmp_path / "m.yaml", values.to_yaml())))
+    assert rep.status == "ok" and rep.rows_quarantined == 0 and rep.rows_left_out == 1
+    assert store.observations().set_index("region_id").loc["2", "value"] == 29671
