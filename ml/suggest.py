@@ -38,6 +38,7 @@ from ml.header_rows import EMPTY_NAME
 from ml.io import SPREADSHEET_SUFFIXES, FileFormatError, RawTable, read_table, sheet_names
 from ml.parsing import DASHES, MISSING_MARKERS, SECRECY_MARKERS, decide_decimal, parse_periods
 from ml.qualifiers import split_qualifiers
+from ml.importers.code_levels import nested_codes
 from ml.importers.sum_rows import sum_rows_in
 from ml.withheld import dash_legend
 from ml.regions import canonical_level, fold, names_several
@@ -236,6 +237,8 @@ class Suggestion:
     """The words of a region list's level column that are no level of the store, with their rows."""
     sum_rows: bool = False
     """Rows of coarser regions or of the whole stand among the regions (``Bezirk Altona``, ``Hamburg insgesamt``)."""
+    code_levels: dict[int, str | None] = field(default_factory=dict)
+    """A region list whose codes nest (an AGS with its Kreise and Land): each length's level, None where unknown."""
     dash: str | None = None
     """'missing' where the table's own legend says a lone dash is no value or withheld
     (:func:`ml.withheld.dash_legend`)."""
@@ -538,6 +541,24 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
             else "; set the level of its regions (level:)" + (
                 f": {out.level_words[0]!r} names it {out.level_words[1]!r} on every row, no level of the store"
                 if out.level_words else "")))
+        nested = nested_codes(frame[f"c{r}"]) if r is not None and lvl is None and parent is None else None
+        if nested:
+            out.code_levels, ags = nested, False
+            out.level = None if any(nested.values()) else out.level      # unnamed lengths: the level guessed stays
+            texts = [i for i in range(len(table.header)) if i not in (r, p)
+                     and _numeric_kind(frame[f"c{i}"], decimal) == "text"]
+            if out.name_column is None and len(texts) == 1:       # 'Gebiet', 'Bezeichnung': the one column of words
+                out.name_column = table.header[texts[0]]
+            out.notes = [n for n in out.notes if not n.startswith("a region list: codes in")]
+            out.notes.append(
+                f"a region list: codes in {out.region_column!r}" + (f", names in {out.name_column!r}"
+                                                                   if out.name_column else "")
+                + "; the codes nest (" + ", ".join(f"{n} digit{'s' if n != 1 else ''}" for n in nested)
+                + "): each row's level by the "
+                "length of its code, its parent the longest code its own begins with (code_levels)"
+                + ("; check the levels, as an AGS's" if all(nested.values()) else
+                   "; lengths of no level: name it or leave it, and rows of those lengths are quarantined"
+                   if any(nested.values()) else "; name the level of each length"))
         if r is not None and parent is None and not ags and (
                 said := sum_rows_in(frame[f"c{nm if nm is not None else r}"], out.level if lvl is None else None)):
             out.sum_rows = True
@@ -1300,7 +1321,16 @@ def render_yaml(s: Suggestion) -> str:
     if s.format == "regions":
         if s.name_column is not None and s.name_column != s.region_column:
             lines.append(f"name_column: {_q(s.name_column)}")
-        if s.level_column is None and s.level is not None:
+        if s.code_levels:
+            known = {n: w for n, w in s.code_levels.items() if w}
+            lines.append(("" if known else "# ") + "code_levels: {" + ", ".join(
+                f"{n}: {w or '?'}" for n, w in s.code_levels.items() if w or not known) + "}   # each row's level by "
+                "the length of its code: check" + ("; " + ", ".join(f"{n}" for n, w in s.code_levels.items() if not w)
+                                                   + " digits: no level, quarantined"
+                                                   if known and len(known) < len(s.code_levels) else ""))
+        if any(s.code_levels.values()):
+            pass
+        elif s.level_column is None and s.level is not None:
             lines.append(f"level: {s.level}   # check it (" + "|".join(LEVELS) + ")")
         elif s.level_column is None:
             lines.append("# level: stadtteil   # the level of every region" + (

@@ -134,6 +134,10 @@ class Mapping(BaseModel):
     parent_level: str | None = Field(
         None, description="regions, with parent_code: the level of the parents; those the store and the file do "
         "not hold are created, named by level and code ('Kreis 01054') until a region list names them")
+    code_levels: dict[int, str] = Field(
+        default_factory=dict, description="regions: each row's level from the length of its code ({2: land, 5: "
+        "kreis, 8: gemeinde} for an AGS), its parent the longest code of the list or the store its own begins with; "
+        "a row of a length not named is quarantined")
     sum_rows: bool = Field(
         False, description="regions: rows of coarser regions stand between the list's own, as tables print their "
         "sums ('Bezirk Altona' after its Stadtteile, 'Landkreis Zwickau' before its Gemeinden): each is a region "
@@ -165,6 +169,14 @@ class Mapping(BaseModel):
         if self.parent_column is not None and self.hierarchy:
             raise ValueError("parent_column (each region's parent in a column of its own) and hierarchy (a code "
                              "column per level, each the parent of the next) exclude each other; keep one")
+        if self.code_levels and (self.hierarchy or self.parent_code is not None or self.level is not None):
+            raise ValueError("code_levels (each row's level and parent from its code) and " + (
+                "hierarchy" if self.hierarchy else "parent_code" if self.parent_code is not None else "level")
+                + " exclude each other; keep one")
+        bad_levels = {k: v for k, v in self.code_levels.items() if canonical_level(str(v)) not in LEVELS}
+        if bad_levels:
+            raise ValueError("code_levels names levels the store does not have (" + ", ".join(
+                f"{k}: {v!r}" for k, v in bad_levels.items()) + "); a level is one of " + ", ".join(LEVELS))
         if self.sum_rows and self.hierarchy:
             raise ValueError("sum_rows (coarser regions in rows between the list's own) and hierarchy (a code column "
                              "per level) exclude each other; keep one")

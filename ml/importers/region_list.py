@@ -10,6 +10,7 @@ import pandas as pd
 from ml.contracts import LEVELS
 from ml.importers.common import cell_column
 from ml.importers.mapping import Mapping, column_position, find_column
+from ml.importers.code_levels import levels_by_code
 from ml.importers.sum_rows import read_sum_rows
 from ml.io import FileFormatError, RawTable
 from ml.parsing import INVALID_CODE, MISSING_MARKERS, normalize_codes
@@ -91,7 +92,8 @@ def adapt_regions(table: RawTable, mapping: Mapping, known: frozenset[str],
     idx["parent_id"] = find_column(h, "parent_id", mapping.parent_column)
     if idx["name"] is None and mapping.region_column is not None:
         idx["name"] = idx["region_id"]          # a list of names only: the names are the ids
-    missing = [r for r in ("region_id", "name", "level") if idx[r] is None and not (r == "level" and mapping.level)]
+    missing = [r for r in ("region_id", "name", "level")
+               if idx[r] is None and not (r == "level" and (mapping.level or mapping.code_levels))]
     if missing:
         raise FileFormatError(
             f"{table.path}: a region list needs column(s) {', '.join(missing)}; header is {', '.join(h)} (name the "
@@ -122,6 +124,16 @@ def adapt_regions(table: RawTable, mapping: Mapping, known: frozenset[str],
                                           notes)
     if mapping.sum_rows:
         frame, bad, bad_parent = read_sum_rows(frame, bad, bad_parent, idx["level"] is not None, notes)
+    if mapping.code_levels:
+        ok = ~np.asarray(bad, bool)
+        levels = {int(n): canonical_level(str(w)) or str(w) for n, w in mapping.code_levels.items()}
+        leveled, outside, refused = levels_by_code(frame[ok], levels, known, notes)
+        frame = pd.concat([leveled, frame[~ok]], ignore_index=True)
+        bad_parent = np.r_[np.asarray(bad_parent, bool)[ok][~outside] & leveled["parent_id"].eq("").to_numpy(),
+                           np.asarray(bad_parent, bool)[~ok]]
+        bad = np.r_[np.zeros(len(leveled), bool), np.ones(int((~ok).sum()), bool)]
+        accepted, quarantined = _checked(frame, bad, bad_parent, known)
+        return accepted, pd.concat([refused, quarantined], ignore_index=True)
     if mapping.parent_level is not None:
         frame, bad, bad_parent = _created_parents(frame, bad, known, mapping, notes)
     if idx["parent_id"] is not None:
