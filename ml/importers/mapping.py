@@ -169,10 +169,13 @@ class Mapping(BaseModel):
         if self.parent_column is not None and self.hierarchy:
             raise ValueError("parent_column (each region's parent in a column of its own) and hierarchy (a code "
                              "column per level, each the parent of the next) exclude each other; keep one")
-        if self.code_levels and (self.hierarchy or self.parent_code is not None or self.level is not None):
-            raise ValueError("code_levels (each row's level and parent from its code) and " + (
-                "hierarchy" if self.hierarchy else "parent_code" if self.parent_code is not None else "level")
-                + " exclude each other; keep one")
+        other = next((name for name, given in (("hierarchy", bool(self.hierarchy)),
+                                               ("parent_code", self.parent_code is not None),
+                                               ("parent_column", self.parent_column is not None),
+                                               ("level", self.level is not None)) if given), None)
+        if self.code_levels and other:
+            raise ValueError(f"code_levels (each row's level and parent from its code) and {other} exclude each "
+                             "other; keep one")
         bad_levels = {k: v for k, v in self.code_levels.items() if canonical_level(str(v)) not in LEVELS}
         if bad_levels:
             raise ValueError("code_levels names levels the store does not have (" + ", ".join(

@@ -84,6 +84,7 @@ def test_a_citys_own_numbering_is_left_for_the_analyst_to_name_and_areas_numbere
 @pytest.mark.parametrize("mapping, message", [
     (dict(code_levels={2: "land"}, level="gemeinde"), "code_levels .* and level exclude each other"),
     (dict(code_levels={2: "land"}, parent_code=2), "code_levels .* and parent_code exclude each other"),
+    (dict(code_levels={2: "land"}, parent_column="oben"), "code_levels .* and parent_column exclude each other"),
     (dict(code_levels={2: "regierungsbezirk"}), "code_levels names levels the store does not have"),
 ])
 def test_code_levels_refuses_what_contradicts_it(mapping, message):
