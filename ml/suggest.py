@@ -698,14 +698,14 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
         _note_withheld(out, frame, names, numeric, decimal, r)
     if out.format in ("wide", "age"):
         _note_dashes(out, frame, names, numeric, [p.value for p in table.problems])
-    if out.format == "wide" and r is not None:
+    named = table.header.index(out.name_column) if out.name_column in table.header else r
+    if out.format == "wide" and r is not None and sum_rows_in(frame[f"c{named}"], None, of_values=True):
         from ml.parsing import parse_numbers
 
         one_period = p is None or frame[f"c{p}"].nunique() == 1      # the sums checked within one period
         values = pd.DataFrame({names[i]: parse_numbers(frame[f"c{i}"], decimal).values for i in numeric}
                               ) if one_period else None
-        named = table.header.index(out.name_column) if out.name_column in table.header else None
-        if said := sum_rows_in(frame[f"c{named if named is not None else r}"], None, values, of_values=True):
+        if said := sum_rows_in(frame[f"c{named}"], None, values, of_values=True):
             out.sum_rows = True
             out.notes.append(said)
     if out.region_column is not None and out.name_column is not None and out.format == "wide":
@@ -1373,7 +1373,9 @@ def render_yaml(s: Suggestion) -> str:
     if s.dash:
         lines.append(f"dash: {s.dash}   # the table's legend: see the note")
     if s.withheld:
-        lines.append(f"withheld: [{', '.join(map(_q, s.withheld))}]   # withheld values, it seems: see the note")
+        lines.append(f"withheld: [{', '.join(map(_q, s.withheld))}]   # " + (
+            "withheld, as the table's legend says: see the note" if s.dash else
+            "small counts withheld, it seems: see the note"))
     if s.sum_rows:
         lines.append("sum_rows: true   # rows of the whole are left out: see the note")
     if s.matches:
