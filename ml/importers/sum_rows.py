@@ -151,7 +151,8 @@ def sum_rows_in(names: pd.Series, level: str | None, values: pd.DataFrame | None
         note += "leaves out the whole" + (
             "; the coarser rows' values are their regions' (the region list reads them with sum_rows: true, 'mapping "
             "suggest FILE --regions')" if coarser.any() else "")
-    filled = np.ones(len(names), bool) if values is None else values.reset_index(drop=True).notna().any(axis=1).to_numpy()
+    filled = (np.ones(len(names), bool) if values is None
+              else values.reset_index(drop=True).notna().any(axis=1).to_numpy())
     body = np.flatnonzero(~whole & filled)
     if values is not None and coarser.any() and len(body):
         after = coarser[body[-1]] and not coarser[body[0]]

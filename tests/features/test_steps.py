@@ -65,7 +65,8 @@ def test_harmonise_carries_a_value_of_the_area_as_a_whole_only_onto_the_same_are
         rows += [(region, "einwohner", "2020", residents, None, None, "ok"),
                  (region, "gebietsgrenze_km", "2020", boundary, None, None, "ok"),
                  (region, "durchschnittsalter", "2020", 40.0 + residents / 10, None, None, "ok")]
-    rows += [("A", "einwohner", "2021", 150, None, None, "ok"), ("A", "gebietsgrenze_km", "2021", 15.5, None, None, "ok")]
+    rows += [("A", "einwohner", "2021", 150, None, None, "ok"),
+             ("A", "gebietsgrenze_km", "2021", 15.5, None, None, "ok")]
     h = harmonise_boundaries(obs(*rows), cw, catalog, "einwohner")
     boundary = h[h["indicator_id"] == "gebietsgrenze_km"].set_index(["region_id", "period"])
     assert sorted(boundary.index) == [("A", "2021"), ("D", "2020"), ("F", "2020")]

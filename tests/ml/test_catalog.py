@@ -116,7 +116,8 @@ def test_carried_says_which_values_a_crosswalk_may_not_carry_across_merged_areas
                            "c,C,raum,km,0,mean,annual,TRUE\n", encoding="utf-8")
     assert [i.carried for i in read_indicators(path, dims)] == [False, True, True]
     path.write_text(head + "a,A,raum,km,0,mean,annual,nein\n", encoding="utf-8")
-    with pytest.raises(CatalogError, match=r"carried\.csv:2: carried must be true or false \(empty: true\); got 'nein'"):
+    with pytest.raises(CatalogError,
+                       match=r"carried\.csv:2: carried must be true or false \(empty: true\); got 'nein'"):
         read_indicators(path, dims)
     shipped = {i.indicator_id for i in read_indicators(CATALOG_DIR / "indicators.csv", dims) if not i.carried}
     berlin = {i.indicator_id for i in read_indicators(CATALOG_DIR / "berlin_mss.csv", dims) if not i.carried}
