@@ -26,8 +26,24 @@ from ml.regions import canonical_level, split_level
 
 WHOLE = re.compile(r"^\s*(insgesamt|gesamt|summe|zusammen|total|gesamtsumme)\b|\b(insgesamt|zusammen|gesamt|total)"
                    r"\s*$", re.IGNORECASE)
-"""A row of the whole table: 'Hamburg insgesamt', 'Insgesamt', 'Summe Stadt', 'Kreis zusammen'."""
+"""The words of a row of sums: 'Hamburg insgesamt', 'Insgesamt', 'Summe Stadt', 'Kreis zusammen' (:func:`is_whole`)."""
 SHOWN = 3
+_WHOLE_WORDS = re.compile(r"^\s*(insgesamt|gesamtsumme|gesamt|summe|zusammen|total)\b\s*|"
+                          r"\s*\b(insgesamt|zusammen|gesamt|total)\s*$", re.IGNORECASE)
+
+
+def bare_name(name: str) -> str:
+    """A name without the words of a sum around it: 'Altona' for 'Altona insgesamt', '' for 'zusammen'."""
+    return _WHOLE_WORDS.sub("", str(name)).strip()
+
+
+def is_whole(text: str) -> bool:
+    """Whether a row's name stands for the whole table: 'Hamburg insgesamt', 'Insgesamt', 'Kreis zusammen' — not
+    'Bezirk Altona insgesamt', which names a coarser region (the Bezirk's sums)."""
+    if not WHOLE.search(str(text)):
+        return False
+    level, rest = split_level(str(text))
+    return level is None or not bare_name(rest)
 
 
 def _rank(level: str) -> int:
@@ -39,16 +55,16 @@ def read_sum_rows(frame: pd.DataFrame, bad: np.ndarray, bad_parent: np.ndarray, 
     """``frame`` (region_id, name, level, parent_id … one row per line of the list, in the file's order) read with
     its sum rows (module doc): the rows of the whole left out, coarser regions' levels and names from their names
     (unless ``level_given``: a level column), each row's parent from the layout where no parent is given."""
+    whole = frame["name"].map(is_whole).to_numpy()
     said = frame["name"].map(split_level)
-    written = said.map(lambda s: s[0])
-    whole = frame["name"].map(lambda n: bool(WHOLE.search(str(n)))).to_numpy() & written.isna().to_numpy()
+    written = said.map(lambda s: s[0]).where(~whole, None)
     frame = frame.copy()
     if not level_given:
         listed = frame.loc[written.isna().to_numpy() & ~whole, "level"]
         own = listed.mode().iat[0] if len(listed) else None
         coarser = written.notna().to_numpy() & np.array([_rank(w) < _rank(own) if w else False for w in written])
         frame.loc[coarser, "level"] = written[coarser].to_numpy()
-        frame.loc[coarser, "name"] = [s[1] for s in said[coarser]]
+        frame.loc[coarser, "name"] = [bare_name(s[1]) or s[1] for s in said[coarser]]
     levels = frame["level"].map(lambda w: canonical_level(w) or w).to_numpy()
     ranks = np.array([_rank(w) for w in levels])
     body = np.flatnonzero(~whole)
@@ -108,8 +124,7 @@ def without_whole(table, region_at: int | None, known: frozenset[str], notes: li
         return table, 0
     cells = cell_column(table, region_at).str.strip()
     said = cells if name_at is None else cell_column(table, name_at).str.strip()
-    whole = np.array([(bool(WHOLE.search(c)) or bool(WHOLE.search(n))) and c not in known
-                      for c, n in zip(cells, said)], dtype=bool)
+    whole = np.array([(is_whole(c) or is_whole(n)) and c not in known for c, n in zip(cells, said)], dtype=bool)
     if not whole.any():
         return table, 0
     if notes is not None:
@@ -131,8 +146,8 @@ def sum_rows_in(names: pd.Series, level: str | None, values: pd.DataFrame | None
     table's numbers, one column per value column, rows as ``names``: a table of one period) it says in how many
     columns each coarser row is the sum of the rows it heads or closes."""
     names = names.astype("str").str.strip().reset_index(drop=True)
-    written = names.map(lambda n: split_level(n)[0])
-    whole = names.map(lambda n: bool(WHOLE.search(n))).to_numpy() & written.isna().to_numpy()
+    whole = names.map(is_whole).to_numpy()
+    written = names.map(lambda n: split_level(n)[0]).where(~whole, None)
     plain = written.isna().to_numpy() & ~whole
     rank_own = _rank(level) if level else len(LEVELS)
     coarser = np.array([isinstance(w, str) and _rank(w) < rank_own for w in written]) & ~whole

@@ -12,7 +12,7 @@ from ml.catalog import load_catalog
 from ml.config import CatalogConfig
 from ml.importers import ingest_file, load_mapping
 from ml.importers.mapping import Mapping
-from ml.importers.sum_rows import read_sum_rows, sum_rows_in, without_whole
+from ml.importers.sum_rows import is_whole, read_sum_rows, sum_rows_in, without_whole
 from ml.io import read_table
 from ml.suggest import suggest_mapping
 from tests.conftest import write
@@ -217,3 +217,22 @@ def test_a_table_with_codes_finds_its_sum_rows_by_the_names_beside_them(store, s
     rep = ingest_file(path, store, settings, mapping=load_mapping(write(tmp_path / "m.yaml", values.to_yaml())))
     assert rep.status == "ok" and rep.rows_quarantined == 0 and rep.rows_left_out == 1
     assert store.observations().set_index("region_id").loc["2", "value"] == 29671
+
+
+@pytest.mark.parametrize("text, whole", [
+    ("Hamburg insgesamt", True), ("Insgesamt", True), ("Kreis zusammen", True), ("Summe Stadt", True),
+    ("Landkreis insgesamt", True), ("Bezirk Altona insgesamt", False), ("Gesamtschule Nord", False),
+    ("Altona", False), ("Stadt Zwickau", False)])
+def test_a_row_of_the_whole_is_told_from_a_coarser_regions_sums(text, whole):
+    assert is_whole(text) is whole
+
+
+def test_a_coarser_regions_row_written_with_insgesamt_is_that_region():
+    """'Bezirk Altona insgesamt' closes Altona's Stadtteile: the Bezirk Altona; 'Stadt zusammen' is the whole."""
+    names = ["Ottensen", "Bahrenfeld", "Bezirk Altona insgesamt", "Stadt zusammen"]
+    notes = []
+    frame, _, _ = read_sum_rows(_frame(names, "stadtteil"), np.zeros(4, bool), np.ones(4, bool), False, notes)
+    got = frame.set_index("region_id")
+    assert got.loc["Bezirk Altona insgesamt", ["name", "level"]].tolist() == ["Altona", "bezirk"]
+    assert got.loc["Ottensen", "parent_id"] == "Bezirk Altona insgesamt" and "Stadt zusammen" not in got.index
+    assert "sum_rows: 1 row of the whole left out ('Stadt zusammen')" in notes
