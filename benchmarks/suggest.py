@@ -27,7 +27,9 @@ from ml.config import load_settings  # noqa: E402
 
 def timed(module, paths: list[Path], catalog) -> tuple[float, list[str]]:
     """Seconds for all suggestions from cold, and the suggestions as mapping files."""
-    module._matchers.clear()
+    for cache in (getattr(module, "_matchers", None), getattr(module, "_matcher", None)):
+        if cache is not None:
+            cache.clear()           # the anchor keeps its matchers in a dict, today's code in a list
     if hasattr(module.cover, "cache_clear"):
         module.cover.cache_clear()
     t0 = time.perf_counter()

@@ -1054,16 +1054,15 @@ def code_index(catalog: Catalog) -> dict[str, list]:
     return out
 
 
-_matchers: dict[int, Matcher] = {}
+_matcher: list[tuple[Catalog, Matcher]] = []
 
 
 def matcher_for(catalog: Catalog) -> Matcher:
-    """One matcher per catalog (its word weights are computed once)."""
-    key = id(catalog)
-    if key not in _matchers:
-        _matchers.clear()
-        _matchers[key] = Matcher(catalog)
-    return _matchers[key]
+    """One matcher per catalog (its word weights are computed once): the last catalog's, kept with the catalog
+    itself, so that another catalog made later at the same address (an id reused) never meets its matcher."""
+    if not _matcher or _matcher[0][0] is not catalog:
+        _matcher[:] = [(catalog, Matcher(catalog))]
+    return _matcher[0][1]
 
 
 _KEY_WORDS = re.compile(r"(?i)(^|[\s_\-])(id|nr|no|code|key|schl|schluessel|kennziffer|ags|ars)($|[\s_\-.])|"

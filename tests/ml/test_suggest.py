@@ -638,3 +638,24 @@ def test_a_wide_tables_lone_dashes_are_named_and_none_otherwise(tmp_path):
     assert s.format == "wide" and any(n.startswith("1 cell holds only a dash ('Arbeitslose' 1)") for n in s.notes)
     plain = write(tmp_path / "p.csv", "Gemeindeschlüssel;Jahr;Einwohner;Arbeitslose\n14599010;2022;1200;3\n")
     assert not any("only a dash" in n for n in suggest_mapping(plain, CATALOG).notes)
+
+
+def test_a_catalog_made_after_another_is_dropped_never_meets_the_dropped_ones_matcher():
+    """The matcher is kept per catalog; a catalog made right after the last one was dropped takes its address (the
+    allocator hands the freed block out again), and, found by address, the old matcher (without the new catalog's
+    indicators) answered. The matcher now keeps its catalog: each catalog answers from its own indicators."""
+    from ml.catalog import Catalog, Indicator
+
+    def indicators(k):
+        return dict(CATALOG.indicators) | {f"own_{k}": Indicator(
+            indicator_id=f"own_{k}", dimension="bevoelkerung", unit="Personen",
+            name="Einwohner mit Migrationshintergrund", polarity=0, kind="count")}
+
+    catalog = Catalog(CATALOG.dimensions, indicators(0))
+    assert matcher_for(catalog).match("inhabitants_with_migration_background", "integer").indicator_id == "own_0"
+    for k in range(1, 30):
+        ready = indicators(k)           # everything made first, so that the new catalog is the next block handed out
+        catalog = None                  # freed at once: the next object of its size takes its address
+        catalog = Catalog(CATALOG.dimensions, ready)
+        assert matcher_for(catalog).match("inhabitants_with_migration_background", "integer").indicator_id == \
+            f"own_{k}"
