@@ -146,9 +146,12 @@ def not_carried(obs: pd.DataFrame, crosswalk: pd.DataFrame, catalog: Catalog) ->
     present = obs.loc[obs["region_id"].isin(cw["old_id"]), ["region_id", "period"]].drop_duplicates()
     present = present.merge(cw[["old_id", "new_id"]], left_on="region_id", right_on="old_id")
     sharing = present.groupby(["new_id", "period"])["old_id"].transform("nunique") > 1
-    shared = set(zip(present.loc[sharing, "region_id"], present.loc[sharing, "period"]))
-    ids, periods = obs["region_id"].to_numpy(), obs["period"].to_numpy()
-    return np.array([b and (r in split or (r, p) in shared) for b, r, p in zip(bound, ids, periods)], dtype=bool)
+    shared = pd.MultiIndex.from_frame(present.loc[sharing, ["region_id", "period"]].drop_duplicates())
+    rows = obs.loc[bound, ["region_id", "period"]]
+    at = np.flatnonzero(bound)
+    out = np.zeros(len(obs), dtype=bool)
+    out[at] = rows["region_id"].isin(split).to_numpy() | pd.MultiIndex.from_frame(rows).isin(shared)
+    return out
 
 
 def _parts_from_counts(obs: pd.DataFrame, meta: pd.DataFrame, tolerance: float = 0.02) -> pd.DataFrame:

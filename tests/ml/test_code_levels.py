@@ -6,8 +6,6 @@ import pytest
 from hypothesis import given, settings as hsettings
 from hypothesis import strategies as st
 
-from ml.catalog import load_catalog
-from ml.config import CatalogConfig
 from ml.importers import ingest_file, load_mapping
 from ml.importers.code_levels import levels_by_code, nested_codes
 from ml.importers.mapping import Mapping
@@ -21,12 +19,6 @@ GEMEINDEVERZEICHNIS = (
     "14511;Chemnitz, Stadt;243105\n14511000;Chemnitz, Stadt;243105\n14521;Erzgebirgskreis;333000\n"
     "14521010;Amtsberg;3700\n14521020;Annaberg-Buchholz, Stadt;19700\n14522;Landkreis Mittelsachsen;300000\n"
     "14522010;Altmittweida;2000\n")
-
-
-@pytest.fixture(scope="module")
-def catalog():
-    cfg = CatalogConfig()
-    return load_catalog(cfg.dimensions, cfg.indicators)
 
 
 def test_a_gemeindeverzeichnis_gives_land_kreise_and_gemeinden_with_their_parents(store, settings, tmp_path, catalog):

@@ -8,8 +8,6 @@ import pytest
 from hypothesis import given, settings as hsettings
 from hypothesis import strategies as st
 
-from ml.catalog import load_catalog
-from ml.config import CatalogConfig
 from ml.importers import ingest_file, load_mapping
 from ml.importers.mapping import Mapping
 from ml.importers.sum_rows import is_whole, read_sum_rows, sum_rows_in, without_whole
@@ -39,12 +37,6 @@ def _table(before: bool = False) -> str:
               ";;", "Quelle: Statistisches Amt für Hamburg und Schleswig-Holstein;;",
               "– = Zahlenwert unbekannt oder geheimzuhalten;;"]
     return "\n".join(lines) + "\n"
-
-
-@pytest.fixture(scope="module")
-def catalog():
-    cfg = CatalogConfig()
-    return load_catalog(cfg.dimensions, cfg.indicators)
 
 
 @pytest.mark.parametrize("before", [False, True])
