@@ -848,7 +848,7 @@ def _note_withheld(out: Suggestion, frame: pd.DataFrame, names: list[str], colum
     out.withheld = found.marks
     out.notes.append(
         f"{found.describe()}: proposed under 'withheld', so that 'ingest' keeps them as observations flagged "
-        "suppressed ('gesperrt (kleine Zahlen)' on the pages, and the shares built on them withheld too) instead of "
+        "suppressed ('gesperrt' on the pages, and the shares built on them withheld too) instead of "
         f"reading them as missing; delete the line where {' and '.join(map(repr, found.marks))} means no data")
 
 

@@ -3,10 +3,10 @@
 Official and municipal statistics withhold a count of persons below a threshold (often 3, sometimes 4 or 5):
 Destatis writes '.', a city's open data often an empty mark (Flensburg's Sozialatlas writes ``NULL`` and no count
 below 4). Read as missing, such a cell says "no data" where it means "a few"; read as withheld, the report says
-"gesperrt (kleine Zahlen)" and the shares built on it stay withheld. A table cannot say which it means, but its
-written counts can make the first likely: none below a small number, and many just above it — the distribution
-reaches down to a cut, and the empty cells lie below it. ``mapping suggest`` proposes the mapping's ``withheld``
-then, with the evidence in a note; the analyst decides.
+"gesperrt (von der Quelle nicht veröffentlicht)" and the shares built on it stay withheld. A table cannot say which
+it means, but its written counts can make the first likely: none below a small number, and many just above it — the
+distribution reaches down to a cut, and the empty cells lie below it. ``mapping suggest`` proposes the mapping's
+``withheld`` then, with the evidence in a note; the analyst decides.
 """
 
 from __future__ import annotations

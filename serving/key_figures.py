@@ -3,7 +3,8 @@ the region's own reason: none of the status index's indicators in the period, a 
 withheld or missing value — never a guess. Also the note on a forecast interval that the API and the page share
 (:func:`interval_note`): not reliable, or not checked; and the data note on values estimated in the years a
 trend line shows (:func:`estimated_before`), and on values whose indicators the catalog read lacks
-(:func:`uncatalogued`); the levels' German nouns; what is said where the last training of the classifier or the
+(:func:`uncatalogued`); the page text of a cell's flag, a withheld one with its reason (:func:`flag_text`,
+:func:`flagged`); the levels' German nouns; what is said where the last training of the classifier or the
 typology refused (:func:`refused_training`)."""
 
 from __future__ import annotations
@@ -287,6 +288,33 @@ def interval_note(reliable: bool | None, has_interval: bool) -> str | None:
     if reliable is None and has_interval:
         return UNCHECKED_NOTE
     return None
+
+
+FLAG_TEXT = {"suppressed": "gesperrt", "imputed": "ergänzt (geschätzt aus Vergleichsgebieten)",
+             "estimated": "geschätzt"}
+WITHHELD_TEXT = {"source": "gesperrt (von der Quelle nicht veröffentlicht)", "count": "gesperrt (kleine Zahl)",
+                 "numerator": "gesperrt (beruht auf einer kleinen Zahl)",
+                 "population": "gesperrt (zu wenige Einwohner im Gebiet)"}
+"""Why a value is withheld, by ``feature_values.suppressed_by``: the source did not publish it, or the privacy rules
+withheld it (a small count of persons, a share whose numerator is one, an area of too few residents)."""
+
+
+def flag_text(flag: str, reason: str | None = None) -> str:
+    """A cell's flag as page text; a withheld one with its reason when the store names it."""
+    if flag == "suppressed" and reason in WITHHELD_TEXT:
+        return WITHHELD_TEXT[reason]
+    return FLAG_TEXT.get(flag, flag)
+
+
+def flagged(rows: pd.DataFrame, catalog) -> list[dict]:
+    """The non-ok flags of a region's period (``rows``: its feature values), each as page text with the names of
+    the indicators it concerns (never values); a withheld value with its reason."""
+    rows = rows[rows["flag"] != "ok"]
+    why = (rows["suppressed_by"].fillna("").astype(str) if "suppressed_by" in rows
+           else pd.Series("", index=rows.index))
+    rows = rows.assign(_text=[flag_text(f, w) for f, w in zip(rows["flag"].astype(str), why)])
+    return [{"text": text, "names": sorted({catalog[i].name for i in g["indicator_id"] if i in catalog})}
+            for text, g in rows.groupby("_text", sort=True)]
 
 
 def estimated_before(values: pd.DataFrame, catalog, region_id: str, period: str) -> list[dict]:

@@ -20,6 +20,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
@@ -31,7 +32,7 @@ from models.explanations import group_name, unscored, years_ahead
 from models.forecast_models import MODEL_NAMES
 from serving.key_figures import (LEVEL_DATIVE, LEVEL_PLURAL, LEVEL_SINGULAR, class_section, estimated_before,
                                  forecast_stand_note, interval_note, key_figures, no_profile_reason, other_level,
-                                 type_section, uncatalogued, earlier_only)
+                                 type_section, uncatalogued, earlier_only, flag_text, flagged)
 from serving.charts import dimension_bars, fan_chart, sparkline
 from serving.comparison import Comparison
 from serving.demography import planning
@@ -39,8 +40,6 @@ from serving.state import Snapshot, UnknownPeriod, explain_period
 
 TEMPLATES = Path(__file__).with_name("templates")
 LEVEL_TEXT = {"keine": "keine Auffälligkeit", "beobachten": "beobachten", "Warnung": "Warnung", "akut": "akut"}
-FLAG_TEXT = {"suppressed": "gesperrt (kleine Zahlen)", "imputed": "ergänzt (geschätzt aus Vergleichsgebieten)",
-             "estimated": "geschätzt"}
 ERROR_TITLES = {400: "Ungültige Anfrage", 404: "Nicht gefunden", 503: "Noch nicht bereit"}
 
 
@@ -110,7 +109,7 @@ class ReportBuilder:
         self._values = v.set_index(["region_id", "indicator_id", "period"]).sort_index()
         self._value_regions = set(self._values.index.unique(level=0))
         self.held = set(self._values.index.unique(level=1))     # the indicators with any cell
-        self._cells: dict[str, dict[tuple[str, str], tuple[object, str]]] = {}
+        self._cells: dict[str, dict[tuple[str, str], tuple[object, str, str]]] = {}
         self.names = self.snap.regions.set_index("region_id")["name"].astype(str)
         # the level of the stored profiles (a configuration changed since the last 'features' may name another)
         self._level_of = self.snap.regions.set_index("region_id")["level"].astype(str)
@@ -126,12 +125,17 @@ class ReportBuilder:
         hit = self._region_cells(region_id).get((indicator_id, str(period)))
         if hit is None:
             return None, "missing"
-        value, flag = hit
+        value, flag, _ = hit
         if flag == "suppressed":
             return None, flag
         return (float(value) if value is not None and pd.notna(value) else None), flag
 
-    def _region_cells(self, region_id: str) -> dict[tuple[str, str], tuple[object, str]]:
+    def withheld_by(self, region_id: str, indicator_id: str, period: str) -> str:
+        """Why a cell is withheld (a key of :data:`WITHHELD_TEXT`; '' when it is not, or the store does not say)."""
+        hit = self._region_cells(region_id).get((indicator_id, str(period)))
+        return hit[2] if hit is not None and hit[1] == "suppressed" else ""
+
+    def _region_cells(self, region_id: str) -> dict[tuple[str, str], tuple[object, str, str]]:
         """A region's feature cells by (indicator, period), read once per builder (a page asks for each cell of
         its region several times; one lookup in the whole table each time cost most of a page's time)."""
         cells = self._cells.get(region_id)
@@ -139,9 +143,11 @@ class ReportBuilder:
             cells = {}
             if region_id in self._value_regions:
                 part = self._values.loc[region_id]
-                for (ind, per), value, flag in zip(part.index, part["value"].to_numpy(),
-                                                   part["flag"].astype(str).to_numpy()):
-                    cells.setdefault((ind, str(per)), (value, flag))
+                reasons = (part["suppressed_by"].fillna("").astype(str).to_numpy() if "suppressed_by" in part
+                           else np.full(len(part), ""))     # a store of an older 'features' does not say
+                for (ind, per), value, flag, why in zip(part.index, part["value"].to_numpy(),
+                                                        part["flag"].astype(str).to_numpy(), reasons):
+                    cells.setdefault((ind, str(per)), (value, flag, why))
             self._cells[region_id] = cells
         return cells
 
@@ -240,7 +246,8 @@ class ReportBuilder:
                     "redefined": f"neu abgegrenzt ab {redefined}" if redefined else (
                         "wiederholt die Ausgabe davor (kopiert?)" if period in copied else ""),
                     "note": f"ausgelassen: {left_out}" if left_out else (
-                        FLAG_TEXT.get(flag, "") if flag != "ok" else self.compare.judge(region_id, ind, value, period)),
+                        flag_text(flag, self.withheld_by(region_id, ind, period)) if flag != "ok"
+                        else self.compare.judge(region_id, ind, value, period)),
                     "spark": Markup(sparkline(series, f"{meta.name}, Verlauf", meta.unit or "", dec, meta.breaks)),
                 })
             if rows:
@@ -272,7 +279,7 @@ class ReportBuilder:
                 for r in f.itertuples()]
             shown = [(y, v) for y, v in history if v is not None]
             if not shown and not forecast:
-                out.append({"name": meta.name, "chart": None, "text": ""})
+                out.append({"name": meta.name, "chart": None, "text": self._nothing_shown(region_id, ind, cells)})
                 continue
             dec = meta.decimals
             sentence = []
@@ -312,6 +319,14 @@ class ReportBuilder:
                               chart_id=f"f{k}", breaks=meta.breaks)
             out.append({"name": meta.name, "chart": Markup(chart), "text": text})
         return out
+
+    def _nothing_shown(self, region_id: str, indicator_id: str, cells: dict) -> str:
+        """Why a trend has neither a value nor a forecast: all withheld (and why), or none published."""
+        years = [y for y, (_, flag) in cells.items() if flag == "suppressed"]
+        if not years or len(years) < len(cells):
+            return "Für dieses Gebiet ist kein Wert veröffentlicht; es wird nichts gezeigt."
+        why = sorted({flag_text("suppressed", self.withheld_by(region_id, indicator_id, str(y))) for y in years})
+        return f"Alle Werte dieses Gebiets sind {'; '.join(why)}; es wird nichts gezeigt."
 
     def warning(self, region_id: str, period: str) -> dict:
         """The warning per horizon with the first horizon's sentence and drivers, or {'message'}."""
@@ -359,12 +374,8 @@ class ReportBuilder:
         """The period's non-ok flags with the names of the indicators they concern (never values)."""
         v = self.snap.values
         rows = v[(v["region_id"] == region_id) & (v["period"].astype(str) == period)]
-        out = []
-        for flag, g in rows[rows["flag"] != "ok"].groupby("flag"):
-            names = sorted({self.catalog[i].name for i in g["indicator_id"] if i in self.catalog})
-            out.append({"text": FLAG_TEXT.get(flag, flag), "names": names})
-        return (out + estimated_before(v, self.catalog, region_id, period) + uncatalogued(rows, self.catalog)
-                + earlier_only(v, self.catalog, region_id, period, self.snap.left_out))
+        return (flagged(rows, self.catalog) + estimated_before(v, self.catalog, region_id, period)
+                + uncatalogued(rows, self.catalog) + earlier_only(v, self.catalog, region_id, period, self.snap.left_out))
 
     # --- pages ----------------------------------------------------------------------------------------------
     def region_page(self, region_id: str, period: str | None = None, index_href: str | None = None) -> str:

@@ -71,6 +71,9 @@ class ProfileValue(BaseModel):
     dimension: str
     z: float | None = Field(None, description="z-Wert; leer, wenn der Wert gesperrt oder nicht vorhanden ist")
     suppressed: bool = False
+    suppressed_by: str | None = Field(None, description="warum gesperrt: 'source' (von der Quelle nicht "
+                                      "veröffentlicht), 'count' (kleine Zahl), 'numerator' (Anteil einer kleinen "
+                                      "Zahl), 'population' (Gebiet mit zu wenigen Einwohnern)")
 
 
 class Profile(BaseModel):

@@ -75,7 +75,9 @@ def router(ctx: Context) -> APIRouter:
         per = ctx.period_of(s, period)
         row = ctx.profile_row(s, region_id, per)
         v = s.values[(s.values["region_id"] == region_id) & (s.values["period"] == per)]
-        suppressed = set(v.loc[v["flag"] == "suppressed", "indicator_id"])
+        withheld = v[v["flag"] == "suppressed"]
+        suppressed = dict(zip(withheld["indicator_id"], withheld["suppressed_by"].fillna("").astype(str)
+                              if "suppressed_by" in withheld else [""] * len(withheld)))
         values = []
         for ind in ids(s.profiles.columns, Z):
             col = column(Z, ind)
@@ -83,7 +85,8 @@ def router(ctx: Context) -> APIRouter:
                 continue
             hidden = ind in suppressed
             values.append(ProfileValue(indicator_id=ind, name=s.catalog[ind].name, dimension=s.catalog[ind].dimension,
-                                       z=None if hidden else finite(row[col]), suppressed=hidden))
+                                       z=None if hidden else finite(row[col]), suppressed=hidden,
+                                       suppressed_by=suppressed.get(ind) or None))
         dims = {d: finite(row[column(DIM, d)]) for d in ids(s.profiles.columns, DIM)}
         return Profile(region_id=region_id, period=per, status_index=finite(row["status_index"]),
                        status_label=row["status_label"] if isinstance(row["status_label"], str) else None,

@@ -210,6 +210,9 @@ def test_the_readme_withheld_walk_keeps_the_sozialatlas_null_cells_as_withheld(t
     page = (tmp_path / ".sozialradar" / "berichte" / "13_2022.html").read_text(encoding="utf-8")
     assert "gesperrt: Von Wohnungslosigkeit bedrohte je 1.000 Einwohner" in page
     assert "nur in früheren Jahren" not in page
+    # the table's NULL is the Sozialatlas's own withholding: the page says so, not that a rule here found a small count
+    assert "gesperrt (von der Quelle nicht veröffentlicht)" in page and "gesperrt (kleine Zahl)" not in page
+    assert set(rate.loc[rate["flag"] == "suppressed", "suppressed_by"]) == {"source"}
     # the housing benefit, whose Nordstadt of 2018 carries Neustadt's 165: named on arrival, left out by features
     table = str(SHARED_DATA / "flensburg_sozialatlas/csv/fl_housing_benefit_by_district.csv")
     cli = [str(Path(sys.executable).parent / "sozialradar")]

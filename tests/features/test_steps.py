@@ -113,8 +113,11 @@ def test_suppression_rules(catalog):
             ("A", "sgb2_quote", "2020", 5.0, 40, 800, "ok"),
             ("A", "hze_dichte", "2021", 10.0, None, None, "ok"), ("A", "hze_faelle", "2021", 1, None, None, "ok"),
             ("S", "einwohner", "2020", 250, None, None, "ok"), ("S", "sgb2_quote", "2020", 7.0, 14, 200, "ok"),
-            ("A", "saldo_natuerlich", "2020", -2, None, None, "ok"))
+            ("A", "saldo_natuerlich", "2020", -2, None, None, "ok"),
+            ("A", "sgb2_empfaenger", "2021", None, None, None, "suppressed"))
     s = suppress_small_numbers(o, catalog, privacy, "einwohner").set_index(["region_id", "indicator_id", "period"])
+    assert s.loc[("A", "sgb2_empfaenger", "2021"), "suppressed_by"] == "source"    # withheld on arrival
+    assert s.loc[("A", "sgb2_empfaenger", "2020"), "suppressed_by"] == ""
     assert s.loc[("A", "hze_faelle", "2020"), "suppressed_by"] == "count"
     assert s.loc[("A", "hze_dichte", "2020"), "suppressed_by"] == "numerator"
     assert s.loc[("A", "hze_dichte", "2021"), "suppressed_by"] == "numerator"   # numerator suppressed elsewhere

@@ -65,6 +65,9 @@ def test_profile_hides_suppressed_values(client, demo_settings):
     hidden = [v for body in bodies for v in body["values"] if v["suppressed"]]
     assert len({b["region_id"] for b in bodies if any(v["suppressed"] for v in b["values"])}) >= 3
     assert hidden and all(v["z"] is None for v in hidden)
+    # each with the privacy rule that withheld it; a published one with none
+    assert {v["suppressed_by"] for v in hidden} <= {"count", "numerator", "population"}
+    assert all(v["suppressed_by"] is None for body in bodies for v in body["values"] if not v["suppressed"])
     body = bodies[0]
     assert set(body["dimensions"]) >= {"intervention", "arbeit", "bildung"}
     full = client.get("/profile", params={"region_id": "14599020"}).json()

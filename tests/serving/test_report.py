@@ -16,6 +16,7 @@ from models.explanations import years_ahead
 from ml.paths import SAMPLE_DIR
 from ml.store import Store
 from serving.charts import de
+from serving.key_figures import WITHHELD_TEXT
 from serving.report import ReportBuilder, ReportError
 from serving.state import ServiceState
 
@@ -110,8 +111,51 @@ def test_small_gemeinden_reports_show_no_suppressed_number(builder, raw_suppress
     for rid in SMALL:
         html = builder.region_page(rid)
         assert exposed.region_page(rid) == html, rid
-        if rid in set(on_page["region_id"]):
-            assert "gesperrt (kleine Zahlen)" in html, rid
+        mine = on_page[on_page["region_id"] == rid]
+        for reason in set(mine["suppressed_by"]):      # each withheld value on the page with its reason
+            assert WITHHELD_TEXT[reason] in html, (rid, reason)
+    assert set(on_page["suppressed_by"]) >= {"numerator", "population"}
+    assert "von der Quelle" not in builder.region_page(SMALL[0])    # none of the demo's values is the source's
+
+
+def test_a_value_the_source_withheld_is_named_so_never_a_small_number(state, builder):
+    """A value withheld by its source (a dash its legend calls secret, a mark under ``withheld``) is no small
+    number the privacy rules found: the page says the source did not publish it, in the table and the notes."""
+    snap = state.current()
+    latest = str(snap.latest_period)
+    values = snap.values.copy()
+    clean = set(values["region_id"]) - set(values.loc[values["flag"] == "suppressed", "region_id"])
+    big = values[(values["period"].astype(str) == latest) & (values["flag"] == "ok")
+                 & values["region_id"].isin(clean) & values["indicator_id"].map(
+                     lambda i: i in state.catalog and not state.catalog[i].basis
+                     and state.catalog[i].frequency == "annual")]
+    cell = big.iloc[0]
+    hit = ((values["region_id"] == cell["region_id"]) & (values["indicator_id"] == cell["indicator_id"])
+           & (values["period"] == cell["period"]))
+    values.loc[hit, ["value", "flag", "suppressed_by"]] = [float("nan"), "suppressed", "source"]
+    page = ReportBuilder(state.settings, replace(snap, values=values, frames={}, answers={}, answer_json={}))
+    html = page.region_page(cell["region_id"])
+    name = state.catalog[cell["indicator_id"]].name
+    row = next(r for d in page.indicators(cell["region_id"], latest) for r in d["rows"] if r["name"] == name)
+    assert (row["value"], row["note"]) == ("gesperrt", WITHHELD_TEXT["source"])
+    notes = {f["text"]: f["names"] for f in page.flags(cell["region_id"], latest)}
+    assert name in notes[WITHHELD_TEXT["source"]]
+    before = builder.region_page(cell["region_id"])
+    assert WITHHELD_TEXT["source"] in html and WITHHELD_TEXT["source"] not in before
+    # (the age table's legend names its own small numbers on every page)
+    assert all(html.count(WITHHELD_TEXT[r]) == before.count(WITHHELD_TEXT[r]) for r in ("count", "numerator",
+                                                                                        "population"))
+
+
+def test_a_store_of_an_older_features_run_says_withheld_without_a_reason(state):
+    """Feature values without ``suppressed_by`` (written before it existed) still read: 'gesperrt', no reason
+    made up."""
+    snap = state.current()
+    page = ReportBuilder(state.settings, replace(snap, values=snap.values.drop(columns="suppressed_by"), frames={},
+                                                 answers={}, answer_json={}))
+    latest = str(snap.latest_period)
+    notes = [f["text"] for rid in SMALL for f in page.flags(rid, latest)]
+    assert "gesperrt" in notes and not any(t.startswith("gesperrt (") for t in notes)
 
 
 def test_the_check_would_catch_a_leak(state, raw_suppressed, builder):
