@@ -375,7 +375,8 @@ class ReportBuilder:
         v = self.snap.values
         rows = v[(v["region_id"] == region_id) & (v["period"].astype(str) == period)]
         return (flagged(rows, self.catalog) + estimated_before(v, self.catalog, region_id, period)
-                + uncatalogued(rows, self.catalog) + earlier_only(v, self.catalog, region_id, period, self.snap.left_out))
+                + uncatalogued(rows, self.catalog)
+                + earlier_only(v, self.catalog, region_id, period, self.snap.left_out))
 
     # --- pages ----------------------------------------------------------------------------------------------
     def region_page(self, region_id: str, period: str | None = None, index_href: str | None = None) -> str:
