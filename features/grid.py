@@ -12,7 +12,7 @@ import pandas as pd
 
 from features.crosswalk_weights import complete_weights
 from features.level_sums import ancestors_at
-from features.steps import harmonise_boundaries, not_carried
+from features.steps import SLIVER, harmonise_boundaries, not_carried
 from ml.catalog import Catalog
 
 
@@ -139,4 +139,4 @@ def _left_note(obs: pd.DataFrame, crosswalk: pd.DataFrame, catalog: Catalog) -> 
     names = ", ".join(f"{i} of {n} old {'area' if n == 1 else 'areas'}" for i, n in counts.items())
     return [f"crosswalk: {names} not carried where areas merge or split, left empty on the new grid (catalog "
             "column carried: false, a value of the area as a whole that neither adds up nor averages); an area that "
-            "stays as it was keeps its value"]
+            f"stays as it was keeps its value, also one that gives or takes no more than {SLIVER:.0%} of an area"]

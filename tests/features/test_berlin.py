@@ -94,11 +94,17 @@ def test_crosswalk_447_to_542(berlin):
     pair = pd.concat([s19.rename("mapped_2019"), s21.rename("official_2021")], axis=1).loc[valid].dropna()
     assert len(pair) == 536
     assert pair.corr().iloc[0, 1] >= 0.9
-    # the official classes (catalog carried: false) are no averages: every old Planungsraum gives slivers to others,
-    # so none is the same area on the new grid, and no class of 2019 reaches it (before: 386 of 539 were no class)
+    # the official classes (catalog carried: false) are no averages (before: 386 of 539 were no class, 2.37 …): a
+    # class of 2019 reaches only a new area that is its old one but for slivers of a redrawn boundary, estimated
     classes = ["mss_status_klasse", "mss_dynamik_klasse"]
     assert o19["indicator_id"].isin(classes).sum() > 800
-    assert not on_new["indicator_id"].isin(classes).any()
+    kept = on_new[on_new["indicator_id"] == "mss_status_klasse"].dropna(subset=["value"]).set_index("region_id")
+    assert 250 <= len(kept) <= 300 and set(kept["value"]) <= {1.0, 2.0, 3.0, 4.0}
+    assert set(kept["flag"]) == {"estimated"}      # every area gave or took a sliver
+    # and they are those areas' classes: as often the same as 2021's as an unchanged area's between two editions
+    later = o21[o21["indicator_id"] == "mss_status_klasse"].set_index("region_id")["value"]
+    both = later.reindex(kept.index).notna()
+    assert both.sum() >= 250 and (kept.loc[both, "value"] == later[kept.index[both]]).mean() >= 0.88
 
 
 def test_a_zuordnung_of_codes_alone_carries_the_old_grid_by_its_residents(berlin, tmp_path):

@@ -380,7 +380,8 @@ def test_a_boundary_s_length_is_not_carried_across_a_merger_and_the_note_says_so
     assert v[("A", "einwohner", "2019")] == 1500.0
     assert ("crosswalk: gebietsgrenze_km of 2 old areas not carried where areas merge or split, left empty on the "
             "new grid (catalog column carried: false, a value of the area as a whole that neither adds up nor "
-            "averages); an area that stays as it was keeps its value") in result.notes
+            "averages); an area that stays as it was keeps its value, also one that gives or takes no more than "
+            "1% of an area") in result.notes
 
 
 def test_a_copied_edition_gives_no_change_from_or_to_it(sample_inputs):

@@ -9,7 +9,7 @@ from hypothesis import example, given, settings as hsettings, strategies as st
 
 from features.steps import (
     classify_index, compute_changes, compute_status_index, copied_years, derive_indicators, derived_out_of_range,
-    harmonise_boundaries,
+    harmonise_boundaries, not_carried,
     impute_for_modelling, score_dimensions, standardise_indicators, suppress_small_numbers,
 )
 from ml.config import IndexConfig, PrivacyConfig
@@ -78,6 +78,33 @@ def test_harmonise_carries_a_value_of_the_area_as_a_whole_only_onto_the_same_are
     assert rest.loc[("A", "durchschnittsalter", "2020"), "value"] == pytest.approx((50 * 100 + 45 * 50) / 150)
     assert rest.loc[("X", "durchschnittsalter", "2020"), "value"] == pytest.approx(48.0)
     assert len(h) == 6 + 5 + 3           # residents (A twice, X, Y, D, F), mean age (A, X, Y, D, F), boundary
+
+
+def test_an_area_whose_boundary_moved_by_a_sliver_keeps_its_value_of_the_whole(catalog):
+    """A crosswalk computed from two maps gives each area slivers of its neighbours. P keeps 99.5 % of itself in P2
+    and gives 0.5 % to Q2; Q keeps 99.2 % in Q2 and gives 0.8 % to P2: each is its new area but for a sliver and
+    keeps its class-like value, flagged estimated. R gives 5 % to R3 — more than a sliver: R is split; S goes whole
+    into S2 but S2 takes 2 % of T: no more the same area either, nor is T."""
+    cw = pd.DataFrame({"old_id": ["P", "P", "Q", "Q", "R", "R", "S", "T", "T"],
+                       "new_id": ["P2", "Q2", "Q2", "P2", "R2", "R3", "S2", "T2", "S2"],
+                       "weight": [0.995, 0.005, 0.992, 0.008, 0.95, 0.05, 1.0, 0.98, 0.02]})
+    rows = []
+    for region, boundary in [("P", 5.0), ("Q", 6.0), ("R", 7.0), ("S", 8.0), ("T", 9.0)]:
+        rows += [(region, "einwohner", "2020", 1000, None, None, "ok"),
+                 (region, "gebietsgrenze_km", "2020", boundary, None, None, "ok")]
+    h = harmonise_boundaries(obs(*rows), cw, catalog, "einwohner")
+    boundary = h[h["indicator_id"] == "gebietsgrenze_km"].set_index("region_id")
+    assert sorted(boundary.index) == ["P2", "Q2"]
+    assert boundary.loc["P2", "value"] == 5.0 and boundary.loc["Q2", "value"] == 6.0
+    assert set(boundary["flag"]) == {"estimated"}
+    assert not_carried(obs(*rows), cw, catalog).sum() == 3     # R, S and T's boundaries
+    # an exact 1 % is still a sliver
+    edge = cw.assign(weight=[0.99, 0.01, 1.0, 0.0, 0.95, 0.05, 1.0, 0.98, 0.02])
+    assert sorted(harmonise_boundaries(obs(*rows), edge, catalog, "einwohner").query(
+        "indicator_id == 'gebietsgrenze_km'")["region_id"]) == ["P2", "Q2"]
+    # a hair more is a piece: P is split, and Q2 takes a piece of P
+    edge = cw.assign(weight=[0.989, 0.011, 1.0, 0.0, 0.95, 0.05, 1.0, 0.98, 0.02])
+    assert "gebietsgrenze_km" not in set(harmonise_boundaries(obs(*rows), edge, catalog, "einwohner")["indicator_id"])
 
 
 def test_derive_fills_only_missing(catalog):
