@@ -159,7 +159,7 @@ def ingest_cmd(ctx: click.Context, paths: tuple[Path, ...], fmt: str, mapping: P
     stored; --force applies it as a correction).
     """
     from ml.catalog import CatalogError
-    from ml.importers import ImportReport, MappingError, ingest_file, load_mapping
+    from ml.importers import ImportReport, MappingError, ingest_each, load_mapping
     from ml.io import FileFormatError
     from ml.store import Store, StoreError
 
@@ -179,7 +179,7 @@ def ingest_cmd(ctx: click.Context, paths: tuple[Path, ...], fmt: str, mapping: P
                 reports = []
                 for path in bar:
                     try:
-                        reports.append(ingest_file(path, store, settings, fmt=fmt, mapping=mp, force=force))
+                        reports.extend(ingest_each(path, store, settings, fmt=fmt, mapping=mp, force=force))
                     except (FileFormatError, CatalogError) as exc:
                         reports.append(ImportReport(file=str(path), format=fmt, status="failed", message=str(exc)))
             # an edition whose values in a group of areas contradict the editions around it, said on arrival

@@ -5,7 +5,8 @@
 year ('population-2015-01' beside 'population-2015-02') is a half-year, quarter or month, and only the year's
 last part stands for the year. ``period_of_file`` is the same reading for an import whose mapping says
 ``period: file_name``, so that one mapping serves a series of editions; where the name gives no period it
-raises ``ValueError`` with the reason.
+raises ``ValueError`` with the reason. ``sheets_and_periods`` reads a workbook's sheets so, for ``period:
+sheet_name`` (a sheet per edition).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ _PART_BEFORE_YEAR = re.compile(r"(?<![\dA-Za-z])([HhQq][1-4]|0[1-9]|1[0-2])[-_ .
 _PART_NAMES = {"half": ("half-year", 2), "quarter": ("quarter", 4), "month": ("month", 12)}
 
 FILE_NAME = "file_name"
+SHEET_NAME = "sheet_name"
 """``period: file_name`` in a mapping: each file's period is read from its name."""
 
 
@@ -130,3 +132,27 @@ def period_of_file(path: Path) -> str:
                      f"'period: file_name' reads only the year's last {word} as the year (an annual monitoring "
                      f"counts at the year's end), so that two files of {year} are not imported as the same year. "
                      f"Import the file of {word} {last}, or {own}")
+
+
+def sheets_and_periods(path: Path, sheet, period: str | None) -> list[tuple[str | int, str | None]]:
+    """Each sheet a mapping names (``sheet``: one or a list, by name or number from 0) with its period: ``period``,
+    or with ``period: sheet_name`` the year its name gives ('2021', 'Stand 2021'). A number the workbook holds as a
+    sheet's name (YAML reads '2019' unquoted as one) is that sheet. :class:`ml.io.FileFormatError` names a sheet the
+    workbook lacks, or one whose name gives no period."""
+    from ml.io import FileFormatError, sheet_names
+
+    names = sheet_names(path)
+    out = []
+    for one in sheet if isinstance(sheet, list) else [sheet]:
+        if str(one) in names:
+            one = str(one)
+        elif not (isinstance(one, int) and 0 <= one < len(names)):
+            raise FileFormatError(f"{path}: no sheet {one!r}; the workbook's sheets are "
+                                  f"{', '.join(map(repr, names)) or 'none it can read'}")
+        name = one if isinstance(one, str) else names[one]
+        own = header_period(name) if period == SHEET_NAME else period
+        if own is None and period == SHEET_NAME:
+            raise FileFormatError(f"{path}: 'period: sheet_name' in the mapping, but the sheet {name!r} names no "
+                                  "year; give that sheet a mapping of its own with its period")
+        out.append((one, own))
+    return out

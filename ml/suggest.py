@@ -33,7 +33,7 @@ import pyarrow as pa
 
 from ml.catalog import Catalog
 from ml.contracts import LEVELS
-from ml.file_periods import YEAR, file_period, header_period
+from ml.file_periods import SHEET_NAME, YEAR, file_period, header_period
 from ml.header_rows import EMPTY_NAME
 from ml.io import SPREADSHEET_SUFFIXES, FileFormatError, RawTable, read_table, sheet_names
 from ml.parsing import DASHES, MISSING_MARKERS, SECRECY_MARKERS, decide_decimal, parse_periods
@@ -203,7 +203,7 @@ class Suggestion:
     matches: list[Match] = field(default_factory=list)
     unmatched: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    sheet: str | None = None
+    sheet: str | list[str] | None = None
     hierarchy: list[dict] = field(default_factory=list)
     left_aside: list[str] = field(default_factory=list)
     """Columns written under ``ignore_columns`` for another reason than a part of the code (a 'Jahr' of dates)."""
@@ -427,9 +427,11 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
     path = Path(path)
     if not path.is_file():
         raise FileFormatError(f"file not found: {path}")
-    sheet_note = None
+    sheet_note, sheets = None, None
     if sheet is None and path.suffix.lower() in SPREADSHEET_SUFFIXES:
         sheet, sheet_note = _table_sheet(path)
+        if isinstance(sheet, list):       # a sheet per year: read as the first, imported each
+            sheets, sheet = sheet, sheet[0]
     head = _head_copy(path)
     cut = head != path
     try:
@@ -486,8 +488,12 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
         nm = next((i for i in unnamed if i not in (p, r) and _numeric_kind(frame[f"c{i}"], decimal) == "text"), None)
     out.name_column = table.header[nm] if nm is not None and nm != r else None
     out.period_column = table.header[p] if p is not None else None
+    if sheets:
+        out.sheet = sheets
     title_years = {y for t in titles for y in [header_period(t)] if y}
-    if p is None and len(title_years) == 1:
+    if p is None and sheets:
+        out.period, out.period_source = SHEET_NAME, "each sheet's name"
+    elif p is None and len(title_years) == 1:
         out.period = title_years.pop()
     elif p is None and not title_years:
         out.period, out.period_hint, note = file_period(Path(path))
@@ -937,22 +943,45 @@ def _holds_table(path: Path, sheet: str) -> bool:
             and any(_numeric_kind(frame[c]) in ("integer", "decimal") for c in frame.columns))
 
 
-def _table_sheet(path: Path) -> tuple[str | None, str | None]:
+def _table_sheet(path: Path) -> tuple[str | list[str] | None, str | None]:
     """The sheet a workbook's suggestion is for: the first that holds a table, with a note where that is not the
-    first sheet or where more sheets hold tables (a Statistischer Bericht: Titel, Inhalt, T1, T2 …)."""
+    first sheet or where more sheets hold tables (a Statistischer Bericht: Titel, Inhalt, T1, T2 …). Where further
+    sheets hold the same table, each named with a year of its own (a sheet per edition: '2019', '2020' …), the list
+    of them: one mapping reads them all (:func:`_year_sheets`)."""
     names = sheet_names(path)
     if len(names) < 2:
         return None, None
     tables = [n for n in names if _holds_table(path, n)]
     if not tables:
         return None, None
+    years = _year_sheets(path, tables)
     note = "" if tables[0] == names[0] else (
-        f"the workbook's first sheets ({', '.join(repr(n) for n in names[:names.index(tables[0])])}) hold no table: "
-        f"this suggestion is for sheet {tables[0]!r}")
-    if len(tables) > 1:
-        note += ("; " if note else "") + (f"further sheets hold tables ({', '.join(repr(n) for n in tables[1:])}): "
+        f"the workbook's first sheets ({', '.join(repr(n) for n in names[:names.index(tables[0])])}) hold no table"
+        + ("" if years else f": this suggestion is for sheet {tables[0]!r}"))
+    rest = [n for n in tables[1:] if n not in years]
+    if years:
+        note += ("; " if note else "") + (
+            f"the sheets {', '.join(map(repr, years))} hold the same table, each named with its year: one mapping "
+            "imports each as an import of its own (sheet: the list, period: sheet_name)")
+    if rest:
+        note += ("; " if note else "") + (f"further sheets hold tables ({', '.join(repr(n) for n in rest)}): "
                                           "a suggestion each with --sheet, and a mapping each (sheet:)")
-    return tables[0], note or None
+    return (years or tables[0]), note or None
+
+
+def _year_sheets(path: Path, tables: list[str]) -> list[str]:
+    """The first table sheet and those after it with the same header on the same line, where each sheet's name
+    gives a year of its own ('2019', 'Stand 2020', 'Tab 2021'); [] where fewer than two do."""
+    first = find_header(path, sheet=tables[0])
+    if header_period(tables[0]) is None:
+        return []
+    same = [tables[0]]
+    for name in tables[1:]:
+        other = find_header(path, sheet=name)
+        if other[0].header == first[0].header and other[1] == first[1] and header_period(name) is not None:
+            same.append(name)
+    periods = [header_period(n) for n in same]
+    return same if len(same) > 1 and len(set(periods)) == len(periods) else []
 
 
 AGS_NOTE = ("the codes are 8-digit AGS, whose first five digits are the Kreis: parent_code: 5 and parent_level: "
@@ -1293,7 +1322,9 @@ def render_yaml(s: Suggestion) -> str:
         return "\n".join(lines) + "\n"
     if s.format in ("wide", "long", "regions"):
         lines.append(f"format: {s.format}")
-    if s.sheet is not None:
+    if isinstance(s.sheet, list):
+        lines.append(f"sheet: [{', '.join(map(_q, s.sheet))}]   # one table per sheet, each an import of its own")
+    elif s.sheet is not None:
         lines.append(f"sheet: {_q(s.sheet)}")
     if s.header_line != 1:
         lines.append(f"header_line: {s.header_line}")
@@ -1351,6 +1382,8 @@ def render_yaml(s: Suggestion) -> str:
         return "\n".join(lines) + "\n"
     if s.period_column is not None:
         lines.append(f"period_column: {_q(s.period_column)}")
+    elif s.period == SHEET_NAME:
+        lines.append(f"period: {SHEET_NAME}   # each sheet's period from its name: check them")
     elif s.period is not None:
         lines.append(f"period: {_q(s.period)}   # from {s.period_source}: check it")
         if s.period_source == "the file name":

@@ -24,7 +24,7 @@ from ml.importers.age import adapt_age
 from ml.importers.common import LONG_COLUMNS, Adapted
 from ml.importers.facilities import adapt_facilities
 from ml.importers.detect import detect_format
-from ml.importers.ingest import FORMATS, PARTIAL_SUFFIX, ImportReport, ingest_file
+from ml.importers.ingest import FORMATS, PARTIAL_SUFFIX, ImportReport, ingest_each, ingest_file
 from ml.importers.inkar import LAENDER, adapt_inkar
 from ml.importers.long import adapt_long
 from ml.importers.mapping import (ALIASES, ColumnSpec, Mapping, MappingError, column_position, find_column,
@@ -37,5 +37,5 @@ __all__ = [
     "ALIASES", "Adapted", "adapt_age", "adapt_facilities", "ColumnSpec", "FORMATS", "ImportReport", "LAENDER", "LONG_COLUMNS", "Mapping",
     "MappingError", "PARTIAL_SUFFIX", "adapt_inkar", "adapt_long", "adapt_mss", "adapt_regions", "adapt_wide",
     "column_position", "detect_format", "effective_catalog", "find_column", "find_region_column", "header_key",
-    "ingest_file", "load_mapping", "norm_header",
+    "ingest_each", "ingest_file", "load_mapping", "norm_header",
 ]

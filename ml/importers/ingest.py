@@ -18,6 +18,7 @@ from ml.catalog import FORMAT_CATALOGS, effective_catalog
 from ml.config import Settings
 from ml.contracts import IMPORT_FORMATS
 from ml.crosswalk import refuse_crosswalk
+from ml.file_periods import SHEET_NAME
 from ml.header_rows import combine_header_rows
 from ml.importers.age import adapt_age
 from ml.importers.common import without_footer_lines
@@ -80,6 +81,24 @@ class ImportReport:
         return self.rows_quarantined / self.rows_read if self.rows_read else 0.0
 
 
+def ingest_each(path: Path | str, store: Store, settings: Settings, *, fmt: str = "auto",
+                mapping: Mapping | None = None, force: bool = False) -> list[ImportReport]:
+    """:func:`ingest_file` for each sheet the mapping names (a workbook with a sheet per year, ``period:
+    sheet_name``), each an import of its own, its report naming its sheet; one report for any other file."""
+    path = Path(path)
+    mapping = mapping or Mapping()
+    if not isinstance(mapping.sheet, list):
+        return [ingest_file(path, store, settings, fmt=fmt, mapping=mapping, force=force)]
+    if not path.is_file():
+        raise FileFormatError(f"file not found: {path}")
+    reports = []
+    for one in mapping.for_file(path).for_sheets(path):
+        rep = ingest_file(path, store, settings, fmt=fmt, mapping=one, force=force)
+        rep.file = f"{path} (sheet {one.sheet!r})"
+        reports.append(rep)
+    return reports
+
+
 def ingest_file(path: Path | str, store: Store, settings: Settings, *, fmt: str = "auto",
                 mapping: Mapping | None = None, force: bool = False) -> ImportReport:
     """Import one file: read, adapt, validate, merge; quarantine what fails. Never raises for bad rows."""
@@ -89,6 +108,11 @@ def ingest_file(path: Path | str, store: Store, settings: Settings, *, fmt: str 
     if not path.is_file():
         raise FileFormatError(f"file not found: {path}")
     mapping = (mapping or Mapping()).for_file(path)
+    if isinstance(mapping.sheet, list):
+        raise FileFormatError(f"{path}: the mapping names several sheets ({', '.join(map(repr, mapping.sheet))}): "
+                              "each is an import of its own ('sozialradar ingest' or ingest_each reads them in turn)")
+    if mapping.period == SHEET_NAME:
+        mapping = mapping.for_sheets(path)[0]
     content_hash = file_hash(path)
     if mapping != Mapping() or fmt != "auto":
         # the same file read another way (a corrected mapping) is another import
@@ -425,6 +449,9 @@ def _ingest_observations(table: RawTable, chosen: str, mapping: Mapping, store: 
     catalog = effective_catalog(settings, extension)
     dash = mapping.dash or settings.ingest.dash
     table = _footer_lines_left_out(table, report)
+    if chosen in ("long", "wide", "age"):
+        # a workbook's footer is a row of one cell, no line of the wrong width: the same lines, read as a row
+        table = without_footer(table, mapping, report.notes, "table")
     whole = 0
     if mapping.sum_rows and chosen in ("long", "wide"):
         table, whole = without_whole(table, find_column(table.header, "region_id", mapping.region_column),
@@ -462,7 +489,8 @@ def _ingest_observations(table: RawTable, chosen: str, mapping: Mapping, store: 
         parts = [sample[c].astype("str") for c in ("value", "numerator", "denominator") if c in sample.columns]
         decimal, why = decide_decimal(parts, table.delimiter, declared)
     report.decimal = decimal
-    report.notes.append(why)
+    if not any(n.endswith(": numeric cells use a decimal point") for n in report.notes):   # the reader said it
+        report.notes.append(why)
     if mapping.sums:
         cells, unequal, said = quarantine_unequal_sums(table, mapping, cells, decimal, dash, chosen)
         adapted.problems += unequal

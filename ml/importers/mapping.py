@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ml.config import read_yaml_mapping
 from ml.contracts import LEVELS
-from ml.file_periods import FILE_NAME, period_of_file
+from ml.file_periods import FILE_NAME, SHEET_NAME, period_of_file, sheets_and_periods
 from ml.io import FileFormatError
 from ml.regions import canonical_level, fold, header_words
 
@@ -75,7 +75,10 @@ class Mapping(BaseModel):
     header_rows: int | None = Field(None, ge=1, le=5, description="a header of several rows from header_line on "
                                     "(the Regionaldatenbank's, INKAR's export): joined into one name per column, "
                                     "columns without one named 'Spalte N', the lines after the table left out")
-    sheet: str | int | None = None
+    sheet: str | int | list[str | int] | None = Field(
+        None, description="a workbook's sheet by name (or number from 0); a list of sheets that hold the same table, "
+        "each imported with this mapping as an import of its own (a workbook with a sheet per year: with "
+        "'period: sheet_name')")
     encoding: Literal["auto", "utf-8", "cp1252", "latin-1", "utf-16"] | None = None
     delimiter: Literal["auto", ";", ",", "\t", "|"] | None = None
     decimal: Literal["auto", ",", "."] | None = None
@@ -107,7 +110,8 @@ class Mapping(BaseModel):
         "(a national table of which the store holds the county's regions)")
     period_column: str | None = None
     period: str | None = Field(None, description="the period of every row ('2021', '2021-06'), or 'file_name': "
-                               "each file's own, read from its name (one mapping for a series of editions)")
+                               "each file's own, read from its name (one mapping for a series of editions), or "
+                               "'sheet_name': each sheet's own, read from its name ('2021', 'Stand 2021')")
     indicator_column: str | None = None
     value_column: str | None = None
     numerator_column: str | None = None
@@ -190,6 +194,16 @@ class Mapping(BaseModel):
         if unknown:
             raise ValueError("levels names levels the store does not have (" + ", ".join(
                 f"{k!r}: {v!r}" for k, v in unknown.items()) + "); a level is one of " + ", ".join(LEVELS))
+        if isinstance(self.sheet, list):
+            if not self.sheet:
+                raise ValueError("sheet: an empty list names no sheet; name one or more, or leave it out (the first "
+                                 "sheet that holds a table)")
+            twice = sorted({str(s) for s in self.sheet if [str(t) for t in self.sheet].count(str(s)) > 1})
+            if twice:
+                raise ValueError(f"sheet names {', '.join(map(repr, twice))} twice; each sheet once")
+        if self.period == SHEET_NAME and self.sheet is None:
+            raise ValueError("period: sheet_name reads each sheet's period from its name: name the sheet or sheets "
+                             "(sheet: ['2019', '2020'])")
         numbers = [m for m in self.withheld if re.fullmatch(r"[+-]?[\d.,\s]*\d[\d.,\s]*", m.strip())]
         if numbers:
             raise ValueError(f"withheld names cells that read as numbers ({', '.join(repr(m) for m in numbers)}): a "
@@ -206,6 +220,16 @@ class Mapping(BaseModel):
             return self.model_copy(update={"period": period_of_file(path)})
         except ValueError as exc:
             raise FileFormatError(str(exc)) from None
+
+
+    def for_sheets(self, path: Path) -> list["Mapping"]:
+        """This mapping once per sheet it names (itself where it names one sheet or none), each with its own
+        period where ``period: sheet_name``: a sheet named by a number its workbook holds as a name ('2019') is
+        that sheet. :class:`FileFormatError` names a sheet the workbook lacks, or one whose name gives no period."""
+        if not isinstance(self.sheet, list) and self.period != SHEET_NAME:
+            return [self]
+        return [self.model_copy(update={"sheet": sheet, "period": period})
+                for sheet, period in sheets_and_periods(Path(path), self.sheet, self.period)]
 
 
 def load_mapping(path: Path | str | None) -> Mapping:

@@ -146,21 +146,22 @@ FOOTER_START = re.compile(r"(quelle|stand|anmerkung|hinweis|fußnote|fussnote|ze
 """How a line after a table begins that is its source, a note or a legend of its signs, never a region."""
 
 
-def without_footer(table: RawTable, mapping: Mapping, notes: list[str] | None = None) -> RawTable:
-    """A region list without the rows after it — the source, notes, a legend of the signs ('– = Zahlenwert
-    unbekannt'): each no valid code or name, nothing in the other cells, the first after a blank line or begun
-    as a footer is (``Quelle:``, ``1)``, ``x =``); ``notes`` names them. Not read as regions, nor quarantined."""
+def without_footer(table: RawTable, mapping: Mapping, notes: list[str] | None = None, what: str = "list") -> RawTable:
+    """A region list (or a table of values, ``what``) without the rows after it — the source, notes, a legend of
+    the signs ('– = Zahlenwert unbekannt'): each no valid code or name, nothing in the other cells, the first after
+    a blank line or begun as a footer is (``Quelle:``, ``1)``, ``x =``); ``notes`` names them. Not read as
+    regions or values, nor quarantined."""
     if mapping.hierarchy:
         return table
     at = find_column(table.header, "region_id", mapping.region_column)
     if at is None:
         return table
     _, bad = normalize_codes(cell_column(table, at), mapping.region_code_width)
-    footer = _footer(table, np.asarray(bad, bool), at, notes)
+    footer = _footer(table, np.asarray(bad, bool), at, notes, what)
     return _head(table, table.cells.num_rows - footer) if footer else table
 
 
-def _footer(table: RawTable, bad: np.ndarray, code_at: int, notes: list[str] | None) -> int:
+def _footer(table: RawTable, bad: np.ndarray, code_at: int, notes: list[str] | None, what: str = "list") -> int:
     """How many rows at the end of ``table`` are its footer (:func:`without_footer`)."""
     n = table.cells.num_rows
     others = [cell_column(table, i) for i in range(table.cells.num_columns) if i != code_at]
@@ -175,7 +176,7 @@ def _footer(table: RawTable, bad: np.ndarray, code_at: int, notes: list[str] | N
         k += 1          # a row the checks quarantine, not a footer
     if k < n and notes is not None:
         shown = ", ".join(repr(t.strip()[:50]) for t in text.iloc[k:k + 3])
-        notes.append(f"{n - k} line{'s' if n - k != 1 else ''} after the list (the source, notes, a legend of its "
+        notes.append(f"{n - k} line{'s' if n - k != 1 else ''} after the {what} (the source, notes, a legend of its "
                      f"signs) left out: {shown}{' …' if n - k > 3 else ''}")
     return n - k
 
