@@ -149,3 +149,22 @@ def test_property_a_list_of_sheets_is_valid_exactly_when_each_is_named_once(shee
         assert len(set(names)) < len(names) and "twice" in str(exc)
     else:
         assert len(set(names)) == len(names)
+
+
+def test_a_refused_sheet_stays_refused_and_the_others_are_imported(county, settings, tmp_path):
+    """A sheet whose rows name regions the store does not hold (over the quarantine limit) is refused, also when
+    the workbook is imported again; the sheets beside it are imported, then reported as imported before."""
+    path = workbook(tmp_path / "sozialdaten.xlsx")
+    book = pd.read_excel(path, sheet_name=None, header=None)
+    book["2021"].iloc[3:7, 0] = ["99999010", "99999020", "99999030", "14599040"]
+    with pd.ExcelWriter(path) as out:
+        for name, frame in book.items():
+            frame.to_excel(out, sheet_name=name, header=False, index=False)
+    mapping = Mapping(format="wide", sheet=["2019", "Stand 2020", "2021"], header_line=2,
+                      region_column="Gemeindeschlüssel", period="sheet_name",
+                      columns={"Einwohner insgesamt": "einwohner", "Arbeitslose": "arbeitslose"})
+    first = ingest_each(path, county, settings, mapping=mapping)
+    assert [r.status for r in first] == ["ok", "ok", "quarantine_over_limit"]
+    again = ingest_each(path, county, settings, mapping=mapping)
+    assert [r.status for r in again] == ["already_imported", "already_imported", "quarantine_over_limit"]
+    assert "identical content was refused" in again[2].message
