@@ -29,8 +29,9 @@ _PART_BEFORE_YEAR = re.compile(r"(?<![\dA-Za-z])([HhQq][1-4]|0[1-9]|1[0-2])[-_ .
 _PART_NAMES = {"half": ("half-year", 2), "quarter": ("quarter", 4), "month": ("month", 12)}
 
 FILE_NAME = "file_name"
-SHEET_NAME = "sheet_name"
 """``period: file_name`` in a mapping: each file's period is read from its name."""
+SHEET_NAME = "sheet_name"
+"""``period: sheet_name`` in a mapping: each sheet's period is read from its name (:func:`sheets_and_periods`)."""
 
 
 def header_period(text: str) -> str | None:

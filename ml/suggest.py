@@ -931,16 +931,17 @@ _LEVEL_HEADER = re.compile(r"(?:level|ebene|gliederung)(?:name|bezeichnung|text)
 """A header that names the regions' level in words (not 'LEVEL_ID', its abbreviation)."""
 
 
-def _holds_table(path: Path, sheet: str) -> bool:
-    """Whether a sheet holds a table: a header of two or more names above rows, one column of numbers at least
-    (a title page, an imprint or a table of contents does not)."""
+def _table_of(path: Path, sheet: str) -> tuple[list[str], int] | None:
+    """A sheet's header and header line where it holds a table: a header of two or more names above rows, one
+    column of numbers at least (a title page, an imprint or a table of contents does not); else None."""
     try:
-        table = find_header(path, sheet=sheet)[0]
+        table, line = find_header(path, sheet=sheet)[:2]
     except FileFormatError:
-        return False
+        return None
     frame = table.frame()
-    return (sum(1 for h in table.header if h.strip()) >= 2 and len(frame) > 0
+    held = (sum(1 for h in table.header if h.strip()) >= 2 and len(frame) > 0
             and any(_numeric_kind(frame[c]) in ("integer", "decimal") for c in frame.columns))
+    return (table.header, line) if held else None
 
 
 def _table_sheet(path: Path) -> tuple[str | list[str] | None, str | None]:
@@ -951,10 +952,11 @@ def _table_sheet(path: Path) -> tuple[str | list[str] | None, str | None]:
     names = sheet_names(path)
     if len(names) < 2:
         return None, None
-    tables = [n for n in names if _holds_table(path, n)]
+    found = {n: _table_of(path, n) for n in names}
+    tables = [n for n in names if found[n] is not None]
     if not tables:
         return None, None
-    years = _year_sheets(path, tables)
+    years = _year_sheets(tables, found)
     note = "" if tables[0] == names[0] else (
         f"the workbook's first sheets ({', '.join(repr(n) for n in names[:names.index(tables[0])])}) hold no table"
         + ("" if years else f": this suggestion is for sheet {tables[0]!r}"))
@@ -969,19 +971,13 @@ def _table_sheet(path: Path) -> tuple[str | list[str] | None, str | None]:
     return (years or tables[0]), note or None
 
 
-def _year_sheets(path: Path, tables: list[str]) -> list[str]:
-    """The first table sheet and those after it with the same header on the same line, where each sheet's name
-    gives a year of its own ('2019', 'Stand 2020', 'Tab 2021'); [] where fewer than two do."""
-    first = find_header(path, sheet=tables[0])
-    if header_period(tables[0]) is None:
-        return []
-    same = [tables[0]]
-    for name in tables[1:]:
-        other = find_header(path, sheet=name)
-        if other[0].header == first[0].header and other[1] == first[1] and header_period(name) is not None:
-            same.append(name)
+def _year_sheets(tables: list[str], found: dict) -> list[str]:
+    """The first table sheet and those after it with the same header on the same line (``found``: each sheet's, by
+    :func:`_table_of`), where each sheet's name gives a year of its own ('2019', 'Stand 2020', 'Tab 2021'); []
+    where fewer than two do."""
+    same = [n for n in tables if found[n] == found[tables[0]] and header_period(n) is not None]
     periods = [header_period(n) for n in same]
-    return same if len(same) > 1 and len(set(periods)) == len(periods) else []
+    return same if len(same) > 1 and same[0] == tables[0] and len(set(periods)) == len(periods) else []
 
 
 AGS_NOTE = ("the codes are 8-digit AGS, whose first five digits are the Kreis: parent_code: 5 and parent_level: "
@@ -1358,11 +1354,10 @@ def render_yaml(s: Suggestion) -> str:
                 "the length of its code: check" + ("; " + ", ".join(f"{n}" for n, w in s.code_levels.items() if not w)
                                                    + " digits: no level, quarantined"
                                                    if known and len(known) < len(s.code_levels) else ""))
-        if any(s.code_levels.values()):
-            pass
-        elif s.level_column is None and s.level is not None:
+        by_code = any(s.code_levels.values())       # each row's level from its code: no level for all
+        if not by_code and s.level_column is None and s.level is not None:
             lines.append(f"level: {s.level}   # check it (" + "|".join(LEVELS) + ")")
-        elif s.level_column is None:
+        elif not by_code and s.level_column is None:
             lines.append("# level: stadtteil   # the level of every region" + (
                 f" ({_q(s.level_words[1])} in the file)" if s.level_words else "") + ": " + "|".join(LEVELS))
         if s.parent_column is not None:

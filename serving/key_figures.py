@@ -310,9 +310,7 @@ def flagged(rows: pd.DataFrame, catalog) -> list[dict]:
     """The non-ok flags of a region's period (``rows``: its feature values), each as page text with the names of
     the indicators it concerns (never values); a withheld value with its reason."""
     rows = rows[rows["flag"] != "ok"]
-    why = (rows["suppressed_by"].fillna("").astype(str) if "suppressed_by" in rows
-           else pd.Series("", index=rows.index))
-    rows = rows.assign(_text=[flag_text(f, w) for f, w in zip(rows["flag"].astype(str), why)])
+    rows = rows.assign(_text=[flag_text(f, w) for f, w in zip(rows["flag"].astype(str), rows["suppressed_by"])])
     return [{"text": text, "names": sorted({catalog[i].name for i in g["indicator_id"] if i in catalog})}
             for text, g in rows.groupby("_text", sort=True)]
 

@@ -20,7 +20,6 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
@@ -143,10 +142,9 @@ class ReportBuilder:
             cells = {}
             if region_id in self._value_regions:
                 part = self._values.loc[region_id]
-                reasons = (part["suppressed_by"].fillna("").astype(str).to_numpy() if "suppressed_by" in part
-                           else np.full(len(part), ""))     # a store of an older 'features' does not say
                 for (ind, per), value, flag, why in zip(part.index, part["value"].to_numpy(),
-                                                        part["flag"].astype(str).to_numpy(), reasons):
+                                                        part["flag"].astype(str).to_numpy(),
+                                                        part["suppressed_by"].to_numpy()):
                     cells.setdefault((ind, str(per)), (value, flag, why))
             self._cells[region_id] = cells
         return cells

@@ -297,6 +297,9 @@ def read_snapshot(settings: Settings, catalog: Catalog) -> Snapshot:
             raise NotReady(f"the store lacks {', '.join(missing)}: run 'sozialradar features' first")
         regions = store.regions()
         profiles, matrix, values = store.table("profiles"), store.table("model_matrix"), store.table("feature_values")
+        # why a value is withheld: '' for every value of a store whose 'features' ran before it was kept
+        values["suppressed_by"] = (values["suppressed_by"].fillna("").astype(str) if "suppressed_by" in values
+                                   else "")
         # served from what its training job stored, nothing recomputed; the last training's refusal withdraws them
         ew = ("early_warnings", "early_warning_shap", "early_warning_models")
         served = set(ew) <= tables and "early_warning_refused" not in tables

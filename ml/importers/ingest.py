@@ -489,7 +489,7 @@ def _ingest_observations(table: RawTable, chosen: str, mapping: Mapping, store: 
         parts = [sample[c].astype("str") for c in ("value", "numerator", "denominator") if c in sample.columns]
         decimal, why = decide_decimal(parts, table.delimiter, declared)
     report.decimal = decimal
-    if not any(n.endswith(": numeric cells use a decimal point") for n in report.notes):   # the reader said it
+    if table.encoding != "xlsx":       # a workbook's reader said it (ml.io.read_excel)
         report.notes.append(why)
     if mapping.sums:
         cells, unequal, said = quarantine_unequal_sums(table, mapping, cells, decimal, dash, chosen)

@@ -76,8 +76,7 @@ def router(ctx: Context) -> APIRouter:
         row = ctx.profile_row(s, region_id, per)
         v = s.values[(s.values["region_id"] == region_id) & (s.values["period"] == per)]
         withheld = v[v["flag"] == "suppressed"]
-        suppressed = dict(zip(withheld["indicator_id"], withheld["suppressed_by"].fillna("").astype(str)
-                              if "suppressed_by" in withheld else [""] * len(withheld)))
+        suppressed = dict(zip(withheld["indicator_id"], withheld["suppressed_by"]))
         values = []
         for ind in ids(s.profiles.columns, Z):
             col = column(Z, ind)

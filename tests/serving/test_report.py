@@ -147,12 +147,23 @@ def test_a_value_the_source_withheld_is_named_so_never_a_small_number(state, bui
                                                                                         "population"))
 
 
-def test_a_store_of_an_older_features_run_says_withheld_without_a_reason(state):
-    """Feature values without ``suppressed_by`` (written before it existed) still read: 'gesperrt', no reason
-    made up."""
-    snap = state.current()
-    page = ReportBuilder(state.settings, replace(snap, values=snap.values.drop(columns="suppressed_by"), frames={},
-                                                 answers={}, answer_json={}))
+def test_a_store_of_an_older_features_run_says_withheld_without_a_reason(state, tmp_path):
+    """Feature values without ``suppressed_by`` (a store whose 'features' ran before it was kept) still read:
+    'gesperrt', no reason made up — the demo's store copied and the column dropped, then read as the service
+    reads it."""
+    import shutil
+
+    import duckdb
+
+    from serving.state import read_snapshot
+
+    old = tmp_path / "old.duckdb"
+    shutil.copy(state.settings.store.path, old)
+    with duckdb.connect(str(old)) as con:
+        con.execute("ALTER TABLE feature_values DROP COLUMN suppressed_by")
+    settings = state.settings.model_copy(update={"store": state.settings.store.model_copy(update={"path": old})})
+    snap = read_snapshot(settings, state.catalog)
+    page = ReportBuilder(settings, snap)
     latest = str(snap.latest_period)
     notes = [f["text"] for rid in SMALL for f in page.flags(rid, latest)]
     assert "gesperrt" in notes and not any(t.startswith("gesperrt (") for t in notes)
