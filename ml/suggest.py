@@ -36,10 +36,10 @@ from ml.contracts import LEVELS
 from ml.file_periods import SHEET_NAME, YEAR, file_period, header_period
 from ml.header_rows import EMPTY_NAME
 from ml.io import SPREADSHEET_SUFFIXES, FileFormatError, RawTable, read_table, sheet_names
-from ml.parsing import DASHES, MISSING_MARKERS, SECRECY_MARKERS, decide_decimal, parse_periods
+from ml.parsing import DASHES, MISSING_MARKERS, SECRECY_MARKERS, decide_decimal, parse_numbers, parse_periods
 from ml.qualifiers import split_qualifiers
 from ml.importers.code_levels import nested_codes
-from ml.importers.sum_rows import sum_rows_in
+from ml.importers.sum_rows import sum_rows_in, whole_by_values
 from ml.withheld import dash_legend
 from ml.regions import canonical_level, fold, names_several
 
@@ -242,6 +242,9 @@ class Suggestion:
     dash: str | None = None
     """'missing' where the table's own legend says a lone dash is no value or withheld
     (:func:`ml.withheld.dash_legend`)."""
+    regions_in_columns: bool = False
+    """The regions stand in the header, each row an indicator: the table is read turned
+    (:mod:`ml.importers.turned`)."""
 
     def to_yaml(self) -> str:
         """The suggestion as a mapping file (YAML) with the unmatched columns and each match's score as comments."""
@@ -384,6 +387,12 @@ def find_header(path: Path, sheet: str | int | None = None,
         start, n = block
         table = combine_header_rows(read_table(path, sheet=sheet, header_line=start), n)
         return table, start, [" ".join(c for c in row if c.strip()) for row in rows[:start - 1]], n
+    from ml.importers.common import without_footer_lines
+
+    def faults(table: RawTable) -> int:
+        # the source under a small table is no fault of its rows (nor a reason to look further down)
+        return len(without_footer_lines(table)[0].problems)
+
     try:
         first: RawTable | None = read_table(path, sheet=sheet)
     except FileFormatError:       # a title line without delimiters
@@ -391,17 +400,17 @@ def find_header(path: Path, sheet: str | int | None = None,
     if first is not None:
         width = max(len(first.header), first.cells.num_columns)
         filled = sum(1 for h in first.header if h.strip())
-        if filled >= max(2, 0.6 * width) and not first.problems:
+        if filled >= max(2, 0.6 * width) and not faults(first):
             return first, 1, [], None
     line = 1
     for line in range(1, max_line + 1):
         try:
             table = read_table(path, sheet=sheet, header_line=line)
-        except FileFormatError:
-            titles.append("")
+        except FileFormatError:       # a title line without delimiters: its words as the first rows split them
+            titles.append(" ".join(c for c in rows[line - 1] if c.strip()) if line <= len(rows) else "")
             continue
         filled = sum(1 for h in table.header if h.strip())
-        if filled >= 2 and filled >= 0.6 * len(table.header) and len(table.problems) <= 0.1 * max(1, table.cells.num_rows):
+        if filled >= 2 and filled >= 0.6 * len(table.header) and faults(table) <= 0.1 * max(1, table.cells.num_rows):
             best = table
             break
         titles.append(" ".join(h for h in table.header if h.strip()))
@@ -439,11 +448,17 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
     finally:
         if cut:
             shutil.rmtree(head.parent, ignore_errors=True)
+    fmt = "regions" if regions else detect_format(table.header)
+    turned_note = None
+    if fmt in ("unknown", "wide") and (turned := _turned(table, header_line, catalog)) is not None:
+        table, turned_note = turned      # the regions stand in the header: every step below reads it turned
+        fmt = detect_format(table.header)
     header = [header_key(h) for h in table.header]
     names = distinct_headers(table.header)      # a repeated name is told apart by its order, as the import does
-    fmt = "regions" if regions else detect_format(table.header)
     out = Suggestion(path=path, header_line=header_line, format=fmt if fmt != "unknown" else "wide",
-                     sheet=table.sheet, header_rows=header_rows, notes=[sheet_note] if sheet_note else [])
+                     sheet=table.sheet, header_rows=header_rows, notes=[sheet_note] if sheet_note else [],
+                     regions_in_columns=turned_note is not None)
+    out.notes += [turned_note] if turned_note else []
     if fmt in ("measures", "facilities") and not regions:
         out.notes.append(register_note(fmt, table.header))
         return out
@@ -491,6 +506,10 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
     if sheets:
         out.sheet = sheets
     title_years = {y for t in titles for y in [header_period(t)] if y}
+    dated = {header_period(t) for t in titles if _STAND_DATE.search(t)} - {None}
+    if len(title_years) > 1 and len(dated) == 1:
+        # 'Sozialbericht 2023' over 'Tabelle 2: … am 31.12.2022': the stand's date, not the publication's year
+        title_years, out.period_source = dated, "the date in the title lines"
     if p is None and sheets:
         out.period, out.period_source = SHEET_NAME, "each sheet's name"
     elif p is None and len(title_years) == 1:
@@ -633,9 +652,11 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
     subject = file_subject(path)
     role_words = {norm_header(a) for aliases in ALIASES.values() for a in aliases}
     texts: set[str] = set()       # columns of words, which no period makes values
+    integers: list[int] = []      # columns of whole numbers: the counts a row of the whole is the sum of
     for i in data_columns:
         h = header[i]
         kind = _numeric_kind(frame[f"c{i}"], decimal)
+        integers += [i] if kind == "integer" else []
         if kind == "text" or (norm_header(h) in role_words and kind != "integer" and kind != "decimal"):
             out.unmatched.append(names[i])
             texts.add(names[i])
@@ -699,21 +720,31 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
     _keep_best(out, "columns")
     numeric = [i for i in data_columns if names[i] not in texts | set(out.code_parts)]
     _note_shares(out, frame, names, numeric, decimal,
-                 *(frame[f"c{i}"].astype("str").str.strip().to_numpy() if i is not None else None for i in (p, r)))
+                 *(frame[f"c{i}"].astype("str").str.strip().to_numpy() if i is not None else None for i in (p, r)),
+                 catalog=catalog)
     if out.format == "wide":
         _note_withheld(out, frame, names, numeric, decimal, r)
     if out.format in ("wide", "age"):
         _note_dashes(out, frame, names, numeric, [p.value for p in table.problems])
     named = table.header.index(out.name_column) if out.name_column in table.header else r
     if out.format == "wide" and r is not None and sum_rows_in(frame[f"c{named}"], None, of_values=True):
-        from ml.parsing import parse_numbers
-
         one_period = p is None or frame[f"c{p}"].nunique() == 1      # the sums checked within one period
         values = pd.DataFrame({names[i]: parse_numbers(frame[f"c{i}"], decimal).values for i in numeric}
                               ) if one_period else None
         if said := sum_rows_in(frame[f"c{named}"], None, values, of_values=True):
             out.sum_rows = True
             out.notes.append(said)
+    elif out.format == "wide" and r is not None and (p is None or frame[f"c{p}"].nunique() == 1) and (
+            found := whole_by_values(_whole_numbers(frame, names, [i for i in numeric if i in integers],
+                                                    decimal))) is not None:
+        row, adds = found
+        out.sum_rows = True
+        cell = frame[f"c{r}"].iat[row].strip()      # the note on it as a row without a code is answered here
+        out.notes = [n for n in out.notes if not (n.startswith("1 row(s) without a code in") and repr(cell) in n)]
+        shown = ", ".join(map(repr, adds[:3])) + (" …" if len(adds) > 3 else "")
+        out.notes.append(f"the row {frame[f'c{named}'].iat[row].strip()!r} is the sum of all other rows in "
+                         f"{len(adds)} columns of counts ({shown}): the whole, not a region; sum_rows: true leaves "
+                         "it out (where the store holds no region of that code or name)")
     if out.region_column is not None and out.name_column is not None and out.format == "wide":
         out.notes.append(
             f"{out.name_column!r} names the regions of {out.region_column!r} (not imported with the values); the "
@@ -748,6 +779,63 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
     return out
 
 
+_STAND_DATE = re.compile(r"\b\d{1,2}\.\s?\d{1,2}\.\s?(19|20)\d\d\b")
+"""A date in a title line ('am 31.12.2022', 'Stand: 30.06.2021'): the table's stand."""
+
+
+def _whole_numbers(frame: pd.DataFrame, names: list[str], columns: list[int], decimal: str) -> pd.DataFrame:
+    """The columns of whole numbers at ``columns`` as numbers (thousands separators taken out; one pass of pandas'
+    string methods over all their cells), named by ``names``."""
+    if not columns:
+        return pd.DataFrame()
+    group = "," if decimal == "." else "."
+    cells = frame[[f"c{i}" for i in columns]].to_numpy(dtype=str)
+    plain = pd.Series(cells.T.ravel()).str.strip().str.replace(rf"[\s\u00a0'{re.escape(group)}]", "", regex=True)
+    numbers = pd.to_numeric(plain, errors="coerce").to_numpy(float).reshape(len(columns), -1)
+    return pd.DataFrame({names[i]: numbers[k] for k, i in enumerate(columns)})
+
+
+def _turned(table: RawTable, header_line: int, catalog: Catalog) -> tuple[RawTable, str] | None:
+    """``table`` read turned, and why, where its regions seem to stand in its header (:mod:`ml.importers.turned`):
+    a column of words before columns of numbers, and the rows' labels name catalog indicators — at least two, a
+    third of them, and more than twice as many as the header's cells do — or the corner cell says the rows are
+    indicators ('Merkmal', 'Kennzahl'). None for a table read as it stands."""
+    from ml.importers.mapping import header_key, norm_header
+    from ml.importers.turned import CORNER_WORDS, MAX_ROWS, label_columns, turn_table
+
+    if table.cells.num_rows > MAX_ROWS:
+        return None
+    k, named = label_columns(table)
+    frame = table.frame()
+    across = [j for j in range(k, len(table.header)) if header_key(table.header[j])]
+    if not named or len(across) < 2 or sum(_numeric_kind(frame[f"c{j}"]) in ("integer", "decimal")
+                                           for j in across) < 0.8 * len(across):
+        return None
+    matcher = matcher_for(catalog)
+    columns = [table.header[j] for j in across if matcher.match(table.header[j], _numeric_kind(frame[f"c{j}"])
+                                                                ).indicator_id]
+    corner = norm_header(" ".join(table.header[i] for i in named)) in CORNER_WORDS
+    if not corner and 2 * len(columns) >= table.cells.num_rows:
+        return None         # the header names more indicators than the rows could: read as it stands
+    try:
+        turned = turn_table(table, header_line)
+    except ValueError:
+        return None
+    tf = turned.frame()
+    labels = turned.header[1:]
+    decimal = decide_decimal([tf[c] for c in tf.columns[1:]], table.delimiter)[0]
+    rows = [h for i, h in enumerate(labels, start=1)
+            if matcher.match(h, _numeric_kind(tf[f"c{i}"], decimal)).indicator_id]
+    if not corner and not (len(rows) >= 2 and len(rows) >= len(labels) / 3 and len(rows) > 2 * len(columns)):
+        return None
+    why = (f"the corner cell {table.header[named[0]]!r} names the rows" if corner else
+           f"{len(rows)} of its {len(labels)} rows name catalog indicators ({', '.join(map(repr, rows[:2]))}"
+           f"{' …' if len(rows) > 2 else ''}), {len(columns)} of the header's {len(across)} cells")
+    return turned, (f"the regions stand in the header and each row is an indicator ({why}): read turned "
+                    "(regions_in_columns), the header's cells as the regions in the column "
+                    f"{turned.header[0]!r}, each row a column named by its label")
+
+
 def _period_of_the_headers(out: Suggestion, headers: list[str]) -> None:
     """Where the file's name gives the period and the headers that name a year all name one other year (a stand,
     'am 31.12.2004' in a file named for its edition, 2005), at least two of them: the headers' year, with a note. Two
@@ -765,10 +853,13 @@ def _period_of_the_headers(out: Suggestion, headers: list[str]) -> None:
 
 
 def _note_shares(out: Suggestion, frame: pd.DataFrame, names: list[str], columns: list[int], decimal: str,
-                 editions: np.ndarray | None = None, keys: np.ndarray | None = None) -> None:
+                 editions: np.ndarray | None = None, keys: np.ndarray | None = None,
+                 catalog: Catalog | None = None) -> None:
     """Columns that are a share of two others on nearly every row (:mod:`ml.shares`): named in a note, and beside
-    the columns in the mapping file, so that the counts can be imported and the share defined by them. And, in a
-    wide table, counts that add up (:mod:`ml.sums`; ``editions``: each row's period, ``keys`` its region)."""
+    the columns in the mapping file, so that the counts can be imported and the share defined by them. A share
+    matched to a catalog indicator of other counts than the two it is of (per all residents, where the catalog's
+    counts per those under 65) is left unmatched with the reason. And, in a wide table, counts that add up
+    (:mod:`ml.sums`; ``editions``: each row's period, ``keys`` its region)."""
     from ml.shares import MAX_ROWS, shares_among
 
     if len(columns) < 2:
@@ -792,6 +883,19 @@ def _note_shares(out: Suggestion, frame: pd.DataFrame, names: list[str], columns
     mapped = {m.column: m.indicator_id for m in out.matches}
     for sh in out.shares:
         parts = [c for c in (sh.numerator, sh.denominator) if c not in mapped]
+        defined = catalog[mapped[sh.share]] if catalog is not None and mapped.get(sh.share) in catalog else None
+        if not parts and defined is not None and defined.numerator and defined.denominator and (
+                mapped[sh.numerator], mapped[sh.denominator]) != (defined.numerator, defined.denominator):
+            # 'SGB-II-Leistungsberechtigte je 100 Einwohner' of all residents is no SGB-II-Quote (per those under 65)
+            out.matches = [m for m in out.matches if m.column != sh.share]
+            out.unmatched.append(sh.share)
+            out.notes.append(
+                f"{sh.share!r} is {sh.formula()} on {sh.rows} of {sh.of} rows: {mapped[sh.numerator]} per "
+                f"{mapped[sh.denominator]}, while {defined.indicator_id} ({defined.name}) counts {defined.numerator} "
+                f"per {defined.denominator}: left unmatched; import its two counts, and define the share of these "
+                "in a catalog file of your own (README, 'Indicators of your own'), or map it to an indicator of "
+                "yours")
+            continue
         out.notes.append(
             f"{sh.share!r} is {sh.formula()} on {sh.rows} of {sh.of} rows: a share of the table's own counts"
             + (f" ({sh.share!r} is mapped to {mapped[sh.share]})" if sh.share in mapped else "")
@@ -1334,8 +1438,11 @@ def render_yaml(s: Suggestion) -> str:
                          + (", local: true" if h["local"] else "") + "}"
                          + ("" if h["level"] else "   # set the level: " + "|".join(LEVELS)))
         return "\n".join(lines) + "\n"
+    if s.regions_in_columns:
+        lines.append("regions_in_columns: true   # the regions stand in the header: read turned, see the note")
     if s.region_column is not None:
-        lines.append(f"region_column: {_q(s.region_column)}")
+        lines.append(f"region_column: {_q(s.region_column)}" + ("   # the header's cells, read turned"
+                                                               if s.regions_in_columns else ""))
         if s.code_and_name:
             lines.append("code_and_name: true   # each cell a code and a name: read apart")
         if s.names_beside_codes and s.name_column:

@@ -395,6 +395,12 @@ def validate_long(con: duckdb.DuckDBPyConnection, cells: pa.Table | pd.DataFrame
     if padded:
         notes.append(f"region codes written without leading zeros read as the store's codes: {example}"
                      + (f" and {padded - 1} more" if padded > 1 else ""))
+    zeros = [t for t in by_name if str(t[0]).lstrip("0") == str(t[2]).lstrip("0")]
+    if zeros:       # '01' beside 'Altstadt' where the store writes 1: the same code, not a renumbered region
+        shown = ", ".join(f"{raw} {nm!r} → {code}" for raw, nm, code in zeros[:3])
+        notes.append(f"{len(zeros)} code(s) written with leading zeros the store's codes lack read as the store's, "
+                     f"the names beside them agreeing ({shown}{' …' if len(zeros) > 3 else ''})")
+    by_name = [t for t in by_name if t not in zeros]
     if by_name:
         shown = ", ".join(f"{raw} {nm!r} → {code}" for raw, nm, code in by_name[:5])
         notes.append(f"{len(by_name)} code(s) that are no region of the store read by the region's name beside them "

@@ -37,16 +37,21 @@ def empty_long() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series([], dtype="int64" if c == "line" else "str") for c in LONG_COLUMNS})
 
 
+FOOTER_START = re.compile(r"(quelle|stand|anmerkung|hinweis|fußnote|fussnote|zeichenerklärung|erläuterung|lizenz|"
+                          r"datenlizenz|source|note)\b|[©*¹²³]|\d\)|[-–—.x/…]\s*(=|:)|_{3,}", re.IGNORECASE)
+"""How a line after a table begins that is its source, a note or a legend of its signs, never a region."""
+
+
 def without_footer_lines(table: RawTable) -> tuple[RawTable, str | None]:
     """``table`` without the lines of text under it that hold a single field (no delimiter) — the source, notes, a
     legend of the signs ('– = Zahlenwert unbekannt'), written under a CSV table by hand or by an export —, which the
     reader names as lines of the wrong width: after the table's last row of cells they are its footer, not rows
-    that went wrong; the note quotes them. A line of that kind among the rows, or one without words, stays named."""
-    import re
-
+    that went wrong; the note quotes them. So is a line there that begins as a footer does (:data:`FOOTER_START`)
+    whatever its fields ('Quelle: Stadt; Bundesagentur', its ';' a delimiter). A line of that kind among the rows,
+    or one without words, stays named."""
     last = int(table.lines[-1]) if len(table.lines) else 0
-    footer = [p for p in table.problems if p.line > last and p.reason.endswith(", found 1")
-              and re.search(r"[^\W\d_]", p.value)]
+    footer = [p for p in table.problems if p.line > last and re.search(r"[^\W\d_]", p.value) and (
+        p.reason.endswith(", found 1") or FOOTER_START.match(str(p.value).strip()))]
     if not footer:
         return table, None
     from dataclasses import replace
@@ -54,7 +59,10 @@ def without_footer_lines(table: RawTable) -> tuple[RawTable, str | None]:
     quoted = "; ".join(f"'{' '.join(p.value.split())[:60]}'" for p in footer[:3])
     note = (f"{len(footer)} line{'' if len(footer) == 1 else 's'} of text under the table (the source, notes, a "
             f"legend of its signs) not read as rows: {quoted}{' …' if len(footer) > 3 else ''}")
-    return replace(table, problems=[p for p in table.problems if p not in footer]), note
+    problems = [p for p in table.problems if p not in footer]
+    # the footer alone sent the file down the row-by-row path: that note would send the analyst looking for faults
+    notes = table.notes if problems else [n for n in table.notes if not n.startswith("parsed row by row")]
+    return replace(table, problems=problems, notes=notes), note
 
 
 def without_text_lines(table: RawTable, region: int, period: int | None,

@@ -29,10 +29,11 @@ from ml.importers.facilities import adapt_facilities
 from ml.importers.measures import adapt_measures, indicator_lookup
 from ml.importers.inkar import adapt_inkar
 from ml.importers.long import adapt_long
-from ml.importers.mapping import Mapping, column_position, find_column
+from ml.importers.mapping import Mapping, column_position, find_column, ignored_positions
 from ml.importers.mss import adapt_mss
 from ml.importers.region_cells import split_region_cells, translate_levels
 from ml.importers.region_list import adapt_regions, without_footer
+from ml.importers.turned import turn_table
 from ml.importers.sum_rows import without_whole
 from ml.importers.sums import quarantine_unequal_sums
 from ml.importers.wide import adapt_wide
@@ -150,6 +151,13 @@ def ingest_file(path: Path | str, store: Store, settings: Settings, *, fmt: str 
                            delimiter=mapping.delimiter or ingest.delimiter, header_line=mapping.header_line,
                            sheet=mapping.sheet)
         table = combine_header_rows(table, mapping.header_rows) if mapping.header_rows else table
+        table, footer_note = without_footer_lines(table)
+        table.notes.extend([footer_note] if footer_note else [])
+        if mapping.regions_in_columns:
+            try:
+                table = turn_table(table, mapping.header_line)
+            except ValueError as exc:
+                raise FileFormatError(f"{path}: {exc}") from None
         if mapping.code_and_name:
             table, mapping = split_region_cells(table, mapping, table.notes)
         if mapping.levels:
@@ -374,15 +382,19 @@ def _row_table(table: RawTable, accepted: pd.DataFrame, quarantined: pd.DataFram
     return q
 
 
-def _footer_lines_left_out(table: RawTable, report: ImportReport) -> RawTable:
-    """``table`` without its one-field lines of text under the data (:func:`without_footer_lines`), noted."""
-    table, note = without_footer_lines(table)
-    report.notes += [note] if note else []
-    return table
+def _beside_values(table: RawTable, mapping: Mapping, taken: set) -> set | None:
+    """The columns of a wide table that hold no values (``taken``: its region and name columns; its level and
+    period columns; those left out), for the row of the whole found by its values; None where the table holds
+    several periods (a sum is a sum within one)."""
+    period = find_column(table.header, "period", mapping.period_column)
+    if period is not None and table.column(period).str.strip().nunique() > 1:
+        return None
+    level = find_column(table.header, "level")
+    return (taken | {period, level} | ignored_positions(table.header, mapping.ignore_columns)) - {None}
 
 
 def _ingest_regions(table: RawTable, mapping: Mapping, store: Store, report: ImportReport) -> None:
-    table = without_footer(_footer_lines_left_out(table, report), mapping, report.notes)
+    table = without_footer(table, mapping, report.notes)
     accepted, quarantined = adapt_regions(table, mapping, store.region_ids(), report.notes)
     q = _row_table(table, accepted, quarantined, report)
     if mapping.hierarchy or mapping.parent_level is not None:
@@ -448,16 +460,15 @@ def _ingest_observations(table: RawTable, chosen: str, mapping: Mapping, store: 
     extension = [FORMAT_CATALOGS[chosen]] if chosen in FORMAT_CATALOGS else []
     catalog = effective_catalog(settings, extension)
     dash = mapping.dash or settings.ingest.dash
-    table = _footer_lines_left_out(table, report)
     if chosen in ("long", "wide", "age"):
         # a workbook's footer is a row of one cell, no line of the wrong width: the same lines, read as a row
         table = without_footer(table, mapping, report.notes, "table")
     whole = 0
     if mapping.sum_rows and chosen in ("long", "wide"):
-        table, whole = without_whole(table, find_column(table.header, "region_id", mapping.region_column),
-                                     store.region_ids(), report.notes,
-                                     column_position(table.header, mapping.name_column, "name_column")
-                                     if mapping.name_column else None)
+        region_at = find_column(table.header, "region_id", mapping.region_column)
+        name_at = column_position(table.header, mapping.name_column, "name_column") if mapping.name_column else None
+        table, whole = without_whole(table, region_at, store.region_ids(), report.notes, name_at,
+                                     _beside_values(table, mapping, {region_at, name_at}) if chosen == "wide" else None)
     if chosen == "long":
         adapted = adapt_long(table, mapping, dash, catalog)
     elif chosen == "wide":

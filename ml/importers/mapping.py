@@ -18,7 +18,8 @@ from ml.config import read_yaml_mapping
 from ml.contracts import LEVELS
 from ml.file_periods import FILE_NAME, SHEET_NAME, period_of_file, sheets_and_periods
 from ml.io import FileFormatError
-from ml.regions import canonical_level, fold, header_words
+from ml.importers.place_headers import codes_places, names_places, place_level
+from ml.regions import canonical_level, fold
 
 class MappingError(ValueError):
     """A mapping file is invalid; the message names the file and the field."""
@@ -90,6 +91,11 @@ class Mapping(BaseModel):
     region_column: str | None = None
     region: str | None = Field(None, description="wide: the one region of a table without a region column (the "
                                "whole city's or county's values, one row per period): its code or name")
+    regions_in_columns: bool = Field(
+        False, description="wide: the regions stand in the header, one column each, and each row holds an "
+        "indicator (a Sozialbericht's 'Merkmal | Altstadt | Neustadt | …'): the table is read turned, each row's "
+        "label (a unit column beside it joined, a heading row above rows that begin in lower case put before them) "
+        "the name of a column, the header's regions in a column named 'Gebiet' (or the level the corner names)")
     level: str | None = Field(None, description="the level of every region in the file: for a region list "
                               "without a level column; for observations named by region name, which of two "
                               "regions of the same name is meant")
@@ -164,6 +170,10 @@ class Mapping(BaseModel):
         if self.region is not None and self.region_column is not None:
             raise ValueError("region (the one region of a table without a region column) and region_column "
                              "exclude each other; keep one")
+        if self.regions_in_columns and (self.format not in (None, "wide") or self.region is not None):
+            raise ValueError("regions_in_columns reads a wide table whose regions stand in the header; "
+                             + ("it has no one region (region:)" if self.region is not None else
+                                f"the format {self.format!r} is not read turned"))
         if self.parent_code is not None and self.hierarchy:
             raise ValueError("parent_code (parents from the first characters of each code) and hierarchy (a code "
                              "column per level) exclude each other; keep one")
@@ -345,68 +355,6 @@ def column_position(header: list[str], wanted: str, role: str) -> int:
     hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
     raise FileFormatError(f"mapped column {wanted!r} for {role} is not in the header{hint} (header: "
                           f"{', '.join(keys)})")
-
-
-PLACE_WORDS = {"municipality", "municipal", "district", "county", "region", "regional", "area", "city", "town",
-               "place", "community", "gebiet", "gebiets", "raum", "ort", "stadt", "kommune", "gemeinde", "gemeinden",
-               "kreis", "kreises", "lor"}
-"""Words for a place in a name column's header ('municipality_name', 'Gemeindebezeichnung'), besides the levels."""
-
-_NAME_WORDS = ("bezeichnung", "name", "names")
-_CODE_WORDS = ("schluessel", "kennziffer", "kennzahl", "nummer", "code", "key", "number", "nr", "no", "id")
-_LINKS = {"der", "des", "of", "the", "amtlicher", "amtliche", "amtl", "official", "statistischer", "statistische"}
-
-
-def _place(word: str) -> bool:
-    return word in PLACE_WORDS or canonical_level(word) is not None or (
-        word.endswith("s") and canonical_level(word[:-1]) is not None)      # 'Stadtteils', 'Kreis' + 's'
-
-
-def _of_places(header: str, words: tuple[str, ...]) -> bool:
-    """Whether ``header`` is one of ``words`` with only place words beside it, or one compound of a place word
-    and one of them."""
-    parts = [w for w in header_words(header) if w not in _LINKS]
-    if not parts:
-        return False
-    named = [i for i, w in enumerate(parts) if w in words]
-    if named:
-        rest = [w for i, w in enumerate(parts) if i not in named]
-        return len(named) == 1 and bool(rest) and all(_place(w) for w in rest)
-    if len(parts) == 1:       # one compound: 'gemeindename', 'kreisschluessel'
-        for end in words:
-            if parts[0].endswith(end) and len(parts[0]) > len(end):
-                return _place(parts[0][:-len(end)])
-    return False
-
-
-def names_places(header: str) -> bool:
-    """Whether a header names the names of places: 'municipality_name', 'district name', 'Gemeindename',
-    'Stadtteilbezeichnung', 'Name der Gemeinde', 'Kreis (Name)' — a name word with only place words beside it
-    (so 'indicator_name' or 'Name des Trägers' are not)."""
-    return _of_places(header, _NAME_WORDS)
-
-
-def codes_places(header: str) -> bool:
-    """Whether a header names the codes of places: 'Kreisschlüssel', 'Amtlicher Gemeindeschlüssel',
-    'Gemeindekennziffer', 'Kreis-Nr.', 'municipality_code', 'Nummer des Stadtteils' — a code word with only
-    place words beside it (so 'household_id' or 'Träger-Nr.' are not)."""
-    return _of_places(header, _CODE_WORDS)
-
-
-def place_level(header: str) -> str | None:
-    """The level a region list's code or name header names: 'kreis' for 'Kreisschlüssel', 'Kreis (Name)' or
-    'Kreis'; 'stadtteil' for 'Nummer des Stadtteils'; None where it names none or two ('municipality_code')."""
-    if not (codes_places(header) or names_places(header) or canonical_level(header)):
-        return None
-    parts = [w for w in header_words(header) if w not in _LINKS]
-    words = []
-    for w in parts:
-        words.append(w)
-        for end in _CODE_WORDS + _NAME_WORDS:
-            if w.endswith(end) and len(w) > len(end):
-                words.append(w[:-len(end)])
-    found = {canonical_level(w) or (canonical_level(w[:-1]) if w.endswith("s") else None) for w in words} - {None}
-    return found.pop() if len(found) == 1 else None
 
 
 def find_column(header: list[str], role: str, explicit: str | None = None) -> int | None:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ml.contracts import LEVELS
-from ml.importers.common import cell_column
+from ml.importers.common import FOOTER_START, cell_column
 from ml.importers.mapping import Mapping, column_position, find_column
 from ml.importers.code_levels import levels_by_code
 from ml.importers.sum_rows import read_sum_rows
@@ -141,9 +141,6 @@ def adapt_regions(table: RawTable, mapping: Mapping, known: frozenset[str],
     return _checked(frame, bad, bad_parent, known)
 
 
-FOOTER_START = re.compile(r"(quelle|stand|anmerkung|hinweis|fußnote|fussnote|zeichenerklärung|erläuterung|lizenz|"
-                          r"datenlizenz|source|note)\b|[©*¹²³]|\d\)|[-–—.x/…]\s*(=|:)|_{3,}", re.IGNORECASE)
-"""How a line after a table begins that is its source, a note or a legend of its signs, never a region."""
 
 
 def without_footer(table: RawTable, mapping: Mapping, notes: list[str] | None = None, what: str = "list") -> RawTable:

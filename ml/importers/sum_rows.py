@@ -110,12 +110,52 @@ def read_sum_rows(frame: pd.DataFrame, bad: np.ndarray, bad_parent: np.ndarray, 
     return frame[keep].reset_index(drop=True), np.asarray(bad, bool)[keep], bad_parent[keep]
 
 
+def whole_by_values(values: pd.DataFrame) -> tuple[int, list[str]] | None:
+    """The one row of ``values`` (the table's numbers, a column per value column, in the file's order) that is the
+    sum of all the others — a row of the whole written without a word that says so ('Stadt Flensburg', 'Kreis') —
+    and the columns it is so in: in at least two columns of whole numbers, and in every such column where it holds
+    the largest number and most other rows hold one (a column of shares has no sum; a count's sum is its largest
+    number). None where no row or several are."""
+    v = values.reset_index(drop=True)
+    counts = [c for c in v.columns if v[c].notna().sum() >= 3 and (v[c].dropna() % 1 == 0).all()]
+    n = len(v)
+    adds = pd.DataFrame(False, index=v.index, columns=counts)
+    fails = np.zeros(n, bool)
+    for c in counts:
+        x = v[c].to_numpy(float)
+        written = ~np.isnan(x)
+        others = int(written.sum()) - 1          # the other rows holding a number, where this row holds one
+        if others < 0.8 * (n - 1):
+            continue
+        top = written & (x > 0) & (x >= np.nanmax(x))      # a sum of counts is their largest number
+        rest = np.nansum(x) - np.where(written, x, 0.0)
+        ok = top & (np.abs(rest - x) <= np.maximum(0.5 * others, 1e-6 * np.abs(x)))
+        adds[c] = ok
+        fails |= top & ~ok
+    found = [(i, [c for c in counts if adds.at[i, c]]) for i in np.flatnonzero((adds.sum(axis=1) >= 2).to_numpy()
+                                                                                & ~fails)]
+    return found[0] if len(found) == 1 else None
+
+
+def table_numbers(table, skip: set) -> pd.DataFrame:
+    """The numbers of a raw table's columns but ``skip`` (a column per position, NaN where a cell holds none),
+    read with the decimal separator its cells show."""
+    from ml.parsing import decide_decimal, parse_numbers
+
+    frame = table.frame()
+    columns = [i for i in range(len(table.header)) if i not in skip and f"c{i}" in frame]
+    decimal = decide_decimal([frame[f"c{i}"] for i in columns], table.delimiter)[0]
+    return pd.DataFrame({i: parse_numbers(frame[f"c{i}"], decimal).values for i in columns})
+
+
 def without_whole(table, region_at: int | None, known: frozenset[str], notes: list[str] | None = None,
-                  name_at: int | None = None):
+                  name_at: int | None = None, skip: set | None = None):
     """A table of values (wide or long) without its rows of the whole ('Hamburg insgesamt', as :data:`WHOLE`, in
     the region column or the names' column at ``name_at``) whose region cell names no region of the store
     (``known``: its ids), and how many rows were left out; ``notes`` names them. The whole city or county is
-    imported where the store holds it as a region."""
+    imported where the store holds it as a region. Where no row is named so, the one row that is no region of the
+    store and the sum of all others (:func:`whole_by_values`, over the columns but ``skip``: a wide table's
+    values of one period) is."""
     from dataclasses import replace
 
     from ml.importers.common import cell_column
@@ -125,12 +165,20 @@ def without_whole(table, region_at: int | None, known: frozenset[str], notes: li
     cells = cell_column(table, region_at).str.strip()
     said = cells if name_at is None else cell_column(table, name_at).str.strip()
     whole = np.array([(is_whole(c) or is_whole(n)) and c not in known for c, n in zip(cells, said)], dtype=bool)
+    by_values = None
+    if not whole.any() and skip is not None and (found := whole_by_values(table_numbers(table, skip))) is not None \
+            and cells.iat[found[0]] not in known:
+        whole[found[0]], by_values = True, found[1]
     if not whole.any():
         return table, 0
     if notes is not None:
         names = ", ".join(repr(c) for c in pd.unique(said[whole])[:SHOWN])
+        how = "" if by_values is None else (
+            f", the sum of all other rows in {len(by_values)} columns of counts ("
+            + ", ".join(repr(table.header[c]) for c in by_values[:SHOWN]) + (" …" if len(by_values) > SHOWN else "")
+            + ")")
         notes.append(f"sum_rows: {int(whole.sum())} row{'s' if whole.sum() != 1 else ''} of the whole table left out "
-                     f"({names}): no region of the store (import the whole as a region to keep its values)")
+                     f"({names}{how}): no region of the store (import the whole as a region to keep its values)")
     import pyarrow as pa
 
     keep = np.flatnonzero(~whole)

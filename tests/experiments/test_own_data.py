@@ -574,9 +574,11 @@ def test_the_readme_older_mss_editions_are_read_by_their_codes_and_their_status_
         quarantined = store.con.execute("SELECT DISTINCT file, line FROM quarantine").fetchall()
     per = obs.groupby(["indicator_id", "period"])["region_id"].nunique().to_dict()
     assert per[("mss07_s1", "2007")] == per[("mss07_s1", "2009")] == 447 and per[("einwohner", "2009")] == 447
-    # the city's totals alone are quarantined: one row in 2007 and in 2011, two in 2009 (first and last)
+    # the city's totals alone are quarantined: one row in 2007, two in 2009 (first and last); 2011's row 'Berlin' is
+    # the sum of the Planungsräume's residents, and its suggestion's sum_rows leaves it out
     assert sorted(Path(f).name for f, _ in quarantined) == ["2007_MSS_cut.csv", "2009_MSS_cut.csv",
-                                                            "2009_MSS_cut.csv", "2011_MSS_cut.csv"]
+                                                            "2009_MSS_cut.csv"]
+    assert "sum_rows: true   # rows of the whole are left out" in (tmp_path / "mss2011.yaml").read_text("utf-8")
     page = (tmp_path / ".sozialradar" / "berichte" / "12214421_2011.html").read_text(encoding="utf-8")
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
     assert "Status 6 (MSS 2007 bis 2011), Verlauf: 2007: 8,6; 2009: 46,4; 2011: 48,3; neu abgegrenzt ab 2009" in text

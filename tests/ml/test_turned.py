@@ -1,0 +1,290 @@
+"""A table whose regions stand in the header, as a Sozialbericht prints its key figures per Gemeinde: read turned
+(``regions_in_columns``), proposed by the suggestion; the row of the whole found by its values; the source under a
+small table left out."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings as hsettings, strategies as st
+
+from ml.importers import Mapping, ingest_file, load_mapping
+from ml.importers.common import without_footer_lines
+from ml.importers.sum_rows import whole_by_values
+from ml.importers.turned import label_columns, turn_table
+from ml.io import read_table
+from ml.paths import SAMPLE_DIR
+from ml.suggest import find_header, suggest_mapping
+from tests.conftest import write
+
+NAMES = ["Kranichau", "Kranichwalde", "Waldheim", "Neutal"]
+CODES = ["14599010", "14599020", "14599030", "14599040"]
+RESIDENTS = [4210, 12877, 3050, 2761]
+UNDER18 = [702, 2113, 488, 399]
+UNEMPLOYED = [131, 612, 97, 74]
+RECIPIENTS = [288, 1510, 199, 160]
+
+REPORT = (
+    "Sozialbericht des Musterkreises 2023\n"
+    "Tabelle 4: Bevölkerung und soziale Lage nach Gemeinden am 31.12.2022\n"
+    "\n"
+    "Nr.;Merkmal;Einheit;" + ";".join(NAMES) + ";Musterkreis\n"
+    "1;Bevölkerung;;;;;;\n"
+    ";insgesamt;Anzahl;" + ";".join(f"{v:,}".replace(",", ".") for v in RESIDENTS) + f";{sum(RESIDENTS):,}".replace(
+        ",", ".") + "\n"
+    ";unter 18 Jahren;Anzahl;" + ";".join(f"{v:,}".replace(",", ".") for v in UNDER18)
+    + f";{sum(UNDER18):,}".replace(",", ".") + "\n"
+    "2;Arbeitslose;Anzahl;" + ";".join(map(str, UNEMPLOYED)) + f";{sum(UNEMPLOYED)}\n"
+    "3;SGB-II-Leistungsberechtigte;Anzahl;" + ";".join(f"{v:,}".replace(",", ".") for v in RECIPIENTS)
+    + f";{sum(RECIPIENTS):,}".replace(",", ".") + "\n"
+    ";;je 100 Einwohner;" + ";".join(f"{100 * a / b:.1f}".replace(".", ",") for a, b in zip(RECIPIENTS, RESIDENTS))
+    + ";" + f"{100 * sum(RECIPIENTS) / sum(RESIDENTS):.1f}".replace(".", ",") + "\n"
+    "\n"
+    "Quelle: Einwohnermelderegister; Bundesagentur für Arbeit; eigene Berechnungen\n"
+)
+"""Four Gemeinden across and the Kreis (their sum, named without a word that says so); a numbering column, a unit
+column, a heading row ('Bevölkerung') over rows that begin in lower case, a unit row under its label's row, and a
+source whose ';' splits it into two fields."""
+
+
+@pytest.fixture
+def county(store, settings):
+    assert ingest_file(SAMPLE_DIR / "regions.csv", store, settings).status == "ok"
+    return store
+
+
+def _catalog(settings):
+    from ml.catalog import effective_catalog
+
+    return effective_catalog(settings, [])
+
+
+def test_the_report_table_turns_into_a_row_per_region_named_by_its_labels(tmp_path):
+    table = read_table(write(tmp_path / "t.csv", REPORT), header_line=4)
+    k, named = label_columns(table)
+    assert (k, named) == (3, [1, 2])        # 'Nr.' labels the rows without naming them
+    turned = turn_table(table, 4)
+    assert turned.header == ["Gebiet", "Bevölkerung insgesamt Anzahl", "Bevölkerung unter 18 Jahren Anzahl",
+                             "Arbeitslose Anzahl", "SGB-II-Leistungsberechtigte Anzahl",
+                             "SGB-II-Leistungsberechtigte je 100 Einwohner"]
+    frame = turned.frame()
+    assert frame["c0"].tolist() == NAMES + ["Musterkreis"]
+    assert frame["c3"].tolist() == [str(v) for v in UNEMPLOYED] + [str(sum(UNEMPLOYED))]
+    assert frame["c1"].iat[1] == "12.877" and list(turned.lines) == [4] * 5
+    notes = " ".join(turned.notes)
+    assert "read turned (regions_in_columns): the 5 regions of the header ('Kranichau', 'Kranichwalde', " \
+           "'Waldheim' …) are the rows, the 5 rows of values the columns" in notes
+    assert "1 heading row without values ('Bevölkerung') put before the rows under them" in notes
+    assert "1 line of text under the table (the source, notes, a legend of its signs) not read as rows: " \
+           "'Quelle: Einwohnermelderegister; Bundesagentur" in notes
+    assert not turned.problems
+
+
+def test_a_level_in_the_corner_names_the_region_column_and_a_row_without_a_label_keeps_its_line(tmp_path):
+    table = read_table(write(tmp_path / "t.csv", "Gemeinde;Kranichau;Neutal\nEinwohner;10;20\n;3;4\n"
+                             "Arbeitslose;1;2\n"))
+    turned = turn_table(table, 1)
+    assert turned.header == ["Gemeinde", "Einwohner", "Zeile 3", "Arbeitslose"]
+
+
+def test_a_heading_at_the_end_is_the_footer_and_a_row_of_withheld_values_is_no_heading(tmp_path):
+    table = read_table(write(tmp_path / "t.csv", "Merkmal;A;B;C\nEinwohner;10;20;30\nArbeitslose;.;.;.\n"
+                             "Quelle: Amt;;;\n„.“ = gesperrt;;;\n"))
+    turned = turn_table(table, 1)
+    assert turned.header == ["Gebiet", "Einwohner", "Arbeitslose"]
+    assert turned.frame()["c2"].tolist() == [".", ".", "."]
+    assert "2 lines after the table (the source, notes, a legend of its signs) left out: 'Quelle: Amt', " \
+           "'„.“ = gesperrt'" in " ".join(turned.notes)
+
+
+def test_a_table_without_a_column_of_labels_is_refused_with_the_reason(tmp_path):
+    table = read_table(write(tmp_path / "t.csv", "2019;2020;2021\n1;2;3\n4;5;6\n"))
+    with pytest.raises(ValueError, match="no column of the rows' labels"):
+        turn_table(table, 1)
+
+
+def test_the_mapping_refuses_regions_in_columns_beside_another_format_or_one_region():
+    with pytest.raises(ValueError, match="the format 'long' is not read turned"):
+        Mapping(format="long", regions_in_columns=True)
+    with pytest.raises(ValueError, match=r"it has no one region \(region:\)"):
+        Mapping(regions_in_columns=True, region="14599")
+    assert Mapping(format="wide", regions_in_columns=True).regions_in_columns
+
+
+def test_the_suggestion_reads_the_report_turned_with_its_date_its_whole_and_a_share_of_another_base(tmp_path,
+                                                                                                      settings):
+    s = suggest_mapping(write(tmp_path / "sozialbericht.csv", REPORT), _catalog(settings))
+    assert s.regions_in_columns and s.region_column == "Gebiet"
+    assert s.period == "2022" and s.period_source == "the date in the title lines"      # not the report's 2023
+    assert {m.column: m.indicator_id for m in s.matches} == {
+        "Bevölkerung insgesamt Anzahl": "einwohner", "Bevölkerung unter 18 Jahren Anzahl": "ew_unter18",
+        "Arbeitslose Anzahl": "arbeitslose", "SGB-II-Leistungsberechtigte Anzahl": "sgb2_empfaenger"}
+    # per all residents, not the catalog's SGB-II-Quote per those under 65: unmatched, with the reason
+    assert "SGB-II-Leistungsberechtigte je 100 Einwohner" in s.unmatched
+    assert any("sgb2_empfaenger per einwohner, while sgb2_quote" in n for n in s.notes)
+    assert s.sum_rows and any(n.startswith("the row 'Musterkreis' is the sum of all other rows in 4 columns of "
+                                           "counts") for n in s.notes)
+    text = s.to_yaml()
+    assert "regions_in_columns: true" in text and "sum_rows: true" in text and "period: '2022'" in text
+
+
+def test_a_table_of_regions_in_rows_is_not_turned(tmp_path, settings):
+    s = suggest_mapping(write(tmp_path / "t_2022.csv", "Gemeinde;Einwohner;Arbeitslose\nKranichau;4210;131\n"
+                              "Neutal;2761;74\nWaldheim;3050;97\n"), _catalog(settings))
+    assert not s.regions_in_columns and s.region_column == "Gemeinde"
+    assert "regions_in_columns" not in s.to_yaml()
+
+
+def test_the_suggested_mapping_imports_the_report_and_leaves_out_the_kreis(tmp_path, county, settings):
+    path = write(tmp_path / "sozialbericht.csv", REPORT)
+    mapping = write(tmp_path / "m.yaml", suggest_mapping(path, _catalog(settings)).to_yaml())
+    report = ingest_file(path, county, settings, mapping=load_mapping(mapping))
+    assert report.status == "ok" and report.rows_quarantined == 0, (report.message, report.notes)
+    obs = county.observations(["einwohner", "arbeitslose", "ew_unter18"])
+    got = obs.pivot_table(index="region_id", columns="indicator_id", values="value")
+    assert got.loc[CODES, "einwohner"].tolist() == RESIDENTS
+    assert got.loc[CODES, "arbeitslose"].tolist() == UNEMPLOYED
+    assert set(obs["period"]) == {"2022"} and "14599" not in set(obs["region_id"])     # the Kreis: left out
+    assert any("sum_rows: 1 row of the whole table left out ('Musterkreis', the sum of all other rows in 4 "
+               "columns of counts" in n for n in report.notes)
+    # 'Kranichwalde, Stadt' in the store, 'Kranichwalde' in the header: read by its name
+    assert any("with or without their designation" in n for n in report.notes)
+
+
+def test_a_turned_table_without_labels_fails_the_import_with_the_reason(tmp_path, county, settings):
+    path = write(tmp_path / "t.csv", "2019;2020\n1;2\n")
+    report = ingest_file(path, county, settings, mapping=Mapping(regions_in_columns=True, period="2022"))
+    assert report.status == "failed" and "no column of the rows' labels" in report.message
+
+
+def test_a_source_under_a_small_table_is_no_reason_to_look_for_the_header_further_down(tmp_path):
+    path = write(tmp_path / "t.csv", "Tabelle 1\n\nGemeinde;Einwohner;Arbeitslose\nKranichau;4210;131\n"
+                 "Neutal;2761;74\n\nQuelle: Meldeamt; Agentur\n")
+    table, line, titles, _ = find_header(path)
+    assert table.header == ["Gemeinde", "Einwohner", "Arbeitslose"] and titles[0] == "Tabelle 1"      # its words
+    assert without_footer_lines(read_table(path, header_line=line))[0].problems == []
+
+
+def test_a_row_of_the_whole_is_found_by_its_values_only_where_one_row_adds_up():
+    values = pd.DataFrame({"a": [10, 20, 35, 65], "b": [1, 2, 4, 7], "c": [1.5, 2.5, 3.5, 2.5]})
+    assert whole_by_values(values) == (3, ["a", "b"])
+    assert whole_by_values(values.iloc[:3]) is None
+    assert whole_by_values(values[["a", "c"]]) is None          # one column of counts is no evidence
+    zeros = pd.DataFrame({"a": [0, 0, 0, 0], "b": [0, 0, 0, 0]})
+    assert whole_by_values(zeros) is None
+
+
+@hsettings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 10_000), min_size=2, max_size=4), min_size=3, max_size=8),
+       st.integers(0, 100))
+def test_a_sum_row_anywhere_is_the_one_found(rows, where):
+    counts = pd.DataFrame(rows).dropna(axis=1)
+    counts = counts.loc[:, (counts > 0).sum() >= 2]
+    if counts.shape[1] < 2:
+        return
+    at = where % (len(counts) + 1)
+    total = counts.sum().to_frame().T
+    table = pd.concat([counts.iloc[:at], total, counts.iloc[at:]], ignore_index=True)
+    found = whole_by_values(table)
+    assert found is not None and found[0] == at
+
+
+@hsettings(max_examples=60, deadline=None)
+@given(st.integers(2, 6), st.integers(1, 6), st.data())
+def test_turning_a_printed_table_gives_back_the_regions_values(n_regions, n_rows, data):
+    """Any table printed with the regions across (labels of words, counts with thousands points, a withheld '.')
+    read turned is the table of a row per region."""
+    regions = [f"Gebiet {chr(65 + i)}" for i in range(n_regions)]
+    labels = [f"Merkmal {chr(97 + j)}" for j in range(n_rows)]
+    cell = st.one_of(st.integers(0, 2_000_000).map(lambda v: f"{v:,}".replace(",", ".")), st.just("."))
+    values = [[data.draw(cell) for _ in regions] for _ in labels]
+    text = "Kennzahl;" + ";".join(regions) + "\n" + "".join(
+        f"{lab};" + ";".join(row) + "\n" for lab, row in zip(labels, values))
+    path = write(_scratch() / "t.csv", text)
+    turned = turn_table(read_table(path), 1)
+    assert turned.header == ["Gebiet", *labels]
+    frame = turned.frame()
+    assert frame["c0"].tolist() == regions
+    got = np.array([frame[f"c{j + 1}"].tolist() for j in range(n_rows)])
+    assert (got == np.array(values)).all()
+
+
+def _scratch():
+    import tempfile
+    from pathlib import Path
+
+    return Path(tempfile.mkdtemp(prefix="turned-"))
+
+
+def test_codes_with_leading_zeros_the_store_lacks_are_not_called_renumbered(tmp_path, store, settings):
+    """A Sozialbericht numbers its Stadtteile 01 … 13 where the store's list writes 1 … 13: the names beside them
+    agree, so the note says so, not that the regions were renumbered; the footer alone sends no note of broken
+    rows."""
+    regions = write(tmp_path / "r.csv", "region_id,name,level\n1,Altstadt,stadtteil\n2,Neustadt,stadtteil\n"
+                    "12,Engelsby,stadtteil\n")
+    assert ingest_file(regions, store, settings).status == "ok"
+    table = write(tmp_path / "t.csv", "Nr.;Stadtteil;Einwohner\n01;Altstadt;3907\n02;Neustadt;5052\n"
+                  "12;Engelsby;7661\n\nQuelle: Melderegister; eigene Berechnungen\n")
+    report = ingest_file(table, store, settings, mapping=Mapping(region_column="Nr.", name_column="Stadtteil",
+                                                                 period="2022", columns={"Einwohner": "einwohner"}))
+    assert report.status == "ok" and report.rows_accepted == 3
+    notes = " | ".join(report.notes)
+    assert "2 code(s) written with leading zeros the store's codes lack read as the store's, the names beside " \
+           "them agreeing (01 'Altstadt' → 1, 02 'Neustadt' → 2)" in notes
+    assert "renumbered" not in notes and "parsed row by row" not in notes
+    assert "1 line of text under the table" in notes
+
+
+def test_the_command_line_suggests_and_imports_a_workbook_printed_with_the_regions_across(tmp_path, county,
+                                                                                          settings, monkeypatch):
+    """The same report as a workbook (numbers as numbers, merged label cells left empty below their first row):
+    'mapping suggest' writes the turned mapping and 'ingest' imports it, the Kreis left out."""
+    from click.testing import CliRunner
+    from openpyxl import Workbook
+
+    from experiments.cli import main
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Tab 4"
+    sheet.append(["Tabelle 4: Bevölkerung und soziale Lage nach Gemeinden, Stand 31.12.2022"])
+    sheet.append([])
+    sheet.append(["Merkmal", "Einheit", *NAMES, "Musterkreis"])
+    sheet.append(["Einwohner", "Anzahl", *RESIDENTS, sum(RESIDENTS)])
+    sheet.append(["Arbeitslose", "Anzahl", *UNEMPLOYED, sum(UNEMPLOYED)])
+    sheet.append([None, "je 100 Einwohner", *[round(100 * a / b, 1) for a, b in zip(UNEMPLOYED, RESIDENTS)],
+                  round(100 * sum(UNEMPLOYED) / sum(RESIDENTS), 1)])
+    sheet.append([])
+    sheet.append(["Quelle: Meldeamt; Bundesagentur für Arbeit"])
+    path = tmp_path / "bericht.xlsx"
+    book.save(path)
+    monkeypatch.chdir(tmp_path)
+    env = {"SOZIALRADAR_STORE__PATH": str(settings.store.path),
+           "SOZIALRADAR_INGEST__REPORT_DIR": str(settings.ingest.report_dir)}
+    county.close()
+    runner = CliRunner()
+    done = runner.invoke(main, ["mapping", "suggest", str(path), "--out", "m.yaml"], env=env)
+    assert done.exit_code == 0, done.output
+    text = (tmp_path / "m.yaml").read_text(encoding="utf-8")
+    assert "regions_in_columns: true" in text and "period: '2022'" in text and "sum_rows: true" in text
+    assert "'Einwohner Anzahl': einwohner" in text and "'Arbeitslose Anzahl': arbeitslose" in text
+    done = runner.invoke(main, ["ingest", str(path), "--mapping", "m.yaml"], env=env)
+    assert done.exit_code == 0, done.output
+    assert "read turned (regions_in_columns): the 5 regions of the header" in done.output
+    assert "sum_rows: 1 row of the whole table left out ('Musterkreis'" in done.output
+    from ml.store import Store
+
+    with Store(settings.store.path, read_only=True) as store:
+        obs = store.observations(["arbeitslose", "einwohner"])
+    assert len(obs) == 8 and obs.set_index(["region_id", "indicator_id"]).loc[
+        ("14599010", "arbeitslose"), "value"] == UNEMPLOYED[0]
+
+
+def test_a_heading_written_without_delimiters_heads_the_rows_under_it_and_is_no_broken_row(tmp_path):
+    table = read_table(write(tmp_path / "t.csv", "Merkmal;Kranichau;Neutal\nEinwohner;4210;2761\n"
+                             "Bevölkerung nach Alter\nunter 18 Jahren;702;399\n65 Jahre und älter;880;610\n"
+                             "Arbeitslose;131;74\n"))
+    assert table.problems      # the reader names the line of one field
+    turned = turn_table(table, 1)
+    assert turned.header == ["Gebiet", "Einwohner", "Bevölkerung nach Alter unter 18 Jahren",
+                             "Bevölkerung nach Alter 65 Jahre und älter", "Arbeitslose"]
+    assert not turned.problems and turned.frame()["c2"].tolist() == ["702", "399"]
