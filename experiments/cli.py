@@ -1046,7 +1046,8 @@ def mapping_suggest(ctx: click.Context, file: Path, sheet: str | None, out: Path
     settings = _settings(ctx)
     sheet_arg: str | int | None = int(sheet) if sheet is not None and sheet.isdigit() else sheet
     try:
-        suggestion = suggest_mapping(file, _catalog(settings), sheet=sheet_arg, regions=as_regions)
+        suggestion = suggest_mapping(file, _catalog(settings), sheet=sheet_arg, regions=as_regions,
+                                     known=_store_regions(settings))
     except FileFormatError as exc:
         raise click.ClickException(str(exc)) from None
     text = suggestion.to_yaml()
@@ -1061,6 +1062,20 @@ def mapping_suggest(ctx: click.Context, file: Path, sheet: str | None, out: Path
         parts = [] if suggestion.format in ("measures", "facilities") else [
             f"{len(suggestion.matches)} {what} matched, {len(suggestion.unmatched)} without a match"]
         click.echo(f"wrote {out}: " + "; ".join(parts + suggestion.notes))
+
+
+def _store_regions(settings: Settings) -> frozenset[str] | None:
+    """The region codes of the store, for the suggestion's notes; None where there is no store file yet, or it
+    cannot be read now (another job writing it)."""
+    from ml.store import Store
+
+    if not Path(settings.store.path).is_file():
+        return None
+    try:
+        with Store(settings.store.path, read_only=True) as store:
+            return store.region_ids()
+    except Exception:  # noqa: BLE001 - a store busy or of another version: the suggestion is made without it
+        return None
 
 
 @main.group("crosswalk")

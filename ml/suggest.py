@@ -422,9 +422,10 @@ def find_header(path: Path, sheet: str | int | None = None,
 
 
 def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None = None,
-                    regions: bool = False) -> Suggestion:
+                    regions: bool = False, known: frozenset[str] | None = None) -> Suggestion:
     """Propose a mapping for ``path`` (see the module text); with ``regions``, one that reads the file's regions
-    (codes, names, level, parents) as a region list, whatever values it holds besides."""
+    (codes, names, level, parents) as a region list, whatever values it holds besides. ``known``: the region codes
+    of the store the file goes into, where there is one (the notes then say how many of the file's it holds)."""
     from ml.importers import (ALIASES, Mapping, detect_format, find_column, find_region_column, header_key,
                               norm_header)
     from ml.crosswalk import crosswalk_in
@@ -746,11 +747,8 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
                          f"{len(adds)} columns of counts ({shown}): the whole, not a region; sum_rows: true leaves "
                          "it out (where the store holds no region of that code or name)")
     if out.region_column is not None and out.name_column is not None and out.format == "wide":
-        out.notes.append(
-            f"{out.name_column!r} names the regions of {out.region_column!r} (not imported with the values); the "
-            "values of regions the store does not know are quarantined: where the store has no region list yet, "
-            f"this file can give it, with a mapping of its own: 'sozialradar mapping suggest {path.name} --regions' "
-            "proposes it")
+        out.notes.append(f"{out.name_column!r} names the regions of {out.region_column!r} (not imported with the "
+                         "values); " + _held_by_the_store(frame[f"c{r}"], known, path.name))
     if out.region_column is None:
         out.notes.append("no region column found: set region_column" + ("".join(
             f"; {h!r} is a key of {' '.join(breakdown_words(h))}, a breakdown, not of places: a table by "
@@ -781,6 +779,28 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
 
 _STAND_DATE = re.compile(r"\b\d{1,2}\.\s?\d{1,2}\.\s?(19|20)\d\d\b")
 """A date in a title line ('am 31.12.2022', 'Stand: 30.06.2021'): the table's stand."""
+
+
+def _held_by_the_store(codes: pd.Series, known: frozenset[str] | None, file: str) -> str:
+    """What the store holds of a table's region codes, for the note beside its names: where no store was read,
+    that the values of regions it does not know are quarantined; where it holds no region, that this file can give
+    them; else how many of the file's codes (leading zeros aside) it lacks."""
+    listed = f"with a mapping of its own: 'sozialradar mapping suggest {file} --regions' proposes it"
+    if known is None:
+        return ("the values of regions the store does not know are quarantined: where the store has no region list "
+                f"yet, this file can give it, {listed}")
+    if not known:
+        return f"the store holds no regions yet: this file can give its region list, {listed}"
+    cells = pd.unique(codes.astype(str).str.strip())
+    cells = [c for c in cells if c and c not in MISSING_MARKERS]
+    loose = {k.lstrip("0") for k in known}
+    lacking = [c for c in cells if c not in known and c.lstrip("0") not in loose]
+    if not lacking:
+        return f"the store holds all {len(cells)} of its codes"
+    return (f"{len(lacking)} of its {len(cells)} codes are no region of the store (" + ", ".join(
+        map(repr, lacking[:3])) + (" …" if len(lacking) > 3 else "") + "): their values are quarantined unless the "
+        "name beside a code finds its region; where they are regions the store lacks, this file can give them, "
+        + listed)
 
 
 def _whole_numbers(frame: pd.DataFrame, names: list[str], columns: list[int], decimal: str) -> pd.DataFrame:

@@ -18,8 +18,9 @@ SHOWN_HORIZONS = (0, 5, 10)
 
 def projection_rows(snap: Snapshot, region_id: str) -> dict | None:
     """Columns (period labels), one row per age group (label, the served counts as German text — '–' where
-    suppressed — what is shown and the check's sentence) and whether any group shows the simpler rule; None
-    without a projection for the region."""
+    withheld as a small count, 'k. A.' where there is no value — what is shown and the check's sentence), whether
+    any group shows the simpler rule, and whether any count is withheld (the legend of '–' is said only then);
+    None without a projection for the region."""
     p = snap.projection
     if p is None:
         return None
@@ -30,15 +31,22 @@ def projection_rows(snap: Snapshot, region_id: str) -> dict | None:
     if int(f["horizon"].max()) not in horizons:
         horizons.append(int(f["horizon"].max()))
     columns = [str(f.loc[f["horizon"] == h, "period"].iloc[0]) for h in horizons]
-    rows, rule = [], False
+    rows, rule, withheld = [], False, False
     for label, g in f.groupby("group_label", sort=False):
         by = str(g["served_by"].iloc[0])
         rule |= by != "kohorten"
-        values = [g.loc[g["horizon"] == h, "served"] for h in horizons]
-        rows.append({"label": label,
-                     "values": [de(v.iloc[0], 0) if len(v) and pd.notna(v.iloc[0]) else "–" for v in values],
-                     "note": snap.projection_verdict.get(label, "")})
-    return {"columns": columns, "rows": rows, "rule": rule}
+        cells = []
+        for h in horizons:
+            at = g[g["horizon"] == h]
+            if len(at) and pd.notna(at["served"].iloc[0]):
+                cells.append(de(at["served"].iloc[0], 0))
+            elif len(at) and str(at["flag"].iloc[0]) == "suppressed":
+                cells.append("–")
+                withheld = True
+            else:
+                cells.append("k. A.")
+        rows.append({"label": label, "values": cells, "note": snap.projection_verdict.get(label, "")})
+    return {"columns": columns, "rows": rows, "rule": rule, "withheld": withheld}
 
 
 def lebenslagen_rows(snap: Snapshot, region_id: str, period: str) -> list[dict]:

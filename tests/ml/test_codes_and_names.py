@@ -318,3 +318,19 @@ def test_a_count_that_jumps_where_the_code_changes_is_named(store, settings, tmp
     note = next(n for n in rep.notes if "change a count by more than a quarter" in n)
     assert note.startswith("1 of the regions read by a name change a count by more than a quarter where the code "
                            "changes (12103015 'Breitkopfbecken' → 12103115: einwohner 2005 2,075, 2009 5,359)")
+
+
+@pytest.mark.parametrize("known, said", [
+    (None, "the values of regions the store does not know are quarantined: where the store has no region list yet"),
+    (frozenset(), "the store holds no regions yet: this file can give its region list"),
+    (frozenset({"1", "2", "3"}), "the store holds all 3 of its codes"),
+    (frozenset({"1", "2"}), "1 of its 3 codes are no region of the store ('03'): their values are quarantined"),
+])
+def test_the_note_beside_the_names_says_what_the_store_holds_of_the_codes(tmp_path, known, said):
+    path = write(tmp_path / "t_2022.csv", "Nr.;Stadtteil;Einwohner\n01;Altstadt;3907\n02;Neustadt;5052\n"
+                 "03;Nordstadt;12532\n")
+    s = suggest_mapping(path, _catalog(), known=known)
+    note = next(n for n in s.notes if n.startswith("'Stadtteil' names the regions of 'Nr.'"))
+    # where the store holds them all, no region list is proposed
+    assert said in note and ("'sozialradar mapping suggest t_2022.csv --regions' proposes it" in note) is (
+        known != {"1", "2", "3"})

@@ -142,9 +142,20 @@ def test_a_value_the_source_withheld_is_named_so_never_a_small_number(state, bui
     assert name in notes[WITHHELD_TEXT["source"]]
     before = builder.region_page(cell["region_id"])
     assert WITHHELD_TEXT["source"] in html and WITHHELD_TEXT["source"] not in before
-    # (the age table's legend names its own small numbers on every page)
     assert all(html.count(WITHHELD_TEXT[r]) == before.count(WITHHELD_TEXT[r]) for r in ("count", "numerator",
                                                                                         "population"))
+
+
+def test_the_age_tables_legend_of_its_dash_stands_only_where_a_count_is_withheld(builder, state):
+    """The projection's table writes '–' for a count withheld as small; its legend says so on those pages only."""
+    proj = state.current().projection
+    withheld = set(proj.loc[proj["flag"] == "suppressed", "region_id"])
+    clean = sorted(set(proj["region_id"]) - withheld)
+    assert withheld and clean
+    legend = "„–“: gesperrt (kleine Zahl)."
+    assert legend in builder.region_page(sorted(withheld)[0])
+    page = builder.region_page(clean[0])
+    assert "Einwohner nach Alter: Stand und Vorausberechnung" in page and legend not in page
 
 
 def test_a_store_of_an_older_features_run_says_withheld_without_a_reason(state, tmp_path):
