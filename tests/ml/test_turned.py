@@ -288,3 +288,29 @@ def test_a_heading_written_without_delimiters_heads_the_rows_under_it_and_is_no_
     assert turned.header == ["Gebiet", "Einwohner", "Bevölkerung nach Alter unter 18 Jahren",
                              "Bevölkerung nach Alter 65 Jahre und älter", "Arbeitslose"]
     assert not turned.problems and turned.frame()["c2"].tolist() == ["702", "399"]
+
+
+def test_a_workbook_with_a_printed_table_per_year_is_one_mapping_read_turned(tmp_path, county, settings):
+    from openpyxl import Workbook
+
+    from ml.importers import ingest_each
+
+    book = Workbook()
+    book.active.title = "Inhalt"
+    book.active.append(["Sozialmonitoring des Musterkreises"])
+    for year, factor in (("2021", 1), ("2022", 2)):
+        sheet = book.create_sheet(year)
+        sheet.append([f"Kennzahlen nach Gemeinden {year}"])
+        sheet.append(["Merkmal", *NAMES])
+        sheet.append(["Einwohner", *RESIDENTS])
+        sheet.append(["Arbeitslose", *[factor * v for v in UNEMPLOYED]])
+        sheet.append([])
+        sheet.append(["Quelle: Meldeamt"])
+    path = tmp_path / "monitoring.xlsx"
+    book.save(path)
+    s = suggest_mapping(path, _catalog(settings))
+    assert s.sheet == ["2021", "2022"] and s.period == "sheet_name" and s.regions_in_columns
+    reports = ingest_each(path, county, settings, mapping=load_mapping(write(tmp_path / "m.yaml", s.to_yaml())))
+    assert [r.status for r in reports] == ["ok", "ok"] and all(r.rows_quarantined == 0 for r in reports)
+    obs = county.observations(["arbeitslose"]).set_index(["region_id", "period"])["value"]
+    assert obs[("14599010", "2021")] == UNEMPLOYED[0] and obs[("14599010", "2022")] == 2 * UNEMPLOYED[0]
