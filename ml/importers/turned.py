@@ -12,8 +12,9 @@ indicators down::
 
 :func:`turn_table` makes it the wide table every other step reads: one row per region (the header's cells, in a
 column named ``Gebiet``, or the level the corner cell names, ``Stadtteil``), one column per row of the printed
-table. A row's name is its label columns' cells joined (``Arbeitslose je 100 EW 15-64``): the leading columns of
-words (a number column, ``Nr.``, ``lfd. Nr.``, is left out of the name); a label written on the first row of its
+table. A row's name is its label columns' cells joined (``Arbeitslose je 100 EW 15-64``, ``Einwohner 2021``): the
+leading columns of words, and a column of years after them (a number column, ``Nr.``, ``lfd. Nr.``, is left out of
+the name); a label written on the first row of its
 block only (merged cells) holds for the rows below it. A row of a label and no value is a heading: it is put before
 the rows under it that begin in lower case, with a digit or a dash (``Bevölkerung nach Alter unter 18 Jahren``), and
 is not a column itself; such rows after the last row of values are the table's footer (the source, a legend) and
@@ -31,7 +32,7 @@ import pyarrow as pa
 
 from ml.io import RawTable
 from ml.importers.common import without_footer_lines
-from ml.importers.mapping import header_key, norm_header
+from ml.importers.mapping import ALIASES, header_key, norm_header
 from ml.parsing import MISSING_MARKERS, SECRECY_MARKERS
 from ml.regions import canonical_level
 
@@ -69,9 +70,16 @@ def label_columns(table: RawTable) -> tuple[int, list[int]]:
     ``Nr.``, labels without naming): the leading columns of words, and a numbering column among them."""
     frame = table.frame()
     k, named = 0, []
+    periods = {norm_header(a) for a in ALIASES["period"]}
     for i, h in enumerate(table.header):
         share = _numbers(frame[f"c{i}"])
         if norm_header(h) in _NUMBERING and k == i:
+            k += 1
+            continue
+        held = frame[f"c{i}"].str.strip()
+        if k == i and named and (norm_header(h) in periods or (
+                held.ne("").any() and held[held.ne("")].str.fullmatch(r"(19|20)\d\d").all())):
+            named.append(i)         # the year of each row ('Einwohner', '2021'): a part of its name
             k += 1
             continue
         if share == share and share < 0.5:

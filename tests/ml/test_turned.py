@@ -314,3 +314,20 @@ def test_a_workbook_with_a_printed_table_per_year_is_one_mapping_read_turned(tmp
     assert [r.status for r in reports] == ["ok", "ok"] and all(r.rows_quarantined == 0 for r in reports)
     obs = county.observations(["arbeitslose"]).set_index(["region_id", "period"])["value"]
     assert obs[("14599010", "2021")] == UNEMPLOYED[0] and obs[("14599010", "2022")] == 2 * UNEMPLOYED[0]
+
+
+def test_a_column_of_years_beside_the_labels_gives_each_row_its_period(tmp_path, county, settings):
+    """'Einwohner' over two years, the label written on its block's first row only: each row a column of its year."""
+    path = write(tmp_path / "zeitreihe.csv", "Kennzahl;Jahr;" + ";".join(NAMES) + "\n"
+                 "Einwohner;2021;" + ";".join(str(v - 10) for v in RESIDENTS) + "\n"
+                 ";2022;" + ";".join(map(str, RESIDENTS)) + "\n"
+                 "Arbeitslose;2021;" + ";".join(str(v + 1) for v in UNEMPLOYED) + "\n"
+                 ";2022;" + ";".join(map(str, UNEMPLOYED)) + "\n")
+    s = suggest_mapping(path, _catalog(settings))
+    assert s.regions_in_columns and {(m.column, m.indicator_id, m.period) for m in s.matches} == {
+        ("Einwohner 2021", "einwohner", "2021"), ("Einwohner 2022", "einwohner", "2022"),
+        ("Arbeitslose 2021", "arbeitslose", "2021"), ("Arbeitslose 2022", "arbeitslose", "2022")}
+    report = ingest_file(path, county, settings, mapping=load_mapping(write(tmp_path / "m.yaml", s.to_yaml())))
+    assert report.status == "ok" and report.rows_quarantined == 0
+    obs = county.observations(["einwohner"]).set_index(["region_id", "period"])["value"]
+    assert obs[("14599020", "2021")] == RESIDENTS[1] - 10 and obs[("14599020", "2022")] == RESIDENTS[1]
