@@ -14,11 +14,11 @@ indicators down::
 column named ``Gebiet``, or the level the corner cell names, ``Stadtteil``), one column per row of the printed
 table. A row's name is its label columns' cells joined (``Arbeitslose je 100 EW 15-64``, ``Einwohner 2021``): the
 leading columns of words, and a column of years after them (a number column, ``Nr.``, ``lfd. Nr.``, is left out of
-the name); a label written on the first row of its
-block only (merged cells) holds for the rows below it. A row of a label and no value is a heading: it is put before
-the rows under it that begin in lower case, with a digit or a dash (``Bevölkerung nach Alter unter 18 Jahren``), and
-is not a column itself; such rows after the last row of values are the table's footer (the source, a legend) and
-are quoted in a note. :func:`label_columns` and :func:`turned_labels` tell the suggestion how a table would turn.
+the name); a label written on the first row of its block only (merged cells) holds for the rows below it. A row of
+a label and no value is a heading: it is put before the rows under it that begin in lower case, with a digit or a
+dash (``Bevölkerung nach Alter unter 18 Jahren``), and is not a column itself; such rows after the last row of values
+are the table's footer (the source, a legend) and are quoted in a note. :func:`label_columns` tells the suggestion
+which columns label the rows.
 """
 
 from __future__ import annotations
@@ -138,15 +138,6 @@ def _names(rows: list[_Row]) -> tuple[list[str], list[bool], list[str]]:
         names.append(name or ROW_NAME.format(row.line))
         valued.append(True)
     return names, valued, headings
-
-
-def turned_labels(table: RawTable) -> list[str]:
-    """The names the rows of ``table`` would have as columns, read turned (the rows holding values)."""
-    k, named = label_columns(table)
-    if not named or k >= len(table.header):
-        return []
-    names, valued, _ = _names(_rows(table, k, named))
-    return [n for n, v in zip(names, valued) if v]
 
 
 def turn_table(table: RawTable, header_line: int) -> RawTable:
