@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ml.contracts import LEVELS
-from ml.regions import canonical_level, split_level
+from ml.regions import canonical_level, name_key, split_level
 
 WHOLE = re.compile(r"^\s*(insgesamt|gesamt|summe|zusammen|total|gesamtsumme)\b|\b(insgesamt|zusammen|gesamt|total)"
                    r"\s*$", re.IGNORECASE)
@@ -149,13 +149,14 @@ def table_numbers(table, skip: set) -> pd.DataFrame:
 
 
 def without_whole(table, region_at: int | None, known: frozenset[str], notes: list[str] | None = None,
-                  name_at: int | None = None, skip: set | None = None):
+                  name_at: int | None = None, skip: set | None = None, named: frozenset[str] = frozenset()):
     """A table of values (wide or long) without its rows of the whole ('Hamburg insgesamt', as :data:`WHOLE`, in
     the region column or the names' column at ``name_at``) whose region cell names no region of the store
     (``known``: its ids), and how many rows were left out; ``notes`` names them. The whole city or county is
     imported where the store holds it as a region. Where no row is named so, the one row that is no region of the
-    store and the sum of all others (:func:`whole_by_values`, over the columns but ``skip``: a wide table's
-    values of one period) is."""
+    store — by its code, or by its name among ``named`` (the store's names, as :func:`ml.regions.name_key` writes
+    them: the city the store holds as a region keeps its values) — and the sum of all others
+    (:func:`whole_by_values`, over the columns but ``skip``: a wide table's values of one period) is."""
     from dataclasses import replace
 
     from ml.importers.common import cell_column
@@ -167,7 +168,7 @@ def without_whole(table, region_at: int | None, known: frozenset[str], notes: li
     whole = np.array([(is_whole(c) or is_whole(n)) and c not in known for c, n in zip(cells, said)], dtype=bool)
     by_values = None
     if not whole.any() and skip is not None and (found := whole_by_values(table_numbers(table, skip))) is not None \
-            and cells.iat[found[0]] not in known:
+            and cells.iat[found[0]] not in known and name_key(said.iat[found[0]]) not in named:
         whole[found[0]], by_values = True, found[1]
     if not whole.any():
         return table, 0

@@ -134,8 +134,8 @@ def test_a_table_of_regions_in_rows_is_not_turned(tmp_path, settings):
     assert "regions_in_columns" not in s.to_yaml()
 
 
-def test_the_suggested_mapping_imports_the_report_and_leaves_out_the_kreis(tmp_path, county, settings):
-    path = write(tmp_path / "sozialbericht.csv", REPORT)
+def test_the_suggested_mapping_imports_the_report_and_leaves_out_its_whole(tmp_path, county, settings):
+    path = write(tmp_path / "sozialbericht.csv", REPORT.replace(";Musterkreis\n", ";Alle Gemeinden\n"))
     mapping = write(tmp_path / "m.yaml", suggest_mapping(path, _catalog(settings)).to_yaml())
     report = ingest_file(path, county, settings, mapping=load_mapping(mapping))
     assert report.status == "ok" and report.rows_quarantined == 0, (report.message, report.notes)
@@ -143,11 +143,21 @@ def test_the_suggested_mapping_imports_the_report_and_leaves_out_the_kreis(tmp_p
     got = obs.pivot_table(index="region_id", columns="indicator_id", values="value")
     assert got.loc[CODES, "einwohner"].tolist() == RESIDENTS
     assert got.loc[CODES, "arbeitslose"].tolist() == UNEMPLOYED
-    assert set(obs["period"]) == {"2022"} and "14599" not in set(obs["region_id"])     # the Kreis: left out
-    assert any("sum_rows: 1 row of the whole table left out ('Musterkreis', the sum of all other rows in 4 "
+    assert set(obs["period"]) == {"2022"} and set(obs["region_id"]) == set(CODES)
+    assert any("sum_rows: 1 row of the whole table left out ('Alle Gemeinden', the sum of all other rows in 4 "
                "columns of counts" in n for n in report.notes)
     # 'Kranichwalde, Stadt' in the store, 'Kranichwalde' in the header: read by its name
     assert any("with or without their designation" in n for n in report.notes)
+
+
+def test_a_whole_the_store_holds_as_a_region_keeps_its_values(tmp_path, county, settings):
+    """The column 'Musterkreis' is the sum of the Gemeinden and the store's Kreis of that name: imported as it."""
+    path = write(tmp_path / "sozialbericht.csv", REPORT)
+    mapping = write(tmp_path / "m.yaml", suggest_mapping(path, _catalog(settings)).to_yaml())
+    report = ingest_file(path, county, settings, mapping=load_mapping(mapping))
+    assert report.status == "ok" and report.rows_quarantined == 0 and report.rows_left_out == 0
+    obs = county.observations(["einwohner"]).set_index("region_id")["value"]
+    assert obs["14599"] == sum(RESIDENTS) and obs[CODES].tolist() == RESIDENTS
 
 
 def test_a_turned_table_without_labels_fails_the_import_with_the_reason(tmp_path, county, settings):
@@ -237,7 +247,7 @@ def test_codes_with_leading_zeros_the_store_lacks_are_not_called_renumbered(tmp_
 def test_the_command_line_suggests_and_imports_a_workbook_printed_with_the_regions_across(tmp_path, county,
                                                                                           settings, monkeypatch):
     """The same report as a workbook (numbers as numbers, merged label cells left empty below their first row):
-    'mapping suggest' writes the turned mapping and 'ingest' imports it, the Kreis left out."""
+    'mapping suggest' writes the turned mapping and 'ingest' imports it, the Kreis as the store's region."""
     from click.testing import CliRunner
     from openpyxl import Workbook
 
@@ -270,12 +280,12 @@ def test_the_command_line_suggests_and_imports_a_workbook_printed_with_the_regio
     done = runner.invoke(main, ["ingest", str(path), "--mapping", "m.yaml"], env=env)
     assert done.exit_code == 0, done.output
     assert "read turned (regions_in_columns): the 5 regions of the header" in done.output
-    assert "sum_rows: 1 row of the whole table left out ('Musterkreis'" in done.output
     from ml.store import Store
 
     with Store(settings.store.path, read_only=True) as store:
         obs = store.observations(["arbeitslose", "einwohner"])
-    assert len(obs) == 8 and obs.set_index(["region_id", "indicator_id"]).loc[
+    # the Kreis, the store's region of that name, with its values (the sum of its Gemeinden)
+    assert len(obs) == 10 and obs.set_index(["region_id", "indicator_id"]).loc[
         ("14599010", "arbeitslose"), "value"] == UNEMPLOYED[0]
 
 
