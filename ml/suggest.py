@@ -821,7 +821,7 @@ def _turned(table: RawTable, header_line: int, catalog: Catalog) -> tuple[RawTab
     third of them, and more than twice as many as the header's cells do — or the corner cell says the rows are
     indicators ('Merkmal', 'Kennzahl'). None for a table read as it stands."""
     from ml.importers.mapping import header_key, norm_header
-    from ml.importers.turned import CORNER_WORDS, MAX_ROWS, label_columns, turn_table
+    from ml.importers.turned import CORNER_WORDS, MAX_ROWS, YEAR_HEADER, label_columns, turn_table
 
     if table.cells.num_rows > MAX_ROWS:
         return None
@@ -851,6 +851,10 @@ def _turned(table: RawTable, header_line: int, catalog: Catalog) -> tuple[RawTab
     why = (f"the corner cell {table.header[named[0]]!r} names the rows" if corner else
            f"{len(rows)} of its {len(labels)} rows name catalog indicators ({', '.join(map(repr, rows[:2]))}"
            f"{' …' if len(rows) > 2 else ''}), {len(columns)} of the header's {len(across)} cells")
+    if turned.header[0] == YEAR_HEADER:
+        return turned, (f"the years stand in the header and each row is an indicator ({why}): read turned "
+                        f"(regions_in_columns), the header's years as the periods in the column {YEAR_HEADER!r}, "
+                        "each row a column named by its label: a table of one region, to name with region:")
     return turned, (f"the regions stand in the header and each row is an indicator ({why}): read turned "
                     "(regions_in_columns), the header's cells as the regions in the column "
                     f"{turned.header[0]!r}, each row a column named by its label")
@@ -1459,7 +1463,8 @@ def render_yaml(s: Suggestion) -> str:
                          + ("" if h["level"] else "   # set the level: " + "|".join(LEVELS)))
         return "\n".join(lines) + "\n"
     if s.regions_in_columns:
-        lines.append("regions_in_columns: true   # the regions stand in the header: read turned, see the note")
+        lines.append("regions_in_columns: true   # the regions (or years) stand in the header: read turned, see the "
+                     "note")
     if s.region_column is not None:
         lines.append(f"region_column: {_q(s.region_column)}" + ("   # the header's cells, read turned"
                                                                if s.regions_in_columns else ""))

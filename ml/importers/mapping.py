@@ -95,7 +95,8 @@ class Mapping(BaseModel):
         False, description="wide: the regions stand in the header, one column each, and each row holds an "
         "indicator (a Sozialbericht's 'Merkmal | Altstadt | Neustadt | …'): the table is read turned, each row's "
         "label (a unit column beside it joined, a heading row above rows that begin in lower case put before them) "
-        "the name of a column, the header's regions in a column named 'Gebiet' (or the level the corner names)")
+        "the name of a column, the header's regions in a column named 'Gebiet' (or the level the corner names); "
+        "a header of years across (the county's own figures, with region:) in a column named 'Jahr'")
     level: str | None = Field(None, description="the level of every region in the file: for a region list "
                               "without a level column; for observations named by region name, which of two "
                               "regions of the same name is meant")
@@ -170,10 +171,9 @@ class Mapping(BaseModel):
         if self.region is not None and self.region_column is not None:
             raise ValueError("region (the one region of a table without a region column) and region_column "
                              "exclude each other; keep one")
-        if self.regions_in_columns and (self.format not in (None, "wide") or self.region is not None):
-            raise ValueError("regions_in_columns reads a wide table whose regions stand in the header; "
-                             + ("it has no one region (region:)" if self.region is not None else
-                                f"the format {self.format!r} is not read turned"))
+        if self.regions_in_columns and self.format not in (None, "wide"):
+            raise ValueError("regions_in_columns reads a wide table whose regions (or years) stand in the header; "
+                             f"the format {self.format!r} is not read turned")
         if self.parent_code is not None and self.hierarchy:
             raise ValueError("parent_code (parents from the first characters of each code) and hierarchy (a code "
                              "column per level) exclude each other; keep one")

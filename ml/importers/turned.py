@@ -12,13 +12,14 @@ indicators down::
 
 :func:`turn_table` makes it the wide table every other step reads: one row per region (the header's cells, in a
 column named ``Gebiet``, or the level the corner cell names, ``Stadtteil``), one column per row of the printed
-table. A row's name is its label columns' cells joined (``Arbeitslose je 100 EW 15-64``, ``Einwohner 2021``): the
-leading columns of words, and a column of years after them (a number column, ``Nr.``, ``lfd. Nr.``, is left out of
-the name); a label written on the first row of its block only (merged cells) holds for the rows below it. A row of
-a label and no value is a heading: it is put before the rows under it that begin in lower case, with a digit or a
-dash (``Bevölkerung nach Alter unter 18 Jahren``), and is not a column itself; such rows after the last row of values
-are the table's footer (the source, a legend) and are quoted in a note. :func:`label_columns` tells the suggestion
-which columns label the rows.
+table. A header of years across (``Merkmal;2019;2020;2021``: the county's own key figures) gives a row per year, in
+a column ``Jahr``, for a mapping that names the one region (``region:``). A row's name is its label columns' cells
+joined (``Arbeitslose je 100 EW 15-64``, ``Einwohner 2021``): the leading columns of words, and a column of years
+after them (a number column, ``Nr.``, ``lfd. Nr.``, is left out of the name); a label written on the first row of
+its block only (merged cells) holds for the rows below it. A row of a label and no value is a heading: it is put
+before the rows under it that begin in lower case, with a digit or a dash (``Bevölkerung nach Alter unter 18
+Jahren``), and is not a column itself; such rows after the last row of values are the table's footer (the source, a
+legend) and are quoted in a note. :func:`label_columns` tells the suggestion which columns label the rows.
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ REGION_HEADER = "Gebiet"
 MAX_ROWS = 300
 """The most rows a table the suggestion reads turned has: a printed table of indicators down holds tens of them (a
 table of more is one of regions down, and is not turned to find out); a mapping turns a table of any size."""
+
+YEAR_HEADER = "Jahr"
+"""The name of the turned table's first column where the header's cells are years: a table of one region (the
+whole city or county, ``region:`` in the mapping) with the years across."""
 
 ROW_NAME = "Zeile {}"
 """The name of a column made from a row without a label (its line)."""
@@ -159,14 +164,16 @@ def turn_table(table: RawTable, header_line: int) -> RawTable:
     empty_columns = [j for j in regions if not header_key(table.header[j])
                      and not any(rows[i].values[j - k] for i in keep)]
     regions = [j for j in regions if j not in empty_columns]
+    shown = [header_key(table.header[j]) for j in regions]
+    years = all(re.fullmatch(r"(19|20)\d\d", h) for h in shown)     # a table of one region over the years
     corner = [table.header[i] for i in range(k) if canonical_level(table.header[i])]
-    region_header = corner[0] if corner else REGION_HEADER
-    cells = {"c0": [header_key(table.header[j]) for j in regions]}
+    region_header = YEAR_HEADER if years else corner[0] if corner else REGION_HEADER
+    cells = {"c0": shown}
     for out, i in enumerate(keep, start=1):
         cells[f"c{out}"] = [rows[i].values[j - k] for j in regions]
     notes = list(table.notes) + ([footer_note] if footer_note else [])
-    shown = [header_key(table.header[j]) for j in regions]
-    notes.append(f"read turned (regions_in_columns): the {len(regions)} regions of the header "
+    what = "years" if years else "regions"
+    notes.append(f"read turned (regions_in_columns): the {len(regions)} {what} of the header "
                  f"({', '.join(map(repr, shown[:3]))}{' …' if len(shown) > 3 else ''}) are the rows, the {len(keep)} "
                  f"rows of values the columns ({', '.join(repr(names[i]) for i in keep[:3])}"
                  f"{' …' if len(keep) > 3 else ''})")

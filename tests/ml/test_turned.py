@@ -102,12 +102,25 @@ def test_a_table_without_a_column_of_labels_is_refused_with_the_reason(tmp_path)
         turn_table(table, 1)
 
 
-def test_the_mapping_refuses_regions_in_columns_beside_another_format_or_one_region():
+def test_the_mapping_refuses_regions_in_columns_beside_another_format():
     with pytest.raises(ValueError, match="the format 'long' is not read turned"):
         Mapping(format="long", regions_in_columns=True)
-    with pytest.raises(ValueError, match=r"it has no one region \(region:\)"):
-        Mapping(regions_in_columns=True, region="14599")
     assert Mapping(format="wide", regions_in_columns=True).regions_in_columns
+    assert Mapping(regions_in_columns=True, region="14599").region == "14599"      # the years across
+
+
+def test_the_countys_own_figures_with_the_years_across_are_one_region_over_the_years(tmp_path, county, settings):
+    path = write(tmp_path / "kreis.csv", "Kennzahlen des Musterkreises\nMerkmal;2020;2021;2022\n"
+                 "Einwohner;22.710;22.805;22.898\nArbeitslose;1.020;990;914\n")
+    s = suggest_mapping(path, _catalog(settings))
+    assert s.regions_in_columns and s.period_column == "Jahr" and s.region_column is None
+    assert any(n.startswith("the years stand in the header") and "to name with region:" in n for n in s.notes)
+    text = s.to_yaml().replace("# region: ''", "region: 'Musterkreis'")
+    report = ingest_file(path, county, settings, mapping=load_mapping(write(tmp_path / "m.yaml", text)))
+    assert report.status == "ok" and report.rows_quarantined == 0
+    obs = county.observations(["einwohner", "arbeitslose"]).set_index(["indicator_id", "period"])
+    assert set(obs["region_id"]) == {"14599"}
+    assert obs.loc[("einwohner", "2022"), "value"] == 22898 and obs.loc[("arbeitslose", "2020"), "value"] == 1020
 
 
 def test_the_suggestion_reads_the_report_turned_with_its_date_its_whole_and_a_share_of_another_base(tmp_path,
