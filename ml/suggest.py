@@ -844,10 +844,15 @@ def _turned(table: RawTable, header_line: int, catalog: Catalog) -> tuple[RawTab
     tf = turned.frame()
     labels = turned.header[1:]
     decimal = decide_decimal([tf[c] for c in tf.columns[1:]], table.delimiter)[0]
-    rows = [h for i, h in enumerate(labels, start=1)
-            if matcher.match(h, _numeric_kind(tf[f"c{i}"], decimal)).indicator_id]
-    if not corner and not (len(rows) >= 2 and len(rows) >= len(labels) / 3 and len(rows) > 2 * len(columns)):
-        return None
+    needed = 0 if corner else max(2, math.ceil(len(labels) / 3), 2 * len(columns) + 1)
+    rows, misses = [], 0
+    for i, h in enumerate([] if corner else labels, start=1):
+        if matcher.match(h, _numeric_kind(tf[f"c{i}"], decimal)).indicator_id:
+            rows.append(h)
+        else:
+            misses += 1
+        if misses > len(labels) - needed:
+            return None         # too few rows left to name indicators: the rows are regions (or what else)
     why = (f"the corner cell {table.header[named[0]]!r} names the rows" if corner else
            f"{len(rows)} of its {len(labels)} rows name catalog indicators ({', '.join(map(repr, rows[:2]))}"
            f"{' …' if len(rows) > 2 else ''}), {len(columns)} of the header's {len(across)} cells")
