@@ -150,20 +150,45 @@ def _print_report(rep: ImportReport) -> None:
               help="YAML mapping for long/wide files (column names, period, decimal separator ...).")
 @click.option("--force", is_flag=True, help="Merge a file again even if identical content was imported before, and "
               "let it change values another file brought in (a correction under a new name).")
+@click.option("--check", is_flag=True, help="Say what the import would store and quarantine, storing nothing (it "
+              "runs on a copy of the store; the quarantine reports go to a folder 'pruefung' beside the others).")
 @click.pass_context
-def ingest_cmd(ctx: click.Context, paths: tuple[Path, ...], fmt: str, mapping: Path | None, force: bool) -> None:
+def ingest_cmd(ctx: click.Context, paths: tuple[Path, ...], fmt: str, mapping: Path | None, force: bool,
+               check: bool) -> None:
     """Import monitoring files into the store; bad rows go to the quarantine with their reason.
 
     Exits 1 if a file cannot be read, if more than ingest.max_quarantine_share of its rows are quarantined
     (valid rows are kept either way), or if it would change values another file brought in (nothing of it is
-    stored; --force applies it as a correction).
+    stored; --force applies it as a correction). With --check, the same report and exit status, nothing stored.
     """
+    settings = _settings(ctx)
+    if not check:
+        _ingest(ctx, settings, paths, fmt, mapping, force)
+        return
+    import tempfile
+
+    scratch = Path(tempfile.mkdtemp(prefix="sozialradar-check-"))
+    try:
+        copy = scratch / Path(settings.store.path).name
+        if Path(settings.store.path).is_file():
+            shutil.copy2(settings.store.path, copy)
+        checked = settings.model_copy(update={
+            "store": settings.store.model_copy(update={"path": copy}),
+            "ingest": settings.ingest.model_copy(update={"report_dir": settings.report_dir() / "pruefung"})})
+        click.echo("check only (--check): nothing is stored; the import would say:")
+        _ingest(ctx, checked, paths, fmt, mapping, force)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _ingest(ctx: click.Context, settings: Settings, paths: tuple[Path, ...], fmt: str, mapping: Path | None,
+            force: bool) -> None:
+    """The import of ``paths`` into the store ``settings`` name, its reports printed (:func:`ingest_cmd`)."""
     from ml.catalog import CatalogError
     from ml.importers import ImportReport, MappingError, ingest_each, load_mapping
     from ml.io import FileFormatError
     from ml.store import Store, StoreError
 
-    settings = _settings(ctx)
     try:
         mp = load_mapping(mapping)
     except MappingError as exc:

@@ -100,6 +100,30 @@ def test_ingest_exit_codes(tmp_path, env):
     assert out.output.count(str(empty)) == 1                 # a failed file is named once, before its reason
 
 
+def test_a_check_of_an_import_says_what_it_would_do_and_stores_nothing(tmp_path, env):
+    """'ingest --check': the import's report and exit status, the store's file unchanged, the quarantine report in
+    'pruefung'; the same file imported after it is a first import, not 'identical content'."""
+    run(["ingest", str(SAMPLE_DIR / "regions.csv")], env)
+    store = Path(env["SOZIALRADAR_STORE__PATH"])
+    before = store.read_bytes()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Gebiet;Indikator;Jahr;Wert\n14599010;einwohner;2021;5\n14599010;einwohner;2022;zwölf\n",
+                   encoding="utf-8")
+    out = CliRunner().invoke(main, ["ingest", "--check", str(bad)], env=env)
+    assert out.exit_code == 1 and out.output.startswith("check only (--check): nothing is stored")
+    assert "1 of 2 rows quarantined (50.0% > limit 5.0%)" in out.output
+    assert store.read_bytes() == before
+    assert [p.name for p in (tmp_path / "q" / "pruefung").iterdir()] == ["quarantine_00002_bad.csv"]
+    good = tmp_path / "good.csv"
+    good.write_text("Gebiet;Indikator;Jahr;Wert\n14599010;einwohner;2021;5\n", encoding="utf-8")
+    assert "read 1 = accepted 1" in run(["ingest", "--check", str(good)], env)
+    assert store.read_bytes() == before
+    out = run(["ingest", str(good)], env)
+    assert "identical content" not in out and "store: 1 new" in out
+    with Store(store, read_only=True) as st:
+        assert len(st.observations(["einwohner"])) == 1
+
+
 def test_an_edition_whose_rows_went_to_other_areas_is_named_on_arrival(tmp_path, env):
     """Four editions of one count for the Musterkreis's 53 Gemeinden, the second one written again to the wrong
     Gemeinden (the largest value to the smallest area and so on): the import that brings it says so, and that
