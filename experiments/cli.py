@@ -170,8 +170,9 @@ def ingest_cmd(ctx: click.Context, paths: tuple[Path, ...], fmt: str, mapping: P
     scratch = Path(tempfile.mkdtemp(prefix="sozialradar-check-"))
     try:
         copy = scratch / Path(settings.store.path).name
-        if Path(settings.store.path).is_file():
-            shutil.copy2(settings.store.path, copy)
+        for part in (Path(settings.store.path), Path(f"{settings.store.path}.wal")):    # its log not yet merged too
+            if part.is_file():
+                shutil.copy2(part, scratch / part.name)
         checked = settings.model_copy(update={
             "store": settings.store.model_copy(update={"path": copy}),
             "ingest": settings.ingest.model_copy(update={"report_dir": settings.report_dir() / "pruefung"})})
