@@ -803,15 +803,21 @@ def _held_by_the_store(codes: pd.Series, known: frozenset[str] | None, file: str
         + listed)
 
 
+def _plain_cells(frame: pd.DataFrame, columns: list[int], decimal: str, rows: int | None = None) -> pd.Series:
+    """The cells of ``columns`` (their first ``rows``), column after column, without blanks and thousands
+    separators: every cell at once, one pass of pandas' string methods rather than one per column."""
+    group = "," if decimal == "." else "."
+    cells = frame[[f"c{i}" for i in columns]]
+    cells = (cells if rows is None else cells.head(rows)).to_numpy(dtype=str)
+    return pd.Series(cells.T.ravel()).str.strip().str.replace(rf"[\s\u00a0'{re.escape(group)}]", "", regex=True)
+
+
 def _whole_numbers(frame: pd.DataFrame, names: list[str], columns: list[int], decimal: str) -> pd.DataFrame:
-    """The columns of whole numbers at ``columns`` as numbers (thousands separators taken out; one pass of pandas'
-    string methods over all their cells), named by ``names``."""
+    """The columns of whole numbers at ``columns`` as numbers, named by ``names``."""
     if not columns:
         return pd.DataFrame()
-    group = "," if decimal == "." else "."
-    cells = frame[[f"c{i}" for i in columns]].to_numpy(dtype=str)
-    plain = pd.Series(cells.T.ravel()).str.strip().str.replace(rf"[\s\u00a0'{re.escape(group)}]", "", regex=True)
-    numbers = pd.to_numeric(plain, errors="coerce").to_numpy(float).reshape(len(columns), -1)
+    numbers = pd.to_numeric(_plain_cells(frame, columns, decimal), errors="coerce").to_numpy(float)
+    numbers = numbers.reshape(len(columns), -1)
     return pd.DataFrame({names[i]: numbers[k] for k, i in enumerate(columns)})
 
 
@@ -893,11 +899,8 @@ def _note_shares(out: Suggestion, frame: pd.DataFrame, names: list[str], columns
 
     if len(columns) < 2:
         return
-    group = "," if decimal == "." else "."
-    cells = frame[[f"c{i}" for i in columns]].head(MAX_ROWS).to_numpy(dtype=str)
-    rows = cells.shape[0]
-    # every cell at once (one pass of pandas' string methods, not one per column)
-    plain = pd.Series(cells.T.ravel()).str.strip().str.replace(rf"[\s\u00a0'{re.escape(group)}]", "", regex=True)
+    rows = min(len(frame), MAX_ROWS)
+    plain = _plain_cells(frame, columns, decimal, MAX_ROWS)
     at = plain.str.rfind(decimal).to_numpy(int)
     digits = np.where(at >= 0, plain.str.len().to_numpy(int) - at - 1, 0)      # the decimals written
     places = digits.reshape(len(columns), rows).max(axis=1) if rows else np.zeros(len(columns), int)
