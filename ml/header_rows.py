@@ -104,14 +104,18 @@ def combine_header_rows(table: RawTable, rows: int) -> RawTable:
     unnamed = [h for h in header if re.fullmatch(EMPTY_NAME.format(r"\d+"), h)]
     if unnamed:
         notes.append(f"columns without a header named by their position: {', '.join(unnamed)}")
+    printed = cells.num_rows
     cells, lines, footer, problems = _without_footer(cells, lines, table.problems)
+    under = [" ".join(str(c).strip() for c in row.values() if str(c).strip())
+             for row in table.cells.slice(rows - 1 + cells.num_rows, printed - cells.num_rows).to_pylist()]
+    under += [str(p.value) for p in table.problems if p not in problems]
     if footer:
         notes.append(f"{footer} line(s) after the table (a footnote, the source, the licence) left out")
         if not problems:        # the footer alone sent the file down the row-by-row path
             notes = [n for n in notes if not n.startswith("parsed row by row")]
     return RawTable(path=table.path, header=header, cells=cells, lines=lines, problems=problems,
                     encoding=table.encoding, delimiter=table.delimiter, notes=notes, blank_lines=table.blank_lines,
-                    sheet=table.sheet)
+                    sheet=table.sheet, footer=list(table.footer) + under)
 
 
 def _without_footer(cells: pa.Table, lines: np.ndarray, problems: list) -> tuple[pa.Table, np.ndarray, int, list]:

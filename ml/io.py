@@ -55,6 +55,9 @@ class RawTable:
     notes: list[str] = field(default_factory=list)
     blank_lines: int = 0
     sheet: str | None = None
+    footer: list[str] = field(default_factory=list)
+    """Lines under the table left out as its footer where they are no longer among ``problems`` (a table read
+    turned): the source, a legend of its signs, which the suggestion reads."""
     _frame: pd.DataFrame | None = field(default=None, repr=False)
 
     def frame(self) -> pd.DataFrame:

@@ -39,7 +39,7 @@ from ml.io import SPREADSHEET_SUFFIXES, FileFormatError, RawTable, read_table, s
 from ml.parsing import DASHES, MISSING_MARKERS, SECRECY_MARKERS, decide_decimal, parse_numbers, parse_periods
 from ml.qualifiers import split_qualifiers
 from ml.importers.code_levels import nested_codes
-from ml.importers.sum_rows import sum_rows_in, whole_by_values
+from ml.importers.sum_rows import sum_rows_in, wholes_by_period
 from ml.withheld import dash_legend
 from ml.regions import canonical_level, fold, names_several
 
@@ -726,7 +726,7 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
     if out.format == "wide":
         _note_withheld(out, frame, names, numeric, decimal, r)
     if out.format in ("wide", "age"):
-        _note_dashes(out, frame, names, numeric, [p.value for p in table.problems])
+        _note_dashes(out, frame, names, numeric, [p.value for p in table.problems] + table.footer)
     named = table.header.index(out.name_column) if out.name_column in table.header else r
     if out.format == "wide" and r is not None and sum_rows_in(frame[f"c{named}"], None, of_values=True):
         one_period = p is None or frame[f"c{p}"].nunique() == 1      # the sums checked within one period
@@ -735,15 +735,18 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
         if said := sum_rows_in(frame[f"c{named}"], None, values, of_values=True):
             out.sum_rows = True
             out.notes.append(said)
-    elif out.format == "wide" and r is not None and (p is None or frame[f"c{p}"].nunique() == 1) and (
-            found := whole_by_values(_whole_numbers(frame, names, [i for i in numeric if i in integers],
-                                                    decimal))) is not None:
-        row, adds = found
+    elif out.format == "wide" and r is not None and (found := wholes_by_period(
+            _whole_numbers(frame, names, [i for i in numeric if i in integers], decimal),
+            None if p is None else frame[f"c{p}"].astype("str").str.strip().to_numpy(),
+            frame[f"c{r}"].to_numpy())) is not None:
+        (row, *more), adds = found
         out.sum_rows = True
         cell = frame[f"c{r}"].iat[row].strip()      # the note on it as a row without a code is answered here
-        out.notes = [n for n in out.notes if not (n.startswith("1 row(s) without a code in") and repr(cell) in n)]
+        out.notes = [n for n in out.notes if not (n.startswith(f"{1 + len(more)} row(s) without a code in")
+                                                  and repr(cell) in n)]
         shown = ", ".join(map(repr, adds[:3])) + (" …" if len(adds) > 3 else "")
-        out.notes.append(f"the row {frame[f'c{named}'].iat[row].strip()!r} is the sum of all other rows in "
+        each = f" of each of the {1 + len(more)} periods" if more else ""
+        out.notes.append(f"the row {frame[f'c{named}'].iat[row].strip()!r} is the sum of all other rows{each} in "
                          f"{len(adds)} columns of counts ({shown}): the whole, not a region; sum_rows: true leaves "
                          "it out (where the store holds no region of that code or name)")
     if out.region_column is not None and out.name_column is not None and out.format == "wide":
@@ -866,6 +869,11 @@ def _turned(table: RawTable, header_line: int, catalog: Catalog) -> tuple[RawTab
         return turned, (f"the years stand in the header and each row is an indicator ({why}): read turned "
                         f"(regions_in_columns), the header's years as the periods in the column {YEAR_HEADER!r}, "
                         "each row a column named by its label: a table of one region, to name with region:")
+    if turned.header[1:2] == [YEAR_HEADER]:
+        return turned, (f"the regions stand in the header, each over several years, and each row is an indicator "
+                        f"({why}): read turned (regions_in_columns), the header's regions in the column "
+                        f"{turned.header[0]!r} and their years in {YEAR_HEADER!r}, each row a column named by its "
+                        "label")
     return turned, (f"the regions stand in the header and each row is an indicator ({why}): read turned "
                     "(regions_in_columns), the header's cells as the regions in the column "
                     f"{turned.header[0]!r}, each row a column named by its label")

@@ -85,7 +85,9 @@ def withheld_among(text: dict[str, np.ndarray], numbers: dict[str, np.ndarray],
     return Withheld(marks=marks, columns=columns, smallest=int(smallest), cells=cells, near=near)
 
 
-_LEGEND = re.compile(r"^\s*(?P<mark>[-–—])\s*(?:=|:)?\s*(?P<meaning>[^\W\d_].*)$")
+_LEGEND = re.compile(r"^\s*[\u201e\u201a\u00bb\u00ab\"']?(?P<mark>[-–—])[\u201c\u2018\u00ab\u00bb\"']?\s*(?:=|:)?\s*"
+                     r"(?P<meaning>[^\W\d_].*)$")
+_LEGEND_WORD = re.compile(r"^\s*(?:zeichenerklärung|zeichenerklaerung|legende|zeichen)\s*:\s*", re.IGNORECASE)
 _MEANINGS = (("withheld", re.compile(r"geheim|datenschutz|confidential", re.IGNORECASE)),
              ("missing", re.compile(r"unbekannt|keine\s+angabe|nicht\s+(verfügbar|vorhanden|erhoben|bekannt)|fehlt|"
                                     r"entfällt|unknown|not\s+available", re.IGNORECASE)),
@@ -94,14 +96,16 @@ _MEANINGS = (("withheld", re.compile(r"geheim|datenschutz|confidential", re.IGNO
 
 def dash_legend(lines) -> tuple[str, str] | None:
     """What a table's own legend (a footer line '– = Zahlenwert unbekannt oder geheimzuhalten', '- nichts
-    vorhanden') says a lone dash means: ('withheld' | 'missing' | 'zero', the line), or None where no line of
-    ``lines`` (the cells of the table's first column, footer included) defines the dash. Secrecy is read first: a
-    value unknown *or* withheld is withheld."""
+    vorhanden', '„–“ = keine Angabe', 'Zeichenerklärung: . = unbekannt; – = nichts vorhanden') says a lone dash
+    means: ('withheld' | 'missing' | 'zero', the line), or None where no line of ``lines`` (the cells of the table's
+    first column, footer included) defines the dash. Secrecy is read first: a value unknown *or* withheld is
+    withheld."""
     for line in lines:
-        m = _LEGEND.match(str(line))
-        if m is None:
-            continue
-        for meaning, words in _MEANINGS:
-            if words.search(m.group("meaning")):
-                return meaning, str(line).strip()
+        for part in re.split(r"[;|]|\s{3,}", str(line)):    # several signs' legends on one line
+            m = _LEGEND.match(_LEGEND_WORD.sub("", part))
+            if m is None:
+                continue
+            for meaning, words in _MEANINGS:
+                if words.search(m.group("meaning")):
+                    return meaning, str(line).strip()
     return None

@@ -3,7 +3,8 @@ the region's own reason: none of the status index's indicators in the period, a 
 withheld or missing value — never a guess. Also the note on a forecast interval that the API and the page share
 (:func:`interval_note`): not reliable, or not checked; and the data note on values estimated in the years a
 trend line shows (:func:`estimated_before`), and on values whose indicators the catalog read lacks
-(:func:`uncatalogued`); the page text of a cell's flag, a withheld one with its reason (:func:`flag_text`,
+(:func:`uncatalogued`); the indicators a page shows per dimension, a count no share can be computed from among them
+(:func:`shown_by_dimension`); the page text of a cell's flag, a withheld one with its reason (:func:`flag_text`,
 :func:`flagged`); the levels' German nouns; what is said where the last training of the classifier or the
 typology refused (:func:`refused_training`)."""
 
@@ -48,6 +49,26 @@ def other_level(profiled: str | None, own: str | None) -> str | None:
 def _small(row: pd.Series, settings: Settings) -> bool:
     pop = row.get("population")
     return pop is not None and pd.notna(pop) and float(pop) < settings.privacy.min_population
+
+
+def shown_by_dimension(catalog, held: set[str]) -> dict[str, list[tuple]]:
+    """Dimension id → the indicators a page shows, in catalog order, each with its aside: the reported ones (no
+    aside), and a count imported as the basis of shares (Arbeitslose) of which no share can be computed from the
+    values held (``held``: the indicators with any value; the Einwohner 15 bis 64 lacking), shown as the count, its
+    aside naming the share and the part it lacks. A table of counts alone is thus on the page as it was written."""
+    out = {d: [(ind, "") for ind in metas] for d, metas in catalog.by_dimension().items()}
+    for ind in catalog:
+        if not ind.basis or ind.indicator_id not in held or ind.dimension not in out:
+            continue
+        uses = [s for s in catalog if not s.basis and ind.indicator_id in (s.numerator, s.denominator)]
+        if not uses or any(s.indicator_id in held for s in uses):
+            continue
+        share = uses[0]
+        other = share.denominator if share.numerator == ind.indicator_id else share.numerator
+        lacking = catalog[other].name if other in catalog else other
+        out[ind.dimension].append((ind, f"als Anzahl gezeigt: für „{share.name}“ fehlt „{lacking}“"))
+    order = {ind.indicator_id: i for i, ind in enumerate(catalog)}
+    return {d: sorted(pairs, key=lambda pair: order[pair[0].indicator_id]) for d, pairs in out.items()}
 
 
 def key_figures(b: "ReportBuilder", region_id: str, period: str, row: pd.Series | None) -> list[tuple[str, str]]:

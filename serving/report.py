@@ -31,7 +31,8 @@ from models.explanations import group_name, unscored, years_ahead
 from models.forecast_models import MODEL_NAMES
 from serving.key_figures import (LEVEL_DATIVE, LEVEL_PLURAL, LEVEL_SINGULAR, class_section, estimated_before,
                                  forecast_stand_note, interval_note, key_figures, no_profile_reason, other_level,
-                                 type_section, uncatalogued, earlier_only, flag_text, flagged)
+                                 type_section, uncatalogued, earlier_only, flag_text, flagged,
+                                 shown_by_dimension)
 from serving.charts import dimension_bars, fan_chart, sparkline
 from serving.comparison import Comparison
 from serving.demography import planning
@@ -211,9 +212,9 @@ class ReportBuilder:
         present = set(mine["indicator_id"])
         periods = sorted({str(p) for p in mine["period"]})
         out = []
-        for dim, metas in self.catalog.by_dimension().items():
+        for dim, metas in shown_by_dimension(self.catalog, self.held).items():
             rows = []
-            for meta in metas:
+            for meta, aside in metas:
                 ind = meta.indicator_id
                 if ind not in present or meta.frequency != "annual":
                     continue
@@ -245,7 +246,7 @@ class ReportBuilder:
                         "wiederholt die Ausgabe davor (kopiert?)" if period in copied else ""),
                     "note": f"ausgelassen: {left_out}" if left_out else (
                         flag_text(flag, self.withheld_by(region_id, ind, period)) if flag != "ok"
-                        else self.compare.judge(region_id, ind, value, period)),
+                        else self.compare.judge(region_id, ind, value, period) or aside),
                     "spark": Markup(sparkline(series, f"{meta.name}, Verlauf", meta.unit or "", dec, meta.breaks)),
                 })
             if rows:

@@ -384,11 +384,8 @@ def _row_table(table: RawTable, accepted: pd.DataFrame, quarantined: pd.DataFram
 
 def _beside_values(table: RawTable, mapping: Mapping, taken: set) -> set | None:
     """The columns of a wide table that hold no values (``taken``: its region and name columns; its level and
-    period columns; those left out), for the row of the whole found by its values; None where the table holds
-    several periods (a sum is a sum within one)."""
+    period columns; those left out), for the row of the whole found by its values (within each period)."""
     period = find_column(table.header, "period", mapping.period_column)
-    if period is not None and table.column(period).str.strip().nunique() > 1:
-        return None
     level = find_column(table.header, "level")
     return (taken | {period, level} | ignored_positions(table.header, mapping.ignore_columns)) - {None}
 
@@ -467,9 +464,10 @@ def _ingest_observations(table: RawTable, chosen: str, mapping: Mapping, store: 
     if mapping.sum_rows and chosen in ("long", "wide"):
         region_at = find_column(table.header, "region_id", mapping.region_column)
         name_at = column_position(table.header, mapping.name_column, "name_column") if mapping.name_column else None
+        period_at = find_column(table.header, "period", mapping.period_column)
         table, whole = without_whole(table, region_at, store.region_ids(), report.notes, name_at,
                                      _beside_values(table, mapping, {region_at, name_at}) if chosen == "wide" else None,
-                                     frozenset(store.region_names()["name"].map(name_key)))
+                                     frozenset(store.region_names()["name"].map(name_key)), period_at)
     if chosen == "long":
         adapted = adapt_long(table, mapping, dash, catalog)
     elif chosen == "wide":

@@ -137,6 +137,31 @@ def whole_by_values(values: pd.DataFrame) -> tuple[int, list[str]] | None:
     return found[0] if len(found) == 1 else None
 
 
+def wholes_by_period(values: pd.DataFrame, periods: np.ndarray | None, keys: np.ndarray
+                     ) -> tuple[list[int], list[str]] | None:
+    """The rows of the whole found by their values (:func:`whole_by_values`) in a table of one or several periods
+    (``periods``: each row's, None for one): in each period's rows the one that is the sum of the others, the same
+    region (``keys``: each row's region cell) in every period; and the columns it is so in (in every period). None
+    where some period has no such row, or the periods' rows are of different regions."""
+    v = values.reset_index(drop=True)
+    if v.shape[1] == 0:
+        return None
+    if periods is None or len(pd.unique(periods)) <= 1:
+        found = whole_by_values(v)
+        return None if found is None else ([found[0]], found[1])
+    rows, columns = [], None
+    for period in pd.unique(periods):
+        at = np.flatnonzero(periods == period)
+        found = whole_by_values(v.iloc[at]) if len(at) >= 3 else None
+        if found is None:
+            return None
+        rows.append(int(at[found[0]]))
+        columns = found[1] if columns is None else [c for c in columns if c in found[1]]
+    if len({str(keys[r]).strip() for r in rows}) != 1 or not columns:
+        return None
+    return rows, columns
+
+
 def table_numbers(table, skip: set) -> pd.DataFrame:
     """The numbers of a raw table's columns but ``skip`` (a column per position, NaN where a cell holds none),
     read with the decimal separator its cells show."""
@@ -149,14 +174,16 @@ def table_numbers(table, skip: set) -> pd.DataFrame:
 
 
 def without_whole(table, region_at: int | None, known: frozenset[str], notes: list[str] | None = None,
-                  name_at: int | None = None, skip: set | None = None, named: frozenset[str] = frozenset()):
+                  name_at: int | None = None, skip: set | None = None, named: frozenset[str] = frozenset(),
+                  period_at: int | None = None):
     """A table of values (wide or long) without its rows of the whole ('Hamburg insgesamt', as :data:`WHOLE`, in
     the region column or the names' column at ``name_at``) whose region cell names no region of the store
     (``known``: its ids), and how many rows were left out; ``notes`` names them. The whole city or county is
     imported where the store holds it as a region. Where no row is named so, the one row that is no region of the
     store — by its code, or by its name among ``named`` (the store's names, as :func:`ml.regions.name_key` writes
     them: the city the store holds as a region keeps its values) — and the sum of all others
-    (:func:`whole_by_values`, over the columns but ``skip``: a wide table's values of one period) is."""
+    (:func:`wholes_by_period`, over the columns but ``skip``, within each period of the column at ``period_at``) is.
+    """
     from dataclasses import replace
 
     from ml.importers.common import cell_column
@@ -167,8 +194,10 @@ def without_whole(table, region_at: int | None, known: frozenset[str], notes: li
     said = cells if name_at is None else cell_column(table, name_at).str.strip()
     whole = np.array([(is_whole(c) or is_whole(n)) and c not in known for c, n in zip(cells, said)], dtype=bool)
     by_values = None
-    if not whole.any() and skip is not None and (found := whole_by_values(table_numbers(table, skip))) is not None \
-            and cells.iat[found[0]] not in known and name_key(said.iat[found[0]]) not in named:
+    periods = None if period_at is None else cell_column(table, period_at).str.strip().to_numpy()
+    if not whole.any() and skip is not None and (found := wholes_by_period(
+            table_numbers(table, skip), periods, cells.to_numpy())) is not None \
+            and cells.iat[found[0][0]] not in known and name_key(said.iat[found[0][0]]) not in named:
         whole[found[0]], by_values = True, found[1]
     if not whole.any():
         return table, 0

@@ -13,7 +13,10 @@ indicators down::
 :func:`turn_table` makes it the wide table every other step reads: one row per region (the header's cells, in a
 column named ``Gebiet``, or the level the corner cell names, ``Stadtteil``), one column per row of the printed
 table. A header of years across (``Merkmal;2019;2020;2021``: the county's own key figures) gives a row per year, in
-a column ``Jahr``, for a mapping that names the one region (``region:``). A row's name is its label columns' cells
+a column ``Jahr``, for a mapping that names the one region (``region:``); a header of regions each over several
+years (``Altstadt`` over ``2021;2022``, a header of two rows joined into ``Altstadt 2021``) a row per region and
+year, the year in the column ``Jahr`` (a region's column of no one year, a change between them, is left out). A
+row's name is its label columns' cells
 joined (``Arbeitslose je 100 EW 15-64``, ``Einwohner 2021``): the leading columns of words, and a column of years
 after them (a number column, ``Nr.``, ``lfd. Nr.``, is left out of the name); a label written on the first row of
 its block only (merged cells) holds for the rows below it. A row of a label and no value is a heading: it is put
@@ -68,6 +71,28 @@ def _numbers(cells: pd.Series) -> float:
     held = cells.str.strip()
     held = held[held.ne("") & ~held.isin(MISSING_MARKERS) & ~held.isin(SECRECY_MARKERS)]
     return float(held.str.fullmatch(_NUMBER.pattern).mean()) if len(held) else float("nan")
+
+
+_REGION_YEAR = (re.compile(r"(?P<name>.*\S)\s+(?P<year>(?:19|20)\d\d)"),
+                re.compile(r"(?P<year>(?:19|20)\d\d)\s+(?P<name>\S.*)"))
+"""A header's cell naming a region and a year ('Altstadt 2021', '2021 Altstadt')."""
+
+
+def regions_and_years(shown: list[str]) -> tuple[list[str], list[str], list[int]] | None:
+    """Where the header's cells (``shown``) name regions each over several years ('Altstadt 2021', 'Altstadt 2022',
+    …): each kept cell's region and year, and the positions of the cells kept — a cell of a region that names no
+    one year ('Altstadt Veränderung in %', a change the table computes) is left out. None where the cells are not
+    so: fewer than two years, a region of one year only, or a cell of no region read so."""
+    found = [next((m for m in (rx.fullmatch(h) for rx in _REGION_YEAR) if m), None) for h in shown]
+    pairs = [(m["name"], m["year"]) for m in found if m]
+    names = {n for n, _ in pairs}
+    if len({y for _, y in pairs}) < 2 or len(pairs) < 2 or any(
+            sum(n == name for n, _ in pairs) < 2 for name in names):
+        return None
+    kept = [i for i, m in enumerate(found) if m]
+    if any(not any(shown[i].startswith(n + " ") for n in names) for i in range(len(shown)) if found[i] is None):
+        return None
+    return [pairs[k][0] for k in range(len(kept))], [pairs[k][1] for k in range(len(kept))], kept
 
 
 def label_columns(table: RawTable) -> tuple[int, list[int]]:
@@ -149,7 +174,9 @@ def turn_table(table: RawTable, header_line: int) -> RawTable:
     """``table``, whose regions stand in its header, turned: a row per region, a column per printed row (see the
     module text). The turned rows' line is the header's, where the regions are written. Raises ValueError where
     the table has no column of labels before columns of values."""
+    before = table.problems
     table, footer_note = without_footer_lines(table)
+    under = [str(p.value) for p in before if p not in table.problems]
     k, named = label_columns(table)
     width = len(table.header)
     if not named or k >= width:
@@ -168,15 +195,32 @@ def turn_table(table: RawTable, header_line: int) -> RawTable:
     years = all(re.fullmatch(r"(19|20)\d\d", h) for h in shown)     # a table of one region over the years
     corner = [table.header[i] for i in range(k) if canonical_level(table.header[i])]
     region_header = YEAR_HEADER if years else corner[0] if corner else REGION_HEADER
-    cells = {"c0": shown}
-    for out, i in enumerate(keep, start=1):
-        cells[f"c{out}"] = [rows[i].values[j - k] for j in regions]
     notes = list(table.notes) + ([footer_note] if footer_note else [])
-    what = "years" if years else "regions"
-    notes.append(f"read turned (regions_in_columns): the {len(regions)} {what} of the header "
-                 f"({', '.join(map(repr, shown[:3]))}{' …' if len(shown) > 3 else ''}) are the rows, the {len(keep)} "
-                 f"rows of values the columns ({', '.join(repr(names[i]) for i in keep[:3])}"
-                 f"{' …' if len(keep) > 3 else ''})")
+    split = None if years else regions_and_years(shown)
+    if split is not None:
+        places, periods, kept = split
+        left = [shown[i] for i in range(len(shown)) if i not in kept]
+        regions = [regions[i] for i in kept]
+        cells = {"c0": places, "c1": periods}
+        notes.append(f"read turned (regions_in_columns): the header's {len(regions)} cells name "
+                     f"{len(dict.fromkeys(places))} regions over {len(set(periods))} years ("
+                     f"{', '.join(map(repr, [shown[i] for i in kept[:3]]))} …): a row per region and year, the year "
+                     f"in the column {YEAR_HEADER!r}; the {len(keep)} rows of values are the columns ("
+                     f"{', '.join(repr(names[i]) for i in keep[:3])}{' …' if len(keep) > 3 else ''})")
+        if left:
+            notes.append(f"{len(left)} column{'s' if len(left) != 1 else ''} of a region but no one year left out "
+                         f"(a change between the years, which the table computes): "
+                         f"{', '.join(map(repr, left[:3]))}{' …' if len(left) > 3 else ''}")
+    else:
+        cells = {"c0": shown}
+        what = "years" if years else "regions"
+        notes.append(f"read turned (regions_in_columns): the {len(regions)} {what} of the header "
+                     f"({', '.join(map(repr, shown[:3]))}{' …' if len(shown) > 3 else ''}) are the rows, the "
+                     f"{len(keep)} rows of values the columns ({', '.join(repr(names[i]) for i in keep[:3])}"
+                     f"{' …' if len(keep) > 3 else ''})")
+    first = len(cells)
+    for out, i in enumerate(keep, start=first):
+        cells[f"c{out}"] = [rows[i].values[j - k] for j in regions]
     inner = [h for h in headings if h not in footer]
     if inner:
         notes.append(f"{len(inner)} heading row{'s' if len(inner) != 1 else ''} without values "
@@ -189,8 +233,8 @@ def turn_table(table: RawTable, header_line: int) -> RawTable:
     read = set(table.lines.tolist())
     headings_of_one_field = {r.line for r in rows if r.line not in read}
     problems = [p for p in table.problems if int(p.line) not in headings_of_one_field]
-    header = [region_header] + [names[i] for i in keep]
+    header = [region_header] + ([YEAR_HEADER] if split is not None else []) + [names[i] for i in keep]
     return RawTable(path=table.path, header=header, cells=pa.table(cells),
                     lines=np.full(len(regions), header_line, dtype=np.int64), problems=problems,
                     encoding=table.encoding, delimiter=table.delimiter, notes=notes, blank_lines=table.blank_lines,
-                    sheet=table.sheet)
+                    sheet=table.sheet, footer=list(table.footer) + under + footer)

@@ -205,3 +205,14 @@ def test_a_workbook_whose_first_sheets_hold_no_table(store, settings, tmp_path, 
     assert last.header == ["01054002", "Ahrenshöft", "230"] and last.cells.num_rows == 0
     rep = ingest_file(path, store, settings)
     assert rep.status == "failed" and "the workbook's first sheet of 'Titel', 'Inhalt', 'T1', 'T2'" in rep.message
+
+
+def test_the_lines_under_a_table_of_several_header_rows_are_kept_as_its_footer(tmp_path):
+    """The source and the legend under the table are left out of its rows, and kept for what they say (the
+    suggestion reads what the table's dash means from its legend)."""
+    path = write(tmp_path / "t.csv", ";;Bevölkerung;\nSchlüssel;Name;insgesamt;Arbeitslose\n"
+                 "14599010;Kranichau;4.210;–\n14599020;Kranichwalde;12.877;612\n\n"
+                 "Quelle: Meldeamt\n– = Zahlenwert unbekannt\n")
+    table = combine_header_rows(read_table(path, header_line=1), 2)
+    assert table.frame()["c1"].tolist() == ["Kranichau", "Kranichwalde"]
+    assert table.footer == ["Quelle: Meldeamt", "– = Zahlenwert unbekannt"]

@@ -354,3 +354,109 @@ def test_a_column_of_years_beside_the_labels_gives_each_row_its_period(tmp_path,
     assert report.status == "ok" and report.rows_quarantined == 0
     obs = county.observations(["einwohner"]).set_index(["region_id", "period"])["value"]
     assert obs[("14599020", "2021")] == RESIDENTS[1] - 10 and obs[("14599020", "2022")] == RESIDENTS[1]
+
+
+RESIDENTS_2021 = [4188, 12790, 3071, 2770]
+UNEMPLOYED_2021 = [140, 655, 101, 80]
+
+
+def _dotted(v: int) -> str:
+    return f"{v:,}".replace(",", ".")
+
+
+def _over_years(change: bool = False, whole: str = "Alle Gemeinden", legend: str = "") -> str:
+    """Four Gemeinden across, each over 2021 and 2022 (and a change in %), and their whole, as a Sozialbericht
+    prints a two-year comparison: the region over its years in a header of two rows."""
+    per = 3 if change else 2
+    top = "Merkmal;" + ";".join(n + ";" * (per - 1) for n in NAMES + [whole])
+    below = ";" + ";".join(["2021;2022" + (";Veränderung in %" if change else "")] * 5)
+
+    def row(label, old, new):
+        cells = []
+        for a, b in list(zip(old, new)) + [(sum(old), sum(new))]:
+            cells += [_dotted(a), _dotted(b)] + ([f"{100 * (b - a) / a:.1f}".replace(".", ",")] if change else [])
+        return f"{label};" + ";".join(cells)
+
+    return ("Sozialbericht des Musterkreises 2023\nTabelle 5: Kennzahlen nach Gemeinden, 2021 und 2022\n\n"
+            + "\n".join([top, below, row("Einwohner", RESIDENTS_2021, RESIDENTS),
+                         row("Arbeitslose", UNEMPLOYED_2021, UNEMPLOYED)])
+            + "\n\nQuelle: Einwohnermelderegister; Bundesagentur für Arbeit\n" + legend)
+
+
+@pytest.mark.parametrize("change", [False, True])
+def test_regions_each_over_several_years_turn_into_a_row_per_region_and_year(tmp_path, change):
+    from ml.header_rows import combine_header_rows
+
+    table = combine_header_rows(read_table(write(tmp_path / "t.csv", _over_years(change)), header_line=4), 2)
+    turned = turn_table(table, 4)
+    assert turned.header == ["Gebiet", "Jahr", "Einwohner", "Arbeitslose"]
+    frame = turned.frame()
+    assert frame["c0"].tolist() == [n for n in NAMES + ["Alle Gemeinden"] for _ in (2021, 2022)]
+    assert frame["c1"].tolist() == ["2021", "2022"] * 5
+    assert frame["c2"].tolist()[:4] == [_dotted(RESIDENTS_2021[0]), _dotted(RESIDENTS[0]),
+                                        _dotted(RESIDENTS_2021[1]), _dotted(RESIDENTS[1])]
+    notes = " ".join(turned.notes)
+    assert "the header's 10 cells name 5 regions over 2 years ('Kranichau 2021', 'Kranichau 2022'" in notes
+    assert ("5 columns of a region but no one year left out (a change between the years, which the table computes): "
+            "'Kranichau Veränderung in %'" in notes) == change
+
+
+def test_the_years_over_the_regions_read_as_the_regions_over_the_years(tmp_path):
+    from ml.header_rows import combine_header_rows
+
+    text = ("Merkmal;2021;;;;;2022;;;;\n;" + ";".join(NAMES + ["Alle Gemeinden"]) * 1 + ";"
+            + ";".join(NAMES + ["Alle Gemeinden"]) + "\nEinwohner;" + ";".join(
+                map(_dotted, RESIDENTS_2021 + [sum(RESIDENTS_2021)] + RESIDENTS + [sum(RESIDENTS)])) + "\n")
+    turned = turn_table(combine_header_rows(read_table(write(tmp_path / "t.csv", text)), 2), 1)
+    frame = turned.frame()
+    assert turned.header == ["Gebiet", "Jahr", "Einwohner"]
+    got = {(g, y): v for g, y, v in zip(frame["c0"], frame["c1"], frame["c2"])}
+    assert got[("Kranichau", "2021")] == _dotted(RESIDENTS_2021[0]) and got[("Neutal", "2022")] == _dotted(RESIDENTS[3])
+
+
+def test_a_header_of_regions_and_years_is_read_so_only_where_each_region_has_several_years():
+    from ml.importers.turned import regions_and_years
+
+    assert regions_and_years(["A 2021", "A 2022", "B 2021", "B 2022"]) == (
+        ["A", "A", "B", "B"], ["2021", "2022", "2021", "2022"], [0, 1, 2, 3])
+    assert regions_and_years(["A 2021", "A 2022", "B 2021"]) is None        # B of one year: no pairs of it
+    assert regions_and_years(["A 2021", "B 2021"]) is None                  # one year: regions named with it
+    assert regions_and_years(["A 2021", "A 2022", "Summe"]) is None         # a cell of no region read so
+    assert regions_and_years(["A 2021", "A 2022", "A Veränderung"]) == (["A", "A"], ["2021", "2022"], [0, 1])
+
+
+def test_the_suggested_mapping_imports_each_regions_years_and_leaves_out_the_whole_of_each(tmp_path, county,
+                                                                                           settings):
+    path = write(tmp_path / "kennzahlen.csv", _over_years(change=True))
+    s = suggest_mapping(path, _catalog(settings))
+    assert s.regions_in_columns and s.region_column == "Gebiet" and s.period_column == "Jahr" and s.sum_rows
+    assert any(n.startswith("the regions stand in the header, each over several years") for n in s.notes)
+    assert any(n.startswith("the row 'Alle Gemeinden' is the sum of all other rows of each of the 2 periods in 2 "
+                            "columns of counts") for n in s.notes)
+    report = ingest_file(path, county, settings, mapping=load_mapping(write(tmp_path / "m.yaml", s.to_yaml())))
+    assert report.status == "ok" and report.rows_quarantined == 0, (report.message, report.notes)
+    obs = county.observations(["einwohner", "arbeitslose"])
+    got = obs.set_index(["indicator_id", "region_id", "period"])["value"]
+    assert [got[("einwohner", c, "2021")] for c in CODES] == RESIDENTS_2021
+    assert [got[("arbeitslose", c, "2022")] for c in CODES] == UNEMPLOYED
+    assert set(obs["region_id"]) == set(CODES) and len(obs) == 4 * 2 * 2
+    assert any("sum_rows: 2 rows of the whole table left out ('Alle Gemeinden'" in n for n in report.notes)
+
+
+def test_a_whole_of_other_regions_in_each_period_is_no_row_of_the_whole():
+    from ml.importers.sum_rows import wholes_by_period
+
+    values = pd.DataFrame({"a": [10, 20, 30, 11, 21, 32], "b": [1, 2, 3, 2, 3, 5]})
+    periods = np.array(["2021"] * 3 + ["2022"] * 3)
+    assert wholes_by_period(values, periods, np.array(["A", "B", "S", "A", "B", "S"])) == ([2, 5], ["a", "b"])
+    assert wholes_by_period(values, periods, np.array(["A", "B", "S", "A", "B", "T"])) is None   # not one region
+    values.loc[5, "a"] = 99
+    assert wholes_by_period(values, periods, np.array(["A", "B", "S", "A", "B", "S"])) is None   # 2022 adds up in b
+    assert wholes_by_period(values.iloc[:3], None, np.array(["A", "B", "S"])) == ([2], ["a", "b"])
+
+
+def test_the_legend_under_a_table_of_two_header_rows_says_what_its_dash_means(tmp_path, settings):
+    text = _over_years(legend="„–“ = keine Angabe\n").replace("Arbeitslose;140;", "Arbeitslose;–;")
+    s = suggest_mapping(write(tmp_path / "kennzahlen.csv", text), _catalog(settings))
+    assert s.dash == "missing" and any("the table's legend says they are no value ('„–“ = keine Angabe')" in n
+                                       for n in s.notes)

@@ -83,3 +83,27 @@ def test_one_group_is_the_whole_level(two_kreise):
     assert "Vergleich: Mittel der Gemeinden " in text and "(Kreis 01051)" not in text
     assert f"18,0 {every:.1f}".replace(".", ",") in text
     features_job(settings, None, None)                       # the module's store as it was
+
+
+def test_a_table_of_counts_alone_is_on_the_page_as_counts_with_the_share_they_lack(tmp_path):
+    """Residents and unemployed per Stadtteil, as a Sozialatlas prints them, no residents 15 to 64: the unemployed
+    are on the page as a count, compared with their sum, and the page says which share is missing for what."""
+    settings = load_settings(env={"SOZIALRADAR_STORE__PATH": str(tmp_path / "m.duckdb"),
+                                  "SOZIALRADAR_FEATURES__LEVEL": "stadtteil"})
+    regions = tmp_path / "stadtteile.csv"
+    regions.write_text("id;name\n" + "".join(f"{i};Teil {i}\n" for i in range(1, 7)), encoding="utf-8")
+    values = tmp_path / "werte.csv"
+    values.write_text("region_id,indicator_id,period,value\n" + "".join(
+        f"{i},{ind},2022,{v}\n" for i in range(1, 7) for ind, v in (("einwohner", 4000 + 10 * i),
+                                                                      ("arbeitslose", 100 + i))), encoding="utf-8")
+    with Store(settings.store.path) as store:
+        mapping = Mapping(format="regions", region_column="id", name_column="name", level="stadtteil")
+        assert ingest_file(regions, store, settings, mapping=mapping).status == "ok"
+        assert ingest_file(values, store, settings).status == "ok"
+    from experiments.jobs import features_job
+    features_job(settings, None, None)
+    st = ServiceState(settings, serving_catalog(settings))
+    st.load()
+    text = _text(ReportBuilder(settings, st.current()).region_page("3", None))
+    assert re.search(r"Arbeitslose \(Jahresdurchschnitt\) \( ?Personen ?\) 103 insg\. 621", text), text
+    assert "als Anzahl gezeigt: für „Arbeitslose je 100 Einwohner 15 bis 64“ fehlt „Einwohner 15 bis 64 Jahre“" in text

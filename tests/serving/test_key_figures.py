@@ -5,7 +5,7 @@ import pandas as pd
 
 from ml.catalog import load_catalog
 from ml.config import CatalogConfig
-from serving.key_figures import earlier_only, thin_index_note
+from serving.key_figures import earlier_only, shown_by_dimension, thin_index_note
 
 CATALOG = load_catalog(CatalogConfig().dimensions, CatalogConfig().indicators)
 
@@ -75,3 +75,21 @@ def test_a_status_index_not_built_says_which_value_was_withheld_left_out_or_miss
     # left out in another year, or without the table: missing
     assert "ausgelassen" not in no_status_reason(cell, CATALOG, Settings(), "1", "2021", row, left_out)
     assert "ausgelassen" not in no_status_reason(cell, CATALOG, Settings(), "1", "2022", row)
+
+
+def test_a_count_no_share_can_be_computed_from_is_shown_as_the_count_with_the_part_it_lacks():
+    """A table of counts alone (Arbeitslose, Einwohner): the count Arbeitslose is on the page, its aside naming the
+    share and the Einwohner 15 bis 64 it lacks; where the share is held, the count is its basis and not shown."""
+    shown = shown_by_dimension(CATALOG, {"einwohner", "arbeitslose"})
+    rows = {meta.indicator_id: aside for pairs in shown.values() for meta, aside in pairs}
+    assert rows["einwohner"] == ""
+    assert rows["arbeitslose"] == (f"als Anzahl gezeigt: für „{CATALOG['arbeitslosenquote'].name}“ fehlt "
+                                   f"„{CATALOG['ew_15_64'].name}“")
+    dimension = CATALOG["arbeitslose"].dimension
+    ids = [meta.indicator_id for meta, _ in shown[dimension]]
+    order = [ind.indicator_id for ind in CATALOG if ind.indicator_id in ids]
+    assert ids == order                                     # in catalog order, among the reported ones
+    held = shown_by_dimension(CATALOG, {"einwohner", "arbeitslose", "ew_15_64", "arbeitslosenquote"})
+    assert "arbeitslose" not in {meta.indicator_id for pairs in held.values() for meta, _ in pairs}
+    assert {m.indicator_id for pairs in shown_by_dimension(CATALOG, set()).values() for m, _ in pairs} == {
+        ind.indicator_id for ind in CATALOG.reported()}     # nothing held: the reported indicators, as before
