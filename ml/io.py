@@ -55,6 +55,9 @@ class RawTable:
     notes: list[str] = field(default_factory=list)
     blank_lines: int = 0
     sheet: str | None = None
+    column_lines: list[int] | None = None
+    """Where the table was read turned (its rows are regions, its columns the printed rows): the printed line of
+    each column, so that a cell's quarantine names the line it stands on; None for a table read as it stands."""
     footer: list[str] = field(default_factory=list)
     """Lines under the table left out as its footer where they are no longer among ``problems`` (a table read
     turned): the source, a legend of its signs, which the suggestion reads."""

@@ -91,9 +91,9 @@ def without_text_lines(table: RawTable, region: int, period: int | None,
     note = (f"{n} line{'' if n == 1 else 's'} of text without a region or a value, not imported (a note of the "
             f"publisher on the values? read it): " + "; ".join(quoted[:3]) + (f" and {n - 3} more" if n > 3 else ""))
     keep = pa.array(~text)
-    return RawTable(path=table.path, header=table.header, cells=table.cells.filter(keep), lines=table.lines[~text],
-                    problems=table.problems, encoding=table.encoding, delimiter=table.delimiter,
-                    notes=table.notes, blank_lines=table.blank_lines, sheet=table.sheet), note
+    from dataclasses import replace
+
+    return replace(table, cells=table.cells.filter(keep), lines=table.lines[~text], _frame=None), note
 
 
 def period_position(table: RawTable, mapping: Mapping) -> int | None:
@@ -202,7 +202,9 @@ def melt(table: RawTable, region: pd.Series, period: pd.Series, columns: dict[in
         if names is not None:
             extra["region_name"] = names.astype("str").to_numpy()[keep]
         frames.append(pd.DataFrame({
-            "line": table.lines[keep],
+            # a table read turned: the line its row of values is printed on, not its region's (the header)
+            "line": table.lines[keep] if table.column_lines is None else np.full(int(keep.sum()),
+                                                                                 table.column_lines[pos]),
             "column": table.header[pos] or EMPTY_NAME.format(pos + 1),
             "region_id": region.to_numpy()[keep],
             "indicator_id": indicator,

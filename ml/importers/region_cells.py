@@ -114,7 +114,8 @@ def split_region_cells(table: RawTable, mapping, notes: list[str]):
                  + (f" ({example.strip()!r}: {codes[both].iloc[0]!r}, {names[both].iloc[0]!r})" if both.any() else "")
                  + (f"; {written - int(both.sum())} without a number kept whole as code and name"
                     if written > both.sum() else ""))
-    table = replace(table, header=[*table.header, added], cells=cells, _frame=None)
+    table = replace(table, header=[*table.header, added], cells=cells, _frame=None,
+                    column_lines=None if table.column_lines is None else [*table.column_lines, table.column_lines[r]])
     if mapping.name_column is None:
         mapping = mapping.model_copy(update={"name_column": added})
     return table, mapping

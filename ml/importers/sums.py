@@ -14,6 +14,19 @@ from ml.parsing import DASHES, parse_numbers
 from ml.sums import Sum, check_sum, describe
 
 
+def _on_rows(table: RawTable, cells: pd.DataFrame, rows: np.ndarray, keys: np.ndarray | None,
+             editions: np.ndarray | None) -> np.ndarray:
+    """Which of ``cells`` (the long cells of ``table``) stem from the table's ``rows``: by their line; in a table
+    read turned, whose rows share the header's line, by their region and period."""
+    if table.column_lines is None or keys is None:
+        return cells["line"].isin(table.lines[rows]).to_numpy()
+    region = cells["region_id"].astype("str").str.strip()
+    if editions is None:
+        return region.isin(keys[rows]).to_numpy()
+    wanted = pd.MultiIndex.from_arrays([keys[rows], editions[rows]])
+    return pd.MultiIndex.from_arrays([region, cells["period"].astype("str").str.strip()]).isin(wanted)
+
+
 def quarantine_unequal_sums(table: RawTable, mapping: Mapping, cells: pd.DataFrame, decimal: str,
                             dash: str = "missing", fmt: str = "wide") -> tuple[pd.DataFrame, list[Problem], list[str]]:
     """``cells`` (the long text cells of a wide table) without the cells of the rows on which one of the mapping's
@@ -57,11 +70,10 @@ def quarantine_unequal_sums(table: RawTable, mapping: Mapping, cells: pd.DataFra
         check = check_sum(values, relation, editions, keys)
         if not len(check.failing):
             continue
-        lines = table.lines[check.failing]
         # where another edition tells which side was shifted, that side's values alone
         side = {"left": relation.left, "right": relation.right}.get(check.shifted_side or "", relation.columns)
         columns = {table.header[where[c]] or EMPTY_NAME.format(where[c] + 1) for c in side}
-        hit = cells["line"].isin(lines).to_numpy() & cells["column"].isin(columns).to_numpy() & ~drop
+        hit = _on_rows(table, cells, check.failing, keys, editions) & cells["column"].isin(columns).to_numpy() & ~drop
         reason = f"the columns do not add up: {relation.formula()} (mapping: sums)"
         problems += [Problem(line=int(r.line), column=r.column, value=r.value, reason=reason)
                      for r in cells.loc[hit, ["line", "column", "value"]].itertuples(index=False)]

@@ -237,4 +237,5 @@ def turn_table(table: RawTable, header_line: int) -> RawTable:
     return RawTable(path=table.path, header=header, cells=pa.table(cells),
                     lines=np.full(len(regions), header_line, dtype=np.int64), problems=problems,
                     encoding=table.encoding, delimiter=table.delimiter, notes=notes, blank_lines=table.blank_lines,
-                    sheet=table.sheet, footer=list(table.footer) + under + footer)
+                    sheet=table.sheet, footer=list(table.footer) + under + footer,
+                    column_lines=[header_line] * (len(header) - len(keep)) + [rows[i].line for i in keep])

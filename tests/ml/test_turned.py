@@ -460,3 +460,28 @@ def test_the_legend_under_a_table_of_two_header_rows_says_what_its_dash_means(tm
     s = suggest_mapping(write(tmp_path / "kennzahlen.csv", text), _catalog(settings))
     assert s.dash == "missing" and any("the table's legend says they are no value ('„–“ = keine Angabe')" in n
                                        for n in s.notes)
+
+
+def test_a_cell_of_a_turned_table_is_quarantined_on_its_printed_line_and_a_failing_sum_on_its_region_alone(
+        tmp_path, county, settings):
+    """A value that is no number is named on the line it is printed on (not the header's); a sum that fails for one
+    Gemeinde quarantines that Gemeinde's values alone, though all rows of a turned table share the header's line."""
+    text = ("Gemeinde;" + ";".join(NAMES) + "\n"
+            "Einwohner insgesamt;" + ";".join(map(str, RESIDENTS)) + "\n"
+            "unter 18 Jahren;" + ";".join(map(str, UNDER18)) + "\n"
+            "18 Jahre und älter;" + ";".join(str(a - b + (5 if i == 2 else 0)) for i, (a, b) in
+                                             enumerate(zip(RESIDENTS, UNDER18))) + "\n"
+            "Arbeitslose;131;6x12;97;74\n")
+    path = write(tmp_path / "t.csv", text)
+    mapping = write(tmp_path / "m.yaml", "format: wide\nregions_in_columns: true\nperiod: '2022'\ncolumns:\n"
+                    "  'Einwohner insgesamt': einwohner\n  'unter 18 Jahren': ew_unter18\n"
+                    "  'Arbeitslose': arbeitslose\nsums:\n  - left: ['Einwohner insgesamt']\n"
+                    "    right: ['unter 18 Jahren', '18 Jahre und älter']\n")
+    report = ingest_file(path, county, settings, mapping=load_mapping(mapping))
+    assert report.rows_read == 12 and report.rows_quarantined == 3, (report.message, report.notes)
+    q = county.quarantine(report.import_id).sort_values("line")
+    assert q[["line", "column", "value"]].values.tolist() == [
+        [2, "Einwohner insgesamt", str(RESIDENTS[2])], [3, "unter 18 Jahren", str(UNDER18[2])],
+        [5, "Arbeitslose", "6x12"]]
+    obs = county.observations(["einwohner"]).set_index("region_id")["value"]
+    assert sorted(obs.index) == sorted(CODES[:2] + CODES[3:])      # Waldheim's alone left to the quarantine
