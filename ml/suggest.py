@@ -89,6 +89,11 @@ STOP = {"je", "der", "die", "das", "und", "mit", "an", "von", "in", "nach", "bei
         "u", "s", "z", "d", "v", "o"}      # u. (und), 's, z. B., d. h., v. (von), o. (oder)
 SHARE_WORDS = {"anteil", "quote", "dichte", "jescale", "prozent", "rate", "share", "index"}
 GENERIC = {"einwohner", "value", "wert", "anzahl", "count", "total", "insgesamt"}
+CHANGE = re.compile(r"ver(ä|ae|a)nd(erung|\.)|differenz|\bdiff\b|zu-?\s*(/|und|bzw\.?)?\s*abnahme|\bzunahme\b|"
+                    r"\babnahme\b|gegen(ü|ue)ber\s+(dem\s+)?vorjahr|\bgg(ü|ue)?\.?\s*vj|\bchange\b|\+/-|±|Δ",
+                    re.IGNORECASE)
+"""A header of a change between periods ('Veränderung in %', 'Zu-/Abnahme', '+/-'): matched only to an indicator
+that is a change itself (MSS's dynamics), never to the level it is a change of."""
 
 def _plain(text: str) -> str:
     text = fold(text)
@@ -325,7 +330,11 @@ class Matcher:
     def _match(self, header: str, numeric: str | None, context: str) -> Match:
         parsed = words(f"{context} {header}" if context else header)
         base = written_base(header)
-        ranked = sorted(((self.score(parsed, c, numeric, base), c) for c in self.candidates), key=lambda t: -t[0])
+        change = bool(CHANGE.search(header))
+        ranked = sorted(((self.score(parsed, c, numeric, base), c) for c in self.candidates
+                         if not change or CHANGE.search(c.name)), key=lambda t: -t[0])
+        if not ranked:
+            return Match(column=header, score=0.0)
         (s, best), runner = ranked[0], ranked[1] if len(ranked) > 1 else (0.0, None)
         if s < self.threshold:
             return Match(column=header, score=s)
@@ -704,6 +713,8 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
         m.period = header_period(h)
         if m.indicator_id is None:
             out.unmatched.append(names[i])
+            if CHANGE.search(h):
+                out.unnamed[names[i]] = "a change between periods, which the monitoring computes from the values"
         else:
             out.matches.append(m)
     if fmt not in ("mss", "inkar", "regions"):      # those layouts bring their own catalog
