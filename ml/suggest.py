@@ -1538,6 +1538,10 @@ def render_yaml(s: Suggestion) -> str:
         lines.append(f"period_column: {_q(s.period_column)}")
     elif s.period == SHEET_NAME:
         lines.append(f"period: {SHEET_NAME}   # each sheet's period from its name: check them")
+    elif s.period is not None and s.format == "wide" and s.matches and all(m.period for m in s.matches):
+        # every column names its own year: the title's year would only date a column filled in without one
+        lines.append(f"# period: {_q(s.period)}   # from {s.period_source}: every column above names its own year; "
+                     "this one only for a column filled in without one")
     elif s.period is not None:
         lines.append(f"period: {_q(s.period)}   # from {s.period_source}: check it")
         if s.period_source == "the file name":

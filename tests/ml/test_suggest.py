@@ -685,3 +685,13 @@ def test_the_changes_beside_each_indicators_years_are_left_unmatched_with_the_re
     assert s.unmatched == ["Einwohner Veränderung in %", "Arbeitslose Veränderung in %"]
     assert "#  'Arbeitslose Veränderung in %': ?   # a change between periods, which the monitoring computes " \
            "from the values" in s.to_yaml()
+
+
+def test_a_year_of_the_file_name_dates_no_column_where_every_column_names_its_own(tmp_path):
+    text = "Stadtteil;Einwohner 2021;Einwohner 2022\nAltstadt;3866;3907\nNeustadt;4850;5052\nNordstadt;12525;12532\n"
+    s = suggest_mapping(write(tmp_path / "kennzahlen_2023.csv", text), CATALOG)
+    assert s.period == "2023" and all(m.period for m in s.matches)
+    written = s.to_yaml()
+    assert "\nperiod:" not in written and "# period: '2023'   # from the file name: every column above names its own " \
+                                          "year; this one only for a column filled in without one" in written
+    assert load_mapping(write(tmp_path / "m.yaml", written)).period is None
