@@ -112,6 +112,17 @@ def without_designation(name: str) -> str:
     return base if name_key(base) else str(name)
 
 
+def gemeindeschluessel(code: str) -> str | None:
+    """The Amtlicher Gemeindeschlüssel (8 digits) in an Amtlicher Regionalschlüssel (12 digits, or 11 where a
+    spreadsheet dropped the leading zero): Land, Regierungsbezirk and Kreis (5 digits) and the Gemeinde's last 3,
+    without the Gemeindeverband's 4 between them. None for a code of another make."""
+    code = str(code).strip()
+    if not re.fullmatch(r"\d{11,12}", code):
+        return None
+    code = code.zfill(12)
+    return code[:5] + code[9:]
+
+
 def same_name(a: str, b: str) -> bool:
     """Whether two spellings name one region: equal by :func:`name_key`, one the other's abbreviation with full
     stops ('Stülerstr.' and 'Stülerstraße'), or one with its official designation ('Görlitz, Stadt')."""

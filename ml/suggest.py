@@ -221,7 +221,7 @@ class Suggestion:
     withheld: list[str] = field(default_factory=list)
     """Empty marks that look like small counts withheld (:mod:`ml.withheld`), written under ``withheld``."""
     parent_code: int | None = None
-    """For 8-digit AGS: the length of the code's part that is the parent's code (5, the Kreis)."""
+    """For Gemeindeschlüssel (AGS, ARS): the length of the code's part that is the parent's code (5, the Kreis)."""
     parent_column: str | None = None
     """A region list's column of each region's parent code."""
     level_words: tuple[str, str] | None = None
@@ -569,7 +569,7 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
                 out.level, out.level_words = canonical_level(said[1]), (None if canonical_level(said[1]) else said)
                 source = f"{said[0]!r}"
             if out.level is None and ags:
-                out.level, source = "gemeinde", "the codes (8-digit AGS)"
+                out.level, source = "gemeinde", "the codes (Gemeindeschlüssel: 8-digit AGS or 12-digit ARS)"
         out.notes.append("a region list: codes in " + repr(out.region_column) + (
             f", names in {out.name_column!r}" if out.name_column else "") + (
             "" if lvl is not None else f"; the level {out.level!r} is read from {source}: check it" if out.level
@@ -807,10 +807,16 @@ def _held_by_the_store(codes: pd.Series, known: frozenset[str] | None, file: str
         return f"the store holds no regions yet: this file can give its region list, {listed}"
     cells = pd.unique(codes.astype(str).str.strip())
     cells = [c for c in cells if c and c not in MISSING_MARKERS]
-    loose = {k.lstrip("0") for k in known}
-    lacking = [c for c in cells if c not in known and c.lstrip("0") not in loose]
+    from ml.regions import gemeindeschluessel
+
+    loose = {k.lstrip("0") for k in known} | {g.lstrip("0") for k in known if (g := gemeindeschluessel(k))}
+    lacking = [c for c in cells if c not in known and c.lstrip("0") not in loose
+               and (gemeindeschluessel(c) or "-").lstrip("0") not in loose]
     if not lacking:
-        return f"the store holds all {len(cells)} of its codes"
+        keys = sum(1 for c in cells if c not in known and c.lstrip("0") not in {k.lstrip("0") for k in known})
+        return f"the store holds all {len(cells)} of its codes" + (
+            f" ({keys} of them written as the Regionalschlüssel of a Gemeindeschlüssel the store holds, or the "
+            "reverse: read as the store's)" if keys else "")
     return (f"{len(lacking)} of its {len(cells)} codes are no region of the store (" + ", ".join(
         map(repr, lacking[:3])) + (" …" if len(lacking) > 3 else "") + "): their values are quarantined unless the "
         "name beside a code finds its region; where they are regions the store lacks, this file can give them, "
@@ -1135,15 +1141,16 @@ def _year_sheets(tables: list[str], found: dict) -> list[str]:
     return same if len(same) > 1 and same[0] == tables[0] and len(set(periods)) == len(periods) else []
 
 
-AGS_NOTE = ("the codes are 8-digit AGS, whose first five digits are the Kreis: parent_code: 5 and parent_level: "
-            "kreis make it each Gemeinde's parent")
+AGS_NOTE = ("the codes are Gemeindeschlüssel (8-digit AGS or 12-digit ARS), whose first five digits are the Kreis: "
+            "parent_code: 5 and parent_level: kreis make it each Gemeinde's parent")
 
 
 def _ags8(codes: pd.Series) -> bool:
-    """Whether a column's codes are 8-digit Gemeinde keys (AGS): a Land's two digits (01–16) and six more."""
+    """Whether a column's codes are Gemeinde keys: a Land's two digits (01–16) and six more (the AGS), or ten more
+    (the Regionalschlüssel, ARS, of 12 digits); the first five are the Kreis in both."""
     c = codes.dropna().astype(str).str.strip()
     c = c[c.ne("")]
-    return len(c) > 0 and bool(c.str.fullmatch(r"(0[1-9]|1[0-6])\d{6}").mean() >= 0.95)
+    return len(c) > 0 and bool(c.str.fullmatch(r"(0[1-9]|1[0-6])(\d{6}|\d{10})").mean() >= 0.95)
 
 
 def _note_terms(out: Suggestion) -> None:

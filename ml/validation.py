@@ -123,6 +123,38 @@ def _resolve_lost_zeros(con: duckdb.DuckDBPyConnection) -> tuple[int, str]:
     return len(rows), f"{rows[0][0]} → {rows[0][1]}"
 
 
+def _resolve_ars(con: duckdb.DuckDBPyConnection) -> tuple[int, str]:
+    """Cells that are no known code but the Amtlicher Regionalschlüssel (ARS, 12 digits: Land, Regierungsbezirk,
+    Kreis, Gemeindeverband, Gemeinde) of a Gemeinde the store holds by its Amtlicher Gemeindeschlüssel (AGS, 8
+    digits: the ARS without the Gemeindeverband's four) — or the reverse, an AGS where the store holds the ARS (the
+    one of its codes that is that AGS): read as the store's code. Statistical offices publish either; a leading
+    zero a spreadsheet dropped is put back first. Returns how many distinct codes were read so, and one example."""
+    rows = con.execute("""
+        WITH open_ AS (SELECT DISTINCT code FROM v_codes WHERE code NOT IN (SELECT region_id FROM v_regions)
+                       AND regexp_full_match(code, '[0-9]{7,8}|[0-9]{11,12}')),
+             ars AS (SELECT region_id, substr(region_id, 1, 5) || substr(region_id, 10, 3) AS ags FROM v_regions
+                     WHERE regexp_full_match(region_id, '[0-9]{12}')),
+             found AS (
+                SELECT o.code, r.region_id FROM open_ o JOIN v_regions r
+                  ON length(o.code) >= 11
+                 AND r.region_id IN (substr(lpad(o.code, 12, '0'), 1, 5) || substr(lpad(o.code, 12, '0'), 10, 3),
+                                     ltrim(substr(lpad(o.code, 12, '0'), 1, 5) || substr(lpad(o.code, 12, '0'), 10, 3),
+                                           '0'))
+                UNION ALL
+                SELECT o.code, a.region_id FROM open_ o JOIN ars a ON length(o.code) <= 8 AND a.ags = lpad(o.code, 8, '0'))
+        SELECT code, min(region_id) FROM found GROUP BY code HAVING count(DISTINCT region_id) = 1
+        ORDER BY code""").fetchall()
+    if not rows:
+        return 0, ""
+    con.register("v_ars", pa.table({"code": pa.array([r[0] for r in rows], pa.string()),
+                                    "ags": pa.array([r[1] for r in rows], pa.string())}))
+    try:
+        con.execute("UPDATE v_codes SET code = a.ags FROM v_ars a WHERE v_codes.code = a.code")
+    finally:
+        con.unregister("v_ars")
+    return len(rows), f"{rows[0][0]} → {rows[0][1]}"
+
+
 def _resolve_names(con: duckdb.DuckDBPyConnection, rules: Rules) -> None:
     """Cells that are no known code: looked up as region names (few distinct texts, resolved in Python)."""
     open_ = con.execute("SELECT raw, lvl FROM v_codes WHERE raw <> '' AND code NOT IN (SELECT region_id FROM v_regions)"
@@ -242,6 +274,7 @@ def validate_long(con: duckdb.DuckDBPyConnection, cells: pa.Table | pd.DataFrame
             CREATE OR REPLACE TEMP TABLE v_periods AS
             SELECT raw, sr_period(raw) AS period FROM (SELECT DISTINCT coalesce(period, '') AS raw FROM v_src)""")
         padded, example = _resolve_lost_zeros(con)
+        keys, key_example = _resolve_ars(con)
         by_name: list[tuple[str, str, str]] = []
         if rules.lookup is not None:
             _resolve_names(con, rules)
@@ -395,6 +428,10 @@ def validate_long(con: duckdb.DuckDBPyConnection, cells: pa.Table | pd.DataFrame
     if padded:
         notes.append(f"region codes written without leading zeros read as the store's codes: {example}"
                      + (f" and {padded - 1} more" if padded > 1 else ""))
+    if keys:
+        notes.append(f"{keys} code(s) read as the store's: the Amtlicher Regionalschlüssel (12 digits) and the "
+                     f"Gemeindeschlüssel (8 digits) of one Gemeinde, as offices publish either: {key_example}"
+                     + (f" and {keys - 1} more" if keys > 1 else ""))
     zeros = [t for t in by_name if str(t[0]).lstrip("0") == str(t[2]).lstrip("0")]
     if zeros:       # '01' beside 'Altstadt' where the store writes 1: the same code, not a renumbered region
         shown = ", ".join(f"{raw} {nm!r} → {code}" for raw, nm, code in zeros[:3])

@@ -291,7 +291,8 @@ def test_a_table_of_stand_years_gives_each_region_from_its_latest_stand(store, s
     path = write(tmp_path / "bevoelkerung.csv", text)
     s = suggest_mapping(path, catalog, regions=True)
     assert (s.format, s.region_column, s.name_column, s.level) == ("regions", "ags", "name", "gemeinde")
-    assert "the level 'gemeinde' is read from the codes (8-digit AGS): check it" in " ".join(s.notes)
+    assert ("the level 'gemeinde' is read from the codes (Gemeindeschlüssel: 8-digit AGS or 12-digit ARS): check it"
+            in " ".join(s.notes))
     rep = ingest_file(path, store, settings, mapping=load_mapping(write(tmp_path / "m.yaml", s.to_yaml())))
     assert rep.status == "ok" and (rep.rows_read, rep.rows_accepted, rep.rows_quarantined, rep.rows_left_out) == (
         3, 3, 0, 2)
