@@ -6,7 +6,7 @@ year ('population-2015-01' beside 'population-2015-02') is a half-year, quarter 
 last part stands for the year. ``period_of_file`` is the same reading for an import whose mapping says
 ``period: file_name``, so that one mapping serves a series of editions; where the name gives no period it
 raises ``ValueError`` with the reason. ``sheets_and_periods`` reads a workbook's sheets so, for ``period:
-sheet_name`` (a sheet per edition).
+sheet_name`` (a sheet per edition). :data:`CHANGE` tells a header of a change between periods.
 """
 
 from __future__ import annotations
@@ -32,6 +32,12 @@ FILE_NAME = "file_name"
 """``period: file_name`` in a mapping: each file's period is read from its name."""
 SHEET_NAME = "sheet_name"
 """``period: sheet_name`` in a mapping: each sheet's period is read from its name (:func:`sheets_and_periods`)."""
+
+CHANGE = re.compile(r"ver(ä|ae|a)nd(erung|\.)|differenz|\bdiff\b|zu-?\s*(/|und|bzw\.?)?\s*abnahme|\bzunahme\b|"
+                    r"\babnahme\b|gegen(ü|ue)ber\s+(dem\s+)?vorjahr|\bgg(ü|ue)?\.?\s*vj|\bchange\b|\+/-|±|Δ",
+                    re.IGNORECASE)
+"""A header of a change between periods ('Veränderung in %', 'Zu-/Abnahme', '+/-'): matched only to an indicator
+that is a change itself (MSS's dynamics), never to the level it is a change of."""
 
 
 def header_period(text: str) -> str | None:

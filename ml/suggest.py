@@ -33,7 +33,7 @@ import pyarrow as pa
 
 from ml.catalog import Catalog
 from ml.contracts import LEVELS
-from ml.file_periods import SHEET_NAME, YEAR, file_period, header_period
+from ml.file_periods import CHANGE, SHEET_NAME, YEAR, file_period, header_period
 from ml.header_rows import EMPTY_NAME
 from ml.io import SPREADSHEET_SUFFIXES, FileFormatError, RawTable, read_table, sheet_names
 from ml.parsing import DASHES, MISSING_MARKERS, SECRECY_MARKERS, decide_decimal, parse_numbers, parse_periods
@@ -89,11 +89,6 @@ STOP = {"je", "der", "die", "das", "und", "mit", "an", "von", "in", "nach", "bei
         "u", "s", "z", "d", "v", "o"}      # u. (und), 's, z. B., d. h., v. (von), o. (oder)
 SHARE_WORDS = {"anteil", "quote", "dichte", "jescale", "prozent", "rate", "share", "index"}
 GENERIC = {"einwohner", "value", "wert", "anzahl", "count", "total", "insgesamt"}
-CHANGE = re.compile(r"ver(ä|ae|a)nd(erung|\.)|differenz|\bdiff\b|zu-?\s*(/|und|bzw\.?)?\s*abnahme|\bzunahme\b|"
-                    r"\babnahme\b|gegen(ü|ue)ber\s+(dem\s+)?vorjahr|\bgg(ü|ue)?\.?\s*vj|\bchange\b|\+/-|±|Δ",
-                    re.IGNORECASE)
-"""A header of a change between periods ('Veränderung in %', 'Zu-/Abnahme', '+/-'): matched only to an indicator
-that is a change itself (MSS's dynamics), never to the level it is a change of."""
 
 def _plain(text: str) -> str:
     text = fold(text)

@@ -21,6 +21,7 @@ from ml.contracts import FLAGS
 from ml.parsing import INVALID_CODE, MISSING_MARKERS, install_macros
 from ml.qualifiers import ESTIMATED, qualifier_note, split_qualifiers
 from ml.renumbered import joined_series, periods_apart
+from ml.written_codes import resolve_ars, resolve_lost_zeros
 from ml.regions import RegionLookup
 
 REQUIRED_COLUMNS = ("line", "region_id", "indicator_id", "period", "value")
@@ -99,60 +100,6 @@ def catalog_table(catalog: Catalog) -> pa.Table:
         "hi": pa.array(cols[4], pa.float64()), "scale": pa.array(cols[5], pa.float64()),
         "signed_numerator": pa.array(cols[6], pa.bool_()),
     })
-
-
-def _resolve_lost_zeros(con: duckdb.DuckDBPyConnection) -> tuple[int, str]:
-    """Cells of digits that are no known code but one known code with leading zeros (a spreadsheet dropped them:
-    '1011101' for Berlin's '01011101', '1001' for Flensburg's '01001'): read as that code. A cell two codes could
-    be ('101' for '0101' and '00101') stays as written. Returns how many distinct codes were read so, and one
-    example."""
-    rows = con.execute("""
-        WITH open_ AS (SELECT DISTINCT code FROM v_codes
-                       WHERE regexp_full_match(code, '[1-9][0-9]*') AND code NOT IN (SELECT region_id FROM v_regions))
-        SELECT o.code, min(r.region_id) AS padded FROM open_ o
-        JOIN v_regions r ON r.region_id LIKE '0%' AND ltrim(r.region_id, '0') = o.code
-        GROUP BY o.code HAVING count(*) = 1 ORDER BY o.code""").fetchall()
-    if not rows:
-        return 0, ""
-    con.register("v_padded", pa.table({"code": pa.array([r[0] for r in rows], pa.string()),
-                                       "padded": pa.array([r[1] for r in rows], pa.string())}))
-    try:
-        con.execute("UPDATE v_codes SET code = p.padded FROM v_padded p WHERE v_codes.code = p.code")
-    finally:
-        con.unregister("v_padded")
-    return len(rows), f"{rows[0][0]} → {rows[0][1]}"
-
-
-def _resolve_ars(con: duckdb.DuckDBPyConnection) -> tuple[int, str]:
-    """Cells that are no known code but the Amtlicher Regionalschlüssel (ARS, 12 digits: Land, Regierungsbezirk,
-    Kreis, Gemeindeverband, Gemeinde) of a Gemeinde the store holds by its Amtlicher Gemeindeschlüssel (AGS, 8
-    digits: the ARS without the Gemeindeverband's four) — or the reverse, an AGS where the store holds the ARS (the
-    one of its codes that is that AGS): read as the store's code. Statistical offices publish either; a leading
-    zero a spreadsheet dropped is put back first. Returns how many distinct codes were read so, and one example."""
-    rows = con.execute("""
-        WITH open_ AS (SELECT DISTINCT code FROM v_codes WHERE code NOT IN (SELECT region_id FROM v_regions)
-                       AND regexp_full_match(code, '[0-9]{7,8}|[0-9]{11,12}')),
-             ars AS (SELECT region_id, substr(region_id, 1, 5) || substr(region_id, 10, 3) AS ags FROM v_regions
-                     WHERE regexp_full_match(region_id, '[0-9]{12}')),
-             found AS (
-                SELECT o.code, r.region_id FROM open_ o JOIN v_regions r
-                  ON length(o.code) >= 11
-                 AND r.region_id IN (substr(lpad(o.code, 12, '0'), 1, 5) || substr(lpad(o.code, 12, '0'), 10, 3),
-                                     ltrim(substr(lpad(o.code, 12, '0'), 1, 5) || substr(lpad(o.code, 12, '0'), 10, 3),
-                                           '0'))
-                UNION ALL
-                SELECT o.code, a.region_id FROM open_ o JOIN ars a ON length(o.code) <= 8 AND a.ags = lpad(o.code, 8, '0'))
-        SELECT code, min(region_id) FROM found GROUP BY code HAVING count(DISTINCT region_id) = 1
-        ORDER BY code""").fetchall()
-    if not rows:
-        return 0, ""
-    con.register("v_ars", pa.table({"code": pa.array([r[0] for r in rows], pa.string()),
-                                    "ags": pa.array([r[1] for r in rows], pa.string())}))
-    try:
-        con.execute("UPDATE v_codes SET code = a.ags FROM v_ars a WHERE v_codes.code = a.code")
-    finally:
-        con.unregister("v_ars")
-    return len(rows), f"{rows[0][0]} → {rows[0][1]}"
 
 
 def _resolve_names(con: duckdb.DuckDBPyConnection, rules: Rules) -> None:
@@ -273,8 +220,8 @@ def validate_long(con: duckdb.DuckDBPyConnection, cells: pa.Table | pd.DataFrame
         con.execute("""
             CREATE OR REPLACE TEMP TABLE v_periods AS
             SELECT raw, sr_period(raw) AS period FROM (SELECT DISTINCT coalesce(period, '') AS raw FROM v_src)""")
-        padded, example = _resolve_lost_zeros(con)
-        keys, key_example = _resolve_ars(con)
+        padded, example = resolve_lost_zeros(con)
+        keys, key_example = resolve_ars(con)
         by_name: list[tuple[str, str, str]] = []
         if rules.lookup is not None:
             _resolve_names(con, rules)

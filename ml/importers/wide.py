@@ -7,7 +7,7 @@ import pandas as pd
 
 from ml.catalog import Catalog
 from ml.crosswalk import refuse_crosswalk
-from ml.file_periods import header_period
+from ml.file_periods import CHANGE, header_period
 from ml.importers.common import (
     Adapted, cell_column, dash_note, dashes_as_zero, empty_long, melt, period_position, withheld_in_frame,
     withheld_note, without_text_lines, year_end_stands,
@@ -108,7 +108,11 @@ def adapt_wide(table: RawTable, mapping: Mapping, catalog: Catalog, dash: str = 
         count = {i: f" ({held[i]} value{'' if held[i] == 1 else 's'})" for i in unmapped}
         named = [keys[i] + ("" if same else count[i]) for i in unmapped]
         more = f" and {len(named) - 15} more ('mapping suggest' lists every column)" if len(named) > 15 else ""
+        changes = [keys[i] for i in unmapped if CHANGE.search(keys[i])]
         notes.append(f"{len(unmapped)} columns not imported (no indicator in the mapping or the catalog; map them "
                      f"under 'columns' to import them){f', each with {held[unmapped[0]]} values' if same else ''}: "
-                     + ", ".join(named[:15]) + more)
+                     + ", ".join(named[:15]) + more + (
+                         "" if not changes else "; a change between periods" if len(unmapped) == 1 else
+                         f"; {'all' if len(changes) == len(unmapped) else len(changes)} of them changes between "
+                         "periods") + (", which the monitoring computes from the values itself" if changes else ""))
     return Adapted(cells=cells, notes=notes, empty_cells=empty)

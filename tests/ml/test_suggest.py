@@ -695,3 +695,16 @@ def test_a_year_of_the_file_name_dates_no_column_where_every_column_names_its_ow
     assert "\nperiod:" not in written and "# period: '2023'   # from the file name: every column above names its own " \
                                           "year; this one only for a column filled in without one" in written
     assert load_mapping(write(tmp_path / "m.yaml", written)).period is None
+
+
+def test_the_import_names_the_changes_it_leaves_out_as_such(tmp_path, store, settings):
+    assert ingest_file(SAMPLE_DIR / "regions.csv", store, settings).status == "ok"
+    text = ("Gemeinde;Einwohner 2021;Einwohner 2022;Veränderung in %\nKranichau;4188;4210;0,5\n"
+            "Neutal;2770;2761;-0,3\nWaldheim;3071;3050;-0,7\n")
+    path = write(tmp_path / "kennzahlen.csv", text)
+    report = ingest_file(path, store, settings, mapping=load_mapping(write(
+        tmp_path / "m.yaml", suggest_mapping(path, CATALOG).to_yaml())))
+    assert report.status == "ok" and report.rows_accepted == 6, (report.message, report.notes)
+    assert any(n.startswith("1 columns not imported") and n.endswith(
+        "Veränderung in % (3 values); a change between periods, which the monitoring computes from the values itself")
+        for n in report.notes), report.notes
