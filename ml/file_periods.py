@@ -6,7 +6,8 @@ year ('population-2015-01' beside 'population-2015-02') is a half-year, quarter 
 last part stands for the year. ``period_of_file`` is the same reading for an import whose mapping says
 ``period: file_name``, so that one mapping serves a series of editions; where the name gives no period it
 raises ``ValueError`` with the reason. ``sheets_and_periods`` reads a workbook's sheets so, for ``period:
-sheet_name`` (a sheet per edition). :data:`CHANGE` tells a header of a change between periods.
+sheet_name`` (a sheet per edition); ``title_period`` reads the title lines above a table, for ``period: title``
+(an edition sent each year under one name). :data:`CHANGE` tells a header of a change between periods.
 """
 
 from __future__ import annotations
@@ -33,6 +34,13 @@ FILE_NAME = "file_name"
 SHEET_NAME = "sheet_name"
 """``period: sheet_name`` in a mapping: each sheet's period is read from its name (:func:`sheets_and_periods`)."""
 
+TITLE = "title"
+"""``period: title`` in a mapping: each file's (or sheet's) period is read from its title lines above the header
+(:func:`title_period`): a county's edition sent each year under one name, its stand written in its title."""
+
+STAND_DATE = re.compile(r"\b\d{1,2}\.\s?\d{1,2}\.\s?(19|20)\d\d\b")
+"""A date written in a title line ('am 31.12.2022', 'Stand: 31. 12. 2022'): the table's stand."""
+
 CHANGE = re.compile(r"ver(ä|ae|a)nd(erung|\.)|differenz|\bdiff\b|zu-?\s*(/|und|bzw\.?)?\s*abnahme|\bzunahme\b|"
                     r"\babnahme\b|gegen(ü|ue)ber\s+(dem\s+)?vorjahr|\bgg(ü|ue)?\.?\s*vj|\bchange\b|\+/-|±|Δ",
                     re.IGNORECASE)
@@ -51,6 +59,17 @@ def header_period(text: str) -> str | None:
         return None
     years = _years(str(text))
     return years.pop() if len(years) == 1 else None
+
+
+def title_period(titles: list[str]) -> tuple[str | None, str]:
+    """The period the title lines above a table give, and where from: the one year they name ('the title lines'),
+    or, where they name several, the one written in a date ('Sozialbericht 2023' over '… am 31.12.2022': the stand,
+    'the date in the title lines'); None where they name none, or several and not one of them in a date."""
+    years = {y for t in titles for y in [header_period(t)] if y}
+    dated = {header_period(t) for t in titles if STAND_DATE.search(t)} - {None}
+    if len(years) > 1 and len(dated) == 1:
+        return dated.pop(), "the date in the title lines"
+    return (years.pop() if len(years) == 1 else None), "the title lines"
 
 
 def _years(text: str) -> set[str]:

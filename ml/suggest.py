@@ -33,7 +33,7 @@ import pyarrow as pa
 
 from ml.catalog import Catalog
 from ml.contracts import LEVELS
-from ml.file_periods import CHANGE, SHEET_NAME, YEAR, file_period, header_period
+from ml.file_periods import CHANGE, SHEET_NAME, YEAR, file_period, header_period, title_period
 from ml.header_rows import EMPTY_NAME
 from ml.io import SPREADSHEET_SUFFIXES, FileFormatError, RawTable, read_table, sheet_names
 from ml.parsing import DASHES, MISSING_MARKERS, SECRECY_MARKERS, decide_decimal, parse_numbers, parse_periods
@@ -510,16 +510,14 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
     out.period_column = table.header[p] if p is not None else None
     if sheets:
         out.sheet = sheets
-    title_years = {y for t in titles for y in [header_period(t)] if y}
-    dated = {header_period(t) for t in titles if _STAND_DATE.search(t)} - {None}
-    if len(title_years) > 1 and len(dated) == 1:
-        # 'Sozialbericht 2023' over 'Tabelle 2: … am 31.12.2022': the stand's date, not the publication's year
-        title_years, out.period_source = dated, "the date in the title lines"
+    # 'Sozialbericht 2023' over 'Tabelle 2: … am 31.12.2022': the stand's date, not the publication's year
+    title_year, title_source = title_period(titles)
+    named_years = any(header_period(t) for t in titles)
     if p is None and sheets:
         out.period, out.period_source = SHEET_NAME, "each sheet's name"
-    elif p is None and len(title_years) == 1:
-        out.period = title_years.pop()
-    elif p is None and not title_years:
+    elif p is None and title_year is not None:
+        out.period, out.period_source = title_year, title_source
+    elif p is None and not named_years:
         out.period, out.period_hint, note = file_period(Path(path))
         out.period_source = "the file name"
         if note:
@@ -786,7 +784,6 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
     return out
 
 
-_STAND_DATE = re.compile(r"\b\d{1,2}\.\s?\d{1,2}\.\s?(19|20)\d\d\b")
 """A date in a title line ('am 31.12.2022', 'Stand: 30.06.2021'): the table's stand."""
 
 
@@ -1315,7 +1312,7 @@ def _note_without_code(out: Suggestion, table: RawTable, frame: pd.DataFrame, co
     """In a column of codes, the few rows without one ('Berlin', an empty cell: the city's total), named."""
     cells = frame[f"c{codes}"].str.strip()
     blank = ~cells.str.fullmatch(r"\d+")
-    if not blank.any() or blank.sum() > max(2, 0.05 * len(cells)):
+    if not blank.any() or blank.all() or blank.sum() > max(2, 0.05 * len(cells)):     # all: a column of names
         return
     others = [f"c{i}" for i in range(len(table.header)) if i not in (codes, names)]
     if others:      # a line of text under the table holds no number: not a row of values
@@ -1546,6 +1543,9 @@ def render_yaml(s: Suggestion) -> str:
                      "this one only for a column filled in without one")
     elif s.period is not None:
         lines.append(f"period: {_q(s.period)}   # from {s.period_source}: check it")
+        if s.period_source in ("the title lines", "the date in the title lines") and s.header_line > 1:
+            lines.append("# period: title   # instead: each edition's period from its own title lines, one mapping "
+                         "for every edition")
         if s.period_source == "the file name":
             lines.append("# period: file_name   # instead: each file's period from its own name, one mapping for "
                          "every edition")

@@ -49,7 +49,9 @@ def without_footer_lines(table: RawTable) -> tuple[RawTable, str | None]:
     that went wrong; the note quotes them. So is a line there that begins as a footer does (:data:`FOOTER_START`)
     whatever its fields ('Quelle: Stadt; Bundesagentur', its ';' a delimiter). A line of that kind among the rows,
     or one without words, stays named."""
-    last = int(table.lines[-1]) if len(table.lines) else 0
+    if not len(table.lines):
+        return table, None      # no row read: its lines of the wrong width are no footer but the table itself
+    last = int(table.lines[-1])
     footer = [p for p in table.problems if p.line > last and re.search(r"[^\W\d_]", p.value) and (
         p.reason.endswith(", found 1") or FOOTER_START.match(str(p.value).strip()))]
     if not footer:

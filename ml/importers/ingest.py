@@ -114,6 +114,7 @@ def ingest_file(path: Path | str, store: Store, settings: Settings, *, fmt: str 
                               "each is an import of its own ('sozialradar ingest' or ingest_each reads them in turn)")
     if mapping.period == SHEET_NAME:
         mapping = mapping.for_sheets(path)[0]
+    mapping = mapping.for_title(path)
     content_hash = file_hash(path)
     if mapping != Mapping() or fmt != "auto":
         # the same file read another way (a corrected mapping) is another import

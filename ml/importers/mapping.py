@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ml.config import read_yaml_mapping
 from ml.contracts import LEVELS
-from ml.file_periods import FILE_NAME, SHEET_NAME, period_of_file, sheets_and_periods
+from ml.file_periods import FILE_NAME, SHEET_NAME, TITLE, period_of_file, sheets_and_periods, title_period
 from ml.io import FileFormatError
 from ml.importers.place_headers import codes_places, names_places, place_level
 from ml.regions import canonical_level, fold
@@ -118,7 +118,9 @@ class Mapping(BaseModel):
     period_column: str | None = None
     period: str | None = Field(None, description="the period of every row ('2021', '2021-06'), or 'file_name': "
                                "each file's own, read from its name (one mapping for a series of editions), or "
-                               "'sheet_name': each sheet's own, read from its name ('2021', 'Stand 2021')")
+                               "'sheet_name': each sheet's own, read from its name ('2021', 'Stand 2021'), or "
+                               "'title': each file's (or sheet's) own, read from its title lines above the header "
+                               "('Stand 31.12.2023': an edition sent each year under one name)")
     indicator_column: str | None = None
     value_column: str | None = None
     numerator_column: str | None = None
@@ -211,6 +213,9 @@ class Mapping(BaseModel):
             twice = sorted({str(s) for s in self.sheet if [str(t) for t in self.sheet].count(str(s)) > 1})
             if twice:
                 raise ValueError(f"sheet names {', '.join(map(repr, twice))} twice; each sheet once")
+        if self.period == TITLE and (self.header_line or 1) < 2:
+            raise ValueError("period: title reads the period from the title lines above the header: give the "
+                             "header's line (header_line), below them")
         if self.period == SHEET_NAME and self.sheet is None:
             raise ValueError("period: sheet_name reads each sheet's period from its name: name the sheet or sheets "
                              "(sheet: ['2019', '2020'])")
@@ -220,6 +225,23 @@ class Mapping(BaseModel):
                              "number is a value, not the mark of a withheld one")
         self.withheld = list(dict.fromkeys(m.strip() for m in self.withheld))
         return self
+
+    def for_title(self, path: Path) -> "Mapping":
+        """This mapping for one file (or sheet): ``period: title`` becomes the period its title lines give
+        (:func:`ml.file_periods.title_period`; :class:`FileFormatError` with the lines where they give none)."""
+        if self.period != TITLE:
+            return self
+        from ml.header_rows import first_rows
+
+        titles = [" ".join(c for c in row if str(c).strip())
+                  for row in first_rows(path, self.sheet, self.header_line - 1)]
+        year, _ = title_period(titles)
+        if year is None:
+            shown = "; ".join(repr(t[:60]) for t in titles if t) or "none but blank lines"
+            raise FileFormatError(f"{path}{f' (sheet {self.sheet!r})' if self.sheet is not None else ''}: 'period: "
+                                  f"title' in the mapping, but the title lines above the header name no one year "
+                                  f"(nor one in a date) ({shown}); give the period in the mapping")
+        return self.model_copy(update={"period": year})
 
     def for_file(self, path: Path) -> "Mapping":
         """This mapping for one file: ``period: file_name`` becomes the period the file's name gives
