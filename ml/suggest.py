@@ -41,7 +41,7 @@ from ml.qualifiers import split_qualifiers
 from ml.importers.code_levels import nested_codes
 from ml.importers.sum_rows import sum_rows_in, wholes_by_period
 from ml.withheld import dash_legend
-from ml.regions import canonical_level, fold, names_several
+from ml.regions import canonical_level, fold, gemeindeschluessel, names_several
 
 SYNONYMS: dict[str, str] = {
     # English and abbreviations -> the German words of the catalog
@@ -549,7 +549,7 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
         out.notes = [n for n in out.notes if "layout" not in n]
         from ml.importers.mapping import place_level
 
-        ags = r is not None and _ags8(frame[f"c{r}"])
+        ags = r is not None and _gemeinde_keys(frame[f"c{r}"])
         source = "the header"
         if lvl is not None:
             written = frame[f"c{lvl}"].str.strip()
@@ -784,9 +784,6 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
     return out
 
 
-"""A date in a title line ('am 31.12.2022', 'Stand: 30.06.2021'): the table's stand."""
-
-
 def _held_by_the_store(codes: pd.Series, known: frozenset[str] | None, file: str) -> str:
     """What the store holds of a table's region codes, for the note beside its names: where no store was read,
     that the values of regions it does not know are quarantined; where it holds no region, that this file can give
@@ -799,13 +796,12 @@ def _held_by_the_store(codes: pd.Series, known: frozenset[str] | None, file: str
         return f"the store holds no regions yet: this file can give its region list, {listed}"
     cells = pd.unique(codes.astype(str).str.strip())
     cells = [c for c in cells if c and c not in MISSING_MARKERS]
-    from ml.regions import gemeindeschluessel
-
-    loose = {k.lstrip("0") for k in known} | {g.lstrip("0") for k in known if (g := gemeindeschluessel(k))}
+    plain = {k.lstrip("0") for k in known}
+    loose = plain | {g.lstrip("0") for k in known if (g := gemeindeschluessel(k))}
     lacking = [c for c in cells if c not in known and c.lstrip("0") not in loose
                and (gemeindeschluessel(c) or "-").lstrip("0") not in loose]
     if not lacking:
-        keys = sum(1 for c in cells if c not in known and c.lstrip("0") not in {k.lstrip("0") for k in known})
+        keys = sum(1 for c in cells if c not in known and c.lstrip("0") not in plain)
         return f"the store holds all {len(cells)} of its codes" + (
             f" ({keys} of them written as the Regionalschlüssel of a Gemeindeschlüssel the store holds, or the "
             "reverse: read as the store's)" if keys else "")
@@ -1137,7 +1133,7 @@ AGS_NOTE = ("the codes are Gemeindeschlüssel (8-digit AGS or 12-digit ARS), who
             "parent_code: 5 and parent_level: kreis make it each Gemeinde's parent")
 
 
-def _ags8(codes: pd.Series) -> bool:
+def _gemeinde_keys(codes: pd.Series) -> bool:
     """Whether a column's codes are Gemeinde keys: a Land's two digits (01–16) and six more (the AGS), or ten more
     (the Regionalschlüssel, ARS, of 12 digits); the first five are the Kreis in both."""
     c = codes.dropna().astype(str).str.strip()

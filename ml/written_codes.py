@@ -23,15 +23,7 @@ def resolve_lost_zeros(con: duckdb.DuckDBPyConnection) -> tuple[int, str]:
         SELECT o.code, min(r.region_id) AS padded FROM open_ o
         JOIN v_regions r ON r.region_id LIKE '0%' AND ltrim(r.region_id, '0') = o.code
         GROUP BY o.code HAVING count(*) = 1 ORDER BY o.code""").fetchall()
-    if not rows:
-        return 0, ""
-    con.register("v_padded", pa.table({"code": pa.array([r[0] for r in rows], pa.string()),
-                                       "padded": pa.array([r[1] for r in rows], pa.string())}))
-    try:
-        con.execute("UPDATE v_codes SET code = p.padded FROM v_padded p WHERE v_codes.code = p.code")
-    finally:
-        con.unregister("v_padded")
-    return len(rows), f"{rows[0][0]} → {rows[0][1]}"
+    return _rewrite(con, rows)
 
 
 def resolve_ars(con: duckdb.DuckDBPyConnection) -> tuple[int, str]:
@@ -52,15 +44,21 @@ def resolve_ars(con: duckdb.DuckDBPyConnection) -> tuple[int, str]:
                                      ltrim(substr(lpad(o.code, 12, '0'), 1, 5) || substr(lpad(o.code, 12, '0'), 10, 3),
                                            '0'))
                 UNION ALL
-                SELECT o.code, a.region_id FROM open_ o JOIN ars a ON length(o.code) <= 8 AND a.ags = lpad(o.code, 8, '0'))
+                SELECT o.code, a.region_id FROM open_ o JOIN ars a
+                  ON length(o.code) <= 8 AND a.ags = lpad(o.code, 8, '0'))
         SELECT code, min(region_id) FROM found GROUP BY code HAVING count(DISTINCT region_id) = 1
         ORDER BY code""").fetchall()
+    return _rewrite(con, rows)
+
+
+def _rewrite(con: duckdb.DuckDBPyConnection, rows: list[tuple[str, str]]) -> tuple[int, str]:
+    """``v_codes`` with each written code of ``rows`` (written, the store's) as the store's; how many, one example."""
     if not rows:
         return 0, ""
-    con.register("v_ars", pa.table({"code": pa.array([r[0] for r in rows], pa.string()),
-                                    "ags": pa.array([r[1] for r in rows], pa.string())}))
+    con.register("v_rewritten", pa.table({"code": pa.array([r[0] for r in rows], pa.string()),
+                                          "stored": pa.array([r[1] for r in rows], pa.string())}))
     try:
-        con.execute("UPDATE v_codes SET code = a.ags FROM v_ars a WHERE v_codes.code = a.code")
+        con.execute("UPDATE v_codes SET code = w.stored FROM v_rewritten w WHERE v_codes.code = w.code")
     finally:
-        con.unregister("v_ars")
+        con.unregister("v_rewritten")
     return len(rows), f"{rows[0][0]} → {rows[0][1]}"

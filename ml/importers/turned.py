@@ -16,13 +16,13 @@ table. A header of years across (``Merkmal;2019;2020;2021``: the county's own ke
 a column ``Jahr``, for a mapping that names the one region (``region:``); a header of regions each over several
 years (``Altstadt`` over ``2021;2022``, a header of two rows joined into ``Altstadt 2021``) a row per region and
 year, the year in the column ``Jahr`` (a region's column of no one year, a change between them, is left out). A
-row's name is its label columns' cells
-joined (``Arbeitslose je 100 EW 15-64``, ``Einwohner 2021``): the leading columns of words, and a column of years
-after them (a number column, ``Nr.``, ``lfd. Nr.``, is left out of the name); a label written on the first row of
-its block only (merged cells) holds for the rows below it. A row of a label and no value is a heading: it is put
-before the rows under it that begin in lower case, with a digit or a dash (``Bevölkerung nach Alter unter 18
-Jahren``), and is not a column itself; such rows after the last row of values are the table's footer (the source, a
-legend) and are quoted in a note. :func:`label_columns` tells the suggestion which columns label the rows.
+row's name is its label columns' cells joined (``Arbeitslose je 100 EW 15-64``, ``Einwohner 2021``): the leading
+columns of words, and a column of years after them (a number column, ``Nr.``, ``lfd. Nr.``, is left out of the
+name); a label written on the first row of its block only (merged cells) holds for the rows below it. A row of a
+label and no value is a heading: it is put before the rows under it that begin in lower case, with a digit or a dash
+(``Bevölkerung nach Alter unter 18 Jahren``), and is not a column itself; such rows after the last row of values are
+the table's footer (the source, a legend) and are quoted in a note. :func:`label_columns` tells the suggestion which
+columns label the rows.
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ def regions_and_years(shown: list[str]) -> tuple[list[str], list[str], list[int]
     kept = [i for i, m in enumerate(found) if m]
     if any(not any(shown[i].startswith(n + " ") for n in names) for i in range(len(shown)) if found[i] is None):
         return None
-    return [pairs[k][0] for k in range(len(kept))], [pairs[k][1] for k in range(len(kept))], kept
+    return [n for n, _ in pairs], [y for _, y in pairs], kept
 
 
 def label_columns(table: RawTable) -> tuple[int, list[int]]:
@@ -172,7 +172,8 @@ def _names(rows: list[_Row]) -> tuple[list[str], list[bool], list[str]]:
 
 def turn_table(table: RawTable, header_line: int) -> RawTable:
     """``table``, whose regions stand in its header, turned: a row per region, a column per printed row (see the
-    module text). The turned rows' line is the header's, where the regions are written. Raises ValueError where
+    module text). The turned rows' line is the header's, where the regions are written; each column's printed line
+    is kept (``column_lines``), so that a cell's quarantine names the line it stands on. Raises ValueError where
     the table has no column of labels before columns of values."""
     before = table.problems
     table, footer_note = without_footer_lines(table)
