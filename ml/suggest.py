@@ -408,6 +408,9 @@ def find_header(path: Path, sheet: str | int | None = None,
             return first, 1, [], None
     line = 1
     for line in range(1, max_line + 1):
+        if line <= len(rows) and not any(str(c).strip() for c in rows[line - 1]):
+            titles.append("")       # a blank line: the reader would take the header below it for this line's
+            continue
         try:
             table = read_table(path, sheet=sheet, header_line=line)
         except FileFormatError:       # a title line without delimiters: its words as the first rows split them

@@ -109,10 +109,11 @@ def adapt_wide(table: RawTable, mapping: Mapping, catalog: Catalog, dash: str = 
         named = [keys[i] + ("" if same else count[i]) for i in unmapped]
         more = f" and {len(named) - 15} more ('mapping suggest' lists every column)" if len(named) > 15 else ""
         changes = [keys[i] for i in unmapped if CHANGE.search(keys[i])]
-        notes.append(f"{len(unmapped)} columns not imported (no indicator in the mapping or the catalog; map them "
-                     f"under 'columns' to import them){f', each with {held[unmapped[0]]} values' if same else ''}: "
-                     + ", ".join(named[:15]) + more + (
-                         "" if not changes else "; a change between periods" if len(unmapped) == 1 else
-                         f"; {'all' if len(changes) == len(unmapped) else len(changes)} of them changes between "
-                         "periods") + (", which the monitoring computes from the values itself" if changes else ""))
+        why = ("changes between periods, which the monitoring computes from the values itself"
+               if len(changes) == len(unmapped) else
+               "no indicator in the mapping or the catalog; map them under 'columns' to import them")
+        each = f", each with {held[unmapped[0]]} values" if same else ""
+        notes.append(f"{len(unmapped)} columns not imported ({why}){each}: " + ", ".join(named[:15]) + more + (
+                         f"; {len(changes)} of them changes between periods, which the monitoring computes from the "
+                         "values itself" if changes and len(changes) < len(unmapped) else ""))
     return Adapted(cells=cells, notes=notes, empty_cells=empty)
