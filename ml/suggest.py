@@ -33,7 +33,7 @@ import pyarrow as pa
 
 from ml.catalog import Catalog
 from ml.contracts import LEVELS
-from ml.file_periods import CHANGE, SHEET_NAME, YEAR, file_period, header_period, title_period
+from ml.file_periods import CHANGE, SHEET_NAME, TITLE, YEAR, file_period, header_period, title_period
 from ml.header_rows import EMPTY_NAME
 from ml.io import SPREADSHEET_SUFFIXES, FileFormatError, RawTable, read_table, sheet_names
 from ml.parsing import DASHES, MISSING_MARKERS, SECRECY_MARKERS, decide_decimal, parse_numbers, parse_periods
@@ -444,9 +444,9 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
     path = Path(path)
     if not path.is_file():
         raise FileFormatError(f"file not found: {path}")
-    sheet_note, sheets = None, None
+    sheet_note, sheets, sheet_rule = None, None, SHEET_NAME
     if sheet is None and path.suffix.lower() in SPREADSHEET_SUFFIXES:
-        sheet, sheet_note = _table_sheet(path)
+        sheet, sheet_note, sheet_rule = _table_sheet(path)
         if isinstance(sheet, list):       # a sheet per year: read as the first, imported each
             sheets, sheet = sheet, sheet[0]
     head = _head_copy(path)
@@ -517,7 +517,8 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
     title_year, title_source = title_period(titles)
     named_years = any(header_period(t) for t in titles)
     if p is None and sheets:
-        out.period, out.period_source = SHEET_NAME, "each sheet's name"
+        out.period, out.period_source = sheet_rule, ("each sheet's name" if sheet_rule == SHEET_NAME else
+                                                     "each sheet's title lines")
     elif p is None and title_year is not None:
         out.period, out.period_source = title_year, title_source
     elif p is None and not named_years:
@@ -1083,52 +1084,62 @@ _LEVEL_HEADER = re.compile(r"(?:level|ebene|gliederung)(?:name|bezeichnung|text)
 """A header that names the regions' level in words (not 'LEVEL_ID', its abbreviation)."""
 
 
-def _table_of(path: Path, sheet: str) -> tuple[list[str], int] | None:
-    """A sheet's header and header line where it holds a table: a header of two or more names above rows, one
-    column of numbers at least (a title page, an imprint or a table of contents does not); else None."""
+def _table_of(path: Path, sheet: str) -> tuple[list[str], int, str | None] | None:
+    """A sheet's header, header line and the year its title lines give where it holds a table: a header of two or
+    more names above rows, one column of numbers at least (a title page, an imprint or a table of contents does
+    not); else None."""
     try:
-        table, line = find_header(path, sheet=sheet)[:2]
+        table, line, titles = find_header(path, sheet=sheet)[:3]
     except FileFormatError:
         return None
     frame = table.frame()
     held = (sum(1 for h in table.header if h.strip()) >= 2 and len(frame) > 0
             and any(_numeric_kind(frame[c]) in ("integer", "decimal") for c in frame.columns))
-    return (table.header, line) if held else None
+    return (table.header, line, title_period(titles)[0]) if held else None
 
 
-def _table_sheet(path: Path) -> tuple[str | list[str] | None, str | None]:
+def _table_sheet(path: Path) -> tuple[str | list[str] | None, str | None, str]:
     """The sheet a workbook's suggestion is for: the first that holds a table, with a note where that is not the
     first sheet or where more sheets hold tables (a Statistischer Bericht: Titel, Inhalt, T1, T2 …). Where further
-    sheets hold the same table, each named with a year of its own (a sheet per edition: '2019', '2020' …), the list
-    of them: one mapping reads them all (:func:`_year_sheets`)."""
+    sheets hold the same table, each named with a year of its own (a sheet per edition: '2019', '2020' …), or each
+    with a year of its own in its title lines (sheets 'Tabelle1', 'Tabelle2' over 'Stand 31.12.2020', '… 2021'), the
+    list of them: one mapping reads them all (:func:`_year_sheets`); and where their periods are read from (the
+    mapping's ``period``: sheet_name or title)."""
     names = sheet_names(path)
     if len(names) < 2:
-        return None, None
+        return None, None, SHEET_NAME
     found = {n: _table_of(path, n) for n in names}
     tables = [n for n in names if found[n] is not None]
     if not tables:
-        return None, None
+        return None, None, SHEET_NAME
     years = _year_sheets(tables, found)
+    rule = SHEET_NAME
+    if not years and (years := _year_sheets(tables, found, titles=True)):
+        rule = TITLE
     note = "" if tables[0] == names[0] else (
         f"the workbook's first sheets ({', '.join(repr(n) for n in names[:names.index(tables[0])])}) hold no table"
         + ("" if years else f": this suggestion is for sheet {tables[0]!r}"))
     rest = [n for n in tables[1:] if n not in years]
     if years:
+        named = "named with its year" if rule == SHEET_NAME else "with its year in its title lines"
         note += ("; " if note else "") + (
-            f"the sheets {', '.join(map(repr, years))} hold the same table, each named with its year: one mapping "
-            "imports each as an import of its own (sheet: the list, period: sheet_name)")
+            f"the sheets {', '.join(map(repr, years))} hold the same table, each {named}: one mapping imports each "
+            f"as an import of its own (sheet: the list, period: {rule})")
     if rest:
         note += ("; " if note else "") + (f"further sheets hold tables ({', '.join(repr(n) for n in rest)}): "
                                           "a suggestion each with --sheet, and a mapping each (sheet:)")
-    return (years or tables[0]), note or None
+    return (years or tables[0]), note or None, rule
 
 
-def _year_sheets(tables: list[str], found: dict) -> list[str]:
+def _year_sheets(tables: list[str], found: dict, titles: bool = False) -> list[str]:
     """The first table sheet and those after it with the same header on the same line (``found``: each sheet's, by
-    :func:`_table_of`), where each sheet's name gives a year of its own ('2019', 'Stand 2020', 'Tab 2021'); []
-    where fewer than two do."""
-    same = [n for n in tables if found[n] == found[tables[0]] and header_period(n) is not None]
-    periods = [header_period(n) for n in same]
+    :func:`_table_of`), where each sheet's name gives a year of its own ('2019', 'Stand 2020', 'Tab 2021') — or,
+    with ``titles``, each sheet's title lines; [] where fewer than two do."""
+    def year(n: str) -> str | None:
+        return found[n][2] if titles else header_period(n)
+
+    same = [n for n in tables if found[n][:2] == found[tables[0]][:2] and year(n) is not None]
+    periods = [year(n) for n in same]
     return same if len(same) > 1 and same[0] == tables[0] and len(set(periods)) == len(periods) else []
 
 
@@ -1536,6 +1547,8 @@ def render_yaml(s: Suggestion) -> str:
         lines.append(f"period_column: {_q(s.period_column)}")
     elif s.period == SHEET_NAME:
         lines.append(f"period: {SHEET_NAME}   # each sheet's period from its name: check them")
+    elif s.period == TITLE:
+        lines.append(f"period: {TITLE}   # each sheet's period from its title lines: check them")
     elif s.period is not None and s.format == "wide" and s.matches and all(m.period for m in s.matches):
         # every column names its own year: the title's year would only date a column filled in without one
         lines.append(f"# period: {_q(s.period)}   # from {s.period_source}: every column above names its own year; "

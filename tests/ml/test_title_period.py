@@ -62,8 +62,12 @@ def test_the_sheets_of_a_workbook_without_years_in_their_names_each_get_their_ti
 
     path = write_xls(tmp_path / "monitoring.xls", {"Tabelle1": sheet(2020, [4100, 2790, 3090]),
                                                     "Tabelle2": sheet(2021, [4188, 2770, 3071])})
-    mapping = Mapping(format="wide", header_line=3, region_column="Gemeinde", period="title",
-                      sheet=["Tabelle1", "Tabelle2"], columns={"Einwohner": "einwohner"})
+    s = suggest_mapping(path, _catalog(settings))
+    assert s.sheet == ["Tabelle1", "Tabelle2"] and s.period == "title"
+    assert any("the sheets 'Tabelle1', 'Tabelle2' hold the same table, each with its year in its title lines: one "
+               "mapping imports each as an import of its own (sheet: the list, period: title)" in n for n in s.notes)
+    mapping = load_mapping(write(tmp_path / "m.yaml", s.to_yaml()))
+    assert mapping.period == "title" and mapping.sheet == ["Tabelle1", "Tabelle2"]
     reports = ingest_each(path, county, settings, mapping=mapping)
     assert [r.status for r in reports] == ["ok", "ok"]
     got = county.observations(["einwohner"]).set_index(["region_id", "period"])["value"]
