@@ -82,12 +82,12 @@ def regions_and_years(shown: list[str]) -> tuple[list[str], list[str], list[int]
     """Where the header's cells (``shown``) name regions each over several years ('Altstadt 2021', 'Altstadt 2022',
     …): each kept cell's region and year, and the positions of the cells kept — a cell of a region that names no
     one year ('Altstadt Veränderung in %', a change the table computes) is left out. None where the cells are not
-    so: fewer than two years, a region of one year only, or a cell of no region read so."""
+    so: fewer than two years, fewer than half the regions over several (a region of one year is one new or gone in
+    the other), or a cell of no region read so."""
     found = [next((m for m in (rx.fullmatch(h) for rx in _REGION_YEAR) if m), None) for h in shown]
     pairs = [(m["name"], m["year"]) for m in found if m]
     names = {n for n, _ in pairs}
-    if len({y for _, y in pairs}) < 2 or len(pairs) < 2 or any(
-            sum(n == name for n, _ in pairs) < 2 for name in names):
+    if len({y for _, y in pairs}) < 2 or 2 * sum(sum(n == name for n, _ in pairs) >= 2 for name in names) < len(names):
         return None
     kept = [i for i, m in enumerate(found) if m]
     if any(not any(shown[i].startswith(n + " ") for n in names) for i in range(len(shown)) if found[i] is None):

@@ -419,7 +419,9 @@ def test_a_header_of_regions_and_years_is_read_so_only_where_each_region_has_sev
 
     assert regions_and_years(["A 2021", "A 2022", "B 2021", "B 2022"]) == (
         ["A", "A", "B", "B"], ["2021", "2022", "2021", "2022"], [0, 1, 2, 3])
-    assert regions_and_years(["A 2021", "A 2022", "B 2021"]) is None        # B of one year: no pairs of it
+    assert regions_and_years(["A 2021", "A 2022", "B 2021", "B 2022", "C 2022"]) == (    # C new in 2022
+        ["A", "A", "B", "B", "C"], ["2021", "2022", "2021", "2022", "2022"], [0, 1, 2, 3, 4])
+    assert regions_and_years(["A 2021", "B 2022", "C 2021"]) is None        # no region over several years
     assert regions_and_years(["A 2021", "B 2021"]) is None                  # one year: regions named with it
     assert regions_and_years(["A 2021", "A 2022", "Summe"]) is None         # a cell of no region read so
     assert regions_and_years(["A 2021", "A 2022", "A Veränderung"]) == (["A", "A"], ["2021", "2022"], [0, 1])
