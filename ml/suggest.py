@@ -39,7 +39,7 @@ from ml.io import SPREADSHEET_SUFFIXES, FileFormatError, RawTable, read_table, s
 from ml.parsing import DASHES, MISSING_MARKERS, SECRECY_MARKERS, decide_decimal, parse_numbers, parse_periods
 from ml.qualifiers import split_qualifiers
 from ml.importers.code_levels import nested_codes
-from ml.importers.sum_rows import sum_rows_in, wholes_by_period
+from ml.importers.sum_rows import block_sums, sum_rows_in, wholes_by_period
 from ml.withheld import dash_legend
 from ml.regions import canonical_level, fold, gemeindeschluessel, names_several
 
@@ -757,6 +757,17 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
         out.notes.append(f"the row {frame[f'c{named}'].iat[row].strip()!r} is the sum of all other rows{each} in "
                          f"{len(adds)} columns of counts ({shown}): the whole, not a region; sum_rows: true leaves "
                          "it out (where the store holds no region of that code or name)")
+    elif out.format == "wide" and r is not None and (p is None or frame[f"c{p}"].nunique() == 1) and (
+            found := block_sums(_whole_numbers(frame, names, [i for i in numeric if i in integers], decimal))
+    ) is not None:
+        rows, adds = found
+        out.sum_rows = True
+        shown = ", ".join(repr(frame[f"c{named}"].iat[i].strip()) for i in rows[:3]) + (" …" if len(rows) > 3 else "")
+        columns = ", ".join(map(repr, adds[:3])) + (" …" if len(adds) > 3 else "")
+        out.notes.append(f"{len(rows)} rows ({shown}) are each the sum of the block of rows they close or head, in "
+                         f"{len(adds)} columns of counts ({columns}): a coarser level's sums among the regions (and "
+                         "the whole), not regions of this level; sum_rows: true leaves out those whose code or name "
+                         "the store does not hold")
     if out.region_column is not None and out.name_column is not None and out.format == "wide":
         out.notes.append(f"{out.name_column!r} names the regions of {out.region_column!r} (not imported with the "
                          "values); " + _held_by_the_store(frame[f"c{r}"], known, path.name))

@@ -28,6 +28,8 @@ WHOLE = re.compile(r"^\s*(insgesamt|gesamt|summe|zusammen|total|gesamtsumme)\b|\
                    r"\s*$", re.IGNORECASE)
 """The words of a row of sums: 'Hamburg insgesamt', 'Insgesamt', 'Summe Stadt', 'Kreis zusammen' (:func:`is_whole`)."""
 SHOWN = 3
+BLOCK_ROWS = 2_000
+"""The most rows a table is searched for blocks of rows closed by their sums (:func:`block_sums`)."""
 _WHOLE_WORDS = re.compile(r"^\s*(insgesamt|gesamtsumme|gesamt|summe|zusammen|total)\b\s*|"
                           r"\s*\b(insgesamt|zusammen|gesamt|total)\s*$", re.IGNORECASE)
 
@@ -137,6 +139,69 @@ def whole_by_values(values: pd.DataFrame) -> tuple[int, list[str]] | None:
     return found[0] if len(found) == 1 else None
 
 
+def _closing_sums(x: np.ndarray) -> list[int] | None:
+    """The rows of ``x`` (numbers, a column per count) that each close a block of at least two rows before them as
+    their sum — in at least two columns, in none of the block's fully written columns not — such that the blocks
+    cover every row but a last one, which is then their sum (the whole); None where no such rows do. Of several such
+    partitions the one closing its blocks earliest; a row that adds up by chance leads nowhere and is passed over."""
+    n, m = x.shape
+    row = np.nan_to_num(x)
+    sums = np.vstack([np.zeros(m), np.cumsum(row, axis=0)])
+    gaps = np.vstack([np.zeros(m), np.cumsum(np.isnan(x), axis=0)])
+    solved: list[list[int] | None] = [None] * (n + 1)
+    for start in range(n, -1, -1):
+        if start >= n - 1:
+            solved[start] = []
+            continue
+        ends = np.arange(start + 2, n)
+        if not len(ends):
+            continue
+        total, holes = sums[ends] - sums[start], gaps[ends] - gaps[start]
+        written = ~np.isnan(x[ends]) & (holes == 0)
+        ok = written & (np.abs(total - row[ends]) <= np.maximum(0.5 * (ends - start)[:, None],
+                                                                  1e-6 * np.abs(row[ends])))
+        closing = ends[(ok.sum(axis=1) >= 2) & ~(written & ~ok).any(axis=1)]
+        solved[start] = next(([int(i)] + solved[i + 1] for i in closing if solved[i + 1] is not None), None)
+    found = solved[0]
+    if found is None or len(found) < 2:
+        return None
+    if found[-1] < n - 1:       # the row after the last block: the whole, or the rows are no such blocks
+        if not _adds_up(x, found, n - 1):
+            return None
+        found.append(n - 1)
+    return found
+
+
+def _adds_up(x: np.ndarray, rows: list[int], total: int) -> bool:
+    """Whether the row ``total`` of ``x`` is the sum of its ``rows`` in every column written in all of them."""
+    written = ~np.isnan(x[total]) & ~np.isnan(x[rows]).any(axis=0)
+    return bool(written.any()) and not (np.abs(np.nan_to_num(x[rows]).sum(axis=0) - np.nan_to_num(x[total]))[written]
+                                        > 0.5 * len(rows)).any()
+
+
+def block_sums(values: pd.DataFrame) -> tuple[list[int], list[str]] | None:
+    """The rows of a table of one period (``values``: its numbers, a column per value column, in the file's order)
+    that are each the sum of the block of rows before them — a Bezirk's sums after its Stadtteile, written without a
+    word that says so — or after them (the Landkreis heading its Gemeinden), the blocks covering every other row
+    (a last row of the whole, the sum of theirs, among them); and the columns of counts they are so in. None where
+    no such partition into at least two blocks holds."""
+    v = values.reset_index(drop=True)
+    counts = [c for c in v.columns if v[c].notna().sum() >= 3 and (v[c].dropna() % 1 == 0).all()]
+    if len(counts) < 2 or not 6 <= len(v) <= BLOCK_ROWS:
+        return None
+    x = v[counts].to_numpy(float)
+    n = len(v)
+    rows = _closing_sums(x)
+    if rows is None and (heads := _closing_sums(x[::-1])) is not None:      # heading rows, the whole at the top
+        rows = sorted(n - 1 - r for r in heads)
+    if rows is None and (heads := _closing_sums(x[-2::-1])) is not None:      # heading rows, the whole at the bottom
+        at = sorted(n - 2 - r for r in heads)
+        rows = at + [n - 1] if _adds_up(x, at, n - 1) else None
+    if rows is None:
+        return None
+    return rows, counts
+
+
 def wholes_by_period(values: pd.DataFrame, periods: np.ndarray | None, keys: np.ndarray
                      ) -> tuple[list[int], list[str]] | None:
     """The rows of the whole found by their values (:func:`whole_by_values`) in a table of one or several periods
@@ -195,20 +260,34 @@ def without_whole(table, region_at: int | None, known: frozenset[str], notes: li
     whole = np.array([(is_whole(c) or is_whole(n)) and c not in known for c, n in zip(cells, said)], dtype=bool)
     by_values = None
     periods = None if period_at is None else cell_column(table, period_at).str.strip().to_numpy()
-    if not whole.any() and skip is not None and (found := wholes_by_period(
-            table_numbers(table, skip), periods, cells.to_numpy())) is not None \
+    numbers = table_numbers(table, skip) if not whole.any() and skip is not None else None
+    if numbers is not None and (found := wholes_by_period(numbers, periods, cells.to_numpy())) is not None \
             and cells.iat[found[0][0]] not in known and name_key(said.iat[found[0][0]]) not in named:
         whole[found[0]], by_values = True, found[1]
+    blocks = False
+    if numbers is not None and not whole.any() and (periods is None or len(set(periods)) <= 1) and (
+            found := block_sums(numbers)) is not None:
+        held = [r for r in found[0] if cells.iat[r] in known or name_key(said.iat[r]) in named]
+        whole[[r for r in found[0] if r not in held]] = True      # a Bezirk the store holds keeps its values
+        by_values, blocks = found[1], True
     if not whole.any():
         return table, 0
     if notes is not None:
-        names = ", ".join(repr(c) for c in pd.unique(said[whole])[:SHOWN])
-        how = "" if by_values is None else (
-            f", the sum of all other rows in {len(by_values)} columns of counts ("
+        unique = pd.unique(said[whole])
+        names = ", ".join(repr(c) for c in unique[:SHOWN]) + (" …" if len(unique) > SHOWN else "")
+        columns = "" if by_values is None else (
+            f" in {len(by_values)} columns of counts ("
             + ", ".join(repr(table.header[c]) for c in by_values[:SHOWN]) + (" …" if len(by_values) > SHOWN else "")
             + ")")
-        notes.append(f"sum_rows: {int(whole.sum())} row{'s' if whole.sum() != 1 else ''} of the whole table left out "
-                     f"({names}{how}): no region of the store (import the whole as a region to keep its values)")
+        n = int(whole.sum())
+        if blocks:
+            notes.append(f"sum_rows: {n} row{'s' if n != 1 else ''} of sums left out ({names}: each the sum of the "
+                         f"rows it closes or heads{columns}, a coarser level's or the whole's): no region of the "
+                         "store (import those regions to keep their values)")
+        else:
+            notes.append(f"sum_rows: {n} row{'s' if n != 1 else ''} of the whole table left out ({names}"
+                         f"{'' if by_values is None else ', the sum of all other rows' + columns}): no region of the "
+                         "store (import the whole as a region to keep its values)")
     import pyarrow as pa
 
     keep = np.flatnonzero(~whole)

@@ -12,6 +12,7 @@ from ml.importers import ingest_file, load_mapping
 from ml.importers.mapping import Mapping
 from ml.importers.sum_rows import is_whole, read_sum_rows, sum_rows_in, without_whole
 from ml.io import read_table
+from ml.paths import SAMPLE_DIR
 from ml.suggest import suggest_mapping
 from tests.conftest import write
 
@@ -228,3 +229,74 @@ def test_a_coarser_regions_row_written_with_insgesamt_is_that_region():
     assert got.loc["Bezirk Altona insgesamt", ["name", "level"]].tolist() == ["Altona", "bezirk"]
     assert got.loc["Ottensen", "parent_id"] == "Bezirk Altona insgesamt" and "Stadt zusammen" not in got.index
     assert "sum_rows: 1 row of the whole left out ('Stadt zusammen')" in notes
+
+
+def test_rows_that_close_or_head_their_blocks_as_sums_are_found_by_their_values():
+    from ml.importers.sum_rows import block_sums
+
+    closing = [[4210, 131], [3050, 97], [7260, 228], [2761, 74], [1890, 51], [990, 20], [5641, 145], [12901, 373]]
+    frame = pd.DataFrame(closing, columns=["ew", "alo"])
+    assert block_sums(frame) == ([2, 6, 7], ["ew", "alo"])            # two Sozialregionen and the Kreis
+    assert block_sums(frame.iloc[:7]) == ([2, 6], ["ew", "alo"])      # without the whole
+    heading = [closing[i] for i in (2, 0, 1, 6, 3, 4, 5)]             # each Sozialregion before its Gemeinden
+    assert block_sums(pd.DataFrame(heading, columns=["ew", "alo"])) == ([0, 3], ["ew", "alo"])
+    # a row that adds up by chance (30 = 10 + 20 in both columns) is passed over for the partition that holds
+    chance = pd.DataFrame([[10, 1], [20, 2], [30, 3], [60, 6], [5, 1], [7, 2], [12, 3]], columns=["a", "b"])
+    assert block_sums(chance) == ([3, 6], ["a", "b"])
+    assert block_sums(frame.iloc[:7].assign(alo=[131, 97, 300, 74, 51, 20, 145])) is None     # one column adds up
+    assert block_sums(pd.DataFrame(closing + [[5, 5]], columns=["ew", "alo"])) is None         # a last row of no sum
+    plain = pd.DataFrame({"ew": [4210, 3050, 2761, 1890, 990, 7000], "alo": [131, 97, 74, 51, 20, 300]})
+    assert block_sums(plain) is None
+
+
+@hsettings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.lists(st.integers(1, 5_000), min_size=3, max_size=3), min_size=2, max_size=5),
+                min_size=2, max_size=4), st.booleans(), st.booleans())
+def test_property_every_block_sum_printed_is_found(blocks, heads, whole):
+    from ml.importers.sum_rows import block_sums
+
+    rows, expected = [], []
+    for block in blocks:
+        total = list(np.sum(block, axis=0))
+        if heads:
+            expected.append(len(rows))
+            rows += [total] + block
+        else:
+            rows += block
+            expected.append(len(rows))
+            rows.append(total)
+    if whole:
+        rows.append(list(np.sum([r for i, r in enumerate(rows) if i in expected], axis=0)))
+    found = block_sums(pd.DataFrame(rows, columns=["a", "b", "c"]))
+    assert found is not None
+    # the found blocks are a partition whose every sum holds; where a block's rows themselves add up by chance the
+    # partition may close earlier, never with a row that is no sum
+    x = np.array(rows)
+    start = len(rows) - 1 if heads else 0
+    sums = sorted(found[0])
+    if whole and not heads:
+        assert sums[-1] == len(rows) - 1
+    for s in sums:
+        if heads:
+            continue
+        assert (x[s] == x[start:s].sum(axis=0)).all() or s == len(rows) - 1
+        start = s + 1
+
+
+def test_a_table_with_its_sozialregionen_sums_among_the_gemeinden_imports_the_gemeinden(store, settings, tmp_path):
+    """Sums of groups the store does not hold are left out; a group the store holds by its name keeps its values."""
+    assert ingest_file(SAMPLE_DIR / "regions.csv", store, settings).status == "ok"
+    text = ("Gemeinde;Einwohner;Arbeitslose\nKranichau;4210;131\nWaldheim;3050;97\nGruppe A;7260;228\n"
+            "Neutal;2761;74\nSandtal;1890;51\nEichenhain;990;20\n14599SR2;5641;145\n")
+    path = write(tmp_path / "gemeinden_2022.csv", text)
+    from ml.catalog import effective_catalog
+
+    s = suggest_mapping(path, effective_catalog(settings, []))
+    assert s.sum_rows and any(n.startswith("2 rows ('Gruppe A', '14599SR2') are each the sum of the "
+                                           "block of rows they close or head, in 2 columns of counts") for n in s.notes)
+    report = ingest_file(path, store, settings, mapping=load_mapping(write(tmp_path / "m.yaml", s.to_yaml())))
+    assert report.status == "ok" and report.rows_quarantined == 0, (report.message, report.notes)
+    got = store.observations(["einwohner"]).set_index("region_id")["value"]
+    assert got["14599SR2"] == 5641 and got["14599010"] == 4210 and len(got) == 6       # 'Gruppe A' left out
+    assert any("sum_rows: 1 row of sums left out ('Gruppe A': each the sum of the rows it closes or heads" in n
+               for n in report.notes), report.notes
