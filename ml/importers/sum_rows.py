@@ -28,7 +28,7 @@ WHOLE = re.compile(r"^\s*(insgesamt|gesamt|summe|zusammen|total|gesamtsumme)\b|\
                    r"\s*$", re.IGNORECASE)
 """The words of a row of sums: 'Hamburg insgesamt', 'Insgesamt', 'Summe Stadt', 'Kreis zusammen' (:func:`is_whole`)."""
 SHOWN = 3
-BLOCK_ROWS = 2_000
+BLOCK_ROWS = 1_000
 """The most rows a table is searched for blocks of rows closed by their sums (:func:`block_sums`)."""
 _WHOLE_WORDS = re.compile(r"^\s*(insgesamt|gesamtsumme|gesamt|summe|zusammen|total)\b\s*|"
                           r"\s*\b(insgesamt|zusammen|gesamt|total)\s*$", re.IGNORECASE)
@@ -148,21 +148,23 @@ def _closing_sums(x: np.ndarray) -> list[int] | None:
     row = np.nan_to_num(x)
     sums = np.vstack([np.zeros(m), np.cumsum(row, axis=0)])
     gaps = np.vstack([np.zeros(m), np.cumsum(np.isnan(x), axis=0)])
-    solved: list[list[int] | None] = [None] * (n + 1)
-    for start in range(n, -1, -1):
+    solved: dict[int, list[int] | None] = {}
+
+    def solve(start: int) -> list[int] | None:
+        """The closing rows of the blocks from ``start`` on (only the starts a block's end reaches are searched)."""
         if start >= n - 1:
-            solved[start] = []
-            continue
-        ends = np.arange(start + 2, n)
-        if not len(ends):
-            continue
-        total, holes = sums[ends] - sums[start], gaps[ends] - gaps[start]
-        written = ~np.isnan(x[ends]) & (holes == 0)
-        ok = written & (np.abs(total - row[ends]) <= np.maximum(0.5 * (ends - start)[:, None],
-                                                                  1e-6 * np.abs(row[ends])))
-        closing = ends[(ok.sum(axis=1) >= 2) & ~(written & ~ok).any(axis=1)]
-        solved[start] = next(([int(i)] + solved[i + 1] for i in closing if solved[i + 1] is not None), None)
-    found = solved[0]
+            return []
+        if start not in solved:
+            ends = np.arange(start + 2, n)
+            total, holes = sums[ends] - sums[start], gaps[ends] - gaps[start]
+            written = ~np.isnan(x[ends]) & (holes == 0)
+            ok = written & (np.abs(total - row[ends]) <= np.maximum(0.5 * (ends - start)[:, None],
+                                                                      1e-6 * np.abs(row[ends])))
+            closing = ends[(ok.sum(axis=1) >= 2) & ~(written & ~ok).any(axis=1)]
+            solved[start] = next(([int(i)] + rest for i in closing if (rest := solve(int(i) + 1)) is not None), None)
+        return solved[start]
+
+    found = solve(0)
     if found is None or len(found) < 2:
         return None
     if found[-1] < n - 1:       # the row after the last block: the whole, or the rows are no such blocks
