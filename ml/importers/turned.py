@@ -83,12 +83,16 @@ def regions_and_years(shown: list[str]) -> tuple[list[str], list[str], list[int]
     …): each kept cell's region and year, and the positions of the cells kept — a cell of a region that names no
     one year ('Altstadt Veränderung in %', a change the table computes) is left out. None where the cells are not
     so: fewer than two years, fewer than half the regions over several (a region of one year is one new or gone in
-    the other), or a cell of no region read so."""
+    the other, its year one of theirs), or a cell of no region read so."""
     found = [next((m for m in (rx.fullmatch(h) for rx in _REGION_YEAR) if m), None) for h in shown]
     pairs = [(m["name"], m["year"]) for m in found if m]
     names = {n for n, _ in pairs}
-    if len({y for _, y in pairs}) < 2 or 2 * sum(sum(n == name for n, _ in pairs) >= 2 for name in names) < len(names):
+    several = {name for name in names if sum(n == name for n, _ in pairs) >= 2}
+    if len({y for _, y in pairs}) < 2 or 2 * len(several) < len(names):
         return None
+    years = {y for n, y in pairs if n in several}
+    if any(y not in years for n, y in pairs if n not in several):
+        return None         # 'Neubaugebiet 2000' beside the years 2021 and 2022: a name, not a region's year
     kept = [i for i, m in enumerate(found) if m]
     if any(not any(shown[i].startswith(n + " ") for n in names) for i in range(len(shown)) if found[i] is None):
         return None

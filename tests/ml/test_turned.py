@@ -422,6 +422,8 @@ def test_a_header_of_regions_and_years_is_read_so_only_where_each_region_has_sev
     assert regions_and_years(["A 2021", "A 2022", "B 2021", "B 2022", "C 2022"]) == (    # C new in 2022
         ["A", "A", "B", "B", "C"], ["2021", "2022", "2021", "2022", "2022"], [0, 1, 2, 3, 4])
     assert regions_and_years(["A 2021", "B 2022", "C 2021"]) is None        # no region over several years
+    # a name ending in a number like a year, beside regions over 2021 and 2022: not read as a region of 2000
+    assert regions_and_years(["A 2021", "A 2022", "B 2021", "B 2022", "Neubaugebiet 2000"]) is None
     assert regions_and_years(["A 2021", "B 2021"]) is None                  # one year: regions named with it
     assert regions_and_years(["A 2021", "A 2022", "Summe"]) is None         # a cell of no region read so
     assert regions_and_years(["A 2021", "A 2022", "A Veränderung"]) == (["A", "A"], ["2021", "2022"], [0, 1])
