@@ -299,11 +299,10 @@ def _unused_basis_notes(catalog: Catalog, present: set[str], reported: set[str],
     for ind in catalog:
         if not ind.basis or ind.indicator_id not in present or ind.indicator_id in reported | own:
             continue
-        uses = [s for s in catalog if not s.basis and ind.indicator_id in (s.numerator, s.denominator)]
-        if not uses or any(s.indicator_id in reported for s in uses):
+        uses = catalog.shares_of(ind.indicator_id)
+        if not uses or any(s.indicator_id in reported for s, _ in uses):
             continue        # counts no share is built from serve other jobs (projection, balances)
-        lacking = [f"{s.indicator_id} needs {s.denominator if s.numerator == ind.indicator_id else s.numerator}"
-                   for s in uses]
+        lacking = [f"{s.indicator_id} needs {other}" for s, other in uses]
         unused.append(f"{ind.indicator_id} ({'; '.join(lacking[:3])})")
     if not unused:
         return []

@@ -140,6 +140,12 @@ class Catalog:
             out[ind.dimension].append(ind)
         return out
 
+    def shares_of(self, count_id: str) -> list[tuple[Indicator, str]]:
+        """The shares and rates built from a basis count (as numerator or denominator), each with its other part:
+        Arbeitslose → [(arbeitslosenquote, 'ew_15_64'), …]."""
+        return [(s, s.denominator if s.numerator == count_id else s.numerator)
+                for s in self if not s.basis and count_id in (s.numerator, s.denominator)]
+
     def extended(self, indicators: Iterable[Indicator]) -> "Catalog":
         """A new catalog with more indicators; redefining an existing id differently is an error."""
         merged = dict(self.indicators)

@@ -267,6 +267,8 @@ class Matcher:
         n = len(self.candidates)
         self.idf = {w: math.log(1 + n / k) for w, k in df.items()}
         self.unknown = math.log(1 + n)
+        # the indicators that are changes themselves (MSS's dynamics): the only matches of a change's header
+        self.changes = {c.indicator_id for c in self.candidates if CHANGE.search(c.name)}
         self._matched: dict[tuple[str, str | None, str], Match] = {}
 
     def _weight(self, w: str) -> float:
@@ -327,7 +329,7 @@ class Matcher:
         base = written_base(header)
         change = bool(CHANGE.search(header))
         ranked = sorted(((self.score(parsed, c, numeric, base), c) for c in self.candidates
-                         if not change or CHANGE.search(c.name)), key=lambda t: -t[0])
+                         if not change or c.indicator_id in self.changes), key=lambda t: -t[0])
         if not ranked:
             return Match(column=header, score=0.0)
         (s, best), runner = ranked[0], ranked[1] if len(ranked) > 1 else (0.0, None)

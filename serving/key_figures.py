@@ -60,11 +60,10 @@ def shown_by_dimension(catalog, held: set[str]) -> dict[str, list[tuple]]:
     for ind in catalog:
         if not ind.basis or ind.indicator_id not in held or ind.dimension not in out:
             continue
-        uses = [s for s in catalog if not s.basis and ind.indicator_id in (s.numerator, s.denominator)]
-        if not uses or any(s.indicator_id in held for s in uses):
+        uses = catalog.shares_of(ind.indicator_id)
+        if not uses or any(s.indicator_id in held for s, _ in uses):
             continue
-        share = uses[0]
-        other = share.denominator if share.numerator == ind.indicator_id else share.numerator
+        share, other = uses[0]
         lacking = catalog[other].name if other in catalog else other
         out[ind.dimension].append((ind, f"als Anzahl gezeigt: für „{share.name}“ fehlt „{lacking}“"))
     order = {ind.indicator_id: i for i, ind in enumerate(catalog)}

@@ -28,6 +28,7 @@ columns label the rows.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -86,8 +87,8 @@ def regions_and_years(shown: list[str]) -> tuple[list[str], list[str], list[int]
     the other, its year one of theirs), or a cell of no region read so."""
     found = [next((m for m in (rx.fullmatch(h) for rx in _REGION_YEAR) if m), None) for h in shown]
     pairs = [(m["name"], m["year"]) for m in found if m]
-    names = {n for n, _ in pairs}
-    several = {name for name in names if sum(n == name for n, _ in pairs) >= 2}
+    per_name = Counter(n for n, _ in pairs)
+    names, several = set(per_name), {name for name, k in per_name.items() if k >= 2}
     if len({y for _, y in pairs}) < 2 or 2 * len(several) < len(names):
         return None
     years = {y for n, y in pairs if n in several}
