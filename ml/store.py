@@ -352,6 +352,10 @@ class Store:
                 "rows_quarantined", "message", "report")
         return dict(zip(keys, rows[0]))
 
+    def regions_since(self, import_id: int) -> int:
+        """How many of the store's regions a later import than ``import_id`` added or changed."""
+        return int(self.con.execute("SELECT count(*) FROM regions WHERE import_id > ?", [import_id]).fetchall()[0][0])
+
     def begin_import(self, file: str, content_hash: str, fmt: str) -> int:
         """Log a new import as running; returns its id."""
         import_id = self.con.execute("SELECT nextval('import_seq')").fetchall()[0][0]

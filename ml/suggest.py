@@ -87,16 +87,51 @@ STOP = {"je", "der", "die", "das", "und", "mit", "an", "von", "in", "nach", "bei
         "nur", "only", "sowie", "oder", "or", "innen", "innerhalb", "jeweils", "ab", "was", "as", "age", "aged",
         "alter", "altersgruppe", "years", "year", "old", "id", "gesamt", "census", "zensus", "mikrozensus",
         "u", "s", "z", "d", "v", "o"}      # u. (und), 's, z. B., d. h., v. (von), o. (oder)
+SURE = 0.7
+"""A match below this score is uncertain (the mapping file says so)."""
+MONEY = {"euro", "eur", "teuro", "ausgaben", "aufwendungen", "aufwand", "kosten", "betrag", "betraege", "expenses",
+         "costs", "cost", "spending"}
+"""Words of a header of an amount of money: only an indicator in € (or one whose name says them) is its match."""
 SHARE_WORDS = {"anteil", "quote", "dichte", "jescale", "prozent", "rate", "share", "index"}
 GENERIC = {"einwohner", "value", "wert", "anzahl", "count", "total", "insgesamt"}
+
+_PARAGRAPH = re.compile(r"§§?\s*(\d{1,3}\s*[a-z]?(?![a-z])(?:\s*(?:,|und|u\.|/|bis|-|–)\s*\d{1,3}\s*[a-z]?(?![a-z]))*)"
+                        r"(?:\s*abs(?:atz|\.)?\s*(\d))?")
+"""A law's paragraph ('§ 31 SGB VIII', '§ 35a', '§§ 33, 34', '§ 27 Abs. 2'): its numbers are no ages."""
+
+
+PARAGRAPH = "par"
+"""The word a paragraph becomes ('§ 35a' is 'par35a', '§ 27 Abs. 2' 'par27abs2')."""
+PARAGRAPH_SCORE = 0.9
+"""The score of a header that names the same paragraphs as an indicator (before the checks of kind): 'Hilfen nach
+§ 34 SGB VIII' is Heimerziehung whatever else its words say."""
+
+
+def _paragraphs(match: re.Match) -> str:
+    numbers = re.findall(r"\d{1,3}\s*[a-z]?(?![a-z])", match[1])
+    absatz = f"abs{match[2]}" if match[2] else ""
+    return " " + " ".join(f"{PARAGRAPH}{n.replace(' ', '')}{absatz}" for n in numbers) + " "
+
+
+_BOOK = re.compile(r"(?<![a-z])sgb[\s_\-]*(xii|viii|iii|ii|ix|xi|iv|vi|v|i|x|\d{1,2})(?![a-z\d])")
+"""A book of the Sozialgesetzbuch ('SGB II', 'SGB-VIII', 'SGB 12'): one word, so that SGB VIII is no SGB II."""
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "ix": 9, "x": 10, "xi": 11, "xii": 12, "viii": 8}
+
+
+def _book(match: re.Match) -> str:
+    number = match[1]
+    return f" sgb{_ROMAN[number] if number in _ROMAN else int(number)} "
+
 
 def _plain(text: str) -> str:
     text = fold(text)
     text = re.sub(r"(je|per|pro)\s*(100|1[.\s]?000|10[.\s]?000)(?!\d)", " jescale ", text)   # a rate
-    text = text.replace("%", " anteil ").replace("+", " plus ")
+    text = text.replace("%", " anteil ").replace("+", " plus ").replace("€", " euro ")
     text = re.sub(r"(?<![a-z])v\.?\s*h\.(?![a-z])", " anteil ", text)      # 'v. H.': vom Hundert
     text = re.sub(r"(census|zensus)\s*_?(\d{2}|\d{4})(?!\d)", " ", text)
     text = re.sub(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])", " ", text)
+    text = _PARAGRAPH.sub(_paragraphs, text)
+    text = _BOOK.sub(_book, text)
     text = re.sub(r"(\d)\s*-\s*(\d)", r"\1 bis \2", text)
     # '18 bis unter 65', '18 to under 65' name the ages 18 to 64
     text = re.sub(r"(?<![\d.])(\d{1,3})\s+(?:bis|to)\s+(?:unter|under|below)\s+(\d{1,3})(?![\d.])",
@@ -122,9 +157,9 @@ def words(text: str) -> tuple[list[str], list[int]]:
     """Content words (translated, no stop words) and the numbers that are not years or scales."""
     plain = _plain(text)
     plain = YEAR.sub(" ", plain)
-    numbers = [int(n) for n in re.findall(r"(?<![\d.])\d{1,3}(?![\d.])", plain)]
+    numbers = [int(n) for n in re.findall(r"(?<![\d.a-z])\d{1,3}(?![\d.a-z])", plain)]
     out = []
-    for raw in re.findall(r"[a-z]+[0-9]*", plain):
+    for raw in re.findall(r"[a-z]+(?:[0-9]+[a-z]*)*", plain):
         for w in SYNONYMS.get(raw, raw).split():
             if w and w not in STOP:
                 out.append(w)       # a lone letter too ('E_EW', 'Einwohner w'): what it says is not known
@@ -162,6 +197,8 @@ class Candidate:
     """What a share or rate counts per (100, 1,000 …): its catalog scale, or the base its unit or name writes."""
     persons: bool = True
     """A count of persons, never written with decimals (a count of things may be a measured area)."""
+    money: bool = False
+    """Its unit is an amount of money (€)."""
 
 
 @dataclass
@@ -262,7 +299,8 @@ class Matcher:
             variants = [words(name), words(re.sub(r"\(.*?\)", " ", name)), words(ind.indicator_id.replace("_", " "))]
             base = (int(ind.scale) if ind.scale else written_base(f"{ind.unit or ''} {name}")) if ind.kind in (
                 "share", "rate") else None
-            self.candidates.append(Candidate(ind.indicator_id, name, ind.kind, variants, base, ind.persons))
+            self.candidates.append(Candidate(ind.indicator_id, name, ind.kind, variants, base, ind.persons,
+                                             bool(set(words(ind.unit or "")[0]) & MONEY)))
         df = Counter(w for c in self.candidates for w in {w for v in c.variants for w in v[0]})
         n = len(self.candidates)
         self.idf = {w: math.log(1 + n / k) for w, k in df.items()}
@@ -270,6 +308,10 @@ class Matcher:
         # the indicators that are changes themselves (MSS's dynamics): the only matches of a change's header
         self.changes = {c.indicator_id for c in self.candidates if CHANGE.search(c.name)}
         self._matched: dict[tuple[str, str | None, str], Match] = {}
+
+    def strange(self, text: str) -> list[str]:
+        """The words of ``text`` that no catalog indicator's name has ('inactive' in a file's name)."""
+        return [w for w in words(text)[0] if w not in self.idf and len(w) > 2]
 
     def _weight(self, w: str) -> float:
         return self.idf.get(w, self.unknown)
@@ -282,6 +324,8 @@ class Matcher:
         hw, hn = header
         if not hw or (base is not None and cand.base is not None and base != cand.base):
             return 0.0
+        if not cand.money and set(hw) & MONEY - {w for v in cand.variants for w in v[0]}:
+            return 0.0          # expenses are no count of their cases ('Ausgaben Hilfen zur Erziehung')
         best = 0.0
         hs = set(hw)
         h_total = sum(self._weight(h) for h in hs)
@@ -296,6 +340,9 @@ class Matcher:
             if recall == 0 or precision == 0:
                 continue
             f = 2 * precision * recall / (precision + recall)
+            hp, cp = {w for w in hs if w.startswith(PARAGRAPH)}, {w for w in cs if w.startswith(PARAGRAPH)}
+            if hp and cp:       # the law's paragraph defines what is counted: the same decides, another excludes
+                f = max(f, PARAGRAPH_SCORE) if hp == cp else 0.0 if not hp & cp else f
             if (NEGATION in hw) != (NEGATION in cw):
                 f *= 0.3
             if hn != cn:
@@ -439,6 +486,7 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
                               norm_header)
     from ml.crosswalk import crosswalk_in
     from ml.importers.mapping import distinct_headers
+    from ml.importers.turned import YEAR_HEADER
     from ml.importers.common import year_end_stands
     from ml.importers.region_cells import split_cells, written_together
     from ml.importers.region_list import guess_hierarchy
@@ -674,6 +722,8 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
         generic = not [w for w in hw if w not in GENERIC]
         # a lone value column, or one named only 'Einwohner'/'Wert', is described by the file's name
         m = matcher_for(catalog).match(h, kind, context)
+        if context and m.indicator_id and m.score < SURE and matcher_for(catalog).strange(context):
+            m = Match(column=h, score=m.score)    # 'inactive_beneficiaries': a part of those the catalog counts
         if generic and not context:
             m = max(m, matcher_for(catalog).match(h, kind, _file_context(path)), key=lambda x: x.score)
         elif context and not subject and m.indicator_id is None:
@@ -773,7 +823,7 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
     if out.region_column is not None and out.name_column is not None and out.format == "wide":
         out.notes.append(f"{out.name_column!r} names the regions of {out.region_column!r} (not imported with the "
                          "values); " + _held_by_the_store(frame[f"c{r}"], known, path.name))
-    if out.region_column is None:
+    if out.region_column is None and not (turned_note and out.period_column == YEAR_HEADER):
         out.notes.append("no region column found: set region_column" + ("".join(
             f"; {h!r} is a key of {' '.join(breakdown_words(h))}, a breakdown, not of places: a table by "
             f"{' '.join(breakdown_words(h))} (and not by region) cannot be imported as regions' values"
@@ -957,6 +1007,18 @@ def _note_shares(out: Suggestion, frame: pd.DataFrame, names: list[str], columns
                 f"per {defined.denominator}: left unmatched; import its two counts, and define the share of these "
                 "in a catalog file of your own (README, 'Indicators of your own'), or map it to an indicator of "
                 "yours")
+            continue
+        if not parts and sh.share not in mapped and catalog is not None:
+            # both counts mapped, the share not: the catalog's share of these two, or the way to define one
+            num, den = mapped[sh.numerator], mapped[sh.denominator]
+            fits = [i.indicator_id for i in catalog if (i.numerator, i.denominator) == (num, den)]
+            out.notes.append(
+                f"{sh.share!r} is {sh.formula()} on {sh.rows} of {sh.of} rows: {num} per {den}, "
+                + (f"which the catalog holds as {' or '.join(fits)}: map it so, or leave it out ('features' "
+                   "computes it from the two counts)" if fits else
+                   "which no catalog indicator is: left unmatched; define it in a catalog file of your own with "
+                   f"numerator {num} and denominator {den} (README, 'Indicators of your own'), and 'features' "
+                   "computes it for every region and year alike"))
             continue
         out.notes.append(
             f"{sh.share!r} is {sh.formula()} on {sh.rows} of {sh.of} rows: a share of the table's own counts"
@@ -1486,7 +1548,7 @@ def render_yaml(s: Suggestion) -> str:
     """A suggestion's mapping as YAML text."""
     lines = [f"# mapping suggested for {s.path.name}: check every line before importing with",
              f"#   sozialradar ingest {s.path.name} --mapping THIS_FILE",
-             "# matches with a score below 0.7 are uncertain; unmatched columns are listed at the end"]
+             f"# matches with a score below {SURE} are uncertain; unmatched columns are listed at the end"]
     lines += [f"# note: {n}" for n in s.notes]
     if s.format == "crosswalk":       # nothing to import: the note says where the file goes
         return "\n".join(lines[:1] + lines[3:]).replace(": check every line before importing with", "") + "\n"

@@ -125,6 +125,14 @@ def ingest_file(path: Path | str, store: Store, settings: Settings, *, fmt: str 
         if (previous is not None and previous["status"] == "quarantine_over_limit" and previous["rows_read"]
                 and (previous["rows_quarantined"] or 0) / previous["rows_read"] <= settings.ingest.max_quarantine_share):
             previous = None   # refused under a lower limit than today's: read it again
+        retried = None
+        if (previous is not None and previous["status"] == "quarantine_over_limit"
+                and (added := store.regions_since(previous["import_id"]))
+                and store.quarantine(previous["import_id"])["reason"].isin([UNKNOWN_REGION, UNKNOWN_NAMED]).any()):
+            # refused for regions the store lacked, which it has gained since: read it again
+            retried = (f"read again: import #{previous['import_id']} of the same content was refused with unknown "
+                       f"regions, and {added} region{'s were' if added != 1 else ' was'} imported since")
+            previous = None
         if previous is not None and previous["status"] == "quarantine_over_limit":
             # the same content was refused before: it stays refused (a nightly job must not read success)
             return ImportReport(
@@ -146,6 +154,8 @@ def ingest_file(path: Path | str, store: Store, settings: Settings, *, fmt: str 
     ingest = settings.ingest
     import_id = store.begin_import(str(path), content_hash, fmt)
     report = ImportReport(file=str(path), format=fmt, status="running", import_id=import_id)
+    if not force and retried:
+        report.notes.append(retried)
     t0 = time.perf_counter()
     try:
         table = read_table(path, encoding=mapping.encoding or ingest.encoding,
@@ -204,7 +214,10 @@ def ingest_file(path: Path | str, store: Store, settings: Settings, *, fmt: str 
                 top = quarantined["reason"].value_counts() if quarantined is not None else pd.Series(dtype=int)
                 mostly = f"; mostly: {top.index[0]} ({int(top.iloc[0])} cells)" if len(top) else ""
                 # a national table
-                if len(top) and top.index[0] in (UNKNOWN_REGION, UNKNOWN_NAMED) and report.rows_accepted:
+                if len(top) and top.index[0] in (UNKNOWN_REGION, UNKNOWN_NAMED) and mapping.region:
+                    mostly += (f"; the mapping's region: {mapping.region!r} is no region of the store: import a "
+                               "region list holding it first (its code, name and level: a city or county as kreis)")
+                elif len(top) and top.index[0] in (UNKNOWN_REGION, UNKNOWN_NAMED) and report.rows_accepted:
                     mostly += "; if the file holds more regions than the store, set outside_regions: leave_out"
                 elif len(top) and top.index[0] == NO_REGION:        # the city's unassigned remainder
                     mostly += ("; rows that belong to no region are left out and counted with outside_regions: "

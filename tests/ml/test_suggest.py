@@ -53,6 +53,32 @@ def test_headers_of_real_tables(header, expected):
     assert matcher_for(CATALOG).match(header).indicator_id == expected
 
 
+@pytest.mark.parametrize("header, expected", [
+    # a Jugendamt's Hilfen zur Erziehung by kind, written as its tables write them: the paragraph decides
+    ("Erziehungsbeistandschaft § 30", "hze_erziehungsbeistand"), ("§ 34 SGB VIII", "hze_heimerziehung"),
+    ("Hilfen nach § 34", "hze_heimerziehung"), ("Pflegefamilie (§ 33)", "hze_vollzeitpflege"),
+    ("Eingliederungshilfe § 35a", "eingliederungshilfe_35a"), ("§35a SGB VIII", "eingliederungshilfe_35a"),
+    ("§ 41 SGB VIII", "hilfe_junge_volljaehrige"), ("stationäre Hilfen (§§ 33, 34)", "hze_stationaer"),
+    ("SPFH", "hze_spfh"), ("Tagesgruppe (§ 32)", "hze_tagesgruppe"), ("ambulante Hilfen", "hze_ambulant"),
+    ("Leistungsberechtigte nach SGB II", "sgb2_empfaenger"),
+    # another paragraph, a share of nothing the catalog holds, an amount of money: no count of cases
+    ("Anteil § 34", None), ("Kosten Heimerziehung § 34 in Euro", None), ("Ausgaben Hilfen zur Erziehung", None),
+    ("Wohngeld in €", None), ("Leistungsberechtigte nach SGB XII", None),
+])
+def test_a_laws_paragraph_and_book_decide_and_money_is_no_count(header, expected):
+    assert matcher_for(CATALOG).match(header, "integer").indicator_id == expected
+
+
+@hsettings(max_examples=100, deadline=None)
+@given(st.integers(1, 199), st.sampled_from(["", "a", " a", "b"]), st.integers(0, 80), st.integers(1, 20))
+def test_a_paragraphs_number_is_never_read_as_an_age(number, letter, age, span):
+    """'§ 35a', '§ 27 Abs. 2' name a law's paragraph: its numbers are no ages, and ages beside it stay ages."""
+    got = words(f"Kinder {age} bis unter {age + span} Jahren (§ {number}{letter} SGB VIII)")
+    assert got[1] == sorted({age, age + span - 1})
+    assert f"par{number}{letter.strip()}" in got[0] and "sgb8" in got[0] and "sgb2" not in got[0]
+    assert words(f"Hilfen nach §§ {number}, {number + 1} Abs. 2")[1] == []
+
+
 def test_ages_must_agree_and_parts_of_compounds_count():
     assert words("Einwohner 15 bis 64 Jahre") == (["einwohner"], [15, 64])
     assert words("age_65_and_above") == (["plus"], [65])

@@ -123,6 +123,56 @@ def test_the_countys_own_figures_with_the_years_across_are_one_region_over_the_y
     assert obs.loc[("einwohner", "2022"), "value"] == 22898 and obs.loc[("arbeitslose", "2020"), "value"] == 1020
 
 
+HZE = ("Sozialbericht des Musterkreises 2023\n"
+       "Tabelle 21: Hilfen zur Erziehung nach Hilfeart, Musterkreis, 2017 bis 2022 (Fälle am 31.12.)\n\n"
+       "Hilfeart;2017;2018;2019;2020;2021;2022\n"
+       "Soziale Gruppenarbeit (§ 29 SGB VIII);23;13;7;9;–;–\n"
+       "Erziehungsbeistand, Betreuungshelfer (§ 30);39;45;39;31;44;61\n"
+       "SPFH (§ 31);142;151;154;144;148;155\n"
+       "Tagesgruppe (§ 32);19;22;27;25;19;16\n"
+       "Vollzeitpflege (§ 33);137;116;106;99;95;103\n"
+       "Heimerziehung (§ 34);134;123;120;145;168;142\n"
+       "Eingliederungshilfe (§ 35a);126;151;141;152;149;184\n"
+       "ISE (§ 35);10;7;6;3;4;11\n"
+       "Hilfen zur Erziehung insgesamt;630;628;600;608;627;672\n\n"
+       "Quelle: Jugendamt\n– = keine Fälle bzw. nicht erhoben\n")
+"""The Jugendamt's Hilfen zur Erziehung by kind for the whole county, printed with the kinds down and the years across,
+each kind named by its paragraph of the SGB VIII (Flensburg's Sozialatlas's counts, 2017–2022)."""
+
+
+def test_the_jugendamts_help_by_kind_over_the_years_is_one_region_each_kind_by_its_paragraph(tmp_path, store,
+                                                                                          settings):
+    """Read turned: each kind its indicator by its paragraph, the years the periods; the table's one region, which
+    the store lacks at first, refuses the import saying so, and it stays refused until the region is imported."""
+    path = write(tmp_path / "hze.csv", HZE)
+    s = suggest_mapping(path, _catalog(settings))
+    assert s.regions_in_columns and s.period_column == "Jahr" and s.period is None and s.dash == "missing"
+    assert not any(n.startswith("no region column found") for n in s.notes)
+    assert {m.column: m.indicator_id for m in s.matches} == {
+        "Soziale Gruppenarbeit (§ 29 SGB VIII)": "hze_soziale_gruppenarbeit",
+        "Erziehungsbeistand, Betreuungshelfer (§ 30)": "hze_erziehungsbeistand", "SPFH (§ 31)": "hze_spfh",
+        "Tagesgruppe (§ 32)": "hze_tagesgruppe", "Vollzeitpflege (§ 33)": "hze_vollzeitpflege",
+        "Heimerziehung (§ 34)": "hze_heimerziehung", "Eingliederungshilfe (§ 35a)": "eingliederungshilfe_35a",
+        "ISE (§ 35)": "hze_ise", "Hilfen zur Erziehung insgesamt": "hze_faelle"}
+    mapping = load_mapping(write(tmp_path / "m.yaml", s.to_yaml().replace("# region: ''", "region: 'Musterkreis'")))
+    regions = SAMPLE_DIR / "regions.csv"
+    gemeinden = write(tmp_path / "gemeinden.csv", "region_id,name,level\n" + "".join(
+        f"{c},{n},gemeinde\n" for c, n in zip(CODES, NAMES)))
+    assert ingest_file(gemeinden, store, settings).status == "ok"
+    for _ in range(2):      # refused, and again: nothing changed
+        report = ingest_file(path, store, settings, mapping=mapping)
+        assert report.status == "quarantine_over_limit" and report.rows_accepted == 0
+        assert "region: 'Musterkreis' is no region of the store: import a region list holding it" in report.message
+    assert ingest_file(regions, store, settings).status == "ok"         # the county itself now
+    report = ingest_file(path, store, settings, mapping=mapping)
+    assert report.status == "ok" and report.rows_quarantined == 0 and report.inserted == 52
+    assert any(n.startswith("read again: import #") and "regions were imported since" in n for n in report.notes)
+    obs = store.observations(region_ids=["14599"]).set_index(["indicator_id", "period"])["value"]
+    assert obs[("hze_heimerziehung", "2021")] == 168 and obs[("eingliederungshilfe_35a", "2022")] == 184
+    assert ("hze_soziale_gruppenarbeit", "2021") not in obs.index        # the legend's dash: no value
+    assert ingest_file(path, store, settings, mapping=mapping).status == "already_imported"
+
+
 def test_the_suggestion_reads_the_report_turned_with_its_date_its_whole_and_a_share_of_another_base(tmp_path,
                                                                                                       settings):
     s = suggest_mapping(write(tmp_path / "sozialbericht.csv", REPORT), _catalog(settings))
@@ -133,7 +183,7 @@ def test_the_suggestion_reads_the_report_turned_with_its_date_its_whole_and_a_sh
         "Arbeitslose Anzahl": "arbeitslose", "SGB-II-Leistungsberechtigte Anzahl": "sgb2_empfaenger"}
     # per all residents, not the catalog's SGB-II-Quote per those under 65: unmatched, with the reason
     assert "SGB-II-Leistungsberechtigte je 100 Einwohner" in s.unmatched
-    assert any("sgb2_empfaenger per einwohner, while sgb2_quote" in n for n in s.notes)
+    assert any("sgb2_empfaenger per einwohner, which no catalog indicator is: left unmatched" in n for n in s.notes)
     assert s.sum_rows and any(n.startswith("the row 'Musterkreis' is the sum of all other rows in 4 columns of "
                                            "counts") for n in s.notes)
     text = s.to_yaml()
