@@ -907,6 +907,7 @@ def _region_codes(settings: Settings, texts: list[str]) -> list[str]:
             regions = store.region_names()
             profiled = (set(store.con.sql("SELECT DISTINCT region_id FROM profiles").fetchnumpy()["region_id"])
                         if "profiles" in store.tables() else set())
+            observed = set(store.con.sql("SELECT DISTINCT region_id FROM observations").fetchnumpy()["region_id"])
     except StoreError as exc:
         raise click.ClickException(str(exc)) from None
     codes = set(regions["region_id"].astype(str))
@@ -927,10 +928,12 @@ def _region_codes(settings: Settings, texts: list[str]) -> list[str]:
             level = levels.get(code)
             hint = (f"; {names[other]} ({other}) has one: --region {other}" if other and other != code else
                     f"; the profiles are built for the level {', '.join(sorted(profiled_levels))} (features.level), "
-                    f"this region is of the level {level}" if level not in profiled_levels else
+                    f"this region is of the level {level}" + (": its page shows its own values, without a comparison"
+                                                              if code in observed else "")
+                    if level not in profiled_levels else
                     "; an area of an earlier grid mapped onto others by the crosswalk, or one without values")
-            click.echo(f"note: {names.get(code, code)} ({code}) has no profile, so its page shows no values{hint}",
-                       err=True)
+            shows = "" if level not in profiled_levels and code in observed else ", so its page shows no values"
+            click.echo(f"note: {names.get(code, code)} ({code}) has no profile{shows}{hint}", err=True)
         out.append(code)
     return out
 

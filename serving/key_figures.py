@@ -34,6 +34,8 @@ LEVEL_DATIVE = {"land": "Ländern", "kreis": "Kreisen", "sozialregion": "Sozialr
                 "bezirk": "Bezirken", "prognoseraum": "Prognoseräumen", "bezirksregion": "Bezirksregionen",
                 "stadtteil": "Stadtteilen", "ortsteil": "Ortsteilen", "planungsraum": "Planungsräumen"}
 """The levels' German nouns, for the pages."""
+LEVEL_FEMININE = {"sozialregion", "gemeinde", "bezirksregion"}
+"""The levels whose German noun is feminine ('eine Gemeinde', 'ein Kreis')."""
 
 
 def other_level(profiled: str | None, own: str | None) -> str | None:
@@ -42,8 +44,8 @@ def other_level(profiled: str | None, own: str | None) -> str | None:
     if own is None or profiled is None or own == profiled:
         return None
     return (f"Die Profile sind für {LEVEL_PLURAL.get(profiled, profiled)} berechnet, dieses Gebiet ist "
-            f"eine {LEVEL_SINGULAR.get(own, own)}: seine Werte zeigt eine Auswertung dieser Ebene "
-            f"(features.level: {own}).")
+            f"{'eine' if own in LEVEL_FEMININE else 'ein'} {LEVEL_SINGULAR.get(own, own)}: den Vergleich mit den anderen "
+            f"{LEVEL_DATIVE.get(own, own)} zeigt eine Auswertung dieser Ebene (features.level: {own}).")
 
 
 def _small(row: pd.Series, settings: Settings) -> bool:

@@ -7,8 +7,9 @@ trend and forecast fan charts, residents by age projected (``serving.demography`
 The :class:`ReportBuilder` turns one store snapshot (:func:`serving.state.read_snapshot`: what the jobs wrote,
 nothing recomputed) into plain view data (dicts, lists, pre-rendered inline SVG); the jinja2 templates in
 ``serving/templates`` lay it out, for ``sozialradar report`` and ``/report``. Every number that stems from an
-indicator value goes through :meth:`ReportBuilder.cell`, which hides a suppressed cell: no suppressed number
-reaches a page.
+indicator value goes through :meth:`ReportBuilder.cell`, which hides a suppressed cell (a region of another level
+than the profiles': :mod:`serving.own_values`, which derives its shares and withholds as ``features`` does): no
+suppressed number reaches a page.
 """
 
 from __future__ import annotations
@@ -29,10 +30,10 @@ from ml.config import Settings
 from ml.formatting import de, percent
 from models.explanations import group_name, unscored, years_ahead
 from models.forecast_models import MODEL_NAMES
+from serving.own_values import own_values
 from serving.key_figures import (LEVEL_DATIVE, LEVEL_PLURAL, LEVEL_SINGULAR, class_section, estimated_before,
                                  forecast_stand_note, interval_note, key_figures, no_profile_reason, other_level,
-                                 type_section, uncatalogued, earlier_only, flag_text, flagged,
-                                 shown_by_dimension)
+                                 type_section, uncatalogued, earlier_only, flag_text, flagged, shown_by_dimension)
 from serving.charts import dimension_bars, fan_chart, sparkline
 from serving.comparison import Comparison
 from serving.demography import planning
@@ -117,6 +118,7 @@ class ReportBuilder:
         self.profiled_level = (stored.mode().iloc[0] if len(stored) else
                                str(self.snap.level) if self.snap.level else None)
         # compared with the other regions of its level in its reference group ("Mittel der Gemeinden (Musterkreis)")
+        self.other_levels: pd.DataFrame | None = None     # the values of regions of other levels, read on demand
         self.compare = Comparison(snap, self.catalog, self.names, LEVEL_PLURAL.get(str(snap.level), "Gebiete"))
 
     # --- the one door for indicator values ------------------------------------------------------------------
@@ -386,9 +388,7 @@ class ReportBuilder:
         per = self.period_of(period)
         reg = regions.loc[region_id]
         parent = reg["parent_id"] if isinstance(reg["parent_id"], str) else None
-        row = self.profile(region_id, per)
-        warning = self.warning(region_id, per)
-        elsewhere = self.elsewhere(region_id)
+        row, warning, elsewhere = self.profile(region_id, per), self.warning(region_id, per), self.elsewhere(region_id)
         return render(
             "region.html", title=f"Gebietsbericht {reg['name']} {per}", level=warning.get("level"),
             name=str(reg["name"]), region_id=region_id, region_level=LEVEL_SINGULAR.get(str(reg["level"]), str(reg["level"])),
@@ -397,8 +397,8 @@ class ReportBuilder:
             warning=warning, indicators=self.indicators(region_id, per), whole=self.compare.label(region_id),
             areas_dative=LEVEL_DATIVE.get(str(self.snap.level), "Gebieten"),
             dimensions=self.dimensions(region_id, per, row), elsewhere=elsewhere,
-            no_profile=no_profile_reason(self.settings, row, elsewhere),
-            trends=self.trends(region_id, per),
+            no_profile=no_profile_reason(self.settings, row, elsewhere), trends=self.trends(region_id, per),
+            own=own_values(self, region_id, per) if elsewhere else None,
             typology=type_section(self, region_id, per, row), classification=class_section(self, region_id, per, row),
             flags=self.flags(region_id, per), **planning(self.snap, region_id, per))
 

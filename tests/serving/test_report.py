@@ -507,8 +507,8 @@ def test_a_region_of_another_level_than_the_profiles_says_which_setting_profiles
     regions = state.current().regions
     sozialregion = sorted(regions.loc[regions["level"] == "sozialregion", "region_id"])[0]
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", builder.region_page(sozialregion, None)))
-    said = ("ie Profile sind für Gemeinden berechnet, dieses Gebiet ist eine Sozialregion: seine Werte zeigt eine "
-            "Auswertung dieser Ebene (features.level: sozialregion).")
+    said = ("ie Profile sind für Gemeinden berechnet, dieses Gebiet ist eine Sozialregion: den Vergleich mit den "
+            "anderen Sozialregionen zeigt eine Auswertung dieser Ebene (features.level: sozialregion).")
     assert f"Statusindex nicht berechnet: d{said}" in text and text.count(f"D{said}") == 2
     assert "keine Merkmale vor" not in text
     last = sorted(g["region_id"] for g in TRUTH["gemeinden"])[-1]
@@ -575,6 +575,40 @@ def test_a_population_count_of_the_countys_own_is_named_as_it_is(tmp_path):
     assert "Kennzahlen 2022 Einwohner ab 5 Jahren 4.000 " in pages["1"]
     assert "Kennzahlen 2022 Einwohner " not in pages["1"].replace("Einwohner ab 5 Jahren", "")
     assert "weniger als 300 Einwohner" in pages["3"] and "23,0" not in pages["3"]
+
+
+def test_a_region_of_another_level_shows_its_own_values_without_a_comparison_small_counts_withheld(tmp_path):
+    """The Jugendamt's Hilfen zur Erziehung by kind for the whole county, beside the Gemeinden's profiles: the
+    county's page shows its own values over its years, as held (a share derived from its counts), a small count
+    withheld as on every page, and names the kind of region it is ('ein Kreis')."""
+    from ml.importers import ingest_file
+
+    settings, _, _ = _three_gemeinden(tmp_path, "einwohner", (4000, 5200, 3900))
+    county = tmp_path / "kreis.csv"
+    county.write_text("region_id,name,level\n9,Musterkreis,kreis\n", encoding="utf-8")
+    hze = tmp_path / "hze.csv"
+    hze.write_text("region_id,indicator_id,period,value\n" + "".join(
+        f"9,{i},{p},{v}\n" for p, row in ((2021, (15800, 241, 103, 2)), (2022, (15940, 255, 97, 11)))
+        for i, v in zip(("ew_unter18", "hze_faelle", "hze_vollzeitpflege", "hze_ise"), row)), encoding="utf-8")
+    with Store(settings.store.path) as store:
+        for f in (county, hze):
+            assert ingest_file(f, store, settings).status == "ok"
+    st = ServiceState(settings, serving_catalog(settings))
+    st.load()
+    html = ReportBuilder(settings, st.current()).region_page("9", None)
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    assert "dieses Gebiet ist ein Kreis: den Vergleich mit den anderen Kreisen zeigt" in text
+    assert "Die Werte dieses Gebiets, wie sie im Bestand vorliegen" in text
+    rows = {m[0]: m[1:] for m in (re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r) for r in re.findall(
+        r"<tr>(.*?)</tr>", html.split("Die Werte dieses Gebiets")[1].split("</section>")[0], flags=re.S)) if m}
+    assert rows["Merkmal"] == ["2021", "2022"]
+    assert rows["Hilfen zur Erziehung (Fälle)"] == ["241", "255"]
+    assert rows["Vollzeitpflege (§ 33 SGB VIII)<span class='muted'> (Fälle)</span>"] == ["103", "97"]
+    assert rows[next(k for k in rows if k.startswith("Hilfen zur Erziehung je 1.000"))] == ["15,3", "16,0"]
+    ise = rows[next(k for k in rows if k.startswith("Intensive sozialpädagogische"))]
+    assert ise == ["gesperrt (kleine Zahl)", "11"]
+    # a Gemeinde's page, of the profiles' level, has no such table
+    assert "Die Werte dieses Gebiets" not in ReportBuilder(settings, st.current()).region_page("1", None)
 
 
 def _own_indicator_county(tmp_path, value: dict[tuple[int, int], float], breaks: str = ""):
