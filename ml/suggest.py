@@ -72,6 +72,8 @@ SYNONYMS: dict[str, str] = {
     "life": "leben", "sub": "teil", "welfare": "sozialhilfe", "education": "bildung", "poverty": "armut",
     "homeless": "wohnungslose", "homelessness": "wohnungslosigkeit", "risk": "bedroht", "debt": "schulden",
     "counseling": "beratung", "counselling": "beratung",
+    # what 'foreign' or 'ausländisch' qualifies adds nothing: 'foreign_citizenship' counts the Ausländer
+    "citizenship": "", "nationality": "", "nationals": "", "staatsangehoerigkeit": "",
     "vacancy": "leerstand", "vacant": "leerstand", "owner": "eigentuemer", "owners": "eigentuemer",
     "background": "hintergrund", "bg": "hintergrund", "singlefamily": "einfamilienhaeuser",
     "without": "ohne", "non": "ohne", "nicht": "ohne", "kein": "ohne", "keine": "ohne", "keinen": "ohne",
@@ -722,8 +724,10 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
         generic = not [w for w in hw if w not in GENERIC]
         # a lone value column, or one named only 'Einwohner'/'Wert', is described by the file's name
         m = matcher_for(catalog).match(h, kind, context)
-        if context and m.indicator_id and m.score < SURE and matcher_for(catalog).strange(context):
-            m = Match(column=h, score=m.score)    # 'inactive_beneficiaries': a part of those the catalog counts
+        if m.indicator_id and m.score < SURE and matcher_for(catalog).strange(f"{context} {h}"):
+            # a word no catalog indicator has ('inactive' beneficiaries, 'ausl.' EW, unemployment 'benefits')
+            # qualifies what the rest names: an uncertain match would guess at it
+            m = Match(column=h, score=m.score)
         if generic and not context:
             m = max(m, matcher_for(catalog).match(h, kind, _file_context(path)), key=lambda x: x.score)
         elif context and not subject and m.indicator_id is None:

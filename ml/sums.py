@@ -15,6 +15,7 @@ both; a mapping's ``sums`` make ``ingest`` quarantine the values of the rows on 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import combinations
 
 import numpy as np
 
@@ -301,6 +302,13 @@ def sums_among(values: dict[str, np.ndarray], editions: np.ndarray | None = None
             # a few rows that break a relation hide it from the whole block: subsets without them show it
             for _ in range(SUBSETS):
                 candidates |= _block_relations(block[np.sort(rng.choice(len(block), size, replace=False))], order)
+    for i, j in combinations(range(len(names)), 2):
+        # a column repeating another, where the table withholds cells of others: no row holds every count
+        both = np.isfinite(matrix[:, i]) & np.isfinite(matrix[:, j])
+        if both.sum() >= MIN_ROWS and matrix[both, i].std() > 0 and np.array_equal(matrix[both, i], matrix[both, j]):
+            pair = np.zeros(len(names), dtype=int)
+            pair[i], pair[j] = 1, -1
+            candidates.add(tuple(pair))
     found: list[Check] = []
     for coef in sorted(candidates, key=lambda c: (sum(map(abs, c)), c)):
         plus = [names[i] for i in range(len(names)) if coef[i] > 0]

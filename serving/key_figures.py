@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ml.columns import MODEL, column, columns
+from features.age_counts import count_ages
 from ml.config import Settings
 from ml.contracts import stored_inputs
 from ml.formatting import de, percent, years_text
@@ -55,15 +56,22 @@ def _small(row: pd.Series, settings: Settings) -> bool:
 
 def shown_by_dimension(catalog, held: set[str]) -> dict[str, list[tuple]]:
     """Dimension id → the indicators a page shows, in catalog order, each with its aside: the reported ones (no
-    aside), and a count imported as the basis of shares (Arbeitslose) of which no share can be computed from the
+    aside), a count imported as the basis of shares (Arbeitslose) of which no share can be computed from the
     values held (``held``: the indicators with any value; the Einwohner 15 bis 64 lacking), shown as the count, its
-    aside naming the share and the part it lacks. A table of counts alone is thus on the page as it was written."""
+    aside naming the share and the part it lacks, and a count held that no share is built from (the Räumungsklagen,
+    the Hilfen zur Erziehung by kind; not the residents of an age group, nor a monthly count), shown as it is. A
+    table of counts alone is thus on the page as it was written."""
     out = {d: [(ind, "") for ind in metas] for d, metas in catalog.by_dimension().items()}
     for ind in catalog:
         if not ind.basis or ind.indicator_id not in held or ind.dimension not in out:
             continue
         uses = catalog.shares_of(ind.indicator_id)
-        if not uses or any(s.indicator_id in held for s, _ in uses):
+        if not uses:
+            # a count of its own; residents by age are parts of the age counts, a monthly count is on no year's page
+            if ind.frequency == "annual" and count_ages(ind.indicator_id) is None:
+                out[ind.dimension].append((ind, ""))
+            continue
+        if any(s.indicator_id in held for s, _ in uses):
             continue
         share, other = uses[0]
         lacking = catalog[other].name if other in catalog else other

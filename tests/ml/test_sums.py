@@ -96,6 +96,27 @@ def test_a_repeated_column_and_gaps_and_the_rounding_of_a_check():
     assert check_sum(rounded, Sum(("total",), ("a", "b"))).held == 36
 
 
+@hsettings(max_examples=60, deadline=None)
+@given(st.integers(0, 10_000), st.integers(12, 40), st.floats(0.1, 0.5))
+def test_a_repeated_column_is_found_where_withheld_cells_leave_no_row_whole(seed, n, gaps):
+    """A Sozialatlas's 'von Wohnungslosigkeit bedroht' that repeats its Räumungsklagen, in a table whose other
+    columns withhold their small counts ('x'): no row holds every count, the repeat is found all the same; a column
+    that differs on half the rows it shares with another is no repeat."""
+    rng = np.random.default_rng(seed)
+    klagen = rng.integers(4, 40, size=n).astype(float)
+    klagen[rng.random(n) < 0.15] = np.nan
+    others = {f"c{i}": np.where(rng.random(n) < gaps, np.nan, rng.integers(4, 200, size=n).astype(float))
+              for i in range(5)}
+    others["c0"][::3] = np.nan                                          # every row lacks a count
+    values = {"bedroht": klagen.copy(), **others, "klagen": klagen}
+    shared = int(np.isfinite(klagen).sum())
+    got = {c.relation.formula() for c in sums_among(values)}
+    assert ("'bedroht' = 'klagen'" in got) == (shared >= 8 and np.nanstd(klagen) > 0)
+    off = klagen.copy()
+    off[np.flatnonzero(np.isfinite(off))[::2]] += 1
+    assert "'bedroht' = 'klagen'" not in {c.relation.formula() for c in sums_among({**values, "klagen": off})}
+
+
 def test_random_counts_and_few_rows_have_no_sums():
     rng = np.random.default_rng(4)
     values = {f"c{i}": rng.integers(0, 1000, size=30).astype(float) for i in range(6)}

@@ -93,3 +93,18 @@ def test_a_count_no_share_can_be_computed_from_is_shown_as_the_count_with_the_pa
     assert "arbeitslose" not in {meta.indicator_id for pairs in held.values() for meta, _ in pairs}
     assert {m.indicator_id for pairs in shown_by_dimension(CATALOG, set()).values() for m, _ in pairs} == {
         ind.indicator_id for ind in CATALOG.reported()}     # nothing held: the reported indicators, as before
+
+
+def test_a_count_held_that_no_share_is_built_from_is_on_the_page_as_it_is():
+    """The Fachstelle's Räumungsklagen and the Jugendamt's Heimerziehung per Stadtteil: counts of their own, of
+    which the catalog builds no share; held, each is shown in its dimension without an aside, not held, not at all."""
+    shown = shown_by_dimension(CATALOG, {"einwohner", "raeumungsklagen", "hze_heimerziehung"})
+    rows = {meta.indicator_id: aside for pairs in shown.values() for meta, aside in pairs}
+    assert rows["raeumungsklagen"] == "" and rows["hze_heimerziehung"] == ""
+    assert "raeumungsklagen" in [m.indicator_id for m, _ in shown[CATALOG["raeumungsklagen"].dimension]]
+    assert "zwangsraeumungen" not in rows and "hze_vollzeitpflege" not in rows
+    assert not CATALOG.shares_of("raeumungsklagen") and CATALOG["raeumungsklagen"].basis
+    # residents of an age group are parts of the age counts, a monthly count is on no year's page
+    held = shown_by_dimension(CATALOG, {"einwohner", "ew_6_14", "arbeitslose_monat", "geburten"})
+    rows = {meta.indicator_id for pairs in held.values() for meta, _ in pairs}
+    assert "geburten" in rows and "ew_6_14" not in rows and "arbeitslose_monat" not in rows
