@@ -49,6 +49,7 @@ SYNONYMS: dict[str, str] = {
     "pop": "einwohner", "ew": "einwohner", "einw": "einwohner", "bevoelkerung": "einwohner", "bewohner": "einwohner",
     "personen": "einwohner", "people": "einwohner", "persons": "einwohner",
     "unemployed": "arbeitslose", "unemployment": "arbeitslose", "alo": "arbeitslose", "erwerbslose": "arbeitslose",
+    "alq": "arbeitslosenquote",
     "arbeitslosenanteil": "arbeitslosenquote",     # the term as municipal tables write it, not a share among them
     "households": "haushalte", "household": "haushalte", "hh": "haushalte",
     "births": "lebendgeborene", "birth": "lebendgeborene", "geburten": "lebendgeborene", "geborene": "lebendgeborene",
@@ -89,6 +90,9 @@ STOP = {"je", "der", "die", "das", "und", "mit", "an", "von", "in", "nach", "bei
         "nur", "only", "sowie", "oder", "or", "innen", "innerhalb", "jeweils", "ab", "was", "as", "age", "aged",
         "alter", "altersgruppe", "years", "year", "old", "id", "gesamt", "census", "zensus", "mikrozensus",
         "u", "s", "z", "d", "v", "o"}      # u. (und), 's, z. B., d. h., v. (von), o. (oder)
+PER_UNIT = "jeeinheit"
+"""The word for 'je', 'pro' or 'per' before a noun ('Kosten der Unterkunft je Bedarfsgemeinschaft', 'per capita'): a
+mean or ratio per unit, never a count."""
 SURE = 0.7
 """A match below this score is uncertain (the mapping file says so)."""
 MONEY = {"euro", "eur", "teuro", "ausgaben", "aufwendungen", "aufwand", "kosten", "betrag", "betraege", "expenses",
@@ -97,8 +101,8 @@ MONEY = {"euro", "eur", "teuro", "ausgaben", "aufwendungen", "aufwand", "kosten"
 SHARE_WORDS = {"anteil", "quote", "dichte", "jescale", "prozent", "rate", "share", "index"}
 GENERIC = {"einwohner", "value", "wert", "anzahl", "count", "total", "insgesamt"}
 
-_PARAGRAPH = re.compile(r"§§?\s*(\d{1,3}\s*[a-z]?(?![a-z])(?:\s*(?:,|und|u\.|/|bis|-|–)\s*\d{1,3}\s*[a-z]?(?![a-z]))*)"
-                        r"(?:\s*abs(?:atz|\.)?\s*(\d))?")
+_PARAGRAPH = re.compile(r"§§?\s*(\d{1,3}\s*[a-z]?(?![a-z])"
+                        r"(?:\s*(?:,|und|u\.|/|bis|-|–)\s*\d{1,3}\s*[a-z]?(?![a-z]))*)(?:\s*abs(?:atz|\.)?\s*(\d))?")
 """A law's paragraph ('§ 31 SGB VIII', '§ 35a', '§§ 33, 34', '§ 27 Abs. 2'): its numbers are no ages."""
 
 
@@ -128,7 +132,13 @@ def _book(match: re.Match) -> str:
 def _plain(text: str) -> str:
     text = fold(text)
     text = re.sub(r"(je|per|pro)\s*(100|1[.\s]?000|10[.\s]?000)(?!\d)", " jescale ", text)   # a rate
+    text = re.sub(r"(?<![a-z])(je|per|pro)[\s_]+(?=[a-z]{3})(?!jescale|jahr|monat|quartal|woche|tag|year|month|quarter"
+                  r"|week|day)", f" {PER_UNIT} ", text)     # 'je Haushalt', 'per capita'; not 'pro Jahr'
     text = text.replace("%", " anteil ").replace("+", " plus ").replace("€", " euro ")
+    # the Bundesagentur's young unemployed are those under 25: 'Jugendarbeitslosenquote', 'youth unemployment'
+    text = re.sub(r"(?:jugend|youth[\s_]*)(arbeitslos|erwerbslos|unemploy)([a-z]*)", r"\1\2 unter 25 ", text)
+    text = re.sub(r"(arbeitslos[a-z]*|unemploy[a-z]*)[\s_]+(?:der\s+)?(?:jugendliche[n]?|youths?)(?![a-z])"
+                  r"|(?:jugendliche[n]?|young)[\s_]+(arbeitslose[n]?|unemployed)", r" \1\2 unter 25 ", text)
     text = re.sub(r"(?<![a-z])v\.?\s*h\.(?![a-z])", " anteil ", text)      # 'v. H.': vom Hundert
     text = re.sub(r"(census|zensus)\s*_?(\d{2}|\d{4})(?!\d)", " ", text)
     text = re.sub(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])", " ", text)
@@ -328,13 +338,17 @@ class Matcher:
             return 0.0
         if not cand.money and set(hw) & MONEY - {w for v in cand.variants for w in v[0]}:
             return 0.0          # expenses are no count of their cases ('Ausgaben Hilfen zur Erziehung')
+        if PER_UNIT in hw and (cand.kind in ("count", "balance") or cand.kind in ("share", "rate") and (
+                cand.base or 0) >= 100 and not any(PER_UNIT in v[0] for v in cand.variants)):
+            # 'je Bedarfsgemeinschaft': an amount per unit, neither the units counted nor a share of them per 100
+            return 0.0
         best = 0.0
-        hs = set(hw)
+        hs = set(hw) - {PER_UNIT}       # a mark for the rule above, no word two headers could share
         h_total = sum(self._weight(h) for h in hs)
         for cw, cn in cand.variants:
             if not cw:
                 continue
-            cs = set(cw)
+            cs = set(cw) - {PER_UNIT}
             covered = sum(self._weight(c) * min(1.0, sum(cover(c, h) for h in hs)) for c in cs)
             recall = covered / sum(self._weight(c) for c in cs)
             hit = sum(self._weight(h) * min(1.0, sum(cover(h, c) for c in cs)) for h in hs)

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ml.columns import MODEL, column, columns
 from features.age_counts import count_ages
+from ml.columns import MODEL, column, columns
 from ml.config import Settings
 from ml.contracts import stored_inputs
 from ml.formatting import de, percent, years_text
@@ -44,9 +44,10 @@ def other_level(profiled: str | None, own: str | None) -> str | None:
     (German), naming the setting that profiles its level; None for a region of the profiles' level."""
     if own is None or profiled is None or own == profiled:
         return None
-    return (f"Die Profile sind für {LEVEL_PLURAL.get(profiled, profiled)} berechnet, dieses Gebiet ist "
-            f"{'eine' if own in LEVEL_FEMININE else 'ein'} {LEVEL_SINGULAR.get(own, own)}: den Vergleich mit den anderen "
-            f"{LEVEL_DATIVE.get(own, own)} zeigt eine Auswertung dieser Ebene (features.level: {own}).")
+    article = "eine" if own in LEVEL_FEMININE else "ein"
+    return (f"Die Profile sind für {LEVEL_PLURAL.get(profiled, profiled)} berechnet, dieses Gebiet ist {article} "
+            f"{LEVEL_SINGULAR.get(own, own)}: den Vergleich mit den anderen {LEVEL_DATIVE.get(own, own)} zeigt eine "
+            f"Auswertung dieser Ebene (features.level: {own}).")
 
 
 def _small(row: pd.Series, settings: Settings) -> bool:

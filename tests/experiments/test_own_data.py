@@ -196,9 +196,9 @@ def test_the_readme_withheld_walk_keeps_the_sozialatlas_null_cells_as_withheld(t
     'gesperrt'. Then the housing benefit, one cell of which another Stadtteil's row gave."""
     env = run_example("withheld-example", tmp_path)
     mapping = yaml.safe_load((tmp_path / "wohnungslosigkeit.yaml").read_text())
-    assert mapping["withheld"] == ["NULL"] and mapping["columns"] == {"residents": "wl_bedroht"}
+    assert mapping["withheld"] == ["NULL"] and mapping["columns"] == {"residents": "wohnungslosigkeit_bedroht"}
     with Store(tmp_path / ".sozialradar" / "monitoring.duckdb", read_only=True) as store:
-        obs = store.observations(["wl_bedroht"])
+        obs = store.observations(["wohnungslosigkeit_bedroht"])
         values = store.table("feature_values")
     assert len(obs) == 78 and (obs["flag"] == "suppressed").sum() == 12 and obs.loc[obs["flag"] == "suppressed",
                                                                                       "value"].isna().all()

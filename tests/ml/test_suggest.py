@@ -64,6 +64,13 @@ def test_headers_of_real_tables(header, expected):
     # another paragraph, a share of nothing the catalog holds, an amount of money: no count of cases
     ("Anteil § 34", None), ("Kosten Heimerziehung § 34 in Euro", None), ("Ausgaben Hilfen zur Erziehung", None),
     ("Wohngeld in €", None), ("Leistungsberechtigte nach SGB XII", None),
+    # an amount per unit is no count of the units: 'je Bedarfsgemeinschaft', 'per capita'; a mean per unit is found
+    ("Kosten der Unterkunft je Bedarfsgemeinschaft", None), ("Personen je Haushalt", None), ("cars_per_capita", None),
+    ("Wohnfläche je Einwohner", "wohnflaeche_je_ew"),
+    # the Bundesagentur's young unemployed are those under 25, not all of them
+    ("Jugendarbeitslosenquote", "alq_unter25"), ("Arbeitslosenquote der Jugendlichen", "alq_unter25"),
+    ("Jugendarbeitslose", "arbeitslose_unter25"), ("arbeitslose Jugendliche", "arbeitslose_unter25"),
+    ("Arbeitslosenquote", "arbeitslosenquote"), ("Jugendliche unter 18", None),
 ])
 def test_a_laws_paragraph_and_book_decide_and_money_is_no_count(header, expected):
     assert matcher_for(CATALOG).match(header, "integer").indicator_id == expected

@@ -92,9 +92,8 @@ def test_the_suggestion_proposes_withheld_and_the_import_keeps_the_cells_as_supp
     note = next(n for n in s.notes if "withheld" in n)
     assert "no count below 4 is written" in note and "delete the line where 'NULL' means no data" in note
     assert "withheld: ['NULL']" in s.to_yaml()
-    # the file's one value column, named 'residents' in a file named for the risk of homelessness: why no match
-    assert s.unmatched == ["residents"] and any(
-        "'residents': the file's one value column; its name names wohnungslosigkeit" in n for n in s.notes)
+    # the file's one value column, named 'residents' in a file named for the risk of homelessness: that count
+    assert [(m.column, m.indicator_id) for m in s.matches] == [("residents", "wohnungslosigkeit_bedroht")]
     plain = "region_column: district_id\nperiod_column: year\ncolumns:\n  residents: arbeitslose\n"
     without = ingest_file(path, county, settings, mapping=load_mapping(write(tmp_path / "a.yaml", plain)))
     assert (without.rows_accepted, without.empty_cells) == (9, 3)
