@@ -941,7 +941,9 @@ def _region_codes(settings: Settings, texts: list[str]) -> list[str]:
 @main.command("report")
 @click.option("--region", "regions", multiple=True,
               help="Region code or name (repeatable; 'Görlitz' for 'Görlitz, Stadt', 'Bezirk Eimsbüttel').")
-@click.option("--all", "all_regions", is_flag=True, help="One page per region of the profiles' level, plus an index.")
+@click.option("--all", "all_regions", is_flag=True,
+              help="One page per region of the profiles' level, and per region of another level that holds values "
+              "(the whole city or county), plus an index.")
 @click.option("--period", default=None, help="Report year (default: the latest with a status index).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output directory (default: 'berichte' beside the store).")

@@ -66,14 +66,15 @@ def _need(tables: set[str], names: set[str], what: str) -> None:
 def features_job(settings: Settings, engine: str | None = None, crosswalk: Path | None = None,
                  progress: Progress | None = None, force: bool = False):
     """Profiles from the store's observations (``engine``: local or spark; None: the configuration's). Writes
-    ``feature_values``, ``profiles``, ``model_matrix`` and the early-warning inputs to the store and the first
+    ``feature_values``, ``profiles``, ``model_matrix``, the values of the regions of other levels
+    (``other_level_values``) and the early-warning inputs to the store and the first
     three as Parquet to ``features.output_dir``. Returns the pipeline result; ``result.warning_inputs`` is the
     inputs frame or None (fewer than two periods with a status index) and ``result.seconds`` the time taken.
 
     A run that would drop indicators or the status index the stored profiles hold (the command run without the
     county's configuration, so with the shipped catalog and index alone) is refused, nothing written, unless
     ``force``."""
-    from features.pipeline import FeatureError, run_pipeline
+    from features.pipeline import FeatureError, other_level_values, run_pipeline
     from ml.crosswalk import read_crosswalk
     from ml.io import FileFormatError, write_parquet, write_table
 
@@ -112,6 +113,8 @@ def features_job(settings: Settings, engine: str | None = None, crosswalk: Path 
             [(i, str(y)) for i, years in result.copies.items() for y in years], columns=["indicator_id", "period"]))
         # the values the profiles leave out (an edition's rows gone to the wrong regions …): a page says why
         store.replace_table("left_out_values", result.left_out)
+        # the values of the regions of other levels (the whole city): their pages show them, without a comparison
+        store.replace_table("other_level_values", other_level_values(obs, regions, catalog, settings))
         result.warning_inputs = write_warning_inputs(store, result, catalog, settings)
         result.lebenslagen, result.lebenslagen_checks = write_lebenslagen(store, result.model, catalog, settings)
         result.notes.extend(awaiting_training(store, result.profiles).values())

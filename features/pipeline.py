@@ -107,6 +107,19 @@ def profile_spec(catalog: Catalog, settings: Settings, present: set[str] | None 
     )
 
 
+def other_level_values(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, settings: Settings) -> pd.DataFrame:
+    """The observations of the regions of other levels than the profiles' (the whole city, whose Hilfen zur Erziehung
+    by kind the Jugendamt counts; a coarser level of the same tables), with the shares the catalog derives from their
+    counts and small numbers withheld as for the profiles' values (``suppressed_by`` says why): what the page of such
+    a region shows, without a comparison."""
+    other = regions.loc[regions["level"].astype(str) != settings.features.level, "region_id"]
+    part = obs.loc[obs["region_id"].isin(other), VALUE_COLUMNS]
+    out = suppress_small_numbers(derive_indicators(part, catalog), catalog, settings.privacy,
+                                 settings.features.population_indicator)
+    out["period"] = out["period"].astype(str)
+    return out.sort_values(["region_id", "indicator_id", "period"], kind="stable").reset_index(drop=True)
+
+
 def prepare_values(group_obs: pd.DataFrame, catalog: Catalog, privacy: PrivacyConfig,
                    population_indicator: str) -> pd.DataFrame:
     """Derive and suppress the observations of one or more reference groups."""

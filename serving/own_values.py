@@ -3,8 +3,9 @@
 The profiles compare the regions of one level (``features.level``). A county also keeps figures of the whole city or
 county, or of a coarser level, that no region of the profiles' level has: the Jugendamt's Hilfen zur Erziehung by
 kind for the whole city, a Kreis's own key figures. The page of such a region shows them as a table of its
-indicators over its last periods: the store's observations with the shares the catalog derives from their counts,
-and the small-number rule applied as ``features`` applies it (a withheld cell reads 'gesperrt', never its value).
+indicators over its last periods: what ``features`` stored of them (``other_level_values``: the observations with the
+shares the catalog derives from their counts, small numbers withheld as for the profiles; a withheld cell reads
+'gesperrt', never its value). Nothing is computed here.
 """
 
 from __future__ import annotations
@@ -13,11 +14,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from features.steps import VALUE_COLUMNS, derive_indicators, suppress_small_numbers
 from ml.catalog import Catalog
-from ml.config import Settings
 from ml.formatting import MISSING, de
-from ml.store import Store
 
 if TYPE_CHECKING:
     from serving.report import ReportBuilder
@@ -26,26 +24,41 @@ PERIODS = 6
 """The most periods the table shows: the report's period and those before it."""
 
 
-def read_other_levels(settings: Settings, catalog: Catalog, region_ids: list[str]) -> pd.DataFrame:
-    """The observations of ``region_ids`` with the derived shares, small numbers withheld (``suppressed_by`` says
-    why), read from the store once for every page that needs them."""
-    if not region_ids:
-        return pd.DataFrame(columns=[*VALUE_COLUMNS, "suppressed_by"])
-    with Store(settings.store.path, read_only=True) as store:
-        obs = store.observations(region_ids=region_ids)
-    obs["period"] = obs["period"].astype(str)
-    derived = derive_indicators(obs.loc[:, VALUE_COLUMNS], catalog)
-    return suppress_small_numbers(derived, catalog, settings.privacy, settings.features.population_indicator)
-
-
 def own_values(builder: "ReportBuilder", region_id: str, period: str) -> dict | None:
     """:func:`own_table` of a region of another level than the builder's profiles (the regions of every other level
     read once per builder)."""
-    if builder.other_levels is None:
-        levels = builder.snap.regions.set_index("region_id")["level"].astype(str)
-        other = levels[levels != builder.profiled_level].index.tolist()
-        builder.other_levels = read_other_levels(builder.settings, builder.catalog, other)
-    return own_table(builder.other_levels, builder.catalog, region_id, period)
+    return own_table(_other_levels(builder), builder.catalog, region_id, period)
+
+
+def _other_levels(builder: "ReportBuilder") -> pd.DataFrame:
+    """The values of the regions of other levels than the profiles', as ``features`` stored them (none in a store
+    whose 'features' ran before they were kept)."""
+    v = builder.snap.other_values
+    return v if v is not None else pd.DataFrame(columns=["region_id", "indicator_id", "period", "value", "flag",
+                                                         "suppressed_by"])
+
+
+def held_elsewhere(builder: "ReportBuilder", period: str) -> list[str]:
+    """The regions of other levels than the builder's profiles that hold values up to ``period`` (the whole city,
+    its Stadtbezirke), by level (the coarsest first) and name: the pages ``report --all`` writes besides the level's."""
+    from ml.contracts import LEVELS
+
+    v = _other_levels(builder)
+    held = set(v.loc[(v["period"].astype(str) <= str(period)) & (v["value"].notna() | v["flag"].eq("suppressed")),
+                     "region_id"].astype(str))
+    regions = builder.snap.regions[builder.snap.regions["region_id"].astype(str).isin(held)]
+    rank = {level: i for i, level in enumerate(LEVELS)}
+    return [str(r.region_id) for r in sorted(regions.itertuples(), key=lambda r: (rank.get(r.level, len(rank)),
+                                                                                   str(r.name)))]
+
+
+def elsewhere_rows(builder: "ReportBuilder", period: str, links: dict[str, str]) -> list[dict]:
+    """The index's list of those regions' pages: name, code, level (German) and link."""
+    from serving.key_figures import LEVEL_SINGULAR
+
+    levels = builder.snap.regions.set_index("region_id")["level"].astype(str)
+    return [{"name": str(builder.names.get(r, r)), "region_id": r, "href": links.get(r),
+             "level": LEVEL_SINGULAR.get(levels.get(r), levels.get(r))} for r in held_elsewhere(builder, period)]
 
 
 def own_table(values: pd.DataFrame, catalog: Catalog, region_id: str, period: str) -> dict | None:

@@ -8,8 +8,8 @@ The :class:`ReportBuilder` turns one store snapshot (:func:`serving.state.read_s
 nothing recomputed) into plain view data (dicts, lists, pre-rendered inline SVG); the jinja2 templates in
 ``serving/templates`` lay it out, for ``sozialradar report`` and ``/report``. Every number that stems from an
 indicator value goes through :meth:`ReportBuilder.cell`, which hides a suppressed cell (a region of another level
-than the profiles': :mod:`serving.own_values`, which derives its shares and withholds as ``features`` does): no
-suppressed number reaches a page.
+than the profiles': :mod:`serving.own_values`, from what ``features`` stored of it, withheld alike): no suppressed
+number reaches a page.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from ml.config import Settings
 from ml.formatting import de, percent
 from models.explanations import group_name, unscored, years_ahead
 from models.forecast_models import MODEL_NAMES
-from serving.own_values import own_values
+from serving.own_values import elsewhere_rows, held_elsewhere, own_values
 from serving.key_figures import (LEVEL_DATIVE, LEVEL_PLURAL, LEVEL_SINGULAR, class_section, estimated_before,
                                  forecast_stand_note, interval_note, key_figures, no_profile_reason, other_level,
                                  type_section, uncatalogued, earlier_only, flag_text, flagged, shown_by_dimension)
@@ -118,7 +118,6 @@ class ReportBuilder:
         self.profiled_level = (stored.mode().iloc[0] if len(stored) else
                                str(self.snap.level) if self.snap.level else None)
         # compared with the other regions of its level in its reference group ("Mittel der Gemeinden (Musterkreis)")
-        self.other_levels: pd.DataFrame | None = None     # the values of regions of other levels, read on demand
         self.compare = Comparison(snap, self.catalog, self.names, LEVEL_PLURAL.get(str(snap.level), "Gebiete"))
 
     # --- the one door for indicator values ------------------------------------------------------------------
@@ -423,7 +422,8 @@ class ReportBuilder:
                          "level_text": text if level else None,
                          "href": links.get(r.region_id), "type": kinds.get(r.region_id)})
         return render("index.html", title=f"Gebietsberichte {per}", level=None, period=per, rows=rows, typed=bool(kinds),
-                      graded=any(r["status"] != "–" for r in rows), warned=frame is not None)
+                      graded=any(r["status"] != "–" for r in rows), warned=frame is not None,
+                      others=elsewhere_rows(self, per, links))
 
     def write(self, out: Path, region_ids: list[str] | None, period: str | None = None,
               progress=None) -> tuple[list[Page], Path | None]:
@@ -433,7 +433,7 @@ class ReportBuilder:
         per = self.period_of(period)
         all_regions = region_ids is None
         if all_regions:
-            region_ids = self.snap.level_regions["region_id"].tolist()
+            region_ids = self.snap.level_regions["region_id"].tolist() + held_elsewhere(self, per)
         pages = []
         for k, rid in enumerate(region_ids, 1):
             path = out / f"{_slug(rid)}_{per}.html"

@@ -75,6 +75,7 @@ class Snapshot:
     warning_refused: dict[str, str] = field(default_factory=dict)   # no horizon testable: 'reason' (en), 'text' (de)
     copies: dict[str, set[str]] = field(default_factory=dict)       # indicator → periods repeating the one before
     left_out: dict[tuple[str, str, str], str] = field(default_factory=dict)  # (region, indicator, period) → why
+    other_values: pd.DataFrame | None = None  # the values of regions of other levels (the whole city), as stored
     classes: pd.DataFrame | None = None       # the classifier champion's class per region and period (stored)
     types: pd.DataFrame | None = None         # the typology champion's type per region and period (stored)
     training_refused: pd.DataFrame | None = None   # classifier, typology: the last training's refusal, if any
@@ -318,6 +319,7 @@ def read_snapshot(settings: Settings, catalog: Catalog) -> Snapshot:
         copied = (store.table("copied_years") if "copied_years" in tables
                   else pd.DataFrame(columns=["indicator_id", "period"]))       # a store of an earlier version
         left_out = store.table("left_out_values") if "left_out_values" in tables else None
+        other = store.table("other_level_values") if "other_level_values" in tables else None
         inputs, step = None, None
         if {"warning_inputs", "warning_inputs_settings"} <= tables:
             inputs = store.table("warning_inputs")
@@ -328,6 +330,7 @@ def read_snapshot(settings: Settings, catalog: Catalog) -> Snapshot:
                     lebenslagen=lagen, lebenslagen_checks=lagen_checks, coverage=coverage, measures=measures,
                     impacts=impacts, training_refused=refused,
                     copies=copied.groupby("indicator_id")["period"].agg(set).to_dict(),
+                    other_values=other,
                     left_out={} if left_out is None else {
                         (str(r), str(i), str(p)): str(why) for r, i, p, why in left_out[
                             ["region_id", "indicator_id", "period", "reason"]].itertuples(index=False)},

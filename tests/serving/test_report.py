@@ -581,6 +581,7 @@ def test_a_region_of_another_level_shows_its_own_values_without_a_comparison_sma
     """The Jugendamt's Hilfen zur Erziehung by kind for the whole county, beside the Gemeinden's profiles: the
     county's page shows its own values over its years, as held (a share derived from its counts), a small count
     withheld as on every page, and names the kind of region it is ('ein Kreis')."""
+    from experiments.jobs import features_job
     from ml.importers import ingest_file
 
     settings, _, _ = _three_gemeinden(tmp_path, "einwohner", (4000, 5200, 3900))
@@ -593,6 +594,7 @@ def test_a_region_of_another_level_shows_its_own_values_without_a_comparison_sma
     with Store(settings.store.path) as store:
         for f in (county, hze):
             assert ingest_file(f, store, settings).status == "ok"
+    features_job(settings, None, None)      # stores the county's values, its shares derived, small counts withheld
     st = ServiceState(settings, serving_catalog(settings))
     st.load()
     html = ReportBuilder(settings, st.current()).region_page("9", None)
@@ -609,6 +611,12 @@ def test_a_region_of_another_level_shows_its_own_values_without_a_comparison_sma
     assert ise == ["gesperrt (kleine Zahl)", "11"]
     # a Gemeinde's page, of the profiles' level, has no such table
     assert "Die Werte dieses Gebiets" not in ReportBuilder(settings, st.current()).region_page("1", None)
+    # 'report --all' writes the county's page too, linked from the index under the Gemeinden
+    pages, index = ReportBuilder(settings, st.current()).write(tmp_path / "berichte", None)
+    assert [p.region_id for p in pages] == ["1", "2", "3", "9"]
+    listed = index.read_text(encoding="utf-8").split("<h2>Weitere Gebiete</h2>")
+    assert len(listed) == 2 and "<a href='9_2022.html'>Musterkreis</a> (Kreis, 9)" in listed[1]
+    assert "Musterkreis" not in listed[0] and "href='index_2022.html'" in pages[-1].path.read_text(encoding="utf-8")
 
 
 def _own_indicator_county(tmp_path, value: dict[tuple[int, int], float], breaks: str = ""):
