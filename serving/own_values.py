@@ -25,8 +25,8 @@ PERIODS = 6
 
 
 def own_values(builder: "ReportBuilder", region_id: str, period: str) -> dict | None:
-    """:func:`own_table` of a region of another level than the builder's profiles (the regions of every other level
-    read once per builder)."""
+    """:func:`own_table` of a region of another level than the builder's profiles, from the values ``features``
+    stored of those regions."""
     return own_table(_other_levels(builder), builder.catalog, region_id, period)
 
 
