@@ -356,6 +356,11 @@ class Store:
         """How many of the store's regions a later import than ``import_id`` added or changed."""
         return int(self.con.execute("SELECT count(*) FROM regions WHERE import_id > ?", [import_id]).fetchall()[0][0])
 
+    def quarantined_for(self, import_id: int, reasons: list[str]) -> bool:
+        """Whether an import quarantined any row for one of ``reasons``."""
+        return bool(self.con.execute("SELECT EXISTS (SELECT 1 FROM quarantine WHERE import_id = ? AND "
+                                     "list_contains(?, reason))", [import_id, reasons]).fetchall()[0][0])
+
     def begin_import(self, file: str, content_hash: str, fmt: str) -> int:
         """Log a new import as running; returns its id."""
         import_id = self.con.execute("SELECT nextval('import_seq')").fetchall()[0][0]

@@ -211,6 +211,8 @@ class Candidate:
     """A count of persons, never written with decimals (a count of things may be a measured area)."""
     money: bool = False
     """Its unit is an amount of money (€)."""
+    all_words: frozenset[str] = frozenset()
+    """The words of all its variants."""
 
 
 @dataclass
@@ -312,7 +314,8 @@ class Matcher:
             base = (int(ind.scale) if ind.scale else written_base(f"{ind.unit or ''} {name}")) if ind.kind in (
                 "share", "rate") else None
             self.candidates.append(Candidate(ind.indicator_id, name, ind.kind, variants, base, ind.persons,
-                                             bool(set(words(ind.unit or "")[0]) & MONEY)))
+                                             bool(set(words(ind.unit or "")[0]) & MONEY),
+                                             frozenset(w for v in variants for w in v[0])))
         df = Counter(w for c in self.candidates for w in {w for v in c.variants for w in v[0]})
         n = len(self.candidates)
         self.idf = {w: math.log(1 + n / k) for w, k in df.items()}
@@ -336,15 +339,17 @@ class Matcher:
         hw, hn = header
         if not hw or (base is not None and cand.base is not None and base != cand.base):
             return 0.0
-        if not cand.money and set(hw) & MONEY - {w for v in cand.variants for w in v[0]}:
+        hs = set(hw)
+        if not cand.money and hs & MONEY and hs & MONEY - cand.all_words:
             return 0.0          # expenses are no count of their cases ('Ausgaben Hilfen zur Erziehung')
-        if PER_UNIT in hw and (cand.kind in ("count", "balance") or cand.kind in ("share", "rate") and (
-                cand.base or 0) >= 100 and not any(PER_UNIT in v[0] for v in cand.variants)):
+        if PER_UNIT in hs and (cand.kind in ("count", "balance") or cand.kind in ("share", "rate") and (
+                cand.base or 0) >= 100 and PER_UNIT not in cand.all_words):
             # 'je Bedarfsgemeinschaft': an amount per unit, neither the units counted nor a share of them per 100
             return 0.0
         best = 0.0
-        hs = set(hw) - {PER_UNIT}       # a mark for the rule above, no word two headers could share
+        hs.discard(PER_UNIT)       # a mark for the rule above, no word two headers could share
         h_total = sum(self._weight(h) for h in hs)
+        hp = {w for w in hs if w.startswith(PARAGRAPH)}
         for cw, cn in cand.variants:
             if not cw:
                 continue
@@ -356,7 +361,7 @@ class Matcher:
             if recall == 0 or precision == 0:
                 continue
             f = 2 * precision * recall / (precision + recall)
-            hp, cp = {w for w in hs if w.startswith(PARAGRAPH)}, {w for w in cs if w.startswith(PARAGRAPH)}
+            cp = {w for w in cs if w.startswith(PARAGRAPH)} if hp else set()
             if hp and cp:       # the law's paragraph defines what is counted: the same decides, another excludes
                 f = max(f, PARAGRAPH_SCORE) if hp == cp else 0.0 if not hp & cp else f
             if (NEGATION in hw) != (NEGATION in cw):

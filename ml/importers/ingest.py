@@ -128,7 +128,7 @@ def ingest_file(path: Path | str, store: Store, settings: Settings, *, fmt: str 
         retried = None
         if (previous is not None and previous["status"] == "quarantine_over_limit"
                 and (added := store.regions_since(previous["import_id"]))
-                and store.quarantine(previous["import_id"])["reason"].isin([UNKNOWN_REGION, UNKNOWN_NAMED]).any()):
+                and store.quarantined_for(previous["import_id"], [UNKNOWN_REGION, UNKNOWN_NAMED])):
             # refused for regions the store lacked, which it has gained since: read it again
             retried = (f"read again: import #{previous['import_id']} of the same content was refused with unknown "
                        f"regions, and {added} region{'s were' if added != 1 else ' was'} imported since")
