@@ -1077,8 +1077,9 @@ def mapping_suggest(ctx: click.Context, file: Path, sheet: str | None, out: Path
     settings = _settings(ctx)
     sheet_arg: str | int | None = int(sheet) if sheet is not None and sheet.isdigit() else sheet
     try:
-        suggestion = suggest_mapping(file, _catalog(settings), sheet=sheet_arg, regions=as_regions,
-                                     known=_store_regions(settings))
+        known, places = _store_regions(settings)
+        suggestion = suggest_mapping(file, _catalog(settings), sheet=sheet_arg, regions=as_regions, known=known,
+                                     places=places)
     except FileFormatError as exc:
         raise click.ClickException(str(exc)) from None
     text = suggestion.to_yaml()
@@ -1095,18 +1096,19 @@ def mapping_suggest(ctx: click.Context, file: Path, sheet: str | None, out: Path
         click.echo(f"wrote {out}: " + "; ".join(parts + suggestion.notes))
 
 
-def _store_regions(settings: Settings) -> frozenset[str] | None:
-    """The region codes of the store, for the suggestion's notes; None where there is no store file yet, or it
-    cannot be read now (another job writing it)."""
+def _store_regions(settings: Settings) -> tuple[frozenset[str] | None, dict[str, str] | None]:
+    """The region codes of the store and their names, for the suggestion; (None, None) where there is no store file
+    yet, or it cannot be read now (another job writing it)."""
     from ml.store import Store
 
     if not Path(settings.store.path).is_file():
-        return None
+        return None, None
     try:
         with Store(settings.store.path, read_only=True) as store:
-            return store.region_ids()
+            names = store.region_names()
+            return store.region_ids(), dict(zip(names["region_id"].astype(str), names["name"].astype(str)))
     except Exception:  # noqa: BLE001 - a store busy or of another version: the suggestion is made without it
-        return None
+        return None, None
 
 
 @main.group("crosswalk")

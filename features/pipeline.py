@@ -113,7 +113,10 @@ def other_level_values(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalo
     counts and small numbers withheld as for the profiles' values (``suppressed_by`` says why): what the page of such
     a region shows, without a comparison."""
     other = regions.loc[regions["level"].astype(str) != settings.features.level, "region_id"]
-    part = obs.loc[obs["region_id"].isin(other), VALUE_COLUMNS]
+    part = obs.loc[obs["region_id"].isin(other)]
+    # the residents by age of the whole city give its counts by age (all residents, under 18 …), as for the profiles
+    part, _ = age_counts(part, catalog, settings.features.population_indicator)
+    part = part.loc[~part["indicator_id"].astype(str).str.startswith(AGE_PREFIX), VALUE_COLUMNS]
     out = suppress_small_numbers(derive_indicators(part, catalog), catalog, settings.privacy,
                                  settings.features.population_indicator)
     out["period"] = out["period"].astype(str)

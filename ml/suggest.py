@@ -77,6 +77,9 @@ SYNONYMS: dict[str, str] = {
     "citizenship": "", "nationality": "", "nationals": "", "staatsangehoerigkeit": "",
     "vacancy": "leerstand", "vacant": "leerstand", "owner": "eigentuemer", "owners": "eigentuemer",
     "background": "hintergrund", "bg": "hintergrund", "singlefamily": "einfamilienhaeuser",
+    "duldung": "geduldete", "duldungen": "geduldete", "geduldet": "geduldete", "asylbewerber": "asylsuchende",
+    "asylbewerberinnen": "asylsuchende", "asylbewerbende": "asylsuchende", "freizuegg": "freizuegigkeit",
+    "aufenthaltserlaubnis": "befristet aufenthaltstitel", "aufenthaltserlaubnisse": "befristet aufenthaltstitel",
     "without": "ohne", "non": "ohne", "nicht": "ohne", "kein": "ohne", "keine": "ohne", "keinen": "ohne",
 }
 NEGATION = "ohne"
@@ -89,7 +92,7 @@ STOP = {"je", "der", "die", "das", "und", "mit", "an", "von", "in", "nach", "bei
         "stadtteil", "stadtteile", "bezirk", "fl", "on", "wert", "value", "values", "in", "inkl", "einschl",
         "nur", "only", "sowie", "oder", "or", "innen", "innerhalb", "jeweils", "ab", "was", "as", "age", "aged",
         "alter", "altersgruppe", "years", "year", "old", "id", "gesamt", "census", "zensus", "mikrozensus",
-        "u", "s", "z", "d", "v", "o"}      # u. (und), 's, z. B., d. h., v. (von), o. (oder)
+        "davon", "darunter", "dar", "u", "s", "z", "d", "v", "o"}      # u. (und), 's, z. B., d. h., v. (von), o. (oder)
 PER_UNIT = "jeeinheit"
 """The word for 'je', 'pro' or 'per' before a noun ('Kosten der Unterkunft je Bedarfsgemeinschaft', 'per capita'): a
 mean or ratio per unit, never a count."""
@@ -140,6 +143,7 @@ def _plain(text: str) -> str:
     text = re.sub(r"(arbeitslos[a-z]*|unemploy[a-z]*)[\s_]+(?:der\s+)?(?:jugendliche[n]?|youths?)(?![a-z])"
                   r"|(?:jugendliche[n]?|young)[\s_]+(arbeitslose[n]?|unemployed)", r" \1\2 unter 25 ", text)
     text = re.sub(r"(?<![a-z])v\.?\s*h\.(?![a-z])", " anteil ", text)      # 'v. H.': vom Hundert
+    text = re.sub(r"(?<![a-z])unbefristet", " ohne befristet", text)    # a residence right not limited in time
     text = re.sub(r"(census|zensus)\s*_?(\d{2}|\d{4})(?!\d)", " ", text)
     text = re.sub(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])", " ", text)
     text = _PARAGRAPH.sub(_paragraphs, text)
@@ -296,6 +300,10 @@ class Suggestion:
     regions_in_columns: bool = False
     """The regions stand in the header, each row an indicator: the table is read turned
     (:mod:`ml.importers.turned`)."""
+    region: str | None = None
+    """A table of one region (no region column): the code of the store's region its title lines name."""
+    region_named: str = ""
+    """That region's name as the title lines write it."""
 
     def to_yaml(self) -> str:
         """The suggestion as a mapping file (YAML) with the unmatched columns and each match's score as comments."""
@@ -499,10 +507,12 @@ def find_header(path: Path, sheet: str | int | None = None,
 
 
 def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None = None,
-                    regions: bool = False, known: frozenset[str] | None = None) -> Suggestion:
+                    regions: bool = False, known: frozenset[str] | None = None,
+                    places: dict[str, str] | None = None) -> Suggestion:
     """Propose a mapping for ``path`` (see the module text); with ``regions``, one that reads the file's regions
     (codes, names, level, parents) as a region list, whatever values it holds besides. ``known``: the region codes
-    of the store the file goes into, where there is one (the notes then say how many of the file's it holds)."""
+    of the store the file goes into, where there is one (the notes then say how many of the file's it holds);
+    ``places``: its regions' names by code (a table of one region is proposed as the one its title names)."""
     from ml.importers import (ALIASES, Mapping, detect_format, find_column, find_region_column, header_key,
                               norm_header)
     from ml.crosswalk import crosswalk_in
@@ -846,7 +856,13 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
     if out.region_column is not None and out.name_column is not None and out.format == "wide":
         out.notes.append(f"{out.name_column!r} names the regions of {out.region_column!r} (not imported with the "
                          "values); " + _held_by_the_store(frame[f"c{r}"], known, path.name))
-    if out.region_column is None and not (turned_note and out.period_column == YEAR_HEADER):
+    one_row_each = p is None or frame[f"c{p}"].astype("str").str.strip().is_unique      # one row per period
+    if out.region_column is None and not breakdowns and one_row_each and places and (
+            hit := _region_in_titles(titles, places)):
+        out.region, out.region_named = hit
+        out.notes.append(f"a table of one region: its title names {hit[1]!r}, the store's region {hit[0]} "
+                         "(region:, check it)")
+    elif out.region_column is None and not (turned_note and out.period_column == YEAR_HEADER):
         out.notes.append("no region column found: set region_column" + ("".join(
             f"; {h!r} is a key of {' '.join(breakdown_words(h))}, a breakdown, not of places: a table by "
             f"{' '.join(breakdown_words(h))} (and not by region) cannot be imported as regions' values"
@@ -872,6 +888,18 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
         else:
             out.notes.append("no period column and no reference year in the header or the file name: set period")
     return out
+
+
+def _region_in_titles(titles: list[str], named: dict[str, str]) -> tuple[str, str] | None:
+    """(code, name) of the one region of the store whose name the title lines write as words of their own
+    ('Ausländerinnen und Ausländer in Flensburg nach Aufenthaltsstatus'); None where they name none or several."""
+    text = f" {fold(' '.join(titles))} "
+    found = {code: name for code, name in named.items() if len(fold(name)) >= 4 and re.search(
+        rf"(?<![a-z0-9]){re.escape(fold(name))}(?![a-z0-9])", text)}
+    # a name inside another one found ('Flensburg' in 'Flensburg-Mürwik') is that one's part, not a region named
+    found = {c: n for c, n in found.items() if not any(fold(n) != fold(m) and fold(n) in fold(m)
+                                                       for m in found.values())}
+    return next(iter(found.items())) if len(found) == 1 else None
 
 
 def _held_by_the_store(codes: pd.Series, known: frozenset[str] | None, file: str) -> str:
@@ -939,7 +967,10 @@ def _turned(table: RawTable, header_line: int, catalog: Catalog) -> tuple[RawTab
     columns = [table.header[j] for j in across if matcher.match(table.header[j], _numeric_kind(frame[f"c{j}"])
                                                                 ).indicator_id]
     corner = norm_header(" ".join(table.header[i] for i in named)) in CORNER_WORDS
-    if not corner and 2 * len(columns) >= table.cells.num_rows:
+    # the header's cells all years: the table of one region over the years, whatever its rows name (a region is no
+    # year); its rows the catalog lacks are listed as columns without a match
+    years = all(re.fullmatch(r"(19|20)\d\d", header_key(table.header[j])) for j in across)
+    if not corner and not years and 2 * len(columns) >= table.cells.num_rows:
         return None         # the header names more indicators than the rows could: read as it stands
     try:
         turned = turn_table(table, header_line)
@@ -948,7 +979,7 @@ def _turned(table: RawTable, header_line: int, catalog: Catalog) -> tuple[RawTab
     tf = turned.frame()
     labels = turned.header[1:]
     decimal = decide_decimal([tf[c] for c in tf.columns[1:]], table.delimiter)[0]
-    needed = 0 if corner else max(2, math.ceil(len(labels) / 3), 2 * len(columns) + 1)
+    needed = 0 if corner or years else max(2, math.ceil(len(labels) / 3), 2 * len(columns) + 1)
     rows, misses = [], 0
     for i, h in enumerate([] if corner else labels, start=1):
         if matcher.match(h, _numeric_kind(tf[f"c{i}"], decimal)).indicator_id:
@@ -958,6 +989,8 @@ def _turned(table: RawTable, header_line: int, catalog: Catalog) -> tuple[RawTab
         if misses > len(labels) - needed:
             return None         # too few rows left to name indicators: the rows are regions (or what else)
     why = (f"the corner cell {table.header[named[0]]!r} names the rows" if corner else
+           f"the header's {len(across)} cells are years" + (f", {len(rows)} of its {len(labels)} rows name catalog "
+                                                            "indicators" if rows else "") if years else
            f"{len(rows)} of its {len(labels)} rows name catalog indicators ({', '.join(map(repr, rows[:2]))}"
            f"{' …' if len(rows) > 2 else ''}), {len(columns)} of the header's {len(across)} cells")
     if turned.header[0] == YEAR_HEADER:
@@ -1609,7 +1642,9 @@ def render_yaml(s: Suggestion) -> str:
                          "finds it")
     else:
         lines.append("# region_column: ''   # the column of region codes or names")
-        lines.append("# region: ''          # or, for a table of one region (the whole city or county): its code or name")
+        lines.append(f"region: {_q(s.region)}   # the table's one region: {_q(s.region_named)} in its title lines, "
+                     "check" if s.region else "# region: ''          # or, for a table of one region (the whole city "
+                     "or county): its code or name")
     if s.format == "regions":
         if s.name_column is not None and s.name_column != s.region_column:
             lines.append(f"name_column: {_q(s.name_column)}")

@@ -38,6 +38,14 @@ def _other_levels(builder: "ReportBuilder") -> pd.DataFrame:
                                                          "suppressed_by"])
 
 
+def other_cells(builder: "ReportBuilder", region_id: str) -> pd.DataFrame:
+    """The stored values of a region of another level (value, flag, suppressed_by), indexed by (indicator_id,
+    period): its key figures (its residents) read from them; empty for a region without any."""
+    v = _other_levels(builder)
+    return v.loc[v["region_id"] == region_id].set_index(["indicator_id", "period"])[
+        ["value", "flag", "suppressed_by"]]
+
+
 def held_elsewhere(builder: "ReportBuilder", period: str) -> list[str]:
     """The regions of other levels than the builder's profiles that hold values up to ``period`` (the whole city,
     its Stadtbezirke), by level (the coarsest first) and name: the pages ``report --all`` writes besides the level's."""

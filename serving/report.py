@@ -30,7 +30,7 @@ from ml.config import Settings
 from ml.formatting import de, percent
 from models.explanations import group_name, unscored, years_ahead
 from models.forecast_models import MODEL_NAMES
-from serving.own_values import elsewhere_rows, held_elsewhere, own_values
+from serving.own_values import elsewhere_rows, held_elsewhere, other_cells, own_values
 from serving.key_figures import (LEVEL_DATIVE, LEVEL_PLURAL, LEVEL_SINGULAR, class_section, estimated_before,
                                  forecast_stand_note, interval_note, key_figures, no_profile_reason, other_level,
                                  type_section, uncatalogued, earlier_only, flag_text, flagged, shown_by_dimension)
@@ -141,13 +141,12 @@ class ReportBuilder:
         its region several times; one lookup in the whole table each time cost most of a page's time)."""
         cells = self._cells.get(region_id)
         if cells is None:
+            # a region of another level (the whole city): the values 'features' stored of it
+            part = self._values.loc[region_id] if region_id in self._value_regions else other_cells(self, region_id)
             cells = {}
-            if region_id in self._value_regions:
-                part = self._values.loc[region_id]
-                for (ind, per), value, flag, why in zip(part.index, part["value"].to_numpy(),
-                                                        part["flag"].astype(str).to_numpy(),
-                                                        part["suppressed_by"].to_numpy()):
-                    cells.setdefault((ind, str(per)), (value, flag, why))
+            for (ind, per), value, flag, why in zip(part.index, part["value"].to_numpy(), part["flag"].astype(
+                    str).to_numpy(), part["suppressed_by"].to_numpy()):
+                cells.setdefault((ind, str(per)), (value, flag, why))
             self._cells[region_id] = cells
         return cells
 

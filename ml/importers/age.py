@@ -1,4 +1,5 @@
-"""Population by age: a register table with one row per region (and period) and one column per age group.
+"""Population by age: a register table with one row per region (and period) and one column per age group, or
+one row per period of one region (the whole city's residents by age over the years: ``region:`` in the mapping).
 
 The age columns are recognised from their headers (:mod:`ml.age_groups`); each becomes an observation of the
 group's indicator ``ew_alter_AA_BB``, validated and merged like any other. Sums beside the groups and columns of
@@ -32,10 +33,11 @@ def adapt_age(table: RawTable, mapping: Mapping, dash: str = "missing") -> Adapt
     entries. ``dash`` 'zero': a cell holding only a dash is 0, 'nichts vorhanden' (Berlin's register of 2022 writes
     '–' for an age group nobody of the area is in: the groups add up to the total on every row only so)."""
     h = table.header
-    r = find_region_column(h, mapping)
-    if r is None:
+    r = None if mapping.region is not None else find_region_column(h, mapping)
+    if r is None and mapping.region is None:
         raise FileFormatError(f"{table.path}: a table by age needs a region column of codes or names (set "
-                              f"region_column in a --mapping); header is {', '.join(h)}")
+                              "region_column in a --mapping), or, for a table of one region (the whole city or "
+                              f"county, one row per period), region: its code or name; header is {', '.join(h)}")
     p = period_position(table, mapping)
     if p is None and mapping.period is None:
         raise FileFormatError(f"{table.path}: a table by age needs a period column (Jahr, Stichtag, ZEIT) or a fixed "
@@ -47,7 +49,7 @@ def adapt_age(table: RawTable, mapping: Mapping, dash: str = "missing") -> Adapt
         groups, notes = sexed_groups_of_header(h, skip)
     except AgeGroupError as exc:
         raise FileFormatError(f"{table.path}: {exc}") from None
-    region = cell_column(table, r)
+    region = cell_column(table, r, mapping.region or "")
     # the names written beside the codes find regions renumbered since the table was written
     names = None if named in (None, r) else cell_column(table, named)
     period = cell_column(table, p, mapping.period or "")

@@ -43,7 +43,11 @@ def detect_format(header: list[str], mapping: Mapping | None = None) -> str:
     roles = {role: find_column(header, role) for role in ("region_id", "indicator_id", "period", "value")}
     if all(v is not None for v in roles.values()):
         return "long"
-    if (find_region_column(header, Mapping()) is not None or own["region_id"] is not None) and _is_age_table(header):
+    # a table by age of its regions, or of one region (the whole city: a mapping's region, or rows of years only)
+    one_region = (mapping is not None and mapping.region) or (roles["period"] is not None and roles["region_id"] is None
+                                                              and own["region_id"] is None)
+    if (find_region_column(header, Mapping()) is not None or own["region_id"] is not None or one_region) and \
+            _is_age_table(header):
         return "age"
     if roles["region_id"] is not None or own["region_id"] is not None or (mapping is not None and mapping.region):
         return "wide"

@@ -76,6 +76,25 @@ def test_a_laws_paragraph_and_book_decide_and_money_is_no_count(header, expected
     assert matcher_for(CATALOG).match(header, "integer").indicator_id == expected
 
 
+@pytest.mark.parametrize("header, expected", [
+    # foreigners by residence status as an Ausländerbehörde writes them; 'davon', 'darunter' say nothing
+    ("Duldung", "geduldete"), ("Personen mit Duldung", "geduldete"), ("Asylbewerber", "asylsuchende"),
+    ("Aufenthaltsgestattung (Asylsuchende)", "asylsuchende"), ("Aufenthaltserlaubnis", "aufenthalt_befristet"),
+    ("Unbefristetes Aufenthaltsrecht", "aufenthalt_unbefristet"), ("Befristeter Aufenthaltstitel",
+                                                                   "aufenthalt_befristet"),
+    ("darunter EU-Bürger (Freizügigkeit)", "aufenthalt_freizuegig"), ("davon Arbeitslose unter 25",
+                                                                      "arbeitslose_unter25"),
+    # unlimited is not limited, and the law on benefits for asylum seekers counts its recipients
+    ("Ausländer mit befristeter Aufenthaltserlaubnis", "aufenthalt_befristet"),
+    ("AsylbLG-Empfänger", "asylblg_empfaenger"), ("Ausländer insgesamt", "auslaender"), ("Schutzsuchende", None),
+])
+def test_a_residence_status_is_told_from_its_opposite(header, expected):
+    assert matcher_for(CATALOG).match(header).indicator_id == expected
+    if expected and expected.startswith("aufenthalt_") and "befristet" in expected:
+        other = "aufenthalt_befristet" if expected == "aufenthalt_unbefristet" else "aufenthalt_unbefristet"
+        assert matcher_for(CATALOG).match(header).runner_up != other
+
+
 @hsettings(max_examples=100, deadline=None)
 @given(st.integers(1, 199), st.sampled_from(["", "a", " a", "b"]), st.integers(0, 80), st.integers(1, 20))
 def test_a_paragraphs_number_is_never_read_as_an_age(number, letter, age, span):

@@ -619,6 +619,31 @@ def test_a_region_of_another_level_shows_its_own_values_without_a_comparison_sma
     assert "Musterkreis" not in listed[0] and "href='index_2022.html'" in pages[-1].path.read_text(encoding="utf-8")
 
 
+def test_the_whole_countys_residents_by_age_give_its_page_its_residents_and_their_shares(tmp_path):
+    """The county's residents by age, one row per year (a table by age of one region): its page's key figure and
+    table show its residents and the share of those 65 and older, summed from the groups by 'features'."""
+    from experiments.jobs import features_job
+    from ml.importers import Mapping, ingest_file
+
+    settings, _, _ = _three_gemeinden(tmp_path, "einwohner", (4000, 5200, 3900))
+    county = tmp_path / "kreis.csv"
+    county.write_text("region_id,name,level\n9,Musterkreis,kreis\n", encoding="utf-8")
+    ages = tmp_path / "alter.csv"
+    ages.write_text("Jahr;unter 18;18 bis unter 65;65 und älter\n2021;2.100;7.200;3.700\n2022;2.150;7.180;3.770\n",
+                    encoding="utf-8")
+    with Store(settings.store.path) as store:
+        assert ingest_file(county, store, settings).status == "ok"
+        assert ingest_file(ages, store, settings, mapping=Mapping(region="9")).status == "ok"
+    features_job(settings, None, None)
+    st = ServiceState(settings, serving_catalog(settings))
+    st.load()
+    html = ReportBuilder(settings, st.current()).region_page("9", "2022")
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    assert "Kennzahlen 2022 Einwohner 13.100 " in text
+    assert "Einwohner (Personen) 13.000 13.100 " in text
+    assert "Anteil Einwohner 65 Jahre und älter (%) 28,5 28,8 " in text
+
+
 def _own_indicator_county(tmp_path, value: dict[tuple[int, int], float], breaks: str = ""):
     """A county of Gemeinden 1 … n with residents and one indicator of its own catalog, ``alq_eigen`` (its status
     index), valued ``value[(region, year)]``, imported and through the features job: (the job's result, a report
