@@ -64,6 +64,9 @@ def test_headers_of_real_tables(header, expected):
     # another paragraph, a share of nothing the catalog holds, an amount of money: no count of cases
     ("Anteil § 34", None), ("Kosten Heimerziehung § 34 in Euro", None), ("Ausgaben Hilfen zur Erziehung", None),
     ("Wohngeld in €", None), ("Leistungsberechtigte nach SGB XII", None),
+    ("Kosten der Unterkunft", None), ("Durchschnittliche Kosten der Unterkunft", None),
+    ("Bedarfsgemeinschaften mit KdU", "kdu_bedarfsgemeinschaften"),
+    ("Bedarfsgemeinschaften mit Leistungen für Unterkunft und Heizung", "kdu_bedarfsgemeinschaften"),
     # an amount per unit is no count of the units: 'je Bedarfsgemeinschaft', 'per capita'; a mean per unit is found
     ("Kosten der Unterkunft je Bedarfsgemeinschaft", None), ("Personen je Haushalt", None), ("cars_per_capita", None),
     ("Wohnfläche je Einwohner", "wohnflaeche_je_ew"),
