@@ -45,13 +45,15 @@ def age_counts(obs: pd.DataFrame, catalog: Catalog, total: str | None = "einwohn
     population indicator (a count of the catalog), covers every age: the sum of a full chain of groups."""
     wanted = {i.indicator_id: ages for i in catalog if i.kind == "count"
               for ages in [(0, None) if i.indicator_id == total else count_ages(i.indicator_id)] if ages is not None}
-    ids = obs["indicator_id"].astype(str)
-    groups = obs[ids.str.startswith(PREFIX)]
+    # the age groups' ids among the few distinct ones, not tested on every row
+    ages = [i for i in pd.unique(obs["indicator_id"]) if str(i).startswith(PREFIX)]
+    groups = obs[obs["indicator_id"].isin(ages)] if ages else obs.iloc[:0]
     if not wanted or groups.empty:
         return obs, []
     groups = _one_sex(groups)
     keys = ["region_id", "period"]
-    have = obs.loc[obs["value"].notna() | obs["flag"].eq("suppressed"), keys + ["indicator_id"]]
+    mine = obs[obs["region_id"].isin(pd.unique(groups["region_id"]))]
+    have = mine.loc[mine["value"].notna() | mine["flag"].eq("suppressed"), keys + ["indicator_id"]]
     have = set(map(tuple, have.astype(str).to_numpy()))
     rows = []
     for (region, period), g in groups.groupby(keys, sort=False):

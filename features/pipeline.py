@@ -111,16 +111,40 @@ def other_level_values(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalo
     """The observations of the regions of other levels than the profiles' (the whole city, whose Hilfen zur Erziehung
     by kind the Jugendamt counts; a coarser level of the same tables), with the shares the catalog derives from their
     counts and small numbers withheld as for the profiles' values (``suppressed_by`` says why): what the page of such
-    a region shows, without a comparison."""
-    other = regions.loc[regions["level"].astype(str) != settings.features.level, "region_id"]
-    part = obs.loc[obs["region_id"].isin(other)]
-    # the residents by age of the whole city give its counts by age (all residents, under 18 …), as for the profiles
+    a region shows, without a comparison. A count such a region lacks is the sum of its parts where every part has
+    one (:func:`features.level_sums.sum_up`: the whole city's unemployed from its Stadtteile), marked ``summed``, as
+    is a share computed from such a sum."""
+    from features.level_sums import ADDITIVE
+    from ml.contracts import LEVELS
+
+    levels = regions["level"].astype(str)
+    other = regions.loc[levels != settings.features.level, "region_id"]
+    # a region of another level with parts: every region's counts (by age too) may add up to it
+    with_parts = regions["parent_id"].isin(other).any()
+    part = obs if with_parts else obs.loc[obs["region_id"].isin(other)]
     part, _ = age_counts(part, catalog, settings.features.population_indicator)
-    part = part.loc[~part["indicator_id"].astype(str).str.startswith(AGE_PREFIX), VALUE_COLUMNS]
+    additive = {i.indicator_id for i in catalog if i.kind in ADDITIVE}
+    mine = part["region_id"].isin(other).to_numpy()
+    # the age groups are no indicators of a page; of the parts, only counts add up to their whole
+    keep = ~part["indicator_id"].isin([i for i in pd.unique(part["indicator_id"]) if str(i).startswith(AGE_PREFIX)])
+    part = part.loc[keep.to_numpy() & (mine | part["indicator_id"].isin(additive).to_numpy()), VALUE_COLUMNS]
+    key = ["region_id", "indicator_id", "period"]
+    own = pd.MultiIndex.from_frame(part.loc[part["region_id"].isin(other), key].astype(str))
+    if with_parts:
+        for level in reversed(LEVELS):      # the finest first: a coarser level sums the sums of a finer one
+            if level != settings.features.level and (levels == level).any():
+                part, _ = sum_up(part, regions, catalog, level)
+        part = part.loc[part["region_id"].isin(other)]
     out = suppress_small_numbers(derive_indicators(part, catalog), catalog, settings.privacy,
                                  settings.features.population_indicator)
     out["period"] = out["period"].astype(str)
-    return out.sort_values(["region_id", "indicator_id", "period"], kind="stable").reset_index(drop=True)
+    added = ~pd.MultiIndex.from_frame(out[key].astype(str)).isin(own) & out["indicator_id"].isin(additive)
+    # a share or rate the catalog computes from a summed count is a sum's share too
+    sums = set(map(tuple, out.loc[added, key].astype(str).to_numpy()))
+    parts_of = {i.indicator_id: (i.numerator, i.denominator) for i in catalog if i.numerator and i.denominator}
+    out["summed"] = [bool(a) or any((r, c, p) in sums for c in parts_of.get(i, ())) for a, r, i, p in zip(
+        added, out["region_id"].astype(str), out["indicator_id"].astype(str), out["period"])]
+    return out.sort_values(key, kind="stable").reset_index(drop=True)
 
 
 def prepare_values(group_obs: pd.DataFrame, catalog: Catalog, privacy: PrivacyConfig,

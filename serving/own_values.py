@@ -24,10 +24,19 @@ PERIODS = 6
 """The most periods the table shows: the report's period and those before it."""
 
 
+SUMMED = "¹"
+"""The mark of a value summed from the region's parts (and of a share computed from such a sum)."""
+
+
 def own_values(builder: "ReportBuilder", region_id: str, period: str) -> dict | None:
     """:func:`own_table` of a region of another level than the builder's profiles, from the values ``features``
-    stored of those regions."""
-    return own_table(_other_levels(builder), builder.catalog, region_id, period)
+    stored of those regions; a value summed from its parts is marked, and the legend names them (its Stadtteile)."""
+    from serving.key_figures import LEVEL_PLURAL
+
+    regions = builder.snap.regions
+    below = regions.loc[regions["parent_id"].astype(str) == region_id, "level"].astype(str)
+    parts = LEVEL_PLURAL.get(below.mode().iloc[0], "Teilgebiete") if len(below) else "Teilgebiete"
+    return own_table(_other_levels(builder), builder.catalog, region_id, period, parts)
 
 
 def _other_levels(builder: "ReportBuilder") -> pd.DataFrame:
@@ -69,9 +78,11 @@ def elsewhere_rows(builder: "ReportBuilder", period: str, links: dict[str, str])
              "level": LEVEL_SINGULAR.get(levels.get(r), levels.get(r))} for r in held_elsewhere(builder, period)]
 
 
-def own_table(values: pd.DataFrame, catalog: Catalog, region_id: str, period: str) -> dict | None:
+def own_table(values: pd.DataFrame, catalog: Catalog, region_id: str, period: str,
+              parts: str = "Teilgebiete") -> dict | None:
     """The region's indicators (catalog order, grouped by dimension) over its last :data:`PERIODS` periods up to
-    ``period``: ``{'periods': [...], 'dimensions': [{'name', 'rows': [{'name', 'unit', 'cells'}]}]}``; None where
+    ``period``: ``{'periods': [...], 'dimensions': [{'name', 'rows': [{'name', 'unit', 'cells'}]}], 'summed':
+    legend or ''}``, a value summed from the region's ``parts`` (column ``summed``) marked :data:`SUMMED`; None where
     the region holds no value up to that period."""
     from serving.key_figures import flag_text
 
@@ -92,10 +103,14 @@ def own_table(values: pd.DataFrame, catalog: Catalog, region_id: str, period: st
             for p in periods:
                 c = cells.get((ind.indicator_id, p))
                 shown.append(MISSING if c is None else flag_text("suppressed", c.suppressed_by)
-                             if c.flag == "suppressed" else de(c.value, ind.decimals))
+                             if c.flag == "suppressed" else de(c.value, ind.decimals) + (
+                                 SUMMED if getattr(c, "summed", False) is True and pd.notna(c.value) else ""))
             if any(s != MISSING for s in shown):
                 unit = "" if f"({ind.unit})" in ind.name else ind.unit      # 'Hilfen zur Erziehung (Fälle)'
                 rows.append({"name": ind.name, "unit": unit, "cells": shown})
         if rows:
             groups.append({"name": dim.name, "rows": rows})
-    return {"periods": periods, "dimensions": groups} if groups else None
+    marked = any(SUMMED in c for g in groups for r in g["rows"] for c in r["cells"])
+    legend = (f"{SUMMED} Summe der {parts} (wo alle einen Wert haben), nicht vom Gebiet selbst gemeldet; ein Anteil "
+              "daraus ist aus dieser Summe berechnet.") if marked else ""
+    return {"periods": periods, "dimensions": groups, "summed": legend} if groups else None

@@ -254,3 +254,41 @@ def test_saxonys_earlier_stands_carried_onto_todays_gemeinden_and_summed_to_thei
     persons = got.set_index(["region_id", "period"])["value"]
     assert (density - persons / area).abs().max() < 1e-9 and len(density) == 13 * 8
     assert "bevoelkerungsdichte" not in out
+
+
+def test_the_whole_citys_page_values_sum_its_stadtteile_where_it_lacks_a_count_and_say_so():
+    """The city (a Kreis) over its Stadtteile, the profiles' level: its own residents and HzE stay its own; the
+    unemployed it lacks are the sum of its Stadtteile, marked summed, as is the SGB-II-Quote computed from a summed
+    count; a count one Stadtteil lacks is not summed."""
+    from features.pipeline import other_level_values
+
+    regions = pd.concat([_regions({"01001": ["1", "2", "3"]}, coarse="kreis", fine="stadtteil")], ignore_index=True)
+    rows = [("01001", "einwohner", "2022", 9500, "ok"), ("01001", "ew_unter65", "2022", 7600, "ok"),
+            ("01001", "hze_faelle", "2022", 210, "ok")]
+    for r, (ew, alo, sgb2, wg) in {"1": (3000, 120, 400, 90), "2": (3500, 150, 520, None),
+                                   "3": (3100, 90, 310, 60)}.items():
+        rows += [(r, "einwohner", "2022", ew, "ok"), (r, "arbeitslose", "2022", alo, "ok"),
+                 (r, "sgb2_empfaenger", "2022", sgb2, "ok")] + ([(r, "wohngeld_haushalte", "2022", wg, "ok")]
+                                                               if wg else [])
+    settings = load_settings(env={"SOZIALRADAR_FEATURES__LEVEL": "stadtteil"})
+    out = other_level_values(_obs(rows), regions, CATALOG, settings)
+    assert set(out["region_id"]) == {"01001"}
+    got = out.set_index("indicator_id")
+    assert got.loc["einwohner", "value"] == 9500 and not got.loc["einwohner", "summed"]       # its own, not 9,600
+    assert got.loc["hze_faelle", "value"] == 210 and not got.loc["hze_faelle", "summed"]
+    assert got.loc["arbeitslose", "value"] == 360 and got.loc["arbeitslose", "summed"]
+    assert got.loc["sgb2_quote", "value"] == pytest.approx(100 * 1230 / 7600) and got.loc["sgb2_quote", "summed"]
+    assert "wohngeld_haushalte" not in got.index          # Stadtteil 2 lacks it: no sum that is too small
+
+
+def test_a_city_that_is_nobodys_parent_shows_only_its_own_values():
+    from features.pipeline import other_level_values
+
+    regions = pd.concat([_regions({"01001": []}, coarse="kreis"), _regions({"9": ["1", "2"]}, coarse="bezirk",
+                                                                          fine="stadtteil").iloc[1:]])
+    rows = [("01001", "hze_faelle", "2022", 210, "ok"), ("1", "arbeitslose", "2022", 100, "ok"),
+            ("2", "arbeitslose", "2022", 80, "ok")]
+    settings = load_settings(env={"SOZIALRADAR_FEATURES__LEVEL": "stadtteil"})
+    out = other_level_values(_obs(rows), regions.assign(parent_id=None), CATALOG, settings)
+    assert out[["region_id", "indicator_id", "value", "summed"]].values.tolist() == [["01001", "hze_faelle", 210.0,
+                                                                                      False]]

@@ -621,19 +621,25 @@ def test_a_region_of_another_level_shows_its_own_values_without_a_comparison_sma
 
 def test_the_whole_countys_residents_by_age_give_its_page_its_residents_and_their_shares(tmp_path):
     """The county's residents by age, one row per year (a table by age of one region): its page's key figure and
-    table show its residents and the share of those 65 and older, summed from the groups by 'features'."""
+    table show its residents and the share of those 65 and older, summed from the groups by 'features'; a count it
+    lacks is the sum of its Gemeinden, marked."""
     from experiments.jobs import features_job
     from ml.importers import Mapping, ingest_file
 
-    settings, _, _ = _three_gemeinden(tmp_path, "einwohner", (4000, 5200, 3900))
-    county = tmp_path / "kreis.csv"
-    county.write_text("region_id,name,level\n9,Musterkreis,kreis\n", encoding="utf-8")
+    settings, _, _ = _three_gemeinden(tmp_path, "einwohner", (4000, 5200, 3800))
+    county = tmp_path / "kreis.csv"       # the county, now the parent of its Gemeinden
+    county.write_text("region_id,name,level,parent_id\n9,Musterkreis,kreis,\n1,Nord,gemeinde,9\n2,Süd,gemeinde,9\n"
+                      "3,Mitte,gemeinde,9\n", encoding="utf-8")
+    unemployed = tmp_path / "arbeitslose.csv"
+    unemployed.write_text("region_id,indicator_id,period,value\n1,arbeitslose,2022,120\n2,arbeitslose,2022,210\n"
+                          "3,arbeitslose,2022,95\n", encoding="utf-8")
     ages = tmp_path / "alter.csv"
     ages.write_text("Jahr;unter 18;18 bis unter 65;65 und älter\n2021;2.100;7.200;3.700\n2022;2.150;7.180;3.770\n",
                     encoding="utf-8")
     with Store(settings.store.path) as store:
         assert ingest_file(county, store, settings).status == "ok"
         assert ingest_file(ages, store, settings, mapping=Mapping(region="9")).status == "ok"
+        assert ingest_file(unemployed, store, settings).status == "ok"
     features_job(settings, None, None)
     st = ServiceState(settings, serving_catalog(settings))
     st.load()
@@ -642,6 +648,11 @@ def test_the_whole_countys_residents_by_age_give_its_page_its_residents_and_thei
     assert "Kennzahlen 2022 Einwohner 13.100 " in text
     assert "Einwohner (Personen) 13.000 13.100 " in text
     assert "Anteil Einwohner 65 Jahre und älter (%) 28,5 28,8 " in text
+    # its residents are its own (13,100, not its Gemeinden's 13,000); the unemployed it lacks are its Gemeinden's
+    # sum, marked and said so
+    assert "Arbeitslose (Jahresdurchschnitt) (Personen) – 425¹ " in text
+    assert "¹ Summe der Gemeinden (wo alle einen Wert haben), nicht vom Gebiet selbst gemeldet" in text
+    assert "Einwohner (Personen) 13.000 13.100 " in text
 
 
 def _own_indicator_county(tmp_path, value: dict[tuple[int, int], float], breaks: str = ""):
