@@ -858,10 +858,10 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
                          "values); " + _held_by_the_store(frame[f"c{r}"], known, path.name))
     one_row_each = p is None or frame[f"c{p}"].astype("str").str.strip().is_unique      # one row per period
     if out.region_column is None and not breakdowns and one_row_each and places and (
-            hit := _region_in_titles(titles, places)):
+            hit := _region_in_titles(titles + [re.sub(r"[_\-.]+", " ", path.stem)], places)):
         out.region, out.region_named = hit
-        out.notes.append(f"a table of one region: its title names {hit[1]!r}, the store's region {hit[0]} "
-                         "(region:, check it)")
+        out.notes.append(f"a table of one region: its title or file name names {hit[1]!r}, the store's region "
+                         f"{hit[0]} (region:, check it)")
     elif out.region_column is None and not (turned_note and out.period_column == YEAR_HEADER):
         out.notes.append("no region column found: set region_column" + ("".join(
             f"; {h!r} is a key of {' '.join(breakdown_words(h))}, a breakdown, not of places: a table by "
@@ -891,8 +891,9 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
 
 
 def _region_in_titles(titles: list[str], named: dict[str, str]) -> tuple[str, str] | None:
-    """(code, name) of the one region of the store whose name the title lines write as words of their own
-    ('Ausländerinnen und Ausländer in Flensburg nach Aufenthaltsstatus'); None where they name none or several."""
+    """(code, name) of the one region of the store whose name the title lines (and the file name) write as words of
+    their own ('Ausländerinnen und Ausländer in Flensburg nach Aufenthaltsstatus', 'einwohner_flensburg.csv'); None
+    where they name none or several."""
     text = f" {fold(' '.join(titles))} "
     found = {code: name for code, name in named.items() if len(fold(name)) >= 4 and re.search(
         rf"(?<![a-z0-9]){re.escape(fold(name))}(?![a-z0-9])", text)}
@@ -1642,8 +1643,8 @@ def render_yaml(s: Suggestion) -> str:
                          "finds it")
     else:
         lines.append("# region_column: ''   # the column of region codes or names")
-        lines.append(f"region: {_q(s.region)}   # the table's one region: {_q(s.region_named)} in its title lines, "
-                     "check" if s.region else "# region: ''          # or, for a table of one region (the whole city "
+        lines.append(f"region: {_q(s.region)}   # the table's one region: {_q(s.region_named)} in its title or file "
+                     "name, check" if s.region else "# region: ''          # or, for a table of one region (the whole city "
                      "or county): its code or name")
     if s.format == "regions":
         if s.name_column is not None and s.name_column != s.region_column:

@@ -58,7 +58,7 @@ def test_the_citys_foreigners_by_residence_status_are_read_turned_matched_and_im
     said = run("mapping", "suggest", path, "--out", tmp_path / "m.yaml")
     assert "6 columns matched, 0 without a match" in said
     assert "the header's 6 cells are years, 6 of its 6 rows name catalog indicators" in said
-    assert "a table of one region: its title names 'Flensburg', the store's region 01001" in said
+    assert "a table of one region: its title or file name names 'Flensburg', the store's region 01001" in said
     assert "no region column found" not in said
     mapping = load_mapping(tmp_path / "m.yaml")
     assert mapping.region == "01001" and mapping.regions_in_columns
@@ -88,6 +88,13 @@ def test_the_title_names_the_tables_one_region_where_it_names_one(tmp_path, sett
     s = suggest_mapping(path, effective_catalog(settings, []), places=places)
     assert s.region == found and s.region_column is None
     assert (f"region: '{found}'" in s.to_yaml()) if found else ("# region: ''" in s.to_yaml())
+
+
+def test_a_file_named_for_its_one_region_is_that_regions_table(tmp_path, settings):
+    path = write(tmp_path / "einwohner_muerwik_2015-2022.csv", "Jahr;Einwohner\n2021;14.100\n2022;14.250\n")
+    s = suggest_mapping(path, effective_catalog(settings, []), places={"01001": "Flensburg", "11": "Mürwik"})
+    assert s.region == "11" and "region: '11'   # the table's one region: 'Mürwik' in its title or file name" in \
+        s.to_yaml()
 
 
 def test_a_table_of_several_rows_per_period_is_not_given_the_titles_region(tmp_path, settings):
