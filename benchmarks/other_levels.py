@@ -1,0 +1,96 @@
+"""The values of the regions of other levels than the profiles' (the whole city, a Bezirksregion, a Kreis over its
+Gemeinden), as the features job stores them for their pages: with the counts they lack summed from their parts
+(``features.pipeline.other_level_values``), against their own observations alone, derived and withheld alike (the
+anchor: what those pages showed before the sums). Two inputs: Berlin's register by age (447 Planungsräume, their
+Bezirksregionen and Bezirke; real, ``../shared/data``) and a generated national monitoring (400 Kreise over 27
+Gemeinden each, 16 years, the catalog's 56 indicators). One run, median of ``--repeat``.
+
+    .venv/bin/python benchmarks/other_levels.py [--kreise 400] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from features.age_counts import age_counts  # noqa: E402
+from features.pipeline import AGE_PREFIX, VALUE_COLUMNS, other_level_values  # noqa: E402
+from features.steps import derive_indicators, suppress_small_numbers  # noqa: E402
+from ml.catalog import effective_catalog  # noqa: E402
+from ml.config import load_settings  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "data"
+
+
+def own_only(obs: pd.DataFrame, regions: pd.DataFrame, catalog, settings) -> pd.DataFrame:
+    """The anchor: the other levels' own observations, their counts by age summed from their own groups, shares
+    derived, small numbers withheld; nothing summed from their parts."""
+    other = regions.loc[regions["level"].astype(str) != settings.features.level, "region_id"]
+    part, _ = age_counts(obs.loc[obs["region_id"].isin(other)], catalog, settings.features.population_indicator)
+    part = part.loc[~part["indicator_id"].astype(str).str.startswith(AGE_PREFIX), VALUE_COLUMNS]
+    return suppress_small_numbers(derive_indicators(part, catalog), catalog, settings.privacy,
+                                  settings.features.population_indicator)
+
+
+def _timed(fn, repeat: int):
+    times, out = [], None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), out
+
+
+def _berlin(tmp: Path):
+    from experiments.cases import berlin_population_store
+    from ml.store import Store
+
+    settings = berlin_population_store(SHARED, tmp / "berlin")
+    with Store(settings.store.path, read_only=True) as store:
+        return store.observations(), store.regions(), settings
+
+
+def _national(tmp: Path, kreise: int):
+    spec = importlib.util.spec_from_file_location("benchmark_features", Path(__file__).with_name("features.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    obs_path, reg_path = module.make_national(tmp, kreise, 27)
+    settings = load_settings(env={"SOZIALRADAR_FEATURES__LEVEL": "gemeinde"})
+    return pd.read_parquet(obs_path), pd.read_parquet(reg_path), settings
+
+
+def main() -> None:
+    """Print the table: per input, seconds and values of the other levels' regions, ours against the anchor."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--kreise", type=int, default=400)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory() as d:
+        inputs = ([("Berlin register (447 PLR)", _berlin)] if SHARED.is_dir() else []) + [
+            (f"national ({args.kreise} Kreise × 27 Gemeinden)", lambda t: _national(t, args.kreise))]
+        for label, make in inputs:
+            obs, regions, settings = make(Path(d))
+            catalog = effective_catalog(settings, [])
+            ours_s, ours = _timed(lambda: other_level_values(obs, regions, catalog, settings), args.repeat)
+            anchor_s, anchor = _timed(lambda: own_only(obs, regions, catalog, settings), args.repeat)
+            rows.append((label, len(obs), ours_s, anchor_s, len(ours), int(ours["summed"].sum()), len(anchor)))
+    print("| input | observations | seconds, ours | seconds, anchor (own values only) | ratio | values, ours "
+          "(summed) | values, anchor |")
+    print("|---|---|---|---|---|---|---|")
+    for label, n, o, a, vo, vs, va in rows:
+        print(f"| {label} | {n:,} | {o:.2f} | {a:.2f} | {o / max(a, 1e-9):.0f}× | {vo:,} ({vs:,}) | {va:,} |")
+
+
+if __name__ == "__main__":
+    main()
