@@ -24,6 +24,8 @@ from ml.formatting import years_text
 from ml.paths import SAMPLE_DIR
 
 if TYPE_CHECKING:   # the command's heavy modules are imported where a command needs them (a fast --help)
+    import pandas as pd
+
     from ml.importers import ImportReport
 
 
@@ -1096,17 +1098,16 @@ def mapping_suggest(ctx: click.Context, file: Path, sheet: str | None, out: Path
         click.echo(f"wrote {out}: " + "; ".join(parts + suggestion.notes))
 
 
-def _store_regions(settings: Settings) -> tuple[frozenset[str] | None, dict[str, str] | None]:
-    """The region codes of the store and their names, for the suggestion; (None, None) where there is no store file
-    yet, or it cannot be read now (another job writing it)."""
+def _store_regions(settings: Settings) -> "tuple[frozenset[str] | None, pd.DataFrame | None]":
+    """The region codes of the store and its regions (code, name, level, parent), for the suggestion; (None, None)
+    where there is no store file yet, or it cannot be read now (another job writing it)."""
     from ml.store import Store
 
     if not Path(settings.store.path).is_file():
         return None, None
     try:
         with Store(settings.store.path, read_only=True) as store:
-            names = store.region_names()
-            return store.region_ids(), dict(zip(names["region_id"].astype(str), names["name"].astype(str)))
+            return store.region_ids(), store.region_names()
     except Exception:  # noqa: BLE001 - a store busy or of another version: the suggestion is made without it
         return None, None
 

@@ -74,7 +74,7 @@ def features_job(settings: Settings, engine: str | None = None, crosswalk: Path 
     A run that would drop indicators or the status index the stored profiles hold (the command run without the
     county's configuration, so with the shipped catalog and index alone) is refused, nothing written, unless
     ``force``."""
-    from features.pipeline import FeatureError, other_level_values, run_pipeline
+    from features.pipeline import FeatureError, other_level_values, run_pipeline, summed_note
     from ml.crosswalk import read_crosswalk
     from ml.io import FileFormatError, write_parquet, write_table
 
@@ -114,7 +114,9 @@ def features_job(settings: Settings, engine: str | None = None, crosswalk: Path 
         # the values the profiles leave out (an edition's rows gone to the wrong regions …): a page says why
         store.replace_table("left_out_values", result.left_out)
         # the values of the regions of other levels (the whole city): their pages show them, without a comparison
-        store.replace_table("other_level_values", other_level_values(obs, regions, catalog, settings))
+        other = other_level_values(obs, regions, catalog, settings)
+        store.replace_table("other_level_values", other)
+        result.notes.extend(summed_note(other, regions))
         result.warning_inputs = write_warning_inputs(store, result, catalog, settings)
         result.lebenslagen, result.lebenslagen_checks = write_lebenslagen(store, result.model, catalog, settings)
         result.notes.extend(awaiting_training(store, result.profiles).values())

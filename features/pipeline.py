@@ -147,6 +147,21 @@ def other_level_values(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalo
     return out.sort_values(key, kind="stable").reset_index(drop=True)
 
 
+def summed_note(other: pd.DataFrame, regions: pd.DataFrame) -> list[str]:
+    """The note on the values of :func:`other_level_values` summed from their regions' parts: how many, of which
+    regions and counts (none where nothing was summed)."""
+    summed = other[other["summed"].astype(bool)]
+    if summed.empty:
+        return []
+    names = regions.set_index("region_id")["name"]
+    who = summed["region_id"].drop_duplicates()
+    shown = ", ".join(f"{r} {names.get(r, r)}" for r in who.head(3)) + (" …" if len(who) > 3 else "")
+    ids = sorted(summed["indicator_id"].unique())
+    return [f"regions of other levels than the profiles': {len(summed):,} values summed from their parts where "
+            f"every part has one, or computed from such sums, for their pages (marked there) — {len(who)} region"
+            f"{'s' if len(who) != 1 else ''} ({shown}): {', '.join(ids[:6])}{' …' if len(ids) > 6 else ''}"]
+
+
 def prepare_values(group_obs: pd.DataFrame, catalog: Catalog, privacy: PrivacyConfig,
                    population_indicator: str) -> pd.DataFrame:
     """Derive and suppress the observations of one or more reference groups."""

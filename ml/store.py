@@ -329,8 +329,8 @@ class Store:
         return frozenset(r[0] for r in self.con.execute("SELECT region_id FROM regions").fetchall())
 
     def region_names(self) -> pd.DataFrame:
-        """Code, name and level of every region (no geometry): for looking regions up by name."""
-        return self.con.execute("SELECT region_id, name, level FROM regions ORDER BY region_id").df()
+        """Code, name, level and parent of every region (no geometry): for looking regions up by name."""
+        return self.con.execute("SELECT region_id, name, level, parent_id FROM regions ORDER BY region_id").df()
 
     def regions(self) -> pd.DataFrame:
         """The regions table (region_id, name, level, parent_id, geometry)."""

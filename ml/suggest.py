@@ -302,6 +302,10 @@ class Suggestion:
     (:mod:`ml.importers.turned`)."""
     region: str | None = None
     """A table of one region (no region column): the code of the store's region its title lines name."""
+    parent: str | None = None
+    """A region list without parents: the store's one region above it, proposed as every region's parent."""
+    parent_named: str = ""
+    """That region's name and level."""
     region_named: str = ""
     """That region's name as the title lines write it."""
 
@@ -508,11 +512,12 @@ def find_header(path: Path, sheet: str | int | None = None,
 
 def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None = None,
                     regions: bool = False, known: frozenset[str] | None = None,
-                    places: dict[str, str] | None = None) -> Suggestion:
+                    places: pd.DataFrame | dict[str, str] | None = None) -> Suggestion:
     """Propose a mapping for ``path`` (see the module text); with ``regions``, one that reads the file's regions
     (codes, names, level, parents) as a region list, whatever values it holds besides. ``known``: the region codes
     of the store the file goes into, where there is one (the notes then say how many of the file's it holds);
-    ``places``: its regions' names by code (a table of one region is proposed as the one its title names)."""
+    ``places``: its regions (code, name, level, parent; or names by code): a table of one region is proposed as the
+    one its title names, a region list without parents the store's one region above it as their parent."""
     from ml.importers import (ALIASES, Mapping, detect_format, find_column, find_region_column, header_key,
                               norm_header)
     from ml.crosswalk import crosswalk_in
@@ -525,6 +530,9 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
     path = Path(path)
     if not path.is_file():
         raise FileFormatError(f"file not found: {path}")
+    if isinstance(places, dict):
+        places = pd.DataFrame({"region_id": list(places), "name": list(places.values()), "level": None,
+                               "parent_id": None})
     sheet_note, sheets, sheet_rule = None, None, SHEET_NAME
     if sheet is None and path.suffix.lower() in SPREADSHEET_SUFFIXES:
         sheet, sheet_note, sheet_rule = _table_sheet(path)
@@ -683,6 +691,9 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
         if parent is None and ags:
             out.parent_code = 5
             out.notes.append(AGS_NOTE)
+        elif parent is None and not out.code_levels and not out.sum_rows and places is not None and r is not None:
+            written = {canonical_level(w) for w in frame[f"c{lvl}"].str.strip()} if lvl is not None else {out.level}
+            _one_parent_above(out, frame[f"c{r}"], places, written - {None})
         return out
     ind, val = find_column(table.header, "indicator_id"), find_column(table.header, "value")
     if fmt == "long" or (fmt == "unknown" and ind is not None and val is not None and ind != val):
@@ -857,8 +868,9 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
         out.notes.append(f"{out.name_column!r} names the regions of {out.region_column!r} (not imported with the "
                          "values); " + _held_by_the_store(frame[f"c{r}"], known, path.name))
     one_row_each = p is None or frame[f"c{p}"].astype("str").str.strip().is_unique      # one row per period
-    if out.region_column is None and not breakdowns and one_row_each and places and (
-            hit := _region_in_titles(titles + [re.sub(r"[_\-.]+", " ", path.stem)], places)):
+    if out.region_column is None and not breakdowns and one_row_each and places is not None and (
+            hit := _region_in_titles(titles + [re.sub(r"[_\-.]+", " ", path.stem)], dict(zip(
+                places["region_id"].astype(str), places["name"].astype(str))))):
         out.region, out.region_named = hit
         out.notes.append(f"a table of one region: its title or file name names {hit[1]!r}, the store's region "
                          f"{hit[0]} (region:, check it)")
@@ -888,6 +900,29 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
         else:
             out.notes.append("no period column and no reference year in the header or the file name: set period")
     return out
+
+
+def _one_parent_above(out: Suggestion, codes: pd.Series, places: pd.DataFrame, levels: set[str]) -> None:
+    """A region list that names no parents, beside the store's one region above it (the whole city, imported as a
+    list of one row): proposed, commented out, as every region's parent. Above: of a coarser level than every level
+    of the list (``levels``), or, where the list says none, than every other region of the store. Where the store has
+    the list's regions under a parent already, or several regions could be the parent, nothing."""
+    listed = set(codes.astype(str).str.strip())
+    if places.loc[places["region_id"].astype(str).isin(listed), "parent_id"].notna().any():
+        return          # the store has them under a parent already
+    rank = {level: i for i, level in enumerate(LEVELS)}
+    of = places["level"].map(lambda v: rank.get(str(v), len(rank)))
+    top = places["parent_id"].isna() & ~places["region_id"].astype(str).isin(listed)
+    below = min((rank.get(v, len(rank)) for v in levels), default=None)
+    if below is None:       # the list's level unknown: the store's one coarsest region
+        below = of[~top].min() if (~top).any() else None
+    if below is None:
+        return
+    top = places[top & (of < below)]
+    if len(top) == 1:
+        out.parent, out.parent_named = str(top["region_id"].iat[0]), f"{top['name'].iat[0]} ({top['level'].iat[0]})"
+        out.notes.append(f"the store holds one region above the list's, {out.parent_named}: proposed as every "
+                         "region's parent (parent:, commented out: remove the '# ' to make it so)")
 
 
 def _region_in_titles(titles: list[str], named: dict[str, str]) -> tuple[str, str] | None:
@@ -1664,6 +1699,9 @@ def render_yaml(s: Suggestion) -> str:
                 f" ({_q(s.level_words[1])} in the file)" if s.level_words else "") + ": " + "|".join(LEVELS))
         if s.parent_column is not None:
             lines.append(f"parent_column: {_q(s.parent_column)}   # each region's parent, by its code")
+        if s.parent is not None:
+            lines.append(f"# parent: {_q(s.parent)}   # every region's parent: {s.parent_named}, the store's one "
+                         "region above the list")
         if s.unknown_levels:
             lines.append(f"# {s.level_column!r} writes levels in words of its own: name the level of each ("
                          + "|".join(LEVELS) + ") and remove the '# '")

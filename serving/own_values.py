@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from ml.catalog import Catalog
@@ -78,6 +79,12 @@ def elsewhere_rows(builder: "ReportBuilder", period: str, links: dict[str, str])
              "level": LEVEL_SINGULAR.get(levels.get(r), levels.get(r))} for r in held_elsewhere(builder, period)]
 
 
+def _summed(cell) -> bool:
+    """Whether a stored value is a sum of the region's parts (a table stored before the mark was kept: none is)."""
+    mark = getattr(cell, "summed", False)
+    return isinstance(mark, (bool, np.bool_)) and bool(mark)
+
+
 def own_table(values: pd.DataFrame, catalog: Catalog, region_id: str, period: str,
               parts: str = "Teilgebiete") -> dict | None:
     """The region's indicators (catalog order, grouped by dimension) over its last :data:`PERIODS` periods up to
@@ -104,7 +111,7 @@ def own_table(values: pd.DataFrame, catalog: Catalog, region_id: str, period: st
                 c = cells.get((ind.indicator_id, p))
                 shown.append(MISSING if c is None else flag_text("suppressed", c.suppressed_by)
                              if c.flag == "suppressed" else de(c.value, ind.decimals) + (
-                                 SUMMED if getattr(c, "summed", False) is True and pd.notna(c.value) else ""))
+                                 SUMMED if _summed(c) and pd.notna(c.value) else ""))
             if any(s != MISSING for s in shown):
                 unit = "" if f"({ind.unit})" in ind.name else ind.unit      # 'Hilfen zur Erziehung (Fälle)'
                 rows.append({"name": ind.name, "unit": unit, "cells": shown})

@@ -141,6 +141,9 @@ class Mapping(BaseModel):
         "'parent_id', 'Übergeordnet', 'PARENT_AREA_ID' …, where not given); a code that is no region of the store "
         "or the file is read with other leading zeros ('01' for '1') or without the letters before its number that "
         "every parent code shares ('STGT01'), where that names one region")
+    parent: str | None = Field(
+        None, description="regions: the one parent of every region of the list, a region of the store by its code "
+        "(the whole city over a list of its Stadtteile that names no parent)")
     parent_code: int | None = Field(
         None, ge=1, le=39, description="regions: each region's parent is the region whose code is the first N "
         "characters of its own (a Gemeinde's Kreis: the first 5 digits of its 8-digit AGS)")
@@ -185,6 +188,13 @@ class Mapping(BaseModel):
         if self.parent_column is not None and self.hierarchy:
             raise ValueError("parent_column (each region's parent in a column of its own) and hierarchy (a code "
                              "column per level, each the parent of the next) exclude each other; keep one")
+        given = [name for name, on in (("parent_column", self.parent_column is not None),
+                                       ("parent_code", self.parent_code is not None),
+                                       ("hierarchy", bool(self.hierarchy)), ("code_levels", bool(self.code_levels)),
+                                       ("sum_rows", self.sum_rows)) if on]
+        if self.parent is not None and given:
+            raise ValueError(f"parent (the one parent of every region of the list) and {given[0]} exclude each other; "
+                             "keep one")
         other = next((name for name, given in (("hierarchy", bool(self.hierarchy)),
                                                ("parent_code", self.parent_code is not None),
                                                ("parent_column", self.parent_column is not None),

@@ -134,6 +134,8 @@ def adapt_regions(table: RawTable, mapping: Mapping, known: frozenset[str],
         bad = np.r_[np.zeros(len(leveled), bool), np.ones(int((~ok).sum()), bool)]
         accepted, quarantined = _checked(frame, bad, bad_parent, known)
         return accepted, pd.concat([refused, quarantined], ignore_index=True)
+    if mapping.parent is not None:
+        frame, bad_parent = _one_parent(table, frame, mapping, idx["parent_id"], known, notes)
     if mapping.parent_level is not None:
         frame, bad, bad_parent = _created_parents(frame, bad, known, mapping, notes)
     if idx["parent_id"] is not None:
@@ -141,6 +143,23 @@ def adapt_regions(table: RawTable, mapping: Mapping, known: frozenset[str],
     return _checked(frame, bad, bad_parent, known)
 
 
+
+
+def _one_parent(table: RawTable, frame: pd.DataFrame, mapping: Mapping, parent_at: int | None, known: frozenset[str],
+                notes: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
+    """``frame`` with the mapping's ``parent`` as every region's parent (not its own), and no parent code invalid; a
+    parent that is no region of the store or the list is refused, as is a list that names parents of its own."""
+    if parent_at is not None:
+        raise FileFormatError(f"{table.path}: parent: gives every region one parent, and the file has a parent column "
+                              f"{table.header[parent_at]!r}: keep one of the two")
+    code = normalize_codes(pd.Series([str(mapping.parent)]), mapping.region_code_width)[0].iat[0]
+    if code not in known and code not in set(frame["region_id"]):
+        raise FileFormatError(f"{table.path}: parent: {mapping.parent!r} is no region of the store or of this list: "
+                              "import a region list holding it first (its code, name and level, e.g. "
+                              "'Schlüssel;Name;Ebene' / '01001;Flensburg;kreis')")
+    parents = np.where(frame["region_id"].eq(code).to_numpy(), "", code)
+    notes.append(f"parent: every region of the list ({int((parents != '').sum())}) lies in {code}")
+    return frame.assign(parent_id=parents), np.zeros(len(frame), dtype=bool)
 
 
 def without_footer(table: RawTable, mapping: Mapping, notes: list[str] | None = None, what: str = "list") -> RawTable:

@@ -279,6 +279,12 @@ def test_the_whole_citys_page_values_sum_its_stadtteile_where_it_lacks_a_count_a
     assert got.loc["arbeitslose", "value"] == 360 and got.loc["arbeitslose", "summed"]
     assert got.loc["sgb2_quote", "value"] == pytest.approx(100 * 1230 / 7600) and got.loc["sgb2_quote", "summed"]
     assert "wohngeld_haushalte" not in got.index          # Stadtteil 2 lacks it: no sum that is too small
+    from features.pipeline import summed_note
+
+    assert summed_note(out, regions) == [
+        "regions of other levels than the profiles': 3 values summed from their parts where every part has one, or "
+        "computed from such sums, for their pages (marked there) — 1 region (01001 Region 01001): arbeitslose, "
+        "sgb2_empfaenger, sgb2_quote"]
 
 
 def test_a_city_that_is_nobodys_parent_shows_only_its_own_values():

@@ -5,6 +5,8 @@ give the city its counts by age (all residents, 65 and older) in the values ``fe
 
 import csv
 
+import pandas as pd
+
 import pytest
 
 from ml.catalog import effective_catalog
@@ -148,3 +150,47 @@ def test_the_citys_residents_by_age_are_a_table_by_age_of_one_region(tmp_path, s
     assert got[("ew_65plus", "2021")] == 12885 + 6478
     assert got[("anteil_65plus", "2022")] == pytest.approx(100 * (12930 + 6553) / 99341)
     assert not values["indicator_id"].str.startswith("ew_alter_").any()
+
+
+def test_the_city_becomes_the_parent_of_its_stadtteile_list_by_one_line(shared_data, tmp_path, store, settings):
+    """Flensburg's real list of Stadtteile names no parent; the store holds the city, imported as a list of one row:
+    the suggestion proposes it as every Stadtteil's parent (commented out), and 'parent:' makes it so."""
+    districts = shared_data / "flensburg_sozialatlas" / "csv" / "fl_district.csv"
+    assert ingest_file(write(tmp_path / "stadt.csv", CITY), store, settings).status == "ok"
+    as_regions = Mapping(format="regions", region_column="id", name_column="name", level="stadtteil")
+    assert ingest_file(districts, store, settings, mapping=as_regions).status == "ok"
+    s = suggest_mapping(districts, effective_catalog(settings, []), places=store.region_names())
+    assert s.format == "regions" and s.parent == "01001"
+    assert "# parent: '01001'   # every region's parent: Flensburg (kreis), the store's one region above the list" in \
+        s.to_yaml()
+    text = s.to_yaml().replace("# parent:", "parent:").replace("# level: stadtteil", "level: stadtteil")
+    report = ingest_file(districts, store, settings, mapping=load_mapping(write(tmp_path / "m.yaml", text)))
+    assert report.status == "ok" and "parent: every region of the list (13) lies in 01001" in report.notes
+    regions = store.region_names().set_index("region_id")
+    assert (regions.loc[regions["level"] == "stadtteil", "parent_id"] == "01001").sum() == 13
+    assert pd.isna(regions.loc["01001", "parent_id"])
+    # now that the store has them under the city, nothing is proposed
+    assert suggest_mapping(districts, effective_catalog(settings, []), places=store.region_names()).parent is None
+
+
+def test_one_parent_is_a_region_the_store_holds_and_no_list_names_parents_beside_it(tmp_path, store, settings):
+    path = write(tmp_path / "st.csv", "id;name\n1;Altstadt\n2;Neustadt\n")
+    refused = ingest_file(path, store, settings, mapping=Mapping(format="regions", region_column="id",
+                                                                 name_column="name", level="stadtteil", parent="01001"))
+    assert refused.status == "failed" and "parent: '01001' is no region of the store or of this list" in refused.message
+    with pytest.raises(ValueError, match="parent .* and parent_column exclude each other"):
+        Mapping(format="regions", parent="01001", parent_column="Stadt")
+    with_column = write(tmp_path / "st2.csv", "id;name;parent\n1;Altstadt;01001\n")
+    assert ingest_file(write(tmp_path / "stadt.csv", CITY), store, settings).status == "ok"
+    both = ingest_file(with_column, store, settings, mapping=Mapping(format="regions", region_column="id",
+                                                                     name_column="name", level="stadtteil",
+                                                                     parent="01001"))
+    assert both.status == "failed" and "and the file has a parent column 'parent'" in both.message
+
+
+def test_no_parent_is_proposed_where_two_regions_could_be_it(tmp_path, settings):
+    places = pd.DataFrame({"region_id": ["01001", "01002", "1"], "name": ["Flensburg", "Kiel", "Altstadt"],
+                           "level": ["kreis", "kreis", "stadtteil"], "parent_id": [None, None, None]})
+    path = write(tmp_path / "st.csv", "id;name\n1;Altstadt\n2;Neustadt\n")
+    assert suggest_mapping(path, effective_catalog(settings, []), places=places).parent is None
+    assert suggest_mapping(path, effective_catalog(settings, []), places=places.iloc[[0, 2]]).parent == "01001"
