@@ -547,7 +547,7 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
             shutil.rmtree(head.parent, ignore_errors=True)
     fmt = "regions" if regions else detect_format(table.header)
     turned_note = None
-    if fmt in ("unknown", "wide") and (turned := _turned(table, header_line, catalog)) is not None:
+    if fmt in ("unknown", "wide") and (turned := _turned(table, header_line, catalog, places)) is not None:
         table, turned_note = turned      # the regions stand in the header: every step below reads it turned
         fmt = detect_format(table.header)
     header = [header_key(h) for h in table.header]
@@ -983,7 +983,25 @@ def _whole_numbers(frame: pd.DataFrame, names: list[str], columns: list[int], de
     return pd.DataFrame({names[i]: numbers[k] for k, i in enumerate(columns)})
 
 
-def _turned(table: RawTable, header_line: int, catalog: Catalog) -> tuple[RawTable, str] | None:
+def _rows_are_places(corner: list[str], labels: pd.Series, places: pd.DataFrame | None) -> bool:
+    """Whether the rows of a table with the years across are its regions: its corner names places (a code or name
+    header, a level: 'Gemeinde', 'Name') or nothing, or half its labels are names of the store's regions."""
+    from ml.importers import Mapping, find_region_column
+    from ml.regions import name_key
+
+    named = [c for c in corner if c.strip()]
+    if not named or find_region_column(named, Mapping()) is not None or any(_KEY_WORDS.search(c) for c in named):
+        return True
+    if places is None or places.empty:
+        return False
+    held = set(places["name"].astype(str).map(name_key))
+    shown = labels.astype(str).str.strip()
+    shown = shown[shown.ne("")]
+    return len(shown) > 0 and shown.map(name_key).isin(held).mean() >= 0.5
+
+
+def _turned(table: RawTable, header_line: int, catalog: Catalog,
+            places: pd.DataFrame | None = None) -> tuple[RawTable, str] | None:
     """``table`` read turned, and why, where its regions seem to stand in its header (:mod:`ml.importers.turned`):
     a column of words before columns of numbers, and the rows' labels name catalog indicators — at least two, a
     third of them, and more than twice as many as the header's cells do — or the corner cell says the rows are
@@ -1003,9 +1021,14 @@ def _turned(table: RawTable, header_line: int, catalog: Catalog) -> tuple[RawTab
     columns = [table.header[j] for j in across if matcher.match(table.header[j], _numeric_kind(frame[f"c{j}"])
                                                                 ).indicator_id]
     corner = norm_header(" ".join(table.header[i] for i in named)) in CORNER_WORDS
-    # the header's cells all years: the table of one region over the years, whatever its rows name (a region is no
-    # year); its rows the catalog lacks are listed as columns without a match
-    years = all(re.fullmatch(r"(19|20)\d\d", header_key(table.header[j])) for j in across)
+    # the header's cells all years and a corner that names neither places nor an indicator: the table of one region
+    # over the years, whatever its rows name (its rows the catalog lacks are listed as columns without a match); a
+    # corner of places ('Gemeinde', 'Name', none), of one indicator, or rows the store's regions: the regions down
+    corner_text = " ".join(table.header[i] for i in named).strip()
+    years = all(re.fullmatch(r"(19|20)\d\d", header_key(table.header[j])) for j in across) and \
+        not _rows_are_places([table.header[i] for i in named], frame[f"c{named[0]}"], places) and \
+        (bool(breakdown_words(corner_text)) or not matcher.match(corner_text).indicator_id)
+    # a corner of one indicator ('Arbeitslose') has its regions down; one of a breakdown ('Haushaltstyp') its kinds
     if not corner and not years and 2 * len(columns) >= table.cells.num_rows:
         return None         # the header names more indicators than the rows could: read as it stands
     try:

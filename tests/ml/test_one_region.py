@@ -116,6 +116,33 @@ def test_a_table_of_years_across_is_read_turned_whatever_its_rows_name(tmp_path,
     assert any(n.startswith("the years stand in the header and each row is an indicator (the header's 3 cells "
                             "are years)") for n in s.notes)
     assert not any(n.startswith("no region column found") for n in s.notes)
+    # a breakdown in the corner (the Schuldnerberatung's clients by household type): its kinds down, turned too
+    kinds = write(tmp_path / "schuldnerberatung.csv", "Haushaltstyp;2021;2022\nalleinlebende Männer;767;386\n"
+                  "alleinerziehende Mütter;381;210\nPaare mit Kindern;528;198\n")
+    s = suggest_mapping(kinds, effective_catalog(settings, []))
+    assert s.regions_in_columns and s.unmatched == ["alleinlebende Männer", "alleinerziehende Mütter",
+                                                    "Paare mit Kindern"]
+
+
+@pytest.mark.parametrize("corner", ["Gemeinde", "Name", "", "Gemeindeschlüssel", "Bezirk"])
+def test_regions_down_with_the_years_across_are_not_turned(tmp_path, settings, corner):
+    """The usual series per region, one indicator over the years: its rows are the regions, whatever it counts."""
+    path = write(tmp_path / "einwohner.csv", f"Einwohner nach Gemeinden\n{corner};2019;2020;2021\nKranichau;4.210;"
+                 "4.230;4.250\nNeutal;2.761;2.750;2.740\nWaldheim;3.050;3.010;3.000\n")
+    s = suggest_mapping(path, effective_catalog(settings, []))
+    assert not s.regions_in_columns and s.region_column == corner
+
+
+def test_rows_that_are_the_stores_regions_are_regions_whatever_the_corner_says(tmp_path, settings):
+    places = pd.DataFrame({"region_id": ["1", "2", "3"], "name": ["Kranichau", "Neutal", "Waldheim"],
+                           "level": "gemeinde", "parent_id": None})
+    path = write(tmp_path / "t.csv", "Arbeitslose im Jahresdurchschnitt;2020;2021\nKranichau;131;120\nNeutal;74;80\n"
+                 "Waldheim;97;90\n")
+    assert not suggest_mapping(path, effective_catalog(settings, []), places=places).regions_in_columns
+    # without a store too: the corner names one indicator, counted per row over the years
+    assert not suggest_mapping(path, effective_catalog(settings, [])).regions_in_columns
+    other = write(tmp_path / "t2.csv", "Stand am 31.12.;2020;2021\nKranichau;131;120\nNeutal;74;80\nWaldheim;97;90\n")
+    assert not suggest_mapping(other, effective_catalog(settings, []), places=places).regions_in_columns
 
 
 AGES = ("Einwohnerinnen und Einwohner der Stadt nach Altersgruppen (31.12.)\n"
