@@ -82,9 +82,9 @@ class Indicator:
 
     @property
     def decimals(self) -> int:
-        """Decimals a page shows: none for a count, except a measured amount (an area in km², a length), one
-        otherwise."""
-        if self.kind != "count":
+        """Decimals a page shows: none for a count or a signed count (a balance of persons), except a measured
+        amount (an area in km², a length), one otherwise."""
+        if self.kind not in ("count", "balance"):
             return 1
         return 0 if self.persons or not MEASURED_UNIT.search(self.unit or "") else 2
 

@@ -50,6 +50,16 @@ def other_level(profiled: str | None, own: str | None) -> str | None:
             f"Auswertung dieser Ebene (features.level: {own}).")
 
 
+def other_level_type(profiled: str, own: str, what: str = "type") -> str:
+    """Why a region of another level than the profiles' has no Sozialraumtyp (``what``: 'type') or no early warning
+    ('warning'), in German."""
+    article = "eine" if own in LEVEL_FEMININE else "ein"
+    subject, done, none = (("Die Sozialraumtypen sind", "gebildet", "keinen") if what == "type" else
+                           ("Die Frühwarnung ist", "berechnet", "keine"))
+    return (f"{subject} für {LEVEL_PLURAL.get(profiled, profiled)} {done}; dieses Gebiet ist {article} "
+            f"{LEVEL_SINGULAR.get(own, own)} und hat {none}.")
+
+
 def _small(row: pd.Series, settings: Settings) -> bool:
     pop = row.get("population")
     return pop is not None and pd.notna(pop) and float(pop) < settings.privacy.min_population
@@ -243,6 +253,9 @@ def type_section(b: "ReportBuilder", region_id: str, period: str, row: pd.Series
         note = " ".join(filter(None, [standing, note]))
     if found is None and standing:
         return {"message": f"{standing} Das Gebiet hat {shown} keinen Sozialraumtyp.", "note": note}
+    if found is None and b.elsewhere(region_id):      # a Sozialregion beside the Gemeinden's types
+        own = b.snap.regions.loc[b.snap.regions["region_id"] == region_id, "level"]
+        return {"message": other_level_type(b.profiled_level, str(own.iloc[0])), "note": note}
     if found is None:      # an edition after the typology's last period says so
         return {"message": no_type_reason(b.settings, row, period, last), "note": note}
     return {"type": int(found["type"]), "description": str(found["description"]), "note": note,

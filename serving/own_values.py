@@ -97,7 +97,9 @@ def own_table(values: pd.DataFrame, catalog: Catalog, region_id: str, period: st
                   & (values["value"].notna() | values["flag"].eq("suppressed"))]
     if mine.empty:
         return None
-    periods = sorted(mine["period"].astype(str).unique())[-PERIODS:]
+    # the years, where it holds any: a month's count (the unemployed of each month) is no column beside them
+    stands = sorted(mine["period"].astype(str).unique())
+    periods = ([p for p in stands if len(p) == 4] or stands)[-PERIODS:]
     cells = {(r.indicator_id, str(r.period)): r for r in mine.itertuples(index=False)}
     held = set(mine["indicator_id"])
     groups = []

@@ -33,7 +33,8 @@ from models.forecast_models import MODEL_NAMES
 from serving.own_values import elsewhere_rows, held_elsewhere, other_cells, own_values
 from serving.key_figures import (LEVEL_DATIVE, LEVEL_PLURAL, LEVEL_SINGULAR, class_section, estimated_before,
                                  forecast_stand_note, interval_note, key_figures, no_profile_reason, other_level,
-                                 type_section, uncatalogued, earlier_only, flag_text, flagged, shown_by_dimension)
+                                 other_level_type, type_section, uncatalogued, earlier_only, flag_text, flagged,
+                                 shown_by_dimension)
 from serving.charts import dimension_bars, fan_chart, sparkline
 from serving.comparison import Comparison
 from serving.demography import planning
@@ -352,9 +353,10 @@ class ReportBuilder:
                                         if snap.warning_models[h]["graded"] else "keine Stufe verfügbar"),
                          "probability": de(100 * answer["probability"], 0),
                          "model": snap.warning_models[h]["model_label"]})
-        if first is None:
-            return {"message": "Für dieses Gebiet gibt es in dieser Periode keine Frühwarnung (fehlende oder "
-                               "gesperrte Eingangswerte)."}
+        if first is None:       # a Sozialregion beside the Gemeinden's warnings has none of its own
+            return {"message": other_level_type(self.profiled_level, self._level_of.get(region_id), "warning")
+                    if self.elsewhere(region_id) else "Für dieses Gebiet gibt es in dieser Periode keine "
+                    "Frühwarnung (fehlende oder gesperrte Eingangswerte)."}
         h, answer = first
         drivers = [{"label": d["label"],
                     "dimension": group_name(d["dimension"], self.catalog),

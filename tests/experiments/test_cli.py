@@ -215,7 +215,8 @@ def test_demo_through_its_entry_point(demo_run):
         line = re.search(rf"Stufen 2025, {ahead} voraus: (.*)", out).group(1)
         assert re.fullmatch(r"keine Stufe verfügbar; \d+ Gebiete mit Wahrscheinlichkeit und Rangfolge|"
                             r"keine \d+, beobachten \d+, Warnung \d+, akut \d+", line), line
-    assert "9/10 Gebietsberichte" in out and "53 Seiten" in out and "generated polygons for the map" in out
+    # the 53 Gemeinden, and the 7 Sozialregionen and the Kreis with the sums of their Gemeinden
+    assert "9/10 Gebietsberichte" in out and "61 Seiten" in out and "generated polygons for the map" in out
     # the register by age written as a county exports it, recognised, imported and projected
     assert "7/10 Planung: Demografie-Monitor" in out and "10 age groups" in out and "0 bis 5 Jahre: gezeigt" in out
     # and the facility register: one Sozialregion's Kita coverage now and in ten years

@@ -103,6 +103,9 @@ def test_every_read_endpoint_answers_from_the_store(nothing_computes, demo_setti
     warning = c.post("/early_warning", json={"region_ids": [rid]}).json()
     assert warning["warnings"][0]["drivers"]
     pages, index = reports_job(demo_settings, tmp_path / "berichte", None)
-    assert index is not None and len(pages) == 53
-    assert all("Typ " in p.path.read_text(encoding="utf-8") or "keinem Typ" in p.path.read_text(encoding="utf-8")
-               for p in pages)
+    assert index is not None and len(pages) == 61      # the 53 Gemeinden, the 7 Sozialregionen and the Kreis
+    texts = {p.region_id: p.path.read_text(encoding="utf-8") for p in pages}
+    gemeinden = {r for r in texts if r.isdigit() and len(r) == 8}
+    assert len(gemeinden) == 53 and all("Typ " in texts[r] or "keinem Typ" in texts[r] for r in gemeinden)
+    assert all("Die Sozialraumtypen sind für Gemeinden gebildet; dieses Gebiet ist " in t
+               for r, t in texts.items() if r not in gemeinden)      # the Sozialregionen and the Kreis

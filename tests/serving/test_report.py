@@ -374,7 +374,16 @@ def test_demo_wrote_every_page_and_an_index(demo_run):
     workdir, output = demo_run
     pages = sorted((workdir / "berichte").glob("14599*_2025.html"))
     index = workdir / "berichte" / "index_2025.html"
-    assert len(pages) == 53 and index.is_file()
+    # the 53 Gemeinden, and the 7 Sozialregionen and the Kreis with the sums of their Gemeinden
+    assert len(pages) == 61 and index.is_file()
+    assert len([p for p in pages if re.fullmatch(r"14599\d{3}_2025\.html", p.name)]) == 53
+    region = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", (workdir / "berichte" / "14599SR1_2025.html").read_text(
+        encoding="utf-8")))
+    assert "Die Frühwarnung ist für Gemeinden berechnet; dieses Gebiet ist eine Sozialregion und hat keine." in region
+    assert "Die Sozialraumtypen sind für Gemeinden gebildet; dieses Gebiet ist eine Sozialregion und hat keinen." in \
+        region
+    assert "¹ Summe der Gemeinden (wo alle einen Wert haben)" in region and re.search(
+        r"Merkmal 2020 2021 2022 2023 2024 2025 .* Einwohner \(Personen\)( [\d.]+¹){6} ", region)
     links = re.findall(r"href='([^']+)'", index.read_text(encoding="utf-8"))
     assert sorted(links) == sorted(p.name for p in pages)
     assert "Gebietsberichte (HTML)" in output
@@ -457,7 +466,8 @@ def test_the_areas_of_an_earlier_grid_get_no_page_and_no_line(state, tmp_path):
     builder = ReportBuilder(state.settings, both)
     assert "Altgemeinde vor der Fusion" not in builder.index_page(None, {})
     pages, index = builder.write(tmp_path, None)
-    assert len(pages) == 53 and not (tmp_path / f"14599999_{snap.latest_period}.html").exists() and index.is_file()
+    # the Gemeinden's 53 and the Sozialregionen's and the Kreis's 8, not the old area's
+    assert len(pages) == 61 and not (tmp_path / f"14599999_{snap.latest_period}.html").exists() and index.is_file()
 
 
 def test_an_unreliable_interval_is_named_on_the_page(state):
@@ -653,6 +663,27 @@ def test_the_whole_countys_residents_by_age_give_its_page_its_residents_and_thei
     assert "Arbeitslose (Jahresdurchschnitt) (Personen) – 425¹ " in text
     assert "¹ Summe der Gemeinden (wo alle einen Wert haben), nicht vom Gebiet selbst gemeldet" in text
     assert "Einwohner (Personen) 13.000 13.100 " in text
+
+
+def test_the_own_table_shows_the_years_not_the_months_and_a_balance_of_persons_whole():
+    """A Kreis whose Gemeinden's monthly unemployed are summed too: its table's columns are its last six years, not
+    its last months; a balance of persons has no decimals; a sum is marked and the legend names the parts."""
+    from ml.catalog import effective_catalog
+    from ml.config import load_settings
+    from serving.own_values import own_table
+
+    catalog = effective_catalog(load_settings(env={}))
+    rows = [("9", "einwohner", str(y), 1000.0 + y, True) for y in range(2017, 2026)]
+    rows += [("9", "saldo_natuerlich", "2025", -1699.0, True)]
+    rows += [("9", "arbeitslose_monat", f"2024-{m:02d}", 40.0 + m, True) for m in range(1, 13)]
+    values = pd.DataFrame(rows, columns=["region_id", "indicator_id", "period", "value", "summed"]).assign(
+        flag="ok", suppressed_by="")
+    table = own_table(values, catalog, "9", "2025", "Gemeinden")
+    assert table["periods"] == ["2020", "2021", "2022", "2023", "2024", "2025"]
+    cells = {r["name"]: r["cells"] for d in table["dimensions"] for r in d["rows"]}
+    assert cells["Einwohner"][-1] == "3.025¹"
+    assert cells["Natürlicher Saldo (Geborene minus Gestorbene)"][-1] == "−1.699¹"
+    assert table["summed"].startswith("¹ Summe der Gemeinden (wo alle einen Wert haben)")
 
 
 def _own_indicator_county(tmp_path, value: dict[tuple[int, int], float], breaks: str = ""):
