@@ -1,6 +1,7 @@
 """The values of the regions of other levels than the profiles' (the whole city, a Bezirksregion, a Kreis over its
 Gemeinden), as the features job stores them for their pages: with the counts they lack summed from their parts
-(``features.pipeline.other_level_values``), against their own observations alone, derived and withheld alike (the
+(``features.pipeline.other_level_values``, given the counts by age the pipeline has summed, as the features job
+gives them), against their own observations alone, derived and withheld alike (the
 anchor: what those pages showed before the sums). Two inputs: Berlin's register by age (447 Planungsräume, their
 Bezirksregionen and Bezirke; real, ``../shared/data``) and a generated national monitoring (400 Kreise over 27
 Gemeinden each, 16 years, the catalog's 56 indicators). One run, median of ``--repeat``.
@@ -82,7 +83,10 @@ def main() -> None:
         for label, make in inputs:
             obs, regions, settings = make(Path(d))
             catalog = effective_catalog(settings, [])
-            ours_s, ours = _timed(lambda: other_level_values(obs, regions, catalog, settings), args.repeat)
+            # as the features job calls it: with the counts by age the pipeline has summed already
+            counted, _ = age_counts(obs, catalog, settings.features.population_indicator)
+            ours_s, ours = _timed(lambda: other_level_values(counted, regions, catalog, settings, counted=True),
+                                  args.repeat)
             anchor_s, anchor = _timed(lambda: own_only(obs, regions, catalog, settings), args.repeat)
             rows.append((label, len(obs), ours_s, anchor_s, len(ours), int(ours["summed"].sum()), len(anchor)))
     print("| input | observations | seconds, ours | seconds, anchor (own values only) | ratio | values, ours "

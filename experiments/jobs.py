@@ -114,7 +114,9 @@ def features_job(settings: Settings, engine: str | None = None, crosswalk: Path 
         # the values the profiles leave out (an edition's rows gone to the wrong regions …): a page says why
         store.replace_table("left_out_values", result.left_out)
         # the values of the regions of other levels (the whole city): their pages show them, without a comparison
-        other = other_level_values(obs, regions, catalog, settings)
+        counted = result.counted is not None        # the counts by age the pipeline summed, not summed again
+        other = other_level_values(result.counted if counted else obs, regions, catalog, settings, counted=counted)
+        result.counted = None
         store.replace_table("other_level_values", other)
         result.notes.extend(summed_note(other, regions))
         result.warning_inputs = write_warning_inputs(store, result, catalog, settings)

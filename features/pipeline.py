@@ -61,6 +61,9 @@ class FeatureResult:
     (:mod:`features.misplaced`), a count another region's row gave (:mod:`features.copied_cells`), a share its two
     counts put outside its valid range."""
     crosswalk: pd.DataFrame | None = None     # the crosswalk as applied, its empty weights completed
+    counted: pd.DataFrame | None = None
+    """The observations with the counts by age summed from their groups, before a crosswalk: what the values of the
+    other levels' regions are built from (:func:`other_level_values`), not stored."""
 
 
 def reference_groups(regions: pd.DataFrame, level: str, reference_level: str | None, valued=None) -> pd.Series:
@@ -107,13 +110,15 @@ def profile_spec(catalog: Catalog, settings: Settings, present: set[str] | None 
     )
 
 
-def other_level_values(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, settings: Settings) -> pd.DataFrame:
+def other_level_values(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, settings: Settings,
+                       counted: bool = False) -> pd.DataFrame:
     """The observations of the regions of other levels than the profiles' (the whole city, whose Hilfen zur Erziehung
     by kind the Jugendamt counts; a coarser level of the same tables), with the shares the catalog derives from their
     counts and small numbers withheld as for the profiles' values (``suppressed_by`` says why): what the page of such
     a region shows, without a comparison. A count such a region lacks is the sum of its parts where every part has
     one (:func:`features.level_sums.sum_up`: the whole city's unemployed from its Stadtteile), marked ``summed``, as
-    is a share computed from such a sum."""
+    is a share computed from such a sum. ``counted``: ``obs`` already holds the counts by age summed from their
+    groups (:attr:`FeatureResult.counted`), not summed again."""
     from features.level_sums import ADDITIVE
     from ml.contracts import LEVELS
 
@@ -122,7 +127,8 @@ def other_level_values(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalo
     # a region of another level with parts: every region's counts (by age too) may add up to it
     with_parts = regions["parent_id"].isin(other).any()
     part = obs if with_parts else obs.loc[obs["region_id"].isin(other)]
-    part, _ = age_counts(part, catalog, settings.features.population_indicator)
+    if not counted:
+        part, _ = age_counts(part, catalog, settings.features.population_indicator)
     additive = {i.indicator_id for i in catalog if i.kind in ADDITIVE}
     mine = part["region_id"].isin(other).to_numpy()
     # the age groups are no indicators of a page; of the parts, only counts add up to their whole
@@ -247,6 +253,7 @@ def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, set
     # imported, so that a crosswalk carries them and weighs by them like imported counts
     obs, summed = age_counts(obs, catalog, cfg.population_indicator)
     notes.extend(summed)
+    counted = obs
     grid = regions
     if crosswalk is not None:
         obs, crosswalk, grid, carried = onto_new_grid(obs, crosswalk, regions, catalog, cfg.level,
@@ -343,7 +350,7 @@ def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, set
         if "dynamics_index" in profiles.columns and profiles["dynamics_index"].isna().all():
             notes.append(_no_dynamics_note(profiles["period"], cfg.dynamics_periods))
     return FeatureResult(values=values, profiles=profiles, model=model, engine=engine, notes=notes, copies=copies,
-                         left_out=left_out, crosswalk=crosswalk)
+                         left_out=left_out, crosswalk=crosswalk, counted=counted)
 
 
 

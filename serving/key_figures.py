@@ -97,8 +97,9 @@ def key_figures(b: "ReportBuilder", region_id: str, period: str, row: pd.Series 
     ind = b.settings.features.population_indicator or "einwohner"
     # a county's own population count (the residents aged 5 and over of a register's table) is named as it is;
     # a monitoring of indices alone (an atlas) has no residents to show, not a dash on every page
+    held = ind in b.held or b.cell(region_id, ind, period)[1] != "missing"      # the whole city's own residents too
     out = [("Einwohner" if ind == "einwohner" or ind not in b.catalog else b.catalog[ind].name,
-            b.value(region_id, ind, period, 0))] if ind in b.held else []
+            b.value(region_id, ind, period, 0))] if held else []
     if row is None:
         elsewhere = b.elsewhere(region_id)
         return out + ([("Statusindex", "nicht berechnet: " + elsewhere[0].lower() + elsewhere[1:])] if elsewhere

@@ -177,6 +177,12 @@ def test_the_citys_residents_by_age_are_a_table_by_age_of_one_region(tmp_path, s
     assert got[("ew_65plus", "2021")] == 12885 + 6478
     assert got[("anteil_65plus", "2022")] == pytest.approx(100 * (12930 + 6553) / 99341)
     assert not values["indicator_id"].str.startswith("ew_alter_").any()
+    # as the features job calls it, with the counts by age the pipeline summed: the same values
+    from features.age_counts import age_counts
+
+    counted, _ = age_counts(obs, effective_catalog(settings, []), settings.features.population_indicator)
+    again = other_level_values(counted, store.regions(), effective_catalog(settings, []), settings, counted=True)
+    pd.testing.assert_frame_equal(again, values)
 
 
 def test_the_city_becomes_the_parent_of_its_stadtteile_list_by_one_line(shared_data, tmp_path, store, settings):

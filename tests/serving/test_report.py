@@ -665,6 +665,28 @@ def test_the_whole_countys_residents_by_age_give_its_page_its_residents_and_thei
     assert "Einwohner (Personen) 13.000 13.100 " in text
 
 
+def test_the_countys_residents_are_its_key_figure_where_its_gemeinden_have_none(tmp_path):
+    from experiments.jobs import features_job
+    from ml.importers import Mapping, ingest_file
+
+    settings, _, _ = _three_gemeinden(tmp_path, "haushalte", (1800, 2300, 1700))       # no residents of their own
+    county = tmp_path / "kreis.csv"
+    county.write_text("region_id,name,level\n9,Musterkreis,kreis\n", encoding="utf-8")
+    ages = tmp_path / "alter.csv"
+    ages.write_text("Jahr;unter 18;18 bis unter 65;65 und älter\n2022;2.150;7.180;3.770\n", encoding="utf-8")
+    with Store(settings.store.path) as store:
+        assert ingest_file(county, store, settings).status == "ok"
+        assert ingest_file(ages, store, settings, mapping=Mapping(region="9")).status == "ok"
+    features_job(settings, None, None)
+    st = ServiceState(settings, serving_catalog(settings))
+    st.load()
+    builder = ReportBuilder(settings, st.current())
+    assert "Kennzahlen 2022 Einwohner 13.100 " in re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", builder.region_page(
+        "9", "2022")))
+    assert "Kennzahlen 2022 Einwohner" not in re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", builder.region_page(
+        "1", "2022")))      # a Gemeinde without residents has no such line, rather than a dash
+
+
 def test_the_own_table_shows_the_years_not_the_months_and_a_balance_of_persons_whole():
     """A Kreis whose Gemeinden's monthly unemployed are summed too: its table's columns are its last six years, not
     its last months; a balance of persons has no decimals; a sum is marked and the legend names the parts."""
