@@ -137,6 +137,12 @@ def other_level_values(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalo
     key = ["region_id", "indicator_id", "period"]
     own = pd.MultiIndex.from_frame(part.loc[part["region_id"].isin(other), key].astype(str))
     if with_parts:
+        # a part's count withheld on its own page (a small number, a small area) leaves the sum unknown: the whole
+        # less the other parts would tell it
+        parts = ~part["region_id"].isin(other)
+        part = pd.concat([part.loc[~parts], suppress_small_numbers(part.loc[parts], catalog, settings.privacy,
+                                                                   settings.features.population_indicator
+                                                                   ).loc[:, VALUE_COLUMNS]], ignore_index=True)
         for level in reversed(LEVELS):      # the finest first: a coarser level sums the sums of a finer one
             if level != settings.features.level and (levels == level).any():
                 part, _ = sum_up(part, regions, catalog, level)

@@ -298,3 +298,18 @@ def test_a_city_that_is_nobodys_parent_shows_only_its_own_values():
     out = other_level_values(_obs(rows), regions.assign(parent_id=None), CATALOG, settings)
     assert out[["region_id", "indicator_id", "value", "summed"]].values.tolist() == [["01001", "hze_faelle", 210.0,
                                                                                       False]]
+
+
+def test_a_part_withheld_on_its_own_page_leaves_the_whole_without_that_sum():
+    """Stadtteil 3 has 2 Wohnungslose, withheld on its page as a small number: the city's sum would tell it (the sum
+    less the others'), so the city gets none; the residents, no small number, are summed."""
+    from features.pipeline import other_level_values
+
+    regions = _regions({"01001": ["1", "2", "3"]}, coarse="kreis", fine="stadtteil")
+    rows = [("01001", "hze_faelle", "2022", 210, "ok")]
+    for r, (ew, wl) in {"1": (3000, 14), "2": (3500, 9), "3": (3100, 2)}.items():
+        rows += [(r, "einwohner", "2022", ew, "ok"), (r, "wohnungslose_untergebracht", "2022", wl, "ok")]
+    settings = load_settings(env={"SOZIALRADAR_FEATURES__LEVEL": "stadtteil"})
+    got = other_level_values(_obs(rows), regions, CATALOG, settings).set_index("indicator_id")
+    assert got.loc["einwohner", "value"] == 9600 and got.loc["einwohner", "summed"]
+    assert "wohnungslose_untergebracht" not in got.index

@@ -382,7 +382,7 @@ def test_demo_wrote_every_page_and_an_index(demo_run):
     assert "Die Frühwarnung ist für Gemeinden berechnet; dieses Gebiet ist eine Sozialregion und hat keine." in region
     assert "Die Sozialraumtypen sind für Gemeinden gebildet; dieses Gebiet ist eine Sozialregion und hat keinen." in \
         region
-    assert "¹ Summe der Gemeinden (wo alle einen Wert haben)" in region and re.search(
+    assert "¹ Summe der Gemeinden, nicht vom Gebiet selbst gemeldet" in region and re.search(
         r"Merkmal 2020 2021 2022 2023 2024 2025 .* Einwohner \(Personen\)( [\d.]+¹){6} ", region)
     links = re.findall(r"href='([^']+)'", index.read_text(encoding="utf-8"))
     assert sorted(links) == sorted(p.name for p in pages)
@@ -661,7 +661,8 @@ def test_the_whole_countys_residents_by_age_give_its_page_its_residents_and_thei
     # its residents are its own (13,100, not its Gemeinden's 13,000); the unemployed it lacks are its Gemeinden's
     # sum, marked and said so
     assert "Arbeitslose (Jahresdurchschnitt) (Personen) – 425¹ " in text
-    assert "¹ Summe der Gemeinden (wo alle einen Wert haben), nicht vom Gebiet selbst gemeldet" in text
+    assert ("¹ Summe der Gemeinden, nicht vom Gebiet selbst gemeldet; ein Anteil daraus ist aus dieser Summe berechnet. "
+            "Eine Summe fehlt, wo ein Teilgebiet keinen Wert hat oder sein Wert gesperrt ist") in text
     assert "Einwohner (Personen) 13.000 13.100 " in text
 
 
@@ -705,7 +706,7 @@ def test_the_own_table_shows_the_years_not_the_months_and_a_balance_of_persons_w
     cells = {r["name"]: r["cells"] for d in table["dimensions"] for r in d["rows"]}
     assert cells["Einwohner"][-1] == "3.025¹"
     assert cells["Natürlicher Saldo (Geborene minus Gestorbene)"][-1] == "−1.699¹"
-    assert table["summed"].startswith("¹ Summe der Gemeinden (wo alle einen Wert haben)")
+    assert table["summed"].startswith("¹ Summe der Gemeinden, nicht vom Gebiet selbst gemeldet")
 
 
 def _own_indicator_county(tmp_path, value: dict[tuple[int, int], float], breaks: str = ""):
