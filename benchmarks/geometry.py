@@ -20,10 +20,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +37,7 @@ from ml.geometry_match import _same, read_geometry  # noqa: E402
 from ml.importers import ingest_file, load_mapping  # noqa: E402
 from ml.store import Store  # noqa: E402
 from ml.suggest import suggest_mapping  # noqa: E402
-from measure import SHARED  # noqa: E402
+from measure import SHARED, timed  # noqa: E402
 
 TOPO = SHARED / "berlin_bzr_kernindikatoren_tsb" / "map-borders_lor447_topojson.json"
 GEOJSON = [SHARED / "berlin_lor_geometry" / name for name in (
@@ -59,16 +57,6 @@ def lor_regions(tmp: Path):
         if report.status != "ok":
             raise SystemExit(f"{KEY}: {report.status} {report.message}")
         return store.region_names()
-
-
-def timed(fn, rounds: int) -> tuple[float, object]:
-    """Median seconds of ``fn`` over ``rounds``, and its last result."""
-    times, out = [], None
-    for _ in range(rounds):
-        t = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times), out
 
 
 def to_utm(path: Path, out: Path) -> None:

@@ -1,14 +1,16 @@
-"""Helpers shared by the benchmarks: run a task in a fresh process and read its peak memory; a module as an
-earlier git revision held it (the anchor of a before/after comparison)."""
+"""Helpers shared by the benchmarks: run a task in a fresh process and read its peak memory; the median time of a
+call; a module as an earlier git revision held it (the anchor of a before/after comparison)."""
 
 from __future__ import annotations
 
 import importlib.util
 import multiprocessing as mp
 import queue as queue_module
+import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,3 +101,13 @@ class TreeMemory:
         self._stop.set()
         self._thread.join()
         self.peak_mb = max(self.peak_mb, self._sample())
+
+
+def timed(fn, rounds: int) -> tuple[float, object]:
+    """Median seconds of ``fn`` over ``rounds``, and its last result."""
+    times, out = [], None
+    for _ in range(rounds):
+        t = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times), out

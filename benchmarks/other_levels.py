@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -29,8 +27,7 @@ from features.pipeline import AGE_PREFIX, VALUE_COLUMNS, other_level_values  # n
 from features.steps import derive_indicators, suppress_small_numbers  # noqa: E402
 from ml.catalog import effective_catalog  # noqa: E402
 from ml.config import load_settings  # noqa: E402
-
-SHARED = ROOT.parent / "shared" / "data"
+from measure import SHARED, timed  # noqa: E402
 
 
 def own_only(obs: pd.DataFrame, regions: pd.DataFrame, catalog, settings) -> pd.DataFrame:
@@ -41,15 +38,6 @@ def own_only(obs: pd.DataFrame, regions: pd.DataFrame, catalog, settings) -> pd.
     part = part.loc[~part["indicator_id"].astype(str).str.startswith(AGE_PREFIX), VALUE_COLUMNS]
     return suppress_small_numbers(derive_indicators(part, catalog), catalog, settings.privacy,
                                   settings.features.population_indicator)
-
-
-def _timed(fn, repeat: int):
-    times, out = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
 
 
 def _berlin(tmp: Path):
@@ -85,9 +73,9 @@ def main() -> None:
             catalog = effective_catalog(settings, [])
             # as the features job calls it: with the counts by age the pipeline has summed already
             counted, _ = age_counts(obs, catalog, settings.features.population_indicator)
-            ours_s, ours = _timed(lambda: other_level_values(counted, regions, catalog, settings, counted=True),
+            ours_s, ours = timed(lambda: other_level_values(counted, regions, catalog, settings, counted=True),
                                   args.repeat)
-            anchor_s, anchor = _timed(lambda: own_only(obs, regions, catalog, settings), args.repeat)
+            anchor_s, anchor = timed(lambda: own_only(obs, regions, catalog, settings), args.repeat)
             rows.append((label, len(obs), ours_s, anchor_s, len(ours), int(ours["summed"].sum()), len(anchor)))
     print("| input | observations | seconds, ours | seconds, anchor (own values only) | ratio | values, ours "
           "(summed) | values, anchor |")

@@ -130,19 +130,20 @@ def other_level_values(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalo
     if not counted:
         part, _ = age_counts(part, catalog, settings.features.population_indicator)
     additive = {i.indicator_id for i in catalog if i.kind in ADDITIVE}
+    ids = part["indicator_id"]
     mine = part["region_id"].isin(other).to_numpy()
     # the age groups are no indicators of a page; of the parts, only counts add up to their whole
-    keep = ~part["indicator_id"].isin([i for i in pd.unique(part["indicator_id"]) if str(i).startswith(AGE_PREFIX)])
-    part = part.loc[keep.to_numpy() & (mine | part["indicator_id"].isin(additive).to_numpy()), VALUE_COLUMNS]
+    keep = (~ids.isin([i for i in pd.unique(ids) if str(i).startswith(AGE_PREFIX)])).to_numpy() & (
+        mine | ids.isin(additive).to_numpy())
+    part, mine = part.loc[keep, VALUE_COLUMNS], mine[keep]
     key = ["region_id", "indicator_id", "period"]
-    own = pd.MultiIndex.from_frame(part.loc[part["region_id"].isin(other), key].astype(str))
+    own = pd.MultiIndex.from_frame(part.loc[mine, key].astype(str))
     if with_parts:
         # a part's count withheld on its own page (a small number, a small area) leaves the sum unknown: the whole
         # less the other parts would tell it
-        parts = ~part["region_id"].isin(other)
-        part = pd.concat([part.loc[~parts], suppress_small_numbers(part.loc[parts], catalog, settings.privacy,
-                                                                   settings.features.population_indicator
-                                                                   ).loc[:, VALUE_COLUMNS]], ignore_index=True)
+        part = pd.concat([part.loc[mine], suppress_small_numbers(part.loc[~mine], catalog, settings.privacy,
+                                                                 settings.features.population_indicator
+                                                                 ).loc[:, VALUE_COLUMNS]], ignore_index=True)
         for level in reversed(LEVELS):      # the finest first: a coarser level sums the sums of a finer one
             if level != settings.features.level and (levels == level).any():
                 part, _ = sum_up(part, regions, catalog, level)

@@ -44,20 +44,22 @@ def other_level(profiled: str | None, own: str | None) -> str | None:
     (German), naming the setting that profiles its level; None for a region of the profiles' level."""
     if own is None or profiled is None or own == profiled:
         return None
-    article = "eine" if own in LEVEL_FEMININE else "ein"
-    return (f"Die Profile sind für {LEVEL_PLURAL.get(profiled, profiled)} berechnet, dieses Gebiet ist {article} "
-            f"{LEVEL_SINGULAR.get(own, own)}: den Vergleich mit den anderen {LEVEL_DATIVE.get(own, own)} zeigt eine "
-            f"Auswertung dieser Ebene (features.level: {own}).")
+    return (f"Die Profile sind für {LEVEL_PLURAL.get(profiled, profiled)} berechnet, dieses Gebiet ist {_a(own)}: den "
+            f"Vergleich mit den anderen {LEVEL_DATIVE.get(own, own)} zeigt eine Auswertung dieser Ebene "
+            f"(features.level: {own}).")
+
+
+def _a(level: str) -> str:
+    """'eine Sozialregion', 'ein Kreis'."""
+    return f"{'eine' if level in LEVEL_FEMININE else 'ein'} {LEVEL_SINGULAR.get(level, level)}"
 
 
 def other_level_type(profiled: str, own: str, what: str = "type") -> str:
     """Why a region of another level than the profiles' has no Sozialraumtyp (``what``: 'type') or no early warning
     ('warning'), in German."""
-    article = "eine" if own in LEVEL_FEMININE else "ein"
     subject, done, none = (("Die Sozialraumtypen sind", "gebildet", "keinen") if what == "type" else
                            ("Die Frühwarnung ist", "berechnet", "keine"))
-    return (f"{subject} für {LEVEL_PLURAL.get(profiled, profiled)} {done}; dieses Gebiet ist {article} "
-            f"{LEVEL_SINGULAR.get(own, own)} und hat {none}.")
+    return f"{subject} für {LEVEL_PLURAL.get(profiled, profiled)} {done}; dieses Gebiet ist {_a(own)} und hat {none}."
 
 
 def _small(row: pd.Series, settings: Settings) -> bool:
@@ -255,8 +257,7 @@ def type_section(b: "ReportBuilder", region_id: str, period: str, row: pd.Series
     if found is None and standing:
         return {"message": f"{standing} Das Gebiet hat {shown} keinen Sozialraumtyp.", "note": note}
     if found is None and b.elsewhere(region_id):      # a Sozialregion beside the Gemeinden's types
-        own = b.snap.regions.loc[b.snap.regions["region_id"] == region_id, "level"]
-        return {"message": other_level_type(b.profiled_level, str(own.iloc[0])), "note": note}
+        return {"message": other_level_type(b.profiled_level, b.level_of.get(region_id)), "note": note}
     if found is None:      # an edition after the typology's last period says so
         return {"message": no_type_reason(b.settings, row, period, last), "note": note}
     return {"type": int(found["type"]), "description": str(found["description"]), "note": note,

@@ -114,8 +114,8 @@ class ReportBuilder:
         self._cells: dict[str, dict[tuple[str, str], tuple[object, str, str]]] = {}
         self.names = self.snap.regions.set_index("region_id")["name"].astype(str)
         # the level of the stored profiles (a configuration changed since the last 'features' may name another)
-        self._level_of = self.snap.regions.set_index("region_id")["level"].astype(str)
-        stored = self._level_of.reindex(self.snap.profiles["region_id"].unique()).dropna()
+        self.level_of = self.snap.regions.set_index("region_id")["level"].astype(str)
+        stored = self.level_of.reindex(self.snap.profiles["region_id"].unique()).dropna()
         self.profiled_level = (stored.mode().iloc[0] if len(stored) else
                                str(self.snap.level) if self.snap.level else None)
         # compared with the other regions of its level in its reference group ("Mittel der Gemeinden (Musterkreis)")
@@ -153,7 +153,7 @@ class ReportBuilder:
 
     def elsewhere(self, region_id: str) -> str | None:
         """Why a region of another level than the stored profiles' has no values (:func:`other_level`)."""
-        return other_level(self.profiled_level, self._level_of.get(region_id))
+        return other_level(self.profiled_level, self.level_of.get(region_id))
 
     def value(self, region_id: str, indicator_id: str, period: str, decimals: int = 1) -> str:
         """One cell as page text: 'gesperrt' when suppressed, else the German number (or '–')."""
@@ -354,7 +354,7 @@ class ReportBuilder:
                          "probability": de(100 * answer["probability"], 0),
                          "model": snap.warning_models[h]["model_label"]})
         if first is None:       # a Sozialregion beside the Gemeinden's warnings has none of its own
-            return {"message": other_level_type(self.profiled_level, self._level_of.get(region_id), "warning")
+            return {"message": other_level_type(self.profiled_level, self.level_of.get(region_id), "warning")
                     if self.elsewhere(region_id) else "Für dieses Gebiet gibt es in dieser Periode keine "
                     "Frühwarnung (fehlende oder gesperrte Eingangswerte)."}
         h, answer = first
