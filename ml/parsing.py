@@ -20,6 +20,20 @@ import pandas as pd
 MISSING_MARKERS: Final = ("", "-", "–", "NA", "N/A", "n.a.", "k.A.", "nan", "NaN", "NULL", "null", "...", "…", "/")
 """Cells meaning 'no value' (German statistics use '-' for 'nothing' and '...' for 'not yet available')."""
 
+REMAINDER_PATTERN: Final = (r"^(?:(?:ohne|keine?|nicht|n\.)\s*(?:r(?:ä|ae)umliche\s+)?"
+                             r"(?:zuordnung|zuordenbar|zuzuordnen|zugeordnet|angabe|adresse)"
+                             r"|unbekannt|unassigned|unknown|o\.\s*a\.?$)")
+"""A region cell that names no region but the rest no area takes ('ohne Zuordnung', 'nicht zuordenbar', 'ohne
+Angabe', 'unbekannt'): the remainder an office could not place (a Jobcenter's cases without an address). Read on the
+folded lowercase cell; Python's and DuckDB's regular expressions alike."""
+REMAINDER: Final = re.compile(REMAINDER_PATTERN)
+
+
+def names_no_region(cell: object) -> bool:
+    """Whether a region cell is a remainder of no region (:data:`REMAINDER`) rather than a name."""
+    return bool(REMAINDER.search(str(cell).strip().lower()))
+
+
 DASHES: Final = ("-", "–", "—")
 """A dash alone in a cell: 'nichts vorhanden' — exactly zero — in German official tables (``ingest.dash``);
 read as no value (a member of MISSING_MARKERS) where a source uses it that way."""

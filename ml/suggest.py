@@ -36,7 +36,8 @@ from ml.contracts import LEVELS
 from ml.file_periods import CHANGE, SHEET_NAME, TITLE, YEAR, file_period, header_period, title_period
 from ml.header_rows import EMPTY_NAME
 from ml.io import SPREADSHEET_SUFFIXES, FileFormatError, RawTable, read_table, sheet_names
-from ml.parsing import DASHES, MISSING_MARKERS, SECRECY_MARKERS, decide_decimal, parse_numbers, parse_periods
+from ml.parsing import (DASHES, MISSING_MARKERS, SECRECY_MARKERS, decide_decimal, names_no_region, parse_numbers,
+                        parse_periods)
 from ml.qualifiers import split_qualifiers
 from ml.importers.code_levels import nested_codes
 from ml.importers.sum_rows import block_sums, sum_rows_in, wholes_by_period
@@ -57,7 +58,7 @@ SYNONYMS: dict[str, str] = {
     "foreigners": "auslaender", "foreign": "auslaender", "nichtdeutsche": "auslaender", "nongerman": "auslaender",
     "beneficiaries": "leistungsberechtigte sgb2", "recipients": "empfaenger", "bezieher": "empfaenger",
     "dwellings": "wohnungen", "flats": "wohnungen", "apartments": "wohnungen",
-    "area": "flaeche", "children": "kinder", "kids": "kinder", "minors": "minderjaehrige",
+    "area": "flaeche", "children": "kinder", "kids": "kinder",
     "longterm": "langzeitarbeitslose", "share": "anteil", "proportion": "anteil", "percent": "anteil",
     "prozent": "anteil", "percentage": "anteil", "pct": "anteil", "rate": "quote", "density": "dichte", "under": "unter", "below": "unter",
     "above": "plus", "older": "plus", "over": "plus", "aelter": "plus", "mehr": "plus", "ueber": "plus",
@@ -80,6 +81,7 @@ SYNONYMS: dict[str, str] = {
     "duldung": "geduldete", "duldungen": "geduldete", "geduldet": "geduldete", "asylbewerber": "asylsuchende",
     "asylbewerberinnen": "asylsuchende", "asylbewerbende": "asylsuchende", "freizuegg": "freizuegigkeit",
     "aufenthaltserlaubnis": "befristet aufenthaltstitel", "aufenthaltserlaubnisse": "befristet aufenthaltstitel",
+    "hze": "hilfen erziehung", "uvg": "unterhaltsvorschuss",
     "without": "ohne", "non": "ohne", "nicht": "ohne", "kein": "ohne", "keine": "ohne", "keinen": "ohne",
 }
 NEGATION = "ohne"
@@ -144,6 +146,10 @@ def _plain(text: str) -> str:
                   r"|(?:jugendliche[n]?|young)[\s_]+(arbeitslose[n]?|unemployed)", r" \1\2 unter 25 ", text)
     text = re.sub(r"(?<![a-z])v\.?\s*h\.(?![a-z])", " anteil ", text)      # 'v. H.': vom Hundert
     text = re.sub(r"(?<![a-z])unbefristet", " ohne befristet", text)    # a residence right not limited in time
+    text = re.sub(r"(?<![a-z])ab\s+(\d{1,3})(?![\d.,])", r" \1 plus ", text)     # 'ab 65 Jahren': 65 and older
+    # a minor is a resident under 18 ('Minderjährige', 'minors'), as are 'Kinder und Jugendliche' (§ 7 SGB VIII)
+    text = re.sub(r"(?<![a-z])(?:minderjaehrig[a-z]*|minors?|kinder[\s_]+(?:und|u\.|&)[\s_]*jugendliche[n]?)(?![a-z])",
+                  " einwohner unter 18 ", text)
     text = re.sub(r"(census|zensus)\s*_?(\d{2}|\d{4})(?!\d)", " ", text)
     text = re.sub(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])", " ", text)
     text = _PARAGRAPH.sub(_paragraphs, text)
@@ -290,6 +296,8 @@ class Suggestion:
     """The region column writes each region's code and name in one cell ('0011-Großmarkt')."""
     unknown_levels: dict[str, int] = field(default_factory=dict)
     """The words of a region list's level column that are no level of the store, with their rows."""
+    outside_regions: bool = False
+    """Rows name the remainder of no region ('ohne Zuordnung'): ``outside_regions: leave_out`` is proposed."""
     sum_rows: bool = False
     """Rows of coarser regions or of the whole stand among the regions (``Bezirk Altona``, ``Hamburg insgesamt``)."""
     code_levels: dict[int, str | None] = field(default_factory=dict)
@@ -378,6 +386,9 @@ class Matcher:
                 f = max(f, PARAGRAPH_SCORE) if hp == cp else 0.0 if not hp & cp else f
             if (NEGATION in hw) != (NEGATION in cw):
                 f *= 0.3
+            if _other_numerators(hw, cw):
+                continue        # a rate of another count on the same base: foreigners per 100 minors are no UVG
+
             if hn != cn:
                 # ages must agree; a header naming ages is a part of what an indicator without ages counts
                 f *= 0.0 if (hn and not cn) else 0.6 if not hn else 0.25
@@ -420,6 +431,18 @@ class Matcher:
         return Match(column=header, indicator_id=best.indicator_id, name=best.name, score=s,
                      runner_up=runner[1].indicator_id if runner[1] is not None and runner[0] >= 0.9 * s else None,
                      by_term=by_term)
+
+
+def _other_numerators(a: list[str], b: list[str]) -> bool:
+    """Whether two rates written on a base ('… je 100 …', the word ``jescale``) count different things: their
+    numerators name things and share no word ('Ausländer unter 18 pro 100 EW unter 18' against 'Unterhaltsvorschuss
+    je 100 Minderjährige', which share the base alone)."""
+    if "jescale" not in a or "jescale" not in b:
+        return False
+    # words that qualify a numerator ('Einwohner 65+', 'Anteil') rather than name what it counts
+    qualifying = QUALIFIERS | SHARE_WORDS | {"einwohner", NEGATION}
+    x, y = ([w for w in v[:v.index("jescale")] if w not in qualifying] for v in (a, b))
+    return bool(x and y) and not any(cover(w, v) >= 0.5 or cover(v, w) >= 0.5 for w in x for v in y)
 
 
 def _numeric_kind(values: pd.Series, decimal: str = ",") -> str | None:
@@ -736,6 +759,8 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
         _note_codes(out, table, frame, r, nm)
     elif r is not None:
         _note_without_code(out, table, frame, r, nm)
+    if r is not None:
+        _note_remainder(out, frame[f"c{r}"], None if nm is None else frame[f"c{nm}"])
     skip = {r, lvl, nm, p, not_period} | {table.header.index(h) for h in breakdowns}
     if not_period is not None:
         out.left_aside.append(names[not_period])
@@ -822,6 +847,9 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
                              f"({out.region_column!r}): listed under ignore_columns")
     if out.format == "age":
         _age_table(out, table, frame, decimal, names, skip, catalog)
+    if out.format == "wide" and out.region_column is not None:
+        _years_of_the_title(out, titles, path, {names[i]: (header[i], _numeric_kind(frame[f"c{i}"], decimal))
+                                                for i in data_columns if names[i] not in texts}, catalog)
     _keep_best(out, "columns")
     numeric = [i for i in data_columns if names[i] not in texts | set(out.code_parts)]
     _note_shares(out, frame, names, numeric, decimal,
@@ -893,13 +921,53 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
     if out.period_column is None and out.period is None and out.period_hint is None and (
             valued or any(m.period is None for m in out.matches)):
         yeared = [c for c in valued if header_period(c)]
-        if len(yeared) == len(valued) and yeared and all(m.period for m in out.matches):
+        if any(n.startswith("every value column is a year") for n in out.notes):
+            pass        # said of the table's years already
+        elif len(yeared) == len(valued) and yeared and all(m.period for m in out.matches):
             # every header names its year ('share_under18_census22'): a column mapped later needs it written out
             out.notes.append(f"every column names its year in the header: map one left without a match with it, "
                              f"e.g. {_q(yeared[0])}: {{indicator: ID, period: {_q(header_period(yeared[0]))}}}")
         else:
             out.notes.append("no period column and no reference year in the header or the file name: set period")
     return out
+
+
+_TABLE_NUMBER = re.compile(r"^\s*(?:tabelle|tab\.|abbildung|abb\.|table)\s*[\w.\-]*\s*[:.]?\s*", re.IGNORECASE)
+_BY_ROWS = re.compile(r"(?<![^\W\d_])(?:nach|by|in\s+den|je)\s+[^\W\d_]+(?:\s+und\s+[^\W\d_]+)?", re.IGNORECASE)
+
+
+def _years_of_the_title(out: Suggestion, titles: list[str], path: Path, columns: dict[str, tuple[str, str]],
+                        catalog: Catalog) -> None:
+    """A table of one indicator with its years across ('Stadtteil;2011;2012;…' under 'Minderjährige nach
+    Stadtteilen'): where every value column is a year and nothing else, the title lines name the indicator (the
+    file's name was read for each such column already). A title line's best match is proposed for every column in
+    the column's year, where it is surer than the file name's; where neither fits, the note says which lines were
+    read. ``columns``: each value column's name -> (header, kind of its values)."""
+    years = {name: header_period(h) for name, (h, _) in columns.items()}
+    if len(columns) < 2 or not all(years.values()) or any(words(h)[0] for h, _ in columns.values()):
+        return
+    kind = "decimal" if any(k == "decimal" for _, k in columns.values()) else "integer"
+    best, said = Match(column=""), ""
+    for line in (t.strip() for t in titles if t.strip()):
+        text = _BY_ROWS.sub(" ", _TABLE_NUMBER.sub("", line))     # 'Tabelle 2.3:', 'nach Stadtteilen' name no subject
+        m = matcher_for(catalog).match(text, kind)
+        if m.indicator_id is not None and m.score > best.score:
+            best, said = m, line
+    first, last = list(years.values())[0], list(years.values())[-1]
+    by_name = [m for m in out.matches if m.column in columns]
+    if best.indicator_id is None and not by_name:
+        read = [t.strip() for t in titles if t.strip()] + [path.name]
+        out.notes.append(f"every value column is a year ({first} … {last}) of one indicator, and no catalog indicator "
+                         f"fits what the title lines or the file name say ({'; '.join(map(repr, read))}): map each "
+                         "column to an indicator of your own (see README, 'Indicators of your own') in its year")
+        return
+    if best.indicator_id is None or (by_name and min(m.score for m in by_name) >= best.score):
+        return      # the file's name said it as surely
+    out.matches = [m for m in out.matches if m.column not in columns] + [
+        replace(best, column=name, period=years[name]) for name in columns]
+    out.unmatched = [c for c in out.unmatched if c not in columns]
+    out.notes.append(f"every value column is a year ({first} … {last}) of one indicator, which the title line "
+                     f"{said!r} names: proposed as {best.indicator_id} ({best.name}) in each column's year; check it")
 
 
 def _one_parent_above(out: Suggestion, codes: pd.Series, places: pd.DataFrame, levels: set[str]) -> None:
@@ -1508,10 +1576,24 @@ def _note_codes(out: Suggestion, table: RawTable, frame: pd.DataFrame, codes: in
     _note_without_code(out, table, frame, codes, names)
 
 
+def _note_remainder(out: Suggestion, cells: pd.Series, names: pd.Series | None) -> None:
+    """Rows whose region cell (or the name beside it) names the remainder of no region ('ohne Zuordnung', 'nicht
+    zuordenbar': :data:`ml.parsing.REMAINDER`): left out and counted with ``outside_regions: leave_out``, proposed,
+    instead of quarantined as regions the store lacks (which refuses the import where they are more than its limit)."""
+    said = cells.map(names_no_region) | (names.map(names_no_region) if names is not None else False)
+    if not said.any():
+        return
+    shown = ", ".join(map(repr, (names if names is not None else cells)[said].str.strip().unique()[:3]))
+    out.outside_regions = True
+    out.notes.append(f"{int(said.sum())} row(s) name no region ({shown}): the remainder not assigned to any area, "
+                     "left out and counted with outside_regions: leave_out (so are rows of regions the store does "
+                     "not hold, which the import report names)")
+
+
 def _note_without_code(out: Suggestion, table: RawTable, frame: pd.DataFrame, codes: int, names: int | None) -> None:
     """In a column of codes, the few rows without one ('Berlin', an empty cell: the city's total), named."""
     cells = frame[f"c{codes}"].str.strip()
-    blank = ~cells.str.fullmatch(r"\d+")
+    blank = ~cells.str.fullmatch(r"\d+") & ~cells.map(names_no_region)       # a remainder is said of on its own
     if not blank.any() or blank.all() or blank.sum() > max(2, 0.05 * len(cells)):     # all: a column of names
         return
     others = [f"c{i}" for i in range(len(table.header)) if i not in (codes, names)]
@@ -1615,7 +1697,7 @@ QUALIFIERS = {"plus", "unter", "male", "female", "maennlich", "weiblich", "fraue
 SUBGROUPS = {
     "arbeitslose", "langzeitarbeitslose", "leistungsberechtigte", "sgb2", "empfaenger", "wohngeld",
     "bedarfsgemeinschaften", "schueler", "pflegebeduerftige", "schwerbehinderte", "waehler", "wahlberechtigte",
-    "lebendgeborene", "gestorbene", "zuzuege", "fortzuege", "grundsicherung", "hze", "asylblg", "beschaeftigte",
+    "lebendgeborene", "gestorbene", "zuzuege", "fortzuege", "grundsicherung", "asylblg", "beschaeftigte",
     "sozialversicherungspflichtig", "employed", "employees", "insured", "benefits", "homeless", "homelessness",
     "wohnungslose", "wohnungslosigkeit", "obdachlose", "pension", "rente", "debt", "schulden", "cases", "faelle", "assistance",
     "hilfe", "hilfen", "support", "refugees", "gefluechtete", "asyl", "alleinerziehende", "eltern", "parents",
@@ -1777,6 +1859,9 @@ def render_yaml(s: Suggestion) -> str:
             "small counts withheld, it seems: see the note"))
     if s.sum_rows:
         lines.append("sum_rows: true   # rows of the whole are left out: see the note")
+    if s.outside_regions:
+        lines.append("outside_regions: leave_out   # rows of no region ('ohne Zuordnung') left out and counted: see "
+                     "the note")
     if s.matches:
         lines.append("columns:")
         lines += _match_lines(s.matches)

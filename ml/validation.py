@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from ml.catalog import Catalog
 from ml.contracts import FLAGS
-from ml.parsing import INVALID_CODE, MISSING_MARKERS, install_macros
+from ml.parsing import INVALID_CODE, MISSING_MARKERS, REMAINDER_PATTERN, install_macros
 from ml.qualifiers import ESTIMATED, qualifier_note, split_qualifiers
 from ml.renumbered import joined_series, periods_apart
 from ml.written_codes import resolve_ars, resolve_lost_zeros
@@ -59,8 +59,9 @@ UNKNOWN_NAMED = ("unknown region (neither the code nor the name beside it is a r
                  "another since, or outside the store's area?)")
 """A code the store lacks on a row whose name beside it names no region of the store either."""
 UNKNOWN_NAMES = "unknown region (the names beside the code over the periods name different regions of the store)"
-NO_REGION = "no region (the cell says no value: a remainder not assigned to any area?)"
-"""A row whose region cell is a marker of no value ('NULL', '-'): the city's unassigned remainder, say."""
+NO_REGION = "no region (the cell says no value or names none: a remainder not assigned to any area?)"
+"""A row whose region cell is a marker of no value ('NULL', '-') or names the remainder ('ohne Zuordnung',
+:data:`ml.parsing.REMAINDER`): the city's unassigned remainder, say."""
 
 
 @dataclass
@@ -254,6 +255,7 @@ def validate_long(con: duckdb.DuckDBPyConnection, cells: pa.Table | pd.DataFrame
             CASE
             WHEN p.region_id = '' THEN {{'r': 'region code missing', 'c': 'region_id', 'v': p.raw_region}}
             WHEN trim(p.raw_region) IN ({", ".join("'" + m.replace("'", "''") + "'" for m in MISSING_MARKERS if m)})
+                 OR regexp_matches(lower(trim(p.raw_region)), '{REMAINDER_PATTERN.replace("'", "''")}')
                  THEN {{'r': '{NO_REGION}', 'c': 'region_id', 'v': p.raw_region}}
             WHEN p.region_why IS NOT NULL THEN {{'r': p.region_why, 'c': 'region_id', 'v': p.raw_region}}
             WHEN NOT p.code_ok THEN {{'r': '{INVALID_CODE}', 'c': 'region_id', 'v': p.raw_region}}

@@ -58,7 +58,7 @@ def test_rows_checked_and_history_kept(tmp_path, store, settings):
         "unknown region 'C' (import the regions first)",
         "unknown indicator 'gibtsnicht' (not in the catalog: give its id or German name)",
         "unknown indicator 'hze_dichtte' (not in the catalog: give its id or German name; closest: hze_dichte, "
-        "hze_faelle, aerzte_dichte)",
+        "hze_faelle, hze_heimerziehung)",
         "unknown indicator 'Hilfen zur Erziehung' (not in the catalog: give its id or German name; closest: hze_faelle, "
         "hze_dichte)",
         "ends before it starts", "direction must be senken or steigern", "cost is not a number"}
