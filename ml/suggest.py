@@ -388,7 +388,6 @@ class Matcher:
                 f *= 0.3
             if _other_numerators(hw, cw):
                 continue        # a rate of another count on the same base: foreigners per 100 minors are no UVG
-
             if hn != cn:
                 # ages must agree; a header naming ages is a part of what an indicator without ages counts
                 f *= 0.0 if (hn and not cn) else 0.6 if not hn else 0.25

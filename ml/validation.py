@@ -317,13 +317,16 @@ def validate_long(con: duckdb.DuckDBPyConnection, cells: pa.Table | pd.DataFrame
             LEFT JOIN v_cat c ON c.indicator_id = p.indicator_id
             """
         )
-        left_out, n_outside, outside = 0, 0, []
+        left_out, n_outside, outside, nowhere, said = 0, 0, [], 0, []
         if rules.leave_out_outside:
             # a national table of which the store holds some regions: the others' rows are left out and counted,
             # and so are the rows of no region (a remainder not assigned to any area)
-            left_out, n_outside, outside = con.execute(
-                "SELECT count(*), count(DISTINCT region_id), (list(DISTINCT region_id ORDER BY region_id))[1:5] "
-                "FROM v_checked WHERE q.r IN (?, ?)", [UNKNOWN_REGION, NO_REGION]).fetchone()
+            left_out, n_outside, outside, nowhere, said = con.execute(
+                "SELECT count(*), count(DISTINCT region_id) FILTER (WHERE q.r = ?), "
+                "(list(DISTINCT region_id ORDER BY region_id) FILTER (WHERE q.r = ?))[1:5], "
+                "count(*) FILTER (WHERE q.r = ?), (list(DISTINCT q.v ORDER BY q.v) FILTER (WHERE q.r = ?))[1:3] "
+                "FROM v_checked WHERE q.r IN (?, ?)",
+                [UNKNOWN_REGION, UNKNOWN_REGION, NO_REGION, NO_REGION, UNKNOWN_REGION, NO_REGION]).fetchone()
             con.execute("DELETE FROM v_checked WHERE q IS NOT NULL AND q.r IN (?, ?)", [UNKNOWN_REGION, NO_REGION])
         # keys first (cheap), details only for the few repeated keys
         con.execute(
@@ -399,8 +402,10 @@ def validate_long(con: duckdb.DuckDBPyConnection, cells: pa.Table | pd.DataFrame
     if identical:
         notes.append(f"{int(identical)} rows repeat another row exactly; each such observation is stored once")
     if left_out:
-        notes.append(f"{int(left_out):,} rows of {int(n_outside):,} regions outside the store's regions left out "
-                     f"(outside_regions: leave_out), e.g. {', '.join(outside)}")
+        parts = ([f"{int(left_out - nowhere):,} rows of {int(n_outside):,} regions outside the store's regions (e.g. "
+                  f"{', '.join(outside)})"] if left_out > nowhere else []) + (
+            [f"{int(nowhere):,} rows of no region ({', '.join(repr(v or '') for v in said)})"] if nowhere else [])
+        notes.append(f"{' and '.join(parts)} left out (outside_regions: leave_out)")
     for col in ("line",):
         quarantined[col] = quarantined[col].astype(np.int64)
     for col in ("column", "value", "reason"):

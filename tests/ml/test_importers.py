@@ -766,8 +766,8 @@ def test_a_national_table_imports_the_countys_regions_with_outside_regions_left_
     assert set(store.observations()["region_id"]) == {ln.split(",")[0] for ln in mine}
     q = store.quarantine(rep.import_id)
     assert q["value"].tolist() == ["viele"] and q["reason"].iloc[0].startswith("not a number")
-    outside = f"{10786 - 53 + 1:,} rows of {10786 - 53 + 1:,} regions outside the store's regions left out"
-    assert outside in " ".join(rep.notes)
+    outside = f"{10786 - 53 + 1:,} rows of {10786 - 53 + 1:,} regions outside the store's regions (e.g. "
+    assert outside in " ".join(rep.notes) and "left out (outside_regions: leave_out)" in " ".join(rep.notes)
     with pytest.raises(MappingError, match="outside_regions"):
         load_mapping(write(tmp_path / "bad.yaml", mapping + "outside_regions: skip\n"))
 
@@ -790,6 +790,7 @@ def test_rows_of_no_region_are_named_so_and_left_out_on_request(shared_data, tmp
     rep = ingest_file(path, store, settings, mapping=load_mapping(write(
         tmp_path / "l.yaml", mapping + "outside_regions: leave_out\n")))
     assert rep.status == "ok" and (rep.rows_quarantined, rep.rows_left_out, rep.rows_accepted) == (0, 2, 26)
+    assert "2 rows of no region ('NULL') left out (outside_regions: leave_out)" in rep.notes
 
 
 def test_a_table_naming_areas_without_the_number_their_gis_writes_before_them(tmp_path, settings, store):

@@ -160,6 +160,7 @@ def test_the_remainder_of_no_stadtteil_is_left_out_and_counted(shared_data, tmp_
     out = run("ingest", path, "--mapping", tmp_path / "m.yaml")
     n = len(rows) - unplaced
     assert f"read {n} = accepted {n} + quarantined 0" in out and "left out: 2 rows" in out
+    assert "2 rows of no region ('ohne Zuordnung') left out (outside_regions: leave_out)" in out
     # without the line, the remainder is quarantined as no region (not as a region to import first), and the
     # import refused over the limit says how to leave it out
     write(tmp_path / "m2.yaml", text.replace("outside_regions: leave_out", ""))
