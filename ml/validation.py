@@ -402,7 +402,8 @@ def validate_long(con: duckdb.DuckDBPyConnection, cells: pa.Table | pd.DataFrame
     if identical:
         notes.append(f"{int(identical)} rows repeat another row exactly; each such observation is stored once")
     if left_out:
-        parts = ([f"{int(left_out - nowhere):,} rows of {int(n_outside):,} regions outside the store's regions (e.g. "
+        regions = f"{int(n_outside):,} region{'s' if n_outside != 1 else ''}"
+        parts = ([f"{int(left_out - nowhere):,} rows of {regions} outside the store's regions (e.g. "
                   f"{', '.join(outside)})"] if left_out > nowhere else []) + (
             [f"{int(nowhere):,} rows of no region ({', '.join(repr(v or '') for v in said)})"] if nowhere else [])
         notes.append(f"{' and '.join(parts)} left out (outside_regions: leave_out)")

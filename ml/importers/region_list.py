@@ -13,7 +13,7 @@ from ml.importers.mapping import Mapping, column_position, find_column
 from ml.importers.code_levels import levels_by_code
 from ml.importers.sum_rows import read_sum_rows
 from ml.io import FileFormatError, RawTable
-from ml.parsing import INVALID_CODE, MISSING_MARKERS, normalize_codes
+from ml.parsing import INVALID_CODE, MISSING_MARKERS, names_no_region, normalize_codes
 from ml.regions import canonical_level, name_key
 
 
@@ -122,6 +122,14 @@ def adapt_regions(table: RawTable, mapping: Mapping, known: frozenset[str],
     })
     frame, bad, bad_parent = _latest_rows(table, mapping, frame, np.asarray(bad, bool), np.asarray(bad_parent, bool),
                                           notes)
+    if (rest := frame["name"].astype(str).map(names_no_region).to_numpy()).any():
+        # 'ohne Zuordnung' in a list of the Jobcenter's areas: the remainder no area takes is no region
+        if notes is not None:
+            shown = ", ".join(repr(n) for n in pd.unique(frame.loc[rest, "name"])[:3])
+            notes.append(f"{int(rest.sum())} row(s) name no region ({shown}): the remainder not assigned to any "
+                         "area, left out (a table of values leaves its rows out with outside_regions: leave_out)")
+        frame, bad, bad_parent = (frame[~rest].reset_index(drop=True), np.asarray(bad, bool)[~rest],
+                                  np.asarray(bad_parent, bool)[~rest])
     if mapping.sum_rows:
         frame, bad, bad_parent = read_sum_rows(frame, bad, bad_parent, idx["level"] is not None, notes)
     if mapping.code_levels:

@@ -197,3 +197,20 @@ def test_the_import_reads_a_remainder_as_the_suggestion_does(cell):
     """The import's DuckDB expression and the suggestion's Python one say the same of every cell."""
     sql = duckdb.execute("SELECT regexp_matches(lower(trim($c)), $p)", {"c": cell, "p": REMAINDER_PATTERN})
     assert sql.fetchone()[0] == names_no_region(cell)
+
+
+def test_a_region_list_leaves_out_the_remainder_it_lists(shared_data, tmp_path):
+    """A Jobcenter's list of its areas, the remainder among them as an area of its own: no region is made of it."""
+    from ml.store import Store
+
+    names = _names(shared_data)
+    path = write(tmp_path / "gebiete.csv", "Nr;Stadtteil;Ebene\n" + "".join(
+        f"{k};{v};Stadtteil\n" for k, v in names.items()) + "99;ohne Zuordnung;Stadtteil\n", encoding="cp1252")
+    config = write(tmp_path / "sozialradar.yaml", f"store:\n  path: {tmp_path / 'monitoring.duckdb'}\n")
+    run = cli_with(config, tmp_path / "q")
+    run("mapping", "suggest", path, "--out", tmp_path / "r.yaml")
+    out = run("ingest", path, "--mapping", tmp_path / "r.yaml")
+    assert f"read {len(names)} = accepted {len(names)} + quarantined 0" in out and "left out: 1 rows" in out
+    assert "1 row(s) name no region ('ohne Zuordnung'): the remainder not assigned to any area, left out" in out
+    with Store(tmp_path / "monitoring.duckdb", read_only=True) as store:
+        assert set(store.regions()["name"]) == set(names.values())
