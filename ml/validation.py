@@ -213,7 +213,10 @@ def validate_long(con: duckdb.DuckDBPyConnection, cells: pa.Table | pd.DataFrame
             if "region_name" in names else "''"
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE v_codes AS
-            SELECT raw, lvl, code, sr_code_ok(code) AS code_ok, NULL::VARCHAR AS why, nm
+            SELECT raw, lvl, code, sr_code_ok(code) AS code_ok, NULL::VARCHAR AS why, nm,
+                   -- a cell of no value, or one naming the remainder no area takes: no region (once per distinct cell)
+                   trim(raw) IN ({", ".join("'" + m.replace("'", "''") + "'" for m in MISSING_MARKERS if m)})
+                   OR regexp_matches(lower(trim(raw)), '{REMAINDER_PATTERN.replace("'", "''")}') AS nowhere
             FROM (SELECT raw, lvl, sr_code(raw, {width}::INTEGER) AS code, nm
                   FROM (SELECT coalesce(region_id, '') AS raw, trim(coalesce({opt['region_level']}, '')) AS lvl,
                                {named} AS nm
@@ -236,7 +239,7 @@ def validate_long(con: duckdb.DuckDBPyConnection, cells: pa.Table | pd.DataFrame
                    s.region_id AS raw_region, s.indicator_id AS raw_ind, s.period AS raw_period,
                    s.value AS raw_value, {opt['numerator']} AS raw_num, {opt['denominator']} AS raw_den,
                    {opt['flag']} AS raw_flag,
-                   rc.code AS region_id, rc.code_ok, rc.why AS region_why,
+                   rc.code AS region_id, rc.code_ok, rc.why AS region_why, rc.nowhere,
                    trim(coalesce(s.indicator_id, '')) AS indicator_id,
                    rp.period AS period,
                    sr_finite(sr_number_clean(s.c_value, '{dec}')) AS value, sr_cell_kind_clean(s.c_value) AS value_kind,
@@ -254,9 +257,7 @@ def validate_long(con: duckdb.DuckDBPyConnection, cells: pa.Table | pd.DataFrame
         reason = f"""
             CASE
             WHEN p.region_id = '' THEN {{'r': 'region code missing', 'c': 'region_id', 'v': p.raw_region}}
-            WHEN trim(p.raw_region) IN ({", ".join("'" + m.replace("'", "''") + "'" for m in MISSING_MARKERS if m)})
-                 OR regexp_matches(lower(trim(p.raw_region)), '{REMAINDER_PATTERN.replace("'", "''")}')
-                 THEN {{'r': '{NO_REGION}', 'c': 'region_id', 'v': p.raw_region}}
+            WHEN p.nowhere THEN {{'r': '{NO_REGION}', 'c': 'region_id', 'v': p.raw_region}}
             WHEN p.region_why IS NOT NULL THEN {{'r': p.region_why, 'c': 'region_id', 'v': p.raw_region}}
             WHEN NOT p.code_ok THEN {{'r': '{INVALID_CODE}', 'c': 'region_id', 'v': p.raw_region}}
             WHEN r.region_id IS NULL THEN {{'r': '{UNKNOWN_REGION.replace("'", "''")}', 'c': 'region_id',
