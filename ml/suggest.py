@@ -147,8 +147,10 @@ def _plain(text: str) -> str:
     text = re.sub(r"(?<![a-z])v\.?\s*h\.(?![a-z])", " anteil ", text)      # 'v. H.': vom Hundert
     text = re.sub(r"(?<![a-z])unbefristet", " ohne befristet", text)    # a residence right not limited in time
     text = re.sub(r"(?<![a-z])ab\s+(\d{1,3})(?![\d.,])", r" \1 plus ", text)     # 'ab 65 Jahren': 65 and older
-    # a minor is a resident under 18 ('Minderjährige', 'minors'), as are 'Kinder und Jugendliche' (§ 7 SGB VIII)
-    text = re.sub(r"(?<![a-z])(?:minderjaehrig[a-z]*|minors?|kinder[\s_]+(?:und|u\.|&)[\s_]*jugendliche[n]?)(?![a-z])",
+    # a minor is a resident under 18 ('Minderjährige', 'minors'), as are 'Kinder und Jugendliche' (§ 7 SGB VIII); not
+    # where the header goes on to a group among them ('… mit HzE', '… in Bedarfsgemeinschaften'), which it counts
+    text = re.sub(r"(?<![a-z])(?:minderjaehrig[a-z]*|minors?|kinder[\s_]+(?:und|u\.|&)[\s_]*jugendliche[n]?)(?![a-z])"
+                  r"(?!.*(?<![a-z])(?:mit|ohne|bei|with|without|in[\s_]+bedarfsgemeinschaft))",
                   " einwohner unter 18 ", text)
     text = re.sub(r"(census|zensus)\s*_?(\d{2}|\d{4})(?!\d)", " ", text)
     text = re.sub(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])", " ", text)

@@ -127,6 +127,9 @@ def test_a_title_line_is_surer_than_a_file_name_and_a_table_of_named_columns_is_
 @pytest.mark.parametrize("header, kind, expected", [
     ("Minderjährige", "integer", "ew_unter18"),
     ("Kinder und Jugendliche unter 18 Jahren", "integer", "ew_unter18"),
+    # a group among them is what such a header counts, not all minors
+    ("Kinder und Jugendliche mit HzE", "integer", "hze_faelle"),
+    ("Minderjährige in Bedarfsgemeinschaften", "integer", None),
     ("Einwohner ab 65 Jahren", "integer", "ew_65plus"),             # 'ab 65' is 65 and older, never 'unter 65'
     ("Leistungsberechtigte nach dem SGB II insgesamt", "integer", "sgb2_empfaenger"),
     ("erwerbsfähige Leistungsberechtigte", "integer", None),        # a part of them, which the catalog lacks
