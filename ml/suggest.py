@@ -440,9 +440,7 @@ def _other_numerators(a: list[str], b: list[str]) -> bool:
     je 100 Minderjährige', which share the base alone)."""
     if "jescale" not in a or "jescale" not in b:
         return False
-    # words that qualify a numerator ('Einwohner 65+', 'Anteil') rather than name what it counts
-    qualifying = QUALIFIERS | SHARE_WORDS | {"einwohner", NEGATION}
-    x, y = ([w for w in v[:v.index("jescale")] if w not in qualifying] for v in (a, b))
+    x, y = ([w for w in v[:v.index("jescale")] if w not in _QUALIFYING] for v in (a, b))
     return bool(x and y) and not any(cover(w, v) >= 0.5 or cover(v, w) >= 0.5 for w in x for v in y)
 
 
@@ -1694,6 +1692,8 @@ def _file_context(path: Path) -> str:
 
 QUALIFIERS = {"plus", "unter", "male", "female", "maennlich", "weiblich", "frauen", "maenner"}
 """Words of a header that only narrow a group by age or sex ('age_65_and_above', 'weiblich')."""
+_QUALIFYING = QUALIFIERS | SHARE_WORDS | {"einwohner", NEGATION}
+"""Words that qualify a rate's numerator ('Einwohner 65+', 'Anteil') rather than name what it counts."""
 
 SUBGROUPS = {
     "arbeitslose", "langzeitarbeitslose", "leistungsberechtigte", "sgb2", "empfaenger", "wohngeld",
