@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ml.age_groups import AgeGroupError, sexed_groups_of_header
 from ml.importers.facilities import is_facility_register
-from ml.importers.mapping import Mapping, find_column, find_region_column, norm_header
+from ml.importers.mapping import Mapping, find_column, find_region_column, list_code_column, norm_header
 from ml.importers.measures import is_measure_register
 from ml.io import FileFormatError
 
@@ -33,8 +33,9 @@ def detect_format(header: list[str], mapping: Mapping | None = None) -> str:
         except FileFormatError:
             own["region_id"] = None     # the adapter names the missing column
     level_given = own["level"] is not None or (mapping is not None and mapping.level is not None)
-    if own["region_id"] is not None and own["name"] is not None and level_given and \
-            len({i for i in own.values() if i is not None}) == len(header):
+    listed = dict(own, region_id=own["region_id"] if own["region_id"] is not None else list_code_column(header))
+    if listed["region_id"] is not None and own["name"] is not None and level_given and \
+            len({i for i in listed.values() if i is not None}) == len(header):
         return "regions"
     has_code = bool(n & {"nummer", "plrid", "raumid", "id"})
     mss_markers = {"s1", "zs1", "ki01", "k01", "sin", "s1percentageunemployed", "k01youthunemployment"}

@@ -418,6 +418,21 @@ def find_column(header: list[str], role: str, explicit: str | None = None) -> in
     return None
 
 
+_LIST_CODE = frozenset({"id", "nr", "nummer", "kennung"})
+"""A region list's code column under a plain name ('ID;Name;Ebene'): read so only in a list, beside a name column."""
+
+
+def list_code_column(header: list[str], explicit: str | None = None) -> int | None:
+    """A region list's code column: the mapped one, else as :func:`find_column` finds it, else the one header that
+    is a plain 'ID', 'Nr.' or 'Nummer' beside a column of names ('id;name;level' as a GIS exports it)."""
+    found = find_column(header, "region_id", explicit)
+    if found is not None or explicit is not None:
+        return found
+    plain = [i for i, h in enumerate(header) if norm_header(h) in _LIST_CODE]
+    name = find_column(header, "name")
+    return plain[0] if len(plain) == 1 and name not in (None, plain[0]) else None
+
+
 def find_region_column(header: list[str], mapping: Mapping) -> int | None:
     """Where the regions are: the mapped column, a code column, else a column of names (a header 'Name' or one
     level word such as 'Stadtteil'); names are looked up in the store's region list."""

@@ -9,7 +9,7 @@ import pandas as pd
 
 from ml.contracts import LEVELS
 from ml.importers.common import FOOTER_START, cell_column
-from ml.importers.mapping import Mapping, column_position, find_column
+from ml.importers.mapping import Mapping, column_position, find_column, list_code_column
 from ml.importers.code_levels import levels_by_code
 from ml.importers.sum_rows import read_sum_rows
 from ml.io import FileFormatError, RawTable
@@ -87,7 +87,7 @@ def adapt_regions(table: RawTable, mapping: Mapping, known: frozenset[str],
         return _checked(frame.assign(region_id=codes.to_numpy(), parent_id=parents.to_numpy()), bad, bad_parent,
                         known)
     idx = {role: find_column(h, role) for role in ("region_id", "name", "level", "parent_id", "geometry")}
-    idx["region_id"] = find_column(h, "region_id", mapping.region_column)
+    idx["region_id"] = list_code_column(h, mapping.region_column)
     idx["name"] = find_column(h, "name", mapping.name_column)
     idx["parent_id"] = find_column(h, "parent_id", mapping.parent_column)
     if idx["name"] is None and mapping.region_column is not None:
@@ -177,7 +177,8 @@ def without_footer(table: RawTable, mapping: Mapping, notes: list[str] | None = 
     regions or values, nor quarantined."""
     if mapping.hierarchy:
         return table
-    at = find_column(table.header, "region_id", mapping.region_column)
+    at = (list_code_column(table.header, mapping.region_column) if what == "list"
+          else find_column(table.header, "region_id", mapping.region_column))
     if at is None:
         return table
     _, bad = normalize_codes(cell_column(table, at), mapping.region_code_width)

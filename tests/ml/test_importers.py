@@ -327,6 +327,30 @@ def test_detect_format():
     assert detect_format(["foo", "bar"]) == "unknown"
 
 
+@pytest.mark.parametrize("header", [["id", "name", "level", "parent_id"], ["ID", "Name", "Ebene"],
+                                    ["Nr.", "Bezeichnung", "Ebene", "Übergeordnet"]])
+def test_a_region_list_under_a_plain_id_column(header):
+    """'id;name;level' as a GIS writes its attribute table: a region list, its codes in the plain 'id' column."""
+    assert detect_format(header) == "regions"
+
+
+@pytest.mark.parametrize("header", [["id", "label"], ["id", "name", "Einwohner"], ["id", "Nr", "name", "level"],
+                                    ["id", "level"]])
+def test_a_plain_id_column_makes_no_region_list_of_other_tables(header):
+    """A code list (id, label), a table of values, two plain code columns or no names: no region list."""
+    assert detect_format(header) != "regions"
+
+
+def test_a_region_list_under_id_imported_and_its_footer_left_out(store, settings, tmp_path):
+    path = write(tmp_path / "gebiete.csv", "id;name;level;parent_id\n01001;Flensburg;kreis;\n0100101;Altstadt;"
+                                           "gemeinde;01001\n0100102;Neustadt;gemeinde;01001\n\nQuelle: Stadt\n")
+    rep = ingest(store, settings, path)
+    assert (rep.format, rep.rows_accepted, rep.rows_quarantined) == ("regions", 3, 0)
+    regions = store.regions().set_index("region_id")
+    assert regions.loc["0100102", "name"] == "Neustadt" and regions.loc["0100102", "parent_id"] == "01001"
+    assert any("Quelle" in n for n in rep.notes)
+
+
 row = st.tuples(st.sampled_from(["14599010", "14599020", "99", ""]), st.sampled_from(["sgb2_quote", "einwohner", "x"]),
                 st.sampled_from(["2021", "2022", "1800", "2021-01"]), st.sampled_from(["1", "12,5", "-1", "abc", "", "."]))
 
