@@ -20,6 +20,7 @@ from ml.formatting import MISSING, de
 
 if TYPE_CHECKING:
     from serving.report import ReportBuilder
+    from serving.state import Snapshot
 
 PERIODS = 6
 """The most periods the table shows: the report's period and those before it."""
@@ -43,7 +44,12 @@ def own_values(builder: "ReportBuilder", region_id: str, period: str) -> dict | 
 def _other_levels(builder: "ReportBuilder") -> pd.DataFrame:
     """The values of the regions of other levels than the profiles', as ``features`` stored them (none in a store
     whose 'features' ran before they were kept)."""
-    v = builder.snap.other_values
+    return _stored_elsewhere(builder.snap)
+
+
+def _stored_elsewhere(snap: "Snapshot") -> pd.DataFrame:
+    """:func:`_other_levels` of a snapshot."""
+    v = snap.other_values
     return v if v is not None else pd.DataFrame(columns=["region_id", "indicator_id", "period", "value", "flag",
                                                          "suppressed_by"])
 
@@ -56,27 +62,39 @@ def other_cells(builder: "ReportBuilder", region_id: str) -> pd.DataFrame:
         ["value", "flag", "suppressed_by"]]
 
 
-def held_elsewhere(builder: "ReportBuilder", period: str) -> list[str]:
-    """The regions of other levels than the builder's profiles that hold values up to ``period`` (the whole city,
-    its Stadtbezirke), by level (the coarsest first) and name: the pages ``report --all`` writes besides the level's."""
+def held_elsewhere(snap: "Snapshot", period: str) -> list[str]:
+    """The regions of other levels than the snapshot's profiles that hold values up to ``period`` (the whole city,
+    its Stadtbezirke), by level (the coarsest first) and name: the pages ``report --all`` writes besides the level's,
+    and the dashboard links to."""
     from ml.contracts import LEVELS
 
-    v = _other_levels(builder)
+    v = _stored_elsewhere(snap)
     held = set(v.loc[(v["period"].astype(str) <= str(period)) & (v["value"].notna() | v["flag"].eq("suppressed")),
                      "region_id"].astype(str))
-    regions = builder.snap.regions[builder.snap.regions["region_id"].astype(str).isin(held)]
+    regions = snap.regions[snap.regions["region_id"].astype(str).isin(held)]
     rank = {level: i for i, level in enumerate(LEVELS)}
     return [str(r.region_id) for r in sorted(regions.itertuples(), key=lambda r: (rank.get(r.level, len(rank)),
                                                                                    str(r.name)))]
 
 
-def elsewhere_rows(builder: "ReportBuilder", period: str, links: dict[str, str]) -> list[dict]:
-    """The index's list of those regions' pages: name, code, level (German) and link."""
+def elsewhere(snap: "Snapshot", period: str) -> list[dict]:
+    """Those regions (:func:`held_elsewhere`) as the dashboard and the index list them: code, name, level and the
+    level in German ('Kreis')."""
     from serving.key_figures import LEVEL_SINGULAR
 
-    levels = builder.snap.regions.set_index("region_id")["level"].astype(str)
-    return [{"name": str(builder.names.get(r, r)), "region_id": r, "href": links.get(r),
-             "level": LEVEL_SINGULAR.get(levels.get(r), levels.get(r))} for r in held_elsewhere(builder, period)]
+    regions = snap.regions.assign(region_id=snap.regions["region_id"].astype(str)).set_index("region_id")
+    out = []
+    for r in held_elsewhere(snap, period):
+        level = str(regions.at[r, "level"])
+        out.append({"region_id": r, "name": str(regions.at[r, "name"]), "level": level,
+                    "level_name": LEVEL_SINGULAR.get(level, level)})
+    return out
+
+
+def elsewhere_rows(builder: "ReportBuilder", period: str, links: dict[str, str]) -> list[dict]:
+    """The index's list of those regions' pages: name, code, level (German) and link."""
+    return [{"name": str(builder.names.get(r["region_id"], r["name"])), "region_id": r["region_id"],
+             "href": links.get(r["region_id"]), "level": r["level_name"]} for r in elsewhere(builder.snap, period)]
 
 
 def _summed(cell) -> bool:

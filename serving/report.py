@@ -434,7 +434,7 @@ class ReportBuilder:
         per = self.period_of(period)
         all_regions = region_ids is None
         if all_regions:
-            region_ids = self.snap.level_regions["region_id"].tolist() + held_elsewhere(self, per)
+            region_ids = self.snap.level_regions["region_id"].tolist() + held_elsewhere(self.snap, per)
         pages = []
         for k, rid in enumerate(region_ids, 1):
             path = out / f"{_slug(rid)}_{per}.html"

@@ -50,11 +50,22 @@ class Region(BaseModel):
     type_description: str | None = Field(None, description="Beschreibung des Sozialraumtyps")
 
 
+class OtherRegion(BaseModel):
+    """A region of another level than the list's that holds values of its own or summed from its parts."""
+    region_id: str
+    name: str
+    level: str
+    level_name: str = Field(description="Ebene auf Deutsch (Kreis, Sozialregion)")
+
+
 class RegionList(BaseModel):
     """The regions of a level in a period."""
     period: str | None
     ranking: bool
     regions: list[Region]
+    elsewhere: list[OtherRegion] = Field([], description="Gebiete anderer Ebenen mit Werten bis zur Periode (die "
+                                         "ganze Stadt, der Kreis): ihre Berichte unter /report; nur bei der Ebene "
+                                         "der Profile")
     warning_note: str | None = Field(None, description="warum es keine Frühwarnung gibt, wenn das letzte Training "
                                      "keinen Zeitraum prüfen konnte")
     level_note: str | None = Field(None, description="warum die Liste keine Frühwarnstufen zeigt, obwohl es eine "

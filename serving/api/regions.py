@@ -10,7 +10,8 @@ from fastapi import APIRouter, Query
 from models.explanations import unscored, years_ahead
 from serving.api.common import ApiError, Context
 from serving.key_figures import later_edition, refused_training, standing_types
-from serving.schemas import GeometryAnswer, Region, RegionList, RegionShape
+from serving.own_values import elsewhere
+from serving.schemas import GeometryAnswer, OtherRegion, Region, RegionList, RegionShape
 
 
 def router(ctx: Context) -> APIRouter:
@@ -45,7 +46,8 @@ def router(ctx: Context) -> APIRouter:
                               **_parent(parents, r.parent_id), **_type(types, r.region_id)))
         # no warning for the period shown: the last training refused, or it predates this edition
         later = unscored(period, s.warning_periods()) if s.has_warnings and period else None
-        return RegionList(period=period, ranking=ranking, regions=out,
+        others = elsewhere(s, period) if period and (level is None or level == s.level) else []
+        return RegionList(period=period, ranking=ranking, regions=out, elsewhere=[OtherRegion(**o) for o in others],
                           warning_note=s.warning_refused.get("text") or (later or {}).get("text"),
                           level_note=None if w is None or graded else _level_note(s), type_note=_type_note(s, period))
 

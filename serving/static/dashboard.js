@@ -20,8 +20,8 @@ const LEVEL_WORD = { kreis: "Kreis", bezirk: "Bezirk", gemeinde: "Gemeinde", lan
 
 // what the regions of this store have: a county without a status index has no status class and no warning, but
 // may have types and a parent (the Kreis) to filter by; the list, the filters and the map offer only those
-const state = { regions: [], byId: new Map(), ranking: false, period: null, geometry: null, selected: null,
-  statusOrder: [], coverage: null, has: { status: false, warning: false, type: false, parent: false },
+const state = { regions: [], byId: new Map(), elsewhere: new Map(), ranking: false, period: null, geometry: null,
+  selected: null, statusOrder: [], coverage: null, has: { status: false, warning: false, type: false, parent: false },
   parentWord: "Kreis", types: [] };
 
 function $(id) { return document.getElementById(id); }
@@ -225,6 +225,28 @@ function dimensionBars(byDimension, names) {
   return box;
 }
 
+function reportHref(regionId) {
+  return new URL(`report?region_id=${encodeURIComponent(regionId)}`, API).href;
+}
+
+// the regions of other levels that hold values (the whole city, the Kreis): links to their pages, by level
+function renderElsewhere(others) {
+  state.elsewhere = new Map(others.map((r) => [r.region_id, r]));
+  const byLevel = new Map();
+  for (const r of others) {
+    if (!byLevel.has(r.level_name)) byLevel.set(r.level_name, []);
+    byLevel.get(r.level_name).push(r);
+  }
+  const items = [...byLevel].map(([level, regions]) => {
+    const item = el("li", {}, el("strong", { text: `${level}: ` }));
+    regions.forEach((r, i) => item.append(i ? ", " : "", el("a", { href: reportHref(r.region_id), target: "_blank",
+      rel: "noopener", "data-id": r.region_id }, r.name)));
+    return item;
+  });
+  $("ebenen-liste").replaceChildren(...items);
+  $("ebenen").hidden = !others.length;
+}
+
 async function select(regionId) {
   state.selected = regionId;
   const region = state.byId.get(regionId);
@@ -247,8 +269,11 @@ async function select(regionId) {
   if (state.selected !== regionId) return;
   const facts = el("dl", { class: "facts" }, el("dt", { text: "Kennziffer" }), el("dd", { text: regionId }));
   if (region && region.parent_name) {
-    facts.append(el("dt", { text: LEVEL_WORD[region.parent_level] || "übergeordnet" }),
-      el("dd", { text: region.parent_name }));
+    // the parent's own page, where it holds values (the whole city, the Kreis)
+    const parentPage = state.elsewhere.has(region.parent_id)
+      ? el("a", { href: reportHref(region.parent_id), target: "_blank", rel: "noopener" }, region.parent_name)
+      : region.parent_name;
+    facts.append(el("dt", { text: LEVEL_WORD[region.parent_level] || "übergeordnet" }), el("dd", {}, parentPage));
   }
   if (profile.status === "fulfilled" && state.has.status) {
     const p = profile.value;
@@ -294,7 +319,7 @@ async function select(regionId) {
     }
     parts.push(el("h3", { text: "Maßnahmen und Wirkung" }), list);
   }
-  parts.push(el("p", {}, el("a", { href: new URL(`report?${query}`, API).href, target: "_blank",
+  parts.push(el("p", {}, el("a", { href: reportHref(regionId), target: "_blank",
     rel: "noopener" }, "Gebietsbericht öffnen (HTML)")));
   box.replaceChildren(...parts);
 }
@@ -352,6 +377,7 @@ async function load() {
   state.warningNote = list.warning_note || null;
   state.typeNote = list.type_note || null;    // the typology's last training refused: the types shown are older
   state.period = list.period;
+  renderElsewhere(list.elsewhere || []);
   state.statusOrder = [...new Set(list.regions.map((r) => r.status_label).filter(Boolean))]
     .sort((a, b) => (Object.keys(STATUS_FILL).indexOf(a) + 1 || 99) - (Object.keys(STATUS_FILL).indexOf(b) + 1 || 99));
   $("periode").textContent = list.period ? `· Berichtsjahr ${list.period}` : "";

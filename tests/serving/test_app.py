@@ -58,6 +58,23 @@ def test_regions_list_levels_without_ranks(client):
     assert client.get("/regions", params={"level": "sozialregion"}).json()["regions"][0]["level"] == "sozialregion"
 
 
+def test_regions_name_the_other_levels_pages(client, state):
+    """The Kreis and its Sozialregionen hold the Gemeinden's sums: the list names them, coarsest first, for the
+    dashboard to link to their pages; a list of another level names none."""
+    body = client.get("/regions").json()
+    others = body["elsewhere"]
+    regions = state.current().regions.set_index("region_id")
+    assert [o["level"] for o in others] == ["kreis"] + ["sozialregion"] * 7
+    assert [o["level_name"] for o in others[:2]] == ["Kreis", "Sozialregion"]
+    assert all(o["name"] == regions.at[o["region_id"], "name"] for o in others)
+    sozialregionen = [o["name"] for o in others[1:]]
+    assert sozialregionen == sorted(sozialregionen)
+    # each a page of its own, with the sums of its Gemeinden
+    page = client.get("/report", params={"region_id": others[0]["region_id"]})
+    assert page.status_code == 200 and html.escape(others[0]["name"]) in page.text and "Summe der" in page.text
+    assert client.get("/regions", params={"level": "sozialregion"}).json()["elsewhere"] == []
+
+
 def test_profile_hides_suppressed_values(client, demo_settings):
     # the Gemeinden with a count below 3 somewhere: those with a value withheld in 2025 show it withheld, without z
     small = json.loads((SAMPLE_DIR / "ground_truth.json").read_text())["gemeinden_with_counts_below_3"]

@@ -95,6 +95,13 @@ def test_dashboard_lists_regions_and_a_click_opens_the_explanation(demo_server, 
     # the level badges and body text are readable (WCAG AA contrast)
     ratios = browser.execute_script(CONTRAST, ".level, td, #status")
     assert ratios and min(ratios) >= 4.5, min(ratios)
+    # the Kreis and the Sozialregionen, summed from the Gemeinden, have pages of their own: linked by level
+    levels = [li.text.split(":")[0] for li in browser.find_elements(By.CSS_SELECTOR, "#ebenen-liste li")]
+    assert browser.find_element(By.ID, "ebenen").is_displayed() and levels == ["Kreis", "Sozialregion"]
+    kreis = regions["elsewhere"][0]
+    assert browser.find_element(By.CSS_SELECTOR, f"#ebenen a[data-id='{kreis['region_id']}']").get_attribute(
+        "href").endswith(f"/report?region_id={kreis['region_id']}")
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#ebenen a")) == len(regions["elsewhere"]) == 8
 
     # a click on a region opens its explanation
     browser.find_element(By.CSS_SELECTOR, f"button.region[data-id='{top['region_id']}']").click()
@@ -108,6 +115,11 @@ def test_dashboard_lists_regions_and_a_click_opens_the_explanation(demo_server, 
         "class") == "selected"
     link = browser.find_element(By.PARTIAL_LINK_TEXT, "Gebietsbericht")
     assert link.get_attribute("href").endswith(f"/report?region_id={top['region_id']}")
+    # its Sozialregion is named, and its page a click away
+    parent = next(r for r in regions["regions"] if r["region_id"] == top["region_id"])
+    up = browser.find_element(By.CSS_SELECTOR, "#detail-inhalt .facts a")
+    assert up.text == parent["parent_name"] and up.get_attribute("href").endswith(
+        f"/report?region_id={parent['parent_id']}")
     path = shot(browser, "dashboard_musterkreis.png")
     assert path.stat().st_size > 20_000 and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
