@@ -76,12 +76,14 @@ def main() -> None:
             ours_s, ours = timed(lambda: other_level_values(counted, regions, catalog, settings, counted=True),
                                   args.repeat)
             anchor_s, anchor = timed(lambda: own_only(obs, regions, catalog, settings), args.repeat)
-            rows.append((label, len(obs), ours_s, anchor_s, len(ours), int(ours["summed"].sum()), len(anchor)))
+            withheld = int(ours["suppressed_by"].eq("complement").sum()) if "suppressed_by" in ours else 0
+            rows.append((label, len(obs), ours_s, anchor_s, len(ours), int(ours["summed"].sum()), withheld,
+                         len(anchor)))
     print("| input | observations | seconds, ours | seconds, anchor (own values only) | ratio | values, ours "
-          "(summed) | values, anchor |")
+          "(summed; withheld as they would tell a part) | values, anchor |")
     print("|---|---|---|---|---|---|---|")
-    for label, n, o, a, vo, vs, va in rows:
-        print(f"| {label} | {n:,} | {o:.2f} | {a:.2f} | {o / max(a, 1e-9):.0f}× | {vo:,} ({vs:,}) | {va:,} |")
+    for label, n, o, a, vo, vs, vw, va in rows:
+        print(f"| {label} | {n:,} | {o:.2f} | {a:.2f} | {o / max(a, 1e-9):.0f}× | {vo:,} ({vs:,}; {vw:,}) | {va:,} |")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ import pandas as pd
 
 from features.age_counts import age_counts
 from features.copied_cells import withhold_copied
+from features.disclosure import complement_reasons, withhold_complements
 from features.grid import onto_new_grid
 from features.level_sums import ancestors_at, sum_up
 from features.misplaced import LEFT_OUT_COLUMNS, ancestor_groupings, misplaced_editions, misplaced_notes, withhold
@@ -132,25 +133,36 @@ def other_level_values(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalo
     additive = {i.indicator_id for i in catalog if i.kind in ADDITIVE}
     ids = part["indicator_id"]
     mine = part["region_id"].isin(other).to_numpy()
+    counts = ids.isin(additive).to_numpy()
+    # a count of their own beside their parts' (a sum of shown parts tells nothing withheld)
+    owned = bool((mine & counts & part["value"].notna().to_numpy()).any())
     # the age groups are no indicators of a page; of the parts, only counts add up to their whole
-    keep = (~ids.isin([i for i in pd.unique(ids) if str(i).startswith(AGE_PREFIX)])).to_numpy() & (
-        mine | ids.isin(additive).to_numpy())
+    keep = (~ids.isin([i for i in pd.unique(ids) if str(i).startswith(AGE_PREFIX)])).to_numpy() & (mine | counts)
     part, mine = part.loc[keep, VALUE_COLUMNS], mine[keep]
+    complements: set = set()
     key = ["region_id", "indicator_id", "period"]
     own = pd.MultiIndex.from_frame(part.loc[mine, key].astype(str))
     if with_parts:
         # a part's count withheld on its own page (a small number, a small area) leaves the sum unknown: the whole
         # less the other parts would tell it
+        before = part.loc[:, key + ["value"]] if owned else None     # the values the privacy rule withholds
         part = pd.concat([part.loc[mine], suppress_small_numbers(part.loc[~mine], catalog, settings.privacy,
                                                                  settings.features.population_indicator
                                                                  ).loc[:, VALUE_COLUMNS]], ignore_index=True)
         for level in reversed(LEVELS):      # the finest first: a coarser level sums the sums of a finer one
             if level != settings.features.level and (levels == level).any():
                 part, _ = sum_up(part, regions, catalog, level)
+        if owned:       # the whole's own count less the parts' shown ones would tell a withheld part: withheld too
+            shown = suppress_small_numbers(part, catalog, settings.privacy, settings.features.population_indicator)
+            part, complements = withhold_complements(part, before, regions, settings.features.level, catalog,
+                                                     shown["flag"].eq("suppressed").to_numpy(),
+                                                     settings.privacy.min_count)
         part = part.loc[part["region_id"].isin(other)]
     out = suppress_small_numbers(derive_indicators(part, catalog), catalog, settings.privacy,
                                  settings.features.population_indicator)
     out["period"] = out["period"].astype(str)
+    if complements:
+        out["suppressed_by"] = complement_reasons(out, complements, catalog)
     added = ~pd.MultiIndex.from_frame(out[key].astype(str)).isin(own) & out["indicator_id"].isin(additive)
     # a share or rate the catalog computes from a summed count is a sum's share too
     sums = set(map(tuple, out.loc[added, key].astype(str).to_numpy()))

@@ -150,6 +150,8 @@ class RegionLookup:
     numbered: dict[str, str] = field(init=False, default_factory=dict)
     """Names read as a name the store writes with a number before it ('St. Nikolai' → '011 St. Nikolai', as a
     municipal GIS names its areas), text → the store's name."""
+    wholes: dict[str, str] = field(init=False, default_factory=dict)
+    """Rows of sums read as the region they name ('Flensburg gesamt' → 'Flensburg'), text → the store's name."""
     _by_name: dict[str, list[tuple[str, str, str]]] = field(init=False, repr=False)
     _by_name_part: dict[str, list[tuple[str, str, str]]] = field(init=False, repr=False)
     _by_base: dict[str, list[tuple[str, str, str]]] = field(init=False, repr=False)
@@ -184,6 +186,19 @@ class RegionLookup:
     def _candidates(self, text: str, level: str | None) -> list[tuple[str, str, str]]:
         found = self._by_name.get(name_key(text), [])
         return [c for c in found if level is None or c[2] == level]
+
+    def _whole(self, text: str, level: str | None) -> list[tuple[str, str, str]]:
+        """The region a row of sums names ('Flensburg gesamt', 'Altona insgesamt': the whole of the rows above it);
+        of one name on several levels the coarsest, which the sum is of."""
+        from ml.importers.sum_rows import bare_name
+
+        bare = bare_name(text)
+        if not bare or bare == str(text).strip():
+            return []
+        found = self._candidates(bare, level)
+        rank = {lv: i for i, lv in enumerate(LEVELS)}
+        coarsest = min((rank.get(c[2], len(rank)) for c in found), default=None)
+        return [c for c in found if rank.get(c[2], len(rank)) == coarsest]
 
     def _abbreviation(self, text: str, level: str | None) -> list[tuple[str, str, str]]:
         """The regions whose name ``text`` abbreviates ('Charlottenburg-Wilm.', 'Stülerstr.': a '.' after letters
@@ -233,6 +248,10 @@ class RegionLookup:
             written, rest = split_level(text)
             if written is not None and (hint is None or hint == written):
                 found = self._candidates(rest, written)
+        if not found:
+            found = self._whole(text, hint)
+            if len(found) == 1:
+                self.wholes[str(text)] = found[0][1]
         if not found:
             # an official name's designation written on one side only ('Görlitz' and 'Görlitz, Stadt')
             found = [c for c in self._by_base.get(name_key(without_designation(text)), [])

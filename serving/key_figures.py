@@ -340,9 +340,11 @@ FLAG_TEXT = {"suppressed": "gesperrt", "imputed": "ergänzt (geschätzt aus Verg
              "estimated": "geschätzt"}
 WITHHELD_TEXT = {"source": "gesperrt (von der Quelle nicht veröffentlicht)", "count": "gesperrt (kleine Zahl)",
                  "numerator": "gesperrt (beruht auf einer kleinen Zahl)",
-                 "population": "gesperrt (zu wenige Einwohner im Gebiet)"}
+                 "population": "gesperrt (zu wenige Einwohner im Gebiet)",
+                 "complement": "gesperrt (sonst ließe sich mit den Teilgebieten ein gesperrter Wert errechnen)"}
 """Why a value is withheld, by ``feature_values.suppressed_by``: the source did not publish it, or the privacy rules
-withheld it (a small count of persons, a share whose numerator is one, an area of too few residents)."""
+withheld it (a small count of persons, a share whose numerator is one, an area of too few residents, or a region's
+count that, less the counts its parts show, would tell a part's withheld one)."""
 
 
 def flag_text(flag: str, reason: str | None = None) -> str:

@@ -375,6 +375,10 @@ class ReportBuilder:
         """The period's non-ok flags with the names of the indicators they concern (never values)."""
         v = self.snap.values
         rows = v[(v["region_id"] == region_id) & (v["period"].astype(str) == period)]
+        if rows.empty and region_id not in self.snap.level_regions["region_id"].to_numpy():
+            # a region of another level (the whole city): the flags of its own values, as its page shows them
+            cells = other_cells(self, region_id).reset_index()
+            return flagged(cells[cells["period"].astype(str) == period], self.catalog)
         return (flagged(rows, self.catalog) + estimated_before(v, self.catalog, region_id, period)
                 + uncatalogued(rows, self.catalog)
                 + earlier_only(v, self.catalog, region_id, period, self.snap.left_out))

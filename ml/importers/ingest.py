@@ -435,11 +435,12 @@ def _ingest_facilities(table: RawTable, mapping: Mapping, store: Store, report: 
 
 
 def _names_read(lookup: RegionLookup, report: ImportReport) -> None:
-    """The report's notes on region names read as abbreviations, with(out) their designation, or without the
-    number the store writes before them."""
+    """The report's notes on region names read as abbreviations, with(out) their designation, without the
+    number the store writes before them, or as a row of sums of the region they name ('Flensburg gesamt')."""
     for kind, names in (("as abbreviations", lookup.abbreviations),
                         ("with or without their designation", lookup.designations),
-                        ("without the number the store writes before them", lookup.numbered)):
+                        ("without the number the store writes before them", lookup.numbered),
+                        ("as a row of sums of the region they name, imported as its own values", lookup.wholes)):
         if names:
             read = sorted(names.items())
             report.notes.append(f"region names read {kind}: " + "; ".join(

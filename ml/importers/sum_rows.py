@@ -246,8 +246,8 @@ def without_whole(table, region_at: int | None, known: frozenset[str], notes: li
     """A table of values (wide or long) without its rows of the whole ('Hamburg insgesamt', as :data:`WHOLE`, in
     the region column or the names' column at ``name_at``) whose region cell names no region of the store
     (``known``: its ids), and how many rows were left out; ``notes`` names them. The whole city or county is
-    imported where the store holds it as a region. Where no row is named so, the one row that is no region of the
-    store — by its code, or by its name among ``named`` (the store's names, as :func:`ml.regions.name_key` writes
+    imported where the store holds it as a region, by its code or by its name ('Flensburg gesamt' where the store
+    holds Flensburg). Where no row is named so, the one row that is no region of the store — by its code, or by its name among ``named`` (the store's names, as :func:`ml.regions.name_key` writes
     them: the city the store holds as a region keeps its values) — and the sum of all others
     (:func:`wholes_by_period`, over the columns but ``skip``, within each period of the column at ``period_at``) is.
     """
@@ -259,7 +259,9 @@ def without_whole(table, region_at: int | None, known: frozenset[str], notes: li
         return table, 0
     cells = cell_column(table, region_at).str.strip()
     said = cells if name_at is None else cell_column(table, name_at).str.strip()
-    whole = np.array([(is_whole(c) or is_whole(n)) and c not in known for c, n in zip(cells, said)], dtype=bool)
+    # 'Flensburg gesamt' where the store holds Flensburg: the city's own values, imported as such
+    whole = np.array([(is_whole(c) or is_whole(n)) and c not in known and name_key(bare_name(n)) not in named
+                      and name_key(bare_name(c)) not in named for c, n in zip(cells, said)], dtype=bool)
     by_values = None
     periods = None if period_at is None else cell_column(table, period_at).str.strip().to_numpy()
     numbers = table_numbers(table, skip) if not whole.any() and skip is not None else None
@@ -322,7 +324,8 @@ def sum_rows_in(names: pd.Series, level: str | None, values: pd.DataFrame | None
         note += ("reads them as the regions of their levels, each the parent of the rows it heads or closes, and "
                  "leaves out the whole" if coarser.any() else "leaves out the whole") + " (check the rows)"
     else:
-        note += "leaves out the whole" + (
+        note += "leaves out the whole (a row that names a region of the store, 'Flensburg gesamt' where it holds " \
+                "Flensburg, is imported as that region's values)" + (
             "; the coarser rows' values are their regions' (the region list reads them with sum_rows: true, 'mapping "
             "suggest FILE --regions')" if coarser.any() else "")
     filled = (np.ones(len(names), bool) if values is None

@@ -1,0 +1,129 @@
+"""Counts of coarser regions withheld where, beside the counts their parts show, they would tell a withheld part.
+
+A Stadtteil's 2 Wohnungslose are withheld on its page as a small number. The city's own count (the Ordnungsamt's
+total) less the counts its other Stadtteile show is that 2: the city's page would give away what the Stadtteil's page
+withholds. So a count of a region of another level than the profiles' is withheld as well (``suppressed_by``
+'complement') where every part of it on one finer level that appears in the period's tables shows that count or
+withholds it, and the withheld parts are one, or together fewer than ``privacy.min_count`` (their sum would name
+persons). A count so withheld is a withheld part in turn for the regions above it (the Kreis less its other
+Sozialregionen would tell the Sozialregion's), until nothing more is told. The parts' own values are never touched:
+they are the profiles'. A sum of parts is never formed over a withheld part (:mod:`features.level_sums`); this is the
+rule for the values a region brings of its own, and for a sum whose parts' own count is withheld here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from features.level_sums import ADDITIVE, ancestors_at
+from ml.catalog import Catalog
+from ml.contracts import LEVELS
+
+COMPLEMENT = "complement"
+"""``suppressed_by`` of a count withheld because it and its parts' shown counts would tell a withheld part."""
+KEY = ["region_id", "indicator_id", "period"]
+
+
+def telling(cells: pd.DataFrame, true: np.ndarray, withheld: np.ndarray, regions: pd.DataFrame, profiled: str,
+            additive: set[str], min_count: float) -> np.ndarray:
+    """Which rows of ``cells`` (counts of every level: ``region_id``, ``indicator_id``, ``period``) are shown counts
+    of regions of other levels than ``profiled`` that would tell a withheld part (:mod:`features.disclosure`).
+    ``true``: each row's value before the privacy rules (NaN where the source withheld it); ``withheld``: which rows
+    a page shows as withheld."""
+    level_of = regions.assign(region_id=regions["region_id"].astype(str)).set_index("region_id")["level"]
+    rid = cells["region_id"].astype(str).to_numpy()
+    lv = level_of.reindex(rid).to_numpy(object)
+    counts = cells["indicator_id"].isin(additive).to_numpy()
+    hit = np.zeros(len(cells), dtype=bool)
+    present = [lvl for lvl in LEVELS if (lv == lvl).any()]
+    coarse_levels = [lvl for lvl in present if lvl != profiled and ((lv == lvl) & counts).any()]
+    pairs = [(c, f) for c in coarse_levels for f in present if f != c]
+    ups = {}
+    for coarse, fine in pairs:
+        ids = pd.unique(rid[lv == fine])
+        up = ancestors_at(regions.assign(region_id=regions["region_id"].astype(str)), ids, coarse)
+        if up.notna().any():
+            ups[(coarse, fine)] = (fine, up)
+    shown_key = pd.MultiIndex.from_arrays([rid, cells["indicator_id"].astype(str).to_numpy(),
+                                           cells["period"].astype(str).to_numpy()])
+    for _ in range(len(LEVELS)):
+        new = np.zeros(len(cells), dtype=bool)
+        hidden = withheld | hit
+        for (coarse, _), (fine, up) in ups.items():
+            at = np.flatnonzero((lv == fine) & counts)
+            parents = up.reindex(rid[at]).to_numpy(object)
+            inside = pd.notna(parents)
+            at, parents = at[inside], parents[inside]
+            if not len(at):
+                continue
+            rows = pd.DataFrame({"up": parents, "region_id": rid[at],
+                                 "indicator_id": cells["indicator_id"].astype(str).to_numpy()[at],
+                                 "period": cells["period"].astype(str).to_numpy()[at], "hidden": hidden[at],
+                                 "unknown": hidden[at] & np.isnan(true[at]),
+                                 "small": np.where(hidden[at], np.nan_to_num(true[at]), 0.0)})
+            # the parts of a region in a period: those that appear in the period's tables with any count
+            parts = rows.groupby(["up", "period"], sort=False)["region_id"].nunique().rename("parts")
+            g = rows.groupby(["up", "indicator_id", "period"], sort=False).agg(
+                n=("region_id", "nunique"), w=("hidden", "sum"), unknown=("unknown", "any"), total=("small", "sum"))
+            g = g.join(parts, on=["up", "period"])
+            told = g[(g["n"] == g["parts"]) & (g["w"] >= 1) & ((g["w"] == 1) | (~g["unknown"] & (g["total"] <
+                                                                                                  min_count)))]
+            if told.empty:
+                continue
+            new |= (lv == coarse) & counts & ~hidden & shown_key.isin(told.index)
+        if not new.any():
+            break
+        hit |= new
+    return hit
+
+
+def withhold_complements(cells: pd.DataFrame, before: pd.DataFrame, regions: pd.DataFrame, profiled: str,
+                         catalog: Catalog, withheld: np.ndarray, min_count: float) -> tuple[pd.DataFrame, set]:
+    """``cells`` with the counts :func:`telling` finds withheld (value blank, flag suppressed), and their keys.
+    ``before``: the rows before the privacy rules, whose values are the true ones of the rows they withheld."""
+    if cells.empty:
+        return cells, set()
+    true = before.assign(**{k: before[k].astype(str) for k in KEY}).drop_duplicates(KEY).set_index(KEY)["value"]
+    at = pd.MultiIndex.from_frame(cells[KEY].astype(str))
+    value = true.reindex(at).to_numpy(float)
+    value = np.where(np.isnan(value), cells["value"].to_numpy(float), value)
+    additive = {i.indicator_id for i in catalog if i.kind in ADDITIVE}
+    hit = telling(cells, value, np.asarray(withheld, bool), regions, profiled, additive, min_count)
+    if not hit.any():
+        return cells, set()
+    out = cells.copy()
+    out.loc[hit, ["value", "numerator", "denominator"]] = np.nan
+    out.loc[hit, "flag"] = "suppressed"
+    keys = set(map(tuple, out.loc[hit, KEY].astype(str).to_numpy()))
+    return out, keys
+
+
+def complement_reasons(values: pd.DataFrame, keys: set, catalog: Catalog) -> pd.Series:
+    """``values['suppressed_by']`` with the counts of ``keys`` withheld as :data:`COMPLEMENT`, and so the shares and
+    rates the catalog computes from them (read as withheld at the source otherwise: they arrive withheld)."""
+    parts_of = {i.indicator_id: (i.numerator, i.denominator) for i in catalog if i.numerator and i.denominator}
+    reason = values["suppressed_by"].astype(str).to_numpy(object).copy()
+    rows = zip(values["region_id"].astype(str), values["indicator_id"].astype(str), values["period"].astype(str),
+               values["flag"].astype(str))
+    for n, (r, i, p, flag) in enumerate(rows):
+        if flag == "suppressed" and ((r, i, p) in keys or (reason[n] == "source" and any(
+                (r, c, p) in keys for c in parts_of.get(i, ())))):
+            reason[n] = COMPLEMENT
+    return pd.Series(reason, index=values.index, dtype="str")
+
+
+def complement_note(values: pd.DataFrame, regions: pd.DataFrame) -> list[str]:
+    """The note on the counts withheld so (none where nothing was): how many, of which regions and indicators."""
+    if "suppressed_by" not in values.columns:
+        return []
+    held = values[values["suppressed_by"].eq(COMPLEMENT)]
+    if held.empty:
+        return []
+    names = regions.assign(region_id=regions["region_id"].astype(str)).set_index("region_id")["name"]
+    who = held["region_id"].astype(str).drop_duplicates()
+    shown = ", ".join(f"{r} {names.get(r, r)}" for r in who.head(3)) + (" …" if len(who) > 3 else "")
+    ids = sorted(held["indicator_id"].astype(str).unique())
+    return [f"regions of other levels than the profiles': {len(held):,} value{'s' if len(held) != 1 else ''} withheld "
+            f"because, less the counts their parts show, they would tell a part's withheld count — {len(who)} region"
+            f"{'s' if len(who) != 1 else ''} ({shown}): {', '.join(ids[:6])}{' …' if len(ids) > 6 else ''}"]
