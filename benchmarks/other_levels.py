@@ -4,7 +4,9 @@ Gemeinden), as the features job stores them for their pages: with the counts the
 gives them), against their own observations alone, derived and withheld alike (the
 anchor: what those pages showed before the sums). Two inputs: Berlin's register by age (447 Planungsräume, their
 Bezirksregionen and Bezirke; real, ``../shared/data``) and a generated national monitoring (400 Kreise over 27
-Gemeinden each, 16 years, the catalog's 56 indicators). One run, median of ``--repeat``.
+Gemeinden each, 16 years, the catalog's 56 indicators), once more with each Kreis's own counts beside them (the sums
+of its Gemeinden, as a Land office publishes them), which the rule that a whole's count must not tell a part's
+withheld one checks. One run, median of ``--repeat``.
 
     .venv/bin/python benchmarks/other_levels.py [--kreise 400] [--repeat 3]
 """
@@ -58,6 +60,22 @@ def _national(tmp: Path, kreise: int):
     return pd.read_parquet(obs_path), pd.read_parquet(reg_path), settings
 
 
+def _national_with_own(tmp: Path, kreise: int):
+    """The national monitoring with each Kreis's own counts beside its Gemeinden's (their sums, as a Land office
+    publishes them): what the rule that a whole's own count must not tell a withheld part checks."""
+    from features.level_sums import ADDITIVE
+
+    obs, regions, settings = _national(tmp, kreise)
+    catalog = effective_catalog(settings, [])
+    counts = {i.indicator_id for i in catalog if i.kind in ADDITIVE}
+    parent = regions.set_index("region_id")["parent_id"]
+    rows = obs[obs["indicator_id"].isin(counts)]
+    own = rows.assign(region_id=parent.reindex(rows["region_id"]).to_numpy()).groupby(
+        ["region_id", "indicator_id", "period"], as_index=False)["value"].sum(min_count=1)
+    own = own.assign(numerator=float("nan"), denominator=float("nan"), flag="ok")[obs.columns]
+    return pd.concat([obs, own], ignore_index=True), regions, settings
+
+
 def main() -> None:
     """Print the table: per input, seconds and values of the other levels' regions, ours against the anchor."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -67,7 +85,8 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as d:
         inputs = ([("Berlin register (447 PLR)", _berlin)] if SHARED.is_dir() else []) + [
-            (f"national ({args.kreise} Kreise × 27 Gemeinden)", lambda t: _national(t, args.kreise))]
+            (f"national ({args.kreise} Kreise × 27 Gemeinden)", lambda t: _national(t, args.kreise)),
+            ("national, the Kreise with their own counts", lambda t: _national_with_own(t, args.kreise))]
         for label, make in inputs:
             obs, regions, settings = make(Path(d))
             catalog = effective_catalog(settings, [])
