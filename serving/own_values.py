@@ -62,6 +62,22 @@ def other_cells(builder: "ReportBuilder", region_id: str) -> pd.DataFrame:
         ["value", "flag", "suppressed_by"]]
 
 
+def page_flags(snap: "Snapshot", catalog: Catalog, region_id: str, period: str) -> list[dict]:
+    """A page's data notes: the period's non-ok flags with the names of the indicators they concern (never values);
+    of a region of another level (the whole city), those of its own values as stored (a count withheld because it
+    would tell a part's, a value withheld at the source)."""
+    from serving.key_figures import earlier_only, estimated_before, flagged, uncatalogued
+
+    v = snap.values
+    rows = v[(v["region_id"] == region_id) & (v["period"].astype(str) == period)]
+    if rows.empty and region_id not in snap.level_regions["region_id"].to_numpy():
+        other = _stored_elsewhere(snap)
+        return flagged(other[(other["region_id"] == region_id) & (other["period"].astype(str) == str(period))],
+                       catalog)
+    return (flagged(rows, catalog) + estimated_before(v, catalog, region_id, period) + uncatalogued(rows, catalog)
+            + earlier_only(v, catalog, region_id, period, snap.left_out))
+
+
 def held_elsewhere(snap: "Snapshot", period: str) -> list[str]:
     """The regions of other levels than the snapshot's profiles that hold values up to ``period`` (the whole city,
     its Stadtbezirke), by level (the coarsest first) and name: the pages ``report --all`` writes besides the level's,

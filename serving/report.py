@@ -30,11 +30,10 @@ from ml.config import Settings
 from ml.formatting import de, percent
 from models.explanations import group_name, unscored, years_ahead
 from models.forecast_models import MODEL_NAMES
-from serving.own_values import elsewhere_rows, held_elsewhere, other_cells, own_values
-from serving.key_figures import (LEVEL_DATIVE, LEVEL_PLURAL, LEVEL_SINGULAR, class_section, estimated_before,
+from serving.own_values import elsewhere_rows, held_elsewhere, other_cells, own_values, page_flags
+from serving.key_figures import (LEVEL_DATIVE, LEVEL_PLURAL, LEVEL_SINGULAR, class_section, flag_text,
                                  forecast_stand_note, interval_note, key_figures, no_profile_reason, other_level,
-                                 other_level_type, type_section, uncatalogued, earlier_only, flag_text, flagged,
-                                 shown_by_dimension)
+                                 other_level_type, shown_by_dimension, type_section)
 from serving.charts import dimension_bars, fan_chart, sparkline
 from serving.comparison import Comparison
 from serving.demography import planning
@@ -373,15 +372,7 @@ class ReportBuilder:
 
     def flags(self, region_id: str, period: str) -> list[dict]:
         """The period's non-ok flags with the names of the indicators they concern (never values)."""
-        v = self.snap.values
-        rows = v[(v["region_id"] == region_id) & (v["period"].astype(str) == period)]
-        if rows.empty and region_id not in self.snap.level_regions["region_id"].to_numpy():
-            # a region of another level (the whole city): the flags of its own values, as its page shows them
-            cells = other_cells(self, region_id).reset_index()
-            return flagged(cells[cells["period"].astype(str) == period], self.catalog)
-        return (flagged(rows, self.catalog) + estimated_before(v, self.catalog, region_id, period)
-                + uncatalogued(rows, self.catalog)
-                + earlier_only(v, self.catalog, region_id, period, self.snap.left_out))
+        return page_flags(self.snap, self.catalog, region_id, period)
 
     # --- pages ----------------------------------------------------------------------------------------------
     def region_page(self, region_id: str, period: str | None = None, index_href: str | None = None) -> str:
