@@ -31,35 +31,34 @@ def telling(cells: pd.DataFrame, true: np.ndarray, withheld: np.ndarray, regions
     of regions of other levels than ``profiled`` that would tell a withheld part (:mod:`features.disclosure`).
     ``true``: each row's value before the privacy rules (NaN where the source withheld it); ``withheld``: which rows
     a page shows as withheld."""
-    level_of = regions.assign(region_id=regions["region_id"].astype(str)).set_index("region_id")["level"]
+    regions = regions.assign(region_id=regions["region_id"].astype(str))
+    level_of = regions.set_index("region_id")["level"]
     rid = cells["region_id"].astype(str).to_numpy()
+    indicator, period = cells["indicator_id"].astype(str).to_numpy(), cells["period"].astype(str).to_numpy()
     lv = level_of.reindex(rid).to_numpy(object)
     counts = cells["indicator_id"].isin(additive).to_numpy()
     hit = np.zeros(len(cells), dtype=bool)
     present = [lvl for lvl in LEVELS if (lv == lvl).any()]
     coarse_levels = [lvl for lvl in present if lvl != profiled and ((lv == lvl) & counts).any()]
-    pairs = [(c, f) for c in coarse_levels for f in present if f != c]
+    # each finer region's ancestor on each coarser level that holds counts
     ups = {}
-    for coarse, fine in pairs:
-        ids = pd.unique(rid[lv == fine])
-        up = ancestors_at(regions.assign(region_id=regions["region_id"].astype(str)), ids, coarse)
+    for coarse, fine in [(c, f) for c in coarse_levels for f in present if f != c]:
+        up = ancestors_at(regions, pd.unique(rid[lv == fine]), coarse)
         if up.notna().any():
-            ups[(coarse, fine)] = (fine, up)
-    shown_key = pd.MultiIndex.from_arrays([rid, cells["indicator_id"].astype(str).to_numpy(),
-                                           cells["period"].astype(str).to_numpy()])
-    for _ in range(len(LEVELS)):
+            ups[(coarse, fine)] = up
+    shown_key = pd.MultiIndex.from_arrays([rid, indicator, period])
+    for _ in range(len(LEVELS)):        # a count withheld here is a withheld part of the level above, in turn
         new = np.zeros(len(cells), dtype=bool)
         hidden = withheld | hit
-        for (coarse, _), (fine, up) in ups.items():
+        for (coarse, fine), up in ups.items():
             at = np.flatnonzero((lv == fine) & counts)
             parents = up.reindex(rid[at]).to_numpy(object)
             inside = pd.notna(parents)
             at, parents = at[inside], parents[inside]
             if not len(at):
                 continue
-            rows = pd.DataFrame({"up": parents, "region_id": rid[at],
-                                 "indicator_id": cells["indicator_id"].astype(str).to_numpy()[at],
-                                 "period": cells["period"].astype(str).to_numpy()[at], "hidden": hidden[at],
+            rows = pd.DataFrame({"up": parents, "region_id": rid[at], "indicator_id": indicator[at],
+                                 "period": period[at], "hidden": hidden[at],
                                  "unknown": hidden[at] & np.isnan(true[at]),
                                  "small": np.where(hidden[at], np.nan_to_num(true[at]), 0.0)})
             # the parts of a region in a period: those that appear in the period's tables with any count
@@ -67,8 +66,9 @@ def telling(cells: pd.DataFrame, true: np.ndarray, withheld: np.ndarray, regions
             g = rows.groupby(["up", "indicator_id", "period"], sort=False).agg(
                 n=("region_id", "nunique"), w=("hidden", "sum"), unknown=("unknown", "any"), total=("small", "sum"))
             g = g.join(parts, on=["up", "period"])
-            told = g[(g["n"] == g["parts"]) & (g["w"] >= 1) & ((g["w"] == 1) | (~g["unknown"] & (g["total"] <
-                                                                                                  min_count)))]
+            # every part shows the count or withholds it, and the withheld are one, or together a small number
+            small = (g["w"] == 1) | (~g["unknown"] & (g["total"] < min_count))
+            told = g[(g["n"] == g["parts"]) & (g["w"] >= 1) & small]
             if told.empty:
                 continue
             new |= (lv == coarse) & counts & ~hidden & shown_key.isin(told.index)

@@ -247,9 +247,10 @@ def without_whole(table, region_at: int | None, known: frozenset[str], notes: li
     the region column or the names' column at ``name_at``) whose region cell names no region of the store
     (``known``: its ids), and how many rows were left out; ``notes`` names them. The whole city or county is
     imported where the store holds it as a region, by its code or by its name ('Flensburg gesamt' where the store
-    holds Flensburg). Where no row is named so, the one row that is no region of the store — by its code, or by its name among ``named`` (the store's names, as :func:`ml.regions.name_key` writes
-    them: the city the store holds as a region keeps its values) — and the sum of all others
-    (:func:`wholes_by_period`, over the columns but ``skip``, within each period of the column at ``period_at``) is.
+    holds Flensburg). Where no row is named so, the one row that is no region of the store — by its code, or by its
+    name among ``named`` (the store's names, as :func:`ml.regions.name_key` writes them: the city the store holds
+    as a region keeps its values) — and the sum of all others (:func:`wholes_by_period`, over the columns but
+    ``skip``, within each period of the column at ``period_at``) is.
     """
     from dataclasses import replace
 
