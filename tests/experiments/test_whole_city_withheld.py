@@ -71,6 +71,7 @@ def test_the_citys_total_row_is_withheld_where_it_would_tell_tarups_small_count(
     assert "gesperrt (sonst ließe sich mit den Teilgebieten ein gesperrter Wert errechnen)" in city
     assert "171" not in city
     assert "Datenhinweise gesperrt (sonst ließe sich" in city        # and the page's notes say so
+    assert "auch nicht in Diagrammen oder Erklärungen." in city and "Dimensionswerte" not in city   # it has none
     assert "gesperrt (kleine Zahl)" in _text(tmp_path / "berichte" / "13_2020.html")
     murwik = _text(tmp_path / "berichte" / "11_2020.html")        # a Stadtteil's own count shows, as before
     assert "Von Wohnungslosigkeit bedrohte Personen (Personen) 21 " in murwik
