@@ -679,7 +679,8 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
             if out.level is None and ags:
                 out.level, source = "gemeinde", "the codes (Gemeindeschlüssel: 8-digit AGS or 12-digit ARS)"
         out.notes.append("a region list: codes in " + repr(out.region_column) + (
-            f", names in {out.name_column!r}" if out.name_column else "") + (
+            f", names in {out.name_column!r}" if out.name_column else
+            " and no names: the codes serve as names until a list that names them is imported") + (
             "" if lvl is not None else f"; the level {out.level!r} is read from {source}: check it" if out.level
             else "; set the level of its regions (level:)" + (
                 f": {out.level_words[0]!r} names it {out.level_words[1]!r} on every row, no level of the store"
@@ -1871,6 +1872,8 @@ def render_yaml(s: Suggestion) -> str:
             lines.append("# columns:   # remove the '# ' before this line and before each line filled in")
         lines.append("# columns without a match (not imported; fill in an indicator and remove the '# ' to import "
                      "one):")
+        lines.append("#   (an indicator the catalog lacks: a line of a catalog file of your own, listed under catalog: "
+                     "indicators: in sozialradar.yaml)")
         said = {}
         for sh in s.shares:        # what the table itself says the columns are
             said.setdefault(sh.share, f"= {sh.formula()}")

@@ -222,6 +222,9 @@ def test_an_unmatched_column_filled_in_and_uncommented_is_mapped(shared_data):
                    line.startswith(f"#  '{column}': ?") else line) for line in lines]
         mapping = load_mapping(_yaml_file("\n".join(filled) + "\n"))
         assert column in mapping.columns and mapping.columns[column] == "einwohner", path
+        # where no indicator of the catalog fits, the way to one of the county's own
+        assert "#   (an indicator the catalog lacks: a line of a catalog file of your own, listed under catalog: " \
+               "indicators: in sozialradar.yaml)" in lines, path
         tried += 1
     assert tried > 60
 
@@ -792,3 +795,20 @@ def test_a_title_line_with_a_comma_is_no_header_and_a_short_column_of_names_no_c
     s = suggest_mapping(path, CATALOG)
     assert s.region_column == "Gemeinde" and s.period == "2021"
     assert not any("without a code" in n for n in s.notes)
+
+
+def test_a_list_of_codes_without_names_says_the_codes_serve_as_names(shared_data, store, settings, tmp_path):
+    """The atlas's table of the 12 Bezirke holds codes and values, no names: proposed as a region list, the codes are
+    the names until a list that names them is imported, which then names them."""
+    path = (shared_data / "berlin_gssa_2013_2022_open_lifeworlds"
+            / "berlin-lor-health-and-social-structure-atlas-2022-00-districts.csv")
+    s = suggest_mapping(path, CATALOG, regions=True)
+    assert s.format == "regions" and s.region_column == "id" and s.name_column is None
+    assert any("and no names: the codes serve as names until a list that names them is imported" in n
+               for n in s.notes)
+    mapping = load_mapping(_yaml_file(s.to_yaml().replace("# level: stadtteil", "level: bezirk")))
+    assert ingest_file(path, store, settings, mapping=mapping).rows_accepted == 12
+    assert ingest_file(write(tmp_path / "namen.csv", "id;name;level\n01;Mitte;bezirk\n"), store, settings).status \
+        == "ok"
+    names = store.regions().set_index("region_id")["name"]
+    assert names["01"] == "Mitte" and names["02"] == "02"
