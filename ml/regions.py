@@ -67,6 +67,20 @@ def header_words(text: str, numbers: bool = False) -> list[str]:
     return re.findall(r"[a-z]+|\d+" if numbers else r"[a-z]+", fold(split))
 
 
+def whole_names(regions: pd.DataFrame) -> frozenset[str]:
+    """The names (as :func:`name_key` writes them) by which a row of sums names one region of ``regions``: those
+    that name one region on the coarsest level they are on ('Flensburg gesamt' for the city; not a name two Kreise
+    share)."""
+    if regions.empty:
+        return frozenset()
+    rank = {lv: i for i, lv in enumerate(LEVELS)}
+    keyed = pd.DataFrame({"key": regions["name"].astype(str).map(name_key),
+                          "rank": regions["level"].astype(str).map(lambda lv: rank.get(lv, len(rank)))})
+    coarsest = keyed[keyed["rank"] == keyed.groupby("key")["rank"].transform("min")]
+    counts = coarsest["key"].value_counts()
+    return frozenset(counts.index[counts == 1])
+
+
 def name_key(text: str) -> str:
     """A region name as compared: :func:`fold`, then spaces and punctuation dropped ('Westliche Höhe' =
     'westliche hoehe' = 'Westliche-Höhe')."""

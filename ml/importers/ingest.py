@@ -40,7 +40,7 @@ from ml.importers.wide import adapt_wide
 from ml.io import (FileFormatError, Problem, RawTable, file_hash, read_table, sheet_names,
                    write_quarantine_report)
 from ml.parsing import decide_decimal
-from ml.regions import RegionLookup, name_key
+from ml.regions import RegionLookup, name_key, whole_names
 from ml.store import Store
 from ml.validation import NO_REGION, UNKNOWN_NAMED, UNKNOWN_REGION, Rules, validate_long
 
@@ -480,9 +480,10 @@ def _ingest_observations(table: RawTable, chosen: str, mapping: Mapping, store: 
         region_at = find_column(table.header, "region_id", mapping.region_column)
         name_at = column_position(table.header, mapping.name_column, "name_column") if mapping.name_column else None
         period_at = find_column(table.header, "period", mapping.period_column)
+        names = store.region_names()
         table, whole = without_whole(table, region_at, store.region_ids(), report.notes, name_at,
                                      _beside_values(table, mapping, {region_at, name_at}) if chosen == "wide" else None,
-                                     frozenset(store.region_names()["name"].map(name_key)), period_at)
+                                     frozenset(names["name"].map(name_key)), period_at, whole_names(names))
     if chosen == "long":
         adapted = adapt_long(table, mapping, dash, catalog)
     elif chosen == "wide":

@@ -242,15 +242,16 @@ def table_numbers(table, skip: set) -> pd.DataFrame:
 
 def without_whole(table, region_at: int | None, known: frozenset[str], notes: list[str] | None = None,
                   name_at: int | None = None, skip: set | None = None, named: frozenset[str] = frozenset(),
-                  period_at: int | None = None):
+                  period_at: int | None = None, own: frozenset[str] = frozenset()):
     """A table of values (wide or long) without its rows of the whole ('Hamburg insgesamt', as :data:`WHOLE`, in
     the region column or the names' column at ``name_at``) whose region cell names no region of the store
     (``known``: its ids), and how many rows were left out; ``notes`` names them. The whole city or county is
-    imported where the store holds it as a region, by its code or by its name ('Flensburg gesamt' where the store
-    holds Flensburg). Where no row is named so, the one row that is no region of the store — by its code, or by its
-    name among ``named`` (the store's names, as :func:`ml.regions.name_key` writes them: the city the store holds
-    as a region keeps its values) — and the sum of all others (:func:`wholes_by_period`, over the columns but
-    ``skip``, within each period of the column at ``period_at``) is.
+    imported where the store holds it as a region, by its code or by its name among ``own``
+    (:func:`ml.regions.whole_names`: 'Flensburg gesamt' where the store holds Flensburg). Where no row is named
+    so, the one row that is no region of the store — by its code, or by its name among ``named`` (the store's
+    names, as :func:`ml.regions.name_key` writes them: the city the store holds as a region keeps its values) — and
+    the sum of all others (:func:`wholes_by_period`, over the columns but ``skip``, within each period of the column
+    at ``period_at``) is.
     """
     from dataclasses import replace
 
@@ -261,8 +262,8 @@ def without_whole(table, region_at: int | None, known: frozenset[str], notes: li
     cells = cell_column(table, region_at).str.strip()
     said = cells if name_at is None else cell_column(table, name_at).str.strip()
     # 'Flensburg gesamt' where the store holds Flensburg: the city's own values, imported as such
-    whole = np.array([(is_whole(c) or is_whole(n)) and c not in known and name_key(bare_name(n)) not in named
-                      and name_key(bare_name(c)) not in named for c, n in zip(cells, said)], dtype=bool)
+    whole = np.array([(is_whole(c) or is_whole(n)) and c not in known and name_key(bare_name(n)) not in own
+                      and name_key(bare_name(c)) not in own for c, n in zip(cells, said)], dtype=bool)
     by_values = None
     periods = None if period_at is None else cell_column(table, period_at).str.strip().to_numpy()
     numbers = table_numbers(table, skip) if not whole.any() and skip is not None else None

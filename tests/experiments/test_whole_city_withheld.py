@@ -106,3 +106,19 @@ def test_the_total_row_is_the_citys_where_the_store_holds_the_city(store, settin
     city = store.observations(["arbeitslose"], ["01001"])
     assert (city["value"].tolist() == [200.0]) == kept
     assert rep.rows_accepted == (3 if kept else 2)
+
+
+def test_a_row_of_sums_whose_name_two_regions_share_is_left_out(store, settings, tmp_path):
+    """'Neustadt gesamt' where two Kreise are named Neustadt: no region's values, left out as the whole, as before."""
+    from ml.regions import whole_names
+
+    regions = write(tmp_path / "r.csv", "id;name;level;parent_id\n01;Neustadt;kreis;\n02;Neustadt;kreis;\n"
+                                        "0101;Altstadt;stadtteil;01\n0102;Neustadt;stadtteil;01\n")
+    assert ingest_file(regions, store, settings).status == "ok"
+    assert whole_names(store.region_names()) == frozenset({"altstadt"})
+    table = write(tmp_path / "t.csv", "Stadtteil;Arbeitslose\nAltstadt;120\n0102;80\nNeustadt gesamt;200\n")
+    mapping = Mapping(format="wide", region_column="Stadtteil", sum_rows=True, period="2022",
+                      columns={"Arbeitslose": {"indicator": "arbeitslose"}})
+    rep = ingest_file(table, store, settings, mapping=mapping)
+    assert rep.status == "ok" and (rep.rows_accepted, rep.rows_quarantined) == (2, 0)
+    assert any("left out" in n and "Neustadt gesamt" in n for n in rep.notes)
