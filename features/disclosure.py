@@ -99,18 +99,23 @@ def withhold_complements(cells: pd.DataFrame, before: pd.DataFrame, regions: pd.
     return out, keys
 
 
+def computed_from(values: pd.DataFrame, keys: set, catalog: Catalog) -> np.ndarray:
+    """Which rows of ``values`` are one of ``keys`` (region, indicator, period as text), or a share or rate the
+    catalog computes from a count that is one: a sum's share is a sum's, a withheld count's share withheld alike."""
+    parts_of = {i.indicator_id: (i.numerator, i.denominator) for i in catalog if i.numerator and i.denominator}
+    rows = zip(values["region_id"].astype(str), values["indicator_id"].astype(str), values["period"].astype(str))
+    return np.array([(r, i, p) in keys or any((r, c, p) in keys for c in parts_of.get(i, ())) for r, i, p in rows],
+                    dtype=bool)
+
+
 def complement_reasons(values: pd.DataFrame, keys: set, catalog: Catalog) -> pd.Series:
     """``values['suppressed_by']`` with the counts of ``keys`` withheld as :data:`COMPLEMENT`, and so the shares and
     rates the catalog computes from them (read as withheld at the source otherwise: they arrive withheld)."""
-    parts_of = {i.indicator_id: (i.numerator, i.denominator) for i in catalog if i.numerator and i.denominator}
-    reason = values["suppressed_by"].astype(str).to_numpy(object).copy()
-    rows = zip(values["region_id"].astype(str), values["indicator_id"].astype(str), values["period"].astype(str),
-               values["flag"].astype(str))
-    for n, (r, i, p, flag) in enumerate(rows):
-        if flag == "suppressed" and ((r, i, p) in keys or (reason[n] == "source" and any(
-                (r, c, p) in keys for c in parts_of.get(i, ())))):
-            reason[n] = COMPLEMENT
-    return pd.Series(reason, index=values.index, dtype="str")
+    reason = values["suppressed_by"].astype(str)
+    own = pd.MultiIndex.from_frame(values[KEY].astype(str)).isin(list(keys))
+    hit = values["flag"].eq("suppressed").to_numpy() & computed_from(values, keys, catalog) & (
+        own | reason.eq("source").to_numpy())
+    return reason.where(~hit, COMPLEMENT)
 
 
 def complement_note(values: pd.DataFrame, regions: pd.DataFrame) -> list[str]:
@@ -120,10 +125,17 @@ def complement_note(values: pd.DataFrame, regions: pd.DataFrame) -> list[str]:
     held = values[values["suppressed_by"].eq(COMPLEMENT)]
     if held.empty:
         return []
-    names = regions.assign(region_id=regions["region_id"].astype(str)).set_index("region_id")["name"]
-    who = held["region_id"].astype(str).drop_duplicates()
-    shown = ", ".join(f"{r} {names.get(r, r)}" for r in who.head(3)) + (" …" if len(who) > 3 else "")
-    ids = sorted(held["indicator_id"].astype(str).unique())
     return [f"regions of other levels than the profiles': {len(held):,} value{'s' if len(held) != 1 else ''} withheld "
-            f"because, less the counts their parts show, they would tell a part's withheld count — {len(who)} region"
-            f"{'s' if len(who) != 1 else ''} ({shown}): {', '.join(ids[:6])}{' …' if len(ids) > 6 else ''}"]
+            "because, less the counts their parts show, they would tell a part's withheld count — "
+            + which_regions(held, regions)]
+
+
+def which_regions(rows: pd.DataFrame, regions: pd.DataFrame) -> str:
+    """'2 regions (01001 Flensburg, 01002 Kiel): arbeitslose, einwohner' — the regions of ``rows`` (the first three
+    named) and their indicators (the first six), for a note."""
+    names = regions.assign(region_id=regions["region_id"].astype(str)).set_index("region_id")["name"]
+    who = rows["region_id"].astype(str).drop_duplicates()
+    shown = ", ".join(f"{r} {names.get(r, r)}" for r in who.head(3)) + (" …" if len(who) > 3 else "")
+    ids = sorted(rows["indicator_id"].astype(str).unique())
+    return (f"{len(who)} region{'s' if len(who) != 1 else ''} ({shown}): {', '.join(ids[:6])}"
+            f"{' …' if len(ids) > 6 else ''}")

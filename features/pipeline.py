@@ -15,7 +15,7 @@ import pandas as pd
 
 from features.age_counts import age_counts
 from features.copied_cells import withhold_copied
-from features.disclosure import complement_reasons, withhold_complements
+from features.disclosure import complement_reasons, computed_from, which_regions, withhold_complements
 from features.grid import onto_new_grid
 from features.level_sums import ancestors_at, sum_up
 from features.misplaced import LEFT_OUT_COLUMNS, ancestor_groupings, misplaced_editions, misplaced_notes, withhold
@@ -153,10 +153,14 @@ def other_level_values(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalo
             if level != settings.features.level and (levels == level).any():
                 part, _ = sum_up(part, regions, catalog, level)
         if owned:       # the whole's own count less the parts' shown ones would tell a withheld part: withheld too
-            shown = suppress_small_numbers(part, catalog, settings.privacy, settings.features.population_indicator)
+            # what the pages show withheld: the parts' flags as the privacy rule left them, the other levels' by it
+            withheld = part["flag"].eq("suppressed").to_numpy()
+            upper = part["region_id"].isin(other).to_numpy()
+            withheld[upper] = suppress_small_numbers(part.loc[upper], catalog, settings.privacy,
+                                                     settings.features.population_indicator)["flag"].eq(
+                                                         "suppressed").to_numpy()
             part, complements = withhold_complements(part, before, regions, settings.features.level, catalog,
-                                                     shown["flag"].eq("suppressed").to_numpy(),
-                                                     settings.privacy.min_count)
+                                                     withheld, settings.privacy.min_count)
         part = part.loc[part["region_id"].isin(other)]
     out = suppress_small_numbers(derive_indicators(part, catalog), catalog, settings.privacy,
                                  settings.features.population_indicator)
@@ -165,10 +169,7 @@ def other_level_values(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalo
         out["suppressed_by"] = complement_reasons(out, complements, catalog)
     added = ~pd.MultiIndex.from_frame(out[key].astype(str)).isin(own) & out["indicator_id"].isin(additive)
     # a share or rate the catalog computes from a summed count is a sum's share too
-    sums = set(map(tuple, out.loc[added, key].astype(str).to_numpy()))
-    parts_of = {i.indicator_id: (i.numerator, i.denominator) for i in catalog if i.numerator and i.denominator}
-    out["summed"] = [bool(a) or any((r, c, p) in sums for c in parts_of.get(i, ())) for a, r, i, p in zip(
-        added, out["region_id"].astype(str), out["indicator_id"].astype(str), out["period"])]
+    out["summed"] = computed_from(out, set(map(tuple, out.loc[added, key].astype(str).to_numpy())), catalog)
     return out.sort_values(key, kind="stable").reset_index(drop=True)
 
 
@@ -178,13 +179,9 @@ def summed_note(other: pd.DataFrame, regions: pd.DataFrame) -> list[str]:
     summed = other[other["summed"].astype(bool)]
     if summed.empty:
         return []
-    names = regions.set_index("region_id")["name"]
-    who = summed["region_id"].drop_duplicates()
-    shown = ", ".join(f"{r} {names.get(r, r)}" for r in who.head(3)) + (" …" if len(who) > 3 else "")
-    ids = sorted(summed["indicator_id"].unique())
     return [f"regions of other levels than the profiles': {len(summed):,} values summed from their parts where "
-            f"every part has one, or computed from such sums, for their pages (marked there) — {len(who)} region"
-            f"{'s' if len(who) != 1 else ''} ({shown}): {', '.join(ids[:6])}{' …' if len(ids) > 6 else ''}"]
+            "every part has one, or computed from such sums, for their pages (marked there) — "
+            + which_regions(summed, regions)]
 
 
 def prepare_values(group_obs: pd.DataFrame, catalog: Catalog, privacy: PrivacyConfig,

@@ -33,6 +33,8 @@ LEVEL_WORDS: dict[str, str] = {
     "municipality": "gemeinde", "county": "kreis",      # the English of official tables (Zensus, INKAR exports)
 }
 LEVEL_WORDS.update({level: level for level in LEVELS})
+LEVEL_RANK = {level: i for i, level in enumerate(LEVELS)}
+"""Each level's place, coarse to fine (a level the store does not know ranks after all)."""
 # a level column may name the level of a row in the plural ('Bezirke', 'Planungsräume', as its table's title does)
 LEVEL_WORDS.update({
     "laender": "land", "bundeslaender": "land", "kreise": "kreis", "landkreise": "kreis", "stadtkreise": "kreis",
@@ -73,9 +75,8 @@ def whole_names(regions: pd.DataFrame) -> frozenset[str]:
     share)."""
     if regions.empty:
         return frozenset()
-    rank = {lv: i for i, lv in enumerate(LEVELS)}
     keyed = pd.DataFrame({"key": regions["name"].astype(str).map(name_key),
-                          "rank": regions["level"].astype(str).map(lambda lv: rank.get(lv, len(rank)))})
+                          "rank": regions["level"].astype(str).map(lambda lv: LEVEL_RANK.get(lv, len(LEVELS)))})
     coarsest = keyed[keyed["rank"] == keyed.groupby("key")["rank"].transform("min")]
     counts = coarsest["key"].value_counts()
     return frozenset(counts.index[counts == 1])
@@ -210,9 +211,8 @@ class RegionLookup:
         if not bare or bare == str(text).strip():
             return []
         found = self._candidates(bare, level)
-        rank = {lv: i for i, lv in enumerate(LEVELS)}
-        coarsest = min((rank.get(c[2], len(rank)) for c in found), default=None)
-        return [c for c in found if rank.get(c[2], len(rank)) == coarsest]
+        coarsest = min((LEVEL_RANK.get(c[2], len(LEVELS)) for c in found), default=None)
+        return [c for c in found if LEVEL_RANK.get(c[2], len(LEVELS)) == coarsest]
 
     def _abbreviation(self, text: str, level: str | None) -> list[tuple[str, str, str]]:
         """The regions whose name ``text`` abbreviates ('Charlottenburg-Wilm.', 'Stülerstr.': a '.' after letters
