@@ -38,17 +38,12 @@ def own_values(builder: "ReportBuilder", region_id: str, period: str) -> dict | 
     regions = builder.snap.regions
     below = regions.loc[regions["parent_id"].astype(str) == region_id, "level"].astype(str)
     parts = LEVEL_PLURAL.get(below.mode().iloc[0], "Teilgebiete") if len(below) else "Teilgebiete"
-    return own_table(_other_levels(builder), builder.catalog, region_id, period, parts)
+    return own_table(_other_levels(builder.snap), builder.catalog, region_id, period, parts)
 
 
-def _other_levels(builder: "ReportBuilder") -> pd.DataFrame:
+def _other_levels(snap: "Snapshot") -> pd.DataFrame:
     """The values of the regions of other levels than the profiles', as ``features`` stored them (none in a store
     whose 'features' ran before they were kept)."""
-    return _stored_elsewhere(builder.snap)
-
-
-def _stored_elsewhere(snap: "Snapshot") -> pd.DataFrame:
-    """:func:`_other_levels` of a snapshot."""
     v = snap.other_values
     return v if v is not None else pd.DataFrame(columns=["region_id", "indicator_id", "period", "value", "flag",
                                                          "suppressed_by"])
@@ -57,7 +52,7 @@ def _stored_elsewhere(snap: "Snapshot") -> pd.DataFrame:
 def other_cells(builder: "ReportBuilder", region_id: str) -> pd.DataFrame:
     """The stored values of a region of another level (value, flag, suppressed_by), indexed by (indicator_id,
     period): its key figures (its residents) read from them; empty for a region without any."""
-    v = _other_levels(builder)
+    v = _other_levels(builder.snap)
     return v.loc[v["region_id"] == region_id].set_index(["indicator_id", "period"])[
         ["value", "flag", "suppressed_by"]]
 
@@ -71,7 +66,7 @@ def page_flags(snap: "Snapshot", catalog: Catalog, region_id: str, period: str) 
     v = snap.values
     rows = v[(v["region_id"] == region_id) & (v["period"].astype(str) == period)]
     if rows.empty and region_id not in snap.level_regions["region_id"].to_numpy():
-        other = _stored_elsewhere(snap)
+        other = _other_levels(snap)
         return flagged(other[(other["region_id"] == region_id) & (other["period"].astype(str) == str(period))],
                        catalog)
     return (flagged(rows, catalog) + estimated_before(v, catalog, region_id, period) + uncatalogued(rows, catalog)
@@ -84,7 +79,7 @@ def held_elsewhere(snap: "Snapshot", period: str) -> list[str]:
     and the dashboard links to."""
     from ml.contracts import LEVELS
 
-    v = _stored_elsewhere(snap)
+    v = _other_levels(snap)
     held = set(v.loc[(v["period"].astype(str) <= str(period)) & (v["value"].notna() | v["flag"].eq("suppressed")),
                      "region_id"].astype(str))
     regions = snap.regions[snap.regions["region_id"].astype(str).isin(held)]
