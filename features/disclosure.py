@@ -22,6 +22,9 @@ from ml.contracts import LEVELS
 
 COMPLEMENT = "complement"
 """``suppressed_by`` of a count withheld because it and its parts' shown counts would tell a withheld part."""
+PARTS = "parts"
+"""``suppressed_by`` of a count withheld because, beside its whole and the whole's other parts (``part_of`` in the
+catalog), a withheld part or the withheld whole could be computed."""
 KEY = ["region_id", "indicator_id", "period"]
 
 
@@ -78,6 +81,61 @@ def telling(cells: pd.DataFrame, true: np.ndarray, withheld: np.ndarray, regions
     return hit
 
 
+def withhold_parts(cells: pd.DataFrame, reason: np.ndarray, catalog: Catalog, min_count: float) -> np.ndarray:
+    """``reason`` (``suppressed_by`` of each row of ``cells``, empty where shown) with the counts withheld as
+    :data:`PARTS` that would otherwise give a withheld count away within its region and period, the catalog's
+    wholes and their parts (``part_of``): the Schuldnerberatung's 4 single fathers are withheld as a small number,
+    yet the 1,235 clients in all less the six other household types shown would be those 4.
+
+    Where the whole shows and parts are withheld, the smallest shown parts are withheld too until at least two parts
+    are hidden and the whole less the shown parts is no small number (below ``privacy.min_count``); where no shown
+    part is left to withhold, the whole is. Where the whole is withheld and every part shows, the smallest part is
+    withheld. A part without a value (not in the table) hides as a withheld one does. ``cells['value']`` holds the
+    values before the privacy rules (NaN where the source withheld one). Repeated until nothing changes, for a whole
+    that is a part of another."""
+    wholes = catalog.parts()
+    reason = np.asarray(reason, dtype=object).copy()
+    ids = cells["indicator_id"].astype(str).to_numpy()
+    members = set(wholes) | {p for parts in wholes.values() for p in parts}
+    inside = np.flatnonzero(np.isin(ids, list(members)))
+    if not len(inside):
+        return reason
+    rid = cells["region_id"].astype(str).to_numpy()[inside]
+    period = cells["period"].astype(str).to_numpy()[inside]
+    value = cells["value"].to_numpy(float)
+    at = {(r, p, i): k for r, p, i, k in zip(rid, period, ids[inside], inside)}
+    # only where a count of a whole or its parts is withheld can one be told
+    places = sorted(set(zip(rid[reason[inside] != ""], period[reason[inside] != ""])))
+    for _ in range(len(members)):
+        changed = False
+        hidden = reason != ""
+        for r, p in places:
+            for whole, parts in wholes.items():
+                w = at.get((r, p, whole))
+                cells_of = [at.get((r, p, q)) for q in parts]
+                held = [k for k in cells_of if k is not None and hidden[k]]
+                shown = sorted((k for k in cells_of if k is not None and not hidden[k] and not np.isnan(value[k])),
+                               key=lambda k: value[k])
+                if w is None or not (held or hidden[w]) or (np.isnan(value[w]) and not hidden[w]):
+                    continue
+                if hidden[w]:
+                    # the whole withheld: the sum of every part would tell it
+                    if not held and len(shown) == len(parts):
+                        reason[shown[0]], hidden[shown[0]], changed = PARTS, True, True
+                    continue
+                # the whole shown: less the shown parts, it tells the sum of the hidden ones
+                n_hidden, rest = len(parts) - len(shown), value[w] - sum(value[k] for k in shown)
+                while shown and (n_hidden < 2 or rest < min_count):
+                    k = shown.pop(0)
+                    reason[k], hidden[k], changed = PARTS, True, True
+                    n_hidden, rest = n_hidden + 1, rest + value[k]
+                if n_hidden < 2 or rest < min_count:
+                    reason[w], hidden[w], changed = PARTS, True, True
+        if not changed:
+            break
+    return reason
+
+
 def withhold_complements(cells: pd.DataFrame, before: pd.DataFrame, regions: pd.DataFrame, profiled: str,
                          catalog: Catalog, withheld: np.ndarray, min_count: float) -> tuple[pd.DataFrame, set]:
     """``cells`` with the counts :func:`telling` finds withheld (value blank, flag suppressed), and their keys.
@@ -128,6 +186,18 @@ def complement_note(values: pd.DataFrame, regions: pd.DataFrame) -> list[str]:
     return [f"regions of other levels than the profiles': {len(held):,} value{'s' if len(held) != 1 else ''} withheld "
             "because, less the counts their parts show, they would tell a part's withheld count — "
             + which_regions(held, regions)]
+
+
+def parts_note(values: pd.DataFrame, regions: pd.DataFrame, where: str = "") -> list[str]:
+    """The note on the counts withheld by :func:`withhold_parts` (none where nothing was); ``where`` names the
+    regions' kind ('regions of other levels than the profiles': ')."""
+    if "suppressed_by" not in values.columns:
+        return []
+    held = values[values["suppressed_by"].eq(PARTS)]
+    if held.empty:
+        return []
+    return [f"{where}{len(held):,} value{'s' if len(held) != 1 else ''} withheld because, beside their whole and its "
+            "other parts (part_of in the catalog), they would tell a withheld count — " + which_regions(held, regions)]
 
 
 def which_regions(rows: pd.DataFrame, regions: pd.DataFrame) -> str:

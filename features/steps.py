@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics.pairwise import nan_euclidean_distances
 
+from features.disclosure import withhold_parts
 from ml.catalog import Catalog
 from ml.columns import DIM, DZ, IMPUTED, MODEL, Z, columns
 from ml.config import IndexConfig, PrivacyConfig
@@ -285,7 +286,8 @@ def suppress_small_numbers(obs: pd.DataFrame, catalog: Catalog, privacy: Privacy
 
     Counts of persons below ``privacy.min_count`` (counts of things such as dwellings, ``persons: false`` in the
     catalog, are never small numbers); shares and rates whose numerator is such a count (also when the
-    numerator is a separate observation that is suppressed); every indicator of an area-period with fewer
+    numerator is a separate observation that is suppressed); counts that, beside their whole and its other parts,
+    would tell a withheld one (:func:`features.disclosure.withhold_parts`); every indicator of an area-period with fewer
     than ``privacy.min_population`` residents except the population itself. Rows are kept, with the
     reason in ``suppressed_by``; a value flagged suppressed on arrival stays suppressed.
     """
@@ -306,6 +308,8 @@ def suppress_small_numbers(obs: pd.DataFrame, catalog: Catalog, privacy: Privacy
     numerator = out["numerator"].to_numpy(dtype=float)
     small_num = np.isin(kind, ["share", "rate"]) & num_persons & (numerator >= 0) & (numerator < privacy.min_count)
     reason[(reason == "") & small_num] = "numerator"
+    # a whole less its other parts would tell a withheld part: more withheld (features.disclosure)
+    reason = withhold_parts(out, reason, catalog, privacy.min_count)
     # numerator observed separately and suppressed there
     flagged = out.loc[reason != "", ["region_id", "indicator_id", "period"]]
     if len(flagged):

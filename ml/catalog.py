@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 INDICATOR_FIELDS = (
     "indicator_id", "name", "dimension", "unit", "polarity", "kind", "numerator", "denominator",
     "scale", "frequency", "monitors", "lenses", "basis", "persons", "carried", "min", "max", "source", "breaks",
+    "part_of",
 )
 REQUIRED_FIELDS = ("indicator_id", "name", "dimension", "unit", "polarity", "kind", "frequency")
 
@@ -75,6 +76,10 @@ class Indicator:
     breaks: tuple[int, ...] = ()
     """Years from which the indicator is defined anew (Berlin's S1 counts SGB II only from the MSS 2019 on): no
     change, dynamics or forecast joins values from either side of a break."""
+    part_of: str | None = None
+    """The count this count is a part of: the counts that name one whole together make it up (the Schuldnerberatung's
+    clients by household type and their total). The whole less its other parts would tell a part withheld as a small
+    number, so ``features`` withholds more (:func:`features.disclosure.withhold_parts`)."""
 
     def break_between(self, earlier: str | int, later: str | int) -> int | None:
         """The latest definition break after ``earlier`` and at or before ``later`` (years), or None."""
@@ -138,6 +143,14 @@ class Catalog:
         out: dict[str, list[Indicator]] = {d: [] for d in self.dimensions}
         for ind in self.reported():
             out[ind.dimension].append(ind)
+        return out
+
+    def parts(self) -> dict[str, list[str]]:
+        """Each count that others are parts of (``part_of``) → its parts, in catalog order."""
+        out: dict[str, list[str]] = {}
+        for ind in self:
+            if ind.part_of is not None:
+                out.setdefault(ind.part_of, []).append(ind.indicator_id)
         return out
 
     def shares_of(self, count_id: str) -> list[tuple[Indicator, str]]:
@@ -278,6 +291,10 @@ def read_indicators(path: Path, dimensions: dict[str, Dimension]) -> list[Indica
         breaks_raw = _split(row.get("breaks", ""))
         if not all(re.fullmatch(r"(19|20)\d\d", b) for b in breaks_raw):
             raise CatalogError(f"{where}: breaks must be years separated by '|' (e.g. 2019); got {row['breaks']!r}")
+        part_of = row.get("part_of", "").strip() or None
+        if part_of is not None and (kind != "count" or part_of == ind_id):
+            raise CatalogError(f"{where}: part_of names the count {ind_id!r} is a part of; "
+                               + ("a count is no part of itself" if part_of == ind_id else f"{ind_id!r} is a {kind}"))
         lo = _optional_float(path, line, "min", row.get("min", ""))
         hi = _optional_float(path, line, "max", row.get("max", ""))
         if lo is not None and hi is not None and lo > hi:
@@ -289,15 +306,26 @@ def read_indicators(path: Path, dimensions: dict[str, Dimension]) -> list[Indica
                 scale=scale, monitors=_split(row.get("monitors", "")), lenses=_split(row.get("lenses", "")),
                 basis=basis_raw == "true", persons=persons_raw != "false",
                 carried=carried_raw != "false", min=lo, max=hi, source=row.get("source", "").strip(),
-                catalog_file=path.name, breaks=tuple(sorted(int(b) for b in breaks_raw)),
+                catalog_file=path.name, breaks=tuple(sorted(int(b) for b in breaks_raw)), part_of=part_of,
             )
         )
     return out
 
 
 def check_references(catalog: Catalog, where: str) -> None:
-    """Every numerator and denominator must itself be a catalog indicator."""
+    """Every numerator and denominator must itself be a catalog indicator, and every whole a count (``part_of``)
+    that is not, in turn, a part of its own part."""
     for ind in catalog:
+        whole, seen = ind.part_of, [ind.indicator_id]
+        while whole is not None:
+            if whole not in catalog or catalog[whole].kind != "count":
+                raise CatalogError(f"{where} ({ind.catalog_file}): {ind.indicator_id!r} is a part of {whole!r}, "
+                                   f"which is no count of the catalog: part_of names the count its parts make up")
+            if whole in seen:
+                raise CatalogError(f"{where} ({ind.catalog_file}): {ind.indicator_id!r} is, through part_of, a part "
+                                   f"of itself ({' → '.join([*seen, whole])})")
+            seen.append(whole)
+            whole = catalog[whole].part_of
         for role in ("numerator", "denominator"):
             ref = getattr(ind, role)
             if ref is not None and ref not in catalog:

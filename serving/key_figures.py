@@ -341,7 +341,9 @@ FLAG_TEXT = {"suppressed": "gesperrt", "imputed": "ergänzt (geschätzt aus Verg
 WITHHELD_TEXT = {"source": "gesperrt (von der Quelle nicht veröffentlicht)", "count": "gesperrt (kleine Zahl)",
                  "numerator": "gesperrt (beruht auf einer kleinen Zahl)",
                  "population": "gesperrt (zu wenige Einwohner im Gebiet)",
-                 "complement": "gesperrt (sonst ließe sich mit den Teilgebieten ein gesperrter Wert errechnen)"}
+                 "complement": "gesperrt (sonst ließe sich mit den Teilgebieten ein gesperrter Wert errechnen)",
+                 "parts": "gesperrt (sonst ließe sich mit der Gesamtzahl und ihren übrigen Teilen ein gesperrter Wert "
+                          "errechnen)"}
 """Why a value is withheld, by ``feature_values.suppressed_by``: the source did not publish it, or the privacy rules
 withheld it (a small count of persons, a share whose numerator is one, an area of too few residents, or a region's
 count that, less the counts its parts show, would tell a part's withheld one)."""

@@ -183,3 +183,33 @@ def test_a_countys_own_catalog_extends_the_shipped_one(tmp_path):
     alone = load_settings(env={"SOZIALRADAR_CATALOG__INDICATORS": f"[{own}]", "SOZIALRADAR_CATALOG__SHIPPED": "false"})
     with pytest.raises(CatalogError, match=r"unknown denominator 'ew_unter6': define 'ew_unter6' as an indicator"):
         effective_catalog(alone)
+
+
+def test_part_of_names_the_count_a_breakdown_makes_up(tmp_path):
+    """``part_of``: the count a count is a part of (the Schuldnerberatung's clients by household type and their
+    total); the catalog lists each whole's parts. A whole that is no count of the catalog, a part that is no count, a
+    count that is its own part, and a circle of parts name file and line or the circle."""
+    head = "indicator_id,name,dimension,unit,polarity,kind,frequency,numerator,denominator,scale,part_of\n"
+    rows = ("ratsuchende,Ratsuchende,intervention,Personen,1,count,annual,,,,\n"
+            "allein,Alleinlebende,intervention,Personen,0,count,annual,,,,ratsuchende\n"
+            "paare,Paare,intervention,Personen,0,count,annual,,,,ratsuchende\n"
+            "anteil,Anteil Alleinlebende,intervention,%,0,share,annual,allein,ratsuchende,100,\n")
+    own = tmp_path / "schulden.csv"
+    own.write_text(head + rows, encoding="utf-8")
+    catalog = load_catalog(CATALOG_DIR / "dimensions.csv", [CATALOG_DIR / "indicators.csv", own])
+    assert catalog.parts() == {"ratsuchende": ["allein", "paare"]}
+    assert catalog["anteil"].part_of is None and catalog["einwohner"].part_of is None
+    cases = [("x,X,intervention,Personen,0,count,annual,,,,gibtsnicht\n",
+              r"'x' is a part of 'gibtsnicht', which is no count of the catalog"),
+             ("x,X,intervention,Personen,0,count,annual,,,,anteil\n",
+              r"'x' is a part of 'anteil', which is no count of the catalog"),
+             ("x,X,intervention,%,0,share,annual,allein,ratsuchende,100,ratsuchende\n",
+              r"schulden\.csv:6: part_of names the count 'x' is a part of; 'x' is a share"),
+             ("x,X,intervention,Personen,0,count,annual,,,,x\n", r"schulden\.csv:6: .*a count is no part of itself"),
+             ("x,X,intervention,Personen,0,count,annual,,,,y\ny,Y,intervention,Personen,0,count,annual,,,,x\n",
+              r"'x' is, through part_of, a part of itself \(x → y → x\)")]
+    for extra, message in cases:
+        own.write_text(head + rows + extra, encoding="utf-8")
+        with pytest.raises(CatalogError, match=message):
+            load_catalog(CATALOG_DIR / "dimensions.csv", [CATALOG_DIR / "indicators.csv", own])
+    assert load_catalog(CATALOG_DIR / "dimensions.csv", [CATALOG_DIR / "indicators.csv"]).parts() == {}
