@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ml.catalog import FORMAT_CATALOGS, effective_catalog
-from ml.config import Settings
+from ml.config import SHIPPED_CATALOG, Settings
 from ml.contracts import IMPORT_FORMATS
 from ml.crosswalk import refuse_crosswalk
 from ml.file_periods import SHEET_NAME
@@ -35,7 +35,7 @@ from ml.importers.region_cells import split_region_cells, translate_levels
 from ml.importers.region_list import adapt_regions, without_footer
 from ml.importers.turned import turn_table
 from ml.importers.sum_rows import without_whole
-from ml.importers.sums import quarantine_unequal_sums
+from ml.importers.sums import quarantine_unequal_sums, undeclared_parts
 from ml.importers.wide import adapt_wide
 from ml.io import (FileFormatError, Problem, RawTable, file_hash, read_table, sheet_names,
                    write_quarantine_report)
@@ -520,7 +520,7 @@ def _ingest_observations(table: RawTable, chosen: str, mapping: Mapping, store: 
     if mapping.sums:
         cells, unequal, said = quarantine_unequal_sums(table, mapping, cells, decimal, dash, chosen)
         adapted.problems += unequal
-        report.notes.extend(said)
+        report.notes.extend(said + undeclared_parts(mapping, catalog, SHIPPED_CATALOG.name))
     rules = Rules(catalog=catalog, regions=store.region_ids(), period_min=settings.ingest.period_min,
                   period_max=settings.ingest.period_max, decimal=decimal,
                   consistency_tolerance=settings.ingest.consistency_tolerance,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ml.catalog import Catalog
 from ml.header_rows import EMPTY_NAME
 from ml.importers.common import period_position
 from ml.importers.mapping import Mapping, column_position, distinct_headers, find_region_column
@@ -83,3 +84,32 @@ def quarantine_unequal_sums(table: RawTable, mapping: Mapping, cells: pd.DataFra
                      + (" (of the shifted side; the other side's are kept)" if check.shifted_side else "")
                      + " (delete the relation under 'sums' in the mapping to import them as they are)")
     return (cells.loc[~drop].reset_index(drop=True) if drop.any() else cells), problems, notes
+
+
+def undeclared_parts(mapping: Mapping, catalog: Catalog, shipped: str = "indicators.csv") -> list[str]:
+    """A note per sum of the mapping that is a total and its parts, all counts of persons of the county's own
+    catalog (not of the ``shipped`` file), whose parts the catalog does not name as the total's (``part_of``): the
+    total less the parts shown would tell a part withheld as a small number, which ``features`` prevents only for
+    the parts a catalog names (:func:`features.disclosure.withhold_parts`)."""
+    def indicator(column: str) -> str | None:
+        spec = mapping.columns.get(column)
+        return spec if isinstance(spec, str) or spec is None else spec.indicator
+
+    wholes, notes = catalog.parts(), []
+    for spec in mapping.sums:
+        if len(spec.left) != 1 or len(spec.right) < 2:
+            continue
+        ids = [indicator(c) for c in (*spec.left, *spec.right)]
+        if not all(i in catalog and catalog[i].kind == "count" and catalog[i].persons
+                   and catalog[i].catalog_file != shipped for i in ids):
+            continue
+        whole, parts = ids[0], ids[1:]
+        missing = [p for p in parts if p not in wholes.get(whole, [])]
+        if missing:
+            files = sorted({catalog[p].catalog_file for p in missing})
+            notes.append(f"{spec.left[0]!r} ({whole}) is the sum of {len(parts)} columns (sums:), but the catalog "
+                         f"names {'none' if len(missing) == len(parts) else 'not all'} of them its parts: a part "
+                         "withheld as a small number could be told by the total less the others. Write "
+                         f"part_of: {whole} for {', '.join(missing)} in {', '.join(files)}, and features withholds "
+                         "another part too")
+    return notes

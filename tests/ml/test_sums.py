@@ -326,3 +326,34 @@ def test_sums_in_a_long_tables_mapping_are_said_not_to_be_checked(wide_store):
     assert report.status == "ok" and report.rows_accepted == 2
     assert "sums not checked: a long table holds one value per row; 'sums' are checked in a wide table, whose " \
            "columns they name" in report.notes
+
+
+def test_a_total_and_its_parts_of_the_countys_catalog_that_it_does_not_name_so_are_said():
+    """``ingest``'s note on a mapping's sum of a total and its parts: for the county's own counts of persons whose
+    parts the catalog does not name (``part_of``); none once it does, none for the shipped catalog's counts (which a
+    county cannot redefine), none for two breakdowns of one population."""
+    from ml.catalog import Indicator, effective_catalog
+    from ml.config import load_settings
+    from ml.importers.mapping import Mapping
+    from ml.importers.sums import undeclared_parts
+
+    def catalog(part_of):
+        own = [Indicator(indicator_id=i, name=i, dimension="intervention", unit="Personen", polarity=0, kind="count",
+                         catalog_file="schulden.csv", part_of=part_of if i != "gesamt" else None)
+               for i in ("gesamt", "a", "b")]
+        return effective_catalog(load_settings(env={})).extended(own)
+
+    mapping = Mapping(format="wide", region_column="Gebiet", columns={"Insgesamt": "gesamt", "A": "a", "B": "b"},
+                      sums=[{"left": ["Insgesamt"], "right": ["A", "B"]}])
+    assert undeclared_parts(mapping, catalog(None)) == [
+        "'Insgesamt' (gesamt) is the sum of 2 columns (sums:), but the catalog names none of them its parts: a part "
+        "withheld as a small number could be told by the total less the others. Write part_of: gesamt for a, b in "
+        "schulden.csv, and features withholds another part too"]
+    assert undeclared_parts(mapping, catalog("gesamt")) == []
+    shipped = Mapping(format="wide", region_column="Gebiet", columns={
+        "unbefristet": "aufenthalt_unbefristet", "EU": "aufenthalt_freizuegig", "NE": "aufenthalt_niederlassung"},
+        sums=[{"left": ["unbefristet"], "right": ["EU", "NE"]}])
+    assert undeclared_parts(shipped, catalog(None)) == []
+    two_ways = Mapping(format="wide", region_column="Gebiet", columns={"Insgesamt": "gesamt", "A": "a", "B": "b"},
+                       sums=[{"left": ["A", "B"], "right": ["Insgesamt"]}])
+    assert undeclared_parts(two_ways, catalog(None)) == []
