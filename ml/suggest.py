@@ -190,13 +190,22 @@ def words(text: str) -> tuple[list[str], list[int]]:
     return out, sorted(set(numbers))
 
 
+PAYMENT = ("geld", "geldes", "gelder")
+"""The last part of a compound that names a payment after those it is paid to ('Arbeitslosengeld', 'Kindergeld',
+'Elterngeld'): the compound is the payment (or those receiving it), not the persons its first part names."""
+
+
 @lru_cache(maxsize=1 << 18)
 def cover(a: str, b: str) -> float:
     """How much of word ``a`` the word ``b`` accounts for: 1 for the same word, an inflection (one a prefix of
-    the other, up to three letters apart) or ``a`` inside ``b``; for ``b`` inside ``a`` (a part of a German
+    the other, up to three letters apart) or ``a`` inside ``b``; none for ``a`` before the payment a compound
+    ``b`` names (:data:`PAYMENT`); for ``b`` inside ``a`` (a part of a German
     compound: 'quote' in 'arbeitslosenquote') or a shared stem of five or more letters, the share of ``a``."""
     if a == b:
         return 1.0
+    paid = next((p for p in PAYMENT if b.endswith(p) and not a.endswith(p)), None)
+    if paid and len(os.path.commonprefix([a, b])) <= len(b) - len(paid):
+        return 0.0          # 'arbeitslose' in 'arbeitslosengeld': the payment, not the persons
     if len(a) >= 4 and len(b) >= 4:
         if (a.startswith(b) or b.startswith(a)) and abs(len(a) - len(b)) <= 3:
             return 1.0
@@ -318,6 +327,8 @@ class Suggestion:
     """That region's name and level."""
     region_named: str = ""
     """That region's name as the title lines write it."""
+    region_unnamed: bool = False
+    """``region`` is named by no title line: the store's one region above all others, proposed commented out."""
 
     def to_yaml(self) -> str:
         """The suggestion as a mapping file (YAML) with the unmatched columns and each match's score as comments."""
@@ -902,6 +913,12 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
         out.region, out.region_named = hit
         out.notes.append(f"a table of one region: its title or file name names {hit[1]!r}, the store's region "
                          f"{hit[0]} (region:, check it)")
+    elif out.region_column is None and not breakdowns and p is not None and one_row_each and places is not None \
+            and (top := _store_top(places)):       # one row per period: a table of one region, not an unfound column
+        out.region, out.region_named, out.region_unnamed = top[0], top[1], True
+        out.notes.append(f"a table of one region, and no title line or file name names one: the store's one region "
+                         f"above all others, {top[1]}, is proposed (region:, commented out: remove the '# ' if the "
+                         "table is its)")
     elif out.region_column is None and not (turned_note and out.period_column == YEAR_HEADER):
         out.notes.append("no region column found: set region_column" + ("".join(
             f"; {h!r} is a key of {' '.join(breakdown_words(h))}, a breakdown, not of places: a table by "
@@ -968,6 +985,20 @@ def _years_of_the_title(out: Suggestion, titles: list[str], path: Path, columns:
     out.unmatched = [c for c in out.unmatched if c not in columns]
     out.notes.append(f"every value column is a year ({first} … {last}) of one indicator, which the title line "
                      f"{said!r} names: proposed as {best.indicator_id} ({best.name}) in each column's year; check it")
+
+
+def _store_top(places: pd.DataFrame) -> tuple[str, str] | None:
+    """The store's one region above all others (code, 'name (level)'): the only one without a parent, of a level
+    coarser than every other region's, with regions below it; None where there is no such one."""
+    if "parent_id" not in places.columns or "level" not in places.columns or len(places) < 2:
+        return None
+    rank = {level: i for i, level in enumerate(LEVELS)}
+    of = places["level"].map(lambda v: rank.get(str(v), len(rank))).to_numpy()
+    top = places["parent_id"].isna().to_numpy() & (of < len(rank))
+    if top.sum() != 1 or not (of[top][0] < of[~top]).all():
+        return None
+    row = places[top].iloc[0]
+    return str(row["region_id"]), f"{row['name']} ({row['level']})"
 
 
 def _one_parent_above(out: Suggestion, codes: pd.Series, places: pd.DataFrame, levels: set[str]) -> None:
@@ -1785,7 +1816,9 @@ def render_yaml(s: Suggestion) -> str:
                          "finds it")
     else:
         lines.append("# region_column: ''   # the column of region codes or names")
-        lines.append(f"region: {_q(s.region)}   # the table's one region: {_q(s.region_named)} in its title or file "
+        lines.append(f"# region: {_q(s.region)}   # the store's one region above all others, {s.region_named}: no "
+                     "title line names a region; remove the '# ' if the table is its" if s.region_unnamed else
+                     f"region: {_q(s.region)}   # the table's one region: {_q(s.region_named)} in its title or file "
                      "name, check" if s.region else "# region: ''          # or, for a table of one region (the whole city "
                      "or county): its code or name")
     if s.format == "regions":

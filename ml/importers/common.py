@@ -58,7 +58,8 @@ def without_footer_lines(table: RawTable) -> tuple[RawTable, str | None]:
         return table, None
     from dataclasses import replace
 
-    quoted = "; ".join(f"'{' '.join(p.value.split())[:60]}'" for p in footer[:3])
+    lines = [" ".join(p.value.split()) for p in footer[:3]]
+    quoted = "; ".join(f"'{t[:100]}{' …' if len(t) > 100 else ''}'" for t in lines)
     note = (f"{len(footer)} line{'' if len(footer) == 1 else 's'} of text under the table (the source, notes, a "
             f"legend of its signs) not read as rows: {quoted}{' …' if len(footer) > 3 else ''}")
     problems = [p for p in table.problems if p not in footer]

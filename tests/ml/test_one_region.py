@@ -227,3 +227,27 @@ def test_no_parent_is_proposed_where_two_regions_could_be_it(tmp_path, settings)
     path = write(tmp_path / "st.csv", "id;name\n1;Altstadt\n2;Neustadt\n")
     assert suggest_mapping(path, effective_catalog(settings, []), places=places).parent is None
     assert suggest_mapping(path, effective_catalog(settings, []), places=places.iloc[[0, 2]]).parent == "01001"
+
+
+def test_the_stores_one_region_above_all_others_is_proposed_commented_out_where_no_title_names_one(tmp_path,
+                                                                                                   settings):
+    """A table of one region whose title names none: the store's one region above all others is proposed, commented
+    out (the analyst says whether the table is its). Not where two regions could be it, nor where the store's regions
+    stand side by side, nor for a table without a period column (its region column may just not be found)."""
+    places = pd.DataFrame({"region_id": ["01001", "1", "2"], "name": ["Flensburg", "Altstadt", "Neustadt"],
+                           "level": ["kreis", "stadtteil", "stadtteil"], "parent_id": [None, "01001", "01001"]})
+    path = write(tmp_path / "t.csv", "Ratsuchende nach Jahren\nJahr;Ratsuchende\n2021;2489\n2022;1235\n")
+    s = suggest_mapping(path, effective_catalog(settings, []), places=places)
+    assert s.region == "01001" and s.region_unnamed
+    assert "# region: '01001'   # the store's one region above all others, Flensburg (kreis): no title line names " \
+           "a region; remove the '# ' if the table is its" in s.to_yaml()
+    assert any("the store's one region above all others, Flensburg (kreis), is proposed" in n for n in s.notes)
+    two = pd.concat([places, pd.DataFrame({"region_id": ["01002"], "name": ["Kiel"], "level": ["kreis"],
+                                           "parent_id": [None]})], ignore_index=True)
+    flat = places.assign(level="stadtteil", parent_id=None)
+    for other in (two, flat):
+        s = suggest_mapping(path, effective_catalog(settings, []), places=other)
+        assert s.region is None and "# region: ''" in s.to_yaml()
+    no_period = write(tmp_path / "u.csv", "Ratsuchende;Beratungen\n10;20\n12;30\n")
+    s = suggest_mapping(no_period, effective_catalog(settings, []), places=places)
+    assert s.region is None and not s.region_unnamed

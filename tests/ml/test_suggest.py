@@ -113,6 +113,11 @@ def test_ages_must_agree_and_parts_of_compounds_count():
     assert words("age_65_and_above") == (["plus"], [65])
     assert cover("arbeitslose", "arbeitslosenquote") == 1.0 and 0 < cover("arbeitslosenquote", "quote") < 0.5
     assert cover("einwohner", "ohne") == 0.0       # a short word inside another is no compound part
+    # a payment named after those it is paid to is neither those persons nor the count of them
+    assert cover("arbeitslose", "arbeitslosengeld") == 0.0 and cover("kinder", "kindergeld") == 0.0
+    assert cover("wohngeld", "wohngeldhaushalte") == 1.0 and cover("wohngeldhaushalte", "wohngeld") > 0.4
+    assert cover("arbeitslosengeld", "arbeitslosengeld") == 1.0
+    assert matcher_for(CATALOG).match("Arbeitslosengeld", "integer").indicator_id is None
 
 
 @pytest.mark.parametrize("text, year", [("Einwohner (Dez 2013)", "2013"), ("Stand: 31.12.2021", "2021"),
