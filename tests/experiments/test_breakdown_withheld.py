@@ -1,0 +1,173 @@
+"""Flensburg's Schuldner- und Insolvenzberatung: its clients by household type, 2021–2022, printed as a Sozialatlas
+prints them (the types down, the years across, '.' where the office withholds a cell, a row 'Insgesamt', the source
+under it, Windows-1252), carried from raw file to page by the command line into a store of the 13 Stadtteile and the
+city: a catalog of the county's own with the types as parts of the total (``part_of``), the suggestion, the import,
+features with a threshold of 5, the city's page. 4 single fathers in 2022 are withheld as a small number; the
+1,235 clients less the six other types would be those 4, so the smallest other type is withheld too, and the page
+says why. The German labels are this walk's reading of the file's English ids."""
+
+import csv
+import html
+import re
+
+from tests.conftest import cli_with, write
+
+TYPES = {"1": ("Alleinlebende Männer", "alleinlebende_maenner"), "2": ("Alleinlebende Frauen", "alleinlebende_frauen"),
+         "3": ("Alleinerziehende Väter", "alleinerziehende_vaeter"),
+         "4": ("Alleinerziehende Mütter", "alleinerziehende_muetter"),
+         "5": ("Paare ohne Kinder", "paare_ohne_kinder"), "6": ("Paare mit Kindern", "paare_mit_kindern"),
+         "7": ("Sonstige Lebensformen", "sonstige")}
+
+
+def _files(shared_data, tmp_path, part_of: bool):
+    folder = shared_data / "flensburg_sozialatlas" / "csv"
+    names = {r["id"]: r["name"] for r in csv.DictReader(open(folder / "fl_district.csv", encoding="utf-8"))}
+    regions = write(tmp_path / "stadtteile.csv", "id;name;level;parent_id\n01001;Flensburg;kreis;\n" + "".join(
+        f"{i};{n};stadtteil;01001\n" for i, n in names.items()))
+    counts = {(r["household_type_id"], r["year"]): r["residents"]
+              for r in csv.DictReader(open(folder / "fl_debt_counseling_residents.csv", encoding="utf-8"))}
+    years = ("2021", "2022")
+    lines = ["Tabelle 12.1: Ratsuchende der Schuldner- und Insolvenzberatung nach Haushaltsform", "",
+             "Haushaltsform;" + ";".join(years)]
+    lines += [label + ";" + ";".join("." if counts[(k, y)] == "NULL" else counts[(k, y)] for y in years)
+              for k, (label, _) in TYPES.items()]
+    lines += ["Insgesamt;" + ";".join("." if any(counts[(k, y)] == "NULL" for k in TYPES) else str(
+        sum(int(counts[(k, y)]) for k in TYPES)) for y in years), "",
+              "Quelle: Stadt Flensburg, Schuldner- und Insolvenzberatung; . = weniger als 3 Fälle"]
+    table = tmp_path / "Schuldnerberatung.csv"
+    table.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252"))
+    head = "indicator_id,name,dimension,unit,polarity,kind,frequency,part_of\n"
+    catalog = write(tmp_path / "schulden.csv", head + "schuldnerberatung,Ratsuchende der Schuldnerberatung,"
+                    "intervention,Personen,1,count,annual,\n" + "".join(
+                        f"schuldnerberatung_{i},Ratsuchende der Schuldnerberatung: {label},intervention,Personen,0,"
+                        f"count,annual,{'schuldnerberatung' if part_of else ''}\n" for label, i in TYPES.values()))
+    residents = folder / "fl_residents_by_district.csv"
+    return regions, table, catalog, residents, counts
+
+
+def _text(path) -> str:
+    page = re.sub(r"<style.*?</style>|<script.*?</script>", "", path.read_text(encoding="utf-8"), flags=re.S)
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
+
+
+def _walk(shared_data, tmp_path, part_of: bool):
+    regions, table, catalog, residents, counts = _files(shared_data, tmp_path, part_of)
+    assert counts[("3", "2022")] == "4" and counts[("3", "2021")] == "NULL"
+    config = write(tmp_path / "sozialradar.yaml", f"store:\n  path: {tmp_path / 'monitoring.duckdb'}\n"
+                   f"features:\n  level: stadtteil\nprivacy:\n  min_count: 5\ncatalog:\n  indicators:\n"
+                   f"    - {catalog}\n")
+    run = cli_with(config, tmp_path / "q")
+    assert "read 14 = accepted 14" in run("ingest", regions)
+    run("mapping", "suggest", residents, "--out", tmp_path / "r.yaml")
+    run("ingest", residents, "--mapping", tmp_path / "r.yaml")
+    said = run("mapping", "suggest", table, "--out", tmp_path / "m.yaml")
+    assert "the store's one region above all others, Flensburg (kreis), is proposed" in said
+    mapping = (tmp_path / "m.yaml").read_text(encoding="utf-8")
+    assert "# region: '01001'   # the store's one region above all others, Flensburg (kreis)" in mapping
+    assert "'Insgesamt': schuldnerberatung   #" in mapping and "'Alleinerziehende Väter': schuldnerberatung_" \
+        "alleinerziehende_vaeter" in mapping
+    (tmp_path / "m.yaml").write_text(mapping.replace("# region: '01001'", "region: '01001'"), encoding="utf-8")
+    imported = run("ingest", table, "--mapping", tmp_path / "m.yaml")
+    assert "read 16 = accepted 16 + quarantined 0" in imported
+    assert "not read as rows: 'Quelle: Stadt Flensburg, Schuldner- und Insolvenzberatung; . = weniger als 3 Fälle'" \
+        in imported
+    features = run("features")
+    run("report", "--region", "Flensburg", "--period", "2022", "--out", tmp_path / "berichte")
+    return features, _text(tmp_path / "berichte" / "01001_2022.html")
+
+
+def test_the_smallest_other_household_type_is_withheld_beside_the_withheld_single_fathers(shared_data, tmp_path):
+    features, city = _walk(shared_data, tmp_path, part_of=True)
+    assert "1 value withheld because, beside their whole and its other parts (part_of in the catalog), they would " \
+           "tell a withheld count — 1 region (01001 Flensburg): schuldnerberatung_sonstige" in features
+    assert "Ratsuchende der Schuldnerberatung (Personen) – – – – gesperrt (von der Quelle nicht veröffentlicht) " \
+           "1.235 " in city
+    assert "Alleinerziehende Väter (Personen) – – – – gesperrt (von der Quelle nicht veröffentlicht) " \
+           "gesperrt (kleine Zahl) " in city
+    assert "Sonstige Lebensformen (Personen) – – – – 60 gesperrt (sonst ließe sich mit der Gesamtzahl und ihren " \
+           "übrigen Teilen ein gesperrter Wert errechnen) " in city
+    assert "Alleinlebende Männer (Personen) – – – – 767 386 " in city
+    # no withheld count is the total less the types shown: two types hidden, together no small number
+    cells = dict(re.findall(r"Ratsuchende der Schuldnerberatung: ([^(]+?) \(Personen\) – – – – "
+                            r"(?:\S+|gesperrt \([^)]*\)) (\d[\d.]*|gesperrt \([^)]*\))", city))
+    assert len(cells) == 7
+    shown = {k: int(v.replace(".", "")) for k, v in cells.items() if not v.startswith("gesperrt")}
+    assert sorted(set(cells) - set(shown)) == ["Alleinerziehende Väter", "Sonstige Lebensformen"]
+    assert 1235 - sum(shown.values()) == 65 >= 5
+
+def test_without_the_parts_declared_the_total_would_tell_them(shared_data, tmp_path):
+    """The same walk, the types not declared parts of the total: nothing more is withheld, and the page shows a
+    total from which the 4 follow — what the catalog's part_of is for."""
+    features, city = _walk(shared_data, tmp_path, part_of=False)
+    assert "part_of" not in features
+    assert "Sonstige Lebensformen (Personen) – – – – 60 61 " in city
+    assert 1235 - (386 + 238 + 210 + 138 + 198 + 61) == 4
+
+
+SGB2_HEADER = ("Jahr;Stadtteil;Insgesamt;Anteil an den Einwohnern 15 bis unter 65 Jahre (%);Erwerbsfähige "
+               "Leistungsberechtigte;Arbeitslosengeld;Grundsicherung;Ergänzende Leistungen")
+SGB2_CATALOG = """indicator_id,name,dimension,unit,polarity,kind,frequency,part_of
+sgb2_lb_15_64,Leistungsberechtigte nach dem SGB II 15 bis unter 65 Jahre,intervention,Personen,1,count,annual,
+sgb2_elb,Erwerbsfähige Leistungsberechtigte (SGB II),intervention,Personen,0,count,annual,{whole}
+sgb2_arbeitslosengeld,Leistungsberechtigte SGB II mit Arbeitslosengeld,intervention,Personen,0,count,annual,{whole}
+sgb2_grundsicherung,Leistungsberechtigte SGB II mit Grundsicherung,intervention,Personen,0,count,annual,{whole}
+sgb2_ergaenzend,Leistungsberechtigte SGB II mit ergänzenden Leistungen,intervention,Personen,0,count,annual,{whole}
+"""
+
+
+def test_a_stadtteils_kinds_of_benefit_keep_its_small_one_withheld(shared_data, tmp_path):
+    """The SGB II recipients aged 15–64 per Stadtteil and kind of benefit (the four kinds add up to the total on
+    every row), printed with the Stadtteile's names and a row 'ohne Zuordnung'. Tarup's 4 with 'ergänzende
+    Leistungen' are a small number; its total less the three other kinds would tell them. The suggestion finds the
+    sum; the import says the catalog names no parts; with part_of, Tarup's page withholds its smallest other kind
+    (Grundsicherung, 31), with the reason, in both years. 'Arbeitslosengeld' is the county's indicator of that
+    benefit's recipients, not the unemployed."""
+    folder = shared_data / "flensburg_sozialatlas" / "csv"
+    names = {r["id"]: r["name"] for r in csv.DictReader(open(folder / "fl_district.csv", encoding="utf-8"))}
+    regions = write(tmp_path / "stadtteile.csv", "id;name;level;parent_id\n01001;Flensburg;kreis;\n" + "".join(
+        f"{i};{n};stadtteil;01001\n" for i, n in names.items()))
+    rows = list(csv.DictReader(open(folder / "fl_beneficiaries_age_15_to_under_65_by_district.csv",
+                                    encoding="utf-8")))
+    tarup = {r["year"]: r for r in rows if r["district_id"] == "13"}
+    assert [tarup[y]["assisting_benefits"] for y in ("2021", "2022")] == ["4", "4"]
+    lines = ["Tabelle 5.3: Leistungsberechtigte nach dem SGB II im Alter von 15 bis unter 65 Jahren nach Stadtteilen "
+             "und Leistungsart", "", SGB2_HEADER]
+    lines += [";".join([r["year"], names.get(r["district_id"], "ohne Zuordnung"), r["total"],
+                        r["percentage_of_total_residents"].replace(".", ",").replace("NULL", "."),
+                        r["employable_with_benefits"], r["unemployment_benefits"], r["basic_income"],
+                        r["assisting_benefits"]]) for r in rows]
+    table = tmp_path / "SGB2_Leistungsart.csv"
+    table.write_bytes(("\r\n".join(lines + ["", "Quelle: Bundesagentur für Arbeit"]) + "\r\n").encode("cp1252"))
+    catalog = write(tmp_path / "sgb2.csv", SGB2_CATALOG.format(whole=""))
+    config = write(tmp_path / "sozialradar.yaml", f"store:\n  path: {tmp_path / 'monitoring.duckdb'}\n"
+                   f"features:\n  level: stadtteil\nprivacy:\n  min_count: 5\ncatalog:\n  indicators:\n"
+                   f"    - {catalog}\n")
+    run = cli_with(config, tmp_path / "q")
+    run("ingest", regions)
+    said = run("mapping", "suggest", table, "--out", tmp_path / "m.yaml")
+    assert "a total and its parts: 'Insgesamt' = 'Erwerbsfähige Leistungsberechtigte' + 'Arbeitslosengeld' + " \
+           "'Grundsicherung' + 'Ergänzende Leistungen' on every row (28 of 28)" in said
+    mapping = (tmp_path / "m.yaml").read_text(encoding="utf-8")
+    assert "'Arbeitslosengeld': sgb2_arbeitslosengeld" in mapping
+    mapping = re.sub(r"  'Insgesamt': \S+", "  'Insgesamt': sgb2_lb_15_64", mapping)
+    (tmp_path / "m.yaml").write_text(mapping, encoding="utf-8")
+    imported = run("ingest", table, "--mapping", tmp_path / "m.yaml")
+    assert "read 130 = accepted 130 + quarantined 0" in imported
+    assert "'Insgesamt' (sgb2_lb_15_64) is the sum of 4 columns (sums:), but the catalog names none of them its " \
+           "parts: a part withheld as a small number could be told by the total less the others. Write part_of: " \
+           "sgb2_lb_15_64 for sgb2_elb, sgb2_arbeitslosengeld, sgb2_grundsicherung, sgb2_ergaenzend in sgb2.csv" \
+           in imported
+    catalog.write_text(SGB2_CATALOG.format(whole="sgb2_lb_15_64"), encoding="utf-8")
+    features = run("features")
+    assert "suppressed values: count 2 (1 region), parts 2 (1 region)" in features
+    assert "2 values withheld because, beside their whole and its other parts (part_of in the catalog), they " \
+           "would tell a withheld count — 1 region (13 Tarup): sgb2_grundsicherung" in features
+    run("report", "--region", "Tarup", "--period", "2022", "--out", tmp_path / "berichte")
+    page = _text(tmp_path / "berichte" / "13_2022.html")
+    assert "Leistungsberechtigte nach dem SGB II 15 bis unter 65 Jahre (Personen) 207 " in page
+    assert "Leistungsberechtigte SGB II mit Grundsicherung (Personen) gesperrt – – gesperrt (sonst ließe sich mit " \
+           "der Gesamtzahl und ihren übrigen Teilen ein gesperrter Wert errechnen)" in page
+    assert "mit ergänzenden Leistungen (Personen) gesperrt – – gesperrt (kleine Zahl)" in page
+    assert "Erwerbsfähige Leistungsberechtigte (SGB II) (Personen) 140 " in page and "(Personen) 32 " in page
+    assert " 31 " not in page and " 23 " not in page      # Tarup's Grundsicherung of 2022 and 2021
+    assert 207 - 140 - 32 == 31 + 4
