@@ -179,16 +179,18 @@ def ingest_cmd(ctx: click.Context, paths: tuple[Path, ...], fmt: str, mapping: P
             "store": settings.store.model_copy(update={"path": copy}),
             "ingest": settings.ingest.model_copy(update={"report_dir": settings.report_dir() / "pruefung"})})
         click.echo("check only (--check): nothing is stored; the import would say:")
-        _ingest(ctx, checked, paths, fmt, mapping, force)
+        _ingest(ctx, checked, paths, fmt, mapping, force, stored=False)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _ingest(ctx: click.Context, settings: Settings, paths: tuple[Path, ...], fmt: str, mapping: Path | None,
-            force: bool) -> None:
-    """The import of ``paths`` into the store ``settings`` name, its reports printed (:func:`ingest_cmd`)."""
+            force: bool, stored: bool = True) -> None:
+    """The import of ``paths`` into the store ``settings`` name, its reports printed (:func:`ingest_cmd`);
+    ``stored``: false where the store is a copy that is thrown away (``--check``), and the reports say so."""
     from ml.catalog import CatalogError
     from ml.importers import ImportReport, MappingError, ingest_each, load_mapping
+    from ml.importers.ingest import kept_rows
     from ml.io import FileFormatError
     from ml.store import Store, StoreError
 
@@ -222,6 +224,8 @@ def _ingest(ctx: click.Context, settings: Settings, paths: tuple[Path, ...], fmt
     except StoreError as exc:
         raise click.ClickException(str(exc)) from None
     for rep in reports:
+        if not stored and rep.message and rep.rows_accepted:
+            rep.message = rep.message.replace(kept_rows(rep.rows_accepted), kept_rows(rep.rows_accepted, False))
         _print_report(rep)
         failed |= rep.status in ("failed", "quarantine_over_limit", "refused")
     for line in misplaced:

@@ -100,6 +100,15 @@ def ingest_each(path: Path | str, store: Store, settings: Settings, *, fmt: str 
     return reports
 
 
+def kept_rows(n: int, stored: bool = True) -> str:
+    """The words of a refused import's message on its valid rows: '; its 128 valid rows are in the store' (or
+    'would be stored', for ``ingest --check``, which stores nothing); empty where none are valid."""
+    if not n:
+        return ""
+    return f"; its {n} valid row{' is' if n == 1 else 's are'} in the store" if stored else \
+        f"; its {n} valid row{'' if n == 1 else 's'} would be stored"
+
+
 def ingest_file(path: Path | str, store: Store, settings: Settings, *, fmt: str = "auto",
                 mapping: Mapping | None = None, force: bool = False) -> ImportReport:
     """Import one file: read, adapt, validate, merge; quarantine what fails. Never raises for bad rows."""
@@ -223,8 +232,7 @@ def ingest_file(path: Path | str, store: Store, settings: Settings, *, fmt: str 
                     mostly += ("; rows that belong to no region are left out and counted with outside_regions: "
                                "leave_out in the mapping")
                 # the valid rows are kept: a refused import is not one that stored nothing, and says so
-                n = report.rows_accepted
-                kept = f"; its {n} valid row{' is' if n == 1 else 's are'} in the store" if n else ""
+                kept = kept_rows(report.rows_accepted)
                 report.message = (f"{report.rows_quarantined} of {report.rows_read} rows quarantined "
                                   f"({report.quarantine_share:.1%} > limit {ingest.max_quarantine_share:.1%}){mostly}"
                                   f"{kept}")

@@ -112,6 +112,7 @@ def test_a_check_of_an_import_says_what_it_would_do_and_stores_nothing(tmp_path,
     out = CliRunner().invoke(main, ["ingest", "--check", str(bad)], env=env)
     assert out.exit_code == 1 and out.output.startswith("check only (--check): nothing is stored")
     assert "1 of 2 rows quarantined (50.0% > limit 5.0%)" in out.output
+    assert "its 1 valid row would be stored" in out.output and "in the store" not in out.output
     assert store.read_bytes() == before
     assert [p.name for p in (tmp_path / "q" / "pruefung").iterdir()] == ["quarantine_00002_bad.csv"]
     good = tmp_path / "good.csv"
