@@ -784,6 +784,7 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
             out.unmatched.append(names[i])
             out.unnamed[names[i]] = f"no name in the header; values such as {', '.join(held.unique()[:3])}"
     context = _file_context(path) if len(data_columns) == 1 else ""
+    described = _described(titles, path)       # what the title and the file name say the table counts
     subject = file_subject(path)
     role_words = {norm_header(a) for aliases in ALIASES.values() for a in aliases}
     texts: set[str] = set()       # columns of words, which no period makes values
@@ -805,7 +806,8 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
             # qualifies what the rest names: an uncertain match would guess at it
             m = Match(column=h, score=m.score)
         if generic and not context:
-            m = max(m, matcher_for(catalog).match(h, kind, _file_context(path)), key=lambda x: x.score)
+            # the title, where there is one, says what the table counts ('… im Alter von 15 bis unter 65 Jahren')
+            m = max(m, matcher_for(catalog).match(h, kind, described), key=lambda x: x.score)
         elif context and not subject and m.indicator_id is None:
             # a file name that says nothing the matcher reads ('w_2009.csv') does not take a header's own sure match
             # ('Einwohner'); a word that names no indicator alone ('quotient') stays unmatched
@@ -813,7 +815,7 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
             m = plain if plain.score >= 0.9 else m
         if subject and not context and not [w for w in hw if w not in GENERIC | QUALIFIERS]:
             # 'residents', 'age_65_and_above' in a file named for the employed count the employed
-            in_file = matcher_for(catalog).match(h, kind, _file_context(path))
+            in_file = matcher_for(catalog).match(h, kind, described)
             if in_file.indicator_id != m.indicator_id and m.indicator_id is not None:
                 out.notes.append(
                     f"{names[i]!r}: the file's name names {', '.join(subject)}, so the column counts those, not "
@@ -951,6 +953,17 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
 
 _TABLE_NUMBER = re.compile(r"^\s*(?:tabelle|tab\.|abbildung|abb\.|table)\s*[\w.\-]*\s*[:.]?\s*", re.IGNORECASE)
 _BY_ROWS = re.compile(r"(?<![^\W\d_])(?:nach|by|in\s+den|je)\s+[^\W\d_]+(?:\s+und\s+[^\W\d_]+)?", re.IGNORECASE)
+
+
+def _described(titles: list[str], path: Path) -> str:
+    """What a table's title lines and file name say it counts, without a table's number ('Tabelle 2.4:',
+    'tabelle_2_4.csv': no ages 2 and 4) or the regions of its rows ('nach Stadtteilen')."""
+    said = [_BY_ROWS.sub(" ", _TABLE_NUMBER.sub("", t)) for t in titles if t.strip()]
+    return " ".join([*said, _NUMBERED.sub(" ", _file_context(path))])
+
+
+_NUMBERED = re.compile(r"(?i)\b(?:tabelle|tab|abbildung|abb|table)[\s\d.\-]*")
+"""A table's number in a file name ('tabelle 2 4', from 'tabelle_2_4.csv')."""
 
 
 def _years_of_the_title(out: Suggestion, titles: list[str], path: Path, columns: dict[str, tuple[str, str]],

@@ -817,3 +817,15 @@ def test_a_list_of_codes_without_names_says_the_codes_serve_as_names(shared_data
         == "ok"
     names = store.regions().set_index("region_id")["name"]
     assert names["01"] == "Mitte" and names["02"] == "02"
+
+
+def test_a_column_named_only_insgesamt_counts_what_the_title_names(tmp_path, settings):
+    """'Insgesamt' beside the kinds of a breakdown counts what the title says the table counts: the residents aged
+    65 and older where the title names those ages, not all residents; without a title, the file's name decides."""
+    body = "Stadtteil;Insgesamt;Frauen\nAltstadt;1.204;702\nNeustadt;980;560\n"
+    titled = write(tmp_path / "tabelle_2_4.csv", "Tabelle 2.4: Einwohner 65 Jahre und älter nach Stadtteilen, "
+                                                 "31.12.2022\n\n" + body)
+    s = suggest_mapping(titled, CATALOG)
+    assert {m.column: m.indicator_id for m in s.matches}.get("Insgesamt") == "ew_65plus"
+    plain = write(tmp_path / "einwohner.csv", body)
+    assert {m.column: m.indicator_id for m in suggest_mapping(plain, CATALOG).matches}.get("Insgesamt") == "einwohner"
