@@ -178,26 +178,25 @@ def complement_reasons(values: pd.DataFrame, keys: set, catalog: Catalog) -> pd.
 
 def complement_note(values: pd.DataFrame, regions: pd.DataFrame) -> list[str]:
     """The note on the counts withheld so (none where nothing was): how many, of which regions and indicators."""
-    if "suppressed_by" not in values.columns:
-        return []
-    held = values[values["suppressed_by"].eq(COMPLEMENT)]
-    if held.empty:
-        return []
-    return [f"regions of other levels than the profiles': {len(held):,} value{'s' if len(held) != 1 else ''} withheld "
-            "because, less the counts their parts show, they would tell a part's withheld count — "
-            + which_regions(held, regions)]
+    return _withheld_note(values, regions, COMPLEMENT, "regions of other levels than the profiles': ",
+                          "less the counts their parts show, they would tell a part's withheld count")
 
 
 def parts_note(values: pd.DataFrame, regions: pd.DataFrame, where: str = "") -> list[str]:
     """The note on the counts withheld by :func:`withhold_parts` (none where nothing was); ``where`` names the
     regions' kind ('regions of other levels than the profiles': ')."""
+    return _withheld_note(values, regions, PARTS, where, "beside their whole and its other parts (part_of in the "
+                          "catalog), they would tell a withheld count")
+
+
+def _withheld_note(values: pd.DataFrame, regions: pd.DataFrame, reason: str, where: str, why: str) -> list[str]:
     if "suppressed_by" not in values.columns:
         return []
-    held = values[values["suppressed_by"].eq(PARTS)]
+    held = values[values["suppressed_by"].eq(reason)]
     if held.empty:
         return []
-    return [f"{where}{len(held):,} value{'s' if len(held) != 1 else ''} withheld because, beside their whole and its "
-            "other parts (part_of in the catalog), they would tell a withheld count — " + which_regions(held, regions)]
+    return [f"{where}{len(held):,} value{'s' if len(held) != 1 else ''} withheld because, {why} — "
+            + which_regions(held, regions)]
 
 
 def which_regions(rows: pd.DataFrame, regions: pd.DataFrame) -> str:
