@@ -293,8 +293,9 @@ def read_indicators(path: Path, dimensions: dict[str, Dimension]) -> list[Indica
             raise CatalogError(f"{where}: breaks must be years separated by '|' (e.g. 2019); got {row['breaks']!r}")
         part_of = row.get("part_of", "").strip() or None
         if part_of is not None and (kind != "count" or part_of == ind_id):
-            raise CatalogError(f"{where}: part_of names the count {ind_id!r} is a part of; "
-                               + ("a count is no part of itself" if part_of == ind_id else f"{ind_id!r} is a {kind}"))
+            raise CatalogError(f"{where}: part_of: " + (f"{ind_id!r} names itself; a count is no part of itself"
+                                                          if part_of == ind_id else f"{ind_id!r} is a {kind}; only a "
+                                                          "count can be a part of another count"))
         lo = _optional_float(path, line, "min", row.get("min", ""))
         hi = _optional_float(path, line, "max", row.get("max", ""))
         if lo is not None and hi is not None and lo > hi:

@@ -204,8 +204,9 @@ def test_part_of_names_the_count_a_breakdown_makes_up(tmp_path):
              ("x,X,intervention,Personen,0,count,annual,,,,anteil\n",
               r"'x' is a part of 'anteil', which is no count of the catalog"),
              ("x,X,intervention,%,0,share,annual,allein,ratsuchende,100,ratsuchende\n",
-              r"schulden\.csv:6: part_of names the count 'x' is a part of; 'x' is a share"),
-             ("x,X,intervention,Personen,0,count,annual,,,,x\n", r"schulden\.csv:6: .*a count is no part of itself"),
+              r"schulden\.csv:6: part_of: 'x' is a share; only a count can be a part of another count"),
+             ("x,X,intervention,Personen,0,count,annual,,,,x\n",
+              r"schulden\.csv:6: part_of: 'x' names itself; a count is no part of itself"),
              ("x,X,intervention,Personen,0,count,annual,,,,y\ny,Y,intervention,Personen,0,count,annual,,,,x\n",
               r"'x' is, through part_of, a part of itself \(x → y → x\)")]
     for extra, message in cases:
