@@ -29,3 +29,27 @@ def test_small_pooled_counts_are_suppressed(store, settings):
 
 def test_empty_store(store):
     assert region_summary(store).empty
+
+
+def test_no_pooled_value_over_a_withheld_or_missing_gemeinde(store, settings):
+    """The overview pools as the pages of the Sozialregionen do: a Gemeinde's count withheld on its own page (HzE 0,
+    1 or 2 in five Sozialregionen of the sample) leaves its region without a pooled HzE rate, 'gesperrt' (the
+    region's sum less the other Gemeinden's shown counts would tell it); a Gemeinde without the count leaves '–';
+    the others are pooled as before."""
+    for name in ("regions.csv", "observations.parquet"):
+        assert ingest_file(SAMPLE_DIR / name, store, settings).status == "ok"
+    small = store.con.execute(
+        "SELECT DISTINCT r.parent_id FROM observations o JOIN regions r USING (region_id) WHERE indicator_id = "
+        "'hze_faelle' AND period = '2025' AND value < 3").df()["parent_id"]
+    names = dict(store.con.execute("SELECT region_id, name FROM regions WHERE level = 'sozialregion'").fetchall())
+    table = region_summary(store, "sozialregion", settings.privacy.min_count).set_index("Region")
+    hze = table["HzE je 1.000 unter 18"]
+    assert len(small) == 5 and set(hze[hze == "gesperrt"].index) == {names[r] for r in small}
+    assert all(isinstance(v, float) for v in hze[hze != "gesperrt"])
+    store.con.execute("DELETE FROM observations WHERE region_id = '14599010' AND indicator_id = 'sgb2_empfaenger' "
+                      "AND period = '2025'")
+    parent = store.con.execute("SELECT parent_id FROM regions WHERE region_id = '14599010'").fetchall()[0][0]
+    again = region_summary(store, "sozialregion", settings.privacy.min_count).set_index("Region")
+    assert again.at[names[parent], "SGB-II-Quote %"] == "–"
+    assert (again.drop(index=names[parent])["SGB-II-Quote %"] == table.drop(index=names[parent])[
+        "SGB-II-Quote %"]).all()
