@@ -5,7 +5,9 @@ total) less the counts its other Stadtteile show is that 2: the city's page woul
 withholds. So a count of a region of another level than the profiles' is withheld as well (``suppressed_by``
 'complement') where every part of it on one finer level that appears in the period's tables shows that count or
 withholds it, and the withheld parts are one, or together fewer than ``privacy.min_count`` (their sum would name
-persons). A count so withheld is a withheld part in turn for the regions above it (the Kreis less its other
+persons). The same holds for its parts across levels: each count's nearest region above it that holds the same
+count (the Kreis's own count less Sozialregion 1's own and Gemeinde 4's, where Sozialregion 2 has none of its own,
+is Gemeinde 3's). A count so withheld is a withheld part in turn for the regions above it (the Kreis less its other
 Sozialregionen would tell the Sozialregion's), until nothing more is told. The parts' own values are never touched:
 they are the profiles'. A sum of parts is never formed over a withheld part (:mod:`features.level_sums`); this is the
 rule for the values a region brings of its own, and for a sum whose parts' own count is withheld here.
@@ -50,6 +52,7 @@ def telling(cells: pd.DataFrame, true: np.ndarray, withheld: np.ndarray, regions
         if up.notna().any():
             ups[(coarse, fine)] = up
     shown_key = pd.MultiIndex.from_arrays([rid, indicator, period])
+    frontier = _Frontier(cells, regions, counts)
     for _ in range(len(LEVELS)):        # a count withheld here is a withheld part of the level above, in turn
         new = np.zeros(len(cells), dtype=bool)
         hidden = withheld | hit
@@ -75,10 +78,75 @@ def telling(cells: pd.DataFrame, true: np.ndarray, withheld: np.ndarray, regions
             if told.empty:
                 continue
             new |= (lv == coarse) & counts & ~hidden & shown_key.isin(told.index)
+        new |= frontier.told(hidden, true, min_count) & (lv != profiled) & ~hidden
         if not new.any():
             break
         hit |= new
     return hit
+
+
+class _Frontier:
+    """Each count's nearest ancestor with a count of the same indicator and period: a region's parts across levels
+    (the city's own count, Sozialregion 1's own count, and Sozialregion 2's Gemeinden where Sozialregion 2 has none).
+    The city's count less Sozialregion 1's and Gemeinde 4's would tell Gemeinde 3's; no single level shows it."""
+
+    def __init__(self, cells: pd.DataFrame, regions: pd.DataFrame, counts: np.ndarray) -> None:
+        ids = pd.Index(pd.unique(np.concatenate([regions["region_id"].to_numpy(str),
+                                                 cells["region_id"].astype(str).to_numpy()])))
+        parents = regions.set_index("region_id")["parent_id"].reindex(ids)
+        parent = ids.get_indexer(parents.where(parents.isna(), parents.astype(str)).astype(object).to_numpy())
+        self.rows = np.flatnonzero(counts)
+        r = ids.get_indexer(cells["region_id"].astype(str).to_numpy()[self.rows])
+        ip, _ = pd.factorize(pd.MultiIndex.from_arrays([cells["indicator_id"].astype(str).to_numpy()[self.rows],
+                                                        cells["period"].astype(str).to_numpy()[self.rows]]))
+        pc, _ = pd.factorize(cells["period"].astype(str).to_numpy()[self.rows])
+        n_ip, n_p = int(ip.max()) + 1 if len(ip) else 1, int(pc.max()) + 1 if len(pc) else 1
+        present = np.unique(r.astype(np.int64) * n_ip + ip)
+        up, cur = np.full(len(r), -1), parent[r] if len(r) else r
+        for _ in range(len(LEVELS) + 2):       # the nearest ancestor holding the same count
+            open_ = (cur >= 0) & (up < 0)
+            if not open_.any():
+                break
+            hit = open_ & np.isin(np.where(cur >= 0, cur, 0).astype(np.int64) * n_ip + ip, present)
+            up[hit] = cur[hit]
+            cur = np.where(cur >= 0, parent[np.where(cur >= 0, cur, 0)], -1)
+        # the regions of a period's tables that hold none below them, and how many of them lie under each region
+        appear = np.unique(r.astype(np.int64) * n_p + pc)
+        ar, ap = appear // n_p, appear % n_p
+        above, cur = [], parent[ar]
+        for _ in range(len(LEVELS) + 2):
+            if not (cur >= 0).any():
+                break
+            above.append(np.where(cur >= 0, cur, -1).astype(np.int64) * n_p + ap)
+            cur = np.where(cur >= 0, parent[np.where(cur >= 0, cur, 0)], -1)
+        inner = np.unique(np.concatenate(above)) if above else np.array([], np.int64)
+        leaf = ~np.isin(appear, inner)
+        reached = [appear[leaf]] + [a[leaf & (a >= 0)] for a in above]
+        under = pd.Series(np.concatenate(reached)).value_counts()
+        self.up, self.ip, self.n_ip = up, ip, n_ip
+        self.covers = under.reindex(r.astype(np.int64) * n_p + pc).fillna(0).to_numpy()
+        self.whole = under.reindex(np.where(up >= 0, up, 0).astype(np.int64) * n_p + pc).fillna(0).to_numpy()
+        self.key = r.astype(np.int64) * n_ip + ip
+        self.size = len(cells)
+
+    def told(self, hidden: np.ndarray, true: np.ndarray, min_count: float) -> np.ndarray:
+        """Which rows of the cells are counts whose parts across levels cover them, hide one part, or hide parts
+        that are together a small number."""
+        out = np.zeros(self.size, dtype=bool)
+        inside = self.up >= 0
+        if not inside.any():
+            return out
+        h = hidden[self.rows][inside]
+        t = true[self.rows][inside]
+        g = pd.DataFrame({"up": self.up[inside].astype(np.int64) * self.n_ip + self.ip[inside], "w": h,
+                          "unknown": h & np.isnan(t), "total": np.where(h, np.nan_to_num(t), 0.0),
+                          "covers": self.covers[inside], "whole": self.whole[inside]}).groupby("up").agg(
+            w=("w", "sum"), unknown=("unknown", "any"), total=("total", "sum"), covers=("covers", "sum"),
+            whole=("whole", "first"))
+        small = (g["w"] == 1) | (~g["unknown"] & (g["total"] < min_count))
+        told = g.index[(g["covers"] == g["whole"]) & (g["w"] >= 1) & small].to_numpy()
+        out[self.rows[np.isin(self.key, told)]] = True
+        return out
 
 
 def withhold_parts(cells: pd.DataFrame, reason: np.ndarray, catalog: Catalog, min_count: float) -> np.ndarray:
@@ -95,6 +163,8 @@ def withhold_parts(cells: pd.DataFrame, reason: np.ndarray, catalog: Catalog, mi
     that is a part of another."""
     wholes = catalog.parts()
     reason = np.asarray(reason, dtype=object).copy()
+    if not wholes:
+        return reason
     ids = cells["indicator_id"].astype(str).to_numpy()
     members = set(wholes) | {p for parts in wholes.values() for p in parts}
     inside = np.flatnonzero(np.isin(ids, list(members)))
