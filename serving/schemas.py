@@ -84,7 +84,9 @@ class ProfileValue(BaseModel):
     suppressed: bool = False
     suppressed_by: str | None = Field(None, description="warum gesperrt: 'source' (von der Quelle nicht "
                                       "veröffentlicht), 'count' (kleine Zahl), 'numerator' (Anteil einer kleinen "
-                                      "Zahl), 'population' (Gebiet mit zu wenigen Einwohnern)")
+                                      "Zahl), 'population' (Gebiet mit zu wenigen Einwohnern), 'complement' (mit "
+                                      "den Teilgebieten ließe sich ein gesperrter Wert errechnen), 'parts' (mit der "
+                                      "Gesamtzahl und ihren übrigen Teilen ließe sich ein gesperrter Wert errechnen)")
 
 
 class Profile(BaseModel):

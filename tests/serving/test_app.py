@@ -556,3 +556,13 @@ def _fixed(state: ServiceState, snap) -> ServiceState:
     fixed = ServiceState(state.settings, state.catalog)
     fixed.snapshot = snap
     return fixed
+
+
+def test_the_api_names_every_reason_a_value_is_withheld():
+    """The profile's 'suppressed_by' is described with every reason the pages give (the privacy rules grow; the
+    dashboard and other callers read the description)."""
+    from serving.key_figures import WITHHELD_TEXT
+    from serving.schemas import ProfileValue
+
+    described = ProfileValue.model_fields["suppressed_by"].description
+    assert all(f"'{reason}' (" in described for reason in WITHHELD_TEXT)
