@@ -96,10 +96,10 @@ def main() -> None:
                                   args.repeat)
             anchor_s, anchor = timed(lambda: own_only(obs, regions, catalog, settings), args.repeat)
             withheld = int(ours["suppressed_by"].eq("complement").sum()) if "suppressed_by" in ours else 0
-            rows.append((label, len(obs), ours_s, anchor_s, len(ours), int(ours["summed"].sum()), withheld,
-                         len(anchor)))
+            shown_sums = int((ours["summed"].astype(bool) & ours["value"].notna()).sum())
+            rows.append((label, len(obs), ours_s, anchor_s, len(ours), shown_sums, withheld, len(anchor)))
     print("| input | observations | seconds, ours | seconds, anchor (own values only) | ratio | values, ours "
-          "(summed; withheld as they would tell a part) | values, anchor |")
+          "(summed and shown; withheld as they would tell a part, own counts and sums) | values, anchor |")
     print("|---|---|---|---|---|---|---|")
     for label, n, o, a, vo, vs, vw, va in rows:
         print(f"| {label} | {n:,} | {o:.2f} | {a:.2f} | {o / max(a, 1e-9):.0f}× | {vo:,} ({vs:,}; {vw:,}) | {va:,} |")

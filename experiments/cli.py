@@ -1265,14 +1265,15 @@ def demo_cmd(ctx: click.Context, workdir: Path, serve_for: float | None, port: i
                 raise click.ClickException(f"demo ingest of {name} did not succeed: {rep.status} {rep.message}")
         counts = store_geometry(store, read_geojson(SAMPLE_DIR / "geometry.geojson"))
         click.echo(f"{SAMPLE_DIR / 'geometry.geojson'}: {counts['stored']} generated polygons for the map")
-        step("Profil-Übersicht")
-        summary = region_summary(store, level="sozialregion", min_count=settings.privacy.min_count)
-    with pd.option_context("display.width", 160, "display.max_columns", 20):
-        click.echo(summary.to_string(index=False))
     step("Regionsprofile (features)")
     settings = settings.model_copy(update={
         "features": settings.features.model_copy(update={"output_dir": workdir / "features"})})
     result = _run_features(settings, None, None)
+    step("Profil-Übersicht der Sozialregionen (wie ihre Seiten sie zeigen)")
+    with Store(settings.store.path, read_only=True) as store:
+        summary = region_summary(store, level="sozialregion")
+    with pd.option_context("display.width", 160, "display.max_columns", 20):
+        click.echo(summary.to_string(index=False))
     period = latest_complete_period(result.profiles)
     latest = result.profiles[result.profiles["period"] == period]
     click.echo(f"Statusklassen {period} (Gemeinden): " + ", ".join(

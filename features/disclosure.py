@@ -9,8 +9,10 @@ persons). The same holds for its parts across levels: each count's nearest regio
 count (the Kreis's own count less Sozialregion 1's own and Gemeinde 4's, where Sozialregion 2 has none of its own,
 is Gemeinde 3's). A count so withheld is a withheld part in turn for the regions above it (the Kreis less its other
 Sozialregionen would tell the Sozialregion's), until nothing more is told. The parts' own values are never touched:
-they are the profiles'. A sum of parts is never formed over a withheld part (:mod:`features.level_sums`); this is the
-rule for the values a region brings of its own, and for a sum whose parts' own count is withheld here.
+they are the profiles'. A sum of parts is never formed over a withheld part (:mod:`features.level_sums`); where the
+part is withheld on its own page (a small number, a small area), the sum exists and is stored withheld
+(:func:`withheld_sums`, 'complement' too), a withheld part of the regions above it in turn. The rest is the rule for
+the values a region brings of its own, and for a sum whose parts' own count is withheld here.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from features.level_sums import ADDITIVE, ancestors_at
+from features.level_sums import ADDITIVE, ancestors_at, sum_up
 from ml.catalog import Catalog
 from ml.contracts import LEVELS
 
@@ -225,6 +227,38 @@ def withhold_complements(cells: pd.DataFrame, before: pd.DataFrame, regions: pd.
     out.loc[hit, "flag"] = "suppressed"
     keys = set(map(tuple, out.loc[hit, KEY].astype(str).to_numpy()))
     return out, keys
+
+
+def withheld_sums(part: pd.DataFrame, raw: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog,
+                  sum_levels: list[str], other: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``part`` (the regions' own values, their parts' as their pages show them, the sums of shown parts) with a row
+    withheld (value blank, flag suppressed) for each count of a region of another level that its parts' values would
+    sum to but for a part withheld on its page by the privacy rules: the sum exists, and shown beside the other
+    parts it would tell the withheld one. Such a count is 'gesperrt' on the region's page, not missing; a sum over a
+    part the source withheld, or one without a value, stays missing (nobody knows it). Returns the rows and the
+    counts so withheld with their true values (region_id, indicator_id, period, value). ``raw``: the same regions'
+    values before the privacy rules."""
+    key = ["region_id", "indicator_id", "period"]
+    mine = raw["region_id"].isin(other).to_numpy()
+    withheld = part["flag"].eq("suppressed").to_numpy() & ~part["region_id"].isin(other).to_numpy()
+    none = pd.DataFrame(columns=key + ["value"])
+    if not withheld.any():
+        return part, none
+    whole = raw
+    for level in sum_levels:
+        whole, _ = sum_up(whole, regions, catalog, level)
+    whole = whole.loc[whole["region_id"].isin(other).to_numpy() & whole["value"].notna().to_numpy(), key + ["value"]]
+    at = pd.MultiIndex.from_frame(whole[key].astype(str))
+    known = pd.MultiIndex.from_frame(part.loc[:, key].astype(str))
+    new = whole.loc[~at.isin(known) & ~at.isin(pd.MultiIndex.from_frame(raw.loc[mine, key].astype(str)))]
+    if new.empty:
+        return part, none
+    rows = pd.DataFrame({c: pd.Series(dtype=part[c].dtype) for c in part.columns}).reindex(range(len(new)))
+    for c in key:
+        rows[c] = new[c].to_numpy()
+    rows["flag"] = "suppressed"
+    rows = rows.astype({c: part[c].dtype for c in key})
+    return pd.concat([part, rows], ignore_index=True), new.reset_index(drop=True)
 
 
 def computed_from(values: pd.DataFrame, keys: set, catalog: Catalog) -> np.ndarray:

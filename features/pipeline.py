@@ -15,7 +15,9 @@ import pandas as pd
 
 from features.age_counts import age_counts
 from features.copied_cells import withhold_copied
-from features.disclosure import complement_reasons, computed_from, which_regions, withhold_complements
+from features.disclosure import (
+    complement_reasons, computed_from, which_regions, withheld_sums, withhold_complements,
+)
 from features.grid import onto_new_grid
 from features.level_sums import ancestors_at, sum_up
 from features.misplaced import LEFT_OUT_COLUMNS, ancestor_groupings, misplaced_editions, misplaced_notes, withhold
@@ -146,12 +148,15 @@ def other_level_values(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalo
         # a part's count withheld on its own page (a small number, a small area) leaves the sum unknown: the whole
         # less the other parts would tell it
         before = part.loc[:, key + ["value"]] if owned else None     # the values the privacy rule withholds
+        raw = part
         part = pd.concat([part.loc[mine], suppress_small_numbers(part.loc[~mine], catalog, settings.privacy,
                                                                  settings.features.population_indicator
                                                                  ).loc[:, VALUE_COLUMNS]], ignore_index=True)
-        for level in reversed(LEVELS):      # the finest first: a coarser level sums the sums of a finer one
-            if level != settings.features.level and (levels == level).any():
-                part, _ = sum_up(part, regions, catalog, level)
+        sum_levels = [lv for lv in reversed(LEVELS) if lv != settings.features.level and (levels == lv).any()]
+        for level in sum_levels:            # the finest first: a coarser level sums the sums of a finer one
+            part, _ = sum_up(part, regions, catalog, level)
+        part, sums = withheld_sums(part, raw, regions, catalog, sum_levels, other)
+        complements = set(map(tuple, sums[key].astype(str).to_numpy()))
         if owned:       # the whole's own count less the parts' shown ones would tell a withheld part: withheld too
             # what the pages show withheld: the parts' flags as the privacy rule left them, the other levels' by it
             withheld = part["flag"].eq("suppressed").to_numpy()
@@ -159,8 +164,11 @@ def other_level_values(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalo
             withheld[upper] = suppress_small_numbers(part.loc[upper], catalog, settings.privacy,
                                                      settings.features.population_indicator)["flag"].eq(
                                                          "suppressed").to_numpy()
-            part, complements = withhold_complements(part, before, regions, settings.features.level, catalog,
-                                                     withheld, settings.privacy.min_count)
+            # a sum withheld over a withheld part is a withheld part of the regions above, with its true value
+            true = pd.concat([before, sums], ignore_index=True) if len(sums) else before
+            part, told = withhold_complements(part, true, regions,
+                                              settings.features.level, catalog, withheld, settings.privacy.min_count)
+            complements |= told
         part = part.loc[part["region_id"].isin(other)]
     out = suppress_small_numbers(derive_indicators(part, catalog), catalog, settings.privacy,
                                  settings.features.population_indicator)
@@ -176,7 +184,7 @@ def other_level_values(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalo
 def summed_note(other: pd.DataFrame, regions: pd.DataFrame) -> list[str]:
     """The note on the values of :func:`other_level_values` summed from their regions' parts: how many, of which
     regions and counts (none where nothing was summed)."""
-    summed = other[other["summed"].astype(bool)]
+    summed = other[other["summed"].astype(bool) & other["value"].notna()]
     if summed.empty:
         return []
     return [f"regions of other levels than the profiles': {len(summed):,} values summed from their parts where "

@@ -1,10 +1,9 @@
-"""A first look at a store: key indicators pooled from Gemeinden to a coarser level, in German.
+"""A first look at a store: the key indicators of the regions of a coarser level, in German, as their pages show them.
 
-Pooled shares are computed from summed numerators and denominators (not averaged shares), as the pages of the
-coarser regions compute them (:mod:`features.level_sums`): only where every Gemeinde of the region has both counts
-('–' otherwise), and never over a Gemeinde's count withheld on its own page, a small number or one the source
-withheld (the region's sum less the other Gemeinden's shown counts would tell it: 'gesperrt'). A pooled numerator
-below the privacy threshold is shown as suppressed too.
+The values are those ``features`` stored for the regions of other levels than the profiles' (``other_level_values``):
+a region's own counts, or the sums of its parts where every part has one, and the shares the catalog computes from
+them, withheld by the privacy rules as on the region's page. Nothing is pooled here, so the overview cannot say what
+the pages do not: a withheld value reads 'gesperrt', a value the region has no way to show '–'.
 """
 
 from __future__ import annotations
@@ -14,62 +13,68 @@ import pandas as pd
 from ml.store import Store
 
 KEY_SHARES = (
-    ("SGB-II-Quote %", "sgb2_empfaenger", "ew_unter65", 100),
-    ("Anteil 65+ %", "ew_65plus", "einwohner", 100),
-    ("Arbeitslose je 100 EW 15-64", "arbeitslose", "ew_15_64", 100),
-    ("HzE je 1.000 unter 18", "hze_faelle", "ew_unter18", 1000),
-    ("Kita-Quote unter 6 %", "kita_kinder", "ew_unter6", 100),
+    ("SGB-II-Quote %", "sgb2_quote"),
+    ("Anteil 65+ %", "anteil_65plus"),
+    ("Arbeitslose je 100 EW 15-64", "arbeitslosenquote"),
+    ("HzE je 1.000 unter 18", "hze_dichte"),
+    ("Kita-Quote unter 6 %", "kita_betreuungsquote"),
 )
+"""The overview's columns: a short German label and the catalog's indicator."""
+WITHHELD = "gesperrt"
+MISSING = "–"
 
 
-def region_summary(store: Store, level: str = "sozialregion", min_count: int = 3) -> pd.DataFrame:
-    """Key indicators of the latest annual period, pooled from the Gemeinden of each region of ``level``."""
-    ids = sorted({c for _, n, d, _ in KEY_SHARES for c in (n, d)} | {"einwohner"})
-    obs = store.con.execute(
-        "WITH latest AS (SELECT max(period) AS p FROM observations WHERE length(period) = 4 AND "
-        "list_contains(?, indicator_id)) "
-        "SELECT g.parent_id AS region_id, o.indicator_id, sum(o.value) AS value, count(DISTINCT g.region_id) AS n, "
-        "bool_or(o.flag = 'suppressed' OR o.value IS NULL OR o.value < ?) AS withheld "
-        "FROM observations o JOIN regions g ON g.region_id = o.region_id AND g.level = 'gemeinde' "
-        "JOIN latest ON o.period = latest.p WHERE list_contains(?, o.indicator_id) "
-        "GROUP BY ALL",
-        [ids, min_count, ids],
-    ).df()
-    members = store.con.execute("SELECT parent_id AS region_id, count(*) AS members FROM regions "
-                                "WHERE level = 'gemeinde' GROUP BY ALL").df().set_index("region_id")["members"]
-    period = store.con.execute(
-        "SELECT max(period) FROM observations WHERE length(period) = 4 AND list_contains(?, indicator_id)", [ids]
-    ).fetchall()[0][0]
-    parents = store.con.execute("SELECT region_id, name FROM regions WHERE level = ?", [level]).df()
-    if obs.empty or parents.empty:
-        return pd.DataFrame(columns=["Region", "Jahr", "Gemeinden", "Einwohner"] + [k[0] for k in KEY_SHARES])
-    wide = obs.pivot(index="region_id", columns="indicator_id", values="value")
-    # a sum over a Gemeinde without the count, or over one withheld on its page, is no sum to show
-    complete = obs.assign(all_=obs["n"].to_numpy() == members.reindex(obs["region_id"]).to_numpy()).pivot(
-        index="region_id", columns="indicator_id", values="all_")
-    withheld = obs.pivot(index="region_id", columns="indicator_id", values="withheld")
-    n_gem = obs.groupby("region_id")["n"].max()
-    out = parents.set_index("region_id").join(wide, how="inner")
-    complete, withheld = complete.reindex(out.index), withheld.reindex(out.index)
-    table = pd.DataFrame({
-        "Region": out["name"],
-        "Jahr": period,
-        "Gemeinden": n_gem.reindex(out.index).astype(int),
-        "Einwohner": out["einwohner"].round().astype("Int64"),
+def region_summary(store: Store, level: str = "sozialregion") -> pd.DataFrame:
+    """The key indicators of the regions of ``level`` in the latest year any of them has one: region, year,
+    Gemeinden (its parts on the finest level), residents, and :data:`KEY_SHARES` (one decimal). Empty where the
+    store has no such region or value; a :class:`ValueError` where 'features' has not run on the store."""
+    columns = ["Region", "Jahr", "Gemeinden", "Einwohner"] + [label for label, _ in KEY_SHARES]
+    if "other_level_values" not in store.tables():
+        raise ValueError("the store holds no values of the regions of other levels than the profiles' yet: run "
+                         "'sozialradar features' first")
+    ids = [ind for _, ind in KEY_SHARES] + ["einwohner"]
+    values = store.con.execute(
+        "SELECT v.region_id, v.indicator_id, v.period, v.value, v.flag FROM other_level_values v "
+        "JOIN regions r USING (region_id) WHERE r.level = ? AND length(v.period) = 4 AND list_contains(?, "
+        "v.indicator_id)", [level, ids]).df()
+    regions = store.regions()
+    parents = regions.loc[regions["level"] == level, ["region_id", "name"]]
+    if values.empty or parents.empty:
+        return pd.DataFrame(columns=columns)
+    period = str(values["period"].max())
+    latest = values[values["period"] == period].set_index(["region_id", "indicator_id"])
+    table = parents.sort_values("name", kind="stable").reset_index(drop=True)
+    gemeinden = _finest_parts(regions, table["region_id"])
+
+    def cell(region: str, indicator: str, digits: int):
+        if (region, indicator) not in latest.index:
+            return MISSING
+        row = latest.loc[(region, indicator)]
+        if row["flag"] == "suppressed" or pd.isna(row["value"]):
+            return WITHHELD
+        return round(float(row["value"]), digits) if digits else int(round(float(row["value"])))
+
+    out = pd.DataFrame({
+        "Region": table["name"], "Jahr": period,
+        "Gemeinden": [gemeinden.get(r, 0) for r in table["region_id"]],
+        "Einwohner": [cell(r, "einwohner", 0) for r in table["region_id"]],
     })
-    def known(ind: str) -> pd.Series:
-        if ind not in complete.columns:
-            return pd.Series(False, index=out.index)
-        return complete[ind].fillna(False).astype(bool) & ~withheld[ind].fillna(True).astype(bool)
+    for label, ind in KEY_SHARES:
+        out[label] = [cell(r, ind, 1) for r in table["region_id"]]
+    return out
 
-    table["Einwohner"] = table["Einwohner"].where(known("einwohner"))
-    for label, num, den, scale in KEY_SHARES:
-        if num not in out.columns or den not in out.columns:
-            table[label] = "–"
-            continue
-        value = (scale * out[num] / out[den]).round(1).astype(object)
-        value[~(known(num) & known(den))] = "–"
-        value[(out[num] < min_count) | (complete[num].fillna(False).astype(bool) & withheld[num].fillna(False)
-                                        .astype(bool))] = "gesperrt"
-        table[label] = value
-    return table.reset_index(drop=True).sort_values("Region").reset_index(drop=True)
+
+def _finest_parts(regions: pd.DataFrame, ids: pd.Series) -> dict[str, int]:
+    """How many regions of the store's finest level each of ``ids`` holds (its Gemeinden)."""
+    parent = dict(zip(regions["region_id"].astype(str), regions["parent_id"]))
+    children = set(regions["parent_id"].dropna().astype(str))
+    leaves = [r for r in regions["region_id"].astype(str) if r not in children]
+    wanted, out = set(ids.astype(str)), {}
+    for leaf in leaves:
+        seen, up = set(), parent.get(leaf)
+        while isinstance(up, str) and up not in seen:
+            seen.add(up)
+            if up in wanted:
+                out[up] = out.get(up, 0) + 1
+            up = parent.get(up)
+    return out

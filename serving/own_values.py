@@ -150,6 +150,6 @@ def own_table(values: pd.DataFrame, catalog: Catalog, region_id: str, period: st
             groups.append({"name": dim.name, "rows": rows})
     marked = any(SUMMED in c for g in groups for r in g["rows"] for c in r["cells"])
     legend = (f"{SUMMED} Summe der {parts}, nicht vom Gebiet selbst gemeldet; ein Anteil daraus ist aus dieser Summe "
-              "berechnet. Eine Summe fehlt, wo ein Teilgebiet keinen Wert hat oder sein Wert gesperrt ist (die Summe "
-              "verriete ihn).") if marked else ""
+              "berechnet. Eine Summe fehlt, wo ein Teilgebiet keinen Wert hat; wo sein Wert gesperrt ist, ist auch die "
+              "Summe gesperrt (sie verriete ihn).") if marked else ""
     return {"periods": periods, "dimensions": groups, "summed": legend} if groups else None

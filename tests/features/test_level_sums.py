@@ -16,8 +16,8 @@ from ml.config import load_settings
 CATALOG = effective_catalog(load_settings(env={}))
 
 
-def _regions(tree: dict[str, list[str]], coarse="bezirksregion", fine="planungsraum") -> pd.DataFrame:
-    rows = [(b, f"Region {b}", coarse, None) for b in tree]
+def _regions(tree: dict[str, list[str]], coarse="bezirksregion", fine="planungsraum", parent=None) -> pd.DataFrame:
+    rows = [(b, f"Region {b}", coarse, parent) for b in tree]
     rows += [(p, f"Raum {p}", fine, b) for b, parts in tree.items() for p in parts]
     return pd.DataFrame(rows, columns=["region_id", "name", "level", "parent_id"])
 
@@ -300,9 +300,11 @@ def test_a_city_that_is_nobodys_parent_shows_only_its_own_values():
                                                                                       False]]
 
 
-def test_a_part_withheld_on_its_own_page_leaves_the_whole_without_that_sum():
+def test_a_part_withheld_on_its_own_page_withholds_the_wholes_sum():
     """Stadtteil 3 has 2 Wohnungslose, withheld on its page as a small number: the city's sum would tell it (the sum
-    less the others'), so the city gets none; the residents, no small number, are summed."""
+    less the others'), so the city's page shows it withheld, and why — not missing, as if nobody knew it; the
+    residents, no small number, are summed."""
+    from features.disclosure import COMPLEMENT
     from features.pipeline import other_level_values
 
     regions = _regions({"01001": ["1", "2", "3"]}, coarse="kreis", fine="stadtteil")
@@ -312,4 +314,67 @@ def test_a_part_withheld_on_its_own_page_leaves_the_whole_without_that_sum():
     settings = load_settings(env={"SOZIALRADAR_FEATURES__LEVEL": "stadtteil"})
     got = other_level_values(_obs(rows), regions, CATALOG, settings).set_index("indicator_id")
     assert got.loc["einwohner", "value"] == 9600 and got.loc["einwohner", "summed"]
-    assert "wohnungslose_untergebracht" not in got.index
+    cell = got.loc["wohnungslose_untergebracht"]
+    assert np.isnan(cell["value"]) and cell["flag"] == "suppressed" and cell["suppressed_by"] == COMPLEMENT
+    assert summed_note_of(got) == ["einwohner"]       # the note on sums names only those shown
+
+
+def summed_note_of(got: pd.DataFrame) -> list[str]:
+    from features.pipeline import summed_note
+
+    note = summed_note(got.reset_index(), _regions({"01001": ["1", "2", "3"]}, coarse="kreis", fine="stadtteil"))
+    return note[0].rsplit(": ", 1)[1].split(", ")
+
+
+@pytest.mark.parametrize("third, shown", [
+    (("ok", 2.0), "withheld"),                   # a small number withheld on its page: the sum exists, withheld
+    (("ok", 40.0), "summed"),                    # nothing withheld: the sum shows
+    (("suppressed", float("nan")), "missing"),   # withheld at the source: nobody knows the sum
+    (None, "missing"),                           # no value: no sum
+])
+def test_which_sums_the_city_shows_withholds_or_lacks(third, shown):
+    """The city's HzE cases, which it lacks, from its three Stadtteile; and its HzE rate, computed from them."""
+    from features.disclosure import COMPLEMENT
+    from features.pipeline import other_level_values
+
+    regions = _regions({"01001": ["1", "2", "3"]}, coarse="kreis", fine="stadtteil")
+    rows = []
+    for r, (ew, u18, hze) in {"1": (3000, 500, 14), "2": (3500, 600, 9), "3": (3100, 550, third)}.items():
+        rows += [(r, "einwohner", "2022", ew, "ok"), (r, "ew_unter18", "2022", u18, "ok")]
+        if hze is not None:
+            rows += [(r, "hze_faelle", "2022", hze[1], hze[0])] if isinstance(hze, tuple) else [
+                (r, "hze_faelle", "2022", hze, "ok")]
+    settings = load_settings(env={"SOZIALRADAR_FEATURES__LEVEL": "stadtteil"})
+    got = other_level_values(_obs(rows), regions, CATALOG, settings).set_index("indicator_id")
+    for ind in ("hze_faelle", "hze_dichte"):
+        if shown == "missing":
+            assert ind not in got.index
+        elif shown == "summed":
+            assert got.loc[ind, "flag"] == "ok" and got.loc[ind, "summed"]
+        else:
+            assert got.loc[ind, "flag"] == "suppressed" and got.loc[ind, "suppressed_by"] == COMPLEMENT
+            assert np.isnan(got.loc[ind, "value"])
+    if shown == "summed":
+        assert got.loc["hze_faelle", "value"] == 63
+        assert got.loc["hze_dichte", "value"] == pytest.approx(1000 * 63 / 1650)
+
+
+def test_a_withheld_sum_is_a_withheld_part_of_the_kreis_above_it():
+    """Sozialregion S1 lacks HzE cases and its Gemeinde G2's 2 are withheld: S1's sum is withheld. The Kreis's own
+    count less S2's own would tell S1's sum, and with it G2's: the Kreis's is withheld as well; S2 keeps its own."""
+    from features.disclosure import COMPLEMENT
+    from features.pipeline import other_level_values
+
+    regions = pd.concat([pd.DataFrame([("K", "Kreis K", "kreis", None)], columns=["region_id", "name", "level",
+                                                                                  "parent_id"]),
+                         _regions({"S1": ["G1", "G2"], "S2": ["G3", "G4"]}, coarse="sozialregion",
+                                  fine="gemeinde", parent="K")], ignore_index=True)
+    rows = [("K", "hze_faelle", "2022", 60, "ok"), ("S2", "hze_faelle", "2022", 38, "ok")]
+    for g, (ew, hze) in {"G1": (900, 20), "G2": (800, 2), "G3": (1200, 30), "G4": (700, 8)}.items():
+        rows += [(g, "einwohner", "2022", ew, "ok"), (g, "hze_faelle", "2022", hze, "ok")]
+    settings = load_settings(env={"SOZIALRADAR_FEATURES__LEVEL": "gemeinde"})
+    hze = other_level_values(_obs(rows), regions, CATALOG, settings).query("indicator_id == 'hze_faelle'")
+    hze = hze.set_index("region_id")
+    assert hze.loc["S1", "suppressed_by"] == hze.loc["K", "suppressed_by"] == COMPLEMENT
+    assert np.isnan(hze.loc["S1", "value"]) and np.isnan(hze.loc["K", "value"])
+    assert hze.loc["S2", "value"] == 38 and hze.loc["S2", "flag"] == "ok"

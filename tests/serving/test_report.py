@@ -663,7 +663,8 @@ def test_the_whole_countys_residents_by_age_give_its_page_its_residents_and_thei
     # sum, marked and said so
     assert "Arbeitslose (Jahresdurchschnitt) (Personen) – 425¹ " in text
     assert ("¹ Summe der Gemeinden, nicht vom Gebiet selbst gemeldet; ein Anteil daraus ist aus dieser Summe "
-            "berechnet. Eine Summe fehlt, wo ein Teilgebiet keinen Wert hat oder sein Wert gesperrt ist") in text
+            "berechnet. Eine Summe fehlt, wo ein Teilgebiet keinen Wert hat; wo sein Wert gesperrt ist, ist auch die "
+            "Summe gesperrt (sie verriete ihn).") in text
     assert "Einwohner (Personen) 13.000 13.100 " in text
 
 
