@@ -28,6 +28,10 @@ PERIODS = 6
 
 SUMMED = "¹"
 """The mark of a value summed from the region's parts (and of a share computed from such a sum)."""
+REASON_MARKS = "²³⁴⁵⁶⁷⁸⁹"
+"""The marks of the reasons a cell is withheld, in the order they first appear in the table: each cell reads
+'gesperrt' and its mark, and the legend says the reason once (a table of six years, one reason in every cell, would
+otherwise repeat it in each)."""
 
 
 def own_values(builder: "ReportBuilder", region_id: str, period: str) -> dict | None:
@@ -118,9 +122,10 @@ def own_table(values: pd.DataFrame, catalog: Catalog, region_id: str, period: st
               parts: str = "Teilgebiete") -> dict | None:
     """The region's indicators (catalog order, grouped by dimension) over its last :data:`PERIODS` periods up to
     ``period``: ``{'periods': [...], 'dimensions': [{'name', 'rows': [{'name', 'unit', 'cells'}]}], 'summed':
-    legend or ''}``, a value summed from the region's ``parts`` (column ``summed``) marked :data:`SUMMED`; None where
-    the region holds no value up to that period."""
-    from serving.key_figures import flag_text
+    legend or '', 'withheld': [legend lines]}``, a value summed from the region's ``parts`` (column ``summed``) marked
+    :data:`SUMMED`, a withheld one 'gesperrt' with the mark of its reason (:data:`REASON_MARKS`), each reason said
+    once in ``withheld``; None where the region holds no value up to that period."""
+    from serving.key_figures import WITHHELD_TEXT
 
     mine = values[(values["region_id"] == region_id) & (values["period"].astype(str) <= str(period))
                   & (values["value"].notna() | values["flag"].eq("suppressed"))]
@@ -132,6 +137,14 @@ def own_table(values: pd.DataFrame, catalog: Catalog, region_id: str, period: st
     cells = {(r.indicator_id, str(r.period)): r for r in mine.itertuples(index=False)}
     held = set(mine["indicator_id"])
     groups = []
+    marks: dict[str, str] = {}       # reason → its mark, in the order of first appearance
+
+    def withheld(reason) -> str:
+        reason = reason if isinstance(reason, str) and reason in WITHHELD_TEXT else ""
+        if reason not in marks:
+            marks[reason] = REASON_MARKS[min(len(marks), len(REASON_MARKS) - 1)]
+        return "gesperrt" + marks[reason]
+
     for dim_id, dim in catalog.dimensions.items():
         rows = []
         for ind in catalog:
@@ -140,7 +153,7 @@ def own_table(values: pd.DataFrame, catalog: Catalog, region_id: str, period: st
             shown = []
             for p in periods:
                 c = cells.get((ind.indicator_id, p))
-                shown.append(MISSING if c is None else flag_text("suppressed", c.suppressed_by)
+                shown.append(MISSING if c is None else withheld(c.suppressed_by)
                              if c.flag == "suppressed" else de(c.value, ind.decimals) + (
                                  SUMMED if _summed(c) and pd.notna(c.value) else ""))
             if any(s != MISSING for s in shown):
@@ -152,4 +165,7 @@ def own_table(values: pd.DataFrame, catalog: Catalog, region_id: str, period: st
     legend = (f"{SUMMED} Summe der {parts}, nicht vom Gebiet selbst gemeldet; ein Anteil daraus ist aus dieser Summe "
               "berechnet. Eine Summe fehlt, wo ein Teilgebiet keinen Wert hat; wo sein Wert gesperrt ist, ist auch die "
               "Summe gesperrt (sie verriete ihn).") if marked else ""
-    return {"periods": periods, "dimensions": groups, "summed": legend} if groups else None
+    why = [f"{mark} {WITHHELD_TEXT[reason]}." if reason else f"{mark} gesperrt." for reason, mark in marks.items()]
+    if not groups:
+        return None
+    return {"periods": periods, "dimensions": groups, "summed": legend, "withheld": why}

@@ -5,6 +5,7 @@ import json
 import re
 from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -619,7 +620,7 @@ def test_a_region_of_another_level_shows_its_own_values_without_a_comparison_sma
     assert rows["Vollzeitpflege (§ 33 SGB VIII)<span class='muted'> (Fälle)</span>"] == ["103", "97"]
     assert rows[next(k for k in rows if k.startswith("Hilfen zur Erziehung je 1.000"))] == ["15,3", "16,0"]
     ise = rows[next(k for k in rows if k.startswith("Intensive sozialpädagogische"))]
-    assert ise == ["gesperrt (kleine Zahl)", "11"]
+    assert ise == ["gesperrt²", "11"] and "² gesperrt (kleine Zahl)." in text     # the reason once, in the legend
     # a Gemeinde's page, of the profiles' level, has no such table
     assert "Die Werte dieses Gebiets" not in ReportBuilder(settings, st.current()).region_page("1", None)
     # 'report --all' writes the county's page too, linked from the index under the Gemeinden
@@ -709,6 +710,33 @@ def test_the_own_table_shows_the_years_not_the_months_and_a_balance_of_persons_w
     assert cells["Einwohner"][-1] == "3.025¹"
     assert cells["Natürlicher Saldo (Geborene minus Gestorbene)"][-1] == "−1.699¹"
     assert table["summed"].startswith("¹ Summe der Gemeinden, nicht vom Gebiet selbst gemeldet")
+
+
+def test_the_own_tables_withheld_cells_are_marked_by_reason_and_the_legend_says_each_once():
+    """Six years of a sum withheld over a withheld Gemeinde, a small count in one year, a reason the store does not
+    name: each cell reads 'gesperrt' with the mark of its reason (in the order they first appear), and the legend
+    says each reason once, not the long text in every cell."""
+    from ml.catalog import effective_catalog
+    from ml.config import load_settings
+    from serving.own_values import own_table
+
+    catalog = effective_catalog(load_settings(env={}))
+    rows = [("9", "einwohner", str(y), 9000.0 + y, "ok", "") for y in range(2020, 2026)]
+    rows += [("9", "sgb2_empfaenger", str(y), np.nan, "suppressed", "complement") for y in range(2020, 2026)]
+    rows += [("9", "hze_faelle", str(y), 40.0 + y - 2020, "ok", "") for y in range(2020, 2025)]
+    rows += [("9", "hze_faelle", "2025", np.nan, "suppressed", "count"),
+             ("9", "pkw", "2025", np.nan, "suppressed", None)]
+    values = pd.DataFrame(rows, columns=["region_id", "indicator_id", "period", "value", "flag", "suppressed_by"])
+    table = own_table(values, catalog, "9", "2025", "Gemeinden")
+    cells = {r["name"]: r["cells"] for d in table["dimensions"] for r in d["rows"]}
+    recipients = next(v for k, v in cells.items() if k.startswith("Leistungsberechtigte"))
+    assert recipients == ["gesperrt²"] * 6
+    hze = cells[next(k for k in cells if k.startswith("Hilfen zur Erziehung"))]
+    assert hze == ["40", "41", "42", "43", "44", "gesperrt³"]
+    assert cells[next(k for k in cells if k.startswith("Pkw"))][-1] == "gesperrt⁴"
+    assert table["withheld"] == ["² gesperrt (sonst ließe sich mit den Teilgebieten ein gesperrter Wert errechnen).",
+                                 "³ gesperrt (kleine Zahl).", "⁴ gesperrt."]
+    assert table["summed"] == ""
 
 
 def _own_indicator_county(tmp_path, value: dict[tuple[int, int], float], breaks: str = ""):
