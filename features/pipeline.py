@@ -145,8 +145,8 @@ def other_level_values(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalo
     key = ["region_id", "indicator_id", "period"]
     own = pd.MultiIndex.from_frame(part.loc[mine, key].astype(str))
     if with_parts:
-        # a part's count withheld on its own page (a small number, a small area) leaves the sum unknown: the whole
-        # less the other parts would tell it
+        # a part's count withheld on its own page (a small number, a small area) withholds the sum: the whole less
+        # the other parts would tell it (a part without a value, or withheld at the source, leaves no sum)
         before = part.loc[:, key + ["value"]] if owned else None     # the values the privacy rule withholds
         raw = part
         part = pd.concat([part.loc[mine], suppress_small_numbers(part.loc[~mine], catalog, settings.privacy,
