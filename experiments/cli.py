@@ -101,7 +101,8 @@ def _catalog(settings: Settings):
     from ml.catalog import CatalogError, load_catalog
 
     try:
-        return load_catalog(settings.catalog.dimensions, settings.catalog.files())
+        return load_catalog(settings.catalog.dimensions, settings.catalog.files()).with_wholes(
+            dict(settings.catalog.part_of))
     except CatalogError as exc:
         raise click.ClickException(str(exc)) from None
 

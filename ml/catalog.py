@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator
 
@@ -158,6 +158,31 @@ class Catalog:
         Arbeitslose → [(arbeitslosenquote, 'ew_15_64'), …]."""
         return [(s, s.denominator if s.numerator == count_id else s.numerator)
                 for s in self if not s.basis and count_id in (s.numerator, s.denominator)]
+
+    def with_wholes(self, part_of: dict[str, str], where: str = "catalog.part_of") -> "Catalog":
+        """A new catalog with the wholes of ``part_of`` (count → the count it is a part of) declared, as the
+        configuration's ``catalog.part_of`` does for counts of files a county does not write (the shipped catalog's
+        Hilfen zur Erziehung by kind, where its Jugendamt's kinds make up its total). Each must be a count of the
+        catalog, not its own whole, and not declared a part of another whole in its file; the wholes are checked as
+        a file's are (:func:`check_references`)."""
+        if not part_of:
+            return self
+        merged = dict(self.indicators)
+        for part, whole in part_of.items():
+            if part not in merged:
+                raise CatalogError(f"{where}: {part!r} is no indicator of the catalog")
+            ind = merged[part]
+            if ind.kind != "count":
+                raise CatalogError(f"{where}: {part!r} is a {ind.kind}; only a count is a part of a whole")
+            if whole == part:
+                raise CatalogError(f"{where}: {part!r} names itself; a count is no part of itself")
+            if ind.part_of is not None and ind.part_of != whole:
+                raise CatalogError(f"{where}: {part!r} is a part of {ind.part_of!r} in {ind.catalog_file} already; "
+                                   f"a count is a part of one whole")
+            merged[part] = replace(ind, part_of=whole)
+        out = Catalog(self.dimensions, merged)
+        check_references(out, where)
+        return out
 
     def extended(self, indicators: Iterable[Indicator]) -> "Catalog":
         """A new catalog with more indicators; redefining an existing id differently is an error."""
@@ -363,10 +388,10 @@ def serving_catalog(settings: "Settings") -> Catalog:
 def effective_catalog(settings: "Settings", extra: Iterable[Path] = ()) -> Catalog:
     """The catalog an import or job works with: the configured files (``settings.catalog.files()``: the shipped
     catalog, then the county's own), extended by ``extra`` files (the external formats' catalogs) that are not
-    among them already."""
+    among them already, with the wholes the configuration declares (``catalog.part_of``)."""
     files = settings.catalog.files()
     catalog = load_catalog(settings.catalog.dimensions, files)
     for path in extra:
         if not any(Path(path).resolve() == Path(f).resolve() for f in files):
             catalog = catalog.extended(read_indicators(path, catalog.dimensions))
-    return catalog
+    return catalog.with_wholes(dict(settings.catalog.part_of))

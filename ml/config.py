@@ -55,6 +55,11 @@ class CatalogConfig(_Section):
     )
     shipped: bool = Field(True, description="load the shipped catalog first, so that the files listed in "
                           "'indicators' extend it (false: only the listed files)")
+    part_of: dict[str, str] = Field(
+        default_factory=dict,
+        description="count → the count it is a part of, for counts of a file the county does not write (the shipped "
+                    "catalog's Hilfen zur Erziehung by kind, where its kinds make up its total hze_faelle): as the "
+                    "catalog column part_of, so that features withholds another part beside a withheld one")
 
     def files(self) -> list[Path]:
         """The catalog files in load order: the shipped one first (unless ``shipped`` is off), then the listed

@@ -1321,9 +1321,12 @@ def _note_sums(out: Suggestion, values: dict[str, np.ndarray], editions: np.ndar
                keys: np.ndarray | None = None) -> None:
     """Counts that add up on the table's rows (:mod:`ml.sums`): a note for each, saying where it fails, and the
     mapping's ``sums``, so that ``ingest`` quarantines the values of a row on which they do not add up."""
-    from ml.sums import describe, sums_among
+    from ml.sums import describe, labelled_totals, sums_among
 
     found = sums_among(values, editions, keys)
+    # a total the table names, beside its parts: told by its name where the rows are too few to tell it by chance
+    found += [c for c in labelled_totals(values) if not any(set(c.relation.columns) == set(f.relation.columns)
+                                                            for f in found)]
     out.sums = found[:MAX_SUMS]
     holding = []
     for check in out.sums:

@@ -14,6 +14,7 @@ both; a mapping's ``sums`` make ``ingest`` quarantine the values of the rows on 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from itertools import combinations
 
@@ -142,6 +143,42 @@ def check_sum(values: dict[str, np.ndarray], relation: Sum, editions: np.ndarray
             if keys is not None:
                 out.shifted_side = _shifted_side(left, right, ok, failing, labels, np.asarray(keys, dtype=str))
     return out
+
+
+TOTAL_LABEL = re.compile(r"(?<![a-zäöüß])(insgesamt|gesamt|zusammen|summe|total)(?![a-zäöüß])", re.IGNORECASE)
+"""A column a printed table names as a total ('Hilfen zur Erziehung insgesamt', 'Insgesamt', 'Summe')."""
+
+
+def labelled_totals(values: dict[str, np.ndarray]) -> list[Check]:
+    """A total and its parts where the table names the total (:data:`TOTAL_LABEL`) and its parts stand beside it:
+    the longest run of columns of whole numbers directly before it (since the table's previous total), else after it
+    ('insgesamt, davon: …'), at least two, that adds up to it on every row that has them all, one row at least. A
+    Sozialatlas's table of a few years is too short for :func:`sums_among`, which needs rows beyond its columns'
+    number to tell a relation from chance; a column named a total, equal to the sum of its neighbours to the unit on
+    each year, is told by its name. ``values``: name → numbers in the table's order (NaN where empty)."""
+    names = list(values)
+    arrays = {n: np.asarray(values[n], dtype=float)[:MAX_ROWS] for n in names}
+
+    def whole_numbers(name: str) -> bool:
+        finite = arrays[name][np.isfinite(arrays[name])]
+        return len(finite) > 0 and finite.min() >= 0 and bool(np.allclose(finite % 1, 0))
+
+    totals = [i for i, n in enumerate(names) if TOTAL_LABEL.search(str(n)) and whole_numbers(n)]
+    found: list[Check] = []
+    for t in totals:
+        before = max([i for i in totals if i < t], default=-1)
+        after = min([i for i in totals if i > t], default=len(names))
+        runs = [list(range(start, t)) for start in range(before + 1, t - 1)]           # longest first
+        runs += [list(range(t + 1, end)) for end in range(after, t + 2, -1)]
+        for run in runs:
+            if not all(whole_numbers(names[i]) for i in run):
+                continue
+            relation = Sum((names[t],), tuple(names[i] for i in run))
+            check = check_sum(arrays, relation)
+            if check.rows >= 1 and check.held == check.rows:
+                found.append(check)
+                break
+    return found
 
 
 def _rank_correlation(a: np.ndarray, b: np.ndarray) -> float:

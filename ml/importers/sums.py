@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ml.catalog import Catalog
+from ml.catalog import FORMAT_CATALOGS, Catalog
 from ml.header_rows import EMPTY_NAME
 from ml.importers.common import period_position
 from ml.importers.mapping import Mapping, column_position, distinct_headers, find_region_column
@@ -87,29 +87,42 @@ def quarantine_unequal_sums(table: RawTable, mapping: Mapping, cells: pd.DataFra
 
 
 def undeclared_parts(mapping: Mapping, catalog: Catalog, shipped: str = "indicators.csv") -> list[str]:
-    """A note per sum of the mapping that is a total and its parts, all counts of persons of the county's own
-    catalog (not of the ``shipped`` file), whose parts the catalog does not name as the total's (``part_of``): the
-    total less the parts shown would tell a part withheld as a small number, which ``features`` prevents only for
-    the parts a catalog names (:func:`features.disclosure.withhold_parts`)."""
+    """A note per sum of the mapping that is a total and its parts, all counts of persons, whose parts the catalog
+    does not name as the total's (``part_of``): the total less the parts shown would tell a part withheld as a small
+    number, which ``features`` prevents only for the parts a catalog names
+    (:func:`features.disclosure.withhold_parts`). The note says where to name them: the county's own catalog file,
+    or, for the counts of a file it does not write (the ``shipped`` catalog, a format's), the configuration's
+    ``catalog.part_of``. The table's sums show that its parts make up its total here; the shipped catalog cannot
+    assume it for every county (its Hilfen zur Erziehung by kind overlap in some)."""
     def indicator(column: str) -> str | None:
         spec = mapping.columns.get(column)
         return spec if isinstance(spec, str) or spec is None else spec.indicator
 
+    not_written = {shipped} | {p.name for p in FORMAT_CATALOGS.values()}
     wholes, notes = catalog.parts(), []
     for spec in mapping.sums:
         if len(spec.left) != 1 or len(spec.right) < 2:
             continue
         ids = [indicator(c) for c in (*spec.left, *spec.right)]
-        if not all(i in catalog and catalog[i].kind == "count" and catalog[i].persons
-                   and catalog[i].catalog_file != shipped for i in ids):
+        if not all(i in catalog and catalog[i].kind == "count" and catalog[i].persons for i in ids):
             continue
         whole, parts = ids[0], ids[1:]
         missing = [p for p in parts if p not in wholes.get(whole, [])]
-        if missing:
-            files = sorted({catalog[p].catalog_file for p in missing})
-            notes.append(f"{spec.left[0]!r} ({whole}) is the sum of {len(parts)} columns (sums:), but the catalog "
-                         f"names {'none' if len(missing) == len(parts) else 'not all'} of them its parts: a part "
-                         "withheld as a small number could be told by the total less the others. Write "
-                         f"part_of: {whole} for {', '.join(missing)} in {', '.join(files)}, and features withholds "
-                         "another part too")
+        if not missing:
+            continue
+        own = [p for p in missing if catalog[p].catalog_file not in not_written]
+        theirs = [p for p in missing if p not in own]
+        where = []
+        if own:
+            files = sorted({catalog[p].catalog_file for p in own})
+            where.append(f"write part_of: {whole} for {', '.join(own)} in {', '.join(files)}")
+        if theirs:
+            pairs = ", ".join(f"{p}: {whole}" for p in theirs)
+            where.append(f"name {'it' if len(theirs) == 1 else 'them'} in the configuration (catalog: part_of: "
+                         f"{{{pairs}}})")
+        said = " and ".join(where)
+        notes.append(f"{spec.left[0]!r} ({whole}) is the sum of {len(parts)} columns (sums:), but the catalog "
+                     f"names {'none' if len(missing) == len(parts) else 'not all'} of them its parts: a part "
+                     f"withheld as a small number could be told by the total less the others. "
+                     f"{said[0].upper() + said[1:]}, and features withholds another part too")
     return notes

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from ml.catalog import CatalogError, load_catalog, load_dimensions, read_indicators
+from ml.catalog import CatalogError, effective_catalog, load_catalog, load_dimensions, read_indicators
 from ml.paths import CATALOG_DIR
 
 HEADER = "indicator_id,name,dimension,unit,polarity,kind,numerator,denominator,scale,frequency,monitors,lenses,basis,min,max,source\n"
@@ -214,3 +214,35 @@ def test_part_of_names_the_count_a_breakdown_makes_up(tmp_path):
         with pytest.raises(CatalogError, match=message):
             load_catalog(CATALOG_DIR / "dimensions.csv", [CATALOG_DIR / "indicators.csv", own])
     assert load_catalog(CATALOG_DIR / "dimensions.csv", [CATALOG_DIR / "indicators.csv"]).parts() == {}
+
+
+def test_the_configuration_names_the_wholes_of_counts_the_county_does_not_write(tmp_path):
+    """``catalog.part_of`` in the configuration: the shipped catalog's Hilfen zur Erziehung by kind, where a
+    Jugendamt's kinds make up its total, are declared parts of ``hze_faelle`` without a file of the county's; every
+    fault is named: an unknown count, a share, a count its own whole, a whole that is no count, a circle, and a
+    count its file declares a part of another whole."""
+    from ml.config import load_settings
+
+    kinds = ["hze_erziehungsbeistand", "hze_spfh", "hze_tagesgruppe", "hze_vollzeitpflege", "hze_heimerziehung"]
+    config = tmp_path / "c.yaml"
+    config.write_text("catalog:\n  part_of:\n" + "".join(f"    {k}: hze_faelle\n" for k in kinds), encoding="utf-8")
+    catalog = effective_catalog(load_settings(config, env={}))
+    assert catalog.parts() == {"hze_faelle": kinds}
+    assert effective_catalog(load_settings(env={})).parts() == {}
+    base = effective_catalog(load_settings(env={}))
+    cases = [({"gibtsnicht": "hze_faelle"}, r"catalog\.part_of: 'gibtsnicht' is no indicator of the catalog"),
+             ({"hze_dichte": "hze_faelle"}, r"'hze_dichte' is a rate; only a count is a part of a whole"),
+             ({"hze_ise": "hze_ise"}, r"'hze_ise' names itself"),
+             ({"hze_ise": "hze_dichte"}, r"'hze_ise' is a part of 'hze_dichte', which is no count of the catalog"),
+             ({"hze_ise": "hze_ambulant", "hze_ambulant": "hze_ise"}, r"a part of itself \(hze_\w+ → hze_\w+ → "
+                                                                       r"hze_\w+\)")]
+    for part_of, message in cases:
+        with pytest.raises(CatalogError, match=message):
+            base.with_wholes(part_of)
+    own = tmp_path / "schulden.csv"
+    own.write_text("indicator_id,name,dimension,unit,polarity,kind,frequency,part_of\n"
+                   "ratsuchende,Ratsuchende,intervention,Personen,1,count,annual,\n"
+                   "allein,Alleinlebende,intervention,Personen,0,count,annual,ratsuchende\n", encoding="utf-8")
+    config.write_text(f"catalog:\n  indicators: ['{own}']\n  part_of:\n    allein: einwohner\n", encoding="utf-8")
+    with pytest.raises(CatalogError, match=r"'allein' is a part of 'ratsuchende' in schulden\.csv already"):
+        effective_catalog(load_settings(config, env={}))
