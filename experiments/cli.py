@@ -707,8 +707,8 @@ def _serve(settings: Settings, workdir: Path, serve_for: float | None, echo=clic
 
 
 @main.command("export")
-@click.argument("kind", type=click.Choice(["warnings", "profiles", "forecasts", "projection", "lebenslagen",
-                                           "coverage", "measures"]))
+@click.argument("kind", type=click.Choice(["warnings", "profiles", "values", "forecasts", "projection",
+                                           "lebenslagen", "coverage", "measures"]))
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="FILE.csv (German Excel: ';', decimal comma, UTF-8 with BOM), FILE.xlsx, or FILE.geojson or "
                    "FILE.gpkg (a map layer for a GIS, WGS84: one feature per region with its polygon; warnings of "
@@ -718,9 +718,9 @@ def _serve(settings: Settings, workdir: Path, serve_for: float | None, echo=clic
               help="Warnings only: years ahead; default: every served horizon.")
 @click.pass_context
 def export_cmd(ctx: click.Context, kind: str, out: Path, period: str | None, horizon: int | None) -> None:
-    """Export early warnings, profiles, forecasts, the population projection, the Belastungsindizes per Lebenslage,
-    Bestand und Bedarf or the measures with their effects as a table for planners; suppressed cells stay
-    suppressed."""
+    """Export early warnings, profiles, the values of the regions of other levels (Sozialregionen, the Kreis: as their
+    pages show them), forecasts, the population projection, the Belastungsindizes per Lebenslage, Bestand und Bedarf
+    or the measures with their effects as a table for planners; suppressed cells stay suppressed."""
     from ml.io import FileFormatError, write_table
     from ml.store import Store, StoreError
     from experiments.export import ExportError, export_table

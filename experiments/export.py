@@ -1,5 +1,6 @@
-"""The export job: warnings, profiles, forecasts, the population projection, the Lebenslagen, Bestand und Bedarf or
-the measures with their effects from the store as one table for planners and other tools.
+"""The export job: warnings, profiles, the values of the regions of other levels, forecasts, the population
+projection, the Lebenslagen, Bestand und Bedarf or the measures with their effects from the store as one table for
+planners and other tools.
 
 German column names; a suppressed cell stays suppressed ("gesperrt", never its value). Writing (CSV for German
 Excel or xlsx) is :func:`ml.io.write_table`.
@@ -18,7 +19,7 @@ from models.early_warning import MODEL_LABELS, Levels
 from models.forecast_models import MODEL_NAMES
 from models.explanations import refusal
 
-KINDS = ("warnings", "profiles", "forecasts", "projection", "lebenslagen", "coverage", "measures")
+KINDS = ("warnings", "profiles", "values", "forecasts", "projection", "lebenslagen", "coverage", "measures")
 SUPPRESSED = "gesperrt"
 
 
@@ -97,6 +98,49 @@ def export_profiles(tables: dict[str, pd.DataFrame], catalog: Catalog, period: s
     unnamed = sorted(i for i in wide.columns if i not in catalog)
     out.attrs["notes"] = [f"not in the catalog read, exported under their ids: {', '.join(unnamed)} (a county's own "
                           "indicators are named by its configuration: sozialradar --config FILE)"] if unnamed else []
+    return out
+
+
+def export_values(tables: dict[str, pd.DataFrame], catalog: Catalog, period: str | None) -> pd.DataFrame:
+    """One row per region of another level than the profiles' (the Sozialregionen, the Kreis, the whole city): each
+    indicator's value as its page shows it, "gesperrt" where it is withheld, of the year (a year's values, not the
+    months of a monthly count). The notes name the values summed from their parts and the withheld ones' reasons."""
+    from serving.key_figures import LEVEL_SINGULAR, WITHHELD_TEXT
+
+    if "other_level_values" not in tables:
+        raise ExportError("the store holds no values of regions of other levels than the profiles': run "
+                          "'sozialradar features' (again, where it ran before they were kept)")
+    v = tables["other_level_values"].assign(period=lambda f: f["period"].astype(str))
+    v = v[v["period"].str.len() == 4]
+    if v.empty:
+        raise ExportError("the store holds no yearly values of regions of other levels than the profiles' (the "
+                          "regions of every level with values are the profiles' own: export profiles)")
+    per = _period(v, period, "values of regions of other levels")
+    v = v[v["period"] == per]
+    regions = tables["regions"].set_index("region_id")
+    who = pd.Index(sorted(set(v["region_id"]), key=lambda r: (str(regions["level"].get(r)), str(regions["name"]
+                                                                                              .get(r, r)))))
+    withheld = v["flag"] == "suppressed"
+    shown = v["value"].round(4).astype(object).where(~withheld, SUPPRESSED)
+    wide = v.assign(shown=shown).pivot_table(index="region_id", columns="indicator_id", values="shown",
+                                             aggfunc="first").reindex(who)
+    order = [i.indicator_id for i in catalog if i.indicator_id in wide.columns]
+    order += sorted(i for i in wide.columns if i not in catalog)
+    level = regions["level"].reindex(who)
+    out = pd.DataFrame({"Gebiet": who, "Name": regions["name"].reindex(who).to_numpy(),
+                        "Ebene": [LEVEL_SINGULAR.get(str(lv), str(lv)) for lv in level], "Jahr": per})
+    values = {(f"{catalog[i].name} ({catalog[i].unit})" if catalog[i].unit and f"({catalog[i].unit})" not in
+               catalog[i].name else catalog[i].name) if i in catalog else i: wide[i].to_numpy() for i in order}
+    out = pd.concat([out, pd.DataFrame(values, index=out.index)], axis=1)
+    notes = []
+    summed = v[v["summed"].astype(bool) & ~withheld] if "summed" in v else v.iloc[:0]
+    if len(summed):
+        notes.append(f"{len(summed):,} values are sums of the regions' parts, not reported by the regions themselves "
+                     "(their pages mark them ¹), or shares computed from such sums")
+    reasons = v.loc[withheld, "suppressed_by"].fillna("").astype(str).value_counts()
+    for reason, n in reasons.items():
+        notes.append(f"{n:,} values '{SUPPRESSED}': {WITHHELD_TEXT.get(reason, SUPPRESSED)}")
+    out.attrs["notes"] = notes
     return out
 
 
@@ -205,12 +249,12 @@ def export_measures(tables: dict[str, pd.DataFrame], catalog: Catalog) -> pd.Dat
 
 def export_table(kind: str, store, catalog: Catalog, period: str | None = None,
                  horizon: int | None = None) -> pd.DataFrame:
-    """The export of ``kind`` (warnings, profiles, forecasts, projection, lebenslagen, coverage, measures) from the
-    store."""
+    """The export of ``kind`` (warnings, profiles, values, forecasts, projection, lebenslagen, coverage, measures)
+    from the store."""
     if kind not in KINDS:
         raise ExportError(f"kind must be one of {', '.join(KINDS)}; got {kind!r}")
     names = {"warnings": ("early_warnings", "early_warning_models", "early_warning_refused"),
-             "profiles": ("profiles", "feature_values"),
+             "profiles": ("profiles", "feature_values"), "values": ("other_level_values",),
              "forecasts": ("forecasts",), "projection": ("projection",),
              "lebenslagen": ("lebenslagen", "lebenslagen_checks"), "coverage": ("coverage",),
              "measures": ("measures", "impacts")}[kind]
@@ -227,6 +271,8 @@ def export_table(kind: str, store, catalog: Catalog, period: str | None = None,
         return export_warnings(tables, period, horizon)
     if kind == "profiles":
         return export_profiles(tables, catalog, period)
+    if kind == "values":
+        return export_values(tables, catalog, period)
     if kind == "projection":
         return export_projection(tables, period)
     if kind == "lebenslagen":

@@ -1,5 +1,8 @@
 """The export of a store without early warnings says why: none trained yet, or none possible without a status
-index (a county with only census tables)."""
+index (a county with only census tables); profiles and forecasts in German; the values of the regions of other
+levels as their pages show them."""
+
+import re
 
 import pandas as pd
 import pytest
@@ -83,3 +86,46 @@ def test_forecasts_name_their_method_in_german(settings, catalog, tmp_path):
         out = export_table("forecasts", store, catalog)
     assert out["Verfahren"].tolist() == [MODEL_NAMES["drift"], MODEL_NAMES["global"]]
     assert out["Stand"].tolist() == ["2022", "2022"]
+
+
+def test_the_values_of_the_kreis_as_its_page_shows_them(settings, catalog, tmp_path):
+    """``export values``: the Kreis over its six Gemeinden, one row: its residents and SGB II recipients summed
+    from theirs (the notes say so), the SGB-II-Quote computed from the sums, and its HzE cases withheld, since one
+    Gemeinde's 2 are withheld on its page and the sum less the others' would tell them (the notes say why). The CSV
+    for German Excel keeps 'gesperrt'. Before 'features', and for a year the store lacks, the export says why."""
+    from ml.io import write_table
+
+    regions = write(tmp_path / "r.csv", "region_id,name,level,parent_id\nK,Kreis Nord,kreis,\n"
+                    + "".join(f"G{k},Gemeinde {k},gemeinde,K\n" for k in range(6)))
+    rows = "".join(f"G{k},{ind},2022,{v}\n" for k in range(6) for ind, v in (
+        ("einwohner", 1000 + 100 * k), ("ew_unter65", 800 + 80 * k), ("sgb2_empfaenger", 60 + 5 * k),
+        ("ew_unter18", 150 + 10 * k), ("hze_faelle", 2 if k == 3 else 10 + k)))
+    values = write(tmp_path / "v.csv", "region_id,indicator_id,period,value\n" + rows)
+    with Store(settings.store.path) as store:
+        for f in (regions, values):
+            assert ingest_file(f, store, settings).status == "ok"
+        with pytest.raises(ExportError, match="run 'sozialradar features'"):
+            export_table("values", store, catalog)
+    features_job(settings)
+    with Store(settings.store.path, read_only=True) as store:
+        table = export_table("values", store, catalog)
+        with pytest.raises(ExportError, match="no values of regions of other levels for period '2021'; the store "
+                                              "has 2022"):
+            export_table("values", store, catalog, period="2021")
+    row = table.iloc[0]
+    assert len(table) == 1 and (row["Gebiet"], row["Name"], row["Ebene"], row["Jahr"]) == ("K", "Kreis Nord", "Kreis",
+                                                                                         "2022")
+    assert row["Einwohner (Personen)"] == 7500 and row["Leistungsberechtigte nach SGB II (Personen)"] == 435
+    quote = next(c for c in table.columns if c.startswith("SGB-II-Quote"))
+    assert row[quote] == pytest.approx(round(100 * 435 / 6000, 4))
+    assert row["Hilfen zur Erziehung (Fälle)"] == "gesperrt"
+    assert row[next(c for c in table.columns if c.startswith("Hilfen zur Erziehung je 1.000"))] == "gesperrt"
+    notes = table.attrs["notes"]
+    assert any(re.match(r"\d+ values are sums of the regions' parts, not reported by the regions themselves", n)
+               for n in notes)
+    assert "2 values 'gesperrt': gesperrt (sonst ließe sich mit den Teilgebieten ein gesperrter Wert " \
+           "errechnen)" in notes
+    out = tmp_path / "werte.csv"
+    write_table(table, out)
+    text = out.read_text(encoding="utf-8-sig")
+    assert text.startswith("Gebiet;Name;Ebene;Jahr;") and ";gesperrt;" in text and "7500" in text
