@@ -69,6 +69,15 @@ def export_warnings(tables: dict[str, pd.DataFrame], period: str | None, horizon
     return out.sort_values(["Horizont (Jahre)", "Name"]).reset_index(drop=True)
 
 
+def _header(catalog: Catalog, indicator: str) -> str:
+    """An indicator's column: its German name and unit ('Anteil Einwohner 65 Jahre und älter (%)'; the unit once,
+    where the name holds it: 'Hilfen zur Erziehung (Fälle)'); one the catalog read lacks keeps its id."""
+    if indicator not in catalog:
+        return indicator
+    ind = catalog[indicator]
+    return f"{ind.name} ({ind.unit})" if ind.unit and f"({ind.unit})" not in ind.name else ind.name
+
+
 def export_profiles(tables: dict[str, pd.DataFrame], catalog: Catalog, period: str | None) -> pd.DataFrame:
     """One row per region: status and dynamics index and class, dimension scores, and each indicator's observed
     value ("gesperrt" where it is suppressed)."""
@@ -92,8 +101,7 @@ def export_profiles(tables: dict[str, pd.DataFrame], catalog: Catalog, period: s
     wide = v.assign(shown=shown).pivot_table(index="region_id", columns="indicator_id", values="shown",
                                              aggfunc="first")
     # an indicator the catalog read lacks (a county's own, exported without its configuration) keeps its id
-    values = {(f"{catalog[i].name} ({catalog[i].unit})" if catalog[i].unit else catalog[i].name) if i in catalog
-              else i: wide[i].reindex(p.index).to_numpy() for i in wide.columns}
+    values = {_header(catalog, i): wide[i].reindex(p.index).to_numpy() for i in wide.columns}
     out = pd.concat([out, pd.DataFrame(values, index=out.index)], axis=1).sort_values("Name").reset_index(drop=True)
     unnamed = sorted(i for i in wide.columns if i not in catalog)
     out.attrs["notes"] = [f"not in the catalog read, exported under their ids: {', '.join(unnamed)} (a county's own "
@@ -129,8 +137,7 @@ def export_values(tables: dict[str, pd.DataFrame], catalog: Catalog, period: str
     level = regions["level"].reindex(who)
     out = pd.DataFrame({"Gebiet": who, "Name": regions["name"].reindex(who).to_numpy(),
                         "Ebene": [LEVEL_SINGULAR.get(str(lv), str(lv)) for lv in level], "Jahr": per})
-    values = {(f"{catalog[i].name} ({catalog[i].unit})" if catalog[i].unit and f"({catalog[i].unit})" not in
-               catalog[i].name else catalog[i].name) if i in catalog else i: wide[i].to_numpy() for i in order}
+    values = {_header(catalog, i): wide[i].to_numpy() for i in order}
     out = pd.concat([out, pd.DataFrame(values, index=out.index)], axis=1)
     notes = []
     summed = v[v["summed"].astype(bool) & ~withheld] if "summed" in v else v.iloc[:0]

@@ -244,7 +244,9 @@ def withheld_sums(part: pd.DataFrame, raw: pd.DataFrame, regions: pd.DataFrame, 
     none = pd.DataFrame(columns=key + ["value"])
     if not withheld.any():
         return part, none
-    whole = raw
+    # only a count and period with a part withheld can give a sum the shown parts did not
+    hit = pd.MultiIndex.from_frame(part.loc[withheld, ["indicator_id", "period"]].astype(str)).unique()
+    whole = raw.loc[pd.MultiIndex.from_frame(raw[["indicator_id", "period"]].astype(str)).isin(hit)]
     for level in sum_levels:
         whole, _ = sum_up(whole, regions, catalog, level)
     whole = whole.loc[whole["region_id"].isin(other).to_numpy() & whole["value"].notna().to_numpy(), key + ["value"]]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ml.regions import parents, with_ancestors
 from ml.store import Store
 
 KEY_SHARES = (
@@ -66,15 +67,10 @@ def region_summary(store: Store, level: str = "sozialregion") -> pd.DataFrame:
 
 def _finest_parts(regions: pd.DataFrame, ids: pd.Series) -> dict[str, int]:
     """How many regions of the store's finest level each of ``ids`` holds (its Gemeinden)."""
-    parent = dict(zip(regions["region_id"].astype(str), regions["parent_id"]))
-    children = set(regions["parent_id"].dropna().astype(str))
-    leaves = [r for r in regions["region_id"].astype(str) if r not in children]
+    parent = parents(regions)
+    inner = set(regions["parent_id"].dropna().astype(str))
     wanted, out = set(ids.astype(str)), {}
-    for leaf in leaves:
-        seen, up = set(), parent.get(leaf)
-        while isinstance(up, str) and up not in seen:
-            seen.add(up)
-            if up in wanted:
-                out[up] = out.get(up, 0) + 1
-            up = parent.get(up)
+    for leaf in (r for r in parent if r not in inner):
+        for up in (with_ancestors(parent, leaf) - {leaf}) & wanted:
+            out[up] = out.get(up, 0) + 1
     return out
