@@ -77,8 +77,17 @@ def sum_up(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog | None, le
     rows = finer[additive]
     if rows.empty:
         return obs, notes
-    # the parts of a region in a period: its finer regions of one level that appear in that period's tables
-    parts = finer.groupby(["up", "part_level", "period"], sort=False)["region_id"].nunique().rename("parts")
+    # the parts of a region in a period: its finer regions of one level that appear in that period's tables, with a
+    # row of their own or of a part of theirs (a Sozialregion whose count could not be summed is still a part of the
+    # Kreis: the Kreis's count is not the sum of the other Sozialregionen)
+    seen = _appearing(obs, info["parent_id"])
+    seen = seen[~seen["region_id"].isin(at_level).to_numpy()]
+    codes, seen_ids = pd.factorize(seen["region_id"].to_numpy())
+    seen_up = ancestors_at(regions, seen_ids, level).to_numpy(object)[codes]
+    parts = pd.DataFrame({"up": seen_up, "part_level": info["level"].reindex(seen_ids).to_numpy(object)[codes],
+                          "period": seen["period"].to_numpy(), "region_id": seen["region_id"].to_numpy()})
+    parts = parts[pd.notna(seen_up)].groupby(["up", "part_level", "period"], sort=False)["region_id"].nunique(
+    ).rename("parts")
     est = rows["value"].notna() & rows["flag"].isin(("estimated", "imputed"))
     sums = rows.assign(est=est).groupby(["up", "part_level", "indicator_id", "period"], sort=False).agg(
         value=("value", "sum"), valued=("value", "count"), estimated=("est", "any")).reset_index()
@@ -108,6 +117,21 @@ def sum_up(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog | None, le
     if len(lacking):
         notes.append(_lacking_note(lacking, finer, names, level))
     return obs, notes
+
+
+def _appearing(obs: pd.DataFrame, parent: pd.Series) -> pd.DataFrame:
+    """Each region and period (``region_id``, ``period``) with a row in ``obs``, of its own or of a region below it
+    (``parent``: the region list's parent of each region)."""
+    cur = obs[["region_id", "period"]].drop_duplicates()
+    found = [cur]
+    for _ in range(10):  # levels are few; this bounds a malformed parent cycle
+        up = parent.reindex(cur["region_id"].to_numpy()).to_numpy(object)
+        keep = pd.notna(up)
+        if not keep.any():
+            break
+        cur = pd.DataFrame({"region_id": up[keep], "period": cur["period"].to_numpy()[keep]}).drop_duplicates()
+        found.append(cur)
+    return pd.concat(found, ignore_index=True).drop_duplicates()
 
 
 def _mixed_periods(finer: pd.DataFrame, names: pd.Series, level: str) -> tuple[list, list[str]]:

@@ -378,3 +378,28 @@ def test_a_withheld_sum_is_a_withheld_part_of_the_kreis_above_it():
     assert hze.loc["S1", "suppressed_by"] == hze.loc["K", "suppressed_by"] == COMPLEMENT
     assert np.isnan(hze.loc["S1", "value"]) and np.isnan(hze.loc["K", "value"])
     assert hze.loc["S2", "value"] == 38 and hze.loc["S2", "flag"] == "ok"
+
+
+def test_a_sozialregion_whose_count_could_not_be_summed_is_still_a_part_of_the_kreis():
+    """A month's table of the unemployed per Gemeinde, nothing else in that month: Gemeinde G2's 2 are withheld, so
+    Sozialregion S1's sum is withheld and S1 has no shown row in the month. The Kreis's count is not S2's alone (as
+    if S1 were a region formed later): summed over all its Gemeinden, it is withheld too, for less S2 it is S1's."""
+    from features.pipeline import other_level_values
+
+    regions = pd.concat([pd.DataFrame([("K", "Kreis K", "kreis", None)], columns=["region_id", "name", "level",
+                                                                                  "parent_id"]),
+                         _regions({"S1": ["G1", "G2"], "S2": ["G3", "G4"]}, coarse="sozialregion", fine="gemeinde",
+                                  parent="K")], ignore_index=True)
+    monthly = {"G1": 40, "G2": 2, "G3": 30, "G4": 25}
+    rows = [(g, "arbeitslose_monat", "2022-06", v, "ok") for g, v in monthly.items()]
+    rows += [(g, "einwohner", "2022", 1000, "ok") for g in monthly]
+    shown = [(r, i, p, np.nan, "suppressed") if v < 3 else (r, i, p, v, f) for r, i, p, v, f in rows]
+    out = sum_up(sum_up(_obs(shown), regions, CATALOG, "sozialregion")[0], regions, CATALOG, "kreis")[0]
+    assert _at(out, "S2", "arbeitslose_monat", "2022-06") == [55]
+    assert _at(out, "K", "arbeitslose_monat", "2022-06") == []       # S1 lacks it: no sum of S2 alone
+    settings = load_settings(env={"SOZIALRADAR_FEATURES__LEVEL": "gemeinde"})
+    pages = other_level_values(_obs(rows), regions, CATALOG, settings)
+    month = pages[pages["period"] == "2022-06"].set_index("region_id")
+    assert month.at["S2", "value"] == 55
+    assert np.isnan(month.at["S1", "value"]) and np.isnan(month.at["K", "value"])
+    assert month.at["K", "suppressed_by"] == "complement"
