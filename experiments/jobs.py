@@ -74,7 +74,7 @@ def features_job(settings: Settings, engine: str | None = None, crosswalk: Path 
     A run that would drop indicators or the status index the stored profiles hold (the command run without the
     county's configuration, so with the shipped catalog and index alone) is refused, nothing written, unless
     ``force``."""
-    from features.disclosure import complement_note, parts_note
+    from features.disclosure import complement_note, parts_note, secondary_note
     from features.pipeline import FeatureError, other_level_values, run_pipeline, summed_note
     from ml.crosswalk import read_crosswalk
     from ml.io import FileFormatError, write_parquet, write_table
@@ -116,10 +116,12 @@ def features_job(settings: Settings, engine: str | None = None, crosswalk: Path 
         store.replace_table("left_out_values", result.left_out)
         # the values of the regions of other levels (the whole city): their pages show them, without a comparison
         counted = result.counted is not None        # the counts by age the pipeline summed, not summed again
-        other = other_level_values(result.counted if counted else obs, regions, catalog, settings, counted=counted)
+        other = other_level_values(result.counted if counted else obs, regions, catalog, settings, counted=counted,
+                                   secondary=result.secondary)
         result.counted = None
         store.replace_table("other_level_values", other)
-        result.notes.extend(summed_note(other, regions) + complement_note(other, regions) + parts_note(
+        result.notes.extend(summed_note(other, regions) + complement_note(other, regions) + secondary_note(
+            result.values, regions) + parts_note(
             result.values, regions) + parts_note(other, regions, "regions of other levels than the profiles': "))
         result.warning_inputs = write_warning_inputs(store, result, catalog, settings)
         result.lebenslagen, result.lebenslagen_checks = write_lebenslagen(store, result.model, catalog, settings)

@@ -26,10 +26,25 @@ from ml.contracts import LEVELS
 
 COMPLEMENT = "complement"
 """``suppressed_by`` of a count withheld because it and its parts' shown counts would tell a withheld part."""
+SECONDARY = "secondary"
+"""``suppressed_by`` of a count of the profiles withheld besides a withheld one (Sekundärsperrung,
+``privacy.secondary``), so that its region one level up can show its sum without telling the other."""
 PARTS = "parts"
 """``suppressed_by`` of a count withheld because, beside its whole and the whole's other parts (``part_of`` in the
 catalog), a withheld part or the withheld whole could be computed."""
 KEY = ["region_id", "indicator_id", "period"]
+
+
+def tells(withheld, unknown, total, small, min_count: float):
+    """Whether a sum's withheld parts follow from it less its shown parts (arrays, one entry per sum): ``withheld``
+    parts, any of them ``unknown`` (withheld at the source), their true ``total``, and how many of them are
+    ``small`` (withheld as a count below ``min_count``, which the page says). Told where one part is withheld;
+    where the withheld are together a small number (it would name persons); and where each is a small number and
+    together they are as many as small numbers can be (two withheld counts of 2 that sum to 4 are 2 each)."""
+    withheld, total, small = np.asarray(withheld), np.asarray(total, float), np.asarray(small)
+    known = ~np.asarray(unknown, bool)
+    pinned = known & (small == withheld) & (total >= withheld * (min_count - 1) - 1e-9)
+    return (withheld >= 1) & ((withheld == 1) | (known & (total < min_count)) | pinned)
 
 
 def telling(cells: pd.DataFrame, true: np.ndarray, withheld: np.ndarray, regions: pd.DataFrame, profiled: str,
@@ -68,15 +83,16 @@ def telling(cells: pd.DataFrame, true: np.ndarray, withheld: np.ndarray, regions
             rows = pd.DataFrame({"up": parents, "region_id": rid[at], "indicator_id": indicator[at],
                                  "period": period[at], "hidden": hidden[at],
                                  "unknown": hidden[at] & np.isnan(true[at]),
-                                 "small": np.where(hidden[at], np.nan_to_num(true[at]), 0.0)})
+                                 "small": np.where(hidden[at], np.nan_to_num(true[at]), 0.0),
+                                 "bounded": hidden[at] & (np.nan_to_num(true[at], nan=np.inf) < min_count)})
             # the parts of a region in a period: those that appear in the period's tables with any count
             parts = rows.groupby(["up", "period"], sort=False)["region_id"].nunique().rename("parts")
             g = rows.groupby(["up", "indicator_id", "period"], sort=False).agg(
-                n=("region_id", "nunique"), w=("hidden", "sum"), unknown=("unknown", "any"), total=("small", "sum"))
+                n=("region_id", "nunique"), w=("hidden", "sum"), unknown=("unknown", "any"), total=("small", "sum"),
+                bounded=("bounded", "sum"))
             g = g.join(parts, on=["up", "period"])
-            # every part shows the count or withholds it, and the withheld are one, or together a small number
-            small = (g["w"] == 1) | (~g["unknown"] & (g["total"] < min_count))
-            told = g[(g["n"] == g["parts"]) & (g["w"] >= 1) & small]
+            # every part shows the count or withholds it, and the withheld would be told
+            told = g[(g["n"] == g["parts"]) & tells(g["w"], g["unknown"], g["total"], g["bounded"], min_count)]
             if told.empty:
                 continue
             new |= (lv == coarse) & counts & ~hidden & shown_key.isin(told.index)
@@ -142,11 +158,12 @@ class _Frontier:
         t = true[self.rows][inside]
         g = pd.DataFrame({"up": self.up[inside].astype(np.int64) * self.n_ip + self.ip[inside], "w": h,
                           "unknown": h & np.isnan(t), "total": np.where(h, np.nan_to_num(t), 0.0),
+                          "bounded": h & (np.nan_to_num(t, nan=np.inf) < min_count),
                           "covers": self.covers[inside], "whole": self.whole[inside]}).groupby("up").agg(
-            w=("w", "sum"), unknown=("unknown", "any"), total=("total", "sum"), covers=("covers", "sum"),
-            whole=("whole", "first"))
-        small = (g["w"] == 1) | (~g["unknown"] & (g["total"] < min_count))
-        told = g.index[(g["covers"] == g["whole"]) & (g["w"] >= 1) & small].to_numpy()
+            w=("w", "sum"), unknown=("unknown", "any"), total=("total", "sum"), bounded=("bounded", "sum"),
+            covers=("covers", "sum"), whole=("whole", "first"))
+        told = g.index[(g["covers"] == g["whole"])
+                       & tells(g["w"], g["unknown"], g["total"], g["bounded"], min_count)].to_numpy()
         out[self.rows[np.isin(self.key, told)]] = True
         return out
 
@@ -208,6 +225,65 @@ def withhold_parts(cells: pd.DataFrame, reason: np.ndarray, catalog: Catalog, mi
     return reason
 
 
+def secondary_cells(cells: pd.DataFrame, reason: np.ndarray, regions: pd.DataFrame, additive: set[str],
+                    population_indicator: str, min_count: float) -> np.ndarray:
+    """Which rows of ``cells`` (the profiles' observations before the privacy rules: ``region_id``,
+    ``indicator_id``, ``period``, ``value``) to withhold besides those ``reason`` withholds (``suppressed_by``, empty
+    where shown), so that the sum of their region one level up can show (Sekundärsperrung, ``privacy.secondary``).
+
+    Where a region's parts withhold one count (Tannenroda's, under 300 residents), or counts the sum would tell
+    (:func:`tells`), the same count of its smallest other part by residents is withheld too (the smallest by the
+    count where residents are unknown), then the next, until two or more are withheld and the sum tells none of
+    them. Only where the sum exists: every part that appears in the period's tables has the count, and none is
+    withheld at the source (``reason`` 'source'). A region with no other part to withhold keeps its sum withheld."""
+    n = len(cells)
+    out = np.zeros(n, dtype=bool)
+    indicator = cells["indicator_id"].astype(str).to_numpy()
+    counts = np.flatnonzero(np.isin(indicator, list(additive)))
+    if not len(counts):
+        return out
+    rid = cells["region_id"].astype(str).to_numpy()
+    period = cells["period"].astype(str).to_numpy()
+    value = cells["value"].to_numpy(float)
+    reason = np.asarray(reason, dtype=object)
+    parent = regions.assign(region_id=regions["region_id"].astype(str)).set_index("region_id")["parent_id"]
+    up = parent.reindex(rid[counts]).to_numpy(object)
+    counts, up = counts[pd.notna(up)], up[pd.notna(up)]
+    if not len(counts):
+        return out
+    pop = pd.Series(value[indicator == population_indicator],
+                    index=pd.MultiIndex.from_arrays([rid[indicator == population_indicator],
+                                                     period[indicator == population_indicator]]))
+    pop = pop[~pop.index.duplicated()]
+    hidden = reason[counts] != ""
+    rows = pd.DataFrame({"row": counts, "up": up, "region_id": rid[counts], "indicator_id": indicator[counts],
+                         "period": period[counts], "value": value[counts], "hidden": hidden,
+                         "lost": (reason[counts] == "source") | (~hidden & np.isnan(value[counts])),
+                         "residents": pop.reindex(pd.MultiIndex.from_arrays([rid[counts], period[counts]]))
+                         .fillna(np.inf).to_numpy(float)})
+    parts = rows.groupby(["up", "period"], sort=False)["region_id"].nunique().rename("parts")
+    key = ["up", "indicator_id", "period"]
+    rows["sum"] = pd.MultiIndex.from_frame(rows[key]).factorize()[0]
+    rows = rows.assign(total=np.where(hidden, np.nan_to_num(rows["value"].to_numpy()), 0.0),
+                       small=hidden & (np.nan_to_num(rows["value"].to_numpy(), nan=np.inf) < min_count))
+    g = rows.groupby("sum", sort=False).agg(up=("up", "first"), period=("period", "first"),
+                                             n=("region_id", "nunique"), lost=("lost", "any"), w=("hidden", "sum"),
+                                             total=("total", "sum"), small=("small", "sum")).join(
+        parts, on=["up", "period"])
+    # only where the sum exists (every part has the count, none withheld at the source) and would tell
+    told = g[(g["n"] == g["parts"]) & ~g["lost"] & tells(g["w"], False, g["total"], g["small"], min_count)]
+    if told.empty:
+        return out
+    inside = rows[rows["sum"].isin(told.index) & ~rows["hidden"]].sort_values(["residents", "value"], kind="stable")
+    for s, others in inside.groupby("sum", sort=False):
+        w, total, small = int(told.at[s, "w"]), float(told.at[s, "total"]), int(told.at[s, "small"])
+        for row, v in zip(others["row"], others["value"]):
+            if not tells(w, False, total, small, min_count):
+                break
+            out[row], w, total = True, w + 1, total + v        # its page says why: no small number
+    return out
+
+
 def withhold_complements(cells: pd.DataFrame, before: pd.DataFrame, regions: pd.DataFrame, profiled: str,
                          catalog: Catalog, withheld: np.ndarray, min_count: float) -> tuple[pd.DataFrame, set]:
     """``cells`` with the counts :func:`telling` finds withheld (value blank, flag suppressed), and their keys.
@@ -232,12 +308,12 @@ def withhold_complements(cells: pd.DataFrame, before: pd.DataFrame, regions: pd.
 def withheld_sums(part: pd.DataFrame, raw: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog,
                   sum_levels: list[str], other: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``part`` (the regions' own values, their parts' as their pages show them, the sums of shown parts) with a row
-    withheld (value blank, flag suppressed) for each count of a region of another level that its parts' values would
-    sum to but for a part withheld on its page by the privacy rules: the sum exists, and shown beside the other
-    parts it would tell the withheld one. Such a count is 'gesperrt' on the region's page, not missing; a sum over a
-    part the source withheld, or one without a value, stays missing (nobody knows it). Returns the rows and the
-    counts so withheld with their true values (region_id, indicator_id, period, value). ``raw``: the same regions'
-    values before the privacy rules."""
+    for each count of a region of another level that its parts' values sum to but for a part withheld on its page
+    by the privacy rules: the sum exists. Its value is the sum; whether it may show beside the shown parts (two
+    parts withheld, together no small number) or would tell a withheld one, and is withheld ('gesperrt' on the
+    region's page, not missing), :func:`withhold_complements` decides. A sum over a part the source withheld, or one
+    without a value, stays missing (nobody knows it). Returns the rows and the sums (region_id, indicator_id,
+    period, value). ``raw``: the same regions' values before the privacy rules."""
     key = ["region_id", "indicator_id", "period"]
     mine = raw["region_id"].isin(other).to_numpy()
     withheld = part["flag"].eq("suppressed").to_numpy() & ~part["region_id"].isin(other).to_numpy()
@@ -249,18 +325,18 @@ def withheld_sums(part: pd.DataFrame, raw: pd.DataFrame, regions: pd.DataFrame, 
     whole = raw.loc[pd.MultiIndex.from_frame(raw[["indicator_id", "period"]].astype(str)).isin(hit)]
     for level in sum_levels:
         whole, _ = sum_up(whole, regions, catalog, level)
-    whole = whole.loc[whole["region_id"].isin(other).to_numpy() & whole["value"].notna().to_numpy(), key + ["value"]]
+    whole = whole.loc[whole["region_id"].isin(other).to_numpy() & whole["value"].notna().to_numpy(),
+                      key + ["value", "flag"]]
     at = pd.MultiIndex.from_frame(whole[key].astype(str))
     known = pd.MultiIndex.from_frame(part.loc[:, key].astype(str))
     new = whole.loc[~at.isin(known) & ~at.isin(pd.MultiIndex.from_frame(raw.loc[mine, key].astype(str)))]
     if new.empty:
         return part, none
     rows = pd.DataFrame({c: pd.Series(dtype=part[c].dtype) for c in part.columns}).reindex(range(len(new)))
-    for c in key:
+    for c in key + ["value", "flag"]:
         rows[c] = new[c].to_numpy()
-    rows["flag"] = "suppressed"
     rows = rows.astype({c: part[c].dtype for c in key})
-    return pd.concat([part, rows], ignore_index=True), new.reset_index(drop=True)
+    return pd.concat([part, rows], ignore_index=True), new[key + ["value"]].reset_index(drop=True)
 
 
 def computed_from(values: pd.DataFrame, keys: set, catalog: Catalog) -> np.ndarray:
@@ -272,20 +348,38 @@ def computed_from(values: pd.DataFrame, keys: set, catalog: Catalog) -> np.ndarr
                     dtype=bool)
 
 
-def complement_reasons(values: pd.DataFrame, keys: set, catalog: Catalog) -> pd.Series:
-    """``values['suppressed_by']`` with the counts of ``keys`` withheld as :data:`COMPLEMENT`, and so the shares and
-    rates the catalog computes from them (read as withheld at the source otherwise: they arrive withheld)."""
+def complement_reasons(values: pd.DataFrame, keys: set, catalog: Catalog, why: str = COMPLEMENT) -> pd.Series:
+    """``values['suppressed_by']`` with the counts of ``keys`` withheld as ``why`` (:data:`COMPLEMENT`,
+    :data:`SECONDARY`), and so the shares and rates the catalog computes from them (read as withheld at the source
+    otherwise: they arrive withheld)."""
     reason = values["suppressed_by"].astype(str)
     own = pd.MultiIndex.from_frame(values[KEY].astype(str)).isin(list(keys))
     hit = values["flag"].eq("suppressed").to_numpy() & computed_from(values, keys, catalog) & (
         own | reason.eq("source").to_numpy())
-    return reason.where(~hit, COMPLEMENT)
+    return reason.where(~hit, why)
+
+
+def secondary_reasons(values: pd.DataFrame, keys: set, catalog: Catalog) -> pd.Series:
+    """``values['suppressed_by']`` with the counts of ``keys`` withheld as :data:`SECONDARY`, and the shares and rates
+    computed from them: arrived withheld ('source'), or with such a count as numerator ('numerator' says a small
+    number, which it is not)."""
+    reason = complement_reasons(values, keys, catalog, SECONDARY)
+    numerator = {i.indicator_id: i.numerator for i in catalog if i.numerator}
+    rows = zip(values["region_id"].astype(str), values["indicator_id"].astype(str), values["period"].astype(str))
+    of_key = np.array([(r, numerator.get(i), p) in keys for r, i, p in rows], dtype=bool)
+    return reason.where(~(reason.eq("numerator").to_numpy() & of_key), SECONDARY)
 
 
 def complement_note(values: pd.DataFrame, regions: pd.DataFrame) -> list[str]:
     """The note on the counts withheld so (none where nothing was): how many, of which regions and indicators."""
     return _withheld_note(values, regions, COMPLEMENT, "regions of other levels than the profiles': ",
                           "less the counts their parts show, they would tell a part's withheld count")
+
+
+def secondary_note(values: pd.DataFrame, regions: pd.DataFrame) -> list[str]:
+    """The note on the profiles' counts withheld besides a withheld one (``privacy.secondary``; none where none was)."""
+    return _withheld_note(values, regions, SECONDARY, "", "beside a withheld count of another part of their region "
+                          "one level up, they let its sum show (privacy.secondary)")
 
 
 def parts_note(values: pd.DataFrame, regions: pd.DataFrame, where: str = "") -> list[str]:

@@ -4,19 +4,25 @@
 
 The per-group work is two functions, ``prepare_values`` and ``profile_group``; the local engine calls
 them group by group, the Spark engine through ``groupBy(reference_group).applyInPandas``. Both give the
-same numbers.
+same numbers. What needs every group at once comes before (the counts withheld besides, ``privacy.secondary``) or
+after (the values of the regions of other levels, as their pages show them).
+
+Longer than 450 lines because the pipeline's composition, the values of the other levels and the withholding
+besides all decide what a page may show from the same privacy rules, and read best side by side.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+import numpy as np
 import pandas as pd
 
 from features.age_counts import age_counts
 from features.copied_cells import withhold_copied
 from features.disclosure import (
-    complement_reasons, computed_from, which_regions, withheld_sums, withhold_complements,
+    SECONDARY, complement_reasons, computed_from, secondary_cells, secondary_reasons, which_regions, withheld_sums,
+    withhold_complements,
 )
 from features.grid import onto_new_grid
 from features.level_sums import ancestors_at, sum_up
@@ -64,6 +70,9 @@ class FeatureResult:
     (:mod:`features.misplaced`), a count another region's row gave (:mod:`features.copied_cells`), a share its two
     counts put outside its valid range."""
     crosswalk: pd.DataFrame | None = None     # the crosswalk as applied, its empty weights completed
+    secondary: set = field(default_factory=set)
+    """The counts of the profiles withheld besides a withheld one (``privacy.secondary``): (region_id, indicator_id,
+    period) as text."""
     counted: pd.DataFrame | None = None
     """The observations with the counts by age summed from their groups, before a crosswalk: what the values of the
     other levels' regions are built from (:func:`other_level_values`), not stored."""
@@ -114,14 +123,15 @@ def profile_spec(catalog: Catalog, settings: Settings, present: set[str] | None 
 
 
 def other_level_values(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, settings: Settings,
-                       counted: bool = False) -> pd.DataFrame:
+                       counted: bool = False, secondary: set = frozenset()) -> pd.DataFrame:
     """The observations of the regions of other levels than the profiles' (the whole city, whose Hilfen zur Erziehung
     by kind the Jugendamt counts; a coarser level of the same tables), with the shares the catalog derives from their
     counts and small numbers withheld as for the profiles' values (``suppressed_by`` says why): what the page of such
     a region shows, without a comparison. A count such a region lacks is the sum of its parts where every part has
     one (:func:`features.level_sums.sum_up`: the whole city's unemployed from its Stadtteile), marked ``summed``, as
     is a share computed from such a sum. ``counted``: ``obs`` already holds the counts by age summed from their
-    groups (:attr:`FeatureResult.counted`), not summed again."""
+    groups (:attr:`FeatureResult.counted`), not summed again. ``secondary``: the profiles' counts withheld besides
+    (:attr:`FeatureResult.secondary`), withheld parts here too."""
     from features.level_sums import ADDITIVE
     from ml.contracts import LEVELS
 
@@ -145,26 +155,33 @@ def other_level_values(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalo
     key = ["region_id", "indicator_id", "period"]
     own = pd.MultiIndex.from_frame(part.loc[mine, key].astype(str))
     if with_parts:
-        # a part's count withheld on its own page (a small number, a small area) withholds the sum: the whole less
-        # the other parts would tell it (a part without a value, or withheld at the source, leaves no sum)
-        before = part.loc[:, key + ["value"]] if owned else None     # the values the privacy rule withholds
+        # a sum over a part withheld on its own page (a small number, a small area) is withheld where, less the
+        # other parts, it would tell the part (a part without a value, or withheld at the source, leaves no sum)
+        before = part.loc[:, key + ["value"]]       # the values the privacy rule withholds
         raw = part
-        part = pd.concat([part.loc[mine], suppress_small_numbers(part.loc[~mine], catalog, settings.privacy,
+        parts = part.loc[~mine]
+        if secondary:       # withheld besides on the profiles' pages: withheld parts here
+            hit = pd.MultiIndex.from_frame(parts[key].astype(str)).isin(list(secondary))
+            parts = parts.copy()
+            parts.loc[hit, ["value", "numerator", "denominator"]] = float("nan")
+            parts.loc[hit, "flag"] = "suppressed"
+        part = pd.concat([part.loc[mine], suppress_small_numbers(parts, catalog, settings.privacy,
                                                                  settings.features.population_indicator
                                                                  ).loc[:, VALUE_COLUMNS]], ignore_index=True)
         sum_levels = [lv for lv in reversed(LEVELS) if lv != settings.features.level and (levels == lv).any()]
         for level in sum_levels:            # the finest first: a coarser level sums the sums of a finer one
             part, _ = sum_up(part, regions, catalog, level)
         part, sums = withheld_sums(part, raw, regions, catalog, sum_levels, other)
-        complements = set(map(tuple, sums[key].astype(str).to_numpy()))
-        if owned:       # the whole's own count less the parts' shown ones would tell a withheld part: withheld too
-            # what the pages show withheld: the parts' flags as the privacy rule left them, the other levels' by it
+        if owned or len(sums):
+            # the whole's own count, or a sum over withheld parts, less the parts' shown counts would tell a
+            # withheld part: withheld too. What the pages show withheld: the parts' flags as the privacy rule left
+            # them, the other levels' by it
             withheld = part["flag"].eq("suppressed").to_numpy()
             upper = part["region_id"].isin(other).to_numpy()
             withheld[upper] = suppress_small_numbers(part.loc[upper], catalog, settings.privacy,
                                                      settings.features.population_indicator)["flag"].eq(
                                                          "suppressed").to_numpy()
-            # a sum withheld over a withheld part is a withheld part of the regions above, with its true value
+            # a sum over withheld parts, withheld, is a withheld part of the regions above, with its true value
             true = pd.concat([before, sums], ignore_index=True) if len(sums) else before
             part, told = withhold_complements(part, true, regions,
                                               settings.features.level, catalog, withheld, settings.privacy.min_count)
@@ -305,6 +322,9 @@ def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, set
     copies = {i: years for i, years in copied_years(selected, catalog).items() if i in spec.indicators}
     spec = replace(spec, copies=copies)
     notes.extend(_copy_notes(copies))
+    secondary: set = set()
+    if settings.privacy.secondary:
+        selected, secondary = withhold_secondary(selected, grid, catalog, settings)
     if engine == "spark":
         from features.spark import run_on_spark
 
@@ -327,6 +347,8 @@ def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, set
     else:
         raise FeatureError(f"features.engine must be 'local' or 'spark'; got {engine!r}")
     values = values.sort_values(["region_id", "indicator_id", "period"], kind="stable").reset_index(drop=True)
+    if secondary:       # they arrived withheld; their pages say why
+        values["suppressed_by"] = secondary_reasons(values, secondary, catalog)
     # a share its two counts put outside its valid range (two tables that do not fit) was left empty: named here
     outside = derived_out_of_range(values, catalog)
     notes.extend(_out_of_range_notes(outside, catalog))
@@ -374,7 +396,33 @@ def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, set
         if "dynamics_index" in profiles.columns and profiles["dynamics_index"].isna().all():
             notes.append(_no_dynamics_note(profiles["period"], cfg.dynamics_periods))
     return FeatureResult(values=values, profiles=profiles, model=model, engine=engine, notes=notes, copies=copies,
-                         left_out=left_out, crosswalk=crosswalk, counted=counted)
+                         left_out=left_out, crosswalk=crosswalk, counted=counted, secondary=secondary)
+
+
+def withhold_secondary(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog,
+                       settings: Settings) -> tuple[pd.DataFrame, set]:
+    """``obs`` (the profiles' observations) with the counts :func:`features.disclosure.secondary_cells` withholds
+    besides the privacy rules' (flag suppressed, value blank: they arrive withheld), and their keys (region_id,
+    indicator_id, period as text). Repeated until nothing more is withheld: a count withheld so may withhold more of
+    its whole's parts (``part_of`` in the catalog), and those sums again."""
+    from features.level_sums import ADDITIVE
+
+    additive = {i.indicator_id for i in catalog if i.kind in ADDITIVE}
+    privacy, population = settings.privacy, settings.features.population_indicator
+    hit = np.zeros(len(obs), dtype=bool)
+    marked = obs
+    for _ in range(10):
+        reason = suppress_small_numbers(marked, catalog, privacy, population)["suppressed_by"].to_numpy(object)
+        reason[hit] = SECONDARY
+        new = secondary_cells(obs, reason, regions, additive, population, privacy.min_count) & ~hit
+        if not new.any():
+            break
+        hit |= new
+        marked = obs.copy()
+        marked.loc[hit, ["value", "numerator", "denominator"]] = np.nan
+        marked.loc[hit, "flag"] = "suppressed"
+    keys = set(map(tuple, obs.loc[hit, ["region_id", "indicator_id", "period"]].astype(str).to_numpy()))
+    return marked, keys
 
 
 

@@ -75,6 +75,9 @@ class PrivacyConfig(_Section):
     """The small-number rule: counts below ``min_count`` (and what they reveal) are suppressed."""
     min_count: int = Field(3, ge=1, description="counts below this are suppressed")
     min_population: int = Field(300, ge=0, description="areas with fewer residents are suppressed")
+    secondary: bool = Field(False, description="withhold besides a withheld count the same count of the smallest "
+                            "other part of its region one level up (Sekundärsperrung), so that the region's sum can "
+                            "show; off: the sum is withheld where it would tell the withheld count")
 
 
 class IngestConfig(_Section):

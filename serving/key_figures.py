@@ -343,10 +343,13 @@ WITHHELD_TEXT = {"source": "gesperrt (von der Quelle nicht veröffentlicht)", "c
                  "population": "gesperrt (zu wenige Einwohner im Gebiet)",
                  "complement": "gesperrt (sonst ließe sich mit den Teilgebieten ein gesperrter Wert errechnen)",
                  "parts": "gesperrt (sonst ließe sich mit der Gesamtzahl und ihren übrigen Teilen ein gesperrter Wert "
-                          "errechnen)"}
+                          "errechnen)",
+                 "secondary": "gesperrt (damit die Summe des übergeordneten Gebiets gezeigt werden kann, ohne einen "
+                              "gesperrten Wert eines anderen Teilgebiets zu verraten)"}
 """Why a value is withheld, by ``feature_values.suppressed_by``: the source did not publish it, or the privacy rules
 withheld it (a small count of persons, a share whose numerator is one, an area of too few residents, or a region's
-count that, less the counts its parts show, would tell a part's withheld one)."""
+count that, less the counts its parts show, would tell a part's withheld one), or a count withheld besides another
+region's, so that the sum of the region both lie in can show (Sekundärsperrung, ``privacy.secondary``)."""
 
 
 def flag_text(flag: str, reason: str | None = None) -> str:

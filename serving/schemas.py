@@ -86,7 +86,9 @@ class ProfileValue(BaseModel):
                                       "veröffentlicht), 'count' (kleine Zahl), 'numerator' (Anteil einer kleinen "
                                       "Zahl), 'population' (Gebiet mit zu wenigen Einwohnern), 'complement' (mit "
                                       "den Teilgebieten ließe sich ein gesperrter Wert errechnen), 'parts' (mit der "
-                                      "Gesamtzahl und ihren übrigen Teilen ließe sich ein gesperrter Wert errechnen)")
+                                      "Gesamtzahl und ihren übrigen Teilen ließe sich ein gesperrter Wert errechnen), "
+                                      "'secondary' (gesperrt, damit die Summe des übergeordneten Gebiets keinen "
+                                      "gesperrten Wert verrät)")
 
 
 class Profile(BaseModel):
