@@ -287,13 +287,16 @@ def secondary_cells(cells: pd.DataFrame, reason: np.ndarray, regions: pd.DataFra
 def withhold_complements(cells: pd.DataFrame, before: pd.DataFrame, regions: pd.DataFrame, profiled: str,
                          catalog: Catalog, withheld: np.ndarray, min_count: float) -> tuple[pd.DataFrame, set]:
     """``cells`` with the counts :func:`telling` finds withheld (value blank, flag suppressed), and their keys.
-    ``before``: the rows before the privacy rules, whose values are the true ones of the rows they withheld."""
+    ``before``: the rows before the privacy rules (those they withheld, at least), whose values are the true ones
+    of the rows they withheld."""
     if cells.empty:
         return cells, set()
     true = before.assign(**{k: before[k].astype(str) for k in KEY}).drop_duplicates(KEY).set_index(KEY)["value"]
-    at = pd.MultiIndex.from_frame(cells[KEY].astype(str))
-    value = true.reindex(at).to_numpy(float)
-    value = np.where(np.isnan(value), cells["value"].to_numpy(float), value)
+    value = cells["value"].to_numpy(float).copy()
+    look = np.flatnonzero(np.isnan(value))      # a shown value is the true one
+    if len(look):
+        found = true.reindex(pd.MultiIndex.from_frame(cells.iloc[look][KEY].astype(str))).to_numpy(float)
+        value[look] = np.where(np.isnan(found), value[look], found)
     additive = {i.indicator_id for i in catalog if i.kind in ADDITIVE}
     hit = telling(cells, value, np.asarray(withheld, bool), regions, profiled, additive, min_count)
     if not hit.any():

@@ -157,17 +157,18 @@ def other_level_values(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalo
     if with_parts:
         # a sum over a part withheld on its own page (a small number, a small area) is withheld where, less the
         # other parts, it would tell the part (a part without a value, or withheld at the source, leaves no sum)
-        before = part.loc[:, key + ["value"]]       # the values the privacy rule withholds
-        raw = part
-        parts = part.loc[~mine]
+        raw, parts = part, part.loc[~mine]
+        shown = parts
         if secondary:       # withheld besides on the profiles' pages: withheld parts here
             hit = pd.MultiIndex.from_frame(parts[key].astype(str)).isin(list(secondary))
-            parts = parts.copy()
-            parts.loc[hit, ["value", "numerator", "denominator"]] = float("nan")
-            parts.loc[hit, "flag"] = "suppressed"
-        part = pd.concat([part.loc[mine], suppress_small_numbers(parts, catalog, settings.privacy,
-                                                                 settings.features.population_indicator
-                                                                 ).loc[:, VALUE_COLUMNS]], ignore_index=True)
+            shown = parts.copy()
+            shown.loc[hit, ["value", "numerator", "denominator"]] = float("nan")
+            shown.loc[hit, "flag"] = "suppressed"
+        shown = suppress_small_numbers(shown, catalog, settings.privacy, settings.features.population_indicator)
+        # the true values of what the privacy rule withholds (the parts' and the other levels' own)
+        held = shown["flag"].eq("suppressed").to_numpy() & parts["value"].notna().to_numpy()
+        before = pd.concat([raw.loc[mine, key + ["value"]], parts.loc[held, key + ["value"]]], ignore_index=True)
+        part = pd.concat([part.loc[mine], shown.loc[:, VALUE_COLUMNS]], ignore_index=True)
         sum_levels = [lv for lv in reversed(LEVELS) if lv != settings.features.level and (levels == lv).any()]
         for level in sum_levels:            # the finest first: a coarser level sums the sums of a finer one
             part, _ = sum_up(part, regions, catalog, level)
