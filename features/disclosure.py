@@ -236,31 +236,31 @@ def secondary_cells(cells: pd.DataFrame, reason: np.ndarray, regions: pd.DataFra
     count where residents are unknown), then the next, until two or more are withheld and the sum tells none of
     them. Only where the sum exists: every part that appears in the period's tables has the count, and none is
     withheld at the source (``reason`` 'source'). A region with no other part to withhold keeps its sum withheld."""
-    n = len(cells)
-    out = np.zeros(n, dtype=bool)
-    indicator = cells["indicator_id"].astype(str).to_numpy()
-    counts = np.flatnonzero(np.isin(indicator, list(additive)))
+    out = np.zeros(len(cells), dtype=bool)
+    ids = cells["indicator_id"]
+    counts = np.flatnonzero(ids.isin(additive).to_numpy())
     if not len(counts):
         return out
-    rid = cells["region_id"].astype(str).to_numpy()
-    period = cells["period"].astype(str).to_numpy()
     value = cells["value"].to_numpy(float)
     reason = np.asarray(reason, dtype=object)
+    at = cells.iloc[counts]
+    rid, period = at["region_id"].astype(str).to_numpy(), at["period"].astype(str).to_numpy()
     parent = regions.assign(region_id=regions["region_id"].astype(str)).set_index("region_id")["parent_id"]
-    up = parent.reindex(rid[counts]).to_numpy(object)
-    counts, up = counts[pd.notna(up)], up[pd.notna(up)]
+    up = parent.reindex(rid).to_numpy(object)
+    inside = pd.notna(up)
+    counts, up, rid, period = counts[inside], up[inside], rid[inside], period[inside]
     if not len(counts):
         return out
-    pop = pd.Series(value[indicator == population_indicator],
-                    index=pd.MultiIndex.from_arrays([rid[indicator == population_indicator],
-                                                     period[indicator == population_indicator]]))
+    people = cells[ids.eq(population_indicator).to_numpy()]
+    pop = pd.Series(people["value"].to_numpy(float), index=pd.MultiIndex.from_arrays(
+        [people["region_id"].astype(str), people["period"].astype(str)]))
     pop = pop[~pop.index.duplicated()]
     hidden = reason[counts] != ""
-    rows = pd.DataFrame({"row": counts, "up": up, "region_id": rid[counts], "indicator_id": indicator[counts],
-                         "period": period[counts], "value": value[counts], "hidden": hidden,
+    rows = pd.DataFrame({"row": counts, "up": up, "region_id": rid, "indicator_id": ids.to_numpy()[counts],
+                         "period": period, "value": value[counts], "hidden": hidden,
                          "lost": (reason[counts] == "source") | (~hidden & np.isnan(value[counts])),
-                         "residents": pop.reindex(pd.MultiIndex.from_arrays([rid[counts], period[counts]]))
-                         .fillna(np.inf).to_numpy(float)})
+                         "residents": pop.reindex(pd.MultiIndex.from_arrays([rid, period])).fillna(np.inf)
+                         .to_numpy(float)})
     parts = rows.groupby(["up", "period"], sort=False)["region_id"].nunique().rename("parts")
     key = ["up", "indicator_id", "period"]
     rows["sum"] = pd.MultiIndex.from_frame(rows[key]).factorize()[0]

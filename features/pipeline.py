@@ -411,14 +411,22 @@ def withhold_secondary(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalo
     additive = {i.indicator_id for i in catalog if i.kind in ADDITIVE}
     privacy, population = settings.privacy, settings.features.population_indicator
     hit = np.zeros(len(obs), dtype=bool)
-    marked = obs
+    reason = suppress_small_numbers(obs, catalog, privacy, population)["suppressed_by"].to_numpy(object)
+    # the privacy rules decide within a region and period: only those with a count newly withheld are decided anew
+    place = pd.MultiIndex.from_arrays([obs["region_id"].astype(str), obs["period"].astype(str)])
     for _ in range(10):
-        reason = suppress_small_numbers(marked, catalog, privacy, population)["suppressed_by"].to_numpy(object)
-        reason[hit] = SECONDARY
-        new = secondary_cells(obs, reason, regions, additive, population, privacy.min_count) & ~hit
+        new = secondary_cells(obs, np.where(hit, SECONDARY, reason), regions, additive, population,
+                              privacy.min_count) & ~hit
         if not new.any():
             break
         hit |= new
+        again = place.isin(place[new].unique())
+        redo = obs.loc[again].copy()
+        redo.loc[hit[again], ["value", "numerator", "denominator"]] = np.nan
+        redo.loc[hit[again], "flag"] = "suppressed"
+        reason[again] = suppress_small_numbers(redo, catalog, privacy, population)["suppressed_by"].to_numpy(object)
+    marked = obs
+    if hit.any():
         marked = obs.copy()
         marked.loc[hit, ["value", "numerator", "denominator"]] = np.nan
         marked.loc[hit, "flag"] = "suppressed"
