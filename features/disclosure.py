@@ -175,8 +175,9 @@ def withhold_parts(cells: pd.DataFrame, reason: np.ndarray, catalog: Catalog, mi
     yet the 1,235 clients in all less the six other household types shown would be those 4.
 
     Where the whole shows and parts are withheld, the smallest shown parts are withheld too until at least two parts
-    are hidden and the whole less the shown parts is no small number (below ``privacy.min_count``); where no shown
-    part is left to withhold, the whole is. Where the whole is withheld and every part shows, the smallest part is
+    are hidden and the whole less the shown parts tells none of them (:func:`tells`: no small number, below
+    ``privacy.min_count``, nor small numbers that add up to as many as small numbers can); where no shown part is
+    left to withhold, the whole is. Where the whole is withheld and every part shows, the smallest part is
     withheld. A part without a value (not in the table) hides as a withheld one does. ``cells['value']`` holds the
     values before the privacy rules (NaN where the source withheld one). Repeated until nothing changes, for a whole
     that is a part of another."""
@@ -212,13 +213,14 @@ def withhold_parts(cells: pd.DataFrame, reason: np.ndarray, catalog: Catalog, mi
                     if not held and len(shown) == len(parts):
                         reason[shown[0]], hidden[shown[0]], changed = PARTS, True, True
                     continue
-                # the whole shown: less the shown parts, it tells the sum of the hidden ones
+                # the whole shown: less the shown parts, it tells the sum of the hidden ones (:func:`tells`)
                 n_hidden, rest = len(parts) - len(shown), value[w] - sum(value[k] for k in shown)
-                while shown and (n_hidden < 2 or rest < min_count):
+                small = sum(reason[k] == "count" for k in held)
+                while shown and tells(n_hidden, False, rest, small, min_count):
                     k = shown.pop(0)
                     reason[k], hidden[k], changed = PARTS, True, True
                     n_hidden, rest = n_hidden + 1, rest + value[k]
-                if n_hidden < 2 or rest < min_count:
+                if tells(n_hidden, False, rest, small, min_count):
                     reason[w], hidden[w], changed = PARTS, True, True
         if not changed:
             break
