@@ -96,7 +96,7 @@ def test_synthetic_years_checked():
 
 def test_resolved_is_plain_data():
     data = load_settings(env={}).resolved()
-    assert data["privacy"] == {"min_count": 3, "min_population": 300}
+    assert data["privacy"] == {"min_count": 3, "min_population": 300, "secondary": False}
     assert isinstance(data["store"]["path"], str)
 
 
