@@ -23,7 +23,8 @@ TREE = {"S1": ["G1", "G2", "G3"], "S2": ["G4", "G5"]}
 
 
 def _settings(secondary: bool):
-    return load_settings(env={"SOZIALRADAR_FEATURES__LEVEL": "gemeinde", "SOZIALRADAR_FEATURES__REFERENCE_LEVEL": "null",
+    return load_settings(env={"SOZIALRADAR_FEATURES__LEVEL": "gemeinde",
+                              "SOZIALRADAR_FEATURES__REFERENCE_LEVEL": "null",
                               "SOZIALRADAR_PRIVACY__SECONDARY": "true" if secondary else "false"})
 
 
@@ -93,8 +94,8 @@ def test_with_the_option_the_smallest_other_gemeinde_is_withheld_and_the_sums_sh
     assert flag_text("suppressed", SECONDARY).startswith("gesperrt (damit die Summe des übergeordneten Gebiets")
     note = secondary_note(result.values, _regions())
     assert note == ["6 values withheld because, beside a withheld count of another part of their region one level up, "
-                    "they let its sum show (privacy.secondary) — 1 region (G3 Gemeinde G3): ew_unter65, sgb2_empfaenger, "
-                    "sgb2_quote"]
+                    "they let its sum show (privacy.secondary) — 1 region (G3 Gemeinde G3): ew_unter65, "
+                    "sgb2_empfaenger, sgb2_quote"]
 
 
 def test_a_sozialregion_of_one_gemeinde_has_nothing_to_withhold_besides():
