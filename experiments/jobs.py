@@ -74,7 +74,7 @@ def features_job(settings: Settings, engine: str | None = None, crosswalk: Path 
     A run that would drop indicators or the status index the stored profiles hold (the command run without the
     county's configuration, so with the shipped catalog and index alone) is refused, nothing written, unless
     ``force``."""
-    from features.disclosure import complement_note, parts_note, secondary_note
+    from features.disclosure import complement_note, parts_note, secondary_hint, secondary_note
     from features.pipeline import FeatureError, other_level_values, run_pipeline, summed_note
     from ml.crosswalk import read_crosswalk
     from ml.io import FileFormatError, write_parquet, write_table
@@ -123,6 +123,8 @@ def features_job(settings: Settings, engine: str | None = None, crosswalk: Path 
         result.notes.extend(summed_note(other, regions) + complement_note(other, regions) + secondary_note(
             result.values, regions) + parts_note(
             result.values, regions) + parts_note(other, regions, "regions of other levels than the profiles': "))
+        if not settings.privacy.secondary:
+            result.notes.extend(secondary_hint(other, result.values, regions, catalog))
         result.warning_inputs = write_warning_inputs(store, result, catalog, settings)
         result.lebenslagen, result.lebenslagen_checks = write_lebenslagen(store, result.model, catalog, settings)
         result.notes.extend(awaiting_training(store, result.profiles).values())

@@ -387,6 +387,36 @@ def secondary_note(values: pd.DataFrame, regions: pd.DataFrame) -> list[str]:
                           "one level up, they let its sum show (privacy.secondary)")
 
 
+def secondary_hint(other: pd.DataFrame, values: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog) -> list[str]:
+    """Where ``privacy.secondary`` is off: the regions of other levels (``other``, as :func:`features.pipeline.
+    other_level_values` gives them) that withhold more than half of their counts (over all periods) because their
+    sums would tell a part's (:data:`COMPLEMENT`), with the small areas among their parts (``values``: the
+    profiles' values, ``suppressed_by`` 'population'), and the setting that would show those sums instead."""
+    if other.empty or "suppressed_by" not in other.columns:
+        return []
+    counts = {i.indicator_id for i in catalog if i.kind == "count"}
+    rows = other[other["indicator_id"].isin(counts) & other["value"].notna() | other["suppressed_by"].eq(COMPLEMENT)]
+    rows = rows[rows["indicator_id"].isin(counts)]
+    if rows.empty:
+        return []
+    share = rows["suppressed_by"].eq(COMPLEMENT).groupby(rows["region_id"].astype(str)).mean()
+    hit = sorted(share.index[share > 0.5])
+    if not hit:
+        return []
+    names = regions.assign(region_id=regions["region_id"].astype(str)).set_index("region_id")["name"]
+    parent = regions.assign(region_id=regions["region_id"].astype(str)).set_index("region_id")["parent_id"]
+    small = values.loc[values["suppressed_by"].eq("population"), "region_id"].astype(str).unique()
+    inside = sorted(r for r in small if parent.get(r) in hit)
+    shown = ", ".join(f"{names.get(r, r)}" for r in hit[:5]) + (" …" if len(hit) > 5 else "")
+    areas = ", ".join(f"{names.get(r, r)}" for r in inside[:5]) + (" …" if len(inside) > 5 else "")
+    return [f"{len(hit)} region{'s' if len(hit) != 1 else ''} of other levels than the profiles' ({shown}) "
+            f"withhold{'s' if len(hit) == 1 else ''} more than half of their counts, because their sums would tell a "
+            "part's withheld "
+            "count" + (f" (small areas among their parts: {areas})" if areas else "") + "; with privacy.secondary: "
+            "true, the same counts of their next smallest part are withheld instead and their sums show "
+            "(Sekundärsperrung; a decision for the county, see the README)"]
+
+
 def parts_note(values: pd.DataFrame, regions: pd.DataFrame, where: str = "") -> list[str]:
     """The note on the counts withheld by :func:`withhold_parts` (none where nothing was); ``where`` names the
     regions' kind ('regions of other levels than the profiles': ')."""

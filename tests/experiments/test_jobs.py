@@ -186,3 +186,29 @@ def test_years_are_written_as_a_reader_counts_them():
     assert years_text(["2012", "2009", "2010", "2011", "2003", "2004"]) == "2003, 2004, 2009–2012"
     assert years_text([]) == ""
     assert years_text(["2021-06", "2021-12"]) == "2021-06, 2021-12"
+
+
+def test_the_features_job_names_the_sozialregionen_a_small_gemeinde_withholds_and_the_setting(ingested):
+    """The Musterkreis: Sozialregion Nord withholds most of its counts (Tannenroda has fewer than 300 residents), and
+    the features job says which setting would show them. With it, the job names the values withheld besides, and
+    Nord's page holds its count of SGB-II recipients."""
+    from experiments.jobs import features_job
+
+    notes = features_job(ingested).notes
+    hint = [n for n in notes if "privacy.secondary: true" in n]
+    assert len(hint) == 1 and "Sozialregion Nord" in hint[0] and "Tannenroda" in hint[0]
+    assert _nord(ingested)["suppressed_by"].tolist() == ["complement"]
+    on = ingested.model_copy(update={"privacy": ingested.privacy.model_copy(update={"secondary": True})})
+    notes = features_job(on).notes
+    assert not [n for n in notes if "privacy.secondary: true" in n]
+    assert [n for n in notes if "withheld because, beside a withheld count of another part" in n]
+    nord = _nord(ingested)
+    assert len(nord) == 1 and nord["value"].notna().all() and nord["summed"].all()
+
+
+def _nord(settings):
+    """Sozialregion Nord's count of SGB-II recipients in 2025, as its page shows it."""
+    with Store(settings.store.path, read_only=True) as store:
+        other = store.table("other_level_values")
+    return other[(other["region_id"] == "14599SR1") & (other["indicator_id"] == "sgb2_empfaenger")
+                 & (other["period"].astype(str) == "2025")]

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings as hsettings
 from hypothesis import strategies as st
 
-from features.disclosure import COMPLEMENT, SECONDARY, secondary_note, tells
+from features.disclosure import COMPLEMENT, SECONDARY, secondary_hint, secondary_note, tells
 from features.pipeline import other_level_values, run_pipeline
 from ml.catalog import effective_catalog
 from ml.config import load_settings
@@ -177,3 +177,17 @@ def test_no_withheld_count_follows_from_the_pages(counts, residents, secondary):
         for s, parts in TREE.items():
             if shown[s] is None:
                 assert all(shown[g] is None for g in parts), (s, shown)
+
+
+def test_features_names_the_regions_that_withhold_most_of_their_counts_and_the_setting():
+    """Without the option, Nord and the Kreis withhold all their counts but the residents': the note names them,
+    the small Gemeinde and the setting; with the option nothing is named."""
+    result, other = _pages(COUNTY, secondary=False)
+    assert secondary_hint(other, result.values, _regions(), CATALOG) == [
+        "2 regions of other levels than the profiles' (Musterkreis, Sozialregion S1) withhold more than half of their "
+        "counts, "
+        "because their sums would tell a part's withheld count (small areas among their parts: Gemeinde G1); with "
+        "privacy.secondary: true, the same counts of their next smallest part are withheld instead and their sums "
+        "show (Sekundärsperrung; a decision for the county, see the README)"]
+    result, other = _pages(COUNTY, secondary=True)
+    assert secondary_hint(other, result.values, _regions(), CATALOG) == []
