@@ -389,8 +389,8 @@ def secondary_note(values: pd.DataFrame, regions: pd.DataFrame) -> list[str]:
 
 def secondary_hint(other: pd.DataFrame, values: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog) -> list[str]:
     """Where ``privacy.secondary`` is off: the regions of other levels (``other``, as :func:`features.pipeline.
-    other_level_values` gives them) that withhold more than half of their counts (over all periods) because their
-    sums would tell a part's (:data:`COMPLEMENT`), with the small areas among their parts (``values``: the
+    other_level_values` gives them) that withhold more than half of their counts in their latest full period
+    because their sums would tell a part's (:data:`COMPLEMENT`), with the small areas among their parts (``values``: the
     profiles' values, ``suppressed_by`` 'population'), and the setting that would show those sums instead."""
     if other.empty or "suppressed_by" not in other.columns:
         return []
@@ -399,7 +399,14 @@ def secondary_hint(other: pd.DataFrame, values: pd.DataFrame, regions: pd.DataFr
     rows = rows[rows["indicator_id"].isin(counts)]
     if rows.empty:
         return []
-    share = rows["suppressed_by"].eq(COMPLEMENT).groupby(rows["region_id"].astype(str)).mean()
+    # each region's latest full period: with at least half as many counts as its fullest (a month of one count is
+    # no edition of the monitoring)
+    rows = rows.assign(region_id=rows["region_id"].astype(str), period=rows["period"].astype(str))
+    size = rows.groupby(["region_id", "period"]).size()
+    full = size[size >= size.groupby(level="region_id").transform("max") / 2].reset_index()
+    latest = full.groupby("region_id")["period"].max()
+    rows = rows[rows["period"].to_numpy() == latest.reindex(rows["region_id"]).to_numpy()]
+    share = rows["suppressed_by"].eq(COMPLEMENT).groupby(rows["region_id"]).mean()
     hit = sorted(share.index[share > 0.5])
     if not hit:
         return []
@@ -410,8 +417,8 @@ def secondary_hint(other: pd.DataFrame, values: pd.DataFrame, regions: pd.DataFr
     shown = ", ".join(f"{names.get(r, r)}" for r in hit[:5]) + (" …" if len(hit) > 5 else "")
     areas = ", ".join(f"{names.get(r, r)}" for r in inside[:5]) + (" …" if len(inside) > 5 else "")
     return [f"{len(hit)} region{'s' if len(hit) != 1 else ''} of other levels than the profiles' ({shown}) "
-            f"withhold{'s' if len(hit) == 1 else ''} more than half of their counts, because their sums would tell a "
-            "part's withheld "
+            f"withhold{'s' if len(hit) == 1 else ''} more than half of their counts in their latest edition, because "
+            "their sums would tell a part's withheld "
             "count" + (f" (small areas among their parts: {areas})" if areas else "") + "; with privacy.secondary: "
             "true, the same counts of their next smallest part are withheld instead and their sums show "
             "(Sekundärsperrung; a decision for the county, see the README)"]

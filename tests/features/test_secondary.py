@@ -181,11 +181,17 @@ def test_no_withheld_count_follows_from_the_pages(counts, residents, secondary):
 
 def test_features_names_the_regions_that_withhold_most_of_their_counts_and_the_setting():
     """Without the option, Nord and the Kreis withhold all their counts but the residents': the note names them,
-    the small Gemeinde and the setting; with the option nothing is named."""
+    the small Gemeinde and the setting; with the option nothing is named. A region whose latest edition shows its
+    counts is not named for earlier ones, nor for a later month of one count."""
     result, other = _pages(COUNTY, secondary=False)
+    earlier = other.assign(period=other["period"].replace({"2022": "2020"}))
+    month = other[(other["indicator_id"] == "sgb2_empfaenger") & (other["period"] == "2022")].assign(period="2023-01")
+    shown = pd.concat([other[other["period"] == "2021"].assign(
+        value=1.0, suppressed_by="", period="2023"), earlier, month], ignore_index=True)
+    assert secondary_hint(shown, result.values, _regions(), CATALOG) == []
     assert secondary_hint(other, result.values, _regions(), CATALOG) == [
         "2 regions of other levels than the profiles' (Musterkreis, Sozialregion S1) withhold more than half of their "
-        "counts, "
+        "counts in their latest edition, "
         "because their sums would tell a part's withheld count (small areas among their parts: Gemeinde G1); with "
         "privacy.secondary: true, the same counts of their next smallest part are withheld instead and their sums "
         "show (Sekundärsperrung; a decision for the county, see the README)"]
