@@ -395,12 +395,8 @@ def secondary_hint(other: pd.DataFrame, values: pd.DataFrame, regions: pd.DataFr
     if other.empty or "suppressed_by" not in other.columns:
         return []
     counts = {i.indicator_id for i in catalog if i.kind == "count"}
-    rows = other[other["indicator_id"].isin(counts) & other["value"].notna() | other["suppressed_by"].eq(COMPLEMENT)]
-    rows = rows[rows["indicator_id"].isin(counts)]
-    if rows.empty:
-        return []
-    # each region's latest full period: with at least half as many counts as its fullest (a month of one count is
-    # no edition of the monitoring)
+    rows = other[other["indicator_id"].isin(counts) & (other["value"].notna() | other["suppressed_by"].eq(COMPLEMENT))]
+    # each region's latest full period: at least half as many counts as its fullest (a month of one count is none)
     rows = rows.assign(region_id=rows["region_id"].astype(str), period=rows["period"].astype(str))
     size = rows.groupby(["region_id", "period"]).size()
     full = size[size >= size.groupby(level="region_id").transform("max") / 2].reset_index()
