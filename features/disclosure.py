@@ -13,6 +13,10 @@ they are the profiles'. A sum of parts is never formed over a withheld part (:mo
 part is withheld on its own page (a small number, a small area), the sum exists and is stored withheld
 (:func:`withheld_sums`, 'complement' too), a withheld part of the regions above it in turn. The rest is the rule for
 the values a region brings of its own, and for a sum whose parts' own count is withheld here.
+
+Longer than 450 lines because every rule that keeps a withheld count from following from the shown ones (a whole and
+its parts, a region's sums across levels, the counts withheld besides) asks the one test of what a sum tells
+(:func:`tells`), and they read best beside it.
 """
 
 from __future__ import annotations
@@ -358,9 +362,11 @@ def complement_reasons(values: pd.DataFrame, keys: set, catalog: Catalog, why: s
     :data:`SECONDARY`), and so the shares and rates the catalog computes from them (read as withheld at the source
     otherwise: they arrive withheld)."""
     reason = values["suppressed_by"].astype(str)
-    own = pd.MultiIndex.from_frame(values[KEY].astype(str)).isin(list(keys))
-    hit = values["flag"].eq("suppressed").to_numpy() & computed_from(values, keys, catalog) & (
-        own | reason.eq("source").to_numpy())
+    at = np.flatnonzero(values["flag"].eq("suppressed").to_numpy())     # only a withheld value can be one
+    rows = values.iloc[at]
+    own = pd.MultiIndex.from_frame(rows[KEY].astype(str)).isin(list(keys))
+    hit = np.zeros(len(values), dtype=bool)
+    hit[at] = computed_from(rows, keys, catalog) & (own | reason.iloc[at].eq("source").to_numpy())
     return reason.where(~hit, why)
 
 
@@ -370,9 +376,12 @@ def secondary_reasons(values: pd.DataFrame, keys: set, catalog: Catalog) -> pd.S
     number, which it is not)."""
     reason = complement_reasons(values, keys, catalog, SECONDARY)
     numerator = {i.indicator_id: i.numerator for i in catalog if i.numerator}
-    rows = zip(values["region_id"].astype(str), values["indicator_id"].astype(str), values["period"].astype(str))
-    of_key = np.array([(r, numerator.get(i), p) in keys for r, i, p in rows], dtype=bool)
-    return reason.where(~(reason.eq("numerator").to_numpy() & of_key), SECONDARY)
+    at = np.flatnonzero(reason.eq("numerator").to_numpy())
+    rows = values.iloc[at]
+    hit = np.zeros(len(values), dtype=bool)
+    hit[at] = [(r, numerator.get(i), p) in keys for r, i, p in zip(
+        rows["region_id"].astype(str), rows["indicator_id"].astype(str), rows["period"].astype(str))]
+    return reason.where(~hit, SECONDARY)
 
 
 def complement_note(values: pd.DataFrame, regions: pd.DataFrame) -> list[str]:
