@@ -39,24 +39,28 @@ catalog), a withheld part or the withheld whole could be computed."""
 KEY = ["region_id", "indicator_id", "period"]
 
 
-def tells(withheld, unknown, total, small, min_count: float):
+def tells(withheld, unknown, total, small, min_count: float, signed=False):
     """Whether a sum's withheld parts follow from it less its shown parts (arrays, one entry per sum): ``withheld``
     parts, any of them ``unknown`` (withheld at the source), their true ``total``, and how many of them are
     ``small`` (withheld as a count below ``min_count``, which the page says). Told where one part is withheld;
     where the withheld are together a small number (it would name persons); and where each is a small number and
-    together they are as many as small numbers can be (two withheld counts of 2 that sum to 4 are 2 each)."""
+    together they are as many as small numbers can be (two withheld counts of 2 that sum to 4 are 2 each).
+
+    ``signed``: the parts are balances (kind ``balance``, births less deaths), which may be below zero. Their
+    total bounds none of them (-40 is -20 and -20 as well as 60 and -100), and no balance is a small number on
+    its page: only a single withheld part is told."""
     withheld, total, small = np.asarray(withheld), np.asarray(total, float), np.asarray(small)
-    known = ~np.asarray(unknown, bool)
+    known = ~np.asarray(unknown, bool) & ~np.asarray(signed, bool)
     pinned = known & (small == withheld) & (total >= withheld * (min_count - 1) - 1e-9)
     return (withheld >= 1) & ((withheld == 1) | (known & (total < min_count)) | pinned)
 
 
 def telling(cells: pd.DataFrame, true: np.ndarray, withheld: np.ndarray, regions: pd.DataFrame, profiled: str,
-            additive: set[str], min_count: float) -> np.ndarray:
+            additive: set[str], min_count: float, signed: frozenset | set = frozenset()) -> np.ndarray:
     """Which rows of ``cells`` (counts of every level: ``region_id``, ``indicator_id``, ``period``) are shown counts
     of regions of other levels than ``profiled`` that would tell a withheld part (:mod:`features.disclosure`).
     ``true``: each row's value before the privacy rules (NaN where the source withheld it); ``withheld``: which rows
-    a page shows as withheld."""
+    a page shows as withheld; ``signed``: the balances among ``additive`` (:func:`tells`)."""
     regions = regions.assign(region_id=regions["region_id"].astype(str))
     level_of = regions.set_index("region_id")["level"]
     rid = cells["region_id"].astype(str).to_numpy()
@@ -73,7 +77,7 @@ def telling(cells: pd.DataFrame, true: np.ndarray, withheld: np.ndarray, regions
         if up.notna().any():
             ups[(coarse, fine)] = up
     shown_key = pd.MultiIndex.from_arrays([rid, indicator, period])
-    frontier = _Frontier(cells, regions, counts)
+    frontier = _Frontier(cells, regions, counts, cells["indicator_id"].isin(signed).to_numpy())
     for _ in range(len(LEVELS)):        # a count withheld here is a withheld part of the level above, in turn
         new = np.zeros(len(cells), dtype=bool)
         hidden = withheld | hit
@@ -96,7 +100,8 @@ def telling(cells: pd.DataFrame, true: np.ndarray, withheld: np.ndarray, regions
                 bounded=("bounded", "sum"))
             g = g.join(parts, on=["up", "period"])
             # every part shows the count or withholds it, and the withheld would be told
-            told = g[(g["n"] == g["parts"]) & tells(g["w"], g["unknown"], g["total"], g["bounded"], min_count)]
+            told = g[(g["n"] == g["parts"]) & tells(g["w"], g["unknown"], g["total"], g["bounded"], min_count,
+                                                    g.index.get_level_values("indicator_id").isin(signed))]
             if told.empty:
                 continue
             new |= (lv == coarse) & counts & ~hidden & shown_key.isin(told.index)
@@ -112,7 +117,7 @@ class _Frontier:
     (the city's own count, Sozialregion 1's own count, and Sozialregion 2's Gemeinden where Sozialregion 2 has none).
     The city's count less Sozialregion 1's and Gemeinde 4's would tell Gemeinde 3's; no single level shows it."""
 
-    def __init__(self, cells: pd.DataFrame, regions: pd.DataFrame, counts: np.ndarray) -> None:
+    def __init__(self, cells: pd.DataFrame, regions: pd.DataFrame, counts: np.ndarray, signed: np.ndarray) -> None:
         ids = pd.Index(pd.unique(np.concatenate([regions["region_id"].to_numpy(str),
                                                  cells["region_id"].astype(str).to_numpy()])))
         parents = regions.set_index("region_id")["parent_id"].reindex(ids)
@@ -149,7 +154,7 @@ class _Frontier:
         self.covers = under.reindex(r.astype(np.int64) * n_p + pc).fillna(0).to_numpy()
         self.whole = under.reindex(np.where(up >= 0, up, 0).astype(np.int64) * n_p + pc).fillna(0).to_numpy()
         self.key = r.astype(np.int64) * n_ip + ip
-        self.size = len(cells)
+        self.size, self.signed = len(cells), np.asarray(signed, bool)[self.rows]
 
     def told(self, hidden: np.ndarray, true: np.ndarray, min_count: float) -> np.ndarray:
         """Which rows of the cells are counts whose parts across levels cover them, hide one part, or hide parts
@@ -163,11 +168,12 @@ class _Frontier:
         g = pd.DataFrame({"up": self.up[inside].astype(np.int64) * self.n_ip + self.ip[inside], "w": h,
                           "unknown": h & np.isnan(t), "total": np.where(h, np.nan_to_num(t), 0.0),
                           "bounded": h & (np.nan_to_num(t, nan=np.inf) < min_count),
-                          "covers": self.covers[inside], "whole": self.whole[inside]}).groupby("up").agg(
+                          "covers": self.covers[inside], "whole": self.whole[inside],
+                          "signed": self.signed[inside]}).groupby("up").agg(
             w=("w", "sum"), unknown=("unknown", "any"), total=("total", "sum"), bounded=("bounded", "sum"),
-            covers=("covers", "sum"), whole=("whole", "first"))
+            covers=("covers", "sum"), whole=("whole", "first"), signed=("signed", "first"))
         told = g.index[(g["covers"] == g["whole"])
-                       & tells(g["w"], g["unknown"], g["total"], g["bounded"], min_count)].to_numpy()
+                       & tells(g["w"], g["unknown"], g["total"], g["bounded"], min_count, g["signed"])].to_numpy()
         out[self.rows[np.isin(self.key, told)]] = True
         return out
 
@@ -186,6 +192,7 @@ def withhold_parts(cells: pd.DataFrame, reason: np.ndarray, catalog: Catalog, mi
     values before the privacy rules (NaN where the source withheld one). Repeated until nothing changes, for a whole
     that is a part of another."""
     wholes = catalog.parts()
+    signed = {i.indicator_id for i in catalog if i.kind == "balance"}
     reason = np.asarray(reason, dtype=object).copy()
     if not wholes:
         return reason
@@ -219,12 +226,12 @@ def withhold_parts(cells: pd.DataFrame, reason: np.ndarray, catalog: Catalog, mi
                     continue
                 # the whole shown: less the shown parts, it tells the sum of the hidden ones (:func:`tells`)
                 n_hidden, rest = len(parts) - len(shown), value[w] - sum(value[k] for k in shown)
-                small = sum(reason[k] == "count" for k in held)
-                while shown and tells(n_hidden, False, rest, small, min_count):
+                small, sign = sum(reason[k] == "count" for k in held), whole in signed
+                while shown and tells(n_hidden, False, rest, small, min_count, sign):
                     k = shown.pop(0)
                     reason[k], hidden[k], changed = PARTS, True, True
                     n_hidden, rest = n_hidden + 1, rest + value[k]
-                if tells(n_hidden, False, rest, small, min_count):
+                if tells(n_hidden, False, rest, small, min_count, sign):
                     reason[w], hidden[w], changed = PARTS, True, True
         if not changed:
             break
@@ -232,7 +239,7 @@ def withhold_parts(cells: pd.DataFrame, reason: np.ndarray, catalog: Catalog, mi
 
 
 def secondary_cells(cells: pd.DataFrame, reason: np.ndarray, regions: pd.DataFrame, additive: set[str],
-                    population_indicator: str, min_count: float) -> np.ndarray:
+                    population_indicator: str, min_count: float, signed: frozenset | set = frozenset()) -> np.ndarray:
     """Which rows of ``cells`` (the profiles' observations before the privacy rules: ``region_id``,
     ``indicator_id``, ``period``, ``value``) to withhold besides those ``reason`` withholds (``suppressed_by``, empty
     where shown), so that the sum of their region one level up can show (Sekundärsperrung, ``privacy.secondary``).
@@ -241,7 +248,8 @@ def secondary_cells(cells: pd.DataFrame, reason: np.ndarray, regions: pd.DataFra
     (:func:`tells`), the same count of its smallest other part by residents is withheld too (the smallest by the
     count where residents are unknown), then the next, until two or more are withheld and the sum tells none of
     them. Only where the sum exists: every part that appears in the period's tables has the count, and none is
-    withheld at the source (``reason`` 'source'). A region with no other part to withhold keeps its sum withheld."""
+    withheld at the source (``reason`` 'source'). A region with no other part to withhold keeps its sum withheld.
+    ``signed``: the balances among ``additive`` (:func:`tells`)."""
     out = np.zeros(len(cells), dtype=bool)
     ids = cells["indicator_id"]
     counts = np.flatnonzero(ids.isin(additive).to_numpy())
@@ -274,17 +282,20 @@ def secondary_cells(cells: pd.DataFrame, reason: np.ndarray, regions: pd.DataFra
                        small=hidden & (np.nan_to_num(rows["value"].to_numpy(), nan=np.inf) < min_count))
     g = rows.groupby("sum", sort=False).agg(up=("up", "first"), period=("period", "first"),
                                              n=("region_id", "nunique"), lost=("lost", "any"), w=("hidden", "sum"),
-                                             total=("total", "sum"), small=("small", "sum")).join(
-        parts, on=["up", "period"])
+                                             total=("total", "sum"), small=("small", "sum"),
+                                             signed=("indicator_id", "first")).join(parts, on=["up", "period"])
+    g["signed"] = g["signed"].isin(signed)
     # only where the sum exists (every part has the count, none withheld at the source) and would tell
-    told = g[(g["n"] == g["parts"]) & ~g["lost"] & tells(g["w"], False, g["total"], g["small"], min_count)]
+    told = g[(g["n"] == g["parts"]) & ~g["lost"]
+             & tells(g["w"], False, g["total"], g["small"], min_count, g["signed"])]
     if told.empty:
         return out
     inside = rows[rows["sum"].isin(told.index) & ~rows["hidden"]].sort_values(["residents", "value"], kind="stable")
     for s, others in inside.groupby("sum", sort=False):
         w, total, small = int(told.at[s, "w"]), float(told.at[s, "total"]), int(told.at[s, "small"])
+        sign = bool(told.at[s, "signed"])
         for row, v in zip(others["row"], others["value"]):
-            if not tells(w, False, total, small, min_count):
+            if not tells(w, False, total, small, min_count, sign):
                 break
             out[row], w, total = True, w + 1, total + v        # its page says why: no small number
     return out
@@ -304,7 +315,8 @@ def withhold_complements(cells: pd.DataFrame, before: pd.DataFrame, regions: pd.
         found = true.reindex(pd.MultiIndex.from_frame(cells.iloc[look][KEY].astype(str))).to_numpy(float)
         value[look] = np.where(np.isnan(found), value[look], found)
     additive = {i.indicator_id for i in catalog if i.kind in ADDITIVE}
-    hit = telling(cells, value, np.asarray(withheld, bool), regions, profiled, additive, min_count)
+    signed = {i.indicator_id for i in catalog if i.kind == "balance"}
+    hit = telling(cells, value, np.asarray(withheld, bool), regions, profiled, additive, min_count, signed)
     if not hit.any():
         return cells, set()
     out = cells.copy()

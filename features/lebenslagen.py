@@ -62,7 +62,7 @@ def _parts(matrix: pd.DataFrame, spec: IndexSpec) -> tuple[pd.DataFrame, pd.Data
     ids = [i for i, h in zip(spec.weights, have) if h]
     z = matrix[[column(MODEL, i) for i in ids]].set_axis(ids, axis=1)
     filled = matrix.reindex(columns=[column(IMPUTED, i) for i in ids]).set_axis(ids, axis=1)
-    return z, filled.fillna(False).astype(bool), np.array([spec.weights[i] for i in ids], float)
+    return z, filled.astype("boolean").fillna(False).astype(bool), np.array([spec.weights[i] for i in ids], float)
 
 
 def _standardised(total: pd.Series, periods: pd.Series) -> pd.Series:

@@ -409,6 +409,7 @@ def withhold_secondary(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalo
     from features.level_sums import ADDITIVE
 
     additive = {i.indicator_id for i in catalog if i.kind in ADDITIVE}
+    signed = {i.indicator_id for i in catalog if i.kind == "balance"}
     privacy, population = settings.privacy, settings.features.population_indicator
     hit = np.zeros(len(obs), dtype=bool)
     reason = suppress_small_numbers(obs, catalog, privacy, population)["suppressed_by"].to_numpy(object)
@@ -416,7 +417,7 @@ def withhold_secondary(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalo
     place = pd.MultiIndex.from_arrays([obs["region_id"].astype(str), obs["period"].astype(str)])
     for _ in range(10):
         new = secondary_cells(obs, np.where(hit, SECONDARY, reason), regions, additive, population,
-                              privacy.min_count) & ~hit
+                              privacy.min_count, signed) & ~hit
         if not new.any():
             break
         hit |= new

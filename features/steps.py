@@ -285,8 +285,8 @@ def suppress_small_numbers(obs: pd.DataFrame, catalog: Catalog, privacy: Privacy
     """Flag small numbers ``suppressed`` and blank their values, before anything else sees them.
 
     Counts of persons below ``privacy.min_count`` (counts of things such as dwellings, ``persons: false`` in the
-    catalog, are never small numbers); shares and rates whose numerator is such a count (also when the
-    numerator is a separate observation that is suppressed); counts that, beside their whole and its other parts,
+    catalog, are never small numbers, nor are balances); shares and rates whose numerator is such a count (also
+    when the numerator is a separate observation that is suppressed); counts that, beside their whole and its other parts,
     would tell a withheld one (:func:`features.disclosure.withhold_parts`); every indicator of an area-period with fewer
     than ``privacy.min_population`` residents except the population itself. Rows are kept, with the
     reason in ``suppressed_by``; a value flagged suppressed on arrival stays suppressed.
@@ -306,7 +306,10 @@ def suppress_small_numbers(obs: pd.DataFrame, catalog: Catalog, privacy: Privacy
     num_id = meta["numerator_id"].reindex(out["indicator_id"]).to_numpy()
     num_persons = flags.reindex(num_id).fillna(True).to_numpy(dtype=bool)
     numerator = out["numerator"].to_numpy(dtype=float)
-    small_num = np.isin(kind, ["share", "rate"]) & num_persons & (numerator >= 0) & (numerator < privacy.min_count)
+    # a balance (movers in less movers out) of 2 names no two persons, and its page shows it
+    num_count = meta["kind"].reindex(num_id).to_numpy(object) != "balance"
+    small_num = (np.isin(kind, ["share", "rate"]) & num_persons & num_count & (numerator >= 0)
+                 & (numerator < privacy.min_count))
     reason[(reason == "") & small_num] = "numerator"
     # a whole less its other parts would tell a withheld part: more withheld (features.disclosure)
     reason = withhold_parts(out, reason, catalog, privacy.min_count)
