@@ -286,9 +286,9 @@ def suppress_small_numbers(obs: pd.DataFrame, catalog: Catalog, privacy: Privacy
 
     Counts of persons below ``privacy.min_count`` (counts of things such as dwellings, ``persons: false`` in the
     catalog, are never small numbers, nor are balances); shares and rates whose numerator is such a count (also
-    when the numerator is a separate observation that is suppressed); counts that, beside their whole and its other parts,
-    would tell a withheld one (:func:`features.disclosure.withhold_parts`); every indicator of an area-period with fewer
-    than ``privacy.min_population`` residents except the population itself. Rows are kept, with the
+    when the numerator is a separate observation that is suppressed); counts that, beside their whole and its other
+    parts, would tell a withheld one (:func:`features.disclosure.withhold_parts`); every indicator of an area-period
+    with fewer than ``privacy.min_population`` residents except the population itself. Rows are kept, with the
     reason in ``suppressed_by``; a value flagged suppressed on arrival stays suppressed.
     """
     meta = _catalog_table(catalog).set_index("indicator_id")
