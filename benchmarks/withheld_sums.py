@@ -4,11 +4,12 @@ Sekundärsperrung (the anchor, ``privacy.secondary`` off) and with it. The embed
 Sozialregionen, 16 years and monthly unemployment), as ``features`` builds the pages
 (``features.pipeline.run_pipeline`` and ``other_level_values``).
 
-The check of what follows: per count and period, the withheld counts of every level as unknowns and each region's
-count as the sum of its parts' (the region tree) where all of them have a row; a withheld count follows where it is
-fixed by those sums and the shown counts (linear algebra), or where the withheld parts of one sum are all small
-numbers (the page says so) that together are as many as small numbers can be. ``--code DIR`` measures the code of
-another checkout (``git worktree add /tmp/base REV``) with this script; code without the option gives the anchor only.
+Counts and balances (births less deaths, which may be below zero) alike. The check of what follows: per count and
+period, the withheld counts of every level as unknowns and each region's count as the sum of its parts' (the region
+tree) where all of them have a row; a withheld count follows where it is fixed by those sums and the shown counts
+(linear algebra), or where the withheld parts of one sum are all small numbers (the page says so) that together are
+as many as small numbers can be. ``--code DIR`` measures the code of another checkout (``git worktree add /tmp/base
+REV``) with this script; code without the option gives the anchor only.
 
     .venv/bin/python benchmarks/withheld_sums.py [--code DIR]
 """
@@ -100,7 +101,7 @@ def measure(secondary: bool, tmp: Path) -> dict:
             raise
         other = other_level_values(obs, regions, catalog, settings)
     t2 = time.perf_counter()
-    counts = {i.indicator_id for i in catalog if i.kind in ADDITIVE and i.kind == "count"}
+    counts = {i.indicator_id for i in catalog if i.kind in ADDITIVE}      # balances too
     cols = ["region_id", "indicator_id", "period", "value", "suppressed_by"]
     pages = pd.concat([result.values[cols], other[cols]], ignore_index=True)
     pages = pages[pages["indicator_id"].isin(counts)].assign(period=lambda f: f["period"].astype(str))
@@ -142,8 +143,8 @@ def main() -> None:
     print(f"code: {args.code}")
     print("| privacy.secondary | Gemeinde values withheld (of them besides: values, Gemeinden) | values of the "
           "Sozialregionen and the Kreis: shown (of all) | withheld as they would tell a part | shown counts not the "
-          "sum of all their Gemeinden | withheld counts checked | derivable from the pages | features s | other "
-          "levels s |")
+          "sum of all their Gemeinden | withheld counts and balances checked | derivable from the pages | "
+          "features s | other levels s |")
     print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {'on' if r['secondary'] else 'off (anchor)'} | {r['gemeinde_withheld']:,} ({r['besides']:,}; "
