@@ -26,47 +26,78 @@ import numpy as np
 import pandas as pd
 
 
+def _relations() -> dict[str, list[tuple[str, int]]]:
+    """The balances of this checkout's shipped catalog with their terms (``balance_of``), read from the file, so that
+    code of another checkout is checked against the same relations."""
+    import csv
+
+    out = {}
+    with (Path(__file__).resolve().parents[1] / "data" / "catalog" / "indicators.csv").open(encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            text = (row.get("balance_of") or "").replace("-", " - ").replace("+", " + ").split()
+            if text:
+                signs = [1] + [-1 if op == "-" else 1 for op in text[1::2]]
+                out[row["indicator_id"]] = list(zip(text[::2], signs))
+    return out
+
+
 def _derivable(values: pd.DataFrame, regions: pd.DataFrame, min_count: int) -> tuple[int, int]:
     """(withheld counts checked, of them derivable) over ``values`` (region_id, indicator_id, period, value,
-    suppressed_by: every level's counts as the pages show them)."""
+    suppressed_by: every level's counts and balances as the pages show them). Per period, one linear system: the
+    withheld values as unknowns (those withheld at the source too, which are not checked), each region's value as
+    the sum of its parts' (the region tree, per indicator) and each balance as its terms (``balance_of``, per region)
+    wherever every value of the equation has a row; a withheld value follows where every solution of the system
+    gives it the same value (the null space has no part in it), or where the withheld parts of one sum are all small
+    numbers (the page says so) that together are as many as small numbers can be, or none."""
     children = regions.dropna(subset=["parent_id"]).groupby("parent_id")["region_id"].apply(list).to_dict()
+    relations = _relations()
     checked = derivable = 0
-    for _, g in values.groupby(["indicator_id", "period"], sort=False):
-        why = dict(zip(g["region_id"], g["suppressed_by"].fillna("").astype(str)))
-        val = dict(zip(g["region_id"], g["value"]))
-        hidden = [r for r in val if why[r] not in ("", "source")]
-        if not hidden:
+    for _, g in values.groupby("period", sort=False):
+        why = dict(zip(zip(g["region_id"], g["indicator_id"]), g["suppressed_by"].fillna("").astype(str)))
+        val = dict(zip(zip(g["region_id"], g["indicator_id"]), g["value"]))
+        hidden = [k for k in val if why[k] != ""]
+        if not any(why[k] != "source" for k in hidden):
             continue
-        ids = {r: i for i, r in enumerate(hidden)}
+        ids = {k: i for i, k in enumerate(hidden)}
         rows, pinned = [], set()
-        for whole, parts in children.items():
-            if whole not in val or not all(p in val for p in parts):
-                continue
-            row, rest = np.zeros(len(hidden)), 0.0
-            terms = [(whole, 1.0)] + [(p, -1.0) for p in parts]
-            if any(why[t] == "source" for t, _ in terms):
-                continue
+
+        def equation(terms):
+            if not all(t in val for t, _ in terms) or any(t not in ids and np.isnan(val[t]) for t, _ in terms):
+                return None             # a value without a row, or missing and not withheld: no equation
+            row = np.zeros(len(hidden))
             for t, sign in terms:
                 if t in ids:
                     row[ids[t]] += sign
-                else:
-                    rest -= sign * val[t]
             if row.any():
                 rows.append(row)
+            return row
+
+        indicators = pd.unique(g["indicator_id"])
+        for whole, parts in children.items():
+            for i in indicators:
+                terms = [((whole, i), 1.0)] + [((p, i), -1.0) for p in parts]
+                if equation(terms) is None or (whole, i) in ids:
+                    continue
                 unknown = [t for t, _ in terms[1:] if t in ids]
-                if whole not in ids and unknown and all(why[t] == "count" for t in unknown) and (
+                rest = val[(whole, i)] - sum(val[t] for t, _ in terms[1:] if t not in ids)
+                if unknown and all(why[t] == "count" for t in unknown) and (
                         rest >= len(unknown) * (min_count - 1) or rest == 0):
                     pinned |= set(unknown)
-        if not rows:
-            continue
-        a = np.array(rows)
-        rank = np.linalg.matrix_rank(a)
-        for r, i in ids.items():
+        for region in pd.unique(g["region_id"]):
+            for balance, terms in relations.items():
+                equation([((region, balance), 1.0)] + [((region, t), -float(sign)) for t, sign in terms])
+        determined = np.zeros(len(hidden), dtype=bool)
+        if rows:
+            a = np.array(rows)
+            _, sv, vt = np.linalg.svd(a, full_matrices=True)
+            rank = int((sv > 1e-9 * max(a.shape) * (sv[0] if len(sv) else 1)).sum())
+            null = vt[rank:]
+            determined = np.abs(null).max(axis=0) < 1e-8 if len(null) else np.ones(len(hidden), dtype=bool)
+        for k, i in ids.items():
+            if why[k] == "source":
+                continue
             checked += 1
-            e = np.zeros(len(hidden))
-            e[i] = 1.0
-            if r in pinned or np.linalg.matrix_rank(np.vstack([a, e])) == rank:
-                derivable += 1
+            derivable += bool(determined[i] or k in pinned)
     return checked, derivable
 
 

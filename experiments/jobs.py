@@ -75,6 +75,7 @@ def features_job(settings: Settings, engine: str | None = None, crosswalk: Path 
     county's configuration, so with the shipped catalog and index alone) is refused, nothing written, unless
     ``force``."""
     from features.disclosure import complement_note, parts_note, secondary_hint, secondary_note
+    from features.relations import balance_note
     from features.pipeline import FeatureError, other_level_values, run_pipeline, summed_note
     from ml.crosswalk import read_crosswalk
     from ml.io import FileFormatError, write_parquet, write_table
@@ -122,7 +123,9 @@ def features_job(settings: Settings, engine: str | None = None, crosswalk: Path 
         store.replace_table("other_level_values", other)
         result.notes.extend(summed_note(other, regions) + complement_note(other, regions) + secondary_note(
             result.values, regions) + parts_note(
-            result.values, regions) + parts_note(other, regions, "regions of other levels than the profiles': "))
+            result.values, regions) + parts_note(other, regions, "regions of other levels than the profiles': ")
+            + balance_note(result.values, regions)
+            + balance_note(other, regions, "regions of other levels than the profiles': "))
         if not settings.privacy.secondary:
             result.notes.extend(secondary_hint(other, result.values, regions, catalog))
         result.warning_inputs = write_warning_inputs(store, result, catalog, settings)

@@ -398,13 +398,13 @@ def secondary_reasons(values: pd.DataFrame, keys: set, catalog: Catalog) -> pd.S
 
 def complement_note(values: pd.DataFrame, regions: pd.DataFrame) -> list[str]:
     """The note on the counts withheld so (none where nothing was): how many, of which regions and indicators."""
-    return _withheld_note(values, regions, COMPLEMENT, "regions of other levels than the profiles': ",
+    return withheld_note(values, regions, COMPLEMENT, "regions of other levels than the profiles': ",
                           "less the counts their parts show, they would tell a part's withheld count")
 
 
 def secondary_note(values: pd.DataFrame, regions: pd.DataFrame) -> list[str]:
     """The note on the profiles' counts withheld besides a withheld one (``privacy.secondary``; none where none was)."""
-    return _withheld_note(values, regions, SECONDARY, "", "beside a withheld count of another part of their region "
+    return withheld_note(values, regions, SECONDARY, "", "beside a withheld count of another part of their region "
                           "one level up, they let its sum show (privacy.secondary)")
 
 
@@ -444,11 +444,13 @@ def secondary_hint(other: pd.DataFrame, values: pd.DataFrame, regions: pd.DataFr
 def parts_note(values: pd.DataFrame, regions: pd.DataFrame, where: str = "") -> list[str]:
     """The note on the counts withheld by :func:`withhold_parts` (none where nothing was); ``where`` names the
     regions' kind ('regions of other levels than the profiles': ')."""
-    return _withheld_note(values, regions, PARTS, where, "beside their whole and its other parts (part_of in the "
+    return withheld_note(values, regions, PARTS, where, "beside their whole and its other parts (part_of in the "
                           "catalog), they would tell a withheld count")
 
 
-def _withheld_note(values: pd.DataFrame, regions: pd.DataFrame, reason: str, where: str, why: str) -> list[str]:
+def withheld_note(values: pd.DataFrame, regions: pd.DataFrame, reason: str, where: str, why: str) -> list[str]:
+    """The note on the values of ``values`` withheld for ``reason`` (none where none was): how many, ``why``, and of
+    which regions and indicators; ``where`` names the regions' kind."""
     if "suppressed_by" not in values.columns:
         return []
     held = values[values["suppressed_by"].eq(reason)]

@@ -26,6 +26,7 @@ from features.disclosure import (
 )
 from features.grid import onto_new_grid
 from features.level_sums import ancestors_at, sum_up
+from features.relations import BALANCE, audit_balances
 from features.misplaced import LEFT_OUT_COLUMNS, ancestor_groupings, misplaced_editions, misplaced_notes, withhold
 from features.steps import (
     ProfileSpec, VALUE_COLUMNS, build_profiles, copied_years, derive_indicators, derived_out_of_range,
@@ -193,10 +194,37 @@ def other_level_values(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalo
     out["period"] = out["period"].astype(str)
     if complements:
         out["suppressed_by"] = complement_reasons(out, complements, catalog)
+    if with_parts and catalog.balances():
+        out = _audit_balances(out, shown, regions, catalog)
     added = ~pd.MultiIndex.from_frame(out[key].astype(str)).isin(own) & out["indicator_id"].isin(additive)
     # a share or rate the catalog computes from a summed count is a sum's share too
     out["summed"] = computed_from(out, set(map(tuple, out.loc[added, key].astype(str).to_numpy())), catalog)
     return out.sort_values(key, kind="stable").reset_index(drop=True)
+
+
+def _audit_balances(out: pd.DataFrame, parts: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
+    """``out`` (the other levels' values for their pages) with the values :func:`features.relations.audit_balances`
+    withholds besides, so that no withheld value follows from every level's pages together through the balances and
+    their terms, and the shares and rates computed from them (``suppressed_by`` 'balance'). ``parts``: the profiles'
+    values as their pages show them."""
+    key = ["region_id", "indicator_id", "period"]
+    cols = key + ["value", "flag", "suppressed_by"]
+    pages = pd.concat([parts[cols].assign(period=lambda f: f["period"].astype(str)), out[cols]], ignore_index=True)
+    mine = np.zeros(len(pages), dtype=bool)
+    mine[len(parts):] = True
+    hidden = pages["flag"].eq("suppressed").to_numpy()
+    # what the privacy rules withhold for its own sake: a small number, a small area's value, the source's
+    protected = hidden & pages["suppressed_by"].isin(["count", "population", "source"]).to_numpy()
+    hit, _ = audit_balances(pages, hidden, protected, mine & ~hidden, regions, catalog)
+    if not hit.any():
+        return out
+    keys = set(map(tuple, pages.loc[hit, key].astype(str).to_numpy()))
+    at = computed_from(out, keys, catalog)
+    out = out.copy()
+    out.loc[at, ["value", "numerator", "denominator"]] = np.nan
+    out.loc[at, "flag"] = "suppressed"
+    out.loc[at, "suppressed_by"] = BALANCE
+    return out
 
 
 def summed_note(other: pd.DataFrame, regions: pd.DataFrame) -> list[str]:

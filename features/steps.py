@@ -17,6 +17,7 @@ import pandas as pd
 from sklearn.metrics.pairwise import nan_euclidean_distances
 
 from features.disclosure import withhold_parts
+from features.relations import withhold_balances
 from ml.catalog import Catalog
 from ml.columns import DIM, DZ, IMPUTED, MODEL, Z, columns
 from ml.config import IndexConfig, PrivacyConfig
@@ -287,7 +288,8 @@ def suppress_small_numbers(obs: pd.DataFrame, catalog: Catalog, privacy: Privacy
     Counts of persons below ``privacy.min_count`` (counts of things such as dwellings, ``persons: false`` in the
     catalog, are never small numbers, nor are balances); shares and rates whose numerator is such a count (also
     when the numerator is a separate observation that is suppressed); counts that, beside their whole and its other
-    parts, would tell a withheld one (:func:`features.disclosure.withhold_parts`); every indicator of an area-period
+    parts, would tell a withheld one (:func:`features.disclosure.withhold_parts`), and balances that, beside their
+    terms, would (:func:`features.relations.withhold_balances`); every indicator of an area-period
     with fewer than ``privacy.min_population`` residents except the population itself. Rows are kept, with the
     reason in ``suppressed_by``; a value flagged suppressed on arrival stays suppressed.
     """
@@ -311,21 +313,30 @@ def suppress_small_numbers(obs: pd.DataFrame, catalog: Catalog, privacy: Privacy
     small_num = (np.isin(kind, ["share", "rate"]) & num_persons & num_count & (numerator >= 0)
                  & (numerator < privacy.min_count))
     reason[(reason == "") & small_num] = "numerator"
-    # a whole less its other parts would tell a withheld part: more withheld (features.disclosure)
-    reason = withhold_parts(out, reason, catalog, privacy.min_count)
-    # numerator observed separately and suppressed there
-    flagged = out.loc[reason != "", ["region_id", "indicator_id", "period"]]
-    if len(flagged):
-        probe = pd.DataFrame({"region_id": out["region_id"].to_numpy(), "indicator_id": num_id,
-                              "period": out["period"].to_numpy()})
-        inherit = probe.merge(flagged.assign(_hit=True), on=["region_id", "indicator_id", "period"],
-                              how="left")["_hit"].eq(True).to_numpy(dtype=bool)
-        reason[(reason == "") & inherit] = "numerator"
+    # a small area's values, before the rules below: withheld for its size, they need no other reason
     pop = out[out["indicator_id"] == population_indicator].set_index(["region_id", "period"])["value"]
     if len(pop):
         region_pop = pop.reindex(pd.MultiIndex.from_arrays([out["region_id"], out["period"]])).to_numpy()
         small_area = (region_pop < privacy.min_population) & (out["indicator_id"] != population_indicator).to_numpy()
         reason[(reason == "") & small_area] = "population"
+    # a whole less its other parts would tell a withheld part: more withheld (features.disclosure)
+    # a balance and its other terms would tell a withheld one (features.relations); a count so withheld may be a
+    # part of a whole in turn
+    for _ in range(3):
+        before = reason
+        reason = withhold_balances(out, withhold_parts(out, reason, catalog, privacy.min_count), catalog)
+        if (reason == before).all():
+            break
+    # numerator observed separately and suppressed there
+    # (a share of a count withheld beside its whole and its parts, or beside a balance's terms, says so)
+    flagged = out.loc[reason != "", ["region_id", "indicator_id", "period"]].assign(
+        _why=np.where(np.isin(reason[reason != ""], ["parts", "balance"]), reason[reason != ""], "numerator"))
+    if len(flagged):
+        probe = pd.DataFrame({"region_id": out["region_id"].to_numpy(), "indicator_id": num_id,
+                              "period": out["period"].to_numpy()})
+        inherit = probe.merge(flagged, on=["region_id", "indicator_id", "period"], how="left")["_why"].to_numpy(object)
+        take = (reason == "") & pd.notna(inherit)
+        reason[take] = inherit[take]
     hit = reason != ""
     out.loc[hit, ["value", "numerator", "denominator"]] = np.nan
     out.loc[hit, "flag"] = "suppressed"

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 INDICATOR_FIELDS = (
     "indicator_id", "name", "dimension", "unit", "polarity", "kind", "numerator", "denominator",
     "scale", "frequency", "monitors", "lenses", "basis", "persons", "carried", "min", "max", "source", "breaks",
-    "part_of",
+    "part_of", "balance_of",
 )
 REQUIRED_FIELDS = ("indicator_id", "name", "dimension", "unit", "polarity", "kind", "frequency")
 
@@ -80,6 +80,11 @@ class Indicator:
     """The count this count is a part of: the counts that name one whole together make it up (the Schuldnerberatung's
     clients by household type and their total). The whole less its other parts would tell a part withheld as a small
     number, so ``features`` withholds more (:func:`features.disclosure.withhold_parts`)."""
+    balance_of: tuple[tuple[str, int], ...] = ()
+    """A balance's terms with their signs: the natural balance is births less deaths, ``(('geburten', 1),
+    ('sterbefaelle', -1))`` (catalog column ``balance_of``: ``geburten - sterbefaelle``). Any one of them follows
+    from the others, so ``features`` withholds the balance beside a withheld term
+    (:func:`features.relations.withhold_balances`)."""
 
     def break_between(self, earlier: str | int, later: str | int) -> int | None:
         """The latest definition break after ``earlier`` and at or before ``later`` (years), or None."""
@@ -152,6 +157,10 @@ class Catalog:
             if ind.part_of is not None:
                 out.setdefault(ind.part_of, []).append(ind.indicator_id)
         return out
+
+    def balances(self) -> dict[str, tuple[tuple[str, int], ...]]:
+        """Each balance whose terms the catalog names (``balance_of``) → its terms with their signs."""
+        return {ind.indicator_id: ind.balance_of for ind in self if ind.balance_of}
 
     def shares_of(self, count_id: str) -> list[tuple[Indicator, str]]:
         """The shares and rates built from a basis count (as numerator or denominator), each with its other part:
@@ -321,6 +330,7 @@ def read_indicators(path: Path, dimensions: dict[str, Dimension]) -> list[Indica
             raise CatalogError(f"{where}: part_of: " + (f"{ind_id!r} names itself; a count is no part of itself"
                                                           if part_of == ind_id else f"{ind_id!r} is a {kind}; only a "
                                                           "count can be a part of another count"))
+        balance_of = _balance_terms(where, ind_id, kind, row.get("balance_of", ""))
         lo = _optional_float(path, line, "min", row.get("min", ""))
         hi = _optional_float(path, line, "max", row.get("max", ""))
         if lo is not None and hi is not None and lo > hi:
@@ -333,9 +343,36 @@ def read_indicators(path: Path, dimensions: dict[str, Dimension]) -> list[Indica
                 basis=basis_raw == "true", persons=persons_raw != "false",
                 carried=carried_raw != "false", min=lo, max=hi, source=row.get("source", "").strip(),
                 catalog_file=path.name, breaks=tuple(sorted(int(b) for b in breaks_raw)), part_of=part_of,
+                balance_of=balance_of,
             )
         )
     return out
+
+
+TERM = re.compile(r"\s*([+-]?)\s*([A-Za-z_][A-Za-z0-9_]*)\s*")
+
+
+def _balance_terms(where: str, ind_id: str, kind: str, raw: str) -> tuple[tuple[str, int], ...]:
+    """The terms of a ``balance_of`` cell (``geburten - sterbefaelle``, ``saldo_natuerlich + saldo_wanderung``)
+    with their signs; empty where the cell is."""
+    text = raw.strip()
+    if not text:
+        return ()
+    if kind != "balance":
+        raise CatalogError(f"{where}: balance_of: {ind_id!r} is a {kind}; only a balance is the difference of counts")
+    terms, at = [], 0
+    while at < len(text):
+        m = TERM.match(text, at)
+        if not m or m.end() == at or (terms and not m.group(1)):
+            raise CatalogError(f"{where}: balance_of must name indicators joined by + or - (geburten - sterbefaelle); "
+                               f"got {raw!r}")
+        terms.append((m.group(2), -1 if m.group(1) == "-" else 1))
+        at = m.end()
+    names = [t for t, _ in terms]
+    if len(terms) < 2 or ind_id in names or len(set(names)) < len(names):
+        raise CatalogError(f"{where}: balance_of of {ind_id!r} must name two or more other indicators, each once; "
+                           f"got {raw!r}")
+    return tuple(terms)
 
 
 def check_references(catalog: Catalog, where: str) -> None:
@@ -352,6 +389,10 @@ def check_references(catalog: Catalog, where: str) -> None:
                                    f"of itself ({' → '.join([*seen, whole])})")
             seen.append(whole)
             whole = catalog[whole].part_of
+        for term, _ in ind.balance_of:
+            if term not in catalog or catalog[term].kind not in ("count", "balance"):
+                raise CatalogError(f"{where} ({ind.catalog_file}): {ind.indicator_id!r} is the balance of {term!r}, "
+                                   f"which is no count or balance of the catalog (balance_of)")
         for role in ("numerator", "denominator"):
             ref = getattr(ind, role)
             if ref is not None and ref not in catalog:

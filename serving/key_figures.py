@@ -345,11 +345,14 @@ WITHHELD_TEXT = {"source": "gesperrt (von der Quelle nicht veröffentlicht)", "c
                  "parts": "gesperrt (sonst ließe sich mit der Gesamtzahl und ihren übrigen Teilen ein gesperrter Wert "
                           "errechnen)",
                  "secondary": "gesperrt (damit die Summe des übergeordneten Gebiets gezeigt werden kann, ohne einen "
-                              "gesperrten Wert eines anderen Teilgebiets zu verraten)"}
+                              "gesperrten Wert eines anderen Teilgebiets zu verraten)",
+                 "balance": "gesperrt (sonst ließe sich über den Saldo ein gesperrter Wert errechnen)"}
 """Why a value is withheld, by ``feature_values.suppressed_by``: the source did not publish it, or the privacy rules
 withheld it (a small count of persons, a share whose numerator is one, an area of too few residents, or a region's
 count that, less the counts its parts show, would tell a part's withheld one), or a count withheld besides another
-region's, so that the sum of the region both lie in can show (Sekundärsperrung, ``privacy.secondary``)."""
+region's, so that the sum of the region both lie in can show (Sekundärsperrung, ``privacy.secondary``), or a
+balance or one of its terms that, beside the others, would tell a withheld one (births, deaths and the natural
+balance)."""
 
 
 def flag_text(flag: str, reason: str | None = None) -> str:

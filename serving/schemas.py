@@ -88,7 +88,8 @@ class ProfileValue(BaseModel):
                                       "den Teilgebieten ließe sich ein gesperrter Wert errechnen), 'parts' (mit der "
                                       "Gesamtzahl und ihren übrigen Teilen ließe sich ein gesperrter Wert errechnen), "
                                       "'secondary' (gesperrt, damit die Summe des übergeordneten Gebiets keinen "
-                                      "gesperrten Wert verrät)")
+                                      "gesperrten Wert verrät), 'balance' (über den Saldo ließe sich ein gesperrter "
+                                      "Wert errechnen)")
 
 
 class Profile(BaseModel):

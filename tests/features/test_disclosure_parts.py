@@ -82,6 +82,9 @@ def test_a_whole_the_source_withheld_is_not_the_sum_of_every_part_shown():
     values = {"ratsuchende": None, **{t: v + 100 for t, v in CLIENTS.items()}}
     reason = _suppress(_obs(values))["suppressed_by"]
     assert reason[reason != ""].to_dict() == {"ratsuchende": "source", "vaeter": PARTS}
+    # its share says why: not "beruht auf einer kleinen Zahl"
+    reason = _suppress(_obs(values | {"anteil_vaeter": 0.0}))["suppressed_by"]
+    assert reason[reason != ""].to_dict() == {"ratsuchende": "source", "vaeter": PARTS, "anteil_vaeter": PARTS}
     values["frauen"] = None
     reason = _suppress(_obs(values))["suppressed_by"]
     assert reason[reason != ""].to_dict() == {"ratsuchende": "source", "frauen": "source"}

@@ -2,8 +2,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings as hsettings
+from hypothesis import strategies as st
 
-from ml.catalog import CatalogError, effective_catalog, load_catalog, load_dimensions, read_indicators
+from ml.catalog import (CatalogError, _balance_terms, effective_catalog, load_catalog, load_dimensions,
+                        read_indicators)
 from ml.paths import CATALOG_DIR
 
 HEADER = "indicator_id,name,dimension,unit,polarity,kind,numerator,denominator,scale,frequency,monitors,lenses,basis,min,max,source\n"
@@ -246,3 +249,53 @@ def test_the_configuration_names_the_wholes_of_counts_the_county_does_not_write(
     config.write_text(f"catalog:\n  indicators: ['{own}']\n  part_of:\n    allein: einwohner\n", encoding="utf-8")
     with pytest.raises(CatalogError, match=r"'allein' is a part of 'ratsuchende' in schulden\.csv already"):
         effective_catalog(load_settings(config, env={}))
+
+
+def test_balance_of_names_the_counts_a_balance_is_the_difference_of(tmp_path):
+    """``balance_of``: the shipped catalog's natural, migration and total balance with their terms; a county's own
+    balance; a balance of an unknown or of a share, a term twice, itself, one term alone, a count with terms, and
+    text that is no sum name file and line."""
+    shipped = load_catalog(CATALOG_DIR / "dimensions.csv", [CATALOG_DIR / "indicators.csv"])
+    assert shipped.balances() == {"saldo_natuerlich": (("geburten", 1), ("sterbefaelle", -1)),
+                                  "saldo_wanderung": (("zuzuege", 1), ("fortzuege", -1)),
+                                  "saldo_gesamt": (("saldo_natuerlich", 1), ("saldo_wanderung", 1))}
+    head = "indicator_id,name,dimension,unit,polarity,kind,frequency,balance_of\n"
+    rows = ("rein,Aufnahmen,intervention,Personen,0,count,annual,\n"
+            "raus,Entlassungen,intervention,Personen,0,count,annual,\n"
+            "bilanz,Aufnahmen minus Entlassungen,intervention,Personen,0,balance,annual,+rein -raus\n")
+    own = tmp_path / "heim.csv"
+    own.write_text(head + rows, encoding="utf-8")
+    catalog = load_catalog(CATALOG_DIR / "dimensions.csv", [CATALOG_DIR / "indicators.csv", own])
+    assert catalog["bilanz"].balance_of == (("rein", 1), ("raus", -1))
+    cases = [("x,X,intervention,Personen,0,balance,annual,rein - gibtsnicht\n",
+              r"'x' is the balance of 'gibtsnicht', which is no count or balance of the catalog"),
+             ("x,X,intervention,Personen,0,balance,annual,rein - sgb2_quote\n",
+              r"'x' is the balance of 'sgb2_quote', which is no count or balance"),
+             ("x,X,intervention,Personen,0,balance,annual,rein - rein\n", r"heim\.csv:5: balance_of of 'x' must name"),
+             ("x,X,intervention,Personen,0,balance,annual,rein - x\n", r"heim\.csv:5: balance_of of 'x' must name"),
+             ("x,X,intervention,Personen,0,balance,annual,rein\n", r"heim\.csv:5: balance_of of 'x' must name"),
+             ("x,X,intervention,Personen,0,count,annual,rein - raus\n",
+              r"heim\.csv:5: balance_of: 'x' is a count; only a balance"),
+             ("x,X,intervention,Personen,0,balance,annual,rein raus\n", r"heim\.csv:5: balance_of must name"),
+             ("x,X,intervention,Personen,0,balance,annual,rein * raus\n", r"heim\.csv:5: balance_of must name")]
+    for extra, message in cases:
+        own.write_text(head + rows + extra, encoding="utf-8")
+        with pytest.raises(CatalogError, match=message):
+            load_catalog(CATALOG_DIR / "dimensions.csv", [CATALOG_DIR / "indicators.csv", own])
+
+
+@hsettings(max_examples=150, deadline=None)
+@given(st.text(alphabet="ab_+-* 1", max_size=14))
+def test_balance_of_reads_a_sum_of_names_or_says_what_it_got(text):
+    """Any cell either reads as two or more names with signs, each once, or is refused naming the cell."""
+    try:
+        terms = _balance_terms("f.csv:2", "x", "balance", text)
+    except CatalogError as e:
+        assert repr(text) in str(e)
+        return
+    if not text.strip():
+        assert terms == ()
+        return
+    names = [t for t, _ in terms]
+    assert len(names) >= 2 and len(set(names)) == len(names) and "x" not in names
+    assert "".join(("-" if s < 0 else "+") + t for t, s in terms).lstrip("+") == text.replace(" ", "").lstrip("+")
