@@ -15,6 +15,11 @@ import pandas as pd
 from features.disclosure import withheld_note
 from ml.catalog import Catalog
 
+MAX_UNKNOWNS = 2000
+"""The most withheld values :func:`audit_balances` solves together (an SVD of that size takes seconds); a larger
+group has every value of another level's page in it withheld instead."""
+MAX_ROUNDS = 10
+
 BALANCE = "balance"
 """``suppressed_by`` of a value withheld because, beside a withheld value, a balance and its other terms (births,
 deaths and the natural balance) would tell it."""
@@ -91,8 +96,10 @@ def audit_balances(cells: pd.DataFrame, hidden: np.ndarray, protected: np.ndarra
     balances and their terms: a linear system whose unknowns are the withheld values; a withheld value follows where
     no solution moves it. For each that does, a ``movable`` row (shown on a page of another level than the profiles')
     in the equations it follows from is withheld — a balance before a count, a finer region before a coarser, the
-    smaller value first — until none follows. Returns the rows withheld and how many values still follow (none where
-    a movable row could close every way)."""
+    smaller value first — until none follows; where none can close a way, every movable row of the group is
+    withheld. Groups of withheld values that share no equation are solved apart (a Kreis and its Gemeinden); a group
+    of more than :data:`MAX_UNKNOWNS` has every movable row withheld unsolved. Returns the rows withheld and how
+    many protected values still follow or could not be checked (none where every way could be closed)."""
     out = np.zeros(len(cells), dtype=bool)
     relations = catalog.balances()
     if not relations or not len(cells):
@@ -127,8 +134,46 @@ def audit_balances(cells: pd.DataFrame, hidden: np.ndarray, protected: np.ndarra
                     equations.append([(where[(x, j)], s) for x, j, s in eq])
         # a value neither shown nor withheld (none given) leaves its equations unknown
         equations = [eq for eq in equations if not any(np.isnan(value[k]) and not hidden[k] for k, _ in eq)]
-        left += _close(equations, hidden, protected, movable, out, value, ids, rid, depth, set(relations))
+        for _ in range(MAX_ROUNDS):         # a value withheld so may join two groups of withheld values
+            before, left_now = int(out.sum()), 0
+            for group in _groups(equations, hidden):
+                held = {k for eq in group for k, _ in eq if hidden[k]}
+                if not protected[list(held)].any():
+                    continue
+                # too large to solve here: counted as following, and every movable value of it withheld
+                still = (_close(group, hidden, protected, movable, out, value, ids, rid, depth, set(relations))
+                         if len(held) <= MAX_UNKNOWNS else int(protected[list(held)].sum()))
+                if still:
+                    for k in {k for eq in group for k, _ in eq if movable[k] and not hidden[k]}:
+                        hidden[k] = out[k] = True
+                left_now += still
+            if int(out.sum()) == before:
+                break
+        left += left_now
     return out, left
+
+
+def _groups(equations, hidden) -> list[list]:
+    """The equations in groups that share no withheld value (union-find over the withheld values of each); an
+    equation without one is in none."""
+    parent: dict[int, int] = {}
+
+    def find(k):
+        while parent.setdefault(k, k) != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for eq in equations:
+        held = [k for k, _ in eq if hidden[k]]
+        for k in held[1:]:
+            parent[find(k)] = find(held[0])
+    groups: dict[int, list] = {}
+    for eq in equations:
+        held = [k for k, _ in eq if hidden[k]]
+        if held:
+            groups.setdefault(find(held[0]), []).append(eq)
+    return list(groups.values())
 
 
 def _fixed(equations, hidden) -> tuple[list[int], np.ndarray, list, np.ndarray]:

@@ -154,3 +154,39 @@ def test_no_withheld_value_follows_from_the_pages_of_every_level(flows, resident
     secret = {k for k in keys if k not in shown and why[k] in ("count", "population", "source")}
     assert secret or not any(v in ("balance", "complement") for v in why.values())
     assert not _determined(shown, secret, {k for k in keys if k not in shown} - secret), why
+
+
+def test_a_group_too_large_to_solve_withholds_every_value_of_the_other_levels_in_it(monkeypatch):
+    """The county found by search, with the audit's limit at no withheld value: every group with a protected value
+    is too large to solve, so each value of the Sozialregionen and the Kreis in its equations is withheld, and the
+    audit says how many protected values it could not check. Nothing follows still."""
+    import features.relations as relations
+
+    flows = [(4, 2, 3, 2), (0, 9, 4, 7), (1, 1, 2, 2), (0, 1, 8, 6), (8, 4, 8, 3)]
+    gemeinden = [g for parts in TREE.values() for g in parts]
+    cells, protected = [], []
+    for g, (born, died, came, left) in zip(gemeinden, flows):
+        for i, v in {"geburten": born, "sterbefaelle": died, "zuzuege": came, "fortzuege": left,
+                     "saldo_natuerlich": born - died, "saldo_wanderung": came - left,
+                     "saldo_gesamt": born - died + came - left}.items():
+            small = i in TERMS and v < 3
+            cells.append((g, i, "2022", v))
+            protected.append(small)
+    for r, parts in {"S1": TREE["S1"], "S2": TREE["S2"], "K": gemeinden}.items():
+        for i in [*TERMS, *BALANCES, "saldo_gesamt"]:
+            cells.append((r, i, "2022", sum(v for g, j, _, v in cells if g in parts and j == i)))
+            protected.append(False)
+    frame = pd.DataFrame(cells, columns=["region_id", "indicator_id", "period", "value"])
+    protected = np.array(protected)
+    # each Gemeinde's page as the privacy rules leave it: its small counts and the balances beside them
+    hidden = withhold_balances(frame, np.where(protected, "count", ""), CATALOG) != ""
+    movable = ~frame["region_id"].str.startswith("G").to_numpy()
+    solved, left = relations.audit_balances(frame, hidden, protected, movable, _regions(), CATALOG)
+    assert solved.any() and left == 0
+    monkeypatch.setattr(relations, "MAX_UNKNOWNS", 0)
+    hit, left = relations.audit_balances(frame, hidden, protected, movable, _regions(), CATALOG)
+    assert left > 0 and hit.sum() > solved.sum() and not (hit & ~movable).any()
+    shown = {(r, i): v for r, i, _, v in frame[~(hidden | hit)].itertuples(index=False)}
+    keys = set(zip(frame["region_id"], frame["indicator_id"]))
+    secret = {k for k, h in zip(zip(frame["region_id"], frame["indicator_id"]), protected) if h}
+    assert not _determined(shown, secret, keys - secret - set(shown))
