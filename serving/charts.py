@@ -166,10 +166,11 @@ def fan_chart(history: list[tuple[int, float | None]], forecast: list[dict], tit
 
 
 def sparkline(points: list[tuple[int, float | None]], title: str, unit: str = "", decimals: int = 1,
-              breaks: tuple[int, ...] = ()) -> str:
+              breaks: tuple[int, ...] = (), withheld: frozenset | set = frozenset()) -> str:
     """A small trend line for a table cell: the observed values over the years (a gap where a value is
     withheld or missing, and at a definition break: ``breaks``, the years from which the indicator is defined
-    anew), the last value marked. Its text alternative lists every value and names the breaks."""
+    anew), the last value marked. Its text alternative lists every value, says "gesperrt" for the years
+    ``withheld`` by the privacy rules ("kein Wert" where none was given), and names the breaks."""
     width, height, pad = 96, 22, 3
     shown = [(y, v) for y, v in points if v is not None and math.isfinite(v)]
     if len(shown) < 2:
@@ -179,8 +180,8 @@ def sparkline(points: list[tuple[int, float | None]], title: str, unit: str = ""
     xlo, xhi = points[0][0], points[-1][0]
     xs = lambda yr: pad + (yr - xlo) / max(xhi - xlo, 1) * (width - 2 * pad)  # noqa: E731
     yv = lambda v: pad + (hi - v) / span * (height - 2 * pad) if hi != lo else height / 2  # noqa: E731
-    desc = "; ".join(f"{y}: {de(v, decimals) if v is not None and math.isfinite(v) else 'kein Wert'}"
-                     for y, v in points)
+    desc = "; ".join(f"{y}: " + (de(v, decimals) if v is not None and math.isfinite(v)
+                                  else "gesperrt" if y in withheld else "kein Wert") for y, v in points)
     inside = [b for b in breaks if xlo < b <= xhi]
     if inside:
         desc += "; neu abgegrenzt ab " + ", ".join(map(str, inside))

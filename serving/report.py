@@ -234,7 +234,9 @@ class ReportBuilder:
                         if value is not None and pv is not None and redefined is None and period not in copied:
                             change, since = value - pv, prev
                         break
-                series = [(int(p), self.cell(region_id, ind, p)[0]) for p in periods if p.isdigit() and p <= period]
+                cells = {int(p): self.cell(region_id, ind, p) for p in periods if p.isdigit() and p <= period}
+                series = [(y, c[0]) for y, c in cells.items()]
+                withheld = {y for y, c in cells.items() if c[1] == "suppressed"}
                 rows.append({
                     "name": meta.name, "unit": meta.unit or "",
                     "value": "gesperrt" if flag == "suppressed" else de(value, dec),
@@ -247,7 +249,8 @@ class ReportBuilder:
                     "note": f"ausgelassen: {left_out}" if left_out else (
                         flag_text(flag, self.withheld_by(region_id, ind, period)) if flag != "ok"
                         else self.compare.judge(region_id, ind, value, period) or aside),
-                    "spark": Markup(sparkline(series, f"{meta.name}, Verlauf", meta.unit or "", dec, meta.breaks)),
+                    "spark": Markup(sparkline(series, f"{meta.name}, Verlauf", meta.unit or "", dec, meta.breaks,
+                                              withheld)),
                 })
             if rows:
                 name = self.catalog.dimensions[dim].name if dim in self.catalog.dimensions else dim

@@ -45,6 +45,9 @@ def test_sparkline_breaks_at_gaps_and_names_every_value():
     assert svg.count("<polyline") == 2 and "2020: kein Wert" in svg and "2022: 6,5" in svg
     assert svg.count('fill="#0b4f8a"') == 1            # the last value marked
     assert sparkline([(2021, 1.0)], "t") == "" and sparkline([(2020, None), (2021, None)], "t") == ""
+    # a year the privacy rules withheld reads so, not as one without a value
+    held = sparkline([(2018, 5.0), (2019, None), (2020, None), (2021, 6.0)], "Quote", "%", 1, withheld={2019})
+    assert "2019: gesperrt" in held and "2020: kein Wert" in held
 
 
 def test_sparkline_is_not_drawn_across_a_definition_break():
