@@ -5,7 +5,11 @@ balance is withheld already, the smallest other term. Only where every term of t
 (withheld or shown): a term without one leaves nothing to compute. Withheld small counts bound each other (births
 and deaths below 3 with a balance of 2 are 2 and 0), so where every withheld term is a small count one more is
 withheld too. Repeated until nothing changes, for a balance that is a term of another (the total balance is the
-natural balance and the migration balance)."""
+natural balance and the migration balance).
+
+Across levels the sums of the region tree join the balances, and local rules no longer suffice: :func:`audit_balances`
+solves every level's pages together and withholds more of the other levels' values until no value withheld for its
+own sake follows."""
 
 from __future__ import annotations
 
