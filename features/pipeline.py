@@ -26,8 +26,8 @@ from features.disclosure import (
 )
 from features.grid import onto_new_grid
 from features.level_sums import ancestors_at, sum_up
-from features.relations import BALANCE, audit_balances
 from features.misplaced import LEFT_OUT_COLUMNS, ancestor_groupings, misplaced_editions, misplaced_notes, withhold
+from features.relations import BALANCE, audit_balances
 from features.steps import (
     ProfileSpec, VALUE_COLUMNS, build_profiles, copied_years, derive_indicators, derived_out_of_range,
     model_columns, profile_columns, suppress_small_numbers,
