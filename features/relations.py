@@ -43,8 +43,10 @@ def withhold_balances(cells: pd.DataFrame, reason: np.ndarray, catalog: Catalog)
     inside = np.flatnonzero(np.isin(ids, members))
     if not len(inside):
         return reason
-    place, _ = pd.MultiIndex.from_arrays([cells["region_id"].astype(str).to_numpy()[inside],
-                                          cells["period"].astype(str).to_numpy()[inside]]).factorize()
+    # each region and period a number (codes of both combined: a MultiIndex's factorize is slow on millions)
+    region, _ = pd.factorize(cells["region_id"].to_numpy()[inside])
+    when, periods = pd.factorize(cells["period"].astype(str).to_numpy()[inside])
+    _, place = np.unique(region.astype(np.int64) * len(periods) + when, return_inverse=True)
     n = int(place.max()) + 1
     value = cells["value"].to_numpy(float)
     row = {}
@@ -139,22 +141,51 @@ def audit_balances(cells: pd.DataFrame, hidden: np.ndarray, protected: np.ndarra
         # a value neither shown nor withheld (none given) leaves its equations unknown
         equations = [eq for eq in equations if not any(np.isnan(value[k]) and not hidden[k] for k, _ in eq)]
         for _ in range(MAX_ROUNDS):         # a value withheld so may join two groups of withheld values
-            before, left_now = int(out.sum()), 0
+            before, left_now, again = int(out.sum()), 0, False
             for group in _groups(equations, hidden):
                 held = {k for eq in group for k, _ in eq if hidden[k]}
                 if not protected[list(held)].any():
                     continue
-                # too large to solve here: counted as following, and every movable value of it withheld
+                if len(held) > MAX_UNKNOWNS:
+                    # too large to solve: the coarsest regions joining it (a Land over its Kreise) withhold their
+                    # balances and terms and leave it, so that it parts into the groups below them
+                    equations, parted = _part(group, equations, hidden, protected, movable, out, rid, depth)
+                    if parted:
+                        again = True
+                        continue
+                # still too large: counted as following, and every movable value of it withheld
                 still = (_close(group, hidden, protected, movable, out, value, ids, rid, depth, set(relations))
                          if len(held) <= MAX_UNKNOWNS else int(protected[list(held)].sum()))
                 if still:
                     for k in {k for eq in group for k, _ in eq if movable[k] and not hidden[k]}:
                         hidden[k] = out[k] = True
                 left_now += still
-            if int(out.sum()) == before:
+            if int(out.sum()) == before and not again:
                 break
         left += left_now
     return out, left
+
+
+def _part(group, equations, hidden, protected, movable, out, rid, depth) -> tuple[list, bool]:
+    """Withhold every balance and term of the coarsest regions of a group too large to solve, and drop their
+    equations where that loses nothing: a region none of whose values is a part of another's sum here, none
+    withheld for its own sake, every one withheld. Its values then appear in its own equations alone; eliminated,
+    those say that its parts' balances add up as their terms do, which each part's own equations say already.
+    Returns the equations left and whether any were dropped."""
+    members = {k for eq in group for k, _ in eq}
+    top = min(depth.get(rid[k], 0) for k in members)
+    roots = {rid[k] for k in members if depth.get(rid[k], 0) == top}
+    cells = {k for eq in equations for k, _ in eq if rid[k] in roots}
+    for k in cells:
+        if movable[k] and not hidden[k]:
+            hidden[k] = out[k] = True
+    # a root whose value is a part of another region's sum, or withheld for its own sake, stays
+    inner = {rid[k] for eq in equations for k, _ in eq if rid[k] in roots and rid[eq[0][0]] != rid[k]}
+    keep = {rid[k] for k in cells if protected[k] or not hidden[k]} | inner
+    drop = roots - keep
+    if not drop:
+        return equations, False
+    return [eq for eq in equations if not any(rid[k] in drop for k, _ in eq)], True
 
 
 def _groups(equations, hidden) -> list[list]:
