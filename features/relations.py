@@ -104,8 +104,9 @@ def audit_balances(cells: pd.DataFrame, hidden: np.ndarray, protected: np.ndarra
     in the equations it follows from is withheld — a balance before a count, a finer region before a coarser, the
     smaller value first — until none follows; where none can close a way, every movable row of the group is
     withheld. Groups of withheld values that share no equation are solved apart (a Kreis and its Gemeinden); a group
-    of more than :data:`MAX_UNKNOWNS` has every movable row withheld unsolved. Returns the rows withheld and how
-    many protected values still follow or could not be checked (none where every way could be closed)."""
+    of more than :data:`MAX_UNKNOWNS` is parted below its coarsest regions where that loses nothing (:func:`_part`),
+    else has every movable row withheld unsolved. Returns the rows withheld and how many protected values still
+    follow or could not be checked (none where every way could be closed)."""
     out = np.zeros(len(cells), dtype=bool)
     relations = catalog.balances()
     if not relations or not len(cells):
@@ -149,7 +150,8 @@ def audit_balances(cells: pd.DataFrame, hidden: np.ndarray, protected: np.ndarra
                 if len(held) > MAX_UNKNOWNS:
                     # too large to solve: the coarsest regions joining it (a Land over its Kreise) withhold their
                     # balances and terms and leave it, so that it parts into the groups below them
-                    equations, parted = _part(group, equations, hidden, protected, movable, out, rid, depth)
+                    equations, parted = _part(group, equations, hidden, protected, movable, out, rid, depth,
+                                              children, where, value)
                     if parted:
                         again = True
                         continue
@@ -166,12 +168,13 @@ def audit_balances(cells: pd.DataFrame, hidden: np.ndarray, protected: np.ndarra
     return out, left
 
 
-def _part(group, equations, hidden, protected, movable, out, rid, depth) -> tuple[list, bool]:
+def _part(group, equations, hidden, protected, movable, out, rid, depth, children, where, value) -> tuple[list, bool]:
     """Withhold every balance and term of the coarsest regions of a group too large to solve, and drop their
     equations where that loses nothing: a region none of whose values is a part of another's sum here, none
-    withheld for its own sake, every one withheld. Its values then appear in its own equations alone; eliminated,
-    those say that its parts' balances add up as their terms do, which each part's own equations say already.
-    Returns the equations left and whether any were dropped."""
+    withheld for its own sake, every one withheld, and each of whose parts has a value (shown or withheld) of each
+    balance and term the region has. Its values then appear in its own equations alone; eliminated, those say that
+    its parts' balances add up as their terms do, which each part's own equations say already. Returns the
+    equations left and whether any were dropped."""
     members = {k for eq in group for k, _ in eq}
     top = min(depth.get(rid[k], 0) for k in members)
     roots = {rid[k] for k in members if depth.get(rid[k], 0) == top}
@@ -182,6 +185,11 @@ def _part(group, equations, hidden, protected, movable, out, rid, depth) -> tupl
     # a root whose value is a part of another region's sum, or withheld for its own sake, stays
     inner = {rid[k] for eq in equations for k, _ in eq if rid[k] in roots and rid[eq[0][0]] != rid[k]}
     keep = {rid[k] for k in cells if protected[k] or not hidden[k]} | inner
+    for r in roots - keep:      # a part without one of the region's values: its own equations do not say it all
+        mine = [m for (x, m) in where if x == r]
+        if any((c, m) not in where or (np.isnan(value[where[(c, m)]]) and not hidden[where[(c, m)]])
+               for c in children.get(r, []) for m in mine):
+            keep.add(r)
     drop = roots - keep
     if not drop:
         return equations, False
