@@ -18,6 +18,7 @@ import pandas as pd
 
 from features.disclosure import withheld_note
 from ml.catalog import Catalog
+from ml.regions import region_depth
 
 MAX_UNKNOWNS = 2000
 """The most withheld values :func:`audit_balances` solves together (an SVD of that size takes seconds); a larger
@@ -79,19 +80,6 @@ def withhold_balances(cells: pd.DataFrame, reason: np.ndarray, catalog: Catalog)
     return reason
 
 
-def _depth(regions: pd.DataFrame) -> dict[str, int]:
-    """Each region's depth in the region tree (the root 0; finer regions deeper)."""
-    parent = dict(zip(regions["region_id"].astype(str), regions["parent_id"].where(regions["parent_id"].notna(), None)))
-    out: dict[str, int] = {}
-    for r in parent:
-        d, cur, seen = 0, parent[r], {r}
-        while cur is not None and str(cur) in parent and str(cur) not in seen:
-            seen.add(str(cur))
-            d, cur = d + 1, parent[str(cur)]
-        out[r] = d
-    return out
-
-
 def audit_balances(cells: pd.DataFrame, hidden: np.ndarray, protected: np.ndarray, movable: np.ndarray,
                    regions: pd.DataFrame, catalog: Catalog) -> tuple[np.ndarray, int]:
     """Which rows of ``cells`` (the pages of every level: ``region_id``, ``indicator_id``, ``period``, ``value``) to
@@ -121,7 +109,7 @@ def audit_balances(cells: pd.DataFrame, hidden: np.ndarray, protected: np.ndarra
     children = regions.dropna(subset=["parent_id"]).assign(
         parent_id=lambda f: f["parent_id"].astype(str), region_id=lambda f: f["region_id"].astype(str)).groupby(
         "parent_id")["region_id"].apply(list).to_dict()
-    depth = _depth(regions.assign(region_id=regions["region_id"].astype(str)))
+    depth = region_depth(regions)
     left = 0
     for p in pd.unique(period[np.isin(ids, list(members))]):
         at = np.flatnonzero((period == p) & np.isin(ids, list(members)))

@@ -322,11 +322,12 @@ def suppress_small_numbers(obs: pd.DataFrame, catalog: Catalog, privacy: Privacy
     # a whole less its other parts would tell a withheld part: more withheld (features.disclosure)
     # a balance and its other terms would tell a withheld one (features.relations); a count so withheld may be a
     # part of a whole in turn
+    reason = withhold_parts(out, reason, catalog, privacy.min_count)
     for _ in range(3):
-        before = reason
-        reason = withhold_balances(out, withhold_parts(out, reason, catalog, privacy.min_count), catalog)
-        if (reason == before).all():
+        after = withhold_balances(out, reason, catalog)
+        if (after == reason).all():
             break
+        reason = withhold_parts(out, after, catalog, privacy.min_count)
     # numerator observed separately and suppressed there
     # (a share of a count withheld beside its whole and its parts, or beside a balance's terms, says so)
     flagged = out.loc[reason != "", ["region_id", "indicator_id", "period"]].assign(

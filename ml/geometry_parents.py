@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ml.geometry import geometry_text
+from ml.regions import region_depth
 from ml.store import Store
 
 SLIVER_SHARE = 0.005
@@ -132,19 +133,6 @@ def _union_shapes(shapes: list):
     return None if not flat else flat[0] if len(flat) == 1 else shapely.MultiPolygon(flat)
 
 
-def _depth(regions: pd.DataFrame) -> dict[str, int]:
-    """Each region's number of ancestors (0 for a region without a parent in the store)."""
-    parent = dict(zip(regions["region_id"], regions["parent_id"]))
-    depth: dict[str, int] = {}
-    for rid in parent:
-        seen, node = [], rid
-        while isinstance(parent.get(node), str) and parent[node] in parent and node not in seen:
-            seen.append(node)
-            node = parent[node]
-        depth[rid] = len(seen)
-    return depth
-
-
 def join_parent_polygons(store: Store) -> dict:
     """Draw every region without a polygon of its own whose parts all have one as the union of its parts, the
     deepest levels first, and store them. Returns ``joined`` ({level: number of regions}), ``ids`` (the regions
@@ -157,7 +145,7 @@ def join_parent_polygons(store: Store) -> dict:
     shape, children = _drawn_and_parts(regions)
     own = {r for r, g in shape.items() if not is_derived(g)}
     level = dict(zip(regions["region_id"], regions["level"].astype(str)))
-    depth = _depth(regions)
+    depth = region_depth(regions)
     trees: dict[str, tuple] = {}
 
     def level_tree(lv: str) -> tuple:

@@ -48,6 +48,22 @@ _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\ufeff"))
 
 
+def region_depth(regions: pd.DataFrame) -> dict[str, int]:
+    """Each region's number of ancestors in ``regions`` (``region_id``, ``parent_id``; 0 for one without a parent
+    in it), ids as text; a circle of parents stops where it closes."""
+    ids = regions["region_id"].astype(str)
+    parent = dict(zip(ids, regions["parent_id"].where(regions["parent_id"].notna(), None)))
+    parent = {r: (None if q is None else str(q)) for r, q in parent.items()}
+    depth: dict[str, int] = {}
+    for rid in parent:
+        seen, node = [], rid
+        while parent.get(node) is not None and parent[node] in parent and node not in seen:
+            seen.append(node)
+            node = parent[node]
+        depth[rid] = len(seen)
+    return depth
+
+
 def fold(text: str) -> str:
     """German text as compared everywhere (headers, region names, catalog names): lower case, soft hyphens and
     zero-width characters dropped, umlauts written out (ä = ae), other accents stripped."""

@@ -4,6 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ml.regions import (
+    region_depth,
     RegionLookup, at_level, canonical_level, name_key, split_level, with_ancestors, without_designation,
 )
 
@@ -224,3 +225,11 @@ def test_a_region_above_the_level_stands_for_its_regions_there():
     assert with_ancestors(regions, "P1") == {"P1", "G1", "S1", "K"} and with_ancestors(regions, "K") == {"K"}
     cycle = pd.DataFrame({"region_id": ["A", "B"], "level": ["gemeinde", "gemeinde"], "parent_id": ["B", "A"]})
     assert with_ancestors(cycle, "A") == {"A", "B"}
+
+
+def test_region_depth_counts_ancestors_in_the_table_and_stops_at_a_circle():
+    """A Kreis, its Sozialregion, a Gemeinde with a numeric id; a parent not in the table counts as none; a circle
+    of two stops where it closes."""
+    regions = pd.DataFrame({"region_id": ["K", "S", 14599010, "X", "A", "B"],
+                            "parent_id": [None, "K", "S", "elsewhere", "B", "A"]})
+    assert region_depth(regions) == {"K": 0, "S": 1, "14599010": 2, "X": 0, "A": 2, "B": 2}
