@@ -9,7 +9,8 @@ beside the whole features run.
 
 Data sets, each imported as an analyst would (``mapping suggest``, ``ingest``): Berlin's register per Planungsraum
 2001–2019 (residents and foreigners by age, residence duration, migration background; 447 PLR in 12 Bezirke and
-60 Prognoseräume), Berlin's MSS 2013–2019 on the same grid (the editions the MSS importer reads), INKAR's 400
+60 Prognoseräume), Berlin's MSS 2013–2019 on the same grid (the editions the MSS importer reads) and per
+Bezirksregion from the open-data files (whose 2019 repeats 2017's index indicators), INKAR's 400
 Kreise 1995–2022 in their Länder, Saxony's Gemeinden 2002–2024 in their Kreise (the AGS's first five digits), and
 the synthetic Musterkreis (53 Gemeinden in 7 Sozialregionen, 2010–2025).
 """
@@ -103,6 +104,16 @@ def berlin_mss(cwd: Path) -> None:
     cli(cwd, "ingest", *files)
 
 
+def berlin_mss_open(cwd: Path) -> None:
+    """The open-data MSS files per Bezirksregion (English headers), whose file of 2019 repeats 2017's six index
+    indicators: the editions as a new analyst imports them, with the MSS configuration at that level."""
+    config = (ROOT / "data" / "config" / "berlin_mss.yaml").read_text(encoding="utf-8")
+    (cwd / "sozialradar.yaml").write_text(config.replace("level: planungsraum", "level: bezirksregion"))
+    folder = SHARED / "berlin_mss_open_lifeworlds"
+    cli(cwd, "ingest", *(str(folder / f"berlin-lor-monitoring-social-urban-development-{y}-00-district-regions.csv")
+                         for y in (2013, 2015, 2017, 2019)))
+
+
 def inkar(cwd: Path) -> None:
     (cwd / "sozialradar.yaml").write_text((ROOT / "data" / "config" / "inkar_kreise.yaml").read_text(encoding="utf-8"))
     cli(cwd, "ingest", "--format", "inkar",
@@ -130,6 +141,7 @@ def musterkreis(cwd: Path) -> None:
 DATA_SETS = {
     "Berlin register 2001–2019, 447 PLR": berlin_register,
     "Berlin MSS 2013–2019, 447 PLR": berlin_mss,
+    "Berlin MSS 2013–2019, 137 BZR (open data)": berlin_mss_open,
     "INKAR 1995–2022, 400 Kreise": inkar,
     "Saxony 2002–2024, Gemeinden": saxony,
     "Musterkreis 2010–2025, 53 Gemeinden": musterkreis,

@@ -152,7 +152,7 @@ def misplaced_after_import(store, indicators: list[str], catalog=None) -> list[s
     (:mod:`features.level_steps`). A nightly job learns of a defective edition when it arrives."""
     from features.copied_cells import copied_cells
     from features.level_steps import level_step_notes, level_steps
-    from features.misplaced import ancestor_groupings, group_label, misplaced_editions
+    from features.misplaced import ancestor_groupings, group_label, misplaced_editions, regions_of
     from ml.age_groups import PREFIX as AGE_PREFIX
 
     indicators = [i for i in indicators if not i.startswith(AGE_PREFIX)]   # the projection's input, not profiles'
@@ -167,9 +167,8 @@ def misplaced_after_import(store, indicators: list[str], catalog=None) -> list[s
         ids = regions.loc[regions["level"] == lv, "region_id"]
         at = obs[level == lv]
         for m in misplaced_editions(at, ancestor_groupings(regions, ids), catalog):
-            which = f"the {m.of}" if len(m.regions) == m.of else f"{len(m.regions)} of the {m.of}"
-            lines.append(f"{m.period}: the values of {m.indicator_id} in {which} regions ({lv}) of "
-                         f"{group_label(m, names)} do not follow the editions "
+            lines.append(f"{m.period}: the values of {m.indicator_id} in {regions_of(m, group_label(m, names), lv)} "
+                         "do not follow the editions "
                          + ("before and after" if m.both_sides else "beside them")
                          + (": 'features' will leave them out" if m.both_sides else
                             " (first or last edition): 'features' will name them")

@@ -86,7 +86,10 @@ def _by_definition(obs: pd.DataFrame, catalog) -> pd.DataFrame:
 def _rank_correlations(values: np.ndarray, codes: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
     """Rank correlation per group (rows) and pair of consecutive columns of ``values`` (regions × periods): the
     regions' ranks within their group in each column, correlated over the regions with values in both. NaN where
-    fewer than ``MIN_REGIONS`` regions have both. Also the ranks (regions × periods; NaN outside a group)."""
+    fewer than ``MIN_REGIONS`` regions have both, and where the two columns hold the same values in every region of
+    the group while the group's other pairs move at least as often (a copy there: a copied edition, which
+    :func:`misplaced_editions` leaves out where it is copied in every region, copied within one group). Also the
+    ranks (regions × periods; NaN outside a group)."""
     inside = codes >= 0
     frame = pd.DataFrame(values[inside])
     ranks = frame.groupby(codes[inside]).rank().to_numpy()
@@ -106,7 +109,14 @@ def _rank_correlations(values: np.ndarray, codes: np.ndarray, n_groups: int) -> 
         cov = sxy - sx * sy / n
         spread = np.sqrt((sxx - sx ** 2 / n) * (syy - sy ** 2 / n))
         rho = cov / spread
-    rho[(n < MIN_REGIONS) | ~np.isfinite(rho)] = np.nan
+    # a pair whose values are the same in every region of the group is a copy there, not an agreement, where the
+    # group's values move at least as often as they stand still (an area or a register that stands still is no copy)
+    v = values[inside]
+    differ = total((both & (v[:, :-1] != v[:, 1:])).astype(float))
+    enough = n >= MIN_REGIONS
+    same, moved = enough & (differ == 0), enough & (differ > 0)
+    copied = same & (moved.sum(axis=1) >= same.sum(axis=1))[:, None]
+    rho[~enough | ~np.isfinite(rho) | copied] = np.nan
     return rho, all_ranks
 
 
@@ -140,14 +150,22 @@ SEGMENT = "\x1f"
 """Joins an indicator's id and the number of its definition (between the catalog's ``breaks``) while it is checked."""
 
 
-def misplaced_editions(obs: pd.DataFrame, groupings: list[pd.Series], catalog=None) -> list[Misplaced]:
+def misplaced_editions(obs: pd.DataFrame, groupings: list[pd.Series], catalog=None,
+                       copies: dict[str, tuple[int, ...]] | None = None) -> list[Misplaced]:
     """The editions whose rows in a group of regions do not follow the group's editions before and after.
 
     ``obs`` holds ``region_id, indicator_id, period, value``; annual periods are compared. ``groupings`` are
     Series region_id → group, finest first (one per ancestor level; :func:`ancestor_groupings`). With the
     ``catalog``, no edition is compared across a year from which its indicator is defined anew (``breaks``): the
     editions on either side are two indicators here, each with a first and a last edition.
+
+    An edition that repeats the one before it in every region (``copies``, indicator → years, as
+    :func:`features.steps.copied_years` finds them; found here where not given) is no edition of its own and is left
+    out of the comparison: its pair would agree perfectly, and the bar for the other pairs, which is set by the
+    typical pair, would fall with it (Berlin's open MSS files per Bezirksregion repeat 2017 as 2019; the changes over
+    two years of 2015 then looked misplaced in most Bezirke).
     """
+    obs = _without_copies(obs, catalog, copies)
     if catalog is not None:
         obs = _by_definition(obs, catalog)
     # integer codes once (a national table of ten million rows): each indicator's regions × periods by indexing
@@ -221,6 +239,19 @@ def misplaced_editions(obs: pd.DataFrame, groupings: list[pd.Series], catalog=No
             decided |= t
             clean_finer |= t & ~h
     return sorted(found, key=lambda m: (m.period, m.indicator_id, m.group))
+
+
+def _without_copies(obs: pd.DataFrame, catalog, copies: dict[str, tuple[int, ...]] | None) -> pd.DataFrame:
+    """``obs`` without the copied editions (see :func:`misplaced_editions`)."""
+    if copies is None:
+        from features.steps import copied_years
+
+        copies = copied_years(obs, catalog)
+    if not copies:
+        return obs
+    pairs = pd.MultiIndex.from_tuples([(i, str(y)) for i, years in copies.items() for y in years])
+    key = pd.MultiIndex.from_arrays([obs["indicator_id"].astype(str), obs["period"].astype(str)])
+    return obs[~key.isin(pairs)]
 
 
 def _displaced(ranks: np.ndarray, values: np.ndarray, members: np.ndarray, k: int, floor: float) -> np.ndarray:
@@ -323,8 +354,21 @@ def group_label(m: Misplaced, names: pd.Series) -> str:
     """The group of a finding as a note names it: its code and name, or "all regions"."""
     if m.group == "alle":
         return "all regions"
-    name = names.get(m.group, m.group)
-    return f"{m.group} ({name})" if name != m.group else m.group
+    return region_label(m.group, names)
+
+
+def region_label(region: str, names: pd.Series) -> str:
+    """A region as a note names it: its code and name, or its code alone where that is its name."""
+    name = names.get(region, region)
+    return f"{region} ({name})" if name != region else str(region)
+
+
+def regions_of(m: Misplaced, label: str, level: str = "") -> str:
+    """The regions of a finding in words: "the 16 regions of 03", "8 of the 16 regions (planungsraum) of 03"; in the
+    group of all regions (the regions no smaller area could judge), "the 71 regions compared across all regions"."""
+    part = f"the {m.of}" if len(m.regions) == m.of else f"{len(m.regions)} of the {m.of}"
+    return (f"{part} regions{f' ({level})' if level else ''} "
+            + ("compared across all regions" if m.group == "alle" else f"of {label}"))
 
 
 def misplaced_notes(found: list[Misplaced], names: pd.Series, catalog) -> list[str]:
@@ -336,9 +380,8 @@ def misplaced_notes(found: list[Misplaced], names: pd.Series, catalog) -> list[s
         label = group_label(m, names)
         rhos = [f"{r:.2f} with the edition {side}" for r, side in ((m.rho_before, "before"), (m.rho_after, "after"))
                 if r is not None]
-        shown = ", ".join(f"{r} ({names.get(r, r)})" for r in m.regions[:5]) + (" …" if len(m.regions) > 5 else "")
-        which = (f"the {m.of} regions of {label}" if len(m.regions) == m.of else
-                 f"{len(m.regions)} of the {m.of} regions of {label} ({shown})")
+        shown = ", ".join(region_label(r, names) for r in m.regions[:5]) + (" …" if len(m.regions) > 5 else "")
+        which = regions_of(m, label) + ("" if len(m.regions) == m.of else f" ({shown})")
         said = (f"{m.period}: the values of {indicator} in {which} do not follow that area's other editions (rank "
                 f"correlation {' and '.join(rhos)}; {m.rho_elsewhere:.2f} elsewhere): ")
         if m.both_sides:
