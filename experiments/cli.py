@@ -839,6 +839,10 @@ def geometry_cmd(ctx: click.Context, path: Path, id_property: str | None, object
         click.echo("  without a polygon, as some of their parts have none: " +
                    ", ".join(f"{n} {level}" for level, n in joined["partial"].items()) + " (" + "; ".join(first) +
                    ("; …" if len(joined["lacking"]) > 3 else "") + ")")
+    if counts["named"]:
+        click.echo(f"  {len(counts['named'])} region(s) named by the geometry, their names having been their codes: "
+                   + "; ".join(f"{r} '{name}'" for r, name in counts["named"][:5])
+                   + (" …" if len(counts["named"]) > 5 else ""))
     mism = counts["name_mismatches"]
     if mism:
         click.secho(f"  {len(mism)} region(s) named differently in the geometry than in the store (another "

@@ -416,7 +416,7 @@ def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, set
                      + (f"; indices with a direction that have values here: {', '.join(indices[:10])}"
                         + (f" … ({len(indices)} in all)" if len(indices) > 10 else "")
                         + " (name the parts of a published index rather than the index and its parts together)"
-                        if indices else ""))
+                        if indices else "") + shipped_index_hint(valued))
     else:
         for name in cfg.index.status_indicators:
             if name not in valued:
@@ -426,6 +426,28 @@ def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, set
             notes.append(_no_dynamics_note(profiles["period"], cfg.dynamics_periods))
     return FeatureResult(values=values, profiles=profiles, model=model, engine=engine, notes=notes, copies=copies,
                          left_out=left_out, crosswalk=crosswalk, counted=counted, secondary=secondary)
+
+
+def shipped_index_hint(valued: set[str]) -> str:
+    """Where the status indicators of a configuration the project ships (``data/config``: Berlin's MSS, INKAR's
+    Kreise) have values here, at least two of them: the words that name it, so that an analyst who imported such a
+    table finds its index's configuration; else nothing."""
+    import yaml
+
+    from ml.paths import DATA_DIR
+
+    hints = []
+    for path in sorted((DATA_DIR / "config").glob("*.yaml")):
+        try:
+            index = (yaml.safe_load(path.read_text(encoding="utf-8")) or {})["features"]["index"]
+            named = list(index["status_indicators"])
+        except (KeyError, TypeError, yaml.YAMLError):
+            continue
+        have = [i for i in named if i in valued]
+        if len(have) >= 2:
+            hints.append(f"{path} builds its status index from {', '.join(have)} (copy its features.index "
+                         "section into this configuration)")
+    return "".join(f"; the shipped configuration {h}" for h in hints)
 
 
 def withhold_secondary(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog,

@@ -278,13 +278,19 @@ def name_mismatches(frame: pd.DataFrame, regions: pd.DataFrame) -> list[tuple[st
 def store_geometry(store: Store, frame: pd.DataFrame) -> dict:
     """Set the polygons of the regions in ``frame`` that the store knows (others keep theirs). Returns
     ``stored``; ``unknown`` — ids the store has no region for (not stored: import the region list first) —;
-    ``total`` regions with geometry; and ``name_mismatches`` (see :func:`name_mismatches`)."""
+    ``total`` regions with geometry; ``name_mismatches`` (see :func:`name_mismatches`); and ``named``: the regions
+    whose name was their code (imported from a table of codes alone), which take the geometry's name, as
+    (region_id, name) — no mismatch, a name given."""
     regions = store.regions()
+    placeholder = set(regions.loc[regions["name"].astype(str) == regions["region_id"].astype(str), "region_id"])
     mismatches = name_mismatches(frame, regions)
+    named = [(r, geo) for r, geo, _ in mismatches if r in placeholder and geo.strip()]
+    mismatches = [m for m in mismatches if m[0] not in placeholder]
     stored = store.set_geometry(frame)
+    store.name_unnamed_regions(dict(named))
     total = int(store.regions()["geometry"].notna().sum())
     return {"stored": stored, "unknown": int((~frame["region_id"].isin(set(regions["region_id"]))).sum()),
-            "total": total, "name_mismatches": mismatches}
+            "total": total, "name_mismatches": mismatches, "named": named}
 
 
 def feature_collection(frame: pd.DataFrame, properties: dict[str, dict] | None = None) -> dict:

@@ -324,6 +324,24 @@ class Store:
             con.unregister("new_geometry")
         return int(n)
 
+    def name_unnamed_regions(self, names: dict[str, str]) -> int:
+        """Give the regions of ``names`` (region_id → name) that name whose name is still their code (a list of codes
+        alone, as an atlas's table of values, names its regions so); a region with a name of its own keeps it.
+        Returns how many were named."""
+        if not names:
+            return 0
+        frame = pd.DataFrame({"region_id": list(names), "new_name": list(names.values())})
+        con = self.con
+        con.register("new_names", frame)
+        try:
+            n = con.execute("SELECT count(*) FROM new_names n JOIN regions r USING (region_id) "
+                            "WHERE r.name = r.region_id AND n.new_name <> r.name").fetchall()[0][0]
+            con.execute("UPDATE regions SET name = n.new_name FROM new_names n WHERE regions.region_id = n.region_id "
+                        "AND regions.name = regions.region_id")
+        finally:
+            con.unregister("new_names")
+        return int(n)
+
     def region_ids(self) -> frozenset[str]:
         """The ids of every region in the store."""
         return frozenset(r[0] for r in self.con.execute("SELECT region_id FROM regions").fetchall())

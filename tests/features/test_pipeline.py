@@ -177,6 +177,20 @@ def test_without_an_index_a_published_index_with_a_direction_is_offered(sample_i
     assert "shares and rates" not in note
 
 
+def test_without_an_index_the_shipped_configuration_of_the_imported_indicators_is_named():
+    """Berlin's MSS tables imported without their configuration: the note names the shipped one, read from its file,
+    with the status indicators that have values; a store that holds none of a shipped configuration's gets no hint."""
+    from features.pipeline import shipped_index_hint
+    from ml.paths import DATA_DIR
+
+    hint = shipped_index_hint({"mss_s1", "mss_s3", "mss_s4", "mss_k01"})
+    assert hint == (f"; the shipped configuration {DATA_DIR / 'config' / 'berlin_mss.yaml'} builds its status index "
+                    "from mss_s1, mss_s3, mss_s4 (copy its features.index section into this configuration)")
+    inkar = shipped_index_hint({"inkar_unemployment_rate", "inkar_share_low_income_hh"})
+    assert "inkar_kreise.yaml" in inkar and "berlin_mss" not in inkar
+    assert shipped_index_hint({"mss_s1", "arbeitslosenquote"}) == ""      # one alone is no such table
+
+
 def test_an_imported_count_no_profile_can_show_is_named_with_the_part_it_lacks(sample_inputs):
     """Arbeitslose imported without the residents 15–64 (and without the long-term unemployed): the counts are the
     basis of shares only, so no profile shows them; the notes say so and name each share's missing part."""

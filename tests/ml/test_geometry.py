@@ -241,6 +241,25 @@ def test_store_geometry_sets_region_polygons_and_reports(store):
     assert table.loc["1", "name"] == "Nordstadt" and table.loc["1", "geometry"] is not None
 
 
+def test_regions_named_by_their_codes_take_the_geometrys_names(store):
+    """A table of codes alone (Berlin's open MSS files per Bezirksregion) names its regions by their codes; a
+    geometry that names them gives them its names, and says so. A region with a name of its own keeps it: that is a
+    mismatch, as before."""
+    store.upsert_regions(pd.DataFrame({"region_id": ["010112", "010113", "2"], "name": ["010112", "010113", "Süd"],
+                                       "level": ["bezirksregion"] * 3, "parent_id": ["01", "01", None]}), None)
+    def polygon(x):
+        return {"type": "Polygon", "coordinates": [square(x, 52.5)]}
+
+    frame = parse_geojson(fc(feat("010112", polygon(13.3), "Regierungsviertel"), feat("010113", polygon(13.4)),
+                             feat("2", polygon(13.5), "Nord")))
+    counts = store_geometry(store, frame)
+    assert counts["named"] == [("010112", "Regierungsviertel")]
+    assert counts["name_mismatches"] == [("2", "Nord", "Süd")]
+    names = store.regions().set_index("region_id")["name"]
+    assert names.to_dict() == {"010112": "Regierungsviertel", "010113": "010113", "2": "Süd"}
+    assert store_geometry(store, frame)["named"] == []          # named once; the next import finds names
+
+
 @pytest.mark.realdata
 def test_berlin_plr_polygons(shared_data):
     frame = read_geojson(shared_data / "berlin_lor_geometry" / "lor_planungsraeume_until2020_447_simplified.geojson")
