@@ -84,6 +84,26 @@ def _mss_role(name: str) -> tuple[str, str | None, Callable[[pd.Series], pd.Seri
     return "ignore", "no MSS indicator with this name", None
 
 
+def _without_label_lines(table: RawTable, region_pos: int) -> tuple[RawTable, list[str]]:
+    """``table`` without the lines under its header whose code cell is a label of the code column (``Nummer``): a
+    second header line, as the open-data files per Bezirk write one (``Nummer, Name, SD: 1,66%, …``: the labels
+    and each indicator's standard deviation over the areas). It names no region and holds no value of one, so it is
+    left out, and the note returned quotes it; validation would otherwise quarantine its cells as an unknown
+    region, and in a file of twelve Bezirke that one line is over the quarantine's limit."""
+    from dataclasses import replace
+
+    codes = cell_column(table, region_pos).str.strip()
+    label = codes.map(lambda c: bool(c) and _mss_role(c)[0] == "region").to_numpy(dtype=bool)
+    if not label.any():
+        return table, []
+    frame = table.frame()[label]
+    quoted = [f"line {int(line)}: '{', '.join(str(v).strip() for v in row.iloc[:4])}, …'"
+              for line, (_, row) in zip(table.lines[label], frame.iterrows())]
+    note = (f"{int(label.sum())} line(s) under the header repeat its labels ({'; '.join(quoted[:3])}: a second "
+            "header line, e.g. each indicator's standard deviation), no region: not imported")
+    return replace(table, cells=table.cells.filter(pa.array(~label)), lines=table.lines[~label], _frame=None), [note]
+
+
 def adapt_mss(table: RawTable, mapping: Mapping) -> Adapted:
     """A table of Berlin's Monitoring Soziale Stadtentwicklung (one row per Planungsraum) as long text cells of the
     MSS catalog, with the regions it names."""
@@ -97,6 +117,8 @@ def adapt_mss(table: RawTable, mapping: Mapping) -> Adapted:
     validity_pos = next((i for i, r in enumerate(roles) if r[0] == "validity"), None)
 
     notes: list[str] = []
+    table, said = _without_label_lines(table, region_pos)
+    notes += said
     if mapping.period:
         period = pd.Series(mapping.period, index=table.frame().index, dtype="str")
         notes.append(f"MSS edition {mapping.period} from the mapping")

@@ -836,3 +836,37 @@ def test_a_table_naming_areas_without_the_number_their_gis_writes_before_them(tm
     assert "region names read without the number the store writes before them: 'St. Nikolai' = " \
            "'011 St. Nikolai'" in rep.notes
     assert store.quarantine(rep.import_id)["reason"].iloc[0].startswith("ambiguous region name: ortsteil 021 Nord")
+
+
+@hsettings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(label=st.sampled_from(["Nummer", "id", "PLR_ID", "Raum-ID"]), at=st.integers(0, 3),
+       extra=st.sampled_from(["SD: 1,66%", "SD: 0,49 %-Pkt.", "Einheit", ""]))
+def test_a_line_that_repeats_the_mss_headers_labels_is_left_out_and_named(settings, tmp_path, label, at, extra):
+    """Berlin's open MSS files per Bezirk write a second header line (`Nummer, Name, SD: 1,66%, …`): wherever such
+    a line stands among the rows, the import leaves it out with a note and stores the same as without it — no
+    quarantine (it was 22 cells of 286, over the limit, and the file refused)."""
+    import uuid
+
+    from ml.store import Store
+
+    tmp_path = tmp_path / uuid.uuid4().hex          # one store and folder per example
+    with Store(tmp_path / "monitoring.duckdb") as store:
+        check_label_line(store, settings, tmp_path, label, at, extra)
+
+
+def check_label_line(store, settings, tmp_path, label, at, extra):
+    rows = ["01,Mitte,10.5,19.9", "02,Friedrichshain-Kreuzberg,9.1,17.2", "03,Pankow,5.2,9.8",
+            "04,Charlottenburg-Wilmersdorf,5.9,11.0"]
+    header = "id,name,s1_percentage_unemployed,s3_percentage_transfer_payments_recipients\n"
+    clean = write(tmp_path / "mss-2013-00-districts.csv", header + "\n".join(rows) + "\n")
+    with_label = write(tmp_path / "labels" / "mss-2013-00-districts.csv",
+                       header + "\n".join(rows[:at] + [f'{label},Name,"{extra}","{extra or "x"}"'] + rows[at:]) + "\n")
+    rep = ingest(store, settings, with_label, fmt="mss")
+    assert rep.status == "ok" and rep.rows_quarantined == 0
+    assert any(n.startswith(f"1 line(s) under the header repeat its labels (line {at + 2}: '{label}, Name")
+               for n in rep.notes)
+    stored = store.observations().sort_values(["region_id", "indicator_id"]).reset_index(drop=True)
+    assert set(stored["region_id"]) == {"01", "02", "03", "04"}
+    assert set(stored["indicator_id"]) == {"mss_s1", "mss_s3", "mss_gueltig"} and len(stored) == 12
+    again = ingest(store, settings, clean, fmt="mss")
+    assert again.inserted == 0 and again.updated == 0            # the same values as the file without the line
