@@ -149,10 +149,12 @@ def misplaced_after_import(store, indicators: list[str], catalog=None) -> list[s
     level of their regions; one line each, saying what ``features`` will do (leave them out, or name them at the first
     or last edition). With the ``catalog``, also single counts another region's row gave
     (:mod:`features.copied_cells`) and editions on another level than the others, defined anew perhaps
-    (:mod:`features.level_steps`). A nightly job learns of a defective edition when it arrives."""
+    (:mod:`features.level_steps`), and a change of grid: the regions with values from an edition on largely others
+    than before (:mod:`ml.grid_change`). A nightly job learns of a defective edition when it arrives."""
     from features.copied_cells import copied_cells
     from features.level_steps import level_step_notes, level_steps
     from features.misplaced import ancestor_groupings, group_label, misplaced_editions, regions_of
+    from ml.grid_change import grid_change_notes, grid_changes
     from ml.age_groups import PREFIX as AGE_PREFIX
 
     indicators = [i for i in indicators if not i.startswith(AGE_PREFIX)]   # the projection's input, not profiles'
@@ -180,6 +182,8 @@ def misplaced_after_import(store, indicators: list[str], catalog=None) -> list[s
                          f"({c.before:g}, {c.after:g}): 'features' will leave it out; check the source table")
         if catalog is not None:
             lines += level_step_notes(level_steps(at, catalog), lv)
+    present = obs.loc[obs["value"].notna(), ["region_id", "period"]].assign(level=level[obs["value"].notna()])
+    lines += grid_change_notes(grid_changes(present.dropna().drop_duplicates()))
     return lines
 
 

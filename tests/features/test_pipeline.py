@@ -450,3 +450,21 @@ def test_an_edition_whose_rows_went_to_other_regions_is_left_out_with_its_shares
     assert "outside [0, 100]" in over and "14599010:" in over
     assert "außerhalb des gültigen Bereichs" in left.loc[("sgb2_quote", "2015"), "reason"].iloc[0]
     assert not any("do not follow" in n for n in run_pipeline(sample_inputs[2], regions, catalog, settings).notes)
+
+
+def test_two_grids_side_by_side_are_named_and_one_grid_is_not(sample_inputs):
+    """The Musterkreis's Gemeinden renumbered from 2024 on (a new edition of the grid, no crosswalk): `features`
+    says that no series joins the two; the county as it is gets no such note."""
+    settings, catalog, obs, regions = sample_inputs
+    assert not [n for n in run_pipeline(obs, regions, catalog, settings).notes if "edition of the grid" in n]
+    gemeinden = regions.loc[regions["level"] == "gemeinde", "region_id"]
+    renamed = {r: f"9{r[1:]}" for r in gemeinden}
+    later = obs["period"].astype(str).str[:4].astype(int) >= 2024
+    moved = obs.copy()
+    moved.loc[later, "region_id"] = moved.loc[later, "region_id"].map(lambda r: renamed.get(r, r))
+    new_regions = pd.concat([regions, regions[regions["region_id"].isin(gemeinden)].assign(
+        region_id=lambda f: f["region_id"].map(renamed))], ignore_index=True)
+    notes = [n for n in run_pipeline(moved, new_regions, catalog, settings).notes if "edition of the grid" in n]
+    assert len(notes) == 1 and notes[0].startswith(
+        f"2024: the regions of level gemeinde with values are largely others than before: {len(gemeinden)} of the "
+        f"{len(gemeinden)} of 2024 have none up to 2023")
