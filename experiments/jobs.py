@@ -154,7 +154,7 @@ def misplaced_after_import(store, indicators: list[str], catalog=None) -> list[s
     from features.copied_cells import copied_cells
     from features.level_steps import level_step_notes, level_steps
     from features.misplaced import ancestor_groupings, group_label, misplaced_editions, regions_of
-    from ml.grid_change import grid_change_notes, grid_changes
+    from ml.grid_change import grid_change_notes, grid_changes, presence
     from ml.age_groups import PREFIX as AGE_PREFIX
 
     indicators = [i for i in indicators if not i.startswith(AGE_PREFIX)]   # the projection's input, not profiles'
@@ -182,8 +182,9 @@ def misplaced_after_import(store, indicators: list[str], catalog=None) -> list[s
                          f"({c.before:g}, {c.after:g}): 'features' will leave it out; check the source table")
         if catalog is not None:
             lines += level_step_notes(level_steps(at, catalog), lv)
-    present = obs.loc[obs["value"].notna(), ["region_id", "period"]].assign(level=level[obs["value"].notna()])
-    lines += grid_change_notes(grid_changes(present.dropna().drop_duplicates()))
+    present = presence(obs)
+    present["level"] = regions.set_index("region_id")["level"].reindex(present["region_id"]).to_numpy()
+    lines += grid_change_notes(grid_changes(present.dropna()))
     return lines
 
 

@@ -34,7 +34,7 @@ from features.steps import (
 )
 from ml.age_groups import PREFIX as AGE_PREFIX
 from ml.catalog import Catalog
-from ml.grid_change import grid_change_notes, grid_changes
+from ml.grid_change import grid_change_notes, grid_changes, presence
 from ml.config import FeaturesConfig, PrivacyConfig, Settings
 from ml.formatting import de, years_text
 
@@ -339,8 +339,7 @@ def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, set
         raise FeatureError(f"no observations for the regions at level {cfg.level!r}" + "".join(
             f"; {n}" for n in summed))
     if crosswalk is None:          # two grids side by side: their series do not join
-        valued = selected.loc[selected["value"].notna(), ["region_id", "period"]].drop_duplicates()
-        notes.extend(grid_change_notes(grid_changes(valued.assign(level=cfg.level))))
+        notes.extend(grid_change_notes(grid_changes(presence(selected).assign(level=cfg.level))))
     # an edition whose rows went to the wrong regions: its values there are left out, and so are shares of them
     names = regions.set_index("region_id")["name"]
     found = misplaced_editions(selected, ancestor_groupings(regions, groups.index), catalog)

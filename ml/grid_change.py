@@ -42,6 +42,11 @@ class GridChange:
     n_after: int
 
 
+def presence(obs: pd.DataFrame) -> pd.DataFrame:
+    """The (region_id, period) pairs of ``obs`` with a value, once each: what :func:`grid_changes` reads."""
+    return obs.loc[obs["value"].notna(), ["region_id", "period"]].drop_duplicates().reset_index(drop=True)
+
+
 def grid_changes(presence: pd.DataFrame) -> list[GridChange]:
     """The changes of grid in ``presence`` (columns ``region_id``, ``level``, ``period``: one row per region and
     period with a value; periods other than years are left aside)."""

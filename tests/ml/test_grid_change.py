@@ -7,7 +7,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ml.grid_change import grid_change_notes, grid_changes
+from ml.grid_change import grid_change_notes, grid_changes, presence as pairs_with_values
 
 
 def presence(sets: dict[str, list[str]], level: str = "bezirksregion") -> pd.DataFrame:
@@ -72,3 +72,11 @@ def test_property_a_renumbered_grid_is_found_and_added_areas_never(n_old, n_new,
     # the same county with areas added instead: never a change of grid
     grown = {y: (old if k < cut else old + new[:added]) for k, y in enumerate(years)}
     assert grid_changes(presence(grown)) == []
+
+
+def test_the_pairs_with_values_are_each_pair_once_without_the_empty():
+    obs = pd.DataFrame({"region_id": ["a", "a", "a", "b", "b"], "period": ["2019", "2019", "2021", "2019", "2021"],
+                        "value": [1.0, 2.0, float("nan"), 3.0, 4.0]})
+    got = pairs_with_values(obs).sort_values(["region_id", "period"]).reset_index(drop=True)
+    assert got.to_dict("records") == [{"region_id": "a", "period": "2019"}, {"region_id": "b", "period": "2019"},
+                                      {"region_id": "b", "period": "2021"}]
