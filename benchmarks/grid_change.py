@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +18,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from features.misplaced import misplaced_editions  # noqa: E402
+from measure import timed  # noqa: E402
 from ml.grid_change import grid_changes, presence  # noqa: E402
 
 
@@ -38,16 +38,6 @@ def table(indicators: int, seed: int = 0) -> tuple[pd.DataFrame, pd.Series]:
                         "period": np.array(years, dtype=object)[y], "value": value})
     kreise = pd.Series([f"k{j % 400}" for j in range(len(regions))], index=regions)
     return obs, kreise
-
-
-def timed(fn, repeat: int) -> tuple[float, object]:
-    """The median seconds of ``repeat`` calls, and the last result."""
-    times, out = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times)), out
 
 
 def main() -> None:
