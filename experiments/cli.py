@@ -1034,6 +1034,13 @@ def store_info(ctx: click.Context) -> None:
     click.echo(f"regions: {info['regions']:,}  " + ", ".join(
         f"{k} {v}" + (f" (in {' and '.join(within[k])})" if k in within else "")
         for k, v in info["regions_by_level"].items()))
+    if info["named_by_code"]:
+        click.echo("  named by their codes only: " + ", ".join(f"{n} {lv}" for lv, n in info["named_by_code"].items())
+                   + " (a region list, or 'sozialradar geometry FILE' with names, names them)")
+    orphans = info["parents_not_in_store"]
+    if orphans:
+        click.echo(f"  parents the regions name that the store lacks: {len(orphans)} ({', '.join(orphans[:8])}"
+                   f"{' …' if len(orphans) > 8 else ''}); their pages and sums need them in a region list")
     shaped = info["polygons_by_level"]
     joined = {lv: f" ({n} joined from their parts)" for lv, n in info.get("polygons_joined_by_level", {}).items()}
     click.echo("polygons for the map: " + (", ".join(f"{lv} {n} of {info['regions_by_level'][lv]}{joined.get(lv, '')}"

@@ -583,8 +583,9 @@ class Store:
         return self.con.execute('SELECT * FROM quarantine WHERE import_id = ? ORDER BY line', [import_id]).df()
 
     def info(self) -> dict[str, Any]:
-        """Counts for ``store info``: regions per level (those with a polygon, the levels of their parents),
-        indicators, observations, periods, imports, tables."""
+        """Counts for ``store info``: regions per level (those with a polygon, the levels of their parents, those
+        named by their codes only), the parents the regions name that the store lacks, indicators, observations,
+        periods, imports, tables."""
         con = self.con
         count = lambda table: int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])  # noqa: E731
         levels = dict(con.execute("SELECT level, count(*) FROM regions GROUP BY level ORDER BY 2 DESC").fetchall())
@@ -597,6 +598,11 @@ class Store:
         for level, up in con.execute("SELECT DISTINCT r.level, p.level FROM regions r JOIN regions p "
                                      "ON p.region_id = r.parent_id ORDER BY 1, 2").fetchall():
             within.setdefault(level, []).append(up)
+        unnamed = dict(con.execute("SELECT level, count(*) FROM regions WHERE name = region_id GROUP BY level "
+                                   "ORDER BY 2 DESC").fetchall())
+        orphans = [p for (p,) in con.execute(
+            "SELECT DISTINCT r.parent_id FROM regions r LEFT JOIN regions p ON p.region_id = r.parent_id "
+            "WHERE r.parent_id IS NOT NULL AND p.region_id IS NULL ORDER BY 1").fetchall()]
         flags = dict(con.execute("SELECT flag, count(*) FROM observations GROUP BY flag ORDER BY 2 DESC").fetchall())
         periods = con.execute(
             "SELECT min(period) FILTER (WHERE length(period) = 4), max(period) FILTER (WHERE length(period) = 4), "
@@ -613,6 +619,8 @@ class Store:
             "regions": count("regions"),
             "regions_by_level": levels,
             "parent_levels": within,
+            "named_by_code": {lv: int(n) for lv, n in unnamed.items()},
+            "parents_not_in_store": orphans,
             "polygons_by_level": {lv: int(shaped[lv]) for lv in levels if lv in shaped},
             "polygons_joined_by_level": {lv: int(n) for lv, n in joined.items()},
             "indicators": count("indicators"),

@@ -57,6 +57,30 @@ def test_info_of_a_store_of_regions_only(tmp_path, env):
     assert "periods: none yet (no observations)" in out and "None" not in out
 
 
+def test_info_names_regions_named_by_their_codes_and_parents_the_store_lacks(tmp_path, env):
+    """An MSS table per Bezirksregion names its areas by their codes and their Bezirke by the codes' first two digits:
+    `store info` says both; a geometry with names names the areas, and that line goes."""
+    import json
+
+    codes = ["010111", "010112", "020201", "020202"]
+    (tmp_path / "mss-2019-00-district-regions.csv").write_text(
+        "id,s1_percentage_unemployed,s3_percentage_transfer_payments_recipients\n"
+        + "".join(f"{c},{2 + k},{5 + k}\n" for k, c in enumerate(codes)), encoding="utf-8")
+    run(["ingest", str(tmp_path / "mss-2019-00-district-regions.csv")], env)
+    out = run(["store", "info"], env)
+    assert "  named by their codes only: 4 bezirksregion (a region list, or 'sozialradar geometry FILE'" in out
+    assert "  parents the regions name that the store lacks: 2 (01, 02); their pages and sums need them" in out
+    square = [[13.3, 52.5], [13.31, 52.5], [13.31, 52.51], [13.3, 52.51], [13.3, 52.5]]
+    (tmp_path / "bzr.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"id": c, "name": f"Gebiet {k}"},
+         "geometry": {"type": "Polygon", "coordinates": [[[x + 0.1 * k, y] for x, y in square]]}}
+        for k, c in enumerate(codes)]}), encoding="utf-8")
+    out = run(["geometry", str(tmp_path / "bzr.geojson")], env)
+    assert "4 region(s) named by the geometry, their names having been their codes: 010111 'Gebiet 0';" in out
+    out = run(["store", "info"], env)
+    assert "named by their codes only" not in out and "parents the regions name that the store lacks: 2" in out
+
+
 def test_generate_is_deterministic_and_matches_embedded_sample(tmp_path, env):
     run(["generate", "--out", str(tmp_path / "a"), "--format", "parquet"], env)
     a = pd.read_parquet(tmp_path / "a" / "observations.parquet")
