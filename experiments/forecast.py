@@ -123,6 +123,15 @@ def _longer_elsewhere(values: pd.DataFrame, region_ids: set[str], catalog, liste
             f"region): {', '.join(long)}: name them there to forecast them" if long else "")
 
 
+def _copied_by_year(copies: dict[str, tuple[int, ...]], indicators: list[str]) -> dict[int, list[str]]:
+    """Year → the indicators to forecast whose values of that year copy the year before."""
+    out: dict[int, list[str]] = {}
+    for indicator in indicators:
+        for year in copies.get(indicator, ()):
+            out.setdefault(int(year), []).append(indicator)
+    return dict(sorted(out.items()))
+
+
 def run_forecast(values: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, settings: Settings,
                  engine: str | None = None, progress=None, store=None) -> ForecastSummary:
     """The whole job; ``store`` (a :class:`ml.store.Store`) receives the tables when given."""
@@ -160,7 +169,10 @@ def run_forecast(values: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, 
         raise ForecastError(
             f"no series is long enough to forecast: each needs at least {', '.join(needed)}; the longest here has "
             f"{int(longest.max()) if len(longest) else 0} (periods: {', '.join(periods[:8])}"
-            f"{' …' if len(periods) > 8 else ''}). Import earlier editions first"
+            f"{' …' if len(periods) > 8 else ''})"
+            + "".join(f"; {year} repeats the edition before for {', '.join(ids)} (a copy), which counts as a gap"
+                      for year, ids in _copied_by_year(copies, cfg.indicators).items())
+            + ". Import earlier editions first"
             + _longer_elsewhere(values, region_ids, catalog, cfg.indicators, min(s.min_train for s in specs.values()))
             + ".")
     t0 = time.perf_counter()

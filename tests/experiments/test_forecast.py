@@ -103,6 +103,14 @@ def test_forecast_errors_are_clear(sample_inputs, values, tmp_path):
                                             r"values \(min_train_years\); the longest here has 1 \(periods: 2022\)"):
         run_forecast(one, regions, catalog, configured(settings, tmp_path, indicators=["sgb2_quote"], min_train_years=5,
                                                        models=["naive", "drift", "global"]))
+    # editions every second year, the last a copy of the one before (Berlin's open MSS per Bezirksregion): the copy
+    # counts as a gap, and the error says so
+    biennial = frame[(frame["indicator_id"] == "sgb2_quote") & frame["period"].isin(["2018", "2020", "2022"])]
+    copy = biennial[biennial["period"] == "2022"].assign(period="2024")
+    with pytest.raises(ForecastError, match=r"the longest here has 3 \(periods: 2018, 2020, 2022\); 2024 repeats the "
+                                            r"edition before for sgb2_quote \(a copy\), which counts as a gap\. "):
+        run_forecast(pd.concat([biennial, copy]), regions, catalog,
+                     configured(settings, tmp_path, indicators=["sgb2_quote"], min_train_years=5))
     # a census year's share beside a register's residents: the error names the series that are long enough
     census = pd.concat([one[one["indicator_id"] == "anteil_65plus"], frame[frame["indicator_id"] == "einwohner"]])
     n = census.loc[census["indicator_id"] == "einwohner", "period"].nunique()
