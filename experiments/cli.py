@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import shutil
 import signal
 import sys
@@ -448,7 +449,7 @@ def _run_early_warning(settings: Settings, echo=click.echo):
             echo(f"    geplante Verschlechterungen vor ihrem Beginn mindestens 'beobachten': "
                  f"{int(r.planted['planted_flagged_before_onset'])} von {int(r.planted['planted_deteriorations'])}")
     for h, why in summary.skipped.items():
-        echo(f"  {years_ahead(h)} voraus: kein Rückblick möglich ({why})")
+        echo(f"  {years_ahead(h)} voraus: kein Rückblick möglich ({_untested_reason(summary.untested, h, why)})")
     latest = summary.latest()
     for h, g in latest.groupby("horizon"):
         counts = g["level"].value_counts()
@@ -704,6 +705,23 @@ def _serve(settings: Settings, workdir: Path, serve_for: float | None, echo=clic
     finally:
         signal.signal(signal.SIGTERM, previous)
         service.stop(proc)
+
+
+def _untested_reason(untested, horizon: int, why: str) -> str:
+    """Why a horizon has no out-of-sample test, in German where the reason is one of the usual two (no transition
+    with an outcome yet; too few earlier transitions), with the counts; else the reason as the backtest gave it."""
+    rows = untested[untested["horizon"] == horizon] if len(untested) else untested
+    if why.startswith("no transition over"):
+        return "noch kein Übergang über diesen Abstand hat einen bekannten Ausgang"
+    if why.startswith("no period has enough earlier transitions") and len(rows):
+        c = rows.iloc[0]
+        ending = re.search(r"\(ending ([^)]*)\)", why)
+        return (f"zu wenige frühere Übergänge mit bekanntem Ausgang: {int(c['transitions'])} bekannt, "
+                f"{int(c['worsenings'])} davon Verschlechterungen"
+                + (f" (endend {ending.group(1)})" if ending else "")
+                + f"; eine Prüfperiode braucht davor mindestens {int(c['needed'])} Verschlechterungen und "
+                f"{int(c['needed'])} andere Übergänge")
+    return why
 
 
 @main.command("export")

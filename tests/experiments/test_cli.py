@@ -480,3 +480,22 @@ def test_the_record_of_each_periods_choice_names_periods_without_a_worsening_apa
     assert served_record_line(mixed.iloc[:1]) == ("Jede Periode mit dem damals gewählten Modell (1 Periode): "
                                                   "Average Precision 0.50, die damals bessere Regel 0.40; hinter der "
                                                   "Regel in 0 von 1")
+
+
+def test_a_horizon_without_a_backtest_is_said_in_german_with_its_counts():
+    """`train early-warning` prints German; the backtest's reason for a horizon it could not test is English. The
+    usual two reasons are said in German with the counts, the years the worsenings end in among them (9 worsenings,
+    all ending 2017, leave no test period with 3 before it); any other reason as the backtest gave it."""
+    from experiments.cli import _untested_reason
+
+    untested = pd.DataFrame({"horizon": [4], "reason": ["…"], "transitions": [124], "worsenings": [9], "needed": [3]})
+    why = ("no period has enough earlier transitions for an out-of-sample test at horizon 4: a test period needs at "
+           "least 3 worsenings and 3 other transitions that ended before it; here 124 known transitions, 9 of them "
+           "worsenings (ending 2017: 9)")
+    assert _untested_reason(untested, 4, why) == (
+        "zu wenige frühere Übergänge mit bekanntem Ausgang: 124 bekannt, 9 davon Verschlechterungen (endend 2017: 9); "
+        "eine Prüfperiode braucht davor mindestens 3 Verschlechterungen und 3 andere Übergänge")
+    assert _untested_reason(untested, 2, "no transition over 2 years has an outcome yet") == (
+        "noch kein Übergang über diesen Abstand hat einen bekannten Ausgang")
+    other = "the backtest has a single outcome class; ROC AUC is undefined"
+    assert _untested_reason(untested, 4, other) == other
