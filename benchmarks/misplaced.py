@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from features.age_counts import age_counts  # noqa: E402
+from features.copied_blocks import copied_blocks  # noqa: E402
 from features.misplaced import ancestor_groupings, misplaced_editions  # noqa: E402
 from features.pipeline import reference_groups, run_pipeline, select_observations  # noqa: E402
 from ml.age_groups import PREFIX as AGE_PREFIX  # noqa: E402
@@ -228,7 +229,7 @@ def each_data_set(args: argparse.Namespace, data_sets: dict):
 
 def main() -> None:
     args = arguments(__doc__, 200, "misplacements")
-    rows, found_rows = [], []
+    rows, found_rows, block_rows = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         for label, build in DATA_SETS.items():
             t0 = time.perf_counter()
@@ -237,6 +238,8 @@ def main() -> None:
             selected, groupings, (settings, catalog, obs, regions) = selection(cwd)
             t0 = time.perf_counter()
             found = misplaced_editions(selected, groupings)
+            for c in copied_blocks(selected, groupings):
+                block_rows.append((label, c.indicator_id, c.before, c.period, c.group, c.regions, c.of))
             t_check = time.perf_counter() - t0
             t0 = time.perf_counter()
             run_pipeline(obs, regions, catalog, settings)
@@ -274,6 +277,11 @@ def main() -> None:
     for label, ind, period, group, n, rb, ra, re, done in found_rows:
         fmt = lambda x: "–" if x is None else f"{x:.2f}"  # noqa: E731
         print(f"| {label} | {ind} | {period} | {group} | {n} | {fmt(rb)} | {fmt(ra)} | {fmt(re)} | {done} |")
+    print("\nEditions copied in every region of a group, not everywhere (features.copied_blocks; named, kept):\n")
+    print("| data set | indicator | edition | repeats | group | regions | of |")
+    print("|---|---|---|---|---|---|---|")
+    for label, ind, before, period, group, n, of in block_rows:
+        print(f"| {label} | {ind} | {period} | {before} | {group} | {n} | {of} |")
 
 
 if __name__ == "__main__":

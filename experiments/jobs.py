@@ -149,8 +149,10 @@ def misplaced_after_import(store, indicators: list[str], catalog=None) -> list[s
     level of their regions; one line each, saying what ``features`` will do (leave them out, or name them at the first
     or last edition). With the ``catalog``, also single counts another region's row gave
     (:mod:`features.copied_cells`) and editions on another level than the others, defined anew perhaps
-    (:mod:`features.level_steps`), and a change of grid: the regions with values from an edition on largely others
+    (:mod:`features.level_steps`), an edition copied in every region of a group but not everywhere
+    (:mod:`features.copied_blocks`), and a change of grid: the regions with values from an edition on largely others
     than before (:mod:`ml.grid_change`). A nightly job learns of a defective edition when it arrives."""
+    from features.copied_blocks import copied_block_notes, copied_blocks
     from features.copied_cells import copied_cells
     from features.level_steps import level_step_notes, level_steps
     from features.misplaced import ancestor_groupings, group_label, misplaced_editions, regions_of
@@ -175,6 +177,7 @@ def misplaced_after_import(store, indicators: list[str], catalog=None) -> list[s
                          + (": 'features' will leave them out" if m.both_sides else
                             " (first or last edition): 'features' will name them")
                          + f" (e.g. {', '.join(m.regions[:3])}); check the source table")
+        lines += copied_block_notes(copied_blocks(at, ancestor_groupings(regions, ids)), names)
         for c in copied_cells(at, catalog) if catalog is not None else []:
             twins = ", ".join(f"{t} ({names.get(t, t)})" for t in c.twins[:3])
             lines.append(f"{c.period}: the value of {c.indicator_id} in {c.region_id} ({names.get(c.region_id, '')}), "

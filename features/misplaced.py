@@ -165,7 +165,7 @@ def misplaced_editions(obs: pd.DataFrame, groupings: list[pd.Series], catalog=No
     typical pair, would fall with it (Berlin's open MSS files per Bezirksregion repeat 2017 as 2019; the changes over
     two years of 2015 then looked misplaced in most Bezirke).
     """
-    obs = _without_copies(obs, catalog, copies)
+    obs = without_copies(obs, catalog, copies)
     if catalog is not None:
         obs = _by_definition(obs, catalog)
     # integer codes once (a national table of ten million rows): each indicator's regions × periods by indexing
@@ -241,8 +241,9 @@ def misplaced_editions(obs: pd.DataFrame, groupings: list[pd.Series], catalog=No
     return sorted(found, key=lambda m: (m.period, m.indicator_id, m.group))
 
 
-def _without_copies(obs: pd.DataFrame, catalog, copies: dict[str, tuple[int, ...]] | None) -> pd.DataFrame:
-    """``obs`` without the copied editions (see :func:`misplaced_editions`)."""
+def without_copies(obs: pd.DataFrame, catalog, copies: dict[str, tuple[int, ...]] | None) -> pd.DataFrame:
+    """``obs`` without the editions copied in every region (``copies``, indicator → years; found by
+    :func:`features.steps.copied_years` where not given; see :func:`misplaced_editions`)."""
     if copies is None:
         from features.steps import copied_years
 

@@ -26,6 +26,7 @@ from features.disclosure import (
 )
 from features.grid import onto_new_grid
 from features.level_sums import ancestors_at, sum_up
+from features.copied_blocks import copied_block_notes, copied_blocks
 from features.misplaced import LEFT_OUT_COLUMNS, ancestor_groupings, misplaced_editions, misplaced_notes, withhold
 from features.relations import BALANCE, audit_balances
 from features.steps import (
@@ -342,9 +343,11 @@ def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, set
         notes.extend(grid_change_notes(grid_changes(presence(selected).assign(level=cfg.level))))
     # an edition whose rows went to the wrong regions: its values there are left out, and so are shares of them
     names = regions.set_index("region_id")["name"]
-    found = misplaced_editions(selected, ancestor_groupings(regions, groups.index), catalog)
+    groupings = ancestor_groupings(regions, groups.index)
+    found = misplaced_editions(selected, groupings, catalog)
     selected, left_out = withhold(selected, found, catalog, names)
     notes.extend(misplaced_notes(found, names, catalog))
+    notes.extend(copied_block_notes(copied_blocks(selected, groupings), names))     # a Land's rows copied
     # a single count another region's row gave (the same value, far off its own editions): left out too
     selected, more, said = withhold_copied(selected, catalog, names)
     left_out = pd.concat([left_out, more], ignore_index=True)
