@@ -36,7 +36,9 @@ def copied_blocks(obs: pd.DataFrame, groupings: list[pd.Series],
     least ``COPY_MIN_REGIONS`` regions with values in both editions, ``COPY_MIN_DISTINCT`` distinct values, and the
     group's values otherwise moving at least as often as they stand still. An edition copied everywhere
     (``copies``, found where not given) is named as such elsewhere; a block is named at the coarsest group that holds
-    it. Named, not acted on: its changes there read as zero."""
+    it. A copy in every region with values in both editions, where a region has a value in one of them only, is no
+    copy to that rule and is named here, in the group of all regions. Named, not acted on: its changes there read as
+    zero."""
     obs = without_copies(obs, None, copies)
     annual = obs[obs["period"].astype(str).str.fullmatch(r"\d{4}") & obs["value"].notna()]
     found: list[CopiedBlock] = []
@@ -76,7 +78,7 @@ def copied_blocks(obs: pd.DataFrame, groupings: list[pd.Series],
                     covered.update((k, r) for r in members)
                     found.append(CopiedBlock(str(indicator), str(years[k]), str(years[k + 1]), str(group),
                                              int(n[k]), int(both[:, k].sum())))
-    return [c for c in found if c.regions < c.of]
+    return found
 
 
 def copied_block_notes(blocks: list[CopiedBlock], names: pd.Series) -> list[str]:
@@ -90,10 +92,15 @@ def copied_block_notes(blocks: list[CopiedBlock], names: pd.Series) -> list[str]
         lines.setdefault((before, period, groups, sum(c.regions for c in found), of), []).append(indicator)
     notes = []
     for (before, period, groups, n, of), ids in sorted(lines.items()):
-        where = ", ".join(region_label(g, names) if g != "alle" else "all regions" for g in groups[:6])
-        notes.append(f"{period}: the values of {', '.join(ids[:6])}{' …' if len(ids) > 6 else ''} repeat {before} "
-                     f"exactly in {n} of the {of} regions with values in both years — every region of "
-                     f"{where}{' …' if len(groups) > 6 else ''} —, while elsewhere they moved: rows copied from the "
-                     "year before? They are kept as they are, and every change between the two years reads as zero "
-                     "there; check the source")
+        where = ", ".join(region_label(g, names) for g in groups[:6]) + (" …" if len(groups) > 6 else "")
+        said = (f"{period}: the values of {', '.join(ids[:6])}{' …' if len(ids) > 6 else ''} repeat {before} exactly "
+                f"in {n} of the {of} regions with values in both years")
+        if groups == ("alle",):
+            notes.append(said + " (the others have a value in one of the two only): an edition copied from the year "
+                         "before? They are kept as they are, and every change between the two years reads as zero; "
+                         "check the source")
+            continue
+        notes.append(said + f" — every region of {where} —, while elsewhere they moved: rows copied from the year "
+                     "before? They are kept as they are, and every change between the two years reads as zero there; "
+                     "check the source")
     return notes

@@ -43,6 +43,13 @@ def test_a_groups_rows_copied_from_the_year_before_are_named_with_the_group():
 def test_an_edition_copied_everywhere_values_that_stand_still_and_small_groups_are_no_block():
     everywhere = copy_in(copy_in(copy_in(panel(), "00", "2007", "2006"), "01", "2007", "2006"), "02", "2007", "2006")
     assert copied_blocks(everywhere, groups(everywhere)) == []                 # copied_years names it
+    # the same with one region's value of 2006 missing: no copy to copied_years, named here among all regions
+    gap = everywhere.drop(everywhere.index[(everywhere["region_id"] == "00000") & (everywhere["period"] == "2006")])
+    found = copied_blocks(gap, groups(gap))
+    assert [(c.group, c.regions, c.of) for c in found] == [("alle", 44, 44)]
+    assert copied_block_notes(found, pd.Series(dtype=str))[0].startswith(
+        "2007: the values of abitur repeat 2006 exactly in 44 of the 44 regions with values in both years (the others "
+        "have a value in one of the two only): an edition copied from the year before?")
     still = panel().assign(value=lambda f: f.groupby("region_id")["value"].transform("first"))
     still = copy_in(still, "01", "2007", "2006")
     assert copied_blocks(still, groups(still)) == []                           # an area stands still by right
