@@ -542,6 +542,10 @@ def _run_forecast(settings: Settings, engine: str | None, echo=click.echo):
     if summary.copies:
         echo("  Jahrgänge, die den vorigen wiederholen (kopiert?), als Lücke behandelt: " + "; ".join(
             f"{catalog[i].name} {', '.join(map(str, years))}" for i, years in sorted(summary.copies.items())))
+    if summary.blocks:
+        echo("  Werte, die in allen Gebieten einer Gruppe das Vorjahr wiederholen (kopiert?), als Lücke behandelt: "
+             + "; ".join(f"{catalog[i].name} " + ", ".join(f"{y} ({n} Gebiete)" for y, n in years.items())
+                         for i, years in sorted(summary.blocks.items())))
     if summary.estimated:
         def passage(est) -> str:
             said = [f"{a} → {b} im Median {de(r, 1)}-mal so groß wie zwischen den übrigen Jahren"

@@ -22,6 +22,8 @@ from matplotlib.figure import Figure
 from ml.catalog import Catalog
 from ml.config import Settings
 from ml.tracking import job_run, log_figure, log_provenance
+from features.copied_blocks import copied_blocks, copied_keys
+from features.misplaced import ancestor_groupings
 from features.steps import copied_years
 from models.forecast_engines import input_series, run_local, run_raced, run_spark
 from models.forecast_global import global_rows
@@ -52,6 +54,9 @@ class ForecastSummary:
     estimated: dict[str, dict] = field(default_factory=dict)
     """Indicator → {'periods': the periods whose values are mostly estimated, 'steps': [(from, to, ratio)] the
     change from the last of them to the next observed period against the other periods' (:func:`estimated_periods`)."""
+    blocks: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Indicator → {year: regions}: values that repeat the year before in every region of a group, not everywhere
+    (:mod:`features.copied_blocks`): gaps in their series, as a copied edition is."""
 
 
 def estimated_periods(values: pd.DataFrame, indicators: list[str], region_ids: set[str]) -> dict[str, dict]:
@@ -123,6 +128,15 @@ def _longer_elsewhere(values: pd.DataFrame, region_ids: set[str], catalog, liste
             f"region): {', '.join(long)}: name them there to forecast them" if long else "")
 
 
+def copied_values(blocks) -> dict[str, dict[str, int]]:
+    """Indicator → {year: regions whose value repeats the year before} of the copied blocks."""
+    out: dict[str, dict[str, int]] = {}
+    for c in blocks:
+        years = out.setdefault(c.indicator_id, {})
+        years[c.period] = years.get(c.period, 0) + len(c.members)
+    return {i: dict(sorted(y.items())) for i, y in sorted(out.items())}
+
+
 def _copied_by_year(copies: dict[str, tuple[int, ...]], indicators: list[str]) -> dict[int, list[str]]:
     """Year → the indicators to forecast whose values of that year copy the year before."""
     out: dict[int, list[str]] = {}
@@ -142,10 +156,12 @@ def run_forecast(values: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, 
     region_ids = set(regions.loc[regions["level"] == level, "region_id"].astype(str))
     if not region_ids:
         raise ForecastError(f"no regions of level {level!r} in the store")
-    copies = copied_years(values[values["region_id"].astype(str).isin(region_ids)
-                                 & values["indicator_id"].isin(cfg.indicators)])
+    at_regions = values[values["region_id"].astype(str).isin(region_ids) & values["indicator_id"].isin(cfg.indicators)]
+    copies = copied_years(at_regions)
+    blocks = copied_blocks(at_regions, ancestor_groupings(regions, sorted(region_ids)), copies)
     series = input_series(values, cfg.indicators, region_ids, cfg.train_until,
-                          {i: catalog[i].breaks for i in cfg.indicators if i in catalog and catalog[i].breaks}, copies)
+                          {i: catalog[i].breaks for i in cfg.indicators if i in catalog and catalog[i].breaks}, copies,
+                          copied_keys(blocks))
     missing = sorted(set(cfg.indicators) - set(series["indicator_id"]))
     at_level = values.loc[values["region_id"].astype(str).isin(region_ids) & values["value"].notna(), "indicator_id"]
     index_not_forecast = [i for i in settings.features.index.status_indicators
@@ -228,6 +244,8 @@ def run_forecast(values: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, 
             mlflow.set_tag("indicators_without_data", ", ".join(missing))
         for indicator, years in sorted(copies.items()):
             mlflow.set_tag(f"copied_years.{indicator}", ", ".join(map(str, years)))
+        for indicator, per_year in sorted(copied_values(blocks).items()):
+            mlflow.set_tag(f"copied_blocks.{indicator}", ", ".join(f"{y}: {n} regions" for y, n in per_year.items()))
         for indicator, est in sorted(estimated.items()):
             mlflow.set_tag(f"estimated_periods.{indicator}", period_span(est["periods"]))
         _fan_charts(series, result, catalog, cfg.plot_regions)
@@ -241,7 +259,7 @@ def run_forecast(values: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, 
                            result.champions, m, result, raced_out, breaks, missing, index_not_forecast, copies,
                            {i: (int(longest.get(i, 0)), spec.min_train) for i, spec in specs.items()
                             if i in set(series["indicator_id"]) and longest.get(i, 0) < spec.min_train},
-                           estimated)
+                           estimated, copied_values(blocks))
 
 
 def champion_table(result: ForecastResult, catalog: Catalog, breaks: pd.DataFrame | None = None,

@@ -2,7 +2,7 @@
 Bezirk's rows copied from the year before (INKAR's school leavers in Hessen's 26 Kreise, 2007 as 2006; Saxony's
 Gemeinden in nine of thirteen Kreise, 2024 as 2023). An edition copied in every region is found by
 :func:`features.steps.copied_years` and acted on (no change into or out of it); a block is named, on arrival and by
-``features``, and kept: its changes there read as zero."""
+``features``, and kept: its changes there read as zero; the forecast takes its values as gaps."""
 
 from __future__ import annotations
 
@@ -26,6 +26,8 @@ class CopiedBlock:
     regions: int
     of: int
     """The indicator's regions with values in both editions, in all groups."""
+    members: tuple[str, ...] = ()
+    """The group's regions whose value of ``period`` repeats ``before``."""
 
 
 def copied_blocks(obs: pd.DataFrame, groupings: list[pd.Series],
@@ -38,7 +40,7 @@ def copied_blocks(obs: pd.DataFrame, groupings: list[pd.Series],
     (``copies``, found where not given) is named as such elsewhere; a block is named at the coarsest group that holds
     it. A copy in every region with values in both editions, where a region has a value in one of them only, is no
     copy to that rule and is named here, in the group of all regions. Named, not acted on: its changes there read as
-    zero."""
+    zero on pages and in profiles; the forecast takes such values as gaps (:func:`copied_keys`)."""
     obs = without_copies(obs, None, copies)
     annual = obs[obs["period"].astype(str).str.fullmatch(r"\d{4}") & obs["value"].notna()]
     found: list[CopiedBlock] = []
@@ -77,7 +79,7 @@ def copied_blocks(obs: pd.DataFrame, groupings: list[pd.Series],
                         continue
                     covered.update((k, r) for r in members)
                     found.append(CopiedBlock(str(indicator), str(years[k]), str(years[k + 1]), str(group),
-                                             int(n[k]), int(both[:, k].sum())))
+                                             int(n[k]), int(both[:, k].sum()), tuple(sorted(map(str, members)))))
     return found
 
 
@@ -97,10 +99,16 @@ def copied_block_notes(blocks: list[CopiedBlock], names: pd.Series) -> list[str]
                 f"in {n} of the {of} regions with values in both years")
         if groups == ("alle",):
             notes.append(said + " (the others have a value in one of the two only): an edition copied from the year "
-                         "before? They are kept as they are, and every change between the two years reads as zero; "
-                         "check the source")
+                         "before? They are kept as they are, every change between the two years reads as zero, and "
+                         "the forecast takes them as gaps; check the source")
             continue
         notes.append(said + f" — every region of {where} —, while elsewhere they moved: rows copied from the year "
-                     "before? They are kept as they are, and every change between the two years reads as zero there; "
-                     "check the source")
+                     "before? They are kept as they are, every change between the two years reads as zero there, and "
+                     "the forecast takes them as gaps; check the source")
     return notes
+
+
+def copied_keys(blocks: list[CopiedBlock]) -> set[tuple[str, str, str]]:
+    """(region_id, indicator_id, period) of every value a block repeats: a gap to the forecast, as a whole copied
+    edition is (a copy is no observation of a standstill)."""
+    return {(r, c.indicator_id, c.period) for c in blocks for r in c.members}

@@ -20,13 +20,15 @@ Progress = Callable[[int, int], None]
 
 def input_series(values: pd.DataFrame, indicators: list[str], region_ids: set[str] | None,
                  train_until: str | None, breaks: dict[str, tuple[int, ...]] | None = None,
-                 copies: dict[str, tuple[int, ...]] | None = None) -> pd.DataFrame:
+                 copies: dict[str, tuple[int, ...]] | None = None,
+                 copied: set[tuple[str, str, str]] | None = None) -> pd.DataFrame:
     """The long frame (region_id, indicator_id, period, value) the engines work on: the chosen indicators
     and regions, periods up to ``train_until``; suppressed and missing values become NaN (gaps), never
     numbers. Where an indicator was defined anew (``breaks``: indicator → years), only the values of its latest
     definition up to ``train_until`` are kept. A year whose values repeat the year before (``copies``:
     indicator → years, :func:`features.steps.copied_years`) is a gap too: a copy is no observation of a
-    standstill."""
+    standstill; so is each value of ``copied`` ((region_id, indicator_id, period): a block of one group's rows
+    copied, :func:`features.copied_blocks.copied_keys`)."""
     v = values[values["indicator_id"].isin(indicators)]
     for indicator, years in (breaks or {}).items():
         last = max((y for y in years if train_until is None or str(y) <= train_until[:4]), default=None)
@@ -44,6 +46,10 @@ def input_series(values: pd.DataFrame, indicators: list[str], region_ids: set[st
     value = v["value"].where(v["flag"].ne("suppressed")) if "flag" in v else v["value"]
     for indicator, years in (copies or {}).items():
         value = value.mask((v["indicator_id"] == indicator) & v["period"].str[:4].astype(int).isin(years))
+    if copied:
+        key = pd.MultiIndex.from_arrays([v["region_id"].astype(str), v["indicator_id"].astype(str),
+                                         v["period"].astype(str)])
+        value = value.mask(key.isin(list(copied)))
     return pd.DataFrame({"region_id": v["region_id"].astype(str), "indicator_id": v["indicator_id"].astype(str),
                          "period": v["period"].astype(str), "value": value.astype(float)}).reset_index(drop=True)
 

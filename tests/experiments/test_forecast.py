@@ -157,6 +157,34 @@ def test_a_lasting_step_is_named_and_a_declared_break_keeps_its_sides_apart(samp
     assert not backtest.empty and (backtest["origin"] >= "2016").all()    # no training window reaches back
 
 
+def test_a_block_copied_in_one_group_is_a_gap_there_and_nowhere_else(sample_inputs, values, tmp_path):
+    """2020 published again as 2021 for the 16 Gemeinden of one Sozialregion only (two of the county's joined, so
+    that the group holds enough regions to judge): the job takes those values as gaps, names them, and keeps 2021
+    everywhere else."""
+    settings, catalog, _, _ = sample_inputs
+    frame, regions = values
+    regions = regions.assign(parent_id=regions["parent_id"].replace({"14599SR2": "14599SR1"}))
+    block = set(regions.loc[regions["parent_id"] == "14599SR1", "region_id"])
+    copied = frame.copy()
+    target = (copied["indicator_id"] == "sgb2_quote") & copied["region_id"].isin(block)
+    before = copied[target & (copied["period"] == "2020")].set_index("region_id")["value"]
+    in_2021 = target & (copied["period"] == "2021")
+    copied.loc[in_2021, "value"] = copied.loc[in_2021, "region_id"].map(before).to_numpy()
+    s = configured(settings, tmp_path, indicators=["sgb2_quote"], models=["naive", "drift"], n_jobs=1, plot_regions=0)
+    summary = run_forecast(copied, regions, catalog, s)
+    # the block's Gemeinden with a value in both years (a small one's are withheld)
+    shown = copied[target & copied["period"].isin(["2020", "2021"]) & copied["value"].notna()]
+    n = int((shown.groupby("region_id").size() == 2).sum())
+    assert 10 <= n <= 16
+    assert summary.copies == {} and summary.blocks == {"sgb2_quote": {"2021": n}}
+    actual = summary.result.backtest
+    in_2021 = actual[actual["period"] == "2021"]
+    assert not in_2021[in_2021["region_id"].isin(block)]["y"].notna().any()
+    outside = in_2021[~in_2021["region_id"].isin(block)]
+    assert outside.dropna(subset=["y"])["region_id"].nunique() >= 30          # the other Gemeinden keep 2021
+    assert mlflow.get_run(summary.run_id).data.tags["copied_blocks.sgb2_quote"] == f"2021: {n} regions"
+
+
 def test_a_copied_year_is_a_gap_in_the_forecasts_series(sample_inputs, values, tmp_path):
     """2021 published again as 2020 for one indicator: the job finds it, names it, and backtests no window that
     ends in the copy; the indicator beside it keeps its year."""
