@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import shutil
 import signal
 import sys
@@ -719,10 +718,11 @@ def _untested_reason(untested, horizon: int, why: str) -> str:
         return "noch kein Übergang über diesen Abstand hat einen bekannten Ausgang"
     if why.startswith("no period has enough earlier transitions") and len(rows):
         c = rows.iloc[0]
-        ending = re.search(r"\(ending ([^)]*)\)", why)
+        ending = c.get("ending")
+        ending = ending if isinstance(ending, str) else ""
         return (f"zu wenige frühere Übergänge mit bekanntem Ausgang: {int(c['transitions'])} bekannt, "
                 f"{int(c['worsenings'])} davon Verschlechterungen"
-                + (f" (endend {ending.group(1)})" if ending else "")
+                + (f" (endend {ending})" if ending else "")
                 + f"; eine Prüfperiode braucht davor mindestens {int(c['needed'])} Verschlechterungen und "
                 f"{int(c['needed'])} andere Übergänge")
     return why

@@ -63,7 +63,8 @@ class EarlyWarningSummary:
     champion: bool
     champion_reason: str = ""
     untested: pd.DataFrame = field(default_factory=pd.DataFrame)
-    """The skipped horizons with their reason, known transitions, worsenings and the worsenings a test needs."""
+    """The skipped horizons with their reason, known transitions, worsenings, the worsenings a test needs, and the
+    worsenings by the year they end in."""
 
     @property
     def first(self) -> HorizonResult:
@@ -129,6 +130,7 @@ def train_early_warning(profiles: pd.DataFrame, model_matrix: pd.DataFrame, valu
     results: dict[int, HorizonResult] = {}
     skipped: dict[int, str] = {}
     counts: dict[int, tuple[int, int]] = {}          # horizon without a backtest → (known transitions, worsenings)
+    ending: dict[int, str] = {}                      # … and its worsenings by the year they end in ('2017: 9')
     for h in horizons:
         T = make_transitions(inputs, h, cfg.outcome, cfg.delta)
         counts[h] = (int(T.known.sum()), int(T.y[T.known].sum()))
@@ -149,6 +151,7 @@ def train_early_warning(profiles: pd.DataFrame, model_matrix: pd.DataFrame, valu
             bts = backtest(T, bcfg, progress=fold_done)
         except EarlyWarningError as exc:
             skipped[h] = str(exc)
+            ending[h] = ", ".join(f"{year}: {n}" for year, n in sorted(exc.ending.items()))
             continue
         metrics = {k: evaluate(bt, cfg.k_share, cfg.bootstrap, cfg.seed) for k, bt in bts.items()}
         for k, bt in bts.items():
@@ -170,7 +173,8 @@ def train_early_warning(profiles: pd.DataFrame, model_matrix: pd.DataFrame, valu
                              "reason": pd.Series(list(skipped.values()), dtype="string"),
                              "transitions": pd.Series([counts[h][0] for h in skipped], dtype="int64"),
                              "worsenings": pd.Series([counts[h][1] for h in skipped], dtype="int64"),
-                             "needed": pd.Series([bcfg.min_positives] * len(skipped), dtype="int64")})
+                             "needed": pd.Series([bcfg.min_positives] * len(skipped), dtype="int64"),
+                             "ending": pd.Series([ending.get(h, "") for h in skipped], dtype="string")})
     if not results:
         withdrawn = _withdraw(store, untested) if store is not None else None
         raise EarlyWarningError("no horizon allows an out-of-sample test: "

@@ -144,18 +144,17 @@ def features_job(settings: Settings, engine: str | None = None, crosswalk: Path 
 
 
 def misplaced_after_import(store, indicators: list[str], catalog=None) -> list[str]:
-    """Right after an import: the editions of the ``indicators`` it brought whose values in a group of regions
-    contradict the editions around them (:mod:`features.misplaced`), over everything the store holds of them, per
-    level of their regions; one line each, saying what ``features`` will do (leave them out, or name them at the first
-    or last edition). With the ``catalog``, also single counts another region's row gave
-    (:mod:`features.copied_cells`) and editions on another level than the others, defined anew perhaps
-    (:mod:`features.level_steps`), an edition copied in every region of a group but not everywhere
-    (:mod:`features.copied_blocks`), and a change of grid: the regions with values from an edition on largely others
-    than before (:mod:`ml.grid_change`). A nightly job learns of a defective edition when it arrives."""
+    """Right after an import, over everything the store holds of the ``indicators`` it brought, per level: the
+    editions whose values in a group of regions contradict the editions around them (:mod:`features.misplaced`),
+    saying what ``features`` will do; with the ``catalog``, single counts another region's row gave
+    (:mod:`features.copied_cells`) and editions on another level (:mod:`features.level_steps`); blocks copied from
+    the year before (:mod:`features.copied_blocks`); a change of grid (:mod:`ml.grid_change`). One line each: a
+    nightly job learns of a defective edition when it arrives."""
     from features.copied_blocks import copied_block_notes, copied_blocks
     from features.copied_cells import copied_cells
     from features.level_steps import level_step_notes, level_steps
     from features.misplaced import ancestor_groupings, group_label, misplaced_editions, regions_of
+    from features.steps import copied_years
     from ml.grid_change import grid_change_notes, grid_changes, presence
     from ml.age_groups import PREFIX as AGE_PREFIX
 
@@ -170,14 +169,15 @@ def misplaced_after_import(store, indicators: list[str], catalog=None) -> list[s
     for lv in sorted({str(x) for x in level if isinstance(x, str)}):
         ids = regions.loc[regions["level"] == lv, "region_id"]
         at = obs[level == lv]
-        for m in misplaced_editions(at, ancestor_groupings(regions, ids), catalog):
+        groupings, copied = ancestor_groupings(regions, ids), copied_years(at, catalog)
+        for m in misplaced_editions(at, groupings, catalog, copied):
             lines.append(f"{m.period}: the values of {m.indicator_id} in {regions_of(m, group_label(m, names), lv)} "
                          "do not follow the editions "
                          + ("before and after" if m.both_sides else "beside them")
                          + (": 'features' will leave them out" if m.both_sides else
                             " (first or last edition): 'features' will name them")
                          + f" (e.g. {', '.join(m.regions[:3])}); check the source table")
-        lines += copied_block_notes(copied_blocks(at, ancestor_groupings(regions, ids)), names)
+        lines += copied_block_notes(copied_blocks(at, groupings, copied), names)
         for c in copied_cells(at, catalog) if catalog is not None else []:
             twins = ", ".join(f"{t} ({names.get(t, t)})" for t in c.twins[:3])
             lines.append(f"{c.period}: the value of {c.indicator_id} in {c.region_id} ({names.get(c.region_id, '')}), "

@@ -344,17 +344,18 @@ def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, set
     # an edition whose rows went to the wrong regions: its values there are left out, and so are shares of them
     names = regions.set_index("region_id")["name"]
     groupings = ancestor_groupings(regions, groups.index)
-    found = misplaced_editions(selected, groupings, catalog)
+    copied = copied_years(selected, catalog)     # editions copied as published: no edition, no change into them
+    found = misplaced_editions(selected, groupings, catalog, copied)
     selected, left_out = withhold(selected, found, catalog, names)
     notes.extend(misplaced_notes(found, names, catalog))
-    notes.extend(copied_block_notes(copied_blocks(selected, groupings), names))     # a Land's rows copied
+    notes.extend(copied_block_notes(copied_blocks(selected, groupings, copied), names))     # a Land's rows copied
     # a single count another region's row gave (the same value, far off its own editions): left out too
     selected, more, said = withhold_copied(selected, catalog, names)
     left_out = pd.concat([left_out, more], ignore_index=True)
     notes.extend(said)
     present = set(selected["indicator_id"].unique())
     spec = profile_spec(catalog, settings, present | _derivable(catalog, present))
-    copies = {i: years for i, years in copied_years(selected, catalog).items() if i in spec.indicators}
+    copies = {i: years for i, years in copied.items() if i in spec.indicators}
     spec = replace(spec, copies=copies)
     notes.extend(_copy_notes(copies))
     secondary: set = set()

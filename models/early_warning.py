@@ -430,7 +430,8 @@ def backtest(T: Transitions, cfg: BacktestConfig, progress=None) -> dict[str, pd
             f"no period has enough earlier transitions for an out-of-sample test at horizon {T.horizon}: a test "
             f"period needs at least {cfg.min_positives} worsenings and {cfg.min_positives} other transitions that "
             f"ended before it; here {len(y)} known transitions, {int(y.sum())} of them worsenings"
-            + (f" (ending {', '.join(f'{year}: {n}' for year, n in ends.items())})" if len(ends) else ""))
+            + (f" (ending {', '.join(f'{year}: {n}' for year, n in ends.items())})" if len(ends) else ""),
+            ending={int(year): int(n) for year, n in ends.items()})
     return {k: pd.concat(v, ignore_index=True) for k, v in rows.items()}
 
 

@@ -28,7 +28,13 @@ INDEX_COLUMNS = ["status_index", "dynamics_index", "status_change_1", "status_ch
 
 
 class EarlyWarningError(ValueError):
-    """Inputs that do not allow an early-warning model (no transitions, a single outcome …)."""
+    """Inputs that do not allow an early-warning model (no transitions, a single outcome …). ``ending``: where too
+    few earlier transitions allow a backtest, the worsenings by the year they end in (year → count), so that a
+    caller can say it in its own words."""
+
+    def __init__(self, message: str, ending: dict[int, int] | None = None) -> None:
+        super().__init__(message)
+        self.ending = dict(ending or {})
 
 
 def outcome_distance(X: pd.DataFrame, outcome: str, delta: float) -> np.ndarray:

@@ -488,7 +488,8 @@ def test_a_horizon_without_a_backtest_is_said_in_german_with_its_counts():
     all ending 2017, leave no test period with 3 before it); any other reason as the backtest gave it."""
     from experiments.cli import _untested_reason
 
-    untested = pd.DataFrame({"horizon": [4], "reason": ["…"], "transitions": [124], "worsenings": [9], "needed": [3]})
+    untested = pd.DataFrame({"horizon": [4], "reason": ["…"], "transitions": [124], "worsenings": [9], "needed": [3],
+                             "ending": ["2017: 9"]})
     why = ("no period has enough earlier transitions for an out-of-sample test at horizon 4: a test period needs at "
            "least 3 worsenings and 3 other transitions that ended before it; here 124 known transitions, 9 of them "
            "worsenings (ending 2017: 9)")

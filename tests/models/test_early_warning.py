@@ -456,6 +456,7 @@ def test_too_few_earlier_transitions_is_an_error():
         backtest(T, _cfg(candidates=["boundary"]))
     assert str(err.value).endswith("here 160 known transitions, 3 of them worsenings (ending 2013: 1, 2014: 1, "
                                    "2015: 1)")
+    assert err.value.ending == {2013: 1, 2014: 1, 2015: 1}             # the same, for a caller's own words
 
 
 def test_biennial_editions_and_explanations():
