@@ -288,7 +288,13 @@ def _run_features(settings: Settings, engine: str | None, crosswalk: Path | None
 
         echo(f"early-warning inputs: {len(inputs):,} region-periods × {inputs.shape[1] - len(ID_COLUMNS)} "
              f"features, edition step {inputs.attrs['edition_step']} years (store table warning_inputs)")
-        copies = sorted(inputs.loc[inputs["repeats"], "period"].astype(str).unique())
+        every = inputs["repeats"].groupby(inputs["period"].astype(str)).all()
+        copies = sorted(every.index[every])
+        if some := sorted(set(inputs.loc[inputs["repeats"], "period"].astype(str)) - set(copies)):
+            rows = inputs[inputs["repeats"] & inputs["period"].astype(str).isin(some)]
+            echo(f"  {', '.join(some)}: in {rows['region_id'].nunique()} regions the status index is built from values "
+                 "that repeat the edition before (rows copied in one group); the early warning learns from no "
+                 "transition into or out of them there")
         if copies:
             echo(f"  {', '.join(copies)}: the status index repeats the edition before in every region (a copied "
                  "edition?); the early warning learns from no transition into or out of "

@@ -111,8 +111,7 @@ def features_job(settings: Settings, engine: str | None = None, crosswalk: Path 
         store.replace_table("profiles", result.profiles)
         store.replace_table("model_matrix", result.model)
         # the years a page shows no change into (a copy of the year before) nor measures a change from
-        store.replace_table("copied_years", pd.DataFrame(
-            [(i, str(y)) for i, years in result.copies.items() for y in years], columns=["indicator_id", "period"]))
+        store.replace_table("copied_years", result.copied_table())
         # the values the profiles leave out (an edition's rows gone to the wrong regions …): a page says why
         store.replace_table("left_out_values", result.left_out)
         # the values of the regions of other levels (the whole city): their pages show them, without a comparison

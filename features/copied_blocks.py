@@ -2,7 +2,8 @@
 Bezirk's rows copied from the year before (INKAR's school leavers in Hessen's 26 Kreise, 2007 as 2006; Saxony's
 Gemeinden in nine of thirteen Kreise, 2024 as 2023). An edition copied in every region is found by
 :func:`features.steps.copied_years` and acted on (no change into or out of it); a block is named, on arrival and by
-``features``, and kept: its changes there read as zero; the forecast takes its values as gaps."""
+``features``, and kept as published; no change is measured from or to it there (profiles, pages), and the forecast
+takes its values as gaps."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from features.misplaced import region_label, without_copies
+from ml.catalog import Catalog
 from ml.contracts import COPY_MIN_DISTINCT, COPY_MIN_REGIONS
 
 
@@ -39,8 +41,8 @@ def copied_blocks(obs: pd.DataFrame, groupings: list[pd.Series],
     group's values otherwise moving at least as often as they stand still. An edition copied everywhere
     (``copies``, found where not given) is named as such elsewhere; a block is named at the coarsest group that holds
     it. A copy in every region with values in both editions, where a region has a value in one of them only, is no
-    copy to that rule and is named here, in the group of all regions. Named, not acted on: its changes there read as
-    zero on pages and in profiles; the forecast takes such values as gaps (:func:`copied_keys`)."""
+    copy to that rule and is named here, in the group of all regions. Named and kept as published: no change is
+    measured from or to its values, and the forecast takes them as gaps (:func:`copied_keys`)."""
     obs = without_copies(obs, None, copies)
     annual = obs[obs["period"].astype(str).str.fullmatch(r"\d{4}") & obs["value"].notna()]
     found: list[CopiedBlock] = []
@@ -99,16 +101,22 @@ def copied_block_notes(blocks: list[CopiedBlock], names: pd.Series) -> list[str]
                 f"in {n} of the {of} regions with values in both years")
         if groups == ("alle",):
             notes.append(said + " (the others have a value in one of the two only): an edition copied from the year "
-                         "before? They are kept as they are, every change between the two years reads as zero, and "
-                         "the forecast takes them as gaps; check the source")
+                         f"before? They are kept as they are, no change from or to {period} is measured in these "
+                         "regions, and the forecast takes them as gaps; check the source")
             continue
         notes.append(said + f" — every region of {where} —, while elsewhere they moved: rows copied from the year "
-                     "before? They are kept as they are, every change between the two years reads as zero there, and "
-                     "the forecast takes them as gaps; check the source")
+                     f"before? They are kept as they are, no change from or to {period} is measured there, and the "
+                     "forecast takes them as gaps; check the source")
     return notes
 
 
-def copied_keys(blocks: list[CopiedBlock]) -> set[tuple[str, str, str]]:
+def copied_keys(blocks: list[CopiedBlock], catalog: Catalog | None = None) -> set[tuple[str, str, str]]:
     """(region_id, indicator_id, period) of every value a block repeats: a gap to the forecast, as a whole copied
-    edition is (a copy is no observation of a standstill)."""
-    return {(r, c.indicator_id, c.period) for c in blocks for r in c.members}
+    edition is (a copy is no observation of a standstill), and no change from or to it in the profiles and on the
+    pages. With a ``catalog``, a share or rate computed from two copied counts is copied there too."""
+    keys = {(r, c.indicator_id, c.period) for c in blocks for r in c.members}
+    for i in catalog or []:
+        if i.numerator and i.denominator:
+            counts = {(r, p) for r, ind, p in keys if ind == i.numerator}
+            keys |= {(r, i.indicator_id, p) for r, ind, p in keys if ind == i.denominator and (r, p) in counts}
+    return keys

@@ -26,7 +26,7 @@ from features.disclosure import (
 )
 from features.grid import onto_new_grid
 from features.level_sums import ancestors_at, sum_up
-from features.copied_blocks import copied_block_notes, copied_blocks
+from features.copied_blocks import copied_block_notes, copied_blocks, copied_keys
 from features.misplaced import LEFT_OUT_COLUMNS, ancestor_groupings, misplaced_editions, misplaced_notes, withhold
 from features.relations import BALANCE, audit_balances
 from features.steps import (
@@ -68,6 +68,9 @@ class FeatureResult:
     seconds: float = 0.0
     copies: dict[str, tuple[int, ...]] = field(default_factory=dict)
     """Indicator → years whose values repeat the year before (:func:`features.steps.copied_years`)."""
+    copied_cells: frozenset = frozenset()
+    """(region_id, indicator_id, period) of the values a block copied in one group repeats
+    (:mod:`features.copied_blocks`)."""
     left_out: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=LEFT_OUT_COLUMNS))
     """Values the profiles leave out, and why: an edition's rows gone to the wrong regions
     (:mod:`features.misplaced`), a count another region's row gave (:mod:`features.copied_cells`), a share its two
@@ -79,6 +82,13 @@ class FeatureResult:
     counted: pd.DataFrame | None = None
     """The observations with the counts by age summed from their groups, before a crosswalk: what the values of the
     other levels' regions are built from (:func:`other_level_values`), not stored."""
+
+    def copied_table(self) -> pd.DataFrame:
+        """The values that repeat the year before, as the store keeps them (table ``copied_years``): region_id ''
+        for an edition copied in every region (``copies``), a region's own for a block copied in one group
+        (``copied_cells``). A page shows no change into them nor measures one from them."""
+        everywhere = [("", i, str(y)) for i, years in self.copies.items() for y in years]
+        return pd.DataFrame(everywhere + sorted(self.copied_cells), columns=["region_id", "indicator_id", "period"])
 
 
 def reference_groups(regions: pd.DataFrame, level: str, reference_level: str | None, valued=None) -> pd.Series:
@@ -348,7 +358,8 @@ def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, set
     found = misplaced_editions(selected, groupings, catalog, copied)
     selected, left_out = withhold(selected, found, catalog, names)
     notes.extend(misplaced_notes(found, names, catalog))
-    notes.extend(copied_block_notes(copied_blocks(selected, groupings, copied), names))     # a Land's rows copied
+    blocks = copied_blocks(selected, groupings, copied)      # a Land's rows copied: no change from or to them there
+    notes.extend(copied_block_notes(blocks, names))
     # a single count another region's row gave (the same value, far off its own editions): left out too
     selected, more, said = withhold_copied(selected, catalog, names)
     left_out = pd.concat([left_out, more], ignore_index=True)
@@ -356,7 +367,8 @@ def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, set
     present = set(selected["indicator_id"].unique())
     spec = profile_spec(catalog, settings, present | _derivable(catalog, present))
     copies = {i: years for i, years in copied.items() if i in spec.indicators}
-    spec = replace(spec, copies=copies)
+    cells = frozenset(k for k in copied_keys(blocks, catalog) if k[1] in spec.indicators)
+    spec = replace(spec, copies=copies, copied_cells=cells)
     notes.extend(_copy_notes(copies))
     secondary: set = set()
     if settings.privacy.secondary:
@@ -432,7 +444,8 @@ def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, set
         if "dynamics_index" in profiles.columns and profiles["dynamics_index"].isna().all():
             notes.append(_no_dynamics_note(profiles["period"], cfg.dynamics_periods))
     return FeatureResult(values=values, profiles=profiles, model=model, engine=engine, notes=notes, copies=copies,
-                         left_out=left_out, crosswalk=crosswalk, counted=counted, secondary=secondary)
+                         copied_cells=cells, left_out=left_out, crosswalk=crosswalk, counted=counted,
+                         secondary=secondary)
 
 
 def shipped_index_hint(valued: set[str]) -> str:

@@ -58,7 +58,7 @@ def _profile_dtypes(spec: ProfileSpec) -> dict[str, object]:
         if c in ("region_id", "period", GROUP_COLUMN, "flags", "status_label", "dynamics_label",
                  "status_indicators", "dynamics_indicators"):
             dtypes[c] = "str"
-        elif c == "is_reference" or c.startswith(IMPUTED):
+        elif c in ("is_reference", "status_copied") or c.startswith(IMPUTED):
             dtypes[c] = "bool"
         else:
             dtypes[c] = "float64"

@@ -430,11 +430,14 @@ def _fingerprint_suspects(obs: pd.DataFrame) -> set[str]:
 
 
 def compute_changes(panel: pd.DataFrame, periods: int, breaks: dict[str, tuple[int, ...]] | None = None,
-                    copies: dict[str, tuple[int, ...]] | None = None) -> pd.DataFrame:
+                    copies: dict[str, tuple[int, ...]] | None = None,
+                    cells: frozenset[tuple[str, str, str]] | set | None = None) -> pd.DataFrame:
     """Change over ``periods`` years per region: value(t) - value(t - periods); NaN where t - periods is missing,
     where an indicator's definition changed in between (``breaks``: indicator → years from which it is
     defined anew), and where t or t - periods is a year whose values repeat the year before (``copies``, see
-    :func:`copied_years`: a "no change" into the copy, and a change out of it over a longer span than asked).
+    :func:`copied_years`: a "no change" into the copy, and a change out of it over a longer span than asked). The
+    same for the single values of ``cells`` (region_id, indicator_id, period): a block of one group's regions
+    copied from the year before (:func:`features.copied_blocks.copied_keys`), NaN in those regions only.
 
     ``panel`` is indexed by (region_id, period) with annual periods ('YYYY').
     """
@@ -453,6 +456,15 @@ def compute_changes(panel: pd.DataFrame, periods: int, breaks: dict[str, tuple[i
     for indicator, copied in (copies or {}).items():
         if indicator in out.columns:
             out.loc[np.isin(years, copied) | np.isin(years - periods, copied), indicator] = np.nan
+    by_indicator: dict[str, set[tuple[str, int]]] = {}
+    for region, indicator, period in cells or ():
+        if indicator in out.columns and str(period).isdigit():
+            by_indicator.setdefault(indicator, set()).add((str(region), int(period)))
+    for indicator, copied_at in by_indicator.items():
+        keys = pd.MultiIndex.from_tuples(sorted(copied_at))
+        into = pd.MultiIndex.from_arrays([regions.astype(str), years]).isin(keys)
+        out_of = pd.MultiIndex.from_arrays([regions.astype(str), years - periods]).isin(keys)
+        out.loc[into | out_of, indicator] = np.nan
     return out
 
 
@@ -594,6 +606,31 @@ class ProfileSpec:
     """Indicator → years from which it is defined anew: no change is computed across them."""
     copies: dict[str, tuple[int, ...]] = field(default_factory=dict)
     """Indicator → years whose values repeat the year before (:func:`copied_years`): no change from or to them."""
+    copied_cells: frozenset[tuple[str, str, str]] = frozenset()
+    """(region_id, indicator_id, period) of the values a block copied in one group repeats
+    (:mod:`features.copied_blocks`): no change from or to them there."""
+
+
+def status_copied(panel: pd.DataFrame, spec: ProfileSpec) -> pd.Series:
+    """Per (region, period) of ``panel``: True where every status indicator with a value there repeats the edition
+    before — an edition copied in every region (``spec.copies``) or a block copied in the region's group
+    (``spec.copied_cells``) —, so that the row's status index is an earlier edition's, not one of its own. The
+    early warning takes no transition into or out of such a row (:mod:`features.warning_inputs`, ``repeats``)."""
+    regions = panel.index.get_level_values("region_id").astype(str)
+    periods = panel.index.get_level_values("period").astype(str)
+    valued = np.zeros(len(panel), dtype=bool)
+    all_copied = np.ones(len(panel), dtype=bool)
+    for indicator in spec.index.status_indicators:
+        if indicator not in panel.columns:
+            continue
+        has = panel[indicator].notna().to_numpy()
+        copied = np.isin(periods, [str(y) for y in spec.copies.get(indicator, ())])
+        cells = {(r, p) for r, i, p in spec.copied_cells if i == indicator}
+        if cells:
+            copied |= pd.MultiIndex.from_arrays([regions, periods]).isin(pd.MultiIndex.from_tuples(sorted(cells)))
+        valued |= has
+        all_copied &= ~has | copied
+    return pd.Series(valued & all_copied, index=panel.index)
 
 
 def _flag_summary(flags: pd.DataFrame) -> pd.Series:
@@ -609,7 +646,8 @@ def profile_columns(spec: ProfileSpec) -> list[str]:
              "n_imputed", "flags"]
             + columns(Z, spec.indicators) + columns(DZ, spec.indicators) + columns(DIM, spec.dimensions)
             + ["status_sum", "status_index", "status_class", "status_label", "dynamics_sum", "dynamics_index",
-               "dynamics_class", "dynamics_label", "status_rank", "status_indicators", "dynamics_indicators"])
+               "dynamics_class", "dynamics_label", "status_rank", "status_indicators", "dynamics_indicators",
+               "status_copied"])
 
 
 def model_columns(spec: ProfileSpec) -> list[str]:
@@ -654,7 +692,7 @@ def build_profiles(values: pd.DataFrame, spec: ProfileSpec) -> tuple[pd.DataFram
     dimension = pd.Series(spec.dimension)
 
     z = standardise_indicators(panel, is_ref, polarity, spec.ddof, blocks)
-    changes = compute_changes(panel, spec.dynamics_periods, spec.breaks, spec.copies)
+    changes = compute_changes(panel, spec.dynamics_periods, spec.breaks, spec.copies, spec.copied_cells)
     dz = standardise_indicators(changes, is_ref, polarity, spec.ddof, blocks)
     dynamics_source = z if spec.index.dynamics_indicators else dz
     dynamics_used = list(spec.index.dynamics_indicators or spec.index.status_indicators)
@@ -684,6 +722,7 @@ def build_profiles(values: pd.DataFrame, spec: ProfileSpec) -> tuple[pd.DataFram
         "flags": _flag_summary(flags),
     }, index=panel.index)
     profile = pd.concat([profile, z.add_prefix(Z), dz.add_prefix(DZ), dims.add_prefix(DIM), index], axis=1)
+    profile["status_copied"] = status_copied(panel, spec) & profile["status_index"].notna()
     model = pd.concat([filled.add_prefix(MODEL), imputed.add_prefix(IMPUTED)], axis=1)
     model.insert(0, "reference_group", group)
     profile = profile.reset_index()

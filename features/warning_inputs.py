@@ -145,7 +145,9 @@ def build_warning_inputs(profiles: pd.DataFrame, model_matrix: pd.DataFrame, ind
     Parameters
     ----------
     profiles : DataFrame with ``region_id``, ``period``, ``status_index``, ``status_class``, ``dynamics_index``
-        and ``dz_<indicator>`` columns, as :func:`features.steps.build_profiles` writes them.
+        and ``dz_<indicator>`` columns, as :func:`features.steps.build_profiles` writes them; where it has
+        ``status_copied`` (a row whose status indicators repeat the edition before: a block copied in one group),
+        those rows repeat too.
     model_matrix : DataFrame with ``region_id``, ``period`` and ``m_<indicator>`` columns.
     indicators : the indicators whose z-values and changes become features.
     thresholds : the ascending status class boundaries (``features.index.status_thresholds``).
@@ -165,6 +167,8 @@ def build_warning_inputs(profiles: pd.DataFrame, model_matrix: pd.DataFrame, ind
     p["year"] = p["period"].str[:4].astype(int)
     p = p.sort_values(["region_id", "year"]).reset_index(drop=True)
     repeats = p["period"].isin(repeated_periods(p, step) if repeated is None else repeated).to_numpy()
+    if "status_copied" in p.columns:     # a block copied in one group: the row's index is the edition before's
+        repeats |= p["status_copied"].fillna(False).astype(bool).to_numpy()
     out = p[["region_id", "period", "year"]].copy()
     cls = p["status_class"].astype(int).to_numpy()
     index = p["status_index"].to_numpy(float)

@@ -197,7 +197,7 @@ def _history(profiles: pd.DataFrame, model_matrix: pd.DataFrame, region_id: str,
     period's rows replaced."""
     indicators = _indicators(stored)
     p_cols = ["region_id", "period", "status_index", "status_class", "dynamics_index",
-              *[c for c in ("status_indicators",) if c in profiles.columns and c in new_row.index],
+              *[c for c in ("status_indicators", "status_copied") if c in profiles.columns and c in new_row.index],
               *[c for c in (column(DZ, i) for i in indicators) if c in profiles.columns]]
     m_cols = ["region_id", "period", *[c for c in (column(MODEL, i) for i in indicators) if c in model_matrix.columns]]
     own = profiles.loc[profiles["region_id"] == region_id, p_cols]
@@ -221,8 +221,10 @@ def build_inputs(scenarios: list[Scenario], stored: pd.DataFrame, thresholds) ->
         return
     own = pd.concat([sc.history[0].assign(region_id=f"s{k}") for k, sc in todo], ignore_index=True)
     matrix = pd.concat([sc.history[1].assign(region_id=f"s{k}") for k, sc in todo], ignore_index=True)
-    repeated = sorted(stored.loc[stored["repeats"].astype(bool), "period"].astype(str).unique()) \
-        if "repeats" in stored.columns else []
+    # the editions repeated in every region; a row of a block copied in one group is marked in its history
+    every = (stored["repeats"].astype(bool).groupby(stored["period"].astype(str)).all() if "repeats" in stored.columns
+             else pd.Series(dtype=bool))
+    repeated = sorted(every.index[every])
     built = build_warning_inputs(own, matrix, _indicators(stored), thresholds,
                                  repeated=repeated).set_index(["region_id", "period"])
     fill = [c for c in stored.columns if id_of(c, MODEL) is not None or id_of(c, DZ) is not None]

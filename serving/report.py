@@ -224,7 +224,7 @@ class ReportBuilder:
                 if flag == "missing" and left_out is None:
                     continue
                 comp, how = self.compare.value(region_id, ind, period)
-                change, since, redefined, copied = None, "", None, self.snap.copies.get(ind, set())
+                change, since, redefined, copied = None, "", None, self.snap.copied_periods(region_id, ind)
                 # a copied year (its values repeat the year before) has no change of its own, and none is measured
                 # from it: the change reaches back to the year it repeats
                 for prev in reversed([p for p in periods if p < period and len(p) == len(period) and p not in copied]):
@@ -287,7 +287,7 @@ class ReportBuilder:
             sentence = []
             if shown:
                 sentence.append(f"Letzter veröffentlichter Wert {shown[-1][0]}: {de(shown[-1][1], dec)} {meta.unit}")
-                copied = self.snap.copies.get(ind, set())     # a copy is a gap to the forecast: it starts before
+                copied = self.snap.copied_periods(region_id, ind)   # a copy is a gap to the forecast: it starts before
                 base = next((y for y, _ in reversed(shown) if str(y) not in copied), None)
                 if str(shown[-1][0]) in copied and forecast:
                     sentence[-1] += " (wiederholt die Ausgabe davor" + (

@@ -74,6 +74,7 @@ class Snapshot:
     warning_skipped: dict[int, str] = field(default_factory=dict)   # horizon without a backtest → why
     warning_refused: dict[str, str] = field(default_factory=dict)   # no horizon testable: 'reason' (en), 'text' (de)
     copies: dict[str, set[str]] = field(default_factory=dict)       # indicator → periods repeating the one before
+    copied_cells: dict[tuple[str, str], set[str]] = field(default_factory=dict)   # … in one group: (r, i) → periods
     left_out: dict[tuple[str, str, str], str] = field(default_factory=dict)  # (region, indicator, period) → why
     other_values: pd.DataFrame | None = None  # the values of regions of other levels (the whole city), as stored
     classes: pd.DataFrame | None = None       # the classifier champion's class per region and period (stored)
@@ -104,6 +105,11 @@ class Snapshot:
     def has_warnings(self) -> bool:
         """True when early warnings are stored."""
         return self.warnings is not None and bool(self.warning_models)
+
+    def copied_periods(self, region_id: str, indicator_id: str) -> set[str]:
+        """The periods whose value of ``indicator_id`` repeats the year before in ``region_id``: an edition copied
+        in every region, or a block copied in the region's group. A page shows no change into them nor from them."""
+        return self.copies.get(indicator_id, set()) | self.copied_cells.get((region_id, indicator_id), set())
 
     def warning_periods(self) -> set[str]:
         """The periods with stored warnings (computed once per snapshot)."""
@@ -318,6 +324,10 @@ def read_snapshot(settings: Settings, catalog: Catalog) -> Snapshot:
                                                               "measures", "impacts", "training_refused"))
         copied = (store.table("copied_years") if "copied_years" in tables
                   else pd.DataFrame(columns=["indicator_id", "period"]))       # a store of an earlier version
+        if "region_id" not in copied.columns:           # … before blocks copied in one group were kept
+            copied["region_id"] = ""
+        copied = copied.astype({"region_id": str, "indicator_id": str, "period": str})
+        everywhere = copied["region_id"] == ""
         left_out = store.table("left_out_values") if "left_out_values" in tables else None
         other = store.table("other_level_values") if "other_level_values" in tables else None
         inputs, step = None, None
@@ -329,7 +339,9 @@ def read_snapshot(settings: Settings, catalog: Catalog) -> Snapshot:
                     projection=projection, projection_verdict=served_sentences(projection, checks),
                     lebenslagen=lagen, lebenslagen_checks=lagen_checks, coverage=coverage, measures=measures,
                     impacts=impacts, training_refused=refused,
-                    copies=copied.groupby("indicator_id")["period"].agg(set).to_dict(),
+                    copies=copied[everywhere].groupby("indicator_id")["period"].agg(set).to_dict(),
+                    copied_cells=copied[~everywhere].groupby(["region_id", "indicator_id"])["period"].agg(
+                        set).to_dict(),
                     other_values=other,
                     left_out={} if left_out is None else {
                         (str(r), str(i), str(p)): str(why) for r, i, p, why in left_out[

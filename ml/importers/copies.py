@@ -1,7 +1,7 @@
 """Editions that repeat the one before exactly: an indicator whose values in one period equal those of the period
 before in every region (a column copied from the year before in a spreadsheet, an export that wrote one edition twice). The
-values are imported as they are; the import report names the repetition, since every change between the two
-periods then reads as zero."""
+values are imported as they are; the import report names the repetition: ``features`` measures no change from or
+to the later period, and the forecast takes its values as gaps."""
 
 from __future__ import annotations
 
@@ -46,5 +46,6 @@ def repeated_editions(con, accepted: str) -> list[str]:
         pairs.setdefault((first, second, n), []).append(indicator)
     return [f"the values of {first} and {second} are identical in all {n:,} regions for {', '.join(ids[:8])}"
             f"{f' … ({len(ids)} indicators)' if len(ids) > 8 else ''}: a copied edition or column? They are "
-            "imported as they are, and every change between the two periods reads as zero; check the source"
+            f"imported as they are, no change from or to {second} is measured, and the forecast takes them as gaps; "
+            "check the source"
             for (first, second, n), ids in pairs.items()]

@@ -224,6 +224,22 @@ def test_no_change_from_or_to_a_copied_year():
     assert ch["b"].isna().tolist() == [True, True, False, False, False, False]
 
 
+def test_no_change_from_or_to_a_value_copied_in_one_region_only():
+    """A block copied in one group (:mod:`features.copied_blocks`) gives its regions' values: 2021 repeats 2020 in
+    region r only. There its change into 2021 and from 2021 to 2023 are unknown; region s keeps every change of its
+    own, and so does indicator b in r."""
+    idx = pd.MultiIndex.from_tuples([(r, str(y)) for r in ("r", "s") for y in range(2019, 2025)],
+                                    names=["region_id", "period"])
+    a = [1.0, 2.0, 2.0, 7.0, 11.0, 12.0]
+    panel = pd.DataFrame({"a": a + a, "b": a + a}, index=idx)
+    ch = compute_changes(panel, 2, cells=frozenset({("r", "a", "2021"), ("r", "zz", "2020"), ("s", "a", "2021Q1")}))
+    assert ch["a"].isna().tolist() == [True, True, True, False, True, False] + [True, True, False, False, False, False]
+    assert ch["a"].iloc[3] == 5.0 and ch["a"].iloc[5] == 5.0 and ch.loc[("s", "2023"), "a"] == 9.0
+    assert ch["b"].isna().tolist() == [True, True, False, False, False, False] * 2
+    assert compute_changes(panel, 1, cells={("r", "a", "2021")})["a"].isna().tolist() == (
+        [True, False, True, True, False, False] + [True, False, False, False, False, False])
+
+
 def _long(wide: dict[str, list[float]], indicator: str) -> pd.DataFrame:
     """One indicator's values, period → values of regions r0, r1, …, as long observations."""
     return pd.DataFrame([{"region_id": f"r{k}", "indicator_id": indicator, "period": period, "value": v}

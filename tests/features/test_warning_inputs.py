@@ -107,6 +107,40 @@ def test_a_copied_edition_is_marked_and_no_change_is_measured_from_it():
     assert not build_warning_inputs(p, m, ["a"], THRESHOLDS)["repeats"].any()
 
 
+def test_rows_copied_in_one_group_repeat_there_only():
+    """A block copied in one group (the profiles' ``status_copied``: four of twelve regions' status indicators of
+    2019 repeat 2017's): those rows are marked, no change is measured into or out of them, no transition starts or
+    ends there; the other regions keep theirs, and a scenario's history repeats only where its own rows do."""
+    from models.early_warning import make_transitions
+    from models.scenario import Scenario, build_inputs
+
+    rng = np.random.default_rng(1)
+    index = {y: rng.normal(0, 1, 12) for y in (2015, 2017, 2019, 2021)}
+    index[2019][:4] = index[2017][:4] + 0.01          # standardised among regions that moved: near, not equal
+    rows = [(f"R{r:02d}", str(y), v[r], 1 + int(v[r] > -1) + int(v[r] >= 1) + int(v[r] >= 1.5), 0.0)
+            for y, v in sorted(index.items()) for r in range(12)]
+    p, m = _profiles(rows)
+    p["status_copied"] = p["region_id"].isin(["R00", "R01", "R02", "R03"]) & (p["period"] == "2019")
+    x = build_warning_inputs(p, m, ["a"], THRESHOLDS).set_index(["region_id", "period"])
+    assert x["repeats"].groupby(level="period").sum().to_dict() == {"2015": 0, "2017": 0, "2019": 4, "2021": 0}
+    assert (x.loc[[("R00", "2019"), ("R00", "2021")], "status_change_1"] == 0).all()
+    assert x.loc[("R05", "2019"), "status_change_1"] == pytest.approx(index[2019][5] - index[2017][5])
+    assert x.loc[("R00", "2021"), "status_change_2"] == pytest.approx(index[2021][0] - index[2017][0])
+    t2 = make_transitions(x.reset_index(), horizon=2)
+    unknown = t2.y.isna() & t2.at_risk
+    assert unknown.loc[[("R00", "2017"), ("R00", "2019")]].all()
+    assert not unknown.loc[[(f"R{r:02d}", "2017") for r in range(4, 12) if t2.at_risk.loc[(f"R{r:02d}", "2017")]]].any()
+    # a scenario of R05 (whose 2019 is its own) is built without the four rows' repeat
+    stored = x.reset_index()
+    sc = Scenario(region_id="R05", period="2021", changes=pd.DataFrame(), status_before=0.0, status_after=0.0,
+                  class_before=2, class_after=2, dynamics_before=0.0, dynamics_after=0.0, matrix_row=pd.Series(),
+                  inputs_before=stored.iloc[:0], inputs_after=None, values=pd.DataFrame(),
+                  history=(p[p["region_id"] == "R05"].drop(columns="status_copied"), m[m["region_id"] == "R05"]))
+    build_inputs([sc], stored, THRESHOLDS)
+    after = sc.inputs_after.iloc[0]
+    assert after["status_change_1"] == pytest.approx(index[2021][5] - index[2019][5]) and not after["repeats"]
+
+
 def test_an_index_built_from_other_indicators_starts_no_transition_and_no_change():
     """INKAR's index: the share of long-term unemployed alone until 1997, with the unemployment rate from 1998,
     with the low-income households from 2013, and in 2022, where the other two have no values, alone again. A

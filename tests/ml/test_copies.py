@@ -35,8 +35,8 @@ def test_a_copied_edition_is_named_and_still_imported(store, settings, tmp_path,
     assert copied.status == "ok" and copied.unchanged + copied.inserted == 24
     notes = [n for n in copied.notes if "are identical" in n]
     assert notes == ["the values of 2019 and 2020 are identical in all 12 regions for sgb2_quote: a copied "
-                     "edition or column? They are imported as they are, and every change between the two periods "
-                     "reads as zero; check the source"]
+                     "edition or column? They are imported as they are, no change from or to 2020 is measured, and "
+                     "the forecast takes them as gaps; check the source"]
     # an import of another indicator alone does not name it again: only what an import touches is compared
     other = ingest_file(write(tmp_path / "2021.csv", _long(_edition("2021", "alq_unter25", 2))), store, settings)
     assert other.status == "ok" and not any("are identical" in n for n in other.notes)

@@ -739,10 +739,11 @@ def test_the_own_tables_withheld_cells_are_marked_by_reason_and_the_legend_says_
     assert table["summed"] == ""
 
 
-def _own_indicator_county(tmp_path, value: dict[tuple[int, int], float], breaks: str = ""):
+def _own_indicator_county(tmp_path, value: dict[tuple[int, int], float], breaks: str = "",
+                          parents: dict[int, str] | None = None):
     """A county of Gemeinden 1 … n with residents and one indicator of its own catalog, ``alq_eigen`` (its status
     index), valued ``value[(region, year)]``, imported and through the features job: (the job's result, a report
-    builder on the store)."""
+    builder on the store). ``parents``: Gemeinde → its Kreis (regions of their own)."""
     from experiments.jobs import features_job
     from ml.config import load_settings
     from ml.importers import ingest_file
@@ -756,8 +757,11 @@ def _own_indicator_county(tmp_path, value: dict[tuple[int, int], float], breaks:
     settings = load_settings(config, env={"SOZIALRADAR_STORE__PATH": str(tmp_path / "m.duckdb")})
     names = {1: "Nord", 2: "Süd", 3: "Mitte"}
     regions = tmp_path / "regions.csv"
-    regions.write_text("region_id,name,level\n" + "".join(
-        f"{r},{names.get(r, f'Gebiet {r}')},gemeinde\n" for r in sorted({r for r, _ in value})), encoding="utf-8")
+    parents = parents or {}
+    regions.write_text("region_id,name,level,parent_id\n" + "".join(
+        f"{k},Kreis {k},kreis,\n" for k in sorted(set(parents.values()))) + "".join(
+        f"{r},{names.get(r, f'Gebiet {r}')},gemeinde,{parents.get(r, '')}\n" for r in sorted({r for r, _ in value})),
+        encoding="utf-8")
     values = tmp_path / "werte.csv"
     values.write_text("region_id,indicator_id,period,value\n" + "".join(
         f"{r},{i},{y},{v}\n" for (r, y), q in value.items() for i, v in (("einwohner", 4000 + 100 * r),
@@ -800,6 +804,39 @@ def test_a_copied_year_shows_no_change_and_the_next_reaches_back_past_it(tmp_pat
     assert rows["2021"]["since"] == "2019" and rows["2021"]["redefined"] == ""
     assert rows["2021"]["change"] == de(round(value[(1, 2021)], 2) - round(value[(1, 2019)], 2), 1, sign=True)
     assert rows["2019"]["since"] == "2018" and rows["2019"]["redefined"] == ""
+
+
+def test_a_year_copied_in_one_kreis_shows_no_change_there_and_elsewhere_its_own(tmp_path):
+    """2020 published again with 2019's values in the twelve Gemeinden of Kreis K1 only, while the other two Kreise's
+    moved (a Kreis's rows copied): the features job names and stores the block; in K1 no change over two years is
+    measured into 2020 nor from it into 2022 (the profiles' dz_ is unknown there) and the page shows none but says the
+    value repeats the edition before; 2021's change reaches back to 2019. In K2 every change is the region's own."""
+    years = range(2017, 2023)
+    value = {(r, y): 4.0 + 0.3 * r + 0.05 * r * (y - 2017) + 0.4 * ((r * y) % 3)
+             for r in range(1, 37) for y in years}
+    value.update({(r, 2020): value[(r, 2019)] for r in range(1, 13)})           # Kreis K1's rows copied
+    result, builder = _own_indicator_county(tmp_path, value, parents={r: f"K{(r - 1) // 12 + 1}" for r in range(1, 37)})
+    assert result.copies == {} and {(r, "alq_eigen", "2020") for r in map(str, range(1, 13))} <= result.copied_cells
+    assert not {k for k in result.copied_cells if k[0] not in set(map(str, range(1, 13)))}
+    assert any(n.startswith("2020: the values of alq_eigen repeat 2019 exactly in 12 of the 36 regions")
+               and "no change from or to 2020 is measured there" in n for n in result.notes)
+    profiles = result.profiles.set_index(["region_id", "period"])
+    dz = profiles["dz_alq_eigen"]
+    # the status index of K1's 2020 is 2019's: the early warning takes no transition into or out of it
+    assert profiles["status_copied"].groupby(level="period").sum().to_dict() == {
+        "2017": 0, "2018": 0, "2019": 0, "2020": 12, "2021": 0, "2022": 0}
+    repeats = result.warning_inputs.set_index(["region_id", "period"])["repeats"]
+    assert repeats.loc[("1", "2020")] and not repeats.loc[("13", "2020")] and not repeats.loc[("1", "2021")]
+    assert dz.loc[[("1", "2020"), ("1", "2022"), ("12", "2020")]].isna().all()
+    assert dz.loc[[("1", "2021"), ("1", "2019"), ("13", "2020"), ("13", "2022")]].notna().all()
+    rows = {(g, p): next(r for d in builder.indicators(g, p) for r in d["rows"]
+                         if r["name"] == "Arbeitslosenquote (eigene)") for g in ("1", "13") for p in ("2020", "2021")}
+    assert rows[("1", "2020")]["change"] == "–"
+    assert rows[("1", "2020")]["redefined"] == "wiederholt die Ausgabe davor (kopiert?)"
+    assert rows[("1", "2021")]["since"] == "2019" and rows[("1", "2021")]["change"] == de(
+        round(value[(1, 2021)], 2) - round(value[(1, 2019)], 2), 1, sign=True)
+    assert rows[("13", "2020")]["since"] == "2019" and rows[("13", "2020")]["redefined"] == ""
+    assert rows[("13", "2021")]["since"] == "2020"
 
 
 def test_values_the_catalog_read_lacks_are_named_not_dropped_silently(state):
