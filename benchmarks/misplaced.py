@@ -238,12 +238,14 @@ def main() -> None:
             selected, groupings, (settings, catalog, obs, regions) = selection(cwd)
             t0 = time.perf_counter()
             found = misplaced_editions(selected, groupings)
-            for c in copied_blocks(selected, groupings):
-                block_rows.append((label, c.indicator_id, c.before, c.period, c.group, c.regions, c.of))
+            blocks = copied_blocks(selected, groupings)
             t_check = time.perf_counter() - t0
             t0 = time.perf_counter()
-            run_pipeline(obs, regions, catalog, settings)
+            result = run_pipeline(obs, regions, catalog, settings)
             t_features = time.perf_counter() - t0
+            for c in blocks:
+                block_rows.append((label, c.indicator_id, c.before, c.period, c.group, c.regions, c.of,
+                                   *changes_across(result.profiles, c, settings.features.dynamics_periods)))
             os.chdir(ROOT)
             for m in found:
                 found_rows.append((label, m.indicator_id, m.period, m.group, f"{len(m.regions)} of {m.of}",
@@ -278,10 +280,28 @@ def main() -> None:
         fmt = lambda x: "–" if x is None else f"{x:.2f}"  # noqa: E731
         print(f"| {label} | {ind} | {period} | {group} | {n} | {fmt(rb)} | {fmt(ra)} | {fmt(re)} | {done} |")
     print("\nEditions copied in every region of a group, not everywhere (features.copied_blocks; named, kept):\n")
-    print("| data set | indicator | edition | repeats | group | regions | of |")
-    print("|---|---|---|---|---|---|---|")
-    for label, ind, before, period, group, n, of in block_rows:
-        print(f"| {label} | {ind} | {period} | {before} | {group} | {n} | {of} |")
+    print("| data set | indicator | edition | repeats | group | regions | of | changes measured from or to the copy "
+          "| status indices of the copy |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for label, ind, before, period, group, n, of, measured, rows in block_rows:
+        print(f"| {label} | {ind} | {period} | {before} | {group} | {n} | {of} | {measured} | {rows} |")
+
+
+def changes_across(profiles: pd.DataFrame, block, periods: int) -> tuple[str, str]:
+    """In the block's regions: the profiles' changes over ``periods`` years into its edition and out of it that are
+    measured (a copy has none of its own; each is a change over another span than asked), of those that could be;
+    and the status indices of the edition taken as the edition before's (``status_copied``), of those with one."""
+    col = f"dz_{block.indicator_id}"
+    if col not in profiles.columns:
+        return "not profiled", "–"
+    at = profiles.set_index(["region_id", "period"])
+    keys = [(r, p) for r in block.members for p in (block.period, str(int(block.period) + periods))]
+    keys = [k for k in keys if k in at.index]
+    measured = int(at.loc[keys, col].notna().sum()) if keys else 0
+    own = at.loc[[(r, block.period) for r in block.members if (r, block.period) in at.index]]
+    with_index = own["status_index"].notna()
+    copied = int(own.loc[with_index, "status_copied"].sum()) if "status_copied" in own.columns else 0
+    return f"{measured} of {len(keys)}", f"{copied} of {int(with_index.sum())}"
 
 
 if __name__ == "__main__":
