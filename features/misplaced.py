@@ -66,6 +66,9 @@ class Misplaced:
     """The group's regions with a value in that edition (``regions`` may name only some: see :data:`DISPLACED`)."""
     both_sides: bool = True
     """Tested against the editions before and after; False at the first or last edition (a note, nothing left out)."""
+    group_end: bool = False
+    """At the first or last edition of the group's series that is not the indicator's (a grid replaced since, or
+    areas that joined later): no later (earlier) edition there will tell."""
 
 
 def _by_definition(obs: pd.DataFrame, catalog) -> pd.DataFrame:
@@ -120,16 +123,23 @@ def _rank_correlations(values: np.ndarray, codes: np.ndarray, n_groups: int) -> 
     return rho, all_ranks
 
 
-def _verdicts(rho: np.ndarray, floor: float) -> tuple[np.ndarray, np.ndarray]:
-    """Per group and period: whether the edition disagrees with its neighbours (see the module), and whether it
-    could be tested. ``rho[:, k]`` is the pair (period k, period k + 1)."""
+def _verdicts(rho: np.ndarray, floor: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per group and period: whether the edition disagrees with its neighbours (see the module), whether it could be
+    tested, and whether against both neighbours (else at an end: a note, nothing left out). ``rho[:, k]`` is the
+    pair (period k, period k + 1). An end is the group's own: the first and last edition of its measured pairs (the
+    old grid's last edition, where a store holds a new grid's after it, is tested as the last edition there)."""
     d = 1 - rho
     n_groups, n_pairs = rho.shape
     n = n_pairs + 1
     hit, testable = np.zeros((n_groups, n), bool), np.zeros((n_groups, n), bool)
+    two_sided = np.zeros((n_groups, n), bool)
     if n_pairs < 2:
-        return hit, testable
+        return hit, testable, two_sided
     measured = ~np.isnan(d)
+    any_pair = measured.any(axis=1)
+    first = np.where(any_pair, measured.argmax(axis=1), -1)                           # the group's first pair
+    last = np.where(any_pair, n_pairs - 1 - measured[:, ::-1].argmax(axis=1), -1)     # … and its last
+    rows = np.arange(n_groups)
     for k in range(n):
         adjacent = [j for j in (k - 1, k) if 0 <= j < n_pairs]
         others = [j for j in range(n_pairs) if j not in adjacent]
@@ -137,13 +147,16 @@ def _verdicts(rho: np.ndarray, floor: float) -> tuple[np.ndarray, np.ndarray]:
         threshold = np.fmax(floor, RATIO * own)
         bad = measured & (d >= threshold[:, None])
         if len(adjacent) == 2:
-            testable[:, k] = measured[:, adjacent].all(axis=1)
+            two_sided[:, k] = measured[:, adjacent].all(axis=1)
             hit[:, k] = bad[:, adjacent].all(axis=1)
-        else:                                 # an end: its pair disagrees, the next pair agrees
-            j, nxt = (0, 1) if k == 0 else (n_pairs - 1, n_pairs - 2)
-            testable[:, k] = measured[:, j] & measured[:, nxt]
-            hit[:, k] = bad[:, j] & ~bad[:, nxt]
-    return hit & testable, testable
+        # an end of the group's series: its pair disagrees, the next pair agrees
+        for end, j, nxt in ((first == k, k, k + 1), (last == k - 1, k - 1, k - 2)):
+            if 0 <= j < n_pairs and 0 <= nxt < n_pairs:
+                at = end & ~two_sided[:, k] & measured[:, j] & measured[:, nxt]
+                testable[at, k] = True
+                hit[at, k] = bad[rows[at], j] & ~bad[rows[at], nxt]
+    testable |= two_sided
+    return hit & testable, testable, two_sided
 
 
 SEGMENT = "\x1f"
@@ -215,7 +228,7 @@ def misplaced_editions(obs: pd.DataFrame, groupings: list[pd.Series], catalog=No
         decided = np.zeros(values.shape, bool)
         clean_finer = np.zeros(values.shape, bool)        # a finer group holding the region agrees there
         present = ~np.isnan(values)
-        for codes, names, rho, ranks, hit, testable in judged:
+        for codes, names, rho, ranks, hit, testable, two_sided in judged:
             inside = codes >= 0
             at = np.where(inside[:, None], codes[:, None], 0)
             t = testable[at, np.arange(values.shape[1])] & inside[:, None]
@@ -235,7 +248,8 @@ def misplaced_editions(obs: pd.DataFrame, groupings: list[pd.Series], catalog=No
                         tuple(sorted(map(str, wide_index[_displaced(ranks, values, sel, k, floor)]))),
                         _at(rho[code], k - 1), _at(rho[code], k),
                         _median(others) if np.isfinite(others).any() else _median(rho),
-                        of=int(sel.sum()), both_sides=0 < k < len(periods) - 1))
+                        of=int(sel.sum()), both_sides=bool(two_sided[code, k]),
+                        group_end=not two_sided[code, k] and 0 < k < len(periods) - 1))
             decided |= t
             clean_finer |= t & ~h
     return sorted(found, key=lambda m: (m.period, m.indicator_id, m.group))
@@ -389,6 +403,11 @@ def misplaced_notes(found: list[Misplaced], names: pd.Series, catalog) -> list[s
             notes.append(said + "that edition's values there are likely wrong (rows assigned to other regions, zeros "
                          "for missing values); left out of the profiles, with the shares computed from them (store "
                          "table left_out_values); check the source table")
+        elif m.group_end:
+            side = "first" if m.rho_before is None else "last"
+            why = "none before it: areas that joined later?" if side == "first" else "none after it: a grid replaced since?"
+            notes.append(said + f"this is the {side} edition with values there ({why}), so it may be a real change or "
+                         "the areas renumbered as well as wrong rows; kept; check the source table")
         else:
             notes.append(said + f"at the {'first' if m.rho_before is None else 'last'} edition this may be a real "
                          "change or the areas renumbered as well as wrong rows; kept; check the source table (the "
