@@ -5,12 +5,13 @@ other finding is a false alarm unless the table shows the same), how many plante
 values of one group of regions in one edition of one indicator permuted among them, at random), and its time
 beside the whole features run.
 
-    .venv/bin/python benchmarks/misplaced.py [--plants 200] [--seed 0]
+    .venv/bin/python benchmarks/misplaced.py [--plants 200] [--seed 0] [--keep DIR] [--only TEXT]
 
 Data sets, each imported as an analyst would (``mapping suggest``, ``ingest``): Berlin's register per Planungsraum
 2001–2019 (residents and foreigners by age, residence duration, migration background; 447 PLR in 12 Bezirke and
 60 Prognoseräume), Berlin's MSS 2013–2019 on the same grid (the editions the MSS importer reads) and per
-Bezirksregion from the open-data files (whose 2019 repeats 2017's index indicators), INKAR's 400
+Bezirksregion from the open-data files (whose 2019 repeats 2017's index indicators), per Planungsraum from them
+2013–2021 (the old grid of 447 until 2019, the new of 542 in 2021, side by side), INKAR's 400
 Kreise 1995–2022 in their Länder, Saxony's Gemeinden 2002–2024 in their Kreise (the AGS's first five digits), and
 the synthetic Musterkreis (53 Gemeinden in 7 Sozialregionen, 2010–2025).
 """
@@ -115,6 +116,16 @@ def berlin_mss_open(cwd: Path) -> None:
                          for y in (2013, 2015, 2017, 2019)))
 
 
+def berlin_mss_open_plr(cwd: Path) -> None:
+    """The open-data MSS files per Planungsraum, 2013–2021: the 447 Planungsräume until 2019, the 542 of the new grid
+    in 2021, side by side without a crosswalk (the old grid's last edition is the last of its series there)."""
+    config = (ROOT / "data" / "config" / "berlin_mss.yaml").read_text(encoding="utf-8")
+    (cwd / "sozialradar.yaml").write_text(config)
+    folder = SHARED / "berlin_mss_open_lifeworlds"
+    cli(cwd, "ingest", *(str(folder / f"berlin-lor-monitoring-social-urban-development-{y}-00-planning-areas.csv")
+                         for y in (2013, 2015, 2017, 2019, 2021)))
+
+
 def inkar(cwd: Path) -> None:
     (cwd / "sozialradar.yaml").write_text((ROOT / "data" / "config" / "inkar_kreise.yaml").read_text(encoding="utf-8"))
     cli(cwd, "ingest", "--format", "inkar",
@@ -143,6 +154,7 @@ DATA_SETS = {
     "Berlin register 2001–2019, 447 PLR": berlin_register,
     "Berlin MSS 2013–2019, 447 PLR": berlin_mss,
     "Berlin MSS 2013–2019, 137 BZR (open data)": berlin_mss_open,
+    "Berlin MSS 2013–2021, PLR (open data; 447, then 542)": berlin_mss_open_plr,
     "INKAR 1995–2022, 400 Kreise": inkar,
     "Saxony 2002–2024, Gemeinden": saxony,
     "Musterkreis 2010–2025, 53 Gemeinden": musterkreis,
@@ -200,6 +212,7 @@ def arguments(doc: str, plants: int, what: str) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--keep", type=Path, default=None, metavar="DIR",
                         help="build the stores in DIR and reuse those already there (default: a temporary directory)")
+    parser.add_argument("--only", default="", metavar="TEXT", help="the data sets whose name contains TEXT")
     args = parser.parse_args()
     if not SHARED.is_dir():
         sys.exit(f"real open data not present at {SHARED}")
@@ -221,6 +234,8 @@ def each_data_set(args: argparse.Namespace, data_sets: dict):
     its label; the working directory is the project's again after each."""
     with tempfile.TemporaryDirectory() as tmp:
         for label, build in data_sets.items():
+            if args.only not in label:
+                continue
             cwd = store_dir(args.keep or Path(tmp), build)
             chosen = selection(cwd)
             os.chdir(ROOT)
@@ -232,6 +247,8 @@ def main() -> None:
     rows, found_rows, block_rows = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         for label, build in DATA_SETS.items():
+            if args.only not in label:
+                continue
             t0 = time.perf_counter()
             cwd = store_dir(args.keep or Path(tmp), build)
             t_import = time.perf_counter() - t0
