@@ -227,17 +227,24 @@ def misplaced_editions(obs: pd.DataFrame, groupings: list[pd.Series], catalog=No
         judged = [(codes, names, rho, ranks, *_verdicts(rho, floor)) for codes, names, rho, ranks in levels]
         decided = np.zeros(values.shape, bool)
         clean_finer = np.zeros(values.shape, bool)        # a finer group holding the region agrees there
+        named_at_end = np.zeros(values.shape, bool)       # … named at that group's own end (kept)
         present = ~np.isnan(values)
+        inner = np.zeros(values.shape[1], bool)
+        inner[1:-1] = True                                # neither the indicator's first nor its last edition
+        first_found = len(found)
         for codes, names, rho, ranks, hit, testable, two_sided in judged:
             inside = codes >= 0
             at = np.where(inside[:, None], codes[:, None], 0)
             t = testable[at, np.arange(values.shape[1])] & inside[:, None]
             h = hit[at, np.arange(values.shape[1])] & inside[:, None]
+            # a group's own end inside the series decides nothing: a coarser group may test it on both sides
+            own_end = t & ~two_sided[at, np.arange(values.shape[1])] & inner[None, :]
             # a coarse group's finding is dropped where a finer group inside it is tested and agrees
             veto = np.zeros(hit.shape, bool)
             np.logical_or.at(veto, codes[inside], clean_finer[inside])
             h &= ~veto[at, np.arange(values.shape[1])]
-            named = ~decided & t & h & present
+            named = ~decided & t & h & present & ~(own_end & named_at_end)
+            named_at_end |= named & own_end
             for k in np.flatnonzero(named.any(axis=0)):
                 members = named[:, k]
                 for code in np.unique(codes[members]):
@@ -249,9 +256,13 @@ def misplaced_editions(obs: pd.DataFrame, groupings: list[pd.Series], catalog=No
                         _at(rho[code], k - 1), _at(rho[code], k),
                         _median(others) if np.isfinite(others).any() else _median(rho),
                         of=int(sel.sum()), both_sides=bool(two_sided[code, k]),
-                        group_end=not two_sided[code, k] and 0 < k < len(periods) - 1))
-            decided |= t
-            clean_finer |= t & ~h
+                        group_end=bool(not two_sided[code, k] and 0 < k < len(periods) - 1)))
+            decided |= t & ~own_end
+            clean_finer |= t & ~own_end & ~h
+        # a finding at a group's own end whose regions a coarser group found on both sides: that one stands
+        both = {(m.period, r) for m in found[first_found:] if m.both_sides for r in m.regions}
+        found[first_found:] = [m for m in found[first_found:]
+                               if not (m.group_end and any((m.period, r) in both for r in m.regions))]
     return sorted(found, key=lambda m: (m.period, m.indicator_id, m.group))
 
 
@@ -405,9 +416,10 @@ def misplaced_notes(found: list[Misplaced], names: pd.Series, catalog) -> list[s
                          "table left_out_values); check the source table")
         elif m.group_end:
             side = "first" if m.rho_before is None else "last"
-            why = "none before it: areas that joined later?" if side == "first" else "none after it: a grid replaced since?"
-            notes.append(said + f"this is the {side} edition with values there ({why}), so it may be a real change or "
-                         "the areas renumbered as well as wrong rows; kept; check the source table")
+            why = ("before it: areas that joined later?" if side == "first" else "after it: a grid replaced since?")
+            notes.append(said + f"this is the {side} edition that can be compared there (too few of its regions have "
+                         f"values {why}), so it may be a real change or the areas renumbered as well as wrong rows; "
+                         "kept; check the source table")
         else:
             notes.append(said + f"at the {'first' if m.rho_before is None else 'last'} edition this may be a real "
                          "change or the areas renumbered as well as wrong rows; kept; check the source table (the "

@@ -58,8 +58,8 @@ def test_a_block_of_rows_permuted_in_one_edition_is_found_in_its_group():
 def test_an_old_grids_last_edition_is_tested_as_its_last_and_a_new_grids_first_as_its_first():
     """A store with an old grid (groups 00–02, 2010–2015) and a new one after it (groups 10–12, 2016–2021; other
     codes): the old grid's last edition has no edition after it there, the new grid's first none before. Each is
-    tested as an end of its own series — named, kept, and said to be the last (first) edition with values there —,
-    where it was not tested at all."""
+    tested as an end of its own series — named, kept, and said to be the last (first) edition that can be compared
+    there —, where it was not tested at all."""
     old = panel(periods=range(2010, 2016))
     new = panel(periods=range(2016, 2022), seed=1).assign(region_id=lambda f: "1" + f["region_id"].str[1:])
     for obs, period, group, side in ((shuffle(old, "01", "2015"), "2015", "01", "last"),
@@ -69,13 +69,20 @@ def test_an_old_grids_last_edition_is_tested_as_its_last_and_a_new_grids_first_a
         assert [(m.period, m.group, m.both_sides, m.group_end) for m in found] == [(period, group, False, True)]
         assert (found[0].rho_after if side == "last" else found[0].rho_before) is None
         note = misplaced_notes(found, pd.Series(dtype=str), Catalog({}))[0]
-        assert f"this is the {side} edition with values there (none {'after' if side == 'last' else 'before'} it" in note
+        assert (f"this is the {side} edition that can be compared there (too few of its regions have values "
+                f"{'after' if side == 'last' else 'before'} it") in note
         assert note.endswith("kept; check the source table") and "next edition will tell" not in note
         kept, table = withhold(both.assign(numerator=np.nan, denominator=np.nan), found, Catalog({}),
                                pd.Series(dtype=str))
         assert table.empty
     # the same grids without a misplacement: nothing named
     assert misplaced_editions(pd.concat([old, new], ignore_index=True), groups_of(pd.concat([old, new]))) == []
+    # areas that joined later: four of a group's fifteen without values until 2011, too few left to compare there
+    obs = shuffle(panel(), "01", "2012")
+    obs = obs[~(obs["region_id"].isin([f"01{i:03d}" for i in range(4)]) & obs["period"].isin(["2010", "2011"]))]
+    found = misplaced_editions(obs, groups_of(obs))
+    assert [(m.period, m.group, m.both_sides, m.group_end, m.rho_before) for m in found] == [
+        ("2012", "01", False, True, None)]
 
 
 def test_one_region_with_zero_is_named_alone():
