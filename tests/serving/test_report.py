@@ -827,6 +827,15 @@ def test_a_year_copied_in_one_kreis_shows_no_change_there_and_elsewhere_its_own(
         "2017": 0, "2018": 0, "2019": 0, "2020": 12, "2021": 0, "2022": 0}
     repeats = result.warning_inputs.set_index(["region_id", "period"])["repeats"]
     assert repeats.loc[("1", "2020")] and not repeats.loc[("13", "2020")] and not repeats.loc[("1", "2021")]
+    from click.testing import CliRunner
+
+    from experiments.cli import main
+    out = CliRunner().invoke(main, ["--config", str(tmp_path / "c.yaml"), "features"], catch_exceptions=False,
+                             env={"SOZIALRADAR_STORE__PATH": str(tmp_path / "m.duckdb")})
+    assert out.exit_code == 0, out.output
+    assert ("2020: in 12 regions the status index is built from values that repeat the edition before (rows copied "
+            "in one group); the early warning learns from no transition into or out of them there") in out.output
+    assert "repeats the edition before in every region" not in out.output
     assert dz.loc[[("1", "2020"), ("1", "2022"), ("12", "2020")]].isna().all()
     assert dz.loc[[("1", "2021"), ("1", "2019"), ("13", "2020"), ("13", "2022")]].notna().all()
     rows = {(g, p): next(r for d in builder.indicators(g, p) for r in d["rows"]
