@@ -370,6 +370,34 @@ def test_a_code_the_new_grid_uses_again_is_carried_only_before_the_change(sample
             "on, the new grid's first period, are taken as the new areas' and not carried") in result.notes
 
 
+def test_values_carried_onto_a_new_area_the_store_lacks_are_named_with_the_residents_they_take(sample_inputs):
+    """Old A splits into the new D and E, old B goes whole to F; the store's regions know D and F, not E (a file of
+    the new grid without its uninhabited areas). A's residents carried onto E are in no profile: the note says so,
+    with their number and share; with E among the regions, nothing is said and E has its profile."""
+    import pandas as pd
+
+    settings, catalog, _, _ = sample_inputs
+    rows = [("K", "Kreis", "kreis", None)] + [(r, r, "gemeinde", "K") for r in ("A", "B", "D", "F", "G")]
+    regions = pd.DataFrame(rows, columns=["region_id", "name", "level", "parent_id"])
+    cw = pd.DataFrame({"old_id": ["A", "A", "B", "C"], "new_id": ["D", "E", "F", "G"], "weight": [0.75, 0.25, 1.0, 1.0]})
+    obs = pd.DataFrame([(r, "einwohner", p, v) for r, p, v in [
+        ("A", "2019", 1000.0), ("B", "2019", 600.0), ("C", "2019", 400.0),
+        ("D", "2021", 760.0), ("F", "2021", 610.0), ("G", "2021", 410.0)]],
+        columns=["region_id", "indicator_id", "period", "value"]).assign(numerator=np.nan, denominator=np.nan,
+                                                                          flag="ok")
+    s = settings.model_copy(update={"features": settings.features.model_copy(update={"reference_level": None})})
+    result = run_pipeline(obs, regions, catalog, s, crosswalk=cw)
+    assert ("crosswalk: 1 of its new areas is no region of the store (E): the values carried onto it are in no profile "
+            "— of einwohner 250 of 2,000 in 2019 (12.5%), which the level's sums then lack; import the new grid's "
+            "region list with every area to keep them (an area-weighted crosswalk also gives uninhabited areas "
+            "residents)") in result.notes
+    assert "E" not in set(result.profiles["region_id"])
+    with_e = pd.concat([regions, pd.DataFrame([("E", "E", "gemeinde", "K")], columns=regions.columns)])
+    result = run_pipeline(obs, with_e, catalog, s, crosswalk=cw)
+    assert not any("no region of the store" in n or "no regions of the store" in n for n in result.notes)
+    assert "E" in set(result.profiles["region_id"])
+
+
 def test_a_boundary_s_length_is_not_carried_across_a_merger_and_the_note_says_so(sample_inputs):
     """B merged into A in 2021; C stays. The boundary's length (catalog ``carried`` false) of A and B in 2019 is
     no value of the merged A; A's of 2021 on and C's go on; the residents of 2019 add up as before."""
