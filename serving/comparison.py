@@ -1,9 +1,14 @@
 """What a region's values are compared with on its page: the other regions of its level in its reference group
 (``features.reference_level``: a Gemeinde among the Gemeinden of its Kreis, the set its z-values are computed in),
-or all regions of the level where they form one group. The mean (the total for counts), the judgement against the
-spread and the name of the comparison come from published cells only."""
+or all regions of the level where they form one group. The mean (the total for counts; for a class the class most
+of them have), the judgement against the spread and the name of the comparison come from published cells only.
+
+A class (unit ``Klasse``, its classes named in the indicator's name: "Status-Index-Klasse (1 hoch; 2 mittel; 3
+niedrig; 4 sehr niedrig)") is shown by its number and name (:func:`class_names`, :func:`class_text`)."""
 
 from __future__ import annotations
+
+import re
 
 import pandas as pd
 
@@ -72,6 +77,22 @@ class Comparison:
             return (float(ok.sum()), "Summe") if complete and len(ok) else (None, "Summe")
         return (float(ok.mean()), "Mittel") if len(ok) else (None, "Mittel")
 
+    def most_common(self, region_id: str, indicator_id: str, period: str) -> float | None:
+        """The value most of the group's regions have (the smallest of the most frequent): what a class is compared
+        with, where the mean of classes would mean nothing."""
+        ok = self._published(region_id, indicator_id, period)
+        return float(ok.mode().min()) if len(ok) else None
+
+    def class_cells(self, meta, region_id: str, period: str, value: float | None, flag: str,
+                    change: float | None, since: str) -> dict[str, str]:
+        """The cells of the region's row that read as classes where the indicator is a class (:func:`class_row`);
+        empty for any other indicator."""
+        names = class_names(meta)
+        if not names:
+            return {}
+        common = self.most_common(region_id, meta.indicator_id, period)
+        return class_row(names, value, flag == "suppressed", common, change, since)
+
     def judge(self, region_id: str, indicator_id: str, value: float | None, period: str) -> str:
         """How the value stands among the group's regions, as a planner reads it (polarity of the catalog)."""
         if value is None:
@@ -101,3 +122,42 @@ def _single_root(regions: pd.DataFrame, at_level: pd.Series) -> str | None:
         if cur != rid:
             roots.add(cur)
     return roots.pop() if len(roots) == 1 else None
+
+
+def class_names(meta) -> dict[int, str]:
+    """Class number → name of an indicator of unit ``Klasse`` whose name lists its classes ("… (1 hoch; 2 mittel;
+    3 niedrig; 4 sehr niedrig)", "… (1 positiv, 2 stabil, 3 negativ)"); empty for any other indicator."""
+    if (meta.unit or "").strip().lower() != "klasse":
+        return {}
+    for listed in re.findall(r"\(([^()]*)\)", meta.name):
+        pairs = [re.fullmatch(r"\s*(\d+)\s*[=:]?\s*(\D.*?)\s*", part) for part in re.split(r"[;,]", listed)]
+        if len(pairs) >= 2 and all(pairs):
+            return {int(m.group(1)): m.group(2) for m in pairs}
+    return {}
+
+
+def class_text(value: float | None, names: dict[int, str]) -> str | None:
+    """'2 – mittel' for a class value with a name; None where the value is no named class (shown as a number)."""
+    if value is None or not float(value).is_integer() or int(value) not in names:
+        return None
+    return f"{int(value)} – {names[int(value)]}"
+
+
+def class_row(names: dict[int, str], value: float | None, suppressed: bool, common: float | None,
+              change: float | None, since: str) -> dict[str, str]:
+    """The cells of a page's row of a class (:func:`class_names`) that read as classes, not numbers: the value
+    '2 – mittel', the comparison 'meist 2 – mittel' (the class most regions of the group have, not a mean of
+    classes), the change 'unverändert' (seit 2019) or '2019 noch 1 – hoch'. A cell that is no named class keeps
+    its number; a withheld value stays withheld."""
+    out: dict[str, str] = {}
+    if not suppressed and (text := class_text(value, names)):
+        out["value"] = text
+    if text := class_text(common, names):
+        out["comparison"] = f"meist {text}"
+    if change is not None and value is not None:
+        before = class_text(value - change, names)
+        if change == 0:
+            out.update(change="unverändert", change_unit="")
+        elif before:
+            out.update(change=f"{since} noch {before}", change_unit="", since="")
+    return out

@@ -252,6 +252,7 @@ class ReportBuilder:
                     "spark": Markup(sparkline(series, f"{meta.name}, Verlauf", meta.unit or "", dec, meta.breaks,
                                               withheld)),
                 })
+                rows[-1].update(self.compare.class_cells(meta, region_id, period, value, flag, change, since))
             if rows:
                 name = self.catalog.dimensions[dim].name if dim in self.catalog.dimensions else dim
                 out.append({"name": name, "rows": rows})

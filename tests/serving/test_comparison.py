@@ -5,12 +5,15 @@ import re
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from ml.catalog import serving_catalog
+from ml.catalog import Indicator, serving_catalog
 from ml.config import load_settings
 from ml.importers import ingest_file
 from ml.importers.mapping import Mapping
 from ml.store import Store
+from serving.comparison import class_names, class_row, class_text
 from serving.report import ReportBuilder
 from serving.state import ServiceState
 
@@ -107,3 +110,66 @@ def test_a_table_of_counts_alone_is_on_the_page_as_counts_with_the_share_they_la
     text = _text(ReportBuilder(settings, st.current()).region_page("3", None))
     assert re.search(r"Arbeitslose \(Jahresdurchschnitt\) \( ?Personen ?\) 103 insg\. 621", text), text
     assert "als Anzahl gezeigt: für „Arbeitslose je 100 Einwohner 15 bis 64“ fehlt „Einwohner 15 bis 64 Jahre“" in text
+
+
+_NAME = st.text(alphabet=st.characters(whitelist_categories=("Lu", "Ll"), whitelist_characters=" -"), min_size=1,
+                max_size=12).map(str.strip).filter(bool)
+
+
+@given(st.dictionaries(st.integers(0, 20), _NAME, min_size=2, max_size=6), st.sampled_from(["; ", ", ", ";"]),
+       st.sampled_from(["{k} {n}", "{k} = {n}", "{k}: {n}"]))
+def test_class_names_read_the_classes_an_indicators_name_lists(classes, sep, form):
+    """Any list of two or more numbered classes in brackets, as a catalog writes it, is read back; an indicator of
+    another unit, or a bracket without numbered classes, names none."""
+    listed = sep.join(form.format(k=k, n=n) for k, n in classes.items())
+    meta = Indicator("k", f"Klasse des Gebiets (Stand) ({listed})", "bevoelkerung", "Klasse", 1, "index")
+    assert class_names(meta) == classes
+    assert class_names(Indicator("k", meta.name, "bevoelkerung", "%", 1, "share")) == {}
+    assert class_names(Indicator("k", "Klasse (veröffentlicht)", "bevoelkerung", "Klasse", 1, "index")) == {}
+
+
+def test_a_class_row_reads_as_classes():
+    names = {1: "hoch", 2: "mittel", 3: "niedrig"}
+    assert class_text(2.0, names) == "2 – mittel" and class_text(2.5, names) is None and class_text(7, names) is None
+    assert class_row(names, 3.0, False, 2.0, 1.0, "2019") == {
+        "value": "3 – niedrig", "comparison": "meist 2 – mittel", "change": "2019 noch 2 – mittel", "change_unit": "",
+        "since": ""}
+    assert class_row(names, 2.0, False, 2.0, 0.0, "2019") == {
+        "value": "2 – mittel", "comparison": "meist 2 – mittel", "change": "unverändert", "change_unit": ""}
+    # withheld: the value stays withheld; a value that is no class keeps its number; no change stays '–'
+    assert class_row(names, None, True, 2.0, None, "") == {"comparison": "meist 2 – mittel"}
+    assert class_row(names, 2.4, False, None, None, "") == {}
+
+
+def test_a_class_is_on_the_page_by_its_number_and_name_compared_with_the_class_most_regions_have(tmp_path):
+    """A county's own class (unit Klasse, the classes listed in its name) over two years: the page shows '3 –
+    ungünstig', 'meist 1 – günstig' where a mean of classes would read 1,6, and the class of the year before."""
+    own = tmp_path / "klassen.csv"
+    own.write_text("indicator_id,name,dimension,unit,polarity,kind,numerator,denominator,scale,frequency\n"
+                   "lageklasse,Lageklasse (1 günstig; 2 mittel; 3 ungünstig),bevoelkerung,Klasse,1,index,-,-,,annual\n",
+                   encoding="utf-8")
+    config = tmp_path / "c.yaml"
+    config.write_text(f"catalog:\n  indicators: ['{own}']\nfeatures:\n  level: stadtteil\n", encoding="utf-8")
+    settings = load_settings(config, env={"SOZIALRADAR_STORE__PATH": str(tmp_path / "m.duckdb")})
+    regions = tmp_path / "stadtteile.csv"
+    regions.write_text("id;name\n" + "".join(f"{i};Teil {i}\n" for i in range(1, 9)), encoding="utf-8")
+    cls = {2021: [1, 1, 1, 1, 1, 2, 2, 3], 2022: [3, 1, 1, 1, 1, 2, 2, 3]}
+    values = tmp_path / "werte.csv"
+    values.write_text("region_id,indicator_id,period,value\n" + "".join(
+        f"{i},{ind},{y},{v}\n" for y in cls for i in range(1, 9)
+        for ind, v in (("einwohner", 4000 + 10 * i), ("lageklasse", cls[y][i - 1]))), encoding="utf-8")
+    with Store(settings.store.path) as store:
+        mapping = Mapping(format="regions", region_column="id", name_column="name", level="stadtteil")
+        assert ingest_file(regions, store, settings, mapping=mapping).status == "ok"
+        assert ingest_file(values, store, settings).status == "ok"
+    from experiments.jobs import features_job
+    features_job(settings, None, None)
+    st = ServiceState(settings, serving_catalog(settings))
+    st.load()
+    builder = ReportBuilder(settings, st.current())
+    row = next(r for d in builder.indicators("1", "2022") for r in d["rows"] if r["name"].startswith("Lageklasse"))
+    assert (row["value"], row["comparison"], row["change"], row["since"]) == (
+        "3 – ungünstig", "meist 1 – günstig", "2021 noch 1 – günstig", "")
+    row = next(r for d in builder.indicators("2", "2022") for r in d["rows"] if r["name"].startswith("Lageklasse"))
+    assert (row["value"], row["change"], row["since"]) == ("1 – günstig", "unverändert", "2021")
+    assert "3 – ungünstig meist 1 – günstig 2021 noch 1 – günstig" in _text(builder.region_page("1", "2022"))
