@@ -379,7 +379,8 @@ def test_values_carried_onto_a_new_area_the_store_lacks_are_named_with_the_resid
     settings, catalog, _, _ = sample_inputs
     rows = [("K", "Kreis", "kreis", None)] + [(r, r, "gemeinde", "K") for r in ("A", "B", "D", "F", "G")]
     regions = pd.DataFrame(rows, columns=["region_id", "name", "level", "parent_id"])
-    cw = pd.DataFrame({"old_id": ["A", "A", "B", "C"], "new_id": ["D", "E", "F", "G"], "weight": [0.75, 0.25, 1.0, 1.0]})
+    cw = pd.DataFrame({"old_id": ["A", "A", "B", "C"], "new_id": ["D", "E", "F", "G"],
+                       "weight": [0.75, 0.25, 1.0, 1.0]})
     obs = pd.DataFrame([(r, "einwohner", p, v) for r, p, v in [
         ("A", "2019", 1000.0), ("B", "2019", 600.0), ("C", "2019", 400.0),
         ("D", "2021", 760.0), ("F", "2021", 610.0), ("G", "2021", 410.0)]],

@@ -88,26 +88,33 @@ def test_one_group_is_the_whole_level(two_kreise):
     features_job(settings, None, None)                       # the module's store as it was
 
 
-def test_a_table_of_counts_alone_is_on_the_page_as_counts_with_the_share_they_lack(tmp_path):
-    """Residents and unemployed per Stadtteil, as a Sozialatlas prints them, no residents 15 to 64: the unemployed
-    are on the page as a count, compared with their sum, and the page says which share is missing for what."""
-    settings = load_settings(env={"SOZIALRADAR_STORE__PATH": str(tmp_path / "m.duckdb"),
-                                  "SOZIALRADAR_FEATURES__LEVEL": "stadtteil"})
+def _stadtteile(tmp_path, settings, n: int, rows: str) -> ReportBuilder:
+    """Stadtteile 1 … n ('Teil 1' …) and the values ``rows`` (region_id,indicator_id,period,value lines) imported
+    into the store of ``settings``, through the features job: a report builder on the store."""
     regions = tmp_path / "stadtteile.csv"
-    regions.write_text("id;name\n" + "".join(f"{i};Teil {i}\n" for i in range(1, 7)), encoding="utf-8")
+    regions.write_text("id;name\n" + "".join(f"{i};Teil {i}\n" for i in range(1, n + 1)), encoding="utf-8")
     values = tmp_path / "werte.csv"
-    values.write_text("region_id,indicator_id,period,value\n" + "".join(
-        f"{i},{ind},2022,{v}\n" for i in range(1, 7) for ind, v in (("einwohner", 4000 + 10 * i),
-                                                                      ("arbeitslose", 100 + i))), encoding="utf-8")
+    values.write_text("region_id,indicator_id,period,value\n" + rows, encoding="utf-8")
     with Store(settings.store.path) as store:
         mapping = Mapping(format="regions", region_column="id", name_column="name", level="stadtteil")
         assert ingest_file(regions, store, settings, mapping=mapping).status == "ok"
         assert ingest_file(values, store, settings).status == "ok"
     from experiments.jobs import features_job
     features_job(settings, None, None)
-    st = ServiceState(settings, serving_catalog(settings))
-    st.load()
-    text = _text(ReportBuilder(settings, st.current()).region_page("3", None))
+    state = ServiceState(settings, serving_catalog(settings))
+    state.load()
+    return ReportBuilder(settings, state.current())
+
+
+def test_a_table_of_counts_alone_is_on_the_page_as_counts_with_the_share_they_lack(tmp_path):
+    """Residents and unemployed per Stadtteil, as a Sozialatlas prints them, no residents 15 to 64: the unemployed
+    are on the page as a count, compared with their sum, and the page says which share is missing for what."""
+    settings = load_settings(env={"SOZIALRADAR_STORE__PATH": str(tmp_path / "m.duckdb"),
+                                  "SOZIALRADAR_FEATURES__LEVEL": "stadtteil"})
+    builder = _stadtteile(tmp_path, settings, 6, "".join(
+        f"{i},{ind},2022,{v}\n" for i in range(1, 7) for ind, v in (("einwohner", 4000 + 10 * i),
+                                                                      ("arbeitslose", 100 + i))))
+    text = _text(builder.region_page("3", None))
     assert re.search(r"Arbeitslose \(Jahresdurchschnitt\) \( ?Personen ?\) 103 insg\. 621", text), text
     assert "als Anzahl gezeigt: für „Arbeitslose je 100 Einwohner 15 bis 64“ fehlt „Einwohner 15 bis 64 Jahre“" in text
 
@@ -151,22 +158,10 @@ def test_a_class_is_on_the_page_by_its_number_and_name_compared_with_the_class_m
     config = tmp_path / "c.yaml"
     config.write_text(f"catalog:\n  indicators: ['{own}']\nfeatures:\n  level: stadtteil\n", encoding="utf-8")
     settings = load_settings(config, env={"SOZIALRADAR_STORE__PATH": str(tmp_path / "m.duckdb")})
-    regions = tmp_path / "stadtteile.csv"
-    regions.write_text("id;name\n" + "".join(f"{i};Teil {i}\n" for i in range(1, 9)), encoding="utf-8")
     cls = {2021: [1, 1, 1, 1, 1, 2, 2, 3], 2022: [3, 1, 1, 1, 1, 2, 2, 3]}
-    values = tmp_path / "werte.csv"
-    values.write_text("region_id,indicator_id,period,value\n" + "".join(
+    builder = _stadtteile(tmp_path, settings, 8, "".join(
         f"{i},{ind},{y},{v}\n" for y in cls for i in range(1, 9)
-        for ind, v in (("einwohner", 4000 + 10 * i), ("lageklasse", cls[y][i - 1]))), encoding="utf-8")
-    with Store(settings.store.path) as store:
-        mapping = Mapping(format="regions", region_column="id", name_column="name", level="stadtteil")
-        assert ingest_file(regions, store, settings, mapping=mapping).status == "ok"
-        assert ingest_file(values, store, settings).status == "ok"
-    from experiments.jobs import features_job
-    features_job(settings, None, None)
-    st = ServiceState(settings, serving_catalog(settings))
-    st.load()
-    builder = ReportBuilder(settings, st.current())
+        for ind, v in (("einwohner", 4000 + 10 * i), ("lageklasse", cls[y][i - 1]))))
     row = next(r for d in builder.indicators("1", "2022") for r in d["rows"] if r["name"].startswith("Lageklasse"))
     assert (row["value"], row["comparison"], row["change"], row["since"]) == (
         "3 – ungünstig", "meist 1 – günstig", "2021 noch 1 – günstig", "")
