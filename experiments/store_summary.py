@@ -88,6 +88,7 @@ def results_summary(store, observed_until: str | None) -> list[str]:
     if not periods:
         return none_yet + registers_summary(store, tables)
     lines = [f"profiles: {periods[0]}..{periods[-1]}, {profiles['region_id'].nunique():,} regions"]
+    lines += [f"  {note}" for note in set_aside(store, tables)]
     if observed_until and observed_until > periods[-1]:
         lines.append(f"  the observations reach {observed_until}: 'sozialradar features' builds the profiles of the "
                      "newer periods")
@@ -113,6 +114,34 @@ def results_summary(store, observed_until: str | None) -> list[str]:
         lines.append("forecasts: " + (f"{first}..{last}" if first is not None else "none"))
     lines += registers_summary(store, tables)
     return lines + [f"  {note}" for note in awaiting_training(store, profiles).values()]
+
+
+def set_aside(store, tables: set[str], shown: int = 4) -> list[str]:
+    """What the last 'features' run set aside, for ``store info``: the values that repeat the year before (table
+    ``copied_years``: an edition copied everywhere, or a block in one group's regions; no change is measured from or
+    to them) and the values left out of the profiles (``left_out_values``: rows gone to other regions, a count
+    another region's row gave, a share outside its range). A page says why for each."""
+    lines = []
+    if "copied_years" in tables and len(c := store.table("copied_years")):
+        c = c.assign(region_id=c["region_id"].astype(str) if "region_id" in c else "")
+        parts = []
+        for period, at in c.groupby(c["period"].astype(str), sort=True):
+            every = sorted(set(at.loc[at["region_id"] == "", "indicator_id"].astype(str)))
+            block = at[at["region_id"] != ""]
+            if every:
+                parts.append(f"{period} {', '.join(every)} (every region)")
+            if len(block):
+                ids = sorted(set(block["indicator_id"].astype(str)))
+                parts.append(f"{period} {', '.join(ids)} ({block['region_id'].nunique():,} regions)")
+        lines.append("values that repeat the year before (no change measured from or to them): "
+                     + "; ".join(parts[:shown]) + (f"; … ({len(parts)} in all)" if len(parts) > shown else ""))
+    if "left_out_values" in tables and len(left := store.table("left_out_values")):
+        per = left.groupby([left["period"].astype(str), left["indicator_id"].astype(str)]).size()
+        listed = [f"{p} {i} {n:,}" for (p, i), n in per.items()]
+        lines.append(f"values left out of the profiles: {len(left):,} (" + "; ".join(listed[:shown])
+                     + (f"; … {len(listed)} editions in all" if len(listed) > shown else "")
+                     + "); a region's page says why (table left_out_values)")
+    return lines
 
 
 def registers_summary(store, tables: set[str] | None = None) -> list[str]:

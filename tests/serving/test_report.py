@@ -776,6 +776,17 @@ def _own_indicator_county(tmp_path, value: dict[tuple[int, int], float], breaks:
     return result, ReportBuilder(settings, st.current())
 
 
+def _cli(tmp_path, *args: str) -> str:
+    """The command line on the county :func:`_own_indicator_county` built in ``tmp_path``: its output."""
+    from click.testing import CliRunner
+
+    from experiments.cli import main
+    out = CliRunner().invoke(main, ["--config", str(tmp_path / "c.yaml"), *args], catch_exceptions=False,
+                             env={"SOZIALRADAR_STORE__PATH": str(tmp_path / "m.duckdb")})
+    assert out.exit_code == 0, out.output
+    return out.output
+
+
 def test_no_change_is_shown_across_a_definition_break(tmp_path):
     """An indicator of a county's own catalog defined anew from 2021: the 2021 page shows no change since 2020 and
     says it was defined anew; the 2020 page shows the change since 2019."""
@@ -804,6 +815,8 @@ def test_a_copied_year_shows_no_change_and_the_next_reaches_back_past_it(tmp_pat
     assert rows["2021"]["since"] == "2019" and rows["2021"]["redefined"] == ""
     assert rows["2021"]["change"] == de(round(value[(1, 2021)], 2) - round(value[(1, 2019)], 2), 1, sign=True)
     assert rows["2019"]["since"] == "2018" and rows["2019"]["redefined"] == ""
+    assert ("  values that repeat the year before (no change measured from or to them): 2020 alq_eigen (every "
+            "region)") in _cli(tmp_path, "store", "info")
 
 
 def test_a_year_copied_in_one_kreis_shows_no_change_there_and_elsewhere_its_own(tmp_path):
@@ -827,15 +840,12 @@ def test_a_year_copied_in_one_kreis_shows_no_change_there_and_elsewhere_its_own(
         "2017": 0, "2018": 0, "2019": 0, "2020": 12, "2021": 0, "2022": 0}
     repeats = result.warning_inputs.set_index(["region_id", "period"])["repeats"]
     assert repeats.loc[("1", "2020")] and not repeats.loc[("13", "2020")] and not repeats.loc[("1", "2021")]
-    from click.testing import CliRunner
-
-    from experiments.cli import main
-    out = CliRunner().invoke(main, ["--config", str(tmp_path / "c.yaml"), "features"], catch_exceptions=False,
-                             env={"SOZIALRADAR_STORE__PATH": str(tmp_path / "m.duckdb")})
-    assert out.exit_code == 0, out.output
+    out = _cli(tmp_path, "features")
     assert ("2020: in 12 regions the status index is built from values that repeat the edition before (rows copied "
-            "in one group); the early warning learns from no transition into or out of them there") in out.output
-    assert "repeats the edition before in every region" not in out.output
+            "in one group); the early warning learns from no transition into or out of them there") in out
+    assert "repeats the edition before in every region" not in out
+    assert ("  values that repeat the year before (no change measured from or to them): 2020 alq_eigen (12 regions)"
+            in _cli(tmp_path, "store", "info"))
     assert dz.loc[[("1", "2020"), ("1", "2022"), ("12", "2020")]].isna().all()
     assert dz.loc[[("1", "2021"), ("1", "2019"), ("13", "2020"), ("13", "2022")]].notna().all()
     rows = {(g, p): next(r for d in builder.indicators(g, p) for r in d["rows"]
@@ -879,3 +889,6 @@ def test_a_value_whose_rows_went_to_other_regions_is_named_left_out_on_the_page(
     assert rows["2019"]["value"] == de(value[(1, 2019)], 1) and not rows["2019"]["note"].startswith("ausgelassen")
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", builder.region_page("1", "2020")))
     assert "ausgelassen: Werte der Ausgabe 2020" in text
+    n = int((result.left_out["indicator_id"] == "alq_eigen").sum())
+    assert (f"  values left out of the profiles: {n} (2020 alq_eigen {n}); a region's page says why (table "
+            "left_out_values)") in _cli(tmp_path, "store", "info")
