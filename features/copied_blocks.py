@@ -114,9 +114,11 @@ def copied_keys(blocks: list[CopiedBlock], catalog: Catalog | None = None) -> se
     """(region_id, indicator_id, period) of every value a block repeats: a gap to the forecast, as a whole copied
     edition is (a copy is no observation of a standstill), and no change from or to it in the profiles and on the
     pages. With a ``catalog``, a share or rate computed from two copied counts is copied there too."""
-    keys = {(r, c.indicator_id, c.period) for c in blocks for r in c.members}
+    at: dict[str, set[tuple[str, str]]] = {}
+    for c in blocks:
+        at.setdefault(c.indicator_id, set()).update((r, c.period) for r in c.members)
+    keys = {(r, i, p) for i, cells in at.items() for r, p in cells}
     for i in catalog or []:
         if i.numerator and i.denominator:
-            counts = {(r, p) for r, ind, p in keys if ind == i.numerator}
-            keys |= {(r, i.indicator_id, p) for r, ind, p in keys if ind == i.denominator and (r, p) in counts}
+            keys |= {(r, i.indicator_id, p) for r, p in at.get(i.numerator, set()) & at.get(i.denominator, set())}
     return keys

@@ -453,19 +453,39 @@ def compute_changes(panel: pd.DataFrame, periods: int, breaks: dict[str, tuple[i
             for b in years_new:
                 across |= ((years - periods) < b) & (years >= b)
             out.loc[across, indicator] = np.nan
-    for indicator, copied in (copies or {}).items():
-        if indicator in out.columns:
-            out.loc[np.isin(years, copied) | np.isin(years - periods, copied), indicator] = np.nan
-    by_indicator: dict[str, set[tuple[str, int]]] = {}
-    for region, indicator, period in cells or ():
-        if indicator in out.columns and str(period).isdigit():
-            by_indicator.setdefault(indicator, set()).add((str(region), int(period)))
-    for indicator, copied_at in by_indicator.items():
-        keys = pd.MultiIndex.from_tuples(sorted(copied_at))
-        into = pd.MultiIndex.from_arrays([regions.astype(str), years]).isin(keys)
-        out_of = pd.MultiIndex.from_arrays([regions.astype(str), years - periods]).isin(keys)
-        out.loc[into | out_of, indicator] = np.nan
+    copied_at = CopiedAt(copies or {}, cells or frozenset(), regions)
+    for indicator in out.columns:
+        if copied_at.any(indicator):
+            out.loc[copied_at(indicator, years) | copied_at(indicator, years - periods), indicator] = np.nan
     return out
+
+
+class CopiedAt:
+    """Which (region, year) of one indicator repeat the year before: an edition copied in every region
+    (``copies``: indicator → years, :func:`copied_years`) or a value of a block copied in one group (``cells``:
+    (region_id, indicator_id, period), :func:`features.copied_blocks.copied_keys`). Asked per indicator for the
+    rows of ``regions``, at any years (the changes ask at t and at t - periods)."""
+
+    def __init__(self, copies: dict[str, tuple[int, ...]], cells, regions):
+        self.copies = {i: np.asarray(years, dtype=int) for i, years in copies.items()}
+        self.regions = np.asarray(regions, dtype=str)
+        keys: dict[str, set[tuple[str, int]]] = {}
+        for region, indicator, period in cells:
+            if str(period).isdigit():
+                keys.setdefault(indicator, set()).add((str(region), int(period)))
+        self.cells = {i: pd.MultiIndex.from_tuples(sorted(k)) for i, k in keys.items()}
+
+    def any(self, indicator: str) -> bool:
+        """Whether the indicator has a copied year or value at all."""
+        return indicator in self.copies or indicator in self.cells
+
+    def __call__(self, indicator: str, years) -> np.ndarray:
+        """Per row: whether the row's region's value of ``indicator`` in ``years`` (one per row) is a copy."""
+        years = np.asarray(years, dtype=int)
+        out = np.isin(years, self.copies.get(indicator, np.array([], dtype=int)))
+        if indicator in self.cells:
+            out |= pd.MultiIndex.from_arrays([self.regions, years]).isin(self.cells[indicator])
+        return out
 
 
 def score_dimensions(z: pd.DataFrame, dimension: pd.Series, polarity: pd.Series) -> pd.DataFrame:
@@ -616,20 +636,16 @@ def status_copied(panel: pd.DataFrame, spec: ProfileSpec) -> pd.Series:
     before — an edition copied in every region (``spec.copies``) or a block copied in the region's group
     (``spec.copied_cells``) —, so that the row's status index is an earlier edition's, not one of its own. The
     early warning takes no transition into or out of such a row (:mod:`features.warning_inputs`, ``repeats``)."""
-    regions = panel.index.get_level_values("region_id").astype(str)
-    periods = panel.index.get_level_values("period").astype(str)
+    copied_at = CopiedAt(spec.copies, spec.copied_cells, panel.index.get_level_values("region_id"))
+    years = panel.index.get_level_values("period").astype(int)
     valued = np.zeros(len(panel), dtype=bool)
     all_copied = np.ones(len(panel), dtype=bool)
     for indicator in spec.index.status_indicators:
         if indicator not in panel.columns:
             continue
         has = panel[indicator].notna().to_numpy()
-        copied = np.isin(periods, [str(y) for y in spec.copies.get(indicator, ())])
-        cells = {(r, p) for r, i, p in spec.copied_cells if i == indicator}
-        if cells:
-            copied |= pd.MultiIndex.from_arrays([regions, periods]).isin(pd.MultiIndex.from_tuples(sorted(cells)))
         valued |= has
-        all_copied &= ~has | copied
+        all_copied &= ~has | copied_at(indicator, years)
     return pd.Series(valued & all_copied, index=panel.index)
 
 

@@ -82,3 +82,18 @@ def test_inkar_names_hessens_school_leavers_of_2007(shared_data, store, settings
     assert said == [n for n in said if n.startswith("2007: the values of inkar_share_abitur, inkar_share_no_degree "
                                                      "repeat 2006 exactly in 26 of the 400 regions")]
     assert len(said) == 1 and "every region of 06 (Hessen)" in said[0]
+
+
+def test_copied_keys_name_each_value_a_block_repeats_and_a_share_of_two_copied_counts():
+    from features.copied_blocks import CopiedBlock, copied_keys
+    from ml.catalog import Catalog, Indicator
+
+    blocks = [CopiedBlock("alo", "2006", "2007", "06", 2, 40, ("06001", "06002")),
+              CopiedBlock("ew", "2006", "2007", "06", 1, 40, ("06001",))]
+    assert copied_keys(blocks) == {("06001", "alo", "2007"), ("06002", "alo", "2007"), ("06001", "ew", "2007")}
+    catalog = Catalog({}, {"alq": Indicator("alq", "Arbeitslosenquote", "arbeit", "%", 1, "share", numerator="alo",
+                                        denominator="ew"),
+                       "alo": Indicator("alo", "Arbeitslose", "arbeit", "Personen", 0, "count"),
+                       "ew": Indicator("ew", "Einwohner", "bevoelkerung", "Personen", 0, "count")})
+    # the share is copied where both its counts are (06001), not where only one is (06002)
+    assert copied_keys(blocks, catalog) - copied_keys(blocks) == {("06001", "alq", "2007")}
