@@ -214,14 +214,15 @@ def _ingest(ctx: click.Context, settings: Settings, paths: tuple[Path, ...], fmt
                     except (FileFormatError, CatalogError) as exc:
                         reports.append(ImportReport(file=str(path), format=fmt, status="failed", message=str(exc)))
             # an edition whose values in a group of areas contradict the editions around it, said on arrival
-            from experiments.jobs import JobError, catalog_for, misplaced_after_import
+            from experiments.arrival import misplaced_after_import
+            from experiments.jobs import JobError, catalog_for
 
             try:
                 catalog = catalog_for(settings)
             except JobError:            # a broken catalog failed the imports already, each with its reason
                 catalog = None
             misplaced = misplaced_after_import(store, [i for r in reports if r.status == "ok" for i in r.indicators],
-                                               catalog)
+                                               catalog, settings.features.population_indicator)
     except StoreError as exc:
         raise click.ClickException(str(exc)) from None
     for rep in reports:

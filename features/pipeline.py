@@ -27,8 +27,10 @@ from features.disclosure import (
 from features.grid import onto_new_grid
 from features.level_sums import ancestors_at, sum_up
 from features.copied_blocks import copied_block_notes, copied_blocks, copied_keys
-from features.misplaced import LEFT_OUT_COLUMNS, ancestor_groupings, misplaced_editions, misplaced_notes, withhold
+from features.misplaced import (LEFT_OUT_COLUMNS, ancestor_groupings, leave_out, misplaced_editions, misplaced_notes,
+                               withhold)
 from features.relations import BALANCE, audit_balances
+from features.wrong_edition import wrong_edition_notes, wrong_edition_rows, wrong_editions
 from features.steps import (
     ProfileSpec, VALUE_COLUMNS, build_profiles, copied_years, derive_indicators, derived_out_of_range,
     model_columns, profile_columns, suppress_small_numbers,
@@ -335,6 +337,10 @@ def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, set
     # imported, so that a crosswalk carries them and weighs by them like imported counts
     obs, summed = age_counts(obs, catalog, cfg.population_indicator)
     notes.extend(summed)
+    # an edition of one level holding another edition's values, told by the level beside it: left out, everywhere
+    wrong = wrong_editions(obs, regions, catalog, cfg.population_indicator)
+    obs, left_wrong = leave_out(obs, wrong_edition_rows(obs, [w for w in wrong if w.certain], regions), catalog)
+    notes.extend(wrong_edition_notes(wrong))
     counted = obs
     grid = regions
     if crosswalk is not None:
@@ -362,7 +368,7 @@ def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, set
     notes.extend(copied_block_notes(blocks, names))
     # a single count another region's row gave (the same value, far off its own editions): left out too
     selected, more, said = withhold_copied(selected, catalog, names)
-    left_out = pd.concat([left_out, more], ignore_index=True)
+    left_out = pd.concat([left_wrong, left_out, more], ignore_index=True)
     notes.extend(said)
     present = set(selected["indicator_id"].unique())
     spec = profile_spec(catalog, settings, present | _derivable(catalog, present))

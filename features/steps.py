@@ -379,7 +379,8 @@ def copied_years(obs: pd.DataFrame, catalog: Catalog | None = None) -> dict[str,
     and dynamics indicators). The import's rule (:mod:`ml.importers.copies`): the same regions with the same
     values, at least ``COPY_MIN_REGIONS`` of them and ``COPY_MIN_DISTINCT`` distinct values, in an indicator that
     moves at least as often as it stands still. With a ``catalog``, a share or rate computed from two copied counts is
-    copied too. Which of the two years is the copy cannot be told; the later one is named."""
+    copied too. Which of the two years is the copy cannot be told from one level; the later one is named. Where another
+    level has values, :mod:`features.wrong_edition` tells, and its findings are left out before this rule runs."""
     suspects = _fingerprint_suspects(obs)
     annual = obs[obs["indicator_id"].isin(suspects)]
     annual = annual[(annual["period"].astype(str).str.len() == 4) & annual["value"].notna()]

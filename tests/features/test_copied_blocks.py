@@ -73,7 +73,7 @@ def test_a_block_in_two_groups_is_named_once_per_group_and_a_coarser_group_holdi
 def test_inkar_names_hessens_school_leavers_of_2007(shared_data, store, settings):
     """INKAR's file gives Hessen's 26 Kreise the same shares of school leavers with and without a degree in 2007 as
     in 2006, while every other Land's moved: named on arrival."""
-    from experiments.jobs import misplaced_after_import
+    from experiments.arrival import misplaced_after_import
     from ml.importers import ingest_file
 
     rep = ingest_file(shared_data / "germany_kreise_inkar_gerda" / "county_covariates_inkar_1995_2022.csv", store,

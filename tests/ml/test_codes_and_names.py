@@ -196,7 +196,7 @@ def test_the_mss_of_2009_maps_its_unnamed_column_of_residents(shared_data, store
 def test_the_status_6_of_2007_is_named_as_on_another_level_on_arrival(shared_data, store, old_grid, tmp_path):
     """Mapped by their headers, the MSS's `Status6` of 2007 and `Status 6` of 2009 and 2011 would be one indicator;
     the typical Planungsraum has 8.3 in 2007 and 37.1 in 2009 (the areas' order agrees): another definition."""
-    from experiments.jobs import misplaced_after_import
+    from experiments.arrival import misplaced_after_import
 
     catalog = effective_catalog(old_grid)
     for year in (2007, 2009, 2011):
