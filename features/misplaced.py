@@ -175,8 +175,8 @@ def misplaced_editions(obs: pd.DataFrame, groupings: list[pd.Series], catalog=No
     An edition that repeats the one before it in every region (``copies``, indicator → years, as
     :func:`features.steps.copied_years` finds them; found here where not given) is no edition of its own and is left
     out of the comparison: its pair would agree perfectly, and the bar for the other pairs, which is set by the
-    typical pair, would fall with it (Berlin's open MSS files per Bezirksregion repeat 2017 as 2019; the changes over
-    two years of 2015 then looked misplaced in most Bezirke).
+    typical pair, would fall with it (Berlin's open MSS files per Bezirksregion give 2017 and 2019 the same values;
+    the changes over two years of 2015 then looked misplaced in most Bezirke).
     """
     obs = without_copies(obs, catalog, copies)
     if catalog is not None:
