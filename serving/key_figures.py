@@ -155,6 +155,11 @@ def no_status_reason(cell, catalog, settings: Settings, region_id: str, period: 
     used = index_indicators(row)
     if not used:
         wanted = list(settings.features.index.status_indicators)
+        # the edition's values left out by features (a file of another year): said, not called missing
+        dropped = [i for i in wanted if (region_id, i, str(period)) in (left_out or {})]
+        if dropped:
+            return (f"die Werte der Indikatoren des Statusindex für {period} sind ausgelassen (siehe Merkmale): "
+                    + ", ".join(name(i) for i in dropped))
         return (f"keiner der Indikatoren des Statusindex liegt für {period} vor ("
                 + ", ".join(name(i) for i in wanted) + ")")
     cells = {i: cell(region_id, i, period) for i in used}

@@ -75,6 +75,15 @@ def test_a_status_index_not_built_says_which_value_was_withheld_left_out_or_miss
     # left out in another year, or without the table: missing
     assert "ausgelassen" not in no_status_reason(cell, CATALOG, Settings(), "1", "2021", row, left_out)
     assert "ausgelassen" not in no_status_reason(cell, CATALOG, Settings(), "1", "2022", row)
+    # no index in the period at all, its indicators' values of the region left out (a file of another year)
+    bare = pd.Series({"status_indicators": None, "population": 5000.0})
+    wanted = Settings().features.index.status_indicators
+    gone = {("1", i, "2022"): "Werte der Ausgabe 2022 sind die der Ausgabe 2023 …" for i in wanted}
+    assert no_status_reason(cell, CATALOG, Settings(), "1", "2022", bare, gone) == (
+        "die Werte der Indikatoren des Statusindex für 2022 sind ausgelassen (siehe Merkmale): "
+        + ", ".join(CATALOG[i].name for i in wanted))
+    assert no_status_reason(cell, CATALOG, Settings(), "1", "2022", bare).startswith(
+        "keiner der Indikatoren des Statusindex liegt für 2022 vor")
 
 
 def test_a_count_no_share_can_be_computed_from_is_shown_as_the_count_with_the_part_it_lacks():
