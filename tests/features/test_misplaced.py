@@ -269,3 +269,25 @@ def test_notes_name_a_region_once_where_its_name_is_its_code_and_the_whole_as_su
     assert f"{first} ({first})" not in note and first in note
     note = misplaced_notes(found, pd.Series({first: "Mitte"}), Catalog({}))[0]
     assert f"{first} (Mitte)" in note
+
+
+def test_a_groups_own_last_edition_found_on_both_sides_by_the_coarser_group_is_named_there_alone():
+    """Four Kreise, each of an old part (Gemeinden that end with 2015, merged away) and a part that goes on to 2019.
+    One Kreis's rows of 2015 are given to its other Gemeinden, across both parts. The old part alone can compare
+    2015 only with 2013 (its own last edition); the Kreis compares it on both sides, through the part that goes on,
+    and that finding stands: its old Gemeinden are named once, as left out, not a second time as kept."""
+    old = panel(n_groups=4, per_group=12, periods=range(2009, 2016), seed=3)
+    old["region_id"] = "A" + old["region_id"]
+    new = panel(n_groups=4, per_group=12, periods=range(2009, 2020), seed=4)
+    new["region_id"] = "B" + new["region_id"]
+    obs = pd.concat([old, new], ignore_index=True)
+    hit = obs["region_id"].str[1:3].eq("01") & obs["period"].eq("2015")
+    obs.loc[hit, "value"] = obs.loc[hit, "value"].to_numpy()[::-1]      # the largest to the smallest, both parts
+    ids = obs["region_id"].unique()
+    part = pd.Series([r[:3] for r in ids], index=ids)                  # A01, B01 …: the two parts of a Kreis
+    kreis = pd.Series([r[1:3] for r in ids], index=ids)
+    found = misplaced_editions(obs, [part, kreis, pd.Series("alle", index=ids)])
+    assert found and not [m for m in found if m.group_end]
+    named = {r for m in found if m.both_sides for r in m.regions}
+    assert {r for r in ids if r[1:3] == "01"} <= named
+    assert {m.period for m in found} == {"2015"}
