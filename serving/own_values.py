@@ -42,7 +42,7 @@ def own_values(builder: "ReportBuilder", region_id: str, period: str) -> dict | 
     regions = builder.snap.regions
     below = regions.loc[regions["parent_id"].astype(str) == region_id, "level"].astype(str)
     parts = LEVEL_PLURAL.get(below.mode().iloc[0], "Teilgebiete") if len(below) else "Teilgebiete"
-    return own_table(_other_levels(builder.snap), builder.catalog, region_id, period, parts)
+    return own_table(_other_levels(builder.snap), builder.catalog, region_id, period, parts, builder.snap.left_out)
 
 
 def _other_levels(snap: "Snapshot") -> pd.DataFrame:
@@ -119,12 +119,13 @@ def _summed(cell) -> bool:
 
 
 def own_table(values: pd.DataFrame, catalog: Catalog, region_id: str, period: str,
-              parts: str = "Teilgebiete") -> dict | None:
+              parts: str = "Teilgebiete", left_out: dict | None = None) -> dict | None:
     """The region's indicators (catalog order, grouped by dimension) over its last :data:`PERIODS` periods up to
     ``period``: ``{'periods': [...], 'dimensions': [{'name', 'rows': [{'name', 'unit', 'cells'}]}], 'summed':
     legend or '', 'withheld': [legend lines]}``, a value summed from the region's ``parts`` (column ``summed``) marked
-    :data:`SUMMED`, a withheld one 'gesperrt' with the mark of its reason (:data:`REASON_MARKS`), each reason said
-    once in ``withheld``; None where the region holds no value up to that period."""
+    :data:`SUMMED`, a withheld one 'gesperrt' with the mark of its reason (:data:`REASON_MARKS`), one ``features``
+    left out (``left_out``: (region, indicator, period) → why, the store's ``left_out_values``) 'ausgelassen' with
+    its mark, each reason said once in ``withheld``; None where the region holds no value up to that period."""
     from serving.key_figures import WITHHELD_TEXT
 
     mine = values[(values["region_id"] == region_id) & (values["period"].astype(str) <= str(period))
@@ -145,6 +146,15 @@ def own_table(values: pd.DataFrame, catalog: Catalog, region_id: str, period: st
             marks[reason] = REASON_MARKS[min(len(marks), len(REASON_MARKS) - 1)]
         return "gesperrt" + marks[reason]
 
+    def dropped(indicator: str, p: str) -> str:
+        why = (left_out or {}).get((str(region_id), indicator, p))
+        if why is None:
+            return MISSING
+        key = "ausgelassen: " + str(why)
+        if key not in marks:
+            marks[key] = REASON_MARKS[min(len(marks), len(REASON_MARKS) - 1)]
+        return "ausgelassen" + marks[key]
+
     for dim_id, dim in catalog.dimensions.items():
         rows = []
         for ind in catalog:
@@ -153,7 +163,7 @@ def own_table(values: pd.DataFrame, catalog: Catalog, region_id: str, period: st
             shown = []
             for p in periods:
                 c = cells.get((ind.indicator_id, p))
-                shown.append(MISSING if c is None else withheld(c.suppressed_by)
+                shown.append(dropped(ind.indicator_id, p) if c is None else withheld(c.suppressed_by)
                              if c.flag == "suppressed" else de(c.value, ind.decimals) + (
                                  SUMMED if _summed(c) and pd.notna(c.value) else ""))
             if any(s != MISSING for s in shown):
@@ -165,7 +175,8 @@ def own_table(values: pd.DataFrame, catalog: Catalog, region_id: str, period: st
     legend = (f"{SUMMED} Summe der {parts}, nicht vom Gebiet selbst gemeldet; ein Anteil daraus ist aus dieser Summe "
               "berechnet. Eine Summe fehlt, wo ein Teilgebiet keinen Wert hat; wo sein Wert gesperrt ist, ist auch die "
               "Summe gesperrt (sie verriete ihn).") if marked else ""
-    why = [f"{mark} {WITHHELD_TEXT[reason]}." if reason else f"{mark} gesperrt." for reason, mark in marks.items()]
+    why = [f"{mark} {reason}." if reason.startswith("ausgelassen: ") else f"{mark} {WITHHELD_TEXT[reason]}."
+           if reason else f"{mark} gesperrt." for reason, mark in marks.items()]
     if not groups:
         return None
     return {"periods": periods, "dimensions": groups, "summed": legend, "withheld": why}

@@ -892,3 +892,25 @@ def test_a_value_whose_rows_went_to_other_regions_is_named_left_out_on_the_page(
     n = int((result.left_out["indicator_id"] == "alq_eigen").sum())
     assert (f"  values left out of the profiles: {n} (2020 alq_eigen {n}); a region's page says why (table "
             "left_out_values)") in _cli(tmp_path, "store", "info")
+
+
+def test_the_own_tables_cell_left_out_by_features_says_so_with_its_reason_once():
+    """A Bezirksregion's file of 2024 held 2025's values: 'features' left them out (store table left_out_values).
+    Its own table reads 'ausgelassen' with a mark there, and the legend gives the reason once; other gaps stay '–'."""
+    from ml.catalog import effective_catalog
+    from ml.config import load_settings
+    from ml.formatting import MISSING
+    from serving.own_values import own_table
+
+    catalog = effective_catalog(load_settings(env={}))
+    rows = [("9", "einwohner", str(y), 9000.0 + y, "ok", "") for y in range(2021, 2026)]
+    rows += [("9", "hze_faelle", str(y), 40.0 + y - 2020, "ok", "") for y in (2021, 2022, 2025)]
+    values = pd.DataFrame(rows, columns=["region_id", "indicator_id", "period", "value", "flag", "suppressed_by"])
+    why = "Werte der Ausgabe 2024 sind die der Ausgabe 2025, gemessen an der Ebene Planungsraum (Datei einer anderen " \
+          "Ausgabe?)"
+    table = own_table(values, catalog, "9", "2025", "Planungsräume", {("9", "hze_faelle", "2024"): why})
+    cells = {r["name"]: r["cells"] for d in table["dimensions"] for r in d["rows"]}
+    hze = cells[next(k for k in cells if k.startswith("Hilfen zur Erziehung"))]
+    assert hze == ["41", "42", MISSING, "ausgelassen²", "45"]
+    assert table["withheld"] == [f"² ausgelassen: {why}."]
+    assert own_table(values, catalog, "9", "2025", "Planungsräume")["withheld"] == []
