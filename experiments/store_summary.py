@@ -119,8 +119,8 @@ def results_summary(store, observed_until: str | None) -> list[str]:
 def set_aside(store, tables: set[str], shown: int = 4) -> list[str]:
     """What the last 'features' run set aside, for ``store info``: the values that repeat the year before (table
     ``copied_years``: an edition copied everywhere, or a block in one group's regions; no change is measured from or
-    to them) and the values left out of the profiles (``left_out_values``: rows gone to other regions, a count
-    another region's row gave, a share outside its range). A page says why for each."""
+    to them) and the values left out (``left_out_values``: rows gone to other regions, a count another region's row
+    gave, a share outside its range, an edition holding another's, on any level). A page says why for each."""
     lines = []
     if "copied_years" in tables and len(c := store.table("copied_years")):
         c = c.assign(region_id=c["region_id"].astype(str) if "region_id" in c else "")
@@ -138,8 +138,12 @@ def set_aside(store, tables: set[str], shown: int = 4) -> list[str]:
     if "left_out_values" in tables and len(left := store.table("left_out_values")):
         per = left.groupby([left["period"].astype(str), left["indicator_id"].astype(str)]).size()
         listed = [f"{p} {i} {n:,}" for (p, i), n in per.items()]
-        lines.append(f"values left out of the profiles: {len(left):,} (" + "; ".join(listed[:shown])
-                     + (f"; … {len(listed)} editions in all" if len(listed) > shown else "")
+        # an edition of another level than the profiles' (a file of another year there) is left out of its pages
+        profiled = set(store.table("profiles")["region_id"].astype(str)) if "profiles" in tables else set()
+        other = int((~left["region_id"].astype(str).isin(profiled)).sum()) if profiled else 0
+        lines.append(("values left out of the profiles: " if not other else "values left out: ") + f"{len(left):,} ("
+                     + "; ".join(listed[:shown]) + (f"; … {len(listed)} editions in all" if len(listed) > shown else "")
+                     + (f"; {other:,} of them of regions of other levels than the profiles'" if other else "")
                      + "); a region's page says why (table left_out_values)")
     return lines
 

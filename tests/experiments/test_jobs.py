@@ -212,3 +212,23 @@ def _nord(settings):
         other = store.table("other_level_values")
     return other[(other["region_id"] == "14599SR1") & (other["indicator_id"] == "sgb2_empfaenger")
                  & (other["period"].astype(str) == "2025")]
+
+
+def test_store_info_says_where_values_left_out_belong_to_other_levels_than_the_profiles(store):
+    """Values left out in regions the profiles do not hold (a Bezirksregion's file of another year, the profiles
+    per Planungsraum) are counted as such: 'left out of the profiles' would say they were the profiles'."""
+    import pandas as pd
+
+    from experiments.store_summary import set_aside
+
+    store.replace_table("profiles", pd.DataFrame({"region_id": ["0101", "0102"], "period": ["2017", "2017"]}))
+    why = "Werte der Ausgabe 2017 sind die der Ausgabe 2019, gemessen an der Ebene Planungsraum"
+    left = pd.DataFrame({"region_id": ["01", "02", "0101"], "indicator_id": ["s1", "s1", "s3"],
+                         "period": ["2017"] * 3, "reason": [why, why, "Zeilen anderen Gebieten zugeordnet"]})
+    store.replace_table("left_out_values", left)
+    assert set_aside(store, store.tables()) == [
+        "values left out: 3 (2017 s1 2; 2017 s3 1; 2 of them of regions of other levels than the profiles'); a "
+        "region's page says why (table left_out_values)"]
+    store.replace_table("left_out_values", left.iloc[2:])
+    assert set_aside(store, store.tables()) == [
+        "values left out of the profiles: 1 (2017 s3 1); a region's page says why (table left_out_values)"]
