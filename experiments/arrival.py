@@ -11,9 +11,10 @@ def misplaced_after_import(store, indicators: list[str], catalog=None, populatio
     """Right after an import, over everything the store holds of the ``indicators`` it brought, per level: the
     editions whose values in a group of regions contradict the editions around them (:mod:`features.misplaced`),
     saying what ``features`` will do; with the ``catalog``, single counts another region's row gave
-    (:mod:`features.copied_cells`) and editions on another level (:mod:`features.level_steps`); blocks copied from
-    the year before (:mod:`features.copied_blocks`); a change of grid (:mod:`ml.grid_change`). One line each: a
-    nightly job learns of a defective edition when it arrives."""
+    (:mod:`features.copied_cells`) and editions on another level (:mod:`features.level_steps`, not a step into or
+    out of an edition found next); an edition of one spatial level that holds another's values, by the level below
+    or above (:mod:`features.wrong_edition`; ``population`` weighs the parts' means); blocks copied from the year
+    before (:mod:`features.copied_blocks`); a change of grid (:mod:`ml.grid_change`). One line each."""
     from features.copied_blocks import copied_block_notes, copied_blocks
     from features.copied_cells import copied_cells
     from features.level_steps import level_step_notes, level_steps
