@@ -16,10 +16,15 @@ and the parts in p and in q. The coarser level's edition p holds q's values wher
 ``D[p, p]`` is at least ``MIN_GAP`` of the values' spread (the median over the editions of their interquartile
 range), and the other's lie nearer in so many regions that an even split is excluded (``ALPHA``): its own
 edition's parts lie far, another's near. Likewise the finer level's edition q holds p's values where
-``D[p, q] * RATIO <= D[q, q]``. One wrong file is told apart from the other level's: were the other level's file the
-wrong one, the own counterpart would fit as well (a copy) or the other level's edition would be found. Where both
-levels' editions point at each other (two files swapped), the pair cannot tell which level is wrong: the finding is
-uncertain, named and kept, unless the level's other neighbour (the level above or below) finds it too.
+``D[p, q] * RATIO <= D[q, q]``.
+
+A finding is certain, and its values left out, where one wrong file explains it: the tested level's own edition q
+fits the other level's q (``D[q, q] * RATIO <= D[p, p]``), and the values found are q's again, fitting the other
+level's q and lying by the level's own q as closely (within ``FIT`` times ``D[q, q]``): a file of q under the name
+of p, or q's values copied into p. Otherwise it is named and kept: two files swapped (each level's editions point
+at the other's), a file whose own year is missing at its level, values merely nearer another edition than a wrong
+counterpart on the other level, or both levels' files of one label found (either explains the other). Such a
+finding becomes certain where the levels on both sides of it (above and below) find it.
 
 A coarser level whose values are not formed from its parts at all (an index standardised on each level by
 itself) gives every pair of editions a similar distance, and nothing is found. The values found are left out where
@@ -44,8 +49,9 @@ nothing)."""
 MIN_REGIONS = 8
 """Fewest coarser regions compared in both distances."""
 FIT = 2.0
-"""A certain finding's values fit the other level's edition they hold at most this many times as far as the level's
-own edition of that label does (or as ``MIN_GAP / RATIO`` of the spread, where that is less)."""
+"""A certain finding's values fit the other level's edition they hold, and lie by the level's own edition of that
+label, at most this many times as far as that edition fits the other level (or ``MIN_GAP / RATIO`` of the spread,
+where that is more)."""
 ALPHA = 0.01
 """The other edition's parts lie nearer than the own in so many of the regions that this chance (a sign test)
 excludes an even split: twelve Bezirke must all agree but one."""
@@ -72,8 +78,8 @@ class WrongEdition:
     other_gap: float
     """Median distance to the other level's edition ``holds``."""
     certain: bool = True
-    """False where this level's own edition ``holds`` does not fit the other level's (two files swapped, or the
-    other level's file the wrong one) and no neighbour on the other side finds it too: named, nothing left out."""
+    """One wrong file explains it (see the module text), or the levels on both sides find it: left out. Otherwise
+    named and kept."""
 
 
 def wrong_editions(obs: pd.DataFrame, regions: pd.DataFrame, catalog=None,
