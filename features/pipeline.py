@@ -279,7 +279,9 @@ def _copy_notes(copies: dict[str, tuple[int, ...]]) -> list[str]:
             by_year.setdefault(year, []).append(indicator)
     return [f"{year}: the values of {', '.join(sorted(ids)[:8])}"
             f"{f' … ({len(ids)} indicators)' if len(ids) > 8 else ''} repeat their edition before in every region "
-            f"(a copied edition?): no change (dz_) is computed from or to {year} for them"
+            f"(a copied edition?): no change (dz_) is computed from or to {year} for them. Which of the two files is "
+            "the copy this level cannot tell; the same indicators of both years on the level below or above would "
+            "('features' compares the levels and leaves out the file that holds the other year's values)"
             for year, ids in sorted(by_year.items())]
 
 

@@ -437,6 +437,7 @@ def test_a_copied_edition_gives_no_change_from_or_to_it(sample_inputs):
     result = run_pipeline(copied, regions, catalog, settings)
     note = next(n for n in result.notes if n.startswith("2020: the values of "))
     assert "repeat their edition before in every region (a copied edition?)" in note
+    assert "Which of the two files is the copy this level cannot tell; the same indicators of both years on" in note
     p = result.profiles.set_index("period")
     dz = [c for c in p.columns if c.startswith("dz_")]
     as_published = run_pipeline(obs, regions, catalog, settings)
