@@ -8,19 +8,20 @@ import pandas as pd
 
 
 def misplaced_after_import(store, indicators: list[str], catalog=None, population: str | None = None) -> list[str]:
-    """Right after an import, over everything the store holds of the ``indicators`` it brought, per level: the
-    editions whose values in a group of regions contradict the editions around them (:mod:`features.misplaced`),
-    saying what ``features`` will do; with the ``catalog``, single counts another region's row gave
-    (:mod:`features.copied_cells`) and editions on another level (:mod:`features.level_steps`, not a step into or
-    out of an edition found next); an edition of one spatial level that holds another's values, by the level below
-    or above (:mod:`features.wrong_edition`; ``population`` weighs the parts' means); blocks copied from the year
-    before (:mod:`features.copied_blocks`); a change of grid (:mod:`ml.grid_change`). One line each."""
+    """Right after an import, over everything the store holds of the ``indicators`` it brought, per level: the editions
+    whose values in a group of regions contradict the editions around them (:mod:`features.misplaced`), saying what
+    ``features`` will do; with the ``catalog``, single counts another region's row gave
+    (:mod:`features.copied_cells`) and editions on another level (:mod:`features.level_steps`); an edition of one
+    spatial level that holds another's values, by the level below or above (:mod:`features.wrong_edition`;
+    ``population`` weighs the parts' means), whose values the other checks then do without, as ``features`` does;
+    blocks copied from the year before (:mod:`features.copied_blocks`); a change of grid (:mod:`ml.grid_change`).
+    One line each."""
     from features.copied_blocks import copied_block_notes, copied_blocks
     from features.copied_cells import copied_cells
     from features.level_steps import level_step_notes, level_steps
-    from features.misplaced import ancestor_groupings, group_label, misplaced_editions, regions_of
+    from features.misplaced import ancestor_groupings, group_label, leave_out, misplaced_editions, regions_of
     from features.steps import copied_years
-    from features.wrong_edition import wrong_edition_notes, wrong_editions
+    from features.wrong_edition import wrong_edition_notes, wrong_edition_rows, wrong_editions
     from ml.grid_change import grid_change_notes, grid_changes, presence
     from ml.age_groups import PREFIX as AGE_PREFIX
 
@@ -35,7 +36,8 @@ def misplaced_after_import(store, indicators: list[str], catalog=None, populatio
     weights = store.observations([population]) if population and population not in indicators else obs.iloc[:0]
     wrong = [w for w in wrong_editions(pd.concat([obs, weights], ignore_index=True), regions, catalog, population)
              if w.indicator_id in indicators]
-    wrong_at = {(w.indicator_id, w.level, w.period) for w in wrong if w.certain}
+    # the other checks see the editions as 'features' will: without the values of a file of another year
+    obs, _ = leave_out(obs, wrong_edition_rows(obs, [w for w in wrong if w.certain], regions), catalog or [])
     for lv in sorted({str(x) for x in level if isinstance(x, str)}):
         ids = regions.loc[regions["level"] == lv, "region_id"]
         at = obs[level == lv]
@@ -54,9 +56,7 @@ def misplaced_after_import(store, indicators: list[str], catalog=None, populatio
                          f"{c.value:g}, is that of {twins} and departs from the editions before and after "
                          f"({c.before:g}, {c.after:g}): 'features' will leave it out; check the source table")
         if catalog is not None:
-            # a step into or out of an edition that holds another's values is that edition's (said below)
-            lines += level_step_notes([s for s in level_steps(at, catalog) if not {
-                (s.indicator_id, lv, s.earlier), (s.indicator_id, lv, s.later)} & wrong_at], lv)
+            lines += level_step_notes(level_steps(at, catalog), lv)
     lines += wrong_edition_notes(wrong, at_import=True)
     present = presence(obs)
     present["level"] = regions.set_index("region_id")["level"].reindex(present["region_id"]).to_numpy()
