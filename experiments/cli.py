@@ -97,12 +97,13 @@ def generate_cmd(ctx: click.Context, out: Path, fmt: str, seed: int | None, coun
         click.echo(f"  {name}: {path}")
 
 
-def _catalog(settings: Settings):
-    from ml.catalog import CatalogError, load_catalog
+def _catalog(settings: Settings, held: frozenset[str] = frozenset()):
+    """The configured catalog, with the external formats' catalogs the store holds values of (``held``, by file
+    name: a table may name INKAR's indicators once the INKAR file is in the store)."""
+    from ml.catalog import CatalogError, effective_catalog, held_format_catalogs
 
     try:
-        return load_catalog(settings.catalog.dimensions, settings.catalog.files()).with_wholes(
-            dict(settings.catalog.part_of))
+        return effective_catalog(settings, held_format_catalogs(held))
     except CatalogError as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -1124,8 +1125,8 @@ def mapping_suggest(ctx: click.Context, file: Path, sheet: str | None, out: Path
     settings = _settings(ctx)
     sheet_arg: str | int | None = int(sheet) if sheet is not None and sheet.isdigit() else sheet
     try:
-        known, places = _store_regions(settings)
-        suggestion = suggest_mapping(file, _catalog(settings), sheet=sheet_arg, regions=as_regions, known=known,
+        known, places, held = _store_regions(settings)
+        suggestion = suggest_mapping(file, _catalog(settings, held), sheet=sheet_arg, regions=as_regions, known=known,
                                      places=places)
     except FileFormatError as exc:
         raise click.ClickException(str(exc)) from None
@@ -1143,18 +1144,19 @@ def mapping_suggest(ctx: click.Context, file: Path, sheet: str | None, out: Path
         click.echo(f"wrote {out}: " + "; ".join(parts + suggestion.notes))
 
 
-def _store_regions(settings: Settings) -> "tuple[frozenset[str] | None, pd.DataFrame | None]":
-    """The region codes of the store and its regions (code, name, level, parent), for the suggestion; (None, None)
-    where there is no store file yet, or it cannot be read now (another job writing it)."""
+def _store_regions(settings: Settings) -> "tuple[frozenset[str] | None, pd.DataFrame | None, frozenset[str]]":
+    """The region codes of the store, its regions (code, name, level, parent) and the catalog files it holds values
+    of, for the suggestion; (None, None, empty) where there is no store file yet, or it cannot be read now (another
+    job writing it)."""
     from ml.store import Store
 
     if not Path(settings.store.path).is_file():
-        return None, None
+        return None, None, frozenset()
     try:
         with Store(settings.store.path, read_only=True) as store:
-            return store.region_ids(), store.region_names()
+            return store.region_ids(), store.region_names(), store.catalogs_with_values()
     except Exception:  # noqa: BLE001 - a store busy or of another version: the suggestion is made without it
-        return None, None
+        return None, None, frozenset()
 
 
 @main.group("crosswalk")

@@ -421,6 +421,13 @@ FORMAT_CATALOGS = {"mss": CATALOG_DIR / "berlin_mss.csv", "inkar": CATALOG_DIR /
 """The catalogs of the external formats (Berlin's MSS, INKAR), read beside the configured ones."""
 
 
+def held_format_catalogs(names: Iterable[str]) -> list[Path]:
+    """The external formats' catalogs among ``names`` (catalog files by name: those a store holds values of), so
+    that a later table may name their indicators: a Kreis table of INKAR's indicators beside the INKAR file."""
+    names = set(names)
+    return [p for p in FORMAT_CATALOGS.values() if p.name in names]
+
+
 def serving_catalog(settings: "Settings") -> Catalog:
     """The catalog of the jobs and the service: the configured files extended by every format's catalog."""
     return effective_catalog(settings, FORMAT_CATALOGS.values())

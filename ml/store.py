@@ -342,6 +342,13 @@ class Store:
             con.unregister("new_names")
         return int(n)
 
+    def catalogs_with_values(self) -> frozenset[str]:
+        """The catalog files (by name) of the indicators the store holds values of: an earlier import's format
+        catalog (INKAR's, the MSS's) whose indicators a later table may name."""
+        return frozenset(r[0] for r in self.con.execute(
+            "SELECT DISTINCT i.catalog_file FROM indicators i JOIN (SELECT DISTINCT indicator_id FROM observations) o "
+            "USING (indicator_id) WHERE i.catalog_file IS NOT NULL").fetchall())
+
     def region_ids(self) -> frozenset[str]:
         """The ids of every region in the store."""
         return frozenset(r[0] for r in self.con.execute("SELECT region_id FROM regions").fetchall())

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from ml.catalog import FORMAT_CATALOGS, effective_catalog
+from ml.catalog import FORMAT_CATALOGS, effective_catalog, held_format_catalogs
 from ml.config import SHIPPED_CATALOG, Settings
 from ml.contracts import IMPORT_FORMATS
 from ml.crosswalk import refuse_crosswalk
@@ -218,7 +218,7 @@ def ingest_file(path: Path | str, store: Store, settings: Settings, *, fmt: str 
             report.status = "quarantine_over_limit" if over else "ok"
             quarantined = store.quarantine(import_id) if report.rows_quarantined else None
             if quarantined is not None and quarantined["reason"].str.startswith("unknown indicator").any():
-                report.notes.append(_catalog_read(settings, chosen))
+                report.notes.append(_catalog_read(settings, chosen, store.catalogs_with_values()))
             if over:
                 top = quarantined["reason"].value_counts() if quarantined is not None else pd.Series(dtype=int)
                 mostly = f"; mostly: {top.index[0]} ({int(top.iloc[0])} cells)" if len(top) else ""
@@ -315,12 +315,15 @@ PARTIAL_SUFFIX = ".unvollstaendig"
 """A quarantine report is written under this suffix and renamed once its import has committed."""
 
 
-def _catalog_read(settings: Settings, chosen: str) -> str:
+def _catalog_read(settings: Settings, chosen: str, held: frozenset[str] = frozenset()) -> str:
     """The note beside unknown indicators: which catalog files were read — the configured ones and those of the
-    external formats the import reads beside them (all of them for a register of measures) —, and where a county's
-    own are listed (a command run without its configuration reads the shipped catalog alone)."""
+    external formats the import reads beside them (its own, those the store holds values of (``held``), all of
+    them for a register of measures) —, and where a county's own are listed (a command run without its
+    configuration reads the shipped catalog alone)."""
     read = list(settings.catalog.files())
-    read += [p for p in (FORMAT_CATALOGS.values() if chosen == "measures" else [FORMAT_CATALOGS.get(chosen)])
+    formats = (list(FORMAT_CATALOGS.values()) if chosen == "measures"
+               else [FORMAT_CATALOGS.get(chosen), *held_format_catalogs(held)])
+    read += [p for p in dict.fromkeys(formats)
              if p is not None and not any(Path(p).resolve() == Path(f).resolve() for f in read)]
     files = ", ".join(Path(f).name for f in read) or "none"
     return (f"indicators are looked up in the catalog files {files}; a county's own indicators are listed in its "
@@ -477,8 +480,9 @@ def _ingest_measures(table: RawTable, mapping: Mapping, store: Store, settings: 
 
 def _ingest_observations(table: RawTable, chosen: str, mapping: Mapping, store: Store, settings: Settings,
                          report: ImportReport, *, force: bool = False) -> None:
+    # the format's own catalog, and those of the formats the store holds values of (a later table may name them)
     extension = [FORMAT_CATALOGS[chosen]] if chosen in FORMAT_CATALOGS else []
-    catalog = effective_catalog(settings, extension)
+    catalog = effective_catalog(settings, extension + held_format_catalogs(store.catalogs_with_values()))
     dash = mapping.dash or settings.ingest.dash
     if chosen in ("long", "wide", "age"):
         # a workbook's footer is a row of one cell, no line of the wrong width: the same lines, read as a row

@@ -109,3 +109,33 @@ def test_inkar_counties(store, settings, shared_data):
             | (q["column"].eq("cars_per_capita") & q["reason"].str.startswith("negative rate"))).all()
     periods = store.con.execute("SELECT min(period), max(period), count(DISTINCT indicator_id) FROM observations").fetchall()[0]
     assert periods == ("1995", "2022", 30)
+
+
+def test_a_gemeinde_table_may_name_the_inkar_indicators_the_store_holds(store, settings, shared_data, tmp_path):
+    """The census per Gemeinde beside the INKAR Kreise: a wide table names INKAR's indicators (a catalog the
+    import reads beside the configured one because the store holds its values); before the INKAR import, it
+    cannot, and the note names the catalogs read."""
+    from ml.importers import load_mapping
+
+    folder = shared_data / "germany_kreise_inkar_gerda"
+    with open(folder / "municipality_census2022.csv", encoding="utf-8") as f:
+        lines = [line for i, line in enumerate(f) if i == 0 or line.startswith("14524")]   # Landkreis Zwickau
+    census = tmp_path / "zensus.csv"
+    census.write_text("".join(lines), encoding="utf-8")
+    (tmp_path / "gemeinden.yaml").write_text("format: regions\nregion_column: ags\nname_column: municipality_name\n"
+                                             "level: gemeinde\nparent_code: 5\nparent_level: kreis\n")
+    (tmp_path / "werte.yaml").write_text(
+        "format: wide\nregion_column: ags\ncolumns:\n"
+        "  population_census22: {indicator: einwohner, period: '2022'}\n"
+        "  share_65plus_census22: {indicator: inkar_share_65plus, period: '2022'}\n"
+        "  share_foreign_census22: {indicator: inkar_share_foreign, period: '2022'}\n")
+    values = load_mapping(tmp_path / "werte.yaml")
+    assert imported(store, settings, census, mapping=load_mapping(tmp_path / "gemeinden.yaml")).status == "ok"
+    before = imported(store, settings, census, mapping=values)
+    assert before.status == "quarantine_over_limit" and before.rows_quarantined == 2 * (len(lines) - 1)
+    assert any(n.startswith("indicators are looked up in the catalog files indicators.csv;") for n in before.notes)
+    assert imported(store, settings, folder / "county_covariates_inkar_1995_2022.csv").status == "ok"
+    after = imported(store, settings, census, mapping=values, force=True)
+    assert after.status == "ok" and after.rows_quarantined == 0 and after.inserted == 2 * (len(lines) - 1)
+    assert value(store, "14524010", "inkar_share_65plus", "2022")[1] == "ok"
+    assert value(store, "14524", "inkar_share_65plus", "2022") == (pytest.approx(29.93), "ok")   # INKAR's own
