@@ -415,6 +415,9 @@ def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, set
                      "reference region of the index, and no area is withheld for having fewer than "
                      f"{settings.privacy.min_population} residents (set features.population_indicator"
                      + _population_candidates(values, catalog) + ")")
+    elif not cfg.index.validity_indicator and (bare := _periods_without_population(profiles)):
+        notes.append(f"no values of the population indicator {cfg.population_indicator!r} in {bare}: there every "
+                     "region is a reference region of the index, and no area is withheld for its size")
     sizes = groups[groups.isin(set(selected[GROUP_COLUMN]))].value_counts()
     few = sorted(sizes.index[sizes < 3]) if cfg.reference_level is not None else []
     if few:
@@ -560,6 +563,17 @@ def _thin_index_notes(profiles: pd.DataFrame, configured: list[str]) -> list[str
         notes.append(f"status index of {span} built from {k} of {len(configured)} configured indicators: "
                      f"{', '.join(missing)} had no values there")
     return notes
+
+
+def _periods_without_population(profiles: pd.DataFrame) -> str:
+    """The periods (as a reader counts them) in which no region of the level has a population figure, though
+    other periods have: read there as data without one (every region a reference region); empty if none."""
+    annual = profiles[profiles["period"].astype(str).str.len() == 4]
+    known = annual["population"].notna().groupby(annual["period"]).any()
+    if known.all() or not known.any():
+        return ""
+    periods = [str(p) for p in known.index[~known]]
+    return years_text(periods) + ("" if len(periods) == 1 else f" ({len(periods)} periods)")
 
 
 def _population_candidates(values: pd.DataFrame, catalog) -> str:

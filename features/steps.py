@@ -704,7 +704,10 @@ def build_profiles(values: pd.DataFrame, spec: ProfileSpec) -> tuple[pd.DataFram
         # region; run_pipeline says so, since no area can be withheld for its size either
         is_ref = pd.Series(True, index=panel.index)
     else:
-        is_ref = population.ge(spec.min_population)
+        # a block (group and period) without any residents' figure — a census year's residents beside editions
+        # without them — is read as the data without a population: every region of it is a reference region
+        unknown = population.isna().groupby(blocks).transform("all").to_numpy()
+        is_ref = population.ge(spec.min_population) | unknown
     polarity = pd.Series(spec.polarity, dtype=float)
     dimension = pd.Series(spec.dimension)
 

@@ -125,6 +125,31 @@ def test_unknown_index_indicator(sample_inputs):
         run_pipeline(obs, regions, catalog, bad)
 
 
+def test_residents_of_one_period_leave_the_other_periods_their_index(sample_inputs):
+    """A census year's residents beside editions without any: the editions without residents are read as data
+    without a population (every region a reference region), not as editions without a reference region."""
+    settings, catalog, obs, regions = sample_inputs
+    years = obs.loc[obs["period"].str.len() == 4, "period"]
+    first, latest = years.min(), years.max()
+    census = obs[(obs["indicator_id"] != "einwohner") | (obs["period"] == latest)]
+    full = run_pipeline(obs, regions, catalog, settings).profiles.set_index(["region_id", "period"])
+    result = run_pipeline(census, regions, catalog, settings)
+    p = result.profiles.set_index(["region_id", "period"])
+    earlier = p.index.get_level_values("period") < latest
+    # the earlier editions: an index for every region with values, the small Gemeinden among them
+    assert p.loc[earlier, "is_reference"].all()
+    assert p.loc[earlier, "status_index"].notna().mean() > 0.9
+    assert not full.loc[earlier, "is_reference"].all()      # with their residents, the small ones are not
+    # the latest edition, with its residents, as before
+    last = ~earlier
+    assert p.loc[last, "is_reference"].equals(full.loc[p.index[last], "is_reference"])
+    assert np.allclose(p.loc[last, "status_index"], full.loc[p.index[last], "status_index"], equal_nan=True)
+    said = [n for n in result.notes if "population indicator" in n]
+    assert said == [f"no values of the population indicator 'einwohner' in {first}–{int(latest) - 1} "
+                    f"({int(latest) - int(first)} periods): there every region is a reference region of the index, "
+                    "and no area is withheld for its size"]
+
+
 def test_ranking_when_configured(sample_inputs):
     settings, catalog, obs, regions = sample_inputs
     ranked = settings.model_copy(update={"features": settings.features.model_copy(update={
