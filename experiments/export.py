@@ -106,7 +106,16 @@ def export_profiles(tables: dict[str, pd.DataFrame], catalog: Catalog, period: s
     unnamed = sorted(i for i in wide.columns if i not in catalog)
     out.attrs["notes"] = [f"not in the catalog read, exported under their ids: {', '.join(unnamed)} (a county's own "
                           "indicators are named by its configuration: sozialradar --config FILE)"] if unnamed else []
+    out.attrs["notes"] += _summed_note(v)
     return out
+
+
+def _summed_note(v: pd.DataFrame) -> list[str]:
+    """The note on the exported values that are sums of the regions' parts (column ``summed``; none in a store of
+    an older 'features' run), or shares computed from such sums."""
+    summed = v[v["summed"].fillna(False).astype(bool) & v["flag"].ne("suppressed")] if "summed" in v else v.iloc[:0]
+    return [f"{len(summed):,} values are sums of the regions' parts, not reported by the regions themselves (their "
+            "pages mark them ¹), or shares computed from such sums"] if len(summed) else []
 
 
 def export_values(tables: dict[str, pd.DataFrame], catalog: Catalog, period: str | None) -> pd.DataFrame:
@@ -139,11 +148,7 @@ def export_values(tables: dict[str, pd.DataFrame], catalog: Catalog, period: str
                         "Ebene": [LEVEL_SINGULAR.get(str(lv), str(lv)) for lv in level], "Jahr": per})
     values = {_header(catalog, i): wide[i].to_numpy() for i in order}
     out = pd.concat([out, pd.DataFrame(values, index=out.index)], axis=1)
-    notes = []
-    summed = v[v["summed"].astype(bool) & ~withheld] if "summed" in v else v.iloc[:0]
-    if len(summed):
-        notes.append(f"{len(summed):,} values are sums of the regions' parts, not reported by the regions themselves "
-                     "(their pages mark them ¹), or shares computed from such sums")
+    notes = _summed_note(v)
     reasons = v.loc[withheld, "suppressed_by"].fillna("").astype(str).value_counts()
     for reason, n in reasons.items():
         notes.append(f"{n:,} values '{SUPPRESSED}': {WITHHELD_TEXT.get(reason, SUPPRESSED)}")

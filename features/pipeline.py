@@ -211,8 +211,9 @@ def other_level_values(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalo
     if with_parts and catalog.balances():
         out = _audit_balances(out, shown, regions, catalog)
     added = ~pd.MultiIndex.from_frame(out[key].astype(str)).isin(own) & out["indicator_id"].isin(additive)
-    # a share or rate the catalog computes from a summed count is a sum's share too
-    out["summed"] = computed_from(out, set(map(tuple, out.loc[added, key].astype(str).to_numpy())), catalog)
+    # a share or rate the catalog computes from a summed count is a sum's share too (not one the region reported)
+    out["summed"] = computed_from(out, set(map(tuple, out.loc[added, key].astype(str).to_numpy())), catalog) & ~(
+        pd.MultiIndex.from_frame(out[key].astype(str)).isin(own))
     return out.sort_values(key, kind="stable").reset_index(drop=True)
 
 
@@ -351,8 +352,15 @@ def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, set
         notes.extend(carried)
     groups = reference_groups(regions, cfg.level, cfg.reference_level, obs["region_id"].drop_duplicates())
     obs = obs[~obs["indicator_id"].astype(str).str.startswith(AGE_PREFIX)]
+    before = len(obs)
     obs, summed = sum_up(obs, grid, catalog, cfg.level)     # a Bezirksregion's counts from its Planungsräume
     notes.extend(summed)
+    # the sums sum_up appended: marked in the values (their pages say that the region did not report them), and
+    # the shares computed from them, not those the region reported itself
+    key = ["region_id", "indicator_id", "period"]
+    sum_keys = set(map(tuple, obs.iloc[before:][key].astype(str).to_numpy()))
+    reported = obs.iloc[:before]
+    reported = pd.MultiIndex.from_frame(reported.loc[reported["region_id"].isin(groups.index), key].astype(str))
     selected = select_observations(obs, groups)
     if selected.empty:
         raise FeatureError(f"no observations for the regions at level {cfg.level!r}" + "".join(
@@ -403,6 +411,10 @@ def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, set
     else:
         raise FeatureError(f"features.engine must be 'local' or 'spark'; got {engine!r}")
     values = values.sort_values(["region_id", "indicator_id", "period"], kind="stable").reset_index(drop=True)
+    # a count summed from the region's parts, and a share computed from one
+    values["summed"] = (computed_from(values, sum_keys, catalog)
+                        & ~pd.MultiIndex.from_frame(values[key].astype(str)).isin(reported)
+                        if sum_keys else np.zeros(len(values), dtype=bool))
     if secondary:       # they arrived withheld; their pages say why
         values["suppressed_by"] = secondary_reasons(values, secondary, catalog)
     # a share its two counts put outside its valid range (two tables that do not fit) was left empty: named here

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ml.columns import DZ, MODEL, id_of
-from ml.formatting import de
+from ml.formatting import de, percent
 
 INDEX_GROUP = "index"
 """Dimension key of features that are not one indicator (status index, trend, boundary distance …)."""
@@ -81,6 +81,24 @@ def by_dimension(phi: pd.DataFrame, catalog) -> pd.DataFrame:
 def years_ahead(h: int) -> str:
     """German: "1 Jahr", "2 Jahre"."""
     return "1 Jahr" if h == 1 else f"{h} Jahre"
+
+
+def level_sentence(horizon: int, record: dict[str, dict]) -> str:
+    """What each warning level of a horizon asks for and what it met on unseen years, in one German sentence
+    ("" for a store written without the record)."""
+    parts = []
+    for name, r in record.items():
+        asked = f"verlangt {percent(r['target'])}" if r.get("target") is not None else ""
+        n, hit = r.get("backtest_flagged"), r.get("backtest_precision")
+        met = (f"im Rückblick auf ungesehene Jahre verschlechterten sich {percent(hit)} der {de(n, 0)} so "
+               "markierten" if n and hit is not None else "im Rückblick auf ungesehene Jahre nie erreicht")
+        if r.get("threshold") is None:
+            parts.append(f"„{name}“ nicht verfügbar – {r.get('reason') or asked}")
+        else:
+            parts.append(f"„{name}“ ab {percent(r['threshold'])} Wahrscheinlichkeit ({asked}; {met})")
+    if not parts:
+        return ""
+    return f"{years_ahead(horizon)} voraus: " + "; ".join(parts) + "."
 
 
 def untested_sentence(horizon: int, transitions: int, worsenings: int) -> str:

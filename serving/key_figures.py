@@ -22,6 +22,7 @@ from ml.config import Settings
 from ml.contracts import stored_inputs
 from ml.formatting import de, percent, years_text
 from models.forecasting import UNCHECKED_NOTE, UNRELIABLE_NOTE
+from serving.own_values import parts_plural
 from serving.state import Snapshot, stored_row, withheld
 
 if TYPE_CHECKING:
@@ -100,8 +101,10 @@ def key_figures(b: "ReportBuilder", region_id: str, period: str, row: pd.Series 
     # a county's own population count (the residents aged 5 and over of a register's table) is named as it is;
     # a monitoring of indices alone (an atlas) has no residents to show, not a dash on every page
     held = ind in b.held or b.cell(region_id, ind, period)[1] != "missing"      # the whole city's own residents too
+    summed = b.summed(region_id, ind, period) and b.cell(region_id, ind, period)[0] is not None
     out = [("Einwohner" if ind == "einwohner" or ind not in b.catalog else b.catalog[ind].name,
-            b.value(region_id, ind, period, 0))] if held else []
+            b.value(region_id, ind, period, 0) + (f" (Summe der {parts_plural(b, region_id)})" if summed else ""))
+           ] if held else []
     if row is None:
         elsewhere = b.elsewhere(region_id)
         return out + ([("Statusindex", "nicht berechnet: " + elsewhere[0].lower() + elsewhere[1:])] if elsewhere

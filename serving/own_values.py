@@ -37,12 +37,41 @@ otherwise repeat it in each)."""
 def own_values(builder: "ReportBuilder", region_id: str, period: str) -> dict | None:
     """:func:`own_table` of a region of another level than the builder's profiles, from the values ``features``
     stored of those regions; a value summed from its parts is marked, and the legend names them (its Stadtteile)."""
+    return own_table(_other_levels(builder.snap), builder.catalog, region_id, period, parts_plural(builder, region_id),
+                     builder.snap.left_out)
+
+
+def parts_plural(builder: "ReportBuilder", region_id: str) -> str:
+    """What a region's parts are called ('Gemeinden', 'Stadtteile'): the level most of its parts are on."""
     from serving.key_figures import LEVEL_PLURAL
 
     regions = builder.snap.regions
     below = regions.loc[regions["parent_id"].astype(str) == region_id, "level"].astype(str)
-    parts = LEVEL_PLURAL.get(below.mode().iloc[0], "Teilgebiete") if len(below) else "Teilgebiete"
-    return own_table(_other_levels(builder.snap), builder.catalog, region_id, period, parts, builder.snap.left_out)
+    return LEVEL_PLURAL.get(below.mode().iloc[0], "Teilgebiete") if len(below) else "Teilgebiete"
+
+
+def summed_cells(snap: "Snapshot") -> set[tuple[str, str, str]]:
+    """(region_id, indicator_id, period) of every value ``features`` marked ``summed``, of the profiles' level and
+    of the others: a count summed from the region's parts, and a share computed from one (none in a store of an
+    older run)."""
+    out: set[tuple[str, str, str]] = set()
+    for held in (snap.values, snap.other_values):
+        if held is not None and "summed" in held.columns:
+            marked = held.loc[held["summed"].fillna(False).astype(bool), ["region_id", "indicator_id", "period"]]
+            out |= set(map(tuple, marked.astype(str).to_numpy()))
+    return out
+
+
+def summed_note(builder: "ReportBuilder", region_id: str, indicators: list[dict]) -> str:
+    """The legend under a page's table of indicators where a value in it is marked :data:`SUMMED`; '' otherwise."""
+    marked = any(str(r["value"]).endswith(SUMMED) for d in indicators for r in d["rows"])
+    return summed_legend(parts_plural(builder, region_id)) if marked else ""
+
+
+def summed_legend(parts: str) -> str:
+    """The legend of :data:`SUMMED`: the value is the sum of the region's ``parts``, not reported by the region."""
+    return (f"{SUMMED} Summe der {parts}, nicht vom Gebiet selbst gemeldet; ein Anteil daraus ist aus dieser Summe "
+            "berechnet.")
 
 
 def _other_levels(snap: "Snapshot") -> pd.DataFrame:
@@ -172,9 +201,8 @@ def own_table(values: pd.DataFrame, catalog: Catalog, region_id: str, period: st
         if rows:
             groups.append({"name": dim.name, "rows": rows})
     marked = any(SUMMED in c for g in groups for r in g["rows"] for c in r["cells"])
-    legend = (f"{SUMMED} Summe der {parts}, nicht vom Gebiet selbst gemeldet; ein Anteil daraus ist aus dieser Summe "
-              "berechnet. Eine Summe fehlt, wo ein Teilgebiet keinen Wert hat; wo sein Wert gesperrt ist, ist auch die "
-              "Summe gesperrt (sie verriete ihn).") if marked else ""
+    legend = (summed_legend(parts) + " Eine Summe fehlt, wo ein Teilgebiet keinen Wert hat; wo sein Wert gesperrt "
+              "ist, ist auch die Summe gesperrt (sie verriete ihn).") if marked else ""
     why = [f"{mark} {reason}." if reason.startswith("ausgelassen: ") else f"{mark} {WITHHELD_TEXT[reason]}."
            if reason else f"{mark} gesperrt." for reason, mark in marks.items()]
     if not groups:

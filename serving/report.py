@@ -27,10 +27,11 @@ from markupsafe import Markup
 from ml.catalog import break_between
 from ml.columns import DIM, column, ids
 from ml.config import Settings
-from ml.formatting import de, percent
-from models.explanations import group_name, unscored, years_ahead
+from ml.formatting import de
+from models.explanations import group_name, level_sentence, unscored, years_ahead
 from models.forecast_models import MODEL_NAMES
-from serving.own_values import elsewhere_rows, held_elsewhere, other_cells, own_values, page_flags
+from serving.own_values import (SUMMED, elsewhere_rows, held_elsewhere, other_cells, own_values, page_flags,
+                                summed_cells, summed_note)
 from serving.key_figures import (LEVEL_DATIVE, LEVEL_PLURAL, LEVEL_SINGULAR, class_section, flag_text,
                                  forecast_stand_note, interval_note, key_figures, no_profile_reason, other_level,
                                  other_level_type, shown_by_dimension, type_section)
@@ -65,24 +66,6 @@ def error_page(status: int, message: str) -> str:
     return render("error.html", status=status, title=ERROR_TITLES.get(status, "Fehler"), message=message)
 
 
-def level_sentence(horizon: int, record: dict[str, dict]) -> str:
-    """What each warning level of a horizon asks for and what it met on unseen years, in one German sentence
-    ("" for a store written without the record)."""
-    parts = []
-    for name, r in record.items():
-        asked = f"verlangt {percent(r['target'])}" if r.get("target") is not None else ""
-        n, hit = r.get("backtest_flagged"), r.get("backtest_precision")
-        met = (f"im Rückblick auf ungesehene Jahre verschlechterten sich {percent(hit)} der {de(n, 0)} so "
-               "markierten" if n and hit is not None else "im Rückblick auf ungesehene Jahre nie erreicht")
-        if r.get("threshold") is None:
-            parts.append(f"„{name}“ nicht verfügbar – {r.get('reason') or asked}")
-        else:
-            parts.append(f"„{name}“ ab {percent(r['threshold'])} Wahrscheinlichkeit ({asked}; {met})")
-    if not parts:
-        return ""
-    return f"{years_ahead(horizon)} voraus: " + "; ".join(parts) + "."
-
-
 class ReportError(LookupError):
     """The region or period of a requested report does not exist."""
 
@@ -110,6 +93,7 @@ class ReportBuilder:
         self._values = v.set_index(["region_id", "indicator_id", "period"]).sort_index()
         self._value_regions = set(self._values.index.unique(level=0))
         self.held = set(self._values.index.unique(level=1))     # the indicators with any cell
+        self._summed = summed_cells(snap)
         self._cells: dict[str, dict[tuple[str, str], tuple[object, str, str]]] = {}
         self.names = self.snap.regions.set_index("region_id")["name"].astype(str)
         # the level of the stored profiles (a configuration changed since the last 'features' may name another)
@@ -130,6 +114,11 @@ class ReportBuilder:
         if flag == "suppressed":
             return None, flag
         return (float(value) if value is not None and pd.notna(value) else None), flag
+
+    def summed(self, region_id: str, indicator_id: str, period: str) -> bool:
+        """Whether a cell is the sum of the region's parts (or a share computed from one), not a value the region
+        reported."""
+        return (str(region_id), str(indicator_id), str(period)) in self._summed
 
     def withheld_by(self, region_id: str, indicator_id: str, period: str) -> str:
         """Why a cell is withheld (a key of :data:`WITHHELD_TEXT`; '' when it is not, or the store does not say)."""
@@ -239,7 +228,8 @@ class ReportBuilder:
                 withheld = {y for y, c in cells.items() if c[1] == "suppressed"}
                 rows.append({
                     "name": meta.name, "unit": meta.unit or "",
-                    "value": "gesperrt" if flag == "suppressed" else de(value, dec),
+                    "value": "gesperrt" if flag == "suppressed" else de(value, dec) + (
+                        SUMMED if value is not None and self.summed(region_id, ind, period) else ""),
                     "comparison": ("insg. " if how == "Summe" and comp is not None else "") + de(comp, dec),
                     "change": de(change, dec, sign=True) if change is not None else "–",
                     "change_unit": ("Pp." if meta.unit == "%" else meta.unit or "") if change is not None else "",
@@ -388,12 +378,14 @@ class ReportBuilder:
         reg = regions.loc[region_id]
         parent = reg["parent_id"] if isinstance(reg["parent_id"], str) else None
         row, warning, elsewhere = self.profile(region_id, per), self.warning(region_id, per), self.elsewhere(region_id)
+        indicators = self.indicators(region_id, per)
         return render(
             "region.html", title=f"Gebietsbericht {reg['name']} {per}", level=warning.get("level"),
             name=str(reg["name"]), region_id=region_id, region_level=LEVEL_SINGULAR.get(str(reg["level"]), str(reg["level"])),
             parent=str(self.names.get(parent, parent)) if parent else None, period=per,
             today=date.today().strftime("%d.%m.%Y"), index_href=index_href, facts=self.facts(region_id, per, row),
-            warning=warning, indicators=self.indicators(region_id, per), whole=self.compare.label(region_id),
+            warning=warning, indicators=indicators, whole=self.compare.label(region_id),
+            summed=summed_note(self, region_id, indicators),
             areas_dative=LEVEL_DATIVE.get(str(self.snap.level), "Gebieten"),
             dimensions=self.dimensions(region_id, per, row), elsewhere=elsewhere,
             no_profile=no_profile_reason(self.settings, row, elsewhere), trends=self.trends(region_id, per),

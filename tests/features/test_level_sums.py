@@ -137,12 +137,19 @@ def test_profiles_of_bezirksregionen_compute_their_shares_from_the_summed_counts
                          "P5": (1500, 30), "P6": (2500, 75)}.items():
         rows += [(p, "ew_15_64", "2022", float(ew), "ok"), (p, "arbeitslose", "2022", float(alo), "ok"),
                  (p, "einwohner", "2022", float(ew) * 1.5, "ok")]
+    rows.append(("B3", "einwohner", "2022", 6100.0, "ok"))      # B3 reports its residents itself
     settings = load_settings(env={"SOZIALRADAR_FEATURES__LEVEL": "bezirksregion",
                                   "SOZIALRADAR_FEATURES__REFERENCE_LEVEL": "null"})
     result = run_pipeline(_obs(rows), regions, CATALOG, settings)
     share = result.values[result.values["indicator_id"] == "arbeitslosenquote"].set_index("region_id")["value"]
     assert share.to_dict() == pytest.approx({"B1": 3.5, "B2": 4.0, "B3": 2.625})
     assert set(result.profiles["region_id"]) == {"B1", "B2", "B3"}
+    # the sums, and the shares computed from them, are marked (the pages say the region did not report them); a
+    # region's own count is not
+    marked = result.values.set_index(["region_id", "indicator_id"])["summed"]
+    assert marked[("B1", "arbeitslose")] and marked[("B1", "ew_15_64")] and marked[("B1", "arbeitslosenquote")]
+    assert marked[("B1", "einwohner")] and not marked[("B3", "einwohner")]
+    assert marked.dtype == bool and marked.sum() == 3 * 3 + 2
     # nothing that adds up: the error says what the finer level holds
     only_shares = _obs([(p, "anteil_65plus", "2022", 20.0, "ok") for p in ("P1", "P2", "P3")])
     with pytest.raises(FeatureError, match="no observations for the regions at level 'bezirksregion'; bezirksregion: "

@@ -914,3 +914,49 @@ def test_the_own_tables_cell_left_out_by_features_says_so_with_its_reason_once()
     assert hze == ["41", "42", MISSING, "ausgelassen²", "45"]
     assert table["withheld"] == [f"² ausgelassen: {why}."]
     assert own_table(values, catalog, "9", "2025", "Planungsräume")["withheld"] == []
+
+
+def test_a_count_summed_from_the_regions_parts_is_marked_on_its_own_levels_page(tmp_path):
+    """Profiles per Sozialregion, the residents counted per Gemeinde (a census table below a monitoring of the level
+    above): Sozialregion Ost's residents are its Gemeinden's sum, and its page says so in the key figures and in the
+    table of indicators, with the legend once; West reports its own, unmarked."""
+    from experiments.jobs import features_job
+    from ml.config import load_settings
+    from ml.importers import ingest_file
+
+    settings = load_settings(env={"SOZIALRADAR_STORE__PATH": str(tmp_path / "m.duckdb"),
+                                  "SOZIALRADAR_FEATURES__LEVEL": "sozialregion",
+                                  "SOZIALRADAR_FEATURES__REFERENCE_LEVEL": "null"})
+    regions = tmp_path / "regions.csv"
+    regions.write_text("region_id,name,level,parent_id\nK,Kreis,kreis,\nO,Ost,sozialregion,K\nW,West,sozialregion,K\n"
+                       "N,Nord,sozialregion,K\n1,Aue,gemeinde,O\n2,Bach,gemeinde,O\n3,Heide,gemeinde,W\n"
+                       "4,Moor,gemeinde,W\n5,Feld,gemeinde,N\n6,Hain,gemeinde,N\n", encoding="utf-8")
+    values = tmp_path / "werte.csv"
+    values.write_text("region_id,indicator_id,period,value\n" + "".join(
+        f"{g},einwohner,2022,{1000 * int(g) + 500}\n" for g in "123456")
+        + "W,einwohner,2022,8000\n"
+        + "".join(f"{s},anteil_65plus,2022,{v}\n" for s, v in zip("OWNK", (21, 24, 19, 20))),
+        encoding="utf-8")
+    with Store(settings.store.path) as store:
+        for f in (regions, values):
+            assert ingest_file(f, store, settings).status == "ok"
+    features_job(settings, None, None)
+    st = ServiceState(settings, serving_catalog(settings))
+    st.load()
+    builder = ReportBuilder(settings, st.current())
+    pages = {r: re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", builder.region_page(r, "2022"))) for r in "OWK"}
+    assert "Kennzahlen 2022 Einwohner 4.000 (Summe der Gemeinden) " in pages["O"]
+    assert "Einwohner (Personen) 4.000¹ " in pages["O"]
+    assert pages["O"].count("¹ Summe der Gemeinden, nicht vom Gebiet selbst gemeldet") == 1
+    assert "Kennzahlen 2022 Einwohner 8.000 " in pages["W"]
+    assert "8.000¹" not in pages["W"] and "Summe der" not in pages["W"]
+    # the Kreis, of another level: its residents are a sum, in its key figures and its own table; its own share over
+    # 65 is not marked although the residents it rests on are a sum
+    assert "Kennzahlen 2022 Einwohner 24.000 (Summe der Sozialregionen) " in pages["K"]
+    assert "Einwohner (Personen) 24.000¹ " in pages["K"] and " 20,0 " in pages["K"] and "20,0¹" not in pages["K"]
+    # the export of the profiles says it too (Ost's and Nord's residents)
+    from experiments.export import export_table
+
+    with Store(settings.store.path, read_only=True) as store:
+        table = export_table("profiles", store, serving_catalog(settings), period="2022")
+    assert "2 values are sums of the regions' parts, not reported by the regions themselves" in table.attrs["notes"][0]
