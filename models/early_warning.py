@@ -717,9 +717,12 @@ def champion_note(chosen: str, metrics: dict[str, dict[str, float]], horizon: in
         ap, rule = served["average_precision"].mean(), served["rule_average_precision"].mean()
         if ap < rule:
             behind = int((served["average_precision"] < served["rule_average_precision"]).sum())
+            digits = 2      # as many decimals as tell the two apart ('0,43 gegenüber 0,43' would read as a tie)
+            while digits < 4 and de(ap, digits) == de(rule, digits):
+                digits += 1
             note += (f" Periode für Periode auf diese Weise gewählt, lag das jeweils gewählte Modell aber in "
-                     f"{behind} von {len(served)} Perioden hinter der Regel (mittlere Average Precision {de(ap, 2)} "
-                     f"gegenüber {de(rule, 2)}).")
+                     f"{behind} von {len(served)} Perioden hinter der Regel (mittlere Average Precision "
+                     f"{de(ap, digits)} gegenüber {de(rule, digits)}).")
     return note
 
 

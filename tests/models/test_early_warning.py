@@ -550,6 +550,11 @@ def test_the_champions_sentence_says_when_its_lead_lies_within_the_backtests_spr
     quiet = pd.concat([record, pd.DataFrame({"average_precision": [np.nan], "rule_average_precision": [np.nan]})])
     assert champion_note("gbt", {"boundary": metrics(0.18, 0.05, 0.4), "gbt": metrics(0.5, 0.3, 0.7)}, 2,
                          quiet) == behind
+    # a lead of the rule that two decimals would hide is told with as many as show it
+    narrow = record.assign(average_precision=[0.43, 0.425, 0.438], rule_average_precision=[0.44, 0.43, 0.429])
+    assert champion_note("gbt", {"boundary": metrics(0.18, 0.05, 0.4), "gbt": metrics(0.5, 0.3, 0.7)}, 2,
+                         narrow).endswith("in 2 von 3 Perioden hinter der Regel (mittlere Average Precision 0,431 "
+                                          "gegenüber 0,433).")
     ahead = record.assign(rule_average_precision=[0.3, 0.2, 0.3])
     assert champion_note("gbt", {"boundary": metrics(0.18, 0.05, 0.4), "gbt": metrics(0.5, 0.3, 0.7)}, 2,
                          ahead) == clear
