@@ -94,7 +94,7 @@ def sum_up(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog | None, le
     sums = sums.join(parts, on=["up", "part_level", "period"])
     key = ["up", "indicator_id", "period"]
     own = pd.MultiIndex.from_frame(obs.loc[inside, ["region_id", "indicator_id", "period"]])
-    mixed, said = _mixed_periods(finer, info["name"], level)
+    mixed, said = _mixed_periods(finer, info["name"], info["parent_id"], level)
     sums = sums[~pd.MultiIndex.from_frame(sums[key]).isin(own) & ~sums["period"].isin(mixed)]
     notes += said
     sums = sums.assign(whole=sums["valued"] == sums["parts"])
@@ -134,13 +134,17 @@ def _appearing(obs: pd.DataFrame, parent: pd.Series) -> pd.DataFrame:
     return pd.concat(found, ignore_index=True).drop_duplicates()
 
 
-def _mixed_periods(finer: pd.DataFrame, names: pd.Series, level: str) -> tuple[list, list[str]]:
-    """The periods whose tables hold parts of regions that end — that hold no part in the latest period — beside
-    parts of regions that go on, and the note naming them. A region list as of the latest period keeps a Gemeinde
-    merged away before it under its old Kreis, while the Gemeinden renumbered into a new Kreis moved there: in those
-    periods the new Kreise would miss the merged ones, and the old Kreise hold only them. Nothing is summed there."""
+def _mixed_periods(finer: pd.DataFrame, names: pd.Series, parents: pd.Series, level: str) -> tuple[list, list[str]]:
+    """The periods whose tables hold parts of regions that end — that hold no part in the latest period of the
+    regions beside them (under the same parent, else of all) — beside parts of regions that go on, and the note
+    naming them. A region list as of the latest period keeps a Gemeinde merged away before it under its old Kreis,
+    while the Gemeinden renumbered into a new Kreis moved there: in those periods the new Kreise would miss the
+    merged ones, and the old Kreise hold only them. Nothing is summed there. A Land's register reaching later than
+    the census of every Land ends no other Land's Kreise: their parts stop where those of their Land's others do."""
     last = finer.groupby("up")["period"].max()
-    ended = last.index[last < finer["period"].max()]
+    parent = parents.reindex(last.index)
+    beside = last.groupby(parent.fillna("").to_numpy()).transform("max").where(parent.notna(), last.max())
+    ended = last.index[last < beside]
     if not len(ended):
         return [], []
     share = finer.assign(ended=finer["up"].isin(set(ended))).groupby("period")["ended"].mean()
@@ -151,7 +155,8 @@ def _mixed_periods(finer: pd.DataFrame, names: pd.Series, level: str) -> tuple[l
     return mixed, [
         f"{level}: no sums in {len(mixed)} period{'s' if len(mixed) > 1 else ''} ({', '.join(map(str, mixed[:8]))}"
         f"{' …' if len(mixed) > 8 else ''}): their tables hold parts of {len(ended)} "
-        f"region{'s' if len(ended) > 1 else ''} of this level that hold none in the latest period "
+        f"region{'s' if len(ended) > 1 else ''} of this level that hold none in the latest period of the regions "
+        "beside them "
         f"({_examples(shown, len(shown))}) beside parts of regions that go on, so the regions of the latest grid "
         "would miss the parts of the ended ones (areas merged away before, still under their old region?); a "
         "crosswalk of the parts onto their successors (features --crosswalk) carries them"]

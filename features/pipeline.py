@@ -427,9 +427,8 @@ def run_pipeline(obs: pd.DataFrame, regions: pd.DataFrame, catalog: Catalog, set
                      "reference region of the index, and no area is withheld for having fewer than "
                      f"{settings.privacy.min_population} residents (set features.population_indicator"
                      + _population_candidates(values, catalog) + ")")
-    elif not cfg.index.validity_indicator and (bare := _periods_without_population(profiles)):
-        notes.append(f"no values of the population indicator {cfg.population_indicator!r} in {bare}: there every "
-                     "region is a reference region of the index, and no area is withheld for its size")
+    elif not cfg.index.validity_indicator:
+        notes.extend(_population_gaps(profiles, cfg.population_indicator))
     sizes = groups[groups.isin(set(selected[GROUP_COLUMN]))].value_counts()
     few = sorted(sizes.index[sizes < 3]) if cfg.reference_level is not None else []
     if few:
@@ -577,15 +576,31 @@ def _thin_index_notes(profiles: pd.DataFrame, configured: list[str]) -> list[str
     return notes
 
 
-def _periods_without_population(profiles: pd.DataFrame) -> str:
-    """The periods (as a reader counts them) in which no region of the level has a population figure, though
-    other periods have: read there as data without one (every region a reference region); empty if none."""
+def _population_gaps(profiles: pd.DataFrame, population: str) -> list[str]:
+    """The notes on the regions without a population figure where others have one: the periods in which none has
+    (the editions before a census year), and those in which some have none (the other Länder beside one Land's
+    register). They are reference regions all the same, and none is withheld for its size; none where every
+    region has a figure, or none has any (noted apart)."""
     annual = profiles[profiles["period"].astype(str).str.len() == 4]
-    known = annual["population"].notna().groupby(annual["period"]).any()
-    if known.all() or not known.any():
-        return ""
-    periods = [str(p) for p in known.index[~known]]
-    return years_text(periods) + ("" if len(periods) == 1 else f" ({len(periods)} periods)")
+    if annual["population"].isna().all() or annual["population"].notna().all():
+        return []
+    unknown = annual["population"].isna() & annual["is_reference"].astype(bool)    # not withheld: no figure at all
+    by_period = pd.DataFrame({"unknown": unknown, "known": annual["population"].notna(), "regions": 1}).groupby(
+        annual["period"].astype(str)).sum()
+    def span(periods: list[str]) -> str:
+        return years_text(periods) + ("" if len(periods) == 1 else f" ({len(periods)} periods)")
+
+    none = [str(p) for p in by_period.index[by_period["known"] == 0]]
+    some = by_period[(by_period["known"] > 0) & (by_period["unknown"] > 0)]
+    notes = [f"no values of the population indicator {population!r} in {span(none)}: there every region is a "
+             "reference region of the index, and no area is withheld for its size"] if none else []
+    if len(some):
+        n, total = int(some["unknown"].max()), int(some["regions"].max())
+        notes.append(f"{'up to ' if some['unknown'].nunique() > 1 else ''}{n} of {total} regions have no value of "
+                     f"the population indicator {population!r} in {span([str(p) for p in some.index])}, where "
+                     "others have one: they are reference regions of the index all the same (nothing says they are "
+                     "small), and none of them is withheld for its size")
+    return notes
 
 
 def _population_candidates(values: pd.DataFrame, catalog) -> str:

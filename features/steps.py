@@ -704,10 +704,12 @@ def build_profiles(values: pd.DataFrame, spec: ProfileSpec) -> tuple[pd.DataFram
         # region; run_pipeline says so, since no area can be withheld for its size either
         is_ref = pd.Series(True, index=panel.index)
     else:
-        # a block (group and period) without any residents' figure — a census year's residents beside editions
-        # without them — is read as the data without a population: every region of it is a reference region
-        unknown = population.isna().groupby(blocks).transform("all").to_numpy()
-        is_ref = population.ge(spec.min_population) | unknown
+        # a region leaves the reference set only where its size is known to be below the bar, or its residents are
+        # withheld (a small number): one without any residents' figure — the editions before a census year, the
+        # other Länder beside one Land's register — is a reference region, as where the data hold none, and, as
+        # there, no area is withheld for its size
+        withheld = flags[spec.population_indicator].eq("suppressed")
+        is_ref = population.ge(spec.min_population) | (population.isna() & ~withheld)
     polarity = pd.Series(spec.polarity, dtype=float)
     dimension = pd.Series(spec.dimension)
 

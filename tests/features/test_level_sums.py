@@ -90,6 +90,25 @@ def test_the_parts_of_a_period_are_those_in_its_tables_and_the_coarser_level_win
     assert _at(out, "B1", "einwohner") == [42.0] and "on the level ortsteil for 1 regions" in notes[0]
 
 
+def test_a_lands_register_reaching_later_than_the_census_ends_no_other_lands_kreise():
+    """The census of 2022 for the Gemeinden of two Länder, the register of one of them for 2022 and 2024: Land B's
+    Kreis has parts up to 2022 only, as every Kreis of Land B, so it has not ended; 2022 is summed for both Länder.
+    Land A's old Kreis, whose Gemeinde merged away before 2022, has ended among the Kreise of its Land."""
+    regions = pd.concat([_regions({"A": ["KA1", "KA_old"], "B": ["KB1", "KB2"]}, "land", "kreis"),
+                         _regions({"KA1": ["G1", "G2"], "KA_old": ["G3"], "KB1": ["G4"], "KB2": ["G5", "G6"]},
+                                  "kreis", "gemeinde").iloc[4:]], ignore_index=True)
+    rows = [(g, "einwohner", "2019", 10.0, "ok") for g in ("G1", "G2", "G3")]
+    rows += [(g, "einwohner", "2022", float(10 * i), "ok") for i, g in enumerate(["G1", "G2", "G4", "G5", "G6"], 1)]
+    rows += [(g, "einwohner", "2024", 11.0, "ok") for g in ("G1", "G2")]
+    out, notes = sum_up(_obs(rows), regions, CATALOG, "kreis")
+    assert _at(out, "KB1", "einwohner", "2022") == [30.0] and _at(out, "KB2", "einwohner", "2022") == [90.0]
+    assert _at(out, "KA1", "einwohner", "2022") == [30.0] and _at(out, "KA1", "einwohner", "2024") == [22.0]
+    assert _at(out, "KA1", "einwohner", "2019") == [] and _at(out, "KA_old", "einwohner", "2019") == []
+    assert any(n.startswith("kreis: no sums in 1 period (2019): their tables hold parts of 1 region of this level "
+                            "that hold none in the latest period of the regions beside them (KA_old (Raum KA_old, "
+                            "last 2019))") for n in notes)
+
+
 def test_no_sums_where_the_tables_mix_regions_that_end_with_regions_that_go_on():
     """A region list as of the latest period: Gemeinde G2 was renumbered into the new Kreis K_new (its old rows read
     onto its new code), G3 merged away before and stays under its old Kreis K_old. In 2005 K_new would miss G3:
@@ -103,7 +122,8 @@ def test_no_sums_where_the_tables_mix_regions_that_end_with_regions_that_go_on()
     assert _at(out, "K_new", "einwohner", "2005") == [] and _at(out, "K_old", "einwohner", "2005") == []
     assert _at(out, "K_new", "einwohner", "2009") == [190.0]
     assert any(n.startswith("kreis: no sums in 1 period (2005): their tables hold parts of 1 region of this level "
-                            "that hold none in the latest period (K_old (Region K_old, last 2005))") for n in notes)
+                            "that hold none in the latest period of the regions beside them (K_old (Region K_old, "
+                            "last 2005))") for n in notes)
     # a grid that ends whole (every region of 2005 ended, none goes on) is summed as it was
     clean = obs[obs["region_id"] != "G3"].assign(region_id=lambda f: f["region_id"].where(
         f["period"] == "2009", f["region_id"].map({"G1": "G3", "G2": "G3"})))

@@ -150,6 +150,33 @@ def test_residents_of_one_period_leave_the_other_periods_their_index(sample_inpu
                     "and no area is withheld for its size"]
 
 
+def test_a_region_without_residents_beside_others_with_them_is_a_reference_region(sample_inputs):
+    """One Land's register beside the census of all: where some regions have no residents' figure at all, they are
+    reference regions (nothing says they are small), not left out of the standardisation; a region whose residents
+    are withheld at the source is not one (its figure is withheld because it is small)."""
+    settings, catalog, obs, regions = sample_inputs
+    annual = obs["period"].str.len() == 4
+    gemeinden = sorted(obs.loc[obs["indicator_id"] == "einwohner", "region_id"].unique())
+    unknown, withheld = set(gemeinden[::2]), gemeinden[1]
+    partial = obs[~((obs["indicator_id"] == "einwohner") & obs["region_id"].isin(unknown))].copy()
+    hide = (partial["indicator_id"] == "einwohner") & (partial["region_id"] == withheld) & annual
+    partial.loc[hide, ["value", "flag"]] = [np.nan, "suppressed"]
+    result = run_pipeline(partial, regions, catalog, settings)
+    p = result.profiles[result.profiles["period"].str.len() == 4].set_index("region_id")
+    assert p.loc[p.index.isin(unknown), "is_reference"].all()
+    assert not p.loc[withheld, "is_reference"].any()
+    # a region whose residents are known to be under 300 stays out, as with every figure known
+    full = run_pipeline(obs, regions, catalog, settings).profiles.set_index(["region_id", "period"])["is_reference"]
+    mine = result.profiles.set_index(["region_id", "period"])["is_reference"].reindex(full.index)
+    small = ~full.astype(bool) & ~full.index.get_level_values("region_id").isin(unknown)
+    assert small.any() and not mine[small].astype(bool).any()
+    said = [n for n in result.notes if "population indicator" in n]
+    assert len(said) == 1 and said[0].startswith(f"{len(unknown)} of 53 regions have no value of the population "
+                                                 "indicator 'einwohner' in ")
+    assert said[0].endswith("where others have one: they are reference regions of the index all the same (nothing "
+                            "says they are small), and none of them is withheld for its size")
+
+
 def test_ranking_when_configured(sample_inputs):
     settings, catalog, obs, regions = sample_inputs
     ranked = settings.model_copy(update={"features": settings.features.model_copy(update={
