@@ -32,11 +32,12 @@ def awaiting_training(store, profiles: pd.DataFrame) -> dict[str, str]:
             continue
         _, last = period_range(store, table)
         newer = [p for p in periods if last is not None and p > last]
-        inputs, held = _inputs_held(store, table, newer)
+        inputs, held = _inputs_held(store, table, newer, profiles)
         if newer and not held:      # years without the training's inputs (the residents alone after a census year)
             notes[table] = (f"{what} reach {last}, the profiles {periods[-1]}; {', '.join(newer)} "
                             f"{'has' if len(newer) == 1 else 'have'} no values of their inputs "
-                            f"({', '.join(inputs)}): the pages show those of {last}")
+                            f"({', '.join(inputs)}): " + ("no warning is scored for them" if table == "early_warnings"
+                                                          else f"the pages show those of {last}"))
         elif newer:
             notes[table] = (f"{what} reach {last}, the profiles {periods[-1]}: 'sozialradar train "
                             f"{TRAIN_COMMANDS[table]}' scores {', '.join(held)}")
@@ -48,11 +49,18 @@ def awaiting_training(store, profiles: pd.DataFrame) -> dict[str, str]:
     return notes
 
 
-def _inputs_held(store, table: str, periods: list[str]) -> tuple[list[str], list[str]]:
+def _inputs_held(store, table: str, periods: list[str], profiles: pd.DataFrame) -> tuple[list[str], list[str]]:
     """The inputs a stored training result names (its ``settings``), and those of ``periods`` in which the model
-    matrix has a value of one of them; every period where the inputs are not known (a store written before)."""
-    if not periods or table == "early_warnings":
+    matrix has a value of one of them; every period where the inputs are not known (a store written before). The
+    early warning's input is the status index: the periods of ``profiles`` in which a region has one (a Land's
+    register of residents reaching past the last edition of the index brings profiles, no warning)."""
+    if not periods:
         return [], periods
+    if table == "early_warnings":
+        if "status_index" not in profiles.columns:
+            return [], periods
+        indexed = set(profiles.loc[profiles["status_index"].notna(), "period"].astype(str))
+        return ["the status index"], [p for p in periods if p in indexed]
     columns_of = set(store.con.execute(f'SELECT column_name FROM (DESCRIBE "{table}")').df()["column_name"])
     first = store.con.execute(f'SELECT settings FROM "{table}" LIMIT 1').fetchall() if "settings" in columns_of else []
     inputs = stored_inputs(first[0][0], "typology" if table == "types" else "classifier") if first else []

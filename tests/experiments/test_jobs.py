@@ -74,6 +74,17 @@ def test_the_features_job_names_results_that_await_a_new_training(ingested):
     with Store(ingested.store.path) as store:       # forecasts from the last edition on are current
         store.replace_table("forecasts", pd.DataFrame({"region_id": ["x"] * 2, "period": ["2025-12", "2026"]}))
         assert "forecasts" not in awaiting_training(store, result.profiles)
+    # profiles of years without a status index (a Land's register of residents reaching past the index's last
+    # edition) await no training of the early warning
+    def without_index(after):
+        return result.profiles.assign(status_index=lambda p: p["status_index"].where(p["period"].astype(str) <= after))
+
+    with Store(ingested.store.path, read_only=True) as store:
+        assert awaiting_training(store, without_index("2024"))["early_warnings"] == (
+            "early warnings reach 2023, the profiles 2025: 'sozialradar train early-warning' scores 2024")
+        assert awaiting_training(store, without_index("2023"))["early_warnings"] == (
+            "early warnings reach 2023, the profiles 2025; 2024, 2025 have no values of their inputs (the status "
+            "index): no warning is scored for them")
     with Store(ingested.store.path) as store:
         store.replace_table("early_warning_refused", pd.DataFrame({"horizon": [1]}))
         assert "early_warnings" not in awaiting_training(store, result.profiles)
