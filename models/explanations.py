@@ -137,13 +137,22 @@ def refusal(untested: pd.DataFrame) -> dict[str, str]:
     return {"reason": reason, "text": text}
 
 
-def unscored(period: str, scored) -> dict[str, str] | None:
+def unscored(period: str, scored, indexed=None) -> dict[str, str] | None:
     """Why ``period`` has no early warning when it is an edition after the last one the stored warnings cover
-    (``scored``: their periods): imported since the training, not a gap in a region's values. ``reason`` in English
-    for the API, ``text`` in German for the page and the dashboard; None for any other period."""
+    (``scored``: their periods): imported since the training, not a gap in a region's values; or, where ``indexed``
+    (the periods with a status index) lacks it, an edition without a status index (a Land's register of residents
+    past the index's last edition), which no training scores. ``reason`` in English for the API, ``text`` in German
+    for the page and the dashboard; None for any other period."""
     if not scored or str(period) <= max(map(str, scored)):
         return None
     last = max(map(str, scored))
+    if indexed is not None and str(period) not in set(map(str, indexed)):
+        return {"reason": f"no early warnings for period {period!r}: it has no status index, from which the early "
+                          "warning predicts a worse status class (the status indicators have no values there)",
+                "text": f"Für {period} liegt keine Frühwarnung vor: für {period} ist kein Statusindex berechnet (es "
+                        "fehlen die Statusindikatoren), und die Frühwarnung sagt aus ihm eine schlechtere Statusklasse "
+                        f"voraus. Die jüngste Frühwarnung gilt für {last}; das heißt nicht, dass seither keine "
+                        "Verschlechterung droht."}
     return {"reason": f"no early warnings for period {period!r}: the early warning was trained on the editions up to "
                       f"{last}; 'sozialradar train early-warning' scores the new one",
             "text": f"Für {period} liegt noch keine Frühwarnung vor: das Frühwarnmodell wurde mit den Ausgaben bis "

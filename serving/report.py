@@ -332,7 +332,8 @@ class ReportBuilder:
             return {"message": snap.warning_refused.get("text") or "Keine Frühwarnung: es ist kein Frühwarnmodell "
                     "trainiert (sozialradar train early-warning); das heißt nicht, dass keine Verschlechterung droht."}
         if period not in snap.warning_periods():    # an edition imported since the training says so
-            why = unscored(period, snap.warning_periods()) or {"text": f"Für {period} liegt keine Frühwarnung vor."}
+            why = (unscored(period, snap.warning_periods(), snap.indexed_periods)
+                   or {"text": f"Für {period} liegt keine Frühwarnung vor."})
             return {"message": why["text"]}
         rows, first = [], None
         for h in snap.horizons:

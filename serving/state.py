@@ -133,6 +133,11 @@ class Snapshot:
         return latest_complete_period(self.profiles)
 
     @cached_property
+    def indexed_periods(self) -> frozenset[str]:
+        """The periods in which a region has a status index: the only ones an early warning can score."""
+        return frozenset(self.profiles.loc[self.profiles["status_index"].notna(), "period"].astype(str))
+
+    @cached_property
     def periods(self) -> frozenset[str]:
         """Every period with profiles."""
         return frozenset(self.profiles["period"].astype(str))

@@ -110,7 +110,7 @@ class Context:
         except UnknownHorizon as exc:
             raise ApiError(404, "unknown_horizon", str(exc), "horizon", exc.horizon) from None
         if per not in s.warning_periods():    # an edition imported since the training says so
-            why = unscored(per, s.warning_periods())
+            why = unscored(per, s.warning_periods(), s.indexed_periods)
             raise ApiError(404, "unknown_period", why["reason"] if why else f"no early warnings for period {per!r}",
                            "period", per)
         return per, h, self.state.explain_period(s, per, h)

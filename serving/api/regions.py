@@ -45,7 +45,7 @@ def router(ctx: Context) -> APIRouter:
                               status_rank=int(rank) if rank is not None and pd.notna(rank) else None,
                               **_parent(parents, r.parent_id), **_type(types, r.region_id)))
         # no warning for the period shown: the last training refused, or it predates this edition
-        later = unscored(period, s.warning_periods()) if s.has_warnings and period else None
+        later = unscored(period, s.warning_periods(), s.indexed_periods) if s.has_warnings and period else None
         others = elsewhere(s, period) if period and (level is None or level == s.level) else []
         return RegionList(period=period, ranking=ranking, regions=out, elsewhere=[OtherRegion(**o) for o in others],
                           warning_note=s.warning_refused.get("text") or (later or {}).get("text"),
