@@ -149,9 +149,9 @@ def unscored(period: str, scored, indexed=None) -> dict[str, str] | None:
     if indexed is not None and str(period) not in set(map(str, indexed)):
         return {"reason": f"no early warnings for period {period!r}: it has no status index, from which the early "
                           "warning predicts a worse status class (the status indicators have no values there)",
-                "text": f"Für {period} liegt keine Frühwarnung vor: für {period} ist kein Statusindex berechnet (es "
-                        "fehlen die Statusindikatoren), und die Frühwarnung sagt aus ihm eine schlechtere Statusklasse "
-                        f"voraus. Die jüngste Frühwarnung gilt für {last}; das heißt nicht, dass seither keine "
+                "text": f"Für {period} liegt keine Frühwarnung vor: für {period} ist kein Statusindex berechnet "
+                        "(es fehlen die Statusindikatoren), und die Frühwarnung sagt aus ihm eine schlechtere "
+                        f"Statusklasse voraus. Die jüngste Frühwarnung gilt für {last}; das heißt nicht, dass seither keine "
                         "Verschlechterung droht."}
     return {"reason": f"no early warnings for period {period!r}: the early warning was trained on the editions up to "
                       f"{last}; 'sozialradar train early-warning' scores the new one",
