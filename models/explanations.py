@@ -151,8 +151,8 @@ def unscored(period: str, scored, indexed=None) -> dict[str, str] | None:
                           "warning predicts a worse status class (the status indicators have no values there)",
                 "text": f"Für {period} liegt keine Frühwarnung vor: für {period} ist kein Statusindex berechnet "
                         "(es fehlen die Statusindikatoren), und die Frühwarnung sagt aus ihm eine schlechtere "
-                        f"Statusklasse voraus. Die jüngste Frühwarnung gilt für {last}; das heißt nicht, dass seither keine "
-                        "Verschlechterung droht."}
+                        f"Statusklasse voraus. Die jüngste Frühwarnung gilt für {last}; das heißt nicht, dass seither "
+                        "keine Verschlechterung droht."}
     return {"reason": f"no early warnings for period {period!r}: the early warning was trained on the editions up to "
                       f"{last}; 'sozialradar train early-warning' scores the new one",
             "text": f"Für {period} liegt noch keine Frühwarnung vor: das Frühwarnmodell wurde mit den Ausgaben bis "
