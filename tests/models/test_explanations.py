@@ -156,8 +156,8 @@ def test_an_edition_after_the_training_is_named_as_such():
     bare = unscored("2024", {"2019", "2021"}, {"2019", "2021", "2022"})
     assert bare["text"] == ("Für 2024 liegt keine Frühwarnung vor: für 2024 ist kein Statusindex berechnet (es "
                             "fehlen die Statusindikatoren), und die Frühwarnung sagt aus ihm eine schlechtere "
-                            "Statusklasse voraus. Die jüngste Frühwarnung gilt für 2021; das heißt nicht, dass seither keine "
-                            "Verschlechterung droht.")
+                            "Statusklasse voraus. Die jüngste Frühwarnung gilt für 2021; das heißt nicht, dass seither "
+                            "keine Verschlechterung droht.")
     assert bare["reason"].startswith("no early warnings for period '2024': it has no status index")
     assert unscored("2022", {"2019", "2021"}, {"2019", "2021", "2022"}) == unscored("2022", {"2019", "2021"})
     assert unscored("2024-06", {"2024-03"})["reason"].startswith("no early warnings for period '2024-06'")
