@@ -579,14 +579,15 @@ def _thin_index_notes(profiles: pd.DataFrame, configured: list[str]) -> list[str
 def _population_gaps(profiles: pd.DataFrame, population: str) -> list[str]:
     """The notes on the regions without a population figure where others have one: the periods in which none has
     (the editions before a census year), and those in which some have none (the other Länder beside one Land's
-    register). They are reference regions all the same, and none is withheld for its size; none where every
-    region has a figure, or none has any (noted apart)."""
+    register), or every period (residents only at another level). They are reference regions all the same, and
+    none is withheld for its size; none where every region has a figure."""
     annual = profiles[profiles["period"].astype(str).str.len() == 4]
-    if annual["population"].isna().all() or annual["population"].notna().all():
+    if annual["population"].notna().all():
         return []
     unknown = annual["population"].isna() & annual["is_reference"].astype(bool)    # not withheld: no figure at all
     by_period = pd.DataFrame({"unknown": unknown, "known": annual["population"].notna(), "regions": 1}).groupby(
         annual["period"].astype(str)).sum()
+
     def span(periods: list[str]) -> str:
         return years_text(periods) + ("" if len(periods) == 1 else f" ({len(periods)} periods)")
 

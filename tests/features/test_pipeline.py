@@ -148,6 +148,14 @@ def test_residents_of_one_period_leave_the_other_periods_their_index(sample_inpu
     assert said == [f"no values of the population indicator 'einwohner' in {first}–{int(latest) - 1} "
                     f"({int(latest) - int(first)} periods): there every region is a reference region of the index, "
                     "and no area is withheld for its size"]
+    # residents of the county alone, none of its Gemeinden's: as a table without residents, and said once
+    whole = pd.DataFrame({"region_id": "14599", "indicator_id": "einwohner", "period": years.unique(),
+                          "value": 120_000.0, "flag": "ok"})
+    county = pd.concat([obs[obs["indicator_id"] != "einwohner"], whole], ignore_index=True)
+    alone = run_pipeline(county, regions, catalog, settings)
+    assert alone.profiles.loc[alone.profiles["period"].str.len() == 4, "is_reference"].all()
+    said = [n for n in alone.notes if "population indicator" in n]
+    assert len(said) == 1 and said[0].startswith("no values of the population indicator 'einwohner': every region")
 
 
 def test_a_region_without_residents_beside_others_with_them_is_a_reference_region(sample_inputs):
