@@ -570,10 +570,14 @@ def _thin_index_notes(profiles: pd.DataFrame, configured: list[str]) -> list[str
     notes = []
     for missing, periods in by_missing.items():
         k = len(configured) - len(missing)
-        span = years_text(periods) + ("" if len(periods) == 1 else f" ({len(periods)} periods)")
-        notes.append(f"status index of {span} built from {k} of {len(configured)} configured indicators: "
+        notes.append(f"status index of {_span(periods)} built from {k} of {len(configured)} configured indicators: "
                      f"{', '.join(missing)} had no values there")
     return notes
+
+
+def _span(periods: list[str]) -> str:
+    """Periods as a reader counts them, with their number where there are several: '1995–2021 (27 periods)'."""
+    return years_text(periods) + ("" if len(periods) == 1 else f" ({len(periods)} periods)")
 
 
 def _population_gaps(profiles: pd.DataFrame, population: str) -> list[str]:
@@ -587,18 +591,14 @@ def _population_gaps(profiles: pd.DataFrame, population: str) -> list[str]:
     unknown = annual["population"].isna() & annual["is_reference"].astype(bool)    # not withheld: no figure at all
     by_period = pd.DataFrame({"unknown": unknown, "known": annual["population"].notna(), "regions": 1}).groupby(
         annual["period"].astype(str)).sum()
-
-    def span(periods: list[str]) -> str:
-        return years_text(periods) + ("" if len(periods) == 1 else f" ({len(periods)} periods)")
-
     none = [str(p) for p in by_period.index[by_period["known"] == 0]]
     some = by_period[(by_period["known"] > 0) & (by_period["unknown"] > 0)]
-    notes = [f"no values of the population indicator {population!r} in {span(none)}: there every region is a "
+    notes = [f"no values of the population indicator {population!r} in {_span(none)}: there every region is a "
              "reference region of the index, and no area is withheld for its size"] if none else []
     if len(some):
         n, total = int(some["unknown"].max()), int(some["regions"].max())
         notes.append(f"{'up to ' if some['unknown'].nunique() > 1 else ''}{n} of {total} regions have no value of "
-                     f"the population indicator {population!r} in {span([str(p) for p in some.index])}, where "
+                     f"the population indicator {population!r} in {_span([str(p) for p in some.index])}, where "
                      "others have one: they are reference regions of the index all the same (nothing says they are "
                      "small), and none of them is withheld for its size")
     return notes

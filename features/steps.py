@@ -699,16 +699,13 @@ def build_profiles(values: pd.DataFrame, spec: ProfileSpec) -> tuple[pd.DataFram
             if spec.index.validity_indicator in keyed.index.get_level_values("indicator_id") else pd.Series(
                 np.nan, index=panel.index)
         is_ref = validity.eq(1)
-    elif spec.population_indicator not in spec.indicators:
-        # the data hold no population at all (a county table without residents): every region is a reference
-        # region; run_pipeline says so, since no area can be withheld for its size either
-        is_ref = pd.Series(True, index=panel.index)
     else:
         # a region leaves the reference set only where its size is known to be below the bar, or its residents are
-        # withheld (a small number): one without any residents' figure — the editions before a census year, the
-        # other Länder beside one Land's register — is a reference region, as where the data hold none, and, as
-        # there, no area is withheld for its size
-        withheld = flags[spec.population_indicator].eq("suppressed")
+        # withheld (a small number): one without any residents' figure — a county table without residents, the
+        # editions before a census year, the other Länder beside one Land's register — is a reference region, and
+        # no area is withheld for its size there either (run_pipeline says so)
+        withheld = (flags[spec.population_indicator].eq("suppressed") if spec.population_indicator in flags.columns
+                    else pd.Series(False, index=panel.index))
         is_ref = population.ge(spec.min_population) | (population.isna() & ~withheld)
     polarity = pd.Series(spec.polarity, dtype=float)
     dimension = pd.Series(spec.dimension)
