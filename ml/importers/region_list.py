@@ -17,13 +17,21 @@ from ml.parsing import INVALID_CODE, MISSING_MARKERS, names_no_region, normalize
 from ml.regions import canonical_level, name_key
 
 
-_WRAP = re.compile(r"(?<=[-/])[ \t]*[\r\n]\s*")
+_WRAP = re.compile(r"(?<=/)[ \t]*[\r\n]\s*")
+_HYPHENATED = re.compile(r"(?<=[^\W\d_])-\s+(?!(?:und|oder|bis|sowie|bzw)\b)(?=[a-zäöüß])")
+"""A word broken at a line's end ('Gesund-⏎brunnen', 'Friedrichs-      hain' where a line break became blanks)."""
+_COMPOUND = re.compile(r"(?<=[^\W\d_])-\s+(?=[A-ZÄÖÜ])")
+"""A compound name broken after its hyphen ('Treptow- Köpenick', 'Schöneberg-⏎Nord')."""
 
 
 def clean_names(names: pd.Series) -> pd.Series:
-    """Region names as written in a spreadsheet cell, tidied: a line break after a hyphen or slash joins the word
-    ('Schöneberg-⏎Nord' = 'Schöneberg-Nord'), every other run of blanks and line breaks is one blank."""
-    return names.astype("str").str.replace(_WRAP, "", regex=True).str.replace(r"\s+", " ", regex=True).str.strip()
+    """Region names as written in a spreadsheet cell or a table set from print, tidied: a word broken at a line's
+    end is joined ('Gesund-⏎brunnen', 'Friedrichs-   hain' = 'Gesundbrunnen', 'Friedrichshain'; 'Nord- und Süd'
+    stays), a compound broken after its hyphen keeps the hyphen ('Treptow- Köpenick' = 'Treptow-Köpenick'), a line
+    break after a slash joins too; every other run of blanks and line breaks is one blank."""
+    text = names.astype("str").str.replace(_WRAP, "", regex=True)
+    text = text.str.replace(_HYPHENATED, "", regex=True).str.replace(_COMPOUND, "-", regex=True)
+    return text.str.replace(r"\s+", " ", regex=True).str.strip()
 
 
 def pad_lost_zeros(code: pd.Series, share: float = 0.8) -> tuple[pd.Series, pd.Series, int]:

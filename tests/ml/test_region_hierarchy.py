@@ -1,6 +1,7 @@
 """Region lists written as a hierarchy (one row per finest region, a code and a name column per level), as cities
 publish their LOR or Stadtteil keys: recognised by the suggestion, imported as regions of every level with parents."""
 
+import re
 import tempfile
 from pathlib import Path
 
@@ -128,13 +129,32 @@ def test_a_missing_hierarchy_column_is_named(store, settings, tmp_path):
     assert rep.status == "failed" and "'bezirks_id'" in rep.message and "bezirk_id" in rep.message
 
 
-@given(st.text(alphabet=st.sampled_from(list("ab- /\n\t\r")), max_size=30))
+@given(st.lists(st.sampled_from([*"abAÜü- /\n\t\r", "und", "oder"]), max_size=30).map("".join))
 def test_clean_names_are_tidy_and_stable(text):
     out = clean_names(pd.Series([text])).iloc[0]
     assert out == out.strip() and "  " not in out and "\n" not in out and "\t" not in out
     assert clean_names(pd.Series([out])).iloc[0] == out
     assert out.replace(" ", "").replace("-", "").replace("/", "") == "".join(
         c for c in text if c not in " -/\n\t\r")
+
+
+def test_names_broken_at_a_lines_end_are_joined(shared_data):
+    """A table set from print: a word hyphenated at the line's end ('Gesund-⏎brunnen', or the break turned into
+    blanks) is one word, a compound broken after its hyphen keeps it, a hyphen before 'und' stays a hyphen."""
+    written = ["Gesund-        brunnen", "Friedrichs-      hain West", "Treptow- Köpenick 1", "Schöneberg-\nNord",
+               "Gesund-\nbrunnen", "Nord- und Südstadt", "Ost 1 - Reginhardstr.", "Steglitz - Zehlendorf",
+               "Tegel/\nSüd"]
+    assert clean_names(pd.Series(written)).tolist() == [
+        "Gesundbrunnen", "Friedrichshain West", "Treptow-Köpenick 1", "Schöneberg-Nord", "Gesundbrunnen",
+        "Nord- und Südstadt", "Ost 1 - Reginhardstr.", "Steglitz - Zehlendorf", "Tegel/Süd"]
+    # Berlin's LOR key as the open-data project prints it: every such name read whole
+    key = pd.read_csv(shared_data / "berlin_bzr_kernindikatoren_tsb" / "preprocessed_lor_447plr_hierarchy.csv",
+                      dtype=str)
+    names = pd.concat([key[c] for c in key.columns if "name" in c]).dropna()
+    assert names.str.contains(r"\w-\s").any()
+    cleaned = set(clean_names(names))
+    assert {"Gesundbrunnen", "Friedrichshain West", "Treptow-Köpenick 1", "Frohnau-Hermsdorf"} <= cleaned
+    assert not any(re.search(r"\w-\s", n) for n in cleaned)
 
 
 def test_berlins_lor_key_and_the_health_atlas_from_raw_files(shared_data, store, settings, tmp_path):
