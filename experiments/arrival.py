@@ -23,6 +23,7 @@ def misplaced_after_import(store, indicators: list[str], catalog=None, populatio
     from features.steps import copied_years
     from features.wrong_edition import wrong_edition_notes, wrong_edition_rows, wrong_editions
     from ml.grid_change import grid_change_notes, grid_changes, presence
+    from ml.held_values import apart_edition_notes, apart_editions
     from ml.age_groups import PREFIX as AGE_PREFIX
 
     indicators = [i for i in indicators if not i.startswith(AGE_PREFIX)]   # the projection's input, not profiles'
@@ -58,6 +59,8 @@ def misplaced_after_import(store, indicators: list[str], catalog=None, populatio
         if catalog is not None:
             lines += level_step_notes(level_steps(at, catalog), lv)
     lines += wrong_edition_notes(wrong, at_import=True)
+    if catalog is not None:
+        lines += apart_edition_notes(apart_editions(obs, catalog))
     present = presence(obs)
     present["level"] = regions.set_index("region_id")["level"].reindex(present["region_id"]).to_numpy()
     lines += grid_change_notes(grid_changes(present.dropna()))

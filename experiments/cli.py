@@ -26,6 +26,7 @@ from ml.paths import SAMPLE_DIR
 if TYPE_CHECKING:   # the command's heavy modules are imported where a command needs them (a fast --help)
     import pandas as pd
 
+    from ml.held_values import HeldValues
     from ml.importers import ImportReport
 
 
@@ -1125,9 +1126,9 @@ def mapping_suggest(ctx: click.Context, file: Path, sheet: str | None, out: Path
     settings = _settings(ctx)
     sheet_arg: str | int | None = int(sheet) if sheet is not None and sheet.isdigit() else sheet
     try:
-        known, places, held = _store_regions(settings)
+        known, places, held, values = _store_regions(settings)
         suggestion = suggest_mapping(file, _catalog(settings, held), sheet=sheet_arg, regions=as_regions, known=known,
-                                     places=places)
+                                     places=places, stored=values)
     except FileFormatError as exc:
         raise click.ClickException(str(exc)) from None
     text = suggestion.to_yaml()
@@ -1144,19 +1145,20 @@ def mapping_suggest(ctx: click.Context, file: Path, sheet: str | None, out: Path
         click.echo(f"wrote {out}: " + "; ".join(parts + suggestion.notes))
 
 
-def _store_regions(settings: Settings) -> "tuple[frozenset[str] | None, pd.DataFrame | None, frozenset[str]]":
-    """The region codes of the store, its regions (code, name, level, parent) and the catalog files it holds values
-    of, for the suggestion; (None, None, empty) where there is no store file yet, or it cannot be read now (another
-    job writing it)."""
+def _store_regions(settings: Settings) -> "tuple[frozenset[str] | None, pd.DataFrame | None, frozenset[str], \
+        dict[str, HeldValues] | None]":
+    """The region codes of the store, its regions (code, name, level, parent), the catalog files it holds values
+    of and its values' quartiles per indicator, for the suggestion; (None, None, empty, None) where there is no store
+    file yet, or it cannot be read now (another job writing it)."""
     from ml.store import Store
 
     if not Path(settings.store.path).is_file():
-        return None, None, frozenset()
+        return None, None, frozenset(), None
     try:
         with Store(settings.store.path, read_only=True) as store:
-            return store.region_ids(), store.region_names(), store.catalogs_with_values()
+            return store.region_ids(), store.region_names(), store.catalogs_with_values(), store.held_values()
     except Exception:  # noqa: BLE001 - a store busy or of another version: the suggestion is made without it
-        return None, None, frozenset()
+        return None, None, frozenset(), None
 
 
 @main.group("crosswalk")

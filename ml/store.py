@@ -22,6 +22,7 @@ import duckdb
 import pandas as pd
 
 from ml.catalog import Catalog
+from ml.held_values import HeldValues
 
 SCHEMA_VERSION = 1
 
@@ -348,6 +349,14 @@ class Store:
         return frozenset(r[0] for r in self.con.execute(
             "SELECT DISTINCT i.catalog_file FROM indicators i JOIN (SELECT DISTINCT indicator_id FROM observations) o "
             "USING (indicator_id) WHERE i.catalog_file IS NOT NULL").fetchall())
+
+    def held_values(self) -> dict[str, HeldValues]:
+        """Per indicator, the quartiles and the number of the values the store holds (every region, level and
+        period): what a later table's column must look like to be read as that indicator
+        (:mod:`ml.held_values`)."""
+        return {r[0]: HeldValues(q25=r[1], median=r[2], q75=r[3], count=int(r[4])) for r in self.con.execute(
+            "SELECT indicator_id, quantile_cont(value, 0.25), quantile_cont(value, 0.5), quantile_cont(value, 0.75), "
+            "count(*) FROM observations WHERE value IS NOT NULL AND isfinite(value) GROUP BY indicator_id").fetchall()}
 
     def region_ids(self) -> frozenset[str]:
         """The ids of every region in the store."""

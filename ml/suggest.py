@@ -35,6 +35,7 @@ from ml.catalog import Catalog
 from ml.contracts import LEVELS
 from ml.file_periods import CHANGE, SHEET_NAME, TITLE, YEAR, file_period, header_period, title_period
 from ml.header_rows import EMPTY_NAME
+from ml.held_values import HeldValues, unlike
 from ml.io import SPREADSHEET_SUFFIXES, FileFormatError, RawTable, read_table, sheet_names
 from ml.parsing import (DASHES, MISSING_MARKERS, SECRECY_MARKERS, decide_decimal, names_no_region, parse_numbers,
                         parse_periods)
@@ -545,12 +546,15 @@ def find_header(path: Path, sheet: str | int | None = None,
 
 def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None = None,
                     regions: bool = False, known: frozenset[str] | None = None,
-                    places: pd.DataFrame | dict[str, str] | None = None) -> Suggestion:
+                    places: pd.DataFrame | dict[str, str] | None = None,
+                    stored: dict[str, HeldValues] | None = None) -> Suggestion:
     """Propose a mapping for ``path`` (see the module text); with ``regions``, one that reads the file's regions
     (codes, names, level, parents) as a region list, whatever values it holds besides. ``known``: the region codes
     of the store the file goes into, where there is one (the notes then say how many of the file's it holds);
     ``places``: its regions (code, name, level, parent; or names by code): a table of one region is proposed as the
-    one its title names, a region list without parents the store's one region above it as their parent."""
+    one its title names, a region list without parents the store's one region above it as their parent.
+    ``stored``: the store's values per indicator (:meth:`ml.store.Store.held_values`): a match whose column holds
+    values far from the indicator's is left unmatched, with a note (:mod:`ml.held_values`)."""
     from ml.importers import (ALIASES, Mapping, detect_format, find_column, find_region_column, header_key,
                               norm_header)
     from ml.crosswalk import crosswalk_in
@@ -755,7 +759,7 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
             if len(whole) >= LONG_SCAN_LINES - header_line:
                 out.notes.append(f"the indicator cells were read from the first {LONG_SCAN_LINES:,} lines; cells "
                                  "further down are not listed (unmapped, they are quarantined as unknown indicators)")
-        _match_indicator_cells(out, cells, values, catalog, decimal)
+        _match_indicator_cells(out, cells, values, catalog, decimal, stored)
         return out
     if out.code_and_name:
         pass        # the codes and the names are the region column's own
@@ -863,6 +867,7 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
     if out.format == "wide" and out.region_column is not None:
         _years_of_the_title(out, titles, path, {names[i]: (header[i], _numeric_kind(frame[f"c{i}"], decimal))
                                                 for i in data_columns if names[i] not in texts}, catalog)
+    _unlike_the_store(out, {names[i]: frame[f"c{i}"] for i in data_columns}, catalog, stored, decimal)
     _keep_best(out, "columns")
     numeric = [i for i in data_columns if names[i] not in texts | set(out.code_parts)]
     _note_shares(out, frame, names, numeric, decimal,
@@ -1489,10 +1494,11 @@ def _keep_best(out: Suggestion, what: str) -> None:
 
 
 def _match_indicator_cells(out: Suggestion, cells: pd.Series, values: pd.Series, catalog: Catalog,
-                           decimal: str) -> None:
+                           decimal: str, stored: dict[str, HeldValues] | None = None) -> None:
     """A long table's indicator cells that are no catalog ids (the file's own codes or labels, 'Arbeitslosenquote',
     'A4'): each matched to a catalog indicator by its text as a wide header is, the numbers it holds judged with the
-    file's decimal separator; matches become the mapping's ``indicators``, the rest are listed for the analyst."""
+    file's decimal separator; matches become the mapping's ``indicators``, the rest are listed for the analyst. A
+    match whose values lie far from the store's values of its indicator (``stored``) is listed among the rest."""
     ids = {i.indicator_id for i in catalog}
     text = cells.fillna("").astype(str).str.strip()
     codes = [c for c in dict.fromkeys(text) if c and c not in ids]
@@ -1502,6 +1508,18 @@ def _match_indicator_cells(out: Suggestion, cells: pd.Series, values: pd.Series,
     coded = code_index(catalog)
     for code in codes:
         named = coded.get(code.casefold(), [])
+        if len(named) > 1 and stored:     # the codebooks' indicators whose values the column's may be
+            numbers = parse_numbers(values[text == code], decimal).values
+            apart = {i.indicator_id: far for i in named if (far := unlike(numbers, stored.get(i.indicator_id), i.kind))}
+            rest = [i for i in named if i.indicator_id not in apart]
+            if apart and rest:
+                # one left, of another codebook (catalog file) than those whose values are unlike: that one; one of
+                # the same codebook (its code defined anew) or several: the analyst decides
+                books = {i.catalog_file for i in named if i.indicator_id in apart}
+                named = rest if len(rest) == 1 and rest[0].catalog_file not in books else named
+                out.notes.append(f"{code!r} is also the code of {', '.join(apart)}: " + "; ".join(
+                    far.text(ind).replace("its values", "the column's values", 1) for ind, far in apart.items())
+                    + (f"; read as {named[0].indicator_id}" if len(named) == 1 else ""))
         if len(named) == 1:          # the catalog writes this code in one indicator's name: 'K12 Wanderungssaldo'
             out.matches.append(Match(column=code, indicator_id=named[0].indicator_id, name=named[0].name, score=1.0))
             continue
@@ -1516,6 +1534,8 @@ def _match_indicator_cells(out: Suggestion, cells: pd.Series, values: pd.Series,
             out.matches.append(m)
         else:
             out.unmatched.append(code)
+    _unlike_the_store(out, {m.column: values[text == m.column] for m in out.matches}, catalog, stored, decimal,
+                      by_code={code for code in codes if len(coded.get(code.casefold(), [])) == 1})
     _keep_best(out, "indicator cells")
     found = f"{len(out.matches)} of them matched to catalog indicators under 'indicators' (check each); " \
         if out.matches else ""
@@ -1524,6 +1544,29 @@ def _match_indicator_cells(out: Suggestion, cells: pd.Series, values: pd.Series,
         + (f"{len(out.unmatched)} without a match ({', '.join(out.unmatched[:10])}{' …' if len(out.unmatched) > 10 else ''}"
            "): map them under 'indicators' to ids of the catalog or of a catalog of your own (see README, "
            "'Indicators of your own'); unmapped, they are quarantined as unknown indicators" if out.unmatched else ""))
+
+
+def _unlike_the_store(out: Suggestion, columns: dict[str, pd.Series], catalog: Catalog,
+                      stored: dict[str, HeldValues] | None, decimal: str, by_code: set[str] = frozenset()) -> None:
+    """Matches whose column (``columns``: its cells, by the match's column) holds values far from the store's
+    values of the proposed indicator (:func:`ml.held_values.unlike`) are taken back: listed as unmatched, with a
+    note that says why. ``by_code``: the columns matched by a code alone ('D1' of another codebook)."""
+    if not stored:
+        return
+    kept = []
+    for m in out.matches:
+        ind = catalog[m.indicator_id] if m.indicator_id in catalog else None
+        far = None if ind is None or m.column not in columns else unlike(
+            parse_numbers(columns[m.column], decimal).values, stored.get(m.indicator_id), ind.kind)
+        if far is None:
+            kept.append(m)
+            continue
+        out.unmatched.append(m.column)
+        how = "by its code" if m.column in by_code else f"by its words (score {m.score:.2f})"
+        out.notes.append(f"{m.column!r} reads as {m.indicator_id} ({m.name}) {how}, but {far.text(m.indicator_id)}: "
+                         f"another codebook's {m.column!r}, another unit or base? Left unmatched; map it by hand "
+                         "where it is that indicator")
+    out.matches = kept
 
 
 _CODE = re.compile(r"^(?=.*[A-Za-z])(?=.*[\d_])[A-Za-z0-9_]{2,24}$")
