@@ -303,6 +303,24 @@ class Store:
             con.unregister("new_rows")
         return int(new), int(changed), len(frame) - int(new) - int(changed)
 
+    def region_changes_to_other_files(self, regions: pd.DataFrame, file: str) -> pd.DataFrame:
+        """The regions of ``regions`` (region_id, name, level) the store holds from an import of a file of another
+        name than ``file`` whose name or level would change: region_id, old and new name and level, that file and
+        import, the values the store holds of the region and the regions below it."""
+        frame = regions.reindex(columns=["region_id", "name", "level"]).astype(object)
+        self.con.register("new_regions", frame)
+        try:
+            rows = self.con.execute(
+                "SELECT r.region_id, r.name AS old_name, n.name AS new_name, r.level AS old_level, "
+                "n.level AS new_level, l.file, r.import_id, "
+                "(SELECT count(*) FROM observations o WHERE o.region_id = r.region_id) AS n_values, "
+                "(SELECT count(*) FROM regions c WHERE c.parent_id = r.region_id) AS n_below "
+                "FROM new_regions n JOIN regions r USING (region_id) JOIN import_log l ON l.import_id = r.import_id "
+                "WHERE (n.name, n.level) IS DISTINCT FROM (r.name, r.level) ORDER BY r.region_id").df()
+        finally:
+            self.con.unregister("new_regions")
+        return rows[[Path(f).name != Path(file).name for f in rows["file"]]].reset_index(drop=True)
+
     def add_missing_regions(self, regions: pd.DataFrame, import_id: int | None) -> int:
         """Insert regions the store does not know yet; existing ones (names, parents) stay as they are.
 

@@ -40,7 +40,7 @@ from ml.importers.wide import adapt_wide
 from ml.io import (FileFormatError, Problem, RawTable, file_hash, read_table, sheet_names,
                    write_quarantine_report)
 from ml.parsing import decide_decimal
-from ml.regions import RegionLookup, name_key, whole_names
+from ml.regions import RegionLookup, name_key, same_name, split_level, whole_names
 from ml.store import Store
 from ml.validation import NO_REGION, UNKNOWN_NAMED, UNKNOWN_REGION, Rules, validate_long
 
@@ -197,7 +197,7 @@ def ingest_file(path: Path | str, store: Store, settings: Settings, *, fmt: str 
         # observations, regions, quarantine, changes and the log entry commit together or not at all
         with store.transaction():
             if chosen == "regions":
-                _ingest_regions(table, mapping, store, report)
+                _ingest_regions(table, mapping, store, report, force=force)
             elif chosen == "facilities":
                 _ingest_facilities(table, mapping, store, report)
             elif chosen == "measures":
@@ -415,7 +415,8 @@ def _beside_values(table: RawTable, mapping: Mapping, taken: set) -> set | None:
     return (taken | {period, level} | ignored_positions(table.header, mapping.ignore_columns)) - {None}
 
 
-def _ingest_regions(table: RawTable, mapping: Mapping, store: Store, report: ImportReport) -> None:
+def _ingest_regions(table: RawTable, mapping: Mapping, store: Store, report: ImportReport, *,
+                    force: bool = False) -> None:
     table = without_footer(table, mapping, report.notes)
     accepted, quarantined = adapt_regions(table, mapping, store.region_ids(), report.notes)
     q = _row_table(table, accepted, quarantined, report)
@@ -428,8 +429,45 @@ def _ingest_regions(table: RawTable, mapping: Mapping, store: Store, report: Imp
         # a table of several periods: the rows of a region's earlier periods are left out, not read as regions
         report.rows_left_out = report.rows_read - report.rows_accepted - report.rows_quarantined
         report.rows_read -= report.rows_left_out
+    if not force:
+        _refuse_region_changes(store, accepted, report)
     report.regions_changed = store.upsert_regions(accepted, report.import_id)
     store.add_quarantine(report.import_id, report.file, q)
+
+
+def _named_by_code(name: str, code: str) -> bool:
+    """Whether a region's name is only its code, with or without a level word ('01001', 'Kreis 01001': what a
+    table of codes alone, INKAR's among them, names a region it brings)."""
+    return split_level(name)[1].strip().lstrip("0") == code.lstrip("0") or name.strip() == code
+
+
+def _refuse_region_changes(store: Store, accepted: pd.DataFrame, report: ImportReport) -> None:
+    """Regions of another file are not made other regions silently: a region list whose codes are those of
+    regions another file brought, with another level or a name that is not theirs (Flensburg's Stadtteile '10' …
+    '13' in a store of INKAR's Länder '10' Saarland … '13' Mecklenburg-Vorpommern), is refused, naming them. A
+    spelling of the same name (a hyphen, an abbreviation, a designation), a name given to a region named by its
+    code alone, a new parent, and a later edition of the same file change them as before."""
+    clash = store.region_changes_to_other_files(accepted, report.file)
+    if clash.empty:
+        return
+    other = clash[(clash["old_level"] != clash["new_level"]) | ~pd.Series(
+        [_named_by_code(str(o), str(r)) or same_name(str(o), str(n))
+         for o, n, r in zip(clash["old_name"], clash["new_name"], clash["region_id"])], index=clash.index)]
+    if other.empty:
+        return
+    parts = []
+    for _, r in other.head(5).iterrows():
+        held = ", ".join(p for p in (f"{int(r['n_below']):,} regions below it" if r["n_below"] else "",
+                                     f"{int(r['n_values']):,} values" if r["n_values"] else "") if p)
+        parts.append(f"{r['region_id']} {r['old_name']!r} ({r['old_level']}{'; ' + held if held else ''}) would "
+                     f"become {r['new_name']!r} ({r['new_level']})")
+    files = ", ".join(sorted({f"{Path(f).name} (import #{int(i)})" for f, i in zip(other["file"], other["import_id"])}))
+    more = f"; and {len(other) - 5} more" if len(other) > 5 else ""
+    raise ImportRefused(
+        f"this region list would make {len(other):,} region{'s' if len(other) != 1 else ''} that {files} brought "
+        "into the store other regions — " + "; ".join(parts) + more + ". Its codes are those of other regions: keep "
+        "this grid in a store of its own (store.path in a configuration of its own), or give its regions codes of "
+        "their own in the file; if this list corrects those regions, import it again with --force")
 
 
 def _ingest_facilities(table: RawTable, mapping: Mapping, store: Store, report: ImportReport) -> None:
