@@ -1088,7 +1088,10 @@ def store_info(ctx: click.Context) -> None:
         click.echo("periods: " + ", ".join(part for part in (
             f"annual {lo}..{hi}" + (f" (no values in {years_text(gaps)})" if gaps else "") if lo else "",
             f"monthly {mlo}..{mhi}" if mlo else "") if part))
-    click.echo(f"imports: {info['imports']}, quarantined rows: {info['quarantined_rows']:,}, "
+    since = info["quarantined_since_imported"]
+    click.echo(f"imports: {info['imports']}, quarantined rows: {info['quarantined_rows']:,}"
+               + (f" ({since:,} of them from an earlier import of a file imported since without refusal)"
+                  if since else "") + ", "
                f"recorded value changes: {info['changes_recorded']:,}")
     for line in results:
         click.echo(line)

@@ -57,6 +57,23 @@ def test_info_of_a_store_of_regions_only(tmp_path, env):
     assert "periods: none yet (no observations)" in out and "None" not in out
 
 
+def test_info_tells_quarantined_rows_of_a_file_imported_again_since(tmp_path, env):
+    """A table imported before its regions is refused (its rows quarantined as unknown regions); once the regions
+    are in, the same file goes in. `store info` counts the first import's quarantined rows apart: the store lacks
+    nothing now."""
+    table = tmp_path / "werte.csv"
+    table.write_text("region_id;indicator_id;period;value\n" + "".join(
+        f"{g};sgb2_quote;2021;{5 + k}\n" for k, g in enumerate(["14599010", "14599020", "14599030"])),
+        encoding="utf-8")
+    run(["ingest", str(table)], env, code=1)
+    assert "imports: 1, quarantined rows: 3, recorded value changes: 0" in run(["store", "info"], env)
+    run(["ingest", str(SAMPLE_DIR / "regions.csv")], env)
+    assert "read 3 = accepted 3 + quarantined 0" in run(["ingest", str(table)], env)
+    out = run(["store", "info"], env)
+    assert ("imports: 3, quarantined rows: 3 (3 of them from an earlier import of a file imported since without "
+            "refusal), recorded value changes: 0") in out
+
+
 def test_info_names_regions_named_by_their_codes_and_parents_the_store_lacks(tmp_path, env):
     """An MSS table per Bezirksregion names its areas by their codes and their Bezirke by the codes' first two digits:
     `store info` says both; a geometry with names names the areas, and that line goes."""
