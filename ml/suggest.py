@@ -1506,6 +1506,7 @@ def _match_indicator_cells(out: Suggestion, cells: pd.Series, values: pd.Series,
         return
     matcher = matcher_for(catalog)
     coded = code_index(catalog)
+    by_code = set()         # the cells matched by a code alone
     for code in codes:
         named = coded.get(code.casefold(), [])
         if len(named) > 1 and stored:     # the codebooks' indicators whose values the column's may be
@@ -1522,6 +1523,7 @@ def _match_indicator_cells(out: Suggestion, cells: pd.Series, values: pd.Series,
                     + (f"; read as {named[0].indicator_id}" if len(named) == 1 else ""))
         if len(named) == 1:          # the catalog writes this code in one indicator's name: 'K12 Wanderungssaldo'
             out.matches.append(Match(column=code, indicator_id=named[0].indicator_id, name=named[0].name, score=1.0))
+            by_code.add(code)
             continue
         if len(named) > 1:
             out.unmatched.append(code)
@@ -1535,7 +1537,7 @@ def _match_indicator_cells(out: Suggestion, cells: pd.Series, values: pd.Series,
         else:
             out.unmatched.append(code)
     _unlike_the_store(out, {m.column: values[text == m.column] for m in out.matches}, catalog, stored, decimal,
-                      by_code={code for code in codes if len(coded.get(code.casefold(), [])) == 1})
+                      by_code)
     _keep_best(out, "indicator cells")
     found = f"{len(out.matches)} of them matched to catalog indicators under 'indicators' (check each); " \
         if out.matches else ""
@@ -1562,10 +1564,10 @@ def _unlike_the_store(out: Suggestion, columns: dict[str, pd.Series], catalog: C
             kept.append(m)
             continue
         out.unmatched.append(m.column)
-        how = "by its code" if m.column in by_code else f"by its words (score {m.score:.2f})"
+        how, why = (("by its code", f"another codebook's {m.column!r}, another unit or base?") if m.column in by_code
+                    else (f"by its words (score {m.score:.2f})", "another quantity, another unit or base?"))
         out.notes.append(f"{m.column!r} reads as {m.indicator_id} ({m.name}) {how}, but {far.text(m.indicator_id)}: "
-                         f"another codebook's {m.column!r}, another unit or base? Left unmatched; map it by hand "
-                         "where it is that indicator")
+                         f"{why} Left unmatched; map it by hand where it is that indicator")
     out.matches = kept
 
 

@@ -457,7 +457,8 @@ def _refuse_region_changes(store: Store, accepted: pd.DataFrame, report: ImportR
         return
     parts = []
     for _, r in other.head(5).iterrows():
-        held = ", ".join(p for p in (f"{int(r['n_below']):,} regions below it" if r["n_below"] else "",
+        below = int(r["n_below"])
+        held = ", ".join(p for p in (f"{below:,} region{'s' if below != 1 else ''} below it" if below else "",
                                      f"{int(r['n_values']):,} values" if r["n_values"] else "") if p)
         parts.append(f"{r['region_id']} {r['old_name']!r} ({r['old_level']}{'; ' + held if held else ''}) would "
                      f"become {r['new_name']!r} ({r['new_level']})")

@@ -107,6 +107,33 @@ def test_the_store_gives_its_quartiles_per_indicator(store, settings, tmp_path):
     assert held["sgb2_quote"].count == len(values)
 
 
+def test_a_wide_header_whose_values_are_another_quantity_is_left_unmatched(store, settings, tmp_path):
+    """A header matched by its words ('SGB-II-Quote') whose values are ten times the store's (per 1,000, not per
+    100): left unmatched, the note saying why; the same values as the store's stay matched."""
+    from ml.suggest import suggest_mapping
+
+    cfg = CatalogConfig()
+    catalog = load_catalog(cfg.dimensions, cfg.indicators)
+    regions = write(tmp_path / "regions.csv", "region_id;name;level\n" + "".join(
+        f"R{k:02d};Gebiet {k};gemeinde\n" for k in range(30)))
+    assert ingest_file(regions, store, settings).status == "ok"
+    rates = [4 + 0.3 * k for k in range(30)]
+    def table(name, factor):
+        return write(tmp_path / name, "Gebiet;Jahr;SGB-II-Quote\n" + "".join(
+            f"R{k:02d};2021;{str(round(v * factor, 1)).replace('.', ',')}\n" for k, v in enumerate(rates)))
+    mapping = load_mapping(write(tmp_path / "m.yaml", "format: wide\nregion_column: Gebiet\nperiod_column: Jahr\n"
+                                 "columns:\n  SGB-II-Quote: sgb2_quote\n"))
+    assert ingest_file(table("2021.csv", 1), store, settings, mapping=mapping).status == "ok"
+    same = suggest_mapping(table("same.csv", 1), catalog, stored=store.held_values())
+    assert [m.indicator_id for m in same.matches] == ["sgb2_quote"]
+    tenfold = suggest_mapping(table("tenfold.csv", 10), catalog, stored=store.held_values())
+    assert tenfold.matches == [] and "SGB-II-Quote" in tenfold.unmatched
+    assert any(n.startswith("'SGB-II-Quote' reads as sgb2_quote (") and "by its words (score " in n
+               and "another quantity, another unit or base? Left unmatched" in n for n in tenfold.notes), tenfold.notes
+    # without the store's values, as before
+    assert [m.indicator_id for m in suggest_mapping(table("tenfold.csv", 10), catalog).matches] == ["sgb2_quote"]
+
+
 @pytest.fixture(scope="module")
 def mss_per_bezirksregion(tmp_path_factory, request):
     """A store of Berlin's LOR key and the open MSS per Bezirksregion 2013–2017, and the command line on it."""

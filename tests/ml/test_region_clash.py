@@ -31,8 +31,8 @@ def test_a_list_of_other_regions_under_the_same_codes_is_refused_every_time(laen
         rep = ingest_file(table, laender, settings, mapping=mapping)
         assert rep.status == "refused" and rep.regions_changed == 0
         assert rep.message.startswith("this region list would make 2 regions that laender.csv (import #1) brought "
-                                      "into the store other regions — 10 'Saarland' (land; 1 regions below it) "
-                                      "would become 'Fruerlund' (stadtteil); 11 'Berlin' (land; 1 regions below it) "
+                                      "into the store other regions — 10 'Saarland' (land; 1 region below it) "
+                                      "would become 'Fruerlund' (stadtteil); 11 'Berlin' (land; 1 region below it) "
                                       "would become 'Mürwik' (stadtteil)"), rep.message
         assert "keep this grid in a store of its own" in rep.message and "--force" in rep.message
         assert regions(laender).equals(before)          # nothing stored, not even the new '1' and '2'
@@ -76,7 +76,7 @@ def test_flensburgs_stadtteile_in_a_store_of_inkars_kreise(shared_data, tmp_path
     out = " ".join(run("ingest", district, "--mapping", tmp_path / "regions.yaml", code=1).split())
     assert ("REFUSED, nothing stored (read 13 rows): this region list would make 4 regions that "
             "county_covariates_inkar_1995_2022.csv (import #1) brought into the store other regions — 10 'Saarland' "
-            "(land; 6 regions below it) would become 'Fruerlund' (stadtteil); 11 'Berlin' (land; 1 regions below "
+            "(land; 6 regions below it) would become 'Fruerlund' (stadtteil); 11 'Berlin' (land; 1 region below "
             "it) would become 'Mürwik' (stadtteil)") in out
     info = run("store", "info")
     assert "regions: 416  kreis 400 (in land), land 16\n" in info
