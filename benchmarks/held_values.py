@@ -35,7 +35,8 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.level_steps import berlin_mss_old  # noqa: E402
 from benchmarks.copied_cells import flensburg  # noqa: E402
 from benchmarks.misplaced import DATA_SETS, SHARED, arguments, selection, store_dir  # noqa: E402
-from ml.held_values import GAP, KINDS, MIN_HELD, MIN_TABLE, HeldValues, apart_editions, unlike  # noqa: E402
+from ml.held_values import (GAP, KINDS, MIN_HELD, MIN_TABLE, HeldValues, apart_editions,  # noqa: E402
+                            editions_and_others, gap, unlike)
 from ml.store import Store  # noqa: E402
 
 
@@ -44,11 +45,7 @@ def other_indicators(obs, catalog, rng: np.random.Generator) -> tuple[int, int]:
     data = obs[obs["value"].notna() & np.isfinite(obs["value"].to_numpy(dtype=float))]
     inds = sorted(i for i in data["indicator_id"].unique() if i in catalog and catalog[i].kind in KINDS)
     values = {i: data.loc[data["indicator_id"] == i, ["period", "value"]] for i in inds}
-    held = {}
-    for i, v in values.items():
-        if len(v) >= MIN_HELD:
-            q = np.percentile(v["value"].to_numpy(dtype=float), [25, 50, 75])
-            held[i] = HeldValues(q25=q[0], median=q[1], q75=q[2], count=len(v))
+    held = {i: HeldValues.of(v["value"].to_numpy(dtype=float)) for i, v in values.items() if len(v) >= MIN_HELD}
     found = pairs = 0
     for i in inds:
         periods = values[i]["period"].unique()
@@ -66,22 +63,10 @@ def other_indicators(obs, catalog, rng: np.random.Generator) -> tuple[int, int]:
 def largest_gap(obs, catalog) -> tuple[float, str]:
     """The widest gap of any edition of a compared indicator from its other editions of the same definition, in
     widths of their middle half, and which edition it is: how close the data set's own editions come to the bar."""
-    data = obs[obs["value"].notna() & np.isfinite(obs["value"].to_numpy(dtype=float))]
-    best = (0.0, "–")
-    for ind, rows in data.groupby("indicator_id"):
-        if ind not in catalog or catalog[ind].kind not in KINDS:
-            continue
-        by = {str(p): g["value"].to_numpy(dtype=float) for p, g in rows.groupby("period")}
-        for p, v in by.items():
-            same = [w for q, w in by.items() if q != p and catalog[ind].break_between(min(p, q), max(p, q)) is None]
-            rest = np.concatenate(same) if same else np.array([])
-            if len(v) < MIN_TABLE or len(rest) < MIN_HELD:
-                continue
-            (a, b), (c, d) = np.percentile(v, [25, 75]), np.percentile(rest, [25, 75])
-            if d > c:
-                gap = max(0.0, a - d, c - b) / (d - c)
-                best = max(best, (gap, f"{ind} {p}"))
-    return best
+    gaps = [(g[0], f"{ind} {p}") for ind, p, values, others in editions_and_others(obs, catalog, signed_only=False)
+            if (g := gap(values, others, catalog[ind].kind)) is not None]
+    best = max(gaps, default=(0.0, "–"))
+    return best if best[0] > 0 else (0.0, "–")     # every edition overlapping its others: none to name
 
 
 def core_indicators(cwd: Path) -> list[str]:

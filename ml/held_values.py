@@ -44,6 +44,12 @@ class HeldValues:
     q75: float
     count: int
 
+    @classmethod
+    def of(cls, values: np.ndarray) -> HeldValues:
+        """The quartiles and count of ``values`` (finite numbers)."""
+        q25, q50, q75 = (float(x) for x in np.percentile(values, [25, 50, 75]))
+        return cls(q25=q25, median=q50, q75=q75, count=len(values))
+
 
 @dataclass(frozen=True)
 class Unlike:
@@ -64,9 +70,10 @@ def _num(x: float) -> str:
     return f"{x:.3g}" if abs(x) < 1000 else f"{x:,.0f}"
 
 
-def unlike(values: np.ndarray, held: HeldValues | None, kind: str) -> Unlike | None:
-    """The comparison where the column's ``values`` (numbers, NaN for none) are unlike ``held``, the store's values
-    of an indicator of ``kind``; None where they may be its values, or where there is too little to tell."""
+def gap(values: np.ndarray, held: HeldValues | None, kind: str) -> tuple[float, float, float] | None:
+    """How far the middle half of ``values`` (numbers, NaN for none) lies from that of ``held``, the store's values
+    of an indicator of ``kind``, in widths of the store's (0 where they overlap), with the column's quartiles;
+    None where there is too little to tell (or the kind keeps no scale across levels)."""
     if held is None or kind not in KINDS or held.count < MIN_HELD:
         return None
     v = np.asarray(values, dtype=float)
@@ -75,8 +82,14 @@ def unlike(values: np.ndarray, held: HeldValues | None, kind: str) -> Unlike | N
     if len(v) < MIN_TABLE or not width > 0:
         return None
     q25, q75 = (float(x) for x in np.percentile(v, [25, 75]))
-    apart = max(0.0, q25 - held.q75, held.q25 - q75)
-    return Unlike(q25=q25, q75=q75, held=held) if apart > GAP * width else None
+    return max(0.0, q25 - held.q75, held.q25 - q75) / width, q25, q75
+
+
+def unlike(values: np.ndarray, held: HeldValues | None, kind: str) -> Unlike | None:
+    """The comparison where the column's ``values`` are unlike ``held`` (:func:`gap` beyond :data:`GAP`); None
+    where they may be its values, or where there is too little to tell."""
+    found = gap(values, held, kind)
+    return Unlike(q25=found[1], q75=found[2], held=held) if found is not None and found[0] > GAP else None
 
 
 @dataclass(frozen=True)
@@ -95,7 +108,15 @@ def apart_editions(obs: pd.DataFrame, catalog, periods: set[str] | None = None,
     indicator, another unit. Of ``periods`` where given; with ``signed_only``, of the indicators no level step
     measures (:mod:`features.level_steps` takes the ratios of values never below zero): an index, or values below
     zero."""
-    out = []
+    return [ApartEdition(indicator_id=ind, period=p, far=far) for ind, p, values, others in
+            editions_and_others(obs, catalog, signed_only)
+            if (periods is None or p in periods) and (far := unlike(values, others, catalog[ind].kind)) is not None]
+
+
+def editions_and_others(obs: pd.DataFrame, catalog, signed_only: bool = True):
+    """Per indicator of a compared kind in ``obs`` (with ``signed_only``, an index or one with values below zero),
+    per edition: (indicator, period, the edition's values, the quartiles of its other editions of the same
+    definition), where those hold at least :data:`MIN_HELD` values."""
     data = obs[obs["value"].notna() & np.isfinite(obs["value"].to_numpy(dtype=float))]
     for ind, rows in data.groupby("indicator_id", sort=True):
         if ind not in catalog or catalog[ind].kind not in KINDS or signed_only and not (
@@ -103,17 +124,9 @@ def apart_editions(obs: pd.DataFrame, catalog, periods: set[str] | None = None,
             continue
         by = {str(p): g["value"].to_numpy(dtype=float) for p, g in rows.groupby("period", sort=True)}
         for p, values in by.items():
-            if periods is not None and p not in periods:
-                continue
             same = [v for q, v in by.items() if q != p and catalog[ind].break_between(min(p, q), max(p, q)) is None]
-            rest = np.concatenate(same) if same else np.array([])
-            if len(rest) < MIN_HELD:
-                continue
-            q25, q50, q75 = (float(x) for x in np.percentile(rest, [25, 50, 75]))
-            far = unlike(values, HeldValues(q25=q25, median=q50, q75=q75, count=len(rest)), catalog[ind].kind)
-            if far is not None:
-                out.append(ApartEdition(indicator_id=ind, period=p, far=far))
-    return out
+            if sum(len(v) for v in same) >= MIN_HELD:
+                yield ind, p, values, HeldValues.of(np.concatenate(same))
 
 
 def apart_edition_notes(found: list[ApartEdition]) -> list[str]:

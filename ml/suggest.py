@@ -23,6 +23,7 @@ import re
 import shutil
 import tempfile
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -867,7 +868,9 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
     if out.format == "wide" and out.region_column is not None:
         _years_of_the_title(out, titles, path, {names[i]: (header[i], _numeric_kind(frame[f"c{i}"], decimal))
                                                 for i in data_columns if names[i] not in texts}, catalog)
-    _unlike_the_store(out, {names[i]: frame[f"c{i}"] for i in data_columns}, catalog, stored, decimal)
+    by_name = {names[i]: i for i in data_columns}
+    _unlike_the_store(out, lambda c: parse_numbers(frame[f"c{by_name[c]}"], decimal).values if c in by_name else None,
+                      catalog, stored)
     _keep_best(out, "columns")
     numeric = [i for i in data_columns if names[i] not in texts | set(out.code_parts)]
     _note_shares(out, frame, names, numeric, decimal,
@@ -1507,11 +1510,18 @@ def _match_indicator_cells(out: Suggestion, cells: pd.Series, values: pd.Series,
     matcher = matcher_for(catalog)
     coded = code_index(catalog)
     by_code = set()         # the cells matched by a code alone
+    parsed: dict[str, np.ndarray] = {}
+
+    def numbers(code: str) -> np.ndarray:       # each cell's numbers read once
+        if code not in parsed:
+            parsed[code] = parse_numbers(values[text == code], decimal).values
+        return parsed[code]
+
     for code in codes:
         named = coded.get(code.casefold(), [])
         if len(named) > 1 and stored:     # the codebooks' indicators whose values the column's may be
-            numbers = parse_numbers(values[text == code], decimal).values
-            apart = {i.indicator_id: far for i in named if (far := unlike(numbers, stored.get(i.indicator_id), i.kind))}
+            apart = {i.indicator_id: far for i in named
+                     if (far := unlike(numbers(code), stored.get(i.indicator_id), i.kind))}
             rest = [i for i in named if i.indicator_id not in apart]
             if apart and rest:
                 # one left, of another codebook (catalog file) than those whose values are unlike: that one; one of
@@ -1536,8 +1546,7 @@ def _match_indicator_cells(out: Suggestion, cells: pd.Series, values: pd.Series,
             out.matches.append(m)
         else:
             out.unmatched.append(code)
-    _unlike_the_store(out, {m.column: values[text == m.column] for m in out.matches}, catalog, stored, decimal,
-                      by_code)
+    _unlike_the_store(out, numbers, catalog, stored, by_code)
     _keep_best(out, "indicator cells")
     found = f"{len(out.matches)} of them matched to catalog indicators under 'indicators' (check each); " \
         if out.matches else ""
@@ -1548,18 +1557,20 @@ def _match_indicator_cells(out: Suggestion, cells: pd.Series, values: pd.Series,
            "'Indicators of your own'); unmapped, they are quarantined as unknown indicators" if out.unmatched else ""))
 
 
-def _unlike_the_store(out: Suggestion, columns: dict[str, pd.Series], catalog: Catalog,
-                      stored: dict[str, HeldValues] | None, decimal: str, by_code: set[str] = frozenset()) -> None:
-    """Matches whose column (``columns``: its cells, by the match's column) holds values far from the store's
-    values of the proposed indicator (:func:`ml.held_values.unlike`) are taken back: listed as unmatched, with a
-    note that says why. ``by_code``: the columns matched by a code alone ('D1' of another codebook)."""
+def _unlike_the_store(out: Suggestion, numbers: Callable[[str], np.ndarray | None], catalog: Catalog,
+                      stored: dict[str, HeldValues] | None, by_code: set[str] = frozenset()) -> None:
+    """Matches whose column (``numbers``: its numbers, by the match's column; None for none) holds values far from
+    the store's values of the proposed indicator (:func:`ml.held_values.unlike`) are taken back: listed as
+    unmatched, with a note that says why. ``by_code``: the columns matched by a code alone ('D1' of another
+    codebook). Only the matches whose indicator the store holds values of are read."""
     if not stored:
         return
     kept = []
     for m in out.matches:
         ind = catalog[m.indicator_id] if m.indicator_id in catalog else None
-        far = None if ind is None or m.column not in columns else unlike(
-            parse_numbers(columns[m.column], decimal).values, stored.get(m.indicator_id), ind.kind)
+        held = stored.get(m.indicator_id)
+        cells = None if ind is None or held is None else numbers(m.column)
+        far = None if cells is None else unlike(cells, held, ind.kind)
         if far is None:
             kept.append(m)
             continue

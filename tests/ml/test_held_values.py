@@ -15,8 +15,7 @@ from tests.conftest import cli_with, write
 
 
 def held_of(values) -> HeldValues:
-    q = np.percentile(np.asarray(values, dtype=float), [25, 50, 75])
-    return HeldValues(q25=q[0], median=q[1], q75=q[2], count=len(values))
+    return HeldValues.of(np.asarray(values, dtype=float))
 
 
 def test_a_column_far_from_the_stores_middle_half_is_unlike_it():
