@@ -664,7 +664,7 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
                      f"the new areas with it by 'sozialradar features --crosswalk {path.name}' (or 'crosswalk:' "
                      "under 'features' in the configuration)"]
         return out
-    if fmt == "unknown" and p is None and (levels := guess_hierarchy(table.header, frame)):
+    if (fmt == "unknown" or regions) and p is None and (levels := guess_hierarchy(table.header, frame)):
         out.format, out.hierarchy = "regions", levels
         out.notes = [n for n in out.notes if "layout" not in n]
         out.notes.append("a region list written as a hierarchy: a code and a name column per level, coarse to fine "
@@ -694,8 +694,9 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
                 source = f"{said[0]!r}"
             if out.level is None and ags:
                 out.level, source = "gemeinde", "the codes (Gemeindeschlüssel: 8-digit AGS or 12-digit ARS)"
-        out.notes.append("a region list: codes in " + repr(out.region_column) + (
-            f", names in {out.name_column!r}" if out.name_column else
+        out.notes.append(("a region list: codes in " + repr(out.region_column) if out.region_column else
+                          "a region list, but no column of codes or names was found: name it (region_column:)") + (
+            f", names in {out.name_column!r}" if out.name_column else "" if not out.region_column else
             " and no names: the codes serve as names until a list that names them is imported") + (
             "" if lvl is not None else f"; the level {out.level!r} is read from {source}: check it" if out.level
             else "; set the level of its regions (level:)" + (

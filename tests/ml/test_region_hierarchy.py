@@ -57,6 +57,17 @@ def test_suggested_hierarchy_imports_every_level_with_its_parent(store, settings
     assert regions.loc["02011102", "parent_id"] == "020111" and pd.isna(regions.loc["01", "parent_id"])
 
 
+def test_asked_for_as_a_region_list_the_hierarchy_is_found_too(tmp_path, catalog):
+    """'mapping suggest --regions' on a key written as a hierarchy proposes the same hierarchy as without it (before,
+    it proposed no column: 'codes in None'); a table with no column of places says so in words."""
+    path = write(tmp_path / "lor.csv", HIERARCHY)
+    plain, asked = suggest_mapping(path, catalog), suggest_mapping(path, catalog, regions=True)
+    assert asked.format == "regions" and asked.hierarchy == plain.hierarchy and asked.to_yaml() == plain.to_yaml()
+    numbers = suggest_mapping(write(tmp_path / "n.csv", "wert;anzahl\n1,5;3\n2,5;4\n"), catalog, regions=True)
+    assert numbers.region_column is None and "None" not in " ".join(numbers.notes)
+    assert numbers.notes[0].startswith("a region list, but no column of codes or names was found: name it")
+
+
 def test_a_level_the_suggestion_cannot_name_is_left_to_the_analyst(store, settings, tmp_path, catalog):
     text = "amt_id,amt_name,viertel_id,viertel_name\n1,Nord,11,Hafen\n1,Nord,12,Altstadt\n2,Süd,21,Heide\n"
     s = suggest_mapping(write(tmp_path / "key.csv", text), catalog)
