@@ -121,6 +121,13 @@ def profile_spec(catalog: Catalog, settings: Settings, present: set[str] | None 
     for name in cfg.index.status_indicators + (cfg.index.dynamics_indicators or []):
         if name not in catalog:
             raise FeatureError(f"features.index names indicator {name!r}, which is not in the catalog")
+    neutral = [n for n in dict.fromkeys(cfg.index.status_indicators + (cfg.index.dynamics_indicators or []))
+               if catalog[n].polarity == 0]
+    if neutral:     # read as 'more is more burden' it would turn an indicator of less burden the wrong way
+        raise FeatureError(
+            "features.index names indicators whose polarity is 0 (neutral), which tells no direction: "
+            + ", ".join(f"{n} ({catalog[n].catalog_file})" for n in neutral) + "; write 1 in their catalog file's "
+            "'polarity' where more is more burden, -1 where more is less, or leave them out of the index")
     extra = [cfg.index.validity_indicator] if cfg.index.validity_indicator else []
     for name in [cfg.population_indicator] + extra:
         if name not in catalog:

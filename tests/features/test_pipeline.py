@@ -125,6 +125,19 @@ def test_unknown_index_indicator(sample_inputs):
         run_pipeline(obs, regions, catalog, bad)
 
 
+def test_neutral_index_indicator_is_refused(sample_inputs):
+    """An indicator of polarity 0 tells no direction: in the index it would be read as 'more is more burden', so
+    naming it there is refused with the catalog file to mend."""
+    settings, catalog, obs, regions = sample_inputs
+    neutral = next(i for i in catalog if i.polarity == 0 and i.kind == "share")
+    bad = settings.model_copy(update={"features": settings.features.model_copy(update={
+        "index": settings.features.index.model_copy(update={
+            "status_indicators": ["sgb2_quote", neutral.indicator_id]})})})
+    with pytest.raises(FeatureError, match=rf"polarity is 0 \(neutral\).*: {neutral.indicator_id} "
+                                           rf"\({neutral.catalog_file}\); write 1"):
+        run_pipeline(obs, regions, catalog, bad)
+
+
 def test_residents_of_one_period_leave_the_other_periods_their_index(sample_inputs):
     """A census year's residents beside editions without any: the editions without residents are read as data
     without a population (every region a reference region), not as editions without a reference region."""
