@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import shutil
 import signal
 import sys
@@ -1146,6 +1147,56 @@ def mapping_suggest(ctx: click.Context, file: Path, sheet: str | None, out: Path
         parts = [] if suggestion.format in ("measures", "facilities") else [
             f"{len(suggestion.matches)} {what} matched, {len(suggestion.unmatched)} without a match"]
         click.echo(f"wrote {out}: " + "; ".join(parts + suggestion.notes))
+
+
+@mapping_group.command("codebook")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--sheet", default=None, help="A workbook: the sheet to read (name or 0-based number).")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the catalog file here instead of printing it.")
+@click.option("--prefix", default="", help="Put before every id (bzr_: bzr_gruenanlagen), to tell the indicators "
+              "of this codebook apart from the shipped ones.")
+@click.option("--force", is_flag=True, help="Overwrite --out if it exists.")
+@click.pass_context
+def mapping_codebook(ctx: click.Context, file: Path, sheet: str | None, out: Path | None, prefix: str,
+                     force: bool) -> None:
+    """Draft a catalog file of your own from a codebook (JSON, CSV or a workbook: per indicator a code, a label,
+    perhaps a definition, a unit and a group): one row per indicator, whose name carries its code, so that 'mapping
+    suggest' reads a table's codes as these indicators. Kind and group are read from unit, words and the codebook's
+    groups; polarity only where a shipped indicator is the same. Check it, list it under catalog.indicators."""
+    from ml.catalog import CatalogError
+    from ml.codebook import catalog_text, check_draft, draft_catalog, read_codebook, summary
+    from ml.io import FileFormatError
+
+    if prefix and not re.fullmatch(r"[a-z][a-z0-9_]*", prefix):
+        raise click.BadParameter(f"{prefix!r}: lower case letters, digits and '_', starting with a letter",
+                                 param_hint="--prefix")
+    settings = _settings(ctx)
+    if out is not None:     # the file drafted anew is none of the catalog it extends, listed already or not
+        others = [p for p in settings.catalog.indicators if Path(p).resolve() != out.resolve()]
+        settings = settings.model_copy(update={"catalog": settings.catalog.model_copy(update={"indicators": others})})
+    _, _, held, _ = _store_regions(settings)
+    catalog = _catalog(settings, held)
+    sheet_arg: str | int | None = int(sheet) if sheet is not None and sheet.isdigit() else sheet
+    try:
+        drafts = draft_catalog(read_codebook(file, sheet_arg), catalog, prefix=prefix, source=file.name)
+        text = catalog_text(drafts)
+        check_draft(text, catalog)
+    except (FileFormatError, CatalogError) as exc:
+        raise click.ClickException(str(exc)) from None
+    lines = summary(drafts, catalog)
+    if out is None:
+        click.echo(text, nl=False)
+        click.echo("\n".join(lines), err=True)
+        return
+    if out.exists() and not force:
+        raise click.ClickException(f"{out} exists; pass --force to overwrite it")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {out}: {len(drafts)} indicators of {file.name}")
+    click.echo("\n".join(lines))
+    click.echo(f"next: list it in the configuration (catalog: indicators: [{out}]), then 'sozialradar mapping "
+               "suggest TABLE' reads the table's codes as these indicators")
 
 
 def _store_regions(settings: Settings) -> "tuple[frozenset[str] | None, pd.DataFrame | None, frozenset[str], \
