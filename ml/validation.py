@@ -379,6 +379,12 @@ def validate_long(con: duckdb.DuckDBPyConnection, cells: pa.Table | pd.DataFrame
             con.unregister(name)
     notes = []
     if padded:
+        if rules.lookup is not None:    # '1 → 01 (Schleswig-Holstein, land)': which region the short code became
+            stored = rules.lookup.regions.set_index(rules.lookup.regions["region_id"].astype("str"))
+            code = example.rsplit(" → ", 1)[-1]
+            if code in stored.index:
+                row = stored.loc[code]
+                example += f" ({row.get('name', code)}, {row.get('level', '')})".replace(", )", ")")
         notes.append(f"region codes written without leading zeros read as the store's codes: {example}"
                      + (f" and {padded - 1} more" if padded > 1 else ""))
     if keys:

@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from ml.catalog import load_catalog
 from ml.config import CatalogConfig
 from ml.parsing import SHEET_ERRORS
+from ml.regions import RegionLookup
 from ml.validation import Rules, validate_long
 
 
@@ -129,6 +130,14 @@ def test_a_code_that_lost_its_leading_zeros_is_the_one_code_it_fits(con, catalog
     v = validate_long(con, frame(("101", "einwohner", "2021", "5")), r)
     assert v.n_accepted == 0 and v.quarantined["reason"].str.startswith("unknown region").all()
     assert not any("leading zeros" in n for n in v.notes)
+    # with the store's names at hand the note says which region the short code became: a city's Stadtteil '1' in a
+    # store of Länder is Schleswig-Holstein, which the analyst sees at once
+    lander = pd.DataFrame({"region_id": ["01", "02"], "name": ["Schleswig-Holstein", "Hamburg"], "level": "land"})
+    r = Rules(catalog=catalog, regions=frozenset(lander["region_id"]), period_min=2000, period_max=2030, decimal=",",
+              lookup=RegionLookup(lander))
+    v = validate_long(con, frame(("1", "einwohner", "2021", "3323"), ("2", "einwohner", "2021", "5012")), r)
+    assert v.n_accepted == 2
+    assert any("read as the store's codes: 1 → 01 (Schleswig-Holstein, land) and 1 more" in n for n in v.notes)
 
 
 def test_missing_columns_raise(con, catalog):
