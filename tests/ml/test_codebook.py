@@ -3,6 +3,7 @@ INKAR export's codebook (CSV, variable names); the draft loads, and takes a tabl
 import csv
 import json
 import string
+from dataclasses import replace
 
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
@@ -91,6 +92,18 @@ def test_a_codebook_sheet_with_german_headers(tmp_path, catalog):
                                                             "B9": "bevoelkerung", "X1": "intervention"}
     assert rows["S1"]["name"] == "Anteil Arbeitsloser an den Einwohnern 15 bis 64 (S1)"
     assert rows["K7"]["indicator_id"] == "schuleingangsuntersuchung"
+    # the same as a workbook's sheet under a title line and a blank one
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Indikatorenkatalog Sozialmonitoring, Stand 2023"])
+    sheet.append([])
+    for line in path.read_text(encoding="utf-8").splitlines():
+        sheet.append(line.split(";"))
+    book.save(tmp_path / "kat.xlsx")
+    entries = read_codebook(tmp_path / "kat.xlsx")
+    assert entries == [replace(e, where=f"line {int(e.where.split()[1]) + 2}") for e in read_codebook(path)]
 
 
 def test_faults_of_a_codebook_are_named(tmp_path, catalog):
