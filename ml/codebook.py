@@ -54,13 +54,15 @@ _ASIDE_KEY = re.compile(r"^(notes?|anmerkungen?|hinweise?|bemerkungen?|kommentar
 """Fields that are no label, definition, unit or group of an indicator (a remark, the source, a style)."""
 _IDENT = re.compile(r"^(?=.*[A-Za-z])(?=.*[\d_])[A-Za-z0-9_.\-]+$")
 """A value that is an identifier, no text ('indGr1', 'A4', 'a_bevf')."""
-_KEY_ROW = re.compile(r"^(id|ids|key|keys|schluessel|kennung|identifier|text|year|jahr|datum|date|code)$|"
-                      r"(?<![a-z])(ags|ars)(?![a-z])|schluessel")
-"""The unit or group of a codebook's row that documents a key column or the period, no indicator ('5-digit AGS',
-'year', group 'ID')."""
+_KEY_ROW = re.compile(r"^(id|ids|key|keys|schluessel|kennung|identifier|text|code)$|(?<![a-z])(ags|ars)(?![a-z])|"
+                      r"schluessel")
+"""The unit or group of a codebook's row that documents a key column, no indicator ('5-digit AGS', 'text', group
+'ID')."""
+_PERIOD_CODE = re.compile(r"^(year|jahr|zeit|period|periode|datum|date|stichtag|stand|berichtsjahr)$")
+"""The code of a codebook's row that documents the period column ('year')."""
 _SIGNED = re.compile(r"saldo|veraenderung|differenz|zunahme|abnahme|zuwachs|wachstum|balance|change")
 _MEAN = re.compile(r"(?<![a-z])(je|pro|per)\s+(?!100|1\.?000|10\.?000)[a-z]|/\s*[a-z]|euro|€|(?<![a-z])(qm|m²|m2|km|"
-                   r"jahre|jahren|years|tage|tagen|days|minuten|minutes|stunden|hours|eur|euros?)(?![a-z])|"
+                   r"jahr|jahre|jahren|years|tage|tagen|days|minuten|minutes|stunden|hours|eur|euros?)(?![a-z])|"
                    r"durchschnitt|mittelwert|median|mittlere|average|mean")
 _PERCENT_UNIT = re.compile(r"%|prozent|percent|v\.?\s*h\.")
 _COUNT = re.compile(r"^(anzahl|personen|faelle|haushalte|einwohner|menschen|kinder|wohnungen|betriebe|count|absolut)$")
@@ -122,7 +124,8 @@ def read_codebook(path: Path, sheet: str | int | None = None) -> list[Entry]:
         _walk(tree, None, "", "", entries)
     else:
         entries = _table_entries(path, sheet)
-    entries = [e for e in entries if not _KEY_ROW.search(fold(e.unit).strip()) and not _KEY_ROW.match(fold(e.group))]
+    entries = [e for e in entries if not _KEY_ROW.search(fold(e.unit).strip()) and not _KEY_ROW.match(fold(e.group))
+               and not _PERIOD_CODE.match(fold(e.code))]
     if not entries:
         raise FileFormatError(f"{path}: no indicators found: a codebook needs a code and a label per indicator "
                               "(JSON records of texts, or a table with a column of codes and one of labels)")

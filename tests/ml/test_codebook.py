@@ -84,12 +84,16 @@ def test_a_codebook_sheet_with_german_headers(tmp_path, catalog):
                     "W3;Wohnfläche;Wohnfläche je Einwohner;m² je Einwohner;Wohnen\n"
                     "K7;Schuleingangsuntersuchung;Anzahl der untersuchten Kinder;Anzahl;Gesundheit\n"
                     "B9;Wanderungssaldo;Zuzüge minus Fortzüge;Personen;Bevölkerung\n"
-                    "X1;Sozialraumindex;Index aus vier Merkmalen;;Soziales\n", encoding="utf-8")
+                    "X1;Sozialraumindex;Index aus vier Merkmalen;;Soziales\n"
+                    "Jahr;Berichtsjahr;Das Jahr des Stichtags;Jahr;\n"
+                    "Z9;Wohndauer;Durchschnittliche Wohndauer an der Adresse;Jahr;Wohnen\n", encoding="utf-8")
     rows = _rows(draft_catalog(read_codebook(path), catalog))
+    # the row of the period column is left out; a duration in years is a mean
     assert {c: r["kind"] for c, r in rows.items()} == {"S1": "share", "W3": "mean", "K7": "count", "B9": "balance",
-                                                       "X1": "index"}
+                                                       "X1": "index", "Z9": "mean"}
     assert {c: r["dimension"] for c, r in rows.items()} == {"S1": "arbeit", "W3": "wohnen", "K7": "gesundheit",
-                                                            "B9": "bevoelkerung", "X1": "intervention"}
+                                                            "B9": "bevoelkerung", "X1": "intervention",
+                                                            "Z9": "wohnen"}
     assert rows["S1"]["name"] == "Anteil Arbeitsloser an den Einwohnern 15 bis 64 (S1)"
     assert rows["K7"]["indicator_id"] == "schuleingangsuntersuchung"
     # the same as a workbook's sheet under a title line and a blank one
