@@ -108,6 +108,12 @@ def test_a_codebook_sheet_with_german_headers(tmp_path, catalog):
     book.save(tmp_path / "kat.xlsx")
     entries = read_codebook(tmp_path / "kat.xlsx")
     assert entries == [replace(e, where=f"line {int(e.where.split()[1]) + 2}") for e in read_codebook(path)]
+    # and as JSON, a list of records with German keys
+    records = [dict(zip(["Kürzel", "Indikator", "Definition", "Einheit", "Handlungsfeld"], line.split(";")))
+               for line in path.read_text(encoding="utf-8").splitlines()[1:]]
+    listed = read_codebook(write(tmp_path / "kat.json", json.dumps(records, ensure_ascii=False)))
+    assert [(e.code, e.label, e.text, e.unit, e.group) for e in listed] == [
+        (e.code, e.label, e.text, e.unit, e.group) for e in read_codebook(path)]
 
 
 def test_faults_of_a_codebook_are_named(tmp_path, catalog):
