@@ -381,6 +381,7 @@ def validate_long(con: duckdb.DuckDBPyConnection, cells: pa.Table | pd.DataFrame
     if padded:
         if rules.lookup is not None:    # '1 → 01 (Schleswig-Holstein, land)': which region the short code became
             stored = rules.lookup.regions.set_index(rules.lookup.regions["region_id"].astype("str"))
+            stored = stored[~stored.index.duplicated()]
             code = example.rsplit(" → ", 1)[-1]
             if code in stored.index:
                 row = stored.loc[code]
