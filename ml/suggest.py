@@ -664,7 +664,9 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
                      f"the new areas with it by 'sozialradar features --crosswalk {path.name}' (or 'crosswalk:' "
                      "under 'features' in the configuration)"]
         return out
-    if (fmt == "unknown" or regions) and p is None and (levels := guess_hierarchy(table.header, frame)):
+    # asked for a region list (--regions): a key written as a hierarchy of levels the store knows, as without the flag
+    if (fmt == "unknown" or regions) and p is None and (levels := guess_hierarchy(table.header, frame)) and (
+            fmt == "unknown" or all(level["level"] for level in levels)):
         out.format, out.hierarchy = "regions", levels
         out.notes = [n for n in out.notes if "layout" not in n]
         out.notes.append("a region list written as a hierarchy: a code and a name column per level, coarse to fine "
