@@ -232,12 +232,12 @@ def load_dimensions(path: Path) -> dict[str, Dimension]:
     return dims
 
 
-def _read_rows(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+def _read_rows(path: Path, required: tuple[str, ...], missing: str = "") -> list[tuple[int, dict[str, str]]]:
     path = Path(path)
     if not path.is_file():
         raise CatalogError(f"catalog file not found: {path}" + (
             f" (a relative path is read from the working directory, {Path.cwd()}, not from the configuration "
-            "file's folder)" if not path.is_absolute() else ""))
+            "file's folder)" if not path.is_absolute() else "") + missing)
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
         header = reader.fieldnames or []
@@ -273,7 +273,8 @@ def read_indicators(path: Path, dimensions: dict[str, Dimension]) -> list[Indica
     path = Path(path)
     out: list[Indicator] = []
     seen: dict[str, int] = {}
-    for line, row in _read_rows(path, REQUIRED_FIELDS):
+    drafted = f"; a codebook that comes with the tables drafts it: 'sozialradar mapping codebook CODEBOOK --out {path}'"
+    for line, row in _read_rows(path, REQUIRED_FIELDS, drafted):
         where = f"{path}:{line}"
         for col in REQUIRED_FIELDS:
             if not row.get(col, "").strip():

@@ -152,6 +152,8 @@ def test_missing_columns_and_files(tmp_path):
     with pytest.raises(CatalogError, match="catalog file not found") as err:
         load_catalog(CATALOG_DIR / "dimensions.csv", [tmp_path / "none.csv"])
     assert "working directory" not in str(err.value)
+    assert str(err.value).endswith(f"a codebook that comes with the tables drafts it: 'sozialradar mapping codebook "
+                                   f"CODEBOOK --out {tmp_path / 'none.csv'}'")
     # a relative path is read from the working directory, and the message says so (a county's configuration names
     # its own catalog file beside it, and the commands run elsewhere)
     with pytest.raises(CatalogError, match=r"none\.csv \(a relative path is read from the working directory, "):
