@@ -26,7 +26,7 @@ from ml.catalog import Catalog, CatalogError, check_references, read_indicators
 from ml.importers.region_list import clean_names
 from ml.io import FileFormatError
 from ml.regions import fold
-from ml.suggest import SURE, STOP, Matcher, name_codes, written_base
+from ml.suggest import PERCENT, SURE, STOP, Matcher, name_codes, written_base
 
 COLUMNS = ("indicator_id", "name", "dimension", "unit", "polarity", "kind", "numerator", "denominator", "scale",
            "frequency", "monitors", "lenses", "basis", "persons", "min", "max", "source", "carried", "balance_of")
@@ -64,7 +64,6 @@ _SIGNED = re.compile(r"saldo|veraenderung|differenz|zunahme|abnahme|zuwachs|wach
 _MEAN = re.compile(r"(?<![a-z])(je|pro|per)\s+(?!100|1\.?000|10\.?000)[a-z]|/\s*[a-z]|euro|€|(?<![a-z])(qm|m²|m2|km|"
                    r"jahr|jahre|jahren|years|tage|tagen|days|minuten|minutes|stunden|hours|eur|euros?)(?![a-z])|"
                    r"durchschnitt|mittelwert|median|mittlere|average|mean")
-_PERCENT_UNIT = re.compile(r"%|prozent|percent|v\.?\s*h\.")
 _COUNT = re.compile(r"^(anzahl|personen|faelle|haushalte|einwohner|menschen|kinder|wohnungen|betriebe|count|absolut)$")
 _INDEX = re.compile(r"(?<![a-z])(index|indexwert|punkte|score)(?![a-z])")
 
@@ -211,12 +210,12 @@ def kind_of(entry: Entry) -> tuple[str, str]:
     unit, words = fold(entry.unit), fold(f"{entry.label} {entry.text}")
     unit = re.sub(r"(?<![\d.,])(\d{1,3})\s*k(?![a-z])", lambda m: str(int(m[1]) * 1000), unit)    # 'per 10k'
     base = written_base(unit) or (None if unit else written_base(entry.text))
-    percent = base == 100 and bool(_PERCENT_UNIT.search(unit or words))
+    percent = base == 100 and bool(PERCENT.search(unit or words))
     if _SIGNED.search(words):
         return ("index", f"a change ({_SIGNED.search(words)[0]}) per {base}") if base else (
             "balance", f"a change ({_SIGNED.search(words)[0]}) without a base: a signed count")
     if percent:
-        return "share", f"unit {entry.unit!r}" if _PERCENT_UNIT.search(unit) else "written in %"
+        return "share", f"unit {entry.unit!r}" if PERCENT.search(unit) else "written in %"
     if base:
         return "rate", f"per {base:,}".replace(",", ".")
     if not unit and re.search(r"(?<![a-z])(anteil|quote)", words):
@@ -269,8 +268,8 @@ def draft_catalog(entries: list[Entry], catalog: Catalog, prefix: str = "", sour
     """Catalog rows for ``entries``: ids unique against ``catalog`` (the catalog the draft will extend) and each
     other, names with their codes, kinds, groups and polarities as the module says; ``peers`` (default ``catalog``)
     are the indicators an entry may be like."""
-    matcher = Matcher(peers or catalog, threshold=0.0)
     peer_catalog = peers or catalog
+    matcher = Matcher(peer_catalog, threshold=0.0)     # every score: a peer below the suggestion's threshold too
     taken = set(catalog.indicators)
     drafts: list[Draft] = []
     group_dims: dict[str, Counter] = {}

@@ -166,7 +166,8 @@ def _plain(text: str) -> str:
 
 
 _BASE = re.compile(r"(?<![a-z])(?:je|per|pro)\s*(100|1[.\s]?000|10[.\s]?000|100[.\s]?000)(?![\d.,])")
-_PERCENT = re.compile(r"%|(?<![a-z])(?:prozent|percent|percentage|v\.?\s*h\.)(?![a-z])")
+PERCENT = re.compile(r"%|(?<![a-z])(?:prozent|percent|percentage|v\.?\s*h\.)(?![a-z])")
+"""A share written per hundred, in folded text: '%', 'Prozent', 'v. H.' (also for :mod:`ml.codebook`'s units)."""
 
 
 def written_base(text: str) -> int | None:
@@ -174,7 +175,7 @@ def written_base(text: str) -> int | None:
     for 'je 1.000 Einwohner' …; None where it writes none, or two."""
     folded = fold(text)
     bases = {int(re.sub(r"\D", "", m)) for m in _BASE.findall(folded)}
-    if _PERCENT.search(folded):
+    if PERCENT.search(folded):
         bases.add(100)
     return bases.pop() if len(bases) == 1 else None
 
