@@ -1111,7 +1111,8 @@ def mapping_group() -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--sheet", default=None, help="A workbook (.xlsx, .xls, .ods): the sheet to read (name or 0-based "
               "number; default the first that holds a table). "
-              "A GIS file (a GeoPackage, a zip of shapefiles): the layer whose table to read.")
+              "A GIS file (a GeoPackage, a zip of shapefiles): the layer whose table to read. A JSON file: the "
+              "table's path in it (detail, result.records; default the largest table).")
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the mapping here instead of printing it.")
 @click.option("--force", is_flag=True, help="Overwrite --out if it exists.")

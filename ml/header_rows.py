@@ -156,7 +156,9 @@ def first_rows(path, sheet: str | int | None = None, n: int = 25) -> list[list[s
             raise
         return [["" if pd.isna(v) else str(int(v)) if isinstance(v, float) and v.is_integer() else str(v).strip()
                  for v in row] for row in frame.itertuples(index=False)]
-    if path.suffix.lower() in (".parquet", ".pq"):
+    from ml.json_tables import is_json
+
+    if path.suffix.lower() in (".parquet", ".pq") or is_json(path):
         return []
     with path.open("rb") as handle:
         data = handle.read(1 << 16)

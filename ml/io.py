@@ -61,6 +61,9 @@ class RawTable:
     footer: list[str] = field(default_factory=list)
     """Lines under the table left out as its footer where they are no longer among ``problems`` (a table read
     turned): the source, a legend of its signs, which the suggestion reads."""
+    groups: list[str] | None = None
+    """A JSON table's: the object each column is nested in within its record ('age_groups' for
+    'age_groups.age_65_and_above'), '' for a record's own field; None for a table of another kind."""
     _frame: pd.DataFrame | None = field(default=None, repr=False)
 
     def frame(self) -> pd.DataFrame:
@@ -513,6 +516,25 @@ def read_parquet(path: Path) -> RawTable:
                     encoding="parquet", delimiter="", notes=["Parquet: row numbers stand for lines"])
 
 
+def read_json_table(path: Path, sheet: str | int | None = None) -> RawTable:
+    """The table of a JSON or JSON Lines file (:mod:`ml.json_tables`: records, nested objects flattened into
+    columns named by their path), every cell as text; ``sheet``: the table's path in the file where it holds
+    several. A line of a JSON Lines file that holds no record is a problem, nothing else is lost."""
+    from ml.json_tables import JsonTableError, read_json
+
+    path = Path(path)
+    try:
+        table = read_json(path, sheet)
+    except JsonTableError as exc:
+        raise FileFormatError(f"{exc}" if str(path) in str(exc) else f"{path}: {exc}") from None
+    names = _unique_names(table.header)
+    cells = pa.table({n: pa.array(c, pa.string()) for n, c in zip(names, table.columns)})
+    return RawTable(path=path, header=table.header, cells=cells, lines=np.asarray(table.lines, dtype=np.int64),
+                    problems=[Problem(line, "", text, reason) for line, text, reason in table.problems],
+                    encoding="json", delimiter="", notes=["JSON: " + "; ".join(table.notes)],
+                    sheet=None if sheet is None else str(sheet), groups=table.groups)
+
+
 def read_gis_table(path: Path, layer: str | None = None) -> RawTable:
     """The table of a layer of a GIS file (:func:`ml.gis_files.gis_table`), every cell as text; the row numbers
     (header = line 1) stand for lines, as in a Parquet file."""
@@ -543,8 +565,9 @@ def _series_as_text(series: pd.Series) -> pd.Series:
 
 def read_table(path: Path, *, encoding: str = "auto", delimiter: str = "auto", header_line: int = 1,
                sheet: str | int | None = None) -> RawTable:
-    """Dispatch on the file ending: .csv/.txt/.tsv, a workbook (.xlsx/.xlsm, .xls, .ods), .parquet, and the table of
-    a layer of a GIS file (a shapefile, zipped too, a GeoPackage …; ``sheet`` names the layer)."""
+    """Dispatch on the file ending: .csv/.txt/.tsv, a workbook (.xlsx/.xlsm, .xls, .ods), .parquet, JSON (.json,
+    .geojson, JSON Lines; by its first bytes too; ``sheet`` names the table's path in it), and the table of a layer of
+    a GIS file (a shapefile, zipped too, a GeoPackage …; ``sheet`` names the layer)."""
     path = Path(path)
     if not path.is_file():
         raise FileFormatError(f"file not found: {path}")
@@ -553,6 +576,10 @@ def read_table(path: Path, *, encoding: str = "auto", delimiter: str = "auto", h
         return read_excel(path, sheet=sheet, header_line=header_line)
     if suffix in (".parquet", ".pq"):
         return read_parquet(path)
+    from ml.json_tables import is_json
+
+    if is_json(path):
+        return read_json_table(path, sheet)
     from ml.gis_files import gis_kind
 
     if gis_kind(path) is not None:

@@ -287,6 +287,9 @@ def decide_decimal(columns: list[pd.Series], delimiter: str, declared: str = "au
             "cells in the other style are quarantined"
         )
     choice = "," if delimiter == ";" else "."
+    if not delimiter:
+        return choice, "decimal separator not evident from the values; assumed '.' (a file without delimiters: JSON, " \
+                       "Parquet, a GIS layer)"
     return choice, f"decimal separator not evident from the values; assumed {choice!r} for a {delimiter!r}-separated file"
 
 

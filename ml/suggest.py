@@ -800,6 +800,13 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
     integers: list[int] = []      # columns of whole numbers: the counts a row of the whole is the sum of
     for i in data_columns:
         h = header[i]
+        # a JSON record's nested field ('basic_benefits_income.age_65_and_above') is named by its own key, and the
+        # object it is nested in says whom it counts, as a file's name does for the columns of a CSV file
+        group = table.groups[i] if table.groups and table.groups[i] and h.startswith(table.groups[i] + ".") else ""
+        h = h[len(group) + 1:] if group else h
+        own = subject_of(group) if group else []
+        col_subject, named_by = (own, f"its object {group!r}") if own else (subject, "the file's name")
+        col_described = f"{re.sub(r'[_.-]+', ' ', group)} {described}" if group else described
         kind = _numeric_kind(frame[f"c{i}"], decimal)
         integers += [i] if kind == "integer" else []
         if kind == "text" or (norm_header(h) in role_words and kind != "integer" and kind != "decimal"):
@@ -816,18 +823,18 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
             m = Match(column=h, score=m.score)
         if generic and not context:
             # the title, where there is one, says what the table counts ('… im Alter von 15 bis unter 65 Jahren')
-            m = max(m, matcher_for(catalog).match(h, kind, described), key=lambda x: x.score)
-        elif context and not subject and m.indicator_id is None:
+            m = max(m, matcher_for(catalog).match(h, kind, col_described), key=lambda x: x.score)
+        elif context and not col_subject and m.indicator_id is None:
             # a file name that says nothing the matcher reads ('w_2009.csv') does not take a header's own sure match
             # ('Einwohner'); a word that names no indicator alone ('quotient') stays unmatched
             plain = matcher_for(catalog).match(h, kind)
             m = plain if plain.score >= 0.9 else m
-        if subject and not context and not [w for w in hw if w not in GENERIC | QUALIFIERS]:
+        if col_subject and not context and not [w for w in hw if w not in GENERIC | QUALIFIERS]:
             # 'residents', 'age_65_and_above' in a file named for the employed count the employed
-            in_file = matcher_for(catalog).match(h, kind, described)
+            in_file = matcher_for(catalog).match(h, kind, col_described)
             if in_file.indicator_id != m.indicator_id and m.indicator_id is not None:
                 out.notes.append(
-                    f"{names[i]!r}: the file's name names {', '.join(subject)}, so the column counts those, not "
+                    f"{names[i]!r}: {named_by} names {', '.join(col_subject)}, so the column counts those, not "
                     f"all residents: " + (f"proposed as {in_file.indicator_id} ({in_file.name}), not as "
                                           f"{m.indicator_id}; check it" if in_file.indicator_id else
                                           f"no catalog indicator fits, so it is left unmatched rather than read as "
@@ -835,11 +842,12 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
                                           f"README, 'Indicators of your own'), or to {m.indicator_id} if it does "
                                           f"count all residents"))
             m = in_file
-        elif subject and not context and m.indicator_id is not None and set(hw) & SHARE_WORDS and not _names_any(
-                matcher_for(catalog), m.indicator_id, subject):
+        elif col_subject and not context and m.indicator_id is not None and set(hw) & SHARE_WORDS and not _names_any(
+                matcher_for(catalog), m.indicator_id, col_subject):
             # 'percentage_foreign_citizenship' in a file named for the unemployed is a share among the unemployed
             out.notes.append(
-                f"{names[i]!r}: a share in a file named for {', '.join(subject)} is a share among those, not the "
+                f"{names[i]!r}: a share in {'an object' if own else 'a file'} named for {', '.join(col_subject)} is a "
+                "share among those, not the "
                 f"{m.indicator_id} ({m.name}) of all residents: left unmatched; map it to an indicator of your own "
                 f"(see README, 'Indicators of your own'), or to {m.indicator_id} if it is the share of all residents")
             m = Match(column=h, score=m.score)
@@ -881,7 +889,12 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
                  *(frame[f"c{i}"].astype("str").str.strip().to_numpy() if i is not None else None for i in (p, r)),
                  catalog=catalog)
     if out.format == "wide":
-        _note_withheld(out, frame, names, numeric, decimal, r)
+        # a JSON record's objects are the source's tables, each with its own smallest count (the housing assistance's
+        # 4 beside the SGB II recipients' hundreds): each is read for withheld counts on its own
+        parts = {"": numeric} if not table.groups else {
+            g: [i for i in numeric if table.groups[i] == g] for g in dict.fromkeys(table.groups[i] for i in numeric)}
+        for part in parts.values():
+            _note_withheld(out, frame, names, part, decimal, r)
     if out.format in ("wide", "age"):
         _note_dashes(out, frame, names, numeric, [p.value for p in table.problems] + table.footer)
     named = table.header.index(out.name_column) if out.name_column in table.header else r
@@ -1318,7 +1331,7 @@ def _note_withheld(out: Suggestion, frame: pd.DataFrame, names: list[str], colum
     found = withheld_among({c: t.to_numpy(str) for c, t in text.items()}, numbers, of_region)
     if found is None:
         return
-    out.withheld = found.marks
+    out.withheld = list(dict.fromkeys(out.withheld + found.marks))
     out.notes.append(
         f"{found.describe()}: proposed under 'withheld', so that 'ingest' keeps them as observations flagged "
         "suppressed ('gesperrt' on the pages, and the shares built on them withheld too) instead of "
@@ -1347,10 +1360,10 @@ def _note_sums(out: Suggestion, values: dict[str, np.ndarray], editions: np.ndar
                 "a column repeating another" if len(rel.columns) == 2 else "one population counted two ways")
         if not len(check.failing):
             holding.append((what, check))
-        else:       # each sum that fails has a note of its own
-            out.notes.append(f"{what}: {describe(check)}; check the source table: 'ingest' with this mapping "
-                             "quarantines the values of those rows (delete the relation under 'sums' to import "
-                             "them as they are)")
+        else:       # each sum that fails has a note of its own, naming the rows where they are a few
+            out.notes.append(f"{what}: {describe(check)}{_failing_rows(check, values, keys)}; check the source "
+                             "table: 'ingest' with this mapping quarantines the values of those rows (delete the "
+                             "relation under 'sums' to import them as they are)")
     if len(holding) == 1:
         what, check = holding[0]
         out.notes.append(f"{what}: {describe(check)}; under 'sums', so that 'ingest' quarantines the values of a row "
@@ -1361,6 +1374,21 @@ def _note_sums(out: Suggestion, values: dict[str, np.ndarray], editions: np.ndar
                          ": listed under 'sums', so that 'ingest' quarantines the values of a row on which one fails")
     if len(found) > MAX_SUMS:
         out.notes.append(f"{len(found) - MAX_SUMS} more sums among the columns are not listed under 'sums'")
+
+
+def _failing_rows(check, values: dict[str, np.ndarray], keys: np.ndarray | None, most: int = 3) -> str:
+    """The regions of the rows on which a sum fails, with both sides, where they are ``most`` at most (the fault in
+    one row of a small table: 'region 3: 1585 against 2'); '' else."""
+    if keys is None or not 0 < len(check.failing) <= most:
+        return ""
+    rel = check.relation
+    sides = [np.column_stack([values[c] for c in side]).sum(axis=1) for side in (rel.left, rel.right)]
+    return " (" + "; ".join(f"region {keys[k]}: {_plain_number(sides[0][k])} against {_plain_number(sides[1][k])}"
+                            for k in check.failing) + ")"
+
+
+def _plain_number(value: float) -> str:
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:g}"
 
 
 def register_note(fmt: str, header: list[str]) -> str:
@@ -1817,7 +1845,13 @@ SUBGROUPS = {
 def file_subject(path: Path) -> list[str]:
     """The groups of persons a file's name names ('fl_employed_with_pension_insurance_by_district': employed,
     pension; 'unemployed_residents': arbeitslose), or none where it lists several ('einwohner_und_arbeitslose')."""
-    context = _file_context(Path(path))
+    return subject_of(_file_context(Path(path)))
+
+
+def subject_of(text: str) -> list[str]:
+    """The groups of persons a name names (a file's, or that of the object a JSON record nests its fields in:
+    'basic_benefits_income': benefits), none where it lists several."""
+    context = re.sub(r"[_.\-]+", " ", text)
     if names_several(context):
         return []
     return [w for w in dict.fromkeys(words(context)[0]) if w in SUBGROUPS]

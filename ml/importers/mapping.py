@@ -79,7 +79,8 @@ class Mapping(BaseModel):
     sheet: str | int | list[str | int] | None = Field(
         None, description="a workbook's sheet by name (or number from 0); a list of sheets that hold the same table, "
         "each imported with this mapping as an import of its own (a workbook with a sheet per year: with "
-        "'period: sheet_name')")
+        "'period: sheet_name'); a GIS file's layer; a JSON file's table by its path in the file ('detail', "
+        "'result.records'; without it, the file's largest table)")
     encoding: Literal["auto", "utf-8", "cp1252", "latin-1", "utf-16"] | None = None
     delimiter: Literal["auto", ";", ",", "\t", "|"] | None = None
     decimal: Literal["auto", ",", "."] | None = None
