@@ -159,8 +159,8 @@ def _plain(text: str) -> str:
     text = _PARAGRAPH.sub(_paragraphs, text)
     text = _BOOK.sub(_book, text)
     text = re.sub(r"(\d)\s*-\s*(\d)", r"\1 bis \2", text)
-    # '18 bis unter 65', '18 to under 65' name the ages 18 to 64
-    text = re.sub(r"(?<![\d.])(\d{1,3})\s+(?:bis|to)\s+(?:unter|under|below)\s+(\d{1,3})(?![\d.])",
+    # '18 bis unter 65', '18 to under 65', 'age_18_to_under_65' name the ages 18 to 64
+    text = re.sub(r"(?<![\d.])(\d{1,3})[\s_]+(?:bis|to)[\s_]+(?:unter|under|below)[\s_]+(\d{1,3})(?![\d.])",
                   lambda m: f"{m[1]} bis {int(m[2]) - 1}", text)
     return text
 
@@ -432,6 +432,11 @@ class Matcher:
 
     def _match(self, header: str, numeric: str | None, context: str) -> Match:
         parsed = words(f"{context} {header}" if context else header)
+        if parsed[1] and not [w for w in parsed[0] if w not in QUALIFIERS] and AGE_WORD.search(
+                fold(header).replace("_", " ")):
+            # ages and no one named ('age_18_to_under_65', '65 Jahre und älter'): the residents of those ages, as an
+            # age group of a register counts them; a file or object named for others says so (see the suggestion)
+            parsed = (["einwohner", *parsed[0]], parsed[1])
         base = written_base(header)
         change = bool(CHANGE.search(header))
         ranked = sorted(((self.score(parsed, c, numeric, base), c) for c in self.candidates
@@ -446,6 +451,10 @@ class Matcher:
         return Match(column=header, indicator_id=best.indicator_id, name=best.name, score=s,
                      runner_up=runner[1].indicator_id if runner[1] is not None and runner[0] >= 0.9 * s else None,
                      by_term=by_term)
+
+
+AGE_WORD = re.compile(r"(?<![a-z])(?:age[ds]?|alter|altersgruppe[n]?|jahre?n?|years?)(?![a-z])")
+"""A word that says a header's numbers are ages ('age', 'Alter', 'Jahre'), in folded text."""
 
 
 def _other_numerators(a: list[str], b: list[str]) -> bool:

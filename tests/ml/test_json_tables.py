@@ -48,6 +48,7 @@ def test_the_suggestion_reads_each_object_as_a_file_name_is_read(shared_data, tm
                                                                                              cfg.indicators))
     by_column = {m.column: m.indicator_id for m in s.matches}
     assert by_column["age_groups.age_65_and_above"] == "ew_65plus"
+    assert by_column["age_groups.age_18_to_under_65"] == "ew_18_64"
     assert by_column["migration_background.foreign_citizenship"] == "auslaender"
     assert by_column["benefits_characteristics.beneficiaries_sgbii"] == "sgb2_empfaenger"
     assert "basic_benefits_income.age_65_and_above" not in by_column

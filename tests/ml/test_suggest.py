@@ -120,6 +120,19 @@ def test_ages_must_agree_and_parts_of_compounds_count():
     assert matcher_for(CATALOG).match("Arbeitslosengeld", "integer").indicator_id is None
 
 
+@pytest.mark.parametrize("header, expected", [
+    ("age_18_to_under_65", "ew_18_64"), ("age_65_to_under_80", "ew_65_79"), ("age_65_and_above", "ew_65plus"),
+    ("age_to_under_18", "ew_unter18"), ("18 bis unter 65 Jahre", "ew_18_64"), ("Alter 80+", "ew_80plus"),
+    ("age_18_to_under_30", None), ("6", None), ("Spalte 3", None), ("K 01", None), ("Status 2", None)])
+def test_ages_named_alone_are_residents_of_those_ages(header, expected):
+    """A header of ages and an age word, naming no one ('age_18_to_under_65', as an English table writes it with
+    underscores), counts the residents of those ages; a number alone is no age, and a group the catalog lacks stays
+    unmatched."""
+    assert words("age_18_to_under_65")[1] == [18, 64]          # underscores as the spaces of '18 to under 65'
+    m = matcher_for(CATALOG).match(header, "integer")
+    assert m.indicator_id == expected and (expected is None or m.score == 1.0)
+
+
 @pytest.mark.parametrize("text, year", [("Einwohner (Dez 2013)", "2013"), ("Stand: 31.12.2021", "2021"),
                                         ("population_census22", "2022"), ("Schuljahr 2021/22", None),
                                         ("2010 bis 2015", None), ("Einwohner", None)])
