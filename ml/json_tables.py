@@ -111,7 +111,7 @@ def _tables(node: object, path: tuple[str, ...] = (), depth: int = 0) -> list[_T
         found.append(_Table(path, "keyed", len(values)))
         return found
     lists = [v for v in values if isinstance(v, list) and v and not any(isinstance(i, (dict, list)) for i in v)]
-    if len(lists) >= 2 and len({len(v) for v in lists}) == 1 and len(lists[0]) >= 2:
+    if len(lists) >= 2 and len({len(v) for v in lists}) == 1 and len(lists[0]) >= 3:     # not a TopoJSON's transform
         found.append(_Table(path, "columns", len(lists[0])))
     for key, value in node.items():
         found.extend(_tables(value, (*path, str(key)), depth + 1))
@@ -178,20 +178,24 @@ def _flat(obj: dict, prefix: str, out: dict[str, str], aside: dict[str, int], in
             groups.setdefault(name, prefix[:-1])
 
 
+_SHAPE = ("geometry", "arcs", "bbox", "coordinates")
+"""A feature's keys that draw its shape (GeoJSON's geometry, TopoJSON's arcs), beside the object of its fields."""
+
+
 def _unwrapped(records: list[dict], notes: list[str]) -> list[dict]:
     """A GeoJSON's features as their properties (and id), an ArcGIS service's as their attributes: where every
     record holds its fields in one object beside a geometry and a type."""
     wrappers = set()
     for rec in records:
-        objects = [k for k, v in rec.items() if isinstance(v, dict) and k != "geometry"]
-        plain = [k for k, v in rec.items() if not isinstance(v, dict) and k not in ("geometry",)]
+        objects = [k for k, v in rec.items() if isinstance(v, dict) and k not in _SHAPE]
+        plain = [k for k, v in rec.items() if not isinstance(v, dict) and k not in _SHAPE]
         if len(objects) != 1 or any(k not in ("type", "id") for k in plain):
             return records
         wrappers.add(objects[0])
     if len(wrappers) != 1:
         return records
     wrapper = wrappers.pop()
-    if any("geometry" in rec for rec in records):
+    if any(k in rec for rec in records for k in _SHAPE):
         notes.append(f"the geometry of the {len(records)} features is left aside ('sozialradar geometry' reads "
                      "the areas' shapes); their fields are read from '" + wrapper + "'")
     return [{**({"id": rec["id"]} if "id" in rec else {}), **rec[wrapper]} for rec in records]

@@ -746,6 +746,8 @@ def suggest_mapping(path: Path | str, catalog: Catalog, sheet: str | int | None 
         elif parent is None and not out.code_levels and not out.sum_rows and places is not None and r is not None:
             written = {canonical_level(w) for w in frame[f"c{lvl}"].str.strip()} if lvl is not None else {out.level}
             _one_parent_above(out, frame[f"c{r}"], places, written - {None})
+        if r is not None and not out.code_and_name:
+            _note_repeated_codes(out, table, r, p)
         return out
     ind, val = find_column(table.header, "indicator_id"), find_column(table.header, "value")
     if fmt == "long" or (fmt == "unknown" and ind is not None and val is not None and ind != val):
@@ -1756,6 +1758,21 @@ def _note_without_code(out: Suggestion, table: RawTable, frame: pd.DataFrame, co
                          "counted instead" if words else ""))
 
 
+def _note_repeated_codes(out: Suggestion, table: RawTable, r: int, p: int | None) -> None:
+    """A region list's codes that repeat (within a period), named with their lines: the import quarantines every row
+    of such a code (which of them is the region, the file does not say)."""
+    frame = table.frame()
+    keyed = pd.DataFrame({"v": frame[f"c{r}"].str.strip().to_numpy(),
+                          "p": "" if p is None else frame[f"c{p}"].str.strip().to_numpy()})
+    repeated = keyed[keyed.duplicated(keep=False) & keyed["v"].ne("")]
+    if repeated.empty:
+        return
+    shown = "; ".join(f"{code} in lines {', '.join(str(table.lines[i]) for i in rows.index)}"
+                      for code, rows in list(repeated.groupby("v", sort=False))[:3])
+    out.notes.append(f"{table.header[r]!r} repeats {repeated['v'].nunique()} code(s) ({shown}): the import "
+                     "quarantines every row of a repeated code and names them; check which region each row is")
+
+
 def _key_column(table: RawTable, period: int | None, decimal: str = ",") -> int | None:
     """No header says 'region': the left-most column named like a key (…_id, Nr, Schlüssel) or of names, whose
     values are given for every row and do not repeat within a period."""
@@ -1767,14 +1784,32 @@ def _key_column(table: RawTable, period: int | None, decimal: str = ",") -> int 
         values = frame[f"c{i}"].str.strip()
         if values.eq("").any():
             continue
-        unique = (~values.duplicated()).all() if keys is None else not pd.DataFrame(
-            {"k": keys.to_numpy(), "v": values.to_numpy()}).duplicated().any()
+        repeated = values.duplicated() if keys is None else pd.DataFrame(
+            {"k": keys.to_numpy(), "v": values.to_numpy()}).duplicated()
         kind = _numeric_kind(values, decimal)
+        # codes under a key's name ('id') that repeat in a row or two of hundreds (a map's one feature drawn twice,
+        # Berlin's 06010102): the key, whose repeated rows the import names, not the names beside it
+        unique = not repeated.any() or (_KEY_WORDS.search(h) is not None and values.str.fullmatch(r"\d+").all()
+                                        and repeated.sum() <= max(1, 0.01 * len(values)))
         unnamed_codes = re.fullmatch(EMPTY_NAME.format(r"\d+"), h) and values.str.fullmatch(r"[\w-]+").all()
         if unique and (kind == "text" or (kind == "integer" and _KEY_WORDS.search(h)) or unnamed_codes) and \
                 not breakdown_words(h):
-            return i
+            return _code_behind_type(frame, i, len(table.header))
     return None
+
+
+_TYPED_ID = re.compile(r"^([A-Za-z][\w\-]*[.:/#])(\d+)$")
+"""A GML feature's id: the feature type's name, a separator, the code ('re_planungsraum.01011101')."""
+
+
+def _code_behind_type(frame: pd.DataFrame, key: int, width: int) -> int:
+    """For a key of GML ids ('re_planungsraum.01011101', the TopoJSON of Berlin's LOR), the column that holds their
+    codes alone on every row ('spatial_name': '01011101'), which a table of values writes; else the key itself."""
+    found = frame[f"c{key}"].str.strip().str.extract(_TYPED_ID)
+    if found[1].isna().any() or found[0].nunique() != 1:
+        return key
+    return next((i for i in range(width) if i != key
+                 and frame[f"c{i}"].str.strip().reset_index(drop=True).equals(found[1].reset_index(drop=True))), key)
 
 
 BREAKDOWNS = {"type", "typ", "art", "group", "gruppe", "klasse", "class", "category", "kategorie", "sex", "gender",

@@ -215,3 +215,27 @@ def test_every_field_of_every_record_is_a_cell(tmp_path, records, indent):
     if indent is not None and len(records) > 1:
         text = path.read_text(encoding="utf-8").split("\n")
         assert all(text[n - 1].strip().startswith("{") for n in table.lines)
+
+
+def test_the_lor_maps_as_region_lists(shared_data):
+    """Berlin's LOR as maps publish them: the TopoJSON's Planungsräume give their fields (not their arcs), keyed by
+    the code behind the GML feature type; the simplified GeoJSON draws Schloßstraße twice under one code, which stays
+    the key, its two rows named."""
+    from ml.catalog import load_catalog
+    from ml.config import CatalogConfig
+    from ml.suggest import suggest_mapping
+
+    cfg = CatalogConfig()
+    catalog = load_catalog(cfg.dimensions, cfg.indicators)
+    topo = shared_data / "berlin_bzr_kernindikatoren_tsb" / "map-borders_lor447_topojson.json"
+    table = read_table(topo)
+    assert table.cells.num_rows == 447 and "arcs" not in table.header and "PLRNAME" in table.header
+    assert "138 records under 'objects.lor_bezirksregionen.geometries'" in table.notes[0]
+    assert "transform" not in table.notes[0].split("other tables")[1].split("left aside beside")[0]
+    s = suggest_mapping(topo, catalog, regions=True)
+    assert (s.region_column, s.name_column) == ("spatial_name", "PLRNAME")       # not 're_planungsraum.01011101'
+    assert read_table(topo, sheet="objects.bezirksgrenzen.geometries").cells.num_rows == 12
+    geo = shared_data / "berlin_lor_geometry" / "lor_planungsraeume_until2020_447_simplified.geojson"
+    s = suggest_mapping(geo, catalog, regions=True)
+    assert (s.region_column, s.name_column) == ("id", "name")
+    assert any("'id' repeats 1 code(s) (06010102 in lines 124, 205)" in n for n in s.notes)

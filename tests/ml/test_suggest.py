@@ -120,6 +120,18 @@ def test_ages_must_agree_and_parts_of_compounds_count():
     assert matcher_for(CATALOG).match("Arbeitslosengeld", "integer").indicator_id is None
 
 
+def test_a_key_of_codes_repeating_one_stays_the_key(tmp_path):
+    """A list keyed by 'id' that repeats one code (a map's feature drawn twice) is read by its codes, the repeat
+    named; names that repeat are no key."""
+    path = write(tmp_path / "plr.csv", "id,name,area\n01011101,Stülerstraße,1\n01011102,Großer Tiergarten,2\n"
+                                       "06010102,Schloßstraße,3\n06010102,Schloßstraße,4\n01011103,Lützowstraße,5\n")
+    s = suggest_mapping(path, CATALOG, regions=True)
+    assert (s.region_column, s.name_column) == ("id", "name")
+    assert any("'id' repeats 1 code(s) (06010102 in lines 4, 5)" in n for n in s.notes)
+    twice = write(tmp_path / "twice.csv", "id,name\n1,A\n1,B\n2,C\n2,D\n")
+    assert suggest_mapping(twice, CATALOG, regions=True).region_column != "id"    # two repeats of four: no key
+
+
 @pytest.mark.parametrize("header, expected", [
     ("age_18_to_under_65", "ew_18_64"), ("age_65_to_under_80", "ew_65_79"), ("age_65_and_above", "ew_65plus"),
     ("age_to_under_18", "ew_unter18"), ("18 bis unter 65 Jahre", "ew_18_64"), ("Alter 80+", "ew_80plus"),
