@@ -219,7 +219,7 @@ def _rows_of_records(records: list[dict], lines: list[int], notes: list[str], gr
             f"'{k}' ({n} record{'s' if n != 1 else ''})" for k, n in aside.items()))
     if len(nested) > 1:
         notes.append("each record holds several lists of records (" + ", ".join(f"'{k}'" for k in nested)
-                     + "); they are left aside: name one by its path with 'sheet' to read it as the table")
+                     + "); they are left aside, and each record is one row of its own fields")
     if len(nested) != 1:
         return flat, lines
     key = nested[0]

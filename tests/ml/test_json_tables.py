@@ -239,3 +239,11 @@ def test_the_lor_maps_as_region_lists(shared_data):
     s = suggest_mapping(geo, catalog, regions=True)
     assert (s.region_column, s.name_column) == ("id", "name")
     assert any("'id' repeats 1 code(s) (06010102 in lines 124, 205)" in n for n in s.notes)
+
+
+def test_records_with_two_lists_each_are_rows_of_their_own_fields(tmp_path):
+    doc = [{"code": "01", "ew": [{"jahr": 2021, "n": 1}], "alo": [{"jahr": 2021, "n": 2}]},
+           {"code": "02", "ew": [{"jahr": 2021, "n": 3}], "alo": []}]
+    table = read_json(write(tmp_path / "two.json", json.dumps(doc)))
+    assert table.header == ["code"] and table.columns == [["01", "02"]]
+    assert any("several lists of records ('alo', 'ew'); they are left aside" in n for n in table.notes)
