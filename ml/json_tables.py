@@ -9,14 +9,14 @@ A JSON file holds its table in one of these forms, wherever it sits in the file:
 * an object of columns, lists of equal length (``{"code": [...], "value": [...]}``);
 * JSON Lines (``.jsonl``, ``.ndjson``, or lines of objects under another name): a record per line.
 
-The largest table is read, and the others are named in the notes; ``sheet`` names one by its path (``detail``,
-``result.records``, ``objects.plr.geometries``). A record's nested objects become columns named by their path
-(``age_groups.age_0_to_under_7``). A list of records inside each record (a region's series, ``{"code": "01",
-"values": [{"year": 2020, "value": 3.1}, …]}``) gives a row per item, the record's own fields repeated; lists of plain
-values (coordinates, tags) are left aside and named. Numbers keep the text they are written in (``13.70`` stays
-``13.70``), ``null`` is written ``null`` (no value, as the validator reads it; the mark of a withheld count where a
-source uses it so), a field a record lacks is an empty cell. A row's line is the line of the file its record starts
-on; a file written on one line numbers its rows by record instead (the notes say which).
+The largest table (by its cells: rows times fields) is read, and the others are named in the notes; ``sheet`` names
+one by its path (``detail``, ``result.records``, ``objects.plr.geometries``). A record's nested objects become
+columns named by their path (``age_groups.age_0_to_under_7``). A list of records inside each record (a region's
+series, ``{"code": "01", "values": [{"year": 2020, "value": 3.1}, …]}``) gives a row per item, the record's own
+fields repeated; lists of plain values (coordinates, tags) are left aside and named. Numbers keep the text they are
+written in (``13.70`` stays ``13.70``), ``null`` is written ``null`` (no value, as the validator reads it; the mark
+of a withheld count where a source uses it so), a field a record lacks is an empty cell. A row's line is the line of
+the file its record starts on; a file written on one line numbers its rows by record instead (the notes say which).
 """
 
 from __future__ import annotations
@@ -83,6 +83,9 @@ class _Table:
     path: tuple[str, ...]
     form: str          # 'records', 'keyed', 'columns'
     rows: int
+    width: int = 1
+    """The fields of its records (or its columns): a list of 12 fields' descriptions beside 5 records of 12 fields
+    each (a CKAN answer's ``fields``) is the smaller table."""
 
 
 def _similar_keys(items: list[dict]) -> bool:
@@ -101,21 +104,31 @@ def _tables(node: object, path: tuple[str, ...] = (), depth: int = 0) -> list[_T
     if isinstance(node, list):
         dicts = [i for i in node if isinstance(i, dict)]
         if dicts and len(dicts) >= 0.9 * len(node):
-            found.append(_Table(path, "records", len(node)))
+            found.append(_Table(path, "records", len(node), _width(dicts)))
         return found
     if not isinstance(node, dict):
         return found
     values = list(node.values())
     if len(values) >= 3 and all(isinstance(v, dict) for v in values) and _similar_keys(values) \
             and not any(isinstance(x, (dict, list)) and _tables(x) for v in values for x in v.values()):
-        found.append(_Table(path, "keyed", len(values)))
+        found.append(_Table(path, "keyed", len(values), _width(values)))
         return found
     lists = [v for v in values if isinstance(v, list) and v and not any(isinstance(i, (dict, list)) for i in v)]
     if len(lists) >= 2 and len({len(v) for v in lists}) == 1 and len(lists[0]) >= 3:     # not a TopoJSON's transform
-        found.append(_Table(path, "columns", len(lists[0])))
+        found.append(_Table(path, "columns", len(lists[0]), len(lists)))
     for key, value in node.items():
         found.extend(_tables(value, (*path, str(key)), depth + 1))
     return found
+
+
+def _width(records: list[dict]) -> int:
+    """The fields of records, their nested objects' fields counted each (of the first hundred records)."""
+    def leaves(obj: dict, prefix: str = "") -> set[str]:
+        out: set[str] = set()
+        for k, v in obj.items():
+            out |= leaves(v, f"{prefix}{k}.") if isinstance(v, dict) and k not in _SHAPE else {f"{prefix}{k}"}
+        return out
+    return len(set().union(*(leaves(r) for r in records[:100])))
 
 
 def _at(node: object, path: tuple[str, ...]) -> object:
@@ -339,7 +352,7 @@ def read_json(path: Path, sheet: str | int | None = None) -> JsonTable:
             raise JsonTableError(f"{path}: '{sheet}' holds no table (no list of records, no object of records or "
                                  "columns); its tables: " + ("; ".join(_describe(t) for t in tables) or "none"))
     elif tables:
-        chosen = max(tables, key=lambda t: (t.rows, -len(t.path)))
+        chosen = max(tables, key=lambda t: (t.rows * t.width, t.rows, -len(t.path)))
     elif isinstance(doc, dict):
         chosen = _Table((), "single", 1)
     else:

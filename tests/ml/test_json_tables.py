@@ -247,3 +247,14 @@ def test_records_with_two_lists_each_are_rows_of_their_own_fields(tmp_path):
     table = read_json(write(tmp_path / "two.json", json.dumps(doc)))
     assert table.header == ["code"] and table.columns == [["01", "02"]]
     assert any("several lists of records ('alo', 'ew'); they are left aside" in n for n in table.notes)
+
+
+def test_a_ckan_answer_reads_its_records_not_the_description_of_its_fields(tmp_path):
+    """A portal's answer describes its fields beside its records: 12 descriptions of 2 keys each beside 5 records of
+    12 fields; the records are the table, though the list of descriptions is the longer."""
+    fields = [f"f{i}" for i in range(12)]
+    doc = {"success": True, "result": {"fields": [{"id": f, "type": "int"} for f in fields],
+                                       "records": [{f: i * j for j, f in enumerate(fields)} for i in range(5)]}}
+    table = read_json(write(tmp_path / "ckan.json", json.dumps(doc)))
+    assert table.header == fields and len(table.lines) == 5
+    assert "12 records under 'result.fields'" in " ".join(table.notes)
