@@ -17,6 +17,8 @@ fields repeated; lists of plain values (coordinates, tags) are left aside and na
 written in (``13.70`` stays ``13.70``), ``null`` is written ``null`` (no value, as the validator reads it; the mark
 of a withheld count where a source uses it so), a field a record lacks is an empty cell. A row's line is the line of
 the file its record starts on; a file written on one line numbers its rows by record instead (the notes say which).
+
+Longer than 450 lines because each form of a JSON table is found, flattened and located line by line in one place.
 """
 
 from __future__ import annotations
