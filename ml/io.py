@@ -516,6 +516,11 @@ def read_parquet(path: Path) -> RawTable:
                     encoding="parquet", delimiter="", notes=["Parquet: row numbers stand for lines"])
 
 
+def _text_cells(header: list[str], columns: list[list[str]]) -> pa.Table:
+    """Columns of text cells (a JSON file's, a GIS layer's) as the raw table's cells, named by position."""
+    return pa.table({n: pa.array(c, pa.string()) for n, c in zip(_unique_names(header), columns)})
+
+
 def read_json_table(path: Path, sheet: str | int | None = None) -> RawTable:
     """The table of a JSON or JSON Lines file (:mod:`ml.json_tables`: records, nested objects flattened into
     columns named by their path), every cell as text; ``sheet``: the table's path in the file where it holds
@@ -527,9 +532,8 @@ def read_json_table(path: Path, sheet: str | int | None = None) -> RawTable:
         table = read_json(path, sheet)
     except JsonTableError as exc:
         raise FileFormatError(f"{exc}" if str(path) in str(exc) else f"{path}: {exc}") from None
-    names = _unique_names(table.header)
-    cells = pa.table({n: pa.array(c, pa.string()) for n, c in zip(names, table.columns)})
-    return RawTable(path=path, header=table.header, cells=cells, lines=np.asarray(table.lines, dtype=np.int64),
+    return RawTable(path=path, header=table.header, cells=_text_cells(table.header, table.columns),
+                    lines=np.asarray(table.lines, dtype=np.int64),
                     problems=[Problem(line, "", text, reason) for line, text, reason in table.problems],
                     encoding="json", delimiter="", notes=["JSON: " + "; ".join(table.notes)],
                     sheet=None if sheet is None else str(sheet), groups=table.groups)
@@ -546,10 +550,9 @@ def read_gis_table(path: Path, layer: str | None = None) -> RawTable:
         header, columns, notes = gis_table(path, layer)
     except GeometryError as exc:
         raise FileFormatError(f"{exc}" if str(path) in str(exc) else f"{path}: {exc}") from None
-    names = _unique_names(header)
     rows = len(columns[0]) if columns else 0
-    cells = pa.table({n: pa.array(c, pa.string()) for n, c in zip(names, columns)})
-    return RawTable(path=path, header=header, cells=cells, lines=np.arange(2, rows + 2, dtype=np.int64),
+    return RawTable(path=path, header=header, cells=_text_cells(header, columns),
+                    lines=np.arange(2, rows + 2, dtype=np.int64),
                     encoding=kind, delimiter="", notes=[f"the table of {kind} (row numbers stand for lines)", *notes],
                     sheet=layer)
 
